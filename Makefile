@@ -1,0 +1,95 @@
+# vodedge: build the nginx modules against Debian's nginx-dev (or the nginx
+# source tree named by NGINX_SRC) and run the tests.
+#
+#   make            modules/*.so and bin/vodpkg
+#   make test       the whole test suite (what .ci/run calls)
+#   make unit       C unit tests of the nginx-free core (cmocka)
+#   make fuzz       libFuzzer targets of the core, FUZZ_SECONDS each
+#   make bench      packager vs static nginx benchmark
+
+NGINX_SRC    ?= /usr/share/nginx/src
+BUILD        ?= $(CURDIR)/build
+CC           ?= cc
+CFLAGS       ?= -O2 -g
+CORE         := ngx_vod_package/core
+CORE_SRCS    := $(wildcard $(CORE)/vod_*.c)
+CORE_HDRS    := $(wildcard $(CORE)/vod_*.h)
+GLUE_SRCS    := $(wildcard ngx_vod_package/ngx_vod_package_*.c)
+GLUE_HDRS    := $(wildcard ngx_vod_package/ngx_vod_package_*.h)
+CORE_CFLAGS  := $(CFLAGS) -std=gnu99 -Wall -Wextra -Werror \
+                -Wno-unused-parameter -I$(CORE)
+UNIT_TESTS   := $(patsubst $(CORE)/test/%.c,build/unit/%, \
+                    $(wildcard $(CORE)/test/test_*.c))
+FUZZ_SECONDS ?= 60
+MEDIA_DIR    ?= $(CURDIR)/build/media
+
+.PHONY: all modules tools unit fuzz fixtures test bench clean
+
+all: modules tools
+
+modules: modules/ngx_vod_package_module.so
+
+modules/ngx_vod_package_module.so: config $(CORE_SRCS) $(CORE_HDRS) \
+        $(GLUE_SRCS) $(GLUE_HDRS)
+	@mkdir -p $(BUILD) modules
+	if [ ! -f $(BUILD)/Makefile ] || [ config -nt $(BUILD)/Makefile ]; then \
+	    cd $(NGINX_SRC) && \
+	    if [ -f conf_flags ]; then . ./conf_flags; else NGX_CONF_FLAGS=; fi && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --add-dynamic-module=$(CURDIR) --builddir=$(BUILD) \
+	        > $(BUILD)/configure.log 2>&1 \
+	    || { tail -30 $(BUILD)/configure.log; exit 1; }; \
+	fi
+	$(MAKE) -f $(BUILD)/Makefile -C $(NGINX_SRC) modules
+	cp $(BUILD)/ngx_vod_package_module.so modules/
+
+# configure's conf_flags is a bash array
+SHELL := /bin/bash
+
+tools: bin/vodpkg
+
+bin/vodpkg: tools/vodpkg.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p bin
+	$(CC) $(CORE_CFLAGS) -o $@ tools/vodpkg.c $(CORE_SRCS)
+
+build/unit/%: $(CORE)/test/%.c $(CORE)/test/*.h $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p build/unit
+	$(CC) $(CORE_CFLAGS) -Wno-unused-function -fsanitize=address,undefined \
+	    -o $@ $< $(CORE_SRCS) -lcmocka
+
+fixtures: $(MEDIA_DIR)/.done
+
+$(MEDIA_DIR)/.done: tools/mkmedia.sh
+	tools/mkmedia.sh $(MEDIA_DIR) 8
+	touch $@
+
+unit: fixtures $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do \
+	    echo "== $$t"; VOD_MEDIA=$(MEDIA_DIR) $$t; done
+
+build/fuzz/%: $(CORE)/fuzz/%.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p build/fuzz
+	clang -g -O1 -I$(CORE) -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -o $@ $< $(CORE_SRCS)
+
+fuzz: fixtures $(patsubst $(CORE)/fuzz/%.c,build/fuzz/%,\
+        $(wildcard $(CORE)/fuzz/fuzz_*.c))
+	@set -e; for f in build/fuzz/fuzz_*; do \
+	    seeds=build/fuzz/$$(basename $$f).seeds; mkdir -p $$seeds; \
+	    find $(MEDIA_DIR) -name '*.mp4' -size -2M -exec cp {} $$seeds/ \; ; \
+	    echo "== $$f for $(FUZZ_SECONDS)s"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4000000 \
+	        -rss_limit_mb=2048 -print_final_stats=1 $$seeds \
+	        > build/fuzz/$$(basename $$f).log 2>&1 \
+	    || { tail -60 build/fuzz/$$(basename $$f).log; exit 1; }; \
+	    tail -3 build/fuzz/$$(basename $$f).log; \
+	done
+
+test: all
+	tools/test.sh
+
+bench: all
+	bench/run.sh
+
+clean:
+	rm -rf build modules bin

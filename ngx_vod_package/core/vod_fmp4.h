@@ -1,0 +1,30 @@
+/*
+ * vod_fmp4.h: CMAF (ISO BMFF fragmented MP4) output, one track per file.
+ * Only headers are built in memory; the media data of a segment is the
+ * list of source file ranges from vod_segment_ranges(), which the glue
+ * sends straight from the mezzanine file.
+ */
+
+#ifndef _VOD_FMP4_H_INCLUDED_
+#define _VOD_FMP4_H_INCLUDED_
+
+
+#include "vod_core.h"
+#include "vod_media.h"
+
+
+/* ftyp + moov (mvhd, trak, mvex/trex) for one track. */
+int vod_fmp4_init(vod_env_t *env, const vod_track_info_t *track,
+    u_char **out, size_t *len);
+
+/* styp + moof (mfhd, traf: tfhd, tfdt, trun v1) + the mdat box header;
+ * the sequence number is segment->index + 1. */
+int vod_fmp4_segment_header(vod_env_t *env, const vod_segment_t *segment,
+    u_char **out, size_t *len);
+
+/* The samples' data as the fewest contiguous file ranges, in order. */
+int vod_segment_ranges(vod_env_t *env, const vod_segment_t *segment,
+    vod_range_t **ranges, uint32_t *count);
+
+
+#endif /* _VOD_FMP4_H_INCLUDED_ */

@@ -1,0 +1,53 @@
+/*
+ * vod_index.h: the parsed sample index of one MP4 file.
+ *
+ * vod_index_build() turns a moov box into one flat, position-independent
+ * blob (offsets, never pointers), so it can be copied into shared memory
+ * and read by every worker.  The blob stays about the size of the moov's
+ * sample tables (run-length tables are kept run-length) plus one decode
+ * checkpoint per segment, so extracting a segment walks only its samples.
+ */
+
+#ifndef _VOD_INDEX_H_INCLUDED_
+#define _VOD_INDEX_H_INCLUDED_
+
+
+#include "vod_core.h"
+#include "vod_media.h"
+
+
+/* Find the top-level moov box by reading box headers through env->read;
+ * handles moov before or after mdat, 64-bit sizes and size 0 (to EOF). */
+int vod_mp4_find_moov(vod_env_t *env, uint64_t file_size,
+    uint64_t *moov_offset, uint64_t *moov_size);
+
+/* Parse a whole moov box (header included) and build the index.  Tracks
+ * other than AVC/HEVC video and AAC audio are skipped; a file with none is
+ * VOD_UNSUPPORTED.  Segments are cut at the first key frame of the first
+ * video track at or after each multiple of segment_ms; audio (and every
+ * other track) is cut at the same times.  Every size and offset is checked
+ * against moov_size and file_size. */
+int vod_index_build(vod_env_t *env, const u_char *moov, size_t moov_size,
+    uint64_t file_size, uint32_t segment_ms, u_char **index,
+    size_t *index_len);
+
+/* Validate a blob's header (magic, version, total size). */
+int vod_index_check(const u_char *index, size_t len);
+
+uint32_t vod_index_track_count(const u_char *index);
+
+/* Index of the first track of a type, or -1. */
+int vod_index_find_track(const u_char *index, uint32_t type);
+
+/* Copy a track's description and segment times into env memory. */
+int vod_index_track_info(vod_env_t *env, const u_char *index,
+    uint32_t track, vod_track_info_t *info);
+
+/* Copy one segment's samples (0-based seg) into env memory;
+ * VOD_NOT_FOUND when seg is out of range.  seg->track is set to info,
+ * which the caller obtained from vod_index_track_info(). */
+int vod_index_segment(vod_env_t *env, const u_char *index, uint32_t track,
+    vod_track_info_t *info, uint32_t seg, vod_segment_t *segment);
+
+
+#endif /* _VOD_INDEX_H_INCLUDED_ */

@@ -1,0 +1,94 @@
+/*
+ * vod_media.h: request-local views of a media file, extracted from the
+ * shared index (vod_index.h).  Every writer (fMP4, MPEG-TS, HLS, DASH)
+ * works on these and never on the index itself, so the shared-memory lock
+ * is held only while a view is copied out.
+ */
+
+#ifndef _VOD_MEDIA_H_INCLUDED_
+#define _VOD_MEDIA_H_INCLUDED_
+
+
+#include "vod_core.h"
+
+
+#define VOD_TRACK_VIDEO   1
+#define VOD_TRACK_AUDIO   2
+
+#define VOD_CODEC_AVC     1     /* avc1, avc3 */
+#define VOD_CODEC_HEVC    2     /* hvc1, hev1 */
+#define VOD_CODEC_AAC     3     /* mp4a with AudioSpecificConfig */
+
+
+typedef struct {
+    uint32_t      type;               /* VOD_TRACK_* */
+    uint32_t      codec;              /* VOD_CODEC_* */
+    uint32_t      track_id;           /* from tkhd */
+    uint32_t      timescale;          /* from mdhd */
+    uint64_t      duration;           /* sum of sample durations */
+    uint32_t      sample_count;
+
+    uint32_t      width;              /* video: display size from the */
+    uint32_t      height;             /* sample entry */
+    uint32_t      fps_num;            /* video: frame rate as a fraction, */
+    uint32_t      fps_den;            /* e.g. 30000/1001 */
+    uint32_t      nal_length_size;    /* video: 1, 2 or 4 */
+
+    uint32_t      sample_rate;        /* audio */
+    uint32_t      channels;           /* audio */
+    uint32_t      aac_object_type;    /* audio: 2 for AAC-LC */
+
+    uint64_t      avg_bitrate;        /* bits/s over the whole track */
+    uint64_t      peak_bitrate;       /* bits/s of the largest segment */
+    uint64_t      total_bytes;        /* sum of sample sizes */
+
+    char          codec_str[48];      /* RFC 6381: avc1.64001f, mp4a.40.2 */
+    char          lang[4];            /* ISO 639-2/T from mdhd, "und" */
+
+    /* the raw sample entry box (avc1/hvc1/hev1/mp4a with children), copied
+     * into the init segment's stsd as it is */
+    u_char       *sample_entry;
+    size_t        sample_entry_len;
+
+    /* video: avcC / hvcC payload (after the box header);
+     * audio: AudioSpecificConfig from esds */
+    u_char       *dec_config;
+    size_t        dec_config_len;
+
+    /* segment boundaries: segment i spans decode times
+     * [seg_time[i], seg_time[i + 1]) in timescale units; seg_time[0] is 0
+     * and seg_time[segment_count] equals duration */
+    uint32_t      segment_count;
+    uint64_t     *seg_time;
+} vod_track_info_t;
+
+
+typedef struct {
+    uint64_t      offset;             /* file offset of the sample data */
+    uint32_t      size;
+    uint32_t      duration;           /* decode time to the next sample */
+    int32_t       pts_delay;          /* presentation minus decode time,
+                                         edit list applied; may be < 0 */
+    uint32_t      sync;               /* 1 for a key frame */
+} vod_sample_t;
+
+
+typedef struct {
+    vod_track_info_t  *track;
+    uint32_t           index;         /* 0-based segment number */
+    uint64_t           start_dts;     /* decode time of the first sample */
+    uint64_t           duration;      /* sum of sample durations */
+    uint64_t           data_size;     /* sum of sample sizes */
+    uint32_t           count;
+    vod_sample_t      *samples;
+} vod_segment_t;
+
+
+/* a contiguous byte range of the source file */
+typedef struct {
+    uint64_t      offset;
+    uint64_t      size;
+} vod_range_t;
+
+
+#endif /* _VOD_MEDIA_H_INCLUDED_ */

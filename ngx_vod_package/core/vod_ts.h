@@ -1,0 +1,27 @@
+/*
+ * vod_ts.h: MPEG-TS output (ISO/IEC 13818-1) for HLS on older devices:
+ * H.264 (AVCC converted to Annex B, SPS/PPS before every key frame, AUD)
+ * and AAC (ADTS), PAT/PMT at the start, PCR on the video PID.
+ */
+
+#ifndef _VOD_TS_H_INCLUDED_
+#define _VOD_TS_H_INCLUDED_
+
+
+#include "vod_core.h"
+#include "vod_media.h"
+
+
+/* Mux one segment.  video or audio may be NULL, not both; their samples'
+ * data is read through env->read.  Timestamps are the samples' presentation
+ * times on a 90 kHz clock plus a fixed offset, so consecutive segments
+ * continue one timeline.  The output is one buffer of whole 188-byte
+ * packets. */
+int vod_ts_segment(vod_env_t *env, const vod_segment_t *video,
+    const vod_segment_t *audio, u_char **out, size_t *len);
+
+/* Whether vod_ts_segment() can carry this track (H.264 and AAC only). */
+int vod_ts_supported(const vod_track_info_t *track);
+
+
+#endif /* _VOD_TS_H_INCLUDED_ */

@@ -1,0 +1,55 @@
+/*
+ * vod_url.h: the virtual file names under a title directory.
+ *
+ *   master.m3u8                  HLS multivariant playlist, CMAF
+ *   master-ts.m3u8               HLS multivariant playlist, MPEG-TS
+ *   manifest.mpd                 DASH MPD over the CMAF segments
+ *   video-{id}.m3u8              CMAF media playlist of a video rendition
+ *   audio-{id}.m3u8              CMAF media playlist of an audio rendition
+ *   ts-{id}.m3u8                 MPEG-TS media playlist
+ *   video-{id}-init.mp4          CMAF init segments
+ *   audio-{id}-init.mp4
+ *   video-{id}-{n}.m4s           CMAF media segments, n from 1
+ *   audio-{id}-{n}.m4s
+ *   ts-{id}-{n}.ts               MPEG-TS segments (video + its own audio)
+ *
+ * All names are relative to the directory of the manifest that lists
+ * them, so a path prefix in front of the title (a signed-URL token)
+ * carries over to every child request.
+ */
+
+#ifndef _VOD_URL_H_INCLUDED_
+#define _VOD_URL_H_INCLUDED_
+
+
+#include "vod_core.h"
+
+
+#define VOD_URL_MASTER           1
+#define VOD_URL_MASTER_TS        2
+#define VOD_URL_MPD              3
+#define VOD_URL_PLAYLIST         4
+#define VOD_URL_INIT             5
+#define VOD_URL_SEGMENT          6
+
+#define VOD_STREAM_VIDEO         1
+#define VOD_STREAM_AUDIO         2
+#define VOD_STREAM_TS            3
+
+
+typedef struct {
+    uint32_t      kind;               /* VOD_URL_* */
+    uint32_t      stream;             /* VOD_STREAM_*, not for manifests */
+    vod_str_t     id;                 /* rendition id, points into name */
+    uint32_t      segment;            /* 0-based (URL number minus 1) */
+} vod_url_t;
+
+
+/* Parse the last path component.  VOD_NOT_FOUND for a name that is not
+ * ours at all (the glue then answers 404); VOD_BAD_REQUEST for one of our
+ * forms with a bad id, number (0, leading zeros, overflow) or extension
+ * combination (ts-{id}-init.mp4, video-{id}-3.ts). */
+int vod_url_parse(const u_char *name, size_t len, vod_url_t *url);
+
+
+#endif /* _VOD_URL_H_INCLUDED_ */
