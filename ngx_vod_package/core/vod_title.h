@@ -57,6 +57,10 @@ int vod_title_json_parse(vod_env_t *env, u_char *buf, size_t len,
  * when the stem has characters an id may not have. */
 int vod_title_id_from_file(const vod_str_t *file, vod_str_t *id);
 
+/* Whether p[0 .. len - 1] may be a rendition id: [A-Za-z0-9_.-],
+ * 1 to VOD_MAX_ID_LEN bytes, not starting with '.'. */
+int vod_title_id_valid(const u_char *p, size_t len);
+
 /* Choose the rendition whose audio serves every rendition: the first one
  * with an audio track.  (Renditions whose audio differs from it are still
  * served with that one audio in CMAF; TS muxes each file's own audio.) */

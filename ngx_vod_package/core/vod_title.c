@@ -1,0 +1,259 @@
+/*
+ * vod_title.c: title.json, rendition ids and the audio source choice.
+ */
+
+#include "vod_title.h"
+#include "vod_json.h"
+
+
+#define VOD_TITLE_JSON_MAX    (1024 * 1024)
+#define VOD_TITLE_MAX_DEPTH   16
+#define VOD_TITLE_MAX_NODES   4096
+#define VOD_TITLE_MAX_FILE    255
+
+
+static int vod_title_fail(vod_env_t *env, const char *reason, size_t pos);
+static int vod_title_file_valid(const u_char *p, size_t len);
+static int vod_title_member(vod_env_t *env, vod_json_t *obj,
+    const char *key, vod_str_t *value);
+
+
+int
+vod_title_json_parse(vod_env_t *env, u_char *buf, size_t len,
+    vod_title_spec_t *spec)
+{
+    int                    rc;
+    uint32_t               i, n;
+    vod_json_t            *root, *list, *item;
+    vod_json_limits_t      limits;
+    vod_rendition_spec_t  *r;
+
+    spec->count = 0;
+
+    if (len > VOD_TITLE_JSON_MAX) {
+        return vod_title_fail(env, "file too large", VOD_TITLE_JSON_MAX);
+    }
+
+    limits.max_depth = VOD_TITLE_MAX_DEPTH;
+    limits.max_nodes = VOD_TITLE_MAX_NODES;
+
+    rc = vod_json_parse(env, buf, len, &limits, &root);
+
+    if (rc == VOD_BAD_DATA) {
+        return vod_title_fail(env, limits.err, limits.err_pos);
+    }
+
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    if (root->type != VOD_JSON_OBJECT) {
+        return vod_title_fail(env, "top level is not an object", root->pos);
+    }
+
+    n = vod_json_key_count(root, "renditions");
+
+    if (n == 0) {
+        return vod_title_fail(env, "no \"renditions\"", root->pos);
+    }
+
+    list = vod_json_get(root, "renditions");
+
+    if (n > 1) {
+        return vod_title_fail(env, "duplicate \"renditions\"", list->pos);
+    }
+
+    if (list->type != VOD_JSON_ARRAY) {
+        return vod_title_fail(env, "\"renditions\" is not an array",
+                              list->pos);
+    }
+
+    if (list->count == 0) {
+        return vod_title_fail(env, "\"renditions\" is empty", list->pos);
+    }
+
+    if (list->count > VOD_MAX_RENDITIONS) {
+        return vod_title_fail(env, "too many renditions", list->pos);
+    }
+
+    for (item = list->child; item != NULL; item = item->next) {
+
+        if (item->type != VOD_JSON_OBJECT) {
+            return vod_title_fail(env, "rendition is not an object",
+                                  item->pos);
+        }
+
+        r = &spec->renditions[spec->count];
+
+        rc = vod_title_member(env, item, "id", &r->id);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+
+        rc = vod_title_member(env, item, "file", &r->file);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+
+        if (!vod_title_id_valid(r->id.data, r->id.len)) {
+            return vod_title_fail(env, "bad rendition id",
+                                  vod_json_get(item, "id")->pos);
+        }
+
+        if (!vod_title_file_valid(r->file.data, r->file.len)) {
+            return vod_title_fail(env, "bad rendition file name",
+                                  vod_json_get(item, "file")->pos);
+        }
+
+        for (i = 0; i < spec->count; i++) {
+            if (spec->renditions[i].id.len == r->id.len
+                && memcmp(spec->renditions[i].id.data, r->id.data,
+                          r->id.len) == 0)
+            {
+                return vod_title_fail(env, "duplicate rendition id",
+                                      vod_json_get(item, "id")->pos);
+            }
+        }
+
+        spec->count++;
+    }
+
+    return VOD_OK;
+}
+
+
+int
+vod_title_id_from_file(const vod_str_t *file, vod_str_t *id)
+{
+    size_t  len;
+
+    len = file->len;
+
+    while (len > 0 && file->data[len - 1] != '.') {
+        len--;
+    }
+
+    if (len == 0) {
+        /* no extension: the whole name */
+        len = file->len;
+
+    } else {
+        len--;
+    }
+
+    if (!vod_title_id_valid(file->data, len)) {
+        return VOD_BAD_REQUEST;
+    }
+
+    id->data = file->data;
+    id->len = len;
+
+    return VOD_OK;
+}
+
+
+void
+vod_title_pick_audio(vod_title_t *title)
+{
+    uint32_t  i;
+
+    title->audio_source = -1;
+
+    for (i = 0; i < title->count; i++) {
+        if (title->renditions[i].audio != NULL) {
+            title->audio_source = (int32_t) i;
+            return;
+        }
+    }
+}
+
+
+static int
+vod_title_fail(vod_env_t *env, const char *reason, size_t pos)
+{
+    env->log(env, "title.json: %s at byte %zu", reason, pos);
+
+    return VOD_BAD_DATA;
+}
+
+
+int
+vod_title_id_valid(const u_char *p, size_t len)
+{
+    u_char  c;
+    size_t  i;
+
+    if (len == 0 || len > VOD_MAX_ID_LEN || p[0] == '.') {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        c = p[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-')
+        {
+            continue;
+        }
+
+        return 0;
+    }
+
+    return 1;
+}
+
+
+/* a plain name inside the title directory: no '/', '\\', control bytes,
+ * not "." or "..", not hidden */
+
+static int
+vod_title_file_valid(const u_char *p, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > VOD_TITLE_MAX_FILE || p[0] == '.') {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (p[i] == '/' || p[i] == '\\' || p[i] < 0x20 || p[i] == 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+vod_title_member(vod_env_t *env, vod_json_t *obj, const char *key,
+    vod_str_t *value)
+{
+    uint32_t     n;
+    vod_json_t  *m;
+
+    n = vod_json_key_count(obj, key);
+    m = vod_json_get(obj, key);
+
+    if (n == 0) {
+        env->log(env, "title.json: rendition without \"%s\" at byte %zu",
+                 key, obj->pos);
+        return VOD_BAD_DATA;
+    }
+
+    if (n > 1) {
+        env->log(env, "title.json: duplicate \"%s\" at byte %zu",
+                 key, m->pos);
+        return VOD_BAD_DATA;
+    }
+
+    if (m->type != VOD_JSON_STRING) {
+        env->log(env, "title.json: \"%s\" is %s, not a string at byte %zu",
+                 key, vod_json_type_name(m->type), m->pos);
+        return VOD_BAD_DATA;
+    }
+
+    *value = m->str;
+
+    return VOD_OK;
+}

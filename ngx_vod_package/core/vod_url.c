@@ -1,0 +1,194 @@
+/*
+ * vod_url.c: the virtual file names of a title (see vod_url.h).
+ */
+
+#include "vod_url.h"
+#include "vod_title.h"
+
+
+/* 2^31: the largest 1-based segment number accepted */
+#define VOD_URL_MAX_SEGMENT  2147483648ULL
+
+
+typedef struct {
+    vod_str_t     prefix;
+    uint32_t      stream;
+} vod_url_prefix_t;
+
+
+static int vod_url_suffix(const u_char *name, size_t len, const char *s,
+    size_t slen);
+static int vod_url_id(const u_char *p, size_t len, vod_url_t *url);
+static int vod_url_number(const u_char *p, size_t len, uint32_t *n);
+
+
+static vod_url_prefix_t  vod_url_prefixes[] = {
+    { vod_string("video-"), VOD_STREAM_VIDEO },
+    { vod_string("audio-"), VOD_STREAM_AUDIO },
+    { vod_string("ts-"),    VOD_STREAM_TS }
+};
+
+
+int
+vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
+{
+    size_t             i, n, pre;
+    const u_char      *p, *dash;
+    vod_url_prefix_t  *px;
+
+    memset(url, 0, sizeof(vod_url_t));
+
+    if (len == sizeof("master.m3u8") - 1
+        && memcmp(name, "master.m3u8", len) == 0)
+    {
+        url->kind = VOD_URL_MASTER;
+        return VOD_OK;
+    }
+
+    if (len == sizeof("master-ts.m3u8") - 1
+        && memcmp(name, "master-ts.m3u8", len) == 0)
+    {
+        url->kind = VOD_URL_MASTER_TS;
+        return VOD_OK;
+    }
+
+    if (len == sizeof("manifest.mpd") - 1
+        && memcmp(name, "manifest.mpd", len) == 0)
+    {
+        url->kind = VOD_URL_MPD;
+        return VOD_OK;
+    }
+
+    px = NULL;
+
+    for (i = 0; i < sizeof(vod_url_prefixes) / sizeof(vod_url_prefixes[0]);
+         i++)
+    {
+        if (len >= vod_url_prefixes[i].prefix.len
+            && memcmp(name, vod_url_prefixes[i].prefix.data,
+                      vod_url_prefixes[i].prefix.len) == 0)
+        {
+            px = &vod_url_prefixes[i];
+            break;
+        }
+    }
+
+    if (px == NULL) {
+        return VOD_NOT_FOUND;
+    }
+
+    url->stream = px->stream;
+    pre = px->prefix.len;
+    p = name + pre;
+    n = len - pre;
+
+    if (vod_url_suffix(p, n, ".m3u8", 5)) {
+        url->kind = VOD_URL_PLAYLIST;
+        return vod_url_id(p, n - 5, url);
+    }
+
+    if (vod_url_suffix(p, n, "-init.mp4", 9)) {
+        if (px->stream == VOD_STREAM_TS) {
+            return VOD_BAD_REQUEST;
+        }
+
+        url->kind = VOD_URL_INIT;
+        return vod_url_id(p, n - 9, url);
+    }
+
+    if (vod_url_suffix(p, n, ".m4s", 4)) {
+        if (px->stream == VOD_STREAM_TS) {
+            return VOD_BAD_REQUEST;
+        }
+
+        n -= 4;
+
+    } else if (vod_url_suffix(p, n, ".ts", 3)) {
+        if (px->stream != VOD_STREAM_TS) {
+            return VOD_BAD_REQUEST;
+        }
+
+        n -= 3;
+
+    } else {
+        return VOD_NOT_FOUND;
+    }
+
+    url->kind = VOD_URL_SEGMENT;
+
+    /* the last '-' separates the number: ids may contain '-' */
+
+    dash = NULL;
+
+    for (i = n; i > 0; i--) {
+        if (p[i - 1] == '-') {
+            dash = &p[i - 1];
+            break;
+        }
+    }
+
+    if (dash == NULL) {
+        return VOD_BAD_REQUEST;
+    }
+
+    if (vod_url_number(dash + 1, (size_t) (p + n - dash - 1), &url->segment)
+        != VOD_OK)
+    {
+        return VOD_BAD_REQUEST;
+    }
+
+    return vod_url_id(p, (size_t) (dash - p), url);
+}
+
+
+static int
+vod_url_suffix(const u_char *name, size_t len, const char *s, size_t slen)
+{
+    return len >= slen && memcmp(name + len - slen, s, slen) == 0;
+}
+
+
+static int
+vod_url_id(const u_char *p, size_t len, vod_url_t *url)
+{
+    if (!vod_title_id_valid(p, len)) {
+        return VOD_BAD_REQUEST;
+    }
+
+    url->id.data = (u_char *) p;
+    url->id.len = len;
+
+    return VOD_OK;
+}
+
+
+/* decimal, 1 to 2^31, no leading zeros; stores the 0-based number */
+
+static int
+vod_url_number(const u_char *p, size_t len, uint32_t *n)
+{
+    size_t    i;
+    uint64_t  v;
+
+    if (len == 0 || len > 10 || p[0] == '0') {
+        return VOD_BAD_REQUEST;
+    }
+
+    v = 0;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return VOD_BAD_REQUEST;
+        }
+
+        v = v * 10 + (uint64_t) (p[i] - '0');
+    }
+
+    if (v > VOD_URL_MAX_SEGMENT) {
+        return VOD_BAD_REQUEST;
+    }
+
+    *n = (uint32_t) (v - 1);
+
+    return VOD_OK;
+}
