@@ -20,6 +20,8 @@ CORE_CFLAGS  := $(CFLAGS) -std=gnu99 -Wall -Wextra -Werror \
                 -Wno-unused-parameter -I$(CORE)
 UNIT_TESTS   := $(patsubst $(CORE)/test/%.c,build/unit/%, \
                     $(wildcard $(CORE)/test/test_*.c))
+AV_LIBS      := $(shell pkg-config --libs libavformat libavcodec libavutil \
+                    2>/dev/null)
 FUZZ_SECONDS ?= 60
 MEDIA_DIR    ?= $(CURDIR)/build/media
 
@@ -32,13 +34,18 @@ modules: modules/ngx_vod_package_module.so
 modules/ngx_vod_package_module.so: config $(CORE_SRCS) $(CORE_HDRS) \
         $(GLUE_SRCS) $(GLUE_HDRS)
 	@mkdir -p $(BUILD) modules
-	if [ ! -f $(BUILD)/Makefile ] || [ config -nt $(BUILD)/Makefile ]; then \
+	@# configure bakes in the file list: rerun it when that list changes
+	echo "$(NGINX_SRC) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS))" \
+	    > $(BUILD)/.srcs.new
+	if [ ! -f $(BUILD)/Makefile ] || [ config -nt $(BUILD)/Makefile ] \
+	    || ! cmp -s $(BUILD)/.srcs.new $(BUILD)/.srcs; then \
 	    cd $(NGINX_SRC) && \
 	    if [ -f conf_flags ]; then . ./conf_flags; else NGX_CONF_FLAGS=; fi && \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" \
 	        --add-dynamic-module=$(CURDIR) --builddir=$(BUILD) \
 	        > $(BUILD)/configure.log 2>&1 \
 	    || { tail -30 $(BUILD)/configure.log; exit 1; }; \
+	    mv $(BUILD)/.srcs.new $(BUILD)/.srcs; \
 	fi
 	$(MAKE) -f $(BUILD)/Makefile -C $(NGINX_SRC) modules
 	cp $(BUILD)/ngx_vod_package_module.so modules/
@@ -55,7 +62,7 @@ bin/vodpkg: tools/vodpkg.c $(CORE_SRCS) $(CORE_HDRS)
 build/unit/%: $(CORE)/test/%.c $(CORE)/test/*.h $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p build/unit
 	$(CC) $(CORE_CFLAGS) -Wno-unused-function -fsanitize=address,undefined \
-	    -o $@ $< $(CORE_SRCS) -lcmocka
+	    -o $@ $< $(CORE_SRCS) -lcmocka $(AV_LIBS)
 
 fixtures: $(MEDIA_DIR)/.done
 

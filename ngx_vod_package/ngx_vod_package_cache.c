@@ -1,0 +1,348 @@
+/*
+ * ngx_vod_package_cache.c: parsed sample indexes in shared memory.
+ *
+ * One node per (file path, segment duration): an rbtree finds it, an LRU
+ * queue evicts the least recently used when the slab is full, and the file
+ * identity (inode, size, mtime) stored with it invalidates it when the file
+ * changes.  Readers copy the views they need while holding the zone's
+ * mutex, so no node is ever freed under a reader and no reference counts
+ * are left behind by a worker that dies.
+ */
+
+#include "ngx_vod_package_module.h"
+
+
+typedef struct {
+    ngx_rbtree_node_t     node;           /* key: hash of path */
+    ngx_queue_t           lru;
+    ngx_vod_file_id_t     id;
+    uint32_t              segment_ms;
+    uint32_t              path_len;
+    size_t                index_len;
+    u_char                data[1];        /* path, then the index blob,
+                                             aligned to 8 */
+} ngx_vod_cache_node_t;
+
+
+typedef struct {
+    ngx_rbtree_t          rbtree;
+    ngx_rbtree_node_t     sentinel;
+    ngx_queue_t           lru;
+} ngx_vod_cache_sh_t;
+
+
+typedef struct {
+    ngx_vod_cache_sh_t   *sh;
+    ngx_slab_pool_t      *shpool;
+} ngx_vod_cache_t;
+
+
+static ngx_int_t ngx_vod_cache_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static ngx_vod_cache_node_t *ngx_vod_cache_lookup(ngx_vod_cache_t *cache,
+    ngx_str_t *path, uint32_t segment_ms, uint32_t hash);
+static void ngx_vod_cache_delete(ngx_vod_cache_t *cache,
+    ngx_vod_cache_node_t *cn);
+static u_char *ngx_vod_cache_blob(ngx_vod_cache_node_t *cn);
+static ngx_int_t ngx_vod_cache_cmp(ngx_vod_cache_node_t *cn, u_char *path,
+    size_t len, uint32_t segment_ms);
+static void ngx_vod_cache_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+
+
+ngx_shm_zone_t *
+ngx_vod_cache_add(ngx_conf_t *cf, ngx_str_t *name, size_t size)
+{
+    ngx_shm_zone_t  *zone;
+
+    zone = ngx_shared_memory_add(cf, name, size, &ngx_vod_package_module);
+    if (zone == NULL) {
+        return NULL;
+    }
+
+    if (zone->data != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "duplicate zone \"%V\"", name);
+        return NULL;
+    }
+
+    zone->init = ngx_vod_cache_init_zone;
+
+    zone->data = ngx_pcalloc(cf->pool, sizeof(ngx_vod_cache_t));
+    if (zone->data == NULL) {
+        return NULL;
+    }
+
+    return zone;
+}
+
+
+static ngx_int_t
+ngx_vod_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_vod_cache_t  *ocache = data;
+
+    size_t            len;
+    ngx_vod_cache_t  *cache;
+
+    cache = shm_zone->data;
+
+    if (ocache != NULL) {
+        cache->sh = ocache->sh;
+        cache->shpool = ocache->shpool;
+        return NGX_OK;
+    }
+
+    cache->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        cache->sh = cache->shpool->data;
+        return NGX_OK;
+    }
+
+    cache->sh = ngx_slab_alloc(cache->shpool, sizeof(ngx_vod_cache_sh_t));
+    if (cache->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    cache->shpool->data = cache->sh;
+
+    ngx_rbtree_init(&cache->sh->rbtree, &cache->sh->sentinel,
+                    ngx_vod_cache_insert_value);
+    ngx_queue_init(&cache->sh->lru);
+
+    len = sizeof(" in vod_index_cache zone \"\"") + shm_zone->shm.name.len;
+
+    cache->shpool->log_ctx = ngx_slab_alloc(cache->shpool, len);
+    if (cache->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(cache->shpool->log_ctx, " in vod_index_cache zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    cache->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Returns the cached index with the zone locked, or NULL with it unlocked.
+ * The caller copies what it needs and calls ngx_vod_cache_unlock().
+ */
+
+u_char *
+ngx_vod_cache_lock(ngx_shm_zone_t *zone, ngx_str_t *path,
+    uint32_t segment_ms, ngx_vod_file_id_t *id, size_t *len)
+{
+    uint32_t               hash;
+    ngx_vod_cache_t       *cache;
+    ngx_vod_cache_node_t  *cn;
+
+    cache = zone->data;
+    hash = ngx_crc32_short(path->data, path->len);
+
+    ngx_shmtx_lock(&cache->shpool->mutex);
+
+    cn = ngx_vod_cache_lookup(cache, path, segment_ms, hash);
+
+    if (cn == NULL) {
+        ngx_shmtx_unlock(&cache->shpool->mutex);
+        return NULL;
+    }
+
+    if (cn->id.uniq != id->uniq || cn->id.size != id->size
+        || cn->id.mtime != id->mtime)
+    {
+        /* the file changed since it was indexed */
+        ngx_vod_cache_delete(cache, cn);
+        ngx_shmtx_unlock(&cache->shpool->mutex);
+        return NULL;
+    }
+
+    ngx_queue_remove(&cn->lru);
+    ngx_queue_insert_head(&cache->sh->lru, &cn->lru);
+
+    *len = cn->index_len;
+
+    return ngx_vod_cache_blob(cn);
+}
+
+
+void
+ngx_vod_cache_unlock(ngx_shm_zone_t *zone)
+{
+    ngx_vod_cache_t  *cache;
+
+    cache = zone->data;
+
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+}
+
+
+ngx_int_t
+ngx_vod_cache_insert(ngx_shm_zone_t *zone, ngx_str_t *path,
+    uint32_t segment_ms, ngx_vod_file_id_t *id, u_char *index, size_t len,
+    ngx_log_t *log)
+{
+    size_t                 size;
+    uint32_t               hash;
+    ngx_queue_t           *q;
+    ngx_vod_cache_t       *cache;
+    ngx_vod_cache_node_t  *cn;
+
+    cache = zone->data;
+    hash = ngx_crc32_short(path->data, path->len);
+
+    size = offsetof(ngx_vod_cache_node_t, data)
+           + ngx_align(path->len, 8) + len;
+
+    ngx_shmtx_lock(&cache->shpool->mutex);
+
+    /* another worker may have inserted it meanwhile */
+    cn = ngx_vod_cache_lookup(cache, path, segment_ms, hash);
+    if (cn != NULL) {
+        ngx_vod_cache_delete(cache, cn);
+    }
+
+    for ( ;; ) {
+        cn = ngx_slab_alloc_locked(cache->shpool, size);
+        if (cn != NULL) {
+            break;
+        }
+
+        if (ngx_queue_empty(&cache->sh->lru)) {
+            ngx_shmtx_unlock(&cache->shpool->mutex);
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "vod: index of \"%V\" (%uz bytes) does not fit in "
+                          "vod_index_cache \"%V\", served uncached",
+                          path, len, &zone->shm.name);
+            return NGX_DECLINED;
+        }
+
+        q = ngx_queue_last(&cache->sh->lru);
+        ngx_vod_cache_delete(cache,
+                             ngx_queue_data(q, ngx_vod_cache_node_t, lru));
+    }
+
+    cn->node.key = hash;
+    cn->id = *id;
+    cn->segment_ms = segment_ms;
+    cn->path_len = path->len;
+    cn->index_len = len;
+    ngx_memcpy(cn->data, path->data, path->len);
+    ngx_memcpy(ngx_vod_cache_blob(cn), index, len);
+
+    ngx_rbtree_insert(&cache->sh->rbtree, &cn->node);
+    ngx_queue_insert_head(&cache->sh->lru, &cn->lru);
+
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+static ngx_vod_cache_node_t *
+ngx_vod_cache_lookup(ngx_vod_cache_t *cache, ngx_str_t *path,
+    uint32_t segment_ms, uint32_t hash)
+{
+    ngx_int_t              rc;
+    ngx_rbtree_node_t     *node, *sentinel;
+    ngx_vod_cache_node_t  *cn;
+
+    node = cache->sh->rbtree.root;
+    sentinel = cache->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash != node->key) {
+            node = (hash < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        cn = (ngx_vod_cache_node_t *) node;
+
+        rc = ngx_vod_cache_cmp(cn, path->data, path->len, segment_ms);
+
+        if (rc == 0) {
+            return cn;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+/* orders nodes of equal hash, so lookups and inserts agree */
+
+static ngx_int_t
+ngx_vod_cache_cmp(ngx_vod_cache_node_t *cn, u_char *path, size_t len,
+    uint32_t segment_ms)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_memn2cmp(path, cn->data, len, cn->path_len);
+    if (rc != 0) {
+        return rc;
+    }
+
+    if (segment_ms != cn->segment_ms) {
+        return (segment_ms < cn->segment_ms) ? -1 : 1;
+    }
+
+    return 0;
+}
+
+
+static void
+ngx_vod_cache_insert_value(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
+    ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t     **p;
+    ngx_vod_cache_node_t   *cn;
+
+    cn = (ngx_vod_cache_node_t *) node;
+
+    for ( ;; ) {
+
+        if (node->key != temp->key) {
+            p = (node->key < temp->key) ? &temp->left : &temp->right;
+
+        } else {
+            p = (ngx_vod_cache_cmp((ngx_vod_cache_node_t *) temp, cn->data,
+                                   cn->path_len, cn->segment_ms) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static void
+ngx_vod_cache_delete(ngx_vod_cache_t *cache, ngx_vod_cache_node_t *cn)
+{
+    ngx_queue_remove(&cn->lru);
+    ngx_rbtree_delete(&cache->sh->rbtree, &cn->node);
+    ngx_slab_free_locked(cache->shpool, cn);
+}
+
+
+static u_char *
+ngx_vod_cache_blob(ngx_vod_cache_node_t *cn)
+{
+    return cn->data + ngx_align(cn->path_len, 8);
+}

@@ -1,0 +1,385 @@
+/*
+ * ngx_vod_package_media.c: one rendition file: open it, get its sample
+ * index from the shared cache (or parse the moov and cache the result) and
+ * copy out the track and segment views a request needs.
+ */
+
+#include "ngx_vod_package_module.h"
+
+
+static void *ngx_vod_env_alloc(vod_env_t *env, size_t size);
+static void ngx_vod_env_log(vod_env_t *env, const char *fmt, ...);
+static ssize_t ngx_vod_env_read(vod_env_t *env, u_char *buf, size_t size,
+    off_t offset);
+static ngx_int_t ngx_vod_media_build(ngx_http_request_t *r,
+    ngx_vod_media_t *media, uint32_t segment_ms, u_char **index,
+    size_t *len);
+static ngx_int_t ngx_vod_media_extract(ngx_vod_media_t *media,
+    u_char *index, ngx_uint_t want, uint32_t segment, vod_segment_t *video,
+    vod_segment_t *audio);
+
+
+void
+ngx_vod_env_init(ngx_vod_env_t *venv, ngx_http_request_t *r,
+    ngx_str_t *path, ngx_fd_t fd)
+{
+    venv->env.alloc = ngx_vod_env_alloc;
+    venv->env.log = ngx_vod_env_log;
+    venv->env.read = ngx_vod_env_read;
+    venv->env.data = NULL;
+    venv->request = r;
+    venv->path = path;
+    venv->fd = fd;
+}
+
+
+static void *
+ngx_vod_env_alloc(vod_env_t *env, size_t size)
+{
+    ngx_vod_env_t  *venv = (ngx_vod_env_t *) env;
+
+    return ngx_palloc(venv->request->pool, size);
+}
+
+
+static void
+ngx_vod_env_log(vod_env_t *env, const char *fmt, ...)
+{
+    ngx_vod_env_t  *venv = (ngx_vod_env_t *) env;
+
+    char     msg[NGX_MAX_ERROR_STR];
+    va_list  args;
+
+    va_start(args, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, args);
+    va_end(args);
+
+    ngx_log_error(NGX_LOG_ERR, venv->request->connection->log, 0,
+                  "vod: \"%V\": %s", venv->path, msg);
+}
+
+
+static ssize_t
+ngx_vod_env_read(vod_env_t *env, u_char *buf, size_t size, off_t offset)
+{
+    ngx_vod_env_t  *venv = (ngx_vod_env_t *) env;
+
+    size_t   left;
+    ssize_t  n;
+
+    left = size;
+
+    while (left > 0) {
+        n = pread(venv->fd, buf, left, offset);
+
+        if (n == -1) {
+            if (ngx_errno == NGX_EINTR) {
+                continue;
+            }
+
+            ngx_log_error(NGX_LOG_ERR, venv->request->connection->log,
+                          ngx_errno, "vod: pread() \"%V\" failed",
+                          venv->path);
+            return -1;
+        }
+
+        if (n == 0) {
+            ngx_log_error(NGX_LOG_ERR, venv->request->connection->log, 0,
+                          "vod: \"%V\": unexpected end of file at %O",
+                          venv->path, offset);
+            return -1;
+        }
+
+        buf += n;
+        offset += n;
+        left -= n;
+    }
+
+    return size;
+}
+
+
+/* maps a core return code to an HTTP status */
+
+ngx_int_t
+ngx_vod_status(ngx_int_t rc)
+{
+    switch (rc) {
+
+    case VOD_OK:
+        return NGX_OK;
+
+    case VOD_BAD_DATA:
+        return NGX_HTTP_BAD_GATEWAY;
+
+    case VOD_UNSUPPORTED:
+        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
+
+    case VOD_NOT_FOUND:
+        return NGX_HTTP_NOT_FOUND;
+
+    case VOD_BAD_REQUEST:
+        return NGX_HTTP_BAD_REQUEST;
+
+    default:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+
+ngx_int_t
+ngx_vod_media_open(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_rendition_spec_t *spec, ngx_vod_media_t *media)
+{
+    u_char                    *p;
+    ngx_uint_t                 level;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    media->id.data = spec->id.data;
+    media->id.len = spec->id.len;
+    media->video = NULL;
+    media->audio = NULL;
+    media->video_track = -1;
+    media->audio_track = -1;
+
+    media->path.len = dir->len + 1 + spec->file.len;
+    media->path.data = ngx_pnalloc(r->pool, media->path.len + 1);
+    if (media->path.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(media->path.data, dir->data, dir->len);
+    *p++ = '/';
+    p = ngx_cpymem(p, spec->file.data, spec->file.len);
+    *p = '\0';
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    ngx_memzero(&media->of, sizeof(ngx_open_file_info_t));
+
+    media->of.read_ahead = clcf->read_ahead;
+    media->of.directio = NGX_MAX_OFF_T_VALUE;
+    media->of.valid = clcf->open_file_cache_valid;
+    media->of.min_uses = clcf->open_file_cache_min_uses;
+    media->of.errors = clcf->open_file_cache_errors;
+    media->of.events = clcf->open_file_cache_events;
+
+    if (ngx_http_set_disable_symlinks(r, clcf, &media->path, &media->of)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_open_cached_file(clcf->open_file_cache, &media->path, &media->of,
+                             r->pool)
+        != NGX_OK)
+    {
+        switch (media->of.err) {
+
+        case 0:
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+        case NGX_ENOENT:
+        case NGX_ENOTDIR:
+        case NGX_ENAMETOOLONG:
+            level = NGX_LOG_INFO;
+            break;
+
+        default:
+            level = NGX_LOG_ERR;
+            break;
+        }
+
+        ngx_log_error(level, r->connection->log, media->of.err,
+                      "vod: %s \"%V\" failed", media->of.failed,
+                      &media->path);
+
+        return (level == NGX_LOG_INFO) ? NGX_HTTP_NOT_FOUND
+                                       : NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!media->of.is_file) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: \"%V\" is not a file", &media->path);
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    ngx_vod_env_init(&media->venv, r, &media->path, media->of.fd);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Gets the file's index and copies out track views, plus the segment
+ * views "want" names (NGX_VOD_WANT_VIDEO and/or NGX_VOD_WANT_AUDIO; with
+ * both, a file without audio yields an empty audio view).
+ */
+
+ngx_int_t
+ngx_vod_media_load(ngx_http_request_t *r, ngx_vod_media_t *media,
+    ngx_uint_t want, uint32_t segment, vod_segment_t *video,
+    vod_segment_t *audio)
+{
+    u_char                       *index;
+    size_t                        len;
+    uint32_t                      segment_ms;
+    ngx_int_t                     rc;
+    ngx_vod_file_id_t             id;
+    ngx_vod_package_loc_conf_t   *vlcf;
+    ngx_vod_package_main_conf_t  *vmcf;
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_vod_package_module);
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    segment_ms = (uint32_t) vlcf->segment_duration;
+
+    ngx_memzero(&id, sizeof(ngx_vod_file_id_t));
+    id.uniq = media->of.uniq;
+    id.size = media->of.size;
+    id.mtime = media->of.mtime;
+
+    if (vmcf->index_cache != NULL) {
+        index = ngx_vod_cache_lock(vmcf->index_cache, &media->path,
+                                   segment_ms, &id, &len);
+        if (index != NULL) {
+            rc = ngx_vod_media_extract(media, index, want, segment, video,
+                                       audio);
+            ngx_vod_cache_unlock(vmcf->index_cache);
+            return rc;
+        }
+    }
+
+    rc = ngx_vod_media_build(r, media, segment_ms, &index, &len);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (vmcf->index_cache != NULL) {
+        (void) ngx_vod_cache_insert(vmcf->index_cache, &media->path,
+                                    segment_ms, &id, index, len,
+                                    r->connection->log);
+    }
+
+    return ngx_vod_media_extract(media, index, want, segment, video, audio);
+}
+
+
+static ngx_int_t
+ngx_vod_media_build(ngx_http_request_t *r, ngx_vod_media_t *media,
+    uint32_t segment_ms, u_char **index, size_t *len)
+{
+    u_char                      *moov;
+    uint64_t                     moov_offset, moov_size;
+    ngx_int_t                    rc;
+    vod_env_t                   *env;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+    env = &media->venv.env;
+
+    rc = vod_mp4_find_moov(env, (uint64_t) media->of.size, &moov_offset,
+                           &moov_size);
+    if (rc != VOD_OK) {
+        return ngx_vod_status(rc);
+    }
+
+    if (moov_size > vlcf->max_moov_size) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod: \"%V\": moov box of %uL bytes exceeds "
+                      "vod_max_moov_size", &media->path, moov_size);
+        return NGX_HTTP_BAD_GATEWAY;
+    }
+
+    /* the moov of a long title is megabytes: not worth keeping in the pool */
+    moov = ngx_alloc((size_t) moov_size, r->connection->log);
+    if (moov == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (env->read(env, moov, (size_t) moov_size, (off_t) moov_offset)
+        != (ssize_t) moov_size)
+    {
+        ngx_free(moov);
+        return NGX_HTTP_BAD_GATEWAY;
+    }
+
+    rc = vod_index_build(env, moov, (size_t) moov_size,
+                         (uint64_t) media->of.size, segment_ms, index, len);
+
+    ngx_free(moov);
+
+    return ngx_vod_status(rc);
+}
+
+
+static ngx_int_t
+ngx_vod_media_extract(ngx_vod_media_t *media, u_char *index,
+    ngx_uint_t want, uint32_t segment, vod_segment_t *video,
+    vod_segment_t *audio)
+{
+    int         rc;
+    vod_env_t  *env;
+
+    env = &media->venv.env;
+
+    media->video_track = vod_index_find_track(index, VOD_TRACK_VIDEO);
+    media->audio_track = vod_index_find_track(index, VOD_TRACK_AUDIO);
+
+    if (media->video_track >= 0) {
+        media->video = env->alloc(env, sizeof(vod_track_info_t));
+        if (media->video == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        rc = vod_index_track_info(env, index, media->video_track,
+                                  media->video);
+        if (rc != VOD_OK) {
+            return ngx_vod_status(rc);
+        }
+    }
+
+    if (media->audio_track >= 0) {
+        media->audio = env->alloc(env, sizeof(vod_track_info_t));
+        if (media->audio == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        rc = vod_index_track_info(env, index, media->audio_track,
+                                  media->audio);
+        if (rc != VOD_OK) {
+            return ngx_vod_status(rc);
+        }
+    }
+
+    if (want & NGX_VOD_WANT_VIDEO) {
+        if (media->video == NULL) {
+            return NGX_HTTP_NOT_FOUND;
+        }
+
+        rc = vod_index_segment(env, index, media->video_track, media->video,
+                               segment, video);
+        if (rc != VOD_OK) {
+            return ngx_vod_status(rc);
+        }
+    }
+
+    if (want & NGX_VOD_WANT_AUDIO) {
+        if (media->audio == NULL) {
+            if (want & NGX_VOD_WANT_VIDEO) {
+                ngx_memzero(audio, sizeof(vod_segment_t));
+                return NGX_OK;
+            }
+
+            return NGX_HTTP_NOT_FOUND;
+        }
+
+        rc = vod_index_segment(env, index, media->audio_track, media->audio,
+                               segment, audio);
+        if (rc != VOD_OK) {
+            return ngx_vod_status(rc);
+        }
+    }
+
+    return NGX_OK;
+}

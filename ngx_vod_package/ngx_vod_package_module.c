@@ -1,0 +1,861 @@
+/*
+ * ngx_vod_package_module.c: directives and the content handler that maps
+ * a title directory's virtual files (vod_url.h) onto the packaging core.
+ */
+
+#include "ngx_vod_package_module.h"
+#include "vod_fmp4.h"
+#include "vod_ts.h"
+#include "vod_manifest.h"
+
+
+static ngx_int_t ngx_vod_package_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_vod_package_options(ngx_http_request_t *r);
+static ngx_int_t ngx_vod_package_manifest(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_url_t *url);
+static ngx_int_t ngx_vod_package_playlist(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_url_t *url);
+static ngx_int_t ngx_vod_package_init_segment(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_url_t *url);
+static ngx_int_t ngx_vod_package_cmaf_segment(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_url_t *url);
+static ngx_int_t ngx_vod_package_ts_segment(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_url_t *url);
+static ngx_int_t ngx_vod_package_load_title(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_title_t *title, uint64_t *etag, time_t *mtime);
+static ngx_int_t ngx_vod_package_open_one(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_url_t *url, ngx_vod_media_t *media);
+static uint64_t ngx_vod_package_etag(ngx_http_request_t *r,
+    ngx_vod_media_t *media, uint64_t hash);
+static int ngx_libc_cdecl ngx_vod_package_rendition_cmp(const void *one,
+    const void *two);
+
+static void *ngx_vod_package_create_main_conf(ngx_conf_t *cf);
+static void *ngx_vod_package_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_vod_package(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_vod_package_index_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_vod_package_cors_origin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_vod_package_segment_duration(ngx_conf_t *cf, void *post,
+    void *data);
+
+
+static ngx_conf_post_handler_pt  ngx_vod_package_segment_duration_p =
+    ngx_vod_package_segment_duration;
+
+
+static ngx_command_t  ngx_vod_package_commands[] = {
+
+    { ngx_string("vod_package"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_vod_package,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_segment_duration"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, segment_duration),
+      &ngx_vod_package_segment_duration_p },
+
+    { ngx_string("vod_max_moov_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, max_moov_size),
+      NULL },
+
+    { ngx_string("vod_playlist_cache_control"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, playlist_cache_control),
+      NULL },
+
+    { ngx_string("vod_segment_cache_control"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, segment_cache_control),
+      NULL },
+
+    { ngx_string("vod_cors_origin"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_vod_package_cors_origin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_index_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_vod_package_index_cache,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_vod_package_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_vod_package_create_main_conf,      /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_vod_package_create_loc_conf,       /* create location configuration */
+    ngx_vod_package_merge_loc_conf         /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_vod_package_module = {
+    NGX_MODULE_V1,
+    &ngx_vod_package_module_ctx,           /* module context */
+    ngx_vod_package_commands,              /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_str_t  ngx_vod_type_m3u8 =
+    ngx_string("application/vnd.apple.mpegurl");
+static ngx_str_t  ngx_vod_type_mpd = ngx_string("application/dash+xml");
+static ngx_str_t  ngx_vod_type_video = ngx_string("video/mp4");
+static ngx_str_t  ngx_vod_type_audio = ngx_string("audio/mp4");
+static ngx_str_t  ngx_vod_type_ts = ngx_string("video/mp2t");
+
+
+static ngx_int_t
+ngx_vod_package_handler(ngx_http_request_t *r)
+{
+    u_char     *last, *slash;
+    size_t      root;
+    ngx_int_t   rc;
+    ngx_str_t   path, dir;
+    vod_url_t   url;
+
+    if (r->method == NGX_HTTP_OPTIONS) {
+        return ngx_vod_package_options(r);
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    last = ngx_http_map_uri_to_path(r, &path, &root, 0);
+    if (last == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    path.len = last - path.data;
+
+    slash = ngx_strlchr(path.data + root, last, '/');
+    if (slash == NULL) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    for (slash = last - 1; *slash != '/'; slash--) { /* void */ }
+
+    if (slash + 1 == last || slash == path.data) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    rc = vod_url_parse(slash + 1, last - slash - 1, &url);
+
+    if (rc != VOD_OK) {
+        if (rc == VOD_BAD_REQUEST) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "vod: malformed name \"%*s\"", last - slash - 1,
+                          slash + 1);
+        }
+
+        return ngx_vod_status(rc);
+    }
+
+    /* the title directory, null-terminated for ngx_open_dir() */
+    *slash = '\0';
+    dir.data = path.data;
+    dir.len = slash - path.data;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod: title \"%V\", kind %ui", &dir, (ngx_uint_t) url.kind);
+
+    switch (url.kind) {
+
+    case VOD_URL_MASTER:
+    case VOD_URL_MASTER_TS:
+    case VOD_URL_MPD:
+        return ngx_vod_package_manifest(r, &dir, &url);
+
+    case VOD_URL_PLAYLIST:
+        return ngx_vod_package_playlist(r, &dir, &url);
+
+    case VOD_URL_INIT:
+        return ngx_vod_package_init_segment(r, &dir, &url);
+
+    default: /* VOD_URL_SEGMENT */
+
+        if (url.stream == VOD_STREAM_TS) {
+            return ngx_vod_package_ts_segment(r, &dir, &url);
+        }
+
+        return ngx_vod_package_cmaf_segment(r, &dir, &url);
+    }
+}
+
+
+/* CORS preflight: players send Range, which may need one */
+
+static ngx_int_t
+ngx_vod_package_options(ngx_http_request_t *r)
+{
+    ngx_table_elt_t             *h;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    if (vlcf->cors_origin.len == 0) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Access-Control-Allow-Origin");
+    h->value = vlcf->cors_origin;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Access-Control-Allow-Methods");
+    ngx_str_set(&h->value, "GET, HEAD, OPTIONS");
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Access-Control-Allow-Headers");
+    ngx_str_set(&h->value, "Range");
+
+    r->headers_out.status = NGX_HTTP_NO_CONTENT;
+    r->header_only = 1;
+    r->headers_out.content_length_n = 0;
+
+    return ngx_http_send_header(r);
+}
+
+
+static ngx_int_t
+ngx_vod_package_manifest(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_url_t *url)
+{
+    u_char                      *out;
+    size_t                       len;
+    time_t                       mtime;
+    uint64_t                     etag;
+    ngx_int_t                    rc;
+    ngx_str_t                   *type;
+    vod_title_t                  title;
+    ngx_vod_env_t                venv;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    etag = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
+
+    rc = ngx_vod_package_load_title(r, dir, &title, &etag, &mtime);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ngx_vod_env_init(&venv, r, dir, NGX_INVALID_FILE);
+
+    switch (url->kind) {
+
+    case VOD_URL_MPD:
+        rc = vod_dash_mpd(&venv.env, &title, &out, &len);
+        type = &ngx_vod_type_mpd;
+        break;
+
+    default:
+        rc = vod_hls_master(&venv.env, &title,
+                            url->kind == VOD_URL_MASTER_TS, &out, &len);
+        type = &ngx_vod_type_m3u8;
+        break;
+    }
+
+    if (rc != VOD_OK) {
+        return ngx_vod_status(rc);
+    }
+
+    return ngx_vod_send_memory(r, type, out, len,
+                               &vlcf->playlist_cache_control, etag, mtime);
+}
+
+
+static ngx_int_t
+ngx_vod_package_playlist(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_url_t *url)
+{
+    u_char                      *out;
+    size_t                       len;
+    uint64_t                     etag;
+    ngx_int_t                    rc;
+    vod_title_t                  title;
+    vod_rendition_t              rendition;
+    ngx_vod_media_t              media;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    rc = ngx_vod_package_open_one(r, dir, url, &media);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_vod_media_load(r, &media, NGX_VOD_WANT_INFO, 0, NULL, NULL);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rendition.id.data = media.id.data;
+    rendition.id.len = media.id.len;
+    rendition.video = media.video;
+    rendition.audio = media.audio;
+
+    ngx_memzero(&title, sizeof(vod_title_t));
+    title.renditions = &rendition;
+    title.count = 1;
+    title.segment_ms = (uint32_t) vlcf->segment_duration;
+    vod_title_pick_audio(&title);
+
+    if (url->stream == VOD_STREAM_TS
+        && (media.video == NULL || !vod_ts_supported(media.video)
+            || (media.audio != NULL && !vod_ts_supported(media.audio))))
+    {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    rc = vod_hls_media(&media.venv.env, &title, &rendition, url->stream,
+                       &out, &len);
+    if (rc != VOD_OK) {
+        return ngx_vod_status(rc);
+    }
+
+    etag = ngx_vod_etag_add(0, url, sizeof(url->kind) + sizeof(url->stream));
+    etag = ngx_vod_package_etag(r, &media, etag);
+
+    return ngx_vod_send_memory(r, &ngx_vod_type_m3u8, out, len,
+                               &vlcf->playlist_cache_control, etag,
+                               media.of.mtime);
+}
+
+
+static ngx_int_t
+ngx_vod_package_init_segment(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_url_t *url)
+{
+    u_char                      *out;
+    size_t                       len;
+    uint64_t                     etag;
+    ngx_int_t                    rc;
+    vod_track_info_t            *track;
+    ngx_vod_media_t              media;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    rc = ngx_vod_package_open_one(r, dir, url, &media);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_vod_media_load(r, &media, NGX_VOD_WANT_INFO, 0, NULL, NULL);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    track = (url->stream == VOD_STREAM_VIDEO) ? media.video : media.audio;
+    if (track == NULL) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    rc = vod_fmp4_init(&media.venv.env, track, &out, &len);
+    if (rc != VOD_OK) {
+        return ngx_vod_status(rc);
+    }
+
+    etag = ngx_vod_etag_add(0, url, sizeof(url->kind) + sizeof(url->stream));
+    etag = ngx_vod_package_etag(r, &media, etag);
+
+    return ngx_vod_send_memory(r, (url->stream == VOD_STREAM_VIDEO)
+                                  ? &ngx_vod_type_video : &ngx_vod_type_audio,
+                               out, len, &vlcf->segment_cache_control, etag,
+                               media.of.mtime);
+}
+
+
+static ngx_int_t
+ngx_vod_package_cmaf_segment(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_url_t *url)
+{
+    u_char           *header;
+    size_t            header_len;
+    uint32_t          count;
+    uint64_t          etag;
+    ngx_int_t         rc;
+    ngx_uint_t        want;
+    vod_range_t      *ranges;
+    vod_segment_t     video, audio, *segment;
+    ngx_vod_media_t   media;
+
+    rc = ngx_vod_package_open_one(r, dir, url, &media);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    want = (url->stream == VOD_STREAM_VIDEO) ? NGX_VOD_WANT_VIDEO
+                                              : NGX_VOD_WANT_AUDIO;
+
+    rc = ngx_vod_media_load(r, &media, want, url->segment, &video, &audio);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    segment = (url->stream == VOD_STREAM_VIDEO) ? &video : &audio;
+
+    rc = vod_fmp4_segment_header(&media.venv.env, segment, &header,
+                                 &header_len);
+    if (rc != VOD_OK) {
+        return ngx_vod_status(rc);
+    }
+
+    rc = vod_segment_ranges(&media.venv.env, segment, &ranges, &count);
+    if (rc != VOD_OK) {
+        return ngx_vod_status(rc);
+    }
+
+    etag = ngx_vod_etag_add(0, url, sizeof(url->kind) + sizeof(url->stream));
+    etag = ngx_vod_etag_add(etag, &url->segment, sizeof(url->segment));
+    etag = ngx_vod_package_etag(r, &media, etag);
+
+    return ngx_vod_send_file_ranges(r, (url->stream == VOD_STREAM_VIDEO)
+                                       ? &ngx_vod_type_video
+                                       : &ngx_vod_type_audio,
+                                    header, header_len, &media, ranges,
+                                    count, etag);
+}
+
+
+static ngx_int_t
+ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_url_t *url)
+{
+    u_char                      *out;
+    size_t                       len;
+    uint64_t                     etag;
+    ngx_int_t                    rc;
+    vod_segment_t                video, audio;
+    ngx_vod_media_t              media;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    rc = ngx_vod_package_open_one(r, dir, url, &media);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_vod_media_load(r, &media,
+                            NGX_VOD_WANT_VIDEO|NGX_VOD_WANT_AUDIO,
+                            url->segment, &video, &audio);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (!vod_ts_supported(media.video)
+        || (media.audio != NULL && !vod_ts_supported(media.audio)))
+    {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    rc = vod_ts_segment(&media.venv.env, &video,
+                        (audio.track != NULL) ? &audio : NULL, &out, &len);
+    if (rc != VOD_OK) {
+        return ngx_vod_status(rc);
+    }
+
+    etag = ngx_vod_etag_add(0, url, sizeof(url->kind) + sizeof(url->stream));
+    etag = ngx_vod_etag_add(etag, &url->segment, sizeof(url->segment));
+    etag = ngx_vod_package_etag(r, &media, etag);
+
+    return ngx_vod_send_memory(r, &ngx_vod_type_ts, out, len,
+                               &vlcf->segment_cache_control, etag,
+                               media.of.mtime);
+}
+
+
+/* every rendition of a title with its track views, for the manifests */
+
+static ngx_int_t
+ngx_vod_package_load_title(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_title_t *title, uint64_t *etag, time_t *mtime)
+{
+    time_t                       json_mtime;
+    uint32_t                     i;
+    ngx_int_t                    rc;
+    ngx_vod_media_t              media;
+    vod_rendition_t             *rd;
+    vod_title_spec_t            *spec;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    spec = ngx_palloc(r->pool, sizeof(vod_title_spec_t));
+    if (spec == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_vod_title_spec(r, dir, spec, &json_mtime);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ngx_memzero(title, sizeof(vod_title_t));
+
+    title->renditions = ngx_palloc(r->pool,
+                                   spec->count * sizeof(vod_rendition_t));
+    if (title->renditions == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    title->segment_ms = (uint32_t) vlcf->segment_duration;
+
+    *etag = ngx_vod_etag_add(*etag, &json_mtime, sizeof(json_mtime));
+    *mtime = json_mtime;
+
+    for (i = 0; i < spec->count; i++) {
+        rc = ngx_vod_media_open(r, dir, &spec->renditions[i], &media);
+
+        if (rc == NGX_OK) {
+            rc = ngx_vod_media_load(r, &media, NGX_VOD_WANT_INFO, 0, NULL,
+                                    NULL);
+        }
+
+        if (rc != NGX_OK) {
+            /* one bad rendition makes the whole manifest wrong */
+            return (rc == NGX_HTTP_NOT_FOUND) ? NGX_HTTP_BAD_GATEWAY : rc;
+        }
+
+        rd = &title->renditions[title->count++];
+        rd->id.data = media.id.data;
+        rd->id.len = media.id.len;
+        rd->video = media.video;
+        rd->audio = media.audio;
+
+        *etag = ngx_vod_package_etag(r, &media, *etag);
+
+        if (media.of.mtime > *mtime) {
+            *mtime = media.of.mtime;
+        }
+    }
+
+    if (json_mtime == 0) {
+        /* no title.json to give the order: highest bitrate first */
+        ngx_qsort(title->renditions, title->count, sizeof(vod_rendition_t),
+                  ngx_vod_package_rendition_cmp);
+    }
+
+    vod_title_pick_audio(title);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_vod_package_open_one(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_url_t *url, ngx_vod_media_t *media)
+{
+    ngx_int_t              rc;
+    ngx_str_t              id;
+    vod_title_spec_t      *spec;
+    vod_rendition_spec_t  *found;
+
+    spec = ngx_palloc(r->pool, sizeof(vod_title_spec_t));
+    if (spec == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    id.data = url->id.data;
+    id.len = url->id.len;
+
+    rc = ngx_vod_title_find(r, dir, spec, &id, &found);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_vod_media_open(r, dir, found, media);
+}
+
+
+static uint64_t
+ngx_vod_package_etag(ngx_http_request_t *r, ngx_vod_media_t *media,
+    uint64_t hash)
+{
+    uint32_t                     ms;
+    ngx_vod_file_id_t            id;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    ngx_memzero(&id, sizeof(ngx_vod_file_id_t));
+    id.uniq = media->of.uniq;
+    id.size = media->of.size;
+    id.mtime = media->of.mtime;
+    ms = (uint32_t) vlcf->segment_duration;
+
+    hash = ngx_vod_etag_add(hash, media->id.data, media->id.len);
+    hash = ngx_vod_etag_add(hash, &id, sizeof(ngx_vod_file_id_t));
+
+    return ngx_vod_etag_add(hash, &ms, sizeof(ms));
+}
+
+
+static int ngx_libc_cdecl
+ngx_vod_package_rendition_cmp(const void *one, const void *two)
+{
+    const vod_rendition_t  *a = one;
+    const vod_rendition_t  *b = two;
+
+    uint64_t  ra, rb;
+
+    ra = (a->video != NULL) ? a->video->peak_bitrate : 0;
+    rb = (b->video != NULL) ? b->video->peak_bitrate : 0;
+
+    if (ra != rb) {
+        return (ra > rb) ? -1 : 1;
+    }
+
+    return ngx_memn2cmp(a->id.data, b->id.data, a->id.len, b->id.len);
+}
+
+
+static void *
+ngx_vod_package_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_vod_package_main_conf_t  *vmcf;
+
+    vmcf = ngx_pcalloc(cf->pool, sizeof(ngx_vod_package_main_conf_t));
+    if (vmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     vmcf->index_cache = NULL;
+     */
+
+    return vmcf;
+}
+
+
+static void *
+ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_pcalloc(cf->pool, sizeof(ngx_vod_package_loc_conf_t));
+    if (vlcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     vlcf->playlist_cache_control = { 0, NULL };
+     *     vlcf->segment_cache_control = { 0, NULL };
+     *     vlcf->cors_origin = { 0, NULL };
+     */
+
+    vlcf->enable = NGX_CONF_UNSET;
+    vlcf->segment_duration = NGX_CONF_UNSET_MSEC;
+    vlcf->max_moov_size = NGX_CONF_UNSET_SIZE;
+    vlcf->cors_origin.len = NGX_CONF_UNSET_SIZE;
+
+    return vlcf;
+}
+
+
+static char *
+ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_vod_package_loc_conf_t *prev = parent;
+    ngx_vod_package_loc_conf_t *conf = child;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_msec_value(conf->segment_duration,
+                              prev->segment_duration, 4000);
+    ngx_conf_merge_size_value(conf->max_moov_size, prev->max_moov_size,
+                              64 * 1024 * 1024);
+    ngx_conf_merge_str_value(conf->playlist_cache_control,
+                             prev->playlist_cache_control,
+                             "public, max-age=60");
+    ngx_conf_merge_str_value(conf->segment_cache_control,
+                             prev->segment_cache_control,
+                             "public, max-age=31536000, immutable");
+
+    if (conf->cors_origin.len == NGX_CONF_UNSET_SIZE) {
+        conf->cors_origin = (prev->cors_origin.len == NGX_CONF_UNSET_SIZE)
+                            ? (ngx_str_t) ngx_null_string : prev->cors_origin;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_vod_package(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (vlcf->enable != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    vlcf->enable = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_vod_package_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_vod_package_cors_origin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    ngx_str_t  *value;
+
+    if (vlcf->cors_origin.len != NGX_CONF_UNSET_SIZE) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        ngx_str_null(&vlcf->cors_origin);
+        return NGX_CONF_OK;
+    }
+
+    vlcf->cors_origin = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+/* vod_index_cache name:size | off */
+
+static char *
+ngx_vod_package_index_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_vod_package_main_conf_t *vmcf = conf;
+
+    u_char     *p;
+    ssize_t     size;
+    ngx_str_t  *value, name, s;
+
+    if (vmcf->index_cache != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        return NGX_CONF_OK;
+    }
+
+    p = (u_char *) ngx_strchr(value[1].data, ':');
+
+    if (p == NULL || p == value[1].data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid vod_index_cache \"%V\", expected "
+                           "\"name:size\" or \"off\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    name.data = value[1].data;
+    name.len = p - name.data;
+
+    s.data = p + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    size = ngx_parse_size(&s);
+
+    if (size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid vod_index_cache size \"%V\"", &s);
+        return NGX_CONF_ERROR;
+    }
+
+    if (size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "vod_index_cache \"%V\" is too small, "
+                           "at least %uz bytes are needed",
+                           &value[1], 8 * ngx_pagesize);
+        return NGX_CONF_ERROR;
+    }
+
+    vmcf->index_cache = ngx_vod_cache_add(cf, &name, size);
+    if (vmcf->index_cache == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_vod_package_segment_duration(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_msec_t  *ms = data;
+
+    if (*ms < 1000 || *ms > 60000) {
+        return "must be between 1s and 60s";
+    }
+
+    return NGX_CONF_OK;
+}

@@ -1,0 +1,109 @@
+/*
+ * ngx_vod_package_module.h: what the glue's files share.  The glue maps
+ * requests onto the nginx-free core in core/ and owns everything nginx:
+ * configuration, files, shared memory and output.
+ */
+
+#ifndef _NGX_VOD_PACKAGE_MODULE_H_INCLUDED_
+#define _NGX_VOD_PACKAGE_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "vod_core.h"
+#include "vod_media.h"
+#include "vod_index.h"
+#include "vod_title.h"
+#include "vod_url.h"
+
+
+typedef struct {
+    ngx_shm_zone_t     *index_cache;      /* NULL: parse on every request */
+} ngx_vod_package_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t          enable;
+    ngx_msec_t          segment_duration;
+    size_t              max_moov_size;
+    ngx_str_t           playlist_cache_control;
+    ngx_str_t           segment_cache_control;
+    ngx_str_t           cors_origin;      /* empty: no CORS headers */
+} ngx_vod_package_loc_conf_t;
+
+
+/* a vod_env_t bound to one request and one source file */
+typedef struct {
+    vod_env_t             env;
+    ngx_http_request_t   *request;
+    ngx_str_t            *path;
+    ngx_fd_t              fd;
+} ngx_vod_env_t;
+
+
+/* identity of a source file: a changed file misses the cache */
+typedef struct {
+    ngx_file_uniq_t       uniq;
+    off_t                 size;
+    time_t                mtime;
+} ngx_vod_file_id_t;
+
+
+/* one opened rendition file with the views a request asked for */
+typedef struct {
+    ngx_str_t             path;           /* null-terminated */
+    ngx_str_t             id;
+    ngx_open_file_info_t  of;
+    ngx_vod_env_t         venv;
+    vod_track_info_t     *video;
+    vod_track_info_t     *audio;
+    int                   video_track;    /* index track numbers, or -1 */
+    int                   audio_track;
+} ngx_vod_media_t;
+
+
+/* which segment views ngx_vod_media_load() extracts */
+#define NGX_VOD_WANT_INFO    0
+#define NGX_VOD_WANT_VIDEO   1
+#define NGX_VOD_WANT_AUDIO   2
+
+
+extern ngx_module_t  ngx_vod_package_module;
+
+
+void ngx_vod_env_init(ngx_vod_env_t *venv, ngx_http_request_t *r,
+    ngx_str_t *path, ngx_fd_t fd);
+ngx_int_t ngx_vod_status(ngx_int_t rc);
+
+ngx_shm_zone_t *ngx_vod_cache_add(ngx_conf_t *cf, ngx_str_t *name,
+    size_t size);
+u_char *ngx_vod_cache_lock(ngx_shm_zone_t *zone, ngx_str_t *path,
+    uint32_t segment_ms, ngx_vod_file_id_t *id, size_t *len);
+void ngx_vod_cache_unlock(ngx_shm_zone_t *zone);
+ngx_int_t ngx_vod_cache_insert(ngx_shm_zone_t *zone, ngx_str_t *path,
+    uint32_t segment_ms, ngx_vod_file_id_t *id, u_char *index, size_t len,
+    ngx_log_t *log);
+
+ngx_int_t ngx_vod_media_open(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_rendition_spec_t *spec, ngx_vod_media_t *media);
+ngx_int_t ngx_vod_media_load(ngx_http_request_t *r, ngx_vod_media_t *media,
+    ngx_uint_t want, uint32_t segment, vod_segment_t *video,
+    vod_segment_t *audio);
+
+ngx_int_t ngx_vod_title_spec(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_title_spec_t *spec, time_t *mtime);
+ngx_int_t ngx_vod_title_find(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_title_spec_t *spec, ngx_str_t *id, vod_rendition_spec_t **found);
+
+ngx_int_t ngx_vod_send_memory(ngx_http_request_t *r, ngx_str_t *type,
+    u_char *data, size_t len, ngx_str_t *cache_control, uint64_t etag,
+    time_t mtime);
+ngx_int_t ngx_vod_send_file_ranges(ngx_http_request_t *r, ngx_str_t *type,
+    u_char *header, size_t header_len, ngx_vod_media_t *media,
+    vod_range_t *ranges, uint32_t count, uint64_t etag);
+uint64_t ngx_vod_etag_add(uint64_t hash, const void *data, size_t len);
+
+
+#endif /* _NGX_VOD_PACKAGE_MODULE_H_INCLUDED_ */

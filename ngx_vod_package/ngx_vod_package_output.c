@@ -1,0 +1,235 @@
+/*
+ * ngx_vod_package_output.c: response headers and bodies.  Manifests and
+ * TS segments are sent from memory; CMAF segments are a small header in
+ * memory followed by file buffers over the mezzanine, so the media data
+ * goes out by sendfile without being copied.  Ranges, HEAD and
+ * conditional requests are left to nginx's own filters.
+ */
+
+#include "ngx_vod_package_module.h"
+
+
+static ngx_int_t ngx_vod_send_header(ngx_http_request_t *r, ngx_str_t *type,
+    off_t length, ngx_str_t *cache_control, uint64_t etag, time_t mtime);
+static ngx_int_t ngx_vod_add_header(ngx_http_request_t *r, char *key,
+    ngx_str_t *value, ngx_table_elt_t **elt);
+
+
+/* FNV-1a: stable across workers and restarts, unlike pointers or pids */
+
+uint64_t
+ngx_vod_etag_add(uint64_t hash, const void *data, size_t len)
+{
+    const u_char  *p, *last;
+
+    if (hash == 0) {
+        hash = 0xcbf29ce484222325ULL;
+    }
+
+    for (p = data, last = p + len; p < last; p++) {
+        hash ^= *p;
+        hash *= 0x100000001b3ULL;
+    }
+
+    return hash;
+}
+
+
+ngx_int_t
+ngx_vod_send_memory(ngx_http_request_t *r, ngx_str_t *type, u_char *data,
+    size_t len, ngx_str_t *cache_control, uint64_t etag, time_t mtime)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    rc = ngx_vod_send_header(r, type, len, cache_control, etag, mtime);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = data;
+    b->last = data + len;
+    b->memory = (len > 0);
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+    b->sync = (len == 0);
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_vod_send_file_ranges(ngx_http_request_t *r, ngx_str_t *type,
+    u_char *header, size_t header_len, ngx_vod_media_t *media,
+    vod_range_t *ranges, uint32_t count, uint64_t etag)
+{
+    off_t                        length;
+    uint32_t                     i;
+    ngx_int_t                    rc;
+    ngx_buf_t                   *b;
+    ngx_file_t                  *file;
+    ngx_chain_t                 *out, **ll, *cl;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    length = header_len;
+
+    for (i = 0; i < count; i++) {
+        if (ranges[i].offset + ranges[i].size > (uint64_t) media->of.size) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "vod: \"%V\": sample data at %uL runs past the end "
+                          "of the file", &media->path, ranges[i].offset);
+            return NGX_HTTP_BAD_GATEWAY;
+        }
+
+        length += ranges[i].size;
+    }
+
+    rc = ngx_vod_send_header(r, type, length, &vlcf->segment_cache_control,
+                             etag, media->of.mtime);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
+    if (file == NULL) {
+        return NGX_ERROR;
+    }
+
+    file->fd = media->of.fd;
+    file->name = media->path;
+    file->log = r->connection->log;
+    file->directio = media->of.is_directio;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = header;
+    b->last = header + header_len;
+    b->memory = 1;
+
+    out = ngx_alloc_chain_link(r->pool);
+    if (out == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->buf = b;
+    ll = &out->next;
+
+    for (i = 0; i < count; i++) {
+        b = ngx_calloc_buf(r->pool);
+        if (b == NULL) {
+            return NGX_ERROR;
+        }
+
+        b->in_file = 1;
+        b->file = file;
+        b->file_pos = ranges[i].offset;
+        b->file_last = ranges[i].offset + ranges[i].size;
+
+        cl = ngx_alloc_chain_link(r->pool);
+        if (cl == NULL) {
+            return NGX_ERROR;
+        }
+
+        cl->buf = b;
+        *ll = cl;
+        ll = &cl->next;
+    }
+
+    *ll = NULL;
+
+    for (cl = out; cl->next != NULL; cl = cl->next) { /* void */ }
+
+    cl->buf->last_buf = (r == r->main) ? 1 : 0;
+    cl->buf->last_in_chain = 1;
+
+    return ngx_http_output_filter(r, out);
+}
+
+
+static ngx_int_t
+ngx_vod_send_header(ngx_http_request_t *r, ngx_str_t *type, off_t length,
+    ngx_str_t *cache_control, uint64_t etag, time_t mtime)
+{
+    u_char                      *p;
+    ngx_str_t                    value;
+    ngx_table_elt_t             *elt;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = length;
+    r->headers_out.last_modified_time = mtime;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
+    r->allow_ranges = 1;
+
+    p = ngx_pnalloc(r->pool, sizeof("\"0123456789abcdef\"") - 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    value.data = p;
+    value.len = ngx_sprintf(p, "\"%016uxL\"", etag) - p;
+
+    if (ngx_vod_add_header(r, "ETag", &value, &elt) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    r->headers_out.etag = elt;
+
+    if (cache_control->len > 0
+        && ngx_vod_add_header(r, "Cache-Control", cache_control, &elt)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (vlcf->cors_origin.len > 0
+        && ngx_vod_add_header(r, "Access-Control-Allow-Origin",
+                              &vlcf->cors_origin, &elt)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_send_header(r);
+}
+
+
+static ngx_int_t
+ngx_vod_add_header(ngx_http_request_t *r, char *key, ngx_str_t *value,
+    ngx_table_elt_t **elt)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) key;
+    h->key.len = ngx_strlen(key);
+    h->value = *value;
+
+    *elt = h;
+
+    return NGX_OK;
+}
