@@ -1,0 +1,734 @@
+/*
+ * test_title.c: the JSON parser, title.json, ids from file names and the
+ * audio source choice.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "av_oracle.h"
+#include "vod_json.h"
+#include "vod_title.h"
+
+
+typedef struct {
+    const char   *what;
+    const char   *json;
+    const char   *log;            /* expected in the log line */
+} test_title_bad_t;
+
+
+static int test_title_setup(void **state);
+static int test_title_teardown(void **state);
+static int test_title_parse_str(vod_env_t *env, const char *json,
+    vod_title_spec_t *spec);
+static int test_json_parse_str(vod_env_t *env, const char *json,
+    vod_json_limits_t *limits, vod_json_t **root);
+static char *test_title_nested(const char *open, const char *close,
+    size_t depth);
+static void test_title_good(void **state);
+static void test_title_escapes(void **state);
+static void test_title_bad(void **state);
+static void test_title_limits(void **state);
+static void test_json_values(void **state);
+static void test_json_strings(void **state);
+static void test_json_errors(void **state);
+static void test_json_limits(void **state);
+static void test_title_id_from_file(void **state);
+static void test_title_pick_audio(void **state);
+
+
+static test_title_bad_t  test_title_bad_cases[] = {
+    { "not JSON", "hello", "unexpected character at byte 0" },
+    { "empty input", "", "unexpected end of input at byte 0" },
+    { "only spaces", "   ", "unexpected end of input at byte 3" },
+    { "trailing garbage",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\"}]} x",
+      "trailing data after the value at byte 43" },
+    { "two values", "{} {}", "trailing data" },
+    { "top level array", "[{\"id\":\"a\",\"file\":\"a.mp4\"}]",
+      "top level is not an object" },
+    { "top level string", "\"renditions\"", "top level is not an object" },
+    { "missing renditions", "{\"rendition\":[]}", "no \"renditions\"" },
+    { "empty object", "{}", "no \"renditions\"" },
+    { "renditions not an array", "{\"renditions\":{}}",
+      "\"renditions\" is not an array" },
+    { "renditions null", "{\"renditions\":null}",
+      "\"renditions\" is not an array" },
+    { "empty renditions", "{\"renditions\":[]}", "\"renditions\" is empty" },
+    { "duplicate renditions",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\"}],"
+      "\"renditions\":[{\"id\":\"b\",\"file\":\"b.mp4\"}]}",
+      "duplicate \"renditions\"" },
+    { "rendition not an object", "{\"renditions\":[\"a.mp4\"]}",
+      "rendition is not an object" },
+    { "missing id", "{\"renditions\":[{\"file\":\"a.mp4\"}]}",
+      "rendition without \"id\"" },
+    { "missing file", "{\"renditions\":[{\"id\":\"a\"}]}",
+      "rendition without \"file\"" },
+    { "id not a string", "{\"renditions\":[{\"id\":1,\"file\":\"a.mp4\"}]}",
+      "\"id\" is number, not a string" },
+    { "file not a string",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":[\"a.mp4\"]}]}",
+      "\"file\" is array, not a string" },
+    { "duplicate id key",
+      "{\"renditions\":[{\"id\":\"a\",\"id\":\"b\",\"file\":\"a.mp4\"}]}",
+      "duplicate \"id\"" },
+    { "duplicate ids",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\"},"
+      "{\"id\":\"a\",\"file\":\"b.mp4\"}]}",
+      "duplicate rendition id at byte 47" },
+    { "id with '/'", "{\"renditions\":[{\"id\":\"a/b\",\"file\":\"a.mp4\"}]}",
+      "bad rendition id at byte 21" },
+    { "id with escaped '/'",
+      "{\"renditions\":[{\"id\":\"a\\/b\",\"file\":\"a.mp4\"}]}",
+      "bad rendition id" },
+    { "id with space", "{\"renditions\":[{\"id\":\"a b\",\"file\":\"a.mp4\"}]}",
+      "bad rendition id" },
+    { "id with non-ASCII",
+      "{\"renditions\":[{\"id\":\"\xc3\xa9\",\"file\":\"a.mp4\"}]}",
+      "bad rendition id" },
+    { "empty id", "{\"renditions\":[{\"id\":\"\",\"file\":\"a.mp4\"}]}",
+      "bad rendition id" },
+    { "id with leading dot",
+      "{\"renditions\":[{\"id\":\".a\",\"file\":\"a.mp4\"}]}",
+      "bad rendition id" },
+    { "id too long",
+      "{\"renditions\":[{\"id\":\"0123456789012345678901234567890123456789"
+      "0123456789012345678901234\",\"file\":\"a.mp4\"}]}",
+      "bad rendition id" },
+    { "file with '/'",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"../etc/passwd\"}]}",
+      "bad rendition file name" },
+    { "file in a subdirectory",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"sub/a.mp4\"}]}",
+      "bad rendition file name" },
+    { "file \"..\"", "{\"renditions\":[{\"id\":\"a\",\"file\":\"..\"}]}",
+      "bad rendition file name" },
+    { "file \".\"", "{\"renditions\":[{\"id\":\"a\",\"file\":\".\"}]}",
+      "bad rendition file name" },
+    { "empty file", "{\"renditions\":[{\"id\":\"a\",\"file\":\"\"}]}",
+      "bad rendition file name" },
+    { "file with NUL",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\\u0000.txt\"}]}",
+      "bad rendition file name" },
+    { "file with backslash",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"..\\\\a.mp4\"}]}",
+      "bad rendition file name" },
+    { "trailing comma",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\"},]}",
+      "unexpected character" },
+    { "single quotes", "{'renditions':[]}", "expected a member name" },
+    { "unterminated", "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4",
+      "unterminated string" },
+    { "unclosed", "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\"}]",
+      "unexpected end of input" },
+    { "comment", "{/* x */\"renditions\":[]}", "expected a member name" },
+};
+
+
+static int
+test_title_setup(void **state)
+{
+    vod_env_t            *env;
+    av_oracle_env_ctx_t  *ctx;
+
+    env = calloc(1, sizeof(vod_env_t));
+    ctx = calloc(1, sizeof(av_oracle_env_ctx_t));
+
+    if (env == NULL || ctx == NULL
+        || av_oracle_env_init(env, ctx, NULL) != 0)
+    {
+        return -1;
+    }
+
+    *state = env;
+
+    return 0;
+}
+
+
+static int
+test_title_teardown(void **state)
+{
+    vod_env_t  *env;
+
+    env = *state;
+
+    av_oracle_env_free(env);
+    free(env->data);
+    free(env);
+
+    return 0;
+}
+
+
+/* the parsers get a copy of exactly the text, without its NUL, in an
+ * allocation of that size, so ASan sees any read past the end */
+
+static int
+test_title_parse_str(vod_env_t *env, const char *json, vod_title_spec_t *spec)
+{
+    size_t   len;
+    u_char  *buf;
+
+    len = strlen(json);
+    buf = env->alloc(env, len);
+    assert_non_null(buf);
+    memcpy(buf, json, len);
+
+    return vod_title_json_parse(env, buf, len, spec);
+}
+
+
+static int
+test_json_parse_str(vod_env_t *env, const char *json,
+    vod_json_limits_t *limits, vod_json_t **root)
+{
+    size_t   len;
+    u_char  *buf;
+
+    len = strlen(json);
+    buf = env->alloc(env, len);
+    assert_non_null(buf);
+    memcpy(buf, json, len);
+
+    return vod_json_parse(env, buf, len, limits, root);
+}
+
+
+static char *
+test_title_nested(const char *open, const char *close, size_t depth)
+{
+    char    *s, *p;
+    size_t   i;
+
+    s = malloc(depth * 2 + 64);
+    assert_non_null(s);
+
+    p = s;
+    p += sprintf(p, "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\","
+                    "\"x\":");
+
+    for (i = 0; i < depth; i++) {
+        *p++ = *open;
+    }
+
+    for (i = 0; i < depth; i++) {
+        *p++ = *close;
+    }
+
+    strcpy(p, "}]}");
+
+    return s;
+}
+
+
+static void
+test_title_good(void **state)
+{
+    vod_env_t         *env;
+    vod_title_spec_t   spec;
+
+    env = *state;
+
+    assert_int_equal(test_title_parse_str(env,
+        "\xef\xbb\xbf {\n"
+        "  \"version\": 1,\n"
+        "  \"renditions\": [\n"
+        "    {\"id\": \"1080p\", \"file\": \"1080p.mp4\", \"note\": null},\n"
+        "    {\"file\": \"movie 720.mp4\", \"id\": \"720p\",\n"
+        "     \"rights\": {\"countries\": [\"US\", \"CA\"], \"until\": 1e9}},\n"
+        "    {\"id\": \"a-b.c_d\", \"file\": \"x..y.mp4\", \"hdr\": false}\n"
+        "  ],\n"
+        "  \"subtitles\": [{\"lang\": \"fr\", \"default\": true}]\n"
+        "}\n", &spec), VOD_OK);
+
+    assert_int_equal(spec.count, 3);
+    assert_int_equal(spec.renditions[0].id.len, 5);
+    assert_memory_equal(spec.renditions[0].id.data, "1080p", 5);
+    assert_int_equal(spec.renditions[0].file.len, 9);
+    assert_memory_equal(spec.renditions[0].file.data, "1080p.mp4", 9);
+    assert_int_equal(spec.renditions[1].id.len, 4);
+    assert_memory_equal(spec.renditions[1].id.data, "720p", 4);
+    assert_int_equal(spec.renditions[1].file.len, 13);
+    assert_memory_equal(spec.renditions[1].file.data, "movie 720.mp4", 13);
+    assert_int_equal(spec.renditions[2].id.len, 7);
+    assert_memory_equal(spec.renditions[2].id.data, "a-b.c_d", 7);
+}
+
+
+static void
+test_title_escapes(void **state)
+{
+    vod_env_t         *env;
+    vod_title_spec_t   spec;
+
+    env = *state;
+
+    /* escapes are decoded before the checks */
+    assert_int_equal(test_title_parse_str(env,
+        "{\"renditions\":[{\"id\":\"1080\\u0070\",\"file\":"
+        "\"caf\\u00e9 \\ud83d\\ude00.mp4\"}]}", &spec), VOD_OK);
+
+    assert_int_equal(spec.count, 1);
+    assert_int_equal(spec.renditions[0].id.len, 5);
+    assert_memory_equal(spec.renditions[0].id.data, "1080p", 5);
+    assert_int_equal(spec.renditions[0].file.len, 14);
+    assert_memory_equal(spec.renditions[0].file.data,
+                        "caf\xc3\xa9 \xf0\x9f\x98\x80.mp4", 14);
+}
+
+
+static void
+test_title_bad(void **state)
+{
+    int                   rc;
+    size_t                i;
+    vod_env_t            *env;
+    vod_title_spec_t      spec;
+    av_oracle_env_ctx_t  *ctx;
+
+    env = *state;
+    ctx = env->data;
+
+    for (i = 0;
+         i < sizeof(test_title_bad_cases) / sizeof(test_title_bad_t);
+         i++)
+    {
+        ctx->last_log[0] = '\0';
+        ctx->log_lines = 0;
+
+        rc = test_title_parse_str(env, test_title_bad_cases[i].json, &spec);
+
+        if (rc != VOD_BAD_DATA) {
+            fail_msg("%s: rc %d", test_title_bad_cases[i].what, rc);
+        }
+
+        if (ctx->log_lines != 1
+            || strstr(ctx->last_log, test_title_bad_cases[i].log) == NULL)
+        {
+            fail_msg("%s: logged \"%s\" (%u lines), expected \"%s\"",
+                     test_title_bad_cases[i].what, ctx->last_log,
+                     ctx->log_lines, test_title_bad_cases[i].log);
+        }
+
+        if (strncmp(ctx->last_log, "title.json: ", 12) != 0) {
+            fail_msg("%s: log \"%s\"", test_title_bad_cases[i].what,
+                     ctx->last_log);
+        }
+    }
+}
+
+
+static void
+test_title_limits(void **state)
+{
+    char                 *s, *p;
+    size_t                i;
+    vod_env_t            *env;
+    vod_title_spec_t      spec;
+    av_oracle_env_ctx_t  *ctx;
+
+    env = *state;
+    ctx = env->data;
+
+    /* VOD_MAX_RENDITIONS is accepted, one more is not */
+
+    s = malloc(64 * (VOD_MAX_RENDITIONS + 2));
+    assert_non_null(s);
+
+    p = s + sprintf(s, "{\"renditions\":[");
+
+    for (i = 0; i < VOD_MAX_RENDITIONS; i++) {
+        p += sprintf(p, "%s{\"id\":\"r%zu\",\"file\":\"r%zu.mp4\"}",
+                     i ? "," : "", i, i);
+    }
+
+    strcpy(p, "]}");
+    assert_int_equal(test_title_parse_str(env, s, &spec), VOD_OK);
+    assert_int_equal(spec.count, VOD_MAX_RENDITIONS);
+
+    sprintf(p, ",{\"id\":\"more\",\"file\":\"more.mp4\"}]}");
+    ctx->last_log[0] = '\0';
+    assert_int_equal(test_title_parse_str(env, s, &spec), VOD_BAD_DATA);
+    assert_non_null(strstr(ctx->last_log, "too many renditions"));
+
+    free(s);
+
+    /* nesting: unknown keys may hold nested values, but not deeply */
+
+    s = test_title_nested("[", "]", 8);
+    assert_int_equal(test_title_parse_str(env, s, &spec), VOD_OK);
+    free(s);
+
+    s = test_title_nested("[", "]", 100);
+    ctx->last_log[0] = '\0';
+    assert_int_equal(test_title_parse_str(env, s, &spec), VOD_BAD_DATA);
+    assert_non_null(strstr(ctx->last_log, "nesting too deep"));
+    free(s);
+
+    s = test_title_nested("[", "]", 100000);
+    assert_int_equal(test_title_parse_str(env, s, &spec), VOD_BAD_DATA);
+    assert_non_null(strstr(ctx->last_log, "nesting too deep"));
+    free(s);
+
+    /* too many values */
+
+    s = malloc(20 * 10000 + 64);
+    assert_non_null(s);
+
+    p = s + sprintf(s, "{\"renditions\":[{\"id\":\"a\",\"file\":\"a\"}],"
+                       "\"x\":[0");
+
+    for (i = 1; i < 10000; i++) {
+        p += sprintf(p, ",%zu", i);
+    }
+
+    strcpy(p, "]}");
+    assert_int_equal(test_title_parse_str(env, s, &spec), VOD_BAD_DATA);
+    assert_non_null(strstr(ctx->last_log, "too many values"));
+    free(s);
+
+    /* size */
+
+    s = malloc(2 * 1024 * 1024);
+    assert_non_null(s);
+    memset(s, ' ', 2 * 1024 * 1024 - 1);
+    s[2 * 1024 * 1024 - 1] = '\0';
+    memcpy(s, "{\"renditions\":[{\"id\":\"a\",\"file\":\"a\"}]}", 38);
+    assert_int_equal(test_title_parse_str(env, s, &spec), VOD_BAD_DATA);
+    assert_non_null(strstr(ctx->last_log, "file too large"));
+    free(s);
+}
+
+
+static void
+test_json_values(void **state)
+{
+    vod_env_t          *env;
+    vod_json_t         *root, *n;
+    vod_json_limits_t   limits;
+
+    env = *state;
+    memset(&limits, 0, sizeof(vod_json_limits_t));
+
+    assert_int_equal(test_json_parse_str(env,
+        "{\"a\":[0,-0,1,-1,9223372036854775807,-9223372036854775808,"
+        "9223372036854775808,1.5,2e3,-1.25E-2,true,false,null,\"s\",{},[]],"
+        "\"b\":{\"c\":{}}}", &limits, &root), VOD_OK);
+
+    assert_int_equal(root->type, VOD_JSON_OBJECT);
+    assert_int_equal(root->count, 2);
+
+    n = vod_json_get(root, "a");
+    assert_non_null(n);
+    assert_int_equal(n->type, VOD_JSON_ARRAY);
+    assert_int_equal(n->count, 16);
+    assert_int_equal(n->pos, 5);
+
+    n = n->child;
+    assert_true(n->is_integer && n->integer == 0);
+    n = n->next;
+    assert_true(n->is_integer && n->integer == 0);
+    n = n->next;
+    assert_true(n->is_integer && n->integer == 1);
+    n = n->next;
+    assert_true(n->is_integer && n->integer == -1);
+    n = n->next;
+    assert_true(n->is_integer && n->integer == INT64_MAX);
+    n = n->next;
+    assert_true(n->is_integer && n->integer == INT64_MIN);
+    n = n->next;
+    assert_int_equal(n->type, VOD_JSON_NUMBER);
+    assert_false(n->is_integer);
+    assert_int_equal(n->str.len, 19);
+    n = n->next;
+    assert_false(n->is_integer);
+    assert_memory_equal(n->str.data, "1.5", 3);
+    n = n->next;
+    assert_false(n->is_integer);
+    n = n->next;
+    assert_false(n->is_integer);
+    assert_int_equal(n->str.len, 8);
+    n = n->next;
+    assert_int_equal(n->type, VOD_JSON_TRUE);
+    n = n->next;
+    assert_int_equal(n->type, VOD_JSON_FALSE);
+    n = n->next;
+    assert_int_equal(n->type, VOD_JSON_NULL);
+    n = n->next;
+    assert_int_equal(n->type, VOD_JSON_STRING);
+    n = n->next;
+    assert_int_equal(n->type, VOD_JSON_OBJECT);
+    assert_int_equal(n->count, 0);
+    assert_null(n->child);
+    n = n->next;
+    assert_int_equal(n->type, VOD_JSON_ARRAY);
+    assert_null(n->next);
+
+    n = vod_json_get(vod_json_get(root, "b"), "c");
+    assert_non_null(n);
+    assert_int_equal(n->type, VOD_JSON_OBJECT);
+    assert_null(vod_json_get(root, "z"));
+    assert_null(vod_json_get(n, "a"));
+
+    assert_int_equal(test_json_parse_str(env, " 42 ", &limits, &root),
+                     VOD_OK);
+    assert_true(root->is_integer && root->integer == 42);
+}
+
+
+static void
+test_json_strings(void **state)
+{
+    vod_env_t          *env;
+    vod_json_t         *root;
+    vod_json_limits_t   limits;
+
+    env = *state;
+    memset(&limits, 0, sizeof(vod_json_limits_t));
+
+    assert_int_equal(test_json_parse_str(env,
+        "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u0041\\u00e9\\u20ac"
+        "\\uD834\\uDD1E\"", &limits, &root), VOD_OK);
+    assert_int_equal(root->str.len, 22);
+    assert_memory_equal(root->str.data,
+                        "a\"b\\c/d\b\f\n\r\tA\xc3\xa9\xe2\x82\xac"
+                        "\xf0\x9d\x84\x9e", 22);
+
+    /* raw UTF-8 passes through, pointing into the input */
+    assert_int_equal(test_json_parse_str(env, "\"\xc3\xa9\xe2\x82\xac\"",
+                                         &limits, &root), VOD_OK);
+    assert_int_equal(root->str.len, 5);
+
+    /* \u0000 is a character like any other */
+    assert_int_equal(test_json_parse_str(env, "\"a\\u0000b\"", &limits,
+                                         &root), VOD_OK);
+    assert_int_equal(root->str.len, 3);
+    assert_memory_equal(root->str.data, "a\0b", 3);
+}
+
+
+static void
+test_json_errors(void **state)
+{
+    size_t              i;
+    vod_env_t          *env;
+    vod_json_t         *root;
+    vod_json_limits_t   limits;
+
+    static const struct {
+        const char  *json;
+        const char  *err;
+        size_t       pos;
+    } cases[] = {
+        { "01", "leading zero in a number", 1 },
+        { "-", "expected a digit", 1 },
+        { "-a", "expected a digit", 1 },
+        { "1.", "expected a digit after '.'", 2 },
+        { "1.e5", "expected a digit after '.'", 2 },
+        { "1e", "expected a digit in the exponent", 2 },
+        { "1e+", "expected a digit in the exponent", 3 },
+        { "+1", "unexpected character", 0 },
+        { ".5", "unexpected character", 0 },
+        { "NaN", "unexpected character", 0 },
+        { "tru", "invalid literal", 0 },
+        { "nul", "invalid literal", 0 },
+        { "True", "unexpected character", 0 },
+        { "[1 2]", "expected ',' or ']'", 3 },
+        { "{\"a\" 1}", "expected ':'", 5 },
+        { "{\"a\":1 \"b\":2}", "expected ',' or '}'", 7 },
+        { "{1:2}", "expected a member name", 1 },
+        { "[1,]", "unexpected character", 3 },
+        { "[", "unexpected end of input", 1 },
+        { "\"abc", "unterminated string", 0 },
+        { "\"a\\", "unterminated string", 0 },
+        { "\"a\tb\"", "control character in a string", 2 },
+        { "\"a\nb\"", "control character in a string", 2 },
+        { "\"\\x\"", "bad escape", 1 },
+        { "\"\\u12\"", "bad \\u escape", 1 },
+        { "\"\\u12g4\"", "bad \\u escape", 1 },
+        { "\"\\ud800\"", "lone high surrogate", 1 },
+        { "\"\\ud800\\u0041\"", "lone high surrogate", 1 },
+        { "\"\\udc00\"", "lone low surrogate", 1 },
+        { "\"\xff\"", "invalid UTF-8", 1 },
+        { "\"\xc0\xaf\"", "invalid UTF-8", 1 },
+        { "\"\xe0\x80\xaf\"", "invalid UTF-8", 1 },
+        { "\"\xed\xa0\x80\"", "invalid UTF-8", 1 },
+        { "\"\xf4\x90\x80\x80\"", "invalid UTF-8", 1 },
+        { "\"\xe2\x82\"", "invalid UTF-8", 1 },
+        { "\"\x80\"", "invalid UTF-8", 1 },
+        { "[] x", "trailing data after the value", 3 },
+    };
+
+    env = *state;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&limits, 0, sizeof(vod_json_limits_t));
+
+        if (test_json_parse_str(env, cases[i].json, &limits, &root)
+            != VOD_BAD_DATA
+            || limits.err == NULL
+            || strcmp(limits.err, cases[i].err) != 0
+            || limits.err_pos != cases[i].pos)
+        {
+            fail_msg("'%s': err \"%s\" at %zu, expected \"%s\" at %zu",
+                     cases[i].json, limits.err ? limits.err : "(none)",
+                     limits.err_pos, cases[i].err, cases[i].pos);
+        }
+    }
+}
+
+
+static void
+test_json_limits(void **state)
+{
+    vod_env_t          *env;
+    vod_json_t         *root;
+    vod_json_limits_t   limits;
+
+    env = *state;
+
+    /* depth: max_depth containers nest, one more does not */
+
+    memset(&limits, 0, sizeof(vod_json_limits_t));
+    limits.max_depth = 3;
+    assert_int_equal(test_json_parse_str(env, "[[{\"a\":1}]]", &limits,
+                                         &root), VOD_OK);
+
+    memset(&limits, 0, sizeof(vod_json_limits_t));
+    limits.max_depth = 3;
+    assert_int_equal(test_json_parse_str(env, "[[[[]]]]", &limits, &root),
+                     VOD_BAD_DATA);
+    assert_string_equal(limits.err, "nesting too deep");
+    assert_int_equal(limits.err_pos, 3);
+
+    /* nodes: every value counts */
+
+    memset(&limits, 0, sizeof(vod_json_limits_t));
+    limits.max_nodes = 4;
+    assert_int_equal(test_json_parse_str(env, "[1,2,3]", &limits, &root),
+                     VOD_OK);
+
+    memset(&limits, 0, sizeof(vod_json_limits_t));
+    limits.max_nodes = 4;
+    assert_int_equal(test_json_parse_str(env, "[1,2,3,4]", &limits, &root),
+                     VOD_BAD_DATA);
+    assert_string_equal(limits.err, "too many values");
+    assert_int_equal(limits.err_pos, 7);
+}
+
+
+static void
+test_title_id_from_file(void **state)
+{
+    size_t     i;
+    vod_str_t  file, id;
+
+    static const struct {
+        const char  *file;
+        int          rc;
+        const char  *id;
+    } cases[] = {
+        { "720p.mp4", VOD_OK, "720p" },
+        { "1080p", VOD_OK, "1080p" },
+        { "a.b.mp4", VOD_OK, "a.b" },
+        { "hd-high_2.mp4", VOD_OK, "hd-high_2" },
+        { "x.", VOD_OK, "x" },
+        { ".mp4", VOD_BAD_REQUEST, NULL },
+        { "", VOD_BAD_REQUEST, NULL },
+        { "movie 720.mp4", VOD_BAD_REQUEST, NULL },
+        { "caf\xc3\xa9.mp4", VOD_BAD_REQUEST, NULL },
+        { "a/b.mp4", VOD_BAD_REQUEST, NULL },
+        { "..mp4", VOD_BAD_REQUEST, NULL },
+        { "0123456789012345678901234567890123456789"
+          "012345678901234567890123.mp4", VOD_OK,
+          "0123456789012345678901234567890123456789"
+          "012345678901234567890123" },
+        { "0123456789012345678901234567890123456789"
+          "0123456789012345678901234.mp4", VOD_BAD_REQUEST, NULL },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        file.data = (u_char *) cases[i].file;
+        file.len = strlen(cases[i].file);
+
+        if (vod_title_id_from_file(&file, &id) != cases[i].rc) {
+            fail_msg("\"%s\": unexpected rc", cases[i].file);
+        }
+
+        if (cases[i].rc == VOD_OK) {
+            assert_int_equal(id.len, strlen(cases[i].id));
+            assert_memory_equal(id.data, cases[i].id, id.len);
+        }
+    }
+}
+
+
+static void
+test_title_pick_audio(void **state)
+{
+    vod_title_t        title;
+    vod_track_info_t   v, a;
+    vod_rendition_t    r[3];
+
+    memset(r, 0, sizeof(r));
+    memset(&v, 0, sizeof(v));
+    memset(&a, 0, sizeof(a));
+
+    r[0].video = &v;
+    r[1].video = &v;
+    r[1].audio = &a;
+    r[2].audio = &a;
+
+    title.renditions = r;
+    title.count = 3;
+    title.audio_source = 7;
+
+    vod_title_pick_audio(&title);
+    assert_int_equal(title.audio_source, 1);
+
+    r[1].audio = NULL;
+    vod_title_pick_audio(&title);
+    assert_int_equal(title.audio_source, 2);
+
+    r[2].audio = NULL;
+    vod_title_pick_audio(&title);
+    assert_int_equal(title.audio_source, -1);
+
+    title.count = 0;
+    vod_title_pick_audio(&title);
+    assert_int_equal(title.audio_source, -1);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test_setup_teardown(test_title_good, test_title_setup,
+                                        test_title_teardown),
+        cmocka_unit_test_setup_teardown(test_title_escapes, test_title_setup,
+                                        test_title_teardown),
+        cmocka_unit_test_setup_teardown(test_title_bad, test_title_setup,
+                                        test_title_teardown),
+        cmocka_unit_test_setup_teardown(test_title_limits, test_title_setup,
+                                        test_title_teardown),
+        cmocka_unit_test_setup_teardown(test_json_values, test_title_setup,
+                                        test_title_teardown),
+        cmocka_unit_test_setup_teardown(test_json_strings, test_title_setup,
+                                        test_title_teardown),
+        cmocka_unit_test_setup_teardown(test_json_errors, test_title_setup,
+                                        test_title_teardown),
+        cmocka_unit_test_setup_teardown(test_json_limits, test_title_setup,
+                                        test_title_teardown),
+        cmocka_unit_test(test_title_id_from_file),
+        cmocka_unit_test(test_title_pick_audio),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,248 @@
+/*
+ * test_url.c: vod_url_parse() over every name of vod_url.h and the ways
+ * a request name can be wrong.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "vod_url.h"
+#include "vod_title.h"
+
+
+typedef struct {
+    const char   *name;
+    int           rc;
+    uint32_t      kind;
+    uint32_t      stream;
+    const char   *id;
+    uint32_t      segment;
+} test_url_case_t;
+
+
+static int test_url_parse_str(const char *name, vod_url_t *url);
+static void test_url_run(test_url_case_t *cases, size_t n);
+static void test_url_good(void **state);
+static void test_url_not_ours(void **state);
+static void test_url_bad(void **state);
+static void test_url_id_limits(void **state);
+static void test_url_segment_limits(void **state);
+
+
+static test_url_case_t  test_url_good_cases[] = {
+    { "master.m3u8", VOD_OK, VOD_URL_MASTER, 0, NULL, 0 },
+    { "master-ts.m3u8", VOD_OK, VOD_URL_MASTER_TS, 0, NULL, 0 },
+    { "manifest.mpd", VOD_OK, VOD_URL_MPD, 0, NULL, 0 },
+    { "video-1080p.m3u8", VOD_OK, VOD_URL_PLAYLIST, VOD_STREAM_VIDEO,
+      "1080p", 0 },
+    { "audio-1080p.m3u8", VOD_OK, VOD_URL_PLAYLIST, VOD_STREAM_AUDIO,
+      "1080p", 0 },
+    { "ts-720p.m3u8", VOD_OK, VOD_URL_PLAYLIST, VOD_STREAM_TS, "720p", 0 },
+    { "video-1080p-init.mp4", VOD_OK, VOD_URL_INIT, VOD_STREAM_VIDEO,
+      "1080p", 0 },
+    { "audio-a.b_c-init.mp4", VOD_OK, VOD_URL_INIT, VOD_STREAM_AUDIO,
+      "a.b_c", 0 },
+    { "video-1080p-1.m4s", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_VIDEO,
+      "1080p", 0 },
+    { "audio-1080p-30.m4s", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_AUDIO,
+      "1080p", 29 },
+    { "ts-360p-7.ts", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_TS, "360p", 6 },
+    /* ids may contain '-': the last one separates the number */
+    { "video-hd-high-3.m4s", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_VIDEO,
+      "hd-high", 2 },
+    { "video-hd-high.m3u8", VOD_OK, VOD_URL_PLAYLIST, VOD_STREAM_VIDEO,
+      "hd-high", 0 },
+    { "video-hd-high-init.mp4", VOD_OK, VOD_URL_INIT, VOD_STREAM_VIDEO,
+      "hd-high", 0 },
+    { "video-x-init-init.mp4", VOD_OK, VOD_URL_INIT, VOD_STREAM_VIDEO,
+      "x-init", 0 },
+    { "video-v1.0-12.m4s", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_VIDEO,
+      "v1.0", 11 },
+    { "video-a--3.m4s", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_VIDEO,
+      "a-", 2 },
+    { "video-a-2147483648.m4s", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_VIDEO,
+      "a", 2147483647 },
+};
+
+
+static test_url_case_t  test_url_not_ours_cases[] = {
+    { "", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "foo.txt", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "1080p.mp4", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "title.json", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "Master.m3u8", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "master.m3u8x", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "manifest.mpd ", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "video", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "video-a.mp4", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "video-a-1.mp4", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "subs-a.m3u8", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "video-init.mp4", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+};
+
+
+static test_url_case_t  test_url_bad_cases[] = {
+    { "video--3.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "video-a-0.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "video-a-01.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "ts-a-init.mp4", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "video-a-3.ts", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "audio-a-3.ts", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "ts-a-3.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "video-a-x.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "audio-a-99999999999.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "audio-a-2147483649.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "audio-a-4294967297.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "video-a-.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "video-a-+3.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "video-a.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "video-.m3u8", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "video-.hidden.m3u8", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "video-a b.m3u8", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "video-a%2f..m3u8", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "video-../x.m3u8", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "video--init.mp4", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "ts-a.ts", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "ts--1.ts", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+};
+
+
+static int
+test_url_parse_str(const char *name, vod_url_t *url)
+{
+    return vod_url_parse((const u_char *) name, strlen(name), url);
+}
+
+
+static void
+test_url_run(test_url_case_t *cases, size_t n)
+{
+    int         rc;
+    size_t      i;
+    vod_url_t   url;
+
+    for (i = 0; i < n; i++) {
+        rc = test_url_parse_str(cases[i].name, &url);
+
+        if (rc != cases[i].rc) {
+            fail_msg("\"%s\": rc %d, expected %d", cases[i].name, rc,
+                     cases[i].rc);
+        }
+
+        if (rc != VOD_OK) {
+            continue;
+        }
+
+        assert_int_equal(url.kind, cases[i].kind);
+        assert_int_equal(url.stream, cases[i].stream);
+        assert_int_equal(url.segment, cases[i].segment);
+
+        if (cases[i].id == NULL) {
+            assert_int_equal(url.id.len, 0);
+
+        } else {
+            assert_int_equal(url.id.len, strlen(cases[i].id));
+            assert_memory_equal(url.id.data, cases[i].id, url.id.len);
+
+            /* the id points into the name */
+            assert_true(url.id.data >= (u_char *) cases[i].name
+                        && url.id.data + url.id.len
+                           <= (u_char *) cases[i].name
+                              + strlen(cases[i].name));
+        }
+    }
+}
+
+
+static void
+test_url_good(void **state)
+{
+    test_url_run(test_url_good_cases,
+                 sizeof(test_url_good_cases) / sizeof(test_url_case_t));
+}
+
+
+static void
+test_url_not_ours(void **state)
+{
+    test_url_run(test_url_not_ours_cases,
+                 sizeof(test_url_not_ours_cases) / sizeof(test_url_case_t));
+}
+
+
+static void
+test_url_bad(void **state)
+{
+    test_url_run(test_url_bad_cases,
+                 sizeof(test_url_bad_cases) / sizeof(test_url_case_t));
+}
+
+
+static void
+test_url_id_limits(void **state)
+{
+    char       name[128];
+    vod_url_t  url;
+
+    /* VOD_MAX_ID_LEN is accepted, one more is not */
+
+    memcpy(name, "video-", 6);
+    memset(name + 6, 'x', VOD_MAX_ID_LEN);
+    memcpy(name + 6 + VOD_MAX_ID_LEN, ".m3u8", 6);
+
+    assert_int_equal(test_url_parse_str(name, &url), VOD_OK);
+    assert_int_equal(url.id.len, VOD_MAX_ID_LEN);
+
+    memset(name + 6, 'x', VOD_MAX_ID_LEN + 1);
+    memcpy(name + 7 + VOD_MAX_ID_LEN, ".m3u8", 6);
+
+    assert_int_equal(test_url_parse_str(name, &url), VOD_BAD_REQUEST);
+
+    /* a NUL inside the name is a bad character, not an end */
+
+    assert_int_equal(vod_url_parse((const u_char *) "video-a\0b.m3u8", 14,
+                                   &url),
+                     VOD_BAD_REQUEST);
+
+    /* the length is honoured: no reading past it */
+
+    assert_int_equal(vod_url_parse((const u_char *) "master.m3u8", 6, &url),
+                     VOD_NOT_FOUND);
+}
+
+
+static void
+test_url_segment_limits(void **state)
+{
+    char       name[64];
+    uint32_t   n;
+    vod_url_t  url;
+
+    static const uint32_t  nums[] = { 1, 9, 10, 99, 100, 65536, 1000000,
+                                      2147483647 };
+
+    for (n = 0; n < sizeof(nums) / sizeof(nums[0]); n++) {
+        snprintf(name, sizeof(name), "ts-a-%u.ts", nums[n]);
+        assert_int_equal(test_url_parse_str(name, &url), VOD_OK);
+        assert_int_equal(url.segment, nums[n] - 1);
+    }
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_url_good),
+        cmocka_unit_test(test_url_not_ours),
+        cmocka_unit_test(test_url_bad),
+        cmocka_unit_test(test_url_id_limits),
+        cmocka_unit_test(test_url_segment_limits),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
