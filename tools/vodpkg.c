@@ -1,0 +1,431 @@
+/*
+ * vodpkg: the packaging core on the command line.
+ *
+ *   vodpkg info FILE [SEGMENT_MS]     tracks, codecs, bitrates, segments,
+ *                                     index size against the moov size
+ *
+ * A subcommand is one entry of vodpkg_commands[] and one handler that
+ * gets argv after the subcommand name; vodpkg_open() gives every handler
+ * the file, its moov and its index.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vod_core.h"
+#include "vod_media.h"
+#include "vod_index.h"
+
+
+#define VODPKG_SEGMENT_MS  4000
+#define VODPKG_BUILD_RUNS  21
+
+
+typedef struct vodpkg_block_s  vodpkg_block_t;
+
+struct vodpkg_block_s {
+    vodpkg_block_t  *next;
+};
+
+
+typedef struct {
+    int              fd;
+    const char      *name;
+    vodpkg_block_t  *blocks;          /* everything env->alloc gave out */
+} vodpkg_ctx_t;
+
+
+typedef struct {
+    vod_env_t        env;
+    vodpkg_ctx_t     ctx;
+    uint64_t         file_size;
+    uint64_t         moov_offset;
+    uint64_t         moov_size;
+    u_char          *moov;
+    u_char          *index;
+    size_t           index_len;
+    uint32_t         segment_ms;
+} vodpkg_file_t;
+
+
+typedef struct {
+    const char      *name;
+    const char      *args;
+    const char      *help;
+    int            (*handler)(int argc, char **argv);
+} vodpkg_command_t;
+
+
+static void *vodpkg_alloc(vod_env_t *env, size_t size);
+static void vodpkg_free_all(vodpkg_ctx_t *ctx);
+static void vodpkg_log(vod_env_t *env, const char *fmt, ...);
+static ssize_t vodpkg_read(vod_env_t *env, u_char *buf, size_t size,
+    off_t offset);
+static int vodpkg_open(vodpkg_file_t *f, const char *name,
+    uint32_t segment_ms);
+static void vodpkg_close(vodpkg_file_t *f);
+static uint32_t vodpkg_segment_ms(const char *arg);
+static double vodpkg_now(void);
+static int vodpkg_cmp_double(const void *a, const void *b);
+static double vodpkg_build_time(vodpkg_file_t *f);
+static void vodpkg_print_track(vodpkg_file_t *f, uint32_t n);
+static int vodpkg_info(int argc, char **argv);
+static void vodpkg_usage(void);
+
+
+static vodpkg_command_t  vodpkg_commands[] = {
+    { "info", "FILE [SEGMENT_MS]",
+      "tracks, codecs, bitrates, segments, index size vs moov size",
+      vodpkg_info },
+    { NULL, NULL, NULL, NULL }
+};
+
+
+static void *
+vodpkg_alloc(vod_env_t *env, size_t size)
+{
+    vodpkg_ctx_t    *ctx;
+    vodpkg_block_t  *b;
+
+    ctx = env->data;
+
+    /* the header keeps the payload 16-byte aligned */
+    b = malloc(16 + size);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->next = ctx->blocks;
+    ctx->blocks = b;
+
+    return (u_char *) b + 16;
+}
+
+
+static void
+vodpkg_free_all(vodpkg_ctx_t *ctx)
+{
+    vodpkg_block_t  *b, *next;
+
+    for (b = ctx->blocks; b != NULL; b = next) {
+        next = b->next;
+        free(b);
+    }
+
+    ctx->blocks = NULL;
+}
+
+
+static void
+vodpkg_log(vod_env_t *env, const char *fmt, ...)
+{
+    va_list        args;
+    vodpkg_ctx_t  *ctx;
+
+    ctx = env->data;
+
+    fprintf(stderr, "vodpkg: %s: ", ctx->name);
+
+    va_start(args, fmt);
+    vfprintf(stderr, fmt, args);
+    va_end(args);
+
+    fputc('\n', stderr);
+}
+
+
+static ssize_t
+vodpkg_read(vod_env_t *env, u_char *buf, size_t size, off_t offset)
+{
+    size_t         done;
+    ssize_t        n;
+    vodpkg_ctx_t  *ctx;
+
+    ctx = env->data;
+
+    for (done = 0; done < size; done += n) {
+        n = pread(ctx->fd, buf + done, size - done, offset + done);
+
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR) {
+                n = 0;
+                continue;
+            }
+
+            return -1;
+        }
+    }
+
+    return (ssize_t) size;
+}
+
+
+static int
+vodpkg_open(vodpkg_file_t *f, const char *name, uint32_t segment_ms)
+{
+    int          rc;
+    struct stat  st;
+
+    memset(f, 0, sizeof(vodpkg_file_t));
+
+    f->ctx.name = name;
+    f->ctx.fd = open(name, O_RDONLY);
+    f->env.alloc = vodpkg_alloc;
+    f->env.log = vodpkg_log;
+    f->env.read = vodpkg_read;
+    f->env.data = &f->ctx;
+    f->segment_ms = segment_ms;
+
+    if (f->ctx.fd == -1 || fstat(f->ctx.fd, &st) == -1) {
+        fprintf(stderr, "vodpkg: %s: %s\n", name, strerror(errno));
+        return VOD_ERROR;
+    }
+
+    f->file_size = st.st_size;
+
+    rc = vod_mp4_find_moov(&f->env, f->file_size, &f->moov_offset,
+                           &f->moov_size);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    if (f->moov_size > (uint64_t) 1 << 30) {
+        fprintf(stderr, "vodpkg: %s: moov of %llu bytes is too large\n",
+                name, (unsigned long long) f->moov_size);
+        return VOD_UNSUPPORTED;
+    }
+
+    f->moov = vodpkg_alloc(&f->env, f->moov_size);
+    if (f->moov == NULL) {
+        return VOD_ERROR;
+    }
+
+    if (vodpkg_read(&f->env, f->moov, f->moov_size, f->moov_offset)
+        != (ssize_t) f->moov_size)
+    {
+        fprintf(stderr, "vodpkg: %s: moov read failed\n", name);
+        return VOD_ERROR;
+    }
+
+    return vod_index_build(&f->env, f->moov, f->moov_size, f->file_size,
+                           segment_ms, &f->index, &f->index_len);
+}
+
+
+static void
+vodpkg_close(vodpkg_file_t *f)
+{
+    if (f->ctx.fd != -1) {
+        close(f->ctx.fd);
+    }
+
+    vodpkg_free_all(&f->ctx);
+}
+
+
+static uint32_t
+vodpkg_segment_ms(const char *arg)
+{
+    char           *end;
+    unsigned long   v;
+
+    if (arg == NULL) {
+        return VODPKG_SEGMENT_MS;
+    }
+
+    v = strtoul(arg, &end, 10);
+
+    if (*end != '\0' || v == 0 || v > 600000) {
+        fprintf(stderr, "vodpkg: bad segment duration \"%s\" (ms)\n", arg);
+        return 0;
+    }
+
+    return (uint32_t) v;
+}
+
+
+static double
+vodpkg_now(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+
+static int
+vodpkg_cmp_double(const void *a, const void *b)
+{
+    double  x, y;
+
+    x = *(const double *) a;
+    y = *(const double *) b;
+
+    return (x > y) - (x < y);
+}
+
+
+/* median wall time of vod_index_build() on the moov already in memory */
+
+static double
+vodpkg_build_time(vodpkg_file_t *f)
+{
+    int            i;
+    size_t         len;
+    u_char        *index;
+    double         t[VODPKG_BUILD_RUNS], start;
+    vod_env_t      env;
+    vodpkg_ctx_t   ctx;
+
+    env = f->env;
+    ctx = f->ctx;
+    ctx.blocks = NULL;
+    env.data = &ctx;
+
+    for (i = 0; i < VODPKG_BUILD_RUNS; i++) {
+        start = vodpkg_now();
+        (void) vod_index_build(&env, f->moov, f->moov_size, f->file_size,
+                               f->segment_ms, &index, &len);
+        t[i] = vodpkg_now() - start;
+        vodpkg_free_all(&ctx);
+    }
+
+    qsort(t, VODPKG_BUILD_RUNS, sizeof(double), vodpkg_cmp_double);
+
+    return t[VODPKG_BUILD_RUNS / 2];
+}
+
+
+static void
+vodpkg_print_track(vodpkg_file_t *f, uint32_t n)
+{
+    uint32_t          i;
+    vod_track_info_t  ti;
+
+    if (vod_index_track_info(&f->env, f->index, n, &ti) != VOD_OK) {
+        return;
+    }
+
+    printf("track %u: id %u, %s %s, lang %s\n", n, ti.track_id,
+           ti.type == VOD_TRACK_VIDEO ? "video" : "audio", ti.codec_str,
+           ti.lang);
+
+    if (ti.type == VOD_TRACK_VIDEO) {
+        printf("  %ux%u, %u/%u fps (%.3f), NAL length size %u\n",
+               ti.width, ti.height, ti.fps_num, ti.fps_den,
+               ti.fps_den ? (double) ti.fps_num / ti.fps_den : 0.0,
+               ti.nal_length_size);
+
+    } else {
+        printf("  %u Hz, %u channels, audio object type %u\n",
+               ti.sample_rate, ti.channels, ti.aac_object_type);
+    }
+
+    printf("  %u samples, duration %.3f s (%llu / %u)\n", ti.sample_count,
+           (double) ti.duration / ti.timescale,
+           (unsigned long long) ti.duration, ti.timescale);
+
+    printf("  %llu bytes, bitrate avg %llu, peak %llu bit/s\n",
+           (unsigned long long) ti.total_bytes,
+           (unsigned long long) ti.avg_bitrate,
+           (unsigned long long) ti.peak_bitrate);
+
+    printf("  sample entry %zu bytes, decoder config %zu bytes\n",
+           ti.sample_entry_len, ti.dec_config_len);
+
+    printf("  %u segments (s):", ti.segment_count);
+
+    for (i = 0; i < ti.segment_count; i++) {
+        printf(" %.3f",
+               (double) (ti.seg_time[i + 1] - ti.seg_time[i]) / ti.timescale);
+    }
+
+    printf("\n");
+}
+
+
+static int
+vodpkg_info(int argc, char **argv)
+{
+    int            rc;
+    double         t;
+    uint32_t       i, n, segment_ms;
+    vodpkg_file_t  f;
+
+    if (argc < 1 || argc > 2) {
+        vodpkg_usage();
+        return 2;
+    }
+
+    segment_ms = vodpkg_segment_ms(argc > 1 ? argv[1] : NULL);
+    if (segment_ms == 0) {
+        return 2;
+    }
+
+    rc = vodpkg_open(&f, argv[0], segment_ms);
+    if (rc != VOD_OK) {
+        vodpkg_close(&f);
+        return 1;
+    }
+
+    t = vodpkg_build_time(&f);
+    n = vod_index_track_count(f.index);
+
+    printf("file %s: %llu bytes, moov at %llu\n", argv[0],
+           (unsigned long long) f.file_size,
+           (unsigned long long) f.moov_offset);
+    printf("moov %llu bytes, index %zu bytes (%.1f%%), built in %.1f us "
+           "(median of %d)\n", (unsigned long long) f.moov_size,
+           f.index_len, 100.0 * f.index_len / f.moov_size, t * 1e6,
+           VODPKG_BUILD_RUNS);
+    printf("segment duration %u ms, %u tracks\n", segment_ms, n);
+
+    for (i = 0; i < n; i++) {
+        vodpkg_print_track(&f, i);
+    }
+
+    vodpkg_close(&f);
+
+    return 0;
+}
+
+
+static void
+vodpkg_usage(void)
+{
+    vodpkg_command_t  *c;
+
+    fprintf(stderr, "usage:\n");
+
+    for (c = vodpkg_commands; c->name != NULL; c++) {
+        fprintf(stderr, "  vodpkg %s %s\n      %s\n", c->name, c->args,
+                c->help);
+    }
+}
+
+
+int
+main(int argc, char **argv)
+{
+    vodpkg_command_t  *c;
+
+    if (argc >= 2) {
+        for (c = vodpkg_commands; c->name != NULL; c++) {
+            if (strcmp(argv[1], c->name) == 0) {
+                return c->handler(argc - 2, argv + 2);
+            }
+        }
+    }
+
+    vodpkg_usage();
+
+    return 2;
+}
