@@ -226,3 +226,14 @@ POST 6
 GET /c HTTP/1.1
 --- response_body
 chunky
+
+
+
+=== TEST 15: grep_error_log counts matching lines
+--- config
+--- request
+GET /missing.html
+--- error_code: 404
+--- grep_error_log: No such file or directory
+--- grep_error_log_out
+No such file or directory

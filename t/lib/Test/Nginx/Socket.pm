@@ -17,7 +17,8 @@ package Test::Nginx::Socket;
 # response_body_like, response_body_unlike, response_body_filters,
 # response_headers (a "!Name" line asserts the header is absent),
 # response_headers_like, raw_response_headers_like,
-# raw_response_headers_unlike, error_log, no_error_log, timeout, wait.
+# raw_response_headers_unlike, error_log, no_error_log, grep_error_log,
+# grep_error_log_out, timeout, wait.
 #
 # Environment: TEST_NGINX_BINARY (default /usr/sbin/nginx or nginx in PATH),
 # TEST_NGINX_PORT (1984), TEST_NGINX_WORKERS (1), TEST_NGINX_LOG_LEVEL,
@@ -520,9 +521,11 @@ sub run_test {
 
         # let nginx finish logging the request
         Time::HiRes::sleep(0.02)
-            if defined $block->error_log || defined $block->no_error_log;
+            if defined $block->error_log || defined $block->no_error_log
+               || defined $block->grep_error_log;
         my $log = _log_since($log_off);
         _check_log($block, $log, $tname);
+        _check_grep_log($block, $log, $tname);
     }
 }
 
@@ -643,6 +646,29 @@ sub _check_log {
         ok(!@hits,
            "$name - pattern \"$p\" should not match any line in error.log")
             or diag("matching lines:\n" . join "\n", @hits[0 .. ($#hits < 4 ? $#hits : 4)]);
+    }
+}
+
+sub _check_grep_log {
+    my ($block, $log, $name) = @_;
+    my $pat = $block->grep_error_log;
+    return unless defined $pat;
+    $pat =~ s/^\s+|\s+$//g unless ref $pat;
+    my $got = '';
+    for my $line (split /\n/, $log) {
+        if (ref $pat eq 'Regexp') {
+            while ($line =~ /$pat/g) {
+                $got .= "$&\n";
+            }
+        } elsif (index($line, $pat) >= 0) {
+            $got .= "$pat\n";
+        }
+    }
+    my $want = $block->grep_error_log_out // '';
+    if (ref $want eq 'Regexp') {
+        like($got, $want, "$name - grep_error_log_out (req 0)");
+    } else {
+        is($got, $want, "$name - grep_error_log_out (req 0)");
     }
 }
 

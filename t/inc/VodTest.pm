@@ -1,0 +1,384 @@
+package VodTest;
+
+# Helpers shared by the ngx_vod_package suites: hostile fixture titles and
+# summaries of playlists, MPDs, MP4 boxes and MPEG-TS packets that the
+# blocks compare through `--- response_body_filters eval`.  Plain Perl, so
+# the suites run the same under CPAN's Test::Nginx and under t/lib's runner.
+
+use strict;
+use warnings;
+
+use File::Temp ();
+use File::Spec ();
+use Cwd ();
+
+our $Media;
+our $Hostile;
+
+# where tools/test.sh put the fixtures (tools/mkmedia.sh)
+sub media {
+    $Media //= $ENV{TEST_NGINX_MEDIA}
+        // File::Spec->catdir(Cwd::cwd(), 'build', 'media');
+    $Media = Cwd::abs_path($Media) // $Media;
+    $ENV{TEST_NGINX_MEDIA} = $Media;
+    die "no fixtures in $Media (run make fixtures or tools/test.sh)\n"
+        unless -f "$Media/demo/360p.mp4";
+    return $Media;
+}
+
+sub _write {
+    my ($path, $data) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    binmode $fh;
+    print $fh $data;
+    close $fh or die "$path: $!";
+}
+
+sub _read {
+    my ($path) = @_;
+    open my $fh, '<', $path or die "$path: $!";
+    binmode $fh;
+    local $/;
+    my $d = <$fh>;
+    close $fh;
+    return $d;
+}
+
+# Titles made for one test file in a fresh directory; sets
+# $ENV{TEST_NGINX_HOSTILE} to it.
+#   trunc/360p.mp4     cut in the middle of its moov
+#   empty/360p.mp4     zero bytes
+#   garbage/360p.mp4   4 KiB of pseudo-random bytes
+#   mpeg4/360p.mp4     MPEG-4 part 2 video (not packaged: 415)
+#   badjson/           a good 360p.mp4 and a malformed title.json
+#   json/              title.json naming the 360p file "sd"
+#   mixed/             good 360p.mp4 and a truncated 720p.mp4
+sub make_titles {
+    my $media = media();
+    my $dir = File::Temp::tempdir('vodtest-XXXXXX', TMPDIR => 1,
+                                  CLEANUP => 1);
+    chmod 0755, $dir;
+    for my $t (qw(trunc empty garbage mpeg4 badjson json mixed)) {
+        mkdir "$dir/$t" or die "$dir/$t: $!";
+    }
+
+    my $good = _read("$media/demo/360p.mp4");
+
+    # cut half way into moov, wherever it is
+    my ($off, $cut) = (0, undef);
+    while ($off + 8 <= length $good) {
+        my ($size, $type) = unpack 'Na4', substr($good, $off, 8);
+        $size = unpack('Q>', substr($good, $off + 8, 8)) if $size == 1;
+        last if $size < 8;
+        if ($type eq 'moov') {
+            $cut = $off + int($size / 2);
+            last;
+        }
+        $off += $size;
+    }
+    die "no moov in $media/demo/360p.mp4" unless defined $cut;
+    _write("$dir/trunc/360p.mp4", substr($good, 0, $cut));
+
+    _write("$dir/empty/360p.mp4", '');
+
+    srand(42);
+    _write("$dir/garbage/360p.mp4",
+           pack('C*', map { int rand 256 } 1 .. 4096));
+
+    system('ffmpeg', '-hide_banner', '-loglevel', 'error', '-y',
+           '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=2',
+           '-c:v', 'mpeg4', '-g', '25', "$dir/mpeg4/360p.mp4") == 0
+        or die "ffmpeg (mpeg4) failed";
+
+    _write("$dir/badjson/360p.mp4", $good);
+    _write("$dir/badjson/title.json",
+           '{"renditions": [{"id": "sd", "file": "360p.mp4"}');
+
+    _write("$dir/json/360p.mp4", $good);
+    _write("$dir/json/title.json",
+           '{"renditions": [{"id": "sd", "file": "360p.mp4"}]}');
+
+    _write("$dir/mixed/360p.mp4", $good);
+    _write("$dir/mixed/720p.mp4", substr($good, 0, $cut));
+
+    $Hostile = $dir;
+    $ENV{TEST_NGINX_HOSTILE} = $dir;
+    return $dir;
+}
+
+
+# --- HLS --------------------------------------------------------------------
+
+sub _attrs {
+    my ($s) = @_;
+    my %a;
+    while ($s =~ /([A-Z0-9-]+)=("[^"]*"|[^,]*)/g) {
+        my ($k, $v) = ($1, $2);
+        $v =~ s/^"|"$//g;
+        $a{$k} = $v;
+    }
+    return \%a;
+}
+
+# One line per variant, sorted:
+#   URI RESOLUTION=WxH CODECS=... FRAME-RATE=25.000 AUDIO=yes|no|none BW=ok
+# and one per audio rendition:
+#   AUDIO URI DEFAULT=YES
+# plus "VERSION n".
+sub hls_variants {
+    my ($body) = @_;
+    return "not a playlist\n" unless $body =~ /\A#EXTM3U\r?\n/;
+    my @lines = split /\r?\n/, $body;
+    my (@out, %groups, @pending);
+    my $version = 'none';
+    for (my $i = 0; $i < @lines; $i++) {
+        my $l = $lines[$i];
+        if ($l =~ /^#EXT-X-VERSION:(\d+)/) {
+            $version = $1;
+        } elsif ($l =~ /^#EXT-X-MEDIA:(.*)/) {
+            my $a = _attrs($1);
+            next unless ($a->{TYPE} // '') eq 'AUDIO';
+            $groups{$a->{'GROUP-ID'} // ''} = 1;
+            push @out, "AUDIO " . ($a->{URI} // 'no-uri')
+                       . " DEFAULT=" . ($a->{DEFAULT} // 'NO');
+        } elsif ($l =~ /^#EXT-X-STREAM-INF:(.*)/) {
+            my $a = _attrs($1);
+            my $uri = $lines[$i + 1] // '';
+            my $fr = defined $a->{'FRAME-RATE'}
+                   ? sprintf('%.3f', $a->{'FRAME-RATE'}) : 'none';
+            my $bw = $a->{BANDWIDTH} // 0;
+            my $avg = $a->{'AVERAGE-BANDWIDTH'} // 0;
+            my $bwok = ($bw > 0 && $avg > 0 && $avg <= $bw) ? 'ok'
+                                                           : "bad($bw/$avg)";
+            push @pending, [$uri, sprintf('%s RESOLUTION=%s CODECS=%s '
+                . 'FRAME-RATE=%s BW=%s', $uri, $a->{RESOLUTION} // 'none',
+                lc($a->{CODECS} // 'none'), $fr, $bwok), $a->{AUDIO}];
+        }
+    }
+    for my $p (@pending) {
+        my $audio = !defined $p->[2] ? 'none'
+                  : $groups{$p->[2]} ? 'yes' : 'no';
+        push @out, "$p->[1] AUDIO=$audio";
+    }
+    return join '', "VERSION $version\n", map { "$_\n" } sort @out;
+}
+
+# A media playlist as:
+#   VERSION n / TARGETDURATION n / MAP uri / <duration %.1f> <uri> ... /
+#   ENDLIST
+sub hls_media {
+    my ($body) = @_;
+    return "not a playlist\n" unless $body =~ /\A#EXTM3U\r?\n/;
+    my @lines = split /\r?\n/, $body;
+    my @out;
+    for (my $i = 0; $i < @lines; $i++) {
+        my $l = $lines[$i];
+        if ($l =~ /^#EXT-X-VERSION:(\d+)/) {
+            push @out, "VERSION $1";
+        } elsif ($l =~ /^#EXT-X-TARGETDURATION:(\d+)/) {
+            push @out, "TARGETDURATION $1";
+        } elsif ($l =~ /^#EXT-X-MAP:(.*)/) {
+            push @out, "MAP " . (_attrs($1)->{URI} // 'no-uri');
+        } elsif ($l =~ /^#EXTINF:([0-9.]+)/) {
+            my $d = $1;
+            my $j = $i + 1;
+            $j++ while $j < @lines && $lines[$j] =~ /^#/;
+            push @out, sprintf('%.1f %s', $d, $lines[$j] // '');
+            $i = $j;
+        } elsif ($l =~ /^#EXT-X-ENDLIST/) {
+            push @out, 'ENDLIST';
+        }
+    }
+    return join '', map { "$_\n" } @out;
+}
+
+
+# --- DASH -------------------------------------------------------------------
+
+sub _xml_tree {
+    my ($xml) = @_;
+    my $root = { name => '#root', attrs => {}, kids => [] };
+    my @stack = ($root);
+    $xml =~ s/<!--.*?-->//gs;
+    $xml =~ s/<\?.*?\?>//gs;
+    while ($xml =~ m{<(/?)([\w:]+)((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>}g) {
+        my ($close, $name, $attrs, $empty) = ($1, $2, $3, $4);
+        $name =~ s/^\w+://;
+        if ($close) {
+            pop @stack if @stack > 1 && $stack[-1]{name} eq $name;
+            next;
+        }
+        my %a;
+        while ($attrs =~ /([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g) {
+            $a{$1} = $2 // $3;
+        }
+        my $node = { name => $name, attrs => \%a, kids => [],
+                     parent => $stack[-1] };
+        push @{ $stack[-1]{kids} }, $node;
+        push @stack, $node unless $empty;
+    }
+    return $root;
+}
+
+sub _find {
+    my ($node, $name) = @_;
+    my @r;
+    for my $k (@{ $node->{kids} }) {
+        push @r, $k if $k->{name} eq $name;
+        push @r, _find($k, $name);
+    }
+    return @r;
+}
+
+sub _kid {
+    my ($node, $name) = @_;
+    return (grep { $_->{name} eq $name } @{ $node->{kids} })[0];
+}
+
+# One line per Representation, sorted:
+#   mimeType id WxH codecs init=<url> first=<url> segments=N
+# with the SegmentTemplate resolved the way a player does; plus
+# "MPD type=static" and "TIMELINE yes|no".
+sub mpd_summary {
+    my ($body) = @_;
+    my $root = _xml_tree($body);
+    my ($mpd) = _find($root, 'MPD');
+    return "not an MPD\n" unless $mpd;
+    my @out;
+    my $timeline = 'no';
+    for my $as (_find($mpd, 'AdaptationSet')) {
+        for my $rep (grep { $_->{name} eq 'Representation' }
+                     @{ $as->{kids} }) {
+            my %ra = (%{ $as->{attrs} }, %{ $rep->{attrs} });
+            my $tpl = _kid($rep, 'SegmentTemplate')
+                   // _kid($as, 'SegmentTemplate');
+            my ($init, $first, $count) = ('none', 'none', 0);
+            if ($tpl) {
+                my $t = $tpl->{attrs};
+                my $id = $ra{id} // '';
+                my $start = $t->{startNumber} // 1;
+                for ($init = $t->{initialization} // 'none',
+                     $first = $t->{media} // 'none') {
+                    s/\$RepresentationID\$/$id/g;
+                    s/\$Number(%0(\d+)d)?\$/
+                        defined $2 ? sprintf("%0$2d", $start) : $start/ge;
+                }
+                if (my $tl = _kid($tpl, 'SegmentTimeline')) {
+                    $timeline = 'yes';
+                    for my $s (grep { $_->{name} eq 'S' } @{ $tl->{kids} }) {
+                        $count += 1 + ($s->{attrs}{r} // 0);
+                    }
+                }
+            }
+            my $size = defined $ra{width}
+                     ? "$ra{width}x" . ($ra{height} // '?') : '-';
+            push @out, sprintf('%s %s %s %s init=%s first=%s segments=%d',
+                $ra{mimeType} // 'none', $ra{id} // 'none', $size,
+                lc($ra{codecs} // 'none'), $init, $first, $count);
+        }
+    }
+    return join '', 'MPD type=' . ($mpd->{attrs}{type} // 'none') . "\n",
+        "TIMELINE $timeline\n", map { "$_\n" } sort @out;
+}
+
+
+# --- MP4 and MPEG-TS ---------------------------------------------------------
+
+my %container = map { $_ => 1 }
+    qw(moov trak mdia minf stbl mvex moof traf edts dinf);
+
+# One line per box, by path ("moov/trak/mdia/hdlr vide",
+# "moof/traf/tfdt 1234"), "truncated at N" on a bad size.
+sub mp4_boxes {
+    my ($data) = @_;
+    my @out;
+    _boxes(\$data, 0, length $data, '', \@out);
+    return join '', map { "$_\n" } @out;
+}
+
+sub _boxes {
+    my ($d, $off, $end, $prefix, $out) = @_;
+    while ($off < $end) {
+        if ($end - $off < 8) {
+            push @$out, "truncated at $off";
+            return;
+        }
+        my ($size, $type) = unpack 'Na4', substr($$d, $off, 8);
+        my $hdr = 8;
+        if ($size == 1) {
+            $size = unpack 'Q>', substr($$d, $off + 8, 8);
+            $hdr = 16;
+        } elsif ($size == 0) {
+            $size = $end - $off;
+        }
+        if ($size < $hdr || $off + $size > $end) {
+            push @$out, "truncated at $off ($prefix$type)";
+            return;
+        }
+        my $line = "$prefix$type";
+        my $p = $off + $hdr;
+        if ($type eq 'hdlr') {
+            $line .= ' ' . substr($$d, $p + 8, 4);
+        } elsif ($type eq 'tfdt') {
+            my $v = unpack 'C', substr($$d, $p, 1);
+            $line .= ' ' . ($v == 1 ? unpack('Q>', substr($$d, $p + 4, 8))
+                                    : unpack('N', substr($$d, $p + 4, 4)));
+        } elsif ($type eq 'mfhd') {
+            $line .= ' ' . unpack('N', substr($$d, $p + 4, 4));
+        }
+        push @$out, $line;
+        _boxes($d, $p, $off + $size, "$prefix$type/", $out)
+            if $container{$type};
+        $off += $size;
+    }
+}
+
+# The track-level outline of an init segment, sorted: "ftyp",
+# "moov/trak" once per track, "moov/trak/mdia/hdlr <type>", "mdat" if any.
+sub mp4_tracks {
+    my ($data) = @_;
+    return join '', sort grep { m{^(?:ftyp|moov/trak|moov/trak/mdia/hdlr .*|mdat)$} }
+        split /^/m, mp4_boxes($data);
+}
+
+# "packets N", "sync ok|bad at N", "first pid P", "streams 0x0f 0x1b"
+sub ts_summary {
+    my ($data) = @_;
+    my $n = length $data;
+    return "length $n is not a multiple of 188\n" if $n % 188 || !$n;
+    my $sync = 'ok';
+    my ($pmt_pid, %streams);
+    for (my $o = 0; $o < $n; $o += 188) {
+        if (substr($data, $o, 1) ne "\x47") {
+            $sync = "bad at $o";
+            last;
+        }
+        my ($b1, $b2, $b3) = unpack 'CCC', substr($data, $o + 1, 3);
+        my $pid = (($b1 & 0x1f) << 8) | $b2;
+        my $pusi = $b1 & 0x40;
+        my $p = $o + 4;
+        $p += 1 + unpack('C', substr($data, $p, 1)) if $b3 & 0x20;
+        next unless $b3 & 0x10 && $pusi && $p < $o + 188;
+        $p += 1 + unpack('C', substr($data, $p, 1));   # pointer field
+        if ($pid == 0 && !defined $pmt_pid) {
+            # PAT: first program entry after the 8-byte section header
+            my ($prog, $ppid) = unpack 'nn', substr($data, $p + 8, 4);
+            $pmt_pid = $ppid & 0x1fff;
+        } elsif (defined $pmt_pid && $pid == $pmt_pid && !%streams) {
+            my $seclen = unpack('n', substr($data, $p + 1, 2)) & 0x0fff;
+            my $pil = unpack('n', substr($data, $p + 10, 2)) & 0x0fff;
+            my $q = $p + 12 + $pil;
+            my $qend = $p + 3 + $seclen - 4;
+            while ($q + 5 <= $qend) {
+                my ($st, $epid, $esil) = unpack 'Cnn', substr($data, $q, 5);
+                $streams{sprintf '0x%02x', $st} = 1;
+                $q += 5 + ($esil & 0x0fff);
+            }
+        }
+    }
+    my $first = ((unpack('n', substr($data, 1, 2))) & 0x1fff);
+    return "packets " . ($n / 188) . "\nsync $sync\nfirst pid $first\n"
+        . "streams " . join(' ', sort keys %streams) . "\n";
+}
+
+1;
