@@ -1,0 +1,85 @@
+#!/bin/bash
+# test.sh: THE test command (what .ci/run and `make test` call).
+#
+#   tools/test.sh                 everything, from a fresh clone
+#   FUZZ_SECONDS=10 tools/test.sh shorter fuzzing
+#   SKIP_DEPS=1 tools/test.sh     do not run tools/install-deps.sh
+#
+# Sections, in order: deps, build, unit, prove (Test::Nginx suites under t/),
+# fuzz, media check (tools/check-media.sh, when it exists), e2e (real players
+# in chromium).  A failing section does not stop the later ones; the last
+# line is "N passed, M failed" over the sections, and the exit status is
+# non-zero when any failed.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+export FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+export TEST_NGINX_MEDIA=${TEST_NGINX_MEDIA:-$ROOT/build/media}
+export TEST_NGINX_LOAD_MODULES=${TEST_NGINX_LOAD_MODULES:-$ROOT/modules/ngx_vod_package_module.so}
+export TEST_NGINX_BINARY=${TEST_NGINX_BINARY:-/usr/sbin/nginx}
+
+passed=()
+failed=()
+skipped=()
+start_all=$(date +%s)
+
+section() {
+    local name=$1
+    shift
+    local t0 rc
+    t0=$(date +%s)
+    echo
+    echo "======================================================================"
+    echo "== $name: $*"
+    echo "======================================================================"
+    set +e
+    "$@"
+    rc=$?
+    set -e
+    if [ $rc -eq 0 ]; then
+        passed+=("$name")
+        echo "== $name: PASS ($(( $(date +%s) - t0 )) s)"
+    else
+        failed+=("$name")
+        echo "== $name: FAIL, exit $rc ($(( $(date +%s) - t0 )) s)"
+    fi
+}
+
+skip() {
+    skipped+=("$1")
+    echo
+    echo "== $1: SKIPPED ($2)"
+}
+
+if [ -z "${SKIP_DEPS:-}" ]; then
+    section deps tools/install-deps.sh
+fi
+
+section build make all fixtures
+section unit make unit
+section prove prove -I t/lib -r t/
+section fuzz make fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
+
+if [ -x tools/check-media.sh ]; then
+    section media-check tools/check-media.sh "$TEST_NGINX_MEDIA"
+elif [ -f tools/check-media.sh ]; then
+    section media-check bash tools/check-media.sh "$TEST_NGINX_MEDIA"
+else
+    skip media-check "tools/check-media.sh does not exist yet"
+fi
+
+section e2e node e2e/play.js
+
+echo
+echo "======================================================================"
+echo "sections passed: ${passed[*]:-none}"
+echo "sections failed: ${failed[*]:-none}"
+if [ ${#skipped[@]} -gt 0 ]; then
+    echo "sections skipped: ${skipped[*]}"
+fi
+echo "total time: $(( $(date +%s) - start_all )) s"
+echo "${#passed[@]} passed, ${#failed[@]} failed"
+
+[ ${#failed[@]} -eq 0 ]
