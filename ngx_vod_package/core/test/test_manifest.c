@@ -1,0 +1,852 @@
+/*
+ * test_manifest.c: HLS playlists and the DASH MPD of a small synthetic
+ * title, compared as whole texts, plus the error paths, an xmllint check
+ * and a micro benchmark (printed, not asserted).
+ */
+
+#define _GNU_SOURCE
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <time.h>
+
+#include "av_oracle.h"
+#include "vod_manifest.h"
+#include "vod_ts.h"
+#include "vod_url.h"
+
+
+#define test_find(out, len, s)  memmem(out, len, s, sizeof(s) - 1)
+
+
+typedef struct {
+    vod_track_info_t   v1080, a1080, v720, a720, v540;
+    vod_rendition_t    r[3];
+    vod_title_t        title;
+} test_manifest_title_t;
+
+
+typedef struct {
+    u_char            *buf;
+    size_t             size;
+} test_manifest_bench_ctx_t;
+
+
+int vod_ts_supported(const vod_track_info_t *track)
+    __attribute__((weak));
+
+static int test_manifest_setup(void **state);
+static int test_manifest_teardown(void **state);
+static void test_manifest_video(vod_track_info_t *t, uint32_t codec,
+    const char *codec_str, uint32_t w, uint32_t h, uint32_t fps_num,
+    uint32_t fps_den, uint32_t timescale, uint64_t *seg_time, uint32_t n,
+    uint64_t avg, uint64_t peak);
+static void test_manifest_audio(vod_track_info_t *t, const char *lang,
+    uint64_t *seg_time, uint32_t n, uint64_t avg, uint64_t peak);
+static void test_manifest_build(test_manifest_title_t *t);
+static void test_manifest_expect(int rc, u_char *out, size_t len,
+    const char *expected);
+static void test_hls_master(void **state);
+static void test_hls_master_ts(void **state);
+static void test_hls_master_edge(void **state);
+static void test_hls_media(void **state);
+static void test_hls_media_ts_audio(void **state);
+static void test_hls_media_errors(void **state);
+static void test_hls_target_duration(void **state);
+static void test_dash_mpd(void **state);
+static void test_dash_timeline(void **state);
+static void test_dash_xml(void **state);
+static void *test_manifest_bench_alloc(vod_env_t *env, size_t size);
+static void test_manifest_bench(void **state);
+
+
+/* times of the 29.97 fps renditions: three 4.004 s segments and a short
+ * 1.001 s one; the audio is cut at the same times */
+static uint64_t  test_t30[] = { 0, 120120, 240240, 360360, 390390 };
+static uint64_t  test_t48[] = { 0, 192192, 384384, 576576, 624624 };
+/* 25 fps at 12800: 4 s segments and a 1.2 s one */
+static uint64_t  test_t25[] = { 0, 51200, 102400, 153600, 168960 };
+
+static u_char  test_avcc[] = { 1, 0x64, 0, 0x28, 0xff, 0xe0, 0 };
+static u_char  test_asc[] = { 0x11, 0x90 };
+
+
+static const char  test_master[] =
+    "#EXTM3U\n"
+    "#EXT-X-VERSION:7\n"
+    "#EXT-X-INDEPENDENT-SEGMENTS\n"
+    "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"eng\",LANGUAGE=\"eng\","
+    "DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\",URI=\"audio-1080p.m3u8\"\n"
+    "#EXT-X-STREAM-INF:BANDWIDTH=5130000,AVERAGE-BANDWIDTH=4628000,"
+    "CODECS=\"avc1.640028,mp4a.40.2\",RESOLUTION=1920x1080,"
+    "FRAME-RATE=29.970,AUDIO=\"aud\"\n"
+    "video-1080p.m3u8\n"
+    "#EXT-X-STREAM-INF:BANDWIDTH=3130000,AVERAGE-BANDWIDTH=2928000,"
+    "CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=1280x720,"
+    "FRAME-RATE=29.970,AUDIO=\"aud\"\n"
+    "video-720p.m3u8\n"
+    "#EXT-X-STREAM-INF:BANDWIDTH=1630000,AVERAGE-BANDWIDTH=1328000,"
+    "CODECS=\"hvc1.1.6.L93.B0,mp4a.40.2\",RESOLUTION=960x540,"
+    "FRAME-RATE=25.000,AUDIO=\"aud\"\n"
+    "video-540p.m3u8\n";
+
+
+static const char  test_master_ts[] =
+    "#EXTM3U\n"
+    "#EXT-X-VERSION:3\n"
+    "#EXT-X-INDEPENDENT-SEGMENTS\n"
+    "#EXT-X-STREAM-INF:BANDWIDTH=5130000,AVERAGE-BANDWIDTH=4628000,"
+    "CODECS=\"avc1.640028,mp4a.40.2\",RESOLUTION=1920x1080,"
+    "FRAME-RATE=29.970\n"
+    "ts-1080p.m3u8\n"
+    "#EXT-X-STREAM-INF:BANDWIDTH=3097000,AVERAGE-BANDWIDTH=2896000,"
+    "CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=1280x720,"
+    "FRAME-RATE=29.970\n"
+    "ts-720p.m3u8\n";
+
+
+static const char  test_media_1080p[] =
+    "#EXTM3U\n"
+    "#EXT-X-VERSION:7\n"
+    "#EXT-X-TARGETDURATION:4\n"
+    "#EXT-X-MEDIA-SEQUENCE:0\n"
+    "#EXT-X-PLAYLIST-TYPE:VOD\n"
+    "#EXT-X-INDEPENDENT-SEGMENTS\n"
+    "#EXT-X-MAP:URI=\"video-1080p-init.mp4\"\n"
+    "#EXTINF:4.004,\n"
+    "video-1080p-1.m4s\n"
+    "#EXTINF:4.004,\n"
+    "video-1080p-2.m4s\n"
+    "#EXTINF:4.004,\n"
+    "video-1080p-3.m4s\n"
+    "#EXTINF:1.001,\n"
+    "video-1080p-4.m4s\n"
+    "#EXT-X-ENDLIST\n";
+
+
+static const char  test_media_540p[] =
+    "#EXTM3U\n"
+    "#EXT-X-VERSION:7\n"
+    "#EXT-X-TARGETDURATION:4\n"
+    "#EXT-X-MEDIA-SEQUENCE:0\n"
+    "#EXT-X-PLAYLIST-TYPE:VOD\n"
+    "#EXT-X-INDEPENDENT-SEGMENTS\n"
+    "#EXT-X-MAP:URI=\"video-540p-init.mp4\"\n"
+    "#EXTINF:4.000,\n"
+    "video-540p-1.m4s\n"
+    "#EXTINF:4.000,\n"
+    "video-540p-2.m4s\n"
+    "#EXTINF:4.000,\n"
+    "video-540p-3.m4s\n"
+    "#EXTINF:1.200,\n"
+    "video-540p-4.m4s\n"
+    "#EXT-X-ENDLIST\n";
+
+
+static const char  test_media_audio[] =
+    "#EXTM3U\n"
+    "#EXT-X-VERSION:7\n"
+    "#EXT-X-TARGETDURATION:4\n"
+    "#EXT-X-MEDIA-SEQUENCE:0\n"
+    "#EXT-X-PLAYLIST-TYPE:VOD\n"
+    "#EXT-X-INDEPENDENT-SEGMENTS\n"
+    "#EXT-X-MAP:URI=\"audio-1080p-init.mp4\"\n"
+    "#EXTINF:4.004,\n"
+    "audio-1080p-1.m4s\n"
+    "#EXTINF:4.004,\n"
+    "audio-1080p-2.m4s\n"
+    "#EXTINF:4.004,\n"
+    "audio-1080p-3.m4s\n"
+    "#EXTINF:1.001,\n"
+    "audio-1080p-4.m4s\n"
+    "#EXT-X-ENDLIST\n";
+
+
+static const char  test_media_ts[] =
+    "#EXTM3U\n"
+    "#EXT-X-VERSION:3\n"
+    "#EXT-X-TARGETDURATION:4\n"
+    "#EXT-X-MEDIA-SEQUENCE:0\n"
+    "#EXT-X-PLAYLIST-TYPE:VOD\n"
+    "#EXT-X-INDEPENDENT-SEGMENTS\n"
+    "#EXTINF:4.004,\n"
+    "ts-720p-1.ts\n"
+    "#EXTINF:4.004,\n"
+    "ts-720p-2.ts\n"
+    "#EXTINF:4.004,\n"
+    "ts-720p-3.ts\n"
+    "#EXTINF:1.001,\n"
+    "ts-720p-4.ts\n"
+    "#EXT-X-ENDLIST\n";
+
+
+#define TEST_TEMPLATE(type)                                                  \
+    "        <SegmentTemplate timescale=\"" type "\" "                       \
+    "initialization=\"$RepresentationID$-init.mp4\" "                        \
+    "media=\"$RepresentationID$-$Number$.m4s\" startNumber=\"1\">\n"         \
+    "          <SegmentTimeline>\n"
+
+#define TEST_TEMPLATE_END                                                    \
+    "          </SegmentTimeline>\n"                                         \
+    "        </SegmentTemplate>\n"                                           \
+    "      </Representation>\n"
+
+static const char  test_mpd[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
+    "profiles=\"urn:mpeg:dash:profile:isoff-live:2011\" type=\"static\" "
+    "mediaPresentationDuration=\"PT13.200S\" minBufferTime=\"PT4.004S\">\n"
+    "  <Period id=\"0\" start=\"PT0S\">\n"
+    "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\""
+    " segmentAlignment=\"true\" startWithSAP=\"1\" maxWidth=\"1920\""
+    " maxHeight=\"1080\" maxFrameRate=\"30000/1001\">\n"
+    "      <Representation id=\"video-1080p\" bandwidth=\"5000000\""
+    " codecs=\"avc1.640028\" width=\"1920\" height=\"1080\""
+    " frameRate=\"30000/1001\" sar=\"1:1\">\n"
+    TEST_TEMPLATE("30000")
+    "            <S t=\"0\" d=\"120120\" r=\"2\"/>\n"
+    "            <S d=\"30030\"/>\n"
+    TEST_TEMPLATE_END
+    "      <Representation id=\"video-720p\" bandwidth=\"3000000\""
+    " codecs=\"avc1.64001f\" width=\"1280\" height=\"720\""
+    " frameRate=\"30000/1001\" sar=\"1:1\">\n"
+    TEST_TEMPLATE("30000")
+    "            <S t=\"0\" d=\"120120\" r=\"2\"/>\n"
+    "            <S d=\"30030\"/>\n"
+    TEST_TEMPLATE_END
+    "      <Representation id=\"video-540p\" bandwidth=\"1500000\""
+    " codecs=\"hvc1.1.6.L93.B0\" width=\"960\" height=\"540\""
+    " frameRate=\"25\" sar=\"1:1\">\n"
+    TEST_TEMPLATE("12800")
+    "            <S t=\"0\" d=\"51200\" r=\"2\"/>\n"
+    "            <S d=\"15360\"/>\n"
+    TEST_TEMPLATE_END
+    "    </AdaptationSet>\n"
+    "    <AdaptationSet id=\"1\" contentType=\"audio\" mimeType=\"audio/mp4\""
+    " lang=\"eng\" segmentAlignment=\"true\" startWithSAP=\"1\">\n"
+    "      <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:"
+    "audio_channel_configuration:2011\" value=\"2\"/>\n"
+    "      <Representation id=\"audio-1080p\" bandwidth=\"130000\""
+    " codecs=\"mp4a.40.2\" audioSamplingRate=\"48000\">\n"
+    TEST_TEMPLATE("48000")
+    "            <S t=\"0\" d=\"192192\" r=\"2\"/>\n"
+    "            <S d=\"48048\"/>\n"
+    TEST_TEMPLATE_END
+    "    </AdaptationSet>\n"
+    "  </Period>\n"
+    "</MPD>\n";
+
+
+/* stands in for vod_ts.c when a test binary is built without it; the real
+ * one wins when linked */
+
+int
+vod_ts_supported(const vod_track_info_t *track)
+{
+    return track->codec == VOD_CODEC_AVC || track->codec == VOD_CODEC_AAC;
+}
+
+
+static int
+test_manifest_setup(void **state)
+{
+    vod_env_t            *env;
+    av_oracle_env_ctx_t  *ctx;
+
+    env = calloc(1, sizeof(vod_env_t));
+    ctx = calloc(1, sizeof(av_oracle_env_ctx_t));
+
+    if (env == NULL || ctx == NULL
+        || av_oracle_env_init(env, ctx, NULL) != 0)
+    {
+        return -1;
+    }
+
+    *state = env;
+
+    return 0;
+}
+
+
+static int
+test_manifest_teardown(void **state)
+{
+    vod_env_t  *env;
+
+    env = *state;
+
+    av_oracle_env_free(env);
+    free(env->data);
+    free(env);
+
+    return 0;
+}
+
+
+static void
+test_manifest_video(vod_track_info_t *t, uint32_t codec,
+    const char *codec_str, uint32_t w, uint32_t h, uint32_t fps_num,
+    uint32_t fps_den, uint32_t timescale, uint64_t *seg_time, uint32_t n,
+    uint64_t avg, uint64_t peak)
+{
+    memset(t, 0, sizeof(vod_track_info_t));
+
+    t->type = VOD_TRACK_VIDEO;
+    t->codec = codec;
+    t->track_id = 1;
+    t->timescale = timescale;
+    t->duration = seg_time[n];
+    t->width = w;
+    t->height = h;
+    t->fps_num = fps_num;
+    t->fps_den = fps_den;
+    t->sample_count = (uint32_t) ((uint64_t) seg_time[n] * fps_num
+                                  / fps_den / timescale);
+    t->nal_length_size = 4;
+    t->avg_bitrate = avg;
+    t->peak_bitrate = peak;
+    t->total_bytes = avg / 8 * seg_time[n] / timescale;
+    strcpy(t->codec_str, codec_str);
+    strcpy(t->lang, "und");
+    t->dec_config = test_avcc;
+    t->dec_config_len = sizeof(test_avcc);
+    t->segment_count = n;
+    t->seg_time = seg_time;
+}
+
+
+static void
+test_manifest_audio(vod_track_info_t *t, const char *lang,
+    uint64_t *seg_time, uint32_t n, uint64_t avg, uint64_t peak)
+{
+    memset(t, 0, sizeof(vod_track_info_t));
+
+    t->type = VOD_TRACK_AUDIO;
+    t->codec = VOD_CODEC_AAC;
+    t->track_id = 2;
+    t->timescale = 48000;
+    t->duration = seg_time[n];
+    t->sample_count = (uint32_t) (seg_time[n] / 1024);
+    t->sample_rate = 48000;
+    t->channels = 2;
+    t->aac_object_type = 2;
+    t->avg_bitrate = avg;
+    t->peak_bitrate = peak;
+    t->total_bytes = avg / 8 * seg_time[n] / 48000;
+    strcpy(t->codec_str, "mp4a.40.2");
+    strcpy(t->lang, lang);
+    t->dec_config = test_asc;
+    t->dec_config_len = sizeof(test_asc);
+    t->segment_count = n;
+    t->seg_time = seg_time;
+}
+
+
+/* 1080p and 720p: H.264 29.97 fps with their own audio; 540p: HEVC 25 fps
+ * without audio */
+
+static void
+test_manifest_build(test_manifest_title_t *t)
+{
+    memset(t, 0, sizeof(test_manifest_title_t));
+
+    test_manifest_video(&t->v1080, VOD_CODEC_AVC, "avc1.640028", 1920, 1080,
+                        30000, 1001, 30000, test_t30, 4, 4500000, 5000000);
+    test_manifest_audio(&t->a1080, "eng", test_t48, 4, 128000, 130000);
+    test_manifest_video(&t->v720, VOD_CODEC_AVC, "avc1.64001f", 1280, 720,
+                        30000, 1001, 30000, test_t30, 4, 2800000, 3000000);
+    test_manifest_audio(&t->a720, "eng", test_t48, 4, 96000, 97000);
+    test_manifest_video(&t->v540, VOD_CODEC_HEVC, "hvc1.1.6.L93.B0", 960,
+                        540, 25, 1, 12800, test_t25, 4, 1200000, 1500000);
+
+    t->r[0].id.data = (u_char *) "1080p";
+    t->r[0].id.len = 5;
+    t->r[0].video = &t->v1080;
+    t->r[0].audio = &t->a1080;
+
+    t->r[1].id.data = (u_char *) "720p";
+    t->r[1].id.len = 4;
+    t->r[1].video = &t->v720;
+    t->r[1].audio = &t->a720;
+
+    t->r[2].id.data = (u_char *) "540p";
+    t->r[2].id.len = 4;
+    t->r[2].video = &t->v540;
+
+    t->title.renditions = t->r;
+    t->title.count = 3;
+    t->title.segment_ms = 4000;
+
+    vod_title_pick_audio(&t->title);
+}
+
+
+static void
+test_manifest_expect(int rc, u_char *out, size_t len, const char *expected)
+{
+    assert_int_equal(rc, VOD_OK);
+
+    if (len != strlen(expected) || memcmp(out, expected, len) != 0) {
+        fail_msg("got:\n%.*s\nexpected:\n%s", (int) len, out, expected);
+    }
+}
+
+
+static void
+test_hls_master(void **state)
+{
+    int                     rc;
+    size_t                  len;
+    u_char                 *out;
+    vod_env_t              *env;
+    test_manifest_title_t   t;
+
+    env = *state;
+    test_manifest_build(&t);
+
+    rc = vod_hls_master(env, &t.title, 0, &out, &len);
+    test_manifest_expect(rc, out, len, test_master);
+}
+
+
+static void
+test_hls_master_ts(void **state)
+{
+    int                     rc;
+    size_t                  len;
+    u_char                 *out;
+    vod_env_t              *env;
+    test_manifest_title_t   t;
+
+    env = *state;
+    test_manifest_build(&t);
+
+    /* 540p is HEVC: no TS variant */
+    rc = vod_hls_master(env, &t.title, 1, &out, &len);
+    test_manifest_expect(rc, out, len, test_master_ts);
+
+    /* no TS-capable rendition at all */
+    t.title.renditions = &t.r[2];
+    t.title.count = 1;
+    vod_title_pick_audio(&t.title);
+
+    assert_int_equal(vod_hls_master(env, &t.title, 1, &out, &len),
+                     VOD_NOT_FOUND);
+}
+
+
+static void
+test_hls_master_edge(void **state)
+{
+    int                     rc;
+    size_t                  len;
+    u_char                 *out;
+    vod_env_t              *env;
+    test_manifest_title_t   t;
+
+    env = *state;
+
+    /* audio only: one variant that is the audio playlist */
+
+    test_manifest_build(&t);
+    t.r[0].video = NULL;
+    t.title.count = 1;
+    vod_title_pick_audio(&t.title);
+
+    rc = vod_hls_master(env, &t.title, 0, &out, &len);
+    test_manifest_expect(rc, out, len,
+        "#EXTM3U\n"
+        "#EXT-X-VERSION:7\n"
+        "#EXT-X-INDEPENDENT-SEGMENTS\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=130000,AVERAGE-BANDWIDTH=128000,"
+        "CODECS=\"mp4a.40.2\"\n"
+        "audio-1080p.m3u8\n");
+
+    rc = vod_hls_master(env, &t.title, 1, &out, &len);
+    test_manifest_expect(rc, out, len,
+        "#EXTM3U\n"
+        "#EXT-X-VERSION:3\n"
+        "#EXT-X-INDEPENDENT-SEGMENTS\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=130000,AVERAGE-BANDWIDTH=128000,"
+        "CODECS=\"mp4a.40.2\"\n"
+        "ts-1080p.m3u8\n");
+
+    /* video without any audio; an undetermined language is not named */
+
+    test_manifest_build(&t);
+    t.title.renditions = &t.r[2];
+    t.title.count = 1;
+    vod_title_pick_audio(&t.title);
+
+    rc = vod_hls_master(env, &t.title, 0, &out, &len);
+    test_manifest_expect(rc, out, len,
+        "#EXTM3U\n"
+        "#EXT-X-VERSION:7\n"
+        "#EXT-X-INDEPENDENT-SEGMENTS\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=1500000,AVERAGE-BANDWIDTH=1200000,"
+        "CODECS=\"hvc1.1.6.L93.B0\",RESOLUTION=960x540,FRAME-RATE=25.000\n"
+        "video-540p.m3u8\n");
+
+    test_manifest_build(&t);
+    strcpy(t.a1080.lang, "und");
+    t.a1080.channels = 6;
+    t.title.count = 1;
+
+    rc = vod_hls_master(env, &t.title, 0, &out, &len);
+    test_manifest_expect(rc, out, len,
+        "#EXTM3U\n"
+        "#EXT-X-VERSION:7\n"
+        "#EXT-X-INDEPENDENT-SEGMENTS\n"
+        "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"audio\","
+        "DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"6\","
+        "URI=\"audio-1080p.m3u8\"\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=5130000,AVERAGE-BANDWIDTH=4628000,"
+        "CODECS=\"avc1.640028,mp4a.40.2\",RESOLUTION=1920x1080,"
+        "FRAME-RATE=29.970,AUDIO=\"aud\"\n"
+        "video-1080p.m3u8\n");
+
+    /* nothing to play */
+
+    t.title.count = 0;
+    vod_title_pick_audio(&t.title);
+    assert_int_equal(vod_hls_master(env, &t.title, 0, &out, &len),
+                     VOD_NOT_FOUND);
+    assert_int_equal(vod_dash_mpd(env, &t.title, &out, &len),
+                     VOD_NOT_FOUND);
+
+    /* a codec string that cannot go between quotes */
+
+    test_manifest_build(&t);
+    strcpy(t.v720.codec_str, "avc1\",X=\"");
+    assert_int_equal(vod_hls_master(env, &t.title, 0, &out, &len),
+                     VOD_BAD_DATA);
+}
+
+
+static void
+test_hls_media(void **state)
+{
+    int                     rc;
+    size_t                  len;
+    u_char                 *out;
+    vod_env_t              *env;
+    test_manifest_title_t   t;
+
+    env = *state;
+    test_manifest_build(&t);
+
+    rc = vod_hls_media(env, &t.title, &t.r[0], VOD_STREAM_VIDEO, &out, &len);
+    test_manifest_expect(rc, out, len, test_media_1080p);
+
+    rc = vod_hls_media(env, &t.title, &t.r[2], VOD_STREAM_VIDEO, &out, &len);
+    test_manifest_expect(rc, out, len, test_media_540p);
+
+    rc = vod_hls_media(env, &t.title, &t.r[0], VOD_STREAM_AUDIO, &out, &len);
+    test_manifest_expect(rc, out, len, test_media_audio);
+}
+
+
+static void
+test_hls_media_ts_audio(void **state)
+{
+    int                     rc;
+    size_t                  len;
+    u_char                 *out;
+    vod_env_t              *env;
+    test_manifest_title_t   t;
+
+    env = *state;
+    test_manifest_build(&t);
+
+    /* TS follows the video times; version 3, no EXT-X-MAP */
+    rc = vod_hls_media(env, &t.title, &t.r[1], VOD_STREAM_TS, &out, &len);
+    test_manifest_expect(rc, out, len, test_media_ts);
+}
+
+
+static void
+test_hls_media_errors(void **state)
+{
+    size_t                  len;
+    u_char                 *out;
+    vod_env_t              *env;
+    test_manifest_title_t   t;
+
+    env = *state;
+    test_manifest_build(&t);
+
+    /* 540p has no audio, and HEVC cannot go into TS */
+    assert_int_equal(vod_hls_media(env, &t.title, &t.r[2], VOD_STREAM_AUDIO,
+                                   &out, &len), VOD_NOT_FOUND);
+    assert_int_equal(vod_hls_media(env, &t.title, &t.r[2], VOD_STREAM_TS,
+                                   &out, &len), VOD_NOT_FOUND);
+    assert_int_equal(vod_hls_media(env, &t.title, &t.r[0], 99, &out, &len),
+                     VOD_NOT_FOUND);
+
+    /* a 720p whose audio is not TS-capable has no TS playlist */
+    t.a720.codec = 99;
+    assert_int_equal(vod_hls_media(env, &t.title, &t.r[1], VOD_STREAM_TS,
+                                   &out, &len), VOD_NOT_FOUND);
+
+    t.v1080.timescale = 0;
+    assert_int_equal(vod_hls_media(env, &t.title, &t.r[0], VOD_STREAM_VIDEO,
+                                   &out, &len), VOD_BAD_DATA);
+}
+
+
+static void
+test_hls_target_duration(void **state)
+{
+    size_t                  len;
+    u_char                 *out, *p;
+    vod_env_t              *env;
+    test_manifest_title_t   t;
+
+    static uint64_t  t1[] = { 0, 4499, 8000 };
+    static uint64_t  t2[] = { 0, 4500, 8000 };
+    static uint64_t  t3[] = { 0, 300 };
+    static uint64_t  t4[] = { 0, 6006, 12012, 18018, 24024, 30030, 36036 };
+
+    env = *state;
+    test_manifest_build(&t);
+
+    /* 4.499 rounds to 4, 4.500 to 5; a tiny title still says 1 */
+
+    test_manifest_video(&t.v540, VOD_CODEC_AVC, "avc1.64001f", 640, 360, 25,
+                        1, 1000, t1, 2, 1, 1);
+    assert_int_equal(vod_hls_media(env, &t.title, &t.r[2], VOD_STREAM_VIDEO,
+                                   &out, &len), VOD_OK);
+    assert_non_null(test_find(out, len, "#EXT-X-TARGETDURATION:4\n"));
+    assert_non_null(test_find(out, len, "#EXTINF:4.499,\n"));
+    assert_non_null(test_find(out, len, "#EXTINF:3.501,\n"));
+
+    test_manifest_video(&t.v540, VOD_CODEC_AVC, "avc1.64001f", 640, 360, 25,
+                        1, 1000, t2, 2, 1, 1);
+    assert_int_equal(vod_hls_media(env, &t.title, &t.r[2], VOD_STREAM_VIDEO,
+                                   &out, &len), VOD_OK);
+    assert_non_null(test_find(out, len, "#EXT-X-TARGETDURATION:5\n"));
+
+    test_manifest_video(&t.v540, VOD_CODEC_AVC, "avc1.64001f", 640, 360, 25,
+                        1, 1000, t3, 1, 1, 1);
+    assert_int_equal(vod_hls_media(env, &t.title, &t.r[2], VOD_STREAM_VIDEO,
+                                   &out, &len), VOD_OK);
+    assert_non_null(test_find(out, len, "#EXT-X-TARGETDURATION:1\n"));
+    assert_non_null(test_find(out, len, "#EXTINF:0.300,\n"));
+
+    /* 6006 at 1000 Hz: 6.006 s, shown exactly; and segment numbers past 9 */
+
+    test_manifest_video(&t.v540, VOD_CODEC_AVC, "avc1.64001f", 640, 360, 25,
+                        1, 1000, t4, 6, 1, 1);
+    assert_int_equal(vod_hls_media(env, &t.title, &t.r[2], VOD_STREAM_VIDEO,
+                                   &out, &len), VOD_OK);
+    assert_non_null(test_find(out, len, "#EXT-X-TARGETDURATION:6\n"));
+
+    for (p = out; (p = memmem(p, out + len - p, "#EXTINF:", 8)) != NULL;
+         p++)
+    {
+        assert_memory_equal(p, "#EXTINF:6.006,\n", 15);
+    }
+
+    assert_non_null(test_find(out, len, "video-540p-6.m4s\n#EXT-X-ENDLIST\n"));
+}
+
+
+static void
+test_dash_mpd(void **state)
+{
+    int                     rc;
+    size_t                  len;
+    u_char                 *out;
+    vod_env_t              *env;
+    test_manifest_title_t   t;
+
+    env = *state;
+    test_manifest_build(&t);
+
+    rc = vod_dash_mpd(env, &t.title, &out, &len);
+    test_manifest_expect(rc, out, len, test_mpd);
+}
+
+
+static void
+test_dash_timeline(void **state)
+{
+    size_t                  len;
+    u_char                 *out;
+    vod_env_t              *env;
+    test_manifest_title_t   t;
+
+    static uint64_t  tl[] = { 0, 100, 200, 300, 350, 400, 450, 600, 750,
+                              900, 950 };
+
+    env = *state;
+    test_manifest_build(&t);
+
+    /* runs of equal durations become one S with r = repeats */
+
+    test_manifest_video(&t.v540, VOD_CODEC_AVC, "avc1.64001f", 640, 360, 25,
+                        1, 100, tl, 10, 1, 1);
+    t.title.renditions = &t.r[2];
+    t.title.count = 1;
+    vod_title_pick_audio(&t.title);
+
+    assert_int_equal(vod_dash_mpd(env, &t.title, &out, &len), VOD_OK);
+    assert_non_null(test_find(out, len,
+        "          <SegmentTimeline>\n"
+        "            <S t=\"0\" d=\"100\" r=\"2\"/>\n"
+        "            <S d=\"50\" r=\"2\"/>\n"
+        "            <S d=\"150\" r=\"2\"/>\n"
+        "            <S d=\"50\"/>\n"
+        "          </SegmentTimeline>\n"));
+    assert_non_null(test_find(out, len, "mediaPresentationDuration=\"PT9.500S\""));
+    assert_non_null(test_find(out, len, "minBufferTime=\"PT1.500S\""));
+    assert_null(test_find(out, len, "contentType=\"audio\""));
+
+    /* every duration different: no r at all */
+
+    tl[2] = 201;
+    assert_int_equal(vod_dash_mpd(env, &t.title, &out, &len), VOD_OK);
+    assert_non_null(test_find(out, len,
+        "            <S t=\"0\" d=\"100\"/>\n"
+        "            <S d=\"101\"/>\n"
+        "            <S d=\"99\"/>\n"));
+    tl[2] = 200;
+}
+
+
+static void
+test_dash_xml(void **state)
+{
+    int                     rc;
+    char                    path[64], cmd[128];
+    size_t                  len;
+    u_char                 *out;
+    vod_env_t              *env;
+    test_manifest_title_t   t;
+
+    env = *state;
+    test_manifest_build(&t);
+
+    /* text that needs escaping is escaped */
+
+    strcpy(t.v540.codec_str, "a&b<c>\"'");
+    strcpy(t.a1080.lang, "e<n");
+
+    rc = vod_dash_mpd(env, &t.title, &out, &len);
+    assert_int_equal(rc, VOD_OK);
+    assert_non_null(test_find(out, len,
+                           "codecs=\"a&amp;b&lt;c&gt;&quot;&apos;\""));
+    assert_non_null(test_find(out, len, "lang=\"e&lt;n\""));
+
+    if (system("command -v xmllint > /dev/null 2>&1") != 0) {
+        print_message("xmllint not installed: well-formedness not checked\n");
+        return;
+    }
+
+    snprintf(path, sizeof(path), "/tmp/test_manifest_%d.mpd", (int) getpid());
+    assert_int_equal(av_oracle_write_file(path, out, len, 0), 0);
+    snprintf(cmd, sizeof(cmd), "xmllint --noout %s", path);
+    assert_int_equal(system(cmd), 0);
+
+    test_manifest_build(&t);
+    assert_int_equal(vod_dash_mpd(env, &t.title, &out, &len), VOD_OK);
+    assert_int_equal(av_oracle_write_file(path, out, len, 0), 0);
+    assert_int_equal(system(cmd), 0);
+
+    unlink(path);
+}
+
+
+/* the benchmark reuses one buffer so that it measures the writer */
+
+static void *
+test_manifest_bench_alloc(vod_env_t *env, size_t size)
+{
+    test_manifest_bench_ctx_t  *ctx;
+
+    ctx = env->data;
+
+    if (size > ctx->size) {
+        free(ctx->buf);
+        ctx->buf = malloc(size);
+        ctx->size = ctx->buf != NULL ? size : 0;
+    }
+
+    return ctx->buf;
+}
+
+
+static void
+test_manifest_bench(void **state)
+{
+    size_t                      len;
+    u_char                     *out;
+    uint32_t                    i, n;
+    uint64_t                    seg[31];
+    vod_env_t                   env;
+    struct timespec             t0, t1;
+    test_manifest_title_t       t;
+    test_manifest_bench_ctx_t   ctx;
+
+    test_manifest_build(&t);
+
+    for (i = 0; i <= 30; i++) {
+        seg[i] = (uint64_t) i * 120120;
+    }
+
+    seg[30] -= 50050;
+
+    t.v1080.seg_time = seg;
+    t.v1080.segment_count = 30;
+
+    memset(&ctx, 0, sizeof(ctx));
+    env = *(vod_env_t *) *state;
+    env.alloc = test_manifest_bench_alloc;
+    env.data = &ctx;
+
+    n = 200000;
+
+    assert_int_equal(vod_hls_media(&env, &t.title, &t.r[0], VOD_STREAM_VIDEO,
+                                   &out, &len), VOD_OK);
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+
+    for (i = 0; i < n; i++) {
+        (void) vod_hls_media(&env, &t.title, &t.r[0], VOD_STREAM_VIDEO,
+                             &out, &len);
+    }
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+
+    print_message("bench: 30-segment media playlist, %zu bytes: %.0f ns "
+                  "each (this build's flags; sanitizers inflate it)\n", len,
+                  ((t1.tv_sec - t0.tv_sec) * 1e9
+                   + (t1.tv_nsec - t0.tv_nsec)) / n);
+
+    free(ctx.buf);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_hls_master),
+        cmocka_unit_test(test_hls_master_ts),
+        cmocka_unit_test(test_hls_master_edge),
+        cmocka_unit_test(test_hls_media),
+        cmocka_unit_test(test_hls_media_ts_audio),
+        cmocka_unit_test(test_hls_media_errors),
+        cmocka_unit_test(test_hls_target_duration),
+        cmocka_unit_test(test_dash_mpd),
+        cmocka_unit_test(test_dash_timeline),
+        cmocka_unit_test(test_dash_xml),
+        cmocka_unit_test(test_manifest_bench),
+    };
+
+    return cmocka_run_group_tests(tests, test_manifest_setup,
+                                  test_manifest_teardown);
+}

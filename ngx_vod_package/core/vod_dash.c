@@ -1,0 +1,441 @@
+/*
+ * vod_dash.c: the static DASH MPD (ISO/IEC 23009-1, isoff-live profile)
+ * with a SegmentTemplate and a run-length SegmentTimeline per
+ * Representation, since renditions may differ in timescale and cut points.
+ *
+ * Representation ids are "video-{id}" and "audio-{id}": @id must be unique
+ * within a Period (23009-1 5.3.5.2), and a rendition's video and audio are
+ * two Representations.  The templates then name the files of vod_url.h as
+ * "$RepresentationID$-$Number$.m4s" and "$RepresentationID$-init.mp4".
+ */
+
+#include "vod_manifest.h"
+#include "vod_text.h"
+
+
+#define VOD_DASH_HEADER_LEN                                                  \
+    (sizeof("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                   \
+            "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "                  \
+            "profiles=\"urn:mpeg:dash:profile:isoff-live:2011\" "            \
+            "type=\"static\" mediaPresentationDuration=\"PTS\" "             \
+            "minBufferTime=\"PTS\">\n"                                       \
+            "  <Period id=\"0\" start=\"PT0S\">\n"                           \
+            "    <AdaptationSet id=\"0\" contentType=\"video\" "             \
+            "mimeType=\"video/mp4\" segmentAlignment=\"true\" "              \
+            "startWithSAP=\"1\" maxWidth=\"\" maxHeight=\"\" "               \
+            "maxFrameRate=\"/\">\n"                                          \
+            "    </AdaptationSet>\n"                                         \
+            "    <AdaptationSet id=\"1\" contentType=\"audio\" "             \
+            "mimeType=\"audio/mp4\" lang=\"\" segmentAlignment=\"true\" "    \
+            "startWithSAP=\"1\">\n"                                          \
+            "      <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:"  \
+            "23003:3:audio_channel_configuration:2011\" value=\"\"/>\n"      \
+            "    </AdaptationSet>\n"                                         \
+            "  </Period>\n"                                                  \
+            "</MPD>\n")                                                      \
+     + 8 * VOD_TEXT_MS_LEN + 6 * sizeof(((vod_track_info_t *) 0)->lang))
+
+/* one Representation without its codecs string and its S elements */
+#define VOD_DASH_REP_LEN                                                     \
+    (sizeof("      <Representation id=\"video-\" bandwidth=\"\" "            \
+            "codecs=\"\" width=\"\" height=\"\" frameRate=\"/\" "            \
+            "sar=\"1:1\">\n"                                                 \
+            "        <SegmentTemplate timescale=\"\" "                       \
+            "initialization=\"$RepresentationID$-init.mp4\" "                \
+            "media=\"$RepresentationID$-$Number$.m4s\" "                     \
+            "startNumber=\"1\">\n"                                           \
+            "          <SegmentTimeline>\n"                                  \
+            "          </SegmentTimeline>\n"                                 \
+            "        </SegmentTemplate>\n"                                   \
+            "      </Representation>\n")                                     \
+     + 6 * VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
+
+#define VOD_DASH_S_LEN                                                       \
+    (sizeof("            <S t=\"\" d=\"\" r=\"\"/>\n")                       \
+     + 3 * VOD_TEXT_UINT_LEN)
+
+
+static int vod_dash_check_track(const vod_track_info_t *track);
+static uint64_t vod_dash_gcd(uint64_t a, uint64_t b);
+static u_char *vod_dash_frame_rate(u_char *p, uint32_t num, uint32_t den);
+static u_char *vod_dash_representation(u_char *p, const vod_str_t *id,
+    const vod_track_info_t *track);
+static u_char *vod_dash_timeline(u_char *p, const vod_track_info_t *track);
+static void vod_dash_durations(const vod_track_info_t *track,
+    uint64_t *total_ms, uint64_t *max_seg_ms);
+
+
+int
+vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
+    size_t *len)
+{
+    int                      rc;
+    u_char                  *buf, *p;
+    size_t                   size, n;
+    uint32_t                 i, videos, max_w, max_h, fps_num, fps_den;
+    uint64_t                 total_ms, max_seg_ms;
+    const vod_rendition_t   *r, *src;
+    const vod_track_info_t  *v, *audio;
+
+    src = NULL;
+    audio = NULL;
+
+    if (title->audio_source >= 0
+        && (uint32_t) title->audio_source < title->count)
+    {
+        src = &title->renditions[title->audio_source];
+        audio = src->audio;
+    }
+
+    size = VOD_DASH_HEADER_LEN;
+    videos = 0;
+    max_w = 0;
+    max_h = 0;
+    fps_num = 0;
+    fps_den = 1;
+    total_ms = 0;
+    max_seg_ms = 0;
+
+    for (i = 0; i < title->count; i++) {
+        r = &title->renditions[i];
+        v = r->video;
+
+        if (!vod_title_id_valid(r->id.data, r->id.len)) {
+            return VOD_ERROR;
+        }
+
+        if (v == NULL) {
+            continue;
+        }
+
+        rc = vod_dash_check_track(v);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+
+        videos++;
+
+        max_w = v->width > max_w ? v->width : max_w;
+        max_h = v->height > max_h ? v->height : max_h;
+
+        if (v->fps_den != 0
+            && (uint64_t) v->fps_num * fps_den
+               > (uint64_t) fps_num * v->fps_den)
+        {
+            fps_num = v->fps_num;
+            fps_den = v->fps_den;
+        }
+
+        vod_dash_durations(v, &total_ms, &max_seg_ms);
+
+        size += VOD_DASH_REP_LEN
+                + vod_text_xml_len((u_char *) v->codec_str,
+                                   vod_text_field_len(v->codec_str,
+                                                      sizeof(v->codec_str)))
+                + (size_t) v->segment_count * VOD_DASH_S_LEN;
+    }
+
+    if (audio != NULL) {
+        rc = vod_dash_check_track(audio);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+
+        vod_dash_durations(audio, &total_ms, &max_seg_ms);
+
+        size += VOD_DASH_REP_LEN
+                + vod_text_xml_len((u_char *) audio->codec_str,
+                                   vod_text_field_len(audio->codec_str,
+                                                sizeof(audio->codec_str)))
+                + (size_t) audio->segment_count * VOD_DASH_S_LEN;
+    }
+
+    if (videos == 0 && audio == NULL) {
+        return VOD_NOT_FOUND;
+    }
+
+    buf = env->alloc(env, size);
+    if (buf == NULL) {
+        return VOD_ERROR;
+    }
+
+    p = vod_text_cpy(buf,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
+            "profiles=\"urn:mpeg:dash:profile:isoff-live:2011\" "
+            "type=\"static\" mediaPresentationDuration=\"PT");
+    p = vod_text_ms(p, total_ms);
+    p = vod_text_cpy(p, "S\" minBufferTime=\"PT");
+    p = vod_text_ms(p, max_seg_ms);
+    p = vod_text_cpy(p, "S\">\n  <Period id=\"0\" start=\"PT0S\">\n");
+
+    if (videos != 0) {
+        p = vod_text_cpy(p, "    <AdaptationSet id=\"0\" contentType=\"video\""
+                            " mimeType=\"video/mp4\" segmentAlignment=\"true\""
+                            " startWithSAP=\"1\"");
+
+        if (max_w != 0 && max_h != 0) {
+            p = vod_text_cpy(p, " maxWidth=\"");
+            p = vod_text_uint(p, max_w);
+            p = vod_text_cpy(p, "\" maxHeight=\"");
+            p = vod_text_uint(p, max_h);
+            *p++ = '"';
+        }
+
+        if (fps_num != 0) {
+            p = vod_text_cpy(p, " maxFrameRate=\"");
+            p = vod_dash_frame_rate(p, fps_num, fps_den);
+            *p++ = '"';
+        }
+
+        p = vod_text_cpy(p, ">\n");
+
+        for (i = 0; i < title->count; i++) {
+            r = &title->renditions[i];
+
+            if (r->video != NULL) {
+                p = vod_dash_representation(p, &r->id, r->video);
+            }
+        }
+
+        p = vod_text_cpy(p, "    </AdaptationSet>\n");
+    }
+
+    if (audio != NULL) {
+        p = vod_text_cpy(p, "    <AdaptationSet id=\"1\" contentType=\"audio\""
+                            " mimeType=\"audio/mp4\"");
+
+        n = vod_text_field_len(audio->lang, sizeof(audio->lang));
+
+        if (n != 0 && !(n == 3 && memcmp(audio->lang, "und", 3) == 0)) {
+            p = vod_text_cpy(p, " lang=\"");
+            p = vod_text_xml(p, (u_char *) audio->lang, n);
+            *p++ = '"';
+        }
+
+        p = vod_text_cpy(p, " segmentAlignment=\"true\" startWithSAP=\"1\">\n");
+
+        if (audio->channels != 0) {
+            p = vod_text_cpy(p, "      <AudioChannelConfiguration schemeIdUri="
+                             "\"urn:mpeg:dash:23003:3:"
+                             "audio_channel_configuration:2011\" value=\"");
+            p = vod_text_uint(p, audio->channels);
+            p = vod_text_cpy(p, "\"/>\n");
+        }
+
+        p = vod_dash_representation(p, &src->id, audio);
+
+        p = vod_text_cpy(p, "    </AdaptationSet>\n");
+    }
+
+    p = vod_text_cpy(p, "  </Period>\n</MPD>\n");
+
+    *out = buf;
+    *len = (size_t) (p - buf);
+
+    return VOD_OK;
+}
+
+
+static int
+vod_dash_check_track(const vod_track_info_t *track)
+{
+    uint32_t  i;
+
+    if (track->timescale == 0) {
+        return VOD_BAD_DATA;
+    }
+
+    if (track->segment_count == 0 || track->seg_time == NULL) {
+        return VOD_UNSUPPORTED;
+    }
+
+    for (i = 0; i < track->segment_count; i++) {
+        if (track->seg_time[i + 1] < track->seg_time[i]) {
+            return VOD_BAD_DATA;
+        }
+    }
+
+    return VOD_OK;
+}
+
+
+static uint64_t
+vod_dash_gcd(uint64_t a, uint64_t b)
+{
+    uint64_t  t;
+
+    while (b != 0) {
+        t = a % b;
+        a = b;
+        b = t;
+    }
+
+    return a;
+}
+
+
+/* FrameRateType: "25" or "30000/1001", reduced */
+
+static u_char *
+vod_dash_frame_rate(u_char *p, uint32_t num, uint32_t den)
+{
+    uint64_t  g;
+
+    g = vod_dash_gcd(num, den);
+
+    if (g > 1) {
+        num /= g;
+        den /= g;
+    }
+
+    p = vod_text_uint(p, num);
+
+    if (den != 1) {
+        *p++ = '/';
+        p = vod_text_uint(p, den);
+    }
+
+    return p;
+}
+
+
+static u_char *
+vod_dash_representation(u_char *p, const vod_str_t *id,
+    const vod_track_info_t *track)
+{
+    size_t  n;
+
+    p = vod_text_cpy(p, "      <Representation id=\"");
+
+    if (track->type == VOD_TRACK_AUDIO) {
+        p = vod_text_cpy(p, "audio-");
+
+    } else {
+        p = vod_text_cpy(p, "video-");
+    }
+
+    p = vod_text_cpymem(p, id->data, id->len);
+    p = vod_text_cpy(p, "\" bandwidth=\"");
+    p = vod_text_uint(p, track->peak_bitrate);
+    *p++ = '"';
+
+    n = vod_text_field_len(track->codec_str, sizeof(track->codec_str));
+
+    if (n != 0) {
+        p = vod_text_cpy(p, " codecs=\"");
+        p = vod_text_xml(p, (u_char *) track->codec_str, n);
+        *p++ = '"';
+    }
+
+    if (track->type == VOD_TRACK_AUDIO) {
+        if (track->sample_rate != 0) {
+            p = vod_text_cpy(p, " audioSamplingRate=\"");
+            p = vod_text_uint(p, track->sample_rate);
+            *p++ = '"';
+        }
+
+    } else {
+        if (track->width != 0 && track->height != 0) {
+            p = vod_text_cpy(p, " width=\"");
+            p = vod_text_uint(p, track->width);
+            p = vod_text_cpy(p, "\" height=\"");
+            p = vod_text_uint(p, track->height);
+            *p++ = '"';
+        }
+
+        if (track->fps_num != 0 && track->fps_den != 0) {
+            p = vod_text_cpy(p, " frameRate=\"");
+            p = vod_dash_frame_rate(p, track->fps_num, track->fps_den);
+            *p++ = '"';
+        }
+
+        p = vod_text_cpy(p, " sar=\"1:1\"");
+    }
+
+    p = vod_text_cpy(p, ">\n        <SegmentTemplate timescale=\"");
+    p = vod_text_uint(p, track->timescale);
+    p = vod_text_cpy(p, "\" initialization=\"$RepresentationID$-init.mp4\""
+                        " media=\"$RepresentationID$-$Number$.m4s\""
+                        " startNumber=\"1\">\n"
+                        "          <SegmentTimeline>\n");
+
+    p = vod_dash_timeline(p, track);
+
+    p = vod_text_cpy(p, "          </SegmentTimeline>\n"
+                        "        </SegmentTemplate>\n"
+                        "      </Representation>\n");
+
+    return p;
+}
+
+
+/* S elements: t on the first, a run of equal durations as one S with r */
+
+static u_char *
+vod_dash_timeline(u_char *p, const vod_track_info_t *track)
+{
+    uint32_t   i, j;
+    uint64_t   d;
+    uint64_t  *t;
+
+    t = track->seg_time;
+
+    for (i = 0; i < track->segment_count; i = j) {
+        d = t[i + 1] - t[i];
+
+        for (j = i + 1;
+             j < track->segment_count && t[j + 1] - t[j] == d;
+             j++)
+        {
+            /* void */
+        }
+
+        p = vod_text_cpy(p, "            <S ");
+
+        if (i == 0) {
+            p = vod_text_cpy(p, "t=\"");
+            p = vod_text_uint(p, t[0]);
+            p = vod_text_cpy(p, "\" ");
+        }
+
+        p = vod_text_cpy(p, "d=\"");
+        p = vod_text_uint(p, d);
+        *p++ = '"';
+
+        if (j - i > 1) {
+            p = vod_text_cpy(p, " r=\"");
+            p = vod_text_uint(p, j - i - 1);
+            *p++ = '"';
+        }
+
+        p = vod_text_cpy(p, "/>\n");
+    }
+
+    return p;
+}
+
+
+static void
+vod_dash_durations(const vod_track_info_t *track, uint64_t *total_ms,
+    uint64_t *max_seg_ms)
+{
+    uint32_t  i;
+    uint64_t  ms;
+
+    ms = vod_text_to_ms(track->seg_time[track->segment_count]
+                        - track->seg_time[0], track->timescale);
+
+    if (ms > *total_ms) {
+        *total_ms = ms;
+    }
+
+    for (i = 0; i < track->segment_count; i++) {
+        ms = vod_text_to_ms(track->seg_time[i + 1] - track->seg_time[i],
+                            track->timescale);
+
+        if (ms > *max_seg_ms) {
+            *max_seg_ms = ms;
+        }
+    }
+}

@@ -1,0 +1,455 @@
+/*
+ * vod_hls.c: HLS multivariant and media playlists (RFC 8216 and
+ * draft-pantos-hls-rfc8216bis).
+ *
+ * Every writer first bounds its output from the title, allocates once and
+ * then writes with memcpy and a small integer formatter.
+ */
+
+#include "vod_manifest.h"
+#include "vod_text.h"
+#include "vod_ts.h"
+#include "vod_url.h"
+
+
+/* the longest fixed text of one EXT-X-STREAM-INF entry without ids and
+ * codec strings: attribute names, quotes and numbers */
+#define VOD_HLS_VARIANT_LEN                                                  \
+    (sizeof("#EXT-X-STREAM-INF:BANDWIDTH=,AVERAGE-BANDWIDTH=,CODECS=\",\","  \
+            "RESOLUTION=x,FRAME-RATE=,AUDIO=\"aud\"\n"                       \
+            "video-.m3u8\n")                                                 \
+     + 4 * VOD_TEXT_UINT_LEN + VOD_TEXT_MS_LEN + 2 * sizeof(((            \
+           vod_track_info_t *) 0)->codec_str) + VOD_MAX_ID_LEN)
+
+#define VOD_HLS_MEDIA_LEN                                                    \
+    (sizeof("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"\","           \
+            "LANGUAGE=\"\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"\","        \
+            "URI=\"audio-.m3u8\"\n")                                        \
+     + 2 * 4 + VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
+
+#define VOD_HLS_HEADER_LEN                                                   \
+    (sizeof("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:\n"           \
+            "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n"            \
+            "#EXT-X-INDEPENDENT-SEGMENTS\n"                                  \
+            "#EXT-X-MAP:URI=\"video--init.mp4\"\n#EXT-X-ENDLIST\n")          \
+     + VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
+
+#define VOD_HLS_SEGMENT_LEN                                                  \
+    (sizeof("#EXTINF:,\nvideo--.m4s\n") + VOD_TEXT_MS_LEN                    \
+     + VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
+
+
+static int vod_hls_check_track(const vod_track_info_t *track);
+static u_char *vod_hls_variant(u_char *p, const vod_rendition_t *r,
+    const vod_track_info_t *audio, const char *prefix, size_t prefix_len,
+    const vod_str_t *uri_id);
+static int vod_hls_ts_capable(const vod_rendition_t *r);
+
+
+int
+vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
+    u_char **out, size_t *len)
+{
+    int                      rc;
+    u_char                  *buf, *p;
+    size_t                   size, n;
+    uint32_t                 i, variants;
+    vod_str_t                lang;
+    unsigned                 has_video;
+    const vod_rendition_t   *r, *src;
+    const vod_track_info_t  *audio;
+
+    has_video = 0;
+
+    for (i = 0; i < title->count; i++) {
+        r = &title->renditions[i];
+
+        if (!vod_title_id_valid(r->id.data, r->id.len)) {
+            return VOD_ERROR;
+        }
+
+        if (r->video != NULL) {
+            rc = vod_hls_check_track(r->video);
+            if (rc != VOD_OK) {
+                return rc;
+            }
+
+            has_video = 1;
+        }
+
+        if (r->audio != NULL) {
+            rc = vod_hls_check_track(r->audio);
+            if (rc != VOD_OK) {
+                return rc;
+            }
+        }
+    }
+
+    src = NULL;
+    audio = NULL;
+
+    if (title->audio_source >= 0
+        && (uint32_t) title->audio_source < title->count)
+    {
+        src = &title->renditions[title->audio_source];
+        audio = src->audio;
+    }
+
+    size = VOD_HLS_HEADER_LEN + VOD_HLS_MEDIA_LEN
+           + (size_t) (title->count + 1) * VOD_HLS_VARIANT_LEN;
+
+    buf = env->alloc(env, size);
+    if (buf == NULL) {
+        return VOD_ERROR;
+    }
+
+    p = vod_text_cpy(buf, "#EXTM3U\n");
+
+    if (ts) {
+        /* TS variants need nothing newer; older devices are their users */
+        p = vod_text_cpy(p, "#EXT-X-VERSION:3\n");
+
+    } else {
+        p = vod_text_cpy(p, "#EXT-X-VERSION:7\n");
+    }
+
+    p = vod_text_cpy(p, "#EXT-X-INDEPENDENT-SEGMENTS\n");
+
+    variants = 0;
+
+    if (ts) {
+        for (i = 0; i < title->count; i++) {
+            r = &title->renditions[i];
+
+            if ((has_video && r->video == NULL) || !vod_hls_ts_capable(r)) {
+                continue;
+            }
+
+            p = vod_hls_variant(p, r, r->audio, "ts-", 3, &r->id);
+            variants++;
+        }
+
+    } else if (has_video) {
+
+        if (audio != NULL) {
+            n = vod_text_field_len(audio->lang, sizeof(audio->lang));
+            lang.data = (u_char *) audio->lang;
+            lang.len = n;
+
+            if (n != 3 || memcmp(audio->lang, "und", 3) == 0
+                || !vod_text_token(lang.data, n))
+            {
+                lang.len = 0;
+            }
+
+            p = vod_text_cpy(p, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\","
+                                "NAME=\"");
+
+            if (lang.len) {
+                p = vod_text_cpymem(p, lang.data, lang.len);
+                p = vod_text_cpy(p, "\",LANGUAGE=\"");
+                p = vod_text_cpymem(p, lang.data, lang.len);
+
+            } else {
+                p = vod_text_cpy(p, "audio");
+            }
+
+            p = vod_text_cpy(p, "\",DEFAULT=YES,AUTOSELECT=YES");
+
+            if (audio->channels != 0) {
+                p = vod_text_cpy(p, ",CHANNELS=\"");
+                p = vod_text_uint(p, audio->channels);
+                *p++ = '"';
+            }
+
+            p = vod_text_cpy(p, ",URI=\"audio-");
+            p = vod_text_cpymem(p, src->id.data, src->id.len);
+            p = vod_text_cpy(p, ".m3u8\"\n");
+        }
+
+        for (i = 0; i < title->count; i++) {
+            r = &title->renditions[i];
+
+            if (r->video == NULL) {
+                continue;
+            }
+
+            p = vod_hls_variant(p, r, audio, "video-", 6, &r->id);
+            variants++;
+        }
+
+    } else if (audio != NULL) {
+        p = vod_hls_variant(p, src, audio, "audio-", 6, &src->id);
+        variants++;
+    }
+
+    if (variants == 0) {
+        return VOD_NOT_FOUND;
+    }
+
+    *out = buf;
+    *len = (size_t) (p - buf);
+
+    return VOD_OK;
+}
+
+
+int
+vod_hls_media(vod_env_t *env, const vod_title_t *title,
+    const vod_rendition_t *rendition, uint32_t stream, u_char **out,
+    size_t *len)
+{
+    int                      rc;
+    u_char                  *buf, *p, *prefix, *pp;
+    size_t                   size, prefix_len, ext_len;
+    uint64_t                 ms, max_ms, target;
+    uint32_t                 i;
+    const char              *kind, *ext;
+    const vod_track_info_t  *track;
+
+    switch (stream) {
+
+    case VOD_STREAM_VIDEO:
+        track = rendition->video;
+        kind = "video-";
+        ext = ".m4s\n";
+        ext_len = 5;
+        break;
+
+    case VOD_STREAM_AUDIO:
+        track = rendition->audio;
+        kind = "audio-";
+        ext = ".m4s\n";
+        ext_len = 5;
+        break;
+
+    case VOD_STREAM_TS:
+        if (!vod_hls_ts_capable(rendition)) {
+            return VOD_NOT_FOUND;
+        }
+
+        track = rendition->video != NULL ? rendition->video
+                                         : rendition->audio;
+        kind = "ts-";
+        ext = ".ts\n";
+        ext_len = 4;
+        break;
+
+    default:
+        return VOD_NOT_FOUND;
+    }
+
+    if (track == NULL) {
+        return VOD_NOT_FOUND;
+    }
+
+    rc = vod_hls_check_track(track);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    if (track->segment_count == 0 || track->seg_time == NULL) {
+        return VOD_UNSUPPORTED;
+    }
+
+    if (!vod_title_id_valid(rendition->id.data, rendition->id.len)) {
+        return VOD_ERROR;
+    }
+
+    max_ms = 0;
+
+    for (i = 0; i < track->segment_count; i++) {
+        if (track->seg_time[i + 1] < track->seg_time[i]) {
+            return VOD_BAD_DATA;
+        }
+
+        ms = vod_text_to_ms(track->seg_time[i + 1] - track->seg_time[i],
+                            track->timescale);
+        if (ms > max_ms) {
+            max_ms = ms;
+        }
+    }
+
+    /* RFC 8216 4.3.3.1: each EXTINF, rounded to the nearest integer, is
+     * at most the target duration; round what the client reads */
+    target = (max_ms + 500) / 1000;
+
+    if (target == 0) {
+        target = 1;
+    }
+
+    size = VOD_HLS_HEADER_LEN
+           + (size_t) track->segment_count * VOD_HLS_SEGMENT_LEN;
+
+    buf = env->alloc(env, size + sizeof("ts-") + VOD_MAX_ID_LEN + 1);
+    if (buf == NULL) {
+        return VOD_ERROR;
+    }
+
+    /* the segment name prefix "video-{id}-" lives after the playlist */
+    prefix = buf + size;
+    pp = vod_text_cpymem(prefix, kind, strlen(kind));
+    pp = vod_text_cpymem(pp, rendition->id.data, rendition->id.len);
+    *pp++ = '-';
+    prefix_len = (size_t) (pp - prefix);
+
+    p = vod_text_cpy(buf, "#EXTM3U\n");
+
+    if (stream == VOD_STREAM_TS) {
+        p = vod_text_cpy(p, "#EXT-X-VERSION:3\n");
+
+    } else {
+        p = vod_text_cpy(p, "#EXT-X-VERSION:7\n");
+    }
+
+    p = vod_text_cpy(p, "#EXT-X-TARGETDURATION:");
+    p = vod_text_uint(p, target);
+    p = vod_text_cpy(p, "\n#EXT-X-MEDIA-SEQUENCE:0\n"
+                        "#EXT-X-PLAYLIST-TYPE:VOD\n"
+                        "#EXT-X-INDEPENDENT-SEGMENTS\n");
+
+    if (stream != VOD_STREAM_TS) {
+        p = vod_text_cpy(p, "#EXT-X-MAP:URI=\"");
+        p = vod_text_cpymem(p, prefix, prefix_len);
+        p = vod_text_cpy(p, "init.mp4\"\n");
+    }
+
+    for (i = 0; i < track->segment_count; i++) {
+        p = vod_text_cpy(p, "#EXTINF:");
+        p = vod_text_ms(p, vod_text_to_ms(track->seg_time[i + 1]
+                                          - track->seg_time[i],
+                                          track->timescale));
+        p = vod_text_cpy(p, ",\n");
+        p = vod_text_cpymem(p, prefix, prefix_len);
+        p = vod_text_uint(p, (uint64_t) i + 1);
+        p = vod_text_cpymem(p, ext, ext_len);
+    }
+
+    p = vod_text_cpy(p, "#EXT-X-ENDLIST\n");
+
+    *out = buf;
+    *len = (size_t) (p - buf);
+
+    return VOD_OK;
+}
+
+
+/* what the writers rely on: a timescale, and strings that go between
+ * quotes as they are */
+
+static int
+vod_hls_check_track(const vod_track_info_t *track)
+{
+    size_t  n;
+
+    if (track->timescale == 0) {
+        return VOD_BAD_DATA;
+    }
+
+    n = vod_text_field_len(track->codec_str, sizeof(track->codec_str));
+
+    if (!vod_text_token((const u_char *) track->codec_str, n)) {
+        return VOD_BAD_DATA;
+    }
+
+    return VOD_OK;
+}
+
+
+static u_char *
+vod_hls_variant(u_char *p, const vod_rendition_t *r,
+    const vod_track_info_t *audio, const char *prefix, size_t prefix_len,
+    const vod_str_t *uri_id)
+{
+    size_t                   vn, an;
+    uint64_t                 peak, avg;
+    const vod_track_info_t  *video;
+
+    video = r->video;
+    peak = 0;
+    avg = 0;
+    vn = 0;
+    an = 0;
+
+    if (video != NULL) {
+        peak += video->peak_bitrate;
+        avg += video->avg_bitrate;
+        vn = vod_text_field_len(video->codec_str, sizeof(video->codec_str));
+    }
+
+    if (audio != NULL) {
+        peak += audio->peak_bitrate;
+        avg += audio->avg_bitrate;
+        an = vod_text_field_len(audio->codec_str, sizeof(audio->codec_str));
+    }
+
+    p = vod_text_cpy(p, "#EXT-X-STREAM-INF:BANDWIDTH=");
+    p = vod_text_uint(p, peak);
+    p = vod_text_cpy(p, ",AVERAGE-BANDWIDTH=");
+    p = vod_text_uint(p, avg);
+
+    if (vn != 0 || an != 0) {
+        p = vod_text_cpy(p, ",CODECS=\"");
+
+        if (vn != 0) {
+            p = vod_text_cpymem(p, video->codec_str, vn);
+        }
+
+        if (vn != 0 && an != 0) {
+            *p++ = ',';
+        }
+
+        if (an != 0) {
+            p = vod_text_cpymem(p, audio->codec_str, an);
+        }
+
+        *p++ = '"';
+    }
+
+    if (video != NULL && video->width != 0 && video->height != 0) {
+        p = vod_text_cpy(p, ",RESOLUTION=");
+        p = vod_text_uint(p, video->width);
+        *p++ = 'x';
+        p = vod_text_uint(p, video->height);
+    }
+
+    if (video != NULL && video->fps_num != 0 && video->fps_den != 0) {
+        p = vod_text_cpy(p, ",FRAME-RATE=");
+        p = vod_text_ms(p, ((uint64_t) video->fps_num * 1000
+                            + video->fps_den / 2) / video->fps_den);
+    }
+
+    if (video != NULL && audio != NULL && prefix_len == 6
+        && memcmp(prefix, "video-", 6) == 0)
+    {
+        p = vod_text_cpy(p, ",AUDIO=\"aud\"");
+    }
+
+    *p++ = '\n';
+    p = vod_text_cpymem(p, prefix, prefix_len);
+    p = vod_text_cpymem(p, uri_id->data, uri_id->len);
+    p = vod_text_cpy(p, ".m3u8\n");
+
+    return p;
+}
+
+
+/* a TS variant needs every track it carries to be muxable */
+
+static int
+vod_hls_ts_capable(const vod_rendition_t *r)
+{
+    if (r->video == NULL && r->audio == NULL) {
+        return 0;
+    }
+
+    if (r->video != NULL && !vod_ts_supported(r->video)) {
+        return 0;
+    }
+
+    if (r->audio != NULL && !vod_ts_supported(r->audio)) {
+        return 0;
+    }
+
+    return 1;
+}
