@@ -1,0 +1,286 @@
+#!/usr/bin/env node
+// e2e/play.js: play the packager's output in real players (hls.js and
+// dash.js) inside Debian's chromium, driven by playwright-core.
+//
+//   node e2e/play.js                   module + build/media, three cases
+//   node e2e/play.js --static DIR --case NAME=ENGINE:/vod/PATH ...
+//                                      stock nginx serving DIR at /vod/
+//                                      (proves the harness on its own)
+//
+// For each case: load e2e/www/player.html?src=..., wait until currentTime
+// passes 2 s, seek to 60 % of the duration, wait until playback is 1 s past
+// the seek point.  Any hls.js fatal error, dash.js error or video element
+// error fails the case.  Each case is bounded by CASE_TIMEOUT (60 s).
+//
+// Environment: E2E_PORT (8090), E2E_MEDIA (build/media),
+// E2E_TITLE (demo), NGINX (/usr/sbin/nginx), CHROMIUM (/usr/bin/chromium),
+// CASE_TIMEOUT seconds (60).
+
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const net = require('net');
+const { spawn } = require('child_process');
+
+const ROOT = path.resolve(__dirname, '..');
+const PORT = parseInt(process.env.E2E_PORT || '8090', 10);
+const NGINX = process.env.NGINX || '/usr/sbin/nginx';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CASE_TIMEOUT = 1000 * parseInt(process.env.CASE_TIMEOUT || '60', 10);
+const TITLE = process.env.E2E_TITLE || 'demo';
+
+function usage(msg) {
+    if (msg) console.error('play.js: ' + msg);
+    console.error('usage: node e2e/play.js [--static DIR] '
+                  + '[--case NAME=hls|dash:/vod/URL ...]');
+    process.exit(2);
+}
+
+function parseArgs(argv) {
+    const opt = { staticDir: null, cases: [] };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === '--static') {
+            opt.staticDir = path.resolve(argv[++i] || usage('--static DIR'));
+        } else if (a === '--case') {
+            const m = /^([^=]+)=(hls|dash):(\/.*)$/.exec(argv[++i] || '');
+            if (!m) usage('bad --case');
+            opt.cases.push({ name: m[1], engine: m[2], url: m[3] });
+        } else {
+            usage('unknown argument ' + a);
+        }
+    }
+    if (opt.cases.length === 0) {
+        if (opt.staticDir) usage('--static needs --case');
+        opt.cases = [
+            { name: 'hls-cmaf', engine: 'hls',
+              url: `/vod/${TITLE}/master.m3u8` },
+            { name: 'hls-ts', engine: 'hls',
+              url: `/vod/${TITLE}/master-ts.m3u8` },
+            { name: 'dash', engine: 'dash',
+              url: `/vod/${TITLE}/manifest.mpd` },
+        ];
+    }
+    return opt;
+}
+
+function sleep(ms) {
+    return new Promise((r) => setTimeout(r, ms));
+}
+
+function portOpen(port) {
+    return new Promise((resolve) => {
+        const s = net.connect(port, '127.0.0.1');
+        s.on('connect', () => { s.destroy(); resolve(true); });
+        s.on('error', () => resolve(false));
+    });
+}
+
+async function startNginx(opt) {
+    const prefix = path.join(ROOT, 'build', 'e2e');
+    for (const d of ['logs', 'temp']) {
+        fs.mkdirSync(path.join(prefix, d), { recursive: true });
+    }
+    let media;
+    let load = '';
+    let vod = '';
+    let httpExtra = '';
+    if (opt.staticDir) {
+        media = opt.staticDir;
+    } else {
+        media = path.resolve(process.env.E2E_MEDIA
+                             || path.join(ROOT, 'build', 'media'));
+        const so = path.join(ROOT, 'modules', 'ngx_vod_package_module.so');
+        if (!fs.existsSync(so)) {
+            throw new Error(`${so} does not exist (run make)`);
+        }
+        if (!fs.existsSync(path.join(media, TITLE))) {
+            throw new Error(`no title ${media}/${TITLE} (run make fixtures)`);
+        }
+        load = `load_module ${so};`;
+        vod = 'vod_package;';
+        httpExtra = 'vod_index_cache e2e_index:16m;';
+    }
+    for (const lib of ['hls.js/dist/hls.min.js',
+                       'dashjs/dist/modern/umd/dash.all.min.js']) {
+        if (!fs.existsSync(path.join(ROOT, 'e2e', 'node_modules', lib))) {
+            throw new Error(`e2e/node_modules/${lib} missing `
+                            + '(run tools/install-deps.sh)');
+        }
+    }
+    const tpl = fs.readFileSync(path.join(ROOT, 'e2e', 'nginx.conf'), 'utf8');
+    const conf = tpl.replace(/@LOAD_MODULE@/g, load)
+        .replace(/@PREFIX@/g, prefix)
+        .replace(/@ROOT@/g, ROOT)
+        .replace(/@MEDIA@/g, media)
+        .replace(/@PORT@/g, String(PORT))
+        .replace(/@VOD@/g, vod)
+        .replace(/@HTTP_EXTRA@/g, httpExtra);
+    const confFile = path.join(prefix, 'nginx.conf');
+    fs.writeFileSync(confFile, conf);
+
+    if (await portOpen(PORT)) {
+        throw new Error(`port ${PORT} is already in use`);
+    }
+    const errLog = path.join(prefix, 'logs', 'error.log');
+    const proc = spawn(NGINX, ['-p', prefix + '/', '-c', confFile,
+                               '-e', errLog],
+                       { stdio: ['ignore', 'inherit', 'inherit'] });
+    let exited = null;
+    proc.on('exit', (code) => { exited = code; });
+    for (let i = 0; i < 250; i++) {
+        if (exited !== null) {
+            throw new Error(`nginx exited with ${exited}; see ${errLog}`);
+        }
+        if (await portOpen(PORT)) {
+            return { proc, errLog };
+        }
+        await sleep(20);
+    }
+    proc.kill('SIGTERM');
+    throw new Error(`nginx did not listen on ${PORT}`);
+}
+
+async function stopNginx(ng) {
+    if (!ng || ng.proc.exitCode !== null) return;
+    const done = new Promise((r) => ng.proc.on('exit', r));
+    ng.proc.kill('SIGTERM');
+    await Promise.race([done, sleep(5000)]);
+    if (ng.proc.exitCode === null) ng.proc.kill('SIGKILL');
+}
+
+// the in-page state the player page keeps (e2e/www/player.html)
+function pageState() {
+    const v = document.getElementById('video');
+    const s = window.vodPlayer || { errors: ['player page not loaded'] };
+    return {
+        t: v ? v.currentTime : -1,
+        duration: v ? v.duration : NaN,
+        readyState: v ? v.readyState : 0,
+        paused: v ? v.paused : true,
+        errors: s.errors.slice(),
+        events: s.events ? s.events.slice(-8) : [],
+    };
+}
+
+async function waitFor(page, pred, deadline, what) {
+    for (;;) {
+        const st = await page.evaluate(pageState);
+        if (st.errors.length) {
+            throw new Error(`${what}: player error: ${st.errors.join('; ')}`);
+        }
+        if (pred(st)) return st;
+        if (Date.now() > deadline) {
+            throw new Error(`${what}: timed out at t=${st.t.toFixed(2)} `
+                + `duration=${st.duration} readyState=${st.readyState} `
+                + `paused=${st.paused}; last events: `
+                + st.events.join(' | '));
+        }
+        await sleep(100);
+    }
+}
+
+async function runCase(context, c) {
+    const page = await context.newPage();
+    const notes = [];
+    page.on('pageerror', (e) => notes.push('pageerror: ' + e.message));
+    page.on('console', (m) => {
+        if (m.type() === 'error') notes.push('console: ' + m.text());
+    });
+    page.on('response', (r) => {
+        if (r.status() >= 400) notes.push(`HTTP ${r.status()} ${r.url()}`);
+    });
+    const t0 = Date.now();
+    const deadline = t0 + CASE_TIMEOUT;
+    try {
+        const url = `http://127.0.0.1:${PORT}/player/?engine=${c.engine}`
+                    + `&src=${encodeURIComponent(c.url)}`;
+        await page.goto(url, { timeout: CASE_TIMEOUT });
+        await waitFor(page, (s) => s.t > 2, deadline, 'start');
+        let st = await waitFor(page, (s) => s.duration > 0
+                               && isFinite(s.duration), deadline,
+                               'duration');
+        const target = Math.round(st.duration * 0.6 * 100) / 100;
+        await page.evaluate((t) => {
+            document.getElementById('video').currentTime = t;
+        }, target);
+        st = await waitFor(page, (s) => s.t >= target + 1, deadline,
+                           `seek to ${target}`);
+        const secs = ((Date.now() - t0) / 1000).toFixed(1);
+        console.log(`PASS ${c.name}: ${c.engine} ${c.url} played past 2 s, `
+            + `seeked to ${target} s of ${st.duration.toFixed(2)} s, `
+            + `reached ${st.t.toFixed(2)} s (${secs} s)`);
+        return true;
+    } catch (e) {
+        console.log(`FAIL ${c.name}: ${c.engine} ${c.url}: ${e.message}`);
+        for (const n of notes.slice(0, 10)) console.log('    ' + n);
+        return false;
+    } finally {
+        await page.close().catch(() => {});
+    }
+}
+
+async function main() {
+    const opt = parseArgs(process.argv.slice(2));
+    let chromium;
+    try {
+        ({ chromium } = require('playwright-core'));
+    } catch (e) {
+        console.log('FAIL e2e: playwright-core is not installed '
+                    + '(run tools/install-deps.sh)');
+        return 1;
+    }
+    if (!fs.existsSync(CHROMIUM)) {
+        console.log(`FAIL e2e: ${CHROMIUM} is missing`);
+        return 1;
+    }
+
+    let ng = null;
+    let context = null;
+    let failures = 0;
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vodedge-e2e-'));
+    const cleanup = async () => {
+        if (context) await context.close().catch(() => {});
+        await stopNginx(ng);
+        fs.rmSync(profile, { recursive: true, force: true });
+    };
+    for (const sig of ['SIGINT', 'SIGTERM']) {
+        process.on(sig, () => { cleanup().then(() => process.exit(130)); });
+    }
+
+    try {
+        ng = await startNginx(opt);
+        context = await chromium.launchPersistentContext(profile, {
+            executablePath: CHROMIUM,
+            headless: true,
+            args: [
+                '--headless', '--no-sandbox', '--disable-gpu',
+                '--disable-quic', '--no-first-run',
+                '--disable-background-networking',
+                '--disable-component-update', '--disable-sync',
+                '--autoplay-policy=no-user-gesture-required',
+                '--mute-audio',
+            ],
+            timeout: 30000,
+        });
+        for (const c of opt.cases) {
+            if (!(await runCase(context, c))) failures++;
+        }
+    } catch (e) {
+        console.log('FAIL e2e: ' + e.message);
+        failures++;
+    } finally {
+        await cleanup();
+    }
+    const n = opt.cases.length;
+    console.log(`e2e: ${failures ? 'FAIL' : 'PASS'} `
+                + `(${failures} of ${n} cases failed)`);
+    return failures ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (e) => {
+    console.log('FAIL e2e: ' + (e && e.stack ? e.stack : e));
+    process.exit(1);
+});
