@@ -1606,7 +1606,9 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
     it->stss = p - blob;
     it->stss_count = t->sync_n;
     it->has_stss = t->has_stss;
-    memcpy(p, t->sync, (size_t) t->sync_n * 4);
+    if (t->sync_n != 0) {
+        memcpy(p, t->sync, (size_t) t->sync_n * 4);
+    }
     p += vod_idx_align((size_t) t->sync_n * 4);
 
     it->cursors = p - blob;

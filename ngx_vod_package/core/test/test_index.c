@@ -1,0 +1,1648 @@
+/*
+ * test_index.c: the MP4 parser and sample index against libavformat as an
+ * independent demuxer, plus hostile inputs (truncations, corrupt sizes,
+ * huge counts, random mutations) that must fail cleanly with one log line.
+ *
+ * VOD_MEDIA names the directory tools/mkmedia.sh filled.
+ */
+
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include <libavformat/avformat.h>
+
+#include "vod_core.h"
+#include "vod_media.h"
+#include "vod_index.h"
+#include "vod_mp4.h"
+
+
+#define T_SEGMENT_MS  2000
+
+
+typedef struct t_block_s  t_block_t;
+
+struct t_block_s {
+    t_block_t          *next;
+    uint64_t            data[];
+};
+
+
+typedef struct {
+    t_block_t          *blocks;
+    const u_char       *file;         /* the file, in memory */
+    size_t              file_len;
+    size_t              allocated;
+    unsigned            log_lines;
+    char                last_log[512];
+} t_ctx_t;
+
+
+typedef struct {
+    u_char             *index;
+    size_t              index_len;
+    uint64_t            moov_offset;
+    uint64_t            moov_size;
+} t_built_t;
+
+
+/* one packet as libavformat sees it */
+typedef struct {
+    int64_t             pos;
+    int64_t             dts;
+    int64_t             pts;
+    int64_t             duration;
+    int                 size;
+    int                 key;
+} t_pkt_t;
+
+
+typedef struct {
+    int                 stream_id;
+    uint32_t            count;
+    t_pkt_t            *pkts;
+    AVCodecParameters  *par;
+} t_av_track_t;
+
+
+typedef struct {
+    AVFormatContext    *fmt;
+    uint32_t            n;
+    t_av_track_t        tracks[VOD_MAX_TRACKS];
+} t_av_t;
+
+
+static void *t_alloc(vod_env_t *env, size_t size);
+static void t_log(vod_env_t *env, const char *fmt, ...);
+static ssize_t t_read(vod_env_t *env, u_char *buf, size_t size,
+    off_t offset);
+static void t_env_init(vod_env_t *env, t_ctx_t *ctx, const u_char *file,
+    size_t len);
+static void t_env_free(t_ctx_t *ctx);
+static u_char *t_load(const char *name, size_t *len);
+static int t_build(vod_env_t *env, uint32_t segment_ms, t_built_t *b);
+static int t_build_buf(const u_char *file, size_t len, uint32_t segment_ms,
+    t_ctx_t *ctx);
+static void t_av_open(const char *path, t_av_t *av);
+static void t_av_close(t_av_t *av);
+static t_av_track_t *t_av_track(t_av_t *av, uint32_t track_id);
+static void t_check_file(const char *name, uint32_t segment_ms);
+static void t_check_track(vod_env_t *env, t_built_t *b, uint32_t track,
+    t_av_track_t *avt, vod_track_info_t *primary);
+static void t_expect_cuts(vod_track_info_t *info, vod_segment_t *segs,
+    t_av_track_t *avt, vod_track_info_t *primary, uint32_t segment_ms);
+static u_char *t_find(u_char *moov, size_t len, const char *path);
+static size_t t_rewrite(const u_char *p, size_t len, u_char *out,
+    uint32_t flags);
+static void t_hostile(const u_char *file, size_t len, const char *what);
+static void t_samples_equal(const char *a_name, const u_char *a,
+    size_t a_len, const u_char *b, size_t b_len);
+static void test_demo_1080p(void **state);
+static void test_demo_720p(void **state);
+static void test_demo_360p(void **state);
+static void test_hevc(void **state);
+static void test_ntsc(void **state);
+static void test_audio_only(void **state);
+static void test_video_only(void **state);
+static void test_aligned_renditions(void **state);
+static void test_segment_ms(void **state);
+static void test_api_bounds(void **state);
+static void test_rewritten(void **state);
+static void test_truncated(void **state);
+static void test_box_sizes(void **state);
+static void test_counts(void **state);
+static void test_unsupported(void **state);
+static void test_mutations(void **state);
+
+
+static const char  *t_media;
+
+
+static void *
+t_alloc(vod_env_t *env, size_t size)
+{
+    t_ctx_t    *ctx;
+    t_block_t  *b;
+
+    ctx = env->data;
+
+    b = malloc(sizeof(t_block_t) + size);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->next = ctx->blocks;
+    ctx->blocks = b;
+    ctx->allocated += size;
+
+    return b->data;
+}
+
+
+static void
+t_log(vod_env_t *env, const char *fmt, ...)
+{
+    va_list   args;
+    t_ctx_t  *ctx;
+
+    ctx = env->data;
+    ctx->log_lines++;
+
+    va_start(args, fmt);
+    vsnprintf(ctx->last_log, sizeof(ctx->last_log), fmt, args);
+    va_end(args);
+}
+
+
+static ssize_t
+t_read(vod_env_t *env, u_char *buf, size_t size, off_t offset)
+{
+    t_ctx_t  *ctx;
+
+    ctx = env->data;
+
+    if (offset < 0 || (size_t) offset > ctx->file_len
+        || size > ctx->file_len - offset)
+    {
+        return -1;
+    }
+
+    memcpy(buf, ctx->file + offset, size);
+
+    return (ssize_t) size;
+}
+
+
+static void
+t_env_init(vod_env_t *env, t_ctx_t *ctx, const u_char *file, size_t len)
+{
+    memset(ctx, 0, sizeof(t_ctx_t));
+    ctx->file = file;
+    ctx->file_len = len;
+
+    env->alloc = t_alloc;
+    env->log = t_log;
+    env->read = t_read;
+    env->data = ctx;
+}
+
+
+static void
+t_env_free(t_ctx_t *ctx)
+{
+    t_block_t  *b, *next;
+
+    for (b = ctx->blocks; b != NULL; b = next) {
+        next = b->next;
+        free(b);
+    }
+
+    ctx->blocks = NULL;
+}
+
+
+static u_char *
+t_load(const char *name, size_t *len)
+{
+    long     n;
+    FILE    *f;
+    char     path[1024];
+    u_char  *buf;
+
+    snprintf(path, sizeof(path), "%s/%s", t_media, name);
+
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        fail_msg("cannot open %s", path);
+    }
+
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+
+    buf = malloc(n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, n, f), n);
+    fclose(f);
+
+    *len = n;
+
+    return buf;
+}
+
+
+static int
+t_build(vod_env_t *env, uint32_t segment_ms, t_built_t *b)
+{
+    int       rc;
+    u_char   *moov;
+    t_ctx_t  *ctx;
+
+    ctx = env->data;
+
+    rc = vod_mp4_find_moov(env, ctx->file_len, &b->moov_offset,
+                           &b->moov_size);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    moov = t_alloc(env, b->moov_size);
+    assert_non_null(moov);
+
+    if (env->read(env, moov, b->moov_size, b->moov_offset)
+        != (ssize_t) b->moov_size)
+    {
+        return VOD_ERROR;
+    }
+
+    rc = vod_index_build(env, moov, b->moov_size, ctx->file_len, segment_ms,
+                         &b->index, &b->index_len);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    assert_int_equal(vod_index_check(b->index, b->index_len), VOD_OK);
+
+    return VOD_OK;
+}
+
+
+/* build, and on success extract every track and segment; check the log
+ * discipline: exactly one line on failure, none on success, and
+ * allocations bounded by the input */
+
+static int
+t_build_buf(const u_char *file, size_t len, uint32_t segment_ms,
+    t_ctx_t *ctx)
+{
+    int               rc;
+    uint32_t          i, s, n;
+    vod_env_t         env;
+    t_built_t         b;
+    vod_segment_t     seg;
+    vod_track_info_t  info;
+
+    t_env_init(&env, ctx, file, len);
+
+    rc = t_build(&env, segment_ms, &b);
+
+    if (rc != VOD_OK) {
+        if (ctx->log_lines != 1) {
+            fail_msg("rc %d with %u log lines, last \"%s\"", rc,
+                     ctx->log_lines, ctx->last_log);
+        }
+
+        t_env_free(ctx);
+        return rc;
+    }
+
+    assert_int_equal(ctx->log_lines, 0);
+
+    n = vod_index_track_count(b.index);
+
+    for (i = 0; i < n; i++) {
+        assert_int_equal(vod_index_track_info(&env, b.index, i, &info),
+                         VOD_OK);
+
+        for (s = 0; s < info.segment_count; s++) {
+            assert_int_equal(vod_index_segment(&env, b.index, i, &info, s,
+                                               &seg), VOD_OK);
+            assert_true(seg.count > 0);
+        }
+    }
+
+    assert_true(ctx->allocated <= 64 * len + 65536);
+
+    t_env_free(ctx);
+
+    return rc;
+}
+
+
+static void
+t_av_open(const char *path, t_av_t *av)
+{
+    int            i;
+    AVPacket      *pkt;
+    t_av_track_t  *t;
+
+    memset(av, 0, sizeof(t_av_t));
+
+    assert_int_equal(avformat_open_input(&av->fmt, path, NULL, NULL), 0);
+    assert_true(avformat_find_stream_info(av->fmt, NULL) >= 0);
+    assert_true(av->fmt->nb_streams <= VOD_MAX_TRACKS);
+
+    for (i = 0; i < (int) av->fmt->nb_streams; i++) {
+        t = &av->tracks[i];
+        t->stream_id = av->fmt->streams[i]->id;
+        t->par = av->fmt->streams[i]->codecpar;
+        t->pkts = calloc(av->fmt->streams[i]->nb_frames + 16,
+                         sizeof(t_pkt_t));
+        assert_non_null(t->pkts);
+    }
+
+    av->n = av->fmt->nb_streams;
+
+    pkt = av_packet_alloc();
+    assert_non_null(pkt);
+
+    while (av_read_frame(av->fmt, pkt) >= 0) {
+        t = &av->tracks[pkt->stream_index];
+
+        assert_true(t->count
+                    < av->fmt->streams[pkt->stream_index]->nb_frames + 16);
+
+        t->pkts[t->count].pos = pkt->pos;
+        t->pkts[t->count].dts = pkt->dts;
+        t->pkts[t->count].pts = pkt->pts;
+        t->pkts[t->count].duration = pkt->duration;
+        t->pkts[t->count].size = pkt->size;
+        t->pkts[t->count].key = (pkt->flags & AV_PKT_FLAG_KEY) ? 1 : 0;
+        t->count++;
+
+        av_packet_unref(pkt);
+    }
+
+    av_packet_free(&pkt);
+}
+
+
+static void
+t_av_close(t_av_t *av)
+{
+    uint32_t  i;
+
+    for (i = 0; i < av->n; i++) {
+        free(av->tracks[i].pkts);
+    }
+
+    avformat_close_input(&av->fmt);
+}
+
+
+static t_av_track_t *
+t_av_track(t_av_t *av, uint32_t track_id)
+{
+    uint32_t  i;
+
+    for (i = 0; i < av->n; i++) {
+        if ((uint32_t) av->tracks[i].stream_id == track_id) {
+            return &av->tracks[i];
+        }
+    }
+
+    fail_msg("libavformat has no stream with track id %u", track_id);
+
+    return NULL;
+}
+
+
+static void
+t_check_file(const char *name, uint32_t segment_ms)
+{
+    int               v;
+    char              path[1024];
+    size_t            len;
+    u_char           *file;
+    t_av_t            av;
+    t_ctx_t           ctx;
+    uint32_t          i, n;
+    vod_env_t         env;
+    t_built_t         b;
+    vod_track_info_t  primary;
+
+    snprintf(path, sizeof(path), "%s/%s", t_media, name);
+
+    file = t_load(name, &len);
+    t_env_init(&env, &ctx, file, len);
+
+    assert_int_equal(t_build(&env, segment_ms, &b), VOD_OK);
+    assert_int_equal(ctx.log_lines, 0);
+
+    /* the goal: the index is no larger than the moov it was built from,
+     * give or take its fixed header for tiny files */
+    assert_true(b.index_len <= b.moov_size + 512);
+
+    t_av_open(path, &av);
+
+    n = vod_index_track_count(b.index);
+    assert_true(n >= 1);
+
+    v = vod_index_find_track(b.index, VOD_TRACK_VIDEO);
+    assert_int_equal(vod_index_track_info(&env, b.index,
+                                          v >= 0 ? (uint32_t) v : 0,
+                                          &primary), VOD_OK);
+
+    for (i = 0; i < n; i++) {
+        t_check_track(&env, &b, i, NULL, &primary);
+    }
+
+    for (i = 0; i < n; i++) {
+        vod_track_info_t  info;
+
+        assert_int_equal(vod_index_track_info(&env, b.index, i, &info),
+                         VOD_OK);
+        t_check_track(&env, &b, i, t_av_track(&av, info.track_id),
+                      &primary);
+    }
+
+    t_av_close(&av);
+    t_env_free(&ctx);
+    free(file);
+}
+
+
+static void
+t_check_track(vod_env_t *env, t_built_t *b, uint32_t track,
+    t_av_track_t *avt, vod_track_info_t *primary)
+{
+    int64_t           pts, dts_shift, pts_shift, min_pts;
+    uint32_t          s, i, k, level;
+    uint64_t          dts, bytes, peak, rate;
+    t_ctx_t          *ctx;
+    vod_sample_t     *sm;
+    vod_segment_t    *segs;
+    vod_track_info_t  info;
+
+    ctx = env->data;
+
+    assert_int_equal(vod_index_track_info(env, b->index, track, &info),
+                     VOD_OK);
+
+    if (avt == NULL) {
+        return;
+    }
+
+    assert_int_equal(info.segment_count, primary->segment_count);
+    assert_true(info.segment_count >= 1);
+    assert_int_equal(info.seg_time[0], 0);
+    assert_int_equal(info.seg_time[info.segment_count], info.duration);
+
+    segs = calloc(info.segment_count, sizeof(vod_segment_t));
+    assert_non_null(segs);
+
+    /* every sample, segment after segment, against libavformat's packets */
+
+    k = 0;
+    dts = 0;
+    bytes = 0;
+    peak = 0;
+    min_pts = INT64_MAX;
+    dts_shift = 0;
+    pts_shift = 0;
+
+    for (s = 0; s < info.segment_count; s++) {
+        assert_int_equal(vod_index_segment(env, b->index, track, &info, s,
+                                           &segs[s]), VOD_OK);
+
+        assert_ptr_equal(segs[s].track, &info);
+        assert_int_equal(segs[s].index, s);
+        assert_int_equal(segs[s].start_dts, info.seg_time[s]);
+        assert_int_equal(segs[s].duration,
+                         info.seg_time[s + 1] - info.seg_time[s]);
+        assert_true(segs[s].count > 0);
+
+        rate = segs[s].data_size * 8 * info.timescale / segs[s].duration;
+        peak = rate > peak ? rate : peak;
+
+        for (i = 0; i < segs[s].count; i++, k++) {
+            sm = &segs[s].samples[i];
+
+            assert_true(k < avt->count);
+
+            if (sm->offset != (uint64_t) avt->pkts[k].pos
+                || sm->size != (uint32_t) avt->pkts[k].size
+                || sm->sync != (uint32_t) avt->pkts[k].key
+                || sm->duration != avt->pkts[k].duration)
+            {
+                fail_msg("track %u sample %u: offset %llu/%lld size %u/%d "
+                         "sync %u/%d duration %u/%lld", info.track_id, k,
+                         (unsigned long long) sm->offset,
+                         (long long) avt->pkts[k].pos, sm->size,
+                         avt->pkts[k].size, sm->sync, avt->pkts[k].key,
+                         sm->duration, (long long) avt->pkts[k].duration);
+            }
+
+            /* libavformat shifts timestamps by the edit list; the
+             * differences from ours must be the same for every sample */
+
+            pts = (int64_t) dts + sm->pts_delay;
+
+            if (k == 0) {
+                dts_shift = avt->pkts[k].dts - (int64_t) dts;
+                pts_shift = avt->pkts[k].pts - pts;
+            }
+
+            assert_int_equal(avt->pkts[k].dts - (int64_t) dts, dts_shift);
+            assert_int_equal(avt->pkts[k].pts - pts, pts_shift);
+
+            if (i == 0) {
+                assert_int_equal(dts, segs[s].start_dts);
+            }
+
+            min_pts = (pts >= 0 && pts < min_pts) ? pts : min_pts;
+            dts += sm->duration;
+            bytes += sm->size;
+        }
+    }
+
+    assert_int_equal(k, avt->count);
+    assert_int_equal(k, info.sample_count);
+    assert_int_equal(dts, info.duration);
+    assert_int_equal(bytes, info.total_bytes);
+    assert_int_equal(peak, info.peak_bitrate);
+    assert_int_equal(info.avg_bitrate,
+                     bytes * 8 * info.timescale / info.duration);
+
+    /* the edit list applied: the first presented sample is at pts 0 */
+    assert_int_equal(min_pts, 0);
+
+    /* libavformat presents the same first sample at its own 0 */
+    assert_int_equal(pts_shift, 0);
+
+    /* the description */
+
+    if (info.type == VOD_TRACK_VIDEO) {
+        assert_int_equal(info.width, avt->par->width);
+        assert_int_equal(info.height, avt->par->height);
+        assert_int_equal(info.nal_length_size, 4);
+
+        if (info.codec == VOD_CODEC_AVC) {
+            char  expect[48];
+
+            assert_int_equal(avt->par->codec_id, AV_CODEC_ID_H264);
+            snprintf(expect, sizeof(expect), "avc1.%02x%02x%02x",
+                     avt->par->extradata[1], avt->par->extradata[2],
+                     avt->par->extradata[3]);
+            assert_string_equal(info.codec_str, expect);
+            assert_int_equal(avt->par->profile, 100);
+            assert_memory_equal(info.codec_str, "avc1.64", 7);
+
+        } else {
+            assert_int_equal(avt->par->codec_id, AV_CODEC_ID_HEVC);
+            assert_int_equal(avt->par->profile, 1);
+            assert_memory_equal(info.codec_str, "hvc1.1.6.L", 10);
+            level = (uint32_t) atoi(info.codec_str + 10);
+            assert_int_equal(level, avt->par->level);
+        }
+
+        assert_int_equal(info.dec_config_len, avt->par->extradata_size);
+        assert_memory_equal(info.dec_config, avt->par->extradata,
+                            info.dec_config_len);
+
+    } else {
+        assert_int_equal(avt->par->codec_id, AV_CODEC_ID_AAC);
+        assert_int_equal(info.sample_rate, avt->par->sample_rate);
+        assert_int_equal(info.channels,
+                         avt->par->ch_layout.nb_channels);
+        assert_int_equal(info.aac_object_type, avt->par->profile + 1);
+        assert_string_equal(info.codec_str, "mp4a.40.2");
+        assert_int_equal(info.dec_config_len, avt->par->extradata_size);
+        assert_memory_equal(info.dec_config, avt->par->extradata,
+                            info.dec_config_len);
+    }
+
+    assert_string_equal(info.lang, "und");
+    assert_true(info.sample_entry_len > 8);
+    assert_int_equal(vod_r32(info.sample_entry), info.sample_entry_len);
+
+    t_expect_cuts(&info, segs, avt, primary, T_SEGMENT_MS);
+
+    free(segs);
+    (void) ctx;
+}
+
+
+/* the segmentation rule, recomputed from libavformat's packets */
+
+static void
+t_expect_cuts(vod_track_info_t *info, vod_segment_t *segs, t_av_track_t *avt,
+    vod_track_info_t *primary, uint32_t segment_ms)
+{
+    int64_t   d, t, first, prev, unit, k;
+    uint32_t  s, j;
+
+    if (segment_ms != T_SEGMENT_MS) {
+        return;
+    }
+
+    first = avt->pkts[0].dts;
+    unit = (int64_t) segment_ms * info->timescale;
+    prev = 0;
+    j = 0;
+
+    for (s = 0; s < info->segment_count; s++) {
+        /* the packet where segment s starts */
+        while (j < avt->count
+               && (uint64_t) (avt->pkts[j].dts - first) < segs[s].start_dts)
+        {
+            j++;
+        }
+
+        assert_true(j < avt->count);
+        d = avt->pkts[j].dts - first;
+        assert_int_equal(d, segs[s].start_dts);
+
+        if (s == 0) {
+            continue;
+        }
+
+        if (info->track_id == primary->track_id) {
+            /* the first key frame at or after the next multiple of
+             * segment_ms after the previous boundary */
+            k = prev * 1000 / unit + 1;
+
+            assert_true(avt->pkts[j].key);
+            assert_true(d * 1000 >= k * unit);
+
+            /* no key frame between that multiple and the boundary */
+            for (t = (int64_t) j - 1; t > 0; t--) {
+                if ((avt->pkts[t].dts - first) * 1000 < k * unit) {
+                    break;
+                }
+
+                assert_false(avt->pkts[t].key);
+            }
+
+            prev = d;
+
+        } else {
+            /* other tracks: the first sample at or after the primary's
+             * boundary time */
+            t = (int64_t) primary->seg_time[s];
+
+            assert_true(d * (int64_t) primary->timescale
+                        >= t * (int64_t) info->timescale);
+            assert_true((avt->pkts[j - 1].dts - first)
+                        * (int64_t) primary->timescale
+                        < t * (int64_t) info->timescale);
+        }
+    }
+}
+
+
+static void
+test_demo_1080p(void **state)
+{
+    t_check_file("demo/1080p.mp4", T_SEGMENT_MS);
+}
+
+
+static void
+test_demo_720p(void **state)
+{
+    t_check_file("demo/720p.mp4", T_SEGMENT_MS);
+}
+
+
+static void
+test_demo_360p(void **state)
+{
+    t_check_file("demo/360p.mp4", T_SEGMENT_MS);
+}
+
+
+static void
+test_hevc(void **state)
+{
+    t_check_file("hevc/360p.mp4", T_SEGMENT_MS);
+}
+
+
+static void
+test_ntsc(void **state)
+{
+    int               v;
+    size_t            len;
+    u_char           *file;
+    t_ctx_t           ctx;
+    vod_env_t         env;
+    t_built_t         b;
+    vod_track_info_t  info;
+
+    t_check_file("ntsc/360p.mp4", T_SEGMENT_MS);
+
+    /* moov after mdat, 29.97 fps */
+
+    file = t_load("ntsc/360p.mp4", &len);
+    t_env_init(&env, &ctx, file, len);
+
+    assert_int_equal(t_build(&env, T_SEGMENT_MS, &b), VOD_OK);
+    assert_true(b.moov_offset > len / 2);
+
+    v = vod_index_find_track(b.index, VOD_TRACK_VIDEO);
+    assert_true(v >= 0);
+    assert_int_equal(vod_index_track_info(&env, b.index, v, &info), VOD_OK);
+    assert_int_equal(info.fps_num, 30000);
+    assert_int_equal(info.fps_den, 1001);
+    assert_int_equal(info.width, 640);
+    assert_int_equal(info.height, 360);
+
+    t_env_free(&ctx);
+    free(file);
+}
+
+
+static void
+test_audio_only(void **state)
+{
+    size_t            len;
+    u_char           *file;
+    uint32_t          s;
+    t_ctx_t           ctx;
+    vod_env_t         env;
+    t_built_t         b;
+    vod_track_info_t  info;
+
+    t_check_file("audio/audio.mp4", T_SEGMENT_MS);
+
+    /* no video: cut at the multiples of segment_ms */
+
+    file = t_load("audio/audio.mp4", &len);
+    t_env_init(&env, &ctx, file, len);
+
+    assert_int_equal(t_build(&env, T_SEGMENT_MS, &b), VOD_OK);
+    assert_int_equal(vod_index_track_count(b.index), 1);
+    assert_int_equal(vod_index_find_track(b.index, VOD_TRACK_VIDEO), -1);
+    assert_int_equal(vod_index_find_track(b.index, VOD_TRACK_AUDIO), 0);
+    assert_int_equal(vod_index_track_info(&env, b.index, 0, &info), VOD_OK);
+
+    for (s = 1; s < info.segment_count; s++) {
+        /* the first sample at or after s * 2 s: less than one 1024-sample
+         * frame after it */
+        assert_true(info.seg_time[s] * 1000
+                    >= (uint64_t) s * T_SEGMENT_MS * info.timescale);
+        assert_true(info.seg_time[s] * 1000
+                    < (uint64_t) s * T_SEGMENT_MS * info.timescale
+                      + 1024 * 1000);
+    }
+
+    assert_int_equal(info.sample_rate, 48000);
+    assert_int_equal(info.channels, 2);
+
+    t_env_free(&ctx);
+    free(file);
+}
+
+
+static void
+test_video_only(void **state)
+{
+    t_check_file("video/360p.mp4", T_SEGMENT_MS);
+}
+
+
+static void
+test_aligned_renditions(void **state)
+{
+    int               i, v;
+    size_t            len;
+    u_char           *file;
+    t_ctx_t           ctx[3];
+    uint32_t          s;
+    vod_env_t         env[3];
+    t_built_t         b[3];
+    vod_track_info_t  info[3];
+
+    static const char  *names[3] = {
+        "demo/1080p.mp4", "demo/720p.mp4", "demo/360p.mp4"
+    };
+
+    for (i = 0; i < 3; i++) {
+        file = t_load(names[i], &len);
+        t_env_init(&env[i], &ctx[i], file, len);
+        assert_int_equal(t_build(&env[i], T_SEGMENT_MS, &b[i]), VOD_OK);
+
+        v = vod_index_find_track(b[i].index, VOD_TRACK_VIDEO);
+        assert_true(v >= 0);
+        assert_int_equal(vod_index_track_info(&env[i], b[i].index, v,
+                                              &info[i]), VOD_OK);
+    }
+
+    /* 8 s of 2 s GOPs in 2 s segments */
+    assert_int_equal(info[0].segment_count, 4);
+
+    for (i = 1; i < 3; i++) {
+        assert_int_equal(info[i].segment_count, info[0].segment_count);
+        assert_int_equal(info[i].timescale, info[0].timescale);
+
+        for (s = 0; s <= info[0].segment_count; s++) {
+            assert_int_equal(info[i].seg_time[s], info[0].seg_time[s]);
+        }
+    }
+
+    for (i = 0; i < 3; i++) {
+        free((void *) ctx[i].file);
+        t_env_free(&ctx[i]);
+    }
+}
+
+
+static void
+test_segment_ms(void **state)
+{
+    size_t    len;
+    u_char   *file;
+    t_ctx_t   ctx;
+
+    static const uint32_t  ms[] = { 1, 40, 999, 2000, 3000, 4000, 7999,
+                                    100000 };
+    uint32_t               i;
+
+    /* every segment duration gives a valid index whose every segment
+     * extracts (t_build_buf checks that) */
+
+    file = t_load("demo/360p.mp4", &len);
+
+    for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+        assert_int_equal(t_build_buf(file, len, ms[i], &ctx), VOD_OK);
+    }
+
+    free(file);
+
+    file = t_load("audio/audio.mp4", &len);
+
+    for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+        assert_int_equal(t_build_buf(file, len, ms[i], &ctx), VOD_OK);
+    }
+
+    free(file);
+}
+
+
+static void
+test_api_bounds(void **state)
+{
+    size_t            len;
+    u_char           *file, *copy;
+    t_ctx_t           ctx;
+    vod_env_t         env;
+    t_built_t         b;
+    vod_segment_t     seg;
+    vod_track_info_t  info;
+
+    file = t_load("demo/360p.mp4", &len);
+    t_env_init(&env, &ctx, file, len);
+
+    assert_int_equal(t_build(&env, T_SEGMENT_MS, &b), VOD_OK);
+    assert_int_equal(vod_index_track_count(b.index), 2);
+    assert_int_equal(vod_index_find_track(b.index, VOD_TRACK_VIDEO), 0);
+    assert_int_equal(vod_index_find_track(b.index, VOD_TRACK_AUDIO), 1);
+    assert_int_equal(vod_index_find_track(b.index, 7), -1);
+
+    assert_int_equal(vod_index_track_info(&env, b.index, 0, &info), VOD_OK);
+    assert_int_equal(vod_index_segment(&env, b.index, 0, &info,
+                                       info.segment_count, &seg),
+                     VOD_NOT_FOUND);
+    assert_int_equal(vod_index_segment(&env, b.index, 0, &info, 0xffffffff,
+                                       &seg), VOD_NOT_FOUND);
+    assert_int_equal(vod_index_segment(&env, b.index, 2, &info, 0, &seg),
+                     VOD_NOT_FOUND);
+    assert_int_equal(vod_index_track_info(&env, b.index, 2, &info),
+                     VOD_NOT_FOUND);
+
+    /* the first video segment starts with a key frame at offset > 0 */
+    assert_int_equal(vod_index_track_info(&env, b.index, 0, &info), VOD_OK);
+    assert_int_equal(vod_index_segment(&env, b.index, 0, &info, 0, &seg),
+                     VOD_OK);
+    assert_int_equal(seg.samples[0].sync, 1);
+    assert_int_equal(seg.samples[0].pts_delay, 0);
+
+    /* a relocated copy (shared memory) reads the same */
+    copy = t_alloc(&env, b.index_len);
+    memcpy(copy, b.index, b.index_len);
+    memset(b.index, 0, b.index_len);
+    assert_int_equal(vod_index_check(copy, b.index_len), VOD_OK);
+    assert_int_equal(vod_index_segment(&env, copy, 0, &info, 1, &seg),
+                     VOD_OK);
+    assert_int_equal(seg.samples[0].sync, 1);
+
+    /* the header check */
+    assert_int_equal(vod_index_check(copy, b.index_len - 8), VOD_BAD_DATA);
+    assert_int_equal(vod_index_check(copy, 16), VOD_BAD_DATA);
+    copy[0] ^= 1;
+    assert_int_equal(vod_index_check(copy, b.index_len), VOD_BAD_DATA);
+    copy[0] ^= 1;
+    copy[4] ^= 1;
+    assert_int_equal(vod_index_check(copy, b.index_len), VOD_BAD_DATA);
+
+    /* segment_ms 0 is a caller bug */
+    ctx.log_lines = 0;
+    assert_int_equal(vod_index_build(&env, file, len, len, 0, &b.index,
+                                     &b.index_len), VOD_ERROR);
+    assert_int_equal(ctx.log_lines, 1);
+
+    t_env_free(&ctx);
+    free(file);
+}
+
+
+/* the moov of a path like "moov/trak[1]/mdia/minf/stbl/stsz", payload */
+
+static u_char *
+t_find(u_char *moov, size_t len, const char *path)
+{
+    int             nth;
+    char            name[5];
+    t_ctx_t         ctx;
+    vod_env_t       env;
+    const char     *p;
+    const u_char   *pos, *end;
+    vod_mp4_box_t   box;
+
+    t_env_init(&env, &ctx, NULL, 0);
+
+    pos = moov;
+    end = moov + len;
+    p = path;
+
+    for ( ;; ) {
+        memcpy(name, p, 4);
+        name[4] = '\0';
+        p += 4;
+        nth = 0;
+
+        if (*p == '[') {
+            nth = atoi(p + 1);
+            p = strchr(p, ']') + 1;
+        }
+
+        for ( ;; ) {
+            if (vod_mp4_next_box(&env, &pos, end, &box) != VOD_OK) {
+                return NULL;
+            }
+
+            if (box.type == vod_r32((u_char *) name) && nth-- == 0) {
+                break;
+            }
+        }
+
+        if (*p == '\0') {
+            return (u_char *) box.start;
+        }
+
+        p++;
+
+        pos = box.data;
+        end = box.data + box.size;
+
+        if (box.type == vod_mp4_tag('s', 't', 's', 'd')) {
+            pos += 8;
+        }
+    }
+}
+
+
+#define T_RW_CO64     0x01            /* stco -> co64 */
+#define T_RW_LARGE    0x02            /* 64-bit sizes on containers */
+#define T_RW_STZ2     0x04            /* stsz -> stz2 16-bit if it fits */
+#define T_RW_CTTS1    0x08            /* ctts v1 minus media_time, elst 0 */
+#define T_RW_EMPTY    0x10            /* an empty edit before the first */
+
+/* rewrite a box list; returns the bytes written */
+
+static size_t
+t_rewrite(const u_char *p, size_t len, u_char *out, uint32_t flags)
+{
+    size_t          n, i, cnt, hl;
+    u_char         *o, *q;
+    uint32_t        type, size, shift, v;
+    const u_char   *end, *d;
+
+    static uint32_t  media_time, has_ctts;
+
+    o = out;
+    end = p + len;
+
+    while (p < end) {
+        size = vod_r32(p);
+        type = vod_r32(p + 4);
+        assert_true(size >= 8);
+        d = p + 8;
+        n = size - 8;
+        q = o;
+
+        switch (type) {
+
+        case vod_mp4_tag('m', 'o', 'o', 'v'):
+        case vod_mp4_tag('t', 'r', 'a', 'k'):
+        case vod_mp4_tag('m', 'd', 'i', 'a'):
+        case vod_mp4_tag('m', 'i', 'n', 'f'):
+        case vod_mp4_tag('s', 't', 'b', 'l'):
+        case vod_mp4_tag('e', 'd', 't', 's'):
+            hl = (flags & T_RW_LARGE) ? 16 : 8;
+            memcpy(o + 4, p + 4, 4);
+
+            if (type == vod_mp4_tag('t', 'r', 'a', 'k')) {
+                media_time = 0;
+                has_ctts = (memmem(d, n, "ctts", 4) != NULL);
+            }
+
+            n = t_rewrite(d, n, o + hl, flags) + hl;
+
+            if (hl == 16) {
+                o[0] = 0; o[1] = 0; o[2] = 0; o[3] = 1;
+                q = o + 8;
+                vod_w64(q, n);
+
+            } else {
+                q = o;
+                vod_w32(q, n);
+            }
+
+            o += n;
+            break;
+
+        case vod_mp4_tag('e', 'l', 's', 't'):
+            memcpy(o, p, size);
+            media_time = vod_r32(d + 12);
+
+            if ((flags & T_RW_CTTS1) && has_ctts) {
+                q = o + 20;
+                vod_w32(q, 0);
+            }
+
+            if (flags & T_RW_EMPTY) {
+                /* v0 entry: 1000 ticks of nothing, then the edit */
+                memcpy(o + 16 + 12, o + 16, 12);
+                q = o + 16;
+                vod_w32(q, 1000);
+                vod_w32(q, 0xffffffff);
+                vod_w32(q, 0x00010000);
+                q = o + 12;
+                vod_w32(q, vod_r32(d + 4) + 1);
+                q = o;
+                vod_w32(q, size + 12);
+                o += size + 12;
+                break;
+            }
+
+            o += size;
+            break;
+
+        case vod_mp4_tag('c', 't', 't', 's'):
+            memcpy(o, p, size);
+
+            if (flags & T_RW_CTTS1) {
+                o[8] = 1;
+                cnt = vod_r32(d + 4);
+
+                for (i = 0; i < cnt; i++) {
+                    q = o + 16 + 8 * i + 4;
+                    vod_w32(q, (int32_t) vod_r32(d + 8 + 8 * i + 4)
+                               - (int32_t) media_time);
+                }
+            }
+
+            o += size;
+            break;
+
+        case vod_mp4_tag('s', 't', 'c', 'o'):
+            if (!(flags & T_RW_CO64)) {
+                memcpy(o, p, size);
+                o += size;
+                break;
+            }
+
+            cnt = vod_r32(d + 4);
+            q = o;
+            vod_w32(q, 16 + 8 * cnt);
+            vod_wtag(q, "co64");
+            vod_w32(q, 0);
+            vod_w32(q, cnt);
+
+            for (i = 0; i < cnt; i++) {
+                vod_w64(q, (uint64_t) vod_r32(d + 8 + 4 * i));
+            }
+
+            o = q;
+            break;
+
+        case vod_mp4_tag('s', 't', 's', 'z'):
+            cnt = vod_r32(d + 8);
+            shift = (vod_r32(d + 4) == 0) ? 1 : 0;
+
+            for (i = 0; shift && i < cnt; i++) {
+                if (vod_r32(d + 12 + 4 * i) > 0xffff) {
+                    shift = 0;
+                }
+            }
+
+            if (!(flags & T_RW_STZ2) || !shift) {
+                memcpy(o, p, size);
+                o += size;
+                break;
+            }
+
+            q = o;
+            vod_w32(q, 20 + 2 * cnt);
+            vod_wtag(q, "stz2");
+            vod_w32(q, 0);
+            vod_w32(q, 16);
+            vod_w32(q, cnt);
+
+            for (i = 0; i < cnt; i++) {
+                v = vod_r32(d + 12 + 4 * i);
+                vod_w16(q, v);
+            }
+
+            o = q;
+            break;
+
+        default:
+            memcpy(o, p, size);
+            o += size;
+        }
+
+        p += size;
+    }
+
+    return o - out;
+}
+
+
+static void
+t_samples_equal(const char *a_name, const u_char *a, size_t a_len,
+    const u_char *b, size_t b_len)
+{
+    t_ctx_t           ca, cb;
+    uint32_t          i, s, n;
+    vod_env_t         ea, eb;
+    t_built_t         ba, bb;
+    vod_segment_t     sa, sb;
+    vod_track_info_t  ia, ib;
+
+    t_env_init(&ea, &ca, a, a_len);
+    t_env_init(&eb, &cb, b, b_len);
+
+    assert_int_equal(t_build(&ea, T_SEGMENT_MS, &ba), VOD_OK);
+
+    if (t_build(&eb, T_SEGMENT_MS, &bb) != VOD_OK) {
+        fail_msg("%s: %s", a_name, cb.last_log);
+    }
+
+    n = vod_index_track_count(ba.index);
+    assert_int_equal(vod_index_track_count(bb.index), n);
+
+    for (i = 0; i < n; i++) {
+        assert_int_equal(vod_index_track_info(&ea, ba.index, i, &ia), VOD_OK);
+        assert_int_equal(vod_index_track_info(&eb, bb.index, i, &ib), VOD_OK);
+        assert_int_equal(ia.segment_count, ib.segment_count);
+        assert_int_equal(ia.total_bytes, ib.total_bytes);
+        assert_string_equal(ia.codec_str, ib.codec_str);
+
+        for (s = 0; s < ia.segment_count; s++) {
+            assert_int_equal(vod_index_segment(&ea, ba.index, i, &ia, s, &sa),
+                             VOD_OK);
+            assert_int_equal(vod_index_segment(&eb, bb.index, i, &ib, s, &sb),
+                             VOD_OK);
+            assert_int_equal(sa.count, sb.count);
+            assert_int_equal(sa.start_dts, sb.start_dts);
+
+            if (memcmp(sa.samples, sb.samples,
+                       sa.count * sizeof(vod_sample_t)) != 0)
+            {
+                fail_msg("%s: track %u segment %u samples differ", a_name,
+                         i, s);
+            }
+        }
+    }
+
+    t_env_free(&ca);
+    t_env_free(&cb);
+}
+
+
+static void
+test_rewritten(void **state)
+{
+    size_t    len, moov_len, n;
+    u_char   *file, *out;
+    uint64_t  moov_off, moov_size;
+    t_ctx_t   ctx;
+    vod_env_t env;
+
+    static const uint32_t  variants[] = {
+        T_RW_CO64, T_RW_LARGE, T_RW_STZ2, T_RW_CTTS1, T_RW_EMPTY,
+        T_RW_CO64 | T_RW_LARGE | T_RW_STZ2 | T_RW_CTTS1 | T_RW_EMPTY
+    };
+    uint32_t               i;
+
+    /* the ntsc file has its moov at the end, so rewriting the moov keeps
+     * every chunk offset valid */
+
+    file = t_load("ntsc/360p.mp4", &len);
+    t_env_init(&env, &ctx, file, len);
+    assert_int_equal(vod_mp4_find_moov(&env, len, &moov_off, &moov_size),
+                     VOD_OK);
+    assert_int_equal(moov_off + moov_size, len);
+
+    moov_len = moov_size;
+
+    for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+        out = malloc(len * 2 + 65536);
+        assert_non_null(out);
+        memcpy(out, file, moov_off);
+
+        n = t_rewrite(file + moov_off, moov_len, out + moov_off,
+                      variants[i]);
+
+        if (variants[i] & T_RW_CO64) {
+            assert_true(n > moov_len);
+            assert_non_null(t_find(out + moov_off, n,
+                                   "moov/trak/mdia/minf/stbl/co64"));
+        }
+
+        if (variants[i] & T_RW_STZ2) {
+            assert_non_null(t_find(out + moov_off, n,
+                                   "moov/trak[1]/mdia/minf/stbl/stz2"));
+        }
+
+        t_samples_equal("rewritten", file, len, out, moov_off + n);
+        free(out);
+    }
+
+    t_env_free(&ctx);
+    free(file);
+}
+
+
+/* hostile inputs: any result but a crash; one log line on failure */
+
+static void
+t_hostile(const u_char *file, size_t len, const char *what)
+{
+    t_ctx_t  ctx;
+
+    (void) t_build_buf(file, len, T_SEGMENT_MS, &ctx);
+    (void) t_build_buf(file, len, 1, &ctx);
+    (void) what;
+}
+
+
+static void
+test_truncated(void **state)
+{
+    int        rc;
+    size_t     len, l, step;
+    u_char    *file;
+    t_ctx_t    ctx;
+    uint32_t   i;
+
+    static const char  *names[] = {
+        "demo/360p.mp4", "ntsc/360p.mp4", "audio/audio.mp4"
+    };
+
+    for (i = 0; i < 3; i++) {
+        file = t_load(names[i], &len);
+
+        /* every length through the first 16 KB (the faststart moov), then
+         * a few hundred lengths across the rest */
+
+        step = len / 300 + 1;
+
+        for (l = 0; l < len; l += (l < 16384 ? 1 : step)) {
+            rc = t_build_buf(file, l, T_SEGMENT_MS, &ctx);
+
+            if (rc == VOD_OK) {
+                fail_msg("%s cut to %zu of %zu bytes built", names[i], l,
+                         len);
+            }
+        }
+
+        /* the last sample's data is the file's last byte or the moov's */
+        assert_int_not_equal(t_build_buf(file, len - 1, T_SEGMENT_MS, &ctx),
+                             VOD_OK);
+        assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx), VOD_OK);
+
+        free(file);
+    }
+}
+
+
+static void
+test_box_sizes(void **state)
+{
+    size_t          len;
+    u_char         *file, *p, save[16];
+    uint32_t        i, k, size;
+    uint64_t        off, msize;
+    t_ctx_t         ctx;
+    vod_env_t       env;
+
+    static const uint32_t  sizes[] = {
+        0, 1, 2, 7, 8, 9, 15, 16, 0x7fffffff, 0xffffffff
+    };
+
+    file = t_load("demo/360p.mp4", &len);
+    t_env_init(&env, &ctx, file, len);
+    assert_int_equal(vod_mp4_find_moov(&env, len, &off, &msize), VOD_OK);
+
+    /* every 4-byte position in the moov gets a box size's worth of havoc:
+     * that hits every box header and every table count */
+
+    for (i = 0; i + 4 <= msize; i += 4) {
+        p = file + off + i;
+        memcpy(save, p, 4);
+
+        for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+            size = sizes[k];
+            p[0] = size >> 24; p[1] = size >> 16; p[2] = size >> 8;
+            p[3] = size;
+            t_hostile(file, len, "size");
+        }
+
+        /* off by one of the original */
+        size = vod_r32(save) + 1;
+        p[0] = size >> 24; p[1] = size >> 16; p[2] = size >> 8; p[3] = size;
+        t_hostile(file, len, "size+1");
+
+        size = vod_r32(save) - 1;
+        p[0] = size >> 24; p[1] = size >> 16; p[2] = size >> 8; p[3] = size;
+        t_hostile(file, len, "size-1");
+
+        memcpy(p, save, 4);
+    }
+
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx), VOD_OK);
+
+    t_env_free(&ctx);
+    free(file);
+}
+
+
+static void
+test_counts(void **state)
+{
+    size_t     len;
+    u_char    *file, *moov, *b, *q;
+    t_ctx_t    ctx;
+    vod_env_t  env;
+    uint64_t   off, msize;
+    uint32_t   v;
+
+    file = t_load("demo/360p.mp4", &len);
+    t_env_init(&env, &ctx, file, len);
+    assert_int_equal(vod_mp4_find_moov(&env, len, &off, &msize), VOD_OK);
+    moov = file + off;
+
+    /* stts says one sample more than stsz */
+    b = t_find(moov, msize, "moov/trak/mdia/minf/stbl/stts");
+    assert_non_null(b);
+    v = vod_r32(b + 16);
+    q = b + 16;
+    vod_w32(q, v + 1);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_BAD_DATA);
+    assert_string_equal(ctx.last_log,
+                        "track 1: stsz sample count 200 differs from stts "
+                        "total over 201");
+    q = b + 16;
+    vod_w32(q, v);
+
+    /* a huge stsz count */
+    b = t_find(moov, msize, "moov/trak/mdia/minf/stbl/stsz");
+    assert_non_null(b);
+    v = vod_r32(b + 16);
+    q = b + 16;
+    vod_w32(q, 0x7fffffff);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx.last_log, "overruns"));
+
+    /* a huge constant-size sample count: over the limit */
+    q = b + 12;
+    vod_w32(q, 100);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx.last_log, "over the limit"));
+
+    /* constant size, right count: then the data runs past the file */
+    q = b + 12;
+    vod_w32(q, 0x100000);
+    q = b + 16;
+    vod_w32(q, v);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx.last_log, "beyond the end of the file"));
+
+    /* a sample over VOD_MAX_SAMPLE_SIZE */
+    q = b + 12;
+    vod_w32(q, 0);
+    v = vod_r32(b + 20);
+    q = b + 20;
+    vod_w32(q, 0x7fffffff);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx.last_log, "size 2147483647 over the limit"));
+    q = b + 20;
+    vod_w32(q, v);
+
+    /* a chunk offset past the end */
+    b = t_find(moov, msize, "moov/trak/mdia/minf/stbl/stco");
+    assert_non_null(b);
+    v = vod_r32(b + 16);
+    q = b + 16;
+    vod_w32(q, 0xfffffff0);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx.last_log, "beyond the end of the file"));
+    q = b + 16;
+    vod_w32(q, v);
+
+    /* stsc first chunk out of order */
+    b = t_find(moov, msize, "moov/trak/mdia/minf/stbl/stsc");
+    assert_non_null(b);
+    v = vod_r32(b + 16);
+    q = b + 16;
+    vod_w32(q, 2);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx.last_log, "stsc entry 0"));
+    q = b + 16;
+    vod_w32(q, v);
+
+    /* stss out of order */
+    b = t_find(moov, msize, "moov/trak/mdia/minf/stbl/stss");
+    assert_non_null(b);
+    v = vod_r32(b + 16);
+    q = b + 16;
+    vod_w32(q, 1000);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx.last_log, "stss entry 0"));
+    q = b + 16;
+    vod_w32(q, v);
+
+    /* a ctts that covers fewer samples */
+    b = t_find(moov, msize, "moov/trak/mdia/minf/stbl/ctts");
+    assert_non_null(b);
+    v = vod_r32(b + 12);
+    q = b + 12;
+    vod_w32(q, v - 1);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx.last_log, "ctts total"));
+    q = b + 12;
+    vod_w32(q, v);
+
+    /* mdhd timescale 0 */
+    b = t_find(moov, msize, "moov/trak[1]/mdia/mdhd");
+    assert_non_null(b);
+    v = vod_r32(b + 20);
+    q = b + 20;
+    vod_w32(q, 0);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx.last_log, "timescale is 0"));
+    q = b + 20;
+    vod_w32(q, v);
+
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx), VOD_OK);
+
+    t_env_free(&ctx);
+    free(file);
+}
+
+
+static void
+test_unsupported(void **state)
+{
+    size_t     len;
+    u_char    *file, *moov, *v, *a;
+    t_ctx_t    ctx;
+    vod_env_t  env;
+    uint64_t   off, msize;
+
+    file = t_load("demo/360p.mp4", &len);
+    t_env_init(&env, &ctx, file, len);
+    assert_int_equal(vod_mp4_find_moov(&env, len, &off, &msize), VOD_OK);
+    moov = file + off;
+
+    v = t_find(moov, msize, "moov/trak/mdia/minf/stbl/stsd/avc1");
+    a = t_find(moov, msize, "moov/trak[1]/mdia/minf/stbl/stsd/mp4a");
+    assert_non_null(v);
+    assert_non_null(a);
+
+    /* encrypted */
+    memcpy(v + 4, "encv", 4);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_UNSUPPORTED);
+    assert_non_null(strstr(ctx.last_log, "encrypted"));
+
+    /* an unknown video codec is skipped, the audio remains */
+    memcpy(v + 4, "mp4v", 4);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx), VOD_OK);
+
+    /* nothing left */
+    memcpy(a + 4, "ac-3", 4);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_UNSUPPORTED);
+    assert_non_null(strstr(ctx.last_log, "no H.264"));
+
+    /* avc3 is AVC as well, the codec string keeps the type */
+    memcpy(v + 4, "avc3", 4);
+    memcpy(a + 4, "mp4a", 4);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx), VOD_OK);
+
+    t_env_init(&env, &ctx, file, len);
+    {
+        t_built_t         b;
+        vod_track_info_t  info;
+
+        assert_int_equal(t_build(&env, T_SEGMENT_MS, &b), VOD_OK);
+        assert_int_equal(vod_index_track_info(&env, b.index, 0, &info),
+                         VOD_OK);
+        assert_memory_equal(info.codec_str, "avc3.64", 7);
+    }
+    t_env_free(&ctx);
+
+    /* no moov at all */
+    memcpy(moov + 4, "free", 4);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx.last_log, "no moov"));
+
+    free(file);
+}
+
+
+static void
+test_mutations(void **state)
+{
+    size_t     len, i, k, n;
+    u_char    *file, *copy;
+    t_ctx_t    ctx;
+    uint32_t   seed;
+    vod_env_t  env;
+    uint64_t   off, msize;
+
+    static const char  *names[] = {
+        "demo/360p.mp4", "hevc/360p.mp4", "audio/audio.mp4"
+    };
+
+    seed = 12345;
+
+    for (k = 0; k < 3; k++) {
+        file = t_load(names[k], &len);
+        t_env_init(&env, &ctx, file, len);
+        assert_int_equal(vod_mp4_find_moov(&env, len, &off, &msize),
+                         VOD_OK);
+
+        copy = malloc(len);
+        assert_non_null(copy);
+
+        for (i = 0; i < 1500; i++) {
+            memcpy(copy, file, len);
+
+            /* a few random bytes of the moov */
+            for (n = 0; n < 1 + i % 4; n++) {
+                seed = seed * 1103515245 + 12345;
+                copy[off + (seed >> 8) % msize] = (u_char) (seed >> 3);
+            }
+
+            t_hostile(copy, len, "mutation");
+        }
+
+        free(copy);
+        free(file);
+    }
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_demo_1080p),
+        cmocka_unit_test(test_demo_720p),
+        cmocka_unit_test(test_demo_360p),
+        cmocka_unit_test(test_hevc),
+        cmocka_unit_test(test_ntsc),
+        cmocka_unit_test(test_audio_only),
+        cmocka_unit_test(test_video_only),
+        cmocka_unit_test(test_aligned_renditions),
+        cmocka_unit_test(test_segment_ms),
+        cmocka_unit_test(test_api_bounds),
+        cmocka_unit_test(test_rewritten),
+        cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_box_sizes),
+        cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_unsupported),
+        cmocka_unit_test(test_mutations),
+    };
+
+    t_media = getenv("VOD_MEDIA");
+    if (t_media == NULL) {
+        t_media = "build/media";
+    }
+
+    av_log_set_level(AV_LOG_QUIET);
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
