@@ -598,6 +598,11 @@ av_oracle_count_frames(const char *path, const char *stream)
         n = -1;
     }
 
+    /* MPEG-TS lists the stream again under its program */
+    while (fgetc(f) != EOF) {
+        /* void */
+    }
+
     if (pclose(f) != 0) {
         return -1;
     }

@@ -1,0 +1,696 @@
+/*
+ * test_ts.c: MPEG-TS segments (vod_ts.c), checked packet by packet (sync
+ * bytes, continuity counters, PSI CRCs, PES timestamps against the source,
+ * AUD and SPS/PPS, ADTS) and by decoding the concatenated segments of
+ * every H.264/AAC fixture with ffmpeg.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "av_oracle.h"
+#include "vod_fmp4.h"
+#include "vod_ts.h"
+
+
+#define TEST_PID_VIDEO  0x100
+#define TEST_PID_AUDIO  0x101
+#define TEST_MAX_PES    4096
+
+
+typedef struct {
+    uint32_t     pid;
+    int64_t      pts;
+    int64_t      dts;
+    int          rai;
+    int          pcr;
+    u_char      *es;
+    size_t       es_len;
+} test_pes_t;
+
+
+typedef struct {
+    test_pes_t   pes[TEST_MAX_PES];
+    uint32_t     count;
+} test_ts_t;
+
+
+typedef struct {
+    const char  *file;
+    int          video;
+    int          audio;
+} test_fixture_t;
+
+
+static void test_media_path(char *buf, size_t size, const char *file);
+static uint32_t test_crc32(const u_char *p, size_t len);
+static int64_t test_read_ts(const u_char *p);
+static int64_t test_90k(int64_t t, uint32_t timescale);
+static void test_parse(const u_char *buf, size_t len, test_ts_t *ts);
+static void test_ts_free(test_ts_t *ts);
+static void test_check_video(test_ts_t *ts, av_oracle_track_t *v,
+    uint32_t *next);
+static void test_check_audio(test_ts_t *ts, av_oracle_track_t *a,
+    uint32_t *next);
+static void test_fixtures(void **state);
+static void test_bad_nal(void **state);
+static void test_unsupported(void **state);
+static void test_bounds(void **state);
+
+
+static const test_fixture_t  test_fixtures_list[] = {
+    { "demo/360p.mp4",   1, 1 },
+    { "demo/1080p.mp4",  1, 1 },
+    { "ntsc/360p.mp4",   1, 1 },
+    { "video/360p.mp4",  1, 0 },
+    { "audio/audio.mp4", 0, 1 },
+};
+
+
+static void
+test_media_path(char *buf, size_t size, const char *file)
+{
+    const char  *dir;
+
+    dir = getenv("VOD_MEDIA");
+    snprintf(buf, size, "%s/%s", dir != NULL ? dir : "build/media", file);
+}
+
+
+/* the test's own CRC-32/MPEG-2; a section followed by its CRC sums to 0 */
+static uint32_t
+test_crc32(const u_char *p, size_t len)
+{
+    int       b;
+    uint32_t  crc;
+
+    crc = 0xffffffff;
+
+    while (len--) {
+        for (b = 7; b >= 0; b--) {
+            if (((crc >> 31) ^ (*p >> b)) & 1) {
+                crc = (crc << 1) ^ 0x04c11db7;
+
+            } else {
+                crc <<= 1;
+            }
+        }
+
+        p++;
+    }
+
+    return crc;
+}
+
+
+static int64_t
+test_read_ts(const u_char *p)
+{
+    assert_int_equal(p[0] & 1, 1);
+    assert_int_equal(p[2] & 1, 1);
+    assert_int_equal(p[4] & 1, 1);
+
+    return ((int64_t) (p[0] & 0x0e) << 29) | ((int64_t) p[1] << 22)
+           | ((int64_t) (p[2] >> 1) << 15) | ((int64_t) p[3] << 7)
+           | (p[4] >> 1);
+}
+
+
+static int64_t
+test_90k(int64_t t, uint32_t timescale)
+{
+    /* floor, for the small values of the fixtures */
+    if (t >= 0) {
+        return t * 90000 / timescale;
+    }
+
+    return -((-t * 90000 + timescale - 1) / timescale);
+}
+
+
+/* Check every packet of one segment and collect its PES. */
+static void
+test_parse(const u_char *buf, size_t len, test_ts_t *ts)
+{
+    int            cc[0x2000], pusi, afc, pcr_seen;
+    size_t         off, plen, seclen;
+    uint32_t       pid, pmt_pid;
+    test_pes_t    *pes;
+    const u_char  *p, *pl;
+
+    assert_int_equal(len % 188, 0);
+    assert_true(len >= 2 * 188);
+
+    memset(cc, 0xff, sizeof(cc));
+    pes = NULL;
+    pmt_pid = 0;
+    pcr_seen = 0;
+
+    for (off = 0; off < len; off += 188) {
+        p = buf + off;
+        assert_int_equal(p[0], 0x47);
+
+        pusi = (p[1] >> 6) & 1;
+        pid = ((p[1] & 0x1f) << 8) | p[2];
+        afc = (p[3] >> 4) & 3;
+        assert_true(afc != 0);
+
+        /* continuity: +1 per packet with payload, unchanged without */
+        if (cc[pid] != -1) {
+            assert_int_equal(p[3] & 0x0f,
+                             (afc & 1) ? (cc[pid] + 1) & 0x0f : cc[pid]);
+        }
+
+        cc[pid] = p[3] & 0x0f;
+
+        pl = p + 4;
+        plen = 184;
+
+        if (afc & 2) {
+            assert_true(p[4] <= 183);
+
+            if (p[4] > 0 && (p[5] & 0x10)) {
+                if (pid == TEST_PID_VIDEO || pid == TEST_PID_AUDIO) {
+                    pcr_seen = 1;
+                }
+            }
+
+            pl += 1 + p[4];
+            plen -= 1 + p[4];
+            assert_true((afc & 1) || plen == 0);
+        }
+
+        /* PAT first, PMT second */
+        if (off == 0) {
+            assert_int_equal(pid, 0);
+            assert_true(pusi);
+            assert_int_equal(pl[0], 0);
+            assert_int_equal(pl[1], 0x00);
+            seclen = ((pl[2] & 0x0f) << 8) | pl[3];
+            assert_int_equal(seclen, 13);
+            assert_int_equal(test_crc32(pl + 1, 3 + seclen), 0);
+            pmt_pid = ((pl[11] & 0x1f) << 8) | pl[12];
+            continue;
+        }
+
+        if (off == 188) {
+            assert_int_equal(pid, pmt_pid);
+            assert_int_equal(pl[1], 0x02);
+            seclen = ((pl[2] & 0x0f) << 8) | pl[3];
+            assert_int_equal(test_crc32(pl + 1, 3 + seclen), 0);
+            continue;
+        }
+
+        assert_true(pid == TEST_PID_VIDEO || pid == TEST_PID_AUDIO);
+
+        if (plen == 0) {
+            continue;
+        }
+
+        if (pusi) {
+            /* every PES starts after a PCR has been sent */
+            assert_true(pcr_seen);
+            assert_true(ts->count < TEST_MAX_PES);
+            pes = &ts->pes[ts->count++];
+            memset(pes, 0, sizeof(test_pes_t));
+            pes->pid = pid;
+            pes->rai = (afc & 2) && p[4] > 0 && (p[5] & 0x40);
+            pes->pcr = (afc & 2) && p[4] > 0 && (p[5] & 0x10);
+
+            assert_int_equal(pl[0], 0);
+            assert_int_equal(pl[1], 0);
+            assert_int_equal(pl[2], 1);
+            assert_int_equal(pl[3], pid == TEST_PID_VIDEO ? 0xe0 : 0xc0);
+            assert_int_equal(pl[6] & 0xc0, 0x80);
+
+            if ((pl[7] & 0xc0) == 0xc0) {
+                assert_int_equal(pl[8], 10);
+                assert_int_equal(pl[9] >> 4, 3);
+                assert_int_equal(pl[14] >> 4, 1);
+                pes->pts = test_read_ts(pl + 9);
+                pes->dts = test_read_ts(pl + 14);
+
+            } else {
+                assert_int_equal(pl[7] & 0xc0, 0x80);
+                assert_int_equal(pl[8], 5);
+                assert_int_equal(pl[9] >> 4, 2);
+                pes->pts = test_read_ts(pl + 9);
+                pes->dts = pes->pts;
+            }
+
+            pl += 9 + pl[8];
+            plen = p + 188 - pl;
+        }
+
+        assert_non_null(pes);
+        assert_int_equal(pes->pid, pid);
+
+        pes->es = realloc(pes->es, pes->es_len + plen);
+        memcpy(pes->es + pes->es_len, pl, plen);
+        pes->es_len += plen;
+    }
+}
+
+
+static void
+test_ts_free(test_ts_t *ts)
+{
+    uint32_t  i;
+
+    for (i = 0; i < ts->count; i++) {
+        free(ts->pes[i].es);
+    }
+
+    ts->count = 0;
+}
+
+
+/* Video PES of one segment against the source samples from *next on. */
+static void
+test_check_video(test_ts_t *ts, av_oracle_track_t *v, uint32_t *next)
+{
+    int            sps, pps, idr;
+    size_t         pos;
+    uint32_t       i, ts_;
+    test_pes_t    *pes;
+    vod_sample_t  *s;
+
+    ts_ = v->info.timescale;
+
+    for (i = 0; i < ts->count; i++) {
+        pes = &ts->pes[i];
+
+        if (pes->pid != TEST_PID_VIDEO) {
+            continue;
+        }
+
+        assert_true(*next < v->count);
+        s = &v->samples[*next];
+
+        /* one timeline: the same formula in every segment */
+        assert_int_equal(pes->pts,
+                         test_90k((int64_t) v->dts[*next] + s->pts_delay, ts_)
+                         + 900000);
+        assert_int_equal(pes->dts,
+                         test_90k(v->dts[*next], ts_) + 900000 - 9000);
+        assert_true(pes->dts <= pes->pts);
+        assert_int_equal(pes->rai, s->sync);
+        assert_true(pes->pcr);
+
+        /* AUD first; SPS and PPS before every key frame */
+        assert_true(pes->es_len >= 6);
+        assert_memory_equal(pes->es, "\0\0\0\1\x09", 5);
+
+        sps = 0;
+        pps = 0;
+        idr = 0;
+
+        for (pos = 0; pos + 4 < pes->es_len; pos++) {
+            if (pes->es[pos] == 0 && pes->es[pos + 1] == 0
+                && pes->es[pos + 2] == 1)
+            {
+                switch (pes->es[pos + 3] & 0x1f) {
+                case 7:
+                    sps = 1;
+                    break;
+                case 8:
+                    pps = 1;
+                    break;
+                case 5:
+                    idr = 1;
+                    assert_true(sps && pps);
+                    break;
+                }
+            }
+        }
+
+        assert_int_equal(idr, s->sync);
+
+        if (s->sync) {
+            assert_true(sps && pps);
+        }
+
+        (*next)++;
+    }
+}
+
+
+/* Audio PES of one segment: ADTS frames matching the source samples. */
+static void
+test_check_audio(test_ts_t *ts, av_oracle_track_t *a, uint32_t *next)
+{
+    size_t         pos, flen;
+    uint32_t       i, frames;
+    test_pes_t    *pes;
+    const u_char  *asc, *h;
+
+    asc = a->info.dec_config;
+
+    for (i = 0; i < ts->count; i++) {
+        pes = &ts->pes[i];
+
+        if (pes->pid != TEST_PID_AUDIO) {
+            continue;
+        }
+
+        assert_true(*next < a->count);
+        assert_int_equal(pes->pts,
+                         test_90k((int64_t) a->dts[*next]
+                                  + a->samples[*next].pts_delay,
+                                  a->info.timescale)
+                         + 900000);
+
+        frames = 0;
+
+        for (pos = 0; pos < pes->es_len; pos += flen) {
+            h = pes->es + pos;
+            assert_true(pes->es_len - pos >= 7);
+            assert_int_equal(h[0], 0xff);
+            assert_int_equal(h[1], 0xf1);
+            /* profile, sampling frequency index, channels from the ASC */
+            assert_int_equal(h[2] >> 6, (asc[0] >> 3) - 1);
+            assert_int_equal((h[2] >> 2) & 0x0f,
+                             ((asc[0] & 7) << 1) | (asc[1] >> 7));
+            assert_int_equal(((h[2] & 1) << 2) | (h[3] >> 6),
+                             (asc[1] >> 3) & 0x0f);
+            flen = ((h[3] & 3) << 11) | (h[4] << 3) | (h[5] >> 5);
+            assert_int_equal(flen, 7 + a->samples[*next].size);
+            assert_true(pes->es_len - pos >= flen);
+            (*next)++;
+            frames++;
+        }
+
+        assert_true(frames >= 1 && frames <= 5);
+    }
+}
+
+
+static void
+test_fixtures(void **state)
+{
+    int                  fd, has_v, has_a;
+    char                 path[512], tmp[64];
+    size_t               len;
+    u_char              *out;
+    uint32_t             f, i, nseg, vnext, anext;
+    vod_env_t            env;
+    test_ts_t           *ts;
+    vod_segment_t        vseg, aseg;
+    av_oracle_track_t    v, a;
+    av_oracle_env_ctx_t  ctx;
+
+    ts = calloc(1, sizeof(test_ts_t));
+
+    for (f = 0; f < sizeof(test_fixtures_list) / sizeof(test_fixture_t);
+         f++)
+    {
+        has_v = test_fixtures_list[f].video;
+        has_a = test_fixtures_list[f].audio;
+        test_media_path(path, sizeof(path), test_fixtures_list[f].file);
+        assert_int_equal(av_oracle_env_init(&env, &ctx, path), 0);
+
+        /* 2 s segments, for more boundaries to check */
+        if (has_v) {
+            assert_int_equal(av_oracle_load(&env, path, VOD_TRACK_VIDEO,
+                                            &v), 0);
+            av_oracle_cut(&env, &v, 2);
+            assert_true(vod_ts_supported(&v.info));
+        }
+
+        if (has_a) {
+            assert_int_equal(av_oracle_load(&env, path, VOD_TRACK_AUDIO,
+                                            &a), 0);
+            if (has_v) {
+                av_oracle_cut_like(&env, &a, &v);
+
+            } else {
+                av_oracle_cut(&env, &a, 2);
+            }
+
+            assert_true(vod_ts_supported(&a.info));
+        }
+
+        nseg = has_v ? v.info.segment_count : a.info.segment_count;
+
+        if (has_v && has_a) {
+            assert_int_equal(a.info.segment_count, nseg);
+        }
+
+        snprintf(tmp, sizeof(tmp), "/tmp/test_ts_XXXXXX");
+        fd = mkstemp(tmp);
+        assert_true(fd != -1);
+        close(fd);
+
+        vnext = 0;
+        anext = 0;
+
+        for (i = 0; i < nseg; i++) {
+            if (has_v) {
+                assert_int_equal(av_oracle_segment(&v, i, &vseg), 0);
+            }
+
+            if (has_a) {
+                assert_int_equal(av_oracle_segment(&a, i, &aseg), 0);
+            }
+
+            assert_int_equal(vod_ts_segment(&env, has_v ? &vseg : NULL,
+                                            has_a ? &aseg : NULL,
+                                            &out, &len), VOD_OK);
+
+            test_parse(out, len, ts);
+
+            if (has_v) {
+                test_check_video(ts, &v, &vnext);
+                assert_int_equal(vnext, vseg.samples - v.samples
+                                        + vseg.count);
+            }
+
+            if (has_a) {
+                test_check_audio(ts, &a, &anext);
+                assert_int_equal(anext, aseg.samples - a.samples
+                                        + aseg.count);
+            }
+
+            test_ts_free(ts);
+            assert_int_equal(av_oracle_write_file(tmp, out, len, 1), 0);
+        }
+
+        print_message("%s: %u segments\n", test_fixtures_list[f].file, nseg);
+
+        if (av_oracle_decode_clean(tmp) != 0) {
+            fail_msg("%s does not decode cleanly: %s",
+                     test_fixtures_list[f].file, tmp);
+        }
+
+        /* every sample decodes (AAC priming frames included: TS has no
+         * edit list) */
+        if (has_v) {
+            assert_int_equal(vnext, v.count);
+            assert_int_equal(av_oracle_count_frames(tmp, "v"), v.count);
+            assert_int_equal(av_oracle_count_frames(path, "v"), v.count);
+            av_oracle_track_free(&v);
+        }
+
+        if (has_a) {
+            assert_int_equal(anext, a.count);
+            assert_int_equal(av_oracle_count_frames(tmp, "a"), a.count);
+            av_oracle_track_free(&a);
+        }
+
+        unlink(tmp);
+        assert_int_equal(ctx.log_lines, 0);
+        av_oracle_env_free(&env);
+    }
+
+    free(ts);
+}
+
+
+/* A NAL length past the end of its sample: VOD_BAD_DATA, one log line,
+ * no read outside the sample (ASan watches). */
+static void
+test_bad_nal(void **state)
+{
+    int                  fd;
+    char                 tmp[64];
+    size_t               len;
+    u_char              *out;
+    vod_env_t            env;
+    vod_sample_t         s[2];
+    vod_segment_t        seg;
+    vod_track_info_t     info;
+    av_oracle_env_ctx_t  ctx;
+
+    static const u_char  avcc[] = {
+        0x01, 0x64, 0x00, 0x1f, 0xff, 0xe1, 0x00, 0x04, 0x67, 0x64, 0x00,
+        0x1f, 0x01, 0x00, 0x02, 0x68, 0xee
+    };
+
+    static const u_char  data[] = {
+        /* a good key frame: one 3-byte IDR NAL */
+        0x00, 0x00, 0x00, 0x03, 0x65, 0x88, 0x84,
+        /* a bad one: says 16 bytes, has 3 */
+        0x00, 0x00, 0x00, 0x10, 0x41, 0x9a, 0x00
+    };
+
+    snprintf(tmp, sizeof(tmp), "/tmp/test_ts_XXXXXX");
+    fd = mkstemp(tmp);
+    assert_true(fd != -1);
+    assert_int_equal(write(fd, data, sizeof(data)), sizeof(data));
+    close(fd);
+
+    assert_int_equal(av_oracle_env_init(&env, &ctx, tmp), 0);
+
+    memset(&info, 0, sizeof(info));
+    info.type = VOD_TRACK_VIDEO;
+    info.codec = VOD_CODEC_AVC;
+    info.timescale = 90000;
+    info.nal_length_size = 4;
+    info.dec_config = (u_char *) avcc;
+    info.dec_config_len = sizeof(avcc);
+
+    memset(s, 0, sizeof(s));
+    s[0].offset = 0;
+    s[0].size = 7;
+    s[0].duration = 3600;
+    s[0].sync = 1;
+    s[1].offset = 7;
+    s[1].size = 7;
+    s[1].duration = 3600;
+
+    memset(&seg, 0, sizeof(seg));
+    seg.track = &info;
+    seg.samples = s;
+    seg.count = 1;
+    seg.data_size = 7;
+    seg.duration = 3600;
+
+    /* the good one alone muxes, with SPS/PPS added before the IDR */
+    assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len), VOD_OK);
+    assert_int_equal(len, 4 * 188);
+    assert_int_equal(ctx.log_lines, 0);
+
+    seg.count = 2;
+    seg.data_size = 14;
+    seg.duration = 7200;
+    assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len),
+                     VOD_BAD_DATA);
+    assert_int_equal(ctx.log_lines, 1);
+    print_message("logged: %s\n", ctx.last_log);
+
+    /* a truncated length field */
+    s[1].size = 2;
+    seg.data_size = 9;
+    ctx.log_lines = 0;
+    assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len),
+                     VOD_BAD_DATA);
+    assert_int_equal(ctx.log_lines, 1);
+
+    /* an avcC cut short */
+    seg.count = 1;
+    seg.data_size = 7;
+    info.dec_config_len = sizeof(avcc) - 1;
+    ctx.log_lines = 0;
+    assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len),
+                     VOD_BAD_DATA);
+    assert_int_equal(ctx.log_lines, 1);
+
+    av_oracle_env_free(&env);
+    unlink(tmp);
+}
+
+
+static void
+test_unsupported(void **state)
+{
+    char                 path[512];
+    size_t               len;
+    u_char              *out;
+    vod_env_t            env;
+    vod_segment_t        seg, aseg;
+    av_oracle_track_t    v, a;
+    av_oracle_env_ctx_t  ctx;
+
+    test_media_path(path, sizeof(path), "hevc/360p.mp4");
+    assert_int_equal(av_oracle_env_init(&env, &ctx, path), 0);
+    assert_int_equal(av_oracle_load(&env, path, VOD_TRACK_VIDEO, &v), 0);
+    assert_int_equal(av_oracle_load(&env, path, VOD_TRACK_AUDIO, &a), 0);
+
+    assert_false(vod_ts_supported(&v.info));
+    assert_true(vod_ts_supported(&a.info));
+
+    assert_int_equal(av_oracle_segment(&v, 0, &seg), 0);
+    assert_int_equal(av_oracle_segment(&a, 0, &aseg), 0);
+    assert_int_equal(vod_ts_segment(&env, &seg, &aseg, &out, &len),
+                     VOD_UNSUPPORTED);
+
+    /* the audio of an HEVC title still muxes alone */
+    assert_int_equal(vod_ts_segment(&env, NULL, &aseg, &out, &len), VOD_OK);
+
+    assert_int_equal(vod_ts_segment(&env, NULL, NULL, &out, &len),
+                     VOD_ERROR);
+
+    av_oracle_track_free(&v);
+    av_oracle_track_free(&a);
+    av_oracle_env_free(&env);
+}
+
+
+static void
+test_bounds(void **state)
+{
+    char                 path[512];
+    size_t               len;
+    u_char              *out;
+    uint32_t             count;
+    vod_env_t            env;
+    vod_segment_t        seg;
+    av_oracle_track_t    v;
+    av_oracle_env_ctx_t  ctx;
+
+    test_media_path(path, sizeof(path), "video/360p.mp4");
+    assert_int_equal(av_oracle_env_init(&env, &ctx, path), 0);
+    assert_int_equal(av_oracle_load(&env, path, VOD_TRACK_VIDEO, &v), 0);
+    assert_int_equal(av_oracle_segment(&v, 0, &seg), 0);
+
+    count = seg.count;
+
+    seg.count = VOD_MAX_SEGMENT_SAMPLES + 1;
+    assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len),
+                     VOD_BAD_DATA);
+
+    seg.count = count;
+    seg.data_size++;
+    assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len),
+                     VOD_BAD_DATA);
+
+    seg.data_size--;
+    seg.start_dts = (uint64_t) 1 << 62;
+    assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len),
+                     VOD_BAD_DATA);
+
+    /* a read error is an error, not a crash */
+    seg.start_dts = 0;
+    seg.samples[0].offset = (uint64_t) 1 << 40;
+    assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len),
+                     VOD_ERROR);
+
+    av_oracle_track_free(&v);
+    av_oracle_env_free(&env);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_bad_nal),
+        cmocka_unit_test(test_unsupported),
+        cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_fixtures),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

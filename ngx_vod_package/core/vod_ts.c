@@ -1,0 +1,1087 @@
+/*
+ * vod_ts.c: MPEG-TS segments (ISO/IEC 13818-1) for HLS: PAT/PMT, H.264 in
+ * Annex B form (ISO/IEC 14496-10 Annex B, AUD and SPS/PPS added) and AAC
+ * in ADTS frames (ISO/IEC 13818-7 / 14496-3), PCR on the video PID.
+ *
+ * The segment is muxed in two passes over one plan: the first counts the
+ * packets, so the output buffer is allocated once with its exact size, the
+ * second writes them.
+ */
+
+#include "vod_ts.h"
+#include "vod_fmp4.h"
+
+
+#define VOD_TS_PACKET          188
+#define VOD_TS_PAYLOAD         184
+
+#define VOD_TS_PID_PAT         0x0000
+#define VOD_TS_PID_PMT         0x1000
+#define VOD_TS_PID_VIDEO       0x0100
+#define VOD_TS_PID_AUDIO       0x0101
+
+#define VOD_TS_STREAM_AVC      0x1b
+#define VOD_TS_STREAM_AAC      0x0f
+
+#define VOD_TS_SID_VIDEO       0xe0
+#define VOD_TS_SID_AUDIO       0xc0
+
+/* every timestamp is shifted by 10 s so decode times stay positive */
+#define VOD_TS_OFFSET          900000
+/* decode times are moved this much (at least) before presentation times,
+ * the same for every segment in practice, so that DTS <= PTS even where
+ * the edit list left composition offsets negative */
+#define VOD_TS_DTS_SHIFT       9000
+
+/* audio frames per PES: at most this many, spanning under 100 ms */
+#define VOD_TS_AUDIO_FRAMES    5
+#define VOD_TS_AUDIO_SPAN      9000
+
+#define VOD_TS_ADTS_HEADER     7
+#define VOD_TS_ADTS_MAX        8191
+
+#define VOD_TS_AUD_LEN         6
+
+/* no segment's output may exceed this */
+#define VOD_TS_MAX_OUTPUT      ((uint64_t) 4 * VOD_MAX_SEGMENT_BYTES)
+
+
+typedef struct {
+    const u_char         *data;
+    int64_t               pts;        /* 90 kHz, offset applied */
+    int64_t               dts;
+    uint32_t              size;
+    uint32_t              es_len;     /* video: Annex B access unit */
+    uint32_t              sync;
+    uint32_t              add_ps;     /* video: SPS/PPS to insert */
+} vod_ts_frame_t;
+
+
+typedef struct {
+    const vod_segment_t  *segment;
+    vod_ts_frame_t       *frames;
+    uint32_t              count;
+    uint32_t              next;       /* next frame to mux */
+    uint32_t              pid;
+    u_char                cc;
+} vod_ts_track_t;
+
+
+typedef struct {
+    vod_env_t            *env;
+    vod_ts_track_t        video;
+    vod_ts_track_t        audio;
+    vod_ts_track_t       *pcr;        /* the track carrying the PCR */
+
+    uint32_t              nal_length_size;
+    u_char               *ps;         /* Annex B SPS and PPS from avcC */
+    size_t                ps_len;
+    u_char                adts[VOD_TS_ADTS_HEADER];
+
+    u_char               *scratch;    /* one PES payload */
+    size_t                scratch_len;
+
+    u_char                pat_cc;
+    u_char                pmt_cc;
+} vod_ts_mux_t;
+
+
+static int vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
+    const vod_segment_t *segment, uint32_t pid);
+static int64_t vod_ts_rescale(int64_t t, uint32_t timescale);
+static int vod_ts_avc_config(vod_ts_mux_t *mux, const vod_track_info_t *trk);
+static int vod_ts_aac_config(vod_ts_mux_t *mux, const vod_track_info_t *trk);
+static int vod_ts_avc_scan(vod_ts_mux_t *mux, vod_ts_frame_t *f,
+    uint32_t index);
+static size_t vod_ts_avc_write(vod_ts_mux_t *mux, const vod_ts_frame_t *f,
+    u_char *out);
+static uint32_t vod_ts_audio_group(vod_ts_track_t *t, size_t *es_len);
+static size_t vod_ts_pes_header(u_char *h, uint32_t stream_id,
+    size_t es_len, int64_t pts, int64_t dts, int has_dts);
+static u_char *vod_ts_write_timestamp(u_char *p, uint32_t prefix,
+    int64_t t);
+static size_t vod_ts_packetize(u_char *p, uint32_t pid, u_char *cc,
+    int has_pcr, int64_t pcr, int rai, const u_char *hdr, size_t hdr_len,
+    const u_char *es, size_t es_len);
+static u_char *vod_ts_write_pcr(u_char *p, int64_t pcr);
+static size_t vod_ts_mux(vod_ts_mux_t *mux, u_char *out);
+static u_char *vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p);
+static uint32_t vod_ts_crc32(const u_char *p, size_t len);
+
+
+int
+vod_ts_supported(const vod_track_info_t *track)
+{
+    if (track->type == VOD_TRACK_VIDEO) {
+        return track->codec == VOD_CODEC_AVC;
+    }
+
+    if (track->type == VOD_TRACK_AUDIO) {
+        return track->codec == VOD_CODEC_AAC;
+    }
+
+    return 0;
+}
+
+
+int
+vod_ts_segment(vod_env_t *env, const vod_segment_t *video,
+    const vod_segment_t *audio, u_char **out, size_t *len)
+{
+    int            rc;
+    size_t         size, packets;
+    u_char        *buf;
+    vod_ts_mux_t   mux;
+
+    if (video == NULL && audio == NULL) {
+        env->log(env, "ts: no track to mux");
+        return VOD_ERROR;
+    }
+
+    memset(&mux, 0, sizeof(vod_ts_mux_t));
+    mux.env = env;
+
+    if (video != NULL) {
+        if (video->track == NULL || video->track->type != VOD_TRACK_VIDEO
+            || !vod_ts_supported(video->track))
+        {
+            env->log(env, "ts: video codec not supported in MPEG-TS");
+            return VOD_UNSUPPORTED;
+        }
+
+        rc = vod_ts_avc_config(&mux, video->track);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+
+        rc = vod_ts_track_init(&mux, &mux.video, video, VOD_TS_PID_VIDEO);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+    }
+
+    if (audio != NULL) {
+        if (audio->track == NULL || audio->track->type != VOD_TRACK_AUDIO
+            || !vod_ts_supported(audio->track))
+        {
+            env->log(env, "ts: audio codec not supported in MPEG-TS");
+            return VOD_UNSUPPORTED;
+        }
+
+        rc = vod_ts_aac_config(&mux, audio->track);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+
+        rc = vod_ts_track_init(&mux, &mux.audio, audio, VOD_TS_PID_AUDIO);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+    }
+
+    mux.pcr = (video != NULL) ? &mux.video : &mux.audio;
+
+    mux.scratch = env->alloc(env, mux.scratch_len > 0 ? mux.scratch_len : 1);
+    if (mux.scratch == NULL) {
+        return VOD_ERROR;
+    }
+
+    /* pass 1: count */
+    packets = vod_ts_mux(&mux, NULL);
+
+    if ((uint64_t) packets * VOD_TS_PACKET > VOD_TS_MAX_OUTPUT) {
+        env->log(env, "ts: segment %u would be %llu bytes",
+                 (video != NULL ? video : audio)->index + 1,
+                 (unsigned long long) packets * VOD_TS_PACKET);
+        return VOD_BAD_DATA;
+    }
+
+    size = packets * VOD_TS_PACKET;
+
+    buf = env->alloc(env, size);
+    if (buf == NULL) {
+        return VOD_ERROR;
+    }
+
+    /* pass 2: write the same plan */
+    mux.video.next = 0;
+    mux.audio.next = 0;
+    mux.video.cc = 0;
+    mux.audio.cc = 0;
+
+    if (vod_ts_mux(&mux, buf) != packets) {
+        env->log(env, "ts: packet count changed between passes");
+        return VOD_ERROR;
+    }
+
+    *out = buf;
+    *len = size;
+
+    return VOD_OK;
+}
+
+
+static int
+vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
+    const vod_segment_t *segment, uint32_t pid)
+{
+    int                  rc;
+    u_char              *data, *p;
+    size_t               es_len;
+    int64_t              dts, shift;
+    uint32_t             i, nranges, n, timescale;
+    uint64_t             total, dts_end;
+    vod_env_t           *env;
+    vod_range_t         *ranges;
+    vod_ts_frame_t      *f;
+    const vod_sample_t  *s;
+
+    env = mux->env;
+
+    t->segment = segment;
+    t->pid = pid;
+    t->count = segment->count;
+    timescale = segment->track->timescale;
+
+    if (segment->count > VOD_MAX_SEGMENT_SAMPLES
+        || (segment->count > 0 && segment->samples == NULL))
+    {
+        env->log(env, "ts: segment %u has %u samples",
+                 segment->index + 1, segment->count);
+        return VOD_BAD_DATA;
+    }
+
+    if (timescale == 0) {
+        env->log(env, "ts: zero timescale in track %u",
+                 segment->track->track_id);
+        return VOD_BAD_DATA;
+    }
+
+    /* sizes and decode times: checked before anything is allocated or
+     * multiplied */
+    total = 0;
+    dts_end = segment->start_dts;
+
+    for (i = 0; i < segment->count; i++) {
+        s = &segment->samples[i];
+
+        if (s->size > VOD_MAX_SAMPLE_SIZE) {
+            env->log(env, "ts: sample %u of segment %u is %u bytes",
+                     i, segment->index + 1, s->size);
+            return VOD_BAD_DATA;
+        }
+
+        total += s->size;
+        dts_end += s->duration;
+
+        if (dts_end >= ((uint64_t) 1 << 62)) {
+            break;
+        }
+    }
+
+    if (total != segment->data_size || total > VOD_MAX_SEGMENT_BYTES) {
+        env->log(env, "ts: segment %u data size %llu, samples sum to %llu",
+                 segment->index + 1,
+                 (unsigned long long) segment->data_size,
+                 (unsigned long long) total);
+        return VOD_BAD_DATA;
+    }
+
+    /* 2^32 seconds keeps every 90 kHz conversion within 64 bits */
+    if (segment->start_dts >= ((uint64_t) 1 << 62)
+        || dts_end >= ((uint64_t) 1 << 62)
+        || dts_end / timescale > UINT32_MAX)
+    {
+        env->log(env, "ts: segment %u decode times out of range",
+                 segment->index + 1);
+        return VOD_BAD_DATA;
+    }
+
+    /* the samples' data, read range by range */
+    data = env->alloc(env, total > 0 ? total : 1);
+    if (data == NULL) {
+        return VOD_ERROR;
+    }
+
+    rc = vod_segment_ranges(env, segment, &ranges, &nranges);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    p = data;
+
+    for (i = 0; i < nranges; i++) {
+        if (env->read(env, p, ranges[i].size, ranges[i].offset)
+            != (ssize_t) ranges[i].size)
+        {
+            env->log(env, "ts: read of %llu bytes at %llu failed",
+                     (unsigned long long) ranges[i].size,
+                     (unsigned long long) ranges[i].offset);
+            return VOD_ERROR;
+        }
+
+        p += ranges[i].size;
+    }
+
+    t->frames = env->alloc(env, sizeof(vod_ts_frame_t)
+                                * (segment->count > 0 ? segment->count : 1));
+    if (t->frames == NULL) {
+        return VOD_ERROR;
+    }
+
+    p = data;
+    dts = segment->start_dts;
+    shift = VOD_TS_DTS_SHIFT;
+
+    for (i = 0; i < segment->count; i++) {
+        s = &segment->samples[i];
+        f = &t->frames[i];
+
+        f->data = p;
+        f->size = s->size;
+        f->sync = s->sync;
+        f->pts = vod_ts_rescale(dts + s->pts_delay, timescale)
+                 + VOD_TS_OFFSET;
+        f->dts = vod_ts_rescale(dts, timescale) + VOD_TS_OFFSET;
+
+        if (f->dts - f->pts > shift) {
+            shift = f->dts - f->pts;
+        }
+
+        p += s->size;
+        dts += s->duration;
+    }
+
+    if (pid == VOD_TS_PID_VIDEO) {
+        for (i = 0; i < segment->count; i++) {
+            f = &t->frames[i];
+            f->dts -= shift;
+
+            rc = vod_ts_avc_scan(mux, f, i);
+            if (rc != VOD_OK) {
+                return rc;
+            }
+
+            if (f->es_len > mux->scratch_len) {
+                mux->scratch_len = f->es_len;
+            }
+        }
+
+        return VOD_OK;
+    }
+
+    for (i = 0; i < segment->count; i++) {
+        f = &t->frames[i];
+        f->dts = f->pts;
+
+        if (f->size > VOD_TS_ADTS_MAX - VOD_TS_ADTS_HEADER) {
+            env->log(env, "ts: AAC frame %u of segment %u is %u bytes",
+                     i, segment->index + 1, f->size);
+            return VOD_BAD_DATA;
+        }
+
+        f->es_len = VOD_TS_ADTS_HEADER + f->size;
+    }
+
+    while (t->next < t->count) {
+        n = vod_ts_audio_group(t, &es_len);
+        t->next += n;
+
+        if (es_len > mux->scratch_len) {
+            mux->scratch_len = es_len;
+        }
+    }
+
+    t->next = 0;
+
+    return VOD_OK;
+}
+
+
+/* floor(t * 90000 / timescale) for |t| < 2^32 * timescale */
+static int64_t
+vod_ts_rescale(int64_t t, uint32_t timescale)
+{
+    uint64_t  a, q, r;
+
+    if (t >= 0) {
+        a = (uint64_t) t;
+        q = a / timescale;
+        r = a % timescale;
+
+        return (int64_t) (q * 90000 + r * 90000 / timescale);
+    }
+
+    a = (uint64_t) -t;
+    q = a / timescale;
+    r = a % timescale;
+
+    return -(int64_t) (q * 90000 + (r * 90000 + timescale - 1) / timescale);
+}
+
+
+/* SPS and PPS from an AVCDecoderConfigurationRecord, 14496-15 5.3.3.1 */
+static int
+vod_ts_avc_config(vod_ts_mux_t *mux, const vod_track_info_t *trk)
+{
+    u_char         *p;
+    size_t          pos, len, total;
+    uint32_t        i, n, pass, set;
+    const u_char   *c;
+
+    c = trk->dec_config;
+
+    if (c == NULL || trk->dec_config_len < 7
+        || trk->dec_config_len > VOD_MAX_SAMPLE_ENTRY || c[0] != 1)
+    {
+        goto bad;
+    }
+
+    if (trk->nal_length_size < 1 || trk->nal_length_size > 4) {
+        goto bad;
+    }
+
+    mux->nal_length_size = trk->nal_length_size;
+
+    /* pass 0 measures and checks, pass 1 copies */
+    total = 0;
+    p = NULL;
+
+    for (pass = 0; pass < 2; pass++) {
+        pos = 5;
+
+        for (set = 0; set < 2; set++) {
+            if (pos >= trk->dec_config_len) {
+                goto bad;
+            }
+
+            n = (set == 0) ? (c[pos] & 0x1f) : c[pos];
+            pos++;
+
+            for (i = 0; i < n; i++) {
+                if (trk->dec_config_len - pos < 2) {
+                    goto bad;
+                }
+
+                len = vod_r16(&c[pos]);
+                pos += 2;
+
+                if (len == 0 || trk->dec_config_len - pos < len) {
+                    goto bad;
+                }
+
+                if (pass == 0) {
+                    total += 4 + len;
+
+                } else {
+                    vod_w32(p, 1);
+                    memcpy(p, &c[pos], len);
+                    p += len;
+                }
+
+                pos += len;
+            }
+        }
+
+        if (pass == 0) {
+            mux->ps = mux->env->alloc(mux->env, total > 0 ? total : 1);
+            if (mux->ps == NULL) {
+                return VOD_ERROR;
+            }
+
+            mux->ps_len = total;
+            p = mux->ps;
+        }
+    }
+
+    return VOD_OK;
+
+bad:
+
+    mux->env->log(mux->env, "ts: bad avcC in track %u", trk->track_id);
+    return VOD_BAD_DATA;
+}
+
+
+/* ADTS header fields from an AudioSpecificConfig, 14496-3 1.6.2.1 */
+static int
+vod_ts_aac_config(vod_ts_mux_t *mux, const vod_track_info_t *trk)
+{
+    uint32_t        bits, aot, sfi, chan, pos;
+    const u_char   *c;
+
+    c = trk->dec_config;
+
+    if (c == NULL || trk->dec_config_len < 2) {
+        goto bad;
+    }
+
+    /* the first 32 bits hold everything read below */
+    bits = (uint32_t) c[0] << 24 | (uint32_t) c[1] << 16;
+
+    if (trk->dec_config_len > 2) {
+        bits |= (uint32_t) c[2] << 8;
+    }
+
+    if (trk->dec_config_len > 3) {
+        bits |= c[3];
+    }
+
+    aot = bits >> 27;
+    pos = 5;
+
+    if (aot == 31) {
+        /* escaped object types are beyond what ADTS can carry */
+        goto unsupported;
+    }
+
+    sfi = (bits >> (28 - pos)) & 0xf;
+    pos += 4;
+
+    if (sfi == 0xf) {
+        /* an explicit frequency: ADTS has only the index */
+        goto unsupported;
+    }
+
+    chan = (bits >> (28 - pos)) & 0xf;
+    pos += 4;
+
+    if (aot == 5 || aot == 29) {
+        /* explicit SBR/PS signalling: the core object type follows the
+         * extension sampling frequency index */
+        if (trk->dec_config_len < 4 || ((bits >> (28 - pos)) & 0xf) == 0xf)
+        {
+            goto unsupported;
+        }
+
+        pos += 4;
+        aot = (bits >> (27 - pos)) & 0x1f;
+    }
+
+    if (aot < 1 || aot > 4 || sfi > 12 || chan == 0 || chan > 7) {
+        goto unsupported;
+    }
+
+    mux->adts[0] = 0xff;
+    mux->adts[1] = 0xf1;                      /* MPEG-4, no CRC */
+    mux->adts[2] = (u_char) (((aot - 1) << 6) | (sfi << 2) | (chan >> 2));
+    mux->adts[3] = (u_char) ((chan & 3) << 6);
+    mux->adts[4] = 0;
+    mux->adts[5] = 0x1f;                      /* buffer fullness 0x7ff */
+    mux->adts[6] = 0xfc;
+
+    return VOD_OK;
+
+bad:
+
+    mux->env->log(mux->env, "ts: bad AudioSpecificConfig in track %u",
+                  trk->track_id);
+    return VOD_BAD_DATA;
+
+unsupported:
+
+    mux->env->log(mux->env, "ts: AAC configuration of track %u cannot be "
+                  "carried in ADTS", trk->track_id);
+    return VOD_UNSUPPORTED;
+}
+
+
+/* Walk a length-prefixed access unit: check it and size its Annex B
+ * form (AUD, SPS/PPS when a key frame lacks them, start-coded NALs). */
+static int
+vod_ts_avc_scan(vod_ts_mux_t *mux, vod_ts_frame_t *f, uint32_t index)
+{
+    int            has_sps, idr;
+    size_t         pos, len, es;
+    uint32_t       i, nls, type;
+    const u_char  *p;
+
+    p = f->data;
+    nls = mux->nal_length_size;
+    es = VOD_TS_AUD_LEN;
+    has_sps = 0;
+    idr = 0;
+    pos = 0;
+
+    while (pos < f->size) {
+        if (f->size - pos < nls) {
+            goto bad;
+        }
+
+        len = 0;
+
+        for (i = 0; i < nls; i++) {
+            len = (len << 8) | p[pos + i];
+        }
+
+        pos += nls;
+
+        if (len > f->size - pos) {
+            goto bad;
+        }
+
+        if (len > 0) {
+            type = p[pos] & 0x1f;
+
+            if (type == 7) {
+                has_sps = 1;
+
+            } else if (type == 5) {
+                idr = 1;
+            }
+
+            if (type != 9) {
+                es += 4 + len;
+            }
+        }
+
+        pos += len;
+    }
+
+    f->add_ps = (f->sync || idr) && !has_sps;
+
+    if (f->add_ps) {
+        es += mux->ps_len;
+    }
+
+    /* each NAL grows by at most 3 bytes, so es < 4 * size + constants */
+    f->es_len = (uint32_t) es;
+
+    return VOD_OK;
+
+bad:
+
+    mux->env->log(mux->env, "ts: NAL unit lengths run past sample %u "
+                  "of video segment %u", index,
+                  mux->video.segment->index + 1);
+    return VOD_BAD_DATA;
+}
+
+
+static size_t
+vod_ts_avc_write(vod_ts_mux_t *mux, const vod_ts_frame_t *f, u_char *out)
+{
+    u_char        *o;
+    size_t         pos, len;
+    uint32_t       i, nls;
+    const u_char  *p;
+
+    o = out;
+
+    /* access unit delimiter, primary_pic_type 7 (any slice type) */
+    vod_w32(o, 1);
+    vod_w8(o, 0x09);
+    vod_w8(o, 0xf0);
+
+    if (f->add_ps) {
+        memcpy(o, mux->ps, mux->ps_len);
+        o += mux->ps_len;
+    }
+
+    /* the lengths were checked by vod_ts_avc_scan() */
+    p = f->data;
+    nls = mux->nal_length_size;
+    pos = 0;
+
+    while (pos < f->size) {
+        len = 0;
+
+        for (i = 0; i < nls; i++) {
+            len = (len << 8) | p[pos + i];
+        }
+
+        pos += nls;
+
+        if (len > 0 && (p[pos] & 0x1f) != 9) {
+            vod_w32(o, 1);
+            memcpy(o, &p[pos], len);
+            o += len;
+        }
+
+        pos += len;
+    }
+
+    return o - out;
+}
+
+
+/* How many audio frames from t->next go in one PES, and their ADTS
+ * length: up to VOD_TS_AUDIO_FRAMES starting within VOD_TS_AUDIO_SPAN. */
+static uint32_t
+vod_ts_audio_group(vod_ts_track_t *t, size_t *es_len)
+{
+    size_t           len;
+    uint32_t         n;
+    vod_ts_frame_t  *first;
+
+    first = &t->frames[t->next];
+    len = 0;
+
+    for (n = 0; n < VOD_TS_AUDIO_FRAMES && t->next + n < t->count; n++) {
+        if (n > 0 && first[n].pts - first->pts >= VOD_TS_AUDIO_SPAN) {
+            break;
+        }
+
+        len += first[n].es_len;
+    }
+
+    *es_len = len;
+
+    return n;
+}
+
+
+/* PES header, 13818-1 2.4.3.6 */
+static size_t
+vod_ts_pes_header(u_char *h, uint32_t stream_id, size_t es_len,
+    int64_t pts, int64_t dts, int has_dts)
+{
+    size_t   hdr_data, pes_len;
+    u_char  *p;
+
+    p = h;
+    hdr_data = has_dts ? 10 : 5;
+    pes_len = 3 + hdr_data + es_len;
+
+    vod_w24(p, 0x000001);
+    vod_w8(p, stream_id);
+
+    /* video may leave the length 0 (unbounded) */
+    vod_w16(p, pes_len > 0xffff ? 0 : pes_len);
+
+    vod_w8(p, 0x84);                          /* '10', data_alignment */
+    vod_w8(p, has_dts ? 0xc0 : 0x80);
+    vod_w8(p, hdr_data);
+
+    if (has_dts) {
+        p = vod_ts_write_timestamp(p, 0x3, pts);
+        p = vod_ts_write_timestamp(p, 0x1, dts);
+
+    } else {
+        p = vod_ts_write_timestamp(p, 0x2, pts);
+    }
+
+    return p - h;
+}
+
+
+static u_char *
+vod_ts_write_timestamp(u_char *p, uint32_t prefix, int64_t t)
+{
+    uint64_t  v;
+
+    v = (uint64_t) t & 0x1ffffffffULL;
+
+    vod_w8(p, (prefix << 4) | ((v >> 29) & 0x0e) | 1);
+    vod_w16(p, ((v >> 14) & 0xfffe) | 1);
+    vod_w16(p, ((v << 1) & 0xfffe) | 1);
+
+    return p;
+}
+
+
+static u_char *
+vod_ts_write_pcr(u_char *p, int64_t pcr)
+{
+    uint64_t  v;
+
+    /* program_clock_reference_base, 6 reserved bits, extension 0 */
+    v = (uint64_t) pcr & 0x1ffffffffULL;
+
+    vod_w32(p, v >> 1);
+    vod_w8(p, ((v & 1) << 7) | 0x7e);
+    vod_w8(p, 0);
+
+    return p;
+}
+
+
+/* Packets of one PES (hdr then es); with p NULL only counts them.  The
+ * first packet's adaptation field carries the PCR and random access flag,
+ * the last one's pads the packet. */
+static size_t
+vod_ts_packetize(u_char *p, uint32_t pid, u_char *cc, int has_pcr,
+    int64_t pcr, int rai, const u_char *hdr, size_t hdr_len,
+    const u_char *es, size_t es_len)
+{
+    int      first;
+    u_char  *q;
+    size_t   total, off, payload, af, base, n, h;
+
+    total = hdr_len + es_len;
+    base = (has_pcr || rai) ? 2 + (has_pcr ? 6 : 0) : 0;
+
+    if (p == NULL) {
+        /* the loop below, in closed form */
+        if (total <= VOD_TS_PAYLOAD - base) {
+            return 1;
+        }
+
+        return 1 + (total - (VOD_TS_PAYLOAD - base) + VOD_TS_PAYLOAD - 1)
+                   / VOD_TS_PAYLOAD;
+    }
+
+    off = 0;
+    n = 0;
+
+    for (first = 1; first || off < total; first = 0) {
+        payload = total - off;
+
+        if (payload > VOD_TS_PAYLOAD - (first ? base : 0)) {
+            payload = VOD_TS_PAYLOAD - (first ? base : 0);
+        }
+
+        af = VOD_TS_PAYLOAD - payload;
+
+        q = p;
+
+        vod_w8(q, 0x47);
+        vod_w8(q, (first ? 0x40 : 0) | ((pid >> 8) & 0x1f));
+        vod_w8(q, pid & 0xff);
+        vod_w8(q, (af > 0 ? 0x30 : 0x10) | *cc);
+        *cc = (*cc + 1) & 0x0f;
+
+        if (af > 0) {
+            vod_w8(q, af - 1);
+
+            if (af > 1) {
+                vod_w8(q, (first && rai ? 0x40 : 0)
+                          | (first && has_pcr ? 0x10 : 0));
+
+                if (first && has_pcr) {
+                    q = vod_ts_write_pcr(q, pcr);
+                }
+
+                memset(q, 0xff, p + 4 + af - q);
+                q = p + 4 + af;
+            }
+        }
+
+        /* payload from the header, then from the es */
+        if (off < hdr_len) {
+            h = hdr_len - off;
+            if (h > payload) {
+                h = payload;
+            }
+
+            memcpy(q, hdr + off, h);
+            memcpy(q + h, es, payload - h);
+
+        } else {
+            memcpy(q, es + (off - hdr_len), payload);
+        }
+
+        p += VOD_TS_PACKET;
+
+        off += payload;
+        n++;
+    }
+
+    return n;
+}
+
+
+/* The whole segment; with out NULL only counts its packets. */
+static size_t
+vod_ts_mux(vod_ts_mux_t *mux, u_char *out)
+{
+    u_char           *p, *o;
+    u_char            hdr[32];
+    size_t            n, es_len, hdr_len;
+    int64_t           pcr;
+    uint32_t          i, k;
+    vod_ts_track_t   *v, *a;
+    vod_ts_frame_t   *f;
+
+    v = &mux->video;
+    a = &mux->audio;
+    p = out;
+
+    /* PAT, PMT */
+    n = 2;
+
+    if (p != NULL) {
+        p = vod_ts_write_psi(mux, p);
+    }
+
+    /* a PCR before any PES: adaptation field only, no payload, so the
+     * continuity counter does not advance */
+    if (v->count > 0 || a->count > 0) {
+        if (v->count > 0 && (a->count == 0 || v->frames[0].dts
+                                              <= a->frames[0].pts))
+        {
+            pcr = v->frames[0].dts;
+
+        } else {
+            pcr = a->frames[0].pts;
+        }
+
+        if (p != NULL) {
+            o = p;
+            vod_w8(o, 0x47);
+            vod_w8(o, (mux->pcr->pid >> 8) & 0x1f);
+            vod_w8(o, mux->pcr->pid & 0xff);
+            vod_w8(o, 0x20 | ((mux->pcr->cc - 1) & 0x0f));
+            vod_w8(o, 183);
+            vod_w8(o, 0x10);
+            o = vod_ts_write_pcr(o, pcr);
+            memset(o, 0xff, p + VOD_TS_PACKET - o);
+            p += VOD_TS_PACKET;
+        }
+
+        n++;
+    }
+
+    /* PES in decode order, video by DTS, audio by PTS */
+    while (v->next < v->count || a->next < a->count) {
+
+        if (v->next < v->count
+            && (a->next == a->count
+                || v->frames[v->next].dts <= a->frames[a->next].pts))
+        {
+            f = &v->frames[v->next];
+            v->next++;
+
+            hdr_len = vod_ts_pes_header(hdr, VOD_TS_SID_VIDEO, f->es_len,
+                                        f->pts, f->dts, f->dts != f->pts);
+
+            if (p != NULL) {
+                (void) vod_ts_avc_write(mux, f, mux->scratch);
+            }
+
+            k = vod_ts_packetize(p, v->pid, &v->cc, mux->pcr == v, f->dts,
+                                 f->sync, hdr, hdr_len, mux->scratch,
+                                 f->es_len);
+
+        } else {
+            f = &a->frames[a->next];
+            i = vod_ts_audio_group(a, &es_len);
+            a->next += i;
+
+            hdr_len = vod_ts_pes_header(hdr, VOD_TS_SID_AUDIO, es_len,
+                                        f->pts, 0, 0);
+
+            if (p != NULL) {
+                o = mux->scratch;
+
+                for (k = 0; k < i; k++) {
+                    memcpy(o, mux->adts, VOD_TS_ADTS_HEADER);
+                    o[3] |= (f[k].es_len >> 11) & 0x03;
+                    o[4] = (u_char) (f[k].es_len >> 3);
+                    o[5] |= (u_char) ((f[k].es_len & 0x07) << 5);
+                    memcpy(o + VOD_TS_ADTS_HEADER, f[k].data, f[k].size);
+                    o += f[k].es_len;
+                }
+            }
+
+            k = vod_ts_packetize(p, a->pid, &a->cc, mux->pcr == a, f->pts,
+                                 mux->pcr == a, hdr, hdr_len, mux->scratch,
+                                 es_len);
+        }
+
+        n += k;
+
+        if (p != NULL) {
+            p += k * VOD_TS_PACKET;
+        }
+    }
+
+    return n;
+}
+
+
+/* PAT and PMT, one packet each, 13818-1 2.4.4 */
+static u_char *
+vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p)
+{
+    u_char    *s, *start;
+    uint32_t   crc, section_len, streams;
+
+    /* PAT */
+    start = p;
+    vod_w8(p, 0x47);
+    vod_w8(p, 0x40 | (VOD_TS_PID_PAT >> 8));
+    vod_w8(p, VOD_TS_PID_PAT & 0xff);
+    vod_w8(p, 0x10 | mux->pat_cc);
+    mux->pat_cc = (mux->pat_cc + 1) & 0x0f;
+    vod_w8(p, 0);                             /* pointer_field */
+
+    s = p;
+    vod_w8(p, 0x00);                          /* table_id */
+    vod_w16(p, 0xb000 | 13);                  /* section_length */
+    vod_w16(p, 1);                            /* transport_stream_id */
+    vod_w8(p, 0xc1);                          /* version 0, current */
+    vod_w8(p, 0);
+    vod_w8(p, 0);
+    vod_w16(p, 1);                            /* program_number */
+    vod_w16(p, 0xe000 | VOD_TS_PID_PMT);
+    crc = vod_ts_crc32(s, p - s);
+    vod_w32(p, crc);
+
+    memset(p, 0xff, start + VOD_TS_PACKET - p);
+    p = start + VOD_TS_PACKET;
+
+    /* PMT */
+    streams = (mux->video.segment != NULL) + (mux->audio.segment != NULL);
+    section_len = 9 + 5 * streams + 4;
+
+    start = p;
+    vod_w8(p, 0x47);
+    vod_w8(p, 0x40 | (VOD_TS_PID_PMT >> 8));
+    vod_w8(p, VOD_TS_PID_PMT & 0xff);
+    vod_w8(p, 0x10 | mux->pmt_cc);
+    mux->pmt_cc = (mux->pmt_cc + 1) & 0x0f;
+    vod_w8(p, 0);
+
+    s = p;
+    vod_w8(p, 0x02);
+    vod_w16(p, 0xb000 | section_len);
+    vod_w16(p, 1);                            /* program_number */
+    vod_w8(p, 0xc1);
+    vod_w8(p, 0);
+    vod_w8(p, 0);
+    vod_w16(p, 0xe000 | mux->pcr->pid);
+    vod_w16(p, 0xf000);                       /* program_info_length */
+
+    if (mux->video.segment != NULL) {
+        vod_w8(p, VOD_TS_STREAM_AVC);
+        vod_w16(p, 0xe000 | VOD_TS_PID_VIDEO);
+        vod_w16(p, 0xf000);
+    }
+
+    if (mux->audio.segment != NULL) {
+        vod_w8(p, VOD_TS_STREAM_AAC);
+        vod_w16(p, 0xe000 | VOD_TS_PID_AUDIO);
+        vod_w16(p, 0xf000);
+    }
+
+    crc = vod_ts_crc32(s, p - s);
+    vod_w32(p, crc);
+
+    memset(p, 0xff, start + VOD_TS_PACKET - p);
+
+    return start + VOD_TS_PACKET;
+}
+
+
+/* CRC-32/MPEG-2: polynomial 0x04c11db7, initial all ones, no reflection,
+ * no final xor (13818-1 Annex A) */
+static uint32_t
+vod_ts_crc32(const u_char *p, size_t len)
+{
+    int       bit;
+    size_t    i;
+    uint32_t  crc;
+
+    crc = 0xffffffff;
+
+    for (i = 0; i < len; i++) {
+        crc ^= (uint32_t) p[i] << 24;
+
+        for (bit = 0; bit < 8; bit++) {
+            crc = (crc & 0x80000000) ? (crc << 1) ^ 0x04c11db7 : crc << 1;
+        }
+    }
+
+    return crc;
+}
