@@ -27,6 +27,7 @@ static int test_title_parse_str(vod_env_t *env, const char *json,
     vod_title_spec_t *spec);
 static int test_json_parse_str(vod_env_t *env, const char *json,
     vod_json_limits_t *limits, vod_json_t **root);
+static void *test_title_malloc(size_t size);
 static char *test_title_nested(const char *open, const char *close,
     size_t depth);
 static void test_title_good(void **state);
@@ -200,14 +201,27 @@ test_json_parse_str(vod_env_t *env, const char *json,
 }
 
 
+static void *
+test_title_malloc(size_t size)
+{
+    void  *p;
+
+    p = malloc(size);
+    if (p == NULL) {
+        abort();
+    }
+
+    return p;
+}
+
+
 static char *
 test_title_nested(const char *open, const char *close, size_t depth)
 {
     char    *s, *p;
     size_t   i;
 
-    s = malloc(depth * 2 + 64);
-    assert_non_null(s);
+    s = test_title_malloc(depth * 2 + 64);
 
     p = s;
     p += sprintf(p, "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\","
@@ -338,8 +352,7 @@ test_title_limits(void **state)
 
     /* VOD_MAX_RENDITIONS is accepted, one more is not */
 
-    s = malloc(64 * (VOD_MAX_RENDITIONS + 2));
-    assert_non_null(s);
+    s = test_title_malloc(64 * (VOD_MAX_RENDITIONS + 2));
 
     p = s + sprintf(s, "{\"renditions\":[");
 
@@ -378,8 +391,7 @@ test_title_limits(void **state)
 
     /* too many values */
 
-    s = malloc(20 * 10000 + 64);
-    assert_non_null(s);
+    s = test_title_malloc(20 * 10000 + 64);
 
     p = s + sprintf(s, "{\"renditions\":[{\"id\":\"a\",\"file\":\"a\"}],"
                        "\"x\":[0");
@@ -395,8 +407,7 @@ test_title_limits(void **state)
 
     /* size */
 
-    s = malloc(2 * 1024 * 1024);
-    assert_non_null(s);
+    s = test_title_malloc(2 * 1024 * 1024);
     memset(s, ' ', 2 * 1024 * 1024 - 1);
     s[2 * 1024 * 1024 - 1] = '\0';
     memcpy(s, "{\"renditions\":[{\"id\":\"a\",\"file\":\"a\"}]}", 38);
