@@ -9,6 +9,9 @@
 #   DIR/video/    H.264 only
 #
 # Every file is made from synthetic sources, so nothing is fetched.
+#
+# MKMEDIA_ONLY=demo makes DIR/demo/ alone (tools/demo.sh uses it for a
+# longer demo title).
 set -eu
 
 dir=${1:?usage: mkmedia.sh DIR [SECONDS]}
@@ -20,7 +23,10 @@ x264="-c:v libx264 -preset veryfast -profile:v high -bf 2 -g 50 \
       -keyint_min 50 -sc_threshold 0 -pix_fmt yuv420p"
 aac="-c:a aac -b:a 128k -ac 2"
 
-mkdir -p "$dir/demo" "$dir/hevc" "$dir/ntsc" "$dir/audio" "$dir/video"
+mkdir -p "$dir/demo"
+if [ "${MKMEDIA_ONLY:-}" != demo ]; then
+    mkdir -p "$dir/hevc" "$dir/ntsc" "$dir/audio" "$dir/video"
+fi
 
 # one audio encode, copied into every rendition, so the renditions carry
 # the same audio and the packager serves it once
@@ -36,6 +42,10 @@ rung 1080p 1920:1080 4000k
 rung 720p 1280:720 2000k
 rung 360p 640:360 600k
 rm -f "$dir/demo/.audio.m4a"
+
+if [ "${MKMEDIA_ONLY:-}" = demo ]; then
+    exit 0
+fi
 
 $ff -f lavfi -i "$src_v:duration=$secs" -f lavfi -i "$src_a:duration=$secs" \
     -c:v libx265 -preset ultrafast -tag:v hvc1 -x265-params \

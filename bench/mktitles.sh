@@ -1,0 +1,44 @@
+#!/bin/bash
+# mktitles.sh DIR: the benchmark titles, made once and kept in DIR.
+#
+#   DIR/bench/1080p.mp4, 360p.mp4   24 s, 4 s GOPs, 1080p at ~5 Mbit/s
+#                                   (~2.5 MB per 4 s segment), AAC
+#   DIR/long/180p.mp4               two hours at 320x180, H.264 + AAC,
+#                                   a 60 s encode looped with -c copy
+set -euo pipefail
+
+dir=${1:?usage: mktitles.sh DIR}
+ff="ffmpeg -hide_banner -loglevel error -y"
+x264="-c:v libx264 -preset veryfast -profile:v high -bf 2 -g 100 \
+      -keyint_min 100 -sc_threshold 0 -pix_fmt yuv420p"
+
+mkdir -p "$dir/bench" "$dir/long"
+
+if [ ! -f "$dir/bench/.done" ]; then
+    echo "bench: making $dir/bench (24 s, 1080p at 5 Mbit/s)"
+    $ff -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=24" \
+        -c:a aac -b:a 128k -ac 2 "$dir/bench/.audio.m4a"
+    # temporal noise keeps the encoder at its bitrate
+    $ff -f lavfi -i "testsrc2=size=1920x1080:rate=25:duration=24" \
+        -i "$dir/bench/.audio.m4a" -map 0:v -map 1:a \
+        -vf "noise=alls=12:allf=t" $x264 -b:v 5M -maxrate 5M -bufsize 5M \
+        -c:a copy -movflags +faststart "$dir/bench/1080p.mp4"
+    $ff -f lavfi -i "testsrc2=size=640x360:rate=25:duration=24" \
+        -i "$dir/bench/.audio.m4a" -map 0:v -map 1:a $x264 -b:v 600k \
+        -maxrate 600k -bufsize 600k -c:a copy -movflags +faststart \
+        "$dir/bench/360p.mp4"
+    rm -f "$dir/bench/.audio.m4a"
+    touch "$dir/bench/.done"
+fi
+
+if [ ! -f "$dir/long/.done" ]; then
+    echo "bench: making $dir/long (2 h at 320x180, looped)"
+    $ff -f lavfi -i "testsrc2=size=320x180:rate=25:duration=60" \
+        -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=60" \
+        $x264 -b:v 100k -maxrate 100k -bufsize 200k \
+        -c:a aac -b:a 32k -ac 1 "$dir/long/.loop.mp4"
+    $ff -stream_loop 119 -i "$dir/long/.loop.mp4" -c copy \
+        -movflags +faststart "$dir/long/180p.mp4"
+    rm -f "$dir/long/.loop.mp4"
+    touch "$dir/long/.done"
+fi

@@ -1,0 +1,258 @@
+#!/bin/bash
+# run.sh (`make bench`): the packager against nginx serving the very same
+# bytes as static files, side by side on one nginx with a single worker.
+#
+# For each case wrk (1 thread, BENCH_CONNS connections, BENCH_DURATION s)
+# runs BENCH_RUNS times against the packaged URL and its static copy,
+# interleaved; the table shows medians: requests per second and the
+# worker's CPU time (utime + stime from /proc) per request.  Then the cold
+# index case: the first segment request of a two-hour title after a
+# restart (empty shared-memory cache), median of BENCH_COLD_RUNS restarts.
+#
+#   bench/run.sh                 needs modules/ngx_vod_package_module.so
+#   bench/run.sh --static-only   the harness alone: static vs static
+#
+# Titles are made once in build/bench/media (bench/mktitles.sh).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+NGINX=${NGINX:-/usr/sbin/nginx}
+PORT=${BENCH_PORT:-8091}
+DURATION=${BENCH_DURATION:-5}
+RUNS=${BENCH_RUNS:-3}
+CONNS=${BENCH_CONNS:-8}
+COLD_RUNS=${BENCH_COLD_RUNS:-5}
+WORK=$ROOT/build/bench
+MEDIA=$WORK/media
+STATIC=$WORK/static
+PREFIX=$WORK/run
+BASE=http://127.0.0.1:$PORT
+HZ=$(getconf CLK_TCK)
+SO=$ROOT/modules/ngx_vod_package_module.so
+
+static_only=
+if [ "${1:-}" = --static-only ]; then
+    static_only=1
+elif [ -n "${1:-}" ]; then
+    echo "usage: bench/run.sh [--static-only]" >&2
+    exit 2
+fi
+
+command -v wrk >/dev/null || { echo "bench: wrk is missing" >&2; exit 1; }
+if [ -z "$static_only" ] && [ ! -f "$SO" ]; then
+    echo "bench: $SO is missing (run make)" >&2
+    exit 1
+fi
+
+bench/mktitles.sh "$MEDIA"
+
+mkdir -p "$PREFIX/logs" "$PREFIX/temp" "$STATIC"
+
+render_conf() {
+    local load= vod= extra=
+    if [ -z "$static_only" ]; then
+        load="load_module $SO;"
+        vod="vod_package;"
+        extra="vod_index_cache bench_index:64m;"
+    fi
+    sed -e "s|@LOAD_MODULE@|$load|" -e "s|@VOD@|$vod|" \
+        -e "s|@HTTP_EXTRA@|$extra|" -e "s|@PREFIX@|$PREFIX|g" \
+        -e "s|@MEDIA@|$MEDIA|" -e "s|@STATIC@|$STATIC|" \
+        -e "s|@PORT@|$PORT|" bench/nginx.conf.in > "$PREFIX/nginx.conf"
+}
+
+master_pid() {
+    cat "$PREFIX/logs/nginx.pid" 2>/dev/null || true
+}
+
+stop_nginx() {
+    local pid
+    pid=$(master_pid)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid"
+        for _ in $(seq 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.05
+        done
+    fi
+    rm -f "$PREFIX/logs/nginx.pid"
+}
+
+start_nginx() {
+    stop_nginx
+    "$NGINX" -p "$PREFIX/" -c "$PREFIX/nginx.conf" -e "$PREFIX/logs/error.log"
+    for _ in $(seq 100); do
+        curl -s -o /dev/null "$BASE/" && return 0
+        sleep 0.05
+    done
+    echo "bench: nginx did not start; $PREFIX/logs/error.log:" >&2
+    tail -5 "$PREFIX/logs/error.log" >&2
+    exit 1
+}
+
+worker_pid() {
+    pgrep -P "$(master_pid)" | head -1
+}
+
+# utime + stime of a process, in clock ticks
+cpu_ticks() {
+    sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+median() {
+    sort -g | awk '{ v[NR] = $1 } END {
+        if (NR == 0) { print "nan"; exit }
+        if (NR % 2) print v[(NR + 1) / 2];
+        else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# one wrk run: prints "req/s us/req", or "nan nan" on errors
+wrk_run() {
+    local url=$1 w c0 c1 out reqs rps bad
+    w=$(worker_pid)
+    c0=$(cpu_ticks "$w")
+    out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" "$url" 2>&1)
+    c1=$(cpu_ticks "$w")
+    reqs=$(echo "$out" | awk '/requests in/ { print $1 }')
+    rps=$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')
+    bad=$(echo "$out" | awk '/Non-2xx or 3xx responses:/ { print $5 }')
+    if [ -z "$reqs" ] || [ "$reqs" -eq 0 ] || [ -n "$bad" ]; then
+        echo "bench: wrk $url: ${bad:-no} non-2xx responses" >&2
+        echo "$out" | sed 's/^/    /' >&2
+        echo "nan nan"
+        return
+    fi
+    awk -v r="$rps" -v t=$((c1 - c0)) -v n="$reqs" -v hz="$HZ" \
+        'BEGIN { printf "%s %.1f\n", r, t * 1e6 / hz / n }'
+}
+
+# cases: name, packaged path, static path
+declare -a CASES
+if [ -z "$static_only" ]; then
+    T=/vod/bench
+    CASES=(
+        "cmaf-seg-1080p|$T/video-1080p-2.m4s"
+        "ts-seg-1080p|$T/ts-1080p-2.ts"
+        "media-playlist|$T/video-1080p.m3u8"
+        "master.m3u8|$T/master.m3u8"
+        "manifest.mpd|$T/manifest.mpd"
+    )
+else
+    # the harness alone: ffmpeg's own packaging as the "packaged" side
+    mkdir -p "$MEDIA/static-only"
+    if [ ! -f "$MEDIA/static-only/seg-1.m4s" ]; then
+        ffmpeg -hide_banner -loglevel error -y -i "$MEDIA/bench/1080p.mp4" \
+            -c copy -f hls -hls_time 4 -hls_playlist_type vod \
+            -hls_segment_type fmp4 -hls_segment_filename \
+            "$MEDIA/static-only/seg-%d.m4s" "$MEDIA/static-only/index.m3u8"
+    fi
+    T=/vod/static-only
+    CASES=(
+        "cmaf-seg-1080p|$T/seg-1.m4s"
+        "media-playlist|$T/index.m3u8"
+    )
+fi
+
+render_conf
+start_nginx
+trap stop_nginx EXIT
+
+# the static copies: the packaged bytes, fetched once
+echo "bench: fetching the packaged responses into $STATIC"
+for c in "${CASES[@]}"; do
+    name=${c%%|*}
+    path=${c#*|}
+    mkdir -p "$STATIC/$(dirname "$path")"
+    code=$(curl -s -o "$STATIC$path" -w '%{http_code}' "$BASE$path")
+    if [ "$code" != 200 ]; then
+        echo "bench: $BASE$path answered $code" >&2
+        exit 1
+    fi
+    if ! curl -s "$BASE$path" | cmp -s - "$STATIC$path"; then
+        echo "bench: warning: $path differs between two requests" >&2
+    fi
+    printf '  %-16s %10d bytes  %s\n' "$name" \
+        "$(stat -c %s "$STATIC$path")" "$path"
+done
+
+echo
+echo "bench: wrk -t1 -c$CONNS -d${DURATION}s, median of $RUNS runs," \
+     "one nginx worker, $(nproc) cores"
+fmt='%-16s %12s %12s %8s %12s %12s %8s\n'
+printf "$fmt" case "pkg req/s" "static req/s" ratio "pkg us/req" \
+       "static us/req" "CPU x"
+for c in "${CASES[@]}"; do
+    name=${c%%|*}
+    path=${c#*|}
+    p_rps=() p_us=() s_rps=() s_us=()
+    for _ in $(seq "$RUNS"); do
+        read -r r u < <(wrk_run "$BASE$path")
+        p_rps+=("$r"); p_us+=("$u")
+        read -r r u < <(wrk_run "$BASE/static$path")
+        s_rps+=("$r"); s_us+=("$u")
+    done
+    pr=$(printf '%s\n' "${p_rps[@]}" | median)
+    pu=$(printf '%s\n' "${p_us[@]}" | median)
+    sr=$(printf '%s\n' "${s_rps[@]}" | median)
+    su=$(printf '%s\n' "${s_us[@]}" | median)
+    ratio=$(awk -v a="$pr" -v b="$sr" \
+            'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')
+    cpu=$(awk -v a="$pu" -v b="$su" \
+          'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')
+    printf "$fmt" "$name" "$pr" "$sr" "$ratio" "$pu" "$su" "$cpu"
+done
+echo "(ratio: packaged / static throughput; CPU x: packaged / static" \
+     "worker CPU per request)"
+
+if [ -n "$static_only" ]; then
+    exit 0
+fi
+
+# cold index: first request for a segment in the middle of a 2 h title
+echo
+LONG=$MEDIA/long/180p.mp4
+dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$LONG" \
+      2>/dev/null || echo 0)
+mid=$(awk -v d="$dur" 'BEGIN { n = int(d / 2 / 4); print n > 0 ? n : 1 }')
+url=$BASE/vod/long/video-180p-$mid.m4s
+echo "bench: cold index: $url (title $(printf '%.0f' "$dur") s)," \
+     "nginx restarted before each of $COLD_RUNS runs"
+cold=() warm=()
+for _ in $(seq "$COLD_RUNS"); do
+    start_nginx
+    read -r code t < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' \
+                       "$url")
+    if [ "$code" != 200 ]; then
+        echo "bench: $url answered $code" >&2
+        cold+=(nan)
+        continue
+    fi
+    cold+=("$t")
+    read -r code t < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' \
+                       "$url")
+    warm+=("$t")
+done
+c=$(printf '%s\n' "${cold[@]}" | median)
+w=$(printf '%s\n' "${warm[@]:-nan}" | median)
+awk -v c="$c" -v w="$w" 'BEGIN {
+    printf "  first request (cold index): %8.1f ms\n", c * 1000;
+    printf "  second request (cached):    %8.1f ms\n", w * 1000 }'
+
+if [ -x bin/vodpkg ]; then
+    info=$(bin/vodpkg info "$LONG" 2>&1 || true)
+    moov=$(echo "$info" | grep -oE 'moov [0-9]+ bytes' | grep -oE '[0-9]+' \
+           | head -1)
+    index=$(echo "$info" | grep -oE 'index [0-9]+ bytes' | grep -oE '[0-9]+' \
+            | head -1)
+    if [ -n "$moov" ] && [ -n "$index" ]; then
+        awk -v m="$moov" -v i="$index" 'BEGIN {
+            printf "  moov %d bytes, index %d bytes (%.1f%% of moov)\n",
+                   m, i, 100 * i / m }'
+    else
+        echo "  bin/vodpkg info did not print moov/index sizes:"
+        echo "$info" | head -5 | sed 's/^/    /'
+    fi
+else
+    echo "  (bin/vodpkg not built: no index vs moov sizes)"
+fi

@@ -1,0 +1,94 @@
+#!/bin/bash
+# demo.sh: THE demo command.  Installs what is missing, builds the module,
+# makes a 60 s demo title with three renditions in media/demo/ (once), and
+# starts the origin (conf/origin.conf) on http://127.0.0.1:8080/.
+#
+#   tools/demo.sh          as root (or: sudo tools/demo.sh)
+#   tools/demo.sh stop     stop the origin
+#   DEMO_SECONDS=120 tools/demo.sh   a longer title (remove media/demo first)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+NGINX=${NGINX:-/usr/sbin/nginx}
+CONF=conf/origin.conf
+BASE=http://127.0.0.1:8080
+SECS=${DEMO_SECONDS:-60}
+
+stop_origin() {
+    if [ -f logs/origin.pid ] && kill -0 "$(cat logs/origin.pid)" 2>/dev/null
+    then
+        echo "demo: stopping the running origin"
+        "$NGINX" -p "$ROOT/" -c "$CONF" -s stop 2>/dev/null || true
+        for _ in $(seq 50); do
+            [ -f logs/origin.pid ] || break
+            sleep 0.1
+        done
+    fi
+}
+
+if [ "${1:-}" = stop ]; then
+    stop_origin
+    exit 0
+fi
+
+echo "== dependencies"
+tools/install-deps.sh
+
+echo "== build"
+make all
+
+if [ ! -f media/demo/.done ]; then
+    echo "== demo title: media/demo/ (1080p, 720p, 360p, ${SECS} s)"
+    rm -rf media/demo
+    MKMEDIA_ONLY=demo tools/mkmedia.sh media "$SECS"
+    touch media/demo/.done
+else
+    echo "== demo title: media/demo/ exists (rm -r media/demo to remake it)"
+fi
+
+echo "== origin"
+mkdir -p logs temp
+stop_origin
+"$NGINX" -p "$ROOT/" -c "$CONF"
+
+code=000
+for _ in $(seq 50); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' \
+           "$BASE/vod/demo/master.m3u8" || true)
+    [ "$code" != 000 ] && break
+    sleep 0.1
+done
+if [ "$code" != 200 ]; then
+    echo "demo: $BASE/vod/demo/master.m3u8 answered $code; logs/error.log:"
+    tail -20 logs/error.log || true
+    exit 1
+fi
+
+cat <<EOT
+
+The origin is running (nginx -p $ROOT -c $CONF).
+
+  HLS, CMAF segments:    $BASE/vod/demo/master.m3u8
+  HLS, MPEG-TS segments: $BASE/vod/demo/master-ts.m3u8
+  DASH:                  $BASE/vod/demo/manifest.mpd
+
+Play them:
+
+  ffplay $BASE/vod/demo/master-ts.m3u8
+  ffplay $BASE/vod/demo/master.m3u8
+  vlc $BASE/vod/demo/master.m3u8
+  in a browser, the hls.js / dash.js test page:
+    $BASE/player/?src=/vod/demo/master.m3u8
+    $BASE/player/?src=/vod/demo/master-ts.m3u8
+    $BASE/player/?src=/vod/demo/manifest.mpd
+
+  curl -s $BASE/vod/demo/master.m3u8
+
+Any directory of MP4 renditions under media/ is a title: media/NAME/ is
+served as $BASE/vod/NAME/master.m3u8.  The origin listens on 127.0.0.1
+only; forward the port (ssh -L 8080:127.0.0.1:8080 ...) to watch from
+another machine.
+
+Logs: logs/error.log, logs/access.log.   Stop: tools/demo.sh stop
+EOT
