@@ -3,6 +3,11 @@
  *
  *   vodpkg info FILE [SEGMENT_MS]     tracks, codecs, bitrates, segments,
  *                                     index size against the moov size
+ *   vodpkg init FILE video|audio      CMAF init segment to stdout
+ *   vodpkg seg FILE video|audio N [SEGMENT_MS]
+ *                                     CMAF media segment N (1-based):
+ *                                     the header, then the file's ranges
+ *   vodpkg ts FILE N [SEGMENT_MS]     MPEG-TS segment N (H.264 + AAC)
  *
  * A subcommand is one entry of vodpkg_commands[] and one handler that
  * gets argv after the subcommand name; vodpkg_open() gives every handler
@@ -21,10 +26,13 @@
 #include "vod_core.h"
 #include "vod_media.h"
 #include "vod_index.h"
+#include "vod_fmp4.h"
+#include "vod_ts.h"
 
 
 #define VODPKG_SEGMENT_MS  4000
 #define VODPKG_BUILD_RUNS  21
+#define VODPKG_COPY_CHUNK  (1024 * 1024)
 
 
 typedef struct vodpkg_block_s  vodpkg_block_t;
@@ -38,6 +46,13 @@ typedef struct {
     int              fd;
     const char      *name;
     vodpkg_block_t  *blocks;          /* everything env->alloc gave out */
+
+    /* a reusable arena, so repeated builds are timed without the page
+     * faults of fresh memory */
+    u_char          *arena;
+    size_t           arena_size;
+    size_t           arena_used;
+    size_t           allocated;       /* by malloc, outside the arena */
 } vodpkg_ctx_t;
 
 
@@ -76,6 +91,16 @@ static int vodpkg_cmp_double(const void *a, const void *b);
 static double vodpkg_build_time(vodpkg_file_t *f);
 static void vodpkg_print_track(vodpkg_file_t *f, uint32_t n);
 static int vodpkg_info(int argc, char **argv);
+static int vodpkg_track_type(const char *arg);
+static uint32_t vodpkg_segment_number(const char *arg);
+static int vodpkg_track(vodpkg_file_t *f, uint32_t type,
+    vod_track_info_t *ti, int *found);
+static int vodpkg_write(const u_char *buf, size_t len);
+static int vodpkg_copy_ranges(vodpkg_file_t *f, const vod_range_t *ranges,
+    uint32_t n);
+static int vodpkg_init(int argc, char **argv);
+static int vodpkg_seg(int argc, char **argv);
+static int vodpkg_ts(int argc, char **argv);
 static void vodpkg_usage(void);
 
 
@@ -83,6 +108,15 @@ static vodpkg_command_t  vodpkg_commands[] = {
     { "info", "FILE [SEGMENT_MS]",
       "tracks, codecs, bitrates, segments, index size vs moov size",
       vodpkg_info },
+    { "init", "FILE video|audio",
+      "CMAF init segment of the first track of that type, to stdout",
+      vodpkg_init },
+    { "seg", "FILE video|audio N [SEGMENT_MS]",
+      "CMAF media segment N (1-based): header, then the sample data",
+      vodpkg_seg },
+    { "ts", "FILE N [SEGMENT_MS]",
+      "MPEG-TS segment N (1-based) of the H.264 and AAC tracks",
+      vodpkg_ts },
     { NULL, NULL, NULL, NULL }
 };
 
@@ -95,6 +129,15 @@ vodpkg_alloc(vod_env_t *env, size_t size)
 
     ctx = env->data;
 
+    size = (size + 15) & ~(size_t) 15;
+
+    if (ctx->arena != NULL && ctx->arena_size - ctx->arena_used >= size) {
+        ctx->arena_used += size;
+        return ctx->arena + ctx->arena_used - size;
+    }
+
+    ctx->arena_used = ctx->arena_size;
+
     /* the header keeps the payload 16-byte aligned */
     b = malloc(16 + size);
     if (b == NULL) {
@@ -103,6 +146,7 @@ vodpkg_alloc(vod_env_t *env, size_t size)
 
     b->next = ctx->blocks;
     ctx->blocks = b;
+    ctx->allocated += size;
 
     return (u_char *) b + 16;
 }
@@ -273,7 +317,8 @@ vodpkg_cmp_double(const void *a, const void *b)
 }
 
 
-/* median wall time of vod_index_build() on the moov already in memory */
+/* median wall time of vod_index_build() on the moov already in memory,
+ * its memory from a warm arena as a worker's pool would be */
 
 static double
 vodpkg_build_time(vodpkg_file_t *f)
@@ -288,15 +333,35 @@ vodpkg_build_time(vodpkg_file_t *f)
     env = f->env;
     ctx = f->ctx;
     ctx.blocks = NULL;
+    ctx.arena = NULL;
+    ctx.allocated = 0;
     env.data = &ctx;
 
+    /* a first run sizes the arena */
+
+    (void) vod_index_build(&env, f->moov, f->moov_size, f->file_size,
+                           f->segment_ms, &index, &len);
+
+    vodpkg_free_all(&ctx);
+
+    ctx.arena_size = ctx.allocated + 65536;
+    ctx.arena = malloc(ctx.arena_size);
+    if (ctx.arena == NULL) {
+        return 0;
+    }
+
+    memset(ctx.arena, 0, ctx.arena_size);
+
     for (i = 0; i < VODPKG_BUILD_RUNS; i++) {
+        ctx.arena_used = 0;
         start = vodpkg_now();
         (void) vod_index_build(&env, f->moov, f->moov_size, f->file_size,
                                f->segment_ms, &index, &len);
         t[i] = vodpkg_now() - start;
         vodpkg_free_all(&ctx);
     }
+
+    free(ctx.arena);
 
     qsort(t, VODPKG_BUILD_RUNS, sizeof(double), vodpkg_cmp_double);
 
@@ -395,6 +460,323 @@ vodpkg_info(int argc, char **argv)
     vodpkg_close(&f);
 
     return 0;
+}
+
+
+static int
+vodpkg_track_type(const char *arg)
+{
+    if (strcmp(arg, "video") == 0) {
+        return VOD_TRACK_VIDEO;
+    }
+
+    if (strcmp(arg, "audio") == 0) {
+        return VOD_TRACK_AUDIO;
+    }
+
+    fprintf(stderr, "vodpkg: track type \"%s\" is not video or audio\n",
+            arg);
+
+    return 0;
+}
+
+
+static uint32_t
+vodpkg_segment_number(const char *arg)
+{
+    char           *end;
+    unsigned long   v;
+
+    v = strtoul(arg, &end, 10);
+
+    if (*end != '\0' || v == 0 || v > UINT32_MAX) {
+        fprintf(stderr, "vodpkg: bad segment number \"%s\" (1-based)\n",
+                arg);
+        return 0;
+    }
+
+    return (uint32_t) v;
+}
+
+
+/* the first track of a type; *found is 0 when the file has none */
+static int
+vodpkg_track(vodpkg_file_t *f, uint32_t type, vod_track_info_t *ti,
+    int *found)
+{
+    int  n;
+
+    n = vod_index_find_track(f->index, type);
+
+    *found = (n >= 0);
+
+    if (n < 0) {
+        return -1;
+    }
+
+    if (vod_index_track_info(&f->env, f->index, n, ti) != VOD_OK) {
+        return -1;
+    }
+
+    return n;
+}
+
+
+static int
+vodpkg_write(const u_char *buf, size_t len)
+{
+    if (len > 0 && fwrite(buf, 1, len, stdout) != len) {
+        fprintf(stderr, "vodpkg: write failed: %s\n", strerror(errno));
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+vodpkg_copy_ranges(vodpkg_file_t *f, const vod_range_t *ranges, uint32_t n)
+{
+    size_t     chunk;
+    u_char    *buf;
+    uint32_t   i;
+    uint64_t   off, left;
+
+    buf = vodpkg_alloc(&f->env, VODPKG_COPY_CHUNK);
+    if (buf == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        off = ranges[i].offset;
+
+        for (left = ranges[i].size; left > 0; left -= chunk) {
+            chunk = left > VODPKG_COPY_CHUNK ? VODPKG_COPY_CHUNK : left;
+
+            if (vodpkg_read(&f->env, buf, chunk, off) != (ssize_t) chunk) {
+                fprintf(stderr, "vodpkg: %s: read of %zu bytes at %llu "
+                        "failed\n", f->ctx.name, chunk,
+                        (unsigned long long) off);
+                return -1;
+            }
+
+            if (vodpkg_write(buf, chunk) != 0) {
+                return -1;
+            }
+
+            off += chunk;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+vodpkg_init(int argc, char **argv)
+{
+    int               type, found, rc;
+    size_t            len;
+    u_char           *out;
+    vodpkg_file_t     f;
+    vod_track_info_t  ti;
+
+    if (argc != 2) {
+        vodpkg_usage();
+        return 2;
+    }
+
+    type = vodpkg_track_type(argv[1]);
+    if (type == 0) {
+        return 2;
+    }
+
+    rc = 1;
+
+    if (vodpkg_open(&f, argv[0], VODPKG_SEGMENT_MS) != VOD_OK) {
+        goto done;
+    }
+
+    if (vodpkg_track(&f, type, &ti, &found) < 0) {
+        if (!found) {
+            fprintf(stderr, "vodpkg: %s: no %s track\n", argv[0], argv[1]);
+        }
+
+        goto done;
+    }
+
+    if (vod_fmp4_init(&f.env, &ti, &out, &len) != VOD_OK
+        || vodpkg_write(out, len) != 0)
+    {
+        goto done;
+    }
+
+    rc = 0;
+
+done:
+
+    vodpkg_close(&f);
+
+    return rc;
+}
+
+
+static int
+vodpkg_seg(int argc, char **argv)
+{
+    int               type, found, track, rc;
+    size_t            len;
+    u_char           *out;
+    uint32_t          n, segment_ms, nranges;
+    vod_range_t      *ranges;
+    vodpkg_file_t     f;
+    vod_segment_t     seg;
+    vod_track_info_t  ti;
+
+    if (argc < 3 || argc > 4) {
+        vodpkg_usage();
+        return 2;
+    }
+
+    type = vodpkg_track_type(argv[1]);
+    n = vodpkg_segment_number(argv[2]);
+    segment_ms = vodpkg_segment_ms(argc > 3 ? argv[3] : NULL);
+
+    if (type == 0 || n == 0 || segment_ms == 0) {
+        return 2;
+    }
+
+    rc = 1;
+
+    if (vodpkg_open(&f, argv[0], segment_ms) != VOD_OK) {
+        goto done;
+    }
+
+    track = vodpkg_track(&f, type, &ti, &found);
+    if (track < 0) {
+        if (!found) {
+            fprintf(stderr, "vodpkg: %s: no %s track\n", argv[0], argv[1]);
+        }
+
+        goto done;
+    }
+
+    if (vod_index_segment(&f.env, f.index, track, &ti, n - 1, &seg)
+        != VOD_OK)
+    {
+        fprintf(stderr, "vodpkg: %s: no %s segment %u (of %u)\n", argv[0],
+                argv[1], n, ti.segment_count);
+        goto done;
+    }
+
+    if (vod_fmp4_segment_header(&f.env, &seg, &out, &len) != VOD_OK
+        || vod_segment_ranges(&f.env, &seg, &ranges, &nranges) != VOD_OK
+        || vodpkg_write(out, len) != 0
+        || vodpkg_copy_ranges(&f, ranges, nranges) != 0)
+    {
+        goto done;
+    }
+
+    rc = 0;
+
+done:
+
+    vodpkg_close(&f);
+
+    return rc;
+}
+
+
+static int
+vodpkg_ts(int argc, char **argv)
+{
+    int               vfound, afound, vtrack, atrack, rc;
+    size_t            len;
+    u_char           *out;
+    uint32_t          n, segment_ms;
+    vodpkg_file_t     f;
+    vod_segment_t     vseg, aseg, *video, *audio;
+    vod_track_info_t  vti, ati;
+
+    if (argc < 2 || argc > 3) {
+        vodpkg_usage();
+        return 2;
+    }
+
+    n = vodpkg_segment_number(argv[1]);
+    segment_ms = vodpkg_segment_ms(argc > 2 ? argv[2] : NULL);
+
+    if (n == 0 || segment_ms == 0) {
+        return 2;
+    }
+
+    rc = 1;
+    video = NULL;
+    audio = NULL;
+
+    if (vodpkg_open(&f, argv[0], segment_ms) != VOD_OK) {
+        goto done;
+    }
+
+    vtrack = vodpkg_track(&f, VOD_TRACK_VIDEO, &vti, &vfound);
+    atrack = vodpkg_track(&f, VOD_TRACK_AUDIO, &ati, &afound);
+
+    if ((vfound && vtrack < 0) || (afound && atrack < 0)) {
+        goto done;
+    }
+
+    if (vfound) {
+        if (!vod_ts_supported(&vti)) {
+            fprintf(stderr, "vodpkg: %s: %s cannot be carried in MPEG-TS\n",
+                    argv[0], vti.codec_str);
+            goto done;
+        }
+
+        if (vod_index_segment(&f.env, f.index, vtrack, &vti, n - 1, &vseg)
+            != VOD_OK)
+        {
+            fprintf(stderr, "vodpkg: %s: no segment %u (of %u)\n", argv[0],
+                    n, vti.segment_count);
+            goto done;
+        }
+
+        video = &vseg;
+    }
+
+    if (afound && vod_ts_supported(&ati)) {
+        rc = vod_index_segment(&f.env, f.index, atrack, &ati, n - 1, &aseg);
+
+        if (rc == VOD_OK) {
+            audio = &aseg;
+
+        } else if (rc != VOD_NOT_FOUND || video == NULL) {
+            fprintf(stderr, "vodpkg: %s: no audio segment %u (of %u)\n",
+                    argv[0], n, ati.segment_count);
+            rc = 1;
+            goto done;
+        }
+
+        rc = 1;
+    }
+
+    if (video == NULL && audio == NULL) {
+        fprintf(stderr, "vodpkg: %s: no track for MPEG-TS\n", argv[0]);
+        goto done;
+    }
+
+    if (vod_ts_segment(&f.env, video, audio, &out, &len) != VOD_OK
+        || vodpkg_write(out, len) != 0)
+    {
+        goto done;
+    }
+
+    rc = 0;
+
+done:
+
+    vodpkg_close(&f);
+
+    return rc;
 }
 
 
