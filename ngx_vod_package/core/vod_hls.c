@@ -40,9 +40,9 @@
 
 
 static int vod_hls_check_track(const vod_track_info_t *track);
-static u_char *vod_hls_variant(u_char *p, const vod_rendition_t *r,
-    const vod_track_info_t *audio, const char *prefix, size_t prefix_len,
-    const vod_str_t *uri_id);
+static u_char *vod_hls_variant(u_char *p, const vod_track_info_t *video,
+    const vod_track_info_t *audio, unsigned group, const char *prefix,
+    size_t prefix_len, const vod_str_t *uri_id);
 static int vod_hls_ts_capable(const vod_rendition_t *r);
 
 
@@ -54,8 +54,8 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
     u_char                  *buf, *p;
     size_t                   size, n;
     uint32_t                 i, variants;
-    vod_str_t                lang;
     unsigned                 has_video;
+    vod_str_t                lang;
     const vod_rendition_t   *r, *src;
     const vod_track_info_t  *audio;
 
@@ -125,7 +125,7 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
                 continue;
             }
 
-            p = vod_hls_variant(p, r, r->audio, "ts-", 3, &r->id);
+            p = vod_hls_variant(p, r->video, r->audio, 0, "ts-", 3, &r->id);
             variants++;
         }
 
@@ -174,12 +174,13 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
                 continue;
             }
 
-            p = vod_hls_variant(p, r, audio, "video-", 6, &r->id);
+            p = vod_hls_variant(p, r->video, audio, audio != NULL,
+                                "video-", 6, &r->id);
             variants++;
         }
 
     } else if (audio != NULL) {
-        p = vod_hls_variant(p, src, audio, "audio-", 6, &src->id);
+        p = vod_hls_variant(p, NULL, audio, 0, "audio-", 6, &src->id);
         variants++;
     }
 
@@ -356,16 +357,17 @@ vod_hls_check_track(const vod_track_info_t *track)
 }
 
 
-static u_char *
-vod_hls_variant(u_char *p, const vod_rendition_t *r,
-    const vod_track_info_t *audio, const char *prefix, size_t prefix_len,
-    const vod_str_t *uri_id)
-{
-    size_t                   vn, an;
-    uint64_t                 peak, avg;
-    const vod_track_info_t  *video;
+/* one EXT-X-STREAM-INF and its URI; group: the audio is the "aud"
+ * rendition group rather than muxed in */
 
-    video = r->video;
+static u_char *
+vod_hls_variant(u_char *p, const vod_track_info_t *video,
+    const vod_track_info_t *audio, unsigned group, const char *prefix,
+    size_t prefix_len, const vod_str_t *uri_id)
+{
+    size_t    vn, an;
+    uint64_t  peak, avg;
+
     peak = 0;
     avg = 0;
     vn = 0;
@@ -419,9 +421,7 @@ vod_hls_variant(u_char *p, const vod_rendition_t *r,
                             + video->fps_den / 2) / video->fps_den);
     }
 
-    if (video != NULL && audio != NULL && prefix_len == 6
-        && memcmp(prefix, "video-", 6) == 0)
-    {
+    if (group) {
         p = vod_text_cpy(p, ",AUDIO=\"aud\"");
     }
 

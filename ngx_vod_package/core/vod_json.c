@@ -622,8 +622,8 @@ static int
 vod_json_hex4(const u_char *p, uint32_t *cp)
 {
     u_char    c;
-    uint32_t  v;
     size_t    i;
+    uint32_t  v;
 
     v = 0;
 

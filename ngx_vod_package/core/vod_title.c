@@ -168,15 +168,6 @@ vod_title_pick_audio(vod_title_t *title)
 }
 
 
-static int
-vod_title_fail(vod_env_t *env, const char *reason, size_t pos)
-{
-    env->log(env, "title.json: %s at byte %zu", reason, pos);
-
-    return VOD_BAD_DATA;
-}
-
-
 int
 vod_title_id_valid(const u_char *p, size_t len)
 {
@@ -200,6 +191,15 @@ vod_title_id_valid(const u_char *p, size_t len)
     }
 
     return 1;
+}
+
+
+static int
+vod_title_fail(vod_env_t *env, const char *reason, size_t pos)
+{
+    env->log(env, "title.json: %s at byte %zu", reason, pos);
+
+    return VOD_BAD_DATA;
 }
 
 

@@ -701,7 +701,8 @@ test_dash_timeline(void **state)
         "            <S d=\"150\" r=\"2\"/>\n"
         "            <S d=\"50\"/>\n"
         "          </SegmentTimeline>\n"));
-    assert_non_null(test_find(out, len, "mediaPresentationDuration=\"PT9.500S\""));
+    assert_non_null(test_find(out, len,
+                              "mediaPresentationDuration=\"PT9.500S\""));
     assert_non_null(test_find(out, len, "minBufferTime=\"PT1.500S\""));
     assert_null(test_find(out, len, "contentType=\"audio\""));
 

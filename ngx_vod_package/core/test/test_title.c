@@ -684,8 +684,8 @@ static void
 test_title_pick_audio(void **state)
 {
     vod_title_t        title;
-    vod_track_info_t   v, a;
     vod_rendition_t    r[3];
+    vod_track_info_t   v, a;
 
     memset(r, 0, sizeof(r));
     memset(&v, 0, sizeof(v));
