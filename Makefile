@@ -6,6 +6,8 @@
 #   make unit       C unit tests of the nginx-free core (cmocka)
 #   make fuzz       libFuzzer targets of the core, FUZZ_SECONDS each
 #   make bench      packager vs static nginx benchmark
+#   make prove      the Test::Nginx suites under t/
+#   make e2e        hls.js and dash.js playing in chromium
 
 NGINX_SRC    ?= /usr/share/nginx/src
 BUILD        ?= $(CURDIR)/build
@@ -97,6 +99,16 @@ test: all
 
 bench: all
 	bench/run.sh
+
+# the Test::Nginx suites alone, and the real-player test alone
+prove: all fixtures
+	TEST_NGINX_LOAD_MODULES=$(CURDIR)/modules/ngx_vod_package_module.so \
+	TEST_NGINX_MEDIA=$(MEDIA_DIR) prove -I t/lib -r t/
+
+e2e: all fixtures
+	E2E_MEDIA=$(MEDIA_DIR) node e2e/play.js
+
+.PHONY: prove e2e
 
 clean:
 	rm -rf build modules bin
