@@ -88,7 +88,7 @@ static void vodpkg_close(vodpkg_file_t *f);
 static uint32_t vodpkg_segment_ms(const char *arg);
 static double vodpkg_now(void);
 static int vodpkg_cmp_double(const void *a, const void *b);
-static double vodpkg_build_time(vodpkg_file_t *f);
+static double vodpkg_build_time(vodpkg_file_t *f, double *min);
 static void vodpkg_print_track(vodpkg_file_t *f, uint32_t n);
 static int vodpkg_info(int argc, char **argv);
 static int vodpkg_track_type(const char *arg);
@@ -321,7 +321,7 @@ vodpkg_cmp_double(const void *a, const void *b)
  * its memory from a warm arena as a worker's pool would be */
 
 static double
-vodpkg_build_time(vodpkg_file_t *f)
+vodpkg_build_time(vodpkg_file_t *f, double *min)
 {
     int            i;
     size_t         len;
@@ -347,6 +347,7 @@ vodpkg_build_time(vodpkg_file_t *f)
     ctx.arena_size = ctx.allocated + 65536;
     ctx.arena = malloc(ctx.arena_size);
     if (ctx.arena == NULL) {
+        *min = 0;
         return 0;
     }
 
@@ -364,6 +365,8 @@ vodpkg_build_time(vodpkg_file_t *f)
     free(ctx.arena);
 
     qsort(t, VODPKG_BUILD_RUNS, sizeof(double), vodpkg_cmp_double);
+
+    *min = t[0];
 
     return t[VODPKG_BUILD_RUNS / 2];
 }
@@ -421,7 +424,7 @@ static int
 vodpkg_info(int argc, char **argv)
 {
     int            rc;
-    double         t;
+    double         t, min;
     uint32_t       i, n, segment_ms;
     vodpkg_file_t  f;
 
@@ -441,16 +444,16 @@ vodpkg_info(int argc, char **argv)
         return 1;
     }
 
-    t = vodpkg_build_time(&f);
+    t = vodpkg_build_time(&f, &min);
     n = vod_index_track_count(f.index);
 
     printf("file %s: %llu bytes, moov at %llu\n", argv[0],
            (unsigned long long) f.file_size,
            (unsigned long long) f.moov_offset);
     printf("moov %llu bytes, index %zu bytes (%.1f%%), built in %.1f us "
-           "(median of %d)\n", (unsigned long long) f.moov_size,
+           "(median of %d, min %.1f)\n", (unsigned long long) f.moov_size,
            f.index_len, 100.0 * f.index_len / f.moov_size, t * 1e6,
-           VODPKG_BUILD_RUNS);
+           VODPKG_BUILD_RUNS, min * 1e6);
     printf("segment duration %u ms, %u tracks\n", segment_ms, n);
 
     for (i = 0; i < n; i++) {

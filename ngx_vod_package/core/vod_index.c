@@ -9,13 +9,17 @@
  *     sample entry                copied verbatim; the decoder config
  *                                 is a range inside it
  *     stts runs                   {count, delta}, zero-count runs dropped
- *     ctts runs                   {count, pts - dts}, edit list applied
+ *     ctts                        {count, pts - dts} runs, edit list
+ *                                 applied; or one int32 per sample when
+ *                                 that is smaller (B-frame patterns)
  *     stsc runs                   {first chunk (0-based), samples}
  *     chunk offsets               u32 (from stco) or u64 (from co64)
  *     sample sizes                u32, absent when constant
  *     sync samples                0-based sample numbers
  *     cursors                     decode state at each segment's first
- *                                 sample, plus one at the end
+ *                                 sample, plus one at the end (the stsc
+ *                                 run and the stss position are found by
+ *                                 binary search when a segment is read)
  *
  * Every section starts 8-byte aligned; the blob's base is expected to be
  * at least 8-byte aligned (malloc, pool and slab memory are).
@@ -68,20 +72,17 @@ typedef struct {
 } vod_idx_stsc_t;
 
 
-/* the decode state before a sample: everything the walk needs */
+/* the decode state before a sample */
 typedef struct {
     uint64_t       dts;
-    uint64_t       pos;                   /* file offset of the sample */
     uint32_t       sample;
     uint32_t       stts_run;
     uint32_t       stts_left;             /* samples left in the run */
     uint32_t       ctts_run;
     uint32_t       ctts_left;
-    uint32_t       stsc_run;
     uint32_t       chunk;
     uint32_t       chunk_left;            /* samples left in the chunk */
-    uint32_t       stss_pos;              /* first sync entry >= sample */
-    uint32_t       reserved;
+    uint32_t       chunk_pos;             /* sample offset in the chunk */
 } vod_idx_cursor_t;
 
 
@@ -110,7 +111,9 @@ typedef struct {
     uint32_t       sample_entry_len;
     uint32_t       dec_config_len;
     uint32_t       stts_count;
-    uint32_t       ctts_count;
+    uint32_t       ctts_count;            /* runs, or samples if flat */
+    uint32_t       ctts_flat;             /* ctts is int32 per sample */
+    uint32_t       reserved;
     uint32_t       stsc_count;
     uint32_t       chunk_count;
     uint32_t       stss_count;
@@ -159,6 +162,7 @@ typedef struct {
     const u_char   *stsz;
     const u_char   *chunks;
     uint32_t        ctts_n;
+    uint32_t        ctts_flat;
     uint32_t        stsc_n;
     uint32_t        chunk_n;
     uint32_t        co64;
@@ -196,6 +200,8 @@ typedef struct {
 } vod_idx_tts_pos_t;
 
 
+static uint32_t vod_idx_be32(const u_char *p);
+static uint64_t vod_idx_be64(const u_char *p);
 static uint64_t vod_idx_muldiv(uint64_t a, uint64_t b, uint64_t c,
     int ceil);
 static uint32_t vod_idx_gcd(uint32_t a, uint32_t b);
@@ -224,18 +230,50 @@ static uint32_t vod_idx_seek_time(vod_idx_parse_t *t, vod_idx_tts_pos_t *c,
 static uint64_t vod_idx_seek_sample(vod_idx_parse_t *t,
     vod_idx_tts_pos_t *c, uint32_t sample);
 static int vod_idx_segment(vod_idx_ctx_t *ctx);
-static uint32_t vod_idx_ctts_runs(vod_idx_parse_t *t);
+static uint32_t vod_idx_ctts_size(vod_idx_parse_t *t);
 static size_t vod_idx_track_size(vod_idx_parse_t *t, uint32_t segments);
 static int vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off,
     uint32_t n);
 static int vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
-    vod_idx_track_t *it, vod_idx_ctts_t *ctts);
+    vod_idx_track_t *it, u_char *p);
 static int vod_idx_fill_sizes(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     uint32_t *sizes);
 static int vod_idx_fill_stsc(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     vod_idx_stsc_t *stsc);
 static int vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     u_char *blob, vod_idx_track_t *it);
+
+
+/* table readers for the hot loops: one load and a byte swap */
+
+static inline uint32_t
+vod_idx_be32(const u_char *p)
+{
+    uint32_t  v;
+
+    memcpy(&v, p, 4);
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+
+    return v;
+}
+
+
+static inline uint64_t
+vod_idx_be64(const u_char *p)
+{
+    uint64_t  v;
+
+    memcpy(&v, p, 8);
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+
+    return v;
+}
 
 
 static uint64_t
@@ -935,7 +973,7 @@ vod_idx_parse_stbl(vod_idx_ctx_t *ctx, vod_mp4_box_t *stbl,
     int             rc;
     char            name[5];
     size_t          need;
-    uint32_t        n, i, bits;
+    uint32_t        n, bits;
     vod_env_t      *env;
     const u_char   *p, *end;
     vod_mp4_box_t   box, b_stts, b_stss;
@@ -1132,14 +1170,6 @@ vod_idx_parse_stbl(vod_idx_ctx_t *ctx, vod_mp4_box_t *stbl,
         return VOD_BAD_DATA;
     }
 
-    for (i = 0; i < t->stsc_n; i++) {
-        if (vod_r32(t->stsc + 12 * i + 8) != 1) {
-            env->log(env, "track %u: more than one sample description is "
-                     "not supported", t->track_id);
-            return VOD_UNSUPPORTED;
-        }
-    }
-
     rc = vod_idx_parse_stts(ctx, &b_stts, t);
     if (rc != VOD_OK) {
         return rc;
@@ -1191,8 +1221,8 @@ vod_idx_parse_stts(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
     best = 0;
 
     for (i = 0; i < n; i++, p += 8) {
-        count = vod_r32(p);
-        delta = vod_r32(p + 4);
+        count = vod_idx_be32(p);
+        delta = vod_idx_be32(p + 4);
 
         if (count == 0) {
             continue;
@@ -1264,7 +1294,7 @@ vod_idx_parse_stss(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
     prev = 0;
 
     for (i = 0; i < n; i++, p += 4) {
-        s = vod_r32(p);
+        s = vod_idx_be32(p);
 
         if (s <= prev || s > t->sample_count) {
             env->log(env, "track %u: stss entry %u (sample %u) out of order "
@@ -1462,16 +1492,21 @@ vod_idx_segment(vod_idx_ctx_t *ctx)
 }
 
 
-/* ctts runs in the blob: the box's, or one carrying the edit list shift */
+/* ctts bytes in the blob: the box's runs, or one int32 per sample when
+ * that is smaller, or one run carrying the edit list shift */
 
 static uint32_t
-vod_idx_ctts_runs(vod_idx_parse_t *t)
+vod_idx_ctts_size(vod_idx_parse_t *t)
 {
-    if (t->ctts != NULL) {
-        return t->ctts_n;
+    if (t->ctts == NULL) {
+        return t->media_time != 0 ? sizeof(vod_idx_ctts_t) : 0;
     }
 
-    return t->media_time != 0 ? 1 : 0;
+    t->ctts_flat = ((uint64_t) t->ctts_n * sizeof(vod_idx_ctts_t)
+                    > (uint64_t) t->sample_count * sizeof(int32_t));
+
+    return t->ctts_flat ? t->sample_count * sizeof(int32_t)
+                        : t->ctts_n * sizeof(vod_idx_ctts_t);
 }
 
 
@@ -1483,8 +1518,7 @@ vod_idx_track_size(vod_idx_parse_t *t, uint32_t segments)
     size = vod_idx_align(sizeof(vod_idx_track_t));
     size += vod_idx_align(t->entry_len);
     size += vod_idx_align((size_t) t->stts_n * sizeof(vod_idx_stts_t));
-    size += vod_idx_align((size_t) vod_idx_ctts_runs(t)
-                          * sizeof(vod_idx_ctts_t));
+    size += vod_idx_align((size_t) vod_idx_ctts_size(t));
 
     size += vod_idx_align((size_t) t->stsc_n * sizeof(vod_idx_stsc_t));
     size += vod_idx_align((size_t) t->chunk_n * (t->co64 ? 8 : 4));
@@ -1550,13 +1584,12 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
     p += vod_idx_align((size_t) t->stts_n * sizeof(vod_idx_stts_t));
 
     it->ctts = p - blob;
-    rc = vod_idx_fill_ctts(ctx, t, it, (vod_idx_ctts_t *) p);
+    rc = vod_idx_fill_ctts(ctx, t, it, p);
     if (rc != VOD_OK) {
         return rc;
     }
 
-    p += vod_idx_align((size_t) vod_idx_ctts_runs(t)
-                       * sizeof(vod_idx_ctts_t));
+    p += vod_idx_align((size_t) vod_idx_ctts_size(t));
 
     it->stsc = p - blob;
     it->stsc_count = t->stsc_n;
@@ -1575,7 +1608,7 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
         co64 = (uint64_t *) p;
 
         for (i = 0; i < t->chunk_n; i++) {
-            co64[i] = vod_r64(t->chunks + 8 * i);
+            co64[i] = vod_idx_be64(t->chunks + 8 * i);
         }
 
         p += vod_idx_align((size_t) t->chunk_n * 8);
@@ -1584,7 +1617,7 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
         co32 = (uint32_t *) p;
 
         for (i = 0; i < t->chunk_n; i++) {
-            co32[i] = vod_r32(t->chunks + 4 * i);
+            co32[i] = vod_idx_be32(t->chunks + 4 * i);
         }
 
         p += vod_idx_align((size_t) t->chunk_n * 4);
@@ -1627,15 +1660,19 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
 
 static int
 vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
-    vod_idx_track_t *it, vod_idx_ctts_t *ctts)
+    vod_idx_track_t *it, u_char *blob_ctts)
 {
-    int64_t        v;
-    uint32_t       i, n, count;
-    uint64_t       total;
-    vod_env_t     *env;
-    const u_char  *p;
+    int32_t         *flat;
+    int64_t          v;
+    uint32_t         i, j, n, count;
+    uint64_t         total;
+    vod_env_t       *env;
+    const u_char    *p;
+    vod_idx_ctts_t  *ctts;
 
     env = ctx->env;
+    ctts = (vod_idx_ctts_t *) blob_ctts;
+    flat = (int32_t *) blob_ctts;
 
     if (t->ctts == NULL) {
         if (t->media_time == 0) {
@@ -1655,7 +1692,7 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     total = 0;
 
     for (i = 0; i < t->ctts_n; i++, p += 8) {
-        count = vod_r32(p);
+        count = vod_idx_be32(p);
 
         if (count == 0) {
             continue;
@@ -1663,7 +1700,7 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
 
         /* version 0 offsets are unsigned by the letter of the spec, but
          * writers put negative values there too: both read as signed */
-        v = (int64_t) (int32_t) vod_r32(p + 4) - t->media_time;
+        v = (int64_t) (int32_t) vod_idx_be32(p + 4) - t->media_time;
 
         if (v < INT32_MIN || v > INT32_MAX) {
             env->log(env, "track %u: composition offset %lld out of range",
@@ -1671,15 +1708,23 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
             return VOD_BAD_DATA;
         }
 
-        total += count;
-
-        if (total > t->sample_count) {
+        if (count > t->sample_count - total) {
+            total += count;
             break;
         }
 
-        ctts[n].count = count;
-        ctts[n].offset = (int32_t) v;
-        n++;
+        if (t->ctts_flat) {
+            for (j = 0; j < count; j++) {
+                flat[total + j] = (int32_t) v;
+            }
+
+        } else {
+            ctts[n].count = count;
+            ctts[n].offset = (int32_t) v;
+            n++;
+        }
+
+        total += count;
     }
 
     if (total != t->sample_count) {
@@ -1689,7 +1734,8 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
         return VOD_BAD_DATA;
     }
 
-    it->ctts_count = n;
+    it->ctts_count = t->ctts_flat ? t->sample_count : n;
+    it->ctts_flat = t->ctts_flat;
 
     return VOD_OK;
 }
@@ -1708,14 +1754,20 @@ vod_idx_fill_stsc(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     prev = 0;
 
     for (i = 0; i < t->stsc_n; i++, p += 12) {
-        first = vod_r32(p);
-        spc = vod_r32(p + 4);
+        first = vod_idx_be32(p);
+        spc = vod_idx_be32(p + 4);
 
         if ((i == 0 && first != 1) || first <= prev || first > t->chunk_n) {
             env->log(env, "track %u: stsc entry %u has first chunk %u "
                      "(previous %u, %u chunks)", t->track_id, i, first,
                      prev, t->chunk_n);
             return VOD_BAD_DATA;
+        }
+
+        if (vod_idx_be32(p + 8) != 1) {
+            env->log(env, "track %u: more than one sample description is "
+                     "not supported", t->track_id);
+            return VOD_UNSUPPORTED;
         }
 
         if (spc > VOD_MAX_SAMPLES) {
@@ -1747,7 +1799,7 @@ vod_idx_fill_sizes(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, uint32_t *sizes)
 
     case 32:
         for (i = 0; i < n; i++) {
-            v = vod_r32(p + 4 * i);
+            v = vod_idx_be32(p + 4 * i);
             sizes[i] = v;
             max |= v;
         }
@@ -1803,9 +1855,9 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
     vod_idx_track_t *it)
 {
     uint32_t           s, n, k, c, last, run, seg, nseg, i, spc;
-    uint32_t           stts_run, ctts_run, stss_pos, *sizes, *co32;
+    uint32_t           stts_run, ctts_run, *sizes, *co32;
     uint64_t           off, sum, part, total, size, bytes, dur, rate;
-    uint64_t           first, dts, *co64, *seg_bytes;
+    uint64_t           first, dts, fs, *co64, *seg_bytes;
     vod_env_t         *env;
     vod_idx_ctts_t    *ctts;
     vod_idx_stts_t    *stts;
@@ -1835,7 +1887,6 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
 
     stts_run = 0;
     ctts_run = 0;
-    stss_pos = 0;
     first = 0;
     dts = 0;
     k = 0;
@@ -1861,6 +1912,10 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
                                  - (uint32_t) (s - first);
         }
 
+        if (it->ctts_flat) {
+            continue;
+        }
+
         while (ctts_run < it->ctts_count && k + ctts[ctts_run].count <= s) {
             k += ctts[ctts_run].count;
             ctts_run++;
@@ -1871,37 +1926,37 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
         if (ctts_run < it->ctts_count) {
             cur[seg].ctts_left = ctts[ctts_run].count - (s - k);
         }
-
-        while (stss_pos < t->sync_n && t->sync[stss_pos] < s) {
-            stss_pos++;
-        }
-
-        cur[seg].stss_pos = stss_pos;
     }
 
-    /* the chunk walk */
+    /* the chunk walk; t->cut[nseg] is sample_count, a sentinel */
 
     s = 0;
     seg = 0;
     total = 0;
+    fs = ctx->file_size;
 
     for (run = 0; run < it->stsc_count && s < t->sample_count; run++) {
         last = (run + 1 < it->stsc_count) ? stsc[run + 1].first_chunk
                                           : it->chunk_count;
         spc = stsc[run].samples;
 
-        for (c = stsc[run].first_chunk;
-             c < last && s < t->sample_count;
-             c++)
-        {
-            n = t->sample_count - s;
-            n = (spc < n) ? spc : n;
+        if (spc == 0) {
+            continue;
+        }
 
+        for (c = stsc[run].first_chunk; c < last; c++) {
+            n = t->sample_count - s;
+
+            if (n == 0) {
+                break;
+            }
+
+            n = (spc < n) ? spc : n;
             off = it->co64 ? co64[c] : co32[c];
 
-            /* the segment starts inside this chunk */
+            /* segments starting inside this chunk */
 
-            while (seg < nseg && t->cut[seg] < s + n) {
+            while (t->cut[seg] < s + n) {
                 k = t->cut[seg] - s;
                 part = 0;
 
@@ -1914,8 +1969,13 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
                     part = (uint64_t) k * it->const_size;
                 }
 
-                cur[seg].pos = off + part;
-                cur[seg].stsc_run = run;
+                if (part > UINT32_MAX) {
+                    env->log(env, "track %u: chunk %u is over 4 GB",
+                             t->track_id, c);
+                    return VOD_UNSUPPORTED;
+                }
+
+                cur[seg].chunk_pos = (uint32_t) part;
                 cur[seg].chunk = c;
                 cur[seg].chunk_left = spc - k;
                 seg_bytes[seg] = total + part;
@@ -1923,9 +1983,9 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
             }
 
             if (sizes != NULL) {
-                sum = 0;
+                sum = sizes[s];
 
-                for (i = 0; i < n; i++) {
+                for (i = 1; i < n; i++) {
                     sum += sizes[s + i];
                 }
 
@@ -1933,7 +1993,7 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
                 sum = (uint64_t) n * it->const_size;
             }
 
-            if (off > ctx->file_size || sum > ctx->file_size - off) {
+            if (off > fs || sum > fs - off) {
                 env->log(env, "track %u: chunk %u data (offset %llu, %llu "
                          "bytes) lies beyond the end of the file",
                          t->track_id, c, (unsigned long long) off,
@@ -2145,9 +2205,10 @@ vod_index_segment(vod_env_t *env, const u_char *index, uint32_t track,
 {
     uint32_t                   i, n, stts_left, ctts_left, chunk_left;
     uint32_t                   stts_run, ctts_run, stsc_run, chunk, sample;
-    uint32_t                   stss_pos, size;
+    uint32_t                   stss_pos, size, lo, hi, mid;
     uint64_t                   pos, bytes;
     vod_sample_t              *out;
+    const int32_t             *flat;
     const uint32_t            *sizes, *stss, *co32;
     const uint64_t            *co64;
     const vod_idx_ctts_t      *ctts;
@@ -2180,6 +2241,7 @@ vod_index_segment(vod_env_t *env, const u_char *index, uint32_t track,
 
     stts = (const vod_idx_stts_t *) (index + it->stts);
     ctts = (const vod_idx_ctts_t *) (index + it->ctts);
+    flat = (const int32_t *) (index + it->ctts);
     stsc = (const vod_idx_stsc_t *) (index + it->stsc);
     stss = (const uint32_t *) (index + it->stss);
     sizes = it->sizes ? (const uint32_t *) (index + it->sizes) : NULL;
@@ -2187,16 +2249,50 @@ vod_index_segment(vod_env_t *env, const u_char *index, uint32_t track,
     co64 = (const uint64_t *) (index + it->chunks);
 
     sample = cur->sample;
-    pos = cur->pos;
     stts_run = cur->stts_run;
     stts_left = cur->stts_left;
     ctts_run = cur->ctts_run;
     ctts_left = cur->ctts_left;
-    stsc_run = cur->stsc_run;
     chunk = cur->chunk;
     chunk_left = cur->chunk_left;
-    stss_pos = cur->stss_pos;
+    pos = (it->co64 ? co64[chunk] : co32[chunk]) + cur->chunk_pos;
     bytes = 0;
+
+    /* the stsc run of the chunk: the last with first_chunk <= chunk */
+
+    lo = 0;
+    hi = it->stsc_count;
+
+    while (hi - lo > 1) {
+        mid = lo + (hi - lo) / 2;
+
+        if (stsc[mid].first_chunk <= chunk) {
+            lo = mid;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    stsc_run = lo;
+
+    /* the first sync sample at or after the segment's first sample */
+
+    lo = 0;
+    hi = it->stss_count;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (stss[mid] < sample) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    stss_pos = lo;
 
     for (i = 0; i < n; i++, sample++) {
         size = sizes ? sizes[sample] : it->const_size;
@@ -2204,7 +2300,12 @@ vod_index_segment(vod_env_t *env, const u_char *index, uint32_t track,
         out[i].offset = pos;
         out[i].size = size;
         out[i].duration = stts[stts_run].delta;
-        out[i].pts_delay = it->ctts_count ? ctts[ctts_run].offset : 0;
+        if (it->ctts_flat) {
+            out[i].pts_delay = flat[sample];
+
+        } else {
+            out[i].pts_delay = it->ctts_count ? ctts[ctts_run].offset : 0;
+        }
 
         if (!it->has_stss) {
             out[i].sync = 1;
@@ -2229,7 +2330,7 @@ vod_index_segment(vod_env_t *env, const u_char *index, uint32_t track,
             stts_left = stts[stts_run].count;
         }
 
-        if (it->ctts_count && --ctts_left == 0
+        if (it->ctts_count && !it->ctts_flat && --ctts_left == 0
             && ++ctts_run < it->ctts_count)
         {
             ctts_left = ctts[ctts_run].count;

@@ -113,6 +113,7 @@ static void test_aligned_renditions(void **state);
 static void test_segment_ms(void **state);
 static void test_api_bounds(void **state);
 static void test_rewritten(void **state);
+static void test_ctts_runs(void **state);
 static void test_truncated(void **state);
 static void test_box_sizes(void **state);
 static void test_counts(void **state);
@@ -1272,6 +1273,80 @@ test_rewritten(void **state)
 }
 
 
+/* a ctts with long runs is kept run-length (a B-frame ctts is stored per
+ * sample, being smaller so); the walk crosses runs inside segments */
+
+static void
+test_ctts_runs(void **state)
+{
+    size_t            len;
+    u_char           *file, *b, *q;
+    int32_t           mt;
+    t_ctx_t           c1, c2;
+    uint32_t          s, i, k, n, count;
+    uint64_t          off, msize;
+    vod_env_t         e1, e2;
+    t_built_t         b1, b2;
+    vod_segment_t     s1, s2;
+    vod_track_info_t  i1, i2;
+
+    file = t_load("ntsc/360p.mp4", &len);
+    t_env_init(&e1, &c1, file, len);
+    assert_int_equal(t_build(&e1, T_SEGMENT_MS, &b1), VOD_OK);
+    assert_int_equal(vod_mp4_find_moov(&e1, len, &off, &msize), VOD_OK);
+    assert_int_equal(vod_index_track_info(&e1, b1.index, 0, &i1), VOD_OK);
+
+    /* the original's media_time: pts_delay of sample 0 minus its ctts */
+    b = t_find(file + off, msize, "moov/trak/mdia/minf/stbl/ctts");
+    assert_non_null(b);
+    assert_int_equal(vod_index_segment(&e1, b1.index, 0, &i1, 0, &s1),
+                     VOD_OK);
+    mt = (int32_t) vod_r32(b + 20) - s1.samples[0].pts_delay;
+
+    /* two runs: 70 samples at 3003, the rest at 1001 */
+    count = vod_r32(b + 12);
+    assert_true(count > 2);
+    n = i1.sample_count;
+
+    q = b + 12;
+    vod_w32(q, 2);
+    vod_w32(q, 70);
+    vod_w32(q, 3003);
+    vod_w32(q, n - 70);
+    vod_w32(q, 1001);
+
+    t_env_init(&e2, &c2, file, len);
+    assert_int_equal(t_build(&e2, T_SEGMENT_MS, &b2), VOD_OK);
+    assert_int_equal(vod_index_track_info(&e2, b2.index, 0, &i2), VOD_OK);
+    assert_true(b2.index_len < b1.index_len);
+
+    k = 0;
+
+    for (s = 0; s < i1.segment_count; s++) {
+        assert_int_equal(vod_index_segment(&e1, b1.index, 0, &i1, s, &s1),
+                         VOD_OK);
+        assert_int_equal(vod_index_segment(&e2, b2.index, 0, &i2, s, &s2),
+                         VOD_OK);
+        assert_int_equal(s1.count, s2.count);
+
+        for (i = 0; i < s1.count; i++, k++) {
+            assert_int_equal(s2.samples[i].pts_delay,
+                             (k < 70 ? 3003 : 1001) - mt);
+            s2.samples[i].pts_delay = s1.samples[i].pts_delay;
+        }
+
+        assert_memory_equal(s1.samples, s2.samples,
+                            s1.count * sizeof(vod_sample_t));
+    }
+
+    assert_int_equal(k, n);
+
+    t_env_free(&c1);
+    t_env_free(&c2);
+    free(file);
+}
+
+
 /* hostile inputs: any result but a crash; one log line on failure */
 
 static void
@@ -1630,6 +1705,7 @@ main(void)
         cmocka_unit_test(test_segment_ms),
         cmocka_unit_test(test_api_bounds),
         cmocka_unit_test(test_rewritten),
+        cmocka_unit_test(test_ctts_runs),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_box_sizes),
         cmocka_unit_test(test_counts),
