@@ -22,7 +22,7 @@
             "  <Period id=\"0\" start=\"PT0S\">\n"                           \
             "    <AdaptationSet id=\"0\" contentType=\"video\" "             \
             "mimeType=\"video/mp4\" segmentAlignment=\"true\" "              \
-            "startWithSAP=\"1\" maxWidth=\"\" maxHeight=\"\" "               \
+            "startWithSAP=\"1\" maxWidth=\"\" maxHeight=\"\" par=\":\" "      \
             "maxFrameRate=\"/\">\n"                                          \
             "    </AdaptationSet>\n"                                         \
             "    <AdaptationSet id=\"1\" contentType=\"audio\" "             \
@@ -33,7 +33,7 @@
             "    </AdaptationSet>\n"                                         \
             "  </Period>\n"                                                  \
             "</MPD>\n")                                                      \
-     + 8 * VOD_TEXT_MS_LEN + 6 * sizeof(((vod_track_info_t *) 0)->lang))
+     + 10 * VOD_TEXT_MS_LEN + 6 * sizeof(((vod_track_info_t *) 0)->lang))
 
 /* one Representation without its codecs string and its S elements */
 #define VOD_DASH_REP_LEN                                                     \
@@ -73,7 +73,7 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
     u_char                  *buf, *p;
     size_t                   size, n;
     uint32_t                 i, videos, max_w, max_h, fps_num, fps_den;
-    uint64_t                 total_ms, max_seg_ms;
+    uint64_t                 total_ms, max_seg_ms, g, par_w, par_h;
     const vod_rendition_t   *r, *src;
     const vod_track_info_t  *v, *audio;
 
@@ -95,6 +95,8 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
     fps_den = 1;
     total_ms = 0;
     max_seg_ms = 0;
+    par_w = 0;
+    par_h = 0;
 
     for (i = 0; i < title->count; i++) {
         r = &title->renditions[i];
@@ -117,6 +119,21 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
 
         max_w = v->width > max_w ? v->width : max_w;
         max_h = v->height > max_h ? v->height : max_h;
+
+        /* @par (DASH-IF IOP) only when every rendition agrees, with the
+         * square pixels each Representation declares */
+
+        g = vod_dash_gcd(v->width, v->height);
+
+        if (g == 0 || (videos > 1 && (par_w != v->width / g
+                                      || par_h != v->height / g)))
+        {
+            par_w = (uint64_t) -1;
+
+        } else if (videos == 1) {
+            par_w = v->width / g;
+            par_h = v->height / g;
+        }
 
         if (v->fps_den != 0
             && (uint64_t) v->fps_num * fps_den
@@ -179,6 +196,14 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
             p = vod_text_uint(p, max_w);
             p = vod_text_cpy(p, "\" maxHeight=\"");
             p = vod_text_uint(p, max_h);
+            *p++ = '"';
+        }
+
+        if (par_w != (uint64_t) -1 && par_w != 0 && par_h != 0) {
+            p = vod_text_cpy(p, " par=\"");
+            p = vod_text_uint(p, par_w);
+            *p++ = ':';
+            p = vod_text_uint(p, par_h);
             *p++ = '"';
         }
 

@@ -202,7 +202,7 @@ static const char  test_mpd[] =
     "  <Period id=\"0\" start=\"PT0S\">\n"
     "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\""
     " segmentAlignment=\"true\" startWithSAP=\"1\" maxWidth=\"1920\""
-    " maxHeight=\"1080\" maxFrameRate=\"30000/1001\">\n"
+    " maxHeight=\"1080\" par=\"16:9\" maxFrameRate=\"30000/1001\">\n"
     "      <Representation id=\"video-1080p\" bandwidth=\"5000000\""
     " codecs=\"avc1.640028\" width=\"1920\" height=\"1080\""
     " frameRate=\"30000/1001\" sar=\"1:1\">\n"
@@ -668,6 +668,16 @@ test_dash_mpd(void **state)
 
     rc = vod_dash_mpd(env, &t.title, &out, &len);
     test_manifest_expect(rc, out, len, test_mpd);
+
+    /* renditions of different aspect ratios: no @par */
+
+    t.v540.width = 720;
+    t.v540.height = 576;
+
+    assert_int_equal(vod_dash_mpd(env, &t.title, &out, &len), VOD_OK);
+    assert_null(test_find(out, len, " par="));
+    assert_non_null(test_find(out, len, " maxHeight=\"1080\" "
+                                        "maxFrameRate=\"30000/1001\">"));
 }
 
 
