@@ -66,7 +66,7 @@ video-720p\.m3u8 RESOLUTION=1280x720 CODECS=avc1\.64001f,mp4a\.40\.2 FRAME-RATE=
 --- request
 GET /vod/demo/master.m3u8
 --- response_body_like eval
-qr{\A#EXTM3U\n.*^#EXT-X-VERSION:7$.*^#EXT-X-MEDIA:TYPE=AUDIO,.*GROUP-ID="[^"]+".*^#EXT-X-STREAM-INF:.*AVERAGE-BANDWIDTH=\d+}ms
+qr{\A#EXTM3U\n.*^#EXT-X-VERSION:7\n.*^#EXT-X-MEDIA:TYPE=AUDIO,.*GROUP-ID="[^"]+".*^#EXT-X-STREAM-INF:.*AVERAGE-BANDWIDTH=\d+}ms
 --- no_error_log
 [error]
 
@@ -181,10 +181,10 @@ Cache-Control: public, max-age=60
 --- response_body_like eval
 qr{\AMPD type=static
 TIMELINE yes
-audio/mp4 \S+ - mp4a\.40\.2 init=audio-[\w.-]+-init\.mp4 first=audio-[\w.-]+-1\.m4s segments=[23]
-video/mp4 1080p 1920x1080 avc1\.640028 init=video-1080p-init\.mp4 first=video-1080p-1\.m4s segments=2
-video/mp4 360p 640x360 avc1\.64001e init=video-360p-init\.mp4 first=video-360p-1\.m4s segments=2
-video/mp4 720p 1280x720 avc1\.64001f init=video-720p-init\.mp4 first=video-720p-1\.m4s segments=2
+audio/mp4 - mp4a\.40\.2 init=audio-[\w.-]+-init\.mp4 first=audio-[\w.-]+-1\.m4s segments=[23]
+video/mp4 1280x720 avc1\.64001f init=video-720p-init\.mp4 first=video-720p-1\.m4s segments=2
+video/mp4 1920x1080 avc1\.640028 init=video-1080p-init\.mp4 first=video-1080p-1\.m4s segments=2
+video/mp4 640x360 avc1\.64001e init=video-360p-init\.mp4 first=video-360p-1\.m4s segments=2
 \z}
 --- no_error_log
 [error]
@@ -248,7 +248,7 @@ GET /hostile/json/manifest.mpd
 --- response_body_filters eval
 [\&VodTest::mpd_summary]
 --- response_body_like eval
-qr{^video/mp4 sd 640x360 avc1\.64001e init=video-sd-init\.mp4 first=video-sd-1\.m4s segments=2$}m
+qr{^video/mp4 640x360 avc1\.64001e init=video-sd-init\.mp4 first=video-sd-1\.m4s segments=2$}m
 --- no_error_log
 [error]
 
@@ -310,7 +310,7 @@ GET /vod/demo/manifest.mpd
 --- response_body_filters eval
 [\&VodTest::mpd_summary]
 --- response_body_like eval
-qr{^video/mp4 1080p 1920x1080 avc1\.640028 init=video-1080p-init\.mp4 first=video-1080p-1\.m4s segments=4$}m
+qr{^video/mp4 1920x1080 avc1\.640028 init=video-1080p-init\.mp4 first=video-1080p-1\.m4s segments=4$}m
 --- no_error_log
 [error]
 

@@ -236,8 +236,9 @@ sub _kid {
 }
 
 # One line per Representation, sorted:
-#   mimeType id WxH codecs init=<url> first=<url> segments=N
-# with the SegmentTemplate resolved the way a player does; plus
+#   mimeType WxH codecs init=<url> first=<url> segments=N
+# with the SegmentTemplate resolved the way a player does (the
+# Representation ids themselves are the packager's business); plus
 # "MPD type=static" and "TIMELINE yes|no".
 sub mpd_summary {
     my ($body) = @_;
@@ -272,8 +273,8 @@ sub mpd_summary {
             }
             my $size = defined $ra{width}
                      ? "$ra{width}x" . ($ra{height} // '?') : '-';
-            push @out, sprintf('%s %s %s %s init=%s first=%s segments=%d',
-                $ra{mimeType} // 'none', $ra{id} // 'none', $size,
+            push @out, sprintf('%s %s %s init=%s first=%s segments=%d',
+                $ra{mimeType} // 'none', $size,
                 lc($ra{codecs} // 'none'), $init, $first, $count);
         }
     }
