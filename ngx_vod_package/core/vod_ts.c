@@ -549,7 +549,8 @@ vod_ts_aac_config(vod_ts_mux_t *mux, const vod_track_info_t *trk)
     if (aot == 5 || aot == 29) {
         /* explicit SBR/PS signalling: the core object type follows the
          * extension sampling frequency index */
-        if (trk->dec_config_len < 4 || ((bits >> (28 - pos)) & 0xf) == 0xf)
+        if (trk->dec_config_len < 4
+            || ((bits >> (28 - pos)) & 0xf) == 0xf)
         {
             goto unsupported;
         }

@@ -273,11 +273,11 @@ test_check_video(test_ts_t *ts, av_oracle_track_t *v, uint32_t *next)
 {
     int            sps, pps, idr;
     size_t         pos;
-    uint32_t       i, ts_;
+    uint32_t       i, timescale;
     test_pes_t    *pes;
     vod_sample_t  *s;
 
-    ts_ = v->info.timescale;
+    timescale = v->info.timescale;
 
     for (i = 0; i < ts->count; i++) {
         pes = &ts->pes[i];
@@ -291,10 +291,10 @@ test_check_video(test_ts_t *ts, av_oracle_track_t *v, uint32_t *next)
 
         /* one timeline: the same formula in every segment */
         assert_int_equal(pes->pts,
-                         test_90k((int64_t) v->dts[*next] + s->pts_delay, ts_)
+                         test_90k((int64_t) v->dts[*next] + s->pts_delay, timescale)
                          + 900000);
         assert_int_equal(pes->dts,
-                         test_90k(v->dts[*next], ts_) + 900000 - 9000);
+                         test_90k(v->dts[*next], timescale) + 900000 - 9000);
         assert_true(pes->dts <= pes->pts);
         assert_int_equal(pes->rai, s->sync);
         assert_true(pes->pcr);
