@@ -1,0 +1,209 @@
+/*
+ * fuzz_mp4.c: libFuzzer target for the MP4 parser and the sample index.
+ *
+ * The input is a whole file: find the moov, build the index, then read
+ * every track's description and every segment.  Besides the sanitizers it
+ * traps on a broken contract: an error without exactly one log line, a
+ * success with any, memory beyond a bound proportional to the input, or
+ * a segment whose samples lie outside the file.
+ */
+
+#include <stdlib.h>
+
+#include "vod_core.h"
+#include "vod_media.h"
+#include "vod_index.h"
+
+
+typedef struct fuzz_block_s  fuzz_block_t;
+
+struct fuzz_block_s {
+    fuzz_block_t     *next;
+    uint64_t          data[];
+};
+
+
+typedef struct {
+    const u_char     *buf;
+    size_t            len;
+    size_t            allocated;
+    unsigned          log_lines;
+    fuzz_block_t     *blocks;
+} fuzz_ctx_t;
+
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void *fuzz_alloc(vod_env_t *env, size_t size);
+static void fuzz_log(vod_env_t *env, const char *fmt, ...);
+static ssize_t fuzz_read(vod_env_t *env, u_char *buf, size_t size,
+    off_t offset);
+static void fuzz_run(vod_env_t *env, fuzz_ctx_t *ctx, uint32_t segment_ms);
+
+
+static void *
+fuzz_alloc(vod_env_t *env, size_t size)
+{
+    fuzz_ctx_t    *ctx;
+    fuzz_block_t  *b;
+
+    ctx = env->data;
+    ctx->allocated += size;
+
+    /* every allocation is bounded by the input */
+    if (ctx->allocated > 64 * ctx->len + 1024 * 1024) {
+        __builtin_trap();
+    }
+
+    b = malloc(sizeof(fuzz_block_t) + size);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->next = ctx->blocks;
+    ctx->blocks = b;
+
+    return b->data;
+}
+
+
+static void
+fuzz_log(vod_env_t *env, const char *fmt, ...)
+{
+    fuzz_ctx_t  *ctx;
+
+    ctx = env->data;
+    ctx->log_lines++;
+}
+
+
+static ssize_t
+fuzz_read(vod_env_t *env, u_char *buf, size_t size, off_t offset)
+{
+    fuzz_ctx_t  *ctx;
+
+    ctx = env->data;
+
+    if (offset < 0 || (size_t) offset > ctx->len
+        || size > ctx->len - (size_t) offset)
+    {
+        return -1;
+    }
+
+    memcpy(buf, ctx->buf + offset, size);
+
+    return (ssize_t) size;
+}
+
+
+static void
+fuzz_run(vod_env_t *env, fuzz_ctx_t *ctx, uint32_t segment_ms)
+{
+    int               rc;
+    size_t            index_len;
+    u_char           *moov, *index;
+    uint32_t          i, s, j, n;
+    uint64_t          moov_offset, moov_size, bytes;
+    vod_segment_t     seg;
+    vod_track_info_t  info;
+
+    ctx->log_lines = 0;
+
+    rc = vod_mp4_find_moov(env, ctx->len, &moov_offset, &moov_size);
+    if (rc != VOD_OK) {
+        if (ctx->log_lines != 1) {
+            __builtin_trap();
+        }
+
+        return;
+    }
+
+    moov = fuzz_alloc(env, moov_size);
+    if (moov == NULL || fuzz_read(env, moov, moov_size, moov_offset) < 0) {
+        __builtin_trap();
+    }
+
+    rc = vod_index_build(env, moov, moov_size, ctx->len, segment_ms, &index,
+                         &index_len);
+
+    if (rc != VOD_OK) {
+        if (ctx->log_lines != 1) {
+            __builtin_trap();
+        }
+
+        return;
+    }
+
+    if (ctx->log_lines != 0 || vod_index_check(index, index_len) != VOD_OK) {
+        __builtin_trap();
+    }
+
+    n = vod_index_track_count(index);
+
+    for (i = 0; i < n; i++) {
+        if (vod_index_track_info(env, index, i, &info) != VOD_OK
+            || info.seg_time[0] != 0
+            || info.seg_time[info.segment_count] != info.duration)
+        {
+            __builtin_trap();
+        }
+
+        bytes = 0;
+
+        for (s = 0; s < info.segment_count; s++) {
+            if (vod_index_segment(env, index, i, &info, s, &seg) != VOD_OK
+                || seg.count == 0 || seg.start_dts != info.seg_time[s])
+            {
+                __builtin_trap();
+            }
+
+            for (j = 0; j < seg.count; j++) {
+                if (seg.samples[j].offset > ctx->len
+                    || seg.samples[j].size
+                       > ctx->len - seg.samples[j].offset)
+                {
+                    __builtin_trap();
+                }
+            }
+
+            bytes += seg.data_size;
+        }
+
+        if (bytes != info.total_bytes
+            || vod_index_segment(env, index, i, &info, s, &seg)
+               != VOD_NOT_FOUND)
+        {
+            __builtin_trap();
+        }
+    }
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    vod_env_t      env;
+    fuzz_ctx_t     ctx;
+    fuzz_block_t  *b, *next;
+
+    memset(&ctx, 0, sizeof(fuzz_ctx_t));
+    ctx.buf = data;
+    ctx.len = size;
+
+    env.alloc = fuzz_alloc;
+    env.log = fuzz_log;
+    env.read = fuzz_read;
+    env.data = &ctx;
+
+    /* a long and a very short segment duration: the second makes a
+     * boundary at nearly every key frame */
+    fuzz_run(&env, &ctx, 4000);
+    fuzz_run(&env, &ctx, 1 + (size & 0xff));
+
+    for (b = ctx.blocks; b != NULL; b = next) {
+        next = b->next;
+        free(b);
+    }
+
+    return 0;
+}
