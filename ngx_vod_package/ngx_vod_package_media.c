@@ -14,6 +14,8 @@ static ssize_t ngx_vod_env_read(vod_env_t *env, u_char *buf, size_t size,
 static ngx_int_t ngx_vod_media_build(ngx_http_request_t *r,
     ngx_vod_media_t *media, uint32_t segment_ms, u_char **index,
     size_t *len);
+static ngx_vod_built_t *ngx_vod_ctx_find_index(ngx_vod_ctx_t *ctx,
+    ngx_str_t *path);
 static ngx_int_t ngx_vod_media_extract(ngx_vod_media_t *media,
     u_char *index, ngx_uint_t want, uint32_t segment, vod_segment_t *video,
     vod_segment_t *audio);
@@ -225,7 +227,12 @@ ngx_vod_media_load(ngx_http_request_t *r, ngx_vod_media_t *media,
     size_t                        len;
     uint32_t                      segment_ms;
     ngx_int_t                     rc;
+    ngx_vod_ctx_t                *ctx;
+    ngx_vod_built_t              *built;
     ngx_vod_file_id_t             id;
+#if (NGX_THREADS)
+    ngx_thread_pool_t            *tp;
+#endif
     ngx_vod_package_loc_conf_t   *vlcf;
     ngx_vod_package_main_conf_t  *vmcf;
 
@@ -250,9 +257,43 @@ ngx_vod_media_load(ngx_http_request_t *r, ngx_vod_media_t *media,
         }
     }
 
-    rc = ngx_vod_media_build(r, media, segment_ms, &index, &len);
-    if (rc != NGX_OK) {
-        return rc;
+    ctx = ngx_vod_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    built = ngx_vod_ctx_find_index(ctx, &media->path);
+
+    if (built != NULL) {
+        /* a thread parsed it during this request */
+        if (built->rc != VOD_OK) {
+            return ngx_vod_status(built->rc);
+        }
+
+        index = built->index;
+        len = built->len;
+
+        if (built->cached) {
+            goto extract;
+        }
+
+        built->cached = 1;
+
+    } else {
+
+#if (NGX_THREADS)
+        tp = ngx_vod_thread_pool(r);
+
+        if (tp != NULL) {
+            return ngx_vod_thread_build_index(r, tp, media, segment_ms,
+                                              vlcf->max_moov_size);
+        }
+#endif
+
+        rc = ngx_vod_media_build(r, media, segment_ms, &index, &len);
+        if (rc != NGX_OK) {
+            return rc;
+        }
     }
 
     if (vmcf->index_cache != NULL) {
@@ -261,7 +302,75 @@ ngx_vod_media_load(ngx_http_request_t *r, ngx_vod_media_t *media,
                                     r->connection->log);
     }
 
+extract:
+
     return ngx_vod_media_extract(media, index, want, segment, video, audio);
+}
+
+
+ngx_vod_ctx_t *
+ngx_vod_ctx(ngx_http_request_t *r)
+{
+    ngx_vod_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_vod_package_module);
+    if (ctx != NULL) {
+        return ctx;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_vod_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&ctx->built, r->pool, 1, sizeof(ngx_vod_built_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_vod_package_module);
+
+    return ctx;
+}
+
+
+void
+ngx_vod_ctx_add_index(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
+    ngx_str_t *path, int rc, u_char *index, size_t len)
+{
+    ngx_vod_built_t  *built;
+
+    built = ngx_array_push(&ctx->built);
+    if (built == NULL) {
+        return;
+    }
+
+    built->path = *path;
+    built->rc = (rc == VOD_OK && index == NULL) ? VOD_ERROR : rc;
+    built->index = index;
+    built->len = len;
+    built->cached = 0;
+}
+
+
+static ngx_vod_built_t *
+ngx_vod_ctx_find_index(ngx_vod_ctx_t *ctx, ngx_str_t *path)
+{
+    ngx_uint_t        i;
+    ngx_vod_built_t  *built;
+
+    built = ctx->built.elts;
+
+    for (i = 0; i < ctx->built.nelts; i++) {
+        if (built[i].path.len == path->len
+            && ngx_memcmp(built[i].path.data, path->data, path->len) == 0)
+        {
+            return &built[i];
+        }
+    }
+
+    return NULL;
 }
 
 

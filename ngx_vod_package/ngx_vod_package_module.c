@@ -9,7 +9,6 @@
 #include "vod_manifest.h"
 
 
-static ngx_int_t ngx_vod_package_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_vod_package_options(ngx_http_request_t *r);
 static ngx_int_t ngx_vod_package_manifest(ngx_http_request_t *r,
     ngx_str_t *dir, vod_url_t *url);
@@ -141,7 +140,7 @@ static ngx_str_t  ngx_vod_type_audio = ngx_string("audio/mp4");
 static ngx_str_t  ngx_vod_type_ts = ngx_string("video/mp2t");
 
 
-static ngx_int_t
+ngx_int_t
 ngx_vod_package_handler(ngx_http_request_t *r)
 {
     u_char     *last, *slash;
@@ -484,9 +483,13 @@ ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
     size_t                       len;
     uint64_t                     etag;
     ngx_int_t                    rc;
-    vod_segment_t                video, audio;
+    ngx_vod_ctx_t               *ctx;
+    vod_segment_t               *video, *audio;
     ngx_vod_media_t              media;
     ngx_vod_package_loc_conf_t  *vlcf;
+#if (NGX_THREADS)
+    ngx_thread_pool_t           *tp;
+#endif
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
@@ -495,9 +498,17 @@ ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
         return rc;
     }
 
+    /* in the pool: a thread task may read them after this returns */
+    video = ngx_palloc(r->pool, 2 * sizeof(vod_segment_t));
+    if (video == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    audio = video + 1;
+
     rc = ngx_vod_media_load(r, &media,
                             NGX_VOD_WANT_VIDEO|NGX_VOD_WANT_AUDIO,
-                            url->segment, &video, &audio);
+                            url->segment, video, audio);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -508,8 +519,31 @@ ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
         return NGX_HTTP_NOT_FOUND;
     }
 
-    rc = vod_ts_segment(&media.venv.env, &video,
-                        (audio.track != NULL) ? &audio : NULL, &out, &len);
+    ctx = ngx_vod_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->ts_done) {
+        rc = ctx->ts_rc;
+        out = ctx->ts;
+        len = ctx->ts_len;
+
+    } else {
+
+#if (NGX_THREADS)
+        tp = ngx_vod_thread_pool(r);
+
+        if (tp != NULL) {
+            return ngx_vod_thread_ts(r, tp, &media, video, audio);
+        }
+#endif
+
+        rc = vod_ts_segment(&media.venv.env, video,
+                            (audio->track != NULL) ? audio : NULL,
+                            &out, &len);
+    }
+
     if (rc != VOD_OK) {
         return ngx_vod_status(rc);
     }

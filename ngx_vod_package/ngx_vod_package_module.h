@@ -64,6 +64,26 @@ typedef struct {
 } ngx_vod_media_t;
 
 
+/* an index parsed by a thread task during this request */
+typedef struct {
+    ngx_str_t             path;
+    u_char               *index;
+    size_t                len;
+    int                   rc;
+    unsigned              cached:1;
+} ngx_vod_built_t;
+
+
+/* what survives between runs of the handler while tasks are in threads */
+typedef struct {
+    ngx_array_t           built;          /* ngx_vod_built_t */
+    u_char               *ts;
+    size_t                ts_len;
+    int                   ts_rc;
+    unsigned              ts_done:1;
+} ngx_vod_ctx_t;
+
+
 /* which segment views ngx_vod_media_load() extracts */
 #define NGX_VOD_WANT_INFO    0
 #define NGX_VOD_WANT_VIDEO   1
@@ -72,6 +92,11 @@ typedef struct {
 
 extern ngx_module_t  ngx_vod_package_module;
 
+
+ngx_int_t ngx_vod_package_handler(ngx_http_request_t *r);
+ngx_vod_ctx_t *ngx_vod_ctx(ngx_http_request_t *r);
+void ngx_vod_ctx_add_index(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
+    ngx_str_t *path, int rc, u_char *index, size_t len);
 
 void ngx_vod_env_init(ngx_vod_env_t *venv, ngx_http_request_t *r,
     ngx_str_t *path, ngx_fd_t fd);
@@ -103,6 +128,15 @@ ngx_int_t ngx_vod_send_memory(ngx_http_request_t *r, ngx_str_t *type,
 ngx_int_t ngx_vod_send_file_ranges(ngx_http_request_t *r, ngx_str_t *type,
     u_char *header, size_t header_len, ngx_vod_media_t *media,
     vod_range_t *ranges, uint32_t count, uint64_t etag);
+#if (NGX_THREADS)
+ngx_thread_pool_t *ngx_vod_thread_pool(ngx_http_request_t *r);
+ngx_int_t ngx_vod_thread_build_index(ngx_http_request_t *r,
+    ngx_thread_pool_t *tp, ngx_vod_media_t *media, uint32_t segment_ms,
+    size_t max_moov_size);
+ngx_int_t ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
+    ngx_vod_media_t *media, vod_segment_t *video, vod_segment_t *audio);
+#endif
+
 uint64_t ngx_vod_etag_add(uint64_t hash, const void *data, size_t len);
 
 

@@ -1,0 +1,414 @@
+/*
+ * ngx_vod_package_thread.c: work that reads the disk (parsing a moov,
+ * reading a TS segment's samples) runs in an nginx thread pool when the
+ * location has "aio threads", so a cold file never stalls the worker.
+ *
+ * A task gets its own malloc arena as its vod_env_t, because a request
+ * pool is not thread-safe; the arena is freed with the request.  When the
+ * task is done the content handler runs again and finds the result in the
+ * request context.
+ */
+
+#include "ngx_vod_package_module.h"
+#include "vod_ts.h"
+
+
+#if (NGX_THREADS)
+
+typedef struct ngx_vod_block_s  ngx_vod_block_t;
+
+struct ngx_vod_block_s {
+    ngx_vod_block_t      *next;
+};
+
+
+typedef struct {
+    vod_env_t             env;            /* first: the core's view */
+    ngx_fd_t              fd;
+    ngx_vod_block_t      *blocks;
+    ngx_err_t             err;
+    char                  error[256];     /* the first error logged */
+} ngx_vod_arena_t;
+
+
+#define NGX_VOD_TASK_INDEX   1
+#define NGX_VOD_TASK_TS      2
+
+
+typedef struct {
+    ngx_uint_t            type;
+    ngx_http_request_t   *request;
+    ngx_vod_arena_t      *arena;
+    ngx_str_t             path;
+
+    /* NGX_VOD_TASK_INDEX */
+    uint64_t              file_size;
+    uint32_t              segment_ms;
+    size_t                max_moov_size;
+
+    /* NGX_VOD_TASK_TS */
+    vod_segment_t        *video;
+    vod_segment_t        *audio;
+
+    u_char               *out;
+    size_t                out_len;
+    int                   rc;
+} ngx_vod_task_ctx_t;
+
+
+static ngx_vod_arena_t *ngx_vod_arena_create(ngx_http_request_t *r,
+    ngx_fd_t fd);
+static void ngx_vod_arena_cleanup(void *data);
+static void *ngx_vod_arena_alloc(vod_env_t *env, size_t size);
+static void ngx_vod_arena_log(vod_env_t *env, const char *fmt, ...);
+static ssize_t ngx_vod_arena_read(vod_env_t *env, u_char *buf, size_t size,
+    off_t offset);
+static ngx_int_t ngx_vod_thread_post(ngx_http_request_t *r,
+    ngx_thread_pool_t *tp, ngx_vod_task_ctx_t *tctx);
+static void ngx_vod_thread_handler(void *data, ngx_log_t *log);
+static void ngx_vod_thread_event_handler(ngx_event_t *ev);
+static void ngx_vod_thread_resume(ngx_http_request_t *r);
+
+
+ngx_thread_pool_t *
+ngx_vod_thread_pool(ngx_http_request_t *r)
+{
+    ngx_str_t                  name;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (clcf->aio != NGX_HTTP_AIO_THREADS) {
+        return NULL;
+    }
+
+    if (clcf->thread_pool_value == NULL) {
+        return clcf->thread_pool;
+    }
+
+    if (ngx_http_complex_value(r, clcf->thread_pool_value, &name)
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return ngx_thread_pool_get((ngx_cycle_t *) ngx_cycle, &name);
+}
+
+
+/*
+ * Parses a rendition's moov in a thread.  Returns NGX_DONE when the task
+ * is posted; the handler then runs again and ngx_vod_thread_index() has
+ * the result.
+ */
+
+ngx_int_t
+ngx_vod_thread_build_index(ngx_http_request_t *r, ngx_thread_pool_t *tp,
+    ngx_vod_media_t *media, uint32_t segment_ms, size_t max_moov_size)
+{
+    ngx_vod_task_ctx_t  *tctx;
+
+    tctx = ngx_pcalloc(r->pool, sizeof(ngx_vod_task_ctx_t));
+    if (tctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    tctx->type = NGX_VOD_TASK_INDEX;
+    tctx->path = media->path;
+    tctx->file_size = media->of.size;
+    tctx->segment_ms = segment_ms;
+    tctx->max_moov_size = max_moov_size;
+
+    tctx->arena = ngx_vod_arena_create(r, media->of.fd);
+    if (tctx->arena == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_vod_thread_post(r, tp, tctx);
+}
+
+
+ngx_int_t
+ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
+    ngx_vod_media_t *media, vod_segment_t *video, vod_segment_t *audio)
+{
+    ngx_vod_task_ctx_t  *tctx;
+
+    tctx = ngx_pcalloc(r->pool, sizeof(ngx_vod_task_ctx_t));
+    if (tctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    tctx->type = NGX_VOD_TASK_TS;
+    tctx->path = media->path;
+    tctx->video = video;
+    tctx->audio = audio;
+
+    tctx->arena = ngx_vod_arena_create(r, media->of.fd);
+    if (tctx->arena == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_vod_thread_post(r, tp, tctx);
+}
+
+
+static ngx_int_t
+ngx_vod_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
+    ngx_vod_task_ctx_t *tctx)
+{
+    ngx_thread_task_t  *task;
+
+    task = ngx_thread_task_alloc(r->pool, 0);
+    if (task == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    tctx->request = r;
+
+    task->ctx = tctx;
+    task->handler = ngx_vod_thread_handler;
+    task->event.data = tctx;
+    task->event.handler = ngx_vod_thread_event_handler;
+
+    if (ngx_thread_task_post(tp, task) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->main->blocked++;
+    r->main->count++;
+    r->aio = 1;
+    r->write_event_handler = ngx_vod_thread_resume;
+
+    return NGX_DONE;
+}
+
+
+/* runs in a pool thread: touches only the task and its arena */
+
+static void
+ngx_vod_thread_handler(void *data, ngx_log_t *log)
+{
+    ngx_vod_task_ctx_t  *tctx = data;
+
+    u_char     *moov;
+    uint64_t    moov_offset, moov_size;
+    vod_env_t  *env;
+
+    env = &tctx->arena->env;
+
+    if (tctx->type == NGX_VOD_TASK_TS) {
+        tctx->rc = vod_ts_segment(env, tctx->video,
+                                  (tctx->audio->track != NULL)
+                                  ? tctx->audio : NULL,
+                                  &tctx->out, &tctx->out_len);
+        return;
+    }
+
+    tctx->rc = vod_mp4_find_moov(env, tctx->file_size, &moov_offset,
+                                 &moov_size);
+    if (tctx->rc != VOD_OK) {
+        return;
+    }
+
+    if (moov_size > tctx->max_moov_size) {
+        env->log(env, "moov box of %llu bytes exceeds vod_max_moov_size",
+                 (unsigned long long) moov_size);
+        tctx->rc = VOD_BAD_DATA;
+        return;
+    }
+
+    moov = env->alloc(env, (size_t) moov_size);
+    if (moov == NULL) {
+        tctx->rc = VOD_ERROR;
+        return;
+    }
+
+    if (env->read(env, moov, (size_t) moov_size, (off_t) moov_offset)
+        != (ssize_t) moov_size)
+    {
+        tctx->rc = VOD_BAD_DATA;
+        return;
+    }
+
+    tctx->rc = vod_index_build(env, moov, (size_t) moov_size,
+                               tctx->file_size, tctx->segment_ms, &tctx->out,
+                               &tctx->out_len);
+}
+
+
+static void
+ngx_vod_thread_event_handler(ngx_event_t *ev)
+{
+    ngx_vod_task_ctx_t  *tctx = ev->data;
+
+    ngx_connection_t    *c;
+    ngx_vod_ctx_t       *ctx;
+    ngx_http_request_t  *r;
+
+    r = tctx->request;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    r->main->blocked--;
+    r->aio = 0;
+
+    if (tctx->arena->error[0] != '\0') {
+        ngx_log_error(NGX_LOG_ERR, c->log, tctx->arena->err,
+                      "vod: \"%V\": %s", &tctx->path, tctx->arena->error);
+    }
+
+    ctx = ngx_vod_ctx(r);
+
+    if (ctx != NULL) {
+        if (tctx->type == NGX_VOD_TASK_TS) {
+            ctx->ts_done = 1;
+            ctx->ts_rc = tctx->rc;
+            ctx->ts = tctx->out;
+            ctx->ts_len = tctx->out_len;
+
+        } else {
+            ngx_vod_ctx_add_index(r, ctx, &tctx->path, tctx->rc, tctx->out,
+                                  tctx->out_len);
+        }
+    }
+
+    if (r->done) {
+        c->write->handler(c->write);
+
+    } else {
+        r->write_event_handler(r);
+        ngx_http_run_posted_requests(c);
+    }
+}
+
+
+static void
+ngx_vod_thread_resume(ngx_http_request_t *r)
+{
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    ngx_http_finalize_request(r, ngx_vod_package_handler(r));
+}
+
+
+static ngx_vod_arena_t *
+ngx_vod_arena_create(ngx_http_request_t *r, ngx_fd_t fd)
+{
+    ngx_vod_arena_t     *arena;
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    arena = ngx_pcalloc(r->pool, sizeof(ngx_vod_arena_t));
+    if (arena == NULL) {
+        return NULL;
+    }
+
+    arena->env.alloc = ngx_vod_arena_alloc;
+    arena->env.log = ngx_vod_arena_log;
+    arena->env.read = ngx_vod_arena_read;
+    arena->fd = fd;
+
+    cln->handler = ngx_vod_arena_cleanup;
+    cln->data = arena;
+
+    return arena;
+}
+
+
+static void
+ngx_vod_arena_cleanup(void *data)
+{
+    ngx_vod_arena_t  *arena = data;
+
+    ngx_vod_block_t  *b, *next;
+
+    for (b = arena->blocks; b != NULL; b = next) {
+        next = b->next;
+        free(b);
+    }
+
+    arena->blocks = NULL;
+}
+
+
+static void *
+ngx_vod_arena_alloc(vod_env_t *env, size_t size)
+{
+    ngx_vod_arena_t  *arena = (ngx_vod_arena_t *) env;
+
+    ngx_vod_block_t  *b;
+
+    if (size > (size_t) -1 - 16) {
+        return NULL;
+    }
+
+    /* 16 bytes ahead keep the caller's memory aligned for any type */
+    b = malloc(16 + size);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->next = arena->blocks;
+    arena->blocks = b;
+
+    return (u_char *) b + 16;
+}
+
+
+static void
+ngx_vod_arena_log(vod_env_t *env, const char *fmt, ...)
+{
+    ngx_vod_arena_t  *arena = (ngx_vod_arena_t *) env;
+
+    va_list  args;
+
+    if (arena->error[0] != '\0') {
+        return;
+    }
+
+    va_start(args, fmt);
+    vsnprintf(arena->error, sizeof(arena->error), fmt, args);
+    va_end(args);
+}
+
+
+static ssize_t
+ngx_vod_arena_read(vod_env_t *env, u_char *buf, size_t size, off_t offset)
+{
+    ngx_vod_arena_t  *arena = (ngx_vod_arena_t *) env;
+
+    size_t   left;
+    ssize_t  n;
+
+    for (left = size; left > 0; buf += n, offset += n, left -= n) {
+        n = pread(arena->fd, buf, left, offset);
+
+        if (n == -1 && errno == EINTR) {
+            n = 0;
+            continue;
+        }
+
+        if (n <= 0) {
+            if (arena->error[0] == '\0') {
+                arena->err = (n == -1) ? errno : 0;
+                snprintf(arena->error, sizeof(arena->error),
+                         "%s at offset %lld",
+                         (n == -1) ? "pread() failed"
+                                   : "unexpected end of file",
+                         (long long) offset);
+            }
+
+            return -1;
+        }
+    }
+
+    return size;
+}
+
+#endif /* NGX_THREADS */
