@@ -2078,7 +2078,7 @@ vod_index_check(const u_char *index, size_t len)
 
     for (i = 0; i < hdr->track_count; i++) {
         if (hdr->track[i] < sizeof(vod_idx_header_t)
-            || hdr->track[i] > len - sizeof(vod_idx_track_t)
+            || (uint64_t) hdr->track[i] + sizeof(vod_idx_track_t) > len
             || (hdr->track[i] & 7) != 0)
         {
             return VOD_BAD_DATA;

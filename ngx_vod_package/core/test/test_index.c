@@ -119,6 +119,7 @@ static void test_box_sizes(void **state);
 static void test_counts(void **state);
 static void test_unsupported(void **state);
 static void test_mutations(void **state);
+static void test_lang_handler(void **state);
 
 
 static const char  *t_media;
@@ -1690,6 +1691,50 @@ test_mutations(void **state)
 }
 
 
+static void
+test_lang_handler(void **state)
+{
+    size_t            len;
+    u_char           *file, *moov, *b, *q;
+    t_ctx_t           ctx;
+    uint64_t          off, msize;
+    vod_env_t         env;
+    t_built_t         ix;
+    vod_track_info_t  info;
+
+    file = t_load("ntsc/360p.mp4", &len);
+    t_env_init(&env, &ctx, file, len);
+    assert_int_equal(vod_mp4_find_moov(&env, len, &off, &msize), VOD_OK);
+    moov = file + off;
+
+    /* mdhd language "eng": packed 5-bit letters minus 0x60 */
+    b = t_find(moov, msize, "moov/trak[1]/mdia/mdhd");
+    assert_non_null(b);
+    assert_int_equal(b[8], 0);
+    q = b + 28;
+    vod_w16(q, (5 << 10) | (14 << 5) | 7);
+
+    /* the video's handler says timecode: the track is skipped */
+    b = t_find(moov, msize, "moov/trak/mdia/hdlr");
+    assert_non_null(b);
+    memcpy(b + 16, "tmcd", 4);
+
+    assert_int_equal(t_build(&env, T_SEGMENT_MS, &ix), VOD_OK);
+    assert_int_equal(vod_index_track_count(ix.index), 1);
+    assert_int_equal(vod_index_track_info(&env, ix.index, 0, &info), VOD_OK);
+    assert_int_equal(info.type, VOD_TRACK_AUDIO);
+    assert_string_equal(info.lang, "eng");
+
+    /* the moov is the last box: size 0 means "to the end of the file" */
+    moov[0] = 0; moov[1] = 0; moov[2] = 0; moov[3] = 0;
+    assert_int_equal(t_build(&env, T_SEGMENT_MS, &ix), VOD_OK);
+    assert_int_equal(ix.moov_size, msize);
+
+    t_env_free(&ctx);
+    free(file);
+}
+
+
 int
 main(void)
 {
@@ -1711,6 +1756,7 @@ main(void)
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_unsupported),
         cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_lang_handler),
     };
 
     t_media = getenv("VOD_MEDIA");
