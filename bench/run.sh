@@ -214,7 +214,7 @@ echo
 LONG=$MEDIA/long/180p.mp4
 dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$LONG" \
       2>/dev/null || echo 0)
-mid=$(awk -v d="$dur" 'BEGIN { n = int(d / 2 / 4); print n > 0 ? n : 1 }')
+mid=$(awk -v d="$dur" 'BEGIN { n = int(d / 2 / 4); print (n > 0 ? n : 1) }')
 url=$BASE/vod/long/video-180p-$mid.m4s
 echo "bench: cold index: $url (title $(printf '%.0f' "$dur") s)," \
      "nginx restarted before each of $COLD_RUNS runs"
