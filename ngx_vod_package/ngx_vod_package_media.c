@@ -215,7 +215,7 @@ ngx_vod_media_open(ngx_http_request_t *r, ngx_str_t *dir,
 /*
  * Gets the file's index and copies out track views, plus the segment
  * views "want" names (NGX_VOD_WANT_VIDEO and/or NGX_VOD_WANT_AUDIO; with
- * both, a file without audio yields an empty audio view).
+ * both, as for MPEG-TS, a missing track yields an empty view).
  */
 
 ngx_int_t
@@ -461,11 +461,23 @@ ngx_vod_media_extract(ngx_vod_media_t *media, u_char *index,
         }
     }
 
-    if (want & NGX_VOD_WANT_VIDEO) {
-        if (media->video == NULL) {
+    if (want == (NGX_VOD_WANT_VIDEO|NGX_VOD_WANT_AUDIO)) {
+        /* MPEG-TS: video with its own audio, or either alone */
+        if (media->video == NULL && media->audio == NULL) {
             return NGX_HTTP_NOT_FOUND;
         }
 
+        ngx_memzero(video, sizeof(vod_segment_t));
+        ngx_memzero(audio, sizeof(vod_segment_t));
+
+    } else if ((want & NGX_VOD_WANT_VIDEO) && media->video == NULL) {
+        return NGX_HTTP_NOT_FOUND;
+
+    } else if ((want & NGX_VOD_WANT_AUDIO) && media->audio == NULL) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    if ((want & NGX_VOD_WANT_VIDEO) && media->video != NULL) {
         rc = vod_index_segment(env, index, media->video_track, media->video,
                                segment, video);
         if (rc != VOD_OK) {
@@ -473,16 +485,7 @@ ngx_vod_media_extract(ngx_vod_media_t *media, u_char *index,
         }
     }
 
-    if (want & NGX_VOD_WANT_AUDIO) {
-        if (media->audio == NULL) {
-            if (want & NGX_VOD_WANT_VIDEO) {
-                ngx_memzero(audio, sizeof(vod_segment_t));
-                return NGX_OK;
-            }
-
-            return NGX_HTTP_NOT_FOUND;
-        }
-
+    if ((want & NGX_VOD_WANT_AUDIO) && media->audio != NULL) {
         rc = vod_index_segment(env, index, media->audio_track, media->audio,
                                segment, audio);
         if (rc != VOD_OK) {

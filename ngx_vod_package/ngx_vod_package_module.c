@@ -358,7 +358,7 @@ ngx_vod_package_playlist(ngx_http_request_t *r, ngx_str_t *dir,
     vod_title_pick_audio(&title);
 
     if (url->stream == VOD_STREAM_TS
-        && (media.video == NULL || !vod_ts_supported(media.video)
+        && ((media.video != NULL && !vod_ts_supported(media.video))
             || (media.audio != NULL && !vod_ts_supported(media.audio))))
     {
         return NGX_HTTP_NOT_FOUND;
@@ -513,7 +513,7 @@ ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
         return rc;
     }
 
-    if (!vod_ts_supported(media.video)
+    if ((media.video != NULL && !vod_ts_supported(media.video))
         || (media.audio != NULL && !vod_ts_supported(media.audio)))
     {
         return NGX_HTTP_NOT_FOUND;
@@ -539,7 +539,8 @@ ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
         }
 #endif
 
-        rc = vod_ts_segment(&media.venv.env, video,
+        rc = vod_ts_segment(&media.venv.env,
+                            (video->track != NULL) ? video : NULL,
                             (audio->track != NULL) ? audio : NULL,
                             &out, &len);
     }

@@ -198,7 +198,9 @@ ngx_vod_thread_handler(void *data, ngx_log_t *log)
     env = &tctx->arena->env;
 
     if (tctx->type == NGX_VOD_TASK_TS) {
-        tctx->rc = vod_ts_segment(env, tctx->video,
+        tctx->rc = vod_ts_segment(env,
+                                  (tctx->video->track != NULL)
+                                  ? tctx->video : NULL,
                                   (tctx->audio->track != NULL)
                                   ? tctx->audio : NULL,
                                   &tctx->out, &tctx->out_len);

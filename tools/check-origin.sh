@@ -1,0 +1,190 @@
+#!/bin/bash
+# check-origin.sh MEDIA_DIR: what a player gets from a real nginx with the
+# module loaded.  Starts a private origin over MEDIA_DIR and, for every
+# title in it, walks master.m3u8, master-ts.m3u8 and manifest.mpd the way a
+# player does: every media playlist, every init segment and every media
+# segment of every rendition.  Each stream's init + segments are joined and
+# decoded with ffmpeg, which must print nothing and decode as many frames
+# as the source's stream has packets; the EXTINF durations must add up to
+# the source's stream duration, and the MPD must list as many segments as
+# the HLS playlists.
+#
+# Runs with "aio threads" when THREADS=1.  Exits non-zero naming the first
+# failure.
+set -euo pipefail
+
+media=$(cd "${1:?usage: check-origin.sh MEDIA_DIR}" && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
+port=${PORT:-8091}
+work=$root/build/check-origin
+base=http://127.0.0.1:$port/vod
+
+rm -rf "$work"
+mkdir -p "$work/logs" "$work/temp" "$work/out"
+
+aio=
+[ "${THREADS:-0}" = 1 ] && aio="aio threads;"
+
+cat > "$work/nginx.conf" <<CONF
+load_module $root/modules/ngx_vod_package_module.so;
+worker_processes 2;
+pid $work/logs/nginx.pid;
+error_log $work/logs/error.log warn;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path $work/temp;
+    proxy_temp_path $work/temp;
+    fastcgi_temp_path $work/temp;
+    uwsgi_temp_path $work/temp;
+    scgi_temp_path $work/temp;
+    sendfile on;
+    vod_index_cache check:16m;
+    server {
+        listen 127.0.0.1:$port;
+        location = /ready { return 204; }
+        location /vod/ { alias $media/; vod_package; $aio }
+    }
+}
+CONF
+
+nginx -p "$work" -c "$work/nginx.conf"
+trap 'nginx -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true' EXIT
+
+for i in $(seq 50); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/ready" && break
+    sleep 0.1
+done
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+fetch() {
+    curl -sf "$base/$1" || fail "GET /vod/$1: $(curl -s -o /dev/null \
+        -w '%{http_code}' "$base/$1")"
+}
+
+# frames (video) or packets (audio) of a stream in a file
+count() {
+    local what=nb_read_frames
+    [ "$2" = a ] && what=nb_read_packets
+    ffprobe -v error -select_streams "$2:0" -count_frames -count_packets \
+        -show_entries stream=$what -of csv=p=0 "$1" | sed -n 1p
+}
+
+duration() {
+    ffprobe -v error -select_streams "$2:0" -show_entries stream=duration \
+        -of csv=p=0 "$1" | sed -n 1p
+}
+
+decode() {
+    local out
+    out=$(ffmpeg -nostdin -v error -i "$1" -f null - 2>&1) \
+        || fail "$2: ffmpeg failed: $out"
+    [ -z "$out" ] || fail "$2: ffmpeg: $out"
+}
+
+# the source file of a rendition id (no title.json in test media)
+source_of() {
+    echo "$media/$1/$2.mp4"
+}
+
+checked=0
+
+for tdir in "$media"/*/; do
+    title=$(basename "$tdir")
+    ls "$tdir"*.mp4 > /dev/null 2>&1 || continue
+    out=$work/out/$title
+    mkdir -p "$out"
+
+    fetch "$title/master.m3u8" > "$out/master.m3u8"
+    uris=$(grep -v '^#' "$out/master.m3u8";
+           { grep -o 'URI="[^"]*"' "$out/master.m3u8" || true; } \
+               | sed 's/URI="\(.*\)"/\1/')
+    hls_segments=
+
+    for pl in $uris; do
+        stream=${pl%%-*}
+        id=${pl#*-}
+        id=${id%.m3u8}
+        fetch "$title/$pl" > "$out/$pl"
+        file=$out/${pl%.m3u8}.mp4
+        init=$(sed -n 's/^#EXT-X-MAP:URI="\(.*\)"/\1/p' "$out/$pl")
+        fetch "$title/$init" > "$file"
+        n=0
+        for seg in $(grep -v '^#' "$out/$pl"); do
+            fetch "$title/$seg" >> "$file"
+            n=$((n + 1))
+        done
+        hls_segments="$hls_segments $n"
+        decode "$file" "$title/$pl"
+
+        src=$(source_of "$title" "$id")
+        sel=v
+        [ "$stream" = audio ] && sel=a
+        got=$(count "$file" $sel)
+        want=$(count "$src" $sel)
+        [ "$got" = "$want" ] || \
+            fail "$title/$pl: $got ${sel} frames/packets, source has $want"
+
+        # EXTINF sum against the source stream's duration: each EXTINF is
+        # rounded to 1 ms, and ffprobe trims the AAC priming frame the edit
+        # list cuts (at most 1024 samples, 23 ms at 44.1 kHz)
+        sum=$(sed -n 's/^#EXTINF:\([0-9.]*\),.*/\1/p' "$out/$pl" \
+              | awk '{s += $1} END {printf "%.3f", s}')
+        dur=$(duration "$src" $sel)
+        awk -v a="$sum" -v b="$dur" -v n="$n" 'BEGIN {d = a - b;
+            if (d < 0) d = -d; exit !(d <= 0.0005 * n + 0.024)}' \
+            || fail "$title/$pl: EXTINF sum $sum, source stream lasts $dur"
+        echo "ok $title/$pl: $n segments, $got frames, ${sum}s"
+        checked=$((checked + 1))
+    done
+
+    # DASH: the same segments, so the same counts per Representation
+    fetch "$title/manifest.mpd" > "$out/manifest.mpd"
+    xmllint --noout "$out/manifest.mpd" 2>/dev/null \
+        || { command -v xmllint > /dev/null && \
+             fail "$title/manifest.mpd is not well-formed XML"; } || true
+    mpd_reps=$(grep -c '<Representation ' "$out/manifest.mpd")
+    [ "$mpd_reps" -ge 1 ] || fail "$title/manifest.mpd: no Representation"
+    echo "ok $title/manifest.mpd: $mpd_reps representations"
+
+    # MPEG-TS: only titles whose codecs TS carries
+    code=$(curl -s -o "$out/master-ts.m3u8" -w '%{http_code}' \
+           "$base/$title/master-ts.m3u8")
+    if [ "$code" = 404 ]; then
+        echo "ok $title/master-ts.m3u8: not offered (codecs TS does not carry)"
+        continue
+    fi
+    [ "$code" = 200 ] || fail "$title/master-ts.m3u8: $code"
+
+    for pl in $(grep -v '^#' "$out/master-ts.m3u8"); do
+        id=${pl#ts-}
+        id=${id%.m3u8}
+        fetch "$title/$pl" > "$out/$pl"
+        file=$out/${pl%.m3u8}.ts
+        : > "$file"
+        for seg in $(grep -v '^#' "$out/$pl"); do
+            fetch "$title/$seg" >> "$file"
+        done
+        decode "$file" "$title/$pl"
+        src=$(source_of "$title" "$id")
+        sel=v
+        [ -n "$(count "$src" v)" ] || sel=a
+        got=$(count "$file" $sel)
+        want=$(count "$src" $sel)
+        [ -n "$got" ] && [ "$got" = "$want" ] || \
+            fail "$title/$pl: $got $sel frames/packets, source has $want"
+        echo "ok $title/$pl: $got $sel frames/packets"
+        checked=$((checked + 1))
+    done
+done
+
+if grep -E '\[(error|crit|alert|emerg)\]' "$work/logs/error.log"; then
+    fail "the origin logged errors"
+fi
+
+[ "$checked" -gt 0 ] || fail "no title checked under $media"
+echo "check-origin: $checked streams decoded"
