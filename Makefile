@@ -84,8 +84,11 @@ build/fuzz/%: $(CORE)/fuzz/%.c $(CORE_SRCS) $(CORE_HDRS)
 fuzz: fixtures $(patsubst $(CORE)/fuzz/%.c,build/fuzz/%,\
         $(wildcard $(CORE)/fuzz/fuzz_*.c))
 	@set -e; for f in build/fuzz/fuzz_*; do \
+	    case $$f in *.*) continue;; esac; \
 	    seeds=build/fuzz/$$(basename $$f).seeds; mkdir -p $$seeds; \
 	    find $(MEDIA_DIR) -name '*.mp4' -size -2M -exec cp {} $$seeds/ \; ; \
+	    for m in $$(find $(MEDIA_DIR) -name '*.mp4' -size -2M); do \
+	        cp $$m $$seeds/$$(basename $$(dirname $$m))-$$(basename $$m); done; \
 	    echo "== $$f for $(FUZZ_SECONDS)s"; \
 	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4000000 \
 	        -rss_limit_mb=2048 -print_final_stats=1 $$seeds \

@@ -494,8 +494,9 @@ vod_idx_parse_trak(vod_idx_ctx_t *ctx, vod_mp4_box_t *trak,
         return rc;
     }
 
-    if (vod_idx_full_box(env, &box, box.data[0] == 1 ? 20 : 12, "tkhd")
-        != VOD_OK)
+    if (vod_idx_full_box(env, &box, 12, "tkhd") != VOD_OK
+        || (box.data[0] == 1
+            && vod_idx_full_box(env, &box, 20, "tkhd") != VOD_OK))
     {
         return VOD_BAD_DATA;
     }
@@ -615,7 +616,11 @@ vod_idx_parse_mdhd(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
     env = ctx->env;
     p = box->data;
 
-    at = (box->size > 0 && p[0] == 1) ? 4 + 16 : 4 + 8;
+    if (vod_idx_full_box(env, box, 0, "mdhd") != VOD_OK) {
+        return VOD_BAD_DATA;
+    }
+
+    at = (p[0] == 1) ? 4 + 16 : 4 + 8;
 
     if (box->size < at + 4 + (p[0] == 1 ? 8 : 4) + 2) {
         env->log(env, "track %u: mdhd box too short: %zu bytes",
