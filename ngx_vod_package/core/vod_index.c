@@ -37,6 +37,10 @@
 
 #define VOD_IDX_SKIP       1              /* a track we do not package */
 
+/* 72 hours of 1 s segments: keeps a hostile file of tiny samples from
+ * making an index of millions of cursors */
+#define VOD_IDX_MAX_SEGMENTS  (72 * 3600)
+
 #define vod_idx_align(n)   (((n) + 7) & ~((uint64_t) 7))
 
 #define VOD_TAG(a, b, c, d)  vod_mp4_tag(a, b, c, d)
@@ -1474,6 +1478,11 @@ vod_idx_segment(vod_idx_ctx_t *ctx)
 
         if (n == ctx->track_count) {
             kept++;
+
+            if (kept == VOD_IDX_MAX_SEGMENTS) {
+                env->log(env, "more than %d segments", VOD_IDX_MAX_SEGMENTS);
+                return VOD_UNSUPPORTED;
+            }
         }
     }
 
