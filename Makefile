@@ -25,6 +25,8 @@ UNIT_TESTS   := $(patsubst $(CORE)/test/%.c,build/unit/%, \
 AV_LIBS      := $(shell pkg-config --libs libavformat libavcodec libavutil \
                     2>/dev/null)
 FUZZ_SECONDS ?= 60
+# appended to nginx's own CFLAGS (-O) for the module objects only
+NGX_CC_OPT   ?= -O2
 MEDIA_DIR    ?= $(CURDIR)/build/media
 
 .PHONY: all modules tools unit fuzz fixtures test bench clean
@@ -37,7 +39,7 @@ modules/ngx_vod_package_module.so: config $(CORE_SRCS) $(CORE_HDRS) \
         $(GLUE_SRCS) $(GLUE_HDRS)
 	@mkdir -p $(BUILD) modules
 	@# configure bakes in the file list: rerun it when that list changes
-	echo "$(NGINX_SRC) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS))" \
+	echo "$(NGINX_SRC) $(NGX_CC_OPT) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS))" \
 	    > $(BUILD)/.srcs.new
 	if [ ! -f $(BUILD)/Makefile ] || [ config -nt $(BUILD)/Makefile ] \
 	    || ! cmp -s $(BUILD)/.srcs.new $(BUILD)/.srcs; then \
@@ -45,6 +47,7 @@ modules/ngx_vod_package_module.so: config $(CORE_SRCS) $(CORE_HDRS) \
 	    if [ -f conf_flags ]; then . ./conf_flags; else NGX_CONF_FLAGS=; fi && \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" \
 	        --add-dynamic-module=$(CURDIR) --builddir=$(BUILD) \
+	        --with-cc-opt="$(NGX_CC_OPT)" \
 	        > $(BUILD)/configure.log 2>&1 \
 	    || { tail -30 $(BUILD)/configure.log; exit 1; }; \
 	    mv $(BUILD)/.srcs.new $(BUILD)/.srcs; \

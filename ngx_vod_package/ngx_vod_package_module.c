@@ -4,6 +4,7 @@
  */
 
 #include "ngx_vod_package_module.h"
+#include <malloc.h>
 #include "vod_fmp4.h"
 #include "vod_ts.h"
 #include "vod_manifest.h"
@@ -29,6 +30,7 @@ static uint64_t ngx_vod_package_etag(ngx_http_request_t *r,
 static int ngx_libc_cdecl ngx_vod_package_rendition_cmp(const void *one,
     const void *two);
 
+static ngx_int_t ngx_vod_package_init_process(ngx_cycle_t *cycle);
 static void *ngx_vod_package_create_main_conf(ngx_conf_t *cf);
 static void *ngx_vod_package_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -123,7 +125,7 @@ ngx_module_t  ngx_vod_package_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_vod_package_init_process,          /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
@@ -701,6 +703,29 @@ ngx_vod_package_rendition_cmp(const void *one, const void *two)
     }
 
     return ngx_memn2cmp(a->id.data, b->id.data, a->id.len, b->id.len);
+}
+
+
+/*
+ * A TS segment or a long title's index takes megabytes per request.  glibc
+ * serves such sizes with fresh mmap()s, and faulting in those zeroed pages
+ * cost a quarter of the CPU of a TS segment; keeping them on the heap lets
+ * the next request reuse memory that is already mapped.
+ */
+
+static ngx_int_t
+ngx_vod_package_init_process(ngx_cycle_t *cycle)
+{
+#if (NGX_LINUX)
+    if (mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024) != 1
+        || mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024) != 1)
+    {
+        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                      "vod: mallopt() failed, large buffers stay mmap()ed");
+    }
+#endif
+
+    return NGX_OK;
 }
 
 

@@ -14,6 +14,8 @@ static ngx_int_t ngx_vod_title_json(ngx_http_request_t *r, ngx_str_t *dir,
     vod_title_spec_t *spec, time_t *mtime);
 static ngx_int_t ngx_vod_title_list(ngx_http_request_t *r, ngx_str_t *dir,
     vod_title_spec_t *spec);
+static ngx_int_t ngx_vod_title_list_cached(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_title_spec_t *spec);
 static int ngx_libc_cdecl ngx_vod_title_cmp(const void *one,
     const void *two);
 
@@ -38,7 +40,139 @@ ngx_vod_title_spec(ngx_http_request_t *r, ngx_str_t *dir,
         return rc;
     }
 
-    return ngx_vod_title_list(r, dir, spec);
+    return ngx_vod_title_list_cached(r, dir, spec);
+}
+
+
+/*
+ * Directory listings go into the index cache too, keyed by "dir/" and
+ * checked against the directory's mtime, which changes whenever a file is
+ * added, removed or renamed in it.  A listing younger than two seconds is
+ * not cached: a file added within the same second would leave the mtime
+ * unchanged.
+ */
+
+static ngx_int_t
+ngx_vod_title_list_cached(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_title_spec_t *spec)
+{
+    u_char                       *blob, *p, *last;
+    size_t                        len;
+    uint32_t                      i, n;
+    ngx_int_t                     rc;
+    ngx_str_t                     key;
+    ngx_vod_file_id_t             id;
+    ngx_open_file_info_t          of;
+    vod_rendition_spec_t         *rs;
+    ngx_http_core_loc_conf_t     *clcf;
+    ngx_vod_package_main_conf_t  *vmcf;
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_vod_package_module);
+
+    if (vmcf->index_cache == NULL) {
+        return ngx_vod_title_list(r, dir, spec);
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    ngx_memzero(&of, sizeof(ngx_open_file_info_t));
+
+    of.test_only = 1;
+    of.valid = clcf->open_file_cache_valid;
+    of.min_uses = clcf->open_file_cache_min_uses;
+    of.errors = clcf->open_file_cache_errors;
+    of.events = clcf->open_file_cache_events;
+
+    if (ngx_open_cached_file(clcf->open_file_cache, dir, &of, r->pool)
+        != NGX_OK || !of.is_dir)
+    {
+        return ngx_vod_title_list(r, dir, spec);
+    }
+
+    key.len = dir->len + 1;
+    key.data = ngx_pnalloc(r->pool, key.len);
+    if (key.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(ngx_cpymem(key.data, dir->data, dir->len), "/", 1);
+
+    ngx_memzero(&id, sizeof(ngx_vod_file_id_t));
+    id.uniq = of.uniq;
+    id.mtime = of.mtime;
+
+    blob = ngx_vod_cache_lock(vmcf->index_cache, &key, 0, &id, &len);
+
+    if (blob != NULL) {
+        /* count, then per rendition: id length, file name length, name */
+        p = blob;
+        last = blob + len;
+        n = (len >= 4) ? vod_r32(p) : 0;
+        p += 4;
+
+        for (i = 0; i < n && i < VOD_MAX_RENDITIONS && p + 4 <= last; i++) {
+            rs = &spec->renditions[i];
+            rs->id.len = vod_r16(p);
+            rs->file.len = vod_r16(p + 2);
+            p += 4;
+
+            if (rs->file.len > (size_t) (last - p)
+                || rs->id.len > rs->file.len)
+            {
+                break;
+            }
+
+            rs->file.data = ngx_pnalloc(r->pool, rs->file.len);
+            if (rs->file.data == NULL) {
+                break;
+            }
+
+            ngx_memcpy(rs->file.data, p, rs->file.len);
+            rs->id.data = rs->file.data;
+            p += rs->file.len;
+        }
+
+        ngx_vod_cache_unlock(vmcf->index_cache);
+
+        if (i == n && n > 0) {
+            spec->count = n;
+            return NGX_OK;
+        }
+
+        spec->count = 0;
+    }
+
+    rc = ngx_vod_title_list(r, dir, spec);
+
+    if (rc != NGX_OK || of.mtime >= ngx_time() - 1) {
+        return rc;
+    }
+
+    len = 4;
+
+    for (i = 0; i < spec->count; i++) {
+        len += 4 + spec->renditions[i].file.len;
+    }
+
+    blob = ngx_palloc(r->pool, len);
+    if (blob == NULL) {
+        return rc;
+    }
+
+    p = blob;
+    vod_w32(p, spec->count);
+
+    for (i = 0; i < spec->count; i++) {
+        rs = &spec->renditions[i];
+        vod_w16(p, rs->id.len);
+        vod_w16(p, rs->file.len);
+        p = ngx_cpymem(p, rs->file.data, rs->file.len);
+    }
+
+    (void) ngx_vod_cache_insert(vmcf->index_cache, &key, 0, &id, blob, len,
+                                r->connection->log);
+
+    return rc;
 }
 
 
@@ -103,14 +237,12 @@ static ngx_int_t
 ngx_vod_title_json(ngx_http_request_t *r, ngx_str_t *dir,
     vod_title_spec_t *spec, time_t *mtime)
 {
-    u_char           *buf, *p;
-    ssize_t           n;
-    ngx_fd_t          fd;
-    ngx_int_t         rc;
-    ngx_str_t         path;
-    ngx_err_t         err;
-    ngx_file_info_t   fi;
-    ngx_vod_env_t     venv;
+    u_char                    *buf, *p;
+    ssize_t                    n;
+    ngx_str_t                  path;
+    ngx_vod_env_t              venv;
+    ngx_open_file_info_t       of;
+    ngx_http_core_loc_conf_t  *clcf;
 
     path.len = dir->len + sizeof("/title.json") - 1;
     path.data = ngx_pnalloc(r->pool, path.len + 1);
@@ -121,73 +253,73 @@ ngx_vod_title_json(ngx_http_request_t *r, ngx_str_t *dir,
     p = ngx_cpymem(path.data, dir->data, dir->len);
     ngx_memcpy(p, "/title.json", sizeof("/title.json"));
 
-    fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    /* through open_file_cache: with open_file_cache_errors on, even the
+     * usual answer, that there is no title.json, costs no system call */
 
-    if (fd == NGX_INVALID_FILE) {
-        err = ngx_errno;
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
-        if (err == NGX_ENOENT) {
+    ngx_memzero(&of, sizeof(ngx_open_file_info_t));
+
+    of.directio = NGX_MAX_OFF_T_VALUE;
+    of.valid = clcf->open_file_cache_valid;
+    of.min_uses = clcf->open_file_cache_min_uses;
+    of.errors = clcf->open_file_cache_errors;
+    of.events = clcf->open_file_cache_events;
+
+    if (ngx_open_cached_file(clcf->open_file_cache, &path, &of, r->pool)
+        != NGX_OK)
+    {
+        if (of.err == NGX_ENOENT) {
             return NGX_DECLINED;
         }
 
-        if (err == NGX_ENOTDIR) {
+        if (of.err == NGX_ENOTDIR) {
             return NGX_HTTP_NOT_FOUND;
         }
 
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, err,
-                      "vod: " ngx_open_file_n " \"%V\" failed", &path);
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, of.err,
+                      "vod: %s \"%V\" failed", of.failed, &path);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
-                      "vod: " ngx_fd_info_n " \"%V\" failed", &path);
-        goto done;
+    if (!of.is_file) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod: \"%V\" is not a file", &path);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_file_size(&fi) > NGX_VOD_TITLE_JSON_MAX) {
+    if (of.size > NGX_VOD_TITLE_JSON_MAX) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "vod: \"%V\" is larger than %d bytes", &path,
                       NGX_VOD_TITLE_JSON_MAX);
-        goto done;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    *mtime = ngx_file_mtime(&fi);
+    *mtime = of.mtime;
 
-    buf = ngx_pnalloc(r->pool, (size_t) ngx_file_size(&fi) + 1);
+    buf = ngx_pnalloc(r->pool, (size_t) of.size + 1);
     if (buf == NULL) {
-        goto done;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    n = ngx_read_fd(fd, buf, (size_t) ngx_file_size(&fi));
+    n = pread(of.fd, buf, (size_t) of.size, 0);
 
-    if (n != (ssize_t) ngx_file_size(&fi)) {
+    if (n != (ssize_t) of.size) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
-                      "vod: " ngx_read_fd_n " \"%V\" failed", &path);
-        goto done;
+                      "vod: pread() \"%V\" failed", &path);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     buf[n] = '\0';
 
-    ngx_vod_env_init(&venv, r, &path, fd);
+    ngx_vod_env_init(&venv, r, &path, of.fd);
 
     if (vod_title_json_parse(&venv.env, buf, (size_t) n, spec) != VOD_OK) {
         /* the parser logged the reason and position */
-        goto done;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = NGX_OK;
-
-done:
-
-    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
-                      ngx_close_file_n " \"%V\" failed", &path);
-    }
-
-    return rc;
+    return NGX_OK;
 }
 
 
