@@ -81,11 +81,16 @@ typedef struct {
     u_char               *scratch;    /* one PES payload */
     size_t                scratch_len;
 
+    u_char               *span;       /* both tracks' data, one read */
+    uint64_t              span_offset;
+
     u_char                pat_cc;
     u_char                pmt_cc;
 } vod_ts_mux_t;
 
 
+static int vod_ts_read_span(vod_ts_mux_t *mux, const vod_segment_t *video,
+    const vod_segment_t *audio);
 static int vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
     const vod_segment_t *segment, uint32_t pid);
 static int64_t vod_ts_rescale(int64_t t, uint32_t timescale);
@@ -140,6 +145,11 @@ vod_ts_segment(vod_env_t *env, const vod_segment_t *video,
 
     memset(&mux, 0, sizeof(vod_ts_mux_t));
     mux.env = env;
+
+    rc = vod_ts_read_span(&mux, video, audio);
+    if (rc != VOD_OK) {
+        return rc;
+    }
 
     if (video != NULL) {
         if (video->track == NULL || video->track->type != VOD_TRACK_VIDEO
@@ -221,6 +231,79 @@ vod_ts_segment(vod_env_t *env, const vod_segment_t *video,
 }
 
 
+/*
+ * Mezzanines interleave audio and video in small chunks, so one segment's
+ * samples of both tracks usually fill one region of the file: read it with
+ * one pread() instead of one per chunk.  When the region holds much else
+ * (a third track, an odd layout), each track reads its own ranges.
+ */
+static int
+vod_ts_read_span(vod_ts_mux_t *mux, const vod_segment_t *video,
+    const vod_segment_t *audio)
+{
+    uint32_t              i, k;
+    uint64_t              lo, hi, end, data;
+    const vod_segment_t  *seg[2];
+
+    seg[0] = video;
+    seg[1] = audio;
+
+    lo = UINT64_MAX;
+    hi = 0;
+    data = 0;
+
+    for (k = 0; k < 2; k++) {
+        if (seg[k] == NULL || seg[k]->count > VOD_MAX_SEGMENT_SAMPLES
+            || (seg[k]->count > 0 && seg[k]->samples == NULL))
+        {
+            continue;
+        }
+
+        for (i = 0; i < seg[k]->count; i++) {
+            end = seg[k]->samples[i].offset + seg[k]->samples[i].size;
+
+            if (end < seg[k]->samples[i].offset) {
+                return VOD_OK;
+            }
+
+            if (seg[k]->samples[i].offset < lo) {
+                lo = seg[k]->samples[i].offset;
+            }
+
+            if (end > hi) {
+                hi = end;
+            }
+
+            data += seg[k]->samples[i].size;
+        }
+    }
+
+    if (data == 0 || hi - lo > data + data / 8 + 65536
+        || hi - lo > VOD_MAX_SEGMENT_BYTES)
+    {
+        return VOD_OK;
+    }
+
+    mux->span = mux->env->alloc(mux->env, hi - lo);
+    if (mux->span == NULL) {
+        return VOD_ERROR;
+    }
+
+    if (mux->env->read(mux->env, mux->span, hi - lo, (off_t) lo)
+        != (ssize_t) (hi - lo))
+    {
+        mux->env->log(mux->env, "ts: read of %llu bytes at %llu failed",
+                      (unsigned long long) (hi - lo),
+                      (unsigned long long) lo);
+        return VOD_ERROR;
+    }
+
+    mux->span_offset = lo;
+
+    return VOD_OK;
+}
+
+
 static int
 vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
     const vod_segment_t *segment, uint32_t pid)
@@ -297,15 +380,21 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
         return VOD_BAD_DATA;
     }
 
-    /* the samples' data, read range by range */
-    data = env->alloc(env, total > 0 ? total : 1);
-    if (data == NULL) {
-        return VOD_ERROR;
-    }
+    /* the samples' data: from the span, or read range by range */
+    data = NULL;
+    nranges = 0;
+    ranges = NULL;
 
-    rc = vod_segment_ranges(env, segment, &ranges, &nranges);
-    if (rc != VOD_OK) {
-        return rc;
+    if (mux->span == NULL) {
+        data = env->alloc(env, total > 0 ? total : 1);
+        if (data == NULL) {
+            return VOD_ERROR;
+        }
+
+        rc = vod_segment_ranges(env, segment, &ranges, &nranges);
+        if (rc != VOD_OK) {
+            return rc;
+        }
     }
 
     p = data;
@@ -337,7 +426,8 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
         s = &segment->samples[i];
         f = &t->frames[i];
 
-        f->data = p;
+        f->data = (mux->span != NULL)
+                  ? mux->span + (s->offset - mux->span_offset) : p;
         f->size = s->size;
         f->sync = s->sync;
         f->pts = vod_ts_rescale(dts + s->pts_delay, timescale)
