@@ -204,6 +204,13 @@ typedef struct {
 } vod_idx_tts_pos_t;
 
 
+/* a forward-only position in a raw ctts */
+typedef struct {
+    uint32_t       run;
+    uint32_t       first;                 /* sample number at run start */
+} vod_idx_ctts_pos_t;
+
+
 static uint32_t vod_idx_be32(const u_char *p);
 static uint64_t vod_idx_be64(const u_char *p);
 static uint64_t vod_idx_muldiv(uint64_t a, uint64_t b, uint64_t c,
@@ -234,6 +241,8 @@ static uint32_t vod_idx_seek_time(vod_idx_parse_t *t, vod_idx_tts_pos_t *c,
 static uint64_t vod_idx_seek_sample(vod_idx_parse_t *t,
     vod_idx_tts_pos_t *c, uint32_t sample);
 static int vod_idx_segment(vod_idx_ctx_t *ctx);
+static int64_t vod_idx_pts_delay(vod_idx_parse_t *t, vod_idx_ctts_pos_t *c,
+    uint32_t sample);
 static uint32_t vod_idx_ctts_size(vod_idx_parse_t *t);
 static size_t vod_idx_track_size(vod_idx_parse_t *t, uint32_t segments);
 static int vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off,
@@ -1383,20 +1392,26 @@ vod_idx_seek_sample(vod_idx_parse_t *t, vod_idx_tts_pos_t *c,
 
 /*
  * Segment boundaries: the first sync sample of the primary track (the
- * first video track, else the first track) whose dts is at or after
- * k * segment_ms, for k = 1, 2, ...; every other track is cut at its first
- * sample whose dts is at or after the boundary's time.  A boundary that
- * would leave any track with an empty segment is dropped.
+ * first video track, else the first track) whose presentation time is at
+ * or after k * segment_ms, for k = 1, 2, ...; every other track is cut at
+ * its first sample whose dts is at or after that time.  Presentation time,
+ * not decode time: an HEVC key frame may be decoded before its multiple
+ * and presented on it, and renditions of different codecs must still cut
+ * alike.  A boundary that would leave any track with an empty segment is
+ * dropped, and so is the last one when it would leave a final segment
+ * under a quarter of the target.
  */
 
 static int
 vod_idx_segment(vod_idx_ctx_t *ctx)
 {
-    uint32_t            i, j, n, s, kept, max, sp;
-    uint64_t            k, unit, tick, dts;
-    vod_env_t          *env;
-    vod_idx_parse_t    *p, *t;
-    vod_idx_tts_pos_t   pos[VOD_MAX_TRACKS];
+    int64_t              pts;
+    uint32_t             i, j, n, s, kept, max, sp;
+    uint64_t             k, unit, tick, dts, at;
+    vod_env_t           *env;
+    vod_idx_parse_t     *p, *t;
+    vod_idx_ctts_pos_t   cpos;
+    vod_idx_tts_pos_t    pos[VOD_MAX_TRACKS];
 
     env = ctx->env;
     p = &ctx->tracks[0];
@@ -1425,21 +1440,38 @@ vod_idx_segment(vod_idx_ctx_t *ctx)
         memset(&pos[i], 0, sizeof(vod_idx_tts_pos_t));
     }
 
+    memset(&cpos, 0, sizeof(vod_idx_ctts_pos_t));
+
+    pts = 0;
     unit = (uint64_t) ctx->segment_ms * p->timescale;
     kept = 0;
     sp = 0;
     k = 1;
+    s = 0;
 
     for ( ;; ) {
         tick = vod_idx_muldiv(k, unit, 1000, 1);
 
-        s = vod_idx_seek_time(p, &pos[p - ctx->tracks], tick, &dts);
-        if (s >= p->sample_count) {
-            break;
-        }
-
         if (p->has_stss) {
-            while (sp < p->sync_n && p->sync[sp] < s) {
+            /* sync samples in order, until one is presented at tick */
+            for ( ;; ) {
+                while (sp < p->sync_n && p->sync[sp] <= s) {
+                    sp++;
+                }
+
+                if (sp == p->sync_n) {
+                    break;
+                }
+
+                dts = vod_idx_seek_sample(p, &pos[p - ctx->tracks],
+                                          p->sync[sp]);
+                pts = (int64_t) dts
+                      + vod_idx_pts_delay(p, &cpos, p->sync[sp]);
+
+                if (pts >= 0 && (uint64_t) pts >= tick) {
+                    break;
+                }
+
                 sp++;
             }
 
@@ -1448,10 +1480,18 @@ vod_idx_segment(vod_idx_ctx_t *ctx)
             }
 
             s = p->sync[sp];
-            dts = vod_idx_seek_sample(p, &pos[p - ctx->tracks], s);
+            at = (uint64_t) pts;
+
+        } else {
+            s = vod_idx_seek_time(p, &pos[p - ctx->tracks], tick, &dts);
+            if (s >= p->sample_count) {
+                break;
+            }
+
+            at = dts;
         }
 
-        k = vod_idx_muldiv(dts, 1000, unit, 0) + 1;
+        k = vod_idx_muldiv(at, 1000, unit, 0) + 1;
 
         /* the other tracks' cuts at this time */
 
@@ -1466,7 +1506,7 @@ vod_idx_segment(vod_idx_ctx_t *ctx)
                 continue;
             }
 
-            tick = vod_idx_muldiv(dts, t->timescale, p->timescale, 1);
+            tick = vod_idx_muldiv(at, t->timescale, p->timescale, 1);
             t->cut[kept + 1] = vod_idx_seek_time(t, &pos[i], tick, &tick);
 
             if (t->cut[kept + 1] > t->cut[kept]
@@ -1483,6 +1523,19 @@ vod_idx_segment(vod_idx_ctx_t *ctx)
                 env->log(env, "more than %d segments", VOD_IDX_MAX_SEGMENTS);
                 return VOD_UNSUPPORTED;
             }
+        }
+    }
+
+    /* a last segment under a quarter of the target joins the one before */
+
+    if (kept > 0) {
+        memset(&pos[p - ctx->tracks], 0, sizeof(vod_idx_tts_pos_t));
+        dts = vod_idx_seek_sample(p, &pos[p - ctx->tracks], p->cut[kept]);
+
+        if (p->duration > dts
+            && (p->duration - dts) * 1000 * 4 < unit)
+        {
+            kept--;
         }
     }
 
@@ -1503,6 +1556,35 @@ vod_idx_segment(vod_idx_ctx_t *ctx)
     }
 
     return VOD_OK;
+}
+
+
+/* presentation minus decode time of a sample, edit list applied; samples
+ * are asked for in increasing order */
+
+static int64_t
+vod_idx_pts_delay(vod_idx_parse_t *t, vod_idx_ctts_pos_t *c, uint32_t sample)
+{
+    uint32_t  count;
+
+    if (t->ctts == NULL) {
+        return -t->media_time;
+    }
+
+    while (c->run < t->ctts_n) {
+        count = vod_idx_be32(t->ctts + 8 * (size_t) c->run);
+
+        if (sample < c->first + count) {
+            return (int64_t) (int32_t) vod_idx_be32(t->ctts
+                                                    + 8 * (size_t) c->run + 4)
+                   - t->media_time;
+        }
+
+        c->first += count;
+        c->run++;
+    }
+
+    return -t->media_time;
 }
 
 
