@@ -39,6 +39,7 @@ typedef struct {
 
 static ngx_int_t ngx_vod_cache_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static ngx_int_t ngx_vod_cache_populate(ngx_shm_zone_t *zone);
 static ngx_vod_cache_node_t *ngx_vod_cache_lookup(ngx_vod_cache_t *cache,
     ngx_str_t *path, uint32_t segment_ms, uint32_t hash);
 static void ngx_vod_cache_delete(ngx_vod_cache_t *cache,
@@ -48,6 +49,43 @@ static ngx_int_t ngx_vod_cache_cmp(ngx_vod_cache_node_t *cn, u_char *path,
     size_t len, uint32_t segment_ms);
 static void ngx_vod_cache_insert_value(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+
+
+/*
+ * A page of shared memory is mapped into a worker on its first touch, and a
+ * long title's index spans a thousand pages: their faults doubled the time
+ * of its first request.  Each worker maps the whole zone when it starts.
+ */
+
+void
+ngx_vod_cache_init_worker(ngx_shm_zone_t *zone, ngx_log_t *log)
+{
+    if (ngx_vod_cache_populate(zone) != NGX_OK) {
+        ngx_log_error(NGX_LOG_INFO, log, ngx_errno,
+                      "vod: madvise(MADV_POPULATE_WRITE) failed, "
+                      "vod_index_cache \"%V\" pages are mapped on first use",
+                      &zone->shm.name);
+    }
+}
+
+
+static ngx_int_t
+ngx_vod_cache_populate(ngx_shm_zone_t *zone)
+{
+#if (NGX_LINUX)
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE  23
+#endif
+
+    if (madvise(zone->shm.addr, zone->shm.size, MADV_POPULATE_WRITE) == 0) {
+        return NGX_OK;
+    }
+
+#endif
+
+    return NGX_ERROR;
+}
 
 
 ngx_shm_zone_t *
@@ -181,30 +219,28 @@ ngx_vod_cache_unlock(ngx_shm_zone_t *zone)
 }
 
 
-ngx_int_t
-ngx_vod_cache_insert(ngx_shm_zone_t *zone, ngx_str_t *path,
-    uint32_t segment_ms, ngx_vod_file_id_t *id, u_char *index, size_t len,
-    ngx_log_t *log)
+/*
+ * Allocates a node for an index of len bytes, evicting the least recently
+ * used as needed.  The node stays invisible to other workers until
+ * ngx_vod_cache_commit(), so its owner fills it without the lock.
+ */
+
+u_char *
+ngx_vod_cache_reserve(ngx_shm_zone_t *zone, ngx_str_t *path,
+    uint32_t segment_ms, ngx_vod_file_id_t *id, size_t len, ngx_log_t *log,
+    void **node)
 {
     size_t                 size;
-    uint32_t               hash;
     ngx_queue_t           *q;
     ngx_vod_cache_t       *cache;
     ngx_vod_cache_node_t  *cn;
 
     cache = zone->data;
-    hash = ngx_crc32_short(path->data, path->len);
 
     size = offsetof(ngx_vod_cache_node_t, data)
            + ngx_align(path->len, 8) + len;
 
     ngx_shmtx_lock(&cache->shpool->mutex);
-
-    /* another worker may have inserted it meanwhile */
-    cn = ngx_vod_cache_lookup(cache, path, segment_ms, hash);
-    if (cn != NULL) {
-        ngx_vod_cache_delete(cache, cn);
-    }
 
     for ( ;; ) {
         cn = ngx_slab_alloc_locked(cache->shpool, size);
@@ -218,7 +254,7 @@ ngx_vod_cache_insert(ngx_shm_zone_t *zone, ngx_str_t *path,
                           "vod: index of \"%V\" (%uz bytes) does not fit in "
                           "vod_index_cache \"%V\", served uncached",
                           path, len, &zone->shm.name);
-            return NGX_DECLINED;
+            return NULL;
         }
 
         q = ngx_queue_last(&cache->sh->lru);
@@ -226,18 +262,79 @@ ngx_vod_cache_insert(ngx_shm_zone_t *zone, ngx_str_t *path,
                              ngx_queue_data(q, ngx_vod_cache_node_t, lru));
     }
 
-    cn->node.key = hash;
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+
+    cn->node.key = ngx_crc32_short(path->data, path->len);
     cn->id = *id;
     cn->segment_ms = segment_ms;
     cn->path_len = path->len;
     cn->index_len = len;
     ngx_memcpy(cn->data, path->data, path->len);
-    ngx_memcpy(ngx_vod_cache_blob(cn), index, len);
+
+    *node = cn;
+
+    return ngx_vod_cache_blob(cn);
+}
+
+
+/* makes a reserved node visible, replacing an older one of the same key */
+
+void
+ngx_vod_cache_commit(ngx_shm_zone_t *zone, void *node)
+{
+    ngx_str_t              path;
+    ngx_vod_cache_t       *cache;
+    ngx_vod_cache_node_t  *cn, *old;
+
+    cache = zone->data;
+    cn = node;
+
+    path.data = cn->data;
+    path.len = cn->path_len;
+
+    ngx_shmtx_lock(&cache->shpool->mutex);
+
+    /* another worker may have indexed the same file meanwhile */
+    old = ngx_vod_cache_lookup(cache, &path, cn->segment_ms, cn->node.key);
+    if (old != NULL) {
+        ngx_vod_cache_delete(cache, old);
+    }
 
     ngx_rbtree_insert(&cache->sh->rbtree, &cn->node);
     ngx_queue_insert_head(&cache->sh->lru, &cn->lru);
 
     ngx_shmtx_unlock(&cache->shpool->mutex);
+}
+
+
+void
+ngx_vod_cache_cancel(ngx_shm_zone_t *zone, void *node)
+{
+    ngx_vod_cache_t  *cache;
+
+    cache = zone->data;
+
+    ngx_shmtx_lock(&cache->shpool->mutex);
+    ngx_slab_free_locked(cache->shpool, node);
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+}
+
+
+ngx_int_t
+ngx_vod_cache_insert(ngx_shm_zone_t *zone, ngx_str_t *path,
+    uint32_t segment_ms, ngx_vod_file_id_t *id, u_char *index, size_t len,
+    ngx_log_t *log)
+{
+    u_char  *blob;
+    void    *node;
+
+    blob = ngx_vod_cache_reserve(zone, path, segment_ms, id, len, log, &node);
+    if (blob == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(blob, index, len);
+    ngx_vod_cache_commit(zone, node);
 
     return NGX_OK;
 }

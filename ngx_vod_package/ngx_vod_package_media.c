@@ -12,8 +12,9 @@ static void ngx_vod_env_log(vod_env_t *env, const char *fmt, ...);
 static ssize_t ngx_vod_env_read(vod_env_t *env, u_char *buf, size_t size,
     off_t offset);
 static ngx_int_t ngx_vod_media_build(ngx_http_request_t *r,
-    ngx_vod_media_t *media, uint32_t segment_ms, u_char **index,
-    size_t *len);
+    ngx_vod_media_t *media, uint32_t segment_ms, ngx_vod_file_id_t *id,
+    u_char **index, size_t *len, void **node);
+static u_char *ngx_vod_media_reserve(void *data, size_t size);
 static ngx_vod_built_t *ngx_vod_ctx_find_index(ngx_vod_ctx_t *ctx,
     ngx_str_t *path);
 static ngx_int_t ngx_vod_media_extract(ngx_vod_media_t *media,
@@ -99,6 +100,18 @@ ngx_vod_env_read(vod_env_t *env, u_char *buf, size_t size, off_t offset)
 
     return size;
 }
+
+
+/* where vod_index_build_to() puts a new index: a cache node, or the pool
+ * when the cache has no room for it */
+typedef struct {
+    ngx_shm_zone_t       *zone;
+    ngx_str_t            *path;
+    ngx_vod_file_id_t    *id;
+    ngx_http_request_t   *request;
+    uint32_t              segment_ms;
+    void                 *node;
+} ngx_vod_reserve_t;
 
 
 /* maps a core return code to an HTTP status */
@@ -227,6 +240,7 @@ ngx_vod_media_load(ngx_http_request_t *r, ngx_vod_media_t *media,
     size_t                        len;
     uint32_t                      segment_ms;
     ngx_int_t                     rc;
+    void                         *node;
     ngx_vod_ctx_t                *ctx;
     ngx_vod_built_t              *built;
     ngx_vod_file_id_t             id;
@@ -290,10 +304,22 @@ ngx_vod_media_load(ngx_http_request_t *r, ngx_vod_media_t *media,
         }
 #endif
 
-        rc = ngx_vod_media_build(r, media, segment_ms, &index, &len);
+        rc = ngx_vod_media_build(r, media, segment_ms, &id, &index, &len,
+                                 &node);
         if (rc != NGX_OK) {
             return rc;
         }
+
+        if (node != NULL) {
+            /* built in shared memory, still private to this worker: copy
+             * the views out without the lock, then publish it */
+            rc = ngx_vod_media_extract(media, index, want, segment, video,
+                                       audio);
+            ngx_vod_cache_commit(vmcf->index_cache, node);
+            return rc;
+        }
+
+        goto extract;
     }
 
     if (vmcf->index_cache != NULL) {
@@ -376,16 +402,22 @@ ngx_vod_ctx_find_index(ngx_vod_ctx_t *ctx, ngx_str_t *path)
 
 static ngx_int_t
 ngx_vod_media_build(ngx_http_request_t *r, ngx_vod_media_t *media,
-    uint32_t segment_ms, u_char **index, size_t *len)
+    uint32_t segment_ms, ngx_vod_file_id_t *id, u_char **index, size_t *len,
+    void **node)
 {
-    u_char                      *moov;
-    uint64_t                     moov_offset, moov_size;
-    ngx_int_t                    rc;
-    vod_env_t                   *env;
-    ngx_vod_package_loc_conf_t  *vlcf;
+    u_char                       *moov;
+    uint64_t                      moov_offset, moov_size;
+    ngx_int_t                     rc;
+    vod_env_t                    *env;
+    ngx_vod_reserve_t             rv;
+    ngx_vod_package_loc_conf_t   *vlcf;
+    ngx_vod_package_main_conf_t  *vmcf;
 
+    vmcf = ngx_http_get_module_main_conf(r, ngx_vod_package_module);
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
     env = &media->venv.env;
+
+    *node = NULL;
 
     rc = vod_mp4_find_moov(env, (uint64_t) media->of.size, &moov_offset,
                            &moov_size);
@@ -413,12 +445,59 @@ ngx_vod_media_build(ngx_http_request_t *r, ngx_vod_media_t *media,
         return NGX_HTTP_BAD_GATEWAY;
     }
 
-    rc = vod_index_build(env, moov, (size_t) moov_size,
-                         (uint64_t) media->of.size, segment_ms, index, len);
+    if (vmcf->index_cache == NULL) {
+        rc = vod_index_build(env, moov, (size_t) moov_size,
+                             (uint64_t) media->of.size, segment_ms, index,
+                             len);
+        ngx_free(moov);
+        return ngx_vod_status(rc);
+    }
+
+    /* straight into the cache: no copy of a long title's index */
+
+    rv.zone = vmcf->index_cache;
+    rv.path = &media->path;
+    rv.id = id;
+    rv.request = r;
+    rv.segment_ms = segment_ms;
+    rv.node = NULL;
+
+    rc = vod_index_build_to(env, moov, (size_t) moov_size,
+                            (uint64_t) media->of.size, segment_ms,
+                            ngx_vod_media_reserve, &rv, index, len);
 
     ngx_free(moov);
 
-    return ngx_vod_status(rc);
+    if (rc != VOD_OK) {
+        if (rv.node != NULL) {
+            ngx_vod_cache_cancel(vmcf->index_cache, rv.node);
+        }
+
+        return ngx_vod_status(rc);
+    }
+
+    *node = rv.node;
+
+    return NGX_OK;
+}
+
+
+static u_char *
+ngx_vod_media_reserve(void *data, size_t size)
+{
+    ngx_vod_reserve_t  *rv = data;
+
+    u_char  *p;
+
+    p = ngx_vod_cache_reserve(rv->zone, rv->path, rv->segment_ms, rv->id,
+                              size, rv->request->connection->log, &rv->node);
+    if (p != NULL) {
+        return p;
+    }
+
+    rv->node = NULL;
+
+    return ngx_palloc(rv->request->pool, size);
 }
 
 

@@ -716,6 +716,14 @@ ngx_vod_package_rendition_cmp(const void *one, const void *two)
 static ngx_int_t
 ngx_vod_package_init_process(ngx_cycle_t *cycle)
 {
+    ngx_vod_package_main_conf_t  *vmcf;
+
+    vmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_vod_package_module);
+
+    if (vmcf != NULL && vmcf->index_cache != NULL) {
+        ngx_vod_cache_init_worker(vmcf->index_cache, cycle->log);
+    }
+
 #if (NGX_LINUX)
     if (mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024) != 1
         || mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024) != 1)

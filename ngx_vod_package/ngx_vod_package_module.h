@@ -104,9 +104,15 @@ ngx_int_t ngx_vod_status(ngx_int_t rc);
 
 ngx_shm_zone_t *ngx_vod_cache_add(ngx_conf_t *cf, ngx_str_t *name,
     size_t size);
+void ngx_vod_cache_init_worker(ngx_shm_zone_t *zone, ngx_log_t *log);
 u_char *ngx_vod_cache_lock(ngx_shm_zone_t *zone, ngx_str_t *path,
     uint32_t segment_ms, ngx_vod_file_id_t *id, size_t *len);
 void ngx_vod_cache_unlock(ngx_shm_zone_t *zone);
+u_char *ngx_vod_cache_reserve(ngx_shm_zone_t *zone, ngx_str_t *path,
+    uint32_t segment_ms, ngx_vod_file_id_t *id, size_t len, ngx_log_t *log,
+    void **node);
+void ngx_vod_cache_commit(ngx_shm_zone_t *zone, void *node);
+void ngx_vod_cache_cancel(ngx_shm_zone_t *zone, void *node);
 ngx_int_t ngx_vod_cache_insert(ngx_shm_zone_t *zone, ngx_str_t *path,
     uint32_t segment_ms, ngx_vod_file_id_t *id, u_char *index, size_t len,
     ngx_log_t *log);

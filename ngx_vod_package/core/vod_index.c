@@ -340,6 +340,16 @@ vod_index_build(vod_env_t *env, const u_char *moov, size_t moov_size,
     uint64_t file_size, uint32_t segment_ms, u_char **index,
     size_t *index_len)
 {
+    return vod_index_build_to(env, moov, moov_size, file_size, segment_ms,
+                              NULL, NULL, index, index_len);
+}
+
+
+int
+vod_index_build_to(vod_env_t *env, const u_char *moov, size_t moov_size,
+    uint64_t file_size, uint32_t segment_ms, vod_index_alloc_pt alloc,
+    void *data, u_char **index, size_t *index_len)
+{
     int                 rc;
     size_t              size;
     u_char             *blob;
@@ -447,7 +457,7 @@ vod_index_build(vod_env_t *env, const u_char *moov, size_t moov_size,
         return VOD_UNSUPPORTED;
     }
 
-    blob = env->alloc(env, size);
+    blob = (alloc != NULL) ? alloc(data, size) : env->alloc(env, size);
     if (blob == NULL) {
         env->log(env, "index allocation of %zu bytes failed", size);
         return VOD_ERROR;

@@ -31,6 +31,16 @@ int vod_index_build(vod_env_t *env, const u_char *moov, size_t moov_size,
     uint64_t file_size, uint32_t segment_ms, u_char **index,
     size_t *index_len);
 
+/* The same, with the blob (its exact size known once the moov is parsed)
+ * from alloc(data, size) rather than env->alloc, so a caller can build it
+ * straight into shared memory; on failure after alloc the blob holds
+ * garbage and is the caller's to free. */
+typedef u_char *(*vod_index_alloc_pt)(void *data, size_t size);
+
+int vod_index_build_to(vod_env_t *env, const u_char *moov, size_t moov_size,
+    uint64_t file_size, uint32_t segment_ms, vod_index_alloc_pt alloc,
+    void *data, u_char **index, size_t *index_len);
+
 /* Validate a blob's header (magic, version, total size). */
 int vod_index_check(const u_char *index, size_t len);
 
