@@ -8,6 +8,8 @@
  *                                     CMAF media segment N (1-based):
  *                                     the header, then the file's ranges
  *   vodpkg ts FILE N [SEGMENT_MS]     MPEG-TS segment N (H.264 + AAC)
+ *   vodpkg index FILE [SEGMENT_MS]    the raw index blob to stdout, to
+ *                                     compare builds byte for byte
  *
  * A subcommand is one entry of vodpkg_commands[] and one handler that
  * gets argv after the subcommand name; vodpkg_open() gives every handler
@@ -101,6 +103,7 @@ static int vodpkg_copy_ranges(vodpkg_file_t *f, const vod_range_t *ranges,
 static int vodpkg_init(int argc, char **argv);
 static int vodpkg_seg(int argc, char **argv);
 static int vodpkg_ts(int argc, char **argv);
+static int vodpkg_index(int argc, char **argv);
 static void vodpkg_usage(void);
 
 
@@ -117,6 +120,9 @@ static vodpkg_command_t  vodpkg_commands[] = {
     { "ts", "FILE N [SEGMENT_MS]",
       "MPEG-TS segment N (1-based) of the H.264 and AAC tracks",
       vodpkg_ts },
+    { "index", "FILE [SEGMENT_MS]",
+      "the raw index blob to stdout (to compare builds byte for byte)",
+      vodpkg_index },
     { NULL, NULL, NULL, NULL }
 };
 
@@ -770,6 +776,43 @@ vodpkg_ts(int argc, char **argv)
     if (vod_ts_segment(&f.env, video, audio, &out, &len) != VOD_OK
         || vodpkg_write(out, len) != 0)
     {
+        goto done;
+    }
+
+    rc = 0;
+
+done:
+
+    vodpkg_close(&f);
+
+    return rc;
+}
+
+
+static int
+vodpkg_index(int argc, char **argv)
+{
+    int            rc;
+    uint32_t       segment_ms;
+    vodpkg_file_t  f;
+
+    if (argc < 1 || argc > 2) {
+        vodpkg_usage();
+        return 2;
+    }
+
+    segment_ms = vodpkg_segment_ms(argc > 1 ? argv[1] : NULL);
+    if (segment_ms == 0) {
+        return 2;
+    }
+
+    rc = 1;
+
+    if (vodpkg_open(&f, argv[0], segment_ms) != VOD_OK) {
+        goto done;
+    }
+
+    if (vodpkg_write(f.index, f.index_len) != 0 || fflush(stdout) != 0) {
         goto done;
     }
 
