@@ -17,7 +17,7 @@ fi
 
 # build: nginx-dev is the configured source tree of the packaged nginx
 pkgs=(
-    build-essential pkg-config make gcc clang
+    build-essential pkg-config make gcc clang libclang-rt-14-dev
     nginx nginx-dev
     libavformat-dev libavcodec-dev libavutil-dev
     libhiredis-dev libmaxminddb-dev libssl-dev libluajit2-5.1-dev
@@ -26,7 +26,7 @@ pkgs=(
     redis-server
     libnginx-mod-http-lua
     libtest-base-perl libjson-perl libmaxmind-db-writer-perl
-    wrk valgrind curl procps
+    wrk valgrind curl procps libxml2-utils
     chromium
 )
 

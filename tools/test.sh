@@ -6,8 +6,10 @@
 #   SKIP_DEPS=1 tools/test.sh     do not run tools/install-deps.sh
 #
 # Sections, in order: deps, build, unit, prove (Test::Nginx suites under t/),
-# fuzz, media check (tools/check-media.sh, when it exists), e2e (real players
-# in chromium).  A failing section does not stop the later ones; the last
+# fuzz, media check (tools/check-media.sh: the core through bin/vodpkg),
+# origin checks (tools/check-origin.sh: every stream through nginx, with and
+# without threads), e2e (real players in chromium).  A failing section
+# does not stop the later ones; the last
 # line is "N passed, M failed" over the sections, and the exit status is
 # non-zero when any failed.
 set -euo pipefail
@@ -70,7 +72,25 @@ else
     skip media-check "tools/check-media.sh does not exist yet"
 fi
 
-section e2e node e2e/play.js
+# every stream of every test title, fetched from a real nginx as a player
+# would, decoded by ffmpeg; then again with "aio threads"
+section origin-check tools/check-origin.sh "$TEST_NGINX_MEDIA"
+section origin-check-threads env THREADS=1 tools/check-origin.sh \
+    "$TEST_NGINX_MEDIA"
+
+# the demo title itself (60 s, three renditions, as tools/demo.sh makes it;
+# made once into build/demo-media): every segment decoded, then played,
+# seeked and played on in hls.js (CMAF and TS) and dash.js
+DEMO_MEDIA=$ROOT/build/demo-media
+make_demo_media() {
+    [ -f "$DEMO_MEDIA/demo/.done" ] && return 0
+    rm -rf "$DEMO_MEDIA"
+    MKMEDIA_ONLY=demo tools/mkmedia.sh "$DEMO_MEDIA" 60
+    touch "$DEMO_MEDIA/demo/.done"
+}
+section demo-media make_demo_media
+section demo-origin-check env THREADS=1 tools/check-origin.sh "$DEMO_MEDIA"
+section e2e env E2E_MEDIA="$DEMO_MEDIA" node e2e/play.js
 
 echo
 echo "======================================================================"
