@@ -59,6 +59,7 @@ if [ -z "${SKIP_DEPS:-}" ]; then
     section deps tools/install-deps.sh
 fi
 
+section style tools/check-style.sh
 section build make all fixtures
 section unit make unit
 section prove prove -I t/lib -r t/

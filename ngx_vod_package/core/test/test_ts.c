@@ -291,7 +291,8 @@ test_check_video(test_ts_t *ts, av_oracle_track_t *v, uint32_t *next)
 
         /* one timeline: the same formula in every segment */
         assert_int_equal(pes->pts,
-                         test_90k((int64_t) v->dts[*next] + s->pts_delay, timescale)
+                         test_90k((int64_t) v->dts[*next] + s->pts_delay,
+                                  timescale)
                          + 900000);
         assert_int_equal(pes->dts,
                          test_90k(v->dts[*next], timescale) + 900000 - 9000);
