@@ -213,6 +213,8 @@ typedef struct {
 
 static uint32_t vod_idx_be32(const u_char *p);
 static uint64_t vod_idx_be64(const u_char *p);
+static uint32_t vod_idx_copy_be32(uint32_t *dst, const u_char *src,
+    uint32_t n);
 static uint64_t vod_idx_muldiv(uint64_t a, uint64_t b, uint64_t c,
     int ceil);
 static uint32_t vod_idx_gcd(uint32_t a, uint32_t b);
@@ -253,6 +255,9 @@ static int vod_idx_fill_sizes(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     uint32_t *sizes);
 static int vod_idx_fill_stsc(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     vod_idx_stsc_t *stsc);
+static uint32_t vod_idx_check_chunks(const uint32_t *co32,
+    const uint64_t *co64, const uint32_t *sizes, uint32_t csize,
+    uint32_t spc, uint32_t m, uint64_t fs, uint64_t *total);
 static int vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     u_char *blob, vod_idx_track_t *it);
 
@@ -286,6 +291,38 @@ vod_idx_be64(const u_char *p)
 #endif
 
     return v;
+}
+
+
+/* n big-endian u32 to native order, two per 64-bit load and swap;
+ * returns a bitwise or of them all */
+
+static uint32_t
+vod_idx_copy_be32(uint32_t *dst, const u_char *src, uint32_t n)
+{
+    uint32_t  i;
+    uint64_t  v, all;
+
+    all = 0;
+
+    for (i = 0; i + 2 <= n; i += 2) {
+        memcpy(&v, src + 4 * (size_t) i, 8);
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        v = __builtin_bswap64(v);
+        v = (v >> 32) | (v << 32);
+#endif
+
+        memcpy(dst + i, &v, 8);
+        all |= v;
+    }
+
+    if (i < n) {
+        dst[i] = vod_idx_be32(src + 4 * (size_t) i);
+        all |= dst[i];
+    }
+
+    return (uint32_t) (all | (all >> 32));
 }
 
 
@@ -1641,7 +1678,7 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
 {
     int               rc;
     u_char           *p;
-    uint32_t          i, *co32;
+    uint32_t          i;
     uint64_t         *co64;
     vod_idx_parse_t  *t;
     vod_idx_track_t  *it;
@@ -1720,11 +1757,7 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
         p += vod_idx_align((size_t) t->chunk_n * 8);
 
     } else {
-        co32 = (uint32_t *) p;
-
-        for (i = 0; i < t->chunk_n; i++) {
-            co32[i] = vod_idx_be32(t->chunks + 4 * i);
-        }
+        (void) vod_idx_copy_be32((uint32_t *) p, t->chunks, t->chunk_n);
 
         p += vod_idx_align((size_t) t->chunk_n * 4);
     }
@@ -1894,7 +1927,7 @@ vod_idx_fill_stsc(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
 static int
 vod_idx_fill_sizes(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, uint32_t *sizes)
 {
-    uint32_t       i, n, v, max;
+    uint32_t       i, n, max;
     const u_char  *p;
 
     n = t->sample_count;
@@ -1904,12 +1937,7 @@ vod_idx_fill_sizes(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, uint32_t *sizes)
     switch (t->stsz_bits) {
 
     case 32:
-        for (i = 0; i < n; i++) {
-            v = vod_idx_be32(p + 4 * i);
-            sizes[i] = v;
-            max |= v;
-        }
-
+        max = vod_idx_copy_be32(sizes, p, n);
         break;
 
     case 16:
@@ -1952,6 +1980,80 @@ vod_idx_fill_sizes(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, uint32_t *sizes)
 
 
 /*
+ * Check that m whole chunks of spc samples each lie inside the file: co32
+ * or co64 point at the first chunk's offset, sizes (NULL when every size
+ * is csize) at its first sample's size.  Returns the number of chunks
+ * that pass, m when all do, and adds their bytes to *total.
+ */
+
+static uint32_t
+vod_idx_check_chunks(const uint32_t *co32, const uint64_t *co64,
+    const uint32_t *sizes, uint32_t csize, uint32_t spc, uint32_t m,
+    uint64_t fs, uint64_t *total)
+{
+    uint32_t  i, j, v;
+    uint64_t  off, sum, bytes;
+
+    sum = 0;
+
+    if (sizes == NULL) {
+        bytes = (uint64_t) spc * csize;
+
+        for (j = 0; j < m; j++) {
+            off = (co64 != NULL) ? co64[j] : co32[j];
+
+            if (off > fs || bytes > fs - off) {
+                break;
+            }
+        }
+
+        *total += j * bytes;
+
+        return j;
+    }
+
+    if (spc == 1 && co64 == NULL) {
+
+        /* the common case of one sample per chunk: both operands are
+         * under 2^32, so their sum cannot wrap */
+
+        for (j = 0; j < m; j++) {
+            v = sizes[j];
+
+            if ((uint64_t) co32[j] + v > fs) {
+                break;
+            }
+
+            sum += v;
+        }
+
+        *total += sum;
+
+        return j;
+    }
+
+    for (j = 0; j < m; j++, sizes += spc) {
+        off = (co64 != NULL) ? co64[j] : co32[j];
+        bytes = 0;
+
+        for (i = 0; i < spc; i++) {
+            bytes += sizes[i];
+        }
+
+        if (off > fs || bytes > fs - off) {
+            break;
+        }
+
+        sum += bytes;
+    }
+
+    *total += sum;
+
+    return j;
+}
+
+
+/*
  * Walk the chunks once: check every chunk's samples lie inside the file,
  * sum the sizes, and record the decode cursor at each segment start.
  */
@@ -1960,8 +2062,9 @@ static int
 vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
     vod_idx_track_t *it)
 {
-    uint32_t           s, n, k, c, last, run, seg, nseg, i, spc;
-    uint32_t           stts_run, ctts_run, *sizes, *co32;
+    uint32_t           s, n, k, c, m, j, last, run, seg, nseg, i, spc;
+    uint32_t           stts_run, ctts_run, count, next, nruns;
+    uint32_t           is64, csize, *sizes, *co32, *cut;
     uint64_t           off, sum, part, total, size, bytes, dur, rate;
     uint64_t           first, dts, fs, *co64, *seg_bytes;
     vod_env_t         *env;
@@ -2034,36 +2137,71 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
         }
     }
 
-    /* the chunk walk; t->cut[nseg] is sample_count, a sentinel */
+    /* the chunk walk; t->cut[nseg] is sample_count, a sentinel that no
+     * chunk passes, so next is always a sample the walk has yet to reach */
 
     s = 0;
     seg = 0;
     total = 0;
     fs = ctx->file_size;
+    count = t->sample_count;
+    cut = t->cut;
+    next = cut[0];
+    nruns = it->stsc_count;
+    is64 = it->co64;
+    csize = it->const_size;
 
-    for (run = 0; run < it->stsc_count && s < t->sample_count; run++) {
-        last = (run + 1 < it->stsc_count) ? stsc[run + 1].first_chunk
-                                          : it->chunk_count;
+    for (run = 0; run < nruns && s < count; run++) {
+        last = (run + 1 < nruns) ? stsc[run + 1].first_chunk
+                                 : it->chunk_count;
         spc = stsc[run].samples;
 
         if (spc == 0) {
             continue;
         }
 
-        for (c = stsc[run].first_chunk; c < last; c++) {
-            n = t->sample_count - s;
+        c = stsc[run].first_chunk;
 
-            if (n == 0) {
-                break;
+        while (c < last && s < count) {
+
+            /* m whole chunks before the next segment start */
+
+            m = last - c;
+
+            if ((uint64_t) m * spc > next - s) {
+                m = (next - s) / spc;
             }
 
+            if (m > 0) {
+                j = vod_idx_check_chunks(is64 ? NULL : co32 + c,
+                                         is64 ? co64 + c : NULL,
+                                         sizes ? sizes + s : NULL, csize,
+                                         spc, m, fs, &total);
+                c += j;
+                s += j * spc;
+
+                if (j == m) {
+                    continue;
+                }
+
+                off = is64 ? co64[c] : co32[c];
+                sum = 0;
+
+                for (i = 0; i < spc; i++) {
+                    sum += sizes ? sizes[s + i] : csize;
+                }
+
+                goto beyond;
+            }
+
+            /* a chunk holding segment starts, or the last samples */
+
+            n = count - s;
             n = (spc < n) ? spc : n;
-            off = it->co64 ? co64[c] : co32[c];
+            off = is64 ? co64[c] : co32[c];
 
-            /* segments starting inside this chunk */
-
-            while (t->cut[seg] < s + n) {
-                k = t->cut[seg] - s;
+            while (next < s + n) {
+                k = next - s;
                 part = 0;
 
                 if (sizes != NULL) {
@@ -2072,7 +2210,7 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
                     }
 
                 } else {
-                    part = (uint64_t) k * it->const_size;
+                    part = (uint64_t) k * csize;
                 }
 
                 if (part > UINT32_MAX) {
@@ -2086,35 +2224,33 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
                 cur[seg].chunk_left = spc - k;
                 seg_bytes[seg] = total + part;
                 seg++;
+                next = cut[seg];
             }
 
             if (sizes != NULL) {
-                sum = sizes[s];
+                sum = 0;
 
-                for (i = 1; i < n; i++) {
+                for (i = 0; i < n; i++) {
                     sum += sizes[s + i];
                 }
 
             } else {
-                sum = (uint64_t) n * it->const_size;
+                sum = (uint64_t) n * csize;
             }
 
             if (off > fs || sum > fs - off) {
-                env->log(env, "track %u: chunk %u data (offset %llu, %llu "
-                         "bytes) lies beyond the end of the file",
-                         t->track_id, c, (unsigned long long) off,
-                         (unsigned long long) sum);
-                return VOD_BAD_DATA;
+                goto beyond;
             }
 
             total += sum;
             s += n;
+            c++;
         }
     }
 
-    if (s < t->sample_count) {
+    if (s < count) {
         env->log(env, "track %u: stsc and stco map %u samples, stsz has %u",
-                 t->track_id, s, t->sample_count);
+                 t->track_id, s, count);
         return VOD_BAD_DATA;
     }
 
@@ -2157,6 +2293,14 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
     it->peak_bitrate = rate;
 
     return VOD_OK;
+
+beyond:
+
+    env->log(env, "track %u: chunk %u data (offset %llu, %llu bytes) lies "
+             "beyond the end of the file", t->track_id, c,
+             (unsigned long long) off, (unsigned long long) sum);
+
+    return VOD_BAD_DATA;
 }
 
 
