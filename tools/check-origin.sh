@@ -91,6 +91,40 @@ source_of() {
     echo "$media/$1/$2.mp4"
 }
 
+# the peak segment bit rate of a media playlist, from its EXTINF values
+# and the sizes of the segments served
+peak_rate() {
+    sed -n 's/^#EXTINF:\([0-9.]*\),.*/\1/p' "$1" | paste - "$2" \
+        | awk '{r = $2 * 8 / $1; if (r > m) m = r} END {printf "%d", m}'
+}
+
+# RFC 8216: BANDWIDTH is at least the variant's peak segment bit rate, plus
+# its audio rendition's when the audio is a separate rendition
+check_bandwidth() {
+    local title=$1 master=$2 bw uri audio want line
+    audio=$(sed -n 's/^#EXT-X-MEDIA:TYPE=AUDIO.*URI="\([^"]*\)".*/\1/p' \
+            "$master" | head -1)
+    while IFS= read -r line; do
+        case "$line" in
+        '#EXT-X-STREAM-INF:'*)
+            bw=$(echo "$line" | sed 's/.*[:,]BANDWIDTH=\([0-9]*\).*/\1/')
+            grep -q 'AUDIO="' <<< "$line" && want=$audio || want=
+            ;;
+        '#'*|'') ;;
+        *)
+            uri=$line
+            need=${peak[$title/$uri]:-0}
+            [ -n "$want" ] && need=$((need + ${peak[$title/$want]:-0}))
+            [ "$need" -gt 0 ] || fail "$title: no segments measured for $uri"
+            [ "$bw" -ge "$need" ] || fail "$title: $uri BANDWIDTH=$bw," \
+                "its segments peak at $need bit/s"
+            echo "ok $title: $uri BANDWIDTH=$bw >= peak $need"
+            ;;
+        esac
+    done < "$master"
+}
+
+declare -A peak
 checked=0
 
 for tdir in "$media"/*/; do
@@ -114,10 +148,14 @@ for tdir in "$media"/*/; do
         init=$(sed -n 's/^#EXT-X-MAP:URI="\(.*\)"/\1/p' "$out/$pl")
         fetch "$title/$init" > "$file"
         n=0
+        : > "$out/$pl.sizes"
         for seg in $(grep -v '^#' "$out/$pl"); do
-            fetch "$title/$seg" >> "$file"
+            fetch "$title/$seg" > "$out/seg"
+            stat -c %s "$out/seg" >> "$out/$pl.sizes"
+            cat "$out/seg" >> "$file"
             n=$((n + 1))
         done
+        peak[$title/$pl]=$(peak_rate "$out/$pl" "$out/$pl.sizes")
         hls_segments="$hls_segments $n"
         decode "$file" "$title/$pl"
 
@@ -141,6 +179,8 @@ for tdir in "$media"/*/; do
         echo "ok $title/$pl: $n segments, $got frames, ${sum}s"
         checked=$((checked + 1))
     done
+
+    check_bandwidth "$title" "$out/master.m3u8"
 
     # DASH: the same segments, so the same counts per Representation
     fetch "$title/manifest.mpd" > "$out/manifest.mpd"
@@ -166,9 +206,13 @@ for tdir in "$media"/*/; do
         fetch "$title/$pl" > "$out/$pl"
         file=$out/${pl%.m3u8}.ts
         : > "$file"
+        : > "$out/$pl.sizes"
         for seg in $(grep -v '^#' "$out/$pl"); do
-            fetch "$title/$seg" >> "$file"
+            fetch "$title/$seg" > "$out/seg"
+            stat -c %s "$out/seg" >> "$out/$pl.sizes"
+            cat "$out/seg" >> "$file"
         done
+        peak[$title/$pl]=$(peak_rate "$out/$pl" "$out/$pl.sizes")
         decode "$file" "$title/$pl"
         src=$(source_of "$title" "$id")
         sel=v
@@ -180,6 +224,8 @@ for tdir in "$media"/*/; do
         echo "ok $title/$pl: $got $sel frames/packets"
         checked=$((checked + 1))
     done
+
+    check_bandwidth "$title" "$out/master-ts.m3u8"
 done
 
 if grep -E '\[(error|crit|alert|emerg)\]' "$work/logs/error.log"; then

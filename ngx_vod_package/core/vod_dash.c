@@ -9,6 +9,7 @@
  * "$RepresentationID$-$Number$.m4s" and "$RepresentationID$-init.mp4".
  */
 
+#include "vod_fmp4.h"
 #include "vod_manifest.h"
 #include "vod_text.h"
 
@@ -342,7 +343,7 @@ vod_dash_representation(u_char *p, const vod_str_t *id,
 
     p = vod_text_cpymem(p, id->data, id->len);
     p = vod_text_cpy(p, "\" bandwidth=\"");
-    p = vod_text_uint(p, track->peak_bitrate);
+    p = vod_text_uint(p, vod_fmp4_bitrate(track, track->peak_bitrate));
     *p++ = '"';
 
     n = vod_text_field_len(track->codec_str, sizeof(track->codec_str));

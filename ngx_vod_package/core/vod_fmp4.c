@@ -546,3 +546,29 @@ vod_segment_ranges(vod_env_t *env, const vod_segment_t *segment,
 
     return VOD_OK;
 }
+
+
+/*
+ * Per segment about 150 bytes of boxes (styp, moof, mfhd, traf, tfhd, tfdt,
+ * trun header, mdat header), counted as if segments were one second long;
+ * per sample a trun entry of at most 16 bytes (audio too carries a
+ * composition offset when an edit list shifts it).
+ */
+
+uint64_t
+vod_fmp4_bitrate(const vod_track_info_t *track, uint64_t rate)
+{
+    uint64_t  per_second;
+
+    if (track->type == VOD_TRACK_VIDEO) {
+        per_second = (track->fps_den != 0)
+                     ? ((uint64_t) track->fps_num + track->fps_den - 1)
+                       / track->fps_den * 16
+                     : 0;
+
+    } else {
+        per_second = ((uint64_t) track->sample_rate + 1023) / 1024 * 16;
+    }
+
+    return rate + (per_second + 150) * 8;
+}

@@ -22,6 +22,10 @@ int vod_fmp4_init(vod_env_t *env, const vod_track_info_t *track,
 int vod_fmp4_segment_header(vod_env_t *env, const vod_segment_t *segment,
     u_char **out, size_t *len);
 
+/* A track's bit rate as CMAF segments carry it: the samples' rate plus
+ * the styp/moof/mdat boxes around them, an upper bound for BANDWIDTH. */
+uint64_t vod_fmp4_bitrate(const vod_track_info_t *track, uint64_t rate);
+
 /* The samples' data as the fewest contiguous file ranges, in order. */
 int vod_segment_ranges(vod_env_t *env, const vod_segment_t *segment,
     vod_range_t **ranges, uint32_t *count);

@@ -6,6 +6,7 @@
  * then writes with memcpy and a small integer formatter.
  */
 
+#include "vod_fmp4.h"
 #include "vod_manifest.h"
 #include "vod_text.h"
 #include "vod_ts.h"
@@ -41,8 +42,10 @@
 
 static int vod_hls_check_track(const vod_track_info_t *track);
 static u_char *vod_hls_variant(u_char *p, const vod_track_info_t *video,
-    const vod_track_info_t *audio, unsigned group, const char *prefix,
-    size_t prefix_len, const vod_str_t *uri_id);
+    const vod_track_info_t *audio, unsigned group, unsigned ts,
+    const char *prefix, size_t prefix_len, const vod_str_t *uri_id);
+static uint64_t vod_hls_wire_rate(const vod_track_info_t *track,
+    uint64_t rate, unsigned ts);
 static int vod_hls_ts_capable(const vod_rendition_t *r);
 
 
@@ -125,7 +128,8 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
                 continue;
             }
 
-            p = vod_hls_variant(p, r->video, r->audio, 0, "ts-", 3, &r->id);
+            p = vod_hls_variant(p, r->video, r->audio, 0, 1, "ts-", 3,
+                                &r->id);
             variants++;
         }
 
@@ -174,13 +178,13 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
                 continue;
             }
 
-            p = vod_hls_variant(p, r->video, audio, audio != NULL,
+            p = vod_hls_variant(p, r->video, audio, audio != NULL, 0,
                                 "video-", 6, &r->id);
             variants++;
         }
 
     } else if (audio != NULL) {
-        p = vod_hls_variant(p, NULL, audio, 0, "audio-", 6, &src->id);
+        p = vod_hls_variant(p, NULL, audio, 0, 0, "audio-", 6, &src->id);
         variants++;
     }
 
@@ -357,13 +361,20 @@ vod_hls_check_track(const vod_track_info_t *track)
 }
 
 
+static uint64_t
+vod_hls_wire_rate(const vod_track_info_t *track, uint64_t rate, unsigned ts)
+{
+    return ts ? vod_ts_bitrate(track, rate) : vod_fmp4_bitrate(track, rate);
+}
+
+
 /* one EXT-X-STREAM-INF and its URI; group: the audio is the "aud"
  * rendition group rather than muxed in */
 
 static u_char *
 vod_hls_variant(u_char *p, const vod_track_info_t *video,
-    const vod_track_info_t *audio, unsigned group, const char *prefix,
-    size_t prefix_len, const vod_str_t *uri_id)
+    const vod_track_info_t *audio, unsigned group, unsigned ts,
+    const char *prefix, size_t prefix_len, const vod_str_t *uri_id)
 {
     size_t    vn, an;
     uint64_t  peak, avg;
@@ -373,15 +384,17 @@ vod_hls_variant(u_char *p, const vod_track_info_t *video,
     vn = 0;
     an = 0;
 
+    /* the rates of the segments as delivered, container included */
+
     if (video != NULL) {
-        peak += video->peak_bitrate;
-        avg += video->avg_bitrate;
+        peak += vod_hls_wire_rate(video, video->peak_bitrate, ts);
+        avg += vod_hls_wire_rate(video, video->avg_bitrate, ts);
         vn = vod_text_field_len(video->codec_str, sizeof(video->codec_str));
     }
 
     if (audio != NULL) {
-        peak += audio->peak_bitrate;
-        avg += audio->avg_bitrate;
+        peak += vod_hls_wire_rate(audio, audio->peak_bitrate, ts);
+        avg += vod_hls_wire_rate(audio, audio->avg_bitrate, ts);
         an = vod_text_field_len(audio->codec_str, sizeof(audio->codec_str));
     }
 

@@ -1176,3 +1176,35 @@ vod_ts_crc32(const u_char *p, size_t len)
 
     return crc;
 }
+
+
+/*
+ * Per video frame: a PES header with PTS and DTS (19 bytes), an access
+ * unit delimiter (6), a PCR adaptation field (8) and on average half a
+ * packet of stuffing (92); per AAC frame an ADTS header (7) and a fifth of
+ * a PES header and of its stuffing (PES carry up to five frames); per
+ * segment (counted as if a second long) PAT, PMT and a PCR packet; then
+ * 188 bytes on the wire for every 184 of payload.
+ */
+
+uint64_t
+vod_ts_bitrate(const vod_track_info_t *track, uint64_t rate)
+{
+    uint64_t  frames, per_frame, bytes;
+
+    if (track->type == VOD_TRACK_VIDEO) {
+        frames = (track->fps_den != 0)
+                 ? ((uint64_t) track->fps_num + track->fps_den - 1)
+                   / track->fps_den
+                 : 0;
+        per_frame = 19 + 6 + 8 + 92;
+
+    } else {
+        frames = ((uint64_t) track->sample_rate + 1023) / 1024;
+        per_frame = 7 + (14 + 92 + 4) / 5;
+    }
+
+    bytes = rate / 8 + frames * per_frame + 3 * VOD_TS_PACKET;
+
+    return (bytes * VOD_TS_PACKET + VOD_TS_PAYLOAD - 1) / VOD_TS_PAYLOAD * 8;
+}

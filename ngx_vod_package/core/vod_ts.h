@@ -20,6 +20,11 @@
 int vod_ts_segment(vod_env_t *env, const vod_segment_t *video,
     const vod_segment_t *audio, u_char **out, size_t *len);
 
+/* A track's bit rate as MPEG-TS segments carry it: 4 bytes of packet
+ * header per 184 of payload, PES headers, access unit delimiters, ADTS
+ * headers, stuffing and the PSI; an upper bound for BANDWIDTH. */
+uint64_t vod_ts_bitrate(const vod_track_info_t *track, uint64_t rate);
+
 /* Whether vod_ts_segment() can carry this track (H.264 and AAC only). */
 int vod_ts_supported(const vod_track_info_t *track);
 

@@ -80,15 +80,15 @@ static const char  test_master[] =
     "#EXT-X-INDEPENDENT-SEGMENTS\n"
     "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"eng\",LANGUAGE=\"eng\","
     "DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\",URI=\"audio-1080p.m3u8\"\n"
-    "#EXT-X-STREAM-INF:BANDWIDTH=5130000,AVERAGE-BANDWIDTH=4628000,"
+    "#EXT-X-STREAM-INF:BANDWIDTH=5142256,AVERAGE-BANDWIDTH=4640256,"
     "CODECS=\"avc1.640028,mp4a.40.2\",RESOLUTION=1920x1080,"
     "FRAME-RATE=29.970,AUDIO=\"aud\"\n"
     "video-1080p.m3u8\n"
-    "#EXT-X-STREAM-INF:BANDWIDTH=3130000,AVERAGE-BANDWIDTH=2928000,"
+    "#EXT-X-STREAM-INF:BANDWIDTH=3142256,AVERAGE-BANDWIDTH=2940256,"
     "CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=1280x720,"
     "FRAME-RATE=29.970,AUDIO=\"aud\"\n"
     "video-720p.m3u8\n"
-    "#EXT-X-STREAM-INF:BANDWIDTH=1630000,AVERAGE-BANDWIDTH=1328000,"
+    "#EXT-X-STREAM-INF:BANDWIDTH=1641616,AVERAGE-BANDWIDTH=1339616,"
     "CODECS=\"hvc1.1.6.L93.B0,mp4a.40.2\",RESOLUTION=960x540,"
     "FRAME-RATE=25.000,AUDIO=\"aud\"\n"
     "video-540p.m3u8\n";
@@ -98,11 +98,11 @@ static const char  test_master_ts[] =
     "#EXTM3U\n"
     "#EXT-X-VERSION:3\n"
     "#EXT-X-INDEPENDENT-SEGMENTS\n"
-    "#EXT-X-STREAM-INF:BANDWIDTH=5130000,AVERAGE-BANDWIDTH=4628000,"
+    "#EXT-X-STREAM-INF:BANDWIDTH=5292544,AVERAGE-BANDWIDTH=4779632,"
     "CODECS=\"avc1.640028,mp4a.40.2\",RESOLUTION=1920x1080,"
     "FRAME-RATE=29.970\n"
     "ts-1080p.m3u8\n"
-    "#EXT-X-STREAM-INF:BANDWIDTH=3097000,AVERAGE-BANDWIDTH=2896000,"
+    "#EXT-X-STREAM-INF:BANDWIDTH=3215344,AVERAGE-BANDWIDTH=3009976,"
     "CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=1280x720,"
     "FRAME-RATE=29.970\n"
     "ts-720p.m3u8\n";
@@ -203,21 +203,21 @@ static const char  test_mpd[] =
     "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\""
     " segmentAlignment=\"true\" startWithSAP=\"1\" maxWidth=\"1920\""
     " maxHeight=\"1080\" par=\"16:9\" maxFrameRate=\"30000/1001\">\n"
-    "      <Representation id=\"video-1080p\" bandwidth=\"5000000\""
+    "      <Representation id=\"video-1080p\" bandwidth=\"5005040\""
     " codecs=\"avc1.640028\" width=\"1920\" height=\"1080\""
     " frameRate=\"30000/1001\" sar=\"1:1\">\n"
     TEST_TEMPLATE("30000")
     "            <S t=\"0\" d=\"120120\" r=\"2\"/>\n"
     "            <S d=\"30030\"/>\n"
     TEST_TEMPLATE_END
-    "      <Representation id=\"video-720p\" bandwidth=\"3000000\""
+    "      <Representation id=\"video-720p\" bandwidth=\"3005040\""
     " codecs=\"avc1.64001f\" width=\"1280\" height=\"720\""
     " frameRate=\"30000/1001\" sar=\"1:1\">\n"
     TEST_TEMPLATE("30000")
     "            <S t=\"0\" d=\"120120\" r=\"2\"/>\n"
     "            <S d=\"30030\"/>\n"
     TEST_TEMPLATE_END
-    "      <Representation id=\"video-540p\" bandwidth=\"1500000\""
+    "      <Representation id=\"video-540p\" bandwidth=\"1504400\""
     " codecs=\"hvc1.1.6.L93.B0\" width=\"960\" height=\"540\""
     " frameRate=\"25\" sar=\"1:1\">\n"
     TEST_TEMPLATE("12800")
@@ -229,7 +229,7 @@ static const char  test_mpd[] =
     " lang=\"eng\" segmentAlignment=\"true\" startWithSAP=\"1\">\n"
     "      <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:"
     "audio_channel_configuration:2011\" value=\"2\"/>\n"
-    "      <Representation id=\"audio-1080p\" bandwidth=\"130000\""
+    "      <Representation id=\"audio-1080p\" bandwidth=\"137216\""
     " codecs=\"mp4a.40.2\" audioSamplingRate=\"48000\">\n"
     TEST_TEMPLATE("48000")
     "            <S t=\"0\" d=\"192192\" r=\"2\"/>\n"
@@ -461,7 +461,7 @@ test_hls_master_edge(void **state)
         "#EXTM3U\n"
         "#EXT-X-VERSION:7\n"
         "#EXT-X-INDEPENDENT-SEGMENTS\n"
-        "#EXT-X-STREAM-INF:BANDWIDTH=130000,AVERAGE-BANDWIDTH=128000,"
+        "#EXT-X-STREAM-INF:BANDWIDTH=137216,AVERAGE-BANDWIDTH=135216,"
         "CODECS=\"mp4a.40.2\"\n"
         "audio-1080p.m3u8\n");
 
@@ -470,7 +470,7 @@ test_hls_master_edge(void **state)
         "#EXTM3U\n"
         "#EXT-X-VERSION:3\n"
         "#EXT-X-INDEPENDENT-SEGMENTS\n"
-        "#EXT-X-STREAM-INF:BANDWIDTH=130000,AVERAGE-BANDWIDTH=128000,"
+        "#EXT-X-STREAM-INF:BANDWIDTH=148584,AVERAGE-BANDWIDTH=146536,"
         "CODECS=\"mp4a.40.2\"\n"
         "ts-1080p.m3u8\n");
 
@@ -486,7 +486,7 @@ test_hls_master_edge(void **state)
         "#EXTM3U\n"
         "#EXT-X-VERSION:7\n"
         "#EXT-X-INDEPENDENT-SEGMENTS\n"
-        "#EXT-X-STREAM-INF:BANDWIDTH=1500000,AVERAGE-BANDWIDTH=1200000,"
+        "#EXT-X-STREAM-INF:BANDWIDTH=1504400,AVERAGE-BANDWIDTH=1204400,"
         "CODECS=\"hvc1.1.6.L93.B0\",RESOLUTION=960x540,FRAME-RATE=25.000\n"
         "video-540p.m3u8\n");
 
@@ -503,7 +503,7 @@ test_hls_master_edge(void **state)
         "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"audio\","
         "DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"6\","
         "URI=\"audio-1080p.m3u8\"\n"
-        "#EXT-X-STREAM-INF:BANDWIDTH=5130000,AVERAGE-BANDWIDTH=4628000,"
+        "#EXT-X-STREAM-INF:BANDWIDTH=5142256,AVERAGE-BANDWIDTH=4640256,"
         "CODECS=\"avc1.640028,mp4a.40.2\",RESOLUTION=1920x1080,"
         "FRAME-RATE=29.970,AUDIO=\"aud\"\n"
         "video-1080p.m3u8\n");
