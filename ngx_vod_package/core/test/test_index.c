@@ -100,6 +100,8 @@ static u_char *t_find(u_char *moov, size_t len, const char *path);
 static size_t t_rewrite(const u_char *p, size_t len, u_char *out,
     uint32_t flags);
 static void t_hostile(const u_char *file, size_t len, const char *what);
+static size_t t_rechunk(const u_char *p, size_t len, u_char *out,
+    uint32_t flags);
 static void t_samples_equal(const char *a_name, const u_char *a,
     size_t a_len, const u_char *b, size_t b_len);
 static void test_demo_1080p(void **state);
@@ -114,6 +116,7 @@ static void test_segment_ms(void **state);
 static void test_api_bounds(void **state);
 static void test_rewritten(void **state);
 static void test_ctts_runs(void **state);
+static void test_rechunked(void **state);
 static void test_truncated(void **state);
 static void test_box_sizes(void **state);
 static void test_counts(void **state);
@@ -1017,6 +1020,7 @@ t_find(u_char *moov, size_t len, const char *path)
 #define T_RW_STZ2     0x04            /* stsz -> stz2 16-bit if it fits */
 #define T_RW_CTTS1    0x08            /* ctts v1 minus media_time, elst 0 */
 #define T_RW_EMPTY    0x10            /* an empty edit before the first */
+#define T_RW_CHUNKS   0x20            /* stsc and stco, see t_rechunk() */
 
 /* rewrite a box list; returns the bytes written */
 
@@ -1057,7 +1061,14 @@ t_rewrite(const u_char *p, size_t len, u_char *out, uint32_t flags)
                 has_ctts = (memmem(d, n, "ctts", 4) != NULL);
             }
 
-            n = t_rewrite(d, n, o + hl, flags) + hl;
+            if (type == vod_mp4_tag('s', 't', 'b', 'l')
+                && (flags & T_RW_CHUNKS))
+            {
+                n = t_rechunk(d, n, o + hl, flags) + hl;
+
+            } else {
+                n = t_rewrite(d, n, o + hl, flags) + hl;
+            }
 
             if (hl == 16) {
                 o[0] = 0; o[1] = 0; o[2] = 0; o[3] = 1;
@@ -1180,6 +1191,162 @@ t_rewrite(const u_char *p, size_t len, u_char *out, uint32_t flags)
 }
 
 
+/*
+ * An stbl's samples in new chunks of 1, 2, 3, 1, 1, 5, ... samples (a
+ * chunk also ends where the samples stop being contiguous in the file),
+ * an empty chunk pointing past the end of the file after every seventh,
+ * and a last chunk whose run claims more samples than are left; the stco
+ * becomes a co64 with T_RW_CO64.  Every other box is copied.
+ */
+
+static size_t
+t_rechunk(const u_char *p, size_t len, u_char *out, uint32_t flags)
+{
+    u_char         *o, *q, *stsc, *stco, *stsz;
+    uint32_t        i, j, s, c, n, nc, nr, spc, prev, cur, k, size, last;
+    uint32_t       *sizes, *counts;
+    uint64_t       *offs, *coffs, off;
+    const u_char   *end;
+
+    static const uint32_t  pattern[] = { 1, 2, 3, 1, 1, 5, 2, 2, 8, 1, 4 };
+
+    stsc = t_find((u_char *) p, len, "stsc");
+    stco = t_find((u_char *) p, len, "stco");
+    stsz = t_find((u_char *) p, len, "stsz");
+    assert_non_null(stsc);
+    assert_non_null(stco);
+    assert_non_null(stsz);
+
+    n = vod_r32(stsz + 16);
+    sizes = malloc((n + 1) * sizeof(uint32_t));
+    offs = malloc((n + 1) * sizeof(uint64_t));
+    coffs = malloc((2 * n + 2) * sizeof(uint64_t));
+    counts = malloc((2 * n + 2) * sizeof(uint32_t));
+    assert_non_null(sizes);
+    assert_non_null(offs);
+    assert_non_null(coffs);
+    assert_non_null(counts);
+
+    for (s = 0; s < n; s++) {
+        sizes[s] = vod_r32(stsz + 12) ? vod_r32(stsz + 12)
+                                      : vod_r32(stsz + 20 + 4 * s);
+    }
+
+    /* every sample's offset, by the original chunks */
+
+    nr = vod_r32(stsc + 12);
+    s = 0;
+
+    for (i = 0; i < nr; i++) {
+        c = vod_r32(stsc + 16 + 12 * i) - 1;
+        last = (i + 1 < nr) ? vod_r32(stsc + 16 + 12 * (i + 1)) - 1
+                            : vod_r32(stco + 12);
+        spc = vod_r32(stsc + 16 + 12 * i + 4);
+
+        for ( /* void */ ; c < last; c++) {
+            off = vod_r32(stco + 16 + 4 * c);
+
+            for (j = 0; j < spc && s < n; j++, s++) {
+                offs[s] = off;
+                off += sizes[s];
+            }
+        }
+    }
+
+    assert_int_equal(s, n);
+
+    /* the new chunks */
+
+    nc = 0;
+    cur = 0;
+    k = 0;
+
+    for (s = 0; s < n; s++) {
+        if (s == 0 || cur == pattern[k % 11]
+            || offs[s] != offs[s - 1] + sizes[s - 1])
+        {
+            if (s > 0 && nc % 7 == 6) {
+                coffs[nc] = 0xfffffff0;
+                counts[nc] = 0;
+                nc++;
+            }
+
+            k++;
+            coffs[nc] = offs[s];
+            counts[nc] = 0;
+            nc++;
+            cur = 0;
+        }
+
+        counts[nc - 1]++;
+        cur++;
+    }
+
+    counts[nc - 1] += 3;
+
+    /* the other boxes, then stsc and stco */
+
+    o = out;
+    end = p + len;
+
+    while (p < end) {
+        size = vod_r32(p);
+
+        if (p != stsc && p != stco) {
+            memcpy(o, p, size);
+            o += size;
+        }
+
+        p += size;
+    }
+
+    q = o + 16;
+    prev = 0;
+    nr = 0;
+
+    for (c = 0; c < nc; c++) {
+        if (c == 0 || counts[c] != prev) {
+            vod_w32(q, c + 1);
+            vod_w32(q, counts[c]);
+            vod_w32(q, 1);
+            prev = counts[c];
+            nr++;
+        }
+    }
+
+    q = o;
+    vod_w32(q, 16 + 12 * nr);
+    vod_wtag(q, "stsc");
+    vod_w32(q, 0);
+    vod_w32(q, nr);
+    o += 16 + 12 * nr;
+
+    q = o;
+    vod_w32(q, 16 + nc * ((flags & T_RW_CO64) ? 8 : 4));
+    vod_wtag(q, (flags & T_RW_CO64) ? "co64" : "stco");
+    vod_w32(q, 0);
+    vod_w32(q, nc);
+
+    for (c = 0; c < nc; c++) {
+        if (flags & T_RW_CO64) {
+            vod_w64(q, coffs[c]);
+
+        } else {
+            vod_w32(q, coffs[c]);
+        }
+    }
+
+    o = q;
+
+    free(sizes);
+    free(offs);
+    free(coffs);
+    free(counts);
+
+    return o - out;
+}
+
+
 static void
 t_samples_equal(const char *a_name, const u_char *a, size_t a_len,
     const u_char *b, size_t b_len)
@@ -1283,6 +1450,57 @@ test_rewritten(void **state)
 
     t_env_free(&ctx);
     free(file);
+}
+
+
+/* the chunk walk over many stsc runs of 0 to 8 samples per chunk,
+ * segments starting inside chunks, and a short last chunk */
+
+static void
+test_rechunked(void **state)
+{
+    size_t           len, n;
+    u_char          *file, *out, *b;
+    t_ctx_t          ctx;
+    uint32_t         i, v;
+    uint64_t         moov_off, moov_size;
+    vod_env_t        env;
+
+    static const char      *files[] = {
+        "audio/audio.mp4", "video/360p.mp4", "ntsc/360p.mp4"
+    };
+    static const uint32_t   variants[] = {
+        T_RW_CHUNKS, T_RW_CHUNKS | T_RW_CO64
+    };
+
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        file = t_load(files[i], &len);
+        t_env_init(&env, &ctx, file, len);
+        assert_int_equal(vod_mp4_find_moov(&env, len, &moov_off, &moov_size),
+                         VOD_OK);
+
+        /* the moov at the end: a longer one keeps every offset valid */
+        assert_int_equal(moov_off + moov_size, len);
+
+        for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+            out = malloc(len * 2 + 65536);
+            assert_non_null(out);
+            memcpy(out, file, moov_off);
+
+            n = t_rewrite(file + moov_off, moov_size, out + moov_off,
+                          variants[v]);
+
+            b = t_find(out + moov_off, n, "moov/trak/mdia/minf/stbl/stsc");
+            assert_non_null(b);
+            assert_true(vod_r32(b + 12) > 20);
+
+            t_samples_equal(files[i], file, len, out, moov_off + n);
+            free(out);
+        }
+
+        t_env_free(&ctx);
+        free(file);
+    }
 }
 
 
@@ -1787,6 +2005,7 @@ main(void)
         cmocka_unit_test(test_api_bounds),
         cmocka_unit_test(test_rewritten),
         cmocka_unit_test(test_ctts_runs),
+        cmocka_unit_test(test_rechunked),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_box_sizes),
         cmocka_unit_test(test_counts),
