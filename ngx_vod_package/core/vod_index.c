@@ -211,6 +211,25 @@ typedef struct {
 } vod_idx_ctts_pos_t;
 
 
+/* the chunk walk of vod_idx_fill_cursors() */
+typedef struct {
+    const vod_idx_stsc_t  *stsc;
+    const uint32_t        *co32;          /* one of co32 and co64 */
+    const uint64_t        *co64;
+    const uint32_t        *sizes;         /* NULL when constant */
+    uint64_t               file_size;
+    uint64_t               total;         /* bytes of the chunks walked */
+    uint32_t               csize;
+    uint32_t               nruns;
+    uint32_t               nchunks;
+    uint32_t               run;
+    uint32_t               chunk;         /* the next chunk */
+    uint32_t               last;          /* the end of the run's chunks */
+    uint32_t               spc;           /* the run's samples per chunk */
+    uint32_t               sample;        /* the next chunk's first */
+} vod_idx_walk_t;
+
+
 static uint32_t vod_idx_be32(const u_char *p);
 static uint64_t vod_idx_be64(const u_char *p);
 static uint32_t vod_idx_copy_be32(uint32_t *dst, const u_char *src,
@@ -258,6 +277,7 @@ static int vod_idx_fill_stsc(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
 static uint32_t vod_idx_check_chunks(const uint32_t *co32,
     const uint64_t *co64, const uint32_t *sizes, uint32_t csize,
     uint32_t spc, uint32_t m, uint64_t fs, uint64_t *total);
+static int vod_idx_walk_to(vod_idx_walk_t *w, uint32_t next);
 static int vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     u_char *blob, vod_idx_track_t *it);
 
@@ -294,32 +314,36 @@ vod_idx_be64(const u_char *p)
 }
 
 
-/* n big-endian u32 to native order, two per 64-bit load and swap;
- * returns a bitwise or of them all */
+/* n big-endian u32 to native order, two per 64-bit load and swap, four
+ * per iteration; returns a bitwise or of them all */
 
 static uint32_t
 vod_idx_copy_be32(uint32_t *dst, const u_char *src, uint32_t n)
 {
     uint32_t  i;
-    uint64_t  v, all;
+    uint64_t  v, w, all;
 
     all = 0;
 
-    for (i = 0; i + 2 <= n; i += 2) {
-        memcpy(&v, src + 4 * (size_t) i, 8);
+    for (i = n / 4; i != 0; i--, src += 16, dst += 4) {
+        memcpy(&v, src, 8);
+        memcpy(&w, src + 8, 8);
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
         v = __builtin_bswap64(v);
         v = (v >> 32) | (v << 32);
+        w = __builtin_bswap64(w);
+        w = (w >> 32) | (w << 32);
 #endif
 
-        memcpy(dst + i, &v, 8);
-        all |= v;
+        memcpy(dst, &v, 8);
+        memcpy(dst + 2, &w, 8);
+        all |= v | w;
     }
 
-    if (i < n) {
-        dst[i] = vod_idx_be32(src + 4 * (size_t) i);
-        all |= dst[i];
+    for (i = n % 4; i != 0; i--, src += 4, dst++) {
+        *dst = vod_idx_be32(src);
+        all |= *dst;
     }
 
     return (uint32_t) (all | (all >> 32));
@@ -329,7 +353,17 @@ vod_idx_copy_be32(uint32_t *dst, const u_char *src, uint32_t n)
 static uint64_t
 vod_idx_muldiv(uint64_t a, uint64_t b, uint64_t c, int ceil)
 {
+    uint64_t           p;
     unsigned __int128  r;
+
+    /* 64 bits suffice for the usual operands: a 128-bit division is a
+     * libgcc call many times slower */
+
+    if (!__builtin_mul_overflow(a, b, &p)
+        && (!ceil || p <= UINT64_MAX - (c - 1)))
+    {
+        return (p + (ceil ? c - 1 : 0)) / c;
+    }
 
     r = (unsigned __int128) a * b;
 
@@ -1612,26 +1646,35 @@ vod_idx_segment(vod_idx_ctx_t *ctx)
 static int64_t
 vod_idx_pts_delay(vod_idx_parse_t *t, vod_idx_ctts_pos_t *c, uint32_t sample)
 {
-    uint32_t  count;
+    int64_t        delay;
+    uint32_t       run, first, n, count;
+    const u_char  *p;
 
     if (t->ctts == NULL) {
         return -t->media_time;
     }
 
-    while (c->run < t->ctts_n) {
-        count = vod_idx_be32(t->ctts + 8 * (size_t) c->run);
+    run = c->run;
+    first = c->first;
+    n = t->ctts_n;
+    p = t->ctts + 8 * (size_t) run;
+    delay = -t->media_time;
 
-        if (sample < c->first + count) {
-            return (int64_t) (int32_t) vod_idx_be32(t->ctts
-                                                    + 8 * (size_t) c->run + 4)
-                   - t->media_time;
+    for ( /* void */ ; run < n; run++, p += 8) {
+        count = vod_idx_be32(p);
+
+        if (sample < first + count) {
+            delay += (int32_t) vod_idx_be32(p + 4);
+            break;
         }
 
-        c->first += count;
-        c->run++;
+        first += count;
     }
 
-    return -t->media_time;
+    c->run = run;
+    c->first = first;
+
+    return delay;
 }
 
 
@@ -1802,11 +1845,11 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     vod_idx_track_t *it, u_char *blob_ctts)
 {
     int32_t         *flat;
-    int64_t          v;
-    uint32_t         i, j, n, count;
+    int64_t          v, media_time;
+    uint32_t         n, count, left, is_flat;
     uint64_t         total;
     vod_env_t       *env;
-    const u_char    *p;
+    const u_char    *p, *end;
     vod_idx_ctts_t  *ctts;
 
     env = ctx->env;
@@ -1827,10 +1870,13 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     }
 
     p = t->ctts;
+    end = p + 8 * (size_t) t->ctts_n;
+    media_time = t->media_time;
+    is_flat = t->ctts_flat;
+    left = t->sample_count;
     n = 0;
-    total = 0;
 
-    for (i = 0; i < t->ctts_n; i++, p += 8) {
+    for ( /* void */ ; p < end; p += 8) {
         count = vod_idx_be32(p);
 
         if (count == 0) {
@@ -1839,7 +1885,7 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
 
         /* version 0 offsets are unsigned by the letter of the spec, but
          * writers put negative values there too: both read as signed */
-        v = (int64_t) (int32_t) vod_idx_be32(p + 4) - t->media_time;
+        v = (int64_t) (int32_t) vod_idx_be32(p + 4) - media_time;
 
         if (v < INT32_MIN || v > INT32_MAX) {
             env->log(env, "track %u: composition offset %lld out of range",
@@ -1847,28 +1893,33 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
             return VOD_BAD_DATA;
         }
 
-        if (count > t->sample_count - total) {
-            total += count;
+        if (count > left) {
             break;
         }
 
-        if (t->ctts_flat) {
-            for (j = 0; j < count; j++) {
-                flat[total + j] = (int32_t) v;
-            }
+        left -= count;
+
+        if (is_flat) {
+            do {
+                *flat++ = (int32_t) v;
+            } while (--count != 0);
 
         } else {
             ctts[n].count = count;
             ctts[n].offset = (int32_t) v;
             n++;
         }
+    }
 
+    total = (uint64_t) t->sample_count - left;
+
+    if (p < end) {
         total += count;
     }
 
     if (total != t->sample_count) {
         env->log(env, "track %u: ctts total %s%llu differs from sample "
-                 "count %u", t->track_id, i < t->ctts_n ? "over " : "",
+                 "count %u", t->track_id, p < end ? "over " : "",
                  (unsigned long long) total, t->sample_count);
         return VOD_BAD_DATA;
     }
@@ -2032,6 +2083,22 @@ vod_idx_check_chunks(const uint32_t *co32, const uint64_t *co64,
         return j;
     }
 
+    if (spc == 2 && co64 == NULL) {
+        for (j = 0; j < m; j++, sizes += 2) {
+            bytes = (uint64_t) sizes[0] + sizes[1];
+
+            if (co32[j] + bytes > fs) {
+                break;
+            }
+
+            sum += bytes;
+        }
+
+        *total += sum;
+
+        return j;
+    }
+
     for (j = 0; j < m; j++, sizes += spc) {
         off = (co64 != NULL) ? co64[j] : co32[j];
         bytes = 0;
@@ -2054,6 +2121,95 @@ vod_idx_check_chunks(const uint32_t *co32, const uint64_t *co64,
 
 
 /*
+ * Walk whole chunks up to sample next: every chunk whose samples all lie
+ * before it, through as many stsc runs as that takes, checking each lies
+ * inside the file.  Stops at the chunk holding sample next, at a last
+ * chunk with fewer samples than its run's, or after the last run.  Returns
+ * VOD_BAD_DATA with w->chunk and w->sample at a chunk beyond the file.
+ */
+
+static int
+vod_idx_walk_to(vod_idx_walk_t *w, uint32_t next)
+{
+    int                    rc;
+    uint32_t               c, s, m, j, run, last, spc, nruns, nchunks;
+    uint32_t               csize;
+    uint64_t               fs, total;
+    const uint32_t        *co32, *sizes;
+    const uint64_t        *co64;
+    const vod_idx_stsc_t  *stsc;
+
+    /* all in locals: the stores to w would otherwise force reloads */
+
+    stsc = w->stsc;
+    co32 = w->co32;
+    co64 = w->co64;
+    sizes = w->sizes;
+    fs = w->file_size;
+    total = w->total;
+    csize = w->csize;
+    nruns = w->nruns;
+    nchunks = w->nchunks;
+    run = w->run;
+    last = w->last;
+    spc = w->spc;
+    c = w->chunk;
+    s = w->sample;
+    rc = VOD_OK;
+
+    for ( ;; ) {
+        if (c == last) {
+            if (++run >= nruns) {
+                break;
+            }
+
+            last = (run + 1 < nruns) ? stsc[run + 1].first_chunk : nchunks;
+            spc = stsc[run].samples;
+            continue;
+        }
+
+        if (spc == 0) {
+            c = last;
+            continue;
+        }
+
+        /* s never passes next; the chunk holding next ends the walk */
+
+        if (spc > next - s) {
+            break;
+        }
+
+        m = last - c;
+
+        if ((uint64_t) m * spc > next - s) {
+            m = (next - s) / spc;
+        }
+
+        j = vod_idx_check_chunks((co64 != NULL) ? NULL : co32 + c,
+                                 (co64 != NULL) ? co64 + c : NULL,
+                                 (sizes != NULL) ? sizes + s : NULL,
+                                 csize, spc, m, fs, &total);
+        c += j;
+        s += j * spc;
+
+        if (j < m) {
+            rc = VOD_BAD_DATA;
+            break;
+        }
+    }
+
+    w->total = total;
+    w->run = run;
+    w->last = last;
+    w->spc = spc;
+    w->chunk = c;
+    w->sample = s;
+
+    return rc;
+}
+
+
+/*
  * Walk the chunks once: check every chunk's samples lie inside the file,
  * sum the sizes, and record the decode cursor at each segment start.
  */
@@ -2062,12 +2218,12 @@ static int
 vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
     vod_idx_track_t *it)
 {
-    uint32_t           s, n, k, c, m, j, last, run, seg, nseg, i, spc;
-    uint32_t           stts_run, ctts_run, count, next, nruns;
-    uint32_t           is64, csize, *sizes, *co32, *cut;
+    uint32_t           s, n, k, c, seg, nseg, i, spc, stts_run, ctts_run;
+    uint32_t           count, next, *sizes, *co32, *cut;
     uint64_t           off, sum, part, total, size, bytes, dur, rate;
-    uint64_t           first, dts, fs, *co64, *seg_bytes;
+    uint64_t           first, dts, *co64, *seg_bytes;
     vod_env_t         *env;
+    vod_idx_walk_t     w;
     vod_idx_ctts_t    *ctts;
     vod_idx_stts_t    *stts;
     vod_idx_stsc_t    *stsc;
@@ -2140,119 +2296,98 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
     /* the chunk walk; t->cut[nseg] is sample_count, a sentinel that no
      * chunk passes, so next is always a sample the walk has yet to reach */
 
-    s = 0;
-    seg = 0;
-    total = 0;
-    fs = ctx->file_size;
     count = t->sample_count;
     cut = t->cut;
+    seg = 0;
     next = cut[0];
-    nruns = it->stsc_count;
-    is64 = it->co64;
-    csize = it->const_size;
 
-    for (run = 0; run < nruns && s < count; run++) {
-        last = (run + 1 < nruns) ? stsc[run + 1].first_chunk
-                                 : it->chunk_count;
-        spc = stsc[run].samples;
+    w.stsc = stsc;
+    w.co32 = it->co64 ? NULL : co32;
+    w.co64 = it->co64 ? co64 : NULL;
+    w.sizes = sizes;
+    w.file_size = ctx->file_size;
+    w.total = 0;
+    w.csize = it->const_size;
+    w.nruns = it->stsc_count;
+    w.nchunks = it->chunk_count;
+    w.run = 0;
+    w.chunk = 0;
+    w.last = (w.nruns > 1) ? stsc[1].first_chunk : w.nchunks;
+    w.spc = stsc[0].samples;
+    w.sample = 0;
 
-        if (spc == 0) {
-            continue;
+    while (w.sample < count) {
+        if (vod_idx_walk_to(&w, next) != VOD_OK) {
+            goto beyond;
         }
 
-        c = stsc[run].first_chunk;
+        if (w.sample == count || w.run >= w.nruns) {
+            break;
+        }
 
-        while (c < last && s < count) {
+        /* the chunk holding segment starts, or the last samples */
 
-            /* m whole chunks before the next segment start */
+        s = w.sample;
+        c = w.chunk;
+        spc = w.spc;
+        n = count - s;
+        n = (spc < n) ? spc : n;
 
-            m = last - c;
-
-            if ((uint64_t) m * spc > next - s) {
-                m = (next - s) / spc;
-            }
-
-            if (m > 0) {
-                j = vod_idx_check_chunks(is64 ? NULL : co32 + c,
-                                         is64 ? co64 + c : NULL,
-                                         sizes ? sizes + s : NULL, csize,
-                                         spc, m, fs, &total);
-                c += j;
-                s += j * spc;
-
-                if (j == m) {
-                    continue;
-                }
-
-                off = is64 ? co64[c] : co32[c];
-                sum = 0;
-
-                for (i = 0; i < spc; i++) {
-                    sum += sizes ? sizes[s + i] : csize;
-                }
-
-                goto beyond;
-            }
-
-            /* a chunk holding segment starts, or the last samples */
-
-            n = count - s;
-            n = (spc < n) ? spc : n;
-            off = is64 ? co64[c] : co32[c];
-
-            while (next < s + n) {
-                k = next - s;
-                part = 0;
-
-                if (sizes != NULL) {
-                    for (i = 0; i < k; i++) {
-                        part += sizes[s + i];
-                    }
-
-                } else {
-                    part = (uint64_t) k * csize;
-                }
-
-                if (part > UINT32_MAX) {
-                    env->log(env, "track %u: chunk %u is over 4 GB",
-                             t->track_id, c);
-                    return VOD_UNSUPPORTED;
-                }
-
-                cur[seg].chunk_pos = (uint32_t) part;
-                cur[seg].chunk = c;
-                cur[seg].chunk_left = spc - k;
-                seg_bytes[seg] = total + part;
-                seg++;
-                next = cut[seg];
-            }
+        while (next < s + n) {
+            k = next - s;
+            part = 0;
 
             if (sizes != NULL) {
-                sum = 0;
-
-                for (i = 0; i < n; i++) {
-                    sum += sizes[s + i];
+                for (i = 0; i < k; i++) {
+                    part += sizes[s + i];
                 }
 
             } else {
-                sum = (uint64_t) n * csize;
+                part = (uint64_t) k * w.csize;
             }
 
-            if (off > fs || sum > fs - off) {
-                goto beyond;
+            if (part > UINT32_MAX) {
+                env->log(env, "track %u: chunk %u is over 4 GB",
+                         t->track_id, c);
+                return VOD_UNSUPPORTED;
             }
 
-            total += sum;
-            s += n;
-            c++;
+            cur[seg].chunk_pos = (uint32_t) part;
+            cur[seg].chunk = c;
+            cur[seg].chunk_left = spc - k;
+            seg_bytes[seg] = w.total + part;
+            seg++;
+            next = cut[seg];
         }
+
+        off = it->co64 ? co64[c] : co32[c];
+        sum = 0;
+
+        if (sizes != NULL) {
+            for (i = 0; i < n; i++) {
+                sum += sizes[s + i];
+            }
+
+        } else {
+            sum = (uint64_t) n * w.csize;
+        }
+
+        if (off > w.file_size || sum > w.file_size - off) {
+            goto beyond;
+        }
+
+        w.total += sum;
+        w.sample += n;
+        w.chunk++;
     }
 
-    if (s < count) {
+    if (w.sample < count) {
         env->log(env, "track %u: stsc and stco map %u samples, stsz has %u",
-                 t->track_id, s, count);
+                 t->track_id, w.sample, count);
         return VOD_BAD_DATA;
     }
+
+    total = w.total;
 
     cur[nseg].sample = t->sample_count;
     cur[nseg].dts = t->duration;
@@ -2295,6 +2430,17 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
     return VOD_OK;
 
 beyond:
+
+    c = w.chunk;
+    s = w.sample;
+    n = count - s;
+    n = (w.spc < n) ? w.spc : n;
+    off = it->co64 ? co64[c] : co32[c];
+    sum = 0;
+
+    for (i = 0; i < n; i++) {
+        sum += (sizes != NULL) ? sizes[s + i] : w.csize;
+    }
 
     env->log(env, "track %u: chunk %u data (offset %llu, %llu bytes) lies "
              "beyond the end of the file", t->track_id, c,
