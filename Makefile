@@ -1,7 +1,7 @@
 # vodedge: build the nginx modules against Debian's nginx-dev (or the nginx
 # source tree named by NGINX_SRC) and run the tests.
 #
-#   make            modules/*.so and bin/vodpkg
+#   make            modules/*.so, bin/vodpkg and bin/vodedge-token
 #   make test       the whole test suite (what .ci/run calls)
 #   make unit       C unit tests of the nginx-free core (cmocka)
 #   make fuzz       libFuzzer targets of the core, FUZZ_SECONDS each
@@ -28,18 +28,30 @@ FUZZ_SECONDS ?= 60
 # appended to nginx's own CFLAGS (-O) for the module objects only
 NGX_CC_OPT   ?= -O2
 MEDIA_DIR    ?= $(CURDIR)/build/media
+# the edge module's nginx-free core, with the origin's JSON parser
+PB_CORE      := ngx_stream_playback/core
+PB_CORE_SRCS := $(wildcard $(PB_CORE)/pb_*.c) $(CORE)/vod_json.c
+PB_CORE_HDRS := $(wildcard $(PB_CORE)/pb_*.h) $(CORE)/vod_json.h \
+                $(CORE)/vod_core.h
+PB_GLUE      := $(wildcard ngx_stream_playback/ngx_stream_playback_*.[ch])
+PB_CFLAGS    := $(CORE_CFLAGS) -I$(PB_CORE)
+PB_UNIT_TESTS := $(patsubst $(PB_CORE)/test/%.c,build/unit/%, \
+                    $(wildcard $(PB_CORE)/test/test_*.c))
 
 .PHONY: all modules tools unit fuzz fixtures test bench clean
 
 all: modules tools
 
-modules: modules/ngx_vod_package_module.so
+modules: modules/ngx_vod_package_module.so \
+        modules/ngx_stream_playback_module.so
 
-modules/ngx_vod_package_module.so: config $(CORE_SRCS) $(CORE_HDRS) \
-        $(GLUE_SRCS) $(GLUE_HDRS)
+# one nginx build makes both modules (a grouped target)
+modules/ngx_vod_package_module.so modules/ngx_stream_playback_module.so &: \
+        config $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) \
+        $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE)
 	@mkdir -p $(BUILD) modules
 	@# configure bakes in the file list: rerun it when that list changes
-	echo "$(NGINX_SRC) $(NGX_CC_OPT) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS))" \
+	echo "$(NGINX_SRC) $(NGX_CC_OPT) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE))" \
 	    > $(BUILD)/.srcs.new
 	if [ ! -f $(BUILD)/Makefile ] || [ config -nt $(BUILD)/Makefile ] \
 	    || ! cmp -s $(BUILD)/.srcs.new $(BUILD)/.srcs; then \
@@ -53,16 +65,21 @@ modules/ngx_vod_package_module.so: config $(CORE_SRCS) $(CORE_HDRS) \
 	    mv $(BUILD)/.srcs.new $(BUILD)/.srcs; \
 	fi
 	$(MAKE) -f $(BUILD)/Makefile -C $(NGINX_SRC) modules
-	cp $(BUILD)/ngx_vod_package_module.so modules/
+	cp $(BUILD)/ngx_vod_package_module.so \
+	    $(BUILD)/ngx_stream_playback_module.so modules/
 
 # configure's conf_flags is a bash array
 SHELL := /bin/bash
 
-tools: bin/vodpkg
+tools: bin/vodpkg bin/vodedge-token
 
 bin/vodpkg: tools/vodpkg.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p bin
 	$(CC) $(CORE_CFLAGS) -o $@ tools/vodpkg.c $(CORE_SRCS)
+
+bin/vodedge-token: tools/vodedge-token.c $(PB_CORE_SRCS) $(PB_CORE_HDRS)
+	@mkdir -p bin
+	$(CC) $(PB_CFLAGS) -o $@ tools/vodedge-token.c $(PB_CORE_SRCS) -lcrypto
 
 build/unit/%: $(CORE)/test/%.c $(CORE)/test/*.h $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p build/unit
@@ -75,8 +92,14 @@ $(MEDIA_DIR)/.done: tools/mkmedia.sh
 	tools/mkmedia.sh $(MEDIA_DIR) 8
 	touch $@
 
-unit: fixtures $(UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS); do \
+build/unit/%: $(PB_CORE)/test/%.c $(PB_CORE)/test/*.h $(PB_CORE_SRCS) \
+        $(PB_CORE_HDRS)
+	@mkdir -p build/unit
+	$(CC) $(PB_CFLAGS) -Wno-unused-function -fsanitize=address,undefined \
+	    -o $@ $< $(PB_CORE_SRCS) -lcmocka -lcrypto
+
+unit: fixtures $(UNIT_TESTS) $(PB_UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS) $(PB_UNIT_TESTS); do \
 	    echo "== $$t"; VOD_MEDIA=$(MEDIA_DIR) $$t; done
 
 build/fuzz/%: $(CORE)/fuzz/%.c $(CORE_SRCS) $(CORE_HDRS)
@@ -84,14 +107,23 @@ build/fuzz/%: $(CORE)/fuzz/%.c $(CORE_SRCS) $(CORE_HDRS)
 	clang -g -O1 -I$(CORE) -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -o $@ $< $(CORE_SRCS)
 
+build/fuzz/%: $(PB_CORE)/fuzz/%.c $(PB_CORE_SRCS) $(PB_CORE_HDRS)
+	@mkdir -p build/fuzz
+	clang -g -O1 -I$(CORE) -I$(PB_CORE) -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -o $@ $< $(PB_CORE_SRCS) -lcrypto
+
 fuzz: fixtures $(patsubst $(CORE)/fuzz/%.c,build/fuzz/%,\
-        $(wildcard $(CORE)/fuzz/fuzz_*.c))
+        $(wildcard $(CORE)/fuzz/fuzz_*.c)) \
+        $(patsubst $(PB_CORE)/fuzz/%.c,build/fuzz/%,\
+        $(wildcard $(PB_CORE)/fuzz/fuzz_*.c))
 	@set -e; for f in build/fuzz/fuzz_*; do \
 	    case $$f in *.*) continue;; esac; \
 	    seeds=build/fuzz/$$(basename $$f).seeds; mkdir -p $$seeds; \
 	    find $(MEDIA_DIR) -name '*.mp4' -size -2M -exec cp {} $$seeds/ \; ; \
 	    for m in $$(find $(MEDIA_DIR) -name '*.mp4' -size -2M); do \
 	        cp $$m $$seeds/$$(basename $$(dirname $$m))-$$(basename $$m); done; \
+	    if [ -d $(PB_CORE)/fuzz/seeds/$$(basename $$f) ]; then \
+	        cp $(PB_CORE)/fuzz/seeds/$$(basename $$f)/* $$seeds/; fi; \
 	    echo "== $$f for $(FUZZ_SECONDS)s"; \
 	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4000000 \
 	        -rss_limit_mb=2048 -print_final_stats=1 $$seeds \
@@ -108,7 +140,7 @@ bench: all
 
 # the Test::Nginx suites alone, and the real-player test alone
 prove: all fixtures
-	TEST_NGINX_LOAD_MODULES=$(CURDIR)/modules/ngx_vod_package_module.so \
+	TEST_NGINX_LOAD_MODULES="$(CURDIR)/modules/ngx_vod_package_module.so $(CURDIR)/modules/ngx_stream_playback_module.so" \
 	TEST_NGINX_MEDIA=$(MEDIA_DIR) prove -I t/lib -r t/
 
 e2e: all fixtures

@@ -1,0 +1,134 @@
+/*
+ * pb_jwt.h: the nginx-free core of the edge's signed URLs: JWTs (RFC 7519)
+ * in JWS compact serialisation (RFC 7515) signed with HS256 only, their
+ * claims, the request path and client address checks, and minting.
+ *
+ * Nothing here includes nginx headers: memory comes from a vod_env_t (the
+ * request pool in nginx, a tracked heap in tests and fuzzers), and every
+ * allocation is bounded by the token length, which is checked against
+ * max_length before anything is allocated.
+ */
+
+#ifndef _PB_JWT_H_INCLUDED_
+#define _PB_JWT_H_INCLUDED_
+
+
+#include "vod_core.h"
+
+
+/* verification status; pb_jwt_reason() names each for logs and bodies */
+#define PB_JWT_OK              0
+#define PB_JWT_MISSING         1
+#define PB_JWT_MALFORMED       2
+#define PB_JWT_BAD_SIGNATURE   3
+#define PB_JWT_UNKNOWN_KID     4
+#define PB_JWT_EXPIRED         5
+#define PB_JWT_NOT_YET_VALID   6
+#define PB_JWT_WRONG_PATH      7
+#define PB_JWT_WRONG_IP        8
+#define PB_JWT_ERROR           9      /* allocation failure: 500 */
+
+#define PB_JWT_MAX_LENGTH      4096   /* default bound of a token */
+#define PB_JWT_MAX_LENGTH_LIMIT  65536
+#define PB_JWT_KEY_MIN         32     /* RFC 7518, 3.2: >= the hash size */
+#define PB_JWT_KEY_MAX         1024
+#define PB_JWT_KID_MAX         128
+#define PB_JWT_MAC_LEN         32
+
+
+typedef struct {
+    vod_str_t       kid;
+    vod_str_t       secret;           /* raw key bytes */
+} pb_jwt_key_t;
+
+
+typedef struct {
+    u_char          family;           /* 4 or 6; 0: none */
+    u_char          bits;             /* prefix length */
+    u_char          addr[16];         /* network byte order, masked */
+} pb_jwt_cidr_t;
+
+
+typedef struct {
+    vod_str_t       kid;
+    vod_str_t       sub;              /* account id */
+    vod_str_t       path;             /* path prefix granted */
+    vod_str_t       tier;
+    vod_str_t       sid;              /* playback session id */
+    vod_str_t       ip;               /* address or CIDR as written */
+    int64_t         exp;
+    int64_t         nbf;
+    unsigned        has_nbf:1;
+    unsigned        has_path:1;
+    pb_jwt_cidr_t   cidr;             /* family 0 without an ip claim */
+} pb_jwt_claims_t;
+
+
+typedef struct {
+    const pb_jwt_key_t  *keys;
+    size_t               nkeys;
+    int64_t              now;         /* seconds since the epoch */
+    int64_t              leeway;      /* seconds of clock skew allowed */
+    size_t               max_length;  /* 0: PB_JWT_MAX_LENGTH */
+    const char          *err;         /* set on refusal: static detail */
+} pb_jwt_verify_t;
+
+
+typedef struct {
+    vod_str_t       kid;
+    vod_str_t       secret;
+    int64_t         exp;
+    int64_t         nbf;              /* 0: no nbf claim */
+    vod_str_t       sub;              /* data NULL: claim left out */
+    vod_str_t       path;
+    vod_str_t       tier;
+    vod_str_t       sid;
+    vod_str_t       ip;
+} pb_jwt_mint_t;
+
+
+/* Verifies a compact JWS: its header (alg HS256, a known kid, typ JWT if
+ * any, no crit), its HMAC-SHA256 compared in constant time, then its
+ * claims (exp required, nbf, leeway, the types of sub, path, tier, sid and
+ * the syntax of ip).  Returns a PB_JWT_* status; claims are filled on
+ * PB_JWT_OK and as far as parsed otherwise, with strings in env memory. */
+int pb_jwt_verify(vod_env_t *env, pb_jwt_verify_t *v, const u_char *token,
+    size_t len, pb_jwt_claims_t *claims);
+
+/* PB_JWT_OK when the normalised path lies under the path claim (a claim
+ * ending in '/' covers what starts with it; one without covers itself and
+ * what lies below it), PB_JWT_WRONG_PATH otherwise or without a claim. */
+int pb_jwt_check_path(const pb_jwt_claims_t *claims, const u_char *path,
+    size_t len);
+
+/* PB_JWT_OK when there is no ip claim or the client address (family 4
+ * with 4 bytes or 6 with 16; IPv4-mapped IPv6 counts as IPv4) lies in it,
+ * PB_JWT_WRONG_IP otherwise. */
+int pb_jwt_check_ip(const pb_jwt_claims_t *claims, int family,
+    const u_char *addr);
+
+/* Parses "address" or "address/bits", IPv4 or IPv6; -1 when malformed. */
+int pb_jwt_parse_cidr(const u_char *text, size_t len, pb_jwt_cidr_t *cidr);
+
+/* Normalises an absolute request path into out (len + 1 bytes): with
+ * decode, %XX escapes are decoded and an encoded '/', '\' or NUL refused;
+ * a raw '\' or NUL, a bad escape, and a ".." above the root are refused;
+ * "." and ".." are resolved and "//" collapsed; a trailing '/' is kept.
+ * Returns PB_JWT_OK or PB_JWT_WRONG_PATH. */
+int pb_jwt_normalize_path(const u_char *in, size_t len, int decode,
+    u_char *out, size_t *out_len);
+
+/* Space pb_jwt_mint() needs at most, and the minting itself: writes the
+ * token to out (no NUL) and its length to *len.  Returns PB_JWT_OK, or
+ * PB_JWT_ERROR for a short buffer, a key out of bounds or an HMAC
+ * failure. */
+size_t pb_jwt_mint_size(const pb_jwt_mint_t *m);
+int pb_jwt_mint(const pb_jwt_mint_t *m, u_char *out, size_t size,
+    size_t *len);
+
+/* "OK", "missing", "malformed", "bad-signature", "unknown-kid",
+ * "expired", "not-yet-valid", "wrong-path", "wrong-ip", "error". */
+const char *pb_jwt_reason(int status);
+
+
+#endif /* _PB_JWT_H_INCLUDED_ */

@@ -1,0 +1,556 @@
+/*
+ * ngx_stream_playback_module.c: directives, configuration, variables and
+ * phase handler registration of the edge module.  The token checks are in
+ * ngx_stream_playback_token.c, the JWT core in core/pb_jwt.c.
+ */
+
+#include "ngx_stream_playback_module.h"
+#include "pb_base64url.h"
+
+
+static ngx_int_t ngx_stream_playback_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_playback_init(ngx_conf_t *cf);
+static void *ngx_stream_playback_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_stream_playback_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_stream_playback_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_stream_playback_sources(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_stream_playback_log_level(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_stream_playback_max_length(ngx_conf_t *cf, void *post,
+    void *data);
+static ngx_int_t ngx_stream_playback_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+#define NGX_PLAYBACK_VAR_STATUS    0
+#define NGX_PLAYBACK_VAR_ACCOUNT   1
+#define NGX_PLAYBACK_VAR_TIER      2
+#define NGX_PLAYBACK_VAR_SESSION   3
+
+
+static ngx_conf_post_handler_pt  ngx_stream_playback_max_length_p =
+    ngx_stream_playback_max_length;
+
+
+static ngx_str_t  ngx_stream_playback_log_levels[] = {
+    ngx_string("emerg"),
+    ngx_string("alert"),
+    ngx_string("crit"),
+    ngx_string("error"),
+    ngx_string("warn"),
+    ngx_string("notice"),
+    ngx_string("info"),
+    ngx_null_string
+};
+
+
+static ngx_command_t  ngx_stream_playback_commands[] = {
+
+    { ngx_string("playback_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("playback_token_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_stream_playback_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("playback_token_leeway"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, leeway),
+      NULL },
+
+    { ngx_string("playback_token_max_length"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, max_length),
+      &ngx_stream_playback_max_length_p },
+
+    { ngx_string("playback_token_sources"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_stream_playback_sources,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("playback_token_log_level"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_stream_playback_log_level,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_stream_playback_module_ctx = {
+    ngx_stream_playback_add_variables,     /* preconfiguration */
+    ngx_stream_playback_init,              /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_stream_playback_create_loc_conf,   /* create location configuration */
+    ngx_stream_playback_merge_loc_conf     /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_stream_playback_module = {
+    NGX_MODULE_V1,
+    &ngx_stream_playback_module_ctx,       /* module context */
+    ngx_stream_playback_commands,          /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_stream_playback_vars[] = {
+
+    { ngx_string("playback_token_status"), NULL,
+      ngx_stream_playback_variable, NGX_PLAYBACK_VAR_STATUS,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("playback_account"), NULL,
+      ngx_stream_playback_variable, NGX_PLAYBACK_VAR_ACCOUNT,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("playback_tier"), NULL,
+      ngx_stream_playback_variable, NGX_PLAYBACK_VAR_TIER,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("playback_session"), NULL,
+      ngx_stream_playback_variable, NGX_PLAYBACK_VAR_SESSION,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_int_t
+ngx_stream_playback_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_stream_playback_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_stream_playback_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    const char                 *s;
+    vod_str_t                  *str;
+    ngx_stream_playback_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_stream_playback_module);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (data == NGX_PLAYBACK_VAR_STATUS) {
+        s = pb_jwt_reason(ctx->status);
+
+        v->data = (u_char *) s;
+        v->len = ngx_strlen(s);
+
+    } else {
+        switch (data) {
+
+        case NGX_PLAYBACK_VAR_ACCOUNT:
+            str = &ctx->claims.sub;
+            break;
+
+        case NGX_PLAYBACK_VAR_TIER:
+            str = &ctx->claims.tier;
+            break;
+
+        default: /* NGX_PLAYBACK_VAR_SESSION */
+            str = &ctx->claims.sid;
+            break;
+        }
+
+        if (str->data == NULL) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+
+        v->data = str->data;
+        v->len = str->len;
+    }
+
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_stream_playback_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_stream_playback_rewrite_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_stream_playback_access_handler;
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_stream_playback_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_stream_playback_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_stream_playback_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->query_arg = { 0, NULL };
+     *     conf->cookie_name = { 0, NULL };
+     */
+
+    conf->enable = NGX_CONF_UNSET;
+    conf->keys = NGX_CONF_UNSET_PTR;
+    conf->leeway = NGX_CONF_UNSET;
+    conf->max_length = NGX_CONF_UNSET_SIZE;
+    conf->sources = NGX_CONF_UNSET_UINT;
+    conf->log_level = NGX_CONF_UNSET_UINT;
+
+    return conf;
+}
+
+
+static char *
+ngx_stream_playback_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_stream_playback_loc_conf_t  *prev = parent;
+    ngx_stream_playback_loc_conf_t  *conf = child;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
+    ngx_conf_merge_value(conf->leeway, prev->leeway, 30);
+    ngx_conf_merge_size_value(conf->max_length, prev->max_length,
+                              PB_JWT_MAX_LENGTH);
+    ngx_conf_merge_uint_value(conf->log_level, prev->log_level, NGX_LOG_WARN);
+
+    if (conf->sources == NGX_CONF_UNSET_UINT) {
+        conf->sources = prev->sources;
+        conf->query_arg = prev->query_arg;
+        conf->cookie_name = prev->cookie_name;
+    }
+
+    if (conf->sources == NGX_CONF_UNSET_UINT) {
+        conf->sources = NGX_PLAYBACK_SOURCE_PREFIX;
+    }
+
+    if (conf->enable && conf->keys == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"playback_token\" is on but no "
+                           "\"playback_token_key\" is configured");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_stream_playback_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_stream_playback_loc_conf_t *plcf = conf;
+
+    u_char           *p, *last;
+    size_t            size;
+    ssize_t           n, len;
+    ngx_fd_t          fd;
+    ngx_str_t        *value, file;
+    ngx_uint_t        i;
+    pb_jwt_key_t     *key, *k;
+    ngx_file_info_t   fi;
+    u_char            buf[4 * PB_JWT_KEY_MAX];
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].len > PB_JWT_KID_MAX) {
+        return "has an empty or over-long kid";
+    }
+
+    if (plcf->keys == NGX_CONF_UNSET_PTR) {
+        plcf->keys = ngx_array_create(cf->pool, 2, sizeof(pb_jwt_key_t));
+        if (plcf->keys == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    k = plcf->keys->elts;
+
+    for (i = 0; i < plcf->keys->nelts; i++) {
+        if (k[i].kid.len == value[1].len
+            && ngx_memcmp(k[i].kid.data, value[1].data, value[1].len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate playback token kid \"%V\"",
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    /* the secret: base64url (padding and surrounding whitespace allowed),
+     * read at configuration time, relative to the configuration prefix */
+
+    file = value[2];
+
+    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(file.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "playback token key file \"%s\" cannot be opened",
+                           file.data);
+        return NGX_CONF_ERROR;
+    }
+
+    n = -1;
+
+    if (ngx_fd_info(fd, &fi) != NGX_FILE_ERROR
+        && ngx_file_size(&fi) <= (off_t) sizeof(buf))
+    {
+        n = ngx_read_fd(fd, buf, sizeof(buf));
+    }
+
+    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
+                           ngx_close_file_n " \"%s\" failed", file.data);
+    }
+
+    if (n < 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "playback token key file \"%s\" cannot be read "
+                           "or is larger than %uz bytes",
+                           file.data, sizeof(buf));
+        goto failed;
+    }
+
+    p = buf;
+    last = buf + n;
+
+    while (p < last && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    {
+        p++;
+    }
+
+    while (last > p
+           && (last[-1] == ' ' || last[-1] == '\t' || last[-1] == '\r'
+               || last[-1] == '\n' || last[-1] == '='))
+    {
+        last--;
+    }
+
+    if (p == last) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "playback token key file \"%s\" is empty",
+                           file.data);
+        goto failed;
+    }
+
+    size = last - p;
+
+    key = ngx_array_push(plcf->keys);
+    if (key == NULL) {
+        goto failed;
+    }
+
+    key->secret.data = ngx_pnalloc(cf->pool,
+                                   pb_base64url_decoded_len(size));
+    if (key->secret.data == NULL) {
+        goto failed;
+    }
+
+    len = pb_base64url_decode(key->secret.data, p, size);
+
+    if (len < 0) {
+        plcf->keys->nelts--;
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "playback token key file \"%s\" is not base64url",
+                           file.data);
+        goto failed;
+    }
+
+    if (len < PB_JWT_KEY_MIN || len > PB_JWT_KEY_MAX) {
+        plcf->keys->nelts--;
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "playback token key in \"%s\" is %z bytes, "
+                           "not %d to %d",
+                           file.data, len, PB_JWT_KEY_MIN, PB_JWT_KEY_MAX);
+        goto failed;
+    }
+
+    key->secret.len = len;
+    key->kid.data = value[1].data;
+    key->kid.len = value[1].len;
+
+    ngx_explicit_memzero(buf, sizeof(buf));
+
+    return NGX_CONF_OK;
+
+failed:
+
+    ngx_explicit_memzero(buf, sizeof(buf));
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_stream_playback_sources(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_stream_playback_loc_conf_t *plcf = conf;
+
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (plcf->sources != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    plcf->sources = 0;
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (value[i].len == 6
+            && ngx_strncmp(value[i].data, "prefix", 6) == 0)
+        {
+            plcf->sources |= NGX_PLAYBACK_SOURCE_PREFIX;
+            continue;
+        }
+
+        if (value[i].len > 6
+            && ngx_strncmp(value[i].data, "query=", 6) == 0)
+        {
+            plcf->sources |= NGX_PLAYBACK_SOURCE_QUERY;
+            plcf->query_arg.data = value[i].data + 6;
+            plcf->query_arg.len = value[i].len - 6;
+            continue;
+        }
+
+        if (value[i].len > 7
+            && ngx_strncmp(value[i].data, "cookie=", 7) == 0)
+        {
+            plcf->sources |= NGX_PLAYBACK_SOURCE_COOKIE;
+            plcf->cookie_name.data = value[i].data + 7;
+            plcf->cookie_name.len = value[i].len - 7;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid token source \"%V\": expected "
+                           "\"prefix\", \"query=<arg>\" or "
+                           "\"cookie=<name>\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_stream_playback_log_level(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_stream_playback_loc_conf_t *plcf = conf;
+
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (plcf->log_level != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (i = 0; ngx_stream_playback_log_levels[i].len; i++) {
+        if (value[1].len == ngx_stream_playback_log_levels[i].len
+            && ngx_strncmp(value[1].data,
+                           ngx_stream_playback_log_levels[i].data,
+                           value[1].len) == 0)
+        {
+            plcf->log_level = NGX_LOG_EMERG + i;
+            return NGX_CONF_OK;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid log level \"%V\"", &value[1]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_stream_playback_max_length(ngx_conf_t *cf, void *post, void *data)
+{
+    size_t  *sp = data;
+
+    if (*sp < 64 || *sp > PB_JWT_MAX_LENGTH_LIMIT) {
+        return "must be between 64 and 64k";
+    }
+
+    return NGX_CONF_OK;
+}

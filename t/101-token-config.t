@@ -1,0 +1,105 @@
+# vim:set ft= ts=4 sw=4 et:
+#
+# ngx_stream_playback: configuration errors are `nginx -t` errors that name
+# the file or the directive; good configurations pass.  Runs `nginx -t` on
+# generated configurations (not a Test::Nginx block file).
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/inc";
+use PbTest;
+use File::Temp ();
+use Test::More;
+
+BEGIN { PbTest::setup() }
+
+my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+my ($so) = grep { /ngx_stream_playback_module\.so$/ }
+           split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
+$so //= "$PbTest::Root/modules/ngx_stream_playback_module.so";
+
+my $dir = File::Temp::tempdir('pbconf-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+mkdir "$dir/logs";
+
+sub write_file {
+    my ($name, $data) = @_;
+    open my $fh, '>', "$dir/$name" or die "$dir/$name: $!";
+    print $fh $data;
+    close $fh;
+    return "$dir/$name";
+}
+
+sub nginx_t {
+    my ($http) = @_;
+    write_file('nginx.conf', <<"_EOC_");
+load_module $so;
+pid $dir/logs/nginx.pid;
+error_log $dir/logs/error.log;
+events {}
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp;
+    proxy_temp_path $dir/tmp;
+    fastcgi_temp_path $dir/tmp;
+    uwsgi_temp_path $dir/tmp;
+    scgi_temp_path $dir/tmp;
+$http
+    server { listen 127.0.0.1:1999; }
+}
+_EOC_
+    my $out = `$nginx -p $dir/ -c $dir/nginx.conf -t 2>&1`;
+    return ($? == 0, $out);
+}
+
+my $good = write_file('good.key', "  $PbTest::Keys{k1}==\n");
+my $short = write_file('short.key', "c2hvcnQ\n");
+my $empty = write_file('empty.key', "\n \n");
+my $nob64 = write_file('bad.key', "not base64url!\n");
+
+my @cases = (
+    [ 'a key, on', "playback_token_key k1 $good; playback_token on;", 1 ],
+    [ 'a relative key file is under the conf prefix',
+      "playback_token_key k1 good.key;", 1 ],
+    [ 'all sources', "playback_token_sources prefix query=t cookie=c;", 1 ],
+    [ 'leeway, max length, log level',
+      "playback_token_leeway 1m; playback_token_max_length 8k;"
+      . " playback_token_log_level info;", 1 ],
+    [ 'missing key file', "playback_token_key k1 $dir/nosuch.key;", 0,
+      qr{playback token key file "\Q$dir\E/nosuch\.key" cannot be opened} ],
+    [ 'empty key file', "playback_token_key k1 $empty;", 0,
+      qr{playback token key file "\Q$empty\E" is empty} ],
+    [ 'short key', "playback_token_key k1 $short;", 0,
+      qr{playback token key in "\Q$short\E" is 5 bytes, not 32 to 1024} ],
+    [ 'not base64url', "playback_token_key k1 $nob64;", 0,
+      qr{playback token key file "\Q$nob64\E" is not base64url} ],
+    [ 'duplicate kid',
+      "playback_token_key k1 $good; playback_token_key k1 $good;", 0,
+      qr{duplicate playback token kid "k1"} ],
+    [ 'on without a key', "playback_token on;", 0,
+      qr{"playback_token" is on but no "playback_token_key"} ],
+    [ 'bad source', "playback_token_sources header=x;", 0,
+      qr{invalid token source "header=x"} ],
+    [ 'empty query name', "playback_token_sources query=;", 0,
+      qr{invalid token source "query="} ],
+    [ 'max length too small', "playback_token_max_length 10;", 0,
+      qr{"playback_token_max_length" directive must be between 64 and 64k} ],
+    [ 'bad log level', "playback_token_log_level loud;", 0,
+      qr{invalid log level "loud"} ],
+    [ 'bad leeway', "playback_token_leeway soon;", 0,
+      qr{"playback_token_leeway" directive invalid value} ],
+);
+
+for my $c (@cases) {
+    my ($name, $http, $ok, $re) = @$c;
+    my ($passed, $out) = nginx_t($http);
+    if ($ok) {
+        ok($passed, "$name: nginx -t passes") or diag($out);
+    } else {
+        ok(!$passed, "$name: nginx -t fails") or diag($out);
+        like($out, $re, "$name: the error says why");
+    }
+}
+
+done_testing();
