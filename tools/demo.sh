@@ -4,7 +4,7 @@
 # starts the origin (conf/origin.conf) on http://127.0.0.1:8080/.
 #
 #   tools/demo.sh          as root (or: sudo tools/demo.sh)
-#   tools/demo.sh stop     stop the origin
+#   tools/demo.sh stop     stop the origin and the edge
 #   DEMO_SECONDS=120 tools/demo.sh   a longer title (remove media/demo first)
 set -euo pipefail
 
@@ -27,8 +27,22 @@ stop_origin() {
     fi
 }
 
+# the edge (conf/edge.conf, signed URLs and proxy_cache) on 127.0.0.1:8081
+stop_edge() {
+    if [ -f logs/edge.pid ] && kill -0 "$(cat logs/edge.pid)" 2>/dev/null
+    then
+        echo "demo: stopping the running edge"
+        "$NGINX" -p "$ROOT/" -c conf/edge.conf -s stop 2>/dev/null || true
+        for _ in $(seq 50); do
+            [ -f logs/edge.pid ] || break
+            sleep 0.1
+        done
+    fi
+}
+
 if [ "${1:-}" = stop ]; then
     stop_origin
+    stop_edge
     exit 0
 fi
 
@@ -91,4 +105,25 @@ only; forward the port (ssh -L 8080:127.0.0.1:8080 ...) to watch from
 another machine.
 
 Logs: logs/error.log, logs/access.log.   Stop: tools/demo.sh stop
+EOT
+
+echo "== edge"
+stop_edge
+"$NGINX" -p "$ROOT/" -c conf/edge.conf
+EDGE=http://127.0.0.1:8081
+TOKEN=$(bin/vodedge-token --path /vod/demo/ --tier basic --ttl 3600)
+
+cat <<EOT
+
+The edge is running (nginx -p $ROOT -c conf/edge.conf): signed URLs,
+proxy_cache, the origin behind it.  A signed URL (demo key, 1 hour):
+
+  $EDGE/t/$TOKEN/vod/demo/master.m3u8
+
+  ffplay $EDGE/t/$TOKEN/vod/demo/master.m3u8
+  $BASE/player/?src=$EDGE/t/$TOKEN/vod/demo/master.m3u8
+
+Without a valid token the edge answers 403 with a JSON reason.  More tokens:
+bin/vodedge-token --path /vod/demo/ --tier basic --ttl 3600.
+Logs: logs/edge-error.log, logs/edge-access.log.
 EOT
