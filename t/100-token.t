@@ -454,7 +454,16 @@ X-Cache: HIT
 
 
 
-=== TEST 38: wrong-path: a token without a path claim grants nothing
+=== TEST 38: wrong-path: a doubled slash does not shield a ..
+--- request eval
+"GET /t/" . PbTest::token() . "/vod/demo//../hevc/master.m3u8"
+--- error_code: 403
+--- response_body
+{"error":"forbidden","reason":"wrong-path"}
+
+
+
+=== TEST 39: wrong-path: a token without a path claim grants nothing
 --- request eval
 "GET /t/" . PbTest::craft('{"alg":"HS256","kid":"k1"}', '{"exp":NOW+600}')
 . "/vod/demo/master.m3u8"
@@ -466,7 +475,7 @@ playback token refused: wrong-path (no path claim)
 
 
 
-=== TEST 39: wrong-ip: bound to another address
+=== TEST 40: wrong-ip: bound to another address
 --- request eval
 "GET /t/" . PbTest::token(ip => '203.0.113.7') . "/vod/demo/master.m3u8"
 --- more_headers
@@ -479,7 +488,7 @@ playback token refused: wrong-ip
 
 
 
-=== TEST 40: ip: the bound address
+=== TEST 41: ip: the bound address
 --- request eval
 "GET /t/" . PbTest::token(ip => '203.0.113.7') . "/vod/demo/master.m3u8"
 --- more_headers
@@ -489,7 +498,7 @@ X-Forwarded-For: 203.0.113.7
 
 
 
-=== TEST 41: ip: inside the CIDR
+=== TEST 42: ip: inside the CIDR
 --- request eval
 "GET /t/" . PbTest::token(ip => '203.0.113.0/24') . "/vod/demo/master.m3u8"
 --- more_headers
@@ -499,7 +508,7 @@ X-Forwarded-For: 203.0.113.99
 
 
 
-=== TEST 42: wrong-ip: outside the CIDR
+=== TEST 43: wrong-ip: outside the CIDR
 --- request eval
 "GET /t/" . PbTest::token(ip => '203.0.113.0/24') . "/vod/demo/master.m3u8"
 --- more_headers
@@ -510,7 +519,7 @@ X-Forwarded-For: 203.0.114.1
 
 
 
-=== TEST 43: ip: an IPv6 client inside an IPv6 CIDR
+=== TEST 44: ip: an IPv6 client inside an IPv6 CIDR
 --- request eval
 "GET /t/" . PbTest::token(ip => '2001:db8::/32') . "/vod/demo/master.m3u8"
 --- more_headers
@@ -520,7 +529,7 @@ X-Forwarded-For: 2001:db8:1::5
 
 
 
-=== TEST 44: wrong-ip: an IPv4 client and an IPv6 claim
+=== TEST 45: wrong-ip: an IPv4 client and an IPv6 claim
 --- request eval
 "GET /t/" . PbTest::token(ip => '2001:db8::/32') . "/vod/demo/master.m3u8"
 --- more_headers
@@ -531,7 +540,7 @@ X-Forwarded-For: 203.0.113.7
 
 
 
-=== TEST 45: playback_token off: a location without tokens
+=== TEST 46: playback_token off: a location without tokens
 --- request
 GET /health
 --- response_body
@@ -539,8 +548,57 @@ ok
 
 
 
-=== TEST 46: the origin got the path without the token
+=== TEST 47: the origin got the path without the token
 --- request eval
 "GET /t/" . PbTest::token() . "/vod/demo/audio-1080p.m3u8"
 --- response_body_like eval
 qr{^audio-1080p-1\.m4s$}m
+
+
+
+=== TEST 48: HEAD without a token: 403, headers only
+--- request
+HEAD /vod/demo/master.m3u8
+--- error_code: 403
+--- response_headers
+Content-Type: application/json
+--- response_body
+
+
+
+=== TEST 49: tokens on in a location /t/ and the target location only
+--- config
+    playback_token_key k1 $TEST_NGINX_PB_DIR/k1.key;
+    location /t/ {
+        playback_token on;
+    }
+    location /vod/ {
+        playback_token on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_PB_ORIGIN_PORT;
+        add_header X-Playback $playback_token_status;
+    }
+--- request eval
+"GET /t/" . PbTest::token() . "/vod/demo/master.m3u8"
+--- response_headers
+X-Playback: OK
+--- response_body_like
+^#EXTM3U
+
+
+
+=== TEST 50: the same configuration: /vod/ alone still needs a token
+--- config
+    playback_token_key k1 $TEST_NGINX_PB_DIR/k1.key;
+    location /t/ {
+        playback_token on;
+    }
+    location /vod/ {
+        playback_token on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_PB_ORIGIN_PORT;
+        add_header X-Playback $playback_token_status;
+    }
+--- request
+GET /vod/demo/master.m3u8
+--- error_code: 403
+--- response_body
+{"error":"forbidden","reason":"missing"}

@@ -507,6 +507,8 @@ test_path(void **state)
         { "//vod//t///x", 1, "/vod/t/x" },
         { "/vod/./t/./x", 1, "/vod/t/x" },
         { "/vod/a/../t/x", 1, "/vod/t/x" },
+        { "/vod/t//../u/x", 1, "/vod/u/x" },
+        { "/vod/t/.//../u", 1, "/vod/u" },
         { "/vod/t/x/..", 1, "/vod/t/" },
         { "/vod/t/x/.", 1, "/vod/t/x/" },
         { "/vod/t/%2e%2e/u/x", 1, "/vod/u/x" },
