@@ -54,6 +54,7 @@ typedef struct {
     uint32_t              es_len;     /* video: Annex B access unit */
     uint32_t              sync;
     uint32_t              add_ps;     /* video: SPS/PPS to insert */
+    uint32_t              inplace;    /* video: data rewritten to Annex B */
 } vod_ts_frame_t;
 
 
@@ -80,6 +81,7 @@ typedef struct {
 
     u_char               *scratch;    /* one PES payload */
     size_t                scratch_len;
+    u_char               *prefix;     /* PES header, AUD, SPS/PPS */
 
     u_char               *span;       /* both tracks' data, one read */
     uint64_t              span_offset;
@@ -107,6 +109,8 @@ static int vod_ts_avc_config(vod_ts_mux_t *mux, const vod_track_info_t *trk);
 static int vod_ts_aac_config(vod_ts_mux_t *mux, const vod_track_info_t *trk);
 static int vod_ts_avc_scan(vod_ts_mux_t *mux, vod_ts_frame_t *f,
     uint32_t index);
+static void vod_ts_avc_prefix(vod_ts_mux_t *mux, const vod_ts_frame_t *f,
+    const u_char *hdr, size_t hdr_len);
 static size_t vod_ts_avc_write(vod_ts_mux_t *mux, const vod_ts_frame_t *f,
     u_char *out);
 static uint32_t vod_ts_audio_group(vod_ts_track_t *t, size_t *es_len);
@@ -199,6 +203,11 @@ vod_ts_segment(vod_env_t *env, const vod_segment_t *video,
     }
 
     mux.pcr = (video != NULL) ? &mux.video : &mux.audio;
+
+    mux.prefix = env->alloc(env, 32 + VOD_TS_AUD_LEN + mux.ps_len);
+    if (mux.prefix == NULL) {
+        return VOD_ERROR;
+    }
 
     mux.scratch = env->alloc(env, mux.scratch_len > 0 ? mux.scratch_len : 1);
     if (mux.scratch == NULL) {
@@ -447,7 +456,10 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
             shift = f->dts - f->pts;
         }
 
-        p += s->size;
+        if (mux->span == NULL) {
+            p += s->size;
+        }
+
         dts += s->duration;
     }
 
@@ -691,7 +703,8 @@ unsupported:
 static int
 vod_ts_avc_scan(vod_ts_mux_t *mux, vod_ts_frame_t *f, uint32_t index)
 {
-    int            has_sps, idr;
+    int            has_sps, idr, keep;
+    u_char        *w;
     size_t         pos, len, es;
     uint32_t       i, nls, type;
     const u_char  *p;
@@ -702,6 +715,7 @@ vod_ts_avc_scan(vod_ts_mux_t *mux, vod_ts_frame_t *f, uint32_t index)
     has_sps = 0;
     idr = 0;
     pos = 0;
+    keep = (nls == 4);
 
     while (pos < f->size) {
         if (f->size - pos < nls) {
@@ -732,10 +746,38 @@ vod_ts_avc_scan(vod_ts_mux_t *mux, vod_ts_frame_t *f, uint32_t index)
 
             if (type != 9) {
                 es += 4 + len;
+
+            } else {
+                keep = 0;
             }
+
+        } else {
+            keep = 0;
         }
 
         pos += len;
+    }
+
+    /*
+     * With 4-byte NAL lengths, no empty NAL and no delimiter of its own,
+     * the access unit in Annex B is the sample with each length replaced
+     * by a start code of the same size: rewrite it where it lies (the
+     * buffer is this request's copy of the file) and packetize from there,
+     * saving a copy of every video byte.
+     */
+
+    if (keep) {
+        w = (u_char *) f->data;
+
+        for (pos = 0; pos < f->size; pos += 4 + len) {
+            len = vod_r32(w + pos);
+            w[pos] = 0;
+            w[pos + 1] = 0;
+            w[pos + 2] = 0;
+            w[pos + 3] = 1;
+        }
+
+        f->inplace = 1;
     }
 
     f->add_ps = (f->sync || idr) && !has_sps;
@@ -755,6 +797,29 @@ bad:
                   "of video segment %u", index,
                   mux->video.segment->index + 1);
     return VOD_BAD_DATA;
+}
+
+
+/* mux->prefix: the PES header, an access unit delimiter and, before a key
+ * frame without them, the SPS and PPS */
+static void
+vod_ts_avc_prefix(vod_ts_mux_t *mux, const vod_ts_frame_t *f,
+    const u_char *hdr, size_t hdr_len)
+{
+    u_char  *o;
+
+    o = mux->prefix;
+
+    memcpy(o, hdr, hdr_len);
+    o += hdr_len;
+
+    vod_w32(o, 1);
+    vod_w8(o, 0x09);
+    vod_w8(o, 0xf0);
+
+    if (f->add_ps) {
+        memcpy(o, mux->ps, mux->ps_len);
+    }
 }
 
 
@@ -987,7 +1052,7 @@ vod_ts_mux(vod_ts_mux_t *mux, u_char *out)
 {
     u_char           *p, *o;
     u_char            hdr[32];
-    size_t            n, es_len, hdr_len;
+    size_t            n, es_len, hdr_len, pre_len;
     int64_t           pcr;
     uint32_t          i, k;
     vod_ts_track_t   *v, *a;
@@ -1045,13 +1110,28 @@ vod_ts_mux(vod_ts_mux_t *mux, u_char *out)
             hdr_len = vod_ts_pes_header(hdr, VOD_TS_SID_VIDEO, f->es_len,
                                         f->pts, f->dts, f->dts != f->pts);
 
-            if (p != NULL) {
-                (void) vod_ts_avc_write(mux, f, mux->scratch);
-            }
+            if (f->inplace) {
+                /* PES header, delimiter and parameter sets, then the
+                 * sample itself */
+                pre_len = hdr_len + f->es_len - f->size;
 
-            k = vod_ts_packetize(p, v->pid, &v->cc, mux->pcr == v, f->dts,
-                                 f->sync, hdr, hdr_len, mux->scratch,
-                                 f->es_len);
+                if (p != NULL) {
+                    vod_ts_avc_prefix(mux, f, hdr, hdr_len);
+                }
+
+                k = vod_ts_packetize(p, v->pid, &v->cc, mux->pcr == v,
+                                     f->dts, f->sync, mux->prefix, pre_len,
+                                     f->data, f->size);
+
+            } else {
+                if (p != NULL) {
+                    (void) vod_ts_avc_write(mux, f, mux->scratch);
+                }
+
+                k = vod_ts_packetize(p, v->pid, &v->cc, mux->pcr == v,
+                                     f->dts, f->sync, hdr, hdr_len,
+                                     mux->scratch, f->es_len);
+            }
 
         } else {
             f = &a->frames[a->next];

@@ -1,8 +1,11 @@
 /*
- * fuzz_mp4.c: libFuzzer target for the MP4 parser and the sample index.
+ * fuzz_mp4.c: libFuzzer target for the MP4 parser, the sample index and
+ * the segmenters.
  *
  * The input is a whole file: find the moov, build the index, then read
- * every track's description and every segment.  Besides the sanitizers it
+ * every track's description and every segment, and package them all:
+ * init segments, CMAF segment headers and data ranges, MPEG-TS segments,
+ * HLS playlists and the DASH MPD.  Besides the sanitizers it
  * traps on a broken contract: an error without exactly one log line, a
  * success with any, memory beyond a bound proportional to the input, or
  * a segment whose samples lie outside the file.
@@ -13,6 +16,9 @@
 #include "vod_core.h"
 #include "vod_media.h"
 #include "vod_index.h"
+#include "vod_fmp4.h"
+#include "vod_ts.h"
+#include "vod_manifest.h"
 
 
 typedef struct fuzz_block_s  fuzz_block_t;
@@ -39,6 +45,7 @@ static void fuzz_log(vod_env_t *env, const char *fmt, ...);
 static ssize_t fuzz_read(vod_env_t *env, u_char *buf, size_t size,
     off_t offset);
 static void fuzz_run(vod_env_t *env, fuzz_ctx_t *ctx, uint32_t segment_ms);
+static void fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms);
 
 
 static void *
@@ -176,6 +183,101 @@ fuzz_run(vod_env_t *env, fuzz_ctx_t *ctx, uint32_t segment_ms)
             __builtin_trap();
         }
     }
+
+    fuzz_package(env, index, segment_ms);
+}
+
+
+/* the writers may refuse what the index accepted (a NAL length past its
+ * sample, say), but never crash, and what they make adds up */
+
+static void
+fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
+{
+    int                vt, at;
+    u_char            *out;
+    size_t             len;
+    uint32_t           i, s, n, count;
+    vod_range_t       *ranges;
+    vod_title_t        title;
+    vod_segment_t      seg, vseg, aseg;
+    vod_rendition_t    rendition;
+    vod_track_info_t   info[VOD_MAX_TRACKS], *v, *a;
+
+    n = vod_index_track_count(index);
+
+    for (i = 0; i < n && i < VOD_MAX_TRACKS; i++) {
+        if (vod_index_track_info(env, index, i, &info[i]) != VOD_OK) {
+            __builtin_trap();
+        }
+
+        (void) vod_fmp4_init(env, &info[i], &out, &len);
+
+        for (s = 0; s < info[i].segment_count; s++) {
+            if (vod_index_segment(env, index, i, &info[i], s, &seg)
+                != VOD_OK)
+            {
+                __builtin_trap();
+            }
+
+            if (vod_fmp4_segment_header(env, &seg, &out, &len) == VOD_OK
+                && vod_r32(out + len - 8) != 8 + seg.data_size
+                && vod_r32(out + len - 8) != 1)
+            {
+                __builtin_trap();
+            }
+
+            (void) vod_segment_ranges(env, &seg, &ranges, &count);
+        }
+    }
+
+    vt = vod_index_find_track(index, VOD_TRACK_VIDEO);
+    at = vod_index_find_track(index, VOD_TRACK_AUDIO);
+    v = (vt >= 0) ? &info[vt] : NULL;
+    a = (at >= 0) ? &info[at] : NULL;
+
+    if ((v == NULL || vod_ts_supported(v))
+        && (a == NULL || vod_ts_supported(a)))
+    {
+        count = (v != NULL) ? v->segment_count : a->segment_count;
+
+        for (s = 0; s < count; s++) {
+            if ((v != NULL
+                 && vod_index_segment(env, index, vt, v, s, &vseg) != VOD_OK)
+                || (a != NULL
+                    && vod_index_segment(env, index, at, a, s, &aseg)
+                       != VOD_OK))
+            {
+                __builtin_trap();
+            }
+
+            if (vod_ts_segment(env, (v != NULL) ? &vseg : NULL,
+                               (a != NULL) ? &aseg : NULL, &out, &len)
+                == VOD_OK
+                && (len == 0 || len % 188 != 0))
+            {
+                __builtin_trap();
+            }
+        }
+    }
+
+    rendition.id.data = (u_char *) "r";
+    rendition.id.len = 1;
+    rendition.video = v;
+    rendition.audio = a;
+
+    memset(&title, 0, sizeof(vod_title_t));
+    title.renditions = &rendition;
+    title.count = 1;
+    title.segment_ms = segment_ms;
+    vod_title_pick_audio(&title);
+
+    (void) vod_hls_master(env, &title, 0, &out, &len);
+    (void) vod_hls_master(env, &title, 1, &out, &len);
+    (void) vod_hls_media(env, &title, &rendition, 1, &out, &len);
+    (void) vod_hls_media(env, &title, &rendition, 2, &out, &len);
+    (void) vod_hls_media(env, &title, &rendition, 3, &out, &len);
+    (void) vod_dash_mpd(env, &title, &out, &len);
 }
 
 
