@@ -314,8 +314,6 @@ ngx_stream_playback_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_stream_playback_loc_conf_t *plcf = conf;
 
-    u_char           *p, *last;
-    size_t            size;
     ssize_t           n, len;
     ngx_fd_t          fd;
     ngx_str_t        *value, file;
@@ -323,6 +321,7 @@ ngx_stream_playback_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     pb_jwt_key_t     *key, *k;
     ngx_file_info_t   fi;
     u_char            buf[4 * PB_JWT_KEY_MAX];
+    u_char            secret[PB_KEY_BUF];
 
     value = cf->args->elts;
 
@@ -388,71 +387,55 @@ ngx_stream_playback_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         goto failed;
     }
 
-    p = buf;
-    last = buf + n;
+    len = pb_key_decode(secret, buf, (size_t) n);
 
-    while (p < last && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-    {
-        p++;
-    }
+    switch (len) {
 
-    while (last > p
-           && (last[-1] == ' ' || last[-1] == '\t' || last[-1] == '\r'
-               || last[-1] == '\n' || last[-1] == '='))
-    {
-        last--;
-    }
-
-    if (p == last) {
+    case PB_KEY_EMPTY:
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "playback token key file \"%s\" is empty",
                            file.data);
         goto failed;
-    }
 
-    size = last - p;
+    case PB_KEY_NOT_BASE64URL:
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "playback token key file \"%s\" is not base64url",
+                           file.data);
+        goto failed;
+
+    case PB_KEY_BAD_SIZE:
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "playback token key in \"%s\" is not %d to %d "
+                           "bytes", file.data, PB_JWT_KEY_MIN,
+                           PB_JWT_KEY_MAX);
+        goto failed;
+    }
 
     key = ngx_array_push(plcf->keys);
     if (key == NULL) {
         goto failed;
     }
 
-    key->secret.data = ngx_pnalloc(cf->pool,
-                                   pb_base64url_decoded_len(size));
+    key->secret.data = ngx_pnalloc(cf->pool, len);
     if (key->secret.data == NULL) {
-        goto failed;
-    }
-
-    len = pb_base64url_decode(key->secret.data, p, size);
-
-    if (len < 0) {
         plcf->keys->nelts--;
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "playback token key file \"%s\" is not base64url",
-                           file.data);
         goto failed;
     }
 
-    if (len < PB_JWT_KEY_MIN || len > PB_JWT_KEY_MAX) {
-        plcf->keys->nelts--;
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "playback token key in \"%s\" is %z bytes, "
-                           "not %d to %d",
-                           file.data, len, PB_JWT_KEY_MIN, PB_JWT_KEY_MAX);
-        goto failed;
-    }
-
+    ngx_memcpy(key->secret.data, secret, len);
     key->secret.len = len;
     key->kid.data = value[1].data;
     key->kid.len = value[1].len;
 
     ngx_explicit_memzero(buf, sizeof(buf));
+    ngx_explicit_memzero(secret, sizeof(secret));
 
     return NGX_CONF_OK;
 
 failed:
 
     ngx_explicit_memzero(buf, sizeof(buf));
+    ngx_explicit_memzero(secret, sizeof(secret));
 
     return NGX_CONF_ERROR;
 }

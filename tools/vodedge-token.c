@@ -86,7 +86,7 @@ vodedge_token_read_key(const char *file, u_char *key, size_t *len)
     FILE     *f;
     size_t    n;
     ssize_t   d;
-    u_char    buf[4 * PB_JWT_KEY_MAX], *p, *last;
+    u_char    buf[4 * PB_JWT_KEY_MAX];
 
     f = fopen(file, "r");
     if (f == NULL) {
@@ -97,29 +97,14 @@ vodedge_token_read_key(const char *file, u_char *key, size_t *len)
     n = fread(buf, 1, sizeof(buf), f);
     fclose(f);
 
-    p = buf;
-    last = buf + n;
-
-    while (p < last && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-    {
-        p++;
-    }
-
-    while (last > p
-           && (last[-1] == ' ' || last[-1] == '\t' || last[-1] == '\r'
-               || last[-1] == '\n' || last[-1] == '='))
-    {
-        last--;
-    }
-
-    if (n == sizeof(buf) || (size_t) (last - p) > 2 * PB_JWT_KEY_MAX) {
+    if (n == sizeof(buf)) {
         fprintf(stderr, "vodedge-token: %s: too large\n", file);
         return -1;
     }
 
-    d = pb_base64url_decode(key, p, last - p);
+    d = pb_key_decode(key, buf, n);
 
-    if (d < PB_JWT_KEY_MIN || d > PB_JWT_KEY_MAX) {
+    if (d < 0) {
         fprintf(stderr, "vodedge-token: %s: not a base64url key of %d to %d "
                 "bytes\n", file, PB_JWT_KEY_MIN, PB_JWT_KEY_MAX);
         return -1;

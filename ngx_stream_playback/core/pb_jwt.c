@@ -825,3 +825,47 @@ pb_jwt_json_int(u_char *p, const char *name, int64_t value)
 
     return p + n;
 }
+
+
+ssize_t
+pb_key_decode(u_char *key, const u_char *text, size_t len)
+{
+    ssize_t        n;
+    const u_char  *p, *last;
+
+    p = text;
+    last = text + len;
+
+    while (p < last && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    {
+        p++;
+    }
+
+    while (last > p
+           && (last[-1] == ' ' || last[-1] == '\t' || last[-1] == '\r'
+               || last[-1] == '\n' || last[-1] == '='))
+    {
+        last--;
+    }
+
+    if (p == last) {
+        return PB_KEY_EMPTY;
+    }
+
+    /* checked before decoding, so key never overflows */
+    if (pb_base64url_decoded_len((size_t) (last - p)) > PB_KEY_BUF) {
+        return PB_KEY_BAD_SIZE;
+    }
+
+    n = pb_base64url_decode(key, p, (size_t) (last - p));
+
+    if (n < 0) {
+        return PB_KEY_NOT_BASE64URL;
+    }
+
+    if (n < PB_JWT_KEY_MIN || n > PB_JWT_KEY_MAX) {
+        return PB_KEY_BAD_SIZE;
+    }
+
+    return n;
+}

@@ -32,6 +32,15 @@
 #define PB_JWT_MAX_LENGTH_LIMIT  65536
 #define PB_JWT_KEY_MIN         32     /* RFC 7518, 3.2: >= the hash size */
 #define PB_JWT_KEY_MAX         1024
+
+
+/* what pb_key_decode() may write: the decoder's bound for the longest key */
+#define PB_KEY_BUF             (PB_JWT_KEY_MAX + 2)
+
+/* pb_key_decode() failures */
+#define PB_KEY_EMPTY           -1
+#define PB_KEY_NOT_BASE64URL   -2
+#define PB_KEY_BAD_SIZE        -3
 #define PB_JWT_KID_MAX         128
 #define PB_JWT_MAC_LEN         32
 
@@ -129,6 +138,13 @@ int pb_jwt_mint(const pb_jwt_mint_t *m, u_char *out, size_t size,
 /* "OK", "missing", "malformed", "bad-signature", "unknown-kid",
  * "expired", "not-yet-valid", "wrong-path", "wrong-ip", "error". */
 const char *pb_jwt_reason(int status);
+
+
+/* A key file's text: the secret in base64url, padding and surrounding
+ * whitespace ignored.  Decodes into key (PB_KEY_BUF bytes) and returns
+ * the secret's length, or a PB_KEY_* failure; the module and
+ * bin/vodedge-token read key files through this one function. */
+ssize_t pb_key_decode(u_char *key, const u_char *text, size_t len);
 
 
 #endif /* _PB_JWT_H_INCLUDED_ */

@@ -62,6 +62,7 @@ static void test_mint(void **state);
 static void test_path(void **state);
 static void test_check_path(void **state);
 static void test_ip(void **state);
+static void test_key_decode(void **state);
 
 
 static test_block_t  *test_blocks;
@@ -681,6 +682,44 @@ test_ip(void **state)
 }
 
 
+/* key files: whitespace and padding ignored, size limits exact */
+
+static void
+test_key_decode(void **state)
+{
+    size_t   n, len;
+    u_char   raw[PB_JWT_KEY_MAX + 1], text[2 * PB_JWT_KEY_MAX + 8];
+    u_char   key[PB_KEY_BUF];
+
+    memset(raw, 0xa5, sizeof(raw));
+
+    assert_int_equal(pb_key_decode(key, (u_char *) "", 0), PB_KEY_EMPTY);
+    assert_int_equal(pb_key_decode(key, (u_char *) " \n=\n", 4),
+                     PB_KEY_EMPTY);
+    assert_int_equal(pb_key_decode(key, (u_char *) "abc$def", 7),
+                     PB_KEY_NOT_BASE64URL);
+
+    for (n = PB_JWT_KEY_MIN - 1; n <= PB_JWT_KEY_MAX + 1;
+         n += (n == PB_JWT_KEY_MIN) ? PB_JWT_KEY_MAX - PB_JWT_KEY_MIN - 1 : 1)
+    {
+        /* "  <base64url>=\n" */
+        text[0] = ' ';
+        text[1] = ' ';
+        len = 2 + pb_base64url_encode(text + 2, raw, n);
+        text[len++] = '=';
+        text[len++] = '\n';
+
+        if (n < PB_JWT_KEY_MIN || n > PB_JWT_KEY_MAX) {
+            assert_int_equal(pb_key_decode(key, text, len), PB_KEY_BAD_SIZE);
+            continue;
+        }
+
+        assert_int_equal(pb_key_decode(key, text, len), (ssize_t) n);
+        assert_memory_equal(key, raw, n);
+    }
+}
+
+
 int
 main(void)
 {
@@ -696,6 +735,7 @@ main(void)
         cmocka_unit_test(test_path),
         cmocka_unit_test(test_check_path),
         cmocka_unit_test(test_ip),
+        cmocka_unit_test(test_key_decode),
     };
 
     return cmocka_run_group_tests(tests, test_setup, NULL);
