@@ -34,6 +34,8 @@ PB_CORE_SRCS := $(wildcard $(PB_CORE)/pb_*.c) $(CORE)/vod_json.c
 PB_CORE_HDRS := $(wildcard $(PB_CORE)/pb_*.h) $(CORE)/vod_json.h \
                 $(CORE)/vod_core.h
 PB_GLUE      := $(wildcard ngx_stream_playback/ngx_stream_playback_*.[ch])
+# nginx-aware code more than one module compiles in (GeoIP, file reloads)
+SHARED       := $(wildcard shared/vodedge_*.[ch])
 PB_CFLAGS    := $(CORE_CFLAGS) -I$(PB_CORE)
 PB_UNIT_TESTS := $(patsubst $(PB_CORE)/test/%.c,build/unit/%, \
                     $(wildcard $(PB_CORE)/test/test_*.c))
@@ -48,10 +50,10 @@ modules: modules/ngx_vod_package_module.so \
 # one nginx build makes both modules (a grouped target)
 modules/ngx_vod_package_module.so modules/ngx_stream_playback_module.so &: \
         config $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) \
-        $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE)
+        $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED)
 	@mkdir -p $(BUILD) modules
 	@# configure bakes in the file list: rerun it when that list changes
-	echo "$(NGINX_SRC) $(NGX_CC_OPT) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE))" \
+	echo "$(NGINX_SRC) $(NGX_CC_OPT) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED))" \
 	    > $(BUILD)/.srcs.new
 	if [ ! -f $(BUILD)/Makefile ] || [ config -nt $(BUILD)/Makefile ] \
 	    || ! cmp -s $(BUILD)/.srcs.new $(BUILD)/.srcs; then \

@@ -10,6 +10,8 @@
 
 static ngx_int_t ngx_stream_playback_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_playback_init(ngx_conf_t *cf);
+static void *ngx_stream_playback_create_main_conf(ngx_conf_t *cf);
+static char *ngx_stream_playback_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_stream_playback_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_stream_playback_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -21,6 +23,8 @@ static char *ngx_stream_playback_log_level(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_stream_playback_max_length(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_stream_playback_allow_deny(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_stream_playback_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
@@ -91,6 +95,76 @@ static ngx_command_t  ngx_stream_playback_commands[] = {
       0,
       NULL },
 
+    { ngx_string("playback_geoip_country"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_stream_playback_geoip,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_stream_playback_main_conf_t, country),
+      NULL },
+
+    { ngx_string("playback_geoip_asn"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_stream_playback_geoip,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_stream_playback_main_conf_t, asn),
+      NULL },
+
+    { ngx_string("playback_geoip_anonymous"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_stream_playback_geoip,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_stream_playback_main_conf_t, anonymous),
+      NULL },
+
+    { ngx_string("playback_geoip_reload"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_stream_playback_geoip_reload,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("playback_rights"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_stream_playback_rights,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("playback_licensing"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, licensing),
+      NULL },
+
+    { ngx_string("playback_rights_default"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_stream_playback_allow_deny,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, rights_default),
+      NULL },
+
+    { ngx_string("playback_unknown_country"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_stream_playback_allow_deny,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, unknown_country),
+      NULL },
+
+    { ngx_string("playback_anonymous_deny"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_stream_playback_anonymous,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("playback_title_from"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, title_from),
+      NULL },
+
       ngx_null_command
 };
 
@@ -99,8 +173,8 @@ static ngx_http_module_t  ngx_stream_playback_module_ctx = {
     ngx_stream_playback_add_variables,     /* preconfiguration */
     ngx_stream_playback_init,              /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_stream_playback_create_main_conf,  /* create main configuration */
+    ngx_stream_playback_init_main_conf,    /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -144,6 +218,22 @@ static ngx_http_variable_t  ngx_stream_playback_vars[] = {
       ngx_stream_playback_variable, NGX_PLAYBACK_VAR_SESSION,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("playback_country"), NULL,
+      ngx_stream_playback_geo_variable, NGX_PLAYBACK_VAR_COUNTRY,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("playback_asn"), NULL,
+      ngx_stream_playback_geo_variable, NGX_PLAYBACK_VAR_ASN,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("playback_asn_org"), NULL,
+      ngx_stream_playback_geo_variable, NGX_PLAYBACK_VAR_ASN_ORG,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("playback_licensing"), NULL,
+      ngx_stream_playback_geo_variable, NGX_PLAYBACK_VAR_LICENSING,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -177,7 +267,7 @@ ngx_stream_playback_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_get_module_ctx(r, ngx_stream_playback_module);
 
-    if (ctx == NULL) {
+    if (ctx == NULL || !ctx->token_done) {
         v->not_found = 1;
         return NGX_OK;
     }
@@ -229,6 +319,16 @@ ngx_stream_playback_init(ngx_conf_t *cf)
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
+    /* a phase runs its handlers last pushed first: licensing is pushed
+     * before the token check so that it runs after it */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_stream_playback_licensing_handler;
+
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
     if (h == NULL) {
         return NGX_ERROR;
@@ -247,6 +347,66 @@ ngx_stream_playback_init(ngx_conf_t *cf)
 }
 
 
+/* the request's context, created on first use: by the token check, the
+ * licensing check or a GeoIP variable, whichever comes first */
+
+ngx_stream_playback_ctx_t *
+ngx_stream_playback_get_ctx(ngx_http_request_t *r)
+{
+    ngx_stream_playback_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_stream_playback_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_stream_playback_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_stream_playback_module);
+    }
+
+    return ctx;
+}
+
+
+static void *
+ngx_stream_playback_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_stream_playback_main_conf_t  *pmcf;
+
+    pmcf = ngx_pcalloc(cf->pool, sizeof(ngx_stream_playback_main_conf_t));
+    if (pmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     pmcf->country = NULL;
+     *     pmcf->asn = NULL;
+     *     pmcf->anonymous = NULL;
+     *     pmcf->rights = NULL;
+     *     pmcf->reload_set = 0;
+     */
+
+    return pmcf;
+}
+
+
+static char *
+ngx_stream_playback_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_stream_playback_main_conf_t *pmcf = conf;
+
+    if (!pmcf->reload_set) {
+        pmcf->reload = 60;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 static void *
 ngx_stream_playback_create_loc_conf(ngx_conf_t *cf)
 {
@@ -262,6 +422,7 @@ ngx_stream_playback_create_loc_conf(ngx_conf_t *cf)
      *
      *     conf->query_arg = { 0, NULL };
      *     conf->cookie_name = { 0, NULL };
+     *     conf->title_from = { 0, NULL };
      */
 
     conf->enable = NGX_CONF_UNSET;
@@ -270,6 +431,10 @@ ngx_stream_playback_create_loc_conf(ngx_conf_t *cf)
     conf->max_length = NGX_CONF_UNSET_SIZE;
     conf->sources = NGX_CONF_UNSET_UINT;
     conf->log_level = NGX_CONF_UNSET_UINT;
+    conf->licensing = NGX_CONF_UNSET;
+    conf->rights_default = NGX_CONF_UNSET_UINT;
+    conf->unknown_country = NGX_CONF_UNSET_UINT;
+    conf->anonymous_deny = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -287,6 +452,29 @@ ngx_stream_playback_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->max_length, prev->max_length,
                               PB_JWT_MAX_LENGTH);
     ngx_conf_merge_uint_value(conf->log_level, prev->log_level, NGX_LOG_WARN);
+
+    /* licensing fails closed unless the configuration says otherwise */
+
+    ngx_conf_merge_value(conf->licensing, prev->licensing, 0);
+    ngx_conf_merge_uint_value(conf->rights_default, prev->rights_default, 0);
+    ngx_conf_merge_uint_value(conf->unknown_country, prev->unknown_country,
+                              0);
+    ngx_conf_merge_uint_value(conf->anonymous_deny, prev->anonymous_deny,
+                              VODEDGE_GEO_ANONYMOUS
+                              | VODEDGE_GEO_ANONYMOUS_VPN
+                              | VODEDGE_GEO_HOSTING
+                              | VODEDGE_GEO_PUBLIC_PROXY
+                              | VODEDGE_GEO_TOR_EXIT);
+    ngx_conf_merge_str_value(conf->title_from, prev->title_from, "/vod/");
+
+    if (conf->title_from.len == 0 || conf->title_from.data[0] != '/'
+        || conf->title_from.data[conf->title_from.len - 1] != '/')
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"playback_title_from\" must start and end "
+                           "with \"/\", as in \"/vod/\"");
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->sources == NGX_CONF_UNSET_UINT) {
         conf->sources = prev->sources;
@@ -536,4 +724,39 @@ ngx_stream_playback_max_length(ngx_conf_t *cf, void *post, void *data)
     }
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_stream_playback_allow_deny(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t   *value;
+    ngx_uint_t  *np;
+
+    np = (ngx_uint_t *) (p + cmd->offset);
+
+    if (*np != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "allow") == 0) {
+        *np = 1;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strcmp(value[1].data, "deny") == 0) {
+        *np = 0;
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%V\" must be \"allow\" or \"deny\", not \"%V\"",
+                       &cmd->name, &value[1]);
+
+    return NGX_CONF_ERROR;
 }

@@ -14,11 +14,36 @@
 #include <ngx_http.h>
 
 #include "pb_jwt.h"
+#include "pb_rights.h"
+#include "vodedge_geo.h"
 
 
 #define NGX_PLAYBACK_SOURCE_PREFIX   0x01
 #define NGX_PLAYBACK_SOURCE_QUERY    0x02
 #define NGX_PLAYBACK_SOURCE_COOKIE   0x04
+
+#define NGX_PLAYBACK_VAR_COUNTRY     0
+#define NGX_PLAYBACK_VAR_ASN         1
+#define NGX_PLAYBACK_VAR_ASN_ORG     2
+#define NGX_PLAYBACK_VAR_LICENSING   3
+
+
+/* the rights table in service and the file it came from */
+typedef struct {
+    pb_rights_t         *table;
+    ngx_pool_t          *pool;           /* holds table */
+    vodedge_watch_t      watch;
+} ngx_stream_playback_rights_t;
+
+
+typedef struct {
+    vodedge_geo_db_t              *country;
+    vodedge_geo_db_t              *asn;
+    vodedge_geo_db_t              *anonymous;
+    ngx_stream_playback_rights_t  *rights;
+    time_t                         reload;   /* NGX_CONF_UNSET: off */
+    ngx_flag_t                     reload_set;
+} ngx_stream_playback_main_conf_t;
 
 
 typedef struct {
@@ -30,6 +55,12 @@ typedef struct {
     ngx_str_t            query_arg;
     ngx_str_t            cookie_name;
     ngx_uint_t           log_level;
+
+    ngx_flag_t           licensing;
+    ngx_uint_t           rights_default;    /* 1: allow */
+    ngx_uint_t           unknown_country;   /* 1: allow */
+    ngx_uint_t           anonymous_deny;    /* VODEDGE_GEO_* */
+    ngx_str_t            title_from;
 } ngx_stream_playback_loc_conf_t;
 
 
@@ -38,11 +69,39 @@ typedef struct {
     const char          *err;            /* detail of a refusal */
     const char          *source;         /* "prefix", "query", "cookie" */
     pb_jwt_claims_t      claims;         /* set once the MAC verified */
+
+    /* GeoIP, looked up once per request by ngx_stream_playback_geo() */
+    uint32_t             asn;
+    ngx_str_t            asn_org;
+    ngx_uint_t           anonymous;      /* VODEDGE_GEO_* */
+    const char          *licensing;      /* pb_rights_reason() or NULL */
+    u_char               country[2];
+    unsigned             token_done:1;   /* the token was checked */
+    unsigned             geo_done:1;
+    unsigned             has_country:1;
+    unsigned             has_asn:1;
 } ngx_stream_playback_ctx_t;
 
 
 ngx_int_t ngx_stream_playback_rewrite_handler(ngx_http_request_t *r);
 ngx_int_t ngx_stream_playback_access_handler(ngx_http_request_t *r);
+
+ngx_stream_playback_ctx_t *ngx_stream_playback_get_ctx(ngx_http_request_t *r);
+ngx_int_t ngx_stream_playback_geo(ngx_http_request_t *r,
+    ngx_stream_playback_ctx_t *ctx);
+ngx_int_t ngx_stream_playback_licensing_handler(ngx_http_request_t *r);
+char *ngx_stream_playback_geoip(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_stream_playback_rights(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void ngx_stream_playback_rights_refresh(ngx_stream_playback_rights_t *rights,
+    time_t interval, ngx_log_t *log);
+char *ngx_stream_playback_geoip_reload(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_stream_playback_geo_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+char *ngx_stream_playback_anonymous(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 extern ngx_module_t  ngx_stream_playback_module;

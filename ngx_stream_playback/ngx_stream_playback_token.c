@@ -42,7 +42,9 @@ ngx_stream_playback_rewrite_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    if (ngx_http_get_module_ctx(r, ngx_stream_playback_module) != NULL) {
+    ctx = ngx_http_get_module_ctx(r, ngx_stream_playback_module);
+
+    if (ctx != NULL && ctx->token_done) {
         /* the prefix was stripped: this is the location of the rest */
         return NGX_DECLINED;
     }
@@ -56,13 +58,12 @@ ngx_stream_playback_rewrite_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_stream_playback_ctx_t));
+    ctx = ngx_stream_playback_get_ctx(r);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_set_ctx(r, ctx, ngx_stream_playback_module);
-
+    ctx->token_done = 1;
     ctx->source = "prefix";
 
     p = raw.data + 3;
@@ -124,21 +125,19 @@ ngx_stream_playback_access_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_stream_playback_module);
+    ctx = ngx_stream_playback_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
-    if (ctx != NULL) {
+    if (ctx->token_done) {
         /* checked already: by the prefix, or in an earlier pass */
         return ctx->status == PB_JWT_OK ? NGX_DECLINED
                                         : ngx_stream_playback_refuse(r, plcf,
                                                                      ctx);
     }
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_stream_playback_ctx_t));
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_http_set_ctx(r, ctx, ngx_stream_playback_module);
+    ctx->token_done = 1;
 
     ngx_str_null(&token);
 
