@@ -109,6 +109,9 @@ EOT
 
 echo "== edge"
 stop_edge
+# the demo GeoIP country database and rights file conf/edge.conf reads
+mkdir -p temp/geo
+tools/mkgeo.pl demo temp/geo
 "$NGINX" -p "$ROOT/" -c conf/edge.conf
 EDGE=http://127.0.0.1:8081
 TOKEN=$(bin/vodedge-token --path /vod/demo/ --tier basic --ttl 3600)
@@ -122,6 +125,11 @@ proxy_cache, the origin behind it.  A signed URL (demo key, 1 hour):
 
   ffplay $EDGE/t/$TOKEN/vod/demo/master.m3u8
   $BASE/player/?src=$EDGE/t/$TOKEN/vod/demo/master.m3u8
+
+GeoIP licensing (demo database, temp/geo/demo-rights.json): demo is not
+licensed in DE, so as a client in 198.51.100.0/24 the edge answers 451:
+
+  curl -H "X-Forwarded-For: 198.51.100.7" $EDGE/t/$TOKEN/vod/demo/master.m3u8
 
 Without a valid token the edge answers 403 with a JSON reason.  More tokens:
 bin/vodedge-token --path /vod/demo/ --tier basic --ttl 3600.
