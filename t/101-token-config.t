@@ -71,7 +71,7 @@ my @cases = (
     [ 'empty key file', "playback_token_key k1 $empty;", 0,
       qr{playback token key file "\Q$empty\E" is empty} ],
     [ 'short key', "playback_token_key k1 $short;", 0,
-      qr{playback token key in "\Q$short\E" is 5 bytes, not 32 to 1024} ],
+      qr{playback token key in "\Q$short\E" is not 32 to 1024 bytes} ],
     [ 'not base64url', "playback_token_key k1 $nob64;", 0,
       qr{playback token key file "\Q$nob64\E" is not base64url} ],
     [ 'duplicate kid',
