@@ -15,7 +15,7 @@ set -euo pipefail
 
 media=$(cd "${1:?usage: check-origin.sh MEDIA_DIR}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
-port=${PORT:-8091}
+port=${PORT:-8093}
 work=$root/build/check-origin
 base=http://127.0.0.1:$port/vod
 
