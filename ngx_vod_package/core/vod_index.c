@@ -43,6 +43,13 @@
 
 #define vod_idx_align(n)   (((n) + 7) & ~((uint64_t) 7))
 
+/* zero a section's alignment padding (under 8 bytes, at its end) before
+ * the section is written, so the blob holds no stale allocator bytes */
+#define vod_idx_pad(p, n)                                                    \
+    if (vod_idx_align(n) != (n)) {                                           \
+        memset((p) + vod_idx_align(n) - 8, 0, 8);                            \
+    }
+
 #define VOD_TAG(a, b, c, d)  vod_mp4_tag(a, b, c, d)
 
 
@@ -1756,6 +1763,7 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
     it->codec_str[VOD_CODEC_STR_LEN - 1] = '\0';
     memcpy(it->lang, t->lang, 4);
 
+    vod_idx_pad(p, t->entry_len);
     it->sample_entry = p - blob;
     it->sample_entry_len = (uint32_t) t->entry_len;
     memcpy(p, t->entry, t->entry_len);
@@ -1764,11 +1772,13 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
     it->dec_config = it->sample_entry + (t->config - t->entry);
     it->dec_config_len = (uint32_t) t->config_len;
 
+    vod_idx_pad(p, (size_t) t->stts_n * sizeof(vod_idx_stts_t));
     it->stts = p - blob;
     it->stts_count = t->stts_n;
     memcpy(p, t->stts, (size_t) t->stts_n * sizeof(vod_idx_stts_t));
     p += vod_idx_align((size_t) t->stts_n * sizeof(vod_idx_stts_t));
 
+    vod_idx_pad(p, (size_t) vod_idx_ctts_size(t));
     it->ctts = p - blob;
     rc = vod_idx_fill_ctts(ctx, t, it, p);
     if (rc != VOD_OK) {
@@ -1777,6 +1787,7 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
 
     p += vod_idx_align((size_t) vod_idx_ctts_size(t));
 
+    vod_idx_pad(p, (size_t) t->stsc_n * sizeof(vod_idx_stsc_t));
     it->stsc = p - blob;
     it->stsc_count = t->stsc_n;
     rc = vod_idx_fill_stsc(ctx, t, (vod_idx_stsc_t *) p);
@@ -1786,6 +1797,7 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
 
     p += vod_idx_align((size_t) t->stsc_n * sizeof(vod_idx_stsc_t));
 
+    vod_idx_pad(p, (size_t) t->chunk_n * (t->co64 ? 8 : 4));
     it->chunks = p - blob;
     it->chunk_count = t->chunk_n;
     it->co64 = t->co64;
@@ -1808,6 +1820,7 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
     it->const_size = t->const_size;
 
     if (t->stsz_bits) {
+        vod_idx_pad(p, (size_t) t->sample_count * 4);
         it->sizes = p - blob;
 
         rc = vod_idx_fill_sizes(ctx, t, (uint32_t *) p);
@@ -1818,6 +1831,7 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
         p += vod_idx_align((size_t) t->sample_count * 4);
     }
 
+    vod_idx_pad(p, (size_t) t->sync_n * 4);
     it->stss = p - blob;
     it->stss_count = t->sync_n;
     it->has_stss = t->has_stss;

@@ -39,6 +39,7 @@ typedef struct {
     size_t              file_len;
     size_t              allocated;
     unsigned            log_lines;
+    int                 fill;         /* poison allocations, or -1 */
     char                last_log[512];
 } t_ctx_t;
 
@@ -116,6 +117,7 @@ static void test_segment_ms(void **state);
 static void test_api_bounds(void **state);
 static void test_rewritten(void **state);
 static void test_ctts_runs(void **state);
+static void test_deterministic(void **state);
 static void test_rechunked(void **state);
 static void test_truncated(void **state);
 static void test_box_sizes(void **state);
@@ -144,6 +146,10 @@ t_alloc(vod_env_t *env, size_t size)
     b->next = ctx->blocks;
     ctx->blocks = b;
     ctx->allocated += size;
+
+    if (ctx->fill >= 0) {
+        memset(b->data, ctx->fill, size);
+    }
 
     return b->data;
 }
@@ -187,6 +193,7 @@ static void
 t_env_init(vod_env_t *env, t_ctx_t *ctx, const u_char *file, size_t len)
 {
     memset(ctx, 0, sizeof(t_ctx_t));
+    ctx->fill = -1;
     ctx->file = file;
     ctx->file_len = len;
 
@@ -1989,6 +1996,44 @@ test_lang_handler(void **state)
 }
 
 
+/* the blob holds nothing but what the file says: memory handed out full
+ * of zeros or full of garbage gives the same bytes */
+
+static void
+test_deterministic(void **state)
+{
+    size_t        i, len;
+    u_char       *file;
+    t_ctx_t       c1, c2;
+    vod_env_t     e1, e2;
+    t_built_t     b1, b2;
+
+    static const char  *files[] = {
+        "demo/1080p.mp4", "hevc/360p.mp4", "ntsc/360p.mp4",
+        "audio/audio.mp4", "video/360p.mp4"
+    };
+
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        file = t_load(files[i], &len);
+
+        t_env_init(&e1, &c1, file, len);
+        c1.fill = 0x00;
+        assert_int_equal(t_build(&e1, T_SEGMENT_MS, &b1), VOD_OK);
+
+        t_env_init(&e2, &c2, file, len);
+        c2.fill = 0xa5;
+        assert_int_equal(t_build(&e2, T_SEGMENT_MS, &b2), VOD_OK);
+
+        assert_int_equal(b1.index_len, b2.index_len);
+        assert_memory_equal(b1.index, b2.index, b1.index_len);
+
+        t_env_free(&c1);
+        t_env_free(&c2);
+        free(file);
+    }
+}
+
+
 int
 main(void)
 {
@@ -2005,6 +2050,7 @@ main(void)
         cmocka_unit_test(test_api_bounds),
         cmocka_unit_test(test_rewritten),
         cmocka_unit_test(test_ctts_runs),
+        cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_rechunked),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_box_sizes),
