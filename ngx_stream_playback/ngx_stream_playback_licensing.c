@@ -156,11 +156,9 @@ static ngx_int_t
 ngx_stream_playback_unavailable(ngx_http_request_t *r,
     ngx_stream_playback_ctx_t *ctx, ngx_str_t *title)
 {
-    size_t        len;
-    ngx_buf_t    *b;
-    ngx_int_t     rc;
-    ngx_str_t     country;
-    ngx_chain_t   out;
+    size_t       len;
+    ngx_buf_t   *b;
+    ngx_str_t    country;
 
     country.data = ctx->country;
     country.len = ctx->has_country ? 2 : 0;
@@ -192,29 +190,9 @@ ngx_stream_playback_unavailable(ngx_http_request_t *r,
     b->last = (u_char *) ngx_escape_json(b->last, title->data, title->len);
     b->last = ngx_sprintf(b->last, "\",\"country\":\"%V\",\"reason\":\"%s\"}\n",
                           &country, ctx->licensing);
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = 451;
-    ngx_str_set(&r->headers_out.status_line,
-                "451 Unavailable For Legal Reasons");
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc != NGX_ERROR && rc <= NGX_OK && !r->header_only) {
-        out.buf = b;
-        out.next = NULL;
-
-        rc = ngx_http_output_filter(r, &out);
-    }
-
-    ngx_http_finalize_request(r, rc);
-
-    return NGX_DONE;
+    return ngx_stream_playback_send_json(r, 451,
+                                         "451 Unavailable For Legal Reasons",
+                                         b);
 }
 
 

@@ -83,6 +83,8 @@ typedef struct {
 } ngx_stream_playback_ctx_t;
 
 
+ngx_int_t ngx_stream_playback_send_json(ngx_http_request_t *r,
+    ngx_uint_t status, char *status_line, ngx_buf_t *b);
 ngx_int_t ngx_stream_playback_rewrite_handler(ngx_http_request_t *r);
 ngx_int_t ngx_stream_playback_access_handler(ngx_http_request_t *r);
 

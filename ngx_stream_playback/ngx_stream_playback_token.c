@@ -300,10 +300,8 @@ ngx_stream_playback_refuse(ngx_http_request_t *r,
 {
     size_t        len;
     ngx_buf_t    *b;
-    ngx_int_t     rc;
     ngx_str_t     kid, sub;
     const char   *reason;
-    ngx_chain_t   out;
 
     reason = pb_jwt_reason(ctx->status);
 
@@ -335,29 +333,7 @@ ngx_stream_playback_refuse(ngx_http_request_t *r,
     b->last = ngx_sprintf(b->last,
                           "{\"error\":\"forbidden\",\"reason\":\"%s\"}\n",
                           reason);
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = NGX_HTTP_FORBIDDEN;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc != NGX_ERROR && rc <= NGX_OK && !r->header_only) {
-        out.buf = b;
-        out.next = NULL;
-
-        rc = ngx_http_output_filter(r, &out);
-    }
-
-    /* finalized here: an access handler's NGX_OK would mean "allowed" */
-
-    ngx_http_finalize_request(r, rc);
-
-    return NGX_DONE;
+    return ngx_stream_playback_send_json(r, NGX_HTTP_FORBIDDEN, NULL, b);
 }
 
 
