@@ -25,6 +25,8 @@ static ngx_int_t ngx_vod_package_load_title(ngx_http_request_t *r,
     ngx_str_t *dir, vod_title_t *title, uint64_t *etag, time_t *mtime);
 static ngx_int_t ngx_vod_package_open_one(ngx_http_request_t *r,
     ngx_str_t *dir, vod_url_t *url, ngx_vod_media_t *media);
+static uint64_t ngx_vod_package_url_etag(ngx_http_request_t *r,
+    vod_url_t *url, ngx_vod_media_t *media);
 static uint64_t ngx_vod_package_etag(ngx_http_request_t *r,
     ngx_vod_media_t *media, uint64_t hash);
 static int ngx_libc_cdecl ngx_vod_package_rendition_cmp(const void *one,
@@ -372,8 +374,7 @@ ngx_vod_package_playlist(ngx_http_request_t *r, ngx_str_t *dir,
         return ngx_vod_status(rc);
     }
 
-    etag = ngx_vod_etag_add(0, url, sizeof(url->kind) + sizeof(url->stream));
-    etag = ngx_vod_package_etag(r, &media, etag);
+    etag = ngx_vod_package_url_etag(r, url, &media);
 
     return ngx_vod_send_memory(r, &ngx_vod_type_m3u8, out, len,
                                &vlcf->playlist_cache_control, etag,
@@ -415,8 +416,7 @@ ngx_vod_package_init_segment(ngx_http_request_t *r, ngx_str_t *dir,
         return ngx_vod_status(rc);
     }
 
-    etag = ngx_vod_etag_add(0, url, sizeof(url->kind) + sizeof(url->stream));
-    etag = ngx_vod_package_etag(r, &media, etag);
+    etag = ngx_vod_package_url_etag(r, url, &media);
 
     return ngx_vod_send_memory(r, (url->stream == VOD_STREAM_VIDEO)
                                   ? &ngx_vod_type_video : &ngx_vod_type_audio,
@@ -465,9 +465,7 @@ ngx_vod_package_cmaf_segment(ngx_http_request_t *r, ngx_str_t *dir,
         return ngx_vod_status(rc);
     }
 
-    etag = ngx_vod_etag_add(0, url, sizeof(url->kind) + sizeof(url->stream));
-    etag = ngx_vod_etag_add(etag, &url->segment, sizeof(url->segment));
-    etag = ngx_vod_package_etag(r, &media, etag);
+    etag = ngx_vod_package_url_etag(r, url, &media);
 
     return ngx_vod_send_file_ranges(r, (url->stream == VOD_STREAM_VIDEO)
                                        ? &ngx_vod_type_video
@@ -551,9 +549,7 @@ ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
         return ngx_vod_status(rc);
     }
 
-    etag = ngx_vod_etag_add(0, url, sizeof(url->kind) + sizeof(url->stream));
-    etag = ngx_vod_etag_add(etag, &url->segment, sizeof(url->segment));
-    etag = ngx_vod_package_etag(r, &media, etag);
+    etag = ngx_vod_package_url_etag(r, url, &media);
 
     return ngx_vod_send_memory(r, &ngx_vod_type_ts, out, len,
                                &vlcf->segment_cache_control, etag,
@@ -661,6 +657,25 @@ ngx_vod_package_open_one(ngx_http_request_t *r, ngx_str_t *dir,
     }
 
     return ngx_vod_media_open(r, dir, found, media);
+}
+
+
+/* the virtual file's name, then the source file's identity */
+
+static uint64_t
+ngx_vod_package_url_etag(ngx_http_request_t *r, vod_url_t *url,
+    ngx_vod_media_t *media)
+{
+    uint64_t  hash;
+
+    hash = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
+    hash = ngx_vod_etag_add(hash, &url->stream, sizeof(url->stream));
+
+    if (url->kind == VOD_URL_SEGMENT) {
+        hash = ngx_vod_etag_add(hash, &url->segment, sizeof(url->segment));
+    }
+
+    return ngx_vod_package_etag(r, media, hash);
 }
 
 
