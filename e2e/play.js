@@ -22,7 +22,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const net = require('net');
-const { spawn } = require('child_process');
+const { spawn, execFileSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const PORT = parseInt(process.env.E2E_PORT || '8090', 10);
@@ -30,6 +30,10 @@ const NGINX = process.env.NGINX || '/usr/sbin/nginx';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CASE_TIMEOUT = 1000 * parseInt(process.env.CASE_TIMEOUT || '60', 10);
 const TITLE = process.env.E2E_TITLE || 'demo';
+const PLAYBACK_SO = path.join(ROOT, 'modules',
+                              'ngx_stream_playback_module.so');
+const TOKEN_TOOL = path.join(ROOT, 'bin', 'vodedge-token');
+const DEMO_KEY = path.join(ROOT, 'conf', 'demo-only-playback.key');
 
 function usage(msg) {
     if (msg) console.error('play.js: ' + msg);
@@ -62,6 +66,22 @@ function parseArgs(argv) {
             { name: 'dash', engine: 'dash',
               url: `/vod/${TITLE}/manifest.mpd` },
         ];
+
+        // the same title through a signed URL, when the edge module and
+        // the token tool are built: the token travels as a path prefix and
+        // every relative child URL carries it
+        if (fs.existsSync(PLAYBACK_SO) && fs.existsSync(TOKEN_TOOL)) {
+            const token = execFileSync(TOKEN_TOOL,
+                ['--path', `/vod/${TITLE}/`, '--tier', 'premium',
+                 '--ttl', '900', '--key-file', DEMO_KEY, '--kid', 'demo'],
+                { encoding: 'utf8' }).trim();
+            opt.signed = token;
+            opt.cases.push(
+                { name: 'signed-hls-cmaf', engine: 'hls',
+                  url: `/t/${token}/vod/${TITLE}/master.m3u8` },
+                { name: 'signed-dash', engine: 'dash',
+                  url: `/t/${token}/vod/${TITLE}/manifest.mpd` });
+        }
     }
     return opt;
 }
@@ -87,6 +107,7 @@ async function startNginx(opt) {
     let load = '';
     let vod = '';
     let httpExtra = '';
+    let signed = '';
     if (opt.staticDir) {
         media = opt.staticDir;
     } else {
@@ -102,6 +123,13 @@ async function startNginx(opt) {
         load = `load_module ${so};`;
         vod = 'vod_package;';
         httpExtra = 'vod_index_cache e2e_index:16m;';
+        if (opt.signed) {
+            load += `\nload_module ${PLAYBACK_SO};`;
+            signed = 'location /t/ {\n'
+                + '            playback_token on;\n'
+                + `            playback_token_key demo ${DEMO_KEY};\n`
+                + '        }';
+        }
     }
     for (const lib of ['hls.js/dist/hls.min.js',
                        'dashjs/dist/modern/umd/dash.all.min.js']) {
@@ -117,7 +145,8 @@ async function startNginx(opt) {
         .replace(/@MEDIA@/g, media)
         .replace(/@PORT@/g, String(PORT))
         .replace(/@VOD@/g, vod)
-        .replace(/@HTTP_EXTRA@/g, httpExtra);
+        .replace(/@HTTP_EXTRA@/g, httpExtra)
+        .replace(/@SIGNED@/g, signed);
     const confFile = path.join(prefix, 'nginx.conf');
     fs.writeFileSync(confFile, conf);
 
@@ -265,6 +294,21 @@ async function main() {
             ],
             timeout: 30000,
         });
+        if (opt.signed) {
+            // a forged signature: the last characters of the token changed
+            const t = opt.signed;
+            const bad = t.slice(0, -2) + (t.endsWith('AA') ? 'BB' : 'AA');
+            const res = await fetch(`http://127.0.0.1:${PORT}/t/${bad}`
+                                    + `/vod/${TITLE}/master.m3u8`);
+            if (res.status === 403) {
+                console.log('PASS signed-forged: a forged token is refused '
+                            + 'with 403');
+            } else {
+                console.log(`FAIL signed-forged: answered ${res.status}`);
+                failures++;
+            }
+        }
+
         for (const c of opt.cases) {
             // one retry: a player start can lose a race on a loaded
             // 2-core machine; a real fault fails both tries, and a retry
@@ -279,7 +323,7 @@ async function main() {
     } finally {
         await cleanup();
     }
-    const n = opt.cases.length;
+    const n = opt.cases.length + (opt.signed ? 1 : 0);
     console.log(`e2e: ${failures ? 'FAIL' : 'PASS'} `
                 + `(${failures} of ${n} cases failed)`);
     return failures ? 1 : 0;
