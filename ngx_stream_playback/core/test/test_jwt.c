@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "pb_base64url.h"
+#include "pb_jwt_flat.h"
 #include "pb_jwt.h"
 #include "pb_vectors.h"
 
@@ -63,6 +64,7 @@ static void test_path(void **state);
 static void test_check_path(void **state);
 static void test_ip(void **state);
 static void test_key_decode(void **state);
+static void test_verify_flat(void **state);
 
 
 static test_block_t  *test_blocks;
@@ -720,6 +722,58 @@ test_key_decode(void **state)
 }
 
 
+/* the FFI entry point: a caller's buffer instead of a vod_env_t */
+
+static void
+test_verify_flat(void **state)
+{
+    u_char            out[1024], scratch[8192];
+    size_t            len;
+    const char       *err;
+    pb_jwt_key_t      key;
+    pb_jwt_mint_t     m;
+    pb_jwt_claims_t   claims;
+
+    static u_char  secret[] = "0123456789abcdef0123456789abcdef";
+
+    memset(&m, 0, sizeof(pb_jwt_mint_t));
+    m.kid.data = (u_char *) "k1";
+    m.kid.len = 2;
+    m.secret.data = secret;
+    m.secret.len = 32;
+    m.exp = 2000000000;
+    m.sub.data = (u_char *) "acct";
+    m.sub.len = 4;
+    m.path.data = (u_char *) "/vod/t/";
+    m.path.len = 7;
+
+    assert_true(pb_jwt_mint_size(&m) <= sizeof(out));
+    assert_int_equal(pb_jwt_mint(&m, out, sizeof(out), &len), PB_JWT_OK);
+
+    key.kid = m.kid;
+    key.secret = m.secret;
+
+    assert_true(pb_jwt_flat_scratch(len) <= sizeof(scratch));
+    assert_int_equal(pb_jwt_verify_flat(out, len, &key, 1, 1900000000, 30,
+                                        scratch, sizeof(scratch), &claims,
+                                        &err),
+                     PB_JWT_OK);
+    assert_int_equal(claims.sub.len, 4);
+    assert_memory_equal(claims.sub.data, "acct", 4);
+    assert_int_equal(claims.exp, 2000000000);
+
+    assert_int_equal(pb_jwt_verify_flat(out, len, &key, 1, 2000000031, 30,
+                                        scratch, sizeof(scratch), &claims,
+                                        &err),
+                     PB_JWT_EXPIRED);
+
+    /* too little scratch is an error, never an overflow (ASan watches) */
+    assert_int_equal(pb_jwt_verify_flat(out, len, &key, 1, 1900000000, 30,
+                                        scratch, 16, &claims, &err),
+                     PB_JWT_ERROR);
+}
+
+
 int
 main(void)
 {
@@ -736,6 +790,7 @@ main(void)
         cmocka_unit_test(test_check_path),
         cmocka_unit_test(test_ip),
         cmocka_unit_test(test_key_decode),
+        cmocka_unit_test(test_verify_flat),
     };
 
     return cmocka_run_group_tests(tests, test_setup, NULL);

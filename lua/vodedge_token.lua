@@ -1,0 +1,209 @@
+-- vodedge_token.lua: mint and verify vodedge playback tokens (HS256 JWT)
+-- from LuaJIT, with the same C code as ngx_stream_playback itself: under
+-- lua-nginx-module the module's symbols are in the process (nginx loads
+-- modules with RTLD_GLOBAL), so the FFI calls them directly.
+--
+--   local token = require "vodedge_token"
+--   local secret = assert(token.decode_key(key_file_text))
+--   local t = token.mint{ kid = "demo", secret = secret, ttl = 3600,
+--                         path = "/vod/title1/", tier = "premium" }
+--   local claims, reason = token.verify(t, { demo = secret },
+--                                       { path = ngx.var.uri })
+--
+-- verify() returns a table of claims (sub, path, tier, sid, ip, exp, nbf),
+-- or nil and the refusal reason the module logs: missing, malformed,
+-- bad-signature, unknown-kid, expired, not-yet-valid, wrong-path.
+
+local ffi = require "ffi"
+
+local C = ffi.C
+local ffi_new = ffi.new
+local ffi_str = ffi.string
+local ffi_cast = ffi.cast
+
+ffi.cdef[[
+typedef struct {
+    unsigned char  *data;
+    size_t          len;
+} vod_str_t;
+
+typedef struct {
+    vod_str_t       kid;
+    vod_str_t       secret;
+} pb_jwt_key_t;
+
+typedef struct {
+    unsigned char   family;
+    unsigned char   bits;
+    unsigned char   addr[16];
+} pb_jwt_cidr_t;
+
+typedef struct {
+    vod_str_t       kid;
+    vod_str_t       sub;
+    vod_str_t       path;
+    vod_str_t       tier;
+    vod_str_t       sid;
+    vod_str_t       ip;
+    int64_t         exp;
+    int64_t         nbf;
+    unsigned        has_nbf:1;
+    unsigned        has_path:1;
+    pb_jwt_cidr_t   cidr;
+} pb_jwt_claims_t;
+
+typedef struct {
+    vod_str_t       kid;
+    vod_str_t       secret;
+    int64_t         exp;
+    int64_t         nbf;
+    vod_str_t       sub;
+    vod_str_t       path;
+    vod_str_t       tier;
+    vod_str_t       sid;
+    vod_str_t       ip;
+} pb_jwt_mint_t;
+
+size_t pb_jwt_mint_size(const pb_jwt_mint_t *m);
+int pb_jwt_mint(const pb_jwt_mint_t *m, unsigned char *out, size_t size,
+    size_t *len);
+int pb_jwt_verify_flat(const unsigned char *token, size_t len,
+    const pb_jwt_key_t *keys, size_t nkeys, int64_t now, int64_t leeway,
+    unsigned char *scratch, size_t scratch_size, pb_jwt_claims_t *claims,
+    const char **err);
+int pb_jwt_check_path(const pb_jwt_claims_t *claims,
+    const unsigned char *path, size_t len);
+int pb_jwt_normalize_path(const unsigned char *in, size_t len, int decode,
+    unsigned char *out, size_t *out_len);
+const char *pb_jwt_reason(int status);
+ssize_t pb_key_decode(unsigned char *key, const unsigned char *text,
+    size_t len);
+]]
+
+local PB_JWT_OK = 0
+local PB_KEY_BUF = 1024 + 2
+
+local _M = { _VERSION = "0.1" }
+
+
+-- a Lua string as a vod_str_t; the caller keeps s alive during the call
+local function set_str(field, s)
+    if s ~= nil then
+        field.data = ffi_cast("unsigned char *", s)
+        field.len = #s
+    end
+end
+
+
+local function get_str(field)
+    if field.data == nil then
+        return nil
+    end
+    return ffi_str(field.data, field.len)
+end
+
+
+local function now()
+    if ngx and ngx.time then
+        return ngx.time()
+    end
+    return os.time()
+end
+
+
+-- the secret in a key file's text (base64url, as playback_token_key reads it)
+function _M.decode_key(text)
+    local key = ffi_new("unsigned char[?]", PB_KEY_BUF)
+    local n = tonumber(C.pb_key_decode(key, text, #text))
+    if n < 0 then
+        return nil, "not a base64url key of 32 to 1024 bytes"
+    end
+    return ffi_str(key, n)
+end
+
+
+-- opts: kid, secret (raw bytes), ttl (seconds) or exp, and optional nbf,
+-- sub, path, tier, sid, ip
+function _M.mint(opts)
+    local m = ffi_new("pb_jwt_mint_t")
+
+    set_str(m.kid, opts.kid)
+    set_str(m.secret, opts.secret)
+    m.exp = opts.exp or (now() + (opts.ttl or 3600))
+    m.nbf = opts.nbf or 0
+    set_str(m.sub, opts.sub)
+    set_str(m.path, opts.path)
+    set_str(m.tier, opts.tier)
+    set_str(m.sid, opts.sid)
+    set_str(m.ip, opts.ip)
+
+    local size = C.pb_jwt_mint_size(m)
+    local out = ffi_new("unsigned char[?]", size)
+    local len = ffi_new("size_t[1]")
+
+    if C.pb_jwt_mint(m, out, size, len) ~= PB_JWT_OK then
+        return nil, "cannot mint: check kid and secret"
+    end
+
+    return ffi_str(out, len[0])
+end
+
+
+-- keys: { kid = secret, ... }; opts: now, leeway (30 s), and path: the
+-- request path as the client sent it (percent-encoded, without arguments,
+-- e.g. ngx.var.request_uri up to its "?"), normalised as the module does
+-- (escapes decoded, "." and ".." resolved, "//" collapsed, encoded '/',
+-- '\' or NUL refused) and then checked against the path claim
+function _M.verify(token, keys, opts)
+    opts = opts or {}
+
+    local nkeys = 0
+    for _ in pairs(keys) do
+        nkeys = nkeys + 1
+    end
+
+    local karr = ffi_new("pb_jwt_key_t[?]", nkeys > 0 and nkeys or 1)
+    local i = 0
+    for kid, secret in pairs(keys) do
+        set_str(karr[i].kid, kid)
+        set_str(karr[i].secret, secret)
+        i = i + 1
+    end
+
+    local size = 16 * #token + 4096
+    local scratch = ffi_new("unsigned char[?]", size)
+    local claims = ffi_new("pb_jwt_claims_t")
+    local err = ffi_new("const char *[1]")
+
+    local rc = C.pb_jwt_verify_flat(token, #token, karr, nkeys,
+                                    opts.now or now(), opts.leeway or 30,
+                                    scratch, size, claims, err)
+
+    if rc == PB_JWT_OK and opts.path then
+        local out = ffi_new("unsigned char[?]", #opts.path + 1)
+        local n = ffi_new("size_t[1]")
+
+        rc = C.pb_jwt_normalize_path(opts.path, #opts.path, 1, out, n)
+        if rc == PB_JWT_OK then
+            rc = C.pb_jwt_check_path(claims, out, n[0])
+        end
+    end
+
+    if rc ~= PB_JWT_OK then
+        return nil, ffi_str(C.pb_jwt_reason(rc))
+    end
+
+    return {
+        kid = get_str(claims.kid),
+        sub = get_str(claims.sub),
+        path = get_str(claims.path),
+        tier = get_str(claims.tier),
+        sid = get_str(claims.sid),
+        ip = get_str(claims.ip),
+        exp = tonumber(claims.exp),
+        nbf = claims.has_nbf == 1 and tonumber(claims.nbf) or nil,
+    }
+end
+
+
+return _M
