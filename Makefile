@@ -121,7 +121,6 @@ fuzz: fixtures $(patsubst $(CORE)/fuzz/%.c,build/fuzz/%,\
 	@set -e; for f in build/fuzz/fuzz_*; do \
 	    case $$f in *.*) continue;; esac; \
 	    seeds=build/fuzz/$$(basename $$f).seeds; mkdir -p $$seeds; \
-	    find $(MEDIA_DIR) -name '*.mp4' -size -2M -exec cp {} $$seeds/ \; ; \
 	    for m in $$(find $(MEDIA_DIR) -name '*.mp4' -size -2M); do \
 	        cp $$m $$seeds/$$(basename $$(dirname $$m))-$$(basename $$m); done; \
 	    if [ -d $(PB_CORE)/fuzz/seeds/$$(basename $$f) ]; then \
