@@ -17,6 +17,8 @@ static ngx_int_t ngx_vod_media_build(ngx_http_request_t *r,
 static u_char *ngx_vod_media_reserve(void *data, size_t size);
 static ngx_vod_built_t *ngx_vod_ctx_find_index(ngx_vod_ctx_t *ctx,
     ngx_str_t *path);
+static ngx_int_t ngx_vod_media_track(vod_env_t *env, u_char *index,
+    int track, vod_track_info_t **info);
 static ngx_int_t ngx_vod_media_extract(ngx_vod_media_t *media,
     u_char *index, ngx_uint_t want, uint32_t segment, vod_segment_t *video,
     vod_segment_t *audio);
@@ -514,29 +516,21 @@ ngx_vod_media_extract(ngx_vod_media_t *media, u_char *index,
     media->video_track = vod_index_find_track(index, VOD_TRACK_VIDEO);
     media->audio_track = vod_index_find_track(index, VOD_TRACK_AUDIO);
 
-    if (media->video_track >= 0) {
-        media->video = env->alloc(env, sizeof(vod_track_info_t));
-        if (media->video == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+    /* a CMAF segment needs only its own track's description */
 
-        rc = vod_index_track_info(env, index, media->video_track,
-                                  media->video);
-        if (rc != VOD_OK) {
-            return ngx_vod_status(rc);
+    if (want != NGX_VOD_WANT_AUDIO) {
+        rc = ngx_vod_media_track(env, index, media->video_track,
+                                 &media->video);
+        if (rc != NGX_OK) {
+            return rc;
         }
     }
 
-    if (media->audio_track >= 0) {
-        media->audio = env->alloc(env, sizeof(vod_track_info_t));
-        if (media->audio == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        rc = vod_index_track_info(env, index, media->audio_track,
-                                  media->audio);
-        if (rc != VOD_OK) {
-            return ngx_vod_status(rc);
+    if (want != NGX_VOD_WANT_VIDEO) {
+        rc = ngx_vod_media_track(env, index, media->audio_track,
+                                 &media->audio);
+        if (rc != NGX_OK) {
+            return rc;
         }
     }
 
@@ -570,6 +564,32 @@ ngx_vod_media_extract(ngx_vod_media_t *media, u_char *index,
         if (rc != VOD_OK) {
             return ngx_vod_status(rc);
         }
+    }
+
+    return NGX_OK;
+}
+
+
+/* a track's description, or none when the file has no such track */
+
+static ngx_int_t
+ngx_vod_media_track(vod_env_t *env, u_char *index, int track,
+    vod_track_info_t **info)
+{
+    int  rc;
+
+    if (track < 0) {
+        return NGX_OK;
+    }
+
+    *info = env->alloc(env, sizeof(vod_track_info_t));
+    if (*info == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = vod_index_track_info(env, index, track, *info);
+    if (rc != VOD_OK) {
+        return ngx_vod_status(rc);
     }
 
     return NGX_OK;
