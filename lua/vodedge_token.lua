@@ -157,6 +157,15 @@ end
 function _M.verify(token, keys, opts)
     opts = opts or {}
 
+    -- what the module answers to a request without a token
+    if type(token) ~= "string" or token == "" then
+        return nil, "missing"
+    end
+
+    if type(keys) ~= "table" then
+        return nil, "unknown-kid"
+    end
+
     local nkeys = 0
     for _ in pairs(keys) do
         nkeys = nkeys + 1

@@ -89,6 +89,7 @@ demo acct1 premium s-42 /vod/demo/ 60
             local keys = { demo = secret }
             local function why(...) return select(2, token.verify(...)) end
             ngx.say(why("", keys))
+            ngx.say(why(nil, keys))
             ngx.say(why("a.b", keys))
             ngx.say(why(t, { demo = other }))
             ngx.say(why(t, { other = secret }))
@@ -104,6 +105,7 @@ demo acct1 premium s-42 /vod/demo/ 60
 --- request
 GET /t
 --- response_body
+missing
 missing
 malformed
 bad-signature
