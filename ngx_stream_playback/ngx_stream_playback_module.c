@@ -158,6 +158,20 @@ static ngx_command_t  ngx_stream_playback_commands[] = {
       0,
       NULL },
 
+    { ngx_string("playback_tier"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_stream_playback_tier,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("playback_tiers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, tiers),
+      NULL },
+
     { ngx_string("playback_title_from"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -232,6 +246,18 @@ static ngx_http_variable_t  ngx_stream_playback_vars[] = {
 
     { ngx_string("playback_licensing"), NULL,
       ngx_stream_playback_geo_variable, NGX_PLAYBACK_VAR_LICENSING,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("playback_tier_max_height"), NULL,
+      ngx_stream_playback_tier_variable, NGX_PLAYBACK_VAR_TIER_HEIGHT,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("playback_tier_max_bitrate"), NULL,
+      ngx_stream_playback_tier_variable, NGX_PLAYBACK_VAR_TIER_BITRATE,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("playback_tier_streams"), NULL,
+      ngx_stream_playback_tier_variable, NGX_PLAYBACK_VAR_TIER_STREAMS,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
@@ -319,8 +345,15 @@ ngx_stream_playback_init(ngx_conf_t *cf)
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
-    /* a phase runs its handlers last pushed first: licensing is pushed
-     * before the token check so that it runs after it */
+    /* a phase runs its handlers last pushed first: the tier and licensing
+     * checks are pushed before the token check so that they run after it */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_stream_playback_tier_handler;
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
     if (h == NULL) {
@@ -387,6 +420,7 @@ ngx_stream_playback_create_main_conf(ngx_conf_t *cf)
      *     pmcf->asn = NULL;
      *     pmcf->anonymous = NULL;
      *     pmcf->rights = NULL;
+     *     pmcf->tiers = NULL;
      *     pmcf->reload_set = 0;
      */
 
@@ -401,6 +435,10 @@ ngx_stream_playback_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (!pmcf->reload_set) {
         pmcf->reload = 60;
+    }
+
+    if (ngx_stream_playback_tiers_init(cf, pmcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
@@ -435,6 +473,7 @@ ngx_stream_playback_create_loc_conf(ngx_conf_t *cf)
     conf->rights_default = NGX_CONF_UNSET_UINT;
     conf->unknown_country = NGX_CONF_UNSET_UINT;
     conf->anonymous_deny = NGX_CONF_UNSET_UINT;
+    conf->tiers = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -466,6 +505,7 @@ ngx_stream_playback_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               | VODEDGE_GEO_PUBLIC_PROXY
                               | VODEDGE_GEO_TOR_EXIT);
     ngx_conf_merge_str_value(conf->title_from, prev->title_from, "/vod/");
+    ngx_conf_merge_value(conf->tiers, prev->tiers, 0);
 
     if (conf->title_from.len == 0 || conf->title_from.data[0] != '/'
         || conf->title_from.data[conf->title_from.len - 1] != '/')

@@ -27,6 +27,10 @@
 #define NGX_PLAYBACK_VAR_ASN_ORG     2
 #define NGX_PLAYBACK_VAR_LICENSING   3
 
+#define NGX_PLAYBACK_VAR_TIER_HEIGHT   0
+#define NGX_PLAYBACK_VAR_TIER_BITRATE  1
+#define NGX_PLAYBACK_VAR_TIER_STREAMS  2
+
 
 /* the rights table in service and the file it came from */
 typedef struct {
@@ -36,7 +40,20 @@ typedef struct {
 } ngx_stream_playback_rights_t;
 
 
+/* a subscription tier: playback_tier, or the platform's defaults */
 typedef struct {
+    ngx_str_t            name;
+    ngx_uint_t           max_height;      /* pixels */
+    uint64_t             max_bitrate;     /* average video bits/s */
+    ngx_uint_t           streams;         /* concurrent playbacks */
+    ngx_str_t            height_text;     /* the three as variables */
+    ngx_str_t            bitrate_text;
+    ngx_str_t            streams_text;
+} ngx_stream_playback_tier_t;
+
+
+typedef struct {
+    ngx_array_t                   *tiers;    /* ngx_stream_playback_tier_t */
     vodedge_geo_db_t              *country;
     vodedge_geo_db_t              *asn;
     vodedge_geo_db_t              *anonymous;
@@ -61,6 +78,8 @@ typedef struct {
     ngx_uint_t           unknown_country;   /* 1: allow */
     ngx_uint_t           anonymous_deny;    /* VODEDGE_GEO_* */
     ngx_str_t            title_from;
+
+    ngx_flag_t           tiers;
 } ngx_stream_playback_loc_conf_t;
 
 
@@ -75,6 +94,9 @@ typedef struct {
     ngx_str_t            asn_org;
     ngx_uint_t           anonymous;      /* VODEDGE_GEO_* */
     const char          *licensing;      /* pb_rights_reason() or NULL */
+
+    ngx_stream_playback_tier_t  *tier;   /* of the token, once looked up */
+    ngx_buf_t           *refusal;        /* a response turned into 403 */
     u_char               country[2];
     unsigned             token_done:1;   /* the token was checked */
     unsigned             geo_done:1;
@@ -104,6 +126,18 @@ ngx_int_t ngx_stream_playback_geo_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 char *ngx_stream_playback_anonymous(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+
+char *ngx_stream_playback_tier(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_stream_playback_tiers_init(ngx_conf_t *cf,
+    ngx_stream_playback_main_conf_t *pmcf);
+ngx_stream_playback_tier_t *ngx_stream_playback_tier_find(
+    ngx_stream_playback_main_conf_t *pmcf, ngx_str_t *name);
+ngx_stream_playback_tier_t *ngx_stream_playback_request_tier(
+    ngx_http_request_t *r, ngx_stream_playback_ctx_t *ctx);
+ngx_int_t ngx_stream_playback_tier_handler(ngx_http_request_t *r);
+ngx_int_t ngx_stream_playback_tier_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 
 extern ngx_module_t  ngx_stream_playback_module;

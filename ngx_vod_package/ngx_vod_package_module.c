@@ -284,7 +284,8 @@ ngx_vod_package_manifest(ngx_http_request_t *r, ngx_str_t *dir,
     u_char                      *out;
     size_t                       len;
     time_t                       mtime;
-    uint64_t                     etag;
+    uint32_t                     i, videos, max_height;
+    uint64_t                     etag, max_bitrate;
     ngx_int_t                    rc;
     ngx_str_t                   *type;
     vod_title_t                  title;
@@ -295,9 +296,33 @@ ngx_vod_package_manifest(ngx_http_request_t *r, ngx_str_t *dir,
 
     etag = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
 
+    rc = ngx_vod_package_request_limits(r, &max_height, &max_bitrate);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
     rc = ngx_vod_package_load_title(r, dir, &title, &etag, &mtime);
     if (rc != NGX_OK) {
         return rc;
+    }
+
+    if (max_height != 0 || max_bitrate != 0) {
+        etag = ngx_vod_etag_add(etag, &max_height, sizeof(max_height));
+        etag = ngx_vod_etag_add(etag, &max_bitrate, sizeof(max_bitrate));
+
+        for (videos = 0, i = 0; i < title.count; i++) {
+            videos += (title.renditions[i].video != NULL);
+        }
+
+        if (vod_title_limit(&title, max_height, max_bitrate) == 0
+            && videos > 0)
+        {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "vod_package: no rendition of \"%V\" is within "
+                          "height %uD and bit rate %uL", dir, max_height,
+                          max_bitrate);
+            return NGX_HTTP_FORBIDDEN;
+        }
     }
 
     ngx_vod_env_init(&venv, r, dir, NGX_INVALID_FILE);
@@ -376,6 +401,12 @@ ngx_vod_package_playlist(ngx_http_request_t *r, ngx_str_t *dir,
 
     etag = ngx_vod_package_url_etag(r, url, &media);
 
+    if (url->stream != VOD_STREAM_AUDIO
+        && ngx_vod_package_rendition_header(r, media.video) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     return ngx_vod_send_memory(r, &ngx_vod_type_m3u8, out, len,
                                &vlcf->playlist_cache_control, etag,
                                media.of.mtime);
@@ -417,6 +448,12 @@ ngx_vod_package_init_segment(ngx_http_request_t *r, ngx_str_t *dir,
     }
 
     etag = ngx_vod_package_url_etag(r, url, &media);
+
+    if (url->stream == VOD_STREAM_VIDEO
+        && ngx_vod_package_rendition_header(r, media.video) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return ngx_vod_send_memory(r, (url->stream == VOD_STREAM_VIDEO)
                                   ? &ngx_vod_type_video : &ngx_vod_type_audio,
@@ -466,6 +503,12 @@ ngx_vod_package_cmaf_segment(ngx_http_request_t *r, ngx_str_t *dir,
     }
 
     etag = ngx_vod_package_url_etag(r, url, &media);
+
+    if (url->stream == VOD_STREAM_VIDEO
+        && ngx_vod_package_rendition_header(r, media.video) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return ngx_vod_send_file_ranges(r, (url->stream == VOD_STREAM_VIDEO)
                                        ? &ngx_vod_type_video
@@ -550,6 +593,10 @@ ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
     }
 
     etag = ngx_vod_package_url_etag(r, url, &media);
+
+    if (ngx_vod_package_rendition_header(r, media.video) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return ngx_vod_send_memory(r, &ngx_vod_type_ts, out, len,
                                &vlcf->segment_cache_control, etag,

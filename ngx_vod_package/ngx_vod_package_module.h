@@ -145,5 +145,13 @@ ngx_int_t ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
 
 uint64_t ngx_vod_etag_add(uint64_t hash, const void *data, size_t len);
 
+/* subscription tiers: the ceiling the edge asks for (0: none; 400 when
+ * malformed) and the header naming a video rendition's height and bit
+ * rate */
+ngx_int_t ngx_vod_package_request_limits(ngx_http_request_t *r,
+    uint32_t *max_height, uint64_t *max_bitrate);
+ngx_int_t ngx_vod_package_rendition_header(ngx_http_request_t *r,
+    vod_track_info_t *video);
+
 
 #endif /* _NGX_VOD_PACKAGE_MODULE_H_INCLUDED_ */

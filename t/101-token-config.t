@@ -89,6 +89,27 @@ my @cases = (
       qr{invalid log level "loud"} ],
     [ 'bad leeway', "playback_token_leeway soon;", 0,
       qr{"playback_token_leeway" directive invalid value} ],
+    [ 'tiers', "playback_tier basic max_height=480 max_bitrate=2.5m"
+      . " streams=1; playback_tier pro max_height=2160 max_bitrate=25000k"
+      . " streams=4; playback_tiers on;", 1 ],
+    [ 'tier height not a number',
+      "playback_tier basic max_height=tall max_bitrate=1m streams=1;", 0,
+      qr{invalid parameter "max_height=tall" of tier "basic"} ],
+    [ 'tier bit rate finer than a bit',
+      "playback_tier basic max_height=480 max_bitrate=1.5 streams=1;", 0,
+      qr{invalid parameter "max_bitrate=1\.5" of tier "basic"} ],
+    [ 'tier unknown parameter',
+      "playback_tier basic max_height=480 max_bitrate=1m streams=1 hd=1;",
+      0, qr{invalid parameter "hd=1" of tier "basic"} ],
+    [ 'tier incomplete', "playback_tier basic max_height=480;", 0,
+      qr{tier "basic" needs max_height=, max_bitrate= and streams=} ],
+    [ 'duplicate tier',
+      "playback_tier a max_height=1 max_bitrate=1 streams=1;"
+      . " playback_tier a max_height=1 max_bitrate=1 streams=1;", 0,
+      qr{duplicate tier "a"} ],
+    [ 'tier in a server', "server { playback_tier a max_height=1"
+      . " max_bitrate=1 streams=1; }", 0,
+      qr{"playback_tier" directive is not allowed here} ],
 );
 
 for my $c (@cases) {

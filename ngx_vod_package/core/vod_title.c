@@ -257,3 +257,33 @@ vod_title_member(vod_env_t *env, vod_json_t *obj, const char *key,
 
     return VOD_OK;
 }
+
+
+uint32_t
+vod_title_limit(vod_title_t *title, uint32_t max_height,
+    uint64_t max_bitrate)
+{
+    uint32_t           i, left;
+    vod_track_info_t  *video;
+
+    left = 0;
+
+    for (i = 0; i < title->count; i++) {
+        video = title->renditions[i].video;
+
+        if (video == NULL) {
+            continue;
+        }
+
+        if ((max_height != 0 && video->height > max_height)
+            || (max_bitrate != 0 && video->avg_bitrate > max_bitrate))
+        {
+            title->renditions[i].video = NULL;
+            continue;
+        }
+
+        left++;
+    }
+
+    return left;
+}

@@ -40,6 +40,7 @@ static void test_json_errors(void **state);
 static void test_json_limits(void **state);
 static void test_title_id_from_file(void **state);
 static void test_title_pick_audio(void **state);
+static void test_title_limit(void **state);
 
 
 static test_title_bad_t  test_title_bad_cases[] = {
@@ -717,6 +718,63 @@ test_title_pick_audio(void **state)
 }
 
 
+static void
+test_title_limit(void **state)
+{
+    vod_title_t        title;
+    vod_rendition_t    r[4];
+    vod_track_info_t   v1080, v720, v480, a;
+
+    memset(r, 0, sizeof(r));
+    memset(&v1080, 0, sizeof(v1080));
+    memset(&v720, 0, sizeof(v720));
+    memset(&v480, 0, sizeof(v480));
+    memset(&a, 0, sizeof(a));
+
+    v1080.height = 1080;
+    v1080.avg_bitrate = 5000000;
+    v720.height = 720;
+    v720.avg_bitrate = 2800000;
+    v480.height = 480;
+    v480.avg_bitrate = 1400000;
+
+    r[0].video = &v1080;
+    r[0].audio = &a;
+    r[1].video = &v720;
+    r[1].audio = &a;
+    r[2].video = &v480;
+    r[2].audio = &a;
+    r[3].audio = &a;                      /* audio only: never hidden */
+
+    title.renditions = r;
+    title.count = 4;
+    vod_title_pick_audio(&title);
+
+    /* no limits: all stay */
+    assert_int_equal(vod_title_limit(&title, 0, 0), 3);
+
+    /* by height, at the limit included */
+    assert_int_equal(vod_title_limit(&title, 720, 0), 2);
+    assert_null(r[0].video);
+    assert_ptr_equal(r[1].video, &v720);
+    assert_ptr_equal(r[2].video, &v480);
+
+    /* the audio stays, and so does the choice of its rendition */
+    assert_ptr_equal(r[0].audio, &a);
+    assert_int_equal(title.audio_source, 0);
+
+    /* by bit rate: 720p averages over 2.5 Mbps */
+    assert_int_equal(vod_title_limit(&title, 0, 2500000), 1);
+    assert_null(r[1].video);
+    assert_ptr_equal(r[2].video, &v480);
+
+    /* nothing left */
+    assert_int_equal(vod_title_limit(&title, 360, 0), 0);
+    assert_null(r[2].video);
+    assert_ptr_equal(r[3].audio, &a);
+}
+
+
 int
 main(void)
 {
@@ -739,6 +797,7 @@ main(void)
                                         test_title_teardown),
         cmocka_unit_test(test_title_id_from_file),
         cmocka_unit_test(test_title_pick_audio),
+        cmocka_unit_test(test_title_limit),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
