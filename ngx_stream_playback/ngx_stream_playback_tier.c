@@ -357,7 +357,7 @@ ngx_stream_playback_tier_handler(ngx_http_request_t *r)
     name.len = ctx->claims.tier.len;
 
     ngx_log_error(plcf->log_level, r->connection->log, 0,
-                  "playback token refused: unknown-tier (tier \"%V\" is "
+                  "playback tier refused: unknown-tier (tier \"%V\" is "
                   "not configured)", &name);
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {

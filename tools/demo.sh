@@ -109,22 +109,35 @@ EOT
 
 echo "== edge"
 stop_edge
+# a fresh cache: objects cached by an older origin lack the rendition
+# header the tier check reads
+rm -rf temp/edge-cache
 # the demo GeoIP country database and rights file conf/edge.conf reads
 mkdir -p temp/geo
 tools/mkgeo.pl demo temp/geo
 "$NGINX" -p "$ROOT/" -c conf/edge.conf
 EDGE=http://127.0.0.1:8081
-TOKEN=$(bin/vodedge-token --path /vod/demo/ --tier basic --ttl 3600)
+for tier in basic standard premium; do
+    printf -v "TOKEN_$tier" %s \
+        "$(bin/vodedge-token --path /vod/demo/ --tier $tier --ttl 3600)"
+done
+TOKEN=$TOKEN_basic
 
 cat <<EOT
 
 The edge is running (nginx -p $ROOT -c conf/edge.conf): signed URLs,
-proxy_cache, the origin behind it.  A signed URL (demo key, 1 hour):
+subscription tiers, proxy_cache, the origin behind it.  A signed URL per
+tier (demo key, 1 hour); basic lists only the 360p rendition, standard
+and premium all three, and a 720p or 1080p URL with the basic token is
+a 403:
 
-  $EDGE/t/$TOKEN/vod/demo/master.m3u8
+  basic:    $EDGE/t/$TOKEN_basic/vod/demo/master.m3u8
+  standard: $EDGE/t/$TOKEN_standard/vod/demo/master.m3u8
+  premium:  $EDGE/t/$TOKEN_premium/vod/demo/master.m3u8
 
-  ffplay $EDGE/t/$TOKEN/vod/demo/master.m3u8
-  $BASE/player/?src=$EDGE/t/$TOKEN/vod/demo/master.m3u8
+  ffplay $EDGE/t/$TOKEN_premium/vod/demo/master.m3u8
+  $BASE/player/?src=$EDGE/t/$TOKEN_basic/vod/demo/master.m3u8
+  $BASE/player/?src=$EDGE/t/$TOKEN_premium/vod/demo/manifest.mpd
 
 GeoIP licensing (demo database, temp/geo/demo-rights.json): demo is not
 licensed in DE, so as a client in 198.51.100.0/24 the edge answers 451:
@@ -132,6 +145,6 @@ licensed in DE, so as a client in 198.51.100.0/24 the edge answers 451:
   curl -H "X-Forwarded-For: 198.51.100.7" $EDGE/t/$TOKEN/vod/demo/master.m3u8
 
 Without a valid token the edge answers 403 with a JSON reason.  More tokens:
-bin/vodedge-token --path /vod/demo/ --tier basic --ttl 3600.
+bin/vodedge-token --path /vod/demo/ --tier standard --ttl 3600.
 Logs: logs/edge-error.log, logs/edge-access.log.
 EOT
