@@ -326,6 +326,10 @@ ngx_stream_playback_request_tier(ngx_http_request_t *r,
 
 /* access phase, after the token check: the token's tier must exist */
 
+static char  ngx_stream_playback_unknown_tier[] =
+    "{\"error\":\"forbidden\",\"reason\":\"unknown-tier\"}\n";
+
+
 ngx_int_t
 ngx_stream_playback_tier_handler(ngx_http_request_t *r)
 {
@@ -364,17 +368,14 @@ ngx_stream_playback_tier_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    len = sizeof("{\"error\":\"forbidden\",\"reason\":\"unknown-tier\"}\n")
-          - 1;
+    len = sizeof(ngx_stream_playback_unknown_tier) - 1;
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last = ngx_cpymem(b->last,
-                         "{\"error\":\"forbidden\",\"reason\":\"unknown-tier\"}\n",
-                         len);
+    b->last = ngx_cpymem(b->last, ngx_stream_playback_unknown_tier, len);
 
     return ngx_stream_playback_send_json(r, NGX_HTTP_FORBIDDEN, NULL, b);
 }
