@@ -141,7 +141,8 @@ ngx_stream_playback_tier_refuse(ngx_http_request_t *r,
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    len = sizeof("{\"error\":\"forbidden\",\"reason\":\"tier\",\"tier\":\"\"}\n")
+    len = sizeof("{\"error\":\"forbidden\",\"reason\":\"tier\","
+                 "\"tier\":\"\"}\n")
           - 1 + ctx->tier->name.len;
 
     b = ngx_create_temp_buf(r->pool, len);
