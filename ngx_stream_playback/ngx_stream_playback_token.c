@@ -29,6 +29,7 @@ ngx_stream_playback_rewrite_handler(ngx_http_request_t *r)
     u_char                          *p, *last;
     ngx_int_t                        rc;
     ngx_str_t                        raw, token, uri;
+    ngx_http_core_main_conf_t       *cmcf;
     ngx_stream_playback_ctx_t       *ctx;
     ngx_stream_playback_loc_conf_t  *plcf;
 
@@ -102,6 +103,13 @@ ngx_stream_playback_rewrite_handler(ngx_http_request_t *r)
     r->valid_unparsed_uri = 0;
     r->uri_changed = 1;
     ngx_http_set_exten(r);
+
+    /* nothing else of this location's rewrite phase runs (a "return" or
+     * "set" of the rewrite module, rewrite_by_lua...): it was found for
+     * the path with the token; straight on to the location of the rest */
+
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+    r->phase_handler = cmcf->phase_engine.handlers[r->phase_handler].next - 1;
 
     return NGX_DECLINED;
 }

@@ -602,3 +602,40 @@ GET /vod/demo/master.m3u8
 --- error_code: 403
 --- response_body
 {"error":"forbidden","reason":"missing"}
+
+
+
+=== TEST 51: a catch-all location with a rewrite-module "return" does not
+catch /t/{token}/...: nothing of the location found for the token's path
+runs, the request goes on in the location of the rest
+--- config
+    playback_token on;
+    playback_token_key k1 $TEST_NGINX_PB_DIR/k1.key;
+    location /t/ {
+        set $probe "catch-all";
+        return 418;
+    }
+    location /vod/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_PB_ORIGIN_PORT;
+        add_header X-Probe "[$probe]";
+    }
+--- request eval
+"GET /t/" . PbTest::token() . "/vod/demo/master.m3u8"
+--- response_headers
+X-Probe: []
+--- response_body_like
+^#EXTM3U
+
+
+
+=== TEST 52: where tokens are off, /t/ is a path like any other
+--- config
+    playback_token on;
+    playback_token_key k1 $TEST_NGINX_PB_DIR/k1.key;
+    location /t/ {
+        playback_token off;
+        return 418;
+    }
+--- request
+GET /t/other
+--- error_code: 418
