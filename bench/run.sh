@@ -28,7 +28,6 @@ MEDIA=$WORK/media
 STATIC=$WORK/static
 PREFIX=$WORK/run
 BASE=http://127.0.0.1:$PORT
-HZ=$(getconf CLK_TCK)
 SO=$ROOT/modules/ngx_vod_package_module.so
 
 static_only=
@@ -45,6 +44,8 @@ if [ -z "$static_only" ] && [ ! -f "$SO" ]; then
     exit 1
 fi
 
+. bench/lib.sh
+
 bench/mktitles.sh "$MEDIA"
 
 mkdir -p "$PREFIX/logs" "$PREFIX/temp" "$STATIC"
@@ -60,71 +61,6 @@ render_conf() {
         -e "s|@HTTP_EXTRA@|$extra|" -e "s|@PREFIX@|$PREFIX|g" \
         -e "s|@MEDIA@|$MEDIA|" -e "s|@STATIC@|$STATIC|" \
         -e "s|@PORT@|$PORT|" bench/nginx.conf.in > "$PREFIX/nginx.conf"
-}
-
-master_pid() {
-    cat "$PREFIX/logs/nginx.pid" 2>/dev/null || true
-}
-
-stop_nginx() {
-    local pid
-    pid=$(master_pid)
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid"
-        for _ in $(seq 100); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.05
-        done
-    fi
-    rm -f "$PREFIX/logs/nginx.pid"
-}
-
-start_nginx() {
-    stop_nginx
-    "$NGINX" -p "$PREFIX/" -c "$PREFIX/nginx.conf" -e "$PREFIX/logs/error.log"
-    for _ in $(seq 100); do
-        curl -s -o /dev/null "$BASE/" && return 0
-        sleep 0.05
-    done
-    echo "bench: nginx did not start; $PREFIX/logs/error.log:" >&2
-    tail -5 "$PREFIX/logs/error.log" >&2
-    exit 1
-}
-
-worker_pid() {
-    pgrep -P "$(master_pid)" | head -1
-}
-
-# utime + stime of a process, in clock ticks
-cpu_ticks() {
-    sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-}
-
-median() {
-    sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print "nan"; exit }
-        if (NR % 2) print v[(NR + 1) / 2];
-        else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# one wrk run: prints "req/s us/req", or "nan nan" on errors
-wrk_run() {
-    local url=$1 w c0 c1 out reqs rps bad
-    w=$(worker_pid)
-    c0=$(cpu_ticks "$w")
-    out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" "$url" 2>&1)
-    c1=$(cpu_ticks "$w")
-    reqs=$(echo "$out" | awk '/requests in/ { print $1 }')
-    rps=$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')
-    bad=$(echo "$out" | awk '/Non-2xx or 3xx responses:/ { print $5 }')
-    if [ -z "$reqs" ] || [ "$reqs" -eq 0 ] || [ -n "$bad" ]; then
-        echo "bench: wrk $url: ${bad:-no} non-2xx responses" >&2
-        echo "$out" | sed 's/^/    /' >&2
-        echo "nan nan"
-        return
-    fi
-    awk -v r="$rps" -v t=$((c1 - c0)) -v n="$reqs" -v hz="$HZ" \
-        'BEGIN { printf "%s %.1f\n", r, t * 1e6 / hz / n }'
 }
 
 # cases: name, packaged path, static path
@@ -198,10 +134,8 @@ for c in "${CASES[@]}"; do
     pu=$(printf '%s\n' "${p_us[@]}" | median)
     sr=$(printf '%s\n' "${s_rps[@]}" | median)
     su=$(printf '%s\n' "${s_us[@]}" | median)
-    ratio=$(awk -v a="$pr" -v b="$sr" \
-            'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')
-    cpu=$(awk -v a="$pu" -v b="$su" \
-          'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')
+    ratio=$(ratio "$pr" "$sr")
+    cpu=$(ratio "$pu" "$su")
     printf "$fmt" "$name" "$pr" "$sr" "$ratio" "$pu" "$su" "$cpu"
 done
 echo "(ratio: packaged / static throughput; CPU x: packaged / static" \
