@@ -30,6 +30,7 @@ typedef struct {
 typedef struct {
     vod_str_t       kid;
     vod_str_t       secret;
+    void           *mac;
 } pb_jwt_key_t;
 
 typedef struct {

@@ -548,6 +548,7 @@ ngx_stream_playback_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_uint_t        i;
     pb_jwt_key_t     *key, *k;
     ngx_file_info_t   fi;
+    ngx_pool_cleanup_t  *cln;
     u_char            buf[4 * PB_JWT_KEY_MAX];
     u_char            secret[PB_KEY_BUF];
 
@@ -654,6 +655,24 @@ ngx_stream_playback_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     key->secret.len = len;
     key->kid.data = value[1].data;
     key->kid.len = value[1].len;
+
+    /* keyed once here, freed with the configuration */
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        goto failed;
+    }
+
+    if (pb_jwt_key_prepare(key) == 0) {
+        cln->handler = pb_jwt_mac_free;
+        cln->data = key->mac;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "OpenSSL could not key HMAC-SHA256 once for kid "
+                           "\"%V\": every verification keys it again",
+                           &key->kid);
+    }
 
     ngx_explicit_memzero(buf, sizeof(buf));
     ngx_explicit_memzero(secret, sizeof(secret));

@@ -127,6 +127,12 @@ ngx_int_t ngx_stream_playback_geo_variable(ngx_http_request_t *r,
 char *ngx_stream_playback_anonymous(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
+ngx_int_t ngx_stream_playback_tc_get(ngx_http_request_t *r,
+    ngx_stream_playback_loc_conf_t *plcf, ngx_str_t *token,
+    pb_jwt_claims_t *claims);
+void ngx_stream_playback_tc_put(ngx_stream_playback_loc_conf_t *plcf,
+    ngx_str_t *token, const pb_jwt_claims_t *claims);
+
 char *ngx_stream_playback_tier(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_stream_playback_tiers_init(ngx_conf_t *cf,

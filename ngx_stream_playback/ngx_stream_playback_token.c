@@ -236,7 +236,22 @@ ngx_stream_playback_verify(ngx_http_request_t *r,
     v.leeway = plcf->leeway;
     v.max_length = plcf->max_length;
 
-    rc = pb_jwt_verify(&env, &v, token->data, token->len, &ctx->claims);
+    switch (ngx_stream_playback_tc_get(r, plcf, token, &ctx->claims)) {
+
+    case NGX_OK:
+        rc = PB_JWT_OK;
+        break;
+
+    case NGX_ERROR:
+        return NGX_ERROR;
+
+    default:
+        rc = pb_jwt_verify(&env, &v, token->data, token->len, &ctx->claims);
+
+        if (rc == PB_JWT_OK) {
+            ngx_stream_playback_tc_put(plcf, token, &ctx->claims);
+        }
+    }
 
     ctx->status = rc;
     ctx->err = v.err;

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include "pb_base64url.h"
 #include "pb_jwt.h"
@@ -27,7 +28,7 @@ static int pb_jwt_has_duplicates(const vod_json_t *obj);
 static int pb_jwt_str_eq(const vod_str_t *s, const char *c);
 static int pb_jwt_string_claim(const vod_json_t *obj, const char *name,
     vod_str_t *out, pb_jwt_verify_t *v);
-static int pb_jwt_hmac(const vod_str_t *secret, const u_char *data,
+static int pb_jwt_hmac(const pb_jwt_key_t *key, const u_char *data,
     size_t len, u_char *mac);
 static u_char *pb_jwt_json_string(u_char *p, const char *name,
     const vod_str_t *value);
@@ -196,7 +197,7 @@ pb_jwt_verify(vod_env_t *env, pb_jwt_verify_t *v, const u_char *token,
         return PB_JWT_BAD_SIGNATURE;
     }
 
-    if (pb_jwt_hmac(&key->secret, token, dot2, mac) != 0) {
+    if (pb_jwt_hmac(key, token, dot2, mac) != 0) {
         v->err = "HMAC failed";
         return PB_JWT_ERROR;
     }
@@ -271,15 +272,23 @@ pb_jwt_verify(vod_env_t *env, pb_jwt_verify_t *v, const u_char *token,
         return PB_JWT_MALFORMED;
     }
 
-    /* time, with leeway both ways; now - leeway cannot overflow */
+    return pb_jwt_check_time(claims, v->now, v->leeway, &v->err);
+}
 
-    if (v->now - v->leeway >= claims->exp) {
-        v->err = "exp passed";
+
+int
+pb_jwt_check_time(const pb_jwt_claims_t *claims, int64_t now,
+    int64_t leeway, const char **err)
+{
+    /* with leeway both ways; now - leeway cannot overflow */
+
+    if (now - leeway >= claims->exp) {
+        *err = "exp passed";
         return PB_JWT_EXPIRED;
     }
 
-    if (claims->has_nbf && v->now + v->leeway < claims->nbf) {
-        v->err = "nbf not reached";
+    if (claims->has_nbf && now + leeway < claims->nbf) {
+        *err = "nbf not reached";
         return PB_JWT_NOT_YET_VALID;
     }
 
@@ -403,21 +412,81 @@ pb_jwt_string_claim(const vod_json_t *obj, const char *name, vod_str_t *out,
 
 
 static int
-pb_jwt_hmac(const vod_str_t *secret, const u_char *data, size_t len,
+pb_jwt_hmac(const pb_jwt_key_t *key, const u_char *data, size_t len,
     u_char *mac)
 {
-    unsigned int  n;
+    size_t         out;
+    unsigned int   n;
+    EVP_MAC_CTX   *ctx;
+
+    ctx = key->mac;
+
+    if (ctx != NULL) {
+        /* no key: the one set by pb_jwt_key_prepare() again */
+        if (EVP_MAC_init(ctx, NULL, 0, NULL) != 1
+            || EVP_MAC_update(ctx, data, len) != 1
+            || EVP_MAC_final(ctx, mac, &out, PB_JWT_MAC_LEN) != 1
+            || out != PB_JWT_MAC_LEN)
+        {
+            return -1;
+        }
+
+        return 0;
+    }
 
     n = PB_JWT_MAC_LEN;
 
-    if (HMAC(EVP_sha256(), secret->data, (int) secret->len, data, len, mac,
-             &n)
+    if (HMAC(EVP_sha256(), key->secret.data, (int) key->secret.len, data,
+             len, mac, &n)
         == NULL || n != PB_JWT_MAC_LEN)
     {
         return -1;
     }
 
     return 0;
+}
+
+
+int
+pb_jwt_key_prepare(pb_jwt_key_t *key)
+{
+    EVP_MAC      *hmac;
+    OSSL_PARAM    params[2];
+    EVP_MAC_CTX  *ctx;
+
+    key->mac = NULL;
+
+    hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (hmac == NULL) {
+        return -1;
+    }
+
+    ctx = EVP_MAC_CTX_new(hmac);
+    EVP_MAC_free(hmac);                 /* ctx holds its own reference */
+
+    if (ctx == NULL) {
+        return -1;
+    }
+
+    params[0] = OSSL_PARAM_construct_utf8_string("digest", (char *) "SHA256",
+                                                 0);
+    params[1] = OSSL_PARAM_construct_end();
+
+    if (EVP_MAC_init(ctx, key->secret.data, key->secret.len, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        return -1;
+    }
+
+    key->mac = ctx;
+
+    return 0;
+}
+
+
+void
+pb_jwt_mac_free(void *mac)
+{
+    EVP_MAC_CTX_free(mac);
 }
 
 
@@ -703,10 +772,11 @@ pb_jwt_mint_size(const pb_jwt_mint_t *m)
 int
 pb_jwt_mint(const pb_jwt_mint_t *m, u_char *out, size_t size, size_t *len)
 {
-    int      rc;
-    size_t   n, hlen, plen, need;
-    u_char  *json, *p, *o;
-    u_char   mac[PB_JWT_MAC_LEN];
+    int            rc;
+    size_t         n, hlen, plen, need;
+    u_char        *json, *p, *o;
+    u_char         mac[PB_JWT_MAC_LEN];
+    pb_jwt_key_t   mkey;
 
     if (m->secret.len < PB_JWT_KEY_MIN || m->secret.len > PB_JWT_KEY_MAX
         || m->kid.len == 0 || m->kid.len > PB_JWT_KID_MAX)
@@ -757,7 +827,10 @@ pb_jwt_mint(const pb_jwt_mint_t *m, u_char *out, size_t size, size_t *len)
 
     free(json);
 
-    rc = pb_jwt_hmac(&m->secret, out, o - out, mac);
+    mkey.secret = m->secret;
+    mkey.mac = NULL;
+
+    rc = pb_jwt_hmac(&mkey, out, o - out, mac);
     if (rc != 0) {
         return PB_JWT_ERROR;
     }

@@ -48,6 +48,7 @@
 typedef struct {
     vod_str_t       kid;
     vod_str_t       secret;           /* raw key bytes */
+    void           *mac;              /* pb_jwt_key_prepare(), or NULL */
 } pb_jwt_key_t;
 
 
@@ -103,6 +104,20 @@ typedef struct {
  * PB_JWT_OK and as far as parsed otherwise, with strings in env memory. */
 int pb_jwt_verify(vod_env_t *env, pb_jwt_verify_t *v, const u_char *token,
     size_t len, pb_jwt_claims_t *claims);
+
+/* The time claims against now, with leeway both ways: PB_JWT_OK,
+ * PB_JWT_EXPIRED or PB_JWT_NOT_YET_VALID (err says which). */
+int pb_jwt_check_time(const pb_jwt_claims_t *claims, int64_t now,
+    int64_t leeway, const char **err);
+
+/* Keys the HMAC once (an OpenSSL EVP_MAC_CTX in key->mac), so that each
+ * verification only hashes the token: the one-shot HMAC() looks the
+ * algorithm up and keys it again on every call, most of a verification's
+ * cost.  Not thread-safe per key.  Returns 0, or -1 (key->mac NULL: the
+ * one-shot path is used). */
+int pb_jwt_key_prepare(pb_jwt_key_t *key);
+/* frees what pb_jwt_key_prepare() left in key->mac (NULL is fine) */
+void pb_jwt_mac_free(void *mac);
 
 /* PB_JWT_OK when the normalised path lies under the path claim (a claim
  * ending in '/' covers what starts with it; one without covers itself and

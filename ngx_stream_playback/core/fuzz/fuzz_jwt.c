@@ -73,6 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     key.kid.len = 2;
     key.secret.data = fuzz_jwt_secret;
     key.secret.len = sizeof(fuzz_jwt_secret);
+    key.mac = NULL;
 
     memset(&v, 0, sizeof(pb_jwt_verify_t));
     v.keys = &key;
