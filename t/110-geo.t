@@ -45,6 +45,17 @@ sub country_us_is_de {
     return $_[0];
 }
 
+sub country_deleted {
+    unlink "$GeoTest::Dir/country.mmdb" or die "unlink: $!";
+    return $_[0];
+}
+
+sub country_restored {
+    GeoTest::mkgeo('country', "$GeoTest::Dir/country.mmdb",
+                   @GeoTest::Country);
+    return $_[0];
+}
+
 sub country_corrupt {
     GeoTest::write_file('country.mmdb', "not a MaxMind database\n" x 10);
     return $_[0];
@@ -515,3 +526,103 @@ X-Forwarded-For: 198.51.100.7
 DE|64501||
 --- no_error_log
 [error]
+--- response_body_filters eval
+[\&main::country_deleted]
+
+
+
+=== TEST 35: the database deleted under a running nginx: the one loaded
+stays in service, logged
+--- request eval
+"GET /t/$main::Tok/vod/demo/master.m3u8"
+--- more_headers
+X-Forwarded-For: 203.0.113.5
+--- error_code: 451
+--- response_body
+{"error":"unavailable_for_legal_reasons","title":"demo","country":"DE","reason":"not-licensed"}
+--- error_log eval
+qr{\[error\].*GeoIP country database "[^"]+/country\.mmdb" cannot be read, the one loaded before stays in service}
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 36: and is logged once; then the file comes back
+--- request
+GET /whoami
+--- more_headers
+X-Forwarded-For: 203.0.113.5
+--- response_body
+DE|64500|Example Net US|
+--- no_error_log
+[error]
+--- response_body_filters eval
+[\&main::country_restored]
+
+
+
+=== TEST 37: the database put back is loaded
+--- request
+GET /whoami
+--- more_headers
+X-Forwarded-For: 203.0.113.5
+--- response_body
+US|64500|Example Net US|
+--- error_log eval
+qr{GeoIP country database "[^"]+/country\.mmdb" reloaded}
+
+
+
+=== TEST 38: an IPv6 client (through realip) in a US network plays
+--- request eval
+"GET /t/$main::Tok/vod/demo/master.m3u8"
+--- more_headers
+X-Forwarded-For: 2001:db8:1::5
+--- response_headers
+X-Geo: US|64502|Example Net v6|licensed
+--- response_body_like
+^#EXTM3U
+
+
+
+=== TEST 39: an IPv6 client in a German network: 451
+--- request eval
+"GET /t/$main::Tok/vod/demo/master.m3u8"
+--- more_headers
+X-Forwarded-For: 2001:db8:2::7
+--- error_code: 451
+--- response_body
+{"error":"unavailable_for_legal_reasons","title":"demo","country":"DE","reason":"not-licensed"}
+
+
+
+=== TEST 40: an IPv6 client outside every network: no country, no ASN
+--- request
+GET /whoami
+--- more_headers
+X-Forwarded-For: 2001:db8:ff::1
+--- response_body
+|||
+
+
+
+=== TEST 41: an IPv4-mapped IPv6 client is looked up as its IPv4 address
+--- request
+GET /whoami
+--- more_headers
+X-Forwarded-For: ::ffff:198.51.100.7
+--- response_body
+DE|64501||
+
+
+
+=== TEST 42: an IPv6 client in a strict location (unknown countries
+refused): 451 naming no country
+--- request eval
+"GET /t/" . PbTest::token(path => '/strict/') . "/strict/demo/master.m3u8"
+--- more_headers
+X-Forwarded-For: 2001:db8:ff::1
+--- error_code: 451
+--- response_body
+{"error":"unavailable_for_legal_reasons","title":"demo","country":"","reason":"unknown-country"}

@@ -14,10 +14,11 @@ use File::Temp ();
 
 our ($Dir, $Tool);
 
-# the networks of the suites (RFC 5737 documentation ranges)
+# the networks of the suites (RFC 5737 and RFC 3849 documentation ranges)
 our @Country = ('203.0.113.0/24=US', '198.51.100.0/24=DE',
-                '192.0.2.0/24=CA');
-our @Asn = ('203.0.113.0/24=64500:Example Net US', '198.51.100.0/24=64501');
+                '192.0.2.0/24=CA', '2001:db8:1::/48=US', '2001:db8:2::/48=DE');
+our @Asn = ('203.0.113.0/24=64500:Example Net US', '198.51.100.0/24=64501',
+            '2001:db8:1::/48=64502:Example Net v6');
 our @Anonymous = ('192.0.2.0/28=vpn', '192.0.2.16/28=tor',
                   '192.0.2.32/28=hosting');
 
