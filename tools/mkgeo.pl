@@ -6,6 +6,9 @@
 #   tools/mkgeo.pl asn       OUT.mmdb 203.0.113.0/24=64500:Example-Net ...
 #   tools/mkgeo.pl anonymous OUT.mmdb 192.0.2.0/28=vpn,anonymous ...
 #       (flags: anonymous vpn hosting proxy tor)
+#   tools/mkgeo.pl city      OUT.mmdb 203.0.113.0/24=US:40.71,-74.01 ...
+#       (country, latitude and longitude; the country may be left out:
+#       203.0.113.0/24=:40.71,-74.01)
 #   tools/mkgeo.pl demo      DIR      DIR/demo-country.mmdb and
 #                                     DIR/demo-rights.json
 #
@@ -28,6 +31,9 @@ my %types = (
     is_hosting_provider            => 'boolean',
     is_public_proxy                => 'boolean',
     is_tor_exit_node               => 'boolean',
+    location                       => 'map',
+    latitude                       => 'double',
+    longitude                      => 'double',
 );
 
 my %flags = (
@@ -42,6 +48,7 @@ my %dbtype = (
     country   => 'GeoIP2-Country',
     asn       => 'GeoLite2-ASN',
     anonymous => 'GeoIP2-Anonymous-IP',
+    city      => 'GeoIP2-City',
 );
 
 sub record {
@@ -49,6 +56,14 @@ sub record {
     if ($kind eq 'country') {
         die "bad country code \"$value\"\n" unless $value =~ /^[A-Z]{2}$/;
         return { country => { iso_code => $value } };
+    }
+    if ($kind eq 'city') {
+        my ($cc, $lat, $lon) = $value =~ /^([A-Z]{2})?:(-?[\d.]+),(-?[\d.]+)$/
+            or die "bad city \"$value\": expected [CC]:LAT,LON\n";
+        my %r = (location => { latitude => $lat + 0.0,
+                               longitude => $lon + 0.0 });
+        $r{country} = { iso_code => $cc } if defined $cc;
+        return \%r;
     }
     if ($kind eq 'asn') {
         my ($n, $org) = $value =~ /^(\d+)(?::(.*))?$/
@@ -124,5 +139,6 @@ if ($dbtype{$kind}) {
 _JSON_
 
 } else {
-    die "usage: $0 country|asn|anonymous OUT NET=VALUE ... | demo DIR\n";
+    die "usage: $0 country|asn|anonymous|city OUT NET=VALUE ... "
+        . "| demo DIR\n";
 }
