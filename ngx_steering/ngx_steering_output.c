@@ -61,16 +61,19 @@ ngx_steering_send_error(ngx_http_request_t *r, ngx_uint_t status,
     size_t      len;
     ngx_buf_t  *b;
 
-    len = sizeof("{\"error\":\"\",\"detail\":\"\"}\n") + ngx_strlen(error)
-          + ngx_strlen(detail);
+    len = ngx_strlen(detail);
 
-    b = ngx_create_temp_buf(r->pool, len);
+    b = ngx_create_temp_buf(r->pool,
+                            sizeof("{\"error\":\"\",\"detail\":\"\"}\n")
+                            + ngx_strlen(error) + len
+                            + ngx_escape_json(NULL, (u_char *) detail, len));
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last = ngx_sprintf(b->last, "{\"error\":\"%s\",\"detail\":\"%s\"}\n",
-                          error, detail);
+    b->last = ngx_sprintf(b->last, "{\"error\":\"%s\",\"detail\":\"", error);
+    b->last = (u_char *) ngx_escape_json(b->last, (u_char *) detail, len);
+    b->last = ngx_cpymem(b->last, "\"}\n", 3);
 
     return ngx_steering_send(r, status, b);
 }
