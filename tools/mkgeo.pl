@@ -9,8 +9,10 @@
 #   tools/mkgeo.pl city      OUT.mmdb 203.0.113.0/24=US:40.71,-74.01 ...
 #       (country, latitude and longitude; the country may be left out:
 #       203.0.113.0/24=:40.71,-74.01)
-#   tools/mkgeo.pl demo      DIR      DIR/demo-country.mmdb and
-#                                     DIR/demo-rights.json
+#   tools/mkgeo.pl demo      DIR      DIR/demo-country.mmdb,
+#                                     DIR/demo-rights.json and, for the
+#                                     steering demo, DIR/demo-asn.mmdb and
+#                                     DIR/demo-city.mmdb
 #
 # Files are written beside OUT and renamed into place, as an operator's
 # update would, so that a running nginx never reads half a file.
@@ -127,6 +129,12 @@ if ($dbtype{$kind}) {
     # lets through
     write_db('country', "$dir/demo-country.mmdb",
              '203.0.113.0/24=US', '198.51.100.0/24=DE', '192.0.2.0/24=FR');
+    # steering (conf/steering.conf): a Comcast client in New York, a
+    # DTAG client in Frankfurt, a client of no known network in Chicago
+    write_db('asn', "$dir/demo-asn.mmdb",
+             '203.0.113.0/24=7922:Comcast', '198.51.100.0/24=3320:DTAG');
+    write_db('city', "$dir/demo-city.mmdb", '203.0.113.0/24=US:40.73,-73.99',
+             '198.51.100.0/24=DE:50.0,8.5', '192.0.2.0/24=US:41.88,-87.63');
     # the demo title plays everywhere but in DE; titles absent from the
     # table play everywhere (playback_rights_default allow)
     write_text("$dir/demo-rights.json", <<'_JSON_');
