@@ -38,8 +38,6 @@ static char *ngx_steering_ttl(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_steering_pathway(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_steering_presence_redis(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 static ngx_int_t ngx_steering_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_steering_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -145,27 +143,6 @@ static ngx_command_t  ngx_steering_commands[] = {
       ngx_steering_ttl,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
-      NULL },
-
-    { ngx_string("steering_presence_redis"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_steering_presence_redis,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("steering_presence_interval"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_steering_main_conf_t, presence_interval),
-      NULL },
-
-    { ngx_string("steering_presence_max_age"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_sec_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_steering_main_conf_t, presence_max_age),
       NULL },
 
       ngx_null_command
@@ -277,7 +254,6 @@ ngx_steering_create_main_conf(ngx_conf_t *cf)
      *     smcf->asn = NULL; smcf->country = NULL; smcf->city = NULL;
      *     smcf->zone = NULL;
      *     smcf->ttl_set = 0;
-     *     smcf->redis_host = { 0, NULL };
      */
 
     smcf->reload = NGX_CONF_UNSET;
@@ -285,8 +261,6 @@ ngx_steering_create_main_conf(ngx_conf_t *cf)
     smcf->max_load = NGX_CONF_UNSET_UINT;
     smcf->subset = NGX_CONF_UNSET_UINT;
     smcf->range_km = NGX_CONF_UNSET_UINT;
-    smcf->presence_interval = NGX_CONF_UNSET_MSEC;
-    smcf->presence_max_age = NGX_CONF_UNSET;
 
     return smcf;
 }
@@ -304,11 +278,6 @@ ngx_steering_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_uint_value(smcf->max_load, NGX_STEERING_LOAD_ONE * 9 / 10);
     ngx_conf_init_uint_value(smcf->subset, 2);
     ngx_conf_init_uint_value(smcf->range_km, 2000);
-    ngx_conf_init_msec_value(smcf->presence_interval, 5000);
-
-    if (smcf->presence_max_age == NGX_CONF_UNSET) {
-        smcf->presence_max_age = 3 * (smcf->presence_interval / 1000) + 1;
-    }
 
     if (!smcf->ttl_set) {
         smcf->ttl[ST_TIER_ISP] = 300;
@@ -320,13 +289,6 @@ ngx_steering_init_main_conf(ngx_conf_t *cf, void *conf)
         if (ngx_steering_zone_add(cf, smcf, &name, 1024 * 1024) != NGX_OK) {
             return NGX_CONF_ERROR;
         }
-    }
-
-    if (smcf->redis_host.len && smcf->fleet == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"steering_presence_redis\" needs "
-                           "\"steering_fleet\"");
-        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
@@ -597,43 +559,6 @@ ngx_steering_pathway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "has an invalid Pathway ID: expected 1 to 64 of "
                "[A-Za-z0-9._-]";
     }
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_steering_presence_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_steering_main_conf_t *smcf = conf;
-
-    ngx_str_t  *value;
-    ngx_url_t   u;
-
-    if (smcf->redis_host.len) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    ngx_memzero(&u, sizeof(ngx_url_t));
-
-    u.url = value[1];
-    u.default_port = 6379;
-    u.no_resolve = 0;
-
-    /* resolved here, at configuration time: never in a worker */
-
-    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "steering presence Redis \"%V\": %s", &value[1],
-                           u.err ? u.err : "no address");
-        return NGX_CONF_ERROR;
-    }
-
-    smcf->redis_host = value[1];
-    smcf->redis_port = u.port;
-    smcf->redis_addr = &u.addrs[0];
 
     return NGX_CONF_OK;
 }

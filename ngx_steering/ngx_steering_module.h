@@ -90,13 +90,6 @@ typedef struct {
     ngx_uint_t             range_km;
     ngx_uint_t             ttl[ST_TIERS];
     ngx_uint_t             ttl_set;
-
-    /* presence from Redis (ngx_steering_presence.c) */
-    ngx_str_t              redis_host;     /* empty: no presence */
-    in_port_t              redis_port;
-    ngx_addr_t            *redis_addr;
-    ngx_msec_t             presence_interval;
-    time_t                 presence_max_age;
 } ngx_steering_main_conf_t;
 
 

@@ -2,6 +2,10 @@
  * ngx_steering_presence.c: which caches hold a title, from Redis sets
  * content:{title}:caches polled into the shared zone; never a Redis round
  * trip per request.
+ *
+ * Not implemented yet: no title has presence data, so every decision
+ * uses rendezvous subsets (steering_subset).  The zone already has the
+ * per-title tree (ngx_steering_presence_t) the poller is to fill.
  */
 
 #include "ngx_steering_module.h"

@@ -112,9 +112,6 @@ my @cases = (
       'location /x/ { steering decide; steering_pathway "a b"; }' ],
     [ 'zone too small', "steering_fleet $s/fleet.json; steering_zone s:8k;",
       0, qr{steering zone "s" is too small} ],
-    [ 'presence Redis without a fleet',
-      "steering_presence_redis 127.0.0.1:6390;", 0,
-      qr{"steering_presence_redis" needs "steering_fleet"}, '' ],
 );
 
 for my $c (@cases) {

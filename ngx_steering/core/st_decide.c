@@ -24,6 +24,7 @@ typedef struct {
     uint32_t             score[ST_MAX_CACHES];
     u_char               eligible[ST_MAX_CACHES];
     u_char               taken[ST_MAX_CACHES];
+    u_char               scored[ST_MAX_CACHES];
 } st_ctx_t;
 
 
@@ -50,6 +51,7 @@ st_decide(const st_fleet_t *fleet, const st_live_t *live,
     ctx.title_len = title_len;
 
     memset(ctx.taken, 0, fleet->ncaches);
+    memset(ctx.scored, 0, fleet->ncaches);
     memset(d, 0, sizeof(st_decision_t));
 
     /* ISP caches of the client's network */
@@ -173,11 +175,18 @@ st_tier_candidates(st_ctx_t *ctx, uint32_t tier, unsigned any)
         }
 
         ctx->eligible[i] = 1;
+        n++;
+
+        if (ctx->scored[i]) {
+            continue;
+        }
+
+        /* once per cache and decision: a tier may be scanned twice */
+        ctx->scored[i] = 1;
         ctx->hash[i] = st_rendezvous(c->id_hash, ctx->title,
                                      ctx->title_len);
         ctx->score[i] = st_score(c, l->load, ctx->client,
                                  ctx->params->range_km);
-        n++;
     }
 
     return n;
