@@ -39,21 +39,33 @@ SHARED       := $(wildcard shared/vodedge_*.[ch])
 PB_CFLAGS    := $(CORE_CFLAGS) -I$(PB_CORE)
 PB_UNIT_TESTS := $(patsubst $(PB_CORE)/test/%.c,build/unit/%, \
                     $(wildcard $(PB_CORE)/test/test_*.c))
+# the steering module's nginx-free core, with the origin's JSON parser
+ST_CORE      := ngx_steering/core
+ST_CORE_SRCS := $(wildcard $(ST_CORE)/st_*.c) $(CORE)/vod_json.c
+ST_CORE_HDRS := $(wildcard $(ST_CORE)/st_*.h) $(CORE)/vod_json.h \
+                $(CORE)/vod_core.h
+ST_GLUE      := $(wildcard ngx_steering/ngx_steering_*.[ch])
+ST_CFLAGS    := $(CORE_CFLAGS) -I$(ST_CORE)
+ST_UNIT_TESTS := $(patsubst $(ST_CORE)/test/%.c,build/unit/%, \
+                    $(wildcard $(ST_CORE)/test/test_*.c))
 
 .PHONY: all modules tools unit fuzz fixtures test bench clean
 
 all: modules tools
 
 modules: modules/ngx_vod_package_module.so \
-        modules/ngx_stream_playback_module.so
+        modules/ngx_stream_playback_module.so \
+        modules/ngx_steering_module.so
 
-# one nginx build makes both modules (a grouped target)
-modules/ngx_vod_package_module.so modules/ngx_stream_playback_module.so &: \
+# one nginx build makes every module (a grouped target)
+modules/ngx_vod_package_module.so modules/ngx_stream_playback_module.so \
+modules/ngx_steering_module.so &: \
         config $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) \
-        $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED)
+        $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED) \
+        $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE)
 	@mkdir -p $(BUILD) modules
 	@# configure bakes in the file list: rerun it when that list changes
-	echo "$(NGINX_SRC) $(NGX_CC_OPT) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED))" \
+	echo "$(NGINX_SRC) $(NGX_CC_OPT) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED) $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE))" \
 	    > $(BUILD)/.srcs.new
 	if [ ! -f $(BUILD)/Makefile ] || [ config -nt $(BUILD)/Makefile ] \
 	    || ! cmp -s $(BUILD)/.srcs.new $(BUILD)/.srcs; then \
@@ -68,7 +80,8 @@ modules/ngx_vod_package_module.so modules/ngx_stream_playback_module.so &: \
 	fi
 	$(MAKE) -f $(BUILD)/Makefile -C $(NGINX_SRC) modules
 	cp $(BUILD)/ngx_vod_package_module.so \
-	    $(BUILD)/ngx_stream_playback_module.so modules/
+	    $(BUILD)/ngx_stream_playback_module.so \
+	    $(BUILD)/ngx_steering_module.so modules/
 
 # configure's conf_flags is a bash array
 SHELL := /bin/bash
@@ -100,8 +113,13 @@ build/unit/%: $(PB_CORE)/test/%.c $(PB_CORE)/test/*.h $(PB_CORE_SRCS) \
 	$(CC) $(PB_CFLAGS) -Wno-unused-function -fsanitize=address,undefined \
 	    -o $@ $< $(PB_CORE_SRCS) -lcmocka -lcrypto
 
-unit: fixtures $(UNIT_TESTS) $(PB_UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS) $(PB_UNIT_TESTS); do \
+build/unit/%: $(ST_CORE)/test/%.c $(ST_CORE_SRCS) $(ST_CORE_HDRS)
+	@mkdir -p build/unit
+	$(CC) $(ST_CFLAGS) -Wno-unused-function -fsanitize=address,undefined \
+	    -o $@ $< $(ST_CORE_SRCS) -lcmocka -lm
+
+unit: fixtures $(UNIT_TESTS) $(PB_UNIT_TESTS) $(ST_UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS) $(PB_UNIT_TESTS) $(ST_UNIT_TESTS); do \
 	    echo "== $$t"; VOD_MEDIA=$(MEDIA_DIR) $$t; done
 
 build/fuzz/%: $(CORE)/fuzz/%.c $(CORE_SRCS) $(CORE_HDRS)
@@ -141,7 +159,7 @@ bench: all
 
 # the Test::Nginx suites alone, and the real-player test alone
 prove: all fixtures
-	TEST_NGINX_LOAD_MODULES="$(CURDIR)/modules/ngx_vod_package_module.so $(CURDIR)/modules/ngx_stream_playback_module.so" \
+	TEST_NGINX_LOAD_MODULES="$(CURDIR)/modules/ngx_vod_package_module.so $(CURDIR)/modules/ngx_stream_playback_module.so $(CURDIR)/modules/ngx_steering_module.so" \
 	TEST_NGINX_MEDIA=$(MEDIA_DIR) prove -I t/lib -r t/
 
 e2e: all fixtures

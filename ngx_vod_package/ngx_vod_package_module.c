@@ -44,6 +44,11 @@ static char *ngx_vod_package_cors_origin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_vod_package_segment_duration(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_vod_package_content_steering(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_vod_package_steering(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_url_t *url, ngx_vod_env_t *venv, u_char **out,
+    size_t *len);
 
 
 static ngx_conf_post_handler_pt  ngx_vod_package_segment_duration_p =
@@ -90,6 +95,13 @@ static ngx_command_t  ngx_vod_package_commands[] = {
     { ngx_string("vod_cors_origin"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_vod_package_cors_origin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_content_steering"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_vod_package_content_steering,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -345,8 +357,89 @@ ngx_vod_package_manifest(ngx_http_request_t *r, ngx_str_t *dir,
         return ngx_vod_status(rc);
     }
 
+    if (vlcf->steering_uri != NULL) {
+        rc = ngx_vod_package_steering(r, dir, url, &venv, &out, &len);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        /* the steering server URI may vary per request */
+        etag = ngx_vod_etag_add(etag, out, len);
+    }
+
     return ngx_vod_send_memory(r, type, out, len,
                                &vlcf->playlist_cache_control, etag, mtime);
+}
+
+
+/* Content Steering: the server URI, with "{title}/hls" or "{title}/dash"
+ * appended when it ends with '/', goes into the manifest */
+
+static ngx_int_t
+ngx_vod_package_steering(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_url_t *url, ngx_vod_env_t *venv, u_char **out, size_t *len)
+{
+    int                          rc;
+    u_char                      *p, *title;
+    ngx_str_t                    value;
+    vod_str_t                    uri, pathway;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    if (ngx_http_complex_value(r, vlcf->steering_uri, &value) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    uri.data = value.data;
+    uri.len = value.len;
+
+    if (value.len > 0 && value.data[value.len - 1] == '/') {
+        for (title = dir->data + dir->len;
+             title > dir->data && title[-1] != '/';
+             title--)
+        {
+            /* void */
+        }
+
+        uri.data = ngx_pnalloc(r->pool, value.len + dir->len + 5);
+        if (uri.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p = ngx_cpymem(uri.data, value.data, value.len);
+        p = ngx_cpymem(p, title, dir->data + dir->len - title);
+
+        if (url->kind == VOD_URL_MPD) {
+            p = ngx_cpymem(p, "/dash", 5);
+
+        } else {
+            p = ngx_cpymem(p, "/hls", 4);
+        }
+
+        uri.len = p - uri.data;
+    }
+
+    pathway.data = vlcf->steering_pathway.data;
+    pathway.len = vlcf->steering_pathway.len;
+
+    if (url->kind == VOD_URL_MPD) {
+        rc = vod_dash_steering(&venv->env, *out, *len, &uri, &pathway, out,
+                               len);
+
+    } else {
+        rc = vod_hls_steering(&venv->env, *out, *len, &uri, &pathway, out,
+                              len);
+    }
+
+    if (rc == VOD_BAD_REQUEST) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod_content_steering URI \"%*s\" has a quote or a "
+                      "line break", uri.len, uri.data);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return rc == VOD_OK ? NGX_OK : ngx_vod_status(rc);
 }
 
 
@@ -841,6 +934,7 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
     vlcf->segment_duration = NGX_CONF_UNSET_MSEC;
     vlcf->max_moov_size = NGX_CONF_UNSET_SIZE;
     vlcf->cors_origin.len = NGX_CONF_UNSET_SIZE;
+    vlcf->steering_uri = NGX_CONF_UNSET_PTR;
 
     return vlcf;
 }
@@ -867,6 +961,85 @@ ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->cors_origin.len == NGX_CONF_UNSET_SIZE) {
         conf->cors_origin = (prev->cors_origin.len == NGX_CONF_UNSET_SIZE)
                             ? (ngx_str_t) ngx_null_string : prev->cors_origin;
+    }
+
+    ngx_conf_merge_ptr_value(conf->steering_uri, prev->steering_uri, NULL);
+
+    if (conf->steering_pathway.data == NULL) {
+        conf->steering_pathway = prev->steering_pathway;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* vod_content_steering off | URI [pathway=ID] */
+
+static char *
+ngx_vod_package_content_steering(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    u_char                            *p;
+    ngx_str_t                         *value;
+    ngx_uint_t                         i;
+    ngx_http_compile_complex_value_t   ccv;
+
+    if (vlcf->steering_uri != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        vlcf->steering_uri = NULL;
+        return NGX_CONF_OK;
+    }
+
+    ngx_str_set(&vlcf->steering_pathway, "origin");
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "pathway=", 8) != 0
+            || value[2].len == 8 || value[2].len > 8 + 64)
+        {
+            return "has an invalid parameter: expected pathway=ID";
+        }
+
+        for (p = value[2].data + 8; p < value[2].data + value[2].len; p++) {
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+                  || (*p >= '0' && *p <= '9')
+                  || *p == '.' || *p == '-' || *p == '_'))
+            {
+                return "has an invalid Pathway ID: expected 1 to 64 of "
+                       "[A-Za-z0-9._-]";
+            }
+        }
+
+        vlcf->steering_pathway.data = value[2].data + 8;
+        vlcf->steering_pathway.len = value[2].len - 8;
+    }
+
+    for (i = 0; i < value[1].len; i++) {
+        if (value[1].data[i] == '"' || value[1].data[i] < ' ') {
+            return "has an invalid URI: no quotes or control characters";
+        }
+    }
+
+    vlcf->steering_uri = ngx_palloc(cf->pool,
+                                    sizeof(ngx_http_complex_value_t));
+    if (vlcf->steering_uri == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[1];
+    ccv.complex_value = vlcf->steering_uri;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;

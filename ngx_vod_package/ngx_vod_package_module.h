@@ -31,6 +31,8 @@ typedef struct {
     ngx_str_t           playlist_cache_control;
     ngx_str_t           segment_cache_control;
     ngx_str_t           cors_origin;      /* empty: no CORS headers */
+    ngx_http_complex_value_t  *steering_uri;   /* NULL: no steering */
+    ngx_str_t           steering_pathway;
 } ngx_vod_package_loc_conf_t;
 
 

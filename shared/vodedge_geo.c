@@ -193,6 +193,40 @@ vodedge_geo_asn(vodedge_geo_db_t *db, struct sockaddr *sa, uint32_t *asn,
 }
 
 
+ngx_int_t
+vodedge_geo_location(vodedge_geo_db_t *db, struct sockaddr *sa,
+    double *latitude, double *longitude, ngx_log_t *log)
+{
+    MMDB_entry_s       entry;
+    MMDB_entry_data_s  lat, lon;
+
+    if (vodedge_geo_lookup(db, sa, &entry, log) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    if (MMDB_get_value(&entry, &lat, "location", "latitude", NULL)
+        != MMDB_SUCCESS
+        || !lat.has_data || lat.type != MMDB_DATA_TYPE_DOUBLE
+        || MMDB_get_value(&entry, &lon, "location", "longitude", NULL)
+           != MMDB_SUCCESS
+        || !lon.has_data || lon.type != MMDB_DATA_TYPE_DOUBLE)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (lat.double_value < -90 || lat.double_value > 90
+        || lon.double_value < -180 || lon.double_value > 180)
+    {
+        return NGX_DECLINED;
+    }
+
+    *latitude = lat.double_value;
+    *longitude = lon.double_value;
+
+    return NGX_OK;
+}
+
+
 ngx_uint_t
 vodedge_geo_anonymous(vodedge_geo_db_t *db, struct sockaddr *sa,
     ngx_log_t *log)

@@ -58,6 +58,11 @@ ngx_int_t vodedge_geo_country(vodedge_geo_db_t *db, struct sockaddr *sa,
 ngx_int_t vodedge_geo_asn(vodedge_geo_db_t *db, struct sockaddr *sa,
     uint32_t *asn, ngx_str_t *org, ngx_pool_t *pool, ngx_log_t *log);
 
+/* location.latitude and location.longitude of a City database: NGX_OK
+ * with both set, NGX_DECLINED when the address or either is absent */
+ngx_int_t vodedge_geo_location(vodedge_geo_db_t *db, struct sockaddr *sa,
+    double *latitude, double *longitude, ngx_log_t *log);
+
 /* VODEDGE_GEO_* flags that are true for the address; 0 when not found */
 ngx_uint_t vodedge_geo_anonymous(vodedge_geo_db_t *db, struct sockaddr *sa,
     ngx_log_t *log);

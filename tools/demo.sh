@@ -40,9 +40,24 @@ stop_edge() {
     fi
 }
 
+# steering (conf/steering.conf) on 127.0.0.1:8082
+stop_steering() {
+    if [ -f logs/steering.pid ] \
+        && kill -0 "$(cat logs/steering.pid)" 2>/dev/null
+    then
+        echo "demo: stopping the running steering server"
+        "$NGINX" -p "$ROOT/" -c conf/steering.conf -s stop 2>/dev/null || true
+        for _ in $(seq 50); do
+            [ -f logs/steering.pid ] || break
+            sleep 0.1
+        done
+    fi
+}
+
 if [ "${1:-}" = stop ]; then
     stop_origin
     stop_edge
+    stop_steering
     exit 0
 fi
 
@@ -147,4 +162,28 @@ licensed in DE, so as a client in 198.51.100.0/24 the edge answers 451:
 Without a valid token the edge answers 403 with a JSON reason.  More tokens:
 bin/vodedge-token --path /vod/demo/ --tier standard --ttl 3600.
 Logs: logs/edge-error.log, logs/edge-access.log.
+EOT
+
+echo "== steering"
+stop_steering
+"$NGINX" -p "$ROOT/" -c conf/steering.conf
+STEER=http://127.0.0.1:8082
+sleep 0.3
+STEERED=$(curl -s -o /dev/null -w '%{redirect_url}' \
+          -H "X-Forwarded-For: 203.0.113.5" "$STEER/vod/demo/master.m3u8" \
+          || true)
+
+cat <<EOT
+
+Steering is running (nginx -p $ROOT -c conf/steering.conf), fleet
+conf/steering-fleet.json, demo databases temp/geo/demo-{asn,city}.mmdb.
+A Comcast client in New York (203.0.113.5) is steered to:
+
+  $STEERED
+
+  curl -H "X-Forwarded-For: 203.0.113.5" $STEER/steer/demo
+  curl -H "X-Forwarded-For: 198.51.100.7" $STEER/steer/demo/hls
+  curl -X PUT -d '{"healthy": false}' $STEER/steering/caches/isp-comcast-nyc-1
+
+Logs: logs/steering-error.log, logs/steering-access.log.
 EOT

@@ -6,8 +6,13 @@
 #   tools/mkgeo.pl asn       OUT.mmdb 203.0.113.0/24=64500:Example-Net ...
 #   tools/mkgeo.pl anonymous OUT.mmdb 192.0.2.0/28=vpn,anonymous ...
 #       (flags: anonymous vpn hosting proxy tor)
-#   tools/mkgeo.pl demo      DIR      DIR/demo-country.mmdb and
-#                                     DIR/demo-rights.json
+#   tools/mkgeo.pl city      OUT.mmdb 203.0.113.0/24=US:40.71,-74.01 ...
+#       (country, latitude and longitude; the country may be left out:
+#       203.0.113.0/24=:40.71,-74.01)
+#   tools/mkgeo.pl demo      DIR      DIR/demo-country.mmdb,
+#                                     DIR/demo-rights.json and, for the
+#                                     steering demo, DIR/demo-asn.mmdb and
+#                                     DIR/demo-city.mmdb
 #
 # Files are written beside OUT and renamed into place, as an operator's
 # update would, so that a running nginx never reads half a file.
@@ -28,6 +33,9 @@ my %types = (
     is_hosting_provider            => 'boolean',
     is_public_proxy                => 'boolean',
     is_tor_exit_node               => 'boolean',
+    location                       => 'map',
+    latitude                       => 'double',
+    longitude                      => 'double',
 );
 
 my %flags = (
@@ -42,6 +50,7 @@ my %dbtype = (
     country   => 'GeoIP2-Country',
     asn       => 'GeoLite2-ASN',
     anonymous => 'GeoIP2-Anonymous-IP',
+    city      => 'GeoIP2-City',
 );
 
 sub record {
@@ -49,6 +58,14 @@ sub record {
     if ($kind eq 'country') {
         die "bad country code \"$value\"\n" unless $value =~ /^[A-Z]{2}$/;
         return { country => { iso_code => $value } };
+    }
+    if ($kind eq 'city') {
+        my ($cc, $lat, $lon) = $value =~ /^([A-Z]{2})?:(-?[\d.]+),(-?[\d.]+)$/
+            or die "bad city \"$value\": expected [CC]:LAT,LON\n";
+        my %r = (location => { latitude => $lat + 0.0,
+                               longitude => $lon + 0.0 });
+        $r{country} = { iso_code => $cc } if defined $cc;
+        return \%r;
     }
     if ($kind eq 'asn') {
         my ($n, $org) = $value =~ /^(\d+)(?::(.*))?$/
@@ -112,6 +129,12 @@ if ($dbtype{$kind}) {
     # lets through
     write_db('country', "$dir/demo-country.mmdb",
              '203.0.113.0/24=US', '198.51.100.0/24=DE', '192.0.2.0/24=FR');
+    # steering (conf/steering.conf): a Comcast client in New York, a
+    # DTAG client in Frankfurt, a client of no known network in Chicago
+    write_db('asn', "$dir/demo-asn.mmdb",
+             '203.0.113.0/24=7922:Comcast', '198.51.100.0/24=3320:DTAG');
+    write_db('city', "$dir/demo-city.mmdb", '203.0.113.0/24=US:40.73,-73.99',
+             '198.51.100.0/24=DE:50.0,8.5', '192.0.2.0/24=US:41.88,-87.63');
     # the demo title plays everywhere but in DE; titles absent from the
     # table play everywhere (playback_rights_default allow)
     write_text("$dir/demo-rights.json", <<'_JSON_');
@@ -124,5 +147,6 @@ if ($dbtype{$kind}) {
 _JSON_
 
 } else {
-    die "usage: $0 country|asn|anonymous OUT NET=VALUE ... | demo DIR\n";
+    die "usage: $0 country|asn|anonymous|city OUT NET=VALUE ... "
+        . "| demo DIR\n";
 }

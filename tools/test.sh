@@ -19,7 +19,7 @@ ROOT=$PWD
 
 export FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 export TEST_NGINX_MEDIA=${TEST_NGINX_MEDIA:-$ROOT/build/media}
-export TEST_NGINX_LOAD_MODULES=${TEST_NGINX_LOAD_MODULES:-$ROOT/modules/ngx_vod_package_module.so $ROOT/modules/ngx_stream_playback_module.so}
+export TEST_NGINX_LOAD_MODULES=${TEST_NGINX_LOAD_MODULES:-$ROOT/modules/ngx_vod_package_module.so $ROOT/modules/ngx_stream_playback_module.so $ROOT/modules/ngx_steering_module.so}
 export TEST_NGINX_BINARY=${TEST_NGINX_BINARY:-/usr/sbin/nginx}
 
 passed=()

@@ -57,6 +57,7 @@
 
 
 static int vod_dash_check_track(const vod_track_info_t *track);
+static u_char *vod_dash_xml(u_char *p, const vod_str_t *s);
 static uint64_t vod_dash_gcd(uint64_t a, uint64_t b);
 static u_char *vod_dash_frame_rate(u_char *p, uint32_t num, uint32_t den);
 static u_char *vod_dash_representation(u_char *p, const vod_str_t *id,
@@ -464,4 +465,94 @@ vod_dash_durations(const vod_track_info_t *track, uint64_t *total_ms,
             *max_seg_ms = ms;
         }
     }
+}
+
+
+int
+vod_dash_steering(vod_env_t *env, const u_char *in, size_t len,
+    const vod_str_t *uri, const vod_str_t *pathway, u_char **out,
+    size_t *out_len)
+{
+    u_char        *buf, *p;
+    size_t         n, i;
+    const u_char  *period;
+
+    for (i = 0; i < pathway->len; i++) {
+        if (pathway->data[i] < ' ') {
+            return VOD_BAD_REQUEST;
+        }
+    }
+
+    /* the ContentSteering and BaseURL elements go before the Period */
+
+    for (period = in; period + 9 < in + len; period++) {
+        if (memcmp(period, "  <Period", 9) == 0) {
+            break;
+        }
+    }
+
+    if (period + 9 >= in + len) {
+        return VOD_ERROR;
+    }
+
+    n = len + sizeof("  <BaseURL serviceLocation=\"\">./</BaseURL>\n"
+                     "  <ContentSteering defaultServiceLocation=\"\" "
+                     "queryBeforeStart=\"true\"></ContentSteering>\n")
+        + 6 * (2 * pathway->len + uri->len);
+
+    buf = env->alloc(env, n);
+    if (buf == NULL) {
+        return VOD_ERROR;
+    }
+
+    p = vod_text_cpymem(buf, in, (size_t) (period - in));
+    p = vod_text_cpy(p, "  <BaseURL serviceLocation=\"");
+    p = vod_dash_xml(p, pathway);
+    p = vod_text_cpy(p, "\">./</BaseURL>\n"
+                        "  <ContentSteering defaultServiceLocation=\"");
+    p = vod_dash_xml(p, pathway);
+    p = vod_text_cpy(p, "\" queryBeforeStart=\"true\">");
+    p = vod_dash_xml(p, uri);
+    p = vod_text_cpy(p, "</ContentSteering>\n");
+    p = vod_text_cpymem(p, period, (size_t) (in + len - period));
+
+    *out = buf;
+    *out_len = (size_t) (p - buf);
+
+    return VOD_OK;
+}
+
+
+/* text and attribute values: at most 6 bytes out per byte in */
+
+static u_char *
+vod_dash_xml(u_char *p, const vod_str_t *s)
+{
+    size_t  i;
+
+    for (i = 0; i < s->len; i++) {
+        switch (s->data[i]) {
+
+        case '&':
+            p = vod_text_cpy(p, "&amp;");
+            break;
+
+        case '<':
+            p = vod_text_cpy(p, "&lt;");
+            break;
+
+        case '>':
+            p = vod_text_cpy(p, "&gt;");
+            break;
+
+        case '"':
+            p = vod_text_cpy(p, "&quot;");
+            break;
+
+        default:
+            *p++ = s->data[i];
+        }
+    }
+
+    return p;
 }

@@ -200,6 +200,93 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
 
 
 int
+vod_hls_steering(vod_env_t *env, const u_char *in, size_t len,
+    const vod_str_t *uri, const vod_str_t *pathway, u_char **out,
+    size_t *out_len)
+{
+    u_char        *buf, *p;
+    size_t         i, n, variants;
+    const u_char  *line, *end, *nl;
+
+    static const char  tag[] = "#EXT-X-STREAM-INF:";
+    static const char  hdr[] = "#EXT-X-INDEPENDENT-SEGMENTS\n";
+
+    for (i = 0; i < uri->len; i++) {
+        if (uri->data[i] == '"' || uri->data[i] == '\r'
+            || uri->data[i] == '\n')
+        {
+            return VOD_BAD_REQUEST;
+        }
+    }
+
+    for (i = 0; i < pathway->len; i++) {
+        if (pathway->data[i] == '"' || pathway->data[i] < ' ') {
+            return VOD_BAD_REQUEST;
+        }
+    }
+
+    variants = 0;
+    end = in + len;
+
+    for (line = in; line < end; line = nl + 1) {
+        nl = memchr(line, '\n', end - line);
+        if (nl == NULL) {
+            return VOD_ERROR;
+        }
+
+        if ((size_t) (nl - line) >= sizeof(tag) - 1
+            && memcmp(line, tag, sizeof(tag) - 1) == 0)
+        {
+            variants++;
+        }
+    }
+
+    n = len + sizeof("#EXT-X-CONTENT-STEERING:SERVER-URI=\"\","
+                     "PATHWAY-ID=\"\"\n")
+        + uri->len + pathway->len
+        + variants * (sizeof(",PATHWAY-ID=\"\"") + pathway->len);
+
+    buf = env->alloc(env, n);
+    if (buf == NULL) {
+        return VOD_ERROR;
+    }
+
+    p = buf;
+
+    for (line = in; line < end; line = nl + 1) {
+        nl = memchr(line, '\n', end - line);
+
+        if ((size_t) (nl - line) >= sizeof(tag) - 1
+            && memcmp(line, tag, sizeof(tag) - 1) == 0)
+        {
+            p = vod_text_cpymem(p, line, (size_t) (nl - line));
+            p = vod_text_cpy(p, ",PATHWAY-ID=\"");
+            p = vod_text_cpymem(p, pathway->data, pathway->len);
+            p = vod_text_cpy(p, "\"\n");
+            continue;
+        }
+
+        p = vod_text_cpymem(p, line, (size_t) (nl + 1 - line));
+
+        if ((size_t) (nl + 1 - line) == sizeof(hdr) - 1
+            && memcmp(line, hdr, sizeof(hdr) - 1) == 0)
+        {
+            p = vod_text_cpy(p, "#EXT-X-CONTENT-STEERING:SERVER-URI=\"");
+            p = vod_text_cpymem(p, uri->data, uri->len);
+            p = vod_text_cpy(p, "\",PATHWAY-ID=\"");
+            p = vod_text_cpymem(p, pathway->data, pathway->len);
+            p = vod_text_cpy(p, "\"\n");
+        }
+    }
+
+    *out = buf;
+    *out_len = (size_t) (p - buf);
+
+    return VOD_OK;
+}
+
+
+int
 vod_hls_media(vod_env_t *env, const vod_title_t *title,
     const vod_rendition_t *rendition, uint32_t stream, u_char **out,
     size_t *len)

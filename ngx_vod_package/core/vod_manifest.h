@@ -30,5 +30,21 @@ int vod_hls_media(vod_env_t *env, const vod_title_t *title,
 int vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
     size_t *len);
 
+/* Content Steering (HLS Content Steering specification, RFC 8216bis
+ * 4.4.6.6): a copy of a multivariant playlist written by vod_hls_master()
+ * with #EXT-X-CONTENT-STEERING:SERVER-URI="uri",PATHWAY-ID="pathway"
+ * after its header and PATHWAY-ID="pathway" on every EXT-X-STREAM-INF.
+ * uri must not hold '"', CR or LF (VOD_BAD_REQUEST otherwise). */
+int vod_hls_steering(vod_env_t *env, const u_char *in, size_t len,
+    const vod_str_t *uri, const vod_str_t *pathway, u_char **out,
+    size_t *out_len);
+
+/* The same for an MPD of vod_dash_mpd() (DASH-IF Content Steering): a
+ * BaseURL serviceLocation="pathway" of "./" and a ContentSteering element
+ * naming uri (XML-escaped) before the Period. */
+int vod_dash_steering(vod_env_t *env, const u_char *in, size_t len,
+    const vod_str_t *uri, const vod_str_t *pathway, u_char **out,
+    size_t *out_len);
+
 
 #endif /* _VOD_MANIFEST_H_INCLUDED_ */

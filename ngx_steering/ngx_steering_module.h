@@ -1,0 +1,168 @@
+/*
+ * ngx_steering_module.h: what the steering module's files share.  The
+ * decision itself is nginx-free (core/st_decide.c); the glue owns the
+ * fleet file, GeoIP, the live state in shared memory and the output.
+ */
+
+#ifndef _NGX_STEERING_MODULE_H_INCLUDED_
+#define _NGX_STEERING_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "st_decide.h"
+#include "vodedge_geo.h"
+
+
+#define NGX_STEERING_OFF           0
+#define NGX_STEERING_DECIDE        1   /* /steer/{title}[/hls|/dash] */
+#define NGX_STEERING_STATE         2   /* /steering/caches/[{id}] */
+#define NGX_STEERING_REDIRECT      3   /* 302 to the primary */
+
+#define NGX_STEERING_FORMAT_JSON   0
+#define NGX_STEERING_FORMAT_HLS    1
+#define NGX_STEERING_FORMAT_DASH   2
+
+#define NGX_STEERING_TITLE_MAX     255
+
+/* a time directive set to "off" (NGX_CONF_UNSET is -1) */
+#define NGX_STEERING_TIME_OFF      ((time_t) -2)
+
+/* the packed live state word of a cache in shared memory */
+#define NGX_STEERING_LOAD_ONE      10000
+#define NGX_STEERING_HEALTHY       0x10000
+#define NGX_STEERING_REPORTED      0x20000
+
+
+/* one cache's live state in shared memory, found by id */
+typedef struct {
+    ngx_atomic_t         word;         /* updated << 32 | flags | load */
+    u_char               id_len;
+    u_char               id[ST_ID_MAX];
+} ngx_steering_slot_t;
+
+
+/* titles' presence sets polled from Redis (ngx_steering_presence.c) */
+typedef struct {
+    ngx_rbtree_node_t    node;         /* key: st_hash() of the title */
+    time_t               updated;
+    uint64_t             caches[ST_MAX_CACHES / 64];   /* slot bits */
+    u_short              len;
+    u_char               title[1];
+} ngx_steering_presence_t;
+
+
+typedef struct {
+    ngx_uint_t           nslots;
+    ngx_steering_slot_t  slots[ST_MAX_CACHES];
+    ngx_rbtree_t         presence;
+    ngx_rbtree_node_t    sentinel;
+    time_t               presence_polled;   /* last complete poll */
+    ngx_msec_t           presence_lock;     /* a worker's poll until */
+} ngx_steering_shctx_t;
+
+
+/* the fleet in service, the file it came from, and where each cache's
+ * state lives in the zone */
+typedef struct {
+    st_fleet_t          *fleet;
+    ngx_pool_t          *pool;           /* holds fleet */
+    ngx_uint_t          *slot;           /* per cache, resolved lazily */
+    vodedge_watch_t      watch;
+    unsigned             resolved:1;
+} ngx_steering_fleet_t;
+
+
+typedef struct {
+    ngx_steering_fleet_t  *fleet;
+    vodedge_geo_db_t      *asn;
+    vodedge_geo_db_t      *country;
+    vodedge_geo_db_t      *city;
+    time_t                 reload;         /* < 0: off */
+    ngx_shm_zone_t        *zone;
+    ngx_steering_shctx_t  *sh;
+    ngx_slab_pool_t       *shpool;
+    time_t                 max_age;        /* < 0: off */
+    ngx_uint_t             max_load;       /* of NGX_STEERING_LOAD_ONE */
+    ngx_uint_t             subset;
+    ngx_uint_t             range_km;
+    ngx_uint_t             ttl[ST_TIERS];
+    ngx_uint_t             ttl_set;
+} ngx_steering_main_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                  mode;          /* NGX_STEERING_* */
+    ngx_http_complex_value_t   *title;
+    ngx_str_t                   pathway;       /* base Pathway ID */
+} ngx_steering_loc_conf_t;
+
+
+/* a ranked cache, copied out of the fleet: a fleet reload may free it
+ * while the request still logs */
+typedef struct {
+    ngx_str_t            id;
+    ngx_str_t            url;
+    ngx_str_t            host;
+    uint32_t             tier;
+    uint32_t             score;
+} ngx_steering_pick_t;
+
+
+typedef struct {
+    ngx_str_t             title;
+    st_client_t           client;
+    ngx_steering_pick_t   rank[ST_RANK_MAX];
+    ngx_uint_t            n;
+    ngx_uint_t            primary_count;
+    uint32_t              tier;
+    uint32_t              ttl;
+    uint32_t              reason;
+    ngx_int_t             status;          /* NGX_OK or an HTTP error */
+    unsigned              done:1;
+    unsigned              has_presence:1;
+} ngx_steering_ctx_t;
+
+
+extern ngx_module_t  ngx_steering_module;
+
+
+/* ngx_steering_fleet.c */
+char *ngx_steering_fleet(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+void ngx_steering_fleet_refresh(ngx_steering_main_conf_t *smcf,
+    ngx_log_t *log);
+
+/* ngx_steering_state.c */
+ngx_int_t ngx_steering_zone_add(ngx_conf_t *cf,
+    ngx_steering_main_conf_t *smcf, ngx_str_t *name, size_t size);
+ngx_int_t ngx_steering_resolve_slots(ngx_steering_main_conf_t *smcf,
+    ngx_log_t *log);
+void ngx_steering_live(ngx_steering_main_conf_t *smcf, st_live_t *live);
+ngx_int_t ngx_steering_state_handler(ngx_http_request_t *r);
+
+/* ngx_steering_decide.c */
+ngx_steering_ctx_t *ngx_steering_decide(ngx_http_request_t *r);
+ngx_int_t ngx_steering_title_default(ngx_http_request_t *r, ngx_str_t *uri,
+    ngx_str_t *title, ngx_str_t *rest);
+ngx_int_t ngx_steering_title_valid(ngx_str_t *title);
+
+/* ngx_steering_output.c */
+ngx_int_t ngx_steering_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_buf_t *b);
+ngx_int_t ngx_steering_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *error, const char *detail);
+ngx_int_t ngx_steering_output(ngx_http_request_t *r, ngx_steering_ctx_t *ctx,
+    ngx_uint_t format);
+ngx_int_t ngx_steering_redirect(ngx_http_request_t *r,
+    ngx_steering_ctx_t *ctx);
+
+/* ngx_steering_presence.c */
+ngx_int_t ngx_steering_presence_init_process(ngx_cycle_t *cycle);
+void ngx_steering_presence_exit_process(ngx_cycle_t *cycle);
+ngx_uint_t ngx_steering_presence(ngx_steering_main_conf_t *smcf,
+    ngx_str_t *title, st_live_t *live);
+
+
+#endif /* _NGX_STEERING_MODULE_H_INCLUDED_ */

@@ -1,0 +1,128 @@
+# vim:set ft= ts=4 sw=4 et:
+#
+# ngx_steering: configuration errors are `nginx -t` errors naming the file
+# or the directive: missing and corrupt fleet files and databases, bad
+# values, steering without a fleet.  Good configurations pass.  Runs
+# `nginx -t` on generated configurations (not a Test::Nginx block file).
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/inc";
+use SteerTest;
+use File::Temp ();
+use Test::More;
+
+BEGIN { SteerTest::setup() }
+
+my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+my ($so) = grep { /ngx_steering_module\.so$/ }
+           split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
+$so //= "$FindBin::Bin/../modules/ngx_steering_module.so";
+
+my $dir = File::Temp::tempdir('steerconf-XXXXXX', TMPDIR => 1,
+                              CLEANUP => 1);
+mkdir "$dir/logs";
+
+sub write_file {
+    my ($name, $data) = @_;
+    open my $fh, '>', "$dir/$name" or die "$dir/$name: $!";
+    print $fh $data;
+    close $fh;
+    return "$dir/$name";
+}
+
+sub nginx_t {
+    my ($http, $loc) = @_;
+    $loc //= 'location /steer/ { steering decide; }';
+    write_file('nginx.conf', <<"_EOC_");
+load_module $so;
+pid $dir/logs/nginx.pid;
+error_log $dir/logs/error.log;
+events {}
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp;
+    proxy_temp_path $dir/tmp;
+    fastcgi_temp_path $dir/tmp;
+    uwsgi_temp_path $dir/tmp;
+    scgi_temp_path $dir/tmp;
+$http
+    server { listen 127.0.0.1:8099; $loc }
+}
+_EOC_
+    my $out = `$nginx -p $dir/ -c $dir/nginx.conf -t 2>&1`;
+    return ($? == 0, $out);
+}
+
+my $s = $SteerTest::Dir;
+my $bad_mmdb = write_file('bad.mmdb', "not a MaxMind database\n" x 10);
+my $bad_fleet = write_file('bad.json',
+    '{"caches": [{"id": "o", "url": "http://o", "tier": "edge"}]}');
+my $no_origin = write_file('no-origin.json',
+    '{"caches": [{"id": "x", "url": "http://x", "tier": "ixp"}]}');
+my $not_json = write_file('not.json', '{"caches": ');
+write_file('rel.json', $SteerTest::Fleet);
+
+my @cases = (
+    [ 'every directive',
+      "steering_fleet $s/fleet.json; steering_geoip_asn $s/asn.mmdb;"
+      . " steering_geoip_city $s/city.mmdb;"
+      . " steering_geoip_country $s/city.mmdb; steering_reload 1m;"
+      . " steering_zone st:2m; steering_state_max_age 10s;"
+      . " steering_max_load 0.8; steering_subset 3;"
+      . " steering_proximity_range 1500; steering_ttl 5m 1m 30s;",
+      1, undef,
+      'location /steer/ { steering decide; steering_pathway cdn-a; }'
+      . ' location /s/ { steering state; }'
+      . ' location /r/ { steering redirect; steering_title $arg_t; }' ],
+    [ 'reload and max age off', "steering_fleet $s/fleet.json;"
+      . " steering_reload off; steering_state_max_age off;", 1 ],
+    [ 'a relative fleet file is under the conf prefix',
+      "steering_fleet rel.json;", 1 ],
+    [ 'variables without a steering location',
+      "steering_fleet $s/fleet.json;", 1, undef,
+      'location /v { return 200 $steering_primary; }' ],
+    [ 'missing fleet file', "steering_fleet $dir/nosuch.json;", 0,
+      qr{steering fleet file "\Q$dir\E/nosuch\.json" cannot be opened} ],
+    [ 'fleet file that is not JSON', "steering_fleet $not_json;", 0,
+      qr{steering fleet file "\Q$not_json\E" is invalid: invalid JSON} ],
+    [ 'fleet file with a bad tier', "steering_fleet $bad_fleet;", 0,
+      qr{steering fleet file "\Q$bad_fleet\E" is invalid: cache "o": "tier" is not "isp", "ixp" or "origin"} ],
+    [ 'fleet without an origin', "steering_fleet $no_origin;", 0,
+      qr{is invalid: no cache has "tier": "origin", the last resort} ],
+    [ 'steering without a fleet', '', 0,
+      qr{"steering" needs a fleet: add "steering_fleet FILE;" to the http block} ],
+    [ 'missing ASN database', "steering_fleet $s/fleet.json;"
+      . " steering_geoip_asn $dir/nosuch.mmdb;", 0,
+      qr{steering ASN database "\Q$dir\E/nosuch\.mmdb" cannot be opened} ],
+    [ 'corrupt city database', "steering_fleet $s/fleet.json;"
+      . " steering_geoip_city $bad_mmdb;", 0,
+      qr{steering city database "\Q$bad_mmdb\E" cannot be opened} ],
+    [ 'bad max load', "steering_fleet $s/fleet.json; steering_max_load 1.5;",
+      0, qr{"steering_max_load" directive has an invalid value} ],
+    [ 'bad TTL', "steering_fleet $s/fleet.json; steering_ttl 5m 0 30s;", 0,
+      qr{invalid ixp TTL "0"} ],
+    [ 'bad mode', "steering_fleet $s/fleet.json;", 0,
+      qr{invalid value "steer": expected "decide", "state" or "redirect"},
+      'location /x/ { steering steer; }' ],
+    [ 'bad pathway', "steering_fleet $s/fleet.json;", 0,
+      qr{"steering_pathway" directive has an invalid Pathway ID},
+      'location /x/ { steering decide; steering_pathway "a b"; }' ],
+    [ 'zone too small', "steering_fleet $s/fleet.json; steering_zone s:8k;",
+      0, qr{steering zone "s" is too small} ],
+);
+
+for my $c (@cases) {
+    my ($name, $http, $ok, $re, $loc) = @$c;
+    my ($rc, $out) = nginx_t($http, $loc);
+    if ($ok) {
+        ok($rc, "$name: nginx -t passes") or diag($out);
+    } else {
+        ok(!$rc, "$name: nginx -t fails");
+        like($out, $re, "$name: the error says why");
+    }
+}
+
+done_testing();

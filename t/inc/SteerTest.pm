@@ -1,0 +1,68 @@
+package SteerTest;
+
+# Fixtures of the steering suites: ASN and City databases made by
+# tools/mkgeo.pl (Debian's libmaxmind-db-writer-perl) and a fleet file,
+# in a temporary directory named by $TEST_NGINX_STEER_DIR.  Files are
+# written beside their target and renamed into place, as an operator's
+# update would be.
+#
+# Clients (RFC 5737 documentation ranges):
+#   203.0.113.0/24   AS7922 (Comcast), New York
+#   198.51.100.0/24  AS3320 (DTAG), Frankfurt
+#   192.0.2.0/24     no ASN, Chicago
+
+use strict;
+use warnings;
+
+use Cwd ();
+use File::Temp ();
+
+our ($Dir, $Tool);
+
+our @Asn = ('203.0.113.0/24=7922:Comcast', '198.51.100.0/24=3320:DTAG');
+our @City = ('203.0.113.0/24=US:40.73,-73.99', '198.51.100.0/24=DE:50.0,8.5',
+             '192.0.2.0/24=US:41.88,-87.63');
+
+# two Comcast caches in New York, IXPs in New York and Frankfurt, origin
+our $Fleet = <<'_JSON_';
+{"caches": [
+    {"id": "isp-ny-1", "url": "http://127.0.0.2:8096", "tier": "isp",
+     "asns": [7922], "country": "US",
+     "latitude": 40.71, "longitude": -74.01, "capacity_gbps": 100},
+    {"id": "isp-ny-2", "url": "http://127.0.0.3:8096", "tier": "isp",
+     "asns": [7922, 7015], "country": "US",
+     "latitude": 40.71, "longitude": -74.01, "capacity_gbps": 100},
+    {"id": "ixp-nyc", "url": "http://127.0.0.4:8096", "tier": "ixp",
+     "latitude": 40.7, "longitude": -74.0, "capacity_gbps": 400},
+    {"id": "ixp-fra", "url": "http://127.0.0.5:8096/edge/", "tier": "ixp",
+     "latitude": 50.11, "longitude": 8.68, "capacity_gbps": 400},
+    {"id": "origin", "url": "http://127.0.0.1:8096", "tier": "origin"}
+]}
+_JSON_
+
+sub setup {
+    $Tool = Cwd::cwd() . '/tools/mkgeo.pl';
+    $Dir = File::Temp::tempdir('steertest-XXXXXX', TMPDIR => 1,
+                               CLEANUP => 1);
+    chmod 0755, $Dir;
+    mkgeo('asn', "$Dir/asn.mmdb", @Asn);
+    mkgeo('city', "$Dir/city.mmdb", @City);
+    write_file('fleet.json', $Fleet);
+    $ENV{TEST_NGINX_STEER_DIR} = $Dir;
+}
+
+sub mkgeo {
+    system($^X, $Tool, @_) == 0 or die "mkgeo.pl @_ failed\n";
+}
+
+# write_file(NAME, TEXT): $Dir/NAME, replaced by rename
+sub write_file {
+    my ($name, $text) = @_;
+    my $tmp = "$Dir/.$name.tmp";
+    open my $fh, '>', $tmp or die "$tmp: $!";
+    print $fh $text;
+    close $fh or die "$tmp: $!";
+    rename $tmp, "$Dir/$name" or die "$Dir/$name: $!";
+}
+
+1;
