@@ -6,6 +6,7 @@
 #   make unit       C unit tests of the nginx-free core (cmocka)
 #   make fuzz       libFuzzer targets of the core, FUZZ_SECONDS each
 #   make bench      packager vs static nginx benchmark
+#   make bench-edge the edge's checks on vs off
 #   make prove      the Test::Nginx suites under t/
 #   make e2e        hls.js and dash.js playing in chromium
 
@@ -49,7 +50,7 @@ ST_CFLAGS    := $(CORE_CFLAGS) -I$(ST_CORE)
 ST_UNIT_TESTS := $(patsubst $(ST_CORE)/test/%.c,build/unit/%, \
                     $(wildcard $(ST_CORE)/test/test_*.c))
 
-.PHONY: all modules tools unit fuzz fixtures test bench clean
+.PHONY: all modules tools unit fuzz fixtures test bench bench-edge clean
 
 all: modules tools
 
@@ -156,6 +157,10 @@ test: all
 
 bench: all
 	bench/run.sh
+
+# the edge's checks (token, tier, licensing) against the same cache unchecked
+bench-edge: all fixtures
+	bench/edge.sh
 
 # the Test::Nginx suites alone, and the real-player test alone
 prove: all fixtures
