@@ -118,6 +118,9 @@ ngx_steering_fleet_refresh(ngx_steering_main_conf_t *smcf, ngx_log_t *log)
 
     (void) ngx_close_file(fd);
 
+    /* the pool outlives this request, whose log it was made with */
+    pool->log = ngx_cycle->log;
+
     slot = ngx_pcalloc(pool, fleet->ncaches * sizeof(ngx_uint_t));
     if (slot == NULL) {
         ngx_destroy_pool(pool);

@@ -110,6 +110,10 @@ ngx_stream_playback_rights_refresh(ngx_stream_playback_rights_t *rights,
 
     (void) ngx_close_file(fd);
 
+    /* the pool outlives this request, whose log it was made with: it is
+     * destroyed by a later reload or at exit, logging through pool->log */
+    pool->log = ngx_cycle->log;
+
     ngx_destroy_pool(rights->pool);
 
     rights->pool = pool;
