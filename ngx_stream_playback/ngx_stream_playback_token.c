@@ -20,6 +20,8 @@ static void *ngx_stream_playback_alloc(vod_env_t *env, size_t size);
 static void ngx_stream_playback_log(vod_env_t *env, const char *fmt, ...);
 static void ngx_stream_playback_raw_path(ngx_http_request_t *r,
     ngx_str_t *path);
+static void ngx_stream_playback_redact(ngx_http_request_t *r,
+    ngx_str_t *token);
 
 
 ngx_int_t
@@ -223,6 +225,8 @@ ngx_stream_playback_verify(ngx_http_request_t *r,
     struct sockaddr_in6  *sin6;
 #endif
 
+    ngx_stream_playback_redact(r, token);
+
     env.alloc = ngx_stream_playback_alloc;
     env.log = ngx_stream_playback_log;
     env.read = NULL;
@@ -357,6 +361,39 @@ ngx_stream_playback_refuse(ngx_http_request_t *r,
                           "{\"error\":\"forbidden\",\"reason\":\"%s\"}\n",
                           reason);
     return ngx_stream_playback_send_json(r, NGX_HTTP_FORBIDDEN, NULL, b);
+}
+
+
+/* A token is a credential: logs get the request line without it (the
+ * "request:" of error lines, $request), with "***" for the token. */
+
+static void
+ngx_stream_playback_redact(ngx_http_request_t *r, ngx_str_t *token)
+{
+    u_char  *line, *p;
+    size_t   before;
+
+    if (token->len == 0 || token->data < r->request_line.data
+        || token->data + token->len
+           > r->request_line.data + r->request_line.len)
+    {
+        return;                          /* a cookie: not in the line */
+    }
+
+    line = ngx_pnalloc(r->pool, r->request_line.len - token->len + 3);
+    if (line == NULL) {
+        return;
+    }
+
+    before = token->data - r->request_line.data;
+
+    p = ngx_cpymem(line, r->request_line.data, before);
+    p = ngx_cpymem(p, "***", 3);
+    p = ngx_cpymem(p, token->data + token->len,
+                   r->request_line.len - before - token->len);
+
+    r->request_line.data = line;
+    r->request_line.len = p - line;
 }
 
 

@@ -639,3 +639,25 @@ X-Probe: []
 --- request
 GET /t/other
 --- error_code: 418
+
+
+
+=== TEST 53: the token is not in the error log's request line (prefix)
+--- request eval
+"GET /t/" . PbTest::craft('{"alg":"HS256","typ":"JWT","kid":"k1"}', '{"exp":NOW-100,"path":"/vod/"}') . "/vod/demo/master.m3u8"
+--- error_code: 403
+--- error_log
+request: "GET /t/***/vod/demo/master.m3u8 HTTP/1.1"
+--- no_error_log
+eyJ
+
+
+
+=== TEST 54: ... nor a query argument's
+--- request eval
+"GET /vod/demo/master.m3u8?x=1&token=" . PbTest::craft('{"alg":"HS256","typ":"JWT","kid":"k1"}', '{"exp":NOW-100,"path":"/vod/"}')
+--- error_code: 403
+--- error_log
+request: "GET /vod/demo/master.m3u8?x=1&token=*** HTTP/1.1"
+--- no_error_log
+eyJ
