@@ -51,6 +51,8 @@ typedef struct {
     unsigned        has_nbf:1;
     unsigned        has_path:1;
     pb_jwt_cidr_t   cidr;
+    vod_str_t      *profiles;
+    size_t          nprofiles;
 } pb_jwt_claims_t;
 
 typedef struct {
@@ -63,6 +65,8 @@ typedef struct {
     vod_str_t       tier;
     vod_str_t       sid;
     vod_str_t       ip;
+    const vod_str_t *profiles;
+    size_t          nprofiles;
 } pb_jwt_mint_t;
 
 size_t pb_jwt_mint_size(const pb_jwt_mint_t *m);

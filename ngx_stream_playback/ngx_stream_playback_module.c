@@ -179,6 +179,55 @@ static ngx_command_t  ngx_stream_playback_commands[] = {
       offsetof(ngx_stream_playback_loc_conf_t, title_from),
       NULL },
 
+    { ngx_string("playback_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_stream_playback_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("playback_api"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_stream_playback_api,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, api),
+      NULL },
+
+    { ngx_string("playback_stream_grace"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, stream_grace),
+      NULL },
+
+    { ngx_string("playback_streams_fail"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_stream_playback_streams_fail,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, streams_fail),
+      NULL },
+
+    { ngx_string("playback_resume_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, resume_ttl),
+      NULL },
+
+    { ngx_string("playback_media_token_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, media_token_ttl),
+      NULL },
+
+    { ngx_string("playback_api_base_url"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, api_base_url),
+      NULL },
+
       ngx_null_command
 };
 
@@ -205,10 +254,10 @@ ngx_module_t  ngx_stream_playback_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_stream_playback_init_process,      /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_stream_playback_exit_process,      /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -258,6 +307,10 @@ static ngx_http_variable_t  ngx_stream_playback_vars[] = {
 
     { ngx_string("playback_tier_streams"), NULL,
       ngx_stream_playback_tier_variable, NGX_PLAYBACK_VAR_TIER_STREAMS,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("playback_redis"), NULL,
+      ngx_stream_playback_redis_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
@@ -441,6 +494,10 @@ ngx_stream_playback_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_stream_playback_api_init_main(cf, pmcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     return NGX_CONF_OK;
 }
 
@@ -474,6 +531,12 @@ ngx_stream_playback_create_loc_conf(ngx_conf_t *cf)
     conf->unknown_country = NGX_CONF_UNSET_UINT;
     conf->anonymous_deny = NGX_CONF_UNSET_UINT;
     conf->tiers = NGX_CONF_UNSET;
+    conf->api = NGX_CONF_UNSET;
+    conf->stream_grace = NGX_CONF_UNSET_MSEC;
+    conf->streams_fail = NGX_CONF_UNSET_UINT;
+    conf->resume_ttl = NGX_CONF_UNSET;
+    conf->media_token_ttl = NGX_CONF_UNSET;
+    conf->api_base_url = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -533,7 +596,7 @@ ngx_stream_playback_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    return NGX_CONF_OK;
+    return ngx_stream_playback_api_merge(cf, prev, conf);
 }
 
 

@@ -16,6 +16,7 @@
 #include "pb_jwt.h"
 #include "pb_rights.h"
 #include "vodedge_geo.h"
+#include "vodedge_redis.h"
 
 
 #define NGX_PLAYBACK_SOURCE_PREFIX   0x01
@@ -52,6 +53,13 @@ typedef struct {
 } ngx_stream_playback_tier_t;
 
 
+/* a server-side Lua script of the playback API, called by SHA-1 */
+typedef struct {
+    ngx_str_t            text;
+    u_char               sha[40];        /* hex */
+} ngx_stream_playback_script_t;
+
+
 typedef struct {
     ngx_array_t                   *tiers;    /* ngx_stream_playback_tier_t */
     vodedge_geo_db_t              *country;
@@ -60,6 +68,10 @@ typedef struct {
     ngx_stream_playback_rights_t  *rights;
     time_t                         reload;   /* NGX_CONF_UNSET: off */
     ngx_flag_t                     reload_set;
+
+    vodedge_redis_conf_t          *redis;    /* playback_redis */
+    vodedge_redis_client_t        *redis_client;    /* the worker's */
+    ngx_stream_playback_script_t  *scripts;
 } ngx_stream_playback_main_conf_t;
 
 
@@ -80,6 +92,13 @@ typedef struct {
     ngx_str_t            title_from;
 
     ngx_flag_t           tiers;
+
+    ngx_flag_t           api;                /* the playback API */
+    ngx_msec_t           stream_grace;
+    ngx_uint_t           streams_fail;       /* 1: open */
+    time_t               resume_ttl;
+    time_t               media_token_ttl;
+    ngx_http_complex_value_t  *api_base_url;
 } ngx_stream_playback_loc_conf_t;
 
 
@@ -97,6 +116,7 @@ typedef struct {
 
     ngx_stream_playback_tier_t  *tier;   /* of the token, once looked up */
     ngx_buf_t           *refusal;        /* a response turned into 403 */
+    void                *api;            /* the playback API's request */
     u_char               country[2];
     unsigned             token_done:1;   /* the token was checked */
     unsigned             geo_done:1;
@@ -143,6 +163,22 @@ ngx_stream_playback_tier_t *ngx_stream_playback_request_tier(
     ngx_http_request_t *r, ngx_stream_playback_ctx_t *ctx);
 ngx_int_t ngx_stream_playback_tier_handler(ngx_http_request_t *r);
 ngx_int_t ngx_stream_playback_tier_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+char *ngx_stream_playback_redis(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_stream_playback_api(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_stream_playback_streams_fail(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_stream_playback_api_merge(ngx_conf_t *cf,
+    ngx_stream_playback_loc_conf_t *prev,
+    ngx_stream_playback_loc_conf_t *conf);
+ngx_int_t ngx_stream_playback_api_init_main(ngx_conf_t *cf,
+    ngx_stream_playback_main_conf_t *pmcf);
+ngx_int_t ngx_stream_playback_init_process(ngx_cycle_t *cycle);
+void ngx_stream_playback_exit_process(ngx_cycle_t *cycle);
+ngx_int_t ngx_stream_playback_redis_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 

@@ -131,7 +131,10 @@ ngx_stream_playback_tc_put(ngx_stream_playback_loc_conf_t *plcf,
     ngx_uint_t                       ok;
     ngx_stream_playback_tc_entry_t  *e;
 
-    if (token->len > NGX_PLAYBACK_TC_TOKEN
+    /* a profiles claim (API tokens, not media ones) is an array in the
+     * request's pool: such tokens are verified every time */
+
+    if (token->len > NGX_PLAYBACK_TC_TOKEN || claims->profiles != NULL
         || ngx_stream_playback_tc_table() != NGX_OK)
     {
         return;

@@ -54,10 +54,26 @@ stop_steering() {
     fi
 }
 
+# the playback API's Redis (127.0.0.1:6379, conf/edge.conf), no
+# persistence, its pid and log under temp/
+stop_redis() {
+    if [ -f temp/redis.pid ] && kill -0 "$(cat temp/redis.pid)" 2>/dev/null
+    then
+        echo "demo: stopping the demo redis-server"
+        kill "$(cat temp/redis.pid)" || true
+        for _ in $(seq 50); do
+            kill -0 "$(cat temp/redis.pid)" 2>/dev/null || break
+            sleep 0.1
+        done
+        rm -f temp/redis.pid
+    fi
+}
+
 if [ "${1:-}" = stop ]; then
     stop_origin
     stop_edge
     stop_steering
+    stop_redis
     exit 0
 fi
 
@@ -122,6 +138,12 @@ another machine.
 Logs: logs/error.log, logs/access.log.   Stop: tools/demo.sh stop
 EOT
 
+echo "== redis"
+stop_redis
+redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no \
+    --daemonize yes --pidfile "$ROOT/temp/redis.pid" \
+    --logfile "$ROOT/temp/redis.log" --dir "$ROOT/temp"
+
 echo "== edge"
 stop_edge
 # a fresh cache: objects cached by an older origin lack the rendition
@@ -137,6 +159,7 @@ for tier in basic standard premium; do
         "$(bin/vodedge-token --path /vod/demo/ --tier $tier --ttl 3600)"
 done
 TOKEN=$TOKEN_basic
+API=$(bin/vodedge-token --sub acct-1 --profiles p1 --tier basic --ttl 3600)
 
 cat <<EOT
 
@@ -161,6 +184,20 @@ licensed in DE, so as a client in 198.51.100.0/24 the edge answers 451:
 
 Without a valid token the edge answers 403 with a JSON reason.  More tokens:
 bin/vodedge-token --path /vod/demo/ --tier standard --ttl 3600.
+
+The playback API (state in the redis-server on 127.0.0.1:6379, log
+temp/redis.log), with a Bearer token for account acct-1, profile p1,
+tier basic (1 hour; more with bin/vodedge-token --sub acct-1 --profiles p1
+--tier basic):
+
+  API=$API
+  curl -X POST -H "Authorization: Bearer \$API" \\
+    -d '{"video_id":"demo","profile_id":"p1","device":{"type":"tv"}}' \\
+    $EDGE/api/v1/playback/manifest
+  curl -X PUT -H "Authorization: Bearer \$API" \\
+    -d '{"position_ms":42000,"duration_ms":60000,"updated_at":1}' \\
+    $EDGE/api/v1/resume/p1/demo
+  curl -H "Authorization: Bearer \$API" $EDGE/api/v1/continue-watching/p1
 Logs: logs/edge-error.log, logs/edge-access.log.
 EOT
 

@@ -4,7 +4,7 @@
  *
  *   vodedge-token --path /vod/title1/ [--tier basic] [--ttl 3600]
  *       [--nbf SECONDS] [--sub S] [--sid S] [--ip ADDR[/BITS]]
- *       [--kid K] [--key-file F]
+ *       [--profiles P1,P2] [--kid K] [--key-file F]
  *
  * The key file holds the secret base64url-encoded, as playback_token_key
  * reads it.  Without --kid and --key-file: the demo key that
@@ -28,6 +28,7 @@
 static void vodedge_token_usage(void);
 static int vodedge_token_str(vod_str_t *s, const char *value);
 static int vodedge_token_int(const char *value, int64_t *n);
+static int vodedge_token_profiles(char *list, pb_jwt_mint_t *m);
 static int vodedge_token_read_key(const char *file, u_char *key,
     size_t *len);
 
@@ -40,7 +41,9 @@ vodedge_token_usage(void)
         "[--ttl 3600]\n"
         "           [--nbf SECONDS] [--sub S] [--sid S] "
         "[--ip ADDR[/BITS]]\n"
-        "           [--kid K] [--key-file F]\n"
+        "           [--profiles P1,P2] [--kid K] [--key-file F]\n"
+        "  --profiles: the account's profiles (\"\" for none), for the "
+        "playback API;\n"
         "  --ttl and --nbf are seconds from now (negative: in the past);\n"
         "  the key file holds the secret in base64url; by default kid \""
         VODEDGE_TOKEN_DEMO_KID "\" and\n  " VODEDGE_TOKEN_DEMO_KEY
@@ -75,6 +78,55 @@ vodedge_token_int(const char *value, int64_t *n)
     }
 
     *n = v;
+
+    return 0;
+}
+
+
+/* "p1,p2" into m->profiles; "" is an empty list */
+
+static int
+vodedge_token_profiles(char *list, pb_jwt_mint_t *m)
+{
+    char       *p, *comma;
+    size_t      n;
+    vod_str_t  *profiles;
+
+    if (list == NULL) {
+        return -1;
+    }
+
+    n = 1;
+
+    for (p = list; *p != '\0'; p++) {
+        n += (*p == ',');
+    }
+
+    profiles = calloc(n, sizeof(vod_str_t));
+    if (profiles == NULL) {
+        return -1;
+    }
+
+    m->profiles = profiles;
+    m->nprofiles = 0;
+
+    if (*list == '\0') {
+        return 0;
+    }
+
+    for (p = list; p != NULL; p = comma) {
+        comma = strchr(p, ',');
+
+        if (comma != NULL) {
+            *comma++ = '\0';
+        }
+
+        if (*p == '\0') {
+            return -1;
+        }
+
+        vodedge_token_str(&profiles[m->nprofiles++], p);
+    }
 
     return 0;
 }
@@ -168,6 +220,13 @@ main(int argc, char **argv)
                 return 2;
             }
 
+        } else if (strcmp(argv[i], "--profiles") == 0) {
+            if (vodedge_token_profiles(strdup(argv[++i]), &m) != 0) {
+                fprintf(stderr, "vodedge-token: --profiles \"%s\" is not "
+                        "a comma-separated list of names\n", argv[i]);
+                return 2;
+            }
+
         } else if (strcmp(argv[i], "--kid") == 0) {
             vodedge_token_str(&m.kid, argv[++i]);
 
@@ -194,7 +253,12 @@ main(int argc, char **argv)
         }
     }
 
-    if (m.path.data == NULL || m.path.len == 0 || m.path.data[0] != '/') {
+    /* a token for the playback API (--profiles) needs no path */
+
+    if ((m.path.data == NULL && m.profiles == NULL)
+        || (m.path.data != NULL
+            && (m.path.len == 0 || m.path.data[0] != '/')))
+    {
         fprintf(stderr, "vodedge-token: --path /vod/<title>/ is required\n");
         return 2;
     }

@@ -28,11 +28,14 @@ static int pb_jwt_has_duplicates(const vod_json_t *obj);
 static int pb_jwt_str_eq(const vod_str_t *s, const char *c);
 static int pb_jwt_string_claim(const vod_json_t *obj, const char *name,
     vod_str_t *out, pb_jwt_verify_t *v);
+static int pb_jwt_profiles_claim(vod_env_t *env, const vod_json_t *obj,
+    pb_jwt_claims_t *claims, pb_jwt_verify_t *v);
 static int pb_jwt_hmac(const pb_jwt_key_t *key, const u_char *data,
     size_t len, u_char *mac);
 static u_char *pb_jwt_json_string(u_char *p, const char *name,
     const vod_str_t *value);
 static u_char *pb_jwt_json_int(u_char *p, const char *name, int64_t value);
+static u_char *pb_jwt_json_escape(u_char *p, const vod_str_t *value);
 
 
 static const char  *pb_jwt_reasons[] = {
@@ -255,6 +258,11 @@ pb_jwt_verify(vod_env_t *env, pb_jwt_verify_t *v, const u_char *token,
         return PB_JWT_MALFORMED;
     }
 
+    rc = pb_jwt_profiles_claim(env, payload, claims, v);
+    if (rc != PB_JWT_OK) {
+        return rc;
+    }
+
     if (claims->path.data != NULL) {
         if (claims->path.len == 0 || claims->path.data[0] != '/') {
             v->err = "path claim is not absolute";
@@ -408,6 +416,85 @@ pb_jwt_string_claim(const vod_json_t *obj, const char *name, vod_str_t *out,
     }
 
     return PB_JWT_OK;
+}
+
+
+/* "profiles": ["p1", "p2"]: non-empty strings without control characters;
+ * an empty array is allowed (an account with no profile yet) */
+
+static int
+pb_jwt_profiles_claim(vod_env_t *env, const vod_json_t *obj,
+    pb_jwt_claims_t *claims, pb_jwt_verify_t *v)
+{
+    size_t             n, i;
+    const vod_json_t  *node, *item;
+
+    node = vod_json_get(obj, "profiles");
+    if (node == NULL) {
+        return PB_JWT_OK;
+    }
+
+    if (node->type != VOD_JSON_ARRAY) {
+        v->err = "profiles claim is not an array";
+        return PB_JWT_MALFORMED;
+    }
+
+    n = 0;
+
+    for (item = node->child; item != NULL; item = item->next) {
+        if (item->type != VOD_JSON_STRING || item->str.len == 0) {
+            v->err = "profiles claim has an item that is not a string";
+            return PB_JWT_MALFORMED;
+        }
+
+        for (i = 0; i < item->str.len; i++) {
+            if (item->str.data[i] < 0x20 || item->str.data[i] == 0x7f) {
+                v->err = "profiles claim has a control character";
+                return PB_JWT_MALFORMED;
+            }
+        }
+
+        if (++n > PB_JWT_PROFILES_MAX) {
+            v->err = "profiles claim has too many items";
+            return PB_JWT_MALFORMED;
+        }
+    }
+
+    /* one element at least, so that an empty claim is not NULL */
+
+    claims->profiles = env->alloc(env, (n ? n : 1) * sizeof(vod_str_t));
+    if (claims->profiles == NULL) {
+        v->err = "out of memory";
+        return PB_JWT_ERROR;
+    }
+
+    n = 0;
+
+    for (item = node->child; item != NULL; item = item->next) {
+        claims->profiles[n++] = item->str;
+    }
+
+    claims->nprofiles = n;
+
+    return PB_JWT_OK;
+}
+
+
+int
+pb_jwt_has_profile(const pb_jwt_claims_t *claims, const u_char *profile,
+    size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < claims->nprofiles; i++) {
+        if (claims->profiles[i].len == len
+            && memcmp(claims->profiles[i].data, profile, len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -750,7 +837,7 @@ pb_jwt_normalize_path(const u_char *in, size_t len, int decode, u_char *out,
 size_t
 pb_jwt_mint_size(const pb_jwt_mint_t *m)
 {
-    size_t  header, payload;
+    size_t  i, header, payload;
 
     /* every string byte may become a 6-byte \u00XX escape */
 
@@ -758,10 +845,15 @@ pb_jwt_mint_size(const pb_jwt_mint_t *m)
              + 6 * m->kid.len;
 
     payload = sizeof("{\"exp\":,\"nbf\":,\"sub\":\"\",\"path\":\"\","
-                     "\"tier\":\"\",\"sid\":\"\",\"ip\":\"\"}")
+                     "\"tier\":\"\",\"sid\":\"\",\"ip\":\"\","
+                     "\"profiles\":[]}")
               + 2 * 21
               + 6 * (m->sub.len + m->path.len + m->tier.len + m->sid.len
                      + m->ip.len);
+
+    for (i = 0; m->profiles != NULL && i < m->nprofiles; i++) {
+        payload += sizeof("\"\",") + 6 * m->profiles[i].len;
+    }
 
     return pb_base64url_encoded_len(header) + 1
            + pb_base64url_encoded_len(payload) + 1
@@ -773,7 +865,7 @@ int
 pb_jwt_mint(const pb_jwt_mint_t *m, u_char *out, size_t size, size_t *len)
 {
     int            rc;
-    size_t         n, hlen, plen, need;
+    size_t         i, n, hlen, plen, need;
     u_char        *json, *p, *o;
     u_char         mac[PB_JWT_MAC_LEN];
     pb_jwt_key_t   mkey;
@@ -820,6 +912,23 @@ pb_jwt_mint(const pb_jwt_mint_t *m, u_char *out, size_t size, size_t *len)
     p = pb_jwt_json_string(p, "tier", &m->tier);
     p = pb_jwt_json_string(p, "sid", &m->sid);
     p = pb_jwt_json_string(p, "ip", &m->ip);
+
+    if (m->profiles != NULL) {
+        n = sizeof("\"profiles\":[") - 1;
+        p = (u_char *) memcpy(p, "\"profiles\":[", n) + n;
+
+        for (i = 0; i < m->nprofiles; i++) {
+            if (i > 0) {
+                *p++ = ',';
+            }
+
+            p = pb_jwt_json_escape(p, &m->profiles[i]);
+        }
+
+        *p++ = ']';
+        *p++ = ',';
+    }
+
     p[-1] = '}';
     plen = p - json;
 
@@ -847,11 +956,6 @@ pb_jwt_mint(const pb_jwt_mint_t *m, u_char *out, size_t size, size_t *len)
 static u_char *
 pb_jwt_json_string(u_char *p, const char *name, const vod_str_t *value)
 {
-    size_t   i;
-    u_char   c;
-
-    static const u_char  hex[] = "0123456789abcdef";
-
     if (value->data == NULL) {
         return p;
     }
@@ -860,6 +964,23 @@ pb_jwt_json_string(u_char *p, const char *name, const vod_str_t *value)
     p = (u_char *) memcpy(p, name, strlen(name)) + strlen(name);
     *p++ = '"';
     *p++ = ':';
+    p = pb_jwt_json_escape(p, value);
+    *p++ = ',';
+
+    return p;
+}
+
+
+/* value as a JSON string, quotes included */
+
+static u_char *
+pb_jwt_json_escape(u_char *p, const vod_str_t *value)
+{
+    size_t   i;
+    u_char   c;
+
+    static const u_char  hex[] = "0123456789abcdef";
+
     *p++ = '"';
 
     for (i = 0; i < value->len; i++) {
@@ -883,7 +1004,6 @@ pb_jwt_json_string(u_char *p, const char *name, const vod_str_t *value)
     }
 
     *p++ = '"';
-    *p++ = ',';
 
     return p;
 }

@@ -42,6 +42,7 @@
 #define PB_KEY_NOT_BASE64URL   -2
 #define PB_KEY_BAD_SIZE        -3
 #define PB_JWT_KID_MAX         128
+#define PB_JWT_PROFILES_MAX    64     /* strings in a profiles claim */
 #define PB_JWT_MAC_LEN         32
 
 
@@ -71,6 +72,8 @@ typedef struct {
     unsigned        has_nbf:1;
     unsigned        has_path:1;
     pb_jwt_cidr_t   cidr;             /* family 0 without an ip claim */
+    vod_str_t      *profiles;         /* NULL without a profiles claim */
+    size_t          nprofiles;
 } pb_jwt_claims_t;
 
 
@@ -94,13 +97,16 @@ typedef struct {
     vod_str_t       tier;
     vod_str_t       sid;
     vod_str_t       ip;
+    const vod_str_t *profiles;        /* NULL: claim left out */
+    size_t          nprofiles;
 } pb_jwt_mint_t;
 
 
 /* Verifies a compact JWS: its header (alg HS256, a known kid, typ JWT if
  * any, no crit), its HMAC-SHA256 compared in constant time, then its
- * claims (exp required, nbf, leeway, the types of sub, path, tier, sid and
- * the syntax of ip).  Returns a PB_JWT_* status; claims are filled on
+ * claims (exp required, nbf, leeway, the types of sub, path, tier, sid,
+ * the syntax of ip, profiles an array of at most PB_JWT_PROFILES_MAX
+ * non-empty strings).  Returns a PB_JWT_* status; claims are filled on
  * PB_JWT_OK and as far as parsed otherwise, with strings in env memory. */
 int pb_jwt_verify(vod_env_t *env, pb_jwt_verify_t *v, const u_char *token,
     size_t len, pb_jwt_claims_t *claims);
@@ -123,6 +129,11 @@ void pb_jwt_mac_free(void *mac);
  * ending in '/' covers what starts with it; one without covers itself and
  * what lies below it), PB_JWT_WRONG_PATH otherwise or without a claim. */
 int pb_jwt_check_path(const pb_jwt_claims_t *claims, const u_char *path,
+    size_t len);
+
+/* 1 when the profiles claim lists the profile, 0 otherwise or without a
+ * claim. */
+int pb_jwt_has_profile(const pb_jwt_claims_t *claims, const u_char *profile,
     size_t len);
 
 /* PB_JWT_OK when there is no ip claim or the client address (family 4

@@ -115,6 +115,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m.tier = claims.tier;
         m.sid = claims.sid;
         m.ip = claims.ip;
+        m.profiles = claims.profiles;
+        m.nprofiles = claims.nprofiles;
 
         n = pb_jwt_mint_size(&m);
         tok = malloc(n);

@@ -92,5 +92,52 @@
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJleHAiOjE3" \
     "MDAwMDAwMTAsInN1YiI6ImFcImJcdTAwZTkifQ.uh6Ge-OI-qLXTkyHAYg9wBwNk" \
     "AaPe7odOV08Qz0wmJw"
+#define TV_PROFILES \
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJleHAiOjE3" \
+    "MDAwMDAwMTAsInN1YiI6ImFjY3QtNyIsInByb2ZpbGVzIjpbImtpZHMiLCJwLTIi" \
+    "XX0.G-RGgnrYL7NYRoYkiaV7x1U3ERJY01E-k8ukRCgFb48"
+#define TV_PROFILES_EMPTY \
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJleHAiOjE3" \
+    "MDAwMDAwMTAsInByb2ZpbGVzIjpbXX0.S9UNd3_AFoZa7ge1-VLHdfJuy3Ns-ODV" \
+    "-2nbqjwFsmE"
+#define TV_PROFILES_STRING \
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJleHAiOjE3" \
+    "MDAwMDAwMTAsInByb2ZpbGVzIjoia2lkcyJ9.gHxdTte6oq_ukcAQn_53nskUw68" \
+    "FP9nTIfjjkQsCXjw"
+#define TV_PROFILES_NUMBER \
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJleHAiOjE3" \
+    "MDAwMDAwMTAsInByb2ZpbGVzIjpbImtpZHMiLDddfQ.SevXNzzT1ro4sNOjFaKrp" \
+    "OdC0lCYPxScTgs0DmHnjzs"
+#define TV_PROFILES_BLANK \
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJleHAiOjE3" \
+    "MDAwMDAwMTAsInByb2ZpbGVzIjpbIiJdfQ.YKYA3eIY7tTD6BJyQhp8nyTdFW7sm" \
+    "nYJuQLXL5FDq4M"
+#define TV_PROFILES_CTL \
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJleHAiOjE3" \
+    "MDAwMDAwMTAsInByb2ZpbGVzIjpbImFcdTAwMDEiXX0.h-0DLax307RaFD1zoGNw" \
+    "QwAzGTIl4hhBtJz-DJ6h7x0"
+#define TV_PROFILES_65 \
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJleHAiOjE3" \
+    "MDAwMDAwMTAsInByb2ZpbGVzIjpbInAwIiwicDEiLCJwMiIsInAzIiwicDQiLCJw" \
+    "NSIsInA2IiwicDciLCJwOCIsInA5IiwicDEwIiwicDExIiwicDEyIiwicDEzIiwi" \
+    "cDE0IiwicDE1IiwicDE2IiwicDE3IiwicDE4IiwicDE5IiwicDIwIiwicDIxIiwi" \
+    "cDIyIiwicDIzIiwicDI0IiwicDI1IiwicDI2IiwicDI3IiwicDI4IiwicDI5Iiwi" \
+    "cDMwIiwicDMxIiwicDMyIiwicDMzIiwicDM0IiwicDM1IiwicDM2IiwicDM3Iiwi" \
+    "cDM4IiwicDM5IiwicDQwIiwicDQxIiwicDQyIiwicDQzIiwicDQ0IiwicDQ1Iiwi" \
+    "cDQ2IiwicDQ3IiwicDQ4IiwicDQ5IiwicDUwIiwicDUxIiwicDUyIiwicDUzIiwi" \
+    "cDU0IiwicDU1IiwicDU2IiwicDU3IiwicDU4IiwicDU5IiwicDYwIiwicDYxIiwi" \
+    "cDYyIiwicDYzIiwicDY0Il19.OrP_lH-ewTpZW2WMby-LNx0giJp0WgpqVVNmYsg" \
+    "XqYc"
+#define TV_PROFILES_64 \
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJleHAiOjE3" \
+    "MDAwMDAwMTAsInByb2ZpbGVzIjpbInAwIiwicDEiLCJwMiIsInAzIiwicDQiLCJw" \
+    "NSIsInA2IiwicDciLCJwOCIsInA5IiwicDEwIiwicDExIiwicDEyIiwicDEzIiwi" \
+    "cDE0IiwicDE1IiwicDE2IiwicDE3IiwicDE4IiwicDE5IiwicDIwIiwicDIxIiwi" \
+    "cDIyIiwicDIzIiwicDI0IiwicDI1IiwicDI2IiwicDI3IiwicDI4IiwicDI5Iiwi" \
+    "cDMwIiwicDMxIiwicDMyIiwicDMzIiwicDM0IiwicDM1IiwicDM2IiwicDM3Iiwi" \
+    "cDM4IiwicDM5IiwicDQwIiwicDQxIiwicDQyIiwicDQzIiwicDQ0IiwicDQ1Iiwi" \
+    "cDQ2IiwicDQ3IiwicDQ4IiwicDQ5IiwicDUwIiwicDUxIiwicDUyIiwicDUzIiwi" \
+    "cDU0IiwicDU1IiwicDU2IiwicDU3IiwicDU4IiwicDU5IiwicDYwIiwicDYxIiwi" \
+    "cDYyIiwicDYzIl19.yYK1_8E6Dr70B1SHIckIOIcYgdHyW8RQ9HY8_WKe_c4"
 
 #endif

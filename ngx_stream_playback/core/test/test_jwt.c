@@ -66,6 +66,7 @@ static void test_ip(void **state);
 static void test_key_decode(void **state);
 static void test_verify_flat(void **state);
 static void test_prepared_keys(void **state);
+static void test_profiles(void **state);
 
 
 static test_block_t  *test_blocks;
@@ -802,6 +803,108 @@ test_prepared_keys(void **state)
 }
 
 
+/* the profiles claim: an array of non-empty strings, at most 64 */
+
+static void
+test_profiles(void **state)
+{
+    u_char           *out;
+    size_t            len;
+    vod_str_t         profiles[3];
+    pb_jwt_mint_t     m;
+    pb_jwt_claims_t   c;
+
+    assert_int_equal(test_verify(TV_PROFILES, TEST_NOW, &c), PB_JWT_OK);
+    assert_int_equal(c.nprofiles, 2);
+    assert_true(test_str_eq(&c.profiles[0], "kids"));
+    assert_true(test_str_eq(&c.profiles[1], "p-2"));
+    assert_true(pb_jwt_has_profile(&c, (u_char *) "kids", 4));
+    assert_true(pb_jwt_has_profile(&c, (u_char *) "p-2", 3));
+    assert_false(pb_jwt_has_profile(&c, (u_char *) "kid", 3));
+    assert_false(pb_jwt_has_profile(&c, (u_char *) "p-2x", 4));
+
+    assert_int_equal(test_verify(TV_PROFILES_EMPTY, TEST_NOW, &c),
+                     PB_JWT_OK);
+    assert_non_null(c.profiles);
+    assert_int_equal(c.nprofiles, 0);
+    assert_false(pb_jwt_has_profile(&c, (u_char *) "kids", 4));
+
+    /* no claim: no profile at all */
+    assert_int_equal(test_verify(TV_GOOD, TEST_NOW, &c), PB_JWT_OK);
+    assert_null(c.profiles);
+    assert_false(pb_jwt_has_profile(&c, (u_char *) "kids", 4));
+
+    assert_int_equal(test_verify(TV_PROFILES_STRING, TEST_NOW, &c),
+                     PB_JWT_MALFORMED);
+    assert_int_equal(test_verify(TV_PROFILES_NUMBER, TEST_NOW, &c),
+                     PB_JWT_MALFORMED);
+    assert_int_equal(test_verify(TV_PROFILES_BLANK, TEST_NOW, &c),
+                     PB_JWT_MALFORMED);
+    assert_int_equal(test_verify(TV_PROFILES_CTL, TEST_NOW, &c),
+                     PB_JWT_MALFORMED);
+    assert_int_equal(test_verify(TV_PROFILES_65, TEST_NOW, &c),
+                     PB_JWT_MALFORMED);
+    assert_int_equal(test_verify(TV_PROFILES_64, TEST_NOW, &c), PB_JWT_OK);
+    assert_int_equal(c.nprofiles, 64);
+    assert_true(pb_jwt_has_profile(&c, (u_char *) "p63", 3));
+
+    /* minted byte for byte as Python made TV_PROFILES */
+
+    memset(&m, 0, sizeof(pb_jwt_mint_t));
+    m.kid.data = (u_char *) "k1";
+    m.kid.len = 2;
+    m.secret.data = test_k1;
+    m.secret.len = 64;
+    m.exp = TEST_NOW + 10;
+    m.sub.data = (u_char *) "acct-7";
+    m.sub.len = 6;
+    profiles[0].data = (u_char *) "kids";
+    profiles[0].len = 4;
+    profiles[1].data = (u_char *) "p-2";
+    profiles[1].len = 3;
+    m.profiles = profiles;
+    m.nprofiles = 2;
+
+    out = malloc(pb_jwt_mint_size(&m));
+    assert_non_null(out);
+    assert_int_equal(pb_jwt_mint(&m, out, pb_jwt_mint_size(&m), &len),
+                     PB_JWT_OK);
+    assert_int_equal(len, sizeof(TV_PROFILES) - 1);
+    assert_memory_equal(out, TV_PROFILES, len);
+    free(out);
+
+    /* escaping round-trips; an empty list is minted as [] */
+
+    profiles[2].data = (u_char *) "q\"\\x";
+    profiles[2].len = 4;
+    m.profiles = &profiles[2];
+    m.nprofiles = 1;
+
+    out = malloc(pb_jwt_mint_size(&m) + 1);
+    assert_non_null(out);
+    assert_int_equal(pb_jwt_mint(&m, out, pb_jwt_mint_size(&m), &len),
+                     PB_JWT_OK);
+    out[len] = '\0';
+    assert_int_equal(test_verify((char *) out, TEST_NOW, &c), PB_JWT_OK);
+    assert_int_equal(c.nprofiles, 1);
+    assert_true(test_str_eq(&c.profiles[0], "q\"\\x"));
+    free(out);
+
+    m.nprofiles = 0;
+    out = malloc(pb_jwt_mint_size(&m) + 1);
+    assert_non_null(out);
+    assert_int_equal(pb_jwt_mint(&m, out, pb_jwt_mint_size(&m), &len),
+                     PB_JWT_OK);
+    out[len] = '\0';
+    assert_int_equal(test_verify((char *) out, TEST_NOW, &c), PB_JWT_OK);
+    assert_non_null(c.profiles);
+    assert_int_equal(c.nprofiles, 0);
+    free(out);
+
+    test_free_all();
+}
+
+
 int
 main(void)
 {
@@ -820,6 +923,7 @@ main(void)
         cmocka_unit_test(test_key_decode),
         cmocka_unit_test(test_verify_flat),
         cmocka_unit_test(test_prepared_keys),
+        cmocka_unit_test(test_profiles),
     };
 
     return cmocka_run_group_tests(tests, test_setup, NULL);

@@ -18,7 +18,8 @@ package Test::Nginx::Socket;
 # response_headers (a "!Name" line asserts the header is absent),
 # response_headers_like, raw_response_headers_like,
 # raw_response_headers_unlike, error_log, no_error_log, grep_error_log,
-# grep_error_log_out, timeout, wait.
+# grep_error_log_out, timeout, wait, init (Perl code run before the
+# request, once nginx runs: eval filters run when the file is read).
 #
 # Environment: TEST_NGINX_BINARY (default /usr/sbin/nginx or nginx in PATH),
 # TEST_NGINX_PORT (1984), TEST_NGINX_WORKERS (1), TEST_NGINX_LOG_LEVEL,
@@ -497,6 +498,14 @@ sub run_test {
 
     for my $rep (1 .. $RepeatEach) {
         my $tname = $RepeatEach > 1 ? "$name #$rep" : $name;
+
+        if (defined(my $init = $block->init)) {
+            eval "package main; $init; 1" or do {
+                fail("$tname - init: $@");
+                next;
+            };
+        }
+
         my $log_off = _log_size();
         my ($method, $uri, $proto, $body) = _parse_request($raw_req);
         my ($res, $err) = _http($method, $uri, $proto, $body, \@more,
