@@ -57,16 +57,17 @@ stop_steering() {
 # the playback API's Redis (127.0.0.1:6379, conf/edge.conf), no
 # persistence, its pid and log under temp/
 stop_redis() {
-    if [ -f temp/redis.pid ] && kill -0 "$(cat temp/redis.pid)" 2>/dev/null
-    then
+    local pid
+    pid=$(cat temp/redis.pid 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
         echo "demo: stopping the demo redis-server"
-        kill "$(cat temp/redis.pid)" || true
+        kill "$pid" || true
         for _ in $(seq 50); do
-            kill -0 "$(cat temp/redis.pid)" 2>/dev/null || break
+            kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
-        rm -f temp/redis.pid
     fi
+    rm -f temp/redis.pid
 }
 
 if [ "${1:-}" = stop ]; then
