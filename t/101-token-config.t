@@ -110,6 +110,30 @@ my @cases = (
     [ 'tier in a server', "server { playback_tier a max_height=1"
       . " max_bitrate=1 streams=1; }", 0,
       qr{"playback_tier" directive is not allowed here} ],
+    [ 'redis and the API', "playback_redis 127.0.0.1:6399"
+      . " connect_timeout=2s command_timeout=300ms backoff=1s;"
+      . " playback_token_key k1 $good; server { listen 127.0.0.1:1998;"
+      . " location /api/ { playback_api on; playback_stream_grace 1m;"
+      . " playback_streams_fail closed; playback_resume_ttl 7d;"
+      . " playback_media_token_ttl 1h;"
+      . ' playback_api_base_url https://$host; } }', 1 ],
+    [ 'redis: a bad address', "playback_redis 127.0.0.1:notaport;", 0,
+      qr{invalid Redis address "127\.0\.0\.1:notaport"} ],
+    [ 'redis: a bad parameter', "playback_redis 127.0.0.1:6379 timeout=1s;",
+      0, qr{invalid Redis parameter "timeout=1s"} ],
+    [ 'API without redis', "playback_token_key k1 $good;"
+      . " server { location /api/ { playback_api on; } }", 0,
+      qr{"playback_api" is on but no "playback_redis" is configured} ],
+    [ 'API without a key', "playback_redis 127.0.0.1:6379;"
+      . " server { location /api/ { playback_api on; } }", 0,
+      qr{"playback_api" is on but no "playback_token_key"} ],
+    [ 'streams_fail neither open nor closed',
+      "playback_streams_fail maybe;", 0,
+      qr{"playback_streams_fail" must be "open" .* not "maybe"} ],
+    [ 'stream grace under a second', "playback_redis 127.0.0.1:6379;"
+      . " playback_token_key k1 $good; server { location /api/ {"
+      . " playback_api on; playback_stream_grace 500ms; } }", 0,
+      qr{"playback_stream_grace" must be at least 1s} ],
 );
 
 for my $c (@cases) {
