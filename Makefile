@@ -164,6 +164,7 @@ prove: all fixtures
 
 e2e: all fixtures
 	E2E_MEDIA=$(MEDIA_DIR) node e2e/play.js
+	E2E_MEDIA=$(MEDIA_DIR) node e2e/steering.js
 
 .PHONY: prove e2e
 
