@@ -82,6 +82,25 @@ typedef struct {
 } ngx_steering_fleet_t;
 
 
+/* a worker's cache of GeoIP lookups by client address (direct-mapped),
+ * valid for the databases it was filled from */
+#define NGX_STEERING_CLIENTS       1024
+
+typedef struct {
+    u_char               family;       /* 0: empty */
+    u_char               addr[16];
+    st_client_t          client;
+} ngx_steering_client_t;
+
+
+typedef struct {
+    MMDB_s                *asn;
+    MMDB_s                *country;
+    MMDB_s                *city;
+    ngx_steering_client_t  entries[NGX_STEERING_CLIENTS];
+} ngx_steering_clients_t;
+
+
 typedef struct {
     ngx_steering_fleet_t  *fleet;
     vodedge_geo_db_t      *asn;
@@ -100,6 +119,7 @@ typedef struct {
     vodedge_redis_conf_t  *redis;          /* presence; NULL: none */
     ngx_msec_t             presence_interval;
     time_t                 presence_max_age;    /* < 0: off */
+    ngx_steering_clients_t  *clients;      /* this worker's, lazily */
 } ngx_steering_main_conf_t;
 
 
