@@ -169,6 +169,7 @@ prove: all fixtures
 
 e2e: all fixtures
 	E2E_MEDIA=$(MEDIA_DIR) node e2e/play.js
+	E2E_MEDIA=$(MEDIA_DIR) node e2e/steering.js
 
 .PHONY: prove e2e
 

@@ -21,13 +21,13 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const net = require('net');
-const { spawn, execFileSync } = require('child_process');
+const { execFileSync } = require('child_process');
+const {
+    ROOT, startNginx: spawnNginx, stopNginx, checkPlayers,
+    playwright, launchChromium, waitFor, watchPage,
+} = require('./lib');
 
-const ROOT = path.resolve(__dirname, '..');
 const PORT = parseInt(process.env.E2E_PORT || '8090', 10);
-const NGINX = process.env.NGINX || '/usr/sbin/nginx';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CASE_TIMEOUT = 1000 * parseInt(process.env.CASE_TIMEOUT || '60', 10);
 const TITLE = process.env.E2E_TITLE || 'demo';
 const PLAYBACK_SO = path.join(ROOT, 'modules',
@@ -86,23 +86,8 @@ function parseArgs(argv) {
     return opt;
 }
 
-function sleep(ms) {
-    return new Promise((r) => setTimeout(r, ms));
-}
-
-function portOpen(port) {
-    return new Promise((resolve) => {
-        const s = net.connect(port, '127.0.0.1');
-        s.on('connect', () => { s.destroy(); resolve(true); });
-        s.on('error', () => resolve(false));
-    });
-}
-
 async function startNginx(opt) {
     const prefix = path.join(ROOT, 'build', 'e2e');
-    for (const d of ['logs', 'temp']) {
-        fs.mkdirSync(path.join(prefix, d), { recursive: true });
-    }
     let media;
     let load = '';
     let vod = '';
@@ -131,13 +116,7 @@ async function startNginx(opt) {
                 + '        }';
         }
     }
-    for (const lib of ['hls.js/dist/hls.min.js',
-                       'dashjs/dist/modern/umd/dash.all.min.js']) {
-        if (!fs.existsSync(path.join(ROOT, 'e2e', 'node_modules', lib))) {
-            throw new Error(`e2e/node_modules/${lib} missing `
-                            + '(run tools/install-deps.sh)');
-        }
-    }
+    checkPlayers();
     const tpl = fs.readFileSync(path.join(ROOT, 'e2e', 'nginx.conf'), 'utf8');
     const conf = tpl.replace(/@LOAD_MODULE@/g, load)
         .replace(/@PREFIX@/g, prefix)
@@ -147,80 +126,12 @@ async function startNginx(opt) {
         .replace(/@VOD@/g, vod)
         .replace(/@HTTP_EXTRA@/g, httpExtra)
         .replace(/@SIGNED@/g, signed);
-    const confFile = path.join(prefix, 'nginx.conf');
-    fs.writeFileSync(confFile, conf);
-
-    if (await portOpen(PORT)) {
-        throw new Error(`port ${PORT} is already in use`);
-    }
-    const errLog = path.join(prefix, 'logs', 'error.log');
-    const proc = spawn(NGINX, ['-p', prefix + '/', '-c', confFile,
-                               '-e', errLog],
-                       { stdio: ['ignore', 'inherit', 'inherit'] });
-    let exited = null;
-    proc.on('exit', (code) => { exited = code; });
-    for (let i = 0; i < 250; i++) {
-        if (exited !== null) {
-            throw new Error(`nginx exited with ${exited}; see ${errLog}`);
-        }
-        if (await portOpen(PORT)) {
-            return { proc, errLog };
-        }
-        await sleep(20);
-    }
-    proc.kill('SIGTERM');
-    throw new Error(`nginx did not listen on ${PORT}`);
-}
-
-async function stopNginx(ng) {
-    if (!ng || ng.proc.exitCode !== null) return;
-    const done = new Promise((r) => ng.proc.on('exit', r));
-    ng.proc.kill('SIGTERM');
-    await Promise.race([done, sleep(5000)]);
-    if (ng.proc.exitCode === null) ng.proc.kill('SIGKILL');
-}
-
-// the in-page state the player page keeps (e2e/www/player.html)
-function pageState() {
-    const v = document.getElementById('video');
-    const s = window.vodPlayer || { errors: ['player page not loaded'] };
-    return {
-        t: v ? v.currentTime : -1,
-        duration: v ? v.duration : NaN,
-        readyState: v ? v.readyState : 0,
-        paused: v ? v.paused : true,
-        errors: s.errors.slice(),
-        events: s.events ? s.events.slice(-8) : [],
-    };
-}
-
-async function waitFor(page, pred, deadline, what) {
-    for (;;) {
-        const st = await page.evaluate(pageState);
-        if (st.errors.length) {
-            throw new Error(`${what}: player error: ${st.errors.join('; ')}`);
-        }
-        if (pred(st)) return st;
-        if (Date.now() > deadline) {
-            throw new Error(`${what}: timed out at t=${st.t.toFixed(2)} `
-                + `duration=${st.duration} readyState=${st.readyState} `
-                + `paused=${st.paused}; last events: `
-                + st.events.join(' | '));
-        }
-        await sleep(100);
-    }
+    return spawnNginx(prefix, conf, PORT);
 }
 
 async function runCase(context, c) {
     const page = await context.newPage();
-    const notes = [];
-    page.on('pageerror', (e) => notes.push('pageerror: ' + e.message));
-    page.on('console', (m) => {
-        if (m.type() === 'error') notes.push('console: ' + m.text());
-    });
-    page.on('response', (r) => {
-        if (r.status() >= 400) notes.push(`HTTP ${r.status()} ${r.url()}`);
-    });
+    const notes = watchPage(page);
     const t0 = Date.now();
     const deadline = t0 + CASE_TIMEOUT;
     try {
@@ -253,16 +164,8 @@ async function runCase(context, c) {
 
 async function main() {
     const opt = parseArgs(process.argv.slice(2));
-    let chromium;
-    try {
-        ({ chromium } = require('playwright-core'));
-    } catch (e) {
-        console.log('FAIL e2e: playwright-core is not installed '
-                    + '(run tools/install-deps.sh)');
-        return 1;
-    }
-    if (!fs.existsSync(CHROMIUM)) {
-        console.log(`FAIL e2e: ${CHROMIUM} is missing`);
+    const chromium = playwright();
+    if (!chromium) {
         return 1;
     }
 
@@ -281,19 +184,7 @@ async function main() {
 
     try {
         ng = await startNginx(opt);
-        context = await chromium.launchPersistentContext(profile, {
-            executablePath: CHROMIUM,
-            headless: true,
-            args: [
-                '--headless', '--no-sandbox', '--disable-gpu',
-                '--disable-quic', '--no-first-run',
-                '--disable-background-networking',
-                '--disable-component-update', '--disable-sync',
-                '--autoplay-policy=no-user-gesture-required',
-                '--mute-audio',
-            ],
-            timeout: 30000,
-        });
+        context = await launchChromium(chromium, profile);
         if (opt.signed) {
             // a forged signature: the last characters of the token changed
             const t = opt.signed;

@@ -11,6 +11,8 @@
 
 static void ngx_steering_client(ngx_http_request_t *r,
     ngx_steering_main_conf_t *smcf, st_client_t *client);
+static void ngx_steering_client_lookup(ngx_http_request_t *r,
+    ngx_steering_main_conf_t *smcf, st_client_t *client);
 
 
 ngx_steering_ctx_t *
@@ -126,9 +128,105 @@ ngx_steering_decide(ngx_http_request_t *r)
 }
 
 
+/*
+ * The client's ASN, country and location: from this worker's cache of
+ * lookups by address when the databases are the ones it was filled from,
+ * else looked up and kept (an entry per slot of the address's hash).
+ */
+
 static void
 ngx_steering_client(ngx_http_request_t *r, ngx_steering_main_conf_t *smcf,
     st_client_t *client)
+{
+    u_char                   family, *addr;
+    size_t                   len;
+    MMDB_s                  *asn, *country, *city;
+    uint32_t                 h;
+    struct sockaddr         *sa;
+    ngx_steering_client_t   *e;
+    ngx_steering_clients_t  *cache;
+
+    if (smcf->asn != NULL) {
+        vodedge_geo_refresh(smcf->asn, smcf->reload, r->connection->log);
+    }
+
+    if (smcf->country != NULL) {
+        vodedge_geo_refresh(smcf->country, smcf->reload, r->connection->log);
+    }
+
+    if (smcf->city != NULL) {
+        vodedge_geo_refresh(smcf->city, smcf->reload, r->connection->log);
+    }
+
+    sa = r->connection->sockaddr;
+
+    switch (sa->sa_family) {
+
+    case AF_INET:
+        addr = (u_char *) &((struct sockaddr_in *) sa)->sin_addr;
+        len = 4;
+        break;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        addr = (u_char *) &((struct sockaddr_in6 *) sa)->sin6_addr;
+        len = 16;
+        break;
+#endif
+
+    default:
+        ngx_steering_client_lookup(r, smcf, client);
+        return;
+    }
+
+    family = (u_char) sa->sa_family;
+
+    cache = smcf->clients;
+
+    if (cache == NULL) {
+        /* a worker's own, from its cycle's pool */
+        cache = ngx_pcalloc(ngx_cycle->pool, sizeof(ngx_steering_clients_t));
+        if (cache == NULL) {
+            ngx_steering_client_lookup(r, smcf, client);
+            return;
+        }
+
+        smcf->clients = cache;
+    }
+
+    asn = smcf->asn ? smcf->asn->mmdb : NULL;
+    country = smcf->country ? smcf->country->mmdb : NULL;
+    city = smcf->city ? smcf->city->mmdb : NULL;
+
+    if (cache->asn != asn || cache->country != country || cache->city != city)
+    {
+        /* a database was reloaded: what was looked up in the old one
+         * goes */
+        ngx_memzero(cache->entries, sizeof(cache->entries));
+        cache->asn = asn;
+        cache->country = country;
+        cache->city = city;
+    }
+
+    h = ngx_murmur_hash2(addr, len);
+    e = &cache->entries[h % NGX_STEERING_CLIENTS];
+
+    if (e->family == family && ngx_memcmp(e->addr, addr, len) == 0) {
+        *client = e->client;
+        return;
+    }
+
+    ngx_steering_client_lookup(r, smcf, client);
+
+    e->family = family;
+    ngx_memcpy(e->addr, addr, len);
+    e->client = *client;
+}
+
+
+static void
+ngx_steering_client_lookup(ngx_http_request_t *r,
+    ngx_steering_main_conf_t *smcf, st_client_t *client)
 {
     struct sockaddr  *sa;
 
@@ -137,8 +235,6 @@ ngx_steering_client(ngx_http_request_t *r, ngx_steering_main_conf_t *smcf,
     sa = r->connection->sockaddr;
 
     if (smcf->asn != NULL) {
-        vodedge_geo_refresh(smcf->asn, smcf->reload, r->connection->log);
-
         if (vodedge_geo_asn(smcf->asn, sa, &client->asn, NULL, NULL,
                             r->connection->log)
             == NGX_OK)
@@ -148,8 +244,6 @@ ngx_steering_client(ngx_http_request_t *r, ngx_steering_main_conf_t *smcf,
     }
 
     if (smcf->country != NULL) {
-        vodedge_geo_refresh(smcf->country, smcf->reload, r->connection->log);
-
         if (vodedge_geo_country(smcf->country, sa, client->country,
                                 r->connection->log)
             == NGX_OK)
@@ -159,8 +253,6 @@ ngx_steering_client(ngx_http_request_t *r, ngx_steering_main_conf_t *smcf,
     }
 
     if (smcf->city != NULL) {
-        vodedge_geo_refresh(smcf->city, smcf->reload, r->connection->log);
-
         if (!client->has_country
             && vodedge_geo_country(smcf->city, sa, client->country,
                                    r->connection->log)

@@ -17,6 +17,7 @@
 #define NGX_STEERING_VAR_TTL          5
 #define NGX_STEERING_VAR_ASN          6
 #define NGX_STEERING_VAR_COUNTRY      7
+#define NGX_STEERING_VAR_PRESENCE     8
 
 
 static ngx_int_t ngx_steering_add_variables(ngx_conf_t *cf);
@@ -145,6 +146,27 @@ static ngx_command_t  ngx_steering_commands[] = {
       0,
       NULL },
 
+    { ngx_string("steering_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_steering_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("steering_presence_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_steering_main_conf_t, presence_interval),
+      NULL },
+
+    { ngx_string("steering_presence_max_age"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_steering_time_off,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_steering_main_conf_t, presence_max_age),
+      NULL },
+
       ngx_null_command
 };
 
@@ -214,6 +236,10 @@ static ngx_http_variable_t  ngx_steering_vars[] = {
       ngx_steering_variable, NGX_STEERING_VAR_COUNTRY,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("steering_presence"), NULL,
+      ngx_steering_variable, NGX_STEERING_VAR_PRESENCE,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -254,6 +280,7 @@ ngx_steering_create_main_conf(ngx_conf_t *cf)
      *     smcf->asn = NULL; smcf->country = NULL; smcf->city = NULL;
      *     smcf->zone = NULL;
      *     smcf->ttl_set = 0;
+     *     smcf->redis = NULL;
      */
 
     smcf->reload = NGX_CONF_UNSET;
@@ -261,6 +288,8 @@ ngx_steering_create_main_conf(ngx_conf_t *cf)
     smcf->max_load = NGX_CONF_UNSET_UINT;
     smcf->subset = NGX_CONF_UNSET_UINT;
     smcf->range_km = NGX_CONF_UNSET_UINT;
+    smcf->presence_interval = NGX_CONF_UNSET_MSEC;
+    smcf->presence_max_age = NGX_CONF_UNSET;
 
     return smcf;
 }
@@ -278,6 +307,25 @@ ngx_steering_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_uint_value(smcf->max_load, NGX_STEERING_LOAD_ONE * 9 / 10);
     ngx_conf_init_uint_value(smcf->subset, 2);
     ngx_conf_init_uint_value(smcf->range_km, 2000);
+    ngx_conf_init_msec_value(smcf->presence_interval, 5000);
+    ngx_conf_init_value(smcf->presence_max_age, 30);
+
+    if (smcf->presence_interval < 100) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "steering_presence_interval is too short: at "
+                           "least 100ms");
+        return NGX_CONF_ERROR;
+    }
+
+    if (smcf->presence_max_age >= 0
+        && (ngx_msec_t) smcf->presence_max_age * 1000
+           <= smcf->presence_interval)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "steering_presence_max_age must be longer than "
+                           "steering_presence_interval");
+        return NGX_CONF_ERROR;
+    }
 
     if (!smcf->ttl_set) {
         smcf->ttl[ST_TIER_ISP] = 300;
@@ -734,6 +782,11 @@ ngx_steering_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
         v->data = p;
         v->len = ngx_sprintf(p, "%uD", ctx->client.asn) - p;
+        break;
+
+    case NGX_STEERING_VAR_PRESENCE:
+        v->data = (u_char *) (ctx->has_presence ? "1" : "0");
+        v->len = 1;
         break;
 
     default: /* NGX_STEERING_VAR_COUNTRY */

@@ -14,6 +14,7 @@
 
 #include "st_decide.h"
 #include "vodedge_geo.h"
+#include "vodedge_redis.h"
 
 
 #define NGX_STEERING_OFF           0
@@ -47,7 +48,7 @@ typedef struct {
 /* titles' presence sets polled from Redis (ngx_steering_presence.c) */
 typedef struct {
     ngx_rbtree_node_t    node;         /* key: st_hash() of the title */
-    time_t               updated;
+    ngx_uint_t           gen;          /* the poll that last saw it */
     uint64_t             caches[ST_MAX_CACHES / 64];   /* slot bits */
     u_short              len;
     u_char               title[1];
@@ -59,8 +60,14 @@ typedef struct {
     ngx_steering_slot_t  slots[ST_MAX_CACHES];
     ngx_rbtree_t         presence;
     ngx_rbtree_node_t    sentinel;
-    time_t               presence_polled;   /* last complete poll */
+    ngx_uint_t           presence_titles;   /* nodes in the tree */
+    ngx_uint_t           presence_gen;      /* of the latest poll begun */
+    time_t               presence_since;    /* the zone's creation */
+    time_t               presence_polled;   /* last complete poll, 0 */
     ngx_msec_t           presence_lock;     /* a worker's poll until */
+    ngx_msec_t           presence_next;     /* the next poll is due */
+    ngx_pid_t            presence_owner;    /* the polling worker */
+    ngx_atomic_t         presence_stale;    /* logged as stale */
 } ngx_steering_shctx_t;
 
 
@@ -73,6 +80,25 @@ typedef struct {
     vodedge_watch_t      watch;
     unsigned             resolved:1;
 } ngx_steering_fleet_t;
+
+
+/* a worker's cache of GeoIP lookups by client address (direct-mapped),
+ * valid for the databases it was filled from */
+#define NGX_STEERING_CLIENTS       1024
+
+typedef struct {
+    u_char               family;       /* 0: empty */
+    u_char               addr[16];
+    st_client_t          client;
+} ngx_steering_client_t;
+
+
+typedef struct {
+    MMDB_s                *asn;
+    MMDB_s                *country;
+    MMDB_s                *city;
+    ngx_steering_client_t  entries[NGX_STEERING_CLIENTS];
+} ngx_steering_clients_t;
 
 
 typedef struct {
@@ -90,6 +116,10 @@ typedef struct {
     ngx_uint_t             range_km;
     ngx_uint_t             ttl[ST_TIERS];
     ngx_uint_t             ttl_set;
+    vodedge_redis_conf_t  *redis;          /* presence; NULL: none */
+    ngx_msec_t             presence_interval;
+    time_t                 presence_max_age;    /* < 0: off */
+    ngx_steering_clients_t  *clients;      /* this worker's, lazily */
 } ngx_steering_main_conf_t;
 
 
@@ -159,6 +189,7 @@ ngx_int_t ngx_steering_redirect(ngx_http_request_t *r,
     ngx_steering_ctx_t *ctx);
 
 /* ngx_steering_presence.c */
+char *ngx_steering_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_steering_presence_init_process(ngx_cycle_t *cycle);
 void ngx_steering_presence_exit_process(ngx_cycle_t *cycle);
 ngx_uint_t ngx_steering_presence(ngx_steering_main_conf_t *smcf,

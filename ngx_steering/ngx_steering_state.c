@@ -97,7 +97,10 @@ ngx_steering_zone_init(ngx_shm_zone_t *zone, void *data)
         return NGX_ERROR;
     }
 
+    /* a function of nginx itself: the zone outlives this module's
+     * mapping across reloads (titles' hashes are unique in the tree) */
     ngx_rbtree_init(&sh->presence, &sh->sentinel, ngx_rbtree_insert_value);
+    sh->presence_since = ngx_time();
 
     shpool->data = sh;
     smcf->sh = sh;

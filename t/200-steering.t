@@ -30,6 +30,15 @@ sub all_down {
     return $_[0];
 }
 
+# the ASN database replaced: 203.0.113.0/24 becomes DTAG (AS3320)
+sub asn_moved {
+    SteerTest::mkgeo('asn', "$SteerTest::Dir/.asn.mmdb.tmp",
+                     '203.0.113.0/24=3320:DTAG');
+    rename "$SteerTest::Dir/.asn.mmdb.tmp", "$SteerTest::Dir/asn.mmdb"
+        or die "rename: $!";
+    return $_[0];
+}
+
 sub fleet_corrupt {
     SteerTest::write_file('fleet.json', '{"caches": [{"id": "x"}]}');
     return $_[0];
@@ -433,3 +442,35 @@ GET /vars
 X-Forwarded-For: 203.0.113.5
 --- response_body
 isp-chi|http://127.0.0.6:8096|origin|isp|asn-match|300|7922|US
+
+
+
+=== TEST 34: the ASN database is replaced (the client's lookup is cached per worker)
+--- request
+GET /vars
+--- more_headers
+X-Forwarded-For: 203.0.113.5
+--- response_body
+isp-chi|http://127.0.0.6:8096|origin|isp|asn-match|300|7922|US
+--- response_body_filters eval
+[\&main::asn_moved]
+
+
+
+=== TEST 35: (new database) the same client is on AS3320 now, whatever the worker
+--- request
+GET /vars
+--- more_headers
+X-Forwarded-For: 203.0.113.5
+--- response_body_like eval
+qr{\|3320\|US\n\z}
+
+
+
+=== TEST 36: and again (two workers: each forgets what it looked up in the old database)
+--- request
+GET /vars
+--- more_headers
+X-Forwarded-For: 203.0.113.5
+--- response_body_like eval
+qr{\|3320\|US\n\z}

@@ -112,6 +112,21 @@ my @cases = (
       'location /x/ { steering decide; steering_pathway "a b"; }' ],
     [ 'zone too small', "steering_fleet $s/fleet.json; steering_zone s:8k;",
       0, qr{steering zone "s" is too small} ],
+    [ 'presence from Redis', "steering_fleet $s/fleet.json;"
+      . " steering_redis 127.0.0.1:6391 connect_timeout=200ms"
+      . " command_timeout=100ms backoff=2s;"
+      . " steering_presence_interval 1s; steering_presence_max_age 5s;",
+      1 ],
+    [ 'bad Redis parameter', "steering_fleet $s/fleet.json;"
+      . " steering_redis 127.0.0.1:6391 timeout=1s;", 0,
+      qr{invalid Redis parameter "timeout=1s"} ],
+    [ 'presence max age not above the interval',
+      "steering_fleet $s/fleet.json; steering_redis 127.0.0.1:6391;"
+      . " steering_presence_interval 30s;", 0,
+      qr{steering_presence_max_age must be longer than} ],
+    [ 'presence interval too short', "steering_fleet $s/fleet.json;"
+      . " steering_presence_interval 10ms;", 0,
+      qr{steering_presence_interval is too short} ],
 );
 
 for my $c (@cases) {

@@ -8,7 +8,7 @@
 # Sections, in order: deps, build, unit, prove (Test::Nginx suites under t/),
 # fuzz, media check (tools/check-media.sh: the core through bin/vodpkg),
 # origin checks (tools/check-origin.sh: every stream through nginx, with and
-# without threads), e2e (real players in chromium).  A failing section
+# without threads), e2e and e2e-steering (real players in chromium).  A failing section
 # does not stop the later ones; the last
 # line is "N passed, M failed" over the sections, and the exit status is
 # non-zero when any failed.
@@ -92,6 +92,9 @@ make_demo_media() {
 section demo-media make_demo_media
 section demo-origin-check env THREADS=1 tools/check-origin.sh "$DEMO_MEDIA"
 section e2e env E2E_MEDIA="$DEMO_MEDIA" node e2e/play.js
+# hls.js follows ngx_steering's Content Steering manifest from a cache
+# marked unhealthy (and down) to the second one
+section e2e-steering env E2E_MEDIA="$DEMO_MEDIA" node e2e/steering.js
 
 echo
 echo "======================================================================"

@@ -360,7 +360,7 @@ st_reason_name(uint32_t reason)
 {
     static const char  *names[] = {
         "asn-match", "no-asn", "no-isp-cache", "isp-unavailable",
-        "no-edge", "none-healthy"
+        "no-edge", "none-healthy", "policy"
     };
 
     return reason < sizeof(names) / sizeof(names[0]) ? names[reason]

@@ -41,6 +41,8 @@
                                           or do not hold the title */
 #define ST_REASON_NO_EDGE          4   /* no usable ISP or IXP cache */
 #define ST_REASON_NONE_HEALTHY     5   /* not even an origin is healthy */
+#define ST_REASON_POLICY           6   /* a policy (the Lua hook) chose
+                                          another primary */
 
 
 /* live state of one cache, index-aligned with the fleet */
@@ -101,7 +103,7 @@ uint64_t st_hash(const u_char *p, size_t len);
 uint64_t st_rendezvous(uint64_t id_hash, const u_char *title, size_t len);
 
 /* "asn-match", "no-asn", "no-isp-cache", "isp-unavailable", "no-edge",
- * "none-healthy" */
+ * "none-healthy", "policy" */
 const char *st_reason_name(uint32_t reason);
 
 
