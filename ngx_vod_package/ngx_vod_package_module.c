@@ -19,6 +19,9 @@ static ngx_int_t ngx_vod_package_init_segment(ngx_http_request_t *r,
     ngx_str_t *dir, vod_url_t *url);
 static ngx_int_t ngx_vod_package_cmaf_segment(ngx_http_request_t *r,
     ngx_str_t *dir, vod_url_t *url);
+static ngx_int_t ngx_vod_package_cmaf_copy(ngx_http_request_t *r,
+    ngx_vod_media_t *media, u_char *header, size_t header_len,
+    vod_range_t *ranges, uint32_t count, u_char **body, size_t *len);
 static ngx_int_t ngx_vod_package_ts_segment(ngx_http_request_t *r,
     ngx_str_t *dir, vod_url_t *url);
 static ngx_int_t ngx_vod_package_load_title(ngx_http_request_t *r,
@@ -76,6 +79,13 @@ static ngx_command_t  ngx_vod_package_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_vod_package_loc_conf_t, max_moov_size),
+      NULL },
+
+    { ngx_string("vod_sendfile_min_range"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, sendfile_min_range),
       NULL },
 
     { ngx_string("vod_playlist_cache_control"),
@@ -559,15 +569,17 @@ static ngx_int_t
 ngx_vod_package_cmaf_segment(ngx_http_request_t *r, ngx_str_t *dir,
     vod_url_t *url)
 {
-    u_char           *header;
-    size_t            header_len;
-    uint32_t          count;
-    uint64_t          etag;
-    ngx_int_t         rc;
-    ngx_uint_t        want;
-    vod_range_t      *ranges;
-    vod_segment_t     video, audio, *segment;
-    ngx_vod_media_t   media;
+    u_char                      *header, *body;
+    size_t                       header_len, body_len;
+    uint32_t                     count;
+    uint64_t                     etag;
+    ngx_int_t                    rc;
+    ngx_str_t                   *type;
+    ngx_uint_t                   want;
+    vod_range_t                 *ranges;
+    vod_segment_t                video, audio, *segment;
+    ngx_vod_media_t              media;
+    ngx_vod_package_loc_conf_t  *vlcf;
 
     rc = ngx_vod_package_open_one(r, dir, url, &media);
     if (rc != NGX_OK) {
@@ -603,11 +615,108 @@ ngx_vod_package_cmaf_segment(ngx_http_request_t *r, ngx_str_t *dir,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_vod_send_file_ranges(r, (url->stream == VOD_STREAM_VIDEO)
-                                       ? &ngx_vod_type_video
-                                       : &ngx_vod_type_audio,
-                                    header, header_len, &media, ranges,
-                                    count, etag);
+    type = (url->stream == VOD_STREAM_VIDEO) ? &ngx_vod_type_video
+                                             : &ngx_vod_type_audio;
+
+    body = NULL;
+    body_len = 0;
+
+    rc = ngx_vod_package_cmaf_copy(r, &media, header, header_len, ranges,
+                                   count, &body, &body_len);
+
+    if (rc == NGX_DECLINED) {
+        return ngx_vod_send_file_ranges(r, type, header, header_len, &media,
+                                        ranges, count, etag);
+    }
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    return ngx_vod_send_memory(r, type, body, body_len,
+                               &vlcf->segment_cache_control, etag,
+                               media.of.mtime);
+}
+
+
+/*
+ * The segment read into memory, when ngx_vod_copy_ranges() says so: in
+ * the thread pool with "aio threads" (NGX_DONE, and the handler runs again
+ * to find it in the context), here otherwise, as sendfile would read.
+ * NGX_OK with the body (header and samples) in *body and *len,
+ * NGX_DECLINED for sendfile, or an HTTP status.
+ */
+
+static ngx_int_t
+ngx_vod_package_cmaf_copy(ngx_http_request_t *r, ngx_vod_media_t *media,
+    u_char *header, size_t header_len, vod_range_t *ranges, uint32_t count,
+    u_char **body, size_t *len)
+{
+    u_char              *buf;
+    size_t               size;
+    ssize_t              n;
+    ngx_vod_ctx_t       *ctx;
+#if (NGX_THREADS)
+    ngx_thread_pool_t   *tp;
+#endif
+
+    if (ngx_vod_copy_ranges(r, ranges, count, header_len, media->of.size,
+                            &size)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_vod_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->seg_done) {
+        if (ctx->seg_rc != VOD_OK) {
+            return ngx_vod_status(ctx->seg_rc);
+        }
+
+        n = ctx->seg_len;
+        buf = ctx->seg;
+        goto done;
+    }
+
+    buf = ngx_palloc(r->pool, size);
+    if (buf == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod: \"%V\": %uD sample ranges read at once, %uz bytes",
+                   &media->path, count, size);
+
+#if (NGX_THREADS)
+    tp = ngx_vod_thread_pool(r);
+
+    if (tp != NULL) {
+        return ngx_vod_thread_read(r, tp, media, buf, header, header_len,
+                                   ranges, count);
+    }
+#endif
+
+    n = ngx_vod_read_ranges(media->of.fd, buf, header, header_len, ranges,
+                            count);
+    if (n < 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
+                      "vod: \"%V\": reading the segment's samples failed",
+                      &media->path);
+        return NGX_HTTP_BAD_GATEWAY;
+    }
+
+done:
+
+    *body = buf;
+    *len = (size_t) n;
+
+    return NGX_OK;
 }
 
 
@@ -660,10 +769,10 @@ ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ctx->ts_done) {
-        rc = ctx->ts_rc;
-        out = ctx->ts;
-        len = ctx->ts_len;
+    if (ctx->seg_done) {
+        rc = ctx->seg_rc;
+        out = ctx->seg;
+        len = ctx->seg_len;
 
     } else {
 
@@ -933,6 +1042,7 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
     vlcf->enable = NGX_CONF_UNSET;
     vlcf->segment_duration = NGX_CONF_UNSET_MSEC;
     vlcf->max_moov_size = NGX_CONF_UNSET_SIZE;
+    vlcf->sendfile_min_range = NGX_CONF_UNSET_SIZE;
     vlcf->cors_origin.len = NGX_CONF_UNSET_SIZE;
     vlcf->steering_uri = NGX_CONF_UNSET_PTR;
 
@@ -951,6 +1061,8 @@ ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               prev->segment_duration, 4000);
     ngx_conf_merge_size_value(conf->max_moov_size, prev->max_moov_size,
                               64 * 1024 * 1024);
+    ngx_conf_merge_size_value(conf->sendfile_min_range,
+                              prev->sendfile_min_range, 128 * 1024);
     ngx_conf_merge_str_value(conf->playlist_cache_control,
                              prev->playlist_cache_control,
                              "public, max-age=60");

@@ -28,6 +28,7 @@ typedef struct {
     ngx_flag_t          enable;
     ngx_msec_t          segment_duration;
     size_t              max_moov_size;
+    size_t              sendfile_min_range;   /* 0: always sendfile */
     ngx_str_t           playlist_cache_control;
     ngx_str_t           segment_cache_control;
     ngx_str_t           cors_origin;      /* empty: no CORS headers */
@@ -79,10 +80,11 @@ typedef struct {
 /* what survives between runs of the handler while tasks are in threads */
 typedef struct {
     ngx_array_t           built;          /* ngx_vod_built_t */
-    u_char               *ts;
-    size_t                ts_len;
-    int                   ts_rc;
-    unsigned              ts_done:1;
+    /* a segment body a thread made: TS, or CMAF read into memory */
+    u_char               *seg;
+    size_t                seg_len;
+    int                   seg_rc;
+    unsigned              seg_done:1;
 } ngx_vod_ctx_t;
 
 
@@ -136,6 +138,13 @@ ngx_int_t ngx_vod_send_memory(ngx_http_request_t *r, ngx_str_t *type,
 ngx_int_t ngx_vod_send_file_ranges(ngx_http_request_t *r, ngx_str_t *type,
     u_char *header, size_t header_len, ngx_vod_media_t *media,
     vod_range_t *ranges, uint32_t count, uint64_t etag);
+
+/* CMAF media scattered in many small ranges: whether to read it into
+ * memory at once (the size of the buffer in *size), and the read */
+ngx_int_t ngx_vod_copy_ranges(ngx_http_request_t *r, vod_range_t *ranges,
+    uint32_t count, size_t header_len, off_t file_size, size_t *size);
+ssize_t ngx_vod_read_ranges(ngx_fd_t fd, u_char *buf, u_char *header,
+    size_t header_len, vod_range_t *ranges, uint32_t count);
 #if (NGX_THREADS)
 ngx_thread_pool_t *ngx_vod_thread_pool(ngx_http_request_t *r);
 ngx_int_t ngx_vod_thread_build_index(ngx_http_request_t *r,
@@ -143,6 +152,9 @@ ngx_int_t ngx_vod_thread_build_index(ngx_http_request_t *r,
     size_t max_moov_size);
 ngx_int_t ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     ngx_vod_media_t *media, vod_segment_t *video, vod_segment_t *audio);
+ngx_int_t ngx_vod_thread_read(ngx_http_request_t *r, ngx_thread_pool_t *tp,
+    ngx_vod_media_t *media, u_char *buf, u_char *header, size_t header_len,
+    vod_range_t *ranges, uint32_t count);
 #endif
 
 uint64_t ngx_vod_etag_add(uint64_t hash, const void *data, size_t len);

@@ -162,6 +162,119 @@ ngx_vod_send_file_ranges(ngx_http_request_t *r, ngx_str_t *type,
 }
 
 
+/*
+ * ffmpeg interleaves audio between every video frame, so one CMAF
+ * segment's samples are about a hundred separate file ranges: a hundred
+ * sendfile() calls, and TCP corking that can no longer fill its segments.
+ * When the ranges average under vod_sendfile_min_range and lie in order,
+ * it is cheaper to read their whole span with one pread() and send one
+ * buffer (the audio read along is a few percent more bytes).  Returns
+ * NGX_OK with the buffer size (header, then the span) in *size, or
+ * NGX_DECLINED for sendfile.
+ */
+
+ngx_int_t
+ngx_vod_copy_ranges(ngx_http_request_t *r, vod_range_t *ranges,
+    uint32_t count, size_t header_len, off_t file_size, size_t *size)
+{
+    uint32_t                     i;
+    uint64_t                     data, span;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    if (vlcf->sendfile_min_range == 0 || count < 2
+        || r->method == NGX_HTTP_HEAD)
+    {
+        return NGX_DECLINED;
+    }
+
+    data = ranges[0].size;
+
+    for (i = 1; i < count; i++) {
+        if (ranges[i].offset < ranges[i - 1].offset + ranges[i - 1].size) {
+            return NGX_DECLINED;        /* out of order: compaction needs it */
+        }
+
+        data += ranges[i].size;
+    }
+
+    if (ranges[count - 1].offset + ranges[count - 1].size
+        > (uint64_t) file_size)
+    {
+        return NGX_DECLINED;        /* sendfile's check says what is wrong */
+    }
+
+    span = ranges[count - 1].offset + ranges[count - 1].size
+           - ranges[0].offset;
+
+    /* sparse spans (other tracks in between) and huge ones: sendfile */
+
+    if (data / count >= vlcf->sendfile_min_range
+        || span > 2 * data + 256 * 1024 || span > 64 * 1024 * 1024)
+    {
+        return NGX_DECLINED;
+    }
+
+    *size = header_len + (size_t) span;
+
+    return NGX_OK;
+}
+
+
+/* Reads the span into buf after a copy of the header and moves the
+ * ranges together over what lay between them.  Thread-safe: it touches
+ * only its arguments.  Returns the bytes in buf, or -1 (errno set, EIO
+ * for a file shorter than the ranges). */
+
+ssize_t
+ngx_vod_read_ranges(ngx_fd_t fd, u_char *buf, u_char *header,
+    size_t header_len, vod_range_t *ranges, uint32_t count)
+{
+    off_t      start, offset;
+    size_t     left;
+    u_char    *p, *dst, *base;
+    ssize_t    n;
+    uint32_t   i;
+
+    start = ranges[0].offset;
+    left = ranges[count - 1].offset + ranges[count - 1].size - start;
+    base = buf + header_len;
+
+    for (p = base, offset = start; left > 0; p += n, offset += n, left -= n)
+    {
+        n = pread(fd, p, left, offset);
+
+        if (n == -1 && ngx_errno == NGX_EINTR) {
+            n = 0;
+            continue;
+        }
+
+        if (n <= 0) {
+            if (n == 0) {
+                ngx_set_errno(EIO);
+            }
+
+            return -1;
+        }
+    }
+
+    ngx_memcpy(buf, header, header_len);
+
+    for (dst = base, i = 0; i < count; i++) {
+        p = base + (ranges[i].offset - start);
+
+        if (p != dst) {
+            ngx_memmove(dst, p, ranges[i].size);
+        }
+
+        dst += ranges[i].size;
+    }
+
+    return dst - buf;
+}
+
+
 static ngx_int_t
 ngx_vod_send_header(ngx_http_request_t *r, ngx_str_t *type, off_t length,
     ngx_str_t *cache_control, uint64_t etag, time_t mtime)

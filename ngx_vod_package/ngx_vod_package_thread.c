@@ -33,6 +33,7 @@ typedef struct {
 
 #define NGX_VOD_TASK_INDEX   1
 #define NGX_VOD_TASK_TS      2
+#define NGX_VOD_TASK_READ    3
 
 
 typedef struct {
@@ -49,6 +50,12 @@ typedef struct {
     /* NGX_VOD_TASK_TS */
     vod_segment_t        *video;
     vod_segment_t        *audio;
+
+    /* NGX_VOD_TASK_READ: into out, allocated by the request */
+    u_char               *header;
+    size_t                header_len;
+    vod_range_t          *ranges;
+    uint32_t              count;
 
     u_char               *out;
     size_t                out_len;
@@ -153,6 +160,37 @@ ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
 }
 
 
+/* reads a CMAF segment's scattered samples into buf in a thread */
+
+ngx_int_t
+ngx_vod_thread_read(ngx_http_request_t *r, ngx_thread_pool_t *tp,
+    ngx_vod_media_t *media, u_char *buf, u_char *header, size_t header_len,
+    vod_range_t *ranges, uint32_t count)
+{
+    ngx_vod_task_ctx_t  *tctx;
+
+    tctx = ngx_pcalloc(r->pool, sizeof(ngx_vod_task_ctx_t));
+    if (tctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    tctx->type = NGX_VOD_TASK_READ;
+    tctx->path = media->path;
+    tctx->out = buf;
+    tctx->header = header;
+    tctx->header_len = header_len;
+    tctx->ranges = ranges;
+    tctx->count = count;
+
+    tctx->arena = ngx_vod_arena_create(r, media->of.fd);
+    if (tctx->arena == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_vod_thread_post(r, tp, tctx);
+}
+
+
 static ngx_int_t
 ngx_vod_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     ngx_vod_task_ctx_t *tctx)
@@ -192,10 +230,26 @@ ngx_vod_thread_handler(void *data, ngx_log_t *log)
     ngx_vod_task_ctx_t  *tctx = data;
 
     u_char     *moov;
+    ssize_t     n;
     uint64_t    moov_offset, moov_size;
     vod_env_t  *env;
 
     env = &tctx->arena->env;
+
+    if (tctx->type == NGX_VOD_TASK_READ) {
+        n = ngx_vod_read_ranges(tctx->arena->fd, tctx->out, tctx->header,
+                                tctx->header_len, tctx->ranges, tctx->count);
+        if (n < 0) {
+            tctx->arena->err = ngx_errno;
+            env->log(env, "reading the segment's samples failed");
+            tctx->rc = VOD_BAD_DATA;
+            return;
+        }
+
+        tctx->out_len = n;
+        tctx->rc = VOD_OK;
+        return;
+    }
 
     if (tctx->type == NGX_VOD_TASK_TS) {
         tctx->rc = vod_ts_segment(env,
@@ -264,11 +318,13 @@ ngx_vod_thread_event_handler(ngx_event_t *ev)
     ctx = ngx_vod_ctx(r);
 
     if (ctx != NULL) {
-        if (tctx->type == NGX_VOD_TASK_TS) {
-            ctx->ts_done = 1;
-            ctx->ts_rc = tctx->rc;
-            ctx->ts = tctx->out;
-            ctx->ts_len = tctx->out_len;
+        if (tctx->type == NGX_VOD_TASK_TS
+            || tctx->type == NGX_VOD_TASK_READ)
+        {
+            ctx->seg_done = 1;
+            ctx->seg_rc = tctx->rc;
+            ctx->seg = tctx->out;
+            ctx->seg_len = tctx->out_len;
 
         } else {
             ngx_vod_ctx_add_index(r, ctx, &tctx->path, tctx->rc, tctx->out,

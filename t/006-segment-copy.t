@@ -1,0 +1,132 @@
+# vim:set ft= ts=4 sw=4 et:
+#
+# ngx_vod_package: a CMAF segment whose samples are scattered in small
+# ranges is read into memory at once and sent from there (see
+# vod_sendfile_min_range); it must be byte for byte the segment sendfile
+# sends.  Every CMAF segment of every test title, video and audio, three
+# ways: sendfile (vod_sendfile_min_range 0), read in the worker, read in
+# a thread pool ("aio threads"); with a range and HEAD too.  Not a block
+# file: it walks the playlists of its own nginx.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/inc";
+use VodTest;
+use File::Temp ();
+use HTTP::Tiny;
+use Test::More;
+
+VodTest::media();
+
+my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+my @so = grep { /ngx_vod_package_module\.so$/ }
+         split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
+@so = ("$FindBin::Bin/../modules/ngx_vod_package_module.so") unless @so;
+my $media = $ENV{TEST_NGINX_MEDIA} or die "TEST_NGINX_MEDIA is not set\n";
+my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 9;
+my $dir = File::Temp::tempdir('vodcopy-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+mkdir "$dir/logs";
+
+open my $fh, '>', "$dir/nginx.conf" or die $!;
+print $fh <<"_EOC_";
+load_module $so[0];
+worker_processes 1;
+pid $dir/logs/nginx.pid;
+error_log $dir/logs/error.log debug;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp;
+    proxy_temp_path $dir/tmp;
+    fastcgi_temp_path $dir/tmp;
+    uwsgi_temp_path $dir/tmp;
+    scgi_temp_path $dir/tmp;
+    vod_index_cache vod_index:16m;
+    server {
+        listen 127.0.0.1:$port;
+        location /sendfile/ {
+            alias $media/;
+            vod_package;
+            vod_sendfile_min_range 0;
+        }
+        location /read/ {
+            alias $media/;
+            vod_package;
+            vod_sendfile_min_range 64m;
+        }
+        location /thread/ {
+            alias $media/;
+            vod_package;
+            vod_sendfile_min_range 64m;
+            aio threads;
+        }
+    }
+}
+_EOC_
+close $fh;
+
+system($nginx, '-p', "$dir/", '-c', "$dir/nginx.conf", '-e',
+       "$dir/logs/error.log") == 0 or BAIL_OUT("nginx did not start");
+
+my $http = HTTP::Tiny->new(keep_alive => 1, timeout => 10);
+my $base = "http://127.0.0.1:$port";
+
+sub get { my $r = $http->get("$base$_[0]", $_[1] ? { headers => $_[1] } : ());
+          return $r }
+
+opendir my $dh, $media or die "$media: $!";
+my @titles = sort grep { !/^\./ && -d "$media/$_" } readdir $dh;
+closedir $dh;
+
+my $segments = 0;
+for my $title (@titles) {
+    my $master = get("/sendfile/$title/master.m3u8");
+    next unless $master->{success};
+    my @playlists = $master->{content} =~ /^((?:video|audio)-[^\s"]+\.m3u8)/mg;
+    push @playlists, $master->{content} =~ /URI="((?:audio)-[^"]+\.m3u8)"/g;
+    my %seen;
+    for my $pl (grep { !$seen{$_}++ } @playlists) {
+        my $list = get("/sendfile/$title/$pl");
+        ok($list->{success}, "$title/$pl") or next;
+        for my $seg ($list->{content} =~ /^(\S+\.m4s)$/mg) {
+            my $want = get("/sendfile/$title/$seg");
+            my $read = get("/read/$title/$seg");
+            my $thread = get("/thread/$title/$seg");
+            my $name = "$title/$seg";
+            $segments++;
+            ok($want->{status} == 200 && length $want->{content} > 0,
+               "$name: sendfile 200");
+            ok($read->{content} eq $want->{content},
+               "$name: read in the worker, the same bytes");
+            ok($thread->{content} eq $want->{content},
+               "$name: read in a thread, the same bytes");
+            is($read->{headers}{etag}, $want->{headers}{etag},
+               "$name: the same ETag");
+        }
+    }
+}
+ok($segments >= 20, "$segments segments compared");
+
+# a range and HEAD of a read segment
+my $full = get('/sendfile/demo/video-1080p-1.m4s')->{content};
+my $part = get('/read/demo/video-1080p-1.m4s', { Range => 'bytes=1000-1999' });
+is($part->{status}, 206, 'range of a read segment: 206');
+ok($part->{content} eq substr($full, 1000, 1000), 'range: the right bytes');
+my $head = $http->request('HEAD', "$base/thread/demo/video-1080p-1.m4s");
+is($head->{status}, 200, 'HEAD: 200');
+is($head->{headers}{'content-length'}, length $full,
+   'HEAD: the full length');
+
+kill 'QUIT', `cat $dir/logs/nginx.pid` + 0;
+sleep 1;
+open my $log, '<', "$dir/logs/error.log" or die $!;
+my @log = <$log>;
+my @bad = grep { /\[(error|alert|crit|emerg)\]/ } @log;
+is(scalar @bad, 0, 'nothing logged as an error') or diag(@bad[0 .. 4]);
+my $reads = grep { /sample ranges read at once/ } @log;
+ok($reads >= $segments, "the read path ran ($reads segments; it is not "
+   . "a comparison of sendfile with itself)");
+
+done_testing();
