@@ -160,6 +160,13 @@ static ngx_command_t  ngx_steering_commands[] = {
       offsetof(ngx_steering_main_conf_t, presence_interval),
       NULL },
 
+    { ngx_string("steering_redis_state"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_steering_main_conf_t, redis_state),
+      NULL },
+
     { ngx_string("steering_presence_max_age"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_steering_time_off,
@@ -290,6 +297,7 @@ ngx_steering_create_main_conf(ngx_conf_t *cf)
     smcf->range_km = NGX_CONF_UNSET_UINT;
     smcf->presence_interval = NGX_CONF_UNSET_MSEC;
     smcf->presence_max_age = NGX_CONF_UNSET;
+    smcf->redis_state = NGX_CONF_UNSET;
 
     return smcf;
 }
@@ -309,6 +317,14 @@ ngx_steering_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_uint_value(smcf->range_km, 2000);
     ngx_conf_init_msec_value(smcf->presence_interval, 5000);
     ngx_conf_init_value(smcf->presence_max_age, 30);
+    ngx_conf_init_value(smcf->redis_state, 0);
+
+    if (smcf->redis_state && smcf->redis == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"steering_redis_state\" is on but no "
+                           "\"steering_redis\" is configured");
+        return NGX_CONF_ERROR;
+    }
 
     if (smcf->presence_interval < 100) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -119,6 +119,7 @@ typedef struct {
     vodedge_redis_conf_t  *redis;          /* presence; NULL: none */
     ngx_msec_t             presence_interval;
     time_t                 presence_max_age;    /* < 0: off */
+    ngx_flag_t             redis_state;    /* caches' state from Redis */
     ngx_steering_clients_t  *clients;      /* this worker's, lazily */
 } ngx_steering_main_conf_t;
 
@@ -194,6 +195,10 @@ ngx_int_t ngx_steering_presence_init_process(ngx_cycle_t *cycle);
 void ngx_steering_presence_exit_process(ngx_cycle_t *cycle);
 ngx_uint_t ngx_steering_presence(ngx_steering_main_conf_t *smcf,
     ngx_str_t *title, st_live_t *live);
+
+/* ngx_steering_redis_state.c */
+void ngx_steering_redis_state_poll(ngx_steering_main_conf_t *smcf,
+    vodedge_redis_client_t *client, ngx_log_t *log);
 
 
 #endif /* _NGX_STEERING_MODULE_H_INCLUDED_ */

@@ -274,6 +274,9 @@ ngx_steering_presence_tick(ngx_event_t *ev)
         return;
     }
 
+    /* the lease covers the caches' state too: one poller of both */
+    ngx_steering_redis_state_poll(p->smcf, p->client, p->timer.log);
+
     ngx_steering_presence_send(p);
 }
 

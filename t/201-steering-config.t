@@ -127,6 +127,11 @@ my @cases = (
     [ 'presence interval too short', "steering_fleet $s/fleet.json;"
       . " steering_presence_interval 10ms;", 0,
       qr{steering_presence_interval is too short} ],
+    [ 'state from Redis', "steering_fleet $s/fleet.json;"
+      . " steering_redis 127.0.0.1:6391; steering_redis_state on;", 1 ],
+    [ 'state from Redis without Redis', "steering_fleet $s/fleet.json;"
+      . " steering_redis_state on;", 0,
+      qr{"steering_redis_state" is on but no "steering_redis"} ],
 );
 
 for my $c (@cases) {
