@@ -1040,6 +1040,23 @@ vod_ts_packetize(u_char *p, uint32_t pid, u_char *cc, int has_pcr,
 
         off += payload;
         n++;
+
+        /* the packets between the first and the last are all alike:
+         * a 4-byte header and 184 bytes of the es */
+
+        if (off >= hdr_len) {
+            for ( /* void */ ; total - off > VOD_TS_PAYLOAD;
+                 off += VOD_TS_PAYLOAD, p += VOD_TS_PACKET, n++)
+            {
+                p[0] = 0x47;
+                p[1] = (pid >> 8) & 0x1f;
+                p[2] = pid & 0xff;
+                p[3] = 0x10 | *cc;
+                *cc = (*cc + 1) & 0x0f;
+
+                vod_ts_memcpy(p + 4, es + (off - hdr_len), VOD_TS_PAYLOAD);
+            }
+        }
     }
 
     return n;
