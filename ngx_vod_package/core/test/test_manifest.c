@@ -17,6 +17,7 @@
 #include "vod_manifest.h"
 #include "vod_ts.h"
 #include "vod_url.h"
+#include "vod_text.h"
 
 
 #define test_find(out, len, s)  memmem(out, len, s, sizeof(s) - 1)
@@ -50,6 +51,7 @@ static void test_manifest_build(test_manifest_title_t *t);
 static void test_manifest_expect(int rc, u_char *out, size_t len,
     const char *expected);
 static void test_hls_master(void **state);
+static void test_text_uint(void **state);
 static void test_hls_master_ts(void **state);
 static void test_hls_master_edge(void **state);
 static void test_hls_media(void **state);
@@ -841,11 +843,42 @@ test_manifest_bench(void **state)
 }
 
 
+/* the number writer of every manifest, against snprintf */
+
+static void
+test_text_uint(void **state)
+{
+    char       buf[32], ref[32];
+    u_char    *e;
+    uint64_t   v, i;
+
+    static const uint64_t  edges[] = {
+        0, 9, 10, 99, 100, 101, 999, 1000, 65535, 4294967295ULL,
+        4294967296ULL, 9999999999ULL, 18446744073709551615ULL
+    };
+
+    for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        e = vod_text_uint((u_char *) buf, edges[i]);
+        *e = '\0';
+        snprintf(ref, sizeof(ref), "%llu", (unsigned long long) edges[i]);
+        assert_string_equal(buf, ref);
+    }
+
+    for (v = 1; v < 18446744073709551615ULL / 3; v = v * 3 + 1) {
+        e = vod_text_uint((u_char *) buf, v);
+        *e = '\0';
+        snprintf(ref, sizeof(ref), "%llu", (unsigned long long) v);
+        assert_string_equal(buf, ref);
+    }
+}
+
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_hls_master),
+        cmocka_unit_test(test_text_uint),
         cmocka_unit_test(test_hls_master_ts),
         cmocka_unit_test(test_hls_master_edge),
         cmocka_unit_test(test_hls_media),
