@@ -36,6 +36,9 @@ static int ngx_libc_cdecl ngx_vod_package_rendition_cmp(const void *one,
     const void *two);
 
 static ngx_int_t ngx_vod_package_init_process(ngx_cycle_t *cycle);
+#if (NGX_LINUX)
+static void ngx_vod_package_prefault_heap(ngx_log_t *log);
+#endif
 static void *ngx_vod_package_create_main_conf(ngx_conf_t *cf);
 static void *ngx_vod_package_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -994,11 +997,47 @@ ngx_vod_package_init_process(ngx_cycle_t *cycle)
     {
         ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
                       "vod: mallopt() failed, large buffers stay mmap()ed");
+
+    } else {
+        ngx_vod_package_prefault_heap(cycle->log);
     }
 #endif
 
     return NGX_OK;
 }
+
+
+#if (NGX_LINUX)
+
+/*
+ * The first moov a new worker reads (megabytes for a long title) would
+ * fault in every page of the heap it grows into, a millisecond or two on
+ * that first request.  Growing the heap here, touching it and giving it
+ * back to malloc (which keeps it: the trim threshold is above it) moves
+ * that cost to the worker's start.
+ */
+
+static void
+ngx_vod_package_prefault_heap(ngx_log_t *log)
+{
+    size_t            size, i;
+    volatile u_char  *p;        /* stores the compiler may not drop */
+
+    size = NGX_VOD_PREFAULT_HEAP;
+
+    p = malloc(size);
+    if (p == NULL) {
+        return;
+    }
+
+    for (i = 0; i < size; i += ngx_pagesize) {
+        p[i] = 0;
+    }
+
+    free((void *) p);
+}
+
+#endif
 
 
 static void *

@@ -19,6 +19,10 @@
 #include "vod_url.h"
 
 
+/* heap faulted in at a worker's start: a two-hour title's moov is 5 MB */
+#define NGX_VOD_PREFAULT_HEAP   (8 * 1024 * 1024)
+
+
 typedef struct {
     ngx_shm_zone_t     *index_cache;      /* NULL: parse on every request */
 } ngx_vod_package_main_conf_t;
