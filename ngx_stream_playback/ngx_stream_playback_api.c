@@ -554,7 +554,25 @@ ngx_stream_playback_api_auth(ngx_http_request_t *r,
     v.leeway = plcf->leeway;
     v.max_length = plcf->max_length;
 
-    rc = pb_jwt_verify(&env, &v, token.data, token.len, &ctx->claims);
+    /* a device sends the same token with every heartbeat */
+
+    switch (ngx_stream_playback_tc_get(r, plcf, &token, &ctx->claims)) {
+
+    case NGX_OK:
+        rc = PB_JWT_OK;
+        break;
+
+    case NGX_ERROR:
+        rc = PB_JWT_ERROR;
+        break;
+
+    default:
+        rc = pb_jwt_verify(&env, &v, token.data, token.len, &ctx->claims);
+
+        if (rc == PB_JWT_OK) {
+            ngx_stream_playback_tc_put(plcf, &token, &ctx->claims);
+        }
+    }
 
     if (rc == PB_JWT_ERROR) {
         *out = NGX_HTTP_INTERNAL_SERVER_ERROR;

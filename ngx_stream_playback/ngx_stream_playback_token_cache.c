@@ -7,7 +7,8 @@
  * verified it; a later request with the same bytes under the same keys
  * takes its claims from here, after checking exp and nbf against the
  * clock again (the path and address checks run per request anyway).
- * Direct-mapped: a colliding token replaces the older one.
+ * Media URLs and the playback API's Bearer tokens alike.  Direct-mapped:
+ * a colliding token replaces the older one.
  */
 
 #include "ngx_stream_playback_module.h"
@@ -25,6 +26,7 @@ typedef struct {
     uint32_t           data_len;
     pb_jwt_claims_t    claims;        /* strings as offsets into data */
     u_char             token[NGX_PLAYBACK_TC_TOKEN];
+    /* pointer-aligned: token[] starts so and is a multiple of 8 long */
     u_char             data[NGX_PLAYBACK_TC_DATA];
 } ngx_stream_playback_tc_entry_t;
 
@@ -76,6 +78,7 @@ ngx_stream_playback_tc_get(ngx_http_request_t *r,
 {
     u_char                          *data;
     uint32_t                         hash;
+    ngx_uint_t                       i;
     const char                      *err;
     ngx_stream_playback_tc_entry_t  *e;
 
@@ -103,7 +106,7 @@ ngx_stream_playback_tc_get(ngx_http_request_t *r,
 
     /* the entry may be replaced while this request still uses them */
 
-    data = ngx_pnalloc(r->pool, e->data_len ? e->data_len : 1);
+    data = ngx_palloc(r->pool, e->data_len ? e->data_len : 1);
     if (data == NULL) {
         return NGX_ERROR;
     }
@@ -118,6 +121,16 @@ ngx_stream_playback_tc_get(ngx_http_request_t *r,
     claims->sid.data = data + (size_t) e->claims.sid.data;
     claims->ip.data = data + (size_t) e->claims.ip.data;
 
+    if (e->claims.profiles != NULL) {
+        /* the array sits at the start of data, its strings as offsets */
+        claims->profiles = (vod_str_t *) data;
+
+        for (i = 0; i < claims->nprofiles; i++) {
+            claims->profiles[i].data = data
+                                       + (size_t) claims->profiles[i].data;
+        }
+    }
+
     return NGX_OK;
 }
 
@@ -128,13 +141,12 @@ ngx_stream_playback_tc_put(ngx_stream_playback_loc_conf_t *plcf,
 {
     u_char                          *p, *last;
     uint32_t                         hash;
-    ngx_uint_t                       ok;
+    vod_str_t                       *prof;
+    ngx_uint_t                       i, ok;
     ngx_stream_playback_tc_entry_t  *e;
 
-    /* a profiles claim (API tokens, not media ones) is an array in the
-     * request's pool: such tokens are verified every time */
-
-    if (token->len > NGX_PLAYBACK_TC_TOKEN || claims->profiles != NULL
+    if (token->len > NGX_PLAYBACK_TC_TOKEN
+        || claims->nprofiles * sizeof(vod_str_t) > NGX_PLAYBACK_TC_DATA
         || ngx_stream_playback_tc_table() != NGX_OK)
     {
         return;
@@ -149,7 +161,25 @@ ngx_stream_playback_tc_put(ngx_stream_playback_loc_conf_t *plcf,
     p = e->data;
     last = e->data + NGX_PLAYBACK_TC_DATA;
 
-    ok = ngx_stream_playback_tc_copy_str(&e->claims.kid, &claims->kid,
+    /* a profiles claim (API tokens): the array first, aligned, then the
+     * strings; offsets in both */
+
+    ok = 1;
+
+    if (claims->profiles != NULL) {
+        prof = (vod_str_t *) p;
+        p += claims->nprofiles * sizeof(vod_str_t);
+
+        for (i = 0; ok && i < claims->nprofiles; i++) {
+            ok = ngx_stream_playback_tc_copy_str(&prof[i],
+                                                 &claims->profiles[i],
+                                                 e->data, &p, last);
+        }
+
+        e->claims.profiles = (vod_str_t *) (uintptr_t) 1;   /* non-NULL */
+    }
+
+    ok = ok && ngx_stream_playback_tc_copy_str(&e->claims.kid, &claims->kid,
                                          e->data, &p, last)
          && ngx_stream_playback_tc_copy_str(&e->claims.sub, &claims->sub,
                                             e->data, &p, last)

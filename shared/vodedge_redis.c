@@ -55,6 +55,8 @@ struct vodedge_redis_client_s {
     uint64_t                   replies;     /* answers received */
     const char                *drop;        /* why this file dropped it */
     vodedge_redis_cmd_t       *free;
+    u_char                    *resp;        /* a command being formatted */
+    size_t                     resp_size;
     vodedge_redis_connect_pt   on_connect;
     void                      *data;
     unsigned                   destroyed:1;
@@ -264,6 +266,11 @@ vodedge_redis_destroy(vodedge_redis_client_t *client)
     if (client->ac != NULL) {
         client->drop = "worker exiting";
         redisAsyncFree(client->ac);
+    }
+
+    if (client->resp != NULL) {
+        ngx_free(client->resp);
+        client->resp = NULL;
     }
 }
 
@@ -681,6 +688,9 @@ vodedge_redis_command_argv(vodedge_redis_client_t *client,
     vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,
     int argc, const char **argv, const size_t *argvlen)
 {
+    u_char               *p;
+    size_t                size;
+    ngx_int_t             i;
     vodedge_redis_cmd_t  *cmd;
 
     cmd = vodedge_redis_cmd_get(client, handler, data);
@@ -688,8 +698,44 @@ vodedge_redis_command_argv(vodedge_redis_client_t *client,
         return NULL;
     }
 
-    if (redisAsyncCommandArgv(client->ac, vodedge_redis_reply, cmd, argc,
-                              argv, argvlen)
+    /* RESP written here: hiredis' own formatting (sds, a printf per
+     * argument) was a quarter of a playback API request's cost */
+
+    size = sizeof("*\r\n") - 1 + NGX_INT_T_LEN;
+
+    for (i = 0; i < argc; i++) {
+        size += sizeof("$\r\n\r\n") - 1 + NGX_SIZE_T_LEN + argvlen[i];
+    }
+
+    if (size > client->resp_size) {
+        p = ngx_alloc(size, client->log);
+        if (p == NULL) {
+            vodedge_redis_cmd_put(cmd);
+            return NULL;
+        }
+
+        if (client->resp != NULL) {
+            ngx_free(client->resp);
+        }
+
+        client->resp = p;
+        client->resp_size = size;
+    }
+
+    p = ngx_sprintf(client->resp, "*%i\r\n", (ngx_int_t) argc);
+
+    for (i = 0; i < argc; i++) {
+        p = ngx_sprintf(p, "$%uz\r\n", argvlen[i]);
+        p = ngx_cpymem(p, argv[i], argvlen[i]);
+        *p++ = '\r';
+        *p++ = '\n';
+    }
+
+    /* hiredis copies it into its output buffer at once */
+
+    if (redisAsyncFormattedCommand(client->ac, vodedge_redis_reply, cmd,
+                                   (char *) client->resp,
+                                   p - client->resp)
         != REDIS_OK)
     {
         vodedge_redis_cmd_put(cmd);
