@@ -503,3 +503,26 @@ RedisTest::cli('SCRIPT', 'FLUSH');
 sub { $_[0] . RedisTest::state('playback:p1:t4') }
 --- response_body
 playback:p1:t4 device= duration=100000 last_updated=7000 position=20000 session_id= ttl=2592000
+
+
+
+=== TEST 41: Redis on a unix socket: a write ...
+--- http_config
+    playback_redis unix:$TEST_NGINX_REDIS_SOCK command_timeout=500ms;
+--- request eval
+"PUT /api/v1/resume/p1/t5\n" . main::put_body(30000, 100000, 8000)
+--- error_code: 204
+--- response_body_filters eval
+sub { $_[0] . RedisTest::state('playback:p1:t5') }
+--- response_body
+playback:p1:t5 device= duration=100000 last_updated=8000 position=30000 session_id= ttl=2592000
+
+
+
+=== TEST 42: ... and a read back through it
+--- http_config
+    playback_redis unix:$TEST_NGINX_REDIS_SOCK command_timeout=500ms;
+--- request
+GET /api/v1/resume/p1/t5
+--- response_body
+{"profile":"p1","title":"t5","position_ms":30000,"duration_ms":100000,"updated_at":8000,"device":null}

@@ -24,8 +24,11 @@ sub start {
     $Dir //= File::Temp::tempdir('redistest-XXXXXX', TMPDIR => 1,
                                  CLEANUP => 1);
     $ENV{TEST_NGINX_REDIS_PORT} = $port;
+    # the same server on a unix socket too (playback_redis unix:...)
+    $ENV{TEST_NGINX_REDIS_SOCK} = "$Dir/redis.sock";
     die "port $port is taken\n" if _ping();
     system('redis-server', '--port', $port, '--bind', '127.0.0.1',
+           '--unixsocket', "$Dir/redis.sock", '--unixsocketperm', '777',
            '--save', '', '--appendonly', 'no', '--daemonize', 'yes',
            '--pidfile', "$Dir/redis.pid", '--logfile', "$Dir/redis.log",
            '--dir', $Dir) == 0
