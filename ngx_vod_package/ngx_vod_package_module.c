@@ -352,22 +352,31 @@ ngx_vod_package_manifest(ngx_http_request_t *r, ngx_str_t *dir,
 
     ngx_vod_env_init(&venv, r, dir, NGX_INVALID_FILE);
 
-    switch (url->kind) {
+    type = (url->kind == VOD_URL_MPD) ? &ngx_vod_type_mpd
+                                      : &ngx_vod_type_m3u8;
 
-    case VOD_URL_MPD:
-        rc = vod_dash_mpd(&venv.env, &title, &out, &len);
-        type = &ngx_vod_type_mpd;
-        break;
+    out = ngx_vod_manifest_cache_get(r, dir, etag, &len);
 
-    default:
-        rc = vod_hls_master(&venv.env, &title,
-                            url->kind == VOD_URL_MASTER_TS, &out, &len);
-        type = &ngx_vod_type_m3u8;
-        break;
-    }
+    if (out == NULL) {
+        if (url->kind == VOD_URL_MPD) {
+            rc = vod_dash_mpd(&venv.env, &title, &out, &len);
 
-    if (rc != VOD_OK) {
-        return ngx_vod_status(rc);
+        } else {
+            rc = vod_hls_master(&venv.env, &title,
+                                url->kind == VOD_URL_MASTER_TS, &out, &len);
+        }
+
+        if (rc != VOD_OK) {
+            return ngx_vod_status(rc);
+        }
+
+        /* files changed in the last seconds may change again within the
+         * same second, unseen by the ETag's mtimes: not kept yet */
+
+        if (ngx_time() - mtime >= 2) {
+            ngx_vod_manifest_cache_put(dir, etag, out, len,
+                                       r->connection->log);
+        }
     }
 
     if (vlcf->steering_uri != NULL) {

@@ -163,6 +163,12 @@ ngx_int_t ngx_vod_thread_read(ngx_http_request_t *r, ngx_thread_pool_t *tp,
 
 uint64_t ngx_vod_etag_add(uint64_t hash, const void *data, size_t len);
 
+/* generated manifests per worker, by ETag and directory */
+u_char *ngx_vod_manifest_cache_get(ngx_http_request_t *r, ngx_str_t *dir,
+    uint64_t etag, size_t *len);
+void ngx_vod_manifest_cache_put(ngx_str_t *dir, uint64_t etag, u_char *body,
+    size_t len, ngx_log_t *log);
+
 /* subscription tiers: the ceiling the edge asks for (0: none; 400 when
  * malformed) and the header naming a video rendition's height and bit
  * rate */
