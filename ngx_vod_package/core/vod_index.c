@@ -269,6 +269,11 @@ static uint32_t vod_idx_seek_time(vod_idx_parse_t *t, vod_idx_tts_pos_t *c,
 static uint64_t vod_idx_seek_sample(vod_idx_parse_t *t,
     vod_idx_tts_pos_t *c, uint32_t sample);
 static int vod_idx_segment(vod_idx_ctx_t *ctx);
+static int64_t vod_idx_first_delay(const u_char *index,
+    const vod_idx_track_t *it, const vod_idx_cursor_t *cur);
+static void vod_idx_boundaries(const u_char *index,
+    const vod_idx_track_t *it, const vod_idx_cursor_t *cur, uint32_t n,
+    uint64_t duration, uint64_t *out);
 static int64_t vod_idx_pts_delay(vod_idx_parse_t *t, vod_idx_ctts_pos_t *c,
     uint32_t sample);
 static uint32_t vod_idx_ctts_size(vod_idx_parse_t *t);
@@ -2235,7 +2240,7 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
     uint32_t           s, n, k, c, seg, nseg, i, spc, stts_run, ctts_run;
     uint32_t           count, next, *sizes, *co32, *cut;
     uint64_t           off, sum, part, total, size, bytes, dur, rate;
-    uint64_t           first, dts, *co64, *seg_bytes;
+    uint64_t           first, dts, *co64, *seg_bytes, *bound;
     vod_env_t         *env;
     vod_idx_walk_t     w;
     vod_idx_ctts_t    *ctts;
@@ -2416,11 +2421,21 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
                                          t->duration, 0);
     }
 
+    /* the peak over the durations the manifests will give */
+
+    bound = env->alloc(env, (size_t) (nseg + 1) * sizeof(uint64_t));
+    if (bound == NULL) {
+        env->log(env, "segment time table allocation failed");
+        return VOD_ERROR;
+    }
+
+    vod_idx_boundaries(blob, it, cur, nseg, t->duration, bound);
+
     rate = 0;
 
     for (seg = 0; seg < nseg; seg++) {
         bytes = seg_bytes[seg + 1] - seg_bytes[seg];
-        dur = cur[seg + 1].dts - cur[seg].dts;
+        dur = bound[seg + 1] - bound[seg];
 
         if (bytes > VOD_MAX_SEGMENT_BYTES) {
             env->log(env, "track %u: segment %u has %llu bytes, over the "
@@ -2536,12 +2551,84 @@ vod_index_find_track(const u_char *index, uint32_t type)
 }
 
 
+/* presentation minus decode time of the sample a cursor stands before */
+
+static int64_t
+vod_idx_first_delay(const u_char *index, const vod_idx_track_t *it,
+    const vod_idx_cursor_t *cur)
+{
+    if (cur->sample >= it->sample_count) {
+        return 0;
+    }
+
+    if (it->ctts_flat) {
+        return ((const int32_t *) (index + it->ctts))[cur->sample];
+    }
+
+    if (it->ctts_count == 0) {
+        return 0;
+    }
+
+    return ((const vod_idx_ctts_t *) (index + it->ctts))[cur->ctts_run]
+           .offset;
+}
+
+
+/*
+ * The times of a track's segment boundaries, as manifests give them.
+ * Video: a segment starts when its key frame is presented, not when it is
+ * decoded.  With B-frames the two differ by a frame or two, and by a
+ * different amount in another codec's rendition of the same title, so
+ * decode times gave HEVC 3.96 s + 4.04 s where H.264 has 4 + 4, and the
+ * MPD's S@t ran a frame ahead of the media.  Relative to the first
+ * sample's, so the first segment starts at 0; the last ends at the
+ * track's duration.  Other tracks: decode times.
+ */
+
+static void
+vod_idx_boundaries(const u_char *index, const vod_idx_track_t *it,
+    const vod_idx_cursor_t *cur, uint32_t n, uint64_t duration,
+    uint64_t *out)
+{
+    int64_t   t, delay0;
+    uint32_t  i;
+
+    for (i = 0; i <= n; i++) {
+        out[i] = cur[i].dts;
+    }
+
+    if (it->type != VOD_TRACK_VIDEO || n < 2 || duration < n) {
+        return;
+    }
+
+    delay0 = vod_idx_first_delay(index, it, &cur[0]);
+
+    /* whatever a hostile ctts says, boundaries stay increasing, with a
+     * tick left for each segment after them */
+
+    for (i = 1; i < n; i++) {
+        t = (int64_t) cur[i].dts + vod_idx_first_delay(index, it, &cur[i])
+            - delay0;
+
+        if (t <= (int64_t) out[i - 1]) {
+            t = (int64_t) out[i - 1] + 1;
+        }
+
+        if (t > (int64_t) (duration - (n - i))) {
+            t = (int64_t) (duration - (n - i));
+        }
+
+        out[i] = (uint64_t) t;
+    }
+}
+
+
 int
 vod_index_track_info(vod_env_t *env, const u_char *index, uint32_t track,
     vod_track_info_t *info)
 {
     u_char                    *p;
-    uint32_t                   i, n;
+    uint32_t                   n;
     const vod_idx_track_t     *it;
     const vod_idx_header_t    *hdr;
     const vod_idx_cursor_t    *cur;
@@ -2590,9 +2677,7 @@ vod_index_track_info(vod_env_t *env, const u_char *index, uint32_t track,
 
     cur = (const vod_idx_cursor_t *) (index + it->cursors);
 
-    for (i = 0; i <= n; i++) {
-        info->seg_time[i] = cur[i].dts;
-    }
+    vod_idx_boundaries(index, it, cur, n, it->duration, info->seg_time);
 
     p += (size_t) (n + 1) * sizeof(uint64_t);
 

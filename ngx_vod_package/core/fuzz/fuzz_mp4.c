@@ -110,7 +110,7 @@ fuzz_run(vod_env_t *env, fuzz_ctx_t *ctx, uint32_t segment_ms)
     size_t            index_len;
     u_char           *moov, *index;
     uint32_t          i, s, j, n;
-    uint64_t          moov_offset, moov_size, bytes;
+    uint64_t          moov_offset, moov_size, bytes, next_dts;
     vod_segment_t     seg;
     vod_track_info_t  info;
 
@@ -156,13 +156,18 @@ fuzz_run(vod_env_t *env, fuzz_ctx_t *ctx, uint32_t segment_ms)
         }
 
         bytes = 0;
+        next_dts = 0;
 
         for (s = 0; s < info.segment_count; s++) {
+            /* decode times run on; the manifests' boundaries increase */
             if (vod_index_segment(env, index, i, &info, s, &seg) != VOD_OK
-                || seg.count == 0 || seg.start_dts != info.seg_time[s])
+                || seg.count == 0 || seg.start_dts != next_dts
+                || info.seg_time[s + 1] < info.seg_time[s])
             {
                 __builtin_trap();
             }
+
+            next_dts = seg.start_dts + seg.duration;
 
             for (j = 0; j < seg.count; j++) {
                 if (seg.samples[j].offset > ctx->len
