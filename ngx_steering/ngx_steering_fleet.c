@@ -7,16 +7,14 @@
  */
 
 #include "ngx_steering_module.h"
+#include "vodedge_load.h"
 
 
 #define NGX_STEERING_FLEET_MAX  (16 * 1024 * 1024)
 
 
-static ngx_int_t ngx_steering_fleet_load(u_char *name, ngx_log_t *log,
-    ngx_pool_t **poolp, st_fleet_t **fleetp, ngx_fd_t *fdp, char *err,
-    ngx_err_t *errp);
-static void *ngx_steering_fleet_alloc(vod_env_t *env, size_t size);
-static void ngx_steering_fleet_log(vod_env_t *env, const char *fmt, ...);
+static int ngx_steering_fleet_parse(vod_env_t *env, const u_char *buf,
+    size_t len, void **out, char *msg);
 static void ngx_steering_fleet_cleanup(void *data);
 
 
@@ -25,12 +23,13 @@ ngx_steering_fleet(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_steering_main_conf_t *smcf = conf;
 
+    void                  *fleet;
     ngx_fd_t               fd;
     ngx_err_t              e;
     ngx_str_t             *value, name;
     ngx_pool_cleanup_t    *cln;
     ngx_steering_fleet_t  *f;
-    char                   err[ST_FLEET_ERR_LEN];
+    char                   err[VODEDGE_LOAD_ERR_LEN];
 
     if (smcf->fleet != NULL) {
         return "is duplicate";
@@ -53,14 +52,17 @@ ngx_steering_fleet(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_steering_fleet_load(name.data, cf->log, &f->pool, &f->fleet, &fd,
-                                err, &e)
+    if (vodedge_load(name.data, NGX_STEERING_FLEET_MAX, cf->log,
+                     ngx_steering_fleet_parse, &fleet, &f->pool, &fd, err,
+                     &e)
         != NGX_OK)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, e,
                            "steering fleet file \"%s\" %s", name.data, err);
         return NGX_CONF_ERROR;
     }
+
+    f->fleet = fleet;
 
     cln->handler = ngx_steering_fleet_cleanup;
     cln->data = f;
@@ -88,13 +90,14 @@ ngx_steering_fleet(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 void
 ngx_steering_fleet_refresh(ngx_steering_main_conf_t *smcf, ngx_log_t *log)
 {
+    void                  *result;
     ngx_fd_t               fd;
     ngx_err_t              e;
     ngx_uint_t            *slot;
     ngx_pool_t            *pool;
     st_fleet_t            *fleet;
     ngx_steering_fleet_t  *f;
-    char                   err[ST_FLEET_ERR_LEN];
+    char                   err[VODEDGE_LOAD_ERR_LEN];
 
     f = smcf->fleet;
 
@@ -105,8 +108,11 @@ ngx_steering_fleet_refresh(ngx_steering_main_conf_t *smcf, ngx_log_t *log)
         return;
     }
 
-    if (ngx_steering_fleet_load(f->watch.name, log, &pool, &fleet, &fd, err,
-                                &e)
+    /* the pool outlives this request: the cycle's log, not the request's */
+
+    if (vodedge_load(f->watch.name, NGX_STEERING_FLEET_MAX, ngx_cycle->log,
+                     ngx_steering_fleet_parse, &result, &pool, &fd, err,
+                     &e)
         != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, log, e,
@@ -118,8 +124,7 @@ ngx_steering_fleet_refresh(ngx_steering_main_conf_t *smcf, ngx_log_t *log)
 
     (void) ngx_close_file(fd);
 
-    /* the pool outlives this request, whose log it was made with */
-    pool->log = ngx_cycle->log;
+    fleet = result;
 
     slot = ngx_pcalloc(pool, fleet->ncaches * sizeof(ngx_uint_t));
     if (slot == NULL) {
@@ -144,126 +149,22 @@ ngx_steering_fleet_refresh(ngx_steering_main_conf_t *smcf, ngx_log_t *log)
 }
 
 
-/* Reads and parses name into a new pool; on success the file stays open
- * in *fdp, so that the caller records what it read.  err says why not. */
+/* vodedge_load()'s parser: the fleet's, with a void * result */
 
-static ngx_int_t
-ngx_steering_fleet_load(u_char *name, ngx_log_t *log, ngx_pool_t **poolp,
-    st_fleet_t **fleetp, ngx_fd_t *fdp, char *err, ngx_err_t *errp)
+static int
+ngx_steering_fleet_parse(vod_env_t *env, const u_char *buf, size_t len,
+    void **out, char *msg)
 {
-    int               rc;
-    off_t             size;
-    u_char           *buf;
-    ssize_t           n;
-    ngx_fd_t          fd;
-    vod_env_t         env;
-    ngx_pool_t       *pool;
-    ngx_file_info_t   fi;
-    char              msg[ST_FLEET_ERR_LEN];
+    int          rc;
+    st_fleet_t  *fleet;
 
-    *errp = 0;
+    rc = st_fleet_parse(env, buf, len, &fleet, msg);
 
-    fd = ngx_open_file(name, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        *errp = ngx_errno;
-        ngx_cpystrn((u_char *) err, (u_char *) "cannot be opened",
-                    ST_FLEET_ERR_LEN);
-        return NGX_ERROR;
+    if (rc == VOD_OK) {
+        *out = fleet;
     }
 
-    pool = NULL;
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        *errp = ngx_errno;
-        ngx_cpystrn((u_char *) err, (u_char *) "cannot be read",
-                    ST_FLEET_ERR_LEN);
-        goto failed;
-    }
-
-    size = ngx_file_size(&fi);
-
-    if (size > NGX_STEERING_FLEET_MAX) {
-        ngx_snprintf((u_char *) err, ST_FLEET_ERR_LEN - 1,
-                     "is larger than %d bytes%Z", NGX_STEERING_FLEET_MAX);
-        goto failed;
-    }
-
-    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, log);
-    if (pool == NULL) {
-        ngx_snprintf((u_char *) err, ST_FLEET_ERR_LEN - 1,
-                     "cannot be loaded: out of memory%Z");
-        goto failed;
-    }
-
-    /* the text is parsed then dropped: the fleet copies what it keeps */
-
-    buf = ngx_alloc(size ? size : 1, log);
-    if (buf == NULL) {
-        ngx_snprintf((u_char *) err, ST_FLEET_ERR_LEN - 1,
-                     "cannot be loaded: out of memory%Z");
-        goto failed;
-    }
-
-    n = ngx_read_fd(fd, buf, size);
-
-    if (n != size) {
-        ngx_free(buf);
-        *errp = n < 0 ? ngx_errno : 0;
-        ngx_cpystrn((u_char *) err, (u_char *) "cannot be read",
-                    ST_FLEET_ERR_LEN);
-        goto failed;
-    }
-
-    env.alloc = ngx_steering_fleet_alloc;
-    env.log = ngx_steering_fleet_log;
-    env.read = NULL;
-    env.data = pool;
-
-    rc = st_fleet_parse(&env, buf, size, fleetp, msg);
-
-    ngx_free(buf);
-
-    if (rc == VOD_ERROR) {
-        ngx_snprintf((u_char *) err, ST_FLEET_ERR_LEN - 1,
-                     "cannot be loaded: out of memory%Z");
-        goto failed;
-    }
-
-    if (rc != VOD_OK) {
-        ngx_snprintf((u_char *) err, ST_FLEET_ERR_LEN - 1,
-                     "is invalid: %s%Z", msg);
-        goto failed;
-    }
-
-    *poolp = pool;
-    *fdp = fd;
-
-    return NGX_OK;
-
-failed:
-
-    err[ST_FLEET_ERR_LEN - 1] = '\0';
-
-    if (pool != NULL) {
-        ngx_destroy_pool(pool);
-    }
-
-    (void) ngx_close_file(fd);
-
-    return NGX_ERROR;
-}
-
-
-static void *
-ngx_steering_fleet_alloc(vod_env_t *env, size_t size)
-{
-    return ngx_palloc(env->data, size);
-}
-
-
-static void
-ngx_steering_fleet_log(vod_env_t *env, const char *fmt, ...)
-{
+    return rc;
 }
 
 

@@ -6,17 +6,14 @@
  */
 
 #include "ngx_stream_playback_module.h"
+#include "vodedge_load.h"
 
 
 #define NGX_PLAYBACK_RIGHTS_MAX  (16 * 1024 * 1024)
 
 
-static ngx_int_t ngx_stream_playback_rights_load(u_char *name,
-    ngx_log_t *log, ngx_pool_t **pool, pb_rights_t **table, ngx_fd_t *fdp,
-    char *err, ngx_err_t *errp);
-static void *ngx_stream_playback_rights_alloc(vod_env_t *env, size_t size);
-static void ngx_stream_playback_rights_log(vod_env_t *env,
-    const char *fmt, ...);
+static int ngx_stream_playback_rights_parse(vod_env_t *env,
+    const u_char *buf, size_t len, void **out, char *msg);
 static void ngx_stream_playback_rights_cleanup(void *data);
 
 
@@ -25,12 +22,13 @@ ngx_stream_playback_rights(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_stream_playback_main_conf_t *pmcf = conf;
 
+    void                          *table;
     ngx_fd_t                       fd;
     ngx_err_t                      e;
     ngx_str_t                     *value, name;
     ngx_pool_cleanup_t            *cln;
     ngx_stream_playback_rights_t  *rights;
-    char                           err[PB_RIGHTS_ERR_LEN];
+    char                           err[VODEDGE_LOAD_ERR_LEN];
 
     if (pmcf->rights != NULL) {
         return "is duplicate";
@@ -53,14 +51,17 @@ ngx_stream_playback_rights(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_stream_playback_rights_load(name.data, cf->log, &rights->pool,
-                                        &rights->table, &fd, err, &e)
+    if (vodedge_load(name.data, NGX_PLAYBACK_RIGHTS_MAX, cf->log,
+                     ngx_stream_playback_rights_parse, &table,
+                     &rights->pool, &fd, err, &e)
         != NGX_OK)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, e,
                            "playback rights file \"%s\" %s", name.data, err);
         return NGX_CONF_ERROR;
     }
+
+    rights->table = table;
 
     cln->handler = ngx_stream_playback_rights_cleanup;
     cln->data = rights;
@@ -84,11 +85,11 @@ void
 ngx_stream_playback_rights_refresh(ngx_stream_playback_rights_t *rights,
     time_t interval, ngx_log_t *log)
 {
+    void         *table;
     ngx_fd_t      fd;
     ngx_err_t     e;
     ngx_pool_t   *pool;
-    pb_rights_t  *table;
-    char          err[PB_RIGHTS_ERR_LEN];
+    char          err[VODEDGE_LOAD_ERR_LEN];
 
     if (vodedge_watch_check(&rights->watch, interval, log,
                             "playback rights file")
@@ -97,8 +98,12 @@ ngx_stream_playback_rights_refresh(ngx_stream_playback_rights_t *rights,
         return;
     }
 
-    if (ngx_stream_playback_rights_load(rights->watch.name, log, &pool,
-                                        &table, &fd, err, &e)
+    /* the pool outlives this request: the cycle's log, not the request's */
+
+    if (vodedge_load(rights->watch.name, NGX_PLAYBACK_RIGHTS_MAX,
+                     ngx_cycle->log,
+                     ngx_stream_playback_rights_parse, &table, &pool, &fd,
+                     err, &e)
         != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, log, e,
@@ -110,10 +115,6 @@ ngx_stream_playback_rights_refresh(ngx_stream_playback_rights_t *rights,
 
     (void) ngx_close_file(fd);
 
-    /* the pool outlives this request, whose log it was made with: it is
-     * destroyed by a later reload or at exit, logging through pool->log */
-    pool->log = ngx_cycle->log;
-
     ngx_destroy_pool(rights->pool);
 
     rights->pool = pool;
@@ -122,131 +123,26 @@ ngx_stream_playback_rights_refresh(ngx_stream_playback_rights_t *rights,
 
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "playback rights file \"%s\" reloaded: %uD titles",
-                  rights->watch.name, table->ntitles);
+                  rights->watch.name, rights->table->ntitles);
 }
 
 
-/* Reads and parses name into a new pool; on success the file stays open
- * in *fdp, so that the caller records what it read.  err says why not. */
+/* vodedge_load()'s parser: the rights table's, with a void * result */
 
-static ngx_int_t
-ngx_stream_playback_rights_load(u_char *name, ngx_log_t *log,
-    ngx_pool_t **poolp, pb_rights_t **table, ngx_fd_t *fdp, char *err,
-    ngx_err_t *errp)
+static int
+ngx_stream_playback_rights_parse(vod_env_t *env, const u_char *buf,
+    size_t len, void **out, char *msg)
 {
-    int               rc;
-    off_t             size;
-    u_char           *buf;
-    ssize_t           n;
-    ngx_fd_t          fd;
-    vod_env_t         env;
-    ngx_pool_t       *pool;
-    ngx_file_info_t   fi;
-    char              msg[PB_RIGHTS_ERR_LEN];
+    int           rc;
+    pb_rights_t  *table;
 
-    *errp = 0;
+    rc = pb_rights_parse(env, buf, len, &table, msg);
 
-    fd = ngx_open_file(name, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        *errp = ngx_errno;
-        ngx_cpystrn((u_char *) err, (u_char *) "cannot be opened",
-                    PB_RIGHTS_ERR_LEN);
-        return NGX_ERROR;
+    if (rc == VOD_OK) {
+        *out = table;
     }
 
-    pool = NULL;
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        *errp = ngx_errno;
-        ngx_cpystrn((u_char *) err, (u_char *) "cannot be read",
-                    PB_RIGHTS_ERR_LEN);
-        goto failed;
-    }
-
-    size = ngx_file_size(&fi);
-
-    if (size > NGX_PLAYBACK_RIGHTS_MAX) {
-        ngx_snprintf((u_char *) err, PB_RIGHTS_ERR_LEN - 1,
-                     "is larger than %d bytes%Z", NGX_PLAYBACK_RIGHTS_MAX);
-        goto failed;
-    }
-
-    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, log);
-    if (pool == NULL) {
-        ngx_snprintf((u_char *) err, PB_RIGHTS_ERR_LEN - 1,
-                     "cannot be loaded: out of memory%Z");
-        goto failed;
-    }
-
-    /* the text is parsed then dropped: the table copies what it keeps */
-
-    buf = ngx_alloc(size ? size : 1, log);
-    if (buf == NULL) {
-        ngx_snprintf((u_char *) err, PB_RIGHTS_ERR_LEN - 1,
-                     "cannot be loaded: out of memory%Z");
-        goto failed;
-    }
-
-    n = ngx_read_fd(fd, buf, size);
-
-    if (n != size) {
-        ngx_free(buf);
-        *errp = n < 0 ? ngx_errno : 0;
-        ngx_cpystrn((u_char *) err, (u_char *) "cannot be read",
-                    PB_RIGHTS_ERR_LEN);
-        goto failed;
-    }
-
-    env.alloc = ngx_stream_playback_rights_alloc;
-    env.log = ngx_stream_playback_rights_log;
-    env.read = NULL;
-    env.data = pool;
-
-    rc = pb_rights_parse(&env, buf, size, table, msg);
-
-    ngx_free(buf);
-
-    if (rc == VOD_ERROR) {
-        ngx_snprintf((u_char *) err, PB_RIGHTS_ERR_LEN - 1,
-                     "cannot be loaded: out of memory%Z");
-        goto failed;
-    }
-
-    if (rc != VOD_OK) {
-        ngx_snprintf((u_char *) err, PB_RIGHTS_ERR_LEN - 1,
-                     "is invalid: %s%Z", msg);
-        goto failed;
-    }
-
-    *poolp = pool;
-    *fdp = fd;
-
-    return NGX_OK;
-
-failed:
-
-    err[PB_RIGHTS_ERR_LEN - 1] = '\0';
-
-    if (pool != NULL) {
-        ngx_destroy_pool(pool);
-    }
-
-    (void) ngx_close_file(fd);
-
-    return NGX_ERROR;
-}
-
-
-static void *
-ngx_stream_playback_rights_alloc(vod_env_t *env, size_t size)
-{
-    return ngx_palloc(env->data, size);
-}
-
-
-static void
-ngx_stream_playback_rights_log(vod_env_t *env, const char *fmt, ...)
-{
+    return rc;
 }
 
 
