@@ -1226,6 +1226,26 @@ ngx_stream_playback_api_call(ngx_stream_playback_call_t *call)
 }
 
 
+/* a handler's one Redis call: NGX_DONE (its reply finishes the request),
+ * or the 503 when it cannot be sent */
+
+ngx_int_t
+ngx_stream_playback_api_start(ngx_stream_playback_call_t *call)
+{
+    ngx_http_request_t  *r;
+
+    r = call->request;
+
+    if (ngx_stream_playback_api_call(call) != NGX_OK) {
+        return ngx_stream_playback_api_unavailable(r, -1);
+    }
+
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
 static void
 ngx_stream_playback_api_reply(vodedge_redis_client_t *client,
     ngx_int_t status, redisReply *reply, void *data)

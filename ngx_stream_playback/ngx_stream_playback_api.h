@@ -91,6 +91,7 @@ ngx_int_t ngx_stream_playback_api_arg_key(ngx_http_request_t *r,
 ngx_int_t ngx_stream_playback_api_arg_int(ngx_http_request_t *r,
     ngx_stream_playback_call_t *call, int64_t n);
 ngx_int_t ngx_stream_playback_api_call(ngx_stream_playback_call_t *call);
+ngx_int_t ngx_stream_playback_api_start(ngx_stream_playback_call_t *call);
 ngx_int_t ngx_stream_playback_api_valid_id(ngx_str_t *s);
 ngx_int_t ngx_stream_playback_api_body_int(vod_json_t *body,
     const char *name, ngx_uint_t required, int64_t *n, const char **err);

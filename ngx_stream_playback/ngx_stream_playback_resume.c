@@ -126,13 +126,7 @@ ngx_stream_playback_resume_put_body(ngx_http_request_t *r)
 
     ngx_stream_playback_api_arg(call, ctx->id2.data, ctx->id2.len);
 
-    if (ngx_stream_playback_api_call(call) != NGX_OK) {
-        return ngx_stream_playback_api_unavailable(r, -1);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ngx_stream_playback_api_start(call);
 }
 
 
@@ -184,13 +178,7 @@ ngx_stream_playback_resume_get(ngx_http_request_t *r)
     ngx_stream_playback_api_arg(call, (u_char *) "last_updated", 12);
     ngx_stream_playback_api_arg(call, (u_char *) "device", 6);
 
-    if (ngx_stream_playback_api_call(call) != NGX_OK) {
-        return ngx_stream_playback_api_unavailable(r, -1);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ngx_stream_playback_api_start(call);
 }
 
 
@@ -295,13 +283,7 @@ ngx_stream_playback_resume_delete(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_stream_playback_api_call(call) != NGX_OK) {
-        return ngx_stream_playback_api_unavailable(r, -1);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ngx_stream_playback_api_start(call);
 }
 
 
@@ -351,13 +333,7 @@ ngx_stream_playback_continue_get(ngx_http_request_t *r)
                                 ngx_sprintf(p, "playback:%V:", &ctx->id1)
                                 - p);
 
-    if (ngx_stream_playback_api_call(call) != NGX_OK) {
-        return ngx_stream_playback_api_unavailable(r, -1);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ngx_stream_playback_api_start(call);
 }
 
 

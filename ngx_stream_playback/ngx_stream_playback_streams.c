@@ -161,13 +161,7 @@ ngx_stream_playback_streams_delete(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_stream_playback_api_call(call) != NGX_OK) {
-        return ngx_stream_playback_api_unavailable(r, -1);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ngx_stream_playback_api_start(call);
 }
 
 
