@@ -10,48 +10,15 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/inc";
 use PbTest;
-use File::Temp ();
+use ConfTest;
 use Test::More;
 
 BEGIN { PbTest::setup() }
 
-my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
-my ($so) = grep { /ngx_stream_playback_module\.so$/ }
-           split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
-$so //= "$PbTest::Root/modules/ngx_stream_playback_module.so";
+ConfTest::setup('ngx_stream_playback_module');
+my $dir = $ConfTest::Dir;
 
-my $dir = File::Temp::tempdir('pbconf-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-mkdir "$dir/logs";
-
-sub write_file {
-    my ($name, $data) = @_;
-    open my $fh, '>', "$dir/$name" or die "$dir/$name: $!";
-    print $fh $data;
-    close $fh;
-    return "$dir/$name";
-}
-
-sub nginx_t {
-    my ($http) = @_;
-    write_file('nginx.conf', <<"_EOC_");
-load_module $so;
-pid $dir/logs/nginx.pid;
-error_log $dir/logs/error.log;
-events {}
-http {
-    access_log off;
-    client_body_temp_path $dir/tmp;
-    proxy_temp_path $dir/tmp;
-    fastcgi_temp_path $dir/tmp;
-    uwsgi_temp_path $dir/tmp;
-    scgi_temp_path $dir/tmp;
-$http
-    server { listen 127.0.0.1:1999; }
-}
-_EOC_
-    my $out = `$nginx -p $dir/ -c $dir/nginx.conf -t 2>&1`;
-    return ($? == 0, $out);
-}
+sub write_file { ConfTest::write_file(@_) }
 
 my $good = write_file('good.key', "  $PbTest::Keys{k1}==\n");
 my $short = write_file('short.key', "c2hvcnQ\n");
@@ -136,15 +103,6 @@ my @cases = (
       qr{"playback_stream_grace" must be at least 1s} ],
 );
 
-for my $c (@cases) {
-    my ($name, $http, $ok, $re) = @$c;
-    my ($passed, $out) = nginx_t($http);
-    if ($ok) {
-        ok($passed, "$name: nginx -t passes") or diag($out);
-    } else {
-        ok(!$passed, "$name: nginx -t fails") or diag($out);
-        like($out, $re, "$name: the error says why");
-    }
-}
+ConfTest::run(\@cases);
 
 done_testing();

@@ -11,50 +11,15 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/inc";
 use SteerTest;
-use File::Temp ();
+use ConfTest;
 use Test::More;
 
 BEGIN { SteerTest::setup() }
 
-my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
-my ($so) = grep { /ngx_steering_module\.so$/ }
-           split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
-$so //= "$FindBin::Bin/../modules/ngx_steering_module.so";
+ConfTest::setup('ngx_steering_module');
+my $dir = $ConfTest::Dir;
 
-my $dir = File::Temp::tempdir('steerconf-XXXXXX', TMPDIR => 1,
-                              CLEANUP => 1);
-mkdir "$dir/logs";
-
-sub write_file {
-    my ($name, $data) = @_;
-    open my $fh, '>', "$dir/$name" or die "$dir/$name: $!";
-    print $fh $data;
-    close $fh;
-    return "$dir/$name";
-}
-
-sub nginx_t {
-    my ($http, $loc) = @_;
-    $loc //= 'location /steer/ { steering decide; }';
-    write_file('nginx.conf', <<"_EOC_");
-load_module $so;
-pid $dir/logs/nginx.pid;
-error_log $dir/logs/error.log;
-events {}
-http {
-    access_log off;
-    client_body_temp_path $dir/tmp;
-    proxy_temp_path $dir/tmp;
-    fastcgi_temp_path $dir/tmp;
-    uwsgi_temp_path $dir/tmp;
-    scgi_temp_path $dir/tmp;
-$http
-    server { listen 127.0.0.1:8099; $loc }
-}
-_EOC_
-    my $out = `$nginx -p $dir/ -c $dir/nginx.conf -t 2>&1`;
-    return ($? == 0, $out);
-}
+sub write_file { ConfTest::write_file(@_) }
 
 my $s = $SteerTest::Dir;
 my $bad_mmdb = write_file('bad.mmdb', "not a MaxMind database\n" x 10);
@@ -134,15 +99,6 @@ my @cases = (
       qr{"steering_redis_state" is on but no "steering_redis"} ],
 );
 
-for my $c (@cases) {
-    my ($name, $http, $ok, $re, $loc) = @$c;
-    my ($rc, $out) = nginx_t($http, $loc);
-    if ($ok) {
-        ok($rc, "$name: nginx -t passes") or diag($out);
-    } else {
-        ok(!$rc, "$name: nginx -t fails");
-        like($out, $re, "$name: the error says why");
-    }
-}
+ConfTest::run(\@cases, 'location /steer/ { steering decide; }');
 
 done_testing();
