@@ -16,6 +16,7 @@ use warnings;
 
 use Cwd ();
 use File::Temp ();
+use RedisTest ();
 
 our ($Dir, $Tool);
 
@@ -55,49 +56,23 @@ sub mkgeo {
     system($^X, $Tool, @_) == 0 or die "mkgeo.pl @_ failed\n";
 }
 
-# A private redis-server for presence (t/204): on $RedisPort, no
-# persistence, its pid file in $Dir; stopped at the end of the suite.
+# A private redis-server for presence and state (t/204, t/206) on
+# $RedisPort: RedisTest's, which stops it when the suite ends.
 our $RedisPort = 6391;
-our $RedisUp = 0;
-
-sub redis_cli {
-    open my $fh, '-|', 'redis-cli', '-p', $RedisPort, @_
-        or die "redis-cli: $!\n";
-    my @out = <$fh>;
-    close $fh or die "redis-cli @_: $?\n@out";
-    chomp @out;
-    return wantarray ? @out : $out[0];
-}
 
 sub redis_start {
-    # a server left on our port by an interrupted run of this suite
+    # a server left on our port by an interrupted run of a suite
     system("redis-cli -p $RedisPort shutdown nosave >/dev/null 2>&1");
-    system('redis-server', '--port', $RedisPort, '--bind', '127.0.0.1',
-           '--save', '', '--appendonly', 'no', '--daemonize', 'yes',
-           '--dir', $Dir, '--pidfile', "$Dir/redis.pid",
-           '--logfile', "$Dir/redis.log") == 0
-        or die "redis-server failed to start\n";
-    for (1 .. 100) {
-        if ((qx{redis-cli -p $RedisPort ping 2>/dev/null} // '') =~ /PONG/) {
-            $RedisUp = 1;
-            return;
-        }
-        select undef, undef, undef, 0.05;
-    }
-    die "redis-server did not answer on port $RedisPort\n";
+    RedisTest::start($RedisPort);
 }
 
-sub redis_stop {
-    return unless $RedisUp;
-    system("redis-cli -p $RedisPort shutdown nosave >/dev/null 2>&1");
-    for (1 .. 100) {
-        last if system("redis-cli -p $RedisPort ping >/dev/null 2>&1") != 0;
-        select undef, undef, undef, 0.05;
-    }
-    $RedisUp = 0;
-}
+sub redis_stop { RedisTest::stop() }
 
-END { redis_stop() }
+# its answer: the lines in list context, the first one otherwise
+sub redis_cli {
+    my @out = split /\n/, RedisTest::cli(@_);
+    return wantarray ? @out : $out[0];
+}
 
 # write_file(NAME, TEXT): $Dir/NAME, replaced by rename
 sub write_file {
