@@ -27,6 +27,10 @@ BASE=http://127.0.0.1:$PORT
 
 mkdir -p "$WORK/logs" "$WORK/temp"
 
+# median(); its own wrk_run() below replaces the one there
+PREFIX=$WORK
+. bench/lib.sh
+
 cleanup() {
     [ -f "$WORK/logs/nginx.pid" ] \
         && kill "$(cat "$WORK/logs/nginx.pid")" 2>/dev/null || true
@@ -119,7 +123,6 @@ rb_run() {   # SET|GET -> rps
         | awk -F, 'NR > 1 { gsub(/"/, "", $2); printf "%d\n", $2 }'
 }
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 : > "$WORK/runs.txt"
 for run in $(seq "$RUNS"); do
@@ -135,7 +138,10 @@ for run in $(seq "$RUNS"); do
 done
 
 col() { awk -v c="$1" '{ print $c }' "$WORK/runs.txt" | median; }
-P=$(col 1); PP=$(col 2); G=$(col 3); GP=$(col 4); S=$(col 5); RG=$(col 6)
+# rates as whole numbers: with an even BENCH_RUNS a median is a mean of two
+int() { printf '%.0f' "$1"; }
+P=$(int "$(col 1)"); PP=$(col 2); G=$(int "$(col 3)"); GP=$(col 4)
+S=$(int "$(col 5)"); RG=$(int "$(col 6)")
 
 echo
 echo "medians of $RUNS runs, $CONNS connections, $WORKERS nginx worker(s),"
