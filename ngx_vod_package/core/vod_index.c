@@ -86,6 +86,8 @@ typedef struct {
 /* the decode state before a sample */
 typedef struct {
     uint64_t       dts;
+    uint64_t       time;                  /* the start manifests give:
+                                             vod_idx_boundaries() */
     uint32_t       sample;
     uint32_t       stts_run;
     uint32_t       stts_left;             /* samples left in the run */
@@ -2431,6 +2433,10 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
 
     vod_idx_boundaries(blob, it, cur, nseg, t->duration, bound);
 
+    for (seg = 0; seg <= nseg; seg++) {
+        cur[seg].time = bound[seg];
+    }
+
     rate = 0;
 
     for (seg = 0; seg < nseg; seg++) {
@@ -2575,7 +2581,8 @@ vod_idx_first_delay(const u_char *index, const vod_idx_track_t *it,
 
 
 /*
- * The times of a track's segment boundaries, as manifests give them.
+ * The times of a track's segment boundaries, as manifests give them,
+ * worked out once when the index is built (vod_idx_cursor_t.time).
  * Video: a segment starts when its key frame is presented, not when it is
  * decoded.  With B-frames the two differ by a frame or two, and by a
  * different amount in another codec's rendition of the same title, so
@@ -2628,7 +2635,7 @@ vod_index_track_info(vod_env_t *env, const u_char *index, uint32_t track,
     vod_track_info_t *info)
 {
     u_char                    *p;
-    uint32_t                   n;
+    uint32_t                   i, n;
     const vod_idx_track_t     *it;
     const vod_idx_header_t    *hdr;
     const vod_idx_cursor_t    *cur;
@@ -2677,7 +2684,9 @@ vod_index_track_info(vod_env_t *env, const u_char *index, uint32_t track,
 
     cur = (const vod_idx_cursor_t *) (index + it->cursors);
 
-    vod_idx_boundaries(index, it, cur, n, it->duration, info->seg_time);
+    for (i = 0; i <= n; i++) {
+        info->seg_time[i] = cur[i].time;
+    }
 
     p += (size_t) (n + 1) * sizeof(uint64_t);
 
