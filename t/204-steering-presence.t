@@ -72,10 +72,10 @@ our $Config = <<'_EOC_';
         ssi on;
         ssi_types text/plain;
         default_type text/plain;
-        return 200 '<!--# include virtual="/w1" --><!--# include virtual="/w2" --><!--# include virtual="/w3" --><!--# include virtual="/w4" --><!--# include virtual="/w5" --><!--# include virtual="/w6" --><!--# include virtual="/w7" --><!--# include virtual="/w8" -->';
+        return 200 '<!--# include virtual="/w1" --><!--# include virtual="/w2" --><!--# include virtual="/w3" --><!--# include virtual="/w4" --><!--# include virtual="/w5" --><!--# include virtual="/w6" --><!--# include virtual="/w7" --><!--# include virtual="/w8" --><!--# include virtual="/w9" --><!--# include virtual="/w10" --><!--# include virtual="/w11" --><!--# include virtual="/w12" --><!--# include virtual="/w13" --><!--# include virtual="/w14" --><!--# include virtual="/w15" --><!--# include virtual="/w16" --><!--# include virtual="/w17" --><!--# include virtual="/w18" --><!--# include virtual="/w19" --><!--# include virtual="/w20" --><!--# include virtual="/w21" --><!--# include virtual="/w22" --><!--# include virtual="/w23" --><!--# include virtual="/w24" -->';
     }
 
-    location ~ ^/w\d$ {
+    location ~ ^/w\d+$ {
         rewrite ^ /w break;
         proxy_pass http://127.0.0.1:8097;
         proxy_set_header X-Forwarded-For 203.0.113.5;
@@ -147,11 +147,11 @@ GET /vars?t=fresh
 
 
 
-=== TEST 6: every worker sees the same presence (eight requests over new connections)
+=== TEST 6: every worker sees the same presence (24 requests over new connections: that reuseport sends all to one of two workers is 1 in 8 million)
 --- request
 GET /each
 --- response_body_like eval
-qr/\A(?=(?:\d+ isp-ny-2 1\n){8}\z)(?=.*^(\d+) .*^(?!\1 )\d+ )/ms
+qr/\A(?=(?:\d+ isp-ny-2 1\n){24}\z)(?=.*^(\d+) .*^(?!\1 )\d+ )/ms
 
 
 
