@@ -11,6 +11,8 @@
 #
 #   bench/run.sh                 needs modules/ngx_vod_package_module.so
 #   bench/run.sh --static-only   the harness alone: static vs static
+#   BENCH_CASES=ts bench/run.sh  only the cases whose name matches (grep -E),
+#                                and no cold index runs
 #
 # Titles are made once in build/bench/media (bench/mktitles.sh).
 set -euo pipefail
@@ -92,6 +94,20 @@ else
     )
 fi
 
+if [ -n "${BENCH_CASES:-}" ]; then
+    kept=()
+    for c in "${CASES[@]}"; do
+        if echo "${c%%|*}" | grep -qE -- "$BENCH_CASES"; then
+            kept+=("$c")
+        fi
+    done
+    if [ ${#kept[@]} -eq 0 ]; then
+        echo "bench: no case matches BENCH_CASES=$BENCH_CASES" >&2
+        exit 2
+    fi
+    CASES=("${kept[@]}")
+fi
+
 render_conf
 start_nginx
 trap stop_nginx EXIT
@@ -141,7 +157,7 @@ done
 echo "(ratio: packaged / static throughput; CPU x: packaged / static" \
      "worker CPU per request)"
 
-if [ -n "$static_only" ]; then
+if [ -n "$static_only" ] || [ -n "${BENCH_CASES:-}" ]; then
     exit 0
 fi
 
