@@ -4,8 +4,8 @@
  * in ADTS frames (ISO/IEC 13818-7 / 14496-3), PCR on the video PID.
  *
  * The segment is muxed in two passes over one plan: the first counts the
- * packets, so the output buffer is allocated once with its exact size, the
- * second writes them.
+ * packets, so the response's length is known before its first byte, the
+ * second writes them, in one buffer or a few PES at a time.
  */
 
 #include "vod_ts.h"
@@ -68,7 +68,7 @@ typedef struct {
 } vod_ts_track_t;
 
 
-typedef struct {
+struct vod_ts_mux_s {
     vod_env_t            *env;
     vod_ts_track_t        video;
     vod_ts_track_t        audio;
@@ -88,7 +88,12 @@ typedef struct {
 
     u_char                pat_cc;
     u_char                pmt_cc;
-} vod_ts_mux_t;
+
+    size_t                packets;    /* in the whole segment */
+    size_t                written;    /* packets vod_ts_write() made */
+    size_t                max_pes;    /* packets of the largest PES */
+    unsigned              started:1;  /* PAT, PMT and PCR written */
+};
 
 
 /*
@@ -122,7 +127,8 @@ static size_t vod_ts_packetize(u_char *p, uint32_t pid, u_char *cc,
     int has_pcr, int64_t pcr, int rai, const u_char *hdr, size_t hdr_len,
     const u_char *es, size_t es_len);
 static u_char *vod_ts_write_pcr(u_char *p, int64_t pcr);
-static size_t vod_ts_mux(vod_ts_mux_t *mux, u_char *out);
+static size_t vod_ts_mux_start(vod_ts_mux_t *mux, u_char *p);
+static size_t vod_ts_mux_pes(vod_ts_mux_t *mux, u_char *p, size_t room);
 static u_char *vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p);
 static uint32_t vod_ts_crc32(const u_char *p, size_t len);
 
@@ -147,19 +153,56 @@ vod_ts_segment(vod_env_t *env, const vod_segment_t *video,
     const vod_segment_t *audio, u_char **out, size_t *len)
 {
     int            rc;
-    size_t         size, packets;
+    size_t         size;
     u_char        *buf;
-    vod_ts_mux_t   mux;
+    vod_ts_mux_t  *mux;
+
+    rc = vod_ts_open(env, video, audio, &mux, &size);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    buf = env->alloc(env, size);
+    if (buf == NULL) {
+        return VOD_ERROR;
+    }
+
+    if (vod_ts_write(mux, buf, size) != size
+        || vod_ts_write(mux, buf, size) != 0)
+    {
+        env->log(env, "ts: packet count changed between passes");
+        return VOD_ERROR;
+    }
+
+    *out = buf;
+    *len = size;
+
+    return VOD_OK;
+}
+
+
+int
+vod_ts_open(vod_env_t *env, const vod_segment_t *video,
+    const vod_segment_t *audio, vod_ts_mux_t **out, size_t *len)
+{
+    int            rc;
+    size_t         k;
+    vod_ts_mux_t  *mux;
 
     if (video == NULL && audio == NULL) {
         env->log(env, "ts: no track to mux");
         return VOD_ERROR;
     }
 
-    memset(&mux, 0, sizeof(vod_ts_mux_t));
-    mux.env = env;
+    mux = env->alloc(env, sizeof(vod_ts_mux_t));
+    if (mux == NULL) {
+        return VOD_ERROR;
+    }
 
-    rc = vod_ts_read_span(&mux, video, audio);
+    memset(mux, 0, sizeof(vod_ts_mux_t));
+    mux->env = env;
+
+    rc = vod_ts_read_span(mux, video, audio);
     if (rc != VOD_OK) {
         return rc;
     }
@@ -172,12 +215,12 @@ vod_ts_segment(vod_env_t *env, const vod_segment_t *video,
             return VOD_UNSUPPORTED;
         }
 
-        rc = vod_ts_avc_config(&mux, video->track);
+        rc = vod_ts_avc_config(mux, video->track);
         if (rc != VOD_OK) {
             return rc;
         }
 
-        rc = vod_ts_track_init(&mux, &mux.video, video, VOD_TS_PID_VIDEO);
+        rc = vod_ts_track_init(mux, &mux->video, video, VOD_TS_PID_VIDEO);
         if (rc != VOD_OK) {
             return rc;
         }
@@ -191,61 +234,119 @@ vod_ts_segment(vod_env_t *env, const vod_segment_t *video,
             return VOD_UNSUPPORTED;
         }
 
-        rc = vod_ts_aac_config(&mux, audio->track);
+        rc = vod_ts_aac_config(mux, audio->track);
         if (rc != VOD_OK) {
             return rc;
         }
 
-        rc = vod_ts_track_init(&mux, &mux.audio, audio, VOD_TS_PID_AUDIO);
+        rc = vod_ts_track_init(mux, &mux->audio, audio, VOD_TS_PID_AUDIO);
         if (rc != VOD_OK) {
             return rc;
         }
     }
 
-    mux.pcr = (video != NULL) ? &mux.video : &mux.audio;
+    mux->pcr = (video != NULL) ? &mux->video : &mux->audio;
 
-    mux.prefix = env->alloc(env, 32 + VOD_TS_AUD_LEN + mux.ps_len);
-    if (mux.prefix == NULL) {
+    mux->prefix = env->alloc(env, 32 + VOD_TS_AUD_LEN + mux->ps_len);
+    if (mux->prefix == NULL) {
         return VOD_ERROR;
     }
 
-    mux.scratch = env->alloc(env, mux.scratch_len > 0 ? mux.scratch_len : 1);
-    if (mux.scratch == NULL) {
+    mux->scratch = env->alloc(env,
+                              mux->scratch_len > 0 ? mux->scratch_len : 1);
+    if (mux->scratch == NULL) {
         return VOD_ERROR;
     }
 
     /* pass 1: count */
-    packets = vod_ts_mux(&mux, NULL);
+    mux->packets = vod_ts_mux_start(mux, NULL);
+    mux->max_pes = mux->packets;
 
-    if ((uint64_t) packets * VOD_TS_PACKET > VOD_TS_MAX_OUTPUT) {
+    for ( ;; ) {
+        k = vod_ts_mux_pes(mux, NULL, 0);
+        if (k == 0) {
+            break;
+        }
+
+        mux->packets += k;
+
+        if (k > mux->max_pes) {
+            mux->max_pes = k;
+        }
+    }
+
+    if ((uint64_t) mux->packets * VOD_TS_PACKET > VOD_TS_MAX_OUTPUT) {
         env->log(env, "ts: segment %u would be %llu bytes",
                  (video != NULL ? video : audio)->index + 1,
-                 (unsigned long long) packets * VOD_TS_PACKET);
+                 (unsigned long long) mux->packets * VOD_TS_PACKET);
         return VOD_BAD_DATA;
     }
 
-    size = packets * VOD_TS_PACKET;
+    /* pass 2, vod_ts_write(), replays the same plan, without env: it may
+     * be gone by then */
+    mux->env = NULL;
+    mux->video.next = 0;
+    mux->audio.next = 0;
+    mux->video.cc = 0;
+    mux->audio.cc = 0;
 
-    buf = env->alloc(env, size);
-    if (buf == NULL) {
-        return VOD_ERROR;
-    }
-
-    /* pass 2: write the same plan */
-    mux.video.next = 0;
-    mux.audio.next = 0;
-    mux.video.cc = 0;
-    mux.audio.cc = 0;
-
-    if (vod_ts_mux(&mux, buf) != packets) {
-        env->log(env, "ts: packet count changed between passes");
-        return VOD_ERROR;
-    }
-
-    *out = buf;
-    *len = size;
+    *out = mux;
+    *len = mux->packets * VOD_TS_PACKET;
 
     return VOD_OK;
+}
+
+
+size_t
+vod_ts_write_min(vod_ts_mux_t *mux)
+{
+    return mux->max_pes * VOD_TS_PACKET;
+}
+
+
+size_t
+vod_ts_write(vod_ts_mux_t *mux, u_char *buf, size_t size)
+{
+    u_char  *p;
+    size_t   room, k;
+
+    p = buf;
+    room = size / VOD_TS_PACKET;
+
+    if (!mux->started) {
+        k = vod_ts_mux_start(mux, NULL);
+
+        if (k > room) {
+            return 0;
+        }
+
+        (void) vod_ts_mux_start(mux, p);
+        mux->started = 1;
+
+        p += k * VOD_TS_PACKET;
+        room -= k;
+        mux->written += k;
+    }
+
+    for ( ;; ) {
+        k = vod_ts_mux_pes(mux, p, room);
+        if (k == 0) {
+            break;
+        }
+
+        p += k * VOD_TS_PACKET;
+        room -= k;
+        mux->written += k;
+    }
+
+    /* a plan replayed must give what it counted: never more */
+    if (mux->written > mux->packets) {
+        mux->video.next = mux->video.count;
+        mux->audio.next = mux->audio.count;
+        return 0;
+    }
+
+    return p - buf;
 }
 
 
@@ -1063,32 +1164,28 @@ vod_ts_packetize(u_char *p, uint32_t pid, u_char *cc, int has_pcr,
 }
 
 
-/* The whole segment; with out NULL only counts its packets. */
+/* PAT, PMT and a PCR before any PES; with p NULL only counts them */
 static size_t
-vod_ts_mux(vod_ts_mux_t *mux, u_char *out)
+vod_ts_mux_start(vod_ts_mux_t *mux, u_char *p)
 {
-    u_char           *p, *o;
-    u_char            hdr[32];
-    size_t            n, es_len, hdr_len, pre_len;
-    int64_t           pcr;
-    uint32_t          i, k;
-    vod_ts_track_t   *v, *a;
-    vod_ts_frame_t   *f;
+    u_char          *o;
+    int64_t          pcr;
+    vod_ts_track_t  *v, *a;
 
     v = &mux->video;
     a = &mux->audio;
-    p = out;
-
-    /* PAT, PMT */
-    n = 2;
 
     if (p != NULL) {
         p = vod_ts_write_psi(mux, p);
     }
 
-    /* a PCR before any PES: adaptation field only, no payload, so the
-     * continuity counter does not advance */
-    if (v->count > 0 || a->count > 0) {
+    if (v->count == 0 && a->count == 0) {
+        return 2;
+    }
+
+    /* adaptation field only, no payload, so the continuity counter does
+     * not advance */
+    if (p != NULL) {
         if (v->count > 0 && (a->count == 0 || v->frames[0].dts
                                               <= a->frames[0].pts))
         {
@@ -1098,92 +1195,120 @@ vod_ts_mux(vod_ts_mux_t *mux, u_char *out)
             pcr = a->frames[0].pts;
         }
 
-        if (p != NULL) {
-            o = p;
-            vod_w8(o, 0x47);
-            vod_w8(o, (mux->pcr->pid >> 8) & 0x1f);
-            vod_w8(o, mux->pcr->pid & 0xff);
-            vod_w8(o, 0x20 | ((mux->pcr->cc - 1) & 0x0f));
-            vod_w8(o, 183);
-            vod_w8(o, 0x10);
-            o = vod_ts_write_pcr(o, pcr);
-            memset(o, 0xff, p + VOD_TS_PACKET - o);
-            p += VOD_TS_PACKET;
-        }
-
-        n++;
+        o = p;
+        vod_w8(o, 0x47);
+        vod_w8(o, (mux->pcr->pid >> 8) & 0x1f);
+        vod_w8(o, mux->pcr->pid & 0xff);
+        vod_w8(o, 0x20 | ((mux->pcr->cc - 1) & 0x0f));
+        vod_w8(o, 183);
+        vod_w8(o, 0x10);
+        o = vod_ts_write_pcr(o, pcr);
+        memset(o, 0xff, p + VOD_TS_PACKET - o);
     }
 
-    /* PES in decode order, video by DTS, audio by PTS */
-    while (v->next < v->count || a->next < a->count) {
+    return 3;
+}
 
-        if (v->next < v->count
-            && (a->next == a->count
-                || v->frames[v->next].dts <= a->frames[a->next].pts))
-        {
-            f = &v->frames[v->next];
+
+/*
+ * The next PES, in decode order (video by DTS, audio by PTS): with p NULL
+ * counts its packets and moves past it; otherwise writes it at p if its
+ * packets fit in room.  Returns its packets, 0 when none is left or it
+ * does not fit.
+ */
+static size_t
+vod_ts_mux_pes(vod_ts_mux_t *mux, u_char *p, size_t room)
+{
+    u_char           *o;
+    u_char            hdr[32];
+    size_t            k, es_len, hdr_len, pre_len;
+    uint32_t          i, n;
+    vod_ts_track_t   *v, *a;
+    vod_ts_frame_t   *f;
+
+    v = &mux->video;
+    a = &mux->audio;
+
+    if (v->next < v->count
+        && (a->next == a->count
+            || v->frames[v->next].dts <= a->frames[a->next].pts))
+    {
+        f = &v->frames[v->next];
+
+        hdr_len = vod_ts_pes_header(hdr, VOD_TS_SID_VIDEO, f->es_len,
+                                    f->pts, f->dts, f->dts != f->pts);
+
+        /* in place: PES header, delimiter and parameter sets, then the
+         * sample itself */
+        pre_len = f->inplace ? hdr_len + f->es_len - f->size : hdr_len;
+        es_len = f->inplace ? f->size : f->es_len;
+
+        k = vod_ts_packetize(NULL, 0, NULL, mux->pcr == v, 0, f->sync,
+                             NULL, pre_len, NULL, es_len);
+
+        if (p == NULL) {
             v->next++;
-
-            hdr_len = vod_ts_pes_header(hdr, VOD_TS_SID_VIDEO, f->es_len,
-                                        f->pts, f->dts, f->dts != f->pts);
-
-            if (f->inplace) {
-                /* PES header, delimiter and parameter sets, then the
-                 * sample itself */
-                pre_len = hdr_len + f->es_len - f->size;
-
-                if (p != NULL) {
-                    vod_ts_avc_prefix(mux, f, hdr, hdr_len);
-                }
-
-                k = vod_ts_packetize(p, v->pid, &v->cc, mux->pcr == v,
-                                     f->dts, f->sync, mux->prefix, pre_len,
-                                     f->data, f->size);
-
-            } else {
-                if (p != NULL) {
-                    (void) vod_ts_avc_write(mux, f, mux->scratch);
-                }
-
-                k = vod_ts_packetize(p, v->pid, &v->cc, mux->pcr == v,
-                                     f->dts, f->sync, hdr, hdr_len,
-                                     mux->scratch, f->es_len);
-            }
-
-        } else {
-            f = &a->frames[a->next];
-            i = vod_ts_audio_group(a, &es_len);
-            a->next += i;
-
-            hdr_len = vod_ts_pes_header(hdr, VOD_TS_SID_AUDIO, es_len,
-                                        f->pts, 0, 0);
-
-            if (p != NULL) {
-                o = mux->scratch;
-
-                for (k = 0; k < i; k++) {
-                    memcpy(o, mux->adts, VOD_TS_ADTS_HEADER);
-                    o[3] |= (f[k].es_len >> 11) & 0x03;
-                    o[4] = (u_char) (f[k].es_len >> 3);
-                    o[5] |= (u_char) ((f[k].es_len & 0x07) << 5);
-                    memcpy(o + VOD_TS_ADTS_HEADER, f[k].data, f[k].size);
-                    o += f[k].es_len;
-                }
-            }
-
-            k = vod_ts_packetize(p, a->pid, &a->cc, mux->pcr == a, f->pts,
-                                 mux->pcr == a, hdr, hdr_len, mux->scratch,
-                                 es_len);
+            return k;
         }
 
-        n += k;
-
-        if (p != NULL) {
-            p += k * VOD_TS_PACKET;
+        if (k > room) {
+            return 0;
         }
+
+        v->next++;
+
+        if (f->inplace) {
+            vod_ts_avc_prefix(mux, f, hdr, hdr_len);
+
+            return vod_ts_packetize(p, v->pid, &v->cc, mux->pcr == v,
+                                    f->dts, f->sync, mux->prefix, pre_len,
+                                    f->data, f->size);
+        }
+
+        (void) vod_ts_avc_write(mux, f, mux->scratch);
+
+        return vod_ts_packetize(p, v->pid, &v->cc, mux->pcr == v, f->dts,
+                                f->sync, hdr, hdr_len, mux->scratch,
+                                f->es_len);
     }
 
-    return n;
+    if (a->next == a->count) {
+        return 0;
+    }
+
+    f = &a->frames[a->next];
+    n = vod_ts_audio_group(a, &es_len);
+
+    hdr_len = vod_ts_pes_header(hdr, VOD_TS_SID_AUDIO, es_len, f->pts, 0, 0);
+
+    k = vod_ts_packetize(NULL, 0, NULL, mux->pcr == a, 0, mux->pcr == a,
+                         NULL, hdr_len, NULL, es_len);
+
+    if (p == NULL) {
+        a->next += n;
+        return k;
+    }
+
+    if (k > room) {
+        return 0;
+    }
+
+    a->next += n;
+
+    o = mux->scratch;
+
+    for (i = 0; i < n; i++) {
+        memcpy(o, mux->adts, VOD_TS_ADTS_HEADER);
+        o[3] |= (f[i].es_len >> 11) & 0x03;
+        o[4] = (u_char) (f[i].es_len >> 3);
+        o[5] |= (u_char) ((f[i].es_len & 0x07) << 5);
+        memcpy(o + VOD_TS_ADTS_HEADER, f[i].data, f[i].size);
+        o += f[i].es_len;
+    }
+
+    return vod_ts_packetize(p, a->pid, &a->cc, mux->pcr == a, f->pts,
+                            mux->pcr == a, hdr, hdr_len, mux->scratch,
+                            es_len);
 }
 
 

@@ -12,6 +12,9 @@
 #include "vod_media.h"
 
 
+typedef struct vod_ts_mux_s  vod_ts_mux_t;
+
+
 /* Mux one segment.  video or audio may be NULL, not both; their samples'
  * data is read through env->read.  Timestamps are the samples' presentation
  * times on a 90 kHz clock plus a fixed offset, so consecutive segments
@@ -19,6 +22,19 @@
  * packets. */
 int vod_ts_segment(vod_env_t *env, const vod_segment_t *video,
     const vod_segment_t *audio, u_char **out, size_t *len);
+
+/* The same in steps, so a server can send the segment as it is made from
+ * a small buffer that stays in the CPU's cache: vod_ts_open() reads the
+ * samples and plans the packets (*len: the segment's exact size), then
+ * each vod_ts_write() fills buf with the next whole PES packets that fit
+ * in size bytes and returns how many bytes it wrote, 0 once all are out.
+ * A buffer of vod_ts_write_min() bytes always takes at least one PES.
+ * vod_ts_write() uses neither env nor the file: it may run on another
+ * thread than vod_ts_open() did, as long as not on two at once. */
+int vod_ts_open(vod_env_t *env, const vod_segment_t *video,
+    const vod_segment_t *audio, vod_ts_mux_t **mux, size_t *len);
+size_t vod_ts_write_min(vod_ts_mux_t *mux);
+size_t vod_ts_write(vod_ts_mux_t *mux, u_char *buf, size_t size);
 
 /* A track's bit rate as MPEG-TS segments carry it: 4 bytes of packet
  * header per 184 of payload, PES headers, access unit delimiters, ADTS

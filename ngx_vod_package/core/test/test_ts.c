@@ -388,6 +388,37 @@ test_check_audio(test_ts_t *ts, av_oracle_track_t *a, uint32_t *next)
 }
 
 
+/* vod_ts_open() and vod_ts_write() in the smallest buffer that always
+ * takes a PES give, in steps, what vod_ts_segment() gave in one */
+static void
+test_steps(vod_env_t *env, const vod_segment_t *video,
+    const vod_segment_t *audio, const u_char *whole, size_t whole_len)
+{
+    size_t         len, min, n, done;
+    u_char        *buf;
+    vod_ts_mux_t  *mux;
+
+    assert_int_equal(vod_ts_open(env, video, audio, &mux, &len), VOD_OK);
+    assert_int_equal(len, whole_len);
+
+    min = vod_ts_write_min(mux);
+    assert_true(min >= 3 * 188 && min % 188 == 0 && min <= len);
+
+    /* no room for a PES: nothing written, nothing lost */
+    buf = malloc(min);
+    assert_int_equal(vod_ts_write(mux, buf, 187), 0);
+
+    for (done = 0; done < len; done += n) {
+        n = vod_ts_write(mux, buf, min);
+        assert_true(n > 0 && n % 188 == 0 && n <= len - done);
+        assert_memory_equal(buf, whole + done, n);
+    }
+
+    assert_int_equal(vod_ts_write(mux, buf, min), 0);
+    free(buf);
+}
+
+
 static void
 test_fixtures(void **state)
 {
@@ -476,6 +507,9 @@ test_fixtures(void **state)
 
             test_ts_free(ts);
             assert_int_equal(av_oracle_write_file(tmp, out, len, 1), 0);
+
+            test_steps(&env, has_v ? &vseg : NULL, has_a ? &aseg : NULL,
+                       out, len);
         }
 
         print_message("%s: %u segments\n", test_fixtures_list[f].file, nseg);
