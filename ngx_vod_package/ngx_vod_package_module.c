@@ -22,6 +22,8 @@ static ngx_int_t ngx_vod_package_cmaf_segment(ngx_http_request_t *r,
 static ngx_int_t ngx_vod_package_cmaf_copy(ngx_http_request_t *r,
     ngx_vod_media_t *media, u_char *header, size_t header_len,
     vod_range_t *ranges, uint32_t count, u_char **body, size_t *len);
+static size_t ngx_vod_package_ts_write(void *data, u_char *buf,
+    size_t size);
 static ngx_int_t ngx_vod_package_ts_segment(ngx_http_request_t *r,
     ngx_str_t *dir, vod_url_t *url);
 static ngx_int_t ngx_vod_package_load_title(ngx_http_request_t *r,
@@ -50,6 +52,8 @@ static char *ngx_vod_package_cors_origin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_vod_package_segment_duration(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_vod_package_stream_buffer_size(ngx_conf_t *cf, void *post,
+    void *data);
 static char *ngx_vod_package_content_steering(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_vod_package_steering(ngx_http_request_t *r,
@@ -59,6 +63,8 @@ static ngx_int_t ngx_vod_package_steering(ngx_http_request_t *r,
 
 static ngx_conf_post_handler_pt  ngx_vod_package_segment_duration_p =
     ngx_vod_package_segment_duration;
+static ngx_conf_post_handler_pt  ngx_vod_package_stream_buffer_size_p =
+    ngx_vod_package_stream_buffer_size;
 
 
 static ngx_command_t  ngx_vod_package_commands[] = {
@@ -90,6 +96,13 @@ static ngx_command_t  ngx_vod_package_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_vod_package_loc_conf_t, sendfile_min_range),
       NULL },
+
+    { ngx_string("vod_stream_buffer_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, stream_buffer_size),
+      &ngx_vod_package_stream_buffer_size_p },
 
     { ngx_string("vod_playlist_cache_control"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -736,11 +749,11 @@ static ngx_int_t
 ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
     vod_url_t *url)
 {
-    u_char                      *out;
     size_t                       len;
     uint64_t                     etag;
     ngx_int_t                    rc;
     ngx_vod_ctx_t               *ctx;
+    vod_ts_mux_t                *mux;
     vod_segment_t               *video, *audio;
     ngx_vod_media_t              media;
     ngx_vod_package_loc_conf_t  *vlcf;
@@ -783,7 +796,7 @@ ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
 
     if (ctx->seg_done) {
         rc = ctx->seg_rc;
-        out = ctx->seg;
+        mux = ctx->ts;
         len = ctx->seg_len;
 
     } else {
@@ -796,10 +809,10 @@ ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
         }
 #endif
 
-        rc = vod_ts_segment(&media.venv.env,
-                            (video->track != NULL) ? video : NULL,
-                            (audio->track != NULL) ? audio : NULL,
-                            &out, &len);
+        rc = vod_ts_open(&media.venv.env,
+                         (video->track != NULL) ? video : NULL,
+                         (audio->track != NULL) ? audio : NULL,
+                         &mux, &len);
     }
 
     if (rc != VOD_OK) {
@@ -812,9 +825,18 @@ ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_vod_send_memory(r, &ngx_vod_type_ts, out, len,
+    return ngx_vod_send_stream(r, &ngx_vod_type_ts, len,
+                               ngx_vod_package_ts_write, mux,
+                               vod_ts_write_min(mux),
                                &vlcf->segment_cache_control, etag,
                                media.of.mtime);
+}
+
+
+static size_t
+ngx_vod_package_ts_write(void *data, u_char *buf, size_t size)
+{
+    return vod_ts_write(data, buf, size);
 }
 
 
@@ -1091,6 +1113,7 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
     vlcf->segment_duration = NGX_CONF_UNSET_MSEC;
     vlcf->max_moov_size = NGX_CONF_UNSET_SIZE;
     vlcf->sendfile_min_range = NGX_CONF_UNSET_SIZE;
+    vlcf->stream_buffer_size = NGX_CONF_UNSET_SIZE;
     vlcf->cors_origin.len = NGX_CONF_UNSET_SIZE;
     vlcf->steering_uri = NGX_CONF_UNSET_PTR;
 
@@ -1111,6 +1134,8 @@ ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               64 * 1024 * 1024);
     ngx_conf_merge_size_value(conf->sendfile_min_range,
                               prev->sendfile_min_range, 128 * 1024);
+    ngx_conf_merge_size_value(conf->stream_buffer_size,
+                              prev->stream_buffer_size, 128 * 1024);
     ngx_conf_merge_str_value(conf->playlist_cache_control,
                              prev->playlist_cache_control,
                              "public, max-age=60");
@@ -1318,6 +1343,19 @@ ngx_vod_package_segment_duration(ngx_conf_t *cf, void *post, void *data)
 
     if (*ms < 1000 || *ms > 60000) {
         return "must be between 1s and 60s";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_vod_package_stream_buffer_size(ngx_conf_t *cf, void *post, void *data)
+{
+    size_t  *size = data;
+
+    if (*size < 1024 || *size > 64 * 1024 * 1024) {
+        return "must be between 1k and 64m";
     }
 
     return NGX_CONF_OK;

@@ -33,6 +33,7 @@ typedef struct {
     ngx_msec_t          segment_duration;
     size_t              max_moov_size;
     size_t              sendfile_min_range;   /* 0: always sendfile */
+    size_t              stream_buffer_size;
     ngx_str_t           playlist_cache_control;
     ngx_str_t           segment_cache_control;
     ngx_str_t           cors_origin;      /* empty: no CORS headers */
@@ -81,6 +82,12 @@ typedef struct {
 } ngx_vod_built_t;
 
 
+typedef struct ngx_vod_stream_s  ngx_vod_stream_t;
+
+/* fills buf with up to size bytes of a streamed body; returns how many */
+typedef size_t (*ngx_vod_produce_pt)(void *data, u_char *buf, size_t size);
+
+
 /* what survives between runs of the handler while tasks are in threads */
 typedef struct {
     ngx_array_t           built;          /* ngx_vod_built_t */
@@ -89,6 +96,10 @@ typedef struct {
     size_t                seg_len;
     int                   seg_rc;
     unsigned              seg_done:1;
+    /* a TS segment a thread read and planned */
+    void                 *ts;
+    /* the body being sent, ngx_vod_send_stream() */
+    ngx_vod_stream_t     *stream;
 } ngx_vod_ctx_t;
 
 
@@ -136,6 +147,11 @@ ngx_int_t ngx_vod_title_spec(ngx_http_request_t *r, ngx_str_t *dir,
 ngx_int_t ngx_vod_title_find(ngx_http_request_t *r, ngx_str_t *dir,
     vod_title_spec_t *spec, ngx_str_t *id, vod_rendition_spec_t **found);
 
+ngx_int_t ngx_vod_send_header(ngx_http_request_t *r, ngx_str_t *type,
+    off_t length, ngx_str_t *cache_control, uint64_t etag, time_t mtime);
+ngx_int_t ngx_vod_send_stream(ngx_http_request_t *r, ngx_str_t *type,
+    off_t length, ngx_vod_produce_pt produce, void *data, size_t min,
+    ngx_str_t *cache_control, uint64_t etag, time_t mtime);
 ngx_int_t ngx_vod_send_memory(ngx_http_request_t *r, ngx_str_t *type,
     u_char *data, size_t len, ngx_str_t *cache_control, uint64_t etag,
     time_t mtime);

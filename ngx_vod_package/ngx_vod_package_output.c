@@ -1,16 +1,14 @@
 /*
- * ngx_vod_package_output.c: response headers and bodies.  Manifests and
- * TS segments are sent from memory; CMAF segments are a small header in
- * memory followed by file buffers over the mezzanine, so the media data
- * goes out by sendfile without being copied.  Ranges, HEAD and
- * conditional requests are left to nginx's own filters.
+ * ngx_vod_package_output.c: response headers and bodies.  Manifests are
+ * sent from memory, TS segments as they are made (_stream.c); CMAF
+ * segments are a small header in memory followed by file buffers over the
+ * mezzanine, so the media data goes out by sendfile without being copied.
+ * Ranges, HEAD and conditional requests are left to nginx's own filters.
  */
 
 #include "ngx_vod_package_module.h"
 
 
-static ngx_int_t ngx_vod_send_header(ngx_http_request_t *r, ngx_str_t *type,
-    off_t length, ngx_str_t *cache_control, uint64_t etag, time_t mtime);
 static ngx_int_t ngx_vod_add_header(ngx_http_request_t *r, char *key,
     ngx_str_t *value, ngx_table_elt_t **elt);
 
@@ -275,7 +273,7 @@ ngx_vod_read_ranges(ngx_fd_t fd, u_char *buf, u_char *header,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_vod_send_header(ngx_http_request_t *r, ngx_str_t *type, off_t length,
     ngx_str_t *cache_control, uint64_t etag, time_t mtime)
 {

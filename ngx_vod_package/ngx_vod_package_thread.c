@@ -47,9 +47,10 @@ typedef struct {
     uint32_t              segment_ms;
     size_t                max_moov_size;
 
-    /* NGX_VOD_TASK_TS */
+    /* NGX_VOD_TASK_TS: read and planned, to be written by the worker */
     vod_segment_t        *video;
     vod_segment_t        *audio;
+    vod_ts_mux_t         *ts;
 
     /* NGX_VOD_TASK_READ: into out, allocated by the request */
     u_char               *header;
@@ -252,12 +253,12 @@ ngx_vod_thread_handler(void *data, ngx_log_t *log)
     }
 
     if (tctx->type == NGX_VOD_TASK_TS) {
-        tctx->rc = vod_ts_segment(env,
-                                  (tctx->video->track != NULL)
-                                  ? tctx->video : NULL,
-                                  (tctx->audio->track != NULL)
-                                  ? tctx->audio : NULL,
-                                  &tctx->out, &tctx->out_len);
+        tctx->rc = vod_ts_open(env,
+                               (tctx->video->track != NULL)
+                               ? tctx->video : NULL,
+                               (tctx->audio->track != NULL)
+                               ? tctx->audio : NULL,
+                               &tctx->ts, &tctx->out_len);
         return;
     }
 
@@ -325,6 +326,7 @@ ngx_vod_thread_event_handler(ngx_event_t *ev)
             ctx->seg_rc = tctx->rc;
             ctx->seg = tctx->out;
             ctx->seg_len = tctx->out_len;
+            ctx->ts = tctx->ts;
 
         } else {
             ngx_vod_ctx_add_index(r, ctx, &tctx->path, tctx->rc, tctx->out,

@@ -1,0 +1,249 @@
+/*
+ * ngx_vod_package_stream.c: a response body made while it is sent.  A TS
+ * segment is packetized into one small buffer, which is sent and then
+ * refilled, instead of into one buffer the size of the segment: the
+ * packets are still in the CPU's cache when the kernel copies them to the
+ * socket, and a request holds a chunk of output instead of a whole
+ * segment.  Ranges, HEAD and conditional requests go through nginx's own
+ * filters, as for any body.
+ */
+
+#include "ngx_vod_package_module.h"
+
+
+struct ngx_vod_stream_s {
+    ngx_vod_produce_pt    produce;
+    void                 *data;
+    off_t                 left;           /* bytes still to produce */
+    u_char               *start;
+    size_t                size;
+    ngx_buf_t            *buf;
+    ngx_chain_t           out;
+    unsigned              done:1;         /* the last bytes were passed on */
+};
+
+
+static ngx_int_t ngx_vod_stream_send(ngx_http_request_t *r,
+    ngx_vod_stream_t *s);
+static void ngx_vod_stream_writer(ngx_http_request_t *r);
+
+
+/*
+ * Sends the header, then length (> 0) bytes of body from produce().  Each
+ * call of produce() gets a buffer of at least min bytes, or of what is
+ * left, and must fill some of it; the body must come to exactly length
+ * bytes.
+ */
+
+ngx_int_t
+ngx_vod_send_stream(ngx_http_request_t *r, ngx_str_t *type, off_t length,
+    ngx_vod_produce_pt produce, void *data, size_t min,
+    ngx_str_t *cache_control, uint64_t etag, time_t mtime)
+{
+    size_t                       size;
+    ngx_int_t                    rc;
+    ngx_vod_ctx_t               *ctx;
+    ngx_event_t                 *wev;
+    ngx_vod_stream_t            *s;
+    ngx_http_core_loc_conf_t    *clcf;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    rc = ngx_vod_send_header(r, type, length, cache_control, etag, mtime);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    ctx = ngx_vod_ctx(r);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    s = ngx_pcalloc(r->pool, sizeof(ngx_vod_stream_t));
+    if (s == NULL) {
+        return NGX_ERROR;
+    }
+
+    /*
+     * A subrequest's output may be held back by the postpone filter until
+     * its turn comes, so its buffer could not be refilled: it gets the
+     * whole body in one.
+     */
+
+    /* each buffer but the last then has at least vod_stream_buffer_size
+     * bytes in it */
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    size = (r == r->main) ? vlcf->stream_buffer_size + min : (size_t) length;
+
+    if ((off_t) size > length) {
+        size = (size_t) length;
+    }
+
+    s->start = ngx_palloc(r->pool, size);
+    if (s->start == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->buf = ngx_calloc_buf(r->pool);
+    if (s->buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->produce = produce;
+    s->data = data;
+    s->left = length;
+    s->size = size;
+    s->out.buf = s->buf;
+    s->out.next = NULL;
+
+    ctx->stream = s;
+
+    rc = ngx_vod_stream_send(r, s);
+
+    if (rc != NGX_AGAIN) {
+        return rc;
+    }
+
+    /* the socket is full: go on from the write event */
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod stream: waiting for the socket, %O bytes to make",
+                   s->left);
+
+    wev = r->connection->write;
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (!wev->delayed) {
+        ngx_add_timer(wev, clcf->send_timeout);
+    }
+
+    if (ngx_handle_write_event(wev, clcf->send_lowat) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    r->main->count++;
+    r->write_event_handler = ngx_vod_stream_writer;
+
+    return NGX_DONE;
+}
+
+
+/* NGX_OK once the last bytes have been passed on (if the socket is full,
+ * they go out as any buffered response's do), NGX_AGAIN while the buffer
+ * waits for the socket, NGX_ERROR */
+
+static ngx_int_t
+ngx_vod_stream_send(ngx_http_request_t *r, ngx_vod_stream_t *s)
+{
+    size_t      n;
+    ngx_int_t   rc;
+    ngx_buf_t  *b;
+
+    b = s->buf;
+
+    for ( ;; ) {
+        if (b->pos != b->last) {
+            /* the filters still hold some of it: flush */
+            rc = ngx_http_output_filter(r, NULL);
+
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            if (b->pos != b->last) {
+                return NGX_AGAIN;
+            }
+        }
+
+        n = s->produce(s->data, s->start,
+                       ((off_t) s->size < s->left) ? s->size
+                                                   : (size_t) s->left);
+
+        if (n == 0 || (off_t) n > s->left) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "vod: a streamed body came to %s bytes than it "
+                          "said", (n == 0) ? "fewer" : "more");
+            return NGX_ERROR;
+        }
+
+        s->left -= n;
+
+        /* flush: a buffer held back by postpone_output would never be
+         * refilled, there being no write event to wait for */
+        ngx_memzero(b, sizeof(ngx_buf_t));
+        b->pos = s->start;
+        b->last = s->start + n;
+        b->memory = 1;
+        b->flush = 1;
+
+        if (s->left == 0) {
+            b->last_buf = (r == r->main) ? 1 : 0;
+            b->last_in_chain = 1;
+            s->done = 1;
+        }
+
+        s->out.next = NULL;
+
+        rc = ngx_http_output_filter(r, &s->out);
+
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (s->done) {
+            return NGX_OK;
+        }
+    }
+}
+
+
+/* like nginx's own ngx_http_writer(), but producing more as it goes */
+
+static void
+ngx_vod_stream_writer(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    ngx_event_t               *wev;
+    ngx_vod_ctx_t             *ctx;
+    ngx_connection_t          *c;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    c = r->connection;
+    wev = c->write;
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (wev->timedout) {
+        ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
+                      "client timed out");
+        c->timedout = 1;
+
+        ngx_http_finalize_request(r, NGX_HTTP_REQUEST_TIME_OUT);
+        return;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_vod_package_module);
+
+    rc = (ctx != NULL && ctx->stream != NULL)
+         ? ngx_vod_stream_send(r, ctx->stream) : NGX_ERROR;
+
+    if (rc == NGX_AGAIN) {
+        if (!wev->delayed) {
+            ngx_add_timer(wev, clcf->send_timeout);
+        }
+
+        if (ngx_handle_write_event(wev, clcf->send_lowat) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_ERROR);
+        }
+
+        return;
+    }
+
+    if (wev->timer_set && !wev->delayed) {
+        ngx_del_timer(wev);
+    }
+
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    ngx_http_finalize_request(r, rc);
+}

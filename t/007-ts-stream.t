@@ -1,0 +1,228 @@
+# vim:set ft= ts=4 sw=4 et:
+#
+# ngx_vod_package: MPEG-TS segments are packetized into a small buffer
+# that is sent and refilled (vod_stream_buffer_size).  Every TS segment of
+# every test title must be byte for byte the same whatever the buffer:
+# one buffer for the whole segment, a 1k buffer (each buffer then one PES,
+# most larger than the buffer size), muxed after a thread pool read, over a
+# socket with a 4k send buffer and limit_rate (the writes stop half way and
+# go on from write events), as a range, a HEAD, an SSI subrequest, and a
+# client that goes away in the middle.  Not a block file: it walks the
+# playlists of its own nginx.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/inc";
+use VodTest;
+use File::Temp ();
+use HTTP::Tiny;
+use IO::Socket::INET;
+use Test::More;
+
+VodTest::media();
+
+my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+my @so = grep { /ngx_vod_package_module\.so$/ }
+         split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
+@so = ("$FindBin::Bin/../modules/ngx_vod_package_module.so") unless @so;
+my $vodpkg = "$FindBin::Bin/../bin/vodpkg";
+my $media = $ENV{TEST_NGINX_MEDIA} or die "TEST_NGINX_MEDIA is not set\n";
+my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 10;
+my $slow_port = $port + 1;
+my $dir = File::Temp::tempdir('vodts-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+mkdir "$dir/logs";
+mkdir "$dir/html";
+chmod 0755, $dir, "$dir/html";    # the worker reads page.html
+
+open my $page, '>', "$dir/html/page.html" or die $!;
+print $page "before<!--# include virtual=\"/small/demo/ts-360p-2.ts\" -->"
+          . "after";
+close $page;
+
+open my $fh, '>', "$dir/nginx.conf" or die $!;
+print $fh <<"_EOC_";
+load_module $so[0];
+worker_processes 1;
+pid $dir/logs/nginx.pid;
+error_log $dir/logs/error.log debug;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp;
+    proxy_temp_path $dir/tmp;
+    fastcgi_temp_path $dir/tmp;
+    uwsgi_temp_path $dir/tmp;
+    scgi_temp_path $dir/tmp;
+    vod_index_cache vod_index:16m;
+    sendfile on;
+    tcp_nopush on;
+    server {
+        listen 127.0.0.1:$port;
+        location /whole/ {
+            alias $media/;
+            vod_package;
+            vod_stream_buffer_size 64m;
+        }
+        location /small/ {
+            alias $media/;
+            vod_package;
+            vod_stream_buffer_size 1k;
+        }
+        location /thread/ {
+            alias $media/;
+            vod_package;
+            vod_stream_buffer_size 1k;
+            aio threads;
+        }
+        location /ssi/ {
+            alias $dir/html/;
+            ssi on;
+            ssi_types *;
+        }
+    }
+    server {
+        listen 127.0.0.1:$slow_port sndbuf=4k;
+        location /slow/ {
+            alias $media/;
+            vod_package;
+            vod_stream_buffer_size 16k;
+            limit_rate_after 64k;
+            limit_rate 4m;
+        }
+    }
+}
+_EOC_
+close $fh;
+
+system($nginx, '-p', "$dir/", '-c', "$dir/nginx.conf", '-e',
+       "$dir/logs/error.log") == 0 or BAIL_OUT("nginx did not start");
+
+my $http = HTTP::Tiny->new(keep_alive => 1, timeout => 20);
+my $base = "http://127.0.0.1:$port";
+my $slow = "http://127.0.0.1:$slow_port";
+
+sub get { my $r = $http->get("$_[0]", $_[1] ? { headers => $_[1] } : ());
+          return $r }
+
+opendir my $dh, $media or die "$media: $!";
+my @titles = sort grep { !/^\./ && -d "$media/$_" } readdir $dh;
+closedir $dh;
+
+my $segments = 0;
+my %first;
+for my $title (@titles) {
+    my $master = get("$base/whole/$title/master-ts.m3u8");
+    next unless $master->{success};
+    my @playlists = $master->{content} =~ /^(ts-[^\s"]+\.m3u8)/mg;
+    for my $pl (@playlists) {
+        my $list = get("$base/whole/$title/$pl");
+        ok($list->{success}, "$title/$pl") or next;
+        for my $seg ($list->{content} =~ /^(\S+\.ts)$/mg) {
+            my $name = "$title/$seg";
+            my $want = get("$base/whole/$title/$seg");
+            my $small = get("$base/small/$title/$seg");
+            my $thread = get("$base/thread/$title/$seg");
+            $segments++;
+            $first{$name} = $want->{content} if $seg =~ /-1\.ts$/;
+            ok($want->{status} == 200 && length($want->{content}) > 0
+               && length($want->{content}) % 188 == 0,
+               "$name: 200, whole packets");
+            is($want->{headers}{'content-length'}, length $want->{content},
+               "$name: Content-Length");
+            ok($small->{content} eq $want->{content},
+               "$name: a 1k buffer, the same bytes");
+            ok($thread->{content} eq $want->{content},
+               "$name: after a thread read, the same bytes");
+            is($small->{headers}{etag}, $want->{headers}{etag},
+               "$name: the same ETag");
+        }
+    }
+}
+ok($segments >= 10, "$segments segments compared");
+
+# the whole buffer is what the core makes in one piece (vodpkg)
+SKIP: {
+    skip 'bin/vodpkg not built', 1 unless -x $vodpkg;
+    my $ref = `$vodpkg ts $media/demo/1080p.mp4 1`;
+    ok($ref eq $first{'demo/ts-1080p-1.ts'}, 'demo/ts-1080p-1.ts is '
+       . 'what vodpkg ts makes (' . length($ref) . ' bytes)');
+}
+
+# a full socket and limit_rate: the body stops and goes on from write
+# events, over keep-alive, several times
+my $full = get("$base/whole/demo/ts-1080p-2.ts")->{content};
+for my $i (1 .. 3) {
+    my $r = get("$slow/slow/demo/ts-1080p-2.ts");
+    ok($r->{status} == 200 && $r->{content} eq $full,
+       "full socket and limit_rate, request $i: the same "
+       . length($full) . ' bytes');
+}
+
+# ranges: inside the first buffer, across many, the end, past the end
+my $len = length $full;
+for my $range ([100, 299], [5000, 150000], [$len - 1000, $len - 1],
+               [$len - 188, undef])
+{
+    my ($from, $to) = @$range;
+    my $spec = "bytes=$from-" . ($to // '');
+    my $r = get("$base/small/demo/ts-1080p-2.ts", { Range => $spec });
+    $to //= $len - 1;
+    is($r->{status}, 206, "$spec: 206");
+    ok($r->{content} eq substr($full, $from, $to - $from + 1),
+       "$spec: the right bytes");
+    is($r->{headers}{'content-range'}, "bytes $from-$to/$len",
+       "$spec: Content-Range");
+}
+my $suffix = get("$base/small/demo/ts-1080p-2.ts", { Range => 'bytes=-376' });
+ok($suffix->{status} == 206 && $suffix->{content} eq substr($full, -376),
+   'suffix range: the last two packets');
+is(get("$base/small/demo/ts-1080p-2.ts", { Range => "bytes=$len-" })
+       ->{status}, 416, 'range past the end: 416');
+
+my $head = $http->request('HEAD', "$base/small/demo/ts-1080p-2.ts");
+is($head->{status}, 200, 'HEAD: 200');
+is($head->{headers}{'content-length'}, $len, 'HEAD: the full length');
+is($head->{content} // '', '', 'HEAD: no body');
+
+# a subrequest gets its body in one buffer: SSI puts it between its text
+my $ssi = get("$base/ssi/page.html");
+my $part = get("$base/whole/demo/ts-360p-2.ts")->{content};
+ok($ssi->{status} == 200 && $ssi->{content} eq "before${part}after",
+   'SSI include of a TS segment: the same bytes in place ('
+   . length($ssi->{content}) . ')');
+
+# clients that go away in the middle of a segment
+for my $i (1 .. 5) {
+    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$slow_port",
+                                     Proto => 'tcp') or die $!;
+    print $sock "GET /slow/demo/ts-1080p-2.ts HTTP/1.1\r\n"
+              . "Host: localhost\r\n\r\n";
+    my $got = '';
+    while (length $got < 20000) {
+        my $n = sysread($sock, my $chunk, 4096);
+        last unless $n;
+        $got .= $chunk;
+    }
+    close $sock;
+    ok(length $got >= 20000, "client $i left after " . length($got)
+       . ' bytes');
+}
+select(undef, undef, undef, 0.5);
+my $after = get("$slow/slow/demo/ts-1080p-2.ts");
+ok($after->{status} == 200 && $after->{content} eq $full,
+   'the next request after those: the whole segment');
+
+kill 'QUIT', `cat $dir/logs/nginx.pid` + 0;
+sleep 1;
+open my $log, '<', "$dir/logs/error.log" or die $!;
+my @log = <$log>;
+my @bad = grep { /\[(error|alert|crit|emerg)\]/ } @log;
+is(scalar @bad, 0, 'nothing logged as an error') or diag(@bad[0 .. 4]);
+ok(!grep({ /exited on signal/ } @log), 'no worker crashed');
+my $waits = grep { /vod stream: waiting for the socket/ } @log;
+ok($waits >= 3, "bodies waited for the socket ($waits times): the write "
+   . 'event path ran');
+
+done_testing();
