@@ -74,6 +74,8 @@ if [ -z "$static_only" ]; then
         "cmaf-seg-nopush|/nopush$T/video-1080p-2.m4s"
         "ts-seg-1080p|$T/ts-1080p-2.ts"
         "ts-seg-nopush|/nopush$T/ts-1080p-2.ts"
+        "cmaf-seg-threads|/threads$T/video-1080p-2.m4s"
+        "ts-seg-threads|/threads$T/ts-1080p-2.ts"
         "media-playlist|$T/video-1080p.m3u8"
         "master.m3u8|$T/master.m3u8"
         "manifest.mpd|$T/manifest.mpd"

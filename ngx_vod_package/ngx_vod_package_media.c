@@ -35,6 +35,8 @@ ngx_vod_env_init(ngx_vod_env_t *venv, ngx_http_request_t *r,
     venv->request = r;
     venv->path = path;
     venv->fd = fd;
+    venv->nowait = 0;
+    venv->blocked = 0;
 }
 
 
@@ -55,6 +57,11 @@ ngx_vod_env_log(vod_env_t *env, const char *fmt, ...)
     char     msg[NGX_MAX_ERROR_STR];
     va_list  args;
 
+    if (venv->blocked) {
+        /* not an error: the work goes to a thread, which says what is */
+        return;
+    }
+
     va_start(args, fmt);
     vsnprintf(msg, sizeof(msg), fmt, args);
     va_end(args);
@@ -69,38 +76,29 @@ ngx_vod_env_read(vod_env_t *env, u_char *buf, size_t size, off_t offset)
 {
     ngx_vod_env_t  *venv = (ngx_vod_env_t *) env;
 
-    size_t   left;
     ssize_t  n;
 
-    left = size;
+    n = ngx_vod_pread(venv->fd, buf, size, offset, venv->nowait);
 
-    while (left > 0) {
-        n = pread(venv->fd, buf, left, offset);
-
-        if (n == -1) {
-            if (ngx_errno == NGX_EINTR) {
-                continue;
-            }
-
-            ngx_log_error(NGX_LOG_ERR, venv->request->connection->log,
-                          ngx_errno, "vod: pread() \"%V\" failed",
-                          venv->path);
-            return -1;
-        }
-
-        if (n == 0) {
-            ngx_log_error(NGX_LOG_ERR, venv->request->connection->log, 0,
-                          "vod: \"%V\": unexpected end of file at %O",
-                          venv->path, offset);
-            return -1;
-        }
-
-        buf += n;
-        offset += n;
-        left -= n;
+    if (n == (ssize_t) size) {
+        return n;
     }
 
-    return size;
+    if (venv->nowait) {
+        venv->blocked = 1;
+        return -1;
+    }
+
+    if (n == -1) {
+        ngx_log_error(NGX_LOG_ERR, venv->request->connection->log,
+                      ngx_errno, "vod: pread() \"%V\" failed", venv->path);
+        return -1;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, venv->request->connection->log, 0,
+                  "vod: \"%V\": unexpected end of file at %O",
+                  venv->path, offset + n);
+    return -1;
 }
 
 

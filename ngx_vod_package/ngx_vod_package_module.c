@@ -722,13 +722,20 @@ ngx_vod_package_cmaf_copy(ngx_http_request_t *r, ngx_vod_media_t *media,
     tp = ngx_vod_thread_pool(r);
 
     if (tp != NULL) {
+        /* from the page cache, here; from the disk, in a thread */
+        n = ngx_vod_read_ranges(media->of.fd, buf, header, header_len,
+                                ranges, count, 1);
+        if (n >= 0) {
+            goto done;
+        }
+
         return ngx_vod_thread_read(r, tp, media, buf, header, header_len,
                                    ranges, count);
     }
 #endif
 
     n = ngx_vod_read_ranges(media->of.fd, buf, header, header_len, ranges,
-                            count);
+                            count, 0);
     if (n < 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
                       "vod: \"%V\": reading the segment's samples failed",
@@ -802,17 +809,21 @@ ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
     } else {
 
 #if (NGX_THREADS)
+        /* from the page cache, here; from the disk, in a thread */
         tp = ngx_vod_thread_pool(r);
-
-        if (tp != NULL) {
-            return ngx_vod_thread_ts(r, tp, &media, video, audio);
-        }
+        media.venv.nowait = (tp != NULL);
 #endif
 
         rc = vod_ts_open(&media.venv.env,
                          (video->track != NULL) ? video : NULL,
                          (audio->track != NULL) ? audio : NULL,
                          &mux, &len);
+
+#if (NGX_THREADS)
+        if (media.venv.blocked) {
+            return ngx_vod_thread_ts(r, tp, &media, video, audio);
+        }
+#endif
     }
 
     if (rc != VOD_OK) {

@@ -48,6 +48,10 @@ typedef struct {
     ngx_http_request_t   *request;
     ngx_str_t            *path;
     ngx_fd_t              fd;
+    /* nowait: a read that would wait for the disk fails, logging nothing,
+     * and sets blocked; the caller then gives the work to a thread */
+    unsigned              nowait:1;
+    unsigned              blocked:1;
 } ngx_vod_env_t;
 
 
@@ -164,7 +168,10 @@ ngx_int_t ngx_vod_send_file_ranges(ngx_http_request_t *r, ngx_str_t *type,
 ngx_int_t ngx_vod_copy_ranges(ngx_http_request_t *r, vod_range_t *ranges,
     uint32_t count, size_t header_len, off_t file_size, size_t *size);
 ssize_t ngx_vod_read_ranges(ngx_fd_t fd, u_char *buf, u_char *header,
-    size_t header_len, vod_range_t *ranges, uint32_t count);
+    size_t header_len, vod_range_t *ranges, uint32_t count,
+    ngx_uint_t nowait);
+ssize_t ngx_vod_pread(ngx_fd_t fd, u_char *buf, size_t size, off_t offset,
+    ngx_uint_t nowait);
 #if (NGX_THREADS)
 ngx_thread_pool_t *ngx_vod_thread_pool(ngx_http_request_t *r);
 ngx_int_t ngx_vod_thread_build_index(ngx_http_request_t *r,

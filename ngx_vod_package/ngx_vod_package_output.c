@@ -223,38 +223,32 @@ ngx_vod_copy_ranges(ngx_http_request_t *r, vod_range_t *ranges,
 /* Reads the span into buf after a copy of the header and moves the
  * ranges together over what lay between them.  Thread-safe: it touches
  * only its arguments.  Returns the bytes in buf, or -1 (errno set, EIO
- * for a file shorter than the ranges). */
+ * for a file shorter than the ranges, NGX_EAGAIN with nowait for a read
+ * that would wait for the disk). */
 
 ssize_t
 ngx_vod_read_ranges(ngx_fd_t fd, u_char *buf, u_char *header,
-    size_t header_len, vod_range_t *ranges, uint32_t count)
+    size_t header_len, vod_range_t *ranges, uint32_t count,
+    ngx_uint_t nowait)
 {
-    off_t      start, offset;
-    size_t     left;
+    off_t      start;
+    size_t     span;
     u_char    *p, *dst, *base;
     ssize_t    n;
     uint32_t   i;
 
     start = ranges[0].offset;
-    left = ranges[count - 1].offset + ranges[count - 1].size - start;
+    span = ranges[count - 1].offset + ranges[count - 1].size - start;
     base = buf + header_len;
 
-    for (p = base, offset = start; left > 0; p += n, offset += n, left -= n)
-    {
-        n = pread(fd, p, left, offset);
+    n = ngx_vod_pread(fd, base, span, start, nowait);
 
-        if (n == -1 && ngx_errno == NGX_EINTR) {
-            n = 0;
-            continue;
+    if (n != (ssize_t) span) {
+        if (n >= 0) {
+            ngx_set_errno(EIO);
         }
 
-        if (n <= 0) {
-            if (n == 0) {
-                ngx_set_errno(EIO);
-            }
-
-            return -1;
-        }
+        return -1;
     }
 
     ngx_memcpy(buf, header, header_len);

@@ -214,6 +214,12 @@ ngx_vod_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod: \"%V\": %s task posted to the thread pool",
+                   &tctx->path,
+                   (tctx->type == NGX_VOD_TASK_INDEX) ? "index"
+                   : (tctx->type == NGX_VOD_TASK_TS) ? "ts" : "read");
+
     r->main->blocked++;
     r->main->count++;
     r->aio = 1;
@@ -239,7 +245,8 @@ ngx_vod_thread_handler(void *data, ngx_log_t *log)
 
     if (tctx->type == NGX_VOD_TASK_READ) {
         n = ngx_vod_read_ranges(tctx->arena->fd, tctx->out, tctx->header,
-                                tctx->header_len, tctx->ranges, tctx->count);
+                                tctx->header_len, tctx->ranges, tctx->count,
+                                0);
         if (n < 0) {
             tctx->arena->err = ngx_errno;
             env->log(env, "reading the segment's samples failed");
@@ -443,32 +450,22 @@ ngx_vod_arena_read(vod_env_t *env, u_char *buf, size_t size, off_t offset)
 {
     ngx_vod_arena_t  *arena = (ngx_vod_arena_t *) env;
 
-    size_t   left;
     ssize_t  n;
 
-    for (left = size; left > 0; buf += n, offset += n, left -= n) {
-        n = pread(arena->fd, buf, left, offset);
+    n = ngx_vod_pread(arena->fd, buf, size, offset, 0);
 
-        if (n == -1 && errno == EINTR) {
-            n = 0;
-            continue;
-        }
-
-        if (n <= 0) {
-            if (arena->error[0] == '\0') {
-                arena->err = (n == -1) ? errno : 0;
-                snprintf(arena->error, sizeof(arena->error),
-                         "%s at offset %lld",
-                         (n == -1) ? "pread() failed"
-                                   : "unexpected end of file",
-                         (long long) offset);
-            }
-
-            return -1;
-        }
+    if (n == (ssize_t) size) {
+        return n;
     }
 
-    return size;
+    if (arena->error[0] == '\0') {
+        arena->err = (n == -1) ? errno : 0;
+        snprintf(arena->error, sizeof(arena->error), "%s at offset %lld",
+                 (n == -1) ? "pread() failed" : "unexpected end of file",
+                 (long long) offset + (n > 0 ? n : 0));
+    }
+
+    return -1;
 }
 
 #endif /* NGX_THREADS */

@@ -3,9 +3,11 @@
 # ngx_vod_package: a CMAF segment whose samples are scattered in small
 # ranges is read into memory at once and sent from there (see
 # vod_sendfile_min_range); it must be byte for byte the segment sendfile
-# sends.  Every CMAF segment of every test title, video and audio, three
-# ways: sendfile (vod_sendfile_min_range 0), read in the worker, read in
-# a thread pool ("aio threads"); with a range and HEAD too.  Not a block
+# sends.  Every CMAF segment of every test title, video and audio, four
+# ways: sendfile (vod_sendfile_min_range 0), read in the worker, and under
+# "aio threads" read in a thread (the title dropped from the page cache
+# first) and in the worker (from the page cache, RWF_NOWAIT); with a range
+# and HEAD too.  Not a block
 # file: it walks the playlists of its own nginx.
 
 use strict;
@@ -81,6 +83,7 @@ my @titles = sort grep { !/^\./ && -d "$media/$_" } readdir $dh;
 closedir $dh;
 
 my $segments = 0;
+my $cold = 0;
 for my $title (@titles) {
     my $master = get("/sendfile/$title/master.m3u8");
     next unless $master->{success};
@@ -93,7 +96,11 @@ for my $title (@titles) {
         for my $seg ($list->{content} =~ /^(\S+\.m4s)$/mg) {
             my $want = get("/sendfile/$title/$seg");
             my $read = get("/read/$title/$seg");
+            # from the disk (a thread reads), then from the page cache
+            # (the worker reads, RWF_NOWAIT)
+            $cold++ if VodTest::drop_cache("$media/$title");
             my $thread = get("/thread/$title/$seg");
+            my $warm = get("/thread/$title/$seg");
             my $name = "$title/$seg";
             $segments++;
             ok($want->{status} == 200 && length $want->{content} > 0,
@@ -102,6 +109,8 @@ for my $title (@titles) {
                "$name: read in the worker, the same bytes");
             ok($thread->{content} eq $want->{content},
                "$name: read in a thread, the same bytes");
+            ok($warm->{content} eq $want->{content},
+               "$name: aio threads, from the page cache, the same bytes");
             is($read->{headers}{etag}, $want->{headers}{etag},
                "$name: the same ETag");
         }
@@ -128,5 +137,15 @@ is(scalar @bad, 0, 'nothing logged as an error') or diag(@bad[0 .. 4]);
 my $reads = grep { /sample ranges read at once/ } @log;
 ok($reads >= $segments, "the read path ran ($reads segments; it is not "
    . "a comparison of sendfile with itself)");
+# a read task per segment read after its title left the page cache (not
+# every one: audio segments go by sendfile), none for the same segments
+# read again from the page cache (it would be twice as many)
+my $tasks = grep { /read task posted to the thread pool/ } @log;
+SKIP: {
+    skip 'the page cache cannot be dropped here', 1 unless $cold;
+    ok($tasks > 0 && $tasks <= $cold, "reads from the disk went to a "
+       . "thread, reads from the page cache did not ($tasks tasks, $cold "
+       . "segments read after dropping the page cache)");
+}
 
 done_testing();

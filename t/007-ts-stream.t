@@ -4,10 +4,12 @@
 # that is sent and refilled (vod_stream_buffer_size).  Every TS segment of
 # every test title must be byte for byte the same whatever the buffer:
 # one buffer for the whole segment, a 1k buffer (each buffer then one PES,
-# most larger than the buffer size), muxed after a thread pool read, over a
-# socket with a 4k send buffer and limit_rate (the writes stop half way and
-# go on from write events), as a range, a HEAD, an SSI subrequest, and a
-# client that goes away in the middle.  Not a block file: it walks the
+# most larger than the buffer size), under "aio threads" read by a thread
+# (the title dropped from the page cache first) and from the page cache in
+# the worker (RWF_NOWAIT), over a socket with a 4k send buffer and
+# limit_rate (the writes stop half way and go on from write events), as a
+# range, a HEAD, an SSI subrequest, and a client that goes away in the
+# middle.  Not a block file: it walks the
 # playlists of its own nginx.
 
 use strict;
@@ -111,6 +113,7 @@ my @titles = sort grep { !/^\./ && -d "$media/$_" } readdir $dh;
 closedir $dh;
 
 my $segments = 0;
+my $cold = 0;
 my %first;
 for my $title (@titles) {
     my $master = get("$base/whole/$title/master-ts.m3u8");
@@ -123,7 +126,11 @@ for my $title (@titles) {
             my $name = "$title/$seg";
             my $want = get("$base/whole/$title/$seg");
             my $small = get("$base/small/$title/$seg");
+            # from the disk (a thread reads), then from the page cache
+            # (the worker reads, RWF_NOWAIT)
+            $cold++ if VodTest::drop_cache("$media/$title");
             my $thread = get("$base/thread/$title/$seg");
+            my $warm = get("$base/thread/$title/$seg");
             $segments++;
             $first{$name} = $want->{content} if $seg =~ /-1\.ts$/;
             ok($want->{status} == 200 && length($want->{content}) > 0
@@ -135,6 +142,8 @@ for my $title (@titles) {
                "$name: a 1k buffer, the same bytes");
             ok($thread->{content} eq $want->{content},
                "$name: after a thread read, the same bytes");
+            ok($warm->{content} eq $want->{content},
+               "$name: aio threads, from the page cache, the same bytes");
             is($small->{headers}{etag}, $want->{headers}{etag},
                "$name: the same ETag");
         }
@@ -221,6 +230,12 @@ my @log = <$log>;
 my @bad = grep { /\[(error|alert|crit|emerg)\]/ } @log;
 is(scalar @bad, 0, 'nothing logged as an error') or diag(@bad[0 .. 4]);
 ok(!grep({ /exited on signal/ } @log), 'no worker crashed');
+my $tasks = grep { /ts task posted to the thread pool/ } @log;
+SKIP: {
+    skip 'the page cache cannot be dropped here', 1 unless $cold;
+    is($tasks, $cold, 'a thread read each segment read after its title left '
+       . 'the page cache, none of those read again from the page cache');
+}
 my $waits = grep { /vod stream: waiting for the socket/ } @log;
 ok($waits >= 3, "bodies waited for the socket ($waits times): the write "
    . 'event path ran');

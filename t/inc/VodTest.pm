@@ -26,6 +26,20 @@ sub media {
     return $Media;
 }
 
+# Drops a title's renditions from the page cache (dd iflag=nocache), so
+# that the next read of them under "aio threads" goes to a thread.
+# Returns whether it worked: not on tmpfs, say (fincore tells).
+sub drop_cache {
+    my ($dir) = @_;
+    my $dropped = 1;
+    for my $f (glob "$dir/*.mp4") {
+        system('dd', "if=$f", 'iflag=nocache', 'count=0', 'status=none');
+        my $res = `fincore --bytes --noheadings --output RES '$f' 2>/dev/null`;
+        $dropped = 0 unless defined $res && $res =~ /^\s*0\s*$/;
+    }
+    return $dropped;
+}
+
 sub _write {
     my ($path, $data) = @_;
     open my $fh, '>', $path or die "$path: $!";
