@@ -26,8 +26,14 @@ static size_t ngx_vod_package_ts_write(void *data, u_char *buf,
     size_t size);
 static ngx_int_t ngx_vod_package_ts_segment(ngx_http_request_t *r,
     ngx_str_t *dir, vod_url_t *url);
+static ngx_int_t ngx_vod_package_open_title(ngx_http_request_t *r,
+    ngx_str_t *dir, ngx_vod_title_files_t *files, uint64_t *etag,
+    time_t *mtime);
 static ngx_int_t ngx_vod_package_load_title(ngx_http_request_t *r,
-    ngx_str_t *dir, vod_title_t *title, uint64_t *etag, time_t *mtime);
+    ngx_vod_title_files_t *files, vod_title_t *title);
+static ngx_uint_t ngx_vod_package_within(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_title_t *title, uint32_t max_height,
+    uint64_t max_bitrate);
 static ngx_int_t ngx_vod_package_open_one(ngx_http_request_t *r,
     ngx_str_t *dir, vod_url_t *url, ngx_vod_media_t *media);
 static uint64_t ngx_vod_package_url_etag(ngx_http_request_t *r,
@@ -322,12 +328,13 @@ ngx_vod_package_manifest(ngx_http_request_t *r, ngx_str_t *dir,
     u_char                      *out;
     size_t                       len;
     time_t                       mtime;
-    uint32_t                     i, videos, max_height;
+    uint32_t                     max_height;
     uint64_t                     etag, max_bitrate;
     ngx_int_t                    rc;
     ngx_str_t                   *type;
     vod_title_t                  title;
     ngx_vod_env_t                venv;
+    ngx_vod_title_files_t        files;
     ngx_vod_package_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
@@ -339,7 +346,7 @@ ngx_vod_package_manifest(ngx_http_request_t *r, ngx_str_t *dir,
         return rc;
     }
 
-    rc = ngx_vod_package_load_title(r, dir, &title, &etag, &mtime);
+    rc = ngx_vod_package_open_title(r, dir, &files, &etag, &mtime);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -347,20 +354,6 @@ ngx_vod_package_manifest(ngx_http_request_t *r, ngx_str_t *dir,
     if (max_height != 0 || max_bitrate != 0) {
         etag = ngx_vod_etag_add(etag, &max_height, sizeof(max_height));
         etag = ngx_vod_etag_add(etag, &max_bitrate, sizeof(max_bitrate));
-
-        for (videos = 0, i = 0; i < title.count; i++) {
-            videos += (title.renditions[i].video != NULL);
-        }
-
-        if (vod_title_limit(&title, max_height, max_bitrate) == 0
-            && videos > 0)
-        {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "vod_package: no rendition of \"%V\" is within "
-                          "height %uD and bit rate %uL", dir, max_height,
-                          max_bitrate);
-            return NGX_HTTP_FORBIDDEN;
-        }
     }
 
     ngx_vod_env_init(&venv, r, dir, NGX_INVALID_FILE);
@@ -368,9 +361,22 @@ ngx_vod_package_manifest(ngx_http_request_t *r, ngx_str_t *dir,
     type = (url->kind == VOD_URL_MPD) ? &ngx_vod_type_mpd
                                       : &ngx_vod_type_m3u8;
 
+    /* made before with this ETag: the indexes need not be looked at */
     out = ngx_vod_manifest_cache_get(r, dir, etag, &len);
 
     if (out == NULL) {
+        rc = ngx_vod_package_load_title(r, &files, &title);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        if ((max_height != 0 || max_bitrate != 0)
+            && !ngx_vod_package_within(r, dir, &title, max_height,
+                                       max_bitrate))
+        {
+            return NGX_HTTP_FORBIDDEN;
+        }
+
         if (url->kind == VOD_URL_MPD) {
             rc = vod_dash_mpd(&venv.env, &title, &out, &len);
 
@@ -404,6 +410,31 @@ ngx_vod_package_manifest(ngx_http_request_t *r, ngx_str_t *dir,
 
     return ngx_vod_send_memory(r, type, out, len,
                                &vlcf->playlist_cache_control, etag, mtime);
+}
+
+
+/* a tier's ceiling: the renditions above it leave the title; none left
+ * (of a title with video) is a refusal */
+
+static ngx_uint_t
+ngx_vod_package_within(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_title_t *title, uint32_t max_height, uint64_t max_bitrate)
+{
+    uint32_t  i, videos;
+
+    for (videos = 0, i = 0; i < title->count; i++) {
+        videos += (title->renditions[i].video != NULL);
+    }
+
+    if (vod_title_limit(title, max_height, max_bitrate) == 0 && videos > 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod_package: no rendition of \"%V\" is within "
+                      "height %uD and bit rate %uL", dir, max_height,
+                      max_bitrate);
+        return 0;
+    }
+
+    return 1;
 }
 
 
@@ -851,72 +882,101 @@ ngx_vod_package_ts_write(void *data, u_char *buf, size_t size)
 }
 
 
-/* every rendition of a title with its track views, for the manifests */
+/*
+ * A title's rendition files, opened (through open_file_cache): enough for
+ * the manifests' ETag, which hashes title.json's and each file's identity.
+ * Their indexes are loaded only when the manifest has to be written.
+ */
 
 static ngx_int_t
-ngx_vod_package_load_title(ngx_http_request_t *r, ngx_str_t *dir,
-    vod_title_t *title, uint64_t *etag, time_t *mtime)
+ngx_vod_package_open_title(ngx_http_request_t *r, ngx_str_t *dir,
+    ngx_vod_title_files_t *files, uint64_t *etag, time_t *mtime)
 {
-    time_t                       json_mtime;
-    uint32_t                     i;
-    ngx_int_t                    rc;
-    ngx_vod_media_t              media;
-    vod_rendition_t             *rd;
-    vod_title_spec_t            *spec;
-    ngx_vod_package_loc_conf_t  *vlcf;
-
-    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+    uint32_t           i;
+    ngx_int_t          rc;
+    ngx_vod_media_t   *media;
+    vod_title_spec_t  *spec;
 
     spec = ngx_palloc(r->pool, sizeof(vod_title_spec_t));
     if (spec == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_vod_title_spec(r, dir, spec, &json_mtime);
+    rc = ngx_vod_title_spec(r, dir, spec, &files->json_mtime);
     if (rc != NGX_OK) {
         return rc;
     }
 
+    files->spec = spec;
+    files->media = ngx_palloc(r->pool, spec->count * sizeof(ngx_vod_media_t));
+    if (files->media == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    *etag = ngx_vod_etag_add(*etag, &files->json_mtime,
+                             sizeof(files->json_mtime));
+    *mtime = files->json_mtime;
+
+    for (i = 0; i < spec->count; i++) {
+        media = &files->media[i];
+
+        rc = ngx_vod_media_open(r, dir, &spec->renditions[i], media);
+        if (rc != NGX_OK) {
+            /* one bad rendition makes the whole manifest wrong */
+            return (rc == NGX_HTTP_NOT_FOUND) ? NGX_HTTP_BAD_GATEWAY : rc;
+        }
+
+        *etag = ngx_vod_package_etag(r, media, *etag);
+
+        if (media->of.mtime > *mtime) {
+            *mtime = media->of.mtime;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* every rendition of an opened title with its track views */
+
+static ngx_int_t
+ngx_vod_package_load_title(ngx_http_request_t *r,
+    ngx_vod_title_files_t *files, vod_title_t *title)
+{
+    uint32_t                     i;
+    ngx_int_t                    rc;
+    ngx_vod_media_t             *media;
+    vod_rendition_t             *rd;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
     ngx_memzero(title, sizeof(vod_title_t));
 
-    title->renditions = ngx_palloc(r->pool,
-                                   spec->count * sizeof(vod_rendition_t));
+    title->renditions = ngx_palloc(r->pool, files->spec->count
+                                            * sizeof(vod_rendition_t));
     if (title->renditions == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     title->segment_ms = (uint32_t) vlcf->segment_duration;
 
-    *etag = ngx_vod_etag_add(*etag, &json_mtime, sizeof(json_mtime));
-    *mtime = json_mtime;
+    for (i = 0; i < files->spec->count; i++) {
+        media = &files->media[i];
 
-    for (i = 0; i < spec->count; i++) {
-        rc = ngx_vod_media_open(r, dir, &spec->renditions[i], &media);
-
-        if (rc == NGX_OK) {
-            rc = ngx_vod_media_load(r, &media, NGX_VOD_WANT_INFO, 0, NULL,
-                                    NULL);
-        }
-
+        rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_INFO, 0, NULL, NULL);
         if (rc != NGX_OK) {
-            /* one bad rendition makes the whole manifest wrong */
             return (rc == NGX_HTTP_NOT_FOUND) ? NGX_HTTP_BAD_GATEWAY : rc;
         }
 
         rd = &title->renditions[title->count++];
-        rd->id.data = media.id.data;
-        rd->id.len = media.id.len;
-        rd->video = media.video;
-        rd->audio = media.audio;
-
-        *etag = ngx_vod_package_etag(r, &media, *etag);
-
-        if (media.of.mtime > *mtime) {
-            *mtime = media.of.mtime;
-        }
+        rd->id.data = media->id.data;
+        rd->id.len = media->id.len;
+        rd->video = media->video;
+        rd->audio = media->audio;
     }
 
-    if (json_mtime == 0) {
+    if (files->json_mtime == 0) {
         /* no title.json to give the order: highest bitrate first */
         ngx_qsort(title->renditions, title->count, sizeof(vod_rendition_t),
                   ngx_vod_package_rendition_cmp);

@@ -76,6 +76,14 @@ typedef struct {
 } ngx_vod_media_t;
 
 
+/* a title's rendition files, opened for a manifest */
+typedef struct {
+    vod_title_spec_t     *spec;
+    ngx_vod_media_t      *media;          /* spec->count of them */
+    time_t                json_mtime;     /* 0: no title.json */
+} ngx_vod_title_files_t;
+
+
 /* an index parsed by a thread task during this request */
 typedef struct {
     ngx_str_t             path;
