@@ -201,9 +201,10 @@ fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
 {
     int                vt, at;
     u_char            *out;
-    size_t             len;
+    size_t             len, step, done, wrote;
     uint32_t           i, s, n, count;
     vod_range_t       *ranges;
+    vod_ts_mux_t      *mux;
     vod_title_t        title;
     vod_segment_t      seg, vseg, aseg;
     vod_rendition_t    rendition;
@@ -256,12 +257,32 @@ fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
                 __builtin_trap();
             }
 
-            if (vod_ts_segment(env, (v != NULL) ? &vseg : NULL,
-                               (a != NULL) ? &aseg : NULL, &out, &len)
-                == VOD_OK
-                && (len == 0 || len % 188 != 0))
+            /* written in the smallest steps a server may use, the
+             * segment comes to exactly the length announced */
+            if (vod_ts_open(env, (v != NULL) ? &vseg : NULL,
+                            (a != NULL) ? &aseg : NULL, &mux, &len)
+                == VOD_OK)
             {
-                __builtin_trap();
+                step = vod_ts_write_min(mux);
+                out = env->alloc(env, step);
+
+                if (len == 0 || len % 188 != 0 || out == NULL) {
+                    __builtin_trap();
+                }
+
+                for (done = 0; done < len; done += wrote) {
+                    wrote = vod_ts_write(mux, out, step);
+
+                    if (wrote == 0 || wrote % 188 != 0
+                        || wrote > len - done)
+                    {
+                        __builtin_trap();
+                    }
+                }
+
+                if (vod_ts_write(mux, out, step) != 0) {
+                    __builtin_trap();
+                }
             }
         }
     }
