@@ -685,6 +685,11 @@ ngx_vod_package_cmaf_segment(ngx_http_request_t *r, ngx_str_t *dir,
                                         ranges, count, etag);
     }
 
+    if (rc == NGX_AGAIN) {
+        return ngx_vod_send_ranges_streamed(r, type, header, header_len,
+                                            &media, ranges, count, etag);
+    }
+
     if (rc != NGX_OK) {
         return rc;
     }
@@ -698,11 +703,12 @@ ngx_vod_package_cmaf_segment(ngx_http_request_t *r, ngx_str_t *dir,
 
 
 /*
- * The segment read into memory, when ngx_vod_copy_ranges() says so: in
- * the thread pool with "aio threads" (NGX_DONE, and the handler runs again
- * to find it in the context), here otherwise, as sendfile would read.
- * NGX_OK with the body (header and samples) in *body and *len,
- * NGX_DECLINED for sendfile, or an HTTP status.
+ * The segment read into memory, when ngx_vod_copy_ranges() says so.  With
+ * "aio threads": at once, in the worker when the page cache has it, else
+ * in the thread pool (NGX_DONE, and the handler runs again to find it in
+ * the context); NGX_OK with the body (header and samples) in *body and
+ * *len.  Without: NGX_AGAIN, to be read as it is sent.  NGX_DECLINED for
+ * sendfile, or an HTTP status.
  */
 
 static ngx_int_t
@@ -710,11 +716,11 @@ ngx_vod_package_cmaf_copy(ngx_http_request_t *r, ngx_vod_media_t *media,
     u_char *header, size_t header_len, vod_range_t *ranges, uint32_t count,
     u_char **body, size_t *len)
 {
-    u_char              *buf;
     size_t               size;
+#if (NGX_THREADS)
+    u_char              *buf;
     ssize_t              n;
     ngx_vod_ctx_t       *ctx;
-#if (NGX_THREADS)
     ngx_thread_pool_t   *tp;
 #endif
 
@@ -723,6 +729,17 @@ ngx_vod_package_cmaf_copy(ngx_http_request_t *r, ngx_vod_media_t *media,
         != NGX_OK)
     {
         return NGX_DECLINED;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod: \"%V\": %uD sample ranges read into memory, "
+                   "%uz bytes", &media->path, count, size);
+
+#if (NGX_THREADS)
+    tp = ngx_vod_thread_pool(r);
+
+    if (tp == NULL) {
+        return NGX_AGAIN;
     }
 
     ctx = ngx_vod_ctx(r);
@@ -735,9 +752,10 @@ ngx_vod_package_cmaf_copy(ngx_http_request_t *r, ngx_vod_media_t *media,
             return ngx_vod_status(ctx->seg_rc);
         }
 
-        n = ctx->seg_len;
-        buf = ctx->seg;
-        goto done;
+        *body = ctx->seg;
+        *len = ctx->seg_len;
+
+        return NGX_OK;
     }
 
     buf = ngx_palloc(r->pool, size);
@@ -745,41 +763,24 @@ ngx_vod_package_cmaf_copy(ngx_http_request_t *r, ngx_vod_media_t *media,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "vod: \"%V\": %uD sample ranges read at once, %uz bytes",
-                   &media->path, count, size);
-
-#if (NGX_THREADS)
-    tp = ngx_vod_thread_pool(r);
-
-    if (tp != NULL) {
-        /* from the page cache, here; from the disk, in a thread */
-        n = ngx_vod_read_ranges(media->of.fd, buf, header, header_len,
-                                ranges, count, 1);
-        if (n >= 0) {
-            goto done;
-        }
-
+    /* from the page cache, here; from the disk, in a thread */
+    n = ngx_vod_read_ranges(media->of.fd, buf, header, header_len, ranges,
+                            count, 1);
+    if (n < 0) {
         return ngx_vod_thread_read(r, tp, media, buf, header, header_len,
                                    ranges, count);
     }
-#endif
-
-    n = ngx_vod_read_ranges(media->of.fd, buf, header, header_len, ranges,
-                            count, 0);
-    if (n < 0) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
-                      "vod: \"%V\": reading the segment's samples failed",
-                      &media->path);
-        return NGX_HTTP_BAD_GATEWAY;
-    }
-
-done:
 
     *body = buf;
     *len = (size_t) n;
 
     return NGX_OK;
+
+#else
+
+    return NGX_AGAIN;
+
+#endif
 }
 
 
@@ -1206,7 +1207,7 @@ ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->sendfile_min_range,
                               prev->sendfile_min_range, 128 * 1024);
     ngx_conf_merge_size_value(conf->stream_buffer_size,
-                              prev->stream_buffer_size, 128 * 1024);
+                              prev->stream_buffer_size, 512 * 1024);
     ngx_conf_merge_str_value(conf->playlist_cache_control,
                              prev->playlist_cache_control,
                              "public, max-age=60");

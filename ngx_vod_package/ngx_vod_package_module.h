@@ -172,12 +172,17 @@ ngx_int_t ngx_vod_send_file_ranges(ngx_http_request_t *r, ngx_str_t *type,
     vod_range_t *ranges, uint32_t count, uint64_t etag);
 
 /* CMAF media scattered in many small ranges: whether to read it into
- * memory at once (the size of the buffer in *size), and the read */
+ * memory (the size of the whole in *size); the read, at once or as the
+ * body is sent */
 ngx_int_t ngx_vod_copy_ranges(ngx_http_request_t *r, vod_range_t *ranges,
     uint32_t count, size_t header_len, off_t file_size, size_t *size);
 ssize_t ngx_vod_read_ranges(ngx_fd_t fd, u_char *buf, u_char *header,
     size_t header_len, vod_range_t *ranges, uint32_t count,
     ngx_uint_t nowait);
+ngx_int_t ngx_vod_send_ranges_streamed(ngx_http_request_t *r,
+    ngx_str_t *type, u_char *header, size_t header_len,
+    ngx_vod_media_t *media, vod_range_t *ranges, uint32_t count,
+    uint64_t etag);
 ssize_t ngx_vod_pread(ngx_fd_t fd, u_char *buf, size_t size, off_t offset,
     ngx_uint_t nowait);
 #if (NGX_THREADS)

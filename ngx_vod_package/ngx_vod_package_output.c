@@ -220,6 +220,145 @@ ngx_vod_copy_ranges(ngx_http_request_t *r, vod_range_t *ranges,
 }
 
 
+/* a CMAF segment read as it is sent: the header, then its ranges */
+typedef struct {
+    ngx_log_t            *log;
+    ngx_str_t             path;
+    ngx_fd_t              fd;
+    u_char               *header;
+    size_t                header_len;
+    size_t                header_sent;
+    vod_range_t          *ranges;
+    uint32_t              count;
+    uint32_t              next;           /* the range being read */
+    uint64_t              next_sent;      /* of its bytes, already read */
+} ngx_vod_range_stream_t;
+
+
+static size_t ngx_vod_range_stream_produce(void *data, u_char *buf,
+    size_t size);
+
+
+/*
+ * The same body as ngx_vod_read_ranges() makes, read a buffer at a time as
+ * the socket takes it (ngx_vod_send_stream()): each pread() covers the
+ * span of as many ranges as the buffer holds, which are then moved
+ * together.  The reads block the worker, as sendfile's would: for
+ * locations without "aio threads".
+ */
+
+ngx_int_t
+ngx_vod_send_ranges_streamed(ngx_http_request_t *r, ngx_str_t *type,
+    u_char *header, size_t header_len, ngx_vod_media_t *media,
+    vod_range_t *ranges, uint32_t count, uint64_t etag)
+{
+    off_t                        length;
+    uint32_t                     i;
+    ngx_vod_range_stream_t      *rs;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    rs = ngx_pcalloc(r->pool, sizeof(ngx_vod_range_stream_t));
+    if (rs == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rs->log = r->connection->log;
+    rs->path = media->path;
+    rs->fd = media->of.fd;
+    rs->header = header;
+    rs->header_len = header_len;
+    rs->ranges = ranges;
+    rs->count = count;
+
+    length = header_len;
+
+    for (i = 0; i < count; i++) {
+        length += ranges[i].size;
+    }
+
+    return ngx_vod_send_stream(r, type, length, ngx_vod_range_stream_produce,
+                               rs, 1, &vlcf->segment_cache_control, etag,
+                               media->of.mtime);
+}
+
+
+static size_t
+ngx_vod_range_stream_produce(void *data, u_char *buf, size_t size)
+{
+    ngx_vod_range_stream_t  *rs = data;
+
+    u_char       *p, *dst;
+    size_t        n, room;
+    ssize_t       got;
+    uint32_t      j, k;
+    uint64_t      start, end, first;
+    vod_range_t  *rg;
+
+    p = buf;
+    room = size;
+    rg = rs->ranges;
+
+    if (rs->header_sent < rs->header_len) {
+        n = ngx_min(room, rs->header_len - rs->header_sent);
+        p = ngx_cpymem(p, rs->header + rs->header_sent, n);
+        rs->header_sent += n;
+        room -= n;
+    }
+
+    while (room > 0 && rs->next < rs->count) {
+        start = rg[rs->next].offset + rs->next_sent;
+        first = rg[rs->next].size - rs->next_sent;
+
+        /* the ranges after it whose span still fits (they lie in order:
+         * ngx_vod_copy_ranges() checked) */
+
+        end = start + ngx_min(first, room);
+
+        for (j = rs->next + 1;
+             first <= room && j < rs->count
+             && rg[j].offset + rg[j].size - start <= room;
+             j++)
+        {
+            end = rg[j].offset + rg[j].size;
+        }
+
+        got = ngx_vod_pread(rs->fd, p, (size_t) (end - start), start, 0);
+
+        if (got != (ssize_t) (end - start)) {
+            ngx_log_error(NGX_LOG_ERR, rs->log, (got == -1) ? ngx_errno : 0,
+                          "vod: \"%V\": %s reading %uL bytes at %uL",
+                          &rs->path,
+                          (got == -1) ? "pread() failed" : "end of file",
+                          end - start, start);
+            return 0;
+        }
+
+        if (first > room) {
+            /* a part of one range */
+            rs->next_sent += room;
+            p += room;
+            break;
+        }
+
+        dst = p + first;
+
+        for (k = rs->next + 1; k < j; k++) {
+            ngx_memmove(dst, p + (rg[k].offset - start), rg[k].size);
+            dst += rg[k].size;
+        }
+
+        p = dst;
+        room = size - (p - buf);
+        rs->next = j;
+        rs->next_sent = 0;
+    }
+
+    return p - buf;
+}
+
+
 /* Reads the span into buf after a copy of the header and moves the
  * ranges together over what lay between them.  Thread-safe: it touches
  * only its arguments.  Returns the bytes in buf, or -1 (errno set, EIO

@@ -1,11 +1,12 @@
 /*
  * ngx_vod_package_stream.c: a response body made while it is sent.  A TS
- * segment is packetized into one small buffer, which is sent and then
- * refilled, instead of into one buffer the size of the segment: the
- * packets are still in the CPU's cache when the kernel copies them to the
- * socket, and a request holds a chunk of output instead of a whole
- * segment.  Ranges, HEAD and conditional requests go through nginx's own
- * filters, as for any body.
+ * segment is packetized, or a CMAF segment's samples are read, into one
+ * buffer of a fraction of the segment, which is sent and then refilled,
+ * instead of into one buffer the size of the segment: the bytes are still
+ * in the CPU's cache when the kernel copies them to the socket, and a
+ * request holds a part of its output instead of all of it.  Ranges, HEAD
+ * and conditional requests go through nginx's own filters, as for any
+ * body.
  */
 
 #include "ngx_vod_package_module.h"
@@ -70,11 +71,10 @@ ngx_vod_send_stream(ngx_http_request_t *r, ngx_str_t *type, off_t length,
      * whole body in one.
      */
 
-    /* each buffer but the last then has at least vod_stream_buffer_size
-     * bytes in it */
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
-    size = (r == r->main) ? vlcf->stream_buffer_size + min : (size_t) length;
+    size = (r == r->main) ? ngx_max(vlcf->stream_buffer_size, min)
+                          : (size_t) length;
 
     if ((off_t) size > length) {
         size = (size_t) length;

@@ -1,14 +1,15 @@
 # vim:set ft= ts=4 sw=4 et:
 #
 # ngx_vod_package: a CMAF segment whose samples are scattered in small
-# ranges is read into memory at once and sent from there (see
+# ranges is read into memory and sent from there (see
 # vod_sendfile_min_range); it must be byte for byte the segment sendfile
-# sends.  Every CMAF segment of every test title, video and audio, four
-# ways: sendfile (vod_sendfile_min_range 0), read in the worker, and under
-# "aio threads" read in a thread (the title dropped from the page cache
-# first) and in the worker (from the page cache, RWF_NOWAIT); with a range
-# and HEAD too.  Not a block
-# file: it walks the playlists of its own nginx.
+# sends.  Every CMAF segment of every test title, video and audio, five
+# ways: sendfile (vod_sendfile_min_range 0), read in the worker as the
+# body is sent (in buffers of 128k and of 1k, most ranges then read in
+# parts), and under "aio threads" read in a thread (the title dropped from
+# the page cache first) and in the worker (from the page cache,
+# RWF_NOWAIT); with a range and HEAD too.  Not a block file: it walks the
+# playlists of its own nginx.
 
 use strict;
 use warnings;
@@ -58,6 +59,12 @@ http {
             vod_package;
             vod_sendfile_min_range 64m;
         }
+        location /read-small/ {
+            alias $media/;
+            vod_package;
+            vod_sendfile_min_range 64m;
+            vod_stream_buffer_size 1k;
+        }
         location /thread/ {
             alias $media/;
             vod_package;
@@ -96,6 +103,7 @@ for my $title (@titles) {
         for my $seg ($list->{content} =~ /^(\S+\.m4s)$/mg) {
             my $want = get("/sendfile/$title/$seg");
             my $read = get("/read/$title/$seg");
+            my $small = get("/read-small/$title/$seg");
             # from the disk (a thread reads), then from the page cache
             # (the worker reads, RWF_NOWAIT)
             $cold++ if VodTest::drop_cache("$media/$title");
@@ -107,6 +115,8 @@ for my $title (@titles) {
                "$name: sendfile 200");
             ok($read->{content} eq $want->{content},
                "$name: read in the worker, the same bytes");
+            ok($small->{content} eq $want->{content},
+               "$name: read 1k at a time, the same bytes");
             ok($thread->{content} eq $want->{content},
                "$name: read in a thread, the same bytes");
             ok($warm->{content} eq $want->{content},
@@ -134,7 +144,7 @@ open my $log, '<', "$dir/logs/error.log" or die $!;
 my @log = <$log>;
 my @bad = grep { /\[(error|alert|crit|emerg)\]/ } @log;
 is(scalar @bad, 0, 'nothing logged as an error') or diag(@bad[0 .. 4]);
-my $reads = grep { /sample ranges read at once/ } @log;
+my $reads = grep { /sample ranges read into memory/ } @log;
 ok($reads >= $segments, "the read path ran ($reads segments; it is not "
    . "a comparison of sendfile with itself)");
 # a read task per segment read after its title left the page cache (not
