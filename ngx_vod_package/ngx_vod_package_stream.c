@@ -160,10 +160,18 @@ ngx_vod_stream_send(ngx_http_request_t *r, ngx_vod_stream_t *s)
                        ((off_t) s->size < s->left) ? s->size
                                                    : (size_t) s->left);
 
-        if (n == 0 || (off_t) n > s->left) {
+        if (n == 0) {
+            /* a read failed: the line before this one says why */
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "vod: response cut short, %O bytes of its body "
+                          "not sent", s->left);
+            return NGX_ERROR;
+        }
+
+        if ((off_t) n > s->left) {
             ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "vod: a streamed body came to %s bytes than it "
-                          "said", (n == 0) ? "fewer" : "more");
+                          "vod: a streamed body came to more bytes than "
+                          "it said");
             return NGX_ERROR;
         }
 

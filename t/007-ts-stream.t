@@ -9,8 +9,9 @@
 # the worker (RWF_NOWAIT), over a socket with a 4k send buffer and
 # limit_rate (the writes stop half way and go on from write events), as a
 # range, a HEAD, an SSI subrequest, and a client that goes away in the
-# middle.  Not a block file: it walks the
-# playlists of its own nginx.
+# middle.  Also a CMAF segment read as it is sent (the same buffers) whose
+# file is truncated half way.  Not a block file: it walks the playlists of
+# its own nginx.
 
 use strict;
 use warnings;
@@ -37,6 +38,13 @@ my $dir = File::Temp::tempdir('vodts-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 mkdir "$dir/logs";
 mkdir "$dir/html";
 chmod 0755, $dir, "$dir/html";    # the worker reads page.html
+
+# a title to truncate while a segment of it is being sent
+mkdir "$dir/cut";
+mkdir "$dir/cut/t";
+chmod 0755, "$dir/cut", "$dir/cut/t";
+system('cp', "$media/demo/1080p.mp4", "$dir/cut/t/1080p.mp4") == 0
+    or die "cp: $?";
 
 open my $page, '>', "$dir/html/page.html" or die $!;
 print $page "before<!--# include virtual=\"/small/demo/ts-360p-2.ts\" -->"
@@ -92,6 +100,13 @@ http {
             vod_stream_buffer_size 16k;
             limit_rate_after 64k;
             limit_rate 4m;
+        }
+        location /cut/ {
+            alias $dir/cut/;
+            vod_package;
+            vod_sendfile_min_range 64m;
+            vod_stream_buffer_size 16k;
+            limit_rate 256k;
         }
     }
 }
@@ -223,12 +238,47 @@ my $after = get("$slow/slow/demo/ts-1080p-2.ts");
 ok($after->{status} == 200 && $after->{content} eq $full,
    'the next request after those: the whole segment');
 
+# a CMAF segment read as it is sent, its file truncated half way: the
+# response stops short (a cache in front sees the length is wrong), the
+# log says why, and the worker goes on
+{
+    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$slow_port",
+                                     Proto => 'tcp') or die $!;
+    print $sock "GET /cut/t/video-1080p-1.m4s HTTP/1.1\r\n"
+              . "Host: localhost\r\nConnection: close\r\n\r\n";
+    my $got = '';
+    while (length $got < 30000) {
+        my $n = sysread($sock, my $chunk, 4096);
+        last unless $n;
+        $got .= $chunk;
+    }
+    truncate "$dir/cut/t/1080p.mp4", 4096 or die "truncate: $!";
+    while (1) {
+        my $n = sysread($sock, my $chunk, 65536);
+        last unless $n;
+        $got .= $chunk;
+    }
+    close $sock;
+    my ($head, $body) = split /\r\n\r\n/, $got, 2;
+    my ($clen) = $head =~ /^Content-Length: (\d+)/mi;
+    ok($head =~ m{^HTTP/1.1 200} && $clen > 100000
+       && length($body) < $clen, 'file truncated while sent: the body '
+       . 'stops at ' . length($body) . " of $clen bytes");
+    is(get("$slow/cut/t/video-1080p-1.m4s")->{status}, 502,
+       'the truncated file afterwards: 502');
+}
+
 kill 'QUIT', `cat $dir/logs/nginx.pid` + 0;
 sleep 1;
 open my $log, '<', "$dir/logs/error.log" or die $!;
 my @log = <$log>;
 my @bad = grep { /\[(error|alert|crit|emerg)\]/ } @log;
-is(scalar @bad, 0, 'nothing logged as an error') or diag(@bad[0 .. 4]);
+my @cut = grep { m{/cut/} } @bad;
+ok((grep { /response cut short/ } @cut)
+   && (grep { /end of file reading \d+ bytes at/ } @cut),
+   'the cut response is logged with its reason') or diag(@cut);
+@bad = grep { !m{/cut/} } @bad;
+is(scalar @bad, 0, 'nothing else logged as an error') or diag(@bad[0 .. 4]);
 ok(!grep({ /exited on signal/ } @log), 'no worker crashed');
 my $tasks = grep { /ts task posted to the thread pool/ } @log;
 SKIP: {
