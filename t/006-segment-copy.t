@@ -17,35 +17,14 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/inc";
 use VodTest;
-use File::Temp ();
 use HTTP::Tiny;
 use Test::More;
 
-VodTest::media();
-
-my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
-my @so = grep { /ngx_vod_package_module\.so$/ }
-         split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
-@so = ("$FindBin::Bin/../modules/ngx_vod_package_module.so") unless @so;
-my $media = $ENV{TEST_NGINX_MEDIA} or die "TEST_NGINX_MEDIA is not set\n";
+my $media = VodTest::media();
 my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 9;
-my $dir = File::Temp::tempdir('vodcopy-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-mkdir "$dir/logs";
+my $dir = VodTest::nginx_dir('vodcopy');
 
-open my $fh, '>', "$dir/nginx.conf" or die $!;
-print $fh <<"_EOC_";
-load_module $so[0];
-worker_processes 1;
-pid $dir/logs/nginx.pid;
-error_log $dir/logs/error.log debug;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $dir/tmp;
-    proxy_temp_path $dir/tmp;
-    fastcgi_temp_path $dir/tmp;
-    uwsgi_temp_path $dir/tmp;
-    scgi_temp_path $dir/tmp;
+VodTest::nginx_start($dir, <<"_EOC_");
     vod_index_cache vod_index:16m;
     server {
         listen 127.0.0.1:$port;
@@ -72,12 +51,7 @@ http {
             aio threads;
         }
     }
-}
 _EOC_
-close $fh;
-
-system($nginx, '-p', "$dir/", '-c', "$dir/nginx.conf", '-e',
-       "$dir/logs/error.log") == 0 or BAIL_OUT("nginx did not start");
 
 my $http = HTTP::Tiny->new(keep_alive => 1, timeout => 10);
 my $base = "http://127.0.0.1:$port";
@@ -85,9 +59,7 @@ my $base = "http://127.0.0.1:$port";
 sub get { my $r = $http->get("$base$_[0]", $_[1] ? { headers => $_[1] } : ());
           return $r }
 
-opendir my $dh, $media or die "$media: $!";
-my @titles = sort grep { !/^\./ && -d "$media/$_" } readdir $dh;
-closedir $dh;
+my @titles = VodTest::titles();
 
 my $segments = 0;
 my $cold = 0;
@@ -138,10 +110,7 @@ is($head->{status}, 200, 'HEAD: 200');
 is($head->{headers}{'content-length'}, length $full,
    'HEAD: the full length');
 
-kill 'QUIT', `cat $dir/logs/nginx.pid` + 0;
-sleep 1;
-open my $log, '<', "$dir/logs/error.log" or die $!;
-my @log = <$log>;
+my @log = VodTest::nginx_stop($dir);
 my @bad = grep { /\[(error|alert|crit|emerg)\]/ } @log;
 is(scalar @bad, 0, 'nothing logged as an error') or diag(@bad[0 .. 4]);
 my $reads = grep { /sample ranges read into memory/ } @log;

@@ -19,25 +19,17 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/inc";
 use VodTest;
-use File::Temp ();
 use HTTP::Tiny;
 use IO::Socket::INET;
 use Test::More;
 
-VodTest::media();
-
-my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
-my @so = grep { /ngx_vod_package_module\.so$/ }
-         split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
-@so = ("$FindBin::Bin/../modules/ngx_vod_package_module.so") unless @so;
+my $media = VodTest::media();
 my $vodpkg = "$FindBin::Bin/../bin/vodpkg";
-my $media = $ENV{TEST_NGINX_MEDIA} or die "TEST_NGINX_MEDIA is not set\n";
 my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 10;
 my $slow_port = $port + 1;
-my $dir = File::Temp::tempdir('vodts-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-mkdir "$dir/logs";
+my $dir = VodTest::nginx_dir('vodts');
 mkdir "$dir/html";
-chmod 0755, $dir, "$dir/html";    # the worker reads page.html
+chmod 0755, "$dir/html";    # the worker reads page.html
 
 # a title to truncate while a segment of it is being sent
 mkdir "$dir/cut";
@@ -51,20 +43,7 @@ print $page "before<!--# include virtual=\"/small/demo/ts-360p-2.ts\" -->"
           . "after";
 close $page;
 
-open my $fh, '>', "$dir/nginx.conf" or die $!;
-print $fh <<"_EOC_";
-load_module $so[0];
-worker_processes 1;
-pid $dir/logs/nginx.pid;
-error_log $dir/logs/error.log debug;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $dir/tmp;
-    proxy_temp_path $dir/tmp;
-    fastcgi_temp_path $dir/tmp;
-    uwsgi_temp_path $dir/tmp;
-    scgi_temp_path $dir/tmp;
+VodTest::nginx_start($dir, <<"_EOC_");
     vod_index_cache vod_index:16m;
     sendfile on;
     tcp_nopush on;
@@ -109,12 +88,7 @@ http {
             limit_rate 256k;
         }
     }
-}
 _EOC_
-close $fh;
-
-system($nginx, '-p', "$dir/", '-c', "$dir/nginx.conf", '-e',
-       "$dir/logs/error.log") == 0 or BAIL_OUT("nginx did not start");
 
 my $http = HTTP::Tiny->new(keep_alive => 1, timeout => 20);
 my $base = "http://127.0.0.1:$port";
@@ -123,9 +97,7 @@ my $slow = "http://127.0.0.1:$slow_port";
 sub get { my $r = $http->get("$_[0]", $_[1] ? { headers => $_[1] } : ());
           return $r }
 
-opendir my $dh, $media or die "$media: $!";
-my @titles = sort grep { !/^\./ && -d "$media/$_" } readdir $dh;
-closedir $dh;
+my @titles = VodTest::titles();
 
 my $segments = 0;
 my $cold = 0;
@@ -268,10 +240,7 @@ ok($after->{status} == 200 && $after->{content} eq $full,
        'the truncated file afterwards: 502');
 }
 
-kill 'QUIT', `cat $dir/logs/nginx.pid` + 0;
-sleep 1;
-open my $log, '<', "$dir/logs/error.log" or die $!;
-my @log = <$log>;
+my @log = VodTest::nginx_stop($dir);
 my @bad = grep { /\[(error|alert|crit|emerg)\]/ } @log;
 my @cut = grep { m{/cut/} } @bad;
 ok((grep { /response cut short/ } @cut)

@@ -9,6 +9,7 @@ use strict;
 use warnings;
 
 use File::Temp ();
+use FindBin ();
 use File::Spec ();
 use Cwd ();
 
@@ -24,6 +25,62 @@ sub media {
     die "no fixtures in $Media (run make fixtures or tools/test.sh)\n"
         unless -f "$Media/demo/360p.mp4";
     return $Media;
+}
+
+# A private nginx with the origin module, for the suites that walk titles
+# with their own requests (t/006, t/007): nginx_dir($prefix) makes its
+# directory (readable by the worker), nginx_start($dir, $http) writes an
+# nginx.conf around $http (server blocks and the like; the error log at
+# debug level) and starts it, nginx_stop($dir) stops it and returns the
+# lines of its error log.  titles() lists the fixture titles.
+sub nginx_dir {
+    my ($prefix) = @_;
+    my $dir = File::Temp::tempdir("$prefix-XXXXXX", TMPDIR => 1,
+                                  CLEANUP => 1);
+    mkdir "$dir/logs";
+    chmod 0755, $dir;
+    return $dir;
+}
+
+sub nginx_start {
+    my ($dir, $http) = @_;
+    my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+    my ($so) = grep { /ngx_vod_package_module\.so$/ }
+               split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
+    $so //= "$FindBin::Bin/../modules/ngx_vod_package_module.so";
+    _write("$dir/nginx.conf", <<"_EOC_");
+load_module $so;
+worker_processes 1;
+pid $dir/logs/nginx.pid;
+error_log $dir/logs/error.log debug;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp;
+    proxy_temp_path $dir/tmp;
+    fastcgi_temp_path $dir/tmp;
+    uwsgi_temp_path $dir/tmp;
+    scgi_temp_path $dir/tmp;
+$http
+}
+_EOC_
+    system($nginx, '-p', "$dir/", '-c', "$dir/nginx.conf", '-e',
+           "$dir/logs/error.log") == 0 or die "nginx did not start\n";
+}
+
+sub nginx_stop {
+    my ($dir) = @_;
+    kill 'QUIT', _read("$dir/logs/nginx.pid") + 0;
+    sleep 1;
+    return split /^/m, _read("$dir/logs/error.log");
+}
+
+sub titles {
+    my $media = media();
+    opendir my $dh, $media or die "$media: $!";
+    my @titles = sort grep { !/^\./ && -d "$media/$_" } readdir $dh;
+    closedir $dh;
+    return @titles;
 }
 
 # Drops a title's renditions from the page cache (dd iflag=nocache), so
