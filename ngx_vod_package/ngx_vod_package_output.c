@@ -232,19 +232,21 @@ typedef struct {
     uint32_t              count;
     uint32_t              next;           /* the range being read */
     uint64_t              next_sent;      /* of its bytes, already read */
+    uint64_t              failed_at;      /* the read that failed */
+    uint64_t              failed_len;
 } ngx_vod_range_stream_t;
 
 
 static size_t ngx_vod_range_stream_produce(void *data, u_char *buf,
     size_t size);
+static ssize_t ngx_vod_range_stream_read(ngx_vod_range_stream_t *rs,
+    u_char *buf, size_t size, ngx_uint_t nowait);
 
 
 /*
- * The same body as ngx_vod_read_ranges() makes, read a buffer at a time as
- * the socket takes it (ngx_vod_send_stream()): each pread() covers the
- * span of as many ranges as the buffer holds, which are then moved
- * together.  The reads block the worker, as sendfile's would: for
- * locations without "aio threads".
+ * The body ngx_vod_read_ranges() makes at once, read a buffer at a time
+ * as the socket takes it (ngx_vod_send_stream()).  The reads block the
+ * worker, as sendfile's would: for locations without "aio threads".
  */
 
 ngx_int_t
@@ -289,6 +291,39 @@ ngx_vod_range_stream_produce(void *data, u_char *buf, size_t size)
 {
     ngx_vod_range_stream_t  *rs = data;
 
+    ssize_t    n;
+    ngx_err_t  err;
+
+    n = ngx_vod_range_stream_read(rs, buf, size, 0);
+
+    if (n == -1) {
+        err = ngx_errno;
+        ngx_log_error(NGX_LOG_ERR, rs->log, (err == EIO) ? 0 : err,
+                      "vod: \"%V\": %s reading %uL bytes at %uL",
+                      &rs->path, (err == EIO) ? "end of file"
+                                              : "pread() failed",
+                      rs->failed_len, rs->failed_at);
+        return 0;
+    }
+
+    return n;
+}
+
+
+/*
+ * The next bytes of the body into buf: the rest of the header, then the
+ * ranges, each pread() covering the span of as many as fit, which are then
+ * moved together over what lay between them (the ranges lie in order:
+ * ngx_vod_copy_ranges() checked).  Thread-safe: it touches only rs and
+ * buf.  Returns the bytes in buf, or -1 (errno set, EIO for a file shorter
+ * than the ranges, NGX_EAGAIN with nowait for a read that would wait for
+ * the disk).
+ */
+
+static ssize_t
+ngx_vod_range_stream_read(ngx_vod_range_stream_t *rs, u_char *buf,
+    size_t size, ngx_uint_t nowait)
+{
     u_char       *p, *dst;
     size_t        n, room;
     ssize_t       got;
@@ -310,10 +345,6 @@ ngx_vod_range_stream_produce(void *data, u_char *buf, size_t size)
     while (room > 0 && rs->next < rs->count) {
         start = rg[rs->next].offset + rs->next_sent;
         first = rg[rs->next].size - rs->next_sent;
-
-        /* the ranges after it whose span still fits (they lie in order:
-         * ngx_vod_copy_ranges() checked) */
-
         end = start + ngx_min(first, room);
 
         for (j = rs->next + 1;
@@ -324,15 +355,17 @@ ngx_vod_range_stream_produce(void *data, u_char *buf, size_t size)
             end = rg[j].offset + rg[j].size;
         }
 
-        got = ngx_vod_pread(rs->fd, p, (size_t) (end - start), start, 0);
+        got = ngx_vod_pread(rs->fd, p, (size_t) (end - start), start, nowait);
 
         if (got != (ssize_t) (end - start)) {
-            ngx_log_error(NGX_LOG_ERR, rs->log, (got == -1) ? ngx_errno : 0,
-                          "vod: \"%V\": %s reading %uL bytes at %uL",
-                          &rs->path,
-                          (got == -1) ? "pread() failed" : "end of file",
-                          end - start, start);
-            return 0;
+            rs->failed_at = start;
+            rs->failed_len = end - start;
+
+            if (got >= 0) {
+                ngx_set_errno(EIO);
+            }
+
+            return -1;
         }
 
         if (first > room) {
@@ -359,50 +392,29 @@ ngx_vod_range_stream_produce(void *data, u_char *buf, size_t size)
 }
 
 
-/* Reads the span into buf after a copy of the header and moves the
- * ranges together over what lay between them.  Thread-safe: it touches
- * only its arguments.  Returns the bytes in buf, or -1 (errno set, EIO
- * for a file shorter than the ranges, NGX_EAGAIN with nowait for a read
- * that would wait for the disk). */
+/* The whole body at once, into buf of the header's size plus the ranges'
+ * span (ngx_vod_copy_ranges() gave it): one pread().  Thread-safe. */
 
 ssize_t
 ngx_vod_read_ranges(ngx_fd_t fd, u_char *buf, u_char *header,
     size_t header_len, vod_range_t *ranges, uint32_t count,
     ngx_uint_t nowait)
 {
-    off_t      start;
-    size_t     span;
-    u_char    *p, *dst, *base;
-    ssize_t    n;
-    uint32_t   i;
+    ngx_vod_range_stream_t  rs;
 
-    start = ranges[0].offset;
-    span = ranges[count - 1].offset + ranges[count - 1].size - start;
-    base = buf + header_len;
+    ngx_memzero(&rs, sizeof(ngx_vod_range_stream_t));
 
-    n = ngx_vod_pread(fd, base, span, start, nowait);
+    rs.fd = fd;
+    rs.header = header;
+    rs.header_len = header_len;
+    rs.ranges = ranges;
+    rs.count = count;
 
-    if (n != (ssize_t) span) {
-        if (n >= 0) {
-            ngx_set_errno(EIO);
-        }
-
-        return -1;
-    }
-
-    ngx_memcpy(buf, header, header_len);
-
-    for (dst = base, i = 0; i < count; i++) {
-        p = base + (ranges[i].offset - start);
-
-        if (p != dst) {
-            ngx_memmove(dst, p, ranges[i].size);
-        }
-
-        dst += ranges[i].size;
-    }
-
-    return dst - buf;
+    return ngx_vod_range_stream_read(&rs, buf,
+                                     header_len + ranges[count - 1].offset
+                                     + ranges[count - 1].size
+                                     - ranges[0].offset,
+                                     nowait);
 }
 
 
