@@ -90,7 +90,6 @@ struct vod_ts_mux_s {
     u_char                pmt_cc;
 
     size_t                packets;    /* in the whole segment */
-    size_t                written;    /* packets vod_ts_write() made */
     size_t                max_pes;    /* packets of the largest PES */
     unsigned              started:1;  /* PAT, PMT and PCR written */
 };
@@ -325,7 +324,6 @@ vod_ts_write(vod_ts_mux_t *mux, u_char *buf, size_t size)
 
         p += k * VOD_TS_PACKET;
         room -= k;
-        mux->written += k;
     }
 
     for ( ;; ) {
@@ -336,14 +334,6 @@ vod_ts_write(vod_ts_mux_t *mux, u_char *buf, size_t size)
 
         p += k * VOD_TS_PACKET;
         room -= k;
-        mux->written += k;
-    }
-
-    /* a plan replayed must give what it counted: never more */
-    if (mux->written > mux->packets) {
-        mux->video.next = mux->video.count;
-        mux->audio.next = mux->audio.count;
-        return 0;
     }
 
     return p - buf;
