@@ -132,6 +132,18 @@ function unexpected(warnings, allowed) {
     return warnings.filter((w) => !(allowed || []).some((re) => re.test(w)));
 }
 
+// the expected non-fatal errors a case saw, counted, for its PASS line
+function expected(warnings) {
+    if (warnings.length === 0) return '';
+    const n = {};
+    for (const w of warnings) {
+        const k = w.replace(/ https?:\S+$/, '');
+        n[k] = (n[k] || 0) + 1;
+    }
+    return '; expected non-fatal errors: '
+        + Object.keys(n).map((k) => `${k} x${n[k]}`).join(', ');
+}
+
 // polls the page until pred(state) holds; throws on a player error, on a
 // non-fatal player error that allowed (RegExps) does not list, and at the
 // deadline
@@ -211,5 +223,5 @@ async function setCacheHealth(base, id, healthy) {
 module.exports = {
     ROOT, NGINX, CHROMIUM, sleep, portOpen, startNginx, stopNginx,
     checkPlayers, playwright, launchChromium, pageState, waitFor,
-    unexpected, watchPage, setCacheHealth, runWithRetry,
+    unexpected, expected, watchPage, setCacheHealth, runWithRetry,
 };

@@ -33,7 +33,7 @@ const path = require('path');
 const { execFileSync } = require('child_process');
 const {
     ROOT, startNginx: spawnNginx, stopNginx, checkPlayers,
-    playwright, launchChromium, waitFor, watchPage, runWithRetry,
+    playwright, launchChromium, waitFor, watchPage, runWithRetry, expected,
 } = require('./lib');
 
 const PORT = parseInt(process.env.E2E_PORT || '8090', 10);
@@ -90,10 +90,14 @@ function parseArgs(argv) {
     return opt;
 }
 
-// The non-fatal player errors a case expects, by engine: none.  A new
-// one fails the run until it is understood and listed here with why.
+// The non-fatal player errors a case expects, by engine.  A new one
+// fails the run until it is understood and listed here with why.
+//   hls.js bufferStalledError: the buffer ran dry for a moment (seen at
+//   the start on a loaded 2-core machine); the case still needs
+//   playback to reach every time it waits for, frames decoded.
+// They are counted in the PASS line.
 const ALLOWED = {
-    hls: [],
+    hls: [/^mediaError bufferStalledError$/],
     dash: [],
 };
 
@@ -192,7 +196,7 @@ async function runCase(context, c) {
         console.log(`PASS ${c.name}: ${c.engine} ${c.url} played past 2 s, `
             + `seeked to ${target} s of ${st.duration.toFixed(2)} s, `
             + `reached ${st.t.toFixed(2)} s, ${frames} then ${st.frames} `
-            + `frames decoded (${secs} s)`);
+            + `frames decoded${expected(st.warnings)} (${secs} s)`);
         return { ok: true };
     } catch (e) {
         console.log(`FAIL ${c.name}: ${c.engine} ${c.url}: ${e.message}`);

@@ -43,6 +43,7 @@ const path = require('path');
 const {
     ROOT, sleep, startNginx, stopNginx, checkPlayers, playwright,
     launchChromium, waitFor, watchPage, setCacheHealth, runWithRetry,
+    expected,
 } = require('./lib');
 
 const PORT = parseInt(process.env.E2E_STEERING_PORT || '8094', 10);
@@ -59,10 +60,15 @@ const HOSTS = { 'cache-a': '127.0.0.2', 'cache-b': '127.0.0.3',
 
 // allowed: the non-fatal player errors a case expects.  hls.js aborts
 // the segment it is loading from the Pathway it leaves and reports it
-// as a non-fatal "networkError aborted"; any other error fails the case.
+// as a non-fatal "networkError aborted"; with 4 s of buffer on a loaded
+// machine its buffer can run dry for a moment ("mediaError
+// bufferStalledError"; playback must still reach every time the case
+// waits for).  They are counted in the PASS line; any other error fails.
 const CASES = {
     hls: { engine: 'hls', port: PORT, src: `/vod/${TITLE}/master.m3u8`,
-           steer: `/steer/${TITLE}/hls`, allowed: [/^networkError aborted /] },
+           steer: `/steer/${TITLE}/hls`,
+           allowed: [/^networkError aborted /,
+                     /^mediaError bufferStalledError$/] },
     dash: { engine: 'dash', port: DASH_PORT,
             src: `/vod/${TITLE}/manifest.mpd`, steer: `/steer/${TITLE}/dash`,
             allowed: [] },
@@ -188,6 +194,7 @@ async function steerCase(page, c, t0, deadline) {
 
     // cache-a is marked unhealthy for steering; its server serves on
     const loads = steeringLoads(c.steer);
+    const bPut = segments('cache-b');
     const put = st.now;
     await setCacheHealth(STEER, 'cache-a', false);
     const after = await priority(c);
@@ -218,7 +225,6 @@ async function steerCase(page, c, t0, deadline) {
     // 2 s for requests in flight when the player moved to finish
     await sleep(2000);
     const aSettled = segments('cache-a');
-    const bSettled = segments('cache-b');
     st = await waitFor(page, (s) => s.t >= from + 8, deadline,
                        `play on from t=${from.toFixed(2)}`, c.allowed);
     if (st.frames <= frames) {
@@ -236,10 +242,12 @@ async function steerCase(page, c, t0, deadline) {
         throw new Error(`cache-a served ${segments('cache-a') - aSettled} `
                         + 'segments after the player moved');
     }
-    if (fromB.length < 2 || segments('cache-b') < bSettled + 2) {
-        throw new Error(`cache-b served ${segments('cache-b') - bSettled} `
-                        + `segments after the move (player asked `
-                        + `${fromB.length}); expected at least 2`);
+    // the server's count since the update, the player's since the move
+    if (fromB.length < 2 || segments('cache-b') < bPut + 2) {
+        throw new Error(`cache-b served ${segments('cache-b') - bPut} `
+                        + `segments after the update (the player asked `
+                        + `${fromB.length} after the move); expected at `
+                        + 'least 2');
     }
 
     // the move was the steering server's doing: cache-a serves on
@@ -251,8 +259,9 @@ async function steerCase(page, c, t0, deadline) {
         + `cache-b at t=${from.toFixed(2)} s after loading steering `
         + `manifest ${cause[0].priority.join(',')}; played on to `
         + `t=${st.t.toFixed(2)} s (${st.frames} frames) with `
-        + `${segments('cache-b') - bSettled}+ segments from cache-b, none `
-        + `from cache-a (${((Date.now() - t0) / 1000).toFixed(1)} s)`;
+        + `${segments('cache-b') - bPut} segments from cache-b, none `
+        + `from cache-a${expected(st.warnings)} `
+        + `(${((Date.now() - t0) / 1000).toFixed(1)} s)`;
 }
 
 async function runCase(context, name, c) {
