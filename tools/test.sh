@@ -65,7 +65,7 @@ section build make all fixtures
 section unit make unit
 section prove prove -I t/lib -r t/
 # deliberate breakages of the modules (tools/mutations.txt), one at a time
-# in a copy under build/mutate: the suites each names must fail (about 5
+# in a copy under build/mutate: the suites each names must fail (3 to 7
 # minutes on 2 loaded cores)
 section mutate tools/mutate.sh
 section fuzz make fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
