@@ -9,6 +9,7 @@
 #   make bench-edge the edge's checks on vs off
 #   make prove      the Test::Nginx suites under t/
 #   make e2e        hls.js and dash.js playing in chromium
+#   make mutate     deliberate breakages the suites must catch
 
 NGINX_SRC    ?= /usr/share/nginx/src
 BUILD        ?= $(CURDIR)/build
@@ -171,7 +172,13 @@ e2e: all fixtures
 	E2E_MEDIA=$(MEDIA_DIR) node e2e/play.js
 	E2E_MEDIA=$(MEDIA_DIR) node e2e/steering.js
 
-.PHONY: prove e2e
+# tools/mutations.txt applied one at a time to a copy in build/mutate;
+# MUTATE_RUNNER=/work/wt/isolated (or another prefix) runs the suites in
+# a private network namespace
+mutate: fixtures
+	TEST_NGINX_MEDIA=$(MEDIA_DIR) tools/mutate.sh
+
+.PHONY: prove e2e mutate
 
 clean:
 	rm -rf build modules bin

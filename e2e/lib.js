@@ -109,28 +109,63 @@ function launchChromium(chromium, profile) {
 function pageState() {
     const v = document.getElementById('video');
     const s = window.vodPlayer || { errors: ['player page not loaded'] };
+    const q = v && v.getVideoPlaybackQuality
+              ? v.getVideoPlaybackQuality() : null;
     return {
+        now: performance.now(),
         t: v ? v.currentTime : -1,
         duration: v ? v.duration : NaN,
         readyState: v ? v.readyState : 0,
         paused: v ? v.paused : true,
+        frames: q ? q.totalVideoFrames : 0,
         errors: s.errors.slice(),
+        warnings: s.warnings ? s.warnings.slice() : [],
+        steering: s.steering ? s.steering.slice() : [],
+        pathways: s.pathways ? s.pathways.slice() : [],
+        frags: s.frags ? s.frags.slice() : [],
         events: s.events ? s.events.slice(-8) : [],
     };
 }
 
-async function waitFor(page, pred, deadline, what) {
+// the player's non-fatal errors no pattern of allowed matches
+function unexpected(warnings, allowed) {
+    return warnings.filter((w) => !(allowed || []).some((re) => re.test(w)));
+}
+
+// the expected non-fatal errors a case saw, counted, for its PASS line
+function expected(warnings) {
+    if (warnings.length === 0) return '';
+    const n = {};
+    for (const w of warnings) {
+        const k = w.replace(/ https?:\S+$/, '');
+        n[k] = (n[k] || 0) + 1;
+    }
+    return '; expected non-fatal errors: '
+        + Object.keys(n).map((k) => `${k} x${n[k]}`).join(', ');
+}
+
+// polls the page until pred(state) holds; throws on a player error, on a
+// non-fatal player error that allowed (RegExps) does not list, and at the
+// deadline
+async function waitFor(page, pred, deadline, what, allowed) {
     for (;;) {
         const st = await page.evaluate(pageState);
         if (st.errors.length) {
             throw new Error(`${what}: player error: ${st.errors.join('; ')}`);
         }
+        const bad = unexpected(st.warnings, allowed);
+        if (bad.length) {
+            throw new Error(`${what}: non-fatal player error(s) no case `
+                            + `expects: ${bad.join('; ')}`);
+        }
         if (pred(st)) return st;
         if (Date.now() > deadline) {
-            throw new Error(`${what}: timed out at t=${st.t.toFixed(2)} `
+            const e = new Error(`${what}: timed out at t=${st.t.toFixed(2)} `
                 + `duration=${st.duration} readyState=${st.readyState} `
-                + `paused=${st.paused}; last events: `
+                + `paused=${st.paused} frames=${st.frames}; last events: `
                 + st.events.join(' | '));
+            e.timeout = true;
+            throw e;
         }
         await sleep(100);
     }
@@ -149,8 +184,44 @@ function watchPage(page) {
     return notes;
 }
 
+// Runs attempt() (which resolves to { ok, retryable, why }) and once more
+// only when the first try failed with retryable set: the player did not
+// start before the deadline, which real browser timing on a loaded
+// machine can cause.  Any other failure fails at once.  The retry is
+// printed; the result says why it was needed ({ ok, retried }).
+async function runWithRetry(name, attempt) {
+    const r = await attempt();
+    if (r.ok || !r.retryable) {
+        return { ok: r.ok, retried: null };
+    }
+    console.log(`RETRY ${name}: ${r.why}`);
+    const again = await attempt();
+    return { ok: again.ok, retried: r.why };
+}
+
+// The steering state API (ngx_steering "steering state"): marks a cache
+// healthy or not.  Every test that changes a cache's state goes through
+// here, so a credential the API asks for is added in one place.
+async function setCacheHealth(base, id, healthy) {
+    const res = await fetch(`${base}/steering/caches/${id}`, {
+        method: 'PUT',
+        body: JSON.stringify({ healthy }),
+    });
+    const body = await res.text();
+    if (res.status !== 200) {
+        throw new Error(`PUT /steering/caches/${id} answered ${res.status}: `
+                        + body);
+    }
+    const st = JSON.parse(body);
+    if (st.healthy !== healthy) {
+        throw new Error(`PUT /steering/caches/${id}: healthy is `
+                        + `${st.healthy} after the update`);
+    }
+    return st;
+}
+
 module.exports = {
     ROOT, NGINX, CHROMIUM, sleep, portOpen, startNginx, stopNginx,
     checkPlayers, playwright, launchChromium, pageState, waitFor,
-    watchPage,
+    unexpected, expected, watchPage, setCacheHealth, runWithRetry,
 };

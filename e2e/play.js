@@ -8,9 +8,18 @@
 //                                      (proves the harness on its own)
 //
 // For each case: load e2e/www/player.html?src=..., wait until currentTime
-// passes 2 s, seek to 60 % of the duration, wait until playback is 1 s past
-// the seek point.  Any hls.js fatal error, dash.js error or video element
-// error fails the case.  Each case is bounded by CASE_TIMEOUT (60 s).
+// passes 2 s with video frames decoded, seek to 60 % of the duration, wait
+// until playback is 1 s past the seek point with more frames decoded than
+// before the seek.  Any hls.js fatal error, dash.js error or video element
+// error fails the case, and so does any hls.js non-fatal error the case
+// does not list as expected (ALLOWED below).  Each case is bounded by
+// CASE_TIMEOUT (60 s).  A case is tried again once only when its player
+// did not start before the deadline (browser timing on a loaded machine);
+// the retry is printed and the summary names the case and why.
+//
+// Without the edge module (modules/ngx_stream_playback_module.so) or the
+// token tool (bin/vodedge-token) the signed-URL cases FAIL: they are part
+// of the run, not an option of it.
 //
 // Environment: E2E_PORT (8090), E2E_MEDIA (build/media),
 // E2E_TITLE (demo), NGINX (/usr/sbin/nginx), CHROMIUM (/usr/bin/chromium),
@@ -24,7 +33,7 @@ const path = require('path');
 const { execFileSync } = require('child_process');
 const {
     ROOT, startNginx: spawnNginx, stopNginx, checkPlayers,
-    playwright, launchChromium, waitFor, watchPage,
+    playwright, launchChromium, waitFor, watchPage, runWithRetry, expected,
 } = require('./lib');
 
 const PORT = parseInt(process.env.E2E_PORT || '8090', 10);
@@ -61,29 +70,57 @@ function parseArgs(argv) {
         opt.cases = [
             { name: 'hls-cmaf', engine: 'hls',
               url: `/vod/${TITLE}/master.m3u8` },
+            // hls.js skips the 21 ms between the first audio sample
+            // (AAC priming) and the first video frame of TS segment 1,
+            // and reports it (seen when this case runs first)
             { name: 'hls-ts', engine: 'hls',
-              url: `/vod/${TITLE}/master-ts.m3u8` },
+              url: `/vod/${TITLE}/master-ts.m3u8`,
+              allowed: [/^mediaError bufferSeekOverHole \S+-1\.ts$/] },
             { name: 'dash', engine: 'dash',
               url: `/vod/${TITLE}/manifest.mpd` },
         ];
 
-        // the same title through a signed URL, when the edge module and
-        // the token tool are built: the token travels as a path prefix and
-        // every relative child URL carries it
-        if (fs.existsSync(PLAYBACK_SO) && fs.existsSync(TOKEN_TOOL)) {
-            const token = execFileSync(TOKEN_TOOL,
-                ['--path', `/vod/${TITLE}/`, '--tier', 'premium',
-                 '--ttl', '900', '--key-file', DEMO_KEY, '--kid', 'demo'],
-                { encoding: 'utf8' }).trim();
-            opt.signed = token;
-            opt.cases.push(
-                { name: 'signed-hls-cmaf', engine: 'hls',
-                  url: `/t/${token}/vod/${TITLE}/master.m3u8` },
-                { name: 'signed-dash', engine: 'dash',
-                  url: `/t/${token}/vod/${TITLE}/manifest.mpd` });
-        }
+        // the same title through a signed URL: the token travels as a
+        // path prefix and every relative child URL carries it.  Without
+        // the edge module or the token tool these cases fail (in main),
+        // never drop out of the list.
+        opt.signed = true;
+        opt.cases.push(
+            { name: 'signed-hls-cmaf', engine: 'hls', signed: true,
+              url: `/t/@TOKEN@/vod/${TITLE}/master.m3u8` },
+            { name: 'signed-dash', engine: 'dash', signed: true,
+              url: `/t/@TOKEN@/vod/${TITLE}/manifest.mpd` });
     }
     return opt;
+}
+
+// The non-fatal player errors every case of an engine expects (a case
+// may list more in its own "allowed").  A new one fails the run until it
+// is understood and listed with why.
+//   hls.js bufferStalledError: the buffer ran dry for a moment (seen at
+//   the start on a loaded 2-core machine); the case still needs
+//   playback to reach every time it waits for, frames decoded.
+// They are counted in the PASS line.
+const ALLOWED = {
+    hls: [/^mediaError bufferStalledError$/],
+    dash: [],
+};
+
+// a token for the signed cases, or the reason there is none
+function mintToken() {
+    for (const f of [PLAYBACK_SO, TOKEN_TOOL]) {
+        if (!fs.existsSync(f)) {
+            return { error: `${f} does not exist (run make)` };
+        }
+    }
+    try {
+        return { token: execFileSync(TOKEN_TOOL,
+            ['--path', `/vod/${TITLE}/`, '--tier', 'premium',
+             '--ttl', '900', '--key-file', DEMO_KEY, '--kid', 'demo'],
+            { encoding: 'utf8' }).trim() };
+    } catch (e) {
+        return { error: `${TOKEN_TOOL} failed: ${e.message}` };
+    }
 }
 
 async function startNginx(opt) {
@@ -108,7 +145,7 @@ async function startNginx(opt) {
         load = `load_module ${so};`;
         vod = 'vod_package;';
         httpExtra = 'vod_index_cache e2e_index:16m;';
-        if (opt.signed) {
+        if (opt.token) {
             load += `\nload_module ${PLAYBACK_SO};`;
             signed = 'location /t/ {\n'
                 + '            playback_token on;\n'
@@ -129,34 +166,49 @@ async function startNginx(opt) {
     return spawnNginx(prefix, conf, PORT);
 }
 
+// one try of a case: { ok } or { ok: false, retryable, why }
 async function runCase(context, c) {
     const page = await context.newPage();
     const notes = watchPage(page);
     const t0 = Date.now();
     const deadline = t0 + CASE_TIMEOUT;
+    const allowed = ALLOWED[c.engine].concat(c.allowed || []);
+    let phase = 'start';
     try {
         const url = `http://127.0.0.1:${PORT}/player/?engine=${c.engine}`
                     + `&src=${encodeURIComponent(c.url)}`;
         await page.goto(url, { timeout: CASE_TIMEOUT });
-        await waitFor(page, (s) => s.t > 2, deadline, 'start');
-        let st = await waitFor(page, (s) => s.duration > 0
-                               && isFinite(s.duration), deadline,
-                               'duration');
+        let st = await waitFor(page, (s) => s.t > 2 && s.frames > 0,
+                               deadline, 'start', allowed);
+        phase = 'play';
+        st = await waitFor(page, (s) => s.duration > 0
+                           && isFinite(s.duration), deadline,
+                           'duration', allowed);
+        const frames = st.frames;
         const target = Math.round(st.duration * 0.6 * 100) / 100;
         await page.evaluate((t) => {
             document.getElementById('video').currentTime = t;
         }, target);
         st = await waitFor(page, (s) => s.t >= target + 1, deadline,
-                           `seek to ${target}`);
+                           `seek to ${target}`, allowed);
+        // frames go on being decoded after the seek, and time moves on
+        const seekT = st.t;
+        st = await waitFor(page, (s) => s.frames > frames
+                           && s.t > seekT + 0.5, deadline,
+                           `frames decoded after the seek (${frames} `
+                           + 'before it)', allowed);
         const secs = ((Date.now() - t0) / 1000).toFixed(1);
         console.log(`PASS ${c.name}: ${c.engine} ${c.url} played past 2 s, `
             + `seeked to ${target} s of ${st.duration.toFixed(2)} s, `
-            + `reached ${st.t.toFixed(2)} s (${secs} s)`);
-        return true;
+            + `reached ${st.t.toFixed(2)} s, ${frames} then ${st.frames} `
+            + `frames decoded${expected(st.warnings)} (${secs} s)`);
+        return { ok: true };
     } catch (e) {
         console.log(`FAIL ${c.name}: ${c.engine} ${c.url}: ${e.message}`);
         for (const n of notes.slice(0, 10)) console.log('    ' + n);
-        return false;
+        // only a player that did not start in time is worth a second try
+        return { ok: false, retryable: phase === 'start' && !!e.timeout,
+                 why: e.message };
     } finally {
         await page.close().catch(() => {});
     }
@@ -171,7 +223,8 @@ async function main() {
 
     let ng = null;
     let context = null;
-    let failures = 0;
+    const failed = [];
+    const retried = [];
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vodedge-e2e-'));
     const cleanup = async () => {
         if (context) await context.close().catch(() => {});
@@ -182,12 +235,23 @@ async function main() {
         process.on(sig, () => { cleanup().then(() => process.exit(130)); });
     }
 
+    let signedError = null;
+    if (opt.signed) {
+        const m = mintToken();
+        opt.token = m.token || null;
+        signedError = m.error || null;
+    }
+    const n = opt.cases.length + (opt.signed ? 1 : 0);
+
     try {
         ng = await startNginx(opt);
         context = await launchChromium(chromium, profile);
-        if (opt.signed) {
+        if (opt.signed && signedError) {
+            console.log(`FAIL signed-forged: ${signedError}`);
+            failed.push('signed-forged');
+        } else if (opt.signed) {
             // a forged signature: the last characters of the token changed
-            const t = opt.signed;
+            const t = opt.token;
             const bad = t.slice(0, -2) + (t.endsWith('AA') ? 'BB' : 'AA');
             const res = await fetch(`http://127.0.0.1:${PORT}/t/${bad}`
                                     + `/vod/${TITLE}/master.m3u8`);
@@ -196,28 +260,36 @@ async function main() {
                             + 'with 403');
             } else {
                 console.log(`FAIL signed-forged: answered ${res.status}`);
-                failures++;
+                failed.push('signed-forged');
             }
         }
 
         for (const c of opt.cases) {
-            // one retry: a player start can lose a race on a loaded
-            // 2-core machine; a real fault fails both tries, and a retry
-            // is printed, so it never goes unseen
-            if (await runCase(context, c)) continue;
-            console.log(`RETRY ${c.name}`);
-            if (!(await runCase(context, c))) failures++;
+            if (c.signed && signedError) {
+                console.log(`FAIL ${c.name}: ${signedError}`);
+                failed.push(c.name);
+                continue;
+            }
+            const cc = c.signed
+                ? Object.assign({}, c,
+                                { url: c.url.replace('@TOKEN@', opt.token) })
+                : c;
+            const r = await runWithRetry(c.name, () => runCase(context, cc));
+            if (r.retried) retried.push(`${c.name} (${r.retried})`);
+            if (!r.ok) failed.push(c.name);
         }
     } catch (e) {
         console.log('FAIL e2e: ' + e.message);
-        failures++;
+        failed.push('e2e');
     } finally {
         await cleanup();
     }
-    const n = opt.cases.length + (opt.signed ? 1 : 0);
-    console.log(`e2e: ${failures ? 'FAIL' : 'PASS'} `
-                + `(${failures} of ${n} cases failed)`);
-    return failures ? 1 : 0;
+    console.log(`e2e: ${failed.length ? 'FAIL' : 'PASS'} `
+                + `(${failed.length} of ${n} cases failed`
+                + `${failed.length ? ': ' + failed.join(', ') : ''}; `
+                + `${retried.length} needed a retry`
+                + `${retried.length ? ': ' + retried.join('; ') : ''})`);
+    return failed.length ? 1 : 0;
 }
 
 main().then((code) => process.exit(code), (e) => {

@@ -6,7 +6,8 @@
 #   SKIP_DEPS=1 tools/test.sh     do not run tools/install-deps.sh
 #
 # Sections, in order: deps, build, unit, prove (Test::Nginx suites under t/),
-# fuzz, media check (tools/check-media.sh: the core through bin/vodpkg),
+# mutate (tools/mutate.sh: breakages the suites must catch), fuzz, media
+# check (tools/check-media.sh: the core through bin/vodpkg),
 # origin checks (tools/check-origin.sh: every stream through nginx, with and
 # without threads), e2e and e2e-steering (real players in chromium).  A failing section
 # does not stop the later ones; the last
@@ -63,6 +64,10 @@ section style tools/check-style.sh
 section build make all fixtures
 section unit make unit
 section prove prove -I t/lib -r t/
+# deliberate breakages of the modules (tools/mutations.txt), one at a time
+# in a copy under build/mutate: the suites each names must fail (3 to 7
+# minutes on 2 loaded cores)
+section mutate tools/mutate.sh
 section fuzz make fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
 
 if [ -x tools/check-media.sh ]; then
@@ -92,8 +97,9 @@ make_demo_media() {
 section demo-media make_demo_media
 section demo-origin-check env THREADS=1 tools/check-origin.sh "$DEMO_MEDIA"
 section e2e env E2E_MEDIA="$DEMO_MEDIA" node e2e/play.js
-# hls.js follows ngx_steering's Content Steering manifest from a cache
-# marked unhealthy (and down) to the second one
+# hls.js and dash.js follow ngx_steering's Content Steering manifest from
+# a cache marked unhealthy (its server still serving) to the second one;
+# the dash.js case listens on port 80 (dash.js drops a clone's port)
 section e2e-steering env E2E_MEDIA="$DEMO_MEDIA" node e2e/steering.js
 
 echo
