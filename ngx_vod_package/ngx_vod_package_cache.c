@@ -220,6 +220,31 @@ ngx_vod_cache_unlock(ngx_shm_zone_t *zone)
 
 
 /*
+ * An index over half of the zone is refused (NGX_DECLINED, one error line
+ * naming the zone and its size) before anything is evicted for it: made
+ * room for, it would empty the cache of every other title, and served
+ * uncached it would be rebuilt on every request.  The operator sizes the
+ * zone to the titles.
+ */
+
+ngx_int_t
+ngx_vod_cache_refuse(ngx_shm_zone_t *zone, ngx_str_t *path, size_t len,
+    ngx_log_t *log)
+{
+    if (len <= zone->shm.size / 2) {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, log, 0,
+                  "vod: \"%V\": index of %uz bytes is over half of "
+                  "vod_index_cache \"%V\" of %uz bytes, refused",
+                  path, len, &zone->shm.name, zone->shm.size);
+
+    return NGX_DECLINED;
+}
+
+
+/*
  * Allocates a node for an index of len bytes, evicting the least recently
  * used as needed.  The node stays invisible to other workers until
  * ngx_vod_cache_commit(), so its owner fills it without the lock.

@@ -37,6 +37,7 @@ ngx_vod_env_init(ngx_vod_env_t *venv, ngx_http_request_t *r,
     venv->fd = fd;
     venv->nowait = 0;
     venv->blocked = 0;
+    venv->quiet = 0;
 }
 
 
@@ -57,8 +58,9 @@ ngx_vod_env_log(vod_env_t *env, const char *fmt, ...)
     char     msg[NGX_MAX_ERROR_STR];
     va_list  args;
 
-    if (venv->blocked) {
-        /* not an error: the work goes to a thread, which says what is */
+    if (venv->blocked || venv->quiet) {
+        /* not an error: the work goes to a thread, which says what is;
+         * or the glue has said it */
         return;
     }
 
@@ -111,6 +113,8 @@ typedef struct {
     ngx_http_request_t   *request;
     uint32_t              segment_ms;
     void                 *node;
+    ngx_vod_env_t        *venv;
+    unsigned              refused:1;
 } ngx_vod_reserve_t;
 
 
@@ -293,6 +297,15 @@ ngx_vod_media_load(ngx_http_request_t *r, ngx_vod_media_t *media,
 
         built->cached = 1;
 
+        if (vmcf->index_cache != NULL
+            && ngx_vod_cache_refuse(vmcf->index_cache, &media->path, len,
+                                    r->connection->log)
+               != NGX_OK)
+        {
+            built->rc = VOD_BAD_DATA;
+            return NGX_HTTP_BAD_GATEWAY;
+        }
+
     } else {
 
 #if (NGX_THREADS)
@@ -461,19 +474,22 @@ ngx_vod_media_build(ngx_http_request_t *r, ngx_vod_media_t *media,
     rv.request = r;
     rv.segment_ms = segment_ms;
     rv.node = NULL;
+    rv.venv = &media->venv;
+    rv.refused = 0;
 
     rc = vod_index_build_to(env, moov, (size_t) moov_size,
                             (uint64_t) media->of.size, segment_ms,
                             ngx_vod_media_reserve, &rv, index, len);
 
     ngx_free(moov);
+    media->venv.quiet = 0;
 
     if (rc != VOD_OK) {
         if (rv.node != NULL) {
             ngx_vod_cache_cancel(vmcf->index_cache, rv.node);
         }
 
-        return ngx_vod_status(rc);
+        return rv.refused ? NGX_HTTP_BAD_GATEWAY : ngx_vod_status(rc);
     }
 
     *node = rv.node;
@@ -488,6 +504,16 @@ ngx_vod_media_reserve(void *data, size_t size)
     ngx_vod_reserve_t  *rv = data;
 
     u_char  *p;
+
+    if (ngx_vod_cache_refuse(rv->zone, rv->path, size,
+                             rv->request->connection->log)
+        != NGX_OK)
+    {
+        /* the build fails on this NULL; its line would be a second one */
+        rv->refused = 1;
+        rv->venv->quiet = 1;
+        return NULL;
+    }
 
     p = ngx_vod_cache_reserve(rv->zone, rv->path, rv->segment_ms, rv->id,
                               size, rv->request->connection->log, &rv->node);

@@ -52,6 +52,9 @@ typedef struct {
      * and sets blocked; the caller then gives the work to a thread */
     unsigned              nowait:1;
     unsigned              blocked:1;
+    /* quiet: the glue has logged why the core's call fails; the core's
+     * own line would be a second one */
+    unsigned              quiet:1;
 } ngx_vod_env_t;
 
 
@@ -147,6 +150,8 @@ void ngx_vod_cache_cancel(ngx_shm_zone_t *zone, void *node);
 ngx_int_t ngx_vod_cache_insert(ngx_shm_zone_t *zone, ngx_str_t *path,
     uint32_t segment_ms, ngx_vod_file_id_t *id, u_char *index, size_t len,
     ngx_log_t *log);
+ngx_int_t ngx_vod_cache_refuse(ngx_shm_zone_t *zone, ngx_str_t *path,
+    size_t len, ngx_log_t *log);
 
 ngx_int_t ngx_vod_media_open(ngx_http_request_t *r, ngx_str_t *dir,
     vod_rendition_spec_t *spec, ngx_vod_media_t *media);

@@ -198,6 +198,11 @@ typedef struct {
 typedef struct {
     vod_env_t        *env;
     uint64_t          file_size;
+    uint64_t          budget;             /* vod_index_mem_bound() */
+    uint64_t          used;               /* bytes allocated so far */
+    size_t            moov_size;
+    uint64_t         *seg_bytes;          /* per-track scratch of */
+    uint64_t         *bound;              /* vod_idx_fill_cursors() */
     uint32_t          segment_ms;
     uint32_t          track_count;
     uint32_t          segment_count;
@@ -248,6 +253,8 @@ static uint64_t vod_idx_muldiv(uint64_t a, uint64_t b, uint64_t c,
 static uint32_t vod_idx_gcd(uint32_t a, uint32_t b);
 static int vod_idx_full_box(vod_env_t *env, vod_mp4_box_t *box,
     size_t min, const char *name);
+static int vod_idx_alloc(vod_idx_ctx_t *ctx, size_t size, const char *what,
+    void **p);
 static int vod_idx_parse_trak(vod_idx_ctx_t *ctx, vod_mp4_box_t *trak,
     vod_idx_parse_t *t);
 static int vod_idx_parse_mdhd(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
@@ -270,6 +277,7 @@ static uint32_t vod_idx_seek_time(vod_idx_parse_t *t, vod_idx_tts_pos_t *c,
     uint64_t tick, uint64_t *dts);
 static uint64_t vod_idx_seek_sample(vod_idx_parse_t *t,
     vod_idx_tts_pos_t *c, uint32_t sample);
+static int vod_idx_cut(vod_idx_ctx_t *ctx, uint32_t *kept);
 static int vod_idx_segment(vod_idx_ctx_t *ctx);
 static int64_t vod_idx_first_delay(const u_char *index,
     const vod_idx_track_t *it, const vod_idx_cursor_t *cur);
@@ -420,6 +428,45 @@ vod_idx_full_box(vod_env_t *env, vod_mp4_box_t *box, size_t min,
 }
 
 
+/*
+ * Every allocation of a build goes through here and is charged against
+ * ctx->budget (vod_index.h), so no count a file claims buys more memory
+ * than a small multiple of its moov: past the budget the build stops with
+ * VOD_BAD_DATA and one log line, before the allocation is made.
+ */
+
+static int
+vod_idx_alloc(vod_idx_ctx_t *ctx, size_t size, const char *what, void **p)
+{
+    vod_env_t  *env;
+
+    env = ctx->env;
+
+    if (size > ctx->budget - ctx->used) {
+        env->log(env, "index needs over %llu bytes (%s of %zu bytes after "
+                 "%llu), the bound for a moov of %zu bytes",
+                 (unsigned long long) ctx->budget, what, size,
+                 (unsigned long long) ctx->used, ctx->moov_size);
+        return VOD_BAD_DATA;
+    }
+
+    ctx->used += size;
+
+    if (p == NULL) {
+        /* charged only: the caller allocates elsewhere */
+        return VOD_OK;
+    }
+
+    *p = env->alloc(env, size);
+    if (*p == NULL) {
+        env->log(env, "%s allocation of %zu bytes failed", what, size);
+        return VOD_ERROR;
+    }
+
+    return VOD_OK;
+}
+
+
 int
 vod_index_build(vod_env_t *env, const u_char *moov, size_t moov_size,
     uint64_t file_size, uint32_t segment_ms, u_char **index,
@@ -484,6 +531,9 @@ vod_index_build_to(vod_env_t *env, const u_char *moov, size_t moov_size,
     ctx->env = env;
     ctx->file_size = file_size;
     ctx->segment_ms = segment_ms;
+    ctx->moov_size = moov_size;
+    ctx->budget = vod_index_mem_bound(moov_size);
+    ctx->used = sizeof(vod_idx_ctx_t);
 
     p = box.data;
     end = box.data + box.size;
@@ -542,10 +592,39 @@ vod_index_build_to(vod_env_t *env, const u_char *moov, size_t moov_size,
         return VOD_UNSUPPORTED;
     }
 
-    blob = (alloc != NULL) ? alloc(data, size) : env->alloc(env, size);
-    if (blob == NULL) {
-        env->log(env, "index allocation of %zu bytes failed", size);
-        return VOD_ERROR;
+    /* the scratch vod_idx_fill_cursors() reuses for every track */
+
+    rc = vod_idx_alloc(ctx, (size_t) (ctx->segment_count + 1)
+                            * sizeof(uint64_t), "segment size table",
+                       (void **) &ctx->seg_bytes);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    rc = vod_idx_alloc(ctx, (size_t) (ctx->segment_count + 1)
+                            * sizeof(uint64_t), "segment time table",
+                       (void **) &ctx->bound);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    if (alloc != NULL) {
+        rc = vod_idx_alloc(ctx, size, "index", NULL);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+
+        blob = alloc(data, size);
+        if (blob == NULL) {
+            env->log(env, "index allocation of %zu bytes failed", size);
+            return VOD_ERROR;
+        }
+
+    } else {
+        rc = vod_idx_alloc(ctx, size, "index", (void **) &blob);
+        if (rc != VOD_OK) {
+            return rc;
+        }
     }
 
     memset(blob, 0, sizeof(vod_idx_header_t));
@@ -1310,6 +1389,7 @@ static int
 vod_idx_parse_stts(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
     vod_idx_parse_t *t)
 {
+    int              rc;
     uint32_t         n, i, count, delta, best;
     uint64_t         total, dur;
     vod_env_t       *env;
@@ -1321,10 +1401,10 @@ vod_idx_parse_stts(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
     n = vod_r32(box->data + 4);
     p = box->data + 8;
 
-    tts = env->alloc(env, (size_t) n * sizeof(vod_idx_stts_t) + 1);
-    if (tts == NULL) {
-        env->log(env, "stts allocation failed");
-        return VOD_ERROR;
+    rc = vod_idx_alloc(ctx, (size_t) n * sizeof(vod_idx_stts_t) + 1, "stts",
+                       (void **) &tts);
+    if (rc != VOD_OK) {
+        return rc;
     }
 
     t->stts = tts;
@@ -1388,6 +1468,7 @@ static int
 vod_idx_parse_stss(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
     vod_idx_parse_t *t)
 {
+    int            rc;
     uint32_t       n, i, s, prev;
     vod_env_t     *env;
     const u_char  *p;
@@ -1398,10 +1479,11 @@ vod_idx_parse_stss(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
     p = box->data + 8;
 
     t->has_stss = 1;
-    t->sync = env->alloc(env, (size_t) n * sizeof(uint32_t) + 1);
-    if (t->sync == NULL) {
-        env->log(env, "stss allocation failed");
-        return VOD_ERROR;
+
+    rc = vod_idx_alloc(ctx, (size_t) n * sizeof(uint32_t) + 1, "stss",
+                       (void **) &t->sync);
+    if (rc != VOD_OK) {
+        return rc;
     }
 
     prev = 0;
@@ -1497,16 +1579,29 @@ vod_idx_seek_sample(vod_idx_parse_t *t, vod_idx_tts_pos_t *c,
  * under a quarter of the target.
  */
 
+/*
+ * One pass over the candidate boundaries; *kept is the number of
+ * boundaries kept.  Run twice: first with no cut arrays, only to count,
+ * so that the arrays are sized by the segments, not by the samples; then
+ * to fill them.  Linear: every candidate advances the primary track, and
+ * a candidate dropped because a track has no sample in the segment moves
+ * on to the first time that track could have one, so between two kept
+ * boundaries at most one candidate per track is dropped (stts, ctts and
+ * stss are walked forward only).  A track that has run out of samples
+ * ends the pass: no later boundary can leave it a sample.
+ */
+
 static int
-vod_idx_segment(vod_idx_ctx_t *ctx)
+vod_idx_cut(vod_idx_ctx_t *ctx, uint32_t *kept_out)
 {
     int64_t              pts;
-    uint32_t             i, j, n, s, kept, max, sp;
-    uint64_t             k, unit, tick, dts, at;
+    uint32_t             i, n, s, kept, sp, cand;
+    uint64_t             k, kmin, unit, tick, dts, at, per;
     vod_env_t           *env;
     vod_idx_parse_t     *p, *t;
     vod_idx_ctts_pos_t   cpos;
     vod_idx_tts_pos_t    pos[VOD_MAX_TRACKS];
+    uint32_t             last[VOD_MAX_TRACKS], next[VOD_MAX_TRACKS];
 
     env = ctx->env;
     p = &ctx->tracks[0];
@@ -1518,20 +1613,14 @@ vod_idx_segment(vod_idx_ctx_t *ctx)
         }
     }
 
-    /* boundaries never exceed the primary track's sample count */
-
-    max = p->sample_count + 1;
-
     for (i = 0; i < ctx->track_count; i++) {
         t = &ctx->tracks[i];
 
-        t->cut = env->alloc(env, (size_t) max * sizeof(uint32_t));
-        if (t->cut == NULL) {
-            env->log(env, "segment table allocation failed");
-            return VOD_ERROR;
+        if (t->cut != NULL) {
+            t->cut[0] = 0;
         }
 
-        t->cut[0] = 0;
+        last[i] = 0;
         memset(&pos[i], 0, sizeof(vod_idx_tts_pos_t));
     }
 
@@ -1543,6 +1632,10 @@ vod_idx_segment(vod_idx_ctx_t *ctx)
     sp = 0;
     k = 1;
     s = 0;
+
+    /* the bytes each segment takes while the index is built */
+    per = ctx->track_count * (sizeof(uint32_t) + sizeof(vod_idx_cursor_t))
+          + 2 * sizeof(uint64_t);
 
     for ( ;; ) {
         tick = vod_idx_muldiv(k, unit, 1000, 1);
@@ -1587,6 +1680,7 @@ vod_idx_segment(vod_idx_ctx_t *ctx)
         }
 
         k = vod_idx_muldiv(at, 1000, unit, 0) + 1;
+        kmin = k;
 
         /* the other tracks' cuts at this time */
 
@@ -1596,36 +1690,123 @@ vod_idx_segment(vod_idx_ctx_t *ctx)
             t = &ctx->tracks[i];
 
             if (t == p) {
-                t->cut[kept + 1] = s;
+                next[i] = s;
                 n++;
                 continue;
             }
 
             tick = vod_idx_muldiv(at, t->timescale, p->timescale, 1);
-            t->cut[kept + 1] = vod_idx_seek_time(t, &pos[i], tick, &tick);
+            cand = vod_idx_seek_time(t, &pos[i], tick, &dts);
+            next[i] = cand;
 
-            if (t->cut[kept + 1] > t->cut[kept]
-                && t->cut[kept + 1] < t->sample_count)
-            {
+            if (cand >= t->sample_count) {
+                /* t has ended: no boundary from here on is kept */
+                goto done;
+            }
+
+            if (cand > last[i]) {
                 n++;
+                continue;
+            }
+
+            /* no sample of t since the last cut: the next candidate
+             * worth trying is at the first time that maps past the dts
+             * of t's sample cand (its tick rounds up above it), the
+             * last multiple of the segment duration at or before it */
+
+            tick = vod_idx_muldiv(dts, p->timescale, t->timescale, 0) + 1;
+            tick = vod_idx_muldiv(tick, 1000, unit, 0);
+
+            if (tick > kmin) {
+                kmin = tick;
             }
         }
 
-        if (n == ctx->track_count) {
-            kept++;
+        if (n != ctx->track_count) {
+            k = kmin;
+            continue;
+        }
 
-            if (kept == VOD_IDX_MAX_SEGMENTS) {
-                env->log(env, "more than %d segments", VOD_IDX_MAX_SEGMENTS);
-                return VOD_UNSUPPORTED;
+        kept++;
+
+        if (kept == VOD_IDX_MAX_SEGMENTS) {
+            env->log(env, "more than %d segments", VOD_IDX_MAX_SEGMENTS);
+            return VOD_UNSUPPORTED;
+        }
+
+        /* the count stops as soon as the segments could not fit the
+         * budget: their cuts, cursors and scratch, kept + 2 of each */
+
+        if ((uint64_t) (kept + 2) * per > ctx->budget - ctx->used) {
+            return vod_idx_alloc(ctx, (size_t) (kept + 2) * per,
+                                 "segment tables", NULL);
+        }
+
+        for (i = 0; i < ctx->track_count; i++) {
+            last[i] = next[i];
+
+            if (ctx->tracks[i].cut != NULL) {
+                ctx->tracks[i].cut[kept] = next[i];
             }
         }
     }
 
+done:
+
+    *kept_out = kept;
+
+    return VOD_OK;
+}
+
+
+static int
+vod_idx_segment(vod_idx_ctx_t *ctx)
+{
+    int                  rc;
+    uint32_t             i, j, kept;
+    uint64_t             unit, dts;
+    vod_env_t           *env;
+    vod_idx_parse_t     *p, *t;
+    vod_idx_tts_pos_t    pos;
+
+    env = ctx->env;
+
+    rc = vod_idx_cut(ctx, &kept);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    /* kept + 1 segments, one more cut for the end */
+
+    for (i = 0; i < ctx->track_count; i++) {
+        rc = vod_idx_alloc(ctx, (size_t) (kept + 2) * sizeof(uint32_t),
+                           "segment table", (void **) &ctx->tracks[i].cut);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+    }
+
+    rc = vod_idx_cut(ctx, &kept);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    p = &ctx->tracks[0];
+
+    for (i = 0; i < ctx->track_count; i++) {
+        if (ctx->tracks[i].type == VOD_TRACK_VIDEO) {
+            p = &ctx->tracks[i];
+            break;
+        }
+    }
+
+    unit = (uint64_t) ctx->segment_ms * p->timescale;
+
     /* a last segment under a quarter of the target joins the one before */
 
     if (kept > 0) {
-        memset(&pos[p - ctx->tracks], 0, sizeof(vod_idx_tts_pos_t));
-        dts = vod_idx_seek_sample(p, &pos[p - ctx->tracks], p->cut[kept]);
+        memset(&pos, 0, sizeof(vod_idx_tts_pos_t));
+        dts = vod_idx_seek_sample(p, &pos, p->cut[kept]);
 
         if (p->duration > dts
             && (p->duration - dts) * 1000 * 4 < unit)
@@ -2263,11 +2444,7 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
 
     memset(cur, 0, (size_t) (nseg + 1) * sizeof(vod_idx_cursor_t));
 
-    seg_bytes = env->alloc(env, (size_t) (nseg + 1) * sizeof(uint64_t));
-    if (seg_bytes == NULL) {
-        env->log(env, "segment size table allocation failed");
-        return VOD_ERROR;
-    }
+    seg_bytes = ctx->seg_bytes;
 
     /* stts, ctts and stss positions at each segment start */
 
@@ -2346,20 +2523,22 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
             break;
         }
 
-        /* the chunk holding segment starts, or the last samples */
+        /* the chunk holding segment starts, or the last samples: its
+         * sizes are summed once, each start taking the running sum */
 
         s = w.sample;
         c = w.chunk;
         spc = w.spc;
         n = count - s;
         n = (spc < n) ? spc : n;
+        part = 0;
+        i = 0;
 
         while (next < s + n) {
             k = next - s;
-            part = 0;
 
             if (sizes != NULL) {
-                for (i = 0; i < k; i++) {
+                for ( /* void */ ; i < k; i++) {
                     part += sizes[s + i];
                 }
 
@@ -2382,10 +2561,9 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
         }
 
         off = it->co64 ? co64[c] : co32[c];
-        sum = 0;
 
         if (sizes != NULL) {
-            for (i = 0; i < n; i++) {
+            for (sum = part; i < n; i++) {
                 sum += sizes[s + i];
             }
 
@@ -2425,11 +2603,7 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
 
     /* the peak over the durations the manifests will give */
 
-    bound = env->alloc(env, (size_t) (nseg + 1) * sizeof(uint64_t));
-    if (bound == NULL) {
-        env->log(env, "segment time table allocation failed");
-        return VOD_ERROR;
-    }
+    bound = ctx->bound;
 
     vod_idx_boundaries(blob, it, cur, nseg, t->duration, bound);
 
@@ -2471,10 +2645,12 @@ beyond:
     n = count - s;
     n = (w.spc < n) ? w.spc : n;
     off = it->co64 ? co64[c] : co32[c];
-    sum = 0;
+    sum = (uint64_t) n * w.csize;
 
-    for (i = 0; i < n; i++) {
-        sum += (sizes != NULL) ? sizes[s + i] : w.csize;
+    if (sizes != NULL) {
+        for (sum = 0, i = 0; i < n; i++) {
+            sum += sizes[s + i];
+        }
     }
 
     env->log(env, "track %u: chunk %u data (offset %llu, %llu bytes) lies "

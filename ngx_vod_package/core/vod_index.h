@@ -16,6 +16,30 @@
 #include "vod_media.h"
 
 
+/*
+ * The memory bound of one build: everything vod_index_build() and
+ * vod_index_build_to() allocate (the blob included, wherever it goes; the
+ * caller's copy of the moov not) stays under
+ *
+ *     VOD_INDEX_MEM_FACTOR * moov_size + VOD_INDEX_MEM_BASE
+ *
+ * and a file that would need more is refused with VOD_BAD_DATA and one
+ * log line.  Tables stay as compact as the moov has them (runs stay runs,
+ * a constant sample size stays one number), so the factor covers the one
+ * expansion (4-bit stz2 sizes to u32: 8 times) and the copies of stts and
+ * stss (2 times); what grows with the segment count (cuts and cursors,
+ * 52 bytes per segment and track, and 16 per segment) fits in the moov
+ * bytes a real title spends on each segment's samples, or else in the
+ * base.  A two-hour H.264 + AAC title at 24 fps needs 0.98 times its
+ * 4.6 MB moov.
+ */
+#define VOD_INDEX_MEM_FACTOR  8
+#define VOD_INDEX_MEM_BASE    (1024 * 1024)
+
+#define vod_index_mem_bound(moov_size)                                       \
+    ((uint64_t) VOD_INDEX_MEM_FACTOR * (moov_size) + VOD_INDEX_MEM_BASE)
+
+
 /* Find the top-level moov box by reading box headers through env->read;
  * handles moov before or after mdat, 64-bit sizes and size 0 (to EOF). */
 int vod_mp4_find_moov(vod_env_t *env, uint64_t file_size,

@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <libavformat/avformat.h>
@@ -125,6 +126,10 @@ static void test_counts(void **state);
 static void test_unsupported(void **state);
 static void test_mutations(void **state);
 static void test_lang_handler(void **state);
+static void test_bound_tracks(void **state);
+static void test_bound_one_chunk(void **state);
+static void test_bound_counts(void **state);
+static void test_bound_long_title(void **state);
 
 
 static const char  *t_media;
@@ -2053,6 +2058,401 @@ test_deterministic(void **state)
 }
 
 
+/*
+ * Crafted files for the memory and time bounds of the build
+ * (vod_index.h): mdat first, then a moov of AAC tracks whose tables say
+ * what a test wants in few bytes.  Every track's one stsz, stts, stsc and
+ * stco describe `samples` samples of `delta` ticks at 1000 Hz, in
+ * `chunks` chunks at the mdat's start, each of `size` bytes (0: the stsz
+ * lists one byte per sample).
+ */
+
+typedef struct {
+    u_char             *p;
+    size_t              len;
+} t_buf_t;
+
+
+typedef struct {
+    uint32_t            tracks;
+    uint32_t            samples;
+    uint32_t            delta;
+    uint32_t            size;
+    uint32_t            chunks;
+    uint32_t            stts_claim;   /* stts entry count, if not 0 */
+    uint32_t            mdat;         /* bytes of mdat payload */
+} t_craft_t;
+
+
+static void
+t_put(t_buf_t *b, uint32_t v, size_t n)
+{
+    /* n may exceed 4 for a run of zeros */
+    while (n-- != 0) {
+        b->p[b->len++] = (n < 4) ? (u_char) (v >> (8 * n)) : 0;
+    }
+}
+
+
+static size_t
+t_open(t_buf_t *b, const char *type)
+{
+    size_t  at;
+
+    at = b->len;
+    t_put(b, 0, 4);
+    memcpy(b->p + b->len, type, 4);
+    b->len += 4;
+
+    return at;
+}
+
+
+static void
+t_close(t_buf_t *b, size_t at)
+{
+    u_char  *q;
+
+    q = b->p + at;
+    vod_w32(q, b->len - at);
+}
+
+
+static u_char *
+t_craft(t_craft_t *c, size_t *len, size_t *moov_len)
+{
+    size_t    moov, trak, mdia, minf, stbl, box, es, at;
+    uint32_t  i, j, spc;
+    t_buf_t   b;
+
+    b.p = malloc(c->mdat + 64 + (size_t) c->tracks
+                 * (1024 + (size_t) c->samples * 4 + (size_t) c->chunks * 4));
+    assert_non_null(b.p);
+    b.len = 0;
+
+    at = t_open(&b, "mdat");
+    memset(b.p + b.len, 0, c->mdat);
+    b.len += c->mdat;
+    t_close(&b, at);
+
+    moov = t_open(&b, "moov");
+
+    for (i = 0; i < c->tracks; i++) {
+        trak = t_open(&b, "trak");
+
+        at = t_open(&b, "tkhd");
+        t_put(&b, 0, 12);
+        t_put(&b, i + 1, 4);                /* track id */
+        t_put(&b, 0, 64);
+        t_close(&b, at);
+
+        mdia = t_open(&b, "mdia");
+
+        at = t_open(&b, "mdhd");
+        t_put(&b, 0, 12);
+        t_put(&b, 1000, 4);                 /* timescale */
+        t_put(&b, 0, 4);
+        t_put(&b, 0x55c4, 2);               /* "und" */
+        t_put(&b, 0, 2);
+        t_close(&b, at);
+
+        at = t_open(&b, "hdlr");
+        t_put(&b, 0, 8);
+        memcpy(b.p + b.len, "soun", 4);
+        b.len += 4;
+        t_put(&b, 0, 13);
+        t_close(&b, at);
+
+        minf = t_open(&b, "minf");
+        stbl = t_open(&b, "stbl");
+
+        at = t_open(&b, "stsd");
+        t_put(&b, 0, 4);
+        t_put(&b, 1, 4);
+        box = t_open(&b, "mp4a");
+        t_put(&b, 0, 6);
+        t_put(&b, 1, 2);                    /* data reference index */
+        t_put(&b, 0, 8);
+        t_put(&b, 2, 2);                    /* channels */
+        t_put(&b, 16, 2);
+        t_put(&b, 0, 4);
+        t_put(&b, 48000u << 16, 4);
+        es = t_open(&b, "esds");
+        t_put(&b, 0, 4);
+        t_put(&b, 0x0319, 2);               /* ES_Descriptor, 25 bytes */
+        t_put(&b, 0, 3);
+        t_put(&b, 0x0411, 2);               /* DecoderConfig, 17 bytes */
+        t_put(&b, 0x40, 1);                 /* MPEG-4 audio */
+        t_put(&b, 0x15, 1);
+        t_put(&b, 0, 11);
+        t_put(&b, 0x0502, 2);               /* AAC-LC, 48 kHz, stereo */
+        t_put(&b, 0x1190, 2);
+        t_put(&b, 0x060102, 3);
+        t_close(&b, es);
+        t_close(&b, box);
+        t_close(&b, at);
+
+        at = t_open(&b, "stts");
+        t_put(&b, 0, 4);
+        t_put(&b, c->stts_claim ? c->stts_claim : 1, 4);
+        t_put(&b, c->samples, 4);
+        t_put(&b, c->delta, 4);
+        t_close(&b, at);
+
+        spc = c->samples / c->chunks;
+
+        at = t_open(&b, "stsc");
+        t_put(&b, 0, 4);
+        t_put(&b, 1, 4);
+        t_put(&b, 1, 4);
+        t_put(&b, spc, 4);
+        t_put(&b, 1, 4);
+        t_close(&b, at);
+
+        at = t_open(&b, "stsz");
+        t_put(&b, 0, 4);
+        t_put(&b, c->size, 4);
+        t_put(&b, c->samples, 4);
+
+        if (c->size == 0) {
+            for (j = 0; j < c->samples; j++) {
+                t_put(&b, 1, 4);
+            }
+        }
+
+        t_close(&b, at);
+
+        at = t_open(&b, "stco");
+        t_put(&b, 0, 4);
+        t_put(&b, c->chunks, 4);
+
+        for (j = 0; j < c->chunks; j++) {
+            t_put(&b, 8, 4);
+        }
+
+        t_close(&b, at);
+
+        t_close(&b, stbl);
+        t_close(&b, minf);
+        t_close(&b, mdia);
+        t_close(&b, trak);
+    }
+
+    t_close(&b, moov);
+
+    *moov_len = b.len - moov;
+    *len = b.len;
+
+    return b.p;
+}
+
+
+/* builds a crafted file; the peak the build allocated is ctx.allocated
+ * (pool memory is never freed before the build ends) */
+
+static int
+t_craft_build(t_craft_t *c, uint32_t segment_ms, t_ctx_t *ctx,
+    size_t *moov_len, double *cpu)
+{
+    int              rc;
+    size_t           len;
+    u_char          *file, *index;
+    size_t           index_len;
+    vod_env_t        env;
+    struct timespec  t0, t1;
+
+    file = t_craft(c, &len, moov_len);
+    t_env_init(&env, ctx, file, len);
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    rc = vod_index_build(&env, file + len - *moov_len, *moov_len, len,
+                         segment_ms, &index, &index_len);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+
+    if (cpu != NULL) {
+        *cpu = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    }
+
+    if (rc == VOD_OK) {
+        assert_int_equal(ctx->log_lines, 0);
+        assert_int_equal(vod_index_check(index, index_len), VOD_OK);
+
+    } else {
+        assert_int_equal(ctx->log_lines, 1);
+    }
+
+    t_env_free(ctx);
+    free(file);
+
+    return rc;
+}
+
+
+/* 16 tracks, constant sample size, 200k samples of 10 s each in a moov of
+ * 6 KB: a segment per sample.  It took 218 MB (cut arrays sized by the
+ * sample count for every track, cursors and tables per segment and
+ * track); now it is refused before going over the bound. */
+
+static void
+test_bound_tracks(void **state)
+{
+    double     t;
+    size_t     moov_len;
+    t_ctx_t    ctx;
+    t_craft_t  c = { 16, 200000, 10000, 1, 1, 0, 200000 };
+
+    assert_int_equal(t_craft_build(&c, 2000, &ctx, &moov_len, NULL),
+                     VOD_BAD_DATA);
+    assert_true(moov_len < 6 * 1024);
+    assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
+    assert_non_null(strstr(ctx.last_log, "index needs over"));
+
+    /* the same tables at 2 ms a sample: 400 s, 200 segments, indexed in
+     * a few KB, tables kept compact */
+
+    c.delta = 2;
+    assert_int_equal(t_craft_build(&c, 2000, &ctx, &moov_len, NULL),
+                     VOD_OK);
+    assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
+    assert_true(ctx.allocated < 256 * 1024);
+
+    /* two tracks of 16M samples of 1 ms in one chunk each, 60 s
+     * segments: indexed in the bound (the cut arrays took 128 MB), and
+     * no pass walks the samples one by one */
+
+    c.tracks = 2;
+    c.samples = VOD_MAX_SAMPLES;
+    c.delta = 1;
+    c.mdat = VOD_MAX_SAMPLES;
+    assert_int_equal(t_craft_build(&c, 60000, &ctx, &moov_len, &t),
+                     VOD_OK);
+    assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
+    assert_true(t < 0.5);
+
+    (void) state;
+}
+
+
+/* 400k samples of one byte in one chunk, a 2 MB file: the cursors were
+ * filled by summing the sizes from the chunk start for every segment
+ * start (quadratic).  CPU time must grow linearly: 4 times the samples
+ * may cost 4 times the time, not 16 (best of 3 of each, so a busy
+ * machine does not decide) */
+
+static void
+test_bound_one_chunk(void **state)
+{
+    int        i;
+    double     t, small, large;
+    size_t     moov_len;
+    t_ctx_t    ctx;
+    t_craft_t  c = { 1, 100000, 21, 0, 1, 0, 400000 };
+
+    small = 1e9;
+    large = 1e9;
+
+    for (i = 0; i < 3; i++) {
+        c.samples = 100000;
+        assert_int_equal(t_craft_build(&c, 2000, &ctx, &moov_len, &t),
+                         VOD_OK);
+        assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
+        small = (t < small) ? t : small;
+
+        c.samples = 400000;
+        assert_int_equal(t_craft_build(&c, 2000, &ctx, &moov_len, &t),
+                         VOD_OK);
+        assert_true(moov_len + 400008 < 2 * 1024 * 1024 + 4096);
+        assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
+        large = (t < large) ? t : large;
+    }
+
+    print_message("    100k samples %.4f s, 400k samples %.4f s\n", small,
+                  large);
+
+    assert_true(large < 8 * small + 0.02);
+    assert_true(large < 1.0);
+
+    (void) state;
+}
+
+
+/* counts claiming more than their box holds: refused in one log line,
+ * with no allocation sized by the claim */
+
+static void
+test_bound_counts(void **state)
+{
+    size_t     moov_len;
+    t_ctx_t    ctx;
+    t_craft_t  c = { 4, 1000, 20, 1, 1, 0x10000000, 1000 };
+
+    assert_int_equal(t_craft_build(&c, 2000, &ctx, &moov_len, NULL),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx.last_log, "overruns the box"));
+    assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
+
+    /* a constant-size stsz claiming more samples than the file has
+     * bytes */
+
+    c.stts_claim = 0;
+    c.samples = 1000 * 1000;
+    assert_int_equal(t_craft_build(&c, 2000, &ctx, &moov_len, NULL),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx.last_log, "exceeds the file size"));
+    assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
+
+    (void) state;
+}
+
+
+/* a real title within the bound: every fixture, and a long title when
+ * VOD_LONG_TITLE names one (bench/mktitles.sh's two-hour title) */
+
+static void
+test_bound_long_title(void **state)
+{
+    size_t       i, len;
+    u_char      *file;
+    t_ctx_t      ctx;
+    vod_env_t    env;
+    t_built_t    b;
+    const char  *long_title, *media;
+
+    static const char  *names[] = {
+        "demo/1080p.mp4", "demo/360p.mp4", "hevc/360p.mp4",
+        "ntsc/360p.mp4", "audio/audio.mp4", "video/360p.mp4"
+    };
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        file = t_load(names[i], &len);
+        t_env_init(&env, &ctx, file, len);
+        assert_int_equal(t_build(&env, T_SEGMENT_MS, &b), VOD_OK);
+        assert_true(ctx.allocated <= vod_index_mem_bound(b.moov_size));
+        t_env_free(&ctx);
+        free(file);
+    }
+
+    long_title = getenv("VOD_LONG_TITLE");
+    if (long_title == NULL) {
+        return;
+    }
+
+    media = t_media;
+    t_media = "";
+    file = t_load(long_title, &len);
+    t_media = media;
+    t_env_init(&env, &ctx, file, len);
+    assert_int_equal(t_build(&env, T_SEGMENT_MS, &b), VOD_OK);
+    print_message("    %s: moov %llu bytes, build %zu bytes\n", long_title,
+                  (unsigned long long) b.moov_size, ctx.allocated);
+    assert_true(ctx.allocated <= vod_index_mem_bound(b.moov_size));
+    t_env_free(&ctx);
+    free(file);
+
+    (void) state;
+}
+
+
 int
 main(void)
 {
@@ -2077,6 +2477,10 @@ main(void)
         cmocka_unit_test(test_unsupported),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_lang_handler),
+        cmocka_unit_test(test_bound_tracks),
+        cmocka_unit_test(test_bound_one_chunk),
+        cmocka_unit_test(test_bound_counts),
+        cmocka_unit_test(test_bound_long_title),
     };
 
     t_media = getenv("VOD_MEDIA");

@@ -1,0 +1,237 @@
+/*
+ * fuzz_index.c: libFuzzer target for the resources the index build takes.
+ *
+ * The input is a whole file: find the moov and build its index, with the
+ * file's own size and again claiming a 4 GB file (the build never reads
+ * past the moov; a large file lets the sample counts reach
+ * VOD_MAX_SAMPLES, which the small inputs of a fuzzer otherwise cap).
+ * Besides the sanitizers it traps when a build
+ *
+ *   - allocates more than vod_index_mem_bound() of the moov, counted in
+ *     the env's alloc callback (the build never frees, so the sum is the
+ *     peak), the blob included;
+ *   - takes more CPU time than FUZZ_INDEX_BASE_MS plus
+ *     FUZZ_INDEX_NS_PER_BYTE per moov byte: every pass of the build is
+ *     linear in what the moov holds, so a quadratic pass or a pass over
+ *     the samples that the compact tables do not list shows up as time;
+ *   - fails without exactly one log line, or succeeds with any, or gives
+ *     an index that does not check or whose track descriptions and first
+ *     segments cannot be read.
+ *
+ * Fresh allocations are poisoned (0xa5), never zeroed.
+ */
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "vod_core.h"
+#include "vod_media.h"
+#include "vod_index.h"
+
+
+/* generous for ASan and UBSan at -O1 on a busy machine: a two-hour
+ * title's 4.6 MB moov builds in about 0.1 s there */
+#define FUZZ_INDEX_BASE_MS      250
+#define FUZZ_INDEX_NS_PER_BYTE  200
+
+
+typedef struct fuzz_block_s  fuzz_block_t;
+
+struct fuzz_block_s {
+    fuzz_block_t     *next;
+    uint64_t          data[];
+};
+
+
+typedef struct {
+    const u_char     *buf;
+    size_t            len;
+    uint64_t          allocated;
+    uint64_t          limit;           /* 0 while not building */
+    unsigned          log_lines;
+    fuzz_block_t     *blocks;
+} fuzz_ctx_t;
+
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void *fuzz_alloc(vod_env_t *env, size_t size);
+static void fuzz_log(vod_env_t *env, const char *fmt, ...);
+static ssize_t fuzz_read(vod_env_t *env, u_char *buf, size_t size,
+    off_t offset);
+static double fuzz_cpu(void);
+static void fuzz_build(vod_env_t *env, fuzz_ctx_t *ctx, const u_char *moov,
+    size_t moov_size, uint64_t file_size, uint32_t segment_ms);
+
+
+static void *
+fuzz_alloc(vod_env_t *env, size_t size)
+{
+    fuzz_ctx_t    *ctx;
+    fuzz_block_t  *b;
+
+    ctx = env->data;
+    ctx->allocated += size;
+
+    if (ctx->limit != 0 && ctx->allocated > ctx->limit) {
+        /* the build went over its memory bound */
+        __builtin_trap();
+    }
+
+    b = malloc(sizeof(fuzz_block_t) + size);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    memset(b->data, 0xa5, size);
+
+    b->next = ctx->blocks;
+    ctx->blocks = b;
+
+    return b->data;
+}
+
+
+static void
+fuzz_log(vod_env_t *env, const char *fmt, ...)
+{
+    fuzz_ctx_t  *ctx;
+
+    ctx = env->data;
+    ctx->log_lines++;
+}
+
+
+static ssize_t
+fuzz_read(vod_env_t *env, u_char *buf, size_t size, off_t offset)
+{
+    fuzz_ctx_t  *ctx;
+
+    ctx = env->data;
+
+    if (offset < 0 || (size_t) offset > ctx->len
+        || size > ctx->len - (size_t) offset)
+    {
+        return -1;
+    }
+
+    memcpy(buf, ctx->buf + offset, size);
+
+    return (ssize_t) size;
+}
+
+
+static double
+fuzz_cpu(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+
+static void
+fuzz_build(vod_env_t *env, fuzz_ctx_t *ctx, const u_char *moov,
+    size_t moov_size, uint64_t file_size, uint32_t segment_ms)
+{
+    int               rc;
+    size_t            index_len;
+    u_char           *index;
+    double            start, spent;
+    uint32_t          i, n;
+    vod_segment_t     seg;
+    vod_track_info_t  info;
+
+    ctx->log_lines = 0;
+    ctx->allocated = 0;
+    ctx->limit = vod_index_mem_bound(moov_size);
+
+    start = fuzz_cpu();
+
+    rc = vod_index_build(env, moov, moov_size, file_size, segment_ms, &index,
+                         &index_len);
+
+    spent = fuzz_cpu() - start;
+    ctx->limit = 0;
+
+    if (spent * 1e3 > FUZZ_INDEX_BASE_MS
+                      + moov_size * (FUZZ_INDEX_NS_PER_BYTE / 1e6))
+    {
+        /* the build took more time than its moov is worth */
+        __builtin_trap();
+    }
+
+    if (rc != VOD_OK) {
+        if (ctx->log_lines != 1) {
+            __builtin_trap();
+        }
+
+        return;
+    }
+
+    if (ctx->log_lines != 0 || vod_index_check(index, index_len) != VOD_OK) {
+        __builtin_trap();
+    }
+
+    n = vod_index_track_count(index);
+
+    for (i = 0; i < n; i++) {
+        if (vod_index_track_info(env, index, i, &info) != VOD_OK
+            || info.segment_count == 0
+            || vod_index_segment(env, index, i, &info, 0, &seg) != VOD_OK
+            || vod_index_segment(env, index, i, &info,
+                                 info.segment_count - 1, &seg)
+               != VOD_OK)
+        {
+            __builtin_trap();
+        }
+    }
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    u_char        *moov;
+    uint64_t       moov_offset, moov_size;
+    vod_env_t      env;
+    fuzz_ctx_t     ctx;
+    fuzz_block_t  *b, *next;
+
+    memset(&ctx, 0, sizeof(fuzz_ctx_t));
+    ctx.buf = data;
+    ctx.len = size;
+
+    env.alloc = fuzz_alloc;
+    env.log = fuzz_log;
+    env.read = fuzz_read;
+    env.data = &ctx;
+
+    if (vod_mp4_find_moov(&env, size, &moov_offset, &moov_size) != VOD_OK) {
+        goto done;
+    }
+
+    moov = fuzz_alloc(&env, moov_size);
+    if (moov == NULL || fuzz_read(&env, moov, moov_size, moov_offset) < 0) {
+        __builtin_trap();
+    }
+
+    /* a long and a very short segment duration: the second makes a
+     * boundary at nearly every sample the tables allow */
+
+    fuzz_build(&env, &ctx, moov, moov_size, size, 4000);
+    fuzz_build(&env, &ctx, moov, moov_size, size, 1 + (size & 0xff));
+    fuzz_build(&env, &ctx, moov, moov_size, (uint64_t) 1 << 32,
+               1 + (size & 0xff));
+
+done:
+
+    for (b = ctx.blocks; b != NULL; b = next) {
+        next = b->next;
+        free(b);
+    }
+
+    return 0;
+}
