@@ -72,13 +72,15 @@ typedef struct {
 
 
 /* the fleet in service, the file it came from, and where each cache's
- * state lives in the zone */
+ * state lives in the zone: slot[i] is the zone's slot of caches[i]'s id,
+ * resolved before the fleet is put in service (at the zone's init for
+ * the configuration's fleet, before the swap for a reloaded one), so the
+ * two always go together */
 typedef struct {
     st_fleet_t          *fleet;
-    ngx_pool_t          *pool;           /* holds fleet */
-    ngx_uint_t          *slot;           /* per cache, resolved lazily */
+    ngx_pool_t          *pool;           /* holds fleet and slot */
+    ngx_uint_t          *slot;           /* per cache */
     vodedge_watch_t      watch;
-    unsigned             resolved:1;
 } ngx_steering_fleet_t;
 
 
@@ -169,7 +171,7 @@ void ngx_steering_fleet_refresh(ngx_steering_main_conf_t *smcf,
 ngx_int_t ngx_steering_zone_add(ngx_conf_t *cf,
     ngx_steering_main_conf_t *smcf, ngx_str_t *name, size_t size);
 ngx_int_t ngx_steering_resolve_slots(ngx_steering_main_conf_t *smcf,
-    ngx_log_t *log);
+    st_fleet_t *fleet, ngx_uint_t *slot, ngx_log_t *log);
 void ngx_steering_live(ngx_steering_main_conf_t *smcf, st_live_t *live);
 ngx_int_t ngx_steering_state_handler(ngx_http_request_t *r);
 

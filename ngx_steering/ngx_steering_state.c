@@ -82,14 +82,14 @@ ngx_steering_zone_init(ngx_shm_zone_t *zone, void *data)
         /* a reload keeps the state every worker reported */
         smcf->sh = osmcf->sh;
         smcf->shpool = osmcf->shpool;
-        return NGX_OK;
+        goto resolve;
     }
 
     smcf->shpool = shpool;
 
     if (zone->shm.exists) {
         smcf->sh = shpool->data;
-        return NGX_OK;
+        goto resolve;
     }
 
     sh = ngx_slab_calloc(shpool, sizeof(ngx_steering_shctx_t));
@@ -107,33 +107,42 @@ ngx_steering_zone_init(ngx_shm_zone_t *zone, void *data)
 
     shpool->log_nomem = 0;
 
-    return NGX_OK;
+resolve:
+
+    /* the configuration's fleet, before any worker uses it */
+
+    if (smcf->fleet == NULL) {
+        return NGX_OK;
+    }
+
+    return ngx_steering_resolve_slots(smcf, smcf->fleet->fleet,
+                                      smcf->fleet->slot, zone->shm.log);
 }
 
 
-/* Finds or makes every cache's slot: once per fleet per worker. */
+/*
+ * Finds or makes the zone's slot of every cache of a fleet, by id, into
+ * slot[]: before the fleet is put in service, never after, so that a
+ * fleet in service never has a slot it has not resolved.  A slot, once
+ * given to an id, is that id's for the zone's life: a slot number
+ * resolved from any fleet stays valid after the fleet is replaced.
+ */
 
 ngx_int_t
-ngx_steering_resolve_slots(ngx_steering_main_conf_t *smcf, ngx_log_t *log)
+ngx_steering_resolve_slots(ngx_steering_main_conf_t *smcf,
+    st_fleet_t *fleet, ngx_uint_t *slot, ngx_log_t *log)
 {
     ngx_uint_t             i, j;
     st_cache_t            *c;
     ngx_steering_slot_t   *s;
     ngx_steering_shctx_t  *sh;
-    ngx_steering_fleet_t  *f;
-
-    f = smcf->fleet;
-
-    if (f->resolved) {
-        return NGX_OK;
-    }
 
     sh = smcf->sh;
 
     ngx_shmtx_lock(&smcf->shpool->mutex);
 
-    for (i = 0; i < f->fleet->ncaches; i++) {
-        c = &f->fleet->caches[i];
+    for (i = 0; i < fleet->ncaches; i++) {
+        c = &fleet->caches[i];
 
         for (j = 0; j < sh->nslots; j++) {
             s = &sh->slots[j];
@@ -162,12 +171,10 @@ ngx_steering_resolve_slots(ngx_steering_main_conf_t *smcf, ngx_log_t *log)
             s->word = 0;
         }
 
-        f->slot[i] = j;
+        slot[i] = j;
     }
 
     ngx_shmtx_unlock(&smcf->shpool->mutex);
-
-    f->resolved = 1;
 
     return NGX_OK;
 }
@@ -225,10 +232,6 @@ ngx_steering_state_handler(ngx_http_request_t *r)
     }
 
     ngx_steering_fleet_refresh(smcf, r->connection->log);
-
-    if (ngx_steering_resolve_slots(smcf, r->connection->log) != NGX_OK) {
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
-    }
 
     if (ngx_steering_title_default(r, &r->uri, &id, &rest) != NGX_OK
         && id.len != 0)
