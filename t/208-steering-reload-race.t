@@ -50,7 +50,10 @@ sub put {
     my ($id, $n) = @_;
     my $body = sprintf('{"load": 0.%d%03d, "healthy": %s}', num($id), $n,
                        num($id) % 2 ? 'true' : 'false');
-    return (RedisTest::http('PUT', "/steering/caches/$id", [], $body))[0];
+    return (RedisTest::http('PUT', "/steering/caches/$id",
+                            [SteerTest::sign('PUT', "/steering/caches/$id",
+                                             $body)],
+                            $body))[0];
 }
 
 sub hup {
@@ -90,7 +93,8 @@ sub foreign {
 sub get_states {
     my ($code, $body);
     for (1 .. 3) {
-        ($code, $body) = RedisTest::http('GET', '/steering/caches/');
+        ($code, $body) = RedisTest::http('GET', '/steering/caches/',
+            [SteerTest::sign('GET', '/steering/caches/', '')]);
         last if $code;
     }
     return $code == 200 ? states($body) : "GET status $code\n";
@@ -103,6 +107,7 @@ workers(2);
 
 our $HttpConfig = <<'_EOC_';
     steering_fleet $TEST_NGINX_STEER_DIR/fleet.json;
+    steering_state_key_file $TEST_NGINX_STEER_DIR/state.key;
     steering_state_max_age off;
     steering_reload 1s;
     steering_redis 127.0.0.1:6391 command_timeout=300ms backoff=500ms;
@@ -123,6 +128,7 @@ add_block_preprocessor(sub {
     $block->set_value('config', $Config) unless defined $block->config;
     $block->set_value('no_error_log', "[alert]\n[crit]\n[emerg]\n")
         unless defined $block->no_error_log;
+    SteerTest::sign_block($block);
 });
 
 BEGIN {
