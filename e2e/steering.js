@@ -25,6 +25,7 @@
 
 'use strict';
 
+const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -91,11 +92,32 @@ async function start() {
     return startNginx(PREFIX, conf, PORT);
 }
 
+// the Authorization header of a state API request, signed with the demo
+// key e2e/steering.conf trusts (the scheme: README, "Signing a state
+// request")
+function signState(method, target, body) {
+    const file = path.join(ROOT, 'conf', 'demo-only-steering.key');
+    const line = fs.readFileSync(file, 'utf8').split('\n')
+        .find((l) => l.startsWith('demo '));
+    const secret = Buffer.from(line.split(/\s+/)[1], 'base64url');
+    const ts = Math.floor(Date.now() / 1000);
+    const nonce = crypto.randomBytes(16).toString('hex');
+    const bodyHash = crypto.createHash('sha256').update(body).digest('hex');
+    const sig = crypto.createHmac('sha256', secret)
+        .update(['STEERING-HMAC-SHA256', 'demo', ts, nonce, method, target,
+                 bodyHash].join('\n'))
+        .digest('hex');
+    return `Steering-HMAC-SHA256 kid=demo, ts=${ts}, nonce=${nonce}, `
+           + `sig=${sig}`;
+}
+
 async function setHealth(id, healthy) {
-    const res = await fetch(`http://127.0.0.1:${STEER_PORT}/steering/caches/`
-                            + id, {
+    const target = '/steering/caches/' + id;
+    const body = JSON.stringify({ healthy });
+    const res = await fetch(`http://127.0.0.1:${STEER_PORT}${target}`, {
         method: 'PUT',
-        body: JSON.stringify({ healthy }),
+        headers: { Authorization: signState('PUT', target, body) },
+        body,
     });
     if (res.status !== 200) {
         throw new Error(`PUT /steering/caches/${id} answered ${res.status}`);
