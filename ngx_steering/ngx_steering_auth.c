@@ -10,15 +10,15 @@
  *
  *   STEERING-HMAC-SHA256 \n K \n T \n N \n METHOD \n PATH \n BODY-HASH
  *
- * where T is the Unix time of the request, N a one-time value (16 to 64
- * of [A-Za-z0-9_-]), PATH the request's path as nginx routes it ($uri)
- * and BODY-HASH the lowercase hex SHA-256 of the body (of nothing for a
- * GET).  A request is accepted when T is within steering_state_max_skew
- * of now, S matches (compared in constant time), and its signature was
- * not accepted before: accepted signatures are kept in the steering
- * zone until their T is out of the skew, so a captured request cannot
- * be sent again.  Anything else is 401 with a WWW-Authenticate header
- * and one log line that says why.
+ * where T is the Unix time of the request in decimal (signed as sent), N
+ * a one-time value (16 to 64 of [A-Za-z0-9_-]), PATH the request's path
+ * as nginx routes it ($uri) and BODY-HASH the lowercase hex SHA-256 of
+ * the body (of nothing for a GET).  A request is accepted when T is
+ * within steering_state_max_skew of now, S matches (compared in constant
+ * time), and its signature was not accepted before: accepted signatures
+ * are kept in the steering zone until their T is out of the skew, so a
+ * captured request cannot be sent again.  Anything else is 401 with a
+ * WWW-Authenticate header and one log line that says why.
  */
 
 #include "ngx_steering_module.h"
@@ -113,7 +113,7 @@ ngx_steering_auth_verify(ngx_http_request_t *r, ngx_steering_auth_t *a,
     }
 
     size = sizeof(NGX_STEERING_AUTH_SCHEME "\n\n\n\n\n\n") - 1
-           + a->key->kid.len + NGX_TIME_T_LEN + a->nonce.len
+           + a->key->kid.len + a->ts_text.len + a->nonce.len
            + r->method_name.len + r->uri.len + 2 * SHA256_DIGEST_LENGTH;
 
     data = ngx_pnalloc(r->pool, size);
@@ -121,8 +121,8 @@ ngx_steering_auth_verify(ngx_http_request_t *r, ngx_steering_auth_t *a,
         return NGX_ERROR;
     }
 
-    p = ngx_sprintf(data, "STEERING-HMAC-SHA256\n%V\n%T\n%V\n%V\n%V\n",
-                    &a->key->kid, a->ts, &a->nonce, &r->method_name,
+    p = ngx_sprintf(data, "STEERING-HMAC-SHA256\n%V\n%V\n%V\n%V\n%V\n",
+                    &a->key->kid, &a->ts_text, &a->nonce, &r->method_name,
                     &r->uri);
     p = ngx_hex_dump(p, hash, SHA256_DIGEST_LENGTH);
 
@@ -315,6 +315,7 @@ ngx_steering_auth_parse(ngx_http_request_t *r, ngx_steering_loc_conf_t *slcf,
     }
 
     a->ts = ngx_atotm(ts.data, ts.len);
+    a->ts_text = ts;
 
     if (a->ts == NGX_ERROR) {
         return "malformed credential";

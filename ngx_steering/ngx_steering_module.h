@@ -141,6 +141,7 @@ typedef struct {
     ngx_steering_key_t  *key;          /* NULL: none known */
     time_t               ts;
     time_t               expires;      /* when ts is out of the skew */
+    ngx_str_t            ts_text;      /* as sent, as signed */
     ngx_str_t            nonce;
     u_char               sig[32];
     const char          *reason;       /* why it is refused */

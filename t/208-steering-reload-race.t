@@ -207,3 +207,29 @@ GET /steering/caches/
 --- response_body_filters eval
 sub { $main::Bad . CORE::join('', map { "$_\n" } main::foreign(main::states($_[0]))) }
 --- response_body
+
+
+
+=== TEST 4: a fleet whose new ids do not fit the zone's slots (1024 ids for the zone's life; 9 are taken) is not taken in service: the fleet before stays, whole, and says why
+The fleet file is re-read by the poller's timer as well as by requests:
+the whole log is searched.
+--- init
+SteerTest::write_file('fleet.json', '{"caches": ['
+    . CORE::join(',', map { qq({"id": "d$_", "url": "http://127.0.2.1:8096", "tier": "ixp"}) } 1 .. 1020)
+    . ', {"id": "origin", "url": "http://127.0.0.1:8096", "tier": "origin"}]}');
+select undef, undef, undef, 1.5;
+--- request
+GET /steering/caches/origin
+--- response_body_filters eval
+sub {
+    open my $fh, '<', $Test::Nginx::Socket::ErrLogFile or die "log: $!";
+    my $log = CORE::join '', <$fh>;
+    ($_[0] =~ /^\{"id":"origin",.*"load":(0\.9\d+),/ ? "origin $1\n" : $_[0])
+    . ($log =~ /steering zone has no slot left for cache "d\d+": restart nginx/ ? "no slot logged\n" : "")
+    . ($log =~ /steering fleet file ".*fleet\.json" not taken in service, the fleet loaded before stays/ ? "kept logged\n" : "")
+}
+--- response_body_like eval
+qr/\Aorigin 0\.9\d+\nno slot logged\nkept logged\n\z/
+--- no_error_log
+[alert]
+[crit]
