@@ -296,3 +296,26 @@ main::sign('POST', '/steering/caches/isp-ny-1', '{"load": 0.1}')
 --- more_headers eval
 main::sign('PUT', '/steering/caches/isp-ny-1', 'x' x 5000)
 --- error_code: 400
+
+
+
+=== TEST 21: a refused request's body is read and dropped, never parsed as the next request on the kept-alive connection
+--- request
+GET /steering/caches/
+--- error_code: 401
+--- response_body_filters eval
+sub {
+    my $s = IO::Socket::INET->new("127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}")
+        or die "connect: $!";
+    my $inner = "GET /smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    print $s "PUT /steering/caches/isp-ny-1 HTTP/1.1\r\nHost: localhost\r\n"
+             . "Content-Length: " . length($inner) . "\r\n\r\n$inner"
+             . "GET /steering/caches/ HTTP/1.1\r\nHost: localhost\r\n"
+             . "Connection: close\r\n\r\n";
+    local $/;
+    my $all = <$s> // '';
+    join '', map { "$_\n" } $all =~ m{^HTTP/1\.1 (\d+)}mg;
+}
+--- response_body
+401
+401
