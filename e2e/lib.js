@@ -5,6 +5,7 @@
 
 'use strict';
 
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const net = require('net');
@@ -202,19 +203,40 @@ async function runWithRetry(name, attempt) {
 // The steering state API (ngx_steering "steering state"): marks a cache
 // healthy or not.  Every test that changes a cache's state goes through
 // here, so a credential the API asks for is added in one place.
+// the Authorization header of a steering state API request, signed with
+// the demo key e2e/steering.conf trusts (the scheme: README, "Signing a
+// state request")
+function signState(method, target, body) {
+    const file = path.join(ROOT, 'conf', 'demo-only-steering.key');
+    const line = fs.readFileSync(file, 'utf8').split('\n')
+        .find((l) => l.startsWith('demo '));
+    const secret = Buffer.from(line.split(/\s+/)[1], 'base64url');
+    const ts = Math.floor(Date.now() / 1000);
+    const nonce = crypto.randomBytes(16).toString('hex');
+    const bodyHash = crypto.createHash('sha256').update(body).digest('hex');
+    const sig = crypto.createHmac('sha256', secret)
+        .update(['STEERING-HMAC-SHA256', 'demo', ts, nonce, method, target,
+                 bodyHash].join('\n'))
+        .digest('hex');
+    return `Steering-HMAC-SHA256 kid=demo, ts=${ts}, nonce=${nonce}, `
+           + `sig=${sig}`;
+}
+
 async function setCacheHealth(base, id, healthy) {
-    const res = await fetch(`${base}/steering/caches/${id}`, {
+    const target = '/steering/caches/' + id;
+    const body = JSON.stringify({ healthy });
+    const res = await fetch(base + target, {
         method: 'PUT',
-        body: JSON.stringify({ healthy }),
+        headers: { Authorization: signState('PUT', target, body) },
+        body,
     });
-    const body = await res.text();
+    const text = await res.text();
     if (res.status !== 200) {
-        throw new Error(`PUT /steering/caches/${id} answered ${res.status}: `
-                        + body);
+        throw new Error(`PUT ${target} answered ${res.status}: ` + text);
     }
-    const st = JSON.parse(body);
+    const st = JSON.parse(text);
     if (st.healthy !== healthy) {
-        throw new Error(`PUT /steering/caches/${id}: healthy is `
+        throw new Error(`PUT ${target}: healthy is `
                         + `${st.healthy} after the update`);
     }
     return st;

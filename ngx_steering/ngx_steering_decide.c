@@ -67,10 +67,6 @@ ngx_steering_decide(ngx_http_request_t *r)
 
     ngx_steering_fleet_refresh(smcf, r->connection->log);
 
-    if (ngx_steering_resolve_slots(smcf, r->connection->log) != NGX_OK) {
-        return NULL;
-    }
-
     ngx_steering_client(r, smcf, &ctx->client);
 
     ngx_steering_live(smcf, live);

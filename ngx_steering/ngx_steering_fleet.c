@@ -64,6 +64,15 @@ ngx_steering_fleet(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     f->fleet = fleet;
 
+    /*
+     * the pool outlives this configuration pass: cf->log is the old
+     * cycle's log on a reload, which the master frees before it starts
+     * the new workers (a worker that replaced this fleet crashed in
+     * ngx_destroy_pool()'s debug logging); the new cycle's own log lives
+     * as long as the pool
+     */
+    f->pool->log = &cf->cycle->new_log;
+
     cln->handler = ngx_steering_fleet_cleanup;
     cln->data = f;
 
@@ -133,12 +142,23 @@ ngx_steering_fleet_refresh(ngx_steering_main_conf_t *smcf, ngx_log_t *log)
         return;
     }
 
+    /* the new fleet's slots, by id, before it is in service: a state
+     * update or a poll never sees it without them */
+
+    if (ngx_steering_resolve_slots(smcf, fleet, slot, log) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "steering fleet file \"%s\" not taken in service, "
+                      "the fleet loaded before stays", f->watch.name);
+        ngx_destroy_pool(pool);
+        vodedge_watch_done(&f->watch, 0);
+        return;
+    }
+
     ngx_destroy_pool(f->pool);
 
     f->pool = pool;
     f->fleet = fleet;
     f->slot = slot;
-    f->resolved = 0;
     vodedge_watch_done(&f->watch, 1);
 
     ngx_log_error(NGX_LOG_NOTICE, log, 0,

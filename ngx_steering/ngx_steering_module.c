@@ -69,6 +69,20 @@ static ngx_command_t  ngx_steering_commands[] = {
       offsetof(ngx_steering_loc_conf_t, pathway),
       NULL },
 
+    { ngx_string("steering_state_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_steering_key_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("steering_state_max_skew"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_steering_loc_conf_t, max_skew),
+      NULL },
+
     { ngx_string("steering_fleet"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_steering_fleet,
@@ -377,6 +391,8 @@ ngx_steering_create_loc_conf(ngx_conf_t *cf)
      */
 
     slcf->title = NGX_CONF_UNSET_PTR;
+    slcf->keys = NGX_CONF_UNSET_PTR;
+    slcf->max_skew = NGX_CONF_UNSET;
 
     return slcf;
 }
@@ -392,6 +408,24 @@ ngx_steering_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_ptr_value(conf->title, prev->title, NULL);
     ngx_conf_merge_str_value(conf->pathway, prev->pathway, "origin");
+    ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
+    ngx_conf_merge_sec_value(conf->max_skew, prev->max_skew, 30);
+
+    if (conf->max_skew < 1 || conf->max_skew > 3600) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "steering_state_max_skew must be 1s to 1h");
+        return NGX_CONF_ERROR;
+    }
+
+    /* the state API is never open: no key, no configuration */
+
+    if (conf->mode == NGX_STEERING_STATE && conf->keys == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"steering state\" needs keys: add "
+                           "\"steering_state_key_file FILE;\" (an address "
+                           "is not an identity behind a proxy)");
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->mode != NGX_STEERING_OFF) {
         smcf = ngx_http_conf_get_module_main_conf(cf, ngx_steering_module);

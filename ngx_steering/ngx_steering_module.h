@@ -68,17 +68,22 @@ typedef struct {
     ngx_msec_t           presence_next;     /* the next poll is due */
     ngx_pid_t            presence_owner;    /* the polling worker */
     ngx_atomic_t         presence_stale;    /* logged as stale */
+    ngx_rbtree_t         replay;       /* state requests' signatures */
+    ngx_rbtree_node_t    replay_sentinel;
+    ngx_queue_t          replay_queue;      /* in the order accepted */
 } ngx_steering_shctx_t;
 
 
 /* the fleet in service, the file it came from, and where each cache's
- * state lives in the zone */
+ * state lives in the zone: slot[i] is the zone's slot of caches[i]'s id,
+ * resolved before the fleet is put in service (at the zone's init for
+ * the configuration's fleet, before the swap for a reloaded one), so the
+ * two always go together */
 typedef struct {
     st_fleet_t          *fleet;
-    ngx_pool_t          *pool;           /* holds fleet */
-    ngx_uint_t          *slot;           /* per cache, resolved lazily */
+    ngx_pool_t          *pool;           /* holds fleet and slot */
+    ngx_uint_t          *slot;           /* per cache */
     vodedge_watch_t      watch;
-    unsigned             resolved:1;
 } ngx_steering_fleet_t;
 
 
@@ -124,10 +129,31 @@ typedef struct {
 } ngx_steering_main_conf_t;
 
 
+/* a key of steering_state_key_file */
+typedef struct {
+    ngx_str_t            kid;
+    ngx_str_t            secret;
+} ngx_steering_key_t;
+
+
+/* a state request's credential (ngx_steering_auth.c) */
+typedef struct {
+    ngx_steering_key_t  *key;          /* NULL: none known */
+    time_t               ts;
+    time_t               expires;      /* when ts is out of the skew */
+    ngx_str_t            ts_text;      /* as sent, as signed */
+    ngx_str_t            nonce;
+    u_char               sig[32];
+    const char          *reason;       /* why it is refused */
+} ngx_steering_auth_t;
+
+
 typedef struct {
     ngx_uint_t                  mode;          /* NGX_STEERING_* */
     ngx_http_complex_value_t   *title;
     ngx_str_t                   pathway;       /* base Pathway ID */
+    ngx_array_t                *keys;          /* of ngx_steering_key_t */
+    time_t                      max_skew;
 } ngx_steering_loc_conf_t;
 
 
@@ -169,9 +195,19 @@ void ngx_steering_fleet_refresh(ngx_steering_main_conf_t *smcf,
 ngx_int_t ngx_steering_zone_add(ngx_conf_t *cf,
     ngx_steering_main_conf_t *smcf, ngx_str_t *name, size_t size);
 ngx_int_t ngx_steering_resolve_slots(ngx_steering_main_conf_t *smcf,
-    ngx_log_t *log);
+    st_fleet_t *fleet, ngx_uint_t *slot, ngx_log_t *log);
 void ngx_steering_live(ngx_steering_main_conf_t *smcf, st_live_t *live);
 ngx_int_t ngx_steering_state_handler(ngx_http_request_t *r);
+
+/* ngx_steering_auth.c */
+char *ngx_steering_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_steering_auth_header(ngx_http_request_t *r,
+    ngx_steering_auth_t *a);
+ngx_int_t ngx_steering_auth_verify(ngx_http_request_t *r,
+    ngx_steering_auth_t *a, u_char *body, size_t len);
+ngx_int_t ngx_steering_auth_refuse(ngx_http_request_t *r,
+    ngx_steering_auth_t *a);
+void ngx_steering_auth_zone_init(ngx_steering_shctx_t *sh);
 
 /* ngx_steering_decide.c */
 ngx_steering_ctx_t *ngx_steering_decide(ngx_http_request_t *r);

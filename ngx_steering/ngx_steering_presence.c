@@ -481,10 +481,6 @@ ngx_steering_presence_batch(ngx_steering_poller_t *p, redisReply *reply)
 
     ngx_steering_fleet_refresh(smcf, p->timer.log);
 
-    if (ngx_steering_resolve_slots(smcf, p->timer.log) != NGX_OK) {
-        return NGX_DECLINED;
-    }
-
     pre = sizeof(NGX_STEERING_PRESENCE_PREFIX) - 1;
     suf = sizeof(NGX_STEERING_PRESENCE_SUFFIX) - 1;
 

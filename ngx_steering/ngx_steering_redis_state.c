@@ -8,15 +8,21 @@
  * newer than what the word holds (a PUT since wins).  The state's age is
  * the report's own time, so a reporter that died ages out as a silent
  * PUT client would.
+ *
+ * A reply is applied to the zone's slots of the ids it was asked for,
+ * kept with the call: a slot is its id's for the zone's life, so a fleet
+ * reloaded (reordered) while the call is in flight changes nothing.
  */
 
 #include "ngx_steering_module.h"
 
 
-/* a call in flight; argv and lens follow it in the same allocation */
+/* a call in flight; the slots of the ids asked for, argv and lens
+ * follow it in the same allocation */
 typedef struct {
     ngx_steering_main_conf_t  *smcf;
-    void                      *fleet;        /* identity when sent */
+    ngx_uint_t                 n;            /* ids asked for */
+    ngx_uint_t                *slot;         /* their slots in the zone */
     ngx_log_t                 *log;
 } ngx_steering_rstate_t;
 
@@ -24,7 +30,7 @@ typedef struct {
 static void ngx_steering_redis_state_reply(vodedge_redis_client_t *client,
     ngx_int_t status, redisReply *reply, void *data);
 static ngx_int_t ngx_steering_redis_state_apply(ngx_steering_main_conf_t *smcf,
-    ngx_uint_t index, redisReply *fields);
+    ngx_uint_t slot, redisReply *fields);
 
 
 static time_t  ngx_steering_redis_state_logged;
@@ -59,16 +65,21 @@ ngx_steering_redis_state_poll(ngx_steering_main_conf_t *smcf,
     /* freed by the reply handler, which is called exactly once, or here */
 
     rs = ngx_alloc(sizeof(ngx_steering_rstate_t)
+                   + fleet->ncaches * sizeof(ngx_uint_t)
                    + argc * (sizeof(char *) + sizeof(size_t)), log);
     if (rs == NULL) {
         return;
     }
 
     rs->smcf = smcf;
-    rs->fleet = fleet;
+    rs->n = fleet->ncaches;
+    rs->slot = (ngx_uint_t *) (rs + 1);
     rs->log = log;
 
-    argv = (const char **) (rs + 1);
+    ngx_memcpy(rs->slot, smcf->fleet->slot,
+               fleet->ncaches * sizeof(ngx_uint_t));
+
+    argv = (const char **) (rs->slot + rs->n);
     lens = (size_t *) (argv + argc);
 
     argv[0] = "EVAL";
@@ -111,12 +122,7 @@ ngx_steering_redis_state_reply(vodedge_redis_client_t *client,
         goto done;
     }
 
-    /* a fleet reloaded since the call: its ids are not these */
-
-    if (smcf->fleet == NULL || smcf->fleet->fleet != rs->fleet
-        || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements != smcf->fleet->fleet->ncaches)
-    {
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != rs->n) {
         goto done;
     }
 
@@ -124,7 +130,7 @@ ngx_steering_redis_state_reply(vodedge_redis_client_t *client,
     bad = 0;
 
     for (i = 0; i < reply->elements; i++) {
-        switch (ngx_steering_redis_state_apply(smcf, i,
+        switch (ngx_steering_redis_state_apply(smcf, rs->slot[i],
                                                reply->element[i]))
         {
         case NGX_OK:
@@ -163,7 +169,7 @@ done:
 
 static ngx_int_t
 ngx_steering_redis_state_apply(ngx_steering_main_conf_t *smcf,
-    ngx_uint_t index, redisReply *fields)
+    ngx_uint_t slot, redisReply *fields)
 {
     time_t         updated;
     uint64_t       old, w, healthy;
@@ -215,7 +221,7 @@ ngx_steering_redis_state_apply(ngx_steering_main_conf_t *smcf,
         return NGX_ERROR;               /* not a time, or from the future */
     }
 
-    word = &smcf->sh->slots[smcf->fleet->slot[index]].word;
+    word = &smcf->sh->slots[slot].word;
 
     do {
         old = *word;

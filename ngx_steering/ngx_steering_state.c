@@ -9,6 +9,10 @@
  *   GET /steering/caches/{id}   that cache's state
  *   GET /steering/caches/       every cache's state
  *
+ * Every request, GETs included, is signed with a key of
+ * steering_state_key_file (ngx_steering_auth.c), checked before
+ * anything else is said.
+ *
  * A PUT names one or both members; a malformed one is 400 and changes
  * nothing.  State older than steering_state_max_age counts as unhealthy;
  * a cache never reported counts as unhealthy too, unless the max age is
@@ -82,14 +86,14 @@ ngx_steering_zone_init(ngx_shm_zone_t *zone, void *data)
         /* a reload keeps the state every worker reported */
         smcf->sh = osmcf->sh;
         smcf->shpool = osmcf->shpool;
-        return NGX_OK;
+        goto resolve;
     }
 
     smcf->shpool = shpool;
 
     if (zone->shm.exists) {
         smcf->sh = shpool->data;
-        return NGX_OK;
+        goto resolve;
     }
 
     sh = ngx_slab_calloc(shpool, sizeof(ngx_steering_shctx_t));
@@ -102,38 +106,49 @@ ngx_steering_zone_init(ngx_shm_zone_t *zone, void *data)
     ngx_rbtree_init(&sh->presence, &sh->sentinel, ngx_rbtree_insert_value);
     sh->presence_since = ngx_time();
 
+    ngx_steering_auth_zone_init(sh);
+
     shpool->data = sh;
     smcf->sh = sh;
 
     shpool->log_nomem = 0;
 
-    return NGX_OK;
+resolve:
+
+    /* the configuration's fleet, before any worker uses it */
+
+    if (smcf->fleet == NULL) {
+        return NGX_OK;
+    }
+
+    return ngx_steering_resolve_slots(smcf, smcf->fleet->fleet,
+                                      smcf->fleet->slot, zone->shm.log);
 }
 
 
-/* Finds or makes every cache's slot: once per fleet per worker. */
+/*
+ * Finds or makes the zone's slot of every cache of a fleet, by id, into
+ * slot[]: before the fleet is put in service, never after, so that a
+ * fleet in service never has a slot it has not resolved.  A slot, once
+ * given to an id, is that id's for the zone's life: a slot number
+ * resolved from any fleet stays valid after the fleet is replaced.
+ */
 
 ngx_int_t
-ngx_steering_resolve_slots(ngx_steering_main_conf_t *smcf, ngx_log_t *log)
+ngx_steering_resolve_slots(ngx_steering_main_conf_t *smcf,
+    st_fleet_t *fleet, ngx_uint_t *slot, ngx_log_t *log)
 {
     ngx_uint_t             i, j;
     st_cache_t            *c;
     ngx_steering_slot_t   *s;
     ngx_steering_shctx_t  *sh;
-    ngx_steering_fleet_t  *f;
-
-    f = smcf->fleet;
-
-    if (f->resolved) {
-        return NGX_OK;
-    }
 
     sh = smcf->sh;
 
     ngx_shmtx_lock(&smcf->shpool->mutex);
 
-    for (i = 0; i < f->fleet->ncaches; i++) {
-        c = &f->fleet->caches[i];
+    for (i = 0; i < fleet->ncaches; i++) {
+        c = &fleet->caches[i];
 
         for (j = 0; j < sh->nslots; j++) {
             s = &sh->slots[j];
@@ -162,12 +177,10 @@ ngx_steering_resolve_slots(ngx_steering_main_conf_t *smcf, ngx_log_t *log)
             s->word = 0;
         }
 
-        f->slot[i] = j;
+        slot[i] = j;
     }
 
     ngx_shmtx_unlock(&smcf->shpool->mutex);
-
-    f->resolved = 1;
 
     return NGX_OK;
 }
@@ -214,8 +227,7 @@ ngx_int_t
 ngx_steering_state_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
-    ngx_str_t                  id, rest;
-    st_cache_t                *c;
+    ngx_steering_auth_t        a;
     ngx_steering_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_steering_module);
@@ -224,47 +236,37 @@ ngx_steering_state_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_steering_fleet_refresh(smcf, r->connection->log);
+    /* who asks comes first: nothing, not even which ids exist, is said
+     * to a caller without a credential (ngx_steering_auth.c) */
 
-    if (ngx_steering_resolve_slots(smcf, r->connection->log) != NGX_OK) {
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
-    }
-
-    if (ngx_steering_title_default(r, &r->uri, &id, &rest) != NGX_OK
-        && id.len != 0)
-    {
-        return ngx_steering_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
-                                       "no such cache");
-    }
-
-    if (rest.len > 0 && !(rest.len == 1 && rest.data[0] == '/')) {
-        return ngx_steering_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
-                                       "no such cache");
-    }
-
-    if (id.len > 0) {
-        c = st_fleet_find(smcf->fleet->fleet, id.data, id.len);
-
-        if (c == NULL) {
-            return ngx_steering_send_error(r, NGX_HTTP_NOT_FOUND,
-                                           "not_found",
-                                           "no cache with this id in the "
-                                           "fleet");
-        }
-    }
-
-    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+    if (ngx_steering_auth_header(r, &a) != NGX_OK) {
+        /* read and dropped: a body left unread on a kept-alive
+         * connection would be parsed as the next request */
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        return ngx_steering_state_get(r, &id);
+        return ngx_steering_auth_refuse(r, &a);
     }
 
-    if (r->method != NGX_HTTP_PUT || id.len == 0) {
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_PUT))) {
         return NGX_HTTP_NOT_ALLOWED;
     }
+
+    if (r->headers_in.content_length_n > NGX_STEERING_BODY_MAX) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_steering_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                       "bad_request",
+                                       "the body is larger than 4096 "
+                                       "bytes");
+    }
+
+    /* a GET's body too: the signature covers the body, empty or not */
 
     r->request_body_in_single_buf = 1;
 
@@ -290,24 +292,10 @@ ngx_steering_state_body(ngx_http_request_t *r)
     ngx_chain_t               *cl;
     const char                *err;
     st_cache_t                *c;
+    ngx_steering_auth_t        a;
     ngx_steering_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_steering_module);
-
-    (void) ngx_steering_title_default(r, &r->uri, &id, &rest);
-
-    /* the fleet may have been reloaded while the body was read */
-
-    c = st_fleet_find(smcf->fleet->fleet, id.data, id.len);
-
-    if (c == NULL) {
-        ngx_http_finalize_request(r,
-            ngx_steering_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
-                                    "no cache with this id in the fleet"));
-        return;
-    }
-
-    i = c - smcf->fleet->fleet->caches;
 
     if (r->request_body == NULL || r->request_body->temp_file != NULL) {
         ngx_http_finalize_request(r,
@@ -350,6 +338,63 @@ ngx_steering_state_body(ngx_http_request_t *r)
 
         p = ngx_cpymem(p, b->pos, b->last - b->pos);
     }
+
+    rc = ngx_steering_auth_verify(r, &a, body, p - body);
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r,
+            rc == NGX_DECLINED ? ngx_steering_auth_refuse(r, &a)
+            : rc == NGX_BUSY ? ngx_steering_send_error(r,
+                                   NGX_HTTP_SERVICE_UNAVAILABLE,
+                                   "unavailable", "the steering zone is full")
+            : NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_steering_fleet_refresh(smcf, r->connection->log);
+
+    if (ngx_steering_title_default(r, &r->uri, &id, &rest) != NGX_OK
+        && id.len != 0)
+    {
+        ngx_http_finalize_request(r,
+            ngx_steering_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                    "no such cache"));
+        return;
+    }
+
+    if (rest.len > 0 && !(rest.len == 1 && rest.data[0] == '/')) {
+        ngx_http_finalize_request(r,
+            ngx_steering_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                    "no such cache"));
+        return;
+    }
+
+    c = NULL;
+
+    if (id.len > 0) {
+        c = st_fleet_find(smcf->fleet->fleet, id.data, id.len);
+
+        if (c == NULL) {
+            ngx_http_finalize_request(r,
+                ngx_steering_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                        "no cache with this id in the "
+                                        "fleet"));
+            return;
+        }
+    }
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        ngx_http_finalize_request(r, ngx_steering_state_get(r, &id));
+        return;
+    }
+
+    if (c == NULL) {
+        /* PUT /steering/caches/ */
+        ngx_http_finalize_request(r, NGX_HTTP_NOT_ALLOWED);
+        return;
+    }
+
+    i = c - smcf->fleet->fleet->caches;
 
     rc = ngx_steering_state_update(r, i, body, p - body, &err);
 

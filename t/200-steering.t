@@ -22,8 +22,9 @@ sub all_down {
     for my $id (qw(isp-ny-1 isp-ny-2 ixp-nyc ixp-fra origin)) {
         my $s = IO::Socket::INET->new("127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}")
             or die "connect: $!";
-        print $s "PUT /steering/caches/$id HTTP/1.0\r\nContent-Length: "
-                 . length($down) . "\r\n\r\n$down";
+        print $s "PUT /steering/caches/$id HTTP/1.0\r\n"
+                 . SteerTest::sign('PUT', "/steering/caches/$id", $down)
+                 . "\r\nContent-Length: " . length($down) . "\r\n\r\n$down";
         local $/;
         <$s> =~ m{^HTTP/1\.1 200 } or die "PUT $id failed";
     }
@@ -61,6 +62,7 @@ our $HttpConfig = <<'_EOC_';
     real_ip_header X-Forwarded-For;
 
     steering_fleet $TEST_NGINX_STEER_DIR/fleet.json;
+    steering_state_key_file $TEST_NGINX_STEER_DIR/state.key;
     steering_geoip_asn $TEST_NGINX_STEER_DIR/asn.mmdb;
     steering_geoip_city $TEST_NGINX_STEER_DIR/city.mmdb;
     steering_state_max_age off;
@@ -118,6 +120,8 @@ add_block_preprocessor(sub {
     $block->set_value('config', $Config) unless defined $block->config;
     $block->set_value('no_error_log', "[alert]\n[crit]\n[emerg]\n[error]\n")
         unless defined $block->no_error_log;
+    # state API requests are signed (t/207-steering-auth.t tests that)
+    SteerTest::sign_block($block);
 });
 
 run_tests();

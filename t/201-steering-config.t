@@ -4,6 +4,7 @@
 # or the directive: missing and corrupt fleet files and databases, bad
 # values, steering without a fleet.  Good configurations pass.  Runs
 # `nginx -t` on generated configurations (not a Test::Nginx block file).
+# A state API location without keys is refused, as are bad key files.
 
 use strict;
 use warnings;
@@ -30,6 +31,19 @@ my $no_origin = write_file('no-origin.json',
 my $not_json = write_file('not.json', '{"caches": ');
 write_file('rel.json', $SteerTest::Fleet);
 
+# state API key files: "kid secret" lines, base64url secrets of 32 bytes
+# or more
+my $key = "$s/state.key";
+my $b64 = SteerTest::b64url('s' x 32);
+my $no_keys = write_file('none.key', "# nothing but comments\n\n");
+my $short_key = write_file('short.key', 'k1 ' . SteerTest::b64url('s' x 31)
+                                        . "\n");
+my $bad_b64 = write_file('bad64.key', "k1 not*base64url\n");
+my $bad_kid = write_file('badkid.key', "k/1 $b64\n");
+my $no_secret = write_file('nosecret.key', "k1\n");
+my $dup_kid = write_file('dup.key', "k1 $b64\nk1 $b64\n");
+write_file('rel.key', "# relative to the configuration\nk1 $b64\n");
+
 my @cases = (
     [ 'every directive',
       "steering_fleet $s/fleet.json; steering_geoip_asn $s/asn.mmdb;"
@@ -37,11 +51,48 @@ my @cases = (
       . " steering_geoip_country $s/city.mmdb; steering_reload 1m;"
       . " steering_zone st:2m; steering_state_max_age 10s;"
       . " steering_max_load 0.8; steering_subset 3;"
-      . " steering_proximity_range 1500; steering_ttl 5m 1m 30s;",
+      . " steering_proximity_range 1500; steering_ttl 5m 1m 30s;"
+      . " steering_state_key_file $key; steering_state_max_skew 1m;",
       1, undef,
       'location /steer/ { steering decide; steering_pathway cdn-a; }'
       . ' location /s/ { steering state; }'
       . ' location /r/ { steering redirect; steering_title $arg_t; }' ],
+    [ 'a state API without keys', "steering_fleet $s/fleet.json;", 0,
+      qr{"steering state" needs keys: add "steering_state_key_file FILE;"},
+      'location /s/ { allow 127.0.0.1; deny all; steering state; }' ],
+    [ 'keys in another location only', "steering_fleet $s/fleet.json;", 0,
+      qr{"steering state" needs keys},
+      "location /a/ { steering_state_key_file $key; steering state; }"
+      . ' location /b/ { steering state; }' ],
+    [ 'keys in the location', "steering_fleet $s/fleet.json;", 1, undef,
+      "location /s/ { steering_state_key_file $key; steering state; }" ],
+    [ 'a relative key file is under the conf prefix',
+      "steering_fleet $s/fleet.json; steering_state_key_file rel.key;", 1,
+      undef, 'location /s/ { steering state; }' ],
+    [ 'missing key file', "steering_fleet $s/fleet.json;"
+      . " steering_state_key_file $dir/nosuch.key;", 0,
+      qr{steering state key file "\Q$dir\E/nosuch\.key" cannot be opened} ],
+    [ 'key file without keys', "steering_fleet $s/fleet.json;"
+      . " steering_state_key_file $no_keys;", 0,
+      qr{steering state key file "\Q$no_keys\E" has no key} ],
+    [ 'a short key', "steering_fleet $s/fleet.json;"
+      . " steering_state_key_file $short_key;", 0,
+      qr{"\Q$short_key\E", line 1: the secret of kid "k1" is not base64url of 32 to 1024 bytes} ],
+    [ 'a key that is not base64url', "steering_fleet $s/fleet.json;"
+      . " steering_state_key_file $bad_b64;", 0,
+      qr{line 1: the secret of kid "k1" is not base64url} ],
+    [ 'a bad kid', "steering_fleet $s/fleet.json;"
+      . " steering_state_key_file $bad_kid;", 0,
+      qr{"\Q$bad_kid\E", line 1: expected "kid secret"} ],
+    [ 'a kid without a secret', "steering_fleet $s/fleet.json;"
+      . " steering_state_key_file $no_secret;", 0,
+      qr{line 1: the secret of kid "k1" is not base64url} ],
+    [ 'a kid twice', "steering_fleet $s/fleet.json;"
+      . " steering_state_key_file $dup_kid;", 0,
+      qr{"\Q$dup_kid\E", line 2: kid "k1" is duplicate} ],
+    [ 'a skew of 0', "steering_fleet $s/fleet.json;"
+      . " steering_state_max_skew 0;", 0,
+      qr{steering_state_max_skew must be 1s to 1h} ],
     [ 'reload and max age off', "steering_fleet $s/fleet.json;"
       . " steering_reload off; steering_state_max_age off;", 1 ],
     [ 'a relative fleet file is under the conf prefix',

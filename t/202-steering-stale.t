@@ -21,6 +21,7 @@ our $HttpConfig = <<'_EOC_';
     real_ip_header X-Forwarded-For;
 
     steering_fleet $TEST_NGINX_STEER_DIR/fleet.json;
+    steering_state_key_file $TEST_NGINX_STEER_DIR/state.key;
     steering_geoip_asn $TEST_NGINX_STEER_DIR/asn.mmdb;
     steering_state_max_age 2s;
 _EOC_
@@ -43,6 +44,8 @@ add_block_preprocessor(sub {
     $block->set_value('config', $Config) unless defined $block->config;
     $block->set_value('no_error_log', "[alert]\n[crit]\n[emerg]\n[error]\n")
         unless defined $block->no_error_log;
+    # state API requests are signed (t/207-steering-auth.t tests that)
+    SteerTest::sign_block($block);
 });
 
 run_tests();

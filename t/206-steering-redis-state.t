@@ -34,6 +34,7 @@ our $HttpConfig = <<'_EOC_';
     real_ip_header X-Forwarded-For;
 
     steering_fleet $TEST_NGINX_STEER_DIR/fleet.json;
+    steering_state_key_file $TEST_NGINX_STEER_DIR/state.key;
     steering_geoip_asn $TEST_NGINX_STEER_DIR/asn.mmdb;
     steering_state_max_age 5s;
     steering_redis 127.0.0.1:6391 command_timeout=300ms backoff=500ms;
@@ -61,6 +62,8 @@ add_block_preprocessor(sub {
         unless defined $block->more_headers;
     $block->set_value('no_error_log', "[alert]\n[crit]\n[emerg]\n[error]\n")
         unless defined $block->no_error_log;
+    # state API requests are signed (t/207-steering-auth.t tests that)
+    SteerTest::sign_block($block);
 });
 
 run_tests();

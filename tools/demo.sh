@@ -221,7 +221,12 @@ A Comcast client in New York (203.0.113.5) is steered to:
 
   curl -H "X-Forwarded-For: 203.0.113.5" $STEER/steer/demo
   curl -H "X-Forwarded-For: 198.51.100.7" $STEER/steer/demo/hls
-  curl -X PUT -d '{"healthy": false}' $STEER/steering/caches/isp-comcast-nyc-1
+
+The state API takes only signed requests (HMAC-SHA256, the DEMO-ONLY key
+conf/demo-only-steering.key; README: steering_state_key_file):
+
+  STEERING_URL=$STEER tools/steering-state.sh PUT isp-comcast-nyc-1 '{"healthy": false}'
+  STEERING_URL=$STEER tools/steering-state.sh GET ''
 
 Logs: logs/steering-error.log, logs/steering-access.log.
 EOT

@@ -15,7 +15,9 @@ use strict;
 use warnings;
 
 use Cwd ();
+use Digest::SHA ();
 use File::Temp ();
+use MIME::Base64 ();
 use RedisTest ();
 
 our ($Dir, $Tool);
@@ -41,6 +43,10 @@ our $Fleet = <<'_JSON_';
 ]}
 _JSON_
 
+# the state API's keys (steering_state_key_file $Dir/state.key): kid =>
+# secret; t2 is the key a rotation adds
+our %Keys = (t1 => 'k' x 32, t2 => join('', map { chr } 0 .. 47));
+
 sub setup {
     $Tool = Cwd::cwd() . '/tools/mkgeo.pl';
     $Dir = File::Temp::tempdir('steertest-XXXXXX', TMPDIR => 1,
@@ -49,7 +55,52 @@ sub setup {
     mkgeo('asn', "$Dir/asn.mmdb", @Asn);
     mkgeo('city', "$Dir/city.mmdb", @City);
     write_file('fleet.json', $Fleet);
+    write_file('state.key', "# the steering suites' keys\n"
+               . join('', map { "$_ " . b64url($Keys{$_}) . "\n" }
+                          sort keys %Keys));
     $ENV{TEST_NGINX_STEER_DIR} = $Dir;
+}
+
+sub b64url { MIME::Base64::encode_base64url(shift) }
+
+# sign(METHOD, PATH, BODY, kid => K, ts => T, nonce => N, secret => S):
+# the Authorization header line of a state API request (the scheme in
+# ngx_steering/ngx_steering_auth.c), a fresh nonce unless one is given
+our $Nonces = 0;
+
+sub sign {
+    my ($method, $path, $body, %o) = @_;
+    my $kid = $o{kid} // 't1';
+    my $secret = $o{secret} // $Keys{$kid};
+    my $ts = $o{ts} // time;
+    my $nonce = $o{nonce} // sprintf('n%d-%d-%d', $$, time, ++$Nonces);
+    $nonce .= '0' x (16 - length $nonce) if length $nonce < 16;
+    $path =~ s/\?.*//s;
+    my $mac = Digest::SHA::hmac_sha256_hex(
+        join("\n", 'STEERING-HMAC-SHA256', $kid, $ts, $nonce, $method,
+             $path, Digest::SHA::sha256_hex($body // '')),
+        $secret);
+    return "Authorization: Steering-HMAC-SHA256 kid=$kid, ts=$ts, "
+           . "nonce=$nonce, sig=$mac";
+}
+
+# A block preprocessor: a request to /steering/caches/ gets a credential
+# for what the runner sends (the body trimmed), signed when the block
+# runs
+sub sign_block {
+    my $block = shift;
+    my $req = $block->request;
+    return unless defined $req;
+    (my $raw = $req) =~ s/^\s+//;
+    my ($first, $body) = split /\n/, $raw, 2;
+    my ($method, $uri) = split ' ', $first;
+    return unless defined $uri && $uri =~ m{^/steering/caches/};
+    $body //= '';
+    $body =~ s/^\s+|\s+$//g;
+    my $more = $block->more_headers // '';
+    $more .= "\n" if length $more && $more !~ /\n\z/;
+    $block->set_value('more_headers', $more . sign($method, $uri, $body)
+                                      . "\n");
 }
 
 sub mkgeo {
