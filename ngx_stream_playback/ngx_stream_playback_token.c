@@ -36,20 +36,16 @@ ngx_stream_playback_rewrite_handler(ngx_http_request_t *r)
     ngx_stream_playback_ctx_t       *ctx;
     ngx_stream_playback_loc_conf_t  *plcf;
 
-    if (r != r->main || r->internal) {
+    /* subrequests are the configuration's; a rewrite or an internal
+     * redirect is not a reason to skip (see ngx_stream_playback_get_ctx) */
+
+    if (r != r->main) {
         return NGX_DECLINED;
     }
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_stream_playback_module);
 
     if (!plcf->enable || !(plcf->sources & NGX_PLAYBACK_SOURCE_PREFIX)) {
-        return NGX_DECLINED;
-    }
-
-    ctx = ngx_http_get_module_ctx(r, ngx_stream_playback_module);
-
-    if (ctx != NULL && ctx->token_done) {
-        /* the prefix was stripped: this is the location of the rest */
         return NGX_DECLINED;
     }
 
@@ -60,6 +56,11 @@ ngx_stream_playback_rewrite_handler(ngx_http_request_t *r)
     ctx = ngx_stream_playback_get_ctx(r);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->token_done) {
+        /* checked already: this "/t/" is a path like any other */
+        return NGX_DECLINED;
     }
 
     ctx->token_done = 1;
@@ -132,7 +133,7 @@ ngx_stream_playback_access_handler(ngx_http_request_t *r)
     ngx_stream_playback_ctx_t       *ctx;
     ngx_stream_playback_loc_conf_t  *plcf;
 
-    if (r != r->main || r->internal) {
+    if (r != r->main) {
         return NGX_DECLINED;
     }
 

@@ -227,7 +227,7 @@ log_level('info');
 add_block_preprocessor(sub {
     my $block = shift;
     $block->set_value('http_config', $HttpConfig);
-    $block->set_value('config', $Edge);
+    $block->set_value('config', $Edge) unless defined $block->config;
     $block->set_value('no_error_log', "[alert]\n[crit]\n[emerg]\n")
         unless defined $block->no_error_log;
 });
@@ -278,3 +278,143 @@ main::logs_clean();
 GET /health
 --- response_body
 ok
+
+
+
+=== TEST 6: a path nginx did not leave canonical is refused with 400:
+"//" under merge_slashes off (prefix source)
+--- config
+    merge_slashes off;
+    playback_token on;
+    playback_token_key k1 $TEST_NGINX_PB_DIR/k1.key;
+    playback_token_sources prefix query=token cookie=pbt;
+    location /vod/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_PB_ORIGIN_PORT;
+    }
+--- request eval
+"GET /t/$main::Tok/vod//granted/master.m3u8"
+--- error_code: 400
+--- response_body
+{"error":"bad_request","reason":"bad-path"}
+--- error_log
+playback token refused: bad-path (path is not canonical), source prefix
+
+
+
+=== TEST 7: ... (query source)
+--- config
+    merge_slashes off;
+    playback_token on;
+    playback_token_key k1 $TEST_NGINX_PB_DIR/k1.key;
+    playback_token_sources prefix query=token cookie=pbt;
+    location /vod/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_PB_ORIGIN_PORT;
+    }
+--- request eval
+"GET /vod/granted//master.m3u8?token=$main::Tok"
+--- error_code: 400
+--- response_body
+{"error":"bad_request","reason":"bad-path"}
+
+
+
+=== TEST 8: ... and what a server-level rewrite made: a ".." the claim's
+prefix would cover but the origin would resolve out of it (a rewrite
+that trims a name, "..x" to "..")
+--- config
+    playback_token on;
+    playback_token_key k1 $TEST_NGINX_PB_DIR/k1.key;
+    playback_token_sources prefix query=token cookie=pbt;
+    rewrite ^/alias/(\.\.)x/(.*)$ /vod/granted/$1/$2 break;
+    location /vod/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_PB_ORIGIN_PORT;
+    }
+--- request eval
+"GET /alias/..x/other/master.m3u8?token=$main::Tok"
+--- error_code: 400
+--- response_body
+{"error":"bad_request","reason":"bad-path"}
+
+
+
+=== TEST 9: a rewrite (which nginx marks internal) is no way around the
+check: without a token, a rewritten request is refused where it ends
+--- config
+    playback_token on;
+    playback_token_key k1 $TEST_NGINX_PB_DIR/k1.key;
+    playback_token_sources prefix query=token cookie=pbt;
+    rewrite ^/old/(.*)$ /vod/$1 last;
+    location /vod/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_PB_ORIGIN_PORT;
+    }
+    location /legacy/ {
+        playback_token off;
+        rewrite ^/legacy/(.*)$ /vod/$1 last;
+    }
+--- request
+GET /old/other/master.m3u8
+--- error_code: 403
+--- response_body
+{"error":"forbidden","reason":"missing"}
+
+
+
+=== TEST 10: ... nor is a location without tokens that rewrites into one
+--- config
+    playback_token on;
+    playback_token_key k1 $TEST_NGINX_PB_DIR/k1.key;
+    playback_token_sources prefix query=token cookie=pbt;
+    rewrite ^/old/(.*)$ /vod/$1 last;
+    location /vod/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_PB_ORIGIN_PORT;
+    }
+    location /legacy/ {
+        playback_token off;
+        rewrite ^/legacy/(.*)$ /vod/$1 last;
+    }
+--- request
+GET /legacy/other/master.m3u8
+--- error_code: 403
+--- response_body
+{"error":"forbidden","reason":"missing"}
+
+
+
+=== TEST 11: ... and a rewritten request with its token is checked on the
+rewritten path, which reaches the origin without the token
+--- config
+    playback_token on;
+    playback_token_key k1 $TEST_NGINX_PB_DIR/k1.key;
+    playback_token_sources prefix query=token cookie=pbt;
+    rewrite ^/old/(.*)$ /vod/$1 last;
+    location /vod/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_PB_ORIGIN_PORT;
+    }
+--- request eval
+"GET /old/granted/master.m3u8?token=$main::Tok"
+--- response_body_like eval
+qr{\AORIGIN GET /vod/granted/master\.m3u8 HTTP/1\.[01]\n}
+
+
+
+=== TEST 12: a checked request that an error_page redirects internally
+is not checked again (its token is gone from the request by then: a
+second check would refuse it as "missing")
+--- config
+    playback_token on;
+    playback_token_key k1 $TEST_NGINX_PB_DIR/k1.key;
+    playback_token_sources prefix query=token cookie=pbt;
+    location /vod/ {
+        proxy_pass http://127.0.0.1:1;
+        error_page 502 = /vod/granted/fallback;
+    }
+    location = /vod/granted/fallback {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_PB_ORIGIN_PORT;
+        add_header X-Status $playback_token_status;
+    }
+--- request eval
+"GET /vod/granted/master.m3u8?token=$main::Tok"
+--- response_headers
+X-Status: OK
+--- response_body_like eval
+qr{\AORIGIN GET /vod/granted/fallback HTTP/1\.[01]\n}
