@@ -8,11 +8,12 @@
 --   local t = token.mint{ kid = "demo", secret = secret, ttl = 3600,
 --                         path = "/vod/title1/", tier = "premium" }
 --   local claims, reason = token.verify(t, { demo = secret },
---                                       { path = ngx.var.uri })
+--                                       { uri = ngx.var.uri })
 --
 -- verify() returns a table of claims (sub, path, tier, sid, ip, exp, nbf),
 -- or nil and the refusal reason the module logs: missing, malformed,
--- bad-signature, unknown-kid, expired, not-yet-valid, wrong-path.
+-- bad-signature, unknown-kid, expired, not-yet-valid, wrong-path,
+-- bad-path.
 
 local ffi = require "ffi"
 
@@ -154,11 +155,17 @@ function _M.mint(opts)
 end
 
 
--- keys: { kid = secret, ... }; opts: now, leeway (30 s), and path: the
--- request path as the client sent it (percent-encoded, without arguments,
--- e.g. ngx.var.request_uri up to its "?"), normalised as the module does
--- (escapes decoded, "." and ".." resolved, "//" collapsed, encoded '/',
--- '\' or NUL refused) and then checked against the path claim
+-- keys: { kid = secret, ... }; opts: now, leeway (30 s), and the path to
+-- check against the path claim, one of:
+--   uri:  nginx's own path, ngx.var.uri (the path nginx routes, caches and
+--         proxies), checked as the module checks it: not decoded again;
+--         refused ("bad-path") unless canonical (no "//", ".", ".."), and
+--         refused ("wrong-path") with a '\', NUL or a "..;x" segment;
+--   path: the request path as the client sent it (percent-encoded, without
+--         arguments), normalised by a second parser: kept for old callers,
+--         and refused when it holds a '#' (nginx ends its path there, this
+--         parser did not: a token for one title opened every other).
+-- Prefer uri: one parser, nginx's.
 function _M.verify(token, keys, opts)
     opts = opts or {}
 
@@ -193,11 +200,28 @@ function _M.verify(token, keys, opts)
                                     opts.now or now(), opts.leeway or 30,
                                     scratch, size, claims, err)
 
-    if rc == PB_JWT_OK and opts.path then
-        local out = ffi_new("unsigned char[?]", #opts.path + 1)
+    local p = opts.uri or opts.path
+
+    if rc == PB_JWT_OK and p then
+        if not opts.uri and p:find("#", 1, true) then
+            return nil, "wrong-path"
+        end
+
+        local out = ffi_new("unsigned char[?]", #p + 1)
         local n = ffi_new("size_t[1]")
 
-        rc = C.pb_jwt_normalize_path(opts.path, #opts.path, 1, out, n)
+        rc = C.pb_jwt_normalize_path(p, #p, opts.uri and 0 or 1, out, n)
+
+        if rc == PB_JWT_OK and opts.uri then
+            if ffi_str(out, n[0]) ~= p then
+                return nil, "bad-path"
+            end
+
+            if p:find("/%.%.?;") then
+                return nil, "wrong-path"
+            end
+        end
+
         if rc == PB_JWT_OK then
             rc = C.pb_jwt_check_path(claims, out, n[0])
         end

@@ -43,7 +43,7 @@ ngx_stream_playback_licensing_handler(ngx_http_request_t *r)
     ngx_stream_playback_loc_conf_t   *plcf;
     ngx_stream_playback_main_conf_t  *pmcf;
 
-    if (r != r->main || r->internal) {
+    if (r != r->main) {
         return NGX_DECLINED;
     }
 
@@ -54,7 +54,17 @@ ngx_stream_playback_licensing_handler(ngx_http_request_t *r)
     }
 
     ctx = ngx_stream_playback_get_ctx(r);
-    if (ctx == NULL || ngx_stream_playback_geo(r, ctx) != NGX_OK) {
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->licensing != NULL) {
+        /* decided before an internal redirect (a refusal finalized the
+         * request): a rewrite before any decision is decided here */
+        return NGX_DECLINED;
+    }
+
+    if (ngx_stream_playback_geo(r, ctx) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

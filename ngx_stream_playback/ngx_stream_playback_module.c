@@ -27,6 +27,7 @@ static char *ngx_stream_playback_allow_deny(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_stream_playback_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static void ngx_stream_playback_ctx_keep(void *data);
 
 
 #define NGX_PLAYBACK_VAR_STATUS    0
@@ -433,26 +434,65 @@ ngx_stream_playback_init(ngx_conf_t *cf)
 }
 
 
-/* the request's context, created on first use: by the token check, the
- * licensing check or a GeoIP variable, whichever comes first */
+/*
+ * The request's context, created on first use: by the token check, the
+ * licensing check or a GeoIP variable, whichever comes first.  A main
+ * request's context outlives internal redirects (error_page, try_files,
+ * X-Accel-Redirect), which clear every module's context: it is found
+ * again through a cleanup of the request's pool that holds it.  So a
+ * request checked once is not checked again after a redirect, and one
+ * that was not (a rewrite, which nginx marks internal, or a redirect
+ * from a location without tokens) is checked where it ends.
+ */
 
 ngx_stream_playback_ctx_t *
 ngx_stream_playback_get_ctx(ngx_http_request_t *r)
 {
+    ngx_pool_cleanup_t         *cln;
     ngx_stream_playback_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_stream_playback_module);
 
+    if (ctx != NULL) {
+        return ctx;
+    }
+
+    if (r == r->main) {
+        for (cln = r->pool->cleanup; cln != NULL; cln = cln->next) {
+            if (cln->handler == ngx_stream_playback_ctx_keep) {
+                ctx = cln->data;
+                ngx_http_set_ctx(r, ctx, ngx_stream_playback_module);
+                return ctx;
+            }
+        }
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_stream_playback_ctx_t));
     if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_stream_playback_ctx_t));
-        if (ctx == NULL) {
+        return NULL;
+    }
+
+    if (r == r->main) {
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
             return NULL;
         }
 
-        ngx_http_set_ctx(r, ctx, ngx_stream_playback_module);
+        cln->handler = ngx_stream_playback_ctx_keep;
+        cln->data = ctx;
     }
 
+    ngx_http_set_ctx(r, ctx, ngx_stream_playback_module);
+
     return ctx;
+}
+
+
+/* marks the cleanup that keeps a context: nothing to free */
+
+static void
+ngx_stream_playback_ctx_keep(void *data)
+{
 }
 
 

@@ -119,6 +119,7 @@ typedef struct {
     void                *api;            /* the playback API's request */
     u_char               country[2];
     unsigned             token_done:1;   /* the token was checked */
+    unsigned             bad_path:1;     /* not nginx's canonical path */
     unsigned             geo_done:1;
     unsigned             has_country:1;
     unsigned             has_asn:1;
@@ -129,6 +130,8 @@ ngx_int_t ngx_stream_playback_send_json(ngx_http_request_t *r,
     ngx_uint_t status, char *status_line, ngx_buf_t *b);
 ngx_int_t ngx_stream_playback_rewrite_handler(ngx_http_request_t *r);
 ngx_int_t ngx_stream_playback_access_handler(ngx_http_request_t *r);
+ngx_int_t ngx_stream_playback_scrub(ngx_http_request_t *r,
+    ngx_stream_playback_loc_conf_t *plcf, ngx_stream_playback_ctx_t *ctx);
 
 ngx_stream_playback_ctx_t *ngx_stream_playback_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_stream_playback_geo(ngx_http_request_t *r,

@@ -2,10 +2,15 @@
  * ngx_stream_playback_token.c: signed URLs.  A token in the path prefix
  * (/t/{token}/vod/...) is verified in the rewrite phase, which then strips
  * the prefix and lets nginx find the location of what remains; a token in
- * a query argument or a cookie is verified in the access phase.  Either
- * way the path checked against the token's path claim is the request's
- * own, normalised by pb_jwt_normalize_path(), and the path nginx goes on
- * with is that same normalised one.
+ * a query argument or a cookie is verified in the access phase.
+ *
+ * One path: the path checked against the token's path claim is r->uri,
+ * nginx's own parse of the request line (escapes decoded, "." and ".."
+ * resolved, "//" merged, ended at '?' or '#'), the path nginx routes,
+ * caches ($uri) and, once ngx_stream_playback_scrub() has run, proxies.
+ * The request line is never parsed a second time here: two parsers
+ * disagree on some byte, and the gap is a bypass.  A path nginx did not
+ * leave canonical (merge_slashes off, a rewrite) is refused with 400.
  */
 
 #include "ngx_stream_playback_module.h"
@@ -13,29 +18,28 @@
 
 static ngx_int_t ngx_stream_playback_verify(ngx_http_request_t *r,
     ngx_stream_playback_loc_conf_t *plcf, ngx_stream_playback_ctx_t *ctx,
-    ngx_str_t *token, u_char *path, size_t len, int decode, ngx_str_t *out);
+    ngx_str_t *token, ngx_str_t *path);
 static ngx_int_t ngx_stream_playback_refuse(ngx_http_request_t *r,
     ngx_stream_playback_loc_conf_t *plcf, ngx_stream_playback_ctx_t *ctx);
+static ngx_uint_t ngx_stream_playback_dot_params(u_char *path, size_t len);
 static void *ngx_stream_playback_alloc(vod_env_t *env, size_t size);
 static void ngx_stream_playback_log(vod_env_t *env, const char *fmt, ...);
-static void ngx_stream_playback_raw_path(ngx_http_request_t *r,
-    ngx_str_t *path);
-static void ngx_stream_playback_redact(ngx_http_request_t *r,
-    ngx_str_t *token);
 
 
 ngx_int_t
 ngx_stream_playback_rewrite_handler(ngx_http_request_t *r)
 {
-    int                              decode;
     u_char                          *p, *last;
     ngx_int_t                        rc;
-    ngx_str_t                        raw, token, uri;
+    ngx_str_t                        token, path;
     ngx_http_core_main_conf_t       *cmcf;
     ngx_stream_playback_ctx_t       *ctx;
     ngx_stream_playback_loc_conf_t  *plcf;
 
-    if (r != r->main || r->internal) {
+    /* subrequests are the configuration's; a rewrite or an internal
+     * redirect is not a reason to skip (see ngx_stream_playback_get_ctx) */
+
+    if (r != r->main) {
         return NGX_DECLINED;
     }
 
@@ -45,19 +49,7 @@ ngx_stream_playback_rewrite_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_stream_playback_module);
-
-    if (ctx != NULL && ctx->token_done) {
-        /* the prefix was stripped: this is the location of the rest */
-        return NGX_DECLINED;
-    }
-
-    /* a URI a server-level rewrite made is decoded already */
-
-    decode = r->valid_unparsed_uri;
-    ngx_stream_playback_raw_path(r, &raw);
-
-    if (raw.len < 3 || ngx_strncmp(raw.data, "/t/", 3) != 0) {
+    if (r->uri.len < 3 || ngx_strncmp(r->uri.data, "/t/", 3) != 0) {
         return NGX_DECLINED;
     }
 
@@ -66,11 +58,16 @@ ngx_stream_playback_rewrite_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (ctx->token_done) {
+        /* checked already: this "/t/" is a path like any other */
+        return NGX_DECLINED;
+    }
+
     ctx->token_done = 1;
     ctx->source = "prefix";
 
-    p = raw.data + 3;
-    last = raw.data + raw.len;
+    p = r->uri.data + 3;
+    last = r->uri.data + r->uri.len;
 
     token.data = p;
 
@@ -80,12 +77,22 @@ ngx_stream_playback_rewrite_handler(ngx_http_request_t *r)
 
     token.len = p - token.data;
 
-    /* "/t/{token}" alone is the root, under no path claim but "/" */
+    /* the rest of nginx's path; "/t/{token}" alone is the root */
 
-    rc = ngx_stream_playback_verify(r, plcf, ctx, &token,
-                                    p < last ? p : (u_char *) "/",
-                                    p < last ? (size_t) (last - p) : 1,
-                                    decode, &uri);
+    if (p < last) {
+        path.data = p;
+        path.len = last - p;
+
+    } else {
+        ngx_str_set(&path, "/");
+    }
+
+    /* from here on $uri is the rest, also in the log of a refusal: the
+     * token is a credential, even when refused */
+
+    r->uri = path;
+
+    rc = ngx_stream_playback_verify(r, plcf, ctx, &token, &path);
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -94,17 +101,18 @@ ngx_stream_playback_rewrite_handler(ngx_http_request_t *r)
         return ngx_stream_playback_refuse(r, plcf, ctx);
     }
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "playback token: \"%V\" continues as \"%V\"",
-                   &r->uri, &uri);
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "playback token: continues as \"%V\"", &r->uri);
 
     /* as "rewrite ... last" does: the next location is found for the
-     * normalised path, and upstreams get it rather than the request line */
+     * rest, and upstreams get it rather than the request line */
 
-    r->uri = uri;
-    r->valid_unparsed_uri = 0;
     r->uri_changed = 1;
     ngx_http_set_exten(r);
+
+    if (ngx_stream_playback_scrub(r, plcf, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     /* nothing else of this location's rewrite phase runs (a "return" or
      * "set" of the rewrite module, rewrite_by_lua...): it was found for
@@ -121,11 +129,11 @@ ngx_int_t
 ngx_stream_playback_access_handler(ngx_http_request_t *r)
 {
     ngx_int_t                        rc;
-    ngx_str_t                        token, path, uri, name;
+    ngx_str_t                        token, name;
     ngx_stream_playback_ctx_t       *ctx;
     ngx_stream_playback_loc_conf_t  *plcf;
 
-    if (r != r->main || r->internal) {
+    if (r != r->main) {
         return NGX_DECLINED;
     }
 
@@ -142,9 +150,7 @@ ngx_stream_playback_access_handler(ngx_http_request_t *r)
 
     if (ctx->token_done) {
         /* checked already: by the prefix, or in an earlier pass */
-        return ctx->status == PB_JWT_OK ? NGX_DECLINED
-                                        : ngx_stream_playback_refuse(r, plcf,
-                                                                     ctx);
+        goto checked;
     }
 
     ctx->token_done = 1;
@@ -183,37 +189,37 @@ ngx_stream_playback_access_handler(ngx_http_request_t *r)
         return ngx_stream_playback_refuse(r, plcf, ctx);
     }
 
-    /* the path as the client sent it, or as the configuration made it */
+    /* nginx's path, the one this location was found for */
 
-    if (r->valid_unparsed_uri) {
-        ngx_stream_playback_raw_path(r, &path);
-        rc = ngx_stream_playback_verify(r, plcf, ctx, &token, path.data,
-                                        path.len, 1, &uri);
-
-    } else {
-        rc = ngx_stream_playback_verify(r, plcf, ctx, &token, r->uri.data,
-                                        r->uri.len, 0, &uri);
-    }
-
+    rc = ngx_stream_playback_verify(r, plcf, ctx, &token, &r->uri);
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+checked:
+
     if (ctx->status != PB_JWT_OK) {
         return ngx_stream_playback_refuse(r, plcf, ctx);
+    }
+
+    /* nothing of the credential nor of client policy goes on: done again
+     * after a prefix, for this location's sources */
+
+    if (ngx_stream_playback_scrub(r, plcf, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return NGX_DECLINED;
 }
 
 
-/* Verifies token, then path (normalised into out) and the client address;
- * ctx->status says how.  NGX_ERROR only for an allocation failure. */
+/* Verifies token, then nginx's path and the client address; ctx->status
+ * says how.  NGX_ERROR only for an allocation failure. */
 
 static ngx_int_t
 ngx_stream_playback_verify(ngx_http_request_t *r,
     ngx_stream_playback_loc_conf_t *plcf, ngx_stream_playback_ctx_t *ctx,
-    ngx_str_t *token, u_char *path, size_t len, int decode, ngx_str_t *out)
+    ngx_str_t *token, ngx_str_t *path)
 {
     int                   rc;
     size_t                n;
@@ -224,8 +230,6 @@ ngx_stream_playback_verify(ngx_http_request_t *r,
 #if (NGX_HAVE_INET6)
     struct sockaddr_in6  *sin6;
 #endif
-
-    ngx_stream_playback_redact(r, token);
 
     env.alloc = ngx_stream_playback_alloc;
     env.log = ngx_stream_playback_log;
@@ -268,19 +272,39 @@ ngx_stream_playback_verify(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    buf = ngx_pnalloc(r->pool, len + 1);
+    /*
+     * nginx decoded and resolved the path already: normalising it again
+     * without decoding changes nothing but for what nginx leaves alone (a
+     * '\\', "//" under merge_slashes off, what a rewrite made).  What it
+     * refuses is outside any claim; what it would change is not the path
+     * nginx goes on with, so it is refused rather than checked.
+     */
+
+    buf = ngx_pnalloc(r->pool, path->len + 1);
     if (buf == NULL) {
         return NGX_ERROR;
     }
 
-    if (pb_jwt_normalize_path(path, len, decode, buf, &n) != PB_JWT_OK) {
+    if (pb_jwt_normalize_path(path->data, path->len, 0, buf, &n)
+        != PB_JWT_OK)
+    {
         ctx->status = PB_JWT_WRONG_PATH;
-        ctx->err = "path escapes or has an encoded '/', '\\' or NUL";
+        ctx->err = "path escapes the root or has a '\\' or NUL";
         return NGX_OK;
     }
 
-    out->data = buf;
-    out->len = n;
+    if (n != path->len || ngx_memcmp(buf, path->data, n) != 0) {
+        ctx->status = PB_JWT_WRONG_PATH;
+        ctx->err = "path is not canonical";
+        ctx->bad_path = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_stream_playback_dot_params(buf, n)) {
+        ctx->status = PB_JWT_WRONG_PATH;
+        ctx->err = "path has a \".\" or \"..\" segment with parameters";
+        return NGX_OK;
+    }
 
     if (pb_jwt_check_path(&ctx->claims, buf, n) != PB_JWT_OK) {
         ctx->status = PB_JWT_WRONG_PATH;
@@ -318,8 +342,9 @@ ngx_stream_playback_verify(ngx_http_request_t *r,
 }
 
 
-/* 403 with {"error":"forbidden","reason":"..."} and one log line; the
- * request is finalized, the phase handler returns NGX_DONE */
+/* 403 with {"error":"forbidden","reason":"..."} (400 and "bad-path" for a
+ * path nginx did not leave canonical) and one log line; the request is
+ * finalized, the phase handler returns NGX_DONE */
 
 static ngx_int_t
 ngx_stream_playback_refuse(ngx_http_request_t *r,
@@ -328,9 +353,25 @@ ngx_stream_playback_refuse(ngx_http_request_t *r,
     size_t        len;
     ngx_buf_t    *b;
     ngx_str_t     kid, sub;
-    const char   *reason;
+    ngx_uint_t    status;
+    const char   *reason, *error;
 
-    reason = pb_jwt_reason(ctx->status);
+    if (ctx->bad_path) {
+        status = NGX_HTTP_BAD_REQUEST;
+        error = "bad_request";
+        reason = "bad-path";
+
+    } else {
+        status = NGX_HTTP_FORBIDDEN;
+        error = "forbidden";
+        reason = pb_jwt_reason(ctx->status);
+    }
+
+    /* the log line's "request:" and the access log without the token */
+
+    if (ngx_stream_playback_scrub(r, plcf, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     /* vod_str_t and ngx_str_t order their fields differently */
 
@@ -349,73 +390,52 @@ ngx_stream_playback_refuse(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    len = sizeof("{\"error\":\"forbidden\",\"reason\":\"\"}\n") - 1
-          + ngx_strlen(reason);
+    len = sizeof("{\"error\":\"\",\"reason\":\"\"}\n") - 1
+          + ngx_strlen(error) + ngx_strlen(reason);
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last = ngx_sprintf(b->last,
-                          "{\"error\":\"forbidden\",\"reason\":\"%s\"}\n",
-                          reason);
-    return ngx_stream_playback_send_json(r, NGX_HTTP_FORBIDDEN, NULL, b);
+    b->last = ngx_sprintf(b->last, "{\"error\":\"%s\",\"reason\":\"%s\"}\n",
+                          error, reason);
+    return ngx_stream_playback_send_json(r, status, NULL, b);
 }
 
 
-/* A token is a credential: logs get the request line without it (the
- * "request:" of error lines, $request), with "***" for the token. */
+/*
+ * 1 when a segment is "." or ".." with path parameters (";x"): nginx and
+ * our origin read "..;" as a name, but an origin that knows RFC 2396
+ * parameters (Java servlet containers, some object stores' gateways)
+ * reads it as "..", a path the claim was never checked against.
+ */
 
-static void
-ngx_stream_playback_redact(ngx_http_request_t *r, ngx_str_t *token)
+static ngx_uint_t
+ngx_stream_playback_dot_params(u_char *path, size_t len)
 {
-    u_char  *line, *p;
-    size_t   before;
+    u_char  *p, *last;
 
-    if (token->len == 0 || token->data < r->request_line.data
-        || token->data + token->len
-           > r->request_line.data + r->request_line.len)
-    {
-        return;                          /* a cookie: not in the line */
+    p = path;
+    last = path + len;
+
+    while (p < last) {
+        if (*p++ != '/') {
+            continue;
+        }
+
+        if (p < last && *p == '.') {
+            if (p + 1 < last && p[1] == ';') {
+                return 1;
+            }
+
+            if (p + 2 < last && p[1] == '.' && p[2] == ';') {
+                return 1;
+            }
+        }
     }
 
-    line = ngx_pnalloc(r->pool, r->request_line.len - token->len + 3);
-    if (line == NULL) {
-        return;
-    }
-
-    before = token->data - r->request_line.data;
-
-    p = ngx_cpymem(line, r->request_line.data, before);
-    p = ngx_cpymem(p, "***", 3);
-    p = ngx_cpymem(p, token->data + token->len,
-                   r->request_line.len - before - token->len);
-
-    r->request_line.data = line;
-    r->request_line.len = p - line;
-}
-
-
-/* the request line's path: the URI up to its arguments */
-
-static void
-ngx_stream_playback_raw_path(ngx_http_request_t *r, ngx_str_t *path)
-{
-    u_char  *q;
-
-    if (!r->valid_unparsed_uri) {
-        *path = r->uri;
-        return;
-    }
-
-    path->data = r->unparsed_uri.data;
-    path->len = r->unparsed_uri.len;
-
-    q = ngx_strlchr(path->data, path->data + path->len, '?');
-    if (q != NULL) {
-        path->len = q - path->data;
-    }
+    return 0;
 }
 
 

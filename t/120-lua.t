@@ -194,3 +194,44 @@ not a base64url key of 32 to 1024 bytes
 not a base64url key of 32 to 1024 bytes
 --- no_error_log
 [error]
+
+
+=== TEST 5: verify against nginx's $uri, as the module checks it; the
+raw path's '#' (where nginx ends $uri) is refused
+--- config
+    location /t {
+        content_by_lua_block {
+            local token = require "vodedge_token"
+            local secret = assert(token.decode_key(demo_key_text))
+            local t = assert(token.mint{ kid = "demo", secret = secret,
+                ttl = 60, path = "/vod/granted/" })
+            local keys = { demo = secret }
+            local function why(o)
+                local c, r = token.verify(t, keys, o)
+                return c and "ok" or r
+            end
+            ngx.say(why({ uri = "/vod/granted/a.m3u8" }))
+            ngx.say(why({ uri = "/vod/other/a.m3u8" }))
+            ngx.say(why({ uri = "/vod/granted/../other/a.m3u8" }))
+            ngx.say(why({ uri = "/vod//granted/a.m3u8" }))
+            ngx.say(why({ uri = "/vod/granted/%2e%2e/a.m3u8" }))
+            ngx.say(why({ uri = "/vod/granted/..;/other/a.m3u8" }))
+            ngx.say(why({ uri = "/vod/granted/..\\other/a.m3u8" }))
+            ngx.say(why({ path = "/vod/other/a.m3u8#/../../granted/" }))
+            ngx.say(why({ path = "/vod/granted/%61.m3u8" }))
+        }
+    }
+--- request
+GET /t
+--- response_body
+ok
+wrong-path
+bad-path
+bad-path
+ok
+wrong-path
+wrong-path
+wrong-path
+ok
+--- no_error_log
+[error]
