@@ -63,6 +63,14 @@ ngx_stream_playback_rights(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     rights->table = table;
 
+    /*
+     * the pool outlives this configuration pass: cf->log is the old
+     * cycle's log on a reload, freed by the master before the new workers
+     * start, and a worker that replaces this table logs through the pool
+     * when it destroys it (as the steering fleet's did, and crashed)
+     */
+    rights->pool->log = &cf->cycle->new_log;
+
     cln->handler = ngx_stream_playback_rights_cleanup;
     cln->data = rights;
 
