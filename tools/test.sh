@@ -22,38 +22,9 @@ export TEST_NGINX_MEDIA=${TEST_NGINX_MEDIA:-$ROOT/build/media}
 export TEST_NGINX_LOAD_MODULES=${TEST_NGINX_LOAD_MODULES:-$ROOT/modules/ngx_vod_package_module.so $ROOT/modules/ngx_stream_playback_module.so $ROOT/modules/ngx_steering_module.so}
 export TEST_NGINX_BINARY=${TEST_NGINX_BINARY:-/usr/sbin/nginx}
 
-passed=()
-failed=()
-skipped=()
+# section NAME CMD...: a failing section does not stop the later ones
+. tools/section.sh
 start_all=$(date +%s)
-
-section() {
-    local name=$1
-    shift
-    local t0 rc
-    t0=$(date +%s)
-    echo
-    echo "======================================================================"
-    echo "== $name: $*"
-    echo "======================================================================"
-    set +e
-    "$@"
-    rc=$?
-    set -e
-    if [ $rc -eq 0 ]; then
-        passed+=("$name")
-        echo "== $name: PASS ($(( $(date +%s) - t0 )) s)"
-    else
-        failed+=("$name")
-        echo "== $name: FAIL, exit $rc ($(( $(date +%s) - t0 )) s)"
-    fi
-}
-
-skip() {
-    skipped+=("$1")
-    echo
-    echo "== $1: SKIPPED ($2)"
-}
 
 if [ -z "${SKIP_DEPS:-}" ]; then
     section deps tools/install-deps.sh
@@ -83,13 +54,7 @@ section origin-check-threads env THREADS=1 tools/check-origin.sh \
 # made once into build/demo-media): every segment decoded, then played,
 # seeked and played on in hls.js (CMAF and TS) and dash.js
 DEMO_MEDIA=$ROOT/build/demo-media
-make_demo_media() {
-    [ -f "$DEMO_MEDIA/demo/.done" ] && return 0
-    rm -rf "$DEMO_MEDIA"
-    MKMEDIA_ONLY=demo tools/mkmedia.sh "$DEMO_MEDIA" 60
-    touch "$DEMO_MEDIA/demo/.done"
-}
-section demo-media make_demo_media
+section demo-media tools/demo-media.sh "$DEMO_MEDIA"
 section demo-origin-check env THREADS=1 tools/check-origin.sh "$DEMO_MEDIA"
 section e2e env E2E_MEDIA="$DEMO_MEDIA" node e2e/play.js
 # hls.js follows ngx_steering's Content Steering manifest from a cache
