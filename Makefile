@@ -145,10 +145,16 @@ build/fuzz/%: $(ST_CORE)/fuzz/%.c $(ST_CORE_SRCS) $(ST_CORE_HDRS)
 	clang -g -O1 -I$(CORE) -I$(ST_CORE) -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -o $@ $< $(ST_CORE_SRCS) -lm
 
-# every fuzz_*.c of a core is a target.  Seeds: the target's own
+# the nginx-free Redis reply checks of shared/, behind hiredis' reader
+build/fuzz/%: shared/fuzz/%.c shared/vodedge_reply.c shared/vodedge_reply.h
+	@mkdir -p build/fuzz
+	clang -g -O1 -Ishared -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -o $@ $< shared/vodedge_reply.c -lhiredis
+
+# every fuzz_*.c of a core (and of shared/) is a target.  Seeds: the target's own
 # fuzz/seeds/<target>/ directory when it has one, else the test media's
 # MP4s.  Each target prints its executions and fails under its floor.
-FUZZ_DIRS    := $(CORE) $(PB_CORE) $(ST_CORE)
+FUZZ_DIRS    := $(CORE) $(PB_CORE) $(ST_CORE) shared
 FUZZ_TARGETS := $(foreach d,$(FUZZ_DIRS),$(patsubst $(d)/fuzz/%.c,%,\
                     $(wildcard $(d)/fuzz/fuzz_*.c)))
 FUZZ_RATES   := $(foreach t,$(FUZZ_TARGETS),\
