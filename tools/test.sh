@@ -8,7 +8,9 @@
 # Sections, in order: deps, build, unit, prove (Test::Nginx suites under t/),
 # fuzz, media check (tools/check-media.sh: the core through bin/vodpkg),
 # origin checks (tools/check-origin.sh: every stream through nginx, with and
-# without threads), e2e and e2e-steering (real players in chromium).  A failing section
+# without threads), shipped-confs (tools/check-confs.sh), the demo title,
+# e2e and e2e-steering (real players in chromium), demo
+# (tools/check-demo.sh).  A failing section
 # does not stop the later ones; the last
 # line is "N passed, M failed" over the sections, and the exit status is
 # non-zero when any failed.
@@ -50,6 +52,10 @@ section origin-check tools/check-origin.sh "$TEST_NGINX_MEDIA"
 section origin-check-threads env THREADS=1 tools/check-origin.sh \
     "$TEST_NGINX_MEDIA"
 
+# conf/origin.conf, edge.conf and steering.conf as the README runs them:
+# nginx -t, started, the quick-start URLs answered
+section shipped-confs tools/check-confs.sh "$TEST_NGINX_MEDIA"
+
 # the demo title itself (60 s, three renditions, as tools/demo.sh makes it;
 # made once into build/demo-media): every segment decoded, then played,
 # seeked and played on in hls.js (CMAF and TS) and dash.js
@@ -60,6 +66,10 @@ section e2e env E2E_MEDIA="$DEMO_MEDIA" node e2e/play.js
 # hls.js follows ngx_steering's Content Steering manifest from a cache
 # marked unhealthy (and down) to the second one
 section e2e-steering env E2E_MEDIA="$DEMO_MEDIA" node e2e/steering.js
+
+# tools/demo.sh as a user runs it: every URL and command it prints
+# answers as printed, and `tools/demo.sh stop` leaves nothing running
+section demo tools/check-demo.sh "$DEMO_MEDIA"
 
 echo
 echo "======================================================================"
