@@ -246,6 +246,9 @@ sub _check_whole_log {
     }
     my $what = @Served == 1 ? $Served[0]
              : "$Served[0] .. $Served[-1] (" . @Served . " blocks)";
+    # a file with a fixed plan counts no test for it unless it fails
+    my $plan = Test::More->builder->has_plan;
+    return if !@unexpected && defined $plan && $plan =~ /^\d+$/;
     ok(!@unexpected, "$what - error.log has no [error], [crit], [alert] or"
                      . " [emerg] line no block expected")
         or diag(scalar(@unexpected) . " unexpected lines, the first:\n"
