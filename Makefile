@@ -27,6 +27,13 @@ UNIT_TESTS   := $(patsubst $(CORE)/test/%.c,build/unit/%, \
 AV_LIBS      := $(shell pkg-config --libs libavformat libavcodec libavutil \
                     2>/dev/null)
 FUZZ_SECONDS ?= 60
+# a fuzz target fails under FUZZ_MIN_RATE executions a second on average
+# over FUZZ_SECONDS (a target that barely ran has not fuzzed); a target
+# sets its own with FUZZ_MIN_RATE_<target>.  The floors are a tenth or less
+# of what each does on a loaded two-core machine.
+FUZZ_MIN_RATE ?= 200
+FUZZ_MIN_RATE_fuzz_mp4 ?= 20
+FUZZ_MIN_RATE_fuzz_index ?= 20
 # appended to nginx's own CFLAGS (-O) for the module objects only
 NGX_CC_OPT   ?= -O2
 MEDIA_DIR    ?= $(CURDIR)/build/media
@@ -134,23 +141,50 @@ build/fuzz/%: $(PB_CORE)/fuzz/%.c $(PB_CORE_SRCS) $(PB_CORE_HDRS)
 	clang -g -O1 -I$(CORE) -I$(PB_CORE) -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -o $@ $< $(PB_CORE_SRCS) -lcrypto
 
-fuzz: fixtures $(patsubst $(CORE)/fuzz/%.c,build/fuzz/%,\
-        $(wildcard $(CORE)/fuzz/fuzz_*.c)) \
-        $(patsubst $(PB_CORE)/fuzz/%.c,build/fuzz/%,\
-        $(wildcard $(PB_CORE)/fuzz/fuzz_*.c))
-	@set -e; for f in build/fuzz/fuzz_*; do \
-	    case $$f in *.*) continue;; esac; \
-	    seeds=build/fuzz/$$(basename $$f).seeds; mkdir -p $$seeds; \
-	    for m in $$(find $(MEDIA_DIR) -name '*.mp4' -size -2M); do \
-	        cp $$m $$seeds/$$(basename $$(dirname $$m))-$$(basename $$m); done; \
-	    if [ -d $(PB_CORE)/fuzz/seeds/$$(basename $$f) ]; then \
-	        cp $(PB_CORE)/fuzz/seeds/$$(basename $$f)/* $$seeds/; fi; \
-	    echo "== $$f for $(FUZZ_SECONDS)s"; \
+build/fuzz/%: $(ST_CORE)/fuzz/%.c $(ST_CORE_SRCS) $(ST_CORE_HDRS)
+	@mkdir -p build/fuzz
+	clang -g -O1 -I$(CORE) -I$(ST_CORE) -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -o $@ $< $(ST_CORE_SRCS) -lm
+
+# the nginx-free Redis reply checks of shared/, behind hiredis' reader
+build/fuzz/%: shared/fuzz/%.c shared/vodedge_reply.c shared/vodedge_reply.h
+	@mkdir -p build/fuzz
+	clang -g -O1 -Ishared -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -o $@ $< shared/vodedge_reply.c -lhiredis
+
+# every fuzz_*.c of a core (and of shared/) is a target.  Seeds: the target's own
+# fuzz/seeds/<target>/ directory when it has one, else the test media's
+# MP4s.  Each target prints its executions and fails under its floor.
+FUZZ_DIRS    := $(CORE) $(PB_CORE) $(ST_CORE) shared
+FUZZ_TARGETS := $(foreach d,$(FUZZ_DIRS),$(patsubst $(d)/fuzz/%.c,%,\
+                    $(wildcard $(d)/fuzz/fuzz_*.c)))
+FUZZ_RATES   := $(foreach t,$(FUZZ_TARGETS),\
+                    $(t):$(or $(FUZZ_MIN_RATE_$(t)),$(FUZZ_MIN_RATE)))
+
+fuzz: fixtures $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+	@set -e; for tr in $(FUZZ_RATES); do \
+	    t=$${tr%%:*}; rate=$${tr#*:}; f=build/fuzz/$$t; seeds=$$f.seeds; rm -rf $$seeds; \
+	    mkdir -p $$seeds; own=; \
+	    for d in $(FUZZ_DIRS); do \
+	        if [ -d $$d/fuzz/seeds/$$t ]; then own=$$d/fuzz/seeds/$$t; fi; \
+	    done; \
+	    if [ -n "$$own" ]; then cp $$own/* $$seeds/; \
+	    else for m in $$(find $(MEDIA_DIR) -name '*.mp4' -size -2M); do \
+	        cp $$m $$seeds/$$(basename $$(dirname $$m))-$$(basename $$m); \
+	    done; fi; \
+	    [ -n "$$(ls $$seeds)" ] || { echo "$$t: no seeds"; exit 1; }; \
+	    floor=$$((rate * $(FUZZ_SECONDS))); \
+	    echo "== $$f for $(FUZZ_SECONDS)s, $$(ls $$seeds | wc -l) seeds"; \
 	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4000000 \
 	        -rss_limit_mb=2048 -print_final_stats=1 $$seeds \
-	        > build/fuzz/$$(basename $$f).log 2>&1 \
-	    || { tail -60 build/fuzz/$$(basename $$f).log; exit 1; }; \
-	    tail -3 build/fuzz/$$(basename $$f).log; \
+	        > $$f.log 2>&1 \
+	    || { tail -60 $$f.log; exit 1; }; \
+	    tail -3 $$f.log; \
+	    execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$f.log); \
+	    [ -n "$$execs" ] || { echo "$$t: no execution count"; exit 1; }; \
+	    echo "== $$t: $$execs executions (floor $$floor)"; \
+	    [ "$$execs" -ge "$$floor" ] || { echo "$$t: $$execs executions" \
+	        "in $(FUZZ_SECONDS)s, under the floor of $$floor"; exit 1; }; \
 	done
 
 test: all

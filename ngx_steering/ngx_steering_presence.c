@@ -22,6 +22,7 @@
  */
 
 #include "ngx_steering_module.h"
+#include "vodedge_reply.h"
 
 
 #define NGX_STEERING_PRESENCE_BATCH   500
@@ -403,7 +404,8 @@ ngx_steering_presence_reply(vodedge_redis_client_t *client,
 {
     ngx_steering_poller_t  *p = data;
 
-    redisReply  *cursor;
+    size_t       clen;
+    const char  *cstr;
 
     if (status != VODEDGE_REDIS_OK) {
         ngx_log_error(NGX_LOG_INFO, p->timer.log, 0,
@@ -423,10 +425,8 @@ ngx_steering_presence_reply(vodedge_redis_client_t *client,
         return;
     }
 
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
-        || reply->element[0]->type != REDIS_REPLY_STRING
-        || reply->element[0]->len == 0
-        || reply->element[0]->len >= NGX_STEERING_CURSOR_MAX)
+    if (vodedge_reply_cursor(reply, NGX_STEERING_CURSOR_MAX, &cstr, &clen)
+        != VODEDGE_REPLY_OK)
     {
         ngx_log_error(NGX_LOG_ERR, p->timer.log, 0,
                       "steering presence poll of redis %V failed: "
@@ -434,8 +434,6 @@ ngx_steering_presence_reply(vodedge_redis_client_t *client,
         ngx_steering_presence_end(p);
         return;
     }
-
-    cursor = reply->element[0];
 
     if (ngx_steering_presence_batch(p, reply) != NGX_OK) {
         /* another worker took over, or the worker is exiting */
@@ -445,14 +443,14 @@ ngx_steering_presence_reply(vodedge_redis_client_t *client,
 
     p->batches++;
 
-    if (cursor->len == 1 && cursor->str[0] == '0') {
+    if (clen == 1 && cstr[0] == '0') {
         ngx_steering_presence_complete(p);
         ngx_steering_presence_end(p);
         return;
     }
 
-    ngx_memcpy(p->cursor, cursor->str, cursor->len);
-    p->cursor[cursor->len] = '\0';
+    ngx_memcpy(p->cursor, cstr, clen);
+    p->cursor[clen] = '\0';
 
     ngx_steering_presence_send(p);
 }

@@ -15,6 +15,7 @@
  */
 
 #include "ngx_steering_module.h"
+#include "vodedge_reply.h"
 
 
 /* a call in flight; the slots of the ids asked for, argv and lens
@@ -171,52 +172,30 @@ static ngx_int_t
 ngx_steering_redis_state_apply(ngx_steering_main_conf_t *smcf,
     ngx_uint_t slot, redisReply *fields)
 {
-    time_t         updated;
-    uint64_t       old, w, healthy;
-    ngx_int_t      load;
-    redisReply    *f[3];
-    ngx_atomic_t  *word;
-    ngx_uint_t     i;
+    time_t                  updated;
+    uint64_t                old, w, healthy;
+    ngx_int_t               load;
+    ngx_atomic_t           *word;
+    vodedge_reply_state_t   st;
 
-    if (fields->type != REDIS_REPLY_ARRAY || fields->elements != 3) {
+    switch (vodedge_reply_state(fields, &st)) {
+    case VODEDGE_REPLY_OK:
+        break;
+    case VODEDGE_REPLY_NONE:
+        /* no hash for this cache: nothing reported through Redis */
+        return NGX_DECLINED;
+    default:
         return NGX_ERROR;
     }
 
-    for (i = 0; i < 3; i++) {
-        f[i] = fields->element[i];
-
-        if (f[i]->type == REDIS_REPLY_NIL) {
-            /* no hash for this cache: nothing reported through Redis */
-            return (i == 0 && fields->element[1]->type == REDIS_REPLY_NIL
-                    && fields->element[2]->type == REDIS_REPLY_NIL)
-                   ? NGX_DECLINED : NGX_ERROR;
-        }
-
-        if (f[i]->type != REDIS_REPLY_STRING) {
-            return NGX_ERROR;
-        }
-    }
-
-    load = ngx_atofp((u_char *) f[0]->str, f[0]->len, 4);
+    load = ngx_atofp((u_char *) st.load, st.load_len, 4);
     if (load == NGX_ERROR || load > NGX_STEERING_LOAD_ONE) {
         return NGX_ERROR;
     }
 
-    if ((f[1]->len == 1 && f[1]->str[0] == '1')
-        || (f[1]->len == 4 && ngx_strncmp(f[1]->str, "true", 4) == 0))
-    {
-        healthy = 1;
+    healthy = st.healthy;
 
-    } else if ((f[1]->len == 1 && f[1]->str[0] == '0')
-               || (f[1]->len == 5 && ngx_strncmp(f[1]->str, "false", 5) == 0))
-    {
-        healthy = 0;
-
-    } else {
-        return NGX_ERROR;
-    }
-
-    updated = ngx_atotm((u_char *) f[2]->str, f[2]->len);
+    updated = ngx_atotm((u_char *) st.updated, st.updated_len);
     if (updated == NGX_ERROR || updated > ngx_time() + 60) {
         return NGX_ERROR;               /* not a time, or from the future */
     }

@@ -6,6 +6,7 @@
  */
 
 #include "ngx_stream_playback_api.h"
+#include "vodedge_reply.h"
 
 
 static ngx_int_t ngx_stream_playback_api_handler(ngx_http_request_t *r);
@@ -935,37 +936,14 @@ ngx_stream_playback_api_json_str(u_char *p, ngx_str_t *s)
 ngx_int_t
 ngx_stream_playback_api_reply_int(redisReply *reply, int64_t *n)
 {
-    size_t   i;
-    int64_t  v;
-
-    if (reply == NULL || reply->type == REDIS_REPLY_NIL) {
-        return NGX_DECLINED;
-    }
-
-    if (reply->type == REDIS_REPLY_INTEGER) {
-        *n = reply->integer;
+    switch (vodedge_reply_int(reply, n)) {
+    case VODEDGE_REPLY_OK:
         return NGX_OK;
-    }
-
-    if (reply->type != REDIS_REPLY_STRING || reply->len == 0
-        || reply->len > 18)
-    {
+    case VODEDGE_REPLY_NONE:
+        return NGX_DECLINED;
+    default:
         return NGX_ERROR;
     }
-
-    v = 0;
-
-    for (i = 0; i < reply->len; i++) {
-        if (reply->str[i] < '0' || reply->str[i] > '9') {
-            return NGX_ERROR;
-        }
-
-        v = v * 10 + (reply->str[i] - '0');
-    }
-
-    *n = v;
-
-    return NGX_OK;
 }
 
 

@@ -1,15 +1,144 @@
 # vim:set ft= ts=4 sw=4 et:
 #
 # Self-tests of the Test::Nginx runner with stock nginx features only
-# (return, add_header, static files), so the runner is proven on its own.
+# (return, add_header, static files, ssi), so the runner is proven on its
+# own.  First, files that are meant to fail, each run by the runner in a
+# sub-process on its own port and server root: the runner must report the
+# failure.  Then the blocks below, which must pass.
 
 use Test::Nginx::Socket 'no_plan';
+
+use File::Temp ();
 
 repeat_each(1);
 no_shuffle();
 log_level('info');
 
 $ENV{TEST_NGINX_GREETING} = 'hello';
+
+# run the runner on a generated .t file; returns (exit status, output)
+sub run_runner {
+    my ($dir, $name, $blocks, %env) = @_;
+    my $file = "$dir/$name.t";
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh "use Test::Nginx::Socket 'no_plan';\nlog_level('info');\n"
+              . "run_tests();\n\n__DATA__\n\n$blocks";
+    close $fh;
+    local $ENV{TEST_NGINX_PORT} = $ENV{TEST_NGINX_RUNNER_PORT} // 1985;
+    local $ENV{TEST_NGINX_SERVROOT} = "$dir/servroot-$name";
+    local $ENV{CI} = $env{CI} // '';
+    my $out = `$^X -I t/lib $file 2>&1`;
+    return ($? >> 8, $out);
+}
+
+{
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    my $ok_block = <<'_EOB_';
+=== TEST 1: passes
+--- config
+    location = /t { return 200 "right\n"; }
+--- request
+GET /t
+--- response_body
+right
+--- no_error_log
+[error]
+
+_EOB_
+
+    my @cases = (
+        ['wrong-body', <<'_EOB_', qr/not ok \d+ - TEST 1: wrong body - response_body/],
+=== TEST 1: wrong body
+--- config
+    location = /t { return 200 "right\n"; }
+--- request
+GET /t
+--- response_body
+wrong
+_EOB_
+        ['wrong-status', <<'_EOB_', qr/not ok \d+ - TEST 1: wrong status - status code/],
+=== TEST 1: wrong status
+--- config
+    location = /t { return 404; }
+--- request
+GET /t
+--- response_body_like: .
+_EOB_
+        ['unexpected-error', <<'_EOB_', qr/not ok \d+ - TEST 1: a 404 logs an error nobody expected - error\.log has no/],
+=== TEST 1: a 404 logs an error nobody expected
+--- config
+--- request
+GET /missing.txt
+--- error_code: 404
+_EOB_
+        # background work logging after the request: a client started by
+        # init asks for a missing file 0.5 s later, once the block's own
+        # log check is over; the next block keeps the server up till then
+        ['late-error', <<'_EOB_', qr/not ok \d+ - TEST 1: an error logged late \.\. TEST 2: .* error\.log has no/],
+=== TEST 1: an error logged late
+--- config
+    location = /t { return 200 "right\n"; }
+--- init
+my $port = $Test::Nginx::Socket::ServerPort;
+if (fork == 0) {
+    eval {
+        select undef, undef, undef, 0.5;
+        my $s = IO::Socket::INET->new("127.0.0.1:$port") or die;
+        print $s "GET /late-missing HTTP/1.0\r\n\r\n";
+        my $r = <$s>;
+    };
+    POSIX::_exit(0);
+}
+--- request
+GET /t
+--- response_body
+right
+--- no_error_log
+[error]
+
+=== TEST 2: the same server, a second later
+--- config
+    location = /t { return 200 "right\n"; }
+--- init
+select undef, undef, undef, 1;
+--- request
+GET /t
+--- response_body
+right
+--- no_error_log
+[error]
+_EOB_
+        ['only-in-ci', "$ok_block--- ONLY\n", qr/ONLY in .* refused with CI=true/, CI => 'true'],
+        ['skip-in-ci', "$ok_block--- SKIP\n", qr/SKIP in .* refused with CI=true/, CI => 'true'],
+        ['last-in-ci', "$ok_block--- LAST\n", qr/LAST in .* refused with CI=true/, CI => 'true'],
+    );
+
+    for my $c (@cases) {
+        my ($name, $blocks, $want, %env) = @$c;
+        my ($rc, $out) = run_runner($dir, $name, $blocks, %env);
+        Test::More::isnt($rc, 0, "runner self-test: $name fails");
+        Test::More::like($out, $want, "runner self-test: $name says why")
+            or Test::More::diag($out);
+    }
+
+    # the controls: an expected error passes, ONLY outside CI warns
+    my ($rc, $out) = run_runner($dir, 'expected-error', <<'_EOB_');
+=== TEST 1: a 404 whose error line is expected
+--- config
+--- request
+GET /missing.txt
+--- error_code: 404
+--- error_log
+No such file or directory
+_EOB_
+    Test::More::is($rc, 0, "runner self-test: an expected error passes")
+        or Test::More::diag($out);
+    ($rc, $out) = run_runner($dir, 'only-outside-ci', "$ok_block--- ONLY\n");
+    Test::More::is($rc, 0, "runner self-test: ONLY outside CI runs")
+        or Test::More::diag($out);
+    Test::More::like($out, qr/WARNING: --- ONLY in .*NOT run/,
+                     "runner self-test: ONLY outside CI warns");
+}
 
 run_tests();
 
@@ -217,15 +346,27 @@ POST 6
 
 
 === TEST 14: chunked response is decoded
+ssi makes the body's length unknown up front, so nginx sends it in chunks
+(the page, then the included part): the runner must join them.
+--- user_files
+>>> c.html
+one <!--# include virtual="/part.txt" --> three
+>>> part.txt
+two
 --- config
-    location = /c {
-        return 200 "chunky\n";
-        chunked_transfer_encoding on;
+    location = /c.html {
+        ssi on;
+        root $TEST_NGINX_HTML_DIR;
     }
 --- request
-GET /c HTTP/1.1
+GET /c.html HTTP/1.1
+--- raw_response_headers_like: Transfer-Encoding: chunked\r\n
+--- raw_response_headers_unlike: Content-Length
 --- response_body
-chunky
+one two
+ three
+--- no_error_log
+[error]
 
 
 

@@ -151,6 +151,8 @@ qr{\[error\].*/mixed/720p\.mp4}
 --- request
 GET /hostile/mpeg4/video-360p-1.m4s
 --- error_code: 415
+--- error_log
+no H.264, H.265 or AAC track in the file
 
 
 

@@ -101,6 +101,12 @@ my @titles = VodTest::titles();
 
 my $segments = 0;
 my $cold = 0;
+# thread tasks, counted in the log per request: the reads after a drop of
+# the page cache that went to a thread, and the reads from the page cache
+# that did (none should)
+my $log_off = 0;
+my $task_re = qr/ts task posted to the thread pool/;
+my ($through_thread, $warm_tasks) = (0, 0);
 my %first;
 for my $title (@titles) {
     my $master = get("$base/whole/$title/master-ts.m3u8");
@@ -116,8 +122,12 @@ for my $title (@titles) {
             # from the disk (a thread reads), then from the page cache
             # (the worker reads, RWF_NOWAIT)
             $cold++ if VodTest::drop_cache("$media/$title");
+            VodTest::log_count($dir, \$log_off, $task_re);
             my $thread = get("$base/thread/$title/$seg");
+            $through_thread++
+                if VodTest::log_count($dir, \$log_off, $task_re) > 0;
             my $warm = get("$base/thread/$title/$seg");
+            $warm_tasks += VodTest::log_count($dir, \$log_off, $task_re);
             $segments++;
             $first{$name} = $want->{content} if $seg =~ /-1\.ts$/;
             ok($want->{status} == 200 && length($want->{content}) > 0
@@ -249,11 +259,19 @@ ok((grep { /response cut short/ } @cut)
 @bad = grep { !m{/cut/} } @bad;
 is(scalar @bad, 0, 'nothing else logged as an error') or diag(@bad[0 .. 4]);
 ok(!grep({ /exited on signal/ } @log), 'no worker crashed');
+# a TS segment read after its title left the page cache goes to a thread
+# (not always: readahead of an earlier read can bring pages back, so not
+# an exact count); the same segment read again from the page cache does
+# not
 my $tasks = grep { /ts task posted to the thread pool/ } @log;
-SKIP: {
-    skip 'the page cache cannot be dropped here', 1 unless $cold;
-    is($tasks, $cold, 'a thread read each segment read after its title left '
-       . 'the page cache, none of those read again from the page cache');
+if ($cold) {
+    ok($through_thread > 0 && $tasks <= $cold, "reads from the disk went "
+       . "to a thread ($through_thread of $cold segments read after "
+       . "dropping the page cache, $tasks tasks)");
+    is($warm_tasks, 0, 'no read from the page cache went to a thread');
+} else {
+    VodTest::cannot('the page cache cannot be dropped here: no read '
+                    . 'checked to go through a thread');
 }
 my $waits = grep { /vod stream: waiting for the socket/ } @log;
 ok($waits >= 3, "bodies waited for the socket ($waits times): the write "

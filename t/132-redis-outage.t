@@ -139,6 +139,7 @@ Retry-After: 1
 --- response_body
 {"error":"unavailable","reason":"playback state store unavailable"}
 --- error_log
+redis 127.0.0.1:6383: connection lost: Server closed the connection
 playback api: redis 127.0.0.1:6383: not connected, answering 503
 
 
@@ -201,6 +202,9 @@ sub { $_[0] =~ s/"reason":"[^"]*"/"reason":R/r . $main::Report }
 static 20/20 ok, slowest under 50 ms: yes
 api 5/5 answered 503 in 0.25 to 1.5 s: yes
 logged the stuck Redis: yes
+--- error_log
+redis 127.0.0.1:6383: no answer within 300 ms
+redis 127.0.0.1:6383: connection lost: no answer in time
 
 
 
@@ -227,6 +231,8 @@ Time::HiRes::sleep(0.1);
 --- error_code: 503
 --- response_body
 {"error":"unavailable","reason":"playback state store unavailable"}
+--- error_log
+redis 127.0.0.1:6383: connection lost: Server closed the connection
 
 
 

@@ -10,6 +10,12 @@
 # the source's own decode drops AAC priming frames its edit list cuts,
 # while segments carry them at negative presentation times).
 #
+# Every file must be understood: `vodpkg info` must announce at least one
+# track and describe each one it announces (type, codec, a segment count),
+# and each of those tracks is packaged and decoded, or the check fails; a
+# frame count must be a number above zero.  The last line counts what was
+# decoded.
+#
 # Exits non-zero naming the first failing file.  VODPKG=path overrides
 # bin/vodpkg; SEGMENT_MS (default 4000) sets the segment duration.
 set -eu
@@ -52,6 +58,16 @@ packets() {
 }
 
 files=0
+tracks_checked=0
+segments_checked=0
+
+# positive N: N is a whole number above zero
+positive() {
+    case "$1" in
+    ''|*[!0-9]*) return 1 ;;
+    esac
+    [ "$1" -gt 0 ]
+}
 
 for src in $(find "$dir" -name '*.mp4' | sort); do
     files=$((files + 1))
@@ -65,11 +81,28 @@ for src in $(find "$dir" -name '*.mp4' | sort); do
                     sub(",", "", codec) }
         /segments \(s\)/ { print type, codec, $1 }')
 
+    # "segment duration 4000 ms, 2 tracks": what the file should give
+    announced=$(echo "$info" | sed -n \
+        's/^segment duration [0-9]* ms, \([0-9]*\) tracks\{0,1\}$/\1/p')
+    positive "$announced" \
+        || fail "$src: vodpkg info announces no track count: $info"
+    described=$(echo "$tracks" | grep -c . || true)
+    [ "$described" = "$announced" ] \
+        || fail "$src: vodpkg info announces $announced tracks," \
+                "describes $described: $info"
+
     ts_ok=1
     ts_segs=0
+    checked=0
 
     while read -r type codec segs; do
         [ -n "$type" ] || continue
+        case "$type" in
+        video|audio) ;;
+        *) fail "$src: unknown track type '$type' in vodpkg info" ;;
+        esac
+        [ -n "$codec" ] || fail "$src: $type track without a codec"
+        positive "$segs" || fail "$src: $type track: '$segs' segments"
         short=$(echo "$type" | cut -c1)
         out="$tmp/$name.$type.mp4"
 
@@ -87,10 +120,13 @@ for src in $(find "$dir" -name '*.mp4' | sort); do
 
         got=$(frames "$out" "$short")
         want=$(packets "$src" "$short")
+        positive "$want" || fail "$src: '$want' $type packets in the source"
         [ "$got" = "$want" ] \
             || fail "$out: $got $type frames decoded, source has $want"
 
         echo "ok   $src $type $codec: $segs CMAF segments, $got frames"
+        checked=$((checked + 1))
+        segments_checked=$((segments_checked + segs))
 
         case "$codec" in
         avc1.*|avc3.*|mp4a.40.*) ;;
@@ -103,6 +139,10 @@ for src in $(find "$dir" -name '*.mp4' | sort); do
     done <<EOF
 $tracks
 EOF
+
+    [ "$checked" = "$announced" ] \
+        || fail "$src: $checked of $announced tracks packaged and decoded"
+    tracks_checked=$((tracks_checked + checked))
 
     [ "$ts_ok" -eq 1 ] && [ "$ts_segs" -gt 0 ] || continue
 
@@ -120,17 +160,24 @@ EOF
 
     decode "$out"
 
+    ts_streams=0
     for short in v a; do
         want=$(packets "$src" "$short")
         [ -n "$want" ] || continue
+        positive "$want" || fail "$src: '$want' $short packets in the source"
         got=$(frames "$out" "$short")
         [ "$got" = "$want" ] \
             || fail "$out: $got $short frames decoded, source has $want"
+        ts_streams=$((ts_streams + 1))
     done
+    [ "$ts_streams" -gt 0 ] || fail "$out: no stream of the source compared"
 
     echo "ok   $src ts: $ts_segs segments"
 done
 
 [ "$files" -gt 0 ] || fail "no *.mp4 under $dir"
 
-echo "check-media: $files files ok"
+[ "$tracks_checked" -gt 0 ] || fail "no track checked under $dir"
+
+echo "check-media: $files files ok ($tracks_checked tracks," \
+     "$segments_checked CMAF segments decoded)"

@@ -6,10 +6,15 @@
 # segment of every rendition.  Each stream's init + segments are joined and
 # decoded with ffmpeg, which must print nothing and decode as many frames
 # as the source's stream has packets; the EXTINF durations must add up to
-# the source's stream duration, and the MPD must list as many segments as
-# the HLS playlists.
+# the source's stream duration.  The MPD (well-formed, checked with
+# xmllint, which must be installed) is walked as a DASH player does: for
+# every Representation its SegmentTemplate's init segment and every media
+# segment its SegmentTimeline lists are fetched, joined and decoded the
+# same way, and the segment count must equal the HLS playlist's of the
+# same track.
 #
-# Runs with "aio threads" when THREADS=1.  Exits non-zero naming the first
+# Runs with "aio threads" when THREADS=1.  EXTRA_CONF: directives added to
+# the origin's server block (t/303-check-origin.t serves broken MPDs so).  Exits non-zero naming the first
 # failure.
 set -euo pipefail
 
@@ -18,6 +23,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 port=${PORT:-8093}
 work=$root/build/check-origin
 base=http://127.0.0.1:$port/vod
+
+command -v xmllint > /dev/null \
+    || { echo "check-origin: xmllint missing (tools/install-deps.sh" \
+              "installs libxml2-utils)" >&2; exit 2; }
 
 rm -rf "$work"
 mkdir -p "$work/logs" "$work/temp" "$work/out"
@@ -44,6 +53,7 @@ http {
         listen 127.0.0.1:$port;
         location = /ready { return 204; }
         location /vod/ { alias $media/; vod_package; $aio }
+        ${EXTRA_CONF:-}
     }
 }
 CONF
@@ -124,8 +134,89 @@ check_bandwidth() {
     done < "$master"
 }
 
+# XPath on the MPD, its namespace ignored
+mpd_xpath() {
+    xmllint --xpath "$2" "$1" 2>/dev/null
+}
+
+# the frames or packets of a stream id's source ("video-720p": video of
+# 720p.mp4) against those of FILE
+check_frames() {
+    local title=$1 id=$2 file=$3 what=$4 sel=v src got want
+    src=$(source_of "$title" "${id#*-}")
+    [ "${id%%-*}" = audio ] && sel=a
+    got=$(count "$file" $sel)
+    want=$(count "$src" $sel)
+    [ -n "$want" ] && [ "$got" = "$want" ] || \
+        fail "$title/$what: $got $sel frames/packets, source has $want"
+    echo "$got"
+}
+
+# every Representation of a title's MPD, walked as a DASH player walks it
+check_dash() {
+    local title=$1 out=$2 mpd=$2/manifest.mpd reps i rep id init tmedia
+    local start segs neg n num file got tpl s
+    xmllint --noout "$mpd" || fail "$title/manifest.mpd is not well-formed"
+    reps=$(mpd_xpath "$mpd" "count(//*[local-name()='Representation'])")
+    [ "${reps:-0}" -ge 1 ] || fail "$title/manifest.mpd: no Representation"
+    i=1
+    while [ "$i" -le "$reps" ]; do
+        rep="(//*[local-name()='Representation'])[$i]"
+        id=$(mpd_xpath "$mpd" "string($rep/@id)")
+        # the Representation's SegmentTemplate, else its AdaptationSet's
+        tpl="($rep/*[local-name()='SegmentTemplate'] |"
+        tpl="$tpl $rep/../*[local-name()='SegmentTemplate'])[1]"
+        init=$(mpd_xpath "$mpd" "string($tpl/@initialization)")
+        tmedia=$(mpd_xpath "$mpd" "string($tpl/@media)")
+        start=$(mpd_xpath "$mpd" "string($tpl/@startNumber)")
+        start=${start:-1}
+        s="$tpl/*[local-name()='SegmentTimeline']/*[local-name()='S']"
+        segs=$(mpd_xpath "$mpd" "count($s) + sum($s/@r)")
+        neg=$(mpd_xpath "$mpd" "count($s[@r < 0])")
+        [ -n "$id" ] && [ -n "$init" ] && [ -n "$tmedia" ] \
+            || fail "$title/manifest.mpd: Representation $i without an" \
+                    "id, an initialization or a media template"
+        [ "$neg" = 0 ] || fail "$title/manifest.mpd: $id: open-ended S@r"
+        [ "${segs:-0}" -ge 1 ] 2>/dev/null \
+            || fail "$title/manifest.mpd: $id: no segment in its timeline"
+        init=${init//\$RepresentationID\$/$id}
+        tmedia=${tmedia//\$RepresentationID\$/$id}
+        case "$init${tmedia//\$Number\$/1}" in
+        *'$'*) fail "$title/manifest.mpd: $id: a template this check does" \
+                    "not fill: $init $tmedia" ;;
+        esac
+
+        file=$out/dash-$id.mp4
+        fetch "$title/$init" > "$file"
+        n=0
+        while [ "$n" -lt "$segs" ]; do
+            num=$((start + n))
+            fetch "$title/${tmedia//\$Number\$/$num}" >> "$file"
+            n=$((n + 1))
+        done
+        decode "$file" "$title/manifest.mpd $id"
+        got=$(check_frames "$title" "$id" "$file" "manifest.mpd $id") \
+            || exit 1
+
+        [ -n "${hls_count[$title/$id]:-}" ] \
+            || fail "$title/manifest.mpd: $id has no HLS playlist"
+        [ "$segs" = "${hls_count[$title/$id]}" ] \
+            || fail "$title/manifest.mpd: $id lists $segs segments, its" \
+                    "HLS playlist ${hls_count[$title/$id]}"
+        echo "ok $title/manifest.mpd $id: $segs segments as HLS, $got" \
+             "frames"
+        checked=$((checked + 1))
+        dash_checked=$((dash_checked + 1))
+        i=$((i + 1))
+    done
+    [ "$reps" = "$hls_tracks" ] || fail "$title/manifest.mpd: $reps" \
+        "Representations, $hls_tracks HLS playlists"
+}
+
 declare -A peak
+declare -A hls_count
 checked=0
+dash_checked=0
 
 for tdir in "$media"/*/; do
     title=$(basename "$tdir")
@@ -137,7 +228,7 @@ for tdir in "$media"/*/; do
     uris=$(grep -v '^#' "$out/master.m3u8";
            { grep -o 'URI="[^"]*"' "$out/master.m3u8" || true; } \
                | sed 's/URI="\(.*\)"/\1/')
-    hls_segments=
+    hls_tracks=0
 
     for pl in $uris; do
         stream=${pl%%-*}
@@ -156,7 +247,8 @@ for tdir in "$media"/*/; do
             n=$((n + 1))
         done
         peak[$title/$pl]=$(peak_rate "$out/$pl" "$out/$pl.sizes")
-        hls_segments="$hls_segments $n"
+        hls_count[$title/${pl%.m3u8}]=$n
+        hls_tracks=$((hls_tracks + 1))
         decode "$file" "$title/$pl"
 
         src=$(source_of "$title" "$id")
@@ -182,14 +274,9 @@ for tdir in "$media"/*/; do
 
     check_bandwidth "$title" "$out/master.m3u8"
 
-    # DASH: the same segments, so the same counts per Representation
+    # DASH: every segment of every Representation, as many as HLS has
     fetch "$title/manifest.mpd" > "$out/manifest.mpd"
-    xmllint --noout "$out/manifest.mpd" 2>/dev/null \
-        || { command -v xmllint > /dev/null && \
-             fail "$title/manifest.mpd is not well-formed XML"; } || true
-    mpd_reps=$(grep -c '<Representation ' "$out/manifest.mpd")
-    [ "$mpd_reps" -ge 1 ] || fail "$title/manifest.mpd: no Representation"
-    echo "ok $title/manifest.mpd: $mpd_reps representations"
+    check_dash "$title" "$out"
 
     # MPEG-TS: only titles whose codecs TS carries
     code=$(curl -s -o "$out/master-ts.m3u8" -w '%{http_code}' \
@@ -233,4 +320,5 @@ if grep -E '\[(error|crit|alert|emerg)\]' "$work/logs/error.log"; then
 fi
 
 [ "$checked" -gt 0 ] || fail "no title checked under $media"
-echo "check-origin: $checked streams decoded"
+[ "$dash_checked" -gt 0 ] || fail "no DASH Representation checked"
+echo "check-origin: $checked streams decoded ($dash_checked of them DASH)"

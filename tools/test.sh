@@ -9,7 +9,9 @@
 # mutate (tools/mutate.sh: breakages the suites must catch), fuzz, media
 # check (tools/check-media.sh: the core through bin/vodpkg),
 # origin checks (tools/check-origin.sh: every stream through nginx, with and
-# without threads), e2e and e2e-steering (real players in chromium).  A failing section
+# without threads), shipped-confs (tools/check-confs.sh), the demo title,
+# e2e and e2e-steering (real players in chromium), demo
+# (tools/check-demo.sh).  A failing section
 # does not stop the later ones; the last
 # line is "N passed, M failed" over the sections, and the exit status is
 # non-zero when any failed.
@@ -23,38 +25,9 @@ export TEST_NGINX_MEDIA=${TEST_NGINX_MEDIA:-$ROOT/build/media}
 export TEST_NGINX_LOAD_MODULES=${TEST_NGINX_LOAD_MODULES:-$ROOT/modules/ngx_vod_package_module.so $ROOT/modules/ngx_stream_playback_module.so $ROOT/modules/ngx_steering_module.so}
 export TEST_NGINX_BINARY=${TEST_NGINX_BINARY:-/usr/sbin/nginx}
 
-passed=()
-failed=()
-skipped=()
+# section NAME CMD...: a failing section does not stop the later ones
+. tools/section.sh
 start_all=$(date +%s)
-
-section() {
-    local name=$1
-    shift
-    local t0 rc
-    t0=$(date +%s)
-    echo
-    echo "======================================================================"
-    echo "== $name: $*"
-    echo "======================================================================"
-    set +e
-    "$@"
-    rc=$?
-    set -e
-    if [ $rc -eq 0 ]; then
-        passed+=("$name")
-        echo "== $name: PASS ($(( $(date +%s) - t0 )) s)"
-    else
-        failed+=("$name")
-        echo "== $name: FAIL, exit $rc ($(( $(date +%s) - t0 )) s)"
-    fi
-}
-
-skip() {
-    skipped+=("$1")
-    echo
-    echo "== $1: SKIPPED ($2)"
-}
 
 if [ -z "${SKIP_DEPS:-}" ]; then
     section deps tools/install-deps.sh
@@ -84,23 +57,25 @@ section origin-check tools/check-origin.sh "$TEST_NGINX_MEDIA"
 section origin-check-threads env THREADS=1 tools/check-origin.sh \
     "$TEST_NGINX_MEDIA"
 
+# conf/origin.conf, edge.conf and steering.conf as the README runs them:
+# nginx -t, started, the quick-start URLs answered
+section shipped-confs tools/check-confs.sh "$TEST_NGINX_MEDIA"
+
 # the demo title itself (60 s, three renditions, as tools/demo.sh makes it;
 # made once into build/demo-media): every segment decoded, then played,
 # seeked and played on in hls.js (CMAF and TS) and dash.js
 DEMO_MEDIA=$ROOT/build/demo-media
-make_demo_media() {
-    [ -f "$DEMO_MEDIA/demo/.done" ] && return 0
-    rm -rf "$DEMO_MEDIA"
-    MKMEDIA_ONLY=demo tools/mkmedia.sh "$DEMO_MEDIA" 60
-    touch "$DEMO_MEDIA/demo/.done"
-}
-section demo-media make_demo_media
+section demo-media tools/demo-media.sh "$DEMO_MEDIA"
 section demo-origin-check env THREADS=1 tools/check-origin.sh "$DEMO_MEDIA"
 section e2e env E2E_MEDIA="$DEMO_MEDIA" node e2e/play.js
 # hls.js and dash.js follow ngx_steering's Content Steering manifest from
 # a cache marked unhealthy (its server still serving) to the second one;
 # the dash.js case listens on port 80 (dash.js drops a clone's port)
 section e2e-steering env E2E_MEDIA="$DEMO_MEDIA" node e2e/steering.js
+
+# tools/demo.sh as a user runs it: every URL and command it prints
+# answers as printed, and `tools/demo.sh stop` leaves nothing running
+section demo tools/check-demo.sh "$DEMO_MEDIA"
 
 echo
 echo "======================================================================"

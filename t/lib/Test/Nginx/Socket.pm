@@ -19,7 +19,8 @@ package Test::Nginx::Socket;
 # response_headers_like, raw_response_headers_like,
 # raw_response_headers_unlike, error_log, no_error_log, grep_error_log,
 # grep_error_log_out, timeout, wait, init (Perl code run before the
-# request, once nginx runs: eval filters run when the file is read).
+# request, once nginx runs: eval filters run when the file is read; what
+# the server logs meanwhile counts as the block's log).
 #
 # Environment: TEST_NGINX_BINARY (default /usr/sbin/nginx or nginx in PATH),
 # TEST_NGINX_PORT (1984), TEST_NGINX_WORKERS (1), TEST_NGINX_LOG_LEVEL,
@@ -28,6 +29,22 @@ package Test::Nginx::Socket;
 # running after the file), TEST_NGINX_MASTER_PROCESS (on|off, default on).
 # $TEST_NGINX_* words in config sections, request and more_headers are
 # replaced by the environment's values (a missing one fails the block).
+#
+# Stricter than Test::Base and CPAN's module, so that no check passes
+# unseen:
+#
+# - `--- ONLY`, `--- SKIP` and `--- LAST` drop the other blocks: with
+#   CI=true (set in CI) a file using one dies; elsewhere it runs as
+#   Test::Base says, with a loud warning on stderr.
+# - error_log, no_error_log and grep_error_log read the log once it has
+#   been quiet for TEST_NGINX_LOG_QUIET_MS (50) after the response, at most
+#   2 s, so lines logged just after the response are seen.
+# - When a server stops (its configuration changes, or the file ends), its
+#   whole error.log is read again: a line at [error], [crit], [alert] or
+#   [emerg] that no block run on that server expected (through its
+#   error_log or grep_error_log patterns) fails the file.  That is how
+#   errors logged late by background work (timers, Redis callbacks,
+#   polls, shutdown) are caught.
 
 use strict;
 use warnings;
@@ -79,6 +96,9 @@ $ENV{TEST_NGINX_SERVER_ROOT} = $ServRoot;
 
 my $NginxPid;            # master of the running server
 my $RunningConf = '';    # its nginx.conf text
+my @Expected;            # error_log patterns of the blocks run on it
+my @Served;              # names of those blocks
+our $LogQuietMs = $ENV{TEST_NGINX_LOG_QUIET_MS} // 50;
 
 sub repeat_each  { $RepeatEach = shift if @_; return $RepeatEach }
 sub no_shuffle   { return }
@@ -191,6 +211,7 @@ sub _alive {
 }
 
 sub _stop_nginx {
+    my %opt = @_;
     return unless $NginxPid;
     if (_alive($NginxPid)) {
         kill 'TERM', $NginxPid;
@@ -206,6 +227,50 @@ sub _stop_nginx {
     }
     undef $NginxPid;
     $RunningConf = '';
+    _check_whole_log() unless $opt{quiet};
+    @Expected = ();
+    @Served = ();
+}
+
+# the whole log of the server just stopped: no [error] or worse line that
+# no block run on it expected
+sub _check_whole_log {
+    return unless @Served;
+    my @unexpected;
+    for my $line (split /\n/, _slurp($ErrLogFile)) {
+        next unless $line =~ /\[(?:error|crit|alert|emerg)\]/;
+        next if grep { ref $_ eq 'Regexp' ? $line =~ $_
+                                          : index($line, $_) >= 0 }
+                @Expected;
+        push @unexpected, $line;
+    }
+    my $what = @Served == 1 ? $Served[0]
+             : "$Served[0] .. $Served[-1] (" . @Served . " blocks)";
+    # a file with a fixed plan counts no test for it unless it fails
+    my $plan = Test::More->builder->has_plan;
+    return if !@unexpected && defined $plan && $plan =~ /^\d+$/;
+    ok(!@unexpected, "$what - error.log has no [error], [crit], [alert] or"
+                     . " [emerg] line no block expected")
+        or diag(scalar(@unexpected) . " unexpected lines, the first:\n"
+                . join("\n", @unexpected[0 .. ($#unexpected < 9
+                                                ? $#unexpected : 9)]));
+}
+
+# the log has not grown for $LogQuietMs ms (at most 2 s)
+sub _wait_log_quiet {
+    my $size = _log_size();
+    my $quiet_since = Time::HiRes::time();
+    my $deadline = $quiet_since + 2;
+    while (Time::HiRes::time() < $deadline) {
+        Time::HiRes::sleep(0.01);
+        my $now = _log_size();
+        if ($now != $size) {
+            $size = $now;
+            $quiet_since = Time::HiRes::time();
+        } elsif (Time::HiRes::time() - $quiet_since >= $LogQuietMs / 1000) {
+            return;
+        }
+    }
 }
 
 sub _kill_stale {
@@ -496,8 +561,20 @@ sub run_test {
         }
     }
 
+    # what this block says the server may log at error level
+    push @Served, $name;
+    push @Expected, _patterns(scalar $block->error_log);
+    if (defined(my $g = $block->grep_error_log)) {
+        $g =~ s/^\s+|\s+$//g unless ref $g;
+        push @Expected, $g if ref $g || length $g;
+    }
+
     for my $rep (1 .. $RepeatEach) {
         my $tname = $RepeatEach > 1 ? "$name #$rep" : $name;
+
+        # the block's log starts before its init, which may stop a
+        # backend (and have the server log it)
+        my $log_off = _log_size();
 
         if (defined(my $init = $block->init)) {
             eval "package main; $init; 1" or do {
@@ -506,7 +583,6 @@ sub run_test {
             };
         }
 
-        my $log_off = _log_size();
         my ($method, $uri, $proto, $body) = _parse_request($raw_req);
         my ($res, $err) = _http($method, $uri, $proto, $body, \@more,
                                 $timeout);
@@ -528,8 +604,8 @@ sub run_test {
         _check_headers($block, $res, $tname);
         _check_body($block, $res, $tname);
 
-        # let nginx finish logging the request
-        Time::HiRes::sleep(0.02)
+        # let nginx finish logging the request and what follows it
+        _wait_log_quiet()
             if defined $block->error_log || defined $block->no_error_log
                || defined $block->grep_error_log;
         my $log = _log_since($log_off);
@@ -681,15 +757,40 @@ sub _check_grep_log {
     }
 }
 
+# Test::Base keeps the blocks ONLY, SKIP and LAST choose; refuse them in
+# CI, warn loudly elsewhere
+sub _check_block_filters {
+    my $spec = Test::Base::default_object()->spec // '';
+    my @used;
+    while ($spec =~ /^--- +(ONLY|SKIP|LAST)\b/mg) {
+        push @used, $1;
+    }
+    return unless @used;
+    my $what = join(', ', map { "--- $_" } @used) . " in $0";
+    if (($ENV{CI} // '') eq 'true') {
+        die "$what: refused with CI=true (these sections drop other"
+            . " blocks without a failure)\n";
+    }
+    my $bar = '!' x 72;
+    print STDERR "$bar\n!!! WARNING: $what: other blocks are NOT run\n"
+                 . "$bar\n";
+}
+
 sub run_tests {
+    _check_block_filters();
     for my $block (Test::Base::blocks()) {
         run_test($block);
     }
-    _stop_nginx() unless $ENV{TEST_NGINX_NO_CLEAN};
+    if ($ENV{TEST_NGINX_NO_CLEAN}) {
+        _check_whole_log();
+    } else {
+        _stop_nginx();
+    }
 }
 
 END {
-    _stop_nginx() if $NginxPid && !$ENV{TEST_NGINX_NO_CLEAN};
+    # after the plan: stop without adding a test
+    _stop_nginx(quiet => 1) if $NginxPid && !$ENV{TEST_NGINX_NO_CLEAN};
 }
 
 1;
