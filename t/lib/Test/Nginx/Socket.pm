@@ -25,7 +25,10 @@ package Test::Nginx::Socket;
 # TEST_NGINX_PORT (1984), TEST_NGINX_WORKERS (1), TEST_NGINX_LOG_LEVEL,
 # TEST_NGINX_LOAD_MODULES (space separated .so paths to load_module),
 # TEST_NGINX_SERVROOT (t/servroot), TEST_NGINX_NO_CLEAN (leave nginx
-# running after the file), TEST_NGINX_MASTER_PROCESS (on|off, default on).
+# running after the file), TEST_NGINX_MASTER_PROCESS (on|off, default on),
+# TEST_NGINX_ASAN_DIR (where tools/asan/nginx writes sanitizer reports: a
+# report that appears there fails the block that was running, with the
+# report shown).
 # $TEST_NGINX_* words in config sections, request and more_headers are
 # replaced by the environment's values (a missing one fails the block).
 
@@ -69,6 +72,7 @@ our $PidFile          = "$LogDir/nginx.pid";
 our $NginxBinary      = $ENV{TEST_NGINX_BINARY}
                         || (-x '/usr/sbin/nginx' ? '/usr/sbin/nginx'
                                                   : 'nginx');
+our $AsanDir          = $ENV{TEST_NGINX_ASAN_DIR};
 our @EnvToNginx;
 our @BlockPreprocessors;
 
@@ -79,6 +83,7 @@ $ENV{TEST_NGINX_SERVER_ROOT} = $ServRoot;
 
 my $NginxPid;            # master of the running server
 my $RunningConf = '';    # its nginx.conf text
+my %SeenReports;         # sanitizer reports already failed a test
 
 sub repeat_each  { $RepeatEach = shift if @_; return $RepeatEach }
 sub no_shuffle   { return }
@@ -300,6 +305,22 @@ sub _tail {
     return join "\n", @l, '';
 }
 
+# The sanitizer reports (tools/asan/nginx) that appeared since the last
+# call: a failed test each, with the report.  A process that reports is
+# stopping; give it a moment to finish writing.
+sub _check_sanitizers {
+    my ($name) = @_;
+    return unless defined $AsanDir && length $AsanDir;
+    my @new = grep { !$SeenReports{$_} } sort glob "$AsanDir/report.*";
+    return unless @new;
+    Time::HiRes::sleep(0.2);
+    for my $f (@new) {
+        $SeenReports{$f} = 1;
+        fail("$name - no sanitizer report");
+        diag("$f:\n" . _slurp($f));
+    }
+}
+
 sub _log_size {
     return -s $ErrLogFile || 0;
 }
@@ -447,6 +468,12 @@ sub _as_regex {
 # --- the test of one block -------------------------------------------------
 
 sub run_test {
+    my ($block) = @_;
+    _run_test($block);
+    _check_sanitizers($block->name);
+}
+
+sub _run_test {
     my ($block) = @_;
     my $name = $block->name;
 
@@ -686,10 +713,12 @@ sub run_tests {
         run_test($block);
     }
     _stop_nginx() unless $ENV{TEST_NGINX_NO_CLEAN};
+    _check_sanitizers('nginx exit');
 }
 
 END {
     _stop_nginx() if $NginxPid && !$ENV{TEST_NGINX_NO_CLEAN};
+    _check_sanitizers('end of file');
 }
 
 1;
