@@ -6,7 +6,8 @@
 #   SKIP_DEPS=1 tools/test.sh     do not run tools/install-deps.sh
 #
 # Sections, in order: deps, build, unit, prove (Test::Nginx suites under t/),
-# fuzz, media check (tools/check-media.sh: the core through bin/vodpkg),
+# asan (the same suites against the modules built with ASan and UBSan:
+# tools/asan/run.sh), fuzz, media check (tools/check-media.sh: the core through bin/vodpkg),
 # origin checks (tools/check-origin.sh: every stream through nginx, with and
 # without threads), e2e and e2e-steering (real players in chromium).  A failing section
 # does not stop the later ones; the last
@@ -63,6 +64,9 @@ section style tools/check-style.sh
 section build make all fixtures
 section unit make unit
 section prove prove -I t/lib -r t/
+# the suites again, the modules built with ASan and UBSan (make asan) in
+# the stock nginx with libasan preloaded; a sanitizer report fails it
+section asan tools/asan/run.sh
 section fuzz make fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
 
 if [ -x tools/check-media.sh ]; then
