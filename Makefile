@@ -101,9 +101,8 @@ SHELL := /bin/bash
 
 # The same modules built with AddressSanitizer and UBSan into their own
 # build and output directories, never over the normal ones.  They load into
-# the stock nginx when libasan is preloaded: tools/asan/nginx
-# does that, tools/asan/run.sh runs the suites so (tools/test.sh's section
-# "asan").  tools/asan/palloc.h gives each pool allocation of the modules a
+# the stock nginx when libasan is preloaded: tools/asan/nginx does that,
+# tools/asan/run.sh runs the suites so (tools/test.sh's section "asan").  tools/asan/palloc.h gives each pool allocation of the modules a
 # malloc of its own, so ASan sees an overflow past it.  The build adds
 # tools/asan/canary, a module with deliberate bugs that proves a report
 # fails the suites.

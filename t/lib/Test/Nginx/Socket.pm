@@ -83,7 +83,11 @@ $ENV{TEST_NGINX_SERVER_ROOT} = $ServRoot;
 
 my $NginxPid;            # master of the running server
 my $RunningConf = '';    # its nginx.conf text
-my %SeenReports;         # sanitizer reports already failed a test
+my %SeenReports;         # sanitizer reports already failed a test, and
+                         # those of earlier runs
+
+%SeenReports = map { $_ => 1 } glob "$AsanDir/report.*"
+    if defined $AsanDir && length $AsanDir;
 
 sub repeat_each  { $RepeatEach = shift if @_; return $RepeatEach }
 sub no_shuffle   { return }
