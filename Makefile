@@ -10,6 +10,8 @@
 #   make prove      the Test::Nginx suites under t/
 #   make e2e        hls.js and dash.js playing in chromium
 #   make mutate     deliberate breakages the suites must catch
+#   make asan       modules-asan/*.so: the modules (their cores inside) built
+#                   with AddressSanitizer and UBSan, in build-asan/
 
 NGINX_SRC    ?= /usr/share/nginx/src
 BUILD        ?= $(CURDIR)/build
@@ -36,6 +38,15 @@ FUZZ_MIN_RATE_fuzz_mp4 ?= 20
 FUZZ_MIN_RATE_fuzz_index ?= 20
 # appended to nginx's own CFLAGS (-O) for the module objects only
 NGX_CC_OPT   ?= -O2
+# given to nginx's configure as --with-ld-opt (its test programs link with
+# it too)
+NGX_LD_OPT   ?=
+# where the .so files go (make asan builds into modules-asan/)
+MODULES_DIR  ?= modules
+# more configure arguments (make asan adds its canary module), and the
+# files whose change must rebuild the modules then
+NGX_ADDONS   ?=
+NGX_ADDON_DEPS ?=
 MEDIA_DIR    ?= $(CURDIR)/build/media
 # the edge module's nginx-free core, with the origin's JSON parser
 PB_CORE      := ngx_stream_playback/core
@@ -62,27 +73,28 @@ ST_UNIT_TESTS := $(patsubst $(ST_CORE)/test/%.c,build/unit/%, \
 
 all: modules tools
 
-modules: modules/ngx_vod_package_module.so \
-        modules/ngx_stream_playback_module.so \
-        modules/ngx_steering_module.so
+modules: $(MODULES_DIR)/ngx_vod_package_module.so \
+        $(MODULES_DIR)/ngx_stream_playback_module.so \
+        $(MODULES_DIR)/ngx_steering_module.so
 
 # one nginx build makes every module (a grouped target)
-modules/ngx_vod_package_module.so modules/ngx_stream_playback_module.so \
-modules/ngx_steering_module.so &: \
+$(MODULES_DIR)/ngx_vod_package_module.so \
+$(MODULES_DIR)/ngx_stream_playback_module.so \
+$(MODULES_DIR)/ngx_steering_module.so &: \
         config $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) \
         $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED) \
-        $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE)
-	@mkdir -p $(BUILD) modules
+        $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE) $(NGX_ADDON_DEPS)
+	@mkdir -p $(BUILD) $(MODULES_DIR)
 	@# configure bakes in the file list: rerun it when that list changes
-	echo "$(NGINX_SRC) $(NGX_CC_OPT) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED) $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE))" \
+	echo "$(NGINX_SRC) $(NGX_CC_OPT) $(NGX_LD_OPT) $(NGX_ADDONS) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED) $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE))" \
 	    > $(BUILD)/.srcs.new
 	if [ ! -f $(BUILD)/Makefile ] || [ config -nt $(BUILD)/Makefile ] \
 	    || ! cmp -s $(BUILD)/.srcs.new $(BUILD)/.srcs; then \
 	    cd $(NGINX_SRC) && \
 	    if [ -f conf_flags ]; then . ./conf_flags; else NGX_CONF_FLAGS=; fi && \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" \
-	        --add-dynamic-module=$(CURDIR) --builddir=$(BUILD) \
-	        --with-cc-opt="$(NGX_CC_OPT)" \
+	        --add-dynamic-module=$(CURDIR) $(NGX_ADDONS) --builddir=$(BUILD) \
+	        --with-cc-opt="$(NGX_CC_OPT)" --with-ld-opt="$(NGX_LD_OPT)" \
 	        > $(BUILD)/configure.log 2>&1 \
 	    || { tail -30 $(BUILD)/configure.log; exit 1; }; \
 	    mv $(BUILD)/.srcs.new $(BUILD)/.srcs; \
@@ -90,10 +102,41 @@ modules/ngx_steering_module.so &: \
 	$(MAKE) -f $(BUILD)/Makefile -C $(NGINX_SRC) modules
 	cp $(BUILD)/ngx_vod_package_module.so \
 	    $(BUILD)/ngx_stream_playback_module.so \
-	    $(BUILD)/ngx_steering_module.so modules/
+	    $(BUILD)/ngx_steering_module.so $(MODULES_DIR)/
 
 # configure's conf_flags is a bash array
 SHELL := /bin/bash
+
+# The same modules built with AddressSanitizer and UBSan into their own
+# build and output directories, never over the normal ones.  They load into
+# the stock nginx when libasan is preloaded: tools/asan/nginx does that,
+# tools/asan/run.sh runs the suites so (tools/test.sh's section "asan").  tools/asan/palloc.h gives each pool allocation of the modules a
+# malloc of its own, so ASan sees an overflow past it.  The build adds
+# tools/asan/canary, a module with deliberate bugs that proves a report
+# fails the suites.
+ASAN_BUILD   ?= $(CURDIR)/build-asan
+# UBSan traps (SIGILL, which ASan reports with the stack): its runtime
+# reads UBSAN_OPTIONS when it first reports, in a worker, whose environment
+# nginx has overwritten with the process title by then
+ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
+                -fsanitize-undefined-trap-on-error
+ASAN_CC_OPT  := -O1 -g $(ASAN_FLAGS) -include $(CURDIR)/tools/asan/palloc.h
+# the flags are written here: a change of this file rebuilds
+ASAN_DEPS    := Makefile tools/asan/palloc.h $(wildcard tools/asan/canary/*)
+
+asan:
+	$(MAKE) modules BUILD=$(ASAN_BUILD) MODULES_DIR=modules-asan \
+	    NGX_CC_OPT="$(ASAN_CC_OPT)" NGX_LD_OPT="$(ASAN_FLAGS)" \
+	    NGX_ADDONS="--add-dynamic-module=$(CURDIR)/tools/asan/canary" \
+	    NGX_ADDON_DEPS="$(ASAN_DEPS)"
+	cp $(ASAN_BUILD)/ngx_asan_canary_module.so modules-asan/
+	@# a module built without ASan would pass every suite (UBSan's traps
+	@# leave no symbol: tools/asan/canary.t proves them)
+	@for so in modules-asan/*.so; do \
+	    nm -D $$so | grep -q __asan_report \
+	    || { echo "$$so: not instrumented"; exit 1; }; done
+
+.PHONY: asan
 
 tools: bin/vodpkg bin/vodedge-token
 
@@ -215,4 +258,4 @@ mutate: fixtures
 .PHONY: prove e2e mutate
 
 clean:
-	rm -rf build modules bin
+	rm -rf build modules bin build-asan modules-asan

@@ -6,8 +6,10 @@
 #   SKIP_DEPS=1 tools/test.sh     do not run tools/install-deps.sh
 #
 # Sections, in order: deps, build, unit, prove (Test::Nginx suites under t/),
-# mutate (tools/mutate.sh: breakages the suites must catch), fuzz, media
-# check (tools/check-media.sh: the core through bin/vodpkg),
+# asan (the same suites against the modules built with ASan and UBSan:
+# tools/asan/run.sh), mutate (tools/mutate.sh: breakages the suites must
+# catch), fuzz, media check (tools/check-media.sh: the core through
+# bin/vodpkg),
 # origin checks (tools/check-origin.sh: every stream through nginx, with and
 # without threads), shipped-confs (tools/check-confs.sh), the demo title,
 # e2e and e2e-steering (real players in chromium), demo
@@ -37,6 +39,9 @@ section style tools/check-style.sh
 section build make all fixtures
 section unit make unit
 section prove prove -I t/lib -r t/
+# the suites again, the modules built with ASan and UBSan (make asan) in
+# the stock nginx with libasan preloaded; a sanitizer report fails it
+section asan tools/asan/run.sh
 # deliberate breakages of the modules (tools/mutations.txt), one at a time
 # in a copy under build/mutate: the suites each names must fail (3 to 7
 # minutes on 2 loaded cores)

@@ -26,7 +26,10 @@ package Test::Nginx::Socket;
 # TEST_NGINX_PORT (1984), TEST_NGINX_WORKERS (1), TEST_NGINX_LOG_LEVEL,
 # TEST_NGINX_LOAD_MODULES (space separated .so paths to load_module),
 # TEST_NGINX_SERVROOT (t/servroot), TEST_NGINX_NO_CLEAN (leave nginx
-# running after the file), TEST_NGINX_MASTER_PROCESS (on|off, default on).
+# running after the file), TEST_NGINX_MASTER_PROCESS (on|off, default on),
+# TEST_NGINX_ASAN_DIR (where tools/asan/nginx writes sanitizer reports: a
+# report that appears there fails the block that was running, with the
+# report shown).
 # $TEST_NGINX_* words in config sections, request and more_headers are
 # replaced by the environment's values (a missing one fails the block).
 #
@@ -86,6 +89,7 @@ our $PidFile          = "$LogDir/nginx.pid";
 our $NginxBinary      = $ENV{TEST_NGINX_BINARY}
                         || (-x '/usr/sbin/nginx' ? '/usr/sbin/nginx'
                                                   : 'nginx');
+our $AsanDir          = $ENV{TEST_NGINX_ASAN_DIR};
 our @EnvToNginx;
 our @BlockPreprocessors;
 
@@ -99,6 +103,11 @@ my $RunningConf = '';    # its nginx.conf text
 my @Expected;            # error_log patterns of the blocks run on it
 my @Served;              # names of those blocks
 our $LogQuietMs = $ENV{TEST_NGINX_LOG_QUIET_MS} // 50;
+my %SeenReports;         # sanitizer reports already failed a test, and
+                         # those of earlier runs
+
+%SeenReports = map { $_ => 1 } glob "$AsanDir/report.*"
+    if defined $AsanDir && length $AsanDir;
 
 sub repeat_each  { $RepeatEach = shift if @_; return $RepeatEach }
 sub no_shuffle   { return }
@@ -365,6 +374,22 @@ sub _tail {
     return join "\n", @l, '';
 }
 
+# The sanitizer reports (tools/asan/nginx) that appeared since the last
+# call: a failed test each, with the report.  A process that reports is
+# stopping; give it a moment to finish writing.
+sub _check_sanitizers {
+    my ($name) = @_;
+    return unless defined $AsanDir && length $AsanDir;
+    my @new = grep { !$SeenReports{$_} } sort glob "$AsanDir/report.*";
+    return unless @new;
+    Time::HiRes::sleep(0.2);
+    for my $f (@new) {
+        $SeenReports{$f} = 1;
+        fail("$name - no sanitizer report");
+        diag("$f:\n" . _slurp($f));
+    }
+}
+
 sub _log_size {
     return -s $ErrLogFile || 0;
 }
@@ -512,6 +537,12 @@ sub _as_regex {
 # --- the test of one block -------------------------------------------------
 
 sub run_test {
+    my ($block) = @_;
+    _run_test($block);
+    _check_sanitizers($block->name);
+}
+
+sub _run_test {
     my ($block) = @_;
     my $name = $block->name;
 
@@ -786,11 +817,13 @@ sub run_tests {
     } else {
         _stop_nginx();
     }
+    _check_sanitizers('nginx exit');
 }
 
 END {
     # after the plan: stop without adding a test
     _stop_nginx(quiet => 1) if $NginxPid && !$ENV{TEST_NGINX_NO_CLEAN};
+    _check_sanitizers('end of file');
 }
 
 1;

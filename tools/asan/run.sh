@@ -1,0 +1,89 @@
+#!/bin/bash
+# tools/asan/run.sh [t/FILE.t ...]: the Test::Nginx suites (every t/*.t by
+# default) against the modules of `make asan`, in the stock nginx with
+# ASan preloaded (tools/asan/nginx).  tools/test.sh's section "asan".
+#
+# First the canary, tools/asan/canary.t, must fail in exactly its two
+# buggy blocks, with an ASan and a UBSan report: otherwise the sanitizers,
+# the report files or the runner's check stopped working, and a green run
+# would prove nothing.  Then each file runs with its reports in
+# build-asan/reports/FILE/; a report fails the file and is printed here,
+# whether or not the file's own runner saw it (t/006, t/007, t/112 and the
+# *-config.t files start nginx without t/lib's runner).  Exits non-zero
+# when a file failed.
+set -uo pipefail
+
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+REPORTS=$ROOT/build-asan/reports
+
+mkdir -p build-asan
+if ! make asan > build-asan/make.log 2>&1; then
+    tail -40 build-asan/make.log
+    echo "asan: make asan failed"
+    exit 1
+fi
+
+MODS=$ROOT/modules-asan
+export TEST_NGINX_BINARY=$ROOT/tools/asan/nginx
+export TEST_NGINX_MEDIA=${TEST_NGINX_MEDIA:-$ROOT/build/media}
+rm -rf "$REPORTS"
+
+# the reports of $1's run, printed; status 1 if there was one
+reports() {
+    local f found=0
+    for f in "$REPORTS/$1"/report.*; do
+        [ -e "$f" ] || continue
+        found=1
+        echo "== asan: sanitizer report of $1: $f"
+        cat "$f"
+    done
+    return $found
+}
+
+canary() {
+    local out rc
+    export TEST_NGINX_ASAN_DIR=$REPORTS/canary.t
+    out=$(TEST_NGINX_LOAD_MODULES=$MODS/ngx_asan_canary_module.so \
+          prove -v -I t/lib tools/asan/canary.t 2>&1)
+    rc=$?
+    if [ $rc -ne 0 ] \
+        && ! grep -q '^not ok.*TEST 1:' <<< "$out" \
+        && grep -q '^not ok.*TEST 2:.*no sanitizer report' <<< "$out" \
+        && grep -q '^not ok.*TEST 3:.*no sanitizer report' <<< "$out" \
+        && grep -q 'ERROR: AddressSanitizer: heap-buffer-overflow' <<< "$out" \
+        && grep -q 'ERROR: AddressSanitizer: ILL' <<< "$out"
+    then
+        echo "asan: the canary's two bugs were caught (heap-buffer-overflow, UBSan trap)"
+        return 0
+    fi
+    echo "$out"
+    echo "asan: FAIL: the canary's bugs were not caught as expected (above)"
+    return 1
+}
+
+failed=()
+t0=$(date +%s)
+
+canary || failed+=(tools/asan/canary.t)
+
+export TEST_NGINX_LOAD_MODULES="$MODS/ngx_vod_package_module.so $MODS/ngx_stream_playback_module.so $MODS/ngx_steering_module.so"
+
+files=("$@")
+[ ${#files[@]} -gt 0 ] || files=(t/*.t)
+
+for t in "${files[@]}"; do
+    name=$(basename "$t")
+    export TEST_NGINX_ASAN_DIR=$REPORTS/$name
+    t1=$(date +%s)
+    prove -I t/lib "$t"
+    rc=$?
+    reports "$name" || rc=1
+    echo "== asan: $t: $([ $rc -eq 0 ] && echo ok || echo FAIL)" \
+         "($(( $(date +%s) - t1 )) s)"
+    [ $rc -eq 0 ] || failed+=("$t")
+done
+
+echo "== asan: ${#files[@]} files in $(( $(date +%s) - t0 )) s;" \
+     "failed: ${failed[*]:-none}"
+[ ${#failed[@]} -eq 0 ]
