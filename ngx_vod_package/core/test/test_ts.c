@@ -77,6 +77,7 @@ static void test_overlap(void **state);
 static const test_fixture_t  test_fixtures_list[] = {
     { "demo/360p.mp4",   1, 1 },
     { "demo/1080p.mp4",  1, 1 },
+    { "demo/720p.mp4",   1, 1 },
     { "ntsc/360p.mp4",   1, 1 },
     { "video/360p.mp4",  1, 0 },
     { "audio/audio.mp4", 0, 1 },
