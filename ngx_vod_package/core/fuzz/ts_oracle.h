@@ -11,9 +11,14 @@
  *   - per PID, continuity counters that go up by one (mod 16) on every
  *     packet with payload and stay the same on one without (13818-1
  *     2.4.3.3);
+ *   - a PCR on the PCR PID (video's, else audio's) before any PES, and no
+ *     PES decoded before the last PCR sent;
  *   - every PES: a start code, the stream id of its PID, a PES length that
  *     is the bytes that follow it (0, unbounded, for video only), PTS
  *     always, DTS <= PTS, decode times that do not go back per stream;
+ *     the PTS the sample's presentation time on a 90 kHz clock, 10 s
+ *     later, the DTS its decode time moved back by one amount in a
+ *     segment;
  *   - the video PES are the video samples, one access unit each: an
  *     access unit delimiter first and only there, the avcC's SPS and PPS
  *     before a key frame that lacks them, then every NAL unit of the
@@ -61,6 +66,7 @@ typedef struct {
     int                    open;      /* a PES is being collected */
     uint32_t               pes;       /* PES seen */
     int64_t                last_dts;
+    int64_t                pcr;       /* the last PCR when the PES began */
     ts_oracle_buf_t        buf;       /* the current PES, header included */
 } ts_oracle_stream_t;
 
@@ -70,8 +76,13 @@ typedef struct {
     const vod_segment_t   *video;
     const vod_segment_t   *audio;
     ts_oracle_stream_t     s[2];      /* video, audio */
+    uint32_t               pcr_pid;   /* video's if there is video */
+    int64_t                pcr;       /* the last PCR base, -1 before */
     uint32_t               vnext;     /* next video sample to match */
     uint32_t               anext;     /* next audio sample to match */
+    uint64_t               vdts;      /* decode time of vnext */
+    uint64_t               adts;      /* decode time of anext */
+    int64_t                vshift;    /* DTS moved back by, -1 unknown */
     ts_oracle_buf_t        sample;
     ts_oracle_buf_t        want;
     char                  *err;
@@ -91,6 +102,9 @@ static int64_t ts_oracle_timestamp(const u_char *p);
 static int ts_oracle_pes(ts_oracle_t *o, ts_oracle_stream_t *st);
 static int ts_oracle_read(ts_oracle_t *o, const vod_sample_t *s);
 static int ts_oracle_video_want(ts_oracle_t *o, const vod_sample_t *s);
+static int64_t ts_oracle_90k(int64_t t, uint32_t timescale);
+static int ts_oracle_times(ts_oracle_t *o, int video, int64_t pts,
+    int64_t dts);
 static int ts_oracle_video(ts_oracle_t *o, const u_char *es, size_t len);
 static int ts_oracle_audio(ts_oracle_t *o, const u_char *es, size_t len);
 
@@ -379,6 +393,7 @@ ts_oracle_video(ts_oracle_t *o, const u_char *es, size_t len)
                               o->vnext, len, o->want.len, i);
     }
 
+    o->vdts += s->duration;
     o->vnext++;
 
     return 0;
@@ -423,12 +438,78 @@ ts_oracle_audio(ts_oracle_t *o, const u_char *es, size_t len)
             return ts_oracle_fail(o, "audio sample %u differs", o->anext);
         }
 
+        o->adts += s->duration;
         o->anext++;
         frames++;
     }
 
     if (frames == 0) {
         return ts_oracle_fail(o, "an empty audio PES");
+    }
+
+    return 0;
+}
+
+
+/* floor(t * 90000 / timescale), in 128 bits */
+static int64_t
+ts_oracle_90k(int64_t t, uint32_t timescale)
+{
+    __int128  v;
+
+    v = (__int128) t * 90000;
+
+    if (v >= 0) {
+        return (int64_t) (v / timescale);
+    }
+
+    return (int64_t) -((-v + timescale - 1) / timescale);
+}
+
+
+/* a PES's timestamps against the sample it starts with */
+static int
+ts_oracle_times(ts_oracle_t *o, int video, int64_t pts, int64_t dts)
+{
+    int64_t              want, shift;
+    uint32_t             timescale;
+    const vod_sample_t  *s;
+
+    if (video) {
+        if (o->vnext >= o->video->count) {
+            return 0;
+        }
+
+        s = &o->video->samples[o->vnext];
+        timescale = o->video->track->timescale;
+        want = ts_oracle_90k((int64_t) o->vdts + s->pts_delay, timescale);
+        shift = (ts_oracle_90k((int64_t) o->vdts, timescale) + 900000 - dts)
+                & TS_ORACLE_TS_MASK;
+
+        if (o->vshift != -1 && shift != o->vshift) {
+            return ts_oracle_fail(o, "video sample %u: DTS moved by %lld, "
+                                  "not %lld as before", o->vnext,
+                                  (long long) shift, (long long) o->vshift);
+        }
+
+        o->vshift = shift;
+
+    } else {
+        if (o->anext >= o->audio->count) {
+            return 0;
+        }
+
+        s = &o->audio->samples[o->anext];
+        timescale = o->audio->track->timescale;
+        want = ts_oracle_90k((int64_t) o->adts + s->pts_delay, timescale);
+    }
+
+    if (((want + 900000 - pts) & TS_ORACLE_TS_MASK) != 0) {
+        return ts_oracle_fail(o, "%s sample %u: PTS %lld, want %lld",
+                              video ? "video" : "audio",
+                              video ? o->vnext : o->anext, (long long) pts,
+                              (long long) ((want + 900000)
+                                           & TS_ORACLE_TS_MASK));
     }
 
     return 0;
@@ -503,6 +584,11 @@ ts_oracle_pes(ts_oracle_t *o, ts_oracle_stream_t *st)
                               st->pid, st->pes);
     }
 
+    if (((dts - st->pcr) & TS_ORACLE_TS_MASK) >= ((int64_t) 1 << 32)) {
+        return ts_oracle_fail(o, "PID 0x%x PES %u: decoded before the PCR",
+                              st->pid, st->pes);
+    }
+
     if (st->pes > 0
         && ((dts - st->last_dts) & TS_ORACLE_TS_MASK) >= ((int64_t) 1 << 32))
     {
@@ -512,6 +598,10 @@ ts_oracle_pes(ts_oracle_t *o, ts_oracle_stream_t *st)
 
     st->last_dts = dts;
     st->pes++;
+
+    if (ts_oracle_times(o, video, pts, dts) != 0) {
+        return -1;
+    }
 
     return video ? ts_oracle_video(o, p + hdr, len - hdr)
                  : ts_oracle_audio(o, p + hdr, len - hdr);
@@ -540,6 +630,11 @@ ts_oracle_check(vod_env_t *env, const vod_segment_t *video,
     o.s[1].pid = TS_ORACLE_PID_AUDIO;
     o.s[0].cc = -1;
     o.s[1].cc = -1;
+    o.pcr_pid = (video != NULL) ? TS_ORACLE_PID_VIDEO : TS_ORACLE_PID_AUDIO;
+    o.pcr = -1;
+    o.vshift = -1;
+    o.vdts = (video != NULL) ? video->start_dts : 0;
+    o.adts = (audio != NULL) ? audio->start_dts : 0;
 
     if (err != NULL && err_len > 0) {
         err[0] = '\0';
@@ -579,6 +674,17 @@ ts_oracle_check(vod_env_t *env, const vod_segment_t *video,
                 ts_oracle_fail(&o, "packet %zu: bad adaptation field",
                                off / 188);
                 goto done;
+            }
+
+            /* a PCR: its 33-bit base */
+            if (p[4] >= 7 && (p[5] & 0x10)) {
+                if (pid != o.pcr_pid) {
+                    ts_oracle_fail(&o, "packet %zu: a PCR on PID 0x%x",
+                                   off / 188, pid);
+                    goto done;
+                }
+
+                o.pcr = ((int64_t) vod_r32(p + 6) << 1) | (p[10] >> 7);
             }
 
             pl += 1 + p[4];
@@ -635,12 +741,19 @@ ts_oracle_check(vod_env_t *env, const vod_segment_t *video,
         }
 
         if (pusi) {
+            if (o.pcr == -1) {
+                ts_oracle_fail(&o, "packet %zu: a PES before any PCR",
+                               off / 188);
+                goto done;
+            }
+
             if (st->open && ts_oracle_pes(&o, st) != 0) {
                 goto done;
             }
 
             st->open = 1;
             st->buf.len = 0;
+            st->pcr = o.pcr;
 
         } else if (!st->open) {
             ts_oracle_fail(&o, "packet %zu: payload before a PES start",

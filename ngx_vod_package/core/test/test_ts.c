@@ -72,6 +72,7 @@ static void test_oracle(vod_env_t *env, const vod_segment_t *video,
     const vod_segment_t *audio, const char *what);
 static void test_nal_forms(void **state);
 static void test_overlap(void **state);
+static void test_oracle_rejects(void **state);
 
 
 static const test_fixture_t  test_fixtures_list[] = {
@@ -1012,6 +1013,86 @@ test_overlap(void **state)
 }
 
 
+/* The oracle is no rubber stamp: a good segment with one packet's sync
+ * byte, one continuity counter, one payload byte, one timestamp or its
+ * last packet changed is refused. */
+static void
+test_oracle_rejects(void **state)
+{
+    char                 tmp[64], err[256];
+    u_char               data[4096], *p, *out, *bad;
+    size_t               len, i, j, k;
+    vod_env_t            env;
+    vod_sample_t         s[2];
+    vod_segment_t        seg;
+    vod_track_info_t     info;
+    av_oracle_env_ctx_t  ctx;
+
+    p = data;
+
+    for (i = 0; i < 2; i++) {
+        s[i].offset = p - data;
+        s[i].sync = (i == 0);
+        p += test_nal(p, 4, i == 0 ? 5 : 1, 500, i);
+        s[i].size = (p - data) - s[i].offset;
+    }
+
+    test_crafted_env(&env, &ctx, tmp, data, p - data);
+    test_crafted_video(&info, &seg, s, 2, 4);
+
+    assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len), VOD_OK);
+    assert_int_equal(ts_oracle_check(&env, &seg, NULL, out, len, err,
+                                     sizeof(err)), 0);
+
+    bad = malloc(len);
+
+    for (i = 0; i < 6; i++) {
+        memcpy(bad, out, len);
+
+        switch (i) {
+        case 0:
+            bad[3 * 188] = 0x46;
+            break;
+        case 1:
+            bad[4 * 188 + 3] ^= 0x01;
+            break;
+        case 2:
+            bad[len - 1] ^= 0xff;
+            break;
+        case 3:
+            /* the first PES's PTS, in the packet after the PCR packet */
+            bad[3 * 188 + 4 + 8 + 9 + 4] ^= 0x02;
+            break;
+        case 4:
+            /* the second PES's delimiter made a slice */
+            for (k = 0, j = 4 * 188; j + 4 < len; j++) {
+                if (memcmp(bad + j, "\0\0\1\xe0", 4) == 0) {
+                    k = j + 9 + bad[j + 8] + 4;
+                    break;
+                }
+            }
+
+            assert_true(k > 0 && bad[k] == 0x09);
+            bad[k] = 0x01;
+            break;
+        }
+
+        if (ts_oracle_check(&env, &seg, NULL, bad, i == 5 ? len - 188 : len,
+                            err, sizeof(err))
+            == 0)
+        {
+            fail_msg("mutation %zu passed the oracle", i);
+        }
+
+        print_message("mutation %zu: %s\n", i, err);
+    }
+
+    free(bad);
+    av_oracle_env_free(&env);
+    unlink(tmp);
+}
+
+
 int
 main(void)
 {
@@ -1021,6 +1102,7 @@ main(void)
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_nal_forms),
         cmocka_unit_test(test_overlap),
+        cmocka_unit_test(test_oracle_rejects),
         cmocka_unit_test(test_fixtures),
     };
 
