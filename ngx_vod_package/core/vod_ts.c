@@ -430,6 +430,16 @@ vod_ts_disjoint(const vod_segment_t *seg[2])
     uint64_t             end;
     const vod_sample_t  *s, *t;
 
+    for (k = 0; k < 2; k++) {
+        /* vod_ts_track_init() refuses these; until then, no span */
+        if (seg[k] != NULL
+            && (seg[k]->count > VOD_MAX_SEGMENT_SAMPLES
+                || (seg[k]->count > 0 && seg[k]->samples == NULL)))
+        {
+            return 0;
+        }
+    }
+
     i[0] = 0;
     i[1] = 0;
     end = 0;

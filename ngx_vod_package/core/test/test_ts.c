@@ -709,7 +709,8 @@ test_bounds(void **state)
     u_char              *out;
     uint32_t             count;
     vod_env_t            env;
-    vod_segment_t        seg;
+    vod_segment_t        seg, aseg;
+    vod_track_info_t     ainfo;
     av_oracle_track_t    v;
     av_oracle_env_ctx_t  ctx;
 
@@ -734,8 +735,23 @@ test_bounds(void **state)
     assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len),
                      VOD_BAD_DATA);
 
-    /* a read error is an error, not a crash */
+    /* an audio segment that claims samples it does not have, beside a
+     * good video one: refused before anything walks its samples */
     seg.start_dts = 0;
+    memset(&ainfo, 0, sizeof(vod_track_info_t));
+    ainfo.type = VOD_TRACK_AUDIO;
+    ainfo.codec = VOD_CODEC_AAC;
+    ainfo.timescale = 48000;
+    ainfo.dec_config = (u_char *) "\x12\x10";
+    ainfo.dec_config_len = 2;
+    memset(&aseg, 0, sizeof(vod_segment_t));
+    aseg.track = &ainfo;
+    aseg.count = 3;
+    aseg.data_size = 0;
+    assert_int_equal(vod_ts_segment(&env, &seg, &aseg, &out, &len),
+                     VOD_BAD_DATA);
+
+    /* a read error is an error, not a crash */
     seg.samples[0].offset = (uint64_t) 1 << 40;
     assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len),
                      VOD_ERROR);
