@@ -148,7 +148,8 @@ bin/vodedge-token: tools/vodedge-token.c $(PB_CORE_SRCS) $(PB_CORE_HDRS)
 	@mkdir -p bin
 	$(CC) $(PB_CFLAGS) -o $@ tools/vodedge-token.c $(PB_CORE_SRCS) -lcrypto
 
-build/unit/%: $(CORE)/test/%.c $(CORE)/test/*.h $(CORE_SRCS) $(CORE_HDRS)
+build/unit/%: $(CORE)/test/%.c $(CORE)/test/*.h $(CORE)/fuzz/*.h \
+        $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p build/unit
 	$(CC) $(CORE_CFLAGS) -Wno-unused-function -fsanitize=address,undefined \
 	    -o $@ $< $(CORE_SRCS) -lcmocka $(AV_LIBS)
@@ -174,7 +175,7 @@ unit: fixtures $(UNIT_TESTS) $(PB_UNIT_TESTS) $(ST_UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS) $(PB_UNIT_TESTS) $(ST_UNIT_TESTS); do \
 	    echo "== $$t"; VOD_MEDIA=$(MEDIA_DIR) $$t; done
 
-build/fuzz/%: $(CORE)/fuzz/%.c $(CORE_SRCS) $(CORE_HDRS)
+build/fuzz/%: $(CORE)/fuzz/%.c $(CORE)/fuzz/*.h $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p build/fuzz
 	clang -g -O1 -I$(CORE) -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -o $@ $< $(CORE_SRCS)

@@ -8,7 +8,8 @@
 # `ffmpeg -v error -i X -f null -` without a single line of output, and
 # decode as many frames per stream as the source has samples (packets:
 # the source's own decode drops AAC priming frames its edit list cuts,
-# while segments carry them at negative presentation times).
+# while segments carry them at negative presentation times).  The video
+# frames of the .ts must have the source's presentation times, 10 s later.
 #
 # Every file must be understood: `vodpkg info` must announce at least one
 # track and describe each one it announces (type, codec, a segment count),
@@ -49,6 +50,13 @@ decode() {
 frames() {
     ffprobe -v error -count_frames -select_streams "$2:0" \
         -show_entries stream=nb_read_frames -of csv=p=0 "$1" | head -1
+}
+
+# pts FILE: presentation times of the first video stream's decoded frames,
+# in decode output order, one a line
+pts() {
+    ffprobe -v error -select_streams v:0 -show_entries frame=pts_time \
+        -of csv=p=0 "$1" | tr -d ',' | grep -v '^$'
 }
 
 # packets FILE v|a: samples of the first such stream
@@ -171,6 +179,19 @@ EOF
         ts_streams=$((ts_streams + 1))
     done
     [ "$ts_streams" -gt 0 ] || fail "$out: no stream of the source compared"
+
+    # frame for frame like the source: the same presentation times, 10 s
+    # later (the muxer's offset), to a 90 kHz tick
+    if [ -n "$(packets "$src" v)" ]; then
+        pts "$src" > "$tmp/src.pts"
+        pts "$out" > "$tmp/ts.pts"
+        paste -d ' ' "$tmp/src.pts" "$tmp/ts.pts" | awk -v f="$out" '
+            NF != 2 { print f ": frame " NR ": counts differ"; exit 1 }
+            { d = $2 - 10 - $1; if (d < 0) d = -d }
+            d > 0.00003 { print f ": frame " NR ": PTS " $2 " for " $1;
+                          exit 1 }' >&2 \
+            || fail "$out: presentation times differ from the source's"
+    fi
 
     echo "ok   $src ts: $ts_segs segments"
 done

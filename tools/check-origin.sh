@@ -101,6 +101,24 @@ source_of() {
     echo "$media/$1/$2.mp4"
 }
 
+# same_pts SRC TS WHAT: the decoded video frames of the .ts have the
+# source's presentation times, 10 s later (the muxer's offset), to a
+# 90 kHz tick: frame for frame like the source
+same_pts() {
+    local i=0 f
+    for f in "$1" "$2"; do
+        i=$((i + 1))
+        ffprobe -v error -select_streams v:0 -show_entries frame=pts_time \
+            -of csv=p=0 "$f" | tr -d ',' | grep -v '^$' > "$work/out/$i.pts"
+    done
+    paste -d ' ' "$work/out/1.pts" "$work/out/2.pts" | awk '
+        NF != 2 { print "frame " NR ": counts differ"; exit 1 }
+        { d = $2 - 10 - $1; if (d < 0) d = -d }
+        d > 0.00003 { print "frame " NR ": PTS " $2 " for " $1; exit 1 }' \
+        >&2 || fail "$3: presentation times differ from the source's"
+    rm -f "$work/out/1.pts" "$work/out/2.pts"
+}
+
 # the peak segment bit rate of a media playlist, from its EXTINF values
 # and the sizes of the segments served
 peak_rate() {
@@ -308,6 +326,7 @@ for tdir in "$media"/*/; do
         want=$(count "$src" $sel)
         [ -n "$got" ] && [ "$got" = "$want" ] || \
             fail "$title/$pl: $got $sel frames/packets, source has $want"
+        [ "$sel" = v ] && same_pts "$src" "$file" "$title/$pl"
         echo "ok $title/$pl: $got $sel frames/packets"
         checked=$((checked + 1))
     done

@@ -7,6 +7,9 @@
 #   DIR/ntsc/     29.97 fps H.264 + AAC with moov at the end (no faststart)
 #   DIR/audio/    AAC only
 #   DIR/video/    H.264 only
+#   DIR/aud/      720p H.264 + AAC with an access unit delimiter in every
+#                 sample, as remuxed broadcast TS and some hardware
+#                 encoders make
 #
 # Every file is made from synthetic sources, so nothing is fetched.
 #
@@ -25,7 +28,7 @@ aac="-c:a aac -b:a 128k -ac 2"
 
 mkdir -p "$dir/demo"
 if [ "${MKMEDIA_ONLY:-}" != demo ]; then
-    mkdir -p "$dir/hevc" "$dir/ntsc" "$dir/audio" "$dir/video"
+    mkdir -p "$dir/hevc" "$dir/ntsc" "$dir/audio" "$dir/video" "$dir/aud"
 fi
 
 # one audio encode, copied into every rendition, so the renditions carry
@@ -61,3 +64,8 @@ $ff -f lavfi -i "$src_a:duration=$secs" $aac "$dir/audio/audio.mp4"
 
 $ff -f lavfi -i "testsrc2=size=640x360:rate=25:duration=$secs" $x264 \
     -b:v 600k "$dir/video/360p.mp4"
+
+$ff -f lavfi -i "testsrc2=size=1280x720:rate=25:duration=$secs" \
+    -f lavfi -i "$src_a:duration=$secs" $x264 -b:v 1500k \
+    -bsf:v h264_metadata=aud=insert $aac -movflags +faststart \
+    "$dir/aud/720p.mp4"

@@ -212,12 +212,18 @@ vod_codec_esds(const u_char *esds, size_t len, uint32_t *oti,
     flags = p[2];
     p += 3;
 
+    /* each optional field checked against what is left before it is
+     * skipped: a length from the file never moves p past end */
     if (flags & 0x80) {
+        if (end - p < 2) {
+            return VOD_BAD_DATA;
+        }
+
         p += 2;
     }
 
     if (flags & 0x40) {
-        if (p >= end) {
+        if (p >= end || (size_t) (end - p) < 1 + (size_t) *p) {
             return VOD_BAD_DATA;
         }
 
@@ -225,11 +231,11 @@ vod_codec_esds(const u_char *esds, size_t len, uint32_t *oti,
     }
 
     if (flags & 0x20) {
-        p += 2;
-    }
+        if (end - p < 2) {
+            return VOD_BAD_DATA;
+        }
 
-    if (p > end) {
-        return VOD_BAD_DATA;
+        p += 2;
     }
 
     /* DecoderConfigDescriptor */

@@ -106,6 +106,7 @@ static void *(*volatile vod_ts_memcpy)(void *dst, const void *src,
 
 static int vod_ts_read_span(vod_ts_mux_t *mux, const vod_segment_t *video,
     const vod_segment_t *audio);
+static int vod_ts_disjoint(const vod_segment_t *seg[2]);
 static int vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
     const vod_segment_t *segment, uint32_t pid);
 static int64_t vod_ts_rescale(int64_t t, uint32_t timescale);
@@ -116,7 +117,7 @@ static int vod_ts_avc_scan(vod_ts_mux_t *mux, vod_ts_frame_t *f,
 static void vod_ts_avc_prefix(vod_ts_mux_t *mux, const vod_ts_frame_t *f,
     const u_char *hdr, size_t hdr_len);
 static size_t vod_ts_avc_write(vod_ts_mux_t *mux, const vod_ts_frame_t *f,
-    u_char *out);
+    u_char *out, size_t room);
 static uint32_t vod_ts_audio_group(vod_ts_track_t *t, size_t *es_len);
 static size_t vod_ts_pes_header(u_char *h, uint32_t stream_id,
     size_t es_len, int64_t pts, int64_t dts, int has_dts);
@@ -388,7 +389,7 @@ vod_ts_read_span(vod_ts_mux_t *mux, const vod_segment_t *video,
     }
 
     if (data == 0 || hi - lo > data + data / 8 + 65536
-        || hi - lo > VOD_MAX_SEGMENT_BYTES)
+        || hi - lo > VOD_MAX_SEGMENT_BYTES || !vod_ts_disjoint(seg))
     {
         return VOD_OK;
     }
@@ -410,6 +411,74 @@ vod_ts_read_span(vod_ts_mux_t *mux, const vod_segment_t *video,
     mux->span_offset = lo;
 
     return VOD_OK;
+}
+
+
+/*
+ * Whether no byte of the file belongs to two samples: the span is shared
+ * by every sample in it and video is rewritten where it lies, so samples
+ * whose ranges overlap (the index accepts overlapping chunks) would change
+ * each other's data between the pass that sizes a frame and the one that
+ * writes it.  Linear: each track's samples must lie in file order, and
+ * the two tracks are walked together.  Otherwise each track reads its own
+ * copy of every sample.
+ */
+static int
+vod_ts_disjoint(const vod_segment_t *seg[2])
+{
+    uint32_t             i[2], k;
+    uint64_t             end;
+    const vod_sample_t  *s, *t;
+
+    for (k = 0; k < 2; k++) {
+        /* vod_ts_track_init() refuses these; until then, no span */
+        if (seg[k] != NULL
+            && (seg[k]->count > VOD_MAX_SEGMENT_SAMPLES
+                || (seg[k]->count > 0 && seg[k]->samples == NULL)))
+        {
+            return 0;
+        }
+    }
+
+    i[0] = 0;
+    i[1] = 0;
+    end = 0;
+
+    for ( ;; ) {
+        /* the next non-empty sample of each track */
+        for (k = 0; k < 2; k++) {
+            while (seg[k] != NULL && i[k] < seg[k]->count
+                   && seg[k]->samples[i[k]].size == 0)
+            {
+                i[k]++;
+            }
+        }
+
+        s = (seg[0] != NULL && i[0] < seg[0]->count)
+            ? &seg[0]->samples[i[0]] : NULL;
+        t = (seg[1] != NULL && i[1] < seg[1]->count)
+            ? &seg[1]->samples[i[1]] : NULL;
+
+        if (s == NULL && t == NULL) {
+            return 1;
+        }
+
+        if (s == NULL || (t != NULL && t->offset < s->offset)) {
+            s = t;
+            i[1]++;
+
+        } else {
+            i[0]++;
+        }
+
+        /* a sample before the last one's end: overlapping, or out of
+         * file order in its track (then it may overlap an earlier one) */
+        if (s->offset < end) {
+            return 0;
+        }
+
+        end = s->offset + s->size;
+    }
 }
 
 
@@ -535,10 +604,14 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
         s = &segment->samples[i];
         f = &t->frames[i];
 
+        /* every field, on every path: the frames are not zeroed */
         f->data = (mux->span != NULL)
                   ? mux->span + (s->offset - mux->span_offset) : p;
         f->size = s->size;
+        f->es_len = 0;
         f->sync = s->sync;
+        f->add_ps = 0;
+        f->inplace = 0;
         f->pts = vod_ts_rescale(dts + s->pts_delay, timescale)
                  + VOD_TS_OFFSET;
         f->dts = vod_ts_rescale(dts, timescale) + VOD_TS_OFFSET;
@@ -794,7 +867,7 @@ unsupported:
 static int
 vod_ts_avc_scan(vod_ts_mux_t *mux, vod_ts_frame_t *f, uint32_t index)
 {
-    int            has_sps, idr, keep;
+    int            has_sps, has_pps, idr, keep;
     u_char        *w;
     size_t         pos, len, es;
     uint32_t       i, nls, type;
@@ -804,6 +877,7 @@ vod_ts_avc_scan(vod_ts_mux_t *mux, vod_ts_frame_t *f, uint32_t index)
     nls = mux->nal_length_size;
     es = VOD_TS_AUD_LEN;
     has_sps = 0;
+    has_pps = 0;
     idr = 0;
     pos = 0;
     keep = (nls == 4);
@@ -831,6 +905,9 @@ vod_ts_avc_scan(vod_ts_mux_t *mux, vod_ts_frame_t *f, uint32_t index)
             if (type == 7) {
                 has_sps = 1;
 
+            } else if (type == 8) {
+                has_pps = 1;
+
             } else if (type == 5) {
                 idr = 1;
             }
@@ -853,8 +930,9 @@ vod_ts_avc_scan(vod_ts_mux_t *mux, vod_ts_frame_t *f, uint32_t index)
      * With 4-byte NAL lengths, no empty NAL and no delimiter of its own,
      * the access unit in Annex B is the sample with each length replaced
      * by a start code of the same size: rewrite it where it lies (the
-     * buffer is this request's copy of the file) and packetize from there,
-     * saving a copy of every video byte.
+     * buffer is this request's copy of the file, and its bytes are no
+     * other sample's: vod_ts_disjoint()) and packetize from there, saving
+     * a copy of every video byte.
      */
 
     if (keep) {
@@ -871,7 +949,8 @@ vod_ts_avc_scan(vod_ts_mux_t *mux, vod_ts_frame_t *f, uint32_t index)
         f->inplace = 1;
     }
 
-    f->add_ps = (f->sync || idr) && !has_sps;
+    /* a key frame carries both parameter sets, its own or the avcC's */
+    f->add_ps = (f->sync || idr) && !(has_sps && has_pps);
 
     if (f->add_ps) {
         es += mux->ps_len;
@@ -914,15 +993,28 @@ vod_ts_avc_prefix(vod_ts_mux_t *mux, const vod_ts_frame_t *f,
 }
 
 
+/*
+ * The access unit in Annex B at out, in at most room bytes (the size the
+ * scan gave it): every length is checked again against the sample and
+ * every write against room, so a sample whose bytes changed since the
+ * scan (they must not) gives a short access unit, never a write past the
+ * buffer.
+ */
 static size_t
-vod_ts_avc_write(vod_ts_mux_t *mux, const vod_ts_frame_t *f, u_char *out)
+vod_ts_avc_write(vod_ts_mux_t *mux, const vod_ts_frame_t *f, u_char *out,
+    size_t room)
 {
-    u_char        *o;
+    u_char        *o, *end;
     size_t         pos, len;
     uint32_t       i, nls;
     const u_char  *p;
 
     o = out;
+    end = out + room;
+
+    if (room < VOD_TS_AUD_LEN + (f->add_ps ? mux->ps_len : 0)) {
+        return 0;
+    }
 
     /* access unit delimiter, primary_pic_type 7 (any slice type) */
     vod_w32(o, 1);
@@ -934,12 +1026,11 @@ vod_ts_avc_write(vod_ts_mux_t *mux, const vod_ts_frame_t *f, u_char *out)
         o += mux->ps_len;
     }
 
-    /* the lengths were checked by vod_ts_avc_scan() */
     p = f->data;
     nls = mux->nal_length_size;
     pos = 0;
 
-    while (pos < f->size) {
+    while (f->size - pos >= nls && nls > 0) {
         len = 0;
 
         for (i = 0; i < nls; i++) {
@@ -948,7 +1039,15 @@ vod_ts_avc_write(vod_ts_mux_t *mux, const vod_ts_frame_t *f, u_char *out)
 
         pos += nls;
 
+        if (len > f->size - pos) {
+            break;
+        }
+
         if (len > 0 && (p[pos] & 0x1f) != 9) {
+            if ((size_t) (end - o) < 4 + len) {
+                break;
+            }
+
             vod_w32(o, 1);
             memcpy(o, &p[pos], len);
             o += len;
@@ -1228,10 +1327,18 @@ vod_ts_mux_pes(vod_ts_mux_t *mux, u_char *p, size_t room)
         hdr_len = vod_ts_pes_header(hdr, VOD_TS_SID_VIDEO, f->es_len,
                                     f->pts, f->dts, f->dts != f->pts);
 
-        /* in place: PES header, delimiter and parameter sets, then the
-         * sample itself */
-        pre_len = f->inplace ? hdr_len + f->es_len - f->size : hdr_len;
-        es_len = f->inplace ? f->size : f->es_len;
+        /* in place: PES header, delimiter and parameter sets, as
+         * vod_ts_avc_prefix() puts them in mux->prefix, then the sample
+         * itself */
+        if (f->inplace) {
+            pre_len = hdr_len + VOD_TS_AUD_LEN
+                      + (f->add_ps ? mux->ps_len : 0);
+            es_len = f->size;
+
+        } else {
+            pre_len = hdr_len;
+            es_len = f->es_len;
+        }
 
         k = vod_ts_packetize(NULL, 0, NULL, mux->pcr == v, 0, f->sync,
                              NULL, pre_len, NULL, es_len);
@@ -1255,7 +1362,13 @@ vod_ts_mux_pes(vod_ts_mux_t *mux, u_char *p, size_t room)
                                     f->data, f->size);
         }
 
-        (void) vod_ts_avc_write(mux, f, mux->scratch);
+        /* short only if the data changed since the scan: the PES keeps
+         * its announced length, with zeros rather than stale bytes */
+        k = vod_ts_avc_write(mux, f, mux->scratch, f->es_len);
+
+        if (k < f->es_len) {
+            memset(mux->scratch + k, 0, f->es_len - k);
+        }
 
         return vod_ts_packetize(p, v->pid, &v->cc, mux->pcr == v, f->dts,
                                 f->sync, hdr, hdr_len, mux->scratch,

@@ -165,6 +165,10 @@ fuzz_jwt_alloc(vod_env_t *env, size_t size)
     b->next = *blocks;
     *blocks = b;
 
+    /* poisoned, not zeroed, as nginx's pool memory: a field read before
+     * it is set changes the output or trips a check */
+    memset(b->data, 0xa5, size);
+
     return b->data;
 }
 

@@ -95,6 +95,10 @@ fuzz_rights_alloc(vod_env_t *env, size_t size)
     b->next = fuzz_rights_blocks;
     fuzz_rights_blocks = b;
 
+    /* poisoned, not zeroed, as nginx's pool memory: a field read before
+     * it is set changes the output or trips a check */
+    memset(b->data, 0xa5, size);
+
     return b->data;
 }
 

@@ -7,10 +7,14 @@
  * init segments, CMAF segment headers and data ranges, MPEG-TS segments,
  * HLS playlists and the DASH MPD.  Besides the sanitizers it
  * traps on a broken contract: an error without exactly one log line, a
- * success with any, memory beyond a bound proportional to the input, or
- * a segment whose samples lie outside the file.
+ * success with any, memory beyond a bound proportional to the input, a
+ * segment whose samples lie outside the file, or an MPEG-TS segment that
+ * does not parse back into exactly its samples (ts_oracle.h).  Fresh
+ * allocations are poisoned, not zeroed, as nginx's pool memory: a field
+ * read before it is set changes the output the oracle checks.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "vod_core.h"
@@ -19,6 +23,7 @@
 #include "vod_fmp4.h"
 #include "vod_ts.h"
 #include "vod_manifest.h"
+#include "ts_oracle.h"
 
 
 typedef struct fuzz_block_s  fuzz_block_t;
@@ -69,6 +74,10 @@ fuzz_alloc(vod_env_t *env, size_t size)
 
     b->next = ctx->blocks;
     ctx->blocks = b;
+
+    /* poisoned, not zeroed, as nginx's pool memory: a field read before
+     * it is set changes the output or trips a check */
+    memset(b->data, 0xa5, size);
 
     return b->data;
 }
@@ -200,6 +209,7 @@ static void
 fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
 {
     int                vt, at;
+    char               err[256];
     u_char            *out;
     size_t             len, step, done, wrote;
     uint32_t           i, s, n, count;
@@ -258,20 +268,23 @@ fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
             }
 
             /* written in the smallest steps a server may use, the
-             * segment comes to exactly the length announced */
+             * segment comes to exactly the length announced, and parses
+             * back into exactly the samples (ts_oracle.h) */
             if (vod_ts_open(env, (v != NULL) ? &vseg : NULL,
                             (a != NULL) ? &aseg : NULL, &mux, &len)
                 == VOD_OK)
             {
                 step = vod_ts_write_min(mux);
-                out = env->alloc(env, step);
+                out = malloc(len > 0 ? len : 1);
 
                 if (len == 0 || len % 188 != 0 || out == NULL) {
                     __builtin_trap();
                 }
 
                 for (done = 0; done < len; done += wrote) {
-                    wrote = vod_ts_write(mux, out, step);
+                    wrote = vod_ts_write(mux, out + done,
+                                         step < len - done
+                                         ? step : len - done);
 
                     if (wrote == 0 || wrote % 188 != 0
                         || wrote > len - done)
@@ -280,9 +293,18 @@ fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
                     }
                 }
 
-                if (vod_ts_write(mux, out, step) != 0) {
+                if (vod_ts_write(mux, out, len) != 0
+                    || ts_oracle_check(env, (v != NULL) ? &vseg : NULL,
+                                       (a != NULL) ? &aseg : NULL, out, len,
+                                       err, sizeof(err))
+                       != 0)
+                {
+                    fprintf(stderr, "ts oracle, segment %u: %s\n", s + 1,
+                            err);
                     __builtin_trap();
                 }
+
+                free(out);
             }
         }
     }

@@ -26,6 +26,7 @@
 
 
 #define AV_ORACLE_SEG_SECONDS  4
+#define AV_ORACLE_POISON       0xa5
 
 
 /* test environment */
@@ -89,10 +90,14 @@ av_oracle_alloc(vod_env_t *env, size_t size)
 
     ctx = env->data;
 
-    b = calloc(1, sizeof(av_oracle_block_t) + size);
+    b = malloc(sizeof(av_oracle_block_t) + size);
     if (b == NULL) {
         return NULL;
     }
+
+    /* poisoned as nginx's pool memory is not zeroed: a field the core
+     * reads before it sets it changes the output or trips a check */
+    memset(b->data, AV_ORACLE_POISON, size);
 
     b->next = ctx->blocks;
     ctx->blocks = b;

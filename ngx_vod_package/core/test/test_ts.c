@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "av_oracle.h"
+#include "../fuzz/ts_oracle.h"
 #include "vod_fmp4.h"
 #include "vod_ts.h"
 
@@ -54,18 +55,42 @@ static void test_check_video(test_ts_t *ts, av_oracle_track_t *v,
     uint32_t *next);
 static void test_check_audio(test_ts_t *ts, av_oracle_track_t *a,
     uint32_t *next);
+static void test_oracle_segment(vod_env_t *env, const vod_segment_t *video,
+    const vod_segment_t *audio, const u_char *out, size_t len,
+    const char *what);
 static void test_fixtures(void **state);
 static void test_bad_nal(void **state);
 static void test_unsupported(void **state);
 static void test_bounds(void **state);
+static size_t test_nal(u_char *p, uint32_t nls, uint32_t type, size_t len,
+    uint32_t seed);
+static void test_crafted_env(vod_env_t *env, av_oracle_env_ctx_t *ctx,
+    char *tmp, const u_char *data, size_t len);
+static void test_crafted_video(vod_track_info_t *info, vod_segment_t *seg,
+    vod_sample_t *s, uint32_t n, uint32_t nls);
+static void test_oracle(vod_env_t *env, const vod_segment_t *video,
+    const vod_segment_t *audio, const char *what);
+static void test_nal_forms(void **state);
+static void test_overlap(void **state);
+static void test_oracle_rejects(void **state);
 
 
 static const test_fixture_t  test_fixtures_list[] = {
     { "demo/360p.mp4",   1, 1 },
     { "demo/1080p.mp4",  1, 1 },
+    { "demo/720p.mp4",   1, 1 },
     { "ntsc/360p.mp4",   1, 1 },
     { "video/360p.mp4",  1, 0 },
     { "audio/audio.mp4", 0, 1 },
+    { "aud/720p.mp4",    1, 1 },
+};
+
+
+/* avcC: High profile level 3.1, one SPS, one PPS; byte 4 is set to the
+ * NAL length size of each test */
+static const u_char  test_avcc[] = {
+    0x01, 0x64, 0x00, 0x1f, 0xff, 0xe1, 0x00, 0x04, 0x67, 0x64, 0x00,
+    0x1f, 0x01, 0x00, 0x02, 0x68, 0xee
 };
 
 
@@ -492,6 +517,9 @@ test_fixtures(void **state)
                                             &out, &len), VOD_OK);
 
             test_parse(out, len, ts);
+            test_oracle_segment(&env, has_v ? &vseg : NULL,
+                                has_a ? &aseg : NULL, out, len,
+                                test_fixtures_list[f].file);
 
             if (has_v) {
                 test_check_video(ts, &v, &vnext);
@@ -681,7 +709,8 @@ test_bounds(void **state)
     u_char              *out;
     uint32_t             count;
     vod_env_t            env;
-    vod_segment_t        seg;
+    vod_segment_t        seg, aseg;
+    vod_track_info_t     ainfo;
     av_oracle_track_t    v;
     av_oracle_env_ctx_t  ctx;
 
@@ -706,14 +735,377 @@ test_bounds(void **state)
     assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len),
                      VOD_BAD_DATA);
 
-    /* a read error is an error, not a crash */
+    /* an audio segment that claims samples it does not have, beside a
+     * good video one: refused before anything walks its samples */
     seg.start_dts = 0;
+    memset(&ainfo, 0, sizeof(vod_track_info_t));
+    ainfo.type = VOD_TRACK_AUDIO;
+    ainfo.codec = VOD_CODEC_AAC;
+    ainfo.timescale = 48000;
+    ainfo.dec_config = (u_char *) "\x12\x10";
+    ainfo.dec_config_len = 2;
+    memset(&aseg, 0, sizeof(vod_segment_t));
+    aseg.track = &ainfo;
+    aseg.count = 3;
+    aseg.data_size = 0;
+    assert_int_equal(vod_ts_segment(&env, &seg, &aseg, &out, &len),
+                     VOD_BAD_DATA);
+
+    /* a read error is an error, not a crash */
     seg.samples[0].offset = (uint64_t) 1 << 40;
     assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len),
                      VOD_ERROR);
 
     av_oracle_track_free(&v);
     av_oracle_env_free(&env);
+}
+
+
+/* The oracle's reading of one muxed segment. */
+static void
+test_oracle_segment(vod_env_t *env, const vod_segment_t *video,
+    const vod_segment_t *audio, const u_char *out, size_t len,
+    const char *what)
+{
+    char  err[256];
+
+    if (ts_oracle_check(env, video, audio, out, len, err, sizeof(err)) != 0)
+    {
+        fail_msg("%s segment %u: %s", what,
+                 (video != NULL ? video : audio)->index + 1, err);
+    }
+}
+
+
+/* One NAL unit behind an nls-byte length: a header byte of the type, then
+ * len - 1 bytes that vary with seed (none of them makes a start code). */
+static size_t
+test_nal(u_char *p, uint32_t nls, uint32_t type, size_t len, uint32_t seed)
+{
+    size_t    i;
+    uint32_t  k;
+
+    for (i = 0; i < nls; i++) {
+        p[i] = (u_char) (len >> (8 * (nls - 1 - i)));
+    }
+
+    p += nls;
+
+    if (len > 0) {
+        p[0] = (u_char) (0x60 | type);
+    }
+
+    for (i = 1; i < len; i++) {
+        k = seed * 2654435761u + (uint32_t) i * 40503u;
+        p[i] = (u_char) ((k >> 13) | 0x10);
+    }
+
+    return nls + len;
+}
+
+
+static void
+test_crafted_env(vod_env_t *env, av_oracle_env_ctx_t *ctx, char *tmp,
+    const u_char *data, size_t len)
+{
+    int  fd;
+
+    snprintf(tmp, 64, "/tmp/test_ts_XXXXXX");
+    fd = mkstemp(tmp);
+    assert_true(fd != -1);
+    assert_int_equal(write(fd, data, len), (ssize_t) len);
+    close(fd);
+
+    assert_int_equal(av_oracle_env_init(env, ctx, tmp), 0);
+}
+
+
+/* a 25 fps video track of n samples already placed in s[] */
+static void
+test_crafted_video(vod_track_info_t *info, vod_segment_t *seg,
+    vod_sample_t *s, uint32_t n, uint32_t nls)
+{
+    static u_char  avcc[sizeof(test_avcc)];
+    uint32_t       i;
+
+    memcpy(avcc, test_avcc, sizeof(test_avcc));
+    avcc[4] = (u_char) (0xfc | (nls - 1));
+
+    memset(info, 0, sizeof(vod_track_info_t));
+    info->type = VOD_TRACK_VIDEO;
+    info->codec = VOD_CODEC_AVC;
+    info->track_id = 1;
+    info->timescale = 90000;
+    info->nal_length_size = nls;
+    info->dec_config = avcc;
+    info->dec_config_len = sizeof(avcc);
+
+    memset(seg, 0, sizeof(vod_segment_t));
+    seg->track = info;
+    seg->samples = s;
+    seg->count = n;
+
+    for (i = 0; i < n; i++) {
+        s[i].duration = 3600;
+        s[i].pts_delay = 0;
+        seg->duration += s[i].duration;
+        seg->data_size += s[i].size;
+    }
+}
+
+
+static void
+test_oracle(vod_env_t *env, const vod_segment_t *video,
+    const vod_segment_t *audio, const char *what)
+{
+    size_t   len;
+    u_char  *out;
+
+    if (vod_ts_segment(env, video, audio, &out, &len) != VOD_OK) {
+        fail_msg("%s: not muxed: %s", what,
+                 ((av_oracle_env_ctx_t *) env->data)->last_log);
+    }
+
+    test_oracle_segment(env, video, audio, out, len, what);
+    test_steps(env, video, audio, out, len);
+}
+
+
+/*
+ * Access units in every form the muxer must rewrite: NAL length sizes 1,
+ * 2 and 4, with the sample's own delimiter, with empty NAL units, with
+ * parameter sets of their own.  Each must come out as the sample's units
+ * in Annex B, its own delimiter replaced, and nothing else: with pool
+ * memory poisoned (av_oracle_alloc), an unset per-frame flag once sent
+ * some of these down the in-place path, which copied past its buffer.
+ */
+static void
+test_nal_forms(void **state)
+{
+    char                 tmp[64], what[64];
+    u_char               data[16384], *p;
+    uint32_t             nls, form, i;
+    vod_env_t            env;
+    vod_sample_t         s[4];
+    vod_segment_t        seg;
+    vod_track_info_t     info;
+    av_oracle_env_ctx_t  ctx;
+
+    static const uint32_t  sizes[] = { 1, 2, 4 };
+    static const char     *forms[] = {
+        "plain", "delimiter", "empty units", "delimiter and empty units",
+        "own SPS/PPS"
+    };
+
+    for (nls = 0; nls < 3; nls++) {
+        for (form = 0; form < 5; form++) {
+            p = data;
+
+            for (i = 0; i < 4; i++) {
+                s[i].offset = p - data;
+                s[i].sync = (i == 0);
+
+                if (form == 1 || form == 3) {
+                    p += test_nal(p, sizes[nls], 9, 2, 0);
+                    p[-1] = 0xf0;
+                }
+
+                if (form == 2 || form == 3) {
+                    p += test_nal(p, sizes[nls], 0, 0, 0);
+                }
+
+                if (form == 4 && i == 0) {
+                    p += test_nal(p, sizes[nls], 7, 4, 1);
+                    p += test_nal(p, sizes[nls], 8, 2, 2);
+                }
+
+                p += test_nal(p, sizes[nls], 6, 7, i);
+                p += test_nal(p, sizes[nls], i == 0 ? 5 : 1,
+                              sizes[nls] == 1 ? 250 : 700 + 97 * i, i);
+
+                if (form == 2 || form == 3) {
+                    p += test_nal(p, sizes[nls], 0, 0, 0);
+                }
+
+                p += test_nal(p, sizes[nls], 1, sizes[nls] == 1 ? 200 : 333,
+                              i + 7);
+
+                s[i].size = (p - data) - s[i].offset;
+            }
+
+            assert_true((size_t) (p - data) <= sizeof(data));
+
+            test_crafted_env(&env, &ctx, tmp, data, p - data);
+            test_crafted_video(&info, &seg, s, 4, sizes[nls]);
+
+            snprintf(what, sizeof(what), "NAL length size %u, %s",
+                     sizes[nls], forms[form]);
+            test_oracle(&env, &seg, NULL, what);
+            assert_int_equal(ctx.log_lines, 0);
+
+            av_oracle_env_free(&env);
+            unlink(tmp);
+        }
+    }
+}
+
+
+/*
+ * Samples whose byte ranges overlap (the index accepts overlapping
+ * chunks): a key frame with a delimiter of its own, then a frame that
+ * starts at the key frame's IDR and an audio frame inside that IDR.  Read
+ * as one span, the second frame's in-place rewrite once changed the first
+ * frame's NAL lengths between the pass that sized it and the one that
+ * wrote it: a heap overflow write in vod_ts_avc_write.  Every sample must
+ * come out as its own bytes.
+ */
+static void
+test_overlap(void **state)
+{
+    char                 tmp[64];
+    u_char               data[8192], *p;
+    vod_env_t            env;
+    vod_sample_t         s[3], as[1];
+    vod_segment_t        seg, aseg;
+    vod_track_info_t     info, ainfo;
+    av_oracle_env_ctx_t  ctx;
+
+    static const u_char  asc[] = { 0x12, 0x10 };
+
+    p = data;
+    s[0].offset = 0;
+    s[0].sync = 1;
+    p += test_nal(p, 4, 9, 2, 0);
+    p[-1] = 0xf0;
+    s[1].offset = p - data;
+    s[1].sync = 0;
+    p += test_nal(p, 4, 5, 1500, 1);
+    p += test_nal(p, 4, 1, 900, 2);
+    s[0].size = p - data;
+    s[1].size = (p - data) - s[1].offset;
+
+    /* a third frame of its own, after them */
+    s[2].offset = p - data;
+    s[2].sync = 0;
+    p += test_nal(p, 4, 1, 600, 3);
+    s[2].size = (p - data) - s[2].offset;
+
+    test_crafted_env(&env, &ctx, tmp, data, p - data);
+    test_crafted_video(&info, &seg, s, 3, 4);
+
+    memset(&ainfo, 0, sizeof(vod_track_info_t));
+    ainfo.type = VOD_TRACK_AUDIO;
+    ainfo.codec = VOD_CODEC_AAC;
+    ainfo.track_id = 2;
+    ainfo.timescale = 48000;
+    ainfo.dec_config = (u_char *) asc;
+    ainfo.dec_config_len = sizeof(asc);
+
+    as[0].offset = s[1].offset + 2;
+    as[0].size = 300;
+    as[0].duration = 1024;
+    as[0].pts_delay = 0;
+    as[0].sync = 1;
+
+    memset(&aseg, 0, sizeof(vod_segment_t));
+    aseg.track = &ainfo;
+    aseg.samples = as;
+    aseg.count = 1;
+    aseg.duration = 1024;
+    aseg.data_size = 300;
+
+    test_oracle(&env, &seg, NULL, "overlapping video samples");
+    test_oracle(&env, &seg, &aseg, "audio inside a video sample");
+
+    /* the same frames twice over: two samples at one offset */
+    s[1] = s[0];
+    s[1].sync = 0;
+    test_crafted_video(&info, &seg, s, 3, 4);
+    test_oracle(&env, &seg, &aseg, "one range in two samples");
+
+    assert_int_equal(ctx.log_lines, 0);
+    av_oracle_env_free(&env);
+    unlink(tmp);
+}
+
+
+/* The oracle is no rubber stamp: a good segment with one packet's sync
+ * byte, one continuity counter, one payload byte, one timestamp or its
+ * last packet changed is refused. */
+static void
+test_oracle_rejects(void **state)
+{
+    char                 tmp[64], err[256];
+    u_char               data[4096], *p, *out, *bad;
+    size_t               len, i, j, k;
+    vod_env_t            env;
+    vod_sample_t         s[2];
+    vod_segment_t        seg;
+    vod_track_info_t     info;
+    av_oracle_env_ctx_t  ctx;
+
+    p = data;
+
+    for (i = 0; i < 2; i++) {
+        s[i].offset = p - data;
+        s[i].sync = (i == 0);
+        p += test_nal(p, 4, i == 0 ? 5 : 1, 500, i);
+        s[i].size = (p - data) - s[i].offset;
+    }
+
+    test_crafted_env(&env, &ctx, tmp, data, p - data);
+    test_crafted_video(&info, &seg, s, 2, 4);
+
+    assert_int_equal(vod_ts_segment(&env, &seg, NULL, &out, &len), VOD_OK);
+    assert_int_equal(ts_oracle_check(&env, &seg, NULL, out, len, err,
+                                     sizeof(err)), 0);
+
+    bad = malloc(len);
+
+    for (i = 0; i < 6; i++) {
+        memcpy(bad, out, len);
+
+        switch (i) {
+        case 0:
+            bad[3 * 188] = 0x46;
+            break;
+        case 1:
+            bad[4 * 188 + 3] ^= 0x01;
+            break;
+        case 2:
+            bad[len - 1] ^= 0xff;
+            break;
+        case 3:
+            /* the first PES's PTS, in the packet after the PCR packet */
+            bad[3 * 188 + 4 + 8 + 9 + 4] ^= 0x02;
+            break;
+        case 4:
+            /* the second PES's delimiter made a slice */
+            for (k = 0, j = 4 * 188; j + 4 < len; j++) {
+                if (memcmp(bad + j, "\0\0\1\xe0", 4) == 0) {
+                    k = j + 9 + bad[j + 8] + 4;
+                    break;
+                }
+            }
+
+            assert_true(k > 0 && bad[k] == 0x09);
+            bad[k] = 0x01;
+            break;
+        }
+
+        if (ts_oracle_check(&env, &seg, NULL, bad, i == 5 ? len - 188 : len,
+                            err, sizeof(err))
+            == 0)
+        {
+            fail_msg("mutation %zu passed the oracle", i);
+        }
+
+        print_message("mutation %zu: %s\n", i, err);
+    }
+
+    free(bad);
+    av_oracle_env_free(&env);
+    unlink(tmp);
 }
 
 
@@ -724,6 +1116,9 @@ main(void)
         cmocka_unit_test(test_bad_nal),
         cmocka_unit_test(test_unsupported),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_nal_forms),
+        cmocka_unit_test(test_overlap),
+        cmocka_unit_test(test_oracle_rejects),
         cmocka_unit_test(test_fixtures),
     };
 
