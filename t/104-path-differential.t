@@ -418,3 +418,5 @@ second check would refuse it as "missing")
 X-Status: OK
 --- response_body_like eval
 qr{\AORIGIN GET /vod/granted/fallback HTTP/1\.[01]\n}
+--- error_log
+connect() failed (111: Connection refused) while connecting to upstream
