@@ -230,6 +230,9 @@ sub {
 }
 --- response_body_like eval
 qr/\Aorigin 0\.9\d+\nno slot logged\nkept logged\n\z/
+--- error_log eval
+[qr/steering zone has no slot left for cache "d\d+"/,
+ qr/steering fleet file ".*fleet\.json" not taken in service/]
 --- no_error_log
 [alert]
 [crit]
