@@ -11,9 +11,14 @@
 # session check alone.  wrk (1 thread, BENCH_CONNS connections,
 # BENCH_DURATION s) runs BENCH_RUNS times per side, interleaved; medians.
 # Goal: at most 3 % more per request on a segment and on a playlist.
+# With BENCH_CALLGRIND=N (e.g. 3000) it then counts instructions too,
+# which a loaded machine does not blur: nginx (no master) under valgrind
+# --tool=callgrind serves N cache hits through each side, and once none;
+# the difference over N is one request's instructions.
 #
 #   bench/session.sh       needs modules/*.so, bin/vodedge-token,
 #                          build/media (or BENCH_MEDIA), redis-server, wrk
+#                          (and valgrind for BENCH_CALLGRIND)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -223,3 +228,65 @@ exists1=$(redis-cli -p "$RPORT" info commandstats \
 echo "(ratio: on / off throughput, goal >= 0.97; CPU x: on / off worker" \
      "CPU per request, goal <= 1.03; Redis EXISTS calls during the runs:" \
      "$(( ${exists1:-0} - ${exists0:-0} )), the background refreshes)"
+
+[ "${BENCH_CALLGRIND:-0}" -gt 0 ] || exit 0
+command -v valgrind >/dev/null || { echo "bench: valgrind is missing" >&2
+                                    exit 1; }
+stop_nginx
+N=$BENCH_CALLGRIND
+sed 's/^daemon on;/daemon off; master_process off;/' "$PREFIX/nginx.conf" \
+    > "$PREFIX/callgrind.conf"
+
+# instructions of a whole nginx life: start, warm both sides' cache entries
+# and the session, $3 requests of $2 through port $1, stop
+cg_total() {
+    local port=$1 path=$2 n=$3 out=$PREFIX/cg.$1.$3 pid p
+    # the port is free: no nginx of an earlier run answers for this one
+    for _ in $(seq 300); do
+        curl -s -o /dev/null "$BASE/" || break
+        sleep 0.1
+    done
+    rm -f "$PREFIX/logs/nginx.pid"
+    valgrind --tool=callgrind --callgrind-out-file="$out" "$NGINX" \
+        -p "$PREFIX/" -c "$PREFIX/callgrind.conf" \
+        -e "$PREFIX/logs/error.log" >/dev/null 2>&1 &
+    pid=$!
+    # up when it wrote its own pid (valgrind runs nginx in its process)
+    for _ in $(seq 600); do
+        [ "$(cat "$PREFIX/logs/nginx.pid" 2>/dev/null)" = "$pid" ] \
+            && curl -s -o /dev/null "$BASE/" && break
+        sleep 0.1
+    done
+    for p in "${CASES[@]}"; do
+        curl -s -o /dev/null -H "$WRK_HEADER" "$BASE/t/$TOKEN${p#*|}"
+        curl -s -o /dev/null -H "$WRK_HEADER" "$OFF/t/$TOKEN${p#*|}"
+    done
+    : > "$PREFIX/urls"
+    for _ in $(seq "$n"); do
+        printf 'url = "http://127.0.0.1:%s/t/%s%s"\noutput = /dev/null\n' \
+            "$port" "$TOKEN" "$path" >> "$PREFIX/urls"
+    done
+    [ "$n" -eq 0 ] || curl -s -H "$WRK_HEADER" -K "$PREFIX/urls"
+    kill -QUIT "$pid" 2>/dev/null || true
+    for _ in $(seq 600); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    sed -n 's/^summary: //p' "$out"
+}
+
+echo "bench: instructions per cache hit (callgrind, $N requests a side)"
+fmt='%-16s %12s %12s %8s\n'
+printf "$fmt" case "on Ir" "off Ir" "x"
+base=$(cg_total "$PORT" / 0)
+for c in "${CASES[@]}"; do
+    name=${c%%|*}
+    path=${c#*|}
+    on=$(( ($(cg_total "$PORT" "$path" "$N") - base) / N ))
+    off=$(( ($(cg_total "$((PORT + 1))" "$path" "$N") - base) / N ))
+    printf "$fmt" "$name" "$on" "$off" \
+           "$(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", a / b }')"
+done
+echo "(x: on / off instructions per request, goal <= 1.03)"

@@ -38,6 +38,9 @@
 #define NGX_PLAYBACK_SC_UNKNOWN   3             /* Redis did not answer */
 
 
+/* an entry is keyed by the token's own claims, "sub NUL sid" (claims hold
+ * no control characters): a hit costs a hash of the sid and a compare,
+ * the Redis key is built only when Redis is asked */
 typedef struct {
     ngx_msec_t           expires;
     ngx_msec_t           ttl;
@@ -45,6 +48,7 @@ typedef struct {
     uint32_t             gen;           /* bumped when the key changes */
     u_char               state;         /* 0: empty */
     u_char               refreshing;
+    u_char               sub_len;
     u_char               key_len;
     u_char               key[NGX_PLAYBACK_SC_KEY];
 } ngx_stream_playback_sc_entry_t;
@@ -54,7 +58,8 @@ typedef struct {
 typedef struct {
     ngx_http_request_t  *request;
     vodedge_redis_cmd_t *cmd;
-    ngx_str_t            key;
+    ngx_str_t            sub;
+    ngx_str_t            sid;
 } ngx_stream_playback_sc_wait_t;
 
 
@@ -65,10 +70,13 @@ static ngx_int_t ngx_stream_playback_session_refuse(ngx_http_request_t *r,
     ngx_stream_playback_loc_conf_t *plcf, ngx_stream_playback_ctx_t *ctx,
     ngx_uint_t status, const char *reason);
 static ngx_stream_playback_sc_entry_t *ngx_stream_playback_sc_find(
-    ngx_stream_playback_main_conf_t *pmcf, ngx_str_t *key, uint32_t hash);
+    ngx_stream_playback_main_conf_t *pmcf, ngx_str_t *sub, ngx_str_t *sid,
+    uint32_t hash);
 static void ngx_stream_playback_sc_store(
-    ngx_stream_playback_main_conf_t *pmcf, ngx_str_t *key, ngx_uint_t state,
-    ngx_msec_t ttl);
+    ngx_stream_playback_main_conf_t *pmcf, ngx_str_t *sub, ngx_str_t *sid,
+    ngx_uint_t state, ngx_msec_t ttl);
+static u_char *ngx_stream_playback_session_key(u_char *p, ngx_str_t *sub,
+    ngx_str_t *sid);
 static void ngx_stream_playback_sc_refresh(
     ngx_stream_playback_main_conf_t *pmcf,
     ngx_stream_playback_sc_entry_t *e);
@@ -248,7 +256,7 @@ ngx_stream_playback_session_handler(ngx_http_request_t *r)
     u_char                           *p;
     size_t                            argvlen[2];
     uint32_t                          hash;
-    ngx_str_t                         key, account, sid;
+    ngx_str_t                         sub, sid;
     const char                       *argv[2];
     ngx_http_cleanup_t               *cln;
     ngx_stream_playback_ctx_t        *ctx;
@@ -306,29 +314,16 @@ ngx_stream_playback_session_handler(ngx_http_request_t *r)
                                                   NGX_PLAYBACK_SC_UNKNOWN);
     }
 
-    /* session:{account}:{sid} */
-
-    account.data = ctx->claims.sub.data;
-    account.len = ctx->claims.sub.len;
+    sub.data = ctx->claims.sub.data ? ctx->claims.sub.data : (u_char *) "";
+    sub.len = ctx->claims.sub.len;
     sid.data = ctx->claims.sid.data;
     sid.len = ctx->claims.sid.len;
 
-    p = ngx_pnalloc(r->pool, sizeof("session:{}:") - 1
-                             + 3 * (account.len + sid.len));
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    /* session ids are random: the sid alone spreads the entries */
 
-    key.data = p;
-    p = ngx_cpymem(p, "session:{", 9);
-    p = ngx_stream_playback_key_escape(p, &account);
-    p = ngx_cpymem(p, "}:", 2);
-    p = ngx_stream_playback_key_escape(p, &sid);
-    key.len = p - key.data;
+    hash = ngx_murmur_hash2(sid.data, sid.len);
 
-    hash = ngx_crc32_short(key.data, key.len);
-
-    e = ngx_stream_playback_sc_find(pmcf, &key, hash);
+    e = ngx_stream_playback_sc_find(pmcf, &sub, &sid, hash);
 
     if (e != NULL) {
         if ((ngx_msec_int_t) (e->expires - ngx_current_msec) <= 0
@@ -350,7 +345,8 @@ ngx_stream_playback_session_handler(ngx_http_request_t *r)
     }
 
     w->request = r;
-    w->key = key;
+    w->sub = sub;
+    w->sid = sid;
     w->cmd = NULL;
 
     cln = ngx_http_cleanup_add(r, 0);
@@ -361,16 +357,23 @@ ngx_stream_playback_session_handler(ngx_http_request_t *r)
     cln->handler = ngx_stream_playback_sc_wait_cleanup;
     cln->data = w;
 
+    p = ngx_pnalloc(r->pool, sizeof("session:{}:") - 1
+                             + 3 * (sub.len + sid.len));
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     argv[0] = "EXISTS";
     argvlen[0] = 6;
-    argv[1] = (const char *) key.data;
-    argvlen[1] = key.len;
+    argv[1] = (const char *) p;
+    argvlen[1] = ngx_stream_playback_session_key(p, &sub, &sid) - p;
 
     w->cmd = vodedge_redis_command_argv(pmcf->redis_client,
                                         ngx_stream_playback_sc_wait_done, w,
                                         0, 2, argv, argvlen);
     if (w->cmd == NULL) {
-        ngx_stream_playback_sc_store(pmcf, &key, NGX_PLAYBACK_SC_UNKNOWN,
+        ngx_stream_playback_sc_store(pmcf, &sub, &sid,
+                                     NGX_PLAYBACK_SC_UNKNOWN,
                                      plcf->session_ttl);
         return ngx_stream_playback_session_decide(r, plcf, ctx,
                                                   NGX_PLAYBACK_SC_UNKNOWN);
@@ -379,6 +382,19 @@ ngx_stream_playback_session_handler(ngx_http_request_t *r)
     ctx->session_wait = 1;
 
     return NGX_DONE;
+}
+
+
+/* session:{account}:{sid}, escaped as every key (see the top) */
+
+static u_char *
+ngx_stream_playback_session_key(u_char *p, ngx_str_t *sub, ngx_str_t *sid)
+{
+    p = ngx_cpymem(p, "session:{", 9);
+    p = ngx_stream_playback_key_escape(p, sub);
+    p = ngx_cpymem(p, "}:", 2);
+
+    return ngx_stream_playback_key_escape(p, sid);
 }
 
 
@@ -405,7 +421,8 @@ ngx_stream_playback_sc_wait_done(vodedge_redis_client_t *client,
 
     state = ngx_stream_playback_sc_state(status, reply);
 
-    ngx_stream_playback_sc_store(pmcf, &w->key, state, plcf->session_ttl);
+    ngx_stream_playback_sc_store(pmcf, &w->sub, &w->sid, state,
+                                 plcf->session_ttl);
 
     ctx->session_wait = 0;
     ctx->session_done = 1;
@@ -516,15 +533,17 @@ ngx_stream_playback_session_refuse(ngx_http_request_t *r,
 
 static ngx_stream_playback_sc_entry_t *
 ngx_stream_playback_sc_find(ngx_stream_playback_main_conf_t *pmcf,
-    ngx_str_t *key, uint32_t hash)
+    ngx_str_t *sub, ngx_str_t *sid, uint32_t hash)
 {
     ngx_stream_playback_sc_entry_t  *e;
 
     e = (ngx_stream_playback_sc_entry_t *) pmcf->sessions
         + (hash & (NGX_PLAYBACK_SC_ENTRIES - 1));
 
-    if (e->state == 0 || e->hash != hash || e->key_len != key->len
-        || ngx_memcmp(e->key, key->data, key->len) != 0)
+    if (e->state == 0 || e->hash != hash || e->sub_len != sub->len
+        || e->key_len != sub->len + 1 + sid->len
+        || ngx_memcmp(e->key, sub->data, sub->len) != 0
+        || ngx_memcmp(e->key + sub->len + 1, sid->data, sid->len) != 0)
     {
         return NULL;
     }
@@ -533,22 +552,26 @@ ngx_stream_playback_sc_find(ngx_stream_playback_main_conf_t *pmcf,
 }
 
 
-/* a key too long for an entry is not kept: its requests all ask Redis */
+/* a session whose sub and sid do not fit an entry is not kept: its
+ * requests all ask Redis */
 
 static void
 ngx_stream_playback_sc_store(ngx_stream_playback_main_conf_t *pmcf,
-    ngx_str_t *key, ngx_uint_t state, ngx_msec_t ttl)
+    ngx_str_t *sub, ngx_str_t *sid, ngx_uint_t state, ngx_msec_t ttl)
 {
+    u_char                          *p;
     uint32_t                         hash;
     ngx_stream_playback_sc_entry_t  *e;
 
-    if (pmcf->sessions == NULL || key->len > NGX_PLAYBACK_SC_KEY) {
+    if (pmcf->sessions == NULL
+        || sub->len + 1 + sid->len > NGX_PLAYBACK_SC_KEY)
+    {
         return;
     }
 
-    hash = ngx_crc32_short(key->data, key->len);
+    hash = ngx_murmur_hash2(sid->data, sid->len);
 
-    e = ngx_stream_playback_sc_find(pmcf, key, hash);
+    e = ngx_stream_playback_sc_find(pmcf, sub, sid, hash);
 
     if (e == NULL) {
         /* a new key, or another one in its place */
@@ -558,8 +581,13 @@ ngx_stream_playback_sc_store(ngx_stream_playback_main_conf_t *pmcf,
 
         e->gen = (e->gen + 1) & NGX_PLAYBACK_SC_GEN_MASK;
         e->hash = hash;
-        e->key_len = (u_char) key->len;
-        ngx_memcpy(e->key, key->data, key->len);
+        e->sub_len = (u_char) sub->len;
+        e->key_len = (u_char) (sub->len + 1 + sid->len);
+
+        p = ngx_cpymem(e->key, sub->data, sub->len);
+        *p++ = '\0';
+        ngx_memcpy(p, sid->data, sid->len);
+
         e->refreshing = 0;
 
     } else if (e->state == NGX_PLAYBACK_SC_ENDED) {
@@ -580,12 +608,19 @@ ngx_stream_playback_sc_refresh(ngx_stream_playback_main_conf_t *pmcf,
 {
     size_t        argvlen[2];
     uintptr_t     data;
+    ngx_str_t     sub, sid;
     const char   *argv[2];
+    u_char        key[sizeof("session:{}:") + 3 * NGX_PLAYBACK_SC_KEY];
+
+    sub.data = e->key;
+    sub.len = e->sub_len;
+    sid.data = e->key + e->sub_len + 1;
+    sid.len = e->key_len - e->sub_len - 1;
 
     argv[0] = "EXISTS";
     argvlen[0] = 6;
-    argv[1] = (const char *) e->key;
-    argvlen[1] = e->key_len;
+    argv[1] = (const char *) key;
+    argvlen[1] = ngx_stream_playback_session_key(key, &sub, &sid) - key;
 
     /* the entry's index and generation: a reply for a key since
      * replaced is dropped */
