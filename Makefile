@@ -7,6 +7,7 @@
 #   make fuzz       libFuzzer targets of the core, FUZZ_SECONDS each
 #   make bench      packager vs static nginx benchmark
 #   make bench-edge the edge's checks on vs off
+#   make bench-session  the media path's session check on vs off
 #   make prove      the Test::Nginx suites under t/
 #   make e2e        hls.js and dash.js playing in chromium
 #   make mutate     deliberate breakages the suites must catch
@@ -69,7 +70,8 @@ ST_CFLAGS    := $(CORE_CFLAGS) -I$(ST_CORE)
 ST_UNIT_TESTS := $(patsubst $(ST_CORE)/test/%.c,build/unit/%, \
                     $(wildcard $(ST_CORE)/test/test_*.c))
 
-.PHONY: all modules tools unit fuzz fixtures test bench bench-edge clean
+.PHONY: all modules tools unit fuzz fixtures test bench bench-edge \
+	bench-session clean
 
 all: modules tools
 
@@ -240,6 +242,10 @@ bench: all
 # the edge's checks (token, tier, licensing) against the same cache unchecked
 bench-edge: all fixtures
 	bench/edge.sh
+
+# the session check of media requests on vs off, both with every other check
+bench-session: all fixtures
+	bench/session.sh
 
 # the Test::Nginx suites alone, and the real-player test alone
 prove: all fixtures

@@ -41,7 +41,8 @@ trap cleanup EXIT
 
 # a key of this run only
 head -c 48 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' > "$WORK/k.key"
-TOKEN=$(bin/vodedge-token --kid b --key-file "$WORK/k.key" --sub bench \
+TOKEN=$(bin/vodedge-token --kid b --key-file "$WORK/k.key" --aud api \
+        --sub bench \
         --profiles p1 --tier basic --ttl 3600)
 
 redis-server --bind 127.0.0.1 --port "$RPORT" --save '' --appendonly no \

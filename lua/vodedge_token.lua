@@ -10,12 +10,14 @@
 --   local claims, reason = token.verify(t, { demo = secret },
 --                                       { uri = ngx.var.uri })
 --
--- verify() returns a table of claims (sub, path, tier, sid, ip, exp, nbf),
--- or nil and the refusal reason the module logs: missing, malformed,
+-- verify() returns a table of claims (sub, path, tier, sid, ip, exp, nbf,
+-- aud: a list of "media", "api", "other", or nil without the claim), or
+-- nil and the refusal reason the module logs: missing, malformed,
 -- bad-signature, unknown-kid, expired, not-yet-valid, wrong-path,
--- bad-path.
+-- bad-path, wrong-audience.
 
 local ffi = require "ffi"
+local bit = require "bit"
 
 local C = ffi.C
 local ffi_new = ffi.new
@@ -54,6 +56,7 @@ typedef struct {
     pb_jwt_cidr_t   cidr;
     vod_str_t      *profiles;
     size_t          nprofiles;
+    unsigned        aud;
 } pb_jwt_claims_t;
 
 typedef struct {
@@ -68,6 +71,7 @@ typedef struct {
     vod_str_t       ip;
     const vod_str_t *profiles;
     size_t          nprofiles;
+    unsigned        aud;
 } pb_jwt_mint_t;
 
 size_t pb_jwt_mint_size(const pb_jwt_mint_t *m);
@@ -77,6 +81,7 @@ int pb_jwt_verify_flat(const unsigned char *token, size_t len,
     const pb_jwt_key_t *keys, size_t nkeys, int64_t now, int64_t leeway,
     unsigned char *scratch, size_t scratch_size, pb_jwt_claims_t *claims,
     const char **err);
+int pb_jwt_check_audience(const pb_jwt_claims_t *claims, unsigned use);
 int pb_jwt_check_path(const pb_jwt_claims_t *claims,
     const unsigned char *path, size_t len);
 int pb_jwt_normalize_path(const unsigned char *in, size_t len, int decode,
@@ -87,6 +92,8 @@ ssize_t pb_key_decode(unsigned char *key, const unsigned char *text,
 ]]
 
 local PB_JWT_OK = 0
+local AUD = { media = 1, api = 2 }   -- PB_JWT_AUD_MEDIA, PB_JWT_AUD_API
+local AUD_OTHER = 4
 local PB_KEY_BUF = 1024 + 2
 
 local _M = { _VERSION = "0.1" }
@@ -128,8 +135,29 @@ function _M.decode_key(text)
 end
 
 
+-- "media", "api" or { "media", "api" } as PB_JWT_AUD_* bits; nil: 0
+local function aud_bits(aud)
+    if aud == nil then
+        return 0
+    end
+    if type(aud) == "string" then
+        aud = { aud }
+    end
+    local bits = 0
+    for _, a in ipairs(aud) do
+        if not AUD[a] then
+            return nil
+        end
+        bits = bit.bor(bits, AUD[a])
+    end
+    return bits
+end
+
+
 -- opts: kid, secret (raw bytes), ttl (seconds) or exp, and optional nbf,
--- sub, path, tier, sid, ip
+-- sub, path, tier, sid, ip, aud ("media" for signed URLs, "api" for the
+-- playback API's Bearer tokens, or both in a table; nil leaves the claim
+-- out, which the module takes as media only)
 function _M.mint(opts)
     local m = ffi_new("pb_jwt_mint_t")
 
@@ -143,6 +171,12 @@ function _M.mint(opts)
     set_str(m.sid, opts.sid)
     set_str(m.ip, opts.ip)
 
+    local aud = aud_bits(opts.aud)
+    if aud == nil then
+        return nil, "aud must be \"media\", \"api\" or both"
+    end
+    m.aud = aud
+
     local size = C.pb_jwt_mint_size(m)
     local out = ffi_new("unsigned char[?]", size)
     local len = ffi_new("size_t[1]")
@@ -152,6 +186,26 @@ function _M.mint(opts)
     end
 
     return ffi_str(out, len[0])
+end
+
+
+-- the aud claim's bits as a list of names; nil without the claim
+local function aud_names(bits)
+    bits = tonumber(bits)
+    if bits == 0 then
+        return nil
+    end
+    local out = {}
+    if bit.band(bits, AUD.media) ~= 0 then
+        out[#out + 1] = "media"
+    end
+    if bit.band(bits, AUD.api) ~= 0 then
+        out[#out + 1] = "api"
+    end
+    if bit.band(bits, AUD_OTHER) ~= 0 then
+        out[#out + 1] = "other"
+    end
+    return out
 end
 
 
@@ -165,7 +219,9 @@ end
 --         arguments), normalised by a second parser: kept for old callers,
 --         and refused when it holds a '#' (nginx ends its path there, this
 --         parser did not: a token for one title opened every other).
--- Prefer uri: one parser, nginx's.
+-- Prefer uri: one parser, nginx's.  And aud: "media" or "api", the use
+-- the token must be meant for (as the module checks it: a token without
+-- aud is media only).
 function _M.verify(token, keys, opts)
     opts = opts or {}
 
@@ -199,6 +255,13 @@ function _M.verify(token, keys, opts)
     local rc = C.pb_jwt_verify_flat(token, #token, karr, nkeys,
                                     opts.now or now(), opts.leeway or 30,
                                     scratch, size, claims, err)
+
+    if rc == PB_JWT_OK and opts.aud then
+        if not AUD[opts.aud] then
+            return nil, "wrong-audience"
+        end
+        rc = C.pb_jwt_check_audience(claims, AUD[opts.aud])
+    end
 
     local p = opts.uri or opts.path
 
@@ -240,6 +303,7 @@ function _M.verify(token, keys, opts)
         ip = get_str(claims.ip),
         exp = tonumber(claims.exp),
         nbf = claims.has_nbf == 1 and tonumber(claims.nbf) or nil,
+        aud = aud_names(claims.aud),
     }
 end
 

@@ -209,7 +209,7 @@ ngx_stream_playback_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    return NGX_OK;
+    return ngx_stream_playback_session_init_process(cycle, pmcf);
 }
 
 
@@ -502,8 +502,9 @@ ngx_stream_playback_api_not_allowed(ngx_http_request_t *r, const char *allow)
 
 
 /* Authorization: Bearer <JWT>, verified with the location's keys; the
- * token must name an account (sub).  NGX_OK, or NGX_DECLINED when the
- * refusal was sent: *out is then what the content handler returns */
+ * token must be meant for the API (aud) and name an account (sub).
+ * NGX_OK, or NGX_DECLINED when the refusal was sent: *out is then what
+ * the content handler returns */
 
 static ngx_int_t
 ngx_stream_playback_api_auth(ngx_http_request_t *r,
@@ -580,6 +581,17 @@ ngx_stream_playback_api_auth(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
+    /* only a token minted for the API (aud "api"): a media token, with
+     * or without aud, is refused, so a leaked media URL cannot end its
+     * owner's sessions */
+
+    if (rc == PB_JWT_OK
+        && pb_jwt_check_audience(&ctx->claims, PB_JWT_AUD_API) != PB_JWT_OK)
+    {
+        rc = PB_JWT_WRONG_AUDIENCE;
+        v.err = "aud does not name api";
+    }
+
     if (rc != PB_JWT_OK) {
         ngx_log_error(plcf->log_level, r->connection->log, 0,
                       "playback api: Bearer token refused: %s (%s)",
@@ -611,6 +623,13 @@ ngx_stream_playback_api_auth(ngx_http_request_t *r,
 
     ctx->account.data = ctx->claims.sub.data;
     ctx->account.len = ctx->claims.sub.len;
+
+    if (ngx_stream_playback_scope(r->pool, &ctx->account, &ctx->scope)
+        != NGX_OK)
+    {
+        *out = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_DECLINED;
+    }
 
     return NGX_OK;
 
@@ -1125,24 +1144,34 @@ ngx_stream_playback_api_arg(ngx_stream_playback_call_t *call, u_char *data,
 }
 
 
-/* "prefix:a" or "prefix:a:b" */
+/* "family:{account}", "family:{account}:a" or "family:{account}:a:b":
+ * every key is the account's (ctx->scope, see the auth), then the
+ * profile's or the session's; a and b are ids (no ':') */
 
 ngx_int_t
 ngx_stream_playback_api_arg_key(ngx_http_request_t *r,
-    ngx_stream_playback_call_t *call, const char *prefix, ngx_str_t *a,
+    ngx_stream_playback_call_t *call, const char *family, ngx_str_t *a,
     ngx_str_t *b)
 {
-    u_char  *p, *key;
-    size_t   len;
+    u_char                         *p, *key;
+    size_t                          len;
+    ngx_stream_playback_api_ctx_t  *ctx;
 
-    len = ngx_strlen(prefix) + 1 + a->len + (b ? 1 + b->len : 0);
+    ctx = ngx_stream_playback_api_get_ctx(r);
+
+    len = ngx_strlen(family) + 1 + ctx->scope.len + (a ? 1 + a->len : 0)
+          + (b ? 1 + b->len : 0);
 
     key = ngx_pnalloc(r->pool, len);
     if (key == NULL) {
         return NGX_ERROR;
     }
 
-    p = ngx_sprintf(key, "%s:%V", prefix, a);
+    p = ngx_sprintf(key, "%s:%V", family, &ctx->scope);
+
+    if (a != NULL) {
+        p = ngx_sprintf(p, ":%V", a);
+    }
 
     if (b != NULL) {
         p = ngx_sprintf(p, ":%V", b);

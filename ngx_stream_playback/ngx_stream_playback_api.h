@@ -52,6 +52,7 @@ struct ngx_stream_playback_call_s {
 
 typedef struct {
     ngx_str_t                      account;    /* the token's sub */
+    ngx_str_t                      scope;      /* "{account}" in keys */
     pb_jwt_claims_t                claims;
     ngx_str_t                      id1;        /* path segments */
     ngx_str_t                      id2;
@@ -86,7 +87,7 @@ ngx_stream_playback_call_t *ngx_stream_playback_api_call_init(
 void ngx_stream_playback_api_arg(ngx_stream_playback_call_t *call,
     u_char *data, size_t len);
 ngx_int_t ngx_stream_playback_api_arg_key(ngx_http_request_t *r,
-    ngx_stream_playback_call_t *call, const char *prefix, ngx_str_t *a,
+    ngx_stream_playback_call_t *call, const char *family, ngx_str_t *a,
     ngx_str_t *b);
 ngx_int_t ngx_stream_playback_api_arg_int(ngx_http_request_t *r,
     ngx_stream_playback_call_t *call, int64_t n);

@@ -35,13 +35,10 @@ static struct {
 ngx_int_t
 ngx_stream_playback_licensing_handler(ngx_http_request_t *r)
 {
-    int                               rc;
-    ngx_str_t                         title;
-    ngx_uint_t                        allow;
-    const pb_rights_title_t          *entry;
-    ngx_stream_playback_ctx_t        *ctx;
-    ngx_stream_playback_loc_conf_t   *plcf;
-    ngx_stream_playback_main_conf_t  *pmcf;
+    ngx_int_t                        rc;
+    ngx_str_t                        title;
+    ngx_stream_playback_ctx_t       *ctx;
+    ngx_stream_playback_loc_conf_t  *plcf;
 
     if (r != r->main) {
         return NGX_DECLINED;
@@ -49,7 +46,9 @@ ngx_stream_playback_licensing_handler(ngx_http_request_t *r)
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_stream_playback_module);
 
-    if (!plcf->licensing) {
+    /* the playback API checks the title of a manifest call itself */
+
+    if (!plcf->licensing || plcf->api) {
         return NGX_DECLINED;
     }
 
@@ -64,22 +63,56 @@ ngx_stream_playback_licensing_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    if (ngx_stream_playback_geo(r, ctx) != NGX_OK) {
+    ngx_stream_playback_title(r, plcf, &title);
+
+    rc = ngx_stream_playback_license(r, plcf, ctx, &title, NULL);
+
+    if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_stream_playback_unavailable(r, ctx, &title);
+}
+
+
+/* The licensing decision for title and the client (its country and
+ * anonymous-IP flags): NGX_OK to play, NGX_DECLINED with ctx->licensing
+ * the reason (logged here), NGX_ERROR.  *unknown (if given) is set when
+ * the rights table does not list the title. */
+
+ngx_int_t
+ngx_stream_playback_license(ngx_http_request_t *r,
+    ngx_stream_playback_loc_conf_t *plcf, ngx_stream_playback_ctx_t *ctx,
+    ngx_str_t *title, ngx_uint_t *unknown)
+{
+    int                               rc;
+    ngx_str_t                         country;
+    ngx_uint_t                        allow;
+    const pb_rights_title_t          *entry;
+    ngx_stream_playback_main_conf_t  *pmcf;
+
+    if (unknown != NULL) {
+        *unknown = 0;
+    }
+
+    if (ngx_stream_playback_geo(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     pmcf = ngx_http_get_module_main_conf(r, ngx_stream_playback_module);
 
-    ngx_stream_playback_title(r, plcf, &title);
-
     if (ctx->anonymous & plcf->anonymous_deny) {
         ctx->licensing = NGX_PLAYBACK_ANONYMOUS_IP;
-        return ngx_stream_playback_unavailable(r, ctx, &title);
+        goto refused;
     }
 
     if (!ctx->has_country && !plcf->unknown_country) {
         ctx->licensing = pb_rights_reason(PB_RIGHTS_UNKNOWN_COUNTRY);
-        return ngx_stream_playback_unavailable(r, ctx, &title);
+        goto refused;
     }
 
     if (pmcf->rights != NULL) {
@@ -88,7 +121,7 @@ ngx_stream_playback_licensing_handler(ngx_http_request_t *r)
     }
 
     rc = pb_rights_check(pmcf->rights != NULL ? pmcf->rights->table : NULL,
-                         title.data, title.len,
+                         title->data, title->len,
                          ctx->has_country ? ctx->country : NULL,
                          ngx_time(), &entry);
 
@@ -100,6 +133,11 @@ ngx_stream_playback_licensing_handler(ngx_http_request_t *r)
 
     case PB_RIGHTS_UNKNOWN_TITLE:
         allow = plcf->rights_default;
+
+        if (unknown != NULL) {
+            *unknown = 1;
+        }
+
         break;
 
     case PB_RIGHTS_UNKNOWN_COUNTRY:
@@ -115,13 +153,23 @@ ngx_stream_playback_licensing_handler(ngx_http_request_t *r)
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "playback licensing: title \"%V\": %s, %s",
-                   &title, pb_rights_reason(rc), ctx->licensing);
+                   title, pb_rights_reason(rc), ctx->licensing);
 
     if (allow) {
-        return NGX_DECLINED;
+        return NGX_OK;
     }
 
-    return ngx_stream_playback_unavailable(r, ctx, &title);
+refused:
+
+    country.data = ctx->country;
+    country.len = ctx->has_country ? 2 : 0;
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "playback licensing refused: %s, title \"%V\", "
+                  "country \"%V\", anonymous 0x%02xi",
+                  ctx->licensing, title, &country, ctx->anonymous);
+
+    return NGX_DECLINED;
 }
 
 
@@ -159,7 +207,8 @@ ngx_stream_playback_title(ngx_http_request_t *r,
 
 
 /* 451 with {"error":"unavailable_for_legal_reasons","title":"...",
- * "country":"...","reason":"..."} and one log line; the request is
+ * "country":"...","reason":"..."} (the log line is the decision's); the
+ * request is
  * finalized, the phase handler returns NGX_DONE */
 
 static ngx_int_t
@@ -172,11 +221,6 @@ ngx_stream_playback_unavailable(ngx_http_request_t *r,
 
     country.data = ctx->country;
     country.len = ctx->has_country ? 2 : 0;
-
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "playback licensing refused: %s, title \"%V\", "
-                  "country \"%V\", anonymous 0x%02xi",
-                  ctx->licensing, title, &country, ctx->anonymous);
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

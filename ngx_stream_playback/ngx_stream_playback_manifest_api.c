@@ -2,7 +2,8 @@
  * ngx_stream_playback_manifest_api.c: POST /api/v1/playback/manifest, what
  * a player needs to start: a new playback session holding a stream slot
  * of the account, HLS and DASH URLs signed with a short-lived media token
- * (account, tier, session, the title's path) on playback_api_base_url,
+ * (aud media; account, tier, session, the title's path) on
+ * playback_api_base_url, for a title licensed to the client's country,
  * the resume position and the tier's limits.  The stream slot and the
  * position are asked of Redis at once; without Redis the answer still
  * comes (unless playback_streams_fail is closed), position 0, with a
@@ -52,16 +53,19 @@ ngx_stream_playback_manifest_body(ngx_http_request_t *r)
     u_char                           *p;
     ngx_int_t                         rc;
     ngx_str_t                         tier;
-    ngx_uint_t                        issued;
+    ngx_uint_t                        issued, unknown;
     const char                       *err;
+    ngx_stream_playback_ctx_t        *pctx;
     ngx_stream_playback_call_t       *call;
     ngx_stream_playback_api_ctx_t    *ctx;
     ngx_stream_playback_manifest_t   *m;
+    ngx_stream_playback_loc_conf_t   *plcf;
     ngx_stream_playback_main_conf_t  *pmcf;
     u_char                            rnd[16];
 
     ctx = ngx_stream_playback_api_get_ctx(r);
     pmcf = ngx_http_get_module_main_conf(r, ngx_stream_playback_module);
+    plcf = ngx_http_get_module_loc_conf(r, ngx_stream_playback_module);
 
     m = ngx_pcalloc(r->pool, sizeof(ngx_stream_playback_manifest_t));
     if (m == NULL) {
@@ -122,6 +126,33 @@ ngx_stream_playback_manifest_body(ngx_http_request_t *r)
     if (m->tier == NULL) {
         return ngx_stream_playback_api_error(r, NGX_HTTP_FORBIDDEN,
                    "forbidden", "the token's tier is not configured");
+    }
+
+    /* a title the client may play here, before any slot is taken: the
+     * licensing of the media path (451), and 404 for a title the rights
+     * table does not know when it is to deny those */
+
+    if (plcf->licensing) {
+        pctx = ngx_http_get_module_ctx(r, ngx_stream_playback_module);
+
+        rc = ngx_stream_playback_license(r, plcf, pctx, &m->video, &unknown);
+
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc != NGX_OK && unknown) {
+            return ngx_stream_playback_api_error(r, NGX_HTTP_NOT_FOUND,
+                       "not_found", "no such title");
+        }
+
+        if (rc != NGX_OK) {
+            ngx_str_set(&r->headers_out.status_line,
+                        "451 Unavailable For Legal Reasons");
+
+            return ngx_stream_playback_api_error(r, 451,
+                       "unavailable_for_legal_reasons", pctx->licensing);
+        }
     }
 
     /* a session id nobody can guess: 128 random bits */
@@ -367,8 +398,17 @@ ngx_stream_playback_manifest_answer(ngx_http_request_t *r)
     mint.sub.len = ctx->account.len;
     mint.tier.data = m->tier->name.data;
     mint.tier.len = m->tier->name.len;
-    mint.sid.data = m->session.data;
-    mint.sid.len = m->session.len;
+    mint.aud = PB_JWT_AUD_MEDIA;
+
+    /* bound to the session, whose end the media path sees
+     * (ngx_stream_playback_session.c); a session Redis could not record
+     * (failing open) would be refused there: such a token has no sid */
+
+    if (m->slot == 1) {
+        mint.sid.data = m->session.data;
+        mint.sid.len = m->session.len;
+    }
+
     mint.path.data = p;
     mint.path.len = ngx_sprintf(p, "%V%V/", &plcf->title_from, &m->video)
                     - p;

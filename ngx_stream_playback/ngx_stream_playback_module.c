@@ -229,6 +229,13 @@ static ngx_command_t  ngx_stream_playback_commands[] = {
       offsetof(ngx_stream_playback_loc_conf_t, api_base_url),
       NULL },
 
+    { ngx_string("playback_session_check"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_stream_playback_session_check,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -400,7 +407,15 @@ ngx_stream_playback_init(ngx_conf_t *cf)
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
     /* a phase runs its handlers last pushed first: the tier and licensing
-     * checks are pushed before the token check so that they run after it */
+     * checks are pushed before the token check so that they run after it,
+     * and the session check, which may ask Redis, before them all */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_stream_playback_session_handler;
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
     if (h == NULL) {
@@ -577,6 +592,8 @@ ngx_stream_playback_create_loc_conf(ngx_conf_t *cf)
     conf->resume_ttl = NGX_CONF_UNSET;
     conf->media_token_ttl = NGX_CONF_UNSET;
     conf->api_base_url = NGX_CONF_UNSET_PTR;
+    conf->session_check = NGX_CONF_UNSET_UINT;
+    conf->session_ttl = NGX_CONF_UNSET_MSEC;
 
     return conf;
 }
@@ -633,6 +650,10 @@ ngx_stream_playback_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"playback_token\" is on but no "
                            "\"playback_token_key\" is configured");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_stream_playback_session_merge(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
 

@@ -28,6 +28,11 @@
 #define NGX_PLAYBACK_VAR_ASN_ORG     2
 #define NGX_PLAYBACK_VAR_LICENSING   3
 
+/* playback_session_check */
+#define NGX_PLAYBACK_SESSION_OFF       0
+#define NGX_PLAYBACK_SESSION_ON        1
+#define NGX_PLAYBACK_SESSION_REQUIRED  2
+
 #define NGX_PLAYBACK_VAR_TIER_HEIGHT   0
 #define NGX_PLAYBACK_VAR_TIER_BITRATE  1
 #define NGX_PLAYBACK_VAR_TIER_STREAMS  2
@@ -72,6 +77,7 @@ typedef struct {
     vodedge_redis_conf_t          *redis;    /* playback_redis */
     vodedge_redis_client_t        *redis_client;    /* the worker's */
     ngx_stream_playback_script_t  *scripts;
+    void                          *sessions; /* the worker's liveness cache */
 } ngx_stream_playback_main_conf_t;
 
 
@@ -99,6 +105,9 @@ typedef struct {
     time_t               resume_ttl;
     time_t               media_token_ttl;
     ngx_http_complex_value_t  *api_base_url;
+
+    ngx_uint_t           session_check;      /* NGX_PLAYBACK_SESSION_* */
+    ngx_msec_t           session_ttl;
 } ngx_stream_playback_loc_conf_t;
 
 
@@ -123,6 +132,9 @@ typedef struct {
     unsigned             geo_done:1;
     unsigned             has_country:1;
     unsigned             has_asn:1;
+    unsigned             session_wait:1; /* asking Redis of the session */
+    unsigned             session_done:1; /* Redis answered: session_state */
+    unsigned             session_state:2;
 } ngx_stream_playback_ctx_t;
 
 
@@ -137,6 +149,9 @@ ngx_stream_playback_ctx_t *ngx_stream_playback_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_stream_playback_geo(ngx_http_request_t *r,
     ngx_stream_playback_ctx_t *ctx);
 ngx_int_t ngx_stream_playback_licensing_handler(ngx_http_request_t *r);
+ngx_int_t ngx_stream_playback_license(ngx_http_request_t *r,
+    ngx_stream_playback_loc_conf_t *plcf,
+    ngx_stream_playback_ctx_t *ctx, ngx_str_t *title, ngx_uint_t *unknown);
 char *ngx_stream_playback_geoip(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_stream_playback_rights(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -183,6 +198,17 @@ ngx_int_t ngx_stream_playback_init_process(ngx_cycle_t *cycle);
 void ngx_stream_playback_exit_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_stream_playback_redis_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+
+char *ngx_stream_playback_session_check(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_stream_playback_session_merge(ngx_conf_t *cf,
+    ngx_stream_playback_loc_conf_t *prev,
+    ngx_stream_playback_loc_conf_t *conf);
+ngx_int_t ngx_stream_playback_session_init_process(ngx_cycle_t *cycle,
+    ngx_stream_playback_main_conf_t *pmcf);
+ngx_int_t ngx_stream_playback_session_handler(ngx_http_request_t *r);
+ngx_int_t ngx_stream_playback_scope(ngx_pool_t *pool, ngx_str_t *account,
+    ngx_str_t *out);
 
 
 extern ngx_module_t  ngx_stream_playback_module;

@@ -94,7 +94,7 @@ ngx_stream_playback_resume_put_body(ngx_http_request_t *r)
 
     call = ngx_stream_playback_api_call_init(r,
                                         ngx_stream_playback_resume_put_done,
-                                        NGX_PLAYBACK_SCRIPT_RESUME_SET, 3);
+                                        NGX_PLAYBACK_SCRIPT_RESUME_SET, 4);
     if (call == NULL
         || ngx_stream_playback_api_arg_key(r, call, "playback", &ctx->id1,
                                            &ctx->id2)
@@ -102,8 +102,11 @@ ngx_stream_playback_resume_put_body(ngx_http_request_t *r)
         || ngx_stream_playback_api_arg_key(r, call, "continue_watching",
                                            &ctx->id1, NULL)
            != NGX_OK
-        || ngx_stream_playback_api_arg_key(r, call, "streams",
-                                           &ctx->account, NULL)
+        || ngx_stream_playback_api_arg_key(r, call, "streams", NULL, NULL)
+           != NGX_OK
+        || ngx_stream_playback_api_arg_key(r, call, "session",
+                                           session.len ? &session : NULL,
+                                           NULL)
            != NGX_OK
         || ngx_stream_playback_api_arg_int(r, call, position) != NGX_OK
         || ngx_stream_playback_api_arg_int(r, call, duration) != NGX_OK
@@ -125,6 +128,12 @@ ngx_stream_playback_resume_put_body(ngx_http_request_t *r)
     }
 
     ngx_stream_playback_api_arg(call, ctx->id2.data, ctx->id2.len);
+
+    if (ngx_stream_playback_api_arg_int(r, call, plcf->stream_grace)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return ngx_stream_playback_api_start(call);
 }
@@ -324,13 +333,17 @@ ngx_stream_playback_continue_get(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_pnalloc(r->pool, sizeof("playback::") + ctx->id1.len);
+    /* the prefix of the profile's playback keys */
+
+    p = ngx_pnalloc(r->pool, sizeof("playback:::") + ctx->scope.len
+                             + ctx->id1.len);
     if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_stream_playback_api_arg(call, p,
-                                ngx_sprintf(p, "playback:%V:", &ctx->id1)
+                                ngx_sprintf(p, "playback:%V:%V:",
+                                            &ctx->scope, &ctx->id1)
                                 - p);
 
     return ngx_stream_playback_api_start(call);

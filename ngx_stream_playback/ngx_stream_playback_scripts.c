@@ -5,11 +5,17 @@
  * (EVALSHA), computed here at configuration time; a NOSCRIPT answer is
  * retried once with the text (EVAL), see ngx_stream_playback_api.c.
  *
- * Keys: hash playback:{profile}:{title} (position, duration,
- * last_updated, session_id, device), sorted set continue_watching:{profile}
- * (titles by last_updated), sorted set streams:{account} (session ids by
- * last heartbeat, Redis' own clock in ms) and hash
- * streams:{account}:devices (session id to device).
+ * Keys (README "Redis schema"), each the account's first ({account}: the
+ * token's sub, escaped, in braces: a Redis Cluster hash tag, so that the
+ * keys of a script share a slot): hash playback:{account}:{profile}:
+ * {title} (position, duration, last_updated, session_id, device), sorted
+ * set continue_watching:{account}:{profile} (titles by last_updated),
+ * sorted set streams:{account} (session ids by last heartbeat, Redis' own
+ * clock in ms), hash streams:{account}:devices (session id to device) and
+ * string session:{account}:{session}, which lives exactly as long as the
+ * session: set for the grace when the slot is taken, its life renewed by
+ * each heartbeat, deleted when playback ends.  The media path asks for it
+ * (ngx_stream_playback_session.c).
  */
 
 #include <openssl/sha.h>
@@ -25,14 +31,16 @@
 
 static ngx_str_t  ngx_stream_playback_script_texts[NGX_PLAYBACK_SCRIPTS] = {
 
-    /* RESUME_SET: KEYS playback, continue_watching, streams; ARGV
-     * position, duration, updated_at, session_id ("" none), device, ttl,
-     * title.  A heartbeat refreshes its session's stream slot; the
-     * position is written unless a newer one (by updated_at) is there:
-     * last writer wins.  1: written, 0: older than what is stored. */
+    /* RESUME_SET: KEYS playback, continue_watching, streams, session;
+     * ARGV position, duration, updated_at, session_id ("" none), device,
+     * ttl, title, grace (ms).  A heartbeat of a live session renews it
+     * and its stream slot (one that ended stays ended); the position is
+     * written unless a newer one (by updated_at) is there: last writer
+     * wins.  1: written, 0: older than what is stored. */
 
     ngx_string(
-        "if ARGV[4] ~= '' then\n"
+        "if ARGV[4] ~= '' and redis.call('PEXPIRE', KEYS[4], ARGV[8]) == 1"
+        " then\n"
         NGX_PLAYBACK_LUA_NOW
         "  redis.call('ZADD', KEYS[3], 'XX', now, ARGV[4])\n"
         "end\n"
@@ -78,8 +86,9 @@ static ngx_str_t  ngx_stream_playback_script_texts[NGX_PLAYBACK_SCRIPTS] = {
         "end\n"
         "return out\n"),
 
-    /* STREAM_ACQUIRE: KEYS streams, devices; ARGV session, device, limit,
-     * grace (ms).  Slots silent for longer than grace are freed first.
+    /* STREAM_ACQUIRE: KEYS streams, devices, session; ARGV session,
+     * device, limit, grace (ms).  Slots silent for longer than grace are
+     * freed first (their session keys expired by themselves).
      * {1}: the session holds a slot; {0, session, device, last, ...}: the
      * limit is reached by these. */
 
@@ -96,6 +105,7 @@ static ngx_str_t  ngx_stream_playback_script_texts[NGX_PLAYBACK_SCRIPTS] = {
         " or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then\n"
         "  redis.call('ZADD', KEYS[1], now, ARGV[1])\n"
         "  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])\n"
+        "  redis.call('SET', KEYS[3], '1', 'PX', ARGV[4])\n"
         "  redis.call('EXPIRE', KEYS[1], 86400)\n"
         "  redis.call('EXPIRE', KEYS[2], 86400)\n"
         "  return {1}\n"
@@ -109,9 +119,11 @@ static ngx_str_t  ngx_stream_playback_script_texts[NGX_PLAYBACK_SCRIPTS] = {
         "end\n"
         "return out\n"),
 
-    /* STREAM_RELEASE: KEYS streams, devices; ARGV session.  1: freed */
+    /* STREAM_RELEASE: KEYS streams, devices, session; ARGV session.
+     * 1: freed */
 
     ngx_string(
+        "redis.call('DEL', KEYS[3])\n"
         "redis.call('HDEL', KEYS[2], ARGV[1])\n"
         "return redis.call('ZREM', KEYS[1], ARGV[1])\n"),
 };

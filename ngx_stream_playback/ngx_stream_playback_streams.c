@@ -24,20 +24,19 @@ ngx_stream_playback_streams_acquire(ngx_http_request_t *r,
     ngx_stream_playback_call_pt handler)
 {
     ngx_stream_playback_call_t      *call;
-    ngx_stream_playback_api_ctx_t   *ctx;
     ngx_stream_playback_loc_conf_t  *plcf;
 
-    ctx = ngx_stream_playback_api_get_ctx(r);
     plcf = ngx_http_get_module_loc_conf(r, ngx_stream_playback_module);
 
     call = ngx_stream_playback_api_call_init(r, handler,
-                                       NGX_PLAYBACK_SCRIPT_STREAM_ACQUIRE, 2);
+                                       NGX_PLAYBACK_SCRIPT_STREAM_ACQUIRE, 3);
     if (call == NULL
-        || ngx_stream_playback_api_arg_key(r, call, "streams", &ctx->account,
-                                           NULL)
+        || ngx_stream_playback_api_arg_key(r, call, "streams", NULL, NULL)
            != NGX_OK
-        || ngx_stream_playback_api_arg_key(r, call, "streams", &ctx->account,
-                                           &ngx_stream_playback_devices)
+        || ngx_stream_playback_api_arg_key(r, call, "streams",
+                                           &ngx_stream_playback_devices, NULL)
+           != NGX_OK
+        || ngx_stream_playback_api_arg_key(r, call, "session", session, NULL)
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -143,13 +142,15 @@ ngx_stream_playback_streams_delete(ngx_http_request_t *r)
 
     call = ngx_stream_playback_api_call_init(r,
                                     ngx_stream_playback_streams_delete_done,
-                                    NGX_PLAYBACK_SCRIPT_STREAM_RELEASE, 2);
+                                    NGX_PLAYBACK_SCRIPT_STREAM_RELEASE, 3);
     if (call == NULL
-        || ngx_stream_playback_api_arg_key(r, call, "streams", &ctx->account,
-                                           NULL)
+        || ngx_stream_playback_api_arg_key(r, call, "streams", NULL, NULL)
            != NGX_OK
-        || ngx_stream_playback_api_arg_key(r, call, "streams", &ctx->account,
-                                           &ngx_stream_playback_devices)
+        || ngx_stream_playback_api_arg_key(r, call, "streams",
+                                           &ngx_stream_playback_devices, NULL)
+           != NGX_OK
+        || ngx_stream_playback_api_arg_key(r, call, "session", &ctx->id2,
+                                           NULL)
            != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -272,6 +272,15 @@ ngx_stream_playback_verify(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    /* a Bearer token of the playback API opens no media: a leaked media
+     * URL and a leaked API token are different powers */
+
+    if (pb_jwt_check_audience(&ctx->claims, PB_JWT_AUD_MEDIA) != PB_JWT_OK) {
+        ctx->status = PB_JWT_WRONG_AUDIENCE;
+        ctx->err = "aud does not name media";
+        return NGX_OK;
+    }
+
     /*
      * nginx decoded and resolved the path already: normalising it again
      * without decoding changes nothing but for what nginx leaves alone (a

@@ -196,7 +196,7 @@ not a base64url key of 32 to 1024 bytes
 [error]
 
 
-=== TEST 5: verify against nginx's $uri, as the module checks it; the
+=== TEST 6: verify against nginx's $uri, as the module checks it; the
 raw path's '#' (where nginx ends $uri) is refused
 --- config
     location /t {
@@ -233,5 +233,57 @@ wrong-path
 wrong-path
 wrong-path
 ok
+--- no_error_log
+[error]
+
+
+=== TEST 7: audiences in Lua: minted, read back, checked as the module does
+--- config
+    playback_token_key demo $TEST_NGINX_ROOT/conf/demo-only-playback.key;
+    location /t {
+        content_by_lua_block {
+            local token = require "vodedge_token"
+            local secret = assert(token.decode_key(demo_key_text))
+            local function mint(aud)
+                return assert(token.mint{ kid = "demo", secret = secret,
+                    ttl = 60, path = "/vod/", sub = "a", aud = aud })
+            end
+            local function edge(t)
+                local sock = ngx.socket.tcp()
+                assert(sock:connect("127.0.0.1", ngx.var.server_port))
+                assert(sock:send("GET /t/" .. t .. "/vod/x HTTP/1.0\r\n"
+                                 .. "Host: localhost\r\n\r\n"))
+                local res = assert(sock:receive("*a"))
+                sock:close()
+                return res:match("^HTTP/1%.%d (%d+)")
+            end
+            local keys = { demo = secret }
+            for _, aud in ipairs({ "media", "api", false }) do
+                local t = mint(aud or nil)
+                local c = assert(token.verify(t, keys))
+                local _, media = token.verify(t, keys, { aud = "media" })
+                local _, api = token.verify(t, keys, { aud = "api" })
+                ngx.say(tostring(aud), ": aud ",
+                        c.aud and table.concat(c.aud, ",") or "none",
+                        ", as media ", media or "OK", ", as api ",
+                        api or "OK", ", edge ", edge(t))
+            end
+            ngx.say(select(2, token.mint{ kid = "demo", secret = secret,
+                                          aud = "billing" }))
+        }
+    }
+    location /t/ {
+        playback_token on;
+    }
+    location /vod/ {
+        return 200 "$playback_token_status";
+    }
+--- request
+GET /t
+--- response_body
+media: aud media, as media OK, as api wrong-audience, edge 200
+api: aud api, as media wrong-audience, as api OK, edge 403
+false: aud none, as media OK, as api wrong-audience, edge 200
+aud must be "media", "api" or both
 --- no_error_log
 [error]

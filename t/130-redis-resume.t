@@ -18,7 +18,7 @@ repeat_each(1);
 no_shuffle();
 log_level('info');
 
-our $Token = PbTest::token(sub => 'acct-1', profiles => 'p1,p2',
+our $Token = PbTest::token(aud => q(api), sub => 'acct-1', profiles => 'p1,p2',
                            tier => 'basic');
 our $Auth = "Authorization: Bearer $Token";
 
@@ -81,10 +81,10 @@ up
 . main::put_body(30000, 100000, 1000, device => 'tv', session_id => 's1')
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . RedisTest::state('playback:p1:t1', 'continue_watching:p1') }
+sub { $_[0] . RedisTest::state('playback:{acct-1}:p1:t1', 'continue_watching:{acct-1}:p1') }
 --- response_body
-playback:p1:t1 device=tv duration=100000 last_updated=1000 position=30000 session_id=s1 ttl=2592000
-continue_watching:p1 t1=1000 ttl=2592000
+playback:{acct-1}:p1:t1 device=tv duration=100000 last_updated=1000 position=30000 session_id=s1 ttl=2592000
+continue_watching:{acct-1}:p1 t1=1000 ttl=2592000
 
 
 
@@ -105,10 +105,10 @@ Cache-Control: no-store
 . main::put_body(10000, 100000, 900, device => 'phone')
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . RedisTest::state('playback:p1:t1', 'continue_watching:p1') }
+sub { $_[0] . RedisTest::state('playback:{acct-1}:p1:t1', 'continue_watching:{acct-1}:p1') }
 --- response_body
-playback:p1:t1 device=tv duration=100000 last_updated=1000 position=30000 session_id=s1 ttl=2592000
-continue_watching:p1 t1=1000 ttl=2592000
+playback:{acct-1}:p1:t1 device=tv duration=100000 last_updated=1000 position=30000 session_id=s1 ttl=2592000
+continue_watching:{acct-1}:p1 t1=1000 ttl=2592000
 
 
 
@@ -118,10 +118,10 @@ continue_watching:p1 t1=1000 ttl=2592000
 . main::put_body(45000, 100000, 2000, device => 'phone')
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . RedisTest::state('playback:p1:t1', 'continue_watching:p1') }
+sub { $_[0] . RedisTest::state('playback:{acct-1}:p1:t1', 'continue_watching:{acct-1}:p1') }
 --- response_body
-playback:p1:t1 device=phone duration=100000 last_updated=2000 position=45000 session_id= ttl=2592000
-continue_watching:p1 t1=2000 ttl=2592000
+playback:{acct-1}:p1:t1 device=phone duration=100000 last_updated=2000 position=45000 session_id= ttl=2592000
+continue_watching:{acct-1}:p1 t1=2000 ttl=2592000
 
 
 
@@ -131,9 +131,9 @@ continue_watching:p1 t1=2000 ttl=2592000
 . main::put_body(31000, 100000, 1010, device => 'tv')
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . RedisTest::state('playback:p1:t1') }
+sub { $_[0] . RedisTest::state('playback:{acct-1}:p1:t1') }
 --- response_body
-playback:p1:t1 device=phone duration=100000 last_updated=2000 position=45000 session_id= ttl=2592000
+playback:{acct-1}:p1:t1 device=phone duration=100000 last_updated=2000 position=45000 session_id= ttl=2592000
 
 
 
@@ -150,10 +150,10 @@ GET /api/v1/continue-watching/p1
 "PUT /api/v1/resume/p1/t2\n" . main::put_body(4999, 100000, 3000)
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . RedisTest::state('playback:p1:t2', 'continue_watching:p1') }
+sub { $_[0] . RedisTest::state('playback:{acct-1}:p1:t2', 'continue_watching:{acct-1}:p1') }
 --- response_body
-playback:p1:t2 device= duration=100000 last_updated=3000 position=4999 session_id= ttl=2592000
-continue_watching:p1 t1=2000 ttl=2592000
+playback:{acct-1}:p1:t2 device= duration=100000 last_updated=3000 position=4999 session_id= ttl=2592000
+continue_watching:{acct-1}:p1 t1=2000 ttl=2592000
 
 
 
@@ -164,9 +164,9 @@ main::put('p1', 't3', main::put_body(95000, 100000, 3500));
 "PUT /api/v1/resume/p1/t2\n" . main::put_body(5000, 100000, 4000)
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . RedisTest::state('continue_watching:p1') }
+sub { $_[0] . RedisTest::state('continue_watching:{acct-1}:p1') }
 --- response_body
-continue_watching:p1 t1=2000 t3=3500 t2=4000 ttl=2592000
+continue_watching:{acct-1}:p1 t1=2000 t3=3500 t2=4000 ttl=2592000
 
 
 
@@ -175,9 +175,9 @@ continue_watching:p1 t1=2000 t3=3500 t2=4000 ttl=2592000
 "PUT /api/v1/resume/p1/t1\n" . main::put_body(95001, 100000, 5000)
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . RedisTest::state('continue_watching:p1') }
+sub { $_[0] . RedisTest::state('continue_watching:{acct-1}:p1') }
 --- response_body
-continue_watching:p1 t3=3500 t2=4000 ttl=2592000
+continue_watching:{acct-1}:p1 t3=3500 t2=4000 ttl=2592000
 
 
 
@@ -199,7 +199,7 @@ GET /api/v1/continue-watching/p2
 sub {
     my @t = $_[0] =~ /"title":"(\w+)"/g;
     scalar(@t) . " items, $t[0] .. $t[-1]; zcard "
-    . RedisTest::cli('ZCARD', 'continue_watching:p2')
+    . RedisTest::cli('ZCARD', 'continue_watching:{acct-1}:p2')
 }
 --- response_body chomp
 50 items, m55 .. m6; zcard 50
@@ -216,16 +216,16 @@ GET /api/v1/resume/p1/none
 
 === TEST 14: every write refreshes the 30-day TTL
 --- init
-RedisTest::cli('EXPIRE', 'playback:p1:t3', 60);
-RedisTest::cli('EXPIRE', 'continue_watching:p1', 60);
+RedisTest::cli('EXPIRE', 'playback:{acct-1}:p1:t3', 60);
+RedisTest::cli('EXPIRE', 'continue_watching:{acct-1}:p1', 60);
 --- request eval
 "PUT /api/v1/resume/p1/t3\n" . main::put_body(60000, 100000, 6000)
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . RedisTest::state('playback:p1:t3', 'continue_watching:p1') }
+sub { $_[0] . RedisTest::state('playback:{acct-1}:p1:t3', 'continue_watching:{acct-1}:p1') }
 --- response_body
-playback:p1:t3 device= duration=100000 last_updated=6000 position=60000 session_id= ttl=2592000
-continue_watching:p1 t2=4000 t3=6000 ttl=2592000
+playback:{acct-1}:p1:t3 device= duration=100000 last_updated=6000 position=60000 session_id= ttl=2592000
+continue_watching:{acct-1}:p1 t2=4000 t3=6000 ttl=2592000
 
 
 
@@ -234,10 +234,10 @@ continue_watching:p1 t2=4000 t3=6000 ttl=2592000
 DELETE /api/v1/resume/p1/t3
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . RedisTest::state('playback:p1:t3', 'continue_watching:p1') }
+sub { $_[0] . RedisTest::state('playback:{acct-1}:p1:t3', 'continue_watching:{acct-1}:p1') }
 --- response_body
-playback:p1:t3 (none)
-continue_watching:p1 t2=4000 ttl=2592000
+playback:{acct-1}:p1:t3 (none)
+continue_watching:{acct-1}:p1 t2=4000 ttl=2592000
 
 
 
@@ -375,10 +375,10 @@ PUT /api/v1/resume/p1/bad
 --- request
 GET /api/v1/resume/p1/bad
 --- response_body_filters eval
-sub { $_[0] . RedisTest::state('playback:p1:bad') }
+sub { $_[0] . RedisTest::state('playback:{acct-1}:p1:bad') }
 --- response_body
 {"profile":"p1","title":"bad","position_ms":0,"duration_ms":0,"updated_at":0,"device":null}
-playback:p1:bad (none)
+playback:{acct-1}:p1:bad (none)
 
 
 
@@ -400,7 +400,7 @@ WWW-Authenticate: Bearer
 GET /api/v1/resume/p1/t1
 --- more_headers eval
 "Authorization: Bearer "
-. PbTest::token(sub => 'acct-1', profiles => 'p1', ttl => -100)
+. PbTest::token(aud => q(api), sub => 'acct-1', profiles => 'p1', ttl => -100)
 --- error_code: 401
 --- response_body
 {"error":"unauthorized","reason":"expired"}
@@ -434,7 +434,7 @@ GET /api/v1/resume/p3/t1
 PUT /api/v1/resume/p1/t1
 {"position_ms":1,"duration_ms":100,"updated_at":99999}
 --- more_headers eval
-"Authorization: Bearer " . PbTest::token(sub => 'acct-1')
+"Authorization: Bearer " . PbTest::token(aud => q(api), sub => 'acct-1')
 --- error_code: 403
 --- response_body
 {"error":"forbidden","reason":"the profile is not one of the token's"}
@@ -445,7 +445,7 @@ PUT /api/v1/resume/p1/t1
 --- request
 GET /api/v1/continue-watching/p1
 --- more_headers eval
-"Authorization: Bearer " . PbTest::token(profiles => 'p1')
+"Authorization: Bearer " . PbTest::token(aud => q(api), profiles => 'p1')
 --- error_code: 403
 --- response_body
 {"error":"forbidden","reason":"the token names no account (sub)"}
@@ -456,7 +456,7 @@ GET /api/v1/continue-watching/p1
 --- request
 GET /api/v1/continue-watching/p1
 --- more_headers eval
-"Authorization: Bearer " . PbTest::token(sub => 'acct-2', profiles => 'q1')
+"Authorization: Bearer " . PbTest::token(aud => q(api), sub => 'acct-2', profiles => 'q1')
 --- error_code: 403
 --- response_body
 {"error":"forbidden","reason":"the profile is not one of the token's"}
@@ -500,9 +500,9 @@ RedisTest::cli('SCRIPT', 'FLUSH');
 "PUT /api/v1/resume/p1/t4\n" . main::put_body(20000, 100000, 7000)
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . RedisTest::state('playback:p1:t4') }
+sub { $_[0] . RedisTest::state('playback:{acct-1}:p1:t4') }
 --- response_body
-playback:p1:t4 device= duration=100000 last_updated=7000 position=20000 session_id= ttl=2592000
+playback:{acct-1}:p1:t4 device= duration=100000 last_updated=7000 position=20000 session_id= ttl=2592000
 
 
 
@@ -513,9 +513,9 @@ playback:p1:t4 device= duration=100000 last_updated=7000 position=20000 session_
 "PUT /api/v1/resume/p1/t5\n" . main::put_body(30000, 100000, 8000)
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . RedisTest::state('playback:p1:t5') }
+sub { $_[0] . RedisTest::state('playback:{acct-1}:p1:t5') }
 --- response_body
-playback:p1:t5 device= duration=100000 last_updated=8000 position=30000 session_id= ttl=2592000
+playback:{acct-1}:p1:t5 device= duration=100000 last_updated=8000 position=30000 session_id= ttl=2592000
 
 
 

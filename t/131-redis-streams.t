@@ -21,7 +21,7 @@ log_level('info');
 our %Auth;
 for my $tier (qw(basic standard)) {
     $Auth{$tier} = "Authorization: Bearer "
-        . PbTest::token(sub => "acct-$tier", profiles => 'p1,p2',
+        . PbTest::token(aud => q(api), sub => "acct-$tier", profiles => 'p1,p2',
                         tier => $tier);
 }
 
@@ -80,7 +80,7 @@ sub http_auth {
 }
 
 sub score {
-    return RedisTest::cli('ZSCORE', 'streams:acct-basic', $Sid);
+    return RedisTest::cli('ZSCORE', 'streams:{acct-basic}', $Sid);
 }
 
 add_block_preprocessor(sub {
@@ -119,10 +119,10 @@ Content-Type: application/json
 GET /redis
 --- response_body_filters eval
 sub {
-    $_[0] . RedisTest::cli('ZCARD', 'streams:acct-basic') . " "
-    . (RedisTest::cli('ZSCORE', 'streams:acct-basic', $main::Sid) > 0
+    $_[0] . RedisTest::cli('ZCARD', 'streams:{acct-basic}') . " "
+    . (RedisTest::cli('ZSCORE', 'streams:{acct-basic}', $main::Sid) > 0
        ? "held" : "missing") . " "
-    . RedisTest::cli('HGET', 'streams:acct-basic:devices', $main::Sid)
+    . RedisTest::cli('HGET', 'streams:{acct-basic}:devices', $main::Sid)
     . "\n"
 }
 --- response_body
@@ -222,9 +222,9 @@ select undef, undef, undef, 2.5;
 --- response_body_filters eval
 sub {
     (main::names($_[0]) =~ /"playback_session_id":"SID"/ ? "ok " : "no ")
-    . RedisTest::cli('ZCARD', 'streams:acct-basic') . " "
+    . RedisTest::cli('ZCARD', 'streams:{acct-basic}') . " "
     . CORE::join(',', sort values %{{ split /\n/,
-        RedisTest::cli('HGETALL', 'streams:acct-basic:devices') }})
+        RedisTest::cli('HGETALL', 'streams:{acct-basic}:devices') }})
     . "\n";
 }
 --- response_body
@@ -255,7 +255,7 @@ sub { main::names($_[0], 'keep') }
 === TEST 11: premium, no bookmark yet: position 0, premium's limits
 --- more_headers eval
 "Authorization: Bearer "
-. PbTest::token(sub => 'acct-p', profiles => 'p1', tier => 'premium')
+. PbTest::token(aud => q(api), sub => 'acct-p', profiles => 'p1', tier => 'premium')
 --- request eval
 "POST /api/v1/playback/manifest\n" . main::manifest('P-1', 'other')
 --- response_body_filters eval
@@ -337,7 +337,7 @@ POST /api/v1/playback/manifest
 
 === TEST 19: a token without a tier: 403
 --- more_headers eval
-"Authorization: Bearer " . PbTest::token(sub => 'a', profiles => 'p1')
+"Authorization: Bearer " . PbTest::token(aud => q(api), sub => 'a', profiles => 'p1')
 --- request
 POST /api/v1/playback/manifest
 {"video_id":"demo","profile_id":"p1","device":{"type":"tv"}}
@@ -350,7 +350,7 @@ POST /api/v1/playback/manifest
 === TEST 20: a tier the edge does not know: 403
 --- more_headers eval
 "Authorization: Bearer "
-. PbTest::token(sub => 'a', profiles => 'p1', tier => 'gold')
+. PbTest::token(aud => q(api), sub => 'a', profiles => 'p1', tier => 'gold')
 --- request
 POST /api/v1/playback/manifest
 {"video_id":"demo","profile_id":"p1","device":{"type":"tv"}}

@@ -23,7 +23,7 @@ workers(1);
 log_level('info');
 
 our $Auth = "Authorization: Bearer "
-    . PbTest::token(sub => 'acct-o', profiles => 'p1', tier => 'basic');
+    . PbTest::token(aud => q(api), sub => 'acct-o', profiles => 'p1', tier => 'basic');
 our $Report = '';
 
 our $HttpConfig = <<'_EOC_';
@@ -181,9 +181,9 @@ PUT /api/v1/resume/p1/t1
 {"position_ms":50000,"duration_ms":100000,"updated_at":3}
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . RedisTest::state('playback:p1:t1') }
+sub { $_[0] . RedisTest::state('playback:{acct-o}:p1:t1') }
 --- response_body
-playback:p1:t1 device= duration=100000 last_updated=3 position=50000 session_id= ttl=2592000
+playback:{acct-o}:p1:t1 device= duration=100000 last_updated=3 position=50000 session_id= ttl=2592000
 
 
 

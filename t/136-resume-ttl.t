@@ -18,7 +18,8 @@ repeat_each(1);
 no_shuffle();
 log_level('info');
 
-our $Token = PbTest::token(sub => 'acct-1', profiles => 'p1,p2',
+our $Token = PbTest::token(aud => q(api), sub => 'acct-1',
+                           profiles => 'p1,p2',
                            tier => 'basic');
 our $Auth = "Authorization: Bearer $Token";
 
@@ -74,11 +75,11 @@ __DATA__
 "PUT /api/v1/resume/p1/t1\n" . main::put_body(30000, 1000)
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . main::ttl_in('playback:p1:t1', 604790, 604800)
-      . main::ttl_in('continue_watching:p1', 604790, 604800) }
+sub { $_[0] . main::ttl_in('playback:{acct-1}:p1:t1', 604790, 604800)
+      . main::ttl_in('continue_watching:{acct-1}:p1', 604790, 604800) }
 --- response_body
-playback:p1:t1 ttl ok
-continue_watching:p1 ttl ok
+playback:{acct-1}:p1:t1 ttl ok
+continue_watching:{acct-1}:p1 ttl ok
 
 
 
@@ -87,24 +88,24 @@ continue_watching:p1 ttl ok
 "PUT /short/api/v1/resume/p2/t2\n" . main::put_body(30000, 1000)
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . main::ttl_in('playback:p2:t2', 80, 90)
-      . main::ttl_in('continue_watching:p2', 80, 90) }
+sub { $_[0] . main::ttl_in('playback:{acct-1}:p2:t2', 80, 90)
+      . main::ttl_in('continue_watching:{acct-1}:p2', 80, 90) }
 --- response_body
-playback:p2:t2 ttl ok
-continue_watching:p2 ttl ok
+playback:{acct-1}:p2:t2 ttl ok
+continue_watching:{acct-1}:p2 ttl ok
 
 
 
 === TEST 3: a write renews the TTL: cut short by hand, put back to 7d
 --- init
-RedisTest::cli('EXPIRE', 'playback:p1:t1', 50);
-RedisTest::cli('EXPIRE', 'continue_watching:p1', 50);
+RedisTest::cli('EXPIRE', 'playback:{acct-1}:p1:t1', 50);
+RedisTest::cli('EXPIRE', 'continue_watching:{acct-1}:p1', 50);
 --- request eval
 "PUT /api/v1/resume/p1/t1\n" . main::put_body(40000, 2000)
 --- error_code: 204
 --- response_body_filters eval
-sub { $_[0] . main::ttl_in('playback:p1:t1', 604790, 604800)
-      . main::ttl_in('continue_watching:p1', 604790, 604800) }
+sub { $_[0] . main::ttl_in('playback:{acct-1}:p1:t1', 604790, 604800)
+      . main::ttl_in('continue_watching:{acct-1}:p1', 604790, 604800) }
 --- response_body
-playback:p1:t1 ttl ok
-continue_watching:p1 ttl ok
+playback:{acct-1}:p1:t1 ttl ok
+continue_watching:{acct-1}:p1 ttl ok

@@ -160,7 +160,8 @@ for tier in basic standard premium; do
         "$(bin/vodedge-token --path /vod/demo/ --tier $tier --ttl 3600)"
 done
 TOKEN=$TOKEN_basic
-API=$(bin/vodedge-token --sub acct-1 --profiles p1 --tier basic --ttl 3600)
+API=$(bin/vodedge-token --aud api --sub acct-1 --profiles p1 --tier basic \
+    --ttl 3600)
 
 cat <<EOT
 

@@ -4,8 +4,12 @@
  *
  *   vodedge-token --path /vod/title1/ [--tier basic] [--ttl 3600]
  *       [--nbf SECONDS] [--sub S] [--sid S] [--ip ADDR[/BITS]]
- *       [--profiles P1,P2] [--kid K] [--key-file F]
+ *       [--profiles P1,P2] [--aud media|api|media,api|none] [--kid K]
+ *       [--key-file F]
  *
+ * The audience (aud) is "media" (a signed URL), or "api" (a Bearer token
+ * of the playback API) for a token with --profiles and no --path; "none"
+ * leaves the claim out, as tokens were before audiences.
  * The key file holds the secret base64url-encoded, as playback_token_key
  * reads it.  Without --kid and --key-file: the demo key that
  * conf/edge.conf trusts (kid "demo", conf/demo-only-playback.key).
@@ -29,6 +33,7 @@ static void vodedge_token_usage(void);
 static int vodedge_token_str(vod_str_t *s, const char *value);
 static int vodedge_token_int(const char *value, int64_t *n);
 static int vodedge_token_profiles(char *list, pb_jwt_mint_t *m);
+static int vodedge_token_aud(const char *value, unsigned *aud);
 static int vodedge_token_read_key(const char *file, u_char *key,
     size_t *len);
 
@@ -41,9 +46,12 @@ vodedge_token_usage(void)
         "[--ttl 3600]\n"
         "           [--nbf SECONDS] [--sub S] [--sid S] "
         "[--ip ADDR[/BITS]]\n"
-        "           [--profiles P1,P2] [--kid K] [--key-file F]\n"
+        "           [--profiles P1,P2] [--aud media|api|media,api|none]\n"
+        "           [--kid K] [--key-file F]\n"
         "  --profiles: the account's profiles (\"\" for none), for the "
         "playback API;\n"
+        "  --aud: by default api with --profiles and no --path, media "
+        "otherwise;\n"
         "  --ttl and --nbf are seconds from now (negative: in the past);\n"
         "  the key file holds the secret in base64url; by default kid \""
         VODEDGE_TOKEN_DEMO_KID "\" and\n  " VODEDGE_TOKEN_DEMO_KEY
@@ -78,6 +86,31 @@ vodedge_token_int(const char *value, int64_t *n)
     }
 
     *n = v;
+
+    return 0;
+}
+
+
+static int
+vodedge_token_aud(const char *value, unsigned *aud)
+{
+    if (strcmp(value, "media") == 0) {
+        *aud = PB_JWT_AUD_MEDIA;
+
+    } else if (strcmp(value, "api") == 0) {
+        *aud = PB_JWT_AUD_API;
+
+    } else if (strcmp(value, "media,api") == 0
+               || strcmp(value, "api,media") == 0)
+    {
+        *aud = PB_JWT_AUD_MEDIA | PB_JWT_AUD_API;
+
+    } else if (strcmp(value, "none") == 0) {
+        *aud = 0;
+
+    } else {
+        return -1;
+    }
 
     return 0;
 }
@@ -176,7 +209,7 @@ main(int argc, char **argv)
     u_char         *out;
     size_t          len, size;
     int64_t         ttl, nbf, now;
-    unsigned        has_nbf;
+    unsigned        has_nbf, has_aud;
     pb_jwt_mint_t   m;
     pb_jwt_cidr_t   cidr;
     u_char          key[2 * PB_JWT_KEY_MAX];
@@ -185,6 +218,7 @@ main(int argc, char **argv)
     ttl = 3600;
     nbf = 0;
     has_nbf = 0;
+    has_aud = 0;
     key_file = NULL;
     vodedge_token_str(&m.kid, VODEDGE_TOKEN_DEMO_KID);
 
@@ -227,6 +261,15 @@ main(int argc, char **argv)
                 return 2;
             }
 
+        } else if (strcmp(argv[i], "--aud") == 0) {
+            if (vodedge_token_aud(argv[++i], &m.aud) != 0) {
+                fprintf(stderr, "vodedge-token: --aud \"%s\" is not media, "
+                        "api, media,api or none\n", argv[i]);
+                return 2;
+            }
+
+            has_aud = 1;
+
         } else if (strcmp(argv[i], "--kid") == 0) {
             vodedge_token_str(&m.kid, argv[++i]);
 
@@ -251,6 +294,11 @@ main(int argc, char **argv)
             vodedge_token_usage();
             return 2;
         }
+    }
+
+    if (!has_aud) {
+        m.aud = (m.profiles != NULL && m.path.data == NULL)
+                ? PB_JWT_AUD_API : PB_JWT_AUD_MEDIA;
     }
 
     /* a token for the playback API (--profiles) needs no path */

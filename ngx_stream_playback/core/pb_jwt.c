@@ -30,6 +30,9 @@ static int pb_jwt_string_claim(const vod_json_t *obj, const char *name,
     vod_str_t *out, pb_jwt_verify_t *v);
 static int pb_jwt_profiles_claim(vod_env_t *env, const vod_json_t *obj,
     pb_jwt_claims_t *claims, pb_jwt_verify_t *v);
+static int pb_jwt_aud_claim(const vod_json_t *obj, pb_jwt_claims_t *claims,
+    pb_jwt_verify_t *v);
+static unsigned pb_jwt_aud_value(const vod_str_t *s);
 static int pb_jwt_hmac(const pb_jwt_key_t *key, const u_char *data,
     size_t len, u_char *mac);
 static u_char *pb_jwt_json_string(u_char *p, const char *name,
@@ -48,14 +51,15 @@ static const char  *pb_jwt_reasons[] = {
     "not-yet-valid",
     "wrong-path",
     "wrong-ip",
-    "error"
+    "error",
+    "wrong-audience"
 };
 
 
 const char *
 pb_jwt_reason(int status)
 {
-    if (status < 0 || status > PB_JWT_ERROR) {
+    if (status < 0 || status > PB_JWT_WRONG_AUDIENCE) {
         return "error";
     }
 
@@ -263,6 +267,11 @@ pb_jwt_verify(vod_env_t *env, pb_jwt_verify_t *v, const u_char *token,
         return rc;
     }
 
+    rc = pb_jwt_aud_claim(payload, claims, v);
+    if (rc != PB_JWT_OK) {
+        return rc;
+    }
+
     if (claims->path.data != NULL) {
         if (claims->path.len == 0 || claims->path.data[0] != '/') {
             v->err = "path claim is not absolute";
@@ -281,6 +290,79 @@ pb_jwt_verify(vod_env_t *env, pb_jwt_verify_t *v, const u_char *token,
     }
 
     return pb_jwt_check_time(claims, v->now, v->leeway, &v->err);
+}
+
+
+/* aud (RFC 7519, 4.1.3): a string or an array of strings, kept as
+ * PB_JWT_AUD_* bits; an empty array names no audience we serve */
+
+static int
+pb_jwt_aud_claim(const vod_json_t *obj, pb_jwt_claims_t *claims,
+    pb_jwt_verify_t *v)
+{
+    const vod_json_t  *node, *item;
+
+    node = vod_json_get(obj, "aud");
+    if (node == NULL) {
+        return PB_JWT_OK;
+    }
+
+    if (node->type == VOD_JSON_STRING) {
+        claims->aud = pb_jwt_aud_value(&node->str);
+        return PB_JWT_OK;
+    }
+
+    if (node->type != VOD_JSON_ARRAY) {
+        v->err = "aud is not a string or an array of strings";
+        return PB_JWT_MALFORMED;
+    }
+
+    claims->aud = PB_JWT_AUD_OTHER;
+
+    for (item = node->child; item != NULL; item = item->next) {
+        if (item->type != VOD_JSON_STRING) {
+            v->err = "aud is not a string or an array of strings";
+            return PB_JWT_MALFORMED;
+        }
+
+        claims->aud |= pb_jwt_aud_value(&item->str);
+    }
+
+    if (claims->aud != PB_JWT_AUD_OTHER) {
+        claims->aud &= ~PB_JWT_AUD_OTHER;
+    }
+
+    return PB_JWT_OK;
+}
+
+
+static unsigned
+pb_jwt_aud_value(const vod_str_t *s)
+{
+    if (pb_jwt_str_eq(s, "media")) {
+        return PB_JWT_AUD_MEDIA;
+    }
+
+    if (pb_jwt_str_eq(s, "api")) {
+        return PB_JWT_AUD_API;
+    }
+
+    return PB_JWT_AUD_OTHER;
+}
+
+
+int
+pb_jwt_check_audience(const pb_jwt_claims_t *claims, unsigned use)
+{
+    if (claims->aud & use) {
+        return PB_JWT_OK;
+    }
+
+    if (claims->aud == 0 && use == PB_JWT_AUD_MEDIA) {
+        return PB_JWT_OK;
+    }
+
+    return PB_JWT_WRONG_AUDIENCE;
 }
 
 
@@ -846,7 +928,7 @@ pb_jwt_mint_size(const pb_jwt_mint_t *m)
 
     payload = sizeof("{\"exp\":,\"nbf\":,\"sub\":\"\",\"path\":\"\","
                      "\"tier\":\"\",\"sid\":\"\",\"ip\":\"\","
-                     "\"profiles\":[]}")
+                     "\"profiles\":[],\"aud\":[\"media\",\"api\"],")
               + 2 * 21
               + 6 * (m->sub.len + m->path.len + m->tier.len + m->sid.len
                      + m->ip.len);
@@ -927,6 +1009,23 @@ pb_jwt_mint(const pb_jwt_mint_t *m, u_char *out, size_t size, size_t *len)
 
         *p++ = ']';
         *p++ = ',';
+    }
+
+    /* one audience as a string, both as an array */
+
+    if ((m->aud & (PB_JWT_AUD_MEDIA | PB_JWT_AUD_API))
+        == (PB_JWT_AUD_MEDIA | PB_JWT_AUD_API))
+    {
+        n = sizeof("\"aud\":[\"media\",\"api\"],") - 1;
+        p = (u_char *) memcpy(p, "\"aud\":[\"media\",\"api\"],", n) + n;
+
+    } else if (m->aud & PB_JWT_AUD_MEDIA) {
+        n = sizeof("\"aud\":\"media\",") - 1;
+        p = (u_char *) memcpy(p, "\"aud\":\"media\",", n) + n;
+
+    } else if (m->aud & PB_JWT_AUD_API) {
+        n = sizeof("\"aud\":\"api\",") - 1;
+        p = (u_char *) memcpy(p, "\"aud\":\"api\",", n) + n;
     }
 
     p[-1] = '}';

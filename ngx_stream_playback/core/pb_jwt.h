@@ -27,6 +27,12 @@
 #define PB_JWT_WRONG_PATH      7
 #define PB_JWT_WRONG_IP        8
 #define PB_JWT_ERROR           9      /* allocation failure: 500 */
+#define PB_JWT_WRONG_AUDIENCE  10     /* aud does not name this use */
+
+/* the audiences of the aud claim, as bits of pb_jwt_claims_t.aud */
+#define PB_JWT_AUD_MEDIA       0x01   /* signed URLs */
+#define PB_JWT_AUD_API         0x02   /* the playback API's Bearer tokens */
+#define PB_JWT_AUD_OTHER       0x04   /* a value named neither */
 
 #define PB_JWT_MAX_LENGTH      4096   /* default bound of a token */
 #define PB_JWT_MAX_LENGTH_LIMIT  65536
@@ -74,6 +80,7 @@ typedef struct {
     pb_jwt_cidr_t   cidr;             /* family 0 without an ip claim */
     vod_str_t      *profiles;         /* NULL without a profiles claim */
     size_t          nprofiles;
+    unsigned        aud;              /* PB_JWT_AUD_*; 0: no aud claim */
 } pb_jwt_claims_t;
 
 
@@ -99,15 +106,18 @@ typedef struct {
     vod_str_t       ip;
     const vod_str_t *profiles;        /* NULL: claim left out */
     size_t          nprofiles;
+    unsigned        aud;              /* PB_JWT_AUD_MEDIA and/or _API;
+                                         0: claim left out */
 } pb_jwt_mint_t;
 
 
 /* Verifies a compact JWS: its header (alg HS256, a known kid, typ JWT if
  * any, no crit), its HMAC-SHA256 compared in constant time, then its
  * claims (exp required, nbf, leeway, the types of sub, path, tier, sid,
- * the syntax of ip, profiles an array of at most PB_JWT_PROFILES_MAX
- * non-empty strings).  Returns a PB_JWT_* status; claims are filled on
- * PB_JWT_OK and as far as parsed otherwise, with strings in env memory. */
+ * aud a string or an array of strings, the syntax of ip, profiles an
+ * array of at most PB_JWT_PROFILES_MAX non-empty strings).  Returns a
+ * PB_JWT_* status; claims are filled on PB_JWT_OK and as far as parsed
+ * otherwise, with strings in env memory. */
 int pb_jwt_verify(vod_env_t *env, pb_jwt_verify_t *v, const u_char *token,
     size_t len, pb_jwt_claims_t *claims);
 
@@ -124,6 +134,12 @@ int pb_jwt_check_time(const pb_jwt_claims_t *claims, int64_t now,
 int pb_jwt_key_prepare(pb_jwt_key_t *key);
 /* frees what pb_jwt_key_prepare() left in key->mac (NULL is fine) */
 void pb_jwt_mac_free(void *mac);
+
+/* PB_JWT_OK when the token is meant for use (PB_JWT_AUD_MEDIA or
+ * PB_JWT_AUD_API): its aud claim names it, or, for PB_JWT_AUD_MEDIA only,
+ * it has no aud claim (signed URLs minted before audiences existed);
+ * PB_JWT_WRONG_AUDIENCE otherwise. */
+int pb_jwt_check_audience(const pb_jwt_claims_t *claims, unsigned use);
 
 /* PB_JWT_OK when the normalised path lies under the path claim (a claim
  * ending in '/' covers what starts with it; one without covers itself and
@@ -162,7 +178,8 @@ int pb_jwt_mint(const pb_jwt_mint_t *m, u_char *out, size_t size,
     size_t *len);
 
 /* "OK", "missing", "malformed", "bad-signature", "unknown-kid",
- * "expired", "not-yet-valid", "wrong-path", "wrong-ip", "error". */
+ * "expired", "not-yet-valid", "wrong-path", "wrong-ip", "error",
+ * "wrong-audience". */
 const char *pb_jwt_reason(int status);
 
 

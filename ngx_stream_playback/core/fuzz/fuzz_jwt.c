@@ -45,6 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int                rc;
     u_char            *buf, *out, *tok;
     size_t             len, n;
+    unsigned           aud;
     vod_env_t          env;
     pb_jwt_key_t       key;
     pb_jwt_mint_t      m;
@@ -117,6 +118,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m.ip = claims.ip;
         m.profiles = claims.profiles;
         m.nprofiles = claims.nprofiles;
+        m.aud = claims.aud & (PB_JWT_AUD_MEDIA | PB_JWT_AUD_API);
+        aud = m.aud;
+
+        (void) pb_jwt_check_audience(&claims, PB_JWT_AUD_MEDIA);
+        (void) pb_jwt_check_audience(&claims, PB_JWT_AUD_API);
 
         n = pb_jwt_mint_size(&m);
         tok = malloc(n);
@@ -128,10 +134,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
             v.max_length = PB_JWT_MAX_LENGTH_LIMIT;
 
-            if (len <= v.max_length && m.nbf == claims.nbf
-                && pb_jwt_verify(&env, &v, tok, len, &claims) != PB_JWT_OK)
-            {
-                abort();
+            if (len <= v.max_length && m.nbf == claims.nbf) {
+                if (pb_jwt_verify(&env, &v, tok, len, &claims) != PB_JWT_OK)
+                {
+                    abort();
+                }
+
+                /* the audiences minted are those read back */
+
+                if (claims.aud != aud) {
+                    abort();
+                }
             }
 
             free(tok);

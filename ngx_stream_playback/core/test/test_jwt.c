@@ -67,6 +67,7 @@ static void test_key_decode(void **state);
 static void test_verify_flat(void **state);
 static void test_prepared_keys(void **state);
 static void test_profiles(void **state);
+static void test_audience(void **state);
 
 
 static test_block_t  *test_blocks;
@@ -905,6 +906,70 @@ test_profiles(void **state)
 }
 
 
+/* aud: minted as asked, read back as bits; media takes media or no aud,
+ * the API takes api only */
+
+static void
+test_audience(void **state)
+{
+    size_t            i, len;
+    u_char           *out;
+    pb_jwt_mint_t     m;
+    pb_jwt_claims_t   c;
+
+    static const struct {
+        unsigned  aud;
+        int       media;
+        int       api;
+    } cases[] = {
+        { 0, PB_JWT_OK, PB_JWT_WRONG_AUDIENCE },
+        { PB_JWT_AUD_MEDIA, PB_JWT_OK, PB_JWT_WRONG_AUDIENCE },
+        { PB_JWT_AUD_API, PB_JWT_WRONG_AUDIENCE, PB_JWT_OK },
+        { PB_JWT_AUD_MEDIA | PB_JWT_AUD_API, PB_JWT_OK, PB_JWT_OK },
+    };
+
+    memset(&m, 0, sizeof(pb_jwt_mint_t));
+    m.kid.data = (u_char *) "k1";
+    m.kid.len = 2;
+    m.secret.data = test_k1;
+    m.secret.len = 64;
+    m.exp = TEST_NOW + 3600;
+    m.path.data = (u_char *) "/vod/";
+    m.path.len = 5;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        m.aud = cases[i].aud;
+
+        out = malloc(pb_jwt_mint_size(&m) + 1);
+        assert_non_null(out);
+        assert_int_equal(pb_jwt_mint(&m, out, pb_jwt_mint_size(&m), &len),
+                         PB_JWT_OK);
+        out[len] = '\0';
+
+        assert_int_equal(test_verify((char *) out, TEST_NOW, &c), PB_JWT_OK);
+        assert_int_equal(c.aud, cases[i].aud);
+        assert_int_equal(pb_jwt_check_audience(&c, PB_JWT_AUD_MEDIA),
+                         cases[i].media);
+        assert_int_equal(pb_jwt_check_audience(&c, PB_JWT_AUD_API),
+                         cases[i].api);
+        free(out);
+    }
+
+    /* an audience we do not serve opens neither */
+    memset(&c, 0, sizeof(pb_jwt_claims_t));
+    c.aud = PB_JWT_AUD_OTHER;
+    assert_int_equal(pb_jwt_check_audience(&c, PB_JWT_AUD_MEDIA),
+                     PB_JWT_WRONG_AUDIENCE);
+    assert_int_equal(pb_jwt_check_audience(&c, PB_JWT_AUD_API),
+                     PB_JWT_WRONG_AUDIENCE);
+    assert_string_equal(pb_jwt_reason(PB_JWT_WRONG_AUDIENCE),
+                        "wrong-audience");
+    assert_string_equal(pb_jwt_reason(PB_JWT_WRONG_AUDIENCE + 1), "error");
+
+    test_free_all();
+}
+
+
 int
 main(void)
 {
@@ -924,6 +989,7 @@ main(void)
         cmocka_unit_test(test_verify_flat),
         cmocka_unit_test(test_prepared_keys),
         cmocka_unit_test(test_profiles),
+        cmocka_unit_test(test_audience),
     };
 
     return cmocka_run_group_tests(tests, test_setup, NULL);
