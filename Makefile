@@ -182,12 +182,14 @@ build/fuzz/%: $(CORE)/fuzz/%.c $(CORE)/fuzz/*.h $(CORE_SRCS) $(CORE_HDRS)
 	clang -g -O1 -I$(CORE) -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -o $@ $< $(CORE_SRCS)
 
-build/fuzz/%: $(PB_CORE)/fuzz/%.c $(PB_CORE_SRCS) $(PB_CORE_HDRS)
+build/fuzz/%: $(PB_CORE)/fuzz/%.c $(CORE)/fuzz/fuzz_env.h $(PB_CORE_SRCS) \
+        $(PB_CORE_HDRS)
 	@mkdir -p build/fuzz
 	clang -g -O1 -I$(CORE) -I$(PB_CORE) -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -o $@ $< $(PB_CORE_SRCS) -lcrypto
 
-build/fuzz/%: $(ST_CORE)/fuzz/%.c $(ST_CORE_SRCS) $(ST_CORE_HDRS)
+build/fuzz/%: $(ST_CORE)/fuzz/%.c $(CORE)/fuzz/fuzz_env.h $(ST_CORE_SRCS) \
+        $(ST_CORE_HDRS)
 	@mkdir -p build/fuzz
 	clang -g -O1 -I$(CORE) -I$(ST_CORE) -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -o $@ $< $(ST_CORE_SRCS) -lm

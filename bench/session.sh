@@ -22,37 +22,15 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-NGINX=${NGINX:-/usr/sbin/nginx}
 PORT=${BENCH_SESSION_PORT:-18091}
 RPORT=${BENCH_REDIS_PORT:-18099}
-DURATION=${BENCH_DURATION:-5}
-RUNS=${BENCH_RUNS:-3}
-CONNS=${BENCH_CONNS:-8}
-PREFIX=$ROOT/build/bench-session
-MEDIA=${BENCH_MEDIA:-$ROOT/build/media}
-BASE=http://127.0.0.1:$PORT
-OFF=http://127.0.0.1:$((PORT + 1))
-ORIGIN=127.0.0.1:$((PORT + 2))
-# realip takes the client's address from it: a US client, licensed
-WRK_HEADER="X-Forwarded-For: 203.0.113.5"
-
+PREFIX=$PWD/build/bench-session
 . bench/lib.sh
+edge_init
+OFF=http://127.0.0.1:$((PORT + 1))
 
-for f in modules/ngx_vod_package_module.so \
-         modules/ngx_stream_playback_module.so bin/vodedge-token \
-         "$MEDIA/demo/1080p.mp4"; do
-    [ -e "$f" ] || { echo "bench: $f is missing (make all fixtures)" >&2
-                     exit 1; }
-done
-for c in wrk redis-server redis-cli; do
-    command -v $c >/dev/null || { echo "bench: $c is missing" >&2; exit 1; }
-done
-
-rm -rf "$PREFIX"
-mkdir -p "$PREFIX/logs" "$PREFIX/temp" "$PREFIX/geo" "$PREFIX/redis"
-tools/mkgeo.pl demo "$PREFIX/geo" >/dev/null
-cp conf/demo-only-playback.key "$PREFIX/demo.key"
+edge_prepare redis-server redis-cli
+mkdir -p "$PREFIX/redis"
 
 redis_stop() {
     redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
@@ -73,60 +51,12 @@ for _ in $(seq 100); do
 done
 
 checks() {
-    cat <<EOS
-        playback_token on;
-        playback_token_key demo $PREFIX/demo.key;
-        playback_tiers on;
-        playback_licensing on;
-        playback_rights_default deny;
-        playback_unknown_country deny;
-        playback_stream_grace 1h;
-        location = / { return 200; }
-        location /vod/ {
-            proxy_pass http://$ORIGIN;
-            proxy_cache edge;
-            proxy_cache_key \$uri;
-        }
-EOS
+    edge_checks "playback_stream_grace 1h;"
 }
 
-cat > "$PREFIX/nginx.conf" <<EOC
-load_module $ROOT/modules/ngx_vod_package_module.so;
-load_module $ROOT/modules/ngx_stream_playback_module.so;
-worker_processes 1;
-daemon on;
-pid $PREFIX/logs/nginx.pid;
-error_log $PREFIX/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    include /etc/nginx/mime.types;
-    access_log off;
-    client_body_temp_path $PREFIX/temp/client_body;
-    proxy_temp_path $PREFIX/temp/proxy;
-    fastcgi_temp_path $PREFIX/temp/fastcgi;
-    uwsgi_temp_path $PREFIX/temp/uwsgi;
-    scgi_temp_path $PREFIX/temp/scgi;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    open_file_cache max=1000 inactive=60s;
-
-    proxy_cache_path $PREFIX/temp/cache levels=1:2 keys_zone=edge:16m
-                     use_temp_path=off;
-    set_real_ip_from 127.0.0.1;
-    real_ip_header X-Forwarded-For;
-
-    playback_geoip_country $PREFIX/geo/demo-country.mmdb;
-    playback_rights $PREFIX/geo/demo-rights.json;
-    playback_redis 127.0.0.1:$RPORT;
-
-    server {
-        listen $ORIGIN;
-        location /vod/ {
-            alias $MEDIA/;
-            vod_package;
-        }
-    }
+{
+    edge_conf_head "playback_redis 127.0.0.1:$RPORT;"
+    cat <<EOC
 
     # every check, and the session's
     server {
@@ -148,18 +78,30 @@ $(checks)
     }
 }
 EOC
+} > "$PREFIX/nginx.conf"
 
 start_nginx
 trap cleanup EXIT
 
 API=$(bin/vodedge-token --key-file conf/demo-only-playback.key --kid demo \
       --aud api --sub bench-account --profiles p1 --tier premium --ttl 3600)
-ANSWER=$(curl -s -X POST -H "Authorization: Bearer $API" \
-         -H "$WRK_HEADER" "$BASE/api/v1/playback/manifest" \
-         -d '{"video_id":"demo","profile_id":"p1","device":{"type":"bench"}}')
-TOKEN=$(echo "$ANSWER" | sed -n 's|.*"hls":"[^"]*/t/\([^/]*\)/.*|\1|p')
-SID=$(echo "$ANSWER" \
-      | sed -n 's|.*"playback_session_id":"\([0-9a-f]*\)".*|\1|p')
+
+# the manifest call's answer for a device; its token, its session's id
+manifest() {
+    curl -s -X POST -H "Authorization: Bearer $API" -H "$WRK_HEADER" \
+         "$BASE/api/v1/playback/manifest" \
+         -d '{"video_id":"demo","profile_id":"p1","device":{"type":"'"$1"'"}}'
+}
+token_of() {
+    echo "$1" | sed -n 's|.*"hls":"[^"]*/t/\([^/]*\)/.*|\1|p'
+}
+sid_of() {
+    echo "$1" | sed -n 's|.*"playback_session_id":"\([0-9a-f]*\)".*|\1|p'
+}
+
+ANSWER=$(manifest bench)
+TOKEN=$(token_of "$ANSWER")
+SID=$(sid_of "$ANSWER")
 if [ -z "$TOKEN" ] || [ -z "$SID" ]; then
     echo "bench: the manifest call answered: $ANSWER" >&2
     exit 1
@@ -172,23 +114,14 @@ CASES=(
 
 for c in "${CASES[@]}"; do
     path=${c#*|}
-    for url in "$BASE/t/$TOKEN$path" "$OFF/t/$TOKEN$path"; do
-        code=$(curl -s -o /dev/null -w '%{http_code}' -H "$WRK_HEADER" "$url")
-        if [ "$code" != 200 ]; then
-            echo "bench: $url answered $code" >&2
-            exit 1
-        fi
-    done
+    edge_expect_200 "$BASE/t/$TOKEN$path" "$OFF/t/$TOKEN$path"
 done
 
 # the check is real: an ended session is refused on "on" (a token of
 # another session, ended at once, so that the bench's session lives on)
-ANSWER2=$(curl -s -X POST -H "Authorization: Bearer $API" \
-          -H "$WRK_HEADER" "$BASE/api/v1/playback/manifest" \
-          -d '{"video_id":"demo","profile_id":"p1","device":{"type":"b2"}}')
-TOKEN2=$(echo "$ANSWER2" | sed -n 's|.*"hls":"[^"]*/t/\([^/]*\)/.*|\1|p')
-SID2=$(echo "$ANSWER2" \
-       | sed -n 's|.*"playback_session_id":"\([0-9a-f]*\)".*|\1|p')
+ANSWER2=$(manifest b2)
+TOKEN2=$(token_of "$ANSWER2")
+SID2=$(sid_of "$ANSWER2")
 curl -s -o /dev/null -X DELETE -H "Authorization: Bearer $API" \
      "$BASE/api/v1/playback/sessions/$SID2"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "$WRK_HEADER" \
@@ -201,27 +134,7 @@ fi
 exists0=$(redis-cli -p "$RPORT" info commandstats \
           | sed -n 's/^cmdstat_exists:calls=\([0-9]*\),.*/\1/p')
 
-echo "bench: session check on vs off, wrk -t1 -c$CONNS -d${DURATION}s," \
-     "median of $RUNS runs, one nginx worker, $(nproc) cores"
-fmt='%-16s %12s %12s %8s %12s %12s %8s\n'
-printf "$fmt" case "on r/s" "off r/s" ratio "on us" "off us" "CPU x"
-for c in "${CASES[@]}"; do
-    name=${c%%|*}
-    path=${c#*|}
-    k_rps=() k_us=() p_rps=() p_us=()
-    for _ in $(seq "$RUNS"); do
-        read -r r u < <(wrk_run "$BASE/t/$TOKEN$path")
-        k_rps+=("$r"); k_us+=("$u")
-        read -r r u < <(wrk_run "$OFF/t/$TOKEN$path")
-        p_rps+=("$r"); p_us+=("$u")
-    done
-    kr=$(printf '%s\n' "${k_rps[@]}" | median)
-    ku=$(printf '%s\n' "${k_us[@]}" | median)
-    pr=$(printf '%s\n' "${p_rps[@]}" | median)
-    pu=$(printf '%s\n' "${p_us[@]}" | median)
-    printf "$fmt" "$name" "$kr" "$pr" "$(ratio "$kr" "$pr")" "$ku" "$pu" \
-           "$(ratio "$ku" "$pu")"
-done
+edge_compare on "$BASE/t/$TOKEN" off "$OFF/t/$TOKEN" "session check on vs off"
 
 exists1=$(redis-cli -p "$RPORT" info commandstats \
           | sed -n 's/^cmdstat_exists:calls=\([0-9]*\),.*/\1/p')

@@ -160,21 +160,10 @@ ngx_stream_playback_tier_refuse(ngx_http_request_t *r,
     ctx->refusal = b;
 
     part = &r->headers_out.headers.part;
-    h = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        h[i].hash = 0;
+    while ((h = ngx_stream_playback_header_next(&part, &i)) != NULL) {
+        h->hash = 0;
     }
 
     r->headers_out.status = NGX_HTTP_FORBIDDEN;
@@ -260,29 +249,20 @@ ngx_stream_playback_rendition(ngx_http_request_t *r)
     ngx_table_elt_t  *h;
 
     part = &r->headers_out.headers.part;
-    h = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash != 0
-            && h[i].key.len == sizeof("X-Vod-Rendition") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "X-Vod-Rendition",
-                               h[i].key.len)
+    while ((h = ngx_stream_playback_header_next(&part, &i)) != NULL) {
+        if (h->hash != 0
+            && h->key.len == sizeof("X-Vod-Rendition") - 1
+            && ngx_strncasecmp(h->key.data, (u_char *) "X-Vod-Rendition",
+                               h->key.len)
                == 0)
         {
-            return &h[i];
+            return h;
         }
     }
+
+    return NULL;
 }
 
 

@@ -503,6 +503,32 @@ ngx_stream_playback_get_ctx(ngx_http_request_t *r)
 }
 
 
+/*
+ * The walk of a list of headers (the request's or the response's): the
+ * next element, or NULL past the last; *part and *i keep the place,
+ * starting at the list's first part and 0.
+ */
+
+ngx_table_elt_t *
+ngx_stream_playback_header_next(ngx_list_part_t **part, ngx_uint_t *i)
+{
+    ngx_table_elt_t  *h;
+
+    while (*i >= (*part)->nelts) {
+        if ((*part)->next == NULL) {
+            return NULL;
+        }
+
+        *part = (*part)->next;
+        *i = 0;
+    }
+
+    h = (*part)->elts;
+
+    return &h[(*i)++];
+}
+
+
 /* marks the cleanup that keeps a context: nothing to free */
 
 static void

@@ -24,6 +24,8 @@ static ngx_int_t ngx_stream_playback_scrub_args(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *masked);
 static void ngx_stream_playback_scrub_cookie(ngx_http_request_t *r,
     ngx_table_elt_t *h, ngx_str_t *name);
+static ngx_uint_t ngx_stream_playback_scrub_is_vod(ngx_table_elt_t *h);
+static ngx_uint_t ngx_stream_playback_scrub_is_cookie(ngx_table_elt_t *h);
 static ngx_int_t ngx_stream_playback_scrub_headers(ngx_http_request_t *r,
     ngx_stream_playback_loc_conf_t *plcf);
 static ngx_int_t ngx_stream_playback_scrub_uri(ngx_http_request_t *r,
@@ -231,6 +233,28 @@ ngx_stream_playback_scrub_cookie(ngx_http_request_t *r, ngx_table_elt_t *h,
 }
 
 
+/* an X-Vod-* header: the origin's word, never a client's */
+
+static ngx_uint_t
+ngx_stream_playback_scrub_is_vod(ngx_table_elt_t *h)
+{
+    return h->key.len > sizeof("x-vod-") - 1
+           && ngx_strncasecmp(h->key.data, (u_char *) "x-vod-",
+                              sizeof("x-vod-") - 1)
+              == 0;
+}
+
+
+static ngx_uint_t
+ngx_stream_playback_scrub_is_cookie(ngx_table_elt_t *h)
+{
+    return h->key.len == sizeof("cookie") - 1
+           && ngx_strncasecmp(h->key.data, (u_char *) "cookie",
+                              sizeof("cookie") - 1)
+              == 0;
+}
+
+
 /* the cookie pairs and the X-Vod-* headers out of r->headers_in */
 
 static ngx_int_t
@@ -252,41 +276,23 @@ ngx_stream_playback_scrub_headers(ngx_http_request_t *r,
     n = 0;
 
     part = &r->headers_in.headers.part;
-    h = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
+    while ((h = ngx_stream_playback_header_next(&part, &i)) != NULL) {
         n++;
 
-        if (h[i].key.len > sizeof("x-vod-") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "x-vod-",
-                               sizeof("x-vod-") - 1)
-               == 0)
-        {
-            h[i].value.len = 0;
+        if (ngx_stream_playback_scrub_is_vod(h)) {
+            h->value.len = 0;
             drop++;
             continue;
         }
 
         if ((plcf->sources & NGX_PLAYBACK_SOURCE_COOKIE)
-            && h[i].key.len == sizeof("cookie") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "cookie",
-                               sizeof("cookie") - 1)
-               == 0)
+            && ngx_stream_playback_scrub_is_cookie(h))
         {
-            ngx_stream_playback_scrub_cookie(r, &h[i], &plcf->cookie_name);
+            ngx_stream_playback_scrub_cookie(r, h, &plcf->cookie_name);
 
-            if (h[i].value.len == 0) {
+            if (h->value.len == 0) {
                 drop++;
             }
         }
@@ -309,29 +315,12 @@ ngx_stream_playback_scrub_headers(ngx_http_request_t *r,
     }
 
     part = &r->headers_in.headers.part;
-    h = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].value.len == 0
-            && ((h[i].key.len > sizeof("x-vod-") - 1
-                 && ngx_strncasecmp(h[i].key.data, (u_char *) "x-vod-",
-                                    sizeof("x-vod-") - 1)
-                    == 0)
-                || (h[i].key.len == sizeof("cookie") - 1
-                    && ngx_strncasecmp(h[i].key.data, (u_char *) "cookie",
-                                       sizeof("cookie") - 1)
-                       == 0)))
+    while ((h = ngx_stream_playback_header_next(&part, &i)) != NULL) {
+        if (h->value.len == 0
+            && (ngx_stream_playback_scrub_is_vod(h)
+                || ngx_stream_playback_scrub_is_cookie(h)))
         {
             continue;
         }
@@ -341,7 +330,7 @@ ngx_stream_playback_scrub_headers(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
-        *nh = h[i];
+        *nh = *h;
     }
 
     r->headers_in.headers = headers;

@@ -10,31 +10,19 @@
  * allocated; the decision is checked against what st_decide() promises.
  */
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "st_fleet.h"
 #include "st_decide.h"
+#include "fuzz/fuzz_env.h"
 
 
 #define FUZZ_ST_KNOBS  24
 
 
-typedef struct fuzz_st_block_s  fuzz_st_block_t;
-
-struct fuzz_st_block_s {
-    fuzz_st_block_t  *next;
-    max_align_t       data[];
-};
-
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void fuzz_st_decide(const st_fleet_t *fleet, const uint8_t *k);
-static void *fuzz_st_alloc(vod_env_t *env, size_t size);
-static void fuzz_st_log(vod_env_t *env, const char *fmt, ...);
-static void fuzz_st_free(fuzz_st_block_t **blocks);
 
 
 int
@@ -45,16 +33,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t            len;
     uint32_t          i;
     vod_env_t         env;
+    fuzz_ctx_t        ctx;
     st_fleet_t       *fleet;
     const uint8_t    *knobs;
-    fuzz_st_block_t  *blocks;
 
-    blocks = NULL;
-
-    env.alloc = fuzz_st_alloc;
-    env.log = fuzz_st_log;
-    env.read = NULL;
-    env.data = &blocks;
+    fuzz_env_init(&env, &ctx, data, size);
 
     knobs = NULL;
     len = size;
@@ -66,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* an exact-size copy: ASan catches a read past the end */
 
-    buf = fuzz_st_alloc(&env, len);
+    buf = fuzz_alloc(&env, len);
     if (buf == NULL) {
         return 0;
     }
@@ -80,7 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
 
-        fuzz_st_free(&blocks);
+        fuzz_env_free(&ctx);
         return 0;
     }
 
@@ -111,7 +94,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_st_decide(fleet, knobs);
     }
 
-    fuzz_st_free(&blocks);
+    fuzz_env_free(&ctx);
 
     return 0;
 }
@@ -188,51 +171,4 @@ fuzz_st_decide(const st_fleet_t *fleet, const uint8_t *k)
     }
 
     free(live);
-}
-
-
-static void *
-fuzz_st_alloc(vod_env_t *env, size_t size)
-{
-    fuzz_st_block_t  **blocks, *b;
-
-    blocks = env->data;
-
-    b = malloc(sizeof(fuzz_st_block_t) + size);
-    if (b == NULL) {
-        return NULL;
-    }
-
-    b->next = *blocks;
-    *blocks = b;
-
-    return b->data;
-}
-
-
-static void
-fuzz_st_log(vod_env_t *env, const char *fmt, ...)
-{
-    char     line[256];
-    va_list  args;
-
-    /* format it, so a bad format argument is found too */
-
-    va_start(args, fmt);
-    vsnprintf(line, sizeof(line), fmt, args);
-    va_end(args);
-}
-
-
-static void
-fuzz_st_free(fuzz_st_block_t **blocks)
-{
-    fuzz_st_block_t  *b, *next;
-
-    for (b = *blocks; b != NULL; b = next) {
-        next = b->next;
-        free(b);
-    }
-
-    *blocks = NULL;
 }

@@ -5,25 +5,14 @@
  * again.  Every allocation is freed after each input.
  */
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "pb_base64url.h"
 #include "pb_jwt.h"
-
-
-typedef struct fuzz_jwt_block_s  fuzz_jwt_block_t;
-
-struct fuzz_jwt_block_s {
-    fuzz_jwt_block_t  *next;
-    max_align_t        data[];
-};
+#include "fuzz/fuzz_env.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-static void *fuzz_jwt_alloc(vod_env_t *env, size_t size);
-static void fuzz_jwt_log(vod_env_t *env, const char *fmt, ...);
 
 
 /* the HS256 key of RFC 7515, appendix A.1, which signs the seeds in
@@ -51,15 +40,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pb_jwt_mint_t      m;
     pb_jwt_cidr_t      cidr;
     pb_jwt_verify_t    v;
+    fuzz_ctx_t         ctx;
     pb_jwt_claims_t    claims;
-    fuzz_jwt_block_t  *blocks, *b;
 
-    blocks = NULL;
-
-    env.alloc = fuzz_jwt_alloc;
-    env.log = fuzz_jwt_log;
-    env.read = NULL;
-    env.data = &blocks;
+    fuzz_env_init(&env, &ctx, data, size);
 
     /* an exact-size copy: ASan catches a read past the end */
 
@@ -151,42 +135,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    while (blocks != NULL) {
-        b = blocks;
-        blocks = b->next;
-        free(b);
-    }
+    fuzz_env_free(&ctx);
 
     free(buf);
 
     return 0;
-}
-
-
-static void *
-fuzz_jwt_alloc(vod_env_t *env, size_t size)
-{
-    fuzz_jwt_block_t  **blocks, *b;
-
-    blocks = env->data;
-
-    b = malloc(sizeof(fuzz_jwt_block_t) + size);
-    if (b == NULL) {
-        return NULL;
-    }
-
-    b->next = *blocks;
-    *blocks = b;
-
-    /* poisoned, not zeroed, as nginx's pool memory: a field read before
-     * it is set changes the output or trips a check */
-    memset(b->data, 0xa5, size);
-
-    return b->data;
-}
-
-
-static void
-fuzz_jwt_log(vod_env_t *env, const char *fmt, ...)
-{
 }

@@ -5,27 +5,13 @@
  * several times.  Every allocation is freed after each input.
  */
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "pb_rights.h"
-
-
-typedef struct fuzz_rights_block_s  fuzz_rights_block_t;
-
-struct fuzz_rights_block_s {
-    fuzz_rights_block_t  *next;
-    max_align_t           data[];
-};
+#include "fuzz/fuzz_env.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-static void *fuzz_rights_alloc(vod_env_t *env, size_t size);
-static void fuzz_rights_log(vod_env_t *env, const char *fmt, ...);
-
-
-static fuzz_rights_block_t  *fuzz_rights_blocks;
 
 
 int
@@ -35,16 +21,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t                  i;
     vod_env_t                 env;
     pb_rights_t              *rights;
-    fuzz_rights_block_t      *b;
+    fuzz_ctx_t                ctx;
     const pb_rights_title_t  *entry;
     char                      err[PB_RIGHTS_ERR_LEN];
 
     static const int64_t  times[] = { 0, 1767225600, INT64_MAX };
 
-    env.alloc = fuzz_rights_alloc;
-    env.log = fuzz_rights_log;
-    env.read = NULL;
-    env.data = NULL;
+    fuzz_env_init(&env, &ctx, data, size);
 
     pb_rights_parse_time(data, size);
 
@@ -72,38 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    while (fuzz_rights_blocks != NULL) {
-        b = fuzz_rights_blocks;
-        fuzz_rights_blocks = b->next;
-        free(b);
-    }
+    fuzz_env_free(&ctx);
 
     return 0;
-}
-
-
-static void *
-fuzz_rights_alloc(vod_env_t *env, size_t size)
-{
-    fuzz_rights_block_t  *b;
-
-    b = malloc(sizeof(fuzz_rights_block_t) + size);
-    if (b == NULL) {
-        return NULL;
-    }
-
-    b->next = fuzz_rights_blocks;
-    fuzz_rights_blocks = b;
-
-    /* poisoned, not zeroed, as nginx's pool memory: a field read before
-     * it is set changes the output or trips a check */
-    memset(b->data, 0xa5, size);
-
-    return b->data;
-}
-
-
-static void
-fuzz_rights_log(vod_env_t *env, const char *fmt, ...)
-{
 }

@@ -27,6 +27,7 @@
 #include "vod_core.h"
 #include "vod_media.h"
 #include "vod_index.h"
+#include "fuzz_env.h"
 
 
 /* generous for ASan and UBSan at -O1 on a busy machine: a two-hour
@@ -35,90 +36,11 @@
 #define FUZZ_INDEX_NS_PER_BYTE  200
 
 
-typedef struct fuzz_block_s  fuzz_block_t;
-
-struct fuzz_block_s {
-    fuzz_block_t     *next;
-    uint64_t          data[];
-};
-
-
-typedef struct {
-    const u_char     *buf;
-    size_t            len;
-    uint64_t          allocated;
-    uint64_t          limit;           /* 0 while not building */
-    unsigned          log_lines;
-    fuzz_block_t     *blocks;
-} fuzz_ctx_t;
-
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void *fuzz_alloc(vod_env_t *env, size_t size);
-static void fuzz_log(vod_env_t *env, const char *fmt, ...);
-static ssize_t fuzz_read(vod_env_t *env, u_char *buf, size_t size,
-    off_t offset);
 static double fuzz_cpu(void);
 static void fuzz_build(vod_env_t *env, fuzz_ctx_t *ctx, const u_char *moov,
     size_t moov_size, uint64_t file_size, uint32_t segment_ms);
-
-
-static void *
-fuzz_alloc(vod_env_t *env, size_t size)
-{
-    fuzz_ctx_t    *ctx;
-    fuzz_block_t  *b;
-
-    ctx = env->data;
-    ctx->allocated += size;
-
-    if (ctx->limit != 0 && ctx->allocated > ctx->limit) {
-        /* the build went over its memory bound */
-        __builtin_trap();
-    }
-
-    b = malloc(sizeof(fuzz_block_t) + size);
-    if (b == NULL) {
-        return NULL;
-    }
-
-    memset(b->data, 0xa5, size);
-
-    b->next = ctx->blocks;
-    ctx->blocks = b;
-
-    return b->data;
-}
-
-
-static void
-fuzz_log(vod_env_t *env, const char *fmt, ...)
-{
-    fuzz_ctx_t  *ctx;
-
-    ctx = env->data;
-    ctx->log_lines++;
-}
-
-
-static ssize_t
-fuzz_read(vod_env_t *env, u_char *buf, size_t size, off_t offset)
-{
-    fuzz_ctx_t  *ctx;
-
-    ctx = env->data;
-
-    if (offset < 0 || (size_t) offset > ctx->len
-        || size > ctx->len - (size_t) offset)
-    {
-        return -1;
-    }
-
-    memcpy(buf, ctx->buf + offset, size);
-
-    return (ssize_t) size;
-}
 
 
 static double
@@ -198,16 +120,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t       moov_offset, moov_size;
     vod_env_t      env;
     fuzz_ctx_t     ctx;
-    fuzz_block_t  *b, *next;
 
-    memset(&ctx, 0, sizeof(fuzz_ctx_t));
-    ctx.buf = data;
-    ctx.len = size;
-
-    env.alloc = fuzz_alloc;
-    env.log = fuzz_log;
-    env.read = fuzz_read;
-    env.data = &ctx;
+    fuzz_env_init(&env, &ctx, data, size);
 
     if (vod_mp4_find_moov(&env, size, &moov_offset, &moov_size) != VOD_OK) {
         goto done;
@@ -228,10 +142,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 done:
 
-    for (b = ctx.blocks; b != NULL; b = next) {
-        next = b->next;
-        free(b);
-    }
+    fuzz_env_free(&ctx);
 
     return 0;
 }

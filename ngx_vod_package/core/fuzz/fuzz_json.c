@@ -4,27 +4,15 @@
  * or an overrun of what a parser allocated shows up under ASan.
  */
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "vod_json.h"
 #include "vod_title.h"
 #include "vod_url.h"
-
-
-typedef struct fuzz_json_block_s  fuzz_json_block_t;
-
-struct fuzz_json_block_s {
-    fuzz_json_block_t  *next;
-    max_align_t         data[];
-};
+#include "fuzz_env.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-static void *fuzz_json_alloc(vod_env_t *env, size_t size);
-static void fuzz_json_log(vod_env_t *env, const char *fmt, ...);
-static void fuzz_json_free(vod_env_t *env);
 static void fuzz_json_walk(const vod_json_t *node, uint32_t depth);
 
 
@@ -36,19 +24,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vod_env_t           env;
     vod_json_t         *root;
     vod_title_spec_t    spec;
+    fuzz_ctx_t          ctx;
     vod_json_limits_t   limits;
-    fuzz_json_block_t  *blocks;
 
-    blocks = NULL;
-
-    env.alloc = fuzz_json_alloc;
-    env.log = fuzz_json_log;
-    env.read = NULL;
-    env.data = &blocks;
+    fuzz_env_init(&env, &ctx, data, size);
 
     /* an exact-size copy: ASan catches a read past the end */
 
-    buf = fuzz_json_alloc(&env, size);
+    buf = fuzz_alloc(&env, size);
     if (buf == NULL) {
         return 0;
     }
@@ -80,62 +63,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    fuzz_json_free(&env);
+    fuzz_env_free(&ctx);
 
     return 0;
-}
-
-
-static void *
-fuzz_json_alloc(vod_env_t *env, size_t size)
-{
-    fuzz_json_block_t  **blocks, *b;
-
-    blocks = env->data;
-
-    b = malloc(sizeof(fuzz_json_block_t) + size);
-    if (b == NULL) {
-        return NULL;
-    }
-
-    b->next = *blocks;
-    *blocks = b;
-
-    /* poisoned, not zeroed, as nginx's pool memory: a field read before
-     * it is set changes the output or trips a check */
-    memset(b->data, 0xa5, size);
-
-    return b->data;
-}
-
-
-static void
-fuzz_json_log(vod_env_t *env, const char *fmt, ...)
-{
-    char     line[256];
-    va_list  args;
-
-    /* format it, so a bad format argument is found too */
-
-    va_start(args, fmt);
-    vsnprintf(line, sizeof(line), fmt, args);
-    va_end(args);
-}
-
-
-static void
-fuzz_json_free(vod_env_t *env)
-{
-    fuzz_json_block_t  **blocks, *b, *next;
-
-    blocks = env->data;
-
-    for (b = *blocks; b != NULL; b = next) {
-        next = b->next;
-        free(b);
-    }
-
-    *blocks = NULL;
 }
 
 

@@ -24,92 +24,13 @@
 #include "vod_ts.h"
 #include "vod_manifest.h"
 #include "ts_oracle.h"
-
-
-typedef struct fuzz_block_s  fuzz_block_t;
-
-struct fuzz_block_s {
-    fuzz_block_t     *next;
-    uint64_t          data[];
-};
-
-
-typedef struct {
-    const u_char     *buf;
-    size_t            len;
-    size_t            allocated;
-    unsigned          log_lines;
-    fuzz_block_t     *blocks;
-} fuzz_ctx_t;
+#include "fuzz_env.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void *fuzz_alloc(vod_env_t *env, size_t size);
-static void fuzz_log(vod_env_t *env, const char *fmt, ...);
-static ssize_t fuzz_read(vod_env_t *env, u_char *buf, size_t size,
-    off_t offset);
 static void fuzz_run(vod_env_t *env, fuzz_ctx_t *ctx, uint32_t segment_ms);
 static void fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms);
-
-
-static void *
-fuzz_alloc(vod_env_t *env, size_t size)
-{
-    fuzz_ctx_t    *ctx;
-    fuzz_block_t  *b;
-
-    ctx = env->data;
-    ctx->allocated += size;
-
-    /* every allocation is bounded by the input */
-    if (ctx->allocated > 64 * ctx->len + 1024 * 1024) {
-        __builtin_trap();
-    }
-
-    b = malloc(sizeof(fuzz_block_t) + size);
-    if (b == NULL) {
-        return NULL;
-    }
-
-    b->next = ctx->blocks;
-    ctx->blocks = b;
-
-    /* poisoned, not zeroed, as nginx's pool memory: a field read before
-     * it is set changes the output or trips a check */
-    memset(b->data, 0xa5, size);
-
-    return b->data;
-}
-
-
-static void
-fuzz_log(vod_env_t *env, const char *fmt, ...)
-{
-    fuzz_ctx_t  *ctx;
-
-    ctx = env->data;
-    ctx->log_lines++;
-}
-
-
-static ssize_t
-fuzz_read(vod_env_t *env, u_char *buf, size_t size, off_t offset)
-{
-    fuzz_ctx_t  *ctx;
-
-    ctx = env->data;
-
-    if (offset < 0 || (size_t) offset > ctx->len
-        || size > ctx->len - (size_t) offset)
-    {
-        return -1;
-    }
-
-    memcpy(buf, ctx->buf + offset, size);
-
-    return (ssize_t) size;
-}
 
 
 static void
@@ -332,28 +253,20 @@ fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    vod_env_t      env;
-    fuzz_ctx_t     ctx;
-    fuzz_block_t  *b, *next;
+    vod_env_t   env;
+    fuzz_ctx_t  ctx;
 
-    memset(&ctx, 0, sizeof(fuzz_ctx_t));
-    ctx.buf = data;
-    ctx.len = size;
+    fuzz_env_init(&env, &ctx, data, size);
 
-    env.alloc = fuzz_alloc;
-    env.log = fuzz_log;
-    env.read = fuzz_read;
-    env.data = &ctx;
+    /* every allocation is bounded by the input */
+    ctx.limit = 64 * (uint64_t) size + 1024 * 1024;
 
     /* a long and a very short segment duration: the second makes a
      * boundary at nearly every key frame */
     fuzz_run(&env, &ctx, 4000);
     fuzz_run(&env, &ctx, 1 + (size & 0xff));
 
-    for (b = ctx.blocks; b != NULL; b = next) {
-        next = b->next;
-        free(b);
-    }
+    fuzz_env_free(&ctx);
 
     return 0;
 }
