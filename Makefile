@@ -202,8 +202,11 @@ build/fuzz/%: shared/fuzz/%.c shared/vodedge_reply.c shared/vodedge_reply.h
 
 # every fuzz_*.c of a core (and of shared/) is a target.  Seeds: the target's own
 # fuzz/seeds/<target>/ directory when it has one, else the test media's
-# MP4s.  Each target prints its executions and fails under its floor.
+# MP4s; the targets of FUZZ_MEDIA_SEEDS take the media's MP4s beside their
+# own seeds (small crafted files, such as inputs the fuzzer once found).
+# Each target prints its executions and fails under its floor.
 FUZZ_DIRS    := $(CORE) $(PB_CORE) $(ST_CORE) shared
+FUZZ_MEDIA_SEEDS := fuzz_mp4
 FUZZ_TARGETS := $(foreach d,$(FUZZ_DIRS),$(patsubst $(d)/fuzz/%.c,%,\
                     $(wildcard $(d)/fuzz/fuzz_*.c)))
 FUZZ_RATES   := $(foreach t,$(FUZZ_TARGETS),\
@@ -216,10 +219,15 @@ fuzz: fixtures $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 	    for d in $(FUZZ_DIRS); do \
 	        if [ -d $$d/fuzz/seeds/$$t ]; then own=$$d/fuzz/seeds/$$t; fi; \
 	    done; \
+	    media=1; \
 	    if [ -n "$$own" ]; then cp $$own/* $$seeds/; \
-	    else for m in $$(find $(MEDIA_DIR) -name '*.mp4' -size -2M); do \
-	        cp $$m $$seeds/$$(basename $$(dirname $$m))-$$(basename $$m); \
-	    done; fi; \
+	        case " $(FUZZ_MEDIA_SEEDS) " in *" $$t "*) ;; *) media=;; esac; \
+	    fi; \
+	    if [ -n "$$media" ]; then \
+	        for m in $$(find $(MEDIA_DIR) -name '*.mp4' -size -2M); do \
+	            cp $$m $$seeds/$$(basename $$(dirname $$m))-$$(basename $$m); \
+	        done; \
+	    fi; \
 	    [ -n "$$(ls $$seeds)" ] || { echo "$$t: no seeds"; exit 1; }; \
 	    floor=$$((rate * $(FUZZ_SECONDS))); \
 	    echo "== $$f for $(FUZZ_SECONDS)s, $$(ls $$seeds | wc -l) seeds"; \

@@ -33,7 +33,7 @@
 
 
 #define VOD_IDX_MAGIC      0x78646976     /* "vidx" read little-endian */
-#define VOD_IDX_VERSION    1
+#define VOD_IDX_VERSION    2
 
 #define VOD_IDX_SKIP       1              /* a track we do not package */
 
@@ -126,6 +126,8 @@ typedef struct {
     uint32_t       stts_count;
     uint32_t       ctts_count;            /* runs, or samples if flat */
     uint32_t       ctts_flat;             /* ctts is int32 per sample */
+    int32_t        ctts_min;              /* the least and the greatest */
+    int32_t        ctts_max;              /* offset over the track */
     uint32_t       reserved;
     uint32_t       stsc_count;
     uint32_t       chunk_count;
@@ -2058,6 +2060,11 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     ctts = (vod_idx_ctts_t *) blob_ctts;
     flat = (int32_t *) blob_ctts;
 
+    /* the offsets' range: an MPEG-TS muxer moves the whole track's
+     * decode times by one amount from it (vod_ts.c) */
+    it->ctts_min = (int32_t) -t->media_time;
+    it->ctts_max = (int32_t) -t->media_time;
+
     if (t->ctts == NULL) {
         if (t->media_time == 0) {
             it->ctts_count = 0;
@@ -2070,6 +2077,9 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
 
         return VOD_OK;
     }
+
+    it->ctts_min = INT32_MAX;
+    it->ctts_max = INT32_MIN;
 
     p = t->ctts;
     end = p + 8 * (size_t) t->ctts_n;
@@ -2101,6 +2111,14 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
 
         left -= count;
 
+        if (v < it->ctts_min) {
+            it->ctts_min = (int32_t) v;
+        }
+
+        if (v > it->ctts_max) {
+            it->ctts_max = (int32_t) v;
+        }
+
         if (is_flat) {
             do {
                 *flat++ = (int32_t) v;
@@ -2124,6 +2142,11 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
                  "count %u", t->track_id, p < end ? "over " : "",
                  (unsigned long long) total, t->sample_count);
         return VOD_BAD_DATA;
+    }
+
+    if (t->sample_count == 0) {
+        it->ctts_min = 0;
+        it->ctts_max = 0;
     }
 
     it->ctts_count = t->ctts_flat ? t->sample_count : n;
@@ -2844,6 +2867,8 @@ vod_index_track_info(vod_env_t *env, const u_char *index, uint32_t track,
     info->avg_bitrate = it->avg_bitrate;
     info->peak_bitrate = it->peak_bitrate;
     info->total_bytes = it->total_bytes;
+    info->min_pts_delay = it->ctts_min;
+    info->max_pts_delay = it->ctts_max;
     memcpy(info->codec_str, it->codec_str, sizeof(info->codec_str));
     memcpy(info->lang, it->lang, sizeof(info->lang));
 

@@ -42,6 +42,11 @@ typedef struct {
     uint64_t      peak_bitrate;       /* bits/s of the largest segment */
     uint64_t      total_bytes;        /* sum of sample sizes */
 
+    /* the least and the greatest pts_delay of the track's samples (edit
+     * list applied; 0 and 0 for a track without composition offsets) */
+    int32_t       min_pts_delay;
+    int32_t       max_pts_delay;
+
     char          codec_str[48];      /* RFC 6381: avc1.64001f, mp4a.40.2 */
     char          lang[4];            /* ISO 639-2/T from mdhd, "und" */
 

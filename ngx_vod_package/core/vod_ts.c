@@ -28,10 +28,16 @@
 
 /* every timestamp is shifted by 10 s so decode times stay positive */
 #define VOD_TS_OFFSET          900000
-/* decode times are moved this much (at least) before presentation times,
- * the same for every segment in practice, so that DTS <= PTS even where
- * the edit list left composition offsets negative */
+/* video decode times are moved this much before presentation times, or
+ * more where the track's composition offsets go further below zero (an
+ * edit list, a version 1 ctts): one amount for the whole track, so that
+ * no DTS is after its PTS and decode times run on from one segment to
+ * the next (vod_ts_dts_shift) */
 #define VOD_TS_DTS_SHIFT       9000
+
+/* a PTS and a DTS, or two decode times, are compared modulo 2^33: they
+ * must lie under 2^32 apart (13818-1 2.4.2.4, 2.7.5) */
+#define VOD_TS_MAX_DISTANCE    ((int64_t) 1 << 32)
 
 /* audio frames per PES: at most this many, spanning under 100 ms */
 #define VOD_TS_AUDIO_FRAMES    5
@@ -109,6 +115,8 @@ static int vod_ts_read_span(vod_ts_mux_t *mux, const vod_segment_t *video,
 static int vod_ts_disjoint(const vod_segment_t *seg[2]);
 static int vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
     const vod_segment_t *segment, uint32_t pid);
+static int vod_ts_dts_shift(vod_env_t *env, const vod_track_info_t *trk,
+    int64_t *shift);
 static int64_t vod_ts_rescale(int64_t t, uint32_t timescale);
 static int vod_ts_avc_config(vod_ts_mux_t *mux, const vod_track_info_t *trk);
 static int vod_ts_aac_config(vod_ts_mux_t *mux, const vod_track_info_t *trk);
@@ -518,6 +526,11 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
         return VOD_BAD_DATA;
     }
 
+    rc = vod_ts_dts_shift(env, segment->track, &shift);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
     /* sizes and decode times: checked before anything is allocated or
      * multiplied */
     total = 0;
@@ -598,7 +611,6 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
 
     p = data;
     dts = segment->start_dts;
-    shift = VOD_TS_DTS_SHIFT;
 
     for (i = 0; i < segment->count; i++) {
         s = &segment->samples[i];
@@ -614,10 +626,20 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
         f->inplace = 0;
         f->pts = vod_ts_rescale(dts + s->pts_delay, timescale)
                  + VOD_TS_OFFSET;
-        f->dts = vod_ts_rescale(dts, timescale) + VOD_TS_OFFSET;
+        f->dts = (pid == VOD_TS_PID_VIDEO)
+                 ? vod_ts_rescale(dts, timescale) + VOD_TS_OFFSET - shift
+                 : f->pts;
 
-        if (f->dts - f->pts > shift) {
-            shift = f->dts - f->pts;
+        /* the track's range holds every sample's offset: a sample out of
+         * it would put its DTS after its PTS */
+        if (f->pts < f->dts || f->pts - f->dts >= VOD_TS_MAX_DISTANCE
+            || s->pts_delay < segment->track->min_pts_delay
+            || s->pts_delay > segment->track->max_pts_delay)
+        {
+            env->log(env, "ts: sample %u of segment %u: composition offset "
+                     "%d outside track %u's range", i, segment->index + 1,
+                     s->pts_delay, segment->track->track_id);
+            return VOD_BAD_DATA;
         }
 
         if (mux->span == NULL) {
@@ -630,7 +652,6 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
     if (pid == VOD_TS_PID_VIDEO) {
         for (i = 0; i < segment->count; i++) {
             f = &t->frames[i];
-            f->dts -= shift;
 
             rc = vod_ts_avc_scan(mux, f, i);
             if (rc != VOD_OK) {
@@ -647,7 +668,6 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
 
     for (i = 0; i < segment->count; i++) {
         f = &t->frames[i];
-        f->dts = f->pts;
 
         if (f->size > VOD_TS_ADTS_MAX - VOD_TS_ADTS_HEADER) {
             env->log(env, "ts: AAC frame %u of segment %u is %u bytes",
@@ -668,6 +688,57 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
     }
 
     t->next = 0;
+
+    return VOD_OK;
+}
+
+
+/*
+ * How far a track's DTS are moved back from its decode times on the
+ * 90 kHz clock, the same for every segment of the track.  A frame's PTS
+ * less its DTS before the move lies within floor() and ceil() of its
+ * composition offset rescaled, so a move of -floor(min_pts_delay) (at
+ * least VOD_TS_DTS_SHIFT) puts no DTS after its PTS.  Audio PES carry a
+ * PTS only, the decode time: its offsets must all be one, or PTS would go
+ * back.  A track whose PTS would lie 2^32 ticks (13 hours) or more past
+ * its DTS has no timeline MPEG-TS can carry: refused, whichever segment
+ * is asked for.
+ */
+static int
+vod_ts_dts_shift(vod_env_t *env, const vod_track_info_t *trk,
+    int64_t *shift)
+{
+    int64_t  lo, hi;
+
+    if (trk->min_pts_delay > trk->max_pts_delay) {
+        env->log(env, "ts: track %u: composition offsets from %d to %d",
+                 trk->track_id, trk->min_pts_delay, trk->max_pts_delay);
+        return VOD_BAD_DATA;
+    }
+
+    if (trk->type == VOD_TRACK_AUDIO) {
+        if (trk->min_pts_delay != trk->max_pts_delay) {
+            env->log(env, "ts: audio track %u: composition offsets vary "
+                     "from %d to %d", trk->track_id, trk->min_pts_delay,
+                     trk->max_pts_delay);
+            return VOD_BAD_DATA;
+        }
+
+        *shift = 0;
+        return VOD_OK;
+    }
+
+    lo = vod_ts_rescale(trk->min_pts_delay, trk->timescale);
+    hi = -vod_ts_rescale(-(int64_t) trk->max_pts_delay, trk->timescale);
+
+    *shift = (-lo > VOD_TS_DTS_SHIFT) ? -lo : VOD_TS_DTS_SHIFT;
+
+    if (hi + *shift >= VOD_TS_MAX_DISTANCE) {
+        env->log(env, "ts: track %u: composition offsets from %d to %d in "
+                 "timescale %u, beyond what MPEG-TS carries", trk->track_id,
+                 trk->min_pts_delay, trk->max_pts_delay, trk->timescale);
+        return VOD_BAD_DATA;
+    }
 
     return VOD_OK;
 }

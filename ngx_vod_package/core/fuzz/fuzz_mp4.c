@@ -9,7 +9,8 @@
  * traps on a broken contract: an error without exactly one log line, a
  * success with any, memory beyond a bound proportional to the input, a
  * segment whose samples lie outside the file, or an MPEG-TS segment that
- * does not parse back into exactly its samples (ts_oracle.h).  Fresh
+ * does not parse back into exactly its samples (ts_oracle.h), or MPEG-TS
+ * segments of one track whose DTS are moved by different amounts.  Fresh
  * allocations are poisoned, not zeroed, as nginx's pool memory: a field
  * read before it is set changes the output the oracle checks.
  */
@@ -131,6 +132,7 @@ fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
 {
     int                vt, at;
     char               err[256];
+    int64_t            shift, first_shift;
     u_char            *out;
     size_t             len, step, done, wrote;
     uint32_t           i, s, n, count;
@@ -177,6 +179,7 @@ fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
         && (a == NULL || vod_ts_supported(a)))
     {
         count = (v != NULL) ? v->segment_count : a->segment_count;
+        first_shift = -1;
 
         for (s = 0; s < count; s++) {
             if ((v != NULL
@@ -215,14 +218,29 @@ fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
                 }
 
                 if (vod_ts_write(mux, out, len) != 0
-                    || ts_oracle_check(env, (v != NULL) ? &vseg : NULL,
-                                       (a != NULL) ? &aseg : NULL, out, len,
-                                       err, sizeof(err))
+                    || ts_oracle_check_shift(env, (v != NULL) ? &vseg : NULL,
+                                             (a != NULL) ? &aseg : NULL,
+                                             out, len, err, sizeof(err),
+                                             &shift)
                        != 0)
                 {
                     fprintf(stderr, "ts oracle, segment %u: %s\n", s + 1,
                             err);
                     __builtin_trap();
+                }
+
+                /* the segments join: one DTS timeline for the track */
+                if (shift != -1 && first_shift != -1
+                    && shift != first_shift)
+                {
+                    fprintf(stderr, "ts oracle, segment %u: DTS moved by "
+                            "%lld, by %lld in an earlier segment\n", s + 1,
+                            (long long) shift, (long long) first_shift);
+                    __builtin_trap();
+                }
+
+                if (first_shift == -1) {
+                    first_shift = shift;
                 }
 
                 free(out);

@@ -27,6 +27,11 @@
  *   - the audio PES hold the audio samples in order, each in an ADTS frame
  *     whose length field counts its header and the sample.
  *
+ * ts_oracle_check_shift() also gives how far the segment's video DTS were
+ * moved back from the decode times (-1 without video), which must be the
+ * same for every segment of a track, or decode times jump back where two
+ * segments join.
+ *
  * The samples are read through env->read; the oracle's own memory comes
  * from malloc, so it adds nothing to what the caller's env counts.  It
  * returns 0, or -1 with what differs in err.
@@ -93,6 +98,9 @@ typedef struct {
 static int ts_oracle_check(vod_env_t *env, const vod_segment_t *video,
     const vod_segment_t *audio, const u_char *ts, size_t len, char *err,
     size_t err_len);
+static int ts_oracle_check_shift(vod_env_t *env, const vod_segment_t *video,
+    const vod_segment_t *audio, const u_char *ts, size_t len, char *err,
+    size_t err_len, int64_t *vshift);
 static int ts_oracle_fail(ts_oracle_t *o, const char *fmt, ...);
 static int ts_oracle_append(ts_oracle_buf_t *b, const u_char *p, size_t n);
 static uint32_t ts_oracle_crc32(const u_char *p, size_t len);
@@ -613,6 +621,16 @@ ts_oracle_check(vod_env_t *env, const vod_segment_t *video,
     const vod_segment_t *audio, const u_char *ts, size_t len, char *err,
     size_t err_len)
 {
+    return ts_oracle_check_shift(env, video, audio, ts, len, err, err_len,
+                                 NULL);
+}
+
+
+static int
+ts_oracle_check_shift(vod_env_t *env, const vod_segment_t *video,
+    const vod_segment_t *audio, const u_char *ts, size_t len, char *err,
+    size_t err_len, int64_t *vshift)
+{
     int                  rc, pusi, afc, k;
     size_t               off, plen;
     uint32_t             pid;
@@ -783,6 +801,10 @@ ts_oracle_check(vod_env_t *env, const vod_segment_t *video,
         ts_oracle_fail(&o, "%u audio frames for %u samples", o.anext,
                        audio->count);
         goto done;
+    }
+
+    if (vshift != NULL) {
+        *vshift = o.vshift;
     }
 
     rc = 0;

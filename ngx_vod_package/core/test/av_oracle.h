@@ -412,6 +412,14 @@ av_oracle_load(vod_env_t *env, const char *path, uint32_t type,
     for (i = 0; i < t->count; i++) {
         info->duration += t->samples[i].duration;
         info->total_bytes += t->samples[i].size;
+
+        if (i == 0 || t->samples[i].pts_delay < info->min_pts_delay) {
+            info->min_pts_delay = t->samples[i].pts_delay;
+        }
+
+        if (i == 0 || t->samples[i].pts_delay > info->max_pts_delay) {
+            info->max_pts_delay = t->samples[i].pts_delay;
+        }
     }
 
     av_oracle_cut(env, t, AV_ORACLE_SEG_SECONDS);

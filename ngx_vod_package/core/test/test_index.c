@@ -1382,8 +1382,9 @@ static void
 t_samples_equal(const char *a_name, const u_char *a, size_t a_len,
     const u_char *b, size_t b_len)
 {
+    int               lo, hi;
     t_ctx_t           ca, cb;
-    uint32_t          i, s, n;
+    uint32_t          i, s, n, k;
     vod_env_t         ea, eb;
     t_built_t         ba, bb;
     vod_segment_t     sa, sb;
@@ -1408,6 +1409,13 @@ t_samples_equal(const char *a_name, const u_char *a, size_t a_len,
         assert_int_equal(ia.total_bytes, ib.total_bytes);
         assert_string_equal(ia.codec_str, ib.codec_str);
 
+        /* a version 1 ctts (negative offsets, no edit list) gives the
+         * same range of offsets as version 0 and the edit list */
+        assert_int_equal(ia.min_pts_delay, ib.min_pts_delay);
+        assert_int_equal(ia.max_pts_delay, ib.max_pts_delay);
+        lo = 0;
+        hi = 0;
+
         for (s = 0; s < ia.segment_count; s++) {
             assert_int_equal(vod_index_segment(&ea, ba.index, i, &ia, s, &sa),
                              VOD_OK);
@@ -1422,7 +1430,16 @@ t_samples_equal(const char *a_name, const u_char *a, size_t a_len,
                 fail_msg("%s: track %u segment %u samples differ", a_name,
                          i, s);
             }
+
+            for (k = 0; k < sb.count; k++) {
+                assert_true(sb.samples[k].pts_delay >= ib.min_pts_delay);
+                assert_true(sb.samples[k].pts_delay <= ib.max_pts_delay);
+                lo |= (sb.samples[k].pts_delay == ib.min_pts_delay);
+                hi |= (sb.samples[k].pts_delay == ib.max_pts_delay);
+            }
         }
+
+        assert_true(lo && hi);
     }
 
     t_env_free(&ca);
@@ -1543,10 +1560,13 @@ test_rechunked(void **state)
 static vod_sample_t *
 t_all_samples(vod_env_t *env, u_char *index, vod_track_info_t *info)
 {
+    int             lo, hi;
     uint32_t        s, k;
     vod_sample_t   *all;
     vod_segment_t   seg;
 
+    lo = 0;
+    hi = 0;
     all = malloc(info->sample_count * sizeof(vod_sample_t));
     assert_non_null(all);
     k = 0;
@@ -1560,6 +1580,17 @@ t_all_samples(vod_env_t *env, u_char *index, vod_track_info_t *info)
     }
 
     assert_int_equal(k, info->sample_count);
+
+    /* the track's range of offsets is the samples' (vod_ts.c moves the
+     * whole track's decode times by it) */
+    for (k = 0; k < info->sample_count; k++) {
+        assert_true(all[k].pts_delay >= info->min_pts_delay);
+        assert_true(all[k].pts_delay <= info->max_pts_delay);
+        lo |= (all[k].pts_delay == info->min_pts_delay);
+        hi |= (all[k].pts_delay == info->max_pts_delay);
+    }
+
+    assert_true(info->sample_count == 0 || (lo && hi));
 
     return all;
 }
@@ -1615,6 +1646,9 @@ test_ctts_runs(void **state)
     all1 = t_all_samples(&e1, b1.index, &i1);
     all2 = t_all_samples(&e2, b2.index, &i2);
     assert_int_equal(i1.sample_count, i2.sample_count);
+
+    assert_int_equal(i2.min_pts_delay, 1001 - mt);
+    assert_int_equal(i2.max_pts_delay, 3003 - mt);
 
     for (k = 0; k < n; k++) {
         assert_int_equal(all2[k].pts_delay, (k < 70 ? 3003 : 1001) - mt);

@@ -73,6 +73,10 @@ static void test_oracle(vod_env_t *env, const vod_segment_t *video,
 static void test_nal_forms(void **state);
 static void test_overlap(void **state);
 static void test_oracle_rejects(void **state);
+static void test_composition_offsets(void **state);
+static void test_refused(vod_env_t *env, av_oracle_env_ctx_t *ctx,
+    const vod_segment_t *video, const vod_segment_t *audio,
+    const char *what);
 
 
 static const test_fixture_t  test_fixtures_list[] = {
@@ -1109,6 +1113,227 @@ test_oracle_rejects(void **state)
 }
 
 
+/* A segment the muxer must refuse: an error and one log line, never a
+ * segment the oracle would refuse. */
+static void
+test_refused(vod_env_t *env, av_oracle_env_ctx_t *ctx,
+    const vod_segment_t *video, const vod_segment_t *audio,
+    const char *what)
+{
+    int      rc;
+    char     err[256];
+    size_t   len;
+    u_char  *out;
+
+    ctx->log_lines = 0;
+    rc = vod_ts_segment(env, video, audio, &out, &len);
+
+    if (rc == VOD_OK) {
+        if (ts_oracle_check(env, video, audio, out, len, err, sizeof(err))
+            != 0)
+        {
+            fail_msg("%s: muxed into invalid MPEG-TS: %s", what, err);
+        }
+
+        fail_msg("%s: muxed", what);
+    }
+
+    assert_int_equal(rc, VOD_BAD_DATA);
+    assert_int_equal(ctx->log_lines, 1);
+    print_message("%s: %s\n", what, ctx->last_log);
+}
+
+
+/*
+ * Composition offsets, as the index gives them with the edit list applied
+ * (a version 1 ctts may make them negative; 14496-12 8.6.1.3):
+ *
+ *   - a track whose offsets go down to -0.5 s, but only in its second
+ *     segment: every segment's DTS must be moved back by the same amount,
+ *     or the second segment's first DTS comes before the first segment's
+ *     last (the muxer once moved each segment by what it needed);
+ *   - an offset of 46 hours (a fuzzed ctts): its PTS lies more than 2^32
+ *     ticks past its DTS, which a reader of 33-bit timestamps takes for a
+ *     DTS after its PTS; no DTS timeline can carry it, so every segment
+ *     of the track is refused, not only the one holding the sample (the
+ *     muxer once wrote it); likewise offsets so far below zero that the
+ *     move itself is that far;
+ *   - audio, whose PES carry no DTS: a constant offset (the edit list's
+ *     priming) is fine, varying ones would send the PTS back and are
+ *     refused;
+ *   - a sample outside the range its track claims is refused.
+ */
+static void
+test_composition_offsets(void **state)
+{
+    char                 tmp[64], what[64];
+    size_t               len;
+    u_char               data[8192], *p, *out;
+    int64_t              shift[2], last_dts;
+    uint32_t             i, k;
+    vod_env_t            env;
+    test_ts_t           *ts;
+    vod_sample_t         s[8], as[4];
+    vod_segment_t        seg[2], aseg;
+    vod_track_info_t     info, ainfo;
+    av_oracle_env_ctx_t  ctx;
+
+    static const int32_t  delays[8] = {
+        7200, 14400, 0, 3600,        /* a B-frame pattern, all >= 0 */
+        0, -45000, 7200, 3600        /* one at -0.5 s */
+    };
+
+    static const u_char   asc[] = { 0x12, 0x10 };
+
+    p = data;
+
+    for (i = 0; i < 8; i++) {
+        s[i].offset = p - data;
+        s[i].sync = (i % 4 == 0);
+        p += test_nal(p, 4, (i % 4 == 0) ? 5 : 1, 300, i);
+        s[i].size = (p - data) - s[i].offset;
+    }
+
+    for (i = 0; i < 4; i++) {
+        as[i].offset = i * 200;
+        as[i].size = 200;
+        as[i].duration = 1024;
+        as[i].pts_delay = -2048;
+        as[i].sync = 1;
+    }
+
+    test_crafted_env(&env, &ctx, tmp, data, p - data);
+    ts = calloc(1, sizeof(test_ts_t));
+    assert_non_null(ts);
+
+    /* two segments of four, one track: its range spans both */
+    for (k = 0; k < 2; k++) {
+        test_crafted_video(&info, &seg[k], s + 4 * k, 4, 4);
+        seg[k].index = k;
+        seg[k].start_dts = 4 * 3600 * k;
+
+        for (i = 0; i < 4; i++) {
+            s[4 * k + i].pts_delay = delays[4 * k + i];
+        }
+    }
+
+    info.min_pts_delay = -45000;
+    info.max_pts_delay = 14400;
+    last_dts = -1;
+
+    for (k = 0; k < 2; k++) {
+        snprintf(what, sizeof(what), "negative offsets, segment %u", k + 1);
+        test_oracle(&env, &seg[k], NULL, what);
+
+        assert_int_equal(vod_ts_segment(&env, &seg[k], NULL, &out, &len),
+                         VOD_OK);
+        ts->count = 0;
+        test_parse(out, len, ts);
+
+        assert_int_equal(ts->count, 4);
+
+        /* DTS: the decode time less one move for the whole track, and
+         * never after the PTS; on across the join */
+        shift[k] = test_90k(seg[k].start_dts, 90000) + 900000
+                   - ts->pes[0].dts;
+
+        for (i = 0; i < 4; i++) {
+            assert_true(ts->pes[i].dts <= ts->pes[i].pts);
+            assert_true(ts->pes[i].dts > last_dts);
+            last_dts = ts->pes[i].dts;
+        }
+
+        test_ts_free(ts);
+    }
+
+    if (shift[0] != shift[1]) {
+        fail_msg("DTS moved by %lld in segment 1, by %lld in segment 2",
+                 (long long) shift[0], (long long) shift[1]);
+    }
+
+    assert_int_equal(shift[0], 45000);
+
+    /* a sample out of the track's claimed range */
+    info.min_pts_delay = -3600;
+    test_refused(&env, &ctx, &seg[1], NULL, "an offset below the range");
+    info.min_pts_delay = -45000;
+
+    /* 46 hours at 12800 Hz, as the fuzzer found: both segments refused */
+    info.timescale = 12800;
+    s[1].pts_delay = 2113929728;
+    info.max_pts_delay = 2113929728;
+
+    for (k = 0; k < 2; k++) {
+        seg[k].start_dts = 4 * 512 * k;
+
+        for (i = 0; i < 4; i++) {
+            s[4 * k + i].duration = 512;
+        }
+
+        snprintf(what, sizeof(what), "an offset of 46 hours, segment %u",
+                 k + 1);
+        test_refused(&env, &ctx, &seg[k], NULL, what);
+    }
+
+    /* offsets so far below zero that no move under 2^32 ticks helps */
+    s[1].pts_delay = 0;
+    s[5].pts_delay = INT32_MIN;
+    info.min_pts_delay = INT32_MIN;
+    info.max_pts_delay = 14400;
+    test_refused(&env, &ctx, &seg[1], NULL, "an offset of -46 hours");
+
+    /* at the bound: at 45 kHz an offset of (2^32 - 9002) / 2 puts the PTS
+     * 2^32 - 2 ticks past the DTS moved back by 100 ms, and muxes; one
+     * tick more at 45 kHz is two at 90 kHz, and is refused */
+    test_crafted_video(&info, &seg[0], s, 4, 4);
+    info.timescale = 45000;
+    seg[0].duration = 0;
+
+    for (i = 0; i < 4; i++) {
+        s[i].duration = 1800;
+        s[i].pts_delay = 0;
+        seg[0].duration += 1800;
+    }
+
+    s[1].pts_delay = (int32_t) ((((int64_t) 1 << 32) - 9002) / 2);
+    info.min_pts_delay = 0;
+    info.max_pts_delay = s[1].pts_delay;
+    test_oracle(&env, &seg[0], NULL, "an offset of 2^32 - 2 ticks in all");
+
+    s[1].pts_delay++;
+    info.max_pts_delay++;
+    test_refused(&env, &ctx, &seg[0], NULL, "an offset of 2^32 in all");
+
+    /* audio: a constant offset muxes, varying ones are refused */
+    memset(&ainfo, 0, sizeof(vod_track_info_t));
+    ainfo.type = VOD_TRACK_AUDIO;
+    ainfo.codec = VOD_CODEC_AAC;
+    ainfo.track_id = 2;
+    ainfo.timescale = 48000;
+    ainfo.dec_config = (u_char *) asc;
+    ainfo.dec_config_len = sizeof(asc);
+    ainfo.min_pts_delay = -2048;
+    ainfo.max_pts_delay = -2048;
+
+    memset(&aseg, 0, sizeof(vod_segment_t));
+    aseg.track = &ainfo;
+    aseg.samples = as;
+    aseg.count = 4;
+    aseg.duration = 4 * 1024;
+    aseg.data_size = 4 * 200;
+
+    test_oracle(&env, NULL, &aseg, "audio with a constant offset");
+
+    as[2].pts_delay = -4096;
+    ainfo.min_pts_delay = -4096;
+    test_refused(&env, &ctx, NULL, &aseg, "audio with varying offsets");
+
+    free(ts);
+    av_oracle_env_free(&env);
+    unlink(tmp);
+}
+
+
 int
 main(void)
 {
@@ -1119,6 +1344,7 @@ main(void)
         cmocka_unit_test(test_nal_forms),
         cmocka_unit_test(test_overlap),
         cmocka_unit_test(test_oracle_rejects),
+        cmocka_unit_test(test_composition_offsets),
         cmocka_unit_test(test_fixtures),
     };
 
