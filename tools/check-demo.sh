@@ -96,6 +96,19 @@ while IFS= read -r line; do
         cmds=$((cmds + 1))
         continue
         ;;
+    STEERING_URL=*tools/steering-state.sh\ *)
+        # a signed state API call, run as printed from the repository
+        # root: it prints the state (JSON naming "healthy"), a refusal
+        # prints {"error":...}
+        body=$work/body.$((urls + cmds))
+        (eval "$trimmed") > "$body" 2>&1 \
+            || fail "printed command failed: $trimmed ($(head -c 200 "$body"))"
+        grep -q '"healthy"' "$body" && ! grep -q '"error"' "$body" \
+            || fail "printed command: $trimmed: $(head -c 200 "$body")"
+        echo "ok state: $trimmed" | cut -c1-160
+        cmds=$((cmds + 1))
+        continue
+        ;;
     esac
     for url in $(grep -o 'http://[0-9.]*:[0-9]*[^ ]*' <<< "$trimmed"); do
         # "media/NAME/ is served as .../vod/NAME/...": a pattern
