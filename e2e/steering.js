@@ -41,7 +41,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const {
-    ROOT, sleep, startNginx, stopNginx, checkPlayers, playwright,
+    ROOT, sleep, portOpen, startNginx, stopNginx, checkPlayers, playwright,
     launchChromium, waitFor, watchPage, setCacheHealth, runWithRetry,
     expected,
 } = require('./lib');
@@ -128,6 +128,15 @@ async function start() {
         .replace(/@STEER_PORT@/g, String(STEER_PORT))
         .replace(/@DASH_PORT@/g, String(DASH_PORT))
         .replace(/@PORT@/g, String(PORT));
+
+    // a server already on the DASH case's port (a packaged nginx's default
+    // site on 80) would make ours fail to start with no clear reason
+    if (await portOpen(DASH_PORT, '127.0.0.2')) {
+        throw new Error(`port ${DASH_PORT} is taken on 127.0.0.2 (the `
+                        + 'packaged nginx\'s default site? stop it): '
+                        + 'dash.js drops a clone\'s port, so the DASH case '
+                        + 'needs it (E2E_STEERING_DASH_PORT)');
+    }
 
     return startNginx(PREFIX, conf, PORT);
 }

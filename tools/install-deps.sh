@@ -57,8 +57,21 @@ else
     echo "install-deps: Debian packages present"
 fi
 
-# the packaged nginx is started by its own service on install; the tests
-# and the demo run their own servers on other ports, so leave it alone
+# the packaged nginx is started by its own service on install, with a
+# default site on port 80, which the DASH steering case of e2e/steering.js
+# needs (dash.js drops a clone's port): stop the service when this script
+# installed it (one that was there before is the user's, left alone)
+case " ${missing[*]} " in
+*" nginx "*)
+    if command -v systemctl >/dev/null 2>&1 \
+        && systemctl is-active --quiet nginx 2>/dev/null
+    then
+        echo "install-deps: stopping the nginx service just installed" \
+             "(its default site holds port 80)"
+        $SUDO systemctl stop nginx || true
+    fi
+    ;;
+esac
 
 if [ -z "${SKIP_NPM:-}" ]; then
     stamp=e2e/node_modules/.vodedge-installed
