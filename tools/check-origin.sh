@@ -14,14 +14,19 @@
 # same track.
 #
 # Runs with "aio threads" when THREADS=1.  EXTRA_CONF: directives added to
-# the origin's server block (t/303-check-origin.t serves broken MPDs so).  Exits non-zero naming the first
-# failure.
+# the origin's server block (t/303-check-origin.t serves broken MPDs so).
+# MODULES_DIR: where the .so is (default modules/); WORK: the scratch
+# directory (default build/check-origin); DIGESTS: a file to which every
+# object fetched adds a line "PATH SHA256" of its headers (Date and Server
+# left out) and body, so two builds' bytes can be compared
+# (tools/wire-digest.sh).  Exits non-zero naming the first failure.
 set -euo pipefail
 
 media=$(cd "${1:?usage: check-origin.sh MEDIA_DIR}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${PORT:-8093}
-work=$root/build/check-origin
+work=${WORK:-$root/build/check-origin}
+modules=${MODULES_DIR:-$root/modules}
 base=http://127.0.0.1:$port/vod
 
 command -v xmllint > /dev/null \
@@ -35,7 +40,7 @@ aio=
 [ "${THREADS:-0}" = 1 ] && aio="aio threads;"
 
 cat > "$work/nginx.conf" <<CONF
-load_module $root/modules/ngx_vod_package_module.so;
+load_module $modules/ngx_vod_package_module.so;
 worker_processes 2;
 pid $work/logs/nginx.pid;
 error_log $work/logs/error.log warn;
@@ -72,8 +77,23 @@ fail() {
 }
 
 fetch() {
+    if [ -n "${DIGESTS:-}" ]; then
+        digest "$1"
+        return
+    fi
     curl -sf "$base/$1" || fail "GET /vod/$1: $(curl -s -o /dev/null \
         -w '%{http_code}' "$base/$1")"
+}
+
+digest() {
+    local code sum
+    code=$(curl -s -D "$work/headers" -o "$work/body" -w '%{http_code}' \
+           "$base/$1")
+    sum=$({ grep -aiv '^\(date\|server\):' "$work/headers"
+            cat "$work/body"; } | sha256sum)
+    echo "$1 ${sum%% *}" >> "$DIGESTS"
+    case $code in 2??) cat "$work/body" ;; *) fail "GET /vod/$1: $code" ;;
+    esac
 }
 
 # frames (video) or packets (audio) of a stream in a file
@@ -299,6 +319,9 @@ for tdir in "$media"/*/; do
     # MPEG-TS: only titles whose codecs TS carries
     code=$(curl -s -o "$out/master-ts.m3u8" -w '%{http_code}' \
            "$base/$title/master-ts.m3u8")
+    if [ -n "${DIGESTS:-}" ] && [ "$code" = 200 ]; then
+        fetch "$title/master-ts.m3u8" > /dev/null
+    fi
     if [ "$code" = 404 ]; then
         echo "ok $title/master-ts.m3u8: not offered (codecs TS does not carry)"
         continue
