@@ -6,6 +6,7 @@
 
 #include "ngx_stream_playback_module.h"
 #include "pb_base64url.h"
+#include "vodedge_secret.h"
 
 
 static ngx_int_t ngx_stream_playback_add_variables(ngx_conf_t *cf);
@@ -692,15 +693,13 @@ ngx_stream_playback_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_stream_playback_loc_conf_t *plcf = conf;
 
-    ssize_t           n, len;
-    ngx_fd_t          fd;
-    ngx_str_t        *value, file;
-    ngx_uint_t        i;
-    pb_jwt_key_t     *key, *k;
-    ngx_file_info_t   fi;
+    ssize_t              n, len;
+    ngx_str_t           *value, file;
+    ngx_uint_t           i;
+    pb_jwt_key_t        *key, *k;
     ngx_pool_cleanup_t  *cln;
-    u_char            buf[4 * PB_JWT_KEY_MAX];
-    u_char            secret[PB_KEY_BUF];
+    u_char               buf[4 * PB_JWT_KEY_MAX];
+    u_char               secret[PB_KEY_BUF];
 
     value = cf->args->elts;
 
@@ -733,36 +732,9 @@ ngx_stream_playback_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     file = value[2];
 
-    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    fd = ngx_open_file(file.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "playback token key file \"%s\" cannot be opened",
-                           file.data);
-        return NGX_CONF_ERROR;
-    }
-
-    n = -1;
-
-    if (ngx_fd_info(fd, &fi) != NGX_FILE_ERROR
-        && ngx_file_size(&fi) <= (off_t) sizeof(buf))
-    {
-        n = ngx_read_fd(fd, buf, sizeof(buf));
-    }
-
-    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
-                           ngx_close_file_n " \"%s\" failed", file.data);
-    }
-
-    if (n < 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "playback token key file \"%s\" cannot be read "
-                           "or is larger than %uz bytes",
-                           file.data, sizeof(buf));
+    n = vodedge_secret_read(cf, "playback token key file", &file, buf,
+                            sizeof(buf));
+    if (n == NGX_ERROR) {
         goto failed;
     }
 

@@ -23,12 +23,15 @@
 #include <hiredis/async.h>
 
 #include "vodedge_redis.h"
+#include "vodedge_secret.h"
 
 
 #define VODEDGE_REDIS_CONNECT_TIMEOUT   1000
 #define VODEDGE_REDIS_COMMAND_TIMEOUT   500
 #define VODEDGE_REDIS_BACKOFF_MIN       100
 #define VODEDGE_REDIS_BACKOFF_MAX       5000
+#define VODEDGE_REDIS_PASSWORD_MAX      1024
+#define VODEDGE_REDIS_DROP_LEN          160
 
 
 struct vodedge_redis_cmd_s {
@@ -54,6 +57,7 @@ struct vodedge_redis_client_s {
     ngx_uint_t                 failures;    /* attempts failed in a row */
     uint64_t                   replies;     /* answers received */
     const char                *drop;        /* why this file dropped it */
+    char                       drop_text[VODEDGE_REDIS_DROP_LEN];
     vodedge_redis_cmd_t       *free;
     u_char                    *resp;        /* a command being formatted */
     size_t                     resp_size;
@@ -75,6 +79,12 @@ static void vodedge_redis_read_handler(ngx_event_t *ev);
 static void vodedge_redis_write_handler(ngx_event_t *ev);
 static void vodedge_redis_on_connect(const redisAsyncContext *ac,
     int status);
+static ngx_int_t vodedge_redis_auth(vodedge_redis_client_t *client);
+static void vodedge_redis_auth_reply(redisAsyncContext *ac, void *r,
+    void *privdata);
+static void vodedge_redis_ready(vodedge_redis_client_t *client);
+static char *vodedge_redis_password(ngx_conf_t *cf, ngx_str_t *name,
+    vodedge_redis_conf_t *conf);
 static void vodedge_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
 static void vodedge_redis_add_read(void *privdata);
@@ -186,6 +196,25 @@ vodedge_redis_parse(ngx_conf_t *cf, ngx_str_t *args, ngx_uint_t first,
             continue;
         }
 
+        if (args[i].len > 5 && ngx_strncmp(args[i].data, "user=", 5) == 0) {
+            conf->user.data = args[i].data + 5;
+            conf->user.len = args[i].len - 5;
+            continue;
+        }
+
+        if (args[i].len > 14
+            && ngx_strncmp(args[i].data, "password_file=", 14) == 0)
+        {
+            s.data = args[i].data + 14;
+            s.len = args[i].len - 14;
+
+            if (vodedge_redis_password(cf, &s, conf) != NGX_CONF_OK) {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
         if (args[i].len > 8
             && ngx_strncmp(args[i].data, "backoff=", 8) == 0)
         {
@@ -204,15 +233,89 @@ vodedge_redis_parse(ngx_conf_t *cf, ngx_str_t *args, ngx_uint_t first,
         goto invalid;
     }
 
+    if (conf->user.len && conf->password.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "Redis \"user=%V\" needs a \"password_file=\"",
+                           &conf->user);
+        return NGX_CONF_ERROR;
+    }
+
     return NGX_CONF_OK;
 
 invalid:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid Redis parameter \"%V\": expected "
-                       "connect_timeout=<time>, command_timeout=<time> or "
-                       "backoff=<time of at least 100ms>", &args[i]);
+                       "connect_timeout=<time>, command_timeout=<time>, "
+                       "backoff=<time of at least 100ms>, user=<name> or "
+                       "password_file=<path>", &args[i]);
     return NGX_CONF_ERROR;
+}
+
+
+/* the file's content without one trailing newline: a password with a
+ * line break, a NUL or nothing in it is refused, as it is surely a wrong
+ * file */
+
+static char *
+vodedge_redis_password(ngx_conf_t *cf, ngx_str_t *name,
+    vodedge_redis_conf_t *conf)
+{
+    char     *rc;
+    size_t    len;
+    ssize_t   n;
+    u_char    buf[VODEDGE_REDIS_PASSWORD_MAX];
+
+    rc = NGX_CONF_ERROR;
+
+    n = vodedge_secret_read(cf, "Redis password file", name, buf,
+                            sizeof(buf));
+    if (n == NGX_ERROR) {
+        goto done;
+    }
+
+    len = (size_t) n;
+
+    if (len && buf[len - 1] == '\n') {
+        len--;
+
+        if (len && buf[len - 1] == '\r') {
+            len--;
+        }
+    }
+
+    if (len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "Redis password file \"%s\" is empty",
+                           name->data);
+        goto done;
+    }
+
+    if (ngx_strlchr(buf, buf + len, '\n') != NULL
+        || ngx_strlchr(buf, buf + len, '\r') != NULL
+        || ngx_strlchr(buf, buf + len, '\0') != NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "Redis password file \"%s\" holds more than "
+                           "one line", name->data);
+        goto done;
+    }
+
+    conf->password.data = ngx_pnalloc(cf->pool, len);
+    if (conf->password.data == NULL) {
+        goto done;
+    }
+
+    ngx_memcpy(conf->password.data, buf, len);
+    conf->password.len = len;
+
+    rc = NGX_CONF_OK;
+
+done:
+
+    ngx_explicit_memzero(buf, sizeof(buf));
+
+    return rc;
 }
 
 
@@ -372,6 +475,14 @@ vodedge_redis_connect(vodedge_redis_client_t *client)
 
     (void) redisAsyncSetConnectCallback(ac, vodedge_redis_on_connect);
 
+    /* queued before any command can be: AUTH goes out first */
+
+    if (conf->password.len && vodedge_redis_auth(client) != NGX_OK) {
+        client->drop = "cannot queue AUTH";
+        redisAsyncFree(ac);
+        return;
+    }
+
     ngx_add_timer(&client->connect_timer, conf->connect_timeout);
 
     return;
@@ -450,6 +561,94 @@ vodedge_redis_on_connect(const redisAsyncContext *ac, int status)
         return;
     }
 
+    /* with a password, made when AUTH is accepted; the connect timer
+     * covers its answer too */
+
+    if (client->conf->password.len == 0) {
+        vodedge_redis_ready(client);
+    }
+}
+
+
+static ngx_int_t
+vodedge_redis_auth(vodedge_redis_client_t *client)
+{
+    int                    argc;
+    size_t                 argvlen[3];
+    const char            *argv[3];
+    vodedge_redis_conf_t  *conf;
+
+    conf = client->conf;
+
+    argc = 0;
+    argv[argc] = "AUTH";
+    argvlen[argc++] = sizeof("AUTH") - 1;
+
+    if (conf->user.len) {
+        argv[argc] = (const char *) conf->user.data;
+        argvlen[argc++] = conf->user.len;
+    }
+
+    argv[argc] = (const char *) conf->password.data;
+    argvlen[argc++] = conf->password.len;
+
+    if (redisAsyncCommandArgv(client->ac, vodedge_redis_auth_reply, client,
+                              argc, argv, argvlen)
+        != REDIS_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* from within hiredis: a refused AUTH ends the connection through
+ * redisAsyncDisconnect(), which lets the commands queued behind it be
+ * answered (they fail) and then runs the cleanup hook, which logs the
+ * reason and schedules the next attempt */
+
+static void
+vodedge_redis_auth_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+    vodedge_redis_client_t  *client = privdata;
+
+    u_char      *p;
+    redisReply  *reply = r;
+
+    if (reply == NULL) {
+        return;
+    }
+
+    client->replies++;
+
+    if (reply->type == REDIS_REPLY_STATUS) {
+        vodedge_redis_ready(client);
+        return;
+    }
+
+    p = (u_char *) client->drop_text;
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        p = ngx_snprintf(p, VODEDGE_REDIS_DROP_LEN - 1, "AUTH refused: %*s",
+                         reply->len, reply->str);
+
+    } else {
+        p = ngx_snprintf(p, VODEDGE_REDIS_DROP_LEN - 1,
+                         "AUTH answered with a reply of type %d",
+                         reply->type);
+    }
+
+    *p = '\0';
+
+    client->drop = client->drop_text;
+    redisAsyncDisconnect(ac);
+}
+
+
+static void
+vodedge_redis_ready(vodedge_redis_client_t *client)
+{
     if (client->connect_timer.timer_set) {
         ngx_del_timer(&client->connect_timer);
     }

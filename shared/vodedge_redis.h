@@ -8,6 +8,12 @@
  * with vodedge_redis_destroy().  A client holds one connection; the
  * commands of every request of the worker are pipelined on it.
  *
+ * With a password, each connection's first command is AUTH (with the ACL
+ * user, if any): it goes out before any other, and the connection counts
+ * as made only when Redis accepts it.  A refused AUTH is logged with
+ * Redis' own error text (never the password) and the connection is made
+ * again with backoff, as when Redis is down.
+ *
  * Every command has a timeout (the client's command_timeout unless given):
  * its handler is called exactly once, with the reply, or with a timeout or
  * a lost connection, unless vodedge_redis_cancel() was called first.  A
@@ -60,14 +66,19 @@ typedef struct {
     ngx_msec_t                 command_timeout;
     ngx_msec_t                 backoff_min;
     ngx_msec_t                 backoff_max;
+    ngx_str_t                  user;             /* an ACL user, or empty */
+    ngx_str_t                  password;         /* empty: no AUTH */
 } vodedge_redis_conf_t;
 
 
 /* Parses "host:port" or "unix:/path" and the optional parameters
- * "connect_timeout=T", "command_timeout=T" and "backoff=MIN:MAX" (nginx
- * times) of a directive's arguments args[first..nargs).  A host name is
- * resolved here, at configuration time; the first address is used.
- * Returns NGX_CONF_OK, or NGX_CONF_ERROR after logging what is wrong. */
+ * "connect_timeout=T", "command_timeout=T" and "backoff=MAX" (nginx
+ * times), "user=NAME" and "password_file=PATH" of a directive's arguments
+ * args[first..nargs).  A host name is resolved here, at configuration
+ * time; the first address is used.  The password is read here too (by the
+ * master, relative to the configuration prefix): its file's content
+ * without one trailing newline.  Returns NGX_CONF_OK, or NGX_CONF_ERROR
+ * after logging what is wrong. */
 char *vodedge_redis_parse(ngx_conf_t *cf, ngx_str_t *args, ngx_uint_t first,
     ngx_uint_t nargs, vodedge_redis_conf_t *conf);
 

@@ -24,6 +24,9 @@ my $good = write_file('good.key', "  $PbTest::Keys{k1}==\n");
 my $short = write_file('short.key', "c2hvcnQ\n");
 my $empty = write_file('empty.key', "\n \n");
 my $nob64 = write_file('bad.key', "not base64url!\n");
+my $pass = write_file('redis.pass', "s3cret\n");
+my $pass2 = write_file('redis2.pass', "one\ntwo\n");
+my $nopass = write_file('empty.pass', "\n");
 
 my @cases = (
     [ 'a key, on', "playback_token_key k1 $good; playback_token on;", 1 ],
@@ -88,6 +91,23 @@ my @cases = (
       qr{invalid Redis address "127\.0\.0\.1:notaport"} ],
     [ 'redis: a bad parameter', "playback_redis 127.0.0.1:6379 timeout=1s;",
       0, qr{invalid Redis parameter "timeout=1s"} ],
+    [ 'redis: a password', "playback_redis 127.0.0.1:6379"
+      . " password_file=$pass;", 1 ],
+    [ 'redis: an ACL user and a relative password file',
+      "playback_redis 127.0.0.1:6379 user=edge password_file=redis.pass;",
+      1 ],
+    [ 'redis: a user without a password',
+      "playback_redis 127.0.0.1:6379 user=edge;", 0,
+      qr{Redis "user=edge" needs a "password_file="} ],
+    [ 'redis: a missing password file',
+      "playback_redis 127.0.0.1:6379 password_file=$dir/nosuch.pass;", 0,
+      qr{Redis password file "\Q$dir\E/nosuch\.pass" cannot be opened} ],
+    [ 'redis: an empty password file',
+      "playback_redis 127.0.0.1:6379 password_file=$nopass;", 0,
+      qr{Redis password file "\Q$nopass\E" is empty} ],
+    [ 'redis: a password file of two lines',
+      "playback_redis 127.0.0.1:6379 password_file=$pass2;", 0,
+      qr{Redis password file "\Q$pass2\E" holds more than one line} ],
     [ 'API without redis', "playback_token_key k1 $good;"
       . " server { location /api/ { playback_api on; } }", 0,
       qr{"playback_api" is on but no "playback_redis" is configured} ],

@@ -23,6 +23,7 @@ my $dir = $ConfTest::Dir;
 sub write_file { ConfTest::write_file(@_) }
 
 my $s = $SteerTest::Dir;
+my $pass = write_file('redis.pass', "s3cret\n");
 my $bad_mmdb = write_file('bad.mmdb', "not a MaxMind database\n" x 10);
 my $bad_fleet = write_file('bad.json',
     '{"caches": [{"id": "o", "url": "http://o", "tier": "edge"}]}');
@@ -133,6 +134,12 @@ my @cases = (
       . " command_timeout=100ms backoff=2s;"
       . " steering_presence_interval 1s; steering_presence_max_age 5s;",
       1 ],
+    [ 'Redis with an ACL user and a password file',
+      "steering_fleet $s/fleet.json; steering_redis 127.0.0.1:6391"
+      . " user=steering password_file=$pass;", 1 ],
+    [ 'Redis user without a password', "steering_fleet $s/fleet.json;"
+      . " steering_redis 127.0.0.1:6391 user=steering;", 0,
+      qr{Redis "user=steering" needs a "password_file="} ],
     [ 'bad Redis parameter', "steering_fleet $s/fleet.json;"
       . " steering_redis 127.0.0.1:6391 timeout=1s;", 0,
       qr{invalid Redis parameter "timeout=1s"} ],

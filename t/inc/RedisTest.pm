@@ -17,6 +17,9 @@ use Time::HiRes ();
 
 our ($Port, $Dir, $Owner);
 
+# redis-cli's credentials, for a suite whose server requires them
+our @CliAuth;
+
 sub start {
     my $port = shift // $Port;
     $Port = $port;
@@ -74,7 +77,7 @@ sub _ping {
 
 # redis-cli's answer, trailing newline removed
 sub cli {
-    open my $fh, '-|', 'redis-cli', '-p', $Port, @_
+    open my $fh, '-|', 'redis-cli', '-p', $Port, @CliAuth, @_
         or die "redis-cli: $!";
     local $/;
     my $o = <$fh> // '';
