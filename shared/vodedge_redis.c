@@ -23,53 +23,13 @@
 #include <hiredis/async.h>
 
 #include "vodedge_redis.h"
-#include "vodedge_secret.h"
-
-
-#define VODEDGE_REDIS_CONNECT_TIMEOUT   1000
-#define VODEDGE_REDIS_COMMAND_TIMEOUT   500
-#define VODEDGE_REDIS_BACKOFF_MIN       100
-#define VODEDGE_REDIS_BACKOFF_MAX       5000
-#define VODEDGE_REDIS_PASSWORD_MAX      1024
-#define VODEDGE_REDIS_DROP_LEN          160
-
-
-struct vodedge_redis_cmd_s {
-    vodedge_redis_client_t    *client;
-    vodedge_redis_handler_pt   handler;     /* NULL: answered, cancelled */
-    void                      *data;
-    ngx_event_t                timer;
-    uint64_t                   replies;     /* client's count when sent */
-    vodedge_redis_cmd_t       *next;        /* in the free list */
-};
-
-
-struct vodedge_redis_client_s {
-    vodedge_redis_conf_t      *conf;
-    ngx_log_t                 *log;
-    ngx_pool_t                *pool;
-    redisAsyncContext         *ac;
-    ngx_connection_t          *conn;
-    ngx_event_t                connect_timer;
-    ngx_event_t                retry;
-    ngx_msec_t                 backoff;     /* the next wait */
-    ngx_uint_t                 state;
-    ngx_uint_t                 failures;    /* attempts failed in a row */
-    uint64_t                   replies;     /* answers received */
-    const char                *drop;        /* why this file dropped it */
-    char                       drop_text[VODEDGE_REDIS_DROP_LEN];
-    vodedge_redis_cmd_t       *free;
-    u_char                    *resp;        /* a command being formatted */
-    size_t                     resp_size;
-    vodedge_redis_connect_pt   on_connect;
-    void                      *data;
-    unsigned                   destroyed:1;
-    unsigned                   was_up:1;    /* the lost one had connected */
-};
+#include "vodedge_redis_int.h"
 
 
 static void vodedge_redis_connect(vodedge_redis_client_t *client);
 static void vodedge_redis_schedule(vodedge_redis_client_t *client);
+static void vodedge_redis_next(vodedge_redis_client_t *client);
+static ngx_msec_t vodedge_redis_next_wait(vodedge_redis_client_t *client);
 static void vodedge_redis_drop(vodedge_redis_client_t *client,
     const char *why);
 static void vodedge_redis_retry_handler(ngx_event_t *ev);
@@ -79,12 +39,6 @@ static void vodedge_redis_read_handler(ngx_event_t *ev);
 static void vodedge_redis_write_handler(ngx_event_t *ev);
 static void vodedge_redis_on_connect(const redisAsyncContext *ac,
     int status);
-static ngx_int_t vodedge_redis_auth(vodedge_redis_client_t *client);
-static void vodedge_redis_auth_reply(redisAsyncContext *ac, void *r,
-    void *privdata);
-static void vodedge_redis_ready(vodedge_redis_client_t *client);
-static char *vodedge_redis_password(ngx_conf_t *cf, ngx_str_t *name,
-    vodedge_redis_conf_t *conf);
 static void vodedge_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
 static void vodedge_redis_add_read(void *privdata);
@@ -98,225 +52,6 @@ static vodedge_redis_cmd_t *vodedge_redis_cmd_get(
 static void vodedge_redis_cmd_sent(vodedge_redis_cmd_t *cmd,
     ngx_msec_t timeout);
 static void vodedge_redis_cmd_put(vodedge_redis_cmd_t *cmd);
-
-
-char *
-vodedge_redis_parse(ngx_conf_t *cf, ngx_str_t *args, ngx_uint_t first,
-    ngx_uint_t nargs, vodedge_redis_conf_t *conf)
-{
-    u_char      *p;
-    ngx_int_t    ms;
-    ngx_str_t    s;
-    ngx_url_t    u;
-    ngx_uint_t   i;
-
-    conf->name = args[first];
-    conf->connect_timeout = VODEDGE_REDIS_CONNECT_TIMEOUT;
-    conf->command_timeout = VODEDGE_REDIS_COMMAND_TIMEOUT;
-    conf->backoff_min = VODEDGE_REDIS_BACKOFF_MIN;
-    conf->backoff_max = VODEDGE_REDIS_BACKOFF_MAX;
-
-    if (args[first].len > 5
-        && ngx_strncmp(args[first].data, "unix:", 5) == 0)
-    {
-        conf->host.len = args[first].len - 5;
-        conf->host.data = ngx_pnalloc(cf->pool, conf->host.len + 1);
-        if (conf->host.data == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_memcpy(conf->host.data, args[first].data + 5, conf->host.len);
-        conf->host.data[conf->host.len] = '\0';
-        conf->port = 0;
-
-    } else {
-        ngx_memzero(&u, sizeof(ngx_url_t));
-
-        u.url = args[first];
-        u.default_port = 6379;
-
-        /* resolved here, at configuration time: never in a worker */
-
-        if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid Redis address \"%V\": %s",
-                               &args[first],
-                               u.err ? u.err : "no address found");
-            return NGX_CONF_ERROR;
-        }
-
-        if (u.no_port && u.family == AF_UNIX) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid Redis address \"%V\"", &args[first]);
-            return NGX_CONF_ERROR;
-        }
-
-        p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
-        if (p == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        conf->host.data = p;
-        conf->host.len = ngx_sock_ntop(u.addrs[0].sockaddr,
-                                       u.addrs[0].socklen, p,
-                                       NGX_SOCKADDR_STRLEN, 0);
-        p[conf->host.len] = '\0';
-        conf->port = ngx_inet_get_port(u.addrs[0].sockaddr);
-    }
-
-    for (i = first + 1; i < nargs; i++) {
-
-        if (args[i].len > 16
-            && ngx_strncmp(args[i].data, "connect_timeout=", 16) == 0)
-        {
-            s.data = args[i].data + 16;
-            s.len = args[i].len - 16;
-
-            ms = ngx_parse_time(&s, 0);
-            if (ms == NGX_ERROR || ms == 0) {
-                goto invalid;
-            }
-
-            conf->connect_timeout = ms;
-            continue;
-        }
-
-        if (args[i].len > 16
-            && ngx_strncmp(args[i].data, "command_timeout=", 16) == 0)
-        {
-            s.data = args[i].data + 16;
-            s.len = args[i].len - 16;
-
-            ms = ngx_parse_time(&s, 0);
-            if (ms == NGX_ERROR || ms == 0) {
-                goto invalid;
-            }
-
-            conf->command_timeout = ms;
-            continue;
-        }
-
-        if (args[i].len > 5 && ngx_strncmp(args[i].data, "user=", 5) == 0) {
-            conf->user.data = args[i].data + 5;
-            conf->user.len = args[i].len - 5;
-            continue;
-        }
-
-        if (args[i].len > 14
-            && ngx_strncmp(args[i].data, "password_file=", 14) == 0)
-        {
-            s.data = args[i].data + 14;
-            s.len = args[i].len - 14;
-
-            if (vodedge_redis_password(cf, &s, conf) != NGX_CONF_OK) {
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (args[i].len > 8
-            && ngx_strncmp(args[i].data, "backoff=", 8) == 0)
-        {
-            s.data = args[i].data + 8;
-            s.len = args[i].len - 8;
-
-            ms = ngx_parse_time(&s, 0);
-            if (ms == NGX_ERROR || ms < VODEDGE_REDIS_BACKOFF_MIN) {
-                goto invalid;
-            }
-
-            conf->backoff_max = ms;
-            continue;
-        }
-
-        goto invalid;
-    }
-
-    if (conf->user.len && conf->password.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "Redis \"user=%V\" needs a \"password_file=\"",
-                           &conf->user);
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid Redis parameter \"%V\": expected "
-                       "connect_timeout=<time>, command_timeout=<time>, "
-                       "backoff=<time of at least 100ms>, user=<name> or "
-                       "password_file=<path>", &args[i]);
-    return NGX_CONF_ERROR;
-}
-
-
-/* the file's content without one trailing newline: a password with a
- * line break, a NUL or nothing in it is refused, as it is surely a wrong
- * file */
-
-static char *
-vodedge_redis_password(ngx_conf_t *cf, ngx_str_t *name,
-    vodedge_redis_conf_t *conf)
-{
-    char     *rc;
-    size_t    len;
-    ssize_t   n;
-    u_char    buf[VODEDGE_REDIS_PASSWORD_MAX];
-
-    rc = NGX_CONF_ERROR;
-
-    n = vodedge_secret_read(cf, "Redis password file", name, buf,
-                            sizeof(buf));
-    if (n == NGX_ERROR) {
-        goto done;
-    }
-
-    len = (size_t) n;
-
-    if (len && buf[len - 1] == '\n') {
-        len--;
-
-        if (len && buf[len - 1] == '\r') {
-            len--;
-        }
-    }
-
-    if (len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "Redis password file \"%s\" is empty",
-                           name->data);
-        goto done;
-    }
-
-    if (ngx_strlchr(buf, buf + len, '\n') != NULL
-        || ngx_strlchr(buf, buf + len, '\r') != NULL
-        || ngx_strlchr(buf, buf + len, '\0') != NULL)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "Redis password file \"%s\" holds more than "
-                           "one line", name->data);
-        goto done;
-    }
-
-    conf->password.data = ngx_pnalloc(cf->pool, len);
-    if (conf->password.data == NULL) {
-        goto done;
-    }
-
-    ngx_memcpy(conf->password.data, buf, len);
-    conf->password.len = len;
-
-    rc = NGX_CONF_OK;
-
-done:
-
-    ngx_explicit_memzero(buf, sizeof(buf));
-
-    return rc;
-}
 
 
 vodedge_redis_client_t *
@@ -415,17 +150,38 @@ vodedge_redis_connect(vodedge_redis_client_t *client)
     ngx_uint_t             level;
     ngx_connection_t      *c;
     redisAsyncContext     *ac;
+    vodedge_redis_addr_t  *addr;
     vodedge_redis_conf_t  *conf;
 
     conf = client->conf;
 
+    /* with Sentinel: a sentinel first, unless one just named the master */
+
+    client->asking = 0;
+    addr = &conf->server;
+
+    if (conf->sentinels != NULL) {
+
+        if (client->found) {
+            addr = &client->master;
+            client->found = 0;
+
+        } else {
+            addr = conf->sentinels->elts;
+            addr = &addr[client->sentinel];
+            client->asking = 1;
+        }
+    }
+
+    client->target = addr;
+
     /* a numeric address: hiredis' getaddrinfo() does not block on it */
 
-    if (conf->port) {
-        ac = redisAsyncConnect((char *) conf->host.data, (int) conf->port);
+    if (addr->port) {
+        ac = redisAsyncConnect((char *) addr->host.data, (int) addr->port);
 
     } else {
-        ac = redisAsyncConnectUnix((char *) conf->host.data);
+        ac = redisAsyncConnectUnix((char *) addr->host.data);
     }
 
     if (ac == NULL) {
@@ -439,8 +195,8 @@ vodedge_redis_connect(vodedge_redis_client_t *client)
         level = client->failures ? NGX_LOG_INFO : NGX_LOG_ERR;
 
         ngx_log_error(level, client->log, 0,
-                      "redis %V: cannot connect: %s",
-                      &conf->name, ac->errstr);
+                      "redis %V: cannot connect to %V: %s",
+                      &conf->name, &addr->name, ac->errstr);
         redisAsyncFree(ac);
         goto failed;
     }
@@ -475,10 +231,10 @@ vodedge_redis_connect(vodedge_redis_client_t *client)
 
     (void) redisAsyncSetConnectCallback(ac, vodedge_redis_on_connect);
 
-    /* queued before any command can be: AUTH goes out first */
+    /* queued before any command can be: the handshake goes out first */
 
-    if (conf->password.len && vodedge_redis_auth(client) != NGX_OK) {
-        client->drop = "cannot queue AUTH";
+    if (vodedge_redis_handshake(client) != NGX_OK) {
+        client->drop = "cannot queue the handshake";
         redisAsyncFree(ac);
         return;
     }
@@ -490,7 +246,49 @@ vodedge_redis_connect(vodedge_redis_client_t *client)
 failed:
 
     client->failures++;
+    vodedge_redis_next(client);
+}
+
+
+/* with Sentinel, each of them in turn without a wait; the backoff is
+ * between rounds */
+
+static void
+vodedge_redis_next(vodedge_redis_client_t *client)
+{
+    if (client->asking) {
+        client->sentinel = (client->sentinel + 1)
+                           % client->conf->sentinels->nelts;
+
+        if (++client->tried < client->conf->sentinels->nelts) {
+            client->state = VODEDGE_REDIS_DOWN;
+
+            if (!client->destroyed && !ngx_exiting && !ngx_terminate
+                && !client->retry.timer_set)
+            {
+                ngx_add_timer(&client->retry, 1);
+            }
+
+            return;
+        }
+
+        client->tried = 0;
+    }
+
     vodedge_redis_schedule(client);
+}
+
+
+static ngx_msec_t
+vodedge_redis_next_wait(vodedge_redis_client_t *client)
+{
+    if (client->asking
+        && client->tried + 1 < client->conf->sentinels->nelts)
+    {
+        return 0;
+    }
+
+    return client->backoff;
 }
 
 
@@ -561,92 +359,18 @@ vodedge_redis_on_connect(const redisAsyncContext *ac, int status)
         return;
     }
 
-    /* with a password, made when AUTH is accepted; the connect timer
-     * covers its answer too */
+    /* with a handshake, made when its answers are in; the connect timer
+     * covers them too */
 
-    if (client->conf->password.len == 0) {
+    if (!client->asking && client->handshake == 0) {
         vodedge_redis_ready(client);
     }
 }
 
 
-static ngx_int_t
-vodedge_redis_auth(vodedge_redis_client_t *client)
-{
-    int                    argc;
-    size_t                 argvlen[3];
-    const char            *argv[3];
-    vodedge_redis_conf_t  *conf;
+/* from the handshake (vodedge_redis_handshake.c) or the connect itself */
 
-    conf = client->conf;
-
-    argc = 0;
-    argv[argc] = "AUTH";
-    argvlen[argc++] = sizeof("AUTH") - 1;
-
-    if (conf->user.len) {
-        argv[argc] = (const char *) conf->user.data;
-        argvlen[argc++] = conf->user.len;
-    }
-
-    argv[argc] = (const char *) conf->password.data;
-    argvlen[argc++] = conf->password.len;
-
-    if (redisAsyncCommandArgv(client->ac, vodedge_redis_auth_reply, client,
-                              argc, argv, argvlen)
-        != REDIS_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/* from within hiredis: a refused AUTH ends the connection through
- * redisAsyncDisconnect(), which lets the commands queued behind it be
- * answered (they fail) and then runs the cleanup hook, which logs the
- * reason and schedules the next attempt */
-
-static void
-vodedge_redis_auth_reply(redisAsyncContext *ac, void *r, void *privdata)
-{
-    vodedge_redis_client_t  *client = privdata;
-
-    u_char      *p;
-    redisReply  *reply = r;
-
-    if (reply == NULL) {
-        return;
-    }
-
-    client->replies++;
-
-    if (reply->type == REDIS_REPLY_STATUS) {
-        vodedge_redis_ready(client);
-        return;
-    }
-
-    p = (u_char *) client->drop_text;
-
-    if (reply->type == REDIS_REPLY_ERROR) {
-        p = ngx_snprintf(p, VODEDGE_REDIS_DROP_LEN - 1, "AUTH refused: %*s",
-                         reply->len, reply->str);
-
-    } else {
-        p = ngx_snprintf(p, VODEDGE_REDIS_DROP_LEN - 1,
-                         "AUTH answered with a reply of type %d",
-                         reply->type);
-    }
-
-    *p = '\0';
-
-    client->drop = client->drop_text;
-    redisAsyncDisconnect(ac);
-}
-
-
-static void
+void
 vodedge_redis_ready(vodedge_redis_client_t *client)
 {
     if (client->connect_timer.timer_set) {
@@ -778,6 +502,7 @@ vodedge_redis_cleanup(void *privdata)
 {
     vodedge_redis_client_t  *client = privdata;
 
+    ngx_str_t          at;
     const char        *why;
     ngx_uint_t         level;
     ngx_connection_t  *c;
@@ -825,6 +550,21 @@ vodedge_redis_cleanup(void *privdata)
         return;
     }
 
+    /* a sentinel named the master: on to it at once, from a timer (never
+     * a connect from within hiredis) */
+
+    if (client->found) {
+        client->tried = 0;
+
+        ngx_log_debug3(NGX_LOG_DEBUG_EVENT, client->log, 0,
+                       "redis %V: sentinel %V names the master %V",
+                       &client->conf->name, &client->target->name,
+                       &client->master.name);
+
+        ngx_add_timer(&client->retry, 1);
+        return;
+    }
+
     /* one error line when service stops, quieter lines while it stays
      * down; "connected after N failed attempts" when it is back */
 
@@ -832,6 +572,23 @@ vodedge_redis_cleanup(void *privdata)
 
     if (client->was_up || client->failures == 0) {
         level = NGX_LOG_ERR;
+    }
+
+    /* a sentinel that fails while others may answer is a warning; the
+     * error is a whole round of them failing */
+
+    if (client->asking && !client->was_up) {
+        if (client->tried + 1 == client->conf->sentinels->nelts
+            && client->failures < client->conf->sentinels->nelts)
+        {
+            level = NGX_LOG_ERR;
+
+        } else if (client->failures == 0) {
+            level = NGX_LOG_WARN;
+
+        } else {
+            level = NGX_LOG_INFO;
+        }
     }
 
     if (!client->was_up) {
@@ -842,14 +599,23 @@ vodedge_redis_cleanup(void *privdata)
         client->failures = 1;
     }
 
+    /* with Sentinel, which server it was */
+
+    ngx_str_null(&at);
+
+    if (client->conf->sentinels != NULL) {
+        at = client->target->name;
+    }
+
     ngx_log_error(level, client->log, 0,
-                  "redis %V: %s: %s; commands fail until it is back, "
+                  "redis %V: %s%s%V: %s; commands fail until it is back, "
                   "next attempt in %M ms",
                   &client->conf->name,
                   client->was_up ? "connection lost" : "cannot connect",
-                  why, client->backoff);
+                  at.len ? " to " : "", &at, why,
+                  vodedge_redis_next_wait(client));
 
-    vodedge_redis_schedule(client);
+    vodedge_redis_next(client);
 }
 
 
@@ -966,7 +732,11 @@ vodedge_redis_cmd_get(vodedge_redis_client_t *client,
 {
     vodedge_redis_cmd_t  *cmd;
 
-    if (client->ac == NULL || client->state == VODEDGE_REDIS_DOWN) {
+    /* nor on a sentinel's connection */
+
+    if (client->ac == NULL || client->state == VODEDGE_REDIS_DOWN
+        || client->asking)
+    {
         return NULL;
     }
 
@@ -1036,6 +806,16 @@ vodedge_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     if (r != NULL) {
         client->replies++;
         client->backoff = client->conf->backoff_min;
+
+        /* the old master, made a replica by a failover: ask again */
+
+        if (client->conf->sentinels != NULL
+            && vodedge_redis_readonly(r)
+            && !(ac->c.flags & REDIS_DISCONNECTING))
+        {
+            vodedge_redis_refuse(client, ac, "%V turned replica (READONLY)",
+                                 &client->target->name);
+        }
     }
 
     if (handler != NULL) {

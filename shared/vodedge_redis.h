@@ -8,6 +8,14 @@
  * with vodedge_redis_destroy().  A client holds one connection; the
  * commands of every request of the worker are pipelined on it.
  *
+ * With Sentinel, a connection is made in two steps: a sentinel (the
+ * configured ones in turn) is asked for the master's address, then the
+ * master is connected to and must say it is one (ROLE).  Every new
+ * connection asks again, so a failover is followed at the first error:
+ * a lost connection, a stuck one, or a READONLY answer (the old master,
+ * now a replica), which drops the connection.  Commands fail at once
+ * while a sentinel is being asked.
+ *
  * With a password, each connection's first command is AUTH (with the ACL
  * user, if any): it goes out before any other, and the connection counts
  * as made only when Redis accepts it.  A refused AUTH is logged with
@@ -62,6 +70,14 @@ typedef struct {
     ngx_str_t                  name;             /* "host:port" as given */
     ngx_str_t                  host;             /* numeric, or unix path */
     ngx_int_t                  port;             /* 0: a unix socket */
+} vodedge_redis_addr_t;
+
+
+typedef struct {
+    ngx_str_t                  name;             /* the first argument */
+    vodedge_redis_addr_t       server;           /* without Sentinel */
+    ngx_str_t                  master;           /* Sentinel's master name */
+    ngx_array_t               *sentinels;        /* vodedge_redis_addr_t */
     ngx_msec_t                 connect_timeout;
     ngx_msec_t                 command_timeout;
     ngx_msec_t                 backoff_min;
@@ -71,7 +87,8 @@ typedef struct {
 } vodedge_redis_conf_t;
 
 
-/* Parses "host:port" or "unix:/path" and the optional parameters
+/* Parses "host:port", "unix:/path", or "sentinel:NAME" followed by the
+ * sentinels' addresses, and the optional parameters
  * "connect_timeout=T", "command_timeout=T" and "backoff=MAX" (nginx
  * times), "user=NAME" and "password_file=PATH" of a directive's arguments
  * args[first..nargs).  A host name is resolved here, at configuration
