@@ -209,7 +209,11 @@ ngx_stream_playback_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    return ngx_stream_playback_session_init_process(cycle, pmcf);
+    if (ngx_stream_playback_session_init_process(cycle, pmcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_stream_playback_report_init_process(cycle, pmcf);
 }
 
 

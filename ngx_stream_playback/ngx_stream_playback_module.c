@@ -188,6 +188,13 @@ static ngx_command_t  ngx_stream_playback_commands[] = {
       0,
       NULL },
 
+    { ngx_string("playback_report"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_stream_playback_report,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("playback_api"),
       NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_stream_playback_api,
@@ -402,8 +409,9 @@ ngx_stream_playback_variable(ngx_http_request_t *r,
 static ngx_int_t
 ngx_stream_playback_init(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_http_handler_pt              *h;
+    ngx_http_core_main_conf_t        *cmcf;
+    ngx_stream_playback_main_conf_t  *pmcf;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
@@ -446,7 +454,9 @@ ngx_stream_playback_init(ngx_conf_t *cf)
 
     *h = ngx_stream_playback_access_handler;
 
-    return NGX_OK;
+    pmcf = ngx_http_conf_get_module_main_conf(cf, ngx_stream_playback_module);
+
+    return ngx_stream_playback_report_init(cf, pmcf);
 }
 
 

@@ -78,6 +78,7 @@ typedef struct {
     vodedge_redis_client_t        *redis_client;    /* the worker's */
     ngx_stream_playback_script_t  *scripts;
     void                          *sessions; /* the worker's liveness cache */
+    void                          *report;   /* playback_report, or NULL */
 } ngx_stream_playback_main_conf_t;
 
 
@@ -175,6 +176,7 @@ void ngx_stream_playback_tc_put(ngx_stream_playback_loc_conf_t *plcf,
 
 char *ngx_stream_playback_tier(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+ngx_int_t ngx_stream_playback_parse_bitrate(ngx_str_t *s, uint64_t *bps);
 ngx_int_t ngx_stream_playback_tiers_init(ngx_conf_t *cf,
     ngx_stream_playback_main_conf_t *pmcf);
 ngx_stream_playback_tier_t *ngx_stream_playback_tier_find(
@@ -211,6 +213,13 @@ ngx_int_t ngx_stream_playback_session_init_process(ngx_cycle_t *cycle,
 ngx_int_t ngx_stream_playback_session_handler(ngx_http_request_t *r);
 ngx_int_t ngx_stream_playback_scope(ngx_pool_t *pool, ngx_str_t *account,
     ngx_str_t *out);
+
+char *ngx_stream_playback_report(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_stream_playback_report_init(ngx_conf_t *cf,
+    ngx_stream_playback_main_conf_t *pmcf);
+ngx_int_t ngx_stream_playback_report_init_process(ngx_cycle_t *cycle,
+    ngx_stream_playback_main_conf_t *pmcf);
 
 
 extern ngx_module_t  ngx_stream_playback_module;

@@ -12,8 +12,6 @@
 #include "ngx_stream_playback_module.h"
 
 
-static ngx_int_t ngx_stream_playback_parse_bitrate(ngx_str_t *s,
-    uint64_t *bps);
 static ngx_int_t ngx_stream_playback_add_tier(ngx_conf_t *cf,
     ngx_array_t *tiers, ngx_str_t *name, ngx_uint_t max_height,
     uint64_t max_bitrate, ngx_uint_t streams);
@@ -137,9 +135,10 @@ invalid:
 }
 
 
-/* "2500000", "2500k", "2.5m": decimal units, as bit rates are quoted */
+/* "2500000", "2500k", "2.5m": decimal units, as bit rates are quoted (a
+ * tier's ceiling, the edge's capacity) */
 
-static ngx_int_t
+ngx_int_t
 ngx_stream_playback_parse_bitrate(ngx_str_t *s, uint64_t *bps)
 {
     u_char     *p, *last;

@@ -108,6 +108,21 @@ my @cases = (
     [ 'redis: Sentinel with a bad sentinel address',
       "playback_redis sentinel:vodm 127.0.0.1:nope;", 0,
       qr{invalid Redis address "127\.0\.0\.1:nope"} ],
+    [ 'report', "playback_redis 127.0.0.1:6379;"
+      . " playback_report isp-ny-1 interval=2s max_connections=20000"
+      . " max_bandwidth=40g;", 1 ],
+    [ 'report without redis', "playback_report isp-ny-1"
+      . " max_connections=100;", 0,
+      qr{"playback_report" needs "playback_redis"} ],
+    [ 'report without a capacity', "playback_redis 127.0.0.1:6379;"
+      . " playback_report isp-ny-1 interval=2s;", 0,
+      qr{needs max_connections= or max_bandwidth=} ],
+    [ 'report: a short interval', "playback_redis 127.0.0.1:6379;"
+      . " playback_report isp-ny-1 interval=10ms max_connections=9;", 0,
+      qr{invalid parameter "interval=10ms"} ],
+    [ 'report: a bad bandwidth', "playback_redis 127.0.0.1:6379;"
+      . " playback_report isp-ny-1 max_bandwidth=fast;", 0,
+      qr{invalid parameter "max_bandwidth=fast"} ],
     [ 'redis: a user without a password',
       "playback_redis 127.0.0.1:6379 user=edge;", 0,
       qr{Redis "user=edge" needs a "password_file="} ],
