@@ -11,8 +11,9 @@
  *     counts it, for the targets that check one line per error;
  *   - read: reads the input buffer, as a file.
  *
- * Included by the targets of every core (their fuzz rules have -I of the
- * packager's core, where vod_core.h and this header live).
+ * Part of the shared kit (shared/core/), beside vod_core.h: every
+ * target includes it as "fuzz/fuzz_env.h" (the fuzz rules have -I of the
+ * kit), and the kit's unit tests use it as their env too.
  */
 
 #ifndef _FUZZ_ENV_H_INCLUDED_
