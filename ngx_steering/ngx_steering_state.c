@@ -21,6 +21,7 @@
 
 #include "ngx_steering_module.h"
 #include "vod_json.h"
+#include "vodedge_env.h"
 
 
 #define NGX_STEERING_BODY_MAX  4096
@@ -34,8 +35,6 @@ static ngx_int_t ngx_steering_state_get(ngx_http_request_t *r,
     ngx_str_t *id);
 static u_char *ngx_steering_state_json(u_char *p,
     ngx_steering_main_conf_t *smcf, ngx_uint_t i);
-static void *ngx_steering_state_alloc(vod_env_t *env, size_t size);
-static void ngx_steering_state_log(vod_env_t *env, const char *fmt, ...);
 
 
 #define NGX_STEERING_STATE_JSON_LEN                                          \
@@ -435,10 +434,7 @@ ngx_steering_state_update(ngx_http_request_t *r, ngx_uint_t index,
 
     smcf = ngx_http_get_module_main_conf(r, ngx_steering_module);
 
-    env.alloc = ngx_steering_state_alloc;
-    env.log = ngx_steering_state_log;
-    env.read = NULL;
-    env.data = r->pool;
+    vodedge_env_init(&env, r->pool);
 
     ngx_memzero(&limits, sizeof(vod_json_limits_t));
     limits.max_depth = 4;
@@ -641,17 +637,4 @@ ngx_steering_state_json(u_char *p, ngx_steering_main_conf_t *smcf,
     }
 
     return p;
-}
-
-
-static void *
-ngx_steering_state_alloc(vod_env_t *env, size_t size)
-{
-    return ngx_palloc(env->data, size);
-}
-
-
-static void
-ngx_steering_state_log(vod_env_t *env, const char *fmt, ...)
-{
 }

@@ -6,6 +6,7 @@
  */
 
 #include "ngx_stream_playback_api.h"
+#include "vodedge_env.h"
 #include "vodedge_reply.h"
 
 
@@ -22,9 +23,6 @@ static ngx_int_t ngx_stream_playback_api_parse_body(ngx_http_request_t *r,
 static void ngx_stream_playback_api_cleanup(void *data);
 static void ngx_stream_playback_api_reply(vodedge_redis_client_t *client,
     ngx_int_t status, redisReply *reply, void *data);
-static void *ngx_stream_playback_api_alloc(vod_env_t *env, size_t size);
-static void ngx_stream_playback_api_log(vod_env_t *env, const char *fmt,
-    ...);
 
 
 /* playback_redis host:port [connect_timeout=T] [command_timeout=T]
@@ -544,10 +542,7 @@ ngx_stream_playback_api_auth(ngx_http_request_t *r,
     token.data = p;
     token.len = last - p;
 
-    env.alloc = ngx_stream_playback_api_alloc;
-    env.log = ngx_stream_playback_api_log;
-    env.read = NULL;
-    env.data = r;
+    vodedge_env_init(&env, r->pool);
 
     ngx_memzero(&v, sizeof(pb_jwt_verify_t));
     v.keys = plcf->keys->elts;
@@ -797,10 +792,7 @@ ngx_stream_playback_api_parse_body(ngx_http_request_t *r,
         p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
     }
 
-    env.alloc = ngx_stream_playback_api_alloc;
-    env.log = ngx_stream_playback_api_log;
-    env.read = NULL;
-    env.data = r;
+    vodedge_env_init(&env, r->pool);
 
     ngx_memzero(&limits, sizeof(vod_json_limits_t));
     limits.max_depth = 4;
@@ -1327,19 +1319,4 @@ ngx_stream_playback_api_cleanup(void *data)
             ctx->calls[i].cmd = NULL;
         }
     }
-}
-
-
-static void *
-ngx_stream_playback_api_alloc(vod_env_t *env, size_t size)
-{
-    ngx_http_request_t  *r = env->data;
-
-    return ngx_palloc(r->pool, size);
-}
-
-
-static void
-ngx_stream_playback_api_log(vod_env_t *env, const char *fmt, ...)
-{
 }

@@ -14,6 +14,7 @@
  */
 
 #include "ngx_stream_playback_module.h"
+#include "vodedge_env.h"
 
 
 static ngx_int_t ngx_stream_playback_verify(ngx_http_request_t *r,
@@ -22,8 +23,6 @@ static ngx_int_t ngx_stream_playback_verify(ngx_http_request_t *r,
 static ngx_int_t ngx_stream_playback_refuse(ngx_http_request_t *r,
     ngx_stream_playback_loc_conf_t *plcf, ngx_stream_playback_ctx_t *ctx);
 static ngx_uint_t ngx_stream_playback_dot_params(u_char *path, size_t len);
-static void *ngx_stream_playback_alloc(vod_env_t *env, size_t size);
-static void ngx_stream_playback_log(vod_env_t *env, const char *fmt, ...);
 
 
 ngx_int_t
@@ -231,10 +230,7 @@ ngx_stream_playback_verify(ngx_http_request_t *r,
     struct sockaddr_in6  *sin6;
 #endif
 
-    env.alloc = ngx_stream_playback_alloc;
-    env.log = ngx_stream_playback_log;
-    env.read = NULL;
-    env.data = r;
+    vodedge_env_init(&env, r->pool);
 
     ngx_memzero(&v, sizeof(pb_jwt_verify_t));
 
@@ -445,19 +441,4 @@ ngx_stream_playback_dot_params(u_char *path, size_t len)
     }
 
     return 0;
-}
-
-
-static void *
-ngx_stream_playback_alloc(vod_env_t *env, size_t size)
-{
-    ngx_http_request_t  *r = env->data;
-
-    return ngx_palloc(r->pool, size);
-}
-
-
-static void
-ngx_stream_playback_log(vod_env_t *env, const char *fmt, ...)
-{
 }
