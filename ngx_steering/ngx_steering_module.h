@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "st_decide.h"
+#include "vodedge_file.h"
 #include "vodedge_geo.h"
 #include "vodedge_redis.h"
 
@@ -81,9 +82,8 @@ typedef struct {
  * two always go together */
 typedef struct {
     st_fleet_t          *fleet;
-    ngx_pool_t          *pool;           /* holds fleet and slot */
     ngx_uint_t          *slot;           /* per cache */
-    vodedge_watch_t      watch;
+    vodedge_file_t       file;           /* its pool holds fleet and slot */
 } ngx_steering_fleet_t;
 
 

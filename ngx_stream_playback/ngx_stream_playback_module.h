@@ -15,6 +15,7 @@
 
 #include "pb_jwt.h"
 #include "pb_rights.h"
+#include "vodedge_file.h"
 #include "vodedge_geo.h"
 #include "vodedge_redis.h"
 
@@ -41,8 +42,7 @@
 /* the rights table in service and the file it came from */
 typedef struct {
     pb_rights_t         *table;
-    ngx_pool_t          *pool;           /* holds table */
-    vodedge_watch_t      watch;
+    vodedge_file_t       file;           /* its pool holds table */
 } ngx_stream_playback_rights_t;
 
 
