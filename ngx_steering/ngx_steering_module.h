@@ -15,6 +15,7 @@
 #include "st_decide.h"
 #include "vodedge_file.h"
 #include "vodedge_geo.h"
+#include "vodedge_json.h"
 #include "vodedge_redis.h"
 
 
@@ -216,10 +217,6 @@ ngx_int_t ngx_steering_title_default(ngx_http_request_t *r, ngx_str_t *uri,
 ngx_int_t ngx_steering_title_valid(ngx_str_t *title);
 
 /* ngx_steering_output.c */
-ngx_int_t ngx_steering_send(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_buf_t *b);
-ngx_int_t ngx_steering_send_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *error, const char *detail);
 ngx_int_t ngx_steering_output(ngx_http_request_t *r, ngx_steering_ctx_t *ctx,
     ngx_uint_t format);
 ngx_int_t ngx_steering_redirect(ngx_http_request_t *r,

@@ -17,6 +17,7 @@
 #include "pb_rights.h"
 #include "vodedge_file.h"
 #include "vodedge_geo.h"
+#include "vodedge_json.h"
 #include "vodedge_redis.h"
 
 
@@ -138,8 +139,8 @@ typedef struct {
 } ngx_stream_playback_ctx_t;
 
 
-ngx_int_t ngx_stream_playback_send_json(ngx_http_request_t *r,
-    ngx_uint_t status, char *status_line, ngx_buf_t *b);
+ngx_int_t ngx_stream_playback_refusal_done(ngx_http_request_t *r,
+    ngx_int_t rc);
 ngx_int_t ngx_stream_playback_rewrite_handler(ngx_http_request_t *r);
 ngx_int_t ngx_stream_playback_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_stream_playback_scrub(ngx_http_request_t *r,

@@ -355,8 +355,6 @@ static ngx_int_t
 ngx_stream_playback_refuse(ngx_http_request_t *r,
     ngx_stream_playback_loc_conf_t *plcf, ngx_stream_playback_ctx_t *ctx)
 {
-    size_t        len;
-    ngx_buf_t    *b;
     ngx_str_t     kid, sub;
     ngx_uint_t    status;
     const char   *reason, *error;
@@ -395,17 +393,8 @@ ngx_stream_playback_refuse(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    len = sizeof("{\"error\":\"\",\"reason\":\"\"}\n") - 1
-          + ngx_strlen(error) + ngx_strlen(reason);
-
-    b = ngx_create_temp_buf(r->pool, len);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->last = ngx_sprintf(b->last, "{\"error\":\"%s\",\"reason\":\"%s\"}\n",
-                          error, reason);
-    return ngx_stream_playback_send_json(r, status, NULL, b);
+    return ngx_stream_playback_refusal_done(r,
+               vodedge_json_error(r, status, error, reason));
 }
 
 
