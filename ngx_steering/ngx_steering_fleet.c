@@ -16,7 +16,14 @@
 
 static int ngx_steering_fleet_parse(vod_env_t *env, const u_char *buf,
     size_t len, void **out, char *msg);
-static void ngx_steering_fleet_file(vodedge_file_t *file);
+
+
+static vodedge_file_type_t  ngx_steering_fleet_type = {
+    "steering fleet file",
+    "the fleet loaded before",
+    NGX_STEERING_FLEET_MAX,
+    ngx_steering_fleet_parse
+};
 
 
 char *
@@ -39,7 +46,7 @@ ngx_steering_fleet(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    ngx_steering_fleet_file(&f->file);
+    f->file.type = &ngx_steering_fleet_type;
 
     if (vodedge_file_conf(cf, &f->file, &value[1], &fleet) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
@@ -105,18 +112,6 @@ ngx_steering_fleet_refresh(ngx_steering_main_conf_t *smcf, ngx_log_t *log)
                   "(%uD isp, %uD ixp, %uD origin)", f->file.watch.name,
                   fleet->ncaches, fleet->ntier[ST_TIER_ISP],
                   fleet->ntier[ST_TIER_IXP], fleet->ntier[ST_TIER_ORIGIN]);
-}
-
-
-/* what the fleet file is to shared/'s data file type */
-
-static void
-ngx_steering_fleet_file(vodedge_file_t *file)
-{
-    file->what = "steering fleet file";
-    file->kept = "the fleet loaded before";
-    file->max = NGX_STEERING_FLEET_MAX;
-    file->parse = ngx_steering_fleet_parse;
 }
 
 

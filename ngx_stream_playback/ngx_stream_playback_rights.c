@@ -14,7 +14,14 @@
 
 static int ngx_stream_playback_rights_parse(vod_env_t *env,
     const u_char *buf, size_t len, void **out, char *msg);
-static void ngx_stream_playback_rights_file(vodedge_file_t *file);
+
+
+static vodedge_file_type_t  ngx_stream_playback_rights_type = {
+    "playback rights file",
+    "the table loaded before",
+    NGX_PLAYBACK_RIGHTS_MAX,
+    ngx_stream_playback_rights_parse
+};
 
 
 char *
@@ -37,7 +44,7 @@ ngx_stream_playback_rights(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    ngx_stream_playback_rights_file(&rights->file);
+    rights->file.type = &ngx_stream_playback_rights_type;
 
     if (vodedge_file_conf(cf, &rights->file, &value[1], &table)
         != NGX_CONF_OK)
@@ -73,18 +80,6 @@ ngx_stream_playback_rights_refresh(ngx_stream_playback_rights_t *rights,
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "playback rights file \"%s\" reloaded: %uD titles",
                   rights->file.watch.name, rights->table->ntitles);
-}
-
-
-/* what the rights file is to shared/'s data file type */
-
-static void
-ngx_stream_playback_rights_file(vodedge_file_t *file)
-{
-    file->what = "playback rights file";
-    file->kept = "the table loaded before";
-    file->max = NGX_PLAYBACK_RIGHTS_MAX;
-    file->parse = ngx_stream_playback_rights_parse;
 }
 
 

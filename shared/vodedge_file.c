@@ -29,12 +29,12 @@ vodedge_file_conf(ngx_conf_t *cf, vodedge_file_t *f, ngx_str_t *name,
         return NGX_CONF_ERROR;
     }
 
-    if (vodedge_load(full.data, f->max, cf->log, f->parse, out, &f->pool,
-                     &fd, err, &e)
+    if (vodedge_load(full.data, f->type->max, cf->log, f->type->parse, out,
+                     &f->pool, &fd, err, &e)
         != NGX_OK)
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, e, "%s \"%s\" %s", f->what,
-                           full.data, err);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, e, "%s \"%s\" %s",
+                           f->type->what, full.data, err);
         return NGX_CONF_ERROR;
     }
 
@@ -72,19 +72,21 @@ vodedge_file_check(vodedge_file_t *f, time_t interval, ngx_log_t *log,
     ngx_err_t  e;
     char       err[VODEDGE_LOAD_ERR_LEN];
 
-    if (vodedge_watch_check(&f->watch, interval, log, f->what) != NGX_OK) {
+    if (vodedge_watch_check(&f->watch, interval, log, f->type->what)
+        != NGX_OK)
+    {
         return NGX_DECLINED;
     }
 
     /* the pool outlives this request: the cycle's log, not the request's */
 
-    if (vodedge_load(f->watch.name, f->max, ngx_cycle->log, f->parse, out,
-                     poolp, &fd, err, &e)
+    if (vodedge_load(f->watch.name, f->type->max, ngx_cycle->log,
+                     f->type->parse, out, poolp, &fd, err, &e)
         != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, log, e,
-                      "%s \"%s\" %s, %s stays in service", f->what,
-                      f->watch.name, err, f->kept);
+                      "%s \"%s\" %s, %s stays in service", f->type->what,
+                      f->watch.name, err, f->type->kept);
         vodedge_watch_done(&f->watch, 0);
         return NGX_DECLINED;
     }

@@ -27,20 +27,26 @@
 #include "vodedge_watch.h"
 
 
+/* a kind of data file, one static descriptor per module */
 typedef struct {
-    ngx_pool_t             *pool;      /* holds the result in service */
-    vodedge_watch_t         watch;     /* watch.name: the full path */
     const char             *what;      /* "steering fleet file" */
     const char             *kept;      /* "the fleet loaded before" */
     size_t                  max;       /* bytes a file may have */
     vodedge_load_parse_pt   parse;
+} vodedge_file_type_t;
+
+
+typedef struct {
+    const vodedge_file_type_t  *type;
+    ngx_pool_t                 *pool;  /* holds the result in service */
+    vodedge_watch_t             watch; /* watch.name: the full path */
 } vodedge_file_t;
 
 
-/* At configuration time: loads name (relative to the prefix) with the
- * what, kept, max and parse set in f, and ties f->pool to cf->pool's
- * cleanup.  NGX_CONF_OK with the parser's result in *out; NGX_CONF_ERROR
- * with the error logged ("<what> \"<name>\" is invalid: ..."). */
+/* At configuration time: loads name (relative to the prefix) as a file
+ * of f->type, and ties f->pool to cf->pool's cleanup.  NGX_CONF_OK with
+ * the parser's result in *out; NGX_CONF_ERROR with the error logged
+ * ("<what> \"<name>\" is invalid: ..."). */
 char *vodedge_file_conf(ngx_conf_t *cf, vodedge_file_t *f, ngx_str_t *name,
     void **out);
 

@@ -27,14 +27,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fuzz_env_init(&env, &ctx, data, size);
 
-    /* an exact-size copy: ASan catches a read past the end */
-
-    buf = fuzz_alloc(&env, size);
+    buf = fuzz_env_copy(&env, data, size);
     if (buf == NULL) {
         return 0;
     }
-
-    memcpy(buf, data, size);
 
     if (vod_title_json_parse(&env, buf, size, &spec) == VOD_OK) {
         if (spec.count == 0 || spec.count > VOD_MAX_RENDITIONS) {

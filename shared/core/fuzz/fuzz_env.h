@@ -126,6 +126,25 @@ fuzz_env_init(vod_env_t *env, fuzz_ctx_t *ctx, const u_char *buf,
 }
 
 
+/* the input copied into a block of exactly its size, so that ASan catches
+ * a read past its end; NULL when out of memory */
+
+static u_char *
+fuzz_env_copy(vod_env_t *env, const u_char *data, size_t size)
+{
+    u_char  *buf;
+
+    buf = fuzz_alloc(env, size);
+    if (buf == NULL) {
+        return NULL;
+    }
+
+    memcpy(buf, data, size);
+
+    return buf;
+}
+
+
 static void
 fuzz_env_free(fuzz_ctx_t *ctx)
 {

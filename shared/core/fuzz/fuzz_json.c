@@ -27,14 +27,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fuzz_env_init(&env, &ctx, data, size);
 
-    /* an exact-size copy: ASan catches a read past the end */
-
-    buf = fuzz_alloc(&env, size);
+    buf = fuzz_env_copy(&env, data, size);
     if (buf == NULL) {
         return 0;
     }
-
-    memcpy(buf, data, size);
 
     limits.max_depth = 0;
     limits.max_nodes = 0;
