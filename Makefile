@@ -3,8 +3,8 @@
 #
 #   make            modules/*.so, bin/vodpkg and bin/vodedge-token
 #   make test       the whole test suite (what .ci/run calls)
-#   make unit       C unit tests of the nginx-free core (cmocka)
-#   make fuzz       libFuzzer targets of the core, FUZZ_SECONDS each
+#   make unit       C unit tests of the nginx-free cores and kit (cmocka)
+#   make fuzz       libFuzzer targets of the cores and kit, FUZZ_SECONDS each
 #   make bench      packager vs static nginx benchmark
 #   make bench-edge the edge's checks on vs off
 #   make bench-session  the media path's session check on vs off
@@ -18,13 +18,23 @@ NGINX_SRC    ?= /usr/share/nginx/src
 BUILD        ?= $(CURDIR)/build
 CC           ?= cc
 CFLAGS       ?= -O2 -g
+# the shared kit: the nginx-free env, strings, status codes and JSON
+# parser every module's core uses (vod_ is its prefix), with its own unit
+# tests and fuzzer
+KIT          := shared/core
+KIT_SRCS     := $(wildcard $(KIT)/vod_*.c)
+KIT_HDRS     := $(wildcard $(KIT)/vod_*.h)
+KIT_CFLAGS   := $(CFLAGS) -std=gnu99 -Wall -Wextra -Werror \
+                -Wno-unused-parameter -I$(KIT)
+KIT_UNIT_TESTS := $(patsubst $(KIT)/test/%.c,build/unit/%, \
+                    $(wildcard $(KIT)/test/test_*.c))
+# the packager's nginx-free core, on the kit
 CORE         := ngx_vod_package/core
-CORE_SRCS    := $(wildcard $(CORE)/vod_*.c)
-CORE_HDRS    := $(wildcard $(CORE)/vod_*.h)
+CORE_SRCS    := $(wildcard $(CORE)/vod_*.c) $(KIT_SRCS)
+CORE_HDRS    := $(wildcard $(CORE)/vod_*.h) $(KIT_HDRS)
 GLUE_SRCS    := $(wildcard ngx_vod_package/ngx_vod_package_*.c)
 GLUE_HDRS    := $(wildcard ngx_vod_package/ngx_vod_package_*.h)
-CORE_CFLAGS  := $(CFLAGS) -std=gnu99 -Wall -Wextra -Werror \
-                -Wno-unused-parameter -I$(CORE)
+CORE_CFLAGS  := $(KIT_CFLAGS) -I$(CORE)
 UNIT_TESTS   := $(patsubst $(CORE)/test/%.c,build/unit/%, \
                     $(wildcard $(CORE)/test/test_*.c))
 AV_LIBS      := $(shell pkg-config --libs libavformat libavcodec libavutil \
@@ -49,24 +59,22 @@ MODULES_DIR  ?= modules
 NGX_ADDONS   ?=
 NGX_ADDON_DEPS ?=
 MEDIA_DIR    ?= $(CURDIR)/build/media
-# the edge module's nginx-free core, with the origin's JSON parser
+# the edge module's nginx-free core, on the kit
 PB_CORE      := ngx_stream_playback/core
-PB_CORE_SRCS := $(wildcard $(PB_CORE)/pb_*.c) $(CORE)/vod_json.c
-PB_CORE_HDRS := $(wildcard $(PB_CORE)/pb_*.h) $(CORE)/vod_json.h \
-                $(CORE)/vod_core.h
+PB_CORE_SRCS := $(wildcard $(PB_CORE)/pb_*.c) $(KIT_SRCS)
+PB_CORE_HDRS := $(wildcard $(PB_CORE)/pb_*.h) $(KIT_HDRS)
 PB_GLUE      := $(wildcard ngx_stream_playback/ngx_stream_playback_*.[ch])
 # nginx-aware code more than one module compiles in (GeoIP, file reloads)
 SHARED       := $(wildcard shared/vodedge_*.[ch])
-PB_CFLAGS    := $(CORE_CFLAGS) -I$(PB_CORE)
+PB_CFLAGS    := $(KIT_CFLAGS) -I$(PB_CORE)
 PB_UNIT_TESTS := $(patsubst $(PB_CORE)/test/%.c,build/unit/%, \
                     $(wildcard $(PB_CORE)/test/test_*.c))
-# the steering module's nginx-free core, with the origin's JSON parser
+# the steering module's nginx-free core, on the kit
 ST_CORE      := ngx_steering/core
-ST_CORE_SRCS := $(wildcard $(ST_CORE)/st_*.c) $(CORE)/vod_json.c
-ST_CORE_HDRS := $(wildcard $(ST_CORE)/st_*.h) $(CORE)/vod_json.h \
-                $(CORE)/vod_core.h
+ST_CORE_SRCS := $(wildcard $(ST_CORE)/st_*.c) $(KIT_SRCS)
+ST_CORE_HDRS := $(wildcard $(ST_CORE)/st_*.h) $(KIT_HDRS)
 ST_GLUE      := $(wildcard ngx_steering/ngx_steering_*.[ch])
-ST_CFLAGS    := $(CORE_CFLAGS) -I$(ST_CORE)
+ST_CFLAGS    := $(KIT_CFLAGS) -I$(ST_CORE)
 ST_UNIT_TESTS := $(patsubst $(ST_CORE)/test/%.c,build/unit/%, \
                     $(wildcard $(ST_CORE)/test/test_*.c))
 
@@ -151,7 +159,7 @@ bin/vodedge-token: tools/vodedge-token.c $(PB_CORE_SRCS) $(PB_CORE_HDRS)
 	$(CC) $(PB_CFLAGS) -o $@ tools/vodedge-token.c $(PB_CORE_SRCS) -lcrypto
 
 build/unit/%: $(CORE)/test/%.c $(CORE)/test/*.h $(CORE)/fuzz/*.h \
-        $(CORE_SRCS) $(CORE_HDRS)
+        $(KIT)/fuzz/*.h $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p build/unit
 	$(CC) $(CORE_CFLAGS) -Wno-unused-function -fsanitize=address,undefined \
 	    -o $@ $< $(CORE_SRCS) -lcmocka $(AV_LIBS)
@@ -161,6 +169,13 @@ fixtures: $(MEDIA_DIR)/.done
 $(MEDIA_DIR)/.done: tools/mkmedia.sh
 	tools/mkmedia.sh $(MEDIA_DIR) 8
 	touch $@
+
+# gnu11: the kit's tests take fuzz/fuzz_env.h's env, whose blocks are
+# aligned with C11's max_align_t
+build/unit/%: $(KIT)/test/%.c $(KIT)/fuzz/*.h $(KIT_SRCS) $(KIT_HDRS)
+	@mkdir -p build/unit
+	$(CC) $(KIT_CFLAGS) -std=gnu11 -Wno-unused-function \
+	    -fsanitize=address,undefined -o $@ $< $(KIT_SRCS) -lcmocka
 
 build/unit/%: $(PB_CORE)/test/%.c $(PB_CORE)/test/*.h $(PB_CORE_SRCS) \
         $(PB_CORE_HDRS)
@@ -173,25 +188,33 @@ build/unit/%: $(ST_CORE)/test/%.c $(ST_CORE_SRCS) $(ST_CORE_HDRS)
 	$(CC) $(ST_CFLAGS) -Wno-unused-function -fsanitize=address,undefined \
 	    -o $@ $< $(ST_CORE_SRCS) -lcmocka -lm
 
-unit: fixtures $(UNIT_TESTS) $(PB_UNIT_TESTS) $(ST_UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS) $(PB_UNIT_TESTS) $(ST_UNIT_TESTS); do \
+unit: fixtures $(KIT_UNIT_TESTS) $(UNIT_TESTS) $(PB_UNIT_TESTS) \
+        $(ST_UNIT_TESTS)
+	@set -e; for t in $(KIT_UNIT_TESTS) $(UNIT_TESTS) $(PB_UNIT_TESTS) \
+	    $(ST_UNIT_TESTS); do \
 	    echo "== $$t"; VOD_MEDIA=$(MEDIA_DIR) $$t; done
 
-build/fuzz/%: $(CORE)/fuzz/%.c $(CORE)/fuzz/*.h $(CORE_SRCS) $(CORE_HDRS)
+build/fuzz/%: $(KIT)/fuzz/%.c $(KIT)/fuzz/*.h $(KIT_SRCS) $(KIT_HDRS)
 	@mkdir -p build/fuzz
-	clang -g -O1 -I$(CORE) -fsanitize=fuzzer,address,undefined \
+	clang -g -O1 -I$(KIT) -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -o $@ $< $(KIT_SRCS)
+
+build/fuzz/%: $(CORE)/fuzz/%.c $(CORE)/fuzz/*.h $(KIT)/fuzz/fuzz_env.h \
+        $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p build/fuzz
+	clang -g -O1 -I$(KIT) -I$(CORE) -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -o $@ $< $(CORE_SRCS)
 
-build/fuzz/%: $(PB_CORE)/fuzz/%.c $(CORE)/fuzz/fuzz_env.h $(PB_CORE_SRCS) \
+build/fuzz/%: $(PB_CORE)/fuzz/%.c $(KIT)/fuzz/fuzz_env.h $(PB_CORE_SRCS) \
         $(PB_CORE_HDRS)
 	@mkdir -p build/fuzz
-	clang -g -O1 -I$(CORE) -I$(PB_CORE) -fsanitize=fuzzer,address,undefined \
+	clang -g -O1 -I$(KIT) -I$(PB_CORE) -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -o $@ $< $(PB_CORE_SRCS) -lcrypto
 
-build/fuzz/%: $(ST_CORE)/fuzz/%.c $(CORE)/fuzz/fuzz_env.h $(ST_CORE_SRCS) \
+build/fuzz/%: $(ST_CORE)/fuzz/%.c $(KIT)/fuzz/fuzz_env.h $(ST_CORE_SRCS) \
         $(ST_CORE_HDRS)
 	@mkdir -p build/fuzz
-	clang -g -O1 -I$(CORE) -I$(ST_CORE) -fsanitize=fuzzer,address,undefined \
+	clang -g -O1 -I$(KIT) -I$(ST_CORE) -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -o $@ $< $(ST_CORE_SRCS) -lm
 
 # the nginx-free Redis reply checks of shared/, behind hiredis' reader
@@ -200,12 +223,12 @@ build/fuzz/%: shared/fuzz/%.c shared/vodedge_reply.c shared/vodedge_reply.h
 	clang -g -O1 -Ishared -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -o $@ $< shared/vodedge_reply.c -lhiredis
 
-# every fuzz_*.c of a core (and of shared/) is a target.  Seeds: the target's own
+# every fuzz_*.c of a core (and of shared/ and its kit) is a target.  Seeds: the target's own
 # fuzz/seeds/<target>/ directory when it has one, else the test media's
 # MP4s; the targets of FUZZ_MEDIA_SEEDS take the media's MP4s beside their
 # own seeds (small crafted files, such as inputs the fuzzer once found).
 # Each target prints its executions and fails under its floor.
-FUZZ_DIRS    := $(CORE) $(PB_CORE) $(ST_CORE) shared
+FUZZ_DIRS    := $(KIT) $(CORE) $(PB_CORE) $(ST_CORE) shared
 FUZZ_MEDIA_SEEDS := fuzz_mp4
 FUZZ_TARGETS := $(foreach d,$(FUZZ_DIRS),$(patsubst $(d)/fuzz/%.c,%,\
                     $(wildcard $(d)/fuzz/fuzz_*.c)))

@@ -176,8 +176,8 @@ ngx_steering_auth_refuse(ngx_http_request_t *r, ngx_steering_auth_t *a)
     h->value = ngx_steering_auth_challenge;
     r->headers_out.www_authenticate = h;
 
-    return ngx_steering_send_error(r, NGX_HTTP_UNAUTHORIZED, "unauthorized",
-                                   a->reason);
+    return vodedge_json_error(r, NGX_HTTP_UNAUTHORIZED, "unauthorized",
+                              a->reason);
 }
 
 

@@ -694,9 +694,9 @@ ngx_steering_handler(ngx_http_request_t *r)
         if (ngx_steering_title_default(r, &r->uri, &title, &rest)
             != NGX_OK)
         {
-            return ngx_steering_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                           "bad_request",
-                                           "no valid title in the URL");
+            return vodedge_json_error(r, NGX_HTTP_BAD_REQUEST,
+                                      "bad_request",
+                                      "no valid title in the URL");
         }
 
         if (rest.len == 4 && ngx_strncmp(rest.data, "/hls", 4) == 0) {
@@ -706,10 +706,10 @@ ngx_steering_handler(ngx_http_request_t *r)
             format = NGX_STEERING_FORMAT_DASH;
 
         } else if (rest.len > 0 && !(rest.len == 1 && rest.data[0] == '/')) {
-            return ngx_steering_send_error(r, NGX_HTTP_NOT_FOUND,
-                                           "not_found",
-                                           "expected /{title}, /{title}/hls "
-                                           "or /{title}/dash");
+            return vodedge_json_error(r, NGX_HTTP_NOT_FOUND,
+                                      "not_found",
+                                      "expected /{title}, /{title}/hls "
+                                      "or /{title}/dash");
         }
 
     } else if (slcf->mode == NGX_STEERING_DECIDE) {
@@ -735,8 +735,8 @@ ngx_steering_handler(ngx_http_request_t *r)
     }
 
     if (ctx->status != NGX_OK) {
-        return ngx_steering_send_error(r, ctx->status, "bad_request",
-                                       "no valid title");
+        return vodedge_json_error(r, ctx->status, "bad_request",
+                                  "no valid title");
     }
 
     if (slcf->mode == NGX_STEERING_REDIRECT) {

@@ -13,7 +13,9 @@
 #include <ngx_http.h>
 
 #include "st_decide.h"
+#include "vodedge_file.h"
 #include "vodedge_geo.h"
+#include "vodedge_json.h"
 #include "vodedge_redis.h"
 
 
@@ -81,9 +83,8 @@ typedef struct {
  * two always go together */
 typedef struct {
     st_fleet_t          *fleet;
-    ngx_pool_t          *pool;           /* holds fleet and slot */
     ngx_uint_t          *slot;           /* per cache */
-    vodedge_watch_t      watch;
+    vodedge_file_t       file;           /* its pool holds fleet and slot */
 } ngx_steering_fleet_t;
 
 
@@ -216,10 +217,6 @@ ngx_int_t ngx_steering_title_default(ngx_http_request_t *r, ngx_str_t *uri,
 ngx_int_t ngx_steering_title_valid(ngx_str_t *title);
 
 /* ngx_steering_output.c */
-ngx_int_t ngx_steering_send(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_buf_t *b);
-ngx_int_t ngx_steering_send_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *error, const char *detail);
 ngx_int_t ngx_steering_output(ngx_http_request_t *r, ngx_steering_ctx_t *ctx,
     ngx_uint_t format);
 ngx_int_t ngx_steering_redirect(ngx_http_request_t *r,

@@ -20,65 +20,6 @@ static u_char *ngx_steering_priority(u_char *p, ngx_steering_ctx_t *ctx,
     const char *name);
 
 
-static ngx_str_t  ngx_steering_json_type = ngx_string("application/json");
-
-
-ngx_int_t
-ngx_steering_send(ngx_http_request_t *r, ngx_uint_t status, ngx_buf_t *b)
-{
-    ngx_int_t     rc;
-    ngx_chain_t   out;
-
-    r->headers_out.status = status;
-    r->headers_out.content_type = ngx_steering_json_type;
-    r->headers_out.content_type_len = ngx_steering_json_type.len;
-    r->headers_out.content_length_n = b->last - b->pos;
-
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    if (r->method == NGX_HTTP_HEAD) {
-        r->header_only = 1;
-    }
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-ngx_int_t
-ngx_steering_send_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *error, const char *detail)
-{
-    size_t      len;
-    ngx_buf_t  *b;
-
-    len = ngx_strlen(detail);
-
-    b = ngx_create_temp_buf(r->pool,
-                            sizeof("{\"error\":\"\",\"detail\":\"\"}\n")
-                            + ngx_strlen(error) + len
-                            + ngx_escape_json(NULL, (u_char *) detail, len));
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->last = ngx_sprintf(b->last, "{\"error\":\"%s\",\"detail\":\"", error);
-    b->last = (u_char *) ngx_escape_json(b->last, (u_char *) detail, len);
-    b->last = ngx_cpymem(b->last, "\"}\n", 3);
-
-    return ngx_steering_send(r, status, b);
-}
-
-
 ngx_int_t
 ngx_steering_output(ngx_http_request_t *r, ngx_steering_ctx_t *ctx,
     ngx_uint_t format)
@@ -210,7 +151,7 @@ send:
     ngx_str_set(&h->key, "Cache-Control");
     ngx_str_set(&h->value, "no-store");
 
-    return ngx_steering_send(r, NGX_HTTP_OK, b);
+    return vodedge_json_send(r, NGX_HTTP_OK, b);
 }
 
 

@@ -21,6 +21,7 @@
 
 #include "ngx_steering_module.h"
 #include "vod_json.h"
+#include "vodedge_env.h"
 
 
 #define NGX_STEERING_BODY_MAX  4096
@@ -34,8 +35,6 @@ static ngx_int_t ngx_steering_state_get(ngx_http_request_t *r,
     ngx_str_t *id);
 static u_char *ngx_steering_state_json(u_char *p,
     ngx_steering_main_conf_t *smcf, ngx_uint_t i);
-static void *ngx_steering_state_alloc(vod_env_t *env, size_t size);
-static void ngx_steering_state_log(vod_env_t *env, const char *fmt, ...);
 
 
 #define NGX_STEERING_STATE_JSON_LEN                                          \
@@ -260,10 +259,10 @@ ngx_steering_state_handler(ngx_http_request_t *r)
             return rc;
         }
 
-        return ngx_steering_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                       "bad_request",
-                                       "the body is larger than 4096 "
-                                       "bytes");
+        return vodedge_json_error(r, NGX_HTTP_BAD_REQUEST,
+                                  "bad_request",
+                                  "the body is larger than 4096 "
+                                  "bytes");
     }
 
     /* a GET's body too: the signature covers the body, empty or not */
@@ -299,8 +298,8 @@ ngx_steering_state_body(ngx_http_request_t *r)
 
     if (r->request_body == NULL || r->request_body->temp_file != NULL) {
         ngx_http_finalize_request(r,
-            ngx_steering_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
-                                    "the body is missing or too large"));
+            vodedge_json_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
+                               "the body is missing or too large"));
         return;
     }
 
@@ -312,8 +311,8 @@ ngx_steering_state_body(ngx_http_request_t *r)
 
     if (len > NGX_STEERING_BODY_MAX) {
         ngx_http_finalize_request(r,
-            ngx_steering_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
-                                    "the body is larger than 4096 bytes"));
+            vodedge_json_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
+                               "the body is larger than 4096 bytes"));
         return;
     }
 
@@ -330,9 +329,9 @@ ngx_steering_state_body(ngx_http_request_t *r)
 
         if (b->in_file) {
             ngx_http_finalize_request(r,
-                ngx_steering_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                        "bad_request",
-                                        "the body is too large"));
+                vodedge_json_error(r, NGX_HTTP_BAD_REQUEST,
+                                   "bad_request",
+                                   "the body is too large"));
             return;
         }
 
@@ -344,9 +343,9 @@ ngx_steering_state_body(ngx_http_request_t *r)
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r,
             rc == NGX_DECLINED ? ngx_steering_auth_refuse(r, &a)
-            : rc == NGX_BUSY ? ngx_steering_send_error(r,
-                                   NGX_HTTP_SERVICE_UNAVAILABLE,
-                                   "unavailable", "the steering zone is full")
+            : rc == NGX_BUSY ? vodedge_json_error(r,
+                              NGX_HTTP_SERVICE_UNAVAILABLE,
+                              "unavailable", "the steering zone is full")
             : NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
@@ -357,15 +356,15 @@ ngx_steering_state_body(ngx_http_request_t *r)
         && id.len != 0)
     {
         ngx_http_finalize_request(r,
-            ngx_steering_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
-                                    "no such cache"));
+            vodedge_json_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                               "no such cache"));
         return;
     }
 
     if (rest.len > 0 && !(rest.len == 1 && rest.data[0] == '/')) {
         ngx_http_finalize_request(r,
-            ngx_steering_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
-                                    "no such cache"));
+            vodedge_json_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                               "no such cache"));
         return;
     }
 
@@ -376,9 +375,9 @@ ngx_steering_state_body(ngx_http_request_t *r)
 
         if (c == NULL) {
             ngx_http_finalize_request(r,
-                ngx_steering_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
-                                        "no cache with this id in the "
-                                        "fleet"));
+                vodedge_json_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                   "no cache with this id in the "
+                                   "fleet"));
             return;
         }
     }
@@ -408,8 +407,8 @@ ngx_steering_state_body(ngx_http_request_t *r)
                       "steering state update of cache \"%V\" refused: %s",
                       &id, err);
         ngx_http_finalize_request(r,
-            ngx_steering_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
-                                    err));
+            vodedge_json_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
+                               err));
         return;
     }
 
@@ -435,10 +434,7 @@ ngx_steering_state_update(ngx_http_request_t *r, ngx_uint_t index,
 
     smcf = ngx_http_get_module_main_conf(r, ngx_steering_module);
 
-    env.alloc = ngx_steering_state_alloc;
-    env.log = ngx_steering_state_log;
-    env.read = NULL;
-    env.data = r->pool;
+    vodedge_env_init(&env, r->pool);
 
     ngx_memzero(&limits, sizeof(vod_json_limits_t));
     limits.max_depth = 4;
@@ -604,7 +600,7 @@ ngx_steering_state_get(ngx_http_request_t *r, ngx_str_t *id)
 
     *b->last++ = '\n';
 
-    return ngx_steering_send(r, NGX_HTTP_OK, b);
+    return vodedge_json_send(r, NGX_HTTP_OK, b);
 }
 
 
@@ -641,17 +637,4 @@ ngx_steering_state_json(u_char *p, ngx_steering_main_conf_t *smcf,
     }
 
     return p;
-}
-
-
-static void *
-ngx_steering_state_alloc(vod_env_t *env, size_t size)
-{
-    return ngx_palloc(env->data, size);
-}
-
-
-static void
-ngx_steering_state_log(vod_env_t *env, const char *fmt, ...)
-{
 }

@@ -6,6 +6,7 @@
  */
 
 #include "ngx_stream_playback_api.h"
+#include "vodedge_env.h"
 #include "vodedge_reply.h"
 
 
@@ -20,11 +21,9 @@ static void ngx_stream_playback_api_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_stream_playback_api_parse_body(ngx_http_request_t *r,
     ngx_stream_playback_api_ctx_t *ctx, const char **err);
 static void ngx_stream_playback_api_cleanup(void *data);
+static ngx_int_t ngx_stream_playback_api_headers(ngx_http_request_t *r);
 static void ngx_stream_playback_api_reply(vodedge_redis_client_t *client,
     ngx_int_t status, redisReply *reply, void *data);
-static void *ngx_stream_playback_api_alloc(vod_env_t *env, size_t size);
-static void ngx_stream_playback_api_log(vod_env_t *env, const char *fmt,
-    ...);
 
 
 /* playback_redis host:port [connect_timeout=T] [command_timeout=T]
@@ -548,10 +547,7 @@ ngx_stream_playback_api_auth(ngx_http_request_t *r,
     token.data = p;
     token.len = last - p;
 
-    env.alloc = ngx_stream_playback_api_alloc;
-    env.log = ngx_stream_playback_api_log;
-    env.read = NULL;
-    env.data = r;
+    vodedge_env_init(&env, r->pool);
 
     ngx_memzero(&v, sizeof(pb_jwt_verify_t));
     v.keys = plcf->keys->elts;
@@ -801,10 +797,7 @@ ngx_stream_playback_api_parse_body(ngx_http_request_t *r,
         p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
     }
 
-    env.alloc = ngx_stream_playback_api_alloc;
-    env.log = ngx_stream_playback_api_log;
-    env.read = NULL;
-    env.data = r;
+    vodedge_env_init(&env, r->pool);
 
     ngx_memzero(&limits, sizeof(vod_json_limits_t));
     limits.max_depth = 4;
@@ -970,83 +963,57 @@ ngx_stream_playback_api_reply_int(redisReply *reply, int64_t *n)
 }
 
 
-/* sends status with b (NULL: no body) as JSON; what to finalize with */
+/* the playback API's answers are the shared JSON responses
+ * (vodedge_json.h) with the request body discarded and
+ * "Cache-Control: no-store": a player's state is never cached */
 
-ngx_int_t
-ngx_stream_playback_api_send(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_buf_t *b)
+static ngx_int_t
+ngx_stream_playback_api_headers(ngx_http_request_t *r)
 {
-    ngx_int_t         rc;
-    ngx_chain_t       out;
     ngx_table_elt_t  *h;
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
-
-    r->headers_out.status = status;
 
     h = ngx_list_push(&r->headers_out.headers);
     if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     h->hash = 1;
     ngx_str_set(&h->key, "Cache-Control");
     ngx_str_set(&h->value, "no-store");
 
-    if (b == NULL) {
-        r->headers_out.content_length_n = 0;
-        r->header_only = 1;
-
-    } else {
-        r->headers_out.content_length_n = b->last - b->pos;
-        ngx_str_set(&r->headers_out.content_type, "application/json");
-        r->headers_out.content_type_len = r->headers_out.content_type.len;
-        r->headers_out.content_type_lowcase = NULL;
-    }
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return NGX_OK;
 }
 
 
-/* {"error":"<error>","reason":"<reason>"} */
+/* sends status with b (NULL: no body) as JSON; what to finalize with */
+
+ngx_int_t
+ngx_stream_playback_api_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_buf_t *b)
+{
+    if (ngx_stream_playback_api_headers(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return vodedge_json_send(r, status, b);
+}
+
+
+/* the error body {"error":"<error>","reason":"<reason>"} */
 
 ngx_int_t
 ngx_stream_playback_api_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *error, const char *reason)
 {
-    ngx_str_t   s;
-    ngx_buf_t  *b;
-
-    s.data = (u_char *) reason;
-    s.len = ngx_strlen(reason);
-
-    b = ngx_create_temp_buf(r->pool,
-                            sizeof("{\"error\":\"\",\"reason\":}\n")
-                            + ngx_strlen(error)
-                            + ngx_stream_playback_api_json_len(&s));
-    if (b == NULL) {
+    if (ngx_stream_playback_api_headers(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last = ngx_sprintf(b->last, "{\"error\":\"%s\",\"reason\":", error);
-    b->last = ngx_stream_playback_api_json_str(b->last, &s);
-    b->last = ngx_cpymem(b->last, "}\n", 2);
-
-    return ngx_stream_playback_api_send(r, status, b);
+    return vodedge_json_error(r, status, error, reason);
 }
 
 
@@ -1331,19 +1298,4 @@ ngx_stream_playback_api_cleanup(void *data)
             ctx->calls[i].cmd = NULL;
         }
     }
-}
-
-
-static void *
-ngx_stream_playback_api_alloc(vod_env_t *env, size_t size)
-{
-    ngx_http_request_t  *r = env->data;
-
-    return ngx_palloc(r->pool, size);
-}
-
-
-static void
-ngx_stream_playback_api_log(vod_env_t *env, const char *fmt, ...)
-{
 }

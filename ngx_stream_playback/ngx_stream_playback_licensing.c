@@ -207,8 +207,8 @@ ngx_stream_playback_title(ngx_http_request_t *r,
 
 
 /* 451 with {"error":"unavailable_for_legal_reasons","title":"...",
- * "country":"...","reason":"..."} (the log line is the decision's); the
- * request is
+ * "country":"...","reason":"..."}: the error body with the title and the
+ * country added (the log line is the decision's); the request is
  * finalized, the phase handler returns NGX_DONE */
 
 static ngx_int_t
@@ -244,9 +244,10 @@ ngx_stream_playback_unavailable(ngx_http_request_t *r,
     b->last = (u_char *) ngx_escape_json(b->last, title->data, title->len);
     b->last = ngx_sprintf(b->last, "\",\"country\":\"%V\",\"reason\":\"%s\"}\n",
                           &country, ctx->licensing);
-    return ngx_stream_playback_send_json(r, 451,
-                                         "451 Unavailable For Legal Reasons",
-                                         b);
+    ngx_str_set(&r->headers_out.status_line,
+                "451 Unavailable For Legal Reasons");
+
+    return ngx_stream_playback_refusal_done(r, vodedge_json_send(r, 451, b));
 }
 
 

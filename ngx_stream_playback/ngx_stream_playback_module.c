@@ -954,42 +954,15 @@ ngx_stream_playback_allow_deny(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 /*
- * A refusal with its JSON body (b), sent and finalized here, from a phase
- * handler: there NGX_OK would mean "allowed", so the caller returns the
- * NGX_DONE this gives.
+ * A refusal from a phase handler, where NGX_OK would mean "allowed": rc is
+ * what vodedge_json_send() or vodedge_json_error() returned for the
+ * response they sent; the request is finalized with it here, and the
+ * caller returns the NGX_DONE this gives.
  */
 
 ngx_int_t
-ngx_stream_playback_send_json(ngx_http_request_t *r, ngx_uint_t status,
-    char *status_line, ngx_buf_t *b)
+ngx_stream_playback_refusal_done(ngx_http_request_t *r, ngx_int_t rc)
 {
-    ngx_int_t    rc;
-    ngx_chain_t  out;
-
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = status;
-
-    if (status_line != NULL) {
-        r->headers_out.status_line.data = (u_char *) status_line;
-        r->headers_out.status_line.len = ngx_strlen(status_line);
-    }
-
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc != NGX_ERROR && rc <= NGX_OK && !r->header_only) {
-        out.buf = b;
-        out.next = NULL;
-
-        rc = ngx_http_output_filter(r, &out);
-    }
-
     ngx_http_finalize_request(r, rc);
 
     return NGX_DONE;

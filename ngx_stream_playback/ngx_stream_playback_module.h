@@ -15,7 +15,9 @@
 
 #include "pb_jwt.h"
 #include "pb_rights.h"
+#include "vodedge_file.h"
 #include "vodedge_geo.h"
+#include "vodedge_json.h"
 #include "vodedge_redis.h"
 
 
@@ -41,8 +43,7 @@
 /* the rights table in service and the file it came from */
 typedef struct {
     pb_rights_t         *table;
-    ngx_pool_t          *pool;           /* holds table */
-    vodedge_watch_t      watch;
+    vodedge_file_t       file;           /* its pool holds table */
 } ngx_stream_playback_rights_t;
 
 
@@ -139,8 +140,8 @@ typedef struct {
 } ngx_stream_playback_ctx_t;
 
 
-ngx_int_t ngx_stream_playback_send_json(ngx_http_request_t *r,
-    ngx_uint_t status, char *status_line, ngx_buf_t *b);
+ngx_int_t ngx_stream_playback_refusal_done(ngx_http_request_t *r,
+    ngx_int_t rc);
 ngx_int_t ngx_stream_playback_rewrite_handler(ngx_http_request_t *r);
 ngx_int_t ngx_stream_playback_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_stream_playback_scrub(ngx_http_request_t *r,

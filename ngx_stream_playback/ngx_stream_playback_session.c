@@ -498,7 +498,6 @@ ngx_stream_playback_session_refuse(ngx_http_request_t *r,
     ngx_stream_playback_loc_conf_t *plcf, ngx_stream_playback_ctx_t *ctx,
     ngx_uint_t status, const char *reason)
 {
-    ngx_buf_t   *b;
     ngx_str_t    sub, sid;
     const char  *error;
 
@@ -517,17 +516,8 @@ ngx_stream_playback_session_refuse(ngx_http_request_t *r,
 
     error = (status == NGX_HTTP_FORBIDDEN) ? "forbidden" : "unavailable";
 
-    b = ngx_create_temp_buf(r->pool,
-                            sizeof("{\"error\":\"\",\"reason\":\"\"}\n")
-                            + ngx_strlen(error) + ngx_strlen(reason));
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->last = ngx_sprintf(b->last, "{\"error\":\"%s\",\"reason\":\"%s\"}\n",
-                          error, reason);
-
-    return ngx_stream_playback_send_json(r, status, NULL, b);
+    return ngx_stream_playback_refusal_done(r,
+               vodedge_json_error(r, status, error, reason));
 }
 
 

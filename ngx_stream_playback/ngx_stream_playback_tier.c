@@ -323,17 +323,13 @@ ngx_stream_playback_request_tier(ngx_http_request_t *r,
 }
 
 
-/* access phase, after the token check: the token's tier must exist */
-
-static char  ngx_stream_playback_unknown_tier[] =
-    "{\"error\":\"forbidden\",\"reason\":\"unknown-tier\"}\n";
+/* access phase, after the token check: the token's tier must exist, or
+ * 403 with {"error":"forbidden","reason":"unknown-tier"} */
 
 
 ngx_int_t
 ngx_stream_playback_tier_handler(ngx_http_request_t *r)
 {
-    size_t                           len;
-    ngx_buf_t                       *b;
     ngx_str_t                        name;
     ngx_stream_playback_ctx_t       *ctx;
     ngx_stream_playback_loc_conf_t  *plcf;
@@ -367,16 +363,9 @@ ngx_stream_playback_tier_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    len = sizeof(ngx_stream_playback_unknown_tier) - 1;
-
-    b = ngx_create_temp_buf(r->pool, len);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->last = ngx_cpymem(b->last, ngx_stream_playback_unknown_tier, len);
-
-    return ngx_stream_playback_send_json(r, NGX_HTTP_FORBIDDEN, NULL, b);
+    return ngx_stream_playback_refusal_done(r,
+               vodedge_json_error(r, NGX_HTTP_FORBIDDEN, "forbidden",
+                                  "unknown-tier"));
 }
 
 

@@ -14,6 +14,7 @@
  */
 
 #include "ngx_stream_playback_module.h"
+#include "vodedge_env.h"
 
 
 static ngx_int_t ngx_stream_playback_verify(ngx_http_request_t *r,
@@ -22,8 +23,6 @@ static ngx_int_t ngx_stream_playback_verify(ngx_http_request_t *r,
 static ngx_int_t ngx_stream_playback_refuse(ngx_http_request_t *r,
     ngx_stream_playback_loc_conf_t *plcf, ngx_stream_playback_ctx_t *ctx);
 static ngx_uint_t ngx_stream_playback_dot_params(u_char *path, size_t len);
-static void *ngx_stream_playback_alloc(vod_env_t *env, size_t size);
-static void ngx_stream_playback_log(vod_env_t *env, const char *fmt, ...);
 
 
 ngx_int_t
@@ -231,10 +230,7 @@ ngx_stream_playback_verify(ngx_http_request_t *r,
     struct sockaddr_in6  *sin6;
 #endif
 
-    env.alloc = ngx_stream_playback_alloc;
-    env.log = ngx_stream_playback_log;
-    env.read = NULL;
-    env.data = r;
+    vodedge_env_init(&env, r->pool);
 
     ngx_memzero(&v, sizeof(pb_jwt_verify_t));
 
@@ -359,8 +355,6 @@ static ngx_int_t
 ngx_stream_playback_refuse(ngx_http_request_t *r,
     ngx_stream_playback_loc_conf_t *plcf, ngx_stream_playback_ctx_t *ctx)
 {
-    size_t        len;
-    ngx_buf_t    *b;
     ngx_str_t     kid, sub;
     ngx_uint_t    status;
     const char   *reason, *error;
@@ -399,17 +393,8 @@ ngx_stream_playback_refuse(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    len = sizeof("{\"error\":\"\",\"reason\":\"\"}\n") - 1
-          + ngx_strlen(error) + ngx_strlen(reason);
-
-    b = ngx_create_temp_buf(r->pool, len);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->last = ngx_sprintf(b->last, "{\"error\":\"%s\",\"reason\":\"%s\"}\n",
-                          error, reason);
-    return ngx_stream_playback_send_json(r, status, NULL, b);
+    return ngx_stream_playback_refusal_done(r,
+               vodedge_json_error(r, status, error, reason));
 }
 
 
@@ -445,19 +430,4 @@ ngx_stream_playback_dot_params(u_char *path, size_t len)
     }
 
     return 0;
-}
-
-
-static void *
-ngx_stream_playback_alloc(vod_env_t *env, size_t size)
-{
-    ngx_http_request_t  *r = env->data;
-
-    return ngx_palloc(r->pool, size);
-}
-
-
-static void
-ngx_stream_playback_log(vod_env_t *env, const char *fmt, ...)
-{
 }

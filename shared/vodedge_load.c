@@ -3,10 +3,7 @@
  */
 
 #include "vodedge_load.h"
-
-
-static void *vodedge_load_alloc(vod_env_t *env, size_t size);
-static void vodedge_load_log(vod_env_t *env, const char *fmt, ...);
+#include "vodedge_env.h"
 
 
 ngx_int_t
@@ -73,10 +70,7 @@ vodedge_load(u_char *name, size_t max, ngx_log_t *log,
         goto failed;
     }
 
-    env.alloc = vodedge_load_alloc;
-    env.log = vodedge_load_log;
-    env.read = NULL;
-    env.data = pool;
+    vodedge_env_init(&env, pool);
 
     msg[0] = '\0';
 
@@ -116,19 +110,4 @@ failed:
     (void) ngx_close_file(fd);
 
     return NGX_ERROR;
-}
-
-
-static void *
-vodedge_load_alloc(vod_env_t *env, size_t size)
-{
-    return ngx_palloc(env->data, size);
-}
-
-
-/* the parser's reason comes back in msg; nothing else to say */
-
-static void
-vodedge_load_log(vod_env_t *env, const char *fmt, ...)
-{
 }

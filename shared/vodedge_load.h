@@ -2,7 +2,8 @@
  * vodedge_load.h: a data file the configuration names (the rights table,
  * the steering fleet) read whole and handed to its nginx-free parser,
  * whose result lives in a pool of its own, so that a reload swaps pools.
- * At configuration time and in service alike.
+ * At configuration time and in service alike: the loading step of the
+ * reloadable data file type (vodedge_file.h).
  */
 
 #ifndef _VODEDGE_LOAD_H_INCLUDED_

@@ -242,7 +242,7 @@ isp-ny-1|http://127.0.0.2:8096|isp-ny-2,ixp-nyc,origin|isp|asn-match|300|7922|US
 GET /steer/a%20b
 --- error_code: 400
 --- response_body
-{"error":"bad_request","detail":"no valid title in the URL"}
+{"error":"bad_request","reason":"no valid title in the URL"}
 
 
 
@@ -323,7 +323,7 @@ PUT /steering/caches/isp-ny-1
 {"load": 0.1
 --- error_code: 400
 --- response_body
-{"error":"bad_request","detail":"the body is not valid JSON"}
+{"error":"bad_request","reason":"the body is not valid JSON"}
 --- no_error_log
 [error]
 --- error_log
@@ -337,7 +337,7 @@ PUT /steering/caches/isp-ny-1
 {"load": 1.5}
 --- error_code: 400
 --- response_body
-{"error":"bad_request","detail":"\"load\" is not a number from 0 to 1"}
+{"error":"bad_request","reason":"\"load\" is not a number from 0 to 1"}
 
 
 
@@ -347,7 +347,7 @@ PUT /steering/caches/isp-ny-1
 {"load": 0.1, "healthy": "yes"}
 --- error_code: 400
 --- response_body
-{"error":"bad_request","detail":"\"healthy\" is not true or false"}
+{"error":"bad_request","reason":"\"healthy\" is not true or false"}
 
 
 
@@ -381,7 +381,7 @@ PUT /steering/caches/nope
 {"load": 0.1}
 --- error_code: 404
 --- response_body
-{"error":"not_found","detail":"no cache with this id in the fleet"}
+{"error":"not_found","reason":"no cache with this id in the fleet"}
 
 
 

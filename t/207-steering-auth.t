@@ -76,7 +76,7 @@ X-Forwarded-For: 127.0.0.1
 --- response_headers
 WWW-Authenticate: Steering-HMAC-SHA256 realm="steering state"
 --- response_body
-{"error":"unauthorized","detail":"no credential"}
+{"error":"unauthorized","reason":"no credential"}
 --- grep_error_log eval
 qr/steering state request refused: [^,]*/
 --- grep_error_log_out
@@ -108,7 +108,7 @@ PUT /steering/caches/isp-ny-1
 Authorization: Basic dXNlcjpwYXNz
 --- error_code: 401
 --- response_body
-{"error":"unauthorized","detail":"no credential of scheme Steering-HMAC-SHA256"}
+{"error":"unauthorized","reason":"no credential of scheme Steering-HMAC-SHA256"}
 
 
 
@@ -120,7 +120,7 @@ PUT /steering/caches/isp-ny-1
 main::sign('PUT', '/steering/caches/isp-ny-1', '{"healthy": false}') =~ s/ nonce=[^,]*,//r
 --- error_code: 401
 --- response_body
-{"error":"unauthorized","detail":"malformed credential"}
+{"error":"unauthorized","reason":"malformed credential"}
 
 
 
@@ -132,7 +132,7 @@ PUT /steering/caches/isp-ny-1
 main::sign('PUT', '/steering/caches/isp-ny-1', '{"healthy": false}') =~ s/sig=.{4}/sig=zzzz/r
 --- error_code: 401
 --- response_body
-{"error":"unauthorized","detail":"malformed credential"}
+{"error":"unauthorized","reason":"malformed credential"}
 
 
 
@@ -144,7 +144,7 @@ PUT /steering/caches/isp-ny-1
 main::sign('PUT', '/steering/caches/isp-ny-1', '{"healthy": false}', kid => 'old', secret => 'k' x 32)
 --- error_code: 401
 --- response_body
-{"error":"unauthorized","detail":"unknown key"}
+{"error":"unauthorized","reason":"unknown key"}
 --- error_log
 steering state request refused: unknown key
 
@@ -158,7 +158,7 @@ PUT /steering/caches/isp-ny-1
 main::sign('PUT', '/steering/caches/isp-ny-1', '{"healthy": false}', secret => 'x' x 32)
 --- error_code: 401
 --- response_body
-{"error":"unauthorized","detail":"bad signature"}
+{"error":"unauthorized","reason":"bad signature"}
 --- error_log
 steering state request refused: bad signature (key "t1")
 
@@ -172,7 +172,7 @@ PUT /steering/caches/isp-ny-1
 main::sign('PUT', '/steering/caches/isp-ny-1', '{"healthy": false}', ts => time - 31)
 --- error_code: 401
 --- response_body
-{"error":"unauthorized","detail":"timestamp outside steering_state_max_skew"}
+{"error":"unauthorized","reason":"timestamp outside steering_state_max_skew"}
 
 
 
@@ -184,7 +184,7 @@ PUT /steering/caches/isp-ny-1
 main::sign('PUT', '/steering/caches/isp-ny-1', '{"healthy": false}', ts => time + 60)
 --- error_code: 401
 --- response_body
-{"error":"unauthorized","detail":"timestamp outside steering_state_max_skew"}
+{"error":"unauthorized","reason":"timestamp outside steering_state_max_skew"}
 
 
 
@@ -196,7 +196,7 @@ PUT /steering/caches/isp-ny-1
 main::sign('PUT', '/steering/caches/isp-ny-1', '{"healthy": true}')
 --- error_code: 401
 --- response_body
-{"error":"unauthorized","detail":"bad signature"}
+{"error":"unauthorized","reason":"bad signature"}
 
 
 
@@ -208,7 +208,7 @@ PUT /steering/caches/isp-ny-1
 main::sign('PUT', '/steering/caches/isp-ny-2', '{"healthy": false}')
 --- error_code: 401
 --- response_body
-{"error":"unauthorized","detail":"bad signature"}
+{"error":"unauthorized","reason":"bad signature"}
 
 
 
@@ -253,7 +253,7 @@ PUT /steering/caches/isp-ny-1
 $main::Good
 --- error_code: 401
 --- response_body
-{"error":"unauthorized","detail":"replayed request"}
+{"error":"unauthorized","reason":"replayed request"}
 --- error_log
 steering state request refused: replayed request (key "t1")
 

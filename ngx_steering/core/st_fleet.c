@@ -1,6 +1,6 @@
 /*
  * st_fleet.c: the fleet file (format in st_fleet.h), parsed with the
- * origin's JSON parser (vod_json.c, compiled in from its one place).
+ * shared kit's JSON parser (shared/core/vod_json.c).
  */
 
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
- * pb_rights.c: the rights table: parsed with the origin's JSON parser
- * (vod_json.c, compiled in from its one place), then checked per request
+ * pb_rights.c: the rights table: parsed with the shared kit's JSON parser
+ * (shared/core/vod_json.c), then checked per request
  * with a binary search over titles and over each title's countries.
  */
 

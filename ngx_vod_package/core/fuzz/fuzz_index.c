@@ -27,7 +27,7 @@
 #include "vod_core.h"
 #include "vod_media.h"
 #include "vod_index.h"
-#include "fuzz_env.h"
+#include "fuzz/fuzz_env.h"
 
 
 /* generous for ASan and UBSan at -O1 on a busy machine: a two-hour

@@ -25,7 +25,7 @@
 #include "vod_ts.h"
 #include "vod_manifest.h"
 #include "ts_oracle.h"
-#include "fuzz_env.h"
+#include "fuzz/fuzz_env.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,9 +1,13 @@
 /*
- * vod_core.h: the nginx-free packaging core's common definitions.
+ * vod_core.h: the shared kit's common definitions (shared/core/, compiled
+ * into every module): the env, strings and status codes every nginx-free
+ * core uses.  `vod_` is the kit's prefix, kept from when the kit lived in
+ * the packager's core.  The media bounds and byte readers below are used
+ * by the packager's core only.
  *
- * The core never includes nginx headers: it allocates, logs and reads
- * through a vod_env_t the caller fills in (nginx glue, unit tests, fuzzers
- * and the vodpkg command line tool each provide their own).
+ * A core never includes nginx headers: it allocates, logs and reads
+ * through a vod_env_t the caller fills in (the modules' nginx glue, unit
+ * tests, fuzzers and the vodpkg command line tool).
  */
 
 #ifndef _VOD_CORE_H_INCLUDED_

@@ -1,6 +1,7 @@
 /*
- * vod_json.h: a small strict JSON parser (RFC 8259) for the core's
- * configuration files (title.json and what later features add to it).
+ * vod_json.h: the shared kit's small strict JSON parser (RFC 8259), for
+ * every module: the packager's title.json, the edge's tokens, rights file
+ * and API bodies, the steering fleet file and state updates.
  *
  * The input is parsed into a tree of nodes allocated through env->alloc.
  * Strings without escapes point into the input; strings with escapes are

@@ -11,8 +11,9 @@
  *     counts it, for the targets that check one line per error;
  *   - read: reads the input buffer, as a file.
  *
- * Included by the targets of every core (their fuzz rules have -I of the
- * packager's core, where vod_core.h and this header live).
+ * Part of the shared kit (shared/core/), beside vod_core.h: every
+ * target includes it as "fuzz/fuzz_env.h" (the fuzz rules have -I of the
+ * kit), and the kit's unit tests use it as their env too.
  */
 
 #ifndef _FUZZ_ENV_H_INCLUDED_
@@ -122,6 +123,25 @@ fuzz_env_init(vod_env_t *env, fuzz_ctx_t *ctx, const u_char *buf,
     env->log = fuzz_log;
     env->read = fuzz_read;
     env->data = ctx;
+}
+
+
+/* the input copied into a block of exactly its size, so that ASan catches
+ * a read past its end; NULL when out of memory */
+
+static u_char *
+fuzz_env_copy(vod_env_t *env, const u_char *data, size_t size)
+{
+    u_char  *buf;
+
+    buf = fuzz_alloc(env, size);
+    if (buf == NULL) {
+        return NULL;
+    }
+
+    memcpy(buf, data, size);
+
+    return buf;
 }
 
 
