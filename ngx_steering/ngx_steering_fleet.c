@@ -6,6 +6,8 @@
  * in service and is logged once.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_steering_module.h"
 #include "vodedge_load.h"
 

@@ -5,6 +5,8 @@
  * file leaves the table in service and is logged once.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_module.h"
 #include "vodedge_load.h"
 

@@ -17,6 +17,8 @@
  *   after "/t/", a query token as "name=***".
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_module.h"
 
 

@@ -13,6 +13,8 @@
  * leave canonical (merge_slashes off, a rewrite) is refused with 400.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_module.h"
 
 
