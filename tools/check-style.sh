@@ -26,7 +26,7 @@ awk '
 
 # ngx_config.h sets the feature macros (_GNU_SOURCE, _FILE_OFFSET_BITS)
 # the system headers read: a system header included before it leaves later
-# ones half-configured (on nginx 1.31 struct in6_pktinfo is then
+# ones half-configured (from nginx 1.23 on struct in6_pktinfo is then
 # incomplete).  The nginx-free cores (*/core/) never include nginx's
 # headers, and neither do the nginx-free files elsewhere (shared/'s reply
 # checks and their fuzzer, tools/' programs): the rule holds for files
