@@ -54,6 +54,10 @@ NGX_CC_OPT   ?= -O2
 NGX_LD_OPT   ?=
 # where the .so files go (make asan builds into modules-asan/)
 MODULES_DIR  ?= modules
+# configure's arguments for a tree without Debian's conf_flags (a release
+# tarball or a git checkout, whose configure is auto/configure): match the
+# nginx binary the modules will load into (`nginx -V`)
+NGX_CONFIGURE ?= --with-compat --with-threads
 # more configure arguments (make asan adds its canary module), and the
 # files whose change must rebuild the modules then
 NGX_ADDONS   ?=
@@ -96,13 +100,15 @@ $(MODULES_DIR)/ngx_steering_module.so &: \
         $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE) $(NGX_ADDON_DEPS)
 	@mkdir -p $(BUILD) $(MODULES_DIR)
 	@# configure bakes in the file list: rerun it when that list changes
-	echo "$(NGINX_SRC) $(NGX_CC_OPT) $(NGX_LD_OPT) $(NGX_ADDONS) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED) $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE))" \
+	echo "$(NGINX_SRC) $(NGX_CONFIGURE) $(NGX_CC_OPT) $(NGX_LD_OPT) $(NGX_ADDONS) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED) $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE))" \
 	    > $(BUILD)/.srcs.new
 	if [ ! -f $(BUILD)/Makefile ] || [ config -nt $(BUILD)/Makefile ] \
 	    || ! cmp -s $(BUILD)/.srcs.new $(BUILD)/.srcs; then \
 	    cd $(NGINX_SRC) && \
-	    if [ -f conf_flags ]; then . ./conf_flags; else NGX_CONF_FLAGS=; fi && \
-	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	    if [ -f conf_flags ]; then . ./conf_flags; \
+	    else NGX_CONF_FLAGS=($(NGX_CONFIGURE)); fi && \
+	    if [ -x configure ]; then cfg=./configure; else cfg=auto/configure; fi && \
+	    $$cfg "$${NGX_CONF_FLAGS[@]}" \
 	        --add-dynamic-module=$(CURDIR) $(NGX_ADDONS) --builddir=$(BUILD) \
 	        --with-cc-opt="$(NGX_CC_OPT)" --with-ld-opt="$(NGX_LD_OPT)" \
 	        > $(BUILD)/configure.log 2>&1 \

@@ -21,6 +21,8 @@
  * WWW-Authenticate header and one log line that says why.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_steering_module.h"
 
 #include <openssl/crypto.h>

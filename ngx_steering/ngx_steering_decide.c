@@ -6,6 +6,8 @@
  * copied into the request.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_steering_module.h"
 
 

@@ -8,6 +8,8 @@
  * zone resolved.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_steering_module.h"
 
 

@@ -4,6 +4,8 @@
  * request's candidates.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_steering_module.h"
 #include "ngx_steering_lua.h"
 

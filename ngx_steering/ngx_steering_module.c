@@ -6,6 +6,8 @@
  * out in ngx_steering_output.c.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_steering_module.h"
 
 

@@ -12,6 +12,8 @@
  *   redirect mode             302 to the primary, same path and query
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_steering_module.h"
 
 

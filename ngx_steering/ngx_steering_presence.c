@@ -21,6 +21,8 @@
  * once more when a poll completes again.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_steering_module.h"
 #include "vodedge_reply.h"
 

@@ -14,6 +14,8 @@
  * reloaded (reordered) while the call is in flight changes nothing.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_steering_module.h"
 #include "vodedge_reply.h"
 

@@ -19,6 +19,8 @@
  * off (then it is healthy with load 0 until told otherwise).
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_steering_module.h"
 #include "vod_json.h"
 #include "vodedge_env.h"

@@ -5,6 +5,8 @@
  * request (cancelled if the request goes away first).
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_api.h"
 #include "vodedge_env.h"
 #include "vodedge_reply.h"

@@ -8,6 +8,8 @@
  * reaches viewers.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_module.h"
 
 

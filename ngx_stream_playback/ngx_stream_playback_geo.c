@@ -5,6 +5,8 @@
  * $playback_asn_org and $playback_licensing variables.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_module.h"
 
 

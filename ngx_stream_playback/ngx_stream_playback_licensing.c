@@ -7,6 +7,8 @@
  * 451 with a JSON body naming the title and country, and one log line.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_module.h"
 
 

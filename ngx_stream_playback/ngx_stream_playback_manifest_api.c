@@ -10,9 +10,11 @@
  * "degraded" list naming what was skipped.
  */
 
-#include <openssl/rand.h>
-
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_api.h"
+
+#include <openssl/rand.h>
 
 
 typedef struct {

@@ -4,6 +4,8 @@
  * ngx_stream_playback_token.c, the JWT core in core/pb_jwt.c.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_module.h"
 #include "pb_base64url.h"
 #include "vodedge_secret.h"

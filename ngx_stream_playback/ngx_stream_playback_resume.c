@@ -9,6 +9,8 @@
  * The route, the token and the profile were checked by the caller.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_api.h"
 
 

@@ -6,6 +6,8 @@
  * vodedge_file.c does the three).
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_module.h"
 
 

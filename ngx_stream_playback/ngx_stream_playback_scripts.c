@@ -18,9 +18,11 @@
  * (ngx_stream_playback_session.c).
  */
 
-#include <openssl/sha.h>
-
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_api.h"
+
+#include <openssl/sha.h>
 
 
 /* the time of Redis in ms: one clock for every edge */

@@ -17,6 +17,8 @@
  *   after "/t/", a query token as "name=***".
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_module.h"
 
 
@@ -145,10 +147,12 @@ ngx_stream_playback_scrub_args(ngx_http_request_t *r, ngx_str_t *name,
 
 /*
  * Cuts the pairs named name out of a Cookie header's value, the way
- * ngx_http_parse_multi_header_lines() finds them: a pair starts at the
- * start of the value or after ';' or ',' and spaces, its name is compared
- * without case and may be followed by spaces before '=', and its value
- * runs to the next ';'.  A value left empty is dropped with its header.
+ * nginx before 1.29.6 finds them (ngx_http_parse_multi_header_lines()):
+ * a pair starts at the start of the value or after ';' or ',' and spaces,
+ * its name is compared without case and may be followed by spaces before
+ * '=', and its value runs to the next ';'.  nginx 1.29.6 and later
+ * (ngx_http_parse_cookie_lines()) start a pair after ';' only: what they
+ * find is cut too.  A value left empty is dropped with its header.
  */
 
 static void

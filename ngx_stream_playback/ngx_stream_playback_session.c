@@ -26,6 +26,8 @@
  * need.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_api.h"
 
 

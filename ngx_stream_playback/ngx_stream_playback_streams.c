@@ -8,6 +8,8 @@
  *   DELETE /api/v1/playback/sessions/{session_id}   204, 404 if not held
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_api.h"
 
 

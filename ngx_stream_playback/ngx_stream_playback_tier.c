@@ -9,6 +9,8 @@
  * rendition above it, cached or not.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_module.h"
 
 

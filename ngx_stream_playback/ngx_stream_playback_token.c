@@ -13,6 +13,8 @@
  * leave canonical (merge_slashes off, a rewrite) is refused with 400.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_module.h"
 #include "vodedge_env.h"
 
@@ -167,7 +169,18 @@ ngx_stream_playback_access_handler(ngx_http_request_t *r)
     if (token.len == 0 && (plcf->sources & NGX_PLAYBACK_SOURCE_COOKIE)) {
         name = plcf->cookie_name;
 
-#if (nginx_version >= 1023000)
+        /*
+         * nginx 1.23 linked the Cookie headers in a list; 1.29.6 gave
+         * cookies a parser of their own, which splits pairs at ';' only:
+         * the general one now splits at ',' only and would miss a token
+         * after "a=b; ".
+         */
+
+#if (nginx_version >= 1029006)
+        if (ngx_http_parse_cookie_lines(r, r->headers_in.cookie, &name,
+                                        &token)
+            != NULL)
+#elif (nginx_version >= 1023000)
         if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie, &name,
                                               &token)
             != NULL)

@@ -11,6 +11,8 @@
  * a colliding token replaces the older one.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_stream_playback_module.h"
 
 

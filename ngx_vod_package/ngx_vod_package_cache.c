@@ -9,6 +9,8 @@
  * are left behind by a worker that dies.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_vod_package_module.h"
 
 

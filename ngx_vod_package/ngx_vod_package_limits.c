@@ -8,6 +8,8 @@
  * the same two numbers: the video's height and its average bit rate.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_vod_package_module.h"
 
 

@@ -8,6 +8,8 @@
  * writing the text again is saved.  Small and direct-mapped.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_vod_package_module.h"
 
 

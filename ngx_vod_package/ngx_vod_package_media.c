@@ -4,6 +4,8 @@
  * copy out the track and segment views a request needs.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_vod_package_module.h"
 
 

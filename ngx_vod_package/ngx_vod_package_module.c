@@ -3,6 +3,8 @@
  * a title directory's virtual files (vod_url.h) onto the packaging core.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_vod_package_module.h"
 #include <malloc.h>
 #include "vod_fmp4.h"

@@ -6,6 +6,8 @@
  * Ranges, HEAD and conditional requests are left to nginx's own filters.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_vod_package_module.h"
 
 

@@ -7,6 +7,8 @@
  * caller gives the work to a thread.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_vod_package_module.h"
 
 

@@ -9,6 +9,8 @@
  * body.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_vod_package_module.h"
 
 

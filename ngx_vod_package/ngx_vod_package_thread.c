@@ -9,6 +9,8 @@
  * request context.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_vod_package_module.h"
 #include "vod_ts.h"
 

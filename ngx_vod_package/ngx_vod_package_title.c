@@ -4,6 +4,8 @@
  * *.mp4 is a rendition, listed by name.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "ngx_vod_package_module.h"
 
 

@@ -2,6 +2,8 @@
  * vodedge_geo.c: see vodedge_geo.h.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "vodedge_geo.h"
 
 

@@ -2,6 +2,8 @@
  * vodedge_load.c: see vodedge_load.h.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "vodedge_load.h"
 #include "vodedge_env.h"
 

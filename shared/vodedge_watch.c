@@ -2,6 +2,8 @@
  * vodedge_watch.c: see vodedge_watch.h.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
 #include "vodedge_watch.h"
 
 
