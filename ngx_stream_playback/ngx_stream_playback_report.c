@@ -14,6 +14,9 @@
  * a few seconds is spread over the next interval's figure).
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
+
 #include "ngx_stream_playback_module.h"
 
 

@@ -2,6 +2,9 @@
  * vodedge_env.c: see vodedge_env.h.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
+
 #include "vodedge_env.h"
 
 

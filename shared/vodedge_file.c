@@ -2,6 +2,9 @@
  * vodedge_file.c: see vodedge_file.h.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
+
 #include "vodedge_file.h"
 
 

@@ -2,6 +2,9 @@
  * vodedge_json.c: see vodedge_json.h.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
+
 #include "vodedge_json.h"
 
 
