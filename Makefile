@@ -79,6 +79,8 @@ ST_CORE_SRCS := $(wildcard $(ST_CORE)/st_*.c) $(KIT_SRCS)
 ST_CORE_HDRS := $(wildcard $(ST_CORE)/st_*.h) $(KIT_HDRS)
 ST_GLUE      := $(wildcard ngx_steering/ngx_steering_*.[ch])
 ST_CFLAGS    := $(KIT_CFLAGS) -I$(ST_CORE)
+# each module's linker version script: what its .so exports (config)
+EXPORT_MAPS  := $(wildcard */ngx_*_module.map)
 ST_UNIT_TESTS := $(patsubst $(ST_CORE)/test/%.c,build/unit/%, \
                     $(wildcard $(ST_CORE)/test/test_*.c))
 
@@ -97,7 +99,8 @@ $(MODULES_DIR)/ngx_stream_playback_module.so \
 $(MODULES_DIR)/ngx_steering_module.so &: \
         config $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) \
         $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED) \
-        $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE) $(NGX_ADDON_DEPS)
+        $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE) $(NGX_ADDON_DEPS) \
+        $(EXPORT_MAPS)
 	@mkdir -p $(BUILD) $(MODULES_DIR)
 	@# configure bakes in the file list: rerun it when that list changes
 	echo "$(NGINX_SRC) $(NGX_CONFIGURE) $(NGX_CC_OPT) $(NGX_LD_OPT) $(NGX_ADDONS) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED) $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE))" \

@@ -35,6 +35,28 @@ local get_request = base.get_request
 local tonumber = tonumber
 local type = type
 
+-- the module's C API, ngx_steering/ngx_steering_lua.h, of the version
+-- below: kept in step with the header by t/125-lua-api.t
+local API_VERSION = 1
+
+ffi.cdef[[
+int ngx_steering_lua_version(void);
+]]
+
+do
+    local ok, v = pcall(function() return C.ngx_steering_lua_version() end)
+    if not ok then
+        error("vodedge_steering: ngx_steering_module's Lua API is not in "
+              .. "this nginx (load_module it, of the same release as this "
+              .. "file): " .. tostring(v), 2)
+    end
+    if v ~= API_VERSION then
+        error("vodedge_steering: written for ngx_steering's Lua API "
+              .. API_VERSION .. ", the module loaded has API " .. v
+              .. ": use lua/vodedge_steering.lua of the module's release", 2)
+    end
+end
+
 ffi.cdef[[
 typedef struct {
     const unsigned char  *id;
@@ -44,6 +66,15 @@ typedef struct {
     uint32_t              tier;
     uint32_t              score;
 } ngx_steering_candidate_t;
+
+typedef struct {
+    const char  *type;
+    const char  *field;
+    size_t       offset;
+    size_t       size;
+} ngx_steering_lua_layout_t;
+
+const ngx_steering_lua_layout_t *ngx_steering_lua_layout(void);
 
 int ngx_steering_candidates(ngx_http_request_t *r,
     ngx_steering_candidate_t *out, int max, ngx_str_t *title,

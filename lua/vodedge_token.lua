@@ -1,7 +1,10 @@
 -- vodedge_token.lua: mint and verify vodedge playback tokens (HS256 JWT)
 -- from LuaJIT, with the same C code as ngx_stream_playback itself: under
--- lua-nginx-module the module's symbols are in the process (nginx loads
--- modules with RTLD_GLOBAL), so the FFI calls them directly.
+-- lua-nginx-module the module's public C API
+-- (ngx_stream_playback/ngx_stream_playback_lua.h) is in the process
+-- (nginx loads modules with RTLD_GLOBAL), so the FFI calls it directly.
+-- Requiring this file fails with a clear error when the module is not
+-- loaded or has another version of that API.
 --
 --   local token = require "vodedge_token"
 --   local secret = assert(token.decode_key(key_file_text))
@@ -24,75 +27,101 @@ local ffi_new = ffi.new
 local ffi_str = ffi.string
 local ffi_cast = ffi.cast
 
+-- the module's C API, ngx_stream_playback/ngx_stream_playback_lua.h, of
+-- the version below: kept in step with the header by t/125-lua-api.t
+local API_VERSION = 1
+
 ffi.cdef[[
-typedef struct {
-    unsigned char  *data;
-    size_t          len;
-} vod_str_t;
-
-typedef struct {
-    vod_str_t       kid;
-    vod_str_t       secret;
-    void           *mac;
-} pb_jwt_key_t;
-
-typedef struct {
-    unsigned char   family;
-    unsigned char   bits;
-    unsigned char   addr[16];
-} pb_jwt_cidr_t;
-
-typedef struct {
-    vod_str_t       kid;
-    vod_str_t       sub;
-    vod_str_t       path;
-    vod_str_t       tier;
-    vod_str_t       sid;
-    vod_str_t       ip;
-    int64_t         exp;
-    int64_t         nbf;
-    unsigned        has_nbf:1;
-    unsigned        has_path:1;
-    pb_jwt_cidr_t   cidr;
-    vod_str_t      *profiles;
-    size_t          nprofiles;
-    unsigned        aud;
-} pb_jwt_claims_t;
-
-typedef struct {
-    vod_str_t       kid;
-    vod_str_t       secret;
-    int64_t         exp;
-    int64_t         nbf;
-    vod_str_t       sub;
-    vod_str_t       path;
-    vod_str_t       tier;
-    vod_str_t       sid;
-    vod_str_t       ip;
-    const vod_str_t *profiles;
-    size_t          nprofiles;
-    unsigned        aud;
-} pb_jwt_mint_t;
-
-size_t pb_jwt_mint_size(const pb_jwt_mint_t *m);
-int pb_jwt_mint(const pb_jwt_mint_t *m, unsigned char *out, size_t size,
-    size_t *len);
-int pb_jwt_verify_flat(const unsigned char *token, size_t len,
-    const pb_jwt_key_t *keys, size_t nkeys, int64_t now, int64_t leeway,
-    unsigned char *scratch, size_t scratch_size, pb_jwt_claims_t *claims,
-    const char **err);
-int pb_jwt_check_audience(const pb_jwt_claims_t *claims, unsigned use);
-int pb_jwt_check_path(const pb_jwt_claims_t *claims,
-    const unsigned char *path, size_t len);
-int pb_jwt_normalize_path(const unsigned char *in, size_t len, int decode,
-    unsigned char *out, size_t *out_len);
-const char *pb_jwt_reason(int status);
-ssize_t pb_key_decode(unsigned char *key, const unsigned char *text,
-    size_t len);
+int ngx_stream_playback_lua_version(void);
 ]]
 
+do
+    local ok, v = pcall(function()
+        return C.ngx_stream_playback_lua_version()
+    end)
+    if not ok then
+        error("vodedge_token: ngx_stream_playback_module's Lua API is not "
+              .. "in this nginx (load_module it, of the same release as "
+              .. "this file): " .. tostring(v), 2)
+    end
+    if v ~= API_VERSION then
+        error("vodedge_token: written for ngx_stream_playback's Lua API "
+              .. API_VERSION .. ", the module loaded has API " .. v
+              .. ": use lua/vodedge_token.lua of the module's release", 2)
+    end
+end
+
+ffi.cdef[[
+typedef struct {
+    const unsigned char  *data;
+    size_t                len;
+} ngx_stream_playback_lua_str_t;
+
+typedef struct {
+    ngx_stream_playback_lua_str_t  kid;
+    ngx_stream_playback_lua_str_t  secret;
+} ngx_stream_playback_lua_key_t;
+
+typedef struct {
+    ngx_stream_playback_lua_str_t  kid;
+    ngx_stream_playback_lua_str_t  sub;
+    ngx_stream_playback_lua_str_t  path;
+    ngx_stream_playback_lua_str_t  tier;
+    ngx_stream_playback_lua_str_t  sid;
+    ngx_stream_playback_lua_str_t  ip;
+    int64_t                        exp;
+    int64_t                        nbf;
+    uint32_t                       has_nbf;
+    uint32_t                       has_path;
+    uint32_t                       aud;
+} ngx_stream_playback_lua_claims_t;
+
+typedef struct {
+    ngx_stream_playback_lua_str_t  kid;
+    ngx_stream_playback_lua_str_t  secret;
+    int64_t                        exp;
+    int64_t                        nbf;
+    ngx_stream_playback_lua_str_t  sub;
+    ngx_stream_playback_lua_str_t  path;
+    ngx_stream_playback_lua_str_t  tier;
+    ngx_stream_playback_lua_str_t  sid;
+    ngx_stream_playback_lua_str_t  ip;
+    uint32_t                       aud;
+} ngx_stream_playback_lua_mint_t;
+
+typedef struct {
+    const char  *type;
+    const char  *field;
+    size_t       offset;
+    size_t       size;
+} ngx_stream_playback_lua_layout_t;
+
+const ngx_stream_playback_lua_layout_t *ngx_stream_playback_lua_layout(
+    void);
+ssize_t ngx_stream_playback_lua_key_decode(unsigned char *key,
+    const unsigned char *text, size_t len);
+size_t ngx_stream_playback_lua_mint_size(
+    const ngx_stream_playback_lua_mint_t *m);
+int ngx_stream_playback_lua_mint(const ngx_stream_playback_lua_mint_t *m,
+    unsigned char *out, size_t size, size_t *len);
+size_t ngx_stream_playback_lua_scratch_size(size_t len, size_t nkeys);
+int ngx_stream_playback_lua_verify(const unsigned char *token, size_t len,
+    const ngx_stream_playback_lua_key_t *keys, size_t nkeys, int64_t now,
+    int64_t leeway, unsigned char *scratch, size_t scratch_size,
+    ngx_stream_playback_lua_claims_t *claims);
+int ngx_stream_playback_lua_check_audience(
+    const ngx_stream_playback_lua_claims_t *claims, uint32_t use);
+int ngx_stream_playback_lua_check_path(
+    const ngx_stream_playback_lua_claims_t *claims,
+    const unsigned char *path, size_t len);
+int ngx_stream_playback_lua_normalize_path(const unsigned char *in,
+    size_t len, int decode, unsigned char *out, size_t *out_len);
+const char *ngx_stream_playback_lua_reason(int status);
+]]
+
+-- NGX_STREAM_PLAYBACK_LUA_OK, _AUD_MEDIA, _AUD_API, _AUD_OTHER, _KEY_BUF
 local PB_JWT_OK = 0
-local AUD = { media = 1, api = 2 }   -- PB_JWT_AUD_MEDIA, PB_JWT_AUD_API
+local AUD = { media = 1, api = 2 }
 local AUD_OTHER = 4
 local PB_KEY_BUF = 1024 + 2
 
@@ -127,7 +156,7 @@ end
 -- the secret in a key file's text (base64url, as playback_token_key reads it)
 function _M.decode_key(text)
     local key = ffi_new("unsigned char[?]", PB_KEY_BUF)
-    local n = tonumber(C.pb_key_decode(key, text, #text))
+    local n = tonumber(C.ngx_stream_playback_lua_key_decode(key, text, #text))
     if n < 0 then
         return nil, "not a base64url key of 32 to 1024 bytes"
     end
@@ -159,7 +188,7 @@ end
 -- playback API's Bearer tokens, or both in a table; nil leaves the claim
 -- out, which the module takes as media only)
 function _M.mint(opts)
-    local m = ffi_new("pb_jwt_mint_t")
+    local m = ffi_new("ngx_stream_playback_lua_mint_t")
 
     set_str(m.kid, opts.kid)
     set_str(m.secret, opts.secret)
@@ -177,11 +206,11 @@ function _M.mint(opts)
     end
     m.aud = aud
 
-    local size = C.pb_jwt_mint_size(m)
+    local size = C.ngx_stream_playback_lua_mint_size(m)
     local out = ffi_new("unsigned char[?]", size)
     local len = ffi_new("size_t[1]")
 
-    if C.pb_jwt_mint(m, out, size, len) ~= PB_JWT_OK then
+    if C.ngx_stream_playback_lua_mint(m, out, size, len) ~= PB_JWT_OK then
         return nil, "cannot mint: check kid and secret"
     end
 
@@ -239,7 +268,7 @@ function _M.verify(token, keys, opts)
         nkeys = nkeys + 1
     end
 
-    local karr = ffi_new("pb_jwt_key_t[?]", nkeys > 0 and nkeys or 1)
+    local karr = ffi_new("ngx_stream_playback_lua_key_t[?]", nkeys > 0 and nkeys or 1)
     local i = 0
     for kid, secret in pairs(keys) do
         set_str(karr[i].kid, kid)
@@ -247,20 +276,20 @@ function _M.verify(token, keys, opts)
         i = i + 1
     end
 
-    local size = 16 * #token + 4096
+    local size = C.ngx_stream_playback_lua_scratch_size(#token, nkeys)
     local scratch = ffi_new("unsigned char[?]", size)
-    local claims = ffi_new("pb_jwt_claims_t")
-    local err = ffi_new("const char *[1]")
+    local claims = ffi_new("ngx_stream_playback_lua_claims_t")
 
-    local rc = C.pb_jwt_verify_flat(token, #token, karr, nkeys,
-                                    opts.now or now(), opts.leeway or 30,
-                                    scratch, size, claims, err)
+    local rc = C.ngx_stream_playback_lua_verify(token, #token, karr, nkeys,
+                                                opts.now or now(),
+                                                opts.leeway or 30,
+                                                scratch, size, claims)
 
     if rc == PB_JWT_OK and opts.aud then
         if not AUD[opts.aud] then
             return nil, "wrong-audience"
         end
-        rc = C.pb_jwt_check_audience(claims, AUD[opts.aud])
+        rc = C.ngx_stream_playback_lua_check_audience(claims, AUD[opts.aud])
     end
 
     local p = opts.uri or opts.path
@@ -273,7 +302,7 @@ function _M.verify(token, keys, opts)
         local out = ffi_new("unsigned char[?]", #p + 1)
         local n = ffi_new("size_t[1]")
 
-        rc = C.pb_jwt_normalize_path(p, #p, opts.uri and 0 or 1, out, n)
+        rc = C.ngx_stream_playback_lua_normalize_path(p, #p, opts.uri and 0 or 1, out, n)
 
         if rc == PB_JWT_OK and opts.uri then
             if ffi_str(out, n[0]) ~= p then
@@ -286,12 +315,12 @@ function _M.verify(token, keys, opts)
         end
 
         if rc == PB_JWT_OK then
-            rc = C.pb_jwt_check_path(claims, out, n[0])
+            rc = C.ngx_stream_playback_lua_check_path(claims, out, n[0])
         end
     end
 
     if rc ~= PB_JWT_OK then
-        return nil, ffi_str(C.pb_jwt_reason(rc))
+        return nil, ffi_str(C.ngx_stream_playback_lua_reason(rc))
     end
 
     return {

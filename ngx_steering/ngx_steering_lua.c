@@ -10,6 +10,46 @@
 #include "ngx_steering_lua.h"
 
 
+#define ngx_steering_lua_struct(t)                                           \
+    { #t, NULL, 0, sizeof(t) }
+
+#define ngx_steering_lua_field(t, f)                                         \
+    { #t, #f, offsetof(t, f), sizeof(((t *) 0)->f) }
+
+
+static const ngx_steering_lua_layout_t  ngx_steering_lua_rows[] = {
+    ngx_steering_lua_struct(ngx_steering_candidate_t),
+    ngx_steering_lua_field(ngx_steering_candidate_t, id),
+    ngx_steering_lua_field(ngx_steering_candidate_t, id_len),
+    ngx_steering_lua_field(ngx_steering_candidate_t, url),
+    ngx_steering_lua_field(ngx_steering_candidate_t, url_len),
+    ngx_steering_lua_field(ngx_steering_candidate_t, tier),
+    ngx_steering_lua_field(ngx_steering_candidate_t, score),
+
+    ngx_steering_lua_struct(ngx_steering_lua_layout_t),
+    ngx_steering_lua_field(ngx_steering_lua_layout_t, type),
+    ngx_steering_lua_field(ngx_steering_lua_layout_t, field),
+    ngx_steering_lua_field(ngx_steering_lua_layout_t, offset),
+    ngx_steering_lua_field(ngx_steering_lua_layout_t, size),
+
+    { NULL, NULL, 0, 0 }
+};
+
+
+int
+ngx_steering_lua_version(void)
+{
+    return NGX_STEERING_LUA_VERSION;
+}
+
+
+const ngx_steering_lua_layout_t *
+ngx_steering_lua_layout(void)
+{
+    return ngx_steering_lua_rows;
+}
+
+
 int
 ngx_steering_candidates(ngx_http_request_t *r,
     ngx_steering_candidate_t *out, int max, ngx_str_t *title,

@@ -6,8 +6,12 @@
  * Call them before the response is made (rewrite or access phase): the
  * decision is made once per request, and the steering handler, the
  * redirect and the $steering_* variables all use the order set here.
- * Keep the layout of ngx_steering_candidate_t in step with the cdef of
- * lua/vodedge_steering.lua.
+ *
+ * The module exports these functions and nothing else of its code.
+ * NGX_STEERING_LUA_VERSION changes whenever a declaration here does; a
+ * caller checks ngx_steering_lua_version() against the version it was
+ * written for.  The cdef of lua/vodedge_steering.lua declares the same,
+ * checked by t/125-lua-api.t against ngx_steering_lua_layout().
  */
 
 #ifndef _NGX_STEERING_LUA_H_INCLUDED_
@@ -19,6 +23,9 @@
 #include <ngx_http.h>
 
 
+#define NGX_STEERING_LUA_VERSION  1
+
+
 typedef struct {
     const u_char  *id;
     size_t         id_len;
@@ -27,6 +34,24 @@ typedef struct {
     uint32_t       tier;             /* 0 isp, 1 ixp, 2 origin */
     uint32_t       score;            /* thousandths of a point */
 } ngx_steering_candidate_t;
+
+
+/* one row of ngx_steering_lua_layout(): a struct (field NULL, size its
+ * sizeof) or one of its fields, in declaration order */
+typedef struct {
+    const char  *type;
+    const char  *field;
+    size_t       offset;
+    size_t       size;
+} ngx_steering_lua_layout_t;
+
+
+/* NGX_STEERING_LUA_VERSION as the module was built */
+int ngx_steering_lua_version(void);
+
+/* The layout of every struct above as the module was compiled, ended by
+ * a row with type NULL. */
+const ngx_steering_lua_layout_t *ngx_steering_lua_layout(void);
 
 
 /* The request's ranking, best first (decided now if not yet): up to max

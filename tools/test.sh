@@ -5,7 +5,8 @@
 #   FUZZ_SECONDS=10 tools/test.sh shorter fuzzing
 #   SKIP_DEPS=1 tools/test.sh     do not run tools/install-deps.sh
 #
-# Sections, in order: deps, build, unit, prove (Test::Nginx suites under t/),
+# Sections, in order: deps, style, build, symbols (tools/check-symbols.sh),
+# unit, prove (Test::Nginx suites under t/),
 # asan (the same suites against the modules built with ASan and UBSan:
 # tools/asan/run.sh), mutate (tools/mutate.sh: breakages the suites must
 # catch), fuzz, media check (tools/check-media.sh: the core through
@@ -37,6 +38,9 @@ fi
 
 section style tools/check-style.sh
 section build make all fixtures
+# each module .so exports only the loader's symbols, its ngx_module_t and
+# its public C API (tools/check-symbols.sh)
+section symbols tools/check-symbols.sh
 section unit make unit
 section prove prove -I t/lib -r t/
 # the suites again, the modules built with ASan and UBSan (make asan) in

@@ -1,7 +1,8 @@
 /*
  * pb_jwt_flat.h: token verification for hosts without a vod_env_t, such
- * as LuaJIT's FFI (lua/vodedge_token.lua).  Memory comes from a buffer the
- * caller owns; the claims point into it and into the token.
+ * as the edge's public C API for LuaJIT's FFI (ngx_stream_playback_lua.c).
+ * Memory comes from a buffer the caller owns; the claims point into it and
+ * into the token.
  */
 
 #ifndef _PB_JWT_FLAT_H_INCLUDED_

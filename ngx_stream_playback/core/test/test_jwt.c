@@ -725,7 +725,7 @@ test_key_decode(void **state)
 }
 
 
-/* the FFI entry point: a caller's buffer instead of a vod_env_t */
+/* the flat entry point of the Lua API: a caller's buffer, no vod_env_t */
 
 static void
 test_verify_flat(void **state)
