@@ -4,6 +4,9 @@
  * the core's, so that the core's layout is free to change.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
+
 #include "ngx_stream_playback_module.h"
 #include "ngx_stream_playback_lua.h"
 #include "pb_jwt_flat.h"
