@@ -125,6 +125,13 @@ typedef struct {
 
 
 extern ngx_module_t  ngx_vod_package_module;
+extern ngx_command_t  ngx_vod_package_commands[];
+
+
+void *ngx_vod_package_create_main_conf(ngx_conf_t *cf);
+void *ngx_vod_package_create_loc_conf(ngx_conf_t *cf);
+char *ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
 
 
 ngx_int_t ngx_vod_package_handler(ngx_http_request_t *r);
