@@ -347,33 +347,6 @@ extract:
 }
 
 
-ngx_vod_ctx_t *
-ngx_vod_ctx(ngx_http_request_t *r)
-{
-    ngx_vod_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_vod_package_module);
-    if (ctx != NULL) {
-        return ctx;
-    }
-
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_vod_ctx_t));
-    if (ctx == NULL) {
-        return NULL;
-    }
-
-    if (ngx_array_init(&ctx->built, r->pool, 1, sizeof(ngx_vod_built_t))
-        != NGX_OK)
-    {
-        return NULL;
-    }
-
-    ngx_http_set_ctx(r, ctx, ngx_vod_package_module);
-
-    return ctx;
-}
-
-
 void
 ngx_vod_ctx_add_index(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     ngx_str_t *path, int rc, u_char *index, size_t len)

@@ -30,16 +30,14 @@ static void ngx_vod_stream_writer(ngx_http_request_t *r);
 
 
 /*
- * Sends the header, then length (> 0) bytes of body from produce().  Each
- * call of produce() gets a buffer of at least min bytes, or of what is
- * left, and must fill some of it; the body must come to exactly length
- * bytes.
+ * Sends the header, then out->length (> 0) bytes of body from
+ * out->produce().  Each call of produce() gets a buffer of at least
+ * out->min bytes, or of what is left, and must fill some of it; the body
+ * must come to exactly out->length bytes.
  */
 
 ngx_int_t
-ngx_vod_send_stream(ngx_http_request_t *r, ngx_str_t *type, off_t length,
-    ngx_vod_produce_pt produce, void *data, size_t min,
-    ngx_str_t *cache_control, uint64_t etag, time_t mtime)
+ngx_vod_send_stream(ngx_http_request_t *r, ngx_vod_output_t *out)
 {
     size_t                       size;
     ngx_int_t                    rc;
@@ -49,7 +47,7 @@ ngx_vod_send_stream(ngx_http_request_t *r, ngx_str_t *type, off_t length,
     ngx_http_core_loc_conf_t    *clcf;
     ngx_vod_package_loc_conf_t  *vlcf;
 
-    rc = ngx_vod_send_header(r, type, length, cache_control, etag, mtime);
+    rc = ngx_vod_send_header(r, out, out->length);
 
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
         return rc;
@@ -73,11 +71,11 @@ ngx_vod_send_stream(ngx_http_request_t *r, ngx_str_t *type, off_t length,
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
-    size = (r == r->main) ? ngx_max(vlcf->stream_buffer_size, min)
-                          : (size_t) length;
+    size = (r == r->main) ? ngx_max(vlcf->stream_buffer_size, out->min)
+                          : (size_t) out->length;
 
-    if ((off_t) size > length) {
-        size = (size_t) length;
+    if ((off_t) size > out->length) {
+        size = (size_t) out->length;
     }
 
     s->start = ngx_palloc(r->pool, size);
@@ -90,9 +88,9 @@ ngx_vod_send_stream(ngx_http_request_t *r, ngx_str_t *type, off_t length,
         return NGX_ERROR;
     }
 
-    s->produce = produce;
-    s->data = data;
-    s->left = length;
+    s->produce = out->produce;
+    s->data = out->produce_data;
+    s->left = out->length;
     s->size = size;
     s->out.buf = s->buf;
     s->out.next = NULL;

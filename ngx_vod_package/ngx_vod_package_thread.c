@@ -5,8 +5,9 @@
  *
  * A task gets its own malloc arena as its vod_env_t, because a request
  * pool is not thread-safe; the arena is freed with the request.  When the
- * task is done the content handler runs again and finds the result in the
- * request context.
+ * task is done its result goes into the request context and the request's
+ * write event handler runs: the driver's ngx_vod_package_resume(), which
+ * runs the step that posted the task again.
  */
 
 #include "ngx_vod_package_module.h"
@@ -75,7 +76,6 @@ static ngx_int_t ngx_vod_thread_post(ngx_http_request_t *r,
     ngx_thread_pool_t *tp, ngx_vod_task_ctx_t *tctx);
 static void ngx_vod_thread_handler(void *data, ngx_log_t *log);
 static void ngx_vod_thread_event_handler(ngx_event_t *ev);
-static void ngx_vod_thread_resume(ngx_http_request_t *r);
 
 
 ngx_thread_pool_t *
@@ -106,8 +106,8 @@ ngx_vod_thread_pool(ngx_http_request_t *r)
 
 /*
  * Parses a rendition's moov in a thread.  Returns NGX_DONE when the task
- * is posted; the handler then runs again and ngx_vod_thread_index() has
- * the result.
+ * is posted; the load step then runs again and ngx_vod_media_load() finds
+ * the index in the context.
  */
 
 ngx_int_t
@@ -223,7 +223,6 @@ ngx_vod_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     r->main->blocked++;
     r->main->count++;
     r->aio = 1;
-    r->write_event_handler = ngx_vod_thread_resume;
 
     return NGX_DONE;
 }
@@ -348,15 +347,6 @@ ngx_vod_thread_event_handler(ngx_event_t *ev)
         r->write_event_handler(r);
         ngx_http_run_posted_requests(c);
     }
-}
-
-
-static void
-ngx_vod_thread_resume(ngx_http_request_t *r)
-{
-    r->write_event_handler = ngx_http_request_empty_handler;
-
-    ngx_http_finalize_request(r, ngx_vod_package_handler(r));
 }
 
 
