@@ -309,16 +309,32 @@ ngx_vod_media_load(ngx_http_request_t *r, ngx_vod_media_t *media,
     } else {
 
 #if (NGX_THREADS)
+        /*
+         * Under "aio threads" the moov is read with RWF_NOWAIT: from the
+         * page cache it is parsed here, straight into the shared cache as
+         * without threads; one that would wait for the disk is read and
+         * parsed in a thread.  (In a thread the moov and the index take
+         * fresh pages of the thread's own malloc arena, not the worker's
+         * prefaulted heap, and the index a copy into the cache: a cold
+         * first request cost three times the worker CPU.)
+         */
         tp = ngx_vod_thread_pool(r);
+        media->venv.nowait = (tp != NULL);
+#endif
 
-        if (tp != NULL) {
+        rc = ngx_vod_media_build(r, media, segment_ms, &id, &index, &len,
+                                 &node);
+
+#if (NGX_THREADS)
+        media->venv.nowait = 0;
+
+        if (media->venv.blocked) {
+            media->venv.blocked = 0;
             return ngx_vod_thread_build_index(r, tp, media, segment_ms,
                                               vlcf->max_moov_size);
         }
 #endif
 
-        rc = ngx_vod_media_build(r, media, segment_ms, &id, &index, &len,
-                                 &node);
         if (rc != NGX_OK) {
             return rc;
         }
