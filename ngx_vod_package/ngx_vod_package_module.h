@@ -99,8 +99,22 @@ typedef struct {
 
 typedef struct ngx_vod_stream_s  ngx_vod_stream_t;
 
-/* fills buf with up to size bytes of a streamed body; returns how many */
-typedef size_t (*ngx_vod_produce_pt)(void *data, u_char *buf, size_t size);
+/* a span of a file a streamed body waits for (not in the page cache) */
+typedef struct {
+    ngx_fd_t              fd;
+    off_t                 offset;
+    size_t                len;
+} ngx_vod_readahead_t;
+
+/*
+ * Fills buf with up to size bytes of a streamed body.  Returns how many,
+ * 0 when it failed (having logged why), or, only when ra is not NULL,
+ * NGX_AGAIN when the bytes it needs are not in the page cache: it then has
+ * consumed nothing and names in *ra the file span to read ahead.  With ra
+ * NULL its reads may block.
+ */
+typedef ssize_t (*ngx_vod_produce_pt)(void *data, u_char *buf, size_t size,
+    ngx_vod_readahead_t *ra);
 
 
 /*
@@ -174,10 +188,9 @@ typedef struct {
     unsigned              made:1;         /* manifest: the per-worker cache
                                              had it */
 
-    /* what thread tasks left: indexes, and a segment body a thread made
-     * (TS planned, or CMAF read into memory) */
+    /* what thread tasks left: indexes, and a TS segment a thread read and
+     * planned */
     ngx_array_t           built;          /* ngx_vod_built_t */
-    u_char               *seg;
     size_t                seg_len;
     int                   seg_rc;
     unsigned              seg_done:1;
@@ -267,14 +280,12 @@ ngx_int_t ngx_vod_send_file_ranges(ngx_http_request_t *r,
 ngx_int_t ngx_vod_send_stream(ngx_http_request_t *r, ngx_vod_output_t *out);
 
 /* reading a rendition's bytes (_read.c): a CMAF segment's header and
- * sample ranges as a streamed body, or into one buffer at once */
+ * sample ranges as a streamed body */
 void *ngx_vod_range_stream_create(ngx_http_request_t *r,
     ngx_vod_media_t *media, u_char *header, size_t header_len,
     vod_range_t *ranges, uint32_t count);
-size_t ngx_vod_range_stream_produce(void *data, u_char *buf, size_t size);
-ssize_t ngx_vod_read_ranges(ngx_fd_t fd, u_char *buf, u_char *header,
-    size_t header_len, vod_range_t *ranges, uint32_t count,
-    ngx_uint_t nowait);
+ssize_t ngx_vod_range_stream_produce(void *data, u_char *buf, size_t size,
+    ngx_vod_readahead_t *ra);
 ssize_t ngx_vod_pread(ngx_fd_t fd, u_char *buf, size_t size, off_t offset,
     ngx_uint_t nowait);
 #if (NGX_THREADS)
@@ -284,9 +295,9 @@ ngx_int_t ngx_vod_thread_build_index(ngx_http_request_t *r,
     size_t max_moov_size);
 ngx_int_t ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     ngx_vod_media_t *media, vod_segment_t *video, vod_segment_t *audio);
-ngx_int_t ngx_vod_thread_read(ngx_http_request_t *r, ngx_thread_pool_t *tp,
-    ngx_vod_media_t *media, u_char *buf, u_char *header, size_t header_len,
-    vod_range_t *ranges, uint32_t count);
+ngx_int_t ngx_vod_thread_readahead(ngx_http_request_t *r,
+    ngx_thread_pool_t *tp, ngx_vod_readahead_t *ra, u_char *buf,
+    size_t size);
 #endif
 
 /* generated manifests per worker, by ETag and directory */

@@ -24,7 +24,8 @@ static ngx_int_t ngx_vod_copy_ranges(ngx_http_request_t *r,
     vod_range_t *ranges, uint32_t count, size_t header_len, off_t file_size,
     size_t *size);
 static ngx_int_t ngx_vod_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
-static size_t ngx_vod_ts_produce(void *data, u_char *buf, size_t size);
+static ssize_t ngx_vod_ts_produce(void *data, u_char *buf, size_t size,
+    ngx_vod_readahead_t *ra);
 
 
 static ngx_str_t  ngx_vod_type_m3u8 =
@@ -165,11 +166,8 @@ ngx_vod_plan_init(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 }
 
 
-/*
- * A CMAF segment: its header in memory, its samples as ranges of the
- * file.  After a thread read the samples into memory (a wait), this step
- * runs again and only takes the body.
- */
+/* a CMAF segment: its header in memory, its samples as ranges of the
+ * file */
 
 static ngx_int_t
 ngx_vod_plan_cmaf(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
@@ -183,17 +181,6 @@ ngx_vod_plan_cmaf(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     vod_segment_t               *segment;
     ngx_vod_media_t             *media;
     ngx_vod_package_loc_conf_t  *vlcf;
-
-    if (ctx->seg_done) {
-        if (ctx->seg_rc != VOD_OK) {
-            return ngx_vod_status(ctx->seg_rc);
-        }
-
-        ctx->out.data = ctx->seg;
-        ctx->out.len = ctx->seg_len;
-
-        return NGX_OK;
-    }
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
     url = &ctx->url;
@@ -231,25 +218,20 @@ ngx_vod_plan_cmaf(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 
 
 /*
- * How the samples are sent.  By sendfile, unless ngx_vod_copy_ranges()
- * says to copy them; then, with "aio threads", read whole into memory at
- * once (in the worker when the page cache has them, else in the thread
- * pool: NGX_DONE, a wait), without, read as the body is sent.
+ * How the samples are sent: by sendfile, unless ngx_vod_copy_ranges()
+ * says to copy them; then read a buffer at a time as the body is sent
+ * (under "aio threads" what the page cache lacks is read ahead in a
+ * thread first, _stream.c).
  */
 
 static ngx_int_t
 ngx_vod_plan_cmaf_copy(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     u_char *header, size_t header_len, vod_range_t *ranges, uint32_t count)
 {
-    off_t                length;
-    size_t               size;
-    uint32_t             i;
-    ngx_vod_media_t     *media;
-#if (NGX_THREADS)
-    u_char              *buf;
-    ssize_t              n;
-    ngx_thread_pool_t   *tp;
-#endif
+    off_t             length;
+    size_t            size;
+    uint32_t          i;
+    ngx_vod_media_t  *media;
 
     media = &ctx->media;
 
@@ -270,32 +252,6 @@ ngx_vod_plan_cmaf_copy(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "vod: \"%V\": %uD sample ranges read into memory, "
                    "%uz bytes", &media->path, count, size);
-
-#if (NGX_THREADS)
-    tp = ngx_vod_thread_pool(r);
-
-    if (tp != NULL) {
-        buf = ngx_palloc(r->pool, size);
-        if (buf == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ctx->out.method = NGX_VOD_SEND_MEMORY;
-
-        /* from the page cache, here; from the disk, in a thread */
-        n = ngx_vod_read_ranges(media->of.fd, buf, header, header_len,
-                                ranges, count, 1);
-        if (n < 0) {
-            return ngx_vod_thread_read(r, tp, media, buf, header,
-                                       header_len, ranges, count);
-        }
-
-        ctx->out.data = buf;
-        ctx->out.len = (size_t) n;
-
-        return NGX_OK;
-    }
-#endif
 
     length = header_len;
 
@@ -458,8 +414,11 @@ ngx_vod_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 }
 
 
-static size_t
-ngx_vod_ts_produce(void *data, u_char *buf, size_t size)
+/* the samples are in memory: nothing to wait for */
+
+static ssize_t
+ngx_vod_ts_produce(void *data, u_char *buf, size_t size,
+    ngx_vod_readahead_t *ra)
 {
-    return vod_ts_write(data, buf, size);
+    return (ssize_t) vod_ts_write(data, buf, size);
 }

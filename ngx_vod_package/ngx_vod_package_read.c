@@ -1,7 +1,7 @@
 /*
  * ngx_vod_package_read.c: reading a rendition's bytes, and a CMAF
- * segment's header and sample ranges as one body (at once, or a buffer at
- * a time as it is sent).  Under "aio threads" a read is first tried in the
+ * segment's header and sample ranges as one body, read a buffer at a time
+ * as it is sent.  Under "aio threads" a read is first tried in the
  * worker with RWF_NOWAIT: when the bytes are in the page cache, as they
  * are for the titles people are watching, the request goes on without a
  * hand-off to the thread pool and back; a read that would wait for the
@@ -33,10 +33,12 @@ static ssize_t ngx_vod_range_stream_read(ngx_vod_range_stream_t *rs,
 
 
 /*
- * The body ngx_vod_read_ranges() makes at once, as a producer for
+ * A CMAF segment's header and samples as a producer for
  * ngx_vod_send_stream(): read a buffer at a time as the socket takes it.
- * The reads block the worker, as sendfile's would: for locations without
- * "aio threads".
+ * Under "aio threads" each read is tried with RWF_NOWAIT and one that
+ * would wait for the disk is read ahead in a thread first (the stream
+ * asks, ngx_vod_thread_readahead()); without, the reads block the worker,
+ * as sendfile's would.
  */
 
 void *
@@ -62,15 +64,32 @@ ngx_vod_range_stream_create(ngx_http_request_t *r, ngx_vod_media_t *media,
 }
 
 
-size_t
-ngx_vod_range_stream_produce(void *data, u_char *buf, size_t size)
+ssize_t
+ngx_vod_range_stream_produce(void *data, u_char *buf, size_t size,
+    ngx_vod_readahead_t *ra)
 {
     ngx_vod_range_stream_t  *rs = data;
 
-    ssize_t    n;
-    ngx_err_t  err;
+    ssize_t                  n;
+    ngx_err_t                err;
+    ngx_vod_range_stream_t   saved;
 
-    n = ngx_vod_range_stream_read(rs, buf, size, 0);
+    saved = *rs;
+
+    n = ngx_vod_range_stream_read(rs, buf, size, ra != NULL);
+
+    if (n == -1 && ra != NULL) {
+        /* not all in the page cache: nothing consumed; the span to read
+         * ahead is the rest of the segment, so one trip through the
+         * thread pool serves the refills that follow */
+        ra->fd = rs->fd;
+        ra->offset = (off_t) rs->failed_at;
+        ra->len = (size_t) (rs->ranges[rs->count - 1].offset
+                            + rs->ranges[rs->count - 1].size
+                            - rs->failed_at);
+        *rs = saved;
+        return NGX_AGAIN;
+    }
 
     if (n == -1) {
         err = ngx_errno;
@@ -165,32 +184,6 @@ ngx_vod_range_stream_read(ngx_vod_range_stream_t *rs, u_char *buf,
     }
 
     return p - buf;
-}
-
-
-/* The whole body at once, into buf of the header's size plus the ranges'
- * span (ngx_vod_copy_ranges() gave it): one pread().  Thread-safe. */
-
-ssize_t
-ngx_vod_read_ranges(ngx_fd_t fd, u_char *buf, u_char *header,
-    size_t header_len, vod_range_t *ranges, uint32_t count,
-    ngx_uint_t nowait)
-{
-    ngx_vod_range_stream_t  rs;
-
-    ngx_memzero(&rs, sizeof(ngx_vod_range_stream_t));
-
-    rs.fd = fd;
-    rs.header = header;
-    rs.header_len = header_len;
-    rs.ranges = ranges;
-    rs.count = count;
-
-    return ngx_vod_range_stream_read(&rs, buf,
-                                     header_len + ranges[count - 1].offset
-                                     + ranges[count - 1].size
-                                     - ranges[0].offset,
-                                     nowait);
 }
 
 

@@ -1,7 +1,8 @@
 /*
- * ngx_vod_package_thread.c: work that reads the disk (parsing a moov,
- * reading a TS segment's samples) runs in an nginx thread pool when the
- * location has "aio threads", so a cold file never stalls the worker.
+ * ngx_vod_package_thread.c: work that would wait for the disk (parsing a
+ * moov, reading a TS segment's samples, reading ahead what a streamed CMAF
+ * segment needs next) runs in an nginx thread pool when the location has
+ * "aio threads", so a cold file never stalls the worker.
  *
  * A task gets its own malloc arena as its vod_env_t, because a request
  * pool is not thread-safe; the arena is freed with the request.  When the
@@ -34,7 +35,7 @@ typedef struct {
 
 #define NGX_VOD_TASK_INDEX   1
 #define NGX_VOD_TASK_TS      2
-#define NGX_VOD_TASK_READ    3
+#define NGX_VOD_TASK_AHEAD   3
 
 
 typedef struct {
@@ -53,11 +54,10 @@ typedef struct {
     vod_segment_t        *audio;
     vod_ts_mux_t         *ts;
 
-    /* NGX_VOD_TASK_READ: into out, allocated by the request */
-    u_char               *header;
-    size_t                header_len;
-    vod_range_t          *ranges;
-    uint32_t              count;
+    /* NGX_VOD_TASK_AHEAD: a span read, out_len bytes at a time into out,
+     * for the page cache */
+    off_t                 offset;
+    size_t                len;
 
     u_char               *out;
     size_t                out_len;
@@ -161,12 +161,16 @@ ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
 }
 
 
-/* reads a CMAF segment's scattered samples into buf in a thread */
+/*
+ * Reads a span of a file that a streamed body needs, size bytes at a time
+ * into buf (the stream's, free while it waits), so that the worker's
+ * reads that follow find it in the page cache.  What the reads return
+ * does not matter: the worker's own read says what is wrong.
+ */
 
 ngx_int_t
-ngx_vod_thread_read(ngx_http_request_t *r, ngx_thread_pool_t *tp,
-    ngx_vod_media_t *media, u_char *buf, u_char *header, size_t header_len,
-    vod_range_t *ranges, uint32_t count)
+ngx_vod_thread_readahead(ngx_http_request_t *r, ngx_thread_pool_t *tp,
+    ngx_vod_readahead_t *ra, u_char *buf, size_t size)
 {
     ngx_vod_task_ctx_t  *tctx;
 
@@ -175,15 +179,14 @@ ngx_vod_thread_read(ngx_http_request_t *r, ngx_thread_pool_t *tp,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    tctx->type = NGX_VOD_TASK_READ;
-    tctx->path = media->path;
+    tctx->type = NGX_VOD_TASK_AHEAD;
+    ngx_str_set(&tctx->path, "");
     tctx->out = buf;
-    tctx->header = header;
-    tctx->header_len = header_len;
-    tctx->ranges = ranges;
-    tctx->count = count;
+    tctx->offset = ra->offset;
+    tctx->len = ra->len;
+    tctx->out_len = size;
 
-    tctx->arena = ngx_vod_arena_create(r, media->of.fd);
+    tctx->arena = ngx_vod_arena_create(r, ra->fd);
     if (tctx->arena == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -235,6 +238,8 @@ ngx_vod_thread_handler(void *data, ngx_log_t *log)
 {
     ngx_vod_task_ctx_t  *tctx = data;
 
+    off_t       offset;
+    size_t      left;
     u_char     *moov;
     ssize_t     n;
     uint64_t    moov_offset, moov_size;
@@ -242,19 +247,18 @@ ngx_vod_thread_handler(void *data, ngx_log_t *log)
 
     env = &tctx->arena->env;
 
-    if (tctx->type == NGX_VOD_TASK_READ) {
-        n = ngx_vod_read_ranges(tctx->arena->fd, tctx->out, tctx->header,
-                                tctx->header_len, tctx->ranges, tctx->count,
-                                0);
-        if (n < 0) {
-            tctx->arena->err = ngx_errno;
-            env->log(env, "reading the segment's samples failed");
-            tctx->rc = VOD_BAD_DATA;
-            return;
+    if (tctx->type == NGX_VOD_TASK_AHEAD) {
+        for (offset = tctx->offset, left = tctx->len; left > 0; /* void */) {
+            n = ngx_vod_pread(tctx->arena->fd, tctx->out,
+                              ngx_min(left, tctx->out_len), offset, 0);
+            if (n <= 0) {
+                break;
+            }
+
+            offset += n;
+            left -= n;
         }
 
-        tctx->out_len = n;
-        tctx->rc = VOD_OK;
         return;
     }
 
@@ -324,13 +328,10 @@ ngx_vod_thread_event_handler(ngx_event_t *ev)
 
     ctx = ngx_vod_ctx(r);
 
-    if (ctx != NULL) {
-        if (tctx->type == NGX_VOD_TASK_TS
-            || tctx->type == NGX_VOD_TASK_READ)
-        {
+    if (ctx != NULL && tctx->type != NGX_VOD_TASK_AHEAD) {
+        if (tctx->type == NGX_VOD_TASK_TS) {
             ctx->seg_done = 1;
             ctx->seg_rc = tctx->rc;
-            ctx->seg = tctx->out;
             ctx->seg_len = tctx->out_len;
             ctx->ts = tctx->ts;
 
