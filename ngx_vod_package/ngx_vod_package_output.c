@@ -1,10 +1,10 @@
 /*
  * ngx_vod_package_output.c: two of the send step's methods.  A body in
- * memory (manifests, playlists, init segments, a CMAF segment read whole)
- * goes out as one buffer; a CMAF segment sent by sendfile is a small
- * header in memory followed by file buffers over the mezzanine, so the
- * media data goes out without being copied.  The third method, a body
- * made while it is sent, is _stream.c's.
+ * memory (manifests, playlists, init segments) goes out as one buffer; a
+ * CMAF segment sent by sendfile is a small header in memory followed by
+ * file buffers over the mezzanine, so the media data goes out without
+ * being copied.  The third method, a body made while it is sent, is
+ * _stream.c's.
  */
 
 #include "ngx_vod_package_module.h"

@@ -249,6 +249,7 @@ ngx_vod_plan_cmaf_copy(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
         return NGX_OK;
     }
 
+    /* into the stream's buffer, a part at a time (t/006 counts these) */
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "vod: \"%V\": %uD sample ranges read into memory, "
                    "%uz bytes", &media->path, count, size);
