@@ -5,9 +5,11 @@
 # For each case wrk (1 thread, BENCH_CONNS connections, BENCH_DURATION s)
 # runs BENCH_RUNS times against the packaged URL and its static copy,
 # interleaved; the table shows medians: requests per second and the
-# worker's CPU time (utime + stime from /proc) per request.  Then the cold
-# index case: the first segment request of a two-hour title after a
-# restart (empty shared-memory cache), median of BENCH_COLD_RUNS restarts.
+# worker's CPU time (utime + stime from /proc) per request.  The -threads
+# rows run both sides under "aio threads" (nginx's default thread pool), as
+# conf/origin.conf ships.  Then the cold index case, without and with "aio
+# threads": the first segment request of a two-hour title after a restart
+# (empty shared-memory cache), median of BENCH_COLD_RUNS restarts.
 #
 #   bench/run.sh                 needs modules/ngx_vod_package_module.so
 #   bench/run.sh --static-only   the harness alone: static vs static
@@ -79,6 +81,9 @@ if [ -z "$static_only" ]; then
         "media-playlist|$T/video-1080p.m3u8"
         "master.m3u8|$T/master.m3u8"
         "manifest.mpd|$T/manifest.mpd"
+        "playlist-threads|/threads$T/video-1080p.m3u8"
+        "master-threads|/threads$T/master.m3u8"
+        "mpd-threads|/threads$T/manifest.mpd"
     )
 else
     # the harness alone: ffmpeg's own packaging as the "packaged" side
@@ -165,53 +170,65 @@ if [ -n "$static_only" ] || [ -z "$cold" ]; then
     exit 0
 fi
 
-# cold index: first request for a segment in the middle of a 2 h title
+# cold index: first request for a segment in the middle of a 2 h title,
+# without and with "aio threads" (conf/origin.conf ships the latter)
 echo
 LONG=$MEDIA/long/180p.mp4
 dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$LONG" \
       2>/dev/null || echo 0)
 mid=$(awk -v d="$dur" 'BEGIN { n = int(d / 2 / 4); print (n > 0 ? n : 1) }')
-url=$BASE/vod/long/video-180p-$mid.m4s
-echo "bench: cold index: $url (title $(printf '%.0f' "$dur") s)," \
-     "nginx restarted before each of $COLD_RUNS runs"
-cold=() warm=()
-for _ in $(seq "$COLD_RUNS"); do
-    start_nginx
-    read -r code t < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' \
-                       "$url")
+
+# one request: prints its time in seconds, or nan
+first_request() {
+    local code t
+    read -r code t < <(curl -s -o /dev/null \
+                       -w '%{http_code} %{time_total}\n' "$1")
     if [ "$code" != 200 ]; then
-        echo "bench: $url answered $code" >&2
-        cold+=(nan)
-        continue
+        echo "bench: $1 answered $code" >&2
+        echo nan
+        return
     fi
-    cold+=("$t")
-    read -r code t < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' \
-                       "$url")
-    warm+=("$t")
-done
-c=$(printf '%s\n' "${cold[@]}" | median)
-w=$(printf '%s\n' "${warm[@]:-nan}" | median)
+    echo "$t"
+}
 
-# the same title under new paths (hard links, so the same page cache) in a
-# worker that has run a while: a cold index as a live origin meets it,
-# without a new process's first-touch page faults
-start_nginx
-curl -s -o /dev/null "$url"
-live=()
-for i in $(seq "$COLD_RUNS"); do
-    mkdir -p "$MEDIA/cold$i"
-    ln -f "$LONG" "$MEDIA/cold$i/180p.mp4"
-    read -r code t < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' \
-                       "$BASE/vod/cold$i/video-180p-$mid.m4s")
-    rm -rf "$MEDIA/cold$i"
-    [ "$code" = 200 ] && live+=("$t") || live+=(nan)
-done
-l=$(printf '%s\n' "${live[@]}" | median)
+for loc in "" /threads; do
+    aio=off
+    [ -n "$loc" ] && aio=threads
+    url=$BASE$loc/vod/long/video-180p-$mid.m4s
+    echo "bench: cold index, aio $aio: $url (title" \
+         "$(printf '%.0f' "$dur") s), nginx restarted before each of" \
+         "$COLD_RUNS runs"
+    cold=() warm=()
+    for _ in $(seq "$COLD_RUNS"); do
+        start_nginx
+        cold+=("$(first_request "$url")")
+        warm+=("$(first_request "$url")")
+    done
+    c=$(printf '%s\n' "${cold[@]}" | median)
+    w=$(printf '%s\n' "${warm[@]}" | median)
 
-awk -v c="$c" -v w="$w" -v l="$l" 'BEGIN {
-    printf "  first request, new nginx (cold index):     %8.2f ms\n", c * 1000;
-    printf "  first request, running worker (cold index): %7.2f ms\n", l * 1000;
-    printf "  second request (cached index):              %7.2f ms\n", w * 1000 }'
+    # the same title under new paths (hard links, so the same page cache)
+    # in a worker that has run a while: a cold index as a live origin
+    # meets it, without a new process's first-touch page faults
+    start_nginx
+    first_request "$url" > /dev/null
+    live=()
+    for i in $(seq "$COLD_RUNS"); do
+        mkdir -p "$MEDIA/cold$i"
+        ln -f "$LONG" "$MEDIA/cold$i/180p.mp4"
+        live+=("$(first_request "$BASE$loc/vod/cold$i/video-180p-$mid.m4s")")
+        rm -rf "$MEDIA/cold$i"
+    done
+    l=$(printf '%s\n' "${live[@]}" | median)
+
+    awk -v c="$c" -v w="$w" -v l="$l" 'BEGIN {
+        printf "  first request, new nginx (cold index):     %8.2f ms\n",
+               c * 1000;
+        printf "  first request, running worker (cold index): %7.2f ms\n",
+               l * 1000;
+        printf "  second request (cached index):              %7.2f ms\n",
+               w * 1000 }'
+done
 
 if [ -x bin/vodpkg ]; then
     info=$(bin/vodpkg info "$LONG" 2>&1 || true)

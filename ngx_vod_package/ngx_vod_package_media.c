@@ -311,16 +311,32 @@ ngx_vod_media_load(ngx_http_request_t *r, ngx_vod_media_t *media,
     } else {
 
 #if (NGX_THREADS)
+        /*
+         * Under "aio threads" the moov is read with RWF_NOWAIT: from the
+         * page cache it is parsed here, straight into the shared cache as
+         * without threads; one that would wait for the disk is read and
+         * parsed in a thread.  (In a thread the moov and the index take
+         * fresh pages of the thread's own malloc arena, not the worker's
+         * prefaulted heap, and the index a copy into the cache: a cold
+         * first request cost three times the worker CPU.)
+         */
         tp = ngx_vod_thread_pool(r);
+        media->venv.nowait = (tp != NULL);
+#endif
 
-        if (tp != NULL) {
+        rc = ngx_vod_media_build(r, media, segment_ms, &id, &index, &len,
+                                 &node);
+
+#if (NGX_THREADS)
+        media->venv.nowait = 0;
+
+        if (media->venv.blocked) {
+            media->venv.blocked = 0;
             return ngx_vod_thread_build_index(r, tp, media, segment_ms,
                                               vlcf->max_moov_size);
         }
 #endif
 
-        rc = ngx_vod_media_build(r, media, segment_ms, &id, &index, &len,
-                                 &node);
         if (rc != NGX_OK) {
             return rc;
         }
@@ -346,33 +362,6 @@ ngx_vod_media_load(ngx_http_request_t *r, ngx_vod_media_t *media,
 extract:
 
     return ngx_vod_media_extract(media, index, want, segment, video, audio);
-}
-
-
-ngx_vod_ctx_t *
-ngx_vod_ctx(ngx_http_request_t *r)
-{
-    ngx_vod_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_vod_package_module);
-    if (ctx != NULL) {
-        return ctx;
-    }
-
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_vod_ctx_t));
-    if (ctx == NULL) {
-        return NULL;
-    }
-
-    if (ngx_array_init(&ctx->built, r->pool, 1, sizeof(ngx_vod_built_t))
-        != NGX_OK)
-    {
-        return NULL;
-    }
-
-    ngx_http_set_ctx(r, ctx, ngx_vod_package_module);
-
-    return ctx;
 }
 
 

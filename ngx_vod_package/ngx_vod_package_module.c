@@ -1,154 +1,30 @@
 /*
- * ngx_vod_package_module.c: directives and the content handler that maps
- * a title directory's virtual files (vod_url.h) onto the packaging core.
+ * ngx_vod_package_module.c: the module's definition and the request
+ * driver.  A request runs through named steps (ngx_vod_step_e): resolve
+ * the title and open its files (_resolve.c, _manifest.c), load their
+ * indexes, plan the body and its send method (_plan.c, _manifest.c), and
+ * send it (_output.c, _stream.c).  A step that waits for a thread task
+ * returns NGX_DONE; when the task ends, ngx_vod_package_resume() runs the
+ * same step again, which finds the task's result in the context.  The
+ * directives are in ngx_vod_package_conf.c.
  */
 
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include "ngx_vod_package_module.h"
 #include <malloc.h>
-#include "vod_fmp4.h"
-#include "vod_ts.h"
-#include "vod_manifest.h"
 
 
 static ngx_int_t ngx_vod_package_options(ngx_http_request_t *r);
-static ngx_int_t ngx_vod_package_manifest(ngx_http_request_t *r,
-    ngx_str_t *dir, vod_url_t *url);
-static ngx_int_t ngx_vod_package_playlist(ngx_http_request_t *r,
-    ngx_str_t *dir, vod_url_t *url);
-static ngx_int_t ngx_vod_package_init_segment(ngx_http_request_t *r,
-    ngx_str_t *dir, vod_url_t *url);
-static ngx_int_t ngx_vod_package_cmaf_segment(ngx_http_request_t *r,
-    ngx_str_t *dir, vod_url_t *url);
-static ngx_int_t ngx_vod_package_cmaf_copy(ngx_http_request_t *r,
-    ngx_vod_media_t *media, u_char *header, size_t header_len,
-    vod_range_t *ranges, uint32_t count, u_char **body, size_t *len);
-static size_t ngx_vod_package_ts_write(void *data, u_char *buf,
-    size_t size);
-static ngx_int_t ngx_vod_package_ts_segment(ngx_http_request_t *r,
-    ngx_str_t *dir, vod_url_t *url);
-static ngx_int_t ngx_vod_package_open_title(ngx_http_request_t *r,
-    ngx_str_t *dir, ngx_vod_title_files_t *files, uint64_t *etag,
-    time_t *mtime);
-static ngx_int_t ngx_vod_package_load_title(ngx_http_request_t *r,
-    ngx_vod_title_files_t *files, vod_title_t *title);
-static ngx_uint_t ngx_vod_package_within(ngx_http_request_t *r,
-    ngx_str_t *dir, vod_title_t *title, uint32_t max_height,
-    uint64_t max_bitrate);
-static ngx_int_t ngx_vod_package_open_one(ngx_http_request_t *r,
-    ngx_str_t *dir, vod_url_t *url, ngx_vod_media_t *media);
-static uint64_t ngx_vod_package_url_etag(ngx_http_request_t *r,
-    vod_url_t *url, ngx_vod_media_t *media);
-static uint64_t ngx_vod_package_etag(ngx_http_request_t *r,
-    ngx_vod_media_t *media, uint64_t hash);
-static int ngx_libc_cdecl ngx_vod_package_rendition_cmp(const void *one,
-    const void *two);
-
+static ngx_int_t ngx_vod_package_run(ngx_http_request_t *r,
+    ngx_vod_ctx_t *ctx);
+static void ngx_vod_package_resume(ngx_http_request_t *r);
+static ngx_int_t ngx_vod_package_send(ngx_http_request_t *r,
+    ngx_vod_output_t *out);
 static ngx_int_t ngx_vod_package_init_process(ngx_cycle_t *cycle);
 #if (NGX_LINUX)
 static void ngx_vod_package_prefault_heap(ngx_log_t *log);
 #endif
-static void *ngx_vod_package_create_main_conf(ngx_conf_t *cf);
-static void *ngx_vod_package_create_loc_conf(ngx_conf_t *cf);
-static char *ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent,
-    void *child);
-static char *ngx_vod_package(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-static char *ngx_vod_package_index_cache(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_vod_package_cors_origin(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_vod_package_segment_duration(ngx_conf_t *cf, void *post,
-    void *data);
-static char *ngx_vod_package_stream_buffer_size(ngx_conf_t *cf, void *post,
-    void *data);
-static char *ngx_vod_package_content_steering(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static ngx_int_t ngx_vod_package_steering(ngx_http_request_t *r,
-    ngx_str_t *dir, vod_url_t *url, ngx_vod_env_t *venv, u_char **out,
-    size_t *len);
-
-
-static ngx_conf_post_handler_pt  ngx_vod_package_segment_duration_p =
-    ngx_vod_package_segment_duration;
-static ngx_conf_post_handler_pt  ngx_vod_package_stream_buffer_size_p =
-    ngx_vod_package_stream_buffer_size;
-
-
-static ngx_command_t  ngx_vod_package_commands[] = {
-
-    { ngx_string("vod_package"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_vod_package,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("vod_segment_duration"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_vod_package_loc_conf_t, segment_duration),
-      &ngx_vod_package_segment_duration_p },
-
-    { ngx_string("vod_max_moov_size"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_size_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_vod_package_loc_conf_t, max_moov_size),
-      NULL },
-
-    { ngx_string("vod_sendfile_min_range"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_size_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_vod_package_loc_conf_t, sendfile_min_range),
-      NULL },
-
-    { ngx_string("vod_stream_buffer_size"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_size_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_vod_package_loc_conf_t, stream_buffer_size),
-      &ngx_vod_package_stream_buffer_size_p },
-
-    { ngx_string("vod_playlist_cache_control"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_vod_package_loc_conf_t, playlist_cache_control),
-      NULL },
-
-    { ngx_string("vod_segment_cache_control"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_vod_package_loc_conf_t, segment_cache_control),
-      NULL },
-
-    { ngx_string("vod_cors_origin"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_vod_package_cors_origin,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("vod_content_steering"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
-      ngx_vod_package_content_steering,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("vod_index_cache"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_vod_package_index_cache,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
-
-      ngx_null_command
-};
 
 
 static ngx_http_module_t  ngx_vod_package_module_ctx = {
@@ -182,22 +58,11 @@ ngx_module_t  ngx_vod_package_module = {
 };
 
 
-static ngx_str_t  ngx_vod_type_m3u8 =
-    ngx_string("application/vnd.apple.mpegurl");
-static ngx_str_t  ngx_vod_type_mpd = ngx_string("application/dash+xml");
-static ngx_str_t  ngx_vod_type_video = ngx_string("video/mp4");
-static ngx_str_t  ngx_vod_type_audio = ngx_string("audio/mp4");
-static ngx_str_t  ngx_vod_type_ts = ngx_string("video/mp2t");
-
-
 ngx_int_t
 ngx_vod_package_handler(ngx_http_request_t *r)
 {
-    u_char     *last, *slash;
-    size_t      root;
-    ngx_int_t   rc;
-    ngx_str_t   path, dir;
-    vod_url_t   url;
+    ngx_int_t       rc;
+    ngx_vod_ctx_t  *ctx;
 
     if (r->method == NGX_HTTP_OPTIONS) {
         return ngx_vod_package_options(r);
@@ -212,65 +77,122 @@ ngx_vod_package_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    last = ngx_http_map_uri_to_path(r, &path, &root, 0);
-    if (last == NULL) {
+    ctx = ngx_vod_ctx(r);
+    if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    path.len = last - path.data;
+    return ngx_vod_package_run(r, ctx);
+}
 
-    slash = ngx_strlchr(path.data + root, last, '/');
-    if (slash == NULL) {
-        return NGX_HTTP_NOT_FOUND;
-    }
 
-    for (slash = last - 1; *slash != '/'; slash--) { /* void */ }
+/*
+ * Runs the request's steps from the one it is at.  Returns what the send
+ * step returns, NGX_DONE while a step waits for a thread task, or the
+ * status a step failed with.
+ */
 
-    if (slash + 1 == last || slash == path.data) {
-        return NGX_HTTP_NOT_FOUND;
-    }
+static ngx_int_t
+ngx_vod_package_run(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
+{
+    ngx_int_t  rc;
 
-    rc = vod_url_parse(slash + 1, last - slash - 1, &url);
+    for ( ;; ) {
 
-    if (rc != VOD_OK) {
-        if (rc == VOD_BAD_REQUEST) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "vod: malformed name \"%*s\"", last - slash - 1,
-                          slash + 1);
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "vod: step %ui", (ngx_uint_t) ctx->step);
+
+        switch (ctx->step) {
+
+        case NGX_VOD_STEP_RESOLVE:
+            rc = ngx_vod_package_resolve(r, ctx);
+            break;
+
+        case NGX_VOD_STEP_LOAD:
+            rc = ngx_vod_package_load(r, ctx);
+            break;
+
+        case NGX_VOD_STEP_PLAN:
+            rc = ngx_vod_package_plan(r, ctx);
+            break;
+
+        default: /* NGX_VOD_STEP_SEND */
+            return ngx_vod_package_send(r, &ctx->out);
         }
 
-        return ngx_vod_status(rc);
-    }
-
-    /* the title directory, null-terminated for ngx_open_dir() */
-    *slash = '\0';
-    dir.data = path.data;
-    dir.len = slash - path.data;
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "vod: title \"%V\", kind %ui", &dir, (ngx_uint_t) url.kind);
-
-    switch (url.kind) {
-
-    case VOD_URL_MASTER:
-    case VOD_URL_MASTER_TS:
-    case VOD_URL_MPD:
-        return ngx_vod_package_manifest(r, &dir, &url);
-
-    case VOD_URL_PLAYLIST:
-        return ngx_vod_package_playlist(r, &dir, &url);
-
-    case VOD_URL_INIT:
-        return ngx_vod_package_init_segment(r, &dir, &url);
-
-    default: /* VOD_URL_SEGMENT */
-
-        if (url.stream == VOD_STREAM_TS) {
-            return ngx_vod_package_ts_segment(r, &dir, &url);
+        if (rc == NGX_DONE) {
+            /* a thread task was posted: its end runs this step again */
+            r->write_event_handler = ngx_vod_package_resume;
+            return NGX_DONE;
         }
 
-        return ngx_vod_package_cmaf_segment(r, &dir, &url);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        ctx->step++;
     }
+}
+
+
+/* a thread task of the step the request is at has ended */
+
+static void
+ngx_vod_package_resume(ngx_http_request_t *r)
+{
+    ngx_vod_ctx_t  *ctx;
+
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_vod_package_module);
+
+    ngx_http_finalize_request(r, (ctx != NULL) ? ngx_vod_package_run(r, ctx)
+                                               : NGX_ERROR);
+}
+
+
+static ngx_int_t
+ngx_vod_package_send(ngx_http_request_t *r, ngx_vod_output_t *out)
+{
+    switch (out->method) {
+
+    case NGX_VOD_SEND_FILE:
+        return ngx_vod_send_file_ranges(r, out);
+
+    case NGX_VOD_SEND_STREAM:
+        return ngx_vod_send_stream(r, out);
+
+    default: /* NGX_VOD_SEND_MEMORY */
+        return ngx_vod_send_memory(r, out);
+    }
+}
+
+
+ngx_vod_ctx_t *
+ngx_vod_ctx(ngx_http_request_t *r)
+{
+    ngx_vod_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_vod_package_module);
+    if (ctx != NULL) {
+        return ctx;
+    }
+
+    /* step: NGX_VOD_STEP_RESOLVE */
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_vod_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&ctx->built, r->pool, 1, sizeof(ngx_vod_built_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_vod_package_module);
+
+    return ctx;
 }
 
 
@@ -320,761 +242,6 @@ ngx_vod_package_options(ngx_http_request_t *r)
     r->headers_out.content_length_n = 0;
 
     return ngx_http_send_header(r);
-}
-
-
-static ngx_int_t
-ngx_vod_package_manifest(ngx_http_request_t *r, ngx_str_t *dir,
-    vod_url_t *url)
-{
-    u_char                      *out;
-    size_t                       len;
-    time_t                       mtime;
-    uint32_t                     max_height;
-    uint64_t                     etag, max_bitrate;
-    ngx_int_t                    rc;
-    ngx_str_t                   *type;
-    vod_title_t                  title;
-    ngx_vod_env_t                venv;
-    ngx_vod_title_files_t        files;
-    ngx_vod_package_loc_conf_t  *vlcf;
-
-    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
-
-    etag = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
-
-    rc = ngx_vod_package_request_limits(r, &max_height, &max_bitrate);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    rc = ngx_vod_package_open_title(r, dir, &files, &etag, &mtime);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    if (max_height != 0 || max_bitrate != 0) {
-        etag = ngx_vod_etag_add(etag, &max_height, sizeof(max_height));
-        etag = ngx_vod_etag_add(etag, &max_bitrate, sizeof(max_bitrate));
-    }
-
-    ngx_vod_env_init(&venv, r, dir, NGX_INVALID_FILE);
-
-    type = (url->kind == VOD_URL_MPD) ? &ngx_vod_type_mpd
-                                      : &ngx_vod_type_m3u8;
-
-    /* made before with this ETag: the indexes need not be looked at */
-    out = ngx_vod_manifest_cache_get(r, dir, etag, &len);
-
-    if (out == NULL) {
-        rc = ngx_vod_package_load_title(r, &files, &title);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        if ((max_height != 0 || max_bitrate != 0)
-            && !ngx_vod_package_within(r, dir, &title, max_height,
-                                       max_bitrate))
-        {
-            return NGX_HTTP_FORBIDDEN;
-        }
-
-        if (url->kind == VOD_URL_MPD) {
-            rc = vod_dash_mpd(&venv.env, &title, &out, &len);
-
-        } else {
-            rc = vod_hls_master(&venv.env, &title,
-                                url->kind == VOD_URL_MASTER_TS, &out, &len);
-        }
-
-        if (rc != VOD_OK) {
-            return ngx_vod_status(rc);
-        }
-
-        /* files changed in the last seconds may change again within the
-         * same second, unseen by the ETag's mtimes: not kept yet */
-
-        if (ngx_time() - mtime >= 2) {
-            ngx_vod_manifest_cache_put(dir, etag, out, len,
-                                       r->connection->log);
-        }
-    }
-
-    if (vlcf->steering_uri != NULL) {
-        rc = ngx_vod_package_steering(r, dir, url, &venv, &out, &len);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        /* the steering server URI may vary per request */
-        etag = ngx_vod_etag_add(etag, out, len);
-    }
-
-    return ngx_vod_send_memory(r, type, out, len,
-                               &vlcf->playlist_cache_control, etag, mtime);
-}
-
-
-/* a tier's ceiling: the renditions above it leave the title; none left
- * (of a title with video) is a refusal */
-
-static ngx_uint_t
-ngx_vod_package_within(ngx_http_request_t *r, ngx_str_t *dir,
-    vod_title_t *title, uint32_t max_height, uint64_t max_bitrate)
-{
-    uint32_t  i, videos;
-
-    for (videos = 0, i = 0; i < title->count; i++) {
-        videos += (title->renditions[i].video != NULL);
-    }
-
-    if (vod_title_limit(title, max_height, max_bitrate) == 0 && videos > 0) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod_package: no rendition of \"%V\" is within "
-                      "height %uD and bit rate %uL", dir, max_height,
-                      max_bitrate);
-        return 0;
-    }
-
-    return 1;
-}
-
-
-/* Content Steering: the server URI, with "{title}/hls" or "{title}/dash"
- * appended when it ends with '/', goes into the manifest */
-
-static ngx_int_t
-ngx_vod_package_steering(ngx_http_request_t *r, ngx_str_t *dir,
-    vod_url_t *url, ngx_vod_env_t *venv, u_char **out, size_t *len)
-{
-    int                          rc;
-    u_char                      *p, *title;
-    ngx_str_t                    value;
-    vod_str_t                    uri, pathway;
-    ngx_vod_package_loc_conf_t  *vlcf;
-
-    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
-
-    if (ngx_http_complex_value(r, vlcf->steering_uri, &value) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    uri.data = value.data;
-    uri.len = value.len;
-
-    if (value.len > 0 && value.data[value.len - 1] == '/') {
-        for (title = dir->data + dir->len;
-             title > dir->data && title[-1] != '/';
-             title--)
-        {
-            /* void */
-        }
-
-        uri.data = ngx_pnalloc(r->pool, value.len + dir->len + 5);
-        if (uri.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        p = ngx_cpymem(uri.data, value.data, value.len);
-        p = ngx_cpymem(p, title, dir->data + dir->len - title);
-
-        if (url->kind == VOD_URL_MPD) {
-            p = ngx_cpymem(p, "/dash", 5);
-
-        } else {
-            p = ngx_cpymem(p, "/hls", 4);
-        }
-
-        uri.len = p - uri.data;
-    }
-
-    pathway.data = vlcf->steering_pathway.data;
-    pathway.len = vlcf->steering_pathway.len;
-
-    if (url->kind == VOD_URL_MPD) {
-        rc = vod_dash_steering(&venv->env, *out, *len, &uri, &pathway, out,
-                               len);
-
-    } else {
-        rc = vod_hls_steering(&venv->env, *out, *len, &uri, &pathway, out,
-                              len);
-    }
-
-    if (rc == VOD_BAD_REQUEST) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "vod_content_steering URI \"%*s\" has a quote or a "
-                      "line break", uri.len, uri.data);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return rc == VOD_OK ? NGX_OK : ngx_vod_status(rc);
-}
-
-
-static ngx_int_t
-ngx_vod_package_playlist(ngx_http_request_t *r, ngx_str_t *dir,
-    vod_url_t *url)
-{
-    u_char                      *out;
-    size_t                       len;
-    uint64_t                     etag;
-    ngx_int_t                    rc;
-    vod_title_t                  title;
-    vod_rendition_t              rendition;
-    ngx_vod_media_t              media;
-    ngx_vod_package_loc_conf_t  *vlcf;
-
-    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
-
-    rc = ngx_vod_package_open_one(r, dir, url, &media);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    rc = ngx_vod_media_load(r, &media, NGX_VOD_WANT_INFO, 0, NULL, NULL);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    rendition.id.data = media.id.data;
-    rendition.id.len = media.id.len;
-    rendition.video = media.video;
-    rendition.audio = media.audio;
-
-    ngx_memzero(&title, sizeof(vod_title_t));
-    title.renditions = &rendition;
-    title.count = 1;
-    title.segment_ms = (uint32_t) vlcf->segment_duration;
-    vod_title_pick_audio(&title);
-
-    if (url->stream == VOD_STREAM_TS
-        && ((media.video != NULL && !vod_ts_supported(media.video))
-            || (media.audio != NULL && !vod_ts_supported(media.audio))))
-    {
-        return NGX_HTTP_NOT_FOUND;
-    }
-
-    rc = vod_hls_media(&media.venv.env, &title, &rendition, url->stream,
-                       &out, &len);
-    if (rc != VOD_OK) {
-        return ngx_vod_status(rc);
-    }
-
-    etag = ngx_vod_package_url_etag(r, url, &media);
-
-    if (url->stream != VOD_STREAM_AUDIO
-        && ngx_vod_package_rendition_header(r, media.video) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_vod_send_memory(r, &ngx_vod_type_m3u8, out, len,
-                               &vlcf->playlist_cache_control, etag,
-                               media.of.mtime);
-}
-
-
-static ngx_int_t
-ngx_vod_package_init_segment(ngx_http_request_t *r, ngx_str_t *dir,
-    vod_url_t *url)
-{
-    u_char                      *out;
-    size_t                       len;
-    uint64_t                     etag;
-    ngx_int_t                    rc;
-    vod_track_info_t            *track;
-    ngx_vod_media_t              media;
-    ngx_vod_package_loc_conf_t  *vlcf;
-
-    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
-
-    rc = ngx_vod_package_open_one(r, dir, url, &media);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    rc = ngx_vod_media_load(r, &media, NGX_VOD_WANT_INFO, 0, NULL, NULL);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    track = (url->stream == VOD_STREAM_VIDEO) ? media.video : media.audio;
-    if (track == NULL) {
-        return NGX_HTTP_NOT_FOUND;
-    }
-
-    rc = vod_fmp4_init(&media.venv.env, track, &out, &len);
-    if (rc != VOD_OK) {
-        return ngx_vod_status(rc);
-    }
-
-    etag = ngx_vod_package_url_etag(r, url, &media);
-
-    if (url->stream == VOD_STREAM_VIDEO
-        && ngx_vod_package_rendition_header(r, media.video) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_vod_send_memory(r, (url->stream == VOD_STREAM_VIDEO)
-                                  ? &ngx_vod_type_video : &ngx_vod_type_audio,
-                               out, len, &vlcf->segment_cache_control, etag,
-                               media.of.mtime);
-}
-
-
-static ngx_int_t
-ngx_vod_package_cmaf_segment(ngx_http_request_t *r, ngx_str_t *dir,
-    vod_url_t *url)
-{
-    u_char                      *header, *body;
-    size_t                       header_len, body_len;
-    uint32_t                     count;
-    uint64_t                     etag;
-    ngx_int_t                    rc;
-    ngx_str_t                   *type;
-    ngx_uint_t                   want;
-    vod_range_t                 *ranges;
-    vod_segment_t                video, audio, *segment;
-    ngx_vod_media_t              media;
-    ngx_vod_package_loc_conf_t  *vlcf;
-
-    rc = ngx_vod_package_open_one(r, dir, url, &media);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    want = (url->stream == VOD_STREAM_VIDEO) ? NGX_VOD_WANT_VIDEO
-                                              : NGX_VOD_WANT_AUDIO;
-
-    rc = ngx_vod_media_load(r, &media, want, url->segment, &video, &audio);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    segment = (url->stream == VOD_STREAM_VIDEO) ? &video : &audio;
-
-    rc = vod_fmp4_segment_header(&media.venv.env, segment, &header,
-                                 &header_len);
-    if (rc != VOD_OK) {
-        return ngx_vod_status(rc);
-    }
-
-    rc = vod_segment_ranges(&media.venv.env, segment, &ranges, &count);
-    if (rc != VOD_OK) {
-        return ngx_vod_status(rc);
-    }
-
-    etag = ngx_vod_package_url_etag(r, url, &media);
-
-    if (url->stream == VOD_STREAM_VIDEO
-        && ngx_vod_package_rendition_header(r, media.video) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    type = (url->stream == VOD_STREAM_VIDEO) ? &ngx_vod_type_video
-                                             : &ngx_vod_type_audio;
-
-    body = NULL;
-    body_len = 0;
-
-    rc = ngx_vod_package_cmaf_copy(r, &media, header, header_len, ranges,
-                                   count, &body, &body_len);
-
-    if (rc == NGX_DECLINED) {
-        return ngx_vod_send_file_ranges(r, type, header, header_len, &media,
-                                        ranges, count, etag);
-    }
-
-    if (rc == NGX_AGAIN) {
-        return ngx_vod_send_ranges_streamed(r, type, header, header_len,
-                                            &media, ranges, count, etag);
-    }
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
-
-    return ngx_vod_send_memory(r, type, body, body_len,
-                               &vlcf->segment_cache_control, etag,
-                               media.of.mtime);
-}
-
-
-/*
- * The segment read into memory, when ngx_vod_copy_ranges() says so.  With
- * "aio threads": at once, in the worker when the page cache has it, else
- * in the thread pool (NGX_DONE, and the handler runs again to find it in
- * the context); NGX_OK with the body (header and samples) in *body and
- * *len.  Without: NGX_AGAIN, to be read as it is sent.  NGX_DECLINED for
- * sendfile, or an HTTP status.
- */
-
-static ngx_int_t
-ngx_vod_package_cmaf_copy(ngx_http_request_t *r, ngx_vod_media_t *media,
-    u_char *header, size_t header_len, vod_range_t *ranges, uint32_t count,
-    u_char **body, size_t *len)
-{
-    size_t               size;
-#if (NGX_THREADS)
-    u_char              *buf;
-    ssize_t              n;
-    ngx_vod_ctx_t       *ctx;
-    ngx_thread_pool_t   *tp;
-#endif
-
-    if (ngx_vod_copy_ranges(r, ranges, count, header_len, media->of.size,
-                            &size)
-        != NGX_OK)
-    {
-        return NGX_DECLINED;
-    }
-
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "vod: \"%V\": %uD sample ranges read into memory, "
-                   "%uz bytes", &media->path, count, size);
-
-#if (NGX_THREADS)
-    tp = ngx_vod_thread_pool(r);
-
-    if (tp == NULL) {
-        return NGX_AGAIN;
-    }
-
-    ctx = ngx_vod_ctx(r);
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ctx->seg_done) {
-        if (ctx->seg_rc != VOD_OK) {
-            return ngx_vod_status(ctx->seg_rc);
-        }
-
-        *body = ctx->seg;
-        *len = ctx->seg_len;
-
-        return NGX_OK;
-    }
-
-    buf = ngx_palloc(r->pool, size);
-    if (buf == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* from the page cache, here; from the disk, in a thread */
-    n = ngx_vod_read_ranges(media->of.fd, buf, header, header_len, ranges,
-                            count, 1);
-    if (n < 0) {
-        return ngx_vod_thread_read(r, tp, media, buf, header, header_len,
-                                   ranges, count);
-    }
-
-    *body = buf;
-    *len = (size_t) n;
-
-    return NGX_OK;
-
-#else
-
-    return NGX_AGAIN;
-
-#endif
-}
-
-
-static ngx_int_t
-ngx_vod_package_ts_segment(ngx_http_request_t *r, ngx_str_t *dir,
-    vod_url_t *url)
-{
-    size_t                       len;
-    uint64_t                     etag;
-    ngx_int_t                    rc;
-    ngx_vod_ctx_t               *ctx;
-    vod_ts_mux_t                *mux;
-    vod_segment_t               *video, *audio;
-    ngx_vod_media_t              media;
-    ngx_vod_package_loc_conf_t  *vlcf;
-#if (NGX_THREADS)
-    ngx_thread_pool_t           *tp;
-#endif
-
-    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
-
-    rc = ngx_vod_package_open_one(r, dir, url, &media);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    /* in the pool: a thread task may read them after this returns */
-    video = ngx_palloc(r->pool, 2 * sizeof(vod_segment_t));
-    if (video == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    audio = video + 1;
-
-    rc = ngx_vod_media_load(r, &media,
-                            NGX_VOD_WANT_VIDEO|NGX_VOD_WANT_AUDIO,
-                            url->segment, video, audio);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    if ((media.video != NULL && !vod_ts_supported(media.video))
-        || (media.audio != NULL && !vod_ts_supported(media.audio)))
-    {
-        return NGX_HTTP_NOT_FOUND;
-    }
-
-    ctx = ngx_vod_ctx(r);
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ctx->seg_done) {
-        rc = ctx->seg_rc;
-        mux = ctx->ts;
-        len = ctx->seg_len;
-
-    } else {
-
-#if (NGX_THREADS)
-        /* from the page cache, here; from the disk, in a thread */
-        tp = ngx_vod_thread_pool(r);
-        media.venv.nowait = (tp != NULL);
-#endif
-
-        rc = vod_ts_open(&media.venv.env,
-                         (video->track != NULL) ? video : NULL,
-                         (audio->track != NULL) ? audio : NULL,
-                         &mux, &len);
-
-#if (NGX_THREADS)
-        if (media.venv.blocked) {
-            return ngx_vod_thread_ts(r, tp, &media, video, audio);
-        }
-#endif
-    }
-
-    if (rc != VOD_OK) {
-        return ngx_vod_status(rc);
-    }
-
-    etag = ngx_vod_package_url_etag(r, url, &media);
-
-    if (ngx_vod_package_rendition_header(r, media.video) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_vod_send_stream(r, &ngx_vod_type_ts, len,
-                               ngx_vod_package_ts_write, mux,
-                               vod_ts_write_min(mux),
-                               &vlcf->segment_cache_control, etag,
-                               media.of.mtime);
-}
-
-
-static size_t
-ngx_vod_package_ts_write(void *data, u_char *buf, size_t size)
-{
-    return vod_ts_write(data, buf, size);
-}
-
-
-/*
- * A title's rendition files, opened (through open_file_cache): enough for
- * the manifests' ETag, which hashes title.json's and each file's identity.
- * Their indexes are loaded only when the manifest has to be written.
- */
-
-static ngx_int_t
-ngx_vod_package_open_title(ngx_http_request_t *r, ngx_str_t *dir,
-    ngx_vod_title_files_t *files, uint64_t *etag, time_t *mtime)
-{
-    uint32_t           i;
-    ngx_int_t          rc;
-    ngx_vod_media_t   *media;
-    vod_title_spec_t  *spec;
-
-    spec = ngx_palloc(r->pool, sizeof(vod_title_spec_t));
-    if (spec == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_vod_title_spec(r, dir, spec, &files->json_mtime);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    files->spec = spec;
-    files->media = ngx_palloc(r->pool, spec->count * sizeof(ngx_vod_media_t));
-    if (files->media == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    *etag = ngx_vod_etag_add(*etag, &files->json_mtime,
-                             sizeof(files->json_mtime));
-    *mtime = files->json_mtime;
-
-    for (i = 0; i < spec->count; i++) {
-        media = &files->media[i];
-
-        rc = ngx_vod_media_open(r, dir, &spec->renditions[i], media);
-        if (rc != NGX_OK) {
-            /* one bad rendition makes the whole manifest wrong */
-            return (rc == NGX_HTTP_NOT_FOUND) ? NGX_HTTP_BAD_GATEWAY : rc;
-        }
-
-        *etag = ngx_vod_package_etag(r, media, *etag);
-
-        if (media->of.mtime > *mtime) {
-            *mtime = media->of.mtime;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/* every rendition of an opened title with its track views */
-
-static ngx_int_t
-ngx_vod_package_load_title(ngx_http_request_t *r,
-    ngx_vod_title_files_t *files, vod_title_t *title)
-{
-    uint32_t                     i;
-    ngx_int_t                    rc;
-    ngx_vod_media_t             *media;
-    vod_rendition_t             *rd;
-    ngx_vod_package_loc_conf_t  *vlcf;
-
-    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
-
-    ngx_memzero(title, sizeof(vod_title_t));
-
-    title->renditions = ngx_palloc(r->pool, files->spec->count
-                                            * sizeof(vod_rendition_t));
-    if (title->renditions == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    title->segment_ms = (uint32_t) vlcf->segment_duration;
-
-    for (i = 0; i < files->spec->count; i++) {
-        media = &files->media[i];
-
-        rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_INFO, 0, NULL, NULL);
-        if (rc != NGX_OK) {
-            return (rc == NGX_HTTP_NOT_FOUND) ? NGX_HTTP_BAD_GATEWAY : rc;
-        }
-
-        rd = &title->renditions[title->count++];
-        rd->id.data = media->id.data;
-        rd->id.len = media->id.len;
-        rd->video = media->video;
-        rd->audio = media->audio;
-    }
-
-    if (files->json_mtime == 0) {
-        /* no title.json to give the order: highest bitrate first */
-        ngx_qsort(title->renditions, title->count, sizeof(vod_rendition_t),
-                  ngx_vod_package_rendition_cmp);
-    }
-
-    vod_title_pick_audio(title);
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_vod_package_open_one(ngx_http_request_t *r, ngx_str_t *dir,
-    vod_url_t *url, ngx_vod_media_t *media)
-{
-    ngx_int_t              rc;
-    ngx_str_t              id;
-    vod_title_spec_t      *spec;
-    vod_rendition_spec_t  *found;
-
-    spec = ngx_palloc(r->pool, sizeof(vod_title_spec_t));
-    if (spec == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    id.data = url->id.data;
-    id.len = url->id.len;
-
-    rc = ngx_vod_title_find(r, dir, spec, &id, &found);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    return ngx_vod_media_open(r, dir, found, media);
-}
-
-
-/* the virtual file's name, then the source file's identity */
-
-static uint64_t
-ngx_vod_package_url_etag(ngx_http_request_t *r, vod_url_t *url,
-    ngx_vod_media_t *media)
-{
-    uint64_t  hash;
-
-    hash = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
-    hash = ngx_vod_etag_add(hash, &url->stream, sizeof(url->stream));
-
-    if (url->kind == VOD_URL_SEGMENT) {
-        hash = ngx_vod_etag_add(hash, &url->segment, sizeof(url->segment));
-    }
-
-    return ngx_vod_package_etag(r, media, hash);
-}
-
-
-static uint64_t
-ngx_vod_package_etag(ngx_http_request_t *r, ngx_vod_media_t *media,
-    uint64_t hash)
-{
-    uint32_t                     ms;
-    ngx_vod_file_id_t            id;
-    ngx_vod_package_loc_conf_t  *vlcf;
-
-    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
-
-    ngx_memzero(&id, sizeof(ngx_vod_file_id_t));
-    id.uniq = media->of.uniq;
-    id.size = media->of.size;
-    id.mtime = media->of.mtime;
-    ms = (uint32_t) vlcf->segment_duration;
-
-    hash = ngx_vod_etag_add(hash, media->id.data, media->id.len);
-    hash = ngx_vod_etag_add(hash, &id, sizeof(ngx_vod_file_id_t));
-
-    return ngx_vod_etag_add(hash, &ms, sizeof(ms));
-}
-
-
-static int ngx_libc_cdecl
-ngx_vod_package_rendition_cmp(const void *one, const void *two)
-{
-    const vod_rendition_t  *a = one;
-    const vod_rendition_t  *b = two;
-
-    uint64_t  ra, rb;
-
-    ra = (a->video != NULL) ? a->video->peak_bitrate : 0;
-    rb = (b->video != NULL) ? b->video->peak_bitrate : 0;
-
-    if (ra != rb) {
-        return (ra > rb) ? -1 : 1;
-    }
-
-    return ngx_memn2cmp(a->id.data, b->id.data, a->id.len, b->id.len);
 }
 
 
@@ -1143,294 +310,3 @@ ngx_vod_package_prefault_heap(ngx_log_t *log)
 }
 
 #endif
-
-
-static void *
-ngx_vod_package_create_main_conf(ngx_conf_t *cf)
-{
-    ngx_vod_package_main_conf_t  *vmcf;
-
-    vmcf = ngx_pcalloc(cf->pool, sizeof(ngx_vod_package_main_conf_t));
-    if (vmcf == NULL) {
-        return NULL;
-    }
-
-    /*
-     * set by ngx_pcalloc():
-     *
-     *     vmcf->index_cache = NULL;
-     */
-
-    return vmcf;
-}
-
-
-static void *
-ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
-{
-    ngx_vod_package_loc_conf_t  *vlcf;
-
-    vlcf = ngx_pcalloc(cf->pool, sizeof(ngx_vod_package_loc_conf_t));
-    if (vlcf == NULL) {
-        return NULL;
-    }
-
-    /*
-     * set by ngx_pcalloc():
-     *
-     *     vlcf->playlist_cache_control = { 0, NULL };
-     *     vlcf->segment_cache_control = { 0, NULL };
-     *     vlcf->cors_origin = { 0, NULL };
-     */
-
-    vlcf->enable = NGX_CONF_UNSET;
-    vlcf->segment_duration = NGX_CONF_UNSET_MSEC;
-    vlcf->max_moov_size = NGX_CONF_UNSET_SIZE;
-    vlcf->sendfile_min_range = NGX_CONF_UNSET_SIZE;
-    vlcf->stream_buffer_size = NGX_CONF_UNSET_SIZE;
-    vlcf->cors_origin.len = NGX_CONF_UNSET_SIZE;
-    vlcf->steering_uri = NGX_CONF_UNSET_PTR;
-
-    return vlcf;
-}
-
-
-static char *
-ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
-{
-    ngx_vod_package_loc_conf_t *prev = parent;
-    ngx_vod_package_loc_conf_t *conf = child;
-
-    ngx_conf_merge_value(conf->enable, prev->enable, 0);
-    ngx_conf_merge_msec_value(conf->segment_duration,
-                              prev->segment_duration, 4000);
-    ngx_conf_merge_size_value(conf->max_moov_size, prev->max_moov_size,
-                              64 * 1024 * 1024);
-    ngx_conf_merge_size_value(conf->sendfile_min_range,
-                              prev->sendfile_min_range, 128 * 1024);
-    ngx_conf_merge_size_value(conf->stream_buffer_size,
-                              prev->stream_buffer_size, 512 * 1024);
-    ngx_conf_merge_str_value(conf->playlist_cache_control,
-                             prev->playlist_cache_control,
-                             "public, max-age=60");
-    ngx_conf_merge_str_value(conf->segment_cache_control,
-                             prev->segment_cache_control,
-                             "public, max-age=31536000, immutable");
-
-    if (conf->cors_origin.len == NGX_CONF_UNSET_SIZE) {
-        conf->cors_origin = (prev->cors_origin.len == NGX_CONF_UNSET_SIZE)
-                            ? (ngx_str_t) ngx_null_string : prev->cors_origin;
-    }
-
-    ngx_conf_merge_ptr_value(conf->steering_uri, prev->steering_uri, NULL);
-
-    if (conf->steering_pathway.data == NULL) {
-        conf->steering_pathway = prev->steering_pathway;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-/* vod_content_steering off | URI [pathway=ID] */
-
-static char *
-ngx_vod_package_content_steering(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_vod_package_loc_conf_t *vlcf = conf;
-
-    u_char                            *p;
-    ngx_str_t                         *value;
-    ngx_uint_t                         i;
-    ngx_http_compile_complex_value_t   ccv;
-
-    if (vlcf->steering_uri != NGX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
-        vlcf->steering_uri = NULL;
-        return NGX_CONF_OK;
-    }
-
-    ngx_str_set(&vlcf->steering_pathway, "origin");
-
-    if (cf->args->nelts == 3) {
-        if (ngx_strncmp(value[2].data, "pathway=", 8) != 0
-            || value[2].len == 8 || value[2].len > 8 + 64)
-        {
-            return "has an invalid parameter: expected pathway=ID";
-        }
-
-        for (p = value[2].data + 8; p < value[2].data + value[2].len; p++) {
-            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
-                  || (*p >= '0' && *p <= '9')
-                  || *p == '.' || *p == '-' || *p == '_'))
-            {
-                return "has an invalid Pathway ID: expected 1 to 64 of "
-                       "[A-Za-z0-9._-]";
-            }
-        }
-
-        vlcf->steering_pathway.data = value[2].data + 8;
-        vlcf->steering_pathway.len = value[2].len - 8;
-    }
-
-    for (i = 0; i < value[1].len; i++) {
-        if (value[1].data[i] == '"' || value[1].data[i] < ' ') {
-            return "has an invalid URI: no quotes or control characters";
-        }
-    }
-
-    vlcf->steering_uri = ngx_palloc(cf->pool,
-                                    sizeof(ngx_http_complex_value_t));
-    if (vlcf->steering_uri == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
-
-    ccv.cf = cf;
-    ccv.value = &value[1];
-    ccv.complex_value = vlcf->steering_uri;
-
-    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_vod_package(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_vod_package_loc_conf_t *vlcf = conf;
-
-    ngx_http_core_loc_conf_t  *clcf;
-
-    if (vlcf->enable != NGX_CONF_UNSET) {
-        return "is duplicate";
-    }
-
-    vlcf->enable = 1;
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_vod_package_handler;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_vod_package_cors_origin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_vod_package_loc_conf_t *vlcf = conf;
-
-    ngx_str_t  *value;
-
-    if (vlcf->cors_origin.len != NGX_CONF_UNSET_SIZE) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_strcmp(value[1].data, "off") == 0) {
-        ngx_str_null(&vlcf->cors_origin);
-        return NGX_CONF_OK;
-    }
-
-    vlcf->cors_origin = value[1];
-
-    return NGX_CONF_OK;
-}
-
-
-/* vod_index_cache name:size | off */
-
-static char *
-ngx_vod_package_index_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_vod_package_main_conf_t *vmcf = conf;
-
-    u_char     *p;
-    ssize_t     size;
-    ngx_str_t  *value, name, s;
-
-    if (vmcf->index_cache != NULL) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_strcmp(value[1].data, "off") == 0) {
-        return NGX_CONF_OK;
-    }
-
-    p = (u_char *) ngx_strchr(value[1].data, ':');
-
-    if (p == NULL || p == value[1].data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid vod_index_cache \"%V\", expected "
-                           "\"name:size\" or \"off\"", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    name.data = value[1].data;
-    name.len = p - name.data;
-
-    s.data = p + 1;
-    s.len = value[1].data + value[1].len - s.data;
-
-    size = ngx_parse_size(&s);
-
-    if (size == NGX_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid vod_index_cache size \"%V\"", &s);
-        return NGX_CONF_ERROR;
-    }
-
-    if (size < (ssize_t) (8 * ngx_pagesize)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "vod_index_cache \"%V\" is too small, "
-                           "at least %uz bytes are needed",
-                           &value[1], 8 * ngx_pagesize);
-        return NGX_CONF_ERROR;
-    }
-
-    vmcf->index_cache = ngx_vod_cache_add(cf, &name, size);
-    if (vmcf->index_cache == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_vod_package_segment_duration(ngx_conf_t *cf, void *post, void *data)
-{
-    ngx_msec_t  *ms = data;
-
-    if (*ms < 1000 || *ms > 60000) {
-        return "must be between 1s and 60s";
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_vod_package_stream_buffer_size(ngx_conf_t *cf, void *post, void *data)
-{
-    size_t  *size = data;
-
-    if (*size < 1024 || *size > 64 * 1024 * 1024) {
-        return "must be between 1k and 64m";
-    }
-
-    return NGX_CONF_OK;
-}

@@ -99,21 +99,104 @@ typedef struct {
 
 typedef struct ngx_vod_stream_s  ngx_vod_stream_t;
 
-/* fills buf with up to size bytes of a streamed body; returns how many */
-typedef size_t (*ngx_vod_produce_pt)(void *data, u_char *buf, size_t size);
-
-
-/* what survives between runs of the handler while tasks are in threads */
+/* a span of a file a streamed body waits for (not in the page cache) */
 typedef struct {
+    ngx_fd_t              fd;
+    off_t                 offset;
+    size_t                len;
+} ngx_vod_readahead_t;
+
+/*
+ * Fills buf with up to size bytes of a streamed body.  Returns how many,
+ * 0 when it failed (having logged why), or, only when ra is not NULL,
+ * NGX_AGAIN when the bytes it needs are not in the page cache: it then has
+ * consumed nothing and names in *ra the file span to read ahead.  With ra
+ * NULL its reads may block.
+ */
+typedef ssize_t (*ngx_vod_produce_pt)(void *data, u_char *buf, size_t size,
+    ngx_vod_readahead_t *ra);
+
+
+/*
+ * The steps of a request, run in this order by ngx_vod_package_run().  A
+ * step that waits (a thread task) returns NGX_DONE; when the wait ends the
+ * same step runs again and finds what the task left in the context.
+ */
+typedef enum {
+    NGX_VOD_STEP_RESOLVE = 0,   /* the URL to a title and its files, open */
+    NGX_VOD_STEP_LOAD,          /* the files' sample indexes */
+    NGX_VOD_STEP_PLAN,          /* the body and how it is sent */
+    NGX_VOD_STEP_SEND
+} ngx_vod_step_e;
+
+
+/* how a body is sent */
+typedef enum {
+    NGX_VOD_SEND_MEMORY = 0,    /* one buffer in memory (data, len) */
+    NGX_VOD_SEND_FILE,          /* a header in memory (data, len), then
+                                   file ranges of media, by sendfile */
+    NGX_VOD_SEND_STREAM         /* length bytes made by produce() while
+                                   they are sent, ngx_vod_send_stream() */
+} ngx_vod_send_e;
+
+
+/* what the plan step decided: the response */
+typedef struct {
+    ngx_vod_send_e        method;
+    ngx_str_t            *type;
+    ngx_str_t            *cache_control;
+    uint64_t              etag;
+    time_t                mtime;
+
+    u_char               *data;
+    size_t                len;
+
+    /* NGX_VOD_SEND_FILE */
+    ngx_vod_media_t      *media;
+    vod_range_t          *ranges;
+    uint32_t              count;
+
+    /* NGX_VOD_SEND_STREAM: at least min bytes of buffer per call */
+    off_t                 length;
+    ngx_vod_produce_pt    produce;
+    void                 *produce_data;
+    size_t                min;
+} ngx_vod_output_t;
+
+
+/* a request's state: the step it is at and what the steps made */
+typedef struct {
+    ngx_vod_step_e        step;
+    vod_url_t             url;
+    ngx_str_t             dir;            /* the title, null-terminated */
+
+    /* resolve: the manifests' renditions, or the one file of the others */
+    ngx_vod_title_files_t files;
+    ngx_vod_media_t       media;
+    uint64_t              etag;           /* manifests: of their files */
+    time_t                mtime;
+    uint32_t              max_height;     /* manifests: the tier's ceiling */
+    uint64_t              max_bitrate;
+
+    /* load: renditions whose index is loaded, and the segment's views */
+    uint32_t              loaded;
+    vod_segment_t         video;
+    vod_segment_t         audio;
+
+    /* plan */
+    ngx_vod_output_t      out;
+    unsigned              made:1;         /* manifest: the per-worker cache
+                                             had it */
+
+    /* what thread tasks left: indexes, and a TS segment a thread read and
+     * planned */
     ngx_array_t           built;          /* ngx_vod_built_t */
-    /* a segment body a thread made: TS, or CMAF read into memory */
-    u_char               *seg;
     size_t                seg_len;
     int                   seg_rc;
     unsigned              seg_done:1;
-    /* a TS segment a thread read and planned */
     void                 *ts;
-    /* the body being sent, ngx_vod_send_stream() */
+
+    /* send: the body being sent, ngx_vod_send_stream() */
     ngx_vod_stream_t     *stream;
 } ngx_vod_ctx_t;
 
@@ -125,10 +208,27 @@ typedef struct {
 
 
 extern ngx_module_t  ngx_vod_package_module;
+extern ngx_command_t  ngx_vod_package_commands[];
+
+
+void *ngx_vod_package_create_main_conf(ngx_conf_t *cf);
+void *ngx_vod_package_create_loc_conf(ngx_conf_t *cf);
+char *ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
 
 
 ngx_int_t ngx_vod_package_handler(ngx_http_request_t *r);
 ngx_vod_ctx_t *ngx_vod_ctx(ngx_http_request_t *r);
+
+/* the steps: NGX_OK to go on, NGX_DONE while a thread works, or a status */
+ngx_int_t ngx_vod_package_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
+ngx_int_t ngx_vod_package_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
+ngx_int_t ngx_vod_package_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
+ngx_int_t ngx_vod_manifest_resolve(ngx_http_request_t *r,
+    ngx_vod_ctx_t *ctx);
+ngx_int_t ngx_vod_manifest_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
+ngx_int_t ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
+
 void ngx_vod_ctx_add_index(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     ngx_str_t *path, int rc, u_char *index, size_t len);
 
@@ -164,30 +264,28 @@ ngx_int_t ngx_vod_title_spec(ngx_http_request_t *r, ngx_str_t *dir,
 ngx_int_t ngx_vod_title_find(ngx_http_request_t *r, ngx_str_t *dir,
     vod_title_spec_t *spec, ngx_str_t *id, vod_rendition_spec_t **found);
 
-ngx_int_t ngx_vod_send_header(ngx_http_request_t *r, ngx_str_t *type,
-    off_t length, ngx_str_t *cache_control, uint64_t etag, time_t mtime);
-ngx_int_t ngx_vod_send_stream(ngx_http_request_t *r, ngx_str_t *type,
-    off_t length, ngx_vod_produce_pt produce, void *data, size_t min,
-    ngx_str_t *cache_control, uint64_t etag, time_t mtime);
-ngx_int_t ngx_vod_send_memory(ngx_http_request_t *r, ngx_str_t *type,
-    u_char *data, size_t len, ngx_str_t *cache_control, uint64_t etag,
-    time_t mtime);
-ngx_int_t ngx_vod_send_file_ranges(ngx_http_request_t *r, ngx_str_t *type,
-    u_char *header, size_t header_len, ngx_vod_media_t *media,
-    vod_range_t *ranges, uint32_t count, uint64_t etag);
+/* response headers and ETags (_header.c) */
+uint64_t ngx_vod_etag_add(uint64_t hash, const void *data, size_t len);
+uint64_t ngx_vod_media_etag(ngx_http_request_t *r, ngx_vod_media_t *media,
+    uint64_t hash);
+uint64_t ngx_vod_url_etag(ngx_http_request_t *r, vod_url_t *url,
+    ngx_vod_media_t *media);
+ngx_int_t ngx_vod_send_header(ngx_http_request_t *r, ngx_vod_output_t *out,
+    off_t length);
 
-/* CMAF media scattered in many small ranges: whether to read it into
- * memory (the size of the whole in *size); the read, at once or as the
- * body is sent */
-ngx_int_t ngx_vod_copy_ranges(ngx_http_request_t *r, vod_range_t *ranges,
-    uint32_t count, size_t header_len, off_t file_size, size_t *size);
-ssize_t ngx_vod_read_ranges(ngx_fd_t fd, u_char *buf, u_char *header,
-    size_t header_len, vod_range_t *ranges, uint32_t count,
-    ngx_uint_t nowait);
-ngx_int_t ngx_vod_send_ranges_streamed(ngx_http_request_t *r,
-    ngx_str_t *type, u_char *header, size_t header_len,
-    ngx_vod_media_t *media, vod_range_t *ranges, uint32_t count,
-    uint64_t etag);
+/* the send step's methods: _output.c and _stream.c */
+ngx_int_t ngx_vod_send_memory(ngx_http_request_t *r, ngx_vod_output_t *out);
+ngx_int_t ngx_vod_send_file_ranges(ngx_http_request_t *r,
+    ngx_vod_output_t *out);
+ngx_int_t ngx_vod_send_stream(ngx_http_request_t *r, ngx_vod_output_t *out);
+
+/* reading a rendition's bytes (_read.c): a CMAF segment's header and
+ * sample ranges as a streamed body */
+void *ngx_vod_range_stream_create(ngx_http_request_t *r,
+    ngx_vod_media_t *media, u_char *header, size_t header_len,
+    vod_range_t *ranges, uint32_t count);
+ssize_t ngx_vod_range_stream_produce(void *data, u_char *buf, size_t size,
+    ngx_vod_readahead_t *ra);
 ssize_t ngx_vod_pread(ngx_fd_t fd, u_char *buf, size_t size, off_t offset,
     ngx_uint_t nowait);
 #if (NGX_THREADS)
@@ -197,12 +295,10 @@ ngx_int_t ngx_vod_thread_build_index(ngx_http_request_t *r,
     size_t max_moov_size);
 ngx_int_t ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     ngx_vod_media_t *media, vod_segment_t *video, vod_segment_t *audio);
-ngx_int_t ngx_vod_thread_read(ngx_http_request_t *r, ngx_thread_pool_t *tp,
-    ngx_vod_media_t *media, u_char *buf, u_char *header, size_t header_len,
-    vod_range_t *ranges, uint32_t count);
+ngx_int_t ngx_vod_thread_readahead(ngx_http_request_t *r,
+    ngx_thread_pool_t *tp, ngx_vod_readahead_t *ra, u_char *buf,
+    size_t size);
 #endif
-
-uint64_t ngx_vod_etag_add(uint64_t hash, const void *data, size_t len);
 
 /* generated manifests per worker, by ETag and directory */
 u_char *ngx_vod_manifest_cache_get(ngx_http_request_t *r, ngx_str_t *dir,

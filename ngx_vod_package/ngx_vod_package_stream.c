@@ -1,12 +1,13 @@
 /*
- * ngx_vod_package_stream.c: a response body made while it is sent.  A TS
- * segment is packetized, or a CMAF segment's samples are read, into one
- * buffer of a fraction of the segment, which is sent and then refilled,
- * instead of into one buffer the size of the segment: the bytes are still
- * in the CPU's cache when the kernel copies them to the socket, and a
- * request holds a part of its output instead of all of it.  Ranges, HEAD
- * and conditional requests go through nginx's own filters, as for any
- * body.
+ * ngx_vod_package_stream.c: the send step's third method, a response body
+ * made while it is sent.  A TS segment is packetized, or a CMAF segment's
+ * samples are read, into one buffer of a fraction of the segment, which is
+ * sent and then refilled, instead of into one buffer the size of the
+ * segment: the bytes are still in the CPU's cache when the kernel copies
+ * them to the socket, and a request holds a part of its output instead of
+ * all of it.  Under "aio threads" a refill that would wait for the disk
+ * waits for a thread to read the bytes ahead instead.  Ranges, HEAD and
+ * conditional requests go through nginx's own filters, as for any body.
  */
 
 #include <ngx_config.h>
@@ -22,6 +23,11 @@ struct ngx_vod_stream_s {
     size_t                size;
     ngx_buf_t            *buf;
     ngx_chain_t           out;
+#if (NGX_THREADS)
+    ngx_thread_pool_t    *tp;             /* NULL: produce() may block */
+    ngx_vod_readahead_t   ra;
+    unsigned              read_ahead:1;   /* a thread read ra ahead */
+#endif
     unsigned              done:1;         /* the last bytes were passed on */
 };
 
@@ -32,16 +38,14 @@ static void ngx_vod_stream_writer(ngx_http_request_t *r);
 
 
 /*
- * Sends the header, then length (> 0) bytes of body from produce().  Each
- * call of produce() gets a buffer of at least min bytes, or of what is
- * left, and must fill some of it; the body must come to exactly length
- * bytes.
+ * Sends the header, then out->length (> 0) bytes of body from
+ * out->produce().  Each call of produce() gets a buffer of at least
+ * out->min bytes, or of what is left, and must fill some of it; the body
+ * must come to exactly out->length bytes.
  */
 
 ngx_int_t
-ngx_vod_send_stream(ngx_http_request_t *r, ngx_str_t *type, off_t length,
-    ngx_vod_produce_pt produce, void *data, size_t min,
-    ngx_str_t *cache_control, uint64_t etag, time_t mtime)
+ngx_vod_send_stream(ngx_http_request_t *r, ngx_vod_output_t *out)
 {
     size_t                       size;
     ngx_int_t                    rc;
@@ -51,7 +55,7 @@ ngx_vod_send_stream(ngx_http_request_t *r, ngx_str_t *type, off_t length,
     ngx_http_core_loc_conf_t    *clcf;
     ngx_vod_package_loc_conf_t  *vlcf;
 
-    rc = ngx_vod_send_header(r, type, length, cache_control, etag, mtime);
+    rc = ngx_vod_send_header(r, out, out->length);
 
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
         return rc;
@@ -75,11 +79,11 @@ ngx_vod_send_stream(ngx_http_request_t *r, ngx_str_t *type, off_t length,
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
-    size = (r == r->main) ? ngx_max(vlcf->stream_buffer_size, min)
-                          : (size_t) length;
+    size = (r == r->main) ? ngx_max(vlcf->stream_buffer_size, out->min)
+                          : (size_t) out->length;
 
-    if ((off_t) size > length) {
-        size = (size_t) length;
+    if ((off_t) size > out->length) {
+        size = (size_t) out->length;
     }
 
     s->start = ngx_palloc(r->pool, size);
@@ -92,16 +96,26 @@ ngx_vod_send_stream(ngx_http_request_t *r, ngx_str_t *type, off_t length,
         return NGX_ERROR;
     }
 
-    s->produce = produce;
-    s->data = data;
-    s->left = length;
+    s->produce = out->produce;
+    s->data = out->produce_data;
+    s->left = out->length;
     s->size = size;
     s->out.buf = s->buf;
     s->out.next = NULL;
 
+#if (NGX_THREADS)
+    s->tp = ngx_vod_thread_pool(r);
+#endif
+
     ctx->stream = s;
 
     rc = ngx_vod_stream_send(r, s);
+
+    if (rc == NGX_DONE) {
+        /* a thread reads ahead: its end calls the writer */
+        r->write_event_handler = ngx_vod_stream_writer;
+        return NGX_DONE;
+    }
 
     if (rc != NGX_AGAIN) {
         return rc;
@@ -133,14 +147,16 @@ ngx_vod_send_stream(ngx_http_request_t *r, ngx_str_t *type, off_t length,
 
 /* NGX_OK once the last bytes have been passed on (if the socket is full,
  * they go out as any buffered response's do), NGX_AGAIN while the buffer
- * waits for the socket, NGX_ERROR */
+ * waits for the socket, NGX_DONE while a thread reads ahead what produce()
+ * needs, NGX_ERROR */
 
 static ngx_int_t
 ngx_vod_stream_send(ngx_http_request_t *r, ngx_vod_stream_t *s)
 {
-    size_t      n;
-    ngx_int_t   rc;
-    ngx_buf_t  *b;
+    ssize_t               n;
+    ngx_int_t             rc;
+    ngx_buf_t            *b;
+    ngx_vod_readahead_t  *ra;
 
     b = s->buf;
 
@@ -158,11 +174,39 @@ ngx_vod_stream_send(ngx_http_request_t *r, ngx_vod_stream_t *s)
             }
         }
 
+        ra = NULL;
+
+#if (NGX_THREADS)
+        /* in the worker only what the page cache has; right after a read
+         * ahead, whatever it takes */
+        if (s->tp != NULL && !s->read_ahead) {
+            ra = &s->ra;
+        }
+
+        s->read_ahead = 0;
+#endif
+
         n = s->produce(s->data, s->start,
                        ((off_t) s->size < s->left) ? s->size
-                                                   : (size_t) s->left);
+                                                   : (size_t) s->left,
+                       ra);
 
-        if (n == 0) {
+#if (NGX_THREADS)
+        if (n == NGX_AGAIN && ra != NULL) {
+            /* the buffer is free (sent): the thread reads into it */
+            if (ngx_vod_thread_readahead(r, s->tp, ra, s->start, s->size)
+                != NGX_DONE)
+            {
+                return NGX_ERROR;
+            }
+
+            s->read_ahead = 1;
+
+            return NGX_DONE;
+        }
+#endif
+
+        if (n <= 0) {
             /* a read failed: the line before this one says why */
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "vod: response cut short, %O bytes of its body "
@@ -232,10 +276,26 @@ ngx_vod_stream_writer(ngx_http_request_t *r)
         return;
     }
 
+    if (r->aio) {
+        /* a thread reads ahead; its end calls this handler again */
+        return;
+    }
+
     ctx = ngx_http_get_module_ctx(r, ngx_vod_package_module);
 
     rc = (ctx != NULL && ctx->stream != NULL)
          ? ngx_vod_stream_send(r, ctx->stream) : NGX_ERROR;
+
+    if (rc == NGX_DONE) {
+        /* a thread reads ahead: no socket timeout meanwhile, and the
+         * request's count it took is given back as a handler's is */
+        if (wev->timer_set) {
+            ngx_del_timer(wev);
+        }
+
+        ngx_http_finalize_request(r, NGX_DONE);
+        return;
+    }
 
     if (rc == NGX_AGAIN) {
         if (!wev->delayed) {

@@ -1,12 +1,14 @@
 /*
- * ngx_vod_package_thread.c: work that reads the disk (parsing a moov,
- * reading a TS segment's samples) runs in an nginx thread pool when the
- * location has "aio threads", so a cold file never stalls the worker.
+ * ngx_vod_package_thread.c: work that would wait for the disk (parsing a
+ * moov, reading a TS segment's samples, reading ahead what a streamed CMAF
+ * segment needs next) runs in an nginx thread pool when the location has
+ * "aio threads", so a cold file never stalls the worker.
  *
  * A task gets its own malloc arena as its vod_env_t, because a request
  * pool is not thread-safe; the arena is freed with the request.  When the
- * task is done the content handler runs again and finds the result in the
- * request context.
+ * task is done its result goes into the request context and the request's
+ * write event handler runs: the driver's ngx_vod_package_resume(), which
+ * runs the step that posted the task again.
  */
 
 #include <ngx_config.h>
@@ -35,7 +37,7 @@ typedef struct {
 
 #define NGX_VOD_TASK_INDEX   1
 #define NGX_VOD_TASK_TS      2
-#define NGX_VOD_TASK_READ    3
+#define NGX_VOD_TASK_AHEAD   3
 
 
 typedef struct {
@@ -54,11 +56,10 @@ typedef struct {
     vod_segment_t        *audio;
     vod_ts_mux_t         *ts;
 
-    /* NGX_VOD_TASK_READ: into out, allocated by the request */
-    u_char               *header;
-    size_t                header_len;
-    vod_range_t          *ranges;
-    uint32_t              count;
+    /* NGX_VOD_TASK_AHEAD: a span read, out_len bytes at a time into out,
+     * for the page cache */
+    off_t                 offset;
+    size_t                len;
 
     u_char               *out;
     size_t                out_len;
@@ -77,7 +78,6 @@ static ngx_int_t ngx_vod_thread_post(ngx_http_request_t *r,
     ngx_thread_pool_t *tp, ngx_vod_task_ctx_t *tctx);
 static void ngx_vod_thread_handler(void *data, ngx_log_t *log);
 static void ngx_vod_thread_event_handler(ngx_event_t *ev);
-static void ngx_vod_thread_resume(ngx_http_request_t *r);
 
 
 ngx_thread_pool_t *
@@ -108,8 +108,8 @@ ngx_vod_thread_pool(ngx_http_request_t *r)
 
 /*
  * Parses a rendition's moov in a thread.  Returns NGX_DONE when the task
- * is posted; the handler then runs again and ngx_vod_thread_index() has
- * the result.
+ * is posted; the load step then runs again and ngx_vod_media_load() finds
+ * the index in the context.
  */
 
 ngx_int_t
@@ -163,12 +163,16 @@ ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
 }
 
 
-/* reads a CMAF segment's scattered samples into buf in a thread */
+/*
+ * Reads a span of a file that a streamed body needs, size bytes at a time
+ * into buf (the stream's, free while it waits), so that the worker's
+ * reads that follow find it in the page cache.  What the reads return
+ * does not matter: the worker's own read says what is wrong.
+ */
 
 ngx_int_t
-ngx_vod_thread_read(ngx_http_request_t *r, ngx_thread_pool_t *tp,
-    ngx_vod_media_t *media, u_char *buf, u_char *header, size_t header_len,
-    vod_range_t *ranges, uint32_t count)
+ngx_vod_thread_readahead(ngx_http_request_t *r, ngx_thread_pool_t *tp,
+    ngx_vod_readahead_t *ra, u_char *buf, size_t size)
 {
     ngx_vod_task_ctx_t  *tctx;
 
@@ -177,15 +181,14 @@ ngx_vod_thread_read(ngx_http_request_t *r, ngx_thread_pool_t *tp,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    tctx->type = NGX_VOD_TASK_READ;
-    tctx->path = media->path;
+    tctx->type = NGX_VOD_TASK_AHEAD;
+    ngx_str_set(&tctx->path, "");
     tctx->out = buf;
-    tctx->header = header;
-    tctx->header_len = header_len;
-    tctx->ranges = ranges;
-    tctx->count = count;
+    tctx->offset = ra->offset;
+    tctx->len = ra->len;
+    tctx->out_len = size;
 
-    tctx->arena = ngx_vod_arena_create(r, media->of.fd);
+    tctx->arena = ngx_vod_arena_create(r, ra->fd);
     if (tctx->arena == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -225,7 +228,6 @@ ngx_vod_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     r->main->blocked++;
     r->main->count++;
     r->aio = 1;
-    r->write_event_handler = ngx_vod_thread_resume;
 
     return NGX_DONE;
 }
@@ -238,6 +240,8 @@ ngx_vod_thread_handler(void *data, ngx_log_t *log)
 {
     ngx_vod_task_ctx_t  *tctx = data;
 
+    off_t       offset;
+    size_t      left;
     u_char     *moov;
     ssize_t     n;
     uint64_t    moov_offset, moov_size;
@@ -245,19 +249,18 @@ ngx_vod_thread_handler(void *data, ngx_log_t *log)
 
     env = &tctx->arena->env;
 
-    if (tctx->type == NGX_VOD_TASK_READ) {
-        n = ngx_vod_read_ranges(tctx->arena->fd, tctx->out, tctx->header,
-                                tctx->header_len, tctx->ranges, tctx->count,
-                                0);
-        if (n < 0) {
-            tctx->arena->err = ngx_errno;
-            env->log(env, "reading the segment's samples failed");
-            tctx->rc = VOD_BAD_DATA;
-            return;
+    if (tctx->type == NGX_VOD_TASK_AHEAD) {
+        for (offset = tctx->offset, left = tctx->len; left > 0; /* void */) {
+            n = ngx_vod_pread(tctx->arena->fd, tctx->out,
+                              ngx_min(left, tctx->out_len), offset, 0);
+            if (n <= 0) {
+                break;
+            }
+
+            offset += n;
+            left -= n;
         }
 
-        tctx->out_len = n;
-        tctx->rc = VOD_OK;
         return;
     }
 
@@ -327,13 +330,10 @@ ngx_vod_thread_event_handler(ngx_event_t *ev)
 
     ctx = ngx_vod_ctx(r);
 
-    if (ctx != NULL) {
-        if (tctx->type == NGX_VOD_TASK_TS
-            || tctx->type == NGX_VOD_TASK_READ)
-        {
+    if (ctx != NULL && tctx->type != NGX_VOD_TASK_AHEAD) {
+        if (tctx->type == NGX_VOD_TASK_TS) {
             ctx->seg_done = 1;
             ctx->seg_rc = tctx->rc;
-            ctx->seg = tctx->out;
             ctx->seg_len = tctx->out_len;
             ctx->ts = tctx->ts;
 
@@ -350,15 +350,6 @@ ngx_vod_thread_event_handler(ngx_event_t *ev)
         r->write_event_handler(r);
         ngx_http_run_posted_requests(c);
     }
-}
-
-
-static void
-ngx_vod_thread_resume(ngx_http_request_t *r)
-{
-    r->write_event_handler = ngx_http_request_empty_handler;
-
-    ngx_http_finalize_request(r, ngx_vod_package_handler(r));
 }
 
 

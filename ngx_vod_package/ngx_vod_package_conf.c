@@ -1,0 +1,394 @@
+/*
+ * ngx_vod_package_conf.c: the packager's directives, their checks, and
+ * the creation and merging of its main and location configurations.  The
+ * module's definition (ngx_vod_package_module.c) points at the commands
+ * array and the conf callbacks here.
+ */
+
+#include "ngx_vod_package_module.h"
+
+
+static char *ngx_vod_package(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_vod_package_index_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_vod_package_cors_origin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_vod_package_segment_duration(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_vod_package_stream_buffer_size(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_vod_package_content_steering(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
+
+static ngx_conf_post_handler_pt  ngx_vod_package_segment_duration_p =
+    ngx_vod_package_segment_duration;
+static ngx_conf_post_handler_pt  ngx_vod_package_stream_buffer_size_p =
+    ngx_vod_package_stream_buffer_size;
+
+
+ngx_command_t  ngx_vod_package_commands[] = {
+
+    { ngx_string("vod_package"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_vod_package,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_segment_duration"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, segment_duration),
+      &ngx_vod_package_segment_duration_p },
+
+    { ngx_string("vod_max_moov_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, max_moov_size),
+      NULL },
+
+    { ngx_string("vod_sendfile_min_range"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, sendfile_min_range),
+      NULL },
+
+    { ngx_string("vod_stream_buffer_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, stream_buffer_size),
+      &ngx_vod_package_stream_buffer_size_p },
+
+    { ngx_string("vod_playlist_cache_control"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, playlist_cache_control),
+      NULL },
+
+    { ngx_string("vod_segment_cache_control"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, segment_cache_control),
+      NULL },
+
+    { ngx_string("vod_cors_origin"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_vod_package_cors_origin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_content_steering"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_vod_package_content_steering,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_index_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_vod_package_index_cache,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+void *
+ngx_vod_package_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_vod_package_main_conf_t  *vmcf;
+
+    vmcf = ngx_pcalloc(cf->pool, sizeof(ngx_vod_package_main_conf_t));
+    if (vmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     vmcf->index_cache = NULL;
+     */
+
+    return vmcf;
+}
+
+
+void *
+ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_pcalloc(cf->pool, sizeof(ngx_vod_package_loc_conf_t));
+    if (vlcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     vlcf->playlist_cache_control = { 0, NULL };
+     *     vlcf->segment_cache_control = { 0, NULL };
+     *     vlcf->cors_origin = { 0, NULL };
+     */
+
+    vlcf->enable = NGX_CONF_UNSET;
+    vlcf->segment_duration = NGX_CONF_UNSET_MSEC;
+    vlcf->max_moov_size = NGX_CONF_UNSET_SIZE;
+    vlcf->sendfile_min_range = NGX_CONF_UNSET_SIZE;
+    vlcf->stream_buffer_size = NGX_CONF_UNSET_SIZE;
+    vlcf->cors_origin.len = NGX_CONF_UNSET_SIZE;
+    vlcf->steering_uri = NGX_CONF_UNSET_PTR;
+
+    return vlcf;
+}
+
+
+char *
+ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_vod_package_loc_conf_t *prev = parent;
+    ngx_vod_package_loc_conf_t *conf = child;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_msec_value(conf->segment_duration,
+                              prev->segment_duration, 4000);
+    ngx_conf_merge_size_value(conf->max_moov_size, prev->max_moov_size,
+                              64 * 1024 * 1024);
+    ngx_conf_merge_size_value(conf->sendfile_min_range,
+                              prev->sendfile_min_range, 128 * 1024);
+    ngx_conf_merge_size_value(conf->stream_buffer_size,
+                              prev->stream_buffer_size, 512 * 1024);
+    ngx_conf_merge_str_value(conf->playlist_cache_control,
+                             prev->playlist_cache_control,
+                             "public, max-age=60");
+    ngx_conf_merge_str_value(conf->segment_cache_control,
+                             prev->segment_cache_control,
+                             "public, max-age=31536000, immutable");
+
+    if (conf->cors_origin.len == NGX_CONF_UNSET_SIZE) {
+        conf->cors_origin = (prev->cors_origin.len == NGX_CONF_UNSET_SIZE)
+                            ? (ngx_str_t) ngx_null_string : prev->cors_origin;
+    }
+
+    ngx_conf_merge_ptr_value(conf->steering_uri, prev->steering_uri, NULL);
+
+    if (conf->steering_pathway.data == NULL) {
+        conf->steering_pathway = prev->steering_pathway;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* vod_content_steering off | URI [pathway=ID] */
+
+static char *
+ngx_vod_package_content_steering(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    u_char                            *p;
+    ngx_str_t                         *value;
+    ngx_uint_t                         i;
+    ngx_http_compile_complex_value_t   ccv;
+
+    if (vlcf->steering_uri != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        vlcf->steering_uri = NULL;
+        return NGX_CONF_OK;
+    }
+
+    ngx_str_set(&vlcf->steering_pathway, "origin");
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "pathway=", 8) != 0
+            || value[2].len == 8 || value[2].len > 8 + 64)
+        {
+            return "has an invalid parameter: expected pathway=ID";
+        }
+
+        for (p = value[2].data + 8; p < value[2].data + value[2].len; p++) {
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+                  || (*p >= '0' && *p <= '9')
+                  || *p == '.' || *p == '-' || *p == '_'))
+            {
+                return "has an invalid Pathway ID: expected 1 to 64 of "
+                       "[A-Za-z0-9._-]";
+            }
+        }
+
+        vlcf->steering_pathway.data = value[2].data + 8;
+        vlcf->steering_pathway.len = value[2].len - 8;
+    }
+
+    for (i = 0; i < value[1].len; i++) {
+        if (value[1].data[i] == '"' || value[1].data[i] < ' ') {
+            return "has an invalid URI: no quotes or control characters";
+        }
+    }
+
+    vlcf->steering_uri = ngx_palloc(cf->pool,
+                                    sizeof(ngx_http_complex_value_t));
+    if (vlcf->steering_uri == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[1];
+    ccv.complex_value = vlcf->steering_uri;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_vod_package(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (vlcf->enable != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    vlcf->enable = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_vod_package_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_vod_package_cors_origin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    ngx_str_t  *value;
+
+    if (vlcf->cors_origin.len != NGX_CONF_UNSET_SIZE) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        ngx_str_null(&vlcf->cors_origin);
+        return NGX_CONF_OK;
+    }
+
+    vlcf->cors_origin = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+/* vod_index_cache name:size | off */
+
+static char *
+ngx_vod_package_index_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_vod_package_main_conf_t *vmcf = conf;
+
+    u_char     *p;
+    ssize_t     size;
+    ngx_str_t  *value, name, s;
+
+    if (vmcf->index_cache != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        return NGX_CONF_OK;
+    }
+
+    p = (u_char *) ngx_strchr(value[1].data, ':');
+
+    if (p == NULL || p == value[1].data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid vod_index_cache \"%V\", expected "
+                           "\"name:size\" or \"off\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    name.data = value[1].data;
+    name.len = p - name.data;
+
+    s.data = p + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    size = ngx_parse_size(&s);
+
+    if (size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid vod_index_cache size \"%V\"", &s);
+        return NGX_CONF_ERROR;
+    }
+
+    if (size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "vod_index_cache \"%V\" is too small, "
+                           "at least %uz bytes are needed",
+                           &value[1], 8 * ngx_pagesize);
+        return NGX_CONF_ERROR;
+    }
+
+    vmcf->index_cache = ngx_vod_cache_add(cf, &name, size);
+    if (vmcf->index_cache == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_vod_package_segment_duration(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_msec_t  *ms = data;
+
+    if (*ms < 1000 || *ms > 60000) {
+        return "must be between 1s and 60s";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_vod_package_stream_buffer_size(ngx_conf_t *cf, void *post, void *data)
+{
+    size_t  *size = data;
+
+    if (*size < 1024 || *size > 64 * 1024 * 1024) {
+        return "must be between 1k and 64m";
+    }
+
+    return NGX_CONF_OK;
+}

@@ -1,0 +1,393 @@
+/*
+ * ngx_vod_package_manifest.c: the steps of a multivariant playlist
+ * (master.m3u8, master-ts.m3u8) or an MPD.  Resolve opens every rendition
+ * of the title, enough for the ETag; a manifest made before with that ETag
+ * comes from the per-worker cache (_manifest_cache.c) and the indexes are
+ * not loaded; else load gets every rendition's index and plan writes the
+ * text.  Content Steering is added to either.
+ */
+
+#include "ngx_vod_package_module.h"
+#include "vod_manifest.h"
+
+
+static ngx_int_t ngx_vod_package_open_title(ngx_http_request_t *r,
+    ngx_str_t *dir, ngx_vod_title_files_t *files, uint64_t *etag,
+    time_t *mtime);
+static ngx_int_t ngx_vod_package_title(ngx_http_request_t *r,
+    ngx_vod_title_files_t *files, vod_title_t *title);
+static ngx_uint_t ngx_vod_package_within(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_title_t *title, uint32_t max_height,
+    uint64_t max_bitrate);
+static ngx_int_t ngx_vod_package_steering(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_url_t *url, ngx_vod_env_t *venv, u_char **out,
+    size_t *len);
+static int ngx_libc_cdecl ngx_vod_package_rendition_cmp(const void *one,
+    const void *two);
+
+
+static ngx_str_t  ngx_vod_type_m3u8 =
+    ngx_string("application/vnd.apple.mpegurl");
+static ngx_str_t  ngx_vod_type_mpd = ngx_string("application/dash+xml");
+
+
+ngx_int_t
+ngx_vod_manifest_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
+{
+    size_t      len;
+    ngx_int_t   rc;
+    vod_url_t  *url;
+
+    url = &ctx->url;
+
+    ctx->etag = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
+
+    rc = ngx_vod_package_request_limits(r, &ctx->max_height,
+                                        &ctx->max_bitrate);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_vod_package_open_title(r, &ctx->dir, &ctx->files, &ctx->etag,
+                                    &ctx->mtime);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ctx->max_height != 0 || ctx->max_bitrate != 0) {
+        ctx->etag = ngx_vod_etag_add(ctx->etag, &ctx->max_height,
+                                     sizeof(ctx->max_height));
+        ctx->etag = ngx_vod_etag_add(ctx->etag, &ctx->max_bitrate,
+                                     sizeof(ctx->max_bitrate));
+    }
+
+    /* made before with this ETag: the indexes need not be looked at */
+    ctx->out.data = ngx_vod_manifest_cache_get(r, &ctx->dir, ctx->etag,
+                                               &len);
+    if (ctx->out.data != NULL) {
+        ctx->out.len = len;
+        ctx->made = 1;
+    }
+
+    return NGX_OK;
+}
+
+
+/* every rendition's index; after a wait, from the one that waited */
+
+ngx_int_t
+ngx_vod_manifest_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
+{
+    ngx_int_t         rc;
+    ngx_vod_media_t  *media;
+
+    if (ctx->made) {
+        return NGX_OK;
+    }
+
+    while (ctx->loaded < ctx->files.spec->count) {
+        media = &ctx->files.media[ctx->loaded];
+
+        rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_INFO, 0, NULL, NULL);
+        if (rc != NGX_OK) {
+            return (rc == NGX_HTTP_NOT_FOUND) ? NGX_HTTP_BAD_GATEWAY : rc;
+        }
+
+        ctx->loaded++;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
+{
+    u_char                      *out;
+    size_t                       len;
+    ngx_int_t                    rc;
+    vod_url_t                   *url;
+    vod_title_t                  title;
+    ngx_vod_env_t                venv;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+    url = &ctx->url;
+
+    ngx_vod_env_init(&venv, r, &ctx->dir, NGX_INVALID_FILE);
+
+    out = ctx->out.data;
+    len = ctx->out.len;
+
+    if (!ctx->made) {
+        rc = ngx_vod_package_title(r, &ctx->files, &title);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        if ((ctx->max_height != 0 || ctx->max_bitrate != 0)
+            && !ngx_vod_package_within(r, &ctx->dir, &title, ctx->max_height,
+                                       ctx->max_bitrate))
+        {
+            return NGX_HTTP_FORBIDDEN;
+        }
+
+        if (url->kind == VOD_URL_MPD) {
+            rc = vod_dash_mpd(&venv.env, &title, &out, &len);
+
+        } else {
+            rc = vod_hls_master(&venv.env, &title,
+                                url->kind == VOD_URL_MASTER_TS, &out, &len);
+        }
+
+        if (rc != VOD_OK) {
+            return ngx_vod_status(rc);
+        }
+
+        /* files changed in the last seconds may change again within the
+         * same second, unseen by the ETag's mtimes: not kept yet */
+
+        if (ngx_time() - ctx->mtime >= 2) {
+            ngx_vod_manifest_cache_put(&ctx->dir, ctx->etag, out, len,
+                                       r->connection->log);
+        }
+    }
+
+    if (vlcf->steering_uri != NULL) {
+        rc = ngx_vod_package_steering(r, &ctx->dir, url, &venv, &out, &len);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        /* the steering server URI may vary per request */
+        ctx->etag = ngx_vod_etag_add(ctx->etag, out, len);
+    }
+
+    ctx->out.method = NGX_VOD_SEND_MEMORY;
+    ctx->out.type = (url->kind == VOD_URL_MPD) ? &ngx_vod_type_mpd
+                                               : &ngx_vod_type_m3u8;
+    ctx->out.cache_control = &vlcf->playlist_cache_control;
+    ctx->out.etag = ctx->etag;
+    ctx->out.mtime = ctx->mtime;
+    ctx->out.data = out;
+    ctx->out.len = len;
+
+    return NGX_OK;
+}
+
+
+
+/*
+ * A title's rendition files, opened (through open_file_cache): enough for
+ * the manifests' ETag, which hashes title.json's and each file's identity.
+ * Their indexes are loaded only when the manifest has to be written.
+ */
+
+static ngx_int_t
+ngx_vod_package_open_title(ngx_http_request_t *r, ngx_str_t *dir,
+    ngx_vod_title_files_t *files, uint64_t *etag, time_t *mtime)
+{
+    uint32_t           i;
+    ngx_int_t          rc;
+    ngx_vod_media_t   *media;
+    vod_title_spec_t  *spec;
+
+    spec = ngx_palloc(r->pool, sizeof(vod_title_spec_t));
+    if (spec == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_vod_title_spec(r, dir, spec, &files->json_mtime);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    files->spec = spec;
+    files->media = ngx_palloc(r->pool, spec->count * sizeof(ngx_vod_media_t));
+    if (files->media == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    *etag = ngx_vod_etag_add(*etag, &files->json_mtime,
+                             sizeof(files->json_mtime));
+    *mtime = files->json_mtime;
+
+    for (i = 0; i < spec->count; i++) {
+        media = &files->media[i];
+
+        rc = ngx_vod_media_open(r, dir, &spec->renditions[i], media);
+        if (rc != NGX_OK) {
+            /* one bad rendition makes the whole manifest wrong */
+            return (rc == NGX_HTTP_NOT_FOUND) ? NGX_HTTP_BAD_GATEWAY : rc;
+        }
+
+        *etag = ngx_vod_media_etag(r, media, *etag);
+
+        if (media->of.mtime > *mtime) {
+            *mtime = media->of.mtime;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* the loaded renditions with their track views, as the core's title */
+
+static ngx_int_t
+ngx_vod_package_title(ngx_http_request_t *r, ngx_vod_title_files_t *files,
+    vod_title_t *title)
+{
+    uint32_t                     i;
+    ngx_vod_media_t             *media;
+    vod_rendition_t             *rd;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    ngx_memzero(title, sizeof(vod_title_t));
+
+    title->renditions = ngx_palloc(r->pool, files->spec->count
+                                            * sizeof(vod_rendition_t));
+    if (title->renditions == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    title->segment_ms = (uint32_t) vlcf->segment_duration;
+
+    for (i = 0; i < files->spec->count; i++) {
+        media = &files->media[i];
+
+        rd = &title->renditions[title->count++];
+        rd->id.data = media->id.data;
+        rd->id.len = media->id.len;
+        rd->video = media->video;
+        rd->audio = media->audio;
+    }
+
+    if (files->json_mtime == 0) {
+        /* no title.json to give the order: highest bitrate first */
+        ngx_qsort(title->renditions, title->count, sizeof(vod_rendition_t),
+                  ngx_vod_package_rendition_cmp);
+    }
+
+    vod_title_pick_audio(title);
+
+    return NGX_OK;
+}
+
+
+/* a tier's ceiling: the renditions above it leave the title; none left
+ * (of a title with video) is a refusal */
+
+static ngx_uint_t
+ngx_vod_package_within(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_title_t *title, uint32_t max_height, uint64_t max_bitrate)
+{
+    uint32_t  i, videos;
+
+    for (videos = 0, i = 0; i < title->count; i++) {
+        videos += (title->renditions[i].video != NULL);
+    }
+
+    if (vod_title_limit(title, max_height, max_bitrate) == 0 && videos > 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod_package: no rendition of \"%V\" is within "
+                      "height %uD and bit rate %uL", dir, max_height,
+                      max_bitrate);
+        return 0;
+    }
+
+    return 1;
+}
+
+
+
+/* Content Steering: the server URI, with "{title}/hls" or "{title}/dash"
+ * appended when it ends with '/', goes into the manifest */
+
+static ngx_int_t
+ngx_vod_package_steering(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_url_t *url, ngx_vod_env_t *venv, u_char **out, size_t *len)
+{
+    int                          rc;
+    u_char                      *p, *title;
+    ngx_str_t                    value;
+    vod_str_t                    uri, pathway;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    if (ngx_http_complex_value(r, vlcf->steering_uri, &value) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    uri.data = value.data;
+    uri.len = value.len;
+
+    if (value.len > 0 && value.data[value.len - 1] == '/') {
+        for (title = dir->data + dir->len;
+             title > dir->data && title[-1] != '/';
+             title--)
+        {
+            /* void */
+        }
+
+        uri.data = ngx_pnalloc(r->pool, value.len + dir->len + 5);
+        if (uri.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p = ngx_cpymem(uri.data, value.data, value.len);
+        p = ngx_cpymem(p, title, dir->data + dir->len - title);
+
+        if (url->kind == VOD_URL_MPD) {
+            p = ngx_cpymem(p, "/dash", 5);
+
+        } else {
+            p = ngx_cpymem(p, "/hls", 4);
+        }
+
+        uri.len = p - uri.data;
+    }
+
+    pathway.data = vlcf->steering_pathway.data;
+    pathway.len = vlcf->steering_pathway.len;
+
+    if (url->kind == VOD_URL_MPD) {
+        rc = vod_dash_steering(&venv->env, *out, *len, &uri, &pathway, out,
+                               len);
+
+    } else {
+        rc = vod_hls_steering(&venv->env, *out, *len, &uri, &pathway, out,
+                              len);
+    }
+
+    if (rc == VOD_BAD_REQUEST) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod_content_steering URI \"%*s\" has a quote or a "
+                      "line break", uri.len, uri.data);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return rc == VOD_OK ? NGX_OK : ngx_vod_status(rc);
+}
+
+
+static int ngx_libc_cdecl
+ngx_vod_package_rendition_cmp(const void *one, const void *two)
+{
+    const vod_rendition_t  *a = one;
+    const vod_rendition_t  *b = two;
+
+    uint64_t  ra, rb;
+
+    ra = (a->video != NULL) ? a->video->peak_bitrate : 0;
+    rb = (b->video != NULL) ? b->video->peak_bitrate : 0;
+
+    if (ra != rb) {
+        return (ra > rb) ? -1 : 1;
+    }
+
+    return ngx_memn2cmp(a->id.data, b->id.data, a->id.len, b->id.len);
+}
