@@ -5,6 +5,9 @@
  * array and the conf callbacks here.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
+
 #include "ngx_vod_package_module.h"
 
 

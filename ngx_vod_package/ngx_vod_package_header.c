@@ -5,6 +5,9 @@
  * Ranges, HEAD and conditional requests are left to nginx's own filters.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
+
 #include "ngx_vod_package_module.h"
 
 

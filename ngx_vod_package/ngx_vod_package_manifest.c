@@ -7,6 +7,9 @@
  * text.  Content Steering is added to either.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
+
 #include "ngx_vod_package_module.h"
 #include "vod_manifest.h"
 

@@ -5,6 +5,9 @@
  * _manifest.c.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
+
 #include "ngx_vod_package_module.h"
 #include "vod_fmp4.h"
 #include "vod_ts.h"

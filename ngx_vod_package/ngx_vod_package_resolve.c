@@ -7,6 +7,9 @@
  * _manifest.c.
  */
 
+#include <ngx_config.h>
+#include <ngx_core.h>
+
 #include "ngx_vod_package_module.h"
 
 
