@@ -32,13 +32,6 @@ _EOC_
 our $HttpConfig = <<'_EOC_';
     lua_package_path "$TEST_NGINX_ROOT/lua/?.lua;;";
     init_by_lua_block {
-        -- no traces: LuaJIT registers a trace's unwind tables with
-        -- libgcc, and under tools/asan/nginx (ASan's slow unwinder on
-        -- every malloc) the next unwind through them deadlocks in
-        -- _Unwind_Find_FDE (its lock, then malloc, then the lock again);
-        -- this block's loops are hot enough to be compiled
-        jit.off()
-
         local ffi = require "ffi"
 
         function source(file)
