@@ -46,6 +46,16 @@ ngx_command_t  ngx_vod_package_commands[] = {
       offsetof(ngx_vod_package_loc_conf_t, segment_duration),
       &ngx_vod_package_segment_duration_p },
 
+    /* the same, under a name Kaltura's nginx-vod-module leaves free: in
+     * one nginx with it, its module takes vod_segment_duration */
+
+    { ngx_string("vod_package_segment_duration"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, segment_duration),
+      &ngx_vod_package_segment_duration_p },
+
     { ngx_string("vod_max_moov_size"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_size_slot,

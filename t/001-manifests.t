@@ -342,3 +342,29 @@ GET /vod/demo/master.m3u8
 qr{^video-1080p\.m3u8 RESOLUTION=1920x1080 }m
 --- no_error_log
 [error]
+
+
+
+=== TEST 20: vod_package_segment_duration, the name Kaltura's module leaves free, sets the same
+--- config
+    location /vod/ {
+        alias $TEST_NGINX_MEDIA/;
+        vod_package;
+        vod_package_segment_duration 2s;
+    }
+--- request
+GET /vod/demo/video-720p.m3u8
+--- response_body_filters eval
+[\&VodTest::hls_media]
+--- response_body_like eval
+qr{\AVERSION [67]
+TARGETDURATION 2
+MAP video-720p-init\.mp4
+2\.0 video-720p-1\.m4s
+2\.0 video-720p-2\.m4s
+2\.0 video-720p-3\.m4s
+2\.0 video-720p-4\.m4s
+ENDLIST
+\z}
+--- no_error_log
+[error]
