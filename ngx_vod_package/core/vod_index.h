@@ -25,13 +25,16 @@
  *
  * and a file that would need more is refused with VOD_BAD_DATA and one
  * log line.  Tables stay as compact as the moov has them (runs stay runs,
- * a constant sample size stays one number), so the factor covers the one
- * expansion (4-bit stz2 sizes to u32: 8 times) and the copies of stts and
- * stss (2 times); what grows with the segment count (cuts and cursors,
- * 52 bytes per segment and track, and 16 per segment) fits in the moov
- * bytes a real title spends on each segment's samples, or else in the
- * base.  A two-hour H.264 + AAC title at 24 fps needs 0.98 times its
- * 4.6 MB moov.
+ * a constant sample size stays one number, the others take the fewest
+ * bytes that hold the largest), so the factor covers the one expansion
+ * (4-bit stz2 sizes to bytes: 2 times) and the copies of stts and stss
+ * (2 times); what grows with the segment count (cuts and cursors, 52
+ * bytes per segment and track, and 16 per segment) fits in the moov bytes
+ * a real title spends on each segment's samples, or else in the base.  A
+ * two-hour H.264 + AAC title at 24 fps needs 0.68 times its 4.6 MB moov,
+ * and its index is 0.67 times the moov.  The index is no larger than the
+ * moov on the shapes of real titles (test_within_moov in
+ * test/test_index_build.c).
  */
 #define VOD_INDEX_MEM_FACTOR  8
 #define VOD_INDEX_MEM_BASE    (1024 * 1024)

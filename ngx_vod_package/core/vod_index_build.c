@@ -16,7 +16,8 @@ typedef struct {
     const vod_idx_stsc_t  *stsc;
     const uint32_t        *co32;          /* one of co32 and co64 */
     const uint64_t        *co64;
-    const uint32_t        *sizes;         /* NULL when constant */
+    const u_char          *sizes;         /* NULL when constant */
+    uint32_t               width;         /* bytes per size */
     uint64_t               file_size;
     uint64_t               total;         /* bytes of the chunks walked */
     uint32_t               csize;
@@ -41,10 +42,11 @@ static int vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
 static int vod_idx_fill_stsc(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     vod_idx_stsc_t *stsc);
 static int vod_idx_fill_sizes(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
-    uint32_t *sizes);
-static uint32_t vod_idx_check_chunks(const uint32_t *co32,
-    const uint64_t *co64, const uint32_t *sizes, uint32_t csize,
-    uint32_t spc, uint32_t m, uint64_t fs, uint64_t *total);
+    u_char *sizes);
+static inline uint32_t vod_idx_check_chunks(const uint32_t *co32,
+    const uint64_t *co64, const u_char *sizes, uint32_t width,
+    uint32_t csize, uint32_t spc, uint32_t m, uint64_t fs, uint64_t *total)
+    __attribute__((always_inline));
 static int vod_idx_walk_to(vod_idx_walk_t *w, uint32_t next);
 static int vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     u_char *blob, vod_idx_track_t *it);
@@ -312,7 +314,7 @@ vod_idx_track_size(vod_idx_parse_t *t, uint32_t segments)
 
     size += vod_idx_align((size_t) t->stsc_n * sizeof(vod_idx_stsc_t));
     size += vod_idx_align((size_t) t->chunk_n * (t->co64 ? 8 : 4));
-    size += t->stsz_bits ? vod_idx_align((size_t) t->sample_count * 4) : 0;
+    size += vod_idx_align((size_t) t->sample_count * t->size_width);
     size += vod_idx_align((size_t) t->sync_n * 4);
     size += (size_t) (segments + 1) * sizeof(vod_idx_cursor_t);
 
@@ -415,17 +417,18 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
     }
 
     it->const_size = t->const_size;
+    it->size_width = t->size_width;
 
-    if (t->stsz_bits) {
-        vod_idx_pad(p, (size_t) t->sample_count * 4);
+    if (t->size_width) {
+        vod_idx_pad(p, (size_t) t->sample_count * t->size_width);
         it->sizes = p - blob;
 
-        rc = vod_idx_fill_sizes(ctx, t, (uint32_t *) p);
+        rc = vod_idx_fill_sizes(ctx, t, p);
         if (rc != VOD_OK) {
             return rc;
         }
 
-        p += vod_idx_align((size_t) t->sample_count * 4);
+        p += vod_idx_align((size_t) t->sample_count * t->size_width);
     }
 
     vod_idx_pad(p, (size_t) t->sync_n * 4);
@@ -607,39 +610,67 @@ vod_idx_fill_stsc(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
 }
 
 
+/* the sizes, t->size_width bytes each (vod_idx_size_width() chose the
+ * width from the largest, so none is cut) */
+
 static int
-vod_idx_fill_sizes(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, uint32_t *sizes)
+vod_idx_fill_sizes(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *out)
 {
-    uint32_t       i, n, max;
+    uint16_t      *o16;
+    uint32_t       i, n, max, *sizes;
     const u_char  *p;
 
     n = t->sample_count;
     p = t->stsz;
+    o16 = (uint16_t *) out;
+    sizes = (uint32_t *) out;
     max = 0;
 
     switch (t->stsz_bits) {
 
     case 32:
-        max = vod_idx_copy_be32(sizes, p, n);
-        break;
+        if (t->size_width == 4) {
+            max = vod_idx_copy_be32(sizes, p, n);
+            break;
+        }
+
+        /* the low bytes of each big-endian size: its last two, or its
+         * last one */
+
+        if (t->size_width == 2) {
+            for (i = 0; i < n; i++) {
+                o16[i] = (uint16_t) ((p[4 * i + 2] << 8) | p[4 * i + 3]);
+            }
+
+        } else {
+            for (i = 0; i < n; i++) {
+                out[i] = p[4 * i + 3];
+            }
+        }
+
+        return VOD_OK;
 
     case 16:
-        for (i = 0; i < n; i++) {
-            sizes[i] = vod_r16(p + 2 * i);
+        if (t->size_width == 2) {
+            for (i = 0; i < n; i++) {
+                o16[i] = vod_r16(p + 2 * i);
+            }
+
+        } else {
+            for (i = 0; i < n; i++) {
+                out[i] = (u_char) vod_r16(p + 2 * i);
+            }
         }
 
         return VOD_OK;
 
     case 8:
-        for (i = 0; i < n; i++) {
-            sizes[i] = p[i];
-        }
-
+        memcpy(out, p, n);
         return VOD_OK;
 
     default:
         for (i = 0; i < n; i++) {
-            sizes[i] = (i & 1) ? (p[i / 2] & 0x0f) : (p[i / 2] >> 4);
+            out[i] = (i & 1) ? (p[i / 2] & 0x0f) : (p[i / 2] >> 4);
         }
 
         return VOD_OK;
@@ -665,16 +696,18 @@ vod_idx_fill_sizes(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, uint32_t *sizes)
 /*
  * Check that m whole chunks of spc samples each lie inside the file: co32
  * or co64 point at the first chunk's offset, sizes (NULL when every size
- * is csize) at its first sample's size.  Returns the number of chunks
- * that pass, m when all do, and adds their bytes to *total.
+ * is csize; width bytes each) at its first sample's size.  Returns the
+ * number of chunks that pass, m when all do, and adds their bytes to
+ * *total.  Always inlined, so each call with a constant width compiles to
+ * loops of its own.
  */
 
-static uint32_t
+static inline uint32_t
 vod_idx_check_chunks(const uint32_t *co32, const uint64_t *co64,
-    const uint32_t *sizes, uint32_t csize, uint32_t spc, uint32_t m,
-    uint64_t fs, uint64_t *total)
+    const u_char *sizes, uint32_t width, uint32_t csize, uint32_t spc,
+    uint32_t m, uint64_t fs, uint64_t *total)
 {
-    uint32_t  i, j, v;
+    uint32_t  i, j, k, v;
     uint64_t  off, sum, bytes;
 
     sum = 0;
@@ -701,7 +734,7 @@ vod_idx_check_chunks(const uint32_t *co32, const uint64_t *co64,
          * under 2^32, so their sum cannot wrap */
 
         for (j = 0; j < m; j++) {
-            v = sizes[j];
+            v = vod_idx_size(sizes, width, j);
 
             if ((uint64_t) co32[j] + v > fs) {
                 break;
@@ -716,8 +749,9 @@ vod_idx_check_chunks(const uint32_t *co32, const uint64_t *co64,
     }
 
     if (spc == 2 && co64 == NULL) {
-        for (j = 0; j < m; j++, sizes += 2) {
-            bytes = (uint64_t) sizes[0] + sizes[1];
+        for (j = 0; j < m; j++) {
+            bytes = (uint64_t) vod_idx_size(sizes, width, 2 * j)
+                    + vod_idx_size(sizes, width, 2 * j + 1);
 
             if (co32[j] + bytes > fs) {
                 break;
@@ -731,12 +765,14 @@ vod_idx_check_chunks(const uint32_t *co32, const uint64_t *co64,
         return j;
     }
 
-    for (j = 0; j < m; j++, sizes += spc) {
+    k = 0;
+
+    for (j = 0; j < m; j++) {
         off = (co64 != NULL) ? co64[j] : co32[j];
         bytes = 0;
 
-        for (i = 0; i < spc; i++) {
-            bytes += sizes[i];
+        for (i = 0; i < spc; i++, k++) {
+            bytes += vod_idx_size(sizes, width, k);
         }
 
         if (off > fs || bytes > fs - off) {
@@ -765,10 +801,11 @@ vod_idx_walk_to(vod_idx_walk_t *w, uint32_t next)
 {
     int                    rc;
     uint32_t               c, s, m, j, run, last, spc, nruns, nchunks;
-    uint32_t               csize;
+    uint32_t               csize, width;
     uint64_t               fs, total;
-    const uint32_t        *co32, *sizes;
-    const uint64_t        *co64;
+    const u_char          *sizes, *sz;
+    const uint32_t        *co32, *c32;
+    const uint64_t        *co64, *c64;
     const vod_idx_stsc_t  *stsc;
 
     /* all in locals: the stores to w would otherwise force reloads */
@@ -777,6 +814,7 @@ vod_idx_walk_to(vod_idx_walk_t *w, uint32_t next)
     co32 = w->co32;
     co64 = w->co64;
     sizes = w->sizes;
+    width = w->width;
     fs = w->file_size;
     total = w->total;
     csize = w->csize;
@@ -817,10 +855,27 @@ vod_idx_walk_to(vod_idx_walk_t *w, uint32_t next)
             m = (next - s) / spc;
         }
 
-        j = vod_idx_check_chunks((co64 != NULL) ? NULL : co32 + c,
-                                 (co64 != NULL) ? co64 + c : NULL,
-                                 (sizes != NULL) ? sizes + s : NULL,
-                                 csize, spc, m, fs, &total);
+        c32 = (co64 != NULL) ? NULL : co32 + c;
+        c64 = (co64 != NULL) ? co64 + c : NULL;
+        sz = (sizes != NULL) ? sizes + (size_t) s * width : NULL;
+
+        switch (width) {
+
+        case 1:
+            j = vod_idx_check_chunks(c32, c64, sz, 1, csize, spc, m, fs,
+                                     &total);
+            break;
+
+        case 2:
+            j = vod_idx_check_chunks(c32, c64, sz, 2, csize, spc, m, fs,
+                                     &total);
+            break;
+
+        default:
+            j = vod_idx_check_chunks(c32, c64, sz, 4, csize, spc, m, fs,
+                                     &total);
+        }
+
         c += j;
         s += j * spc;
 
@@ -850,8 +905,9 @@ static int
 vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
     vod_idx_track_t *it)
 {
+    u_char            *sizes;
     uint32_t           s, n, k, c, seg, nseg, i, spc, stts_run, ctts_run;
-    uint32_t           count, next, *sizes, *co32, *cut;
+    uint32_t           count, next, width, *co32, *cut;
     uint64_t           off, sum, part, total, size, bytes, dur, rate;
     uint64_t           first, dts, *co64, *seg_bytes, *bound;
     vod_env_t         *env;
@@ -868,7 +924,8 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
     stts = (vod_idx_stts_t *) (blob + it->stts);
     ctts = (vod_idx_ctts_t *) (blob + it->ctts);
     stsc = (vod_idx_stsc_t *) (blob + it->stsc);
-    sizes = it->sizes ? (uint32_t *) (blob + it->sizes) : NULL;
+    sizes = it->sizes ? blob + it->sizes : NULL;
+    width = it->size_width;
     co32 = (uint32_t *) (blob + it->chunks);
     co64 = (uint64_t *) (blob + it->chunks);
 
@@ -933,6 +990,7 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
     w.co32 = it->co64 ? NULL : co32;
     w.co64 = it->co64 ? co64 : NULL;
     w.sizes = sizes;
+    w.width = width;
     w.file_size = ctx->file_size;
     w.total = 0;
     w.csize = it->const_size;
@@ -969,7 +1027,7 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
 
             if (sizes != NULL) {
                 for ( /* void */ ; i < k; i++) {
-                    part += sizes[s + i];
+                    part += vod_idx_size(sizes, width, s + i);
                 }
 
             } else {
@@ -994,7 +1052,7 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
 
         if (sizes != NULL) {
             for (sum = part; i < n; i++) {
-                sum += sizes[s + i];
+                sum += vod_idx_size(sizes, width, s + i);
             }
 
         } else {
@@ -1079,7 +1137,7 @@ beyond:
 
     if (sizes != NULL) {
         for (sum = 0, i = 0; i < n; i++) {
-            sum += sizes[s + i];
+            sum += vod_idx_size(sizes, width, s + i);
         }
     }
 

@@ -23,7 +23,9 @@
  *                                 that is smaller (B-frame patterns)
  *     stsc runs                   {first chunk (0-based), samples}
  *     chunk offsets               u32 (from stco) or u64 (from co64)
- *     sample sizes                u32, absent when constant
+ *     sample sizes                1, 2 or 4 bytes each, the fewest that
+ *                                 hold the track's largest; absent
+ *                                 when constant
  *     sync samples                0-based sample numbers
  *     cursors                     decode state at each segment's first
  *                                 sample, plus one at the end (the stsc
@@ -46,7 +48,7 @@
 
 
 #define VOD_IDX_MAGIC      0x78646976     /* "vidx" read little-endian */
-#define VOD_IDX_VERSION    2
+#define VOD_IDX_VERSION    3
 
 #define VOD_IDX_SKIP       1              /* a track we do not package */
 
@@ -141,7 +143,7 @@ typedef struct {
     uint32_t       ctts_flat;             /* ctts is int32 per sample */
     int32_t        ctts_min;              /* the least and the greatest */
     int32_t        ctts_max;              /* offset over the track */
-    uint32_t       reserved;
+    uint32_t       size_width;            /* bytes per size: 1, 2, 4 */
     uint32_t       stsc_count;
     uint32_t       chunk_count;
     uint32_t       stss_count;
@@ -195,6 +197,8 @@ typedef struct {
     uint32_t        chunk_n;
     uint32_t        co64;
     uint32_t        stsz_bits;            /* 32 (stsz), 4, 8, 16 (stz2) */
+    uint32_t        size_width;           /* bytes per size in the blob,
+                                             0 when constant */
     uint32_t        const_size;
     uint32_t        sample_count;
     uint32_t        has_stss;
@@ -230,6 +234,23 @@ int vod_idx_alloc(vod_idx_ctx_t *ctx, size_t size, const char *what,
 int vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov,
     size_t moov_size);
 int vod_idx_segment(vod_idx_ctx_t *ctx);
+
+
+/* the size of sample i in a sizes section of width bytes per size */
+
+static inline uint32_t
+vod_idx_size(const u_char *sizes, uint32_t width, uint32_t i)
+{
+    if (width == 1) {
+        return sizes[i];
+    }
+
+    if (width == 2) {
+        return ((const uint16_t *) sizes)[i];
+    }
+
+    return ((const uint32_t *) sizes)[i];
+}
 
 
 /* table readers for the hot loops: one load and a byte swap */

@@ -32,6 +32,7 @@ static int vod_idx_parse_stts(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
     vod_idx_parse_t *t);
 static int vod_idx_parse_stss(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
     vod_idx_parse_t *t);
+static uint32_t vod_idx_size_width(vod_idx_parse_t *t);
 
 
 /* the tracks of a moov box's payload we package, into ctx->tracks */
@@ -839,6 +840,8 @@ vod_idx_parse_stbl(vod_idx_ctx_t *ctx, vod_mp4_box_t *stbl,
         }
     }
 
+    t->size_width = vod_idx_size_width(t);
+
     return VOD_OK;
 
 duplicate:
@@ -970,4 +973,82 @@ vod_idx_parse_stss(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
     t->sync_n = n;
 
     return VOD_OK;
+}
+
+
+/*
+ * The bytes each sample size takes in the index: the fewest that hold the
+ * largest (a bitwise or of them all has the largest's highest bit), 0 when
+ * every sample has the one size stsz gives.  Audio frames and the frames
+ * of a low bit rate rendition fit 1 or 2 bytes, where stsz spends 4.
+ */
+
+static uint32_t
+vod_idx_size_width(vod_idx_parse_t *t)
+{
+    u_char         raw[4];
+    uint32_t       i, n, all, half;
+    uint64_t       v[4], w[4], high;
+    const u_char  *p;
+
+    static const u_char  high_bytes[8] = {
+        0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0
+    };
+
+    n = t->sample_count;
+    p = t->stsz;
+    all = 0;
+
+    switch (t->stsz_bits) {
+
+    case 0:
+        return 0;
+
+    case 4:
+    case 8:
+        return 1;
+
+    case 16:
+        for (i = 0; i < n; i++) {
+            all |= vod_r16(p + 2 * i);
+        }
+
+        break;
+
+    default:
+
+        /* the or of the big-endian words as they lie, eight at a time
+         * into four independent ors: the or is bytewise, so the swap is
+         * done once, at the end; a size over 0xffff (a high byte set, in
+         * either word of a load) ends the pass early */
+
+        memcpy(&high, high_bytes, 8);
+        w[0] = 0;
+        w[1] = 0;
+        w[2] = 0;
+        w[3] = 0;
+
+        for (i = n / 8; i != 0; i--, p += 32) {
+            memcpy(v, p, 32);
+            w[0] |= v[0];
+            w[1] |= v[1];
+            w[2] |= v[2];
+            w[3] |= v[3];
+
+            if (((w[0] | w[1] | w[2] | w[3]) & high) != 0) {
+                return 4;
+            }
+        }
+
+        w[0] |= w[1] | w[2] | w[3];
+        half = (uint32_t) (w[0] | (w[0] >> 32));
+        memcpy(raw, &half, 4);
+        all = vod_idx_be32(raw);
+
+        for (i = n % 8; i != 0; i--, p += 4) {
+            all |= vod_idx_be32(p);
+        }
+    }
+
+    return (all > 0xffff) ? 4 : ((all > 0xff) ? 2 : 1);
 }

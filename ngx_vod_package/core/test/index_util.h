@@ -780,6 +780,9 @@ t_find(u_char *moov, size_t len, const char *path)
 #define T_RW_CTTS1    0x08            /* ctts v1 minus media_time, elst 0 */
 #define T_RW_EMPTY    0x10            /* an empty edit before the first */
 #define T_RW_CHUNKS   0x20            /* stsc and stco, see t_rechunk() */
+#define T_RW_VFR      0x40            /* stts: every sample's own duration,
+                                         one tick short, one over, ... */
+#define T_RW_NOCTTS   0x80            /* the ctts dropped */
 
 /* rewrite a box list; returns the bytes written */
 
@@ -869,7 +872,52 @@ t_rewrite(const u_char *p, size_t len, u_char *out, uint32_t flags)
             o += size;
             break;
 
+        case vod_mp4_tag('s', 't', 't', 's'):
+            if (!(flags & T_RW_VFR)) {
+                memcpy(o, p, size);
+                o += size;
+                break;
+            }
+
+            /* each run of delta > 1 becomes one entry per sample, delta
+             * - 1 and delta + 1 in turn (an odd run ends on delta) */
+
+            q = o + 16;
+            v = 0;
+
+            for (i = 0; i < vod_r32(d + 4); i++) {
+                cnt = vod_r32(d + 8 + 8 * i);
+                shift = vod_r32(d + 12 + 8 * i);
+
+                if (shift < 2) {
+                    vod_w32(q, cnt);
+                    vod_w32(q, shift);
+                    v++;
+                    continue;
+                }
+
+                for (n = 0; n < cnt; n++) {
+                    vod_w32(q, 1);
+                    vod_w32(q, (n + 1 == cnt && (cnt & 1)) ? shift
+                               : ((n & 1) ? shift + 1 : shift - 1));
+                    v++;
+                }
+            }
+
+            n = q - o;
+            q = o;
+            vod_w32(q, n);
+            vod_wtag(q, "stts");
+            vod_w32(q, 0);
+            vod_w32(q, v);
+            o += n;
+            break;
+
         case vod_mp4_tag('c', 't', 't', 's'):
+            if (flags & T_RW_NOCTTS) {
+                break;
+            }
+
             memcpy(o, p, size);
 
             if (flags & T_RW_CTTS1) {

@@ -15,6 +15,7 @@ static void test_bound_tracks(void **state);
 static void test_bound_one_chunk(void **state);
 static void test_bound_counts(void **state);
 static void test_bound_long_title(void **state);
+static void test_within_moov(void **state);
 
 
 static void
@@ -332,11 +333,92 @@ test_bound_long_title(void **state)
     t_media = media;
     t_env_init(&env, &ctx, file, len);
     assert_int_equal(t_build(&env, T_SEGMENT_MS, &b), VOD_OK);
-    print_message("    %s: moov %llu bytes, build %zu bytes\n", long_title,
-                  (unsigned long long) b.moov_size, ctx.allocated);
+    print_message("    %s: moov %llu bytes, build %zu bytes, index %zu "
+                  "bytes\n", long_title, (unsigned long long) b.moov_size,
+                  ctx.allocated, b.index_len);
     assert_true(ctx.allocated <= vod_index_mem_bound(b.moov_size));
+    assert_true(b.index_len <= b.moov_size);
     t_env_free(&ctx);
     free(file);
+
+    (void) state;
+}
+
+
+/*
+ * The index is no larger than the moov it was built from, over the shapes
+ * of real titles: every fixture as it is (constant frame durations, ctts,
+ * audio only, video only, H.264 and HEVC), and the ones whose moov is at
+ * the end rewritten with a duration of its own for every sample, without
+ * ctts, both, or in many small chunks (t_rechunk() copies stts and ctts
+ * as they are), at 1, 2 and 4 s segments.
+ */
+
+static void
+test_within_moov(void **state)
+{
+    size_t     len, n, v, f, k;
+    u_char    *file, *out;
+    t_ctx_t    ctx;
+    uint64_t   moov_off, moov_size;
+    vod_env_t  env;
+    t_built_t  b;
+
+    static const char      *names[] = {
+        "demo/1080p.mp4", "demo/720p.mp4", "demo/360p.mp4",
+        "hevc/360p.mp4", "ntsc/360p.mp4", "audio/audio.mp4",
+        "video/360p.mp4"
+    };
+    static const uint32_t   variants[] = {
+        0, T_RW_VFR, T_RW_NOCTTS, T_RW_VFR | T_RW_NOCTTS, T_RW_CHUNKS
+    };
+    static const uint32_t   ms[] = { 1000, 2000, 4000 };
+
+    for (f = 0; f < sizeof(names) / sizeof(names[0]); f++) {
+        file = t_load(names[f], &len);
+        t_env_init(&env, &ctx, file, len);
+        assert_int_equal(vod_mp4_find_moov(&env, len, &moov_off, &moov_size),
+                         VOD_OK);
+        t_env_free(&ctx);
+
+        for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+            if (variants[v] != 0 && moov_off + moov_size != len) {
+                /* a moov before the media: a longer one would move it */
+                continue;
+            }
+
+            out = malloc(len * 2 + 65536);
+            assert_non_null(out);
+            memcpy(out, file, moov_off);
+            n = t_rewrite(file + moov_off, moov_size, out + moov_off,
+                          variants[v]);
+
+            if (variants[v] & T_RW_NOCTTS) {
+                assert_null(t_find(out + moov_off, n,
+                                   "moov/trak/mdia/minf/stbl/ctts"));
+            }
+
+            for (k = 0; k < sizeof(ms) / sizeof(ms[0]); k++) {
+                t_env_init(&env, &ctx, out,
+                           variants[v] ? moov_off + n : len);
+                assert_int_equal(t_build(&env, ms[k], &b), VOD_OK);
+
+                if (b.index_len > b.moov_size) {
+                    print_error("%s, variant 0x%x, %u ms: index %zu bytes, "
+                                "moov %llu\n", names[f], variants[v], ms[k],
+                                b.index_len,
+                                (unsigned long long) b.moov_size);
+                }
+
+                assert_true(b.index_len <= b.moov_size);
+                t_env_free(&ctx);
+            }
+
+            free(out);
+        }
+
+        free(file);
+    }
 
     (void) state;
 }
@@ -353,6 +435,7 @@ main(void)
         cmocka_unit_test(test_bound_one_chunk),
         cmocka_unit_test(test_bound_counts),
         cmocka_unit_test(test_bound_long_title),
+        cmocka_unit_test(test_within_moov),
     };
 
     t_media = getenv("VOD_MEDIA");
