@@ -3,9 +3,12 @@
  *
  * vod_index_build() turns a moov box into one flat, position-independent
  * blob (offsets, never pointers), so it can be copied into shared memory
- * and read by every worker.  The blob stays about the size of the moov's
- * sample tables (run-length tables are kept run-length) plus one decode
- * checkpoint per segment, so extracting a segment walks only its samples.
+ * and read by every worker.  The blob holds the moov's sample tables
+ * (run-length tables kept run-length, sample sizes in the fewest bytes
+ * that hold them) plus one decode checkpoint per segment, so extracting a
+ * segment walks only its samples; on real titles it is smaller than the
+ * moov.  vod_index_int.h describes its layout and the files that build
+ * and read it.
  */
 
 #ifndef _VOD_INDEX_H_INCLUDED_

@@ -1,8 +1,9 @@
 /*
  * test_index_cut.c: the segment boundaries (vod_index_cut.c): renditions
  * of one title cut alike, and every segment duration gives an index whose
- * every segment extracts.  t_check_file() (test_index_query.c) checks the
- * cutting rule itself against libavformat's packets.
+ * every segment extracts.  The cutting rule itself is checked against
+ * libavformat's packets by t_check_file() (index_util.h), which
+ * test_index_query.c runs on every fixture.
  */
 
 #include "index_util.h"
