@@ -3,9 +3,12 @@
  *
  * vod_index_build() turns a moov box into one flat, position-independent
  * blob (offsets, never pointers), so it can be copied into shared memory
- * and read by every worker.  The blob stays about the size of the moov's
- * sample tables (run-length tables are kept run-length) plus one decode
- * checkpoint per segment, so extracting a segment walks only its samples.
+ * and read by every worker.  The blob holds the moov's sample tables
+ * (run-length tables kept run-length, sample sizes in the fewest bytes
+ * that hold them) plus one decode checkpoint per segment, so extracting a
+ * segment walks only its samples; on real titles it is smaller than the
+ * moov.  vod_index_int.h describes its layout and the files that build
+ * and read it.
  */
 
 #ifndef _VOD_INDEX_H_INCLUDED_
@@ -25,13 +28,16 @@
  *
  * and a file that would need more is refused with VOD_BAD_DATA and one
  * log line.  Tables stay as compact as the moov has them (runs stay runs,
- * a constant sample size stays one number), so the factor covers the one
- * expansion (4-bit stz2 sizes to u32: 8 times) and the copies of stts and
- * stss (2 times); what grows with the segment count (cuts and cursors,
- * 52 bytes per segment and track, and 16 per segment) fits in the moov
- * bytes a real title spends on each segment's samples, or else in the
- * base.  A two-hour H.264 + AAC title at 24 fps needs 0.98 times its
- * 4.6 MB moov.
+ * a constant sample size stays one number, the others take the fewest
+ * bytes that hold the largest), so the factor covers the one expansion
+ * (4-bit stz2 sizes to bytes: 2 times) and the copies of stts and stss
+ * (2 times); what grows with the segment count (cuts and cursors, 52
+ * bytes per segment and track, and 16 per segment) fits in the moov bytes
+ * a real title spends on each segment's samples, or else in the base.  A
+ * two-hour H.264 + AAC title at 24 fps needs 0.68 times its 4.6 MB moov,
+ * and its index is 0.67 times the moov.  The index is no larger than the
+ * moov on the shapes of real titles (test_within_moov in
+ * test/test_index_build.c).
  */
 #define VOD_INDEX_MEM_FACTOR  8
 #define VOD_INDEX_MEM_BASE    (1024 * 1024)

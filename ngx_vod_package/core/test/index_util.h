@@ -1,10 +1,18 @@
 /*
- * test_index.c: the MP4 parser and sample index against libavformat as an
- * independent demuxer, plus hostile inputs (truncations, corrupt sizes,
- * huge counts, random mutations) that must fail cleanly with one log line.
+ * index_util.h: what the index's unit tests share (test_index_parse.c,
+ * test_index_cut.c, test_index_build.c, test_index_query.c): a poisoning
+ * env over a file in memory, builds that extract every segment, the
+ * comparison with libavformat as an independent demuxer, the rewriting of
+ * a fixture's moov (co64, 64-bit sizes, stz2, ctts v1, rechunked), and
+ * crafted files for the memory bound.  Static functions: each test file
+ * uses some of them.
  *
  * VOD_MEDIA names the directory tools/mkmedia.sh filled.
  */
+
+#ifndef _INDEX_UTIL_H_INCLUDED_
+#define _INDEX_UTIL_H_INCLUDED_
+
 
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -106,30 +114,6 @@ static size_t t_rechunk(const u_char *p, size_t len, u_char *out,
     uint32_t flags);
 static void t_samples_equal(const char *a_name, const u_char *a,
     size_t a_len, const u_char *b, size_t b_len);
-static void test_demo_1080p(void **state);
-static void test_demo_720p(void **state);
-static void test_demo_360p(void **state);
-static void test_hevc(void **state);
-static void test_ntsc(void **state);
-static void test_audio_only(void **state);
-static void test_video_only(void **state);
-static void test_aligned_renditions(void **state);
-static void test_segment_ms(void **state);
-static void test_api_bounds(void **state);
-static void test_rewritten(void **state);
-static void test_ctts_runs(void **state);
-static void test_deterministic(void **state);
-static void test_rechunked(void **state);
-static void test_truncated(void **state);
-static void test_box_sizes(void **state);
-static void test_counts(void **state);
-static void test_unsupported(void **state);
-static void test_mutations(void **state);
-static void test_lang_handler(void **state);
-static void test_bound_tracks(void **state);
-static void test_bound_one_chunk(void **state);
-static void test_bound_counts(void **state);
-static void test_bound_long_title(void **state);
 
 
 static const char  *t_media;
@@ -734,262 +718,6 @@ t_expect_cuts(vod_track_info_t *info, vod_segment_t *segs, t_av_track_t *avt,
 }
 
 
-static void
-test_demo_1080p(void **state)
-{
-    t_check_file("demo/1080p.mp4", T_SEGMENT_MS);
-}
-
-
-static void
-test_demo_720p(void **state)
-{
-    t_check_file("demo/720p.mp4", T_SEGMENT_MS);
-}
-
-
-static void
-test_demo_360p(void **state)
-{
-    t_check_file("demo/360p.mp4", T_SEGMENT_MS);
-}
-
-
-static void
-test_hevc(void **state)
-{
-    t_check_file("hevc/360p.mp4", T_SEGMENT_MS);
-}
-
-
-static void
-test_ntsc(void **state)
-{
-    int               v;
-    size_t            len;
-    u_char           *file;
-    t_ctx_t           ctx;
-    vod_env_t         env;
-    t_built_t         b;
-    vod_track_info_t  info;
-
-    t_check_file("ntsc/360p.mp4", T_SEGMENT_MS);
-
-    /* moov after mdat, 29.97 fps */
-
-    file = t_load("ntsc/360p.mp4", &len);
-    t_env_init(&env, &ctx, file, len);
-
-    assert_int_equal(t_build(&env, T_SEGMENT_MS, &b), VOD_OK);
-    assert_true(b.moov_offset > len / 2);
-
-    v = vod_index_find_track(b.index, VOD_TRACK_VIDEO);
-    assert_true(v >= 0);
-    assert_int_equal(vod_index_track_info(&env, b.index, v, &info), VOD_OK);
-    assert_int_equal(info.fps_num, 30000);
-    assert_int_equal(info.fps_den, 1001);
-    assert_int_equal(info.width, 640);
-    assert_int_equal(info.height, 360);
-
-    t_env_free(&ctx);
-    free(file);
-}
-
-
-static void
-test_audio_only(void **state)
-{
-    size_t            len;
-    u_char           *file;
-    uint32_t          s;
-    t_ctx_t           ctx;
-    vod_env_t         env;
-    t_built_t         b;
-    vod_track_info_t  info;
-
-    t_check_file("audio/audio.mp4", T_SEGMENT_MS);
-
-    /* no video: cut at the multiples of segment_ms */
-
-    file = t_load("audio/audio.mp4", &len);
-    t_env_init(&env, &ctx, file, len);
-
-    assert_int_equal(t_build(&env, T_SEGMENT_MS, &b), VOD_OK);
-    assert_int_equal(vod_index_track_count(b.index), 1);
-    assert_int_equal(vod_index_find_track(b.index, VOD_TRACK_VIDEO), -1);
-    assert_int_equal(vod_index_find_track(b.index, VOD_TRACK_AUDIO), 0);
-    assert_int_equal(vod_index_track_info(&env, b.index, 0, &info), VOD_OK);
-
-    for (s = 1; s < info.segment_count; s++) {
-        /* the first sample at or after s * 2 s: less than one 1024-sample
-         * frame after it */
-        assert_true(info.seg_time[s] * 1000
-                    >= (uint64_t) s * T_SEGMENT_MS * info.timescale);
-        assert_true(info.seg_time[s] * 1000
-                    < (uint64_t) s * T_SEGMENT_MS * info.timescale
-                      + 1024 * 1000);
-    }
-
-    assert_int_equal(info.sample_rate, 48000);
-    assert_int_equal(info.channels, 2);
-
-    t_env_free(&ctx);
-    free(file);
-}
-
-
-static void
-test_video_only(void **state)
-{
-    t_check_file("video/360p.mp4", T_SEGMENT_MS);
-}
-
-
-static void
-test_aligned_renditions(void **state)
-{
-    int               i, v;
-    size_t            len;
-    u_char           *file;
-    t_ctx_t           ctx[3];
-    uint32_t          s;
-    vod_env_t         env[3];
-    t_built_t         b[3];
-    vod_track_info_t  info[3];
-
-    static const char  *names[3] = {
-        "demo/1080p.mp4", "demo/720p.mp4", "demo/360p.mp4"
-    };
-
-    for (i = 0; i < 3; i++) {
-        file = t_load(names[i], &len);
-        t_env_init(&env[i], &ctx[i], file, len);
-        assert_int_equal(t_build(&env[i], T_SEGMENT_MS, &b[i]), VOD_OK);
-
-        v = vod_index_find_track(b[i].index, VOD_TRACK_VIDEO);
-        assert_true(v >= 0);
-        assert_int_equal(vod_index_track_info(&env[i], b[i].index, v,
-                                              &info[i]), VOD_OK);
-    }
-
-    /* 8 s of 2 s GOPs in 2 s segments */
-    assert_int_equal(info[0].segment_count, 4);
-
-    for (i = 1; i < 3; i++) {
-        assert_int_equal(info[i].segment_count, info[0].segment_count);
-        assert_int_equal(info[i].timescale, info[0].timescale);
-
-        for (s = 0; s <= info[0].segment_count; s++) {
-            assert_int_equal(info[i].seg_time[s], info[0].seg_time[s]);
-        }
-    }
-
-    for (i = 0; i < 3; i++) {
-        free((void *) ctx[i].file);
-        t_env_free(&ctx[i]);
-    }
-}
-
-
-static void
-test_segment_ms(void **state)
-{
-    size_t    len;
-    u_char   *file;
-    t_ctx_t   ctx;
-
-    static const uint32_t  ms[] = { 1, 40, 999, 2000, 3000, 4000, 7999,
-                                    100000 };
-    uint32_t               i;
-
-    /* every segment duration gives a valid index whose every segment
-     * extracts (t_build_buf checks that) */
-
-    file = t_load("demo/360p.mp4", &len);
-
-    for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
-        assert_int_equal(t_build_buf(file, len, ms[i], &ctx), VOD_OK);
-    }
-
-    free(file);
-
-    file = t_load("audio/audio.mp4", &len);
-
-    for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
-        assert_int_equal(t_build_buf(file, len, ms[i], &ctx), VOD_OK);
-    }
-
-    free(file);
-}
-
-
-static void
-test_api_bounds(void **state)
-{
-    size_t            len;
-    u_char           *file, *copy;
-    t_ctx_t           ctx;
-    vod_env_t         env;
-    t_built_t         b;
-    vod_segment_t     seg;
-    vod_track_info_t  info;
-
-    file = t_load("demo/360p.mp4", &len);
-    t_env_init(&env, &ctx, file, len);
-
-    assert_int_equal(t_build(&env, T_SEGMENT_MS, &b), VOD_OK);
-    assert_int_equal(vod_index_track_count(b.index), 2);
-    assert_int_equal(vod_index_find_track(b.index, VOD_TRACK_VIDEO), 0);
-    assert_int_equal(vod_index_find_track(b.index, VOD_TRACK_AUDIO), 1);
-    assert_int_equal(vod_index_find_track(b.index, 7), -1);
-
-    assert_int_equal(vod_index_track_info(&env, b.index, 0, &info), VOD_OK);
-    assert_int_equal(vod_index_segment(&env, b.index, 0, &info,
-                                       info.segment_count, &seg),
-                     VOD_NOT_FOUND);
-    assert_int_equal(vod_index_segment(&env, b.index, 0, &info, 0xffffffff,
-                                       &seg), VOD_NOT_FOUND);
-    assert_int_equal(vod_index_segment(&env, b.index, 2, &info, 0, &seg),
-                     VOD_NOT_FOUND);
-    assert_int_equal(vod_index_track_info(&env, b.index, 2, &info),
-                     VOD_NOT_FOUND);
-
-    /* the first video segment starts with a key frame at offset > 0 */
-    assert_int_equal(vod_index_track_info(&env, b.index, 0, &info), VOD_OK);
-    assert_int_equal(vod_index_segment(&env, b.index, 0, &info, 0, &seg),
-                     VOD_OK);
-    assert_int_equal(seg.samples[0].sync, 1);
-    assert_int_equal(seg.samples[0].pts_delay, 0);
-
-    /* a relocated copy (shared memory) reads the same */
-    copy = t_alloc(&env, b.index_len);
-    memcpy(copy, b.index, b.index_len);
-    memset(b.index, 0, b.index_len);
-    assert_int_equal(vod_index_check(copy, b.index_len), VOD_OK);
-    assert_int_equal(vod_index_segment(&env, copy, 0, &info, 1, &seg),
-                     VOD_OK);
-    assert_int_equal(seg.samples[0].sync, 1);
-
-    /* the header check */
-    assert_int_equal(vod_index_check(copy, b.index_len - 8), VOD_BAD_DATA);
-    assert_int_equal(vod_index_check(copy, 16), VOD_BAD_DATA);
-    copy[0] ^= 1;
-    assert_int_equal(vod_index_check(copy, b.index_len), VOD_BAD_DATA);
-    copy[0] ^= 1;
-    copy[4] ^= 1;
-    assert_int_equal(vod_index_check(copy, b.index_len), VOD_BAD_DATA);
-
-    /* segment_ms 0 is a caller bug */
-    ctx.log_lines = 0;
-    assert_int_equal(vod_index_build(&env, file, len, len, 0, &b.index,
-                                     &b.index_len), VOD_ERROR);
-    assert_int_equal(ctx.log_lines, 1);
-
-    t_env_free(&ctx);
-    free(file);
-}
-
-
 /* the moov of a path like "moov/trak[1]/mdia/minf/stbl/stsz", payload */
 
 static u_char *
@@ -1052,6 +780,9 @@ t_find(u_char *moov, size_t len, const char *path)
 #define T_RW_CTTS1    0x08            /* ctts v1 minus media_time, elst 0 */
 #define T_RW_EMPTY    0x10            /* an empty edit before the first */
 #define T_RW_CHUNKS   0x20            /* stsc and stco, see t_rechunk() */
+#define T_RW_VFR      0x40            /* stts: every sample's own duration,
+                                         one tick short, one over, ... */
+#define T_RW_NOCTTS   0x80            /* the ctts dropped */
 
 /* rewrite a box list; returns the bytes written */
 
@@ -1141,7 +872,52 @@ t_rewrite(const u_char *p, size_t len, u_char *out, uint32_t flags)
             o += size;
             break;
 
+        case vod_mp4_tag('s', 't', 't', 's'):
+            if (!(flags & T_RW_VFR)) {
+                memcpy(o, p, size);
+                o += size;
+                break;
+            }
+
+            /* each run of delta > 1 becomes one entry per sample, delta
+             * - 1 and delta + 1 in turn (an odd run ends on delta) */
+
+            q = o + 16;
+            v = 0;
+
+            for (i = 0; i < vod_r32(d + 4); i++) {
+                cnt = vod_r32(d + 8 + 8 * i);
+                shift = vod_r32(d + 12 + 8 * i);
+
+                if (shift < 2) {
+                    vod_w32(q, cnt);
+                    vod_w32(q, shift);
+                    v++;
+                    continue;
+                }
+
+                for (n = 0; n < cnt; n++) {
+                    vod_w32(q, 1);
+                    vod_w32(q, (n + 1 == cnt && (cnt & 1)) ? shift
+                               : ((n & 1) ? shift + 1 : shift - 1));
+                    v++;
+                }
+            }
+
+            n = q - o;
+            q = o;
+            vod_w32(q, n);
+            vod_wtag(q, "stts");
+            vod_w32(q, 0);
+            vod_w32(q, v);
+            o += n;
+            break;
+
         case vod_mp4_tag('c', 't', 't', 's'):
+            if (flags & T_RW_NOCTTS) {
+                break;
+            }
+
             memcpy(o, p, size);
 
             if (flags & T_RW_CTTS1) {
@@ -1447,111 +1223,6 @@ t_samples_equal(const char *a_name, const u_char *a, size_t a_len,
 }
 
 
-static void
-test_rewritten(void **state)
-{
-    size_t    len, moov_len, n;
-    u_char   *file, *out;
-    uint64_t  moov_off, moov_size;
-    t_ctx_t   ctx;
-    vod_env_t env;
-
-    static const uint32_t  variants[] = {
-        T_RW_CO64, T_RW_LARGE, T_RW_STZ2, T_RW_CTTS1, T_RW_EMPTY,
-        T_RW_CO64 | T_RW_LARGE | T_RW_STZ2 | T_RW_CTTS1 | T_RW_EMPTY
-    };
-    uint32_t               i;
-
-    /* the ntsc file has its moov at the end, so rewriting the moov keeps
-     * every chunk offset valid */
-
-    file = t_load("ntsc/360p.mp4", &len);
-    t_env_init(&env, &ctx, file, len);
-    assert_int_equal(vod_mp4_find_moov(&env, len, &moov_off, &moov_size),
-                     VOD_OK);
-    assert_int_equal(moov_off + moov_size, len);
-
-    moov_len = moov_size;
-
-    for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
-        out = malloc(len * 2 + 65536);
-        assert_non_null(out);
-        memcpy(out, file, moov_off);
-
-        n = t_rewrite(file + moov_off, moov_len, out + moov_off,
-                      variants[i]);
-
-        if (variants[i] & T_RW_CO64) {
-            assert_true(n > moov_len);
-            assert_non_null(t_find(out + moov_off, n,
-                                   "moov/trak/mdia/minf/stbl/co64"));
-        }
-
-        if (variants[i] & T_RW_STZ2) {
-            assert_non_null(t_find(out + moov_off, n,
-                                   "moov/trak[1]/mdia/minf/stbl/stz2"));
-        }
-
-        t_samples_equal("rewritten", file, len, out, moov_off + n);
-        free(out);
-    }
-
-    t_env_free(&ctx);
-    free(file);
-}
-
-
-/* the chunk walk over many stsc runs of 0 to 8 samples per chunk,
- * segments starting inside chunks, and a short last chunk */
-
-static void
-test_rechunked(void **state)
-{
-    size_t           len, n;
-    u_char          *file, *out, *b;
-    t_ctx_t          ctx;
-    uint32_t         i, v;
-    uint64_t         moov_off, moov_size;
-    vod_env_t        env;
-
-    static const char      *files[] = {
-        "audio/audio.mp4", "video/360p.mp4", "ntsc/360p.mp4"
-    };
-    static const uint32_t   variants[] = {
-        T_RW_CHUNKS, T_RW_CHUNKS | T_RW_CO64
-    };
-
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        file = t_load(files[i], &len);
-        t_env_init(&env, &ctx, file, len);
-        assert_int_equal(vod_mp4_find_moov(&env, len, &moov_off, &moov_size),
-                         VOD_OK);
-
-        /* the moov at the end: a longer one keeps every offset valid */
-        assert_int_equal(moov_off + moov_size, len);
-
-        for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
-            out = malloc(len * 2 + 65536);
-            assert_non_null(out);
-            memcpy(out, file, moov_off);
-
-            n = t_rewrite(file + moov_off, moov_size, out + moov_off,
-                          variants[v]);
-
-            b = t_find(out + moov_off, n, "moov/trak/mdia/minf/stbl/stsc");
-            assert_non_null(b);
-            assert_true(vod_r32(b + 12) > 20);
-
-            t_samples_equal(files[i], file, len, out, moov_off + n);
-            free(out);
-        }
-
-        t_env_free(&ctx);
-        free(file);
-    }
-}
-
-
 /* a ctts with long runs is kept run-length (a B-frame ctts is stored per
  * sample, being smaller so); the walk crosses runs inside segments */
 
@@ -1596,77 +1267,6 @@ t_all_samples(vod_env_t *env, u_char *index, vod_track_info_t *info)
 }
 
 
-static void
-test_ctts_runs(void **state)
-{
-    size_t            len;
-    u_char           *file, *b, *q;
-    int32_t           mt;
-    t_ctx_t           c1, c2;
-    uint32_t          k, n, count;
-    uint64_t          off, msize;
-    vod_env_t         e1, e2;
-    t_built_t         b1, b2;
-    vod_sample_t     *all1, *all2;
-    vod_segment_t     s1;
-    vod_track_info_t  i1, i2;
-
-    file = t_load("ntsc/360p.mp4", &len);
-    t_env_init(&e1, &c1, file, len);
-    assert_int_equal(t_build(&e1, T_SEGMENT_MS, &b1), VOD_OK);
-    assert_int_equal(vod_mp4_find_moov(&e1, len, &off, &msize), VOD_OK);
-    assert_int_equal(vod_index_track_info(&e1, b1.index, 0, &i1), VOD_OK);
-
-    /* the original's media_time: pts_delay of sample 0 minus its ctts */
-    b = t_find(file + off, msize, "moov/trak/mdia/minf/stbl/ctts");
-    assert_non_null(b);
-    assert_int_equal(vod_index_segment(&e1, b1.index, 0, &i1, 0, &s1),
-                     VOD_OK);
-    mt = (int32_t) vod_r32(b + 20) - s1.samples[0].pts_delay;
-
-    /* two runs: 70 samples at 3003, the rest at 1001 */
-    count = vod_r32(b + 12);
-    assert_true(count > 2);
-    n = i1.sample_count;
-
-    q = b + 12;
-    vod_w32(q, 2);
-    vod_w32(q, 70);
-    vod_w32(q, 3003);
-    vod_w32(q, n - 70);
-    vod_w32(q, 1001);
-
-    t_env_init(&e2, &c2, file, len);
-    assert_int_equal(t_build(&e2, T_SEGMENT_MS, &b2), VOD_OK);
-    assert_int_equal(vod_index_track_info(&e2, b2.index, 0, &i2), VOD_OK);
-    assert_true(b2.index_len < b1.index_len);
-
-    /* new composition offsets may move the boundaries (they follow the
-     * key frames' presentation times), so compare the whole tracks */
-    all1 = t_all_samples(&e1, b1.index, &i1);
-    all2 = t_all_samples(&e2, b2.index, &i2);
-    assert_int_equal(i1.sample_count, i2.sample_count);
-
-    assert_int_equal(i2.min_pts_delay, 1001 - mt);
-    assert_int_equal(i2.max_pts_delay, 3003 - mt);
-
-    for (k = 0; k < n; k++) {
-        assert_int_equal(all2[k].pts_delay, (k < 70 ? 3003 : 1001) - mt);
-        all2[k].pts_delay = all1[k].pts_delay;
-    }
-
-    assert_memory_equal(all1, all2, n * sizeof(vod_sample_t));
-    free(all1);
-    free(all2);
-
-    assert_int_equal(k, n);
-
-    t_env_free(&c1);
-    t_env_free(&c2);
-    free(file);
-}
-
-
 /* hostile inputs: any result but a crash; one log line on failure */
 
 static void
@@ -1677,418 +1277,6 @@ t_hostile(const u_char *file, size_t len, const char *what)
     (void) t_build_buf(file, len, T_SEGMENT_MS, &ctx);
     (void) t_build_buf(file, len, 1, &ctx);
     (void) what;
-}
-
-
-static void
-test_truncated(void **state)
-{
-    int        rc;
-    size_t     len, l, step;
-    u_char    *file;
-    t_ctx_t    ctx;
-    uint32_t   i;
-
-    static const char  *names[] = {
-        "demo/360p.mp4", "ntsc/360p.mp4", "audio/audio.mp4"
-    };
-
-    for (i = 0; i < 3; i++) {
-        file = t_load(names[i], &len);
-
-        /* every length through the first 16 KB (the faststart moov), then
-         * a few hundred lengths across the rest */
-
-        step = len / 300 + 1;
-
-        for (l = 0; l < len; l += (l < 16384 ? 1 : step)) {
-            rc = t_build_buf(file, l, T_SEGMENT_MS, &ctx);
-
-            if (rc == VOD_OK) {
-                fail_msg("%s cut to %zu of %zu bytes built", names[i], l,
-                         len);
-            }
-        }
-
-        /* the last sample's data is the file's last byte or the moov's */
-        assert_int_not_equal(t_build_buf(file, len - 1, T_SEGMENT_MS, &ctx),
-                             VOD_OK);
-        assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx), VOD_OK);
-
-        free(file);
-    }
-}
-
-
-static void
-test_box_sizes(void **state)
-{
-    size_t          len;
-    u_char         *file, *p, save[16];
-    uint32_t        i, k, size;
-    uint64_t        off, msize;
-    t_ctx_t         ctx;
-    vod_env_t       env;
-
-    static const uint32_t  sizes[] = {
-        0, 1, 2, 7, 8, 9, 15, 16, 0x7fffffff, 0xffffffff
-    };
-
-    file = t_load("demo/360p.mp4", &len);
-    t_env_init(&env, &ctx, file, len);
-    assert_int_equal(vod_mp4_find_moov(&env, len, &off, &msize), VOD_OK);
-
-    /* every 4-byte position in the moov gets a box size's worth of havoc:
-     * that hits every box header and every table count */
-
-    for (i = 0; i + 4 <= msize; i += 4) {
-        p = file + off + i;
-        memcpy(save, p, 4);
-
-        for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-            size = sizes[k];
-            p[0] = size >> 24; p[1] = size >> 16; p[2] = size >> 8;
-            p[3] = size;
-            t_hostile(file, len, "size");
-        }
-
-        /* off by one of the original */
-        size = vod_r32(save) + 1;
-        p[0] = size >> 24; p[1] = size >> 16; p[2] = size >> 8; p[3] = size;
-        t_hostile(file, len, "size+1");
-
-        size = vod_r32(save) - 1;
-        p[0] = size >> 24; p[1] = size >> 16; p[2] = size >> 8; p[3] = size;
-        t_hostile(file, len, "size-1");
-
-        memcpy(p, save, 4);
-    }
-
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx), VOD_OK);
-
-    t_env_free(&ctx);
-    free(file);
-}
-
-
-static void
-test_counts(void **state)
-{
-    size_t     len;
-    u_char    *file, *moov, *b, *q;
-    t_ctx_t    ctx;
-    vod_env_t  env;
-    uint64_t   off, msize;
-    uint32_t   v;
-
-    file = t_load("demo/360p.mp4", &len);
-    t_env_init(&env, &ctx, file, len);
-    assert_int_equal(vod_mp4_find_moov(&env, len, &off, &msize), VOD_OK);
-    moov = file + off;
-
-    /* stts says one sample more than stsz */
-    b = t_find(moov, msize, "moov/trak/mdia/minf/stbl/stts");
-    assert_non_null(b);
-    v = vod_r32(b + 16);
-    q = b + 16;
-    vod_w32(q, v + 1);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
-                     VOD_BAD_DATA);
-    assert_string_equal(ctx.last_log,
-                        "track 1: stsz sample count 200 differs from stts "
-                        "total over 201");
-    q = b + 16;
-    vod_w32(q, v);
-
-    /* a huge stsz count */
-    b = t_find(moov, msize, "moov/trak/mdia/minf/stbl/stsz");
-    assert_non_null(b);
-    v = vod_r32(b + 16);
-    q = b + 16;
-    vod_w32(q, 0x7fffffff);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
-                     VOD_BAD_DATA);
-    assert_non_null(strstr(ctx.last_log, "overruns"));
-
-    /* a huge constant-size sample count: over the limit */
-    q = b + 12;
-    vod_w32(q, 100);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
-                     VOD_BAD_DATA);
-    assert_non_null(strstr(ctx.last_log, "over the limit"));
-
-    /* constant size, right count: then the data runs past the file */
-    q = b + 12;
-    vod_w32(q, 0x100000);
-    q = b + 16;
-    vod_w32(q, v);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
-                     VOD_BAD_DATA);
-    assert_non_null(strstr(ctx.last_log, "beyond the end of the file"));
-
-    /* a sample over VOD_MAX_SAMPLE_SIZE */
-    q = b + 12;
-    vod_w32(q, 0);
-    v = vod_r32(b + 20);
-    q = b + 20;
-    vod_w32(q, 0x7fffffff);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
-                     VOD_BAD_DATA);
-    assert_non_null(strstr(ctx.last_log, "size 2147483647 over the limit"));
-    q = b + 20;
-    vod_w32(q, v);
-
-    /* a chunk offset past the end */
-    b = t_find(moov, msize, "moov/trak/mdia/minf/stbl/stco");
-    assert_non_null(b);
-    v = vod_r32(b + 16);
-    q = b + 16;
-    vod_w32(q, 0xfffffff0);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
-                     VOD_BAD_DATA);
-    assert_non_null(strstr(ctx.last_log, "beyond the end of the file"));
-    q = b + 16;
-    vod_w32(q, v);
-
-    /* stsc first chunk out of order */
-    b = t_find(moov, msize, "moov/trak/mdia/minf/stbl/stsc");
-    assert_non_null(b);
-    v = vod_r32(b + 16);
-    q = b + 16;
-    vod_w32(q, 2);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
-                     VOD_BAD_DATA);
-    assert_non_null(strstr(ctx.last_log, "stsc entry 0"));
-    q = b + 16;
-    vod_w32(q, v);
-
-    /* stss out of order */
-    b = t_find(moov, msize, "moov/trak/mdia/minf/stbl/stss");
-    assert_non_null(b);
-    v = vod_r32(b + 16);
-    q = b + 16;
-    vod_w32(q, 1000);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
-                     VOD_BAD_DATA);
-    assert_non_null(strstr(ctx.last_log, "stss entry 0"));
-    q = b + 16;
-    vod_w32(q, v);
-
-    /* a ctts that covers fewer samples */
-    b = t_find(moov, msize, "moov/trak/mdia/minf/stbl/ctts");
-    assert_non_null(b);
-    v = vod_r32(b + 12);
-    q = b + 12;
-    vod_w32(q, v - 1);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
-                     VOD_BAD_DATA);
-    assert_non_null(strstr(ctx.last_log, "ctts total"));
-    q = b + 12;
-    vod_w32(q, v);
-
-    /* mdhd timescale 0 */
-    b = t_find(moov, msize, "moov/trak[1]/mdia/mdhd");
-    assert_non_null(b);
-    v = vod_r32(b + 20);
-    q = b + 20;
-    vod_w32(q, 0);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
-                     VOD_BAD_DATA);
-    assert_non_null(strstr(ctx.last_log, "timescale is 0"));
-    q = b + 20;
-    vod_w32(q, v);
-
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx), VOD_OK);
-
-    t_env_free(&ctx);
-    free(file);
-}
-
-
-static void
-test_unsupported(void **state)
-{
-    size_t     len;
-    u_char    *file, *moov, *v, *a;
-    t_ctx_t    ctx;
-    vod_env_t  env;
-    uint64_t   off, msize;
-
-    file = t_load("demo/360p.mp4", &len);
-    t_env_init(&env, &ctx, file, len);
-    assert_int_equal(vod_mp4_find_moov(&env, len, &off, &msize), VOD_OK);
-    moov = file + off;
-
-    v = t_find(moov, msize, "moov/trak/mdia/minf/stbl/stsd/avc1");
-    a = t_find(moov, msize, "moov/trak[1]/mdia/minf/stbl/stsd/mp4a");
-    assert_non_null(v);
-    assert_non_null(a);
-
-    /* encrypted */
-    memcpy(v + 4, "encv", 4);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
-                     VOD_UNSUPPORTED);
-    assert_non_null(strstr(ctx.last_log, "encrypted"));
-
-    /* an unknown video codec is skipped, the audio remains */
-    memcpy(v + 4, "mp4v", 4);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx), VOD_OK);
-
-    /* nothing left */
-    memcpy(a + 4, "ac-3", 4);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
-                     VOD_UNSUPPORTED);
-    assert_non_null(strstr(ctx.last_log, "no H.264"));
-
-    /* avc3 is AVC as well, the codec string keeps the type */
-    memcpy(v + 4, "avc3", 4);
-    memcpy(a + 4, "mp4a", 4);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx), VOD_OK);
-
-    t_env_init(&env, &ctx, file, len);
-    {
-        t_built_t         b;
-        vod_track_info_t  info;
-
-        assert_int_equal(t_build(&env, T_SEGMENT_MS, &b), VOD_OK);
-        assert_int_equal(vod_index_track_info(&env, b.index, 0, &info),
-                         VOD_OK);
-        assert_memory_equal(info.codec_str, "avc3.64", 7);
-    }
-    t_env_free(&ctx);
-
-    /* no moov at all */
-    memcpy(moov + 4, "free", 4);
-    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
-                     VOD_BAD_DATA);
-    assert_non_null(strstr(ctx.last_log, "no moov"));
-
-    free(file);
-}
-
-
-static void
-test_mutations(void **state)
-{
-    size_t     len, i, k, n;
-    u_char    *file, *copy;
-    t_ctx_t    ctx;
-    uint32_t   seed;
-    vod_env_t  env;
-    uint64_t   off, msize;
-
-    static const char  *names[] = {
-        "demo/360p.mp4", "hevc/360p.mp4", "audio/audio.mp4"
-    };
-
-    seed = 12345;
-
-    for (k = 0; k < 3; k++) {
-        file = t_load(names[k], &len);
-        t_env_init(&env, &ctx, file, len);
-        assert_int_equal(vod_mp4_find_moov(&env, len, &off, &msize),
-                         VOD_OK);
-
-        copy = malloc(len);
-        assert_non_null(copy);
-
-        for (i = 0; i < 1500; i++) {
-            memcpy(copy, file, len);
-
-            /* a few random bytes of the moov */
-            for (n = 0; n < 1 + i % 4; n++) {
-                seed = seed * 1103515245 + 12345;
-                copy[off + (seed >> 8) % msize] = (u_char) (seed >> 3);
-            }
-
-            t_hostile(copy, len, "mutation");
-        }
-
-        free(copy);
-        free(file);
-    }
-}
-
-
-static void
-test_lang_handler(void **state)
-{
-    size_t            len;
-    u_char           *file, *moov, *b, *q;
-    t_ctx_t           ctx;
-    uint64_t          off, msize;
-    vod_env_t         env;
-    t_built_t         ix;
-    vod_track_info_t  info;
-
-    file = t_load("ntsc/360p.mp4", &len);
-    t_env_init(&env, &ctx, file, len);
-    assert_int_equal(vod_mp4_find_moov(&env, len, &off, &msize), VOD_OK);
-    moov = file + off;
-
-    /* mdhd language "eng": packed 5-bit letters minus 0x60 */
-    b = t_find(moov, msize, "moov/trak[1]/mdia/mdhd");
-    assert_non_null(b);
-    assert_int_equal(b[8], 0);
-    q = b + 28;
-    vod_w16(q, (5 << 10) | (14 << 5) | 7);
-
-    /* the video's handler says timecode: the track is skipped */
-    b = t_find(moov, msize, "moov/trak/mdia/hdlr");
-    assert_non_null(b);
-    memcpy(b + 16, "tmcd", 4);
-
-    assert_int_equal(t_build(&env, T_SEGMENT_MS, &ix), VOD_OK);
-    assert_int_equal(vod_index_track_count(ix.index), 1);
-    assert_int_equal(vod_index_track_info(&env, ix.index, 0, &info), VOD_OK);
-    assert_int_equal(info.type, VOD_TRACK_AUDIO);
-    assert_string_equal(info.lang, "eng");
-
-    /* the moov is the last box: size 0 means "to the end of the file" */
-    moov[0] = 0; moov[1] = 0; moov[2] = 0; moov[3] = 0;
-    assert_int_equal(t_build(&env, T_SEGMENT_MS, &ix), VOD_OK);
-    assert_int_equal(ix.moov_size, msize);
-
-    t_env_free(&ctx);
-    free(file);
-}
-
-
-/* the blob holds nothing but what the file says: memory handed out full
- * of zeros or full of garbage gives the same bytes */
-
-static void
-test_deterministic(void **state)
-{
-    size_t        i, len;
-    u_char       *file;
-    t_ctx_t       c1, c2;
-    vod_env_t     e1, e2;
-    t_built_t     b1, b2;
-
-    static const char  *files[] = {
-        "demo/1080p.mp4", "hevc/360p.mp4", "ntsc/360p.mp4",
-        "audio/audio.mp4", "video/360p.mp4"
-    };
-
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        file = t_load(files[i], &len);
-
-        t_env_init(&e1, &c1, file, len);
-        c1.fill = 0x00;
-        assert_int_equal(t_build(&e1, T_SEGMENT_MS, &b1), VOD_OK);
-
-        t_env_init(&e2, &c2, file, len);
-        c2.fill = 0xa5;
-        assert_int_equal(t_build(&e2, T_SEGMENT_MS, &b2), VOD_OK);
-
-        assert_int_equal(b1.index_len, b2.index_len);
-        assert_memory_equal(b1.index, b2.index, b1.index_len);
-
-        t_env_free(&c1);
-        t_env_free(&c2);
-        free(file);
-    }
 }
 
 
@@ -2322,207 +1510,4 @@ t_craft_build(t_craft_t *c, uint32_t segment_ms, t_ctx_t *ctx,
 }
 
 
-/* 16 tracks, constant sample size, 200k samples of 10 s each in a moov of
- * 6 KB: a segment per sample.  It took 218 MB (cut arrays sized by the
- * sample count for every track, cursors and tables per segment and
- * track); now it is refused before going over the bound. */
-
-static void
-test_bound_tracks(void **state)
-{
-    double     t;
-    size_t     moov_len;
-    t_ctx_t    ctx;
-    t_craft_t  c = { 16, 200000, 10000, 1, 1, 0, 200000 };
-
-    assert_int_equal(t_craft_build(&c, 2000, &ctx, &moov_len, NULL),
-                     VOD_BAD_DATA);
-    assert_true(moov_len < 6 * 1024);
-    assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
-    assert_non_null(strstr(ctx.last_log, "index needs over"));
-
-    /* the same tables at 2 ms a sample: 400 s, 200 segments, indexed in
-     * a few KB, tables kept compact */
-
-    c.delta = 2;
-    assert_int_equal(t_craft_build(&c, 2000, &ctx, &moov_len, NULL),
-                     VOD_OK);
-    assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
-    assert_true(ctx.allocated < 256 * 1024);
-
-    /* two tracks of 16M samples of 1 ms in one chunk each, 60 s
-     * segments: indexed in the bound (the cut arrays took 128 MB), and
-     * no pass walks the samples one by one */
-
-    c.tracks = 2;
-    c.samples = VOD_MAX_SAMPLES;
-    c.delta = 1;
-    c.mdat = VOD_MAX_SAMPLES;
-    assert_int_equal(t_craft_build(&c, 60000, &ctx, &moov_len, &t),
-                     VOD_OK);
-    assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
-    assert_true(t < 0.5);
-
-    (void) state;
-}
-
-
-/* 400k samples of one byte in one chunk, a 2 MB file: the cursors were
- * filled by summing the sizes from the chunk start for every segment
- * start (quadratic).  CPU time must grow linearly: 4 times the samples
- * may cost 4 times the time, not 16 (best of 3 of each, so a busy
- * machine does not decide) */
-
-static void
-test_bound_one_chunk(void **state)
-{
-    int        i;
-    double     t, small, large;
-    size_t     moov_len;
-    t_ctx_t    ctx;
-    t_craft_t  c = { 1, 100000, 21, 0, 1, 0, 400000 };
-
-    small = 1e9;
-    large = 1e9;
-
-    for (i = 0; i < 3; i++) {
-        c.samples = 100000;
-        assert_int_equal(t_craft_build(&c, 2000, &ctx, &moov_len, &t),
-                         VOD_OK);
-        assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
-        small = (t < small) ? t : small;
-
-        c.samples = 400000;
-        assert_int_equal(t_craft_build(&c, 2000, &ctx, &moov_len, &t),
-                         VOD_OK);
-        assert_true(moov_len + 400008 < 2 * 1024 * 1024 + 4096);
-        assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
-        large = (t < large) ? t : large;
-    }
-
-    print_message("    100k samples %.4f s, 400k samples %.4f s\n", small,
-                  large);
-
-    assert_true(large < 8 * small + 0.02);
-    assert_true(large < 1.0);
-
-    (void) state;
-}
-
-
-/* counts claiming more than their box holds: refused in one log line,
- * with no allocation sized by the claim */
-
-static void
-test_bound_counts(void **state)
-{
-    size_t     moov_len;
-    t_ctx_t    ctx;
-    t_craft_t  c = { 4, 1000, 20, 1, 1, 0x10000000, 1000 };
-
-    assert_int_equal(t_craft_build(&c, 2000, &ctx, &moov_len, NULL),
-                     VOD_BAD_DATA);
-    assert_non_null(strstr(ctx.last_log, "overruns the box"));
-    assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
-
-    /* a constant-size stsz claiming more samples than the file has
-     * bytes */
-
-    c.stts_claim = 0;
-    c.samples = 1000 * 1000;
-    assert_int_equal(t_craft_build(&c, 2000, &ctx, &moov_len, NULL),
-                     VOD_BAD_DATA);
-    assert_non_null(strstr(ctx.last_log, "exceeds the file size"));
-    assert_true(ctx.allocated <= vod_index_mem_bound(moov_len));
-
-    (void) state;
-}
-
-
-/* a real title within the bound: every fixture, and a long title when
- * VOD_LONG_TITLE names one (bench/mktitles.sh's two-hour title) */
-
-static void
-test_bound_long_title(void **state)
-{
-    size_t       i, len;
-    u_char      *file;
-    t_ctx_t      ctx;
-    vod_env_t    env;
-    t_built_t    b;
-    const char  *long_title, *media;
-
-    static const char  *names[] = {
-        "demo/1080p.mp4", "demo/360p.mp4", "hevc/360p.mp4",
-        "ntsc/360p.mp4", "audio/audio.mp4", "video/360p.mp4"
-    };
-
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        file = t_load(names[i], &len);
-        t_env_init(&env, &ctx, file, len);
-        assert_int_equal(t_build(&env, T_SEGMENT_MS, &b), VOD_OK);
-        assert_true(ctx.allocated <= vod_index_mem_bound(b.moov_size));
-        t_env_free(&ctx);
-        free(file);
-    }
-
-    long_title = getenv("VOD_LONG_TITLE");
-    if (long_title == NULL) {
-        return;
-    }
-
-    media = t_media;
-    t_media = "";
-    file = t_load(long_title, &len);
-    t_media = media;
-    t_env_init(&env, &ctx, file, len);
-    assert_int_equal(t_build(&env, T_SEGMENT_MS, &b), VOD_OK);
-    print_message("    %s: moov %llu bytes, build %zu bytes\n", long_title,
-                  (unsigned long long) b.moov_size, ctx.allocated);
-    assert_true(ctx.allocated <= vod_index_mem_bound(b.moov_size));
-    t_env_free(&ctx);
-    free(file);
-
-    (void) state;
-}
-
-
-int
-main(void)
-{
-    const struct CMUnitTest  tests[] = {
-        cmocka_unit_test(test_demo_1080p),
-        cmocka_unit_test(test_demo_720p),
-        cmocka_unit_test(test_demo_360p),
-        cmocka_unit_test(test_hevc),
-        cmocka_unit_test(test_ntsc),
-        cmocka_unit_test(test_audio_only),
-        cmocka_unit_test(test_video_only),
-        cmocka_unit_test(test_aligned_renditions),
-        cmocka_unit_test(test_segment_ms),
-        cmocka_unit_test(test_api_bounds),
-        cmocka_unit_test(test_rewritten),
-        cmocka_unit_test(test_ctts_runs),
-        cmocka_unit_test(test_deterministic),
-        cmocka_unit_test(test_rechunked),
-        cmocka_unit_test(test_truncated),
-        cmocka_unit_test(test_box_sizes),
-        cmocka_unit_test(test_counts),
-        cmocka_unit_test(test_unsupported),
-        cmocka_unit_test(test_mutations),
-        cmocka_unit_test(test_lang_handler),
-        cmocka_unit_test(test_bound_tracks),
-        cmocka_unit_test(test_bound_one_chunk),
-        cmocka_unit_test(test_bound_counts),
-        cmocka_unit_test(test_bound_long_title),
-    };
-
-    t_media = getenv("VOD_MEDIA");
-    if (t_media == NULL) {
-        t_media = "build/media";
-    }
-
-    av_log_set_level(AV_LOG_QUIET);
-
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#endif /* _INDEX_UTIL_H_INCLUDED_ */
