@@ -59,6 +59,12 @@ my $base = "http://127.0.0.1:$port";
 sub get { my $r = $http->get("$base$_[0]", $_[1] ? { headers => $_[1] } : ());
           return $r }
 
+# a header as sent: repeated ones joined, a missing one "(none)"
+sub header {
+    my $v = $_[0]->{headers}{$_[1]};
+    return ref $v ? join(' | ', @$v) : $v // '(none)';
+}
+
 my @titles = VodTest::titles();
 
 my $segments = 0;
@@ -105,6 +111,16 @@ for my $title (@titles) {
                "$name: aio threads, from the page cache, the same bytes");
             is($read->{headers}{etag}, $want->{headers}{etag},
                "$name: the same ETag");
+            # the edge refuses renditions above a viewer's tier by it:
+            # once, on every path (a thread's read once sent it twice)
+            my $rendition = header($want, 'x-vod-rendition');
+            is(header($thread, 'x-vod-rendition'), $rendition,
+               "$name: read in a thread, X-Vod-Rendition once");
+            is(header($warm, 'x-vod-rendition'), $rendition,
+               "$name: aio threads, from the page cache, X-Vod-Rendition "
+               . "once");
+            is(header($read, 'x-vod-rendition'), $rendition,
+               "$name: read in the worker, X-Vod-Rendition once");
         }
     }
 }
