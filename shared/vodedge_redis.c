@@ -561,7 +561,10 @@ vodedge_redis_cleanup(void *privdata)
                        &client->conf->name, &client->target->name,
                        &client->master.name);
 
-        ngx_add_timer(&client->retry, 1);
+        if (!ngx_exiting && !ngx_terminate) {
+            ngx_add_timer(&client->retry, 1);
+        }
+
         return;
     }
 
