@@ -21,10 +21,11 @@ media=$(cd "${1:?usage: check-confs.sh MEDIA_DIR}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
 nginx=${TEST_NGINX_BINARY:-/usr/sbin/nginx}
 prefix=$root/build/check-confs
-confs="origin edge steering"
+confs="origin edge steering shield"
 ORIGIN=http://127.0.0.1:8080
 EDGE=http://127.0.0.1:8081
 STEER=http://127.0.0.1:8082
+SHIELD=http://127.0.0.1:8083
 
 fail() {
     echo "FAIL: $*" >&2
@@ -83,6 +84,7 @@ wait_up() {
 wait_up "$ORIGIN/"
 wait_up "$EDGE/"
 wait_up "$STEER/steer/demo"
+wait_up "$SHIELD/health"
 for i in $(seq 100); do
     redis-cli -p 6379 ping 2>/dev/null | grep -q PONG && break
     sleep 0.05
@@ -160,6 +162,20 @@ expect 204 '' "$EDGE/api/v1/resume/p$$/demo" -X PUT \
 expect 200 '^application/json' "$EDGE/api/v1/continue-watching/p$$" \
     -H "Authorization: Bearer $api" > /dev/null
 
+# the shield: a playlist and a segment from the origin, then from its
+# cache; a multivariant playlist per tier ceiling
+expect 200 "$M3U8" "$SHIELD/vod/demo/$variant" > /dev/null
+for want in MISS HIT; do
+    got=$(curl -s -o /dev/null -D - "$SHIELD/vod/demo/$seg" \
+          | tr -d '\r' | sed -n 's/^X-Shield-Cache: //Ip')
+    [ "$got" = "$want" ] || fail "shield: $seg: cache $got, expected $want"
+done
+body=$(expect 200 "$M3U8" "$SHIELD/vod/demo/master.m3u8" \
+       -H 'X-Vod-Max-Height: 360')
+got=$(grep -c '^#EXT-X-STREAM-INF' "$body" || true)
+[ "$got" = 1 ] || fail "shield, 360p ceiling: $got renditions listed"
+echo "ok shield: $seg MISS then HIT, a ceiling per cache key" >&2
+
 # steering: the README's Comcast client in New York
 expect 302 '' "$STEER/vod/demo/master.m3u8" \
     -H 'X-Forwarded-For: 203.0.113.5' > /dev/null
@@ -177,6 +193,7 @@ done
 if grep -E '\[(error|crit|alert|emerg)\]' "$prefix"/logs/*.log; then
     fail "the shipped configurations logged errors"
 fi
-echo "check-confs: conf/origin.conf, conf/edge.conf, conf/steering.conf" \
+echo "check-confs: conf/origin.conf, conf/edge.conf, conf/steering.conf," \
+     "conf/shield.conf" \
      "pass nginx -t and answer the README's URLs" \
      "($(ls "$prefix"/body.* | wc -l) requests)"
