@@ -26,12 +26,9 @@
 #include "vodedge_redis_int.h"
 
 
-static void vodedge_redis_connect(vodedge_redis_client_t *client);
 static void vodedge_redis_schedule(vodedge_redis_client_t *client);
 static void vodedge_redis_next(vodedge_redis_client_t *client);
 static ngx_msec_t vodedge_redis_next_wait(vodedge_redis_client_t *client);
-static void vodedge_redis_drop(vodedge_redis_client_t *client,
-    const char *why);
 static void vodedge_redis_retry_handler(ngx_event_t *ev);
 static void vodedge_redis_connect_timeout(ngx_event_t *ev);
 static void vodedge_redis_command_timeout(ngx_event_t *ev);
@@ -60,6 +57,34 @@ vodedge_redis_create(ngx_cycle_t *cycle, vodedge_redis_conf_t *conf,
 {
     vodedge_redis_client_t  *client;
 
+    client = vodedge_redis_alloc(cycle, conf, on_connect, data);
+    if (client == NULL) {
+        return NULL;
+    }
+
+    /* with Sentinel, a failover is heard of at once, not only when the
+     * deposed master refuses a write: until the sentinels demote it
+     * (seconds later) it takes writes that its demotion then loses */
+
+    if (conf->sentinels != NULL) {
+        client->watch = vodedge_redis_watch(cycle, client);
+        if (client->watch == NULL) {
+            return NULL;
+        }
+    }
+
+    vodedge_redis_connect(client);
+
+    return client;
+}
+
+
+vodedge_redis_client_t *
+vodedge_redis_alloc(ngx_cycle_t *cycle, vodedge_redis_conf_t *conf,
+    vodedge_redis_connect_pt on_connect, void *data)
+{
+    vodedge_redis_client_t  *client;
+
     client = ngx_pcalloc(cycle->pool, sizeof(vodedge_redis_client_t));
     if (client == NULL) {
         return NULL;
@@ -82,8 +107,6 @@ vodedge_redis_create(ngx_cycle_t *cycle, vodedge_redis_conf_t *conf,
     client->connect_timer.log = cycle->log;
     client->connect_timer.cancelable = 1;
 
-    vodedge_redis_connect(client);
-
     return client;
 }
 
@@ -92,6 +115,11 @@ void
 vodedge_redis_destroy(vodedge_redis_client_t *client)
 {
     client->destroyed = 1;
+
+    if (client->watch != NULL) {
+        vodedge_redis_destroy(client->watch);
+        client->watch = NULL;
+    }
 
     if (client->retry.timer_set) {
         ngx_del_timer(&client->retry);
@@ -144,7 +172,7 @@ vodedge_redis_status_text(ngx_int_t status)
 }
 
 
-static void
+void
 vodedge_redis_connect(vodedge_redis_client_t *client)
 {
     ngx_uint_t             level;
@@ -313,9 +341,9 @@ vodedge_redis_schedule(vodedge_redis_client_t *client)
 }
 
 
-/* from this file's timers only: hiredis is not running */
+/* never from within this client's own hiredis callbacks */
 
-static void
+void
 vodedge_redis_drop(vodedge_redis_client_t *client, const char *why)
 {
     if (client->ac == NULL) {
@@ -610,12 +638,21 @@ vodedge_redis_cleanup(void *privdata)
         at = client->target->name;
     }
 
+    /* a watch's loss costs no command, only a failover heard of later
+     * (on the data connection's errors): a warning */
+
+    if (client->watched != NULL && level == NGX_LOG_ERR) {
+        level = NGX_LOG_WARN;
+    }
+
     ngx_log_error(level, client->log, 0,
-                  "redis %V: %s%s%V: %s; commands fail until it is back, "
+                  "redis %V: %s%s%V: %s; %s until it is back, "
                   "next attempt in %M ms",
                   &client->conf->name,
                   client->was_up ? "connection lost" : "cannot connect",
                   at.len ? " to " : "", &at, why,
+                  client->watched ? "a failover is noticed on errors only"
+                                  : "commands fail",
                   vodedge_redis_next_wait(client));
 
     vodedge_redis_next(client);

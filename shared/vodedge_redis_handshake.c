@@ -40,6 +40,10 @@ vodedge_redis_handshake(vodedge_redis_client_t *client)
     conf = client->conf;
     client->handshake = 0;
 
+    if (client->asking && client->watched != NULL) {
+        return vodedge_redis_watch_subscribe(client);
+    }
+
     if (client->asking) {
         rc = redisAsyncCommand(client->ac, vodedge_redis_sentinel_reply,
                                client, "SENTINEL get-master-addr-by-name %b",
@@ -204,19 +208,13 @@ vodedge_redis_sentinel_reply(redisAsyncContext *ac, void *r, void *privdata)
 }
 
 
-/* ["ip", "port"]: only a numeric address, as hiredis' connect would
- * resolve a name with a blocking getaddrinfo() */
+/* ["ip", "port"] */
 
 static ngx_int_t
 vodedge_redis_master_addr(vodedge_redis_client_t *client, redisReply *reply)
 {
-    u_char                *p;
-    ngx_int_t              port;
-    redisReply            *host, *ps;
-    vodedge_redis_addr_t  *m;
-#if (NGX_HAVE_INET6)
-    struct in6_addr        in6;
-#endif
+    ngx_int_t    port;
+    redisReply  *host, *ps;
 
     if (reply->elements != 2) {
         return NGX_ERROR;
@@ -225,22 +223,37 @@ vodedge_redis_master_addr(vodedge_redis_client_t *client, redisReply *reply)
     host = reply->element[0];
     ps = reply->element[1];
 
-    if (host->type != REDIS_REPLY_STRING || ps->type != REDIS_REPLY_STRING
-        || host->len == 0 || host->len > NGX_INET6_ADDRSTRLEN)
-    {
+    if (host->type != REDIS_REPLY_STRING || ps->type != REDIS_REPLY_STRING) {
         return NGX_ERROR;
     }
 
     port = ngx_atoi((u_char *) ps->str, ps->len);
-    if (port < 1 || port > 65535) {
+
+    return vodedge_redis_master_set(client, (u_char *) host->str, host->len,
+                                    port);
+}
+
+
+/* only a numeric address, as hiredis' connect would resolve a name with a
+ * blocking getaddrinfo() */
+
+ngx_int_t
+vodedge_redis_master_set(vodedge_redis_client_t *client, u_char *host,
+    size_t len, ngx_int_t port)
+{
+    u_char                *p;
+    vodedge_redis_addr_t  *m;
+#if (NGX_HAVE_INET6)
+    struct in6_addr        in6;
+#endif
+
+    if (len == 0 || len > NGX_INET6_ADDRSTRLEN || port < 1 || port > 65535) {
         return NGX_ERROR;
     }
 
-    if (ngx_inet_addr((u_char *) host->str, host->len) == INADDR_NONE) {
+    if (ngx_inet_addr(host, len) == INADDR_NONE) {
 #if (NGX_HAVE_INET6)
-        if (ngx_inet6_addr((u_char *) host->str, host->len, in6.s6_addr)
-            != NGX_OK)
-        {
+        if (ngx_inet6_addr(host, len, in6.s6_addr) != NGX_OK) {
             return NGX_ERROR;
         }
 #else
@@ -252,15 +265,15 @@ vodedge_redis_master_addr(vodedge_redis_client_t *client, redisReply *reply)
 
     /* "host\0host:port": the connect's and the log's */
 
-    p = ngx_cpymem(client->master_text, host->str, host->len);
+    p = ngx_cpymem(client->master_text, host, len);
     *p++ = '\0';
 
     m->host.data = client->master_text;
-    m->host.len = host->len;
+    m->host.len = len;
     m->port = port;
 
     m->name.data = p;
-    p = ngx_sprintf(p, "%*s:%i", host->len, host->str, port);
+    p = ngx_sprintf(p, "%*s:%i", len, host, port);
     m->name.len = p - m->name.data;
 
     return NGX_OK;

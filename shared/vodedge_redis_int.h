@@ -7,6 +7,8 @@
  *   vodedge_redis_conf.c       the directive's arguments
  *   vodedge_redis_handshake.c  a connection's first commands: Sentinel's
  *                              master, AUTH, ROLE
+ *   vodedge_redis_watch.c      with Sentinel, a second connection that
+ *                              hears of a failover (+switch-master)
  */
 
 #ifndef _VODEDGE_REDIS_INT_H_INCLUDED_
@@ -65,6 +67,8 @@ struct vodedge_redis_client_s {
     ngx_uint_t                 sentinel;    /* the next one to ask */
     ngx_uint_t                 tried;       /* sentinels failed, this round */
     ngx_uint_t                 handshake;   /* replies awaited before up */
+    vodedge_redis_client_t    *watch;       /* with Sentinel: its watch */
+    vodedge_redis_client_t    *watched;     /* a watch: whose master */
     unsigned                   destroyed:1;
     unsigned                   was_up:1;    /* the lost one had connected */
     unsigned                   asking:1;    /* ac is a sentinel's */
@@ -85,6 +89,29 @@ void vodedge_redis_refuse(vodedge_redis_client_t *client,
 
 /* the connection is up: commands go out, the module's on_connect runs */
 void vodedge_redis_ready(vodedge_redis_client_t *client);
+
+/* a client's fields and timers, not yet connecting */
+vodedge_redis_client_t *vodedge_redis_alloc(ngx_cycle_t *cycle,
+    vodedge_redis_conf_t *conf, vodedge_redis_connect_pt on_connect,
+    void *data);
+
+/* the next connection attempt, at once */
+void vodedge_redis_connect(vodedge_redis_client_t *client);
+
+/* ends the connection from outside hiredis (a timer, another client's
+ * callback), the reason kept for the cleanup hook */
+void vodedge_redis_drop(vodedge_redis_client_t *client, const char *why);
+
+/* the master's numeric address (NGX_ERROR: not one) */
+ngx_int_t vodedge_redis_master_set(vodedge_redis_client_t *client,
+    u_char *host, size_t len, ngx_int_t port);
+
+/* the watch of a Sentinel client, connecting (NULL: no memory) */
+vodedge_redis_client_t *vodedge_redis_watch(ngx_cycle_t *cycle,
+    vodedge_redis_client_t *watched);
+
+/* a watch's handshake: SUBSCRIBE +switch-master on a sentinel */
+ngx_int_t vodedge_redis_watch_subscribe(vodedge_redis_client_t *watch);
 
 
 #endif /* _VODEDGE_REDIS_INT_H_INCLUDED_ */
