@@ -11,6 +11,7 @@
 #   make prove      the Test::Nginx suites under t/
 #   make e2e        hls.js and dash.js playing in chromium
 #   make mutate     deliberate breakages the suites must catch
+#   make fleet-test the many-host test with faults (network namespaces)
 #   make asan       modules-asan/*.so: the modules (their cores inside) built
 #                   with AddressSanitizer and UBSan, in build-asan/
 
@@ -289,6 +290,10 @@ bench-edge: all fixtures
 bench-session: all fixtures
 	bench/session.sh
 
+# the many-host test with faults (network namespaces; root or sudo)
+fleet-test: all fixtures
+	TEST_NGINX_MEDIA=$(MEDIA_DIR) tools/fleet/fleet-test.sh
+
 # the Test::Nginx suites alone, and the real-player test alone
 prove: all fixtures
 	TEST_NGINX_LOAD_MODULES="$(CURDIR)/modules/ngx_vod_package_module.so $(CURDIR)/modules/ngx_stream_playback_module.so $(CURDIR)/modules/ngx_steering_module.so" \
@@ -304,7 +309,7 @@ e2e: all fixtures
 mutate: fixtures
 	TEST_NGINX_MEDIA=$(MEDIA_DIR) tools/mutate.sh
 
-.PHONY: prove e2e mutate
+.PHONY: prove e2e mutate fleet-test
 
 clean:
 	rm -rf build modules bin build-asan modules-asan

@@ -26,7 +26,7 @@ pkgs=(
     redis-server
     libnginx-mod-http-lua
     libtest-base-perl libjson-perl libmaxmind-db-writer-perl
-    wrk valgrind curl procps libxml2-utils bc util-linux
+    wrk valgrind curl procps libxml2-utils bc util-linux iproute2
     chromium
 )
 

@@ -12,7 +12,8 @@
 # catch), fuzz, media check (tools/check-media.sh: the core through
 # bin/vodpkg),
 # origin checks (tools/check-origin.sh: every stream through nginx, with and
-# without threads), shipped-confs (tools/check-confs.sh), the demo title,
+# without threads), shipped-confs (tools/check-confs.sh), fleet (the
+# many-host test, tools/fleet/fleet-test.sh), the demo title,
 # e2e and e2e-steering (real players in chromium), demo
 # (tools/check-demo.sh).  A failing section
 # does not stop the later ones; the last
@@ -69,6 +70,12 @@ section origin-check-threads env THREADS=1 tools/check-origin.sh \
 # conf/origin.conf, edge.conf and steering.conf as the README runs them:
 # nginx -t, started, the quick-start URLs answered
 section shipped-confs tools/check-confs.sh "$TEST_NGINX_MEDIA"
+
+# the fleet on one machine (network namespaces): two origins, a shield,
+# three edges, steering, Redis with Sentinel, a client; an origin killed,
+# an edge reloaded, Redis failed over and stopped, an edge killed, under
+# load (tools/fleet/fleet-test.sh; `make fleet-test` runs longer phases)
+section fleet env FLEET_SHORT=1 tools/fleet/fleet-test.sh
 
 # the demo title itself (60 s, three renditions, as tools/demo.sh makes it;
 # made once into build/demo-media): every segment decoded, then played,
