@@ -7,6 +7,8 @@
  *   vodedge_redis_conf.c       the directive's arguments
  *   vodedge_redis_handshake.c  a connection's first commands: Sentinel's
  *                              master, AUTH, ROLE
+ *   vodedge_redis_cluster.c    Redis Cluster: the slot map, a connection
+ *                              per node, MOVED and ASK
  */
 
 #ifndef _VODEDGE_REDIS_INT_H_INCLUDED_
@@ -28,6 +30,12 @@
 #define VODEDGE_REDIS_BACKOFF_MAX       5000
 #define VODEDGE_REDIS_PASSWORD_MAX      1024
 #define VODEDGE_REDIS_DROP_LEN          160
+#define VODEDGE_REDIS_NODES_MAX         128   /* Cluster nodes known */
+#define VODEDGE_REDIS_REDIRECTS         3     /* MOVED, ASK per command */
+#define VODEDGE_REDIS_REFRESH_MIN       500   /* ms between slot maps */
+
+
+typedef struct vodedge_redis_cluster_s  vodedge_redis_cluster_t;
 
 
 struct vodedge_redis_cmd_s {
@@ -37,6 +45,15 @@ struct vodedge_redis_cmd_s {
     ngx_event_t                timer;
     uint64_t                   replies;     /* client's count when sent */
     vodedge_redis_cmd_t       *next;        /* in the free list */
+
+    /* with Cluster, the modules' command: the node's in flight, and the
+     * command's bytes, sent again on a redirection */
+    vodedge_redis_cmd_t       *sub;
+    u_char                    *buf;         /* kept in the free list */
+    size_t                     size;
+    size_t                     len;
+    ngx_msec_t                 timeout;
+    ngx_uint_t                 redirects;
 };
 
 
@@ -59,6 +76,7 @@ struct vodedge_redis_client_s {
     size_t                     resp_size;
     vodedge_redis_connect_pt   on_connect;
     void                      *data;
+    vodedge_redis_cluster_t   *cluster;     /* with Cluster: its nodes */
     vodedge_redis_addr_t      *target;      /* what ac connects to */
     vodedge_redis_addr_t       master;      /* as a sentinel said */
     u_char                     master_text[2 * NGX_INET6_ADDRSTRLEN + 16];
@@ -85,6 +103,22 @@ void vodedge_redis_refuse(vodedge_redis_client_t *client,
 
 /* the connection is up: commands go out, the module's on_connect runs */
 void vodedge_redis_ready(vodedge_redis_client_t *client);
+
+/* a command already in RESP, on this client's connection */
+vodedge_redis_cmd_t *vodedge_redis_formatted(vodedge_redis_client_t *client,
+    vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,
+    const u_char *resp, size_t len);
+
+/* Cluster (vodedge_redis_cluster.c): a client whose commands go to the
+ * nodes' clients */
+ngx_int_t vodedge_redis_cluster_init(vodedge_redis_client_t *client,
+    ngx_cycle_t *cycle);
+void vodedge_redis_cluster_destroy(vodedge_redis_client_t *client);
+vodedge_redis_cmd_t *vodedge_redis_cluster_send(
+    vodedge_redis_client_t *client, vodedge_redis_handler_pt handler,
+    void *data, ngx_msec_t timeout, const u_char *resp, size_t len);
+void vodedge_redis_cluster_cancel(vodedge_redis_cmd_t *cmd);
+ngx_uint_t vodedge_redis_cluster_state(vodedge_redis_client_t *client);
 
 
 #endif /* _VODEDGE_REDIS_INT_H_INCLUDED_ */
