@@ -686,6 +686,55 @@ vodedge_redis_command(vodedge_redis_client_t *client,
 }
 
 
+ngx_uint_t
+vodedge_redis_shards(vodedge_redis_client_t *client)
+{
+    if (client->cluster != NULL) {
+        return vodedge_redis_cluster_shards(client);
+    }
+
+    return 1;
+}
+
+
+vodedge_redis_cmd_t *
+vodedge_redis_command_shard(vodedge_redis_client_t *client,
+    ngx_uint_t shard, vodedge_redis_handler_pt handler, void *data,
+    ngx_msec_t timeout, const char *fmt, ...)
+{
+    int                   rc;
+    char                 *resp;
+    va_list               args;
+    vodedge_redis_cmd_t  *cmd;
+
+    if (client->cluster == NULL && shard != 0) {
+        return NULL;
+    }
+
+    va_start(args, fmt);
+    rc = redisvFormatCommand(&resp, fmt, args);
+    va_end(args);
+
+    if (rc < 0) {
+        return NULL;
+    }
+
+    if (client->cluster != NULL) {
+        cmd = vodedge_redis_cluster_send_shard(client, shard, handler, data,
+                                               timeout, (u_char *) resp,
+                                               (size_t) rc);
+
+    } else {
+        cmd = vodedge_redis_formatted(client, handler, data, timeout,
+                                      (u_char *) resp, (size_t) rc);
+    }
+
+    redisFreeCommand(resp);
+
+    return cmd;
+}
+
+
 vodedge_redis_cmd_t *
 vodedge_redis_command_argv(vodedge_redis_client_t *client,
     vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,

@@ -125,6 +125,18 @@ vodedge_redis_cmd_t *vodedge_redis_command(vodedge_redis_client_t *client,
     vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,
     const char *fmt, ...);
 
+/* How many servers hold a share of the keys, for a command that walks
+ * them all (SCAN): 1, or with Cluster the masters of the slot map (0
+ * before it is known).  A shard's index can change when the map does. */
+ngx_uint_t vodedge_redis_shards(vodedge_redis_client_t *client);
+
+/* vodedge_redis_command() on the shard'th of them (0 without Cluster),
+ * whatever the command's keys */
+vodedge_redis_cmd_t *vodedge_redis_command_shard(
+    vodedge_redis_client_t *client, ngx_uint_t shard,
+    vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,
+    const char *fmt, ...);
+
 /* The same with the arguments as an array, for binary-safe values. */
 vodedge_redis_cmd_t *vodedge_redis_command_argv(
     vodedge_redis_client_t *client, vodedge_redis_handler_pt handler,

@@ -22,6 +22,9 @@
  * connected, too many redirections, CLUSTERDOWN or TRYAGAIN answer the
  * command's handler as a lost connection (the modules then answer 503),
  * with one error line until a command is answered again.
+ *
+ * A command that walks the keys (SCAN) is sent to each master in turn by
+ * its index among the map's masters (vodedge_redis_command_shard()).
  */
 
 #include <ngx_config.h>
@@ -81,6 +84,10 @@ static const u_char *vodedge_redis_cluster_bulk(const u_char *p,
     const u_char *end, ngx_str_t *arg);
 static vodedge_redis_node_t *vodedge_redis_cluster_route(
     vodedge_redis_cluster_t *cluster, const u_char *resp, size_t len);
+static vodedge_redis_cmd_t *vodedge_redis_cluster_send_to(
+    vodedge_redis_client_t *client, vodedge_redis_node_t *node,
+    vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,
+    const u_char *resp, size_t len);
 static void vodedge_redis_cluster_reply(vodedge_redis_client_t *nc,
     ngx_int_t status, redisReply *reply, void *data);
 static ngx_int_t vodedge_redis_cluster_redirect(vodedge_redis_cmd_t *cmd,
@@ -450,6 +457,12 @@ vodedge_redis_cluster_map(vodedge_redis_cluster_t *cluster,
 
     if (apply) {
         ngx_memzero(cluster->slots, sizeof(cluster->slots));
+
+        /* the masters are the answer's: a master turned replica is not */
+
+        for (i = 0; i < cluster->nnodes; i++) {
+            cluster->nodes[i]->master = 0;
+        }
     }
 
     for (i = 0; i < reply->elements; i++) {
@@ -549,8 +562,25 @@ vodedge_redis_cluster_send(vodedge_redis_client_t *client,
     vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,
     const u_char *resp, size_t len)
 {
-    u_char                   *p;
-    vodedge_redis_cmd_t      *cmd;
+    vodedge_redis_node_t  *node;
+
+    if (client->destroyed) {
+        return NULL;
+    }
+
+    node = vodedge_redis_cluster_route(client->cluster, resp, len);
+
+    return vodedge_redis_cluster_send_to(client, node, handler, data,
+                                         timeout, resp, len);
+}
+
+
+vodedge_redis_cmd_t *
+vodedge_redis_cluster_send_shard(vodedge_redis_client_t *client,
+    ngx_uint_t shard, vodedge_redis_handler_pt handler, void *data,
+    ngx_msec_t timeout, const u_char *resp, size_t len)
+{
+    ngx_uint_t                i;
     vodedge_redis_node_t     *node;
     vodedge_redis_cluster_t  *cluster;
 
@@ -560,13 +590,52 @@ vodedge_redis_cluster_send(vodedge_redis_client_t *client,
         return NULL;
     }
 
-    node = vodedge_redis_cluster_route(cluster, resp, len);
+    node = NULL;
+
+    for (i = 0; i < cluster->nnodes; i++) {
+        if (cluster->nodes[i]->master && shard-- == 0) {
+            node = cluster->nodes[i];
+            break;
+        }
+    }
+
+    return vodedge_redis_cluster_send_to(client, node, handler, data,
+                                         timeout, resp, len);
+}
+
+
+/* the masters of the map, in the order of the nodes */
+
+ngx_uint_t
+vodedge_redis_cluster_shards(vodedge_redis_client_t *client)
+{
+    ngx_uint_t                i, n;
+    vodedge_redis_cluster_t  *cluster;
+
+    cluster = client->cluster;
+    n = 0;
+
+    for (i = 0; cluster->loaded && i < cluster->nnodes; i++) {
+        n += cluster->nodes[i]->master;
+    }
+
+    return n;
+}
+
+
+static vodedge_redis_cmd_t *
+vodedge_redis_cluster_send_to(vodedge_redis_client_t *client,
+    vodedge_redis_node_t *node, vodedge_redis_handler_pt handler,
+    void *data, ngx_msec_t timeout, const u_char *resp, size_t len)
+{
+    u_char               *p;
+    vodedge_redis_cmd_t  *cmd;
 
     if (node == NULL
         || vodedge_redis_state(node->client) != VODEDGE_REDIS_CONNECTED)
     {
         /* the map may be out of date: a failover, a node gone */
-        vodedge_redis_cluster_ask(cluster);
+        vodedge_redis_cluster_ask(client->cluster);
         return NULL;
     }
 
@@ -796,7 +865,6 @@ vodedge_redis_cluster_reply(vodedge_redis_client_t *nc, ngx_int_t status,
     vodedge_redis_cmd_t *cmd = data;
 
     void                      *hdata;
-    ngx_uint_t                 i;
     vodedge_redis_node_t      *from;
     vodedge_redis_client_t    *client;
     vodedge_redis_cluster_t   *cluster;
@@ -806,18 +874,11 @@ vodedge_redis_cluster_reply(vodedge_redis_client_t *nc, ngx_int_t status,
     cluster = client->cluster;
     cmd->sub = NULL;
 
-    from = NULL;
+    /* a node's client has its node as its on_connect's data */
 
-    for (i = 0; i < cluster->nnodes; i++) {
-        if (cluster->nodes[i]->client == nc) {
-            from = cluster->nodes[i];
-            break;
-        }
-    }
+    from = nc->data;
 
-    if (status == VODEDGE_REDIS_OK && reply->type == REDIS_REPLY_ERROR
-        && from != NULL)
-    {
+    if (status == VODEDGE_REDIS_OK && reply->type == REDIS_REPLY_ERROR) {
         if ((reply->len > 6 && ngx_strncmp(reply->str, "MOVED ", 6) == 0)
             || (reply->len > 4 && ngx_strncmp(reply->str, "ASK ", 4) == 0))
         {

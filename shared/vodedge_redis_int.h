@@ -117,6 +117,11 @@ void vodedge_redis_cluster_destroy(vodedge_redis_client_t *client);
 vodedge_redis_cmd_t *vodedge_redis_cluster_send(
     vodedge_redis_client_t *client, vodedge_redis_handler_pt handler,
     void *data, ngx_msec_t timeout, const u_char *resp, size_t len);
+vodedge_redis_cmd_t *vodedge_redis_cluster_send_shard(
+    vodedge_redis_client_t *client, ngx_uint_t shard,
+    vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,
+    const u_char *resp, size_t len);
+ngx_uint_t vodedge_redis_cluster_shards(vodedge_redis_client_t *client);
 void vodedge_redis_cluster_cancel(vodedge_redis_cmd_t *cmd);
 ngx_uint_t vodedge_redis_cluster_state(vodedge_redis_client_t *client);
 

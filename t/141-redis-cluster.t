@@ -8,17 +8,20 @@
 # stream limits, each through the master of its slot; a slot moved to
 # another master (MOVED) and a slot being migrated (ASK) are followed; a
 # master that goes down answers 503 with one error line, and the edge
-# comes back when it does.
+# comes back when it does.  Then steering on the same cluster: the edge's
+# report (playback_report) read back per cache, and presence sets
+# (content:{title}:caches) on every master found by a SCAN of each.
 
 use FindBin;
 use lib "$FindBin::Bin/inc";
 use PbTest;
 use RedisTest;
+use SteerTest;
 use File::Temp ();
 use Time::HiRes ();
 use Test::Nginx::Socket 'no_plan';
 
-our ($Dir, %Pidfile, %Acct, %Auth, @Ports, $Src, $Down);
+our ($Dir, %Pidfile, %Acct, %Auth, @Ports, $Src, $Down, %Title);
 
 sub cli_at {
     my $port = shift;
@@ -123,6 +126,7 @@ sub finish {
 BEGIN {
     @Ports = (7001, 7002, 7003);
     PbTest::setup();
+    SteerTest::setup();
     $Dir = File::Temp::tempdir('cluster-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     node_start($_) for @Ports;
     system(CORE::join(' ', 'redis-cli --cluster create',
@@ -140,6 +144,12 @@ BEGIN {
         last if keys %Acct == 3;
     }
     die "no account on every master\n" unless keys %Acct == 3;
+    # a title whose presence set lands on each master
+    for my $n (1 .. 100) {
+        $Title{owner(slot_of("content:t$n:caches"))} //= "t$n";
+        last if keys %Title == 3;
+    }
+    die "no title on every master\n" unless keys %Title == 3;
     for my $port (keys %Acct) {
         $Auth{$port} = "Authorization: Bearer "
             . PbTest::token(aud => q(api), sub => $Acct{$port},
@@ -374,3 +384,53 @@ sub {
 --- grep_error_log eval: qr/\[error\].*/
 --- grep_error_log_out eval
 qr/\A[^\n]*redis 127\.0\.0\.1:7002: connection lost: [^\n]*\n([^\n]*redis cluster: 127\.0\.0\.1:7002 answered CLUSTERDOWN [^\n]*\n)?\z/
+
+
+
+=== TEST 8: steering on the cluster: the edge's report read back, presence found on every master
+--- http_config
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+
+    steering_fleet $TEST_NGINX_STEER_DIR/fleet.json;
+    steering_geoip_asn $TEST_NGINX_STEER_DIR/asn.mmdb;
+    steering_state_max_age 5s;
+    steering_subset 1;
+    steering_redis cluster 127.0.0.1:7001 command_timeout=300ms
+                   backoff=400ms;
+    steering_presence_interval 300ms;
+    steering_redis_state on;
+
+    playback_redis cluster 127.0.0.1:7003 command_timeout=300ms
+                   backoff=400ms;
+    playback_report isp-ny-2 interval=200ms max_connections=10;
+--- config
+    location = /vars {
+        steering_title $arg_t;
+        return 200 "$steering_primary $steering_presence\n";
+    }
+--- more_headers
+X-Forwarded-For: 203.0.113.5
+--- init
+for my $p (@main::Ports) {
+    main::cli_at($p, 'SADD', "content:$main::Title{$p}:caches", 'isp-ny-2')
+        == 1 or die "SADD on $p\n";
+}
+Time::HiRes::sleep(1.5);
+--- request
+GET /vars?t=none
+--- response_body_filters eval
+sub {
+    $_[0] . CORE::join('', map {
+        my (undef, $b) = RedisTest::http('GET', "/vars?t=$main::Title{$_}",
+                                         ['X-Forwarded-For: 203.0.113.5']);
+        "$_: $b";
+    } @main::Ports);
+}
+--- response_body
+isp-ny-2 0
+7001: isp-ny-2 1
+7002: isp-ny-2 1
+7003: isp-ny-2 1
+--- no_error_log
+[error]
