@@ -11,6 +11,8 @@
 # comes back when it does.  Then steering on the same cluster: the edge's
 # report (playback_report) read back per cache, and presence sets
 # (content:{title}:caches) on every master found by a SCAN of each.
+# Last, a replica (7004) added to a master that then stops: 503 until the
+# cluster promotes it, then the edge follows the new map there.
 
 use FindBin;
 use lib "$FindBin::Bin/inc";
@@ -434,3 +436,39 @@ isp-ny-2 0
 7003: isp-ny-2 1
 --- no_error_log
 [error]
+
+
+
+=== TEST 9: a master fails over to its replica: 503 meanwhile, then the edge follows the map to the new master
+--- init
+main::up();
+main::node_start(7004);
+my $mid = main::node_id(7001);
+system("redis-cli --cluster add-node 127.0.0.1:7004 127.0.0.1:7002 "
+       . "--cluster-slave --cluster-master-id $mid "
+       . ">$main::Dir/add-node.log 2>&1") == 0 or die "add-node\n";
+main::wait_for('7004 in sync with 7001', sub {
+    main::cli_at(7004, 'INFO', 'replication') =~ /master_link_status:up/ });
+main::put(7003, 't9', 33000, 9) == 204 or die "PUT\n";
+main::cli_at(7001, 'WAIT', 1, 2000) == 1 or die "WAIT\n";
+main::node_stop(7001);
+--- request
+GET /redis
+--- response_body_filters eval
+sub {
+    my ($refused, $r) = (0, '');
+    for (1 .. 150) {
+        $r = main::position(7003, 't9');
+        last if $r =~ /^200 /;
+        $refused++;
+        Time::HiRes::sleep(0.1);
+    }
+    ($refused ? 'refused first' : 'never refused') . ", then $r, "
+    . (main::cli_at(7004, 'ROLE') =~ /^master/ ? '7004 master' : '?')
+    . "\n";
+}
+--- response_body
+refused first, then 200 33000, 7004 master
+--- grep_error_log eval: qr/\[error\].*/
+--- grep_error_log_out eval
+qr/\A([^\n]*127\.0\.0\.1:7001[^\n]*\n)+\z/
