@@ -220,6 +220,19 @@ sub manifest {
     return $code;
 }
 
+# the masters the edge loaded its scripts on (SCRIPT LOAD on every node's
+# connection), and how often it had to send a script's text (NOSCRIPT)
+sub scripts {
+    my (@loaded, $evals);
+    $evals = 0;
+    for my $p (@Ports) {
+        my $stats = cli_at($p, 'INFO', 'commandstats');
+        push @loaded, $p if $stats =~ /cmdstat_script\|load:calls=([5-9]|\d\d)/;
+        $evals += $1 if $stats =~ /cmdstat_eval:calls=(\d+)/;
+    }
+    return "loaded on @loaded, EVAL fallbacks $evals";
+}
+
 # the key of an account's resume position, from the master that holds it
 sub stored {
     my ($port, $title) = @_;
@@ -285,12 +298,13 @@ sub {
     CORE::join("\n", map {
         my ($c, $b) = main::get($_, '/api/v1/continue-watching/p1');
         "$c " . CORE::join(',', $b =~ /"title":"(\w+)"/g)
-    } @main::Ports) . "\n";
+    } @main::Ports) . "\n" . main::scripts() . "\n";
 }
 --- response_body
 200 t3,t2,t1
 200 t3,t2,t1
 200 t3,t2,t1
+loaded on 7001 7002 7003, EVAL fallbacks 0
 --- no_error_log
 [error]
 
