@@ -305,13 +305,15 @@ vodedge_redis_cluster_connected(vodedge_redis_client_t *nc, void *data)
 }
 
 
-/* CLUSTER SLOTS of a connected node, each in turn; at most one in flight
- * and one per VODEDGE_REDIS_REFRESH_MIN */
+/* CLUSTER SLOTS of a connected node, each in turn, a master of the map
+ * first (a seed that is a replica, or a node that left the cluster, only
+ * when none is connected); at most one in flight and one per
+ * VODEDGE_REDIS_REFRESH_MIN */
 
 static void
 vodedge_redis_cluster_ask(vodedge_redis_cluster_t *cluster)
 {
-    ngx_uint_t             i;
+    ngx_uint_t             i, any;
     ngx_msec_int_t         wait;
     vodedge_redis_node_t  *node;
 
@@ -336,10 +338,15 @@ vodedge_redis_cluster_ask(vodedge_redis_cluster_t *cluster)
         }
     }
 
-    for (i = 0; i < cluster->nnodes; i++) {
-        node = cluster->nodes[(cluster->next + i) % cluster->nnodes];
+    /* the masters, then (the second round) any node */
 
-        if (vodedge_redis_state(node->client) != VODEDGE_REDIS_CONNECTED) {
+    for (i = 0; i < 2 * cluster->nnodes; i++) {
+        node = cluster->nodes[(cluster->next + i) % cluster->nnodes];
+        any = (i >= cluster->nnodes);
+
+        if ((!any && !node->master)
+            || vodedge_redis_state(node->client) != VODEDGE_REDIS_CONNECTED)
+        {
             continue;
         }
 
