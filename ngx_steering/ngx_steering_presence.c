@@ -9,7 +9,9 @@
  * leave it alone.  A poll is one SCAN cycle over content:*:caches, one
  * round trip per batch of NGX_STEERING_PRESENCE_BATCH keys: a script
  * scans a batch and returns each key's members with it, so Redis does a
- * bounded piece of work per call and the worker never waits.  Each
+ * bounded piece of work per call and the worker never waits.  With a
+ * Redis Cluster, whose SCAN covers one node, the cycle is one per master
+ * in turn, the script reading the keys of the node it runs on.  Each
  * batch is written into the zone's tree of titles (a bit per cache
  * slot); when the cycle is complete, the titles it did not see are
  * dropped and the poll's time is recorded.
@@ -42,6 +44,8 @@ typedef struct {
     ngx_uint_t                 gen;          /* of the poll in progress */
     ngx_uint_t                 titles;       /* seen by it */
     ngx_uint_t                 batches;
+    ngx_uint_t                 shard;        /* the server being scanned */
+    ngx_uint_t                 shards;       /* 1, or a Cluster's masters */
     ngx_msec_t                 started;
     u_char                     cursor[NGX_STEERING_CURSOR_MAX];
     unsigned                   polling:1;
@@ -268,7 +272,8 @@ ngx_steering_presence_tick(ngx_event_t *ev)
     ngx_steering_presence_check_age(p);
 
     if (p->polling
-        || vodedge_redis_state(p->client) != VODEDGE_REDIS_CONNECTED)
+        || vodedge_redis_state(p->client) != VODEDGE_REDIS_CONNECTED
+        || vodedge_redis_shards(p->client) == 0)
     {
         return;
     }
@@ -371,6 +376,8 @@ ngx_steering_presence_begin(ngx_steering_poller_t *p)
     p->polling = 1;
     p->titles = 0;
     p->batches = 0;
+    p->shard = 0;
+    p->shards = vodedge_redis_shards(p->client);
     p->started = now;
     p->cursor[0] = '0';
     p->cursor[1] = '\0';
@@ -387,11 +394,13 @@ ngx_steering_presence_send(ngx_steering_poller_t *p)
 
     ngx_sprintf(count, "%d%Z", NGX_STEERING_PRESENCE_BATCH);
 
-    cmd = vodedge_redis_command(p->client, ngx_steering_presence_reply, p, 0,
-                                "EVAL %s 0 %s %s %s",
-                                ngx_steering_presence_script, p->cursor,
-                                NGX_STEERING_PRESENCE_PREFIX "*"
-                                NGX_STEERING_PRESENCE_SUFFIX, count);
+    cmd = vodedge_redis_command_shard(p->client, p->shard,
+                                      ngx_steering_presence_reply, p, 0,
+                                      "EVAL %s 0 %s %s %s",
+                                      ngx_steering_presence_script,
+                                      p->cursor,
+                                      NGX_STEERING_PRESENCE_PREFIX "*"
+                                      NGX_STEERING_PRESENCE_SUFFIX, count);
 
     if (cmd == NULL) {
         /* no connection now: the client logged why */
@@ -445,7 +454,10 @@ ngx_steering_presence_reply(vodedge_redis_client_t *client,
 
     p->batches++;
 
-    if (clen == 1 && cstr[0] == '0') {
+    /* a server scanned: the next one from its start (cursor "0"), or
+     * the cycle is complete */
+
+    if (clen == 1 && cstr[0] == '0' && ++p->shard == p->shards) {
         ngx_steering_presence_complete(p);
         ngx_steering_presence_end(p);
         return;

@@ -3,15 +3,16 @@
  * PUT /steering/caches/{id}.  With "steering_redis_state on", the worker
  * that polls presence also reads, each interval, the hash
  * steering:cache:{id} of every cache of the fleet (fields load, 0 to 1;
- * healthy, 1/0 or true/false; updated, the report's Unix time) in one
- * script call, and writes each into the cache's state word when it is
- * newer than what the word holds (a PUT since wins).  The state's age is
- * the report's own time, so a reporter that died ages out as a silent
- * PUT client would.
+ * healthy, 1/0 or true/false; updated, the report's Unix time), one HMGET
+ * per cache pipelined on the connection (each key its own command, so
+ * that a Redis Cluster routes each to the master of its slot), and writes
+ * each into the cache's state word when it is newer than what the word
+ * holds (a PUT since wins).  The state's age is the report's own time,
+ * so a reporter that died ages out as a silent PUT client would.
  *
- * A reply is applied to the zone's slots of the ids it was asked for,
- * kept with the call: a slot is its id's for the zone's life, so a fleet
- * reloaded (reordered) while the call is in flight changes nothing.
+ * A reply is applied to the zone's slot of the id it was asked for,
+ * kept with the command: a slot is its id's for the zone's life, so a
+ * fleet reloaded (reordered) while the poll is in flight changes nothing.
  */
 
 #include <ngx_config.h>
@@ -20,18 +21,32 @@
 #include "vodedge_reply.h"
 
 
-/* a call in flight; the slots of the ids asked for, argv and lens
- * follow it in the same allocation */
+typedef struct ngx_steering_rstate_s  ngx_steering_rstate_t;
+
+/* one cache's HMGET */
 typedef struct {
+    ngx_steering_rstate_t     *rs;
+    ngx_uint_t                 slot;         /* in the zone */
+} ngx_steering_rstate_one_t;
+
+
+/* a poll in flight: its commands follow it in the same allocation; freed
+ * when the last is answered */
+struct ngx_steering_rstate_s {
     ngx_steering_main_conf_t  *smcf;
-    ngx_uint_t                 n;            /* ids asked for */
-    ngx_uint_t                *slot;         /* their slots in the zone */
+    ngx_uint_t                 pending;      /* commands not answered */
+    ngx_uint_t                 applied;
+    ngx_uint_t                 bad;
+    ngx_int_t                  lost;         /* a status, 0: none */
     ngx_log_t                 *log;
-} ngx_steering_rstate_t;
+    ngx_steering_rstate_one_t  one[1];
+};
 
 
 static void ngx_steering_redis_state_reply(vodedge_redis_client_t *client,
     ngx_int_t status, redisReply *reply, void *data);
+static void ngx_steering_redis_state_done(vodedge_redis_client_t *client,
+    ngx_steering_rstate_t *rs);
 static ngx_int_t ngx_steering_redis_state_apply(ngx_steering_main_conf_t *smcf,
     ngx_uint_t slot, redisReply *fields);
 
@@ -39,70 +54,84 @@ static ngx_int_t ngx_steering_redis_state_apply(ngx_steering_main_conf_t *smcf,
 static time_t  ngx_steering_redis_state_logged;
 
 
-static const char  ngx_steering_redis_state_script[] =
-    "local out = {} "
-    "for i, id in ipairs(ARGV) do "
-    "out[i] = redis.call('HMGET', 'steering:cache:' .. id, "
-    "'load', 'healthy', 'updated') "
-    "end "
-    "return out";
-
-
 void
 ngx_steering_redis_state_poll(ngx_steering_main_conf_t *smcf,
     vodedge_redis_client_t *client, ngx_log_t *log)
 {
-    size_t                  *lens;
-    ngx_uint_t               i, argc;
-    st_fleet_t              *fleet;
-    const char             **argv;
-    ngx_steering_rstate_t   *rs;
+    u_char                 *p;
+    size_t                  lens[5];
+    ngx_uint_t              i;
+    st_fleet_t             *fleet;
+    const char             *argv[5];
+    ngx_steering_rstate_t  *rs;
+    u_char                  key[sizeof("steering:cache:") + ST_ID_MAX];
 
     if (!smcf->redis_state || smcf->fleet == NULL) {
         return;
     }
 
     fleet = smcf->fleet->fleet;
-    argc = 3 + fleet->ncaches;
 
-    /* freed by the reply handler, which is called exactly once, or here */
+    if (fleet->ncaches == 0) {
+        return;
+    }
+
+    /* freed by the last reply handler (each is called exactly once), or
+     * here when no command went out */
 
     rs = ngx_alloc(sizeof(ngx_steering_rstate_t)
-                   + fleet->ncaches * sizeof(ngx_uint_t)
-                   + argc * (sizeof(char *) + sizeof(size_t)), log);
+                   + (fleet->ncaches - 1) * sizeof(ngx_steering_rstate_one_t),
+                   log);
     if (rs == NULL) {
         return;
     }
 
     rs->smcf = smcf;
-    rs->n = fleet->ncaches;
-    rs->slot = (ngx_uint_t *) (rs + 1);
+    rs->pending = 1;                /* this function's own, until the end */
+    rs->applied = 0;
+    rs->bad = 0;
+    rs->lost = 0;
     rs->log = log;
 
-    ngx_memcpy(rs->slot, smcf->fleet->slot,
-               fleet->ncaches * sizeof(ngx_uint_t));
-
-    argv = (const char **) (rs->slot + rs->n);
-    lens = (size_t *) (argv + argc);
-
-    argv[0] = "EVAL";
-    lens[0] = 4;
-    argv[1] = ngx_steering_redis_state_script;
-    lens[1] = sizeof(ngx_steering_redis_state_script) - 1;
-    argv[2] = "0";
-    lens[2] = 1;
+    argv[0] = "HMGET";
+    lens[0] = 5;
+    argv[2] = "load";
+    lens[2] = 4;
+    argv[3] = "healthy";
+    lens[3] = 7;
+    argv[4] = "updated";
+    lens[4] = 7;
 
     for (i = 0; i < fleet->ncaches; i++) {
-        argv[3 + i] = (const char *) fleet->caches[i].id.data;
-        lens[3 + i] = fleet->caches[i].id.len;
+        if (fleet->caches[i].id.len > ST_ID_MAX) {
+            continue;
+        }
+
+        rs->one[i].rs = rs;
+        rs->one[i].slot = smcf->fleet->slot[i];
+
+        /* a core's string (vod_str_t), not an ngx_str_t: no %V */
+
+        p = ngx_cpymem(key, "steering:cache:", sizeof("steering:cache:") - 1);
+        p = ngx_cpymem(p, fleet->caches[i].id.data, fleet->caches[i].id.len);
+
+        argv[1] = (const char *) key;
+        lens[1] = p - key;
+
+        /* the command's bytes are copied as it is sent */
+
+        if (vodedge_redis_command_argv(client, ngx_steering_redis_state_reply,
+                                       &rs->one[i], 0, 5, argv, lens)
+            == NULL)
+        {
+            /* not connected (now, or to this key's node) */
+            continue;
+        }
+
+        rs->pending++;
     }
 
-    if (vodedge_redis_command_argv(client, ngx_steering_redis_state_reply,
-                                   rs, 0, (int) argc, argv, lens)
-        == NULL)
-    {
-        ngx_free(rs);
-    }
+    ngx_steering_redis_state_done(client, rs);
 }
 
 
@@ -110,59 +139,68 @@ static void
 ngx_steering_redis_state_reply(vodedge_redis_client_t *client,
     ngx_int_t status, redisReply *reply, void *data)
 {
-    ngx_steering_rstate_t *rs = data;
+    ngx_steering_rstate_one_t *one = data;
 
-    ngx_uint_t                 i, applied, bad;
-    ngx_steering_main_conf_t  *smcf;
+    ngx_steering_rstate_t  *rs;
 
-    smcf = rs->smcf;
+    rs = one->rs;
 
     if (status != VODEDGE_REDIS_OK) {
-        ngx_log_error(NGX_LOG_INFO, rs->log, 0,
-                      "steering state from redis %V: %s",
-                      vodedge_redis_name(client),
-                      vodedge_redis_status_text(status));
-        goto done;
-    }
+        rs->lost = status;
 
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != rs->n) {
-        goto done;
-    }
-
-    applied = 0;
-    bad = 0;
-
-    for (i = 0; i < reply->elements; i++) {
-        switch (ngx_steering_redis_state_apply(smcf, rs->slot[i],
-                                               reply->element[i]))
-        {
+    } else {
+        switch (ngx_steering_redis_state_apply(rs->smcf, one->slot, reply)) {
         case NGX_OK:
-            applied++;
+            rs->applied++;
             break;
         case NGX_ERROR:
-            bad++;
+            rs->bad++;
             break;
         default:
             break;
         }
     }
 
+    ngx_steering_redis_state_done(client, rs);
+}
+
+
+/* one command answered (or the poll's own count given back): the last
+ * one logs what the poll found, and frees it */
+
+static void
+ngx_steering_redis_state_done(vodedge_redis_client_t *client,
+    ngx_steering_rstate_t *rs)
+{
+    if (--rs->pending) {
+        return;
+    }
+
+    /* Redis going away is the client's to log; this says the poll
+     * missed some */
+
+    if (rs->lost) {
+        ngx_log_error(NGX_LOG_INFO, rs->log, 0,
+                      "steering state from redis %V: %s",
+                      vodedge_redis_name(client),
+                      vodedge_redis_status_text(rs->lost));
+    }
+
     /* at most once a minute per worker: the poll runs every interval */
 
-    if (bad && ngx_time() - ngx_steering_redis_state_logged >= 60) {
+    if (rs->bad && ngx_time() - ngx_steering_redis_state_logged >= 60) {
         ngx_steering_redis_state_logged = ngx_time();
 
         ngx_log_error(NGX_LOG_WARN, rs->log, 0,
                       "steering state from redis %V: %ui of the "
                       "steering:cache:{id} hashes are malformed (need load "
                       "0..1, healthy 1/0/true/false, updated Unix time), "
-                      "ignored", vodedge_redis_name(client), bad);
+                      "ignored", vodedge_redis_name(client), rs->bad);
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
-                   "steering state from redis: %ui caches updated", applied);
-
-done:
+                   "steering state from redis: %ui caches updated",
+                   rs->applied);
 
     ngx_free(rs);
 }

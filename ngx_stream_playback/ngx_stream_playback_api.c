@@ -1088,6 +1088,9 @@ ngx_stream_playback_api_call_init(ngx_http_request_t *r,
     call->handler = handler;
     call->script = script;
     call->argc = 0;
+    call->nargs = NGX_PLAYBACK_API_ARGS_MAX;
+    call->argv = call->args;
+    call->argvlen = call->lens;
 
     if (script >= 0) {
         p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
@@ -1105,11 +1108,42 @@ ngx_stream_playback_api_call_init(ngx_http_request_t *r,
 }
 
 
+/* room for n arguments in all, beyond the call's own: from the pool */
+
+ngx_int_t
+ngx_stream_playback_api_args(ngx_http_request_t *r,
+    ngx_stream_playback_call_t *call, ngx_uint_t n)
+{
+    size_t       *lens;
+    const char  **argv;
+
+    if (n <= (ngx_uint_t) call->nargs) {
+        return NGX_OK;
+    }
+
+    argv = ngx_palloc(r->pool, n * (sizeof(char *) + sizeof(size_t)));
+    if (argv == NULL) {
+        return NGX_ERROR;
+    }
+
+    lens = (size_t *) (argv + n);
+
+    ngx_memcpy(argv, call->argv, call->argc * sizeof(char *));
+    ngx_memcpy(lens, call->argvlen, call->argc * sizeof(size_t));
+
+    call->argv = argv;
+    call->argvlen = lens;
+    call->nargs = (int) n;
+
+    return NGX_OK;
+}
+
+
 void
 ngx_stream_playback_api_arg(ngx_stream_playback_call_t *call, u_char *data,
     size_t len)
 {
-    if (call->argc < NGX_PLAYBACK_API_ARGS_MAX) {
+    if (call->argc < call->nargs) {
         call->argv[call->argc] = (const char *) data;
         call->argvlen[call->argc] = len;
         call->argc++;
@@ -1186,9 +1220,9 @@ ngx_stream_playback_api_call(ngx_stream_playback_call_t *call)
     ctx = ngx_stream_playback_api_get_ctx(r);
     pmcf = ngx_http_get_module_main_conf(r, ngx_stream_playback_module);
 
-    if (pmcf->redis_client == NULL
-        || call->argc == NGX_PLAYBACK_API_ARGS_MAX)
-    {
+    /* a full argv may have dropped an argument */
+
+    if (pmcf->redis_client == NULL || call->argc == call->nargs) {
         return NGX_ERROR;
     }
 

@@ -44,8 +44,11 @@ struct ngx_stream_playback_call_s {
     ngx_stream_playback_call_pt    handler;
     ngx_int_t                      script;     /* -1: a plain command */
     int                            argc;
-    const char                    *argv[NGX_PLAYBACK_API_ARGS_MAX];
-    size_t                         argvlen[NGX_PLAYBACK_API_ARGS_MAX];
+    int                            nargs;      /* room in argv */
+    const char                   **argv;       /* args, or the pool's */
+    size_t                        *argvlen;
+    const char                    *args[NGX_PLAYBACK_API_ARGS_MAX];
+    size_t                         lens[NGX_PLAYBACK_API_ARGS_MAX];
     unsigned                       retried:1;
 };
 
@@ -84,6 +87,8 @@ void ngx_stream_playback_api_done(ngx_http_request_t *r, ngx_int_t rc);
 ngx_stream_playback_call_t *ngx_stream_playback_api_call_init(
     ngx_http_request_t *r, ngx_stream_playback_call_pt handler,
     ngx_int_t script, ngx_uint_t nkeys);
+ngx_int_t ngx_stream_playback_api_args(ngx_http_request_t *r,
+    ngx_stream_playback_call_t *call, ngx_uint_t n);
 void ngx_stream_playback_api_arg(ngx_stream_playback_call_t *call,
     u_char *data, size_t len);
 ngx_int_t ngx_stream_playback_api_arg_key(ngx_http_request_t *r,

@@ -14,12 +14,17 @@
 #include "ngx_stream_playback_api.h"
 
 
+#define NGX_PLAYBACK_CONTINUE_MAX  50        /* titles listed */
+
+
 static ngx_int_t ngx_stream_playback_resume_put_body(ngx_http_request_t *r);
 static void ngx_stream_playback_resume_put_done(ngx_http_request_t *r,
     ngx_stream_playback_call_t *call, ngx_int_t status, redisReply *reply);
 static void ngx_stream_playback_resume_get_done(ngx_http_request_t *r,
     ngx_stream_playback_call_t *call, ngx_int_t status, redisReply *reply);
 static void ngx_stream_playback_resume_delete_done(ngx_http_request_t *r,
+    ngx_stream_playback_call_t *call, ngx_int_t status, redisReply *reply);
+static void ngx_stream_playback_continue_titles(ngx_http_request_t *r,
     ngx_stream_playback_call_t *call, ngx_int_t status, redisReply *reply);
 static void ngx_stream_playback_continue_done(ngx_http_request_t *r,
     ngx_stream_playback_call_t *call, ngx_int_t status, redisReply *reply);
@@ -318,37 +323,130 @@ ngx_stream_playback_resume_delete_done(ngx_http_request_t *r,
 ngx_int_t
 ngx_stream_playback_continue_get(ngx_http_request_t *r)
 {
-    u_char                         *p;
     ngx_stream_playback_call_t     *call;
     ngx_stream_playback_api_ctx_t  *ctx;
 
     ctx = ngx_stream_playback_api_get_ctx(r);
 
+    /* two round trips, as a script declares every key it reads (Redis
+     * Cluster routes and checks by them): the titles, then the script
+     * over their playback hashes */
+
     call = ngx_stream_playback_api_call_init(r,
-                                        ngx_stream_playback_continue_done,
-                                        NGX_PLAYBACK_SCRIPT_CONTINUE, 1);
-    if (call == NULL
-        || ngx_stream_playback_api_arg_key(r, call, "continue_watching",
-                                           &ctx->id1, NULL)
-           != NGX_OK)
+                                        ngx_stream_playback_continue_titles,
+                                        -1, 0);
+    if (call == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_stream_playback_api_arg(call, (u_char *) "ZREVRANGE", 9);
+
+    if (ngx_stream_playback_api_arg_key(r, call, "continue_watching",
+                                        &ctx->id1, NULL)
+        != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* the prefix of the profile's playback keys */
-
-    p = ngx_pnalloc(r->pool, sizeof("playback:::") + ctx->scope.len
-                             + ctx->id1.len);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_stream_playback_api_arg(call, p,
-                                ngx_sprintf(p, "playback:%V:%V:",
-                                            &ctx->scope, &ctx->id1)
-                                - p);
+    ngx_stream_playback_api_arg(call, (u_char *) "0", 1);
+    ngx_stream_playback_api_arg(call, (u_char *) "49", 2);
 
     return ngx_stream_playback_api_start(call);
+}
+
+
+/* the 50 most recent titles: the script reads their hashes, each a
+ * declared key (CONTINUE in ngx_stream_playback_scripts.c) */
+
+static void
+ngx_stream_playback_continue_titles(ngx_http_request_t *r,
+    ngx_stream_playback_call_t *call, ngx_int_t status, redisReply *reply)
+{
+    ngx_str_t                       titles[NGX_PLAYBACK_CONTINUE_MAX];
+    ngx_uint_t                      i, n;
+    redisReply                     *t;
+    ngx_stream_playback_api_ctx_t  *ctx;
+
+    if (status != VODEDGE_REDIS_OK) {
+        ngx_stream_playback_api_done(r,
+                         ngx_stream_playback_api_unavailable(r, status));
+        return;
+    }
+
+    ctx = ngx_stream_playback_api_get_ctx(r);
+
+    /* the titles as the API wrote them; anything else in the set is
+     * left to the script of a later write */
+
+    n = 0;
+
+    for (i = 0;
+         reply->type == REDIS_REPLY_ARRAY && i < reply->elements
+         && n < NGX_PLAYBACK_CONTINUE_MAX;
+         i++)
+    {
+        t = reply->element[i];
+
+        titles[n].data = (u_char *) t->str;
+        titles[n].len = t->len;
+
+        if (t->type == REDIS_REPLY_STRING
+            && t->len <= NGX_PLAYBACK_API_ID_MAX
+            && ngx_stream_playback_api_valid_id(&titles[n]) == NGX_OK)
+        {
+            n++;
+        }
+    }
+
+    if (n == 0) {
+        ngx_stream_playback_continue_done(r, call, status, NULL);
+        return;
+    }
+
+    call = ngx_stream_playback_api_call_init(r,
+                                        ngx_stream_playback_continue_done,
+                                        NGX_PLAYBACK_SCRIPT_CONTINUE, 1 + n);
+    if (call == NULL
+        || ngx_stream_playback_api_args(r, call, 4 + 2 * n + 1) != NGX_OK
+        || ngx_stream_playback_api_arg_key(r, call, "continue_watching",
+                                           &ctx->id1, NULL)
+           != NGX_OK)
+    {
+        goto failed;
+    }
+
+    /* the keys are built in the pool; the titles, hiredis' until this
+     * returns, are copied there too */
+
+    for (i = 0; i < n; i++) {
+        if (ngx_stream_playback_api_arg_key(r, call, "playback", &ctx->id1,
+                                            &titles[i])
+            != NGX_OK)
+        {
+            goto failed;
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        ngx_stream_playback_api_arg(call, ngx_pstrdup(r->pool, &titles[i]),
+                                    titles[i].len);
+
+        if (call->argv[call->argc - 1] == NULL) {
+            goto failed;
+        }
+    }
+
+    if (ngx_stream_playback_api_call(call) == NGX_OK) {
+        return;
+    }
+
+    ngx_stream_playback_api_done(r,
+                                 ngx_stream_playback_api_unavailable(r, -1));
+    return;
+
+failed:
+
+    ngx_stream_playback_api_done(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
 }
 
 
@@ -376,7 +474,7 @@ ngx_stream_playback_continue_done(ngx_http_request_t *r,
     len = sizeof("{\"profile\":,\"items\":[]}\n")
           + ngx_stream_playback_api_json_len(&ctx->id1);
 
-    if (reply->type == REDIS_REPLY_ARRAY) {
+    if (reply != NULL && reply->type == REDIS_REPLY_ARRAY) {
         for (i = 0; i < reply->elements; i++) {
             item = reply->element[i];
 
@@ -404,7 +502,9 @@ ngx_stream_playback_continue_done(ngx_http_request_t *r,
 
     count = 0;
 
-    for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements;
+    for (i = 0;
+         reply != NULL && reply->type == REDIS_REPLY_ARRAY
+         && i < reply->elements;
          i++)
     {
         item = reply->element[i];

@@ -71,14 +71,16 @@ static ngx_str_t  ngx_stream_playback_script_texts[NGX_PLAYBACK_SCRIPTS] = {
         "redis.call('ZREM', KEYS[2], ARGV[1])\n"
         "return 1\n"),
 
-    /* CONTINUE: KEYS continue_watching; ARGV the playback key prefix.
-     * The 50 most recent, each {title, position, duration, last_updated,
-     * device}; a title whose hash expired leaves the set. */
+    /* CONTINUE: KEYS continue_watching, then the playback hash of each
+     * title; ARGV the titles (the 50 most recent, ZREVRANGE'd by the
+     * caller: a script declares every key it reads, as Redis Cluster
+     * asks).  Each {title, position, duration, last_updated, device}; a
+     * title whose hash expired leaves the set. */
 
     ngx_string(
         "local out = {}\n"
-        "for _, t in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, 49)) do\n"
-        "  local h = redis.call('HMGET', ARGV[1] .. t, 'position',"
+        "for i, t in ipairs(ARGV) do\n"
+        "  local h = redis.call('HMGET', KEYS[i + 1], 'position',"
         " 'duration', 'last_updated', 'device')\n"
         "  if h[1] and h[2] then\n"
         "    out[#out + 1] = {t, h[1], h[2], h[3] or '0', h[4] or ''}\n"

@@ -62,6 +62,16 @@ vodedge_redis_create(ngx_cycle_t *cycle, vodedge_redis_conf_t *conf,
         return NULL;
     }
 
+    /* with Cluster, the nodes' clients connect; this one never does */
+
+    if (conf->seeds != NULL) {
+        if (vodedge_redis_cluster_init(client, cycle) != NGX_OK) {
+            return NULL;
+        }
+
+        return client;
+    }
+
     /* with Sentinel, a failover is heard of at once, not only when the
      * deposed master refuses a write: until the sentinels demote it
      * (seconds later) it takes writes that its demotion then loses */
@@ -121,6 +131,10 @@ vodedge_redis_destroy(vodedge_redis_client_t *client)
         client->watch = NULL;
     }
 
+    if (client->cluster != NULL) {
+        vodedge_redis_cluster_destroy(client);
+    }
+
     if (client->retry.timer_set) {
         ngx_del_timer(&client->retry);
     }
@@ -144,6 +158,10 @@ vodedge_redis_destroy(vodedge_redis_client_t *client)
 ngx_uint_t
 vodedge_redis_state(vodedge_redis_client_t *client)
 {
+    if (client->cluster != NULL) {
+        return vodedge_redis_cluster_state(client);
+    }
+
     return client->state;
 }
 
@@ -665,8 +683,25 @@ vodedge_redis_command(vodedge_redis_client_t *client,
     const char *fmt, ...)
 {
     int                   rc;
+    char                 *resp;
     va_list               args;
     vodedge_redis_cmd_t  *cmd;
+
+    if (client->cluster != NULL) {
+        va_start(args, fmt);
+        rc = redisvFormatCommand(&resp, fmt, args);
+        va_end(args);
+
+        if (rc < 0) {
+            return NULL;
+        }
+
+        cmd = vodedge_redis_cluster_send(client, handler, data, timeout,
+                                         (u_char *) resp, (size_t) rc);
+        redisFreeCommand(resp);
+
+        return cmd;
+    }
 
     cmd = vodedge_redis_cmd_get(client, handler, data);
     if (cmd == NULL) {
@@ -688,6 +723,55 @@ vodedge_redis_command(vodedge_redis_client_t *client,
 }
 
 
+ngx_uint_t
+vodedge_redis_shards(vodedge_redis_client_t *client)
+{
+    if (client->cluster != NULL) {
+        return vodedge_redis_cluster_shards(client);
+    }
+
+    return 1;
+}
+
+
+vodedge_redis_cmd_t *
+vodedge_redis_command_shard(vodedge_redis_client_t *client,
+    ngx_uint_t shard, vodedge_redis_handler_pt handler, void *data,
+    ngx_msec_t timeout, const char *fmt, ...)
+{
+    int                   rc;
+    char                 *resp;
+    va_list               args;
+    vodedge_redis_cmd_t  *cmd;
+
+    if (client->cluster == NULL && shard != 0) {
+        return NULL;
+    }
+
+    va_start(args, fmt);
+    rc = redisvFormatCommand(&resp, fmt, args);
+    va_end(args);
+
+    if (rc < 0) {
+        return NULL;
+    }
+
+    if (client->cluster != NULL) {
+        cmd = vodedge_redis_cluster_send_shard(client, shard, handler, data,
+                                               timeout, (u_char *) resp,
+                                               (size_t) rc);
+
+    } else {
+        cmd = vodedge_redis_formatted(client, handler, data, timeout,
+                                      (u_char *) resp, (size_t) rc);
+    }
+
+    redisFreeCommand(resp);
+
+    return cmd;
+}
+
+
 vodedge_redis_cmd_t *
 vodedge_redis_command_argv(vodedge_redis_client_t *client,
     vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,
@@ -696,10 +780,11 @@ vodedge_redis_command_argv(vodedge_redis_client_t *client,
     u_char               *p;
     size_t                size;
     ngx_int_t             i;
-    vodedge_redis_cmd_t  *cmd;
 
-    cmd = vodedge_redis_cmd_get(client, handler, data);
-    if (cmd == NULL) {
+    if (client->cluster == NULL
+        && (client->ac == NULL || client->state == VODEDGE_REDIS_DOWN
+            || client->asking))
+    {
         return NULL;
     }
 
@@ -715,7 +800,6 @@ vodedge_redis_command_argv(vodedge_redis_client_t *client,
     if (size > client->resp_size) {
         p = ngx_alloc(size, client->log);
         if (p == NULL) {
-            vodedge_redis_cmd_put(cmd);
             return NULL;
         }
 
@@ -736,11 +820,32 @@ vodedge_redis_command_argv(vodedge_redis_client_t *client,
         *p++ = '\n';
     }
 
+    if (client->cluster != NULL) {
+        return vodedge_redis_cluster_send(client, handler, data, timeout,
+                                          client->resp, p - client->resp);
+    }
+
+    return vodedge_redis_formatted(client, handler, data, timeout,
+                                   client->resp, p - client->resp);
+}
+
+
+vodedge_redis_cmd_t *
+vodedge_redis_formatted(vodedge_redis_client_t *client,
+    vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,
+    const u_char *resp, size_t len)
+{
+    vodedge_redis_cmd_t  *cmd;
+
+    cmd = vodedge_redis_cmd_get(client, handler, data);
+    if (cmd == NULL) {
+        return NULL;
+    }
+
     /* hiredis copies it into its output buffer at once */
 
     if (redisAsyncFormattedCommand(client->ac, vodedge_redis_reply, cmd,
-                                   (char *) client->resp,
-                                   p - client->resp)
+                                   (const char *) resp, len)
         != REDIS_OK)
     {
         vodedge_redis_cmd_put(cmd);
@@ -756,6 +861,11 @@ vodedge_redis_command_argv(vodedge_redis_client_t *client,
 void
 vodedge_redis_cancel(vodedge_redis_cmd_t *cmd)
 {
+    if (cmd->client->cluster != NULL) {
+        vodedge_redis_cluster_cancel(cmd);
+        return;
+    }
+
     /* the reply, if it comes, returns cmd to the free list */
 
     cmd->handler = NULL;

@@ -16,6 +16,12 @@
  * now a replica), which drops the connection.  Commands fail at once
  * while a sentinel is being asked.
  *
+ * With Cluster, the client is one connection per node it uses, the
+ * commands of a request each sent to the master of its first key's hash
+ * slot (vodedge_redis_cluster.c says how the map is learnt, and what a
+ * MOVED or ASK answer does).  A command without a key (SCRIPT LOAD in
+ * on_connect) goes to the node that just connected, else to any node.
+ *
  * With a password, each connection's first command is AUTH (with the ACL
  * user, if any): it goes out before any other, and the connection counts
  * as made only when Redis accepts it.  A refused AUTH is logged with
@@ -78,6 +84,7 @@ typedef struct {
     vodedge_redis_addr_t       server;           /* without Sentinel */
     ngx_str_t                  master;           /* Sentinel's master name */
     ngx_array_t               *sentinels;        /* vodedge_redis_addr_t */
+    ngx_array_t               *seeds;            /* Cluster's nodes given */
     ngx_msec_t                 connect_timeout;
     ngx_msec_t                 command_timeout;
     ngx_msec_t                 backoff_min;
@@ -87,8 +94,9 @@ typedef struct {
 } vodedge_redis_conf_t;
 
 
-/* Parses "host:port", "unix:/path", or "sentinel:NAME" followed by the
- * sentinels' addresses, and the optional parameters
+/* Parses "host:port", "unix:/path", "sentinel:NAME" followed by the
+ * sentinels' addresses, or "cluster" followed by the addresses of some
+ * of a Redis Cluster's nodes, and the optional parameters
  * "connect_timeout=T", "command_timeout=T" and "backoff=MAX" (nginx
  * times), "user=NAME" and "password_file=PATH" of a directive's arguments
  * args[first..nargs).  A host name is resolved here, at configuration
@@ -114,6 +122,18 @@ void vodedge_redis_destroy(vodedge_redis_client_t *client);
  * vodedge_redis_cancel(), or NULL when it cannot be sent now (no
  * connection, or out of memory): then the handler is never called. */
 vodedge_redis_cmd_t *vodedge_redis_command(vodedge_redis_client_t *client,
+    vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,
+    const char *fmt, ...);
+
+/* How many servers hold a share of the keys, for a command that walks
+ * them all (SCAN): 1, or with Cluster the masters of the slot map (0
+ * before it is known).  A shard's index can change when the map does. */
+ngx_uint_t vodedge_redis_shards(vodedge_redis_client_t *client);
+
+/* vodedge_redis_command() on the shard'th of them (0 without Cluster),
+ * whatever the command's keys */
+vodedge_redis_cmd_t *vodedge_redis_command_shard(
+    vodedge_redis_client_t *client, ngx_uint_t shard,
     vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,
     const char *fmt, ...);
 

@@ -1,6 +1,7 @@
 /*
- * vodedge_redis_conf.c: a Redis directive's arguments (the address, or
- * Sentinel's master name and sentinels; timeouts, backoff, credentials),
+ * vodedge_redis_conf.c: a Redis directive's arguments (the address,
+ * Sentinel's master name and sentinels, or Cluster's seed nodes; timeouts,
+ * backoff, credentials),
  * all resolved and read at configuration time.  See vodedge_redis.h.
  */
 
@@ -69,6 +70,50 @@ vodedge_redis_parse(ngx_conf_t *cf, ngx_str_t *args, ngx_uint_t first,
                                "\"%V\" needs a master name and at least "
                                "one sentinel address after it",
                                &args[first]);
+            return NGX_CONF_ERROR;
+        }
+
+    } else if (args[first].len == 7
+               && ngx_strncmp(args[first].data, "cluster", 7) == 0)
+    {
+        conf->seeds = ngx_array_create(cf->pool, 3,
+                                       sizeof(vodedge_redis_addr_t));
+        if (conf->seeds == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        /* the seed nodes: the arguments up to the first parameter; TCP
+         * only, as the nodes name each other by address and port */
+
+        for (i = first + 1; i < nargs; i++) {
+
+            if (ngx_strlchr(args[i].data, args[i].data + args[i].len, '=')
+                != NULL)
+            {
+                break;
+            }
+
+            addr = ngx_array_push(conf->seeds);
+            if (addr == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            if (vodedge_redis_addr(cf, &args[i], 6379, addr) != NGX_OK) {
+                return NGX_CONF_ERROR;
+            }
+
+            if (addr->port == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "a Redis Cluster node is a host:port, "
+                                   "not \"%V\"", &args[i]);
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        if (conf->seeds->nelts == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"cluster\" needs the address of at "
+                               "least one of its nodes after it");
             return NGX_CONF_ERROR;
         }
 

@@ -9,6 +9,8 @@
  *                              master, AUTH, ROLE
  *   vodedge_redis_watch.c      with Sentinel, a second connection that
  *                              hears of a failover (+switch-master)
+ *   vodedge_redis_cluster.c    Redis Cluster: the slot map, a connection
+ *                              per node, MOVED and ASK
  */
 
 #ifndef _VODEDGE_REDIS_INT_H_INCLUDED_
@@ -30,6 +32,12 @@
 #define VODEDGE_REDIS_BACKOFF_MAX       5000
 #define VODEDGE_REDIS_PASSWORD_MAX      1024
 #define VODEDGE_REDIS_DROP_LEN          160
+#define VODEDGE_REDIS_NODES_MAX         128   /* Cluster nodes known */
+#define VODEDGE_REDIS_REDIRECTS         3     /* MOVED, ASK per command */
+#define VODEDGE_REDIS_REFRESH_MIN       500   /* ms between slot maps */
+
+
+typedef struct vodedge_redis_cluster_s  vodedge_redis_cluster_t;
 
 
 struct vodedge_redis_cmd_s {
@@ -39,6 +47,15 @@ struct vodedge_redis_cmd_s {
     ngx_event_t                timer;
     uint64_t                   replies;     /* client's count when sent */
     vodedge_redis_cmd_t       *next;        /* in the free list */
+
+    /* with Cluster, the modules' command: the node's in flight, and the
+     * command's bytes, sent again on a redirection */
+    vodedge_redis_cmd_t       *sub;
+    u_char                    *buf;         /* kept in the free list */
+    size_t                     size;
+    size_t                     len;
+    ngx_msec_t                 timeout;
+    ngx_uint_t                 redirects;
 };
 
 
@@ -61,6 +78,7 @@ struct vodedge_redis_client_s {
     size_t                     resp_size;
     vodedge_redis_connect_pt   on_connect;
     void                      *data;
+    vodedge_redis_cluster_t   *cluster;     /* with Cluster: its nodes */
     vodedge_redis_addr_t      *target;      /* what ac connects to */
     vodedge_redis_addr_t       master;      /* as a sentinel said */
     u_char                     master_text[2 * NGX_INET6_ADDRSTRLEN + 16];
@@ -112,6 +130,27 @@ vodedge_redis_client_t *vodedge_redis_watch(ngx_cycle_t *cycle,
 
 /* a watch's handshake: SUBSCRIBE +switch-master on a sentinel */
 ngx_int_t vodedge_redis_watch_subscribe(vodedge_redis_client_t *watch);
+
+/* a command already in RESP, on this client's connection */
+vodedge_redis_cmd_t *vodedge_redis_formatted(vodedge_redis_client_t *client,
+    vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,
+    const u_char *resp, size_t len);
+
+/* Cluster (vodedge_redis_cluster.c): a client whose commands go to the
+ * nodes' clients */
+ngx_int_t vodedge_redis_cluster_init(vodedge_redis_client_t *client,
+    ngx_cycle_t *cycle);
+void vodedge_redis_cluster_destroy(vodedge_redis_client_t *client);
+vodedge_redis_cmd_t *vodedge_redis_cluster_send(
+    vodedge_redis_client_t *client, vodedge_redis_handler_pt handler,
+    void *data, ngx_msec_t timeout, const u_char *resp, size_t len);
+vodedge_redis_cmd_t *vodedge_redis_cluster_send_shard(
+    vodedge_redis_client_t *client, ngx_uint_t shard,
+    vodedge_redis_handler_pt handler, void *data, ngx_msec_t timeout,
+    const u_char *resp, size_t len);
+ngx_uint_t vodedge_redis_cluster_shards(vodedge_redis_client_t *client);
+void vodedge_redis_cluster_cancel(vodedge_redis_cmd_t *cmd);
+ngx_uint_t vodedge_redis_cluster_state(vodedge_redis_client_t *client);
 
 
 #endif /* _VODEDGE_REDIS_INT_H_INCLUDED_ */

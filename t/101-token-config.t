@@ -108,6 +108,18 @@ my @cases = (
     [ 'redis: Sentinel with a bad sentinel address',
       "playback_redis sentinel:vodm 127.0.0.1:nope;", 0,
       qr{invalid Redis address "127\.0\.0\.1:nope"} ],
+    [ 'redis: Cluster, two nodes and parameters',
+      "playback_redis cluster 127.0.0.1:7000 127.0.0.2"
+      . " command_timeout=300ms password_file=$pass;", 1 ],
+    [ 'redis: Cluster without a node',
+      "playback_redis cluster command_timeout=300ms;", 0,
+      qr{"cluster" needs the address of at least one of its nodes} ],
+    [ 'redis: Cluster with a unix socket',
+      "playback_redis cluster unix:/tmp/redis.sock;", 0,
+      qr{a Redis Cluster node is a host:port, not "unix:/tmp/redis\.sock"} ],
+    [ 'redis: Cluster with a bad node address',
+      "playback_redis cluster 127.0.0.1:nope;", 0,
+      qr{invalid Redis address "127\.0\.0\.1:nope"} ],
     [ 'report', "playback_redis 127.0.0.1:6379;"
       . " playback_report isp-ny-1 interval=2s max_connections=20000"
       . " max_bandwidth=40g;", 1 ],

@@ -134,6 +134,9 @@ my @cases = (
       . " command_timeout=100ms backoff=2s;"
       . " steering_presence_interval 1s; steering_presence_max_age 5s;",
       1 ],
+    [ 'presence from a Redis Cluster', "steering_fleet $s/fleet.json;"
+      . " steering_redis cluster 127.0.0.1:7001 127.0.0.1:7002"
+      . " command_timeout=100ms; steering_redis_state on;", 1 ],
     [ 'Redis with an ACL user and a password file',
       "steering_fleet $s/fleet.json; steering_redis 127.0.0.1:6391"
       . " user=steering password_file=$pass;", 1 ],
