@@ -5,7 +5,8 @@
 # origins (conf/origin.conf), a shield (conf/shield.conf), three edges
 # (conf/edge.conf: edge1 and edge2 over both origins, edge3 over the
 # shield), steering (conf/steering.conf) over the edges' own reports, a
-# Redis master with two replicas and three sentinels, and a client host.
+# Redis master with two replicas and three sentinels, a Redis Cluster of
+# six nodes, and a client host.
 # The shipped files run with only their addresses changed.  While players
 # fetch every playlist and segment through the edges and viewers write
 # resume positions, the test
@@ -18,6 +19,10 @@
 #     acknowledged writes are counted: README, "What a failover can lose"),
 #   - stops (SIGSTOP) the Redis master (media never fails; the API answers
 #     within its timeouts and writes again after the failover),
+#   - moves the edges and steering to a Redis Cluster (three masters, three
+#     replicas) by a reload under load, then kills the master of the
+#     viewers' slot and stops another (the cluster promotes their
+#     replicas; lost acknowledged writes are counted),
 #   - kills the edge steering names for a title (steering stops naming it
 #     within the state's max age),
 #
@@ -66,6 +71,18 @@ done
 cleanup() {
     fleet_net_down
 }
+
+# wait_for WHAT CMD...: until CMD succeeds, at most 30 s
+wait_for() {
+    local what=$1 i
+    shift
+    for i in $(seq 300); do
+        "$@" > /dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "fleet: $what: not ready" >&2
+    exit 1
+}
 trap cleanup EXIT
 
 rm -rf "$FLEET_DIR"
@@ -83,7 +100,7 @@ done
 
 fleet_net_up
 for h in client origin1 origin2 shield edge1 edge2 edge3 steer \
-         redis1 redis2 redis3; do
+         redis1 redis2 redis3 rc1 rc2 rc3 rc4 rc5 rc6; do
     host_add "$h"
 done
 
@@ -169,6 +186,74 @@ settled() {
     [ "$n" = 1 ]
 }
 
+# --- a Redis Cluster: three masters, a replica each ---------------------
+
+CLUSTER_NODES=
+for h in rc1 rc2 rc3 rc4 rc5 rc6; do
+    mkdir -p "$FLEET_DIR/$h"
+    on "$h" redis-server --bind "${HOST_ADDR[$h]}" --port 6379 --save '' \
+        --appendonly no --daemonize yes --cluster-enabled yes \
+        --cluster-config-file nodes.conf --cluster-node-timeout 1000 \
+        --cluster-require-full-coverage no \
+        --pidfile "$FLEET_DIR/$h/redis.pid" --dir "$FLEET_DIR/$h" \
+        --logfile "$FLEET_DIR/$h/redis.log" --requirepass "$REDIS_PASS" \
+        --masterauth "$REDIS_PASS"
+    CLUSTER_NODES="$CLUSTER_NODES ${HOST_ADDR[$h]}:6379"
+done
+
+# cluster_ok: every node's view of the cluster is whole
+cluster_ok() {
+    local h
+    for h in rc1 rc2 rc3 rc4 rc5 rc6; do
+        [ -e "$FLEET_DIR/$h/down" ] && continue
+        REDISCLI_AUTH=$REDIS_PASS redis-cli -h "${HOST_ADDR[$h]}" \
+            CLUSTER INFO 2>/dev/null | grep -q '^cluster_state:ok' \
+            || return 1
+    done
+}
+
+# live_rc: a cluster node that is up
+live_rc() {
+    local h
+    for h in rc1 rc2 rc3 rc4 rc5 rc6; do
+        [ -e "$FLEET_DIR/$h/down" ] || { echo "$h"; return 0; }
+    done
+    return 1
+}
+
+# slot_master: the host of the master of the viewers' slot (their keys'
+# hash tag is the account, {acct-fleet})
+slot_master() {
+    local h slot addr
+    h=$(live_rc)
+    slot=$(REDISCLI_AUTH=$REDIS_PASS redis-cli -h "${HOST_ADDR[$h]}" \
+           CLUSTER KEYSLOT '{acct-fleet}')
+    addr=$(REDISCLI_AUTH=$REDIS_PASS redis-cli -h "${HOST_ADDR[$h]}" \
+           CLUSTER NODES \
+           | awk -v s="$slot" '$3 ~ /master/ && $3 !~ /fail/ {
+                 for (i = 9; i <= NF; i++) {
+                     n = split($i, r, "-");
+                     if (n == 1) r[2] = r[1];
+                     if (s + 0 >= r[1] + 0 && s + 0 <= r[2] + 0) {
+                         split($2, a, ":"); print a[1]; exit
+                     }
+                 }
+             }')
+    for h in rc1 rc2 rc3 rc4 rc5 rc6; do
+        [ "${HOST_ADDR[$h]}" = "$addr" ] && echo "$h" && return 0
+    done
+    return 1
+}
+
+for h in rc1 rc2 rc3 rc4 rc5 rc6; do
+    wait_for "$h" env REDISCLI_AUTH="$REDIS_PASS" redis-cli \
+        -h "${HOST_ADDR[$h]}" ping
+done
+# shellcheck disable=SC2086
+REDISCLI_AUTH=$REDIS_PASS redis-cli --cluster create $CLUSTER_NODES \
+    --cluster-replicas 1 --cluster-yes > "$FLEET_DIR/cluster-create.log" \
+    2>&1 || { cat "$FLEET_DIR/cluster-create.log" >&2; exit 1; }
+
 # --- origins, shield, edges, steering ----------------------------------
 
 for h in origin1 origin2; do
@@ -231,16 +316,6 @@ on steer "$NGINX" -p "$p/" -c conf/steering.conf
 
 # --- ready: every server answers, the edges have reported --------------
 
-wait_for() {
-    local what=$1 i
-    shift
-    for i in $(seq 300); do
-        "$@" > /dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "fleet: $what: not ready" >&2
-    exit 1
-}
 
 for h in origin1 origin2; do
     wait_for "$h" curl -sf "http://${HOST_ADDR[$h]}:8080/vod/title-00/master.m3u8"
@@ -250,6 +325,7 @@ for h in edge1 edge2 edge3; do
     wait_for "$h" curl -sf "http://${HOST_ADDR[$h]}:8081/health"
 done
 wait_for "a Redis master" master
+wait_for "the Redis Cluster" cluster_ok
 for h in edge1 edge2 edge3; do
     wait_for "$h's report" sh -c "REDISCLI_AUTH=$REDIS_PASS redis-cli -h $(master) EXISTS \
         steering:cache:$h | grep -qx 1"
@@ -335,7 +411,7 @@ resume_check() {
 
 # row NAME "figures" VERDICT: a line of the table
 row() {
-    ROWS+=("$(printf '%-34s %-52s %s' "$1" "$2" "$3")")
+    ROWS+=("$(printf '%-36s %-52s %s' "$1" "$2" "$3")")
     [ "$3" = ok ] || [ "$3" = counted ] || FAILED+=("$1")
     echo "fleet: $1: $2 $3" >&2
 }
@@ -461,7 +537,84 @@ awk -v m="$max" 'BEGIN { exit !(m <= 3) }' || verdict=FAIL
 row "Redis master SIGSTOPped: API" \
     "$n writes, $bad refused, $lost acked lost, slowest ${max}s" "$verdict"
 
-# 7. an edge dies: steering stops naming it
+# 7. the edges and steering move to the Redis Cluster: a reload under
+# load, the state written there from then on
+players cluster-move "${TITLES[@]:0:4}"
+writers cluster-move
+sleep 1
+for h in edge1 edge2 edge3; do
+    subst "$FLEET_DIR/$h/conf/edge.conf" \
+        'playback_redis sentinel:fleet [^;]*?password_file=\S+' \
+        "playback_redis cluster$CLUSTER_NODES password_file=$FLEET_DIR/redis.pass"
+    on "$h" "$NGINX" -p "$FLEET_DIR/$h/" -c conf/edge.conf -s reload
+done
+subst "$FLEET_DIR/steer/conf/steering.conf" \
+    'steering_redis sentinel:fleet [^;]*;' \
+    "steering_redis cluster$CLUSTER_NODES
+                   password_file=$FLEET_DIR/redis.pass;"
+on steer "$NGINX" -p "$FLEET_DIR/steer/" -c conf/steering.conf -s reload
+sleep "$PHASE"
+clients_stop
+media_row "edges moved to the Cluster (reload)" "$OUT/cluster-move.media"
+read -r n bad p50 max < <(stats "$OUT"/cluster-move.*.resume)
+row "  ... resume writes across the move" "$n writes, $bad refused" counted
+
+# cluster_writes: a resume write answered 204 through every edge
+cluster_writes() {
+    local e
+    for e in $EDGES; do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
+             -H "Authorization: Bearer $API_TOKEN" \
+             -d '{"position_ms":1,"duration_ms":100000,"updated_at":1}' \
+             "$e/api/v1/resume/p1/probe")" = 204 ] || return 1
+    done
+}
+wait_for "the edges on the Cluster" cluster_writes
+
+# slot_moved HOST: the viewers' slot has a live master other than HOST
+slot_moved() {
+    local m
+    m=$(slot_master) && [ -n "$m" ] && [ "$m" != "$1" ]
+}
+
+# 8. Cluster: the master of the viewers' slot killed; its replica is
+# promoted (cluster-node-timeout 1 s)
+victim=$(slot_master)
+players ckill "${TITLES[@]:0:4}"
+writers ckill
+sleep 2
+host_kill "$victim"
+touch "$FLEET_DIR/$victim/down"
+wait_for "a replica promoted" slot_moved "$victim"
+sleep "$PHASE"
+clients_stop
+media_row "Cluster slot master killed: media" "$OUT/ckill.media"
+read -r n bad p50 max < <(stats "$OUT"/ckill.*.resume)
+read -r lost gap < <(resume_check ckill)
+row "Cluster slot master killed: API" \
+    "$n writes, $bad refused, $lost acked lost, gap ${gap}s" counted
+
+# 9. Cluster: the slot's new master stopped past the node timeout, then
+# back (as a replica of the replica promoted meanwhile)
+victim=$(slot_master)
+players cstop "${TITLES[@]:0:4}"
+writers cstop
+sleep 1
+kill -STOP "$(cat "$FLEET_DIR/$victim/redis.pid")"
+sleep "$PHASE"
+kill -CONT "$(cat "$FLEET_DIR/$victim/redis.pid")"
+sleep 2
+clients_stop
+wait_for "the Cluster whole again" cluster_ok
+media_row "Cluster slot master stopped: media" "$OUT/cstop.media"
+read -r n bad p50 max < <(stats "$OUT"/cstop.*.resume)
+read -r lost gap < <(resume_check cstop)
+verdict=ok
+awk -v m="$max" 'BEGIN { exit !(m <= 3) }' || verdict=FAIL
+row "Cluster slot master stopped: API" \
+    "$n writes, $bad refused, $lost acked lost, slowest ${max}s" "$verdict"
+
+# 10. an edge dies: steering stops naming it
 on client "$ROOT/tools/fleet/client.sh" steer "$OUT/steer" "$STOP" \
     "http://${HOST_ADDR[steer]}:8082" title-00 &
 CLIENTS+=($!)
@@ -488,7 +641,7 @@ verdict=ok
 row "crit/alert/emerg log lines" "$errs" "$verdict"
 
 echo
-printf '%-34s %-52s %s\n' phase figures verdict
+printf '%-36s %-52s %s\n' phase figures verdict
 printf '%s\n' "${ROWS[@]}"
 echo "(phases of ${PHASE}s; logs and request lines in $FLEET_DIR)"
 

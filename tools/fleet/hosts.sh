@@ -19,6 +19,8 @@ declare -A HOST_ADDR=(
     [edge1]=$FLEET_NET.21 [edge2]=$FLEET_NET.22 [edge3]=$FLEET_NET.23
     [steer]=$FLEET_NET.31
     [redis1]=$FLEET_NET.41 [redis2]=$FLEET_NET.42 [redis3]=$FLEET_NET.43
+    [rc1]=$FLEET_NET.51 [rc2]=$FLEET_NET.52 [rc3]=$FLEET_NET.53
+    [rc4]=$FLEET_NET.54 [rc5]=$FLEET_NET.55 [rc6]=$FLEET_NET.56
 )
 
 fleet_net_up() {
