@@ -458,9 +458,9 @@ static int
 vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     vod_idx_track_t *it, u_char *blob_ctts)
 {
-    int32_t         *flat;
+    int32_t         *flat, raw, lo, hi, o, shift;
     int64_t          v, media_time;
-    uint32_t         n, count, left, is_flat;
+    uint32_t         i, n, count, left, is_flat;
     uint64_t         total;
     vod_env_t       *env;
     const u_char    *p, *end;
@@ -488,14 +488,25 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
         return VOD_OK;
     }
 
-    it->ctts_min = INT32_MAX;
-    it->ctts_max = INT32_MIN;
+    /*
+     * One pass over the runs: the offsets' least and greatest as read
+     * (version 0 offsets are unsigned by the letter of the spec, but
+     * writers put negative values there too: both read as signed), the
+     * edit list's shift applied on the way out.  The shifted range is
+     * checked once at the end, the runs looked at again only to name the
+     * first offset out of it.  In locals: a store through flat may alias
+     * it->ctts_min.
+     */
 
     p = t->ctts;
     end = p + 8 * (size_t) t->ctts_n;
     media_time = t->media_time;
+    shift = (int32_t) -media_time;
     is_flat = t->ctts_flat;
     left = t->sample_count;
+    lo = INT32_MAX;
+    hi = INT32_MIN;
+    count = 0;
     n = 0;
 
     for ( /* void */ ; p < end; p += 8) {
@@ -505,40 +516,64 @@ vod_idx_fill_ctts(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
             continue;
         }
 
-        /* version 0 offsets are unsigned by the letter of the spec, but
-         * writers put negative values there too: both read as signed */
-        v = (int64_t) (int32_t) vod_idx_be32(p + 4) - media_time;
+        raw = (int32_t) vod_idx_be32(p + 4);
 
-        if (v < INT32_MIN || v > INT32_MAX) {
-            env->log(env, "track %u: composition offset %lld out of range",
-                     t->track_id, (long long) v);
-            return VOD_BAD_DATA;
-        }
+        lo = (raw < lo) ? raw : lo;
+        hi = (raw > hi) ? raw : hi;
 
         if (count > left) {
             break;
         }
 
-        left -= count;
+        /* wraps where the shifted offset is out of range: not kept then */
+        o = (int32_t) ((uint32_t) raw + (uint32_t) shift);
 
-        if (v < it->ctts_min) {
-            it->ctts_min = (int32_t) v;
-        }
+        if (!is_flat) {
+            ctts[n].count = count;
+            ctts[n].offset = o;
+            n++;
 
-        if (v > it->ctts_max) {
-            it->ctts_max = (int32_t) v;
-        }
-
-        if (is_flat) {
-            do {
-                *flat++ = (int32_t) v;
-            } while (--count != 0);
+        } else if (count <= 2 && left > 2) {
+            /* the B-frame patterns' runs of one or two, without a loop:
+             * a second store past a run of one lies inside the section
+             * (samples remain) and the next run overwrites it */
+            flat[0] = o;
+            flat[1] = o;
+            flat += count;
 
         } else {
-            ctts[n].count = count;
-            ctts[n].offset = (int32_t) v;
-            n++;
+            i = count;
+
+            do {
+                *flat++ = o;
+            } while (--i != 0);
         }
+
+        left -= count;
+    }
+
+    if (lo <= hi
+        && ((int64_t) lo - media_time < INT32_MIN
+            || (int64_t) hi - media_time > INT32_MAX))
+    {
+        for (p = t->ctts; p < end; p += 8) {
+            v = (int64_t) (int32_t) vod_idx_be32(p + 4) - media_time;
+
+            if (vod_idx_be32(p) != 0 && (v < INT32_MIN || v > INT32_MAX)) {
+                env->log(env, "track %u: composition offset %lld out of "
+                         "range", t->track_id, (long long) v);
+                return VOD_BAD_DATA;
+            }
+        }
+    }
+
+    if (lo <= hi) {
+        it->ctts_min = (int32_t) (lo - media_time);
+        it->ctts_max = (int32_t) (hi - media_time);
+
+    } else {
+        it->ctts_min = INT32_MAX;
+        it->ctts_max = INT32_MIN;
     }
 
     total = (uint64_t) t->sample_count - left;
@@ -618,6 +653,7 @@ vod_idx_fill_sizes(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *out)
 {
     uint16_t      *o16;
     uint32_t       i, n, max, *sizes;
+    uint64_t       v, w, x, y;
     const u_char  *p;
 
     n = t->sample_count;
@@ -638,13 +674,37 @@ vod_idx_fill_sizes(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *out)
          * last one */
 
         if (t->size_width == 2) {
-            for (i = 0; i < n; i++) {
-                o16[i] = (uint16_t) ((p[4 * i + 2] << 8) | p[4 * i + 3]);
+            for (i = n / 4; i != 0; i--, p += 16, o16 += 4) {
+                v = vod_idx_be64(p);
+                w = vod_idx_be64(p + 8);
+                o16[0] = (uint16_t) (v >> 32);
+                o16[1] = (uint16_t) v;
+                o16[2] = (uint16_t) (w >> 32);
+                o16[3] = (uint16_t) w;
+            }
+
+            for (i = n % 4; i != 0; i--, p += 4) {
+                *o16++ = (uint16_t) vod_idx_be32(p);
             }
 
         } else {
-            for (i = 0; i < n; i++) {
-                out[i] = p[4 * i + 3];
+            for (i = n / 8; i != 0; i--, p += 32, out += 8) {
+                v = vod_idx_be64(p);
+                w = vod_idx_be64(p + 8);
+                x = vod_idx_be64(p + 16);
+                y = vod_idx_be64(p + 24);
+                out[0] = (u_char) (v >> 32);
+                out[1] = (u_char) v;
+                out[2] = (u_char) (w >> 32);
+                out[3] = (u_char) w;
+                out[4] = (u_char) (x >> 32);
+                out[5] = (u_char) x;
+                out[6] = (u_char) (y >> 32);
+                out[7] = (u_char) y;
+            }
+
+            for (i = n % 8; i != 0; i--, p += 4) {
+                *out++ = (u_char) vod_idx_be32(p);
             }
         }
 

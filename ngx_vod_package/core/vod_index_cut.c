@@ -367,6 +367,7 @@ vod_idx_pts_delay(vod_idx_parse_t *t, vod_idx_ctts_pos_t *c, uint32_t sample)
 {
     int64_t        delay;
     uint32_t       run, first, n, count;
+    uint64_t       sum;
     const u_char  *p;
 
     if (t->ctts == NULL) {
@@ -378,6 +379,22 @@ vod_idx_pts_delay(vod_idx_parse_t *t, vod_idx_ctts_pos_t *c, uint32_t sample)
     n = t->ctts_n;
     p = t->ctts + 8 * (size_t) run;
     delay = -t->media_time;
+
+    /* the runs before the sample's, four at a time: a B-frame pattern
+     * makes runs of a sample or two, and the samples asked for lie a
+     * segment apart; the sums are 64-bit, so a block is passed only
+     * where the run by run loop below would pass each of its runs */
+
+    for ( /* void */ ; n - run >= 4; run += 4, p += 32) {
+        sum = (uint64_t) vod_idx_be32(p) + vod_idx_be32(p + 8)
+              + vod_idx_be32(p + 16) + vod_idx_be32(p + 24);
+
+        if (sum > sample - first) {
+            break;
+        }
+
+        first += (uint32_t) sum;
+    }
 
     for ( /* void */ ; run < n; run++, p += 8) {
         count = vod_idx_be32(p);

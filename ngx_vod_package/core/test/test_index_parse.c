@@ -171,7 +171,7 @@ test_counts(void **state)
     t_ctx_t    ctx;
     vod_env_t  env;
     uint64_t   off, msize;
-    uint32_t   v;
+    uint32_t   v, w;
 
     file = t_load("demo/360p.mp4", &len);
     t_env_init(&env, &ctx, file, len);
@@ -277,6 +277,23 @@ test_counts(void **state)
     assert_non_null(strstr(ctx.last_log, "ctts total"));
     q = b + 12;
     vod_w32(q, v);
+
+    /* two offsets out of range once the edit list's 1024 is taken off:
+     * the first named, though the second is the least */
+    v = vod_r32(b + 28);
+    w = vod_r32(b + 36);
+    q = b + 28;
+    vod_w32(q, 0x80000001);
+    q = b + 36;
+    vod_w32(q, 0x80000000);
+    assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
+                     VOD_BAD_DATA);
+    assert_string_equal(ctx.last_log, "track 1: composition offset "
+                        "-2147484671 out of range");
+    q = b + 28;
+    vod_w32(q, v);
+    q = b + 36;
+    vod_w32(q, w);
 
     /* mdhd timescale 0 */
     b = t_find(moov, msize, "moov/trak[1]/mdia/mdhd");
