@@ -190,6 +190,9 @@ static ngx_command_t  ngx_steering_commands[] = {
       offsetof(ngx_steering_main_conf_t, presence_max_age),
       NULL },
 
+    /* the one metrics endpoint of every module (vodedge_metrics.h) */
+    VODEDGE_METRICS_COMMAND,
+
       ngx_null_command
 };
 

@@ -16,6 +16,7 @@
 #include "vodedge_file.h"
 #include "vodedge_geo.h"
 #include "vodedge_json.h"
+#include "vodedge_metrics.h"
 #include "vodedge_redis.h"
 
 

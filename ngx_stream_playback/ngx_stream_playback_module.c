@@ -246,6 +246,9 @@ static ngx_command_t  ngx_stream_playback_commands[] = {
       0,
       NULL },
 
+    /* the one metrics endpoint of every module (vodedge_metrics.h) */
+    VODEDGE_METRICS_COMMAND,
+
       ngx_null_command
 };
 

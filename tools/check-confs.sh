@@ -132,6 +132,11 @@ msg=$(ffmpeg -nostdin -v error -i "$prefix/seg.mp4" -f null - 2>&1) \
 [ -z "$msg" ] || fail "$variant: $init + $seg: ffmpeg: $msg"
 echo "ok $init + $seg decode"
 
+# the origin's metrics (README: Metrics): the requests above counted
+m=$(expect 200 '^text/plain' "$ORIGIN/metrics")
+grep -q '^vodedge_packager_requests_total{kind="segment",status="2xx"} [1-9]' \
+    "$m" || fail "$ORIGIN/metrics: no segment counted"
+
 # the edge: a signed URL per tier, none, and a refused country
 # (basic lists the 360p rendition only, standard and premium all three)
 for tier in basic:1 standard:3 premium:3; do
