@@ -249,6 +249,21 @@ vodedge_metrics_block(ngx_shm_zone_t *zone, size_t *size)
 }
 
 
+ngx_uint_t
+vodedge_metrics_label(const char *const *values, const char *v)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; values[i + 1] != NULL; i++) {
+        if (ngx_strcmp(values[i], v) == 0) {
+            break;
+        }
+    }
+
+    return i;
+}
+
+
 void
 vodedge_metrics_observe(vodedge_metrics_t *m, ngx_uint_t family,
     ngx_uint_t combo, uint64_t v)

@@ -65,6 +65,10 @@ ngx_uint_t vodedge_metrics_enabled(ngx_conf_t *cf);
 vodedge_metrics_t *vodedge_metrics_add(ngx_conf_t *cf, const char *prefix,
     const vod_metric_family_t *families, ngx_uint_t n, void *tag);
 
+/* the index of value v in values (NULL-terminated), or of the last one
+ * when v is not there */
+ngx_uint_t vodedge_metrics_label(const char *const *values, const char *v);
+
 /* histograms: one observation of v (the family's unit) in combination
  * combo */
 void vodedge_metrics_observe(vodedge_metrics_t *m, ngx_uint_t family,

@@ -37,6 +37,8 @@ struct vodedge_redis_cmd_s {
     ngx_event_t                timer;
     uint64_t                   replies;     /* client's count when sent */
     vodedge_redis_cmd_t       *next;        /* in the free list */
+    uint64_t                   sent_us;     /* with metrics: when sent */
+    unsigned                   counted:1;   /* its result is counted */
 };
 
 
@@ -85,6 +87,16 @@ void vodedge_redis_refuse(vodedge_redis_client_t *client,
 
 /* the connection is up: commands go out, the module's on_connect runs */
 void vodedge_redis_ready(vodedge_redis_client_t *client);
+
+/* the metrics' hooks (vodedge_redis_metrics.c): a command sent, its end
+ * (reply NULL: the connection's), its timeout, one that could not be
+ * sent; a connection that failed or ended */
+void vodedge_redis_metrics_sent(vodedge_redis_cmd_t *cmd);
+void vodedge_redis_metrics_reply(vodedge_redis_cmd_t *cmd,
+    redisReply *reply);
+void vodedge_redis_metrics_timeout(vodedge_redis_cmd_t *cmd);
+void vodedge_redis_metrics_unsent(vodedge_redis_client_t *client);
+void vodedge_redis_metrics_down(vodedge_redis_client_t *client);
 
 
 #endif /* _VODEDGE_REDIS_INT_H_INCLUDED_ */

@@ -165,6 +165,13 @@ expect 204 '' "$EDGE/api/v1/resume/p$$/demo" -X PUT \
 expect 200 '^application/json' "$EDGE/api/v1/continue-watching/p$$" \
     -H "Authorization: Bearer $api" > /dev/null
 
+# the edge's metrics: the refusals above counted, Redis commands answered
+m=$(expect 200 '^text/plain' "$EDGE/metrics")
+grep -q '^vodedge_edge_token_refusals_total{reason="missing"} [1-9]' "$m" \
+    || fail "$EDGE/metrics: the missing token not counted"
+grep -q '^vodedge_edge_redis_commands_total{result="ok"} [1-9]' "$m" \
+    || fail "$EDGE/metrics: no Redis command counted"
+
 # steering: the README's Comcast client in New York
 expect 302 '' "$STEER/vod/demo/master.m3u8" \
     -H 'X-Forwarded-For: 203.0.113.5' > /dev/null
