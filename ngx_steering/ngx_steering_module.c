@@ -199,7 +199,7 @@ static ngx_command_t  ngx_steering_commands[] = {
 
 static ngx_http_module_t  ngx_steering_module_ctx = {
     ngx_steering_add_variables,            /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_steering_metrics_init,             /* postconfiguration */
 
     ngx_steering_create_main_conf,         /* create main configuration */
     ngx_steering_init_main_conf,           /* init main configuration */

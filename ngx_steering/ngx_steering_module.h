@@ -128,7 +128,16 @@ typedef struct {
     time_t                 presence_max_age;    /* < 0: off */
     ngx_flag_t             redis_state;    /* caches' state from Redis */
     ngx_steering_clients_t  *clients;      /* this worker's, lazily */
+    vodedge_metrics_t     *metrics;        /* NULL: no vodedge_metrics */
 } ngx_steering_main_conf_t;
+
+
+/* steering's metric families (ngx_steering_metrics.c); the Redis
+ * client's follow them, from NGX_ST_M_REDIS */
+enum {
+    NGX_ST_M_DECISIONS = 0,           /* tier x reason */
+    NGX_ST_M_REDIS
+};
 
 
 /* a key of steering_state_key_file */
@@ -199,6 +208,9 @@ ngx_int_t ngx_steering_zone_add(ngx_conf_t *cf,
 ngx_int_t ngx_steering_resolve_slots(ngx_steering_main_conf_t *smcf,
     st_fleet_t *fleet, ngx_uint_t *slot, ngx_log_t *log);
 void ngx_steering_live(ngx_steering_main_conf_t *smcf, st_live_t *live);
+
+/* the metrics zone when configured (postconfiguration) */
+ngx_int_t ngx_steering_metrics_init(ngx_conf_t *cf);
 ngx_int_t ngx_steering_state_handler(ngx_http_request_t *r);
 
 /* ngx_steering_auth.c */
