@@ -2,8 +2,11 @@
  * ngx_steering_metrics.c: steering's metrics (README.md, "Metrics"):
  * decisions by the primary's tier and the reason, counted once per
  * request in the log phase, whatever the Lua policy made of them; and the
- * Redis client's families after them.  The zone is made only when the
- * configuration has a vodedge_metrics location and a fleet.
+ * Redis client's families after them; and each cache's state as steering
+ * sees it (gauges, one series per slot of the steering zone, named by the
+ * cache's id), set where a report changes it and where a decision reads
+ * it.  The zone is made only when the configuration has a vodedge_metrics
+ * location and a fleet.
  */
 
 #include <ngx_config.h>
@@ -36,7 +39,24 @@ static const vod_metric_family_t  ngx_st_m_families[] = {
       "Steering decisions (a redirect, a steering manifest or a JSON "
       "answer), by the primary's tier and the reason for it.",
       VOD_METRIC_COUNTER, { "tier", "reason" },
-      { ngx_st_m_tiers, ngx_st_m_reasons }, NULL, 0 },
+      { ngx_st_m_tiers, ngx_st_m_reasons }, NULL, 0, 0 },
+
+    { "cache_healthy",
+      "1 when steering counts the cache as healthy: reported healthy and "
+      "not older than steering_state_max_age (with that off, a cache never "
+      "reported counts as healthy); as of its last report or decision.",
+      VOD_METRIC_GAUGE, { "cache", NULL }, { NULL, NULL }, NULL, 0,
+      ST_MAX_CACHES },
+
+    { "cache_load",
+      "The cache's load as last reported, 0 to 1 (0: never reported).",
+      VOD_METRIC_GAUGE, { "cache", NULL }, { NULL, NULL }, NULL,
+      NGX_STEERING_LOAD_ONE, ST_MAX_CACHES },
+
+    { "cache_report_timestamp_seconds",
+      "When the cache's state was last reported, Unix time (0: never).",
+      VOD_METRIC_GAUGE, { "cache", NULL }, { NULL, NULL }, NULL, 0,
+      ST_MAX_CACHES },
 };
 
 
@@ -117,4 +137,79 @@ ngx_steering_metrics_log(ngx_http_request_t *r)
                         ctx->tier * NGX_ST_M_REASONS + ctx->reason);
 
     return NGX_OK;
+}
+
+
+void
+ngx_steering_metrics_cache(ngx_steering_main_conf_t *smcf, ngx_uint_t slot,
+    uint64_t word, time_t now)
+{
+    time_t              updated;
+    ngx_uint_t          healthy;
+    vodedge_metrics_t  *m;
+
+    m = smcf->metrics;
+
+    if (m == NULL || slot >= ST_MAX_CACHES) {
+        return;
+    }
+
+    if (!(word & NGX_STEERING_REPORTED)) {
+        vodedge_metrics_set(m, NGX_ST_M_HEALTHY, slot, smcf->max_age < 0);
+        vodedge_metrics_set(m, NGX_ST_M_LOAD, slot, 0);
+        vodedge_metrics_set(m, NGX_ST_M_REPORTED, slot, 0);
+        return;
+    }
+
+    updated = (time_t) (word >> 32);
+
+    /* as ngx_steering_live() judges it */
+    healthy = (word & NGX_STEERING_HEALTHY)
+              && (smcf->max_age < 0 || now - updated <= smcf->max_age);
+
+    vodedge_metrics_set(m, NGX_ST_M_HEALTHY, slot, healthy);
+    vodedge_metrics_set(m, NGX_ST_M_LOAD, slot, word & 0xffff);
+    vodedge_metrics_set(m, NGX_ST_M_REPORTED, slot, updated);
+}
+
+
+/*
+ * Slots are only added to the steering zone, under its lock, an id once
+ * given for the zone's life: names read without the lock are whole ones
+ * up to nslots.  Series past them (a metrics zone kept over a reload
+ * whose steering zone is new) are unnamed.
+ */
+
+void
+ngx_steering_metrics_names(ngx_steering_main_conf_t *smcf)
+{
+    ngx_uint_t            i, n, f;
+    ngx_steering_slot_t  *s;
+
+    /* the master at configuration: the metrics zone may not be made yet */
+    if (smcf->metrics == NULL || smcf->metrics->block == NULL
+        || smcf->sh == NULL)
+    {
+        return;
+    }
+
+    n = smcf->sh->nslots;
+
+    for (f = NGX_ST_M_HEALTHY; f <= NGX_ST_M_REPORTED; f++) {
+        for (i = 0; i < ST_MAX_CACHES; i++) {
+            s = &smcf->sh->slots[i];
+
+            if (i < n) {
+                vodedge_metrics_name(smcf->metrics, f, i, s->id, s->id_len);
+
+            } else {
+                vodedge_metrics_name(smcf->metrics, f, i, NULL, 0);
+            }
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        ngx_steering_metrics_cache(smcf, i, smcf->sh->slots[i].word,
+                                   ngx_time());
+    }
 }

@@ -866,6 +866,14 @@ ngx_steering_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 static ngx_int_t
 ngx_steering_init_process(ngx_cycle_t *cycle)
 {
+    ngx_steering_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_steering_module);
+
+    if (smcf != NULL) {
+        ngx_steering_metrics_names(smcf);
+    }
+
     return ngx_steering_presence_init_process(cycle);
 }
 

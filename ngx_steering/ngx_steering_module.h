@@ -136,6 +136,9 @@ typedef struct {
  * client's follow them, from NGX_ST_M_REDIS */
 enum {
     NGX_ST_M_DECISIONS = 0,           /* tier x reason */
+    NGX_ST_M_HEALTHY,                 /* cache (named by slot) */
+    NGX_ST_M_LOAD,                    /* cache */
+    NGX_ST_M_REPORTED,                /* cache */
     NGX_ST_M_REDIS
 };
 
@@ -209,8 +212,13 @@ ngx_int_t ngx_steering_resolve_slots(ngx_steering_main_conf_t *smcf,
     st_fleet_t *fleet, ngx_uint_t *slot, ngx_log_t *log);
 void ngx_steering_live(ngx_steering_main_conf_t *smcf, st_live_t *live);
 
-/* the metrics zone when configured (postconfiguration) */
+/* the metrics zone when configured (postconfiguration); a cache's state
+ * word of slot as steering sees it now, into the gauges; the gauges'
+ * names from the zone's slots (a worker's start, a fleet's slots) */
 ngx_int_t ngx_steering_metrics_init(ngx_conf_t *cf);
+void ngx_steering_metrics_cache(ngx_steering_main_conf_t *smcf,
+    ngx_uint_t slot, uint64_t word, time_t now);
+void ngx_steering_metrics_names(ngx_steering_main_conf_t *smcf);
 ngx_int_t ngx_steering_state_handler(ngx_http_request_t *r);
 
 /* ngx_steering_auth.c */

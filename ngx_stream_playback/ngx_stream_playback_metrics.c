@@ -43,25 +43,25 @@ static const vod_metric_family_t  ngx_pb_m_families[] = {
       "Requests refused for their signed URL or session, by reason (the "
       "reason of the error body).",
       VOD_METRIC_COUNTER, { "reason", NULL }, { ngx_pb_m_token, NULL },
-      NULL, 0 },
+      NULL, 0, 0 },
 
     { "licensing_refusals_total",
       "Requests refused by GeoIP licensing (451), by reason.",
       VOD_METRIC_COUNTER, { "reason", NULL }, { ngx_pb_m_licensing, NULL },
-      NULL, 0 },
+      NULL, 0, 0 },
 
     { "tier_refusals_total",
       "Requests refused by the subscription tier (403): a rendition above "
       "the viewer's tier, or a tier not configured here.",
       VOD_METRIC_COUNTER, { "reason", NULL }, { ngx_pb_m_tier, NULL },
-      NULL, 0 },
+      NULL, 0, 0 },
 
     { "stream_limit_refusals_total",
       "Playback starts refused by the account's stream limit (limit: 429) "
       "or because the limit could not be checked (unavailable: 503, "
       "playback_streams_fail closed).",
       VOD_METRIC_COUNTER, { "reason", NULL }, { ngx_pb_m_streams, NULL },
-      NULL, 0 },
+      NULL, 0, 0 },
 };
 
 

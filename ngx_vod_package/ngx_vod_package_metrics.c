@@ -43,34 +43,34 @@ static const vod_metric_family_t  ngx_vod_metrics_families[] = {
       "Requests the packager answered, by object kind (other: a malformed "
       "URL, a refused method, a CORS preflight) and status class.",
       VOD_METRIC_COUNTER, { "kind", "status" },
-      { ngx_vod_metrics_kinds, ngx_vod_metrics_status }, NULL, 0 },
+      { ngx_vod_metrics_kinds, ngx_vod_metrics_status }, NULL, 0, 0 },
 
     { "sent_bytes_total",
       "Bytes sent for the packager's requests (headers and body), by "
       "object kind.",
       VOD_METRIC_COUNTER, { "kind", NULL },
-      { ngx_vod_metrics_kinds, NULL }, NULL, 0 },
+      { ngx_vod_metrics_kinds, NULL }, NULL, 0, 0 },
 
     { "index_cache_hits_total",
       "Lookups of vod_index_cache that found the index (or title.json).",
-      VOD_METRIC_COUNTER, { NULL, NULL }, { NULL, NULL }, NULL, 0 },
+      VOD_METRIC_COUNTER, { NULL, NULL }, { NULL, NULL }, NULL, 0, 0 },
 
     { "index_cache_misses_total",
       "Lookups of vod_index_cache that did not (absent, or its file "
       "changed).",
-      VOD_METRIC_COUNTER, { NULL, NULL }, { NULL, NULL }, NULL, 0 },
+      VOD_METRIC_COUNTER, { NULL, NULL }, { NULL, NULL }, NULL, 0, 0 },
 
     { "index_cache_evictions_total",
       "Indexes evicted from vod_index_cache, least recently used first, "
       "to make room.",
-      VOD_METRIC_COUNTER, { NULL, NULL }, { NULL, NULL }, NULL, 0 },
+      VOD_METRIC_COUNTER, { NULL, NULL }, { NULL, NULL }, NULL, 0, 0 },
 
     { "thread_tasks_total",
       "Tasks given to the thread pool, by task (index: parse a moov, ts: "
       "read and mux a TS segment, read: read ahead what a segment sends) "
       "and result (refused: the pool's queue was full).",
       VOD_METRIC_COUNTER, { "task", "result" },
-      { ngx_vod_metrics_tasks, ngx_vod_metrics_results }, NULL, 0 },
+      { ngx_vod_metrics_tasks, ngx_vod_metrics_results }, NULL, 0, 0 },
 };
 
 

@@ -103,6 +103,7 @@ vodedge_metrics_add(ngx_conf_t *cf, const char *prefix,
 {
     size_t                 size;
     ngx_str_t              name;
+    ngx_uint_t             i;
     ngx_shm_zone_t        *zone;
     vodedge_metrics_t     *m;
     vod_metrics_header_t  *h;
@@ -118,6 +119,15 @@ vodedge_metrics_add(ngx_conf_t *cf, const char *prefix,
     m->base = ngx_pcalloc(cf->pool, n * sizeof(uint32_t));
     if (m->base == NULL) {
         return NULL;
+    }
+
+    m->names = ngx_pcalloc(cf->pool, n * sizeof(uint32_t));
+    if (m->names == NULL) {
+        return NULL;
+    }
+
+    for (i = 1; i < n; i++) {
+        m->names[i] = m->names[i - 1] + families[i - 1].series;
     }
 
     m->size = vod_metrics_build(prefix, families, n, NULL, 0, NULL);
@@ -198,8 +208,9 @@ vodedge_metrics_init_zone(ngx_shm_zone_t *zone, void *data)
         block = vodedge_metrics_block(zone, &size);
 
         if (block != NULL && size == m->size
-            && ngx_memcmp(block, m->image, h->slots_off) == 0)
+            && ngx_memcmp(block, m->image, h->names_off) == 0)
         {
+            m->block = block;
             m->slots = (vod_metric_slot_t *) (block + h->slots_off);
             return NGX_OK;
         }
@@ -221,6 +232,7 @@ vodedge_metrics_init_zone(ngx_shm_zone_t *zone, void *data)
     ngx_memcpy(block, m->image, m->size);
 
     sp->data = block;
+    m->block = block;
     m->slots = (vod_metric_slot_t *) (block + h->slots_off);
 
     return NGX_OK;
@@ -246,6 +258,16 @@ vodedge_metrics_block(ngx_shm_zone_t *zone, size_t *size)
     *size = vod_metrics_check(block, end - block);
 
     return (*size != 0) ? block : NULL;
+}
+
+
+void
+vodedge_metrics_name(vodedge_metrics_t *m, ngx_uint_t family, ngx_uint_t i,
+    u_char *name, size_t len)
+{
+    if (m != NULL && m->block != NULL) {
+        (void) vod_metrics_name(m->block, m->names[family] + i, name, len);
+    }
 }
 
 

@@ -35,8 +35,10 @@
 
 typedef struct {
     ngx_shm_zone_t               *zone;
-    vod_metric_slot_t            *slots;      /* set by the zone's init */
+    u_char                       *block;      /* set by the zone's init */
+    vod_metric_slot_t            *slots;
     uint32_t                     *base;       /* each family's first slot */
+    uint32_t                     *names;      /* its first named series */
     const vod_metric_family_t    *families;
     ngx_uint_t                    n;
     u_char                       *image;      /* the block as built */
@@ -69,6 +71,11 @@ vodedge_metrics_t *vodedge_metrics_add(ngx_conf_t *cf, const char *prefix,
  * when v is not there */
 ngx_uint_t vodedge_metrics_label(const char *const *values, const char *v);
 
+/* names series i of a family whose first label is named at run time
+ * (len 0: unnamed, not shown) */
+void vodedge_metrics_name(vodedge_metrics_t *m, ngx_uint_t family,
+    ngx_uint_t i, u_char *name, size_t len);
+
 /* histograms: one observation of v (the family's unit) in combination
  * combo */
 void vodedge_metrics_observe(vodedge_metrics_t *m, ngx_uint_t family,
@@ -92,15 +99,21 @@ vodedge_metrics_add_to(vodedge_metrics_t *m, ngx_uint_t family,
     vodedge_metrics_add_to(m, family, i, 1)
 
 
-/* gauges: sets slot i of family */
+/* gauges: sets slot i of family; a value that did not change is not
+ * written (the cache line stays shared between the workers) */
 
 static ngx_inline void
 vodedge_metrics_set(vodedge_metrics_t *m, ngx_uint_t family, ngx_uint_t i,
     ngx_atomic_int_t v)
 {
+    ngx_atomic_t  *slot;
+
     if (m != NULL) {
-        *(ngx_atomic_t *) &m->slots[m->base[family] + i] =
-            (ngx_atomic_uint_t) v;
+        slot = (ngx_atomic_t *) &m->slots[m->base[family] + i];
+
+        if (*slot != (ngx_atomic_uint_t) v) {
+            *slot = (ngx_atomic_uint_t) v;
+        }
     }
 }
 

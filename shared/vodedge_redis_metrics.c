@@ -49,19 +49,19 @@ const vod_metric_family_t
       "answer; timeout: none within the command timeout; lost: the "
       "connection ended first; unsent: no connection to send it on).",
       VOD_METRIC_COUNTER, { "result", NULL },
-      { vodedge_redis_m_results, NULL }, NULL, 0 },
+      { vodedge_redis_m_results, NULL }, NULL, 0, 0 },
 
     { "redis_connection_errors_total",
       "Connections to Redis that could not be made (connect) or ended "
       "(lost); each starts a wait before the next attempt.",
       VOD_METRIC_COUNTER, { "error", NULL },
-      { vodedge_redis_m_down, NULL }, NULL, 0 },
+      { vodedge_redis_m_down, NULL }, NULL, 0, 0 },
 
     { "redis_command_duration_seconds",
       "Time from sending a command to Redis to its answer, answered "
       "commands only.",
       VOD_METRIC_HISTOGRAM, { NULL, NULL }, { NULL, NULL },
-      vodedge_redis_m_bounds, 1000000 },
+      vodedge_redis_m_bounds, 1000000, 0 },
 };
 
 

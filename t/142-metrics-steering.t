@@ -2,7 +2,8 @@
 #
 # Metrics of steering (README.md, "Metrics"): decisions counted once per
 # request by the primary's tier and the reason, whether answered as JSON
-# or as a redirect; a refused title not counted.  The text is read by
+# or as a redirect; a refused title not counted; each cache's state as
+# gauges named by its id, moved by a state update.  The text is read by
 # the strict reader of t/inc/MetricsTest.pm.
 
 use FindBin;
@@ -24,6 +25,7 @@ our $HttpConfig = <<'_EOC_';
     steering_fleet $TEST_NGINX_STEER_DIR/fleet.json;
     steering_geoip_asn $TEST_NGINX_STEER_DIR/asn.mmdb;
     steering_geoip_city $TEST_NGINX_STEER_DIR/city.mmdb;
+    steering_state_key_file $TEST_NGINX_STEER_DIR/state.key;
     steering_state_max_age off;
 _EOC_
 
@@ -34,6 +36,10 @@ our $Config = <<'_EOC_';
 
     location /vod/ {
         steering redirect;
+    }
+
+    location /steering/caches/ {
+        steering state;
     }
 
     location = /metrics {
@@ -48,7 +54,19 @@ add_block_preprocessor(sub {
     $block->set_value('config', $Config) unless defined $block->config;
     $block->set_value('no_error_log', "[error]\n")
         unless defined $block->no_error_log;
+    SteerTest::sign_block($block);
 });
+
+# the caches' gauges, a report's time as T
+sub caches {
+    my $out = '';
+    for (split /\n/, $_[0]) {
+        next unless /^vodedge_steering_cache_/;
+        s/ [1-9][0-9]{9}$/ T/;
+        $out .= "$_\n";
+    }
+    return $out;
+}
 
 run_tests();
 
@@ -61,6 +79,9 @@ GET /metrics
 sub { MetricsTest::snap('start', $_[0]) }
 --- response_body
 vodedge_steering_decisions_total counter
+vodedge_steering_cache_healthy gauge
+vodedge_steering_cache_load gauge
+vodedge_steering_cache_report_timestamp_seconds gauge
 vodedge_steering_redis_commands_total counter
 vodedge_steering_redis_connection_errors_total counter
 vodedge_steering_redis_command_duration_seconds histogram
@@ -109,3 +130,59 @@ sub { MetricsTest::moved('start', $_[0]) }
 --- response_body
 vodedge_steering_decisions_total{reason="asn-match",tier="isp"} +1
 vodedge_steering_decisions_total{reason="no-asn",tier="ixp"} +2
+
+
+
+=== TEST 7: each cache of the fleet by its id, none reported yet (healthy: steering_state_max_age is off)
+--- request
+GET /metrics
+--- response_body_filters eval
+\&main::caches
+--- response_body
+vodedge_steering_cache_healthy{cache="isp-ny-1"} 1
+vodedge_steering_cache_healthy{cache="isp-ny-2"} 1
+vodedge_steering_cache_healthy{cache="ixp-nyc"} 1
+vodedge_steering_cache_healthy{cache="ixp-fra"} 1
+vodedge_steering_cache_healthy{cache="origin"} 1
+vodedge_steering_cache_load{cache="isp-ny-1"} 0
+vodedge_steering_cache_load{cache="isp-ny-2"} 0
+vodedge_steering_cache_load{cache="ixp-nyc"} 0
+vodedge_steering_cache_load{cache="ixp-fra"} 0
+vodedge_steering_cache_load{cache="origin"} 0
+vodedge_steering_cache_report_timestamp_seconds{cache="isp-ny-1"} 0
+vodedge_steering_cache_report_timestamp_seconds{cache="isp-ny-2"} 0
+vodedge_steering_cache_report_timestamp_seconds{cache="ixp-nyc"} 0
+vodedge_steering_cache_report_timestamp_seconds{cache="ixp-fra"} 0
+vodedge_steering_cache_report_timestamp_seconds{cache="origin"} 0
+
+
+
+=== TEST 8: isp-ny-2 reports itself unhealthy at a quarter of its load
+--- request
+PUT /steering/caches/isp-ny-2
+{"load": 0.25, "healthy": false}
+--- response_body_like: "healthy":false
+
+
+
+=== TEST 9: its gauges moved, the others did not
+--- request
+GET /metrics
+--- response_body_filters eval
+\&main::caches
+--- response_body
+vodedge_steering_cache_healthy{cache="isp-ny-1"} 1
+vodedge_steering_cache_healthy{cache="isp-ny-2"} 0
+vodedge_steering_cache_healthy{cache="ixp-nyc"} 1
+vodedge_steering_cache_healthy{cache="ixp-fra"} 1
+vodedge_steering_cache_healthy{cache="origin"} 1
+vodedge_steering_cache_load{cache="isp-ny-1"} 0
+vodedge_steering_cache_load{cache="isp-ny-2"} 0.25
+vodedge_steering_cache_load{cache="ixp-nyc"} 0
+vodedge_steering_cache_load{cache="ixp-fra"} 0
+vodedge_steering_cache_load{cache="origin"} 0
+vodedge_steering_cache_report_timestamp_seconds{cache="isp-ny-1"} 0
+vodedge_steering_cache_report_timestamp_seconds{cache="isp-ny-2"} T
+vodedge_steering_cache_report_timestamp_seconds{cache="ixp-nyc"} 0
+vodedge_steering_cache_report_timestamp_seconds{cache="ixp-fra"} 0
+vodedge_steering_cache_report_timestamp_seconds{cache="origin"} 0

@@ -7,7 +7,10 @@
  *     P <prefix>                          first, once
  *     F <c|g|h> <name> <help>             a family
  *     L <label> <value> <value> ...       up to two, after its F
- *     B <scale> <bound> <bound> ...       a histogram's buckets
+ *     N <label> <count>                   a first label whose values are
+ *                                         named at run time
+ *     B <scale> <bound> <bound> ...       a histogram's buckets, or a
+ *                                         gauge's scale alone
  *
  * Names, labels and values are checked at build time against Prometheus'
  * syntax (values: printable ASCII without space, quote or backslash), so
@@ -47,6 +50,8 @@ typedef struct {
     uint64_t              scale;
     size_t                nbounds;
     uint64_t              bounds[VOD_METRIC_BUCKETS];
+    unsigned              named:1;      /* label 0's values: the names */
+    const u_char         *names;        /* its first series' entry */
 } vod_metrics_fam_t;
 
 
@@ -71,15 +76,17 @@ static int vod_metrics_parse_family(const u_char **pos, const u_char *end,
 static void vod_metrics_render_family(vod_metrics_out_t *o,
     vod_metrics_tok_t *prefix, vod_metrics_fam_t *f,
     const volatile vod_metric_slot_t *slots);
-static void vod_metrics_labels(vod_metrics_out_t *o, vod_metrics_fam_t *f,
+static int vod_metrics_labels(vod_metrics_out_t *o, vod_metrics_fam_t *f,
     size_t combo, const char *le, uint64_t bound);
+static int vod_metrics_series(vod_metrics_fam_t *f, size_t i,
+    vod_metrics_tok_t *value, u_char *buf);
 
 
 size_t
 vod_metrics_build(const char *prefix, const vod_metric_family_t *families,
     size_t n, u_char *block, size_t size, uint32_t *base)
 {
-    size_t                 i, j, k, nslots, off, total;
+    size_t                 i, j, k, nslots, nnames, off, names, total;
     const char            *tc;
     vod_metrics_out_t      o;
     vod_metrics_header_t  *h;
@@ -106,6 +113,7 @@ vod_metrics_build(const char *prefix, const vod_metric_family_t *families,
     vod_metrics_puts(&o, "\n");
 
     nslots = 0;
+    nnames = 0;
 
     for (i = 0; i < n; i++) {
         f = &families[i];
@@ -144,7 +152,28 @@ vod_metrics_build(const char *prefix, const vod_metric_family_t *families,
         vod_metrics_puts(&o, f->help);
         vod_metrics_puts(&o, "\n");
 
-        for (j = 0; j < VOD_METRIC_LABELS && f->label[j] != NULL; j++) {
+        if (f->series > 0) {
+            if (f->type == VOD_METRIC_HISTOGRAM || f->label[0] == NULL
+                || !vod_metrics_name_ok(f->label[0], 0)
+                || strcmp(f->label[0], "le") == 0
+                || f->series > VOD_METRIC_SERIES_MAX)
+            {
+                return 0;
+            }
+
+            vod_metrics_puts(&o, "N ");
+            vod_metrics_puts(&o, f->label[0]);
+            vod_metrics_puts(&o, " ");
+            vod_metrics_putu(&o, f->series);
+            vod_metrics_puts(&o, "\n");
+
+            nnames += f->series;
+        }
+
+        for (j = (f->series > 0) ? 1 : 0;
+             j < VOD_METRIC_LABELS && f->label[j] != NULL;
+             j++)
+        {
             k = vod_metrics_values(f->values[j]);
 
             if (!vod_metrics_name_ok(f->label[j], 0)
@@ -186,6 +215,12 @@ vod_metrics_build(const char *prefix, const vod_metric_family_t *families,
             vod_metrics_puts(&o, "\n");
         }
 
+        if (f->type == VOD_METRIC_GAUGE && f->scale != 0) {
+            vod_metrics_puts(&o, "B ");
+            vod_metrics_putu(&o, f->scale);
+            vod_metrics_puts(&o, "\n");
+        }
+
         if (base != NULL) {
             base[i] = (uint32_t) nslots;
         }
@@ -193,10 +228,11 @@ vod_metrics_build(const char *prefix, const vod_metric_family_t *families,
         nslots += vod_metrics_family_slots(f);
     }
 
-    off = (sizeof(vod_metrics_header_t) + o.len + 7) & ~(size_t) 7;
+    names = sizeof(vod_metrics_header_t) + o.len;
+    off = (names + nnames * VOD_METRIC_NAME_SIZE + 7) & ~(size_t) 7;
     total = off + nslots * sizeof(vod_metric_slot_t);
 
-    if (o.len > 0xffffffff || nslots > 0xffffffff) {
+    if (total > 0xffffffff) {
         return 0;
     }
 
@@ -215,6 +251,8 @@ vod_metrics_build(const char *prefix, const vod_metric_family_t *families,
     h->hash = vod_metrics_hash(block + sizeof(vod_metrics_header_t), o.len);
     h->nslots = (uint32_t) nslots;
     h->slots_off = (uint32_t) off;
+    h->nnames = (uint32_t) nnames;
+    h->names_off = (uint32_t) names;
 
     memset(block + sizeof(vod_metrics_header_t) + o.len, 0,
            total - sizeof(vod_metrics_header_t) - o.len);
@@ -239,7 +277,10 @@ vod_metrics_check(const u_char *block, size_t size)
 
     if (h->magic != VOD_METRICS_MAGIC || h->version != VOD_METRICS_VERSION
         || (h->slots_off & 7) != 0
-        || h->slots_off < sizeof(vod_metrics_header_t) + (size_t) h->desc_len)
+        || h->names_off != sizeof(vod_metrics_header_t) + (size_t) h->desc_len
+        || h->nnames > VOD_METRIC_SERIES_MAX * 64
+        || h->slots_off < h->names_off
+                          + (size_t) h->nnames * VOD_METRIC_NAME_SIZE)
     {
         return 0;
     }
@@ -261,7 +302,7 @@ vod_metrics_check(const u_char *block, size_t size)
 size_t
 vod_metrics_render(const u_char *block, u_char *out, size_t out_size)
 {
-    size_t                       slot, need;
+    size_t                       slot, need, names;
     const u_char                *pos, *end;
     vod_metrics_out_t            o;
     vod_metrics_tok_t            tok[2], rest;
@@ -275,7 +316,7 @@ vod_metrics_render(const u_char *block, u_char *out, size_t out_size)
     slots = (const volatile vod_metric_slot_t *) (block + h->slots_off);
 
     o.p = out;
-    o.end = out + out_size;
+    o.end = (out != NULL) ? out + out_size : NULL;
     o.len = 0;
 
     if (!vod_metrics_line(&pos, end, tok, 2, &need, &rest)
@@ -286,10 +327,20 @@ vod_metrics_render(const u_char *block, u_char *out, size_t out_size)
     }
 
     slot = 0;
+    names = 0;
 
     while (pos < end) {
         if (vod_metrics_parse_family(&pos, end, &fam) != 0) {
             return 0;
+        }
+
+        if (fam.named) {
+            if (fam.nvalues[0] > h->nnames - names) {
+                return 0;
+            }
+
+            fam.names = block + h->names_off + names * VOD_METRIC_NAME_SIZE;
+            names += fam.nvalues[0];
         }
 
         need = 1;
@@ -323,7 +374,7 @@ static void
 vod_metrics_render_family(vod_metrics_out_t *o, vod_metrics_tok_t *prefix,
     vod_metrics_fam_t *f, const volatile vod_metric_slot_t *slots)
 {
-    size_t             combos, c, b, per;
+    size_t             combos, c, b, per, mark;
     uint64_t           cum, v;
     static const char *types[] = { "counter", "gauge", "histogram" };
 
@@ -354,9 +405,16 @@ vod_metrics_render_family(vod_metrics_out_t *o, vod_metrics_tok_t *prefix,
     for (c = 0; c < combos; c++) {
 
         if (f->type != VOD_METRIC_HISTOGRAM) {
+            mark = o->len;
+
             vod_metrics_put(o, prefix->data, prefix->len);
             vod_metrics_put(o, f->name.data, f->name.len);
-            vod_metrics_labels(o, f, c, NULL, 0);
+
+            if (vod_metrics_labels(o, f, c, NULL, 0) != 0) {
+                o->len = mark;      /* a series without a name */
+                continue;
+            }
+
             vod_metrics_puts(o, " ");
 
             v = slots[c];
@@ -366,7 +424,13 @@ vod_metrics_render_family(vod_metrics_out_t *o, vod_metrics_tok_t *prefix,
                 v = -v;
             }
 
-            vod_metrics_putu(o, v);
+            if (f->type == VOD_METRIC_GAUGE && f->scale != 0) {
+                vod_metrics_putdec(o, v, f->scale);
+
+            } else {
+                vod_metrics_putu(o, v);
+            }
+
             vod_metrics_puts(o, "\n");
             continue;
         }
@@ -379,8 +443,11 @@ vod_metrics_render_family(vod_metrics_out_t *o, vod_metrics_tok_t *prefix,
             vod_metrics_put(o, prefix->data, prefix->len);
             vod_metrics_put(o, f->name.data, f->name.len);
             vod_metrics_puts(o, "_bucket");
-            vod_metrics_labels(o, f, c, (b < f->nbounds) ? "" : "+Inf",
-                               (b < f->nbounds) ? f->bounds[b] : 0);
+
+            (void) vod_metrics_labels(o, f, c,
+                                      (b < f->nbounds) ? "" : "+Inf",
+                                      (b < f->nbounds) ? f->bounds[b] : 0);
+
             vod_metrics_puts(o, " ");
             vod_metrics_putu(o, cum);
             vod_metrics_puts(o, "\n");
@@ -389,7 +456,7 @@ vod_metrics_render_family(vod_metrics_out_t *o, vod_metrics_tok_t *prefix,
         vod_metrics_put(o, prefix->data, prefix->len);
         vod_metrics_put(o, f->name.data, f->name.len);
         vod_metrics_puts(o, "_sum");
-        vod_metrics_labels(o, f, c, NULL, 0);
+        (void) vod_metrics_labels(o, f, c, NULL, 0);
         vod_metrics_puts(o, " ");
         vod_metrics_putdec(o, slots[c * per + f->nbounds + 1], f->scale);
         vod_metrics_puts(o, "\n");
@@ -397,7 +464,7 @@ vod_metrics_render_family(vod_metrics_out_t *o, vod_metrics_tok_t *prefix,
         vod_metrics_put(o, prefix->data, prefix->len);
         vod_metrics_put(o, f->name.data, f->name.len);
         vod_metrics_puts(o, "_count");
-        vod_metrics_labels(o, f, c, NULL, 0);
+        (void) vod_metrics_labels(o, f, c, NULL, 0);
         vod_metrics_puts(o, " ");
         vod_metrics_putu(o, cum);
         vod_metrics_puts(o, "\n");
@@ -405,16 +472,19 @@ vod_metrics_render_family(vod_metrics_out_t *o, vod_metrics_tok_t *prefix,
 }
 
 
-/* {l0="v",l1="v",le="x"}; le NULL: none, "": the bound's decimal */
+/* {l0="v",l1="v",le="x"}; le NULL: none, "": the bound's decimal.
+ * Returns -1, having written part of it, for a series without a name. */
 
-static void
+static int
 vod_metrics_labels(vod_metrics_out_t *o, vod_metrics_fam_t *f, size_t combo,
     const char *le, uint64_t bound)
 {
-    size_t  i, idx[VOD_METRIC_LABELS];
+    size_t             i, idx[VOD_METRIC_LABELS];
+    u_char             buf[VOD_METRIC_NAME_MAX];
+    vod_metrics_tok_t  value;
 
     if (f->nlabels == 0 && le == NULL) {
-        return;
+        return 0;
     }
 
     if (f->nlabels == 2) {
@@ -432,10 +502,18 @@ vod_metrics_labels(vod_metrics_out_t *o, vod_metrics_fam_t *f, size_t combo,
             vod_metrics_puts(o, ",");
         }
 
+        if (i == 0 && f->named) {
+            if (vod_metrics_series(f, idx[0], &value, buf) != 0) {
+                return -1;
+            }
+
+        } else {
+            value = f->values[i][idx[i]];
+        }
+
         vod_metrics_put(o, f->label[i].data, f->label[i].len);
         vod_metrics_puts(o, "=\"");
-        vod_metrics_put(o, f->values[i][idx[i]].data,
-                        f->values[i][idx[i]].len);
+        vod_metrics_put(o, value.data, value.len);
         vod_metrics_puts(o, "\"");
     }
 
@@ -453,6 +531,87 @@ vod_metrics_labels(vod_metrics_out_t *o, vod_metrics_fam_t *f, size_t combo,
     }
 
     vod_metrics_puts(o, "}");
+
+    return 0;
+}
+
+
+/* series i's name, copied into buf as it is now; -1 when it has none (or
+ * a writer is changing it: what was read is not a valid value) */
+
+static int
+vod_metrics_series(vod_metrics_fam_t *f, size_t i, vod_metrics_tok_t *value,
+    u_char *buf)
+{
+    size_t                  len, k;
+    const volatile u_char  *e;
+
+    e = f->names + i * VOD_METRIC_NAME_SIZE;
+
+    len = e[0];
+
+    if (len == 0 || len > VOD_METRIC_NAME_MAX) {
+        return -1;
+    }
+
+    for (k = 0; k < len; k++) {
+        buf[k] = e[1 + k];
+
+        if (buf[k] <= ' ' || buf[k] > '~' || buf[k] == '"'
+            || buf[k] == '\\')
+        {
+            return -1;
+        }
+    }
+
+    if (e[0] != len) {
+        return -1;
+    }
+
+    value->data = buf;
+    value->len = len;
+
+    return 0;
+}
+
+
+int
+vod_metrics_name(u_char *block, size_t index, const u_char *name,
+    size_t len)
+{
+    size_t                 k;
+    volatile u_char       *e;
+    vod_metrics_header_t  *h;
+
+    h = (vod_metrics_header_t *) block;
+
+    if (index >= h->nnames || len > VOD_METRIC_NAME_MAX) {
+        return -1;
+    }
+
+    for (k = 0; k < len; k++) {
+        if (name[k] <= ' ' || name[k] > '~' || name[k] == '"'
+            || name[k] == '\\')
+        {
+            return -1;
+        }
+    }
+
+    e = block + h->names_off + index * VOD_METRIC_NAME_SIZE;
+
+    /* unnamed while it changes: a reader skips it */
+
+    e[0] = 0;
+    __sync_synchronize();
+
+    for (k = 0; k < len; k++) {
+        e[1 + k] = name[k];
+    }
+
+    __sync_synchronize();
+    e[0] = (u_char) len;
+
+    return 0;
 }
 
 
@@ -463,6 +622,7 @@ vod_metrics_parse_family(const u_char **pos, const u_char *end,
     vod_metrics_fam_t *f)
 {
     size_t              n, i;
+    uint64_t            scale;
     const u_char       *save;
     vod_metrics_tok_t   tok[VOD_METRIC_VALUES + 2], rest;
 
@@ -492,14 +652,47 @@ vod_metrics_parse_family(const u_char **pos, const u_char *end,
     f->nlabels = 0;
     f->nbounds = 0;
     f->scale = 0;
+    f->named = 0;
+    f->names = NULL;
+
+    if (*pos < end && **pos == 'N') {
+        if (!vod_metrics_line(pos, end, tok, 3, &n, &rest)
+            || rest.len != 0 || n != 3 || tok[0].len != 1
+            || f->type == VOD_METRIC_HISTOGRAM
+            || vod_metrics_parse_u64(&tok[2], &scale) != 0
+            || scale == 0 || scale > VOD_METRIC_SERIES_MAX)
+        {
+            return -1;
+        }
+
+        f->label[0] = tok[1];
+        f->nvalues[0] = (size_t) scale;
+        f->nlabels = 1;
+        f->named = 1;
+    }
 
     while (*pos < end && (**pos == 'L' || **pos == 'B')) {
         save = *pos;
 
         if (!vod_metrics_line(pos, end, tok, VOD_METRIC_VALUES + 2, &n,
                               &rest)
-            || rest.len != 0 || n < 3 || tok[0].len != 1)
+            || rest.len != 0 || n < 2 || tok[0].len != 1)
         {
+            return -1;
+        }
+
+        if (*save == 'B' && f->type == VOD_METRIC_GAUGE) {
+            if (n != 2 || f->scale != 0
+                || vod_metrics_parse_u64(&tok[1], &f->scale) != 0
+                || f->scale == 0)
+            {
+                return -1;
+            }
+
+            continue;
+        }
+
+        if (n < 3) {
             return -1;
         }
 
@@ -728,7 +921,8 @@ vod_metrics_family_slots(const vod_metric_family_t *f)
     n = 1;
 
     for (i = 0; i < VOD_METRIC_LABELS && f->label[i] != NULL; i++) {
-        n *= vod_metrics_values(f->values[i]);
+        n *= (i == 0 && f->series > 0) ? f->series
+                                        : vod_metrics_values(f->values[i]);
     }
 
     if (f->type == VOD_METRIC_HISTOGRAM) {

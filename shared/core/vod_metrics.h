@@ -13,6 +13,10 @@
  * histogram has, per combination, one slot per bucket (observations in
  * it, not cumulative), one for +Inf and one for the sum.  Combinations are
  * numbered with the first label's value most significant.
+ *
+ * A family's first label may take its values at run time (series: how
+ * many): each series has a name entry in the block, which the owner sets
+ * with vod_metrics_name(); a series without a name is not rendered.
  */
 
 #ifndef _VOD_METRICS_H_INCLUDED_
@@ -32,6 +36,11 @@
 #define VOD_METRIC_LABELS      2
 #define VOD_METRIC_BUCKETS     32
 
+/* a run-time label value: a length byte, then up to 71 bytes */
+#define VOD_METRIC_NAME_SIZE   72
+#define VOD_METRIC_NAME_MAX    (VOD_METRIC_NAME_SIZE - 1)
+#define VOD_METRIC_SERIES_MAX  4096
+
 
 /* ngx_atomic_t where nginx's atomics are gcc's (vodedge_metrics.c checks) */
 typedef unsigned long  vod_metric_slot_t;
@@ -45,9 +54,12 @@ typedef struct {
     const char *const    *values[VOD_METRIC_LABELS];   /* NULL-terminated */
     /* histograms: bucket upper bounds in the observations' unit,
      * ascending, 0-terminated; scale: units in one rendered unit (a power
-     * of ten: 1000000 for microseconds rendered as seconds) */
+     * of ten: 1000000 for microseconds rendered as seconds), for a
+     * histogram's bounds and sum and a gauge's value (0: whole) */
     const uint64_t       *bounds;
     uint64_t              scale;
+    /* the first label's values named at run time: how many (0: values) */
+    size_t                series;
 } vod_metric_family_t;
 
 
@@ -58,6 +70,8 @@ typedef struct {
     uint32_t              desc_len;
     uint32_t              nslots;
     uint32_t              slots_off;    /* from the header, aligned to 8 */
+    uint32_t              nnames;       /* run-time label values */
+    uint32_t              names_off;    /* from the header */
 } vod_metrics_header_t;
 
 
@@ -86,6 +100,17 @@ size_t vod_metrics_check(const u_char *block, size_t size);
  */
 size_t vod_metrics_render(const u_char *block, u_char *out,
     size_t out_size);
+
+/*
+ * Names series index (counted over the block's named families, in table
+ * order) with name, or with len 0 unnames it.  A renderer reading it
+ * meanwhile skips the series, or sees the old or the new name whole, or
+ * (in the worst race) a mix of the two that is still a valid value.
+ * Returns -1 when index or len is out of bounds or the name is not a
+ * valid label value.
+ */
+int vod_metrics_name(u_char *block, size_t index, const u_char *name,
+    size_t len);
 
 
 #endif /* _VOD_METRICS_H_INCLUDED_ */

@@ -23,16 +23,16 @@ static const uint64_t  test_bounds[] = { 500, 1000, 250000, 0 };
 static const vod_metric_family_t  test_families[] = {
 
     { "requests_total", "Requests by kind and status.", VOD_METRIC_COUNTER,
-      { "kind", "status" }, { test_kinds, test_status }, NULL, 0 },
+      { "kind", "status" }, { test_kinds, test_status }, NULL, 0, 0 },
 
     { "evictions_total", "Evictions.", VOD_METRIC_COUNTER,
-      { NULL, NULL }, { NULL, NULL }, NULL, 0 },
+      { NULL, NULL }, { NULL, NULL }, NULL, 0, 0 },
 
     { "state", "A gauge.", VOD_METRIC_GAUGE,
-      { "kind", NULL }, { test_kinds, NULL }, NULL, 0 },
+      { "kind", NULL }, { test_kinds, NULL }, NULL, 0, 0 },
 
     { "latency_seconds", "Latency.", VOD_METRIC_HISTOGRAM,
-      { NULL, NULL }, { NULL, NULL }, test_bounds, 1000000 },
+      { NULL, NULL }, { NULL, NULL }, test_bounds, 1000000, 0 },
 };
 
 #define TEST_N  (sizeof(test_families) / sizeof(test_families[0]))
@@ -70,6 +70,7 @@ test_metrics_layout(void **state)
     h = (vod_metrics_header_t *) block;
 
     /* 2x2 counters, 1, 2 gauges, 3 buckets + Inf + sum */
+    assert_int_equal(h->nnames, 0);
     assert_int_equal(base[0], 0);
     assert_int_equal(base[1], 4);
     assert_int_equal(base[2], 5);
@@ -139,6 +140,79 @@ test_metrics_render(void **state)
     assert_int_equal(vod_metrics_render(block, (u_char *) out, 10), len);
     assert_int_equal(out[10], 'x');
     assert_int_equal(vod_metrics_render(block, NULL, 0), len);
+
+    free(block);
+}
+
+
+/* a gauge whose series are named at run time, rendered with its scale */
+
+static void
+test_metrics_named(void **state)
+{
+    size_t                 size, len;
+    u_char                *block;
+    uint32_t               base[2];
+    char                   out[1024];
+    vod_metric_slot_t     *slots;
+    vod_metrics_header_t  *h;
+    vod_metric_family_t    f[2];
+
+    static const char  expect[] =
+        "# HELP p_evictions_total Evictions.\n"
+        "# TYPE p_evictions_total counter\n"
+        "p_evictions_total 0\n"
+        "# HELP p_load Load.\n"
+        "# TYPE p_load gauge\n"
+        "p_load{cache=\"isp-ny-1\",kind=\"manifest\"} 0.25\n"
+        "p_load{cache=\"isp-ny-1\",kind=\"segment\"} 1\n"
+        "p_load{cache=\"c\",kind=\"manifest\"} 0\n"
+        "p_load{cache=\"c\",kind=\"segment\"} 0.0001\n";
+
+    f[0] = test_families[1];
+    memset(&f[1], 0, sizeof(vod_metric_family_t));
+    f[1].name = "load";
+    f[1].help = "Load.";
+    f[1].type = VOD_METRIC_GAUGE;
+    f[1].label[0] = "cache";
+    f[1].label[1] = "kind";
+    f[1].values[1] = test_kinds;
+    f[1].scale = 10000;
+    f[1].series = 3;
+
+    size = vod_metrics_build("p_", f, 2, NULL, 0, NULL);
+    assert_true(size > 0);
+    block = aligned_alloc(8, (size + 7) & ~(size_t) 7);
+    assert_non_null(block);
+    assert_int_equal(vod_metrics_build("p_", f, 2, block, size, base), size);
+    assert_int_equal(vod_metrics_check(block, size), size);
+
+    h = (vod_metrics_header_t *) block;
+    slots = (vod_metric_slot_t *) (block + h->slots_off);
+    assert_int_equal(h->nnames, 3);
+    assert_int_equal(h->nslots, 1 + 3 * 2);
+
+    slots[base[1] + 0] = 2500;
+    slots[base[1] + 1] = 10000;
+    slots[base[1] + 3] = 7;             /* series 1: no name, not shown */
+    slots[base[1] + 5] = 1;
+
+    assert_int_equal(vod_metrics_name(block, 0, (u_char *) "isp-ny-1", 8),
+                     0);
+    assert_int_equal(vod_metrics_name(block, 2, (u_char *) "c", 1), 0);
+
+    /* not a valid label value, out of bounds: refused, nothing written */
+    assert_int_equal(vod_metrics_name(block, 1, (u_char *) "a\"b", 3), -1);
+    assert_int_equal(vod_metrics_name(block, 3, (u_char *) "d", 1), -1);
+
+    len = vod_metrics_render(block, (u_char *) out, sizeof(out));
+    assert_int_equal(len, sizeof(expect) - 1);
+    assert_memory_equal(out, expect, len);
+
+    /* unnamed again */
+    assert_int_equal(vod_metrics_name(block, 2, (u_char *) "", 0), 0);
+    len = vod_metrics_render(block, (u_char *) out, sizeof(out));
+    assert_int_equal(len, sizeof(expect) - 1 - 2 * 38);
 
     free(block);
 }
@@ -228,6 +302,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_metrics_layout),
         cmocka_unit_test(test_metrics_render),
+        cmocka_unit_test(test_metrics_named),
         cmocka_unit_test(test_metrics_refused),
         cmocka_unit_test(test_metrics_corrupt),
     };
