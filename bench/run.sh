@@ -7,14 +7,19 @@
 # interleaved; the table shows medians: requests per second and the
 # worker's CPU time (utime + stime from /proc) per request.  The -threads
 # rows run both sides under "aio threads" (nginx's default thread pool), as
-# conf/origin.conf ships.  Then the cold index case, without and with "aio
-# threads": the first segment request of a two-hour title after a restart
-# (empty shared-memory cache), median of BENCH_COLD_RUNS restarts.
+# conf/origin.conf ships.  Then the metrics case: a cached CMAF segment
+# with metrics on (a vodedge_metrics location, so the packager counts in
+# shared memory) against the same with them off, nginx restarted between
+# them, BENCH_RUNS interleaved runs of each.  Then the cold index case,
+# without and with "aio threads": the first segment request of a two-hour
+# title after a restart (empty shared-memory cache), median of
+# BENCH_COLD_RUNS restarts.
 #
 #   bench/run.sh                 needs modules/ngx_vod_package_module.so
 #   bench/run.sh --static-only   the harness alone: static vs static
 #   BENCH_CASES=ts bench/run.sh  only the cases whose name matches (grep -E);
-#                                the cold index runs are "cold-index"
+#                                the cold index runs are "cold-index", the
+#                                metrics on vs off runs "metrics"
 #
 # Titles are made once in build/bench/media (bench/mktitles.sh).
 set -euo pipefail
@@ -54,8 +59,12 @@ bench/mktitles.sh "$MEDIA"
 
 mkdir -p "$PREFIX/logs" "$PREFIX/temp" "$STATIC"
 
+# render_conf [metrics]: with "metrics", a vodedge_metrics location
 render_conf() {
-    local load= vod= extra=
+    local load= vod= extra= metrics=
+    if [ "${1:-}" = metrics ]; then
+        metrics="location = /metrics { vodedge_metrics; allow 127.0.0.1; deny all; }"
+    fi
     if [ -z "$static_only" ]; then
         load="load_module $SO;"
         vod="vod_package;"
@@ -64,7 +73,8 @@ render_conf() {
     sed -e "s|@LOAD_MODULE@|$load|" -e "s|@VOD@|$vod|" \
         -e "s|@HTTP_EXTRA@|$extra|" -e "s|@PREFIX@|$PREFIX|g" \
         -e "s|@MEDIA@|$MEDIA|" -e "s|@STATIC@|$STATIC|" \
-        -e "s|@PORT@|$PORT|" bench/nginx.conf.in > "$PREFIX/nginx.conf"
+        -e "s|@PORT@|$PORT|" -e "s|@METRICS@|$metrics|" \
+        bench/nginx.conf.in > "$PREFIX/nginx.conf"
 }
 
 # cases: name, packaged path, static path
@@ -102,6 +112,8 @@ else
 fi
 
 cold=1
+metrics=1
+[ -n "$static_only" ] && metrics=
 if [ -n "${BENCH_CASES:-}" ]; then
     kept=()
     for c in "${CASES[@]}"; do
@@ -110,7 +122,8 @@ if [ -n "${BENCH_CASES:-}" ]; then
         fi
     done
     echo cold-index | grep -qE -- "$BENCH_CASES" || cold=
-    if [ ${#kept[@]} -eq 0 ] && [ -z "$cold" ]; then
+    echo metrics | grep -qE -- "$BENCH_CASES" || metrics=
+    if [ ${#kept[@]} -eq 0 ] && [ -z "$cold" ] && [ -z "$metrics" ]; then
         echo "bench: no case matches BENCH_CASES=$BENCH_CASES" >&2
         exit 2
     fi
@@ -139,32 +152,78 @@ for c in "${CASES[@]}"; do
         "$(stat -c %s "$STATIC$path")" "$path"
 done
 
-echo
-echo "bench: wrk -t1 -c$CONNS -d${DURATION}s, median of $RUNS runs," \
-     "one nginx worker, $(nproc) cores"
-fmt='%-16s %12s %12s %8s %12s %12s %8s\n'
-printf "$fmt" case "pkg req/s" "static req/s" ratio "pkg us/req" \
-       "static us/req" "CPU x"
-for c in "${CASES[@]}"; do
-    name=${c%%|*}
-    path=${c#*|}
-    p_rps=() p_us=() s_rps=() s_us=()
-    for _ in $(seq "$RUNS"); do
-        read -r r u < <(wrk_run "$BASE$path")
-        p_rps+=("$r"); p_us+=("$u")
-        read -r r u < <(wrk_run "$BASE/static$path")
-        s_rps+=("$r"); s_us+=("$u")
+if [ ${#CASES[@]} -gt 0 ]; then
+    echo
+    echo "bench: wrk -t1 -c$CONNS -d${DURATION}s, median of $RUNS runs," \
+         "one nginx worker, $(nproc) cores"
+    fmt='%-16s %12s %12s %8s %12s %12s %8s\n'
+    printf "$fmt" case "pkg req/s" "static req/s" ratio "pkg us/req" \
+           "static us/req" "CPU x"
+    for c in "${CASES[@]}"; do
+        name=${c%%|*}
+        path=${c#*|}
+        p_rps=() p_us=() s_rps=() s_us=()
+        for _ in $(seq "$RUNS"); do
+            read -r r u < <(wrk_run "$BASE$path")
+            p_rps+=("$r"); p_us+=("$u")
+            read -r r u < <(wrk_run "$BASE/static$path")
+            s_rps+=("$r"); s_us+=("$u")
+        done
+        pr=$(printf '%s\n' "${p_rps[@]}" | median)
+        pu=$(printf '%s\n' "${p_us[@]}" | median)
+        sr=$(printf '%s\n' "${s_rps[@]}" | median)
+        su=$(printf '%s\n' "${s_us[@]}" | median)
+        ratio=$(ratio "$pr" "$sr")
+        cpu=$(ratio "$pu" "$su")
+        printf "$fmt" "$name" "$pr" "$sr" "$ratio" "$pu" "$su" "$cpu"
     done
-    pr=$(printf '%s\n' "${p_rps[@]}" | median)
-    pu=$(printf '%s\n' "${p_us[@]}" | median)
-    sr=$(printf '%s\n' "${s_rps[@]}" | median)
-    su=$(printf '%s\n' "${s_us[@]}" | median)
-    ratio=$(ratio "$pr" "$sr")
-    cpu=$(ratio "$pu" "$su")
-    printf "$fmt" "$name" "$pr" "$sr" "$ratio" "$pu" "$su" "$cpu"
-done
-echo "(ratio: packaged / static throughput; CPU x: packaged / static" \
-     "worker CPU per request)"
+    echo "(ratio: packaged / static throughput; CPU x: packaged / static" \
+         "worker CPU per request)"
+fi
+
+# metrics on vs off: the cached segment of the first case, nginx
+# restarted with and without a vodedge_metrics location in turns
+if [ -n "$metrics" ]; then
+    path=$T/video-1080p-2.m4s
+    echo
+    echo "bench: metrics on vs off: $path, wrk -t1 -c$CONNS" \
+         "-d${DURATION}s, median of $RUNS runs each, nginx restarted" \
+         "before each"
+    on_rps=() on_us=() off_rps=() off_us=()
+    for _ in $(seq "$RUNS"); do
+        for m in metrics off; do
+            render_conf "$m"
+            start_nginx
+            curl -s -o /dev/null "$BASE$path"
+            read -r r u < <(wrk_run "$BASE$path")
+            if [ "$m" = metrics ]; then
+                on_rps+=("$r"); on_us+=("$u")
+            else
+                off_rps+=("$r"); off_us+=("$u")
+            fi
+        done
+    done
+    render_conf metrics
+    start_nginx
+    if ! curl -s "$BASE/metrics" | grep -q '^vodedge_packager_requests_total'
+    then
+        echo "bench: the metrics endpoint shows no packager counters" >&2
+        exit 1
+    fi
+    onr=$(printf '%s\n' "${on_rps[@]}" | median)
+    onu=$(printf '%s\n' "${on_us[@]}" | median)
+    offr=$(printf '%s\n' "${off_rps[@]}" | median)
+    offu=$(printf '%s\n' "${off_us[@]}" | median)
+    fmt='%-16s %12s %12s %8s %12s %12s %8s\n'
+    printf "$fmt" case "on req/s" "off req/s" ratio "on us/req" \
+           "off us/req" "CPU x"
+    printf "$fmt" metrics-seg "$onr" "$offr" "$(ratio "$onr" "$offr")" \
+           "$onu" "$offu" "$(ratio "$onu" "$offu")"
+    echo "(CPU x: worker CPU per request with metrics on / off; the goal" \
+         "is at most 1.02)"
+    render_conf
+    start_nginx
+fi
 
 if [ -n "$static_only" ] || [ -z "$cold" ]; then
     exit 0

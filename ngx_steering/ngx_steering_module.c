@@ -190,13 +190,16 @@ static ngx_command_t  ngx_steering_commands[] = {
       offsetof(ngx_steering_main_conf_t, presence_max_age),
       NULL },
 
+    /* the one metrics endpoint of every module (vodedge_metrics.h) */
+    VODEDGE_METRICS_COMMAND,
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_steering_module_ctx = {
     ngx_steering_add_variables,            /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_steering_metrics_init,             /* postconfiguration */
 
     ngx_steering_create_main_conf,         /* create main configuration */
     ngx_steering_init_main_conf,           /* init main configuration */
@@ -863,6 +866,14 @@ ngx_steering_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 static ngx_int_t
 ngx_steering_init_process(ngx_cycle_t *cycle)
 {
+    ngx_steering_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_steering_module);
+
+    if (smcf != NULL) {
+        ngx_steering_metrics_names(smcf);
+    }
+
     return ngx_steering_presence_init_process(cycle);
 }
 

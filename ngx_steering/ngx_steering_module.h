@@ -16,6 +16,7 @@
 #include "vodedge_file.h"
 #include "vodedge_geo.h"
 #include "vodedge_json.h"
+#include "vodedge_metrics.h"
 #include "vodedge_redis.h"
 
 
@@ -127,7 +128,19 @@ typedef struct {
     time_t                 presence_max_age;    /* < 0: off */
     ngx_flag_t             redis_state;    /* caches' state from Redis */
     ngx_steering_clients_t  *clients;      /* this worker's, lazily */
+    vodedge_metrics_t     *metrics;        /* NULL: no vodedge_metrics */
 } ngx_steering_main_conf_t;
+
+
+/* steering's metric families (ngx_steering_metrics.c); the Redis
+ * client's follow them, from NGX_ST_M_REDIS */
+enum {
+    NGX_ST_M_DECISIONS = 0,           /* tier x reason */
+    NGX_ST_M_HEALTHY,                 /* cache (named by slot) */
+    NGX_ST_M_LOAD,                    /* cache */
+    NGX_ST_M_REPORTED,                /* cache */
+    NGX_ST_M_REDIS
+};
 
 
 /* a key of steering_state_key_file */
@@ -198,6 +211,14 @@ ngx_int_t ngx_steering_zone_add(ngx_conf_t *cf,
 ngx_int_t ngx_steering_resolve_slots(ngx_steering_main_conf_t *smcf,
     st_fleet_t *fleet, ngx_uint_t *slot, ngx_log_t *log);
 void ngx_steering_live(ngx_steering_main_conf_t *smcf, st_live_t *live);
+
+/* the metrics zone when configured (postconfiguration); a cache's state
+ * word of slot as steering sees it now, into the gauges; the gauges'
+ * names from the zone's slots (a worker's start, a fleet's slots) */
+ngx_int_t ngx_steering_metrics_init(ngx_conf_t *cf);
+void ngx_steering_metrics_cache(ngx_steering_main_conf_t *smcf,
+    ngx_uint_t slot, uint64_t word, time_t now);
+void ngx_steering_metrics_names(ngx_steering_main_conf_t *smcf);
 ngx_int_t ngx_steering_state_handler(ngx_http_request_t *r);
 
 /* ngx_steering_auth.c */

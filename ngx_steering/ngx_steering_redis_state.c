@@ -256,5 +256,7 @@ ngx_steering_redis_state_apply(ngx_steering_main_conf_t *smcf,
 
     } while (!ngx_atomic_cmp_set(word, old, w));
 
+    ngx_steering_metrics_cache(smcf, slot, w, ngx_time());
+
     return NGX_OK;
 }

@@ -183,6 +183,11 @@ ngx_steering_resolve_slots(ngx_steering_main_conf_t *smcf,
 
     ngx_shmtx_unlock(&smcf->shpool->mutex);
 
+    /* the metrics' names of new slots (a worker's fleet reload; at
+     * configuration the metrics zone is not there yet: a worker's start
+     * names them) */
+    ngx_steering_metrics_names(smcf);
+
     return NGX_OK;
 }
 
@@ -220,6 +225,9 @@ ngx_steering_live(ngx_steering_main_conf_t *smcf, st_live_t *live)
         live[i].usable = live[i].healthy
                          && (load < smcf->max_load
                              || smcf->max_load == NGX_STEERING_LOAD_ONE);
+
+        /* a report that aged out shows at the next decision */
+        ngx_steering_metrics_cache(smcf, f->slot[i], w, now);
     }
 }
 
@@ -549,6 +557,9 @@ ngx_steering_state_update(ngx_http_request_t *r, ngx_uint_t index,
             | (healthy ? NGX_STEERING_HEALTHY : 0) | load;
 
     } while (!ngx_atomic_cmp_set(word, old, w));
+
+    ngx_steering_metrics_cache(smcf, smcf->fleet->slot[index], w,
+                               ngx_time());
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "steering state of cache \"%*s\": %s, load %ui.%04ui",

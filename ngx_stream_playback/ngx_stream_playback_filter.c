@@ -121,6 +121,8 @@ ngx_stream_playback_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
+    ngx_stream_playback_count(r, NGX_PB_M_TIER, "above-tier");
+
     ngx_log_error(plcf->log_level, r->connection->log, 0,
                   "playback tier refused: tier \"%V\" allows %ui lines at "
                   "%uL bit/s, the rendition has %ui at %uL",

@@ -163,6 +163,8 @@ ngx_stream_playback_license(ngx_http_request_t *r,
 
 refused:
 
+    ngx_stream_playback_count(r, NGX_PB_M_LICENSING, ctx->licensing);
+
     country.data = ctx->country;
     country.len = ctx->has_country ? 2 : 0;
 

@@ -367,6 +367,8 @@ ngx_stream_playback_manifest_answer(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        ngx_stream_playback_count(r, NGX_PB_M_STREAMS, "limit");
+
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "playback api: account \"%V\" at its limit of %ui "
                       "streams, answering 429",
@@ -377,6 +379,7 @@ ngx_stream_playback_manifest_answer(ngx_http_request_t *r)
     }
 
     if (m->streams_failed && !plcf->streams_fail) {
+        ngx_stream_playback_count(r, NGX_PB_M_STREAMS, "unavailable");
         return ngx_stream_playback_api_unavailable(r, -1);
     }
 

@@ -246,6 +246,9 @@ static ngx_command_t  ngx_stream_playback_commands[] = {
       0,
       NULL },
 
+    /* the one metrics endpoint of every module (vodedge_metrics.h) */
+    VODEDGE_METRICS_COMMAND,
+
       ngx_null_command
 };
 
@@ -458,6 +461,10 @@ ngx_stream_playback_init(ngx_conf_t *cf)
 
     pmcf = ngx_http_conf_get_module_main_conf(cf, ngx_stream_playback_module);
 
+    if (ngx_stream_playback_metrics_init(cf, pmcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_stream_playback_report_init(cf, pmcf);
 }
 
@@ -644,6 +651,8 @@ ngx_stream_playback_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_stream_playback_loc_conf_t  *prev = parent;
     ngx_stream_playback_loc_conf_t  *conf = child;
 
+    ngx_stream_playback_main_conf_t  *pmcf;
+
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
     ngx_conf_merge_value(conf->leeway, prev->leeway, 30);
@@ -665,6 +674,15 @@ ngx_stream_playback_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               | VODEDGE_GEO_TOR_EXIT);
     ngx_conf_merge_str_value(conf->title_from, prev->title_from, "/vod/");
     ngx_conf_merge_value(conf->tiers, prev->tiers, 0);
+
+    /* the edge's metrics zone is made where a location checks */
+    if (conf->enable == 1 || conf->licensing == 1 || conf->tiers == 1
+        || conf->api == 1)
+    {
+        pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_stream_playback_module);
+        pmcf->used = 1;
+    }
 
     if (conf->title_from.len == 0 || conf->title_from.data[0] != '/'
         || conf->title_from.data[conf->title_from.len - 1] != '/')

@@ -18,6 +18,7 @@
 #include "vodedge_file.h"
 #include "vodedge_geo.h"
 #include "vodedge_json.h"
+#include "vodedge_metrics.h"
 #include "vodedge_redis.h"
 
 
@@ -80,7 +81,20 @@ typedef struct {
     ngx_stream_playback_script_t  *scripts;
     void                          *sessions; /* the worker's liveness cache */
     void                          *report;   /* playback_report, or NULL */
+    vodedge_metrics_t             *metrics;  /* NULL: no vodedge_metrics */
+    ngx_uint_t                     used;     /* a location checks */
 } ngx_stream_playback_main_conf_t;
+
+
+/* the edge's metric families (ngx_stream_playback_metrics.c); the Redis
+ * client's follow them, from NGX_PB_M_REDIS */
+enum {
+    NGX_PB_M_TOKEN = 0,               /* reason */
+    NGX_PB_M_LICENSING,               /* reason */
+    NGX_PB_M_TIER,                    /* reason */
+    NGX_PB_M_STREAMS,                 /* reason */
+    NGX_PB_M_REDIS
+};
 
 
 typedef struct {
@@ -217,6 +231,13 @@ ngx_int_t ngx_stream_playback_scope(ngx_pool_t *pool, ngx_str_t *account,
 
 char *ngx_stream_playback_report(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+/* metrics: the zone when configured (postconfiguration), and a refusal
+ * of family counted by its reason (a value of the family's label) */
+ngx_int_t ngx_stream_playback_metrics_init(ngx_conf_t *cf,
+    ngx_stream_playback_main_conf_t *pmcf);
+void ngx_stream_playback_count(ngx_http_request_t *r, ngx_uint_t family,
+    const char *reason);
+
 ngx_int_t ngx_stream_playback_report_init(ngx_conf_t *cf,
     ngx_stream_playback_main_conf_t *pmcf);
 ngx_int_t ngx_stream_playback_report_init_process(ngx_cycle_t *cycle,

@@ -508,6 +508,8 @@ ngx_stream_playback_session_refuse(ngx_http_request_t *r,
     sid.data = ctx->claims.sid.data;
     sid.len = ctx->claims.sid.len;
 
+    ngx_stream_playback_count(r, NGX_PB_M_TOKEN, reason);
+
     ngx_log_error(plcf->log_level, r->connection->log, 0,
                   "playback session refused: %s, sub \"%V\", sid \"%V\"",
                   reason, &sub, &sid);

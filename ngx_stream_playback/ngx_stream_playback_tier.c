@@ -357,6 +357,8 @@ ngx_stream_playback_tier_handler(ngx_http_request_t *r)
     name.data = ctx->claims.tier.data;
     name.len = ctx->claims.tier.len;
 
+    ngx_stream_playback_count(r, NGX_PB_M_TIER, "unknown-tier");
+
     ngx_log_error(plcf->log_level, r->connection->log, 0,
                   "playback tier refused: unknown-tier (tier \"%V\" is "
                   "not configured)", &name);

@@ -396,6 +396,8 @@ ngx_stream_playback_refuse(ngx_http_request_t *r,
     sub.data = ctx->claims.sub.data;
     sub.len = ctx->claims.sub.len;
 
+    ngx_stream_playback_count(r, NGX_PB_M_TOKEN, reason);
+
     ngx_log_error(plcf->log_level, r->connection->log, 0,
                   "playback token refused: %s (%s), source %s, "
                   "kid \"%V\", sub \"%V\"",

@@ -36,6 +36,7 @@ typedef struct {
 typedef struct {
     ngx_vod_cache_sh_t   *sh;
     ngx_slab_pool_t      *shpool;
+    vodedge_metrics_t    *metrics;        /* NULL: not counted */
 } ngx_vod_cache_t;
 
 
@@ -68,6 +69,18 @@ ngx_vod_cache_init_worker(ngx_shm_zone_t *zone, ngx_log_t *log)
                       "vod_index_cache \"%V\" pages are mapped on first use",
                       &zone->shm.name);
     }
+}
+
+
+/* the packager's metrics count this zone's hits, misses and evictions */
+
+void
+ngx_vod_cache_metrics(ngx_shm_zone_t *zone, vodedge_metrics_t *m)
+{
+    ngx_vod_cache_t  *cache;
+
+    cache = zone->data;
+    cache->metrics = m;
 }
 
 
@@ -189,6 +202,7 @@ ngx_vod_cache_lock(ngx_shm_zone_t *zone, ngx_str_t *path,
 
     if (cn == NULL) {
         ngx_shmtx_unlock(&cache->shpool->mutex);
+        vodedge_metrics_inc(cache->metrics, NGX_VOD_M_CACHE_MISSES, 0);
         return NULL;
     }
 
@@ -198,8 +212,11 @@ ngx_vod_cache_lock(ngx_shm_zone_t *zone, ngx_str_t *path,
         /* the file changed since it was indexed */
         ngx_vod_cache_delete(cache, cn);
         ngx_shmtx_unlock(&cache->shpool->mutex);
+        vodedge_metrics_inc(cache->metrics, NGX_VOD_M_CACHE_MISSES, 0);
         return NULL;
     }
+
+    vodedge_metrics_inc(cache->metrics, NGX_VOD_M_CACHE_HITS, 0);
 
     ngx_queue_remove(&cn->lru);
     ngx_queue_insert_head(&cache->sh->lru, &cn->lru);
@@ -287,6 +304,8 @@ ngx_vod_cache_reserve(ngx_shm_zone_t *zone, ngx_str_t *path,
         q = ngx_queue_last(&cache->sh->lru);
         ngx_vod_cache_delete(cache,
                              ngx_queue_data(q, ngx_vod_cache_node_t, lru));
+
+        vodedge_metrics_inc(cache->metrics, NGX_VOD_M_CACHE_EVICTIONS, 0);
     }
 
     ngx_shmtx_unlock(&cache->shpool->mutex);

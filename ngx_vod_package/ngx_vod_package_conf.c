@@ -112,6 +112,9 @@ ngx_command_t  ngx_vod_package_commands[] = {
       0,
       NULL },
 
+    /* the one metrics endpoint of every module (vodedge_metrics.h) */
+    VODEDGE_METRICS_COMMAND,
+
       ngx_null_command
 };
 
@@ -130,6 +133,8 @@ ngx_vod_package_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     vmcf->index_cache = NULL;
+     *     vmcf->metrics = NULL;
+     *     vmcf->used = 0;
      */
 
     return vmcf;
@@ -281,13 +286,17 @@ ngx_vod_package(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_vod_package_loc_conf_t *vlcf = conf;
 
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_core_loc_conf_t     *clcf;
+    ngx_vod_package_main_conf_t  *vmcf;
 
     if (vlcf->enable != NGX_CONF_UNSET) {
         return "is duplicate";
     }
 
     vlcf->enable = 1;
+
+    vmcf = ngx_http_conf_get_module_main_conf(cf, ngx_vod_package_module);
+    vmcf->used = 1;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_vod_package_handler;

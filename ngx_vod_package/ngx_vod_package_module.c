@@ -29,7 +29,7 @@ static void ngx_vod_package_prefault_heap(ngx_log_t *log);
 
 static ngx_http_module_t  ngx_vod_package_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_vod_package_metrics_init,          /* postconfiguration */
 
     ngx_vod_package_create_main_conf,      /* create main configuration */
     NULL,                                  /* init main configuration */
@@ -64,6 +64,13 @@ ngx_vod_package_handler(ngx_http_request_t *r)
     ngx_int_t       rc;
     ngx_vod_ctx_t  *ctx;
 
+    /* first: the metrics count every request the packager answered by
+     * its context */
+    ctx = ngx_vod_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     if (r->method == NGX_HTTP_OPTIONS) {
         return ngx_vod_package_options(r);
     }
@@ -75,11 +82,6 @@ ngx_vod_package_handler(ngx_http_request_t *r)
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
         return rc;
-    }
-
-    ctx = ngx_vod_ctx(r);
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return ngx_vod_package_run(r, ctx);

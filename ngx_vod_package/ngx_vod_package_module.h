@@ -17,6 +17,7 @@
 #include "vod_index.h"
 #include "vod_title.h"
 #include "vod_url.h"
+#include "vodedge_metrics.h"
 
 
 /* heap faulted in at a worker's start: a two-hour title's moov is 5 MB */
@@ -25,7 +26,28 @@
 
 typedef struct {
     ngx_shm_zone_t     *index_cache;      /* NULL: parse on every request */
+    vodedge_metrics_t  *metrics;          /* NULL: no vodedge_metrics */
+    ngx_uint_t          used;             /* a vod_package location */
 } ngx_vod_package_main_conf_t;
+
+
+/* the packager's metric families (ngx_vod_package_metrics.c) and their
+ * labels' value indexes */
+enum {
+    NGX_VOD_M_REQUESTS = 0,           /* kind x status class */
+    NGX_VOD_M_SENT,                   /* kind */
+    NGX_VOD_M_CACHE_HITS,
+    NGX_VOD_M_CACHE_MISSES,
+    NGX_VOD_M_CACHE_EVICTIONS,
+    NGX_VOD_M_THREAD_TASKS            /* task x result */
+};
+
+#define NGX_VOD_M_TASK_INDEX     0
+#define NGX_VOD_M_TASK_TS        1
+#define NGX_VOD_M_TASK_READ      2
+#define NGX_VOD_M_TASK_POSTED    0
+#define NGX_VOD_M_TASK_REFUSED   1
+#define NGX_VOD_M_TASK_RESULTS   2
 
 
 typedef struct {
@@ -211,6 +233,7 @@ extern ngx_module_t  ngx_vod_package_module;
 extern ngx_command_t  ngx_vod_package_commands[];
 
 
+ngx_int_t ngx_vod_package_metrics_init(ngx_conf_t *cf);
 void *ngx_vod_package_create_main_conf(ngx_conf_t *cf);
 void *ngx_vod_package_create_loc_conf(ngx_conf_t *cf);
 char *ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -239,6 +262,7 @@ ngx_int_t ngx_vod_status(ngx_int_t rc);
 ngx_shm_zone_t *ngx_vod_cache_add(ngx_conf_t *cf, ngx_str_t *name,
     size_t size);
 void ngx_vod_cache_init_worker(ngx_shm_zone_t *zone, ngx_log_t *log);
+void ngx_vod_cache_metrics(ngx_shm_zone_t *zone, vodedge_metrics_t *m);
 u_char *ngx_vod_cache_lock(ngx_shm_zone_t *zone, ngx_str_t *path,
     uint32_t segment_ms, ngx_vod_file_id_t *id, size_t *len);
 void ngx_vod_cache_unlock(ngx_shm_zone_t *zone);

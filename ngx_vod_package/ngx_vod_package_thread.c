@@ -201,7 +201,15 @@ static ngx_int_t
 ngx_vod_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     ngx_vod_task_ctx_t *tctx)
 {
-    ngx_thread_task_t  *task;
+    ngx_uint_t                    kind;
+    ngx_thread_task_t            *task;
+    ngx_vod_package_main_conf_t  *vmcf;
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_vod_package_module);
+
+    kind = (tctx->type == NGX_VOD_TASK_INDEX) ? NGX_VOD_M_TASK_INDEX
+           : (tctx->type == NGX_VOD_TASK_TS) ? NGX_VOD_M_TASK_TS
+           : NGX_VOD_M_TASK_READ;
 
     task = ngx_thread_task_alloc(r->pool, 0);
     if (task == NULL) {
@@ -216,8 +224,14 @@ ngx_vod_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     task->event.handler = ngx_vod_thread_event_handler;
 
     if (ngx_thread_task_post(tp, task) != NGX_OK) {
+        vodedge_metrics_inc(vmcf->metrics, NGX_VOD_M_THREAD_TASKS,
+                            kind * NGX_VOD_M_TASK_RESULTS
+                            + NGX_VOD_M_TASK_REFUSED);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    vodedge_metrics_inc(vmcf->metrics, NGX_VOD_M_THREAD_TASKS,
+                        kind * NGX_VOD_M_TASK_RESULTS + NGX_VOD_M_TASK_POSTED);
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "vod: \"%V\": %s task posted to the thread pool",

@@ -663,6 +663,8 @@ vodedge_redis_cleanup(void *privdata)
         level = NGX_LOG_WARN;
     }
 
+    vodedge_redis_metrics_down(client);
+
     ngx_log_error(level, client->log, 0,
                   "redis %V: %s%s%V: %s; %s until it is back, "
                   "next attempt in %M ms",
@@ -887,6 +889,7 @@ vodedge_redis_cmd_get(vodedge_redis_client_t *client,
     if (client->ac == NULL || client->state == VODEDGE_REDIS_DOWN
         || client->asking)
     {
+        vodedge_redis_metrics_unsent(client);
         return NULL;
     }
 
@@ -920,6 +923,8 @@ vodedge_redis_cmd_sent(vodedge_redis_cmd_t *cmd, ngx_msec_t timeout)
 {
     cmd->replies = cmd->client->replies;
 
+    vodedge_redis_metrics_sent(cmd);
+
     ngx_add_timer(&cmd->timer,
                   timeout ? timeout : cmd->client->conf->command_timeout);
 }
@@ -951,6 +956,7 @@ vodedge_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     handler = cmd->handler;
     data = cmd->data;
 
+    vodedge_redis_metrics_reply(cmd, r);
     vodedge_redis_cmd_put(cmd);
 
     if (r != NULL) {
@@ -992,6 +998,7 @@ vodedge_redis_command_timeout(ngx_event_t *ev)
      * it; the handler is told now */
 
     cmd->handler = NULL;
+    vodedge_redis_metrics_timeout(cmd);
 
     if (handler != NULL) {
         handler(client, VODEDGE_REDIS_TIMEOUT, NULL, data);

@@ -46,6 +46,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "vodedge_metrics.h"
+
 
 /* vodedge_redis_state() */
 #define VODEDGE_REDIS_DOWN         0     /* waiting to connect again */
@@ -91,7 +93,17 @@ typedef struct {
     ngx_msec_t                 backoff_max;
     ngx_str_t                  user;             /* an ACL user, or empty */
     ngx_str_t                  password;         /* empty: no AUTH */
+    vodedge_metrics_t         *metrics;          /* NULL: not counted */
+    ngx_uint_t                 metrics_first;    /* the Redis families */
 } vodedge_redis_conf_t;
+
+
+/* the client's metric families (vodedge_redis_metrics.c): a module puts
+ * them in its table at metrics_first and sets metrics */
+#define VODEDGE_REDIS_M_FAMILIES   3
+
+extern const vod_metric_family_t
+    vodedge_redis_metric_families[VODEDGE_REDIS_M_FAMILIES];
 
 
 /* Parses "host:port", "unix:/path", "sentinel:NAME" followed by the

@@ -56,6 +56,9 @@ struct vodedge_redis_cmd_s {
     size_t                     len;
     ngx_msec_t                 timeout;
     ngx_uint_t                 redirects;
+
+    uint64_t                   sent_us;     /* with metrics: when sent */
+    unsigned                   counted:1;   /* its result is counted */
 };
 
 
@@ -151,6 +154,16 @@ vodedge_redis_cmd_t *vodedge_redis_cluster_send_shard(
 ngx_uint_t vodedge_redis_cluster_shards(vodedge_redis_client_t *client);
 void vodedge_redis_cluster_cancel(vodedge_redis_cmd_t *cmd);
 ngx_uint_t vodedge_redis_cluster_state(vodedge_redis_client_t *client);
+
+/* the metrics' hooks (vodedge_redis_metrics.c): a command sent, its end
+ * (reply NULL: the connection's), its timeout, one that could not be
+ * sent; a connection that failed or ended */
+void vodedge_redis_metrics_sent(vodedge_redis_cmd_t *cmd);
+void vodedge_redis_metrics_reply(vodedge_redis_cmd_t *cmd,
+    redisReply *reply);
+void vodedge_redis_metrics_timeout(vodedge_redis_cmd_t *cmd);
+void vodedge_redis_metrics_unsent(vodedge_redis_client_t *client);
+void vodedge_redis_metrics_down(vodedge_redis_client_t *client);
 
 
 #endif /* _VODEDGE_REDIS_INT_H_INCLUDED_ */

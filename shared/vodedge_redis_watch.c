@@ -44,6 +44,9 @@ vodedge_redis_watch(ngx_cycle_t *cycle, vodedge_redis_client_t *watched)
 
     *conf = *watched->conf;
 
+    /* the metrics count the commands' connections, not this one */
+    conf->metrics = NULL;
+
     /* its log lines say which connection it is */
 
     len = conf->name.len + sizeof(" " VODEDGE_REDIS_SWITCH) - 1;

@@ -13,8 +13,8 @@
 # the edge with a signed URL per tier (and 403 without one, 451 from a
 # country the demo rights refuse), its playback API; steering's decision
 # and redirect.  Then every server is stopped, and no [error] or worse
-# line may be in their logs.  Uses ports 8080-8082 and 6379, as the
-# configurations do.  Exits non-zero naming the first failure.
+# line may be in their logs.  Uses ports 8080-8082, 9145-9147 (their
+# metrics) and 6379, as the configurations do.  Exits non-zero naming the first failure.
 set -euo pipefail
 
 media=$(cd "${1:?usage: check-confs.sh MEDIA_DIR}" && pwd)
@@ -134,6 +134,11 @@ msg=$(ffmpeg -nostdin -v error -i "$prefix/seg.mp4" -f null - 2>&1) \
 [ -z "$msg" ] || fail "$variant: $init + $seg: ffmpeg: $msg"
 echo "ok $init + $seg decode"
 
+# the origin's metrics (README: Metrics): the requests above counted
+m=$(expect 200 '^text/plain' "http://127.0.0.1:9145/metrics")
+grep -q '^vodedge_packager_requests_total{kind="segment",status="2xx"} [1-9]' \
+    "$m" || fail "the origin's metrics: no segment counted"
+
 # the edge: a signed URL per tier, none, and a refused country
 # (basic lists the 360p rendition only, standard and premium all three)
 for tier in basic:1 standard:3 premium:3; do
@@ -176,11 +181,23 @@ got=$(grep -c '^#EXT-X-STREAM-INF' "$body" || true)
 [ "$got" = 1 ] || fail "shield, 360p ceiling: $got renditions listed"
 echo "ok shield: $seg MISS then HIT, a ceiling per cache key" >&2
 
+# the edge's metrics: the refusals above counted, Redis commands answered
+m=$(expect 200 '^text/plain' "http://127.0.0.1:9146/metrics")
+grep -q '^vodedge_edge_token_refusals_total{reason="missing"} [1-9]' "$m" \
+    || fail "the edge's metrics: the missing token not counted"
+grep -q '^vodedge_edge_redis_commands_total{result="ok"} [1-9]' "$m" \
+    || fail "the edge's metrics: no Redis command counted"
+
 # steering: the README's Comcast client in New York
 expect 302 '' "$STEER/vod/demo/master.m3u8" \
     -H 'X-Forwarded-For: 203.0.113.5' > /dev/null
 expect 200 '^application/json' "$STEER/steer/demo" \
     -H 'X-Forwarded-For: 203.0.113.5' > /dev/null
+
+# steering's metrics: the two decisions above
+m=$(expect 200 '^text/plain' "http://127.0.0.1:9147/metrics")
+grep -q '^vodedge_steering_decisions_total{tier="isp",reason="asn-match"} 2$' \
+    "$m" || fail "steering's metrics: the decisions not counted"
 
 stop_all
 trap - EXIT
