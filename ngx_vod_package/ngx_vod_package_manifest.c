@@ -94,12 +94,12 @@ ngx_vod_manifest_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 
         rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_INFO, 0, NULL, NULL);
 
-        if (rc == NGX_HTTP_UNSUPPORTED_MEDIA_TYPE
-            || rc == NGX_HTTP_BAD_GATEWAY)
-        {
-            /* a file with nothing we package (an E-AC-3 audio file) or a
-             * broken one: the title goes on without it; the line saying
-             * why is the index build's */
+        if (rc == NGX_HTTP_UNSUPPORTED_MEDIA_TYPE) {
+            /* a file with nothing we package (an E-AC-3 audio file, an
+             * encrypted one): the title goes on without it, the line
+             * saying why is the index build's.  A broken file still fails
+             * the title (502): it is a rendition gone wrong, not one
+             * never meant for us. */
             media->left_out = 1;
             media->video = NULL;
             media->audio = NULL;

@@ -18,11 +18,19 @@ static int vod_title_fail(vod_env_t *env, const char *reason, size_t pos);
 static int vod_title_file_valid(const u_char *p, size_t len);
 static int vod_title_member(vod_env_t *env, vod_json_t *obj,
     const char *key, vod_str_t *value);
+static int vod_title_known(vod_env_t *env, vod_json_t *obj,
+    const char **names);
 static int vod_title_audio_same(const char *alang,
     const vod_track_info_t *a, const char *blang, const vod_track_info_t *b);
 static void vod_title_lang(const vod_track_info_t *t, char *lang);
 static void vod_title_audio_group(vod_title_t *title, vod_audio_t *a);
 static void vod_title_audio_name(vod_title_t *title, vod_audio_t *a);
+
+
+/* the members title.json may have: any other is refused, so that a
+ * feature the packager lacks ("subtitles") is never silently ignored */
+static const char  *vod_title_top_members[] = { "renditions", NULL };
+static const char  *vod_title_rendition_members[] = { "id", "file", NULL };
 
 
 int
@@ -58,6 +66,11 @@ vod_title_json_parse(vod_env_t *env, u_char *buf, size_t len,
         return vod_title_fail(env, "top level is not an object", root->pos);
     }
 
+    rc = vod_title_known(env, root, vod_title_top_members);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
     n = vod_json_key_count(root, "renditions");
 
     if (n == 0) {
@@ -88,6 +101,11 @@ vod_title_json_parse(vod_env_t *env, u_char *buf, size_t len,
         if (item->type != VOD_JSON_OBJECT) {
             return vod_title_fail(env, "rendition is not an object",
                                   item->pos);
+        }
+
+        rc = vod_title_known(env, item, vod_title_rendition_members);
+        if (rc != VOD_OK) {
+            return rc;
         }
 
         r = &spec->renditions[spec->count];
@@ -374,6 +392,52 @@ vod_title_file_valid(const u_char *p, size_t len)
     }
 
     return 1;
+}
+
+
+static int
+vod_title_known(vod_env_t *env, vod_json_t *obj, const char **names)
+{
+    size_t        i;
+    const char  **name;
+    vod_json_t   *m;
+
+    for (m = obj->child; m != NULL; m = m->next) {
+
+        for (name = names; *name != NULL; name++) {
+            if (m->key.len == strlen(*name)
+                && memcmp(m->key.data, *name, m->key.len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (*name != NULL) {
+            continue;
+        }
+
+        /* the name goes into the log only when it is short and plain */
+
+        for (i = 0; i < m->key.len && i <= 32; i++) {
+            if (m->key.data[i] < 0x20 || m->key.data[i] >= 0x7f
+                || m->key.data[i] == '"' || m->key.data[i] == '\\')
+            {
+                break;
+            }
+        }
+
+        if (i == m->key.len) {
+            env->log(env, "title.json: unknown member \"%.*s\" at byte %zu",
+                     (int) m->key.len, m->key.data, m->pos);
+
+        } else {
+            env->log(env, "title.json: unknown member at byte %zu", m->pos);
+        }
+
+        return VOD_BAD_DATA;
+    }
+
+    return VOD_OK;
 }
 
 

@@ -74,10 +74,11 @@ typedef struct {
 
 /* Parse title.json:
  *   {"renditions": [{"id": "1080p", "file": "1080p.mp4"}, ...]}
- * Unknown keys are ignored (later features add their own); anything else
- * malformed (bad JSON, missing or duplicate id, bad characters, a file name
- * with '/', over VOD_MAX_RENDITIONS) is VOD_BAD_DATA with the reason and
- * byte position logged.  Strings point into buf or env memory. */
+ * A member it does not know (at the top or in a rendition, "subtitles"
+ * say) is VOD_BAD_DATA, as is anything else malformed (bad JSON, missing
+ * or duplicate id, bad characters, a file name with '/', over
+ * VOD_MAX_RENDITIONS), with the reason and byte position logged.  Strings
+ * point into buf or env memory. */
 int vod_title_json_parse(vod_env_t *env, u_char *buf, size_t len,
     vod_title_spec_t *spec);
 

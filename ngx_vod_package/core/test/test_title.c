@@ -53,7 +53,20 @@ static test_title_bad_t  test_title_bad_cases[] = {
     { "top level array", "[{\"id\":\"a\",\"file\":\"a.mp4\"}]",
       "top level is not an object" },
     { "top level string", "\"renditions\"", "top level is not an object" },
-    { "missing renditions", "{\"rendition\":[]}", "no \"renditions\"" },
+    { "missing renditions", "{\"rendition\":[]}",
+      "unknown member \"rendition\" at byte 13" },
+    { "unknown top-level member",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\"}],"
+      "\"subtitles\":[]}",
+      "unknown member \"subtitles\" at byte 54" },
+    { "unknown rendition member",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\","
+      "\"language\":\"en\"}]}",
+      "unknown member \"language\"" },
+    { "unknown member with a line break in its name",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\"}],"
+      "\"a\\nb\":1}",
+      "unknown member at byte" },
     { "empty object", "{}", "no \"renditions\"" },
     { "renditions not an array", "{\"renditions\":{}}",
       "\"renditions\" is not an array" },
@@ -233,6 +246,9 @@ test_title_good(void **state)
 
     env = *state;
 
+    /* members it does not know are refused, not ignored: "subtitles"
+     * would otherwise be a feature silently missing */
+
     assert_int_equal(test_title_parse_str(env,
         "\xef\xbb\xbf {\n"
         "  \"version\": 1,\n"
@@ -243,6 +259,15 @@ test_title_good(void **state)
         "    {\"id\": \"a-b.c_d\", \"file\": \"x..y.mp4\", \"hdr\": false}\n"
         "  ],\n"
         "  \"subtitles\": [{\"lang\": \"fr\", \"default\": true}]\n"
+        "}\n", &spec), VOD_BAD_DATA);
+
+    assert_int_equal(test_title_parse_str(env,
+        "\xef\xbb\xbf {\n"
+        "  \"renditions\": [\n"
+        "    {\"id\": \"1080p\", \"file\": \"1080p.mp4\"},\n"
+        "    {\"file\": \"movie 720.mp4\", \"id\": \"720p\"},\n"
+        "    {\"id\": \"a-b.c_d\", \"file\": \"x..y.mp4\"}\n"
+        "  ]\n"
         "}\n", &spec), VOD_OK);
 
     assert_int_equal(spec.count, 3);
@@ -356,10 +381,13 @@ test_title_limits(void **state)
 
     free(s);
 
-    /* nesting: unknown keys may hold nested values, but not deeply */
+    /* nesting: the parser takes a few levels, then the unknown member
+     * holding them is refused; deeper, the parser refuses first */
 
     s = test_title_nested("[", "]", 8);
-    assert_int_equal(test_title_parse_str(env, s, &spec), VOD_OK);
+    ctx->last_log[0] = '\0';
+    assert_int_equal(test_title_parse_str(env, s, &spec), VOD_BAD_DATA);
+    assert_non_null(strstr(ctx->last_log, "unknown member \"x\""));
     free(s);
 
     s = test_title_nested("[", "]", 100);
