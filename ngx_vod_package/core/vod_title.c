@@ -290,9 +290,9 @@ vod_title_audio_group(vod_title_t *title, vod_audio_t *a)
 static void
 vod_title_audio_name(vod_title_t *title, vod_audio_t *a)
 {
-    int          n, dup;
+    int          n;
     char         base[VOD_AUDIO_NAME_LEN];
-    uint32_t     k, c;
+    uint32_t     k, c, dup;
     const char  *lang;
 
     lang = vod_lang_name(a->lang);
@@ -304,13 +304,13 @@ vod_title_audio_name(vod_title_t *title, vod_audio_t *a)
     c = a->track->channels;
 
     if (c <= 2) {
-        n = snprintf(base, sizeof(base), "%s", lang);
+        n = snprintf(base, sizeof(base), "%.32s", lang);
 
     } else if (c == 6 || c == 8) {
-        n = snprintf(base, sizeof(base), "%s %u.1", lang, c - 1);
+        n = snprintf(base, sizeof(base), "%.32s %u.1", lang, c - 1);
 
     } else {
-        n = snprintf(base, sizeof(base), "%s %u ch", lang, c);
+        n = snprintf(base, sizeof(base), "%.32s %u ch", lang, c);
     }
 
     if (n < 0) {
@@ -333,7 +333,7 @@ vod_title_audio_name(vod_title_t *title, vod_audio_t *a)
             return;
         }
 
-        (void) snprintf(a->name, sizeof(a->name), "%.40s (%d)", base, dup);
+        (void) snprintf(a->name, sizeof(a->name), "%.32s (%u)", base, dup);
     }
 }
 

@@ -107,7 +107,7 @@ void vod_title_pick_audio(vod_title_t *title);
  * of every rendition taller than max_height or whose video track averages
  * more than max_bitrate bits/s (0: no limit), so that the manifest
  * writers list only the others; call after vod_title_pick_audio(), whose
- * choice stays, so the audio rendition is the same in every tier.
+ * choices stay, so the audio renditions are the same in every tier.
  * Returns how many renditions with video are left. */
 uint32_t vod_title_limit(vod_title_t *title, uint32_t max_height,
     uint64_t max_bitrate);
