@@ -75,6 +75,10 @@ ngx_vod_url_etag(ngx_http_request_t *r, vod_url_t *url,
         hash = ngx_vod_etag_add(hash, &url->segment, sizeof(url->segment));
     }
 
+    if (url->track_id != 0) {
+        hash = ngx_vod_etag_add(hash, &url->track_id, sizeof(url->track_id));
+    }
+
     return ngx_vod_media_etag(r, media, hash);
 }
 

@@ -90,9 +90,26 @@ ngx_vod_manifest_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 
     while (ctx->loaded < ctx->files.spec->count) {
         media = &ctx->files.media[ctx->loaded];
+        media->all_audio = 1;
 
         rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_INFO, 0, NULL, NULL);
-        if (rc != NGX_OK) {
+
+        if (rc == NGX_HTTP_UNSUPPORTED_MEDIA_TYPE) {
+            /* a file with nothing we package (an E-AC-3 audio file, an
+             * encrypted one): the title goes on without it, the line
+             * saying why is the index build's.  A broken file still fails
+             * the title (502): it is a rendition gone wrong, not one
+             * never meant for us. */
+            media->left_out = 1;
+            media->video = NULL;
+            media->audio = NULL;
+            media->audio_count = 0;
+
+            if (ctx->files.left_out == NGX_OK) {
+                ctx->files.left_out = rc;
+            }
+
+        } else if (rc != NGX_OK) {
             return (rc == NGX_HTTP_NOT_FOUND) ? NGX_HTTP_BAD_GATEWAY : rc;
         }
 
@@ -206,6 +223,7 @@ ngx_vod_package_open_title(ngx_http_request_t *r, ngx_str_t *dir,
     }
 
     files->spec = spec;
+    files->left_out = NGX_OK;
     files->media = ngx_palloc(r->pool, spec->count * sizeof(ngx_vod_media_t));
     if (files->media == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -261,11 +279,23 @@ ngx_vod_package_title(ngx_http_request_t *r, ngx_vod_title_files_t *files,
     for (i = 0; i < files->spec->count; i++) {
         media = &files->media[i];
 
+        if (media->left_out) {
+            continue;
+        }
+
         rd = &title->renditions[title->count++];
+        ngx_memzero(rd, sizeof(vod_rendition_t));
         rd->id.data = media->id.data;
         rd->id.len = media->id.len;
         rd->video = media->video;
         rd->audio = media->audio;
+        rd->audios = media->audios;
+        rd->audio_count = media->audio_count;
+    }
+
+    if (title->count == 0) {
+        /* not one file it can use: the first reason */
+        return files->left_out;
     }
 
     if (files->json_mtime == 0) {

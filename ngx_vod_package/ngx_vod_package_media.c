@@ -21,6 +21,8 @@ static ngx_vod_built_t *ngx_vod_ctx_find_index(ngx_vod_ctx_t *ctx,
     ngx_str_t *path);
 static ngx_int_t ngx_vod_media_track(vod_env_t *env, u_char *index,
     int track, vod_track_info_t **info);
+static ngx_int_t ngx_vod_media_all_audio(ngx_vod_media_t *media,
+    u_char *index);
 static ngx_int_t ngx_vod_media_extract(ngx_vod_media_t *media,
     u_char *index, ngx_uint_t want, uint32_t segment, vod_segment_t *video,
     vod_segment_t *audio);
@@ -162,6 +164,11 @@ ngx_vod_media_open(ngx_http_request_t *r, ngx_str_t *dir,
     media->audio = NULL;
     media->video_track = -1;
     media->audio_track = -1;
+    media->audio_id = 0;
+    media->audios = NULL;
+    media->audio_count = 0;
+    media->all_audio = 0;
+    media->left_out = 0;
 
     media->path.len = dir->len + 1 + spec->file.len;
     media->path.data = ngx_pnalloc(r->pool, media->path.len + 1);
@@ -529,7 +536,18 @@ ngx_vod_media_extract(ngx_vod_media_t *media, u_char *index,
     env = &media->venv.env;
 
     media->video_track = vod_index_find_track(index, VOD_TRACK_VIDEO);
-    media->audio_track = vod_index_find_track(index, VOD_TRACK_AUDIO);
+
+    if (media->audio_id != 0) {
+        media->audio_track = vod_index_find_track_id(index, VOD_TRACK_AUDIO,
+                                                     media->audio_id);
+
+    } else {
+        media->audio_track = vod_index_find_track(index, VOD_TRACK_AUDIO);
+    }
+
+    if (media->all_audio && want == NGX_VOD_WANT_INFO) {
+        return ngx_vod_media_all_audio(media, index);
+    }
 
     /* a CMAF segment needs only its own track's description */
 
@@ -606,6 +624,50 @@ ngx_vod_media_track(vod_env_t *env, u_char *index, int track,
     if (rc != VOD_OK) {
         return ngx_vod_status(rc);
     }
+
+    return NGX_OK;
+}
+
+
+/* every audio track's view, in file order, for the manifests */
+
+static ngx_int_t
+ngx_vod_media_all_audio(ngx_vod_media_t *media, u_char *index)
+{
+    uint32_t           i, n;
+    ngx_int_t          rc;
+    vod_env_t         *env;
+
+    env = &media->venv.env;
+    n = vod_index_track_count(index);
+
+    rc = ngx_vod_media_track(env, index, media->video_track, &media->video);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    media->audios = env->alloc(env, n * sizeof(vod_track_info_t *));
+    if (media->audios == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    media->audio_count = 0;
+
+    for (i = 0; i < n; i++) {
+        if (vod_index_track_type(index, i) != VOD_TRACK_AUDIO) {
+            continue;
+        }
+
+        rc = ngx_vod_media_track(env, index, (int) i,
+                                 &media->audios[media->audio_count]);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        media->audio_count++;
+    }
+
+    media->audio = (media->audio_count != 0) ? media->audios[0] : NULL;
 
     return NGX_OK;
 }

@@ -98,6 +98,13 @@ typedef struct {
     vod_track_info_t     *audio;
     int                   video_track;    /* index track numbers, or -1 */
     int                   audio_track;
+    /* the audio track asked for: its tkhd track_ID, 0 for the first */
+    uint32_t              audio_id;
+    /* manifests: every audio track's view, audios[0] == audio */
+    vod_track_info_t    **audios;
+    uint32_t              audio_count;
+    unsigned              all_audio:1;    /* fill audios */
+    unsigned              left_out:1;     /* manifests: unusable file */
 } ngx_vod_media_t;
 
 
@@ -106,6 +113,8 @@ typedef struct {
     vod_title_spec_t     *spec;
     ngx_vod_media_t      *media;          /* spec->count of them */
     time_t                json_mtime;     /* 0: no title.json */
+    ngx_int_t             left_out;       /* the status of the first file
+                                             left out, or NGX_OK */
 } ngx_vod_title_files_t;
 
 

@@ -81,16 +81,17 @@ ngx_vod_plan_playlist(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     url = &ctx->url;
     media = &ctx->media;
 
+    ngx_memzero(&rendition, sizeof(vod_rendition_t));
     rendition.id.data = media->id.data;
     rendition.id.len = media->id.len;
     rendition.video = media->video;
     rendition.audio = media->audio;
+    rendition.audio_id = url->track_id;
 
     ngx_memzero(&title, sizeof(vod_title_t));
     title.renditions = &rendition;
     title.count = 1;
     title.segment_ms = (uint32_t) vlcf->segment_duration;
-    vod_title_pick_audio(&title);
 
     if (url->stream == VOD_STREAM_TS
         && ((media->video != NULL && !vod_ts_supported(media->video))

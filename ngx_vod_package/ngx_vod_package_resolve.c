@@ -86,7 +86,12 @@ ngx_vod_package_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return rc;
     }
 
-    return ngx_vod_media_open(r, &ctx->dir, found, &ctx->media);
+    rc = ngx_vod_media_open(r, &ctx->dir, found, &ctx->media);
+
+    /* audio{T}-{id}: that track of the file */
+    ctx->media.audio_id = url->track_id;
+
+    return rc;
 }
 
 

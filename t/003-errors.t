@@ -258,6 +258,24 @@ qr{\[error\].*title\.json}
 
 
 
+=== TEST 26b: title.json with a member it does not know: 500, named
+--- request
+GET /hostile/jsonextra/master.m3u8
+--- error_code: 500
+--- error_log eval
+qr{\[error\].*title\.json: unknown member "subtitles" at byte \d+}
+
+
+
+=== TEST 26c: the same for a segment of it
+--- request
+GET /hostile/jsonextra/video-sd-1.m4s
+--- error_code: 500
+--- error_log eval
+qr{\[error\].*title\.json: unknown member "subtitles"}
+
+
+
 === TEST 27: vod_max_moov_size smaller than the moov: 502, logged
 --- config
     location /vod/ {

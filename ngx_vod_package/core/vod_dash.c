@@ -34,7 +34,20 @@
             "    </AdaptationSet>\n"                                         \
             "  </Period>\n"                                                  \
             "</MPD>\n")                                                      \
-     + 10 * VOD_TEXT_MS_LEN + 6 * sizeof(((vod_track_info_t *) 0)->lang))
+     + 10 * VOD_TEXT_MS_LEN)
+
+/* an audio AdaptationSet's own text, counted once per audio rendition:
+ * the opening tag, channels (on the set or the Representation), Role */
+#define VOD_DASH_SET_LEN                                                     \
+    (sizeof("    <AdaptationSet id=\"\" contentType=\"audio\" "             \
+            "mimeType=\"audio/mp4\" lang=\"\" segmentAlignment=\"true\" "    \
+            "startWithSAP=\"1\">\n"                                          \
+            "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:"\
+            "23003:3:audio_channel_configuration:2011\" value=\"\"/>\n"      \
+            "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" "           \
+            "value=\"alternate\"/>\n"                                        \
+            "    </AdaptationSet>\n")                                         \
+     + 3 * VOD_TEXT_UINT_LEN + VOD_LANG_LEN)
 
 /* one Representation without its codecs string and its S elements */
 #define VOD_DASH_REP_LEN                                                     \
@@ -61,7 +74,12 @@ static u_char *vod_dash_xml(u_char *p, const vod_str_t *s);
 static uint64_t vod_dash_gcd(uint64_t a, uint64_t b);
 static u_char *vod_dash_frame_rate(u_char *p, uint32_t num, uint32_t den);
 static u_char *vod_dash_representation(u_char *p, const vod_str_t *id,
-    const vod_track_info_t *track);
+    uint32_t url_id, const vod_track_info_t *track, uint32_t channels);
+static uint32_t vod_dash_audio_sets(const vod_title_t *title,
+    uint32_t *set);
+static u_char *vod_dash_audio_set(u_char *p, const vod_title_t *title,
+    const uint32_t *set, uint32_t sets, uint32_t n);
+static u_char *vod_dash_channels(u_char *p, uint32_t channels);
 static u_char *vod_dash_timeline(u_char *p, const vod_track_info_t *track);
 static void vod_dash_durations(const vod_track_info_t *track,
     uint64_t *total_ms, uint64_t *max_seg_ms);
@@ -73,21 +91,12 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
 {
     int                      rc;
     u_char                  *buf, *p;
-    size_t                   size, n;
+    size_t                   size;
     uint32_t                 i, videos, max_w, max_h, fps_num, fps_den;
     uint64_t                 total_ms, max_seg_ms, g, par_w, par_h;
-    const vod_rendition_t   *r, *src;
+    uint32_t                 sets, set[VOD_MAX_AUDIO];
+    const vod_rendition_t   *r;
     const vod_track_info_t  *v, *audio;
-
-    src = NULL;
-    audio = NULL;
-
-    if (title->audio_source >= 0
-        && (uint32_t) title->audio_source < title->count)
-    {
-        src = &title->renditions[title->audio_source];
-        audio = src->audio;
-    }
 
     size = VOD_DASH_HEADER_LEN;
     videos = 0;
@@ -154,7 +163,9 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
                 + (size_t) v->segment_count * VOD_DASH_S_LEN;
     }
 
-    if (audio != NULL) {
+    for (i = 0; i < title->audio_count; i++) {
+        audio = title->audio[i].track;
+
         rc = vod_dash_check_track(audio);
         if (rc != VOD_OK) {
             return rc;
@@ -162,16 +173,18 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
 
         vod_dash_durations(audio, &total_ms, &max_seg_ms);
 
-        size += VOD_DASH_REP_LEN
+        size += VOD_DASH_SET_LEN + VOD_DASH_REP_LEN
                 + vod_text_xml_len((u_char *) audio->codec_str,
                                    vod_text_field_len(audio->codec_str,
                                                 sizeof(audio->codec_str)))
                 + (size_t) audio->segment_count * VOD_DASH_S_LEN;
     }
 
-    if (videos == 0 && audio == NULL) {
+    if (videos == 0 && title->audio_count == 0) {
         return VOD_NOT_FOUND;
     }
+
+    sets = vod_dash_audio_sets(title, set);
 
     buf = env->alloc(env, size);
     if (buf == NULL) {
@@ -221,38 +234,15 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
             r = &title->renditions[i];
 
             if (r->video != NULL) {
-                p = vod_dash_representation(p, &r->id, r->video);
+                p = vod_dash_representation(p, &r->id, 0, r->video, 0);
             }
         }
 
         p = vod_text_cpy(p, "    </AdaptationSet>\n");
     }
 
-    if (audio != NULL) {
-        p = vod_text_cpy(p, "    <AdaptationSet id=\"1\" contentType=\"audio\""
-                            " mimeType=\"audio/mp4\"");
-
-        n = vod_text_field_len(audio->lang, sizeof(audio->lang));
-
-        if (n != 0 && !(n == 3 && memcmp(audio->lang, "und", 3) == 0)) {
-            p = vod_text_cpy(p, " lang=\"");
-            p = vod_text_xml(p, (u_char *) audio->lang, n);
-            *p++ = '"';
-        }
-
-        p = vod_text_cpy(p, " segmentAlignment=\"true\" startWithSAP=\"1\">\n");
-
-        if (audio->channels != 0) {
-            p = vod_text_cpy(p, "      <AudioChannelConfiguration schemeIdUri="
-                             "\"urn:mpeg:dash:23003:3:"
-                             "audio_channel_configuration:2011\" value=\"");
-            p = vod_text_uint(p, audio->channels);
-            p = vod_text_cpy(p, "\"/>\n");
-        }
-
-        p = vod_dash_representation(p, &src->id, audio);
-
-        p = vod_text_cpy(p, "    </AdaptationSet>\n");
+    for (i = 0; i < sets; i++) {
+        p = vod_dash_audio_set(p, title, set, sets, i);
     }
 
     p = vod_text_cpy(p, "  </Period>\n</MPD>\n");
@@ -261,6 +251,144 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
     *len = (size_t) (p - buf);
 
     return VOD_OK;
+}
+
+
+/*
+ * The audio AdaptationSets: one per language and codec string, each
+ * rendition in the first set of its language and codec that has no
+ * rendition with its channel count yet (a second track just like one in
+ * the set, a commentary, gets a set of its own).  Returns how many, set[i]
+ * being audio rendition i's.
+ */
+
+static uint32_t
+vod_dash_audio_sets(const vod_title_t *title, uint32_t *set)
+{
+    uint32_t                 i, k, n, sets;
+    const vod_track_info_t  *t, *o;
+
+    sets = 0;
+
+    for (i = 0; i < title->audio_count; i++) {
+        t = title->audio[i].track;
+        set[i] = sets;
+
+        for (n = 0; n < sets; n++) {
+
+            for (k = 0; k < i; k++) {
+                if (set[k] != n) {
+                    continue;
+                }
+
+                o = title->audio[k].track;
+
+                if (strcmp(title->audio[k].lang, title->audio[i].lang) != 0
+                    || strncmp(o->codec_str, t->codec_str,
+                               sizeof(t->codec_str)) != 0
+                    || o->channels == t->channels)
+                {
+                    break;
+                }
+            }
+
+            if (k == i) {
+                set[i] = n;
+                break;
+            }
+        }
+
+        if (set[i] == sets) {
+            sets++;
+        }
+    }
+
+    return sets;
+}
+
+
+/* AdaptationSet n + 1: lang, the channel configuration when its
+ * Representations agree (else on each), Role when there is a choice */
+
+static u_char *
+vod_dash_audio_set(u_char *p, const vod_title_t *title, const uint32_t *set,
+    uint32_t sets, uint32_t n)
+{
+    uint32_t            i, channels;
+    const vod_audio_t  *a, *first;
+
+    first = NULL;
+    channels = 0;
+
+    for (i = 0; i < title->audio_count; i++) {
+        if (set[i] != n) {
+            continue;
+        }
+
+        a = &title->audio[i];
+
+        if (first == NULL) {
+            first = a;
+            channels = a->track->channels;
+
+        } else if (a->track->channels != channels) {
+            channels = (uint32_t) -1;
+        }
+    }
+
+    p = vod_text_cpy(p, "    <AdaptationSet id=\"");
+    p = vod_text_uint(p, (uint64_t) n + 1);
+    p = vod_text_cpy(p, "\" contentType=\"audio\" mimeType=\"audio/mp4\"");
+
+    /* "und" says nothing: no lang, as for an unknown language */
+
+    if (strcmp(first->lang, "und") != 0) {
+        p = vod_text_cpy(p, " lang=\"");
+        p = vod_text_cpymem(p, first->lang, strlen(first->lang));
+        *p++ = '"';
+    }
+
+    p = vod_text_cpy(p, " segmentAlignment=\"true\" startWithSAP=\"1\">\n");
+
+    if (channels != 0 && channels != (uint32_t) -1) {
+        p = vod_dash_channels(p, channels);
+    }
+
+    if (sets > 1) {
+        p = vod_text_cpy(p, "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011"
+                            "\" value=\"");
+        if (n == set[0]) {
+            p = vod_text_cpy(p, "main\"/>\n");
+
+        } else {
+            p = vod_text_cpy(p, "alternate\"/>\n");
+        }
+    }
+
+    for (i = 0; i < title->audio_count; i++) {
+        if (set[i] != n) {
+            continue;
+        }
+
+        a = &title->audio[i];
+        p = vod_dash_representation(p, &a->source->id, a->url_id, a->track,
+                                    (channels == (uint32_t) -1)
+                                    ? a->track->channels : 0);
+    }
+
+    return vod_text_cpy(p, "    </AdaptationSet>\n");
+}
+
+
+static u_char *
+vod_dash_channels(u_char *p, uint32_t channels)
+{
+    p = vod_text_cpy(p, "      <AudioChannelConfiguration schemeIdUri="
+                        "\"urn:mpeg:dash:23003:3:"
+                        "audio_channel_configuration:2011\" value=\"");
+    p = vod_text_uint(p, channels);
+
+    return vod_text_cpy(p, "\"/>\n");
 }
 
 
@@ -328,15 +456,21 @@ vod_dash_frame_rate(u_char *p, uint32_t num, uint32_t den)
 
 
 static u_char *
-vod_dash_representation(u_char *p, const vod_str_t *id,
-    const vod_track_info_t *track)
+vod_dash_representation(u_char *p, const vod_str_t *id, uint32_t url_id,
+    const vod_track_info_t *track, uint32_t channels)
 {
     size_t  n;
 
     p = vod_text_cpy(p, "      <Representation id=\"");
 
     if (track->type == VOD_TRACK_AUDIO) {
-        p = vod_text_cpy(p, "audio-");
+        p = vod_text_cpy(p, "audio");
+
+        if (url_id != 0) {
+            p = vod_text_uint(p, url_id);
+        }
+
+        *p++ = '-';
 
     } else {
         p = vod_text_cpy(p, "video-");
@@ -380,7 +514,14 @@ vod_dash_representation(u_char *p, const vod_str_t *id,
         p = vod_text_cpy(p, " sar=\"1:1\"");
     }
 
-    p = vod_text_cpy(p, ">\n        <SegmentTemplate timescale=\"");
+    p = vod_text_cpy(p, ">\n");
+
+    if (channels != 0) {
+        p = vod_text_cpy(p, "  ");
+        p = vod_dash_channels(p, channels);
+    }
+
+    p = vod_text_cpy(p, "        <SegmentTemplate timescale=\"");
     p = vod_text_uint(p, track->timescale);
     p = vod_text_cpy(p, "\" initialization=\"$RepresentationID$-init.mp4\""
                         " media=\"$RepresentationID$-$Number$.m4s\""

@@ -19,31 +19,40 @@
     (sizeof("#EXT-X-STREAM-INF:BANDWIDTH=,AVERAGE-BANDWIDTH=,CODECS=\",\","  \
             "RESOLUTION=x,FRAME-RATE=,AUDIO=\"aud\"\n"                       \
             "video-.m3u8\n")                                                 \
-     + 4 * VOD_TEXT_UINT_LEN + VOD_TEXT_MS_LEN + 2 * sizeof(((            \
+     + 6 * VOD_TEXT_UINT_LEN + VOD_TEXT_MS_LEN + 2 * sizeof(((            \
            vod_track_info_t *) 0)->codec_str) + VOD_MAX_ID_LEN)
 
 #define VOD_HLS_MEDIA_LEN                                                    \
     (sizeof("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"\","           \
             "LANGUAGE=\"\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"\","        \
             "URI=\"audio-.m3u8\"\n")                                        \
-     + 2 * 4 + VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
+     + 2 * VOD_LANG_LEN + VOD_AUDIO_NAME_LEN + 3 * VOD_TEXT_UINT_LEN      \
+     + VOD_MAX_ID_LEN)
 
 #define VOD_HLS_HEADER_LEN                                                   \
     (sizeof("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:\n"           \
             "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n"            \
             "#EXT-X-INDEPENDENT-SEGMENTS\n"                                  \
             "#EXT-X-MAP:URI=\"video--init.mp4\"\n#EXT-X-ENDLIST\n")          \
-     + VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
+     + 2 * VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
 
 #define VOD_HLS_SEGMENT_LEN                                                  \
     (sizeof("#EXTINF:,\nvideo--.m4s\n") + VOD_TEXT_MS_LEN                    \
-     + VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
+     + 2 * VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
 
 
 static int vod_hls_check_track(const vod_track_info_t *track);
 static u_char *vod_hls_variant(u_char *p, const vod_track_info_t *video,
-    const vod_track_info_t *audio, unsigned group, unsigned ts,
-    const char *prefix, size_t prefix_len, const vod_str_t *uri_id);
+    const vod_track_info_t *audio, uint32_t group, unsigned ts,
+    const char *prefix, size_t prefix_len, const vod_str_t *uri_id,
+    uint32_t url_id);
+static u_char *vod_hls_audio_media(u_char *p, const vod_title_t *title,
+    const vod_audio_t *a);
+static const vod_track_info_t *vod_hls_group_audio(const vod_title_t *title,
+    uint32_t group, const vod_audio_t **def);
+static u_char *vod_hls_group(u_char *p, uint32_t group);
+static u_char *vod_hls_audio_name(u_char *p, uint32_t url_id,
+    const vod_str_t *id);
 static uint64_t vod_hls_wire_rate(const vod_track_info_t *track,
     uint64_t rate, unsigned ts);
 static int vod_hls_ts_capable(const vod_rendition_t *r);
@@ -55,11 +64,11 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
 {
     int                      rc;
     u_char                  *buf, *p;
-    size_t                   size, n;
-    uint32_t                 i, variants;
+    size_t                   size;
+    uint32_t                 i, g, groups, variants;
     unsigned                 has_video;
-    vod_str_t                lang;
-    const vod_rendition_t   *r, *src;
+    const vod_audio_t       *a;
+    const vod_rendition_t   *r;
     const vod_track_info_t  *audio;
 
     has_video = 0;
@@ -88,18 +97,19 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
         }
     }
 
-    src = NULL;
-    audio = NULL;
-
-    if (title->audio_source >= 0
-        && (uint32_t) title->audio_source < title->count)
-    {
-        src = &title->renditions[title->audio_source];
-        audio = src->audio;
+    for (i = 0; i < title->audio_count; i++) {
+        rc = vod_hls_check_track(title->audio[i].track);
+        if (rc != VOD_OK) {
+            return rc;
+        }
     }
 
-    size = VOD_HLS_HEADER_LEN + VOD_HLS_MEDIA_LEN
-           + (size_t) (title->count + 1) * VOD_HLS_VARIANT_LEN;
+    groups = (title->audio_count != 0) ? title->group_count : 0;
+
+    size = VOD_HLS_HEADER_LEN
+           + (size_t) title->audio_count * VOD_HLS_MEDIA_LEN
+           + (size_t) (title->count + 1) * (groups + 1)
+             * VOD_HLS_VARIANT_LEN;
 
     buf = env->alloc(env, size);
     if (buf == NULL) {
@@ -129,62 +139,49 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
             }
 
             p = vod_hls_variant(p, r->video, r->audio, 0, 1, "ts-", 3,
-                                &r->id);
+                                &r->id, 0);
             variants++;
         }
 
-    } else if (has_video) {
+    } else if (has_video || title->audio_count > 1) {
 
-        if (audio != NULL) {
-            n = vod_text_field_len(audio->lang, sizeof(audio->lang));
-            lang.data = (u_char *) audio->lang;
-            lang.len = n;
-
-            if (n != 3 || memcmp(audio->lang, "und", 3) == 0
-                || !vod_text_token(lang.data, n))
-            {
-                lang.len = 0;
-            }
-
-            p = vod_text_cpy(p, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\","
-                                "NAME=\"");
-
-            if (lang.len) {
-                p = vod_text_cpymem(p, lang.data, lang.len);
-                p = vod_text_cpy(p, "\",LANGUAGE=\"");
-                p = vod_text_cpymem(p, lang.data, lang.len);
-
-            } else {
-                p = vod_text_cpy(p, "audio");
-            }
-
-            p = vod_text_cpy(p, "\",DEFAULT=YES,AUTOSELECT=YES");
-
-            if (audio->channels != 0) {
-                p = vod_text_cpy(p, ",CHANNELS=\"");
-                p = vod_text_uint(p, audio->channels);
-                *p++ = '"';
-            }
-
-            p = vod_text_cpy(p, ",URI=\"audio-");
-            p = vod_text_cpymem(p, src->id.data, src->id.len);
-            p = vod_text_cpy(p, ".m3u8\"\n");
+        for (i = 0; i < title->audio_count; i++) {
+            p = vod_hls_audio_media(p, title, &title->audio[i]);
         }
 
-        for (i = 0; i < title->count; i++) {
-            r = &title->renditions[i];
+        /* Apple's authoring guidance: every variant once per audio group,
+         * its CODECS and BANDWIDTH with the group's audio */
 
-            if (r->video == NULL) {
+        for (g = 0; g < groups || (g == 0 && groups == 0); g++) {
+            audio = vod_hls_group_audio(title, g, &a);
+
+            if (!has_video) {
+                /* audio only, several renditions: the group's default
+                 * is the variant */
+                p = vod_hls_variant(p, NULL, audio, g + 1, 0, "audio", 5,
+                                    &a->source->id, a->url_id);
+                variants++;
                 continue;
             }
 
-            p = vod_hls_variant(p, r->video, audio, audio != NULL, 0,
-                                "video-", 6, &r->id);
-            variants++;
+            for (i = 0; i < title->count; i++) {
+                r = &title->renditions[i];
+
+                if (r->video == NULL) {
+                    continue;
+                }
+
+                p = vod_hls_variant(p, r->video, audio,
+                                    (audio != NULL) ? g + 1 : 0, 0,
+                                    "video-", 6, &r->id, 0);
+                variants++;
+            }
         }
 
-    } else if (audio != NULL) {
-        p = vod_hls_variant(p, NULL, audio, 0, 0, "audio-", 6, &src->id);
+    } else if (title->audio_count == 1) {
+        a = &title->audio[0];
+        p = vod_hls_variant(p, NULL, a->track, 0, 0, "audio", 5,
+                            &a->source->id, a->url_id);
         variants++;
     }
 
@@ -196,6 +193,126 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
     *len = (size_t) (p - buf);
 
     return VOD_OK;
+}
+
+
+/* one EXT-X-MEDIA TYPE=AUDIO; the group's default is the first of its
+ * renditions in the default's language, else its first */
+
+static u_char *
+vod_hls_audio_media(u_char *p, const vod_title_t *title, const vod_audio_t *a)
+{
+    const vod_audio_t  *d;
+
+    p = vod_text_cpy(p, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"");
+    p = vod_hls_group(p, a->group + 1);
+    p = vod_text_cpy(p, "\",NAME=\"");
+    p = vod_text_cpymem(p, a->name, strlen(a->name));
+    *p++ = '"';
+
+    /* "und" says nothing; LANGUAGE is optional (RFC 8216 4.3.4.1) */
+
+    if (strcmp(a->lang, "und") != 0) {
+        p = vod_text_cpy(p, ",LANGUAGE=\"");
+        p = vod_text_cpymem(p, a->lang, strlen(a->lang));
+        *p++ = '"';
+    }
+
+    (void) vod_hls_group_audio(title, a->group, &d);
+
+    if (d == a) {
+        p = vod_text_cpy(p, ",DEFAULT=YES,AUTOSELECT=YES");
+
+    } else {
+        p = vod_text_cpy(p, ",DEFAULT=NO,AUTOSELECT=YES");
+    }
+
+    if (a->track->channels != 0) {
+        p = vod_text_cpy(p, ",CHANNELS=\"");
+        p = vod_text_uint(p, a->track->channels);
+        *p++ = '"';
+    }
+
+    p = vod_text_cpy(p, ",URI=\"");
+    p = vod_hls_audio_name(p, a->url_id, &a->source->id);
+    p = vod_text_cpy(p, ".m3u8\"\n");
+
+    return p;
+}
+
+
+/* the track whose rates a group's variants carry (the group's highest
+ * peak), and in *def the group's default rendition; NULL without audio */
+
+static const vod_track_info_t *
+vod_hls_group_audio(const vod_title_t *title, uint32_t group,
+    const vod_audio_t **def)
+{
+    uint32_t                 i;
+    const vod_audio_t       *a, *first;
+    const vod_track_info_t  *top;
+
+    top = NULL;
+    first = NULL;
+    *def = NULL;
+
+    for (i = 0; i < title->audio_count; i++) {
+        a = &title->audio[i];
+
+        if (a->group != group) {
+            continue;
+        }
+
+        if (first == NULL) {
+            first = a;
+        }
+
+        if (*def == NULL && strcmp(a->lang, title->audio[0].lang) == 0) {
+            *def = a;
+        }
+
+        if (top == NULL || a->track->peak_bitrate > top->peak_bitrate) {
+            top = a->track;
+        }
+    }
+
+    if (*def == NULL) {
+        *def = first;
+    }
+
+    return top;
+}
+
+
+/* GROUP-ID: "aud", then "aud2", "aud3" (group is 1-based) */
+
+static u_char *
+vod_hls_group(u_char *p, uint32_t group)
+{
+    p = vod_text_cpy(p, "aud");
+
+    if (group > 1) {
+        p = vod_text_uint(p, group);
+    }
+
+    return p;
+}
+
+
+/* "audio-{id}", or "audio{T}-{id}" for a file's other audio tracks */
+
+static u_char *
+vod_hls_audio_name(u_char *p, uint32_t url_id, const vod_str_t *id)
+{
+    p = vod_text_cpy(p, "audio");
+
+    if (url_id != 0) {
+        p = vod_text_uint(p, url_id);
+    }
+
+    *p++ = '-';
+
+    return vod_text_cpymem(p, id->data, id->len);
 }
 
 
@@ -373,15 +490,23 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
     size = VOD_HLS_HEADER_LEN
            + (size_t) track->segment_count * VOD_HLS_SEGMENT_LEN;
 
-    buf = env->alloc(env, size + sizeof("ts-") + VOD_MAX_ID_LEN + 1);
+    buf = env->alloc(env, size + sizeof("audio-") + VOD_TEXT_UINT_LEN
+                          + VOD_MAX_ID_LEN + 1);
     if (buf == NULL) {
         return VOD_ERROR;
     }
 
     /* the segment name prefix "video-{id}-" lives after the playlist */
     prefix = buf + size;
-    pp = vod_text_cpymem(prefix, kind, strlen(kind));
-    pp = vod_text_cpymem(pp, rendition->id.data, rendition->id.len);
+
+    if (stream == VOD_STREAM_AUDIO) {
+        pp = vod_hls_audio_name(prefix, rendition->audio_id, &rendition->id);
+
+    } else {
+        pp = vod_text_cpymem(prefix, kind, strlen(kind));
+        pp = vod_text_cpymem(pp, rendition->id.data, rendition->id.len);
+    }
+
     *pp++ = '-';
     prefix_len = (size_t) (pp - prefix);
 
@@ -455,13 +580,16 @@ vod_hls_wire_rate(const vod_track_info_t *track, uint64_t rate, unsigned ts)
 }
 
 
-/* one EXT-X-STREAM-INF and its URI; group: the audio is the "aud"
- * rendition group rather than muxed in */
+/* one EXT-X-STREAM-INF and its URI; group: the audio is that (1-based)
+ * rendition group rather than muxed in (0: muxed, or none); prefix
+ * "audio" names an audio rendition's playlist by url_id (see
+ * vod_hls_audio_name()) */
 
 static u_char *
 vod_hls_variant(u_char *p, const vod_track_info_t *video,
-    const vod_track_info_t *audio, unsigned group, unsigned ts,
-    const char *prefix, size_t prefix_len, const vod_str_t *uri_id)
+    const vod_track_info_t *audio, uint32_t group, unsigned ts,
+    const char *prefix, size_t prefix_len, const vod_str_t *uri_id,
+    uint32_t url_id)
 {
     size_t    vn, an;
     uint64_t  peak, avg;
@@ -522,12 +650,22 @@ vod_hls_variant(u_char *p, const vod_track_info_t *video,
     }
 
     if (group) {
-        p = vod_text_cpy(p, ",AUDIO=\"aud\"");
+        p = vod_text_cpy(p, ",AUDIO=\"");
+        p = vod_hls_group(p, group);
+        *p++ = '"';
     }
 
     *p++ = '\n';
-    p = vod_text_cpymem(p, prefix, prefix_len);
-    p = vod_text_cpymem(p, uri_id->data, uri_id->len);
+
+    if (prefix_len == 5) {
+        /* "audio": an audio rendition's playlist */
+        p = vod_hls_audio_name(p, url_id, uri_id);
+
+    } else {
+        p = vod_text_cpymem(p, prefix, prefix_len);
+        p = vod_text_cpymem(p, uri_id->data, uri_id->len);
+    }
+
     p = vod_text_cpy(p, ".m3u8\n");
 
     return p;

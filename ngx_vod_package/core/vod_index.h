@@ -79,6 +79,13 @@ uint32_t vod_index_track_count(const u_char *index);
 /* Index of the first track of a type, or -1. */
 int vod_index_find_track(const u_char *index, uint32_t type);
 
+/* The VOD_TRACK_* type of a track (by index), 0 when out of range. */
+uint32_t vod_index_track_type(const u_char *index, uint32_t track);
+
+/* Index of the track of a type whose tkhd track_ID is track_id, or -1. */
+int vod_index_find_track_id(const u_char *index, uint32_t type,
+    uint32_t track_id);
+
 /* Copy a track's description and segment times into env memory. */
 int vod_index_track_info(vod_env_t *env, const u_char *index,
     uint32_t track, vod_track_info_t *info);

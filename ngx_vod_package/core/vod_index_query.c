@@ -84,6 +84,46 @@ vod_index_find_track(const u_char *index, uint32_t type)
 }
 
 
+uint32_t
+vod_index_track_type(const u_char *index, uint32_t track)
+{
+    const vod_idx_track_t   *it;
+    const vod_idx_header_t  *hdr;
+
+    hdr = (const vod_idx_header_t *) index;
+
+    if (track >= hdr->track_count) {
+        return 0;
+    }
+
+    it = (const vod_idx_track_t *) (index + hdr->track[track]);
+
+    return it->type;
+}
+
+
+int
+vod_index_find_track_id(const u_char *index, uint32_t type,
+    uint32_t track_id)
+{
+    uint32_t                 i;
+    const vod_idx_track_t   *it;
+    const vod_idx_header_t  *hdr;
+
+    hdr = (const vod_idx_header_t *) index;
+
+    for (i = 0; i < hdr->track_count; i++) {
+        it = (const vod_idx_track_t *) (index + hdr->track[i]);
+
+        if (it->type == type && it->track_id == track_id) {
+            return (int) i;
+        }
+    }
+
+    return -1;
+}
+
+
 int
 vod_index_track_info(vod_env_t *env, const u_char *index, uint32_t track,
     vod_track_info_t *info)

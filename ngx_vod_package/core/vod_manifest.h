@@ -13,20 +13,29 @@
 #include "vod_title.h"
 
 
-/* Multivariant playlist, EXT-X-VERSION 7.  ts == 0: CMAF, audio as an
- * EXT-X-MEDIA TYPE=AUDIO group; ts == 1: MPEG-TS variants with their own
- * muxed audio, listing only renditions vod_ts_supported() accepts. */
+/* Multivariant playlist, EXT-X-VERSION 7.  ts == 0: CMAF, one EXT-X-MEDIA
+ * TYPE=AUDIO per audio rendition of vod_title_pick_audio(), in one group
+ * per codec string ("aud", "aud2", ...), every video variant once per
+ * group; an audio-only title with one rendition is one variant naming its
+ * playlist.  ts == 1: MPEG-TS variants with their own muxed audio (each
+ * file's first audio track), listing only renditions vod_ts_supported()
+ * accepts. */
 int vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
     u_char **out, size_t *len);
 
 /* Media playlist (VOD, EXT-X-ENDLIST, EXT-X-TARGETDURATION, exact EXTINF)
- * of one stream of one rendition (stream: VOD_STREAM_* of vod_url.h). */
+ * of one stream of one rendition (stream: VOD_STREAM_* of vod_url.h); an
+ * audio playlist is of rendition->audio, its names those of
+ * rendition->audio_id (audio-{id}-N.m4s or audio{T}-{id}-N.m4s). */
 int vod_hls_media(vod_env_t *env, const vod_title_t *title,
     const vod_rendition_t *rendition, uint32_t stream, u_char **out,
     size_t *len);
 
 /* Static MPD: a video AdaptationSet with one Representation per rendition
- * and an audio AdaptationSet from title->audio_source. */
+ * and audio AdaptationSets of the audio renditions, one per language and
+ * codec string (a rendition whose channel count the set has already gets
+ * one of its own), with Role main (the default's) or alternate when there
+ * is more than one. */
 int vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
     size_t *len);
 

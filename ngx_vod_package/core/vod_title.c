@@ -1,6 +1,8 @@
 /*
- * vod_title.c: title.json, rendition ids and the audio source choice.
+ * vod_title.c: title.json, rendition ids and the audio renditions.
  */
+
+#include <stdio.h>
 
 #include "vod_title.h"
 #include "vod_json.h"
@@ -16,6 +18,19 @@ static int vod_title_fail(vod_env_t *env, const char *reason, size_t pos);
 static int vod_title_file_valid(const u_char *p, size_t len);
 static int vod_title_member(vod_env_t *env, vod_json_t *obj,
     const char *key, vod_str_t *value);
+static int vod_title_known(vod_env_t *env, vod_json_t *obj,
+    const char **names);
+static int vod_title_audio_same(const char *alang,
+    const vod_track_info_t *a, const char *blang, const vod_track_info_t *b);
+static void vod_title_lang(const vod_track_info_t *t, char *lang);
+static void vod_title_audio_group(vod_title_t *title, vod_audio_t *a);
+static void vod_title_audio_name(vod_title_t *title, vod_audio_t *a);
+
+
+/* the members title.json may have: any other is refused, so that a
+ * feature the packager lacks ("subtitles") is never silently ignored */
+static const char  *vod_title_top_members[] = { "renditions", NULL };
+static const char  *vod_title_rendition_members[] = { "id", "file", NULL };
 
 
 int
@@ -51,6 +66,11 @@ vod_title_json_parse(vod_env_t *env, u_char *buf, size_t len,
         return vod_title_fail(env, "top level is not an object", root->pos);
     }
 
+    rc = vod_title_known(env, root, vod_title_top_members);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
     n = vod_json_key_count(root, "renditions");
 
     if (n == 0) {
@@ -81,6 +101,11 @@ vod_title_json_parse(vod_env_t *env, u_char *buf, size_t len,
         if (item->type != VOD_JSON_OBJECT) {
             return vod_title_fail(env, "rendition is not an object",
                                   item->pos);
+        }
+
+        rc = vod_title_known(env, item, vod_title_rendition_members);
+        if (rc != VOD_OK) {
+            return rc;
         }
 
         r = &spec->renditions[spec->count];
@@ -155,15 +180,160 @@ vod_title_id_from_file(const vod_str_t *file, vod_str_t *id)
 void
 vod_title_pick_audio(vod_title_t *title)
 {
-    uint32_t  i;
+    char               lang[VOD_LANG_LEN], other[VOD_LANG_LEN];
+    uint32_t           i, j, k, n, seen, earlier;
+    vod_audio_t       *a;
+    vod_rendition_t   *r;
+    vod_track_info_t  *t, *one[1];
+    vod_track_info_t **tracks;
 
-    title->audio_source = -1;
+    title->audio_count = 0;
+    title->group_count = 0;
 
     for (i = 0; i < title->count; i++) {
-        if (title->renditions[i].audio != NULL) {
-            title->audio_source = (int32_t) i;
+        r = &title->renditions[i];
+
+        if (r->audios != NULL && r->audio_count != 0) {
+            tracks = r->audios;
+            n = r->audio_count;
+
+        } else if (r->audio != NULL) {
+            one[0] = r->audio;
+            tracks = one;
+            n = 1;
+
+        } else {
+            continue;
+        }
+
+        for (j = 0; j < n; j++) {
+            t = tracks[j];
+            vod_title_lang(t, lang);
+
+            /* the j-th track like t in this file: a copy when earlier
+             * files have more than j like it */
+
+            seen = 0;
+
+            for (k = 0; k < j; k++) {
+                vod_title_lang(tracks[k], other);
+                seen += vod_title_audio_same(other, tracks[k], lang, t);
+            }
+
+            earlier = 0;
+
+            for (k = 0; k < title->audio_count; k++) {
+                if (title->audio[k].source != r
+                    && vod_title_audio_same(title->audio[k].lang,
+                                            title->audio[k].track, lang, t))
+                {
+                    earlier++;
+                }
+            }
+
+            if (seen < earlier || title->audio_count == VOD_MAX_AUDIO) {
+                continue;
+            }
+
+            a = &title->audio[title->audio_count++];
+            a->source = r;
+            a->track = t;
+            a->url_id = (j == 0) ? 0 : t->track_id;
+            memcpy(a->lang, lang, VOD_LANG_LEN);
+            vod_title_audio_group(title, a);
+            vod_title_audio_name(title, a);
+        }
+    }
+}
+
+
+/* the same rendition: language (as BCP 47: "deu" is "ger"), codec
+ * string and channel count */
+
+static int
+vod_title_audio_same(const char *alang, const vod_track_info_t *a,
+    const char *blang, const vod_track_info_t *b)
+{
+    return a->channels == b->channels
+           && strcmp(alang, blang) == 0
+           && strncmp(a->codec_str, b->codec_str, sizeof(a->codec_str))
+              == 0;
+}
+
+
+static void
+vod_title_lang(const vod_track_info_t *t, char *lang)
+{
+    vod_lang_bcp47(t->lang, strnlen(t->lang, sizeof(t->lang)), lang);
+}
+
+
+static void
+vod_title_audio_group(vod_title_t *title, vod_audio_t *a)
+{
+    uint32_t  k;
+
+    for (k = 0; k + 1 < title->audio_count; k++) {
+        if (strncmp(title->audio[k].track->codec_str, a->track->codec_str,
+                    sizeof(a->track->codec_str))
+            == 0)
+        {
+            a->group = title->audio[k].group;
             return;
         }
+    }
+
+    a->group = title->group_count++;
+}
+
+
+static void
+vod_title_audio_name(vod_title_t *title, vod_audio_t *a)
+{
+    int          n;
+    char         base[VOD_AUDIO_NAME_LEN];
+    uint32_t     k, c, dup;
+    const char  *lang;
+
+    lang = vod_lang_name(a->lang);
+
+    if (lang == NULL) {
+        lang = (strcmp(a->lang, "und") == 0) ? "audio" : a->lang;
+    }
+
+    c = a->track->channels;
+
+    if (c <= 2) {
+        n = snprintf(base, sizeof(base), "%.32s", lang);
+
+    } else if (c == 6 || c == 8) {
+        n = snprintf(base, sizeof(base), "%.32s %u.1", lang, c - 1);
+
+    } else {
+        n = snprintf(base, sizeof(base), "%.32s %u ch", lang, c);
+    }
+
+    if (n < 0) {
+        base[0] = '\0';
+    }
+
+    memcpy(a->name, base, sizeof(base));
+
+    for (dup = 2; dup <= VOD_MAX_AUDIO + 1; dup++) {
+
+        for (k = 0; k + 1 < title->audio_count; k++) {
+            if (title->audio[k].group == a->group
+                && strcmp(title->audio[k].name, a->name) == 0)
+            {
+                break;
+            }
+        }
+
+        if (k + 1 >= title->audio_count) {
+            return;
+        }
+
+        (void) snprintf(a->name, sizeof(a->name), "%.32s (%u)", base, dup);
     }
 }
 
@@ -222,6 +392,52 @@ vod_title_file_valid(const u_char *p, size_t len)
     }
 
     return 1;
+}
+
+
+static int
+vod_title_known(vod_env_t *env, vod_json_t *obj, const char **names)
+{
+    size_t        i;
+    const char  **name;
+    vod_json_t   *m;
+
+    for (m = obj->child; m != NULL; m = m->next) {
+
+        for (name = names; *name != NULL; name++) {
+            if (m->key.len == strlen(*name)
+                && memcmp(m->key.data, *name, m->key.len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (*name != NULL) {
+            continue;
+        }
+
+        /* the name goes into the log only when it is short and plain */
+
+        for (i = 0; i < m->key.len && i <= 32; i++) {
+            if (m->key.data[i] < 0x20 || m->key.data[i] >= 0x7f
+                || m->key.data[i] == '"' || m->key.data[i] == '\\')
+            {
+                break;
+            }
+        }
+
+        if (i == m->key.len) {
+            env->log(env, "title.json: unknown member \"%.*s\" at byte %zu",
+                     (int) m->key.len, m->key.data, m->pos);
+
+        } else {
+            env->log(env, "title.json: unknown member at byte %zu", m->pos);
+        }
+
+        return VOD_BAD_DATA;
+    }
+
+    return VOD_OK;
 }
 
 

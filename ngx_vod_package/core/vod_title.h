@@ -9,10 +9,16 @@
 
 #include "vod_core.h"
 #include "vod_media.h"
+#include "vod_lang.h"
 
 
 #define VOD_MAX_RENDITIONS  32
 #define VOD_MAX_ID_LEN      64
+
+/* audio renditions of one title; the tracks beyond are left out */
+#define VOD_MAX_AUDIO       32
+/* a rendition's display name: a language name, " 5.1", " (2)" */
+#define VOD_AUDIO_NAME_LEN  48
 
 
 /* what title.json (or the directory listing) says */
@@ -27,29 +33,52 @@ typedef struct {
 } vod_title_spec_t;
 
 
-/* a rendition with its parsed tracks, as the manifests need it */
+/* a rendition (one file) with its parsed tracks, as the manifests need
+ * it */
 typedef struct {
     vod_str_t           id;
     vod_track_info_t   *video;        /* NULL when the file has no video */
-    vod_track_info_t   *audio;        /* NULL when the file has no audio */
+    vod_track_info_t   *audio;        /* the file's first audio track (the
+                                         one TS muxes), NULL when none */
+    /* every audio track of the file, in file order, audios[0] == audio;
+     * NULL with audio_count 0 means audio alone */
+    vod_track_info_t  **audios;
+    uint32_t            audio_count;
+    /* the tkhd track_ID in the URL of audio (audio{T}-{id}), or 0 for
+     * the file's first audio track (audio-{id}); media playlists only */
+    uint32_t            audio_id;
 } vod_rendition_t;
+
+/* an audio rendition: one distinct audio track of the title, packaged
+ * from the first file (in title order) that carries it */
+typedef struct {
+    const vod_rendition_t  *source;
+    vod_track_info_t       *track;
+    uint32_t                url_id;   /* 0: audio-{id}, else audio{T}-{id} */
+    uint32_t                group;    /* 0-based codec group, by codec_str */
+    char                    lang[VOD_LANG_LEN];       /* BCP 47, "und" */
+    char                    name[VOD_AUDIO_NAME_LEN];
+} vod_audio_t;
 
 typedef struct {
     vod_rendition_t    *renditions;
     uint32_t            count;
-    /* rendition whose audio track is packaged as the CMAF/DASH audio
-     * rendition, or -1; set by vod_title_pick_audio() */
-    int32_t             audio_source;
+    /* the audio renditions, set by vod_title_pick_audio(); audio[0] is
+     * the default */
+    vod_audio_t         audio[VOD_MAX_AUDIO];
+    uint32_t            audio_count;
+    uint32_t            group_count;
     uint32_t            segment_ms;
 } vod_title_t;
 
 
 /* Parse title.json:
  *   {"renditions": [{"id": "1080p", "file": "1080p.mp4"}, ...]}
- * Unknown keys are ignored (later features add their own); anything else
- * malformed (bad JSON, missing or duplicate id, bad characters, a file name
- * with '/', over VOD_MAX_RENDITIONS) is VOD_BAD_DATA with the reason and
- * byte position logged.  Strings point into buf or env memory. */
+ * A member it does not know (at the top or in a rendition, "subtitles"
+ * say) is VOD_BAD_DATA, as is anything else malformed (bad JSON, missing
+ * or duplicate id, bad characters, a file name with '/', over
+ * VOD_MAX_RENDITIONS), with the reason and byte position logged.  Strings
+ * point into buf or env memory. */
 int vod_title_json_parse(vod_env_t *env, u_char *buf, size_t len,
     vod_title_spec_t *spec);
 
@@ -61,16 +90,24 @@ int vod_title_id_from_file(const vod_str_t *file, vod_str_t *id);
  * 1 to VOD_MAX_ID_LEN bytes, not starting with '.'. */
 int vod_title_id_valid(const u_char *p, size_t len);
 
-/* Choose the rendition whose audio serves every rendition: the first one
- * with an audio track.  (Renditions whose audio differs from it are still
- * served with that one audio in CMAF; TS muxes each file's own audio.) */
+/* The title's audio renditions from its renditions' audio tracks, in
+ * title order and then file order.  A track is a rendition of its own
+ * unless an earlier file carries one like it: the same language, codec
+ * string and channel count (the k-th such track of a file matches the
+ * k-th of the earlier files, so two English stereo tracks of one file,
+ * a main and a commentary, stay two).  Each gets its BCP 47 language, a
+ * display name unique within its codec group (the language's English
+ * name, "audio" when undetermined, " 5.1"/" 7.1"/" N ch" past stereo,
+ * then " (2)", " (3)" on a repeat) and its group, numbered by first
+ * appearance.  The first is the default.  Tracks past VOD_MAX_AUDIO are
+ * left out.  (TS variants still mux each file's own first audio.) */
 void vod_title_pick_audio(vod_title_t *title);
 
 /* A subscription tier's ceiling (the edge asks for it): hides the video
  * of every rendition taller than max_height or whose video track averages
  * more than max_bitrate bits/s (0: no limit), so that the manifest
  * writers list only the others; call after vod_title_pick_audio(), whose
- * choice stays, so the audio rendition is the same in every tier.
+ * choices stay, so the audio renditions are the same in every tier.
  * Returns how many renditions with video are left. */
 uint32_t vod_title_limit(vod_title_t *title, uint32_t max_height,
     uint64_t max_bitrate);

@@ -20,6 +20,7 @@ static int vod_url_suffix(const u_char *name, size_t len, const char *s,
     size_t slen);
 static int vod_url_id(const u_char *p, size_t len, vod_url_t *url);
 static int vod_url_number(const u_char *p, size_t len, uint32_t *n);
+static int vod_url_track(const u_char *p, size_t len, uint32_t *n);
 
 
 static vod_url_prefix_t  vod_url_prefixes[] = {
@@ -73,12 +74,37 @@ vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
         }
     }
 
+    pre = 0;
+
     if (px == NULL) {
-        return VOD_NOT_FOUND;
+        /* audio{T}-: a file's audio track by its tkhd track_ID */
+
+        if (len < 7 || memcmp(name, "audio", 5) != 0
+            || name[5] < '0' || name[5] > '9')
+        {
+            return VOD_NOT_FOUND;
+        }
+
+        for (pre = 5; pre < len && name[pre] != '-'; pre++) {
+            /* void */
+        }
+
+        if (pre == len
+            || vod_url_track(name + 5, pre - 5, &url->track_id) != VOD_OK)
+        {
+            return VOD_BAD_REQUEST;
+        }
+
+        px = &vod_url_prefixes[1];
+        pre++;
     }
 
     url->stream = px->stream;
-    pre = px->prefix.len;
+
+    if (pre == 0) {
+        pre = px->prefix.len;
+    }
+
     p = name + pre;
     n = len - pre;
 
@@ -189,6 +215,38 @@ vod_url_number(const u_char *p, size_t len, uint32_t *n)
     }
 
     *n = (uint32_t) (v - 1);
+
+    return VOD_OK;
+}
+
+
+/* a track_ID: decimal, 1 to 2^32 - 1, no leading zeros */
+
+static int
+vod_url_track(const u_char *p, size_t len, uint32_t *n)
+{
+    size_t    i;
+    uint64_t  v;
+
+    if (len == 0 || len > 10 || p[0] == '0') {
+        return VOD_BAD_REQUEST;
+    }
+
+    v = 0;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return VOD_BAD_REQUEST;
+        }
+
+        v = v * 10 + (uint64_t) (p[i] - '0');
+    }
+
+    if (v > 0xffffffff) {
+        return VOD_BAD_REQUEST;
+    }
+
+    *n = (uint32_t) v;
 
     return VOD_OK;
 }

@@ -5,12 +5,20 @@
  *   master-ts.m3u8               HLS multivariant playlist, MPEG-TS
  *   manifest.mpd                 DASH MPD over the CMAF segments
  *   video-{id}.m3u8              CMAF media playlist of a video rendition
- *   audio-{id}.m3u8              CMAF media playlist of an audio rendition
+ *   audio-{id}.m3u8              CMAF media playlist of an audio rendition:
+ *                                the first audio track of file {id}
+ *   audio{T}-{id}.m3u8           the same for the audio track of file {id}
+ *                                whose tkhd track_ID is T (1 to 2^32 - 1,
+ *                                no leading zeros): a file's further audio
+ *                                tracks, named by the file alone, so adding
+ *                                files to the title never renames them
  *   ts-{id}.m3u8                 MPEG-TS media playlist
  *   video-{id}-init.mp4          CMAF init segments
  *   audio-{id}-init.mp4
+ *   audio{T}-{id}-init.mp4
  *   video-{id}-{n}.m4s           CMAF media segments, n from 1
  *   audio-{id}-{n}.m4s
+ *   audio{T}-{id}-{n}.m4s
  *   ts-{id}-{n}.ts               MPEG-TS segments (video + its own audio)
  *
  * All names are relative to the directory of the manifest that lists
@@ -41,6 +49,7 @@ typedef struct {
     uint32_t      kind;               /* VOD_URL_* */
     uint32_t      stream;             /* VOD_STREAM_*, not for manifests */
     vod_str_t     id;                 /* rendition id, points into name */
+    uint32_t      track_id;           /* audio{T}-: T; 0 for audio- */
     uint32_t      segment;            /* 0-based (URL number minus 1) */
 } vod_url_t;
 
@@ -48,7 +57,8 @@ typedef struct {
 /* Parse the last path component.  VOD_NOT_FOUND for a name that is not
  * ours at all (the glue then answers 404); VOD_BAD_REQUEST for one of our
  * forms with a bad id, number (0, leading zeros, overflow) or extension
- * combination (ts-{id}-init.mp4, video-{id}-3.ts). */
+ * combination (ts-{id}-init.mp4, video-{id}-3.ts) or track number
+ * (audio0-, audio01-, over 2^32 - 1). */
 int vod_url_parse(const u_char *name, size_t len, vod_url_t *url);
 
 

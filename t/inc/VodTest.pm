@@ -195,13 +195,14 @@ sub _read {
 #   mpeg4/360p.mp4     MPEG-4 part 2 video (not packaged: 415)
 #   badjson/           a good 360p.mp4 and a malformed title.json
 #   json/              title.json naming the 360p file "sd"
+#   jsonextra/         the same with a "subtitles" member (refused)
 #   mixed/             good 360p.mp4 and a truncated 720p.mp4
 sub make_titles {
     my $media = media();
     my $dir = File::Temp::tempdir('vodtest-XXXXXX', TMPDIR => 1,
                                   CLEANUP => 1);
     chmod 0755, $dir;
-    for my $t (qw(trunc empty garbage mpeg4 badjson json mixed)) {
+    for my $t (qw(trunc empty garbage mpeg4 badjson json jsonextra mixed)) {
         mkdir "$dir/$t" or die "$dir/$t: $!";
     }
 
@@ -240,6 +241,11 @@ sub make_titles {
     _write("$dir/json/360p.mp4", $good);
     _write("$dir/json/title.json",
            '{"renditions": [{"id": "sd", "file": "360p.mp4"}]}');
+
+    _write("$dir/jsonextra/360p.mp4", $good);
+    _write("$dir/jsonextra/title.json",
+           '{"renditions": [{"id": "sd", "file": "360p.mp4"}], '
+           . '"subtitles": [{"lang": "fr", "file": "360p.fr.vtt"}]}');
 
     _write("$dir/mixed/360p.mp4", $good);
     _write("$dir/mixed/720p.mp4", substr($good, 0, $cut));

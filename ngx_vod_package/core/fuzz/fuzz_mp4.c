@@ -142,6 +142,7 @@ fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
     vod_segment_t      seg, vseg, aseg;
     vod_rendition_t    rendition;
     vod_track_info_t   info[VOD_MAX_TRACKS], *v, *a;
+    vod_track_info_t  *audios[VOD_MAX_TRACKS];
 
     n = vod_index_track_count(index);
 
@@ -248,10 +249,21 @@ fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
         }
     }
 
+    /* every audio track of the file, as the manifests take them */
+
+    for (i = 0, count = 0; i < n && i < VOD_MAX_TRACKS; i++) {
+        if (info[i].type == VOD_TRACK_AUDIO) {
+            audios[count++] = &info[i];
+        }
+    }
+
+    memset(&rendition, 0, sizeof(vod_rendition_t));
     rendition.id.data = (u_char *) "r";
     rendition.id.len = 1;
     rendition.video = v;
     rendition.audio = a;
+    rendition.audios = audios;
+    rendition.audio_count = count;
 
     memset(&title, 0, sizeof(vod_title_t));
     title.renditions = &rendition;
@@ -265,6 +277,14 @@ fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
     (void) vod_hls_media(env, &title, &rendition, 2, &out, &len);
     (void) vod_hls_media(env, &title, &rendition, 3, &out, &len);
     (void) vod_dash_mpd(env, &title, &out, &len);
+
+    /* a further audio track's playlist */
+
+    if (count > 1) {
+        rendition.audio = audios[1];
+        rendition.audio_id = audios[1]->track_id;
+        (void) vod_hls_media(env, &title, &rendition, 2, &out, &len);
+    }
 }
 
 

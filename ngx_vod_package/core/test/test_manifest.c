@@ -63,6 +63,7 @@ static void test_dash_timeline(void **state);
 static void test_dash_xml(void **state);
 static void *test_manifest_bench_alloc(vod_env_t *env, size_t size);
 static void test_manifest_bench(void **state);
+static void test_manifest_audio_renditions(void **state);
 
 
 /* times of the 29.97 fps renditions: three 4.004 s segments and a short
@@ -80,7 +81,7 @@ static const char  test_master[] =
     "#EXTM3U\n"
     "#EXT-X-VERSION:7\n"
     "#EXT-X-INDEPENDENT-SEGMENTS\n"
-    "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"eng\",LANGUAGE=\"eng\","
+    "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"English\",LANGUAGE=\"en\","
     "DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\",URI=\"audio-1080p.m3u8\"\n"
     "#EXT-X-STREAM-INF:BANDWIDTH=5142256,AVERAGE-BANDWIDTH=4640256,"
     "CODECS=\"avc1.640028,mp4a.40.2\",RESOLUTION=1920x1080,"
@@ -228,7 +229,7 @@ static const char  test_mpd[] =
     TEST_TEMPLATE_END
     "    </AdaptationSet>\n"
     "    <AdaptationSet id=\"1\" contentType=\"audio\" mimeType=\"audio/mp4\""
-    " lang=\"eng\" segmentAlignment=\"true\" startWithSAP=\"1\">\n"
+    " lang=\"en\" segmentAlignment=\"true\" startWithSAP=\"1\">\n"
     "      <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:"
     "audio_channel_configuration:2011\" value=\"2\"/>\n"
     "      <Representation id=\"audio-1080p\" bandwidth=\"137216\""
@@ -496,13 +497,14 @@ test_hls_master_edge(void **state)
     strcpy(t.a1080.lang, "und");
     t.a1080.channels = 6;
     t.title.count = 1;
+    vod_title_pick_audio(&t.title);
 
     rc = vod_hls_master(env, &t.title, 0, &out, &len);
     test_manifest_expect(rc, out, len,
         "#EXTM3U\n"
         "#EXT-X-VERSION:7\n"
         "#EXT-X-INDEPENDENT-SEGMENTS\n"
-        "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"audio\","
+        "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"audio 5.1\","
         "DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"6\","
         "URI=\"audio-1080p.m3u8\"\n"
         "#EXT-X-STREAM-INF:BANDWIDTH=5142256,AVERAGE-BANDWIDTH=4640256,"
@@ -747,12 +749,19 @@ test_dash_xml(void **state)
 
     strcpy(t.v540.codec_str, "a&b<c>\"'");
     strcpy(t.a1080.lang, "e<n");
+    vod_title_pick_audio(&t.title);
 
     rc = vod_dash_mpd(env, &t.title, &out, &len);
     assert_int_equal(rc, VOD_OK);
     assert_non_null(test_find(out, len,
                            "codecs=\"a&amp;b&lt;c&gt;&quot;&apos;\""));
-    assert_non_null(test_find(out, len, "lang=\"e&lt;n\""));
+
+    /* a language that is no ISO 639 code is "und", which goes out as no
+     * lang at all: nothing of it reaches the XML */
+    assert_null(test_find(out, len, "e<n"));
+    assert_non_null(test_find(out, len,
+        "<AdaptationSet id=\"1\" contentType=\"audio\" "
+        "mimeType=\"audio/mp4\" segmentAlignment=\"true\""));
 
     if (system("command -v xmllint > /dev/null 2>&1") != 0) {
         print_message("xmllint not installed: well-formedness not checked\n");
@@ -774,6 +783,158 @@ test_dash_xml(void **state)
 
 
 /* the benchmark reuses one buffer so that it measures the writer */
+
+/* several audio tracks in a file: 1080p.mp4 carries English, German and
+ * a Japanese HE-AAC track, 720p.mp4 a copy of the English one */
+
+static void
+test_manifest_audio_renditions(void **state)
+{
+    int                     rc;
+    size_t                  len;
+    u_char                 *out;
+    vod_env_t              *env;
+    vod_track_info_t        de, ja, *audios[3];
+    test_manifest_title_t   t;
+
+    env = *state;
+    test_manifest_build(&t);
+
+    test_manifest_audio(&de, "ger", test_t48, 4, 128000, 150000);
+    de.track_id = 3;
+    test_manifest_audio(&ja, "jpn", test_t48, 4, 48000, 50000);
+    ja.track_id = 4;
+    ja.aac_object_type = 5;
+    strcpy(ja.codec_str, "mp4a.40.5");
+
+    audios[0] = &t.a1080;
+    audios[1] = &de;
+    audios[2] = &ja;
+    t.r[0].audios = audios;
+    t.r[0].audio_count = 3;
+
+    vod_title_pick_audio(&t.title);
+    assert_int_equal(t.title.audio_count, 3);
+
+    rc = vod_hls_master(env, &t.title, 0, &out, &len);
+    test_manifest_expect(rc, out, len,
+        "#EXTM3U\n"
+        "#EXT-X-VERSION:7\n"
+        "#EXT-X-INDEPENDENT-SEGMENTS\n"
+        "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"English\","
+        "LANGUAGE=\"en\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\","
+        "URI=\"audio-1080p.m3u8\"\n"
+        "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"German\","
+        "LANGUAGE=\"de\",DEFAULT=NO,AUTOSELECT=YES,CHANNELS=\"2\","
+        "URI=\"audio3-1080p.m3u8\"\n"
+        "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud2\",NAME=\"Japanese\","
+        "LANGUAGE=\"ja\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\","
+        "URI=\"audio4-1080p.m3u8\"\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=5162256,AVERAGE-BANDWIDTH=4640256,"
+        "CODECS=\"avc1.640028,mp4a.40.2\",RESOLUTION=1920x1080,"
+        "FRAME-RATE=29.970,AUDIO=\"aud\"\n"
+        "video-1080p.m3u8\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=3162256,AVERAGE-BANDWIDTH=2940256,"
+        "CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=1280x720,"
+        "FRAME-RATE=29.970,AUDIO=\"aud\"\n"
+        "video-720p.m3u8\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=1661616,AVERAGE-BANDWIDTH=1339616,"
+        "CODECS=\"hvc1.1.6.L93.B0,mp4a.40.2\",RESOLUTION=960x540,"
+        "FRAME-RATE=25.000,AUDIO=\"aud\"\n"
+        "video-540p.m3u8\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=5062256,AVERAGE-BANDWIDTH=4560256,"
+        "CODECS=\"avc1.640028,mp4a.40.5\",RESOLUTION=1920x1080,"
+        "FRAME-RATE=29.970,AUDIO=\"aud2\"\n"
+        "video-1080p.m3u8\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=3062256,AVERAGE-BANDWIDTH=2860256,"
+        "CODECS=\"avc1.64001f,mp4a.40.5\",RESOLUTION=1280x720,"
+        "FRAME-RATE=29.970,AUDIO=\"aud2\"\n"
+        "video-720p.m3u8\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=1561616,AVERAGE-BANDWIDTH=1259616,"
+        "CODECS=\"hvc1.1.6.L93.B0,mp4a.40.5\",RESOLUTION=960x540,"
+        "FRAME-RATE=25.000,AUDIO=\"aud2\"\n"
+        "video-540p.m3u8\n");
+
+    /* a media playlist of a further track names its segments by it */
+
+    t.r[0].audio = &de;
+    t.r[0].audio_id = 3;
+    rc = vod_hls_media(env, &t.title, &t.r[0], VOD_STREAM_AUDIO, &out, &len);
+    assert_int_equal(rc, VOD_OK);
+    assert_non_null(test_find(out, len,
+                              "#EXT-X-MAP:URI=\"audio3-1080p-init.mp4\"\n"));
+    assert_non_null(test_find(out, len, "\naudio3-1080p-4.m4s\n"));
+    assert_null(test_find(out, len, "audio-"));
+    t.r[0].audio = &t.a1080;
+    t.r[0].audio_id = 0;
+
+    /* DASH: a set per language and codec, Role main on the default's */
+
+    rc = vod_dash_mpd(env, &t.title, &out, &len);
+    assert_int_equal(rc, VOD_OK);
+    assert_non_null(test_find(out, len,
+        "    <AdaptationSet id=\"1\" contentType=\"audio\" "
+        "mimeType=\"audio/mp4\" lang=\"en\" segmentAlignment=\"true\" "
+        "startWithSAP=\"1\">\n"
+        "      <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:"
+        "23003:3:audio_channel_configuration:2011\" value=\"2\"/>\n"
+        "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" "
+        "value=\"main\"/>\n"
+        "      <Representation id=\"audio-1080p\" "));
+    assert_non_null(test_find(out, len,
+        "    <AdaptationSet id=\"2\" contentType=\"audio\" "
+        "mimeType=\"audio/mp4\" lang=\"de\" segmentAlignment=\"true\" "
+        "startWithSAP=\"1\">\n"
+        "      <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:"
+        "23003:3:audio_channel_configuration:2011\" value=\"2\"/>\n"
+        "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" "
+        "value=\"alternate\"/>\n"
+        "      <Representation id=\"audio3-1080p\" "));
+    assert_non_null(test_find(out, len,
+        "lang=\"ja\" segmentAlignment=\"true\" startWithSAP=\"1\">\n"));
+    assert_non_null(test_find(out, len, "<Representation id=\"audio4-1080p\" "
+                                        "bandwidth="));
+    assert_null(test_find(out, len, "audio-720p"));
+    assert_null(test_find(out, len, "<AdaptationSet id=\"4\""));
+
+    /* an English 5.1 track joins the English set, the channels then on
+     * each Representation */
+
+    de.channels = 6;
+    strcpy(de.lang, "eng");
+    vod_title_pick_audio(&t.title);
+    assert_string_equal(t.title.audio[1].name, "English 5.1");
+
+    rc = vod_dash_mpd(env, &t.title, &out, &len);
+    assert_int_equal(rc, VOD_OK);
+    assert_non_null(test_find(out, len,
+        "value=\"main\"/>\n"
+        "      <Representation id=\"audio-1080p\" bandwidth=\"137216\" "
+        "codecs=\"mp4a.40.2\" audioSamplingRate=\"48000\">\n"
+        "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:"
+        "23003:3:audio_channel_configuration:2011\" value=\"2\"/>\n"));
+    assert_non_null(test_find(out, len,
+        "      <Representation id=\"audio3-1080p\" bandwidth=\"157216\" "
+        "codecs=\"mp4a.40.2\" audioSamplingRate=\"48000\">\n"
+        "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:"
+        "23003:3:audio_channel_configuration:2011\" value=\"6\"/>\n"));
+    assert_null(test_find(out, len, "<AdaptationSet id=\"3\""));
+
+    /* audio only with several renditions: one variant per group, the
+     * group's default */
+
+    t.r[0].video = NULL;
+    t.title.count = 1;
+    vod_title_pick_audio(&t.title);
+
+    rc = vod_hls_master(env, &t.title, 0, &out, &len);
+    assert_int_equal(rc, VOD_OK);
+    assert_non_null(test_find(out, len,
+        "CODECS=\"mp4a.40.2\",AUDIO=\"aud\"\naudio-1080p.m3u8\n"));
+    assert_non_null(test_find(out, len,
+        "CODECS=\"mp4a.40.5\",AUDIO=\"aud2\"\naudio4-1080p.m3u8\n"));
+}
+
 
 static void *
 test_manifest_bench_alloc(vod_env_t *env, size_t size)
@@ -888,6 +1049,7 @@ main(void)
         cmocka_unit_test(test_dash_mpd),
         cmocka_unit_test(test_dash_timeline),
         cmocka_unit_test(test_dash_xml),
+        cmocka_unit_test(test_manifest_audio_renditions),
         cmocka_unit_test(test_manifest_bench),
     };
 

@@ -1,7 +1,7 @@
 /*
- * test_title.c: title.json, ids from file names and the audio source
- * choice (the JSON parser under title.json is tested with the shared
- * kit: shared/core/test/test_json.c).
+ * test_title.c: title.json, ids from file names, the audio renditions
+ * and their languages (the JSON parser under title.json is tested with
+ * the shared kit: shared/core/test/test_json.c).
  */
 
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 
 #include "av_oracle.h"
 #include "vod_title.h"
+#include "vod_lang.h"
 
 
 typedef struct {
@@ -34,6 +35,10 @@ static void test_title_bad(void **state);
 static void test_title_limits(void **state);
 static void test_title_id_from_file(void **state);
 static void test_title_pick_audio(void **state);
+static void test_title_track(vod_track_info_t *t, uint32_t id,
+    const char *lang, const char *codec, uint32_t channels);
+static void test_title_audio_renditions(void **state);
+static void test_title_lang(void **state);
 static void test_title_limit(void **state);
 
 
@@ -48,7 +53,20 @@ static test_title_bad_t  test_title_bad_cases[] = {
     { "top level array", "[{\"id\":\"a\",\"file\":\"a.mp4\"}]",
       "top level is not an object" },
     { "top level string", "\"renditions\"", "top level is not an object" },
-    { "missing renditions", "{\"rendition\":[]}", "no \"renditions\"" },
+    { "missing renditions", "{\"rendition\":[]}",
+      "unknown member \"rendition\" at byte 13" },
+    { "unknown top-level member",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\"}],"
+      "\"subtitles\":[]}",
+      "unknown member \"subtitles\" at byte 54" },
+    { "unknown rendition member",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\","
+      "\"language\":\"en\"}]}",
+      "unknown member \"language\"" },
+    { "unknown member with a line break in its name",
+      "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\"}],"
+      "\"a\\nb\":1}",
+      "unknown member at byte" },
     { "empty object", "{}", "no \"renditions\"" },
     { "renditions not an array", "{\"renditions\":{}}",
       "\"renditions\" is not an array" },
@@ -228,6 +246,9 @@ test_title_good(void **state)
 
     env = *state;
 
+    /* members it does not know are refused, not ignored: "subtitles"
+     * would otherwise be a feature silently missing */
+
     assert_int_equal(test_title_parse_str(env,
         "\xef\xbb\xbf {\n"
         "  \"version\": 1,\n"
@@ -238,6 +259,15 @@ test_title_good(void **state)
         "    {\"id\": \"a-b.c_d\", \"file\": \"x..y.mp4\", \"hdr\": false}\n"
         "  ],\n"
         "  \"subtitles\": [{\"lang\": \"fr\", \"default\": true}]\n"
+        "}\n", &spec), VOD_BAD_DATA);
+
+    assert_int_equal(test_title_parse_str(env,
+        "\xef\xbb\xbf {\n"
+        "  \"renditions\": [\n"
+        "    {\"id\": \"1080p\", \"file\": \"1080p.mp4\"},\n"
+        "    {\"file\": \"movie 720.mp4\", \"id\": \"720p\"},\n"
+        "    {\"id\": \"a-b.c_d\", \"file\": \"x..y.mp4\"}\n"
+        "  ]\n"
         "}\n", &spec), VOD_OK);
 
     assert_int_equal(spec.count, 3);
@@ -351,10 +381,13 @@ test_title_limits(void **state)
 
     free(s);
 
-    /* nesting: unknown keys may hold nested values, but not deeply */
+    /* nesting: the parser takes a few levels, then the unknown member
+     * holding them is refused; deeper, the parser refuses first */
 
     s = test_title_nested("[", "]", 8);
-    assert_int_equal(test_title_parse_str(env, s, &spec), VOD_OK);
+    ctx->last_log[0] = '\0';
+    assert_int_equal(test_title_parse_str(env, s, &spec), VOD_BAD_DATA);
+    assert_non_null(strstr(ctx->last_log, "unknown member \"x\""));
     free(s);
 
     s = test_title_nested("[", "]", 100);
@@ -460,22 +493,186 @@ test_title_pick_audio(void **state)
 
     title.renditions = r;
     title.count = 3;
-    title.audio_source = 7;
+    title.audio_count = 7;
 
+    /* the same track in two files: one rendition, from the first */
     vod_title_pick_audio(&title);
-    assert_int_equal(title.audio_source, 1);
+    assert_int_equal(title.audio_count, 1);
+    assert_ptr_equal(title.audio[0].source, &r[1]);
 
     r[1].audio = NULL;
     vod_title_pick_audio(&title);
-    assert_int_equal(title.audio_source, 2);
+    assert_int_equal(title.audio_count, 1);
+    assert_ptr_equal(title.audio[0].source, &r[2]);
 
     r[2].audio = NULL;
     vod_title_pick_audio(&title);
-    assert_int_equal(title.audio_source, -1);
+    assert_int_equal(title.audio_count, 0);
 
     title.count = 0;
     vod_title_pick_audio(&title);
-    assert_int_equal(title.audio_source, -1);
+    assert_int_equal(title.audio_count, 0);
+}
+
+
+static void
+test_title_track(vod_track_info_t *t, uint32_t id, const char *lang,
+    const char *codec, uint32_t channels)
+{
+    memset(t, 0, sizeof(vod_track_info_t));
+
+    t->type = VOD_TRACK_AUDIO;
+    t->track_id = id;
+    t->channels = channels;
+    strcpy(t->lang, lang);
+    strcpy(t->codec_str, codec);
+}
+
+
+/* several audio tracks per file: renditions, copies, names, groups and
+ * the track numbers of their URLs */
+
+static void
+test_title_audio_renditions(void **state)
+{
+    vod_title_t         title;
+    vod_rendition_t     r[3];
+    vod_track_info_t    v, en, de, en51, com, en2, de2, heaac, xx;
+    vod_track_info_t   *f0[4], *f1[3], *f2[2];
+
+    memset(r, 0, sizeof(r));
+    memset(&v, 0, sizeof(v));
+
+    test_title_track(&en, 2, "eng", "mp4a.40.2", 2);
+    test_title_track(&de, 3, "ger", "mp4a.40.2", 2);
+    test_title_track(&en51, 4, "eng", "mp4a.40.2", 6);
+    test_title_track(&com, 5, "eng", "mp4a.40.2", 2);     /* commentary */
+    test_title_track(&en2, 7, "eng", "mp4a.40.2", 2);
+    test_title_track(&de2, 8, "deu", "mp4a.40.2", 2);
+    test_title_track(&heaac, 9, "jpn", "mp4a.40.5", 2);
+    test_title_track(&xx, 3, "qaa", "mp4a.40.2", 2);
+
+    /* 1080p: en, de, en 5.1, a second English stereo track */
+    f0[0] = &en;
+    f0[1] = &de;
+    f0[2] = &en51;
+    f0[3] = &com;
+    r[0].id.data = (u_char *) "1080p";
+    r[0].id.len = 5;
+    r[0].video = &v;
+    r[0].audio = &en;
+    r[0].audios = f0;
+    r[0].audio_count = 4;
+
+    /* 720p carries copies of en and de (other track ids) and an HE-AAC
+     * Japanese track */
+    f1[0] = &en2;
+    f1[1] = &de2;
+    f1[2] = &heaac;
+    r[1].id.data = (u_char *) "720p";
+    r[1].id.len = 4;
+    r[1].video = &v;
+    r[1].audio = &en2;
+    r[1].audios = f1;
+    r[1].audio_count = 3;
+
+    /* an audio file: a language outside the table, and en again */
+    f2[0] = &xx;
+    f2[1] = &en;
+    r[2].id.data = (u_char *) "extra";
+    r[2].id.len = 5;
+    r[2].audio = &xx;
+    r[2].audios = f2;
+    r[2].audio_count = 2;
+
+    title.renditions = r;
+    title.count = 3;
+
+    vod_title_pick_audio(&title);
+
+    assert_int_equal(title.audio_count, 6);
+    assert_int_equal(title.group_count, 2);
+
+    assert_ptr_equal(title.audio[0].track, &en);
+    assert_int_equal(title.audio[0].url_id, 0);
+    assert_string_equal(title.audio[0].lang, "en");
+    assert_string_equal(title.audio[0].name, "English");
+    assert_int_equal(title.audio[0].group, 0);
+
+    assert_ptr_equal(title.audio[1].track, &de);
+    assert_int_equal(title.audio[1].url_id, 3);
+    assert_string_equal(title.audio[1].lang, "de");
+    assert_string_equal(title.audio[1].name, "German");
+
+    assert_ptr_equal(title.audio[2].track, &en51);
+    assert_int_equal(title.audio[2].url_id, 4);
+    assert_string_equal(title.audio[2].name, "English 5.1");
+
+    /* a second track like one of its own file is a rendition of its own,
+     * with a name of its own */
+    assert_ptr_equal(title.audio[3].track, &com);
+    assert_int_equal(title.audio[3].url_id, 5);
+    assert_string_equal(title.audio[3].name, "English (2)");
+
+    /* 720p's en and de are copies ("deu" and "ger" alike); its HE-AAC
+     * track opens a second group */
+    assert_ptr_equal(title.audio[4].track, &heaac);
+    assert_ptr_equal(title.audio[4].source, &r[1]);
+    assert_int_equal(title.audio[4].url_id, 9);
+    assert_string_equal(title.audio[4].lang, "ja");
+    assert_string_equal(title.audio[4].name, "Japanese");
+    assert_int_equal(title.audio[4].group, 1);
+
+    /* the audio file's first track, a language without a 639-1 code */
+    assert_ptr_equal(title.audio[5].track, &xx);
+    assert_ptr_equal(title.audio[5].source, &r[2]);
+    assert_int_equal(title.audio[5].url_id, 0);
+    assert_string_equal(title.audio[5].lang, "qaa");
+    assert_string_equal(title.audio[5].name, "qaa");
+}
+
+
+/* mdhd's ISO 639-2 codes to BCP 47 */
+
+static void
+test_title_lang(void **state)
+{
+    size_t   i;
+    char     out[VOD_LANG_LEN];
+
+    static const char  *cases[][2] = {
+        { "eng", "en" }, { "deu", "de" }, { "ger", "de" }, { "fra", "fr" },
+        { "fre", "fr" }, { "spa", "es" }, { "jpn", "ja" }, { "zho", "zh" },
+        { "chi", "zh" }, { "por", "pt" }, { "nob", "nb" }, { "zul", "zu" },
+        { "aar", "aa" }, { "cym", "cy" }, { "wel", "cy" }, { "slo", "sk" },
+        /* two letters stay when ISO 639-1 has them */
+        { "en", "en" }, { "de", "de" }, { "xx", "und" },
+        /* no 639-1 code: the three letters */
+        { "haw", "haw" }, { "yue", "yue" }, { "mul", "mul" },
+        /* undetermined, or not a code */
+        { "und", "und" }, { "", "und" }, { "ENG", "und" }, { "e1g", "und" },
+        { "e<n", "und" }, { "engl", "und" }, { "e", "und" }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        vod_lang_bcp47(cases[i][0], strlen(cases[i][0]), out);
+
+        if (strcmp(out, cases[i][1]) != 0) {
+            fail_msg("\"%s\": got \"%s\", expected \"%s\"", cases[i][0],
+                     out, cases[i][1]);
+        }
+    }
+
+    /* the length given is what is looked at */
+    vod_lang_bcp47("engxyz", 3, out);
+    assert_string_equal(out, "en");
+
+    assert_string_equal(vod_lang_name("en"), "English");
+    assert_string_equal(vod_lang_name("de"), "German");
+    assert_string_equal(vod_lang_name("zu"), "Zulu");
+    assert_null(vod_lang_name("und"));
+    assert_null(vod_lang_name("haw"));
+    assert_null(vod_lang_name(""));
 }
 
 
@@ -522,7 +719,8 @@ test_title_limit(void **state)
 
     /* the audio stays, and so does the choice of its rendition */
     assert_ptr_equal(r[0].audio, &a);
-    assert_int_equal(title.audio_source, 0);
+    assert_int_equal(title.audio_count, 1);
+    assert_ptr_equal(title.audio[0].source, &r[0]);
 
     /* by bit rate: 720p averages over 2.5 Mbps */
     assert_int_equal(vod_title_limit(&title, 0, 2500000), 1);
@@ -550,6 +748,8 @@ main(void)
                                         test_title_teardown),
         cmocka_unit_test(test_title_id_from_file),
         cmocka_unit_test(test_title_pick_audio),
+        cmocka_unit_test(test_title_audio_renditions),
+        cmocka_unit_test(test_title_lang),
         cmocka_unit_test(test_title_limit),
     };
 

@@ -31,6 +31,7 @@ static void test_url_not_ours(void **state);
 static void test_url_bad(void **state);
 static void test_url_id_limits(void **state);
 static void test_url_segment_limits(void **state);
+static void test_url_audio_track(void **state);
 
 
 static test_url_case_t  test_url_good_cases[] = {
@@ -233,6 +234,60 @@ test_url_segment_limits(void **state)
 }
 
 
+/* audio{T}-{id}: a file's audio track by its track_ID */
+
+static void
+test_url_audio_track(void **state)
+{
+    size_t      i;
+    vod_url_t   url;
+
+    static const char  *bad[] = {
+        "audio0-main.m3u8", "audio01-main.m3u8", "audio4294967296-main.m3u8",
+        "audio12345678901-main.m3u8", "audio2x-main.m3u8", "audio2-.m3u8",
+        "audio2-main-0.m4s", "audio2-main.ts", "audio2-main-1.ts"
+    };
+
+    assert_int_equal(test_url_parse_str("audio3-main.m3u8", &url), VOD_OK);
+    assert_int_equal(url.kind, VOD_URL_PLAYLIST);
+    assert_int_equal(url.stream, VOD_STREAM_AUDIO);
+    assert_int_equal(url.track_id, 3);
+    assert_int_equal(url.id.len, 4);
+    assert_memory_equal(url.id.data, "main", 4);
+
+    assert_int_equal(test_url_parse_str("audio12-hd-x-init.mp4", &url),
+                     VOD_OK);
+    assert_int_equal(url.kind, VOD_URL_INIT);
+    assert_int_equal(url.stream, VOD_STREAM_AUDIO);
+    assert_int_equal(url.track_id, 12);
+    assert_int_equal(url.id.len, 4);
+    assert_memory_equal(url.id.data, "hd-x", 4);
+
+    assert_int_equal(test_url_parse_str("audio4294967295-a.b-7.m4s", &url),
+                     VOD_OK);
+    assert_int_equal(url.kind, VOD_URL_SEGMENT);
+    assert_int_equal(url.track_id, 4294967295U);
+    assert_int_equal(url.segment, 6);
+    assert_int_equal(url.id.len, 3);
+
+    /* the first audio track's names have none */
+    assert_int_equal(test_url_parse_str("audio-main-2.m4s", &url), VOD_OK);
+    assert_int_equal(url.track_id, 0);
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (test_url_parse_str(bad[i], &url) != VOD_BAD_REQUEST) {
+            fail_msg("\"%s\" is not VOD_BAD_REQUEST", bad[i]);
+        }
+    }
+
+    /* not ours */
+    assert_int_equal(test_url_parse_str("audiox-main.m3u8", &url),
+                     VOD_NOT_FOUND);
+    assert_int_equal(test_url_parse_str("audio", &url), VOD_NOT_FOUND);
+    assert_int_equal(test_url_parse_str("audio3", &url), VOD_NOT_FOUND);
+}
+
+
 int
 main(void)
 {
@@ -242,6 +297,7 @@ main(void)
         cmocka_unit_test(test_url_bad),
         cmocka_unit_test(test_url_id_limits),
         cmocka_unit_test(test_url_segment_limits),
+        cmocka_unit_test(test_url_audio_track),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
