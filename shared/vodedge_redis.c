@@ -787,6 +787,7 @@ vodedge_redis_command_argv(vodedge_redis_client_t *client,
         && (client->ac == NULL || client->state == VODEDGE_REDIS_DOWN
             || client->asking))
     {
+        vodedge_redis_metrics_unsent(client);
         return NULL;
     }
 

@@ -643,6 +643,7 @@ vodedge_redis_cluster_send_to(vodedge_redis_client_t *client,
     {
         /* the map may be out of date: a failover, a node gone */
         vodedge_redis_cluster_ask(client->cluster);
+        vodedge_redis_metrics_unsent(client);
         return NULL;
     }
 
