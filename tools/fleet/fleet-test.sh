@@ -633,6 +633,32 @@ row "edge killed ($victim)" \
     "steering stopped naming it after ${after:-never}s (max age ${STALE}s)" \
     "$verdict"
 
+# the hosts' own metrics (their loopback listeners, as shipped): what
+# the edges that lived, an origin and steering counted through it all
+# metric HOST PORT NAME[{labels}]: the sum of the series that match
+metric() {
+    on "$1" curl -s "http://127.0.0.1:$2/metrics" \
+        | awk -v m="$3" 'index($0, m) == 1 { s += $NF } END { print s + 0 }'
+}
+ok_cmds=0 err_cmds=0 conn_err=0
+for h in edge2 edge3; do
+    ok_cmds=$((ok_cmds + $(metric "$h" 9146 \
+        'vodedge_edge_redis_commands_total{result="ok"}')))
+    err_cmds=$((err_cmds + $(metric "$h" 9146 \
+        'vodedge_edge_redis_commands_total') ))
+    conn_err=$((conn_err + $(metric "$h" 9146 \
+        'vodedge_edge_redis_connection_errors_total')))
+done
+err_cmds=$((err_cmds - ok_cmds))
+decisions=$(metric steer 9147 'vodedge_steering_decisions_total')
+segs=$(metric origin2 9145 'vodedge_packager_requests_total')
+verdict=ok
+[ "$ok_cmds" -gt 0 ] && [ "$decisions" -gt 0 ] && [ "$segs" -gt 0 ] \
+    || verdict=FAIL
+row "metrics (edge2+3, origin2, steering)" \
+    "redis ok $ok_cmds, failed $err_cmds, conn errors $conn_err; origin2 $segs req; $decisions decisions" \
+    "$verdict"
+
 # errors the servers logged (not counting what the faults cause)
 errs=$(cat "$FLEET_DIR"/*/logs/*error.log 2>/dev/null \
        | grep -cE '\[(crit|alert|emerg)\]' || true)
