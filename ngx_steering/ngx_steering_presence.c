@@ -1,7 +1,10 @@
 /*
- * ngx_steering_presence.c: which caches hold a title, from Redis sets
- * content:{title}:caches (members: cache ids), polled into the shared
- * zone; never a Redis round trip per request.
+ * ngx_steering_presence.c: which caches hold a title, from Redis keys
+ * content:{title}:caches, polled into the shared zone; never a Redis
+ * round trip per request.  A key is a set of cache ids (an operator's
+ * SADD), or a sorted set of cache ids scored by the Unix time their
+ * claim lapses (an edge's playback_report presence=): the members whose
+ * score is still ahead of Redis' clock count.
  *
  * Every worker has a Redis client (shared/vodedge_redis.c) and a timer
  * of steering_presence_interval.  The first worker whose timer fires
@@ -73,15 +76,28 @@ static ngx_steering_presence_t *ngx_steering_presence_lookup(
 
 
 /* SCAN one batch, and the members of each key found: {cursor, key,
- * {members}, key, {members}, ...}; a key that is not a set is skipped */
+ * {members}, key, {members}, ...}: a set's members, a sorted set's
+ * members scored after Redis' now (claims not lapsed); a key of another
+ * type, or whose claims have all lapsed, is skipped */
 
 static const char  ngx_steering_presence_script[] =
     "local r = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], "
     "'COUNT', ARGV[3]) "
     "local out = {r[1]} "
+    "local now "
     "for _, k in ipairs(r[2]) do "
-    "local m = redis.pcall('SMEMBERS', k) "
-    "if type(m) == 'table' and m.err == nil then "
+    "local t = redis.call('TYPE', k).ok "
+    "local m "
+    "if t == 'set' then "
+    "m = redis.call('SMEMBERS', k) "
+    "elseif t == 'zset' then "
+    "if now == nil then "
+    "now = redis.call('TIME') "
+    "now = now[1] + now[2] / 1000000 "
+    "end "
+    "m = redis.call('ZRANGEBYSCORE', k, '(' .. now, '+inf') "
+    "end "
+    "if m ~= nil and #m > 0 then "
     "out[#out + 1] = k "
     "out[#out + 1] = m "
     "end "

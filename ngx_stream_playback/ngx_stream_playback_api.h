@@ -24,7 +24,8 @@
 #define NGX_PLAYBACK_SCRIPT_CONTINUE        2
 #define NGX_PLAYBACK_SCRIPT_STREAM_ACQUIRE  3
 #define NGX_PLAYBACK_SCRIPT_STREAM_RELEASE  4
-#define NGX_PLAYBACK_SCRIPTS                5
+#define NGX_PLAYBACK_SCRIPT_PRESENCE        5
+#define NGX_PLAYBACK_SCRIPTS                6
 
 #define NGX_PLAYBACK_API_CALLS_MAX    2       /* in flight per request */
 #define NGX_PLAYBACK_API_ARGS_MAX     16

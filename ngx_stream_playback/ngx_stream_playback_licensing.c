@@ -15,8 +15,6 @@
 #define NGX_PLAYBACK_ANONYMOUS_IP  "anonymous-ip"
 
 
-static void ngx_stream_playback_title(ngx_http_request_t *r,
-    ngx_stream_playback_loc_conf_t *plcf, ngx_str_t *title);
 static ngx_int_t ngx_stream_playback_unavailable(ngx_http_request_t *r,
     ngx_stream_playback_ctx_t *ctx, ngx_str_t *title);
 
@@ -178,9 +176,9 @@ refused:
 
 
 /* the path component after playback_title_from; empty when the URI does
- * not start with it */
+ * not start with it (the licensing's title, and presence's) */
 
-static void
+void
 ngx_stream_playback_title(ngx_http_request_t *r,
     ngx_stream_playback_loc_conf_t *plcf, ngx_str_t *title)
 {

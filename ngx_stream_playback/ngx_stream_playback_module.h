@@ -60,6 +60,17 @@ typedef struct {
 } ngx_stream_playback_tier_t;
 
 
+/* playback_report presence=: the titles the edge serves, claimed in
+ * Redis (ngx_stream_playback_presence.c) */
+typedef struct {
+    ngx_str_t            id;             /* the cache id: the claim */
+    ngx_msec_t           ttl;            /* a claim's life */
+    ngx_msec_t           interval;       /* of the bound, the report's */
+    ngx_uint_t           max;            /* claims written per interval,
+                                          * per worker */
+} ngx_stream_playback_presence_conf_t;
+
+
 /* a server-side Lua script of the playback API, called by SHA-1 */
 typedef struct {
     ngx_str_t            text;
@@ -167,6 +178,8 @@ ngx_table_elt_t *ngx_stream_playback_header_next(ngx_list_part_t **part,
 ngx_int_t ngx_stream_playback_geo(ngx_http_request_t *r,
     ngx_stream_playback_ctx_t *ctx);
 ngx_int_t ngx_stream_playback_licensing_handler(ngx_http_request_t *r);
+void ngx_stream_playback_title(ngx_http_request_t *r,
+    ngx_stream_playback_loc_conf_t *plcf, ngx_str_t *title);
 ngx_int_t ngx_stream_playback_license(ngx_http_request_t *r,
     ngx_stream_playback_loc_conf_t *plcf,
     ngx_stream_playback_ctx_t *ctx, ngx_str_t *title, ngx_uint_t *unknown);
@@ -242,6 +255,11 @@ ngx_int_t ngx_stream_playback_report_init(ngx_conf_t *cf,
     ngx_stream_playback_main_conf_t *pmcf);
 ngx_int_t ngx_stream_playback_report_init_process(ngx_cycle_t *cycle,
     ngx_stream_playback_main_conf_t *pmcf);
+
+ngx_int_t ngx_stream_playback_presence_init_process(ngx_cycle_t *cycle,
+    ngx_stream_playback_main_conf_t *pmcf,
+    ngx_stream_playback_presence_conf_t *conf);
+void ngx_stream_playback_presence_served(ngx_http_request_t *r);
 
 
 extern ngx_module_t  ngx_stream_playback_module;

@@ -11,7 +11,9 @@
  * The bytes sent come from every worker: a log phase handler adds each
  * main request's bytes to a counter in shared memory, which the reporting
  * worker reads; so a response counts when it ends (a segment download of
- * a few seconds is spread over the next interval's figure).
+ * a few seconds is spread over the next interval's figure).  With
+ * presence=, the same handler has every worker claim the titles it
+ * serves (ngx_stream_playback_presence.c).
  */
 
 #include <ngx_config.h>
@@ -23,6 +25,8 @@
 #define NGX_PLAYBACK_REPORT_INTERVAL   5000
 #define NGX_PLAYBACK_REPORT_MIN        100
 #define NGX_PLAYBACK_REPORT_TTL_MIN    60       /* seconds */
+#define NGX_PLAYBACK_PRESENCE_MIN      1000     /* ms */
+#define NGX_PLAYBACK_PRESENCE_MAX      100      /* claims per interval */
 
 
 typedef struct {
@@ -32,6 +36,7 @@ typedef struct {
     ngx_uint_t                 max_conns;       /* 0: not in the load */
     uint64_t                   max_bps;         /* 0: not in the load */
     ngx_shm_zone_t            *zone;            /* the bytes sent */
+    ngx_stream_playback_presence_conf_t  *presence;  /* NULL: off */
 } ngx_stream_playback_report_conf_t;
 
 
@@ -63,10 +68,12 @@ ngx_stream_playback_report(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_stream_playback_main_conf_t *pmcf = conf;
 
-    ngx_int_t                           n;
-    ngx_str_t                          *value, v;
-    ngx_uint_t                          i;
-    ngx_stream_playback_report_conf_t  *rc;
+    ngx_int_t                             n;
+    ngx_str_t                            *value, v;
+    ngx_uint_t                            i, max;
+    ngx_msec_t                            ttl;
+    ngx_stream_playback_report_conf_t    *rc;
+    ngx_stream_playback_presence_conf_t  *pc;
 
     if (pmcf->report != NULL) {
         return "is duplicate";
@@ -81,6 +88,9 @@ ngx_stream_playback_report(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     rc->id = value[1];
     rc->interval = NGX_PLAYBACK_REPORT_INTERVAL;
+
+    ttl = 0;
+    max = 0;
 
     if (rc->id.len == 0 || rc->id.len > 128) {
         return "needs a cache id of 1 to 128 bytes";
@@ -129,6 +139,34 @@ ngx_stream_playback_report(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "presence=", 9) == 0) {
+            v.data = value[i].data + 9;
+            v.len = value[i].len - 9;
+
+            if (v.len == 3 && ngx_strncmp(v.data, "off", 3) == 0) {
+                ttl = 0;
+                continue;
+            }
+
+            n = ngx_parse_time(&v, 0);
+            if (n == NGX_ERROR || n < NGX_PLAYBACK_PRESENCE_MIN) {
+                goto invalid;
+            }
+
+            ttl = (ngx_msec_t) n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "presence_max=", 13) == 0) {
+            n = ngx_atoi(value[i].data + 13, value[i].len - 13);
+            if (n == NGX_ERROR || n == 0) {
+                goto invalid;
+            }
+
+            max = (ngx_uint_t) n;
+            continue;
+        }
+
         goto invalid;
     }
 
@@ -155,6 +193,25 @@ ngx_stream_playback_report(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     rc->zone->init = ngx_stream_playback_report_zone_init;
 
+    if (max && !ttl) {
+        return "has presence_max= without presence=";
+    }
+
+    if (ttl) {
+        pc = ngx_pcalloc(cf->pool,
+                         sizeof(ngx_stream_playback_presence_conf_t));
+        if (pc == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        pc->id = rc->id;
+        pc->ttl = ttl;
+        pc->interval = rc->interval;
+        pc->max = max ? max : NGX_PLAYBACK_PRESENCE_MAX;
+
+        rc->presence = pc;
+    }
+
     pmcf->report = rc;
 
     return NGX_CONF_OK;
@@ -164,8 +221,10 @@ invalid:
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid parameter \"%V\": expected "
                        "interval=<time of at least 100ms>, "
-                       "max_connections=<number> or "
-                       "max_bandwidth=<bits/s, as 10g>", &value[i]);
+                       "max_connections=<number>, "
+                       "max_bandwidth=<bits/s, as 10g>, "
+                       "presence=<time of at least 1s, or off> or "
+                       "presence_max=<number>", &value[i]);
     return NGX_CONF_ERROR;
 }
 
@@ -244,6 +303,10 @@ ngx_stream_playback_report_log(ngx_http_request_t *r)
     bytes = rc->zone->data;
     (void) ngx_atomic_fetch_add(bytes, (ngx_atomic_int_t) r->connection->sent);
 
+    if (rc->presence != NULL) {
+        ngx_stream_playback_presence_served(r);
+    }
+
     return NGX_OK;
 }
 
@@ -252,12 +315,27 @@ ngx_int_t
 ngx_stream_playback_report_init_process(ngx_cycle_t *cycle,
     ngx_stream_playback_main_conf_t *pmcf)
 {
-    ngx_atomic_t                    *bytes;
-    ngx_stream_playback_reporter_t  *rp;
+    ngx_atomic_t                       *bytes;
+    ngx_stream_playback_reporter_t     *rp;
+    ngx_stream_playback_report_conf_t  *rc;
 
-    if (pmcf->report == NULL || ngx_process != NGX_PROCESS_WORKER
-        || ngx_worker != 0)
+    rc = pmcf->report;
+
+    if (rc == NULL) {
+        return NGX_OK;
+    }
+
+    /* every worker claims the titles it serves */
+
+    if (rc->presence != NULL
+        && ngx_stream_playback_presence_init_process(cycle, pmcf,
+                                                     rc->presence)
+           != NGX_OK)
     {
+        return NGX_ERROR;
+    }
+
+    if (ngx_process != NGX_PROCESS_WORKER || ngx_worker != 0) {
         return NGX_OK;
     }
 

@@ -15,7 +15,9 @@
  * string session:{account}:{session}, which lives exactly as long as the
  * session: set for the grace when the slot is taken, its life renewed by
  * each heartbeat, deleted when playback ends.  The media path asks for it
- * (ngx_stream_playback_session.c).
+ * (ngx_stream_playback_session.c).  Beside them, the edge's claims of the
+ * titles it serves: sorted set content:<title>:caches (cache ids by the
+ * claim's expiry), which steering reads (playback_report presence=).
  */
 
 #include <ngx_config.h>
@@ -130,6 +132,30 @@ static ngx_str_t  ngx_stream_playback_script_texts[NGX_PLAYBACK_SCRIPTS] = {
         "redis.call('DEL', KEYS[3])\n"
         "redis.call('HDEL', KEYS[2], ARGV[1])\n"
         "return redis.call('ZREM', KEYS[1], ARGV[1])\n"),
+
+    /* PRESENCE: KEYS content:<title>:caches; ARGV cache id, life (ms).
+     * The cache claims the title until Redis' now plus life (the score:
+     * Unix seconds, with a fraction), claims already lapsed are trimmed,
+     * and the key lives at least as long as this claim; a key without
+     * an expiry (an operator's) keeps none.  0: the key is not a sorted
+     * set (an operator's set of the title, left alone); 1: claimed
+     * (ngx_stream_playback_presence.c) */
+
+    ngx_string(
+        "local t = redis.call('TYPE', KEYS[1]).ok\n"
+        "if t ~= 'zset' and t ~= 'none' then\n"
+        "  return 0\n"
+        "end\n"
+        "local before = redis.call('PTTL', KEYS[1])\n"
+        "local now = redis.call('TIME')\n"
+        "now = now[1] + now[2] / 1000000\n"
+        "local life = tonumber(ARGV[2])\n"
+        "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)\n"
+        "redis.call('ZADD', KEYS[1], now + life / 1000, ARGV[1])\n"
+        "if before ~= -1 and redis.call('PTTL', KEYS[1]) < life then\n"
+        "  redis.call('PEXPIRE', KEYS[1], life)\n"
+        "end\n"
+        "return 1\n"),
 };
 
 

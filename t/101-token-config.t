@@ -135,6 +135,23 @@ my @cases = (
     [ 'report: a bad bandwidth', "playback_redis 127.0.0.1:6379;"
       . " playback_report isp-ny-1 max_bandwidth=fast;", 0,
       qr{invalid parameter "max_bandwidth=fast"} ],
+    [ 'report with presence', "playback_redis 127.0.0.1:6379;"
+      . " playback_report isp-ny-1 max_connections=9 presence=10m"
+      . " presence_max=500;", 1 ],
+    [ 'report: presence off', "playback_redis 127.0.0.1:6379;"
+      . " playback_report isp-ny-1 max_connections=9 presence=off;", 1 ],
+    [ 'report: a presence shorter than a second',
+      "playback_redis 127.0.0.1:6379;"
+      . " playback_report isp-ny-1 max_connections=9 presence=500ms;", 0,
+      qr{invalid parameter "presence=500ms"} ],
+    [ 'report: presence_max of 0', "playback_redis 127.0.0.1:6379;"
+      . " playback_report isp-ny-1 max_connections=9 presence=1m"
+      . " presence_max=0;", 0,
+      qr{invalid parameter "presence_max=0"} ],
+    [ 'report: presence_max without presence',
+      "playback_redis 127.0.0.1:6379;"
+      . " playback_report isp-ny-1 max_connections=9 presence_max=5;", 0,
+      qr{"playback_report" directive has presence_max= without presence=} ],
     [ 'redis: a user without a password',
       "playback_redis 127.0.0.1:6379 user=edge;", 0,
       qr{Redis "user=edge" needs a "password_file="} ],

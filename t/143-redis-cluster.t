@@ -10,7 +10,9 @@
 # master that goes down answers 503 with one error line, and the edge
 # comes back when it does.  Then steering on the same cluster: the edge's
 # report (playback_report) read back per cache, and presence sets
-# (content:{title}:caches) on every master found by a SCAN of each.
+# (content:{title}:caches) on every master found by a SCAN of each, as
+# are the edge's claims of the titles it serves (presence=: a sorted set
+# written by a script that declares its key, so on the key's master).
 # Last, a replica (7004) added to a master that then stops: 503 until the
 # cluster promotes it, then the edge follows the new map there.
 
@@ -23,7 +25,7 @@ use File::Temp ();
 use Time::HiRes ();
 use Test::Nginx::Socket 'no_plan';
 
-our ($Dir, %Pidfile, %Acct, %Auth, @Ports, $Src, $Down, %Title);
+our ($Dir, %Pidfile, %Acct, %Auth, @Ports, $Src, $Down, %Title, %Claim);
 
 sub cli_at {
     my $port = shift;
@@ -152,6 +154,12 @@ BEGIN {
         last if keys %Title == 3;
     }
     die "no title on every master\n" unless keys %Title == 3;
+    # and one the edge claims on each
+    for my $n (1 .. 100) {
+        $Claim{owner(slot_of("content:c$n:caches"))} //= "c$n";
+        last if keys %Claim == 3;
+    }
+    die "no claimed title on every master\n" unless keys %Claim == 3;
     for my $port (keys %Acct) {
         $Auth{$port} = "Authorization: Bearer "
             . PbTest::token(aud => q(api), sub => $Acct{$port},
@@ -403,7 +411,7 @@ qr/\A[^\n]*redis 127\.0\.0\.1:7002: connection lost: [^\n]*\n([^\n]*redis cluste
 
 
 
-=== TEST 8: steering on the cluster: the edge's report read back, presence found on every master
+=== TEST 8: steering on the cluster: the edge's report read back, presence found on every master, sets and the edge's claims
 --- http_config
     set_real_ip_from 127.0.0.1;
     real_ip_header X-Forwarded-For;
@@ -419,11 +427,16 @@ qr/\A[^\n]*redis 127\.0\.0\.1:7002: connection lost: [^\n]*\n([^\n]*redis cluste
 
     playback_redis cluster 127.0.0.1:7003 command_timeout=300ms
                    backoff=400ms;
-    playback_report isp-ny-2 interval=200ms max_connections=10;
+    playback_report isp-ny-2 interval=200ms max_connections=10
+                    presence=10s;
 --- config
     location = /vars {
         steering_title $arg_t;
         return 200 "$steering_primary $steering_presence\n";
+    }
+
+    location /vod/ {
+        return 200 "served\n";
     }
 --- more_headers
 X-Forwarded-For: 203.0.113.5
@@ -431,6 +444,12 @@ X-Forwarded-For: 203.0.113.5
 for my $p (@main::Ports) {
     main::cli_at($p, 'SADD', "content:$main::Title{$p}:caches", 'isp-ny-2')
         == 1 or die "SADD on $p\n";
+    # served until the edge, connected, has claimed it
+    main::wait_for("the claim on $p", sub {
+        RedisTest::http('GET', "/vod/$main::Claim{$p}/seg.m4s");
+        Time::HiRes::sleep(0.05);
+        main::cli_at($p, 'EXISTS', "content:$main::Claim{$p}:caches") == 1
+    });
 }
 Time::HiRes::sleep(1.5);
 --- request
@@ -441,6 +460,12 @@ sub {
         my (undef, $b) = RedisTest::http('GET', "/vars?t=$main::Title{$_}",
                                          ['X-Forwarded-For: 203.0.113.5']);
         "$_: $b";
+    } @main::Ports) . CORE::join('', map {
+        my $key = "content:$main::Claim{$_}:caches";
+        my (undef, $b) = RedisTest::http('GET', "/vars?t=$main::Claim{$_}",
+                                         ['X-Forwarded-For: 203.0.113.5']);
+        "$_ claimed: " . main::cli_at($_, 'TYPE', $key) . ' '
+        . main::cli_at($_, 'ZRANGE', $key, 0, -1) . ", $b";
     } @main::Ports);
 }
 --- response_body
@@ -448,6 +473,9 @@ isp-ny-2 0
 7001: isp-ny-2 1
 7002: isp-ny-2 1
 7003: isp-ny-2 1
+7001 claimed: zset isp-ny-2, isp-ny-2 1
+7002 claimed: zset isp-ny-2, isp-ny-2 1
+7003 claimed: zset isp-ny-2, isp-ny-2 1
 --- no_error_log
 [error]
 
