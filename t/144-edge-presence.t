@@ -9,8 +9,9 @@
 # title "demo" goes to isp-ny-1) makes isp-ny-2 the primary from it; the
 # claim is written again only past half its life; a lapsed claim stops
 # counting; operators' SADD sets still count and are left alone; hostile
-# titles, errors and URIs outside /vod/ claim nothing; presence_max bounds
-# the claims of an interval.
+# titles, errors and URIs outside /vod/ claim nothing; a Redis that lost
+# the script gets its text; presence_max bounds the claims of an
+# interval.
 
 use FindBin;
 use lib "$FindBin::Bin/inc";
@@ -253,9 +254,10 @@ content:ops:caches is not a sorted set
 
 
 
-=== TEST 6: hostile titles, errors, URIs outside /vod/ claim nothing; a valid title and a 206 do
+=== TEST 6: hostile titles, errors, URIs outside /vod/ claim nothing; a valid title and a 206 do (after NOSCRIPT, by EVAL)
 --- init
 main::redis('FLUSHALL');
+main::redis('SCRIPT', 'FLUSH');
 --- request
 GET /vars?t=nothing
 --- response_body_filters eval
