@@ -11,7 +11,8 @@
 # counting; operators' SADD sets still count and are left alone; hostile
 # titles, errors and URIs outside /vod/ claim nothing; a Redis that lost
 # the script gets its text; presence_max bounds the claims of an
-# interval.
+# interval; a title served while Redis is down is claimed once it is
+# back.
 
 use FindBin;
 use lib "$FindBin::Bin/inc";
@@ -309,3 +310,36 @@ content:t1:caches content:t2:caches
 content:t1:caches content:t2:caches content:t3:caches
 --- error_log
 playback presence: more than 2 titles to claim in 1000 ms (presence_max=): the others wait for a later request
+
+
+
+=== TEST 8: while Redis is down nothing is sent and the title is not taken for claimed: served again once Redis is back, it is
+--- request
+GET /vars?t=nothing
+--- response_body_filters eval
+sub {
+    my $k;
+    my $st = main::serve('/vod/t6/x',
+                         sub { main::settle(0.3);
+                               SteerTest::redis_stop();
+                               main::settle(0.3) },
+                         '/vod/outage/x',
+                         sub { SteerTest::redis_start();
+                               main::settle(0.3);
+                               $k = main::keys_line();
+                               main::settle(1.0) },
+                         '/vod/outage/y',
+                         sub { main::settle(0.3) });
+    "$st\n$k" . main::keys_line();
+}
+--- response_body
+200 200 200
+
+content:outage:caches
+--- error_log
+redis 127.0.0.1:6391: connection lost
+--- no_error_log
+[alert]
+[crit]
+[emerg]
+refused a claim
