@@ -156,8 +156,8 @@ sub {
     return $_[0] . main::redis('TYPE', 'content:demo:caches')
         . " members=" . CORE::join(',', main::redis('ZRANGE',
                                               'content:demo:caches', 0, -1))
-        . " expiry=" . ($left > 2.5 && $left <= 3 ? 'ok' : $left)
-        . " pttl=" . ($pttl > 2500 && $pttl <= 3000 ? 'ok' : $pttl) . "\n";
+        . " expiry=" . ($left > 2 && $left <= 3 ? 'ok' : $left)
+        . " pttl=" . ($pttl > 2000 && $pttl <= 3000 ? 'ok' : $pttl) . "\n";
 }
 --- response_body
 served
