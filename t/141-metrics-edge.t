@@ -2,7 +2,8 @@
 #
 # Metrics of the edge (README.md, "Metrics"): one nginx with the origin
 # module and the edge, one vodedge_metrics endpoint showing both modules'
-# families; token and tier refusals counted by reason; the Redis client's
+# families; token, tier, licensing and stream-limit refusals counted by
+# reason; the Redis client's
 # commands and their latency histogram against a real redis-server
 # (6389), then its connection lost.  The text is read by the strict
 # reader of t/inc/MetricsTest.pm.
@@ -13,18 +14,23 @@ use VodTest;
 use PbTest;
 use RedisTest;
 use MetricsTest;
+use GeoTest;
 use Test::Nginx::Socket 'no_plan';
 
-our ($Basic, $Expired, $BadSig, $Api);
+our ($Basic, $Expired, $BadSig, $Api, $ApiBasic);
 
 BEGIN {
     VodTest::media();
     PbTest::setup();
+    GeoTest::setup();
     RedisTest::start(6389);
     $Basic = PbTest::token(tier => 'basic');
     $Expired = PbTest::token(tier => 'basic', ttl => -3600);
     ($BadSig = $Basic) =~ s/.$/$& eq 'A' ? 'B' : 'A'/e;
     $Api = PbTest::token(aud => q(api), sub => 'acct-1', profiles => 'p1');
+    # one stream at a time
+    $ApiBasic = PbTest::token(aud => q(api), sub => 'acct-2',
+                              profiles => 'p1', tier => 'basic');
 }
 
 repeat_each(1);
@@ -33,6 +39,11 @@ log_level('info');
 
 our $HttpConfig = <<'_EOC_';
     playback_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT command_timeout=500ms;
+
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+    playback_geoip_country $TEST_NGINX_GEO_DIR/country.mmdb;
+    playback_rights $TEST_NGINX_GEO_DIR/rights.json;
 
     # the origin
     server {
@@ -57,6 +68,14 @@ our $Config = <<'_EOC_';
     location /api/ {
         playback_token off;
         playback_api on;
+    }
+
+    # licensing alone, on the renditions as files
+    location /lic/ {
+        playback_token off;
+        playback_licensing on;
+        playback_title_from /lic/;
+        alias $TEST_NGINX_MEDIA/;
     }
 
     location = /redis {
@@ -153,6 +172,16 @@ GET /vod/demo/master.m3u8
 
 
 
+=== TEST 6b: a client in a country the rights exclude: refused by licensing
+--- request
+GET /lic/demo/360p.mp4
+--- more_headers
+X-Forwarded-For: 198.51.100.7
+--- error_code: 451
+--- response_body_like: "reason":"not-licensed"
+
+
+
 === TEST 7: a resume position written through Redis
 --- more_headers eval
 "Authorization: Bearer $main::Api"
@@ -176,14 +205,40 @@ GET /api/v1/resume/p1/t1
 
 
 
-=== TEST 9: each refusal counted by its reason, each Redis command by its result and in the histogram
+=== TEST 8b: a playback start takes the basic tier's one stream
+--- more_headers eval
+"Authorization: Bearer $main::ApiBasic"
+--- request
+POST /api/v1/playback/manifest
+{"video_id":"demo","profile_id":"p1","device":{"type":"tv"}}
+--- response_body_like: "playback_session_id"
+--- no_error_log
+[error]
+
+
+
+=== TEST 8c: a second one is over the limit
+--- more_headers eval
+"Authorization: Bearer $main::ApiBasic"
+--- request
+POST /api/v1/playback/manifest
+{"video_id":"demo","profile_id":"p1","device":{"type":"tv"}}
+--- error_code: 429
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: each refusal counted by its reason, each Redis command by its result and in the histogram (two of them for each playback start)
 --- request
 GET /metrics
 --- response_body_filters eval
 sub { MetricsTest::moved('start', $_[0], $main::Edge) }
 --- response_body
-vodedge_edge_redis_command_duration_seconds_count{} +2
-vodedge_edge_redis_commands_total{result="ok"} +2
+vodedge_edge_licensing_refusals_total{reason="not-licensed"} +1
+vodedge_edge_redis_command_duration_seconds_count{} +6
+vodedge_edge_redis_commands_total{result="ok"} +6
+vodedge_edge_stream_limit_refusals_total{reason="limit"} +1
 vodedge_edge_tier_refusals_total{reason="above-tier"} +1
 vodedge_edge_token_refusals_total{reason="bad-signature"} +1
 vodedge_edge_token_refusals_total{reason="expired"} +1
@@ -214,7 +269,7 @@ GET /metrics
 sub { MetricsTest::moved('start', $_[0], qr/redis_(?:commands|connection)/)
       =~ s/(error="connect"\} \+)[1-9][0-9]*/$1N/r }
 --- response_body
-vodedge_edge_redis_commands_total{result="ok"} +2
+vodedge_edge_redis_commands_total{result="ok"} +6
 vodedge_edge_redis_commands_total{result="unsent"} +1
 vodedge_edge_redis_connection_errors_total{error="connect"} +N
 vodedge_edge_redis_connection_errors_total{error="lost"} +1
