@@ -19,6 +19,8 @@ typedef struct {
 static int vod_url_suffix(const u_char *name, size_t len, const char *s,
     size_t slen);
 static int vod_url_id(const u_char *p, size_t len, vod_url_t *url);
+static int vod_url_decimal(const u_char *p, size_t len, uint64_t max,
+    uint64_t *v);
 static int vod_url_number(const u_char *p, size_t len, uint32_t *n);
 static int vod_url_track(const u_char *p, size_t len, uint32_t *n);
 
@@ -188,29 +190,39 @@ vod_url_id(const u_char *p, size_t len, vod_url_t *url)
 }
 
 
-/* decimal, 1 to 2^31, no leading zeros; stores the 0-based number */
+/* decimal, 1 to max, no leading zeros */
 
 static int
-vod_url_number(const u_char *p, size_t len, uint32_t *n)
+vod_url_decimal(const u_char *p, size_t len, uint64_t max, uint64_t *v)
 {
-    size_t    i;
-    uint64_t  v;
+    size_t  i;
 
     if (len == 0 || len > 10 || p[0] == '0') {
         return VOD_BAD_REQUEST;
     }
 
-    v = 0;
+    *v = 0;
 
     for (i = 0; i < len; i++) {
         if (p[i] < '0' || p[i] > '9') {
             return VOD_BAD_REQUEST;
         }
 
-        v = v * 10 + (uint64_t) (p[i] - '0');
+        *v = *v * 10 + (uint64_t) (p[i] - '0');
     }
 
-    if (v > VOD_URL_MAX_SEGMENT) {
+    return (*v <= max) ? VOD_OK : VOD_BAD_REQUEST;
+}
+
+
+/* a segment number, 1 to 2^31; stores the 0-based number */
+
+static int
+vod_url_number(const u_char *p, size_t len, uint32_t *n)
+{
+    uint64_t  v;
+
+    if (vod_url_decimal(p, len, VOD_URL_MAX_SEGMENT, &v) != VOD_OK) {
         return VOD_BAD_REQUEST;
     }
 
@@ -220,29 +232,14 @@ vod_url_number(const u_char *p, size_t len, uint32_t *n)
 }
 
 
-/* a track_ID: decimal, 1 to 2^32 - 1, no leading zeros */
+/* a track_ID, 1 to 2^32 - 1 */
 
 static int
 vod_url_track(const u_char *p, size_t len, uint32_t *n)
 {
-    size_t    i;
     uint64_t  v;
 
-    if (len == 0 || len > 10 || p[0] == '0') {
-        return VOD_BAD_REQUEST;
-    }
-
-    v = 0;
-
-    for (i = 0; i < len; i++) {
-        if (p[i] < '0' || p[i] > '9') {
-            return VOD_BAD_REQUEST;
-        }
-
-        v = v * 10 + (uint64_t) (p[i] - '0');
-    }
-
-    if (v > 0xffffffff) {
+    if (vod_url_decimal(p, len, 0xffffffff, &v) != VOD_OK) {
         return VOD_BAD_REQUEST;
     }
 
