@@ -19,23 +19,10 @@ use Test::Nginx::Socket 'no_plan';
 
 our ($Dir, @Pids);
 
-sub cli_at {
-    my $port = shift;
-    open my $fh, '-|', 'redis-cli', '-p', $port, @_ or die "redis-cli: $!";
-    local $/;
-    my $o = <$fh> // '';
-    close $fh;
-    $o =~ s/\n\z//;
-    return $o;
-}
-
-sub wait_for {
-    my ($what, $test) = @_;
-    for (1 .. 300) {
-        return if $test->();
-        Time::HiRes::sleep(0.05);
-    }
-    die "$what: timed out\n";
+# RedisTest's, under the names the blocks use
+BEGIN {
+    *cli_at = \&RedisTest::cli_at;
+    *wait_for = \&RedisTest::wait_for;
 }
 
 sub daemon {

@@ -77,13 +77,29 @@ sub _ping {
 
 # redis-cli's answer, trailing newline removed
 sub cli {
-    open my $fh, '-|', 'redis-cli', '-p', $Port, @CliAuth, @_
-        or die "redis-cli: $!";
+    return cli_at($Port, @CliAuth, @_);
+}
+
+# cli_at(PORT, ARGS...): the same from the server on another port (a
+# replica, a sentinel, a node of a cluster)
+sub cli_at {
+    my $port = shift;
+    open my $fh, '-|', 'redis-cli', '-p', $port, @_ or die "redis-cli: $!";
     local $/;
     my $o = <$fh> // '';
     close $fh;
     $o =~ s/\n\z//;
     return $o;
+}
+
+# wait_for(WHAT, SUB): until SUB is true, at most 15 s; dies naming WHAT
+sub wait_for {
+    my ($what, $test) = @_;
+    for (1 .. 300) {
+        return if $test->();
+        Time::HiRes::sleep(0.05);
+    }
+    die "$what: timed out\n";
 }
 
 sub _ttl {
