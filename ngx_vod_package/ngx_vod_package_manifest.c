@@ -1,10 +1,11 @@
 /*
  * ngx_vod_package_manifest.c: the steps of a multivariant playlist
- * (master.m3u8, master-ts.m3u8) or an MPD.  Resolve opens every rendition
- * of the title, enough for the ETag; a manifest made before with that ETag
- * comes from the per-worker cache (_manifest_cache.c) and the indexes are
- * not loaded; else load gets every rendition's index and plan writes the
- * text.  Content Steering is added to either.
+ * (master.m3u8, master-ts.m3u8), an MPD or the title's tracks.json.
+ * Resolve opens every rendition of the title, enough for the ETag; a
+ * manifest made before with that ETag comes from the per-worker cache
+ * (_manifest_cache.c) and the indexes are not loaded; else load gets
+ * every rendition's index and plan writes the text.  Content Steering is
+ * added to the playlists and the MPD.
  */
 
 #include <ngx_config.h>
@@ -32,6 +33,7 @@ static int ngx_libc_cdecl ngx_vod_package_rendition_cmp(const void *one,
 static ngx_str_t  ngx_vod_type_m3u8 =
     ngx_string("application/vnd.apple.mpegurl");
 static ngx_str_t  ngx_vod_type_mpd = ngx_string("application/dash+xml");
+static ngx_str_t  ngx_vod_type_json = ngx_string("application/json");
 
 
 ngx_int_t
@@ -155,6 +157,9 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         if (url->kind == VOD_URL_MPD) {
             rc = vod_dash_mpd(&venv.env, &title, &out, &len);
 
+        } else if (url->kind == VOD_URL_TRACKS) {
+            rc = vod_tracks_json(&venv.env, &title, &out, &len);
+
         } else {
             rc = vod_hls_master(&venv.env, &title,
                                 url->kind == VOD_URL_MASTER_TS, &out, &len);
@@ -173,7 +178,7 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         }
     }
 
-    if (vlcf->steering_uri != NULL) {
+    if (vlcf->steering_uri != NULL && url->kind != VOD_URL_TRACKS) {
         rc = ngx_vod_package_steering(r, &ctx->dir, url, &venv, &out, &len);
         if (rc != NGX_OK) {
             return rc;
@@ -185,7 +190,8 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 
     ctx->out.method = NGX_VOD_SEND_MEMORY;
     ctx->out.type = (url->kind == VOD_URL_MPD) ? &ngx_vod_type_mpd
-                                               : &ngx_vod_type_m3u8;
+                    : (url->kind == VOD_URL_TRACKS) ? &ngx_vod_type_json
+                                                    : &ngx_vod_type_m3u8;
     ctx->out.cache_control = &vlcf->playlist_cache_control;
     ctx->out.etag = ctx->etag;
     ctx->out.mtime = ctx->mtime;

@@ -16,10 +16,11 @@
 static ngx_int_t ngx_vod_package_metrics_log(ngx_http_request_t *r);
 
 
-#define NGX_VOD_M_KINDS  7
+#define NGX_VOD_M_KINDS  8
 
 static const char *const  ngx_vod_metrics_kinds[] = {
     "other", "master", "master_ts", "mpd", "playlist", "init", "segment",
+    "tracks",
     NULL
 };
 

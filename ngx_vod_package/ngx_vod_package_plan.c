@@ -46,6 +46,7 @@ ngx_vod_package_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     case VOD_URL_MASTER:
     case VOD_URL_MASTER_TS:
     case VOD_URL_MPD:
+    case VOD_URL_TRACKS:
         return ngx_vod_manifest_plan(r, ctx);
 
     case VOD_URL_PLAYLIST:

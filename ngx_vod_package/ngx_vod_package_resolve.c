@@ -65,9 +65,7 @@ ngx_vod_package_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
                    "vod: title \"%V\", kind %ui", &ctx->dir,
                    (ngx_uint_t) url->kind);
 
-    if (url->kind == VOD_URL_MASTER || url->kind == VOD_URL_MASTER_TS
-        || url->kind == VOD_URL_MPD)
-    {
+    if (vod_url_is_title(url->kind)) {
         return ngx_vod_manifest_resolve(r, ctx);
     }
 
@@ -108,6 +106,7 @@ ngx_vod_package_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     case VOD_URL_MASTER:
     case VOD_URL_MASTER_TS:
     case VOD_URL_MPD:
+    case VOD_URL_TRACKS:
         return ngx_vod_manifest_load(r, ctx);
 
     case VOD_URL_PLAYLIST:

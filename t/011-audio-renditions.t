@@ -10,7 +10,9 @@
 # reads each rendition's init + media segment with its language and
 # channel count.  A file the packager cannot use is left out of the title
 # with one log line; the URL of a file's further audio track does not
-# change when files are added.  Under "aio threads" too.  Not a block
+# change when files are added.  tracks.json (the playback API's
+# available_tracks) lists what the manifests list, under a tier's ceiling
+# too.  Under "aio threads" too.  Not a block
 # file: it walks the manifests of its own nginx.
 
 use strict;
@@ -21,6 +23,7 @@ use lib "$FindBin::Bin/inc";
 use VodTest;
 use HTTP::Tiny;
 use File::Temp ();
+use JSON::PP ();
 use Test::More;
 
 my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 12;
@@ -161,6 +164,8 @@ sub check_title {
            . 'channels');
     }
 
+    check_tracks($loc, $title, $media, $variants, {});
+
     # DASH: the audio AdaptationSets, each Representation walked
     $r = get("$loc/$title/manifest.mpd");
     is($r->{status}, 200, "$loc/$title/manifest.mpd: 200") or return;
@@ -189,6 +194,47 @@ sub check_title {
     }
     is_deeply(\@sets, $want_sets, "$title: the audio AdaptationSets")
         or diag($r->{content});
+}
+
+# tracks.json against the multivariant playlist of the same title and
+# tier: every video variant (id, codecs, resolution) and every audio
+# rendition (id from its URI, language, name, channels, default), in order
+sub check_tracks {
+    my ($loc, $title, $media, $variants, $headers) = @_;
+    my $r = $http->get("$base/$loc/$title/tracks.json",
+                       { headers => $headers });
+    my $tier = join(',', map { "$_=$headers->{$_}" } sort keys %$headers)
+               || 'no tier';
+    is($r->{status}, 200, "$loc/$title/tracks.json ($tier): 200")
+        or return;
+    is($r->{headers}{'content-type'}, 'application/json',
+       "$loc/$title/tracks.json: JSON");
+    my $t = eval { JSON::PP::decode_json($r->{content}) };
+    ok($t, "$loc/$title/tracks.json parses") or return diag($r->{content});
+
+    my %seen;
+    my @want = grep { !$seen{$_}++ } map {
+        my ($id) = $_->{uri} =~ /^video-(.+)\.m3u8$/;
+        my ($vc) = split /,/, $_->{CODECS};
+        "$id $vc $_->{RESOLUTION}"
+    } grep { $_->{uri} =~ /^video-/ } @$variants;
+    is_deeply([ map { "$_->{id} $_->{codecs} $_->{width}x$_->{height}" }
+                @{ $t->{video} } ], \@want,
+              "$loc/$title/tracks.json ($tier): the video variants");
+    ok(!grep({ !($_->{bitrate} > 0 && $_->{peak_bitrate} >= $_->{bitrate}
+                 && $_->{format} eq 'h264') } @{ $t->{video} }),
+       "$loc/$title/tracks.json: bit rates and format");
+
+    @want = map {
+        (my $id = $_->{URI}) =~ s/\.m3u8$//;
+        join ' ', $id, $_->{LANGUAGE} // 'und', $_->{NAME}, $_->{CHANNELS},
+            $_->{DEFAULT} eq 'YES' ? 'default' : '-'
+    } grep { $_->{TYPE} eq 'AUDIO' } @$media;
+    is_deeply([ map { join ' ', $_->{id}, $_->{language}, $_->{name},
+                      $_->{channels}, $_->{default} ? 'default' : '-' }
+                @{ $t->{audio} } ], \@want,
+              "$loc/$title/tracks.json ($tier): the audio renditions");
+    is_deeply($t->{subtitles}, [], "$loc/$title/tracks.json: subtitles");
 }
 
 for my $loc (qw(vod thread)) {
@@ -238,6 +284,17 @@ for my $loc (qw(vod thread)) {
     unlike($ts->{content} // '', qr/dd/, 'the E-AC-3 file is not listed');
     is(get("$loc/eac3/audio-dd.m3u8")->{status}, 415,
        'the E-AC-3 file itself is still 415');
+
+    # a tier's ceiling: the 180p variant alone, the audio all there
+    my $h = { 'X-Vod-Max-Height' => 200 };
+    my $capped = $http->get("$base/$loc/langs/master.m3u8",
+                            { headers => $h });
+    my ($cm, $cv) = master($capped->{content});
+    is(scalar @$cv, 1, "$loc/langs: one variant under height 200");
+    check_tracks($loc, 'langs', $cm, $cv, $h);
+    is($http->get("$base/$loc/langs/tracks.json",
+                  { headers => { 'X-Vod-Max-Height' => 100 } })->{status},
+       403, "$loc/langs/tracks.json: no variant under height 100");
 
     # the TS variants mux each file's first audio, as before
     $ts = get("$loc/langs/master-ts.m3u8");

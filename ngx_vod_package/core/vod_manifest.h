@@ -39,6 +39,15 @@ int vod_hls_media(vod_env_t *env, const vod_title_t *title,
 int vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
     size_t *len);
 
+/* tracks.json: {"video":[...],"audio":[...],"subtitles":[...]}, one entry
+ * per video rendition left by vod_title_limit() (id, format, codecs,
+ * width, height, frame_rate, bitrate, peak_bitrate) and per audio
+ * rendition of vod_title_pick_audio() (id: its playlist's name without
+ * ".m3u8", format, codecs, language, name, channels, bitrate, default),
+ * in manifest order. */
+int vod_tracks_json(vod_env_t *env, const vod_title_t *title, u_char **out,
+    size_t *len);
+
 /* Content Steering (HLS Content Steering specification, RFC 8216bis
  * 4.4.6.6): a copy of a multivariant playlist written by vod_hls_master()
  * with #EXT-X-CONTENT-STEERING:SERVER-URI="uri",PATHWAY-ID="pathway"

@@ -62,6 +62,13 @@ vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
         return VOD_OK;
     }
 
+    if (len == sizeof("tracks.json") - 1
+        && memcmp(name, "tracks.json", len) == 0)
+    {
+        url->kind = VOD_URL_TRACKS;
+        return VOD_OK;
+    }
+
     px = NULL;
 
     for (i = 0; i < sizeof(vod_url_prefixes) / sizeof(vod_url_prefixes[0]);

@@ -4,6 +4,8 @@
  *   master.m3u8                  HLS multivariant playlist, CMAF
  *   master-ts.m3u8               HLS multivariant playlist, MPEG-TS
  *   manifest.mpd                 DASH MPD over the CMAF segments
+ *   tracks.json                  the title's tracks as JSON: what the
+ *                                playback API answers as available_tracks
  *   video-{id}.m3u8              CMAF media playlist of a video rendition
  *   audio-{id}.m3u8              CMAF media playlist of an audio rendition:
  *                                the first audio track of file {id}
@@ -39,6 +41,12 @@
 #define VOD_URL_PLAYLIST         4
 #define VOD_URL_INIT             5
 #define VOD_URL_SEGMENT          6
+#define VOD_URL_TRACKS           7
+
+/* the kinds made from the whole title rather than one rendition */
+#define vod_url_is_title(kind)                                               \
+    ((kind) == VOD_URL_MASTER || (kind) == VOD_URL_MASTER_TS                 \
+     || (kind) == VOD_URL_MPD || (kind) == VOD_URL_TRACKS)
 
 #define VOD_STREAM_VIDEO         1
 #define VOD_STREAM_AUDIO         2

@@ -64,6 +64,7 @@ static void test_dash_xml(void **state);
 static void *test_manifest_bench_alloc(vod_env_t *env, size_t size);
 static void test_manifest_bench(void **state);
 static void test_manifest_audio_renditions(void **state);
+static void test_tracks_json(void **state);
 
 
 /* times of the 29.97 fps renditions: three 4.004 s segments and a short
@@ -1034,6 +1035,59 @@ test_text_uint(void **state)
 }
 
 
+
+/* tracks.json of the synthetic title: every field, a hidden rendition
+ * left out, a name with characters JSON must escape, a second audio track
+ * named by its track_ID */
+
+static void
+test_tracks_json(void **state)
+{
+    int                     rc;
+    size_t                  len;
+    u_char                 *out;
+    vod_env_t              *env;
+    vod_track_info_t        de, *audios[2];
+    test_manifest_title_t   t;
+
+    env = *state;
+    test_manifest_build(&t);
+
+    test_manifest_audio(&de, "ger", test_t48, 4, 128000, 150000);
+    de.track_id = 3;
+    de.channels = 6;
+    audios[0] = &t.a1080;
+    audios[1] = &de;
+    t.r[0].audios = audios;
+    t.r[0].audio_count = 2;
+
+    vod_title_pick_audio(&t.title);
+    assert_int_equal(t.title.audio_count, 2);
+    strcpy(t.title.audio[1].name, "Deutsch \"5.1\"\\\x01");
+
+    assert_int_equal(vod_title_limit(&t.title, 720, 0), 2);
+
+    rc = vod_tracks_json(env, &t.title, &out, &len);
+    test_manifest_expect(rc, out, len,
+        "{\"video\":["
+        "{\"id\":\"720p\",\"format\":\"h264\",\"codecs\":\"avc1.64001f\","
+        "\"width\":1280,\"height\":720,\"frame_rate\":29.970,"
+        "\"bitrate\":2800000,\"peak_bitrate\":3000000},"
+        "{\"id\":\"540p\",\"format\":\"hevc\","
+        "\"codecs\":\"hvc1.1.6.L93.B0\",\"width\":960,\"height\":540,"
+        "\"frame_rate\":25.000,\"bitrate\":1200000,"
+        "\"peak_bitrate\":1500000}],"
+        "\"audio\":["
+        "{\"id\":\"audio-1080p\",\"format\":\"aac\","
+        "\"codecs\":\"mp4a.40.2\",\"language\":\"en\",\"name\":\"English\","
+        "\"channels\":2,\"bitrate\":128000,\"default\":true},"
+        "{\"id\":\"audio3-1080p\",\"format\":\"aac\","
+        "\"codecs\":\"mp4a.40.2\",\"language\":\"de\","
+        "\"name\":\"Deutsch \\\"5.1\\\"\\\\\\u0001\","
+        "\"channels\":6,\"bitrate\":128000,\"default\":false}],"
+        "\"subtitles\":[]}\n");
+}
+
 int
 main(void)
 {
@@ -1050,6 +1104,7 @@ main(void)
         cmocka_unit_test(test_dash_timeline),
         cmocka_unit_test(test_dash_xml),
         cmocka_unit_test(test_manifest_audio_renditions),
+        cmocka_unit_test(test_tracks_json),
         cmocka_unit_test(test_manifest_bench),
     };
 
