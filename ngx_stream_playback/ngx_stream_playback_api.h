@@ -69,6 +69,14 @@ typedef struct {
 } ngx_stream_playback_api_ctx_t;
 
 
+/* the manifest call's available_tracks: ngx_stream_playback_tracks.c */
+typedef struct {
+    ngx_str_t                      uri;        /* of the subrequest */
+    ngx_str_t                      json;       /* checked; empty: none */
+    unsigned                       pending:1;
+} ngx_stream_playback_tracks_t;
+
+
 #define ngx_stream_playback_api_get_ctx(r)                                   \
     ((ngx_stream_playback_api_ctx_t *)                                       \
      ((ngx_stream_playback_ctx_t *)                                          \
@@ -124,6 +132,11 @@ ngx_int_t ngx_stream_playback_streams_acquire(ngx_http_request_t *r,
     ngx_stream_playback_call_pt handler);
 ngx_buf_t *ngx_stream_playback_streams_refusal(ngx_http_request_t *r,
     redisReply *reply, ngx_uint_t limit);
+
+/* ngx_stream_playback_tracks.c */
+ngx_int_t ngx_stream_playback_tracks_start(ngx_http_request_t *r,
+    ngx_str_t *video, ngx_stream_playback_tier_t *tier,
+    ngx_stream_playback_tracks_t *tracks, ngx_http_event_handler_pt wake);
 
 /* ngx_stream_playback_scripts.c */
 ngx_int_t ngx_stream_playback_scripts_init(ngx_conf_t *cf,

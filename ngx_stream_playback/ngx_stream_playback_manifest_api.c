@@ -4,10 +4,13 @@
  * of the account, HLS and DASH URLs signed with a short-lived media token
  * (aud media; account, tier, session, the title's path) on
  * playback_api_base_url, for a title licensed to the client's country,
- * the resume position and the tier's limits.  The stream slot and the
- * position are asked of Redis at once; without Redis the answer still
- * comes (unless playback_streams_fail is closed), position 0, with a
- * "degraded" list naming what was skipped.
+ * the resume position, the tier's limits and, with playback_api_tracks,
+ * the title's tracks as the origin lists them for the tier.  The stream
+ * slot and the position are asked of Redis and the tracks of the origin
+ * at once; the answer goes when the last of them is in.  Without Redis
+ * the answer still comes (unless playback_streams_fail is closed),
+ * position 0, and without the tracks it comes with "available_tracks"
+ * null: a "degraded" list names what was skipped.
  */
 
 #include <ngx_config.h>
@@ -26,8 +29,11 @@ typedef struct {
     int64_t                       position;
     ngx_int_t                     slot;        /* 1 held, 0 refused, -1 ? */
     ngx_buf_t                    *refusal;
+    ngx_stream_playback_tracks_t  tracks;
     unsigned                      resume_failed:1;
     unsigned                      streams_failed:1;
+    unsigned                      tracks_wanted:1;
+    unsigned                      answered:1;
 } ngx_stream_playback_manifest_t;
 
 
@@ -38,6 +44,8 @@ static void ngx_stream_playback_manifest_slot(ngx_http_request_t *r,
     ngx_stream_playback_call_t *call, ngx_int_t status, redisReply *reply);
 static void ngx_stream_playback_manifest_position(ngx_http_request_t *r,
     ngx_stream_playback_call_t *call, ngx_int_t status, redisReply *reply);
+static void ngx_stream_playback_manifest_wake(ngx_http_request_t *r);
+static void ngx_stream_playback_manifest_finish(ngx_http_request_t *r);
 static ngx_int_t ngx_stream_playback_manifest_answer(ngx_http_request_t *r);
 
 
@@ -167,7 +175,16 @@ ngx_stream_playback_manifest_body(ngx_http_request_t *r)
     m->session.data = p;
     m->session.len = ngx_hex_dump(p, rnd, sizeof(rnd)) - p;
 
-    /* the slot and the position, pipelined */
+    /* the tracks from the origin, the slot and the position from Redis,
+     * all at once */
+
+    rc = ngx_stream_playback_tracks_start(r, &m->video, m->tier, &m->tracks,
+                                          ngx_stream_playback_manifest_wake);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    m->tracks_wanted = (rc == NGX_OK);
 
     issued = 0;
 
@@ -207,7 +224,8 @@ ngx_stream_playback_manifest_body(ngx_http_request_t *r)
         m->resume_failed = 1;
     }
 
-    if (issued == 0) {
+    if (ctx->pending == 0) {
+        m->answered = 1;
         return ngx_stream_playback_manifest_answer(r);
     }
 
@@ -310,10 +328,7 @@ ngx_stream_playback_manifest_slot(ngx_http_request_t *r,
                                                          m->tier->streams);
     }
 
-    if (ctx->pending == 0) {
-        ngx_stream_playback_api_done(r,
-                                  ngx_stream_playback_manifest_answer(r));
-    }
+    ngx_stream_playback_manifest_finish(r);
 }
 
 
@@ -336,10 +351,38 @@ ngx_stream_playback_manifest_position(ngx_http_request_t *r,
         m->position = 0;
     }
 
-    if (ctx->pending == 0) {
-        ngx_stream_playback_api_done(r,
-                                  ngx_stream_playback_manifest_answer(r));
+    ngx_stream_playback_manifest_finish(r);
+}
+
+
+/* r's write handler while the tracks subrequest runs: nginx calls it
+ * when that is done (and may at other times) */
+
+static void
+ngx_stream_playback_manifest_wake(ngx_http_request_t *r)
+{
+    ngx_stream_playback_manifest_finish(r);
+}
+
+
+/* the answer once the last of the Redis calls and the subrequest is in */
+
+static void
+ngx_stream_playback_manifest_finish(ngx_http_request_t *r)
+{
+    ngx_stream_playback_api_ctx_t   *ctx;
+    ngx_stream_playback_manifest_t  *m;
+
+    ctx = ngx_stream_playback_api_get_ctx(r);
+    m = ctx->data;
+
+    if (ctx->pending != 0 || m->answered) {
+        return;
     }
+
+    m->answered = 1;
+
+    ngx_stream_playback_api_done(r, ngx_stream_playback_manifest_answer(r));
 }
 
 
@@ -440,8 +483,10 @@ ngx_stream_playback_manifest_answer(ngx_http_request_t *r)
                  "\"media_token_expires_at\":,"
                  "\"bookmarks\":{\"resume_position_ms\":},"
                  "\"limits\":{\"tier\":,\"max_streams\":,\"max_height\":,"
-                 "\"max_bitrate\":},"
-                 "\"degraded\":[\"stream_limits\",\"resume_position\"]}\n")
+                 "\"max_bitrate\":},\"available_tracks\":null,"
+                 "\"degraded\":[\"stream_limits\",\"resume_position\","
+                 "\"available_tracks\"]}\n")
+          + m->tracks.json.len
           + m->session.len
           + ngx_stream_playback_api_json_len(&m->video)
           + ngx_stream_playback_api_json_len(&m->profile)
@@ -481,9 +526,20 @@ ngx_stream_playback_manifest_answer(ngx_http_request_t *r)
                           exp, m->resume_failed ? 0 : m->position);
     b->last = ngx_stream_playback_api_json_str(b->last, &m->tier->name);
     b->last = ngx_sprintf(b->last, ",\"max_streams\":%ui,\"max_height\":%ui,"
-                          "\"max_bitrate\":%uL},\"degraded\":[",
+                          "\"max_bitrate\":%uL}",
                           m->tier->streams, m->tier->max_height,
                           m->tier->max_bitrate);
+
+    if (m->tracks.json.len) {
+        b->last = ngx_cpymem(b->last, ",\"available_tracks\":", 20);
+        b->last = ngx_cpymem(b->last, m->tracks.json.data,
+                             m->tracks.json.len);
+
+    } else if (m->tracks_wanted) {
+        b->last = ngx_cpymem(b->last, ",\"available_tracks\":null", 24);
+    }
+
+    b->last = ngx_cpymem(b->last, ",\"degraded\":[", 13);
 
     n = 0;
 
@@ -493,11 +549,19 @@ ngx_stream_playback_manifest_answer(ngx_http_request_t *r)
     }
 
     if (m->resume_failed) {
-        if (n) {
+        if (n++) {
             *b->last++ = ',';
         }
 
         b->last = ngx_cpymem(b->last, "\"resume_position\"", 17);
+    }
+
+    if (m->tracks_wanted && m->tracks.json.len == 0) {
+        if (n) {
+            *b->last++ = ',';
+        }
+
+        b->last = ngx_cpymem(b->last, "\"available_tracks\"", 18);
     }
 
     b->last = ngx_cpymem(b->last, "]}\n", 3);

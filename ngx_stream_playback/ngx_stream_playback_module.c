@@ -239,6 +239,13 @@ static ngx_command_t  ngx_stream_playback_commands[] = {
       offsetof(ngx_stream_playback_loc_conf_t, api_base_url),
       NULL },
 
+    { ngx_string("playback_api_tracks"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_stream_playback_loc_conf_t, api_tracks),
+      NULL },
+
     { ngx_string("playback_session_check"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_stream_playback_session_check,
@@ -690,6 +697,29 @@ ngx_stream_playback_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"playback_title_from\" must start and end "
                            "with \"/\", as in \"/vod/\"");
+        return NGX_CONF_ERROR;
+    }
+
+    /* "off", or the prefix of an internal location to the origin */
+    ngx_conf_merge_str_value(conf->api_tracks, prev->api_tracks, "off");
+
+    if (conf->api_tracks.len == 3
+        && ngx_strncmp(conf->api_tracks.data, "off", 3) == 0)
+    {
+        ngx_str_null(&conf->api_tracks);
+
+    } else if (conf->api_tracks.len < 2 || conf->api_tracks.data[0] != '/'
+               || conf->api_tracks.data[conf->api_tracks.len - 1] != '/'
+               || ngx_strlchr(conf->api_tracks.data,
+                              conf->api_tracks.data + conf->api_tracks.len,
+                              '?')
+                  != NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"playback_api_tracks\" must be \"off\" or a "
+                           "location prefix that starts and ends with "
+                           "\"/\", as in \"/_tracks/\", not \"%V\"",
+                           &conf->api_tracks);
         return NGX_CONF_ERROR;
     }
 

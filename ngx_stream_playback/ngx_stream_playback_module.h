@@ -132,6 +132,7 @@ typedef struct {
     time_t               resume_ttl;
     time_t               media_token_ttl;
     ngx_http_complex_value_t  *api_base_url;
+    ngx_str_t            api_tracks;         /* "": off */
 
     ngx_uint_t           session_check;      /* NGX_PLAYBACK_SESSION_* */
     ngx_msec_t           session_ttl;

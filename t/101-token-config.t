@@ -87,6 +87,14 @@ my @cases = (
       . " playback_streams_fail closed; playback_resume_ttl 7d;"
       . " playback_media_token_ttl 1h;"
       . ' playback_api_base_url https://$host; } }', 1 ],
+    [ 'the API with tracks', "playback_redis 127.0.0.1:6399;"
+      . " playback_token_key k1 $good; server { listen 127.0.0.1:1998;"
+      . " location /api/ { playback_api on; playback_api_tracks /_t/; } }",
+      1 ],
+    [ 'tracks: not a prefix', "playback_api_tracks _tracks;", 0,
+      qr{"playback_api_tracks" must be "off" or a location prefix that starts and ends with "/", as in "/_tracks/", not "_tracks"} ],
+    [ 'tracks: with arguments', "playback_api_tracks /t/?a=/;", 0,
+      qr{"playback_api_tracks" must be "off" or a location prefix} ],
     [ 'redis: a bad address', "playback_redis 127.0.0.1:notaport;", 0,
       qr{invalid Redis address "127\.0\.0\.1:notaport"} ],
     [ 'redis: a bad parameter', "playback_redis 127.0.0.1:6379 timeout=1s;",

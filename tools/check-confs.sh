@@ -157,10 +157,13 @@ expect 451 '^application/json' "$EDGE/t/$t/vod/demo/master.m3u8" \
 acct=check-confs-$$
 api=$("$root/bin/vodedge-token" --sub $acct --profiles p$$ --tier basic \
       --ttl 600)
-expect 200 '^application/json' "$EDGE/api/v1/playback/manifest" \
+answer=$(expect 200 '^application/json' "$EDGE/api/v1/playback/manifest" \
     -X POST -H "Authorization: Bearer $api" \
-    -d '{"video_id":"demo","profile_id":"p'$$'","device":{"type":"tv"}}' \
-    > /dev/null
+    -d '{"video_id":"demo","profile_id":"p'$$'","device":{"type":"tv"}}')
+# the basic tier's tracks, from the origin through the edge's /_tracks/
+grep -q '"available_tracks":{"video":\[{"id":"360p"' "$answer" \
+    || fail "the manifest call has no available_tracks of the basic tier:" \
+            "$(head -c 600 "$answer")"
 expect 204 '' "$EDGE/api/v1/resume/p$$/demo" -X PUT \
     -H "Authorization: Bearer $api" \
     -d '{"position_ms":42000,"duration_ms":60000,"updated_at":1}' > /dev/null
