@@ -301,6 +301,7 @@ prove: all fixtures
 
 e2e: all fixtures
 	E2E_MEDIA=$(MEDIA_DIR) node e2e/play.js
+	node e2e/audio.js
 	E2E_MEDIA=$(MEDIA_DIR) node e2e/steering.js
 
 # tools/mutations.txt applied one at a time to a copy in build/mutate;

@@ -14,7 +14,7 @@
 # origin checks (tools/check-origin.sh: every stream through nginx, with and
 # without threads), shipped-confs (tools/check-confs.sh), fleet (the
 # many-host test, tools/fleet/fleet-test.sh), the demo title,
-# e2e and e2e-steering (real players in chromium), demo
+# e2e, e2e-audio and e2e-steering (real players in chromium), demo
 # (tools/check-demo.sh).  A failing section
 # does not stop the later ones; the last
 # line is "N passed, M failed" over the sections, and the exit status is
@@ -84,6 +84,10 @@ DEMO_MEDIA=$ROOT/build/demo-media
 section demo-media tools/demo-media.sh "$DEMO_MEDIA"
 section demo-origin-check env THREADS=1 tools/check-origin.sh "$DEMO_MEDIA"
 section e2e env E2E_MEDIA="$DEMO_MEDIA" node e2e/play.js
+# audio languages: hls.js and dash.js list a three-track title's languages
+# and switch to German mid-play (titles of tools/mkmedia-audio.sh, made
+# once into build/e2e-audio-media)
+section e2e-audio node e2e/audio.js
 # hls.js and dash.js follow ngx_steering's Content Steering manifest from
 # a cache marked unhealthy (its server still serving) to the second one;
 # the dash.js case listens on port 80 (dash.js drops a clone's port)

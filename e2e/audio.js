@@ -1,0 +1,234 @@
+#!/usr/bin/env node
+// e2e/audio.js: audio languages in real players.  The packager serves a
+// title with English, German and English 5.1 tracks in every file of its
+// ladder (tools/mkmedia-audio.sh "langs"); hls.js (HLS CMAF) and dash.js
+// (DASH) in Debian's chromium must list every language the manifest
+// names, play, switch to German mid-play, fetch the German rendition's
+// segments from then on and keep playing.
+//
+//   node e2e/audio.js        makes the titles into E2E_AUDIO_MEDIA
+//                            (build/e2e-audio-media) when they are not
+//                            there yet
+//
+// Environment: E2E_PORT (8090), E2E_AUDIO_MEDIA, CASE_TIMEOUT seconds
+// (60), as e2e/play.js.
+
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFileSync } = require('child_process');
+const {
+    ROOT, startNginx: spawnNginx, stopNginx, checkPlayers, playwright,
+    launchChromium, waitFor, watchPage, runWithRetry, expected,
+} = require('./lib');
+
+const PORT = parseInt(process.env.E2E_PORT || '8090', 10);
+const CASE_TIMEOUT = 1000 * parseInt(process.env.CASE_TIMEOUT || '60', 10);
+const MEDIA = path.resolve(process.env.E2E_AUDIO_MEDIA
+                           || path.join(ROOT, 'build', 'e2e-audio-media'));
+const SECONDS = 20;
+
+// hls.js: a buffer that ran dry for a moment on a loaded machine (as in
+// e2e/play.js); the case still needs playback to go on after the switch
+const ALLOWED = {
+    hls: [/^mediaError bufferStalledError$/],
+    dash: [],
+};
+
+const CASES = [
+    { name: 'audio-hls', engine: 'hls', url: '/vod/langs/master.m3u8' },
+    { name: 'audio-dash', engine: 'dash', url: '/vod/langs/manifest.mpd' },
+];
+
+function makeMedia() {
+    if (fs.existsSync(path.join(MEDIA, 'langs', '360p.mp4'))) return;
+    console.log(`e2e-audio: making the titles in ${MEDIA}`);
+    execFileSync(path.join(ROOT, 'tools', 'mkmedia-audio.sh'),
+                 [MEDIA, String(SECONDS)], { stdio: 'inherit' });
+}
+
+async function startNginx() {
+    const prefix = path.join(ROOT, 'build', 'e2e-audio');
+    const so = path.join(ROOT, 'modules', 'ngx_vod_package_module.so');
+    if (!fs.existsSync(so)) {
+        throw new Error(`${so} does not exist (run make)`);
+    }
+    checkPlayers();
+    const tpl = fs.readFileSync(path.join(ROOT, 'e2e', 'nginx.conf'), 'utf8');
+    const conf = tpl.replace(/@LOAD_MODULE@/g, `load_module ${so};`)
+        .replace(/@PREFIX@/g, prefix)
+        .replace(/@ROOT@/g, ROOT)
+        .replace(/@MEDIA@/g, MEDIA)
+        .replace(/@PORT@/g, String(PORT))
+        .replace(/@VOD@/g, 'vod_package;')
+        .replace(/@HTTP_EXTRA@/g, 'vod_index_cache e2e_audio:16m;')
+        .replace(/@SIGNED@/g, '');
+    return spawnNginx(prefix, conf, PORT);
+}
+
+// the languages the manifest names, in its order, and the URL part of
+// the German rendition's segments
+async function fromManifest(c) {
+    const res = await fetch(`http://127.0.0.1:${PORT}${c.url}`);
+    const text = await res.text();
+    if (res.status !== 200) {
+        throw new Error(`${c.url} answered ${res.status}`);
+    }
+    let langs;
+    let german;
+    if (c.engine === 'hls') {
+        const media = text.split('\n')
+            .filter((l) => l.startsWith('#EXT-X-MEDIA:TYPE=AUDIO'));
+        langs = media.map((l) => (/LANGUAGE="([^"]+)"/.exec(l) || [])[1]);
+        const de = media.find((l) => /LANGUAGE="de"/.test(l));
+        german = de && /URI="([^"]+)\.m3u8"/.exec(de)[1];
+    } else {
+        const sets = text.match(/<AdaptationSet[^>]*contentType="audio"[\s\S]*?<\/AdaptationSet>/g) || [];
+        langs = sets.map((s) => (/lang="([^"]+)"/.exec(s) || [])[1]);
+        const de = sets.find((s) => /lang="de"/.test(s));
+        german = de && /<Representation id="([^"]+)"/.exec(de)[1];
+    }
+    if (!german) {
+        throw new Error(`${c.url} lists no German audio: ${langs}`);
+    }
+    return { langs, german: german + '-' };
+}
+
+// in the page: the audio tracks the player lists, and which one plays
+function playerTracks() {
+    const s = window.vodPlayer;
+    if (s.hls) {
+        return { list: s.hls.audioTracks.map((t) => t.lang),
+                 current: s.hls.audioTracks[s.hls.audioTrack]
+                          ? s.hls.audioTracks[s.hls.audioTrack].lang : null };
+    }
+    const cur = s.dash.getCurrentTrackFor('audio');
+    return { list: s.dash.getTracksFor('audio').map((t) => t.lang),
+             current: cur ? cur.lang : null };
+}
+
+function switchToGerman() {
+    const s = window.vodPlayer;
+    if (s.hls) {
+        const i = s.hls.audioTracks.findIndex((t) => t.lang === 'de');
+        s.hls.audioTrack = i;
+        return i;
+    }
+    const t = s.dash.getTracksFor('audio').find((x) => x.lang === 'de');
+    s.dash.setCurrentTrack(t);
+    return t ? 0 : -1;
+}
+
+async function runCase(context, c) {
+    const page = await context.newPage();
+    const notes = watchPage(page);
+    const requests = [];
+    page.on('request', (r) => requests.push(r.url()));
+    const t0 = Date.now();
+    const deadline = t0 + CASE_TIMEOUT;
+    const allowed = ALLOWED[c.engine];
+    let phase = 'start';
+    try {
+        const want = await fromManifest(c);
+        await page.goto(`http://127.0.0.1:${PORT}/player/?engine=${c.engine}`
+                        + `&src=${encodeURIComponent(c.url)}`,
+                        { timeout: CASE_TIMEOUT });
+        let st = await waitFor(page, (s) => s.t > 2 && s.frames > 0,
+                               deadline, 'start', allowed);
+        phase = 'switch';
+
+        // every language of the manifest, in its order (dash.js lists an
+        // AdaptationSet once)
+        const tracks = await page.evaluate(playerTracks);
+        if (tracks.list.join(',') !== want.langs.join(',')) {
+            throw new Error(`the player lists ${tracks.list.join(',')}, `
+                            + `the manifest ${want.langs.join(',')}`);
+        }
+        if (tracks.current === 'de') {
+            throw new Error('German plays before the switch');
+        }
+
+        const before = requests.length;
+        const switchedAt = st.t;
+        if (await page.evaluate(switchToGerman) < 0) {
+            throw new Error('the player has no German track to switch to');
+        }
+
+        // German segments fetched, the player says German, and playback
+        // goes on 3 s past the switch with frames decoded
+        const frames = st.frames;
+        for (;;) {
+            st = await waitFor(page, (s) => s.t > switchedAt + 3
+                               && s.frames > frames, deadline,
+                               `play on after the switch at ${switchedAt}`,
+                               allowed);
+            const cur = (await page.evaluate(playerTracks)).current;
+            const got = requests.slice(before)
+                .filter((u) => u.includes(want.german)
+                        && /\.m4s(\?|$)/.test(u));
+            if (cur === 'de' && got.length > 0) {
+                const secs = ((Date.now() - t0) / 1000).toFixed(1);
+                console.log(`PASS ${c.name}: ${c.engine} ${c.url} lists `
+                    + `${want.langs.join(', ')}, switched to German at `
+                    + `${switchedAt.toFixed(2)} s, fetched ${got.length} `
+                    + `${want.german}N.m4s, played on to `
+                    + `${st.t.toFixed(2)} s${expected(st.warnings)} `
+                    + `(${secs} s)`);
+                return { ok: true };
+            }
+            if (Date.now() > deadline) {
+                throw new Error(`after the switch: the player plays `
+                    + `"${cur}", ${got.length} German segments fetched`);
+            }
+            await new Promise((r) => setTimeout(r, 200));
+        }
+    } catch (e) {
+        console.log(`FAIL ${c.name}: ${c.engine} ${c.url}: ${e.message}`);
+        for (const n of notes.slice(0, 10)) console.log('    ' + n);
+        return { ok: false, retryable: phase === 'start' && !!e.timeout,
+                 why: e.message };
+    } finally {
+        await page.close().catch(() => {});
+    }
+}
+
+async function main() {
+    const chromium = playwright();
+    if (!chromium) return 1;
+
+    let ng = null;
+    let context = null;
+    const failed = [];
+    const retried = [];
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vodedge-e2e-'));
+    try {
+        makeMedia();
+        ng = await startNginx();
+        context = await launchChromium(chromium, profile);
+        for (const c of CASES) {
+            const r = await runWithRetry(c.name, () => runCase(context, c));
+            if (r.retried) retried.push(`${c.name} (${r.retried})`);
+            if (!r.ok) failed.push(c.name);
+        }
+    } catch (e) {
+        console.log('FAIL e2e-audio: ' + e.message);
+        failed.push('e2e-audio');
+    } finally {
+        if (context) await context.close().catch(() => {});
+        await stopNginx(ng);
+        fs.rmSync(profile, { recursive: true, force: true });
+    }
+    console.log(`e2e-audio: ${failed.length ? 'FAIL' : 'PASS'} `
+                + `(${failed.length} of ${CASES.length} cases failed`
+                + `${failed.length ? ': ' + failed.join(', ') : ''}; `
+                + `${retried.length} needed a retry`
+                + `${retried.length ? ': ' + retried.join('; ') : ''})`);
+    return failed.length ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (e) => {
+    console.log('FAIL e2e-audio: ' + (e && e.stack ? e.stack : e));
+    process.exit(1);
+});
