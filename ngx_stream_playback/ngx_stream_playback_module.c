@@ -372,7 +372,7 @@ ngx_stream_playback_variable(ngx_http_request_t *r,
     vod_str_t                  *str;
     ngx_stream_playback_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_stream_playback_module);
+    ctx = ngx_stream_playback_find_ctx(r);
 
     if (ctx == NULL || !ctx->token_done) {
         v->not_found = 1;
@@ -493,20 +493,10 @@ ngx_stream_playback_get_ctx(ngx_http_request_t *r)
     ngx_pool_cleanup_t         *cln;
     ngx_stream_playback_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_stream_playback_module);
+    ctx = ngx_stream_playback_find_ctx(r);
 
     if (ctx != NULL) {
         return ctx;
-    }
-
-    if (r == r->main) {
-        for (cln = r->pool->cleanup; cln != NULL; cln = cln->next) {
-            if (cln->handler == ngx_stream_playback_ctx_keep) {
-                ctx = cln->data;
-                ngx_http_set_ctx(r, ctx, ngx_stream_playback_module);
-                return ctx;
-            }
-        }
     }
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_stream_playback_ctx_t));
@@ -527,6 +517,35 @@ ngx_stream_playback_get_ctx(ngx_http_request_t *r)
     ngx_http_set_ctx(r, ctx, ngx_stream_playback_module);
 
     return ctx;
+}
+
+
+/* The request's context if it has one, found again after an internal
+ * redirect; NULL before anything made one.  Variables read it this way:
+ * in the rewrite phase of the location a redirect ends in, no check has
+ * run yet to find it. */
+
+ngx_stream_playback_ctx_t *
+ngx_stream_playback_find_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t         *cln;
+    ngx_stream_playback_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_stream_playback_module);
+
+    if (ctx != NULL || r != r->main) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln != NULL; cln = cln->next) {
+        if (cln->handler == ngx_stream_playback_ctx_keep) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_stream_playback_module);
+            return ctx;
+        }
+    }
+
+    return NULL;
 }
 
 

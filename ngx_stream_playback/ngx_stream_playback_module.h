@@ -174,6 +174,8 @@ ngx_int_t ngx_stream_playback_scrub(ngx_http_request_t *r,
     ngx_stream_playback_loc_conf_t *plcf, ngx_stream_playback_ctx_t *ctx);
 
 ngx_stream_playback_ctx_t *ngx_stream_playback_get_ctx(ngx_http_request_t *r);
+ngx_stream_playback_ctx_t *ngx_stream_playback_find_ctx(
+    ngx_http_request_t *r);
 ngx_table_elt_t *ngx_stream_playback_header_next(ngx_list_part_t **part,
     ngx_uint_t *i);
 ngx_int_t ngx_stream_playback_geo(ngx_http_request_t *r,

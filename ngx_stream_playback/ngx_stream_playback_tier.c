@@ -383,8 +383,7 @@ ngx_stream_playback_tier_variable(ngx_http_request_t *r,
     ngx_str_t                   *text;
     ngx_stream_playback_tier_t  *t;
 
-    t = ngx_stream_playback_request_tier(r,
-            ngx_http_get_module_ctx(r, ngx_stream_playback_module));
+    t = ngx_stream_playback_request_tier(r, ngx_stream_playback_find_ctx(r));
 
     if (t == NULL) {
         v->not_found = 1;

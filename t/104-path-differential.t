@@ -420,3 +420,26 @@ X-Status: OK
 qr{\AORIGIN GET /vod/granted/fallback HTTP/1\.[01]\n}
 --- error_log
 connect() failed (111: Connection refused) while connecting to upstream
+
+
+
+=== TEST 13: after such a redirect the variables are there from the
+rewrite phase on, before any access check ran in the new location
+--- config
+    playback_token on;
+    playback_token_key k1 $TEST_NGINX_PB_DIR/k1.key;
+    playback_token_sources prefix query=token cookie=pbt;
+    location /vod/ {
+        proxy_pass http://127.0.0.1:1;
+        error_page 502 = /vod/granted/fallback;
+    }
+    location = /vod/granted/fallback {
+        set $seen "$playback_token_status|$playback_tier";
+        return 200 "$seen\n";
+    }
+--- request eval
+"GET /vod/granted/master.m3u8?token=$main::Tok"
+--- response_body
+OK|basic
+--- error_log
+connect() failed (111: Connection refused) while connecting to upstream
