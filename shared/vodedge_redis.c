@@ -143,6 +143,10 @@ vodedge_redis_destroy(vodedge_redis_client_t *client)
         ngx_del_timer(&client->connect_timer);
     }
 
+    if (client->ping.timer_set) {
+        ngx_del_timer(&client->ping);
+    }
+
     if (client->ac != NULL) {
         client->drop = "worker exiting";
         redisAsyncFree(client->ac);
@@ -453,6 +457,7 @@ vodedge_redis_read_handler(ngx_event_t *ev)
     /* the context, and c with it, may be gone when this returns */
 
     if (client->ac != NULL) {
+        client->reads++;
         redisAsyncHandleRead(client->ac);
     }
 }

@@ -35,6 +35,8 @@
 #define VODEDGE_REDIS_NODES_MAX         128   /* Cluster nodes known */
 #define VODEDGE_REDIS_REDIRECTS         3     /* MOVED, ASK per command */
 #define VODEDGE_REDIS_REFRESH_MIN       500   /* ms between slot maps */
+#define VODEDGE_REDIS_WATCH_PING        1000  /* ms between a watch's PINGs */
+#define VODEDGE_REDIS_WATCH_MISSES      3     /* silent PINGs: it is gone */
 
 
 typedef struct vodedge_redis_cluster_s  vodedge_redis_cluster_t;
@@ -74,6 +76,7 @@ struct vodedge_redis_client_s {
     ngx_uint_t                 state;
     ngx_uint_t                 failures;    /* attempts failed in a row */
     uint64_t                   replies;     /* answers received */
+    uint64_t                   reads;       /* read events handled */
     const char                *drop;        /* why this file dropped it */
     char                       drop_text[VODEDGE_REDIS_DROP_LEN];
     vodedge_redis_cmd_t       *free;
@@ -90,6 +93,9 @@ struct vodedge_redis_client_s {
     ngx_uint_t                 handshake;   /* replies awaited before up */
     vodedge_redis_client_t    *watch;       /* with Sentinel: its watch */
     vodedge_redis_client_t    *watched;     /* a watch: whose master */
+    ngx_event_t                ping;        /* a watch's keepalive */
+    uint64_t                   ping_reads;  /* reads at its last PING */
+    ngx_uint_t                 unanswered;  /* PINGs met by silence */
     unsigned                   destroyed:1;
     unsigned                   was_up:1;    /* the lost one had connected */
     unsigned                   asking:1;    /* ac is a sentinel's */

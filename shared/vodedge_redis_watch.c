@@ -12,6 +12,12 @@
  * The watch is a client of its own (vodedge_redis.c: connects, backs
  * off, goes through the sentinels in turn), whose handshake is the
  * SUBSCRIBE; it is up once the subscription is confirmed.
+ *
+ * A subscribed connection is silent until a failover, so a sentinel that
+ * hangs (stopped, its host gone, a half-open TCP connection) would leave
+ * the watch deaf without an error.  Once a second it sends PING, which a
+ * subscribed server answers ["pong", ""]; three seconds without a byte
+ * back and the watch leaves that sentinel for the next.
  */
 
 #include <ngx_config.h>
@@ -27,6 +33,7 @@ static void vodedge_redis_watch_message(redisAsyncContext *ac, void *r,
     void *privdata);
 static void vodedge_redis_watch_switch(vodedge_redis_client_t *watch,
     redisReply *text);
+static void vodedge_redis_watch_ping(ngx_event_t *ev);
 
 
 vodedge_redis_client_t *
@@ -66,6 +73,11 @@ vodedge_redis_watch(ngx_cycle_t *cycle, vodedge_redis_client_t *watched)
     }
 
     watch->watched = watched;
+
+    watch->ping.handler = vodedge_redis_watch_ping;
+    watch->ping.data = watch;
+    watch->ping.log = cycle->log;
+    watch->ping.cancelable = 1;
 
     vodedge_redis_connect(watch);
 
@@ -119,6 +131,14 @@ vodedge_redis_watch_message(redisAsyncContext *ac, void *r, void *privdata)
         && ngx_strncmp(kind->str, "subscribe", kind->len) == 0)
     {
         vodedge_redis_ready(watch);
+
+        watch->unanswered = 0;
+        watch->ping_reads = watch->reads;
+
+        if (!watch->ping.timer_set) {
+            ngx_add_timer(&watch->ping, VODEDGE_REDIS_WATCH_PING);
+        }
+
         return;
     }
 
@@ -205,4 +225,52 @@ vodedge_redis_watch_switch(vodedge_redis_client_t *watch, redisReply *text)
 
     client->found = 1;
     vodedge_redis_drop(client, "the sentinels switched the master");
+}
+
+
+/* the keepalive; armed again when the watch is subscribed again */
+
+static void
+vodedge_redis_watch_ping(ngx_event_t *ev)
+{
+    vodedge_redis_client_t  *watch = ev->data;
+
+    redisAsyncContext  *ac;
+
+    ac = watch->ac;
+
+    if (ac == NULL || watch->destroyed
+        || watch->state != VODEDGE_REDIS_CONNECTED
+        || ngx_exiting || ngx_terminate)
+    {
+        return;
+    }
+
+    if (watch->reads != watch->ping_reads) {
+        watch->unanswered = 0;
+
+    } else if (++watch->unanswered >= VODEDGE_REDIS_WATCH_MISSES) {
+        vodedge_redis_drop(watch, "the sentinel answered no PING in 3 s");
+        return;
+    }
+
+    watch->ping_reads = watch->reads;
+
+    /* appended raw, with no callback: hiredis 0.14 (Debian's) would keep
+     * a callback given to a command on a subscribed connection for the
+     * connection's life, and it matches the pong to no channel and frees
+     * it; only the read it makes counts */
+
+    if (redisAppendFormattedCommand(&ac->c, "*1\r\n$4\r\nPING\r\n", 14)
+        != REDIS_OK)
+    {
+        vodedge_redis_drop(watch, "PING could not be queued");
+        return;
+    }
+
+    if (ac->ev.addWrite != NULL) {
+        ac->ev.addWrite(ac->ev.data);
+    }
+
+    ngx_add_timer(ev, VODEDGE_REDIS_WATCH_PING);
 }

@@ -8,6 +8,8 @@
 # sentinel's +switch-master message (a notice line): within a few
 # seconds writes land on the new master; a sentinel that does not know
 # the name, or no sentinel at all, keeps the API at 503 with a line that says why.
+# The watch PINGs its sentinel each second and leaves one that hangs
+# (SIGSTOP) after 3 s of silence, subscribing again once it is back.
 
 use FindBin;
 use lib "$FindBin::Bin/inc";
@@ -89,6 +91,13 @@ _EOC_
 sub put_body {
     my ($pos, $at) = @_;
     return qq({"position_ms":$pos,"duration_ms":100000,"updated_at":$at});
+}
+
+sub sentinel_signal {
+    my ($sig) = @_;
+    open my $fh, '<', "$Dir/sentinel.pid" or die "sentinel.pid: $!";
+    my ($pid) = <$fh> =~ /(\d+)/;
+    kill $sig, $pid or die "kill $sig $pid: $!";
 }
 
 sub up {
@@ -224,3 +233,42 @@ main::up();
 sub { $_[0] . main::cli_at(6389, 'HGET', 'playback:{acct-s}:p1:t1', 'position') . "\n" }
 --- response_body
 80000
+
+
+
+=== TEST 7: the watch PINGs its sentinel once a second, quietly while it answers
+--- init
+main::up();
+Time::HiRes::sleep(3.5);
+--- request
+GET /redis
+--- response_body_filters eval
+sub { my ($w) = grep { /\bsub=1\b/ }
+                split /\n/, main::cli_at(26388, 'CLIENT', 'LIST');
+      $_[0] . (($w // '') =~ /\bidle=[01]\b.*\bcmd=ping\b/ ? "pinged\n"
+               : "not pinged: " . ($w // 'no subscriber') . "\n") }
+--- response_body
+up
+pinged
+--- no_error_log
+answered no PING
+[error]
+
+
+
+=== TEST 8: a sentinel that hangs: the watch leaves it after 3 s without an answer, and subscribes again once it is back
+--- init
+main::up();
+main::sentinel_signal('STOP');
+Time::HiRes::sleep(4.5);
+main::sentinel_signal('CONT');
+main::wait_for('the watch subscribed again', sub {
+    main::cli_at(26388, 'CLIENT', 'LIST') =~ /\bsub=1\b/ });
+Time::HiRes::sleep(0.5);
+--- request
+GET /redis
+--- response_body
+up
+--- error_log
+redis sentinel:vodm +switch-master: connection lost to 127.0.0.1:26388: the sentinel answered no PING in 3 s; a failover is noticed on errors only
+redis sentinel:vodm +switch-master: connected again, service restored
