@@ -13,7 +13,7 @@
 # them, BENCH_RUNS interleaved runs of each.  Then the cold index case,
 # without and with "aio threads": the first segment request of a two-hour
 # title after a restart (empty shared-memory cache), median of
-# BENCH_COLD_RUNS restarts.
+# BENCH_COLD_RUNS restarts, and the worker's CPU time for it.
 #
 #   bench/run.sh                 needs modules/ngx_vod_package_module.so
 #   bench/run.sh --static-only   the harness alone: static vs static
@@ -250,6 +250,19 @@ first_request() {
     echo "$t"
 }
 
+# the CPU time the worker has run, all its threads (the thread pool's
+# too), in microseconds: /proc's schedstat counts it in nanoseconds, so a
+# request's own CPU shows even when other work on the machine stretches
+# its wall-clock time
+worker_cpu() {
+    local f v sum=0
+    for f in /proc/"$(worker_pid)"/task/*/schedstat; do
+        read -r v _ 2>/dev/null < "$f" || continue
+        sum=$((sum + v))
+    done
+    echo $((sum / 1000))
+}
+
 for loc in "" /threads; do
     aio=off
     [ -n "$loc" ] && aio=threads
@@ -257,14 +270,17 @@ for loc in "" /threads; do
     echo "bench: cold index, aio $aio: $url (title" \
          "$(printf '%.0f' "$dur") s), nginx restarted before each of" \
          "$COLD_RUNS runs"
-    cold=() warm=()
+    cold=() warm=() cold_cpu=() live_cpu=()
     for _ in $(seq "$COLD_RUNS"); do
         start_nginx
+        u0=$(worker_cpu)
         cold+=("$(first_request "$url")")
+        cold_cpu+=($(($(worker_cpu) - u0)))
         warm+=("$(first_request "$url")")
     done
     c=$(printf '%s\n' "${cold[@]}" | median)
     w=$(printf '%s\n' "${warm[@]}" | median)
+    cu=$(printf '%s\n' "${cold_cpu[@]}" | median)
 
     # the same title under new paths (hard links, so the same page cache)
     # in a worker that has run a while: a cold index as a live origin
@@ -275,16 +291,19 @@ for loc in "" /threads; do
     for i in $(seq "$COLD_RUNS"); do
         mkdir -p "$MEDIA/cold$i"
         ln -f "$LONG" "$MEDIA/cold$i/180p.mp4"
+        u0=$(worker_cpu)
         live+=("$(first_request "$BASE$loc/vod/cold$i/video-180p-$mid.m4s")")
+        live_cpu+=($(($(worker_cpu) - u0)))
         rm -rf "$MEDIA/cold$i"
     done
     l=$(printf '%s\n' "${live[@]}" | median)
+    lu=$(printf '%s\n' "${live_cpu[@]}" | median)
 
-    awk -v c="$c" -v w="$w" -v l="$l" 'BEGIN {
-        printf "  first request, new nginx (cold index):     %8.2f ms\n",
-               c * 1000;
-        printf "  first request, running worker (cold index): %7.2f ms\n",
-               l * 1000;
+    awk -v c="$c" -v w="$w" -v l="$l" -v cu="$cu" -v lu="$lu" 'BEGIN {
+        printf "  first request, new nginx (cold index):     %8.2f ms" \
+               "  (worker CPU %.2f ms)\n", c * 1000, cu / 1000;
+        printf "  first request, running worker (cold index): %7.2f ms" \
+               "  (worker CPU %.2f ms)\n", l * 1000, lu / 1000;
         printf "  second request (cached index):              %7.2f ms\n",
                w * 1000 }'
 done

@@ -443,8 +443,17 @@ ngx_vod_media_build(ngx_http_request_t *r, ngx_vod_media_t *media,
         return NGX_HTTP_BAD_GATEWAY;
     }
 
-    /* the moov of a long title is megabytes: not worth keeping in the pool */
-    moov = ngx_alloc((size_t) moov_size, r->connection->log);
+    /*
+     * The moov of a long title is megabytes: not worth keeping in the
+     * pool.  One of 2 MB or more starts on a 2 MB boundary, where the heap
+     * a worker faulted in at its start has transparent huge pages
+     * (ngx_vod_package_prefault_heap()): the read and the parse then take
+     * a TLB entry per 2 MB of it, not per 4 KB.
+     */
+    moov = (moov_size >= NGX_VOD_HUGE_PAGE)
+           ? ngx_memalign(NGX_VOD_HUGE_PAGE, (size_t) moov_size,
+                          r->connection->log)
+           : ngx_alloc((size_t) moov_size, r->connection->log);
     if (moov == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -22,6 +22,8 @@
 
 /* heap faulted in at a worker's start: a two-hour title's moov is 5 MB */
 #define NGX_VOD_PREFAULT_HEAP   (8 * 1024 * 1024)
+/* a transparent huge page: a moov this large or larger is aligned to it */
+#define NGX_VOD_HUGE_PAGE       ((uintptr_t) 2 * 1024 * 1024)
 
 
 typedef struct {
