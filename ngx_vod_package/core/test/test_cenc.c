@@ -442,11 +442,11 @@ static void
 test_round_trip(uint32_t scheme, uint32_t layout, uint32_t nls,
     const test_nal_t **samples, const uint32_t *nals, uint32_t count)
 {
-    int               whole, differs;
-    size_t            len[TEST_MAX_SAMPLES], off, senc_len, saiz_len;
+    int               whole, differs, vcl;
+    size_t            len[TEST_MAX_SAMPLES], off, senc_len, saiz_len, hdr;
     size_t            saio_len, entry_len, total;
     u_char           *clear[TEST_MAX_SAMPLES], *enc[TEST_MAX_SAMPLES];
-    u_char           *box, *p, *saio_off, *entry, bad_key[16];
+    u_char           *box, *p, *saio_off, *entry, bad_key[16], h;
     uint32_t          i, j, k, n;
     vod_env_t         env;
     vod_cenc_t       *cenc;
@@ -574,6 +574,36 @@ test_round_trip(uint32_t scheme, uint32_t layout, uint32_t nls,
                 }
 
                 off += senc.prot[i][k];
+            }
+        }
+
+        /* and, from the input's own NAL list: every length field and
+         * NAL header is clear, every non-VCL NAL unit entirely; a VCL
+         * NAL unit with a block after its header is changed */
+        if (!whole) {
+            off = 0;
+
+            for (k = 0; k < nals[i]; k++) {
+                hdr = (layout == VOD_CENC_LAYOUT_AVC) ? 1 : 2;
+                h = samples[i][k].header;
+                vcl = (layout == VOD_CENC_LAYOUT_AVC)
+                      ? ((h & 0x1f) >= 1 && (h & 0x1f) <= 5)
+                      : (((h >> 1) & 0x3f) < 32);
+                n = samples[i][k].size;
+
+                if (!vcl || n < hdr) {
+                    hdr = n;
+                }
+
+                assert_memory_equal(enc[i] + off, clear[i] + off, nls + hdr);
+
+                if (vcl && n >= hdr + 16) {
+                    assert_memory_not_equal(enc[i] + off + nls + hdr,
+                                            clear[i] + off + nls + hdr,
+                                            n - hdr);
+                }
+
+                off += nls + n;
             }
         }
 
@@ -921,7 +951,7 @@ test_bench(void **state)
 
     work = malloc(total);
     assert_non_null(work);
-    rounds = 40;
+    rounds = 200;
     mb = (double) total * rounds / (1024 * 1024);
 
     for (s = 0; s < 3; s++) {
