@@ -258,10 +258,18 @@ vod_cenc_emit(vod_cenc_t *cenc, vod_cenc_aux_t *aux, size_t clear,
     n = aux->nsubs - aux->first[aux->count];
 
     do {
-        if (n >= VOD_CENC_MAX_SUBSAMPLES || aux->nsubs >= aux->max_subs) {
+        if (n >= VOD_CENC_MAX_SUBSAMPLES) {
             cenc->env->log(cenc->env, "cenc: sample needs more than %u "
                            "subsamples", VOD_CENC_MAX_SUBSAMPLES);
             return VOD_UNSUPPORTED;
+        }
+
+        if (aux->nsubs >= aux->max_subs) {
+            /* the segment has more bytes than vod_cenc_aux_init() was
+             * told of */
+            cenc->env->log(cenc->env, "cenc: more subsamples than the "
+                           "segment's bound %u", aux->max_subs);
+            return VOD_ERROR;
         }
 
         if (clear > VOD_CENC_MAX_CLEAR) {

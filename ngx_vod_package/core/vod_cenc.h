@@ -41,7 +41,8 @@
  *   IV  = first 16 bytes of HMAC-SHA256(secret, "vodedge-cenc-iv" || title)
  *
  * where || is byte concatenation with no separator after the ASCII label
- * (no terminating NUL) and title is the title id's bytes as in the URL.
+ * (no terminating NUL) and title is the title id's bytes as in the URL
+ * (secret: 1 to 1024 bytes, title: at most 1024).
  * IV is the cbcs constant IV; for cenc its first 8 bytes are a base the
  * caller adds a sample number to (vod_cenc_iv_add()), so that no two
  * samples under one KID share an IV.
