@@ -162,7 +162,7 @@ tools: bin/vodpkg bin/vodedge-token
 
 bin/vodpkg: tools/vodpkg.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p bin
-	$(CC) $(CORE_CFLAGS) -o $@ tools/vodpkg.c $(CORE_SRCS)
+	$(CC) $(CORE_CFLAGS) -o $@ tools/vodpkg.c $(CORE_SRCS) -lcrypto
 
 bin/vodedge-token: tools/vodedge-token.c $(PB_CORE_SRCS) $(PB_CORE_HDRS)
 	@mkdir -p bin
@@ -172,7 +172,7 @@ build/unit/%: $(CORE)/test/%.c $(CORE)/test/*.h $(CORE)/fuzz/*.h \
         $(KIT)/fuzz/*.h $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p build/unit
 	$(CC) $(CORE_CFLAGS) -Wno-unused-function -fsanitize=address,undefined \
-	    -o $@ $< $(CORE_SRCS) -lcmocka $(AV_LIBS)
+	    -o $@ $< $(CORE_SRCS) -lcmocka $(AV_LIBS) -lcrypto
 
 fixtures: $(MEDIA_DIR)/.done
 
@@ -213,7 +213,7 @@ build/fuzz/%: $(CORE)/fuzz/%.c $(CORE)/fuzz/*.h $(KIT)/fuzz/fuzz_env.h \
         $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p build/fuzz
 	clang -g -O1 -I$(KIT) -I$(CORE) -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -o $@ $< $(CORE_SRCS)
+	    -fno-sanitize-recover=all -o $@ $< $(CORE_SRCS) -lcrypto
 
 build/fuzz/%: $(PB_CORE)/fuzz/%.c $(KIT)/fuzz/fuzz_env.h $(PB_CORE_SRCS) \
         $(PB_CORE_HDRS)
