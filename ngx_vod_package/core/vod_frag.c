@@ -259,6 +259,13 @@ vod_frag_moov(vod_env_t *env, const u_char *moov, size_t moov_size,
 
     for (i = 0; i < ctx->track_n; i++) {
         tr = &ctx->tracks[i];
+
+        if (tr->n.samples != 0 && tr->stts == NULL) {
+            env->log(env, "track %u has fragments but no trak with an stbl",
+                     tr->track_id);
+            return VOD_BAD_DATA;
+        }
+
         memset(&tr->n, 0, sizeof(vod_frag_count_t));
         tr->run_count = 0;
         tr->run_delta = 0;
@@ -277,12 +284,6 @@ vod_frag_moov(vod_env_t *env, const u_char *moov, size_t moov_size,
 
     for (i = 0; i < ctx->track_n; i++) {
         tr = &ctx->tracks[i];
-
-        if (tr->n.samples != 0 && tr->stts == NULL) {
-            env->log(env, "track %u has fragments but no trak with an stbl",
-                     tr->track_id);
-            return VOD_BAD_DATA;
-        }
 
         if (memcmp(&tr->n, &tr->first, sizeof(vod_frag_count_t)) != 0) {
             env->log(env, "track %u: the fragments' second walk differs",
@@ -1095,6 +1096,10 @@ vod_frag_rewrite(vod_frag_ctx_t *ctx, u_char *out, vod_mp4_box_t *box,
     if (level == 0) {
         rc = vod_mp4_find_box(ctx->env, box->data, box->size,
                               VOD_TAG('t', 'k', 'h', 'd'), &child);
+        if (rc != VOD_OK && rc != VOD_NOT_FOUND) {
+            return NULL;
+        }
+
         if (rc == VOD_OK
             && child.size >= (size_t) (child.data[0] == 1 ? 24 : 16))
         {
