@@ -4,7 +4,7 @@
 # tools/mkmedia-frag.sh: one encode as a progressive file and as
 # fragmented files of ffmpeg's layouts (a moof per key frame with both
 # tracks' trafs, a global sidx, a moof every 0.5 s, a moof per track,
-# explicit base offsets, version 1 truns with negative composition
+# two trafs without base offsets, explicit base offsets, version 1 truns with negative composition
 # offsets).  Each fragmented title's manifests (HLS CMAF and TS, DASH,
 # the media playlists) are the progressive one's byte for byte, and so is
 # every init and media segment; ffmpeg decodes the same frames from both.
@@ -141,7 +141,8 @@ sub avg_as {
 }
 
 my %reference = (keyframe => 'prog', sidx => 'prog', duration => 'prog',
-                 separate => 'prog', explicit => 'prog', negcts => 'negprog');
+                 separate => 'prog', chained => 'prog', explicit => 'prog',
+                 negcts => 'negprog');
 
 for my $loc (qw(vod thread)) {
     my %walked;

@@ -12,6 +12,8 @@
 #   duration/   a moof every 0.5 s (-frag_duration), not at key frames
 #   separate/   a moof per track (separate_moof), no base offset flags:
 #               each traf's base is its moof
+#   chained/    both tracks' trafs in a moof, no base offset flags: the
+#               second traf's data follows the first's
 #   explicit/   explicit base-data-offsets in tfhd
 #   negprog/    progressive with a version 1 ctts (negative offsets) ...
 #   negcts/     ... and its fragmented twin, version 1 truns
@@ -24,7 +26,8 @@ copy="-c copy -map_metadata -1 -fflags +bitexact"
 frag="+empty_moov"
 
 mkdir -p "$dir"
-for d in prog keyframe sidx duration separate explicit negprog negcts; do
+for d in prog keyframe sidx duration separate chained explicit negprog \
+         negcts; do
     mkdir -p "$dir/$d"
 done
 
@@ -48,6 +51,8 @@ $ff -i "$src" $copy -movflags "$frag+default_base_moof" \
 $ff -i "$src" $copy \
     -movflags "$frag+frag_keyframe+separate_moof+omit_tfhd_offset" \
     "$dir/separate/360p.mp4"
+$ff -i "$src" $copy -movflags "$frag+frag_keyframe+omit_tfhd_offset" \
+    "$dir/chained/360p.mp4"
 $ff -i "$src" $copy -movflags "$frag+frag_keyframe" \
     "$dir/explicit/360p.mp4"
 $ff -i "$src" $copy -use_editlist 0 \
