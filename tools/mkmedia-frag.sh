@@ -17,6 +17,8 @@
 #   explicit/   explicit base-data-offsets in tfhd
 #   negprog/    progressive with a version 1 ctts (negative offsets) ...
 #   negcts/     ... and its fragmented twin, version 1 truns
+#   inmoov/     fragmented without empty_moov: the first fragment's
+#               samples in the moov, which the packager refuses (415)
 set -eu
 
 dir=${1:?usage: mkmedia-frag.sh DIR [SECONDS]}
@@ -27,7 +29,7 @@ frag="+empty_moov"
 
 mkdir -p "$dir"
 for d in prog keyframe sidx duration separate chained explicit negprog \
-         negcts; do
+         negcts inmoov; do
     mkdir -p "$dir/$d"
 done
 
@@ -60,6 +62,8 @@ $ff -i "$src" $copy -use_editlist 0 \
 $ff -i "$src" $copy \
     -movflags "$frag+frag_keyframe+default_base_moof+negative_cts_offsets" \
     "$dir/negcts/360p.mp4"
+
+$ff -i "$src" $copy -movflags +frag_keyframe "$dir/inmoov/360p.mp4"
 
 rm -f "$src"
 touch "$dir/.done"

@@ -102,6 +102,7 @@ typedef struct {
     vod_frag_track_t   tracks[VOD_MAX_TRACKS];
     vod_frag_moof_t   *moofs;
     uint32_t           moof_n;
+    int                rc;                /* of vod_frag_rewrite() */
 } vod_frag_ctx_t;
 
 
@@ -117,8 +118,13 @@ static int vod_frag_traf(vod_frag_ctx_t *ctx, vod_frag_moof_t *moof,
 static int vod_frag_trun(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
     vod_mp4_box_t *trun, uint64_t base, uint64_t *pos,
     uint32_t def_duration, uint32_t def_size, uint32_t def_flags);
-static void vod_frag_sample(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
-    uint32_t duration, uint32_t size, int32_t cto, uint32_t sync);
+static inline void vod_frag_sample(vod_frag_ctx_t *ctx,
+    vod_frag_track_t *tr, uint32_t duration, uint32_t size, int32_t cto,
+    uint32_t sync);
+static void vod_frag_close(vod_frag_track_t *tr);
+static inline void vod_frag_put_run(u_char *table, uint32_t n,
+    uint32_t count, uint32_t value);
+static inline uint32_t vod_frag_be32(const u_char *p);
 static int vod_frag_gap(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
     uint64_t tfdt);
 static vod_frag_track_t *vod_frag_track(vod_frag_ctx_t *ctx, uint32_t id);
@@ -236,9 +242,11 @@ vod_frag_moov(vod_env_t *env, const u_char *moov, size_t moov_size,
         }
 
         if (top.type == VOD_TAG('t', 'r', 'a', 'k')) {
+            ctx->rc = VOD_BAD_DATA;
+
             p = vod_frag_rewrite(ctx, p, &top, 0, NULL);
             if (p == NULL) {
-                return VOD_BAD_DATA;
+                return ctx->rc;
             }
 
             continue;
@@ -284,6 +292,8 @@ vod_frag_moov(vod_env_t *env, const u_char *moov, size_t moov_size,
 
     for (i = 0; i < ctx->track_n; i++) {
         tr = &ctx->tracks[i];
+
+        vod_frag_close(tr);
 
         if (memcmp(&tr->n, &tr->first, sizeof(vod_frag_count_t)) != 0) {
             env->log(env, "track %u: the fragments' second walk differs",
@@ -854,22 +864,22 @@ vod_frag_trun(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, vod_mp4_box_t *trun,
         cto = 0;
 
         if (flags & VOD_TRUN_DURATION) {
-            duration = vod_r32(p);
+            duration = vod_frag_be32(p);
             p += 4;
         }
 
         if (flags & VOD_TRUN_SIZE) {
-            size = vod_r32(p);
+            size = vod_frag_be32(p);
             p += 4;
         }
 
         if (flags & VOD_TRUN_FLAGS) {
-            sflags = vod_r32(p);
+            sflags = vod_frag_be32(p);
             p += 4;
         }
 
         if (flags & VOD_TRUN_CTO) {
-            cto = (int32_t) vod_r32(p);
+            cto = (int32_t) vod_frag_be32(p);
             p += 4;
 
             if (version == 0 && cto < 0) {
@@ -905,9 +915,13 @@ vod_frag_trun(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, vod_mp4_box_t *trun,
 }
 
 
-/* one sample into the runs (and, in the second walk, the tables) */
+/*
+ * One sample into the runs (and, in the second walk, the tables).  A run
+ * of stts or ctts is written when it closes: when a sample starts the
+ * next, a tfdt gap splits it, or the walk ends (vod_frag_close()).
+ */
 
-static void
+static inline void
 vod_frag_sample(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, uint32_t duration,
     uint32_t size, int32_t cto, uint32_t sync)
 {
@@ -917,7 +931,12 @@ vod_frag_sample(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, uint32_t duration,
     ctx->total++;
     tr->next_dts += duration;
 
-    if (i == 0 || duration != tr->run_delta) {
+    if (duration != tr->run_delta || i == 0) {
+        if (ctx->fill && i != 0) {
+            vod_frag_put_run(tr->stts, tr->n.stts_n, tr->run_count,
+                             tr->run_delta);
+        }
+
         tr->n.stts_n++;
         tr->run_count = 1;
         tr->run_delta = duration;
@@ -926,7 +945,12 @@ vod_frag_sample(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, uint32_t duration,
         tr->run_count++;
     }
 
-    if (i == 0 || cto != tr->cto_last) {
+    if (cto != tr->cto_last || i == 0) {
+        if (ctx->fill && i != 0 && tr->ctts != NULL) {
+            vod_frag_put_run(tr->ctts, tr->n.ctts_n, tr->cto_count,
+                             (uint32_t) tr->cto_last);
+        }
+
         tr->n.ctts_n++;
         tr->cto_count = 1;
         tr->cto_last = cto;
@@ -937,6 +961,10 @@ vod_frag_sample(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, uint32_t duration,
 
     if (sync) {
         tr->n.sync_n++;
+
+        if (ctx->fill && tr->stss != NULL) {
+            vod_w32_at(tr->stss + 4 * (tr->n.sync_n - 1), i + 1);
+        }
     }
 
     if (!ctx->fill) {
@@ -947,32 +975,55 @@ vod_frag_sample(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, uint32_t duration,
             tr->var_size = 1;
         }
 
-        if (cto != 0) {
-            tr->any_cto = 1;
-        }
+        tr->any_cto |= (cto != 0);
+        tr->neg_cto |= (cto < 0);
 
-        if (cto < 0) {
-            tr->neg_cto = 1;
-        }
+    } else if (tr->var_size) {
+        vod_w32_at(tr->stsz + 4 * i, size);
+    }
+}
 
+
+/* the runs still open at the end of the second walk */
+
+static void
+vod_frag_close(vod_frag_track_t *tr)
+{
+    if (tr->n.samples == 0) {
         return;
     }
 
-    vod_w32_at(tr->stts + 8 * (tr->n.stts_n - 1), tr->run_count);
-    vod_w32_at(tr->stts + 8 * (tr->n.stts_n - 1) + 4, tr->run_delta);
+    vod_frag_put_run(tr->stts, tr->n.stts_n, tr->run_count, tr->run_delta);
 
     if (tr->ctts != NULL) {
-        vod_w32_at(tr->ctts + 8 * (tr->n.ctts_n - 1), tr->cto_count);
-        vod_w32_at(tr->ctts + 8 * (tr->n.ctts_n - 1) + 4, tr->cto_last);
+        vod_frag_put_run(tr->ctts, tr->n.ctts_n, tr->cto_count,
+                         (uint32_t) tr->cto_last);
     }
+}
 
-    if (sync && tr->stss != NULL) {
-        vod_w32_at(tr->stss + 4 * (tr->n.sync_n - 1), i + 1);
-    }
 
-    if (tr->var_size) {
-        vod_w32_at(tr->stsz + 4 * i, size);
-    }
+/* run n (1-based) of a table of {count, value} entries */
+
+static inline void
+vod_frag_put_run(u_char *table, uint32_t n, uint32_t count, uint32_t value)
+{
+    vod_w32_at(table + 8 * (n - 1), count);
+    vod_w32_at(table + 8 * (n - 1) + 4, value);
+}
+
+
+static inline uint32_t
+vod_frag_be32(const u_char *p)
+{
+    uint32_t  v;
+
+    memcpy(&v, p, 4);
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+
+    return v;
 }
 
 
@@ -1011,10 +1062,9 @@ vod_frag_gap(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, uint64_t tfdt)
     tr->next_dts += gap;
 
     if (tr->run_count > 1) {
-        tr->run_count--;
-
         if (ctx->fill) {
-            vod_w32_at(tr->stts + 8 * (tr->n.stts_n - 1), tr->run_count);
+            vod_frag_put_run(tr->stts, tr->n.stts_n, tr->run_count - 1,
+                             tr->run_delta);
         }
 
         tr->n.stts_n++;
@@ -1022,11 +1072,6 @@ vod_frag_gap(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, uint64_t tfdt)
     }
 
     tr->run_delta += (uint32_t) gap;
-
-    if (ctx->fill) {
-        vod_w32_at(tr->stts + 8 * (tr->n.stts_n - 1), tr->run_count);
-        vod_w32_at(tr->stts + 8 * (tr->n.stts_n - 1) + 4, tr->run_delta);
-    }
 
     return VOD_OK;
 }
@@ -1130,6 +1175,21 @@ vod_frag_rewrite(vod_frag_ctx_t *ctx, u_char *out, vod_mp4_box_t *box,
         if (level == 3) {
             if (child.type == VOD_TAG('s', 't', 's', 'd')) {
                 p = vod_frag_copy(p, &child);
+                continue;
+            }
+
+            /* ffmpeg without empty_moov puts the first fragment's
+             * samples in the moov: not read here */
+
+            if ((child.type == VOD_TAG('s', 't', 's', 'z')
+                 || child.type == VOD_TAG('s', 't', 'z', '2'))
+                && child.size >= 12 && vod_r32(child.data + 8) != 0)
+            {
+                ctx->env->log(ctx->env, "track %u: fragmented MP4 with "
+                              "samples in its moov too is not supported",
+                              tr->track_id);
+                ctx->rc = VOD_UNSUPPORTED;
+                return NULL;
             }
 
             continue;
@@ -1232,7 +1292,12 @@ vod_frag_copy(u_char *out, vod_mp4_box_t *box)
 static void
 vod_w32_at(u_char *p, uint32_t v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap32(v);
+    memcpy(p, &v, 4);
+#else
     vod_w32(p, v);
+#endif
 }
 
 

@@ -34,6 +34,9 @@
  * decode times from the sample durations, a gap up to a later tfdt added
  * to the duration before it and a track's first tfdt taken as its start.
  *
+ * A fragmented file whose moov lists samples too (ffmpeg without
+ * empty_moov) is VOD_UNSUPPORTED, logged.
+ *
  * Bounds: at most VOD_FRAG_MAX_FRAGMENTS moof boxes, max_size bytes of
  * them in all, a new moov of at most max_size bytes, every sample's data
  * inside the file and VOD_MAX_SAMPLES samples in all; past any, or on a

@@ -5,7 +5,8 @@
  * composition offsets, truns without a data offset, each way of setting
  * the base data offset, and tfdt gaps; hostile files (a trun claiming
  * more samples than its bytes, too many moof boxes, data past the end,
- * truncated boxes) fail with one log line.
+ * truncated boxes) fail with one log line, and so does a file with
+ * samples in its moov as well (unsupported).
  */
 
 #include "index_util.h"
@@ -48,6 +49,7 @@ static void test_progressive(void **state);
 static void t_hostile_one(int what, const char *expect);
 static void test_hostile(void **state);
 static void test_too_many(void **state);
+static void test_samples_in_moov(void **state);
 
 
 static void
@@ -766,6 +768,39 @@ test_hostile(void **state)
 }
 
 
+/* samples in the moov as well as in the fragments: refused */
+
+static void
+test_samples_in_moov(void **state)
+{
+    size_t          moov_off, moov_len, out_len;
+    u_char         *p;
+    t_w_t           w;
+    t_ctx_t         ctx;
+    const u_char   *out;
+
+    static const uint32_t  trex[] = { 512, 10, 0 };
+
+    w_init(&w, 65536);
+    moov_off = w_moov(&w, 1, trex);
+    moov_len = w.len - moov_off;
+
+    p = memmem(w.buf, w.len, "stsz", 4);
+    assert_non_null(p);
+    p += 12;
+    vod_w32(p, 1);
+
+    assert_int_equal(t_frag(&w, moov_off, moov_len, &ctx, &out, &out_len),
+                     VOD_UNSUPPORTED);
+    assert_int_equal(ctx.log_lines, 1);
+    assert_non_null(strstr(ctx.last_log, "samples in its moov too"));
+
+    t_env_free(&ctx);
+    free(w.buf);
+    (void) state;
+}
+
+
 /* one moof box more than VOD_FRAG_MAX_FRAGMENTS, empty ones */
 
 static void
@@ -819,6 +854,7 @@ main(void)
         cmocka_unit_test(test_progressive),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_too_many),
+        cmocka_unit_test(test_samples_in_moov),
     };
 
     t_media = getenv("VOD_MEDIA");
