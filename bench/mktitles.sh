@@ -5,6 +5,8 @@
 #                                   (~2.5 MB per 4 s segment), AAC
 #   DIR/long/180p.mp4               two hours at 320x180, H.264 + AAC,
 #                                   a 60 s encode looped with -c copy
+#   DIR/longfrag/180p.mp4           the same samples as a fragmented MP4
+#                                   (a moof per 4 s key frame interval)
 set -euo pipefail
 
 dir=${1:?usage: mktitles.sh DIR}
@@ -12,7 +14,7 @@ ff="ffmpeg -hide_banner -loglevel error -y"
 x264="-c:v libx264 -preset veryfast -profile:v high -bf 2 -g 100 \
       -keyint_min 100 -sc_threshold 0 -pix_fmt yuv420p"
 
-mkdir -p "$dir/bench" "$dir/long"
+mkdir -p "$dir/bench" "$dir/long" "$dir/longfrag"
 
 if [ ! -f "$dir/bench/.done" ]; then
     echo "bench: making $dir/bench (24 s, 1080p at 5 Mbit/s)"
@@ -41,4 +43,12 @@ if [ ! -f "$dir/long/.done" ]; then
         -movflags +faststart "$dir/long/180p.mp4"
     rm -f "$dir/long/.loop.mp4"
     touch "$dir/long/.done"
+fi
+
+if [ ! -f "$dir/longfrag/.done" ]; then
+    echo "bench: making $dir/longfrag (the long title, fragmented)"
+    $ff -i "$dir/long/180p.mp4" -c copy \
+        -movflags +frag_keyframe+empty_moov+default_base_moof \
+        "$dir/longfrag/180p.mp4"
+    touch "$dir/longfrag/.done"
 fi

@@ -230,98 +230,104 @@ if [ -n "$static_only" ] || [ -z "$cold" ]; then
 fi
 
 # cold index: first request for a segment in the middle of a 2 h title,
-# without and with "aio threads" (conf/origin.conf ships the latter)
-echo
-LONG=$MEDIA/long/180p.mp4
-dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$LONG" \
-      2>/dev/null || echo 0)
-mid=$(awk -v d="$dur" 'BEGIN { n = int(d / 2 / 4); print (n > 0 ? n : 1) }')
+# without and with "aio threads" (conf/origin.conf ships the latter); then
+# the same samples as a fragmented file (its moof boxes read and indexed)
+for cold_title in long longfrag; do
+    echo
+    LONG=$MEDIA/$cold_title/180p.mp4
+    dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$LONG" \
+          2>/dev/null || echo 0)
+    mid=$(awk -v d="$dur" \
+          'BEGIN { n = int(d / 2 / 4); print (n > 0 ? n : 1) }')
 
-# one request: prints its time in seconds, or nan
-first_request() {
-    local code t
-    read -r code t < <(curl -s -o /dev/null \
-                       -w '%{http_code} %{time_total}\n' "$1")
-    if [ "$code" != 200 ]; then
-        echo "bench: $1 answered $code" >&2
-        echo nan
-        return
-    fi
-    echo "$t"
-}
+    # one request: prints its time in seconds, or nan
+    first_request() {
+        local code t
+        read -r code t < <(curl -s -o /dev/null \
+                           -w '%{http_code} %{time_total}\n' "$1")
+        if [ "$code" != 200 ]; then
+            echo "bench: $1 answered $code" >&2
+            echo nan
+            return
+        fi
+        echo "$t"
+    }
 
-# the CPU time the worker has run, all its threads (the thread pool's
-# too), in microseconds: /proc's schedstat counts it in nanoseconds, so a
-# request's own CPU shows even when other work on the machine stretches
-# its wall-clock time
-worker_cpu() {
-    local f v sum=0
-    for f in /proc/"$(worker_pid)"/task/*/schedstat; do
-        read -r v _ 2>/dev/null < "$f" || continue
-        sum=$((sum + v))
-    done
-    echo $((sum / 1000))
-}
+    # the CPU time the worker has run, all its threads (the thread pool's
+    # too), in microseconds: /proc's schedstat counts it in nanoseconds, so a
+    # request's own CPU shows even when other work on the machine stretches
+    # its wall-clock time
+    worker_cpu() {
+        local f v sum=0
+        for f in /proc/"$(worker_pid)"/task/*/schedstat; do
+            read -r v _ 2>/dev/null < "$f" || continue
+            sum=$((sum + v))
+        done
+        echo $((sum / 1000))
+    }
 
-for loc in "" /threads; do
-    aio=off
-    [ -n "$loc" ] && aio=threads
-    url=$BASE$loc/vod/long/video-180p-$mid.m4s
-    echo "bench: cold index, aio $aio: $url (title" \
-         "$(printf '%.0f' "$dur") s), nginx restarted before each of" \
-         "$COLD_RUNS runs"
-    cold=() warm=() cold_cpu=() live_cpu=()
-    for _ in $(seq "$COLD_RUNS"); do
+    for loc in "" /threads; do
+        aio=off
+        [ -n "$loc" ] && aio=threads
+        url=$BASE$loc/vod/$cold_title/video-180p-$mid.m4s
+        echo "bench: cold index, aio $aio: $url (title" \
+             "$(printf '%.0f' "$dur") s), nginx restarted before each of" \
+             "$COLD_RUNS runs"
+        cold=() warm=() cold_cpu=() live_cpu=()
+        for _ in $(seq "$COLD_RUNS"); do
+            start_nginx
+            u0=$(worker_cpu)
+            cold+=("$(first_request "$url")")
+            cold_cpu+=($(($(worker_cpu) - u0)))
+            warm+=("$(first_request "$url")")
+        done
+        c=$(printf '%s\n' "${cold[@]}" | median)
+        w=$(printf '%s\n' "${warm[@]}" | median)
+        cu=$(printf '%s\n' "${cold_cpu[@]}" | median)
+
+        # the same title under new paths (hard links, so the same page cache)
+        # in a worker that has run a while: a cold index as a live origin
+        # meets it, without a new process's first-touch page faults
         start_nginx
-        u0=$(worker_cpu)
-        cold+=("$(first_request "$url")")
-        cold_cpu+=($(($(worker_cpu) - u0)))
-        warm+=("$(first_request "$url")")
+        first_request "$url" > /dev/null
+        live=()
+        for i in $(seq "$COLD_RUNS"); do
+            mkdir -p "$MEDIA/cold$i"
+            ln -f "$LONG" "$MEDIA/cold$i/180p.mp4"
+            u0=$(worker_cpu)
+            live+=("$(first_request \
+                      "$BASE$loc/vod/cold$i/video-180p-$mid.m4s")")
+            live_cpu+=($(($(worker_cpu) - u0)))
+            rm -rf "$MEDIA/cold$i"
+        done
+        l=$(printf '%s\n' "${live[@]}" | median)
+        lu=$(printf '%s\n' "${live_cpu[@]}" | median)
+
+        awk -v c="$c" -v w="$w" -v l="$l" -v cu="$cu" -v lu="$lu" 'BEGIN {
+            printf "  first request, new nginx (cold index):     %8.2f ms" \
+                   "  (worker CPU %.2f ms)\n", c * 1000, cu / 1000;
+            printf "  first request, running worker (cold index): %7.2f ms" \
+                   "  (worker CPU %.2f ms)\n", l * 1000, lu / 1000;
+            printf "  second request (cached index):              %7.2f ms\n",
+                   w * 1000 }'
     done
-    c=$(printf '%s\n' "${cold[@]}" | median)
-    w=$(printf '%s\n' "${warm[@]}" | median)
-    cu=$(printf '%s\n' "${cold_cpu[@]}" | median)
 
-    # the same title under new paths (hard links, so the same page cache)
-    # in a worker that has run a while: a cold index as a live origin
-    # meets it, without a new process's first-touch page faults
-    start_nginx
-    first_request "$url" > /dev/null
-    live=()
-    for i in $(seq "$COLD_RUNS"); do
-        mkdir -p "$MEDIA/cold$i"
-        ln -f "$LONG" "$MEDIA/cold$i/180p.mp4"
-        u0=$(worker_cpu)
-        live+=("$(first_request "$BASE$loc/vod/cold$i/video-180p-$mid.m4s")")
-        live_cpu+=($(($(worker_cpu) - u0)))
-        rm -rf "$MEDIA/cold$i"
-    done
-    l=$(printf '%s\n' "${live[@]}" | median)
-    lu=$(printf '%s\n' "${live_cpu[@]}" | median)
-
-    awk -v c="$c" -v w="$w" -v l="$l" -v cu="$cu" -v lu="$lu" 'BEGIN {
-        printf "  first request, new nginx (cold index):     %8.2f ms" \
-               "  (worker CPU %.2f ms)\n", c * 1000, cu / 1000;
-        printf "  first request, running worker (cold index): %7.2f ms" \
-               "  (worker CPU %.2f ms)\n", l * 1000, lu / 1000;
-        printf "  second request (cached index):              %7.2f ms\n",
-               w * 1000 }'
-done
-
-if [ -x bin/vodpkg ]; then
-    info=$(bin/vodpkg info "$LONG" 2>&1 || true)
-    moov=$(echo "$info" | grep -oE 'moov [0-9]+ bytes' | grep -oE '[0-9]+' \
-           | head -1)
-    index=$(echo "$info" | grep -oE 'index [0-9]+ bytes' | grep -oE '[0-9]+' \
-            | head -1)
-    if [ -n "$moov" ] && [ -n "$index" ]; then
-        awk -v m="$moov" -v i="$index" 'BEGIN {
-            printf "  moov %d bytes, index %d bytes (%.1f%% of moov)\n",
-                   m, i, 100 * i / m }'
+    if [ -x bin/vodpkg ]; then
+        info=$(bin/vodpkg info "$LONG" 2>&1 || true)
+        moov=$(echo "$info" | grep -oE 'moov [0-9]+ bytes' | grep -oE '[0-9]+' \
+               | head -1)
+        index=$(echo "$info" | grep -oE 'index [0-9]+ bytes' \
+                | grep -oE '[0-9]+' \
+                | head -1)
+        if [ -n "$moov" ] && [ -n "$index" ]; then
+            awk -v m="$moov" -v i="$index" 'BEGIN {
+                printf "  moov %d bytes, index %d bytes (%.1f%% of moov)\n",
+                       m, i, 100 * i / m }'
+        else
+            echo "  bin/vodpkg info did not print moov/index sizes:"
+            echo "$info" | head -5 | sed 's/^/    /'
+        fi
     else
-        echo "  bin/vodpkg info did not print moov/index sizes:"
-        echo "$info" | head -5 | sed 's/^/    /'
+        echo "  (bin/vodpkg not built: no index vs moov sizes)"
     fi
-else
-    echo "  (bin/vodpkg not built: no index vs moov sizes)"
-fi
+done

@@ -417,8 +417,10 @@ ngx_vod_media_build(ngx_http_request_t *r, ngx_vod_media_t *media,
     void **node)
 {
     u_char                       *moov;
+    size_t                        src_len;
     uint64_t                      moov_offset, moov_size;
     ngx_int_t                     rc;
+    const u_char                 *src;
     vod_env_t                    *env;
     ngx_vod_reserve_t             rv;
     ngx_vod_package_loc_conf_t   *vlcf;
@@ -465,8 +467,20 @@ ngx_vod_media_build(ngx_http_request_t *r, ngx_vod_media_t *media,
         return NGX_HTTP_BAD_GATEWAY;
     }
 
+    /* a fragmented file's moof boxes make a moov (in the pool) that lists
+     * their samples; its reads are as the moov's, so a file not in the
+     * page cache goes to a thread as a whole */
+
+    rc = vod_frag_moov(env, moov, (size_t) moov_size, moov_offset,
+                       (uint64_t) media->of.size, vlcf->max_moov_size, &src,
+                       &src_len);
+    if (rc != VOD_OK) {
+        ngx_free(moov);
+        return ngx_vod_status(rc);
+    }
+
     if (vmcf->index_cache == NULL) {
-        rc = vod_index_build(env, moov, (size_t) moov_size,
+        rc = vod_index_build(env, src, src_len,
                              (uint64_t) media->of.size, segment_ms, index,
                              len);
         ngx_free(moov);
@@ -484,7 +498,7 @@ ngx_vod_media_build(ngx_http_request_t *r, ngx_vod_media_t *media,
     rv.venv = &media->venv;
     rv.refused = 0;
 
-    rc = vod_index_build_to(env, moov, (size_t) moov_size,
+    rc = vod_index_build_to(env, src, src_len,
                             (uint64_t) media->of.size, segment_ms,
                             ngx_vod_media_reserve, &rv, index, len);
 

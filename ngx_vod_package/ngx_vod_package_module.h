@@ -15,6 +15,7 @@
 #include "vod_core.h"
 #include "vod_media.h"
 #include "vod_index.h"
+#include "vod_frag.h"
 #include "vod_title.h"
 #include "vod_url.h"
 #include "vodedge_metrics.h"

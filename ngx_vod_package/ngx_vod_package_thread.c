@@ -254,12 +254,13 @@ ngx_vod_thread_handler(void *data, ngx_log_t *log)
 {
     ngx_vod_task_ctx_t  *tctx = data;
 
-    off_t       offset;
-    size_t      left;
-    u_char     *moov;
-    ssize_t     n;
-    uint64_t    moov_offset, moov_size;
-    vod_env_t  *env;
+    off_t          offset;
+    size_t         left, src_len;
+    u_char        *moov;
+    ssize_t        n;
+    uint64_t       moov_offset, moov_size;
+    vod_env_t     *env;
+    const u_char  *src;
 
     env = &tctx->arena->env;
 
@@ -314,9 +315,15 @@ ngx_vod_thread_handler(void *data, ngx_log_t *log)
         return;
     }
 
-    tctx->rc = vod_index_build(env, moov, (size_t) moov_size,
-                               tctx->file_size, tctx->segment_ms, &tctx->out,
-                               &tctx->out_len);
+    tctx->rc = vod_frag_moov(env, moov, (size_t) moov_size, moov_offset,
+                             tctx->file_size, tctx->max_moov_size, &src,
+                             &src_len);
+    if (tctx->rc != VOD_OK) {
+        return;
+    }
+
+    tctx->rc = vod_index_build(env, src, src_len, tctx->file_size,
+                               tctx->segment_ms, &tctx->out, &tctx->out_len);
 }
 
 

@@ -28,6 +28,7 @@
 #include "vod_core.h"
 #include "vod_media.h"
 #include "vod_index.h"
+#include "vod_frag.h"
 #include "vod_fmp4.h"
 #include "vod_ts.h"
 
@@ -219,8 +220,10 @@ vodpkg_read(vod_env_t *env, u_char *buf, size_t size, off_t offset)
 static int
 vodpkg_open(vodpkg_file_t *f, const char *name, uint32_t segment_ms)
 {
-    int          rc;
-    struct stat  st;
+    int            rc;
+    size_t         len;
+    struct stat    st;
+    const u_char  *moov;
 
     memset(f, 0, sizeof(vodpkg_file_t));
 
@@ -262,6 +265,17 @@ vodpkg_open(vodpkg_file_t *f, const char *name, uint32_t segment_ms)
         fprintf(stderr, "vodpkg: %s: moov read failed\n", name);
         return VOD_ERROR;
     }
+
+    /* a fragmented file: the moov its moof boxes make */
+
+    rc = vod_frag_moov(&f->env, f->moov, f->moov_size, f->moov_offset,
+                       f->file_size, (size_t) 1 << 30, &moov, &len);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    f->moov = (u_char *) moov;
+    f->moov_size = len;
 
     return vod_index_build(&f->env, f->moov, f->moov_size, f->file_size,
                            segment_ms, &f->index, &f->index_len);
