@@ -33,20 +33,35 @@ static ngx_conf_post_handler_pt  ngx_vod_package_segment_duration_p =
 static ngx_conf_post_handler_pt  ngx_vod_package_stream_buffer_size_p =
     ngx_vod_package_stream_buffer_size;
 
+/* a number's bounds, with the error that names them (nginx's own
+ * ngx_conf_check_num_bounds() does not name the directive) */
+typedef struct {
+    ngx_conf_post_handler_pt  post_handler;
+    ngx_uint_t                low;
+    ngx_uint_t                high;
+    char                     *error;
+} ngx_vod_package_bounds_t;
+
+static char *ngx_vod_package_check_bounds(ngx_conf_t *cf, void *post,
+    void *data);
+
 /* a thumbnail's side: 16 to 7680 pixels (8K UHD) */
-static ngx_conf_num_bounds_t  ngx_vod_package_thumbnail_side_bounds = {
-    ngx_conf_check_num_bounds, 16, 7680
+static ngx_vod_package_bounds_t  ngx_vod_package_thumbnail_side_bounds = {
+    ngx_vod_package_check_bounds, 16, 7680,
+    "must be between 16 and 7680"
 };
 
 /* frames decoded for one thumbnail: 1 (key frames only) to 10 minutes of
  * 60 fps video */
-static ngx_conf_num_bounds_t  ngx_vod_package_thumbnail_frames_bounds = {
-    ngx_conf_check_num_bounds, 1, 36000
+static ngx_vod_package_bounds_t  ngx_vod_package_thumbnail_frames_bounds = {
+    ngx_vod_package_check_bounds, 1, 36000,
+    "must be between 1 and 36000"
 };
 
 /* the mjpeg encoder's quantiser scale: 1 (best) to 31 */
-static ngx_conf_num_bounds_t  ngx_vod_package_thumbnail_quality_bounds = {
-    ngx_conf_check_num_bounds, 1, 31
+static ngx_vod_package_bounds_t  ngx_vod_package_thumbnail_quality_bounds = {
+    ngx_vod_package_check_bounds, 1, 31,
+    "must be between 1 and 31"
 };
 
 
@@ -309,6 +324,20 @@ ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
                        "a thread pool", &clcf->name);
 
     return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_vod_package_check_bounds(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_vod_package_bounds_t  *b = post;
+    ngx_uint_t                *np = data;
+
+    if (*np < b->low || *np > b->high) {
+        return b->error;
+    }
+
+    return NGX_CONF_OK;
 }
 
 
