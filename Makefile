@@ -85,8 +85,8 @@ EXPORT_MAPS  := $(wildcard */ngx_*_module.map)
 ST_UNIT_TESTS := $(patsubst $(ST_CORE)/test/%.c,build/unit/%, \
                     $(wildcard $(ST_CORE)/test/test_*.c))
 
-.PHONY: all modules tools unit fuzz fixtures test bench bench-edge \
-	bench-session clean
+.PHONY: all modules tools unit fuzz fixtures test bench bench-thumbs \
+	bench-edge bench-session clean
 
 all: modules tools
 
@@ -283,6 +283,10 @@ test: all
 
 bench: all
 	bench/run.sh
+
+# thumbnails: latency and worker CPU per thumbnail, segments beside them
+bench-thumbs: all
+	bench/thumbs.sh
 
 # the edge's checks (token, tier, licensing) against the same cache unchecked
 bench-edge: all fixtures
