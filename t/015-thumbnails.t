@@ -13,6 +13,19 @@
 use FindBin;
 use lib "$FindBin::Bin/inc";
 use VodTest;
+
+BEGIN {
+    # a packager built without FFmpeg has no thumbnails (t/016 checks
+    # that it says so)
+    my ($so) = grep { /ngx_vod_package_module\.so$/ }
+               split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
+    $so //= "$FindBin::Bin/../modules/ngx_vod_package_module.so";
+    if (`ldd $so 2>/dev/null` !~ /libavcodec/) {
+        require Test::More;
+        Test::More::plan(skip_all => "$so is built without FFmpeg");
+    }
+}
+
 use Test::Nginx::Socket 'no_plan';
 use File::Temp ();
 
