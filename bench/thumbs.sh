@@ -1,8 +1,9 @@
 #!/bin/bash
 # thumbs.sh (`make bench-thumbs`): thumbnails (thumb-{id}-{ms}.jpg) of a
 # 1080p24 H.264 title with 2 s GOPs and B-frames, one nginx worker whose
-# thumbnails decode in a thread pool of BENCH_THUMB_THREADS (default 1)
-# threads.  For each case wrk (1 thread, 1 connection, BENCH_DURATION s)
+# thumbnails decode in a thread pool of their own (vod_thumbnail_thread_pool)
+# of BENCH_THUMB_THREADS (default 1) threads, segments' reads and sendfile
+# in nginx's default pool.  For each case wrk (1 thread, 1 connection, BENCH_DURATION s)
 # runs BENCH_RUNS times; the table shows medians of the latency median
 # and p99 and of the worker's CPU time (utime + stime of the whole
 # process, its pool threads included) per thumbnail.  Then the event
@@ -73,7 +74,8 @@ http {
             alias $MEDIA/;
             vod_package;
             vod_thumbnails on;
-            aio threads=thumbs;
+            vod_thumbnail_thread_pool thumbs;
+            aio threads;
         }
     }
 }

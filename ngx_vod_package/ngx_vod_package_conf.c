@@ -24,6 +24,8 @@ static char *ngx_vod_package_content_steering(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_vod_package_thumbnails(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_vod_package_thumbnail_pool(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
     ngx_vod_package_loc_conf_t *prev, ngx_vod_package_loc_conf_t *conf);
 
@@ -175,6 +177,13 @@ ngx_command_t  ngx_vod_package_commands[] = {
       offsetof(ngx_vod_package_loc_conf_t, thumbnail_quality),
       &ngx_vod_package_thumbnail_quality_bounds },
 
+    { ngx_string("vod_thumbnail_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_vod_package_thumbnail_pool,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("vod_index_cache"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_vod_package_index_cache,
@@ -241,6 +250,7 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
     vlcf->thumbnail_max_height = NGX_CONF_UNSET_UINT;
     vlcf->thumbnail_max_frames = NGX_CONF_UNSET_UINT;
     vlcf->thumbnail_quality = NGX_CONF_UNSET_UINT;
+    vlcf->thumbnail_pool = NGX_CONF_UNSET_PTR;
 
     return vlcf;
 }
@@ -285,9 +295,10 @@ ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
 /*
  * A location that packages with thumbnails on must give their decodes to
- * a thread pool ("aio threads"): checked here, where the core module's
- * configuration of the location is merged already.  A pool named by a
- * variable that names none is refused per request (_thumb.c).
+ * a thread pool (vod_thumbnail_thread_pool, or else "aio threads"):
+ * checked here, where the core module's configuration of the location is
+ * merged already.  A pool named by a variable that names none is refused
+ * per request (_thumb.c).
  */
 
 static char *
@@ -305,8 +316,10 @@ ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
                               prev->thumbnail_max_frames, 300);
     ngx_conf_merge_uint_value(conf->thumbnail_quality,
                               prev->thumbnail_quality, 2);
+    ngx_conf_merge_ptr_value(conf->thumbnail_pool, prev->thumbnail_pool,
+                             NULL);
 
-    if (!conf->enable || !conf->thumbnails) {
+    if (!conf->enable || !conf->thumbnails || conf->thumbnail_pool != NULL) {
         return NGX_CONF_OK;
     }
 
@@ -320,8 +333,9 @@ ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "\"vod_thumbnails on\" in location \"%V\" needs "
-                       "\"aio threads\" there: thumbnails are decoded in "
-                       "a thread pool", &clcf->name);
+                       "\"aio threads\" there or "
+                       "\"vod_thumbnail_thread_pool\": thumbnails are "
+                       "decoded in a thread pool", &clcf->name);
 
     return NGX_CONF_ERROR;
 }
@@ -338,6 +352,36 @@ ngx_vod_package_check_bounds(ngx_conf_t *cf, void *post, void *data)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* vod_thumbnail_thread_pool name: a "thread_pool" of the main context
+ * ("default" needs none); nginx -t names one that is not declared */
+
+static char *
+ngx_vod_package_thumbnail_pool(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    ngx_str_t  *value;
+
+    if (vlcf->thumbnail_pool != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+#if (NGX_THREADS)
+    vlcf->thumbnail_pool = ngx_thread_pool_add(cf, &value[1]);
+    if (vlcf->thumbnail_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+#else
+    return "needs nginx built with threads";
+#endif
 }
 
 

@@ -66,6 +66,8 @@ typedef struct {
     ngx_uint_t          thumbnail_max_height;
     ngx_uint_t          thumbnail_max_frames;
     ngx_uint_t          thumbnail_quality;
+    void               *thumbnail_pool;   /* ngx_thread_pool_t; NULL: the
+                                             location's "aio threads" */
 } ngx_vod_package_loc_conf_t;
 
 

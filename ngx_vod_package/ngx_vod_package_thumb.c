@@ -252,11 +252,15 @@ ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
 static ngx_int_t
 ngx_vod_thumb_post(ngx_http_request_t *r, ngx_vod_thumb_t *th)
 {
-    ngx_thread_task_t   *task;
-    ngx_thread_pool_t   *tp;
-    ngx_pool_cleanup_t  *cln;
+    ngx_thread_task_t           *task;
+    ngx_thread_pool_t           *tp;
+    ngx_pool_cleanup_t          *cln;
+    ngx_vod_package_loc_conf_t  *vlcf;
 
-    tp = ngx_vod_thread_pool(r);
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    tp = (vlcf->thumbnail_pool != NULL) ? vlcf->thumbnail_pool
+                                        : ngx_vod_thread_pool(r);
 
     if (tp == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

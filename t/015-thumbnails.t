@@ -94,6 +94,12 @@ our $Config = <<'_EOC_';
         set $pool nosuchpool;
         aio threads=$pool;
     }
+    location /ownpool/ {
+        alias $TEST_NGINX_MEDIA/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_thread_pool default;
+    }
     location /broken/ {
         alias $TEST_NGINX_BROKEN/;
         vod_package;
@@ -478,5 +484,17 @@ GET /broken/broken/thumb-360p-2000.jpg
 [\&main::probe]
 --- response_body
 640,360,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 27: a pool of their own (vod_thumbnail_thread_pool), no aio threads
+--- request
+GET /ownpool/demo/thumb-360p-120.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '0.12', '0.16')]
+--- response_body
+640,360,pc match other
 --- no_error_log
 [error]

@@ -36,7 +36,7 @@ my @cases = (
       . ' vod_thumbnail_max_width 640; vod_thumbnail_max_height 480;'
       . ' vod_thumbnail_max_frames 1; vod_thumbnail_quality 31; }' ],
     [ 'on without aio threads', '', 0,
-      qr{"vod_thumbnails on" in location "/vod/" needs "aio threads" there},
+      qr{"vod_thumbnails on" in location "/vod/" needs "aio threads" there or "vod_thumbnail_thread_pool"},
       'location /vod/ { vod_package; vod_thumbnails on; }' ],
     [ 'on at http level, a packaging location without aio threads',
       'vod_thumbnails on;', 0,
@@ -46,6 +46,14 @@ my @cases = (
     [ 'on at http level, a location that does not package',
       'vod_thumbnails on;', 1, undef,
       'location /vod/ { vod_package; aio threads; } location /x/ { }' ],
+    [ 'on, a pool of their own without aio threads',
+      'vod_thumbnail_thread_pool default;', 1, undef,
+      'location /vod/ { vod_package; vod_thumbnails on; }' ],
+    [ 'a pool not declared', 'vod_thumbnail_thread_pool nosuch;', 0,
+      qr{unknown thread pool "nosuch"} ],
+    [ 'a pool twice',
+      'vod_thumbnail_thread_pool a; vod_thumbnail_thread_pool b;', 0,
+      qr{"vod_thumbnail_thread_pool" directive is duplicate} ],
     [ 'on, aio threads with a pool variable', '', 1, undef,
       'location /vod/ { vod_package; set $p default;'
       . ' aio threads=$p; vod_thumbnails on; }' ],
