@@ -85,8 +85,8 @@ EXPORT_MAPS  := $(wildcard */ngx_*_module.map)
 ST_UNIT_TESTS := $(patsubst $(ST_CORE)/test/%.c,build/unit/%, \
                     $(wildcard $(ST_CORE)/test/test_*.c))
 
-.PHONY: all modules tools unit fuzz fixtures test bench bench-edge \
-	bench-session clean
+.PHONY: all modules tools unit fuzz fixtures test bench bench-thumbs \
+	bench-edge bench-session clean
 
 all: modules tools
 
@@ -104,7 +104,7 @@ $(MODULES_DIR)/ngx_steering_module.so &: \
         $(EXPORT_MAPS)
 	@mkdir -p $(BUILD) $(MODULES_DIR)
 	@# configure bakes in the file list: rerun it when that list changes
-	echo "$(NGINX_SRC) $(NGX_CONFIGURE) $(NGX_CC_OPT) $(NGX_LD_OPT) $(NGX_ADDONS) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED) $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE))" \
+	echo "$(PKG_CONFIG) $(NGINX_SRC) $(NGX_CONFIGURE) $(NGX_CC_OPT) $(NGX_LD_OPT) $(NGX_ADDONS) $(sort $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) $(PB_CORE_SRCS) $(PB_CORE_HDRS) $(PB_GLUE) $(SHARED) $(ST_CORE_SRCS) $(ST_CORE_HDRS) $(ST_GLUE))" \
 	    > $(BUILD)/.srcs.new
 	if [ ! -f $(BUILD)/Makefile ] || [ config -nt $(BUILD)/Makefile ] \
 	    || ! cmp -s $(BUILD)/.srcs.new $(BUILD)/.srcs; then \
@@ -119,6 +119,8 @@ $(MODULES_DIR)/ngx_steering_module.so &: \
 	    || { tail -30 $(BUILD)/configure.log; exit 1; }; \
 	    mv $(BUILD)/.srcs.new $(BUILD)/.srcs; \
 	fi
+	@# whether thumbnails are in (FFmpeg found) or compiled out
+	@grep -h "+ ngx_vod_package:" $(BUILD)/configure.log || true
 	$(MAKE) -f $(BUILD)/Makefile -C $(NGINX_SRC) modules
 	cp $(BUILD)/ngx_vod_package_module.so \
 	    $(BUILD)/ngx_stream_playback_module.so \
@@ -281,6 +283,10 @@ test: all
 
 bench: all
 	bench/run.sh
+
+# thumbnails: latency and worker CPU per thumbnail, segments beside them
+bench-thumbs: all
+	bench/thumbs.sh
 
 # the edge's checks (token, tier, licensing) against the same cache unchecked
 bench-edge: all fixtures

@@ -22,12 +22,49 @@ static char *ngx_vod_package_stream_buffer_size(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_vod_package_content_steering(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_vod_package_thumbnails(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_vod_package_thumbnail_pool(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
+    ngx_vod_package_loc_conf_t *prev, ngx_vod_package_loc_conf_t *conf);
 
 
 static ngx_conf_post_handler_pt  ngx_vod_package_segment_duration_p =
     ngx_vod_package_segment_duration;
 static ngx_conf_post_handler_pt  ngx_vod_package_stream_buffer_size_p =
     ngx_vod_package_stream_buffer_size;
+
+/* a number's bounds, with the error that names them (nginx's own
+ * ngx_conf_check_num_bounds() does not name the directive) */
+typedef struct {
+    ngx_conf_post_handler_pt  post_handler;
+    ngx_uint_t                low;
+    ngx_uint_t                high;
+    char                     *error;
+} ngx_vod_package_bounds_t;
+
+static char *ngx_vod_package_check_bounds(ngx_conf_t *cf, void *post,
+    void *data);
+
+/* a thumbnail's side: 16 to 7680 pixels (8K UHD) */
+static ngx_vod_package_bounds_t  ngx_vod_package_thumbnail_side_bounds = {
+    ngx_vod_package_check_bounds, 16, 7680,
+    "must be between 16 and 7680"
+};
+
+/* frames decoded for one thumbnail: 1 (key frames only) to 10 minutes of
+ * 60 fps video */
+static ngx_vod_package_bounds_t  ngx_vod_package_thumbnail_frames_bounds = {
+    ngx_vod_package_check_bounds, 1, 36000,
+    "must be between 1 and 36000"
+};
+
+/* the mjpeg encoder's quantiser scale: 1 (best) to 31 */
+static ngx_vod_package_bounds_t  ngx_vod_package_thumbnail_quality_bounds = {
+    ngx_vod_package_check_bounds, 1, 31,
+    "must be between 1 and 31"
+};
 
 
 ngx_command_t  ngx_vod_package_commands[] = {
@@ -105,6 +142,48 @@ ngx_command_t  ngx_vod_package_commands[] = {
       0,
       NULL },
 
+    { ngx_string("vod_thumbnails"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_vod_package_thumbnails,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, thumbnails),
+      NULL },
+
+    { ngx_string("vod_thumbnail_max_width"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, thumbnail_max_width),
+      &ngx_vod_package_thumbnail_side_bounds },
+
+    { ngx_string("vod_thumbnail_max_height"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, thumbnail_max_height),
+      &ngx_vod_package_thumbnail_side_bounds },
+
+    { ngx_string("vod_thumbnail_max_frames"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, thumbnail_max_frames),
+      &ngx_vod_package_thumbnail_frames_bounds },
+
+    { ngx_string("vod_thumbnail_quality"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, thumbnail_quality),
+      &ngx_vod_package_thumbnail_quality_bounds },
+
+    { ngx_string("vod_thumbnail_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_vod_package_thumbnail_pool,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("vod_index_cache"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_vod_package_index_cache,
@@ -166,6 +245,12 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
     vlcf->stream_buffer_size = NGX_CONF_UNSET_SIZE;
     vlcf->cors_origin.len = NGX_CONF_UNSET_SIZE;
     vlcf->steering_uri = NGX_CONF_UNSET_PTR;
+    vlcf->thumbnails = NGX_CONF_UNSET;
+    vlcf->thumbnail_max_width = NGX_CONF_UNSET_UINT;
+    vlcf->thumbnail_max_height = NGX_CONF_UNSET_UINT;
+    vlcf->thumbnail_max_frames = NGX_CONF_UNSET_UINT;
+    vlcf->thumbnail_quality = NGX_CONF_UNSET_UINT;
+    vlcf->thumbnail_pool = NGX_CONF_UNSET_PTR;
 
     return vlcf;
 }
@@ -204,7 +289,122 @@ ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->steering_pathway = prev->steering_pathway;
     }
 
+    return ngx_vod_package_merge_thumbnails(cf, prev, conf);
+}
+
+
+/*
+ * A location that packages with thumbnails on must give their decodes to
+ * a thread pool (vod_thumbnail_thread_pool, or else "aio threads"):
+ * checked here, where the core module's configuration of the location is
+ * merged already.  A pool named by a variable that names none is refused
+ * per request (_thumb.c).
+ */
+
+static char *
+ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
+    ngx_vod_package_loc_conf_t *prev, ngx_vod_package_loc_conf_t *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    ngx_conf_merge_value(conf->thumbnails, prev->thumbnails, 0);
+    ngx_conf_merge_uint_value(conf->thumbnail_max_width,
+                              prev->thumbnail_max_width, 1920);
+    ngx_conf_merge_uint_value(conf->thumbnail_max_height,
+                              prev->thumbnail_max_height, 1920);
+    ngx_conf_merge_uint_value(conf->thumbnail_max_frames,
+                              prev->thumbnail_max_frames, 300);
+    ngx_conf_merge_uint_value(conf->thumbnail_quality,
+                              prev->thumbnail_quality, 2);
+    ngx_conf_merge_ptr_value(conf->thumbnail_pool, prev->thumbnail_pool,
+                             NULL);
+
+    if (!conf->enable || !conf->thumbnails || conf->thumbnail_pool != NULL) {
+        return NGX_CONF_OK;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+#if (NGX_THREADS)
+    if (clcf->aio == NGX_HTTP_AIO_THREADS) {
+        return NGX_CONF_OK;
+    }
+#endif
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"vod_thumbnails on\" in location \"%V\" needs "
+                       "\"aio threads\" there or "
+                       "\"vod_thumbnail_thread_pool\": thumbnails are "
+                       "decoded in a thread pool", &clcf->name);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_vod_package_check_bounds(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_vod_package_bounds_t  *b = post;
+    ngx_uint_t                *np = data;
+
+    if (*np < b->low || *np > b->high) {
+        return b->error;
+    }
+
     return NGX_CONF_OK;
+}
+
+
+/* vod_thumbnail_thread_pool name: a "thread_pool" of the main context
+ * ("default" needs none); nginx -t names one that is not declared */
+
+static char *
+ngx_vod_package_thumbnail_pool(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    ngx_str_t  *value;
+
+    if (vlcf->thumbnail_pool != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+#if (NGX_THREADS)
+    vlcf->thumbnail_pool = ngx_thread_pool_add(cf, &value[1]);
+    if (vlcf->thumbnail_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+#else
+    return "needs nginx built with threads";
+#endif
+}
+
+
+/* vod_thumbnails on | off: "on" only in a build with FFmpeg */
+
+static char *
+ngx_vod_package_thumbnails(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *rv;
+
+    rv = ngx_conf_set_flag_slot(cf, cmd, conf);
+
+#if !(NGX_VOD_THUMBNAILS)
+    if (rv == NGX_CONF_OK
+        && ((ngx_vod_package_loc_conf_t *) conf)->thumbnails)
+    {
+        return "is \"on\" in a build without FFmpeg's development files "
+               "(libavcodec, libavutil, libswscale): thumbnails are "
+               "compiled out";
+    }
+#endif
+
+    return rv;
 }
 
 

@@ -16,12 +16,12 @@
 static ngx_int_t ngx_vod_package_metrics_log(ngx_http_request_t *r);
 
 
-#define NGX_VOD_M_KINDS  8
+/* by VOD_URL_* (vod_url.h), 0 for none */
+#define NGX_VOD_M_KINDS  9
 
 static const char *const  ngx_vod_metrics_kinds[] = {
     "other", "master", "master_ts", "mpd", "playlist", "init", "segment",
-    "tracks",
-    NULL
+    "thumb", "tracks", NULL
 };
 
 static const char *const  ngx_vod_metrics_status[] =

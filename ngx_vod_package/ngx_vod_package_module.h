@@ -64,6 +64,13 @@ typedef struct {
     ngx_str_t           cors_origin;      /* empty: no CORS headers */
     ngx_http_complex_value_t  *steering_uri;   /* NULL: no steering */
     ngx_str_t           steering_pathway;
+    ngx_flag_t          thumbnails;       /* thumb-*.jpg (_thumb.c) */
+    ngx_uint_t          thumbnail_max_width;
+    ngx_uint_t          thumbnail_max_height;
+    ngx_uint_t          thumbnail_max_frames;
+    ngx_uint_t          thumbnail_quality;
+    void               *thumbnail_pool;   /* ngx_thread_pool_t; NULL: the
+                                             location's "aio threads" */
 } ngx_vod_package_loc_conf_t;
 
 
@@ -229,6 +236,9 @@ typedef struct {
     int                   seg_rc;
     unsigned              seg_done:1;
     void                 *ts;
+
+    /* a thumbnail's state (_thumb.c) */
+    void                 *thumb;
 
     /* send: the body being sent, ngx_vod_send_stream() */
     ngx_vod_stream_t     *stream;

@@ -9,6 +9,7 @@
 #include <ngx_core.h>
 
 #include "ngx_vod_package_module.h"
+#include "ngx_vod_package_thumb.h"
 #include "vod_fmp4.h"
 #include "vod_ts.h"
 #include "vod_manifest.h"
@@ -54,6 +55,9 @@ ngx_vod_package_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 
     case VOD_URL_INIT:
         return ngx_vod_plan_init(r, ctx);
+
+    case VOD_URL_THUMB:
+        return ngx_vod_thumb_plan(r, ctx);
 
     default: /* VOD_URL_SEGMENT */
 

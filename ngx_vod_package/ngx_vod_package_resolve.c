@@ -11,6 +11,7 @@
 #include <ngx_core.h>
 
 #include "ngx_vod_package_module.h"
+#include "ngx_vod_package_thumb.h"
 
 
 ngx_int_t
@@ -113,6 +114,9 @@ ngx_vod_package_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     case VOD_URL_INIT:
         return ngx_vod_media_load(r, &ctx->media, NGX_VOD_WANT_INFO, 0,
                                   NULL, NULL);
+
+    case VOD_URL_THUMB:
+        return ngx_vod_thumb_load(r, ctx);
 
     default: /* VOD_URL_SEGMENT */
 

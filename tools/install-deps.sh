@@ -19,7 +19,7 @@ fi
 pkgs=(
     build-essential pkg-config make gcc clang libclang-rt-14-dev
     nginx nginx-dev
-    libavformat-dev libavcodec-dev libavutil-dev
+    libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
     libhiredis-dev libmaxminddb-dev libssl-dev libluajit2-5.1-dev
     libcmocka-dev
     ffmpeg

@@ -23,6 +23,8 @@ static int vod_url_decimal(const u_char *p, size_t len, uint64_t max,
     uint64_t *v);
 static int vod_url_number(const u_char *p, size_t len, uint32_t *n);
 static int vod_url_track(const u_char *p, size_t len, uint32_t *n);
+static int vod_url_thumb(const u_char *p, size_t len, vod_url_t *url);
+static int vod_url_last_dash(const u_char *p, size_t len, size_t *dash);
 
 
 static vod_url_prefix_t  vod_url_prefixes[] = {
@@ -67,6 +69,13 @@ vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
     {
         url->kind = VOD_URL_TRACKS;
         return VOD_OK;
+    }
+
+    if (len >= sizeof("thumb-") - 1
+        && memcmp(name, "thumb-", sizeof("thumb-") - 1) == 0)
+    {
+        return vod_url_thumb(name + sizeof("thumb-") - 1,
+                             len - (sizeof("thumb-") - 1), url);
     }
 
     px = NULL;
@@ -253,4 +262,88 @@ vod_url_track(const u_char *p, size_t len, uint32_t *n)
     *n = (uint32_t) v;
 
     return VOD_OK;
+}
+
+
+/*
+ * thumb-: what follows the prefix, {id}-{ms}[-w{W}][-h{H}].jpg.  Read
+ * from the end: ids may contain '-', a time or a size never does.
+ */
+
+static int
+vod_url_thumb(const u_char *p, size_t len, vod_url_t *url)
+{
+    size_t  dash;
+
+    if (!vod_url_suffix(p, len, ".jpg", 4)) {
+        return VOD_NOT_FOUND;
+    }
+
+    url->kind = VOD_URL_THUMB;
+    url->stream = VOD_STREAM_VIDEO;
+
+    len -= 4;
+
+    if (vod_url_last_dash(p, len, &dash) != VOD_OK) {
+        return VOD_BAD_REQUEST;
+    }
+
+    if (p[dash + 1] == 'h') {
+        if (vod_url_track(p + dash + 2, len - dash - 2, &url->height)
+            != VOD_OK)
+        {
+            return VOD_BAD_REQUEST;
+        }
+
+        len = dash;
+
+        if (vod_url_last_dash(p, len, &dash) != VOD_OK) {
+            return VOD_BAD_REQUEST;
+        }
+    }
+
+    if (p[dash + 1] == 'w') {
+        if (vod_url_track(p + dash + 2, len - dash - 2, &url->width)
+            != VOD_OK)
+        {
+            return VOD_BAD_REQUEST;
+        }
+
+        len = dash;
+
+        if (vod_url_last_dash(p, len, &dash) != VOD_OK) {
+            return VOD_BAD_REQUEST;
+        }
+    }
+
+    /* the time: 0, or a number without leading zeros */
+
+    if (len - dash - 1 == 1 && p[dash + 1] == '0') {
+        url->thumb_ms = 0;
+
+    } else if (vod_url_track(p + dash + 1, len - dash - 1, &url->thumb_ms)
+               != VOD_OK)
+    {
+        return VOD_BAD_REQUEST;
+    }
+
+    return vod_url_id(p, dash, url);
+}
+
+
+/* the position of the last '-' of p[0 .. len - 1], not the first byte */
+
+static int
+vod_url_last_dash(const u_char *p, size_t len, size_t *dash)
+{
+    size_t  i;
+
+    for (i = len; i > 1; i--) {
+        if (p[i - 1] == '-') {
+            *dash = i - 1;
+            return VOD_OK;
+        }
+    }
+
+    return VOD_BAD_REQUEST;
 }

@@ -22,6 +22,11 @@
  *   audio-{id}-{n}.m4s
  *   audio{T}-{id}-{n}.m4s
  *   ts-{id}-{n}.ts               MPEG-TS segments (video + its own audio)
+ *   thumb-{id}-{ms}.jpg          the video frame presented at ms (0 to
+ *                                2^32 - 1, no leading zeros) as a JPEG
+ *   thumb-{id}-{ms}-w{W}.jpg     the same W pixels wide, aspect kept; -h{H}
+ *   thumb-{id}-{ms}-h{H}.jpg     H high; -w{W}-h{H}: the largest size with
+ *   thumb-{id}-{ms}-w{W}-h{H}.jpg  the frame's aspect within W x H
  *
  * All names are relative to the directory of the manifest that lists
  * them, so a path prefix in front of the title (a signed-URL token)
@@ -41,7 +46,8 @@
 #define VOD_URL_PLAYLIST         4
 #define VOD_URL_INIT             5
 #define VOD_URL_SEGMENT          6
-#define VOD_URL_TRACKS           7
+#define VOD_URL_THUMB            7
+#define VOD_URL_TRACKS           8
 
 /* the kinds made from the whole title rather than one rendition */
 #define vod_url_is_title(kind)                                               \
@@ -59,6 +65,9 @@ typedef struct {
     vod_str_t     id;                 /* rendition id, points into name */
     uint32_t      track_id;           /* audio{T}-: T; 0 for audio- */
     uint32_t      segment;            /* 0-based (URL number minus 1) */
+    uint32_t      thumb_ms;           /* thumb-: the time asked for */
+    uint32_t      width;              /* thumb-: -w{W}, 0 when absent */
+    uint32_t      height;             /* thumb-: -h{H}, 0 when absent */
 } vod_url_t;
 
 
@@ -66,7 +75,8 @@ typedef struct {
  * ours at all (the glue then answers 404); VOD_BAD_REQUEST for one of our
  * forms with a bad id, number (0, leading zeros, overflow) or extension
  * combination (ts-{id}-init.mp4, video-{id}-3.ts) or track number
- * (audio0-, audio01-, over 2^32 - 1). */
+ * (audio0-, audio01-, over 2^32 - 1), or a thumbnail with a bad time or
+ * size (-w0, -w010, a size over 2^32 - 1, -h before -w). */
 int vod_url_parse(const u_char *name, size_t len, vod_url_t *url);
 
 

@@ -32,6 +32,7 @@ static void test_url_bad(void **state);
 static void test_url_id_limits(void **state);
 static void test_url_segment_limits(void **state);
 static void test_url_audio_track(void **state);
+static void test_url_thumb(void **state);
 
 
 static test_url_case_t  test_url_good_cases[] = {
@@ -291,6 +292,65 @@ test_url_audio_track(void **state)
 }
 
 
+/* thumb-{id}-{ms}[-w{W}][-h{H}].jpg */
+
+static void
+test_url_thumb(void **state)
+{
+    size_t      i;
+    vod_url_t   url;
+
+    static const struct {
+        const char  *name;
+        const char  *id;
+        uint32_t     ms;
+        uint32_t     w;
+        uint32_t     h;
+    } good[] = {
+        { "thumb-1080p-0.jpg", "1080p", 0, 0, 0 },
+        { "thumb-1080p-12345.jpg", "1080p", 12345, 0, 0 },
+        { "thumb-hd-high-7-w320.jpg", "hd-high", 7, 320, 0 },
+        { "thumb-a-4294967295-h90.jpg", "a", 4294967295U, 0, 90 },
+        { "thumb-a-1-w320-h180.jpg", "a", 1, 320, 180 },
+        /* an id that looks like a size is an id */
+        { "thumb-w3-h4-10.jpg", "w3-h4", 10, 0, 0 },
+    };
+
+    static const char  *bad[] = {
+        "thumb-a.jpg", "thumb--5.jpg", "thumb-a-01.jpg", "thumb-a-x.jpg",
+        "thumb-a-4294967296.jpg", "thumb-a-.jpg", "thumb-a-5-w0.jpg",
+        "thumb-a-5-w010.jpg", "thumb-a-5-w.jpg", "thumb-a-5-h10-w10.jpg",
+        "thumb-a-5-w4294967296.jpg", "thumb-a-5-w10-w10.jpg",
+        "thumb-a-w10.jpg", "thumb-a-5-x10.jpg", "thumb-.jpg", "thumb-a/b-1.jpg"
+    };
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        if (test_url_parse_str(good[i].name, &url) != VOD_OK) {
+            fail_msg("\"%s\" is not VOD_OK", good[i].name);
+        }
+
+        assert_int_equal(url.kind, VOD_URL_THUMB);
+        assert_int_equal(url.stream, VOD_STREAM_VIDEO);
+        assert_int_equal(url.id.len, strlen(good[i].id));
+        assert_memory_equal(url.id.data, good[i].id, url.id.len);
+        assert_int_equal(url.thumb_ms, good[i].ms);
+        assert_int_equal(url.width, good[i].w);
+        assert_int_equal(url.height, good[i].h);
+    }
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (test_url_parse_str(bad[i], &url) != VOD_BAD_REQUEST) {
+            fail_msg("\"%s\" is not VOD_BAD_REQUEST", bad[i]);
+        }
+    }
+
+    /* not ours */
+    assert_int_equal(test_url_parse_str("thumb-a-1.png", &url),
+                     VOD_NOT_FOUND);
+    assert_int_equal(test_url_parse_str("thumb", &url), VOD_NOT_FOUND);
+}
+
+
 int
 main(void)
 {
@@ -301,6 +361,7 @@ main(void)
         cmocka_unit_test(test_url_id_limits),
         cmocka_unit_test(test_url_segment_limits),
         cmocka_unit_test(test_url_audio_track),
+        cmocka_unit_test(test_url_thumb),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

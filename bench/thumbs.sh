@@ -1,0 +1,168 @@
+#!/bin/bash
+# thumbs.sh (`make bench-thumbs`): thumbnails (thumb-{id}-{ms}.jpg) of a
+# 1080p24 H.264 title with 2 s GOPs and B-frames, one nginx worker whose
+# thumbnails decode in a thread pool of their own (vod_thumbnail_thread_pool)
+# of BENCH_THUMB_THREADS (default 1) threads, segments' reads and sendfile
+# in nginx's default pool.  For each case wrk (1 thread, 1 connection, BENCH_DURATION s)
+# runs BENCH_RUNS times; the table shows medians of the latency median
+# and p99 and of the worker's CPU time (utime + stime of the whole
+# process, its pool threads included) per thumbnail.  Then the event
+# loop's share: the p99 of CMAF segment requests (wrk -c4) alone, and
+# while 16 connections ask for mid-GOP thumbnails, in turns.
+#
+#   bench/thumbs.sh          needs modules/ngx_vod_package_module.so built
+#                            with FFmpeg
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+NGINX=${NGINX:-/usr/sbin/nginx}
+PORT=${BENCH_PORT:-8093}
+DURATION=${BENCH_DURATION:-5}
+RUNS=${BENCH_RUNS:-3}
+THREADS=${BENCH_THUMB_THREADS:-1}
+CONNS=1
+WORK=$ROOT/build/bench
+MEDIA=$WORK/thumbs-media
+PREFIX=$WORK/thumbs-run
+BASE=http://127.0.0.1:$PORT
+SO=$ROOT/modules/ngx_vod_package_module.so
+
+command -v wrk >/dev/null || { echo "bench: wrk is missing" >&2; exit 1; }
+[ -f "$SO" ] || { echo "bench: $SO is missing (run make)" >&2; exit 1; }
+
+. bench/lib.sh
+
+mkdir -p "$MEDIA/t" "$PREFIX/logs" "$PREFIX/temp"
+
+if [ ! -f "$MEDIA/t/.done" ]; then
+    echo "bench: making $MEDIA/t/1080p.mp4 (20 s, 1080p24, 2 s GOPs," \
+         "B-frames)"
+    # temporal noise keeps the encoder at its bitrate
+    ffmpeg -hide_banner -loglevel error -y \
+        -f lavfi -i "testsrc2=size=1920x1080:rate=24:duration=20" \
+        -vf "noise=alls=12:allf=t" -c:v libx264 -preset veryfast \
+        -profile:v high -bf 2 -g 48 -keyint_min 48 -sc_threshold 0 \
+        -pix_fmt yuv420p -b:v 5M -maxrate 5M -bufsize 5M \
+        -movflags +faststart "$MEDIA/t/1080p.mp4"
+    touch "$MEDIA/t/.done"
+fi
+
+cat > "$PREFIX/nginx.conf" <<_EOC_
+load_module $SO;
+worker_processes 1;
+daemon on;
+pid $PREFIX/logs/nginx.pid;
+error_log $PREFIX/logs/error.log warn;
+thread_pool thumbs threads=$THREADS;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $PREFIX/temp;
+    proxy_temp_path $PREFIX/temp;
+    fastcgi_temp_path $PREFIX/temp;
+    uwsgi_temp_path $PREFIX/temp;
+    scgi_temp_path $PREFIX/temp;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    open_file_cache max=1000 inactive=60s;
+    vod_index_cache thumbs_index:16m;
+    server {
+        listen 127.0.0.1:$PORT;
+        location /vod/ {
+            alias $MEDIA/;
+            vod_package;
+            vod_thumbnails on;
+            vod_thumbnail_thread_pool thumbs;
+            aio threads;
+        }
+    }
+}
+_EOC_
+
+start_nginx
+trap stop_nginx EXIT
+
+# ms: a key frame (4 s), a frame 1 s into its GOP, the last frame of a GOP
+# (5.958 s: 47 frames after its key frame), the same 320 wide
+CASES=(
+    "key-1080p|/vod/t/thumb-1080p-4000.jpg"
+    "mid-gop-1080p|/vod/t/thumb-1080p-5000.jpg"
+    "gop-end-1080p|/vod/t/thumb-1080p-5958.jpg"
+    "mid-gop-w320|/vod/t/thumb-1080p-5000-w320.jpg"
+)
+
+for c in "${CASES[@]}"; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE${c#*|}")
+    if [ "$code" != 200 ]; then
+        echo "bench: $BASE${c#*|} answered $code" >&2
+        exit 1
+    fi
+done
+
+# milliseconds of a wrk --latency percentile line ("99%  12.34ms")
+wrk_ms() {
+    awk -v p="$1" '$1 == p {
+        v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+        if (u == "us") v /= 1000; else if (u == "s") v *= 1000;
+        printf "%.2f\n", v }'
+}
+
+# one run: prints "p50-ms p99-ms cpu-ms/req"
+thumb_run() {
+    local url=$1 w c0 c1 out reqs
+    w=$(worker_pid)
+    c0=$(cpu_ticks "$w")
+    out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$url" 2>&1)
+    c1=$(cpu_ticks "$w")
+    reqs=$(echo "$out" | awk '/requests in/ { print $1 }')
+    if [ -z "$reqs" ] || [ "$reqs" -eq 0 ] \
+       || echo "$out" | grep -q 'Non-2xx'
+    then
+        echo "bench: wrk $url failed" >&2
+        echo "$out" | sed 's/^/    /' >&2
+        echo "nan nan nan"
+        return
+    fi
+    echo "$(echo "$out" | wrk_ms 50%) $(echo "$out" | wrk_ms 99%)" \
+         "$(awk -v t=$((c1 - c0)) -v n="$reqs" -v hz="$HZ" \
+            'BEGIN { printf "%.2f", t * 1000 / hz / n }')"
+}
+
+echo "bench: thumbnails, wrk -t1 -c1 -d${DURATION}s, median of $RUNS runs," \
+     "one worker, a pool of $THREADS thread(s), $(nproc) cores"
+fmt='%-16s %10s %10s %12s\n'
+printf "$fmt" case "p50 ms" "p99 ms" "CPU ms/req"
+for c in "${CASES[@]}"; do
+    p50=() p99=() cpu=()
+    for _ in $(seq "$RUNS"); do
+        read -r a b u < <(thumb_run "$BASE${c#*|}")
+        p50+=("$a"); p99+=("$b"); cpu+=("$u")
+    done
+    printf "$fmt" "${c%%|*}" "$(printf '%s\n' "${p50[@]}" | median)" \
+           "$(printf '%s\n' "${p99[@]}" | median)" \
+           "$(printf '%s\n' "${cpu[@]}" | median)"
+done
+
+# segments while thumbnails decode: p99 of a cached 1080p CMAF segment
+# (wrk -c4), alone and with 16 connections asking for mid-GOP thumbnails
+seg=$BASE/vod/t/video-1080p-2.m4s
+curl -s -o /dev/null "$seg"
+echo
+echo "bench: p99 of $seg (wrk -t1 -c4 -d${DURATION}s), alone and while 16" \
+     "connections ask for mid-GOP thumbnails, $RUNS runs each in turns"
+alone=() busy=()
+for _ in $(seq "$RUNS"); do
+    alone+=("$(wrk -t1 -c4 -d"${DURATION}s" --latency "$seg" | wrk_ms 99%)")
+    wrk -t1 -c16 -d"$((DURATION + 2))s" "$BASE/vod/t/thumb-1080p-5000.jpg" \
+        > /dev/null 2>&1 &
+    load=$!
+    sleep 1
+    busy+=("$(wrk -t1 -c4 -d"${DURATION}s" --latency "$seg" | wrk_ms 99%)")
+    wait "$load" || true
+done
+a=$(printf '%s\n' "${alone[@]}" | median)
+b=$(printf '%s\n' "${busy[@]}" | median)
+printf '  segment p99 alone %s ms, with 16 thumbnails decoding %s ms' "$a" "$b"
+printf ' (x %s)\n' "$(ratio "$b" "$a")"

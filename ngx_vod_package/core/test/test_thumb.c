@@ -1,0 +1,280 @@
+/*
+ * test_thumb.c: the choice of a thumbnail's frame (a time to a segment,
+ * then to the sample presented at it and the key frame decoding starts
+ * at), the disposable H.264 frames a decode skips, and picture sizes.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "vod_thumb.h"
+
+
+static void test_thumb_pick_bframes(void **state);
+static void test_thumb_pick_edges(void **state);
+static void test_thumb_segment(void **state);
+static void test_thumb_disposable(void **state);
+static void test_thumb_size(void **state);
+
+
+/*
+ * A GOP I P B B P B B in decode order at 1 tick a frame, two frames of
+ * composition delay (ffmpeg's x264 with B-frames, the edit list applied
+ * as the index does: the first frame presented at 0):
+ *
+ *   decode order   I0  P3  B1  B2  P6  B4  B5
+ *   dts            0   1   2   3   4   5   6
+ *   pts            0   3   1   2   6   4   5
+ */
+
+static vod_sample_t  test_thumb_gop[] = {
+    { 0, 10, 1, 0, 1 },
+    { 0, 10, 1, 2, 0 },
+    { 0, 10, 1, -1, 0 },
+    { 0, 10, 1, -1, 0 },
+    { 0, 10, 1, 2, 0 },
+    { 0, 10, 1, -1, 0 },
+    { 0, 10, 1, -1, 0 },
+};
+
+
+static void
+test_thumb_pick_bframes(void **state)
+{
+    uint32_t          t;
+    vod_segment_t     seg;
+    vod_thumb_pick_t  pick;
+
+    /* presentation time -> the sample (decode order) presented then */
+    static const uint32_t  want[] = { 0, 2, 3, 1, 5, 6, 4 };
+
+    memset(&seg, 0, sizeof(seg));
+    seg.start_dts = 100;
+    seg.count = 7;
+    seg.samples = test_thumb_gop;
+
+    for (t = 0; t < 7; t++) {
+        assert_int_equal(vod_thumb_pick(&seg, 100 + t, 0, &pick), VOD_OK);
+        assert_int_equal(pick.target, want[t]);
+        assert_int_equal(pick.key, 0);
+        assert_int_equal(pick.pts, 100 + t);
+    }
+
+    /* the B-frame at 1 is shown until 2, not the P-frame decoded before
+     * it, nor the one after */
+    assert_int_equal(vod_thumb_pick(&seg, 101, 0, &pick), VOD_OK);
+    assert_int_equal(pick.target, 2);
+
+    /* past the last presented frame: still the last one */
+    assert_int_equal(vod_thumb_pick(&seg, 1000, 0, &pick), VOD_OK);
+    assert_int_equal(pick.target, 4);
+}
+
+
+static void
+test_thumb_pick_edges(void **state)
+{
+    vod_sample_t      s[4];
+    vod_segment_t     seg;
+    vod_thumb_pick_t  pick;
+
+    memset(&seg, 0, sizeof(seg));
+    seg.start_dts = 100;
+    seg.count = 7;
+    seg.samples = test_thumb_gop;
+
+    /* before the segment's first presented frame: the segment before;
+     * unless it is the first */
+    assert_int_equal(vod_thumb_pick(&seg, 99, 0, &pick), VOD_NOT_FOUND);
+    assert_int_equal(vod_thumb_pick(&seg, 99, 1, &pick), VOD_OK);
+    assert_int_equal(pick.target, 0);
+    assert_int_equal(pick.pts, 100);
+
+    /* a second key frame inside the segment: decoding starts there */
+    memset(s, 0, sizeof(s));
+    s[0].duration = s[1].duration = s[2].duration = s[3].duration = 10;
+    s[0].sync = 1;
+    s[2].sync = 1;
+    seg.start_dts = 0;
+    seg.count = 4;
+    seg.samples = s;
+
+    assert_int_equal(vod_thumb_pick(&seg, 35, 0, &pick), VOD_OK);
+    assert_int_equal(pick.target, 3);
+    assert_int_equal(pick.key, 2);
+
+    assert_int_equal(vod_thumb_pick(&seg, 19, 0, &pick), VOD_OK);
+    assert_int_equal(pick.target, 1);
+    assert_int_equal(pick.key, 0);
+
+    /* no key frame before the target */
+    s[0].sync = 0;
+    assert_int_equal(vod_thumb_pick(&seg, 15, 0, &pick), VOD_BAD_DATA);
+
+    /* an empty segment */
+    seg.count = 0;
+    assert_int_equal(vod_thumb_pick(&seg, 0, 1, &pick), VOD_NOT_FOUND);
+}
+
+
+static void
+test_thumb_segment(void **state)
+{
+    uint32_t          seg;
+    vod_track_info_t  info;
+
+    static uint64_t  times[] = { 0, 100, 200, 300 };
+
+    memset(&info, 0, sizeof(info));
+    info.duration = 300;
+    info.segment_count = 3;
+    info.seg_time = times;
+
+    assert_int_equal(vod_thumb_segment(&info, 0, &seg), VOD_OK);
+    assert_int_equal(seg, 0);
+    assert_int_equal(vod_thumb_segment(&info, 99, &seg), VOD_OK);
+    assert_int_equal(seg, 0);
+    assert_int_equal(vod_thumb_segment(&info, 100, &seg), VOD_OK);
+    assert_int_equal(seg, 1);
+    assert_int_equal(vod_thumb_segment(&info, 299, &seg), VOD_OK);
+    assert_int_equal(seg, 2);
+
+    /* the end and past it */
+    assert_int_equal(vod_thumb_segment(&info, 300, &seg), VOD_NOT_FOUND);
+    assert_int_equal(vod_thumb_segment(&info, 1ULL << 40, &seg),
+                     VOD_NOT_FOUND);
+
+    /* B-frames presented before their decode time (pts_delay < 0): the
+     * frame at 95 may be decoded at 105, in segment 1 */
+    info.min_pts_delay = -10;
+    assert_int_equal(vod_thumb_segment(&info, 95, &seg), VOD_OK);
+    assert_int_equal(seg, 1);
+
+    /* a track without an edit list presents its first frame late */
+    info.min_pts_delay = 20;
+    assert_int_equal(vod_thumb_segment(&info, 110, &seg), VOD_OK);
+    assert_int_equal(seg, 0);
+    assert_int_equal(vod_thumb_segment(&info, 10, &seg), VOD_OK);
+    assert_int_equal(seg, 0);
+
+    info.segment_count = 0;
+    assert_int_equal(vod_thumb_segment(&info, 0, &seg), VOD_NOT_FOUND);
+}
+
+
+static void
+test_thumb_disposable(void **state)
+{
+    /* 4-byte lengths: SEI (6), then a non-reference P/B slice */
+    static const u_char  b[] = { 0, 0, 0, 2, 0x06, 0x80,
+                                 0, 0, 0, 3, 0x01, 0x9a, 0x00 };
+    /* a referenced slice (nal_ref_idc 2) */
+    static const u_char  p[] = { 0, 0, 0, 3, 0x41, 0x9a, 0x00 };
+    /* an IDR slice */
+    static const u_char  i[] = { 0, 0, 0, 3, 0x65, 0x88, 0x00 };
+    /* a length past the end */
+    static const u_char  bad[] = { 0, 0, 0, 9, 0x01, 0x9a, 0x00 };
+    /* two slices, the second referenced */
+    static const u_char  two[] = { 0, 2, 0x01, 0x9a, 0, 2, 0x21, 0x9a };
+    /* no slice at all */
+    static const u_char  sei[] = { 0, 0, 0, 2, 0x06, 0x80 };
+
+    assert_int_equal(vod_thumb_avc_disposable(b, sizeof(b), 4), 1);
+    assert_int_equal(vod_thumb_avc_disposable(p, sizeof(p), 4), 0);
+    assert_int_equal(vod_thumb_avc_disposable(i, sizeof(i), 4), 0);
+    assert_int_equal(vod_thumb_avc_disposable(bad, sizeof(bad), 4), 0);
+    assert_int_equal(vod_thumb_avc_disposable(two, sizeof(two), 2), 0);
+    assert_int_equal(vod_thumb_avc_disposable(two, 4, 2), 1);
+    assert_int_equal(vod_thumb_avc_disposable(sei, sizeof(sei), 4), 0);
+    assert_int_equal(vod_thumb_avc_disposable(b, sizeof(b), 3), 0);
+    assert_int_equal(vod_thumb_avc_disposable(b, 0, 4), 0);
+}
+
+
+static void
+test_thumb_size(void **state)
+{
+    uint32_t  w, h;
+
+    /* the source's own */
+    assert_int_equal(vod_thumb_size(1920, 1080, 0, 0, 1920, 1920, &w, &h),
+                     VOD_OK);
+    assert_int_equal(w, 1920);
+    assert_int_equal(h, 1080);
+
+    /* a width, aspect kept, even */
+    assert_int_equal(vod_thumb_size(1920, 1080, 320, 0, 1920, 1920, &w, &h),
+                     VOD_OK);
+    assert_int_equal(w, 320);
+    assert_int_equal(h, 180);
+
+    assert_int_equal(vod_thumb_size(1920, 1080, 100, 0, 1920, 1920, &w, &h),
+                     VOD_OK);
+    assert_int_equal(w, 100);
+    assert_int_equal(h, 56);
+
+    /* a height */
+    assert_int_equal(vod_thumb_size(640, 360, 0, 90, 1920, 1920, &w, &h),
+                     VOD_OK);
+    assert_int_equal(w, 160);
+    assert_int_equal(h, 90 & ~1);
+
+    /* both: fits within the box */
+    assert_int_equal(vod_thumb_size(1920, 1080, 320, 320, 1920, 1920, &w,
+                                    &h),
+                     VOD_OK);
+    assert_int_equal(w, 320);
+    assert_int_equal(h, 180);
+
+    assert_int_equal(vod_thumb_size(1920, 1080, 1000, 90, 1920, 1920, &w,
+                                    &h),
+                     VOD_OK);
+    assert_int_equal(w, 160);
+    assert_int_equal(h, 90 & ~1);
+
+    /* a source over the maxima is scaled down to fit */
+    assert_int_equal(vod_thumb_size(3840, 2160, 0, 0, 1920, 1920, &w, &h),
+                     VOD_OK);
+    assert_int_equal(w, 1920);
+    assert_int_equal(h, 1080);
+
+    /* a size asked over the maxima, or one an extreme aspect makes */
+    assert_int_equal(vod_thumb_size(1920, 1080, 1921, 0, 1920, 1920, &w,
+                                    &h),
+                     VOD_BAD_REQUEST);
+    assert_int_equal(vod_thumb_size(1920, 1080, 0, 4000000000U, 1920, 1920,
+                                    &w, &h),
+                     VOD_BAD_REQUEST);
+    assert_int_equal(vod_thumb_size(16, 1080, 0, 1920, 1920, 1920, &w, &h),
+                     VOD_OK);
+    assert_int_equal(vod_thumb_size(16000, 90, 0, 1000, 1920, 1920, &w, &h),
+                     VOD_BAD_REQUEST);
+
+    /* tiny: at least 2 x 2 */
+    assert_int_equal(vod_thumb_size(1920, 1080, 1, 0, 1920, 1920, &w, &h),
+                     VOD_OK);
+    assert_int_equal(w, 2);
+    assert_int_equal(h, 2);
+
+    assert_int_equal(vod_thumb_size(0, 1080, 1, 0, 1920, 1920, &w, &h),
+                     VOD_BAD_DATA);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_thumb_pick_bframes),
+        cmocka_unit_test(test_thumb_pick_edges),
+        cmocka_unit_test(test_thumb_segment),
+        cmocka_unit_test(test_thumb_disposable),
+        cmocka_unit_test(test_thumb_size),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,216 @@
+/*
+ * vod_thumb.c: the frame a thumbnail shows and its size (vod_thumb.h).
+ */
+
+#include "vod_thumb.h"
+
+
+int
+vod_thumb_segment(vod_track_info_t *info, uint64_t time, uint32_t *seg)
+{
+    uint32_t  lo, hi, mid;
+    uint64_t  t;
+
+    if (info->segment_count == 0 || time >= info->duration) {
+        return VOD_NOT_FOUND;
+    }
+
+    /* a sample presented at or before time was decoded at or before
+     * time - min_pts_delay: a later segment starts decoding after that,
+     * so presents its frames after time */
+
+    if (info->min_pts_delay >= 0) {
+        t = (time >= (uint64_t) info->min_pts_delay)
+            ? time - (uint64_t) info->min_pts_delay : 0;
+
+    } else {
+        t = time + (uint64_t) -(int64_t) info->min_pts_delay;
+    }
+
+    /* the last segment starting at or before t */
+
+    lo = 0;
+    hi = info->segment_count;
+
+    while (hi - lo > 1) {
+        mid = lo + (hi - lo) / 2;
+
+        if (info->seg_time[mid] <= t) {
+            lo = mid;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    *seg = lo;
+
+    return VOD_OK;
+}
+
+
+int
+vod_thumb_pick(vod_segment_t *segment, uint64_t time, int first,
+    vod_thumb_pick_t *pick)
+{
+    int64_t    pts, best, least;
+    uint32_t   i, found, earliest;
+    uint64_t   dts;
+
+    found = segment->count;
+    earliest = segment->count;
+    best = 0;
+    least = 0;
+    dts = segment->start_dts;
+
+    for (i = 0; i < segment->count; i++) {
+        pts = (int64_t) dts + segment->samples[i].pts_delay;
+
+        if (pts <= (int64_t) time && (found == segment->count || pts > best))
+        {
+            found = i;
+            best = pts;
+        }
+
+        if (earliest == segment->count || pts < least) {
+            earliest = i;
+            least = pts;
+        }
+
+        dts += segment->samples[i].duration;
+    }
+
+    if (found == segment->count) {
+        if (!first || earliest == segment->count) {
+            return VOD_NOT_FOUND;
+        }
+
+        found = earliest;
+        best = least;
+    }
+
+    for (i = found + 1; i > 0; i--) {
+        if (segment->samples[i - 1].sync) {
+            pick->key = i - 1;
+            pick->target = found;
+            pick->pts = (best > 0) ? (uint64_t) best : 0;
+            return VOD_OK;
+        }
+    }
+
+    return VOD_BAD_DATA;
+}
+
+
+int
+vod_thumb_avc_disposable(const u_char *data, size_t len,
+    uint32_t nal_length_size)
+{
+    size_t    n, i;
+    uint32_t  type, slices;
+
+    if (nal_length_size != 1 && nal_length_size != 2 && nal_length_size != 4)
+    {
+        return 0;
+    }
+
+    slices = 0;
+
+    while (len > 0) {
+        if (len < nal_length_size) {
+            return 0;
+        }
+
+        for (n = 0, i = 0; i < nal_length_size; i++) {
+            n = (n << 8) | data[i];
+        }
+
+        data += nal_length_size;
+        len -= nal_length_size;
+
+        if (n == 0 || n > len) {
+            return 0;
+        }
+
+        type = data[0] & 0x1f;
+
+        /* slices: non-IDR (1), partition A (2); an IDR (5) is always
+         * referred to */
+
+        if (type == 5) {
+            return 0;
+        }
+
+        if (type == 1 || type == 2) {
+            if ((data[0] & 0x60) != 0) {
+                return 0;
+            }
+
+            slices++;
+        }
+
+        data += n;
+        len -= n;
+    }
+
+    return slices > 0;
+}
+
+
+int
+vod_thumb_size(uint32_t src_w, uint32_t src_h, uint32_t w, uint32_t h,
+    uint32_t max_w, uint32_t max_h, uint32_t *out_w, uint32_t *out_h)
+{
+    uint64_t  ow, oh;
+
+    if (src_w == 0 || src_h == 0) {
+        return VOD_BAD_DATA;
+    }
+
+    if (w > max_w || h > max_h) {
+        return VOD_BAD_REQUEST;
+    }
+
+    if (w == 0 && h == 0) {
+        /* the source's own size, within the maxima */
+        w = max_w;
+        h = max_h;
+
+        if (src_w <= w && src_h <= h) {
+            w = src_w;
+            h = src_h;
+        }
+    }
+
+    if (w != 0 && h != 0) {
+        /* the largest size of the source's aspect within w x h */
+        if ((uint64_t) w * src_h <= (uint64_t) h * src_w) {
+            h = 0;
+
+        } else {
+            w = 0;
+        }
+    }
+
+    if (w != 0) {
+        ow = w;
+        oh = ((uint64_t) w * src_h + src_w / 2) / src_w;
+
+    } else {
+        oh = h;
+        ow = ((uint64_t) h * src_w + src_h / 2) / src_h;
+    }
+
+    /* the computed side of an extreme aspect may pass its maximum */
+    if (ow > max_w || oh > max_h) {
+        return VOD_BAD_REQUEST;
+    }
+
+    ow &= ~(uint64_t) 1;
+    oh &= ~(uint64_t) 1;
+
+    *out_w = (uint32_t) ((ow < VOD_THUMB_MIN_SIDE) ? VOD_THUMB_MIN_SIDE : ow);
+    *out_h = (uint32_t) ((oh < VOD_THUMB_MIN_SIDE) ? VOD_THUMB_MIN_SIDE : oh);
+
+    return VOD_OK;
+}

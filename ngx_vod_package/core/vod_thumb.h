@@ -1,0 +1,67 @@
+/*
+ * vod_thumb.h: the pure parts of a thumbnail (thumb-{id}-{ms}.jpg): which
+ * samples of a video track show the frame presented at a time, which of
+ * them the decoder may skip, and the picture's size.  The decoding itself
+ * is the glue's (ngx_vod_package_decode.c, with FFmpeg).
+ */
+
+#ifndef _VOD_THUMB_H_INCLUDED_
+#define _VOD_THUMB_H_INCLUDED_
+
+
+#include "vod_core.h"
+#include "vod_media.h"
+
+
+/* the smallest picture side: 4:2:0 chroma needs 2 */
+#define VOD_THUMB_MIN_SIDE  2
+
+
+typedef struct {
+    uint32_t      key;                /* the key frame decoding starts at */
+    uint32_t      target;             /* the sample presented at the time */
+    uint64_t      pts;                /* the target's presentation time */
+} vod_thumb_pick_t;
+
+
+/*
+ * The segment whose samples may hold the frame presented at time (track
+ * timescale, presentation time as the segments' tfdt plus composition
+ * offsets give it): the one whose decode span holds time - min_pts_delay.
+ * VOD_NOT_FOUND when time is at or past the track's duration.
+ */
+int vod_thumb_segment(vod_track_info_t *info, uint64_t time, uint32_t *seg);
+
+/*
+ * Among a segment's samples (decode order), the one presented at time:
+ * the greatest presentation time (start_dts + decode offset + pts_delay)
+ * at or before it, and the key frame before it in decode order that
+ * decoding starts at.  VOD_NOT_FOUND when no sample of the segment is
+ * presented at or before time (the frame is in the segment before); with
+ * first set (segment 0) that case picks the first frame presented.
+ * VOD_BAD_DATA when no key frame precedes the target.
+ */
+int vod_thumb_pick(vod_segment_t *segment, uint64_t time, int first,
+    vod_thumb_pick_t *pick);
+
+/*
+ * 1 when an H.264 sample (length-prefixed NAL units, nal_length_size 1, 2
+ * or 4) is a frame no other frame refers to (every slice's nal_ref_idc is
+ * 0): decoding towards a later frame may skip it.  0 when it is referred
+ * to, or when it cannot tell.
+ */
+int vod_thumb_avc_disposable(const u_char *data, size_t len,
+    uint32_t nal_length_size);
+
+/*
+ * The picture size for a source of src_w x src_h display pixels: w x h
+ * asked for (0: not given; both: the largest size with the source's
+ * aspect within w x h; neither: the source's) within max_w x max_h (a
+ * picture asked for larger is VOD_BAD_REQUEST; the source's own size is
+ * scaled down to fit).  Even sides, at least VOD_THUMB_MIN_SIDE.
+ */
+int vod_thumb_size(uint32_t src_w, uint32_t src_h, uint32_t w, uint32_t h,
+    uint32_t max_w, uint32_t max_h, uint32_t *out_w, uint32_t *out_h);
+
+
+#endif /* _VOD_THUMB_H_INCLUDED_ */

@@ -1,0 +1,356 @@
+/*
+ * ngx_vod_package_thumb.c: the load and plan steps of a thumbnail,
+ * thumb-{id}-{ms}[-w{W}][-h{H}].jpg.  Load finds the frame presented at
+ * the time (vod_thumb.c: the segment, then the sample and the key frame
+ * before it, composition offsets and the edit list applied as the
+ * segments apply them); plan checks the work against the location's
+ * bounds and gives the decode (_decode.c) to the location's thread pool,
+ * never to the event loop; when the task ends plan runs again and the
+ * JPEG is the body.  Without "aio threads" the request is refused (503,
+ * one line): a decode takes milliseconds of CPU that would stall every
+ * other request of the worker.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_vod_package_module.h"
+#include "ngx_vod_package_thumb.h"
+#include "vod_thumb.h"
+
+
+typedef struct {
+    ngx_http_request_t   *request;
+    ngx_str_t            *path;
+    vod_segment_t         segment;
+    vod_thumb_pick_t      pick;
+    ngx_vod_decode_t      decode;
+    unsigned              posted:1;
+    unsigned              done:1;
+} ngx_vod_thumb_t;
+
+
+#if (NGX_VOD_THUMBNAILS && NGX_THREADS)
+static ngx_int_t ngx_vod_thumb_post(ngx_http_request_t *r,
+    ngx_vod_thumb_t *th);
+static void ngx_vod_thumb_cleanup(void *data);
+static void ngx_vod_thumb_thread(void *data, ngx_log_t *log);
+static void ngx_vod_thumb_event(ngx_event_t *ev);
+#endif
+
+
+static ngx_str_t  ngx_vod_type_jpeg = ngx_string("image/jpeg");
+
+
+ngx_int_t
+ngx_vod_thumb_load(ngx_http_request_t *r, void *data)
+{
+    ngx_vod_ctx_t  *ctx = data;
+
+    uint32_t                     seg;
+    uint64_t                     time;
+    ngx_int_t                    rc;
+    vod_url_t                   *url;
+    ngx_vod_thumb_t             *th;
+    ngx_vod_media_t             *media;
+    vod_track_info_t            *info;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+    url = &ctx->url;
+    media = &ctx->media;
+
+    if (!vlcf->thumbnails) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    if (url->width > vlcf->thumbnail_max_width
+        || url->height > vlcf->thumbnail_max_height)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: thumbnail of %uDx%uD over "
+                      "vod_thumbnail_max_width/height %ui x %ui",
+                      url->width, url->height, vlcf->thumbnail_max_width,
+                      vlcf->thumbnail_max_height);
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_INFO, 0, NULL, NULL);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    info = media->video;
+    if (info == NULL || info->timescale == 0) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    time = (uint64_t) (url->thumb_ms / 1000) * info->timescale
+           + (uint64_t) (url->thumb_ms % 1000) * info->timescale / 1000;
+
+    if (vod_thumb_segment(info, time, &seg) != VOD_OK) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: \"%V\": thumbnail at %uD ms is past the end",
+                      &media->path, url->thumb_ms);
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    th = ctx->thumb;
+
+    if (th == NULL) {
+        th = ngx_pcalloc(r->pool, sizeof(ngx_vod_thumb_t));
+        if (th == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        th->request = r;
+        th->path = &media->path;
+        ctx->thumb = th;
+    }
+
+    /* the segment whose decode span holds the time, or the one before
+     * when all its frames are presented after it */
+
+    for ( ;; ) {
+        rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_VIDEO, seg,
+                                &th->segment, &ctx->audio);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        rc = vod_thumb_pick(&th->segment, time, seg == 0, &th->pick);
+
+        if (rc == VOD_NOT_FOUND && seg > 0) {
+            seg--;
+            continue;
+        }
+
+        if (rc != VOD_OK) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "vod: \"%V\": no key frame before the frame at "
+                          "%uD ms", &media->path, url->thumb_ms);
+            return ngx_vod_status(rc);
+        }
+
+        return NGX_OK;
+    }
+}
+
+
+ngx_int_t
+ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
+{
+    ngx_vod_ctx_t  *ctx = data;
+
+    uint32_t                     frames, w, h, quality;
+    uint64_t                     etag;
+    ngx_int_t                    rc;
+    vod_url_t                   *url;
+    ngx_vod_thumb_t             *th;
+    ngx_vod_media_t             *media;
+    ngx_vod_decode_t            *d;
+    vod_track_info_t            *info;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+    url = &ctx->url;
+    media = &ctx->media;
+    th = ctx->thumb;
+    d = &th->decode;
+    info = media->video;
+
+    if (th->posted) {
+        if (!th->done) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (d->rc != VOD_OK) {
+            /* the task's line said why */
+            return ngx_vod_status(d->rc);
+        }
+
+        quality = (uint32_t) vlcf->thumbnail_quality;
+
+        etag = ngx_vod_url_etag(r, url, media);
+        etag = ngx_vod_etag_add(etag, &url->thumb_ms, sizeof(uint32_t));
+        etag = ngx_vod_etag_add(etag, &d->width, sizeof(uint32_t));
+        etag = ngx_vod_etag_add(etag, &d->height, sizeof(uint32_t));
+        etag = ngx_vod_etag_add(etag, &quality, sizeof(uint32_t));
+
+        ctx->out.method = NGX_VOD_SEND_MEMORY;
+        ctx->out.type = &ngx_vod_type_jpeg;
+        ctx->out.cache_control = &vlcf->segment_cache_control;
+        ctx->out.mtime = media->of.mtime;
+        ctx->out.etag = etag;
+        ctx->out.data = d->jpeg;
+        ctx->out.len = d->len;
+
+        return NGX_OK;
+    }
+
+    frames = th->pick.target - th->pick.key + 1;
+
+    if (frames > vlcf->thumbnail_max_frames) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod: \"%V\": the frame at %uD ms needs %uD frames "
+                      "decoded, over vod_thumbnail_max_frames %ui",
+                      &media->path, url->thumb_ms, frames,
+                      vlcf->thumbnail_max_frames);
+        return NGX_HTTP_BAD_GATEWAY;
+    }
+
+    rc = vod_thumb_size(info->width, info->height, url->width, url->height,
+                        (uint32_t) vlcf->thumbnail_max_width,
+                        (uint32_t) vlcf->thumbnail_max_height, &w, &h);
+
+    if (rc == VOD_BAD_REQUEST) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: \"%V\": a %uDx%uD picture at %uDx%uD is over "
+                      "vod_thumbnail_max_width/height", &media->path,
+                      info->width, info->height, url->width, url->height);
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (rc != VOD_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod: \"%V\": the video's sample entry has no size",
+                      &media->path);
+        return NGX_HTTP_BAD_GATEWAY;
+    }
+
+    if (info->codec != VOD_CODEC_AVC && info->codec != VOD_CODEC_HEVC) {
+        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+
+    d->fd = media->of.fd;
+    d->codec = info->codec;
+    d->config = info->dec_config;
+    d->config_len = info->dec_config_len;
+    d->nal_length_size = info->nal_length_size;
+    d->timescale = info->timescale;
+    d->samples = &th->segment.samples[th->pick.key];
+    d->count = frames;
+    d->start_dts = th->segment.start_dts;
+    d->width = w;
+    d->height = h;
+    d->quality = (uint32_t) vlcf->thumbnail_quality;
+
+    for (frames = 0; frames < th->pick.key; frames++) {
+        d->start_dts += th->segment.samples[frames].duration;
+    }
+
+#if (NGX_VOD_THUMBNAILS && NGX_THREADS)
+    return ngx_vod_thumb_post(r, th);
+#else
+    return NGX_HTTP_NOT_FOUND;
+#endif
+}
+
+
+#if (NGX_VOD_THUMBNAILS && NGX_THREADS)
+
+static ngx_int_t
+ngx_vod_thumb_post(ngx_http_request_t *r, ngx_vod_thumb_t *th)
+{
+    ngx_thread_task_t           *task;
+    ngx_thread_pool_t           *tp;
+    ngx_pool_cleanup_t          *cln;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    tp = (vlcf->thumbnail_pool != NULL) ? vlcf->thumbnail_pool
+                                        : ngx_vod_thread_pool(r);
+
+    if (tp == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod: thumbnails need \"aio threads\" and a thread "
+                      "pool, refused");
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_vod_thumb_cleanup;
+    cln->data = &th->decode;
+
+    task = ngx_thread_task_alloc(r->pool, 0);
+    if (task == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    task->ctx = th;
+    task->handler = ngx_vod_thumb_thread;
+    task->event.data = th;
+    task->event.handler = ngx_vod_thumb_event;
+
+    if (ngx_thread_task_post(tp, task) != NGX_OK) {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    th->posted = 1;
+
+    r->main->blocked++;
+    r->main->count++;
+    r->aio = 1;
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_vod_thumb_cleanup(void *data)
+{
+    ngx_vod_decode_t  *d = data;
+
+    ngx_vod_decode_free(d);
+}
+
+
+/* runs in a pool thread: touches only the decode's own fields */
+
+static void
+ngx_vod_thumb_thread(void *data, ngx_log_t *log)
+{
+    ngx_vod_thumb_t  *th = data;
+
+    ngx_vod_decode_thumb(&th->decode);
+}
+
+
+static void
+ngx_vod_thumb_event(ngx_event_t *ev)
+{
+    ngx_vod_thumb_t  *th = ev->data;
+
+    ngx_connection_t    *c;
+    ngx_http_request_t  *r;
+
+    r = th->request;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    r->main->blocked--;
+    r->aio = 0;
+    th->done = 1;
+
+    if (th->decode.rc != VOD_OK) {
+        ngx_log_error(NGX_LOG_ERR, c->log, th->decode.err,
+                      "vod: \"%V\": thumbnail: %s", th->path,
+                      th->decode.error[0] ? th->decode.error : "failed");
+    }
+
+    if (r->done) {
+        c->write->handler(c->write);
+
+    } else {
+        r->write_event_handler(r);
+        ngx_http_run_posted_requests(c);
+    }
+}
+
+#endif

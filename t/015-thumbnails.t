@@ -1,0 +1,500 @@
+# vim:set ft= ts=4 sw=4 et:
+#
+# ngx_vod_package thumbnails, thumb-{id}-{ms}[-w{W}][-h{H}].jpg: the frame
+# presented at the time asked, decoded in the thread pool, compared by its
+# pixels with ffmpeg's own frame at that time (exact seeking: -ss before
+# -i), PSNR over RGB at least 40 dB, and below it against the frames
+# around it (so returning the P-frame decoded before a B-frame, or the one
+# presented after it, fails).  Then sizes, the JPEG's colour range, the
+# caching headers, and the refusals: past the end, absurd sizes, a GOP
+# over vod_thumbnail_max_frames, no thread pool, frames that do not
+# decode.
+
+use FindBin;
+use lib "$FindBin::Bin/inc";
+use VodTest;
+
+BEGIN {
+    # a packager built without FFmpeg has no thumbnails (t/016 checks
+    # that it says so)
+    my ($so) = grep { /ngx_vod_package_module\.so$/ }
+               split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
+    $so //= "$FindBin::Bin/../modules/ngx_vod_package_module.so";
+    if (`ldd $so 2>/dev/null` !~ /libavcodec/) {
+        require Test::More;
+        Test::More::plan(skip_all => "$so is built without FFmpeg");
+    }
+}
+
+use Test::Nginx::Socket 'no_plan';
+use File::Temp ();
+
+our $Broken;
+
+BEGIN {
+    my $media = VodTest::media();
+
+    # broken/360p.mp4: video/360p.mp4 with its first key frame's bytes
+    # (after its first 64) overwritten by pseudo-random ones; the moov
+    # and every other frame are intact
+    $Broken = File::Temp::tempdir('vodthumb-XXXXXX', TMPDIR => 1,
+                                  CLEANUP => 1);
+    chmod 0755, $Broken;
+    mkdir "$Broken/broken" or die "$Broken/broken: $!";
+
+    my $src = "$media/video/360p.mp4";
+    my $pkt = `ffprobe -v error -select_streams v:0 -read_intervals %+#1 -show_packets -show_entries packet=pos,size -of default=nw=1 $src`;
+    my ($first_pos) = $pkt =~ /^pos=(\d+)$/m;
+    my ($first_size) = $pkt =~ /^size=(\d+)$/m;
+    die "no first packet in $src" unless $first_pos && $first_size > 64;
+
+    open my $in, '<:raw', $src or die "$src: $!";
+    local $/;
+    my $data = <$in>;
+    close $in;
+
+    srand(13);
+    substr($data, $first_pos + 64, $first_size - 64)
+        = pack('C*', map { int rand 256 } 1 .. $first_size - 64);
+
+    open my $out, '>:raw', "$Broken/broken/360p.mp4" or die "$!";
+    print $out $data;
+    close $out;
+
+    $ENV{TEST_NGINX_BROKEN} = $Broken;
+}
+
+no_shuffle();
+log_level('info');
+
+our $Config = <<'_EOC_';
+    location /vod/ {
+        alias $TEST_NGINX_MEDIA/;
+        vod_package;
+        vod_thumbnails on;
+        aio threads;
+    }
+    location /small/ {
+        alias $TEST_NGINX_MEDIA/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_max_width 640;
+        vod_thumbnail_max_height 480;
+        vod_thumbnail_max_frames 10;
+        aio threads;
+    }
+    location /off/ {
+        alias $TEST_NGINX_MEDIA/;
+        vod_package;
+    }
+    location /nopool/ {
+        alias $TEST_NGINX_MEDIA/;
+        vod_package;
+        vod_thumbnails on;
+        set $pool nosuchpool;
+        aio threads=$pool;
+    }
+    location /ownpool/ {
+        alias $TEST_NGINX_MEDIA/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_thread_pool default;
+    }
+    location /broken/ {
+        alias $TEST_NGINX_BROKEN/;
+        vod_package;
+        vod_thumbnails on;
+        aio threads;
+    }
+_EOC_
+
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value('config', $Config) unless defined $block->config;
+});
+
+
+# the RGB pixels of a picture file (or of the frame of $src at $t seconds,
+# scaled to $scale when given) as ffmpeg decodes them
+sub rgb {
+    my ($src, $t, $scale) = @_;
+    my @ss = defined $t ? ('-ss', $t) : ();
+    my @vf = defined $scale ? ('-vf', "scale=$scale") : ();
+    open my $fh, '-|', 'ffmpeg', '-nostdin', '-v', 'error', @ss, '-i', $src,
+        '-frames:v', '1', @vf, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'
+        or die "ffmpeg: $!";
+    binmode $fh;
+    local $/;
+    my $raw = <$fh>;
+    close $fh;
+    return $raw;
+}
+
+sub psnr {
+    my ($a, $b) = @_;
+    return 0 if length $a != length $b || length $a == 0;
+    my @a = unpack 'C*', $a;
+    my @b = unpack 'C*', $b;
+    my $sum = 0;
+    for my $i (0 .. $#a) {
+        my $d = $a[$i] - $b[$i];
+        $sum += $d * $d;
+    }
+    return 99 if $sum == 0;
+    return 10 * log(255 * 255 * @a / $sum) / log(10);
+}
+
+sub jpeg_file {
+    my ($body) = @_;
+    my ($fh, $name) = File::Temp::tempfile('vodthumb-XXXXXX', TMPDIR => 1,
+                                           SUFFIX => '.jpg', UNLINK => 1);
+    binmode $fh;
+    print $fh $body;
+    close $fh;
+    return $name;
+}
+
+# "WxH range PSNR-verdicts": the body against ffmpeg's frame of $src at
+# $t (at least 40 dB) and at each of @others (under 40 dB)
+sub frame_check {
+    my ($src, $t, @others) = @_;
+    return sub {
+        my ($body) = @_;
+        my $jpg = jpeg_file($body);
+        my $probe = `ffprobe -v error -show_entries stream=width,height,color_range -of csv=p=0 $jpg`;
+        chomp $probe;
+        my $mine = rgb($jpg);
+        my $media = $ENV{TEST_NGINX_MEDIA};
+        my $p = psnr($mine, rgb("$media/$src", $t));
+        my $out = "$probe " . ($p >= 40 ? 'match' : sprintf('differs %.1f dB', $p));
+        for my $o (@others) {
+            my $q = psnr($mine, rgb("$media/$src", $o));
+            $out .= $q < 40 ? ' other' : sprintf(' same-as-%s %.1f dB', $o, $q);
+        }
+        return "$out\n";
+    };
+}
+
+# "WxH range"
+sub probe {
+    my ($body) = @_;
+    my $jpg = jpeg_file($body);
+    my $probe = `ffprobe -v error -show_entries stream=width,height,pix_fmt,color_range -of csv=p=0 $jpg`;
+    return $probe;
+}
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a key frame: the first frame, full size, full range
+--- request
+GET /vod/demo/thumb-360p-0.jpg
+--- response_headers
+Content-Type: image/jpeg
+Cache-Control: public, max-age=31536000, immutable
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '0', '0.04')]
+--- response_body
+640,360,pc match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: a B-frame mid-GOP: not the P-frame decoded before it, nor the next
+demo/360p.mp4 (x264, 2 B-frames) presents I P P B P at 0, 40, 80, 120,
+160 ms; the B-frame at 120 is decoded after the P-frame at 160.
+--- request
+GET /vod/demo/thumb-360p-120.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '0.12', '0.16', '0.08')]
+--- response_body
+640,360,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: a time between two frames: the one presented then
+--- request
+GET /vod/demo/thumb-360p-159.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '0.12', '0.16')]
+--- response_body
+640,360,pc match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: the second GOP's B-frame, presented before its P-frame
+--- request
+GET /vod/demo/thumb-360p-2040.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '2.04', '2.0', '2.12')]
+--- response_body
+640,360,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: the last frame before a segment boundary (4 s segments)
+--- request
+GET /vod/demo/thumb-360p-3999.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '3.96', '4.0')]
+--- response_body
+640,360,pc match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: the first frame of a later segment
+--- request
+GET /vod/demo/thumb-360p-4000.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '4.0', '3.96')]
+--- response_body
+640,360,pc match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: the last frame of the title
+--- request
+GET /vod/demo/thumb-360p-7999.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '7.96', '7.92')]
+--- response_body
+640,360,pc match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: NTSC timing (30000/1001): 1001 ms is frame 30
+--- request
+GET /vod/ntsc/thumb-360p-1001.jpg
+--- response_body_filters eval
+[main::frame_check('ntsc/360p.mp4', '1.001', '0.967633', '1.034367')]
+--- response_body
+640,360,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: HEVC
+--- request
+GET /vod/hevc/thumb-360p-1120.jpg
+--- response_body_filters eval
+[main::frame_check('hevc/360p.mp4', '1.12', '1.08', '1.16')]
+--- response_body
+640,360,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: 1080p, a B-frame
+--- request
+GET /vod/demo/thumb-1080p-120.jpg
+--- response_body_filters eval
+[main::frame_check('demo/1080p.mp4', '0.12', '0.16')]
+--- response_body
+1920,1080,pc match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: a width, aspect kept
+--- request
+GET /vod/demo/thumb-1080p-120-w320.jpg
+--- response_body_filters eval
+[\&main::probe]
+--- response_body
+320,180,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: a height, aspect kept
+--- request
+GET /vod/demo/thumb-720p-120-h90.jpg
+--- response_body_filters eval
+[\&main::probe]
+--- response_body
+160,90,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: a box: the largest size of the frame's aspect within it
+--- request
+GET /vod/demo/thumb-1080p-0-w320-h320.jpg
+--- response_body_filters eval
+[\&main::probe]
+--- response_body
+320,180,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: a source over the maxima is scaled down to fit them
+--- request
+GET /small/demo/thumb-1080p-0.jpg
+--- response_body_filters eval
+[\&main::probe]
+--- response_body
+640,360,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: ETag: one per time and size; If-None-Match gives 304
+--- request
+GET /vod/demo/thumb-360p-120-w160.jpg
+--- more_headers
+If-None-Match: "0000000000000000"
+--- response_headers_like
+ETag: "[0-9a-f]{16}"
+--- error_code: 200
+--- no_error_log
+[error]
+
+
+
+=== TEST 16: past the end: 404 and one line
+--- request
+GET /vod/demo/thumb-360p-8000.jpg
+--- error_code: 404
+--- error_log
+thumbnail at 8000 ms is past the end
+--- no_error_log
+[error]
+
+
+
+=== TEST 17: absurd sizes: 400
+--- request
+GET /vod/demo/thumb-360p-0-w100000.jpg
+--- error_code: 400
+--- error_log
+over vod_thumbnail_max_width/height
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: a size over the location's maximum: 400
+--- request
+GET /small/demo/thumb-360p-0-h481.jpg
+--- error_code: 400
+--- no_error_log
+[error]
+
+
+
+=== TEST 19: a malformed time: 400
+--- request
+GET /vod/demo/thumb-360p-0120.jpg
+--- error_code: 400
+--- no_error_log
+[error]
+
+
+
+=== TEST 20: a frame late in its GOP, over max_frames 10: 502 and one line
+--- request
+GET /small/demo/thumb-360p-1960.jpg
+--- error_code: 502
+--- error_log eval
+qr{\[error\].*the frame at 1960 ms needs 49 frames decoded, over vod_thumbnail_max_frames 10}
+--- no_error_log
+[crit]
+
+
+
+=== TEST 21: a frame within max_frames
+--- request
+GET /small/demo/thumb-360p-200.jpg
+--- response_body_filters eval
+[\&main::probe]
+--- response_body
+640,360,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 22: thumbnails off (the default): not served
+--- request
+GET /off/demo/thumb-360p-0.jpg
+--- error_code: 404
+--- no_error_log
+[error]
+
+
+
+=== TEST 23: no thread pool: 503 and one line
+--- request
+GET /nopool/demo/thumb-360p-0.jpg
+--- error_code: 503
+--- error_log
+thumbnails need "aio threads" and a thread pool, refused
+--- no_error_log
+[crit]
+
+
+
+=== TEST 24: a rendition without video: 404
+--- request
+GET /vod/audio/thumb-audio-0.jpg
+--- error_code: 404
+--- no_error_log
+[error]
+
+
+
+=== TEST 25: a key frame that does not decode: 502 and one line
+--- request
+GET /broken/broken/thumb-360p-0.jpg
+--- error_code: 502
+--- error_log eval
+qr{\[error\].*broken/360p\.mp4": thumbnail: }
+--- no_error_log
+[crit]
+[alert]
+
+
+
+=== TEST 26: the same title's frames of an intact GOP still decode
+--- request
+GET /broken/broken/thumb-360p-2000.jpg
+--- response_body_filters eval
+[\&main::probe]
+--- response_body
+640,360,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 27: a pool of their own (vod_thumbnail_thread_pool), no aio threads
+--- request
+GET /ownpool/demo/thumb-360p-120.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '0.12', '0.16')]
+--- response_body
+640,360,pc match other
+--- no_error_log
+[error]

@@ -1,0 +1,78 @@
+# vim:set ft= ts=4 sw=4 et:
+#
+# ngx_vod_package thumbnails' directives: `nginx -t` errors name the
+# directive and what is wrong; "vod_thumbnails on" needs "aio threads"
+# where the location packages, and a build with FFmpeg (a module built
+# without FFmpeg's development files refuses "on", saying so).
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/inc";
+use ConfTest;
+use Test::More;
+
+ConfTest::setup('ngx_vod_package_module');
+
+my $ffmpeg = `ldd $ConfTest::So 2>/dev/null` =~ /libavcodec/;
+
+if (!$ffmpeg) {
+    # a build with thumbnails compiled out
+    ConfTest::run([
+        [ 'on without FFmpeg', '', 0,
+          qr{"vod_thumbnails" directive is "on" in a build without FFmpeg},
+          'location /vod/ { vod_package; aio threads; vod_thumbnails on; }' ],
+        [ 'off without FFmpeg', '', 1, undef,
+          'location /vod/ { vod_package; vod_thumbnails off; }' ],
+    ]);
+    done_testing();
+    exit 0;
+}
+
+my @cases = (
+    [ 'every directive', '', 1, undef,
+      'location /vod/ { vod_package; aio threads; vod_thumbnails on;'
+      . ' vod_thumbnail_max_width 640; vod_thumbnail_max_height 480;'
+      . ' vod_thumbnail_max_frames 1; vod_thumbnail_quality 31; }' ],
+    [ 'on without aio threads', '', 0,
+      qr{"vod_thumbnails on" in location "/vod/" needs "aio threads" there or "vod_thumbnail_thread_pool"},
+      'location /vod/ { vod_package; vod_thumbnails on; }' ],
+    [ 'on at http level, a packaging location without aio threads',
+      'vod_thumbnails on;', 0,
+      qr{"vod_thumbnails on" in location "/x/" needs "aio threads"},
+      'location /vod/ { vod_package; aio threads; }'
+      . ' location /x/ { vod_package; }' ],
+    [ 'on at http level, a location that does not package',
+      'vod_thumbnails on;', 1, undef,
+      'location /vod/ { vod_package; aio threads; } location /x/ { }' ],
+    [ 'on, a pool of their own without aio threads',
+      'vod_thumbnail_thread_pool default;', 1, undef,
+      'location /vod/ { vod_package; vod_thumbnails on; }' ],
+    [ 'a pool not declared', 'vod_thumbnail_thread_pool nosuch;', 0,
+      qr{unknown thread pool "nosuch"} ],
+    [ 'a pool twice',
+      'vod_thumbnail_thread_pool a; vod_thumbnail_thread_pool b;', 0,
+      qr{"vod_thumbnail_thread_pool" directive is duplicate} ],
+    [ 'on, aio threads with a pool variable', '', 1, undef,
+      'location /vod/ { vod_package; set $p default;'
+      . ' aio threads=$p; vod_thumbnails on; }' ],
+    [ 'not a flag', 'vod_thumbnails yes;', 0,
+      qr{invalid value "yes" in "vod_thumbnails" directive} ],
+    [ 'width under 16', 'vod_thumbnail_max_width 8;', 0,
+      qr{"vod_thumbnail_max_width" directive must be between 16 and 7680} ],
+    [ 'height over 7680', 'vod_thumbnail_max_height 10000;', 0,
+      qr{"vod_thumbnail_max_height" directive must be between 16 and 7680} ],
+    [ 'width not a number', 'vod_thumbnail_max_width wide;', 0,
+      qr{"vod_thumbnail_max_width" directive invalid number} ],
+    [ 'no frames', 'vod_thumbnail_max_frames 0;', 0,
+      qr{"vod_thumbnail_max_frames" directive must be between 1 and 36000} ],
+    [ 'quality 0', 'vod_thumbnail_quality 0;', 0,
+      qr{"vod_thumbnail_quality" directive must be between 1 and 31} ],
+    [ 'twice', 'vod_thumbnails on; vod_thumbnails off;', 0,
+      qr{"vod_thumbnails" directive is duplicate} ],
+);
+
+ConfTest::run(\@cases, 'location /vod/ { vod_package; aio threads; }');
+
+done_testing();
