@@ -316,17 +316,18 @@ vod_hdr_avc(const u_char *avcc, size_t len, vod_colour_t *c)
 static void
 vod_hdr_avc_scaling(vod_hdr_bits_t *br, uint32_t size)
 {
-    int32_t   delta;
-    uint32_t  j, last, next, v;
+    uint32_t  j, last, next, v, delta;
 
     last = 8;
     next = 8;
 
     for (j = 0; j < size && !br->error; j++) {
         if (next != 0) {
+            /* se(v) mod 256, in unsigned arithmetic (2^32 is a
+             * multiple of 256) */
             v = vod_hdr_ue(br);
-            delta = (v & 1) ? (int32_t) ((v + 1) / 2) : -(int32_t) (v / 2);
-            next = (uint32_t) ((int32_t) last + delta + 256) % 256;
+            delta = (v & 1) ? v / 2 + 1 : 0 - v / 2;
+            next = (last + delta) & 0xff;
         }
 
         last = (next == 0) ? last : next;

@@ -239,6 +239,8 @@ int vod_idx_alloc(vod_idx_ctx_t *ctx, size_t size, const char *what,
 int vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov,
     size_t moov_size);
 int vod_idx_segment(vod_idx_ctx_t *ctx);
+/* one line naming the video and audio tracks parse_moov left out, if any */
+void vod_idx_log_skipped(vod_idx_ctx_t *ctx);
 
 
 /* the size of sample i in a sizes section of width bytes per size */

@@ -32,7 +32,6 @@ static int vod_idx_parse_audio(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry,
     vod_idx_parse_t *t);
 static int vod_idx_parse_dolby(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry,
     size_t at, vod_idx_parse_t *t);
-static void vod_idx_log_skipped(vod_idx_ctx_t *ctx);
 static int vod_idx_parse_stbl(vod_idx_ctx_t *ctx, vod_mp4_box_t *stbl,
     vod_idx_parse_t *t);
 static int vod_idx_parse_stts(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
@@ -101,9 +100,9 @@ vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov, size_t size)
         ctx->track_count++;
     }
 
-    vod_idx_log_skipped(ctx);
-
     if (ctx->track_count == 0) {
+        /* the one line of a failure, naming what the file has */
+        vod_idx_log_skipped(ctx);
         return VOD_UNSUPPORTED;
     }
 
@@ -111,10 +110,11 @@ vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov, size_t size)
 }
 
 
-/* one line: the tracks left out of a file that has others, or why a file
- * has nothing to package */
+/* one line: the tracks left out of a file built (vod_index_build.c calls
+ * it once the index is made, so a failure later logs its own line alone),
+ * or why a file has nothing to package */
 
-static void
+void
 vod_idx_log_skipped(vod_idx_ctx_t *ctx)
 {
     char        name[5], *p;
