@@ -13,6 +13,7 @@
 
 #include "ngx_vod_package_module.h"
 #include "vod_manifest.h"
+#include "vod_ts.h"
 
 
 static ngx_int_t ngx_vod_package_open_title(ngx_http_request_t *r,
@@ -20,6 +21,8 @@ static ngx_int_t ngx_vod_package_open_title(ngx_http_request_t *r,
     time_t *mtime);
 static ngx_int_t ngx_vod_package_title(ngx_http_request_t *r,
     ngx_vod_title_files_t *files, vod_title_t *title);
+static void ngx_vod_package_ts_left_out(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_title_t *title);
 static ngx_uint_t ngx_vod_package_within(ngx_http_request_t *r,
     ngx_str_t *dir, vod_title_t *title, uint32_t max_height,
     uint64_t max_bitrate);
@@ -161,6 +164,10 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
             rc = vod_tracks_json(&venv.env, &title, &out, &len);
 
         } else {
+            if (url->kind == VOD_URL_MASTER_TS) {
+                ngx_vod_package_ts_left_out(r, &ctx->dir, &title);
+            }
+
             rc = vod_hls_master(&venv.env, &title,
                                 url->kind == VOD_URL_MASTER_TS, &out, &len);
         }
@@ -313,6 +320,56 @@ ngx_vod_package_title(ngx_http_request_t *r, ngx_vod_title_files_t *files,
     vod_title_pick_audio(title);
 
     return NGX_OK;
+}
+
+
+/* the renditions MPEG-TS cannot carry (HEVC, AV1, AC-3, E-AC-3: the TS
+ * muxer has H.264 and AAC) leave master-ts.m3u8 with one line when it is
+ * made (it is cached after) */
+
+static void
+ngx_vod_package_ts_left_out(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_title_t *title)
+{
+    uint32_t           i;
+    ngx_str_t          id;
+    ngx_uint_t         has_video;
+    vod_rendition_t   *rd;
+    vod_track_info_t  *t;
+
+    has_video = 0;
+
+    for (i = 0; i < title->count; i++) {
+        has_video |= (title->renditions[i].video != NULL);
+    }
+
+    for (i = 0; i < title->count; i++) {
+        rd = &title->renditions[i];
+
+        /* what vod_hls_master() would list, were the codecs muxable */
+
+        if (has_video && rd->video == NULL) {
+            continue;
+        }
+
+        if (rd->video != NULL && !vod_ts_supported(rd->video)) {
+            t = rd->video;
+
+        } else if (rd->audio != NULL && !vod_ts_supported(rd->audio)) {
+            t = rd->audio;
+
+        } else {
+            continue;
+        }
+
+        id.data = rd->id.data;
+        id.len = rd->id.len;
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod_package: \"%V\": rendition \"%V\" (%s) left out "
+                      "of master-ts.m3u8: MPEG-TS carries H.264 and AAC",
+                      dir, &id, t->codec_str);
+    }
 }
 
 

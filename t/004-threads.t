@@ -152,7 +152,7 @@ qr{\[error\].*/mixed/720p\.mp4}
 GET /hostile/mpeg4/video-360p-1.m4s
 --- error_code: 415
 --- error_log
-no H.264, H.265 or AAC track in the file
+no H.264, H.265, AV1, AAC, AC-3 or E-AC-3 track in the file
 
 
 

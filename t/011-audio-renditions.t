@@ -2,7 +2,7 @@
 #
 # ngx_vod_package: audio renditions.  Titles made by tools/mkmedia-audio.sh
 # (two languages and a 5.1 track in every file of a ladder; languages in
-# separate files; an E-AC-3 audio-only file beside a ladder): the HLS
+# separate files; an MP3 audio-only file beside a ladder): the HLS
 # multivariant playlist has one EXT-X-MEDIA per distinct audio track with
 # its BCP 47 language, name, DEFAULT, AUTOSELECT and CHANNELS, the MPD an
 # AdaptationSet per language and codec with lang, Role and the channel
@@ -269,8 +269,8 @@ for my $loc (qw(vod thread)) {
         'lang=fr role=alternate audio-fr/2',
     ]);
 
-    # the E-AC-3 file is left out: the ladder plays
-    check_title($loc, 'eac3', [
+    # the MP3 file is left out: the ladder plays
+    check_title($loc, 'mp3', [
         'GROUP-ID=aud NAME=audio LANGUAGE=- DEFAULT=YES AUTOSELECT=YES '
             . 'CHANNELS=2 URI=audio-360p.m3u8',
     ], [
@@ -279,11 +279,11 @@ for my $loc (qw(vod thread)) {
         'lang=- role=- audio-360p/2',
     ]);
 
-    my $ts = get("$loc/eac3/master-ts.m3u8");
-    is($ts->{status}, 200, "$loc/eac3/master-ts.m3u8: 200");
-    unlike($ts->{content} // '', qr/dd/, 'the E-AC-3 file is not listed');
-    is(get("$loc/eac3/audio-dd.m3u8")->{status}, 415,
-       'the E-AC-3 file itself is still 415');
+    my $ts = get("$loc/mp3/master-ts.m3u8");
+    is($ts->{status}, 200, "$loc/mp3/master-ts.m3u8: 200");
+    unlike($ts->{content} // '', qr/dd/, 'the MP3 file is not listed');
+    is(get("$loc/mp3/audio-dd.m3u8")->{status}, 415,
+       'the MP3 file itself is still 415');
 
     # a tier's ceiling: the 180p variant alone, the audio all there
     my $h = { 'X-Vod-Max-Height' => 200 };
@@ -335,14 +335,14 @@ my @bad = grep { /\[(error|alert|crit|emerg)\]/ } @log;
 
 # one line for each request that looked at the file (a manifest made, not
 # one from the manifest cache), naming the file and why
-my @dd = grep { m{/eac3/dd\.mp4} } @bad;
+my @dd = grep { m{/mp3/dd\.mp4} } @bad;
 my %per;
 $per{/request: "([^"]*)"/ ? $1 : 'none'}++ for @dd;
 ok(@dd >= 2 && !grep({ $_ != 1 } values %per)
-   && !grep({ !/no H\.264, H\.265 or AAC track/ } @dd),
-   'the E-AC-3 file: one line per request, with the reason')
+   && !grep({ !/no H\.264, H\.265, AV1, AAC, AC-3 or E-AC-3 track/ } @dd),
+   'the MP3 file: one line per request, with the reason')
     or diag(@dd);
-@bad = grep { !m{/eac3/dd\.mp4} } @bad;
+@bad = grep { !m{/mp3/dd\.mp4} } @bad;
 is(scalar @bad, 0, 'nothing else logged as an error') or diag(@bad);
 ok(!grep({ /exited on signal/ } @log), 'no worker crashed');
 

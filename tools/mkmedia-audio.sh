@@ -7,8 +7,8 @@
 #                 "ger", the ISO 639-2/B code) and English 5.1
 #   DIR/split/    360p.mp4 (H.264 + English AAC), fr.mp4 (French AAC
 #                 only) and es.mp4 (Spanish AAC 5.1 only)
-#   DIR/eac3/     360p.mp4 (H.264 + AAC, language unset) and dd.mp4, an
-#                 E-AC-3 audio-only file the packager does not package
+#   DIR/mp3/      360p.mp4 (H.264 + AAC, language unset) and dd.mp4, an
+#                 MP3 audio-only file the packager does not package
 #
 # Every track is tagged with its language in mdhd.
 set -eu
@@ -20,7 +20,7 @@ x264="-c:v libx264 -preset veryfast -profile:v high -bf 2 -g 50 \
       -keyint_min 50 -sc_threshold 0 -pix_fmt yuv420p"
 tone() { echo "sine=frequency=$1:sample_rate=48000:duration=$secs"; }
 
-mkdir -p "$dir/langs" "$dir/split" "$dir/eac3"
+mkdir -p "$dir/langs" "$dir/split" "$dir/mp3"
 
 # one encode of each track, copied into every file that carries it
 $ff -f lavfi -i "$(tone 440)" -c:a aac -b:a 96k -ac 2 "$dir/langs/.en.m4a"
@@ -50,9 +50,9 @@ $ff -f lavfi -i "$(tone 880)" -c:a aac -b:a 192k -ac 6 \
 
 $ff -f lavfi -i "testsrc2=size=640x360:rate=25:duration=$secs" \
     -f lavfi -i "$(tone 440)" $x264 -b:v 600k -c:a aac -b:a 96k -ac 2 \
-    -movflags +faststart "$dir/eac3/360p.mp4"
-$ff -f lavfi -i "$(tone 990)" -c:a eac3 -b:a 192k -ac 2 \
-    -metadata:s:a:0 language=eng -movflags +faststart "$dir/eac3/dd.mp4"
+    -movflags +faststart "$dir/mp3/360p.mp4"
+$ff -f lavfi -i "$(tone 990)" -c:a libmp3lame -b:a 96k -ac 2 \
+    -metadata:s:a:0 language=eng -movflags +faststart "$dir/mp3/dd.mp4"
 
 rm -f "$dir/langs/.en.m4a" "$dir/langs/.de.m4a" "$dir/langs/.en51.m4a"
 touch "$dir/.done"

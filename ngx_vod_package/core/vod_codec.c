@@ -259,9 +259,17 @@ vod_codec_esds(const u_char *esds, size_t len, uint32_t *oti,
     p = data + 13;
     end = data + n;
 
-    /* DecoderSpecificInfo */
+    /* DecoderSpecificInfo: none for MP3, say, whose object type the
+     * caller looks at first */
+
+    *asc = NULL;
+    *asc_len = 0;
 
     for ( ;; ) {
+        if (p == end) {
+            return VOD_OK;
+        }
+
         if (vod_codec_descriptor(&p, end, &tag, &data, &n) != VOD_OK) {
             return VOD_BAD_DATA;
         }
@@ -331,4 +339,203 @@ void
 vod_codec_aac(uint32_t object_type, char *str)
 {
     snprintf(str, VOD_CODEC_STR_LEN, "mp4a.40.%u", object_type);
+}
+
+
+/*
+ * AC-3 and E-AC-3.  acmod (TS 102 366 Table 4.3) gives the main channels,
+ * lfeon the LFE; the channel map is the 16-bit one of Dolby's DASH scheme:
+ * L C R Ls Rs Lc/Rc Lrs/Rrs Cs Ts Lsd/Rsd Lw/Rw Vhl/Vhr Vhc Lts/Rts LFE2
+ * LFE from the top bit down (a pair is one bit).  A surround channel of
+ * 2/1 and 3/1 is Cs.
+ */
+
+static const uint16_t  vod_ac3_acmod_map[8] = {
+    0xa000, 0x4000, 0xa000, 0xe000, 0xa100, 0xe100, 0xb800, 0xf800
+};
+
+static const u_char  vod_ac3_acmod_channels[8] = { 2, 1, 2, 3, 3, 4, 4, 5 };
+
+static const uint32_t  vod_ac3_rates[4] = { 48000, 44100, 32000, 0 };
+
+
+int
+vod_codec_ac3(const u_char *dac3, size_t len, vod_dolby_config_t *cfg)
+{
+    uint32_t    fscod, acmod, lfeon;
+    vod_bits_t  br;
+
+    br.pos = dac3;
+    br.end = dac3 + len;
+    br.bit = 0;
+    br.error = 0;
+
+    fscod = vod_bits_read(&br, 2);
+    (void) vod_bits_read(&br, 5 + 3);            /* bsid, bsmod */
+    acmod = vod_bits_read(&br, 3);
+    lfeon = vod_bits_read(&br, 1);
+
+    if (br.error) {
+        return VOD_BAD_DATA;
+    }
+
+    cfg->sample_rate = vod_ac3_rates[fscod];
+    cfg->channels = vod_ac3_acmod_channels[acmod] + lfeon;
+    cfg->chan_map = vod_ac3_acmod_map[acmod] | lfeon;
+    cfg->joc = 0;
+
+    return VOD_OK;
+}
+
+
+int
+vod_codec_eac3(const u_char *dec3, size_t len, vod_dolby_config_t *cfg)
+{
+    uint32_t    subs, i, j, v, fscod, acmod, lfeon, deps, loc, channels;
+    uint32_t    map;
+    vod_bits_t  br;
+
+    br.pos = dec3;
+    br.end = dec3 + len;
+    br.bit = 0;
+    br.error = 0;
+
+    (void) vod_bits_read(&br, 13);               /* data_rate */
+    subs = vod_bits_read(&br, 3) + 1;            /* num_ind_sub + 1 */
+
+    channels = 0;
+    map = 0;
+    fscod = 0;
+
+    for (i = 0; i < subs; i++) {
+        v = vod_bits_read(&br, 2);
+        fscod = (i == 0) ? v : fscod;
+        (void) vod_bits_read(&br, 5 + 1 + 1 + 3); /* bsid, reserved, asvc,
+                                                     bsmod */
+        acmod = vod_bits_read(&br, 3);
+        lfeon = vod_bits_read(&br, 1);
+        (void) vod_bits_read(&br, 3);
+        deps = vod_bits_read(&br, 4);
+        loc = 0;
+
+        if (deps > 0) {
+            loc = vod_bits_read(&br, 9);
+
+        } else {
+            (void) vod_bits_read(&br, 1);
+        }
+
+        if (i != 0) {
+            /* a further independent substream is another program */
+            continue;
+        }
+
+        channels = vod_ac3_acmod_channels[acmod] + lfeon;
+        map = vod_ac3_acmod_map[acmod] | lfeon;
+
+        /* chan_loc (Table F.6.1): bits 0-7 the pairs and singles of the
+         * map's bits 10-3, bit 8 LFE2 (the map's bit 1) */
+
+        for (j = 0; j < 9; j++) {
+            if ((loc & (1U << j)) == 0) {
+                continue;
+            }
+
+            if (j == 8) {
+                map |= 0x0002;
+                channels++;
+                continue;
+            }
+
+            map |= 1U << (10 - j);
+            channels += (j == 2 || j == 3 || j == 7) ? 1 : 2;
+        }
+    }
+
+    if (br.error) {
+        return VOD_BAD_DATA;
+    }
+
+    cfg->sample_rate = vod_ac3_rates[fscod];
+    cfg->channels = channels;
+    cfg->chan_map = map;
+    cfg->joc = 0;
+
+    /* the extension: 7 reserved bits, flag_ec3_extension_type_a and
+     * complexity_index_type_a (TS 102 366 F.6, since V1.4.1) */
+
+    if (br.bit != 0) {
+        br.pos++;
+        br.bit = 0;
+    }
+
+    if (br.end - br.pos >= 2 && (br.pos[0] & 0x01)) {
+        cfg->joc = br.pos[1] != 0 ? br.pos[1] : 16;
+    }
+
+    return VOD_OK;
+}
+
+
+int
+vod_codec_dolby(const vod_track_info_t *track, vod_dolby_config_t *cfg)
+{
+    if (track->dec_config == NULL) {
+        return VOD_NOT_FOUND;
+    }
+
+    if (track->codec == VOD_CODEC_AC3) {
+        return vod_codec_ac3(track->dec_config, track->dec_config_len, cfg);
+    }
+
+    if (track->codec == VOD_CODEC_EAC3) {
+        return vod_codec_eac3(track->dec_config, track->dec_config_len, cfg);
+    }
+
+    return VOD_NOT_FOUND;
+}
+
+
+int
+vod_codec_av1(const u_char *av1c, size_t len, const vod_colour_t *c,
+    char *str)
+{
+    int       n;
+    u_char    b1, b2;
+    uint32_t  depth, cp, tc, mc;
+
+    /* marker 1, version 1 */
+    if (len < 4 || av1c[0] != 0x81) {
+        return VOD_BAD_DATA;
+    }
+
+    b1 = av1c[1];
+    b2 = av1c[2];
+
+    /* seq_profile, seq_level_idx_0; seq_tier_0, high_bitdepth, twelve_bit,
+     * monochrome, chroma_subsampling_x, _y, chroma_sample_position */
+
+    depth = (b2 & 0x40) ? ((b2 & 0x20) ? 12 : 10) : 8;
+
+    n = snprintf(str, VOD_CODEC_STR_LEN, "av01.%u.%02u%c.%02u",
+                 b1 >> 5, b1 & 0x1f, (b2 & 0x80) ? 'H' : 'M', depth);
+
+    /* the colour as signalled; unspecified counts as the default */
+
+    cp = (c->primaries == VOD_CICP_UNSPECIFIED) ? 1 : c->primaries;
+    tc = (c->transfer == VOD_CICP_UNSPECIFIED) ? 1 : c->transfer;
+    mc = (c->matrix == VOD_CICP_UNSPECIFIED) ? 1 : c->matrix;
+
+    if (cp == 1 && tc == 1 && mc == 1 && c->full_range == 0
+        && (b2 & 0x1f) == 0x0c)
+    {
+        return VOD_OK;
+    }
+
+    (void) snprintf(str + n, VOD_CODEC_STR_LEN - n,
+                    ".%u.%u%u%u.%02u.%02u.%02u.%u",
+                    (b2 >> 4) & 1, (b2 >> 3) & 1, (b2 >> 2) & 1, b2 & 3,
+                    cp & 0xff, tc & 0xff, mc & 0xff, c->full_range & 1);
+
+    return VOD_OK;
 }

@@ -5,6 +5,10 @@
  *   HEVC  hvcC (ISO/IEC 14496-15, 8.3.3.1)    hvc1.1.6.L93.B0 (Annex E)
  *   AAC   esds + AudioSpecificConfig          mp4a.40.2
  *         (ISO/IEC 14496-1, 7.2.6 and ISO/IEC 14496-3, 1.6.2.1)
+ *   AV1   av1C (AV1 ISOBMFF binding, 2.3)       av01.0.04M.08 (its
+ *         "Codecs Parameter String" section)
+ *   AC-3  dac3 (ETSI TS 102 366, F.4)           ac-3
+ *   E-AC-3 dec3 (ETSI TS 102 366, F.6)          ec-3
  *
  * The functions return VOD_OK or VOD_BAD_DATA and never log: the caller
  * knows which track and box it is and logs one line.
@@ -15,6 +19,8 @@
 
 
 #include "vod_core.h"
+#include "vod_media.h"
+#include "vod_hdr.h"
 
 
 #define VOD_CODEC_STR_LEN  48
@@ -38,7 +44,8 @@ int vod_codec_hevc(const u_char *hvcc, size_t len, uint32_t fourcc,
 
 /* Locate the AudioSpecificConfig inside an esds payload (after the box
  * header, version and flags included); *oti is the object type
- * indication (0x40 for MPEG-4 audio). */
+ * indication (0x40 for MPEG-4 audio).  Without a DecoderSpecificInfo
+ * (MP3 has none) *asc is NULL and *asc_len 0. */
 int vod_codec_esds(const u_char *esds, size_t len, uint32_t *oti,
     const u_char **asc, size_t *asc_len);
 
@@ -50,6 +57,35 @@ int vod_codec_aac_config(const u_char *asc, size_t len,
 
 /* "mp4a.40.N" */
 void vod_codec_aac(uint32_t object_type, char *str);
+
+/* what dac3 and dec3 say of the (first independent) program */
+typedef struct {
+    uint32_t      sample_rate;        /* from fscod; 0 when reserved */
+    uint32_t      channels;           /* LFE included */
+    uint32_t      chan_map;           /* the 16-bit channel map of Dolby's
+                                         DASH scheme (TS 102 366 Table
+                                         E.1.4's order, L in the top bit) */
+    uint32_t      joc;                /* E-AC-3 with Atmos (JOC): its
+                                         complexity index, else 0 */
+} vod_dolby_config_t;
+
+
+/* dac3: fscod, acmod and lfeon */
+int vod_codec_ac3(const u_char *dac3, size_t len, vod_dolby_config_t *cfg);
+
+/* dec3: the first independent substream's acmod and lfeon, plus the
+ * channels (chan_loc) of its dependent substreams, and the extension
+ * (flag_ec3_extension_type_a, complexity_index_type_a) when present */
+int vod_codec_eac3(const u_char *dec3, size_t len, vod_dolby_config_t *cfg);
+
+/* the same for a track by its codec: VOD_NOT_FOUND for other codecs */
+int vod_codec_dolby(const vod_track_info_t *track, vod_dolby_config_t *cfg);
+
+/* "av01.P.LLT.DD" from an av1C payload, with ".M.CCC.cp.tc.mc.F" when the
+ * colour (and sampling) is not the default of BT.709, limited range,
+ * 4:2:0 colocated-unknown (0.110.01.01.01.0) */
+int vod_codec_av1(const u_char *av1c, size_t len, const vod_colour_t *c,
+    char *str);
 
 
 #endif /* _VOD_CODEC_H_INCLUDED_ */

@@ -9,7 +9,9 @@
  * "$RepresentationID$-$Number$.m4s" and "$RepresentationID$-init.mp4".
  */
 
+#include "vod_codec.h"
 #include "vod_fmp4.h"
+#include "vod_hdr.h"
 #include "vod_manifest.h"
 #include "vod_text.h"
 
@@ -64,6 +66,31 @@
             "      </Representation>\n")                                     \
      + 6 * VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
 
+/* a video AdaptationSet of its own range beyond the first, with its
+ * colour properties (DASH-IF IOP, HDR) */
+#define VOD_DASH_VSET_LEN                                                    \
+    (sizeof("    <AdaptationSet id=\"\" contentType=\"video\" "             \
+            "mimeType=\"video/mp4\" segmentAlignment=\"true\" "              \
+            "startWithSAP=\"1\" maxWidth=\"\" maxHeight=\"\" par=\":\" "      \
+            "maxFrameRate=\"/\">\n"                                          \
+            "    </AdaptationSet>\n")                                        \
+     + 7 * VOD_TEXT_UINT_LEN + 3 * VOD_DASH_PROP_LEN)
+
+#define VOD_DASH_PROP_LEN                                                    \
+    (sizeof("      <SupplementalProperty schemeIdUri=\"urn:mpeg:mpegB:cicp:"  \
+            "TransferCharacteristics\" value=\"\"/>\n") + VOD_TEXT_UINT_LEN)
+
+/* what an audio AdaptationSet adds for Dolby audio: the channel map and
+ * the JOC properties */
+#define VOD_DASH_DOLBY_LEN                                                   \
+    (sizeof("        <AudioChannelConfiguration schemeIdUri=\"tag:dolby.com," \
+            "2014:dash:audio_channel_configuration:2011\" value=\"\"/>\n"    \
+            "      <SupplementalProperty schemeIdUri=\"tag:dolby.com,2018:"   \
+            "dash:EC3_ExtensionType:2018\" value=\"JOC\"/>\n"                \
+            "      <SupplementalProperty schemeIdUri=\"tag:dolby.com,2018:"   \
+            "dash:EC3_ExtensionComplexityIndex:2018\" value=\"\"/>\n")       \
+     + 2 * VOD_TEXT_UINT_LEN)
+
 #define VOD_DASH_S_LEN                                                       \
     (sizeof("            <S t=\"\" d=\"\" r=\"\"/>\n")                       \
      + 3 * VOD_TEXT_UINT_LEN)
@@ -74,12 +101,18 @@ static u_char *vod_dash_xml(u_char *p, const vod_str_t *s);
 static uint64_t vod_dash_gcd(uint64_t a, uint64_t b);
 static u_char *vod_dash_frame_rate(u_char *p, uint32_t num, uint32_t den);
 static u_char *vod_dash_representation(u_char *p, const vod_str_t *id,
-    uint32_t url_id, const vod_track_info_t *track, uint32_t channels);
+    uint32_t url_id, const vod_track_info_t *track,
+    const vod_track_info_t *channels);
 static uint32_t vod_dash_audio_sets(const vod_title_t *title,
     uint32_t *set);
 static u_char *vod_dash_audio_set(u_char *p, const vod_title_t *title,
-    const uint32_t *set, uint32_t sets, uint32_t n);
-static u_char *vod_dash_channels(u_char *p, uint32_t channels);
+    const uint32_t *set, uint32_t sets, uint32_t n, uint32_t id);
+static u_char *vod_dash_video_set(u_char *p, const vod_title_t *title,
+    uint32_t range, uint32_t id);
+static u_char *vod_dash_colour(u_char *p, const vod_track_info_t *track);
+static u_char *vod_dash_channels(u_char *p, const vod_track_info_t *track);
+static int vod_dash_same_channels(const vod_track_info_t *a,
+    const vod_track_info_t *b);
 static u_char *vod_dash_timeline(u_char *p, const vod_track_info_t *track);
 static void vod_dash_durations(const vod_track_info_t *track,
     uint64_t *total_ms, uint64_t *max_seg_ms);
@@ -92,22 +125,17 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
     int                      rc;
     u_char                  *buf, *p;
     size_t                   size;
-    uint32_t                 i, videos, max_w, max_h, fps_num, fps_den;
-    uint64_t                 total_ms, max_seg_ms, g, par_w, par_h;
+    uint32_t                 i, videos, range, ranges, vsets;
+    uint64_t                 total_ms, max_seg_ms;
     uint32_t                 sets, set[VOD_MAX_AUDIO];
     const vod_rendition_t   *r;
     const vod_track_info_t  *v, *audio;
 
     size = VOD_DASH_HEADER_LEN;
     videos = 0;
-    max_w = 0;
-    max_h = 0;
-    fps_num = 0;
-    fps_den = 1;
+    ranges = 0;
     total_ms = 0;
     max_seg_ms = 0;
-    par_w = 0;
-    par_h = 0;
 
     for (i = 0; i < title->count; i++) {
         r = &title->renditions[i];
@@ -127,32 +155,7 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
         }
 
         videos++;
-
-        max_w = v->width > max_w ? v->width : max_w;
-        max_h = v->height > max_h ? v->height : max_h;
-
-        /* @par (DASH-IF IOP) only when every rendition agrees, with the
-         * square pixels each Representation declares */
-
-        g = vod_dash_gcd(v->width, v->height);
-
-        if (g == 0 || (videos > 1 && (par_w != v->width / g
-                                      || par_h != v->height / g)))
-        {
-            par_w = (uint64_t) -1;
-
-        } else if (videos == 1) {
-            par_w = v->width / g;
-            par_h = v->height / g;
-        }
-
-        if (v->fps_den != 0
-            && (uint64_t) v->fps_num * fps_den
-               > (uint64_t) fps_num * v->fps_den)
-        {
-            fps_num = v->fps_num;
-            fps_den = v->fps_den;
-        }
+        ranges |= 1U << vod_hdr_track_range(v);
 
         vod_dash_durations(v, &total_ms, &max_seg_ms);
 
@@ -173,7 +176,7 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
 
         vod_dash_durations(audio, &total_ms, &max_seg_ms);
 
-        size += VOD_DASH_SET_LEN + VOD_DASH_REP_LEN
+        size += VOD_DASH_SET_LEN + VOD_DASH_REP_LEN + VOD_DASH_DOLBY_LEN
                 + vod_text_xml_len((u_char *) audio->codec_str,
                                    vod_text_field_len(audio->codec_str,
                                                 sizeof(audio->codec_str)))
@@ -183,6 +186,9 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
     if (videos == 0 && title->audio_count == 0) {
         return VOD_NOT_FOUND;
     }
+
+    /* one video AdaptationSet per dynamic range: SDR, PQ, HLG */
+    size += 3 * VOD_DASH_VSET_LEN;
 
     sets = vod_dash_audio_sets(title, set);
 
@@ -201,48 +207,19 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
     p = vod_text_ms(p, max_seg_ms);
     p = vod_text_cpy(p, "S\">\n  <Period id=\"0\" start=\"PT0S\">\n");
 
-    if (videos != 0) {
-        p = vod_text_cpy(p, "    <AdaptationSet id=\"0\" contentType=\"video\""
-                            " mimeType=\"video/mp4\" segmentAlignment=\"true\""
-                            " startWithSAP=\"1\"");
+    vsets = 0;
 
-        if (max_w != 0 && max_h != 0) {
-            p = vod_text_cpy(p, " maxWidth=\"");
-            p = vod_text_uint(p, max_w);
-            p = vod_text_cpy(p, "\" maxHeight=\"");
-            p = vod_text_uint(p, max_h);
-            *p++ = '"';
+    for (range = VOD_RANGE_SDR; range <= VOD_RANGE_HLG; range++) {
+        if (ranges & (1U << range)) {
+            p = vod_dash_video_set(p, title, range, vsets++);
         }
-
-        if (par_w != (uint64_t) -1 && par_w != 0 && par_h != 0) {
-            p = vod_text_cpy(p, " par=\"");
-            p = vod_text_uint(p, par_w);
-            *p++ = ':';
-            p = vod_text_uint(p, par_h);
-            *p++ = '"';
-        }
-
-        if (fps_num != 0) {
-            p = vod_text_cpy(p, " maxFrameRate=\"");
-            p = vod_dash_frame_rate(p, fps_num, fps_den);
-            *p++ = '"';
-        }
-
-        p = vod_text_cpy(p, ">\n");
-
-        for (i = 0; i < title->count; i++) {
-            r = &title->renditions[i];
-
-            if (r->video != NULL) {
-                p = vod_dash_representation(p, &r->id, 0, r->video, 0);
-            }
-        }
-
-        p = vod_text_cpy(p, "    </AdaptationSet>\n");
     }
 
+    /* the audio sets' ids follow the video sets' (from 1 without video) */
+
     for (i = 0; i < sets; i++) {
-        p = vod_dash_audio_set(p, title, set, sets, i);
+        p = vod_dash_audio_set(p, title, set, sets, i,
+                               i + (vsets != 0 ? vsets : 1));
     }
 
     p = vod_text_cpy(p, "  </Period>\n</MPD>\n");
@@ -251,6 +228,144 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
     *len = (size_t) (p - buf);
 
     return VOD_OK;
+}
+
+
+/* the video AdaptationSet of the renditions of one dynamic range; its
+ * maxima, and @par (DASH-IF IOP) only when every rendition agrees, with
+ * the square pixels each Representation declares */
+
+static u_char *
+vod_dash_video_set(u_char *p, const vod_title_t *title, uint32_t range,
+    uint32_t id)
+{
+    uint32_t                 i, videos, max_w, max_h, fps_num, fps_den;
+    uint64_t                 g, par_w, par_h;
+    const vod_track_info_t  *v, *first;
+
+    videos = 0;
+    max_w = 0;
+    max_h = 0;
+    fps_num = 0;
+    fps_den = 1;
+    par_w = 0;
+    par_h = 0;
+    first = NULL;
+
+    for (i = 0; i < title->count; i++) {
+        v = title->renditions[i].video;
+
+        if (v == NULL || vod_hdr_track_range(v) != range) {
+            continue;
+        }
+
+        if (first == NULL) {
+            first = v;
+        }
+
+        videos++;
+
+        max_w = v->width > max_w ? v->width : max_w;
+        max_h = v->height > max_h ? v->height : max_h;
+
+        g = vod_dash_gcd(v->width, v->height);
+
+        if (g == 0 || (videos > 1 && (par_w != v->width / g
+                                      || par_h != v->height / g)))
+        {
+            par_w = (uint64_t) -1;
+
+        } else if (videos == 1) {
+            par_w = v->width / g;
+            par_h = v->height / g;
+        }
+
+        if (v->fps_den != 0
+            && (uint64_t) v->fps_num * fps_den
+               > (uint64_t) fps_num * v->fps_den)
+        {
+            fps_num = v->fps_num;
+            fps_den = v->fps_den;
+        }
+    }
+
+    p = vod_text_cpy(p, "    <AdaptationSet id=\"");
+    p = vod_text_uint(p, id);
+    p = vod_text_cpy(p, "\" contentType=\"video\" mimeType=\"video/mp4\""
+                        " segmentAlignment=\"true\" startWithSAP=\"1\"");
+
+    if (max_w != 0 && max_h != 0) {
+        p = vod_text_cpy(p, " maxWidth=\"");
+        p = vod_text_uint(p, max_w);
+        p = vod_text_cpy(p, "\" maxHeight=\"");
+        p = vod_text_uint(p, max_h);
+        *p++ = '"';
+    }
+
+    if (par_w != (uint64_t) -1 && par_w != 0 && par_h != 0) {
+        p = vod_text_cpy(p, " par=\"");
+        p = vod_text_uint(p, par_w);
+        *p++ = ':';
+        p = vod_text_uint(p, par_h);
+        *p++ = '"';
+    }
+
+    if (fps_num != 0) {
+        p = vod_text_cpy(p, " maxFrameRate=\"");
+        p = vod_dash_frame_rate(p, fps_num, fps_den);
+        *p++ = '"';
+    }
+
+    p = vod_text_cpy(p, ">\n");
+
+    if (range != VOD_RANGE_SDR && first != NULL) {
+        p = vod_dash_colour(p, first);
+    }
+
+    for (i = 0; i < title->count; i++) {
+        v = title->renditions[i].video;
+
+        if (v != NULL && vod_hdr_track_range(v) == range) {
+            p = vod_dash_representation(p, &title->renditions[i].id, 0, v,
+                                        NULL);
+        }
+    }
+
+    return vod_text_cpy(p, "    </AdaptationSet>\n");
+}
+
+
+/* an HDR set's colour (DASH-IF IOP, HDR10 and HLG10): the transfer
+ * characteristics as an EssentialProperty, so a player that does not know
+ * them leaves the set alone, primaries and matrix as SupplementalProperty */
+
+static u_char *
+vod_dash_colour(u_char *p, const vod_track_info_t *track)
+{
+    vod_colour_t  c;
+
+    vod_hdr_track(track, &c);
+
+    p = vod_text_cpy(p, "      <EssentialProperty schemeIdUri=\"urn:mpeg:"
+                        "mpegB:cicp:TransferCharacteristics\" value=\"");
+    p = vod_text_uint(p, c.transfer);
+    p = vod_text_cpy(p, "\"/>\n");
+
+    if (c.primaries != VOD_CICP_UNSPECIFIED) {
+        p = vod_text_cpy(p, "      <SupplementalProperty schemeIdUri=\"urn:"
+                            "mpeg:mpegB:cicp:ColourPrimaries\" value=\"");
+        p = vod_text_uint(p, c.primaries);
+        p = vod_text_cpy(p, "\"/>\n");
+    }
+
+    if (c.matrix != VOD_CICP_UNSPECIFIED) {
+        p = vod_text_cpy(p, "      <SupplementalProperty schemeIdUri=\"urn:"
+                            "mpeg:mpegB:cicp:MatrixCoefficients\" value=\"");
+        p = vod_text_uint(p, c.matrix);
+        p = vod_text_cpy(p, "\"/>\n");
+    }
+
+    return p;
 }
 
 
@@ -312,13 +427,14 @@ vod_dash_audio_sets(const vod_title_t *title, uint32_t *set)
 
 static u_char *
 vod_dash_audio_set(u_char *p, const vod_title_t *title, const uint32_t *set,
-    uint32_t sets, uint32_t n)
+    uint32_t sets, uint32_t n, uint32_t id)
 {
-    uint32_t            i, channels;
-    const vod_audio_t  *a, *first;
+    uint32_t             i, agree;
+    const vod_audio_t   *a, *first;
+    vod_dolby_config_t   cfg;
 
     first = NULL;
-    channels = 0;
+    agree = 1;
 
     for (i = 0; i < title->audio_count; i++) {
         if (set[i] != n) {
@@ -329,15 +445,14 @@ vod_dash_audio_set(u_char *p, const vod_title_t *title, const uint32_t *set,
 
         if (first == NULL) {
             first = a;
-            channels = a->track->channels;
 
-        } else if (a->track->channels != channels) {
-            channels = (uint32_t) -1;
+        } else if (!vod_dash_same_channels(first->track, a->track)) {
+            agree = 0;
         }
     }
 
     p = vod_text_cpy(p, "    <AdaptationSet id=\"");
-    p = vod_text_uint(p, (uint64_t) n + 1);
+    p = vod_text_uint(p, id);
     p = vod_text_cpy(p, "\" contentType=\"audio\" mimeType=\"audio/mp4\"");
 
     /* "und" says nothing: no lang, as for an unknown language */
@@ -350,8 +465,23 @@ vod_dash_audio_set(u_char *p, const vod_title_t *title, const uint32_t *set,
 
     p = vod_text_cpy(p, " segmentAlignment=\"true\" startWithSAP=\"1\">\n");
 
-    if (channels != 0 && channels != (uint32_t) -1) {
-        p = vod_dash_channels(p, channels);
+    if (agree) {
+        p = vod_dash_channels(p, first->track);
+    }
+
+    /* E-AC-3 with Atmos (JOC): Dolby's properties (DASH-IF IOP 9.2) */
+
+    if (first->track->codec == VOD_CODEC_EAC3
+        && vod_codec_dolby(first->track, &cfg) == VOD_OK && cfg.joc != 0)
+    {
+        p = vod_text_cpy(p, "      <SupplementalProperty schemeIdUri=\"tag:"
+                            "dolby.com,2018:dash:EC3_ExtensionType:2018\" "
+                            "value=\"JOC\"/>\n"
+                            "      <SupplementalProperty schemeIdUri=\"tag:"
+                            "dolby.com,2018:dash:EC3_ExtensionComplexityIndex"
+                            ":2018\" value=\"");
+        p = vod_text_uint(p, cfg.joc);
+        p = vod_text_cpy(p, "\"/>\n");
     }
 
     if (sets > 1) {
@@ -372,23 +502,63 @@ vod_dash_audio_set(u_char *p, const vod_title_t *title, const uint32_t *set,
 
         a = &title->audio[i];
         p = vod_dash_representation(p, &a->source->id, a->url_id, a->track,
-                                    (channels == (uint32_t) -1)
-                                    ? a->track->channels : 0);
+                                    agree ? NULL : a->track);
     }
 
     return vod_text_cpy(p, "    </AdaptationSet>\n");
 }
 
 
+/* AudioChannelConfiguration: for AC-3 and E-AC-3 Dolby's scheme with the
+ * channel map in 4 hex digits (DASH-IF IOP 9.2.1), else 23003-3's count;
+ * nothing when the count is unknown */
+
 static u_char *
-vod_dash_channels(u_char *p, uint32_t channels)
+vod_dash_channels(u_char *p, const vod_track_info_t *track)
 {
+    uint32_t            i;
+    vod_dolby_config_t  cfg;
+
+    static const u_char  hex[] = "0123456789ABCDEF";
+
+    if (vod_codec_dolby(track, &cfg) == VOD_OK) {
+        p = vod_text_cpy(p, "      <AudioChannelConfiguration schemeIdUri="
+                            "\"tag:dolby.com,2014:dash:"
+                            "audio_channel_configuration:2011\" value=\"");
+
+        for (i = 0; i < 4; i++) {
+            *p++ = hex[(cfg.chan_map >> (12 - 4 * i)) & 0x0f];
+        }
+
+        return vod_text_cpy(p, "\"/>\n");
+    }
+
+    if (track->channels == 0) {
+        return p;
+    }
+
     p = vod_text_cpy(p, "      <AudioChannelConfiguration schemeIdUri="
                         "\"urn:mpeg:dash:23003:3:"
                         "audio_channel_configuration:2011\" value=\"");
-    p = vod_text_uint(p, channels);
+    p = vod_text_uint(p, track->channels);
 
     return vod_text_cpy(p, "\"/>\n");
+}
+
+
+/* whether two tracks' AudioChannelConfiguration would be the same */
+
+static int
+vod_dash_same_channels(const vod_track_info_t *a, const vod_track_info_t *b)
+{
+    vod_dolby_config_t  ca, cb;
+
+    if (vod_codec_dolby(a, &ca) == VOD_OK) {
+        return vod_codec_dolby(b, &cb) == VOD_OK
+               && ca.chan_map == cb.chan_map;
+    }
+
+    return vod_codec_dolby(b, &cb) != VOD_OK && a->channels == b->channels;
 }
 
 
@@ -457,7 +627,7 @@ vod_dash_frame_rate(u_char *p, uint32_t num, uint32_t den)
 
 static u_char *
 vod_dash_representation(u_char *p, const vod_str_t *id, uint32_t url_id,
-    const vod_track_info_t *track, uint32_t channels)
+    const vod_track_info_t *track, const vod_track_info_t *channels)
 {
     size_t  n;
 
@@ -516,7 +686,10 @@ vod_dash_representation(u_char *p, const vod_str_t *id, uint32_t url_id,
 
     p = vod_text_cpy(p, ">\n");
 
-    if (channels != 0) {
+    if (channels != NULL && (channels->channels != 0
+                             || channels->codec == VOD_CODEC_AC3
+                             || channels->codec == VOD_CODEC_EAC3))
+    {
         p = vod_text_cpy(p, "  ");
         p = vod_dash_channels(p, channels);
     }

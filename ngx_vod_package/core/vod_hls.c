@@ -6,7 +6,9 @@
  * then writes with memcpy and a small integer formatter.
  */
 
+#include "vod_codec.h"
 #include "vod_fmp4.h"
+#include "vod_hdr.h"
 #include "vod_manifest.h"
 #include "vod_text.h"
 #include "vod_ts.h"
@@ -17,14 +19,14 @@
  * codec strings: attribute names, quotes and numbers */
 #define VOD_HLS_VARIANT_LEN                                                  \
     (sizeof("#EXT-X-STREAM-INF:BANDWIDTH=,AVERAGE-BANDWIDTH=,CODECS=\",\","  \
-            "RESOLUTION=x,FRAME-RATE=,AUDIO=\"aud\"\n"                       \
+            "RESOLUTION=x,FRAME-RATE=,VIDEO-RANGE=SDR,AUDIO=\"aud\"\n"       \
             "video-.m3u8\n")                                                 \
      + 6 * VOD_TEXT_UINT_LEN + VOD_TEXT_MS_LEN + 2 * sizeof(((            \
            vod_track_info_t *) 0)->codec_str) + VOD_MAX_ID_LEN)
 
 #define VOD_HLS_MEDIA_LEN                                                    \
     (sizeof("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"\","           \
-            "LANGUAGE=\"\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"\","        \
+            "LANGUAGE=\"\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"/JOC\","    \
             "URI=\"audio-.m3u8\"\n")                                        \
      + 2 * VOD_LANG_LEN + VOD_AUDIO_NAME_LEN + 3 * VOD_TEXT_UINT_LEN      \
      + VOD_MAX_ID_LEN)
@@ -44,8 +46,10 @@
 static int vod_hls_check_track(const vod_track_info_t *track);
 static u_char *vod_hls_variant(u_char *p, const vod_track_info_t *video,
     const vod_track_info_t *audio, uint32_t group, unsigned ts,
-    const char *prefix, size_t prefix_len, const vod_str_t *uri_id,
-    uint32_t url_id);
+    unsigned ranges, const char *prefix, size_t prefix_len,
+    const vod_str_t *uri_id, uint32_t url_id);
+static unsigned vod_hls_ranges(const vod_title_t *title);
+static u_char *vod_hls_channels(u_char *p, const vod_track_info_t *track);
 static u_char *vod_hls_audio_media(u_char *p, const vod_title_t *title,
     const vod_audio_t *a);
 static const vod_track_info_t *vod_hls_group_audio(const vod_title_t *title,
@@ -66,7 +70,7 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
     u_char                  *buf, *p;
     size_t                   size;
     uint32_t                 i, g, groups, variants;
-    unsigned                 has_video;
+    unsigned                 has_video, ranges;
     const vod_audio_t       *a;
     const vod_rendition_t   *r;
     const vod_track_info_t  *audio;
@@ -105,6 +109,7 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
     }
 
     groups = (title->audio_count != 0) ? title->group_count : 0;
+    ranges = vod_hls_ranges(title);
 
     size = VOD_HLS_HEADER_LEN
            + (size_t) title->audio_count * VOD_HLS_MEDIA_LEN
@@ -138,8 +143,8 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
                 continue;
             }
 
-            p = vod_hls_variant(p, r->video, r->audio, 0, 1, "ts-", 3,
-                                &r->id, 0);
+            p = vod_hls_variant(p, r->video, r->audio, 0, 1, ranges, "ts-",
+                                3, &r->id, 0);
             variants++;
         }
 
@@ -158,7 +163,7 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
             if (!has_video) {
                 /* audio only, several renditions: the group's default
                  * is the variant */
-                p = vod_hls_variant(p, NULL, audio, g + 1, 0, "audio", 5,
+                p = vod_hls_variant(p, NULL, audio, g + 1, 0, 0, "audio", 5,
                                     &a->source->id, a->url_id);
                 variants++;
                 continue;
@@ -172,7 +177,7 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
                 }
 
                 p = vod_hls_variant(p, r->video, audio,
-                                    (audio != NULL) ? g + 1 : 0, 0,
+                                    (audio != NULL) ? g + 1 : 0, 0, ranges,
                                     "video-", 6, &r->id, 0);
                 variants++;
             }
@@ -180,7 +185,7 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
 
     } else if (title->audio_count == 1) {
         a = &title->audio[0];
-        p = vod_hls_variant(p, NULL, a->track, 0, 0, "audio", 5,
+        p = vod_hls_variant(p, NULL, a->track, 0, 0, 0, "audio", 5,
                             &a->source->id, a->url_id);
         variants++;
     }
@@ -227,17 +232,61 @@ vod_hls_audio_media(u_char *p, const vod_title_t *title, const vod_audio_t *a)
         p = vod_text_cpy(p, ",DEFAULT=NO,AUTOSELECT=YES");
     }
 
-    if (a->track->channels != 0) {
-        p = vod_text_cpy(p, ",CHANNELS=\"");
-        p = vod_text_uint(p, a->track->channels);
-        *p++ = '"';
-    }
+    p = vod_hls_channels(p, a->track);
 
     p = vod_text_cpy(p, ",URI=\"");
     p = vod_hls_audio_name(p, a->url_id, &a->source->id);
     p = vod_text_cpy(p, ".m3u8\"\n");
 
     return p;
+}
+
+
+/* CHANNELS: the count, or for E-AC-3 with Atmos (JOC) its complexity
+ * index and "/JOC" (Apple's HLS authoring specification) */
+
+static u_char *
+vod_hls_channels(u_char *p, const vod_track_info_t *track)
+{
+    vod_dolby_config_t  cfg;
+
+    if (track->codec == VOD_CODEC_EAC3
+        && vod_codec_dolby(track, &cfg) == VOD_OK && cfg.joc != 0)
+    {
+        p = vod_text_cpy(p, ",CHANNELS=\"");
+        p = vod_text_uint(p, cfg.joc);
+        return vod_text_cpy(p, "/JOC\"");
+    }
+
+    if (track->channels != 0) {
+        p = vod_text_cpy(p, ",CHANNELS=\"");
+        p = vod_text_uint(p, track->channels);
+        *p++ = '"';
+    }
+
+    return p;
+}
+
+
+/* VIDEO-RANGE goes on every variant of a title with an HDR rendition (SDR
+ * ones say SDR); a title all SDR leaves it out, SDR being its meaning
+ * when absent (RFC 8216bis 4.4.6.2) */
+
+static unsigned
+vod_hls_ranges(const vod_title_t *title)
+{
+    uint32_t  i;
+
+    for (i = 0; i < title->count; i++) {
+        if (title->renditions[i].video != NULL
+            && vod_hdr_track_range(title->renditions[i].video)
+               != VOD_RANGE_SDR)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -583,16 +632,17 @@ vod_hls_wire_rate(const vod_track_info_t *track, uint64_t rate, unsigned ts)
 /* one EXT-X-STREAM-INF and its URI; group: the audio is that (1-based)
  * rendition group rather than muxed in (0: muxed, or none); prefix
  * "audio" names an audio rendition's playlist by url_id (see
- * vod_hls_audio_name()) */
+ * vod_hls_audio_name()); ranges: VIDEO-RANGE is written */
 
 static u_char *
 vod_hls_variant(u_char *p, const vod_track_info_t *video,
     const vod_track_info_t *audio, uint32_t group, unsigned ts,
-    const char *prefix, size_t prefix_len, const vod_str_t *uri_id,
-    uint32_t url_id)
+    unsigned ranges, const char *prefix, size_t prefix_len,
+    const vod_str_t *uri_id, uint32_t url_id)
 {
-    size_t    vn, an;
-    uint64_t  peak, avg;
+    size_t       vn, an;
+    uint64_t     peak, avg;
+    const char  *range;
 
     peak = 0;
     avg = 0;
@@ -647,6 +697,12 @@ vod_hls_variant(u_char *p, const vod_track_info_t *video,
         p = vod_text_cpy(p, ",FRAME-RATE=");
         p = vod_text_ms(p, ((uint64_t) video->fps_num * 1000
                             + video->fps_den / 2) / video->fps_den);
+    }
+
+    if (ranges && video != NULL) {
+        range = vod_hdr_range_name(vod_hdr_track_range(video));
+        p = vod_text_cpy(p, ",VIDEO-RANGE=");
+        p = vod_text_cpymem(p, range, strlen(range));
     }
 
     if (group) {

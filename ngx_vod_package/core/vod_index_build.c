@@ -280,6 +280,9 @@ vod_index_build_to(vod_env_t *env, const u_char *moov, size_t moov_size,
     *index = blob;
     *index_len = size;
 
+    /* a file built: the tracks it left out, in one line */
+    vod_idx_log_skipped(ctx);
+
     return VOD_OK;
 }
 

@@ -45,6 +45,7 @@
 #include "vod_index.h"
 #include "vod_mp4.h"
 #include "vod_codec.h"
+#include "vod_hdr.h"
 
 
 #define VOD_IDX_MAGIC      0x78646976     /* "vidx" read little-endian */
@@ -226,6 +227,10 @@ typedef struct {
     uint32_t          track_count;
     uint32_t          segment_count;
     vod_idx_parse_t   tracks[VOD_MAX_TRACKS];
+    /* video and audio tracks in formats not packaged, for one log line */
+    uint32_t          skipped;
+    uint32_t          skip_id[VOD_MAX_TRACKS];
+    uint32_t          skip_type[VOD_MAX_TRACKS];
 } vod_idx_ctx_t;
 
 
@@ -234,6 +239,8 @@ int vod_idx_alloc(vod_idx_ctx_t *ctx, size_t size, const char *what,
 int vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov,
     size_t moov_size);
 int vod_idx_segment(vod_idx_ctx_t *ctx);
+/* one line naming the video and audio tracks parse_moov left out, if any */
+void vod_idx_log_skipped(vod_idx_ctx_t *ctx);
 
 
 /* the size of sample i in a sizes section of width bytes per size */

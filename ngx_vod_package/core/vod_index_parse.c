@@ -8,6 +8,8 @@
  * their boxes, for vod_index_build.c to check and copy once.
  */
 
+#include <stdio.h>
+
 #include "vod_index_int.h"
 
 
@@ -24,8 +26,12 @@ static int vod_idx_parse_stsd(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
     uint32_t handler, vod_idx_parse_t *t);
 static int vod_idx_parse_visual(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry,
     vod_idx_parse_t *t);
+static int vod_idx_parse_av1(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry,
+    vod_mp4_box_t *av1c, vod_idx_parse_t *t);
 static int vod_idx_parse_audio(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry,
     vod_idx_parse_t *t);
+static int vod_idx_parse_dolby(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry,
+    size_t at, vod_idx_parse_t *t);
 static int vod_idx_parse_stbl(vod_idx_ctx_t *ctx, vod_mp4_box_t *stbl,
     vod_idx_parse_t *t);
 static int vod_idx_parse_stts(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
@@ -40,12 +46,14 @@ static uint32_t vod_idx_size_width(vod_idx_parse_t *t);
 int
 vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov, size_t size)
 {
-    int             rc;
-    vod_env_t      *env;
-    const u_char   *p, *end;
-    vod_mp4_box_t   trak;
+    int               rc;
+    vod_env_t        *env;
+    const u_char     *p, *end;
+    vod_mp4_box_t     trak;
+    vod_idx_parse_t  *t;
 
     env = ctx->env;
+    ctx->skipped = 0;
 
     p = moov;
     end = moov + size;
@@ -71,8 +79,17 @@ vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov, size_t size)
             continue;
         }
 
-        rc = vod_idx_parse_trak(ctx, &trak, &ctx->tracks[ctx->track_count]);
+        t = &ctx->tracks[ctx->track_count];
+
+        rc = vod_idx_parse_trak(ctx, &trak, t);
         if (rc == VOD_IDX_SKIP) {
+            /* a video or audio track in a format we do not package */
+            if (t->entry != NULL && ctx->skipped < VOD_MAX_TRACKS) {
+                ctx->skip_id[ctx->skipped] = t->track_id;
+                ctx->skip_type[ctx->skipped] = vod_r32(t->entry + 4);
+                ctx->skipped++;
+            }
+
             continue;
         }
 
@@ -84,11 +101,47 @@ vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov, size_t size)
     }
 
     if (ctx->track_count == 0) {
-        env->log(env, "no H.264, H.265 or AAC track in the file");
+        /* the one line of a failure, naming what the file has */
+        vod_idx_log_skipped(ctx);
         return VOD_UNSUPPORTED;
     }
 
     return VOD_OK;
+}
+
+
+/* one line: the tracks left out of a file built (vod_index_build.c calls
+ * it once the index is made, so a failure later logs its own line alone),
+ * or why a file has nothing to package */
+
+void
+vod_idx_log_skipped(vod_idx_ctx_t *ctx)
+{
+    char        name[5], *p;
+    char        list[VOD_MAX_TRACKS * 24];
+    uint32_t    i;
+    vod_env_t  *env;
+
+    env = ctx->env;
+    p = list;
+    *p = '\0';
+
+    for (i = 0; i < ctx->skipped; i++) {
+        p += snprintf(p, sizeof(list) - (p - list), "%s%u (%s)",
+                      i == 0 ? "" : ", ", ctx->skip_id[i],
+                      vod_mp4_type_str(ctx->skip_type[i], name));
+    }
+
+    if (ctx->track_count == 0) {
+        env->log(env, "no H.264, H.265, AV1, AAC, AC-3 or E-AC-3 track in "
+                 "the file%s%s", ctx->skipped ? "; tracks: " : "", list);
+        return;
+    }
+
+    if (ctx->skipped) {
+        env->log(env, "track%s %s left out: not a format the packager "
+                 "packages", ctx->skipped > 1 ? "s" : "", list);
+    }
 }
 
 
@@ -456,6 +509,15 @@ vod_idx_parse_stsd(vod_idx_ctx_t *ctx, vod_mp4_box_t *box, uint32_t handler,
         t->codec = VOD_CODEC_HEVC;
         return vod_idx_parse_visual(ctx, &entry, t);
 
+    case VOD_TAG('a', 'v', '0', '1'):
+        if (handler != VOD_TAG('v', 'i', 'd', 'e')) {
+            return VOD_IDX_SKIP;
+        }
+
+        t->type = VOD_TRACK_VIDEO;
+        t->codec = VOD_CODEC_AV1;
+        return vod_idx_parse_visual(ctx, &entry, t);
+
     case VOD_TAG('m', 'p', '4', 'a'):
         if (handler != VOD_TAG('s', 'o', 'u', 'n')) {
             return VOD_IDX_SKIP;
@@ -463,6 +525,17 @@ vod_idx_parse_stsd(vod_idx_ctx_t *ctx, vod_mp4_box_t *box, uint32_t handler,
 
         t->type = VOD_TRACK_AUDIO;
         t->codec = VOD_CODEC_AAC;
+        return vod_idx_parse_audio(ctx, &entry, t);
+
+    case VOD_TAG('a', 'c', '-', '3'):
+    case VOD_TAG('e', 'c', '-', '3'):
+        if (handler != VOD_TAG('s', 'o', 'u', 'n')) {
+            return VOD_IDX_SKIP;
+        }
+
+        t->type = VOD_TRACK_AUDIO;
+        t->codec = (entry.type == VOD_TAG('a', 'c', '-', '3'))
+                   ? VOD_CODEC_AC3 : VOD_CODEC_EAC3;
         return vod_idx_parse_audio(ctx, &entry, t);
 
     default:
@@ -476,7 +549,7 @@ vod_idx_parse_visual(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry,
     vod_idx_parse_t *t)
 {
     int             rc;
-    char            name[5];
+    char            name[10];
     uint32_t        ctype;
     vod_env_t      *env;
     vod_mp4_box_t   box;
@@ -495,14 +568,15 @@ vod_idx_parse_visual(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry,
     t->height = vod_r16(entry->data + 26);
 
     ctype = (t->codec == VOD_CODEC_AVC) ? VOD_TAG('a', 'v', 'c', 'C')
-                                        : VOD_TAG('h', 'v', 'c', 'C');
+            : (t->codec == VOD_CODEC_HEVC) ? VOD_TAG('h', 'v', 'c', 'C')
+            : VOD_TAG('a', 'v', '1', 'C');
 
     rc = vod_mp4_find_box(env, entry->data + 78, entry->size - 78, ctype,
                           &box);
     if (rc == VOD_NOT_FOUND) {
         env->log(env, "track %u: %s sample entry without %s", t->track_id,
                  vod_mp4_type_str(entry->type, name),
-                 t->codec == VOD_CODEC_AVC ? "avcC" : "hvcC");
+                 vod_mp4_type_str(ctype, name + 5));
         return VOD_BAD_DATA;
     }
 
@@ -512,6 +586,10 @@ vod_idx_parse_visual(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry,
 
     t->config = box.data;
     t->config_len = box.size;
+
+    if (t->codec == VOD_CODEC_AV1) {
+        return vod_idx_parse_av1(ctx, entry, &box, t);
+    }
 
     if (t->codec == VOD_CODEC_AVC) {
         rc = vod_codec_avc(box.data, box.size, entry->type, t->codec_str,
@@ -567,6 +645,10 @@ vod_idx_parse_audio(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry,
     t->channels = vod_r16(entry->data + 16);
     t->sample_rate = vod_r32(entry->data + 24) >> 16;
 
+    if (t->codec != VOD_CODEC_AAC) {
+        return vod_idx_parse_dolby(ctx, entry, at, t);
+    }
+
     rc = vod_mp4_find_box(env, entry->data + at, entry->size - at,
                           VOD_TAG('e', 's', 'd', 's'), &box);
 
@@ -600,7 +682,7 @@ vod_idx_parse_audio(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry,
         return VOD_IDX_SKIP;
     }
 
-    if (vod_codec_aac_config(asc, asc_len, &aac) != VOD_OK) {
+    if (asc == NULL || vod_codec_aac_config(asc, asc_len, &aac) != VOD_OK) {
         env->log(env, "track %u: malformed AudioSpecificConfig",
                  t->track_id);
         return VOD_BAD_DATA;
@@ -619,6 +701,107 @@ vod_idx_parse_audio(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry,
     }
 
     vod_codec_aac(aac.object_type, t->codec_str);
+
+    return VOD_OK;
+}
+
+
+/* av01: the codecs string from av1C, its colour fields from the colr box
+ * or else the sequence header in av1C */
+
+static int
+vod_idx_parse_av1(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry,
+    vod_mp4_box_t *av1c, vod_idx_parse_t *t)
+{
+    int             rc;
+    vod_env_t      *env;
+    vod_colour_t    c;
+    vod_mp4_box_t   box;
+
+    env = ctx->env;
+
+    c.primaries = VOD_CICP_UNSPECIFIED;
+    c.transfer = VOD_CICP_UNSPECIFIED;
+    c.matrix = VOD_CICP_UNSPECIFIED;
+    c.full_range = 0;
+
+    rc = vod_mp4_find_box(env, entry->data + 78, entry->size - 78,
+                          VOD_TAG('c', 'o', 'l', 'r'), &box);
+    if (rc == VOD_OK) {
+        rc = vod_hdr_colr(box.data, box.size, &c);
+    }
+
+    if (rc != VOD_OK) {
+        rc = vod_hdr_av1(av1c->data, av1c->size, &c);
+    }
+
+    if (rc == VOD_BAD_DATA) {
+        env->log(env, "track %u: malformed av1C box", t->track_id);
+        return VOD_BAD_DATA;
+    }
+
+    if (vod_codec_av1(av1c->data, av1c->size, &c, t->codec_str) != VOD_OK) {
+        env->log(env, "track %u: malformed av1C box", t->track_id);
+        return VOD_BAD_DATA;
+    }
+
+    return VOD_OK;
+}
+
+
+/* ac-3 / ec-3: the channels from dac3 / dec3 (the sample entry's count is
+ * always 2 there), the codecs string the sample entry's type */
+
+static int
+vod_idx_parse_dolby(vod_idx_ctx_t *ctx, vod_mp4_box_t *entry, size_t at,
+    vod_idx_parse_t *t)
+{
+    int                  rc;
+    char                 name[5];
+    uint32_t             type;
+    vod_env_t           *env;
+    vod_mp4_box_t        box;
+    vod_dolby_config_t   cfg;
+
+    env = ctx->env;
+    type = (t->codec == VOD_CODEC_AC3) ? VOD_TAG('d', 'a', 'c', '3')
+                                       : VOD_TAG('d', 'e', 'c', '3');
+
+    rc = vod_mp4_find_box(env, entry->data + at, entry->size - at, type,
+                          &box);
+    if (rc == VOD_NOT_FOUND) {
+        env->log(env, "track %u: %s sample entry without %s", t->track_id,
+                 t->codec == VOD_CODEC_AC3 ? "ac-3" : "ec-3",
+                 vod_mp4_type_str(type, name));
+        return VOD_BAD_DATA;
+    }
+
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    if (t->codec == VOD_CODEC_AC3) {
+        rc = vod_codec_ac3(box.data, box.size, &cfg);
+
+    } else {
+        rc = vod_codec_eac3(box.data, box.size, &cfg);
+    }
+
+    if (rc != VOD_OK) {
+        env->log(env, "track %u: malformed %s box", t->track_id,
+                 vod_mp4_type_str(type, name));
+        return VOD_BAD_DATA;
+    }
+
+    t->config = box.data;
+    t->config_len = box.size;
+    t->channels = cfg.channels;
+
+    if (cfg.sample_rate != 0) {
+        t->sample_rate = cfg.sample_rate;
+    }
+
+    memcpy(t->codec_str, t->codec == VOD_CODEC_AC3 ? "ac-3" : "ec-3", 5);
 
     return VOD_OK;
 }

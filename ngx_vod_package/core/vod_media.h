@@ -18,6 +18,9 @@
 #define VOD_CODEC_AVC     1     /* avc1, avc3 */
 #define VOD_CODEC_HEVC    2     /* hvc1, hev1 */
 #define VOD_CODEC_AAC     3     /* mp4a with AudioSpecificConfig */
+#define VOD_CODEC_AC3     4     /* ac-3 with dac3 */
+#define VOD_CODEC_EAC3    5     /* ec-3 with dec3 */
+#define VOD_CODEC_AV1     6     /* av01 with av1C */
 
 
 typedef struct {
@@ -50,13 +53,13 @@ typedef struct {
     char          codec_str[48];      /* RFC 6381: avc1.64001f, mp4a.40.2 */
     char          lang[4];            /* ISO 639-2/T from mdhd, "und" */
 
-    /* the raw sample entry box (avc1/hvc1/hev1/mp4a with children), copied
-     * into the init segment's stsd as it is */
+    /* the raw sample entry box (avc1, hvc1, av01, mp4a, ec-3... with
+     * its children), copied into the init segment's stsd as it is */
     u_char       *sample_entry;
     size_t        sample_entry_len;
 
-    /* video: avcC / hvcC payload (after the box header);
-     * audio: AudioSpecificConfig from esds */
+    /* video: avcC / hvcC / av1C payload (after the box header);
+     * audio: AudioSpecificConfig from esds, or the dac3 / dec3 payload */
     u_char       *dec_config;
     size_t        dec_config_len;
 

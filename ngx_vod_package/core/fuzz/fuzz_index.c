@@ -93,7 +93,9 @@ fuzz_build(vod_env_t *env, fuzz_ctx_t *ctx, const u_char *moov,
         return;
     }
 
-    if (ctx->log_lines != 0 || vod_index_check(index, index_len) != VOD_OK) {
+    /* a built index logs nothing, or the one line naming the tracks it
+     * left out */
+    if (ctx->log_lines > 1 || vod_index_check(index, index_len) != VOD_OK) {
         __builtin_trap();
     }
 

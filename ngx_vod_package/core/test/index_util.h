@@ -302,7 +302,9 @@ t_build_buf(const u_char *file, size_t len, uint32_t segment_ms,
         return rc;
     }
 
-    assert_int_equal(ctx->log_lines, 0);
+    /* a built index logs nothing, or the one line naming the video and
+     * audio tracks it left out */
+    assert_true(ctx->log_lines <= 1);
 
     n = vod_index_track_count(b.index);
 

@@ -339,12 +339,15 @@ test_unsupported(void **state)
                      VOD_UNSUPPORTED);
     assert_non_null(strstr(ctx.last_log, "encrypted"));
 
-    /* an unknown video codec is skipped, the audio remains */
+    /* an unknown video codec is skipped with one line, the audio
+     * remains */
     memcpy(v + 4, "mp4v", 4);
     assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx), VOD_OK);
+    assert_int_equal(ctx.log_lines, 1);
+    assert_non_null(strstr(ctx.last_log, "(mp4v) left out"));
 
-    /* nothing left */
-    memcpy(a + 4, "ac-3", 4);
+    /* nothing left (ac-3 is packaged now: Opus is not) */
+    memcpy(a + 4, "Opus", 4);
     assert_int_equal(t_build_buf(file, len, T_SEGMENT_MS, &ctx),
                      VOD_UNSUPPORTED);
     assert_non_null(strstr(ctx.last_log, "no H.264"));
