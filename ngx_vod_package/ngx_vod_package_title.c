@@ -1,7 +1,8 @@
 /*
  * ngx_vod_package_title.c: which renditions a title directory holds.
  * title.json beside the files names them and their order; without it every
- * *.mp4 is a rendition, listed by name.
+ * *.mp4 is a rendition and every *.vtt and *.srt a subtitle file
+ * (vod_subs_from_file()), listed by name.
  */
 
 #include <ngx_config.h>
@@ -18,7 +19,11 @@ static ngx_int_t ngx_vod_title_list(ngx_http_request_t *r, ngx_str_t *dir,
     vod_title_spec_t *spec);
 static ngx_int_t ngx_vod_title_list_cached(ngx_http_request_t *r,
     ngx_str_t *dir, vod_title_spec_t *spec);
+static ngx_int_t ngx_vod_title_list_sub(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_title_spec_t *spec, u_char *name, size_t len);
 static int ngx_libc_cdecl ngx_vod_title_cmp(const void *one,
+    const void *two);
+static int ngx_libc_cdecl ngx_vod_title_sub_cmp(const void *one,
     const void *two);
 
 
@@ -63,6 +68,7 @@ ngx_vod_title_list_cached(ngx_http_request_t *r, ngx_str_t *dir,
     uint32_t                      i, n;
     ngx_int_t                     rc;
     ngx_str_t                     key;
+    vod_str_t                     file;
     ngx_vod_file_id_t             id;
     ngx_open_file_info_t          of;
     vod_rendition_spec_t         *rs;
@@ -134,14 +140,51 @@ ngx_vod_title_list_cached(ngx_http_request_t *r, ngx_str_t *dir,
             p += rs->file.len;
         }
 
-        ngx_vod_cache_unlock(vmcf->index_cache);
+        /* then the subtitle files: count, then name length and name */
 
-        if (i == n && n > 0) {
+        if (i == n && n > 0 && p + 4 <= last) {
             spec->count = n;
-            return NGX_OK;
+            n = vod_r32(p);
+            p += 4;
+
+            for (i = 0; i < n && i < VOD_MAX_SUBTITLES && p + 2 <= last;
+                 i++)
+            {
+                file.len = vod_r16(p);
+                p += 2;
+
+                if (file.len > (size_t) (last - p)) {
+                    break;
+                }
+
+                file.data = ngx_pnalloc(r->pool, file.len);
+                if (file.data == NULL) {
+                    break;
+                }
+
+                ngx_memcpy(file.data, p, file.len);
+                p += file.len;
+
+                if (vod_subs_from_file(&file,
+                                       &spec->subtitles[spec->subtitle_count])
+                    != VOD_OK)
+                {
+                    break;
+                }
+
+                spec->subtitle_count++;
+            }
+
+            if (i == n) {
+                ngx_vod_cache_unlock(vmcf->index_cache);
+                return NGX_OK;
+            }
         }
 
+        ngx_vod_cache_unlock(vmcf->index_cache);
+
         spec->count = 0;
+        spec->subtitle_count = 0;
     }
 
     rc = ngx_vod_title_list(r, dir, spec);
@@ -150,10 +193,14 @@ ngx_vod_title_list_cached(ngx_http_request_t *r, ngx_str_t *dir,
         return rc;
     }
 
-    len = 4;
+    len = 8;
 
     for (i = 0; i < spec->count; i++) {
         len += 4 + spec->renditions[i].file.len;
+    }
+
+    for (i = 0; i < spec->subtitle_count; i++) {
+        len += 2 + spec->subtitles[i].file.len;
     }
 
     blob = ngx_palloc(r->pool, len);
@@ -169,6 +216,14 @@ ngx_vod_title_list_cached(ngx_http_request_t *r, ngx_str_t *dir,
         vod_w16(p, rs->id.len);
         vod_w16(p, rs->file.len);
         p = ngx_cpymem(p, rs->file.data, rs->file.len);
+    }
+
+    vod_w32(p, spec->subtitle_count);
+
+    for (i = 0; i < spec->subtitle_count; i++) {
+        vod_w16(p, spec->subtitles[i].file.len);
+        p = ngx_cpymem(p, spec->subtitles[i].file.data,
+                       spec->subtitles[i].file.len);
     }
 
     (void) ngx_vod_cache_insert(vmcf->index_cache, &key, 0, &id, blob, len,
@@ -370,9 +425,22 @@ ngx_vod_title_list(ngx_http_request_t *r, ngx_str_t *dir,
         name = ngx_de_name(&d);
         len = ngx_de_namelen(&d);
 
-        if (len <= 4 || name[0] == '.'
-            || ngx_strncmp(name + len - 4, ".mp4", 4) != 0)
+        if (len <= 4 || name[0] == '.') {
+            continue;
+        }
+
+        if (ngx_strncmp(name + len - 4, ".vtt", 4) == 0
+            || ngx_strncmp(name + len - 4, ".srt", 4) == 0)
         {
+            if (ngx_vod_title_list_sub(r, dir, spec, name, len) != NGX_OK) {
+                rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+                break;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(name + len - 4, ".mp4", 4) != 0) {
             continue;
         }
 
@@ -419,7 +487,80 @@ ngx_vod_title_list(ngx_http_request_t *r, ngx_str_t *dir,
     ngx_qsort(spec->renditions, spec->count, sizeof(vod_rendition_spec_t),
               ngx_vod_title_cmp);
 
+    ngx_qsort(spec->subtitles, spec->subtitle_count,
+              sizeof(vod_subtitle_spec_t), ngx_vod_title_sub_cmp);
+
     return rc;
+}
+
+
+/* a subtitle file of the listing; of NAME.vtt and NAME.srt, the WebVTT
+ * one (their id is the same) */
+
+static ngx_int_t
+ngx_vod_title_list_sub(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_title_spec_t *spec, u_char *name, size_t len)
+{
+    uint32_t              i;
+    vod_str_t             file;
+    vod_subtitle_spec_t   s, *o;
+
+    file.data = name;
+    file.len = len;
+
+    if (vod_subs_from_file(&file, &s) != VOD_OK) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod: \"%V/%s\" skipped: its name is not a valid "
+                      "subtitle id", dir, name);
+        return NGX_OK;
+    }
+
+    for (i = 0; i < spec->subtitle_count; i++) {
+        o = &spec->subtitles[i];
+
+        if (o->id.len == s.id.len
+            && ngx_memcmp(o->id.data, s.id.data, s.id.len) == 0)
+        {
+            if (!s.srt) {
+                break;
+            }
+
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "vod: \"%V/%s\" skipped: a .vtt of that name is "
+                          "there", dir, name);
+            return NGX_OK;
+        }
+    }
+
+    if (i == spec->subtitle_count
+        && spec->subtitle_count == VOD_MAX_SUBTITLES)
+    {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod: \"%V\" has more than %d subtitle files, "
+                      "\"%s\" skipped", dir, VOD_MAX_SUBTITLES, name);
+        return NGX_OK;
+    }
+
+    if (i < spec->subtitle_count) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod: \"%V/%V\" skipped: a .vtt of that name is "
+                      "there", dir, &spec->subtitles[i].file);
+    }
+
+    file.data = ngx_pnalloc(r->pool, len);
+    if (file.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(file.data, name, len);
+
+    if (i == spec->subtitle_count) {
+        spec->subtitle_count++;
+    }
+
+    (void) vod_subs_from_file(&file, &spec->subtitles[i]);
+
+    return NGX_OK;
 }
 
 
@@ -430,4 +571,15 @@ ngx_vod_title_cmp(const void *one, const void *two)
     const vod_rendition_spec_t  *b = two;
 
     return ngx_memn2cmp(a->file.data, b->file.data, a->file.len, b->file.len);
+}
+
+
+static int ngx_libc_cdecl
+ngx_vod_title_sub_cmp(const void *one, const void *two)
+{
+    const vod_subtitle_spec_t  *a = one;
+    const vod_subtitle_spec_t  *b = two;
+
+    /* by id: movie.en before movie.en.sdh (ids are unique here) */
+    return ngx_memn2cmp(a->id.data, b->id.data, a->id.len, b->id.len);
 }

@@ -20,6 +20,13 @@
  *   audio-{id}-{n}.m4s
  *   audio{T}-{id}-{n}.m4s
  *   ts-{id}-{n}.ts               MPEG-TS segments (video + its own audio)
+ *   sub-{id}.m3u8                media playlist of subtitle rendition {id}
+ *                                (vod_subs.h), listed by master.m3u8
+ *   sub-{id}-{n}.vtt             its WebVTT segments, timestamps mapped to
+ *                                the CMAF segments' timeline
+ *   subts-{id}.m3u8              the same for master-ts.m3u8, mapped to
+ *   subts-{id}-{n}.vtt           the MPEG-TS segments' timeline
+ *   sub-{id}-full.vtt            the whole subtitle file as WebVTT (DASH)
  *
  * All names are relative to the directory of the manifest that lists
  * them, so a path prefix in front of the title (a signed-URL token)
@@ -39,10 +46,13 @@
 #define VOD_URL_PLAYLIST         4
 #define VOD_URL_INIT             5
 #define VOD_URL_SEGMENT          6
+#define VOD_URL_FULL             7
 
 #define VOD_STREAM_VIDEO         1
 #define VOD_STREAM_AUDIO         2
 #define VOD_STREAM_TS            3
+#define VOD_STREAM_SUB           4
+#define VOD_STREAM_SUB_TS        5
 
 
 typedef struct {
@@ -57,7 +67,8 @@ typedef struct {
 /* Parse the last path component.  VOD_NOT_FOUND for a name that is not
  * ours at all (the glue then answers 404); VOD_BAD_REQUEST for one of our
  * forms with a bad id, number (0, leading zeros, overflow) or extension
- * combination (ts-{id}-init.mp4, video-{id}-3.ts) or track number
+ * combination (ts-{id}-init.mp4, video-{id}-3.ts, sub-{id}-1.m4s,
+ * subts-{id}-full.vtt) or track number
  * (audio0-, audio01-, over 2^32 - 1). */
 int vod_url_parse(const u_char *name, size_t len, vod_url_t *url);
 
