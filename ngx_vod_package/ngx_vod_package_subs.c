@@ -5,7 +5,11 @@
  * and segments (sub-, subts-) follow the segment grid of the title's
  * first rendition, whose index is loaded as a media playlist's is.  A
  * sidecar is small (VOD_VTT_MAX_FILE at most) and read whole with one
- * pread(), as title.json is.
+ * pread(), as title.json is; parsed, its cues go into vod_index_cache
+ * (vod_vtt_pack(), keyed by the file's path and identity), so a segment
+ * is written from there without reading or parsing the file again.  A
+ * file that does not parse is not kept: each request that needs it logs
+ * why once.
  */
 
 #include <ngx_config.h>
@@ -16,8 +20,13 @@
 #include "vod_vtt.h"
 
 
+static ngx_int_t ngx_vod_subs_cues(ngx_http_request_t *r,
+    ngx_vod_media_t *media, unsigned srt, uint64_t from, uint64_t to,
+    uint64_t mpegts, u_char **out, size_t *len);
 static ngx_int_t ngx_vod_subs_parse(ngx_http_request_t *r,
-    ngx_vod_media_t *media, unsigned srt, vod_vtt_t *vtt);
+    ngx_vod_media_t *media, unsigned srt, u_char **blob, size_t *len);
+static void ngx_vod_subs_file_id(ngx_vod_media_t *media,
+    ngx_vod_file_id_t *id);
 
 
 static ngx_str_t  ngx_vod_type_m3u8 =
@@ -83,7 +92,6 @@ ngx_vod_subs_collect(ngx_http_request_t *r, ngx_vod_title_files_t *files,
 {
     uint32_t               i;
     ngx_int_t              rc;
-    vod_vtt_t              vtt;
     ngx_vod_media_t       *media;
     vod_subtitle_spec_t   *s;
 
@@ -97,7 +105,9 @@ ngx_vod_subs_collect(ngx_http_request_t *r, ngx_vod_title_files_t *files,
             continue;
         }
 
-        rc = ngx_vod_subs_parse(r, media, s->srt, &vtt);
+        /* parsed, or found parsed: whether it is usable */
+        rc = ngx_vod_subs_cues(r, media, s->srt, 0, 0, VOD_VTT_NO_MAP, NULL,
+                               NULL);
 
         if (rc == NGX_HTTP_BAD_GATEWAY) {
             /* the parser's line said why */
@@ -120,16 +130,87 @@ ngx_vod_subs_collect(ngx_http_request_t *r, ngx_vod_title_files_t *files,
 }
 
 
-/* the whole file read and parsed; NGX_HTTP_BAD_GATEWAY when it is not a
- * subtitle file (logged once) */
+/*
+ * WebVTT of a sidecar's cues shown in [from, to) (vod_vtt_write()), into
+ * *out; with out NULL only whether the file parses.  From the cache when
+ * it has the file's cues, else parsed and put there.
+ * NGX_HTTP_BAD_GATEWAY when it is not a subtitle file (logged once).
+ */
+
+static ngx_int_t
+ngx_vod_subs_cues(ngx_http_request_t *r, ngx_vod_media_t *media,
+    unsigned srt, uint64_t from, uint64_t to, uint64_t mpegts, u_char **out,
+    size_t *len)
+{
+    int                           rc;
+    u_char                       *blob;
+    size_t                        blob_len;
+    ngx_int_t                     grc;
+    ngx_vod_file_id_t             id;
+    ngx_vod_package_main_conf_t  *vmcf;
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_vod_package_module);
+
+    ngx_vod_subs_file_id(media, &id);
+
+    if (vmcf->index_cache != NULL) {
+        blob = ngx_vod_cache_lock(vmcf->index_cache, &media->path, 0, &id,
+                                  &blob_len);
+        if (blob != NULL) {
+            rc = VOD_OK;
+
+            if (out != NULL) {
+                rc = vod_vtt_write(&media->venv.env, blob, blob_len, from,
+                                   to, mpegts, out, len);
+            }
+
+            ngx_vod_cache_unlock(vmcf->index_cache);
+
+            return ngx_vod_status(rc);
+        }
+    }
+
+    grc = ngx_vod_subs_parse(r, media, srt, &blob, &blob_len);
+    if (grc != NGX_OK) {
+        return grc;
+    }
+
+    if (vmcf->index_cache != NULL) {
+        (void) ngx_vod_cache_insert(vmcf->index_cache, &media->path, 0, &id,
+                                    blob, blob_len, r->connection->log);
+    }
+
+    if (out == NULL) {
+        return NGX_OK;
+    }
+
+    return ngx_vod_status(vod_vtt_write(&media->venv.env, blob, blob_len,
+                                        from, to, mpegts, out, len));
+}
+
+
+static void
+ngx_vod_subs_file_id(ngx_vod_media_t *media, ngx_vod_file_id_t *id)
+{
+    ngx_memzero(id, sizeof(ngx_vod_file_id_t));
+    id->uniq = media->of.uniq;
+    id->size = media->of.size;
+    id->mtime = media->of.mtime;
+}
+
+
+/* the whole file read, parsed and packed; NGX_HTTP_BAD_GATEWAY when it is
+ * not a subtitle file (logged once) */
 
 static ngx_int_t
 ngx_vod_subs_parse(ngx_http_request_t *r, ngx_vod_media_t *media,
-    unsigned srt, vod_vtt_t *vtt)
+    unsigned srt, u_char **blob, size_t *len)
 {
-    u_char   *buf;
-    ssize_t   n;
-    size_t    size;
+    int        rc;
+    u_char    *buf;
+    ssize_t    n;
+    size_t     size;
+    vod_vtt_t  vtt;
 
     if (media->of.size > VOD_VTT_MAX_FILE) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -153,8 +234,13 @@ ngx_vod_subs_parse(ngx_http_request_t *r, ngx_vod_media_t *media,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_vod_status(vod_vtt_parse(&media->venv.env, buf, size, srt,
-                                        vtt));
+    rc = vod_vtt_parse(&media->venv.env, buf, size, srt, &vtt);
+
+    if (rc == VOD_OK) {
+        rc = vod_vtt_pack(&media->venv.env, &vtt, blob, len);
+    }
+
+    return ngx_vod_status(rc);
 }
 
 
@@ -226,7 +312,6 @@ ngx_vod_subs_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     ngx_int_t                    rc;
     unsigned                     ts;
     vod_url_t                   *url;
-    vod_vtt_t                    vtt;
     ngx_vod_media_t             *media;
     vod_track_info_t            *grid;
     ngx_vod_package_loc_conf_t  *vlcf;
@@ -283,17 +368,12 @@ ngx_vod_subs_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         to = (uint64_t) -1;
     }
 
-    rc = ngx_vod_subs_parse(r, &ctx->sub, ctx->sub_spec->srt, &vtt);
+    rc = ngx_vod_subs_cues(r, &ctx->sub, ctx->sub_spec->srt, from, to,
+                           (url->kind == VOD_URL_SEGMENT) ? vod_subs_mpegts(ts)
+                                                          : VOD_VTT_NO_MAP,
+                           &out, &len);
     if (rc != NGX_OK) {
         return rc;
-    }
-
-    rc = vod_vtt_write(&ctx->sub.venv.env, &vtt, from, to,
-                       (url->kind == VOD_URL_SEGMENT) ? vod_subs_mpegts(ts)
-                                                      : VOD_VTT_NO_MAP,
-                       &out, &len);
-    if (rc != VOD_OK) {
-        return ngx_vod_status(rc);
     }
 
     ctx->out.type = &ngx_vod_type_vtt;

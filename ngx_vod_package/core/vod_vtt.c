@@ -18,6 +18,11 @@
 /* "HH:MM:SS.mmm" with the most hour digits */
 #define VOD_VTT_TIME_LEN    (VOD_TEXT_UINT_LEN + 10)
 
+/* vod_vtt_pack(): "VTT1" and the count; per cue two 64-bit times and
+ * three 32-bit lengths */
+#define VOD_VTT_PACK_HEADER  8
+#define VOD_VTT_PACK_CUE     28
+
 
 typedef struct {
     vod_env_t        *env;
@@ -42,6 +47,8 @@ static size_t vod_vtt_srt_line(u_char *p, const vod_str_t *line);
 static size_t vod_vtt_srt_tag(const u_char *p, const u_char *end);
 static int vod_vtt_fail(vod_vtt_reader_t *rd, const char *reason);
 static int vod_vtt_cmp(const void *one, const void *two);
+static int vod_vtt_unpack(const u_char **pp, const u_char *end,
+    vod_vtt_cue_t *cue);
 static u_char *vod_vtt_stamp(u_char *p, uint64_t ms);
 static int vod_vtt_shown(const vod_vtt_cue_t *cue, uint64_t from,
     uint64_t to);
@@ -716,19 +723,124 @@ vod_vtt_cmp(const void *one, const void *two)
 
 
 int
-vod_vtt_write(vod_env_t *env, const vod_vtt_t *vtt, uint64_t from,
-    uint64_t to, uint64_t mpegts, u_char **out, size_t *len)
+vod_vtt_pack(vod_env_t *env, const vod_vtt_t *vtt, u_char **blob,
+    size_t *len)
 {
-    u_char               *buf, *p;
+    u_char               *p;
     size_t                size;
     uint32_t              i;
     const vod_vtt_cue_t  *cue;
 
-    size = sizeof("WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:,LOCAL:00:00:00.000\n\n")
-           + VOD_TEXT_UINT_LEN;
+    size = VOD_VTT_PACK_HEADER;
 
     for (i = 0; i < vtt->count; i++) {
         cue = &vtt->cues[i];
+        size += VOD_VTT_PACK_CUE + cue->id.len + cue->settings.len
+                + cue->text.len;
+    }
+
+    p = env->alloc(env, size);
+    if (p == NULL) {
+        return VOD_ERROR;
+    }
+
+    *blob = p;
+    *len = size;
+
+    vod_wtag(p, "VTT1");
+    vod_w32(p, vtt->count);
+
+    for (i = 0; i < vtt->count; i++) {
+        cue = &vtt->cues[i];
+
+        vod_w64(p, cue->start);
+        vod_w64(p, cue->end);
+        vod_w32(p, cue->id.len);
+        vod_w32(p, cue->settings.len);
+        vod_w32(p, cue->text.len);
+
+        /* an empty string's data may be NULL: no memcpy() of it */
+
+        if (cue->id.len != 0) {
+            p = vod_text_cpymem(p, cue->id.data, cue->id.len);
+        }
+
+        if (cue->settings.len != 0) {
+            p = vod_text_cpymem(p, cue->settings.data, cue->settings.len);
+        }
+
+        if (cue->text.len != 0) {
+            p = vod_text_cpymem(p, cue->text.data, cue->text.len);
+        }
+    }
+
+    return VOD_OK;
+}
+
+
+/* the next cue of a packed blob at *pp; 0 at its end or past it */
+
+static int
+vod_vtt_unpack(const u_char **pp, const u_char *end, vod_vtt_cue_t *cue)
+{
+    const u_char  *p;
+
+    p = *pp;
+
+    if ((size_t) (end - p) < VOD_VTT_PACK_CUE) {
+        return 0;
+    }
+
+    cue->start = vod_r64(p);
+    cue->end = vod_r64(p + 8);
+    cue->id.len = vod_r32(p + 16);
+    cue->settings.len = vod_r32(p + 20);
+    cue->text.len = vod_r32(p + 24);
+    p += VOD_VTT_PACK_CUE;
+
+    if (cue->id.len > (size_t) (end - p)
+        || cue->settings.len > (size_t) (end - p) - cue->id.len
+        || cue->text.len
+           > (size_t) (end - p) - cue->id.len - cue->settings.len)
+    {
+        return 0;
+    }
+
+    cue->id.data = (u_char *) p;
+    cue->settings.data = (u_char *) p + cue->id.len;
+    cue->text.data = cue->settings.data + cue->settings.len;
+
+    *pp = cue->text.data + cue->text.len;
+
+    return 1;
+}
+
+
+int
+vod_vtt_write(vod_env_t *env, const u_char *blob, size_t blob_len,
+    uint64_t from, uint64_t to, uint64_t mpegts, u_char **out, size_t *len)
+{
+    u_char         *buf, *p;
+    size_t          size;
+    uint32_t        i, count;
+    const u_char   *q, *end;
+    vod_vtt_cue_t   c, *cue;
+
+    if (blob_len < VOD_VTT_PACK_HEADER || memcmp(blob, "VTT1", 4) != 0) {
+        return VOD_BAD_DATA;
+    }
+
+    count = vod_r32(blob + 4);
+    end = blob + blob_len;
+    cue = &c;
+
+    size = sizeof("WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:,LOCAL:00:00:00.000\n\n")
+           + VOD_TEXT_UINT_LEN;
+
+    for (q = blob + VOD_VTT_PACK_HEADER, i = 0; i < count; i++) {
+        if (!vod_vtt_unpack(&q, end, cue)) {
+            return VOD_BAD_DATA;
+        }
 
         if (vod_vtt_shown(cue, from, to)) {
             size += cue->id.len + cue->settings.len + cue->text.len
@@ -749,8 +861,8 @@ vod_vtt_write(vod_env_t *env, const vod_vtt_t *vtt, uint64_t from,
         p = vod_text_cpy(p, ",LOCAL:00:00:00.000\n");
     }
 
-    for (i = 0; i < vtt->count; i++) {
-        cue = &vtt->cues[i];
+    for (q = blob + VOD_VTT_PACK_HEADER, i = 0; i < count; i++) {
+        (void) vod_vtt_unpack(&q, end, cue);
 
         if (!vod_vtt_shown(cue, from, to)) {
             continue;

@@ -52,16 +52,25 @@ int vod_vtt_parse(vod_env_t *env, const u_char *buf, size_t len,
     unsigned srt, vod_vtt_t *vtt);
 
 /*
- * WebVTT of the cues shown in [from, to) (milliseconds): those that start
- * before to and end after from (a cue of no duration: starting in the
- * span), at their own times, so a cue across a boundary is in both
- * spans.  mpegts other than VOD_VTT_NO_MAP adds the header
- * "X-TIMESTAMP-MAP=MPEGTS:{mpegts},LOCAL:00:00:00.000" (RFC 8216 3.5):
- * the cues' zero is the media's presentation time mpegts on the 90 kHz
- * clock.
+ * The parsed cues as one flat blob that vod_vtt_write() reads, for a
+ * cache to keep: "VTT1", the cue count, then per cue its start and end
+ * (64 bits), its id, settings and text lengths (32 bits) and their bytes.
  */
-int vod_vtt_write(vod_env_t *env, const vod_vtt_t *vtt, uint64_t from,
-    uint64_t to, uint64_t mpegts, u_char **out, size_t *len);
+int vod_vtt_pack(vod_env_t *env, const vod_vtt_t *vtt, u_char **blob,
+    size_t *len);
+
+/*
+ * WebVTT of the cues of a blob of vod_vtt_pack() shown in [from, to)
+ * (milliseconds): those that start before to and end after from (a cue of
+ * no duration: starting in the span), at their own times, so a cue across
+ * a boundary is in both spans.  mpegts other than VOD_VTT_NO_MAP adds the
+ * header "X-TIMESTAMP-MAP=MPEGTS:{mpegts},LOCAL:00:00:00.000" (RFC 8216
+ * 3.5): the cues' zero is the media's presentation time mpegts on the
+ * 90 kHz clock.  A blob that is not one (truncated, lengths past its end)
+ * is VOD_BAD_DATA.
+ */
+int vod_vtt_write(vod_env_t *env, const u_char *blob, size_t blob_len,
+    uint64_t from, uint64_t to, uint64_t mpegts, u_char **out, size_t *len);
 
 
 #endif /* _VOD_VTT_H_INCLUDED_ */

@@ -19,8 +19,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char                  lang[VOD_SUB_LANG_LEN];
-    u_char               *buf, *out;
-    size_t                len;
+    u_char               *buf, *out, *blob;
+    size_t                len, blob_len;
     unsigned              srt;
     uint32_t              i;
     vod_env_t             env;
@@ -49,8 +49,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         }
 
-        if (vod_vtt_write(&env, &vtt, 0, (uint64_t) -1, 900000, &out, &len)
-            != VOD_OK)
+        if (vod_vtt_pack(&env, &vtt, &blob, &blob_len) != VOD_OK
+            || vod_vtt_write(&env, blob, blob_len, 0, (uint64_t) -1, 900000,
+                             &out, &len)
+               != VOD_OK)
         {
             continue;
         }
@@ -71,8 +73,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         /* a span: never more than the whole */
-        (void) vod_vtt_write(&env, &vtt, 1000, 3000, VOD_VTT_NO_MAP, &out,
-                             &len);
+        (void) vod_vtt_write(&env, blob, blob_len, 1000, 3000,
+                             VOD_VTT_NO_MAP, &out, &len);
+
+        /* a blob cut short is refused, never read past */
+        (void) vod_vtt_write(&env, blob, blob_len / 2, 0, (uint64_t) -1,
+                             VOD_VTT_NO_MAP, &out, &len);
     }
 
     if (size <= 300) {

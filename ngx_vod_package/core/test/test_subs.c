@@ -134,10 +134,12 @@ test_subs_write(vod_env_t *env, vod_vtt_t *vtt, uint64_t from, uint64_t to,
     uint64_t mpegts)
 {
     char    *s;
-    u_char  *out;
-    size_t   len;
+    u_char  *out, *blob;
+    size_t   len, blob_len;
 
-    assert_int_equal(vod_vtt_write(env, vtt, from, to, mpegts, &out, &len),
+    assert_int_equal(vod_vtt_pack(env, vtt, &blob, &blob_len), VOD_OK);
+    assert_int_equal(vod_vtt_write(env, blob, blob_len, from, to, mpegts,
+                                   &out, &len),
                      VOD_OK);
 
     s = env->alloc(env, len + 1);
