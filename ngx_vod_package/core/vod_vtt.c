@@ -18,9 +18,9 @@
 /* "HH:MM:SS.mmm" with the most hour digits */
 #define VOD_VTT_TIME_LEN    (VOD_TEXT_UINT_LEN + 10)
 
-/* vod_vtt_pack(): "VTT1" and the count; per cue two 64-bit times and
- * three 32-bit lengths */
-#define VOD_VTT_PACK_HEADER  8
+/* vod_vtt_pack(): "VTT1", the count and the longest duration; per cue
+ * two 64-bit times and three 32-bit lengths */
+#define VOD_VTT_PACK_HEADER  16
 #define VOD_VTT_PACK_CUE     28
 
 
@@ -47,7 +47,7 @@ static size_t vod_vtt_srt_line(u_char *p, const vod_str_t *line);
 static size_t vod_vtt_srt_tag(const u_char *p, const u_char *end);
 static int vod_vtt_fail(vod_vtt_reader_t *rd, const char *reason);
 static int vod_vtt_cmp(const void *one, const void *two);
-static int vod_vtt_unpack(const u_char **pp, const u_char *end,
+static int vod_vtt_unpack(const u_char *blob, size_t len, uint32_t i,
     vod_vtt_cue_t *cue);
 static u_char *vod_vtt_stamp(u_char *p, uint64_t ms);
 static int vod_vtt_shown(const vod_vtt_cue_t *cue, uint64_t from,
@@ -726,17 +726,27 @@ int
 vod_vtt_pack(vod_env_t *env, const vod_vtt_t *vtt, u_char **blob,
     size_t *len)
 {
-    u_char               *p;
+    u_char               *p, *offsets;
     size_t                size;
     uint32_t              i;
+    uint64_t              longest;
     const vod_vtt_cue_t  *cue;
 
-    size = VOD_VTT_PACK_HEADER;
+    size = VOD_VTT_PACK_HEADER + (size_t) vtt->count * 4;
+    longest = 0;
 
     for (i = 0; i < vtt->count; i++) {
         cue = &vtt->cues[i];
         size += VOD_VTT_PACK_CUE + cue->id.len + cue->settings.len
                 + cue->text.len;
+
+        if (cue->end - cue->start > longest) {
+            longest = cue->end - cue->start;
+        }
+    }
+
+    if (size > 0xffffffff) {
+        return VOD_BAD_DATA;
     }
 
     p = env->alloc(env, size);
@@ -749,10 +759,15 @@ vod_vtt_pack(vod_env_t *env, const vod_vtt_t *vtt, u_char **blob,
 
     vod_wtag(p, "VTT1");
     vod_w32(p, vtt->count);
+    vod_w64(p, longest);
+
+    offsets = p;
+    p += (size_t) vtt->count * 4;
 
     for (i = 0; i < vtt->count; i++) {
         cue = &vtt->cues[i];
 
+        vod_w32(offsets, p - *blob);
         vod_w64(p, cue->start);
         vod_w64(p, cue->end);
         vod_w32(p, cue->id.len);
@@ -778,18 +793,24 @@ vod_vtt_pack(vod_env_t *env, const vod_vtt_t *vtt, u_char **blob,
 }
 
 
-/* the next cue of a packed blob at *pp; 0 at its end or past it */
+/* cue i of a packed blob of count cues; 0 when the blob does not hold
+ * it whole */
 
 static int
-vod_vtt_unpack(const u_char **pp, const u_char *end, vod_vtt_cue_t *cue)
+vod_vtt_unpack(const u_char *blob, size_t len, uint32_t i,
+    vod_vtt_cue_t *cue)
 {
+    size_t         off, left;
     const u_char  *p;
 
-    p = *pp;
+    off = vod_r32(blob + VOD_VTT_PACK_HEADER + (size_t) i * 4);
 
-    if ((size_t) (end - p) < VOD_VTT_PACK_CUE) {
+    if (off > len || len - off < VOD_VTT_PACK_CUE) {
         return 0;
     }
+
+    p = blob + off;
+    left = len - off - VOD_VTT_PACK_CUE;
 
     cue->start = vod_r64(p);
     cue->end = vod_r64(p + 8);
@@ -798,10 +819,8 @@ vod_vtt_unpack(const u_char **pp, const u_char *end, vod_vtt_cue_t *cue)
     cue->text.len = vod_r32(p + 24);
     p += VOD_VTT_PACK_CUE;
 
-    if (cue->id.len > (size_t) (end - p)
-        || cue->settings.len > (size_t) (end - p) - cue->id.len
-        || cue->text.len
-           > (size_t) (end - p) - cue->id.len - cue->settings.len)
+    if (cue->id.len > left || cue->settings.len > left - cue->id.len
+        || cue->text.len > left - cue->id.len - cue->settings.len)
     {
         return 0;
     }
@@ -810,11 +829,16 @@ vod_vtt_unpack(const u_char **pp, const u_char *end, vod_vtt_cue_t *cue)
     cue->settings.data = (u_char *) p + cue->id.len;
     cue->text.data = cue->settings.data + cue->settings.len;
 
-    *pp = cue->text.data + cue->text.len;
-
     return 1;
 }
 
+
+/*
+ * The cues are by start time, and none lasts longer than the blob says:
+ * those shown in [from, to) start at or after from less the longest
+ * duration, found by a binary search, and before to.  So a segment costs
+ * the logarithm of the file's cues and its own, not the whole file.
+ */
 
 int
 vod_vtt_write(vod_env_t *env, const u_char *blob, size_t blob_len,
@@ -822,8 +846,8 @@ vod_vtt_write(vod_env_t *env, const u_char *blob, size_t blob_len,
 {
     u_char         *buf, *p;
     size_t          size;
-    uint32_t        i, count;
-    const u_char   *q, *end;
+    uint32_t        i, first, count, lo, hi;
+    uint64_t        longest, earliest;
     vod_vtt_cue_t   c, *cue;
 
     if (blob_len < VOD_VTT_PACK_HEADER || memcmp(blob, "VTT1", 4) != 0) {
@@ -831,15 +855,47 @@ vod_vtt_write(vod_env_t *env, const u_char *blob, size_t blob_len,
     }
 
     count = vod_r32(blob + 4);
-    end = blob + blob_len;
+    longest = vod_r64(blob + 8);
     cue = &c;
+
+    if ((blob_len - VOD_VTT_PACK_HEADER) / 4 < count) {
+        return VOD_BAD_DATA;
+    }
+
+    earliest = (from > longest) ? from - longest : 0;
+
+    /* the first cue starting at or after earliest */
+
+    lo = 0;
+    hi = count;
+
+    while (lo < hi) {
+        i = lo + (hi - lo) / 2;
+
+        if (!vod_vtt_unpack(blob, blob_len, i, cue)) {
+            return VOD_BAD_DATA;
+        }
+
+        if (cue->start < earliest) {
+            lo = i + 1;
+
+        } else {
+            hi = i;
+        }
+    }
+
+    first = lo;
 
     size = sizeof("WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:,LOCAL:00:00:00.000\n\n")
            + VOD_TEXT_UINT_LEN;
 
-    for (q = blob + VOD_VTT_PACK_HEADER, i = 0; i < count; i++) {
-        if (!vod_vtt_unpack(&q, end, cue)) {
+    for (i = first; i < count; i++) {
+        if (!vod_vtt_unpack(blob, blob_len, i, cue)) {
             return VOD_BAD_DATA;
+        }
+
+        if (cue->start >= to) {
+            break;
         }
 
         if (vod_vtt_shown(cue, from, to)) {
@@ -861,8 +917,12 @@ vod_vtt_write(vod_env_t *env, const u_char *blob, size_t blob_len,
         p = vod_text_cpy(p, ",LOCAL:00:00:00.000\n");
     }
 
-    for (q = blob + VOD_VTT_PACK_HEADER, i = 0; i < count; i++) {
-        (void) vod_vtt_unpack(&q, end, cue);
+    for (i = first; i < count; i++) {
+        (void) vod_vtt_unpack(blob, blob_len, i, cue);
+
+        if (cue->start >= to) {
+            break;
+        }
 
         if (!vod_vtt_shown(cue, from, to)) {
             continue;

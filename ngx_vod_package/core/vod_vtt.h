@@ -53,8 +53,10 @@ int vod_vtt_parse(vod_env_t *env, const u_char *buf, size_t len,
 
 /*
  * The parsed cues as one flat blob that vod_vtt_write() reads, for a
- * cache to keep: "VTT1", the cue count, then per cue its start and end
- * (64 bits), its id, settings and text lengths (32 bits) and their bytes.
+ * cache to keep: "VTT1", the cue count (32 bits) and the longest cue's
+ * duration (64 bits), each cue's offset in the blob (32 bits), then per
+ * cue its start and end (64 bits), its id, settings and text lengths (32
+ * bits) and their bytes.  VOD_BAD_DATA past 4 GB.
  */
 int vod_vtt_pack(vod_env_t *env, const vod_vtt_t *vtt, u_char **blob,
     size_t *len);

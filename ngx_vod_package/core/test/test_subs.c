@@ -340,6 +340,24 @@ test_subs_segments(void **state)
 
     assert_int_equal(vod_subs_segment_span(&grid, 3, &from, &to),
                      VOD_NOT_FOUND);
+
+    /* a long cue among short ones is found from far past its start (the
+     * search goes back by the longest duration), and what starts after
+     * the span is left */
+
+    assert_int_equal(test_subs_parse(env,
+        "WEBVTT\n\n"
+        "00:00.000 --> 00:01.000\na\n\n"
+        "00:01.000 --> 01:00.000\nlong\n\n"
+        "00:02.000 --> 00:03.000\nb\n\n"
+        "00:50.000 --> 00:51.000\nc\n\n"
+        "00:58.000 --> 00:59.000\nd\n", 0, &vtt), VOD_OK);
+
+    assert_string_equal(test_subs_write(env, &vtt, 50000, 52000,
+                                        VOD_VTT_NO_MAP),
+        "WEBVTT\n"
+        "\n00:00:01.000 --> 00:01:00.000\nlong\n"
+        "\n00:00:50.000 --> 00:00:51.000\nc\n");
 }
 
 
