@@ -67,8 +67,9 @@ ngx_vod_title_list_cached(ngx_http_request_t *r, ngx_str_t *dir,
     size_t                        len;
     uint32_t                      i, n;
     ngx_int_t                     rc;
+    ngx_uint_t                    off, flags;
     ngx_str_t                     key;
-    vod_str_t                     file;
+    vod_subtitle_spec_t          *ss;
     ngx_vod_file_id_t             id;
     ngx_open_file_info_t          of;
     vod_rendition_spec_t         *rs;
@@ -140,37 +141,49 @@ ngx_vod_title_list_cached(ngx_http_request_t *r, ngx_str_t *dir,
             p += rs->file.len;
         }
 
-        /* then the subtitle files: count, then name length and name */
+        /* then the subtitle files: count, then per file the lengths of
+         * its name and id, its language's place and length in the name
+         * and its flags (1 SRT, 2 forced, 4 SDH), then the name: what
+         * vod_subs_from_file() found, not found again */
 
         if (i == n && n > 0 && p + 4 <= last) {
             spec->count = n;
             n = vod_r32(p);
             p += 4;
 
-            for (i = 0; i < n && i < VOD_MAX_SUBTITLES && p + 2 <= last;
+            for (i = 0; i < n && i < VOD_MAX_SUBTITLES && p + 10 <= last;
                  i++)
             {
-                file.len = vod_r16(p);
-                p += 2;
+                ss = &spec->subtitles[spec->subtitle_count];
+                ngx_memzero(ss, sizeof(vod_subtitle_spec_t));
 
-                if (file.len > (size_t) (last - p)) {
-                    break;
-                }
+                ss->file.len = vod_r16(p);
+                ss->id.len = vod_r16(p + 2);
+                off = vod_r16(p + 4);
+                ss->lang.len = vod_r16(p + 6);
+                flags = vod_r16(p + 8);
+                p += 10;
 
-                file.data = ngx_pnalloc(r->pool, file.len);
-                if (file.data == NULL) {
-                    break;
-                }
-
-                ngx_memcpy(file.data, p, file.len);
-                p += file.len;
-
-                if (vod_subs_from_file(&file,
-                                       &spec->subtitles[spec->subtitle_count])
-                    != VOD_OK)
+                if (ss->file.len > (size_t) (last - p)
+                    || ss->id.len > ss->file.len
+                    || off + ss->lang.len > ss->file.len)
                 {
                     break;
                 }
+
+                ss->file.data = ngx_pnalloc(r->pool, ss->file.len);
+                if (ss->file.data == NULL) {
+                    break;
+                }
+
+                ngx_memcpy(ss->file.data, p, ss->file.len);
+                p += ss->file.len;
+
+                ss->id.data = ss->file.data;
+                ss->lang.data = ss->file.data + off;
+                ss->srt = (flags & 1) ? 1 : 0;
+                ss->forced = (flags & 2) ? 1 : 0;
+                ss->sdh = (flags & 4) ? 1 : 0;
 
                 spec->subtitle_count++;
             }
@@ -200,7 +213,7 @@ ngx_vod_title_list_cached(ngx_http_request_t *r, ngx_str_t *dir,
     }
 
     for (i = 0; i < spec->subtitle_count; i++) {
-        len += 2 + spec->subtitles[i].file.len;
+        len += 10 + spec->subtitles[i].file.len;
     }
 
     blob = ngx_palloc(r->pool, len);
@@ -221,9 +234,13 @@ ngx_vod_title_list_cached(ngx_http_request_t *r, ngx_str_t *dir,
     vod_w32(p, spec->subtitle_count);
 
     for (i = 0; i < spec->subtitle_count; i++) {
-        vod_w16(p, spec->subtitles[i].file.len);
-        p = ngx_cpymem(p, spec->subtitles[i].file.data,
-                       spec->subtitles[i].file.len);
+        ss = &spec->subtitles[i];
+        vod_w16(p, ss->file.len);
+        vod_w16(p, ss->id.len);
+        vod_w16(p, (ss->lang.len != 0) ? ss->lang.data - ss->file.data : 0);
+        vod_w16(p, ss->lang.len);
+        vod_w16(p, ss->srt | (ss->forced << 1) | (ss->sdh << 2));
+        p = ngx_cpymem(p, ss->file.data, ss->file.len);
     }
 
     (void) ngx_vod_cache_insert(vmcf->index_cache, &key, 0, &id, blob, len,
