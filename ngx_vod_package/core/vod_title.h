@@ -31,7 +31,7 @@ typedef struct {
 typedef struct {
     vod_rendition_spec_t   renditions[VOD_MAX_RENDITIONS];
     uint32_t               count;
-    /* sidecar subtitle files, in title.json's or file name order */
+    /* sidecar subtitle files, in title.json's order or by id */
     vod_subtitle_spec_t    subtitles[VOD_MAX_SUBTITLES];
     uint32_t               subtitle_count;
 } vod_title_spec_t;
