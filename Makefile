@@ -9,7 +9,7 @@
 #   make bench-edge the edge's checks on vs off
 #   make bench-session  the media path's session check on vs off
 #   make prove      the Test::Nginx suites under t/
-#   make e2e        hls.js and dash.js playing in chromium
+#   make e2e        hls.js and dash.js playing in chromium (subtitles too)
 #   make mutate     deliberate breakages the suites must catch
 #   make fleet-test the many-host test with faults (network namespaces)
 #   make asan       modules-asan/*.so: the modules (their cores inside) built
@@ -308,6 +308,7 @@ prove: all fixtures
 e2e: all fixtures
 	E2E_MEDIA=$(MEDIA_DIR) node e2e/play.js
 	node e2e/audio.js
+	node e2e/subs.js
 	E2E_MEDIA=$(MEDIA_DIR) node e2e/steering.js
 
 # tools/mutations.txt applied one at a time to a copy in build/mutate;

@@ -7,6 +7,11 @@
 #                                   a 60 s encode looped with -c copy
 #   DIR/longfrag/180p.mp4           the same samples as a fragmented MP4
 #                                   (a moof per 4 s key frame interval)
+#   DIR/tracks/360p.mp4             24 s, H.264 and 8 AAC tracks in 8
+#                                   languages (8 audio renditions), and
+#                                   12 sidecar subtitle files beside it,
+#                                   each a feature film's size (1500 cues
+#                                   over two hours, about 150 KB)
 set -euo pipefail
 
 dir=${1:?usage: mktitles.sh DIR}
@@ -31,6 +36,40 @@ if [ ! -f "$dir/bench/.done" ]; then
         "$dir/bench/360p.mp4"
     rm -f "$dir/bench/.audio.m4a"
     touch "$dir/bench/.done"
+fi
+
+if [ ! -f "$dir/tracks/.done" ]; then
+    echo "bench: making $dir/tracks (8 audio languages, 12 subtitles)"
+    mkdir -p "$dir/tracks"
+    $ff -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=24" \
+        -c:a aac -b:a 96k -ac 2 "$dir/tracks/.audio.m4a"
+    maps= meta= n=0
+    for l in eng spa fra deu ita por jpn kor; do
+        maps="$maps -map 1:a"
+        meta="$meta -metadata:s:a:$n language=$l"
+        n=$((n + 1))
+    done
+    # shellcheck disable=SC2086
+    $ff -f lavfi -i "testsrc2=size=640x360:rate=25:duration=24" \
+        -i "$dir/tracks/.audio.m4a" -map 0:v $maps $x264 -b:v 600k \
+        -c:a copy $meta -movflags +faststart "$dir/tracks/360p.mp4"
+    rm -f "$dir/tracks/.audio.m4a"
+    for s in en es fr de it pt-BR ja ko zh-Hans ar en.sdh es.forced; do
+        awk 'BEGIN {
+            print "WEBVTT\n"
+            for (i = 0; i < 1500; i++) {
+                t = i * 4800
+                printf "%d\n%s --> %s\nLine %d of the film, with some " \
+                       "words\nand a second line, café\n\n", i + 1,
+                       ts(t), ts(t + 2500), i + 1
+            }
+        }
+        function ts(ms) {
+            return sprintf("%02d:%02d:%02d.%03d", ms / 3600000,
+                           ms / 60000 % 60, ms / 1000 % 60, ms % 1000)
+        }' > "$dir/tracks/movie.$s.vtt"
+    done
+    touch "$dir/tracks/.done"
 fi
 
 if [ ! -f "$dir/long/.done" ]; then

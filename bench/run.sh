@@ -94,6 +94,11 @@ if [ -z "$static_only" ]; then
         "playlist-threads|/threads$T/video-1080p.m3u8"
         "master-threads|/threads$T/master.m3u8"
         "mpd-threads|/threads$T/manifest.mpd"
+        # 8 audio and 12 subtitle renditions; a WebVTT segment of a
+        # feature film's subtitle file
+        "tracks-master|/vod/tracks/master.m3u8"
+        "tracks-mpd|/vod/tracks/manifest.mpd"
+        "vtt-seg|/vod/tracks/sub-movie.en-2.vtt"
     )
 else
     # the harness alone: ffmpeg's own packaging as the "packaged" side

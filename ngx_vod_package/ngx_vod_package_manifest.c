@@ -29,6 +29,8 @@ static ngx_uint_t ngx_vod_package_within(ngx_http_request_t *r,
 static ngx_int_t ngx_vod_package_steering(ngx_http_request_t *r,
     ngx_str_t *dir, vod_url_t *url, ngx_vod_env_t *venv, u_char **out,
     size_t *len);
+static ngx_int_t ngx_vod_package_subtitles(ngx_http_request_t *r,
+    ngx_vod_ctx_t *ctx, ngx_vod_env_t *venv, u_char **out, size_t *len);
 static int ngx_libc_cdecl ngx_vod_package_rendition_cmp(const void *one,
     const void *two);
 
@@ -176,6 +178,11 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
             return ngx_vod_status(rc);
         }
 
+        rc = ngx_vod_package_subtitles(r, ctx, &venv, &out, &len);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
         /* files changed in the last seconds may change again within the
          * same second, unseen by the ETag's mtimes: not kept yet */
 
@@ -262,7 +269,44 @@ ngx_vod_package_open_title(ngx_http_request_t *r, ngx_str_t *dir,
         }
     }
 
-    return NGX_OK;
+    return ngx_vod_subs_open(r, dir, files, etag, mtime);
+}
+
+
+/* the title's sidecar subtitles added to the manifest written */
+
+static ngx_int_t
+ngx_vod_package_subtitles(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
+    ngx_vod_env_t *venv, u_char **out, size_t *len)
+{
+    int          rc;
+    ngx_int_t    grc;
+    vod_subs_t  *subs;
+
+    if (ctx->files.spec->subtitle_count == 0) {
+        return NGX_OK;
+    }
+
+    subs = ngx_palloc(r->pool, sizeof(vod_subs_t));
+    if (subs == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    grc = ngx_vod_subs_collect(r, &ctx->files, subs);
+    if (grc != NGX_OK) {
+        return grc;
+    }
+
+    if (ctx->url.kind == VOD_URL_MPD) {
+        rc = vod_subs_dash(&venv->env, *out, *len, subs, out, len);
+
+    } else {
+        rc = vod_subs_hls_master(&venv->env, *out, *len, subs,
+                                 ctx->url.kind == VOD_URL_MASTER_TS, out,
+                                 len);
+    }
+
+    return (rc == VOD_OK) ? NGX_OK : ngx_vod_status(rc);
 }
 
 

@@ -18,6 +18,7 @@
 #include "vod_frag.h"
 #include "vod_title.h"
 #include "vod_url.h"
+#include "vod_subs.h"
 #include "vodedge_metrics.h"
 
 
@@ -122,6 +123,8 @@ typedef struct {
 typedef struct {
     vod_title_spec_t     *spec;
     ngx_vod_media_t      *media;          /* spec->count of them */
+    ngx_vod_media_t      *subs;           /* spec->subtitle_count sidecars,
+                                             or NULL */
     time_t                json_mtime;     /* 0: no title.json */
     ngx_int_t             left_out;       /* the status of the first file
                                              left out, or NGX_OK */
@@ -214,6 +217,9 @@ typedef struct {
     /* resolve: the manifests' renditions, or the one file of the others */
     ngx_vod_title_files_t files;
     ngx_vod_media_t       media;
+    /* sub-, subts-: the sidecar (media then is the grid's rendition) */
+    ngx_vod_media_t       sub;
+    vod_subtitle_spec_t  *sub_spec;
     uint64_t              etag;           /* manifests: of their files */
     time_t                mtime;
     uint32_t              max_height;     /* manifests: the tier's ceiling */
@@ -309,6 +315,14 @@ ngx_int_t ngx_vod_title_spec(ngx_http_request_t *r, ngx_str_t *dir,
     vod_title_spec_t *spec, time_t *mtime);
 ngx_int_t ngx_vod_title_find(ngx_http_request_t *r, ngx_str_t *dir,
     vod_title_spec_t *spec, ngx_str_t *id, vod_rendition_spec_t **found);
+
+/* sidecar subtitles (_subs.c) */
+ngx_int_t ngx_vod_subs_open(ngx_http_request_t *r, ngx_str_t *dir,
+    ngx_vod_title_files_t *files, uint64_t *etag, time_t *mtime);
+ngx_int_t ngx_vod_subs_collect(ngx_http_request_t *r,
+    ngx_vod_title_files_t *files, vod_subs_t *subs);
+ngx_int_t ngx_vod_subs_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
+ngx_int_t ngx_vod_subs_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
 
 /* response headers and ETags (_header.c) */
 uint64_t ngx_vod_etag_add(uint64_t hash, const void *data, size_t len);

@@ -42,6 +42,13 @@ static ngx_str_t  ngx_vod_type_ts = ngx_string("video/mp2t");
 ngx_int_t
 ngx_vod_package_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 {
+    if (ctx->url.stream == VOD_STREAM_SUB
+        || ctx->url.stream == VOD_STREAM_SUB_TS)
+    {
+        /* a subtitle playlist, segment or file (_subs.c) */
+        return ngx_vod_subs_plan(r, ctx);
+    }
+
     switch (ctx->url.kind) {
 
     case VOD_URL_MASTER:

@@ -70,6 +70,10 @@ ngx_vod_package_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return ngx_vod_manifest_resolve(r, ctx);
     }
 
+    if (url->stream == VOD_STREAM_SUB || url->stream == VOD_STREAM_SUB_TS) {
+        return ngx_vod_subs_resolve(r, ctx);
+    }
+
     /* a media playlist, an init segment or a segment: one rendition */
 
     spec = ngx_palloc(r->pool, sizeof(vod_title_spec_t));
@@ -110,6 +114,9 @@ ngx_vod_package_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     case VOD_URL_TRACKS:
         return ngx_vod_manifest_load(r, ctx);
 
+    case VOD_URL_FULL:
+        return NGX_OK;
+
     case VOD_URL_PLAYLIST:
     case VOD_URL_INIT:
         return ngx_vod_media_load(r, &ctx->media, NGX_VOD_WANT_INFO, 0,
@@ -119,6 +126,14 @@ ngx_vod_package_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return ngx_vod_thumb_load(r, ctx);
 
     default: /* VOD_URL_SEGMENT */
+
+        if (url->stream == VOD_STREAM_SUB
+            || url->stream == VOD_STREAM_SUB_TS)
+        {
+            /* the grid's segment times */
+            return ngx_vod_media_load(r, &ctx->media, NGX_VOD_WANT_INFO, 0,
+                                      NULL, NULL);
+        }
 
         if (url->stream == VOD_STREAM_TS) {
             /* MPEG-TS: the video and its audio */

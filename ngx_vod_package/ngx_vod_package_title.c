@@ -1,7 +1,8 @@
 /*
  * ngx_vod_package_title.c: which renditions a title directory holds.
  * title.json beside the files names them and their order; without it every
- * *.mp4 is a rendition, listed by name.
+ * *.mp4 is a rendition and every *.vtt and *.srt a subtitle file
+ * (vod_subs_from_file()), listed by name.
  */
 
 #include <ngx_config.h>
@@ -18,7 +19,11 @@ static ngx_int_t ngx_vod_title_list(ngx_http_request_t *r, ngx_str_t *dir,
     vod_title_spec_t *spec);
 static ngx_int_t ngx_vod_title_list_cached(ngx_http_request_t *r,
     ngx_str_t *dir, vod_title_spec_t *spec);
+static ngx_int_t ngx_vod_title_list_sub(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_title_spec_t *spec, u_char *name, size_t len);
 static int ngx_libc_cdecl ngx_vod_title_cmp(const void *one,
+    const void *two);
+static int ngx_libc_cdecl ngx_vod_title_sub_cmp(const void *one,
     const void *two);
 
 
@@ -62,7 +67,9 @@ ngx_vod_title_list_cached(ngx_http_request_t *r, ngx_str_t *dir,
     size_t                        len;
     uint32_t                      i, n;
     ngx_int_t                     rc;
+    ngx_uint_t                    off, flags;
     ngx_str_t                     key;
+    vod_subtitle_spec_t          *ss;
     ngx_vod_file_id_t             id;
     ngx_open_file_info_t          of;
     vod_rendition_spec_t         *rs;
@@ -134,14 +141,63 @@ ngx_vod_title_list_cached(ngx_http_request_t *r, ngx_str_t *dir,
             p += rs->file.len;
         }
 
-        ngx_vod_cache_unlock(vmcf->index_cache);
+        /* then the subtitle files: count, then per file the lengths of
+         * its name and id, its language's place and length in the name
+         * and its flags (1 SRT, 2 forced, 4 SDH), then the name: what
+         * vod_subs_from_file() found, not found again */
 
-        if (i == n && n > 0) {
+        if (i == n && n > 0 && p + 4 <= last) {
             spec->count = n;
-            return NGX_OK;
+            n = vod_r32(p);
+            p += 4;
+
+            for (i = 0; i < n && i < VOD_MAX_SUBTITLES && p + 10 <= last;
+                 i++)
+            {
+                ss = &spec->subtitles[spec->subtitle_count];
+                ngx_memzero(ss, sizeof(vod_subtitle_spec_t));
+
+                ss->file.len = vod_r16(p);
+                ss->id.len = vod_r16(p + 2);
+                off = vod_r16(p + 4);
+                ss->lang.len = vod_r16(p + 6);
+                flags = vod_r16(p + 8);
+                p += 10;
+
+                if (ss->file.len > (size_t) (last - p)
+                    || ss->id.len > ss->file.len
+                    || off + ss->lang.len > ss->file.len)
+                {
+                    break;
+                }
+
+                ss->file.data = ngx_pnalloc(r->pool, ss->file.len);
+                if (ss->file.data == NULL) {
+                    break;
+                }
+
+                ngx_memcpy(ss->file.data, p, ss->file.len);
+                p += ss->file.len;
+
+                ss->id.data = ss->file.data;
+                ss->lang.data = ss->file.data + off;
+                ss->srt = (flags & 1) ? 1 : 0;
+                ss->forced = (flags & 2) ? 1 : 0;
+                ss->sdh = (flags & 4) ? 1 : 0;
+
+                spec->subtitle_count++;
+            }
+
+            if (i == n) {
+                ngx_vod_cache_unlock(vmcf->index_cache);
+                return NGX_OK;
+            }
         }
 
+        ngx_vod_cache_unlock(vmcf->index_cache);
+
         spec->count = 0;
+        spec->subtitle_count = 0;
     }
 
     rc = ngx_vod_title_list(r, dir, spec);
@@ -150,10 +206,14 @@ ngx_vod_title_list_cached(ngx_http_request_t *r, ngx_str_t *dir,
         return rc;
     }
 
-    len = 4;
+    len = 8;
 
     for (i = 0; i < spec->count; i++) {
         len += 4 + spec->renditions[i].file.len;
+    }
+
+    for (i = 0; i < spec->subtitle_count; i++) {
+        len += 10 + spec->subtitles[i].file.len;
     }
 
     blob = ngx_palloc(r->pool, len);
@@ -169,6 +229,18 @@ ngx_vod_title_list_cached(ngx_http_request_t *r, ngx_str_t *dir,
         vod_w16(p, rs->id.len);
         vod_w16(p, rs->file.len);
         p = ngx_cpymem(p, rs->file.data, rs->file.len);
+    }
+
+    vod_w32(p, spec->subtitle_count);
+
+    for (i = 0; i < spec->subtitle_count; i++) {
+        ss = &spec->subtitles[i];
+        vod_w16(p, ss->file.len);
+        vod_w16(p, ss->id.len);
+        vod_w16(p, (ss->lang.len != 0) ? ss->lang.data - ss->file.data : 0);
+        vod_w16(p, ss->lang.len);
+        vod_w16(p, ss->srt | (ss->forced << 1) | (ss->sdh << 2));
+        p = ngx_cpymem(p, ss->file.data, ss->file.len);
     }
 
     (void) ngx_vod_cache_insert(vmcf->index_cache, &key, 0, &id, blob, len,
@@ -370,9 +442,22 @@ ngx_vod_title_list(ngx_http_request_t *r, ngx_str_t *dir,
         name = ngx_de_name(&d);
         len = ngx_de_namelen(&d);
 
-        if (len <= 4 || name[0] == '.'
-            || ngx_strncmp(name + len - 4, ".mp4", 4) != 0)
+        if (len <= 4 || name[0] == '.') {
+            continue;
+        }
+
+        if (ngx_strncmp(name + len - 4, ".vtt", 4) == 0
+            || ngx_strncmp(name + len - 4, ".srt", 4) == 0)
         {
+            if (ngx_vod_title_list_sub(r, dir, spec, name, len) != NGX_OK) {
+                rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+                break;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(name + len - 4, ".mp4", 4) != 0) {
             continue;
         }
 
@@ -419,7 +504,80 @@ ngx_vod_title_list(ngx_http_request_t *r, ngx_str_t *dir,
     ngx_qsort(spec->renditions, spec->count, sizeof(vod_rendition_spec_t),
               ngx_vod_title_cmp);
 
+    ngx_qsort(spec->subtitles, spec->subtitle_count,
+              sizeof(vod_subtitle_spec_t), ngx_vod_title_sub_cmp);
+
     return rc;
+}
+
+
+/* a subtitle file of the listing; of NAME.vtt and NAME.srt, the WebVTT
+ * one (their id is the same) */
+
+static ngx_int_t
+ngx_vod_title_list_sub(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_title_spec_t *spec, u_char *name, size_t len)
+{
+    uint32_t              i;
+    vod_str_t             file;
+    vod_subtitle_spec_t   s, *o;
+
+    file.data = name;
+    file.len = len;
+
+    if (vod_subs_from_file(&file, &s) != VOD_OK) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod: \"%V/%s\" skipped: its name is not a valid "
+                      "subtitle id", dir, name);
+        return NGX_OK;
+    }
+
+    for (i = 0; i < spec->subtitle_count; i++) {
+        o = &spec->subtitles[i];
+
+        if (o->id.len == s.id.len
+            && ngx_memcmp(o->id.data, s.id.data, s.id.len) == 0)
+        {
+            if (!s.srt) {
+                break;
+            }
+
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "vod: \"%V/%s\" skipped: a .vtt of that name is "
+                          "there", dir, name);
+            return NGX_OK;
+        }
+    }
+
+    if (i == spec->subtitle_count
+        && spec->subtitle_count == VOD_MAX_SUBTITLES)
+    {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod: \"%V\" has more than %d subtitle files, "
+                      "\"%s\" skipped", dir, VOD_MAX_SUBTITLES, name);
+        return NGX_OK;
+    }
+
+    if (i < spec->subtitle_count) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod: \"%V/%V\" skipped: a .vtt of that name is "
+                      "there", dir, &spec->subtitles[i].file);
+    }
+
+    file.data = ngx_pnalloc(r->pool, len);
+    if (file.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(file.data, name, len);
+
+    if (i == spec->subtitle_count) {
+        spec->subtitle_count++;
+    }
+
+    (void) vod_subs_from_file(&file, &spec->subtitles[i]);
+
+    return NGX_OK;
 }
 
 
@@ -430,4 +588,15 @@ ngx_vod_title_cmp(const void *one, const void *two)
     const vod_rendition_spec_t  *b = two;
 
     return ngx_memn2cmp(a->file.data, b->file.data, a->file.len, b->file.len);
+}
+
+
+static int ngx_libc_cdecl
+ngx_vod_title_sub_cmp(const void *one, const void *two)
+{
+    const vod_subtitle_spec_t  *a = one;
+    const vod_subtitle_spec_t  *b = two;
+
+    /* by id: movie.en before movie.en.sdh (ids are unique here) */
+    return ngx_memn2cmp(a->id.data, b->id.data, a->id.len, b->id.len);
 }

@@ -259,11 +259,12 @@ qr{\[error\].*title\.json}
 
 
 === TEST 26b: title.json with a member it does not know: 500, named
+(here "lang" in a subtitle, whose member is "language")
 --- request
 GET /hostile/jsonextra/master.m3u8
 --- error_code: 500
 --- error_log eval
-qr{\[error\].*title\.json: unknown member "subtitles" at byte \d+}
+qr{\[error\].*title\.json: unknown member "lang" at byte \d+}
 
 
 
@@ -272,7 +273,7 @@ qr{\[error\].*title\.json: unknown member "subtitles" at byte \d+}
 GET /hostile/jsonextra/video-sd-1.m4s
 --- error_code: 500
 --- error_log eval
-qr{\[error\].*title\.json: unknown member "subtitles"}
+qr{\[error\].*title\.json: unknown member "lang"}
 
 
 

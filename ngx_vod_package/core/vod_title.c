@@ -23,14 +23,27 @@ static int vod_title_known(vod_env_t *env, vod_json_t *obj,
 static int vod_title_audio_same(const char *alang,
     const vod_track_info_t *a, const char *blang, const vod_track_info_t *b);
 static void vod_title_lang(const vod_track_info_t *t, char *lang);
+static int vod_title_subtitles(vod_env_t *env, vod_json_t *root,
+    vod_title_spec_t *spec);
+static int vod_title_subtitle(vod_env_t *env, vod_json_t *item,
+    vod_title_spec_t *spec);
+static int vod_title_optional(vod_env_t *env, vod_json_t *obj,
+    const char *key, uint32_t type, vod_json_t **value);
+static int vod_title_flag(vod_env_t *env, vod_json_t *obj, const char *key,
+    unsigned *flag);
 static void vod_title_audio_group(vod_title_t *title, vod_audio_t *a);
 static void vod_title_audio_name(vod_title_t *title, vod_audio_t *a);
 
 
 /* the members title.json may have: any other is refused, so that a
  * feature the packager lacks ("subtitles") is never silently ignored */
-static const char  *vod_title_top_members[] = { "renditions", NULL };
+static const char  *vod_title_top_members[] = {
+    "renditions", "subtitles", NULL
+};
 static const char  *vod_title_rendition_members[] = { "id", "file", NULL };
+static const char  *vod_title_subtitle_members[] = {
+    "id", "file", "language", "name", "forced", "sdh", "default", NULL
+};
 
 
 int
@@ -142,6 +155,238 @@ vod_title_json_parse(vod_env_t *env, u_char *buf, size_t len,
 
         spec->count++;
     }
+
+    return vod_title_subtitles(env, root, spec);
+}
+
+
+/* "subtitles": an array of subtitle objects, optional */
+
+static int
+vod_title_subtitles(vod_env_t *env, vod_json_t *root, vod_title_spec_t *spec)
+{
+    int          rc;
+    vod_json_t  *list, *item;
+
+    spec->subtitle_count = 0;
+
+    rc = vod_title_optional(env, root, "subtitles", VOD_JSON_ARRAY, &list);
+    if (rc != VOD_OK || list == NULL) {
+        return rc;
+    }
+
+    if (list->count > VOD_MAX_SUBTITLES) {
+        return vod_title_fail(env, "too many subtitles", list->pos);
+    }
+
+    for (item = list->child; item != NULL; item = item->next) {
+
+        if (item->type != VOD_JSON_OBJECT) {
+            return vod_title_fail(env, "subtitle is not an object",
+                                  item->pos);
+        }
+
+        rc = vod_title_subtitle(env, item, spec);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+    }
+
+    return VOD_OK;
+}
+
+
+static int
+vod_title_subtitle(vod_env_t *env, vod_json_t *item, vod_title_spec_t *spec)
+{
+    int                   rc;
+    char                  lang[VOD_SUB_LANG_LEN];
+    size_t                i;
+    uint32_t              k;
+    vod_str_t             file;
+    vod_json_t           *m;
+    vod_subtitle_spec_t  *s;
+
+    rc = vod_title_known(env, item, vod_title_subtitle_members);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    s = &spec->subtitles[spec->subtitle_count];
+
+    rc = vod_title_member(env, item, "file", &file);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    m = vod_json_get(item, "file");
+
+    if (!vod_title_file_valid(file.data, file.len)) {
+        return vod_title_fail(env, "bad subtitle file name", m->pos);
+    }
+
+    rc = vod_subs_from_file(&file, s);
+
+    if (rc == VOD_NOT_FOUND) {
+        return vod_title_fail(env, "subtitle file is not .vtt or .srt",
+                              m->pos);
+    }
+
+    if (rc != VOD_OK && vod_json_get(item, "id") == NULL) {
+        return vod_title_fail(env, "subtitle file name is not a valid id, "
+                              "and no \"id\"", m->pos);
+    }
+
+    s->file = file;
+
+    rc = vod_title_optional(env, item, "id", VOD_JSON_STRING, &m);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    if (m != NULL) {
+        if (!vod_title_id_valid(m->str.data, m->str.len)) {
+            return vod_title_fail(env, "bad subtitle id", m->pos);
+        }
+
+        s->id = m->str;
+    }
+
+    for (k = 0; k < spec->subtitle_count; k++) {
+        if (spec->subtitles[k].id.len == s->id.len
+            && memcmp(spec->subtitles[k].id.data, s->id.data, s->id.len)
+               == 0)
+        {
+            return vod_title_fail(env, "duplicate subtitle id", item->pos);
+        }
+    }
+
+    rc = vod_title_optional(env, item, "language", VOD_JSON_STRING, &m);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    if (m != NULL) {
+        if (!vod_subs_lang(m->str.data, m->str.len, lang)) {
+            return vod_title_fail(env, "bad subtitle language tag", m->pos);
+        }
+
+        s->lang = m->str;
+    }
+
+    rc = vod_title_optional(env, item, "name", VOD_JSON_STRING, &m);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    if (m != NULL) {
+        /* it goes between quotes in the playlist as it is */
+
+        if (m->str.len == 0 || m->str.len > VOD_SUB_NAME_LEN - 8) {
+            return vod_title_fail(env, "subtitle name empty or too long",
+                                  m->pos);
+        }
+
+        for (i = 0; i < m->str.len; i++) {
+            if (m->str.data[i] < 0x20 || m->str.data[i] == 0x7f
+                || m->str.data[i] == '"')
+            {
+                return vod_title_fail(env, "subtitle name with a quote or "
+                                      "a control character", m->pos);
+            }
+        }
+
+        s->name = m->str;
+    }
+
+    if (vod_title_flag(env, item, "forced", &k) != VOD_OK) {
+        return VOD_BAD_DATA;
+    }
+
+    s->forced = (k == 2) ? s->forced : k;
+
+    if (vod_title_flag(env, item, "sdh", &k) != VOD_OK) {
+        return VOD_BAD_DATA;
+    }
+
+    s->sdh = (k == 2) ? s->sdh : k;
+
+    if (vod_title_flag(env, item, "default", &k) != VOD_OK) {
+        return VOD_BAD_DATA;
+    }
+
+    s->is_default = (k == 1);
+
+    spec->subtitle_count++;
+
+    return VOD_OK;
+}
+
+
+/* an optional member of that type: *value NULL when absent */
+
+static int
+vod_title_optional(vod_env_t *env, vod_json_t *obj, const char *key,
+    uint32_t type, vod_json_t **value)
+{
+    uint32_t     n;
+    vod_json_t  *m;
+
+    *value = NULL;
+
+    n = vod_json_key_count(obj, key);
+
+    if (n == 0) {
+        return VOD_OK;
+    }
+
+    m = vod_json_get(obj, key);
+
+    if (n > 1) {
+        env->log(env, "title.json: duplicate \"%s\" at byte %zu",
+                 key, m->pos);
+        return VOD_BAD_DATA;
+    }
+
+    if (m->type != type) {
+        env->log(env, "title.json: \"%s\" is %s, not %s at byte %zu",
+                 key, vod_json_type_name(m->type), vod_json_type_name(type),
+                 m->pos);
+        return VOD_BAD_DATA;
+    }
+
+    *value = m;
+
+    return VOD_OK;
+}
+
+
+/* a true or false member: *flag 1 or 0, 2 when absent */
+
+static int
+vod_title_flag(vod_env_t *env, vod_json_t *obj, const char *key,
+    unsigned *flag)
+{
+    uint32_t     n;
+    vod_json_t  *m;
+
+    *flag = 2;
+
+    n = vod_json_key_count(obj, key);
+
+    if (n == 0) {
+        return VOD_OK;
+    }
+
+    m = vod_json_get(obj, key);
+
+    if (n > 1 || (m->type != VOD_JSON_TRUE && m->type != VOD_JSON_FALSE)) {
+        env->log(env, "title.json: \"%s\" is not one true or false at "
+                 "byte %zu", key, m->pos);
+        return VOD_BAD_DATA;
+    }
+
+    *flag = (m->type == VOD_JSON_TRUE);
 
     return VOD_OK;
 }

@@ -10,6 +10,7 @@
 #include "vod_core.h"
 #include "vod_media.h"
 #include "vod_lang.h"
+#include "vod_subs.h"
 
 
 #define VOD_MAX_RENDITIONS  32
@@ -30,6 +31,9 @@ typedef struct {
 typedef struct {
     vod_rendition_spec_t   renditions[VOD_MAX_RENDITIONS];
     uint32_t               count;
+    /* sidecar subtitle files, in title.json's order or by id */
+    vod_subtitle_spec_t    subtitles[VOD_MAX_SUBTITLES];
+    uint32_t               subtitle_count;
 } vod_title_spec_t;
 
 
@@ -73,12 +77,19 @@ typedef struct {
 
 
 /* Parse title.json:
- *   {"renditions": [{"id": "1080p", "file": "1080p.mp4"}, ...]}
- * A member it does not know (at the top or in a rendition, "subtitles"
- * say) is VOD_BAD_DATA, as is anything else malformed (bad JSON, missing
- * or duplicate id, bad characters, a file name with '/', over
- * VOD_MAX_RENDITIONS), with the reason and byte position logged.  Strings
- * point into buf or env memory. */
+ *   {"renditions": [{"id": "1080p", "file": "1080p.mp4"}, ...],
+ *    "subtitles": [{"file": "movie.en.sdh.vtt", "id": "en-sdh",
+ *                   "language": "en", "name": "English SDH",
+ *                   "forced": false, "sdh": true, "default": false}]}
+ * "subtitles" is optional, each entry's "file" (a .vtt or .srt name)
+ * required; what its file name says (vod_subs_from_file(): id, language,
+ * forced, SDH) is overridden by the members given.  A member it does not
+ * know (at the top, in a rendition or a subtitle) is VOD_BAD_DATA, as is
+ * anything else malformed (bad JSON, missing or duplicate id, bad
+ * characters, a file name with '/', a bad language tag, a name with '"'
+ * or control bytes, a flag that is not true or false, over
+ * VOD_MAX_RENDITIONS or VOD_MAX_SUBTITLES), with the reason and byte
+ * position logged.  Strings point into buf or env memory. */
 int vod_title_json_parse(vod_env_t *env, u_char *buf, size_t len,
     vod_title_spec_t *spec);
 

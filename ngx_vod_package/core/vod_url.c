@@ -30,7 +30,9 @@ static int vod_url_last_dash(const u_char *p, size_t len, size_t *dash);
 static vod_url_prefix_t  vod_url_prefixes[] = {
     { vod_string("video-"), VOD_STREAM_VIDEO },
     { vod_string("audio-"), VOD_STREAM_AUDIO },
-    { vod_string("ts-"),    VOD_STREAM_TS }
+    { vod_string("ts-"),    VOD_STREAM_TS },
+    { vod_string("sub-"),   VOD_STREAM_SUB },
+    { vod_string("subts-"), VOD_STREAM_SUB_TS }
 };
 
 
@@ -38,6 +40,7 @@ int
 vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
 {
     size_t             i, n, pre;
+    unsigned           sub;
     const u_char      *p, *dash;
     vod_url_prefix_t  *px;
 
@@ -131,16 +134,37 @@ vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
         return vod_url_id(p, n - 5, url);
     }
 
-    if (vod_url_suffix(p, n, "-init.mp4", 9)) {
+    sub = (px->stream == VOD_STREAM_SUB || px->stream == VOD_STREAM_SUB_TS);
+
+    if (vod_url_suffix(p, n, ".vtt", 4)) {
+        if (!sub) {
+            return VOD_NOT_FOUND;
+        }
+
+        if (vod_url_suffix(p, n, "-full.vtt", 9)) {
+            if (px->stream != VOD_STREAM_SUB) {
+                return VOD_BAD_REQUEST;
+            }
+
+            url->kind = VOD_URL_FULL;
+            return vod_url_id(p, n - 9, url);
+        }
+
+        n -= 4;
+
+    } else if (sub) {
+        /* subtitles: .m3u8 above, .vtt here, nothing else */
+        return VOD_BAD_REQUEST;
+
+    } else if (vod_url_suffix(p, n, "-init.mp4", 9)) {
         if (px->stream == VOD_STREAM_TS) {
             return VOD_BAD_REQUEST;
         }
 
         url->kind = VOD_URL_INIT;
         return vod_url_id(p, n - 9, url);
-    }
 
-    if (vod_url_suffix(p, n, ".m4s", 4)) {
+    } else if (vod_url_suffix(p, n, ".m4s", 4)) {
         if (px->stream == VOD_STREAM_TS) {
             return VOD_BAD_REQUEST;
         }

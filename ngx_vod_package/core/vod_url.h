@@ -27,6 +27,13 @@
  *   thumb-{id}-{ms}-w{W}.jpg     the same W pixels wide, aspect kept; -h{H}
  *   thumb-{id}-{ms}-h{H}.jpg     H high; -w{W}-h{H}: the largest size with
  *   thumb-{id}-{ms}-w{W}-h{H}.jpg  the frame's aspect within W x H
+ *   sub-{id}.m3u8                media playlist of subtitle rendition {id}
+ *                                (vod_subs.h), listed by master.m3u8
+ *   sub-{id}-{n}.vtt             its WebVTT segments, timestamps mapped to
+ *                                the CMAF segments' timeline
+ *   subts-{id}.m3u8              the same for master-ts.m3u8, mapped to
+ *   subts-{id}-{n}.vtt           the MPEG-TS segments' timeline
+ *   sub-{id}-full.vtt            the whole subtitle file as WebVTT (DASH)
  *
  * All names are relative to the directory of the manifest that lists
  * them, so a path prefix in front of the title (a signed-URL token)
@@ -48,6 +55,7 @@
 #define VOD_URL_SEGMENT          6
 #define VOD_URL_THUMB            7
 #define VOD_URL_TRACKS           8
+#define VOD_URL_FULL             9
 
 /* the kinds made from the whole title rather than one rendition */
 #define vod_url_is_title(kind)                                               \
@@ -57,6 +65,8 @@
 #define VOD_STREAM_VIDEO         1
 #define VOD_STREAM_AUDIO         2
 #define VOD_STREAM_TS            3
+#define VOD_STREAM_SUB           4
+#define VOD_STREAM_SUB_TS        5
 
 
 typedef struct {
@@ -74,9 +84,10 @@ typedef struct {
 /* Parse the last path component.  VOD_NOT_FOUND for a name that is not
  * ours at all (the glue then answers 404); VOD_BAD_REQUEST for one of our
  * forms with a bad id, number (0, leading zeros, overflow) or extension
- * combination (ts-{id}-init.mp4, video-{id}-3.ts) or track number
- * (audio0-, audio01-, over 2^32 - 1), or a thumbnail with a bad time or
- * size (-w0, -w010, a size over 2^32 - 1, -h before -w). */
+ * combination (ts-{id}-init.mp4, video-{id}-3.ts, sub-{id}-1.m4s,
+ * subts-{id}-full.vtt) or track number (audio0-, audio01-, over
+ * 2^32 - 1), or a thumbnail with a bad time or size (-w0, -w010, a size
+ * over 2^32 - 1, -h before -w). */
 int vod_url_parse(const u_char *name, size_t len, vod_url_t *url);
 
 

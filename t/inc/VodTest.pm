@@ -195,7 +195,8 @@ sub _read {
 #   mpeg4/360p.mp4     MPEG-4 part 2 video (not packaged: 415)
 #   badjson/           a good 360p.mp4 and a malformed title.json
 #   json/              title.json naming the 360p file "sd"
-#   jsonextra/         the same with a "subtitles" member (refused)
+#   jsonextra/         the same with a subtitle whose "lang" title.json
+#                      does not know (refused)
 #   mixed/             good 360p.mp4 and a truncated 720p.mp4
 sub make_titles {
     my $media = media();

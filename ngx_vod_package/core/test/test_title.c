@@ -57,8 +57,8 @@ static test_title_bad_t  test_title_bad_cases[] = {
       "unknown member \"rendition\" at byte 13" },
     { "unknown top-level member",
       "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\"}],"
-      "\"subtitles\":[]}",
-      "unknown member \"subtitles\" at byte 54" },
+      "\"chapters\":[]}",
+      "unknown member \"chapters\" at byte 53" },
     { "unknown rendition member",
       "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\","
       "\"language\":\"en\"}]}",
@@ -246,7 +246,7 @@ test_title_good(void **state)
 
     env = *state;
 
-    /* members it does not know are refused, not ignored: "subtitles"
+    /* members it does not know are refused, not ignored: "chapters"
      * would otherwise be a feature silently missing */
 
     assert_int_equal(test_title_parse_str(env,
@@ -258,7 +258,7 @@ test_title_good(void **state)
         "     \"rights\": {\"countries\": [\"US\", \"CA\"], \"until\": 1e9}},\n"
         "    {\"id\": \"a-b.c_d\", \"file\": \"x..y.mp4\", \"hdr\": false}\n"
         "  ],\n"
-        "  \"subtitles\": [{\"lang\": \"fr\", \"default\": true}]\n"
+        "  \"chapters\": [{\"lang\": \"fr\", \"default\": true}]\n"
         "}\n", &spec), VOD_BAD_DATA);
 
     assert_int_equal(test_title_parse_str(env,

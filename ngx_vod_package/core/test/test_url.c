@@ -69,6 +69,21 @@ static test_url_case_t  test_url_good_cases[] = {
       "a-", 2 },
     { "video-a-2147483648.m4s", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_VIDEO,
       "a", 2147483647 },
+    /* subtitles: ids are sidecar names, with '.' and '-' (es-419) */
+    { "sub-movie.en.m3u8", VOD_OK, VOD_URL_PLAYLIST, VOD_STREAM_SUB,
+      "movie.en", 0 },
+    { "subts-movie.en.m3u8", VOD_OK, VOD_URL_PLAYLIST, VOD_STREAM_SUB_TS,
+      "movie.en", 0 },
+    { "sub-movie.en.sdh-3.vtt", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_SUB,
+      "movie.en.sdh", 2 },
+    { "subts-movie.es-419-1.vtt", VOD_OK, VOD_URL_SEGMENT,
+      VOD_STREAM_SUB_TS, "movie.es-419", 0 },
+    { "sub-movie.es-419-full.vtt", VOD_OK, VOD_URL_FULL, VOD_STREAM_SUB,
+      "movie.es-419", 0 },
+    { "sub-x-full-full.vtt", VOD_OK, VOD_URL_FULL, VOD_STREAM_SUB,
+      "x-full", 0 },
+    { "sub-x-full-2.vtt", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_SUB,
+      "x-full", 1 },
 };
 
 
@@ -87,6 +102,9 @@ static test_url_case_t  test_url_not_ours_cases[] = {
     { "video-a-1.mp4", VOD_NOT_FOUND, 0, 0, NULL, 0 },
     { "subs-a.m3u8", VOD_NOT_FOUND, 0, 0, NULL, 0 },
     { "video-init.mp4", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "video-a-1.vtt", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "sub", VOD_NOT_FOUND, 0, 0, NULL, 0 },
+    { "subtitles.vtt", VOD_NOT_FOUND, 0, 0, NULL, 0 },
 };
 
 
@@ -113,6 +131,17 @@ static test_url_case_t  test_url_bad_cases[] = {
     { "video--init.mp4", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
     { "ts-a.ts", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
     { "ts--1.ts", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "sub-a.vtt", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "sub-a-0.vtt", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "sub-a-01.vtt", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "sub--1.vtt", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "sub--full.vtt", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "sub-a-1.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "sub-a-init.mp4", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "sub-a-1.ts", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "subts-a-full.vtt", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "sub-../a-1.vtt", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "sub-.a.m3u8", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
 };
 
 

@@ -1,0 +1,264 @@
+#!/usr/bin/env node
+// e2e/subs.js: subtitles in real players (hls.js on the CMAF and the
+// MPEG-TS multivariant playlists, dash.js on the MPD) inside Debian's
+// chromium, driven by playwright-core.
+//
+//   node e2e/subs.js
+//
+// The title is tools/mkmedia-subs.sh's "subs" (made into build/e2e-subs
+// when E2E_SUBS_MEDIA does not name one): 360p.mp4 and sidecar WebVTT and
+// SRT files whose cue text starts with the cue's start time.  For each
+// case: the player lists the subtitle tracks (name or label, language);
+// the English track is turned on; its cues reach the video element's text
+// track at the times of the file counted from where the player put the
+// first video frame (within 50 ms: the source's frame 0 is at 0; hls.js
+// puts TS media 0.1 s in, the first DTS being 0.1 s before it; the CMAF
+// video starts a frame, 40 ms, late); paused at 1.0 s and at 4.5 s the
+// cue shown is the one of that time.  Any fatal player error
+// fails the case.  Each case is bounded by CASE_TIMEOUT (60 s).
+//
+// Environment: E2E_PORT (8091), E2E_SUBS_MEDIA, NGINX, CHROMIUM,
+// CASE_TIMEOUT seconds (60).
+
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFileSync } = require('child_process');
+const {
+    ROOT, startNginx: spawnNginx, stopNginx, checkPlayers,
+    playwright, launchChromium, watchPage,
+} = require('./lib');
+
+const PORT = parseInt(process.env.E2E_PORT || '8091', 10);
+const CASE_TIMEOUT = 1000 * parseInt(process.env.CASE_TIMEOUT || '60', 10);
+
+// the English track's cues as tools/mkmedia-subs.sh writes them
+const CUES = [
+    [0.5, 1.4, '[0.5] Café crème, naïve façade'],
+    [1.5, 2.5, '[1.5] Across the boundary – ünïcödé'],
+    [4.0, 5.0, '[4.0] <i>Fin</i> 終わり'],
+];
+
+const TRACKS = [
+    'English|en', 'English (forced)|en', 'English SDH|en',
+    'Spanish (419)|es-419',
+];
+
+const CASES = [
+    { name: 'subs-hls-cmaf', engine: 'hls', url: '/vod/subs/master.m3u8' },
+    { name: 'subs-hls-ts', engine: 'hls', url: '/vod/subs/master-ts.m3u8' },
+    { name: 'subs-dash', engine: 'dash', url: '/vod/subs/manifest.mpd' },
+];
+
+function media() {
+    if (process.env.E2E_SUBS_MEDIA) {
+        return path.resolve(process.env.E2E_SUBS_MEDIA);
+    }
+    const dir = path.join(ROOT, 'build', 'e2e-subs');
+    if (!fs.existsSync(path.join(dir, '.done'))) {
+        execFileSync(path.join(ROOT, 'tools', 'mkmedia-subs.sh'),
+                     [dir, '6'], { stdio: 'inherit' });
+    }
+    return dir;
+}
+
+async function startNginx() {
+    const prefix = path.join(ROOT, 'build', 'e2e-subs-nginx');
+    const so = path.join(ROOT, 'modules', 'ngx_vod_package_module.so');
+    if (!fs.existsSync(so)) {
+        throw new Error(`${so} does not exist (run make)`);
+    }
+    checkPlayers();
+    const tpl = fs.readFileSync(path.join(ROOT, 'e2e', 'nginx.conf'), 'utf8');
+    const conf = tpl.replace(/@LOAD_MODULE@/g, `load_module ${so};`)
+        .replace(/@PREFIX@/g, prefix)
+        .replace(/@ROOT@/g, ROOT)
+        .replace(/@MEDIA@/g, media())
+        .replace(/@PORT@/g, String(PORT))
+        .replace(/@VOD@/g, 'vod_package; vod_segment_duration 2s;')
+        .replace(/@HTTP_EXTRA@/g, 'vod_index_cache e2e_subs:16m;')
+        .replace(/@SIGNED@/g, '');
+    return spawnNginx(prefix, conf, PORT);
+}
+
+// polls fn(arg) in the page until it returns a true value, which it
+// returns; throws with what and the page's fatal errors at the deadline
+async function until(page, fn, arg, deadline, what) {
+    for (;;) {
+        const r = await page.evaluate(fn, arg);
+        const errors = await page.evaluate(
+            () => (window.vodPlayer ? window.vodPlayer.errors : []));
+        if (errors.length) {
+            throw new Error(`${what}: ${errors.join('; ')}`);
+        }
+        if (r) return r;
+        if (Date.now() > deadline) {
+            throw new Error(`timed out waiting for ${what}`);
+        }
+        await new Promise((res) => setTimeout(res, 200));
+    }
+}
+
+// the tracks the player lists, "name|lang"
+function listTracks(engine) {
+    const s = window.vodPlayer;
+    if (engine === 'hls') {
+        const t = s.hls ? s.hls.subtitleTracks : [];
+        return t.length ? t.map((x) => `${x.name}|${x.lang}`) : null;
+    }
+    if (!s.dash || !s.ready) return null;
+    const t = s.dash.getTracksFor('text');
+    return t.length ? t.map((x) => `${(x.labels && x.labels[0]
+        && x.labels[0].text) || '?'}|${x.lang}`) : null;
+}
+
+// turns the English track on
+function chooseEnglish(engine) {
+    const s = window.vodPlayer;
+    if (engine === 'hls') {
+        s.hls.subtitleDisplay = true;
+        s.hls.subtitleTrack = s.hls.subtitleTracks
+            .findIndex((x) => x.name === 'English');
+        return s.hls.subtitleTrack;
+    }
+    const t = s.dash.getTracksFor('text');
+    const i = t.findIndex((x) => x.labels && x.labels[0]
+                          && x.labels[0].text === 'English');
+    s.dash.enableText(true);
+    s.dash.setCurrentTrack(t[i]);
+    return i;
+}
+
+// the cues of the showing text track with the English cues, when all
+// three are there: [[start, end, text]]
+function englishCues() {
+    const v = document.getElementById('video');
+    for (const tt of v.textTracks) {
+        if (tt.mode === 'disabled' || !tt.cues) continue;
+        const c = Array.from(tt.cues).map((x) => [x.startTime, x.endTime,
+                                                  x.text]);
+        if (c.some((x) => x[2].startsWith('[4.0]'))
+            && c.some((x) => x[2].startsWith('[0.5] Caf')))
+        {
+            return c;
+        }
+    }
+    return null;
+}
+
+// pauses at t; once there, the text of the active English cues
+async function shownAt(page, t, deadline) {
+    await page.evaluate((at) => {
+        const v = document.getElementById('video');
+        v.pause();
+        v.currentTime = at;
+    }, t);
+    return until(page, (at) => {
+        const v = document.getElementById('video');
+        if (v.seeking || Math.abs(v.currentTime - at) > 0.05) return null;
+        for (const tt of v.textTracks) {
+            if (tt.mode === 'disabled' || !tt.activeCues) continue;
+            const a = Array.from(tt.activeCues).map((x) => x.text);
+            if (a.length) return a;
+        }
+        return null;
+    }, t, deadline, `a cue shown at ${t} s`);
+}
+
+async function runCase(context, c) {
+    const page = await context.newPage();
+    const notes = watchPage(page);
+    const deadline = Date.now() + CASE_TIMEOUT;
+    try {
+        const url = `http://127.0.0.1:${PORT}/player/?engine=${c.engine}`
+                    + `&src=${encodeURIComponent(c.url)}`;
+        await page.goto(url, { timeout: CASE_TIMEOUT });
+
+        const tracks = await until(page, listTracks, c.engine, deadline,
+                                   'the subtitle tracks');
+        if (JSON.stringify(tracks) !== JSON.stringify(TRACKS)) {
+            throw new Error(`tracks ${JSON.stringify(tracks)}, expected `
+                            + JSON.stringify(TRACKS));
+        }
+
+        const i = await page.evaluate(chooseEnglish, c.engine);
+        if (i < 0) throw new Error('no English track to choose');
+
+        const cues = await until(page, englishCues, null, deadline,
+                                 'the English cues');
+        // where the player put the video's first frame, the source's
+        // time 0 (the buffered range starts with the video: the audio
+        // starts before it)
+        const zero = await page.evaluate(() => {
+            const b = document.getElementById('video').buffered;
+            return b.length ? b.start(0) : 0;
+        });
+        for (const [start, end, text] of CUES) {
+            const got = cues.find((x) => x[2] === text);
+            if (!got || Math.abs(got[0] - zero - start) > 0.05
+                || Math.abs(got[1] - zero - end) > 0.05)
+            {
+                throw new Error(`cue "${text}" at `
+                    + (got ? `${got[0]}-${got[1]}` : 'nowhere')
+                    + `, expected ${start}-${end} after the first video `
+                    + `frame at ${zero}`);
+            }
+        }
+
+        const at1 = await shownAt(page, 1.0, deadline);
+        const at4 = await shownAt(page, 4.5, deadline);
+        if (at1.join('|') !== CUES[0][2] || at4.join('|') !== CUES[2][2]) {
+            throw new Error(`shown at 1.0 s: ${JSON.stringify(at1)}, at `
+                            + `4.5 s: ${JSON.stringify(at4)}`);
+        }
+
+        console.log(`PASS ${c.name}: ${c.engine} ${c.url} lists `
+            + `${tracks.length} subtitle tracks, the English cues at `
+            + cues.map((x) => x[0].toFixed(3)).join(', ')
+            + ` s (first video frame at ${zero.toFixed(3)} s), the right `
+            + 'one shown at 1.0 s and 4.5 s');
+        return true;
+    } catch (e) {
+        console.log(`FAIL ${c.name}: ${c.engine} ${c.url}: ${e.message}`);
+        for (const n of notes.slice(0, 10)) console.log('    ' + n);
+        return false;
+    } finally {
+        await page.close().catch(() => {});
+    }
+}
+
+async function main() {
+    const chromium = playwright();
+    if (!chromium) {
+        return 1;
+    }
+    let ng = null;
+    let context = null;
+    const failed = [];
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vodedge-subs-'));
+    try {
+        ng = await startNginx();
+        context = await launchChromium(chromium, profile);
+        for (const c of CASES) {
+            if (!await runCase(context, c)) failed.push(c.name);
+        }
+    } catch (e) {
+        console.log('FAIL e2e-subs: ' + e.message);
+        failed.push('e2e-subs');
+    } finally {
+        if (context) await context.close().catch(() => {});
+        await stopNginx(ng);
+        fs.rmSync(profile, { recursive: true, force: true });
+    }
+    console.log(`e2e-subs: ${failed.length ? 'FAIL' : 'PASS'} `
+                + `(${failed.length} of ${CASES.length} cases failed`
+                + `${failed.length ? ': ' + failed.join(', ') : ''})`);
+    return failed.length ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (e) => {
+    console.log('FAIL e2e-subs: ' + (e && e.stack ? e.stack : e));
+    process.exit(1);
+});
