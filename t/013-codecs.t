@@ -21,6 +21,7 @@ use lib "$FindBin::Bin/inc";
 use VodTest;
 use HTTP::Tiny;
 use File::Temp ();
+use JSON::PP ();
 use Test::More;
 
 my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 13;
@@ -264,6 +265,15 @@ for my $loc (qw(vod thread)) {
         'video-pq.m3u8 hvc1.2.4.L63.90,mp4a.40.2 PQ aud',
         'video-sdr.m3u8 hvc1.1.6.L63.90,mp4a.40.2 SDR aud',
     ], "$loc/hdr: VIDEO-RANGE from colr (PQ) and from the SPS (HLG)")
+        or diag($r->{content});
+
+    # tracks.json (the playback API's available_tracks) says the same
+    $r = get("$loc/hdr/tracks.json");
+    my $tj = eval { JSON::PP::decode_json($r->{content} // '') } // {};
+    is_deeply([ sort map { "$_->{id} $_->{video_range}" }
+                @{ $tj->{video} // [] } ],
+              [ 'hlg HLG', 'pq PQ', 'sdr SDR' ],
+              "$loc/hdr/tracks.json: video_range of each rendition")
         or diag($r->{content});
 
     $r = get("$loc/hdr/manifest.mpd");

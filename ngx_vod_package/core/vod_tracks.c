@@ -5,6 +5,7 @@
  * written once, like the manifest writers.
  */
 
+#include "vod_hdr.h"
 #include "vod_manifest.h"
 #include "vod_text.h"
 
@@ -15,8 +16,9 @@
     (sizeof("{\"id\":\"audio-\",\"format\":\"dolby-vision\","             \
             "\"codecs\":\"\",\"width\":,\"height\":,\"frame_rate\":,"     \
             "\"bitrate\":,\"peak_bitrate\":,\"language\":\"\","           \
-            "\"name\":\"\",\"channels\":,\"default\":false},")             \
-     + 7 * VOD_TEXT_UINT_LEN + VOD_TEXT_MS_LEN                              \
+            "\"name\":\"\",\"channels\":,\"default\":false,"             \
+            "\"video_range\":\"\"},")                                         \
+     + 7 * VOD_TEXT_UINT_LEN + VOD_TEXT_MS_LEN + 6 * sizeof("HLG")          \
      + 6 * (VOD_MAX_ID_LEN + sizeof(((vod_track_info_t *) 0)->codec_str)    \
             + VOD_LANG_LEN + VOD_AUDIO_NAME_LEN))
 
@@ -82,6 +84,7 @@ static u_char *
 vod_tracks_video(u_char *p, const vod_rendition_t *rd)
 {
     uint64_t                 fps;
+    const char              *range;
     const vod_track_info_t  *v;
 
     v = rd->video;
@@ -105,6 +108,11 @@ vod_tracks_video(u_char *p, const vod_rendition_t *rd)
     p = vod_text_uint(p, v->avg_bitrate);
     p = vod_text_cpy(p, ",\"peak_bitrate\":");
     p = vod_text_uint(p, v->peak_bitrate);
+
+    /* SDR, PQ or HLG, as VIDEO-RANGE says it */
+    range = vod_hdr_range_name(vod_hdr_track_range(v));
+    p = vod_text_cpy(p, ",\"video_range\":");
+    p = vod_tracks_str(p, (const u_char *) range, strlen(range));
     *p++ = '}';
 
     return p;
