@@ -42,9 +42,9 @@ int vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
 /* tracks.json: {"video":[...],"audio":[...],"subtitles":[...]}, one entry
  * per video rendition left by vod_title_limit() (id, format, codecs,
  * width, height, frame_rate, bitrate, peak_bitrate, video_range) and
- * per audio rendition of vod_title_pick_audio() (id: its playlist's name without
- * ".m3u8", format, codecs, language, name, channels, bitrate, default),
- * in manifest order. */
+ * per audio rendition of vod_title_pick_audio() (id: its playlist's name
+ * without ".m3u8", format, codecs, language, name, channels, bitrate,
+ * default), in manifest order. */
 int vod_tracks_json(vod_env_t *env, const vod_title_t *title, u_char **out,
     size_t *len);
 
