@@ -73,33 +73,7 @@ my %bcp47 = (eng => 'en', ger => 'de', deu => 'de', fra => 'fr',
 
 sub get { return $http->get("$base/$_[0]") }
 
-sub attrs {
-    my ($s) = @_;
-    my %a;
-    while ($s =~ /([A-Z0-9-]+)=("[^"]*"|[^,]*)/g) {
-        my ($k, $v) = ($1, $2);
-        $v =~ s/^"|"$//g;
-        $a{$k} = $v;
-    }
-    return \%a;
-}
-
-# the EXT-X-MEDIA and EXT-X-STREAM-INF of a multivariant playlist
-sub master {
-    my ($body) = @_;
-    my (@media, @variants);
-    my @lines = split /\n/, $body;
-    for (my $i = 0; $i < @lines; $i++) {
-        if ($lines[$i] =~ /^#EXT-X-MEDIA:(.*)/) {
-            push @media, attrs($1);
-        } elsif ($lines[$i] =~ /^#EXT-X-STREAM-INF:(.*)/) {
-            my $a = attrs($1);
-            $a->{uri} = $lines[$i + 1];
-            push @variants, $a;
-        }
-    }
-    return (\@media, \@variants);
-}
+sub master { return VodTest::hls_master(@_) }
 
 # ffprobe of init + one media segment: "audio <channels> <language>"
 sub probe {

@@ -72,31 +72,10 @@ my $base = "http://127.0.0.1:$port";
 
 sub get { return $http->get("$base/$_[0]") }
 
-sub attrs {
-    my ($s) = @_;
-    my %a;
-    while ($s =~ /([A-Z0-9-]+)=("[^"]*"|[^,]*)/g) {
-        my ($k, $v) = ($1, $2);
-        $v =~ s/^"|"$//g;
-        $a{$k} = $v;
-    }
-    return \%a;
-}
-
+# the subtitle renditions and the variants of a multivariant playlist
 sub master {
-    my ($body) = @_;
-    my (@subs, @variants);
-    my @lines = split /\n/, $body;
-    for (my $i = 0; $i < @lines; $i++) {
-        if ($lines[$i] =~ /^#EXT-X-MEDIA:(TYPE=SUBTITLES.*)/) {
-            push @subs, attrs($1);
-        } elsif ($lines[$i] =~ /^#EXT-X-STREAM-INF:(.*)/) {
-            my $a = attrs($1);
-            $a->{uri} = $lines[$i + 1];
-            push @variants, $a;
-        }
-    }
-    return (\@subs, \@variants);
+    my ($media, $variants) = VodTest::hls_master($_[0]);
+    return ([ grep { $_->{TYPE} eq 'SUBTITLES' } @$media ], $variants);
 }
 
 sub extinfs { return join ',', $_[0] =~ /^#EXTINF:([\d.]+),/mg }

@@ -70,35 +70,16 @@ my $base = "http://127.0.0.1:$port";
 
 sub get { return $http->get("$base/$_[0]") }
 
-sub attrs {
-    my ($s) = @_;
-    my %a;
-    while ($s =~ /([A-Z0-9-]+)=("[^"]*"|[^,]*)/g) {
-        my ($k, $v) = ($1, $2);
-        $v =~ s/^"|"$//g;
-        $a{$k} = $v;
-    }
-    return \%a;
-}
-
-# "EXT-X-MEDIA ..." and "EXT-X-STREAM-INF ..." lines, attributes picked
+# the EXT-X-MEDIA and EXT-X-STREAM-INF of a multivariant playlist, as
+# strings of what this file checks
 sub master {
-    my ($body) = @_;
-    my (@media, @variants);
-    my @lines = split /\n/, $body;
-    for (my $i = 0; $i < @lines; $i++) {
-        if ($lines[$i] =~ /^#EXT-X-MEDIA:(.*)/) {
-            my $a = attrs($1);
-            push @media, "$a->{'GROUP-ID'} $a->{NAME} "
-                . ($a->{LANGUAGE} // '-') . " $a->{CHANNELS} $a->{URI}";
-        } elsif ($lines[$i] =~ /^#EXT-X-STREAM-INF:(.*)/) {
-            my $a = attrs($1);
-            push @variants, "$lines[$i + 1] $a->{CODECS} "
-                . ($a->{'VIDEO-RANGE'} // '-') . ' '
-                . ($a->{AUDIO} // '-');
-        }
-    }
-    return (\@media, \@variants);
+    my ($media, $variants) = VodTest::hls_master($_[0]);
+    return ([ map { "$_->{'GROUP-ID'} $_->{NAME} "
+                    . ($_->{LANGUAGE} // '-') . " $_->{CHANNELS} $_->{URI}" }
+              @$media ],
+            [ map { "$_->{uri} $_->{CODECS} "
+                    . ($_->{'VIDEO-RANGE'} // '-') . ' '
+                    . ($_->{AUDIO} // '-') } @$variants ]);
 }
 
 # the MPD's AdaptationSets: "type lang; properties; reps (codecs)"

@@ -532,4 +532,35 @@ sub ts_summary {
         . "streams " . join(' ', sort keys %streams) . "\n";
 }
 
+# the attributes of an HLS tag's attribute list: NAME => value, quotes
+# taken off
+sub hls_attrs {
+    my ($s) = @_;
+    my %a;
+    while ($s =~ /([A-Z0-9-]+)=("[^"]*"|[^,]*)/g) {
+        my ($k, $v) = ($1, $2);
+        $v =~ s/^"|"$//g;
+        $a{$k} = $v;
+    }
+    return \%a;
+}
+
+# a multivariant playlist: its EXT-X-MEDIA attribute lists, and its
+# EXT-X-STREAM-INF ones with the URI that follows as "uri"
+sub hls_master {
+    my ($body) = @_;
+    my (@media, @variants);
+    my @lines = split /\n/, $body // '';
+    for (my $i = 0; $i < @lines; $i++) {
+        if ($lines[$i] =~ /^#EXT-X-MEDIA:(.*)/) {
+            push @media, hls_attrs($1);
+        } elsif ($lines[$i] =~ /^#EXT-X-STREAM-INF:(.*)/) {
+            my $a = hls_attrs($1);
+            $a->{uri} = $lines[$i + 1];
+            push @variants, $a;
+        }
+    }
+    return (\@media, \@variants);
+}
+
 1;
