@@ -81,6 +81,23 @@ our $Config = <<'_EOC_';
     }
 _EOC_
 
+# the API whose /_tracks/ proxies to another path of the origin
+sub config_to {
+    my ($path) = @_;
+    return <<"_EOC_";
+    location /api/ {
+        playback_token off;
+        playback_api on;
+        playback_api_tracks /_tracks/;
+        playback_api_base_url http://cdn/;
+    }
+    location /_tracks/ {
+        internal;
+        proxy_pass http://unix:\$TEST_NGINX_HTML_DIR/origin.sock:$path;
+    }
+_EOC_
+}
+
 sub manifest {
     my ($video) = @_;
     return qq({"video_id":"$video","profile_id":"p1","device":{"type":"tv"}});
@@ -158,17 +175,8 @@ playback api: available_tracks from "/_tracks/nosuch/tracks.json": not 200 (stat
 
 
 === TEST 4: an origin that answers something else than JSON
---- config
-    location /api/ {
-        playback_token off;
-        playback_api on;
-        playback_api_tracks /_tracks/;
-        playback_api_base_url http://cdn/;
-    }
-    location /_tracks/ {
-        internal;
-        proxy_pass http://unix:$TEST_NGINX_HTML_DIR/origin.sock:/garbage/;
-    }
+--- config eval
+main::config_to('/garbage/')
 --- request eval
 "POST /api/v1/playback/manifest\n" . main::manifest('demo')
 --- response_body_like
@@ -179,17 +187,8 @@ available_tracks from "/_tracks/demo/tracks.json": not JSON (status 200)
 
 
 === TEST 5: JSON, but not the three lists alone
---- config
-    location /api/ {
-        playback_token off;
-        playback_api on;
-        playback_api_tracks /_tracks/;
-        playback_api_base_url http://cdn/;
-    }
-    location /_tracks/ {
-        internal;
-        proxy_pass http://unix:$TEST_NGINX_HTML_DIR/origin.sock:/extra/;
-    }
+--- config eval
+main::config_to('/extra/')
 --- request eval
 "POST /api/v1/playback/manifest\n" . main::manifest('demo')
 --- response_body_like
@@ -200,17 +199,8 @@ not an object of the arrays video, audio and subtitles (status 200)
 
 
 === TEST 6: the subrequest carries the tier's ceiling, not the viewer's token, cookie or body
---- config
-    location /api/ {
-        playback_token off;
-        playback_api on;
-        playback_api_tracks /_tracks/;
-        playback_api_base_url http://cdn/;
-    }
-    location /_tracks/ {
-        internal;
-        proxy_pass http://unix:$TEST_NGINX_HTML_DIR/origin.sock:/echo/;
-    }
+--- config eval
+main::config_to('/echo/')
 --- more_headers eval
 "$main::Auth{basic}\nCookie: session=secret"
 --- request eval
