@@ -168,11 +168,13 @@ vod_tracks_audio(u_char *p, const vod_audio_t *a, int is_default)
 static u_char *
 vod_tracks_codecs(u_char *p, const vod_track_info_t *track)
 {
-    size_t  n;
+    size_t       n;
+    const char  *format;
+
+    format = vod_tracks_format(track);
 
     p = vod_text_cpy(p, ",\"format\":");
-    p = vod_tracks_str(p, (const u_char *) vod_tracks_format(track),
-                       strlen(vod_tracks_format(track)));
+    p = vod_tracks_str(p, (const u_char *) format, strlen(format));
 
     n = vod_text_field_len(track->codec_str, sizeof(track->codec_str));
     p = vod_text_cpy(p, ",\"codecs\":");
