@@ -14,8 +14,9 @@
  *     FUZZ_FRAG_NS_PER_BYTE per input byte: every pass is linear in the
  *     boxes read and the samples, which the input's size bounds;
  *   - fails without exactly one log line, succeeds with any, or gives a
- *     moov larger than its limit or whose index build fails without one
- *     line.
+ *     moov larger than its limit, or whose index build fails without
+ *     exactly one line, succeeds with more than one (the tracks it left
+ *     out) or builds an index vod_index_check() refuses.
  *
  * Seeds: fuzz/seeds/fuzz_frag/, small fragmented files of ffmpeg's
  * layouts (default-base-is-moof, a global sidx, separate moofs per
@@ -114,7 +115,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = vod_index_build(&env, out, out_len, size, 2000, &index,
                          &index_len);
 
-    if (rc != VOD_OK ? ctx.log_lines != 1 : ctx.log_lines != 0) {
+    /* a built index logs nothing, or the one line naming the tracks it
+     * left out; a failed build exactly one */
+    if (rc != VOD_OK ? ctx.log_lines != 1
+                     : ctx.log_lines > 1
+                       || vod_index_check(index, index_len) != VOD_OK)
+    {
         __builtin_trap();
     }
 
