@@ -29,6 +29,8 @@ static ngx_uint_t ngx_vod_package_within(ngx_http_request_t *r,
 static ngx_int_t ngx_vod_package_steering(ngx_http_request_t *r,
     ngx_str_t *dir, vod_url_t *url, ngx_vod_env_t *venv, u_char **out,
     size_t *len);
+static ngx_int_t ngx_vod_package_subs_of(ngx_http_request_t *r,
+    ngx_vod_ctx_t *ctx, vod_subs_t **subs);
 static ngx_int_t ngx_vod_package_subtitles(ngx_http_request_t *r,
     ngx_vod_ctx_t *ctx, ngx_vod_env_t *venv, u_char **out, size_t *len);
 static int ngx_libc_cdecl ngx_vod_package_rendition_cmp(const void *one,
@@ -134,6 +136,7 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     size_t                       len;
     ngx_int_t                    rc;
     vod_url_t                   *url;
+    vod_subs_t                  *subs;
     vod_title_t                  title;
     ngx_vod_env_t                venv;
     ngx_vod_package_loc_conf_t  *vlcf;
@@ -163,7 +166,12 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
             rc = vod_dash_mpd(&venv.env, &title, &out, &len);
 
         } else if (url->kind == VOD_URL_TRACKS) {
-            rc = vod_tracks_json(&venv.env, &title, &out, &len);
+            rc = ngx_vod_package_subs_of(r, ctx, &subs);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+
+            rc = vod_tracks_json(&venv.env, &title, subs, &out, &len);
 
         } else {
             if (url->kind == VOD_URL_MASTER_TS) {
@@ -178,9 +186,11 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
             return ngx_vod_status(rc);
         }
 
-        rc = ngx_vod_package_subtitles(r, ctx, &venv, &out, &len);
-        if (rc != NGX_OK) {
-            return rc;
+        if (url->kind != VOD_URL_TRACKS) {
+            rc = ngx_vod_package_subtitles(r, ctx, &venv, &out, &len);
+            if (rc != NGX_OK) {
+                return rc;
+            }
         }
 
         /* files changed in the last seconds may change again within the
@@ -273,7 +283,28 @@ ngx_vod_package_open_title(ngx_http_request_t *r, ngx_str_t *dir,
 }
 
 
-/* the title's sidecar subtitles added to the manifest written */
+/* the title's subtitle renditions; NULL when it has none */
+
+static ngx_int_t
+ngx_vod_package_subs_of(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
+    vod_subs_t **subs)
+{
+    *subs = NULL;
+
+    if (ctx->files.spec->subtitle_count == 0) {
+        return NGX_OK;
+    }
+
+    *subs = ngx_palloc(r->pool, sizeof(vod_subs_t));
+    if (*subs == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_vod_subs_collect(r, &ctx->files, *subs);
+}
+
+
+/* the title's subtitles added to the manifest written */
 
 static ngx_int_t
 ngx_vod_package_subtitles(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
@@ -283,17 +314,8 @@ ngx_vod_package_subtitles(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     ngx_int_t    grc;
     vod_subs_t  *subs;
 
-    if (ctx->files.spec->subtitle_count == 0) {
-        return NGX_OK;
-    }
-
-    subs = ngx_palloc(r->pool, sizeof(vod_subs_t));
-    if (subs == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    grc = ngx_vod_subs_collect(r, &ctx->files, subs);
-    if (grc != NGX_OK) {
+    grc = ngx_vod_package_subs_of(r, ctx, &subs);
+    if (grc != NGX_OK || subs == NULL) {
         return grc;
     }
 

@@ -121,11 +121,16 @@ for my $title (@titles) {
             my $small = get("$base/small/$title/$seg");
             # from the disk (a thread reads), then from the page cache
             # (the worker reads, RWF_NOWAIT)
-            $cold++ if VodTest::drop_cache("$media/$title");
+            # counted only when every page left: after a partial drop
+            # (another reader of the media brought pages back) a thread
+            # may read or not, and says nothing either way
+            my $dropped = VodTest::drop_cache("$media/$title");
+            $cold++ if $dropped;
             VodTest::log_count($dir, \$log_off, $task_re);
             my $thread = get("$base/thread/$title/$seg");
             $through_thread++
-                if VodTest::log_count($dir, \$log_off, $task_re) > 0;
+                if VodTest::log_count($dir, \$log_off, $task_re) > 0
+                   && $dropped;
             my $warm = get("$base/thread/$title/$seg");
             $warm_tasks += VodTest::log_count($dir, \$log_off, $task_re);
             $segments++;
@@ -266,7 +271,7 @@ ok(!grep({ /exited on signal/ } @log), 'no worker crashed');
 # requests); the same segment read again from the page cache does not
 my $tasks = grep { /ts task posted to the thread pool/ } @log;
 if ($cold) {
-    ok($through_thread > 0 && $through_thread <= $cold,
+    ok($through_thread > 0,
        "reads from the disk went "
        . "to a thread ($through_thread of $cold segments read after "
        . "dropping the page cache, $tasks tasks)");

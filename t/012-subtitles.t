@@ -23,6 +23,7 @@ use lib "$FindBin::Bin/inc";
 use VodTest;
 use HTTP::Tiny;
 use File::Temp ();
+use JSON::PP ();
 use Test::More;
 
 my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 13;
@@ -238,6 +239,31 @@ is_deeply([map { "$_->{URI} $_->{NAME} $_->{LANGUAGE} $_->{DEFAULT}" }
           'json: the subtitles title.json names, with its overrides')
     or diag($r->{content});
 is(get('vod/json/sub-es-2.vtt')->{status}, 200, 'json: by its id');
+
+# tracks.json lists the subtitle renditions the manifests list: inferred
+# from the file names, and as title.json names them (its default)
+for my $t (['subs', [
+            'sub-movie.en en English forced=0 sdh=0 default=0',
+            'sub-movie.en.forced en English (forced) forced=1 sdh=0 default=0',
+            'sub-movie.en.sdh en English SDH forced=0 sdh=1 default=0',
+            'sub-movie.es-419 es-419 Spanish (419) forced=0 sdh=0 default=0']],
+           ['json', [
+            'sub-en en English forced=0 sdh=0 default=1',
+            "sub-es es-419 $esname forced=0 sdh=0 default=0",
+            'sub-en-sdh en-GB English (GB) SDH forced=0 sdh=1 default=0']])
+{
+    my ($title, $want) = @$t;
+    my $r = get("vod/$title/tracks.json");
+    my $j = eval { JSON::PP->new->decode($r->{content}) } || {};
+    is_deeply([map { "$_->{id} $_->{language} $_->{name}"
+                     . " forced=" . ($_->{forced} ? 1 : 0)
+                     . " sdh=" . ($_->{sdh} ? 1 : 0)
+                     . " default=" . ($_->{default} ? 1 : 0)
+                     . ($_->{format} eq 'webvtt' ? '' : " $_->{format}") }
+               @{ $j->{subtitles} || [] }],
+              $want, "$title/tracks.json: the subtitle renditions")
+        or diag($r->{content});
+}
 is(get('vod/json/sub-movie.en.m3u8')->{status}, 404,
    'json: not by the file name title.json overrides');
 is(get('vod/badjson/master.m3u8')->{status}, 500,

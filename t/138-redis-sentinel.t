@@ -179,8 +179,8 @@ redis sentinel:vodm: the sentinels switched master "vodm" to 127.0.0.1:6389:
 
 === TEST 3: a master name no sentinel knows: 503, and why
 --- http_config
-    playback_redis sentinel:nosuch 127.0.0.1:26388 connect_timeout=300ms
-                   command_timeout=300ms backoff=400ms;
+    playback_redis sentinel:nosuch 127.0.0.1:26388 connect_timeout=2s
+                   command_timeout=2s backoff=400ms;
 --- init
 Time::HiRes::sleep(0.6);
 --- request

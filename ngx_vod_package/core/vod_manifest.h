@@ -44,9 +44,11 @@ int vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
  * width, height, frame_rate, bitrate, peak_bitrate, video_range) and
  * per audio rendition of vod_title_pick_audio() (id: its playlist's name
  * without ".m3u8", format, codecs, language, name, channels, bitrate,
- * default), in manifest order. */
-int vod_tracks_json(vod_env_t *env, const vod_title_t *title, u_char **out,
-    size_t *len);
+ * default) and per subtitle rendition of subs, NULL when none (id:
+ * "sub-{id}", format "webvtt", language, name, forced, sdh, default), in
+ * manifest order. */
+int vod_tracks_json(vod_env_t *env, const vod_title_t *title,
+    const vod_subs_t *subs, u_char **out, size_t *len);
 
 /* Content Steering (HLS Content Steering specification, RFC 8216bis
  * 4.4.6.6): a copy of a multivariant playlist written by vod_hls_master()

@@ -42,7 +42,6 @@
 static int vod_subs_word(const u_char *p, size_t len, const char *word);
 static u_char *vod_subs_media(u_char *p, const vod_subtitle_t *s,
     unsigned is_default, unsigned ts);
-static uint32_t vod_subs_default(const vod_subs_t *subs);
 static uint64_t vod_subs_next_set(const u_char *in, size_t len);
 
 
@@ -364,10 +363,9 @@ vod_subs_hls_master(vod_env_t *env, const u_char *in, size_t len,
 }
 
 
-/* the first rendition title.json marks default, or none (VOD_MAX_SUBTITLES):
- * subtitles are not shown unless asked for */
+/* subtitles are not shown unless title.json or the viewer asks for them */
 
-static uint32_t
+uint32_t
 vod_subs_default(const vod_subs_t *subs)
 {
     uint32_t  i;

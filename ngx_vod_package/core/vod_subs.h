@@ -73,6 +73,10 @@ int vod_subs_lang(const u_char *s, size_t len, char out[VOD_SUB_LANG_LEN]);
  * as audio names are. */
 int vod_subs_add(vod_subs_t *subs, const vod_subtitle_spec_t *spec);
 
+/* The rendition shown unless the viewer says otherwise: the first
+ * title.json marks default, else none (VOD_MAX_SUBTITLES). */
+uint32_t vod_subs_default(const vod_subs_t *subs);
+
 /*
  * A multivariant playlist of vod_hls_master() with the subtitles: one
  * EXT-X-MEDIA TYPE=SUBTITLES per rendition in group "subs" before the

@@ -1,8 +1,8 @@
 /*
  * vod_tracks.c: tracks.json, what a title offers a viewer (the playback
- * API's available_tracks): its video renditions after the tier's ceiling
- * and its audio renditions as the manifests list them.  Bounded first,
- * written once, like the manifest writers.
+ * API's available_tracks): its video renditions after the tier's ceiling,
+ * its audio and subtitle renditions as the manifests list them.  Bounded
+ * first, written once, like the manifest writers.
  */
 
 #include "vod_hdr.h"
@@ -22,6 +22,13 @@
      + 6 * (VOD_MAX_ID_LEN + sizeof(((vod_track_info_t *) 0)->codec_str)    \
             + VOD_LANG_LEN + VOD_AUDIO_NAME_LEN))
 
+/* one subtitle entry, likewise */
+#define VOD_TRACKS_SUB_LEN                                                   \
+    (sizeof("{\"id\":\"sub-\",\"format\":\"webvtt\",\"language\":\"\","      \
+            "\"name\":\"\",\"forced\":false,\"sdh\":false,"                \
+            "\"default\":false},")                                            \
+     + 6 * (VOD_MAX_ID_LEN + VOD_SUB_LANG_LEN + VOD_SUB_NAME_LEN))
+
 
 static const char *vod_tracks_format(const vod_track_info_t *track);
 static u_char *vod_tracks_str(u_char *p, const u_char *s, size_t len);
@@ -29,18 +36,22 @@ static u_char *vod_tracks_codecs(u_char *p, const vod_track_info_t *track);
 static u_char *vod_tracks_video(u_char *p, const vod_rendition_t *rd);
 static u_char *vod_tracks_audio(u_char *p, const vod_audio_t *a,
     int is_default);
+static u_char *vod_tracks_sub(u_char *p, const vod_subtitle_t *s,
+    int is_default);
+static u_char *vod_tracks_bool(u_char *p, int value);
 
 
 int
-vod_tracks_json(vod_env_t *env, const vod_title_t *title, u_char **out,
-    size_t *len)
+vod_tracks_json(vod_env_t *env, const vod_title_t *title,
+    const vod_subs_t *subs, u_char **out, size_t *len)
 {
     u_char    *buf, *p;
     size_t     size;
-    uint32_t   i, n;
+    uint32_t   i, n, def;
 
     size = sizeof("{\"video\":[],\"audio\":[],\"subtitles\":[]}\n")
-           + (title->count + title->audio_count) * VOD_TRACKS_ENTRY_LEN;
+           + (title->count + title->audio_count) * VOD_TRACKS_ENTRY_LEN
+           + (subs != NULL ? subs->count * VOD_TRACKS_SUB_LEN : 0);
 
     buf = env->alloc(env, size);
     if (buf == NULL) {
@@ -71,7 +82,21 @@ vod_tracks_json(vod_env_t *env, const vod_title_t *title, u_char **out,
         p = vod_tracks_audio(p, &title->audio[i], i == 0);
     }
 
-    p = vod_text_cpy(p, "],\"subtitles\":[]}\n");
+    p = vod_text_cpy(p, "],\"subtitles\":[");
+
+    if (subs != NULL) {
+        def = vod_subs_default(subs);
+
+        for (i = 0; i < subs->count; i++) {
+            if (i) {
+                *p++ = ',';
+            }
+
+            p = vod_tracks_sub(p, &subs->items[i], i == def);
+        }
+    }
+
+    p = vod_text_cpy(p, "]}\n");
 
     *out = buf;
     *len = p - buf;
@@ -152,14 +177,50 @@ vod_tracks_audio(u_char *p, const vod_audio_t *a, int is_default)
     p = vod_text_cpy(p, ",\"bitrate\":");
     p = vod_text_uint(p, a->track->avg_bitrate);
 
-    if (is_default) {
-        p = vod_text_cpy(p, ",\"default\":true}");
-
-    } else {
-        p = vod_text_cpy(p, ",\"default\":false}");
-    }
+    p = vod_text_cpy(p, ",\"default\":");
+    p = vod_tracks_bool(p, is_default);
+    *p++ = '}';
 
     return p;
+}
+
+
+/* the rendition of sub-{id}.m3u8 (and of the MPD's sub-{id}-full.vtt) */
+
+static u_char *
+vod_tracks_sub(u_char *p, const vod_subtitle_t *s, int is_default)
+{
+    size_t  n;
+
+    /* ids are URL segments (vod_title_id_valid()): nothing to escape */
+    p = vod_text_cpy(p, "{\"id\":\"sub-");
+    p = vod_text_cpymem(p, s->spec->id.data, s->spec->id.len);
+    p = vod_text_cpy(p, "\",\"format\":\"webvtt\"");
+
+    n = vod_text_field_len(s->lang, sizeof(s->lang));
+    p = vod_text_cpy(p, ",\"language\":");
+    p = vod_tracks_str(p, (const u_char *) s->lang, n);
+
+    n = vod_text_field_len(s->name, sizeof(s->name));
+    p = vod_text_cpy(p, ",\"name\":");
+    p = vod_tracks_str(p, (const u_char *) s->name, n);
+
+    p = vod_text_cpy(p, ",\"forced\":");
+    p = vod_tracks_bool(p, s->spec->forced);
+    p = vod_text_cpy(p, ",\"sdh\":");
+    p = vod_tracks_bool(p, s->spec->sdh);
+    p = vod_text_cpy(p, ",\"default\":");
+    p = vod_tracks_bool(p, is_default);
+    *p++ = '}';
+
+    return p;
+}
+
+
+static u_char *
+vod_tracks_bool(u_char *p, int value)
+{
+    return value ? vod_text_cpy(p, "true") : vod_text_cpy(p, "false");
 }
 
 

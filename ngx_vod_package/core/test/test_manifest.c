@@ -48,6 +48,8 @@ static void test_manifest_video(vod_track_info_t *t, uint32_t codec,
 static void test_manifest_audio(vod_track_info_t *t, const char *lang,
     uint64_t *seg_time, uint32_t n, uint64_t avg, uint64_t peak);
 static void test_manifest_build(test_manifest_title_t *t);
+static void test_manifest_expect_tail(int rc, u_char *out, size_t len,
+    const char *expected);
 static void test_manifest_expect(int rc, u_char *out, size_t len,
     const char *expected);
 static void test_hls_master(void **state);
@@ -395,6 +397,25 @@ test_manifest_expect(int rc, u_char *out, size_t len, const char *expected)
 
     if (len != strlen(expected) || memcmp(out, expected, len) != 0) {
         fail_msg("got:\n%.*s\nexpected:\n%s", (int) len, out, expected);
+    }
+}
+
+
+/* out ends with expected */
+
+static void
+test_manifest_expect_tail(int rc, u_char *out, size_t len,
+    const char *expected)
+{
+    size_t  n;
+
+    assert_int_equal(rc, VOD_OK);
+
+    n = strlen(expected);
+
+    if (len < n || memcmp(out + len - n, expected, n) != 0) {
+        fail_msg("got:\n%.*s\nexpected the end:\n%s", (int) len, out,
+                 expected);
     }
 }
 
@@ -1047,7 +1068,9 @@ test_tracks_json(void **state)
     size_t                  len;
     u_char                 *out;
     vod_env_t              *env;
+    vod_subs_t              subs;
     vod_track_info_t        de, *audios[2];
+    vod_subtitle_spec_t     specs[2];
     test_manifest_title_t   t;
 
     env = *state;
@@ -1067,7 +1090,7 @@ test_tracks_json(void **state)
 
     assert_int_equal(vod_title_limit(&t.title, 720, 0), 2);
 
-    rc = vod_tracks_json(env, &t.title, &out, &len);
+    rc = vod_tracks_json(env, &t.title, NULL, &out, &len);
     test_manifest_expect(rc, out, len,
         "{\"video\":["
         "{\"id\":\"720p\",\"format\":\"h264\",\"codecs\":\"avc1.64001f\","
@@ -1087,6 +1110,36 @@ test_tracks_json(void **state)
         "\"name\":\"Deutsch \\\"5.1\\\"\\\\\\u0001\","
         "\"channels\":6,\"bitrate\":128000,\"default\":false}],"
         "\"subtitles\":[]}\n");
+
+    /* subtitles: the manifests' names and flags, the default title.json's
+     * (none marked: every one false) */
+    t.title.audio_count = 1;
+    memset(&subs, 0, sizeof(subs));
+    memset(specs, 0, sizeof(specs));
+    specs[0].id = (vod_str_t) vod_string("movie.en.sdh");
+    specs[0].lang = (vod_str_t) vod_string("en");
+    specs[0].sdh = 1;
+    specs[1].id = (vod_str_t) vod_string("pt");
+    specs[1].lang = (vod_str_t) vod_string("por-br");
+    specs[1].name = (vod_str_t) vod_string("Portugu\xc3\xaas \"BR\"");
+    specs[1].forced = 1;
+    assert_int_equal(vod_subs_add(&subs, &specs[0]), 1);
+    assert_int_equal(vod_subs_add(&subs, &specs[1]), 1);
+
+    rc = vod_tracks_json(env, &t.title, &subs, &out, &len);
+    test_manifest_expect_tail(rc, out, len,
+        "\"subtitles\":["
+        "{\"id\":\"sub-movie.en.sdh\",\"format\":\"webvtt\","
+        "\"language\":\"en\",\"name\":\"English SDH\",\"forced\":false,"
+        "\"sdh\":true,\"default\":false},"
+        "{\"id\":\"sub-pt\",\"format\":\"webvtt\",\"language\":\"pt-BR\","
+        "\"name\":\"Portugu\xc3\xaas \\\"BR\\\"\",\"forced\":true,"
+        "\"sdh\":false,\"default\":false}]}\n");
+
+    specs[1].is_default = 1;
+    rc = vod_tracks_json(env, &t.title, &subs, &out, &len);
+    test_manifest_expect_tail(rc, out, len,
+        "\"sdh\":false,\"default\":true}]}\n");
 }
 
 int
