@@ -13,7 +13,9 @@
 # them, BENCH_RUNS interleaved runs of each.  Then the cold index case,
 # without and with "aio threads": the first segment request of a two-hour
 # title after a restart (empty shared-memory cache), median of
-# BENCH_COLD_RUNS restarts, and the worker's CPU time for it.
+# BENCH_COLD_RUNS restarts, and the worker's CPU time for it; the same of
+# the two-hour title fragmented, and of master.m3u8 of the title with 8
+# audio and 12 subtitle renditions.
 #
 #   bench/run.sh                 needs modules/ngx_vod_package_module.so
 #   bench/run.sh --static-only   the harness alone: static vs static
@@ -236,14 +238,18 @@ fi
 
 # cold index: first request for a segment in the middle of a 2 h title,
 # without and with "aio threads" (conf/origin.conf ships the latter); then
-# the same samples as a fragmented file (its moof boxes read and indexed)
-for cold_title in long longfrag; do
+# the same samples as a fragmented file (its moof boxes read and indexed);
+# then a player's first request of the title with 8 audio and 12 subtitle
+# renditions, master.m3u8 (its index built, its 12 sidecars parsed)
+for cold_title in long longfrag tracks; do
     echo
-    LONG=$MEDIA/$cold_title/180p.mp4
+    LONG=$(ls "$MEDIA/$cold_title"/*.mp4 | head -1)
     dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$LONG" \
           2>/dev/null || echo 0)
     mid=$(awk -v d="$dur" \
           'BEGIN { n = int(d / 2 / 4); print (n > 0 ? n : 1) }')
+    path=video-180p-$mid.m4s
+    [ "$cold_title" = tracks ] && path=master.m3u8
 
     # one request: prints its time in seconds, or nan
     first_request() {
@@ -274,7 +280,7 @@ for cold_title in long longfrag; do
     for loc in "" /threads; do
         aio=off
         [ -n "$loc" ] && aio=threads
-        url=$BASE$loc/vod/$cold_title/video-180p-$mid.m4s
+        url=$BASE$loc/vod/$cold_title/$path
         echo "bench: cold index, aio $aio: $url (title" \
              "$(printf '%.0f' "$dur") s), nginx restarted before each of" \
              "$COLD_RUNS runs"
@@ -298,10 +304,9 @@ for cold_title in long longfrag; do
         live=()
         for i in $(seq "$COLD_RUNS"); do
             mkdir -p "$MEDIA/cold$i"
-            ln -f "$LONG" "$MEDIA/cold$i/180p.mp4"
+            ln -f "$MEDIA/$cold_title"/* "$MEDIA/cold$i/"
             u0=$(worker_cpu)
-            live+=("$(first_request \
-                      "$BASE$loc/vod/cold$i/video-180p-$mid.m4s")")
+            live+=("$(first_request "$BASE$loc/vod/cold$i/$path")")
             live_cpu+=($(($(worker_cpu) - u0)))
             rm -rf "$MEDIA/cold$i"
         done

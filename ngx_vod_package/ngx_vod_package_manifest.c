@@ -1,11 +1,12 @@
 /*
  * ngx_vod_package_manifest.c: the steps of a multivariant playlist
  * (master.m3u8, master-ts.m3u8), an MPD or the title's tracks.json.
- * Resolve opens every rendition of the title, enough for the ETag; a
- * manifest made before with that ETag comes from the per-worker cache
- * (_manifest_cache.c) and the indexes are not loaded; else load gets
- * every rendition's index and plan writes the text.  Content Steering is
- * added to the playlists and the MPD.
+ * Resolve takes a manifest whose files this worker looked at in the
+ * current second from its cache (_manifest_cache.c) as it is; else it
+ * opens every file of the title, enough for the ETag, and a manifest made
+ * before with that ETag comes from the cache, the indexes not loaded;
+ * else load gets every rendition's index and plan writes the text.
+ * Content Steering is added to the playlists and the MPD.
  */
 
 #include <ngx_config.h>
@@ -46,19 +47,52 @@ static ngx_str_t  ngx_vod_type_json = ngx_string("application/json");
 ngx_int_t
 ngx_vod_manifest_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 {
-    size_t      len;
-    ngx_int_t   rc;
-    vod_url_t  *url;
+    size_t                       len;
+    ngx_int_t                    rc;
+    vod_url_t                   *url;
+    ngx_http_core_loc_conf_t    *clcf;
+    ngx_vod_package_loc_conf_t  *vlcf;
 
     url = &ctx->url;
-
-    ctx->etag = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
 
     rc = ngx_vod_package_request_limits(r, &ctx->max_height,
                                         &ctx->max_bitrate);
     if (rc != NGX_OK) {
         return rc;
     }
+
+    /* the same manifest: the title (ctx->dir, compared too) under the
+     * same location's settings, of the same kind and ceiling */
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    ctx->manifest_key = ngx_vod_etag_add(0, &vlcf, sizeof(vlcf));
+    ctx->manifest_key = ngx_vod_etag_add(ctx->manifest_key, &url->kind,
+                                         sizeof(url->kind));
+    ctx->manifest_key = ngx_vod_etag_add(ctx->manifest_key, &ctx->max_height,
+                                         sizeof(ctx->max_height));
+    ctx->manifest_key = ngx_vod_etag_add(ctx->manifest_key,
+                                         &ctx->max_bitrate,
+                                         sizeof(ctx->max_bitrate));
+
+    /* with open_file_cache a change shows only once the files' entries
+     * are checked again anyway (open_file_cache_valid): a second more is
+     * what saves looking at every file on every request; without it, a
+     * change shows at once, as a static file's does */
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (clcf->open_file_cache != NULL) {
+        ctx->out.data = ngx_vod_manifest_cache_fresh(r, &ctx->dir,
+                                                     ctx->manifest_key,
+                                                     &ctx->etag, &ctx->mtime,
+                                                     &len);
+        if (ctx->out.data != NULL) {
+            ctx->out.len = len;
+            ctx->made = 1;
+            return NGX_OK;
+        }
+    }
+
+    ctx->etag = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
 
     rc = ngx_vod_package_open_title(r, &ctx->dir, &ctx->files, &ctx->etag,
                                     &ctx->mtime);
@@ -74,7 +108,8 @@ ngx_vod_manifest_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     }
 
     /* made before with this ETag: the indexes need not be looked at */
-    ctx->out.data = ngx_vod_manifest_cache_get(r, &ctx->dir, ctx->etag,
+    ctx->out.data = ngx_vod_manifest_cache_get(r, &ctx->dir,
+                                               ctx->manifest_key, ctx->etag,
                                                &len);
     if (ctx->out.data != NULL) {
         ctx->out.len = len;
@@ -197,7 +232,8 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
          * same second, unseen by the ETag's mtimes: not kept yet */
 
         if (ngx_time() - ctx->mtime >= 2) {
-            ngx_vod_manifest_cache_put(&ctx->dir, ctx->etag, out, len,
+            ngx_vod_manifest_cache_put(&ctx->dir, ctx->manifest_key,
+                                       ctx->etag, ctx->mtime, out, len,
                                        r->connection->log);
         }
     }

@@ -224,6 +224,7 @@ typedef struct {
     time_t                mtime;
     uint32_t              max_height;     /* manifests: the tier's ceiling */
     uint64_t              max_bitrate;
+    uint64_t              manifest_key;   /* in the per-worker cache */
 
     /* load: renditions whose index is loaded, and the segment's views */
     uint32_t              loaded;
@@ -360,11 +361,14 @@ ngx_int_t ngx_vod_thread_readahead(ngx_http_request_t *r,
     size_t size);
 #endif
 
-/* generated manifests per worker, by ETag and directory */
+/* generated manifests per worker, by key (title, location, kind, tier
+ * ceiling) and directory, with the ETag they were made with */
+u_char *ngx_vod_manifest_cache_fresh(ngx_http_request_t *r, ngx_str_t *dir,
+    uint64_t key, uint64_t *etag, time_t *mtime, size_t *len);
 u_char *ngx_vod_manifest_cache_get(ngx_http_request_t *r, ngx_str_t *dir,
-    uint64_t etag, size_t *len);
-void ngx_vod_manifest_cache_put(ngx_str_t *dir, uint64_t etag, u_char *body,
-    size_t len, ngx_log_t *log);
+    uint64_t key, uint64_t etag, size_t *len);
+void ngx_vod_manifest_cache_put(ngx_str_t *dir, uint64_t key, uint64_t etag,
+    time_t mtime, u_char *body, size_t len, ngx_log_t *log);
 
 /* subscription tiers: the ceiling the edge asks for (0: none; 400 when
  * malformed) and the header naming a video rendition's height and bit
