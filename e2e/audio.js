@@ -11,9 +11,8 @@
 // selectAudioTrack (Shaka 5's successor of selectAudioLanguage) and the
 // active variant's language must become German.
 //
-//   node e2e/audio.js        makes the titles into E2E_AUDIO_MEDIA
-//                            (build/e2e-audio-media) when they are not
-//                            there yet
+//   node e2e/audio.js   makes the titles into build/e2e-audio-media once
+//                      (E2E_AUDIO_MEDIA names titles made already)
 //
 // Environment: E2E_PORT (8090), E2E_AUDIO_MEDIA, CASE_TIMEOUT seconds
 // (60), as e2e/play.js.

@@ -5,9 +5,8 @@
 // Player on the MPD, in Debian's chromium (which decodes AV1 with its
 // own software decoder), must play it.
 //
-//   node e2e/av1.js          makes the titles into E2E_CODECS_MEDIA
-//                            (build/e2e-codecs-media) when they are not
-//                            there yet
+//   node e2e/av1.js   makes the titles into build/e2e-codecs-media once
+//                    (E2E_CODECS_MEDIA names titles made already)
 //
 // For each case: the manifest's video renditions are all AV1 (their
 // codecs strings start with av01) and chromium's MediaSource accepts
