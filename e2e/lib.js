@@ -286,6 +286,7 @@ async function setCacheHealth(base, id, healthy) {
 
 module.exports = {
     ROOT, NGINX, CHROMIUM, sleep, portOpen, startNginx, stopNginx,
-    startOrigin, mediaDir, checkPlayers, playwright, launchChromium, pageState, waitFor,
-    unexpected, expected, watchPage, setCacheHealth, runWithRetry,
+    startOrigin, mediaDir, checkPlayers, playwright, launchChromium,
+    pageState, waitFor, unexpected, expected, watchPage, setCacheHealth,
+    runWithRetry,
 };
