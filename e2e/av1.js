@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // e2e/av1.js: AV1 in real players.  The packager serves
 // tools/mkmedia-codecs.sh's "av1" title (AV1 at 640x360 and 320x180, AAC
-// stereo); hls.js on the CMAF multivariant playlist, dash.js and Shaka
-// Player on the MPD, in Debian's chromium (which decodes AV1 with its
-// own software decoder), must play it.
+// stereo); hls.js on the CMAF multivariant playlist, dash.js on the MPD
+// and Shaka Player on both, in Debian's chromium (which decodes AV1 with
+// its own software decoder), must play it.
 //
 //   node e2e/av1.js   makes the titles into build/e2e-codecs-media once
 //                    (E2E_CODECS_MEDIA names titles made already)
@@ -37,6 +37,7 @@ const CASES = [
     { name: 'av1-hls', engine: 'hls', url: '/vod/av1/master.m3u8' },
     { name: 'av1-dash', engine: 'dash', url: '/vod/av1/manifest.mpd' },
     { name: 'av1-shaka', engine: 'shaka', url: '/vod/av1/manifest.mpd' },
+    { name: 'av1-shaka-hls', engine: 'shaka', url: '/vod/av1/master.m3u8' },
 ];
 
 // the manifest's video renditions: [{ size: "WxH", codecs }]
