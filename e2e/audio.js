@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // e2e/audio.js: audio languages in real players.  The packager serves a
 // title with English, German and English 5.1 tracks in every file of its
-// ladder (tools/mkmedia-audio.sh "langs"); hls.js (HLS CMAF) and dash.js
-// (DASH) in Debian's chromium must list every language the manifest
-// names, play, switch to German mid-play, fetch the German rendition's
-// segments from then on and keep playing.
+// ladder (tools/mkmedia-audio.sh "langs"); hls.js (HLS CMAF), dash.js
+// (DASH) and Shaka Player (both) in Debian's chromium must list every
+// audio rendition the manifest names, play, switch to German mid-play,
+// say German is the active track, fetch the German rendition's segments
+// from then on and keep playing.  Shaka Player: its audio tracks
+// (getAudioTracks) are the manifest's renditions and its variants
+// (getVariantTracks) carry every language of the manifest; the switch is
+// selectAudioTrack (Shaka 5's successor of selectAudioLanguage) and the
+// active variant's language must become German.
 //
-//   node e2e/audio.js        makes the titles into E2E_AUDIO_MEDIA
-//                            (build/e2e-audio-media) when they are not
-//                            there yet
+//   node e2e/audio.js   makes the titles into build/e2e-audio-media once
+//                      (E2E_AUDIO_MEDIA names titles made already)
 //
 // Environment: E2E_PORT (8090), E2E_AUDIO_MEDIA, CASE_TIMEOUT seconds
 // (60), as e2e/play.js.
@@ -18,16 +22,13 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { execFileSync } = require('child_process');
 const {
-    ROOT, startNginx: spawnNginx, stopNginx, checkPlayers, playwright,
-    launchChromium, waitFor, watchPage, runWithRetry, expected,
+    startOrigin, mediaDir, stopNginx, playwright, launchChromium, waitFor,
+    watchPage, runWithRetry, expected,
 } = require('./lib');
 
 const PORT = parseInt(process.env.E2E_PORT || '8090', 10);
 const CASE_TIMEOUT = 1000 * parseInt(process.env.CASE_TIMEOUT || '60', 10);
-const MEDIA = path.resolve(process.env.E2E_AUDIO_MEDIA
-                           || path.join(ROOT, 'build', 'e2e-audio-media'));
 const SECONDS = 20;
 
 // hls.js: a buffer that ran dry for a moment on a loaded machine (as in
@@ -35,41 +36,22 @@ const SECONDS = 20;
 const ALLOWED = {
     hls: [/^mediaError bufferStalledError$/],
     dash: [],
+    shaka: [],
 };
 
 const CASES = [
     { name: 'audio-hls', engine: 'hls', url: '/vod/langs/master.m3u8' },
     { name: 'audio-dash', engine: 'dash', url: '/vod/langs/manifest.mpd' },
+    { name: 'audio-shaka-hls', engine: 'shaka',
+      url: '/vod/langs/master.m3u8' },
+    { name: 'audio-shaka-dash', engine: 'shaka',
+      url: '/vod/langs/manifest.mpd' },
 ];
 
-function makeMedia() {
-    if (fs.existsSync(path.join(MEDIA, 'langs', '360p.mp4'))) return;
-    console.log(`e2e-audio: making the titles in ${MEDIA}`);
-    execFileSync(path.join(ROOT, 'tools', 'mkmedia-audio.sh'),
-                 [MEDIA, String(SECONDS)], { stdio: 'inherit' });
-}
-
-async function startNginx() {
-    const prefix = path.join(ROOT, 'build', 'e2e-audio');
-    const so = path.join(ROOT, 'modules', 'ngx_vod_package_module.so');
-    if (!fs.existsSync(so)) {
-        throw new Error(`${so} does not exist (run make)`);
-    }
-    checkPlayers();
-    const tpl = fs.readFileSync(path.join(ROOT, 'e2e', 'nginx.conf'), 'utf8');
-    const conf = tpl.replace(/@LOAD_MODULE@/g, `load_module ${so};`)
-        .replace(/@PREFIX@/g, prefix)
-        .replace(/@ROOT@/g, ROOT)
-        .replace(/@MEDIA@/g, MEDIA)
-        .replace(/@PORT@/g, String(PORT))
-        .replace(/@VOD@/g, 'vod_package;')
-        .replace(/@HTTP_EXTRA@/g, 'vod_index_cache e2e_audio:16m;')
-        .replace(/@SIGNED@/g, '');
-    return spawnNginx(prefix, conf, PORT);
-}
-
-// the languages the manifest names, in its order, and the URL part of
-// the German rendition's segments
+// the languages the manifest names, in its order (an HLS rendition, a
+// DASH AdaptationSet), its renditions as "language/channels" (Shaka
+// Player lists each one as an audio track), and the URL part of the
+// German rendition's segments
 async function fromManifest(c) {
     const res = await fetch(`http://127.0.0.1:${PORT}${c.url}`);
     const text = await res.text();
@@ -77,23 +59,33 @@ async function fromManifest(c) {
         throw new Error(`${c.url} answered ${res.status}`);
     }
     let langs;
+    let renditions;
     let german;
-    if (c.engine === 'hls') {
+    if (c.url.endsWith('.m3u8')) {
         const media = text.split('\n')
             .filter((l) => l.startsWith('#EXT-X-MEDIA:TYPE=AUDIO'));
         langs = media.map((l) => (/LANGUAGE="([^"]+)"/.exec(l) || [])[1]);
+        renditions = media.map((l, i) => langs[i] + '/'
+                               + (/CHANNELS="(\d+)/.exec(l) || [])[1]);
         const de = media.find((l) => /LANGUAGE="de"/.test(l));
         german = de && /URI="([^"]+)\.m3u8"/.exec(de)[1];
     } else {
         const sets = text.match(/<AdaptationSet[^>]*contentType="audio"[\s\S]*?<\/AdaptationSet>/g) || [];
         langs = sets.map((s) => (/lang="([^"]+)"/.exec(s) || [])[1]);
+        // a Representation's AudioChannelConfiguration, or its set's
+        renditions = sets.flatMap((s, i) => {
+            const set = (/^[\s\S]*?(?=<Representation)/.exec(s) || [''])[0];
+            return s.split('<Representation').slice(1).map((r) => langs[i]
+                + '/' + (/audio_channel_configuration:2011" value="(\d+)"/
+                         .exec(r + set) || [])[1]);
+        });
         const de = sets.find((s) => /lang="de"/.test(s));
         german = de && /<Representation id="([^"]+)"/.exec(de)[1];
     }
     if (!german) {
         throw new Error(`${c.url} lists no German audio: ${langs}`);
     }
-    return { langs, german: german + '-' };
+    return { langs, renditions, german: german + '-' };
 }
 
 // in the page: the audio tracks the player lists, and which one plays
@@ -103,6 +95,14 @@ function playerTracks() {
         return { list: s.hls.audioTracks.map((t) => t.lang),
                  current: s.hls.audioTracks[s.hls.audioTrack]
                           ? s.hls.audioTracks[s.hls.audioTrack].lang : null };
+    }
+    if (s.shaka) {
+        const v = s.shaka.getVariantTracks();
+        const active = v.find((t) => t.active);
+        return { list: s.shaka.getAudioTracks()
+                     .map((t) => `${t.language}/${t.channelsCount}`),
+                 variants: [...new Set(v.map((t) => t.language))],
+                 current: active ? active.language : null };
     }
     const cur = s.dash.getCurrentTrackFor('audio');
     return { list: s.dash.getTracksFor('audio').map((t) => t.lang),
@@ -115,6 +115,11 @@ function switchToGerman() {
         const i = s.hls.audioTracks.findIndex((t) => t.lang === 'de');
         s.hls.audioTrack = i;
         return i;
+    }
+    if (s.shaka) {
+        const a = s.shaka.getAudioTracks().find((x) => x.language === 'de');
+        if (a) s.shaka.selectAudioTrack(a);
+        return a ? 0 : -1;
     }
     const t = s.dash.getTracksFor('audio').find((x) => x.lang === 'de');
     s.dash.setCurrentTrack(t);
@@ -140,11 +145,24 @@ async function runCase(context, c) {
         phase = 'switch';
 
         // every language of the manifest, in its order (dash.js lists an
-        // AdaptationSet once)
+        // AdaptationSet once); Shaka Player every rendition, in an order
+        // of its own
         const tracks = await page.evaluate(playerTracks);
-        if (tracks.list.join(',') !== want.langs.join(',')) {
-            throw new Error(`the player lists ${tracks.list.join(',')}, `
-                            + `the manifest ${want.langs.join(',')}`);
+        const listed = c.engine === 'shaka'
+            ? [tracks.list.slice().sort(), want.renditions.slice().sort()]
+            : [tracks.list, want.langs];
+        if (listed[0].join(',') !== listed[1].join(',')) {
+            throw new Error(`the player lists ${listed[0].join(',')}, `
+                            + `the manifest ${listed[1].join(',')}`);
+        }
+        // Shaka Player: every language in its variants too
+        const langs = [...new Set(want.langs)].sort().join(',');
+        if (tracks.variants
+            && tracks.variants.slice().sort().join(',') !== langs)
+        {
+            throw new Error(`the player's variants carry `
+                            + `${tracks.variants.join(',')}, the manifest `
+                            + langs);
         }
         if (tracks.current === 'de') {
             throw new Error('German plays before the switch');
@@ -171,7 +189,7 @@ async function runCase(context, c) {
             if (cur === 'de' && got.length > 0) {
                 const secs = ((Date.now() - t0) / 1000).toFixed(1);
                 console.log(`PASS ${c.name}: ${c.engine} ${c.url} lists `
-                    + `${want.langs.join(', ')}, switched to German at `
+                    + `${listed[1].join(', ')}, switched to German at `
                     + `${switchedAt.toFixed(2)} s, fetched ${got.length} `
                     + `${want.german}N.m4s, played on to `
                     + `${st.t.toFixed(2)} s${expected(st.warnings)} `
@@ -204,8 +222,9 @@ async function main() {
     const retried = [];
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vodedge-e2e-'));
     try {
-        makeMedia();
-        ng = await startNginx();
+        const media = mediaDir('E2E_AUDIO_MEDIA', 'e2e-audio-media',
+                               'mkmedia-audio.sh', SECONDS);
+        ng = await startOrigin('e2e-audio', media, PORT);
         context = await launchChromium(chromium, profile);
         for (const c of CASES) {
             const r = await runWithRetry(c.name, () => runCase(context, c));

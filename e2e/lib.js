@@ -1,7 +1,8 @@
-// e2e/lib.js: what the real-player tests share (play.js, steering.js):
-// a private nginx started from a generated configuration, Debian's
-// chromium through playwright-core, and the state of the player page
-// (e2e/www/player.html).
+// e2e/lib.js: what the real-player tests share (play.js, steering.js,
+// audio.js, subs.js, av1.js): a private nginx started from a generated
+// configuration, test titles made once by a tools/mkmedia-*.sh script,
+// Debian's chromium through playwright-core, and the state of the player
+// page (e2e/www/player.html).
 
 'use strict';
 
@@ -9,7 +10,7 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const net = require('net');
-const { spawn } = require('child_process');
+const { spawn, execFileSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const NGINX = process.env.NGINX || '/usr/sbin/nginx';
@@ -66,9 +67,50 @@ async function stopNginx(ng) {
     if (ng.proc.exitCode === null) ng.proc.kill('SIGKILL');
 }
 
+// the directory of a test's titles: the environment variable env names,
+// or build/NAME, made there once by tools/SCRIPT DIR SECONDS (each script
+// touches DIR/.done when it is through)
+function mediaDir(env, name, script, seconds) {
+    if (process.env[env]) {
+        return path.resolve(process.env[env]);
+    }
+    const dir = path.join(ROOT, 'build', name);
+    if (!fs.existsSync(path.join(dir, '.done'))) {
+        console.log(`${name}: making the titles with tools/${script}`);
+        execFileSync(path.join(ROOT, 'tools', script), [dir, String(seconds)],
+                     { stdio: 'inherit' });
+    }
+    return dir;
+}
+
+// the packager (modules/ngx_vod_package_module.so) serving media under
+// /vod/ and the player page under /player/ on port, from e2e/nginx.conf;
+// build/NAME is its prefix, vod what the /vod/ location adds to
+// vod_package
+async function startOrigin(name, media, port, vod) {
+    const prefix = path.join(ROOT, 'build', name);
+    const so = path.join(ROOT, 'modules', 'ngx_vod_package_module.so');
+    if (!fs.existsSync(so)) {
+        throw new Error(`${so} does not exist (run make)`);
+    }
+    checkPlayers();
+    const tpl = fs.readFileSync(path.join(ROOT, 'e2e', 'nginx.conf'), 'utf8');
+    const conf = tpl.replace(/@LOAD_MODULE@/g, `load_module ${so};`)
+        .replace(/@PREFIX@/g, prefix)
+        .replace(/@ROOT@/g, ROOT)
+        .replace(/@MEDIA@/g, media)
+        .replace(/@PORT@/g, String(port))
+        .replace(/@VOD@/g, 'vod_package;' + (vod ? ' ' + vod : ''))
+        .replace(/@HTTP_EXTRA@/g,
+                 `vod_index_cache ${name.replace(/\W/g, '_')}:16m;`)
+        .replace(/@SIGNED@/g, '');
+    return startNginx(prefix, conf, port);
+}
+
 function checkPlayers() {
     for (const lib of ['hls.js/dist/hls.min.js',
-                       'dashjs/dist/modern/umd/dash.all.min.js']) {
+                       'dashjs/dist/modern/umd/dash.all.min.js',
+                       'shaka-player/dist/shaka-player.compiled.js']) {
         if (!fs.existsSync(path.join(ROOT, 'e2e', 'node_modules', lib))) {
             throw new Error(`e2e/node_modules/${lib} missing `
                             + '(run tools/install-deps.sh)');
@@ -244,6 +286,7 @@ async function setCacheHealth(base, id, healthy) {
 
 module.exports = {
     ROOT, NGINX, CHROMIUM, sleep, portOpen, startNginx, stopNginx,
-    checkPlayers, playwright, launchChromium, pageState, waitFor,
-    unexpected, expected, watchPage, setCacheHealth, runWithRetry,
+    startOrigin, mediaDir, checkPlayers, playwright, launchChromium,
+    pageState, waitFor, unexpected, expected, watchPage, setCacheHealth,
+    runWithRetry,
 };

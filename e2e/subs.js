@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // e2e/subs.js: subtitles in real players (hls.js on the CMAF and the
-// MPEG-TS multivariant playlists, dash.js on the MPD) inside Debian's
-// chromium, driven by playwright-core.
+// MPEG-TS multivariant playlists, dash.js on the MPD, Shaka Player on the
+// CMAF playlist and the MPD) inside Debian's chromium, driven by
+// playwright-core.
 //
 //   node e2e/subs.js
 //
@@ -25,10 +26,8 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { execFileSync } = require('child_process');
 const {
-    ROOT, startNginx: spawnNginx, stopNginx, checkPlayers,
-    playwright, launchChromium, watchPage,
+    startOrigin, mediaDir, stopNginx, playwright, launchChromium, watchPage,
 } = require('./lib');
 
 const PORT = parseInt(process.env.E2E_PORT || '8091', 10);
@@ -50,38 +49,11 @@ const CASES = [
     { name: 'subs-hls-cmaf', engine: 'hls', url: '/vod/subs/master.m3u8' },
     { name: 'subs-hls-ts', engine: 'hls', url: '/vod/subs/master-ts.m3u8' },
     { name: 'subs-dash', engine: 'dash', url: '/vod/subs/manifest.mpd' },
+    { name: 'subs-shaka-hls', engine: 'shaka',
+      url: '/vod/subs/master.m3u8' },
+    { name: 'subs-shaka-dash', engine: 'shaka',
+      url: '/vod/subs/manifest.mpd' },
 ];
-
-function media() {
-    if (process.env.E2E_SUBS_MEDIA) {
-        return path.resolve(process.env.E2E_SUBS_MEDIA);
-    }
-    const dir = path.join(ROOT, 'build', 'e2e-subs');
-    if (!fs.existsSync(path.join(dir, '.done'))) {
-        execFileSync(path.join(ROOT, 'tools', 'mkmedia-subs.sh'),
-                     [dir, '6'], { stdio: 'inherit' });
-    }
-    return dir;
-}
-
-async function startNginx() {
-    const prefix = path.join(ROOT, 'build', 'e2e-subs-nginx');
-    const so = path.join(ROOT, 'modules', 'ngx_vod_package_module.so');
-    if (!fs.existsSync(so)) {
-        throw new Error(`${so} does not exist (run make)`);
-    }
-    checkPlayers();
-    const tpl = fs.readFileSync(path.join(ROOT, 'e2e', 'nginx.conf'), 'utf8');
-    const conf = tpl.replace(/@LOAD_MODULE@/g, `load_module ${so};`)
-        .replace(/@PREFIX@/g, prefix)
-        .replace(/@ROOT@/g, ROOT)
-        .replace(/@MEDIA@/g, media())
-        .replace(/@PORT@/g, String(PORT))
-        .replace(/@VOD@/g, 'vod_package; vod_segment_duration 2s;')
-        .replace(/@HTTP_EXTRA@/g, 'vod_index_cache e2e_subs:16m;')
-        .replace(/@SIGNED@/g, '');
-    return spawnNginx(prefix, conf, PORT);
-}
 
 // polls fn(arg) in the page until it returns a true value, which it
 // returns; throws with what and the page's fatal errors at the deadline
@@ -108,6 +80,10 @@ function listTracks(engine) {
         const t = s.hls ? s.hls.subtitleTracks : [];
         return t.length ? t.map((x) => `${x.name}|${x.lang}`) : null;
     }
+    if (engine === 'shaka') {
+        const t = s.ready ? s.shaka.getTextTracks() : [];
+        return t.length ? t.map((x) => `${x.label}|${x.language}`) : null;
+    }
     if (!s.dash || !s.ready) return null;
     const t = s.dash.getTracksFor('text');
     return t.length ? t.map((x) => `${(x.labels && x.labels[0]
@@ -122,6 +98,12 @@ function chooseEnglish(engine) {
         s.hls.subtitleTrack = s.hls.subtitleTracks
             .findIndex((x) => x.name === 'English');
         return s.hls.subtitleTrack;
+    }
+    if (engine === 'shaka') {
+        const t = s.shaka.getTextTracks();
+        const i = t.findIndex((x) => x.label === 'English');
+        s.shaka.selectTextTrack(t[i]);
+        return i;
     }
     const t = s.dash.getTracksFor('text');
     const i = t.findIndex((x) => x.labels && x.labels[0]
@@ -239,7 +221,10 @@ async function main() {
     const failed = [];
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vodedge-subs-'));
     try {
-        ng = await startNginx();
+        const media = mediaDir('E2E_SUBS_MEDIA', 'e2e-subs',
+                               'mkmedia-subs.sh', 6);
+        ng = await startOrigin('e2e-subs-nginx', media, PORT,
+                               'vod_segment_duration 2s;');
         context = await launchChromium(chromium, profile);
         for (const c of CASES) {
             if (!await runCase(context, c)) failed.push(c.name);

@@ -8,9 +8,11 @@
 # property and one video AdaptationSet per dynamic range with its CICP
 # properties; the init segments carry av1C and dec3 as the source has
 # them; ffmpeg decodes the HEVC, AC-3 and E-AC-3 renditions from the HLS
-# playlists and from the MPD.  A format that cannot carry a rendition
-# (MPEG-TS: HEVC, AV1) leaves it out with one line; a file with nothing
-# to package (MP3) is left out of the title.  Under "aio threads" too.
+# playlists and from the MPD, and every stream of those titles'
+# multivariant playlists and MPDs, at least a frame of each.  A format
+# that cannot carry a rendition (MPEG-TS: HEVC, AV1) leaves it out with
+# one line; a file with nothing to package (MP3) is left out of the
+# title.  Under "aio threads" too.
 # Not a block file: it walks the manifests of its own nginx.
 
 use strict;
@@ -144,6 +146,39 @@ sub decode {
                    $s{codec_name},
                    $s{codec_type} eq 'audio' ? $s{channels}
                                              : "$s{width}x$s{height}");
+}
+
+# what ffmpeg decodes of every stream a manifest names (the HLS demuxer
+# opens each variant and each EXT-X-MEDIA rendition, the DASH one each
+# Representation), in one run: "codec channels-or-WxH" per stream, sorted,
+# each only when it decoded at least one frame; with the run's errors
+sub decode_every {
+    my ($url) = @_;
+    my $probe = `ffprobe -v error -show_entries stream=index,codec_name,codec_type,channels,width,height -of compact=nk=0:p=0 '$url' 2>&1`;
+    my %what;
+    for my $line (split /\n/, $probe) {
+        my %f = $line =~ /(\w+)=([^|]*)/g;
+        next unless defined $f{index};
+        $what{$f{index}} = "$f{codec_name} "
+            . ($f{codec_type} eq 'audio' ? $f{channels}
+                                         : "$f{width}x$f{height}");
+    }
+    return [ "no stream: $probe" ] unless %what;
+    # framecrc: a line per decoded frame, "stream index, dts, ..."
+    my $out = `ffmpeg -hide_banner -v error -i '$url' -map 0 -f framecrc - 2>&1`;
+    my @errors = $? == 0 ? () : ("exit $?");
+    my %frames;
+    for my $line (split /\n/, $out) {
+        next if $line =~ /^#/;
+        if ($line =~ /^(\d+),/) {
+            $frames{$1}++;
+        } else {
+            push @errors, $line;
+        }
+    }
+    return [ (sort map { ($frames{$_} // 0) > 0 ? $what{$_}
+                                                : "$what{$_} no frames" }
+              keys %what), @errors ];
 }
 
 
@@ -281,6 +316,26 @@ for my $loc (qw(vod thread)) {
 
     is(get("$loc/hdr/master-ts.m3u8")->{status}, 404,
        "$loc/hdr: MPEG-TS carries no HEVC: no variant");
+
+    # what chromium cannot decode (HEVC, AC-3, E-AC-3), ffmpeg decodes
+    # from the multivariant playlist and the MPD themselves: every
+    # stream, frames of each
+    my %every = (
+        dolby => [ 'aac 2', 'aac 6', 'ac3 6', 'eac3 6', 'eac3 6',
+                   'h264 640x360', 'h264 640x360', 'h264 640x360' ],
+        hdr => [ 'aac 2', 'hevc 640x360', 'hevc 640x360',
+                 'hevc 640x360' ],
+    );
+    for my $t (sort keys %every) {
+        is_deeply(decode_every("$base/$loc/$t/master.m3u8"), $every{$t},
+                  "$loc/$t: ffmpeg decodes every stream of master.m3u8");
+    }
+    is_deeply(decode_every("$base/$loc/dolby/manifest.mpd"),
+              [ 'aac 2', 'aac 6', 'ac3 6', 'eac3 6', 'eac3 6',
+                'h264 640x360' ],
+              "$loc/dolby: ffmpeg decodes every stream of manifest.mpd");
+    is_deeply(decode_every("$base/$loc/hdr/manifest.mpd"), $every{hdr},
+              "$loc/hdr: ffmpeg decodes every stream of manifest.mpd");
 }
 
 my @log = VodTest::nginx_stop($dir);

@@ -83,18 +83,21 @@ section fleet env FLEET_SHORT=1 tools/fleet/fleet-test.sh
 DEMO_MEDIA=$ROOT/build/demo-media
 section demo-media tools/demo-media.sh "$DEMO_MEDIA"
 section demo-origin-check env THREADS=1 tools/check-origin.sh "$DEMO_MEDIA"
-# then subtitles (e2e/subs.js, on tools/mkmedia-subs.sh's title): each
-# player lists the tracks and shows the cues at their times
+# then subtitles (e2e/subs.js, on tools/mkmedia-subs.sh's title): hls.js,
+# dash.js and Shaka Player list the tracks and show the cues at their
+# times; then AV1 (e2e/av1.js, on tools/mkmedia-codecs.sh's title, made
+# once into build/e2e-codecs-media) plays in all three
 e2e_players() {
     local rc=0
     env E2E_MEDIA="$DEMO_MEDIA" node e2e/play.js || rc=1
     node e2e/subs.js || rc=1
+    node e2e/av1.js || rc=1
     return $rc
 }
 section e2e e2e_players
-# audio languages: hls.js and dash.js list a three-track title's languages
-# and switch to German mid-play (titles of tools/mkmedia-audio.sh, made
-# once into build/e2e-audio-media)
+# audio languages: hls.js, dash.js and Shaka Player (HLS and DASH) list a
+# three-track title's languages and switch to German mid-play (titles of
+# tools/mkmedia-audio.sh, made once into build/e2e-audio-media)
 section e2e-audio node e2e/audio.js
 # hls.js and dash.js follow ngx_steering's Content Steering manifest from
 # a cache marked unhealthy (its server still serving) to the second one;
