@@ -33,7 +33,10 @@ int vod_hls_ts_demux(const vod_title_t *title);
 /* Media playlist (VOD, EXT-X-ENDLIST, EXT-X-TARGETDURATION, exact EXTINF)
  * of one stream of one rendition (stream: VOD_STREAM_* of vod_url.h); an
  * audio playlist is of rendition->audio, its names those of
- * rendition->audio_id (audio-{id}-N.m4s or audio{T}-{id}-N.m4s). */
+ * rendition->audio_id (audio-{id}-N.m4s or audio{T}-{id}-N.m4s; for
+ * VOD_STREAM_AUDIO_TS audiots-{id}-N.ts, audiots{T}-{id}-N.ts).  MPEG-TS
+ * playlists (ts-, videots-, audiots-) are EXT-X-VERSION 3, without
+ * EXT-X-MAP; one whose track MPEG-TS cannot carry is VOD_NOT_FOUND. */
 int vod_hls_media(vod_env_t *env, const vod_title_t *title,
     const vod_rendition_t *rendition, uint32_t stream, u_char **out,
     size_t *len);
