@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // e2e/audio.js: audio languages in real players.  The packager serves a
 // title with English, German and English 5.1 tracks in every file of its
-// ladder (tools/mkmedia-audio.sh "langs"); hls.js (HLS CMAF) and dash.js
-// (DASH) in Debian's chromium must list every language the manifest
-// names, play, switch to German mid-play, fetch the German rendition's
-// segments from then on and keep playing.
+// ladder (tools/mkmedia-audio.sh "langs"); hls.js (HLS CMAF and HLS
+// MPEG-TS: master-ts.m3u8's audiots- renditions) and dash.js (DASH) in
+// Debian's chromium must list every language the manifest names, play,
+// switch to German mid-play, fetch the German rendition's segments from
+// then on and keep playing.
 //
 //   node e2e/audio.js        makes the titles into E2E_AUDIO_MEDIA
 //                            (build/e2e-audio-media) when they are not
@@ -39,6 +40,8 @@ const ALLOWED = {
 
 const CASES = [
     { name: 'audio-hls', engine: 'hls', url: '/vod/langs/master.m3u8' },
+    { name: 'audio-hls-ts', engine: 'hls',
+      url: '/vod/langs/master-ts.m3u8' },
     { name: 'audio-dash', engine: 'dash', url: '/vod/langs/manifest.mpd' },
 ];
 
@@ -167,13 +170,13 @@ async function runCase(context, c) {
             const cur = (await page.evaluate(playerTracks)).current;
             const got = requests.slice(before)
                 .filter((u) => u.includes(want.german)
-                        && /\.m4s(\?|$)/.test(u));
+                        && /\.(m4s|ts)(\?|$)/.test(u));
             if (cur === 'de' && got.length > 0) {
                 const secs = ((Date.now() - t0) / 1000).toFixed(1);
                 console.log(`PASS ${c.name}: ${c.engine} ${c.url} lists `
                     + `${want.langs.join(', ')}, switched to German at `
                     + `${switchedAt.toFixed(2)} s, fetched ${got.length} `
-                    + `${want.german}N.m4s, played on to `
+                    + `${want.german}N segments, played on to `
                     + `${st.t.toFixed(2)} s${expected(st.warnings)} `
                     + `(${secs} s)`);
                 return { ok: true };
