@@ -714,7 +714,14 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
         f = &t->frames[i];
 
         if (mux->audio_codec != VOD_CODEC_AAC) {
-            /* AC-3, E-AC-3: the sample's syncframes, self-delimiting */
+            /* AC-3, E-AC-3: the sample's syncframes, self-delimiting; an
+             * empty one is no frame at all */
+            if (f->size == 0) {
+                env->log(env, "ts: audio frame %u of segment %u is empty",
+                         i, segment->index + 1);
+                return VOD_BAD_DATA;
+            }
+
             f->es_len = f->size;
             continue;
         }

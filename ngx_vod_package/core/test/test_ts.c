@@ -688,6 +688,13 @@ test_dolby(void **state)
 
     assert_int_equal(ctx.log_lines, 0);
 
+    /* an empty sample is no syncframe: refused, with one line */
+    s[1].size = 0;
+    seg.data_size = 10;
+    assert_int_equal(vod_ts_open(&env, NULL, &seg, &mux, &len),
+                     VOD_BAD_DATA);
+    assert_int_equal(ctx.log_lines, 1);
+
     av_oracle_env_free(&env);
     unlink(tmp);
 }
