@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // e2e/audio.js: audio languages in real players.  The packager serves a
 // title with English, German and English 5.1 tracks in every file of its
-// ladder (tools/mkmedia-audio.sh "langs"); hls.js (HLS CMAF), dash.js
-// (DASH) and Shaka Player (both) in Debian's chromium must list every
+// ladder (tools/mkmedia-audio.sh "langs"); hls.js (HLS CMAF and HLS
+// MPEG-TS: master-ts.m3u8's audiots- renditions), dash.js (DASH) and
+// Shaka Player (HLS CMAF and DASH) in Debian's chromium must list every
 // audio rendition the manifest names, play, switch to German mid-play,
 // say German is the active track, fetch the German rendition's segments
 // from then on and keep playing.  Shaka Player: its audio tracks
@@ -41,6 +42,8 @@ const ALLOWED = {
 
 const CASES = [
     { name: 'audio-hls', engine: 'hls', url: '/vod/langs/master.m3u8' },
+    { name: 'audio-hls-ts', engine: 'hls',
+      url: '/vod/langs/master-ts.m3u8' },
     { name: 'audio-dash', engine: 'dash', url: '/vod/langs/manifest.mpd' },
     { name: 'audio-shaka-hls', engine: 'shaka',
       url: '/vod/langs/master.m3u8' },
@@ -185,13 +188,13 @@ async function runCase(context, c) {
             const cur = (await page.evaluate(playerTracks)).current;
             const got = requests.slice(before)
                 .filter((u) => u.includes(want.german)
-                        && /\.m4s(\?|$)/.test(u));
+                        && /\.(m4s|ts)(\?|$)/.test(u));
             if (cur === 'de' && got.length > 0) {
                 const secs = ((Date.now() - t0) / 1000).toFixed(1);
                 console.log(`PASS ${c.name}: ${c.engine} ${c.url} lists `
                     + `${listed[1].join(', ')}, switched to German at `
                     + `${switchedAt.toFixed(2)} s, fetched ${got.length} `
-                    + `${want.german}N.m4s, played on to `
+                    + `${want.german}N segments, played on to `
                     + `${st.t.toFixed(2)} s${expected(st.warnings)} `
                     + `(${secs} s)`);
                 return { ok: true };

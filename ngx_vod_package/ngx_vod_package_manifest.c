@@ -425,9 +425,9 @@ ngx_vod_package_title(ngx_http_request_t *r, ngx_vod_title_files_t *files,
 }
 
 
-/* the renditions MPEG-TS cannot carry (HEVC, AV1, AC-3, E-AC-3: the TS
- * muxer has H.264 and AAC) leave master-ts.m3u8 with one line when it is
- * made (it is cached after) */
+/* the renditions MPEG-TS cannot carry (HEVC, AV1: the TS muxer has H.264,
+ * AAC, AC-3 and E-AC-3; a variant with muxed audio, only AAC) leave
+ * master-ts.m3u8 with one line when it is made (it is cached after) */
 
 static void
 ngx_vod_package_ts_left_out(ngx_http_request_t *r, ngx_str_t *dir,
@@ -435,10 +435,11 @@ ngx_vod_package_ts_left_out(ngx_http_request_t *r, ngx_str_t *dir,
 {
     uint32_t           i;
     ngx_str_t          id;
-    ngx_uint_t         has_video;
+    ngx_uint_t         has_video, demux;
     vod_rendition_t   *rd;
     vod_track_info_t  *t;
 
+    demux = vod_hls_ts_demux(title);
     has_video = 0;
 
     for (i = 0; i < title->count; i++) {
@@ -457,7 +458,10 @@ ngx_vod_package_ts_left_out(ngx_http_request_t *r, ngx_str_t *dir,
         if (rd->video != NULL && !vod_ts_supported(rd->video)) {
             t = rd->video;
 
-        } else if (rd->audio != NULL && !vod_ts_supported(rd->audio)) {
+        } else if (rd->audio != NULL
+                   && !(demux ? vod_ts_audio_supported(rd->audio)
+                              : vod_ts_supported(rd->audio)))
+        {
             t = rd->audio;
 
         } else {
@@ -469,7 +473,8 @@ ngx_vod_package_ts_left_out(ngx_http_request_t *r, ngx_str_t *dir,
 
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "vod_package: \"%V\": rendition \"%V\" (%s) left out "
-                      "of master-ts.m3u8: MPEG-TS carries H.264 and AAC",
+                      "of master-ts.m3u8: MPEG-TS carries H.264, AAC, "
+                      "AC-3 and E-AC-3",
                       dir, &id, t->codec_str);
     }
 }

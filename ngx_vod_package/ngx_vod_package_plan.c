@@ -68,7 +68,7 @@ ngx_vod_package_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 
     default: /* VOD_URL_SEGMENT */
 
-        if (ctx->url.stream == VOD_STREAM_TS) {
+        if (vod_url_stream_ts(ctx->url.stream)) {
             return ngx_vod_plan_ts(r, ctx);
         }
 
@@ -121,6 +121,7 @@ ngx_vod_plan_playlist(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     ctx->out.etag = ngx_vod_url_etag(r, url, media);
 
     if (url->stream != VOD_STREAM_AUDIO
+        && url->stream != VOD_STREAM_AUDIO_TS
         && ngx_vod_package_rendition_header(r, media->video) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -353,7 +354,10 @@ ngx_vod_copy_ranges(ngx_http_request_t *r, vod_range_t *ranges,
 
 /*
  * An MPEG-TS segment: its samples read and planned into packets
- * (vod_ts_open()), then written into the stream's buffer as it is sent.
+ * (vod_ts_open()), then written into the stream's buffer as it is sent:
+ * ts- muxes the file's video and first audio track (H.264, AAC),
+ * videots- the video alone, audiots- one audio track alone (AAC, AC-3,
+ * E-AC-3).
  * Under "aio threads" the samples are read in the worker when the page
  * cache has them, else a thread reads and plans them (a wait, after which
  * this step runs again and takes what the thread made).
@@ -377,10 +381,31 @@ ngx_vod_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     video = &ctx->video;
     audio = &ctx->audio;
 
-    if ((media->video != NULL && !vod_ts_supported(media->video))
-        || (media->audio != NULL && !vod_ts_supported(media->audio)))
-    {
-        return NGX_HTTP_NOT_FOUND;
+    switch (ctx->url.stream) {
+
+    case VOD_STREAM_VIDEO_TS:
+        if (!vod_ts_supported(media->video)) {
+            return NGX_HTTP_NOT_FOUND;
+        }
+
+        ngx_memzero(audio, sizeof(vod_segment_t));
+        break;
+
+    case VOD_STREAM_AUDIO_TS:
+        if (!vod_ts_audio_supported(media->audio)) {
+            return NGX_HTTP_NOT_FOUND;
+        }
+
+        ngx_memzero(video, sizeof(vod_segment_t));
+        break;
+
+    default: /* VOD_STREAM_TS */
+
+        if ((media->video != NULL && !vod_ts_supported(media->video))
+            || (media->audio != NULL && !vod_ts_supported(media->audio)))
+        {
+            return NGX_HTTP_NOT_FOUND;
+        }
     }
 
     if (ctx->seg_done) {
@@ -410,6 +435,12 @@ ngx_vod_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 
     if (rc != VOD_OK) {
         return ngx_vod_status(rc);
+    }
+
+    if (ctx->url.stream == VOD_STREAM_AUDIO_TS) {
+        /* an audio rendition alone: its language in the PMT, as the
+         * multivariant playlist's LANGUAGE says it */
+        vod_ts_language(mux, media->audio->lang);
     }
 
     ctx->out.etag = ngx_vod_url_etag(r, &ctx->url, media);

@@ -140,8 +140,10 @@ ngx_vod_package_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
             want = NGX_VOD_WANT_VIDEO|NGX_VOD_WANT_AUDIO;
 
         } else {
-            want = (url->stream == VOD_STREAM_VIDEO) ? NGX_VOD_WANT_VIDEO
-                                                      : NGX_VOD_WANT_AUDIO;
+            /* CMAF, or MPEG-TS of the video or of one audio track alone */
+            want = (url->stream == VOD_STREAM_VIDEO
+                    || url->stream == VOD_STREAM_VIDEO_TS)
+                   ? NGX_VOD_WANT_VIDEO : NGX_VOD_WANT_AUDIO;
         }
 
         return ngx_vod_media_load(r, &ctx->media, want, url->segment,

@@ -270,10 +270,11 @@ for my $loc (qw(vod thread)) {
                   { headers => { 'X-Vod-Max-Height' => 100 } })->{status},
        403, "$loc/langs/tracks.json: no variant under height 100");
 
-    # the TS variants mux each file's first audio, as before
+    # TS: the ladder as video-only variants beside the audio renditions
+    # (t/017 walks them)
     $ts = get("$loc/langs/master-ts.m3u8");
-    is_deeply([ $ts->{content} =~ /^(ts-\S+)$/mg ],
-              [ 'ts-360p.m3u8', 'ts-180p.m3u8' ], 'TS: the ladder');
+    is_deeply([ $ts->{content} =~ /^((?:videots|ts)-\S+)$/mg ],
+              [ 'videots-360p.m3u8', 'videots-180p.m3u8' ], 'TS: the ladder');
 
     # a track id the file does not have, and malformed ones
     is(get("$loc/langs/audio9-360p.m3u8")->{status}, 404, 'no track 9');

@@ -20,14 +20,14 @@
 #define VOD_HLS_VARIANT_LEN                                                  \
     (sizeof("#EXT-X-STREAM-INF:BANDWIDTH=,AVERAGE-BANDWIDTH=,CODECS=\",\","  \
             "RESOLUTION=x,FRAME-RATE=,VIDEO-RANGE=SDR,AUDIO=\"aud\"\n"       \
-            "video-.m3u8\n")                                                 \
+            "videots-.m3u8\n")                                                 \
      + 6 * VOD_TEXT_UINT_LEN + VOD_TEXT_MS_LEN + 2 * sizeof(((            \
            vod_track_info_t *) 0)->codec_str) + VOD_MAX_ID_LEN)
 
 #define VOD_HLS_MEDIA_LEN                                                    \
     (sizeof("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"\","           \
             "LANGUAGE=\"\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"/JOC\","    \
-            "URI=\"audio-.m3u8\"\n")                                        \
+            "URI=\"audiots-.m3u8\"\n")                                        \
      + 2 * VOD_LANG_LEN + VOD_AUDIO_NAME_LEN + 3 * VOD_TEXT_UINT_LEN      \
      + VOD_MAX_ID_LEN)
 
@@ -39,7 +39,7 @@
      + 2 * VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
 
 #define VOD_HLS_SEGMENT_LEN                                                  \
-    (sizeof("#EXTINF:,\nvideo--.m4s\n") + VOD_TEXT_MS_LEN                    \
+    (sizeof("#EXTINF:,\naudiots--.m4s\n") + VOD_TEXT_MS_LEN                    \
      + 2 * VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
 
 
@@ -51,15 +51,17 @@ static u_char *vod_hls_variant(u_char *p, const vod_track_info_t *video,
 static unsigned vod_hls_ranges(const vod_title_t *title);
 static u_char *vod_hls_channels(u_char *p, const vod_track_info_t *track);
 static u_char *vod_hls_audio_media(u_char *p, const vod_title_t *title,
-    const vod_audio_t *a);
+    const vod_audio_t *a, unsigned ts);
 static const vod_track_info_t *vod_hls_group_audio(const vod_title_t *title,
     uint32_t group, const vod_audio_t **def);
 static u_char *vod_hls_group(u_char *p, uint32_t group);
 static u_char *vod_hls_audio_name(u_char *p, uint32_t url_id,
-    const vod_str_t *id);
+    const vod_str_t *id, unsigned ts);
 static uint64_t vod_hls_wire_rate(const vod_track_info_t *track,
     uint64_t rate, unsigned ts);
 static int vod_hls_ts_capable(const vod_rendition_t *r);
+static u_char *vod_hls_demuxed(u_char *p, const vod_title_t *title,
+    unsigned ts, unsigned has_video, unsigned ranges, uint32_t *variants);
 
 
 int
@@ -69,11 +71,10 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
     int                      rc;
     u_char                  *buf, *p;
     size_t                   size;
-    uint32_t                 i, g, groups, variants;
+    uint32_t                 i, groups, variants;
     unsigned                 has_video, ranges;
     const vod_audio_t       *a;
     const vod_rendition_t   *r;
-    const vod_track_info_t  *audio;
 
     has_video = 0;
 
@@ -135,7 +136,7 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
 
     variants = 0;
 
-    if (ts) {
+    if (ts && !vod_hls_ts_demux(title)) {
         for (i = 0; i < title->count; i++) {
             r = &title->renditions[i];
 
@@ -149,43 +150,12 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
         }
 
     } else if (has_video || title->audio_count > 1) {
-
-        for (i = 0; i < title->audio_count; i++) {
-            p = vod_hls_audio_media(p, title, &title->audio[i]);
-        }
-
-        /* Apple's authoring guidance: every variant once per audio group,
-         * its CODECS and BANDWIDTH with the group's audio */
-
-        for (g = 0; g < groups || (g == 0 && groups == 0); g++) {
-            audio = vod_hls_group_audio(title, g, &a);
-
-            if (!has_video) {
-                /* audio only, several renditions: the group's default
-                 * is the variant */
-                p = vod_hls_variant(p, NULL, audio, g + 1, 0, 0, "audio", 5,
-                                    &a->source->id, a->url_id);
-                variants++;
-                continue;
-            }
-
-            for (i = 0; i < title->count; i++) {
-                r = &title->renditions[i];
-
-                if (r->video == NULL) {
-                    continue;
-                }
-
-                p = vod_hls_variant(p, r->video, audio,
-                                    (audio != NULL) ? g + 1 : 0, 0, ranges,
-                                    "video-", 6, &r->id, 0);
-                variants++;
-            }
-        }
+        p = vod_hls_demuxed(p, title, ts, has_video, ranges, &variants);
 
     } else if (title->audio_count == 1) {
         a = &title->audio[0];
-        p = vod_hls_variant(p, NULL, a->track, 0, 0, 0, "audio", 5,
+        p = vod_hls_variant(p, NULL, a->track, 0, ts, 0,
+                            ts ? "audiots" : "audio", ts ? 7 : 5,
                             &a->source->id, a->url_id);
         variants++;
     }
@@ -201,11 +171,94 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
 }
 
 
+/*
+ * The audio renditions as EXT-X-MEDIA and the video variants without
+ * audio of their own: CMAF's video-{id}, MPEG-TS's videots-{id}.  Apple's
+ * authoring guidance: every variant once per audio group, its CODECS and
+ * BANDWIDTH with the group's audio.  A group MPEG-TS cannot carry is left
+ * out of master-ts.m3u8, with the variants of no other group.
+ */
+
+static u_char *
+vod_hls_demuxed(u_char *p, const vod_title_t *title, unsigned ts,
+    unsigned has_video, unsigned ranges, uint32_t *variants)
+{
+    uint32_t                 i, g, groups;
+    const vod_audio_t       *a;
+    const vod_rendition_t   *r;
+    const vod_track_info_t  *audio;
+
+    groups = (title->audio_count != 0) ? title->group_count : 0;
+
+    for (i = 0; i < title->audio_count; i++) {
+        a = &title->audio[i];
+
+        if (!ts || vod_ts_audio_supported(a->track)) {
+            p = vod_hls_audio_media(p, title, a, ts);
+        }
+    }
+
+    for (g = 0; g < groups || (g == 0 && groups == 0); g++) {
+        audio = vod_hls_group_audio(title, g, &a);
+
+        if (ts && audio != NULL && !vod_ts_audio_supported(audio)) {
+            continue;
+        }
+
+        if (!has_video) {
+            /* audio only, several renditions: the group's default is the
+             * variant */
+            p = vod_hls_variant(p, NULL, audio, g + 1, ts, 0,
+                                ts ? "audiots" : "audio", ts ? 7 : 5,
+                                &a->source->id, a->url_id);
+            (*variants)++;
+            continue;
+        }
+
+        for (i = 0; i < title->count; i++) {
+            r = &title->renditions[i];
+
+            if (r->video == NULL
+                || (ts && !vod_ts_supported(r->video)))
+            {
+                continue;
+            }
+
+            p = vod_hls_variant(p, r->video, audio,
+                                (audio != NULL) ? g + 1 : 0, ts, ranges,
+                                ts ? "videots-" : "video-", ts ? 8 : 6,
+                                &r->id, 0);
+            (*variants)++;
+        }
+    }
+
+    return p;
+}
+
+
+/*
+ * Whether master-ts.m3u8 lists its audio as renditions of their own
+ * (audiots-) beside video-only variants (videots-) rather than muxing
+ * each file's first audio track into its variant (ts-): when the title
+ * has several audio renditions, or its one audio rendition is a codec
+ * the muxed variants do not carry (AC-3, E-AC-3).
+ */
+
+int
+vod_hls_ts_demux(const vod_title_t *title)
+{
+    return title->audio_count > 1
+           || (title->audio_count == 1
+               && !vod_ts_supported(title->audio[0].track));
+}
+
+
 /* one EXT-X-MEDIA TYPE=AUDIO; the group's default is the first of its
  * renditions in the default's language, else its first */
 
 static u_char *
-vod_hls_audio_media(u_char *p, const vod_title_t *title, const vod_audio_t *a)
+vod_hls_audio_media(u_char *p, const vod_title_t *title, const vod_audio_t *a,
+    unsigned ts)
 {
     const vod_audio_t  *d;
 
@@ -235,7 +288,7 @@ vod_hls_audio_media(u_char *p, const vod_title_t *title, const vod_audio_t *a)
     p = vod_hls_channels(p, a->track);
 
     p = vod_text_cpy(p, ",URI=\"");
-    p = vod_hls_audio_name(p, a->url_id, &a->source->id);
+    p = vod_hls_audio_name(p, a->url_id, &a->source->id, ts);
     p = vod_text_cpy(p, ".m3u8\"\n");
 
     return p;
@@ -348,12 +401,14 @@ vod_hls_group(u_char *p, uint32_t group)
 }
 
 
-/* "audio-{id}", or "audio{T}-{id}" for a file's other audio tracks */
+/* "audio-{id}", or "audio{T}-{id}" for a file's other audio tracks;
+ * ts: "audiots-{id}", "audiots{T}-{id}" */
 
 static u_char *
-vod_hls_audio_name(u_char *p, uint32_t url_id, const vod_str_t *id)
+vod_hls_audio_name(u_char *p, uint32_t url_id, const vod_str_t *id,
+    unsigned ts)
 {
-    p = vod_text_cpy(p, "audio");
+    p = ts ? vod_text_cpy(p, "audiots") : vod_text_cpy(p, "audio");
 
     if (url_id != 0) {
         p = vod_text_uint(p, url_id);
@@ -493,6 +548,30 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
         ext_len = 4;
         break;
 
+    case VOD_STREAM_VIDEO_TS:
+        track = rendition->video;
+
+        if (track != NULL && !vod_ts_supported(track)) {
+            return VOD_NOT_FOUND;
+        }
+
+        kind = "videots-";
+        ext = ".ts\n";
+        ext_len = 4;
+        break;
+
+    case VOD_STREAM_AUDIO_TS:
+        track = rendition->audio;
+
+        if (track != NULL && !vod_ts_audio_supported(track)) {
+            return VOD_NOT_FOUND;
+        }
+
+        kind = "audiots-";
+        ext = ".ts\n";
+        ext_len = 4;
+        break;
+
     default:
         return VOD_NOT_FOUND;
     }
@@ -539,7 +618,7 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
     size = VOD_HLS_HEADER_LEN
            + (size_t) track->segment_count * VOD_HLS_SEGMENT_LEN;
 
-    buf = env->alloc(env, size + sizeof("audio-") + VOD_TEXT_UINT_LEN
+    buf = env->alloc(env, size + sizeof("audiots-") + VOD_TEXT_UINT_LEN
                           + VOD_MAX_ID_LEN + 1);
     if (buf == NULL) {
         return VOD_ERROR;
@@ -548,8 +627,9 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
     /* the segment name prefix "video-{id}-" lives after the playlist */
     prefix = buf + size;
 
-    if (stream == VOD_STREAM_AUDIO) {
-        pp = vod_hls_audio_name(prefix, rendition->audio_id, &rendition->id);
+    if (stream == VOD_STREAM_AUDIO || stream == VOD_STREAM_AUDIO_TS) {
+        pp = vod_hls_audio_name(prefix, rendition->audio_id, &rendition->id,
+                                stream == VOD_STREAM_AUDIO_TS);
 
     } else {
         pp = vod_text_cpymem(prefix, kind, strlen(kind));
@@ -561,7 +641,7 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
 
     p = vod_text_cpy(buf, "#EXTM3U\n");
 
-    if (stream == VOD_STREAM_TS) {
+    if (vod_url_stream_ts(stream)) {
         p = vod_text_cpy(p, "#EXT-X-VERSION:3\n");
 
     } else {
@@ -574,7 +654,7 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
                         "#EXT-X-PLAYLIST-TYPE:VOD\n"
                         "#EXT-X-INDEPENDENT-SEGMENTS\n");
 
-    if (stream != VOD_STREAM_TS) {
+    if (!vod_url_stream_ts(stream)) {
         p = vod_text_cpy(p, "#EXT-X-MAP:URI=\"");
         p = vod_text_cpymem(p, prefix, prefix_len);
         p = vod_text_cpy(p, "init.mp4\"\n");
@@ -631,7 +711,7 @@ vod_hls_wire_rate(const vod_track_info_t *track, uint64_t rate, unsigned ts)
 
 /* one EXT-X-STREAM-INF and its URI; group: the audio is that (1-based)
  * rendition group rather than muxed in (0: muxed, or none); prefix
- * "audio" names an audio rendition's playlist by url_id (see
+ * "audio" or "audiots" names an audio rendition's playlist by url_id (see
  * vod_hls_audio_name()); ranges: VIDEO-RANGE is written */
 
 static u_char *
@@ -713,9 +793,9 @@ vod_hls_variant(u_char *p, const vod_track_info_t *video,
 
     *p++ = '\n';
 
-    if (prefix_len == 5) {
-        /* "audio": an audio rendition's playlist */
-        p = vod_hls_audio_name(p, url_id, uri_id);
+    if (prefix[prefix_len - 1] != '-') {
+        /* "audio", "audiots": an audio rendition's playlist */
+        p = vod_hls_audio_name(p, url_id, uri_id, prefix_len == 7);
 
     } else {
         p = vod_text_cpymem(p, prefix, prefix_len);

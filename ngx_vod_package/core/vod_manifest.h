@@ -13,20 +13,30 @@
 #include "vod_title.h"
 
 
-/* Multivariant playlist, EXT-X-VERSION 7.  ts == 0: CMAF, one EXT-X-MEDIA
- * TYPE=AUDIO per audio rendition of vod_title_pick_audio(), in one group
- * per codec string ("aud", "aud2", ...), every video variant once per
- * group; an audio-only title with one rendition is one variant naming its
- * playlist.  ts == 1: MPEG-TS variants with their own muxed audio (each
- * file's first audio track), listing only renditions vod_ts_supported()
- * accepts. */
+/* Multivariant playlist.  ts == 0: CMAF, EXT-X-VERSION 7, one
+ * EXT-X-MEDIA TYPE=AUDIO per audio rendition of vod_title_pick_audio(),
+ * in one group per codec string ("aud", "aud2", ...), every video variant
+ * once per group; an audio-only title with one rendition is one variant
+ * naming its playlist.  ts == 1: MPEG-TS, EXT-X-VERSION 3: when
+ * vod_hls_ts_demux() says so, the same as CMAF with the audiots- and
+ * videots- playlists (H.264 variants; audio groups of AAC, AC-3 and
+ * E-AC-3), else variants with their own muxed audio (each file's first
+ * audio track), listing only renditions vod_ts_supported() accepts. */
 int vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
     u_char **out, size_t *len);
+
+/* Whether master-ts.m3u8 lists audio renditions of their own and
+ * video-only variants: several audio renditions, or one the muxed variants
+ * do not carry (AC-3, E-AC-3). */
+int vod_hls_ts_demux(const vod_title_t *title);
 
 /* Media playlist (VOD, EXT-X-ENDLIST, EXT-X-TARGETDURATION, exact EXTINF)
  * of one stream of one rendition (stream: VOD_STREAM_* of vod_url.h); an
  * audio playlist is of rendition->audio, its names those of
- * rendition->audio_id (audio-{id}-N.m4s or audio{T}-{id}-N.m4s). */
+ * rendition->audio_id (audio-{id}-N.m4s or audio{T}-{id}-N.m4s; for
+ * VOD_STREAM_AUDIO_TS audiots-{id}-N.ts, audiots{T}-{id}-N.ts).  MPEG-TS
+ * playlists (ts-, videots-, audiots-) are EXT-X-VERSION 3, without
+ * EXT-X-MAP; one whose track MPEG-TS cannot carry is VOD_NOT_FOUND. */
 int vod_hls_media(vod_env_t *env, const vod_title_t *title,
     const vod_rendition_t *rendition, uint32_t stream, u_char **out,
     size_t *len);

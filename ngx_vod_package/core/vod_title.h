@@ -43,7 +43,7 @@ typedef struct {
     vod_str_t           id;
     vod_track_info_t   *video;        /* NULL when the file has no video */
     vod_track_info_t   *audio;        /* the file's first audio track (the
-                                         one TS muxes), NULL when none */
+                                         one ts- muxes), NULL when none */
     /* every audio track of the file, in file order, audios[0] == audio;
      * NULL with audio_count 0 means audio alone */
     vod_track_info_t  **audios;
@@ -111,7 +111,8 @@ int vod_title_id_valid(const u_char *p, size_t len);
  * name, "audio" when undetermined, " 5.1"/" 7.1"/" N ch" past stereo,
  * then " (2)", " (3)" on a repeat) and its group, numbered by first
  * appearance.  The first is the default.  Tracks past VOD_MAX_AUDIO are
- * left out.  (TS variants still mux each file's own first audio.) */
+ * left out.  (master-ts.m3u8's variants mux each file's own first
+ * audio when the title has one AAC rendition, vod_hls_ts_demux().) */
 void vod_title_pick_audio(vod_title_t *title);
 
 /* A subscription tier's ceiling (the edge asks for it): hides the video

@@ -1,7 +1,8 @@
 /*
  * vod_ts.c: MPEG-TS segments (ISO/IEC 13818-1) for HLS: PAT/PMT, H.264 in
- * Annex B form (ISO/IEC 14496-10 Annex B, AUD and SPS/PPS added) and AAC
- * in ADTS frames (ISO/IEC 13818-7 / 14496-3), PCR on the video PID.
+ * Annex B form (ISO/IEC 14496-10 Annex B, AUD and SPS/PPS added), AAC
+ * in ADTS frames (ISO/IEC 13818-7 / 14496-3), AC-3 and E-AC-3 syncframes
+ * as they are (ATSC A/52 Annex A and G), PCR on the video PID.
  *
  * The segment is muxed in two passes over one plan: the first counts the
  * packets, so the response's length is known before its first byte, the
@@ -22,9 +23,17 @@
 
 #define VOD_TS_STREAM_AVC      0x1b
 #define VOD_TS_STREAM_AAC      0x0f
+/* ATSC A/52 Annex A (AC-3) and Annex G (E-AC-3): the stream_type, a
+ * registration descriptor ("AC-3", "EAC3") in the stream's ES_info and
+ * PES of private_stream_1 */
+#define VOD_TS_STREAM_AC3      0x81
+#define VOD_TS_STREAM_EAC3     0x87
+#define VOD_TS_DESC_REG        0x05
+#define VOD_TS_DESC_LANG       0x0a        /* ISO_639_language_descriptor */
 
 #define VOD_TS_SID_VIDEO       0xe0
 #define VOD_TS_SID_AUDIO       0xc0
+#define VOD_TS_SID_PRIVATE_1   0xbd
 
 /* every timestamp is shifted by 10 s so decode times stay positive */
 #define VOD_TS_OFFSET          900000
@@ -84,6 +93,9 @@ struct vod_ts_mux_s {
     u_char               *ps;         /* Annex B SPS and PPS from avcC */
     size_t                ps_len;
     u_char                adts[VOD_TS_ADTS_HEADER];
+    uint32_t              audio_codec;  /* VOD_CODEC_*: AAC gets ADTS */
+    u_char                lang[3];    /* the audio's ISO 639-2 code */
+    unsigned              has_lang:1;
 
     u_char               *scratch;    /* one PES payload */
     size_t                scratch_len;
@@ -139,6 +151,15 @@ static size_t vod_ts_mux_start(vod_ts_mux_t *mux, u_char *p);
 static size_t vod_ts_mux_pes(vod_ts_mux_t *mux, u_char *p, size_t room);
 static u_char *vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p);
 static uint32_t vod_ts_crc32(const u_char *p, size_t len);
+
+
+int
+vod_ts_audio_supported(const vod_track_info_t *track)
+{
+    return track->type == VOD_TRACK_AUDIO
+           && (track->codec == VOD_CODEC_AAC || track->codec == VOD_CODEC_AC3
+               || track->codec == VOD_CODEC_EAC3);
+}
 
 
 int
@@ -235,16 +256,19 @@ vod_ts_open(vod_env_t *env, const vod_segment_t *video,
     }
 
     if (audio != NULL) {
-        if (audio->track == NULL || audio->track->type != VOD_TRACK_AUDIO
-            || !vod_ts_supported(audio->track))
+        if (audio->track == NULL || !vod_ts_audio_supported(audio->track))
         {
             env->log(env, "ts: audio codec not supported in MPEG-TS");
             return VOD_UNSUPPORTED;
         }
 
-        rc = vod_ts_aac_config(mux, audio->track);
-        if (rc != VOD_OK) {
-            return rc;
+        mux->audio_codec = audio->track->codec;
+
+        if (mux->audio_codec == VOD_CODEC_AAC) {
+            rc = vod_ts_aac_config(mux, audio->track);
+            if (rc != VOD_OK) {
+                return rc;
+            }
         }
 
         rc = vod_ts_track_init(mux, &mux->audio, audio, VOD_TS_PID_AUDIO);
@@ -302,6 +326,26 @@ vod_ts_open(vod_env_t *env, const vod_segment_t *video,
     *len = mux->packets * VOD_TS_PACKET;
 
     return VOD_OK;
+}
+
+
+void
+vod_ts_language(vod_ts_mux_t *mux, const char *code)
+{
+    size_t  i;
+
+    for (i = 0; i < 3; i++) {
+        if (code[i] < 'a' || code[i] > 'z') {
+            return;
+        }
+    }
+
+    if (code[3] != '\0' || mux->audio.segment == NULL) {
+        return;
+    }
+
+    memcpy(mux->lang, code, 3);
+    mux->has_lang = 1;
 }
 
 
@@ -668,6 +712,19 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
 
     for (i = 0; i < segment->count; i++) {
         f = &t->frames[i];
+
+        if (mux->audio_codec != VOD_CODEC_AAC) {
+            /* AC-3, E-AC-3: the sample's syncframes, self-delimiting; an
+             * empty one is no frame at all */
+            if (f->size == 0) {
+                env->log(env, "ts: audio frame %u of segment %u is empty",
+                         i, segment->index + 1);
+                return VOD_BAD_DATA;
+            }
+
+            f->es_len = f->size;
+            continue;
+        }
 
         if (f->size > VOD_TS_ADTS_MAX - VOD_TS_ADTS_HEADER) {
             env->log(env, "ts: AAC frame %u of segment %u is %u bytes",
@@ -1453,7 +1510,10 @@ vod_ts_mux_pes(vod_ts_mux_t *mux, u_char *p, size_t room)
     f = &a->frames[a->next];
     n = vod_ts_audio_group(a, &es_len);
 
-    hdr_len = vod_ts_pes_header(hdr, VOD_TS_SID_AUDIO, es_len, f->pts, 0, 0);
+    hdr_len = vod_ts_pes_header(hdr, (mux->audio_codec == VOD_CODEC_AAC)
+                                     ? VOD_TS_SID_AUDIO
+                                     : VOD_TS_SID_PRIVATE_1,
+                                es_len, f->pts, 0, 0);
 
     k = vod_ts_packetize(NULL, 0, NULL, mux->pcr == a, 0, mux->pcr == a,
                          NULL, hdr_len, NULL, es_len);
@@ -1472,6 +1532,12 @@ vod_ts_mux_pes(vod_ts_mux_t *mux, u_char *p, size_t room)
     o = mux->scratch;
 
     for (i = 0; i < n; i++) {
+        if (mux->audio_codec != VOD_CODEC_AAC) {
+            memcpy(o, f[i].data, f[i].size);
+            o += f[i].es_len;
+            continue;
+        }
+
         memcpy(o, mux->adts, VOD_TS_ADTS_HEADER);
         o[3] |= (f[i].es_len >> 11) & 0x03;
         o[4] = (u_char) (f[i].es_len >> 3);
@@ -1491,7 +1557,7 @@ static u_char *
 vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p)
 {
     u_char    *s, *start;
-    uint32_t   crc, section_len, streams;
+    uint32_t   crc, section_len, streams, dolby, es_info;
 
     /* PAT */
     start = p;
@@ -1519,7 +1585,10 @@ vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p)
 
     /* PMT */
     streams = (mux->video.segment != NULL) + (mux->audio.segment != NULL);
-    section_len = 9 + 5 * streams + 4;
+    dolby = (mux->audio.segment != NULL
+             && mux->audio_codec != VOD_CODEC_AAC);
+    es_info = (dolby ? 6 : 0) + (mux->has_lang ? 6 : 0);
+    section_len = 9 + 5 * streams + es_info + 4;
 
     start = p;
     vod_w8(p, 0x47);
@@ -1546,9 +1615,34 @@ vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p)
     }
 
     if (mux->audio.segment != NULL) {
-        vod_w8(p, VOD_TS_STREAM_AAC);
+        if (!dolby) {
+            vod_w8(p, VOD_TS_STREAM_AAC);
+
+        } else if (mux->audio_codec == VOD_CODEC_AC3) {
+            vod_w8(p, VOD_TS_STREAM_AC3);
+
+        } else {
+            vod_w8(p, VOD_TS_STREAM_EAC3);
+        }
+
         vod_w16(p, 0xe000 | VOD_TS_PID_AUDIO);
-        vod_w16(p, 0xf000);
+        vod_w16(p, 0xf000 | es_info);
+
+        if (dolby) {
+            vod_w8(p, VOD_TS_DESC_REG);
+            vod_w8(p, 4);
+            memcpy(p, (mux->audio_codec == VOD_CODEC_AC3) ? "AC-3" : "EAC3",
+                   4);
+            p += 4;
+        }
+
+        if (mux->has_lang) {
+            vod_w8(p, VOD_TS_DESC_LANG);
+            vod_w8(p, 4);
+            memcpy(p, mux->lang, 3);
+            p += 3;
+            vod_w8(p, 0);                     /* audio_type: undefined */
+        }
     }
 
     crc = vod_ts_crc32(s, p - s);
@@ -1588,6 +1682,9 @@ vod_ts_crc32(const u_char *p, size_t len)
  * unit delimiter (6), a PCR adaptation field (8) and on average half a
  * packet of stuffing (92); per AAC frame an ADTS header (7) and a fifth of
  * a PES header and of its stuffing (PES carry up to five frames); per
+ * AC-3 or E-AC-3 frame (1536 samples, no header added) at most a third
+ * of them (a PES holds the frames starting within 100 ms: three or four
+ * at 48 kHz, fewer only at a segment's end); per
  * segment (counted as if a second long) PAT, PMT and a PCR packet; then
  * 188 bytes on the wire for every 184 of payload.
  */
@@ -1603,6 +1700,12 @@ vod_ts_bitrate(const vod_track_info_t *track, uint64_t rate)
                    / track->fps_den
                  : 0;
         per_frame = 19 + 6 + 8 + 92;
+
+    } else if (track->codec == VOD_CODEC_AC3
+               || track->codec == VOD_CODEC_EAC3)
+    {
+        frames = ((uint64_t) track->sample_rate + 1535) / 1536;
+        per_frame = (14 + 92 + 4) / 3;
 
     } else {
         frames = ((uint64_t) track->sample_rate + 1023) / 1024;

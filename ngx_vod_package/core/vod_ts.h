@@ -1,7 +1,9 @@
 /*
  * vod_ts.h: MPEG-TS output (ISO/IEC 13818-1) for HLS on older devices:
- * H.264 (AVCC converted to Annex B, SPS/PPS before every key frame, AUD)
- * and AAC (ADTS), PAT/PMT at the start, PCR on the video PID.
+ * H.264 (AVCC converted to Annex B, SPS/PPS before every key frame, AUD),
+ * AAC (ADTS), AC-3 and E-AC-3 (ATSC A/52 stream types 0x81 and 0x87 with
+ * their registration descriptors), PAT/PMT at the start, PCR on the video
+ * PID.
  */
 
 #ifndef _VOD_TS_H_INCLUDED_
@@ -34,6 +36,12 @@ int vod_ts_segment(vod_env_t *env, const vod_segment_t *video,
 int vod_ts_open(vod_env_t *env, const vod_segment_t *video,
     const vod_segment_t *audio, vod_ts_mux_t **mux, size_t *len);
 size_t vod_ts_write_min(vod_ts_mux_t *mux);
+
+/* Name the audio's language in the PMT (an ISO_639_language_descriptor,
+ * 13818-1 2.6.18) from an mdhd code: three lowercase letters and a NUL,
+ * else nothing.  After vod_ts_open(), before the first vod_ts_write(); the
+ * PMT stays one packet, so the segment's size does not change. */
+void vod_ts_language(vod_ts_mux_t *mux, const char *code);
 size_t vod_ts_write(vod_ts_mux_t *mux, u_char *buf, size_t size);
 
 /* A track's bit rate as MPEG-TS segments carry it: 4 bytes of packet
@@ -41,8 +49,13 @@ size_t vod_ts_write(vod_ts_mux_t *mux, u_char *buf, size_t size);
  * headers, stuffing and the PSI; an upper bound for BANDWIDTH. */
 uint64_t vod_ts_bitrate(const vod_track_info_t *track, uint64_t rate);
 
-/* Whether vod_ts_segment() can carry this track (H.264 and AAC only). */
+/* Whether a variant with muxed audio carries this track (H.264 and AAC
+ * only: what every HLS client of MPEG-TS decodes). */
 int vod_ts_supported(const vod_track_info_t *track);
+
+/* Whether vod_ts_segment() carries this audio track: AAC, AC-3, E-AC-3
+ * (audio-only segments; the muxer takes them beside video too). */
+int vod_ts_audio_supported(const vod_track_info_t *track);
 
 
 #endif /* _VOD_TS_H_INCLUDED_ */

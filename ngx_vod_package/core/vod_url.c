@@ -32,15 +32,17 @@ static vod_url_prefix_t  vod_url_prefixes[] = {
     { vod_string("audio-"), VOD_STREAM_AUDIO },
     { vod_string("ts-"),    VOD_STREAM_TS },
     { vod_string("sub-"),   VOD_STREAM_SUB },
-    { vod_string("subts-"), VOD_STREAM_SUB_TS }
+    { vod_string("subts-"), VOD_STREAM_SUB_TS },
+    { vod_string("videots-"), VOD_STREAM_VIDEO_TS },
+    { vod_string("audiots-"), VOD_STREAM_AUDIO_TS }
 };
 
 
 int
 vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
 {
-    size_t             i, n, pre;
-    unsigned           sub;
+    size_t             i, n, pre, t;
+    unsigned           sub, ts;
     const u_char      *p, *dash;
     vod_url_prefix_t  *px;
 
@@ -98,25 +100,28 @@ vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
     pre = 0;
 
     if (px == NULL) {
-        /* audio{T}-: a file's audio track by its tkhd track_ID */
+        /* audio{T}-, audiots{T}-: a file's audio track by its tkhd
+         * track_ID */
 
-        if (len < 7 || memcmp(name, "audio", 5) != 0
-            || name[5] < '0' || name[5] > '9')
+        t = (len >= 7 && memcmp(name, "audiots", 7) == 0) ? 7 : 5;
+
+        if (len < t + 2 || memcmp(name, "audio", 5) != 0
+            || name[t] < '0' || name[t] > '9')
         {
             return VOD_NOT_FOUND;
         }
 
-        for (pre = 5; pre < len && name[pre] != '-'; pre++) {
+        for (pre = t; pre < len && name[pre] != '-'; pre++) {
             /* void */
         }
 
         if (pre == len
-            || vod_url_track(name + 5, pre - 5, &url->track_id) != VOD_OK)
+            || vod_url_track(name + t, pre - t, &url->track_id) != VOD_OK)
         {
             return VOD_BAD_REQUEST;
         }
 
-        px = &vod_url_prefixes[1];
+        px = (t == 7) ? &vod_url_prefixes[6] : &vod_url_prefixes[1];
         pre++;
     }
 
@@ -135,6 +140,7 @@ vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
     }
 
     sub = (px->stream == VOD_STREAM_SUB || px->stream == VOD_STREAM_SUB_TS);
+    ts = vod_url_stream_ts(px->stream);
 
     if (vod_url_suffix(p, n, ".vtt", 4)) {
         if (!sub) {
@@ -157,7 +163,7 @@ vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
         return VOD_BAD_REQUEST;
 
     } else if (vod_url_suffix(p, n, "-init.mp4", 9)) {
-        if (px->stream == VOD_STREAM_TS) {
+        if (ts) {
             return VOD_BAD_REQUEST;
         }
 
@@ -165,14 +171,14 @@ vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
         return vod_url_id(p, n - 9, url);
 
     } else if (vod_url_suffix(p, n, ".m4s", 4)) {
-        if (px->stream == VOD_STREAM_TS) {
+        if (ts) {
             return VOD_BAD_REQUEST;
         }
 
         n -= 4;
 
     } else if (vod_url_suffix(p, n, ".ts", 3)) {
-        if (px->stream != VOD_STREAM_TS) {
+        if (!ts) {
             return VOD_BAD_REQUEST;
         }
 

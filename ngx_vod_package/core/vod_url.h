@@ -22,6 +22,14 @@
  *   audio-{id}-{n}.m4s
  *   audio{T}-{id}-{n}.m4s
  *   ts-{id}-{n}.ts               MPEG-TS segments (video + its own audio)
+ *   videots-{id}.m3u8            MPEG-TS media playlist of a rendition's
+ *   videots-{id}-{n}.ts          video alone, and its segments: the
+ *                                variants of a title with several audio
+ *                                renditions (or one TS cannot mux)
+ *   audiots-{id}.m3u8            MPEG-TS media playlist of an audio
+ *   audiots-{id}-{n}.ts          rendition and its audio-only segments,
+ *   audiots{T}-{id}.m3u8         named as the CMAF ones (audio-, audio{T}-)
+ *   audiots{T}-{id}-{n}.ts       on the same segment grid
  *   thumb-{id}-{ms}.jpg          the video frame presented at ms (0 to
  *                                2^32 - 1, no leading zeros) as a JPEG
  *   thumb-{id}-{ms}-w{W}.jpg     the same W pixels wide, aspect kept; -h{H}
@@ -67,13 +75,21 @@
 #define VOD_STREAM_TS            3
 #define VOD_STREAM_SUB           4
 #define VOD_STREAM_SUB_TS        5
+#define VOD_STREAM_VIDEO_TS      6
+#define VOD_STREAM_AUDIO_TS      7
+
+/* the streams whose segments are MPEG-TS (.ts) */
+#define vod_url_stream_ts(stream)                                            \
+    ((stream) == VOD_STREAM_TS || (stream) == VOD_STREAM_VIDEO_TS           \
+     || (stream) == VOD_STREAM_AUDIO_TS)
 
 
 typedef struct {
     uint32_t      kind;               /* VOD_URL_* */
     uint32_t      stream;             /* VOD_STREAM_*, not for manifests */
     vod_str_t     id;                 /* rendition id, points into name */
-    uint32_t      track_id;           /* audio{T}-: T; 0 for audio- */
+    uint32_t      track_id;           /* audio{T}-, audiots{T}-: T; 0 for
+                                         audio-, audiots- */
     uint32_t      segment;            /* 0-based (URL number minus 1) */
     uint32_t      thumb_ms;           /* thumb-: the time asked for */
     uint32_t      width;              /* thumb-: -w{W}, 0 when absent */
@@ -84,8 +100,9 @@ typedef struct {
 /* Parse the last path component.  VOD_NOT_FOUND for a name that is not
  * ours at all (the glue then answers 404); VOD_BAD_REQUEST for one of our
  * forms with a bad id, number (0, leading zeros, overflow) or extension
- * combination (ts-{id}-init.mp4, video-{id}-3.ts, sub-{id}-1.m4s,
- * subts-{id}-full.vtt) or track number (audio0-, audio01-, over
+ * combination (ts-{id}-init.mp4, video-{id}-3.ts, audiots-{id}-1.m4s,
+ * sub-{id}-1.m4s,
+ * subts-{id}-full.vtt) or track number (audio0-, audio01-, audiots0-, over
  * 2^32 - 1), or a thumbnail with a bad time or size (-w0, -w010, a size
  * over 2^32 - 1, -h before -w). */
 int vod_url_parse(const u_char *name, size_t len, vod_url_t *url);

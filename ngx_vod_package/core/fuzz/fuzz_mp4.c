@@ -251,6 +251,26 @@ fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms)
         }
     }
 
+    /* an AC-3 or E-AC-3 track alone, as audiots- segments carry it */
+
+    if (a != NULL && vod_ts_audio_supported(a) && !vod_ts_supported(a)) {
+        for (s = 0; s < a->segment_count; s++) {
+            if (vod_index_segment(env, index, at, a, s, &aseg) != VOD_OK) {
+                __builtin_trap();
+            }
+
+            if (vod_ts_segment(env, NULL, &aseg, &out, &len) == VOD_OK
+                && ts_oracle_check_shift(env, NULL, &aseg, out, len, err,
+                                         sizeof(err), &shift)
+                   != 0)
+            {
+                fprintf(stderr, "ts oracle, audio segment %u: %s\n", s + 1,
+                        err);
+                __builtin_trap();
+            }
+        }
+    }
+
     /* every audio track of the file, as the manifests take them */
 
     for (i = 0, count = 0; i < n && i < VOD_MAX_TRACKS; i++) {

@@ -25,7 +25,8 @@
  *     sample in its order (but its own delimiter and empty units) behind
  *     a 4-byte start code (H.264 Annex B);
  *   - the audio PES hold the audio samples in order, each in an ADTS frame
- *     whose length field counts its header and the sample.
+ *     whose length field counts its header and the sample; AC-3 and
+ *     E-AC-3 PES (private_stream_1) hold the samples as they are, whole.
  *
  * ts_oracle_check_shift() also gives how far the segment's video DTS were
  * moved back from the decode times (-1 without video), which must be the
@@ -409,6 +410,15 @@ ts_oracle_video(ts_oracle_t *o, const u_char *es, size_t len)
 
 
 static int
+ts_oracle_dolby(const ts_oracle_t *o)
+{
+    return o->audio != NULL && o->audio->track != NULL
+           && (o->audio->track->codec == VOD_CODEC_AC3
+               || o->audio->track->codec == VOD_CODEC_EAC3);
+}
+
+
+static int
 ts_oracle_audio(ts_oracle_t *o, const u_char *es, size_t len)
 {
     size_t               pos, flen;
@@ -423,6 +433,31 @@ ts_oracle_audio(ts_oracle_t *o, const u_char *es, size_t len)
         }
 
         s = &o->audio->samples[o->anext];
+
+        if (ts_oracle_dolby(o)) {
+            /* syncframes as they are: the next sample, whole */
+            flen = s->size;
+
+            if (flen == 0 || flen > len - pos) {
+                return ts_oracle_fail(o, "audio sample %u: %u bytes, %zu "
+                                      "left in the PES", o->anext, s->size,
+                                      len - pos);
+            }
+
+            if (ts_oracle_read(o, s) != 0) {
+                return -1;
+            }
+
+            if (memcmp(es + pos, o->sample.data, s->size) != 0) {
+                return ts_oracle_fail(o, "audio sample %u differs",
+                                      o->anext);
+            }
+
+            o->adts += s->duration;
+            o->anext++;
+            frames++;
+            continue;
+        }
 
         if (len - pos < 7 || es[pos] != 0xff || (es[pos + 1] & 0xf6) != 0xf0)
         {
@@ -538,7 +573,8 @@ ts_oracle_pes(ts_oracle_t *o, ts_oracle_stream_t *st)
     len = st->buf.len;
 
     if (len < 9 || p[0] != 0 || p[1] != 0 || p[2] != 1
-        || p[3] != (video ? 0xe0 : 0xc0) || (p[6] & 0xc0) != 0x80)
+        || p[3] != (video ? 0xe0 : (ts_oracle_dolby(o) ? 0xbd : 0xc0))
+        || (p[6] & 0xc0) != 0x80)
     {
         return ts_oracle_fail(o, "PID 0x%x: bad PES start", st->pid);
     }

@@ -60,6 +60,7 @@ static void test_oracle_segment(vod_env_t *env, const vod_segment_t *video,
     const char *what);
 static void test_fixtures(void **state);
 static void test_bad_nal(void **state);
+static void test_dolby(void **state);
 static void test_unsupported(void **state);
 static void test_bounds(void **state);
 static size_t test_nal(u_char *p, uint32_t nls, uint32_t type, size_t len,
@@ -577,6 +578,128 @@ test_fixtures(void **state)
 
 /* A NAL length past the end of its sample: VOD_BAD_DATA, one log line,
  * no read outside the sample (ASan watches). */
+/*
+ * AC-3 and E-AC-3 alone (the audiots- segments): the PMT's stream type
+ * (0x81, 0x87) with its registration descriptor ("AC-3", "EAC3") and,
+ * once named, the language; one private_stream_1 PES whose payload is
+ * the samples' syncframes as they are, no header added.
+ */
+static void
+test_dolby(void **state)
+{
+    int                  fd, k;
+    char                 tmp[64];
+    size_t               len, af, es;
+    u_char              *out, *pmt, *pes;
+    vod_env_t            env;
+    vod_ts_mux_t        *mux;
+    vod_sample_t         s[2];
+    vod_segment_t        seg;
+    vod_track_info_t     info;
+    av_oracle_env_ctx_t  ctx;
+
+    /* two "syncframes" (only their sync word is real: the muxer does
+     * not look inside) */
+    static const u_char  data[] = {
+        0x0b, 0x77, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+        0x0b, 0x77, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18
+    };
+
+    snprintf(tmp, sizeof(tmp), "/tmp/test_ts_XXXXXX");
+    fd = mkstemp(tmp);
+    assert_true(fd != -1);
+    assert_int_equal(write(fd, data, sizeof(data)), sizeof(data));
+    close(fd);
+
+    assert_int_equal(av_oracle_env_init(&env, &ctx, tmp), 0);
+
+    memset(&info, 0, sizeof(info));
+    info.type = VOD_TRACK_AUDIO;
+    info.timescale = 48000;
+    info.sample_rate = 48000;
+
+    memset(s, 0, sizeof(s));
+    s[0].size = 10;
+    s[0].duration = 1536;
+    s[0].sync = 1;
+    s[1].offset = 10;
+    s[1].size = 10;
+    s[1].duration = 1536;
+    s[1].sync = 1;
+
+    memset(&seg, 0, sizeof(seg));
+    seg.track = &info;
+    seg.samples = s;
+    seg.count = 2;
+    seg.data_size = 20;
+    seg.duration = 3072;
+
+    for (k = 0; k < 2; k++) {
+        info.codec = k ? VOD_CODEC_EAC3 : VOD_CODEC_AC3;
+
+        /* a variant with muxed audio does not take it; audio alone does */
+        assert_false(vod_ts_supported(&info));
+        assert_true(vod_ts_audio_supported(&info));
+
+        assert_int_equal(vod_ts_open(&env, NULL, &seg, &mux, &len), VOD_OK);
+        assert_int_equal(len, 4 * 188);
+
+        vod_ts_language(mux, k ? "ger" : "eng");
+
+        out = malloc(len);
+        assert_non_null(out);
+        assert_int_equal(vod_ts_write(mux, out, len), len);
+
+        /* PMT: one stream, ES_info of the two descriptors */
+        pmt = out + 188 + 5;
+        assert_int_equal(pmt[12], k ? 0x87 : 0x81);
+        assert_int_equal(((pmt[15] & 0x0f) << 8) | pmt[16], 12);
+        assert_memory_equal(pmt + 17, k ? "\x05\x04" "EAC3"
+                                        : "\x05\x04" "AC-3", 6);
+        assert_memory_equal(pmt + 23, k ? "\x0a\x04" "ger"
+                                        : "\x0a\x04" "eng", 5);
+        assert_int_equal(pmt[28], 0);
+
+        /* the PES: after the PCR packet, its adaptation field first */
+        pes = out + 3 * 188;
+        assert_int_equal(pes[1] & 0x40, 0x40);
+        assert_int_equal(((pes[1] & 0x1f) << 8) | pes[2], TEST_PID_AUDIO);
+        af = (pes[3] & 0x20) ? 1 + pes[4] : 0;
+        pes += 4 + af;
+        assert_memory_equal(pes, "\x00\x00\x01\xbd", 4);
+        assert_int_equal((pes[4] << 8) | pes[5], 3 + 5 + sizeof(data));
+        es = 9 + pes[8];
+        assert_int_equal(es, 14);
+        assert_memory_equal(pes + es, data, sizeof(data));
+
+        free(out);
+    }
+
+    /* no language named: no descriptor; a code that is not three
+     * lowercase letters is none */
+    assert_int_equal(vod_ts_open(&env, NULL, &seg, &mux, &len), VOD_OK);
+    vod_ts_language(mux, "EN");
+    out = malloc(len);
+    assert_non_null(out);
+    assert_int_equal(vod_ts_write(mux, out, len), len);
+    pmt = out + 188 + 5;
+    assert_int_equal(((pmt[15] & 0x0f) << 8) | pmt[16], 6);
+    free(out);
+
+    assert_int_equal(ctx.log_lines, 0);
+
+    /* an empty sample is no syncframe: refused, with one line */
+    s[1].size = 0;
+    seg.data_size = 10;
+    assert_int_equal(vod_ts_open(&env, NULL, &seg, &mux, &len),
+                     VOD_BAD_DATA);
+    assert_int_equal(ctx.log_lines, 1);
+
+    av_oracle_env_free(&env);
+    unlink(tmp);
+}
+
+
 static void
 test_bad_nal(void **state)
 {
@@ -1339,6 +1462,7 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_bad_nal),
+        cmocka_unit_test(test_dolby),
         cmocka_unit_test(test_unsupported),
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_nal_forms),

@@ -54,6 +54,14 @@ static test_url_case_t  test_url_good_cases[] = {
     { "audio-1080p-30.m4s", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_AUDIO,
       "1080p", 29 },
     { "ts-360p-7.ts", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_TS, "360p", 6 },
+    { "videots-360p.m3u8", VOD_OK, VOD_URL_PLAYLIST, VOD_STREAM_VIDEO_TS,
+      "360p", 0 },
+    { "videots-360p-2.ts", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_VIDEO_TS,
+      "360p", 1 },
+    { "audiots-a-b.m3u8", VOD_OK, VOD_URL_PLAYLIST, VOD_STREAM_AUDIO_TS,
+      "a-b", 0 },
+    { "audiots-a-b-3.ts", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_AUDIO_TS,
+      "a-b", 2 },
     /* ids may contain '-': the last one separates the number */
     { "video-hd-high-3.m4s", VOD_OK, VOD_URL_SEGMENT, VOD_STREAM_VIDEO,
       "hd-high", 2 },
@@ -116,6 +124,12 @@ static test_url_case_t  test_url_bad_cases[] = {
     { "video-a-3.ts", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
     { "audio-a-3.ts", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
     { "ts-a-3.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "videots-a-init.mp4", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "videots-a-3.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "audiots-a-init.mp4", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "audiots-a-3.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "audiots-a-0.ts", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
+    { "audiots-a.ts", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
     { "video-a-x.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
     { "audio-a-99999999999.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
     { "audio-a-2147483649.m4s", VOD_BAD_REQUEST, 0, 0, NULL, 0 },
@@ -278,7 +292,10 @@ test_url_audio_track(void **state)
     static const char  *bad[] = {
         "audio0-main.m3u8", "audio01-main.m3u8", "audio4294967296-main.m3u8",
         "audio12345678901-main.m3u8", "audio2x-main.m3u8", "audio2-.m3u8",
-        "audio2-main-0.m4s", "audio2-main.ts", "audio2-main-1.ts"
+        "audio2-main-0.m4s", "audio2-main.ts", "audio2-main-1.ts",
+        "audiots0-main.m3u8", "audiots01-main.m3u8", "audiots2-.m3u8",
+        "audiots4294967296-main.m3u8", "audiots2-main-1.m4s",
+        "audiots2-main-init.mp4", "audiots2-main-01.ts"
     };
 
     assert_int_equal(test_url_parse_str("audio3-main.m3u8", &url), VOD_OK);
@@ -303,6 +320,22 @@ test_url_audio_track(void **state)
     assert_int_equal(url.segment, 6);
     assert_int_equal(url.id.len, 3);
 
+    /* MPEG-TS: the same forms */
+    assert_int_equal(test_url_parse_str("audiots3-main.m3u8", &url), VOD_OK);
+    assert_int_equal(url.kind, VOD_URL_PLAYLIST);
+    assert_int_equal(url.stream, VOD_STREAM_AUDIO_TS);
+    assert_int_equal(url.track_id, 3);
+    assert_memory_equal(url.id.data, "main", 4);
+
+    assert_int_equal(test_url_parse_str("audiots12-hd-x-5.ts", &url),
+                     VOD_OK);
+    assert_int_equal(url.kind, VOD_URL_SEGMENT);
+    assert_int_equal(url.stream, VOD_STREAM_AUDIO_TS);
+    assert_int_equal(url.track_id, 12);
+    assert_int_equal(url.segment, 4);
+    assert_int_equal(url.id.len, 4);
+    assert_memory_equal(url.id.data, "hd-x", 4);
+
     /* the first audio track's names have none */
     assert_int_equal(test_url_parse_str("audio-main-2.m4s", &url), VOD_OK);
     assert_int_equal(url.track_id, 0);
@@ -318,6 +351,10 @@ test_url_audio_track(void **state)
                      VOD_NOT_FOUND);
     assert_int_equal(test_url_parse_str("audio", &url), VOD_NOT_FOUND);
     assert_int_equal(test_url_parse_str("audio3", &url), VOD_NOT_FOUND);
+    assert_int_equal(test_url_parse_str("audiotsx-main.m3u8", &url),
+                     VOD_NOT_FOUND);
+    assert_int_equal(test_url_parse_str("audiots3", &url), VOD_NOT_FOUND);
+    assert_int_equal(test_url_parse_str("audiots", &url), VOD_NOT_FOUND);
 }
 
 
