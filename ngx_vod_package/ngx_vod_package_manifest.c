@@ -61,11 +61,13 @@ ngx_vod_manifest_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return rc;
     }
 
-    /* the same manifest: the title (ctx->dir, compared too) under the
-     * same location's settings, of the same kind and ceiling */
+    /* the same manifest: the title under the same location's settings,
+     * of the same kind and ceiling (the cache compares ctx->dir too) */
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
-    ctx->manifest_key = ngx_vod_etag_add(0, &vlcf, sizeof(vlcf));
+    ctx->manifest_key = ngx_vod_etag_add(0, ctx->dir.data, ctx->dir.len);
+    ctx->manifest_key = ngx_vod_etag_add(ctx->manifest_key, &vlcf,
+                                         sizeof(vlcf));
     ctx->manifest_key = ngx_vod_etag_add(ctx->manifest_key, &url->kind,
                                          sizeof(url->kind));
     ctx->manifest_key = ngx_vod_etag_add(ctx->manifest_key, &ctx->max_height,
