@@ -20,7 +20,7 @@
             "\"video_range\":\"\"},")                                         \
      + 7 * VOD_TEXT_UINT_LEN + VOD_TEXT_MS_LEN + 6 * sizeof("HLG")          \
      + 6 * (VOD_MAX_ID_LEN + sizeof(((vod_track_info_t *) 0)->codec_str)    \
-            + VOD_LANG_LEN + VOD_AUDIO_NAME_LEN))
+            + VOD_SUB_LANG_LEN + VOD_AUDIO_NAME_LEN))
 
 
 static const char *vod_tracks_format(const vod_track_info_t *track);
