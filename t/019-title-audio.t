@@ -175,7 +175,8 @@ sub tracks_audio {
     is($r->{status}, 200, "$title/tracks.json: 200") or return [];
     my $t = JSON::PP->new->utf8(0)->decode($r->{content});
     return [ map { join ' ', $_->{id}, $_->{language}, $_->{name},
-                   $_->{default} ? 'default' : '-' } @{ $t->{audio} } ];
+                   $_->{default} ? 'default' : '-',
+                   $_->{characteristics} // '-' } @{ $t->{audio} } ];
 }
 
 # every override, in each format
@@ -197,9 +198,9 @@ is_deeply(dash_audio('over'), [
 ], 'over: DASH, sets by the languages given, Label, Role, Accessibility');
 
 is_deeply(tracks_audio('over'), [
-    'audio3-360p de-CH Deutsch (Schweiz) & <mehr> default',
-    'audio-360p en English AD -',
-    'audio4-360p fr French 5.1 -',
+    'audio3-360p de-CH Deutsch (Schweiz) & <mehr> default -',
+    'audio-360p en English AD - public.accessibility.describes-video',
+    'audio4-360p fr French 5.1 - -',
 ], 'over: tracks.json');
 
 # the default false: the first not marked false is the default; a name
@@ -213,9 +214,9 @@ is_deeply(hls_audio('nodef'), [
         . 'URI=audio-es.m3u8',
 ], 'nodef: "default": false passes the default on');
 is_deeply(tracks_audio('nodef'), [
-    'audio-fr fr French default',
-    'audio-360p en English -',
-    "audio-es es Espa\x{c3}\x{b1}ol -",
+    'audio-fr fr French default -',
+    'audio-360p en English - -',
+    "audio-es es Espa\x{c3}\x{b1}ol - -",
 ], 'nodef: tracks.json');
 
 # exclude: gone from the manifests, its URLs 404
@@ -225,7 +226,7 @@ is_deeply(hls_audio('excl'), [
 ], 'excl: HLS lists what is left');
 is_deeply(dash_audio('excl'), [ 'lang=en label=- role=- acc=- audio4-360p' ],
           'excl: DASH lists what is left');
-is_deeply(tracks_audio('excl'), [ 'audio4-360p en English 5.1 default' ],
+is_deeply(tracks_audio('excl'), [ 'audio4-360p en English 5.1 default -' ],
           'excl: tracks.json lists what is left');
 for my $u (qw(audio3-360p.m3u8 audio3-360p-init.mp4 audio3-360p-1.m4s
               audio-360p.m3u8 audio-360p-init.mp4 audio-360p-2.m4s
