@@ -52,11 +52,13 @@
      + 3 * VOD_TEXT_UINT_LEN + VOD_SUB_LANG_LEN + VOD_DASH_LABEL_LEN)
 
 /* what title.json's "audio" adds to a set: a Label, an Accessibility and
- * a Role for its characteristics */
+ * two Roles for its characteristics */
 #define VOD_DASH_LABEL_LEN                                                   \
     (sizeof("      <Label></Label>\n"                                       \
             "      <Accessibility schemeIdUri=\"urn:tva:metadata:cs:"       \
             "AudioPurposeCS:2007\" value=\"1\"/>\n"                          \
+            "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" "           \
+            "value=\"description\"/>\n"                                      \
             "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" "           \
             "value=\"enhanced-audio-intelligibility\"/>\n")                  \
      + 6 * VOD_AUDIO_NAME_LEN)
