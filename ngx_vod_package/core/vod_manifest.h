@@ -17,10 +17,10 @@
  * TYPE=AUDIO per audio rendition of vod_title_pick_audio() (as
  * vod_title_audio_apply() left it: CHARACTERISTICS when title.json gives
  * them), in one group per codec string ("aud", "aud2", ...), every video
- * variant once per group; an audio-only title with one rendition is one variant naming its
- * playlist.  ts == 1: MPEG-TS variants with their own muxed audio (each
- * file's first audio track), listing only renditions vod_ts_supported()
- * accepts. */
+ * variant once per group; an audio-only title with one rendition is one
+ * variant naming its playlist.  ts == 1: MPEG-TS variants with their own
+ * muxed audio (each file's first audio track), listing only renditions
+ * vod_ts_supported() accepts. */
 int vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
     u_char **out, size_t *len);
 
