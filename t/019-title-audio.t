@@ -252,6 +252,15 @@ for my $b (sort keys %bad) {
     }
 }
 
+# read with title.json, a media URL answers 500 too; what only the
+# manifests can tell (the tracks there are) leaves the media URLs alone
+is(get('bad-lang/video-360p-1.m4s')->{status}, 500,
+   'bad-lang/video-360p-1.m4s: 500');
+is(VodTest::log_count($dir, \$off, qr/\[error\].*bad audio language tag/),
+   1, 'bad-lang/video-360p-1.m4s: one line saying why');
+is(get('bad-notrack/audio-360p-1.m4s')->{status}, 200,
+   'bad-notrack/audio-360p-1.m4s: 200');
+
 my @log = VodTest::nginx_stop($dir);
 my @bad = grep { /\[(error|alert|crit|emerg)\]/ } @log;
 my @left = grep { !m{/bad-\w+/title\.json"?: title\.json: } } @bad;
