@@ -21,7 +21,7 @@ static ngx_int_t ngx_vod_package_open_title(ngx_http_request_t *r,
     ngx_str_t *dir, ngx_vod_title_files_t *files, uint64_t *etag,
     time_t *mtime);
 static ngx_int_t ngx_vod_package_title(ngx_http_request_t *r,
-    ngx_vod_title_files_t *files, vod_title_t *title);
+    ngx_str_t *dir, ngx_vod_title_files_t *files, vod_title_t *title);
 static void ngx_vod_package_ts_left_out(ngx_http_request_t *r,
     ngx_str_t *dir, vod_title_t *title);
 static ngx_uint_t ngx_vod_package_within(ngx_http_request_t *r,
@@ -187,7 +187,7 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     len = ctx->out.len;
 
     if (!ctx->made) {
-        rc = ngx_vod_package_title(r, &ctx->files, &title);
+        rc = ngx_vod_package_title(r, &ctx->dir, &ctx->files, &title);
         if (rc != NGX_OK) {
             return rc;
         }
@@ -373,10 +373,13 @@ ngx_vod_package_subtitles(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
 /* the loaded renditions with their track views, as the core's title */
 
 static ngx_int_t
-ngx_vod_package_title(ngx_http_request_t *r, ngx_vod_title_files_t *files,
-    vod_title_t *title)
+ngx_vod_package_title(ngx_http_request_t *r, ngx_str_t *dir,
+    ngx_vod_title_files_t *files, vod_title_t *title)
 {
+    u_char                      *p;
     uint32_t                     i;
+    ngx_str_t                    path;
+    ngx_vod_env_t                venv;
     ngx_vod_media_t             *media;
     vod_rendition_t             *rd;
     ngx_vod_package_loc_conf_t  *vlcf;
@@ -422,6 +425,28 @@ ngx_vod_package_title(ngx_http_request_t *r, ngx_vod_title_files_t *files,
     }
 
     vod_title_pick_audio(title);
+
+    if (files->spec->audio_count == 0) {
+        return NGX_OK;
+    }
+
+    /* title.json's "audio": the line saying what is wrong is the core's,
+     * naming title.json */
+
+    path.len = dir->len + sizeof("/title.json") - 1;
+    path.data = ngx_pnalloc(r->pool, path.len);
+    if (path.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(path.data, dir->data, dir->len);
+    ngx_memcpy(p, "/title.json", sizeof("/title.json") - 1);
+
+    ngx_vod_env_init(&venv, r, &path, NGX_INVALID_FILE);
+
+    if (vod_title_audio_apply(&venv.env, title, files->spec) != VOD_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return NGX_OK;
 }

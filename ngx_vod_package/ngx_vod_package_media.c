@@ -169,6 +169,7 @@ ngx_vod_media_open(ngx_http_request_t *r, ngx_str_t *dir,
     media->audio_count = 0;
     media->all_audio = 0;
     media->left_out = 0;
+    media->first_excluded = 0;
 
     media->path.len = dir->len + 1 + spec->file.len;
     media->path.data = ngx_pnalloc(r->pool, media->path.len + 1);
@@ -563,6 +564,13 @@ ngx_vod_media_extract(ngx_vod_media_t *media, u_char *index,
     if (media->audio_id != 0) {
         media->audio_track = vod_index_find_track_id(index, VOD_TRACK_AUDIO,
                                                      media->audio_id);
+
+        if (media->first_excluded && media->audio_track >= 0
+            && media->audio_track
+               == vod_index_find_track(index, VOD_TRACK_AUDIO))
+        {
+            return NGX_HTTP_NOT_FOUND;
+        }
 
     } else {
         media->audio_track = vod_index_find_track(index, VOD_TRACK_AUDIO);

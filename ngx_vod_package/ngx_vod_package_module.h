@@ -116,6 +116,8 @@ typedef struct {
     uint32_t              audio_count;
     unsigned              all_audio:1;    /* fill audios */
     unsigned              left_out:1;     /* manifests: unusable file */
+    /* title.json excludes the file's first audio track (audio-{id}) */
+    unsigned              first_excluded:1;
 } ngx_vod_media_t;
 
 

@@ -89,10 +89,25 @@ ngx_vod_package_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return rc;
     }
 
+    /* an audio track title.json excludes is in no manifest: its files
+     * are not there either */
+
+    if ((url->stream == VOD_STREAM_AUDIO
+         || url->stream == VOD_STREAM_AUDIO_TS)
+        && spec->audio_count != 0
+        && vod_title_audio_excluded(spec, &url->id, url->track_id))
+    {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
     rc = ngx_vod_media_open(r, &ctx->dir, found, &ctx->media);
 
-    /* audio{T}-{id}: that track of the file */
+    /* audio{T}-{id}: that track of the file; when it is the first one
+     * and audio-{id} is excluded, it is excluded too */
     ctx->media.audio_id = url->track_id;
+    ctx->media.first_excluded = url->track_id != 0
+                                && vod_title_audio_excluded(spec, &url->id,
+                                                            0);
 
     return rc;
 }

@@ -49,7 +49,19 @@
             "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" "           \
             "value=\"alternate\"/>\n"                                        \
             "    </AdaptationSet>\n")                                         \
-     + 3 * VOD_TEXT_UINT_LEN + VOD_LANG_LEN)
+     + 3 * VOD_TEXT_UINT_LEN + VOD_SUB_LANG_LEN + VOD_DASH_LABEL_LEN)
+
+/* what title.json's "audio" adds to a set: a Label, an Accessibility and
+ * two Roles for its characteristics */
+#define VOD_DASH_LABEL_LEN                                                   \
+    (sizeof("      <Label></Label>\n"                                       \
+            "      <Accessibility schemeIdUri=\"urn:tva:metadata:cs:"       \
+            "AudioPurposeCS:2007\" value=\"1\"/>\n"                          \
+            "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" "           \
+            "value=\"description\"/>\n"                                      \
+            "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" "           \
+            "value=\"enhanced-audio-intelligibility\"/>\n")                  \
+     + 6 * VOD_AUDIO_NAME_LEN)
 
 /* one Representation without its codecs string and its S elements */
 #define VOD_DASH_REP_LEN                                                     \
@@ -97,6 +109,8 @@
 
 
 static int vod_dash_check_track(const vod_track_info_t *track);
+static int vod_dash_audio_alike(const vod_audio_t *a, const vod_audio_t *b);
+static int vod_dash_characteristic(const vod_str_t *list, const char *uti);
 static u_char *vod_dash_xml(u_char *p, const vod_str_t *s);
 static uint64_t vod_dash_gcd(uint64_t a, uint64_t b);
 static u_char *vod_dash_frame_rate(u_char *p, uint32_t num, uint32_t den);
@@ -373,8 +387,9 @@ vod_dash_colour(u_char *p, const vod_track_info_t *track)
  * The audio AdaptationSets: one per language and codec string, each
  * rendition in the first set of its language and codec that has no
  * rendition with its channel count yet (a second track just like one in
- * the set, a commentary, gets a set of its own).  Returns how many, set[i]
- * being audio rendition i's.
+ * the set, a commentary, gets a set of its own; so does one whose name or
+ * characteristics title.json gave, unless they are the set's too).
+ * Returns how many, set[i] being audio rendition i's.
  */
 
 static uint32_t
@@ -401,7 +416,9 @@ vod_dash_audio_sets(const vod_title_t *title, uint32_t *set)
                 if (strcmp(title->audio[k].lang, title->audio[i].lang) != 0
                     || strncmp(o->codec_str, t->codec_str,
                                sizeof(t->codec_str)) != 0
-                    || o->channels == t->channels)
+                    || o->channels == t->channels
+                    || !vod_dash_audio_alike(&title->audio[k],
+                                             &title->audio[i]))
                 {
                     break;
                 }
@@ -429,6 +446,7 @@ static u_char *
 vod_dash_audio_set(u_char *p, const vod_title_t *title, const uint32_t *set,
     uint32_t sets, uint32_t n, uint32_t id)
 {
+    int                  described;
     uint32_t             i, agree;
     const vod_audio_t   *a, *first;
     vod_dolby_config_t   cfg;
@@ -484,6 +502,27 @@ vod_dash_audio_set(u_char *p, const vod_title_t *title, const uint32_t *set,
         p = vod_text_cpy(p, "\"/>\n");
     }
 
+    /* title.json's name and characteristics, which the set's renditions
+     * share: audio description as DASH-IF IOP signals it (Accessibility
+     * of TV-Anytime's AudioPurposeCS and Role "description"), enhanced
+     * intelligibility as its Role */
+
+    if (first->named) {
+        p = vod_text_cpy(p, "      <Label>");
+        p = vod_text_xml(p, (u_char *) first->name, strlen(first->name));
+        p = vod_text_cpy(p, "</Label>\n");
+    }
+
+    described = vod_dash_characteristic(&first->characteristics,
+                                        "public.accessibility."
+                                        "describes-video");
+
+    if (described) {
+        p = vod_text_cpy(p, "      <Accessibility schemeIdUri=\"urn:tva:"
+                            "metadata:cs:AudioPurposeCS:2007\" value=\"1\""
+                            "/>\n");
+    }
+
     if (sets > 1) {
         p = vod_text_cpy(p, "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011"
                             "\" value=\"");
@@ -493,6 +532,19 @@ vod_dash_audio_set(u_char *p, const vod_title_t *title, const uint32_t *set,
         } else {
             p = vod_text_cpy(p, "alternate\"/>\n");
         }
+    }
+
+    if (described) {
+        p = vod_text_cpy(p, "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011"
+                            "\" value=\"description\"/>\n");
+    }
+
+    if (vod_dash_characteristic(&first->characteristics,
+                                "public.accessibility."
+                                "enhances-speech-intelligibility"))
+    {
+        p = vod_text_cpy(p, "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011"
+                            "\" value=\"enhanced-audio-intelligibility\"/>\n");
     }
 
     for (i = 0; i < title->audio_count; i++) {
@@ -543,6 +595,55 @@ vod_dash_channels(u_char *p, const vod_track_info_t *track)
     p = vod_text_uint(p, track->channels);
 
     return vod_text_cpy(p, "\"/>\n");
+}
+
+
+/* whether two renditions may share a set as far as title.json goes: the
+ * same name given (or none) and the same characteristics */
+
+static int
+vod_dash_audio_alike(const vod_audio_t *a, const vod_audio_t *b)
+{
+    if (a->named != b->named
+        || (a->named && strcmp(a->name, b->name) != 0))
+    {
+        return 0;
+    }
+
+    return a->characteristics.len == b->characteristics.len
+           && (a->characteristics.len == 0
+               || memcmp(a->characteristics.data, b->characteristics.data,
+                         a->characteristics.len) == 0);
+}
+
+
+/* whether a comma-separated CHARACTERISTICS list has uti */
+
+static int
+vod_dash_characteristic(const vod_str_t *list, const char *uti)
+{
+    size_t         n;
+    const u_char  *p, *end, *comma;
+
+    n = strlen(uti);
+    p = list->data;
+    end = p + list->len;
+
+    while (p < end) {
+        comma = memchr(p, ',', end - p);
+
+        if (comma == NULL) {
+            comma = end;
+        }
+
+        if ((size_t) (comma - p) == n && memcmp(p, uti, n) == 0) {
+            return 1;
+        }
+
+        p = comma + 1;
+    }
+
+    return 0;
 }
 
 

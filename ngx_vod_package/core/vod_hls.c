@@ -28,8 +28,8 @@
     (sizeof("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"\","           \
             "LANGUAGE=\"\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"/JOC\","    \
             "URI=\"audiots-.m3u8\"\n")                                        \
-     + 2 * VOD_LANG_LEN + VOD_AUDIO_NAME_LEN + 3 * VOD_TEXT_UINT_LEN      \
-     + VOD_MAX_ID_LEN)
+     + 2 * VOD_SUB_LANG_LEN + VOD_AUDIO_NAME_LEN + 3 * VOD_TEXT_UINT_LEN  \
+     + VOD_MAX_ID_LEN + sizeof(",CHARACTERISTICS=\"\"") + VOD_AUDIO_CHAR_LEN)
 
 #define VOD_HLS_HEADER_LEN                                                   \
     (sizeof("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:\n"           \
@@ -283,6 +283,15 @@ vod_hls_audio_media(u_char *p, const vod_title_t *title, const vod_audio_t *a,
 
     } else {
         p = vod_text_cpy(p, ",DEFAULT=NO,AUTOSELECT=YES");
+    }
+
+    /* title.json's, checked there to need no quoting */
+
+    if (a->characteristics.len != 0) {
+        p = vod_text_cpy(p, ",CHARACTERISTICS=\"");
+        p = vod_text_cpymem(p, a->characteristics.data,
+                            a->characteristics.len);
+        *p++ = '"';
     }
 
     p = vod_hls_channels(p, a->track);

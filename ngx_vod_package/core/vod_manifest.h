@@ -14,11 +14,12 @@
 
 
 /* Multivariant playlist.  ts == 0: CMAF, EXT-X-VERSION 7, one
- * EXT-X-MEDIA TYPE=AUDIO per audio rendition of vod_title_pick_audio(),
- * in one group per codec string ("aud", "aud2", ...), every video variant
- * once per group; an audio-only title with one rendition is one variant
- * naming its playlist.  ts == 1: MPEG-TS, EXT-X-VERSION 3: when
- * vod_hls_ts_demux() says so, the same as CMAF with the audiots- and
+ * EXT-X-MEDIA TYPE=AUDIO per audio rendition of vod_title_pick_audio()
+ * (as vod_title_audio_apply() left it: CHARACTERISTICS when title.json
+ * gives them), in one group per codec string ("aud", "aud2", ...), every
+ * video variant once per group; an audio-only title with one rendition is
+ * one variant naming its playlist.  ts == 1: MPEG-TS, EXT-X-VERSION 3:
+ * when vod_hls_ts_demux() says so, the same as CMAF with the audiots- and
  * videots- playlists (H.264 variants; audio groups of AAC, AC-3 and
  * E-AC-3), else variants with their own muxed audio (each file's first
  * audio track), listing only renditions vod_ts_supported() accepts. */
@@ -44,8 +45,10 @@ int vod_hls_media(vod_env_t *env, const vod_title_t *title,
 /* Static MPD: a video AdaptationSet with one Representation per rendition
  * and audio AdaptationSets of the audio renditions, one per language and
  * codec string (a rendition whose channel count the set has already gets
- * one of its own), with Role main (the default's) or alternate when there
- * is more than one. */
+ * one of its own, as does one whose title.json name or characteristics
+ * the set's others lack), with Role main (the default's) or alternate
+ * when there is more than one; title.json's name as the set's Label, its
+ * audio description as Accessibility and Role "description". */
 int vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
     size_t *len);
 
@@ -53,10 +56,10 @@ int vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
  * per video rendition left by vod_title_limit() (id, format, codecs,
  * width, height, frame_rate, bitrate, peak_bitrate, video_range) and
  * per audio rendition of vod_title_pick_audio() (id: its playlist's name
- * without ".m3u8", format, codecs, language, name, channels, bitrate,
- * default) and per subtitle rendition of subs, NULL when none (id:
- * "sub-{id}", format "webvtt", language, name, forced, sdh, default), in
- * manifest order. */
+ * without ".m3u8", format, codecs, language, name, characteristics when
+ * title.json gives them, channels, bitrate, default) and per subtitle
+ * rendition of subs, NULL when none (id: "sub-{id}", format "webvtt",
+ * language, name, forced, sdh, default), in manifest order. */
 int vod_tracks_json(vod_env_t *env, const vod_title_t *title,
     const vod_subs_t *subs, u_char **out, size_t *len);
 

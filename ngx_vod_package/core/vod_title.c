@@ -33,16 +33,28 @@ static int vod_title_flag(vod_env_t *env, vod_json_t *obj, const char *key,
     unsigned *flag);
 static void vod_title_audio_group(vod_title_t *title, vod_audio_t *a);
 static void vod_title_audio_name(vod_title_t *title, vod_audio_t *a);
+static int vod_title_audio_specs(vod_env_t *env, vod_json_t *root,
+    vod_title_spec_t *spec);
+static int vod_title_audio_spec(vod_env_t *env, vod_json_t *item,
+    vod_title_spec_t *spec);
+static int vod_title_track_name(const vod_str_t *track, vod_str_t *id,
+    uint32_t *track_id);
+static int vod_title_characteristics(const vod_str_t *s);
+static int vod_title_audio_names(vod_env_t *env, vod_title_t *title);
 
 
 /* the members title.json may have: any other is refused, so that a
  * feature the packager lacks ("subtitles") is never silently ignored */
 static const char  *vod_title_top_members[] = {
-    "renditions", "subtitles", NULL
+    "renditions", "subtitles", "audio", NULL
 };
 static const char  *vod_title_rendition_members[] = { "id", "file", NULL };
 static const char  *vod_title_subtitle_members[] = {
     "id", "file", "language", "name", "forced", "sdh", "default", NULL
+};
+static const char  *vod_title_audio_members[] = {
+    "track", "language", "name", "default", "characteristics", "exclude",
+    NULL
 };
 
 
@@ -156,7 +168,271 @@ vod_title_json_parse(vod_env_t *env, u_char *buf, size_t len,
         spec->count++;
     }
 
-    return vod_title_subtitles(env, root, spec);
+    rc = vod_title_subtitles(env, root, spec);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    return vod_title_audio_specs(env, root, spec);
+}
+
+
+/* "audio": an array of audio overrides, optional; it needs the
+ * renditions, which its tracks name */
+
+static int
+vod_title_audio_specs(vod_env_t *env, vod_json_t *root,
+    vod_title_spec_t *spec)
+{
+    int          rc;
+    uint32_t     k, defaults;
+    vod_json_t  *list, *item;
+
+    spec->audio_count = 0;
+
+    rc = vod_title_optional(env, root, "audio", VOD_JSON_ARRAY, &list);
+    if (rc != VOD_OK || list == NULL) {
+        return rc;
+    }
+
+    if (list->count > VOD_MAX_AUDIO) {
+        return vod_title_fail(env, "too many \"audio\" entries", list->pos);
+    }
+
+    defaults = 0;
+
+    for (item = list->child; item != NULL; item = item->next) {
+
+        if (item->type != VOD_JSON_OBJECT) {
+            return vod_title_fail(env, "audio entry is not an object",
+                                  item->pos);
+        }
+
+        rc = vod_title_audio_spec(env, item, spec);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+
+        k = spec->audio_count - 1;
+
+        if (spec->audio[k].is_default == 1 && defaults++ != 0) {
+            return vod_title_fail(env, "a second audio \"default\": true",
+                                  vod_json_get(item, "default")->pos);
+        }
+    }
+
+    return VOD_OK;
+}
+
+
+static int
+vod_title_audio_spec(vod_env_t *env, vod_json_t *item,
+    vod_title_spec_t *spec)
+{
+    int                rc;
+    size_t             i;
+    uint32_t           k;
+    unsigned           flag;
+    vod_json_t        *m;
+    vod_audio_spec_t  *a;
+
+    rc = vod_title_known(env, item, vod_title_audio_members);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    a = &spec->audio[spec->audio_count];
+    memset(a, 0, sizeof(vod_audio_spec_t));
+
+    rc = vod_title_optional(env, item, "track", VOD_JSON_STRING, &m);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    if (m == NULL) {
+        return vod_title_fail(env, "audio entry without \"track\"",
+                              item->pos);
+    }
+
+    a->track = m->str;
+
+    if (vod_title_track_name(&a->track, &a->id, &a->track_id) != VOD_OK) {
+        return vod_title_fail(env, "audio \"track\" is not audio-{id} or "
+                              "audio{T}-{id}", m->pos);
+    }
+
+    for (k = 0; k < spec->count; k++) {
+        if (spec->renditions[k].id.len == a->id.len
+            && memcmp(spec->renditions[k].id.data, a->id.data, a->id.len)
+               == 0)
+        {
+            break;
+        }
+    }
+
+    if (k == spec->count) {
+        return vod_title_fail(env, "audio \"track\" of a rendition id "
+                              "\"renditions\" does not have", m->pos);
+    }
+
+    for (k = 0; k < spec->audio_count; k++) {
+        if (spec->audio[k].track.len == a->track.len
+            && memcmp(spec->audio[k].track.data, a->track.data,
+                      a->track.len) == 0)
+        {
+            return vod_title_fail(env, "a second audio entry for one "
+                                  "\"track\"", m->pos);
+        }
+    }
+
+    if (vod_title_flag(env, item, "exclude", &flag) != VOD_OK) {
+        return VOD_BAD_DATA;
+    }
+
+    a->exclude = (flag == 1);
+
+    if (a->exclude && item->count != 2) {
+        /* nothing else it says could be shown */
+        return vod_title_fail(env, "an excluded audio track with other "
+                              "members", item->pos);
+    }
+
+    rc = vod_title_optional(env, item, "language", VOD_JSON_STRING, &m);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    if (m != NULL && !vod_subs_lang(m->str.data, m->str.len, a->lang)) {
+        return vod_title_fail(env, "bad audio language tag", m->pos);
+    }
+
+    rc = vod_title_optional(env, item, "name", VOD_JSON_STRING, &m);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    if (m != NULL) {
+        /* it goes between quotes in the playlist as it is */
+
+        if (m->str.len == 0 || m->str.len >= VOD_AUDIO_NAME_LEN) {
+            return vod_title_fail(env, "audio name empty or too long",
+                                  m->pos);
+        }
+
+        for (i = 0; i < m->str.len; i++) {
+            if (m->str.data[i] < 0x20 || m->str.data[i] == 0x7f
+                || m->str.data[i] == '"')
+            {
+                return vod_title_fail(env, "audio name with a quote or a "
+                                      "control character", m->pos);
+            }
+        }
+
+        a->name = m->str;
+    }
+
+    rc = vod_title_optional(env, item, "characteristics", VOD_JSON_STRING,
+                            &m);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    if (m != NULL) {
+        if (!vod_title_characteristics(&m->str)) {
+            return vod_title_fail(env, "bad audio characteristics", m->pos);
+        }
+
+        a->characteristics = m->str;
+    }
+
+    if (vod_title_flag(env, item, "default", &flag) != VOD_OK) {
+        return VOD_BAD_DATA;
+    }
+
+    a->is_default = flag;
+
+    spec->audio_count++;
+
+    return VOD_OK;
+}
+
+
+/* "audio-{id}" or "audio{T}-{id}", T from 1 without leading zeros */
+
+static int
+vod_title_track_name(const vod_str_t *track, vod_str_t *id,
+    uint32_t *track_id)
+{
+    size_t    i;
+    uint64_t  t;
+
+    if (track->len < sizeof("audio-") || memcmp(track->data, "audio", 5)
+                                         != 0)
+    {
+        return VOD_BAD_DATA;
+    }
+
+    t = 0;
+
+    for (i = 5; i < track->len && track->data[i] != '-'; i++) {
+        if (track->data[i] < '0' || track->data[i] > '9'
+            || (i == 5 && track->data[i] == '0'))
+        {
+            return VOD_BAD_DATA;
+        }
+
+        t = t * 10 + (track->data[i] - '0');
+
+        if (t > 0xffffffff) {
+            return VOD_BAD_DATA;
+        }
+    }
+
+    if (i + 1 >= track->len) {
+        return VOD_BAD_DATA;
+    }
+
+    id->data = track->data + i + 1;
+    id->len = track->len - i - 1;
+    *track_id = (uint32_t) t;
+
+    return VOD_OK;
+}
+
+
+/* HLS CHARACTERISTICS: UTIs ("public.accessibility.describes-video")
+ * separated by commas, nothing that needs quoting */
+
+static int
+vod_title_characteristics(const vod_str_t *s)
+{
+    u_char  c, prev;
+    size_t  i;
+
+    if (s->len == 0 || s->len > VOD_AUDIO_CHAR_LEN) {
+        return 0;
+    }
+
+    prev = ',';
+
+    for (i = 0; i < s->len; i++) {
+        c = s->data[i];
+
+        if (c == ',' || c == '.') {
+            if (prev == ',' || prev == '.') {
+                return 0;
+            }
+
+        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                     || (c >= '0' && c <= '9') || c == '-'))
+        {
+            return 0;
+        }
+
+        prev = c;
+    }
+
+    return prev != ',' && prev != '.';
 }
 
 
@@ -485,6 +761,9 @@ vod_title_pick_audio(vod_title_t *title)
             a->track = t;
             a->url_id = (j == 0) ? 0 : t->track_id;
             memcpy(a->lang, lang, VOD_LANG_LEN);
+            a->characteristics.data = NULL;
+            a->characteristics.len = 0;
+            a->named = 0;
             vod_title_audio_group(title, a);
             vod_title_audio_name(title, a);
         }
@@ -532,30 +811,50 @@ vod_title_audio_group(vod_title_t *title, vod_audio_t *a)
 }
 
 
+/* a rendition's name from its language and channels, made unique in its
+ * group against the names the others have so far (an empty name is none
+ * yet) */
+
 static void
 vod_title_audio_name(vod_title_t *title, vod_audio_t *a)
 {
     int          n;
-    char         base[VOD_AUDIO_NAME_LEN];
+    char         base[VOD_AUDIO_NAME_LEN], lang[40], prim[VOD_SUB_LANG_LEN];
+    size_t       len;
     uint32_t     k, c, dup;
-    const char  *lang;
+    const char  *name, *rest;
 
-    lang = vod_lang_name(a->lang);
+    /* a tag title.json gave may have subtags: "Spanish (419)", as the
+     * subtitles' names */
 
-    if (lang == NULL) {
-        lang = (strcmp(a->lang, "und") == 0) ? "audio" : a->lang;
+    len = strcspn(a->lang, "-");
+    memcpy(prim, a->lang, len);
+    prim[len] = '\0';
+    rest = (a->lang[len] == '-') ? &a->lang[len + 1] : NULL;
+
+    name = vod_lang_name(prim);
+
+    if (name == NULL) {
+        name = (strcmp(prim, "und") == 0) ? "audio" : prim;
+    }
+
+    if (rest != NULL) {
+        (void) snprintf(lang, sizeof(lang), "%.24s (%.12s)", name, rest);
+
+    } else {
+        (void) snprintf(lang, sizeof(lang), "%.32s", name);
     }
 
     c = a->track->channels;
 
     if (c <= 2) {
-        n = snprintf(base, sizeof(base), "%.32s", lang);
+        n = snprintf(base, sizeof(base), "%.39s", lang);
 
     } else if (c == 6 || c == 8) {
-        n = snprintf(base, sizeof(base), "%.32s %u.1", lang, c - 1);
+        n = snprintf(base, sizeof(base), "%.39s %u.1", lang, c - 1);
 
     } else {
-        n = snprintf(base, sizeof(base), "%.32s %u ch", lang, c);
+        n = snprintf(base, sizeof(base), "%.39s %u ch", lang, c);
     }
 
     if (n < 0) {
@@ -566,20 +865,232 @@ vod_title_audio_name(vod_title_t *title, vod_audio_t *a)
 
     for (dup = 2; dup <= VOD_MAX_AUDIO + 1; dup++) {
 
-        for (k = 0; k + 1 < title->audio_count; k++) {
-            if (title->audio[k].group == a->group
+        for (k = 0; k < title->audio_count; k++) {
+            if (&title->audio[k] != a && title->audio[k].group == a->group
                 && strcmp(title->audio[k].name, a->name) == 0)
             {
                 break;
             }
         }
 
-        if (k + 1 >= title->audio_count) {
+        if (k == title->audio_count) {
             return;
         }
 
         (void) snprintf(a->name, sizeof(a->name), "%.32s (%u)", base, dup);
     }
+}
+
+
+int
+vod_title_audio_apply(vod_env_t *env, vod_title_t *title,
+    const vod_title_spec_t *spec)
+{
+    uint32_t                 i, k, n, def;
+    vod_audio_t              tmp;
+    const vod_audio_t       *a;
+    const vod_audio_spec_t  *as, *which[VOD_MAX_AUDIO], *w;
+
+    if (spec->audio_count == 0) {
+        return VOD_OK;
+    }
+
+    for (i = 0; i < title->audio_count; i++) {
+        which[i] = NULL;
+    }
+
+    for (k = 0; k < spec->audio_count; k++) {
+        as = &spec->audio[k];
+
+        for (i = 0; i < title->count; i++) {
+            if (title->renditions[i].id.len == as->id.len
+                && memcmp(title->renditions[i].id.data, as->id.data,
+                          as->id.len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (i == title->count) {
+            /* its file is left out of the title, with its own line */
+            continue;
+        }
+
+        for (i = 0; i < title->audio_count; i++) {
+            a = &title->audio[i];
+
+            if (a->url_id == as->track_id
+                && a->source->id.len == as->id.len
+                && memcmp(a->source->id.data, as->id.data, as->id.len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (i == title->audio_count) {
+            env->log(env, "title.json: \"audio\" names \"%.*s\", which is "
+                     "no audio rendition of the title",
+                     (int) as->track.len, as->track.data);
+            return VOD_BAD_DATA;
+        }
+
+        which[i] = as;
+    }
+
+    /* the excluded leave; the default (marked true, else the first not
+     * marked false) goes first */
+
+    n = 0;
+    def = VOD_MAX_AUDIO;
+
+    for (i = 0; i < title->audio_count; i++) {
+        w = which[i];
+
+        if (w != NULL && w->exclude) {
+            continue;
+        }
+
+        if (w != NULL && w->is_default == 1) {
+            def = n;
+
+        } else if (def == VOD_MAX_AUDIO && (w == NULL || w->is_default != 0))
+        {
+            def = n;
+        }
+
+        title->audio[n] = title->audio[i];
+        which[n] = w;
+        n++;
+    }
+
+    title->audio_count = n;
+
+    if (n == 0) {
+        title->group_count = 0;
+        return VOD_OK;
+    }
+
+    if (def == VOD_MAX_AUDIO) {
+        env->log(env, "title.json: every audio rendition is marked "
+                 "\"default\": false");
+        return VOD_BAD_DATA;
+    }
+
+    if (def != 0) {
+        tmp = title->audio[def];
+        w = which[def];
+        memmove(&title->audio[1], &title->audio[0],
+                def * sizeof(vod_audio_t));
+        memmove(&which[1], &which[0], def * sizeof(which[0]));
+        title->audio[0] = tmp;
+        which[0] = w;
+    }
+
+    /* the groups numbered again, by first appearance */
+
+    title->group_count = 0;
+
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < i; k++) {
+            if (strncmp(title->audio[k].track->codec_str,
+                        title->audio[i].track->codec_str,
+                        sizeof(title->audio[i].track->codec_str))
+                == 0)
+            {
+                break;
+            }
+        }
+
+        title->audio[i].group = (k < i) ? title->audio[k].group
+                                        : title->group_count++;
+    }
+
+    for (i = 0; i < n; i++) {
+        w = which[i];
+
+        title->audio[i].name[0] = '\0';
+        title->audio[i].named = 0;
+
+        if (w == NULL) {
+            continue;
+        }
+
+        if (w->lang[0] != '\0') {
+            memcpy(title->audio[i].lang, w->lang, VOD_SUB_LANG_LEN);
+        }
+
+        title->audio[i].characteristics = w->characteristics;
+
+        if (w->name.len != 0) {
+            memcpy(title->audio[i].name, w->name.data, w->name.len);
+            title->audio[i].name[w->name.len] = '\0';
+            title->audio[i].named = 1;
+        }
+    }
+
+    return vod_title_audio_names(env, title);
+}
+
+
+/* the names title.json gave must differ within a group (HLS asks it of
+ * NAME); the others are made as vod_title_pick_audio() makes them,
+ * around those */
+
+static int
+vod_title_audio_names(vod_env_t *env, vod_title_t *title)
+{
+    uint32_t      i, k;
+    vod_audio_t  *a;
+
+    for (i = 0; i < title->audio_count; i++) {
+        a = &title->audio[i];
+
+        if (!a->named) {
+            continue;
+        }
+
+        for (k = 0; k < i; k++) {
+            if (title->audio[k].named && title->audio[k].group == a->group
+                && strcmp(title->audio[k].name, a->name) == 0)
+            {
+                env->log(env, "title.json: two audio renditions of one "
+                         "group named \"%s\"", a->name);
+                return VOD_BAD_DATA;
+            }
+        }
+    }
+
+    for (i = 0; i < title->audio_count; i++) {
+        a = &title->audio[i];
+
+        if (!a->named) {
+            vod_title_audio_name(title, a);
+        }
+    }
+
+    return VOD_OK;
+}
+
+
+int
+vod_title_audio_excluded(const vod_title_spec_t *spec, const vod_str_t *id,
+    uint32_t track_id)
+{
+    uint32_t                 k;
+    const vod_audio_spec_t  *as;
+
+    for (k = 0; k < spec->audio_count; k++) {
+        as = &spec->audio[k];
+
+        if (as->exclude && as->track_id == track_id
+            && as->id.len == id->len
+            && memcmp(as->id.data, id->data, id->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -20,6 +20,8 @@
 #define VOD_MAX_AUDIO       32
 /* a rendition's display name: a language name, " 5.1", " (2)" */
 #define VOD_AUDIO_NAME_LEN  48
+/* title.json's HLS CHARACTERISTICS of an audio rendition */
+#define VOD_AUDIO_CHAR_LEN  128
 
 
 /* what title.json (or the directory listing) says */
@@ -28,12 +30,27 @@ typedef struct {
     vod_str_t     file;               /* file name inside the title dir */
 } vod_rendition_spec_t;
 
+/* what title.json's "audio" says of one audio rendition */
+typedef struct {
+    vod_str_t     track;              /* "audio-720p", "audio2-720p" */
+    vod_str_t     id;                 /* its rendition id: "720p" */
+    uint32_t      track_id;           /* T of audio{T}-, 0 for audio- */
+    char          lang[VOD_SUB_LANG_LEN];    /* "" when not given */
+    vod_str_t     name;               /* len 0 when not given */
+    vod_str_t     characteristics;    /* len 0 when not given */
+    unsigned      is_default:2;       /* 1 true, 0 false, 2 not given */
+    unsigned      exclude:1;
+} vod_audio_spec_t;
+
 typedef struct {
     vod_rendition_spec_t   renditions[VOD_MAX_RENDITIONS];
     uint32_t               count;
     /* sidecar subtitle files, in title.json's order or by id */
     vod_subtitle_spec_t    subtitles[VOD_MAX_SUBTITLES];
     uint32_t               subtitle_count;
+    /* title.json's audio overrides, in its order */
+    vod_audio_spec_t       audio[VOD_MAX_AUDIO];
+    uint32_t               audio_count;
 } vod_title_spec_t;
 
 
@@ -60,8 +77,11 @@ typedef struct {
     vod_track_info_t       *track;
     uint32_t                url_id;   /* 0: audio-{id}, else audio{T}-{id} */
     uint32_t                group;    /* 0-based codec group, by codec_str */
-    char                    lang[VOD_LANG_LEN];       /* BCP 47, "und" */
+    char                    lang[VOD_SUB_LANG_LEN];   /* BCP 47, "und" */
     char                    name[VOD_AUDIO_NAME_LEN];
+    /* title.json's HLS CHARACTERISTICS, len 0 when none */
+    vod_str_t               characteristics;
+    unsigned                named:1;  /* name from title.json */
 } vod_audio_t;
 
 typedef struct {
@@ -80,10 +100,19 @@ typedef struct {
  *   {"renditions": [{"id": "1080p", "file": "1080p.mp4"}, ...],
  *    "subtitles": [{"file": "movie.en.sdh.vtt", "id": "en-sdh",
  *                   "language": "en", "name": "English SDH",
- *                   "forced": false, "sdh": true, "default": false}]}
+ *                   "forced": false, "sdh": true, "default": false}],
+ *    "audio": [{"track": "audio2-1080p", "language": "en",
+ *               "name": "English (AD)", "default": false,
+ *               "characteristics": "public.accessibility.describes-video"},
+ *              {"track": "audio3-1080p", "exclude": true}]}
  * "subtitles" is optional, each entry's "file" (a .vtt or .srt name)
  * required; what its file name says (vod_subs_from_file(): id, language,
- * forced, SDH) is overridden by the members given.  A member it does not
+ * forced, SDH) is overridden by the members given.  "audio" is optional,
+ * each entry's "track" required: an audio rendition's playlist name
+ * without ".m3u8", of a file "renditions" names, at most once; at most
+ * one entry says "default": true; an entry with "exclude": true has no
+ * other member.  Whether the track exists is vod_title_audio_apply()'s
+ * question.  A member it does not
  * know (at the top, in a rendition or a subtitle) is VOD_BAD_DATA, as is
  * anything else malformed (bad JSON, missing or duplicate id, bad
  * characters, a file name with '/', a bad language tag, a name with '"'
@@ -114,6 +143,25 @@ int vod_title_id_valid(const u_char *p, size_t len);
  * left out.  (master-ts.m3u8's variants mux each file's own first
  * audio when the title has one AAC rendition, vod_hls_ts_demux().) */
 void vod_title_pick_audio(vod_title_t *title);
+
+/* title.json's "audio" applied to the renditions vod_title_pick_audio()
+ * picked: excluded ones leave (the groups numbered again), languages and
+ * names replaced (the names not given made again from the languages,
+ * unique within their groups), characteristics set, and the default (the
+ * one marked true, else the first not marked false) moved first.  An
+ * entry naming a file not in the title (left out as unusable) is passed
+ * over.  VOD_BAD_DATA, with one line naming it, when an entry names no
+ * audio rendition of a file in the title (a copy of an earlier file's
+ * track included), when two renditions of a group get one name, or when
+ * every rendition left is marked "default": false.  Nothing is done
+ * without entries, so titles without them come out as before. */
+int vod_title_audio_apply(vod_env_t *env, vod_title_t *title,
+    const vod_title_spec_t *spec);
+
+/* Whether title.json excludes the audio track of file id named by
+ * track_id (0: the file's first audio track, as in audio-{id}). */
+int vod_title_audio_excluded(const vod_title_spec_t *spec,
+    const vod_str_t *id, uint32_t track_id);
 
 /* A subscription tier's ceiling (the edge asks for it): hides the video
  * of every rendition taller than max_height or whose video track averages

@@ -20,7 +20,8 @@
             "\"video_range\":\"\"},")                                         \
      + 7 * VOD_TEXT_UINT_LEN + VOD_TEXT_MS_LEN + 6 * sizeof("HLG")          \
      + 6 * (VOD_MAX_ID_LEN + sizeof(((vod_track_info_t *) 0)->codec_str)    \
-            + VOD_LANG_LEN + VOD_AUDIO_NAME_LEN))
+            + VOD_SUB_LANG_LEN + VOD_AUDIO_NAME_LEN)                        \
+     + sizeof(",\"characteristics\":\"\"") + VOD_AUDIO_CHAR_LEN)
 
 /* one subtitle entry, likewise */
 #define VOD_TRACKS_SUB_LEN                                                   \
@@ -171,6 +172,15 @@ vod_tracks_audio(u_char *p, const vod_audio_t *a, int is_default)
     n = vod_text_field_len(a->name, sizeof(a->name));
     p = vod_text_cpy(p, ",\"name\":");
     p = vod_tracks_str(p, (const u_char *) a->name, n);
+
+    /* title.json's, when it gave them: [A-Za-z0-9.,-] as checked there */
+
+    if (a->characteristics.len != 0) {
+        p = vod_text_cpy(p, ",\"characteristics\":\"");
+        p = vod_text_cpymem(p, a->characteristics.data,
+                            a->characteristics.len);
+        *p++ = '"';
+    }
 
     p = vod_text_cpy(p, ",\"channels\":");
     p = vod_text_uint(p, a->track->channels);

@@ -7,6 +7,7 @@
  */
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "vod_title.h"
 #include "vod_url.h"
@@ -20,9 +21,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     u_char             *buf;
+    uint32_t            i, defaults;
     vod_url_t           url;
     vod_env_t           env;
     vod_title_spec_t    spec;
+    vod_audio_spec_t   *a;
     fuzz_ctx_t          ctx;
 
     fuzz_env_init(&env, &ctx, data, size);
@@ -33,8 +36,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (vod_title_json_parse(&env, buf, size, &spec) == VOD_OK) {
-        if (spec.count == 0 || spec.count > VOD_MAX_RENDITIONS) {
+        if (spec.count == 0 || spec.count > VOD_MAX_RENDITIONS
+            || spec.audio_count > VOD_MAX_AUDIO)
+        {
             abort();
+        }
+
+        /* "audio": each entry of a valid rendition id, at most one
+         * default, an excluded one saying nothing else */
+
+        for (i = 0, defaults = 0; i < spec.audio_count; i++) {
+            a = &spec.audio[i];
+            defaults += (a->is_default == 1);
+
+            if (!vod_title_id_valid(a->id.data, a->id.len)
+                || a->name.len >= VOD_AUDIO_NAME_LEN
+                || a->characteristics.len > VOD_AUDIO_CHAR_LEN
+                || memchr(a->lang, '\0', sizeof(a->lang)) == NULL
+                || (a->exclude && (a->is_default != 2 || a->name.len != 0
+                                   || a->lang[0] != '\0'))
+                || defaults > 1)
+            {
+                abort();
+            }
         }
     }
 

@@ -67,6 +67,7 @@ static void *test_manifest_bench_alloc(vod_env_t *env, size_t size);
 static void test_manifest_bench(void **state);
 static void test_manifest_audio_renditions(void **state);
 static void test_tracks_json(void **state);
+static void test_manifest_audio_overrides(void **state);
 
 
 /* times of the 29.97 fps renditions: three 4.004 s segments and a short
@@ -1142,6 +1143,80 @@ test_tracks_json(void **state)
         "\"sdh\":false,\"default\":true}]}\n");
 }
 
+/* title.json's audio overrides at their largest (a name all quotes,
+ * which XML escapes six-fold, the longest tag, both characteristics DASH
+ * signals) in every rendition: each writer writes them all, in memory of
+ * the size it asked for, where ASan sees an overrun */
+
+static void
+test_manifest_audio_overrides(void **state)
+{
+    int                     rc;
+    char                    c[VOD_AUDIO_CHAR_LEN + 1];
+    size_t                  len, n;
+    u_char                 *out;
+    uint32_t                i;
+    vod_env_t              *env;
+    vod_audio_t            *a;
+    vod_track_info_t        tr[VOD_MAX_AUDIO], *audios[VOD_MAX_AUDIO];
+    test_manifest_title_t   t;
+
+    env = *state;
+    test_manifest_build(&t);
+
+    for (i = 0; i < VOD_MAX_AUDIO; i++) {
+        test_manifest_audio(&tr[i], "eng", test_t48, 4, 96000, 97000);
+        tr[i].track_id = i + 2;
+        tr[i].channels = i + 1;
+        audios[i] = &tr[i];
+    }
+
+    t.r[0].audios = audios;
+    t.r[0].audio_count = VOD_MAX_AUDIO;
+    vod_title_pick_audio(&t.title);
+    assert_int_equal(t.title.audio_count, VOD_MAX_AUDIO);
+
+    n = snprintf(c, sizeof(c), "public.accessibility.describes-video,"
+                 "public.accessibility.enhances-speech-intelligibility,");
+    memset(c + n, 'x', VOD_AUDIO_CHAR_LEN - n);
+    c[VOD_AUDIO_CHAR_LEN] = '\0';
+
+    for (i = 0; i < VOD_MAX_AUDIO; i++) {
+        a = &t.title.audio[i];
+        memset(a->name, '\'', VOD_AUDIO_NAME_LEN - 1);
+        a->name[VOD_AUDIO_NAME_LEN - 1] = '\0';
+        a->name[0] = 'A' + i;
+        a->named = 1;
+        snprintf(a->lang, sizeof(a->lang), "zh-Hant-CN-%c-abcdefgh-"
+                 "ijklmnop", 'a' + i % 26);
+        a->characteristics.data = (u_char *) c;
+        a->characteristics.len = VOD_AUDIO_CHAR_LEN;
+    }
+
+    rc = vod_hls_master(env, &t.title, 0, &out, &len);
+    assert_int_equal(rc, VOD_OK);
+    assert_non_null(test_find(out, len, ",CHARACTERISTICS=\"public."
+                              "accessibility.describes-video,"));
+    assert_non_null(test_find(out, len, "LANGUAGE=\"zh-Hant-CN-a-abcdefgh-"
+                              "ijklmnop\""));
+
+    rc = vod_dash_mpd(env, &t.title, &out, &len);
+    assert_int_equal(rc, VOD_OK);
+    assert_non_null(test_find(out, len, "<Label>B&apos;&apos;"));
+    assert_non_null(test_find(out, len, "value=\"description\"/>\n"
+                              "      <Role schemeIdUri=\"urn:mpeg:dash:"
+                              "role:2011\" value=\"enhanced-audio-"
+                              "intelligibility\"/>"));
+    assert_non_null(test_find(out, len, "<Accessibility schemeIdUri=\""
+                              "urn:tva:metadata:cs:AudioPurposeCS:2007\" "
+                              "value=\"1\"/>"));
+
+    rc = vod_tracks_json(env, &t.title, NULL, &out, &len);
+    assert_int_equal(rc, VOD_OK);
+    assert_non_null(test_find(out, len, "\"characteristics\":\"public."));
+}
+
+
 int
 main(void)
 {
@@ -1159,6 +1234,7 @@ main(void)
         cmocka_unit_test(test_dash_xml),
         cmocka_unit_test(test_manifest_audio_renditions),
         cmocka_unit_test(test_tracks_json),
+        cmocka_unit_test(test_manifest_audio_overrides),
         cmocka_unit_test(test_manifest_bench),
     };
 

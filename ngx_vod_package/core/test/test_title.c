@@ -40,6 +40,8 @@ static void test_title_track(vod_track_info_t *t, uint32_t id,
 static void test_title_audio_renditions(void **state);
 static void test_title_lang(void **state);
 static void test_title_limit(void **state);
+static void test_title_audio_json(void **state);
+static void test_title_audio_apply(void **state);
 
 
 static test_title_bad_t  test_title_bad_cases[] = {
@@ -141,7 +143,80 @@ static test_title_bad_t  test_title_bad_cases[] = {
     { "unclosed", "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\"}]",
       "unexpected end of input" },
     { "comment", "{/* x */\"renditions\":[]}", "expected a member name" },
+
+    /* "audio" */
+    { "audio not an array", "%s\"audio\":{}}",
+      "\"audio\" is object, not array" },
+    { "audio entry not an object", "%s\"audio\":[\"audio-a\"]}",
+      "audio entry is not an object" },
+    { "unknown audio member",
+      "%s\"audio\":[{\"track\":\"audio-a\",\"lang\":\"en\"}]}",
+      "unknown member \"lang\"" },
+    { "audio without track", "%s\"audio\":[{\"name\":\"x\"}]}",
+      "audio entry without \"track\"" },
+    { "audio track not a string", "%s\"audio\":[{\"track\":2}]}",
+      "\"track\" is number, not string" },
+    { "audio track not audio-", "%s\"audio\":[{\"track\":\"video-a\"}]}",
+      "not audio-{id} or audio{T}-{id}" },
+    { "audio track without id", "%s\"audio\":[{\"track\":\"audio2-\"}]}",
+      "not audio-{id} or audio{T}-{id}" },
+    { "audio track 0", "%s\"audio\":[{\"track\":\"audio0-a\"}]}",
+      "not audio-{id} or audio{T}-{id}" },
+    { "audio track leading zero",
+      "%s\"audio\":[{\"track\":\"audio02-a\"}]}",
+      "not audio-{id} or audio{T}-{id}" },
+    { "audio track past 32 bits",
+      "%s\"audio\":[{\"track\":\"audio4294967296-a\"}]}",
+      "not audio-{id} or audio{T}-{id}" },
+    { "audio track of no rendition",
+      "%s\"audio\":[{\"track\":\"audio-b\"}]}",
+      "of a rendition id \"renditions\" does not have" },
+    { "audio track twice",
+      "%s\"audio\":[{\"track\":\"audio2-a\"},{\"track\":\"audio2-a\"}]}",
+      "a second audio entry for one \"track\"" },
+    { "audio bad language",
+      "%s\"audio\":[{\"track\":\"audio-a\",\"language\":\"e n\"}]}",
+      "bad audio language tag" },
+    { "audio empty name",
+      "%s\"audio\":[{\"track\":\"audio-a\",\"name\":\"\"}]}",
+      "audio name empty or too long" },
+    { "audio name too long",
+      "%s\"audio\":[{\"track\":\"audio-a\",\"name\":"
+      "\"0123456789012345678901234567890123456789012345678\"}]}",
+      "audio name empty or too long" },
+    { "audio name with a quote",
+      "%s\"audio\":[{\"track\":\"audio-a\",\"name\":\"a\\\"b\"}]}",
+      "audio name with a quote or a control character" },
+    { "audio name with a line break",
+      "%s\"audio\":[{\"track\":\"audio-a\",\"name\":\"a\\nb\"}]}",
+      "audio name with a quote or a control character" },
+    { "audio characteristics with a quote",
+      "%s\"audio\":[{\"track\":\"audio-a\","
+      "\"characteristics\":\"public.x\\\"\"}]}",
+      "bad audio characteristics" },
+    { "audio characteristics empty item",
+      "%s\"audio\":[{\"track\":\"audio-a\","
+      "\"characteristics\":\"public.a,\"}]}",
+      "bad audio characteristics" },
+    { "audio default not a flag",
+      "%s\"audio\":[{\"track\":\"audio-a\",\"default\":1}]}",
+      "\"default\" is not one true or false" },
+    { "two audio defaults",
+      "%s\"audio\":[{\"track\":\"audio-a\",\"default\":true},"
+      "{\"track\":\"audio3-a\",\"default\":true}]}",
+      "a second audio \"default\": true" },
+    { "excluded with a name",
+      "%s\"audio\":[{\"track\":\"audio-a\",\"exclude\":true,"
+      "\"name\":\"x\"}]}",
+      "an excluded audio track with other members" },
+    { "exclude not a flag",
+      "%s\"audio\":[{\"track\":\"audio-a\",\"exclude\":\"yes\"}]}",
+      "\"exclude\" is not one true or false" },
 };
+
+
+/* the renditions the "audio" cases above name ("%s" in them) */
+#define TEST_TITLE_A  "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\"}],"
 
 
 static int
@@ -310,6 +385,7 @@ static void
 test_title_bad(void **state)
 {
     int                   rc;
+    char                  json[512];
     size_t                i;
     vod_env_t            *env;
     vod_title_spec_t      spec;
@@ -325,7 +401,10 @@ test_title_bad(void **state)
         ctx->last_log[0] = '\0';
         ctx->log_lines = 0;
 
-        rc = test_title_parse_str(env, test_title_bad_cases[i].json, &spec);
+        snprintf(json, sizeof(json), test_title_bad_cases[i].json,
+                 TEST_TITLE_A);
+
+        rc = test_title_parse_str(env, json, &spec);
 
         if (rc != VOD_BAD_DATA) {
             fail_msg("%s: rc %d", test_title_bad_cases[i].what, rc);
@@ -734,6 +813,245 @@ test_title_limit(void **state)
 }
 
 
+/* "audio": what each entry says, the track names taken apart */
+
+static void
+test_title_audio_json(void **state)
+{
+    vod_env_t         *env;
+    vod_title_spec_t   spec;
+
+    env = *state;
+
+    assert_int_equal(test_title_parse_str(env,
+        "{\"renditions\": [{\"id\": \"hd\", \"file\": \"hd.mp4\"},"
+        " {\"id\": \"my-file\", \"file\": \"b.mp4\"}],"
+        " \"audio\": ["
+        "  {\"track\": \"audio-hd\", \"language\": \"PT-br\","
+        "   \"name\": \"Portugu\\u00eas <BR> & co\", \"default\": true},"
+        "  {\"track\": \"audio4294967295-my-file\", \"default\": false,"
+        "   \"characteristics\": \"public.accessibility.describes-video,"
+        "public.x-1\"},"
+        "  {\"track\": \"audio3-hd\", \"exclude\": true},"
+        "  {\"track\": \"audio-my-file\", \"language\": \"ger\","
+        "   \"exclude\": false}]}", &spec), VOD_OK);
+
+    assert_int_equal(spec.audio_count, 4);
+
+    assert_int_equal(spec.audio[0].id.len, 2);
+    assert_memory_equal(spec.audio[0].id.data, "hd", 2);
+    assert_int_equal(spec.audio[0].track_id, 0);
+    assert_string_equal(spec.audio[0].lang, "pt-BR");
+    assert_int_equal(spec.audio[0].name.len, 20);
+    assert_memory_equal(spec.audio[0].name.data,
+                        "Portugu\xc3\xaas <BR> & co", 20);
+    assert_int_equal(spec.audio[0].is_default, 1);
+    assert_int_equal(spec.audio[0].exclude, 0);
+    assert_int_equal(spec.audio[0].characteristics.len, 0);
+
+    /* the id after the first '-' past the digits, '-' in it or not */
+    assert_int_equal(spec.audio[1].id.len, 7);
+    assert_memory_equal(spec.audio[1].id.data, "my-file", 7);
+    assert_int_equal(spec.audio[1].track_id, 4294967295U);
+    assert_int_equal(spec.audio[1].is_default, 0);
+    assert_string_equal(spec.audio[1].lang, "");
+    assert_int_equal(spec.audio[1].name.len, 0);
+    assert_int_equal(spec.audio[1].characteristics.len, 47);
+
+    assert_int_equal(spec.audio[2].track_id, 3);
+    assert_int_equal(spec.audio[2].exclude, 1);
+    assert_int_equal(spec.audio[2].is_default, 2);
+
+    assert_string_equal(spec.audio[3].lang, "de");
+    assert_int_equal(spec.audio[3].exclude, 0);
+
+    /* without "audio", none */
+    assert_int_equal(test_title_parse_str(env,
+        "{\"renditions\": [{\"id\": \"hd\", \"file\": \"hd.mp4\"}]}",
+        &spec), VOD_OK);
+    assert_int_equal(spec.audio_count, 0);
+}
+
+
+/* the overrides applied to the picked renditions: exclusion and the
+ * groups again, languages, names, the default first; and what names no
+ * rendition */
+
+static void
+test_title_audio_apply(void **state)
+{
+    vod_env_t             *env;
+    vod_title_t            title;
+    vod_rendition_t        r[2];
+    vod_track_info_t       v, en, de, ac3, en51, cp;
+    vod_track_info_t      *f0[4], *f1[1];
+    vod_title_spec_t       spec;
+    av_oracle_env_ctx_t   *ctx;
+
+    env = *state;
+    ctx = env->data;
+
+    memset(r, 0, sizeof(r));
+    memset(&v, 0, sizeof(v));
+
+    test_title_track(&en, 2, "eng", "mp4a.40.2", 2);
+    test_title_track(&ac3, 3, "eng", "ac-3", 6);
+    test_title_track(&de, 4, "ger", "mp4a.40.2", 2);
+    test_title_track(&en51, 5, "eng", "mp4a.40.2", 6);
+    test_title_track(&cp, 2, "eng", "mp4a.40.2", 2);
+
+    f0[0] = &en;
+    f0[1] = &ac3;
+    f0[2] = &de;
+    f0[3] = &en51;
+    r[0].id.data = (u_char *) "hd";
+    r[0].id.len = 2;
+    r[0].video = &v;
+    r[0].audio = &en;
+    r[0].audios = f0;
+    r[0].audio_count = 4;
+
+    f1[0] = &cp;                          /* a copy of hd's English */
+    r[1].id.data = (u_char *) "sd";
+    r[1].id.len = 2;
+    r[1].video = &v;
+    r[1].audio = &cp;
+    r[1].audios = f1;
+    r[1].audio_count = 1;
+
+    title.renditions = r;
+    title.count = 2;
+
+    /* no entries: what vod_title_pick_audio() made */
+    vod_title_pick_audio(&title);
+    assert_int_equal(test_title_parse_str(env,
+        "{\"renditions\": [{\"id\": \"hd\", \"file\": \"hd.mp4\"},"
+        " {\"id\": \"sd\", \"file\": \"sd.mp4\"}]}", &spec), VOD_OK);
+    assert_int_equal(vod_title_audio_apply(env, &title, &spec), VOD_OK);
+    assert_int_equal(title.audio_count, 4);
+    assert_int_equal(title.group_count, 2);
+    assert_ptr_equal(title.audio[0].track, &en);
+    assert_int_equal(title.audio[1].group, 1);
+    assert_string_equal(title.audio[3].name, "English 5.1");
+
+    /* the AC-3 track out (its group goes, German's group is 0), German
+     * the default with a tag and a name, 5.1 relabelled Spanish */
+    vod_title_pick_audio(&title);
+    assert_int_equal(test_title_parse_str(env,
+        "{\"renditions\": [{\"id\": \"hd\", \"file\": \"hd.mp4\"},"
+        " {\"id\": \"sd\", \"file\": \"sd.mp4\"}],"
+        " \"audio\": [{\"track\": \"audio3-hd\", \"exclude\": true},"
+        " {\"track\": \"audio4-hd\", \"language\": \"de-AT\","
+        "  \"name\": \"English\", \"default\": true},"
+        " {\"track\": \"audio5-hd\", \"language\": \"es-419\"},"
+        " {\"track\": \"audio-hd\","
+        "  \"characteristics\": \"public.accessibility.describes-video\"}"
+        "]}", &spec), VOD_OK);
+    assert_int_equal(vod_title_audio_apply(env, &title, &spec), VOD_OK);
+
+    assert_int_equal(title.audio_count, 3);
+    assert_int_equal(title.group_count, 1);
+
+    assert_ptr_equal(title.audio[0].track, &de);
+    assert_string_equal(title.audio[0].lang, "de-AT");
+    assert_string_equal(title.audio[0].name, "English");
+    assert_int_equal(title.audio[0].named, 1);
+    assert_int_equal(title.audio[0].characteristics.len, 0);
+
+    /* the name made from the language steps aside for the one given */
+    assert_ptr_equal(title.audio[1].track, &en);
+    assert_string_equal(title.audio[1].lang, "en");
+    assert_string_equal(title.audio[1].name, "English (2)");
+    assert_int_equal(title.audio[1].named, 0);
+    assert_int_equal(title.audio[1].characteristics.len, 36);
+    assert_int_equal(title.audio[1].group, 0);
+
+    assert_ptr_equal(title.audio[2].track, &en51);
+    assert_string_equal(title.audio[2].lang, "es-419");
+    assert_string_equal(title.audio[2].name, "Spanish (419) 5.1");
+
+    /* a track of a file left out of the title is passed over */
+    title.count = 1;
+    vod_title_pick_audio(&title);
+    assert_int_equal(test_title_parse_str(env,
+        "{\"renditions\": [{\"id\": \"hd\", \"file\": \"hd.mp4\"},"
+        " {\"id\": \"sd\", \"file\": \"sd.mp4\"}],"
+        " \"audio\": [{\"track\": \"audio-sd\", \"name\": \"x\"}]}",
+        &spec), VOD_OK);
+    assert_int_equal(vod_title_audio_apply(env, &title, &spec), VOD_OK);
+    assert_int_equal(title.audio_count, 4);
+    title.count = 2;
+
+    /* sd's English is a copy of hd's: no rendition of its own */
+    vod_title_pick_audio(&title);
+    ctx->last_log[0] = '\0';
+    ctx->log_lines = 0;
+    assert_int_equal(vod_title_audio_apply(env, &title, &spec),
+                     VOD_BAD_DATA);
+    assert_int_equal(ctx->log_lines, 1);
+    assert_non_null(strstr(ctx->last_log, "title.json: \"audio\" names "
+                           "\"audio-sd\", which is no audio rendition"));
+
+    /* a track the file does not have */
+    vod_title_pick_audio(&title);
+    assert_int_equal(test_title_parse_str(env,
+        "{\"renditions\": [{\"id\": \"hd\", \"file\": \"hd.mp4\"}],"
+        " \"audio\": [{\"track\": \"audio9-hd\", \"name\": \"x\"}]}",
+        &spec), VOD_OK);
+    assert_int_equal(vod_title_audio_apply(env, &title, &spec),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx->last_log, "\"audio9-hd\""));
+
+    /* two given names alike in a group; but not in two groups */
+    vod_title_pick_audio(&title);
+    assert_int_equal(test_title_parse_str(env,
+        "{\"renditions\": [{\"id\": \"hd\", \"file\": \"hd.mp4\"}],"
+        " \"audio\": [{\"track\": \"audio-hd\", \"name\": \"Main\"},"
+        " {\"track\": \"audio3-hd\", \"name\": \"Main\"}]}",
+        &spec), VOD_OK);
+    assert_int_equal(vod_title_audio_apply(env, &title, &spec), VOD_OK);
+
+    vod_title_pick_audio(&title);
+    assert_int_equal(test_title_parse_str(env,
+        "{\"renditions\": [{\"id\": \"hd\", \"file\": \"hd.mp4\"}],"
+        " \"audio\": [{\"track\": \"audio-hd\", \"name\": \"Main\"},"
+        " {\"track\": \"audio4-hd\", \"name\": \"Main\"}]}",
+        &spec), VOD_OK);
+    assert_int_equal(vod_title_audio_apply(env, &title, &spec),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx->last_log, "named \"Main\""));
+
+    /* "default": false: the first not so marked; all marked, refused */
+    vod_title_pick_audio(&title);
+    assert_int_equal(test_title_parse_str(env,
+        "{\"renditions\": [{\"id\": \"hd\", \"file\": \"hd.mp4\"}],"
+        " \"audio\": [{\"track\": \"audio-hd\", \"default\": false}]}",
+        &spec), VOD_OK);
+    assert_int_equal(vod_title_audio_apply(env, &title, &spec), VOD_OK);
+    assert_ptr_equal(title.audio[0].track, &ac3);
+    assert_ptr_equal(title.audio[1].track, &en);
+    assert_int_equal(title.audio[0].group, 0);
+    assert_int_equal(title.audio[1].group, 1);
+
+    vod_title_pick_audio(&title);
+    assert_int_equal(test_title_parse_str(env,
+        "{\"renditions\": [{\"id\": \"hd\", \"file\": \"hd.mp4\"}],"
+        " \"audio\": [{\"track\": \"audio-hd\", \"default\": false},"
+        " {\"track\": \"audio3-hd\", \"default\": false},"
+        " {\"track\": \"audio4-hd\", \"exclude\": true},"
+        " {\"track\": \"audio5-hd\", \"default\": false}]}",
+        &spec), VOD_OK);
+    assert_int_equal(vod_title_audio_apply(env, &title, &spec),
+                     VOD_BAD_DATA);
+    assert_non_null(strstr(ctx->last_log, "\"default\": false"));
+
+    /* vod_title_audio_excluded(): by file and track */
+    assert_int_equal(vod_title_audio_excluded(&spec, &r[0].id, 4), 1);
+    assert_int_equal(vod_title_audio_excluded(&spec, &r[0].id, 5), 0);
+    assert_int_equal(vod_title_audio_excluded(&spec, &r[1].id, 4), 0);
+}
+
+
 int
 main(void)
 {
@@ -751,6 +1069,12 @@ main(void)
         cmocka_unit_test(test_title_audio_renditions),
         cmocka_unit_test(test_title_lang),
         cmocka_unit_test(test_title_limit),
+        cmocka_unit_test_setup_teardown(test_title_audio_json,
+                                        test_title_setup,
+                                        test_title_teardown),
+        cmocka_unit_test_setup_teardown(test_title_audio_apply,
+                                        test_title_setup,
+                                        test_title_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
