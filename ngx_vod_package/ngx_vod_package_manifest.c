@@ -273,7 +273,8 @@ ngx_vod_package_open_title(ngx_http_request_t *r, ngx_str_t *dir,
 }
 
 
-/* the title's sidecar subtitles added to the manifest written */
+/* the title's subtitles, sidecars and text tracks, added to the manifest
+ * written */
 
 static ngx_int_t
 ngx_vod_package_subtitles(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
@@ -283,18 +284,30 @@ ngx_vod_package_subtitles(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     ngx_int_t    grc;
     vod_subs_t  *subs;
 
-    if (ctx->files.spec->subtitle_count == 0) {
-        return NGX_OK;
-    }
-
     subs = ngx_palloc(r->pool, sizeof(vod_subs_t));
     if (subs == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    grc = ngx_vod_subs_collect(r, &ctx->files, subs);
-    if (grc != NGX_OK) {
-        return grc;
+    subs->count = 0;
+
+    if (ctx->files.spec->subtitle_count != 0) {
+        grc = ngx_vod_subs_collect(r, &ctx->files, subs);
+        if (grc != NGX_OK) {
+            return grc;
+        }
+    }
+
+    if (ctx->url.kind != VOD_URL_TRACKS) {
+        /* the files' text tracks after the sidecars (_text.c) */
+        grc = ngx_vod_text_collect(r, &ctx->files, subs);
+        if (grc != NGX_OK) {
+            return grc;
+        }
+    }
+
+    if (ctx->files.spec->subtitle_count == 0 && subs->count == 0) {
+        return NGX_OK;
     }
 
     if (ctx->url.kind == VOD_URL_MPD) {

@@ -1139,6 +1139,14 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
 
     total = w.total;
 
+    /* a text track's segments past its last sample (the walk ended before
+     * their cuts) start at its end */
+
+    while (seg < nseg) {
+        cur[seg].sample = t->sample_count;
+        seg_bytes[seg++] = total;
+    }
+
     cur[nseg].sample = t->sample_count;
     cur[nseg].dts = t->duration;
     seg_bytes[nseg] = total;
