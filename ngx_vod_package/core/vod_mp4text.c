@@ -421,7 +421,8 @@ vod_mp4text_str(vod_env_t *env, const u_char *p, size_t len,
 
 /*
  * WebVTT cue text of len bytes at p, at out (5 * len bytes at most):
- * lines joined by LF (CR and CRLF ends become LF), no empty line, every
+ * lines joined by LF (CR and CRLF ends become LF), no empty line (nor
+ * one of spaces and tabs alone: trailing ones are dropped), every
  * byte not part of a UTF-8 character (RFC 3629) and NUL as U+FFFD; with
  * escape, & < > as character references, without, the '>' of "-->".
  */
@@ -429,15 +430,25 @@ vod_mp4text_str(vod_env_t *env, const u_char *p, size_t len,
 static size_t
 vod_mp4text_put(u_char *out, const u_char *p, size_t len, unsigned escape)
 {
-    u_char        *o;
+    u_char        *o, *line;
     size_t         n;
     const u_char  *end;
 
     o = out;
+    line = out;
     end = p + len;
 
-    while (p < end) {
-        if (*p == '\r' || *p == '\n') {
+    for ( ;; ) {
+        if (p == end || *p == '\r' || *p == '\n') {
+            /* a line of spaces and tabs alone is blank to a reader */
+            while (o > line && (o[-1] == ' ' || o[-1] == '\t')) {
+                o--;
+            }
+
+            if (p == end) {
+                break;
+            }
+
             if (*p == '\r' && p + 1 < end && p[1] == '\n') {
                 p++;
             }
@@ -445,8 +456,9 @@ vod_mp4text_put(u_char *out, const u_char *p, size_t len, unsigned escape)
             p++;
 
             /* a line break only between two lines that have text */
-            if (o > out && o[-1] != '\n') {
+            if (o > line) {
                 *o++ = '\n';
+                line = o;
             }
 
             continue;
@@ -476,7 +488,7 @@ vod_mp4text_put(u_char *out, const u_char *p, size_t len, unsigned escape)
 
         } else if (*p == '>'
                    && (escape
-                       || (o - out >= 2 && o[-1] == '-' && o[-2] == '-')))
+                       || (o - line >= 2 && o[-1] == '-' && o[-2] == '-')))
         {
             o = vod_text_cpy(o, "&gt;");
 

@@ -52,8 +52,9 @@ typedef struct {
  * next sample with the same id, settings and text (the format splits a
  * cue at every sample boundary) is one cue.
  *
- * In both, CR and CRLF become LF, empty lines are dropped (they would
- * end the cue), bytes that are not UTF-8 become U+FFFD, a "-->" in text
+ * In both, CR and CRLF become LF, empty lines (and trailing spaces) are
+ * dropped (they would end the cue), bytes that are not UTF-8 become
+ * U+FFFD, a "-->" in text
  * becomes "--&gt;", and an id or settings with a line break or "-->"
  * is dropped, so what vod_vtt_write() makes of the cues is WebVTT.
  * A sample that does not hold what its format says (a text length past
