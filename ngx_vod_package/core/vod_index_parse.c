@@ -104,7 +104,9 @@ vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov, size_t size)
     }
 
     if (media == 0) {
-        /* the one line of a failure, naming what the file has */
+        /* the one line of a failure, naming what the file has (text
+         * tracks alone make no rendition) */
+        ctx->track_count = 0;
         vod_idx_log_skipped(ctx);
         return VOD_UNSUPPORTED;
     }

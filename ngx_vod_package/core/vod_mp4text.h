@@ -54,9 +54,9 @@ typedef struct {
  *
  * In both, CR and CRLF become LF, empty lines (and trailing spaces) are
  * dropped (they would end the cue), bytes that are not UTF-8 become
- * U+FFFD, a "-->" in text
- * becomes "--&gt;", and an id or settings with a line break or "-->"
- * is dropped, so what vod_vtt_write() makes of the cues is WebVTT.
+ * U+FFFD, a "-->" in text becomes "--&gt;", and an id or settings with a
+ * line break, '&' or "-->" is dropped, so what vod_vtt_write() makes of
+ * the cues is WebVTT.
  * A sample that does not hold what its format says (a text length past
  * its end, a box past its end) is VOD_BAD_DATA with one log line naming
  * it; so are more than VOD_MP4TEXT_MAX_CUES cues.  Cue strings are in
