@@ -30,7 +30,8 @@ static ngx_int_t ngx_vod_package_steering(ngx_http_request_t *r,
     ngx_str_t *dir, vod_url_t *url, ngx_vod_env_t *venv, u_char **out,
     size_t *len);
 static ngx_int_t ngx_vod_package_subtitles(ngx_http_request_t *r,
-    ngx_vod_ctx_t *ctx, ngx_vod_env_t *venv, u_char **out, size_t *len);
+    ngx_vod_ctx_t *ctx, vod_title_t *title, ngx_vod_env_t *venv,
+    u_char **out, size_t *len);
 static int ngx_libc_cdecl ngx_vod_package_rendition_cmp(const void *one,
     const void *two);
 
@@ -178,7 +179,7 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
             return ngx_vod_status(rc);
         }
 
-        rc = ngx_vod_package_subtitles(r, ctx, &venv, &out, &len);
+        rc = ngx_vod_package_subtitles(r, ctx, &title, &venv, &out, &len);
         if (rc != NGX_OK) {
             return rc;
         }
@@ -278,7 +279,7 @@ ngx_vod_package_open_title(ngx_http_request_t *r, ngx_str_t *dir,
 
 static ngx_int_t
 ngx_vod_package_subtitles(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
-    ngx_vod_env_t *venv, u_char **out, size_t *len)
+    vod_title_t *title, ngx_vod_env_t *venv, u_char **out, size_t *len)
 {
     int          rc;
     ngx_int_t    grc;
@@ -300,7 +301,7 @@ ngx_vod_package_subtitles(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
 
     if (ctx->url.kind != VOD_URL_TRACKS) {
         /* the files' text tracks after the sidecars (_text.c) */
-        grc = ngx_vod_text_collect(r, &ctx->files, subs);
+        grc = ngx_vod_text_collect(r, &ctx->files, title, subs);
         if (grc != NGX_OK) {
             return grc;
         }

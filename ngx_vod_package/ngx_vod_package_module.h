@@ -337,7 +337,7 @@ ngx_int_t ngx_vod_subs_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
 ngx_int_t ngx_vod_subs_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
 /* text tracks as subtitles (_text.c) */
 ngx_int_t ngx_vod_text_collect(ngx_http_request_t *r,
-    ngx_vod_title_files_t *files, vod_subs_t *subs);
+    ngx_vod_title_files_t *files, vod_title_t *title, vod_subs_t *subs);
 ngx_int_t ngx_vod_text_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     vod_title_spec_t *spec);
 ngx_int_t ngx_vod_text_cues(ngx_http_request_t *r, ngx_vod_media_t *media,

@@ -28,7 +28,9 @@ static ngx_uint_t ngx_vod_text_taken(vod_subs_t *subs, vod_str_t *id);
 
 /*
  * The manifests' text renditions, after the sidecars in subs: every
- * text track of the loaded files, in title order and then file order,
+ * text track of the title's renditions, in title order (title.json's,
+ * else by bit rate, highest first, as vod_title_pick_audio() takes them)
+ * and then file order,
  * unless an earlier file has one like it (the same language and format;
  * the k-th such track of a file matches the k-th of an earlier file, as
  * audio's do), or a sidecar has its id.  NGX_DONE when a file's index is
@@ -37,11 +39,11 @@ static ngx_uint_t ngx_vod_text_taken(vod_subs_t *subs, vod_str_t *id);
 
 ngx_int_t
 ngx_vod_text_collect(ngx_http_request_t *r, ngx_vod_title_files_t *files,
-    vod_subs_t *subs)
+    vod_title_t *title, vod_subs_t *subs)
 {
     char                  *lang;
     u_char                *buf;
-    uint32_t               i, k, j, kth, seen;
+    uint32_t               n, i, k, j, kth, seen;
     ngx_int_t              rc;
     vod_str_t              rid;
     ngx_vod_media_t       *media;
@@ -52,10 +54,24 @@ ngx_vod_text_collect(ngx_http_request_t *r, ngx_vod_title_files_t *files,
 
     seen = 0;
 
-    for (i = 0; i < files->spec->count; i++) {
-        media = &files->media[i];
+    for (n = 0; n < title->count; n++) {
 
-        if (media->left_out) {
+        /* the title's n-th rendition's file (title order, as audio's) */
+
+        for (i = 0; i < files->spec->count; i++) {
+            media = &files->media[i];
+
+            if (!media->left_out
+                && media->id.len == title->renditions[n].id.len
+                && ngx_memcmp(media->id.data, title->renditions[n].id.data,
+                              media->id.len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (i == files->spec->count) {
             continue;
         }
 

@@ -108,10 +108,11 @@ for my $loc (qw(vod thread)) {
         } grep { $_->{TYPE} eq 'SUBTITLES' } @$m;
         is_deeply(\@got, [
             "NAME=English LANGUAGE=en FORCED=NO URI=$pre-movie.en.m3u8",
-            "NAME=German LANGUAGE=de FORCED=NO URI=$pre-text3-240p.m3u8",
-            "NAME=Japanese LANGUAGE=ja FORCED=NO URI=$pre-text4-240p.m3u8",
+            "NAME=German LANGUAGE=de FORCED=NO URI=$pre-text3-360p.m3u8",
+            "NAME=Japanese LANGUAGE=ja FORCED=NO URI=$pre-text4-360p.m3u8",
         ], "$loc/text/$name: the sidecar, then one EXT-X-MEDIA per text "
-           . 'track of the ladder (its copy in 360p.mp4 not again)')
+           . 'track of the ladder, with the id of the first rendition in '
+           . 'title order (its copy in 240p.mp4 not again)')
             or diag($r->{content});
         is(scalar(grep { ($_->{SUBTITLES} // '') eq 'subs' } @$variants), 2,
            "$loc/text/$name: SUBTITLES=\"subs\" on both variants");
@@ -119,13 +120,13 @@ for my $loc (qw(vod thread)) {
         # the playlist follows the video's segments; each segment holds
         # the cues shown in it, the one across 2 s in both
         my $video = get("$loc/text/$variants->[0]{uri}");
-        my $list = get("$loc/text/$pre-text3-240p.m3u8");
-        is($list->{status}, 200, "$loc/text/$pre-text3-240p.m3u8: 200");
+        my $list = get("$loc/text/$pre-text3-360p.m3u8");
+        is($list->{status}, 200, "$loc/text/$pre-text3-360p.m3u8: 200");
         is(extinfs($list->{content}), extinfs($video->{content}),
-           "$loc/text/$pre-text3-240p.m3u8: the video's segment durations");
+           "$loc/text/$pre-text3-360p.m3u8: the video's segment durations");
         my @segs = $list->{content} =~ /^([^#\s]\S*\.vtt)$/mg;
-        is_deeply(\@segs, [map { "$pre-text3-240p-$_.vtt" } 1 .. 3],
-                  "$loc/text/$pre-text3-240p.m3u8: its segments");
+        is_deeply(\@segs, [map { "$pre-text3-360p-$_.vtt" } 1 .. 3],
+                  "$loc/text/$pre-text3-360p.m3u8: its segments");
         my $de = $want{de};
         my @per = ([$de->[0], $de->[1]], [$de->[1]], [$de->[2]]);
         my $mpegts = $ts ? 900000 : 0;
@@ -166,8 +167,8 @@ for my $loc (qw(vod thread)) {
            "$loc/text/$url: WebVTT");
     }
     is_deeply(\@sets, ['en sub-movie.en-full.vtt',
-                       'de sub-text3-240p-full.vtt',
-                       'ja sub-text4-240p-full.vtt'],
+                       'de sub-text3-360p-full.vtt',
+                       'ja sub-text4-360p-full.vtt'],
               "$loc/text/manifest.mpd: the text AdaptationSets")
         or diag($r->{content});
 
@@ -186,7 +187,7 @@ for my $loc (qw(vod thread)) {
 }
 
 # ffmpeg reads the subtitle playlist
-my $ff = `ffmpeg -v error -i $base/vod/text/sub-text4-240p.m3u8 -f webvtt - 2>&1`;
+my $ff = `ffmpeg -v error -i $base/vod/text/sub-text4-360p.m3u8 -f webvtt - 2>&1`;
 utf8::decode($ff);
 ok(index($ff, 'さようなら') >= 0 && $ff =~ /00:03\.000 --> 00:03\.800/,
    'ffmpeg reads the HLS subtitle playlist of a text track') or diag($ff);
@@ -195,11 +196,11 @@ ok(index($ff, 'さようなら') >= 0 && $ff =~ /00:03\.000 --> 00:03\.800/,
 for (['sub-text9-240p.m3u8', 404, 'a track the file does not have'],
      ['sub-text1-240p-full.vtt', 404, 'the video track\'s id'],
      ['sub-text3-1080p.m3u8', 404, 'a rendition the title does not have'],
-     ['sub-text3-240p-4.vtt', 404, 'past the last segment'],
+     ['sub-text3-360p-4.vtt', 404, 'past the last segment'],
      ['sub-text0-240p.m3u8', 404, 'track 0'],
-     ['sub-text3-240p-0.vtt', 400, 'segment 0'],
+     ['sub-text3-360p-0.vtt', 400, 'segment 0'],
      ['subts-text3-240p-full.vtt', 400, 'no whole file under subts-'],
-     ['sub-text3-240p.m4s', 400, 'not .vtt'])
+     ['sub-text3-360p.m4s', 400, 'not .vtt'])
 {
     is(get("vod/text/$_->[0]")->{status}, $_->[1], "$_->[2]: $_->[1]");
 }
