@@ -31,9 +31,10 @@ static ngx_int_t ngx_vod_package_steering(ngx_http_request_t *r,
     ngx_str_t *dir, vod_url_t *url, ngx_vod_env_t *venv, u_char **out,
     size_t *len);
 static ngx_int_t ngx_vod_package_subs_of(ngx_http_request_t *r,
-    ngx_vod_ctx_t *ctx, vod_subs_t **subs);
+    ngx_vod_ctx_t *ctx, vod_title_t *title, vod_subs_t **subs);
 static ngx_int_t ngx_vod_package_subtitles(ngx_http_request_t *r,
-    ngx_vod_ctx_t *ctx, ngx_vod_env_t *venv, u_char **out, size_t *len);
+    ngx_vod_ctx_t *ctx, vod_title_t *title, ngx_vod_env_t *venv,
+    u_char **out, size_t *len);
 static int ngx_libc_cdecl ngx_vod_package_rendition_cmp(const void *one,
     const void *two);
 
@@ -203,7 +204,7 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
             rc = vod_dash_mpd(&venv.env, &title, &out, &len);
 
         } else if (url->kind == VOD_URL_TRACKS) {
-            rc = ngx_vod_package_subs_of(r, ctx, &subs);
+            rc = ngx_vod_package_subs_of(r, ctx, &title, &subs);
             if (rc != NGX_OK) {
                 return rc;
             }
@@ -224,7 +225,8 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         }
 
         if (url->kind != VOD_URL_TRACKS) {
-            rc = ngx_vod_package_subtitles(r, ctx, &venv, &out, &len);
+            rc = ngx_vod_package_subtitles(r, ctx, &title, &venv, &out,
+                                           &len);
             if (rc != NGX_OK) {
                 return rc;
             }
@@ -321,24 +323,43 @@ ngx_vod_package_open_title(ngx_http_request_t *r, ngx_str_t *dir,
 }
 
 
-/* the title's subtitle renditions; NULL when it has none */
+/* the title's subtitle renditions, sidecars then the files' text tracks;
+ * NULL when it has none */
 
 static ngx_int_t
 ngx_vod_package_subs_of(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
-    vod_subs_t **subs)
+    vod_title_t *title, vod_subs_t **subs)
 {
+    ngx_int_t    rc;
+    vod_subs_t  *s;
+
     *subs = NULL;
 
-    if (ctx->files.spec->subtitle_count == 0) {
-        return NGX_OK;
-    }
-
-    *subs = ngx_palloc(r->pool, sizeof(vod_subs_t));
-    if (*subs == NULL) {
+    s = ngx_palloc(r->pool, sizeof(vod_subs_t));
+    if (s == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_vod_subs_collect(r, &ctx->files, *subs);
+    s->count = 0;
+
+    if (ctx->files.spec->subtitle_count != 0) {
+        rc = ngx_vod_subs_collect(r, &ctx->files, s);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    /* _text.c */
+    rc = ngx_vod_text_collect(r, &ctx->files, title, s);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ctx->files.spec->subtitle_count != 0 || s->count != 0) {
+        *subs = s;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -346,13 +367,13 @@ ngx_vod_package_subs_of(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
 
 static ngx_int_t
 ngx_vod_package_subtitles(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
-    ngx_vod_env_t *venv, u_char **out, size_t *len)
+    vod_title_t *title, ngx_vod_env_t *venv, u_char **out, size_t *len)
 {
     int          rc;
     ngx_int_t    grc;
     vod_subs_t  *subs;
 
-    grc = ngx_vod_package_subs_of(r, ctx, &subs);
+    grc = ngx_vod_package_subs_of(r, ctx, title, &subs);
     if (grc != NGX_OK || subs == NULL) {
         return grc;
     }

@@ -7,6 +7,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include "ngx_vod_package_module.h"
+#include "vod_text.h"
 
 
 static void *ngx_vod_env_alloc(vod_env_t *env, size_t size);
@@ -23,6 +24,7 @@ static ngx_int_t ngx_vod_media_track(vod_env_t *env, u_char *index,
     int track, vod_track_info_t **info);
 static ngx_int_t ngx_vod_media_all_audio(ngx_vod_media_t *media,
     u_char *index);
+static ngx_int_t ngx_vod_media_text(ngx_vod_media_t *media, u_char *index);
 static ngx_int_t ngx_vod_media_extract(ngx_vod_media_t *media,
     u_char *index, ngx_uint_t want, uint32_t segment, vod_segment_t *video,
     vod_segment_t *audio);
@@ -167,6 +169,13 @@ ngx_vod_media_open(ngx_http_request_t *r, ngx_str_t *dir,
     media->audio_id = 0;
     media->audios = NULL;
     media->audio_count = 0;
+    media->texts = NULL;
+    media->text_count = 0;
+    media->text_id = 0;
+    media->text = NULL;
+    media->text_samples = NULL;
+    media->text_times = NULL;
+    media->text_count_samples = 0;
     media->all_audio = 0;
     media->left_out = 0;
     media->first_excluded = 0;
@@ -559,6 +568,10 @@ ngx_vod_media_extract(ngx_vod_media_t *media, u_char *index,
 
     env = &media->venv.env;
 
+    if (want == NGX_VOD_WANT_TEXT) {
+        return ngx_vod_media_text(media, index);
+    }
+
     media->video_track = vod_index_find_track(index, VOD_TRACK_VIDEO);
 
     if (media->audio_id != 0) {
@@ -699,6 +712,118 @@ ngx_vod_media_all_audio(ngx_vod_media_t *media, u_char *index)
     }
 
     media->audio = (media->audio_count != 0) ? media->audios[0] : NULL;
+
+    /* and the text tracks (vod_mp4text.h), in file order */
+
+    media->texts = env->alloc(env, n * sizeof(vod_track_info_t *));
+    if (media->texts == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    media->text_count = 0;
+
+    for (i = 0; i < n; i++) {
+        if (vod_index_track_type(index, i) != VOD_TRACK_TEXT) {
+            continue;
+        }
+
+        rc = ngx_vod_media_track(env, index, (int) i,
+                                 &media->texts[media->text_count]);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        media->text_count++;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A text track's view and all its samples, each segment's copied out in
+ * turn, with their presentation times in milliseconds (vod_mp4text_cues()
+ * wants them); NGX_HTTP_NOT_FOUND without such a track, and a track of
+ * more than VOD_MP4TEXT_MAX_SAMPLES samples is refused with one line.
+ */
+
+static ngx_int_t
+ngx_vod_media_text(ngx_vod_media_t *media, u_char *index)
+{
+    int                    track, rc;
+    int64_t                pts;
+    uint32_t               seg, i, n;
+    uint64_t               dts;
+    vod_env_t             *env;
+    vod_sample_t          *s;
+    vod_segment_t          segment;
+    vod_track_info_t      *info;
+    vod_mp4text_sample_t  *t;
+
+    env = &media->venv.env;
+
+    track = vod_index_find_track_id(index, VOD_TRACK_TEXT, media->text_id);
+    if (track < 0) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    rc = ngx_vod_media_track(env, index, track, &media->text);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    info = media->text;
+
+    if (info->sample_count > VOD_MP4TEXT_MAX_SAMPLES
+        || info->timescale == 0)
+    {
+        env->log(env, "text track %u: %u samples, timescale %u: over %d "
+                 "samples or no timescale", info->track_id,
+                 info->sample_count, info->timescale,
+                 VOD_MP4TEXT_MAX_SAMPLES);
+        return NGX_HTTP_BAD_GATEWAY;
+    }
+
+    media->text_samples = env->alloc(env, (size_t) info->sample_count
+                                          * sizeof(vod_sample_t) + 1);
+    media->text_times = env->alloc(env, (size_t) info->sample_count
+                                        * sizeof(vod_mp4text_sample_t) + 1);
+    if (media->text_samples == NULL || media->text_times == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    n = 0;
+
+    for (seg = 0; seg < info->segment_count; seg++) {
+        rc = vod_index_segment(env, index, (uint32_t) track, info, seg,
+                               &segment);
+        if (rc != VOD_OK) {
+            return ngx_vod_status(rc);
+        }
+
+        dts = segment.start_dts;
+
+        for (i = 0; i < segment.count && n < info->sample_count; i++) {
+            s = &segment.samples[i];
+            t = &media->text_times[n];
+
+            pts = (int64_t) dts + s->pts_delay;
+            if (pts < 0) {
+                pts = 0;
+            }
+
+            t->start = vod_text_to_ms((uint64_t) pts, info->timescale);
+            t->end = vod_text_to_ms((uint64_t) pts + s->duration,
+                                    info->timescale);
+            t->data = NULL;
+            t->size = s->size;
+
+            media->text_samples[n++] = *s;
+            dts += s->duration;
+        }
+    }
+
+    media->text_count_samples = n;
 
     return NGX_OK;
 }

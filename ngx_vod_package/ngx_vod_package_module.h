@@ -19,6 +19,7 @@
 #include "vod_title.h"
 #include "vod_url.h"
 #include "vod_subs.h"
+#include "vod_mp4text.h"
 #include "vodedge_metrics.h"
 
 
@@ -114,7 +115,17 @@ typedef struct {
     /* manifests: every audio track's view, audios[0] == audio */
     vod_track_info_t    **audios;
     uint32_t              audio_count;
-    unsigned              all_audio:1;    /* fill audios */
+    /* manifests: every text track's view */
+    vod_track_info_t    **texts;
+    uint32_t              text_count;
+    /* NGX_VOD_WANT_TEXT: the text track asked for (tkhd track_ID), its
+     * view and every sample of it, with its times */
+    uint32_t              text_id;
+    vod_track_info_t     *text;
+    vod_sample_t         *text_samples;
+    vod_mp4text_sample_t *text_times;
+    uint32_t              text_count_samples;
+    unsigned              all_audio:1;    /* fill audios and texts */
     unsigned              left_out:1;     /* manifests: unusable file */
     /* title.json excludes the file's first audio track (audio-{id}) */
     unsigned              first_excluded:1;
@@ -258,6 +269,7 @@ typedef struct {
 #define NGX_VOD_WANT_INFO    0
 #define NGX_VOD_WANT_VIDEO   1
 #define NGX_VOD_WANT_AUDIO   2
+#define NGX_VOD_WANT_TEXT    4    /* media->text_id's samples, alone */
 
 
 extern ngx_module_t  ngx_vod_package_module;
@@ -326,6 +338,13 @@ ngx_int_t ngx_vod_subs_collect(ngx_http_request_t *r,
     ngx_vod_title_files_t *files, vod_subs_t *subs);
 ngx_int_t ngx_vod_subs_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
 ngx_int_t ngx_vod_subs_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
+/* text tracks as subtitles (_text.c) */
+ngx_int_t ngx_vod_text_collect(ngx_http_request_t *r,
+    ngx_vod_title_files_t *files, vod_title_t *title, vod_subs_t *subs);
+ngx_int_t ngx_vod_text_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
+    vod_title_spec_t *spec);
+ngx_int_t ngx_vod_text_cues(ngx_http_request_t *r, ngx_vod_media_t *media,
+    uint64_t from, uint64_t to, uint64_t mpegts, u_char **out, size_t *len);
 
 /* response headers and ETags (_header.c) */
 uint64_t ngx_vod_etag_add(uint64_t hash, const void *data, size_t len);

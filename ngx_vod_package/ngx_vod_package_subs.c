@@ -244,9 +244,9 @@ ngx_vod_subs_parse(ngx_http_request_t *r, ngx_vod_media_t *media,
 }
 
 
-/* sub-{id}.m3u8, sub-{id}-N.vtt, subts-...: the sidecar by id, and the
- * title's first rendition for the segment grid (not for sub-{id}-full.vtt)
- */
+/* sub-{id}.m3u8, sub-{id}-N.vtt, subts-...: the sidecar by id (else a
+ * text track, _text.c), and the title's first rendition for the segment
+ * grid (not for sub-{id}-full.vtt) */
 
 ngx_int_t
 ngx_vod_subs_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
@@ -281,7 +281,8 @@ ngx_vod_subs_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     }
 
     if (i == spec->subtitle_count) {
-        return NGX_HTTP_NOT_FOUND;
+        /* text{T}-{id}: a text track (_text.c) */
+        return ngx_vod_text_resolve(r, ctx, spec);
     }
 
     ctx->sub_spec = &spec->subtitles[i];
@@ -308,7 +309,7 @@ ngx_vod_subs_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 {
     u_char                      *out;
     size_t                       len;
-    uint64_t                     from, to, hash;
+    uint64_t                     from, to, hash, mpegts;
     ngx_int_t                    rc;
     unsigned                     ts;
     vod_url_t                   *url;
@@ -325,6 +326,11 @@ ngx_vod_subs_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     hash = ngx_vod_etag_add(hash, &url->stream, sizeof(url->stream));
     hash = ngx_vod_etag_add(hash, &url->segment, sizeof(url->segment));
     hash = ngx_vod_media_etag(r, &ctx->sub, hash);
+
+    if (ctx->sub_spec->track_id != 0) {
+        /* one file, several text tracks */
+        hash = ngx_vod_etag_add(hash, url->id.data, url->id.len);
+    }
 
     ctx->out.mtime = ctx->sub.of.mtime;
 
@@ -345,6 +351,16 @@ ngx_vod_subs_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     }
 
     if (url->kind == VOD_URL_PLAYLIST) {
+        if (ctx->sub_spec->track_id != 0) {
+            /* a playlist only for a text track that is there and
+             * converts */
+            rc = ngx_vod_text_cues(r, &ctx->sub, 0, 0, VOD_VTT_NO_MAP, NULL,
+                                   NULL);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+        }
+
         rc = vod_subs_hls_media(&ctx->sub.venv.env, &url->id, ts, grid,
                                 &out, &len);
         if (rc != VOD_OK) {
@@ -368,10 +384,17 @@ ngx_vod_subs_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         to = (uint64_t) -1;
     }
 
-    rc = ngx_vod_subs_cues(r, &ctx->sub, ctx->sub_spec->srt, from, to,
-                           (url->kind == VOD_URL_SEGMENT) ? vod_subs_mpegts(ts)
-                                                          : VOD_VTT_NO_MAP,
-                           &out, &len);
+    mpegts = (url->kind == VOD_URL_SEGMENT) ? vod_subs_mpegts(ts)
+                                            : VOD_VTT_NO_MAP;
+
+    if (ctx->sub_spec->track_id != 0) {
+        rc = ngx_vod_text_cues(r, &ctx->sub, from, to, mpegts, &out, &len);
+
+    } else {
+        rc = ngx_vod_subs_cues(r, &ctx->sub, ctx->sub_spec->srt, from, to,
+                               mpegts, &out, &len);
+    }
+
     if (rc != NGX_OK) {
         return rc;
     }

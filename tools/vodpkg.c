@@ -403,7 +403,8 @@ vodpkg_print_track(vodpkg_file_t *f, uint32_t n)
     }
 
     printf("track %u: id %u, %s %s, lang %s\n", n, ti.track_id,
-           ti.type == VOD_TRACK_VIDEO ? "video" : "audio", ti.codec_str,
+           ti.type == VOD_TRACK_VIDEO ? "video"
+           : ti.type == VOD_TRACK_AUDIO ? "audio" : "text", ti.codec_str,
            ti.lang);
 
     if (ti.type == VOD_TRACK_VIDEO) {
@@ -412,7 +413,7 @@ vodpkg_print_track(vodpkg_file_t *f, uint32_t n)
                ti.fps_den ? (double) ti.fps_num / ti.fps_den : 0.0,
                ti.nal_length_size);
 
-    } else {
+    } else if (ti.type == VOD_TRACK_AUDIO) {
         printf("  %u Hz, %u channels, audio object type %u\n",
                ti.sample_rate, ti.channels, ti.aac_object_type);
     }

@@ -52,10 +52,12 @@ int vod_mp4_find_moov(vod_env_t *env, uint64_t file_size,
     uint64_t *moov_offset, uint64_t *moov_size);
 
 /* Parse a whole moov box (header included) and build the index.  Tracks
- * other than AVC/HEVC video and AAC audio are skipped; a file with none is
- * VOD_UNSUPPORTED.  Segments are cut at the first key frame of the first
- * video track at or after each multiple of segment_ms; audio (and every
- * other track) is cut at the same times.  Every size and offset is checked
+ * other than AVC/HEVC/AV1 video, AAC/AC-3/E-AC-3 audio and tx3g/wvtt
+ * text are skipped; a file with no video or audio is VOD_UNSUPPORTED.
+ * Segments are cut at the first key frame of the first video track at or
+ * after each multiple of segment_ms; audio is cut at the same times, and
+ * so are text tracks, which never move a boundary (a segment of theirs
+ * may be empty).  Every size and offset is checked
  * against moov_size and file_size. */
 int vod_index_build(vod_env_t *env, const u_char *moov, size_t moov_size,
     uint64_t file_size, uint32_t segment_ms, u_char **index,

@@ -371,7 +371,10 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
     memcpy(p, t->entry, t->entry_len);
     p += vod_idx_align(t->entry_len);
 
-    it->dec_config = it->sample_entry + (t->config - t->entry);
+    /* a text track has no decoder configuration: an empty one at the
+     * entry's start */
+    it->dec_config = it->sample_entry
+                     + (t->config != NULL ? t->config - t->entry : 0);
     it->dec_config_len = (uint32_t) t->config_len;
 
     vod_idx_pad(p, (size_t) t->stts_n * sizeof(vod_idx_stts_t));
@@ -1138,6 +1141,14 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
     }
 
     total = w.total;
+
+    /* a text track's segments past its last sample (the walk ended before
+     * their cuts) start at its end */
+
+    while (seg < nseg) {
+        cur[seg].sample = t->sample_count;
+        seg_bytes[seg++] = total;
+    }
 
     cur[nseg].sample = t->sample_count;
     cur[nseg].dts = t->duration;

@@ -1,8 +1,9 @@
 /*
  * vod_index_cut.c: the segment boundaries of a parsed title: the first
  * sample of each segment in every track (vod_idx_parse_t.cut), cut at the
- * primary track's sync samples and at the same times in the others, within
- * the build's memory budget and the limits on segments and samples.
+ * primary track's sync samples and at the same times in the others (text
+ * tracks follow, never decide), within the build's memory budget and the
+ * limits on segments and samples.
  */
 
 #include "vod_index_int.h"
@@ -30,6 +31,31 @@ static uint64_t vod_idx_seek_sample(vod_idx_parse_t *t,
 static int vod_idx_cut(vod_idx_ctx_t *ctx, uint32_t *kept);
 static int64_t vod_idx_pts_delay(vod_idx_parse_t *t, vod_idx_ctts_pos_t *c,
     uint32_t sample);
+static vod_idx_parse_t *vod_idx_primary(vod_idx_ctx_t *ctx);
+
+
+/* the track cut on: the first video track, else the first audio track
+ * (a text track is never one: vod_idx_parse_moov() wants one other) */
+
+static vod_idx_parse_t *
+vod_idx_primary(vod_idx_ctx_t *ctx)
+{
+    uint32_t  i;
+
+    for (i = 0; i < ctx->track_count; i++) {
+        if (ctx->tracks[i].type == VOD_TRACK_VIDEO) {
+            return &ctx->tracks[i];
+        }
+    }
+
+    for (i = 0; i < ctx->track_count; i++) {
+        if (ctx->tracks[i].type != VOD_TRACK_TEXT) {
+            return &ctx->tracks[i];
+        }
+    }
+
+    return &ctx->tracks[0];
+}
 
 
 /* the first sample with dts >= tick, and its dts; sample_count if none */
@@ -128,14 +154,7 @@ vod_idx_cut(vod_idx_ctx_t *ctx, uint32_t *kept_out)
     uint32_t             last[VOD_MAX_TRACKS], next[VOD_MAX_TRACKS];
 
     env = ctx->env;
-    p = &ctx->tracks[0];
-
-    for (i = 0; i < ctx->track_count; i++) {
-        if (ctx->tracks[i].type == VOD_TRACK_VIDEO) {
-            p = &ctx->tracks[i];
-            break;
-        }
-    }
+    p = vod_idx_primary(ctx);
 
     for (i = 0; i < ctx->track_count; i++) {
         t = &ctx->tracks[i];
@@ -222,6 +241,13 @@ vod_idx_cut(vod_idx_ctx_t *ctx, uint32_t *kept_out)
             tick = vod_idx_muldiv(at, t->timescale, p->timescale, 1);
             cand = vod_idx_seek_time(t, &pos[i], tick, &dts);
             next[i] = cand;
+
+            if (t->type == VOD_TRACK_TEXT) {
+                /* subtitles may leave a segment empty or end early: they
+                 * never move a boundary */
+                n++;
+                continue;
+            }
 
             if (cand >= t->sample_count) {
                 /* t has ended: no boundary from here on is kept */
@@ -315,14 +341,7 @@ vod_idx_segment(vod_idx_ctx_t *ctx)
         return rc;
     }
 
-    p = &ctx->tracks[0];
-
-    for (i = 0; i < ctx->track_count; i++) {
-        if (ctx->tracks[i].type == VOD_TRACK_VIDEO) {
-            p = &ctx->tracks[i];
-            break;
-        }
-    }
+    p = vod_idx_primary(ctx);
 
     unit = (uint64_t) ctx->segment_ms * p->timescale;
 

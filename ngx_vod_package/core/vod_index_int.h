@@ -49,7 +49,7 @@
 
 
 #define VOD_IDX_MAGIC      0x78646976     /* "vidx" read little-endian */
-#define VOD_IDX_VERSION    3
+#define VOD_IDX_VERSION    4
 
 #define VOD_IDX_SKIP       1              /* a track we do not package */
 

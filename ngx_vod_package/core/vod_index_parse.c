@@ -47,6 +47,7 @@ int
 vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov, size_t size)
 {
     int               rc;
+    uint32_t          media;
     vod_env_t        *env;
     const u_char     *p, *end;
     vod_mp4_box_t     trak;
@@ -54,6 +55,7 @@ vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov, size_t size)
 
     env = ctx->env;
     ctx->skipped = 0;
+    media = 0;
 
     p = moov;
     end = moov + size;
@@ -98,10 +100,13 @@ vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov, size_t size)
         }
 
         ctx->track_count++;
+        media += (t->type != VOD_TRACK_TEXT);
     }
 
-    if (ctx->track_count == 0) {
-        /* the one line of a failure, naming what the file has */
+    if (media == 0) {
+        /* the one line of a failure, naming what the file has (text
+         * tracks alone make no rendition) */
+        ctx->track_count = 0;
         vod_idx_log_skipped(ctx);
         return VOD_UNSUPPORTED;
     }
@@ -240,7 +245,10 @@ vod_idx_parse_trak(vod_idx_ctx_t *ctx, vod_mp4_box_t *trak,
     handler = vod_r32(box.data + 8);
 
     if (handler != VOD_TAG('v', 'i', 'd', 'e')
-        && handler != VOD_TAG('s', 'o', 'u', 'n'))
+        && handler != VOD_TAG('s', 'o', 'u', 'n')
+        && handler != VOD_TAG('t', 'e', 'x', 't')
+        && handler != VOD_TAG('s', 'b', 't', 'l')
+        && handler != VOD_TAG('s', 'u', 'b', 't'))
     {
         return VOD_IDX_SKIP;
     }
@@ -537,6 +545,24 @@ vod_idx_parse_stsd(vod_idx_ctx_t *ctx, vod_mp4_box_t *box, uint32_t handler,
         t->codec = (entry.type == VOD_TAG('a', 'c', '-', '3'))
                    ? VOD_CODEC_AC3 : VOD_CODEC_EAC3;
         return vod_idx_parse_audio(ctx, &entry, t);
+
+    case VOD_TAG('t', 'x', '3', 'g'):
+    case VOD_TAG('w', 'v', 't', 't'):
+        /* text: 3GPP timed text (mov_text) or WebVTT in MP4, whichever
+         * of the three text handlers the muxer wrote; its samples become
+         * WebVTT cues (vod_mp4text.c) */
+        if (handler == VOD_TAG('v', 'i', 'd', 'e')
+            || handler == VOD_TAG('s', 'o', 'u', 'n'))
+        {
+            return VOD_IDX_SKIP;
+        }
+
+        t->type = VOD_TRACK_TEXT;
+        t->codec = (entry.type == VOD_TAG('t', 'x', '3', 'g'))
+                   ? VOD_CODEC_TX3G : VOD_CODEC_WVTT;
+        memcpy(t->codec_str, t->codec == VOD_CODEC_TX3G ? "tx3g" : "wvtt",
+               5);
+        return VOD_OK;
 
     default:
         return VOD_IDX_SKIP;

@@ -14,6 +14,7 @@
 
 #define VOD_TRACK_VIDEO   1
 #define VOD_TRACK_AUDIO   2
+#define VOD_TRACK_TEXT    3     /* subtitles, never cut on */
 
 #define VOD_CODEC_AVC     1     /* avc1, avc3 */
 #define VOD_CODEC_HEVC    2     /* hvc1, hev1 */
@@ -21,6 +22,8 @@
 #define VOD_CODEC_AC3     4     /* ac-3 with dac3 */
 #define VOD_CODEC_EAC3    5     /* ec-3 with dec3 */
 #define VOD_CODEC_AV1     6     /* av01 with av1C */
+#define VOD_CODEC_TX3G    7     /* tx3g: 3GPP timed text, mov_text */
+#define VOD_CODEC_WVTT    8     /* wvtt: WebVTT in MP4 */
 
 
 typedef struct {

@@ -34,6 +34,10 @@ typedef struct {
     unsigned      forced:1;
     unsigned      sdh:1;
     unsigned      is_default:1;
+    /* a text track of a rendition file (vod_mp4text.h), file its name;
+     * 0 for a sidecar */
+    uint32_t      track_id;           /* its tkhd track_ID */
+    uint32_t      codec;              /* VOD_CODEC_TX3G or VOD_CODEC_WVTT */
 } vod_subtitle_spec_t;
 
 /* a subtitle rendition as the manifests give it */

@@ -10,7 +10,9 @@
  * success with any, memory beyond a bound proportional to the input, a
  * segment whose samples lie outside the file, or an MPEG-TS segment that
  * does not parse back into exactly its samples (ts_oracle.h), or MPEG-TS
- * segments of one track whose DTS are moved by different amounts.  Fresh
+ * segments of one track whose DTS are moved by different amounts.  Text
+ * tracks' samples are made cues (vod_mp4text.c), under the same log
+ * contract.  Fresh
  * allocations are poisoned, not zeroed, as nginx's pool memory: a field
  * read before it is set changes the output the oracle checks.
  */
@@ -24,6 +26,7 @@
 #include "vod_fmp4.h"
 #include "vod_ts.h"
 #include "vod_manifest.h"
+#include "vod_mp4text.h"
 #include "ts_oracle.h"
 #include "fuzz/fuzz_env.h"
 
@@ -32,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void fuzz_run(vod_env_t *env, fuzz_ctx_t *ctx, uint32_t segment_ms);
 static void fuzz_package(vod_env_t *env, u_char *index, uint32_t segment_ms);
+static void fuzz_text(vod_env_t *env, fuzz_ctx_t *ctx, u_char *index);
 
 
 static void
@@ -93,8 +97,10 @@ fuzz_run(vod_env_t *env, fuzz_ctx_t *ctx, uint32_t segment_ms)
 
         for (s = 0; s < info.segment_count; s++) {
             /* decode times run on; the manifests' boundaries increase */
+            /* (a text track may have none in a segment) */
             if (vod_index_segment(env, index, i, &info, s, &seg) != VOD_OK
-                || seg.count == 0 || seg.start_dts != next_dts
+                || (seg.count == 0 && info.type != VOD_TRACK_TEXT)
+                || seg.start_dts != next_dts
                 || info.seg_time[s + 1] < info.seg_time[s])
             {
                 __builtin_trap();
@@ -123,6 +129,72 @@ fuzz_run(vod_env_t *env, fuzz_ctx_t *ctx, uint32_t segment_ms)
     }
 
     fuzz_package(env, index, segment_ms);
+    fuzz_text(env, ctx, index);
+}
+
+
+/* every text track's samples, read from the input, made cues
+ * (vod_mp4text.c): a refusal with exactly one log line, cues in order */
+
+static void
+fuzz_text(vod_env_t *env, fuzz_ctx_t *ctx, u_char *index)
+{
+    int                    rc;
+    uint32_t               i, s, j, n, count;
+    vod_vtt_t              vtt;
+    vod_segment_t          seg;
+    vod_track_info_t       info;
+    vod_mp4text_sample_t  *t;
+
+    n = vod_index_track_count(index);
+
+    for (i = 0; i < n; i++) {
+        if (vod_index_track_type(index, i) != VOD_TRACK_TEXT
+            || vod_index_track_info(env, index, i, &info) != VOD_OK)
+        {
+            continue;
+        }
+
+        t = fuzz_alloc(env, (size_t) info.sample_count * sizeof(*t) + 1);
+        if (t == NULL) {
+            return;
+        }
+
+        count = 0;
+
+        for (s = 0; s < info.segment_count; s++) {
+            if (vod_index_segment(env, index, i, &info, s, &seg) != VOD_OK) {
+                __builtin_trap();
+            }
+
+            for (j = 0; j < seg.count && count < info.sample_count; j++) {
+                t[count].start = seg.start_dts;
+                t[count].end = seg.start_dts + seg.samples[j].duration;
+                seg.start_dts += seg.samples[j].duration;
+                t[count].data = ctx->buf + seg.samples[j].offset;
+                t[count].size = seg.samples[j].size;
+                count++;
+            }
+        }
+
+        ctx->log_lines = 0;
+
+        rc = vod_mp4text_cues(env, info.codec, t, count, &vtt);
+
+        if ((rc != VOD_OK && ctx->log_lines != 1)
+            || (rc == VOD_OK && ctx->log_lines != 0))
+        {
+            __builtin_trap();
+        }
+
+        for (j = 1; rc == VOD_OK && j < vtt.count; j++) {
+            if (vtt.cues[j].start < vtt.cues[j - 1].start
+                || vtt.cues[j].end < vtt.cues[j].start)
+            {
+                __builtin_trap();
+            }
+        }
+    }
 }
 
 
