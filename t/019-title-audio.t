@@ -228,6 +228,18 @@ is_deeply(dash_audio('excl'), [ 'lang=en label=- role=- acc=- audio4-360p' ],
           'excl: DASH lists what is left');
 is_deeply(tracks_audio('excl'), [ 'audio4-360p en English 5.1 default -' ],
           'excl: tracks.json lists what is left');
+{
+    # a muxed ts- variant would carry the file's first audio track, which
+    # is excluded: the TS playlist lists the one left as a rendition
+    my $r = get('excl/master-ts.m3u8');
+    my ($media, $variants) = VodTest::hls_master($r->{content});
+    is_deeply([ map({ "$_->{TYPE} $_->{URI}" } @$media),
+                map({ $_->{uri} } @$variants) ],
+              [ 'AUDIO audiots4-360p.m3u8', 'videots-360p.m3u8',
+                'videots-180p.m3u8' ],
+              'excl: master-ts.m3u8, its one rendition beside video-only '
+              . 'variants') or diag($r->{content});
+}
 for my $u (qw(audio3-360p.m3u8 audio3-360p-init.mp4 audio3-360p-1.m4s
               audio-360p.m3u8 audio-360p-init.mp4 audio-360p-2.m4s
               audio2-360p.m3u8 audio2-360p-1.m4s

@@ -240,14 +240,16 @@ vod_hls_demuxed(u_char *p, const vod_title_t *title, unsigned ts,
  * Whether master-ts.m3u8 lists its audio as renditions of their own
  * (audiots-) beside video-only variants (videots-) rather than muxing
  * each file's first audio track into its variant (ts-): when the title
- * has several audio renditions, or its one audio rendition is a codec
- * the muxed variants do not carry (AC-3, E-AC-3).
+ * has several audio renditions, title.json excluded any, or its one audio
+ * rendition is a codec the muxed variants do not carry (AC-3, E-AC-3).
  */
 
 int
 vod_hls_ts_demux(const vod_title_t *title)
 {
-    return title->audio_count > 1
+    /* a muxed variant carries its file's first audio track, which
+     * title.json may have excluded */
+    return title->audio_count > 1 || title->audio_excluded
            || (title->audio_count == 1
                && !vod_ts_supported(title->audio[0].track));
 }

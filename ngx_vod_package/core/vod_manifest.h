@@ -27,8 +27,8 @@ int vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
     u_char **out, size_t *len);
 
 /* Whether master-ts.m3u8 lists audio renditions of their own and
- * video-only variants: several audio renditions, or one the muxed variants
- * do not carry (AC-3, E-AC-3). */
+ * video-only variants: several audio renditions, any excluded by
+ * title.json, or one the muxed variants do not carry (AC-3, E-AC-3). */
 int vod_hls_ts_demux(const vod_title_t *title);
 
 /* Media playlist (VOD, EXT-X-ENDLIST, EXT-X-TARGETDURATION, exact EXTINF)

@@ -963,6 +963,7 @@ vod_title_audio_apply(vod_env_t *env, vod_title_t *title,
         n++;
     }
 
+    title->audio_excluded = (n != title->audio_count);
     title->audio_count = n;
 
     if (n == 0) {

@@ -93,6 +93,9 @@ typedef struct {
     uint32_t            audio_count;
     uint32_t            group_count;
     uint32_t            segment_ms;
+    /* vod_title_audio_apply() left renditions out: a file's first audio
+     * track may be one of them */
+    unsigned            audio_excluded:1;
 } vod_title_t;
 
 
