@@ -625,6 +625,11 @@ vod_dash_characteristic(const vod_str_t *list, const char *uti)
     size_t         n;
     const u_char  *p, *end, *comma;
 
+    /* none given: data may be NULL */
+    if (list->len == 0) {
+        return 0;
+    }
+
     n = strlen(uti);
     p = list->data;
     end = p + list->len;
