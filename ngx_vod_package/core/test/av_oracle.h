@@ -63,6 +63,8 @@ static ssize_t av_oracle_read(vod_env_t *env, u_char *buf, size_t size,
 static int av_oracle_env_init(vod_env_t *env, av_oracle_env_ctx_t *ctx,
     const char *path);
 static void av_oracle_env_free(vod_env_t *env);
+static int av_oracle_setup(void **state);
+static int av_oracle_teardown(void **state);
 static size_t av_oracle_sample_entry(vod_env_t *env, AVStream *st,
     uint32_t codec, u_char **out);
 static int av_oracle_load(vod_env_t *env, const char *path, uint32_t type,
@@ -184,6 +186,47 @@ av_oracle_env_free(vod_env_t *env)
         close(ctx->fd);
         ctx->fd = -1;
     }
+}
+
+
+/* cmocka setup and teardown of a test group (or test) that needs only an
+ * env: *state is a vod_env_t of av_oracle_env_init() without a file */
+
+static int
+av_oracle_setup(void **state)
+{
+    vod_env_t            *env;
+    av_oracle_env_ctx_t  *ctx;
+
+    env = calloc(1, sizeof(vod_env_t));
+    ctx = calloc(1, sizeof(av_oracle_env_ctx_t));
+
+    if (env == NULL || ctx == NULL
+        || av_oracle_env_init(env, ctx, NULL) != 0)
+    {
+        free(env);
+        free(ctx);
+        return -1;
+    }
+
+    *state = env;
+
+    return 0;
+}
+
+
+static int
+av_oracle_teardown(void **state)
+{
+    vod_env_t  *env;
+
+    env = *state;
+
+    av_oracle_env_free(env);
+    free(env->data);
+    free(env);
+
+    return 0;
 }
 
 

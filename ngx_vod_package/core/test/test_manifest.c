@@ -39,8 +39,6 @@ typedef struct {
 int vod_ts_supported(const vod_track_info_t *track)
     __attribute__((weak));
 
-static int test_manifest_setup(void **state);
-static int test_manifest_teardown(void **state);
 static void test_manifest_video(vod_track_info_t *t, uint32_t codec,
     const char *codec_str, uint32_t w, uint32_t h, uint32_t fps_num,
     uint32_t fps_den, uint32_t timescale, uint64_t *seg_time, uint32_t n,
@@ -254,42 +252,6 @@ int
 vod_ts_supported(const vod_track_info_t *track)
 {
     return track->codec == VOD_CODEC_AVC || track->codec == VOD_CODEC_AAC;
-}
-
-
-static int
-test_manifest_setup(void **state)
-{
-    vod_env_t            *env;
-    av_oracle_env_ctx_t  *ctx;
-
-    env = calloc(1, sizeof(vod_env_t));
-    ctx = calloc(1, sizeof(av_oracle_env_ctx_t));
-
-    if (env == NULL || ctx == NULL
-        || av_oracle_env_init(env, ctx, NULL) != 0)
-    {
-        return -1;
-    }
-
-    *state = env;
-
-    return 0;
-}
-
-
-static int
-test_manifest_teardown(void **state)
-{
-    vod_env_t  *env;
-
-    env = *state;
-
-    av_oracle_env_free(env);
-    free(env->data);
-    free(env);
-
-    return 0;
 }
 
 
@@ -1238,6 +1200,6 @@ main(void)
         cmocka_unit_test(test_manifest_bench),
     };
 
-    return cmocka_run_group_tests(tests, test_manifest_setup,
-                                  test_manifest_teardown);
+    return cmocka_run_group_tests(tests, av_oracle_setup,
+                                  av_oracle_teardown);
 }

@@ -19,8 +19,6 @@
 #include "vod_vtt.h"
 
 
-static int test_mp4text_setup(void **state);
-static int test_mp4text_teardown(void **state);
 static void test_w32(u_char *p, uint32_t v);
 static size_t test_box(u_char *p, const char *type, const void *data,
     size_t len);
@@ -33,41 +31,6 @@ static void test_mp4text_wvtt(void **state);
 static void test_mp4text_bad(void **state);
 static void test_mp4text_ranges(void **state);
 static void test_mp4text_ids(void **state);
-
-
-static int
-test_mp4text_setup(void **state)
-{
-    vod_env_t            *env;
-    av_oracle_env_ctx_t  *ctx;
-
-    env = calloc(1, sizeof(vod_env_t));
-    ctx = calloc(1, sizeof(av_oracle_env_ctx_t));
-
-    if (env == NULL || ctx == NULL
-        || av_oracle_env_init(env, ctx, NULL) != 0)
-    {
-        return -1;
-    }
-
-    *state = env;
-
-    return 0;
-}
-
-
-static int
-test_mp4text_teardown(void **state)
-{
-    vod_env_t  *env;
-
-    env = *state;
-    av_oracle_env_free(env);
-    free(env->data);
-    free(env);
-
-    return 0;
-}
 
 
 static void
@@ -455,6 +418,6 @@ main(void)
         cmocka_unit_test(test_mp4text_ids),
     };
 
-    return cmocka_run_group_tests(tests, test_mp4text_setup,
-                                  test_mp4text_teardown);
+    return cmocka_run_group_tests(tests, av_oracle_setup,
+                                  av_oracle_teardown);
 }

@@ -25,8 +25,6 @@ typedef struct {
 } test_subs_bad_t;
 
 
-static int test_subs_setup(void **state);
-static int test_subs_teardown(void **state);
 static int test_subs_parse(vod_env_t *env, const char *text, unsigned srt,
     vod_vtt_t *vtt);
 static char *test_subs_write(vod_env_t *env, vod_vtt_t *vtt, uint64_t from,
@@ -76,41 +74,6 @@ static test_subs_bad_t  test_subs_bad_cases[] = {
     { "SRT without hours", 1, "1\n00:01,000 --> 00:02,000\nx\n",
       "bad start time at line 2" },
 };
-
-
-static int
-test_subs_setup(void **state)
-{
-    vod_env_t            *env;
-    av_oracle_env_ctx_t  *ctx;
-
-    env = calloc(1, sizeof(vod_env_t));
-    ctx = calloc(1, sizeof(av_oracle_env_ctx_t));
-
-    if (env == NULL || ctx == NULL
-        || av_oracle_env_init(env, ctx, NULL) != 0)
-    {
-        return -1;
-    }
-
-    *state = env;
-
-    return 0;
-}
-
-
-static int
-test_subs_teardown(void **state)
-{
-    vod_env_t  *env;
-
-    env = *state;
-    av_oracle_env_free(env);
-    free(env->data);
-    free(env);
-
-    return 0;
-}
 
 
 static int
@@ -758,5 +721,5 @@ main(void)
         cmocka_unit_test(test_subs_json),
     };
 
-    return cmocka_run_group_tests(tests, test_subs_setup, test_subs_teardown);
+    return cmocka_run_group_tests(tests, av_oracle_setup, av_oracle_teardown);
 }

@@ -22,8 +22,6 @@ typedef struct {
 } test_title_bad_t;
 
 
-static int test_title_setup(void **state);
-static int test_title_teardown(void **state);
 static int test_title_parse_str(vod_env_t *env, const char *json,
     vod_title_spec_t *spec);
 static void *test_title_malloc(size_t size);
@@ -217,42 +215,6 @@ static test_title_bad_t  test_title_bad_cases[] = {
 
 /* the renditions the "audio" cases above name ("%s" in them) */
 #define TEST_TITLE_A  "{\"renditions\":[{\"id\":\"a\",\"file\":\"a.mp4\"}],"
-
-
-static int
-test_title_setup(void **state)
-{
-    vod_env_t            *env;
-    av_oracle_env_ctx_t  *ctx;
-
-    env = calloc(1, sizeof(vod_env_t));
-    ctx = calloc(1, sizeof(av_oracle_env_ctx_t));
-
-    if (env == NULL || ctx == NULL
-        || av_oracle_env_init(env, ctx, NULL) != 0)
-    {
-        return -1;
-    }
-
-    *state = env;
-
-    return 0;
-}
-
-
-static int
-test_title_teardown(void **state)
-{
-    vod_env_t  *env;
-
-    env = *state;
-
-    av_oracle_env_free(env);
-    free(env->data);
-    free(env);
-
-    return 0;
-}
 
 
 /* the parsers get a copy of exactly the text, without its NUL, in an
@@ -1056,25 +1018,25 @@ int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
-        cmocka_unit_test_setup_teardown(test_title_good, test_title_setup,
-                                        test_title_teardown),
-        cmocka_unit_test_setup_teardown(test_title_escapes, test_title_setup,
-                                        test_title_teardown),
-        cmocka_unit_test_setup_teardown(test_title_bad, test_title_setup,
-                                        test_title_teardown),
-        cmocka_unit_test_setup_teardown(test_title_limits, test_title_setup,
-                                        test_title_teardown),
+        cmocka_unit_test_setup_teardown(test_title_good, av_oracle_setup,
+                                        av_oracle_teardown),
+        cmocka_unit_test_setup_teardown(test_title_escapes, av_oracle_setup,
+                                        av_oracle_teardown),
+        cmocka_unit_test_setup_teardown(test_title_bad, av_oracle_setup,
+                                        av_oracle_teardown),
+        cmocka_unit_test_setup_teardown(test_title_limits, av_oracle_setup,
+                                        av_oracle_teardown),
         cmocka_unit_test(test_title_id_from_file),
         cmocka_unit_test(test_title_pick_audio),
         cmocka_unit_test(test_title_audio_renditions),
         cmocka_unit_test(test_title_lang),
         cmocka_unit_test(test_title_limit),
         cmocka_unit_test_setup_teardown(test_title_audio_json,
-                                        test_title_setup,
-                                        test_title_teardown),
+                                        av_oracle_setup,
+                                        av_oracle_teardown),
         cmocka_unit_test_setup_teardown(test_title_audio_apply,
-                                        test_title_setup,
-                                        test_title_teardown),
+                                        av_oracle_setup,
+                                        av_oracle_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
