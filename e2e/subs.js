@@ -6,22 +6,25 @@
 //
 //   node e2e/subs.js
 //
-// The title is tools/mkmedia-subs.sh's "subs", 30 s (made into
-// build/e2e-subs-30s when E2E_SUBS_MEDIA does not name one): 360p.mp4 and
-// sidecar WebVTT and SRT files whose cue text starts with the cue's start
-// time.  Not shorter: Shaka Player places the cues of MPEG-TS HLS by the
-// video's timestamp offset, which it learns from video appended after the
-// text track is chosen; a title buffered whole before then shows none.  For each
-// case: the player lists the subtitle tracks (name or label, language);
-// the English track is turned on; its cues reach the video element's text
-// track at the times of the file counted from where the player put the
-// first video frame (within 50 ms: the source's frame 0 is at 0; hls.js
-// puts TS media 0.1 s in, the first DTS being 0.1 s before it; the CMAF
-// video starts a frame, 40 ms, late); paused at 1.0 s and at 4.5 s the
-// cue shown is the one of that time.  Any fatal player error
-// fails the case.  Each case is bounded by CASE_TIMEOUT (60 s).
+// Two titles of 30 s, each made once when its variable does not name
+// one: tools/mkmedia-subs.sh's "subs" (build/e2e-subs-30s, E2E_SUBS_MEDIA),
+// 360p.mp4 and sidecar WebVTT and SRT files; tools/mkmedia-text.sh's
+// "text" (build/e2e-text-30s, E2E_TEXT_MEDIA), mov_text tracks in German
+// and Japanese inside the MP4 files and a sidecar.  Cue text starts with
+// the cue's start time.  Not shorter: Shaka Player places the cues of
+// MPEG-TS HLS by the video's timestamp offset, which it learns from video
+// appended after the text track is chosen; a title buffered whole before
+// then shows none.  For each title and player: the player lists the
+// subtitle tracks (name or label, language); one (English, German) is
+// turned on; its cues reach the video element's text track at the times
+// of the file counted from where the player put the first video frame
+// (within 50 ms: the source's frame 0 is at 0; hls.js puts TS media 0.1 s
+// in, the first DTS being 0.1 s before it); paused at 1.0 s and at 4.5 s
+// the cue shown is the one of that time.  Any fatal player error fails
+// the case.  Each case is bounded by CASE_TIMEOUT (60 s).
 //
-// Environment: E2E_PORT (8091), E2E_SUBS_MEDIA, NGINX, CHROMIUM,
+// Environment: E2E_PORT (8091), E2E_SUBS_MEDIA, E2E_TEXT_MEDIA, NGINX,
+// CHROMIUM,
 // CASE_TIMEOUT seconds (60).
 
 'use strict';
@@ -36,29 +39,52 @@ const {
 const PORT = parseInt(process.env.E2E_PORT || '8091', 10);
 const CASE_TIMEOUT = 1000 * parseInt(process.env.CASE_TIMEOUT || '60', 10);
 
-// the English track's cues as tools/mkmedia-subs.sh writes them
-const CUES = [
-    [0.5, 1.4, '[0.5] Café crème, naïve façade'],
-    [1.5, 2.5, '[1.5] Across the boundary – ünïcödé'],
-    [4.0, 5.0, '[4.0] <i>Fin</i> 終わり'],
-];
+// the titles: the tracks a player lists ("name|lang"), the one turned on
+// and its cues as the files hold them ([start, end, text])
+const TITLES = {
+    // sidecar WebVTT and SRT files (tools/mkmedia-subs.sh)
+    subs: {
+        tracks: ['English|en', 'English (forced)|en', 'English SDH|en',
+                 'Spanish (419)|es-419'],
+        choose: 'English',
+        cues: [
+            [0.5, 1.4, '[0.5] Café crème, naïve façade'],
+            [1.5, 2.5, '[1.5] Across the boundary – ünïcödé'],
+            [4.0, 5.0, '[4.0] <i>Fin</i> 終わり'],
+        ],
+    },
+    // mov_text tracks inside the MP4 files, a sidecar listed before them
+    // (tools/mkmedia-text.sh)
+    text: {
+        tracks: ['English|en', 'German|de', 'Japanese|ja'],
+        choose: 'German',
+        cues: [
+            [0.5, 1.4, '[0.5] Grüße aus Köln & Düsseldorf'],
+            [1.5, 2.5, '[1.5] Über die Grenze'],
+            [4.0, 5.0, '[4.0] Tschüß\nbis bald'],
+        ],
+    },
+};
 
-const TRACKS = [
-    'English|en', 'English (forced)|en', 'English SDH|en',
-    'Spanish (419)|es-419',
-];
+const CASES = [];
+for (const title of Object.keys(TITLES)) {
+    for (const [engine, kind, file] of [
+        ['hls', 'hls-cmaf', 'master.m3u8'], ['hls', 'hls-ts', 'master-ts.m3u8'],
+        ['dash', 'dash', 'manifest.mpd'],
+        ['shaka', 'shaka-hls', 'master.m3u8'],
+        ['shaka', 'shaka-hls-ts', 'master-ts.m3u8'],
+        ['shaka', 'shaka-dash', 'manifest.mpd'],
+    ]) {
+        CASES.push({ name: `${title}-${kind}`, engine, title,
+                     url: `/vod/${title}/${file}` });
+    }
+}
 
-const CASES = [
-    { name: 'subs-hls-cmaf', engine: 'hls', url: '/vod/subs/master.m3u8' },
-    { name: 'subs-hls-ts', engine: 'hls', url: '/vod/subs/master-ts.m3u8' },
-    { name: 'subs-dash', engine: 'dash', url: '/vod/subs/manifest.mpd' },
-    { name: 'subs-shaka-hls', engine: 'shaka',
-      url: '/vod/subs/master.m3u8' },
-    { name: 'subs-shaka-hls-ts', engine: 'shaka',
-      url: '/vod/subs/master-ts.m3u8' },
-    { name: 'subs-shaka-dash', engine: 'shaka',
-      url: '/vod/subs/manifest.mpd' },
-];
+// a cue's text as the player gives it: hls.js and dash.js leave "&" as
+// the WebVTT file escapes it
+function cueText(t) {
+    return t.replace(/&amp;/g, '&');
+}
 
 // polls fn(arg) in the page until it returns a true value, which it
 // returns; throws with what and the page's fatal errors at the deadline
@@ -95,47 +121,47 @@ function listTracks(engine) {
         && x.labels[0].text) || '?'}|${x.lang}`) : null;
 }
 
-// turns the English track on
-function chooseEnglish(engine) {
+// turns the track named name on (dash.js: setCurrentTrack() does not
+// switch text tracks, setTextTrack() with its index does)
+function chooseTrack([engine, name]) {
     const s = window.vodPlayer;
     if (engine === 'hls') {
         s.hls.subtitleDisplay = true;
         s.hls.subtitleTrack = s.hls.subtitleTracks
-            .findIndex((x) => x.name === 'English');
+            .findIndex((x) => x.name === name);
         return s.hls.subtitleTrack;
     }
     if (engine === 'shaka') {
         const t = s.shaka.getTextTracks();
-        const i = t.findIndex((x) => x.label === 'English');
+        const i = t.findIndex((x) => x.label === name);
         s.shaka.selectTextTrack(t[i]);
         return i;
     }
     const t = s.dash.getTracksFor('text');
     const i = t.findIndex((x) => x.labels && x.labels[0]
-                          && x.labels[0].text === 'English');
+                          && x.labels[0].text === name);
     s.dash.enableText(true);
-    s.dash.setCurrentTrack(t[i]);
+    s.dash.setTextTrack(i);
     return i;
 }
 
-// the cues of the showing text track with the English cues, when all
-// three are there: [[start, end, text]]
-function englishCues() {
+// the cues of the showing text track whose cues start with each of
+// prefixes, when all are there: [[start, end, text]]
+function chosenCues(prefixes) {
     const v = document.getElementById('video');
     for (const tt of v.textTracks) {
         if (tt.mode === 'disabled' || !tt.cues) continue;
         const c = Array.from(tt.cues).map((x) => [x.startTime, x.endTime,
                                                   x.text]);
-        if (c.some((x) => x[2].startsWith('[4.0]'))
-            && c.some((x) => x[2].startsWith('[0.5] Caf')))
-        {
+        if (prefixes.every((p) => c.some((x) => x[2].startsWith(p)))) {
             return c;
         }
     }
     return null;
 }
 
-// pauses at t; once there, the text of the active English cues
+// pauses at t; once there, the text of the showing track's active cues
+// (dash.js leaves the track it showed first hidden, not disabled)
 async function shownAt(page, t, deadline) {
     await page.evaluate((at) => {
         const v = document.getElementById('video');
@@ -146,7 +172,7 @@ async function shownAt(page, t, deadline) {
         const v = document.getElementById('video');
         if (v.seeking || Math.abs(v.currentTime - at) > 0.05) return null;
         for (const tt of v.textTracks) {
-            if (tt.mode === 'disabled' || !tt.activeCues) continue;
+            if (tt.mode !== 'showing' || !tt.activeCues) continue;
             const a = Array.from(tt.activeCues).map((x) => x.text);
             if (a.length) return a;
         }
@@ -163,18 +189,20 @@ async function runCase(context, c) {
                     + `&src=${encodeURIComponent(c.url)}`;
         await page.goto(url, { timeout: CASE_TIMEOUT });
 
+        const t = TITLES[c.title];
         const tracks = await until(page, listTracks, c.engine, deadline,
                                    'the subtitle tracks');
-        if (JSON.stringify(tracks) !== JSON.stringify(TRACKS)) {
+        if (JSON.stringify(tracks) !== JSON.stringify(t.tracks)) {
             throw new Error(`tracks ${JSON.stringify(tracks)}, expected `
-                            + JSON.stringify(TRACKS));
+                            + JSON.stringify(t.tracks));
         }
 
-        const i = await page.evaluate(chooseEnglish, c.engine);
-        if (i < 0) throw new Error('no English track to choose');
+        const i = await page.evaluate(chooseTrack, [c.engine, t.choose]);
+        if (i < 0) throw new Error(`no ${t.choose} track to choose`);
 
-        const cues = await until(page, englishCues, null, deadline,
-                                 'the English cues');
+        const cues = await until(page, chosenCues,
+                                 t.cues.map((x) => x[2].slice(0, 5)),
+                                 deadline, `the ${t.choose} cues`);
         // where the player put the video's first frame, the source's
         // time 0 (the buffered range starts with the video: the audio
         // starts before it)
@@ -182,8 +210,8 @@ async function runCase(context, c) {
             const b = document.getElementById('video').buffered;
             return b.length ? b.start(0) : 0;
         });
-        for (const [start, end, text] of CUES) {
-            const got = cues.find((x) => x[2] === text);
+        for (const [start, end, text] of t.cues) {
+            const got = cues.find((x) => cueText(x[2]) === text);
             if (!got || Math.abs(got[0] - zero - start) > 0.05
                 || Math.abs(got[1] - zero - end) > 0.05)
             {
@@ -196,13 +224,15 @@ async function runCase(context, c) {
 
         const at1 = await shownAt(page, 1.0, deadline);
         const at4 = await shownAt(page, 4.5, deadline);
-        if (at1.join('|') !== CUES[0][2] || at4.join('|') !== CUES[2][2]) {
+        if (cueText(at1.join('|')) !== t.cues[0][2]
+            || cueText(at4.join('|')) !== t.cues[2][2])
+        {
             throw new Error(`shown at 1.0 s: ${JSON.stringify(at1)}, at `
                             + `4.5 s: ${JSON.stringify(at4)}`);
         }
 
         console.log(`PASS ${c.name}: ${c.engine} ${c.url} lists `
-            + `${tracks.length} subtitle tracks, the English cues at `
+            + `${tracks.length} subtitle tracks, the ${t.choose} cues at `
             + cues.map((x) => x[0].toFixed(3)).join(', ')
             + ` s (first video frame at ${zero.toFixed(3)} s), the right `
             + 'one shown at 1.0 s and 4.5 s');
@@ -226,8 +256,17 @@ async function main() {
     const failed = [];
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vodedge-subs-'));
     try {
-        const media = mediaDir('E2E_SUBS_MEDIA', 'e2e-subs-30s',
-                               'mkmedia-subs.sh', 30);
+        // both titles under one /vod/: links to where each was made
+        const media = path.resolve(__dirname, '..', 'build',
+                                   'e2e-subs-titles');
+        fs.rmSync(media, { recursive: true, force: true });
+        fs.mkdirSync(media, { recursive: true });
+        fs.symlinkSync(path.join(mediaDir('E2E_SUBS_MEDIA', 'e2e-subs-30s',
+                                          'mkmedia-subs.sh', 30), 'subs'),
+                       path.join(media, 'subs'));
+        fs.symlinkSync(path.join(mediaDir('E2E_TEXT_MEDIA', 'e2e-text-30s',
+                                          'mkmedia-text.sh', 30), 'text'),
+                       path.join(media, 'text'));
         ng = await startOrigin('e2e-subs-nginx', media, PORT,
                                'vod_segment_duration 2s;');
         context = await launchChromium(chromium, profile);

@@ -83,9 +83,9 @@ section fleet env FLEET_SHORT=1 tools/fleet/fleet-test.sh
 DEMO_MEDIA=$ROOT/build/demo-media
 section demo-media tools/demo-media.sh "$DEMO_MEDIA"
 section demo-origin-check env THREADS=1 tools/check-origin.sh "$DEMO_MEDIA"
-# then subtitles (e2e/subs.js, on tools/mkmedia-subs.sh's title): hls.js,
-# dash.js and Shaka Player list the tracks and show the cues at their
-# times; then AV1 (e2e/av1.js, on tools/mkmedia-codecs.sh's title, made
+# then subtitles (e2e/subs.js, on tools/mkmedia-subs.sh's sidecars and
+# tools/mkmedia-text.sh's text tracks): hls.js, dash.js and Shaka Player
+# list the tracks and show the cues at their times; then AV1 (e2e/av1.js, on tools/mkmedia-codecs.sh's title, made
 # once into build/e2e-codecs-media) plays in all three
 e2e_players() {
     local rc=0
