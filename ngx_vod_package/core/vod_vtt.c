@@ -24,6 +24,10 @@
 #define vod_vtt_zero_byte(w)                                                 \
     ((((w) - VOD_VTT_ONES) & ~(w) & VOD_VTT_HIGHS) != 0)
 
+#define vod_vtt_digit(c)  ((c) >= '0' && (c) <= '9')
+#define vod_vtt_2digits(p)                                                   \
+    ((uint64_t) ((p)[0] - '0') * 10 + (uint64_t) ((p)[1] - '0'))
+
 /* "HH:MM:SS.mmm" with the most hour digits */
 #define VOD_VTT_TIME_LEN    (VOD_TEXT_UINT_LEN + 10)
 
@@ -340,8 +344,15 @@ vod_vtt_line(vod_vtt_reader_t *rd, vod_str_t *line)
         memcpy(&w, p, 8);
         lf = w ^ (VOD_VTT_ONES * '\n');
         cr = w ^ (VOD_VTT_ONES * '\r');
+        w = ((lf - VOD_VTT_ONES) & ~lf) | ((cr - VOD_VTT_ONES) & ~cr);
+        w &= VOD_VTT_HIGHS;
 
-        if (vod_vtt_zero_byte(lf) || vod_vtt_zero_byte(cr)) {
+        if (w != 0) {
+#if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+            /* the lowest flag is the first CR or LF: those above it may
+             * be false, it is not */
+            p += __builtin_ctzll(w) / 8;
+#endif
             break;
         }
     }
@@ -480,6 +491,28 @@ vod_vtt_time(const u_char **pp, const u_char *end, unsigned srt,
     const u_char  *p;
 
     p = *pp;
+
+    /* the usual form, "HH:MM:SS.mmm", read at once; any other (or one
+     * out of range) by the loop below */
+
+    if (end - p >= 12
+        && vod_vtt_digit(p[0]) && vod_vtt_digit(p[1]) && p[2] == ':'
+        && vod_vtt_digit(p[3]) && vod_vtt_digit(p[4]) && p[5] == ':'
+        && vod_vtt_digit(p[6]) && vod_vtt_digit(p[7])
+        && (p[8] == '.' || (srt && p[8] == ','))
+        && vod_vtt_digit(p[9]) && vod_vtt_digit(p[10])
+        && vod_vtt_digit(p[11])
+        && (end - p == 12 || !vod_vtt_digit(p[12]))
+        && p[3] <= '5' && p[6] <= '5')
+    {
+        *ms = ((vod_vtt_2digits(p) * 60 + vod_vtt_2digits(p + 3)) * 60
+               + vod_vtt_2digits(p + 6)) * 1000
+              + vod_vtt_2digits(p + 9) * 10 + (uint64_t) (p[11] - '0');
+        *pp = p + 12;
+
+        return VOD_OK;
+    }
+
     groups = 0;
 
     for ( ;; ) {
@@ -561,10 +594,11 @@ vod_vtt_text(vod_vtt_reader_t *rd, vod_vtt_cue_t *cue)
     size_t                 size, n;
     uint32_t               line_no;
     vod_str_t              line, conv;
-    const u_char          *start;
+    const u_char          *start, *last;
 
     start = rd->pos;
     line_no = rd->line_no;
+    last = start;
     size = 0;
     n = 0;
 
@@ -577,6 +611,7 @@ vod_vtt_text(vod_vtt_reader_t *rd, vod_vtt_cue_t *cue)
         }
 
         size += (rd->srt ? vod_vtt_srt_line(NULL, &line) : line.len) + 1;
+        last = line.data + line.len;
         n++;
     }
 
@@ -590,6 +625,16 @@ vod_vtt_text(vod_vtt_reader_t *rd, vod_vtt_cue_t *cue)
     }
 
     cue->text.data = p;
+
+    /* WebVTT lines ended by LF alone are the text as it stands in the
+     * file: one copy, and the reader stays past the blank line */
+
+    if (!rd->srt && memchr(start, '\r', (size_t) (last - start)) == NULL) {
+        cue->text.len = (size_t) (last - start);
+        memcpy(p, start, cue->text.len);
+
+        return VOD_OK;
+    }
 
     rd->pos = start;
     rd->line_no = line_no;
