@@ -220,7 +220,7 @@ for my $loc (qw(vod thread)) {
         'aud English en 2 audio-360p.m3u8',
         'aud Spanish 5.1 es 6 audio-aac51.m3u8',
         'aud2 English 5.1 en 6 audio-ac3.m3u8',
-        'aud3 French 5.1 fr 16/JOC audio-atmos.m3u8',
+        'aud3 French Atmos fr 16/JOC audio-atmos.m3u8',
         'aud3 German 5.1 de 6 audio-eac3.m3u8',
     ], "$loc/dolby: CHANNELS, a group per codec") or diag($r->{content});
     is_deeply($v, [

@@ -6,6 +6,7 @@
 
 #include "vod_title.h"
 #include "vod_json.h"
+#include "vod_codec.h"
 
 
 #define VOD_TITLE_JSON_MAX    (1024 * 1024)
@@ -23,6 +24,7 @@ static int vod_title_known(vod_env_t *env, vod_json_t *obj,
 static int vod_title_audio_same(const char *alang,
     const vod_track_info_t *a, const char *blang, const vod_track_info_t *b);
 static void vod_title_lang(const vod_track_info_t *t, char *lang);
+static uint32_t vod_title_joc(const vod_track_info_t *t);
 static int vod_title_subtitles(vod_env_t *env, vod_json_t *root,
     vod_title_spec_t *spec);
 static int vod_title_subtitle(vod_env_t *env, vod_json_t *item,
@@ -772,7 +774,8 @@ vod_title_pick_audio(vod_title_t *title)
 
 
 /* the same rendition: language (as BCP 47: "deu" is "ger"), codec
- * string and channel count */
+ * string, channel count and, for E-AC-3, Atmos or not (a 5.1 bed with
+ * JOC objects is another mix than the plain 5.1) */
 
 static int
 vod_title_audio_same(const char *alang, const vod_track_info_t *a,
@@ -781,7 +784,23 @@ vod_title_audio_same(const char *alang, const vod_track_info_t *a,
     return a->channels == b->channels
            && strcmp(alang, blang) == 0
            && strncmp(a->codec_str, b->codec_str, sizeof(a->codec_str))
-              == 0;
+              == 0
+           && vod_title_joc(a) == vod_title_joc(b);
+}
+
+
+/* E-AC-3 with Atmos (JOC): its complexity index; else 0 */
+
+static uint32_t
+vod_title_joc(const vod_track_info_t *t)
+{
+    vod_dolby_config_t  cfg;
+
+    if (vod_codec_dolby(t, &cfg) != VOD_OK) {
+        return 0;
+    }
+
+    return cfg.joc;
 }
 
 
@@ -847,7 +866,10 @@ vod_title_audio_name(vod_title_t *title, vod_audio_t *a)
 
     c = a->track->channels;
 
-    if (c <= 2) {
+    if (vod_title_joc(a->track) != 0) {
+        n = snprintf(base, sizeof(base), "%.39s Atmos", lang);
+
+    } else if (c <= 2) {
         n = snprintf(base, sizeof(base), "%.39s", lang);
 
     } else if (c == 6 || c == 8) {

@@ -673,6 +673,71 @@ test_title_audio_renditions(void **state)
 }
 
 
+/* E-AC-3 5.1 with Atmos (JOC) and without, one language, in files of
+ * their own: two renditions, the Atmos one named so; a copy of the Atmos
+ * track in a third file is not a third */
+
+static void
+test_title_audio_atmos(void **state)
+{
+    size_t              i;
+    vod_title_t         title;
+    vod_rendition_t     r[3];
+    vod_track_info_t    v, atmos, plain, atmos2;
+    vod_track_info_t   *f[3];
+
+    /* dec3 of a 5.1 program (ffmpeg's), and with the JOC extension */
+    static u_char  dec3[] = { 0x06, 0x00, 0x20, 0x0f, 0x00 };
+    static u_char  joc[] = { 0x06, 0x00, 0x20, 0x0f, 0x00, 0x01, 0x10 };
+
+    memset(r, 0, sizeof(r));
+    memset(&v, 0, sizeof(v));
+
+    test_title_track(&atmos, 2, "fra", "ec-3", 6);
+    atmos.codec = VOD_CODEC_EAC3;
+    atmos.dec_config = joc;
+    atmos.dec_config_len = sizeof(joc);
+
+    test_title_track(&plain, 2, "fra", "ec-3", 6);
+    plain.codec = VOD_CODEC_EAC3;
+    plain.dec_config = dec3;
+    plain.dec_config_len = sizeof(dec3);
+
+    atmos2 = atmos;
+
+    f[0] = &atmos;
+    f[1] = &plain;
+    f[2] = &atmos2;
+
+    r[0].id.data = (u_char *) "1080p";
+    r[0].id.len = 5;
+    r[1].id.data = (u_char *) "720p";
+    r[1].id.len = 4;
+    r[2].id.data = (u_char *) "360p";
+    r[2].id.len = 4;
+
+    for (i = 0; i < 3; i++) {
+        r[i].video = &v;
+        r[i].audio = f[i];
+        r[i].audios = &f[i];
+        r[i].audio_count = 1;
+    }
+
+    title.renditions = r;
+    title.count = 3;
+
+    vod_title_pick_audio(&title);
+
+    assert_int_equal(title.audio_count, 2);
+    assert_ptr_equal(title.audio[0].track, &atmos);
+    assert_string_equal(title.audio[0].name, "French Atmos");
+    assert_ptr_equal(title.audio[1].track, &plain);
+    assert_ptr_equal(title.audio[1].source, &r[1]);
+    assert_string_equal(title.audio[1].name, "French 5.1");
+    assert_int_equal(title.audio[0].group, title.audio[1].group);
+}
+
+
 /* mdhd's ISO 639-2 codes to BCP 47 */
 
 static void
@@ -1029,6 +1094,7 @@ main(void)
         cmocka_unit_test(test_title_id_from_file),
         cmocka_unit_test(test_title_pick_audio),
         cmocka_unit_test(test_title_audio_renditions),
+        cmocka_unit_test(test_title_audio_atmos),
         cmocka_unit_test(test_title_lang),
         cmocka_unit_test(test_title_limit),
         cmocka_unit_test_setup_teardown(test_title_audio_json,
