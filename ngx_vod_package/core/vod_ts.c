@@ -615,6 +615,20 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
         return VOD_BAD_DATA;
     }
 
+    /* every time of a segment, and its PCR, compared modulo 2^33: a
+     * segment hours long (samples a hostile stts makes so) would wrap;
+     * half the distance leaves room for the composition offsets */
+    if (vod_ts_rescale(dts_end, timescale)
+        - vod_ts_rescale(segment->start_dts, timescale)
+        >= VOD_TS_MAX_DISTANCE / 2)
+    {
+        env->log(env, "ts: segment %u lasts %llu s, more than MPEG-TS "
+                 "timestamps tell apart", segment->index + 1,
+                 (unsigned long long)
+                     ((dts_end - segment->start_dts) / timescale));
+        return VOD_BAD_DATA;
+    }
+
     /* the samples' data: from the span, or read range by range */
     data = NULL;
     nranges = 0;
