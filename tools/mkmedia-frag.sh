@@ -18,7 +18,8 @@
 #   negprog/    progressive with a version 1 ctts (negative offsets) ...
 #   negcts/     ... and its fragmented twin, version 1 truns
 #   inmoov/     fragmented without empty_moov: the first fragment's
-#               samples in the moov, which the packager refuses (415)
+#               samples in the moov (ffmpeg's plain "frag_keyframe"),
+#               without an edit list as prog/
 set -eu
 
 dir=${1:?usage: mkmedia-frag.sh DIR [SECONDS]}
@@ -63,7 +64,8 @@ $ff -i "$src" $copy \
     -movflags "$frag+frag_keyframe+default_base_moof+negative_cts_offsets" \
     "$dir/negcts/360p.mp4"
 
-$ff -i "$src" $copy -movflags +frag_keyframe "$dir/inmoov/360p.mp4"
+$ff -i "$src" $copy -use_editlist 0 -movflags +frag_keyframe \
+    "$dir/inmoov/360p.mp4"
 
 rm -f "$src"
 touch "$dir/.done"
