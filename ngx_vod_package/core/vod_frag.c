@@ -11,16 +11,13 @@
  * new moov holds.  A moov may list samples of its own before the
  * fragments' (ffmpeg's "frag_keyframe" without "empty_moov" puts the
  * first fragment there): each walk takes those first, through the same
- * counting.
+ * counting (vod_frag_stbl.c).
  */
 
-#include "vod_frag.h"
-#include "vod_mp4.h"
+#include "vod_frag_int.h"
 
 
 #define VOD_FRAG_WINDOW       4096
-
-#define VOD_TAG(a, b, c, d)   vod_mp4_tag(a, b, c, d)
 
 /* tfhd flags */
 #define VOD_TFHD_BASE          0x000001
@@ -41,126 +38,24 @@
 #define VOD_SAMPLE_NON_SYNC    0x00010000
 
 
-typedef struct {
-    uint64_t        offset;               /* in the file */
-    const u_char   *data;                 /* the whole box */
-    size_t          size;
-} vod_frag_moof_t;
-
-
-/* the sample tables of a trak in the moov, checked against their counts */
-typedef struct {
-    const u_char   *stts;
-    const u_char   *ctts;                 /* NULL: no composition offsets */
-    const u_char   *stss;                 /* NULL: every sample is sync */
-    const u_char   *stsz;                 /* NULL: one size, size0 */
-    const u_char   *stsc;
-    const u_char   *chunks;
-    uint32_t        stts_n;
-    uint32_t        ctts_n;
-    uint32_t        stss_n;
-    uint32_t        stsc_n;
-    uint32_t        chunk_n;
-    uint32_t        samples;
-    uint32_t        size0;
-    uint32_t        co64;
-} vod_frag_stbl_t;
-
-
-/* what a walk counts; the second walk must count the same */
-typedef struct {
-    uint32_t        samples;
-    uint32_t        stts_n;
-    uint32_t        ctts_n;
-    uint32_t        sync_n;
-    uint32_t        stsc_n;
-    uint32_t        chunks;
-} vod_frag_count_t;
-
-
-typedef struct {
-    uint32_t          track_id;
-    vod_frag_stbl_t   moov;               /* samples.count 0: none there */
-    uint32_t          def_duration;       /* trex */
-    uint32_t          def_size;
-    uint32_t          def_flags;
-
-    vod_frag_count_t  n;
-    vod_frag_count_t  first;              /* the first walk's counts */
-
-    /* the state of the runs being counted */
-    uint32_t          run_count;
-    uint32_t          run_delta;
-    uint32_t          cto_count;
-    int32_t           cto_last;
-    uint32_t          chunk_samples;
-    uint32_t          started;
-    uint64_t          origin;             /* the first tfdt */
-    uint64_t          next_dts;           /* after the last sample */
-
-    /* decided by the first walk */
-    uint32_t          size0;              /* the first sample's size */
-    uint32_t          var_size;
-    uint32_t          any_cto;
-    uint32_t          neg_cto;
-    uint64_t          max_offset;
-
-    /* the second walk writes the entries here, in the new moov */
-    u_char           *stts;
-    u_char           *ctts;
-    u_char           *stss;
-    u_char           *stsc;
-    u_char           *stsz;
-    u_char           *chunk;
-    uint32_t          co64;
-} vod_frag_track_t;
-
-
-typedef struct {
-    vod_env_t         *env;
-    uint64_t           file_size;
-    uint32_t           fill;              /* the second walk */
-    uint32_t           total;             /* samples of every track */
-    uint32_t           track_n;
-    vod_frag_track_t   tracks[VOD_MAX_TRACKS];
-    vod_frag_moof_t   *moofs;
-    uint32_t           moof_n;
-    int                rc;                /* of vod_frag_rewrite() */
-} vod_frag_ctx_t;
-
-
 static int vod_frag_trex(vod_frag_ctx_t *ctx, vod_mp4_box_t *mvex);
 static int vod_frag_read(vod_frag_ctx_t *ctx, uint64_t pos,
     size_t max_size);
 static int vod_frag_keep(vod_frag_ctx_t *ctx, uint64_t pos, uint64_t size,
     const u_char *win, uint64_t wpos, uint64_t wlen, uint32_t *cap);
-static int vod_frag_traks(vod_frag_ctx_t *ctx, const u_char *p,
-    const u_char *end);
-static int vod_frag_stbl(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
-    vod_mp4_box_t *stbl);
-static int vod_frag_table_of(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
-    vod_mp4_box_t *stbl, uint32_t type, size_t head, size_t entry,
-    const u_char **entries, uint32_t *count);
 static int vod_frag_walk(vod_frag_ctx_t *ctx);
-static int vod_frag_moov_samples(vod_frag_ctx_t *ctx, vod_frag_track_t *tr);
-static void vod_frag_chunk(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
-    uint64_t start, uint32_t count);
 static int vod_frag_moof(vod_frag_ctx_t *ctx, vod_frag_moof_t *moof);
 static int vod_frag_traf(vod_frag_ctx_t *ctx, vod_frag_moof_t *moof,
     vod_mp4_box_t *traf, uint64_t *prev_end);
 static int vod_frag_trun(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
     vod_mp4_box_t *trun, uint64_t base, uint64_t *pos,
     uint32_t def_duration, uint32_t def_size, uint32_t def_flags);
-static inline void vod_frag_sample(vod_frag_ctx_t *ctx,
-    vod_frag_track_t *tr, uint32_t duration, uint32_t size, int32_t cto,
-    uint32_t sync);
 static void vod_frag_close(vod_frag_track_t *tr);
 static inline void vod_frag_put_run(u_char *table, uint32_t n,
     uint32_t count, uint32_t value);
 static inline uint32_t vod_frag_be32(const u_char *p);
 static int vod_frag_gap(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
     uint64_t tfdt);
-static vod_frag_track_t *vod_frag_track(vod_frag_ctx_t *ctx, uint32_t id);
 static uint64_t vod_frag_tables_size(vod_frag_track_t *tr);
 static u_char *vod_frag_rewrite(vod_frag_ctx_t *ctx, u_char *out,
     vod_mp4_box_t *box, uint32_t level, vod_frag_track_t *tr);
@@ -400,417 +295,6 @@ vod_frag_trex(vod_frag_ctx_t *ctx, vod_mp4_box_t *mvex)
         tr->def_size = vod_r32(box.data + 16);
         tr->def_flags = vod_r32(box.data + 20);
     }
-
-    return VOD_OK;
-}
-
-
-/*
- * The sample tables of each trak mvex lists whose stbl has samples of its
- * own (the moov's children from p to end): kept in its track, checked
- * against their counts, for the walks to take before the fragments.
- */
-
-static int
-vod_frag_traks(vod_frag_ctx_t *ctx, const u_char *p, const u_char *end)
-{
-    int                rc;
-    uint32_t           i;
-    vod_mp4_box_t      trak, box;
-    vod_frag_track_t  *tr;
-
-    static const uint32_t  path[3] = {
-        VOD_TAG('m', 'd', 'i', 'a'),
-        VOD_TAG('m', 'i', 'n', 'f'),
-        VOD_TAG('s', 't', 'b', 'l')
-    };
-
-    for ( ;; ) {
-        rc = vod_mp4_next_box(ctx->env, &p, end, &trak);
-        if (rc == VOD_NOT_FOUND) {
-            return VOD_OK;
-        }
-
-        if (rc != VOD_OK) {
-            return rc;
-        }
-
-        if (trak.type != VOD_TAG('t', 'r', 'a', 'k')) {
-            continue;
-        }
-
-        /* a trak without a tkhd, or of a track mvex does not list, is
-         * copied as it is (vod_frag_rewrite()) */
-
-        rc = vod_mp4_find_box(ctx->env, trak.data, trak.size,
-                              VOD_TAG('t', 'k', 'h', 'd'), &box);
-        if (rc == VOD_NOT_FOUND) {
-            continue;
-        }
-
-        if (rc != VOD_OK) {
-            return rc;
-        }
-
-        if (box.size < (size_t) (box.data[0] == 1 ? 24 : 16)) {
-            continue;
-        }
-
-        tr = vod_frag_track(ctx, vod_r32(box.data
-                                         + (box.data[0] == 1 ? 20 : 12)));
-        if (tr == NULL) {
-            continue;
-        }
-
-        box = trak;
-
-        for (i = 0; i < 3; i++) {
-            rc = vod_mp4_find_box(ctx->env, box.data, box.size, path[i],
-                                  &box);
-            if (rc != VOD_OK) {
-                break;
-            }
-        }
-
-        if (rc == VOD_NOT_FOUND) {
-            continue;
-        }
-
-        if (rc != VOD_OK) {
-            return rc;
-        }
-
-        rc = vod_frag_stbl(ctx, tr, &box);
-        if (rc != VOD_OK) {
-            return rc;
-        }
-    }
-}
-
-
-static int
-vod_frag_stbl(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, vod_mp4_box_t *stbl)
-{
-    int               rc;
-    uint32_t          n;
-    vod_env_t        *env;
-    vod_mp4_box_t     box;
-    vod_frag_stbl_t  *t;
-
-    env = ctx->env;
-    t = &tr->moov;
-
-    if (t->samples != 0) {
-        env->log(env, "track %u: a second trak", tr->track_id);
-        return VOD_BAD_DATA;
-    }
-
-    rc = vod_mp4_find_box(env, stbl->data, stbl->size,
-                          VOD_TAG('s', 't', 'z', '2'), &box);
-    if (rc == VOD_OK && box.size >= 12 && vod_r32(box.data + 8) != 0) {
-        env->log(env, "track %u: samples in the moov's stz2 beside "
-                 "fragments are not supported", tr->track_id);
-        return VOD_UNSUPPORTED;
-    }
-
-    if (rc != VOD_OK && rc != VOD_NOT_FOUND) {
-        return rc;
-    }
-
-    rc = vod_mp4_find_box(env, stbl->data, stbl->size,
-                          VOD_TAG('s', 't', 's', 'z'), &box);
-    if (rc == VOD_NOT_FOUND) {
-        return VOD_OK;
-    }
-
-    if (rc != VOD_OK) {
-        return rc;
-    }
-
-    if (box.size < 12) {
-        env->log(env, "track %u: stsz box too short: %zu bytes",
-                 tr->track_id, box.size);
-        return VOD_BAD_DATA;
-    }
-
-    n = vod_r32(box.data + 8);
-
-    if (n == 0) {
-        return VOD_OK;
-    }
-
-    t->size0 = vod_r32(box.data + 4);
-
-    if (t->size0 == 0) {
-        if (n > (box.size - 12) / 4) {
-            env->log(env, "track %u: stsz claims %u samples in %zu bytes",
-                     tr->track_id, n, box.size);
-            return VOD_BAD_DATA;
-        }
-
-        t->stsz = box.data + 12;
-    }
-
-    if (n > VOD_MAX_SAMPLES) {
-        env->log(env, "track %u: more than %u samples in the moov",
-                 tr->track_id, VOD_MAX_SAMPLES);
-        return VOD_BAD_DATA;
-    }
-
-    rc = vod_frag_table_of(ctx, tr, stbl, VOD_TAG('s', 't', 't', 's'), 8, 8,
-                           &t->stts, &t->stts_n);
-    if (rc == VOD_OK) {
-        rc = vod_frag_table_of(ctx, tr, stbl, VOD_TAG('s', 't', 's', 'c'),
-                               8, 12, &t->stsc, &t->stsc_n);
-    }
-
-    if (rc == VOD_OK) {
-        rc = vod_frag_table_of(ctx, tr, stbl, VOD_TAG('c', 'o', '6', '4'),
-                               8, 8, &t->chunks, &t->chunk_n);
-        t->co64 = (rc == VOD_OK);
-
-        if (rc == VOD_NOT_FOUND) {
-            rc = vod_frag_table_of(ctx, tr, stbl,
-                                   VOD_TAG('s', 't', 'c', 'o'), 8, 4,
-                                   &t->chunks, &t->chunk_n);
-        }
-    }
-
-    if (rc == VOD_NOT_FOUND || (rc == VOD_OK
-                                && (t->stts_n == 0 || t->stsc_n == 0)))
-    {
-        env->log(env, "track %u: %u samples in the moov without their "
-                 "times or chunks", tr->track_id, n);
-        return VOD_BAD_DATA;
-    }
-
-    if (rc != VOD_OK) {
-        return rc;
-    }
-
-    /* optional: composition offsets, sync samples */
-
-    rc = vod_frag_table_of(ctx, tr, stbl, VOD_TAG('c', 't', 't', 's'), 8, 8,
-                           &t->ctts, &t->ctts_n);
-    if (rc == VOD_NOT_FOUND) {
-        t->ctts = NULL;
-
-    } else if (rc != VOD_OK) {
-        return rc;
-    }
-
-    rc = vod_frag_table_of(ctx, tr, stbl, VOD_TAG('s', 't', 's', 's'), 8, 4,
-                           &t->stss, &t->stss_n);
-    if (rc == VOD_NOT_FOUND) {
-        t->stss = NULL;
-
-    } else if (rc != VOD_OK) {
-        return rc;
-    }
-
-    t->samples = n;
-
-    return VOD_OK;
-}
-
-
-/* a table of the stbl: its entries (after head bytes, the count the last
- * 4 of them) and their count, checked against the box's size */
-
-static int
-vod_frag_table_of(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
-    vod_mp4_box_t *stbl, uint32_t type, size_t head, size_t entry,
-    const u_char **entries, uint32_t *count)
-{
-    int            rc;
-    uint32_t       n;
-    vod_mp4_box_t  box;
-
-    rc = vod_mp4_find_box(ctx->env, stbl->data, stbl->size, type, &box);
-    if (rc != VOD_OK) {
-        return rc;
-    }
-
-    if (box.size < head) {
-        ctx->env->log(ctx->env, "track %u: a sample table of %zu bytes",
-                      tr->track_id, box.size);
-        return VOD_BAD_DATA;
-    }
-
-    n = vod_r32(box.data + head - 4);
-
-    if (n > (box.size - head) / entry) {
-        ctx->env->log(ctx->env, "track %u: a sample table claims %u entries "
-                      "in %zu bytes", tr->track_id, n, box.size);
-        return VOD_BAD_DATA;
-    }
-
-    *entries = box.data + head;
-    *count = n;
-
-    return VOD_OK;
-}
-
-
-/*
- * The moov's own samples of a track, chunk by chunk, into the runs and
- * tables as a trun's are; they start the track's time line, which the
- * fragments' tfdt then continue.
- */
-
-static int
-vod_frag_moov_samples(vod_frag_ctx_t *ctx, vod_frag_track_t *tr)
-{
-    int32_t           cto;
-    uint32_t          c, s, j, spc, run, first, next, size, sync, k;
-    uint32_t          stts_i, stts_left, ctts_i, ctts_left, duration;
-    uint64_t          start, offset;
-    vod_env_t        *env;
-    const u_char     *e;
-    vod_frag_stbl_t  *t;
-
-    env = ctx->env;
-    t = &tr->moov;
-
-    if (vod_r32(t->stsc) != 1) {
-        env->log(env, "track %u: the moov's stsc does not start at chunk 1",
-                 tr->track_id);
-        return VOD_BAD_DATA;
-    }
-
-    if (t->samples > VOD_MAX_SAMPLES - ctx->total) {
-        env->log(env, "the fragments hold more than %u samples",
-                 VOD_MAX_SAMPLES);
-        return VOD_BAD_DATA;
-    }
-
-    s = 0;
-    k = 0;
-    run = 0;
-    stts_i = 0;
-    stts_left = 0;
-    ctts_i = 0;
-    ctts_left = 0;
-    duration = 0;
-    cto = 0;
-
-    for (c = 0; c < t->chunk_n && s < t->samples; c++) {
-
-        /* the stsc run of chunk c + 1: first chunks rise */
-
-        while (run + 1 < t->stsc_n) {
-            next = vod_r32(t->stsc + 12 * (size_t) (run + 1));
-            first = vod_r32(t->stsc + 12 * (size_t) run);
-
-            if (next <= first) {
-                env->log(env, "track %u: the moov's stsc goes back at "
-                         "entry %u", tr->track_id, run + 2);
-                return VOD_BAD_DATA;
-            }
-
-            if (c + 1 < next) {
-                break;
-            }
-
-            run++;
-        }
-
-        spc = vod_r32(t->stsc + 12 * (size_t) run + 4);
-
-        if (spc == 0 || spc > t->samples - s) {
-            env->log(env, "track %u: chunk %u of the moov holds %u samples, "
-                     "%u left", tr->track_id, c + 1, spc, t->samples - s);
-            return VOD_BAD_DATA;
-        }
-
-        e = t->chunks + (t->co64 ? 8 : 4) * (size_t) c;
-        start = t->co64 ? vod_r64(e) : vod_r32(e);
-
-        if (start > ctx->file_size || spc > ctx->file_size - start) {
-            env->log(env, "track %u: chunk %u of the moov at offset %llu "
-                     "beyond the file", tr->track_id, c + 1,
-                     (unsigned long long) start);
-            return VOD_BAD_DATA;
-        }
-
-        vod_frag_chunk(ctx, tr, start, spc);
-
-        offset = start;
-
-        for (j = 0; j < spc; j++, s++) {
-            while (stts_left == 0) {
-                if (stts_i == t->stts_n) {
-                    env->log(env, "track %u: the moov's stts times %u of "
-                             "%u samples", tr->track_id, s, t->samples);
-                    return VOD_BAD_DATA;
-                }
-
-                stts_left = vod_r32(t->stts + 8 * (size_t) stts_i);
-                duration = vod_r32(t->stts + 8 * (size_t) stts_i + 4);
-                stts_i++;
-            }
-
-            stts_left--;
-
-            if (t->ctts != NULL) {
-                while (ctts_left == 0 && ctts_i < t->ctts_n) {
-                    ctts_left = vod_r32(t->ctts + 8 * (size_t) ctts_i);
-                    cto = (int32_t) vod_r32(t->ctts
-                                            + 8 * (size_t) ctts_i + 4);
-                    ctts_i++;
-                }
-
-                /* past the table's end: no offset */
-                if (ctts_left == 0) {
-                    cto = 0;
-
-                } else {
-                    ctts_left--;
-                }
-            }
-
-            /* stss lists sample numbers, rising */
-
-            sync = (t->stss == NULL);
-
-            while (!sync && k < t->stss_n
-                   && vod_r32(t->stss + 4 * (size_t) k) <= s + 1)
-            {
-                sync = (vod_r32(t->stss + 4 * (size_t) k) == s + 1);
-                k++;
-            }
-
-            size = (t->stsz != NULL) ? vod_r32(t->stsz + 4 * (size_t) s)
-                                     : t->size0;
-
-            if (size > VOD_MAX_SAMPLE_SIZE) {
-                env->log(env, "track %u: sample size %u over the limit",
-                         tr->track_id, size);
-                return VOD_BAD_DATA;
-            }
-
-            offset += size;
-
-            vod_frag_sample(ctx, tr, duration, size, cto, sync);
-        }
-
-        if (offset > ctx->file_size) {
-            env->log(env, "track %u: chunk %u of the moov runs %llu bytes "
-                     "past the end of the file", tr->track_id, c + 1,
-                     (unsigned long long) (offset - ctx->file_size));
-            return VOD_BAD_DATA;
-        }
-    }
-
-    if (s != t->samples) {
-        env->log(env, "track %u: the moov's chunks hold %u of its %u "
-                 "samples", tr->track_id, s, t->samples);
-        return VOD_BAD_DATA;
-    }
-
-    /* the fragments' decode times go on from here */
-    tr->started = 1;
-    tr->origin = 0;
 
     return VOD_OK;
 }
@@ -1350,7 +834,7 @@ vod_frag_trun(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, vod_mp4_box_t *trun,
 /* one chunk of count samples at start (a trun's, or one the moov lists)
  * into stsc and stco or co64 */
 
-static void
+void
 vod_frag_chunk(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, uint64_t start,
     uint32_t count)
 {
@@ -1391,7 +875,7 @@ vod_frag_chunk(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, uint64_t start,
  * next, a tfdt gap splits it, or the walk ends (vod_frag_close()).
  */
 
-static inline void
+void
 vod_frag_sample(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, uint32_t duration,
     uint32_t size, int32_t cto, uint32_t sync)
 {
@@ -1547,7 +1031,7 @@ vod_frag_gap(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, uint64_t tfdt)
 }
 
 
-static vod_frag_track_t *
+vod_frag_track_t *
 vod_frag_track(vod_frag_ctx_t *ctx, uint32_t id)
 {
     uint32_t  i;
