@@ -52,11 +52,18 @@ on() {
 }
 
 # host_kill NAME: every process of the host, at once (a machine that
-# died; its address still answers with resets)
+# died; its address still answers with resets).  Again until none is
+# left: an nginx master that sees its worker die before its own SIGKILL
+# lands starts another, which the first list did not name (it lived on,
+# orphaned, and kept reporting its edge to steering)
 host_kill() {
-    local pids
-    pids=$(ip netns pids "$FLEET_NS-$1")
-    [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
+    local pids i
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        pids=$(ip netns pids "$FLEET_NS-$1")
+        [ -n "$pids" ] || return 0
+        kill -9 $pids 2>/dev/null || true
+        sleep 0.05
+    done
 }
 
 # host_cut NAME / host_uncut NAME: the host's link down and up (packets
