@@ -1099,8 +1099,9 @@ vod_frag_rewrite(vod_frag_ctx_t *ctx, u_char *out, vod_mp4_box_t *box,
             return NULL;
         }
 
-        if (rc == VOD_OK
-            && child.size >= (size_t) (child.data[0] == 1 ? 24 : 16))
+        /* the version byte read only when the box has one */
+        if (rc == VOD_OK && child.size >= 16
+            && (child.data[0] != 1 || child.size >= 24))
         {
             tr = vod_frag_track(ctx, vod_r32(child.data
                                              + (child.data[0] == 1

@@ -62,7 +62,7 @@ vod_frag_traks(vod_frag_ctx_t *ctx, const u_char *p, const u_char *end)
             return rc;
         }
 
-        if (box.size < (size_t) (box.data[0] == 1 ? 24 : 16)) {
+        if (box.size < 16 || (box.data[0] == 1 && box.size < 24)) {
             continue;
         }
 
