@@ -278,8 +278,11 @@ isp-ny-1|ixp-nyc,origin|isp|asn-match|0
 [alert]
 [crit]
 [emerg]
---- error_log
-steering presence from redis 127.0.0.1:6391 is fresh again, titles: 1
+--- error_log eval
+# the poll that finds Redis back may come before the SADD above (the
+# worker reconnects within 100 ms): then it reads no title, and the next
+# poll the set (TEST 16 checks what it read)
+qr/steering presence from redis 127\.0\.0\.1:6391 is fresh again, titles: [01]/
 
 
 
