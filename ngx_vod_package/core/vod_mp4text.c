@@ -263,7 +263,7 @@ vod_mp4text_vttc(vod_mp4text_ctx_t *ctx, uint32_t n,
     const vod_mp4text_sample_t *s, const u_char *p, size_t len)
 {
     int          rc;
-    size_t       size;
+    size_t       size, i;
     uint32_t     type;
     unsigned     has_text;
     vod_str_t    id, settings, text;
@@ -315,6 +315,33 @@ vod_mp4text_vttc(vod_mp4text_ctx_t *ctx, uint32_t n,
 
     if (!vod_mp4text_line_safe(&settings)) {
         settings.len = 0;
+    }
+
+    /* as a WebVTT parser reads them back: the settings between the blanks
+     * around them, and an id line of blanks alone is no id */
+
+    while (settings.len > 0
+           && (settings.data[0] == ' ' || settings.data[0] == '\t'))
+    {
+        settings.data++;
+        settings.len--;
+    }
+
+    while (settings.len > 0
+           && (settings.data[settings.len - 1] == ' '
+               || settings.data[settings.len - 1] == '\t'))
+    {
+        settings.len--;
+    }
+
+    for (i = 0; i < id.len && (id.data[i] == ' ' || id.data[i] == '\t');
+         i++)
+    {
+        /* void */
+    }
+
+    if (i == id.len) {
+        id.len = 0;
     }
 
     return vod_mp4text_add(ctx, s, &id, &settings, &text, 1);
