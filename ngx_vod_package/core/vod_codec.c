@@ -496,6 +496,21 @@ vod_codec_dolby(const vod_track_info_t *track, vod_dolby_config_t *cfg)
 }
 
 
+uint32_t
+vod_codec_joc(const vod_track_info_t *track)
+{
+    vod_dolby_config_t  cfg;
+
+    if (track->codec != VOD_CODEC_EAC3
+        || vod_codec_dolby(track, &cfg) != VOD_OK)
+    {
+        return 0;
+    }
+
+    return cfg.joc;
+}
+
+
 int
 vod_codec_av1(const u_char *av1c, size_t len, const vod_colour_t *c,
     char *str)

@@ -81,6 +81,9 @@ int vod_codec_eac3(const u_char *dec3, size_t len, vod_dolby_config_t *cfg);
 /* the same for a track by its codec: VOD_NOT_FOUND for other codecs */
 int vod_codec_dolby(const vod_track_info_t *track, vod_dolby_config_t *cfg);
 
+/* E-AC-3 with Atmos (JOC): its complexity index; 0 for any other track */
+uint32_t vod_codec_joc(const vod_track_info_t *track);
+
 /* "av01.P.LLT.DD" from an av1C payload, with ".M.CCC.cp.tc.mc.F" when the
  * colour (and sampling) is not the default of BT.709, limited range,
  * 4:2:0 colocated-unknown (0.110.01.01.01.0) */

@@ -447,9 +447,8 @@ vod_dash_audio_set(u_char *p, const vod_title_t *title, const uint32_t *set,
     uint32_t sets, uint32_t n, uint32_t id)
 {
     int                  described;
-    uint32_t             i, agree;
+    uint32_t             i, agree, joc;
     const vod_audio_t   *a, *first;
-    vod_dolby_config_t   cfg;
 
     first = NULL;
     agree = 1;
@@ -489,16 +488,16 @@ vod_dash_audio_set(u_char *p, const vod_title_t *title, const uint32_t *set,
 
     /* E-AC-3 with Atmos (JOC): Dolby's properties (DASH-IF IOP 9.2) */
 
-    if (first->track->codec == VOD_CODEC_EAC3
-        && vod_codec_dolby(first->track, &cfg) == VOD_OK && cfg.joc != 0)
-    {
+    joc = vod_codec_joc(first->track);
+
+    if (joc != 0) {
         p = vod_text_cpy(p, "      <SupplementalProperty schemeIdUri=\"tag:"
                             "dolby.com,2018:dash:EC3_ExtensionType:2018\" "
                             "value=\"JOC\"/>\n"
                             "      <SupplementalProperty schemeIdUri=\"tag:"
                             "dolby.com,2018:dash:EC3_ExtensionComplexityIndex"
                             ":2018\" value=\"");
-        p = vod_text_uint(p, cfg.joc);
+        p = vod_text_uint(p, joc);
         p = vod_text_cpy(p, "\"/>\n");
     }
 

@@ -312,13 +312,13 @@ vod_hls_audio_media(u_char *p, const vod_title_t *title, const vod_audio_t *a,
 static u_char *
 vod_hls_channels(u_char *p, const vod_track_info_t *track)
 {
-    vod_dolby_config_t  cfg;
+    uint32_t  joc;
 
-    if (track->codec == VOD_CODEC_EAC3
-        && vod_codec_dolby(track, &cfg) == VOD_OK && cfg.joc != 0)
-    {
+    joc = vod_codec_joc(track);
+
+    if (joc != 0) {
         p = vod_text_cpy(p, ",CHANNELS=\"");
-        p = vod_text_uint(p, cfg.joc);
+        p = vod_text_uint(p, joc);
         return vod_text_cpy(p, "/JOC\"");
     }
 

@@ -24,7 +24,6 @@ static int vod_title_known(vod_env_t *env, vod_json_t *obj,
 static int vod_title_audio_same(const char *alang,
     const vod_track_info_t *a, const char *blang, const vod_track_info_t *b);
 static void vod_title_lang(const vod_track_info_t *t, char *lang);
-static uint32_t vod_title_joc(const vod_track_info_t *t);
 static int vod_title_subtitles(vod_env_t *env, vod_json_t *root,
     vod_title_spec_t *spec);
 static int vod_title_subtitle(vod_env_t *env, vod_json_t *item,
@@ -785,22 +784,7 @@ vod_title_audio_same(const char *alang, const vod_track_info_t *a,
            && strcmp(alang, blang) == 0
            && strncmp(a->codec_str, b->codec_str, sizeof(a->codec_str))
               == 0
-           && vod_title_joc(a) == vod_title_joc(b);
-}
-
-
-/* E-AC-3 with Atmos (JOC): its complexity index; else 0 */
-
-static uint32_t
-vod_title_joc(const vod_track_info_t *t)
-{
-    vod_dolby_config_t  cfg;
-
-    if (vod_codec_dolby(t, &cfg) != VOD_OK) {
-        return 0;
-    }
-
-    return cfg.joc;
+           && vod_codec_joc(a) == vod_codec_joc(b);
 }
 
 
@@ -866,7 +850,7 @@ vod_title_audio_name(vod_title_t *title, vod_audio_t *a)
 
     c = a->track->channels;
 
-    if (vod_title_joc(a->track) != 0) {
+    if (vod_codec_joc(a->track) != 0) {
         n = snprintf(base, sizeof(base), "%.39s Atmos", lang);
 
     } else if (c <= 2) {
