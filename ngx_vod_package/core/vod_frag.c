@@ -1046,6 +1046,35 @@ vod_frag_track(vod_frag_ctx_t *ctx, uint32_t id)
 }
 
 
+/* the track of a trak, by its tkhd's id, in *tr: NULL when the trak has
+ * no tkhd (or one too short to hold the id) or mvex does not list the id
+ * (such a trak is copied as it is); an error when its boxes are malformed */
+
+int
+vod_frag_trak_track(vod_frag_ctx_t *ctx, vod_mp4_box_t *trak,
+    vod_frag_track_t **tr)
+{
+    int            rc;
+    vod_mp4_box_t  tkhd;
+
+    *tr = NULL;
+
+    rc = vod_mp4_find_box(ctx->env, trak->data, trak->size,
+                          VOD_TAG('t', 'k', 'h', 'd'), &tkhd);
+    if (rc != VOD_OK) {
+        return (rc == VOD_NOT_FOUND) ? VOD_OK : rc;
+    }
+
+    /* the version byte read only when the box has one */
+    if (tkhd.size >= 16 && (tkhd.data[0] != 1 || tkhd.size >= 24)) {
+        *tr = vod_frag_track(ctx, vod_r32(tkhd.data
+                                          + (tkhd.data[0] == 1 ? 20 : 12)));
+    }
+
+    return VOD_OK;
+}
+
+
 /* the bytes of a track's new sample tables, box headers included */
 
 static uint64_t
@@ -1093,19 +1122,8 @@ vod_frag_rewrite(vod_frag_ctx_t *ctx, u_char *out, vod_mp4_box_t *box,
     };
 
     if (level == 0) {
-        rc = vod_mp4_find_box(ctx->env, box->data, box->size,
-                              VOD_TAG('t', 'k', 'h', 'd'), &child);
-        if (rc != VOD_OK && rc != VOD_NOT_FOUND) {
+        if (vod_frag_trak_track(ctx, box, &tr) != VOD_OK) {
             return NULL;
-        }
-
-        /* the version byte read only when the box has one */
-        if (rc == VOD_OK && child.size >= 16
-            && (child.data[0] != 1 || child.size >= 24))
-        {
-            tr = vod_frag_track(ctx, vod_r32(child.data
-                                             + (child.data[0] == 1
-                                                ? 20 : 12)));
         }
 
         if (tr == NULL) {

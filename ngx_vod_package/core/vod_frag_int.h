@@ -115,5 +115,7 @@ void vod_frag_chunk(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
 void vod_frag_sample(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
     uint32_t duration, uint32_t size, int32_t cto, uint32_t sync);
 vod_frag_track_t *vod_frag_track(vod_frag_ctx_t *ctx, uint32_t id);
+int vod_frag_trak_track(vod_frag_ctx_t *ctx, vod_mp4_box_t *trak,
+    vod_frag_track_t **tr);
 
 #endif /* VOD_FRAG_INT_H */

@@ -11,7 +11,7 @@
 static int vod_frag_stbl(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
     vod_mp4_box_t *stbl);
 static int vod_frag_table_of(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
-    vod_mp4_box_t *stbl, uint32_t type, size_t head, size_t entry,
+    vod_mp4_box_t *stbl, uint32_t type, size_t entry,
     const u_char **entries, uint32_t *count);
 
 
@@ -49,25 +49,11 @@ vod_frag_traks(vod_frag_ctx_t *ctx, const u_char *p, const u_char *end)
             continue;
         }
 
-        /* a trak without a tkhd, or of a track mvex does not list, is
-         * copied as it is (vod_frag_rewrite()) */
-
-        rc = vod_mp4_find_box(ctx->env, trak.data, trak.size,
-                              VOD_TAG('t', 'k', 'h', 'd'), &box);
-        if (rc == VOD_NOT_FOUND) {
-            continue;
-        }
-
+        rc = vod_frag_trak_track(ctx, &trak, &tr);
         if (rc != VOD_OK) {
             return rc;
         }
 
-        if (box.size < 16 || (box.data[0] == 1 && box.size < 24)) {
-            continue;
-        }
-
-        tr = vod_frag_track(ctx, vod_r32(box.data
-                                         + (box.data[0] == 1 ? 20 : 12)));
         if (tr == NULL) {
             continue;
         }
@@ -167,21 +153,21 @@ vod_frag_stbl(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, vod_mp4_box_t *stbl)
         return VOD_BAD_DATA;
     }
 
-    rc = vod_frag_table_of(ctx, tr, stbl, VOD_TAG('s', 't', 't', 's'), 8, 8,
+    rc = vod_frag_table_of(ctx, tr, stbl, VOD_TAG('s', 't', 't', 's'), 8,
                            &t->stts, &t->stts_n);
     if (rc == VOD_OK) {
         rc = vod_frag_table_of(ctx, tr, stbl, VOD_TAG('s', 't', 's', 'c'),
-                               8, 12, &t->stsc, &t->stsc_n);
+                               12, &t->stsc, &t->stsc_n);
     }
 
     if (rc == VOD_OK) {
         rc = vod_frag_table_of(ctx, tr, stbl, VOD_TAG('c', 'o', '6', '4'),
-                               8, 8, &t->chunks, &t->chunk_n);
+                               8, &t->chunks, &t->chunk_n);
         t->co64 = (rc == VOD_OK);
 
         if (rc == VOD_NOT_FOUND) {
             rc = vod_frag_table_of(ctx, tr, stbl,
-                                   VOD_TAG('s', 't', 'c', 'o'), 8, 4,
+                                   VOD_TAG('s', 't', 'c', 'o'), 4,
                                    &t->chunks, &t->chunk_n);
         }
     }
@@ -200,7 +186,7 @@ vod_frag_stbl(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, vod_mp4_box_t *stbl)
 
     /* optional: composition offsets, sync samples */
 
-    rc = vod_frag_table_of(ctx, tr, stbl, VOD_TAG('c', 't', 't', 's'), 8, 8,
+    rc = vod_frag_table_of(ctx, tr, stbl, VOD_TAG('c', 't', 't', 's'), 8,
                            &t->ctts, &t->ctts_n);
     if (rc == VOD_NOT_FOUND) {
         t->ctts = NULL;
@@ -209,7 +195,7 @@ vod_frag_stbl(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, vod_mp4_box_t *stbl)
         return rc;
     }
 
-    rc = vod_frag_table_of(ctx, tr, stbl, VOD_TAG('s', 't', 's', 's'), 8, 4,
+    rc = vod_frag_table_of(ctx, tr, stbl, VOD_TAG('s', 't', 's', 's'), 4,
                            &t->stss, &t->stss_n);
     if (rc == VOD_NOT_FOUND) {
         t->stss = NULL;
@@ -224,12 +210,12 @@ vod_frag_stbl(vod_frag_ctx_t *ctx, vod_frag_track_t *tr, vod_mp4_box_t *stbl)
 }
 
 
-/* a table of the stbl: its entries (after head bytes, the count the last
- * 4 of them) and their count, checked against the box's size */
+/* a table of the stbl whose version and flags and entry count come before
+ * its entries: those and their count, checked against the box's size */
 
 static int
 vod_frag_table_of(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
-    vod_mp4_box_t *stbl, uint32_t type, size_t head, size_t entry,
+    vod_mp4_box_t *stbl, uint32_t type, size_t entry,
     const u_char **entries, uint32_t *count)
 {
     int            rc;
@@ -241,21 +227,18 @@ vod_frag_table_of(vod_frag_ctx_t *ctx, vod_frag_track_t *tr,
         return rc;
     }
 
-    if (box.size < head) {
-        ctx->env->log(ctx->env, "track %u: a sample table of %zu bytes",
-                      tr->track_id, box.size);
+    n = (box.size >= 8) ? vod_r32(box.data + 4) : 0;
+
+    if (box.size < 8 || n > (box.size - 8) / entry) {
+        ctx->env->log(ctx->env, "track %u: the moov's %c%c%c%c claims %u "
+                      "entries in %zu bytes", tr->track_id,
+                      (int) (type >> 24), (int) ((type >> 16) & 0xff),
+                      (int) ((type >> 8) & 0xff), (int) (type & 0xff), n,
+                      box.size);
         return VOD_BAD_DATA;
     }
 
-    n = vod_r32(box.data + head - 4);
-
-    if (n > (box.size - head) / entry) {
-        ctx->env->log(ctx->env, "track %u: a sample table claims %u entries "
-                      "in %zu bytes", tr->track_id, n, box.size);
-        return VOD_BAD_DATA;
-    }
-
-    *entries = box.data + head;
+    *entries = box.data + 8;
     *count = n;
 
     return VOD_OK;
