@@ -184,6 +184,34 @@ ngx_command_t  ngx_vod_package_commands[] = {
       0,
       NULL },
 
+    { ngx_string("vod_encryption"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_vod_protect_scheme,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, encryption),
+      NULL },
+
+    { ngx_string("vod_encryption_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_vod_protect_key_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_encryption_systems"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_vod_protect_systems,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, encryption_systems),
+      NULL },
+
+    { ngx_string("vod_encryption_clearkey"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, encryption_clearkey),
+      NULL },
+
     { ngx_string("vod_index_cache"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_vod_package_index_cache,
@@ -236,6 +264,8 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
      *     vlcf->playlist_cache_control = { 0, NULL };
      *     vlcf->segment_cache_control = { 0, NULL };
      *     vlcf->cors_origin = { 0, NULL };
+     *     vlcf->encryption_secret = { 0, NULL };
+     *     vlcf->encryption_systems = 0;
      */
 
     vlcf->enable = NGX_CONF_UNSET;
@@ -251,6 +281,8 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
     vlcf->thumbnail_max_frames = NGX_CONF_UNSET_UINT;
     vlcf->thumbnail_quality = NGX_CONF_UNSET_UINT;
     vlcf->thumbnail_pool = NGX_CONF_UNSET_PTR;
+    vlcf->encryption = NGX_CONF_UNSET_UINT;
+    vlcf->encryption_clearkey = NGX_CONF_UNSET;
 
     return vlcf;
 }
@@ -287,6 +319,10 @@ ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->steering_pathway.data == NULL) {
         conf->steering_pathway = prev->steering_pathway;
+    }
+
+    if (ngx_vod_protect_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
     }
 
     return ngx_vod_package_merge_thumbnails(cf, prev, conf);

@@ -11,8 +11,6 @@
 #include "ngx_vod_package_module.h"
 
 
-static ngx_int_t ngx_vod_add_header(ngx_http_request_t *r, char *key,
-    ngx_str_t *value, ngx_table_elt_t **elt);
 
 
 /* FNV-1a: stable across workers and restarts, unlike pointers or pids */
@@ -66,7 +64,8 @@ uint64_t
 ngx_vod_url_etag(ngx_http_request_t *r, vod_url_t *url,
     ngx_vod_media_t *media)
 {
-    uint64_t  hash;
+    uint64_t        hash;
+    ngx_vod_ctx_t  *ctx;
 
     hash = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
     hash = ngx_vod_etag_add(hash, &url->stream, sizeof(url->stream));
@@ -77,6 +76,12 @@ ngx_vod_url_etag(ngx_http_request_t *r, vod_url_t *url,
 
     if (url->track_id != 0) {
         hash = ngx_vod_etag_add(hash, &url->track_id, sizeof(url->track_id));
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_vod_package_module);
+
+    if (ctx != NULL) {
+        hash = ngx_vod_protect_etag(r, &ctx->dir, hash);
     }
 
     return ngx_vod_media_etag(r, media, hash);
@@ -134,7 +139,7 @@ ngx_vod_send_header(ngx_http_request_t *r, ngx_vod_output_t *out,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_vod_add_header(ngx_http_request_t *r, char *key, ngx_str_t *value,
     ngx_table_elt_t **elt)
 {

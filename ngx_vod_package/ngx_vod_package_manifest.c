@@ -96,6 +96,7 @@ ngx_vod_manifest_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     }
 
     ctx->etag = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
+    ctx->etag = ngx_vod_protect_etag(r, &ctx->dir, ctx->etag);
 
     rc = ngx_vod_package_open_title(r, &ctx->dir, &ctx->files, &ctx->etag,
                                     &ctx->mtime);
@@ -198,6 +199,11 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
                                        ctx->max_bitrate))
         {
             return NGX_HTTP_FORBIDDEN;
+        }
+
+        rc = ngx_vod_protect_title_keys(r, &ctx->dir, &title);
+        if (rc != NGX_OK) {
+            return rc;
         }
 
         if (url->kind == VOD_URL_MPD) {

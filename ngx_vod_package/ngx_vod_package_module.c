@@ -75,6 +75,11 @@ ngx_vod_package_handler(ngx_http_request_t *r)
         return ngx_vod_package_options(r);
     }
 
+    rc = ngx_vod_license_handler(r);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
     }
@@ -228,7 +233,7 @@ ngx_vod_package_options(ngx_http_request_t *r)
 
     h->hash = 1;
     ngx_str_set(&h->key, "Access-Control-Allow-Methods");
-    ngx_str_set(&h->value, "GET, HEAD, OPTIONS");
+    ngx_str_set(&h->value, "GET, HEAD, POST, OPTIONS");
 
     h = ngx_list_push(&r->headers_out.headers);
     if (h == NULL) {
@@ -237,7 +242,8 @@ ngx_vod_package_options(ngx_http_request_t *r)
 
     h->hash = 1;
     ngx_str_set(&h->key, "Access-Control-Allow-Headers");
-    ngx_str_set(&h->value, "Range");
+    /* Content-Type: a ClearKey licence request's (_license.c) */
+    ngx_str_set(&h->value, "Range, Content-Type");
 
     r->headers_out.status = NGX_HTTP_NO_CONTENT;
     r->header_only = 1;

@@ -20,6 +20,7 @@
 #include "vod_url.h"
 #include "vod_subs.h"
 #include "vod_mp4text.h"
+#include "vod_protect.h"
 #include "vodedge_metrics.h"
 
 
@@ -73,6 +74,10 @@ typedef struct {
     ngx_uint_t          thumbnail_quality;
     void               *thumbnail_pool;   /* ngx_thread_pool_t; NULL: the
                                              location's "aio threads" */
+    ngx_uint_t          encryption;       /* VOD_CENC_SCHEME_*, 0: clear */
+    ngx_str_t           encryption_secret;    /* the key file's bytes */
+    ngx_uint_t          encryption_systems;   /* VOD_PROTECT_* */
+    ngx_flag_t          encryption_clearkey;  /* serve clearkey licences */
 } ngx_vod_package_loc_conf_t;
 
 
@@ -250,12 +255,13 @@ typedef struct {
                                              had it */
 
     /* what thread tasks left: indexes, and a TS segment a thread read and
-     * planned */
+     * planned or a protected segment it read and encrypted */
     ngx_array_t           built;          /* ngx_vod_built_t */
     size_t                seg_len;
     int                   seg_rc;
     unsigned              seg_done:1;
     void                 *ts;
+    u_char               *seg_data;
 
     /* a thumbnail's state (_thumb.c) */
     void                 *thumb;
@@ -346,6 +352,28 @@ ngx_int_t ngx_vod_text_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
 ngx_int_t ngx_vod_text_cues(ngx_http_request_t *r, ngx_vod_media_t *media,
     uint64_t from, uint64_t to, uint64_t mpegts, u_char **out, size_t *len);
 
+/* Common Encryption (_protect.c) and ClearKey licences (_license.c) */
+char *ngx_vod_protect_scheme(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_vod_protect_systems(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_vod_protect_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_vod_protect_merge(ngx_conf_t *cf, ngx_vod_package_loc_conf_t *prev,
+    ngx_vod_package_loc_conf_t *conf);
+void ngx_vod_protect_title(ngx_str_t *dir, ngx_str_t *title);
+ngx_int_t ngx_vod_protect_keys(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_protect_t *prot);
+ngx_int_t ngx_vod_protect_title_keys(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_title_t *title);
+uint64_t ngx_vod_protect_etag(ngx_http_request_t *r, ngx_str_t *dir,
+    uint64_t hash);
+ngx_int_t ngx_vod_protect_plan_init(ngx_http_request_t *r,
+    ngx_vod_ctx_t *ctx, vod_track_info_t *track);
+ngx_int_t ngx_vod_protect_plan_segment(ngx_http_request_t *r,
+    ngx_vod_ctx_t *ctx, vod_segment_t *segment);
+ngx_int_t ngx_vod_license_handler(ngx_http_request_t *r);
+
 /* response headers and ETags (_header.c) */
 uint64_t ngx_vod_etag_add(uint64_t hash, const void *data, size_t len);
 uint64_t ngx_vod_media_etag(ngx_http_request_t *r, ngx_vod_media_t *media,
@@ -354,6 +382,8 @@ uint64_t ngx_vod_url_etag(ngx_http_request_t *r, vod_url_t *url,
     ngx_vod_media_t *media);
 ngx_int_t ngx_vod_send_header(ngx_http_request_t *r, ngx_vod_output_t *out,
     off_t length);
+ngx_int_t ngx_vod_add_header(ngx_http_request_t *r, char *key,
+    ngx_str_t *value, ngx_table_elt_t **elt);
 
 /* the send step's methods: _output.c and _stream.c */
 ngx_int_t ngx_vod_send_memory(ngx_http_request_t *r, ngx_vod_output_t *out);
@@ -377,6 +407,9 @@ ngx_int_t ngx_vod_thread_build_index(ngx_http_request_t *r,
     size_t max_moov_size);
 ngx_int_t ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     ngx_vod_media_t *media, vod_segment_t *video, vod_segment_t *audio);
+ngx_int_t ngx_vod_thread_protect(ngx_http_request_t *r,
+    ngx_thread_pool_t *tp, ngx_vod_media_t *media, vod_segment_t *segment,
+    vod_protect_t *prot, uint64_t stream);
 ngx_int_t ngx_vod_thread_readahead(ngx_http_request_t *r,
     ngx_thread_pool_t *tp, ngx_vod_readahead_t *ra, u_char *buf,
     size_t size);

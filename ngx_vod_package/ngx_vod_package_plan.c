@@ -105,6 +105,11 @@ ngx_vod_plan_playlist(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     title.count = 1;
     title.segment_ms = (uint32_t) vlcf->segment_duration;
 
+    rc = ngx_vod_protect_title_keys(r, &ctx->dir, &title);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
     if (url->stream == VOD_STREAM_TS
         && ((media->video != NULL && !vod_ts_supported(media->video))
             || (media->audio != NULL && !vod_ts_supported(media->audio))))
@@ -158,17 +163,18 @@ ngx_vod_plan_init(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return NGX_HTTP_NOT_FOUND;
     }
 
+    if (vlcf->encryption != 0) {
+        rc = ngx_vod_protect_plan_init(r, ctx, track);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        goto done;
+    }
+
     rc = vod_fmp4_init(&media->venv.env, track, &out, &len);
     if (rc != VOD_OK) {
         return ngx_vod_status(rc);
-    }
-
-    ctx->out.etag = ngx_vod_url_etag(r, url, media);
-
-    if (url->stream == VOD_STREAM_VIDEO
-        && ngx_vod_package_rendition_header(r, media->video) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ctx->out.method = NGX_VOD_SEND_MEMORY;
@@ -178,6 +184,16 @@ ngx_vod_plan_init(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     ctx->out.mtime = media->of.mtime;
     ctx->out.data = out;
     ctx->out.len = len;
+
+done:
+
+    ctx->out.etag = ngx_vod_url_etag(r, url, media);
+
+    if (url->stream == VOD_STREAM_VIDEO
+        && ngx_vod_package_rendition_header(r, media->video) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return NGX_OK;
 }
@@ -204,6 +220,24 @@ ngx_vod_plan_cmaf(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     media = &ctx->media;
 
     segment = (url->stream == VOD_STREAM_VIDEO) ? &ctx->video : &ctx->audio;
+
+    if (vlcf->encryption != 0) {
+        /* read and encrypted whole (_protect.c) */
+        rc = ngx_vod_protect_plan_segment(r, ctx, segment);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        ctx->out.etag = ngx_vod_url_etag(r, url, media);
+
+        if (url->stream == VOD_STREAM_VIDEO
+            && ngx_vod_package_rendition_header(r, media->video) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_OK;
+    }
 
     rc = vod_fmp4_segment_header(&media->venv.env, segment, &header,
                                  &header_len);

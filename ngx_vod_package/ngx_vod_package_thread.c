@@ -14,6 +14,8 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include "ngx_vod_package_module.h"
+#include <openssl/crypto.h>
+
 #include "vod_ts.h"
 
 
@@ -38,6 +40,7 @@ typedef struct {
 #define NGX_VOD_TASK_INDEX   1
 #define NGX_VOD_TASK_TS      2
 #define NGX_VOD_TASK_AHEAD   3
+#define NGX_VOD_TASK_PROTECT 4
 
 
 typedef struct {
@@ -55,6 +58,11 @@ typedef struct {
     vod_segment_t        *video;
     vod_segment_t        *audio;
     vod_ts_mux_t         *ts;
+
+    /* NGX_VOD_TASK_PROTECT: video is the segment, read and encrypted
+     * into out */
+    vod_protect_t        *prot;
+    uint64_t              stream;
 
     /* NGX_VOD_TASK_AHEAD: a span read, out_len bytes at a time into out,
      * for the page cache */
@@ -153,6 +161,33 @@ ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     tctx->path = media->path;
     tctx->video = video;
     tctx->audio = audio;
+
+    tctx->arena = ngx_vod_arena_create(r, media->of.fd);
+    if (tctx->arena == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_vod_thread_post(r, tp, tctx);
+}
+
+
+ngx_int_t
+ngx_vod_thread_protect(ngx_http_request_t *r, ngx_thread_pool_t *tp,
+    ngx_vod_media_t *media, vod_segment_t *segment, vod_protect_t *prot,
+    uint64_t stream)
+{
+    ngx_vod_task_ctx_t  *tctx;
+
+    tctx = ngx_pcalloc(r->pool, sizeof(ngx_vod_task_ctx_t));
+    if (tctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    tctx->type = NGX_VOD_TASK_PROTECT;
+    tctx->path = media->path;
+    tctx->video = segment;
+    tctx->prot = prot;
+    tctx->stream = stream;
 
     tctx->arena = ngx_vod_arena_create(r, media->of.fd);
     if (tctx->arena == NULL) {
@@ -289,6 +324,14 @@ ngx_vod_thread_handler(void *data, ngx_log_t *log)
         return;
     }
 
+    if (tctx->type == NGX_VOD_TASK_PROTECT) {
+        tctx->rc = vod_protect_segment(env, tctx->video, tctx->prot,
+                                       tctx->stream, &tctx->out,
+                                       &tctx->out_len);
+        OPENSSL_cleanse(tctx->prot->key, sizeof(tctx->prot->key));
+        return;
+    }
+
     tctx->rc = vod_mp4_find_moov(env, tctx->file_size, &moov_offset,
                                  &moov_size);
     if (tctx->rc != VOD_OK) {
@@ -357,6 +400,12 @@ ngx_vod_thread_event_handler(ngx_event_t *ev)
             ctx->seg_rc = tctx->rc;
             ctx->seg_len = tctx->out_len;
             ctx->ts = tctx->ts;
+
+        } else if (tctx->type == NGX_VOD_TASK_PROTECT) {
+            ctx->seg_done = 1;
+            ctx->seg_rc = tctx->rc;
+            ctx->seg_len = tctx->out_len;
+            ctx->seg_data = tctx->out;
 
         } else {
             ngx_vod_ctx_add_index(r, ctx, &tctx->path, tctx->rc, tctx->out,

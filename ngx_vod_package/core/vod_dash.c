@@ -13,6 +13,7 @@
 #include "vod_fmp4.h"
 #include "vod_hdr.h"
 #include "vod_manifest.h"
+#include "vod_protect.h"
 #include "vod_text.h"
 
 
@@ -204,6 +205,11 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
     /* one video AdaptationSet per dynamic range: SDR, PQ, HLG */
     size += 3 * VOD_DASH_VSET_LEN;
 
+    if (title->protect != NULL) {
+        size += sizeof(VOD_PROTECT_DASH_NS)
+                + (3 + (size_t) title->audio_count) * VOD_PROTECT_DASH_LEN;
+    }
+
     sets = vod_dash_audio_sets(title, set);
 
     buf = env->alloc(env, size);
@@ -213,9 +219,14 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
 
     p = vod_text_cpy(buf,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
-            "profiles=\"urn:mpeg:dash:profile:isoff-live:2011\" "
-            "type=\"static\" mediaPresentationDuration=\"PT");
+            "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\"");
+
+    if (title->protect != NULL) {
+        p = vod_text_cpy(p, VOD_PROTECT_DASH_NS);
+    }
+
+    p = vod_text_cpy(p, " profiles=\"urn:mpeg:dash:profile:isoff-live:2011\" "
+                        "type=\"static\" mediaPresentationDuration=\"PT");
     p = vod_text_ms(p, total_ms);
     p = vod_text_cpy(p, "S\" minBufferTime=\"PT");
     p = vod_text_ms(p, max_seg_ms);
@@ -331,6 +342,10 @@ vod_dash_video_set(u_char *p, const vod_title_t *title, uint32_t range,
     }
 
     p = vod_text_cpy(p, ">\n");
+
+    if (title->protect != NULL) {
+        p = vod_protect_dash(p, title->protect, title->clearkey);
+    }
 
     if (range != VOD_RANGE_SDR && first != NULL) {
         p = vod_dash_colour(p, first);
@@ -484,6 +499,10 @@ vod_dash_audio_set(u_char *p, const vod_title_t *title, const uint32_t *set,
 
     if (agree) {
         p = vod_dash_channels(p, first->track);
+    }
+
+    if (title->protect != NULL) {
+        p = vod_protect_dash(p, title->protect, title->clearkey);
     }
 
     /* E-AC-3 with Atmos (JOC): Dolby's properties (DASH-IF IOP 9.2) */

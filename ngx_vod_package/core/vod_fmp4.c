@@ -109,10 +109,19 @@ int
 vod_fmp4_init(vod_env_t *env, const vod_track_info_t *track,
     u_char **out, size_t *len)
 {
-    int        video;
-    size_t     size;
-    u_char    *buf, *p, *moov, *trak, *mdia, *minf, *dinf, *dref, *stbl;
-    u_char    *stsd;
+    return vod_fmp4_protected_init(env, track, NULL, out, len);
+}
+
+
+int
+vod_fmp4_protected_init(vod_env_t *env, const vod_track_info_t *track,
+    const vod_fmp4_protect_t *protect, u_char **out, size_t *len)
+{
+    int            video;
+    size_t         size, entry_len, pssh_len;
+    u_char        *buf, *p, *moov, *trak, *mdia, *minf, *dinf, *dref, *stbl;
+    u_char        *stsd;
+    const u_char  *entry;
 
     if (track->type != VOD_TRACK_VIDEO && track->type != VOD_TRACK_AUDIO) {
         env->log(env, "fmp4: unknown track type %u", track->type);
@@ -135,13 +144,23 @@ vod_fmp4_init(vod_env_t *env, const vod_track_info_t *track,
 
     video = (track->type == VOD_TRACK_VIDEO);
 
+    entry = track->sample_entry;
+    entry_len = track->sample_entry_len;
+    pssh_len = 0;
+
+    if (protect != NULL) {
+        entry = protect->entry;
+        entry_len = protect->entry_len;
+        pssh_len = protect->pssh_len;
+    }
+
     size = VOD_FTYP_SIZE
            + 8 + VOD_MVHD_SIZE
            + 8 + VOD_TKHD_SIZE
            + 8 + VOD_MDHD_SIZE + VOD_HDLR_SIZE
            + 8 + (video ? VOD_VMHD_SIZE : VOD_SMHD_SIZE) + VOD_DINF_SIZE
-           + 8 + 16 + track->sample_entry_len + VOD_EMPTY_TABLES_SIZE
-           + VOD_MVEX_SIZE;
+           + 8 + 16 + entry_len + VOD_EMPTY_TABLES_SIZE
+           + VOD_MVEX_SIZE + pssh_len;
 
     buf = env->alloc(env, size);
     if (buf == NULL) {
@@ -266,8 +285,8 @@ vod_fmp4_init(vod_env_t *env, const vod_track_info_t *track,
     p = vod_fmp4_box_start(p, "stsd");
     vod_w32(p, 0);
     vod_w32(p, 1);                            /* entry_count */
-    memcpy(p, track->sample_entry, track->sample_entry_len);
-    p += track->sample_entry_len;
+    memcpy(p, entry, entry_len);
+    p += entry_len;
     vod_fmp4_box_end(stsd, p);
 
     vod_w32(p, 16);
@@ -308,6 +327,11 @@ vod_fmp4_init(vod_env_t *env, const vod_track_info_t *track,
     vod_w32(p, 0);                            /* default_sample_size */
     vod_w32(p, 0);                            /* default_sample_flags */
 
+    if (pssh_len > 0) {
+        memcpy(p, protect->pssh, pssh_len);
+        p += pssh_len;
+    }
+
     vod_fmp4_box_end(moov, p);
 
     if ((size_t) (p - buf) != size) {
@@ -327,10 +351,18 @@ int
 vod_fmp4_segment_header(vod_env_t *env, const vod_segment_t *segment,
     u_char **out, size_t *len)
 {
+    return vod_fmp4_protected_header(env, segment, NULL, out, len);
+}
+
+
+int
+vod_fmp4_protected_header(vod_env_t *env, const vod_segment_t *segment,
+    const vod_cenc_aux_t *aux, u_char **out, size_t *len)
+{
     int                  video;
     size_t               size, sample_size, tfhd_size, trun_size, mdat_hdr;
-    size_t               data_offset;
-    u_char              *buf, *p, *moof, *traf;
+    size_t               data_offset, aux_size;
+    u_char              *buf, *p, *moof, *traf, *saio;
     uint32_t             i, flags;
     uint64_t             data_size;
     const vod_sample_t  *s;
@@ -392,9 +424,23 @@ vod_fmp4_segment_header(vod_env_t *env, const vod_segment_t *segment,
     /* a 64-bit largesize only when the 32-bit size cannot hold it */
     mdat_hdr = (data_size > 0xffffffffULL - 8) ? 16 : 8;
 
+    /* Common Encryption: saiz, saio and senc follow the trun */
+    aux_size = 0;
+
+    if (aux != NULL) {
+        if (aux->count != segment->count) {
+            env->log(env, "fmp4: segment %u has %u samples, %u encrypted",
+                     segment->index + 1, segment->count, aux->count);
+            return VOD_ERROR;
+        }
+
+        aux_size = vod_cenc_saiz_size(aux) + vod_cenc_saio_size(aux)
+                   + vod_cenc_senc_size(aux);
+    }
+
     size = VOD_STYP_SIZE
            + 8 + VOD_MFHD_SIZE
-           + 8 + tfhd_size + VOD_TFDT_SIZE + trun_size
+           + 8 + tfhd_size + VOD_TFDT_SIZE + trun_size + aux_size
            + mdat_hdr;
 
     buf = env->alloc(env, size);
@@ -449,7 +495,7 @@ vod_fmp4_segment_header(vod_env_t *env, const vod_segment_t *segment,
     vod_wtag(p, "trun");
     vod_w32(p, 0x01000000 | flags);
     vod_w32(p, segment->count);
-    data_offset = (p - moof) + 4 + trun_size - 20 + mdat_hdr;
+    data_offset = (p - moof) + 4 + trun_size - 20 + aux_size + mdat_hdr;
     vod_w32(p, data_offset);
 
     for (i = 0; i < segment->count; i++) {
@@ -465,6 +511,13 @@ vod_fmp4_segment_header(vod_env_t *env, const vod_segment_t *segment,
         if (flags & VOD_TRUN_CTS) {
             vod_w32(p, (uint32_t) s->pts_delay);
         }
+    }
+
+    if (aux_size > 0) {
+        p = vod_cenc_write_saiz(p, aux);
+        p = vod_cenc_write_saio(p, aux, &saio);
+        vod_cenc_saio_set(saio, p - moof);
+        p = vod_cenc_write_senc(p, aux);
     }
 
     vod_fmp4_box_end(traf, p);

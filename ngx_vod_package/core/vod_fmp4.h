@@ -11,16 +11,35 @@
 
 #include "vod_core.h"
 #include "vod_media.h"
+#include "vod_cenc.h"
+
+
+/* a track under Common Encryption (vod_protect.c makes these) */
+typedef struct {
+    const u_char  *entry;             /* the protected sample entry */
+    size_t         entry_len;
+    const u_char  *pssh;              /* pssh boxes for the moov */
+    size_t         pssh_len;
+} vod_fmp4_protect_t;
 
 
 /* ftyp + moov (mvhd, trak, mvex/trex) for one track. */
 int vod_fmp4_init(vod_env_t *env, const vod_track_info_t *track,
     u_char **out, size_t *len);
 
+/* the same with protect's sample entry and pssh boxes */
+int vod_fmp4_protected_init(vod_env_t *env, const vod_track_info_t *track,
+    const vod_fmp4_protect_t *protect, u_char **out, size_t *len);
+
 /* styp + moof (mfhd, traf: tfhd, tfdt, trun v1) + the mdat box header;
  * the sequence number is segment->index + 1. */
 int vod_fmp4_segment_header(vod_env_t *env, const vod_segment_t *segment,
     u_char **out, size_t *len);
+
+/* the same for encrypted samples: saiz, saio and senc of aux (every
+ * sample of the segment) in the traf */
+int vod_fmp4_protected_header(vod_env_t *env, const vod_segment_t *segment,
+    const vod_cenc_aux_t *aux, u_char **out, size_t *len);
 
 /* A track's bit rate as CMAF segments carry it: the samples' rate plus
  * the styp/moof/mdat boxes around them, an upper bound for BANDWIDTH. */

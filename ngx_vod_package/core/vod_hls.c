@@ -10,6 +10,7 @@
 #include "vod_fmp4.h"
 #include "vod_hdr.h"
 #include "vod_manifest.h"
+#include "vod_protect.h"
 #include "vod_text.h"
 #include "vod_ts.h"
 #include "vod_url.h"
@@ -629,6 +630,10 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
     size = VOD_HLS_HEADER_LEN
            + (size_t) track->segment_count * VOD_HLS_SEGMENT_LEN;
 
+    if (title->protect != NULL) {
+        size += VOD_PROTECT_HLS_LEN;
+    }
+
     buf = env->alloc(env, size + sizeof("audiots-") + VOD_TEXT_UINT_LEN
                           + VOD_MAX_ID_LEN + 1);
     if (buf == NULL) {
@@ -666,6 +671,10 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
                         "#EXT-X-INDEPENDENT-SEGMENTS\n");
 
     if (!vod_url_stream_ts(stream)) {
+        if (title->protect != NULL) {
+            p = vod_protect_hls(p, title->protect);
+        }
+
         p = vod_text_cpy(p, "#EXT-X-MAP:URI=\"");
         p = vod_text_cpymem(p, prefix, prefix_len);
         p = vod_text_cpy(p, "init.mp4\"\n");

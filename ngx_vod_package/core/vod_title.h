@@ -93,6 +93,10 @@ typedef struct {
     uint32_t            audio_count;
     uint32_t            group_count;
     uint32_t            segment_ms;
+    /* Common Encryption of the CMAF segments (vod_protect.h), NULL:
+     * clear; clearkey: the title's "clearkey" licence URL is signalled */
+    const struct vod_protect_s  *protect;
+    unsigned            clearkey:1;
     /* vod_title_audio_apply() left renditions out: a file's first audio
      * track may be one of them */
     unsigned            audio_excluded:1;

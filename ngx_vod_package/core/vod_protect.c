@@ -1,0 +1,308 @@
+/*
+ * vod_protect.c: protected CMAF init and media segments (vod_protect.h).
+ */
+
+#include <openssl/evp.h>
+
+#include "vod_protect.h"
+#include "vod_fmp4.h"
+
+
+static u_char *vod_protect_varint(u_char *p, uint32_t v);
+static int vod_protect_segment_iv(const vod_protect_t *prot, uint64_t stream,
+    uint32_t segment, u_char *iv);
+static int vod_protect_read(vod_env_t *env, const vod_segment_t *segment,
+    u_char *data);
+static vod_cenc_t *vod_protect_cenc(vod_env_t *env,
+    const vod_track_info_t *track, const vod_protect_t *prot);
+
+
+int
+vod_protect_supported(const vod_track_info_t *track)
+{
+    switch (track->codec) {
+
+    case VOD_CODEC_AVC:
+    case VOD_CODEC_HEVC:
+    case VOD_CODEC_AAC:
+    case VOD_CODEC_AC3:
+    case VOD_CODEC_EAC3:
+        return 1;
+
+    default:
+        /* AV1 needs its own subsample layout (OBU headers clear) */
+        return 0;
+    }
+}
+
+
+static vod_cenc_t *
+vod_protect_cenc(vod_env_t *env, const vod_track_info_t *track,
+    const vod_protect_t *prot)
+{
+    vod_cenc_conf_t  conf;
+
+    if (!vod_protect_supported(track)) {
+        env->log(env, "protect: track %u's codec cannot be encrypted",
+                 track->track_id);
+        return NULL;
+    }
+
+    memset(&conf, 0, sizeof(vod_cenc_conf_t));
+    conf.scheme = prot->scheme;
+    conf.layout = (track->type == VOD_TRACK_VIDEO)
+                  ? vod_cenc_layout(track->codec) : VOD_CENC_LAYOUT_WHOLE;
+    conf.nal_length_size = track->nal_length_size;
+    memcpy(conf.key, prot->key, VOD_CENC_KEY_SIZE);
+    memcpy(conf.kid, prot->kid, 16);
+    memcpy(conf.iv, prot->iv, VOD_CENC_IV_SIZE);
+
+    return vod_cenc_create(env, &conf);
+}
+
+
+/* protobuf's base-128 varint */
+static u_char *
+vod_protect_varint(u_char *p, uint32_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (u_char) (v | 0x80);
+        v >>= 7;
+    }
+
+    *p++ = (u_char) v;
+
+    return p;
+}
+
+
+size_t
+vod_protect_pssh(const vod_protect_t *prot, uint32_t system, u_char *buf)
+{
+    u_char  *p, data[32];
+
+    if (system == VOD_PROTECT_WIDEVINE) {
+        /* WidevinePsshData: key_ids (field 2, bytes) and
+         * protection_scheme (field 9, varint of the scheme's fourcc) */
+        p = data;
+        *p++ = 0x12;
+        *p++ = 16;
+        memcpy(p, prot->kid, 16);
+        p += 16;
+        *p++ = 0x48;
+        p = vod_protect_varint(p, prot->scheme);
+
+        return vod_cenc_write_pssh(buf, vod_cenc_system_widevine, prot->kid,
+                                   1, data, p - data)
+               - buf;
+    }
+
+    /* the common system (ISO/IEC 23001-7 8.1.3, W3C ClearKey): the KID
+     * alone */
+    return vod_cenc_write_pssh(buf, vod_cenc_system_common, prot->kid, 1,
+                               NULL, 0)
+           - buf;
+}
+
+
+int
+vod_protect_init(vod_env_t *env, const vod_track_info_t *track,
+    const vod_protect_t *prot, u_char **out, size_t *len)
+{
+    int                  rc;
+    u_char              *entry, *pssh, *p;
+    size_t               entry_len;
+    vod_cenc_t          *cenc;
+    vod_fmp4_protect_t   protect;
+
+    if (track->sample_entry == NULL || track->sample_entry_len < 8) {
+        env->log(env, "protect: bad sample entry of track %u",
+                 track->track_id);
+        return VOD_BAD_DATA;
+    }
+
+    cenc = vod_protect_cenc(env, track, prot);
+    if (cenc == NULL) {
+        return vod_protect_supported(track) ? VOD_ERROR : VOD_UNSUPPORTED;
+    }
+
+    rc = vod_cenc_sample_entry(cenc, track->sample_entry,
+                               track->sample_entry_len, &entry, &entry_len);
+    vod_cenc_free(cenc);
+
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    pssh = env->alloc(env, 2 * VOD_PROTECT_MAX_PSSH);
+    if (pssh == NULL) {
+        return VOD_ERROR;
+    }
+
+    p = pssh;
+
+    if (prot->systems & VOD_PROTECT_COMMON) {
+        p += vod_protect_pssh(prot, VOD_PROTECT_COMMON, p);
+    }
+
+    if (prot->systems & VOD_PROTECT_WIDEVINE) {
+        p += vod_protect_pssh(prot, VOD_PROTECT_WIDEVINE, p);
+    }
+
+    protect.entry = entry;
+    protect.entry_len = entry_len;
+    protect.pssh = pssh;
+    protect.pssh_len = p - pssh;
+
+    return vod_fmp4_protected_init(env, track, &protect, out, len);
+}
+
+
+static int
+vod_protect_segment_iv(const vod_protect_t *prot, uint64_t stream,
+    uint32_t segment, u_char *iv)
+{
+    u_char         msg[VOD_CENC_IV_SIZE + 8 + 4], *p, md[EVP_MAX_MD_SIZE];
+    unsigned int   md_len;
+
+    p = msg;
+    memcpy(p, prot->iv, VOD_CENC_IV_SIZE);
+    p += VOD_CENC_IV_SIZE;
+    vod_w64(p, stream);
+    vod_w32(p, segment);
+
+    if (!EVP_Digest(msg, sizeof(msg), md, &md_len, EVP_sha256(), NULL)
+        || md_len < VOD_CENC_CENC_IV_SIZE)
+    {
+        return VOD_ERROR;
+    }
+
+    memcpy(iv, md, VOD_CENC_CENC_IV_SIZE);
+    memset(iv + VOD_CENC_CENC_IV_SIZE, 0,
+           VOD_CENC_IV_SIZE - VOD_CENC_CENC_IV_SIZE);
+
+    return VOD_OK;
+}
+
+
+/* the samples' data in trun order: the ranges are the samples in order,
+ * merged where they touch */
+static int
+vod_protect_read(vod_env_t *env, const vod_segment_t *segment, u_char *data)
+{
+    int           rc;
+    uint32_t      count, i;
+    vod_range_t  *ranges;
+
+    rc = vod_segment_ranges(env, segment, &ranges, &count);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    for (i = 0; i < count; i++) {
+        if (env->read(env, data, (size_t) ranges[i].size,
+                      (off_t) ranges[i].offset)
+            != (ssize_t) ranges[i].size)
+        {
+            return VOD_BAD_DATA;
+        }
+
+        data += ranges[i].size;
+    }
+
+    return VOD_OK;
+}
+
+
+int
+vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
+    const vod_protect_t *prot, uint64_t stream, u_char **out, size_t *len)
+{
+    int              rc;
+    u_char          *header, *buf, *data, *p;
+    size_t           header_len, room;
+    uint32_t         i;
+    vod_cenc_t      *cenc;
+    vod_cenc_aux_t   aux;
+    vod_protect_t    seg;
+
+    if (segment->track == NULL
+        || segment->data_size > VOD_MAX_SEGMENT_BYTES
+        || segment->count > VOD_MAX_SEGMENT_SAMPLES
+        || (segment->count > 0 && segment->samples == NULL))
+    {
+        env->log(env, "protect: bad segment");
+        return VOD_BAD_DATA;
+    }
+
+    seg = *prot;
+
+    if (prot->scheme == VOD_CENC_SCHEME_CENC
+        && vod_protect_segment_iv(prot, stream, segment->index, seg.iv)
+           != VOD_OK)
+    {
+        env->log(env, "protect: SHA-256 failed");
+        return VOD_ERROR;
+    }
+
+    cenc = vod_protect_cenc(env, segment->track, &seg);
+    if (cenc == NULL) {
+        return vod_protect_supported(segment->track) ? VOD_ERROR
+                                                     : VOD_UNSUPPORTED;
+    }
+
+    rc = vod_cenc_aux_init(cenc, &aux, segment->count, segment->data_size);
+    if (rc != VOD_OK) {
+        goto done;
+    }
+
+    /* the samples go after room for the largest header they can have
+     * (styp, moof with a trun of 16 bytes a sample, saiz, saio, senc of
+     * aux's bounds, the mdat header), which is written in front of them
+     * once known: the data is never copied */
+    room = 256 + (size_t) segment->count * (16 + 1 + VOD_CENC_CENC_IV_SIZE + 2)
+           + (size_t) aux.max_subs * 6;
+
+    buf = env->alloc(env, room + (size_t) segment->data_size);
+    if (buf == NULL) {
+        rc = VOD_ERROR;
+        goto done;
+    }
+
+    data = buf + room;
+
+    rc = vod_protect_read(env, segment, data);
+
+    for (i = 0, p = data; rc == VOD_OK && i < segment->count; i++) {
+        rc = vod_cenc_encrypt_sample(cenc, &aux, p,
+                                     segment->samples[i].size);
+        p += segment->samples[i].size;
+    }
+
+    if (rc != VOD_OK) {
+        goto done;
+    }
+
+    rc = vod_fmp4_protected_header(env, segment, &aux, &header, &header_len);
+    if (rc != VOD_OK) {
+        goto done;
+    }
+
+    if (header_len > room) {
+        env->log(env, "protect: header of %zu bytes over its room %zu",
+                 header_len, room);
+        rc = VOD_ERROR;
+        goto done;
+    }
+
+    memcpy(data - header_len, header, header_len);
+
+    *out = data - header_len;
+    *len = header_len + (size_t) segment->data_size;
+
+done:
+
+    vod_cenc_free(cenc);
+
+    return rc;
+}

@@ -1,0 +1,91 @@
+/*
+ * vod_protect.h: a track's CMAF output under Common Encryption: the init
+ * segment with its protected sample entry and pssh boxes, and a media
+ * segment whose samples are read, encrypted and framed in memory.  The
+ * cipher and the boxes are vod_cenc.h's; this file decides what goes
+ * where, and the IVs.
+ *
+ * IVs ('cenc'): one key serves every track of a title (one KID in the
+ * manifests), so no two samples of the title may share an IV.  A
+ * segment's first IV is the first 8 bytes of
+ *   SHA-256(title IV (16 bytes) || stream (8 bytes) || segment (4 bytes))
+ * with stream naming the rendition file and track (the caller's hash) and
+ * segment the 0-based number, both big-endian; its samples count up from
+ * there.  The bytes are the same for every request of the segment, so
+ * caches and ETags hold.
+ */
+
+#ifndef _VOD_PROTECT_H_INCLUDED_
+#define _VOD_PROTECT_H_INCLUDED_
+
+
+#include "vod_core.h"
+#include "vod_media.h"
+#include "vod_cenc.h"
+
+
+/* the systems whose pssh boxes the init segments carry (bit 0 is
+ * nginx's NGX_CONF_BITMASK_SET) */
+#define VOD_PROTECT_COMMON      0x02    /* the common system, W3C ClearKey */
+#define VOD_PROTECT_WIDEVINE    0x04
+
+/* a pssh box of one system: its largest size */
+#define VOD_PROTECT_MAX_PSSH    128
+
+
+typedef struct vod_protect_s {
+    uint32_t      scheme;             /* VOD_CENC_SCHEME_* */
+    uint32_t      systems;            /* VOD_PROTECT_* */
+    u_char        kid[16];
+    u_char        key[VOD_CENC_KEY_SIZE];
+    u_char        iv[VOD_CENC_IV_SIZE];
+} vod_protect_t;
+
+
+/* 1 when the track's codec can be protected (AVC, HEVC, AAC, AC-3,
+ * E-AC-3) */
+int vod_protect_supported(const vod_track_info_t *track);
+
+/* The init segment of a protected track. */
+int vod_protect_init(vod_env_t *env, const vod_track_info_t *track,
+    const vod_protect_t *prot, u_char **out, size_t *len);
+
+/* A protected media segment, whole: its samples read with env->read (a
+ * read that fails fails the call), encrypted, after the moof. */
+int vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
+    const vod_protect_t *prot, uint64_t stream, u_char **out, size_t *len);
+
+/* One system's pssh box (VOD_PROTECT_COMMON or _WIDEVINE) into buf
+ * (VOD_PROTECT_MAX_PSSH bytes); returns its size.  The manifests carry
+ * the same boxes as the init segments. */
+size_t vod_protect_pssh(const vod_protect_t *prot, uint32_t system,
+    u_char *buf);
+
+
+/*
+ * Signalling (vod_protect_sig.c), each writer with the bound of what it
+ * writes:
+ *
+ * DASH, in every AdaptationSet: mp4protection with the scheme and
+ * cenc:default_KID; the common system's and Widevine's with cenc:pssh
+ * (as configured); W3C ClearKey with dashif:laurl "clearkey" (the
+ * title's licence URL, relative) when clearkey is set.  The MPD element
+ * then declares the cenc and dashif namespaces (VOD_PROTECT_DASH_NS).
+ *
+ * HLS, in a CMAF media playlist before EXT-X-MAP: one EXT-X-KEY per
+ * system, METHOD=SAMPLE-AES-CTR ('cenc') or SAMPLE-AES ('cbcs'), the
+ * system's pssh box as a data: URI, KEYID and KEYFORMAT its urn:uuid.
+ */
+
+#define VOD_PROTECT_DASH_NS                                                  \
+    " xmlns:cenc=\"urn:mpeg:cenc:2013\" xmlns:dashif=\"https://dashif.org/CPS\""
+
+#define VOD_PROTECT_DASH_LEN   1024
+#define VOD_PROTECT_HLS_LEN    768
+
+u_char *vod_protect_dash(u_char *p, const vod_protect_t *prot,
+    int clearkey);
+u_char *vod_protect_hls(u_char *p, const vod_protect_t *prot);
+
+
+#endif /* _VOD_PROTECT_H_INCLUDED_ */

@@ -1,0 +1,167 @@
+/*
+ * vod_protect_sig.c: how the manifests tell players what protects the
+ * segments (vod_protect.h): DASH ContentProtection elements (ISO/IEC
+ * 23009-1 5.8.4.1, 23001-7 11.2, DASH-IF IOP 7) and HLS EXT-X-KEY tags
+ * (RFC 8216 4.3.2.4).
+ */
+
+#include "vod_protect.h"
+#include "vod_text.h"
+
+
+static u_char *vod_protect_base64(u_char *p, const u_char *s, size_t len);
+static u_char *vod_protect_hex(u_char *p, const u_char *s, size_t len);
+static u_char *vod_protect_uuid(u_char *p, const u_char *id);
+
+
+static u_char *
+vod_protect_base64(u_char *p, const u_char *s, size_t len)
+{
+    uint32_t       v;
+    static const char  table[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    while (len >= 3) {
+        v = ((uint32_t) s[0] << 16) | ((uint32_t) s[1] << 8) | s[2];
+        *p++ = table[(v >> 18) & 0x3f];
+        *p++ = table[(v >> 12) & 0x3f];
+        *p++ = table[(v >> 6) & 0x3f];
+        *p++ = table[v & 0x3f];
+        s += 3;
+        len -= 3;
+    }
+
+    if (len > 0) {
+        v = (uint32_t) s[0] << 16;
+
+        if (len == 2) {
+            v |= (uint32_t) s[1] << 8;
+        }
+
+        *p++ = table[(v >> 18) & 0x3f];
+        *p++ = table[(v >> 12) & 0x3f];
+        *p++ = (len == 2) ? table[(v >> 6) & 0x3f] : '=';
+        *p++ = '=';
+    }
+
+    return p;
+}
+
+
+static u_char *
+vod_protect_hex(u_char *p, const u_char *s, size_t len)
+{
+    size_t             i;
+    static const char  hex[] = "0123456789abcdef";
+
+    for (i = 0; i < len; i++) {
+        *p++ = hex[s[i] >> 4];
+        *p++ = hex[s[i] & 0xf];
+    }
+
+    return p;
+}
+
+
+/* 8-4-4-4-12 hex digits */
+static u_char *
+vod_protect_uuid(u_char *p, const u_char *id)
+{
+    p = vod_protect_hex(p, id, 4);
+    *p++ = '-';
+    p = vod_protect_hex(p, id + 4, 2);
+    *p++ = '-';
+    p = vod_protect_hex(p, id + 6, 2);
+    *p++ = '-';
+    p = vod_protect_hex(p, id + 8, 2);
+    *p++ = '-';
+    return vod_protect_hex(p, id + 10, 6);
+}
+
+
+u_char *
+vod_protect_dash(u_char *p, const vod_protect_t *prot, int clearkey)
+{
+    u_char  pssh[VOD_PROTECT_MAX_PSSH];
+    size_t  n;
+
+    p = vod_text_cpy(p, "      <ContentProtection schemeIdUri=\"urn:mpeg:"
+                        "dash:mp4protection:2011\" value=\"");
+    if (prot->scheme == VOD_CENC_SCHEME_CBCS) {
+        p = vod_text_cpy(p, "cbcs");
+
+    } else {
+        p = vod_text_cpy(p, "cenc");
+    }
+
+    p = vod_text_cpy(p, "\" cenc:default_KID=\"");
+    p = vod_protect_uuid(p, prot->kid);
+    p = vod_text_cpy(p, "\"/>\n");
+
+    if (prot->systems & VOD_PROTECT_COMMON) {
+        n = vod_protect_pssh(prot, VOD_PROTECT_COMMON, pssh);
+        p = vod_text_cpy(p, "      <ContentProtection schemeIdUri=\"urn:uuid:"
+                            "1077efec-c0b2-4d02-ace3-3c1e52e2fb4b\">"
+                            "<cenc:pssh>");
+        p = vod_protect_base64(p, pssh, n);
+        p = vod_text_cpy(p, "</cenc:pssh></ContentProtection>\n");
+    }
+
+    if (clearkey) {
+        p = vod_text_cpy(p, "      <ContentProtection schemeIdUri=\"urn:uuid:"
+                            "e2719d58-a985-b3c9-781a-b030af78d30e\" "
+                            "value=\"ClearKey1.0\"><dashif:laurl>clearkey"
+                            "</dashif:laurl></ContentProtection>\n");
+    }
+
+    if (prot->systems & VOD_PROTECT_WIDEVINE) {
+        n = vod_protect_pssh(prot, VOD_PROTECT_WIDEVINE, pssh);
+        p = vod_text_cpy(p, "      <ContentProtection schemeIdUri=\"urn:uuid:"
+                            "edef8ba9-79d6-4ace-a3c8-27dcd51d21ed\" "
+                            "value=\"Widevine\"><cenc:pssh>");
+        p = vod_protect_base64(p, pssh, n);
+        p = vod_text_cpy(p, "</cenc:pssh></ContentProtection>\n");
+    }
+
+    return p;
+}
+
+
+u_char *
+vod_protect_hls(u_char *p, const vod_protect_t *prot)
+{
+    u_char       pssh[VOD_PROTECT_MAX_PSSH];
+    size_t       n;
+    uint32_t     i, system;
+    const char  *format;
+
+    for (i = 0; i < 2; i++) {
+        system = (i == 0) ? VOD_PROTECT_COMMON : VOD_PROTECT_WIDEVINE;
+
+        if (!(prot->systems & system)) {
+            continue;
+        }
+
+        format = (i == 0) ? "1077efec-c0b2-4d02-ace3-3c1e52e2fb4b"
+                          : "edef8ba9-79d6-4ace-a3c8-27dcd51d21ed";
+
+        n = vod_protect_pssh(prot, system, pssh);
+
+        if (prot->scheme == VOD_CENC_SCHEME_CBCS) {
+            p = vod_text_cpy(p, "#EXT-X-KEY:METHOD=SAMPLE-AES");
+
+        } else {
+            p = vod_text_cpy(p, "#EXT-X-KEY:METHOD=SAMPLE-AES-CTR");
+        }
+
+        p = vod_text_cpy(p, ",URI=\"data:text/plain;base64,");
+        p = vod_protect_base64(p, pssh, n);
+        p = vod_text_cpy(p, "\",KEYID=0x");
+        p = vod_protect_hex(p, prot->kid, 16);
+        p = vod_text_cpy(p, ",KEYFORMAT=\"urn:uuid:");
+        p = vod_text_cpymem(p, format, strlen(format));
+        p = vod_text_cpy(p, "\",KEYFORMATVERSIONS=\"1\"\n");
+    }
+
+    return p;
+}

@@ -1,0 +1,333 @@
+/*
+ * ngx_vod_package_license.c: W3C ClearKey licences ("vod_encryption_clearkey
+ * on") at the title's "clearkey" URL, the license URL the MPD names
+ * (Encrypted Media Extensions, 9.1.3 and 9.1.4):
+ *
+ *   POST {"kids":["<base64url KID>",...],"type":"temporary"}
+ *   200  {"keys":[{"kty":"oct","kid":"<KID>","k":"<key>"}],"type":"temporary"}
+ *
+ * with the keys of the KIDs asked for that are the title's (one, derived
+ * as the segments' is).  The URL is under the title, so the edge's signed
+ * URL, tier and licensing checks of the title cover it: only a viewer
+ * allowed the title gets its key.  Keys are never logged.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <openssl/crypto.h>
+
+#include "ngx_vod_package_module.h"
+#include "vod_json.h"
+
+
+/* a licence request names a few KIDs: a body this large is no request */
+#define NGX_VOD_LICENSE_MAX_BODY  4096
+#define NGX_VOD_LICENSE_MAX_KIDS  16
+
+
+static void ngx_vod_license_body(ngx_http_request_t *r);
+static ngx_int_t ngx_vod_license_answer(ngx_http_request_t *r,
+    u_char *body, size_t len);
+static ngx_int_t ngx_vod_license_kid(ngx_str_t *b64url, u_char *kid);
+static ngx_int_t ngx_vod_license_send(ngx_http_request_t *r,
+    vod_protect_t *prot, const char *type);
+
+
+static ngx_str_t  ngx_vod_license_name = ngx_string("/clearkey");
+static ngx_str_t  ngx_vod_type_json = ngx_string("application/json");
+static ngx_str_t  ngx_vod_no_store = ngx_string("no-store");
+
+
+/* NGX_DECLINED when the URI is not a licence URL */
+
+ngx_int_t
+ngx_vod_license_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                    rc;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    if (r->uri.len <= ngx_vod_license_name.len
+        || ngx_strncmp(r->uri.data + r->uri.len - ngx_vod_license_name.len,
+                       ngx_vod_license_name.data, ngx_vod_license_name.len)
+           != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    if (vlcf->encryption == 0 || !vlcf->encryption_clearkey) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    if (r->method != NGX_HTTP_POST) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    if (r->headers_in.content_length_n > NGX_VOD_LICENSE_MAX_BODY) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: clearkey licence request of %O bytes refused",
+                      r->headers_in.content_length_n);
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_vod_license_body);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_vod_license_body(ngx_http_request_t *r)
+{
+    u_char     *body, *p;
+    size_t      len;
+    ngx_buf_t  *b;
+    ngx_chain_t  *cl;
+
+    if (r->request_body == NULL || r->request_body->temp_file != NULL) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: clearkey licence request too large");
+        ngx_http_finalize_request(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
+        return;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
+        len += ngx_buf_size(cl->buf);
+    }
+
+    if (len == 0 || len > NGX_VOD_LICENSE_MAX_BODY) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: clearkey licence request of %uz bytes refused",
+                      len);
+        ngx_http_finalize_request(r, len == 0 ? NGX_HTTP_BAD_REQUEST
+                                    : NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
+        return;
+    }
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    p = body;
+
+    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            ngx_http_finalize_request(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
+            return;
+        }
+
+        p = ngx_cpymem(p, b->pos, b->last - b->pos);
+    }
+
+    ngx_http_finalize_request(r, ngx_vod_license_answer(r, body, len));
+}
+
+
+static ngx_int_t
+ngx_vod_license_answer(ngx_http_request_t *r, u_char *body, size_t len)
+{
+    u_char                      *last;
+    size_t                       root;
+    ngx_str_t                    path, dir, b64;
+    ngx_uint_t                   n;
+    vod_json_t                  *root_node, *kids, *kid, *type;
+    ngx_vod_env_t                venv;
+    vod_protect_t                prot;
+    ngx_file_info_t              fi;
+    vod_json_limits_t            limits;
+    u_char                       asked[16];
+
+    /* the title: the URI's directory, as the segments' */
+
+    last = ngx_http_map_uri_to_path(r, &path, &root, 0);
+    if (last == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    dir.data = path.data;
+    dir.len = last - path.data - ngx_vod_license_name.len;
+    dir.data[dir.len] = '\0';
+
+    if (dir.len <= root || ngx_file_info(dir.data, &fi) == NGX_FILE_ERROR
+        || !ngx_is_dir(&fi))
+    {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    ngx_vod_env_init(&venv, r, &dir, NGX_INVALID_FILE);
+    ngx_memzero(&limits, sizeof(vod_json_limits_t));
+    limits.max_nodes = 64;
+
+    if (vod_json_parse(&venv.env, body, len, &limits, &root_node) != VOD_OK
+        || root_node->type != VOD_JSON_OBJECT)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: clearkey licence request is not a JSON object");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    kids = vod_json_get(root_node, "kids");
+    type = vod_json_get(root_node, "type");
+
+    if (kids == NULL || kids->type != VOD_JSON_ARRAY
+        || kids->count > NGX_VOD_LICENSE_MAX_KIDS
+        || (type != NULL && type->type != VOD_JSON_STRING))
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: clearkey licence request without \"kids\"");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (ngx_vod_protect_keys(r, &dir, &prot) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    n = 0;
+
+    for (kid = kids->child; kid != NULL; kid = kid->next) {
+        if (kid->type != VOD_JSON_STRING) {
+            OPENSSL_cleanse(prot.key, sizeof(prot.key));
+            return NGX_HTTP_BAD_REQUEST;
+        }
+
+        b64.data = kid->str.data;
+        b64.len = kid->str.len;
+
+        if (ngx_vod_license_kid(&b64, asked) != NGX_OK) {
+            OPENSSL_cleanse(prot.key, sizeof(prot.key));
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "vod: clearkey licence request with a malformed "
+                          "KID");
+            return NGX_HTTP_BAD_REQUEST;
+        }
+
+        if (ngx_memcmp(asked, prot.kid, 16) == 0) {
+            n++;
+        }
+    }
+
+    if (n == 0) {
+        OPENSSL_cleanse(prot.key, sizeof(prot.key));
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: clearkey licence request names no KID of the "
+                      "title");
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    return ngx_vod_license_send(r, &prot,
+                                (type != NULL
+                                 && type->str.len == sizeof("persistent-"
+                                                            "license") - 1
+                                 && ngx_strncmp(type->str.data,
+                                                "persistent-license",
+                                                type->str.len) == 0)
+                                ? "persistent-license" : "temporary");
+}
+
+
+/* a KID as base64url without padding (EME 9.1.3): 22 characters */
+
+static ngx_int_t
+ngx_vod_license_kid(ngx_str_t *b64url, u_char *kid)
+{
+    ngx_str_t  out;
+
+    if (b64url->len != 22) {
+        return NGX_ERROR;
+    }
+
+    out.data = kid;
+
+    if (ngx_decode_base64url(&out, b64url) != NGX_OK || out.len != 16) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_vod_license_send(ngx_http_request_t *r, vod_protect_t *prot,
+    const char *type)
+{
+    u_char                      *p;
+    size_t                       len;
+    ngx_int_t                    rc;
+    ngx_buf_t                   *b;
+    ngx_str_t                    src, dst;
+    ngx_chain_t                  out;
+    ngx_table_elt_t             *h;
+    ngx_vod_package_loc_conf_t  *vlcf;
+    u_char                       kid[32], key[32];
+
+    src.data = prot->kid;
+    src.len = 16;
+    dst.data = kid;
+    ngx_encode_base64url(&dst, &src);
+    kid[dst.len] = '\0';
+
+    src.data = prot->key;
+    dst.data = key;
+    ngx_encode_base64url(&dst, &src);
+    key[dst.len] = '\0';
+
+    OPENSSL_cleanse(prot->key, sizeof(prot->key));
+
+    len = sizeof("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"\",\"k\":\"\"}],"
+                 "\"type\":\"\"}\n") - 1
+          + 2 * 22 + ngx_strlen(type);
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        OPENSSL_cleanse(key, sizeof(key));
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(b->last, "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"%s\","
+                    "\"k\":\"%s\"}],\"type\":\"%s\"}\n", kid, key, type);
+    OPENSSL_cleanse(key, sizeof(key));
+    b->last = p;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+    r->headers_out.content_type = ngx_vod_type_json;
+    r->headers_out.content_type_len = ngx_vod_type_json.len;
+
+    /* a key is never kept by a cache on the way */
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    if (ngx_vod_add_header(r, "Cache-Control", &ngx_vod_no_store, &h)
+        != NGX_OK
+        || (vlcf->cors_origin.len > 0
+            && ngx_vod_add_header(r, "Access-Control-Allow-Origin",
+                                  &vlcf->cors_origin, &h)
+               != NGX_OK))
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}

@@ -1,0 +1,435 @@
+/*
+ * ngx_vod_package_protect.c: Common Encryption of a location's CMAF
+ * output ("vod_encryption"): its directives, a title's keys (derived from
+ * the key file's secret and the title's name, vod_cenc.h) and the plan of
+ * a protected init or media segment (vod_protect.h).  A protected segment
+ * is read and encrypted whole: from the page cache in the worker, from
+ * the disk in a pool thread under "aio threads".
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <openssl/crypto.h>
+
+#include "ngx_vod_package_module.h"
+#include "vod_protect.h"
+#include "vodedge_secret.h"
+
+
+/* the key file: what HMAC-SHA256 takes as a key, at most */
+#define NGX_VOD_SECRET_MAX  1024
+
+
+static ngx_conf_enum_t  ngx_vod_encryption_schemes[] = {
+    { ngx_string("off"), 0 },
+    { ngx_string("cenc"), VOD_CENC_SCHEME_CENC },
+    { ngx_string("cbcs"), VOD_CENC_SCHEME_CBCS },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_bitmask_t  ngx_vod_encryption_systems[] = {
+    { ngx_string("cenc"), VOD_PROTECT_COMMON },
+    { ngx_string("widevine"), VOD_PROTECT_WIDEVINE },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_str_t  ngx_vod_type_video = ngx_string("video/mp4");
+static ngx_str_t  ngx_vod_type_audio = ngx_string("audio/mp4");
+
+
+/* nginx's enum and bitmask slots would not name the directive */
+
+char *
+ngx_vod_protect_scheme(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    ngx_str_t        *value;
+    ngx_conf_enum_t  *e;
+
+    if (vlcf->encryption != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (e = ngx_vod_encryption_schemes; e->name.len != 0; e++) {
+        if (e->name.len == value[1].len
+            && ngx_strcasecmp(e->name.data, value[1].data) == 0)
+        {
+            vlcf->encryption = e->value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"vod_encryption\": "
+                       "use off, cenc or cbcs", &value[1]);
+    return NGX_CONF_ERROR;
+}
+
+
+char *
+ngx_vod_protect_systems(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    ngx_str_t           *value;
+    ngx_uint_t           i;
+    ngx_conf_bitmask_t  *b;
+
+    if (vlcf->encryption_systems != 0) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    vlcf->encryption_systems = NGX_CONF_BITMASK_SET;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        for (b = ngx_vod_encryption_systems; b->name.len != 0; b++) {
+            if (b->name.len == value[i].len
+                && ngx_strcasecmp(b->name.data, value[i].data) == 0)
+            {
+                break;
+            }
+        }
+
+        if (b->name.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid value \"%V\" in "
+                               "\"vod_encryption_systems\": use cenc or "
+                               "widevine", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        vlcf->encryption_systems |= b->mask;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_vod_protect_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    u_char     buf[NGX_VOD_SECRET_MAX + 1];
+    ssize_t    n;
+    ngx_str_t  *value, name;
+
+    if (vlcf->encryption_secret.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    name = value[1];
+
+    n = vodedge_secret_read(cf, "vod_encryption_key_file", &name, buf,
+                            sizeof(buf));
+    if (n == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (n == 0 || n > NGX_VOD_SECRET_MAX) {
+        OPENSSL_cleanse(buf, sizeof(buf));
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "vod_encryption_key_file \"%V\" must hold 1 to "
+                           "%d bytes", &name, NGX_VOD_SECRET_MAX);
+        return NGX_CONF_ERROR;
+    }
+
+    vlcf->encryption_secret.data = ngx_pnalloc(cf->pool, n);
+    if (vlcf->encryption_secret.data == NULL) {
+        OPENSSL_cleanse(buf, sizeof(buf));
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(vlcf->encryption_secret.data, buf, n);
+    vlcf->encryption_secret.len = n;
+    OPENSSL_cleanse(buf, sizeof(buf));
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_vod_protect_merge(ngx_conf_t *cf, ngx_vod_package_loc_conf_t *prev,
+    ngx_vod_package_loc_conf_t *conf)
+{
+    ngx_conf_merge_uint_value(conf->encryption, prev->encryption, 0);
+    ngx_conf_merge_bitmask_value(conf->encryption_systems,
+                                 prev->encryption_systems,
+                                 (NGX_CONF_BITMASK_SET|VOD_PROTECT_COMMON));
+    ngx_conf_merge_value(conf->encryption_clearkey,
+                         prev->encryption_clearkey, 0);
+
+    if (conf->encryption_secret.data == NULL) {
+        conf->encryption_secret = prev->encryption_secret;
+    }
+
+    if (conf->encryption != 0 && conf->encryption_secret.data == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vod_encryption\" needs "
+                           "\"vod_encryption_key_file\": there is no key "
+                           "to encrypt with");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->encryption_clearkey && conf->encryption_secret.data == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vod_encryption_clearkey on\" needs "
+                           "\"vod_encryption_key_file\"");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* the title's name: the last component of its directory */
+
+void
+ngx_vod_protect_title(ngx_str_t *dir, ngx_str_t *title)
+{
+    u_char  *p;
+
+    for (p = dir->data + dir->len; p > dir->data && p[-1] != '/'; p--) {
+        /* void */
+    }
+
+    title->data = p;
+    title->len = dir->data + dir->len - p;
+}
+
+
+/*
+ * The title's keys when the location encrypts: NGX_OK with prot filled
+ * (the key is in request memory, never logged), NGX_DECLINED when it
+ * does not, or an HTTP status.
+ */
+
+ngx_int_t
+ngx_vod_protect_keys(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_protect_t *prot)
+{
+    ngx_str_t                    title;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    if (vlcf->encryption == 0) {
+        return NGX_DECLINED;
+    }
+
+    ngx_vod_protect_title(dir, &title);
+
+    prot->scheme = (uint32_t) vlcf->encryption;
+    prot->systems = (uint32_t) (vlcf->encryption_systems
+                                & ~NGX_CONF_BITMASK_SET);
+
+    if (vod_cenc_derive(vlcf->encryption_secret.data,
+                        vlcf->encryption_secret.len, title.data, title.len,
+                        prot->kid, prot->key, prot->iv)
+        != VOD_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod: keys of title \"%V\" cannot be derived", &title);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* a manifest's: the title's keys in title->protect when the location
+ * encrypts */
+
+ngx_int_t
+ngx_vod_protect_title_keys(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_title_t *title)
+{
+    ngx_int_t                    rc;
+    vod_protect_t               *prot;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    title->protect = NULL;
+    title->clearkey = 0;
+
+    if (vlcf->encryption == 0) {
+        return NGX_OK;
+    }
+
+    prot = ngx_palloc(r->pool, sizeof(vod_protect_t));
+    if (prot == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_vod_protect_keys(r, dir, prot);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* manifests need the KID alone */
+    OPENSSL_cleanse(prot->key, sizeof(prot->key));
+
+    title->protect = prot;
+    title->clearkey = vlcf->encryption_clearkey ? 1 : 0;
+
+    return NGX_OK;
+}
+
+
+/* What the location's protection makes of a response's ETag: a change of
+ * scheme, systems, licence or key (the KID, public) is a new ETag. */
+
+uint64_t
+ngx_vod_protect_etag(ngx_http_request_t *r, ngx_str_t *dir, uint64_t hash)
+{
+    uint32_t                     flags[3];
+    vod_protect_t                prot;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    if (vlcf->encryption == 0
+        || ngx_vod_protect_keys(r, dir, &prot) != NGX_OK)
+    {
+        return hash;
+    }
+
+    OPENSSL_cleanse(prot.key, sizeof(prot.key));
+
+    flags[0] = prot.scheme;
+    flags[1] = prot.systems;
+    flags[2] = (uint32_t) vlcf->encryption_clearkey;
+
+    hash = ngx_vod_etag_add(hash, flags, sizeof(flags));
+
+    return ngx_vod_etag_add(hash, prot.kid, sizeof(prot.kid));
+}
+
+
+ngx_int_t
+ngx_vod_protect_plan_init(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
+    vod_track_info_t *track)
+{
+    u_char                      *out;
+    size_t                       len;
+    ngx_int_t                    rc;
+    vod_protect_t                prot;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    rc = ngx_vod_protect_keys(r, &ctx->dir, &prot);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = vod_protect_init(&ctx->media.venv.env, track, &prot, &out, &len);
+    OPENSSL_cleanse(prot.key, sizeof(prot.key));
+
+    if (rc != VOD_OK) {
+        return ngx_vod_status(rc);
+    }
+
+    ctx->out.method = NGX_VOD_SEND_MEMORY;
+    ctx->out.type = (track->type == VOD_TRACK_VIDEO) ? &ngx_vod_type_video
+                                                     : &ngx_vod_type_audio;
+    ctx->out.cache_control = &vlcf->segment_cache_control;
+    ctx->out.mtime = ctx->media.of.mtime;
+    ctx->out.data = out;
+    ctx->out.len = len;
+
+    return NGX_OK;
+}
+
+
+/* what names a segment's IVs apart from every other stream of the title:
+ * the rendition and the track */
+
+static uint64_t
+ngx_vod_protect_stream(ngx_vod_media_t *media, vod_track_info_t *track)
+{
+    uint64_t  hash;
+
+    hash = ngx_vod_etag_add(0, media->id.data, media->id.len);
+
+    return ngx_vod_etag_add(hash, &track->track_id, sizeof(uint32_t));
+}
+
+
+ngx_int_t
+ngx_vod_protect_plan_segment(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
+    vod_segment_t *segment)
+{
+    u_char                      *out;
+    size_t                       len;
+    ngx_int_t                    rc;
+    vod_protect_t               *prot;
+    ngx_vod_media_t             *media;
+    ngx_vod_package_loc_conf_t  *vlcf;
+#if (NGX_THREADS)
+    ngx_thread_pool_t           *tp;
+#endif
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+    media = &ctx->media;
+
+    if (ctx->seg_done) {
+        rc = ctx->seg_rc;
+        out = ctx->seg_data;
+        len = ctx->seg_len;
+
+    } else {
+        prot = ngx_palloc(r->pool, sizeof(vod_protect_t));
+        if (prot == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        rc = ngx_vod_protect_keys(r, &ctx->dir, prot);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+#if (NGX_THREADS)
+        /* from the page cache, here; from the disk, in a thread */
+        tp = ngx_vod_thread_pool(r);
+        media->venv.nowait = (tp != NULL);
+#endif
+
+        rc = vod_protect_segment(&media->venv.env, segment, prot,
+                                 ngx_vod_protect_stream(media,
+                                                        segment->track),
+                                 &out, &len);
+
+#if (NGX_THREADS)
+        if (media->venv.blocked) {
+            return ngx_vod_thread_protect(r, tp, media, segment, prot,
+                                          ngx_vod_protect_stream(media,
+                                                       segment->track));
+        }
+#endif
+
+        OPENSSL_cleanse(prot->key, sizeof(prot->key));
+    }
+
+    if (rc != VOD_OK) {
+        return ngx_vod_status(rc);
+    }
+
+    ctx->out.method = NGX_VOD_SEND_MEMORY;
+    ctx->out.type = (segment->track->type == VOD_TRACK_VIDEO)
+                    ? &ngx_vod_type_video : &ngx_vod_type_audio;
+    ctx->out.cache_control = &vlcf->segment_cache_control;
+    ctx->out.mtime = media->of.mtime;
+    ctx->out.data = out;
+    ctx->out.len = len;
+
+    return NGX_OK;
+}
