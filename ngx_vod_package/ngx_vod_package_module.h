@@ -73,6 +73,11 @@ typedef struct {
     ngx_uint_t          thumbnail_quality;
     void               *thumbnail_pool;   /* ngx_thread_pool_t; NULL: the
                                              location's "aio threads" */
+    ngx_uint_t          tile_cols;        /* tiles-*.jpg (_tiles.c) */
+    ngx_uint_t          tile_rows;
+    ngx_msec_t          tile_interval;
+    ngx_uint_t          tile_width;
+    ngx_uint_t          tile_max_frames;
 } ngx_vod_package_loc_conf_t;
 
 

@@ -84,13 +84,6 @@ ngx_vod_thumb_load(ngx_http_request_t *r, void *data)
     time = (uint64_t) (url->thumb_ms / 1000) * info->timescale
            + (uint64_t) (url->thumb_ms % 1000) * info->timescale / 1000;
 
-    if (vod_thumb_segment(info, time, &seg) != VOD_OK) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod: \"%V\": thumbnail at %uD ms is past the end",
-                      &media->path, url->thumb_ms);
-        return NGX_HTTP_NOT_FOUND;
-    }
-
     th = ctx->thumb;
 
     if (th == NULL) {
@@ -104,27 +97,54 @@ ngx_vod_thumb_load(ngx_http_request_t *r, void *data)
         ctx->thumb = th;
     }
 
+    rc = ngx_vod_thumb_find(r, media, time, url->thumb_ms, &seg,
+                            &th->segment, &th->pick);
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: \"%V\": thumbnail at %uD ms is past the end",
+                      &media->path, url->thumb_ms);
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_vod_thumb_find(ngx_http_request_t *r, void *data, uint64_t time,
+    uint64_t ms, uint32_t *seg, vod_segment_t *segment,
+    vod_thumb_pick_t *pick)
+{
+    ngx_vod_media_t  *media = data;
+
+    ngx_int_t  rc;
+
+    if (vod_thumb_segment(media->video, time, seg) != VOD_OK) {
+        return NGX_DECLINED;
+    }
+
     /* the segment whose decode span holds the time, or the one before
      * when all its frames are presented after it */
 
     for ( ;; ) {
-        rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_VIDEO, seg,
-                                &th->segment, &ctx->audio);
+        rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_VIDEO, *seg, segment,
+                                NULL);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        rc = vod_thumb_pick(&th->segment, time, seg == 0, &th->pick);
+        rc = vod_thumb_pick(segment, time, *seg == 0, pick);
 
-        if (rc == VOD_NOT_FOUND && seg > 0) {
-            seg--;
+        if (rc == VOD_NOT_FOUND && *seg > 0) {
+            (*seg)--;
             continue;
         }
 
         if (rc != VOD_OK) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "vod: \"%V\": no key frame before the frame at "
-                          "%uD ms", &media->path, url->thumb_ms);
+                          "%uL ms", &media->path, ms);
             return ngx_vod_status(rc);
         }
 

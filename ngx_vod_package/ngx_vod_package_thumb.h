@@ -1,7 +1,8 @@
 /*
- * ngx_vod_package_thumb.h: thumbnails (thumb-{id}-{ms}.jpg): the load and
- * plan steps of one and the picture task (_thumb.c) and the decode a pool
- * thread runs (_decode.c, FFmpeg: libavcodec, libswscale, libavutil).  Without
+ * ngx_vod_package_thumb.h: thumbnails (thumb-{id}-{ms}.jpg) and tile
+ * sheets (tiles-{id}-{n}.jpg): the load and plan steps of each (_thumb.c,
+ * _tiles.c), the task they share (_thumb.c) and the decode a pool thread
+ * runs (_decode.c, FFmpeg: libavcodec, libswscale, libavutil).  Without
  * FFmpeg's development files at build time NGX_VOD_THUMBNAILS is not
  * defined and the "vod_thumbnails" directive refuses "on".
  */
@@ -16,6 +17,7 @@
 
 #include "vod_core.h"
 #include "vod_media.h"
+#include "vod_thumb.h"
 
 
 /* FFmpeg's decoder never makes a picture over this many pixels (8K UHD),
@@ -84,6 +86,20 @@ typedef struct {
 
 ngx_int_t ngx_vod_thumb_load(ngx_http_request_t *r, void *ctx);
 ngx_int_t ngx_vod_thumb_plan(ngx_http_request_t *r, void *ctx);
+
+/*
+ * The frame of media's video presented at time (its timescale; ms for the
+ * log lines): the segment seg whose samples segment has it, and the
+ * samples a decode takes.  NGX_DECLINED at or past the end (the caller
+ * says so), NGX_DONE while a thread builds the index, or a status.
+ */
+ngx_int_t ngx_vod_thumb_find(ngx_http_request_t *r, void *media,
+    uint64_t time, uint64_t ms, uint32_t *seg, vod_segment_t *segment,
+    vod_thumb_pick_t *pick);
+
+/* tile sheets and their WebVTT track (_tiles.c) */
+ngx_int_t ngx_vod_tiles_load(ngx_http_request_t *r, void *ctx);
+ngx_int_t ngx_vod_tiles_plan(ngx_http_request_t *r, void *ctx);
 
 /* the video a picture decodes: 415 for a codec it cannot */
 ngx_int_t ngx_vod_picture_source(ngx_vod_picture_t *pic,
