@@ -8,7 +8,9 @@
  * never to the event loop; when the task ends plan runs again and the
  * JPEG is the body.  Without "aio threads" the request is refused (503,
  * one line): a decode takes milliseconds of CPU that would stall every
- * other request of the worker.
+ * other request of the worker.  The frame's search (ngx_vod_thumb_find())
+ * and the picture's task (ngx_vod_picture_*()) are the tile sheets' too
+ * (_tiles.c).
  */
 
 #include <ngx_config.h>
@@ -20,11 +22,11 @@
 
 
 typedef struct {
-    ngx_vod_picture_t     pic;
-    vod_segment_t         segment;
-    vod_thumb_pick_t      pick;
-    ngx_vod_decode_run_t  run;
-    ngx_vod_decode_tile_t tile;
+    ngx_vod_picture_t      pic;
+    vod_segment_t          segment;
+    vod_thumb_pick_t       pick;
+    ngx_vod_decode_run_t   run;
+    ngx_vod_decode_tile_t  tile;
 } ngx_vod_thumb_t;
 
 

@@ -27,11 +27,11 @@ typedef struct {
 
 
 typedef struct {
-    ngx_vod_picture_t     pic;
-    vod_tiles_t           layout;
-    uint64_t              first;          /* the sheet's first tile */
-    uint32_t              count;          /* its tiles that show a frame */
-    ngx_vod_tile_frame_t *frames;
+    ngx_vod_picture_t      pic;
+    vod_tiles_t            layout;
+    uint64_t               first;         /* the sheet's first tile */
+    uint32_t               count;         /* its tiles that show a frame */
+    ngx_vod_tile_frame_t  *frames;
 } ngx_vod_tiles_t;
 
 
