@@ -13,7 +13,6 @@
 use FindBin;
 use lib "$FindBin::Bin/inc";
 use VodTest;
-
 use ThumbTest;
 
 # a packager built without FFmpeg has no thumbnails (t/016 checks that it
@@ -21,42 +20,10 @@ use ThumbTest;
 BEGIN { ThumbTest::skip_without_ffmpeg() }
 
 use Test::Nginx::Socket 'no_plan';
-use File::Temp ();
 
-our $Broken;
-
-BEGIN {
-    my $media = VodTest::media();
-
-    # broken/360p.mp4: video/360p.mp4 with its first key frame's bytes
-    # (after its first 64) overwritten by pseudo-random ones; the moov
-    # and every other frame are intact
-    $Broken = File::Temp::tempdir('vodthumb-XXXXXX', TMPDIR => 1,
-                                  CLEANUP => 1);
-    chmod 0755, $Broken;
-    mkdir "$Broken/broken" or die "$Broken/broken: $!";
-
-    my $src = "$media/video/360p.mp4";
-    my $pkt = `ffprobe -v error -select_streams v:0 -read_intervals %+#1 -show_packets -show_entries packet=pos,size -of default=nw=1 $src`;
-    my ($first_pos) = $pkt =~ /^pos=(\d+)$/m;
-    my ($first_size) = $pkt =~ /^size=(\d+)$/m;
-    die "no first packet in $src" unless $first_pos && $first_size > 64;
-
-    open my $in, '<:raw', $src or die "$src: $!";
-    local $/;
-    my $data = <$in>;
-    close $in;
-
-    srand(13);
-    substr($data, $first_pos + 64, $first_size - 64)
-        = pack('C*', map { int rand 256 } 1 .. $first_size - 64);
-
-    open my $out, '>:raw', "$Broken/broken/360p.mp4" or die "$!";
-    print $out $data;
-    close $out;
-
-    $ENV{TEST_NGINX_BROKEN} = $Broken;
-}
+# $TEST_NGINX_BROKEN/broken/360p.mp4: a title whose first key frame does
+# not decode (ThumbTest::broken_title)
+BEGIN { ThumbTest::broken_title(VodTest::media()) }
 
 no_shuffle();
 log_level('info');

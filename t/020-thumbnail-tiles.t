@@ -18,7 +18,9 @@ BEGIN { ThumbTest::skip_without_ffmpeg() }
 
 use Test::Nginx::Socket 'no_plan';
 
-BEGIN { VodTest::media() }
+# $TEST_NGINX_BROKEN/broken/360p.mp4: a title whose first key frame does
+# not decode
+BEGIN { ThumbTest::broken_title(VodTest::media()) }
 
 no_shuffle();
 log_level('info');
@@ -69,6 +71,15 @@ our $Config = <<'_EOC_';
         vod_thumbnail_tile_interval 1s;
         vod_thumbnail_tile_width 160;
         vod_thumbnail_max_frames 10;
+        aio threads;
+    }
+    location /broken/ {
+        alias $TEST_NGINX_BROKEN/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_tiles 3x2;
+        vod_thumbnail_tile_interval 1s;
+        vod_thumbnail_tile_width 160;
         aio threads;
     }
     location /off/ {
@@ -484,5 +495,29 @@ If-None-Match: "0000000000000000"
 --- response_headers_like
 ETag: "[0-9a-f]{16}"
 --- error_code: 200
+--- no_error_log
+[error]
+
+
+
+=== TEST 32: a sheet with a frame that does not decode: 502 and one line
+--- request
+GET /broken/broken/tiles-360p-1.jpg
+--- error_code: 502
+--- error_log eval
+qr{\[error\].*broken/360p\.mp4": thumbnail: }
+--- no_error_log
+[crit]
+[alert]
+
+
+
+=== TEST 33: the same title's sheet of intact GOPs still decodes
+--- request
+GET /broken/broken/tiles-360p-2.jpg
+--- response_body_filters eval
+[main::tile_check('video/360p.mp4', 40, 0, 0, 160, 90, '6.0', '5.96')]
+--- response_body
+480,180 match other
 --- no_error_log
 [error]

@@ -28,6 +28,42 @@ sub skip_without_ffmpeg {
     }
 }
 
+# $TEST_NGINX_BROKEN/broken/360p.mp4, made from $media/video/360p.mp4
+# with its first key frame's bytes (after its first 64) overwritten by
+# pseudo-random ones; the moov and every other frame are intact.  Call
+# from a BEGIN block; the directory goes when the suite ends
+our $Broken;
+
+sub broken_title {
+    my ($media) = @_;
+
+    $Broken = File::Temp::tempdir('vodthumb-XXXXXX', TMPDIR => 1,
+                                  CLEANUP => 1);
+    chmod 0755, $Broken;
+    mkdir "$Broken/broken" or die "$Broken/broken: $!";
+
+    my $src = "$media/video/360p.mp4";
+    my $pkt = `ffprobe -v error -select_streams v:0 -read_intervals %+#1 -show_packets -show_entries packet=pos,size -of default=nw=1 $src`;
+    my ($first_pos) = $pkt =~ /^pos=(\d+)$/m;
+    my ($first_size) = $pkt =~ /^size=(\d+)$/m;
+    die "no first packet in $src" unless $first_pos && $first_size > 64;
+
+    open my $in, '<:raw', $src or die "$src: $!";
+    local $/;
+    my $data = <$in>;
+    close $in;
+
+    srand(13);
+    substr($data, $first_pos + 64, $first_size - 64)
+        = pack('C*', map { int rand 256 } 1 .. $first_size - 64);
+
+    open my $out, '>:raw', "$Broken/broken/360p.mp4" or die "$!";
+    print $out $data;
+    close $out;
+
+    $ENV{TEST_NGINX_BROKEN} = $Broken;
+}
+
 # the RGB pixels of a picture file (or of the frame of $src at $t seconds)
 # as ffmpeg decodes them, through the filter graph $vf when given
 sub rgb {
