@@ -521,3 +521,39 @@ GET /broken/broken/tiles-360p-2.jpg
 480,180 match other
 --- no_error_log
 [error]
+
+
+
+=== TEST 34: NTSC (30000/1001, 8.008 s): the last cue ends at 8.008 s
+--- request
+GET /t/ntsc/tiles-360p.vtt
+--- response_body_filters eval
+[main::vtt_check('ntsc/360p.mp4', '360p', 3, 2, 160, 90, 1000)]
+--- response_body
+cues 9, 0 to 8008 (the duration), contiguous, sheets 1-2
+--- no_error_log
+[error]
+
+
+
+=== TEST 35: NTSC: the tile at 1 s is frame 29 (0.968 s), not frame 30 (1.001 s)
+--- request
+GET /t/ntsc/tiles-360p-1.jpg
+--- response_body_filters eval
+[main::tile_check('ntsc/360p.mp4', 40, 160, 0, 160, 90, '0.967633', '1.001', '0.934267')]
+--- response_body
+480,180 match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 36: HEVC: the tile at 3 s
+--- request
+GET /t/hevc/tiles-360p-1.jpg
+--- response_body_filters eval
+[main::tile_check('hevc/360p.mp4', 40, 0, 90, 160, 90, '3.0', '2.96', '3.04')]
+--- response_body
+480,180 match other other
+--- no_error_log
+[error]
