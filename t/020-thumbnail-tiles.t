@@ -13,6 +13,7 @@ use FindBin;
 use lib "$FindBin::Bin/inc";
 use VodTest;
 use ThumbTest;
+use MetricsTest;
 
 BEGIN { ThumbTest::skip_without_ffmpeg() }
 
@@ -81,6 +82,9 @@ our $Config = <<'_EOC_';
         vod_thumbnail_tile_interval 1s;
         vod_thumbnail_tile_width 160;
         aio threads;
+    }
+    location = /metrics {
+        vodedge_metrics;
     }
     location /off/ {
         alias $TEST_NGINX_MEDIA/;
@@ -555,5 +559,55 @@ GET /t/hevc/tiles-360p-1.jpg
 [main::tile_check('hevc/360p.mp4', 40, 0, 90, 160, 90, '3.0', '2.96', '3.04')]
 --- response_body
 480,180 match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 37: metrics: a scrape to count from
+--- request
+GET /metrics
+--- response_body_filters eval
+[sub { MetricsTest::snap('start', $_[0]); "ok\n" }]
+--- response_body
+ok
+--- no_error_log
+[error]
+
+
+
+=== TEST 38: metrics: a track
+--- request
+GET /t/demo/tiles-360p.vtt
+--- no_error_log
+[error]
+
+
+
+=== TEST 39: metrics: a sheet
+--- request
+GET /t/demo/tiles-360p-2.jpg
+--- no_error_log
+[error]
+
+
+
+=== TEST 40: metrics: a sheet past the end
+--- request
+GET /t/demo/tiles-360p-9.jpg
+--- error_code: 404
+--- no_error_log
+[error]
+
+
+
+=== TEST 41: metrics: sheets and tracks are counted as thumbnails
+--- request
+GET /metrics
+--- response_body_filters eval
+[sub { MetricsTest::moved('start', $_[0], qr/requests_total/) }]
+--- response_body
+vodedge_packager_requests_total{kind="thumb",status="2xx"} +2
+vodedge_packager_requests_total{kind="thumb",status="4xx"} +1
 --- no_error_log
 [error]
