@@ -8,7 +8,10 @@
 # and p99 and of the worker's CPU time (utime + stime of the whole
 # process, its pool threads included) per thumbnail.  Then the event
 # loop's share: the p99 of CMAF segment requests (wrk -c4) alone, and
-# while 16 connections ask for mid-GOP thumbnails, in turns.
+# while 16 connections ask for mid-GOP thumbnails, in turns.  The tile
+# sheet case (tiles-{id}-{n}.jpg) is a 5x5 sheet of 240-wide tiles one a
+# second, all 25 showing a frame of a 25 s title of the same encoding: key
+# frames and frames 1 s into their GOPs, each GOP decoded once.
 #
 #   bench/thumbs.sh          needs modules/ngx_vod_package_module.so built
 #                            with FFmpeg
@@ -33,20 +36,25 @@ command -v wrk >/dev/null || { echo "bench: wrk is missing" >&2; exit 1; }
 
 . bench/lib.sh
 
-mkdir -p "$MEDIA/t" "$PREFIX/logs" "$PREFIX/temp"
+mkdir -p "$MEDIA/t" "$MEDIA/t25" "$PREFIX/logs" "$PREFIX/temp"
 
-if [ ! -f "$MEDIA/t/.done" ]; then
-    echo "bench: making $MEDIA/t/1080p.mp4 (20 s, 1080p24, 2 s GOPs," \
+# make_title DIR SECONDS: DIR/1080p.mp4, 1080p24, 2 s GOPs, B-frames
+make_title() {
+    [ -f "$MEDIA/$1/.done" ] && return
+    echo "bench: making $MEDIA/$1/1080p.mp4 ($2 s, 1080p24, 2 s GOPs," \
          "B-frames)"
     # temporal noise keeps the encoder at its bitrate
     ffmpeg -hide_banner -loglevel error -y \
-        -f lavfi -i "testsrc2=size=1920x1080:rate=24:duration=20" \
+        -f lavfi -i "testsrc2=size=1920x1080:rate=24:duration=$2" \
         -vf "noise=alls=12:allf=t" -c:v libx264 -preset veryfast \
         -profile:v high -bf 2 -g 48 -keyint_min 48 -sc_threshold 0 \
         -pix_fmt yuv420p -b:v 5M -maxrate 5M -bufsize 5M \
-        -movflags +faststart "$MEDIA/t/1080p.mp4"
-    touch "$MEDIA/t/.done"
-fi
+        -movflags +faststart "$MEDIA/$1/1080p.mp4"
+    touch "$MEDIA/$1/.done"
+}
+
+make_title t 20
+make_title t25 25
 
 cat > "$PREFIX/nginx.conf" <<_EOC_
 load_module $SO;
@@ -77,6 +85,16 @@ http {
             vod_thumbnail_thread_pool thumbs;
             aio threads;
         }
+        location /tiles/ {
+            alias $MEDIA/;
+            vod_package;
+            vod_thumbnails on;
+            vod_thumbnail_thread_pool thumbs;
+            vod_thumbnail_tiles 5x5;
+            vod_thumbnail_tile_interval 1s;
+            vod_thumbnail_tile_width 240;
+            aio threads;
+        }
     }
 }
 _EOC_
@@ -85,12 +103,14 @@ start_nginx
 trap stop_nginx EXIT
 
 # ms: a key frame (4 s), a frame 1 s into its GOP, the last frame of a GOP
-# (5.958 s: 47 frames after its key frame), the same 320 wide
+# (5.958 s: 47 frames after its key frame), the same 320 wide; a sheet of
+# 25 tiles
 CASES=(
     "key-1080p|/vod/t/thumb-1080p-4000.jpg"
     "mid-gop-1080p|/vod/t/thumb-1080p-5000.jpg"
     "gop-end-1080p|/vod/t/thumb-1080p-5958.jpg"
     "mid-gop-w320|/vod/t/thumb-1080p-5000-w320.jpg"
+    "sheet-5x5-w240|/tiles/t25/tiles-1080p-1.jpg"
 )
 
 for c in "${CASES[@]}"; do

@@ -28,6 +28,8 @@ static char *ngx_vod_package_thumbnail_pool(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
     ngx_vod_package_loc_conf_t *prev, ngx_vod_package_loc_conf_t *conf);
+static char *ngx_vod_package_thumbnail_tiles(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 
 static ngx_conf_post_handler_pt  ngx_vod_package_segment_duration_p =
@@ -65,6 +67,31 @@ static ngx_vod_package_bounds_t  ngx_vod_package_thumbnail_quality_bounds = {
     ngx_vod_package_check_bounds, 1, 31,
     "must be between 1 and 31"
 };
+
+/* a tile sheet's interval: 1 s (a WebVTT track of a long title stays
+ * small) to an hour */
+static ngx_vod_package_bounds_t  ngx_vod_package_tile_interval_bounds = {
+    ngx_vod_package_check_bounds, 1000, 3600000,
+    "must be between 1s and 1h"
+};
+
+/* a tile's width: 16 to 1920 pixels */
+static ngx_vod_package_bounds_t  ngx_vod_package_tile_width_bounds = {
+    ngx_vod_package_check_bounds, 16, 1920,
+    "must be between 16 and 1920"
+};
+
+/* frames decoded for one sheet, its tiles together */
+static ngx_vod_package_bounds_t  ngx_vod_package_tile_frames_bounds = {
+    ngx_vod_package_check_bounds, 1, 100000,
+    "must be between 1 and 100000"
+};
+
+/* the most columns and rows of a sheet: 100 tiles at most */
+#define NGX_VOD_TILES_MAX_SIDE  10
+
+/* the widest sheet: the mjpeg encoder's and a browser's comfort */
+#define NGX_VOD_TILES_MAX_WIDTH  7680
 
 
 ngx_command_t  ngx_vod_package_commands[] = {
@@ -184,6 +211,34 @@ ngx_command_t  ngx_vod_package_commands[] = {
       0,
       NULL },
 
+    { ngx_string("vod_thumbnail_tiles"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_vod_package_thumbnail_tiles,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_thumbnail_tile_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, tile_interval),
+      &ngx_vod_package_tile_interval_bounds },
+
+    { ngx_string("vod_thumbnail_tile_width"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, tile_width),
+      &ngx_vod_package_tile_width_bounds },
+
+    { ngx_string("vod_thumbnail_tile_max_frames"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, tile_max_frames),
+      &ngx_vod_package_tile_frames_bounds },
+
     { ngx_string("vod_encryption"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_vod_protect_scheme,
@@ -281,6 +336,11 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
     vlcf->thumbnail_max_frames = NGX_CONF_UNSET_UINT;
     vlcf->thumbnail_quality = NGX_CONF_UNSET_UINT;
     vlcf->thumbnail_pool = NGX_CONF_UNSET_PTR;
+    vlcf->tile_cols = NGX_CONF_UNSET_UINT;
+    vlcf->tile_rows = NGX_CONF_UNSET_UINT;
+    vlcf->tile_interval = NGX_CONF_UNSET_MSEC;
+    vlcf->tile_width = NGX_CONF_UNSET_UINT;
+    vlcf->tile_max_frames = NGX_CONF_UNSET_UINT;
     vlcf->encryption = NGX_CONF_UNSET_UINT;
     vlcf->encryption_clearkey = NGX_CONF_UNSET;
 
@@ -355,6 +415,41 @@ ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
     ngx_conf_merge_ptr_value(conf->thumbnail_pool, prev->thumbnail_pool,
                              NULL);
 
+    if (conf->tile_cols == NGX_CONF_UNSET_UINT) {
+        conf->tile_cols = (prev->tile_cols == NGX_CONF_UNSET_UINT)
+                          ? 5 : prev->tile_cols;
+        conf->tile_rows = (prev->tile_rows == NGX_CONF_UNSET_UINT)
+                          ? 5 : prev->tile_rows;
+    }
+
+    ngx_conf_merge_msec_value(conf->tile_interval, prev->tile_interval,
+                              10000);
+    ngx_conf_merge_uint_value(conf->tile_width, prev->tile_width, 240);
+    ngx_conf_merge_uint_value(conf->tile_max_frames, prev->tile_max_frames,
+                              1500);
+
+    /* the sheet's height depends on the video's aspect: checked per
+     * request against vod_thumbnail_max_height per tile */
+
+    if (conf->tile_cols * conf->tile_width > NGX_VOD_TILES_MAX_WIDTH) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vod_thumbnail_tiles %uix%ui\" of "
+                           "\"vod_thumbnail_tile_width %ui\" make sheets "
+                           "%ui pixels wide, over %d", conf->tile_cols,
+                           conf->tile_rows, conf->tile_width,
+                           conf->tile_cols * conf->tile_width,
+                           NGX_VOD_TILES_MAX_WIDTH);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->tile_width > conf->thumbnail_max_width) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vod_thumbnail_tile_width %ui\" is over "
+                           "\"vod_thumbnail_max_width %ui\"",
+                           conf->tile_width, conf->thumbnail_max_width);
+        return NGX_CONF_ERROR;
+    }
+
     if (!conf->enable || !conf->thumbnails || conf->thumbnail_pool != NULL) {
         return NGX_CONF_OK;
     }
@@ -418,6 +513,55 @@ ngx_vod_package_thumbnail_pool(ngx_conf_t *cf, ngx_command_t *cmd,
 #else
     return "needs nginx built with threads";
 #endif
+}
+
+
+/* vod_thumbnail_tiles COLSxROWS: 1 to NGX_VOD_TILES_MAX_SIDE each */
+
+static char *
+ngx_vod_package_thumbnail_tiles(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    u_char     *x;
+    ngx_int_t   cols, rows;
+    ngx_str_t  *value;
+
+    if (vlcf->tile_cols != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    x = ngx_strlchr(value[1].data, value[1].data + value[1].len, 'x');
+
+    if (x == NULL) {
+        goto invalid;
+    }
+
+    cols = ngx_atoi(value[1].data, x - value[1].data);
+    rows = ngx_atoi(x + 1, value[1].data + value[1].len - x - 1);
+
+    if (cols < 1 || cols > NGX_VOD_TILES_MAX_SIDE
+        || rows < 1 || rows > NGX_VOD_TILES_MAX_SIDE)
+    {
+        goto invalid;
+    }
+
+    vlcf->tile_cols = (ngx_uint_t) cols;
+    vlcf->tile_rows = (ngx_uint_t) rows;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"vod_thumbnail_tiles\" wants COLSxROWS, each 1 "
+                       "to %d, not \"%V\"", NGX_VOD_TILES_MAX_SIDE,
+                       &value[1]);
+
+    return NGX_CONF_ERROR;
 }
 
 

@@ -1,11 +1,13 @@
 /*
- * ngx_vod_package_decode.c: a thumbnail's pixels, in a pool thread.  The
- * samples from a key frame to the frame shown are read from the file (as
- * the segment paths read them: pread() of the ranges the index locates),
- * decoded with libavcodec, skipping H.264 frames nothing refers to, the
- * frame presented at the time asked scaled by libswscale to full-range
- * YUV 4:2:0 (a JPEG's range: limited-range video is expanded, not merely
- * relabelled) and encoded by the mjpeg encoder.  Every FFmpeg object is
+ * ngx_vod_package_decode.c: a thumbnail's or a tile sheet's pixels, in a
+ * pool thread.  For each run the samples from a key frame to the last
+ * frame shown are read from the file (as the segment paths read them:
+ * pread() of the ranges the index locates), decoded with libavcodec (one
+ * decoder for the picture, flushed between runs), skipping H.264 frames
+ * nothing refers to; each frame presented at a time asked is scaled by
+ * libswscale into its place in a full-range YUV 4:2:0 picture (a JPEG's
+ * range: limited-range video is expanded, not merely relabelled), and the
+ * picture is encoded by the mjpeg encoder.  Every FFmpeg object is
  * freed on every path but the JPEG, which the task's pool cleanup frees.
  * It touches nothing of nginx's but pread().
  */
@@ -34,28 +36,34 @@ typedef struct {
     AVFrame              *frame;
     AVFrame              *pic;
     struct SwsContext    *sws;
+    int                   sws_w;          /* the source the scaler is */
+    int                   sws_h;          /* for */
+    int                   sws_format;
+    int                   sws_range;
 } ngx_vod_av_t;
 
 
 static int ngx_vod_decode_open(ngx_vod_decode_t *d, ngx_vod_av_t *av);
+static int ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av);
+static int ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
+    ngx_vod_decode_run_t *run);
+static int ngx_vod_decode_shown(ngx_vod_decode_run_t *run, uint32_t i);
 static int ngx_vod_decode_read(ngx_vod_decode_t *d, vod_sample_t *s,
     uint64_t offset, AVPacket *pkt);
 static int ngx_vod_decode_receive(ngx_vod_decode_t *d, ngx_vod_av_t *av,
-    int64_t pts);
+    ngx_vod_decode_run_t *run, uint32_t *left);
+static int ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
+    ngx_vod_decode_tile_t *tile);
 static int ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av);
 static int ngx_vod_decode_error(ngx_vod_decode_t *d, int rc,
     const char *fmt, ...);
 
 
 void
-ngx_vod_decode_thumb(ngx_vod_decode_t *d)
+ngx_vod_decode_picture(ngx_vod_decode_t *d)
 {
-    int            rc;
-    int64_t        pts, target;
-    uint32_t       i;
-    uint64_t       dts;
-    vod_sample_t  *s;
-    ngx_vod_av_t   av;
+    uint32_t      i;
+    ngx_vod_av_t  av;
 
     ngx_memzero(&av, sizeof(ngx_vod_av_t));
 
@@ -66,83 +74,20 @@ ngx_vod_decode_thumb(ngx_vod_decode_t *d)
     d->rc = VOD_ERROR;
     d->decoded = 0;
 
-    if (ngx_vod_decode_open(d, &av) != VOD_OK) {
+    if (ngx_vod_decode_open(d, &av) != VOD_OK
+        || ngx_vod_decode_canvas(d, &av) != VOD_OK)
+    {
         goto done;
     }
 
-    /* the frame shown is the last sample: its presentation time names it
-     * among the frames the decoder returns in presentation order */
-
-    for (dts = d->start_dts, i = 0; i + 1 < d->count; i++) {
-        dts += d->samples[i].duration;
-    }
-
-    target = (int64_t) dts + d->samples[d->count - 1].pts_delay;
-
-    for (dts = d->start_dts, i = 0; i < d->count; i++) {
-        s = &d->samples[i];
-        pts = (int64_t) dts + s->pts_delay;
-        dts += s->duration;
-
-        if (ngx_vod_decode_read(d, s, s->offset, av.pkt) != VOD_OK) {
+    for (i = 0; i < d->nruns; i++) {
+        if (ngx_vod_decode_run(d, &av, &d->runs[i]) != VOD_OK) {
             goto done;
         }
 
-        if (i + 1 < d->count && !s->sync && d->codec == VOD_CODEC_AVC
-            && vod_thumb_avc_disposable(av.pkt->data, av.pkt->size,
-                                        d->nal_length_size))
-        {
-            /* no frame up to the one shown refers to it */
-            av_packet_unref(av.pkt);
-            continue;
-        }
-
-        av.pkt->pts = pts;
-        av.pkt->dts = (int64_t) dts - s->duration;
-        av.pkt->flags = s->sync ? AV_PKT_FLAG_KEY : 0;
-
-        rc = avcodec_send_packet(av.dec, av.pkt);
-        av_packet_unref(av.pkt);
-
-        if (rc < 0) {
-            ngx_vod_decode_error(d, VOD_BAD_DATA,
-                                 "sample at offset %llu does not decode "
-                                 "(%d)", (unsigned long long) s->offset, rc);
-            goto done;
-        }
-
-        d->decoded++;
-
-        rc = ngx_vod_decode_receive(d, &av, target);
-        if (rc == VOD_OK) {
-            goto found;
-        }
-
-        if (rc != VOD_NOT_FOUND) {
-            goto done;
-        }
+        /* the next run starts at its own key frame */
+        avcodec_flush_buffers(av.dec);
     }
-
-    /* the frames the decoder holds back for reordering */
-
-    if (avcodec_send_packet(av.dec, NULL) < 0) {
-        ngx_vod_decode_error(d, VOD_ERROR, "decoder flush failed");
-        goto done;
-    }
-
-    rc = ngx_vod_decode_receive(d, &av, target);
-    if (rc == VOD_NOT_FOUND) {
-        ngx_vod_decode_error(d, VOD_BAD_DATA,
-                             "the frame presented at %lld (timescale %u) did "
-                             "not decode", (long long) target, d->timescale);
-        goto done;
-    }
-
-    if (rc != VOD_OK) {
-        goto done;
-    }
-
-found:
 
     d->rc = ngx_vod_decode_encode(d, &av);
 
@@ -154,6 +99,127 @@ done:
     av_packet_free(&av.pkt);
     avcodec_free_context(&av.enc);
     avcodec_free_context(&av.dec);
+}
+
+
+/*
+ * One pass from a run's key frame: every sample to the last one shown is
+ * given to the decoder but those no frame up to it refers to; each frame
+ * the decoder returns (in presentation order) whose time a tile names is
+ * scaled into its place.  It ends when every tile of the run has its
+ * frame.
+ */
+
+static int
+ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
+    ngx_vod_decode_run_t *run)
+{
+    int            rc;
+    int64_t        pts;
+    uint32_t       i, t, left;
+    uint64_t       dts;
+    vod_sample_t  *s;
+
+    /* the tiles' frames by their presentation times */
+
+    for (t = 0; t < run->ntiles; t++) {
+        dts = run->start_dts;
+
+        for (i = 0; i < run->tiles[t].sample; i++) {
+            dts += run->samples[i].duration;
+        }
+
+        run->tiles[t].pts = (int64_t) dts
+                            + run->samples[run->tiles[t].sample].pts_delay;
+        run->tiles[t].done = 0;
+    }
+
+    left = run->ntiles;
+
+    for (dts = run->start_dts, i = 0; i < run->count && left > 0; i++) {
+        s = &run->samples[i];
+        pts = (int64_t) dts + s->pts_delay;
+        dts += s->duration;
+
+        if (ngx_vod_decode_read(d, s, s->offset, av->pkt) != VOD_OK) {
+            return d->rc;
+        }
+
+        if (!s->sync && d->codec == VOD_CODEC_AVC
+            && !ngx_vod_decode_shown(run, i)
+            && vod_thumb_avc_disposable(av->pkt->data, av->pkt->size,
+                                        d->nal_length_size))
+        {
+            /* no frame up to the last one shown refers to it */
+            av_packet_unref(av->pkt);
+            continue;
+        }
+
+        av->pkt->pts = pts;
+        av->pkt->dts = (int64_t) dts - s->duration;
+        av->pkt->flags = s->sync ? AV_PKT_FLAG_KEY : 0;
+
+        rc = avcodec_send_packet(av->dec, av->pkt);
+        av_packet_unref(av->pkt);
+
+        if (rc < 0) {
+            return ngx_vod_decode_error(d, VOD_BAD_DATA,
+                                        "sample at offset %llu does not "
+                                        "decode (%d)",
+                                        (unsigned long long) s->offset, rc);
+        }
+
+        d->decoded++;
+
+        rc = ngx_vod_decode_receive(d, av, run, &left);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+    }
+
+    if (left == 0) {
+        return VOD_OK;
+    }
+
+    /* the frames the decoder holds back for reordering */
+
+    if (avcodec_send_packet(av->dec, NULL) < 0) {
+        return ngx_vod_decode_error(d, VOD_ERROR, "decoder flush failed");
+    }
+
+    rc = ngx_vod_decode_receive(d, av, run, &left);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    for (t = 0; t < run->ntiles; t++) {
+        if (!run->tiles[t].done) {
+            return ngx_vod_decode_error(d, VOD_BAD_DATA,
+                                        "the frame presented at %lld "
+                                        "(timescale %u) did not decode",
+                                        (long long) run->tiles[t].pts,
+                                        d->timescale);
+        }
+    }
+
+    return VOD_OK;
+}
+
+
+/* 1 when a tile of the run shows sample i */
+
+static int
+ngx_vod_decode_shown(ngx_vod_decode_run_t *run, uint32_t i)
+{
+    uint32_t  t;
+
+    for (t = 0; t < run->ntiles; t++) {
+        if (run->tiles[t].sample == i) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -248,19 +314,22 @@ ngx_vod_decode_read(ngx_vod_decode_t *d, vod_sample_t *s, uint64_t offset,
 }
 
 
-/* VOD_OK with the frame presented at pts in av->frame, VOD_NOT_FOUND when
- * the decoder has not returned it yet */
+/* every frame the decoder has ready: those a tile of the run shows are
+ * placed, the others dropped; VOD_OK when it has no more for now */
 
 static int
-ngx_vod_decode_receive(ngx_vod_decode_t *d, ngx_vod_av_t *av, int64_t pts)
+ngx_vod_decode_receive(ngx_vod_decode_t *d, ngx_vod_av_t *av,
+    ngx_vod_decode_run_t *run, uint32_t *left)
 {
-    int  rc;
+    int                     rc;
+    uint32_t                t;
+    ngx_vod_decode_tile_t  *tile;
 
     for ( ;; ) {
         rc = avcodec_receive_frame(av->dec, av->frame);
 
         if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) {
-            return VOD_NOT_FOUND;
+            return VOD_OK;
         }
 
         if (rc < 0) {
@@ -268,64 +337,45 @@ ngx_vod_decode_receive(ngx_vod_decode_t *d, ngx_vod_av_t *av, int64_t pts)
                                         "frame does not decode (%d)", rc);
         }
 
-        if (av->frame->pts == pts) {
-            break;
+        /* a frame shown longer than the interval may fill two tiles */
+
+        for (t = 0; t < run->ntiles; t++) {
+            tile = &run->tiles[t];
+
+            if (tile->done || av->frame->pts != tile->pts) {
+                continue;
+            }
+
+            if (av->frame->decode_error_flags != 0
+                || (av->frame->flags & AV_FRAME_FLAG_CORRUPT))
+            {
+                av_frame_unref(av->frame);
+                return ngx_vod_decode_error(d, VOD_BAD_DATA,
+                                            "the frame presented at %lld "
+                                            "decodes with errors",
+                                            (long long) tile->pts);
+            }
+
+            if (ngx_vod_decode_place(d, av, tile) != VOD_OK) {
+                av_frame_unref(av->frame);
+                return d->rc;
+            }
+
+            tile->done = 1;
+            (*left)--;
         }
 
         av_frame_unref(av->frame);
     }
-
-    if (av->frame->decode_error_flags != 0
-        || (av->frame->flags & AV_FRAME_FLAG_CORRUPT))
-    {
-        return ngx_vod_decode_error(d, VOD_BAD_DATA,
-                                    "the frame presented at %lld decodes "
-                                    "with errors", (long long) pts);
-    }
-
-    return VOD_OK;
 }
 
 
+/* the picture, black: full-range 4:2:0, a JPEG's */
+
 static int
-ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av)
+ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av)
 {
-    int             rc, src_range;
-    AVFrame        *f;
-    const AVCodec  *codec;
-
-    f = av->frame;
-
-    /* the source's range as the stream says (H.264 and HEVC default to
-     * limited), to the full range of a JPEG's YCbCr; given before the
-     * scaler's init, which otherwise picks a plain copy for a picture of
-     * the source's size and format */
-
-    src_range = (f->color_range == AVCOL_RANGE_JPEG
-                 || f->format == AV_PIX_FMT_YUVJ420P
-                 || f->format == AV_PIX_FMT_YUVJ422P
-                 || f->format == AV_PIX_FMT_YUVJ444P);
-
-    av->sws = sws_alloc_context();
-    if (av->sws == NULL) {
-        return ngx_vod_decode_error(d, VOD_ERROR, "FFmpeg out of memory");
-    }
-
-    if (av_opt_set_int(av->sws, "srcw", f->width, 0) < 0
-        || av_opt_set_int(av->sws, "srch", f->height, 0) < 0
-        || av_opt_set_int(av->sws, "src_format", f->format, 0) < 0
-        || av_opt_set_int(av->sws, "src_range", src_range, 0) < 0
-        || av_opt_set_int(av->sws, "dstw", d->width, 0) < 0
-        || av_opt_set_int(av->sws, "dsth", d->height, 0) < 0
-        || av_opt_set_int(av->sws, "dst_format", AV_PIX_FMT_YUV420P, 0) < 0
-        || av_opt_set_int(av->sws, "dst_range", 1, 0) < 0
-        || av_opt_set_int(av->sws, "sws_flags", SWS_BICUBIC, 0) < 0
-        || sws_init_context(av->sws, NULL, NULL) < 0)
-    {
-        return ngx_vod_decode_error(d, VOD_UNSUPPORTED,
-                                    "no scaler from pixel format %d to "
-                                    "%ux%u", f->format, d->width, d->height);
-    }
+    int  i;
 
     av->pic = av_frame_alloc();
     if (av->pic == NULL) {
@@ -341,12 +391,106 @@ ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av)
         return ngx_vod_decode_error(d, VOD_ERROR, "FFmpeg out of memory");
     }
 
+    for (i = 0; i < 3; i++) {
+        ngx_memset(av->pic->data[i], (i == 0) ? 0 : 128,
+                   (size_t) av->pic->linesize[i]
+                   * ((i == 0) ? d->height : (d->height + 1) / 2));
+    }
+
+    return VOD_OK;
+}
+
+
+/*
+ * The frame in av->frame scaled into a tile's place.  The source's range
+ * as the stream says (H.264 and HEVC default to limited), to the full
+ * range of a JPEG's YCbCr; given before the scaler's init, which
+ * otherwise picks a plain copy for a picture of the source's size and
+ * format.  The scaler is made again only when the source changes.
+ */
+
+static int
+ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
+    ngx_vod_decode_tile_t *tile)
+{
+    int       src_range, i;
+    uint8_t  *dst[4];
+    AVFrame  *f;
+
+    f = av->frame;
+
+    src_range = (f->color_range == AVCOL_RANGE_JPEG
+                 || f->format == AV_PIX_FMT_YUVJ420P
+                 || f->format == AV_PIX_FMT_YUVJ422P
+                 || f->format == AV_PIX_FMT_YUVJ444P);
+
+    if (av->sws != NULL
+        && (av->sws_w != f->width || av->sws_h != f->height
+            || av->sws_format != f->format || av->sws_range != src_range))
+    {
+        sws_freeContext(av->sws);
+        av->sws = NULL;
+    }
+
+    if (av->sws == NULL) {
+        av->sws = sws_alloc_context();
+        if (av->sws == NULL) {
+            return ngx_vod_decode_error(d, VOD_ERROR,
+                                        "FFmpeg out of memory");
+        }
+
+        if (av_opt_set_int(av->sws, "srcw", f->width, 0) < 0
+            || av_opt_set_int(av->sws, "srch", f->height, 0) < 0
+            || av_opt_set_int(av->sws, "src_format", f->format, 0) < 0
+            || av_opt_set_int(av->sws, "src_range", src_range, 0) < 0
+            || av_opt_set_int(av->sws, "dstw", d->tile_width, 0) < 0
+            || av_opt_set_int(av->sws, "dsth", d->tile_height, 0) < 0
+            || av_opt_set_int(av->sws, "dst_format", AV_PIX_FMT_YUV420P, 0)
+               < 0
+            || av_opt_set_int(av->sws, "dst_range", 1, 0) < 0
+            || av_opt_set_int(av->sws, "sws_flags", SWS_BICUBIC, 0) < 0
+            || sws_init_context(av->sws, NULL, NULL) < 0)
+        {
+            return ngx_vod_decode_error(d, VOD_UNSUPPORTED,
+                                        "no scaler from pixel format %d to "
+                                        "%ux%u", f->format, d->tile_width,
+                                        d->tile_height);
+        }
+
+        av->sws_w = f->width;
+        av->sws_h = f->height;
+        av->sws_format = f->format;
+        av->sws_range = src_range;
+    }
+
+    /* the tile's corner in each plane: x and y are even, as 4:2:0's
+     * chroma needs */
+
+    for (i = 0; i < 3; i++) {
+        dst[i] = av->pic->data[i]
+                 + (size_t) ((i == 0) ? tile->y : tile->y / 2)
+                   * av->pic->linesize[i]
+                 + ((i == 0) ? tile->x : tile->x / 2);
+    }
+
+    dst[3] = NULL;
+
     if (sws_scale(av->sws, (const uint8_t * const *) f->data, f->linesize,
-                  0, f->height, av->pic->data, av->pic->linesize)
-        != (int) d->height)
+                  0, f->height, dst, av->pic->linesize)
+        != (int) d->tile_height)
     {
         return ngx_vod_decode_error(d, VOD_ERROR, "sws_scale() failed");
     }
+
+    return VOD_OK;
+}
+
+
+static int
+ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av)
+{
+    int             rc;
+    const AVCodec  *codec;
 
     codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
     if (codec == NULL) {

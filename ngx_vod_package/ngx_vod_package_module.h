@@ -74,6 +74,11 @@ typedef struct {
     ngx_uint_t          thumbnail_quality;
     void               *thumbnail_pool;   /* ngx_thread_pool_t; NULL: the
                                              location's "aio threads" */
+    ngx_uint_t          tile_cols;        /* tiles-*.jpg (_tiles.c) */
+    ngx_uint_t          tile_rows;
+    ngx_msec_t          tile_interval;
+    ngx_uint_t          tile_width;
+    ngx_uint_t          tile_max_frames;
     ngx_uint_t          encryption;       /* VOD_CENC_SCHEME_*, 0: clear */
     ngx_str_t           encryption_secret;    /* the key file's bytes */
     ngx_uint_t          encryption_systems;   /* VOD_PROTECT_* */

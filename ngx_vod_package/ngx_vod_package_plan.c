@@ -66,6 +66,10 @@ ngx_vod_package_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     case VOD_URL_THUMB:
         return ngx_vod_thumb_plan(r, ctx);
 
+    case VOD_URL_TILES:
+    case VOD_URL_TILES_VTT:
+        return ngx_vod_tiles_plan(r, ctx);
+
     default: /* VOD_URL_SEGMENT */
 
         if (vod_url_stream_ts(ctx->url.stream)) {

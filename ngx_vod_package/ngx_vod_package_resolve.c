@@ -153,6 +153,10 @@ ngx_vod_package_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     case VOD_URL_THUMB:
         return ngx_vod_thumb_load(r, ctx);
 
+    case VOD_URL_TILES:
+    case VOD_URL_TILES_VTT:
+        return ngx_vod_tiles_load(r, ctx);
+
     default: /* VOD_URL_SEGMENT */
 
         if (url->stream == VOD_STREAM_SUB

@@ -8,7 +8,9 @@
  * never to the event loop; when the task ends plan runs again and the
  * JPEG is the body.  Without "aio threads" the request is refused (503,
  * one line): a decode takes milliseconds of CPU that would stall every
- * other request of the worker.
+ * other request of the worker.  The frame's search (ngx_vod_thumb_find())
+ * and the picture's task (ngx_vod_picture_*()) are the tile sheets' too
+ * (_tiles.c).
  */
 
 #include <ngx_config.h>
@@ -20,22 +22,18 @@
 
 
 typedef struct {
-    ngx_http_request_t   *request;
-    ngx_str_t            *path;
-    vod_segment_t         segment;
-    vod_thumb_pick_t      pick;
-    ngx_vod_decode_t      decode;
-    unsigned              posted:1;
-    unsigned              done:1;
+    ngx_vod_picture_t      pic;
+    vod_segment_t          segment;
+    vod_thumb_pick_t       pick;
+    ngx_vod_decode_run_t   run;
+    ngx_vod_decode_tile_t  tile;
 } ngx_vod_thumb_t;
 
 
 #if (NGX_VOD_THUMBNAILS && NGX_THREADS)
-static ngx_int_t ngx_vod_thumb_post(ngx_http_request_t *r,
-    ngx_vod_thumb_t *th);
-static void ngx_vod_thumb_cleanup(void *data);
-static void ngx_vod_thumb_thread(void *data, ngx_log_t *log);
-static void ngx_vod_thumb_event(ngx_event_t *ev);
+static void ngx_vod_picture_cleanup(void *data);
+static void ngx_vod_picture_thread(void *data, ngx_log_t *log);
+static void ngx_vod_picture_event(ngx_event_t *ev);
 #endif
 
 
@@ -88,13 +86,6 @@ ngx_vod_thumb_load(ngx_http_request_t *r, void *data)
     time = (uint64_t) (url->thumb_ms / 1000) * info->timescale
            + (uint64_t) (url->thumb_ms % 1000) * info->timescale / 1000;
 
-    if (vod_thumb_segment(info, time, &seg) != VOD_OK) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod: \"%V\": thumbnail at %uD ms is past the end",
-                      &media->path, url->thumb_ms);
-        return NGX_HTTP_NOT_FOUND;
-    }
-
     th = ctx->thumb;
 
     if (th == NULL) {
@@ -103,32 +94,59 @@ ngx_vod_thumb_load(ngx_http_request_t *r, void *data)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        th->request = r;
-        th->path = &media->path;
+        th->pic.request = r;
+        th->pic.path = &media->path;
         ctx->thumb = th;
+    }
+
+    rc = ngx_vod_thumb_find(r, media, time, url->thumb_ms, &seg,
+                            &th->segment, &th->pick);
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: \"%V\": thumbnail at %uD ms is past the end",
+                      &media->path, url->thumb_ms);
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_vod_thumb_find(ngx_http_request_t *r, void *data, uint64_t time,
+    uint64_t ms, uint32_t *seg, vod_segment_t *segment,
+    vod_thumb_pick_t *pick)
+{
+    ngx_vod_media_t  *media = data;
+
+    ngx_int_t  rc;
+
+    if (vod_thumb_segment(media->video, time, seg) != VOD_OK) {
+        return NGX_DECLINED;
     }
 
     /* the segment whose decode span holds the time, or the one before
      * when all its frames are presented after it */
 
     for ( ;; ) {
-        rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_VIDEO, seg,
-                                &th->segment, &ctx->audio);
+        rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_VIDEO, *seg, segment,
+                                NULL);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        rc = vod_thumb_pick(&th->segment, time, seg == 0, &th->pick);
+        rc = vod_thumb_pick(segment, time, *seg == 0, pick);
 
-        if (rc == VOD_NOT_FOUND && seg > 0) {
-            seg--;
+        if (rc == VOD_NOT_FOUND && *seg > 0) {
+            (*seg)--;
             continue;
         }
 
         if (rc != VOD_OK) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "vod: \"%V\": no key frame before the frame at "
-                          "%uD ms", &media->path, url->thumb_ms);
+                          "%uL ms", &media->path, ms);
             return ngx_vod_status(rc);
         }
 
@@ -156,11 +174,11 @@ ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
     url = &ctx->url;
     media = &ctx->media;
     th = ctx->thumb;
-    d = &th->decode;
+    d = &th->pic.decode;
     info = media->video;
 
-    if (th->posted) {
-        if (!th->done) {
+    if (th->pic.posted) {
+        if (!th->pic.done) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
@@ -177,13 +195,7 @@ ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
         etag = ngx_vod_etag_add(etag, &d->height, sizeof(uint32_t));
         etag = ngx_vod_etag_add(etag, &quality, sizeof(uint32_t));
 
-        ctx->out.method = NGX_VOD_SEND_MEMORY;
-        ctx->out.type = &ngx_vod_type_jpeg;
-        ctx->out.cache_control = &vlcf->segment_cache_control;
-        ctx->out.mtime = media->of.mtime;
-        ctx->out.etag = etag;
-        ctx->out.data = d->jpeg;
-        ctx->out.len = d->len;
+        ngx_vod_picture_out(r, ctx, &th->pic, etag);
 
         return NGX_OK;
     }
@@ -218,39 +230,95 @@ ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
         return NGX_HTTP_BAD_GATEWAY;
     }
 
+    rc = ngx_vod_picture_source(&th->pic, info, media->of.fd);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* one run from the key frame to the frame shown, filling the picture */
+
+    th->run.samples = &th->segment.samples[th->pick.key];
+    th->run.count = frames;
+    th->run.start_dts = th->segment.start_dts;
+    th->run.tiles = &th->tile;
+    th->run.ntiles = 1;
+
+    for (frames = 0; frames < th->pick.key; frames++) {
+        th->run.start_dts += th->segment.samples[frames].duration;
+    }
+
+    th->tile.sample = th->run.count - 1;
+    th->tile.x = 0;
+    th->tile.y = 0;
+
+    d->runs = &th->run;
+    d->nruns = 1;
+    d->tile_width = w;
+    d->tile_height = h;
+    d->width = w;
+    d->height = h;
+    d->quality = (uint32_t) vlcf->thumbnail_quality;
+
+    return ngx_vod_picture_post(r, &th->pic);
+}
+
+
+ngx_int_t
+ngx_vod_picture_source(ngx_vod_picture_t *pic, vod_track_info_t *info,
+    ngx_fd_t fd)
+{
+    ngx_vod_decode_t  *d;
+
     if (info->codec != VOD_CODEC_AVC && info->codec != VOD_CODEC_HEVC) {
         return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
 
-    d->fd = media->of.fd;
+    d = &pic->decode;
+
+    d->fd = fd;
     d->codec = info->codec;
     d->config = info->dec_config;
     d->config_len = info->dec_config_len;
     d->nal_length_size = info->nal_length_size;
     d->timescale = info->timescale;
-    d->samples = &th->segment.samples[th->pick.key];
-    d->count = frames;
-    d->start_dts = th->segment.start_dts;
-    d->width = w;
-    d->height = h;
-    d->quality = (uint32_t) vlcf->thumbnail_quality;
 
-    for (frames = 0; frames < th->pick.key; frames++) {
-        d->start_dts += th->segment.samples[frames].duration;
-    }
-
-#if (NGX_VOD_THUMBNAILS && NGX_THREADS)
-    return ngx_vod_thumb_post(r, th);
-#else
-    return NGX_HTTP_NOT_FOUND;
-#endif
+    return NGX_OK;
 }
 
 
-#if (NGX_VOD_THUMBNAILS && NGX_THREADS)
+void
+ngx_vod_picture_out(ngx_http_request_t *r, void *data,
+    ngx_vod_picture_t *pic, uint64_t etag)
+{
+    ngx_vod_ctx_t  *ctx = data;
 
-static ngx_int_t
-ngx_vod_thumb_post(ngx_http_request_t *r, ngx_vod_thumb_t *th)
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    ctx->out.method = NGX_VOD_SEND_MEMORY;
+    ctx->out.type = &ngx_vod_type_jpeg;
+    ctx->out.cache_control = &vlcf->segment_cache_control;
+    ctx->out.mtime = ctx->media.of.mtime;
+    ctx->out.etag = etag;
+    ctx->out.data = pic->decode.jpeg;
+    ctx->out.len = pic->decode.len;
+}
+
+
+#if !(NGX_VOD_THUMBNAILS && NGX_THREADS)
+
+ngx_int_t
+ngx_vod_picture_post(ngx_http_request_t *r, ngx_vod_picture_t *pic)
+{
+    return NGX_HTTP_NOT_FOUND;
+}
+
+#else
+
+
+ngx_int_t
+ngx_vod_picture_post(ngx_http_request_t *r, ngx_vod_picture_t *pic)
 {
     ngx_thread_task_t           *task;
     ngx_thread_pool_t           *tp;
@@ -274,24 +342,24 @@ ngx_vod_thumb_post(ngx_http_request_t *r, ngx_vod_thumb_t *th)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    cln->handler = ngx_vod_thumb_cleanup;
-    cln->data = &th->decode;
+    cln->handler = ngx_vod_picture_cleanup;
+    cln->data = &pic->decode;
 
     task = ngx_thread_task_alloc(r->pool, 0);
     if (task == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    task->ctx = th;
-    task->handler = ngx_vod_thumb_thread;
-    task->event.data = th;
-    task->event.handler = ngx_vod_thumb_event;
+    task->ctx = pic;
+    task->handler = ngx_vod_picture_thread;
+    task->event.data = pic;
+    task->event.handler = ngx_vod_picture_event;
 
     if (ngx_thread_task_post(tp, task) != NGX_OK) {
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
-    th->posted = 1;
+    pic->posted = 1;
 
     r->main->blocked++;
     r->main->count++;
@@ -302,7 +370,7 @@ ngx_vod_thumb_post(ngx_http_request_t *r, ngx_vod_thumb_t *th)
 
 
 static void
-ngx_vod_thumb_cleanup(void *data)
+ngx_vod_picture_cleanup(void *data)
 {
     ngx_vod_decode_t  *d = data;
 
@@ -313,35 +381,35 @@ ngx_vod_thumb_cleanup(void *data)
 /* runs in a pool thread: touches only the decode's own fields */
 
 static void
-ngx_vod_thumb_thread(void *data, ngx_log_t *log)
+ngx_vod_picture_thread(void *data, ngx_log_t *log)
 {
-    ngx_vod_thumb_t  *th = data;
+    ngx_vod_picture_t  *pic = data;
 
-    ngx_vod_decode_thumb(&th->decode);
+    ngx_vod_decode_picture(&pic->decode);
 }
 
 
 static void
-ngx_vod_thumb_event(ngx_event_t *ev)
+ngx_vod_picture_event(ngx_event_t *ev)
 {
-    ngx_vod_thumb_t  *th = ev->data;
+    ngx_vod_picture_t  *pic = ev->data;
 
     ngx_connection_t    *c;
     ngx_http_request_t  *r;
 
-    r = th->request;
+    r = pic->request;
     c = r->connection;
 
     ngx_http_set_log_request(c->log, r);
 
     r->main->blocked--;
     r->aio = 0;
-    th->done = 1;
+    pic->done = 1;
 
-    if (th->decode.rc != VOD_OK) {
-        ngx_log_error(NGX_LOG_ERR, c->log, th->decode.err,
-                      "vod: \"%V\": thumbnail: %s", th->path,
-                      th->decode.error[0] ? th->decode.error : "failed");
+    if (pic->decode.rc != VOD_OK) {
+        ngx_log_error(NGX_LOG_ERR, c->log, pic->decode.err,
+                      "vod: \"%V\": thumbnail: %s", pic->path,
+                      pic->decode.error[0] ? pic->decode.error : "failed");
     }
 
     if (r->done) {

@@ -1,7 +1,8 @@
 /*
- * ngx_vod_package_thumb.h: thumbnails (thumb-{id}-{ms}.jpg): the load and
- * plan steps of one (_thumb.c) and the decode a pool thread runs
- * (_decode.c, FFmpeg: libavcodec, libswscale, libavutil).  Without
+ * ngx_vod_package_thumb.h: thumbnails (thumb-{id}-{ms}.jpg) and tile
+ * sheets (tiles-{id}-{n}.jpg): the load and plan steps of each (_thumb.c,
+ * _tiles.c), the task they share (_thumb.c) and the decode a pool thread
+ * runs (_decode.c, FFmpeg: libavcodec, libswscale, libavutil).  Without
  * FFmpeg's development files at build time NGX_VOD_THUMBNAILS is not
  * defined and the "vod_thumbnails" directive refuses "on".
  */
@@ -16,6 +17,7 @@
 
 #include "vod_core.h"
 #include "vod_media.h"
+#include "vod_thumb.h"
 
 
 /* FFmpeg's decoder never makes a picture over this many pixels (8K UHD),
@@ -23,37 +25,94 @@
 #define NGX_VOD_THUMB_MAX_PIXELS  (7680 * 4320)
 
 
-/* one decode, from the key frame to the frame shown: what a pool thread
- * reads (set by the worker before the task) and writes (read by the
- * worker after it) */
+/* a frame a picture shows: set by the worker (sample, x, y), the rest by
+ * the decode */
 typedef struct {
-    ngx_fd_t              fd;
-    uint32_t              codec;          /* VOD_CODEC_AVC or _HEVC */
-    u_char               *config;         /* avcC / hvcC payload */
-    size_t                config_len;
-    uint32_t              nal_length_size;
-    uint32_t              timescale;
-    vod_sample_t         *samples;        /* the key frame first, the */
-    uint32_t              count;          /* frame shown last */
-    uint64_t              start_dts;      /* the key frame's decode time */
-    uint32_t              width;          /* the picture's size */
-    uint32_t              height;
-    uint32_t              quality;        /* JPEG quantiser scale, 1-31 */
+    uint32_t              sample;         /* among its run's samples */
+    uint32_t              x;              /* its place in the picture */
+    uint32_t              y;
+    int64_t               pts;
+    unsigned              done:1;
+} ngx_vod_decode_tile_t;
 
-    u_char               *jpeg;           /* av_malloc()ed; the task's */
-    size_t                len;            /* pool cleanup frees it */
-    uint32_t              decoded;        /* packets the decoder took */
-    int                   rc;             /* VOD_OK or VOD_* */
-    ngx_err_t             err;
-    char                  error[256];     /* why not, for one log line */
+
+/* samples decoded in one pass, from a key frame to the last frame shown
+ * (decode order): the frames of one GOP share the pass */
+typedef struct {
+    vod_sample_t           *samples;      /* the key frame first */
+    uint32_t                count;
+    uint64_t                start_dts;    /* the key frame's decode time */
+    ngx_vod_decode_tile_t  *tiles;        /* what it shows */
+    uint32_t                ntiles;
+} ngx_vod_decode_run_t;
+
+
+/* one picture (a thumbnail: one frame; a tile sheet: a grid of them, the
+ * places no frame fills black): what a pool thread reads (set by the
+ * worker before the task) and writes (read by the worker after it) */
+typedef struct {
+    ngx_fd_t                fd;
+    uint32_t                codec;        /* VOD_CODEC_AVC or _HEVC */
+    u_char                 *config;       /* avcC / hvcC payload */
+    size_t                  config_len;
+    uint32_t                nal_length_size;
+    uint32_t                timescale;
+    ngx_vod_decode_run_t   *runs;
+    uint32_t                nruns;
+    uint32_t                tile_width;   /* each frame scaled to */
+    uint32_t                tile_height;
+    uint32_t                width;        /* the picture's size */
+    uint32_t                height;
+    uint32_t                quality;      /* JPEG quantiser scale, 1-31 */
+
+    u_char                 *jpeg;         /* av_malloc()ed; the task's */
+    size_t                  len;          /* pool cleanup frees it */
+    uint32_t                decoded;      /* packets the decoder took */
+    int                     rc;           /* VOD_OK or VOD_* */
+    ngx_err_t               err;
+    char                    error[256];   /* why not, for one log line */
 } ngx_vod_decode_t;
+
+
+/* a picture's task: the decode and what the worker knows of it */
+typedef struct {
+    ngx_http_request_t     *request;
+    ngx_str_t              *path;
+    ngx_vod_decode_t        decode;
+    unsigned                posted:1;
+    unsigned                done:1;
+} ngx_vod_picture_t;
 
 
 ngx_int_t ngx_vod_thumb_load(ngx_http_request_t *r, void *ctx);
 ngx_int_t ngx_vod_thumb_plan(ngx_http_request_t *r, void *ctx);
 
+/*
+ * The frame of media's video presented at time (its timescale; ms for the
+ * log lines): the segment seg whose samples segment has it, and the
+ * samples a decode takes.  NGX_DECLINED at or past the end (the caller
+ * says so), NGX_DONE while a thread builds the index, or a status.
+ */
+ngx_int_t ngx_vod_thumb_find(ngx_http_request_t *r, void *media,
+    uint64_t time, uint64_t ms, uint32_t *seg, vod_segment_t *segment,
+    vod_thumb_pick_t *pick);
+
+/* tile sheets and their WebVTT track (_tiles.c) */
+ngx_int_t ngx_vod_tiles_load(ngx_http_request_t *r, void *ctx);
+ngx_int_t ngx_vod_tiles_plan(ngx_http_request_t *r, void *ctx);
+
+/* the video a picture decodes: 415 for a codec it cannot */
+ngx_int_t ngx_vod_picture_source(ngx_vod_picture_t *pic,
+    vod_track_info_t *info, ngx_fd_t fd);
+/* the decode to the location's thumbnail pool: NGX_DONE, or a status */
+ngx_int_t ngx_vod_picture_post(ngx_http_request_t *r,
+    ngx_vod_picture_t *pic);
+/* the JPEG as the response, with a segment's caching headers */
+void ngx_vod_picture_out(ngx_http_request_t *r, void *ctx,
+    ngx_vod_picture_t *pic, uint64_t etag);
+
 #if (NGX_VOD_THUMBNAILS)
-void ngx_vod_decode_thumb(ngx_vod_decode_t *d);
+void ngx_vod_decode_picture(ngx_vod_decode_t *d);
 void ngx_vod_decode_free(ngx_vod_decode_t *d);
 #endif
 

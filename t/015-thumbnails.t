@@ -13,56 +13,17 @@
 use FindBin;
 use lib "$FindBin::Bin/inc";
 use VodTest;
+use ThumbTest;
 
-BEGIN {
-    # a packager built without FFmpeg has no thumbnails (t/016 checks
-    # that it says so)
-    my ($so) = grep { /ngx_vod_package_module\.so$/ }
-               split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
-    $so //= "$FindBin::Bin/../modules/ngx_vod_package_module.so";
-    if (`ldd $so 2>/dev/null` !~ /libavcodec/) {
-        require Test::More;
-        Test::More::plan(skip_all => "$so is built without FFmpeg");
-    }
-}
+# a packager built without FFmpeg has no thumbnails (t/016 checks that it
+# says so)
+BEGIN { ThumbTest::skip_without_ffmpeg() }
 
 use Test::Nginx::Socket 'no_plan';
-use File::Temp ();
 
-our $Broken;
-
-BEGIN {
-    my $media = VodTest::media();
-
-    # broken/360p.mp4: video/360p.mp4 with its first key frame's bytes
-    # (after its first 64) overwritten by pseudo-random ones; the moov
-    # and every other frame are intact
-    $Broken = File::Temp::tempdir('vodthumb-XXXXXX', TMPDIR => 1,
-                                  CLEANUP => 1);
-    chmod 0755, $Broken;
-    mkdir "$Broken/broken" or die "$Broken/broken: $!";
-
-    my $src = "$media/video/360p.mp4";
-    my $pkt = `ffprobe -v error -select_streams v:0 -read_intervals %+#1 -show_packets -show_entries packet=pos,size -of default=nw=1 $src`;
-    my ($first_pos) = $pkt =~ /^pos=(\d+)$/m;
-    my ($first_size) = $pkt =~ /^size=(\d+)$/m;
-    die "no first packet in $src" unless $first_pos && $first_size > 64;
-
-    open my $in, '<:raw', $src or die "$src: $!";
-    local $/;
-    my $data = <$in>;
-    close $in;
-
-    srand(13);
-    substr($data, $first_pos + 64, $first_size - 64)
-        = pack('C*', map { int rand 256 } 1 .. $first_size - 64);
-
-    open my $out, '>:raw', "$Broken/broken/360p.mp4" or die "$!";
-    print $out $data;
-    close $out;
-
-    $ENV{TEST_NGINX_BROKEN} = $Broken;
-}
+# $TEST_NGINX_BROKEN/broken/360p.mp4: a title whose first key frame does
+# not decode (ThumbTest::broken_title)
+BEGIN { ThumbTest::broken_title(VodTest::media()) }
 
 no_shuffle();
 log_level('info');
@@ -113,75 +74,6 @@ add_block_preprocessor(sub {
     $block->set_value('config', $Config) unless defined $block->config;
 });
 
-
-# the RGB pixels of a picture file (or of the frame of $src at $t seconds,
-# scaled to $scale when given) as ffmpeg decodes them
-sub rgb {
-    my ($src, $t, $scale) = @_;
-    my @ss = defined $t ? ('-ss', $t) : ();
-    my @vf = defined $scale ? ('-vf', "scale=$scale") : ();
-    open my $fh, '-|', 'ffmpeg', '-nostdin', '-v', 'error', @ss, '-i', $src,
-        '-frames:v', '1', @vf, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'
-        or die "ffmpeg: $!";
-    binmode $fh;
-    local $/;
-    my $raw = <$fh>;
-    close $fh;
-    return $raw;
-}
-
-sub psnr {
-    my ($a, $b) = @_;
-    return 0 if length $a != length $b || length $a == 0;
-    my @a = unpack 'C*', $a;
-    my @b = unpack 'C*', $b;
-    my $sum = 0;
-    for my $i (0 .. $#a) {
-        my $d = $a[$i] - $b[$i];
-        $sum += $d * $d;
-    }
-    return 99 if $sum == 0;
-    return 10 * log(255 * 255 * @a / $sum) / log(10);
-}
-
-sub jpeg_file {
-    my ($body) = @_;
-    my ($fh, $name) = File::Temp::tempfile('vodthumb-XXXXXX', TMPDIR => 1,
-                                           SUFFIX => '.jpg', UNLINK => 1);
-    binmode $fh;
-    print $fh $body;
-    close $fh;
-    return $name;
-}
-
-# "WxH range PSNR-verdicts": the body against ffmpeg's frame of $src at
-# $t (at least 40 dB) and at each of @others (under 40 dB)
-sub frame_check {
-    my ($src, $t, @others) = @_;
-    return sub {
-        my ($body) = @_;
-        my $jpg = jpeg_file($body);
-        my $probe = `ffprobe -v error -show_entries stream=width,height,color_range -of csv=p=0 $jpg`;
-        chomp $probe;
-        my $mine = rgb($jpg);
-        my $media = $ENV{TEST_NGINX_MEDIA};
-        my $p = psnr($mine, rgb("$media/$src", $t));
-        my $out = "$probe " . ($p >= 40 ? 'match' : sprintf('differs %.1f dB', $p));
-        for my $o (@others) {
-            my $q = psnr($mine, rgb("$media/$src", $o));
-            $out .= $q < 40 ? ' other' : sprintf(' same-as-%s %.1f dB', $o, $q);
-        }
-        return "$out\n";
-    };
-}
-
-# "WxH range"
-sub probe {
-    my ($body) = @_;
-    my $jpg = jpeg_file($body);
-    my $probe = `ffprobe -v error -show_entries stream=width,height,pix_fmt,color_range -of csv=p=0 $jpg`;
-    return $probe;
-}
 
 run_tests();
 

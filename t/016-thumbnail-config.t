@@ -71,6 +71,34 @@ my @cases = (
       qr{"vod_thumbnail_quality" directive must be between 1 and 31} ],
     [ 'twice', 'vod_thumbnails on; vod_thumbnails off;', 0,
       qr{"vod_thumbnails" directive is duplicate} ],
+    [ 'every tile directive', '', 1, undef,
+      'location /vod/ { vod_package; aio threads; vod_thumbnails on;'
+      . ' vod_thumbnail_tiles 10x1; vod_thumbnail_tile_interval 1s;'
+      . ' vod_thumbnail_tile_width 768; vod_thumbnail_tile_max_frames 1; }' ],
+    [ 'a grid without x', 'vod_thumbnail_tiles 5;', 0,
+      qr{"vod_thumbnail_tiles" wants COLSxROWS, each 1 to 10, not "5"} ],
+    [ 'a grid of 0 rows', 'vod_thumbnail_tiles 5x0;', 0,
+      qr{"vod_thumbnail_tiles" wants COLSxROWS, each 1 to 10, not "5x0"} ],
+    [ 'a grid of 11 columns', 'vod_thumbnail_tiles 11x2;', 0,
+      qr{"vod_thumbnail_tiles" wants COLSxROWS, each 1 to 10, not "11x2"} ],
+    [ 'a grid that is not numbers', 'vod_thumbnail_tiles axb;', 0,
+      qr{"vod_thumbnail_tiles" wants COLSxROWS, each 1 to 10, not "axb"} ],
+    [ 'a grid twice', 'vod_thumbnail_tiles 2x2; vod_thumbnail_tiles 3x3;',
+      0, qr{"vod_thumbnail_tiles" directive is duplicate} ],
+    [ 'an interval under 1s', 'vod_thumbnail_tile_interval 500ms;', 0,
+      qr{"vod_thumbnail_tile_interval" directive must be between 1s and 1h} ],
+    [ 'an interval over 1h', 'vod_thumbnail_tile_interval 2h;', 0,
+      qr{"vod_thumbnail_tile_interval" directive must be between 1s and 1h} ],
+    [ 'a tile width under 16', 'vod_thumbnail_tile_width 8;', 0,
+      qr{"vod_thumbnail_tile_width" directive must be between 16 and 1920} ],
+    [ 'sheets too wide', 'vod_thumbnail_tiles 10x10;'
+      . ' vod_thumbnail_tile_width 800;', 0,
+      qr{"vod_thumbnail_tiles 10x10" of "vod_thumbnail_tile_width 800" make sheets 8000 pixels wide, over 7680} ],
+    [ 'a tile wider than a thumbnail may be',
+      'vod_thumbnail_max_width 320; vod_thumbnail_tile_width 480;', 0,
+      qr{"vod_thumbnail_tile_width 480" is over "vod_thumbnail_max_width 320"} ],
+    [ 'no frames for a sheet', 'vod_thumbnail_tile_max_frames 0;', 0,
+      qr{"vod_thumbnail_tile_max_frames" directive must be between 1 and 100000} ],
 );
 
 ConfTest::run(\@cases, 'location /vod/ { vod_package; aio threads; }');

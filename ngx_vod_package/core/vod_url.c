@@ -24,6 +24,7 @@ static int vod_url_decimal(const u_char *p, size_t len, uint64_t max,
 static int vod_url_number(const u_char *p, size_t len, uint32_t *n);
 static int vod_url_track(const u_char *p, size_t len, uint32_t *n);
 static int vod_url_thumb(const u_char *p, size_t len, vod_url_t *url);
+static int vod_url_tiles(const u_char *p, size_t len, vod_url_t *url);
 static int vod_url_last_dash(const u_char *p, size_t len, size_t *dash);
 
 
@@ -81,6 +82,13 @@ vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
     {
         return vod_url_thumb(name + sizeof("thumb-") - 1,
                              len - (sizeof("thumb-") - 1), url);
+    }
+
+    if (len >= sizeof("tiles-") - 1
+        && memcmp(name, "tiles-", sizeof("tiles-") - 1) == 0)
+    {
+        return vod_url_tiles(name + sizeof("tiles-") - 1,
+                             len - (sizeof("tiles-") - 1), url);
     }
 
     px = NULL;
@@ -353,6 +361,43 @@ vod_url_thumb(const u_char *p, size_t len, vod_url_t *url)
 
     } else if (vod_url_track(p + dash + 1, len - dash - 1, &url->thumb_ms)
                != VOD_OK)
+    {
+        return VOD_BAD_REQUEST;
+    }
+
+    return vod_url_id(p, dash, url);
+}
+
+
+/*
+ * tiles-: what follows the prefix, {id}.vtt (the thumbnail track) or
+ * {id}-{n}.jpg (sheet n).  The sheet's number is read from the end: ids
+ * may contain '-'.
+ */
+
+static int
+vod_url_tiles(const u_char *p, size_t len, vod_url_t *url)
+{
+    size_t  dash;
+
+    url->stream = VOD_STREAM_VIDEO;
+
+    if (vod_url_suffix(p, len, ".vtt", 4)) {
+        url->kind = VOD_URL_TILES_VTT;
+        return vod_url_id(p, len - 4, url);
+    }
+
+    if (!vod_url_suffix(p, len, ".jpg", 4)) {
+        return VOD_NOT_FOUND;
+    }
+
+    url->kind = VOD_URL_TILES;
+
+    len -= 4;
+
+    if (vod_url_last_dash(p, len, &dash) != VOD_OK
+        || vod_url_number(p + dash + 1, len - dash - 1, &url->segment)
+           != VOD_OK)
     {
         return VOD_BAD_REQUEST;
     }

@@ -35,6 +35,9 @@
  *   thumb-{id}-{ms}-w{W}.jpg     the same W pixels wide, aspect kept; -h{H}
  *   thumb-{id}-{ms}-h{H}.jpg     H high; -w{W}-h{H}: the largest size with
  *   thumb-{id}-{ms}-w{W}-h{H}.jpg  the frame's aspect within W x H
+ *   tiles-{id}-{n}.jpg           thumbnail tile sheet n (from 1) of a
+ *                                rendition's video (vod_tiles.h)
+ *   tiles-{id}.vtt               the WebVTT thumbnail track over them
  *   sub-{id}.m3u8                media playlist of subtitle rendition {id}
  *                                (vod_subs.h), listed by master.m3u8
  *   sub-{id}-{n}.vtt             its WebVTT segments, timestamps mapped to
@@ -64,6 +67,8 @@
 #define VOD_URL_THUMB            7
 #define VOD_URL_TRACKS           8
 #define VOD_URL_FULL             9
+#define VOD_URL_TILES           10
+#define VOD_URL_TILES_VTT       11
 
 /* the kinds made from the whole title rather than one rendition */
 #define vod_url_is_title(kind)                                               \
@@ -90,7 +95,8 @@ typedef struct {
     vod_str_t     id;                 /* rendition id, points into name */
     uint32_t      track_id;           /* audio{T}-, audiots{T}-: T; 0 for
                                          audio-, audiots- */
-    uint32_t      segment;            /* 0-based (URL number minus 1) */
+    uint32_t      segment;            /* 0-based (URL number minus 1);
+                                         tiles-: the sheet */
     uint32_t      thumb_ms;           /* thumb-: the time asked for */
     uint32_t      width;              /* thumb-: -w{W}, 0 when absent */
     uint32_t      height;             /* thumb-: -h{H}, 0 when absent */

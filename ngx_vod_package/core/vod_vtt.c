@@ -28,9 +28,6 @@
 #define vod_vtt_2digits(p)                                                   \
     ((uint64_t) ((p)[0] - '0') * 10 + (uint64_t) ((p)[1] - '0'))
 
-/* "HH:MM:SS.mmm" with the most hour digits */
-#define VOD_VTT_TIME_LEN    (VOD_TEXT_UINT_LEN + 10)
-
 /* vod_vtt_pack(): "VTT1", the count and the longest duration; per cue
  * two 64-bit times and three 32-bit lengths */
 #define VOD_VTT_PACK_HEADER  16
@@ -63,7 +60,6 @@ static int vod_vtt_fail(vod_vtt_reader_t *rd, const char *reason);
 static int vod_vtt_cmp(const void *one, const void *two);
 static int vod_vtt_unpack(const u_char *blob, size_t len, uint32_t i,
     vod_vtt_cue_t *cue);
-static u_char *vod_vtt_stamp(u_char *p, uint64_t ms);
 static int vod_vtt_shown(const vod_vtt_cue_t *cue, uint64_t from,
     uint64_t to);
 
@@ -1072,9 +1068,7 @@ vod_vtt_shown(const vod_vtt_cue_t *cue, uint64_t from, uint64_t to)
 }
 
 
-/* "HH:MM:SS.mmm", the hours of two digits or more */
-
-static u_char *
+u_char *
 vod_vtt_stamp(u_char *p, uint64_t ms)
 {
     uint64_t  h, m, s;

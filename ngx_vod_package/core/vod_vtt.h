@@ -9,6 +9,7 @@
 
 
 #include "vod_core.h"
+#include "vod_text.h"
 
 
 /* the largest subtitle file parsed: a feature film's is about 100 KB */
@@ -16,6 +17,9 @@
 
 /* no X-TIMESTAMP-MAP header (vod_vtt_write()'s mpegts) */
 #define VOD_VTT_NO_MAP      ((uint64_t) -1)
+
+/* the most bytes vod_vtt_stamp() writes */
+#define VOD_VTT_TIME_LEN    (VOD_TEXT_UINT_LEN + 10)
 
 
 typedef struct {
@@ -73,6 +77,11 @@ int vod_vtt_pack(vod_env_t *env, const vod_vtt_t *vtt, u_char **blob,
  */
 int vod_vtt_write(vod_env_t *env, const u_char *blob, size_t blob_len,
     uint64_t from, uint64_t to, uint64_t mpegts, u_char **out, size_t *len);
+
+
+/* a cue timestamp, "HH:MM:SS.mmm" (the hours of two digits or more), of
+ * ms milliseconds at p; returns the position after it */
+u_char *vod_vtt_stamp(u_char *p, uint64_t ms);
 
 
 #endif /* _VOD_VTT_H_INCLUDED_ */

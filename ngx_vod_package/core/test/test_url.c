@@ -33,6 +33,7 @@ static void test_url_id_limits(void **state);
 static void test_url_segment_limits(void **state);
 static void test_url_audio_track(void **state);
 static void test_url_thumb(void **state);
+static void test_url_tiles(void **state);
 
 
 static test_url_case_t  test_url_good_cases[] = {
@@ -417,6 +418,62 @@ test_url_thumb(void **state)
 }
 
 
+/* tiles-{id}-{n}.jpg, tiles-{id}.vtt */
+
+static void
+test_url_tiles(void **state)
+{
+    size_t      i;
+    vod_url_t   url;
+
+    static const struct {
+        const char  *name;
+        uint32_t     kind;
+        const char  *id;
+        uint32_t     sheet;
+    } good[] = {
+        { "tiles-1080p-1.jpg", VOD_URL_TILES, "1080p", 0 },
+        { "tiles-hd-high-12.jpg", VOD_URL_TILES, "hd-high", 11 },
+        { "tiles-a-2147483648.jpg", VOD_URL_TILES, "a", 2147483647U },
+        { "tiles-1080p.vtt", VOD_URL_TILES_VTT, "1080p", 0 },
+        /* the number of a track's name is its id's */
+        { "tiles-a-3.vtt", VOD_URL_TILES_VTT, "a-3", 0 },
+    };
+
+    static const char  *bad[] = {
+        "tiles-a.jpg", "tiles--1.jpg", "tiles-a-0.jpg", "tiles-a-01.jpg",
+        "tiles-a-x.jpg", "tiles-a-.jpg", "tiles-a-2147483649.jpg",
+        "tiles-a-99999999999.jpg", "tiles-.jpg", "tiles-.vtt",
+        "tiles-a/b.vtt", "tiles-a/b-1.jpg", "tiles-a-1-w320.jpg"
+    };
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        if (test_url_parse_str(good[i].name, &url) != VOD_OK) {
+            fail_msg("\"%s\" is not VOD_OK", good[i].name);
+        }
+
+        assert_int_equal(url.kind, good[i].kind);
+        assert_int_equal(url.stream, VOD_STREAM_VIDEO);
+        assert_int_equal(url.id.len, strlen(good[i].id));
+        assert_memory_equal(url.id.data, good[i].id, url.id.len);
+        assert_int_equal(url.segment, good[i].sheet);
+    }
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (test_url_parse_str(bad[i], &url) != VOD_BAD_REQUEST) {
+            fail_msg("\"%s\" is not VOD_BAD_REQUEST", bad[i]);
+        }
+    }
+
+    /* not ours */
+    assert_int_equal(test_url_parse_str("tiles-a-1.png", &url),
+                     VOD_NOT_FOUND);
+    assert_int_equal(test_url_parse_str("tiles-a-1.vtt.gz", &url),
+                     VOD_NOT_FOUND);
+    assert_int_equal(test_url_parse_str("tiles", &url), VOD_NOT_FOUND);
+}
+
+
 int
 main(void)
 {
@@ -428,6 +485,7 @@ main(void)
         cmocka_unit_test(test_url_segment_limits),
         cmocka_unit_test(test_url_audio_track),
         cmocka_unit_test(test_url_thumb),
+        cmocka_unit_test(test_url_tiles),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,160 @@
+package ThumbTest;
+
+# Helpers of the suites on pictures the packager decodes (t/015
+# thumbnails, t/020 tile sheets): the RGB pixels ffmpeg decodes from a
+# picture or a title at a time, their PSNR, and summaries of a JPEG body
+# that the blocks compare through `--- response_body_filters eval`.
+# Exported into the suite, so the blocks name them main::frame_check and
+# the like.
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use File::Temp ();
+use FindBin ();
+
+our @EXPORT = qw(rgb psnr jpeg_file frame_check probe tile_check);
+
+# a packager built without FFmpeg has no thumbnails: the suite is skipped
+# (t/016 checks that it says so); call from a BEGIN block
+sub skip_without_ffmpeg {
+    my ($so) = grep { /ngx_vod_package_module\.so$/ }
+               split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
+    $so //= "$FindBin::Bin/../modules/ngx_vod_package_module.so";
+    if (`ldd $so 2>/dev/null` !~ /libavcodec/) {
+        require Test::More;
+        Test::More::plan(skip_all => "$so is built without FFmpeg");
+    }
+}
+
+# $TEST_NGINX_BROKEN/broken/360p.mp4, made from $media/video/360p.mp4
+# with its first key frame's bytes (after its first 64) overwritten by
+# pseudo-random ones; the moov and every other frame are intact.  Call
+# from a BEGIN block; the directory goes when the suite ends
+our $Broken;
+
+sub broken_title {
+    my ($media) = @_;
+
+    $Broken = File::Temp::tempdir('vodthumb-XXXXXX', TMPDIR => 1,
+                                  CLEANUP => 1);
+    chmod 0755, $Broken;
+    mkdir "$Broken/broken" or die "$Broken/broken: $!";
+
+    my $src = "$media/video/360p.mp4";
+    my $pkt = `ffprobe -v error -select_streams v:0 -read_intervals %+#1 -show_packets -show_entries packet=pos,size -of default=nw=1 $src`;
+    my ($first_pos) = $pkt =~ /^pos=(\d+)$/m;
+    my ($first_size) = $pkt =~ /^size=(\d+)$/m;
+    die "no first packet in $src" unless $first_pos && $first_size > 64;
+
+    open my $in, '<:raw', $src or die "$src: $!";
+    local $/;
+    my $data = <$in>;
+    close $in;
+
+    srand(13);
+    substr($data, $first_pos + 64, $first_size - 64)
+        = pack('C*', map { int rand 256 } 1 .. $first_size - 64);
+
+    open my $out, '>:raw', "$Broken/broken/360p.mp4" or die "$!";
+    print $out $data;
+    close $out;
+
+    $ENV{TEST_NGINX_BROKEN} = $Broken;
+}
+
+# the RGB pixels of a picture file (or of the frame of $src at $t seconds)
+# as ffmpeg decodes them, through the filter graph $vf when given
+sub rgb {
+    my ($src, $t, $vf) = @_;
+    my @ss = defined $t ? ('-ss', $t) : ();
+    my @vf = defined $vf ? ('-vf', $vf) : ();
+    open my $fh, '-|', 'ffmpeg', '-nostdin', '-v', 'error', @ss, '-i', $src,
+        '-frames:v', '1', @vf, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'
+        or die "ffmpeg: $!";
+    binmode $fh;
+    local $/;
+    my $raw = <$fh>;
+    close $fh;
+    return $raw;
+}
+
+sub psnr {
+    my ($a, $b) = @_;
+    return 0 if length $a != length $b || length $a == 0;
+    my @a = unpack 'C*', $a;
+    my @b = unpack 'C*', $b;
+    my $sum = 0;
+    for my $i (0 .. $#a) {
+        my $d = $a[$i] - $b[$i];
+        $sum += $d * $d;
+    }
+    return 99 if $sum == 0;
+    return 10 * log(255 * 255 * @a / $sum) / log(10);
+}
+
+sub jpeg_file {
+    my ($body) = @_;
+    my ($fh, $name) = File::Temp::tempfile('vodthumb-XXXXXX', TMPDIR => 1,
+                                           SUFFIX => '.jpg', UNLINK => 1);
+    binmode $fh;
+    print $fh $body;
+    close $fh;
+    return $name;
+}
+
+# "WxH range PSNR-verdicts": the body against ffmpeg's frame of $src at
+# $t (at least 40 dB) and at each of @others (under 40 dB)
+sub frame_check {
+    my ($src, $t, @others) = @_;
+    return sub {
+        my ($body) = @_;
+        my $jpg = jpeg_file($body);
+        my $probe = `ffprobe -v error -show_entries stream=width,height,color_range -of csv=p=0 $jpg`;
+        chomp $probe;
+        my $mine = rgb($jpg);
+        my $media = $ENV{TEST_NGINX_MEDIA};
+        my $p = psnr($mine, rgb("$media/$src", $t));
+        my $out = "$probe " . ($p >= 40 ? 'match' : sprintf('differs %.1f dB', $p));
+        for my $o (@others) {
+            my $q = psnr($mine, rgb("$media/$src", $o));
+            $out .= $q < 40 ? ' other' : sprintf(' same-as-%s %.1f dB', $o, $q);
+        }
+        return "$out\n";
+    };
+}
+
+# "WxH range"
+sub probe {
+    my ($body) = @_;
+    my $jpg = jpeg_file($body);
+    my $probe = `ffprobe -v error -show_entries stream=width,height,pix_fmt,color_range -of csv=p=0 $jpg`;
+    return $probe;
+}
+
+# "WxH PSNR-verdicts" of a tile sheet: its size, then its w x h tile at
+# x,y against ffmpeg's frame of $src at $t scaled to w x h (at least $db
+# dB) and at each of @others (under it)
+sub tile_check {
+    my ($src, $db, $x, $y, $w, $h, $t, @others) = @_;
+    return sub {
+        my ($body) = @_;
+        my $jpg = jpeg_file($body);
+        my $probe = `ffprobe -v error -show_entries stream=width,height -of csv=p=0 $jpg`;
+        chomp $probe;
+        my $mine = rgb($jpg, undef, "crop=$w:$h:$x:$y");
+        my $media = $ENV{TEST_NGINX_MEDIA};
+        my $vf = "scale=$w:$h:flags=bicubic:out_range=full,format=yuvj420p";
+        my $want = rgb("$media/$src", $t, $vf);
+        my $p = psnr($mine, $want);
+        my $out = "$probe " . ($p >= $db ? 'match' : sprintf('differs %.1f dB', $p));
+        for my $o (@others) {
+            my $q = psnr($mine, rgb("$media/$src", $o, $vf));
+            $out .= $q < $db ? ' other' : sprintf(' same-as-%s %.1f dB', $o, $q);
+        }
+        return "$out\n";
+    };
+}
+
+1;
