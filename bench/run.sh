@@ -7,7 +7,9 @@
 # interleaved; the table shows medians: requests per second and the
 # worker's CPU time (utime + stime from /proc) per request.  The -threads
 # rows run both sides under "aio threads" (nginx's default thread pool), as
-# conf/origin.conf ships.  Then the metrics case: a cached CMAF segment
+# conf/origin.conf ships.  The cenc- and cbcs- rows are the cmaf-seg-1080p
+# segment under "vod_encryption" (a random key file made once), read and
+# encrypted per request, against the same encrypted bytes as a static file.  Then the metrics case: a cached CMAF segment
 # with metrics on (a vodedge_metrics location, so the packager counts in
 # shared memory) against the same with them off, nginx restarted between
 # them, BENCH_RUNS interleaved runs of each.  Then the cold index case,
@@ -63,7 +65,7 @@ mkdir -p "$PREFIX/logs" "$PREFIX/temp" "$STATIC"
 
 # render_conf [metrics]: with "metrics", a vodedge_metrics location
 render_conf() {
-    local load= vod= extra= metrics=
+    local load= vod= extra= metrics= cenc= cbcs=
     if [ "${1:-}" = metrics ]; then
         metrics="location = /metrics { vodedge_metrics; allow 127.0.0.1; deny all; }"
     fi
@@ -71,11 +73,17 @@ render_conf() {
         load="load_module $SO;"
         vod="vod_package;"
         extra="vod_index_cache bench_index:64m;"
+        [ -f "$PREFIX/key.bin" ] || head -c 32 /dev/urandom > "$PREFIX/key.bin"
+        cenc="vod_package; vod_encryption cenc;"
+        cenc="$cenc vod_encryption_key_file $PREFIX/key.bin;"
+        cbcs="vod_package; vod_encryption cbcs;"
+        cbcs="$cbcs vod_encryption_key_file $PREFIX/key.bin;"
     fi
     sed -e "s|@LOAD_MODULE@|$load|" -e "s|@VOD@|$vod|" \
         -e "s|@HTTP_EXTRA@|$extra|" -e "s|@PREFIX@|$PREFIX|g" \
         -e "s|@MEDIA@|$MEDIA|" -e "s|@STATIC@|$STATIC|" \
         -e "s|@PORT@|$PORT|" -e "s|@METRICS@|$metrics|" \
+        -e "s|@VOD_CENC@|$cenc|" -e "s|@VOD_CBCS@|$cbcs|" \
         bench/nginx.conf.in > "$PREFIX/nginx.conf"
 }
 
@@ -90,6 +98,12 @@ if [ -z "$static_only" ]; then
         "ts-seg-nopush|/nopush$T/ts-1080p-2.ts"
         "cmaf-seg-threads|/threads$T/video-1080p-2.m4s"
         "ts-seg-threads|/threads$T/ts-1080p-2.ts"
+        # the same segment as cmaf-seg-1080p encrypted, read and
+        # encrypted per request
+        "cenc-seg-1080p|/cenc$T/video-1080p-2.m4s"
+        "cbcs-seg-1080p|/cbcs$T/video-1080p-2.m4s"
+        "cenc-seg-threads|/cenc-threads$T/video-1080p-2.m4s"
+        "cbcs-seg-threads|/cbcs-threads$T/video-1080p-2.m4s"
         "media-playlist|$T/video-1080p.m3u8"
         "master.m3u8|$T/master.m3u8"
         "manifest.mpd|$T/manifest.mpd"
