@@ -2,6 +2,7 @@
  * vod_protect.c: protected CMAF init and media segments (vod_protect.h).
  */
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "vod_protect.h"
@@ -40,7 +41,8 @@ static vod_cenc_t *
 vod_protect_cenc(vod_env_t *env, const vod_track_info_t *track,
     const vod_protect_t *prot)
 {
-    vod_cenc_conf_t  conf;
+    vod_cenc_t       *cenc;
+    vod_cenc_conf_t   conf;
 
     if (!vod_protect_supported(track)) {
         env->log(env, "protect: track %u's codec cannot be encrypted",
@@ -57,7 +59,12 @@ vod_protect_cenc(vod_env_t *env, const vod_track_info_t *track,
     memcpy(conf.kid, prot->kid, 16);
     memcpy(conf.iv, prot->iv, VOD_CENC_IV_SIZE);
 
-    return vod_cenc_create(env, &conf);
+    cenc = vod_cenc_create(env, &conf);
+
+    /* the key lives on in the cipher context alone */
+    OPENSSL_cleanse(conf.key, sizeof(conf.key));
+
+    return cenc;
 }
 
 
@@ -246,6 +253,8 @@ vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
     }
 
     cenc = vod_protect_cenc(env, segment->track, &seg);
+    OPENSSL_cleanse(seg.key, sizeof(seg.key));
+
     if (cenc == NULL) {
         return vod_protect_supported(segment->track) ? VOD_ERROR
                                                      : VOD_UNSUPPORTED;

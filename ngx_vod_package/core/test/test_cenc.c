@@ -21,6 +21,7 @@
 
 #include "vod_cenc.h"
 #include "vod_media.h"
+#include "vod_protect.h"
 
 
 #define TEST_MAX_ALLOCS   64
@@ -93,6 +94,13 @@ static void test_bad_samples(void **state);
 static void test_pssh(void **state);
 static void test_derive(void **state);
 static void test_bench(void **state);
+static ssize_t test_file_read(vod_env_t *env, u_char *buf, size_t size,
+    off_t offset);
+static const u_char *test_path(const u_char *p, size_t len,
+    const char **path, size_t *out_len);
+static void test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
+    u_char iv[][16]);
+static void test_protect(void **state);
 
 
 static const u_char  test_key[16] = {
@@ -1011,6 +1019,239 @@ test_bench(void **state)
 }
 
 
+/*
+ * vod_protect.c: a segment of an H.264 track read from a "file", its
+ * init segment and its media segment as a player gets them; the samples
+ * decrypted by this file's decryptor from what the boxes say.
+ */
+
+static u_char   test_file[4096];
+static size_t   test_file_len;
+
+
+static ssize_t
+test_file_read(vod_env_t *env, u_char *buf, size_t size, off_t offset)
+{
+    if (offset < 0 || (size_t) offset + size > test_file_len) {
+        return -1;
+    }
+
+    memcpy(buf, test_file + offset, size);
+
+    return (ssize_t) size;
+}
+
+
+/* the box at the end of a path of box types below p */
+static const u_char *
+test_path(const u_char *p, size_t len, const char **path, size_t *out_len)
+{
+    size_t  n;
+
+    for ( ;; ) {
+        p = test_child(p, len, *path, &n);
+        path++;
+
+        if (*path == NULL) {
+            *out_len = n;
+            return p;
+        }
+
+        p += 8;
+        len = n - 8;
+    }
+}
+
+
+static void
+test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
+    u_char iv[][16])
+{
+    size_t             len, init_len, n, data_off, entry_len, off;
+    u_char            *out, *init, data[2048], bad_key[16];
+    uint32_t           i, j, k, systems;
+    vod_env_t          env;
+    test_senc_t        senc;
+    test_tenc_t        tenc;
+    vod_sample_t       samples[3];
+    vod_segment_t      seg;
+    vod_protect_t      prot;
+    test_env_ctx_t     ctx;
+    vod_track_info_t   track;
+    const u_char      *moof, *traf, *box, *entry;
+
+    static const test_nal_t  s0[] = {
+        { 0x67, 20 }, { 0x68, 6 }, { 0x65, 700 }
+    };
+    static const test_nal_t  s1[] = { { 0x41, 333 } };
+    static const test_nal_t  s2[] = { { 0x06, 40 }, { 0x01, 129 } };
+
+    static const test_nal_t  *nals[] = { s0, s1, s2 };
+    static const uint32_t     counts[] = { 3, 1, 2 };
+
+    static const char  *moof_path[] = { "moof", NULL };
+    static const char  *stsd_path[] = { "moov", "trak", "mdia", "minf",
+                                        "stbl", "stsd", NULL };
+
+    test_env(&env, &ctx);
+    env.read = test_file_read;
+
+    /* the samples after 100 bytes of something else */
+    test_fill(test_file, 100, 7);
+    test_file_len = 100;
+
+    for (i = 0; i < 3; i++) {
+        samples[i].offset = test_file_len;
+        samples[i].size = (uint32_t) test_build(test_file + test_file_len,
+                                                4, nals[i], counts[i], i);
+        samples[i].duration = 3000;
+        samples[i].pts_delay = 0;
+        samples[i].sync = (i == 0);
+        test_file_len += samples[i].size;
+    }
+
+    memset(&track, 0, sizeof(vod_track_info_t));
+    track.type = VOD_TRACK_VIDEO;
+    track.codec = VOD_CODEC_AVC;
+    track.track_id = 1;
+    track.timescale = 90000;
+    track.nal_length_size = 4;
+    /* other tests make the entry of their own codec: avc1 here */
+    memcpy(test_avc1 + 4, "avc1", 4);
+    track.sample_entry = test_avc1;
+    track.sample_entry_len = sizeof(test_avc1);
+
+    memset(&seg, 0, sizeof(vod_segment_t));
+    seg.track = &track;
+    seg.index = index;
+    seg.start_dts = (uint64_t) index * 9000;
+    seg.count = 3;
+    seg.samples = samples;
+    seg.data_size = test_file_len - 100;
+
+    memset(&prot, 0, sizeof(vod_protect_t));
+    prot.scheme = scheme;
+    systems = VOD_PROTECT_COMMON | VOD_PROTECT_WIDEVINE;
+    prot.systems = systems;
+    memcpy(prot.kid, test_kid, 16);
+    memcpy(prot.key, test_key, 16);
+    memcpy(prot.iv, test_iv, 16);
+
+    /* the init segment: encv with the tenc the decryptor needs, a pssh
+     * per system */
+    assert_int_equal(vod_protect_init(&env, &track, &prot, &init,
+                                      &init_len), VOD_OK);
+    box = test_path(init, init_len, stsd_path, &n);
+    entry = box + 16;
+    entry_len = vod_r32(entry);
+    assert_memory_equal(entry + 4, "encv", 4);
+    test_parse_tenc(entry, entry_len, sizeof(test_avc1), "avc1", &tenc);
+    assert_int_equal(tenc.scheme, scheme);
+    assert_memory_equal(tenc.kid, test_kid, 16);
+
+    for (k = 0, off = 0; off + 8 <= init_len; off += n) {
+        n = vod_r32(init + off);
+        assert_true(n >= 8);
+
+        if (memcmp(init + off + 4, "moov", 4) == 0) {
+            box = init + off + 8;
+
+            for (j = 8; j + 8 <= n; j += vod_r32(init + off + j)) {
+                k += memcmp(init + off + j + 4, "pssh", 4) == 0;
+            }
+        }
+    }
+
+    assert_int_equal(k, 2);
+
+    /* the media segment: moof with senc, then the mdat's samples */
+    assert_int_equal(vod_protect_segment(&env, &seg, &prot, stream, &out,
+                                         &len), VOD_OK);
+    assert_memory_equal(out + 4, "styp", 4);
+    moof = test_path(out + vod_r32(out), len - vod_r32(out), moof_path, &n);
+    traf = test_child(moof + 8, n - 8, "traf", &n);
+    box = test_child(traf + 8, n - 8, "trun", &n);
+    data_off = vod_r32(box + 16);
+    assert_int_equal((moof - out) + data_off + seg.data_size, len);
+
+    senc.iv_size = tenc.iv_size;
+    box = test_child(traf + 8, vod_r32(traf) - 8, "senc", &n);
+    test_parse_senc(box, n, &senc);
+    assert_int_equal(senc.count, 3);
+    box = test_child(traf + 8, vod_r32(traf) - 8, "saiz", &n);
+    test_parse_saiz(box, n, &senc);
+
+    off = (moof - out) + data_off;
+
+    for (i = 0; i < 3; i++) {
+        memcpy(iv[i], senc.iv[i], 16);
+
+        /* the samples are not the clear bytes, until decrypted */
+        memcpy(data, out + off, samples[i].size);
+        assert_memory_not_equal(data, test_file + samples[i].offset,
+                                samples[i].size);
+        test_decrypt(scheme, test_key, &tenc, &senc, i, data,
+                     samples[i].size, 0);
+        assert_memory_equal(data, test_file + samples[i].offset,
+                            samples[i].size);
+
+        /* and a wrong key does not give them back */
+        memcpy(bad_key, test_key, 16);
+        bad_key[5] ^= 1;
+        memcpy(data, out + off, samples[i].size);
+        test_decrypt(scheme, bad_key, &tenc, &senc, i, data,
+                     samples[i].size, 0);
+        assert_memory_not_equal(data, test_file + samples[i].offset,
+                                samples[i].size);
+
+        off += samples[i].size;
+    }
+
+    /* a sample the file does not hold fails the segment */
+    samples[2].offset = test_file_len;
+    assert_int_not_equal(vod_protect_segment(&env, &seg, &prot, stream,
+                                             &out, &len), VOD_OK);
+
+    /* a codec it cannot protect is 415's VOD_UNSUPPORTED */
+    samples[2].offset = test_file_len - samples[2].size;
+    track.codec = VOD_CODEC_AV1;
+    assert_int_equal(vod_protect_segment(&env, &seg, &prot, stream, &out,
+                                         &len), VOD_UNSUPPORTED);
+    assert_int_equal(vod_protect_init(&env, &track, &prot, &init,
+                                      &init_len), VOD_UNSUPPORTED);
+
+    test_env_free(&ctx, 0);
+}
+
+
+static void
+test_protect(void **state)
+{
+    u_char    a[3][16], b[3][16], c[3][16];
+    uint32_t  i, j;
+
+    /* cbcs: the constant IV of tenc, no per-sample IV */
+    test_protected(VOD_CENC_SCHEME_CBCS, 0, 1, a);
+
+    /* cenc: counting up within a segment; no IV of one segment in
+     * another of the same stream, or in the same segment of another */
+    test_protected(VOD_CENC_SCHEME_CENC, 0, 1, a);
+    test_protected(VOD_CENC_SCHEME_CENC, 1, 1, b);
+    test_protected(VOD_CENC_SCHEME_CENC, 0, 2, c);
+
+    for (i = 0; i < 3; i++) {
+        if (i > 0) {
+            assert_int_equal(vod_r64(a[i]), vod_r64(a[i - 1]) + 1);
+        }
+
+        for (j = 0; j < 3; j++) {
+            assert_memory_not_equal(a[i], b[j], 8);
+            assert_memory_not_equal(a[i], c[j], 8);
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -1022,6 +1263,7 @@ main(void)
         cmocka_unit_test(test_bad_samples),
         cmocka_unit_test(test_pssh),
         cmocka_unit_test(test_derive),
+        cmocka_unit_test(test_protect),
         cmocka_unit_test(test_bench),
     };
 
