@@ -23,6 +23,7 @@
 #include <ngx_core.h>
 #include "ngx_steering_module.h"
 #include "vod_json.h"
+#include "vodedge_body.h"
 #include "vodedge_env.h"
 
 
@@ -292,13 +293,11 @@ ngx_steering_state_handler(ngx_http_request_t *r)
 static void
 ngx_steering_state_body(ngx_http_request_t *r)
 {
-    u_char                    *body, *p;
+    u_char                    *body;
     size_t                     len;
     ngx_int_t                  rc;
     ngx_str_t                  id, rest;
-    ngx_buf_t                 *b;
     ngx_uint_t                 i;
-    ngx_chain_t               *cl;
     const char                *err;
     st_cache_t                *c;
     ngx_steering_auth_t        a;
@@ -306,49 +305,25 @@ ngx_steering_state_body(ngx_http_request_t *r)
 
     smcf = ngx_http_get_module_main_conf(r, ngx_steering_module);
 
-    if (r->request_body == NULL || r->request_body->temp_file != NULL) {
-        ngx_http_finalize_request(r,
-            vodedge_json_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
-                               "the body is missing or too large"));
+    rc = vodedge_body_read(r, NGX_STEERING_BODY_MAX, &body, &len);
+
+    if (rc == NGX_ERROR) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
 
-    len = 0;
-
-    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
-        len += ngx_buf_size(cl->buf);
-    }
-
-    if (len > NGX_STEERING_BODY_MAX) {
+    if (rc == NGX_DECLINED) {
         ngx_http_finalize_request(r,
             vodedge_json_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
                                "the body is larger than 4096 bytes"));
         return;
     }
 
-    body = ngx_pnalloc(r->pool, len + 1);
     if (body == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
+        body = (u_char *) "";
     }
 
-    p = body;
-
-    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
-        b = cl->buf;
-
-        if (b->in_file) {
-            ngx_http_finalize_request(r,
-                vodedge_json_error(r, NGX_HTTP_BAD_REQUEST,
-                                   "bad_request",
-                                   "the body is too large"));
-            return;
-        }
-
-        p = ngx_cpymem(p, b->pos, b->last - b->pos);
-    }
-
-    rc = ngx_steering_auth_verify(r, &a, body, p - body);
+    rc = ngx_steering_auth_verify(r, &a, body, len);
 
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r,
@@ -405,7 +380,7 @@ ngx_steering_state_body(ngx_http_request_t *r)
 
     i = c - smcf->fleet->fleet->caches;
 
-    rc = ngx_steering_state_update(r, i, body, p - body, &err);
+    rc = ngx_steering_state_update(r, i, body, len, &err);
 
     if (rc == NGX_ERROR) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);

@@ -8,6 +8,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include "ngx_stream_playback_api.h"
+#include "vodedge_body.h"
 #include "vodedge_env.h"
 #include "vodedge_reply.h"
 
@@ -750,35 +751,19 @@ ngx_stream_playback_api_parse_body(ngx_http_request_t *r,
     ngx_stream_playback_api_ctx_t *ctx, const char **err)
 {
     int                 rc;
-    u_char             *buf, *p;
+    u_char             *buf;
     size_t              len;
     vod_env_t           env;
-    ngx_chain_t        *cl;
     vod_json_t         *a, *b;
     vod_json_limits_t   limits;
 
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
-        *err = "no body: a JSON object is expected";
-        return NGX_DECLINED;
+    rc = vodedge_body_read(r, NGX_PLAYBACK_API_BODY_MAX, &buf, &len);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
     }
 
-    if (r->request_body->temp_file != NULL) {
-        *err = "body larger than 4096 bytes";
-        return NGX_DECLINED;
-    }
-
-    len = 0;
-
-    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
-        if (cl->buf->in_file) {
-            *err = "body larger than 4096 bytes";
-            return NGX_DECLINED;
-        }
-
-        len += cl->buf->last - cl->buf->pos;
-    }
-
-    if (len > NGX_PLAYBACK_API_BODY_MAX) {
+    if (rc == NGX_DECLINED) {
         *err = "body larger than 4096 bytes";
         return NGX_DECLINED;
     }
@@ -786,17 +771,6 @@ ngx_stream_playback_api_parse_body(ngx_http_request_t *r,
     if (len == 0) {
         *err = "no body: a JSON object is expected";
         return NGX_DECLINED;
-    }
-
-    buf = ngx_pnalloc(r->pool, len);
-    if (buf == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = buf;
-
-    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
-        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
     }
 
     vodedge_env_init(&env, r->pool);

@@ -19,6 +19,7 @@
 
 #include "ngx_vod_package_module.h"
 #include "vod_json.h"
+#include "vodedge_body.h"
 
 
 /* a licence request names a few KIDs: a body this large is no request */
@@ -86,50 +87,26 @@ ngx_vod_license_handler(ngx_http_request_t *r)
 static void
 ngx_vod_license_body(ngx_http_request_t *r)
 {
-    u_char     *body, *p;
+    u_char     *body;
     size_t      len;
-    ngx_buf_t  *b;
-    ngx_chain_t  *cl;
+    ngx_int_t   rc;
 
-    if (r->request_body == NULL || r->request_body->temp_file != NULL) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod: clearkey licence request too large");
-        ngx_http_finalize_request(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
-        return;
-    }
+    rc = vodedge_body_read(r, NGX_VOD_LICENSE_MAX_BODY, &body, &len);
 
-    len = 0;
-
-    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
-        len += ngx_buf_size(cl->buf);
-    }
-
-    if (len == 0 || len > NGX_VOD_LICENSE_MAX_BODY) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod: clearkey licence request of %uz bytes refused",
-                      len);
-        ngx_http_finalize_request(r, len == 0 ? NGX_HTTP_BAD_REQUEST
-                                    : NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
-        return;
-    }
-
-    body = ngx_pnalloc(r->pool, len);
-    if (body == NULL) {
+    if (rc == NGX_ERROR) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
 
-    p = body;
-
-    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
-        b = cl->buf;
-
-        if (b->in_file) {
-            ngx_http_finalize_request(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
-            return;
-        }
-
-        p = ngx_cpymem(p, b->pos, b->last - b->pos);
+    if (rc == NGX_DECLINED || len == 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: clearkey licence request %s",
+                      (rc == NGX_DECLINED) ? "over 4096 bytes refused"
+                                           : "without a body");
+        ngx_http_finalize_request(r, (rc == NGX_DECLINED)
+                                     ? NGX_HTTP_REQUEST_ENTITY_TOO_LARGE
+                                     : NGX_HTTP_BAD_REQUEST);
+        return;
     }
 
     ngx_http_finalize_request(r, ngx_vod_license_answer(r, body, len));
