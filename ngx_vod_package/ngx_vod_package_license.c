@@ -7,7 +7,8 @@
  *   200  {"keys":[{"kty":"oct","kid":"<KID>","k":"<key>"}],"type":"temporary"}
  *
  * with the keys of the KIDs asked for that are the title's (one, derived
- * as the segments' is).  The URL is under the title, so the edge's signed
+ * as the segments' is); and GET {title}/aes.key, the 16 bytes of the
+ * title's HLS AES-128 key (the MPEG-TS playlists' EXT-X-KEY URI).  The URL is under the title, so the edge's signed
  * URL, tier and licensing checks of the title cover it: only a viewer
  * allowed the title gets its key.  Keys are never logged.
  */
@@ -33,26 +34,37 @@ static ngx_int_t ngx_vod_license_answer(ngx_http_request_t *r,
 static ngx_int_t ngx_vod_license_kid(ngx_str_t *b64url, u_char *kid);
 static ngx_int_t ngx_vod_license_send(ngx_http_request_t *r,
     vod_protect_t *prot, const char *type);
+static ngx_int_t ngx_vod_license_aes_key(ngx_http_request_t *r);
+static ngx_int_t ngx_vod_license_out(ngx_http_request_t *r, ngx_str_t *type,
+    ngx_buf_t *b);
+static ngx_uint_t ngx_vod_license_is(ngx_http_request_t *r, ngx_str_t *name);
+static ngx_int_t ngx_vod_license_title(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *dir);
 
 
 static ngx_str_t  ngx_vod_license_name = ngx_string("/clearkey");
+static ngx_str_t  ngx_vod_key_name = ngx_string("/aes.key");
 static ngx_str_t  ngx_vod_type_json = ngx_string("application/json");
+static ngx_str_t  ngx_vod_type_key = ngx_string("application/octet-stream");
 static ngx_str_t  ngx_vod_no_store = ngx_string("no-store");
 
 
-/* NGX_DECLINED when the URI is not a licence URL */
+/* NGX_DECLINED when the URI is not a licence or key URL */
 
 ngx_int_t
 ngx_vod_license_handler(ngx_http_request_t *r)
 {
     ngx_int_t                    rc;
+    ngx_uint_t                   aes;
     ngx_vod_package_loc_conf_t  *vlcf;
 
-    if (r->uri.len <= ngx_vod_license_name.len
-        || ngx_strncmp(r->uri.data + r->uri.len - ngx_vod_license_name.len,
-                       ngx_vod_license_name.data, ngx_vod_license_name.len)
-           != 0)
-    {
+    if (ngx_vod_license_is(r, &ngx_vod_key_name)) {
+        aes = 1;
+
+    } else if (ngx_vod_license_is(r, &ngx_vod_license_name)) {
+        aes = 0;
+
+    } else {
         return NGX_DECLINED;
     }
 
@@ -60,6 +72,19 @@ ngx_vod_license_handler(ngx_http_request_t *r)
 
     if (vlcf->encryption == 0 || !vlcf->encryption_clearkey) {
         return NGX_HTTP_NOT_FOUND;
+    }
+
+    if (aes) {
+        if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+            return NGX_HTTP_NOT_ALLOWED;
+        }
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_vod_license_aes_key(r);
     }
 
     if (r->method != NGX_HTTP_POST) {
@@ -116,32 +141,18 @@ ngx_vod_license_body(ngx_http_request_t *r)
 static ngx_int_t
 ngx_vod_license_answer(ngx_http_request_t *r, u_char *body, size_t len)
 {
-    u_char                      *last;
-    size_t                       root;
-    ngx_str_t                    path, dir, b64;
+    ngx_int_t                    rc;
+    ngx_str_t                    dir, b64;
     ngx_uint_t                   n;
     vod_json_t                  *root_node, *kids, *kid, *type;
     ngx_vod_env_t                venv;
     vod_protect_t                prot;
-    ngx_file_info_t              fi;
     vod_json_limits_t            limits;
     u_char                       asked[16];
 
-    /* the title: the URI's directory, as the segments' */
-
-    last = ngx_http_map_uri_to_path(r, &path, &root, 0);
-    if (last == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    dir.data = path.data;
-    dir.len = last - path.data - ngx_vod_license_name.len;
-    dir.data[dir.len] = '\0';
-
-    if (dir.len <= root || ngx_file_info(dir.data, &fi) == NGX_FILE_ERROR
-        || !ngx_is_dir(&fi))
-    {
-        return NGX_HTTP_NOT_FOUND;
+    rc = ngx_vod_license_title(r, &ngx_vod_license_name, &dir);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     ngx_vod_env_init(&venv, r, &dir, NGX_INVALID_FILE);
@@ -176,7 +187,7 @@ ngx_vod_license_answer(ngx_http_request_t *r, u_char *body, size_t len)
 
     for (kid = kids->child; kid != NULL; kid = kid->next) {
         if (kid->type != VOD_JSON_STRING) {
-            OPENSSL_cleanse(prot.key, sizeof(prot.key));
+            OPENSSL_cleanse(&prot, sizeof(vod_protect_t));
             return NGX_HTTP_BAD_REQUEST;
         }
 
@@ -184,7 +195,7 @@ ngx_vod_license_answer(ngx_http_request_t *r, u_char *body, size_t len)
         b64.len = kid->str.len;
 
         if (ngx_vod_license_kid(&b64, asked) != NGX_OK) {
-            OPENSSL_cleanse(prot.key, sizeof(prot.key));
+            OPENSSL_cleanse(&prot, sizeof(vod_protect_t));
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "vod: clearkey licence request with a malformed "
                           "KID");
@@ -197,7 +208,7 @@ ngx_vod_license_answer(ngx_http_request_t *r, u_char *body, size_t len)
     }
 
     if (n == 0) {
-        OPENSSL_cleanse(prot.key, sizeof(prot.key));
+        OPENSSL_cleanse(&prot, sizeof(vod_protect_t));
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "vod: clearkey licence request names no KID of the "
                       "title");
@@ -240,15 +251,10 @@ static ngx_int_t
 ngx_vod_license_send(ngx_http_request_t *r, vod_protect_t *prot,
     const char *type)
 {
-    u_char                      *p;
-    size_t                       len;
-    ngx_int_t                    rc;
-    ngx_buf_t                   *b;
-    ngx_str_t                    src, dst;
-    ngx_chain_t                  out;
-    ngx_table_elt_t             *h;
-    ngx_vod_package_loc_conf_t  *vlcf;
-    u_char                       kid[32], key[32];
+    size_t       len;
+    ngx_buf_t   *b;
+    ngx_str_t    src, dst;
+    u_char       kid[32], key[32];
 
     src.data = prot->kid;
     src.len = 16;
@@ -263,6 +269,8 @@ ngx_vod_license_send(ngx_http_request_t *r, vod_protect_t *prot,
 
     OPENSSL_cleanse(prot->key, sizeof(prot->key));
 
+    OPENSSL_cleanse(prot->hls_key, sizeof(prot->hls_key));
+
     len = sizeof("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"\",\"k\":\"\"}],"
                  "\"type\":\"\"}\n") - 1
           + 2 * 22 + ngx_strlen(type);
@@ -273,19 +281,66 @@ ngx_vod_license_send(ngx_http_request_t *r, vod_protect_t *prot,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_sprintf(b->last, "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"%s\","
-                    "\"k\":\"%s\"}],\"type\":\"%s\"}\n", kid, key, type);
+    b->last = ngx_sprintf(b->last, "{\"keys\":[{\"kty\":\"oct\",\"kid\":"
+                          "\"%s\",\"k\":\"%s\"}],\"type\":\"%s\"}\n", kid,
+                          key, type);
     OPENSSL_cleanse(key, sizeof(key));
-    b->last = p;
+
+    return ngx_vod_license_out(r, &ngx_vod_type_json, b);
+}
+
+
+/* the HLS AES-128 key of the title: its 16 bytes */
+
+static ngx_int_t
+ngx_vod_license_aes_key(ngx_http_request_t *r)
+{
+    ngx_int_t       rc;
+    ngx_str_t       dir;
+    ngx_buf_t      *b;
+    vod_protect_t   prot;
+
+    rc = ngx_vod_license_title(r, &ngx_vod_key_name, &dir);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_vod_protect_keys(r, &dir, &prot);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    b = ngx_create_temp_buf(r->pool, VOD_CENC_KEY_SIZE);
+    if (b == NULL) {
+        OPENSSL_cleanse(&prot, sizeof(vod_protect_t));
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->last, prot.hls_key, VOD_CENC_KEY_SIZE);
+    OPENSSL_cleanse(&prot, sizeof(vod_protect_t));
+
+    return ngx_vod_license_out(r, &ngx_vod_type_key, b);
+}
+
+
+/* a key's response: never kept by a cache on the way */
+
+static ngx_int_t
+ngx_vod_license_out(ngx_http_request_t *r, ngx_str_t *type, ngx_buf_t *b)
+{
+    ngx_int_t                    rc;
+    ngx_chain_t                  out;
+    ngx_table_elt_t             *h;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = b->last - b->pos;
-    r->headers_out.content_type = ngx_vod_type_json;
-    r->headers_out.content_type_len = ngx_vod_type_json.len;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
 
-    /* a key is never kept by a cache on the way */
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
     if (ngx_vod_add_header(r, "Cache-Control", &ngx_vod_no_store, &h)
@@ -307,4 +362,44 @@ ngx_vod_license_send(ngx_http_request_t *r, vod_protect_t *prot,
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_uint_t
+ngx_vod_license_is(ngx_http_request_t *r, ngx_str_t *name)
+{
+    return r->uri.len > name->len
+           && ngx_strncmp(r->uri.data + r->uri.len - name->len, name->data,
+                          name->len)
+              == 0;
+}
+
+
+/* the title: the URI's directory, as the segments'; it must exist */
+
+static ngx_int_t
+ngx_vod_license_title(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *dir)
+{
+    u_char           *last;
+    size_t            root;
+    ngx_str_t         path;
+    ngx_file_info_t   fi;
+
+    last = ngx_http_map_uri_to_path(r, &path, &root, 0);
+    if (last == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    dir->data = path.data;
+    dir->len = last - path.data - name->len;
+    dir->data[dir->len] = '\0';
+
+    if (dir->len <= root || ngx_file_info(dir->data, &fi) == NGX_FILE_ERROR
+        || !ngx_is_dir(&fi))
+    {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    return NGX_OK;
 }

@@ -377,6 +377,8 @@ ngx_int_t ngx_vod_protect_plan_init(ngx_http_request_t *r,
     ngx_vod_ctx_t *ctx, vod_track_info_t *track);
 ngx_int_t ngx_vod_protect_plan_segment(ngx_http_request_t *r,
     ngx_vod_ctx_t *ctx, vod_segment_t *segment);
+ngx_int_t ngx_vod_protect_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
+    void *mux, size_t len);
 ngx_int_t ngx_vod_license_handler(ngx_http_request_t *r);
 
 /* response headers and ETags (_header.c) */

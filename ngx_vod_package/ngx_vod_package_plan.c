@@ -487,10 +487,16 @@ ngx_vod_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->out.method = NGX_VOD_SEND_STREAM;
     ctx->out.type = &ngx_vod_type_ts;
     ctx->out.cache_control = &vlcf->segment_cache_control;
     ctx->out.mtime = media->of.mtime;
+
+    if (vlcf->encryption != 0) {
+        /* HLS AES-128 (_protect.c) */
+        return ngx_vod_protect_plan_ts(r, ctx, mux, len);
+    }
+
+    ctx->out.method = NGX_VOD_SEND_STREAM;
     ctx->out.length = len;
     ctx->out.produce = ngx_vod_ts_produce;
     ctx->out.produce_data = mux;

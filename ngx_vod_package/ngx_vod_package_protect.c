@@ -13,6 +13,7 @@
 
 #include "ngx_vod_package_module.h"
 #include "vod_protect.h"
+#include "vod_ts.h"
 #include "vodedge_secret.h"
 
 
@@ -233,7 +234,11 @@ ngx_vod_protect_keys(ngx_http_request_t *r, ngx_str_t *dir,
     if (vod_cenc_derive(vlcf->encryption_secret.data,
                         vlcf->encryption_secret.len, title.data, title.len,
                         prot->kid, prot->key, prot->iv)
-        != VOD_OK)
+        != VOD_OK
+        || vod_cenc_derive_hls(vlcf->encryption_secret.data,
+                               vlcf->encryption_secret.len, title.data,
+                               title.len, prot->hls_key)
+           != VOD_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "vod: keys of title \"%V\" cannot be derived", &title);
@@ -276,6 +281,7 @@ ngx_vod_protect_title_keys(ngx_http_request_t *r, ngx_str_t *dir,
 
     /* manifests need the KID alone */
     OPENSSL_cleanse(prot->key, sizeof(prot->key));
+    OPENSSL_cleanse(prot->hls_key, sizeof(prot->hls_key));
 
     title->protect = prot;
     title->clearkey = vlcf->encryption_clearkey ? 1 : 0;
@@ -303,6 +309,7 @@ ngx_vod_protect_etag(ngx_http_request_t *r, ngx_str_t *dir, uint64_t hash)
     }
 
     OPENSSL_cleanse(prot.key, sizeof(prot.key));
+    OPENSSL_cleanse(prot.hls_key, sizeof(prot.hls_key));
 
     flags[0] = prot.scheme;
     flags[1] = prot.systems;
@@ -333,6 +340,7 @@ ngx_vod_protect_plan_init(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
 
     rc = vod_protect_init(&ctx->media.venv.env, track, &prot, &out, &len);
     OPENSSL_cleanse(prot.key, sizeof(prot.key));
+    OPENSSL_cleanse(prot.hls_key, sizeof(prot.hls_key));
 
     if (rc != VOD_OK) {
         return ngx_vod_status(rc);
@@ -417,6 +425,7 @@ ngx_vod_protect_plan_segment(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
 #endif
 
         OPENSSL_cleanse(prot->key, sizeof(prot->key));
+        OPENSSL_cleanse(prot->hls_key, sizeof(prot->hls_key));
     }
 
     if (rc != VOD_OK) {
@@ -430,6 +439,57 @@ ngx_vod_protect_plan_segment(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     ctx->out.mtime = media->of.mtime;
     ctx->out.data = out;
     ctx->out.len = len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * An MPEG-TS segment under vod_encryption: HLS AES-128, the whole
+ * segment written out of the mux (whose samples are in memory already)
+ * and encrypted at once: ctx->out becomes that buffer.
+ */
+
+ngx_int_t
+ngx_vod_protect_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
+    void *mux, size_t len)
+{
+    u_char         *buf, *p, *out;
+    size_t          n, out_len;
+    ngx_int_t       rc;
+    vod_protect_t   prot;
+
+    buf = ngx_pnalloc(r->pool, len + 1);
+    if (buf == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    for (p = buf; p < buf + len; p += n) {
+        n = vod_ts_write(mux, p, buf + len - p);
+        if (n == 0) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "vod: MPEG-TS segment shorter than planned");
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    rc = ngx_vod_protect_keys(r, &ctx->dir, &prot);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = vod_protect_aes128(&ctx->media.venv.env, &prot, ctx->url.segment,
+                            buf, len, &out, &out_len);
+    OPENSSL_cleanse(prot.key, sizeof(prot.key));
+    OPENSSL_cleanse(prot.hls_key, sizeof(prot.hls_key));
+
+    if (rc != VOD_OK) {
+        return ngx_vod_status(rc);
+    }
+
+    ctx->out.method = NGX_VOD_SEND_MEMORY;
+    ctx->out.data = out;
+    ctx->out.len = out_len;
 
     return NGX_OK;
 }

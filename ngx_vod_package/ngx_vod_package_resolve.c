@@ -24,7 +24,6 @@ ngx_vod_package_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     vod_url_t             *url;
     vod_title_spec_t      *spec;
     vod_rendition_spec_t  *found;
-    ngx_vod_package_loc_conf_t  *vlcf;
 
     url = &ctx->url;
 
@@ -56,18 +55,6 @@ ngx_vod_package_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         }
 
         return ngx_vod_status(rc);
-    }
-
-    /* Common Encryption protects the CMAF segments alone: MPEG-TS would
-     * be the title in the clear */
-    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
-
-    if (vlcf->encryption != 0
-        && (url->kind == VOD_URL_MASTER_TS || vod_url_stream_ts(url->stream)))
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod: MPEG-TS is not served under vod_encryption");
-        return NGX_HTTP_NOT_FOUND;
     }
 
     /* the title directory, null-terminated for ngx_open_dir() */

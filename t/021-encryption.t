@@ -9,7 +9,9 @@
 # the clear segments' bytes (packet checksums equal); with a wrong key it
 # does not.  The same under "aio threads" (the segments read and
 # encrypted in a pool thread).  The MPD and the media playlists signal the
-# KID and systems; MPEG-TS is refused; the ClearKey licence URL answers
+# KID and systems; MPEG-TS is HLS AES-128 (ffmpeg fetches aes.key and
+# decrypts every segment to the clear ones' packets); the ClearKey licence
+# URL answers
 # the title's key to a well-formed request only; nginx -t names what is
 # wrong with the directives; no key reaches the error log.  Not a block
 # file: it walks the titles with its own requests.
@@ -115,7 +117,7 @@ VodTest::nginx_start($dir, <<"_EOC_");
         location /cbcs/ { $common vod_encryption cbcs;
                           vod_encryption_clearkey on; }
         location /threads/ { $common vod_encryption cenc;
-                             aio threads; }
+                             vod_encryption_clearkey on; aio threads; }
         location /clear/ { alias $media/; vod_package; }
         location /nolicence/ { $common vod_encryption cenc; }
     }
@@ -344,13 +346,46 @@ sub uuid {
     like(get('/cbcs/demo/audio-720p.m3u8')->{content},
          qr/^#EXT-X-KEY:METHOD=SAMPLE-AES,/m, 'HLS: cbcs is SAMPLE-AES');
 
-    for my $path (qw(master-ts.m3u8 ts-720p.m3u8 ts-720p-1.ts
-                     videots-720p-1.ts)) {
-        is(get("/cenc/demo/$path")->{status}, 404,
-           "MPEG-TS refused under encryption: $path");
+    # MPEG-TS: HLS AES-128, the whole segment, the key at aes.key
+    my $ts = get('/cenc/demo/ts-720p.m3u8')->{content};
+    like($ts, qr/^\#EXT-X-PLAYLIST-TYPE:VOD\n\#EXT-X-INDEPENDENT-SEGMENTS\n
+                 \#EXT-X-KEY:METHOD=AES-128,URI="aes.key"\n\#EXTINF:/mx,
+         'HLS TS: EXT-X-KEY AES-128 before the first segment');
+    my $clear_seg = get('/clear/demo/ts-720p-1.ts')->{content};
+    my $enc_seg = get('/cenc/demo/ts-720p-1.ts')->{content};
+    is(length $enc_seg, (int(length($clear_seg) / 16) + 1) * 16,
+       'HLS TS: a segment padded to whole blocks (PKCS7)');
+    isnt(substr($enc_seg, 0, 188), substr($clear_seg, 0, 188),
+         '... and not the clear bytes');
+    my $aes = get('/cenc/demo/aes.key');
+    is($aes->{status}, 200, 'aes.key: 200');
+    my $hls_key = substr(hmac_sha256('vodedge-hls-key' . 'demo', $secret),
+                         0, 16);
+    is(unpack('H*', $aes->{content}), unpack('H*', $hls_key),
+       '... the derived HLS key, 16 bytes');
+    is($aes->{headers}{'cache-control'}, 'no-store', '... never cached');
+    isnt(unpack('H*', $aes->{content}), unpack('H*', derive('key', 'demo')),
+         '... not the Common Encryption key');
+    is(get('/nolicence/demo/aes.key')->{status}, 404,
+       'aes.key: 404 without vod_encryption_clearkey');
+    is(get('/clear/demo/aes.key')->{status}, 404, 'aes.key: 404 when clear');
+    is(get('/cenc/nosuch/aes.key')->{status}, 404, 'aes.key: no such title');
+    is($http->request('POST', "$base/cenc/demo/aes.key")->{status}, 405,
+       'aes.key: POST is 405');
+
+    # ffmpeg fetches the key itself and decrypts every segment
+    for my $title (qw(demo aud)) {
+        for my $pl (qw(master-ts.m3u8)) {
+            my $want = packets("$base/clear/$title/$pl");
+            ok(length $want, "$title $pl: clear packets");
+            for my $loc (qw(cenc cbcs threads)) {
+                next if $loc eq 'threads' && $title ne 'demo';
+                is(packets("$base/$loc/$title/$pl"), $want,
+                   "$loc $title $pl: ffmpeg decrypts HLS AES-128 to the "
+                   . 'clear packets');
+            }
+        }
     }
-    is(get('/clear/demo/ts-720p-1.ts')->{status}, 200,
-       '... and served in the clear location');
 
     my $e1 = get('/cenc/demo/video-720p-1.m4s')->{headers}{etag};
     my $e2 = get('/clear/demo/video-720p-1.m4s')->{headers}{etag};

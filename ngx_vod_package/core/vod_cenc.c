@@ -86,6 +86,21 @@ vod_cenc_derive(const u_char *secret, size_t secret_len,
 }
 
 
+int
+vod_cenc_derive_hls(const u_char *secret, size_t secret_len,
+    const u_char *title, size_t title_len, u_char *key)
+{
+    if (secret_len == 0 || secret_len > 1024
+        || title_len > VOD_CENC_MAX_TITLE)
+    {
+        return VOD_ERROR;
+    }
+
+    return vod_cenc_derive_one(secret, secret_len, "vodedge-hls-key", title,
+                               title_len, key);
+}
+
+
 void
 vod_cenc_iv_add(u_char *iv, uint64_t n)
 {

@@ -43,6 +43,10 @@
  * where || is byte concatenation with no separator after the ASCII label
  * (no terminating NUL) and title is the title id's bytes as in the URL
  * (secret: 1 to 1024 bytes, title: at most 1024).
+ *   HLS key = first 16 bytes of HMAC-SHA256(secret, "vodedge-hls-key" || title)
+ *
+ * (the HLS key encrypts whole MPEG-TS segments, METHOD=AES-128: a key of
+ * its own, never the CTR and CBC modes of Common Encryption under one)
  * IV is the cbcs constant IV; for cenc its first 8 bytes are a base the
  * caller adds a sample number to (vod_cenc_iv_add()), so that no two
  * samples under one KID share an IV.
@@ -121,6 +125,10 @@ typedef struct {
 int vod_cenc_derive(const u_char *secret, size_t secret_len,
     const u_char *title, size_t title_len, u_char *kid, u_char *key,
     u_char *iv);
+
+/* the HLS AES-128 key of a title (see the derivation above) */
+int vod_cenc_derive_hls(const u_char *secret, size_t secret_len,
+    const u_char *title, size_t title_len, u_char *key);
 
 /* iv's first 8 bytes as a big-endian number plus n (cenc sample IVs) */
 void vod_cenc_iv_add(u_char *iv, uint64_t n);

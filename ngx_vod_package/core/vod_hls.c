@@ -670,6 +670,10 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
                         "#EXT-X-PLAYLIST-TYPE:VOD\n"
                         "#EXT-X-INDEPENDENT-SEGMENTS\n");
 
+    if (vod_url_stream_ts(stream) && title->protect != NULL) {
+        p = vod_protect_hls_aes128(p);
+    }
+
     if (!vod_url_stream_ts(stream)) {
         if (title->protect != NULL) {
             p = vod_protect_hls(p, title->protect);

@@ -39,6 +39,7 @@ typedef struct vod_protect_s {
     u_char        kid[16];
     u_char        key[VOD_CENC_KEY_SIZE];
     u_char        iv[VOD_CENC_IV_SIZE];
+    u_char        hls_key[VOD_CENC_KEY_SIZE];     /* MPEG-TS, AES-128 */
 } vod_protect_t;
 
 
@@ -54,6 +55,14 @@ int vod_protect_init(vod_env_t *env, const vod_track_info_t *track,
  * read that fails fails the call), encrypted, after the moof. */
 int vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
     const vod_protect_t *prot, uint64_t stream, u_char **out, size_t *len);
+
+/* HLS AES-128 (RFC 8216 4.3.2.4): a whole MPEG-TS segment of len bytes
+ * encrypted with AES-128-CBC and PKCS7 padding under hls_key, the IV the
+ * segment's media sequence number (sequence, big-endian in 16 bytes), as
+ * a playlist without IV attributes says. */
+int vod_protect_aes128(vod_env_t *env, const vod_protect_t *prot,
+    uint32_t sequence, const u_char *in, size_t len, u_char **out,
+    size_t *out_len);
 
 /* One system's pssh box (VOD_PROTECT_COMMON or _WIDEVINE) into buf
  * (VOD_PROTECT_MAX_PSSH bytes); returns its size.  The manifests carry
@@ -74,7 +83,9 @@ size_t vod_protect_pssh(const vod_protect_t *prot, uint32_t system,
  *
  * HLS, in a CMAF media playlist before EXT-X-MAP: one EXT-X-KEY per
  * system, METHOD=SAMPLE-AES-CTR ('cenc') or SAMPLE-AES ('cbcs'), the
- * system's pssh box as a data: URI, KEYID and KEYFORMAT its urn:uuid.
+ * system's pssh box as a data: URI, KEYID and KEYFORMAT its urn:uuid;
+ * in an MPEG-TS one, METHOD=AES-128 with the title's key URL "aes.key"
+ * (relative) and no IV (the media sequence numbers).
  */
 
 #define VOD_PROTECT_DASH_NS                                                  \
@@ -86,6 +97,7 @@ size_t vod_protect_pssh(const vod_protect_t *prot, uint32_t system,
 u_char *vod_protect_dash(u_char *p, const vod_protect_t *prot,
     int clearkey);
 u_char *vod_protect_hls(u_char *p, const vod_protect_t *prot);
+u_char *vod_protect_hls_aes128(u_char *p);
 
 
 #endif /* _VOD_PROTECT_H_INCLUDED_ */

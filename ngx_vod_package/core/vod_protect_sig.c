@@ -165,3 +165,10 @@ vod_protect_hls(u_char *p, const vod_protect_t *prot)
 
     return p;
 }
+
+
+u_char *
+vod_protect_hls_aes128(u_char *p)
+{
+    return vod_text_cpy(p, "#EXT-X-KEY:METHOD=AES-128,URI=\"aes.key\"\n");
+}
