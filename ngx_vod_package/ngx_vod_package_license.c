@@ -8,9 +8,10 @@
  *
  * with the keys of the KIDs asked for that are the title's (one, derived
  * as the segments' is); and GET {title}/aes.key, the 16 bytes of the
- * title's HLS AES-128 key (the MPEG-TS playlists' EXT-X-KEY URI).  The URL is under the title, so the edge's signed
- * URL, tier and licensing checks of the title cover it: only a viewer
- * allowed the title gets its key.  Keys are never logged.
+ * title's HLS AES-128 key (the MPEG-TS playlists' EXT-X-KEY URI).  The
+ * URLs are under the title, so the edge's signed URL, tier and licensing
+ * checks of the title cover them: only a viewer allowed the title gets
+ * its key.  Keys are never logged.
  */
 
 #include <ngx_config.h>

@@ -313,8 +313,8 @@ sub uuid {
        'MPD: every AdaptationSet has mp4protection with the default_KID');
     like($mpd, qr{xmlns:cenc="urn:mpeg:cenc:2013"}, 'MPD: cenc namespace');
     my @ck = ($mpd =~ m{urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e"
-                        \ value="ClearKey1.0"><dashif:laurl>clearkey
-                        </dashif:laurl>}gx);
+                        \ value="ClearKey1.0"><dashif:Laurl>clearkey
+                        </dashif:Laurl>}gx);
     is(scalar @ck, scalar @sets, 'MPD: ClearKey with its licence URL');
     my ($wv) = $mpd =~ m{urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed"
                          \ value="Widevine"><cenc:pssh>([^<]+)}x;
@@ -343,6 +343,16 @@ sub uuid {
               'HLS: EXT-X-KEY per system, SAMPLE-AES-CTR');
     like($pl, qr/KEYFORMATVERSIONS="1"\n#EXT-X-MAP:/,
          'HLS: the keys come before EXT-X-MAP');
+    my $kid64 = MIME::Base64::encode_base64($kid{demo}, '');
+    like($pl, qr/^\#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI="data:text\/plain;
+                 base64,\Q$kid64\E",KEYID=0x\Q$hex\E,KEYFORMAT=
+                 "org.w3.clearkey",KEYFORMATVERSIONS="1"$/mx,
+         'HLS: ClearKey with the KID as its data: URI (hls.js)');
+    unlike(get('/nolicence/demo/video-720p.m3u8')->{content},
+           qr/org.w3.clearkey/, '... not without vod_encryption_clearkey');
+    my $mpd_order = get('/cenc/demo/manifest.mpd')->{content};
+    ok(index($mpd_order, 'e2719d58') < index($mpd_order, '1077efec'),
+       'MPD: ClearKey before the common system (Shaka Player)');
     like(get('/cbcs/demo/audio-720p.m3u8')->{content},
          qr/^#EXT-X-KEY:METHOD=SAMPLE-AES,/m, 'HLS: cbcs is SAMPLE-AES');
 

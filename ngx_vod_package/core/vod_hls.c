@@ -676,7 +676,7 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
 
     if (!vod_url_stream_ts(stream)) {
         if (title->protect != NULL) {
-            p = vod_protect_hls(p, title->protect);
+            p = vod_protect_hls(p, title->protect, title->clearkey);
         }
 
         p = vod_text_cpy(p, "#EXT-X-MAP:URI=\"");

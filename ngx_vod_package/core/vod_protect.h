@@ -77,13 +77,16 @@ size_t vod_protect_pssh(const vod_protect_t *prot, uint32_t system,
  *
  * DASH, in every AdaptationSet: mp4protection with the scheme and
  * cenc:default_KID; the common system's and Widevine's with cenc:pssh
- * (as configured); W3C ClearKey with dashif:laurl "clearkey" (the
- * title's licence URL, relative) when clearkey is set.  The MPD element
- * then declares the cenc and dashif namespaces (VOD_PROTECT_DASH_NS).
+ * (as configured); W3C ClearKey with dashif:Laurl "clearkey" (the
+ * title's licence URL, relative), before them, when clearkey is set.
+ * The MPD element then declares the cenc and dashif namespaces
+ * (VOD_PROTECT_DASH_NS).
  *
  * HLS, in a CMAF media playlist before EXT-X-MAP: one EXT-X-KEY per
  * system, METHOD=SAMPLE-AES-CTR ('cenc') or SAMPLE-AES ('cbcs'), the
- * system's pssh box as a data: URI, KEYID and KEYFORMAT its urn:uuid;
+ * system's pssh box as a data: URI, KEYID and KEYFORMAT its urn:uuid,
+ * and with clearkey one of KEYFORMAT "org.w3.clearkey" whose data: URI
+ * is the KID;
  * in an MPEG-TS one, METHOD=AES-128 with the title's key URL "aes.key"
  * (relative) and no IV (the media sequence numbers).
  */
@@ -92,11 +95,12 @@ size_t vod_protect_pssh(const vod_protect_t *prot, uint32_t system,
     " xmlns:cenc=\"urn:mpeg:cenc:2013\" xmlns:dashif=\"https://dashif.org/CPS\""
 
 #define VOD_PROTECT_DASH_LEN   1024
-#define VOD_PROTECT_HLS_LEN    768
+#define VOD_PROTECT_HLS_LEN    1024
 
 u_char *vod_protect_dash(u_char *p, const vod_protect_t *prot,
     int clearkey);
-u_char *vod_protect_hls(u_char *p, const vod_protect_t *prot);
+u_char *vod_protect_hls(u_char *p, const vod_protect_t *prot,
+    int clearkey);
 u_char *vod_protect_hls_aes128(u_char *p);
 
 

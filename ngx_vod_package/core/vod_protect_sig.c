@@ -98,6 +98,15 @@ vod_protect_dash(u_char *p, const vod_protect_t *prot, int clearkey)
     p = vod_protect_uuid(p, prot->kid);
     p = vod_text_cpy(p, "\"/>\n");
 
+    /* ClearKey before the common system: Shaka Player takes the first
+     * ContentProtection ClearKey can use for its licence URL */
+    if (clearkey) {
+        p = vod_text_cpy(p, "      <ContentProtection schemeIdUri=\"urn:uuid:"
+                            "e2719d58-a985-b3c9-781a-b030af78d30e\" "
+                            "value=\"ClearKey1.0\"><dashif:Laurl>clearkey"
+                            "</dashif:Laurl></ContentProtection>\n");
+    }
+
     if (prot->systems & VOD_PROTECT_COMMON) {
         n = vod_protect_pssh(prot, VOD_PROTECT_COMMON, pssh);
         p = vod_text_cpy(p, "      <ContentProtection schemeIdUri=\"urn:uuid:"
@@ -105,13 +114,6 @@ vod_protect_dash(u_char *p, const vod_protect_t *prot, int clearkey)
                             "<cenc:pssh>");
         p = vod_protect_base64(p, pssh, n);
         p = vod_text_cpy(p, "</cenc:pssh></ContentProtection>\n");
-    }
-
-    if (clearkey) {
-        p = vod_text_cpy(p, "      <ContentProtection schemeIdUri=\"urn:uuid:"
-                            "e2719d58-a985-b3c9-781a-b030af78d30e\" "
-                            "value=\"ClearKey1.0\"><dashif:laurl>clearkey"
-                            "</dashif:laurl></ContentProtection>\n");
     }
 
     if (prot->systems & VOD_PROTECT_WIDEVINE) {
@@ -128,7 +130,7 @@ vod_protect_dash(u_char *p, const vod_protect_t *prot, int clearkey)
 
 
 u_char *
-vod_protect_hls(u_char *p, const vod_protect_t *prot)
+vod_protect_hls(u_char *p, const vod_protect_t *prot, int clearkey)
 {
     u_char       pssh[VOD_PROTECT_MAX_PSSH];
     size_t       n;
@@ -161,6 +163,26 @@ vod_protect_hls(u_char *p, const vod_protect_t *prot)
         p = vod_text_cpy(p, ",KEYFORMAT=\"urn:uuid:");
         p = vod_text_cpymem(p, format, strlen(format));
         p = vod_text_cpy(p, "\",KEYFORMATVERSIONS=\"1\"\n");
+    }
+
+    /* W3C ClearKey as hls.js reads it: the KID as the URI's data, the
+     * licence from the player's configuration */
+    if (clearkey) {
+        p = vod_text_cpy(p, "#EXT-X-KEY:METHOD=");
+
+        if (prot->scheme == VOD_CENC_SCHEME_CBCS) {
+            p = vod_text_cpy(p, "SAMPLE-AES");
+
+        } else {
+            p = vod_text_cpy(p, "SAMPLE-AES-CTR");
+        }
+
+        p = vod_text_cpy(p, ",URI=\"data:text/plain;base64,");
+        p = vod_protect_base64(p, prot->kid, 16);
+        p = vod_text_cpy(p, "\",KEYID=0x");
+        p = vod_protect_hex(p, prot->kid, 16);
+        p = vod_text_cpy(p, ",KEYFORMAT=\"org.w3.clearkey\","
+                            "KEYFORMATVERSIONS=\"1\"\n");
     }
 
     return p;
