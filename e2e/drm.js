@@ -22,6 +22,8 @@
 //              does not play
 //   wrong-kid  the licence answers 200 with a key for another KID: the
 //              player does not play (no time passes, no frame decoded)
+//   wrong-key  the licence answers 200 with another key for the title's
+//              KID: the player does not play (Chromium: a decode error)
 // Known not to play, reported as KNOWN (and failing the run the day they
 // play, so that they become play cases):
 //   dash-cenc-no-shim  dash.js 5.2.1 without the player page's keyids
@@ -64,7 +66,7 @@ const CASES = [];
 for (const scheme of Object.keys(SCHEMES)) {
     for (const engine of ['shaka', 'dash']) {
         for (const kind of ['play', 'mpd-laurl', 'no-licence',
-                            'wrong-kid']) {
+                            'wrong-kid', 'wrong-key']) {
             CASES.push({ name: `${engine}-${scheme}-${kind}`, engine,
                          scheme, kind, file: 'manifest.mpd' });
         }
@@ -85,7 +87,7 @@ function b64url(buf) {
 function watchLicences(page) {
     const seen = [];
     page.on('response', async (r) => {
-        if (!/\/clearkey$/.test(r.url())) return;
+        if (!new URL(r.url()).pathname.endsWith('/clearkey')) return;
         const e = { url: r.url(), method: r.request().method(),
                     status: r.status(), kids: null, keys: null };
         seen.push(e);
@@ -127,13 +129,16 @@ async function runCase(context, c) {
             await route.fulfill({ response: res, body: text });
         });
     }
-    if (c.kind === 'wrong-kid') {
-        // the real licence, its key given for a KID the title has not
-        await page.route('**/clearkey', async (route) => {
+    if (c.kind === 'wrong-kid' || c.kind === 'wrong-key') {
+        // the real licence, its key given for a KID the title has not,
+        // or another key for the title's KID
+        await page.route((u) => u.pathname.endsWith('/clearkey'),
+                         async (route) => {
             const res = await route.fetch();
             const body = await res.json();
             for (const k of body.keys) {
-                k.kid = b64url(crypto.randomBytes(16));
+                k[c.kind === 'wrong-kid' ? 'kid' : 'k']
+                    = b64url(crypto.randomBytes(16));
             }
             await route.fulfill({ response: res,
                                   body: JSON.stringify(body) });
@@ -244,7 +249,7 @@ async function runCase(context, c) {
             throw new Error('no licence request answered 404: '
                             + JSON.stringify(licences));
         }
-        if (c.kind === 'wrong-kid'
+        if (/^wrong-/.test(c.kind)
             && !licences.some((l) => l.status === 200))
         {
             throw new Error('no licence request answered: '
