@@ -33,8 +33,12 @@
 //              the HLS CMAF playlists (SAMPLE-AES-CTR): their EXT-X-KEY
 //              lines name the common system and Widevine, and hls.js maps
 //              only KEYFORMAT="org.w3.clearkey" to ClearKey
-//   hls-cenc-clearkey-line the same with such a line added to each media
-//              playlist (a copy of the common system's)
+// And hls.js with such a line added to each media playlist by the test
+// (hls-cenc-clearkey-line, hls-cbcs-clearkey-line: the common system's
+// line again with KEYFORMAT="org.w3.clearkey" and, as hls.js 1.7.4 reads
+// the KID of such a line from its URI's first 16 bytes and not from
+// KEYID, a URI holding the KID): asserted as the play cases are, to show
+// the segments play in hls.js once the playlists say ClearKey.
 // Each case is bounded by CASE_TIMEOUT (60 s); a negative case watches the
 // player for NEGATIVE_WATCH (12 s).
 //
@@ -76,8 +80,10 @@ CASES.push({ name: 'dash-cenc-no-shim', engine: 'dash', scheme: 'cenc',
              kind: 'dash-as-is', file: 'manifest.mpd' });
 CASES.push({ name: 'hls-cenc-as-served', engine: 'hls', scheme: 'cenc',
              kind: 'hls-as-served', file: 'master.m3u8' });
-CASES.push({ name: 'hls-cenc-clearkey-line', engine: 'hls', scheme: 'cenc',
-             kind: 'hls-clearkey-line', file: 'master.m3u8' });
+for (const scheme of Object.keys(SCHEMES)) {
+    CASES.push({ name: `hls-${scheme}-clearkey-line`, engine: 'hls',
+                 scheme, kind: 'hls-clearkey-line', file: 'master.m3u8' });
+}
 
 function b64url(buf) {
     return Buffer.from(buf).toString('base64url');
@@ -123,9 +129,17 @@ async function runCase(context, c) {
         // ClearKey (the packager writes none)
         await page.route(/\/(video|audio)-[^/]*\.m3u8$/, async (route) => {
             const res = await route.fetch();
+            // hls.js 1.7.4 takes the KID of an org.w3.clearkey line from
+            // the first 16 bytes of its URI's data, not from KEYID: the
+            // URI is the KID's
             const text = (await res.text()).replace(
-                /^(#EXT-X-KEY:.*KEYFORMAT=")urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b(".*)$/m,
-                '$&\n$1org.w3.clearkey$2');
+                /^#EXT-X-KEY:METHOD=([A-Z-]+),.*KEYID=0x([0-9a-f]{32}),KEYFORMAT="urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b".*$/m,
+                (line, method, kid) => line
+                    + `\n#EXT-X-KEY:METHOD=${method},`
+                    + 'URI="data:text/plain;base64,'
+                    + Buffer.from(kid, 'hex').toString('base64')
+                    + `",KEYID=0x${kid},KEYFORMAT="org.w3.clearkey",`
+                    + 'KEYFORMATVERSIONS="1"');
             await route.fulfill({ response: res, body: text });
         });
     }
@@ -161,7 +175,7 @@ async function runCase(context, c) {
                            ? '&keyids-shim=1' : ''),
                         { timeout: CASE_TIMEOUT });
 
-        if (c.kind === 'play') {
+        if (c.kind === 'play' || c.kind === 'hls-clearkey-line') {
             const st = await waitFor(
                 page, (s) => s.t > PLAY_UNTIL && s.frames > 0, deadline,
                 what);
@@ -181,10 +195,9 @@ async function runCase(context, c) {
             return true;
         }
 
-        if (/^hls-|^dash-as-is$/.test(c.kind)) {
+        if (c.kind === 'hls-as-served' || c.kind === 'dash-as-is') {
             // known not to play: hls.js finds no EXT-X-KEY it maps to
-            // ClearKey, and with one added its ClearKey session fails;
-            // dash.js without the page's keyids shim
+            // ClearKey; dash.js without the page's keyids shim
             let err = null;
             try {
                 await waitFor(page, (s) => s.t > PLAY_UNTIL && s.frames > 0,
@@ -197,9 +210,7 @@ async function runCase(context, c) {
                                 + 'workaround: make this a play case');
             }
             console.log(`KNOWN ${c.name}: ${c.engine} does not play `
-                + `${src}${c.kind === 'hls-clearkey-line'
-                    ? ' (KEYFORMAT="org.w3.clearkey" lines added)'
-                    : ' as served'} `
+                + `${src} as served `
                 + `(licence requests: ${licences.map((l) =>
                     `${l.status} ${JSON.stringify(l.kids)}`).join(', ')
                     || 'none'}): ${err}`);
