@@ -17,6 +17,11 @@
 //   mpd-laurl  the player is given no licence URL: it takes the MPD's
 //              (relative) dashif:laurl, or it does not; the case reports
 //              which and fails only on a player that plays without a key
+//   mpd-rewritten the player is given no licence URL and the MPD is
+//              rewritten by the test (the ClearKey ContentProtection moved
+//              before the common system's, its laurl made an absolute
+//              dashif:Laurl; dash.js without the keyids shim): it plays,
+//              as the play case; what the packager could write
 //   no-licence the licence URL is the clearkey of a title that does not
 //              exist, which answers 404: the player reports an error and
 //              does not play
@@ -69,8 +74,8 @@ const SCHEMES = { cenc: PORT, cbcs: PORT + 1 };
 const CASES = [];
 for (const scheme of Object.keys(SCHEMES)) {
     for (const engine of ['shaka', 'dash']) {
-        for (const kind of ['play', 'mpd-laurl', 'no-licence',
-                            'wrong-kid', 'wrong-key']) {
+        for (const kind of ['play', 'mpd-laurl', 'mpd-rewritten',
+                            'no-licence', 'wrong-kid', 'wrong-key']) {
             CASES.push({ name: `${engine}-${scheme}-${kind}`, engine,
                          scheme, kind, file: 'manifest.mpd' });
         }
@@ -119,7 +124,25 @@ async function runCase(context, c) {
     const src = `/vod/${TITLE}/${c.file}`;
     const deadline = Date.now() + CASE_TIMEOUT;
     let clearkey = `${base}/vod/${TITLE}/clearkey`;
-    if (c.kind === 'mpd-laurl') clearkey = 'mpd';
+    if (c.kind === 'mpd-laurl' || c.kind === 'mpd-rewritten') {
+        clearkey = 'mpd';
+    }
+    if (c.kind === 'mpd-rewritten') {
+        // the MPD as both players take its licence URL: the ClearKey
+        // ContentProtection before the common system's, its URL absolute
+        // in a dashif:Laurl element
+        await page.route((u) => u.pathname.endsWith('/manifest.mpd'),
+                         async (route) => {
+            const res = await route.fetch();
+            const text = (await res.text())
+                .replace(/<dashif:laurl>clearkey<\/dashif:laurl>/g,
+                         `<dashif:Laurl>${base}/vod/${TITLE}/clearkey`
+                         + '</dashif:Laurl>')
+                .replace(/(\n\s*<ContentProtection schemeIdUri="urn:uuid:1077efec[^\n]*)(\n\s*<ContentProtection schemeIdUri="urn:uuid:e2719d58[^\n]*)/g,
+                         '$2$1');
+            await route.fulfill({ response: res, body: text });
+        });
+    }
     if (c.kind === 'no-licence') {
         clearkey = `${base}/vod/no-such-title/clearkey`;
     }
@@ -172,10 +195,13 @@ async function runCase(context, c) {
                         + `&src=${encodeURIComponent(src)}`
                         + `&clearkey=${encodeURIComponent(clearkey)}`
                         + (c.engine === 'dash' && c.kind !== 'dash-as-is'
+                           && c.kind !== 'mpd-rewritten'
                            ? '&keyids-shim=1' : ''),
                         { timeout: CASE_TIMEOUT });
 
-        if (c.kind === 'play' || c.kind === 'hls-clearkey-line') {
+        if (c.kind === 'play' || c.kind === 'hls-clearkey-line'
+            || c.kind === 'mpd-rewritten')
+        {
             const st = await waitFor(
                 page, (s) => s.t > PLAY_UNTIL && s.frames > 0, deadline,
                 what);
