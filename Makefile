@@ -310,6 +310,7 @@ e2e: all fixtures
 	node e2e/audio.js
 	node e2e/subs.js
 	E2E_MEDIA=$(MEDIA_DIR) node e2e/steering.js
+	E2E_MEDIA=$(MEDIA_DIR) node e2e/drm.js
 
 # tools/mutations.txt applied one at a time to a copy in build/mutate;
 # MUTATE_RUNNER=/work/wt/isolated (or another prefix) runs the suites in

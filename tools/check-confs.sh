@@ -41,6 +41,9 @@ ln -s "$root/modules" "$prefix/modules"
 ln -s "$root/e2e" "$prefix/e2e"
 ln -s "$media/demo" "$prefix/media/demo"
 "$root/tools/mkgeo.pl" demo "$prefix/temp/geo" > /dev/null
+# the secret of conf/origin.conf's protected /drm/ (tools/demo.sh makes
+# it the same way)
+head -c 32 /dev/urandom > "$prefix/temp/demo-drm.key"
 
 stop_all() {
     local c

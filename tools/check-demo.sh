@@ -142,6 +142,43 @@ msg=$(ffmpeg -nostdin -v error -i "$work/seg.mp4" -f null - 2>&1) \
 [ -z "$msg" ] || fail "$init + $seg: ffmpeg: $msg"
 echo "ok $variant: $init + $seg decode"
 
+# the protected title (/drm/): its MPD signals cenc with a KID, the
+# licence URL answers that KID's key, and the first rendition's init and
+# first segment, decrypted by ffmpeg with that key, decode to the same
+# frames as the clear ones (and not with another key)
+drm=http://127.0.0.1:8080/drm/demo
+curl -sf "$drm/manifest.mpd" > "$work/drm.mpd" || fail "$drm/manifest.mpd"
+kid_hex=$(sed -n 's/.*mp4protection:2011" value="cenc" cenc:default_KID="\([0-9a-f-]*\)".*/\1/p' \
+          "$work/drm.mpd" | head -1 | tr -d -)
+[ ${#kid_hex} = 32 ] || fail "$drm/manifest.mpd signals no cenc KID"
+b64url() {
+    perl -e 'print pack("H*", shift)' "$1" | basenc --base64url | tr -d =
+}
+kid=$(b64url "$kid_hex")
+lic=$(curl -sf -X POST -d "{\"kids\":[\"$kid\"]}" "$drm/clearkey") \
+    || fail "$drm/clearkey refused the request for KID $kid"
+k=$(sed -n 's/.*"kid":"'"$kid"'","k":"\([A-Za-z0-9_-]*\)".*/\1/p' <<< "$lic")
+[ -n "$k" ] || fail "$drm/clearkey: no key for KID $kid: $lic"
+key_hex=$(basenc --base64url -d <<< "$k==" 2>/dev/null | od -An -tx1 \
+          | tr -d ' \n')
+[ ${#key_hex} = 32 ] || fail "$drm/clearkey: a key of ${#key_hex} hex digits"
+{ curl -sf "$drm/$init" && curl -sf "$drm/$seg"; } > "$work/drm.mp4" \
+    || fail "$drm/$init or $seg"
+cmp -s "$work/drm.mp4" "$work/seg.mp4" \
+    && fail "$drm/$seg is the clear segment"
+frames() {
+    ffmpeg -nostdin -v error ${2:+-decryption_key "$2"} -i "$1" \
+        -map 0:v -f framemd5 - 2>&1 | grep -v '^#'
+}
+clear=$(frames "$work/seg.mp4")
+[ "$(frames "$work/drm.mp4" "$key_hex")" = "$clear" ] \
+    || fail "$drm/$init + $seg decrypted with the licence's key" \
+            "do not decode to the clear frames"
+[ "$(frames "$work/drm.mp4" 00112233445566778899aabbccddeeff)" != "$clear" ] \
+    || fail "$drm/$seg decodes to the clear frames with another key"
+echo "ok $drm: KID $kid, licence key decrypts $init + $seg to the" \
+     "clear frames"
+
 # what runs now, to check it is gone after the stop
 pids=$(cat logs/origin.pid logs/edge.pid logs/steering.pid 2>/dev/null) \
     || fail "a pid file of the demo's nginx is missing"

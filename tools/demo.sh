@@ -95,6 +95,11 @@ fi
 
 echo "== origin"
 mkdir -p logs temp
+# the secret the protected titles' keys are derived from (conf/origin.conf,
+# /drm/): random, made once, never committed
+if [ ! -s temp/demo-drm.key ]; then
+    (umask 077 && head -c 32 /dev/urandom > temp/demo-drm.key)
+fi
 stop_origin
 "$NGINX" -p "$ROOT/" -c "$CONF"
 
@@ -107,6 +112,18 @@ for _ in $(seq 50); do
 done
 if [ "$code" != 200 ]; then
     echo "demo: $BASE/vod/demo/master.m3u8 answered $code; logs/error.log:"
+    tail -20 logs/error.log || true
+    exit 1
+fi
+
+# the protected title's KID (the MPD's cenc:default_KID), base64url as a
+# ClearKey licence request names it
+kid_hex=$(curl -s "$BASE/drm/demo/manifest.mpd" \
+          | sed -n 's/.*cenc:default_KID="\([0-9a-f-]*\)".*/\1/p' | head -1)
+KID=$(perl -e 'print pack("H*", shift =~ tr/-//dr)' "$kid_hex" \
+      | basenc --base64url | tr -d '=')
+if [ -z "$KID" ]; then
+    echo "demo: $BASE/drm/demo/manifest.mpd names no KID; logs/error.log:"
     tail -20 logs/error.log || true
     exit 1
 fi
@@ -130,6 +147,18 @@ Play them:
     $BASE/player/?src=/vod/demo/manifest.mpd
 
   curl -s $BASE/vod/demo/master.m3u8
+
+The same title protected (Common Encryption, cenc; keys derived from the
+demo secret temp/demo-drm.key), played with W3C ClearKey, the key from
+the title's licence URL (/drm/demo/clearkey, POST only):
+
+  DASH, encrypted:       $BASE/drm/demo/manifest.mpd
+  in Shaka Player:
+    $BASE/player/?engine=shaka&src=/drm/demo/manifest.mpd&clearkey=/drm/demo/clearkey
+  in dash.js (with the page's work-around for dash.js 5.2.1, keyids-shim):
+    $BASE/player/?engine=dash&src=/drm/demo/manifest.mpd&clearkey=/drm/demo/clearkey&keyids-shim=1
+  the licence, as a player asks for it (KID $KID):
+  curl -s -X POST -d '{"kids":["$KID"]}' $BASE/drm/demo/clearkey
 
 Any directory of MP4 renditions under media/ is a title: media/NAME/ is
 served as $BASE/vod/NAME/master.m3u8.  The origin listens on 127.0.0.1

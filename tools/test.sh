@@ -14,7 +14,7 @@
 # origin checks (tools/check-origin.sh: every stream through nginx, with and
 # without threads), shipped-confs (tools/check-confs.sh), fleet (the
 # many-host test, tools/fleet/fleet-test.sh), the demo title,
-# e2e, e2e-audio and e2e-steering (real players in chromium), demo
+# e2e, e2e-audio, e2e-steering and e2e-drm (real players in chromium), demo
 # (tools/check-demo.sh).  A failing section
 # does not stop the later ones; the last
 # line is "N passed, M failed" over the sections, and the exit status is
@@ -103,6 +103,11 @@ section e2e-audio node e2e/audio.js
 # a cache marked unhealthy (its server still serving) to the second one;
 # the dash.js case listens on port 80 (dash.js drops a clone's port)
 section e2e-steering env E2E_MEDIA="$DEMO_MEDIA" node e2e/steering.js
+# protected output: Shaka Player and dash.js decrypt and play the DASH
+# cenc and cbcs of the demo title with ClearKey from the title's clearkey
+# licence URL, and do not play with a licence URL that answers 404 or a
+# key for another KID (e2e/drm.js)
+section e2e-drm env E2E_MEDIA="$DEMO_MEDIA" node e2e/drm.js
 
 # tools/demo.sh as a user runs it: every URL and command it prints
 # answers as printed, and `tools/demo.sh stop` leaves nothing running

@@ -1,0 +1,382 @@
+#!/usr/bin/env node
+// e2e/drm.js: protected output (vod_encryption cenc | cbcs) decrypted and
+// played by real players in Debian's chromium (its built-in W3C ClearKey
+// CDM), driven by playwright-core.
+//
+//   node e2e/drm.js
+//
+// Two origins on the same titles, one per scheme (cenc on E2E_PORT, cbcs
+// on E2E_PORT + 1), each with vod_encryption_clearkey on and a secret made
+// here (build/e2e-drm-key.bin, random, never committed).  For each of
+// Shaka Player and dash.js and each scheme, on the title's MPD:
+//   play       the player is given the absolute URL of the title's
+//              clearkey licence; the licence request is made and answered
+//              200 with the key of the MPD's default_KID, and playback
+//              passes PLAY_UNTIL (3 s) with video frames decoded and no
+//              player error
+//   mpd-laurl  the player is given no licence URL: it takes the MPD's
+//              (relative) dashif:laurl, or it does not; the case reports
+//              which and fails only on a player that plays without a key
+//   mpd-rewritten the player is given no licence URL and the MPD is
+//              rewritten by the test (the ClearKey ContentProtection moved
+//              before the common system's, its laurl made an absolute
+//              dashif:Laurl; dash.js without the keyids shim): it plays,
+//              as the play case; what the packager could write
+//   no-licence the licence URL is the clearkey of a title that does not
+//              exist, which answers 404: the player reports an error and
+//              does not play
+//   wrong-kid  the licence answers 200 with a key for another KID: the
+//              player does not play (no time passes, no frame decoded)
+//   wrong-key  the licence answers 200 with another key for the title's
+//              KID: the player does not play (Chromium: a decode error)
+// Known not to play, reported as KNOWN (and failing the run the day they
+// play, so that they become play cases):
+//   dash-cenc-no-shim  dash.js 5.2.1 without the player page's keyids
+//              shim (e2e/www/player.html): it hands the common system's
+//              pssh box to generateRequest() as 'keyids' init data
+//   hls-cenc-as-served hls.js (emeEnabled, drmSystems org.w3.clearkey) on
+//              the HLS CMAF playlists (SAMPLE-AES-CTR): their EXT-X-KEY
+//              lines name the common system and Widevine, and hls.js maps
+//              only KEYFORMAT="org.w3.clearkey" to ClearKey
+// And hls.js with such a line added to each media playlist by the test
+// (hls-cenc-clearkey-line, hls-cbcs-clearkey-line: the common system's
+// line again with KEYFORMAT="org.w3.clearkey" and, as hls.js 1.7.4 reads
+// the KID of such a line from its URI's first 16 bytes and not from
+// KEYID, a URI holding the KID): asserted as the play cases are, to show
+// the segments play in hls.js once the playlists say ClearKey.
+// Each case is bounded by CASE_TIMEOUT (60 s); a negative case watches the
+// player for NEGATIVE_WATCH (12 s).
+//
+// Environment: E2E_PORT (8093), E2E_MEDIA (build/media), E2E_TITLE
+// (demo), E2E_ONLY (a RegExp: the cases whose names match), NGINX,
+// CHROMIUM, CASE_TIMEOUT seconds (60).
+
+'use strict';
+
+const crypto = require('crypto');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const {
+    ROOT, startOrigin, stopNginx, playwright, launchChromium, waitFor,
+    watchPage, pageState, sleep,
+} = require('./lib');
+
+const PORT = parseInt(process.env.E2E_PORT || '8093', 10);
+const CASE_TIMEOUT = 1000 * parseInt(process.env.CASE_TIMEOUT || '60', 10);
+const NEGATIVE_WATCH = 12000;
+const PLAY_UNTIL = 3;
+const TITLE = process.env.E2E_TITLE || 'demo';
+const MEDIA = path.resolve(process.env.E2E_MEDIA
+                           || path.join(ROOT, 'build', 'media'));
+const SCHEMES = { cenc: PORT, cbcs: PORT + 1 };
+
+const CASES = [];
+for (const scheme of Object.keys(SCHEMES)) {
+    for (const engine of ['shaka', 'dash']) {
+        for (const kind of ['play', 'mpd-laurl', 'mpd-rewritten',
+                            'no-licence', 'wrong-kid', 'wrong-key']) {
+            CASES.push({ name: `${engine}-${scheme}-${kind}`, engine,
+                         scheme, kind, file: 'manifest.mpd' });
+        }
+    }
+}
+CASES.push({ name: 'dash-cenc-no-shim', engine: 'dash', scheme: 'cenc',
+             kind: 'dash-as-is', file: 'manifest.mpd' });
+CASES.push({ name: 'hls-cenc-as-served', engine: 'hls', scheme: 'cenc',
+             kind: 'hls-as-served', file: 'master.m3u8' });
+for (const scheme of Object.keys(SCHEMES)) {
+    CASES.push({ name: `hls-${scheme}-clearkey-line`, engine: 'hls',
+                 scheme, kind: 'hls-clearkey-line', file: 'master.m3u8' });
+}
+
+function b64url(buf) {
+    return Buffer.from(buf).toString('base64url');
+}
+
+// the licence requests a page makes: [{method, status, kids, keys}]
+function watchLicences(page) {
+    const seen = [];
+    page.on('response', async (r) => {
+        if (!new URL(r.url()).pathname.endsWith('/clearkey')) return;
+        const e = { url: r.url(), method: r.request().method(),
+                    status: r.status(), kids: null, keys: null };
+        seen.push(e);
+        try {
+            e.kids = JSON.parse(r.request().postData() || '{}').kids;
+        } catch (x) {
+            e.kids = 'unparsable request';
+        }
+        try {
+            e.keys = JSON.parse(await r.text()).keys;
+        } catch (x) {
+            e.keys = null;
+        }
+    });
+    return seen;
+}
+
+async function runCase(context, c) {
+    const page = await context.newPage();
+    const notes = watchPage(page);
+    const licences = watchLicences(page);
+    const base = `http://127.0.0.1:${SCHEMES[c.scheme]}`;
+    const src = `/vod/${TITLE}/${c.file}`;
+    const deadline = Date.now() + CASE_TIMEOUT;
+    let clearkey = `${base}/vod/${TITLE}/clearkey`;
+    if (c.kind === 'mpd-laurl' || c.kind === 'mpd-rewritten') {
+        clearkey = 'mpd';
+    }
+    if (c.kind === 'mpd-rewritten') {
+        // the MPD as both players take its licence URL: the ClearKey
+        // ContentProtection before the common system's, its URL absolute
+        // in a dashif:Laurl element
+        await page.route((u) => u.pathname.endsWith('/manifest.mpd'),
+                         async (route) => {
+            const res = await route.fetch();
+            const text = (await res.text())
+                .replace(/<dashif:laurl>clearkey<\/dashif:laurl>/g,
+                         `<dashif:Laurl>${base}/vod/${TITLE}/clearkey`
+                         + '</dashif:Laurl>')
+                .replace(/(\n\s*<ContentProtection schemeIdUri="urn:uuid:1077efec[^\n]*)(\n\s*<ContentProtection schemeIdUri="urn:uuid:e2719d58[^\n]*)/g,
+                         '$2$1');
+            await route.fulfill({ response: res, body: text });
+        });
+    }
+    if (c.kind === 'no-licence') {
+        clearkey = `${base}/vod/no-such-title/clearkey`;
+    }
+    if (c.kind === 'hls-clearkey-line') {
+        // each media playlist's EXT-X-KEY of the common system once more
+        // with KEYFORMAT="org.w3.clearkey", the one hls.js maps to
+        // ClearKey (the packager writes none)
+        await page.route(/\/(video|audio)-[^/]*\.m3u8$/, async (route) => {
+            const res = await route.fetch();
+            // hls.js 1.7.4 takes the KID of an org.w3.clearkey line from
+            // the first 16 bytes of its URI's data, not from KEYID: the
+            // URI is the KID's
+            const text = (await res.text()).replace(
+                /^#EXT-X-KEY:METHOD=([A-Z-]+),.*KEYID=0x([0-9a-f]{32}),KEYFORMAT="urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b".*$/m,
+                (line, method, kid) => line
+                    + `\n#EXT-X-KEY:METHOD=${method},`
+                    + 'URI="data:text/plain;base64,'
+                    + Buffer.from(kid, 'hex').toString('base64')
+                    + `",KEYID=0x${kid},KEYFORMAT="org.w3.clearkey",`
+                    + 'KEYFORMATVERSIONS="1"');
+            await route.fulfill({ response: res, body: text });
+        });
+    }
+    if (c.kind === 'wrong-kid' || c.kind === 'wrong-key') {
+        // the real licence, its key given for a KID the title has not,
+        // or another key for the title's KID
+        await page.route((u) => u.pathname.endsWith('/clearkey'),
+                         async (route) => {
+            const res = await route.fetch();
+            const body = await res.json();
+            for (const k of body.keys) {
+                k[c.kind === 'wrong-kid' ? 'kid' : 'k']
+                    = b64url(crypto.randomBytes(16));
+            }
+            await route.fulfill({ response: res,
+                                  body: JSON.stringify(body) });
+        });
+    }
+    const what = `${c.engine} ${c.scheme} ${src} (clearkey ${clearkey})`;
+    try {
+        // the key the MPD names, to check the licence answers it
+        const mpd = await (await fetch(`${base}/vod/${TITLE}/manifest.mpd`))
+            .text();
+        const m = /cenc:default_KID="([0-9a-f-]{36})"/.exec(mpd);
+        if (!m) throw new Error('the MPD names no cenc:default_KID');
+        const kid = b64url(Buffer.from(m[1].replace(/-/g, ''), 'hex'));
+        const scheme = /mp4protection:2011" value="(\w+)"/.exec(mpd);
+
+        await page.goto(`${base}/player/?engine=${c.engine}`
+                        + `&src=${encodeURIComponent(src)}`
+                        + `&clearkey=${encodeURIComponent(clearkey)}`
+                        + (c.engine === 'dash' && c.kind !== 'dash-as-is'
+                           && c.kind !== 'mpd-rewritten'
+                           ? '&keyids-shim=1' : ''),
+                        { timeout: CASE_TIMEOUT });
+
+        if (c.kind === 'play' || c.kind === 'hls-clearkey-line'
+            || c.kind === 'mpd-rewritten')
+        {
+            const st = await waitFor(
+                page, (s) => s.t > PLAY_UNTIL && s.frames > 0, deadline,
+                what);
+            const ok = licences.filter((l) => l.method === 'POST'
+                && l.status === 200 && Array.isArray(l.keys)
+                && l.keys.some((k) => k.kid === kid));
+            if (!ok.length) {
+                throw new Error('played, but no licence request answered '
+                    + `200 with the key of KID ${kid}: `
+                    + JSON.stringify(licences));
+            }
+            console.log(`PASS ${c.name}: ${what} played to `
+                + `t=${st.t.toFixed(2)} s, ${st.frames} frames decoded, `
+                + `${licences.length} licence request(s), `
+                + `${ok.length} answered 200 with KID ${kid}; MPD `
+                + `scheme value "${scheme ? scheme[1] : '?'}"`);
+            return true;
+        }
+
+        if (c.kind === 'hls-as-served' || c.kind === 'dash-as-is') {
+            // known not to play: hls.js finds no EXT-X-KEY it maps to
+            // ClearKey; dash.js without the page's keyids shim
+            let err = null;
+            try {
+                await waitFor(page, (s) => s.t > PLAY_UNTIL && s.frames > 0,
+                              Date.now() + NEGATIVE_WATCH, what);
+            } catch (e) {
+                err = e.message;
+            }
+            if (!err) {
+                throw new Error(`${c.engine} now plays without a `
+                                + 'workaround: make this a play case');
+            }
+            console.log(`KNOWN ${c.name}: ${c.engine} does not play `
+                + `${src} as served `
+                + `(licence requests: ${licences.map((l) =>
+                    `${l.status} ${JSON.stringify(l.kids)}`).join(', ')
+                    || 'none'}): ${err}`);
+            return true;
+        }
+
+        if (c.kind === 'mpd-laurl') {
+            // plays only if the player resolved the MPD's laurl
+            let st = null;
+            let err = null;
+            try {
+                st = await waitFor(page, (s) => s.t > PLAY_UNTIL
+                                   && s.frames > 0,
+                                   Date.now() + NEGATIVE_WATCH, what);
+            } catch (e) {
+                err = e.message;
+            }
+            const asked = licences.filter((l) => l.status === 200);
+            if (st && !asked.length) {
+                throw new Error('played without a licence request');
+            }
+            console.log(`PASS ${c.name}: ${c.engine} ${c.scheme} `
+                + (st ? `resolves the MPD's relative dashif:laurl `
+                   + `(${asked[0].url}) and plays to t=${st.t.toFixed(2)}`
+                   : `does not play with the MPD's dashif:laurl alone `
+                   + `(licence requests: ${licences.map((l) =>
+                       `${l.status} ${l.url}`).join(', ') || 'none'}): `
+                   + err));
+            return true;
+        }
+
+        // negative cases: an error, or no playback, within NEGATIVE_WATCH
+        const until = Date.now() + NEGATIVE_WATCH;
+        let st = null;
+        while (Date.now() < until) {
+            st = await page.evaluate(pageState);
+            if (st.errors.length || st.t > 1 || st.frames > 0) break;
+            await sleep(200);
+        }
+        if (st.t > 1 || (st.frames > 0 && !st.errors.length)) {
+            throw new Error(`played without the right key: `
+                + `t=${st.t.toFixed(2)} frames=${st.frames}`);
+        }
+        if (c.kind === 'no-licence'
+            && !licences.some((l) => l.status === 404))
+        {
+            throw new Error('no licence request answered 404: '
+                            + JSON.stringify(licences));
+        }
+        if (/^wrong-/.test(c.kind)
+            && !licences.some((l) => l.status === 200))
+        {
+            throw new Error('no licence request answered: '
+                            + JSON.stringify(licences));
+        }
+        console.log(`PASS ${c.name}: ${what} does not play `
+            + `(t=${st.t.toFixed(2)}, ${st.frames} frames, licence `
+            + `${licences.map((l) => l.status).join(',')}); `
+            + (st.errors.length ? `player error: ${st.errors[0]}`
+               : 'no player error, stalled'));
+        return true;
+    } catch (e) {
+        console.log(`FAIL ${c.name}: ${what}: ${e.message}`);
+        for (const n of notes.slice(0, 10)) console.log('    ' + n);
+        const ev = await page.evaluate(
+            () => (window.vodPlayer ? window.vodPlayer.events : []))
+            .catch(() => []);
+        for (const n of ev.slice(-8)) console.log('    event: ' + n);
+        return false;
+    } finally {
+        await page.close().catch(() => {});
+    }
+}
+
+async function main() {
+    const chromium = playwright();
+    if (!chromium) {
+        return 1;
+    }
+    const origins = [];
+    let context = null;
+    const failed = [];
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vodedge-drm-'));
+    try {
+        if (!fs.existsSync(path.join(MEDIA, TITLE))) {
+            throw new Error(`${MEDIA}/${TITLE} is missing (make fixtures, `
+                            + 'or set E2E_MEDIA)');
+        }
+        // a fresh secret per run: the keys are derived from it
+        const key = path.join(ROOT, 'build', 'e2e-drm-key.bin');
+        fs.mkdirSync(path.dirname(key), { recursive: true });
+        fs.writeFileSync(key, crypto.randomBytes(32), { mode: 0o600 });
+        for (const scheme of Object.keys(SCHEMES)) {
+            origins.push(await startOrigin(
+                `e2e-drm-${scheme}-nginx`, MEDIA, SCHEMES[scheme],
+                'vod_segment_duration 2s; '
+                + `vod_encryption ${scheme}; `
+                + `vod_encryption_key_file ${key}; `
+                + 'vod_encryption_systems cenc widevine; '
+                + 'vod_encryption_clearkey on;'));
+        }
+        context = await launchChromium(chromium, profile);
+        const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY)
+                     : null;
+        // EME needs a secure context: http://127.0.0.1 is one
+        const probe = await context.newPage();
+        await probe.goto(`http://127.0.0.1:${PORT}/player/`);
+        const cdm = await probe.evaluate(async () => {
+            try {
+                await navigator.requestMediaKeySystemAccess(
+                    'org.w3.clearkey', [{
+                        initDataTypes: ['cenc'],
+                        videoCapabilities: [{ contentType:
+                            'video/mp4; codecs="avc1.64001e"' }] }]);
+                return 'yes';
+            } catch (e) {
+                return e.message;
+            }
+        });
+        await probe.close();
+        console.log(`chromium org.w3.clearkey with cenc init data: ${cdm}`);
+        for (const c of CASES) {
+            if (only && !only.test(c.name)) continue;
+            if (!await runCase(context, c)) failed.push(c.name);
+        }
+    } catch (e) {
+        console.log('FAIL e2e-drm: ' + e.message);
+        failed.push('e2e-drm');
+    } finally {
+        if (context) await context.close().catch(() => {});
+        for (const ng of origins) await stopNginx(ng);
+        fs.rmSync(profile, { recursive: true, force: true });
+    }
+    console.log(`e2e-drm: ${failed.length ? 'FAIL' : 'PASS'} `
+                + `(${failed.length} of ${CASES.length} cases failed`
+                + `${failed.length ? ': ' + failed.join(', ') : ''})`);
+    return failed.length ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (e) => {
+    console.log('FAIL e2e-drm: ' + (e && e.stack ? e.stack : e));
+    process.exit(1);
+});
