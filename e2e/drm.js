@@ -15,13 +15,11 @@
 //              passes PLAY_UNTIL (3 s) with video frames decoded and no
 //              player error
 //   mpd-laurl  the player is given no licence URL: it takes the MPD's
-//              (relative) dashif:laurl, or it does not; the case reports
+//              (relative) dashif:Laurl, or it does not; the case reports
 //              which and fails only on a player that plays without a key
-//   mpd-rewritten the player is given no licence URL and the MPD is
-//              rewritten by the test (the ClearKey ContentProtection moved
-//              before the common system's, its laurl made an absolute
-//              dashif:Laurl; dash.js without the keyids shim): it plays,
-//              as the play case; what the packager could write
+//   mpd-rewritten the player is given no licence URL and the MPD's
+//              dashif:Laurl is made absolute by the test (dash.js without
+//              the keyids shim): it plays, as the play case
 //   no-licence the licence URL is the clearkey of a title that does not
 //              exist, which answers 404: the player reports an error and
 //              does not play
@@ -29,21 +27,16 @@
 //              player does not play (no time passes, no frame decoded)
 //   wrong-key  the licence answers 200 with another key for the title's
 //              KID: the player does not play (Chromium: a decode error)
+// And hls.js (emeEnabled, drmSystems org.w3.clearkey with the licence
+// URL) on master.m3u8, cenc and cbcs, as the play cases: the CMAF
+// playlists' KEYFORMAT="org.w3.clearkey" EXT-X-KEY, whose data: URI is
+// the KID (hls-cenc-play, hls-cbcs-play).
 // Known not to play, reported as KNOWN (and failing the run the day they
 // play, so that they become play cases):
-//   dash-cenc-no-shim  dash.js 5.2.1 without the player page's keyids
-//              shim (e2e/www/player.html): it hands the common system's
-//              pssh box to generateRequest() as 'keyids' init data
-//   hls-cenc-as-served hls.js (emeEnabled, drmSystems org.w3.clearkey) on
-//              the HLS CMAF playlists (SAMPLE-AES-CTR): their EXT-X-KEY
-//              lines name the common system and Widevine, and hls.js maps
-//              only KEYFORMAT="org.w3.clearkey" to ClearKey
-// And hls.js with such a line added to each media playlist by the test
-// (hls-cenc-clearkey-line, hls-cbcs-clearkey-line: the common system's
-// line again with KEYFORMAT="org.w3.clearkey" and, as hls.js 1.7.4 reads
-// the KID of such a line from its URI's first 16 bytes and not from
-// KEYID, a URI holding the KID): asserted as the play cases are, to show
-// the segments play in hls.js once the playlists say ClearKey.
+//   dash-cenc-no-shim  dash.js 5.2.1 given the licence URL, without the
+//              player page's keyids shim (e2e/www/player.html): it hands
+//              the common system's pssh box to generateRequest() as
+//              'keyids' init data
 // Each case is bounded by CASE_TIMEOUT (60 s); a negative case watches the
 // player for NEGATIVE_WATCH (12 s).
 //
@@ -83,11 +76,9 @@ for (const scheme of Object.keys(SCHEMES)) {
 }
 CASES.push({ name: 'dash-cenc-no-shim', engine: 'dash', scheme: 'cenc',
              kind: 'dash-as-is', file: 'manifest.mpd' });
-CASES.push({ name: 'hls-cenc-as-served', engine: 'hls', scheme: 'cenc',
-             kind: 'hls-as-served', file: 'master.m3u8' });
 for (const scheme of Object.keys(SCHEMES)) {
-    CASES.push({ name: `hls-${scheme}-clearkey-line`, engine: 'hls',
-                 scheme, kind: 'hls-clearkey-line', file: 'master.m3u8' });
+    CASES.push({ name: `hls-${scheme}-play`, engine: 'hls', scheme,
+                 kind: 'play', file: 'master.m3u8' });
 }
 
 function b64url(buf) {
@@ -128,43 +119,22 @@ async function runCase(context, c) {
         clearkey = 'mpd';
     }
     if (c.kind === 'mpd-rewritten') {
-        // the MPD as both players take its licence URL: the ClearKey
-        // ContentProtection before the common system's, its URL absolute
-        // in a dashif:Laurl element
+        // the MPD as both players take its licence URL: absolute
         await page.route((u) => u.pathname.endsWith('/manifest.mpd'),
                          async (route) => {
             const res = await route.fetch();
             const text = (await res.text())
-                .replace(/<dashif:laurl>clearkey<\/dashif:laurl>/g,
+                .replace(/<dashif:Laurl>clearkey<\/dashif:Laurl>/g,
                          `<dashif:Laurl>${base}/vod/${TITLE}/clearkey`
-                         + '</dashif:Laurl>')
-                .replace(/(\n\s*<ContentProtection schemeIdUri="urn:uuid:1077efec[^\n]*)(\n\s*<ContentProtection schemeIdUri="urn:uuid:e2719d58[^\n]*)/g,
-                         '$2$1');
+                         + '</dashif:Laurl>');
+            if (!text.includes(`${base}/vod/${TITLE}/clearkey`)) {
+                throw new Error('the MPD has no dashif:Laurl clearkey');
+            }
             await route.fulfill({ response: res, body: text });
         });
     }
     if (c.kind === 'no-licence') {
         clearkey = `${base}/vod/no-such-title/clearkey`;
-    }
-    if (c.kind === 'hls-clearkey-line') {
-        // each media playlist's EXT-X-KEY of the common system once more
-        // with KEYFORMAT="org.w3.clearkey", the one hls.js maps to
-        // ClearKey (the packager writes none)
-        await page.route(/\/(video|audio)-[^/]*\.m3u8$/, async (route) => {
-            const res = await route.fetch();
-            // hls.js 1.7.4 takes the KID of an org.w3.clearkey line from
-            // the first 16 bytes of its URI's data, not from KEYID: the
-            // URI is the KID's
-            const text = (await res.text()).replace(
-                /^#EXT-X-KEY:METHOD=([A-Z-]+),.*KEYID=0x([0-9a-f]{32}),KEYFORMAT="urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b".*$/m,
-                (line, method, kid) => line
-                    + `\n#EXT-X-KEY:METHOD=${method},`
-                    + 'URI="data:text/plain;base64,'
-                    + Buffer.from(kid, 'hex').toString('base64')
-                    + `",KEYID=0x${kid},KEYFORMAT="org.w3.clearkey",`
-                    + 'KEYFORMATVERSIONS="1"');
-            await route.fulfill({ response: res, body: text });
-        });
     }
     if (c.kind === 'wrong-kid' || c.kind === 'wrong-key') {
         // the real licence, its key given for a KID the title has not,
@@ -199,8 +169,7 @@ async function runCase(context, c) {
                            ? '&keyids-shim=1' : ''),
                         { timeout: CASE_TIMEOUT });
 
-        if (c.kind === 'play' || c.kind === 'hls-clearkey-line'
-            || c.kind === 'mpd-rewritten')
+        if (c.kind === 'play' || c.kind === 'mpd-rewritten')
         {
             const st = await waitFor(
                 page, (s) => s.t > PLAY_UNTIL && s.frames > 0, deadline,
@@ -221,9 +190,8 @@ async function runCase(context, c) {
             return true;
         }
 
-        if (c.kind === 'hls-as-served' || c.kind === 'dash-as-is') {
-            // known not to play: hls.js finds no EXT-X-KEY it maps to
-            // ClearKey; dash.js without the page's keyids shim
+        if (c.kind === 'dash-as-is') {
+            // known not to play: dash.js without the page's keyids shim
             let err = null;
             try {
                 await waitFor(page, (s) => s.t > PLAY_UNTIL && s.frames > 0,
