@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// e2e/thumbs.js: the tile sheets' image track in a real player: Shaka
+// Player in Debian's chromium, driven by playwright-core, loads the MPD of
+// a title whose location has "vod_thumbnails on" (the MPD names the
+// sheets by default, vod_thumbnail_manifests), lists the DASH-IF
+// thumbnail-tile track (player.getImageTracks(): 3x2 tiles, a tile's
+// size) and, for a few times, gives the thumbnail of that time
+// (player.getThumbnails()): the sheet tiles-{id}-{n}.jpg holding it and
+// the tile's place and size within it, as the layout of vod_tiles.h
+// says.  Each sheet named is fetched from the page: 200, image/jpeg, a
+// JPEG of the sheet's size.
+//
+//   node e2e/thumbs.js
+//
+// The title: demo of tools/mkmedia.sh's titles (E2E_MEDIA, else
+// build/media made once), 8 s; 3 x 2 tiles of 160 x 90 a second: two
+// sheets of 480 x 180.
+//
+// Environment: E2E_PORT (8093), E2E_MEDIA, NGINX, CHROMIUM,
+// CASE_TIMEOUT seconds (60).
+
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const {
+    startOrigin, mediaDir, stopNginx, playwright, launchChromium, watchPage,
+} = require('./lib');
+
+const PORT = parseInt(process.env.E2E_PORT || '8093', 10);
+const CASE_TIMEOUT = 1000 * parseInt(process.env.CASE_TIMEOUT || '60', 10);
+
+const COLS = 3;
+const ROWS = 2;
+const TILE_W = 160;
+const TILE_H = 90;
+const INTERVAL = 1;                   /* seconds */
+const ID = '360p';                    /* the rendition of fewest pixels */
+const TIMES = [0.5, 2.5, 4.2, 5.9, 6.1, 7.5];
+
+// where the tile of time t is: its sheet's name and its place
+function expected(t) {
+    const i = Math.floor(t / INTERVAL);
+    const k = i % (COLS * ROWS);
+    return {
+        sheet: `tiles-${ID}-${Math.floor(i / (COLS * ROWS)) + 1}.jpg`,
+        x: (k % COLS) * TILE_W,
+        y: Math.floor(k / COLS) * TILE_H,
+        width: TILE_W,
+        height: TILE_H,
+    };
+}
+
+async function until(page, fn, arg, deadline, what) {
+    for (;;) {
+        const r = await page.evaluate(fn, arg);
+        const errors = await page.evaluate(
+            () => (window.vodPlayer ? window.vodPlayer.errors : []));
+        if (errors.length) {
+            throw new Error(`${what}: ${errors.join('; ')}`);
+        }
+        if (r) return r;
+        if (Date.now() > deadline) {
+            throw new Error(`timed out waiting for ${what}`);
+        }
+        await new Promise((res) => setTimeout(res, 200));
+    }
+}
+
+// the image tracks Shaka lists once it has loaded the manifest
+function imageTracks() {
+    const s = window.vodPlayer;
+    if (!s.ready || !s.shaka) return null;
+    return s.shaka.getImageTracks().map((t) => ({
+        id: t.id, width: t.width, height: t.height,
+        tilesLayout: t.tilesLayout, mimeType: t.mimeType,
+    }));
+}
+
+// Shaka's thumbnail at each time, its sheet fetched
+async function thumbnails([id, times]) {
+    const out = [];
+    for (const t of times) {
+        const th = await window.vodPlayer.shaka.getThumbnails(id, t);
+        if (!th) {
+            out.push({ t, none: true });
+            continue;
+        }
+        const uri = th.uris[0];
+        const r = await fetch(uri);
+        const blob = await r.blob();
+        const bmp = await createImageBitmap(blob);
+        out.push({
+            t, uri, x: th.positionX, y: th.positionY, width: th.width,
+            height: th.height, status: r.status,
+            type: r.headers.get('content-type'),
+            image: `${bmp.width}x${bmp.height}`,
+        });
+    }
+    return out;
+}
+
+async function run(context) {
+    const page = await context.newPage();
+    const notes = watchPage(page);
+    const deadline = Date.now() + CASE_TIMEOUT;
+    const url = '/vod/demo/manifest.mpd';
+    try {
+        await page.goto(`http://127.0.0.1:${PORT}/player/?engine=shaka&src=`
+                        + encodeURIComponent(url));
+        const tracks = await until(page, imageTracks, null, deadline,
+                                   'Shaka\'s image tracks');
+        if (tracks.length !== 1) {
+            throw new Error(`image tracks: ${JSON.stringify(tracks)}`);
+        }
+        const tr = tracks[0];
+        // Shaka gives a tile's size (the Representation's over the
+        // layout)
+        if (tr.tilesLayout !== `${COLS}x${ROWS}`
+            || tr.width !== TILE_W || tr.height !== TILE_H
+            || tr.mimeType !== 'image/jpeg')
+        {
+            throw new Error(`image track: ${JSON.stringify(tr)}`);
+        }
+        const got = await page.evaluate(thumbnails, [tr.id, TIMES]);
+        const bad = [];
+        for (const g of got) {
+            const e = expected(g.t);
+            if (g.none
+                || !g.uri.endsWith(`/vod/demo/${e.sheet}`)
+                || g.x !== e.x || g.y !== e.y || g.width !== e.width
+                || g.height !== e.height || g.status !== 200
+                || g.type !== 'image/jpeg'
+                || g.image !== `${COLS * TILE_W}x${ROWS * TILE_H}`)
+            {
+                bad.push(`at ${g.t} s: ${JSON.stringify(g)}, expected `
+                         + JSON.stringify(e));
+            }
+        }
+        if (bad.length) {
+            throw new Error(bad.join('; '));
+        }
+        console.log(`PASS thumbs-shaka-dash: ${url} has image track `
+            + `${tr.id} ${tr.tilesLayout} ${tr.width}x${tr.height}; `
+            + got.map((g) => `${g.t}s -> ${path.basename(g.uri)} `
+                             + `${g.x},${g.y} ${g.width}x${g.height}`)
+                .join(', ')
+            + '; each sheet 200 image/jpeg of the sheet\'s size');
+        return true;
+    } catch (e) {
+        console.log(`FAIL thumbs-shaka-dash: ${url}: ${e.message}`);
+        for (const n of notes.slice(0, 10)) console.log('    ' + n);
+        return false;
+    } finally {
+        await page.close().catch(() => {});
+    }
+}
+
+async function main() {
+    const chromium = playwright();
+    if (!chromium) {
+        return 1;
+    }
+    let ng = null;
+    let context = null;
+    let ok = false;
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vodedge-thumbs-'));
+    try {
+        const media = mediaDir('E2E_MEDIA', 'media', 'mkmedia.sh', 8);
+        ng = await startOrigin('e2e-thumbs-nginx', media, PORT,
+                               'vod_thumbnails on; aio threads;'
+                               + ` vod_thumbnail_tiles ${COLS}x${ROWS};`
+                               + ` vod_thumbnail_tile_interval ${INTERVAL}s;`
+                               + ` vod_thumbnail_tile_width ${TILE_W};`);
+        context = await launchChromium(chromium, profile);
+        ok = await run(context);
+    } catch (e) {
+        console.log('FAIL e2e-thumbs: ' + e.message);
+    } finally {
+        if (context) await context.close().catch(() => {});
+        await stopNginx(ng);
+        fs.rmSync(profile, { recursive: true, force: true });
+    }
+    console.log(`e2e-thumbs: ${ok ? 'PASS' : 'FAIL'}`);
+    return ok ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (e) => {
+    console.log('FAIL e2e-thumbs: ' + (e && e.stack ? e.stack : e));
+    process.exit(1);
+});
