@@ -265,7 +265,7 @@ GET /hls/demo/master.m3u8
 --- response_body_filters eval
 [main::hls_images('/hls/demo')]
 --- response_body
-#EXT-X-IMAGE-STREAM-INF:BANDWIDTH=14400,RESOLUTION=480x180,CODECS="jpeg",URI="images-360p.m3u8"
+#EXT-X-IMAGE-STREAM-INF:BANDWIDTH=14400,RESOLUTION=160x90,CODECS="jpeg",URI="images-360p.m3u8"
 images-360p.m3u8 200 application/vnd.apple.mpegurl
 tiles-360p-1.jpg 200 image/jpeg 480x180
 tiles-360p-2.jpg 200 image/jpeg 480x180
@@ -280,7 +280,7 @@ GET /hls/demo/master-ts.m3u8
 --- response_body_filters eval
 [main::hls_images('/hls/demo')]
 --- response_body
-#EXT-X-IMAGE-STREAM-INF:BANDWIDTH=14400,RESOLUTION=480x180,CODECS="jpeg",URI="images-360p.m3u8"
+#EXT-X-IMAGE-STREAM-INF:BANDWIDTH=14400,RESOLUTION=160x90,CODECS="jpeg",URI="images-360p.m3u8"
 images-360p.m3u8 200 application/vnd.apple.mpegurl
 tiles-360p-1.jpg 200 image/jpeg 480x180
 tiles-360p-2.jpg 200 image/jpeg 480x180
@@ -339,7 +339,7 @@ GET /hlsonly/demo/master.m3u8
 --- response_body_filters eval
 [main::hls_images('/hlsonly/demo')]
 --- response_body
-#EXT-X-IMAGE-STREAM-INF:BANDWIDTH=3216,RESOLUTION=1200x670,CODECS="jpeg",URI="images-360p.m3u8"
+#EXT-X-IMAGE-STREAM-INF:BANDWIDTH=3216,RESOLUTION=240x134,CODECS="jpeg",URI="images-360p.m3u8"
 images-360p.m3u8 200 application/vnd.apple.mpegurl
 tiles-360p-1.jpg 200 image/jpeg 1200x670
 --- no_error_log

@@ -136,9 +136,9 @@ vod_images_hls_master(vod_env_t *env, const u_char *in, size_t len,
     p = vod_text_cpy(p, "#EXT-X-IMAGE-STREAM-INF:BANDWIDTH=");
     p = vod_text_uint(p, vod_images_bandwidth(im));
     p = vod_text_cpy(p, ",RESOLUTION=");
-    p = vod_text_uint(p, (uint64_t) im->tiles.width * im->tiles.cols);
+    p = vod_text_uint(p, im->tiles.width);
     *p++ = 'x';
-    p = vod_text_uint(p, (uint64_t) im->tiles.height * im->tiles.rows);
+    p = vod_text_uint(p, im->tiles.height);
     p = vod_text_cpy(p, ",CODECS=\"jpeg\",URI=\"images-");
     p = vod_text_cpymem(p, im->id.data, im->id.len);
     p = vod_text_cpy(p, ".m3u8\"\n");

@@ -47,7 +47,8 @@ int vod_images_dash(vod_env_t *env, const u_char *in, size_t len,
 
 /* A copy of a multivariant playlist with one line appended:
  * #EXT-X-IMAGE-STREAM-INF:BANDWIDTH=b,RESOLUTION=WxH,CODECS="jpeg",
- * URI="images-{id}.m3u8" (W x H: a sheet's). */
+ * URI="images-{id}.m3u8" (W x H: a tile's, as EXT-X-TILES' RESOLUTION:
+ * what the image playlist specification and Shaka Player read). */
 int vod_images_hls_master(vod_env_t *env, const u_char *in, size_t len,
     const vod_images_t *im, u_char **out, size_t *out_len);
 

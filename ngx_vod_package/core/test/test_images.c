@@ -137,7 +137,7 @@ test_images_master(void **state)
     static const char  m3u8[] = "#EXTM3U\n#EXT-X-VERSION:7\n";
     static const char  want[] =
         "#EXTM3U\n#EXT-X-VERSION:7\n"
-        "#EXT-X-IMAGE-STREAM-INF:BANDWIDTH=3264,RESOLUTION=1200x680,"
+        "#EXT-X-IMAGE-STREAM-INF:BANDWIDTH=3264,RESOLUTION=240x136,"
         "CODECS=\"jpeg\",URI=\"images-hd-high.m3u8\"\n";
 
     test_images_set(&im, "hd-high", &test_images_grid, 8008);
