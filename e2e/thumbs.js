@@ -1,14 +1,22 @@
 #!/usr/bin/env node
-// e2e/thumbs.js: the tile sheets' image track in a real player: Shaka
-// Player in Debian's chromium, driven by playwright-core, loads the MPD of
-// a title whose location has "vod_thumbnails on" (the MPD names the
-// sheets by default, vod_thumbnail_manifests), lists the DASH-IF
-// thumbnail-tile track (player.getImageTracks(): 3x2 tiles, a tile's
-// size) and, for a few times, gives the thumbnail of that time
-// (player.getThumbnails()): the sheet tiles-{id}-{n}.jpg holding it and
-// the tile's place and size within it, as the layout of vod_tiles.h
-// says.  Each sheet named is fetched from the page: 200, image/jpeg, a
-// JPEG of the sheet's size.
+// e2e/thumbs.js: the tile sheets' image track in real players in Debian's
+// chromium, driven by playwright-core, at a location with
+// "vod_thumbnails on" and "vod_thumbnail_manifests dash hls":
+//
+//   thumbs-shaka-dash   Shaka Player loads the MPD, lists the DASH-IF
+//                       thumbnail-tile track (player.getImageTracks():
+//                       3x2 tiles, a tile's size) and, for a few times,
+//                       gives the thumbnail of that time
+//                       (player.getThumbnails()): the sheet
+//                       tiles-{id}-{n}.jpg holding it and the tile's
+//                       place and size within it, as the layout of
+//                       vod_tiles.h says; each sheet named is fetched from
+//                       the page: 200, image/jpeg, a JPEG of the sheet's
+//                       size
+//   thumbs-shaka-hls    the same from master.m3u8's image playlist
+//                       (EXT-X-IMAGE-STREAM-INF, EXT-X-TILES)
+//   thumbs-hlsjs-plays  hls.js, which reads no image playlists, plays
+//                       master.m3u8 naming one past 2 s with no error
 //
 //   node e2e/thumbs.js
 //
@@ -26,6 +34,7 @@ const os = require('os');
 const path = require('path');
 const {
     startOrigin, mediaDir, stopNginx, playwright, launchChromium, watchPage,
+    waitFor,
 } = require('./lib');
 
 const PORT = parseInt(process.env.E2E_PORT || '8093', 10);
@@ -101,11 +110,10 @@ async function thumbnails([id, times]) {
     return out;
 }
 
-async function run(context) {
+async function runShaka(context, name, url) {
     const page = await context.newPage();
     const notes = watchPage(page);
     const deadline = Date.now() + CASE_TIMEOUT;
-    const url = '/vod/demo/manifest.mpd';
     try {
         await page.goto(`http://127.0.0.1:${PORT}/player/?engine=shaka&src=`
                         + encodeURIComponent(url));
@@ -115,10 +123,14 @@ async function run(context) {
             throw new Error(`image tracks: ${JSON.stringify(tracks)}`);
         }
         const tr = tracks[0];
-        // Shaka gives a tile's size (the Representation's over the
-        // layout)
-        if (tr.tilesLayout !== `${COLS}x${ROWS}`
-            || tr.width !== TILE_W || tr.height !== TILE_H
+        // Shaka's track of the MPD: a tile's size (the Representation's
+        // over the layout) and the layout; of an HLS image playlist: the
+        // sheet's (EXT-X-IMAGE-STREAM-INF's RESOLUTION, a tile's, times
+        // the layout of EXT-X-TILES), the layout per sheet only
+        const hls = url.endsWith('.m3u8');
+        if ((hls ? tr.width !== COLS * TILE_W || tr.height !== ROWS * TILE_H
+                 : tr.tilesLayout !== `${COLS}x${ROWS}`
+                   || tr.width !== TILE_W || tr.height !== TILE_H)
             || tr.mimeType !== 'image/jpeg')
         {
             throw new Error(`image track: ${JSON.stringify(tr)}`);
@@ -141,7 +153,7 @@ async function run(context) {
         if (bad.length) {
             throw new Error(bad.join('; '));
         }
-        console.log(`PASS thumbs-shaka-dash: ${url} has image track `
+        console.log(`PASS ${name}: ${url} has image track `
             + `${tr.id} ${tr.tilesLayout} ${tr.width}x${tr.height}; `
             + got.map((g) => `${g.t}s -> ${path.basename(g.uri)} `
                              + `${g.x},${g.y} ${g.width}x${g.height}`)
@@ -149,7 +161,35 @@ async function run(context) {
             + '; each sheet 200 image/jpeg of the sheet\'s size');
         return true;
     } catch (e) {
-        console.log(`FAIL thumbs-shaka-dash: ${url}: ${e.message}`);
+        console.log(`FAIL ${name}: ${url}: ${e.message}`);
+        for (const n of notes.slice(0, 10)) console.log('    ' + n);
+        return false;
+    } finally {
+        await page.close().catch(() => {});
+    }
+}
+
+// hls.js, which reads no image playlists, plays the multivariant playlist
+// that names one: past 2 s with no fatal or non-fatal error
+async function runHlsjs(context, name, url) {
+    const page = await context.newPage();
+    const notes = watchPage(page);
+    const deadline = Date.now() + CASE_TIMEOUT;
+    try {
+        await page.goto(`http://127.0.0.1:${PORT}/player/?engine=hls&src=`
+                        + encodeURIComponent(url));
+        const body = await page.evaluate(async (u) => (await fetch(u)).text(),
+                                         url);
+        if (!/^#EXT-X-IMAGE-STREAM-INF:/m.test(body)) {
+            throw new Error('no EXT-X-IMAGE-STREAM-INF in the playlist');
+        }
+        const st = await waitFor(page, (x) => x.t > 2, deadline,
+                                 'hls.js playing past 2 s');
+        console.log(`PASS ${name}: hls.js plays ${url} (which names an `
+                    + `image playlist) to ${st.t.toFixed(2)} s, no error`);
+        return true;
+    } catch (e) {
+        console.log(`FAIL ${name}: ${url}: ${e.message}`);
         for (const n of notes.slice(0, 10)) console.log('    ' + n);
         return false;
     } finally {
@@ -164,7 +204,7 @@ async function main() {
     }
     let ng = null;
     let context = null;
-    let ok = false;
+    const failed = [];
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vodedge-thumbs-'));
     try {
         const media = mediaDir('E2E_MEDIA', 'media', 'mkmedia.sh', 8);
@@ -172,18 +212,27 @@ async function main() {
                                'vod_thumbnails on; aio threads;'
                                + ` vod_thumbnail_tiles ${COLS}x${ROWS};`
                                + ` vod_thumbnail_tile_interval ${INTERVAL}s;`
-                               + ` vod_thumbnail_tile_width ${TILE_W};`);
+                               + ` vod_thumbnail_tile_width ${TILE_W};`
+                               + ' vod_thumbnail_manifests dash hls;');
         context = await launchChromium(chromium, profile);
-        ok = await run(context);
+        for (const [name, run, url] of [
+            ['thumbs-shaka-dash', runShaka, '/vod/demo/manifest.mpd'],
+            ['thumbs-shaka-hls', runShaka, '/vod/demo/master.m3u8'],
+            ['thumbs-hlsjs-plays', runHlsjs, '/vod/demo/master.m3u8'],
+        ]) {
+            if (!await run(context, name, url)) failed.push(name);
+        }
     } catch (e) {
         console.log('FAIL e2e-thumbs: ' + e.message);
+        failed.push('e2e-thumbs');
     } finally {
         if (context) await context.close().catch(() => {});
         await stopNginx(ng);
         fs.rmSync(profile, { recursive: true, force: true });
     }
-    console.log(`e2e-thumbs: ${ok ? 'PASS' : 'FAIL'}`);
-    return ok ? 0 : 1;
+    console.log(`e2e-thumbs: ${failed.length ? 'FAIL' : 'PASS'}`
+                + (failed.length ? ` (${failed.join(', ')})` : ''));
+    return failed.length ? 1 : 0;
 }
 
 main().then((code) => process.exit(code), (e) => {
