@@ -364,3 +364,32 @@ differ
 --- no_error_log
 [error]
 
+
+
+
+=== TEST 14: a title without video: no image set, no image stream
+--- request
+GET /hls/audio/manifest.mpd
+--- response_body_filters eval
+[main::mpd_images('/hls/audio')]
+--- response_body
+no image set
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: nor in its multivariant playlist; its image playlist is 404
+--- request
+GET /hls/audio/master.m3u8
+--- response_body_filters eval
+[sub {
+    my $out = main::hls_images('/hls/audio')->($_[0]);
+    my ($code) = main::get('/hls/audio/images-audio.m3u8');
+    return $out . "images-audio.m3u8 $code\n";
+}]
+--- response_body
+no image stream
+images-audio.m3u8 404
+--- no_error_log
+[error]
