@@ -409,8 +409,8 @@ ngx_vod_tiles_vtt(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
  * rendition of the fewest pixels (the cheapest to decode; every
  * rendition's sheets have the same size), of those the tier left.
  * NGX_DECLINED when the location names none in this kind of manifest
- * (vod_thumbnails off, vod_thumbnail_manifests) or the title has no
- * video.
+ * (vod_thumbnails off, vod_thumbnail_manifests), the title has no video
+ * or its tiles have no size.
  */
 
 ngx_int_t
@@ -451,9 +451,11 @@ ngx_vod_tiles_images(ngx_http_request_t *r, vod_title_t *title,
 
     ngx_vod_tiles_layout(vlcf, &im->tiles);
 
+    /* a video the sheets cannot be sized for (its line says why) leaves
+     * the manifest without the track, not the manifest failed */
     rc = ngx_vod_tiles_size(r, pick->video, &im->tiles);
     if (rc != NGX_OK) {
-        return rc;
+        return NGX_DECLINED;
     }
 
     im->id = pick->id;

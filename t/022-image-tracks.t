@@ -59,6 +59,13 @@ our $Config = <<'_EOC_';
         vod_thumbnail_manifests off;
         aio threads;
     }
+    location /unsized/ {
+        alias $TEST_NGINX_MEDIA/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_max_height 16;
+        aio threads;
+    }
     location /nothumbs/ {
         alias $TEST_NGINX_MEDIA/;
         vod_package;
@@ -393,3 +400,15 @@ no image stream
 images-audio.m3u8 404
 --- no_error_log
 [error]
+
+
+
+=== TEST 16: tiles that cannot be sized (over vod_thumbnail_max_height): the MPD without the set, one line
+--- request
+GET /unsized/demo/manifest.mpd
+--- response_body_filters eval
+[main::mpd_images('/unsized/demo')]
+--- response_body
+no image set
+--- error_log
+no tile size for a 640x360 video at vod_thumbnail_tile_width 240
