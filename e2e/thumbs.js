@@ -17,6 +17,8 @@
 //                       (EXT-X-IMAGE-STREAM-INF, EXT-X-TILES)
 //   thumbs-hlsjs-plays  hls.js, which reads no image playlists, plays
 //                       master.m3u8 naming one past 2 s with no error
+//   thumbs-dashjs-plays dash.js plays the MPD with its image set past 2 s
+//                       with no error
 //
 //   node e2e/thumbs.js
 //
@@ -169,24 +171,26 @@ async function runShaka(context, name, url) {
     }
 }
 
-// hls.js, which reads no image playlists, plays the multivariant playlist
-// that names one: past 2 s with no fatal or non-fatal error
-async function runHlsjs(context, name, url) {
+// a player that shows no thumbnails of the manifest (hls.js, dash.js
+// here) plays it with the image track in it: past 2 s with no fatal or
+// non-fatal error
+async function runPlays(context, name, url) {
+    const engine = url.endsWith('.mpd') ? 'dash' : 'hls';
     const page = await context.newPage();
     const notes = watchPage(page);
     const deadline = Date.now() + CASE_TIMEOUT;
     try {
-        await page.goto(`http://127.0.0.1:${PORT}/player/?engine=hls&src=`
-                        + encodeURIComponent(url));
+        await page.goto(`http://127.0.0.1:${PORT}/player/?engine=${engine}`
+                        + `&src=${encodeURIComponent(url)}`);
         const body = await page.evaluate(async (u) => (await fetch(u)).text(),
                                          url);
-        if (!/^#EXT-X-IMAGE-STREAM-INF:/m.test(body)) {
-            throw new Error('no EXT-X-IMAGE-STREAM-INF in the playlist');
+        if (!/^#EXT-X-IMAGE-STREAM-INF:|contentType="image"/m.test(body)) {
+            throw new Error('no image track in the manifest');
         }
         const st = await waitFor(page, (x) => x.t > 2, deadline,
-                                 'hls.js playing past 2 s');
-        console.log(`PASS ${name}: hls.js plays ${url} (which names an `
-                    + `image playlist) to ${st.t.toFixed(2)} s, no error`);
+                                 `${engine} playing past 2 s`);
+        console.log(`PASS ${name}: ${engine} plays ${url} (which names `
+                    + `the image track) to ${st.t.toFixed(2)} s, no error`);
         return true;
     } catch (e) {
         console.log(`FAIL ${name}: ${url}: ${e.message}`);
@@ -218,7 +222,8 @@ async function main() {
         for (const [name, run, url] of [
             ['thumbs-shaka-dash', runShaka, '/vod/demo/manifest.mpd'],
             ['thumbs-shaka-hls', runShaka, '/vod/demo/master.m3u8'],
-            ['thumbs-hlsjs-plays', runHlsjs, '/vod/demo/master.m3u8'],
+            ['thumbs-hlsjs-plays', runPlays, '/vod/demo/master.m3u8'],
+            ['thumbs-dashjs-plays', runPlays, '/vod/demo/manifest.mpd'],
         ]) {
             if (!await run(context, name, url)) failed.push(name);
         }
