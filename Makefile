@@ -9,7 +9,8 @@
 #   make bench-edge the edge's checks on vs off
 #   make bench-session  the media path's session check on vs off
 #   make prove      the Test::Nginx suites under t/
-#   make e2e        hls.js and dash.js playing in chromium (subtitles too)
+#   make e2e        hls.js and dash.js playing in chromium (subtitles too,
+#                   Shaka Player's thumbnails of the MPD's image track)
 #   make mutate     deliberate breakages the suites must catch
 #   make fleet-test the many-host test with faults (network namespaces)
 #   make asan       modules-asan/*.so: the modules (their cores inside) built
@@ -311,6 +312,7 @@ e2e: all fixtures
 	node e2e/subs.js
 	E2E_MEDIA=$(MEDIA_DIR) node e2e/steering.js
 	E2E_MEDIA=$(MEDIA_DIR) node e2e/drm.js
+	E2E_MEDIA=$(MEDIA_DIR) node e2e/thumbs.js
 
 # tools/mutations.txt applied one at a time to a copy in build/mutate;
 # MUTATE_RUNNER=/work/wt/isolated (or another prefix) runs the suites in

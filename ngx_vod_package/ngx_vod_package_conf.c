@@ -28,6 +28,8 @@ static char *ngx_vod_package_thumbnail_pool(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
     ngx_vod_package_loc_conf_t *prev, ngx_vod_package_loc_conf_t *conf);
+static char *ngx_vod_package_thumbnail_manifests_set(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_vod_package_thumbnail_tiles(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 
@@ -86,6 +88,15 @@ static ngx_vod_package_bounds_t  ngx_vod_package_tile_frames_bounds = {
     ngx_vod_package_check_bounds, 1, 100000,
     "must be between 1 and 100000"
 };
+
+/* vod_thumbnail_manifests off | [dash] [hls] */
+static ngx_conf_bitmask_t  ngx_vod_package_thumbnail_manifests[] = {
+    { ngx_string("off"), NGX_VOD_IMAGES_OFF },
+    { ngx_string("dash"), NGX_VOD_IMAGES_DASH },
+    { ngx_string("hls"), NGX_VOD_IMAGES_HLS },
+    { ngx_null_string, 0 }
+};
+
 
 /* the most columns and rows of a sheet: 100 tiles at most */
 #define NGX_VOD_TILES_MAX_SIDE  10
@@ -239,6 +250,13 @@ ngx_command_t  ngx_vod_package_commands[] = {
       offsetof(ngx_vod_package_loc_conf_t, tile_max_frames),
       &ngx_vod_package_tile_frames_bounds },
 
+    { ngx_string("vod_thumbnail_manifests"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_vod_package_thumbnail_manifests_set,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, thumbnail_manifests),
+      &ngx_vod_package_thumbnail_manifests },
+
     { ngx_string("vod_encryption"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_vod_protect_scheme,
@@ -341,6 +359,7 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
     vlcf->tile_interval = NGX_CONF_UNSET_MSEC;
     vlcf->tile_width = NGX_CONF_UNSET_UINT;
     vlcf->tile_max_frames = NGX_CONF_UNSET_UINT;
+    vlcf->thumbnail_manifests = 0;
     vlcf->encryption = NGX_CONF_UNSET_UINT;
     vlcf->encryption_clearkey = NGX_CONF_UNSET;
 
@@ -427,6 +446,14 @@ ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
     ngx_conf_merge_uint_value(conf->tile_width, prev->tile_width, 240);
     ngx_conf_merge_uint_value(conf->tile_max_frames, prev->tile_max_frames,
                               1500);
+
+    /* the MPD names the sheets by default, the HLS playlists only when
+     * asked: a player that does not know image playlists may trip on
+     * one */
+    ngx_conf_merge_bitmask_value(conf->thumbnail_manifests,
+                                 prev->thumbnail_manifests,
+                                 (NGX_CONF_BITMASK_SET
+                                  |NGX_VOD_IMAGES_DASH));
 
     /* the sheet's height depends on the video's aspect: checked per
      * request against vod_thumbnail_max_height per tile */
@@ -562,6 +589,38 @@ invalid:
                        &value[1]);
 
     return NGX_CONF_ERROR;
+}
+
+
+/* vod_thumbnail_manifests off | [dash] [hls]: once, "off" alone */
+
+static char *
+ngx_vod_package_thumbnail_manifests_set(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    char  *rv;
+
+    if (vlcf->thumbnail_manifests != 0) {
+        return "is duplicate";
+    }
+
+    rv = ngx_conf_set_bitmask_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    if ((vlcf->thumbnail_manifests & NGX_VOD_IMAGES_OFF)
+        && (vlcf->thumbnail_manifests
+            & (NGX_VOD_IMAGES_DASH|NGX_VOD_IMAGES_HLS)))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vod_thumbnail_manifests off\" goes alone");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

@@ -6,13 +6,15 @@
  * opens every file of the title, enough for the ETag, and a manifest made
  * before with that ETag comes from the cache, the indexes not loaded;
  * else load gets every rendition's index and plan writes the text.
- * Content Steering is added to the playlists and the MPD.
+ * Content Steering is added to the playlists and the MPD, and so is the
+ * image track of the tile sheets where vod_thumbnail_manifests says so.
  */
 
 #include <ngx_config.h>
 #include <ngx_core.h>
 
 #include "ngx_vod_package_module.h"
+#include "ngx_vod_package_thumb.h"
 #include "vod_manifest.h"
 #include "vod_ts.h"
 
@@ -35,6 +37,11 @@ static ngx_int_t ngx_vod_package_subs_of(ngx_http_request_t *r,
 static ngx_int_t ngx_vod_package_subtitles(ngx_http_request_t *r,
     ngx_vod_ctx_t *ctx, vod_title_t *title, ngx_vod_env_t *venv,
     u_char **out, size_t *len);
+static ngx_int_t ngx_vod_package_images(ngx_http_request_t *r,
+    ngx_vod_ctx_t *ctx, vod_title_t *title, ngx_vod_env_t *venv,
+    u_char **out, size_t *len);
+static uint64_t ngx_vod_package_images_etag(ngx_http_request_t *r,
+    uint64_t etag);
 static int ngx_libc_cdecl ngx_vod_package_rendition_cmp(const void *one,
     const void *two);
 
@@ -97,6 +104,7 @@ ngx_vod_manifest_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 
     ctx->etag = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
     ctx->etag = ngx_vod_protect_etag(r, &ctx->dir, ctx->etag);
+    ctx->etag = ngx_vod_package_images_etag(r, ctx->etag);
 
     rc = ngx_vod_package_open_title(r, &ctx->dir, &ctx->files, &ctx->etag,
                                     &ctx->mtime);
@@ -233,6 +241,11 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         if (url->kind != VOD_URL_TRACKS) {
             rc = ngx_vod_package_subtitles(r, ctx, &title, &venv, &out,
                                            &len);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+
+            rc = ngx_vod_package_images(r, ctx, &title, &venv, &out, &len);
             if (rc != NGX_OK) {
                 return rc;
             }
@@ -394,6 +407,63 @@ ngx_vod_package_subtitles(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     }
 
     return (rc == VOD_OK) ? NGX_OK : ngx_vod_status(rc);
+}
+
+
+/* the tile sheets' image track added to the manifest written */
+
+static ngx_int_t
+ngx_vod_package_images(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
+    vod_title_t *title, ngx_vod_env_t *venv, u_char **out, size_t *len)
+{
+    int           rc;
+    ngx_int_t     grc;
+    ngx_uint_t    kind;
+    vod_images_t  im;
+
+    kind = (ctx->url.kind == VOD_URL_MPD) ? NGX_VOD_IMAGES_DASH
+                                          : NGX_VOD_IMAGES_HLS;
+
+    grc = ngx_vod_tiles_images(r, title, kind, &im);
+    if (grc != NGX_OK) {
+        return (grc == NGX_DECLINED) ? NGX_OK : grc;
+    }
+
+    if (ctx->url.kind == VOD_URL_MPD) {
+        rc = vod_images_dash(&venv->env, *out, *len, &im, out, len);
+
+    } else {
+        rc = vod_images_hls_master(&venv->env, *out, *len, &im, out, len);
+    }
+
+    return (rc == VOD_OK) ? NGX_OK : ngx_vod_status(rc);
+}
+
+
+/* what of the location's configuration the image track depends on: a
+ * change of it (a reload) is a new ETag */
+
+static uint64_t
+ngx_vod_package_images_etag(ngx_http_request_t *r, uint64_t etag)
+{
+    uint32_t                     v[7];
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    if (!vlcf->thumbnails) {
+        return etag;
+    }
+
+    v[0] = (uint32_t) vlcf->thumbnail_manifests;
+    v[1] = (uint32_t) vlcf->tile_cols;
+    v[2] = (uint32_t) vlcf->tile_rows;
+    v[3] = (uint32_t) vlcf->tile_interval;
+    v[4] = (uint32_t) vlcf->tile_width;
+    v[5] = (uint32_t) vlcf->thumbnail_max_width;
+    v[6] = (uint32_t) vlcf->thumbnail_max_height;
+
+    return ngx_vod_etag_add(etag, v, sizeof(v));
 }
 
 

@@ -133,7 +133,9 @@ ngx_vod_package_metrics_log(ngx_http_request_t *r)
     kind = (ctx->url.kind < NGX_VOD_M_KINDS) ? ctx->url.kind : 0;
 
     /* tile sheets and their track are thumbnails' work: one kind */
-    if (ctx->url.kind == VOD_URL_TILES || ctx->url.kind == VOD_URL_TILES_VTT) {
+    if (ctx->url.kind == VOD_URL_TILES || ctx->url.kind == VOD_URL_TILES_VTT
+        || ctx->url.kind == VOD_URL_IMAGES)
+    {
         kind = VOD_URL_THUMB;
     }
 

@@ -29,6 +29,11 @@
 /* a transparent huge page: a moov this large or larger is aligned to it */
 #define NGX_VOD_HUGE_PAGE       ((uintptr_t) 2 * 1024 * 1024)
 
+/* vod_thumbnail_manifests: which manifests name the tile sheets */
+#define NGX_VOD_IMAGES_OFF      0x0002
+#define NGX_VOD_IMAGES_DASH     0x0004
+#define NGX_VOD_IMAGES_HLS      0x0008
+
 
 typedef struct {
     ngx_shm_zone_t     *index_cache;      /* NULL: parse on every request */
@@ -79,6 +84,7 @@ typedef struct {
     ngx_msec_t          tile_interval;
     ngx_uint_t          tile_width;
     ngx_uint_t          tile_max_frames;
+    ngx_uint_t          thumbnail_manifests;  /* NGX_VOD_IMAGES_* */
     ngx_uint_t          encryption;       /* VOD_CENC_SCHEME_*, 0: clear */
     ngx_str_t           encryption_secret;    /* the key file's bytes */
     ngx_uint_t          encryption_systems;   /* VOD_PROTECT_* */

@@ -68,6 +68,7 @@ ngx_vod_package_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 
     case VOD_URL_TILES:
     case VOD_URL_TILES_VTT:
+    case VOD_URL_IMAGES:
         return ngx_vod_tiles_plan(r, ctx);
 
     default: /* VOD_URL_SEGMENT */

@@ -18,6 +18,8 @@
 #include "vod_core.h"
 #include "vod_media.h"
 #include "vod_thumb.h"
+#include "vod_title.h"
+#include "vod_images.h"
 
 
 /* FFmpeg's decoder never makes a picture over this many pixels (8K UHD),
@@ -100,6 +102,10 @@ ngx_int_t ngx_vod_thumb_find(ngx_http_request_t *r, void *media,
 /* tile sheets and their WebVTT track (_tiles.c) */
 ngx_int_t ngx_vod_tiles_load(ngx_http_request_t *r, void *ctx);
 ngx_int_t ngx_vod_tiles_plan(ngx_http_request_t *r, void *ctx);
+/* the image track a manifest of kind (NGX_VOD_IMAGES_DASH, _HLS) names:
+ * NGX_DECLINED for none */
+ngx_int_t ngx_vod_tiles_images(ngx_http_request_t *r, vod_title_t *title,
+    ngx_uint_t kind, vod_images_t *im);
 
 /* the video a picture decodes: 415 for a codec it cannot */
 ngx_int_t ngx_vod_picture_source(ngx_vod_picture_t *pic,

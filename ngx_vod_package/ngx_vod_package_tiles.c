@@ -6,7 +6,9 @@
  * location's bounds, makes one decode run per GOP (tiles whose frames
  * follow the same key frame share its pass) and gives the picture to the
  * thumbnails' thread pool (ngx_vod_picture_post()), never to the event
- * loop.  The track needs no decode: it is made in the plan step.
+ * loop.  The track needs no decode: it is made in the plan step, as is
+ * the HLS image playlist over the sheets, images-{id}.m3u8 (vod_images.h),
+ * and the manifests' image track (ngx_vod_tiles_images()).
  */
 
 #include <ngx_config.h>
@@ -16,6 +18,7 @@
 #include "ngx_vod_package_thumb.h"
 #include "vod_thumb.h"
 #include "vod_tiles.h"
+#include "vod_images.h"
 
 
 /* a tile's frame: its segment's samples and where decoding starts */
@@ -42,11 +45,15 @@ static uint64_t ngx_vod_tiles_etag(ngx_http_request_t *r, vod_url_t *url,
     ngx_vod_media_t *media, vod_tiles_t *t, uint32_t quality);
 static ngx_int_t ngx_vod_tiles_vtt(ngx_http_request_t *r,
     ngx_vod_ctx_t *ctx);
+static ngx_int_t ngx_vod_tiles_size(ngx_http_request_t *r,
+    vod_track_info_t *info, vod_tiles_t *t);
 static ngx_int_t ngx_vod_tiles_runs(ngx_http_request_t *r,
     ngx_vod_tiles_t *ts, ngx_vod_decode_t *d);
 
 
 static ngx_str_t  ngx_vod_type_vtt = ngx_string("text/vtt; charset=utf-8");
+static ngx_str_t  ngx_vod_type_m3u8 =
+    ngx_string("application/vnd.apple.mpegurl");
 
 
 ngx_int_t
@@ -68,7 +75,10 @@ ngx_vod_tiles_load(ngx_http_request_t *r, void *data)
     url = &ctx->url;
     media = &ctx->media;
 
-    if (!vlcf->thumbnails) {
+    if (!vlcf->thumbnails
+        || (url->kind == VOD_URL_IMAGES
+            && !(vlcf->thumbnail_manifests & NGX_VOD_IMAGES_HLS)))
+    {
         return NGX_HTTP_NOT_FOUND;
     }
 
@@ -82,7 +92,7 @@ ngx_vod_tiles_load(ngx_http_request_t *r, void *data)
         return NGX_HTTP_NOT_FOUND;
     }
 
-    if (url->kind == VOD_URL_TILES_VTT) {
+    if (url->kind == VOD_URL_TILES_VTT || url->kind == VOD_URL_IMAGES) {
         return NGX_OK;
     }
 
@@ -169,7 +179,9 @@ ngx_vod_tiles_plan(ngx_http_request_t *r, void *data)
     vod_track_info_t            *info;
     ngx_vod_package_loc_conf_t  *vlcf;
 
-    if (ctx->url.kind == VOD_URL_TILES_VTT) {
+    if (ctx->url.kind == VOD_URL_TILES_VTT
+        || ctx->url.kind == VOD_URL_IMAGES)
+    {
         return ngx_vod_tiles_vtt(r, ctx);
     }
 
@@ -336,57 +348,148 @@ ngx_vod_tiles_runs(ngx_http_request_t *r, ngx_vod_tiles_t *ts,
 }
 
 
-/* the WebVTT thumbnail track: no decode, made here */
+/* the WebVTT thumbnail track or the image playlist: no decode, made
+ * here */
 
 static ngx_int_t
 ngx_vod_tiles_vtt(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 {
     u_char                      *out;
     size_t                       len;
-    uint32_t                     w, h;
     ngx_int_t                    rc;
     vod_str_t                    id;
-    vod_tiles_t                  t;
+    vod_images_t                 im;
     ngx_vod_media_t             *media;
-    vod_track_info_t            *info;
     ngx_vod_package_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
     media = &ctx->media;
-    info = media->video;
 
-    ngx_vod_tiles_layout(vlcf, &t);
+    ngx_vod_tiles_layout(vlcf, &im.tiles);
 
-    rc = vod_thumb_size(info->width, info->height, t.width, 0,
-                        (uint32_t) vlcf->thumbnail_max_width,
-                        (uint32_t) vlcf->thumbnail_max_height, &w, &h);
-    if (rc != VOD_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "vod: \"%V\": no tile size for a %uDx%uD video at "
-                      "vod_thumbnail_tile_width %uD", &media->path,
-                      info->width, info->height, t.width);
-        return NGX_HTTP_BAD_GATEWAY;
+    rc = ngx_vod_tiles_size(r, media->video, &im.tiles);
+    if (rc != NGX_OK) {
+        return rc;
     }
-
-    t.width = w;
-    t.height = h;
 
     id.data = media->id.data;
     id.len = media->id.len;
 
-    rc = vod_tiles_vtt(&media->venv.env, &t, ngx_vod_tiles_duration(info),
-                       &id, &out, &len);
+    if (ctx->url.kind == VOD_URL_IMAGES) {
+        im.id = id;
+        im.duration = ngx_vod_tiles_duration(media->video);
+
+        rc = vod_images_playlist(&media->venv.env, &im, &out, &len);
+        ctx->out.type = &ngx_vod_type_m3u8;
+
+    } else {
+        rc = vod_tiles_vtt(&media->venv.env, &im.tiles,
+                           ngx_vod_tiles_duration(media->video), &id, &out,
+                           &len);
+        ctx->out.type = &ngx_vod_type_vtt;
+    }
+
     if (rc != VOD_OK) {
         return ngx_vod_status(rc);
     }
 
     ctx->out.method = NGX_VOD_SEND_MEMORY;
-    ctx->out.type = &ngx_vod_type_vtt;
     ctx->out.cache_control = &vlcf->playlist_cache_control;
     ctx->out.mtime = media->of.mtime;
-    ctx->out.etag = ngx_vod_tiles_etag(r, &ctx->url, media, &t, 0);
+    ctx->out.etag = ngx_vod_tiles_etag(r, &ctx->url, media, &im.tiles, 0);
     ctx->out.data = out;
     ctx->out.len = len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The manifests' image track of a title: the tile sheets of its video
+ * rendition of the fewest pixels (the cheapest to decode; every
+ * rendition's sheets have the same size), of those the tier left.
+ * NGX_DECLINED when the location names none in this kind of manifest
+ * (vod_thumbnails off, vod_thumbnail_manifests), the title has no video
+ * or its tiles have no size.
+ */
+
+ngx_int_t
+ngx_vod_tiles_images(ngx_http_request_t *r, vod_title_t *title,
+    ngx_uint_t kind, vod_images_t *im)
+{
+    uint32_t                     i;
+    ngx_int_t                    rc;
+    vod_rendition_t             *rd, *pick;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    if (!vlcf->thumbnails || !(vlcf->thumbnail_manifests & kind)) {
+        return NGX_DECLINED;
+    }
+
+    pick = NULL;
+
+    for (i = 0; i < title->count; i++) {
+        rd = &title->renditions[i];
+
+        if (rd->video == NULL || rd->video->timescale == 0) {
+            continue;
+        }
+
+        if (pick == NULL
+            || (uint64_t) rd->video->width * rd->video->height
+               < (uint64_t) pick->video->width * pick->video->height)
+        {
+            pick = rd;
+        }
+    }
+
+    if (pick == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_vod_tiles_layout(vlcf, &im->tiles);
+
+    /* a video the sheets cannot be sized for (its line says why) leaves
+     * the manifest without the track, not the manifest failed */
+    rc = ngx_vod_tiles_size(r, pick->video, &im->tiles);
+    if (rc != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    im->id = pick->id;
+    im->duration = ngx_vod_tiles_duration(pick->video);
+
+    return (im->duration == 0) ? NGX_DECLINED : NGX_OK;
+}
+
+
+/* a tile's height: the video's aspect at the tile's width */
+
+static ngx_int_t
+ngx_vod_tiles_size(ngx_http_request_t *r, vod_track_info_t *info,
+    vod_tiles_t *t)
+{
+    uint32_t                     w, h;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    if (vod_thumb_size(info->width, info->height, t->width, 0,
+                       (uint32_t) vlcf->thumbnail_max_width,
+                       (uint32_t) vlcf->thumbnail_max_height, &w, &h)
+        != VOD_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod: no tile size for a %uDx%uD video at "
+                      "vod_thumbnail_tile_width %uD", info->width,
+                      info->height, t->width);
+        return NGX_HTTP_BAD_GATEWAY;
+    }
+
+    t->width = w;
+    t->height = h;
 
     return NGX_OK;
 }

@@ -99,6 +99,16 @@ my @cases = (
       qr{"vod_thumbnail_tile_width 480" is over "vod_thumbnail_max_width 320"} ],
     [ 'no frames for a sheet', 'vod_thumbnail_tile_max_frames 0;', 0,
       qr{"vod_thumbnail_tile_max_frames" directive must be between 1 and 100000} ],
+    [ 'manifests: each value', 'vod_thumbnail_manifests dash hls;', 1,
+      undef ],
+    [ 'manifests: off', 'vod_thumbnail_manifests off;', 1, undef ],
+    [ 'manifests: off with another', 'vod_thumbnail_manifests off hls;', 0,
+      qr{"vod_thumbnail_manifests off" goes alone} ],
+    [ 'manifests: not a manifest', 'vod_thumbnail_manifests smooth;', 0,
+      qr{invalid value "smooth"} ],
+    [ 'manifests twice',
+      'vod_thumbnail_manifests dash; vod_thumbnail_manifests hls;', 0,
+      qr{"vod_thumbnail_manifests" directive is duplicate} ],
 );
 
 ConfTest::run(\@cases, 'location /vod/ { vod_package; aio threads; }');

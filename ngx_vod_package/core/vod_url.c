@@ -91,6 +91,20 @@ vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
                              len - (sizeof("tiles-") - 1), url);
     }
 
+    if (len >= sizeof("images-") - 1
+        && memcmp(name, "images-", sizeof("images-") - 1) == 0)
+    {
+        if (!vod_url_suffix(name, len, ".m3u8", 5)) {
+            return VOD_NOT_FOUND;
+        }
+
+        url->kind = VOD_URL_IMAGES;
+        url->stream = VOD_STREAM_VIDEO;
+
+        return vod_url_id(name + sizeof("images-") - 1,
+                          len - (sizeof("images-") - 1) - 5, url);
+    }
+
     px = NULL;
 
     for (i = 0; i < sizeof(vod_url_prefixes) / sizeof(vod_url_prefixes[0]);

@@ -38,6 +38,8 @@
  *   tiles-{id}-{n}.jpg           thumbnail tile sheet n (from 1) of a
  *                                rendition's video (vod_tiles.h)
  *   tiles-{id}.vtt               the WebVTT thumbnail track over them
+ *   images-{id}.m3u8             the HLS image media playlist over them
+ *                                (vod_images.h)
  *   sub-{id}.m3u8                media playlist of subtitle rendition {id}
  *                                (vod_subs.h), listed by master.m3u8
  *   sub-{id}-{n}.vtt             its WebVTT segments, timestamps mapped to
@@ -69,6 +71,7 @@
 #define VOD_URL_FULL             9
 #define VOD_URL_TILES           10
 #define VOD_URL_TILES_VTT       11
+#define VOD_URL_IMAGES          12
 
 /* the kinds made from the whole title rather than one rendition */
 #define vod_url_is_title(kind)                                               \

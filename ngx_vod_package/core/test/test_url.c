@@ -474,6 +474,54 @@ test_url_tiles(void **state)
 }
 
 
+/* images-{id}.m3u8 */
+
+static void
+test_url_images(void **state)
+{
+    size_t      i;
+    vod_url_t   url;
+
+    static const struct {
+        const char  *name;
+        const char  *id;
+    } good[] = {
+        { "images-1080p.m3u8", "1080p" },
+        { "images-hd-high.m3u8", "hd-high" },
+        { "images-a.b.m3u8", "a.b" },
+    };
+
+    static const char  *bad[] = {
+        "images-.m3u8", "images-a/b.m3u8", "images-.a.m3u8",
+        "images-a b.m3u8"
+    };
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        if (test_url_parse_str(good[i].name, &url) != VOD_OK) {
+            fail_msg("\"%s\" is not VOD_OK", good[i].name);
+        }
+
+        assert_int_equal(url.kind, VOD_URL_IMAGES);
+        assert_int_equal(url.stream, VOD_STREAM_VIDEO);
+        assert_int_equal(url.id.len, strlen(good[i].id));
+        assert_memory_equal(url.id.data, good[i].id, url.id.len);
+    }
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (test_url_parse_str(bad[i], &url) != VOD_BAD_REQUEST) {
+            fail_msg("\"%s\" is not VOD_BAD_REQUEST", bad[i]);
+        }
+    }
+
+    /* not ours */
+    assert_int_equal(test_url_parse_str("images-a.m3u", &url),
+                     VOD_NOT_FOUND);
+    assert_int_equal(test_url_parse_str("images-a-1.jpg", &url),
+                     VOD_NOT_FOUND);
+    assert_int_equal(test_url_parse_str("images", &url), VOD_NOT_FOUND);
+}
+
+
 int
 main(void)
 {
@@ -486,6 +534,7 @@ main(void)
         cmocka_unit_test(test_url_audio_track),
         cmocka_unit_test(test_url_thumb),
         cmocka_unit_test(test_url_tiles),
+        cmocka_unit_test(test_url_images),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,246 @@
+#!/usr/bin/env node
+// e2e/thumbs.js: the tile sheets' image track in real players in Debian's
+// chromium, driven by playwright-core, at a location with
+// "vod_thumbnails on" and "vod_thumbnail_manifests dash hls":
+//
+//   thumbs-shaka-dash   Shaka Player loads the MPD, lists the DASH-IF
+//                       thumbnail-tile track (player.getImageTracks():
+//                       3x2 tiles, a tile's size) and, for a few times,
+//                       gives the thumbnail of that time
+//                       (player.getThumbnails()): the sheet
+//                       tiles-{id}-{n}.jpg holding it and the tile's
+//                       place and size within it, as the layout of
+//                       vod_tiles.h says; each sheet named is fetched from
+//                       the page: 200, image/jpeg, a JPEG of the sheet's
+//                       size
+//   thumbs-shaka-hls    the same from master.m3u8's image playlist
+//                       (EXT-X-IMAGE-STREAM-INF, EXT-X-TILES)
+//   thumbs-hlsjs-plays  hls.js, which reads no image playlists, plays
+//                       master.m3u8 naming one past 2 s with no error
+//   thumbs-dashjs-plays dash.js plays the MPD with its image set past 2 s
+//                       with no error
+//
+//   node e2e/thumbs.js
+//
+// The title: demo of tools/mkmedia.sh's titles (E2E_MEDIA, else
+// build/media made once), 8 s; 3 x 2 tiles of 160 x 90 a second: two
+// sheets of 480 x 180.
+//
+// Environment: E2E_PORT (8093), E2E_MEDIA, NGINX, CHROMIUM,
+// CASE_TIMEOUT seconds (60).
+
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const {
+    startOrigin, mediaDir, stopNginx, playwright, launchChromium, watchPage,
+    waitFor,
+} = require('./lib');
+
+const PORT = parseInt(process.env.E2E_PORT || '8093', 10);
+const CASE_TIMEOUT = 1000 * parseInt(process.env.CASE_TIMEOUT || '60', 10);
+
+const COLS = 3;
+const ROWS = 2;
+const TILE_W = 160;
+const TILE_H = 90;
+const INTERVAL = 1;                   /* seconds */
+const ID = '360p';                    /* the rendition of fewest pixels */
+const TIMES = [0.5, 2.5, 4.2, 5.9, 6.1, 7.5];
+
+// where the tile of time t is: its sheet's name and its place
+function expected(t) {
+    const i = Math.floor(t / INTERVAL);
+    const k = i % (COLS * ROWS);
+    return {
+        sheet: `tiles-${ID}-${Math.floor(i / (COLS * ROWS)) + 1}.jpg`,
+        x: (k % COLS) * TILE_W,
+        y: Math.floor(k / COLS) * TILE_H,
+        width: TILE_W,
+        height: TILE_H,
+    };
+}
+
+async function until(page, fn, arg, deadline, what) {
+    for (;;) {
+        const r = await page.evaluate(fn, arg);
+        const errors = await page.evaluate(
+            () => (window.vodPlayer ? window.vodPlayer.errors : []));
+        if (errors.length) {
+            throw new Error(`${what}: ${errors.join('; ')}`);
+        }
+        if (r) return r;
+        if (Date.now() > deadline) {
+            throw new Error(`timed out waiting for ${what}`);
+        }
+        await new Promise((res) => setTimeout(res, 200));
+    }
+}
+
+// the image tracks Shaka lists once it has loaded the manifest
+function imageTracks() {
+    const s = window.vodPlayer;
+    if (!s.ready || !s.shaka) return null;
+    return s.shaka.getImageTracks().map((t) => ({
+        id: t.id, width: t.width, height: t.height,
+        tilesLayout: t.tilesLayout, mimeType: t.mimeType,
+    }));
+}
+
+// Shaka's thumbnail at each time, its sheet fetched
+async function thumbnails([id, times]) {
+    const out = [];
+    for (const t of times) {
+        const th = await window.vodPlayer.shaka.getThumbnails(id, t);
+        if (!th) {
+            out.push({ t, none: true });
+            continue;
+        }
+        const uri = th.uris[0];
+        const r = await fetch(uri);
+        const blob = await r.blob();
+        const bmp = await createImageBitmap(blob);
+        out.push({
+            t, uri, x: th.positionX, y: th.positionY, width: th.width,
+            height: th.height, status: r.status,
+            type: r.headers.get('content-type'),
+            image: `${bmp.width}x${bmp.height}`,
+        });
+    }
+    return out;
+}
+
+async function runShaka(context, name, url) {
+    const page = await context.newPage();
+    const notes = watchPage(page);
+    const deadline = Date.now() + CASE_TIMEOUT;
+    try {
+        await page.goto(`http://127.0.0.1:${PORT}/player/?engine=shaka&src=`
+                        + encodeURIComponent(url));
+        const tracks = await until(page, imageTracks, null, deadline,
+                                   'Shaka\'s image tracks');
+        if (tracks.length !== 1) {
+            throw new Error(`image tracks: ${JSON.stringify(tracks)}`);
+        }
+        const tr = tracks[0];
+        // Shaka's track of the MPD: a tile's size (the Representation's
+        // over the layout) and the layout; of an HLS image playlist: the
+        // sheet's (EXT-X-IMAGE-STREAM-INF's RESOLUTION, a tile's, times
+        // the layout of EXT-X-TILES), the layout per sheet only
+        const hls = url.endsWith('.m3u8');
+        if ((hls ? tr.width !== COLS * TILE_W || tr.height !== ROWS * TILE_H
+                 : tr.tilesLayout !== `${COLS}x${ROWS}`
+                   || tr.width !== TILE_W || tr.height !== TILE_H)
+            || tr.mimeType !== 'image/jpeg')
+        {
+            throw new Error(`image track: ${JSON.stringify(tr)}`);
+        }
+        const got = await page.evaluate(thumbnails, [tr.id, TIMES]);
+        const bad = [];
+        for (const g of got) {
+            const e = expected(g.t);
+            if (g.none
+                || !g.uri.endsWith(`/vod/demo/${e.sheet}`)
+                || g.x !== e.x || g.y !== e.y || g.width !== e.width
+                || g.height !== e.height || g.status !== 200
+                || g.type !== 'image/jpeg'
+                || g.image !== `${COLS * TILE_W}x${ROWS * TILE_H}`)
+            {
+                bad.push(`at ${g.t} s: ${JSON.stringify(g)}, expected `
+                         + JSON.stringify(e));
+            }
+        }
+        if (bad.length) {
+            throw new Error(bad.join('; '));
+        }
+        console.log(`PASS ${name}: ${url} has image track `
+            + `${tr.id} ${tr.tilesLayout} ${tr.width}x${tr.height}; `
+            + got.map((g) => `${g.t}s -> ${path.basename(g.uri)} `
+                             + `${g.x},${g.y} ${g.width}x${g.height}`)
+                .join(', ')
+            + '; each sheet 200 image/jpeg of the sheet\'s size');
+        return true;
+    } catch (e) {
+        console.log(`FAIL ${name}: ${url}: ${e.message}`);
+        for (const n of notes.slice(0, 10)) console.log('    ' + n);
+        return false;
+    } finally {
+        await page.close().catch(() => {});
+    }
+}
+
+// a player that shows no thumbnails of the manifest (hls.js, dash.js
+// here) plays it with the image track in it: past 2 s with no fatal or
+// non-fatal error
+async function runPlays(context, name, url) {
+    const engine = url.endsWith('.mpd') ? 'dash' : 'hls';
+    const page = await context.newPage();
+    const notes = watchPage(page);
+    const deadline = Date.now() + CASE_TIMEOUT;
+    try {
+        await page.goto(`http://127.0.0.1:${PORT}/player/?engine=${engine}`
+                        + `&src=${encodeURIComponent(url)}`);
+        const body = await page.evaluate(async (u) => (await fetch(u)).text(),
+                                         url);
+        if (!/^#EXT-X-IMAGE-STREAM-INF:|contentType="image"/m.test(body)) {
+            throw new Error('no image track in the manifest');
+        }
+        const st = await waitFor(page, (x) => x.t > 2, deadline,
+                                 `${engine} playing past 2 s`);
+        console.log(`PASS ${name}: ${engine} plays ${url} (which names `
+                    + `the image track) to ${st.t.toFixed(2)} s, no error`);
+        return true;
+    } catch (e) {
+        console.log(`FAIL ${name}: ${url}: ${e.message}`);
+        for (const n of notes.slice(0, 10)) console.log('    ' + n);
+        return false;
+    } finally {
+        await page.close().catch(() => {});
+    }
+}
+
+async function main() {
+    const chromium = playwright();
+    if (!chromium) {
+        return 1;
+    }
+    let ng = null;
+    let context = null;
+    const failed = [];
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vodedge-thumbs-'));
+    try {
+        const media = mediaDir('E2E_MEDIA', 'media', 'mkmedia.sh', 8);
+        ng = await startOrigin('e2e-thumbs-nginx', media, PORT,
+                               'vod_thumbnails on; aio threads;'
+                               + ` vod_thumbnail_tiles ${COLS}x${ROWS};`
+                               + ` vod_thumbnail_tile_interval ${INTERVAL}s;`
+                               + ` vod_thumbnail_tile_width ${TILE_W};`
+                               + ' vod_thumbnail_manifests dash hls;');
+        context = await launchChromium(chromium, profile);
+        for (const [name, run, url] of [
+            ['thumbs-shaka-dash', runShaka, '/vod/demo/manifest.mpd'],
+            ['thumbs-shaka-hls', runShaka, '/vod/demo/master.m3u8'],
+            ['thumbs-hlsjs-plays', runPlays, '/vod/demo/master.m3u8'],
+            ['thumbs-dashjs-plays', runPlays, '/vod/demo/manifest.mpd'],
+        ]) {
+            if (!await run(context, name, url)) failed.push(name);
+        }
+    } catch (e) {
+        console.log('FAIL e2e-thumbs: ' + e.message);
+        failed.push('e2e-thumbs');
+    } finally {
+        if (context) await context.close().catch(() => {});
+        await stopNginx(ng);
+        fs.rmSync(profile, { recursive: true, force: true });
+    }
+    console.log(`e2e-thumbs: ${failed.length ? 'FAIL' : 'PASS'}`
+                + (failed.length ? ` (${failed.join(', ')})` : ''));
+    return failed.length ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (e) => {
+    console.log('FAIL e2e-thumbs: ' + (e && e.stack ? e.stack : e));
+    process.exit(1);
+});
