@@ -15,11 +15,12 @@
 //              passes PLAY_UNTIL (3 s) with video frames decoded and no
 //              player error
 //   mpd-laurl  the player is given no licence URL: it takes the MPD's
-//              (relative) dashif:Laurl, or it does not; the case reports
+//              (relative) dashif:laurl, or it does not; the case reports
 //              which and fails only on a player that plays without a key
 //   mpd-rewritten the player is given no licence URL and the MPD's
-//              dashif:Laurl is made absolute by the test (dash.js without
-//              the keyids shim): it plays, as the play case
+//              dashif:laurl is made an absolute dashif:Laurl by the test
+//              (dash.js without the keyids shim): it plays, as the play
+//              case; what a packager that knew its public URL would write
 //   no-licence the licence URL is the clearkey of a title that does not
 //              exist, which answers 404: the player reports an error and
 //              does not play
@@ -124,7 +125,7 @@ async function runCase(context, c) {
                          async (route) => {
             const res = await route.fetch();
             const text = (await res.text())
-                .replace(/<dashif:Laurl>clearkey<\/dashif:Laurl>/g,
+                .replace(/<dashif:laurl>clearkey<\/dashif:laurl>/g,
                          `<dashif:Laurl>${base}/vod/${TITLE}/clearkey`
                          + '</dashif:Laurl>');
             if (!text.includes(`${base}/vod/${TITLE}/clearkey`)) {

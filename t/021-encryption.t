@@ -313,8 +313,8 @@ sub uuid {
        'MPD: every AdaptationSet has mp4protection with the default_KID');
     like($mpd, qr{xmlns:cenc="urn:mpeg:cenc:2013"}, 'MPD: cenc namespace');
     my @ck = ($mpd =~ m{urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e"
-                        \ value="ClearKey1.0"><dashif:Laurl>clearkey
-                        </dashif:Laurl>}gx);
+                        \ value="ClearKey1.0"><dashif:laurl>clearkey
+                        </dashif:laurl>}gx);
     is(scalar @ck, scalar @sets, 'MPD: ClearKey with its licence URL');
     my ($wv) = $mpd =~ m{urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed"
                          \ value="Widevine"><cenc:pssh>([^<]+)}x;

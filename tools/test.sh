@@ -106,8 +106,12 @@ section e2e-steering env E2E_MEDIA="$DEMO_MEDIA" node e2e/steering.js
 # protected output: Shaka Player and dash.js decrypt and play the DASH
 # cenc and cbcs of the demo title with ClearKey from the title's clearkey
 # licence URL, and do not play with a licence URL that answers 404 or a
-# key for another KID (e2e/drm.js)
+# key for another KID; hls.js plays the HLS CMAF of both (e2e/drm.js)
 section e2e-drm env E2E_MEDIA="$DEMO_MEDIA" node e2e/drm.js
+# thumbnails: Shaka Player lists the MPD's and the HLS image playlist's
+# tile track and finds each tile where the sheets have it; hls.js and
+# dash.js play with the image tracks in the manifests (e2e/thumbs.js)
+section e2e-thumbs env E2E_MEDIA="$DEMO_MEDIA" node e2e/thumbs.js
 
 # tools/demo.sh as a user runs it: every URL and command it prints
 # answers as printed, and `tools/demo.sh stop` leaves nothing running

@@ -77,7 +77,7 @@ size_t vod_protect_pssh(const vod_protect_t *prot, uint32_t system,
  *
  * DASH, in every AdaptationSet: mp4protection with the scheme and
  * cenc:default_KID; the common system's and Widevine's with cenc:pssh
- * (as configured); W3C ClearKey with dashif:Laurl "clearkey" (the
+ * (as configured); W3C ClearKey with dashif:laurl "clearkey" (the
  * title's licence URL, relative), before them, when clearkey is set.
  * The MPD element then declares the cenc and dashif namespaces
  * (VOD_PROTECT_DASH_NS).

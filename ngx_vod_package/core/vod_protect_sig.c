@@ -99,12 +99,16 @@ vod_protect_dash(u_char *p, const vod_protect_t *prot, int clearkey)
     p = vod_text_cpy(p, "\"/>\n");
 
     /* ClearKey before the common system: Shaka Player takes the first
-     * ContentProtection ClearKey can use for its licence URL */
+     * ContentProtection ClearKey can use for its licence URL.  The URL is
+     * relative (the origin does not know the title's public URL behind
+     * an edge): "laurl", which dash.js reads (against the page's URL,
+     * not the MPD's), not "Laurl", which Shaka Player would prefer to
+     * its configured licence server and resolve to "http:clearkey" */
     if (clearkey) {
         p = vod_text_cpy(p, "      <ContentProtection schemeIdUri=\"urn:uuid:"
                             "e2719d58-a985-b3c9-781a-b030af78d30e\" "
-                            "value=\"ClearKey1.0\"><dashif:Laurl>clearkey"
-                            "</dashif:Laurl></ContentProtection>\n");
+                            "value=\"ClearKey1.0\"><dashif:laurl>clearkey"
+                            "</dashif:laurl></ContentProtection>\n");
     }
 
     if (prot->systems & VOD_PROTECT_COMMON) {
