@@ -994,3 +994,37 @@ vod_dash_xml(u_char *p, const vod_str_t *s)
 
     return p;
 }
+
+
+/* one past the largest AdaptationSet id of an MPD: the id of a set
+ * another writer appends (subtitles, images) */
+
+uint64_t
+vod_dash_next_set(const u_char *in, size_t len)
+{
+    uint64_t       v, next;
+    const u_char  *p, *end;
+
+    static const char  tag[] = "<AdaptationSet id=\"";
+
+    next = 0;
+    end = in + len;
+
+    for (p = in; p + sizeof(tag) - 1 < end; p++) {
+        if (memcmp(p, tag, sizeof(tag) - 1) != 0) {
+            continue;
+        }
+
+        p += sizeof(tag) - 1;
+
+        for (v = 0; p < end && *p >= '0' && *p <= '9' && v < 1000000; p++) {
+            v = v * 10 + (uint64_t) (*p - '0');
+        }
+
+        if (v + 1 > next) {
+            next = v + 1;
+        }
+    }
+
+    return next;
+}

@@ -5,10 +5,10 @@
  */
 
 #include "vod_images.h"
+#include "vod_manifest.h"
 #include "vod_text.h"
 
 
-static uint64_t vod_images_next_set(const u_char *in, size_t len);
 
 
 uint64_t
@@ -80,7 +80,7 @@ vod_images_dash(vod_env_t *env, const u_char *in, size_t len,
     p = vod_text_cpymem(buf, in, (size_t) (period - in));
 
     p = vod_text_cpy(p, "    <AdaptationSet id=\"");
-    p = vod_text_uint(p, vod_images_next_set(in, len));
+    p = vod_text_uint(p, vod_dash_next_set(in, len));
     p = vod_text_cpy(p, "\" contentType=\"image\" mimeType=\"image/jpeg\">\n"
                         "      <SegmentTemplate timescale=\"1000\" "
                         "media=\"tiles-");
@@ -230,38 +230,4 @@ vod_images_playlist(vod_env_t *env, const vod_images_t *im, u_char **out,
     *len = (size_t) (p - buf);
 
     return VOD_OK;
-}
-
-
-/* one past the highest AdaptationSet id of an MPD (the subtitles' sets
- * come before, numbered so too) */
-
-static uint64_t
-vod_images_next_set(const u_char *in, size_t len)
-{
-    uint64_t       v, next;
-    const u_char  *p, *end;
-
-    static const char  tag[] = "<AdaptationSet id=\"";
-
-    next = 0;
-    end = in + len;
-
-    for (p = in; p + sizeof(tag) - 1 < end; p++) {
-        if (memcmp(p, tag, sizeof(tag) - 1) != 0) {
-            continue;
-        }
-
-        p += sizeof(tag) - 1;
-
-        for (v = 0; p < end && *p >= '0' && *p <= '9' && v < 1000000; p++) {
-            v = v * 10 + (uint64_t) (*p - '0');
-        }
-
-        if (v + 1 > next) {
-            next = v + 1;
-        }
-    }
-
-    return next;
 }

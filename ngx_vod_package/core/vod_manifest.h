@@ -52,6 +52,10 @@ int vod_hls_media(vod_env_t *env, const vod_title_t *title,
 int vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
     size_t *len);
 
+/* One past the largest AdaptationSet id of an MPD of vod_dash_mpd() (and
+ * of the sets added to it since): the next set's id. */
+uint64_t vod_dash_next_set(const u_char *in, size_t len);
+
 /* tracks.json: {"video":[...],"audio":[...],"subtitles":[...]}, one entry
  * per video rendition left by vod_title_limit() (id, format, codecs,
  * width, height, frame_rate, bitrate, peak_bitrate, video_range) and

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "vod_subs.h"
+#include "vod_manifest.h"
 #include "vod_lang.h"
 #include "vod_text.h"
 #include "vod_title.h"
@@ -42,7 +43,6 @@
 static int vod_subs_word(const u_char *p, size_t len, const char *word);
 static u_char *vod_subs_media(u_char *p, const vod_subtitle_t *s,
     unsigned is_default, unsigned ts);
-static uint64_t vod_subs_next_set(const u_char *in, size_t len);
 
 
 int
@@ -562,7 +562,7 @@ vod_subs_dash(vod_env_t *env, const u_char *in, size_t len,
         return VOD_ERROR;
     }
 
-    id = vod_subs_next_set(in, len);
+    id = vod_dash_next_set(in, len);
 
     n = len + subs->count * VOD_SUBS_SET_LEN;
 
@@ -616,37 +616,4 @@ vod_subs_dash(vod_env_t *env, const u_char *in, size_t len,
     *out_len = (size_t) (p - buf);
 
     return VOD_OK;
-}
-
-
-/* one past the largest AdaptationSet id of the MPD */
-
-static uint64_t
-vod_subs_next_set(const u_char *in, size_t len)
-{
-    uint64_t       v, next;
-    const u_char  *p, *end;
-
-    static const char  tag[] = "<AdaptationSet id=\"";
-
-    next = 0;
-    end = in + len;
-
-    for (p = in; p + sizeof(tag) - 1 < end; p++) {
-        if (memcmp(p, tag, sizeof(tag) - 1) != 0) {
-            continue;
-        }
-
-        p += sizeof(tag) - 1;
-
-        for (v = 0; p < end && *p >= '0' && *p <= '9' && v < 1000000; p++) {
-            v = v * 10 + (uint64_t) (*p - '0');
-        }
-
-        if (v + 1 > next) {
-            next = v + 1;
-        }
-    }
-
-    return next;
 }
