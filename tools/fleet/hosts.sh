@@ -86,10 +86,12 @@ fleet_net_down() {
 }
 
 # host_prefix NAME: build/fleet/NAME as the repository root (conf/ copied,
-# modules/ and bin/ linked, logs/ and temp/ empty)
+# modules/ and bin/ linked, logs/ empty, temp/ with the demo encryption
+# secret conf/origin.conf's /drm/ location reads, as tools/demo.sh makes)
 host_prefix() {
     local p=$FLEET_DIR/$1
     mkdir -p "$p/logs" "$p/temp/geo"
+    (umask 077 && head -c 32 /dev/urandom > "$p/temp/demo-drm.key")
     cp -r "$ROOT/conf" "$p/conf"
     ln -s "$ROOT/modules" "$p/modules"
     echo "$p"
