@@ -64,8 +64,7 @@ uint64_t
 ngx_vod_url_etag(ngx_http_request_t *r, vod_url_t *url,
     ngx_vod_media_t *media)
 {
-    uint64_t        hash;
-    ngx_vod_ctx_t  *ctx;
+    uint64_t  hash;
 
     hash = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
     hash = ngx_vod_etag_add(hash, &url->stream, sizeof(url->stream));
@@ -78,11 +77,7 @@ ngx_vod_url_etag(ngx_http_request_t *r, vod_url_t *url,
         hash = ngx_vod_etag_add(hash, &url->track_id, sizeof(url->track_id));
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_vod_package_module);
-
-    if (ctx != NULL) {
-        hash = ngx_vod_protect_etag(r, &ctx->dir, hash);
-    }
+    hash = ngx_vod_protect_etag(r, hash);
 
     return ngx_vod_media_etag(r, media, hash);
 }

@@ -103,7 +103,7 @@ ngx_vod_manifest_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     }
 
     ctx->etag = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
-    ctx->etag = ngx_vod_protect_etag(r, &ctx->dir, ctx->etag);
+    ctx->etag = ngx_vod_protect_etag(r, ctx->etag);
     ctx->etag = ngx_vod_package_images_etag(r, ctx->etag);
 
     rc = ngx_vod_package_open_title(r, &ctx->dir, &ctx->files, &ctx->etag,

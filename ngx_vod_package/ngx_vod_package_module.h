@@ -89,6 +89,7 @@ typedef struct {
     ngx_str_t           encryption_secret;    /* the key file's bytes */
     ngx_uint_t          encryption_systems;   /* VOD_PROTECT_* */
     ngx_flag_t          encryption_clearkey;  /* serve clearkey licences */
+    u_char              encryption_tag[8];    /* the key file in ETags */
 } ngx_vod_package_loc_conf_t;
 
 
@@ -377,8 +378,7 @@ ngx_int_t ngx_vod_protect_keys(ngx_http_request_t *r, ngx_str_t *dir,
     vod_protect_t *prot);
 ngx_int_t ngx_vod_protect_title_keys(ngx_http_request_t *r, ngx_str_t *dir,
     vod_title_t *title);
-uint64_t ngx_vod_protect_etag(ngx_http_request_t *r, ngx_str_t *dir,
-    uint64_t hash);
+uint64_t ngx_vod_protect_etag(ngx_http_request_t *r, uint64_t hash);
 ngx_int_t ngx_vod_protect_plan_init(ngx_http_request_t *r,
     ngx_vod_ctx_t *ctx, vod_track_info_t *track);
 ngx_int_t ngx_vod_protect_plan_segment(ngx_http_request_t *r,

@@ -10,6 +10,8 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "ngx_vod_package_module.h"
 #include "vod_protect.h"
@@ -160,6 +162,9 @@ char *
 ngx_vod_protect_merge(ngx_conf_t *cf, ngx_vod_package_loc_conf_t *prev,
     ngx_vod_package_loc_conf_t *conf)
 {
+    u_char        md[EVP_MAX_MD_SIZE];
+    unsigned int  md_len;
+
     ngx_conf_merge_uint_value(conf->encryption, prev->encryption, 0);
     ngx_conf_merge_bitmask_value(conf->encryption_systems,
                                  prev->encryption_systems,
@@ -184,6 +189,20 @@ ngx_vod_protect_merge(ngx_conf_t *cf, ngx_vod_package_loc_conf_t *prev,
                            "\"vod_encryption_clearkey on\" needs "
                            "\"vod_encryption_key_file\"");
         return NGX_CONF_ERROR;
+    }
+
+    /* the key file's fingerprint for ETags: one-way, as a KID is */
+    if (conf->encryption_secret.data != NULL) {
+        if (HMAC(EVP_sha256(), conf->encryption_secret.data,
+                 (int) conf->encryption_secret.len,
+                 (u_char *) "vodedge-etag", sizeof("vodedge-etag") - 1, md,
+                 &md_len)
+            == NULL)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(conf->encryption_tag, md, sizeof(conf->encryption_tag));
     }
 
     return NGX_CONF_OK;
@@ -291,33 +310,30 @@ ngx_vod_protect_title_keys(ngx_http_request_t *r, ngx_str_t *dir,
 
 
 /* What the location's protection makes of a response's ETag: a change of
- * scheme, systems, licence or key (the KID, public) is a new ETag. */
+ * scheme, systems, licence setting or key file is a new ETag.  The key
+ * file is in it by its fingerprint, made once at configuration, so that
+ * no request derives a key for its ETag. */
 
 uint64_t
-ngx_vod_protect_etag(ngx_http_request_t *r, ngx_str_t *dir, uint64_t hash)
+ngx_vod_protect_etag(ngx_http_request_t *r, uint64_t hash)
 {
     uint32_t                     flags[3];
-    vod_protect_t                prot;
     ngx_vod_package_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
-    if (vlcf->encryption == 0
-        || ngx_vod_protect_keys(r, dir, &prot) != NGX_OK)
-    {
+    if (vlcf->encryption == 0) {
         return hash;
     }
 
-    OPENSSL_cleanse(prot.key, sizeof(prot.key));
-    OPENSSL_cleanse(prot.hls_key, sizeof(prot.hls_key));
-
-    flags[0] = prot.scheme;
-    flags[1] = prot.systems;
+    flags[0] = (uint32_t) vlcf->encryption;
+    flags[1] = (uint32_t) vlcf->encryption_systems;
     flags[2] = (uint32_t) vlcf->encryption_clearkey;
 
     hash = ngx_vod_etag_add(hash, flags, sizeof(flags));
 
-    return ngx_vod_etag_add(hash, prot.kid, sizeof(prot.kid));
+    return ngx_vod_etag_add(hash, vlcf->encryption_tag,
+                            sizeof(vlcf->encryption_tag));
 }
 
 
