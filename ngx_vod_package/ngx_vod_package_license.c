@@ -144,12 +144,12 @@ ngx_vod_license_answer(ngx_http_request_t *r, u_char *body, size_t len)
 {
     ngx_int_t                    rc;
     ngx_str_t                    dir, b64;
-    ngx_uint_t                   n;
+    ngx_uint_t                   i, n;
     vod_json_t                  *root_node, *kids, *kid, *type;
     ngx_vod_env_t                venv;
     vod_protect_t                prot;
     vod_json_limits_t            limits;
-    u_char                       asked[16];
+    u_char                       asked[NGX_VOD_LICENSE_MAX_KIDS][16];
 
     rc = ngx_vod_license_title(r, &ngx_vod_license_name, &dir);
     if (rc != NGX_OK) {
@@ -180,35 +180,38 @@ ngx_vod_license_answer(ngx_http_request_t *r, u_char *body, size_t len)
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    if (ngx_vod_protect_keys(r, &dir, &prot) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    /* every KID well-formed before a key is derived */
 
     n = 0;
 
-    for (kid = kids->child; kid != NULL; kid = kid->next) {
-        if (kid->type != VOD_JSON_STRING) {
-            OPENSSL_cleanse(&prot, sizeof(vod_protect_t));
-            return NGX_HTTP_BAD_REQUEST;
-        }
-
+    for (kid = kids->child;
+         kid != NULL && n < NGX_VOD_LICENSE_MAX_KIDS;
+         kid = kid->next)
+    {
         b64.data = kid->str.data;
         b64.len = kid->str.len;
 
-        if (ngx_vod_license_kid(&b64, asked) != NGX_OK) {
-            OPENSSL_cleanse(&prot, sizeof(vod_protect_t));
+        if (kid->type != VOD_JSON_STRING
+            || ngx_vod_license_kid(&b64, asked[n]) != NGX_OK)
+        {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "vod: clearkey licence request with a malformed "
                           "KID");
             return NGX_HTTP_BAD_REQUEST;
         }
 
-        if (ngx_memcmp(asked, prot.kid, 16) == 0) {
-            n++;
-        }
+        n++;
     }
 
-    if (n == 0) {
+    if (ngx_vod_protect_keys(r, &dir, &prot) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    for (i = 0; i < n && ngx_memcmp(asked[i], prot.kid, 16) != 0; i++) {
+        /* void */
+    }
+
+    if (i == n) {
         OPENSSL_cleanse(&prot, sizeof(vod_protect_t));
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "vod: clearkey licence request names no KID of the "
