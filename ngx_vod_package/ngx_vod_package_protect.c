@@ -355,8 +355,7 @@ ngx_vod_protect_plan_init(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     }
 
     rc = vod_protect_init(&ctx->media.venv.env, track, &prot, &out, &len);
-    OPENSSL_cleanse(prot.key, sizeof(prot.key));
-    OPENSSL_cleanse(prot.hls_key, sizeof(prot.hls_key));
+    OPENSSL_cleanse(&prot, sizeof(vod_protect_t));
 
     if (rc != VOD_OK) {
         return ngx_vod_status(rc);
@@ -440,8 +439,7 @@ ngx_vod_protect_plan_segment(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
         }
 #endif
 
-        OPENSSL_cleanse(prot->key, sizeof(prot->key));
-        OPENSSL_cleanse(prot->hls_key, sizeof(prot->hls_key));
+        OPENSSL_cleanse(prot, sizeof(vod_protect_t));
     }
 
     if (rc != VOD_OK) {
@@ -463,19 +461,20 @@ ngx_vod_protect_plan_segment(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
 /*
  * An MPEG-TS segment under vod_encryption: HLS AES-128, the whole
  * segment written out of the mux (whose samples are in memory already)
- * and encrypted at once: ctx->out becomes that buffer.
+ * and encrypted in place at once: ctx->out becomes that buffer.
  */
 
 ngx_int_t
 ngx_vod_protect_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     void *mux, size_t len)
 {
-    u_char         *buf, *p, *out;
+    u_char         *buf, *p;
     size_t          n, out_len;
     ngx_int_t       rc;
     vod_protect_t   prot;
 
-    buf = ngx_pnalloc(r->pool, len + 1);
+    /* the padding's room after the segment: encrypted in place */
+    buf = ngx_pnalloc(r->pool, len + 16);
     if (buf == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -495,16 +494,15 @@ ngx_vod_protect_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     }
 
     rc = vod_protect_aes128(&ctx->media.venv.env, &prot, ctx->url.segment,
-                            buf, len, &out, &out_len);
-    OPENSSL_cleanse(prot.key, sizeof(prot.key));
-    OPENSSL_cleanse(prot.hls_key, sizeof(prot.hls_key));
+                            buf, len, &out_len);
+    OPENSSL_cleanse(&prot, sizeof(vod_protect_t));
 
     if (rc != VOD_OK) {
         return ngx_vod_status(rc);
     }
 
     ctx->out.method = NGX_VOD_SEND_MEMORY;
-    ctx->out.data = out;
+    ctx->out.data = buf;
     ctx->out.len = out_len;
 
     return NGX_OK;

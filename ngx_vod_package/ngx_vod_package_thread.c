@@ -328,7 +328,7 @@ ngx_vod_thread_handler(void *data, ngx_log_t *log)
         tctx->rc = vod_protect_segment(env, tctx->video, tctx->prot,
                                        tctx->stream, &tctx->out,
                                        &tctx->out_len);
-        OPENSSL_cleanse(tctx->prot->key, sizeof(tctx->prot->key));
+        OPENSSL_cleanse(tctx->prot, sizeof(vod_protect_t));
         return;
     }
 

@@ -319,22 +319,15 @@ done:
 
 int
 vod_protect_aes128(vod_env_t *env, const vod_protect_t *prot,
-    uint32_t sequence, const u_char *in, size_t len, u_char **out,
-    size_t *out_len)
+    uint32_t sequence, u_char *buf, size_t len, size_t *out_len)
 {
     int              n, m, rc;
-    u_char          *buf, *p, iv[16];
+    u_char          *p, iv[16];
     EVP_CIPHER_CTX  *ctx;
 
     if (len > VOD_MAX_SEGMENT_BYTES) {
         env->log(env, "protect: segment of %zu bytes", len);
         return VOD_BAD_DATA;
-    }
-
-    /* PKCS7 pads to the next whole block, a whole one when len is one */
-    buf = env->alloc(env, len + 16);
-    if (buf == NULL) {
-        return VOD_ERROR;
     }
 
     memset(iv, 0, sizeof(iv));
@@ -348,11 +341,12 @@ vod_protect_aes128(vod_env_t *env, const vod_protect_t *prot,
 
     rc = VOD_ERROR;
 
+    /* in place: one update over the whole buffer (OpenSSL allows in ==
+     * out), then the padding block after it */
     if (EVP_EncryptInit_ex(ctx, EVP_aes_128_cbc(), NULL, prot->hls_key, iv)
-        && EVP_EncryptUpdate(ctx, buf, &n, in, (int) len)
+        && EVP_EncryptUpdate(ctx, buf, &n, buf, (int) len)
         && EVP_EncryptFinal_ex(ctx, buf + n, &m))
     {
-        *out = buf;
         *out_len = (size_t) n + m;
         rc = VOD_OK;
 

@@ -57,12 +57,12 @@ int vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
     const vod_protect_t *prot, uint64_t stream, u_char **out, size_t *len);
 
 /* HLS AES-128 (RFC 8216 4.3.2.4): a whole MPEG-TS segment of len bytes
- * encrypted with AES-128-CBC and PKCS7 padding under hls_key, the IV the
- * segment's media sequence number (sequence, big-endian in 16 bytes), as
- * a playlist without IV attributes says. */
+ * encrypted in place with AES-128-CBC and PKCS7 padding under hls_key,
+ * the IV the segment's media sequence number (sequence, big-endian in 16
+ * bytes), as a playlist without IV attributes says.  buf has room for
+ * len + 16 bytes (the padding); *out_len is the result's length. */
 int vod_protect_aes128(vod_env_t *env, const vod_protect_t *prot,
-    uint32_t sequence, const u_char *in, size_t len, u_char **out,
-    size_t *out_len);
+    uint32_t sequence, u_char *buf, size_t len, size_t *out_len);
 
 /* One system's pssh box (VOD_PROTECT_COMMON or _WIDEVINE) into buf
  * (VOD_PROTECT_MAX_PSSH bytes); returns its size.  The manifests carry
