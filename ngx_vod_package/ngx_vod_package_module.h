@@ -375,7 +375,7 @@ char *ngx_vod_protect_merge(ngx_conf_t *cf, ngx_vod_package_loc_conf_t *prev,
     ngx_vod_package_loc_conf_t *conf);
 void ngx_vod_protect_title(ngx_str_t *dir, ngx_str_t *title);
 ngx_int_t ngx_vod_protect_keys(ngx_http_request_t *r, ngx_str_t *dir,
-    vod_protect_t *prot);
+    vod_protect_t *prot, ngx_uint_t keys);
 ngx_int_t ngx_vod_protect_title_keys(ngx_http_request_t *r, ngx_str_t *dir,
     vod_title_t *title);
 uint64_t ngx_vod_protect_etag(ngx_http_request_t *r, uint64_t hash);

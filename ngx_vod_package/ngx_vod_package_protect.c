@@ -227,13 +227,14 @@ ngx_vod_protect_title(ngx_str_t *dir, ngx_str_t *title)
 
 /*
  * The title's keys when the location encrypts: NGX_OK with prot filled
- * (the key is in request memory, never logged), NGX_DECLINED when it
- * does not, or an HTTP status.
+ * (the keys are in request memory, never logged; with keys 0 the KID
+ * alone, what a manifest needs, the key fields zero), NGX_DECLINED when
+ * it does not, or an HTTP status.
  */
 
 ngx_int_t
 ngx_vod_protect_keys(ngx_http_request_t *r, ngx_str_t *dir,
-    vod_protect_t *prot)
+    vod_protect_t *prot, ngx_uint_t keys)
 {
     ngx_str_t                    title;
     ngx_vod_package_loc_conf_t  *vlcf;
@@ -246,18 +247,24 @@ ngx_vod_protect_keys(ngx_http_request_t *r, ngx_str_t *dir,
 
     ngx_vod_protect_title(dir, &title);
 
+    if (!keys) {
+        ngx_memzero(prot, sizeof(vod_protect_t));
+    }
+
     prot->scheme = (uint32_t) vlcf->encryption;
     prot->systems = (uint32_t) (vlcf->encryption_systems
                                 & ~NGX_CONF_BITMASK_SET);
 
     if (vod_cenc_derive(vlcf->encryption_secret.data,
                         vlcf->encryption_secret.len, title.data, title.len,
-                        prot->kid, prot->key, prot->iv)
+                        prot->kid, keys ? prot->key : NULL,
+                        keys ? prot->iv : NULL)
         != VOD_OK
-        || vod_cenc_derive_hls(vlcf->encryption_secret.data,
-                               vlcf->encryption_secret.len, title.data,
-                               title.len, prot->hls_key)
-           != VOD_OK)
+        || (keys
+            && vod_cenc_derive_hls(vlcf->encryption_secret.data,
+                                   vlcf->encryption_secret.len, title.data,
+                                   title.len, prot->hls_key)
+               != VOD_OK))
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "vod: keys of title \"%V\" cannot be derived", &title);
@@ -293,14 +300,11 @@ ngx_vod_protect_title_keys(ngx_http_request_t *r, ngx_str_t *dir,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_vod_protect_keys(r, dir, prot);
+    /* manifests need the KID alone: no key is derived for them */
+    rc = ngx_vod_protect_keys(r, dir, prot, 0);
     if (rc != NGX_OK) {
         return rc;
     }
-
-    /* manifests need the KID alone */
-    OPENSSL_cleanse(prot->key, sizeof(prot->key));
-    OPENSSL_cleanse(prot->hls_key, sizeof(prot->hls_key));
 
     title->protect = prot;
     title->clearkey = vlcf->encryption_clearkey ? 1 : 0;
@@ -349,7 +353,7 @@ ngx_vod_protect_plan_init(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
-    rc = ngx_vod_protect_keys(r, &ctx->dir, &prot);
+    rc = ngx_vod_protect_keys(r, &ctx->dir, &prot, 1);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -415,7 +419,7 @@ ngx_vod_protect_plan_segment(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        rc = ngx_vod_protect_keys(r, &ctx->dir, prot);
+        rc = ngx_vod_protect_keys(r, &ctx->dir, prot, 1);
         if (rc != NGX_OK) {
             return rc;
         }
@@ -488,7 +492,7 @@ ngx_vod_protect_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
         }
     }
 
-    rc = ngx_vod_protect_keys(r, &ctx->dir, &prot);
+    rc = ngx_vod_protect_keys(r, &ctx->dir, &prot, 1);
     if (rc != NGX_OK) {
         return rc;
     }

@@ -72,12 +72,14 @@ vod_cenc_derive(const u_char *secret, size_t secret_len,
     if (vod_cenc_derive_one(secret, secret_len, "vodedge-cenc-kid", title,
                             title_len, kid)
         != VOD_OK
-        || vod_cenc_derive_one(secret, secret_len, "vodedge-cenc-key", title,
-                               title_len, key)
-           != VOD_OK
-        || vod_cenc_derive_one(secret, secret_len, "vodedge-cenc-iv", title,
-                               title_len, iv)
-           != VOD_OK)
+        || (key != NULL
+            && vod_cenc_derive_one(secret, secret_len, "vodedge-cenc-key",
+                                   title, title_len, key)
+               != VOD_OK)
+        || (iv != NULL
+            && vod_cenc_derive_one(secret, secret_len, "vodedge-cenc-iv",
+                                   title, title_len, iv)
+               != VOD_OK))
     {
         return VOD_ERROR;
     }

@@ -121,7 +121,8 @@ typedef struct {
 } vod_cenc_aux_t;
 
 
-/* the KID, key and IV of a title (see the derivation above) */
+/* the KID, key and IV of a title (see the derivation above); key or iv
+ * NULL: not derived (a manifest needs the KID alone) */
 int vod_cenc_derive(const u_char *secret, size_t secret_len,
     const u_char *title, size_t title_len, u_char *kid, u_char *key,
     u_char *iv);
