@@ -122,6 +122,7 @@ ngx_stream_playback_api_merge(ngx_conf_t *cf,
     ngx_conf_merge_sec_value(conf->media_token_ttl, prev->media_token_ttl,
                              4 * 3600);
     ngx_conf_merge_ptr_value(conf->api_base_url, prev->api_base_url, NULL);
+    ngx_conf_merge_ptr_value(conf->api_drm, prev->api_drm, NULL);
 
     if (!conf->api) {
         return NGX_CONF_OK;

@@ -77,6 +77,16 @@ typedef struct {
 } ngx_stream_playback_tracks_t;
 
 
+/* a DRM system of the manifest call: ngx_stream_playback_drm.c */
+typedef struct {
+    ngx_int_t                      system;     /* PB_DRM_* */
+    ngx_http_complex_value_t      *license;    /* NULL: the title's own */
+    ngx_http_complex_value_t      *certificate;   /* FairPlay's */
+    ngx_str_t                      path;       /* "": playback_title_from */
+    ngx_uint_t                     hls;        /* else DASH */
+} ngx_stream_playback_drm_t;
+
+
 #define ngx_stream_playback_api_get_ctx(r)                                   \
     ((ngx_stream_playback_api_ctx_t *)                                       \
      ((ngx_stream_playback_ctx_t *)                                          \
@@ -132,6 +142,14 @@ ngx_int_t ngx_stream_playback_streams_acquire(ngx_http_request_t *r,
     ngx_stream_playback_call_pt handler);
 ngx_buf_t *ngx_stream_playback_streams_refusal(ngx_http_request_t *r,
     redisReply *reply, ngx_uint_t limit);
+
+/* ngx_stream_playback_drm.c */
+ngx_int_t ngx_stream_playback_drm_choose(ngx_array_t *drm, vod_json_t *caps,
+    ngx_stream_playback_drm_t **chosen);
+const char *ngx_stream_playback_drm_refusal(ngx_http_request_t *r,
+    ngx_array_t *drm);
+ngx_int_t ngx_stream_playback_drm_json(ngx_http_request_t *r,
+    ngx_stream_playback_drm_t *drm, ngx_str_t *media, ngx_str_t *out);
 
 /* ngx_stream_playback_tracks.c */
 ngx_int_t ngx_stream_playback_tracks_start(ngx_http_request_t *r,

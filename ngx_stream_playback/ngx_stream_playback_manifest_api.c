@@ -30,6 +30,8 @@ typedef struct {
     ngx_int_t                     slot;        /* 1 held, 0 refused, -1 ? */
     ngx_buf_t                    *refusal;
     ngx_stream_playback_tracks_t  tracks;
+    vod_json_t                   *drm_caps;    /* checked, or NULL */
+    ngx_stream_playback_drm_t    *drm;         /* chosen, or NULL */
     unsigned                      resume_failed:1;
     unsigned                      streams_failed:1;
     unsigned                      tracks_wanted:1;
@@ -165,6 +167,22 @@ ngx_stream_playback_manifest_body(ngx_http_request_t *r)
         }
     }
 
+    /* a DRM system of the location's the device has, before any slot is
+     * taken: a title protected for those systems alone would not play */
+
+    if (ngx_stream_playback_drm_choose(plcf->api_drm, m->drm_caps, &m->drm)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "playback api: device \"%V\" of account \"%V\" "
+                      "offers none of the location's DRM systems, "
+                      "answering 403", &m->device, &ctx->account);
+
+        return ngx_stream_playback_api_error(r, NGX_HTTP_FORBIDDEN,
+                   "drm_unsupported",
+                   ngx_stream_playback_drm_refusal(r, plcf->api_drm));
+    }
+
     /* a session id nobody can guess: 128 random bits */
 
     p = ngx_pnalloc(r->pool, 2 * sizeof(rnd));
@@ -282,6 +300,8 @@ ngx_stream_playback_manifest_device(ngx_http_request_t *r, vod_json_t *body,
                 return NGX_DECLINED;
             }
         }
+
+        m->drm_caps = drm;
     }
 
     p = ngx_pnalloc(r->pool, type.len + 1 + esn.len);
@@ -392,7 +412,7 @@ ngx_stream_playback_manifest_answer(ngx_http_request_t *r)
     u_char                          *p, *token;
     size_t                           len, tlen;
     time_t                           exp;
-    ngx_str_t                        base;
+    ngx_str_t                        base, media, drm, *prefix;
     ngx_buf_t                       *b;
     ngx_uint_t                       n;
     pb_jwt_key_t                    *key;
@@ -431,7 +451,13 @@ ngx_stream_playback_manifest_answer(ngx_http_request_t *r)
     key = plcf->keys->elts;
     exp = ngx_time() + plcf->media_token_ttl;
 
-    p = ngx_pnalloc(r->pool, plcf->title_from.len + m->video.len + 1);
+    /* the title's path: of the origin location that packages for the
+     * chosen DRM system, if it names one */
+
+    prefix = (m->drm != NULL && m->drm->path.len) ? &m->drm->path
+                                                  : &plcf->title_from;
+
+    p = ngx_pnalloc(r->pool, prefix->len + m->video.len + 1);
     if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -458,8 +484,7 @@ ngx_stream_playback_manifest_answer(ngx_http_request_t *r)
     }
 
     mint.path.data = p;
-    mint.path.len = ngx_sprintf(p, "%V%V/", &plcf->title_from, &m->video)
-                    - p;
+    mint.path.len = ngx_sprintf(p, "%V%V/", prefix, &m->video) - p;
 
     tlen = pb_jwt_mint_size(&mint);
 
@@ -478,6 +503,27 @@ ngx_stream_playback_manifest_answer(ngx_http_request_t *r)
         base.len--;
     }
 
+    /* the title's signed URL prefix; the base URL comes from the
+     * configuration (variables included), token, path and title are
+     * URL-safe by construction */
+
+    media.len = base.len + sizeof("/t/") - 1 + tlen + mint.path.len;
+    media.data = ngx_pnalloc(r->pool, media.len);
+    if (media.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_sprintf(media.data, "%V/t/%*s%*s", &base, tlen, token,
+                mint.path.len, mint.path.data);
+
+    ngx_str_null(&drm);
+
+    if (m->drm != NULL
+        && ngx_stream_playback_drm_json(r, m->drm, &media, &drm) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     len = sizeof("{\"playback_session_id\":\"\",\"video_id\":,"
                  "\"profile_id\":,\"manifests\":{\"hls\":,\"dash\":},"
                  "\"media_token_expires_at\":,"
@@ -490,8 +536,9 @@ ngx_stream_playback_manifest_answer(ngx_http_request_t *r)
           + m->session.len
           + ngx_stream_playback_api_json_len(&m->video)
           + ngx_stream_playback_api_json_len(&m->profile)
-          + 2 * (6 * base.len + 2 + sizeof("/t//manifest.mpd") + tlen
-                 + plcf->title_from.len + m->video.len)
+          + 2 * (ngx_stream_playback_api_json_len(&media)
+                 + sizeof("manifest.mpd"))
+          + drm.len
           + 3 * NGX_INT64_LEN + 2 * NGX_INT_T_LEN
           + ngx_stream_playback_api_json_len(&m->tier->name);
 
@@ -506,19 +553,13 @@ ngx_stream_playback_manifest_answer(ngx_http_request_t *r)
     b->last = ngx_cpymem(b->last, ",\"profile_id\":", 14);
     b->last = ngx_stream_playback_api_json_str(b->last, &m->profile);
 
-    /* the base URL comes from the configuration (variables included);
-     * token, path and title are URL-safe by construction */
-
     b->last = ngx_cpymem(b->last, ",\"manifests\":{\"hls\":", 20);
-    b->last = ngx_stream_playback_api_json_str(b->last, &base);
-    b->last--;
-    b->last = ngx_sprintf(b->last, "/t/%*s%V%V/master.m3u8\"",
-                          tlen, token, &plcf->title_from, &m->video);
+    b->last = ngx_stream_playback_api_json_str(b->last, &media);
+    b->last = ngx_cpymem(b->last - 1, "master.m3u8\"", 12);
     b->last = ngx_cpymem(b->last, ",\"dash\":", 8);
-    b->last = ngx_stream_playback_api_json_str(b->last, &base);
-    b->last--;
-    b->last = ngx_sprintf(b->last, "/t/%*s%V%V/manifest.mpd\"}",
-                          tlen, token, &plcf->title_from, &m->video);
+    b->last = ngx_stream_playback_api_json_str(b->last, &media);
+    b->last = ngx_cpymem(b->last - 1, "manifest.mpd\"}", 14);
+    b->last = ngx_cpymem(b->last, drm.data, drm.len);
 
     b->last = ngx_sprintf(b->last, ",\"media_token_expires_at\":%T,"
                           "\"bookmarks\":{\"resume_position_ms\":%L},"

@@ -246,6 +246,13 @@ static ngx_command_t  ngx_stream_playback_commands[] = {
       offsetof(ngx_stream_playback_loc_conf_t, api_tracks),
       NULL },
 
+    { ngx_string("playback_api_drm"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_stream_playback_api_drm,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("playback_session_check"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_stream_playback_session_check,
@@ -664,6 +671,7 @@ ngx_stream_playback_create_loc_conf(ngx_conf_t *cf)
     conf->resume_ttl = NGX_CONF_UNSET;
     conf->media_token_ttl = NGX_CONF_UNSET;
     conf->api_base_url = NGX_CONF_UNSET_PTR;
+    conf->api_drm = NGX_CONF_UNSET_PTR;
     conf->session_check = NGX_CONF_UNSET_UINT;
     conf->session_ttl = NGX_CONF_UNSET_MSEC;
 

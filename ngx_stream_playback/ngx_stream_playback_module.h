@@ -133,6 +133,7 @@ typedef struct {
     time_t               media_token_ttl;
     ngx_http_complex_value_t  *api_base_url;
     ngx_str_t            api_tracks;         /* "": off */
+    ngx_array_t         *api_drm;            /* ngx_stream_playback_drm_t */
 
     ngx_uint_t           session_check;      /* NGX_PLAYBACK_SESSION_* */
     ngx_msec_t           session_ttl;
@@ -221,6 +222,8 @@ ngx_int_t ngx_stream_playback_tier_variable(ngx_http_request_t *r,
 char *ngx_stream_playback_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_stream_playback_api(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_stream_playback_api_drm(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_stream_playback_streams_fail(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

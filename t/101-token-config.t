@@ -95,6 +95,39 @@ my @cases = (
       qr{"playback_api_tracks" must be "off" or a location prefix that starts and ends with "/", as in "/_tracks/", not "_tracks"} ],
     [ 'tracks: with arguments', "playback_api_tracks /t/?a=/;", 0,
       qr{"playback_api_tracks" must be "off" or a location prefix} ],
+    [ 'the API with every DRM system', "playback_redis 127.0.0.1:6399;"
+      . " playback_token_key k1 $good; server { listen 127.0.0.1:1998;"
+      . " location /api/ { playback_api on;"
+      . " playback_api_drm widevine https://wv.example/licence?p=1;"
+      . ' playback_api_drm playready https://$host/pr format=dash;'
+      . " playback_api_drm fairplay https://fps.example/l"
+      . " certificate=https://fps.example/c.der path=/vod-cbcs/;"
+      . " playback_api_drm clearkey; } }", 1 ],
+    [ 'drm: an unknown system', "playback_api_drm primetime https://x;", 0,
+      qr{"playback_api_drm": unknown system "primetime", it must be widevine, playready, fairplay or clearkey} ],
+    [ 'drm: an EME name is not a system here',
+      "playback_api_drm com.widevine.alpha https://x;", 0,
+      qr{unknown system "com\.widevine\.alpha"} ],
+    [ 'drm: a system twice',
+      "playback_api_drm clearkey; playback_api_drm clearkey;", 0,
+      qr{"playback_api_drm": "clearkey" is configured twice} ],
+    [ 'drm: widevine without its licence server',
+      "playback_api_drm widevine;", 0,
+      qr{"playback_api_drm widevine" needs its licence server's URL} ],
+    [ 'drm: fairplay without its certificate',
+      "playback_api_drm fairplay https://fps.example/l;", 0,
+      qr{"playback_api_drm fairplay" needs "certificate=" the URL} ],
+    [ 'drm: a certificate for widevine',
+      "playback_api_drm widevine https://x certificate=https://y;", 0,
+      qr{"playback_api_drm widevine": "certificate=" is FairPlay's alone} ],
+    [ 'drm: a path that is not a prefix',
+      "playback_api_drm clearkey path=vod-cbcs;", 0,
+      qr{"playback_api_drm": "path=" must start and end with "/", as in "/vod-cbcs/", not "vod-cbcs"} ],
+    [ 'drm: a misspelt parameter is not a licence URL',
+      "playback_api_drm clearkey certifcate=https://y;", 0,
+      qr{"playback_api_drm clearkey": invalid parameter "certifcate=https://y"} ],
+    [ 'drm: a bad format', "playback_api_drm clearkey format=smooth;", 0,
+      qr{"playback_api_drm clearkey": invalid parameter "format=smooth"} ],
     [ 'redis: a bad address', "playback_redis 127.0.0.1:notaport;", 0,
       qr{invalid Redis address "127\.0\.0\.1:notaport"} ],
     [ 'redis: a bad parameter', "playback_redis 127.0.0.1:6379 timeout=1s;",
