@@ -34,6 +34,8 @@ static ngx_conf_enum_t  ngx_vod_encryption_schemes[] = {
 static ngx_conf_bitmask_t  ngx_vod_encryption_systems[] = {
     { ngx_string("cenc"), VOD_PROTECT_COMMON },
     { ngx_string("widevine"), VOD_PROTECT_WIDEVINE },
+    { ngx_string("playready"), VOD_PROTECT_PLAYREADY },
+    { ngx_string("fairplay"), VOD_PROTECT_FAIRPLAY },
     { ngx_null_string, 0 }
 };
 
@@ -102,8 +104,9 @@ ngx_vod_protect_systems(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (b->name.len == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid value \"%V\" in "
-                               "\"vod_encryption_systems\": use cenc or "
-                               "widevine", &value[i]);
+                               "\"vod_encryption_systems\": use cenc, "
+                               "widevine, playready or fairplay",
+                               &value[i]);
             return NGX_CONF_ERROR;
         }
 
@@ -181,6 +184,17 @@ ngx_vod_protect_merge(ngx_conf_t *cf, ngx_vod_package_loc_conf_t *prev,
                            "\"vod_encryption\" needs "
                            "\"vod_encryption_key_file\": there is no key "
                            "to encrypt with");
+        return NGX_CONF_ERROR;
+    }
+
+    /* FairPlay decrypts AES-CBC alone */
+    if ((conf->encryption_systems & VOD_PROTECT_FAIRPLAY)
+        && conf->encryption != 0
+        && conf->encryption != VOD_CENC_SCHEME_CBCS)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vod_encryption_systems fairplay\" needs "
+                           "\"vod_encryption cbcs\"");
         return NGX_CONF_ERROR;
     }
 

@@ -82,8 +82,12 @@ my @bad = (
       qr/vod_encryption_key_file "[^"]*empty\.bin" must hold 1 to 1024/ ],
     [ 'location /v/ { vod_package; vod_encryption aes; }',
       qr/invalid value "aes" in "vod_encryption"/ ],
-    [ 'location /v/ { vod_package; vod_encryption_systems playready; }',
-      qr/invalid value "playready" in "vod_encryption_systems"/ ],
+    [ 'location /v/ { vod_package; vod_encryption_systems primetime; }',
+      qr/invalid value "primetime" in "vod_encryption_systems": use cenc, widevine, playready or fairplay/ ],
+    [ "location /v/ { vod_package; vod_encryption cenc;"
+      . " vod_encryption_key_file $dir/key.bin;"
+      . " vod_encryption_systems cenc fairplay; }",
+      qr/"vod_encryption_systems fairplay" needs "vod_encryption cbcs"/ ],
     [ 'location /v/ { vod_package; vod_encryption_clearkey on; }',
       qr/"vod_encryption_clearkey on" needs "vod_encryption_key_file"/ ],
 );
@@ -112,9 +116,10 @@ VodTest::nginx_start($dir, <<"_EOC_");
     server {
         listen 127.0.0.1:$port;
         location /cenc/ { $common vod_encryption cenc;
-                          vod_encryption_systems cenc widevine;
+                          vod_encryption_systems cenc widevine playready;
                           vod_encryption_clearkey on; }
         location /cbcs/ { $common vod_encryption cbcs;
+                          vod_encryption_systems cenc playready fairplay;
                           vod_encryption_clearkey on; }
         location /threads/ { $common vod_encryption cenc;
                              vod_encryption_clearkey on; aio threads; }
@@ -165,7 +170,50 @@ sub boxes_all {
 my %system = (
     common   => pack('H*', '1077efecc0b24d02ace33c1e52e2fb4b'),
     widevine => pack('H*', 'edef8ba979d64acea3c827dcd51d21ed'),
+    playready => pack('H*', '9a04f07998404286ab92e65be0885f95'),
 );
+
+# the systems whose pssh each location's init segments carry, in order
+my %want_sys = (
+    cenc    => [ qw(common widevine playready) ],
+    cbcs    => [ qw(common playready) ],
+    threads => [ qw(common) ],
+);
+
+# the PlayReady Object a title's KID and scheme make, written here from
+# Microsoft's PlayReady Header Specification: the GUID's first three
+# fields little-endian, header 4.0.0.0 (AESCTR) or 4.3.0.0 (AESCBC), the
+# XML in UTF-16LE after the object's and its one record's lengths
+sub playready_pro {
+    my ($kid, $scheme) = @_;
+    my $guid = reverse(substr($kid, 0, 4)) . reverse(substr($kid, 4, 2))
+             . reverse(substr($kid, 6, 2)) . substr($kid, 8);
+    my $b64 = MIME::Base64::encode_base64($guid, '');
+    my $ns = 'xmlns="http://schemas.microsoft.com/DRM/2007/03/'
+           . 'PlayReadyHeader"';
+    my $xml = ($scheme eq 'cbcs')
+        ? qq(<WRMHEADER $ns version="4.3.0.0"><DATA><PROTECTINFO><KIDS>)
+          . qq(<KID ALGID="AESCBC" VALUE="$b64"></KID></KIDS>)
+          . qq(</PROTECTINFO></DATA></WRMHEADER>)
+        : qq(<WRMHEADER $ns version="4.0.0.0"><DATA><PROTECTINFO>)
+          . qq(<KEYLEN>16</KEYLEN><ALGID>AESCTR</ALGID></PROTECTINFO>)
+          . qq(<KID>$b64</KID></DATA></WRMHEADER>);
+    my $utf16 = join '', map { $_ . "\0" } split //, $xml;
+    return pack('Vvvva*', 10 + length $utf16, 1, 1, length $utf16, $utf16);
+}
+
+# the data of an init segment's pssh box of a system
+sub pssh_data {
+    my ($init, $system) = @_;
+    for my $p (boxes_all(box($init, 'moov') // '', 'pssh')) {
+        next unless substr($p, 4, 16) eq $system;
+        my $kids = unpack 'N', substr($p, 20, 4);
+        my $off = 24 + 16 * $kids;
+        my $len = unpack 'N', substr($p, $off, 4);
+        return substr($p, $off + 4, $len);
+    }
+    return undef;
+}
 
 # the protected sample entry of an init segment: type, frma, schm, tenc
 sub protection {
@@ -265,12 +313,16 @@ for my $title (qw(demo hevc aud audio video)) {
             is($p->{scheme}, $scheme, "... schm $scheme");
             is(unpack('H*', $p->{kid} // ''), unpack('H*', $kid),
                '... tenc KID is the derived one');
-            my @want_sys = ($loc eq 'cenc')
-                           ? ($system{common}, $system{widevine})
-                           : ($system{common});
+            my @want_sys = map { $system{$_} } @{ $want_sys{$loc} };
             is_deeply([ map { unpack 'H*', $_ } @{ $p->{pssh} } ],
                       [ map { unpack 'H*', $_ } @want_sys ],
                       '... pssh of the configured systems');
+            if ($loc ne 'threads') {
+                is(unpack('H*', pssh_data($init->{content},
+                                          $system{playready}) // ''),
+                   unpack('H*', playready_pro($kid, $scheme)),
+                   '... PlayReady\'s pssh carries the PlayReady Object');
+            }
 
             my ($senc, $failed, $got, $wrong) = (0, 0, '', '');
             for my $i (@segments) {
@@ -355,6 +407,43 @@ sub uuid {
        'MPD: ClearKey before the common system (Shaka Player)');
     like(get('/cbcs/demo/audio-720p.m3u8')->{content},
          qr/^#EXT-X-KEY:METHOD=SAMPLE-AES,/m, 'HLS: cbcs is SAMPLE-AES');
+
+    # PlayReady: DASH mspr:pro beside its pssh, HLS its own key format;
+    # FairPlay: HLS cbcs alone, skd:// with the KID
+    like($mpd, qr{xmlns:mspr="urn:microsoft:playready"},
+         'MPD: mspr namespace');
+    for my $scheme (qw(cenc cbcs)) {
+        my $m = get("/$scheme/demo/manifest.mpd")->{content};
+        my $want = playready_pro($kid{demo}, $scheme);
+        my @pr = ($m =~ m{<ContentProtection\ schemeIdUri="urn:uuid:
+                          9a04f079-9840-4286-ab92-e65be0885f95"
+                          \ value="MSPR\ 2\.0"><cenc:pssh>([^<]+)
+                          </cenc:pssh><mspr:pro>([^<]+)</mspr:pro>}gx);
+        is(scalar @pr, 2 * scalar(() = $m =~ /<AdaptationSet/g),
+           "MPD $scheme: PlayReady in every AdaptationSet");
+        is(unpack('H*', decode_base64($pr[1] // '')), unpack('H*', $want),
+           "... its mspr:pro is the title's PlayReady Object");
+        my $box = decode_base64($pr[0] // '');
+        is(unpack('H*', substr($box, -length $want)), unpack('H*', $want),
+           '... and its cenc:pssh carries the same');
+        my $pl = get("/$scheme/demo/video-720p.m3u8")->{content};
+        my $method = ($scheme eq 'cbcs') ? 'SAMPLE-AES' : 'SAMPLE-AES-CTR';
+        my ($pro) = $pl =~ m{^\#EXT-X-KEY:METHOD=\Q$method\E,URI="data:
+                             text/plain;charset=UTF-16;base64,([^"]+)",
+                             KEYID=0x[0-9a-f]{32},KEYFORMAT=
+                             "com.microsoft.playready",
+                             KEYFORMATVERSIONS="1"$}mx;
+        is(unpack('H*', decode_base64($pro // '')), unpack('H*', $want),
+           "HLS $scheme: PlayReady's EXT-X-KEY with the PlayReady Object");
+    }
+    my $hex_kid = unpack 'H*', $kid{demo};
+    like(get('/cbcs/demo/video-720p.m3u8')->{content},
+         qr{^\#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://\Q$hex_kid\E",
+            KEYFORMAT="com.apple.streamingkeydelivery",
+            KEYFORMATVERSIONS="1"$}mx,
+         'HLS cbcs: FairPlay\'s EXT-X-KEY, skd:// and the KID');
+    unlike(get('/cenc/demo/video-720p.m3u8')->{content},
+           qr{streamingkeydelivery}, '... not where it is not configured');
 
     # MPEG-TS: HLS AES-128, the whole segment, the key at aes.key
     my $ts = get('/cenc/demo/ts-720p.m3u8')->{content};

@@ -86,7 +86,14 @@ vod_protect_varint(u_char *p, uint32_t v)
 size_t
 vod_protect_pssh(const vod_protect_t *prot, uint32_t system, u_char *buf)
 {
-    u_char  *p, data[32];
+    u_char  *p, data[VOD_PROTECT_MAX_PSSH - 64];
+
+    if (system == VOD_PROTECT_PLAYREADY) {
+        return vod_cenc_write_pssh(buf, vod_cenc_system_playready, prot->kid,
+                                   1, data,
+                                   vod_protect_playready_pro(prot, data))
+               - buf;
+    }
 
     if (system == VOD_PROTECT_WIDEVINE) {
         /* WidevinePsshData: key_ids (field 2, bytes) and
@@ -141,7 +148,7 @@ vod_protect_init(vod_env_t *env, const vod_track_info_t *track,
         return rc;
     }
 
-    pssh = env->alloc(env, 2 * VOD_PROTECT_MAX_PSSH);
+    pssh = env->alloc(env, 3 * VOD_PROTECT_MAX_PSSH);
     if (pssh == NULL) {
         return VOD_ERROR;
     }
@@ -154,6 +161,10 @@ vod_protect_init(vod_env_t *env, const vod_track_info_t *track,
 
     if (prot->systems & VOD_PROTECT_WIDEVINE) {
         p += vod_protect_pssh(prot, VOD_PROTECT_WIDEVINE, p);
+    }
+
+    if (prot->systems & VOD_PROTECT_PLAYREADY) {
+        p += vod_protect_pssh(prot, VOD_PROTECT_PLAYREADY, p);
     }
 
     protect.entry = entry;

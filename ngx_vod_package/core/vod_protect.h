@@ -28,9 +28,12 @@
  * nginx's NGX_CONF_BITMASK_SET) */
 #define VOD_PROTECT_COMMON      0x02    /* the common system, W3C ClearKey */
 #define VOD_PROTECT_WIDEVINE    0x04
+#define VOD_PROTECT_PLAYREADY   0x08
+#define VOD_PROTECT_FAIRPLAY    0x10    /* HLS cbcs alone: no pssh */
 
-/* a pssh box of one system: its largest size */
-#define VOD_PROTECT_MAX_PSSH    128
+/* a pssh box of one system: its largest size (PlayReady's, whose header
+ * is UTF-16 XML) */
+#define VOD_PROTECT_MAX_PSSH    1024
 
 
 typedef struct vod_protect_s {
@@ -64,11 +67,18 @@ int vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
 int vod_protect_aes128(vod_env_t *env, const vod_protect_t *prot,
     uint32_t sequence, u_char *buf, size_t len, size_t *out_len);
 
-/* One system's pssh box (VOD_PROTECT_COMMON or _WIDEVINE) into buf
- * (VOD_PROTECT_MAX_PSSH bytes); returns its size.  The manifests carry
- * the same boxes as the init segments. */
+/* One system's pssh box (VOD_PROTECT_COMMON, _WIDEVINE or _PLAYREADY)
+ * into buf (VOD_PROTECT_MAX_PSSH bytes); returns its size.  The manifests
+ * carry the same boxes as the init segments. */
 size_t vod_protect_pssh(const vod_protect_t *prot, uint32_t system,
     u_char *buf);
+
+/* The title's PlayReady Object (vod_protect_playready.c) into buf
+ * (VOD_PROTECT_MAX_PSSH - 64 bytes); returns its size. */
+size_t vod_protect_playready_pro(const vod_protect_t *prot, u_char *buf);
+
+/* base64 (RFC 4648 4, padded) of len bytes of s at p; returns the end */
+u_char *vod_protect_base64(u_char *p, const u_char *s, size_t len);
 
 
 /*
@@ -76,26 +86,30 @@ size_t vod_protect_pssh(const vod_protect_t *prot, uint32_t system,
  * writes:
  *
  * DASH, in every AdaptationSet: mp4protection with the scheme and
- * cenc:default_KID; the common system's and Widevine's with cenc:pssh
- * (as configured); W3C ClearKey with dashif:laurl "clearkey" (the
- * title's licence URL, relative), before them, when clearkey is set.
- * The MPD element then declares the cenc and dashif namespaces
- * (VOD_PROTECT_DASH_NS).
+ * cenc:default_KID; the common system's and Widevine's with cenc:pssh,
+ * PlayReady's with cenc:pssh and mspr:pro (as configured); W3C ClearKey
+ * with dashif:laurl "clearkey" (the title's licence URL, relative),
+ * before them, when clearkey is set.  The MPD element then declares the
+ * cenc, dashif and mspr namespaces (VOD_PROTECT_DASH_NS).
  *
  * HLS, in a CMAF media playlist before EXT-X-MAP: one EXT-X-KEY per
  * system, METHOD=SAMPLE-AES-CTR ('cenc') or SAMPLE-AES ('cbcs'), the
  * system's pssh box as a data: URI, KEYID and KEYFORMAT its urn:uuid,
  * and with clearkey one of KEYFORMAT "org.w3.clearkey" whose data: URI
- * is the KID;
+ * is the KID; PlayReady's with its PlayReady Object as a UTF-16 data:
+ * URI; FairPlay's (cbcs) with an skd: URI of the KID in hex;
  * in an MPEG-TS one, METHOD=AES-128 with the title's key URL "aes.key"
  * (relative) and no IV (the media sequence numbers).
  */
 
 #define VOD_PROTECT_DASH_NS                                                  \
-    " xmlns:cenc=\"urn:mpeg:cenc:2013\" xmlns:dashif=\"https://dashif.org/CPS\""
+    " xmlns:cenc=\"urn:mpeg:cenc:2013\""                                      \
+    " xmlns:dashif=\"https://dashif.org/CPS\""                                \
+    " xmlns:mspr=\"urn:microsoft:playready\""
 
-#define VOD_PROTECT_DASH_LEN   1024
-#define VOD_PROTECT_HLS_LEN    1024
+/* each system's pssh in base64, PlayReady's PRO too, and the fixed text */
+#define VOD_PROTECT_DASH_LEN   (6 * VOD_PROTECT_MAX_PSSH)
+#define VOD_PROTECT_HLS_LEN    (6 * VOD_PROTECT_MAX_PSSH)
 
 u_char *vod_protect_dash(u_char *p, const vod_protect_t *prot,
     int clearkey);

@@ -9,12 +9,12 @@
 #include "vod_text.h"
 
 
-static u_char *vod_protect_base64(u_char *p, const u_char *s, size_t len);
+static u_char *vod_protect_hls_method(u_char *p, const vod_protect_t *prot);
 static u_char *vod_protect_hex(u_char *p, const u_char *s, size_t len);
 static u_char *vod_protect_uuid(u_char *p, const u_char *id);
 
 
-static u_char *
+u_char *
 vod_protect_base64(u_char *p, const u_char *s, size_t len)
 {
     uint32_t       v;
@@ -129,7 +129,33 @@ vod_protect_dash(u_char *p, const vod_protect_t *prot, int clearkey)
         p = vod_text_cpy(p, "</cenc:pssh></ContentProtection>\n");
     }
 
+    /* PlayReady clients of DASH read the PRO from mspr:pro, others from
+     * the pssh: both */
+    if (prot->systems & VOD_PROTECT_PLAYREADY) {
+        n = vod_protect_pssh(prot, VOD_PROTECT_PLAYREADY, pssh);
+        p = vod_text_cpy(p, "      <ContentProtection schemeIdUri=\"urn:uuid:"
+                            "9a04f079-9840-4286-ab92-e65be0885f95\" "
+                            "value=\"MSPR 2.0\"><cenc:pssh>");
+        p = vod_protect_base64(p, pssh, n);
+        p = vod_text_cpy(p, "</cenc:pssh><mspr:pro>");
+        n = vod_protect_playready_pro(prot, pssh);
+        p = vod_protect_base64(p, pssh, n);
+        p = vod_text_cpy(p, "</mspr:pro></ContentProtection>\n");
+    }
+
     return p;
+}
+
+
+/* "#EXT-X-KEY:METHOD=" and the scheme's method */
+static u_char *
+vod_protect_hls_method(u_char *p, const vod_protect_t *prot)
+{
+    if (prot->scheme == VOD_CENC_SCHEME_CBCS) {
+        return vod_text_cpy(p, "#EXT-X-KEY:METHOD=SAMPLE-AES");
+    }
+
+    return vod_text_cpy(p, "#EXT-X-KEY:METHOD=SAMPLE-AES-CTR");
 }
 
 
@@ -153,13 +179,7 @@ vod_protect_hls(u_char *p, const vod_protect_t *prot, int clearkey)
 
         n = vod_protect_pssh(prot, system, pssh);
 
-        if (prot->scheme == VOD_CENC_SCHEME_CBCS) {
-            p = vod_text_cpy(p, "#EXT-X-KEY:METHOD=SAMPLE-AES");
-
-        } else {
-            p = vod_text_cpy(p, "#EXT-X-KEY:METHOD=SAMPLE-AES-CTR");
-        }
-
+        p = vod_protect_hls_method(p, prot);
         p = vod_text_cpy(p, ",URI=\"data:text/plain;base64,");
         p = vod_protect_base64(p, pssh, n);
         p = vod_text_cpy(p, "\",KEYID=0x");
@@ -172,20 +192,34 @@ vod_protect_hls(u_char *p, const vod_protect_t *prot, int clearkey)
     /* W3C ClearKey as hls.js reads it: the KID as the URI's data, the
      * licence from the player's configuration */
     if (clearkey) {
-        p = vod_text_cpy(p, "#EXT-X-KEY:METHOD=");
-
-        if (prot->scheme == VOD_CENC_SCHEME_CBCS) {
-            p = vod_text_cpy(p, "SAMPLE-AES");
-
-        } else {
-            p = vod_text_cpy(p, "SAMPLE-AES-CTR");
-        }
-
+        p = vod_protect_hls_method(p, prot);
         p = vod_text_cpy(p, ",URI=\"data:text/plain;base64,");
         p = vod_protect_base64(p, prot->kid, 16);
         p = vod_text_cpy(p, "\",KEYID=0x");
         p = vod_protect_hex(p, prot->kid, 16);
         p = vod_text_cpy(p, ",KEYFORMAT=\"org.w3.clearkey\","
+                            "KEYFORMATVERSIONS=\"1\"\n");
+    }
+
+    /* PlayReady's header object as Microsoft documents it for HLS */
+    if (prot->systems & VOD_PROTECT_PLAYREADY) {
+        n = vod_protect_playready_pro(prot, pssh);
+        p = vod_protect_hls_method(p, prot);
+        p = vod_text_cpy(p, ",URI=\"data:text/plain;charset=UTF-16;base64,");
+        p = vod_protect_base64(p, pssh, n);
+        p = vod_text_cpy(p, "\",KEYID=0x");
+        p = vod_protect_hex(p, prot->kid, 16);
+        p = vod_text_cpy(p, ",KEYFORMAT=\"com.microsoft.playready\","
+                            "KEYFORMATVERSIONS=\"1\"\n");
+    }
+
+    /* FairPlay ('cbcs' alone, which the configuration ensures): the
+     * skd: URI the application's key request carries to its key
+     * server, here the KID in hex, as Apple's examples name the asset */
+    if (prot->systems & VOD_PROTECT_FAIRPLAY) {
+        p = vod_text_cpy(p, "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"skd://");
+        p = vod_protect_hex(p, prot->kid, 16);
+        p = vod_text_cpy(p, "\",KEYFORMAT=\"com.apple.streamingkeydelivery\","
                             "KEYFORMATVERSIONS=\"1\"\n");
     }
 
