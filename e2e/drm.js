@@ -32,6 +32,12 @@
 // URL) on master.m3u8, cenc and cbcs, as the play cases: the CMAF
 // playlists' KEYFORMAT="org.w3.clearkey" EXT-X-KEY, whose data: URI is
 // the KID (hls-cenc-play, hls-cbcs-play).
+// And hls.js on master-ts.m3u8 (MPEG-TS, HLS AES-128; either origin, the
+// scheme does not matter to TS): no EME, hls.js fetches the playlist's
+// aes.key itself and decrypts each segment (ts-aes128-play: aes.key asked
+// and answered 200 with 16 bytes, playback passes PLAY_UNTIL);
+// ts-aes128-wrong-key: aes.key answers 16 other bytes, and hls.js does
+// not play.
 // Known not to play, reported as KNOWN (and failing the run the day they
 // play, so that they become play cases):
 //   dash-cenc-no-shim  dash.js 5.2.1 given the licence URL, without the
@@ -53,7 +59,7 @@ const os = require('os');
 const path = require('path');
 const {
     ROOT, startOrigin, stopNginx, playwright, launchChromium, waitFor,
-    watchPage, pageState, sleep,
+    watchPage, pageState, sleep, expected,
 } = require('./lib');
 
 const PORT = parseInt(process.env.E2E_PORT || '8093', 10);
@@ -82,6 +88,11 @@ for (const scheme of Object.keys(SCHEMES)) {
                  kind: 'play', file: 'master.m3u8' });
 }
 
+for (const kind of ['play', 'wrong-key']) {
+    CASES.push({ name: `ts-aes128-${kind}`, engine: 'hls', scheme: 'cenc',
+                 kind: `aes128-${kind}`, file: 'master-ts.m3u8' });
+}
+
 function b64url(buf) {
     return Buffer.from(buf).toString('base64url');
 }
@@ -106,6 +117,70 @@ function watchLicences(page) {
         }
     });
     return seen;
+}
+
+// the aes.key requests a page makes: [{status, length}]
+function watchKeys(page) {
+    const seen = [];
+    page.on('response', async (r) => {
+        if (!new URL(r.url()).pathname.endsWith('/aes.key')) return;
+        const e = { status: r.status(), length: -1 };
+        seen.push(e);
+        try {
+            e.length = (await r.body()).length;
+        } catch (x) {
+            e.length = -1;
+        }
+    });
+    return seen;
+}
+
+// hls.js on MPEG-TS under HLS AES-128: the key from the playlist's URI
+async function runAes128(page, c, base) {
+    const keys = watchKeys(page);
+    const src = `/vod/${TITLE}/${c.file}`;
+    const what = `hls ${src} (AES-128)`;
+    if (c.kind === 'aes128-wrong-key') {
+        await page.route((u) => u.pathname.endsWith('/aes.key'),
+                         (route) => route.fulfill({
+                             status: 200, body: crypto.randomBytes(16),
+                             contentType: 'application/octet-stream' }));
+    }
+    await page.goto(`${base}/player/?engine=hls`
+                    + `&src=${encodeURIComponent(src)}`,
+                    { timeout: CASE_TIMEOUT });
+    if (c.kind === 'aes128-play') {
+        // the 21 ms AAC priming gap of TS segment 1, as e2e/play.js's
+        // clear hls-ts case expects
+        const st = await waitFor(
+            page, (s) => s.t > PLAY_UNTIL && s.frames > 0,
+            Date.now() + CASE_TIMEOUT, what,
+            [/^mediaError bufferSeekOverHole \S+-1\.ts$/]);
+        if (!keys.some((k) => k.status === 200 && k.length === 16)) {
+            throw new Error('played, but no aes.key answered 200 with 16 '
+                            + `bytes: ${JSON.stringify(keys)}`);
+        }
+        console.log(`PASS ${c.name}: ${what} played to `
+            + `t=${st.t.toFixed(2)} s, ${st.frames} frames decoded, `
+            + `aes.key asked ${keys.length} time(s)`
+            + expected(st.warnings));
+        return true;
+    }
+    const until = Date.now() + NEGATIVE_WATCH;
+    let st = null;
+    while (Date.now() < until) {
+        st = await page.evaluate(pageState);
+        if (st.errors.length || st.t > 1) break;
+        await sleep(200);
+    }
+    if (st.t > 1) {
+        throw new Error(`played with the wrong key: t=${st.t.toFixed(2)}`);
+    }
+    console.log(`PASS ${c.name}: ${what} with another key does not play `
+        + `(t=${st.t.toFixed(2)}, ${st.frames} frames); `
+        + (st.errors.length ? `player error: ${st.errors[0]}`
+           : 'no player error, stalled'));
+    return true;
 }
 
 async function runCase(context, c) {
@@ -159,6 +234,10 @@ async function runCase(context, c) {
     }
     const what = `${c.engine} ${c.scheme} ${src} (clearkey ${clearkey})`;
     try {
+        if (/^aes128-/.test(c.kind)) {
+            return await runAes128(page, c, base);
+        }
+
         // the key the MPD names, to check the licence answers it
         const mpd = await (await fetch(`${base}/vod/${TITLE}/manifest.mpd`))
             .text();
