@@ -9,7 +9,7 @@
 # of the origin location that packages for it, signed for that path
 # alone; ClearKey's licence URL is the title's own behind the token and
 # answers the key the README's derivation gives for the KID the MPD
-# names; a device offering none is refused with 403 before a stream slot
+# names, and nothing without the token or for another title; a device offering none is refused with 403 before a stream slot
 # is taken; a location without the directive answers as before.  Redis on
 # a private port (6391).
 
@@ -149,7 +149,15 @@ sub follow_clearkey {
                           0, 16);
     my $want_key = substr(hmac_sha256('vodedge-cenc-key' . 'demo', $Secret),
                           0, 16);
+    # the same token for another title's licence, and no token at all
+    (my $other = $lic_path) =~ s{/demo/clearkey\z}{/hevc/clearkey};
+    my ($oc) = RedisTest::http('POST', $other,
+        ['Content-Type: application/json'], qq({"kids":["$kid64"]}));
+    (my $bare = $lic_path) =~ s{^/t/[^/]+}{};
+    my ($bc) = RedisTest::http('POST', $bare,
+        ['Content-Type: application/json'], qq({"kids":["$kid64"]}));
     return join(' ',
+        "another title's licence $oc, without a token $bc;",
         'mpd 200',
         pack('H*', $kid) eq $want_kid ? 'kid derived' : 'kid differs',
         'licence 200',
@@ -269,7 +277,7 @@ type=widevine
 --- response_body_filters eval
 \&main::follow_clearkey
 --- response_body
-mpd 200 kid derived licence 200 same kid key derived
+another title's licence 403, without a token 403; mpd 200 kid derived licence 200 same kid key derived
 
 
 
