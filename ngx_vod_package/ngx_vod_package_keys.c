@@ -524,8 +524,15 @@ ngx_vod_keys_answer(ngx_http_request_t *sr, ngx_vod_keys_req_t *k,
 
     vrc = vod_keys_parse(&env, body, len, &k->keys);
 
-    /* the answer held the keys in hex: not left in the pool */
+    /* the answer held the keys in hex: not left in the pool, nor in the
+     * upstream's buffer it was read into */
     OPENSSL_cleanse(body, len);
+
+    if (sr->upstream != NULL && sr->upstream->buffer.start != NULL) {
+        OPENSSL_cleanse(sr->upstream->buffer.start,
+                        sr->upstream->buffer.end
+                        - sr->upstream->buffer.start);
+    }
 
     if (vrc != VOD_OK) {
         ngx_cpystrn(reason, (vrc == VOD_BAD_DATA) ? kenv.reason
