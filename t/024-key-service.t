@@ -99,7 +99,8 @@ my @bad = (
     [ 'location /v/ { vod_package; vod_encryption cenc; '
       . 'vod_encryption_key_file key.bin; '
       . 'vod_encryption_key_service /keys; }',
-      qr/"vod_encryption_key_file" and "vod_encryption_key_service" are mutually exclusive/ ],
+      qr/"vod_encryption_key_file"\ and\ "vod_encryption_key_service"
+         \ are\ mutually\ exclusive/x ],
     [ 'location /v/ { vod_package; vod_encryption cenc; '
       . 'vod_encryption_key_service keys; }',
       qr/vod_encryption_key_service "keys" is not a location's URI/ ],
@@ -146,14 +147,14 @@ VodTest::nginx_start($dir, <<"_EOC_");
     log_format keys '\$request_uri';
     upstream keys { server 127.0.0.1:$mock; }
     upstream down { server 127.0.0.1:$closed; }
-    vod_encryption_key_cache zone=vodkeys:1m ttl=${ttl}s;
+    vod_encryption_key_cache zone=vodkeys:1m ttl=1h;
 
     server {
         listen 127.0.0.1:$mock;
         access_log $dir/logs/keys.log keys;
         default_type application/json;
-        location = /v1/keys { root $dir/keys;
-                              try_files "/\$arg_title.json" =404; }
+        location ~ ^/v[12]/keys\$ { root $dir/keys;
+                                  try_files "/\$arg_title.json" =404; }
         location = /garbage { return 200 'not json'; }
         location = /short { return 200
             '{"kid":"00112233445566778899aabbccddeeff","key":"0011"}'; }
@@ -172,6 +173,9 @@ VodTest::nginx_start($dir, <<"_EOC_");
                              aio threads; }
         location /nocache/ { $svc vod_encryption_key_service /_keys;
                              vod_encryption_key_cache off; }
+        location /ttl/ { $svc vod_encryption_key_service /_keys2;
+                         vod_encryption_key_cache zone=vodkeys:1m
+                                                  ttl=${ttl}s; }
         location /clear/ { alias $dir/media/; vod_package; }
         location /down/ { $svc vod_encryption_key_service /_down; }
         location /garbage/ { $svc vod_encryption_key_service /_garbage; }
@@ -181,6 +185,8 @@ VodTest::nginx_start($dir, <<"_EOC_");
 
         location = /_keys { internal; $pass
                             proxy_pass http://keys/v1/keys; }
+        location = /_keys2 { internal; $pass
+                             proxy_pass http://keys/v2/keys; }
         location = /_down { internal; $pass proxy_pass http://down/v1/keys; }
         location = /_garbage { internal; $pass
                                proxy_pass http://keys/garbage; }
@@ -197,10 +203,12 @@ my $base = "http://127.0.0.1:$port";
 
 sub get { return $http->get("$base$_[0]") }
 
-# the fetches the mock saw of a title (its access log, written at once)
+# the fetches the mock saw of a title (its access log, written before
+# the packager reads the answer): through /_keys (v1) or /_keys2 (v2)
 sub fetches {
-    my ($title) = @_;
-    return scalar grep { /title=\Q$title\E(?:&|$)/ }
+    my ($title, $v) = @_;
+    $v //= 'v1';
+    return scalar grep { /^\/$v\/keys\?title=\Q$title\E(?:&|$)/ }
                   split /\n/, slurp("$dir/logs/keys.log");
 }
 
@@ -347,27 +355,28 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
 # --- the TTL and a rotation ---------------------------------------------
 
 {
+    # /ttl/: the same zone, its entries kept $ttl s, its own service URI
     my $old = $keys{demo};
-    my $etag = get('/svc/demo/video-720p-1.m4s')->{headers}{etag};
+    my $etag = get('/ttl/demo/video-720p-1.m4s')->{headers}{etag};
+    is(fetches('demo', 'v2'), 1, "ttl=${ttl}s: one fetch");
     my $new = { kid => random16(), key => random16(), hls => random16() };
     spit("$dir/keys/demo.json", answer($new));
 
-    my $before = fetches('demo');
     my $kid = uuid($old->{kid});
-    like(get('/svc/demo/manifest.mpd')->{content}, qr/\Q$kid\E/,
+    like(get('/ttl/demo/manifest.mpd')->{content}, qr/\Q$kid\E/,
          'rotated at the service: the cached KID until the TTL');
-    is(fetches('demo'), $before, '... without a fetch');
+    is(fetches('demo', 'v2'), 1, '... without a fetch');
 
     sleep $ttl + 1;
 
-    my $mpd = get('/svc/demo/manifest.mpd')->{content};
+    my $mpd = get('/ttl/demo/manifest.mpd')->{content};
     $kid = uuid($new->{kid});
     like($mpd, qr/\Q$kid\E/, 'after the TTL: the new KID');
-    is(fetches('demo'), $before + 1, '... after one more fetch');
-    isnt(get('/svc/demo/video-720p-1.m4s')->{headers}{etag}, $etag,
+    is(fetches('demo', 'v2'), 2, '... after one more fetch');
+    isnt(get('/ttl/demo/video-720p-1.m4s')->{headers}{etag}, $etag,
          '... and a segment\'s ETag changed');
-    my $init = get('/svc/demo/video-720p-init.mp4')->{content};
-    my $seg = get('/svc/demo/video-720p-1.m4s')->{content};
+    my $init = get('/ttl/demo/video-720p-init.mp4')->{content};
+    my $seg = get('/ttl/demo/video-720p-1.m4s')->{content};
     spit("$tmp/enc.mp4", $init . $seg);
     spit("$tmp/clear.mp4", get('/clear/demo/video-720p-init.mp4')->{content}
                            . get('/clear/demo/video-720p-1.m4s')->{content});
@@ -379,9 +388,8 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
 
 # --- a service that fails ------------------------------------------------
 
-my $lines = 0;
-
-for my $case ([ 'down', 'key service status 502' ], [ 'garbage', 'key service answer: invalid literal at byte 0' ],
+for my $case ([ 'down', 'key service status 502' ],
+              [ 'garbage', 'key service answer: invalid literal at byte 0' ],
               [ 'short', 'key service answer: "key" is not 32 hex digits' ],
               [ 'nonhex', 'key service answer: "key" is not 32 hex digits' ],
               [ 'missing', 'key service status 404' ])
@@ -397,12 +405,15 @@ for my $case ([ 'down', 'key service status 502' ], [ 'garbage', 'key service an
                '... with nothing of the title');
     }
     my $res = $http->request('POST', "$base/$loc/demo/clearkey",
-                             { content => '{"kids":["AAAAAAAAAAAAAAAAAAAAAA"]}' });
+                             { content => '{"kids":["' . ('A' x 22)
+                                          . '"]}' });
     is($res->{status}, 503, "$loc: licence 503");
-    my @l = grep { /vod: no keys for title/ } split /\n/, slurp("$dir/logs/error.log");
+    my @l = grep { /vod: no keys for title/ }
+            split /\n/, slurp("$dir/logs/error.log");
     splice @l, 0, $before;
     is(scalar @l, 6, "$loc: one line a request");
-    like($l[0] // '', qr/\[error\].*vod: no keys for title "demo" from "\/_$loc": \Q$reason\E/,
+    like($l[0] // '', qr/\[error\].*vod:\ no\ keys\ for\ title\ "demo"
+                          \ from\ "\/_$loc":\ \Q$reason\E/x,
          '... naming the title and the reason');
 }
 
