@@ -9,8 +9,9 @@
 # with the key the service gave (CMAF and, with its hls_key, MPEG-TS);
 # licences and aes.key give the service's keys; one fetch serves many
 # requests while cached and another is made after the TTL, which a
-# rotation then shows (new KID, new ETag); titles are escaped in the
-# request; a service that is down, answers 404, garbage, a short or
+# rotation then shows (new KID, new ETag); a HEAD that asks the service
+# and a title's first dozen requests at once are served; titles are
+# escaped in the request; a service that is down, answers 404, garbage, a short or
 # non-hex key is 503 with one line of ours, never a clear response; no
 # key reaches the error log.  Not a block file: it makes its own requests.
 
@@ -71,9 +72,11 @@ mkdir "$dir/keys";
 symlink "$media/demo", "$dir/media/demo" or die "symlink: $!";
 symlink "$media/aud", "$dir/media/aud" or die "symlink: $!";
 symlink "$media/demo", "$dir/media/we ird&=t" or die "symlink: $!";
+symlink "$media/demo", "$dir/media/par" or die "symlink: $!";
 
 spit("$dir/keys/demo.json", answer($keys{demo}));
 spit("$dir/keys/aud.json", answer($keys{aud}, no_hls => 1));
+spit("$dir/keys/par.json", answer($keys{demo}));
 # the mock looks the title up as it is in the arguments: escaped
 spit("$dir/keys/we%20ird%26%3Dt.json", answer($keys{weird}));
 
@@ -328,8 +331,32 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
 
     is(get('/nocache/demo/video-720p-init.mp4')->{status}, 200,
        'vod_encryption_key_cache off: 200');
-    get('/nocache/demo/video-720p-init.mp4');
+    my $cold = $http->request('HEAD', "$base/nocache/demo/audio-720p-2.m4s");
+    is($cold->{status}, 200, '... a HEAD that asks the service: 200');
+    is($cold->{headers}{'content-length'},
+       length get('/svc/demo/audio-720p-2.m4s')->{content},
+       '... with the length of the GET\'s body');
     is(fetches('demo'), 3, '... asking the service on every request');
+
+    # a title's first requests at once: each may ask, every one is served
+    my @urls = map { "$base/svc/par/$_" }
+               (map({ ("video-720p-$_", "audio-720p-$_") }
+                    qw(init.mp4 1.m4s 2.m4s)),
+                qw(manifest.mpd master.m3u8 aes.key video-720p.m3u8
+                   audio-720p.m3u8 ts-720p-1.ts));
+    open my $curl, '-|', 'curl', '-s', '--parallel', '--parallel-immediate',
+         '--parallel-max', '12', '-w', "%{http_code}\n",
+         map({ ('-o', '/dev/null', $_) } @urls) or die "curl: $!";
+    my @codes = <$curl>;
+    close $curl;
+    chomp @codes;
+    is_deeply(\@codes, [ (200) x 12 ],
+              '12 concurrent first requests of a title: all 200')
+        or diag("curl: $?");
+    my $n = fetches('par');
+    ok($n >= 1 && $n <= 12, "... after $n fetches");
+    get('/svc/par/manifest.mpd');
+    is(fetches('par'), $n, '... and none after');
 
     is(get('/svc/nosuch/manifest.mpd')->{status}, 404,
        'no such title: 404');
