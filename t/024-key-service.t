@@ -344,7 +344,8 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
                     qw(init.mp4 1.m4s 2.m4s)),
                 qw(manifest.mpd master.m3u8 aes.key video-720p.m3u8
                    audio-720p.m3u8 ts-720p-1.ts));
-    open my $curl, '-|', 'curl', '-s', '--parallel', '--parallel-immediate',
+    open my $curl, '-|', 'curl', '-s', '--no-progress-meter', '--parallel',
+         '--parallel-immediate',
          '--parallel-max', '12', '-w', "%{http_code}\n",
          map({ ('-o', '/dev/null', $_) } @urls) or die "curl: $!";
     my @codes = <$curl>;
