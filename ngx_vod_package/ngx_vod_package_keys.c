@@ -284,10 +284,12 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* no keys until the zone or the service gives them: a path that
+     * looked anyway would fail (ngx_vod_protect_keys()) */
     k = cln->data;
     ngx_memzero(k, sizeof(ngx_vod_keys_req_t));
     k->title = title;
-    k->rc = NGX_OK;
+    k->rc = NGX_HTTP_SERVICE_UNAVAILABLE;
 
     cln->handler = ngx_vod_keys_cleanup;
     ctx->keys = k;
@@ -302,6 +304,7 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "vod: keys of title \"%V\" cached", &title);
+        k->rc = NGX_OK;
         return NGX_OK;
     }
 
