@@ -11,9 +11,9 @@
 # requests while cached and another is made after the TTL, which a
 # rotation then shows (new KID, new ETag); a HEAD that asks the service
 # and a title's first dozen requests at once are served; titles are
-# escaped in the request; a service that is down, answers 404, garbage, a short or
-# non-hex key is 503 with one line of ours, never a clear response; no
-# key reaches the error log.  Not a block file: it makes its own requests.
+# escaped in the request; a service that is down, times out, answers
+# 404, garbage, a short or non-hex key is 503 with one line of ours,
+# never a clear response; no key reaches the error log.  Not a block file: it makes its own requests.
 
 use strict;
 use warnings;
@@ -22,12 +22,14 @@ use FindBin;
 use lib "$FindBin::Bin/inc";
 use VodTest;
 use HTTP::Tiny;
+use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64url);
 use Test::More;
 
 my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 24;
 my $mock = $port + 100;
 my $closed = $port + 101;
+my $hung = $port + 102;
 my $media = VodTest::media();
 my $dir = VodTest::nginx_dir('vodkeys');
 my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
@@ -150,6 +152,7 @@ VodTest::nginx_start($dir, <<"_EOC_");
     log_format keys '\$request_uri';
     upstream keys { server 127.0.0.1:$mock; }
     upstream down { server 127.0.0.1:$closed; }
+    upstream hung { server 127.0.0.1:$hung; }
     vod_encryption_key_cache zone=vodkeys:1m ttl=1h;
 
     server {
@@ -181,6 +184,7 @@ VodTest::nginx_start($dir, <<"_EOC_");
                                                   ttl=${ttl}s; }
         location /clear/ { alias $dir/media/; vod_package; }
         location /down/ { $svc vod_encryption_key_service /_down; }
+        location /hung/ { $svc vod_encryption_key_service /_hung; }
         location /garbage/ { $svc vod_encryption_key_service /_garbage; }
         location /short/ { $svc vod_encryption_key_service /_short; }
         location /nonhex/ { $svc vod_encryption_key_service /_nonhex; }
@@ -191,6 +195,10 @@ VodTest::nginx_start($dir, <<"_EOC_");
         location = /_keys2 { internal; $pass
                              proxy_pass http://keys/v2/keys; }
         location = /_down { internal; $pass proxy_pass http://down/v1/keys; }
+        location = /_hung { internal; proxy_pass_request_body off;
+                            proxy_pass_request_headers off;
+                            proxy_read_timeout 1s;
+                            proxy_pass http://hung/v1/keys; }
         location = /_garbage { internal; $pass
                                proxy_pass http://keys/garbage; }
         location = /_short { internal; $pass proxy_pass http://keys/short; }
@@ -416,7 +424,14 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
 
 # --- a service that fails ------------------------------------------------
 
+# a service that takes the connection and never answers: the kernel
+# completes the handshake in the listen queue, nobody reads
+my $hang = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
+                                 LocalPort => $hung, ReuseAddr => 1)
+    or die "listen $hung: $!";
+
 for my $case ([ 'down', 'key service status 502' ],
+              [ 'hung', 'key service status 504' ],
               [ 'garbage', 'key service answer: invalid literal at byte 0' ],
               [ 'short', 'key service answer: "key" is not 32 hex digits' ],
               [ 'nonhex', 'key service answer: "key" is not 32 hex digits' ],
