@@ -13,7 +13,8 @@
 # and a title's first dozen requests at once are served; titles are
 # escaped in the request; a service that is down, times out, answers
 # 404, garbage, a short or non-hex key is 503 with one line of ours,
-# never a clear response; no key reaches the error log.  Not a block file: it makes its own requests.
+# never a clear response; no key reaches the error log.  Not a block
+# file: it makes its own requests.
 
 use strict;
 use warnings;
