@@ -5,7 +5,8 @@
 #   make test       the whole test suite (what .ci/run calls)
 #   make unit       C unit tests of the nginx-free cores and kit (cmocka)
 #   make fuzz       libFuzzer targets of the cores and kit, FUZZ_SECONDS each
-#   make bench      packager vs static nginx benchmark
+#   make bench      packager vs static nginx benchmark, then what a cold
+#                   key service fetch adds (bench/keys.sh)
 #   make bench-edge the edge's checks on vs off
 #   make bench-session  the media path's session check on vs off
 #   make prove      the Test::Nginx suites under t/
@@ -282,8 +283,9 @@ fuzz: fixtures $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 test: all
 	tools/test.sh
 
-bench: all
+bench: all fixtures
 	bench/run.sh
+	TEST_NGINX_MEDIA=$${TEST_NGINX_MEDIA:-$(MEDIA_DIR)} bench/keys.sh
 
 # thumbnails: latency and worker CPU per thumbnail, segments beside them
 bench-thumbs: all

@@ -271,6 +271,20 @@ ngx_command_t  ngx_vod_package_commands[] = {
       0,
       NULL },
 
+    { ngx_string("vod_encryption_key_service"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_vod_keys_service,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_encryption_key_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_vod_keys_cache,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("vod_encryption_systems"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_vod_protect_systems,
@@ -339,6 +353,7 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
      *     vlcf->cors_origin = { 0, NULL };
      *     vlcf->encryption_secret = { 0, NULL };
      *     vlcf->encryption_systems = 0;
+     *     vlcf->key_service = { 0, NULL };
      */
 
     vlcf->enable = NGX_CONF_UNSET;
@@ -362,6 +377,8 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
     vlcf->thumbnail_manifests = 0;
     vlcf->encryption = NGX_CONF_UNSET_UINT;
     vlcf->encryption_clearkey = NGX_CONF_UNSET;
+    vlcf->key_cache = NGX_CONF_UNSET_PTR;
+    vlcf->key_cache_ttl = NGX_CONF_UNSET;
 
     return vlcf;
 }

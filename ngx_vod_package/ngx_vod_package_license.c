@@ -203,7 +203,7 @@ ngx_vod_license_answer(ngx_http_request_t *r, u_char *body, size_t len)
         n++;
     }
 
-    if (ngx_vod_protect_keys(r, &dir, &prot, 1) != NGX_OK) {
+    if (ngx_vod_protect_keys(r, &dir, &prot, NGX_VOD_KEYS_ALL) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -309,7 +309,7 @@ ngx_vod_license_aes_key(ngx_http_request_t *r)
         return rc;
     }
 
-    rc = ngx_vod_protect_keys(r, &dir, &prot, 1);
+    rc = ngx_vod_protect_keys(r, &dir, &prot, NGX_VOD_KEYS_HLS);
     if (rc != NGX_OK) {
         return rc;
     }

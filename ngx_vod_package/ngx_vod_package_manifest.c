@@ -83,6 +83,8 @@ ngx_vod_manifest_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     ctx->manifest_key = ngx_vod_etag_add(ctx->manifest_key,
                                          &ctx->max_bitrate,
                                          sizeof(ctx->max_bitrate));
+    /* a key service's KID: a rotated key is another manifest at once */
+    ctx->manifest_key = ngx_vod_protect_etag(r, ctx->manifest_key);
 
     /* with open_file_cache a change shows only once the files' entries
      * are checked again anyway (open_file_cache_valid): a second more is

@@ -75,6 +75,13 @@ ngx_vod_package_handler(ngx_http_request_t *r)
         return ngx_vod_package_options(r);
     }
 
+    /* the title's keys, when a key service has them: before any path
+     * (licences too) can need them; a wait runs this handler again */
+    rc = ngx_vod_keys_wait(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
     rc = ngx_vod_license_handler(r);
     if (rc != NGX_DECLINED) {
         return rc;

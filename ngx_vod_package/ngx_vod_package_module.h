@@ -21,6 +21,7 @@
 #include "vod_subs.h"
 #include "vod_mp4text.h"
 #include "vod_protect.h"
+#include "vod_keys.h"
 #include "vodedge_metrics.h"
 
 
@@ -90,7 +91,29 @@ typedef struct {
     ngx_uint_t          encryption_systems;   /* VOD_PROTECT_* */
     ngx_flag_t          encryption_clearkey;  /* serve clearkey licences */
     u_char              encryption_tag[8];    /* the key file in ETags */
+    ngx_str_t           key_service;      /* its location's URI; empty:
+                                             keys from the key file */
+    ngx_shm_zone_t     *key_cache;        /* NULL: every request asks */
+    time_t              key_cache_ttl;
 } ngx_vod_package_loc_conf_t;
+
+
+/* a request's keys from the key service (_keys.c) */
+typedef struct {
+    vod_keys_t          keys;
+    ngx_str_t           title;
+    ngx_str_t           args;             /* title=<escaped title> */
+    ngx_str_t           cache_key;        /* <service URI>?<args> */
+    ngx_int_t           rc;               /* NGX_AGAIN while asked, NGX_OK
+                                             with keys, or a status */
+} ngx_vod_keys_req_t;
+
+
+/* what ngx_vod_protect_keys() gives */
+#define NGX_VOD_KEYS_KID    0             /* the KID alone: manifests */
+#define NGX_VOD_KEYS_ALL    1             /* the keys there are */
+#define NGX_VOD_KEYS_HLS    2             /* and the HLS AES-128 key, which
+                                             a key service may not give */
 
 
 /* a vod_env_t bound to one request and one source file */
@@ -280,6 +303,9 @@ typedef struct {
 
     /* send: the body being sent, ngx_vod_send_stream() */
     ngx_vod_stream_t     *stream;
+
+    /* the title's keys from the key service, before any step (_keys.c) */
+    ngx_vod_keys_req_t   *keys;
 } ngx_vod_ctx_t;
 
 
@@ -386,6 +412,11 @@ ngx_int_t ngx_vod_protect_plan_segment(ngx_http_request_t *r,
 ngx_int_t ngx_vod_protect_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     void *mux, size_t len);
 ngx_int_t ngx_vod_license_handler(ngx_http_request_t *r);
+
+/* keys from a key service, cached in shared memory (_keys.c) */
+char *ngx_vod_keys_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_vod_keys_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
 
 /* response headers and ETags (_header.c) */
 uint64_t ngx_vod_etag_add(uint64_t hash, const void *data, size_t len);

@@ -1,7 +1,8 @@
 /*
  * ngx_vod_package_protect.c: Common Encryption of a location's CMAF
  * output ("vod_encryption"): its directives, a title's keys (derived from
- * the key file's secret and the title's name, vod_cenc.h) and the plan of
+ * the key file's secret and the title's name, vod_cenc.h, or a key
+ * service's answer, ngx_vod_package_keys.c) and the plan of
  * a protected init or media segment (vod_protect.h).  A protected segment
  * is read and encrypted whole: from the page cache in the worker, from
  * the disk in a pool thread under "aio threads".
@@ -175,14 +176,35 @@ ngx_vod_protect_merge(ngx_conf_t *cf, ngx_vod_package_loc_conf_t *prev,
     ngx_conf_merge_value(conf->encryption_clearkey,
                          prev->encryption_clearkey, 0);
 
-    if (conf->encryption_secret.data == NULL) {
-        conf->encryption_secret = prev->encryption_secret;
+    /* one key source per location: the key file or the key service,
+     * set here or both inherited from the level above */
+    if (conf->encryption_secret.data != NULL
+        && conf->key_service.data != NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vod_encryption_key_file\" and "
+                           "\"vod_encryption_key_service\" are mutually "
+                           "exclusive: a location has one key source");
+        return NGX_CONF_ERROR;
     }
 
-    if (conf->encryption != 0 && conf->encryption_secret.data == NULL) {
+    if (conf->encryption_secret.data == NULL
+        && conf->key_service.data == NULL)
+    {
+        conf->encryption_secret = prev->encryption_secret;
+        conf->key_service = prev->key_service;
+    }
+
+    ngx_conf_merge_ptr_value(conf->key_cache, prev->key_cache, NULL);
+    ngx_conf_merge_sec_value(conf->key_cache_ttl, prev->key_cache_ttl, 60);
+
+    if (conf->encryption != 0 && conf->encryption_secret.data == NULL
+        && conf->key_service.data == NULL)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"vod_encryption\" needs "
-                           "\"vod_encryption_key_file\": there is no key "
+                           "\"vod_encryption_key_file\" or "
+                           "\"vod_encryption_key_service\": there is no key "
                            "to encrypt with");
         return NGX_CONF_ERROR;
     }
@@ -198,10 +220,13 @@ ngx_vod_protect_merge(ngx_conf_t *cf, ngx_vod_package_loc_conf_t *prev,
         return NGX_CONF_ERROR;
     }
 
-    if (conf->encryption_clearkey && conf->encryption_secret.data == NULL) {
+    if (conf->encryption_clearkey && conf->encryption_secret.data == NULL
+        && conf->key_service.data == NULL)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"vod_encryption_clearkey on\" needs "
-                           "\"vod_encryption_key_file\"");
+                           "\"vod_encryption_key_file\" or "
+                           "\"vod_encryption_key_service\"");
         return NGX_CONF_ERROR;
     }
 
@@ -241,9 +266,12 @@ ngx_vod_protect_title(ngx_str_t *dir, ngx_str_t *title)
 
 /*
  * The title's keys when the location encrypts: NGX_OK with prot filled
- * (the keys are in request memory, never logged; with keys 0 the KID
- * alone, what a manifest needs, the key fields zero), NGX_DECLINED when
- * it does not, or an HTTP status.
+ * (the keys are in request memory, never logged; with NGX_VOD_KEYS_KID
+ * the KID alone, what a manifest needs, the key fields zero), NGX_DECLINED
+ * when it does not, or an HTTP status.  With a key service they are the
+ * service's answer ngx_vod_keys_wait() left in the request's context:
+ * a request that did not wait for them fails, never goes out in the
+ * clear.
  */
 
 ngx_int_t
@@ -251,6 +279,8 @@ ngx_vod_protect_keys(ngx_http_request_t *r, ngx_str_t *dir,
     vod_protect_t *prot, ngx_uint_t keys)
 {
     ngx_str_t                    title;
+    ngx_vod_ctx_t               *ctx;
+    ngx_vod_keys_req_t          *k;
     ngx_vod_package_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
@@ -261,13 +291,46 @@ ngx_vod_protect_keys(ngx_http_request_t *r, ngx_str_t *dir,
 
     ngx_vod_protect_title(dir, &title);
 
-    if (!keys) {
+    if (keys == NGX_VOD_KEYS_KID) {
         ngx_memzero(prot, sizeof(vod_protect_t));
     }
 
     prot->scheme = (uint32_t) vlcf->encryption;
     prot->systems = (uint32_t) (vlcf->encryption_systems
                                 & ~NGX_CONF_BITMASK_SET);
+
+    if (vlcf->key_service.len != 0) {
+        ctx = ngx_http_get_module_ctx(r, ngx_vod_package_module);
+        k = (ctx != NULL) ? ctx->keys : NULL;
+
+        if (k == NULL || k->rc != NGX_OK || k->title.len != title.len
+            || ngx_strncmp(k->title.data, title.data, title.len) != 0)
+        {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "vod: keys of title \"%V\" were not fetched",
+                          &title);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_memcpy(prot->kid, k->keys.kid, sizeof(prot->kid));
+
+        if (keys == NGX_VOD_KEYS_KID) {
+            return NGX_OK;
+        }
+
+        if (keys == NGX_VOD_KEYS_HLS && !k->keys.has_hls_key) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "vod: key service gave title \"%V\" no "
+                          "\"hls_key\": no HLS AES-128", &title);
+            return NGX_HTTP_SERVICE_UNAVAILABLE;
+        }
+
+        ngx_memcpy(prot->key, k->keys.key, sizeof(prot->key));
+        ngx_memcpy(prot->iv, k->keys.iv, sizeof(prot->iv));
+        ngx_memcpy(prot->hls_key, k->keys.hls_key, sizeof(prot->hls_key));
+
+        return NGX_OK;
+    }
 
     if (vod_cenc_derive(vlcf->encryption_secret.data,
                         vlcf->encryption_secret.len, title.data, title.len,
@@ -315,7 +378,7 @@ ngx_vod_protect_title_keys(ngx_http_request_t *r, ngx_str_t *dir,
     }
 
     /* manifests need the KID alone: no key is derived for them */
-    rc = ngx_vod_protect_keys(r, dir, prot, 0);
+    rc = ngx_vod_protect_keys(r, dir, prot, NGX_VOD_KEYS_KID);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -330,12 +393,15 @@ ngx_vod_protect_title_keys(ngx_http_request_t *r, ngx_str_t *dir,
 /* What the location's protection makes of a response's ETag: a change of
  * scheme, systems, licence setting or key file is a new ETag.  The key
  * file is in it by its fingerprint, made once at configuration, so that
- * no request derives a key for its ETag. */
+ * no request derives a key for its ETag.  With a key service, the KID it
+ * gave is (and whether it gave an HLS key): a rotation the service makes
+ * gives a new KID, so new ETags once the cached answer expires. */
 
 uint64_t
 ngx_vod_protect_etag(ngx_http_request_t *r, uint64_t hash)
 {
-    uint32_t                     flags[3];
+    uint32_t                     flags[4];
+    ngx_vod_ctx_t               *ctx;
     ngx_vod_package_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
@@ -344,9 +410,20 @@ ngx_vod_protect_etag(ngx_http_request_t *r, uint64_t hash)
         return hash;
     }
 
+    ctx = ngx_http_get_module_ctx(r, ngx_vod_package_module);
+
     flags[0] = (uint32_t) vlcf->encryption;
     flags[1] = (uint32_t) vlcf->encryption_systems;
     flags[2] = (uint32_t) vlcf->encryption_clearkey;
+    flags[3] = 0;
+
+    if (vlcf->key_service.len != 0 && ctx != NULL && ctx->keys != NULL
+        && ctx->keys->rc == NGX_OK)
+    {
+        flags[3] = 1 + ctx->keys->keys.has_hls_key;
+        hash = ngx_vod_etag_add(hash, ctx->keys->keys.kid,
+                                sizeof(ctx->keys->keys.kid));
+    }
 
     hash = ngx_vod_etag_add(hash, flags, sizeof(flags));
 
@@ -367,7 +444,7 @@ ngx_vod_protect_plan_init(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
-    rc = ngx_vod_protect_keys(r, &ctx->dir, &prot, 1);
+    rc = ngx_vod_protect_keys(r, &ctx->dir, &prot, NGX_VOD_KEYS_ALL);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -433,7 +510,7 @@ ngx_vod_protect_plan_segment(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        rc = ngx_vod_protect_keys(r, &ctx->dir, prot, 1);
+        rc = ngx_vod_protect_keys(r, &ctx->dir, prot, NGX_VOD_KEYS_ALL);
         if (rc != NGX_OK) {
             return rc;
         }
@@ -506,7 +583,7 @@ ngx_vod_protect_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
         }
     }
 
-    rc = ngx_vod_protect_keys(r, &ctx->dir, &prot, 1);
+    rc = ngx_vod_protect_keys(r, &ctx->dir, &prot, NGX_VOD_KEYS_HLS);
     if (rc != NGX_OK) {
         return rc;
     }
