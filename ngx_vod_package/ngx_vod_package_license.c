@@ -75,6 +75,11 @@ ngx_vod_license_handler(ngx_http_request_t *r)
         return NGX_HTTP_NOT_FOUND;
     }
 
+    /* HLS AES-128 alone: no Common Encryption key to licence */
+    if (!aes && vlcf->encryption == VOD_PROTECT_SCHEME_AES128) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
     if (aes) {
         if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
             return NGX_HTTP_NOT_ALLOWED;

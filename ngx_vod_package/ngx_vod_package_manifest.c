@@ -216,6 +216,15 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
             return rc;
         }
 
+        if (url->kind == VOD_URL_MPD && title.protect != NULL
+            && title.protect->scheme == VOD_PROTECT_SCHEME_AES128)
+        {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "vod: no MPD under \"vod_encryption aes-128\", "
+                          "which HLS alone carries");
+            return NGX_HTTP_NOT_FOUND;
+        }
+
         if (url->kind == VOD_URL_MPD) {
             rc = vod_dash_mpd(&venv.env, &title, &out, &len);
 

@@ -168,7 +168,11 @@ ngx_vod_plan_init(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return NGX_HTTP_NOT_FOUND;
     }
 
-    if (vlcf->encryption != 0) {
+    /* under HLS AES-128 the init segment is clear: the playlists' key
+     * comes after EXT-X-MAP, so applies to the media segments alone */
+    if (vlcf->encryption != 0
+        && vlcf->encryption != VOD_PROTECT_SCHEME_AES128)
+    {
         rc = ngx_vod_protect_plan_init(r, ctx, track);
         if (rc != NGX_OK) {
             return rc;

@@ -28,6 +28,7 @@ static ngx_conf_enum_t  ngx_vod_encryption_schemes[] = {
     { ngx_string("off"), 0 },
     { ngx_string("cenc"), VOD_CENC_SCHEME_CENC },
     { ngx_string("cbcs"), VOD_CENC_SCHEME_CBCS },
+    { ngx_string("aes-128"), VOD_PROTECT_SCHEME_AES128 },
     { ngx_null_string, 0 }
 };
 
@@ -510,7 +511,10 @@ ngx_vod_protect_plan_segment(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        rc = ngx_vod_protect_keys(r, &ctx->dir, prot, NGX_VOD_KEYS_ALL);
+        rc = ngx_vod_protect_keys(r, &ctx->dir, prot,
+                                  vlcf->encryption
+                                  == VOD_PROTECT_SCHEME_AES128
+                                  ? NGX_VOD_KEYS_HLS : NGX_VOD_KEYS_ALL);
         if (rc != NGX_OK) {
             return rc;
         }

@@ -123,6 +123,10 @@ VodTest::nginx_start($dir, <<"_EOC_");
                           vod_encryption_clearkey on; }
         location /threads/ { $common vod_encryption cenc;
                              vod_encryption_clearkey on; aio threads; }
+        location /aes128/ { $common vod_encryption aes-128;
+                            vod_encryption_clearkey on; }
+        location /aes128t/ { $common vod_encryption aes-128;
+                             vod_encryption_clearkey on; aio threads; }
         location /clear/ { alias $media/; vod_package; }
         location /nolicence/ { $common vod_encryption cenc; }
     }
@@ -472,6 +476,48 @@ sub uuid {
     is($http->request('POST', "$base/cenc/demo/aes.key")->{status}, 405,
        'aes.key: POST is 405');
 
+    # CMAF under HLS AES-128: the init clear, each media segment the
+    # clear one encrypted whole (decrypted here by openssl(1) with the
+    # HLS key and the media sequence number as IV), no MPD, no licence
+    my $apl = get('/aes128/demo/video-720p.m3u8')->{content};
+    like($apl, qr/^\#EXT-X-MAP:URI="video-720p-init\.mp4"\n
+                  \#EXT-X-KEY:METHOD=AES-128,URI="aes\.key"\n\#EXTINF:/mx,
+         'HLS CMAF AES-128: EXT-X-KEY after EXT-X-MAP');
+    unlike($apl, qr/SAMPLE-AES|KEYFORMAT/, '... and no other key');
+    is(unpack('H*', get('/aes128/demo/video-720p-init.mp4')->{content}),
+       unpack('H*', get('/clear/demo/video-720p-init.mp4')->{content}),
+       '... the init segment is the clear one');
+    for my $loc (qw(aes128 aes128t)) {
+        my ($same, $n) = (0, 0);
+        for my $seg (qw(video-720p-1 video-720p-2 audio-720p-1)) {
+            my $clear = get("/clear/demo/$seg.m4s")->{content};
+            my $enc = get("/$loc/demo/$seg.m4s")->{content};
+            my ($i) = $seg =~ /-(\d+)\z/;
+            spit("$tmp/aes.bin", $enc);
+            my $cmd = 'openssl enc -d -aes-128-cbc -K '
+                      . unpack('H*', $hls_key) . ' -iv '
+                      . sprintf('%032x', $i - 1) . " -in $tmp/aes.bin";
+            my $dec = `$cmd`;
+            $n++;
+            $same++ if length $clear && $dec eq $clear && $enc ne $clear;
+        }
+        is($same, $n, "$loc: openssl decrypts each CMAF segment to the "
+           . 'clear one');
+    }
+    my $mpd_res = get('/aes128/demo/manifest.mpd');
+    is($mpd_res->{status}, 404, 'HLS AES-128: no MPD');
+    is(licence('aes128', 'demo', '{"kids":["AAAAAAAAAAAAAAAAAAAAAA"]}')
+       ->{status}, 404, '... no ClearKey licence');
+    is(get('/aes128/demo/aes.key')->{content}, $hls_key,
+       '... aes.key is the HLS key');
+    {
+        my $want = packets("$base/clear/demo/master.m3u8");
+        ok(length $want, 'demo master.m3u8: clear packets');
+        is(packets("$base/aes128/demo/master.m3u8"), $want,
+           'aes128 demo master.m3u8: ffmpeg decrypts HLS AES-128 of CMAF '
+           . 'to the clear packets');
+    }
+
     # ffmpeg fetches the key itself and decrypts every segment
     for my $title (qw(demo aud)) {
         for my $pl (qw(master-ts.m3u8)) {
@@ -545,5 +591,7 @@ is(scalar(grep { /\Q$key_hex\E|\Q$key_b64\E/i } @log), 0,
 is(scalar(grep { /\[(?:alert|crit|emerg)\]/ } @log), 0,
    'no alert, crit or emerg');
 is(scalar(grep { /\[error\]/ } @log), 0, 'no error lines');
+my @nompd = grep { /no MPD under "vod_encryption aes-128"/ } @log;
+is(scalar @nompd, 1, 'the MPD under aes-128: one (info) line');
 
 done_testing();

@@ -524,7 +524,7 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
     const vod_rendition_t *rendition, uint32_t stream, u_char **out,
     size_t *len)
 {
-    int                      rc;
+    int                      rc, aes128;
     u_char                  *buf, *p, *prefix, *pp;
     size_t                   size, prefix_len, ext_len;
     uint64_t                 ms, max_ms, target;
@@ -675,13 +675,22 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
     }
 
     if (!vod_url_stream_ts(stream)) {
-        if (title->protect != NULL) {
+        aes128 = (title->protect != NULL
+                  && title->protect->scheme == VOD_PROTECT_SCHEME_AES128);
+
+        if (title->protect != NULL && !aes128) {
             p = vod_protect_hls(p, title->protect, title->clearkey);
         }
 
         p = vod_text_cpy(p, "#EXT-X-MAP:URI=\"");
         p = vod_text_cpymem(p, prefix, prefix_len);
         p = vod_text_cpy(p, "init.mp4\"\n");
+
+        /* after the map, which it does not apply to (RFC 8216 4.3.2.5):
+         * the init segment stays clear and needs no IV */
+        if (aes128) {
+            p = vod_protect_hls_aes128(p);
+        }
     }
 
     for (i = 0; i < track->segment_count; i++) {

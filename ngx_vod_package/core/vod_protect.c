@@ -232,6 +232,45 @@ vod_protect_read(vod_env_t *env, const vod_segment_t *segment, u_char *data)
 }
 
 
+/* HLS AES-128 of a CMAF segment: the clear header and samples in one
+ * buffer with room for the padding, encrypted in place */
+static int
+vod_protect_segment_aes128(vod_env_t *env, const vod_segment_t *segment,
+    const vod_protect_t *prot, u_char **out, size_t *len)
+{
+    int      rc;
+    u_char  *header, *buf;
+    size_t   header_len;
+
+    rc = vod_fmp4_segment_header(env, segment, &header, &header_len);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    buf = env->alloc(env, header_len + (size_t) segment->data_size + 16);
+    if (buf == NULL) {
+        return VOD_ERROR;
+    }
+
+    memcpy(buf, header, header_len);
+
+    rc = vod_protect_read(env, segment, buf + header_len);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    rc = vod_protect_aes128(env, prot, segment->index, buf,
+                            header_len + (size_t) segment->data_size, len);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    *out = buf;
+
+    return VOD_OK;
+}
+
+
 int
 vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
     const vod_protect_t *prot, uint64_t stream, u_char **out, size_t *len)
@@ -251,6 +290,10 @@ vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
     {
         env->log(env, "protect: bad segment");
         return VOD_BAD_DATA;
+    }
+
+    if (prot->scheme == VOD_PROTECT_SCHEME_AES128) {
+        return vod_protect_segment_aes128(env, segment, prot, out, len);
     }
 
     seg = *prot;

@@ -31,6 +31,10 @@
 #define VOD_PROTECT_PLAYREADY   0x08
 #define VOD_PROTECT_FAIRPLAY    0x10    /* HLS cbcs alone: no pssh */
 
+/* vod_protect_t.scheme besides the Common Encryption ones: HLS AES-128 of
+ * whole CMAF segments (their init segments clear), with the HLS key */
+#define VOD_PROTECT_SCHEME_AES128  1
+
 /* a pssh box of one system: its largest size (PlayReady's, whose header
  * is UTF-16 XML) */
 #define VOD_PROTECT_MAX_PSSH    1024
@@ -55,7 +59,9 @@ int vod_protect_init(vod_env_t *env, const vod_track_info_t *track,
     const vod_protect_t *prot, u_char **out, size_t *len);
 
 /* A protected media segment, whole: its samples read with env->read (a
- * read that fails fails the call), encrypted, after the moof. */
+ * read that fails fails the call), encrypted, after the moof; under
+ * VOD_PROTECT_SCHEME_AES128 the clear segment, then all of it encrypted
+ * as vod_protect_aes128() does, the sequence the segment's index. */
 int vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
     const vod_protect_t *prot, uint64_t stream, u_char **out, size_t *len);
 
