@@ -37,7 +37,9 @@
 // aes.key itself and decrypts each segment (ts-aes128-play: aes.key asked
 // and answered 200 with 16 bytes, playback passes PLAY_UNTIL);
 // ts-aes128-wrong-key: aes.key answers 16 other bytes, and hls.js does
-// not play.
+// not play.  The same for CMAF (cmaf-aes128-*) on a third origin with
+// vod_encryption aes-128: init segments clear, media segments encrypted
+// whole.
 // Known not to play, reported as KNOWN (and failing the run the day they
 // play, so that they become play cases):
 //   dash-cenc-no-shim  dash.js 5.2.1 given the licence URL, without the
@@ -69,10 +71,13 @@ const PLAY_UNTIL = 3;
 const TITLE = process.env.E2E_TITLE || 'demo';
 const MEDIA = path.resolve(process.env.E2E_MEDIA
                            || path.join(ROOT, 'build', 'media'));
-const SCHEMES = { cenc: PORT, cbcs: PORT + 1 };
+// vod_encryption of each origin: the Common Encryption schemes, and HLS
+// AES-128 of everything (no MPD there)
+const SCHEMES = { cenc: PORT, cbcs: PORT + 1, 'aes-128': PORT + 2 };
+const CENC_SCHEMES = ['cenc', 'cbcs'];
 
 const CASES = [];
-for (const scheme of Object.keys(SCHEMES)) {
+for (const scheme of CENC_SCHEMES) {
     for (const engine of ['shaka', 'dash']) {
         for (const kind of ['play', 'mpd-laurl', 'mpd-rewritten',
                             'no-licence', 'wrong-kid', 'wrong-key']) {
@@ -83,7 +88,7 @@ for (const scheme of Object.keys(SCHEMES)) {
 }
 CASES.push({ name: 'dash-cenc-no-shim', engine: 'dash', scheme: 'cenc',
              kind: 'dash-as-is', file: 'manifest.mpd' });
-for (const scheme of Object.keys(SCHEMES)) {
+for (const scheme of CENC_SCHEMES) {
     CASES.push({ name: `hls-${scheme}-play`, engine: 'hls', scheme,
                  kind: 'play', file: 'master.m3u8' });
 }
@@ -91,6 +96,9 @@ for (const scheme of Object.keys(SCHEMES)) {
 for (const kind of ['play', 'wrong-key']) {
     CASES.push({ name: `ts-aes128-${kind}`, engine: 'hls', scheme: 'cenc',
                  kind: `aes128-${kind}`, file: 'master-ts.m3u8' });
+    CASES.push({ name: `cmaf-aes128-${kind}`, engine: 'hls',
+                 scheme: 'aes-128', kind: `aes128-${kind}`,
+                 file: 'master.m3u8' });
 }
 
 function b64url(buf) {
@@ -139,7 +147,7 @@ function watchKeys(page) {
 async function runAes128(page, c, base) {
     const keys = watchKeys(page);
     const src = `/vod/${TITLE}/${c.file}`;
-    const what = `hls ${src} (AES-128)`;
+    const what = `hls ${src} (AES-128, vod_encryption ${c.scheme})`;
     if (c.kind === 'aes128-wrong-key') {
         await page.route((u) => u.pathname.endsWith('/aes.key'),
                          (route) => route.fulfill({
