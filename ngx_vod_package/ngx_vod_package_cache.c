@@ -27,15 +27,7 @@ typedef struct {
 
 
 typedef struct {
-    ngx_rbtree_t          rbtree;
-    ngx_rbtree_node_t     sentinel;
-    ngx_queue_t           lru;
-} ngx_vod_cache_sh_t;
-
-
-typedef struct {
-    ngx_vod_cache_sh_t   *sh;
-    ngx_slab_pool_t      *shpool;
+    ngx_vod_shm_t         shm;           /* first: the zone's head */
     vodedge_metrics_t    *metrics;        /* NULL: not counted */
 } ngx_vod_cache_t;
 
@@ -133,50 +125,10 @@ ngx_vod_cache_add(ngx_conf_t *cf, ngx_str_t *name, size_t size)
 static ngx_int_t
 ngx_vod_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
-    ngx_vod_cache_t  *ocache = data;
+    ngx_vod_shm_t  *old = data;
 
-    size_t            len;
-    ngx_vod_cache_t  *cache;
-
-    cache = shm_zone->data;
-
-    if (ocache != NULL) {
-        cache->sh = ocache->sh;
-        cache->shpool = ocache->shpool;
-        return NGX_OK;
-    }
-
-    cache->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        cache->sh = cache->shpool->data;
-        return NGX_OK;
-    }
-
-    cache->sh = ngx_slab_alloc(cache->shpool, sizeof(ngx_vod_cache_sh_t));
-    if (cache->sh == NULL) {
-        return NGX_ERROR;
-    }
-
-    cache->shpool->data = cache->sh;
-
-    ngx_rbtree_init(&cache->sh->rbtree, &cache->sh->sentinel,
-                    ngx_vod_cache_insert_value);
-    ngx_queue_init(&cache->sh->lru);
-
-    len = sizeof(" in vod_index_cache zone \"\"") + shm_zone->shm.name.len;
-
-    cache->shpool->log_ctx = ngx_slab_alloc(cache->shpool, len);
-    if (cache->shpool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(cache->shpool->log_ctx, " in vod_index_cache zone \"%V\"%Z",
-                &shm_zone->shm.name);
-
-    cache->shpool->log_nomem = 0;
-
-    return NGX_OK;
+    return ngx_vod_shm_init(shm_zone, shm_zone->data, old,
+                            ngx_vod_cache_insert_value, "vod_index_cache");
 }
 
 
@@ -196,12 +148,12 @@ ngx_vod_cache_lock(ngx_shm_zone_t *zone, ngx_str_t *path,
     cache = zone->data;
     hash = ngx_crc32_short(path->data, path->len);
 
-    ngx_shmtx_lock(&cache->shpool->mutex);
+    ngx_shmtx_lock(&cache->shm.shpool->mutex);
 
     cn = ngx_vod_cache_lookup(cache, path, segment_ms, hash);
 
     if (cn == NULL) {
-        ngx_shmtx_unlock(&cache->shpool->mutex);
+        ngx_shmtx_unlock(&cache->shm.shpool->mutex);
         vodedge_metrics_inc(cache->metrics, NGX_VOD_M_CACHE_MISSES, 0);
         return NULL;
     }
@@ -211,7 +163,7 @@ ngx_vod_cache_lock(ngx_shm_zone_t *zone, ngx_str_t *path,
     {
         /* the file changed since it was indexed */
         ngx_vod_cache_delete(cache, cn);
-        ngx_shmtx_unlock(&cache->shpool->mutex);
+        ngx_shmtx_unlock(&cache->shm.shpool->mutex);
         vodedge_metrics_inc(cache->metrics, NGX_VOD_M_CACHE_MISSES, 0);
         return NULL;
     }
@@ -219,7 +171,7 @@ ngx_vod_cache_lock(ngx_shm_zone_t *zone, ngx_str_t *path,
     vodedge_metrics_inc(cache->metrics, NGX_VOD_M_CACHE_HITS, 0);
 
     ngx_queue_remove(&cn->lru);
-    ngx_queue_insert_head(&cache->sh->lru, &cn->lru);
+    ngx_queue_insert_head(&cache->shm.sh->lru, &cn->lru);
 
     *len = cn->index_len;
 
@@ -234,7 +186,7 @@ ngx_vod_cache_unlock(ngx_shm_zone_t *zone)
 
     cache = zone->data;
 
-    ngx_shmtx_unlock(&cache->shpool->mutex);
+    ngx_shmtx_unlock(&cache->shm.shpool->mutex);
 }
 
 
@@ -284,16 +236,16 @@ ngx_vod_cache_reserve(ngx_shm_zone_t *zone, ngx_str_t *path,
     size = offsetof(ngx_vod_cache_node_t, data)
            + ngx_align(path->len, 8) + len;
 
-    ngx_shmtx_lock(&cache->shpool->mutex);
+    ngx_shmtx_lock(&cache->shm.shpool->mutex);
 
     for ( ;; ) {
-        cn = ngx_slab_alloc_locked(cache->shpool, size);
+        cn = ngx_slab_alloc_locked(cache->shm.shpool, size);
         if (cn != NULL) {
             break;
         }
 
-        if (ngx_queue_empty(&cache->sh->lru)) {
-            ngx_shmtx_unlock(&cache->shpool->mutex);
+        if (ngx_queue_empty(&cache->shm.sh->lru)) {
+            ngx_shmtx_unlock(&cache->shm.shpool->mutex);
             ngx_log_error(NGX_LOG_WARN, log, 0,
                           "vod: index of \"%V\" (%uz bytes) does not fit in "
                           "vod_index_cache \"%V\", served uncached",
@@ -301,14 +253,14 @@ ngx_vod_cache_reserve(ngx_shm_zone_t *zone, ngx_str_t *path,
             return NULL;
         }
 
-        q = ngx_queue_last(&cache->sh->lru);
+        q = ngx_queue_last(&cache->shm.sh->lru);
         ngx_vod_cache_delete(cache,
                              ngx_queue_data(q, ngx_vod_cache_node_t, lru));
 
         vodedge_metrics_inc(cache->metrics, NGX_VOD_M_CACHE_EVICTIONS, 0);
     }
 
-    ngx_shmtx_unlock(&cache->shpool->mutex);
+    ngx_shmtx_unlock(&cache->shm.shpool->mutex);
 
     cn->node.key = ngx_crc32_short(path->data, path->len);
     cn->id = *id;
@@ -338,7 +290,7 @@ ngx_vod_cache_commit(ngx_shm_zone_t *zone, void *node)
     path.data = cn->data;
     path.len = cn->path_len;
 
-    ngx_shmtx_lock(&cache->shpool->mutex);
+    ngx_shmtx_lock(&cache->shm.shpool->mutex);
 
     /* another worker may have indexed the same file meanwhile */
     old = ngx_vod_cache_lookup(cache, &path, cn->segment_ms, cn->node.key);
@@ -346,10 +298,10 @@ ngx_vod_cache_commit(ngx_shm_zone_t *zone, void *node)
         ngx_vod_cache_delete(cache, old);
     }
 
-    ngx_rbtree_insert(&cache->sh->rbtree, &cn->node);
-    ngx_queue_insert_head(&cache->sh->lru, &cn->lru);
+    ngx_rbtree_insert(&cache->shm.sh->rbtree, &cn->node);
+    ngx_queue_insert_head(&cache->shm.sh->lru, &cn->lru);
 
-    ngx_shmtx_unlock(&cache->shpool->mutex);
+    ngx_shmtx_unlock(&cache->shm.shpool->mutex);
 }
 
 
@@ -360,9 +312,9 @@ ngx_vod_cache_cancel(ngx_shm_zone_t *zone, void *node)
 
     cache = zone->data;
 
-    ngx_shmtx_lock(&cache->shpool->mutex);
-    ngx_slab_free_locked(cache->shpool, node);
-    ngx_shmtx_unlock(&cache->shpool->mutex);
+    ngx_shmtx_lock(&cache->shm.shpool->mutex);
+    ngx_slab_free_locked(cache->shm.shpool, node);
+    ngx_shmtx_unlock(&cache->shm.shpool->mutex);
 }
 
 
@@ -394,8 +346,8 @@ ngx_vod_cache_lookup(ngx_vod_cache_t *cache, ngx_str_t *path,
     ngx_rbtree_node_t     *node, *sentinel;
     ngx_vod_cache_node_t  *cn;
 
-    node = cache->sh->rbtree.root;
-    sentinel = cache->sh->rbtree.sentinel;
+    node = cache->shm.sh->rbtree.root;
+    sentinel = cache->shm.sh->rbtree.sentinel;
 
     while (node != sentinel) {
 
@@ -479,8 +431,8 @@ static void
 ngx_vod_cache_delete(ngx_vod_cache_t *cache, ngx_vod_cache_node_t *cn)
 {
     ngx_queue_remove(&cn->lru);
-    ngx_rbtree_delete(&cache->sh->rbtree, &cn->node);
-    ngx_slab_free_locked(cache->shpool, cn);
+    ngx_rbtree_delete(&cache->shm.sh->rbtree, &cn->node);
+    ngx_slab_free_locked(cache->shm.shpool, cn);
 }
 
 

@@ -45,15 +45,7 @@
 
 
 typedef struct {
-    ngx_rbtree_t          rbtree;
-    ngx_rbtree_node_t     sentinel;
-    ngx_queue_t           lru;
-} ngx_vod_keys_sh_t;
-
-
-typedef struct {
-    ngx_vod_keys_sh_t    *sh;
-    ngx_slab_pool_t      *shpool;
+    ngx_vod_shm_t         shm;           /* first: the zone's head */
 } ngx_vod_keys_cache_t;
 
 
@@ -623,9 +615,9 @@ ngx_vod_keys_get(ngx_shm_zone_t *zone, ngx_str_t *name, vod_keys_t *keys)
     hash = ngx_crc32_short(name->data, name->len);
     rc = NGX_DECLINED;
 
-    ngx_shmtx_lock(&cache->shpool->mutex);
+    ngx_shmtx_lock(&cache->shm.shpool->mutex);
 
-    kn = (ngx_vod_keys_node_t *) ngx_str_rbtree_lookup(&cache->sh->rbtree,
+    kn = (ngx_vod_keys_node_t *) ngx_str_rbtree_lookup(&cache->shm.sh->rbtree,
                                                        name, hash);
 
     if (kn != NULL) {
@@ -635,12 +627,12 @@ ngx_vod_keys_get(ngx_shm_zone_t *zone, ngx_str_t *name, vod_keys_t *keys)
         } else {
             ngx_memcpy(keys, &kn->keys, sizeof(vod_keys_t));
             ngx_queue_remove(&kn->lru);
-            ngx_queue_insert_head(&cache->sh->lru, &kn->lru);
+            ngx_queue_insert_head(&cache->shm.sh->lru, &kn->lru);
             rc = NGX_OK;
         }
     }
 
-    ngx_shmtx_unlock(&cache->shpool->mutex);
+    ngx_shmtx_unlock(&cache->shm.shpool->mutex);
 
     return rc;
 }
@@ -663,29 +655,29 @@ ngx_vod_keys_put(ngx_shm_zone_t *zone, ngx_str_t *name, vod_keys_t *keys,
     cache = zone->data;
     hash = ngx_crc32_short(name->data, name->len);
 
-    ngx_shmtx_lock(&cache->shpool->mutex);
+    ngx_shmtx_lock(&cache->shm.shpool->mutex);
 
     /* a concurrent miss of the same title put its answer first */
-    kn = (ngx_vod_keys_node_t *) ngx_str_rbtree_lookup(&cache->sh->rbtree,
+    kn = (ngx_vod_keys_node_t *) ngx_str_rbtree_lookup(&cache->shm.sh->rbtree,
                                                        name, hash);
     if (kn != NULL) {
         ngx_vod_keys_delete(cache, kn);
     }
 
     for (i = 0; /* void */; i++) {
-        kn = ngx_slab_alloc_locked(cache->shpool,
+        kn = ngx_slab_alloc_locked(cache->shm.shpool,
                                    offsetof(ngx_vod_keys_node_t, title)
                                    + name->len);
         if (kn != NULL) {
             break;
         }
 
-        if (i == NGX_VOD_KEYS_EVICT || ngx_queue_empty(&cache->sh->lru)) {
-            ngx_shmtx_unlock(&cache->shpool->mutex);
+        if (i == NGX_VOD_KEYS_EVICT || ngx_queue_empty(&cache->shm.sh->lru)) {
+            ngx_shmtx_unlock(&cache->shm.shpool->mutex);
             return;
         }
 
-        q = ngx_queue_last(&cache->sh->lru);
+        q = ngx_queue_last(&cache->shm.sh->lru);
         ngx_vod_keys_delete(cache,
                             ngx_queue_data(q, ngx_vod_keys_node_t, lru));
     }
@@ -697,10 +689,10 @@ ngx_vod_keys_put(ngx_shm_zone_t *zone, ngx_str_t *name, vod_keys_t *keys,
     kn->expires = ngx_vod_keys_now() + (uint64_t) ttl * 1000;
     ngx_memcpy(&kn->keys, keys, sizeof(vod_keys_t));
 
-    ngx_rbtree_insert(&cache->sh->rbtree, &kn->sn.node);
-    ngx_queue_insert_head(&cache->sh->lru, &kn->lru);
+    ngx_rbtree_insert(&cache->shm.sh->rbtree, &kn->sn.node);
+    ngx_queue_insert_head(&cache->shm.sh->lru, &kn->lru);
 
-    ngx_shmtx_unlock(&cache->shpool->mutex);
+    ngx_shmtx_unlock(&cache->shm.shpool->mutex);
 }
 
 
@@ -709,61 +701,19 @@ ngx_vod_keys_put(ngx_shm_zone_t *zone, ngx_str_t *name, vod_keys_t *keys,
 static void
 ngx_vod_keys_delete(ngx_vod_keys_cache_t *cache, ngx_vod_keys_node_t *kn)
 {
-    ngx_rbtree_delete(&cache->sh->rbtree, &kn->sn.node);
+    ngx_rbtree_delete(&cache->shm.sh->rbtree, &kn->sn.node);
     ngx_queue_remove(&kn->lru);
     OPENSSL_cleanse(&kn->keys, sizeof(vod_keys_t));
-    ngx_slab_free_locked(cache->shpool, kn);
+    ngx_slab_free_locked(cache->shm.shpool, kn);
 }
 
 
 static ngx_int_t
 ngx_vod_keys_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
-    ngx_vod_keys_cache_t  *ocache = data;
+    ngx_vod_shm_t  *old = data;
 
-    size_t                 len;
-    ngx_vod_keys_cache_t  *cache;
-
-    cache = shm_zone->data;
-
-    if (ocache != NULL) {
-        cache->sh = ocache->sh;
-        cache->shpool = ocache->shpool;
-        return NGX_OK;
-    }
-
-    cache->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        cache->sh = cache->shpool->data;
-        return NGX_OK;
-    }
-
-    cache->sh = ngx_slab_alloc(cache->shpool, sizeof(ngx_vod_keys_sh_t));
-    if (cache->sh == NULL) {
-        return NGX_ERROR;
-    }
-
-    cache->shpool->data = cache->sh;
-
-    ngx_rbtree_init(&cache->sh->rbtree, &cache->sh->sentinel,
-                    ngx_str_rbtree_insert_value);
-    ngx_queue_init(&cache->sh->lru);
-
-    len = sizeof(" in vod_encryption_key_cache zone \"\"")
-          + shm_zone->shm.name.len;
-
-    cache->shpool->log_ctx = ngx_slab_alloc(cache->shpool, len);
-    if (cache->shpool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(cache->shpool->log_ctx,
-                " in vod_encryption_key_cache zone \"%V\"%Z",
-                &shm_zone->shm.name);
-
-    /* a full zone is handled: entries are evicted, not logged */
-    cache->shpool->log_nomem = 0;
-
-    return NGX_OK;
+    return ngx_vod_shm_init(shm_zone, shm_zone->data, old,
+                            ngx_str_rbtree_insert_value,
+                            "vod_encryption_key_cache");
 }

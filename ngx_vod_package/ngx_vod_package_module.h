@@ -98,6 +98,21 @@ typedef struct {
 } ngx_vod_package_loc_conf_t;
 
 
+/* the head of a packager's shared memory zone: entries in an rbtree and
+ * an LRU queue (ngx_vod_package_shm.c) */
+typedef struct {
+    ngx_rbtree_t          rbtree;
+    ngx_rbtree_node_t     sentinel;
+    ngx_queue_t           lru;
+} ngx_vod_shm_sh_t;
+
+
+typedef struct {
+    ngx_vod_shm_sh_t     *sh;
+    ngx_slab_pool_t      *shpool;
+} ngx_vod_shm_t;
+
+
 /* a request's keys from the key service (_keys.c) */
 typedef struct {
     vod_keys_t          keys;
@@ -346,6 +361,8 @@ void ngx_vod_env_init(ngx_vod_env_t *venv, ngx_http_request_t *r,
     ngx_str_t *path, ngx_fd_t fd);
 ngx_int_t ngx_vod_status(ngx_int_t rc);
 
+ngx_int_t ngx_vod_shm_init(ngx_shm_zone_t *shm_zone, ngx_vod_shm_t *shm,
+    ngx_vod_shm_t *old, ngx_rbtree_insert_pt insert, const char *directive);
 ngx_shm_zone_t *ngx_vod_cache_add(ngx_conf_t *cf, ngx_str_t *name,
     size_t size);
 void ngx_vod_cache_init_worker(ngx_shm_zone_t *zone, ngx_log_t *log);
