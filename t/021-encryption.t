@@ -141,35 +141,9 @@ sub get {
     return $res;
 }
 
-# box helpers: the payload of the first box of a type below a path
-sub box {
-    my ($data, @path) = @_;
-    my ($off, $end) = (0, length $data);
-    my $type = shift @path;
-    while ($off + 8 <= $end) {
-        my ($size, $t) = unpack 'Na4', substr($data, $off, 8);
-        last if $size < 8 || $off + $size > $end;
-        if ($t eq $type) {
-            my $payload = substr($data, $off + 8, $size - 8);
-            return @path ? box($payload, @path) : $payload;
-        }
-        $off += $size;
-    }
-    return undef;
-}
-
-sub boxes_all {
-    my ($data, $type) = @_;
-    my @out;
-    my $off = 0;
-    while ($off + 8 <= length $data) {
-        my ($size, $t) = unpack 'Na4', substr($data, $off, 8);
-        last if $size < 8;
-        push @out, substr($data, $off + 8, $size - 8) if $t eq $type;
-        $off += $size;
-    }
-    return @out;
-}
+# MP4 boxes (t/inc/VodTest.pm)
+*box = \&VodTest::box;
+*boxes_all = \&VodTest::boxes_all;
 
 my %system = (
     common   => pack('H*', '1077efecc0b24d02ace33c1e52e2fb4b'),

@@ -224,21 +224,7 @@ sub fetches {
                   split /\n/, slurp("$dir/logs/keys.log");
 }
 
-sub box {
-    my ($data, @path) = @_;
-    my ($off, $end) = (0, length $data);
-    my $type = shift @path;
-    while ($off + 8 <= $end) {
-        my ($size, $t) = unpack 'Na4', substr($data, $off, 8);
-        last if $size < 8 || $off + $size > $end;
-        if ($t eq $type) {
-            my $payload = substr($data, $off + 8, $size - 8);
-            return @path ? box($payload, @path) : $payload;
-        }
-        $off += $size;
-    }
-    return undef;
-}
+*box = \&VodTest::box;
 
 # the tenc KID of an init segment's protected sample entry
 sub tenc_kid {

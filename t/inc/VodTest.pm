@@ -438,6 +438,38 @@ sub mpd_summary {
 my %container = map { $_ => 1 }
     qw(moov trak mdia minf stbl mvex moof traf edts dinf);
 
+# The payload of the first box of a type below a path
+# (box($init, qw(moov trak mdia minf stbl stsd))), undef when there is none.
+sub box {
+    my ($data, @path) = @_;
+    my ($off, $end) = (0, length $data);
+    my $type = shift @path;
+    while ($off + 8 <= $end) {
+        my ($size, $t) = unpack 'Na4', substr($data, $off, 8);
+        last if $size < 8 || $off + $size > $end;
+        if ($t eq $type) {
+            my $payload = substr($data, $off + 8, $size - 8);
+            return @path ? box($payload, @path) : $payload;
+        }
+        $off += $size;
+    }
+    return undef;
+}
+
+# The payloads of every box of a type at the top of $data.
+sub boxes_all {
+    my ($data, $type) = @_;
+    my @out;
+    my $off = 0;
+    while ($off + 8 <= length $data) {
+        my ($size, $t) = unpack 'Na4', substr($data, $off, 8);
+        last if $size < 8;
+        push @out, substr($data, $off + 8, $size - 8) if $t eq $type;
+        $off += $size;
+    }
+    return @out;
+}
+
 # One line per box, by path ("moov/trak/mdia/hdlr vide",
 # "moof/traf/tfdt 1234"), "truncated at N" on a bad size.
 sub mp4_boxes {
