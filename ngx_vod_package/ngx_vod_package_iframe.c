@@ -152,7 +152,8 @@ ngx_vod_iframe_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 }
 
 
-/* the I-frame streams added to a multivariant playlist written */
+/* the I-frame streams added to a multivariant playlist or an MPD
+ * written */
 
 ngx_int_t
 ngx_vod_iframe_master(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
@@ -160,14 +161,22 @@ ngx_vod_iframe_master(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
 {
     int  rc;
 
-    if (ctx->url.kind == VOD_URL_MPD
-        || !ngx_vod_iframes_on(r, NGX_VOD_IMAGES_HLS))
-    {
-        return NGX_OK;
-    }
+    if (ctx->url.kind == VOD_URL_MPD) {
+        if (!ngx_vod_iframes_on(r, NGX_VOD_IMAGES_DASH)) {
+            return NGX_OK;
+        }
 
-    rc = vod_iframe_hls_master(env, *out, *len, title,
-                               ctx->url.kind == VOD_URL_MASTER_TS, out, len);
+        rc = vod_iframe_dash(env, *out, *len, title, out, len);
+
+    } else {
+        if (!ngx_vod_iframes_on(r, NGX_VOD_IMAGES_HLS)) {
+            return NGX_OK;
+        }
+
+        rc = vod_iframe_hls_master(env, *out, *len, title,
+                                   ctx->url.kind == VOD_URL_MASTER_TS, out,
+                                   len);
+    }
 
     return (rc == VOD_OK) ? NGX_OK : ngx_vod_status(rc);
 }

@@ -148,9 +148,12 @@ ngx_vod_manifest_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     while (ctx->loaded < ctx->files.spec->count) {
         media = &ctx->files.media[ctx->loaded];
         media->all_audio = 1;
-        media->iframes = (ctx->url.kind != VOD_URL_MPD
-                          && ctx->url.kind != VOD_URL_TRACKS
-                          && ngx_vod_iframes_on(r, NGX_VOD_IMAGES_HLS));
+        media->iframes = ngx_vod_iframes_on(r,
+                                            (ctx->url.kind == VOD_URL_MPD)
+                                            ? NGX_VOD_IMAGES_DASH
+                                            : (ctx->url.kind
+                                               == VOD_URL_TRACKS)
+                                              ? 0 : NGX_VOD_IMAGES_HLS);
 
         rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_INFO, 0, NULL, NULL);
 

@@ -7,6 +7,8 @@
 #include "vod_iframe.h"
 #include "vod_codec.h"
 #include "vod_fmp4.h"
+#include "vod_hdr.h"
+#include "vod_manifest.h"
 #include "vod_text.h"
 #include "vod_ts.h"
 #include "vod_url.h"
@@ -37,6 +39,34 @@
      + 4 * VOD_TEXT_UINT_LEN + VOD_CODEC_STR_LEN + VOD_MAX_ID_LEN)
 
 
+#define VOD_IFRAME_SET_LEN                                                   \
+    (sizeof("    <AdaptationSet id=\"\" contentType=\"video\" "             \
+            "mimeType=\"video/mp4\" segmentAlignment=\"true\" "            \
+            "startWithSAP=\"1\">\n      <EssentialProperty schemeIdUri=\""    \
+            "http://dashif.org/guidelines/trickmode\" value=\"\"/>\n"       \
+            "    </AdaptationSet>\n")                                       \
+     + 2 * VOD_TEXT_UINT_LEN)
+
+#define VOD_IFRAME_REP_LEN                                                   \
+    (sizeof("      <Representation id=\"iframe-\" bandwidth=\"\" "          \
+            "codecs=\"\" width=\"\" height=\"\" maxPlayoutRate=\"\" "       \
+            "codingDependency=\"false\">\n"                                 \
+            "        <SegmentList timescale=\"\">\n"                         \
+            "          <Initialization sourceURL=\"video--init.mp4\"/>\n"    \
+            "          <SegmentTimeline>\n          </SegmentTimeline>\n"     \
+            "        </SegmentList>\n      </Representation>\n")             \
+     + 6 * VOD_TEXT_UINT_LEN + VOD_CODEC_STR_LEN + 2 * VOD_MAX_ID_LEN)
+
+#define VOD_IFRAME_S_LEN                                                     \
+    (sizeof("            <S t=\"\" d=\"\" r=\"\"/>\n") + 3 * VOD_TEXT_UINT_LEN)
+
+#define VOD_IFRAME_URL_LEN                                                   \
+    (sizeof("          <SegmentURL media=\"iframe----.m4s\"/>\n")           \
+     + 2 * VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
+
+
+static u_char *vod_iframe_dash_rep(u_char *p, const vod_str_t *id,
+    const vod_track_info_t *v, uint64_t peak);
 static int vod_iframe_overhead(vod_env_t *env, const vod_track_info_t *track,
     unsigned ts, uint64_t *overhead);
 static uint64_t vod_iframe_wire(const vod_track_info_t *track,
@@ -381,4 +411,204 @@ vod_iframe_listed(const vod_track_info_t *track, unsigned ts)
     }
 
     return !ts || vod_ts_supported(track);
+}
+
+
+int
+vod_iframe_dash(vod_env_t *env, const u_char *in, size_t len,
+    const vod_title_t *title, u_char **out, size_t *out_len)
+{
+    int                      rc;
+    u_char                  *buf, *p;
+    size_t                   size;
+    uint32_t                 i, range, reps;
+    uint64_t                 id, peak, avg;
+    const u_char            *period;
+    const vod_rendition_t   *r;
+    const vod_track_info_t  *v;
+
+    period = vod_dash_period_end(in, len);
+    if (period == NULL) {
+        return VOD_ERROR;
+    }
+
+    size = len + 3 * VOD_IFRAME_SET_LEN;
+
+    for (i = 0; i < title->count; i++) {
+        v = title->renditions[i].video;
+
+        if (v != NULL && vod_iframe_listed(v, 0)) {
+            size += VOD_IFRAME_REP_LEN + (size_t) v->iframe_count
+                                         * (VOD_IFRAME_S_LEN
+                                            + VOD_IFRAME_URL_LEN);
+        }
+    }
+
+    buf = env->alloc(env, size);
+    if (buf == NULL) {
+        return VOD_ERROR;
+    }
+
+    p = vod_text_cpymem(buf, in, (size_t) (period - in));
+
+    id = vod_dash_next_set(in, len);
+
+    /* a trick-mode set per main video set, as vod_dash_mpd() makes one
+     * per dynamic range */
+
+    for (range = VOD_RANGE_SDR; range <= VOD_RANGE_HLG; range++) {
+        reps = 0;
+
+        for (i = 0; i < title->count; i++) {
+            r = &title->renditions[i];
+            v = r->video;
+
+            if (v == NULL || vod_hdr_track_range(v) != range
+                || !vod_iframe_listed(v, 0)
+                || !vod_title_id_valid(r->id.data, r->id.len))
+            {
+                continue;
+            }
+
+            rc = vod_iframe_rates(env, v, 0, &peak, &avg);
+            if (rc != VOD_OK) {
+                return rc;
+            }
+
+            if (!vod_text_token((const u_char *) v->codec_str,
+                                vod_text_field_len(v->codec_str,
+                                                   sizeof(v->codec_str))))
+            {
+                return VOD_BAD_DATA;
+            }
+
+            if (reps++ == 0) {
+                p = vod_text_cpy(p, "    <AdaptationSet id=\"");
+                p = vod_text_uint(p, id++);
+                p = vod_text_cpy(p, "\" contentType=\"video\" "
+                                    "mimeType=\"video/mp4\" "
+                                    "segmentAlignment=\"true\" "
+                                    "startWithSAP=\"1\">\n"
+                                    "      <EssentialProperty schemeIdUri=\""
+                                    "http://dashif.org/guidelines/trickmode"
+                                    "\" value=\"");
+                p = vod_text_uint(p, vod_dash_video_set_id(title, range));
+                p = vod_text_cpy(p, "\"/>\n");
+            }
+
+            p = vod_iframe_dash_rep(p, &r->id, v, peak);
+        }
+
+        if (reps != 0) {
+            p = vod_text_cpy(p, "    </AdaptationSet>\n");
+        }
+    }
+
+    p = vod_text_cpymem(p, period, (size_t) (in + len - period));
+
+    *out = buf;
+    *out_len = (size_t) (p - buf);
+
+    return VOD_OK;
+}
+
+
+/* one trick-mode Representation: its key frames on the main set's
+ * timeline (each segment's first key frame where the segment starts
+ * there, the others after it by their durations), runs of equal
+ * durations one S with r */
+
+static u_char *
+vod_iframe_dash_rep(u_char *p, const vod_str_t *id,
+    const vod_track_info_t *v, uint64_t peak)
+{
+    uint32_t             i, j, rate;
+    uint64_t             d, t, next;
+    const vod_iframe_t  *f;
+
+    /* a player plays the key frames at the frame rate: as fast as the
+     * frames a key frame stands for */
+    rate = v->sample_count / v->iframe_count;
+
+    p = vod_text_cpy(p, "      <Representation id=\"iframe-");
+    p = vod_text_cpymem(p, id->data, id->len);
+    p = vod_text_cpy(p, "\" bandwidth=\"");
+    p = vod_text_uint(p, peak);
+    p = vod_text_cpy(p, "\" codecs=\"");
+    p = vod_text_cpymem(p, v->codec_str,
+                        vod_text_field_len(v->codec_str,
+                                           sizeof(v->codec_str)));
+    p = vod_text_cpy(p, "\" width=\"");
+    p = vod_text_uint(p, v->width);
+    p = vod_text_cpy(p, "\" height=\"");
+    p = vod_text_uint(p, v->height);
+    p = vod_text_cpy(p, "\" maxPlayoutRate=\"");
+    p = vod_text_uint(p, rate > 1 ? rate : 1);
+    p = vod_text_cpy(p, "\" codingDependency=\"false\">\n"
+                        "        <SegmentList timescale=\"");
+    p = vod_text_uint(p, v->timescale);
+    p = vod_text_cpy(p, "\">\n          <Initialization sourceURL=\"video-");
+    p = vod_text_cpymem(p, id->data, id->len);
+    p = vod_text_cpy(p, "-init.mp4\"/>\n          <SegmentTimeline>\n");
+
+    next = 0;
+
+    for (i = 0; i < v->iframe_count; i = j) {
+        f = &v->iframes[i];
+        d = f->duration;
+        t = (f->key == 1) ? v->seg_time[f->segment] : next;
+
+        /* a run of equal durations, as long as each segment's first key
+         * frame falls where the run puts it */
+
+        for (j = i + 1;
+             j < v->iframe_count && v->iframes[j].duration == d
+             && (v->iframes[j].key != 1
+                 || v->seg_time[v->iframes[j].segment]
+                    == t + (uint64_t) (j - i) * d);
+             j++)
+        {
+            /* void */
+        }
+
+        p = vod_text_cpy(p, "            <S ");
+
+        if (i == 0 || t != next) {
+            p = vod_text_cpy(p, "t=\"");
+            p = vod_text_uint(p, t);
+            p = vod_text_cpy(p, "\" ");
+        }
+
+        p = vod_text_cpy(p, "d=\"");
+        p = vod_text_uint(p, d);
+        *p++ = '"';
+
+        if (j - i > 1) {
+            p = vod_text_cpy(p, " r=\"");
+            p = vod_text_uint(p, j - i - 1);
+            *p++ = '"';
+        }
+
+        p = vod_text_cpy(p, "/>\n");
+
+        next = t + (uint64_t) (j - i) * d;
+    }
+
+    p = vod_text_cpy(p, "          </SegmentTimeline>\n");
+
+    for (i = 0; i < v->iframe_count; i++) {
+        f = &v->iframes[i];
+
+        p = vod_text_cpy(p, "          <SegmentURL media=\"iframe-");
+        p = vod_text_cpymem(p, id->data, id->len);
+        *p++ = '-';
+        p = vod_text_uint(p, (uint64_t) f->segment + 1);
+        *p++ = '-';
+        p = vod_text_uint(p, f->key);
+        p = vod_text_cpy(p, ".m4s\"/>\n");
+    }
+
+    p = vod_text_cpy(p, "        </SegmentList>\n      </Representation>\n");
+
+    return p;
 }

@@ -69,5 +69,17 @@ int vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
 int vod_iframe_hls_master(vod_env_t *env, const u_char *in, size_t len,
     const vod_title_t *title, unsigned ts, u_char **out, size_t *out_len);
 
+/* A copy of an MPD of vod_dash_mpd() with a trick-mode AdaptationSet
+ * (DASH-IF IOP 3.2.9) before its "  </Period>" for each video
+ * AdaptationSet whose renditions have their key frames: an
+ * EssentialProperty http://dashif.org/guidelines/trickmode naming the
+ * main set's id, and per rendition a Representation iframe-{id}
+ * (codingDependency false, maxPlayoutRate the frames per key frame) whose
+ * SegmentList names video-{id}-init.mp4 and the rendition's I-frame
+ * segments on a SegmentTimeline of the main set's times.  Ids from one
+ * past the highest there.  VOD_ERROR when in has no Period's end. */
+int vod_iframe_dash(vod_env_t *env, const u_char *in, size_t len,
+    const vod_title_t *title, u_char **out, size_t *out_len);
+
 
 #endif /* _VOD_IFRAME_H_INCLUDED_ */
