@@ -72,7 +72,7 @@ ngx_vod_iframe_narrow(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     if (rc == VOD_NOT_FOUND) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "vod: segment %uD of \"%V\" has no key frame %uD",
-                      ctx->url.segment + 1, &ctx->url.id, ctx->url.key);
+                      ctx->url.segment + 1, &ctx->media.id, ctx->url.key);
         return NGX_HTTP_NOT_FOUND;
     }
 
@@ -80,7 +80,7 @@ ngx_vod_iframe_narrow(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "vod: key frame %uD of segment %uD of \"%V\" lasts "
                       "over 2^32 ticks", ctx->url.key, ctx->url.segment + 1,
-                      &ctx->url.id);
+                      &ctx->media.id);
         return NGX_HTTP_BAD_GATEWAY;
     }
 

@@ -179,6 +179,14 @@ ngx_vod_package_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
                                 &ctx->video, &ctx->audio);
 
         if (rc != NGX_OK || url->key == 0) {
+            if (rc == NGX_HTTP_NOT_FOUND && url->key != 0) {
+                /* the I-frame playlists name no such segment: a client
+                 * guessing, or a playlist older than the file */
+                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                              "vod: \"%*s\" has no video segment %uD",
+                              url->id.len, url->id.data, url->segment + 1);
+            }
+
             return rc;
         }
 

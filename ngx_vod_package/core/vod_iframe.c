@@ -20,7 +20,8 @@
  * or two longer than the NAL lengths they replace (32 for a frame of a
  * few slices) */
 #define VOD_IFRAME_TS_PES    (19 + 6 + 8 + 32)
-#define VOD_IFRAME_TS_TABLES 2                  /* PAT and PMT packets */
+/* PAT, PMT and a packet of the PCR, as vod_ts_bitrate() counts them */
+#define VOD_IFRAME_TS_TABLES 3
 
 #define VOD_IFRAME_HEADER_LEN                                                \
     (sizeof("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:\n"           \

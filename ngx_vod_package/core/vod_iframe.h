@@ -72,7 +72,7 @@ int vod_iframe_hls_master(vod_env_t *env, const u_char *in, size_t len,
 /* A copy of an MPD of vod_dash_mpd() with a trick-mode AdaptationSet
  * (DASH-IF IOP 3.2.9) before its "  </Period>" for each video
  * AdaptationSet whose renditions have their key frames: an
- * EssentialProperty http://dashif.org/guidelines/trickmode naming the
+ * EssentialProperty of the DASH-IF "trickmode" scheme naming the
  * main set's id, and per rendition a Representation iframe-{id}
  * (codingDependency false, maxPlayoutRate the frames per key frame) whose
  * SegmentList names video-{id}-init.mp4 and the rendition's I-frame
