@@ -362,6 +362,28 @@ for my $case (['off/demo/iframe-360p.m3u8', 404, qr/I-frame playlists are off/],
     is("$lines $want", '1 1', "$uri: one log line, the reason");
 }
 
+# --- nginx -t names a bad setting ---------------------------------------------
+
+for my $case (['off hls', qr/"vod_iframe_playlists off" goes alone/],
+              ['hls hls dash x', qr/invalid value "x"/],
+              ["hls;\n        vod_iframe_playlists dash",
+               qr/"vod_iframe_playlists" directive is duplicate/])
+{
+    my ($value, $re) = @$case;
+    my $cdir = VodTest::nginx_dir('vodiframeconf');
+    my $so = (grep { /ngx_vod_package_module\.so$/ }
+              split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '')[0]
+             // "$FindBin::Bin/../modules/ngx_vod_package_module.so";
+    open my $fh, '>', "$cdir/nginx.conf" or die;
+    print $fh "load_module $so;\nevents {}\nhttp {\n    server {\n"
+        . "        location / {\n        vod_package;\n"
+        . "        vod_iframe_playlists $value;\n        }\n    }\n}\n";
+    close $fh;
+    my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+    my $out = `$nginx -t -p $cdir/ -c $cdir/nginx.conf -e $cdir/logs/error.log 2>&1`;
+    like($out, $re, "nginx -t: vod_iframe_playlists $value");
+}
+
 my @log = VodTest::nginx_stop($dir);
 is(scalar(grep { /\[(?:error|crit|alert|emerg)\]/ } @log), 0,
    'no error in the log') or diag(grep { /\[(?:error|crit|alert)\]/ } @log);
