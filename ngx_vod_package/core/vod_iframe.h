@@ -31,8 +31,10 @@
 
 
 /* A video track's key frames from the index into info->iframes and
- * info->iframe_count (vod_index_keys.c).  VOD_UNSUPPORTED over
- * VOD_IFRAME_MAX, with one log line. */
+ * info->iframe_count (vod_index_keys.c).  VOD_UNSUPPORTED, with one log
+ * line, over VOD_IFRAME_MAX or for a track without a sync sample table
+ * (every frame a key frame: no trick play to offer); VOD_NOT_FOUND for a
+ * track that is not video. */
 int vod_index_iframes(vod_env_t *env, const u_char *index, uint32_t track,
     vod_track_info_t *info);
 

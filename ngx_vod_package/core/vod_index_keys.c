@@ -37,8 +37,17 @@ vod_index_iframes(vod_env_t *env, const u_char *index, uint32_t track,
         return VOD_NOT_FOUND;
     }
 
-    /* without stss every sample is a key frame (all-intra video) */
-    n = it->has_stss ? it->stss_count : it->sample_count;
+    /* without stss every sample is a key frame: the video itself is
+     * I-frames only, and a list of them would cost 32 bytes a sample
+     * that a few bytes of moov (one stts run, a constant size) claim;
+     * with stss each entry costs the moov 4 bytes, the memory bound's
+     * factor of 8 (vod_index.h) */
+    if (!it->has_stss) {
+        env->log(env, "iframes: no sync sample table, every frame is one");
+        return VOD_UNSUPPORTED;
+    }
+
+    n = it->stss_count;
 
     if (n > VOD_IFRAME_MAX) {
         env->log(env, "iframes: %u key frames, more than %u", n,
@@ -68,7 +77,7 @@ vod_index_iframes(vod_env_t *env, const u_char *index, uint32_t track,
     key = 0;
 
     for (i = 0; i < n; i++) {
-        s = it->has_stss ? stss[i] : i;
+        s = stss[i];
 
         if (s < pos || s >= cur[it->segment_count].sample) {
             /* the build sorted and bounded stss: a blob that says
