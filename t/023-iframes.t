@@ -60,6 +60,12 @@ VodTest::nginx_start($dir, <<"_EOC_");
             alias $media/;
             vod_package;
         }
+        location /steer/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists hls;
+            vod_content_steering /steering.json pathway=cdn-a;
+        }
     }
 _EOC_
 
@@ -320,6 +326,16 @@ unlike(get('i/audio/master.m3u8')->{content}, qr/I-FRAME/,
        'audio-only: no I-frame stream');
 unlike(get('i/audio/manifest.mpd')->{content}, qr/trickmode/,
        'audio-only: no trick set');
+
+# Content Steering: the I-frame streams are on the Pathway too
+{
+    my @inf = grep { /^#EXT-X-(?:I-FRAME-)?STREAM-INF:/ }
+              split /\n/, get('steer/demo/master.m3u8')->{content};
+    my @iframes = grep { /I-FRAME/ } @inf;
+    is(scalar @iframes, 3, 'steering: the I-frame streams');
+    is(scalar(grep { !/,PATHWAY-ID="cdn-a"$/ } @inf), 0,
+       'steering: PATHWAY-ID on every variant and I-frame stream');
+}
 
 # --- errors: a status and one line each ----------------------------------------
 

@@ -78,7 +78,8 @@ int vod_tracks_json(vod_env_t *env, const vod_title_t *title,
 /* Content Steering (HLS Content Steering specification, RFC 8216bis
  * 4.4.6.6): a copy of a multivariant playlist written by vod_hls_master()
  * with #EXT-X-CONTENT-STEERING:SERVER-URI="uri",PATHWAY-ID="pathway"
- * after its header and PATHWAY-ID="pathway" on every EXT-X-STREAM-INF.
+ * after its header and PATHWAY-ID="pathway" on every EXT-X-STREAM-INF
+ * and EXT-X-I-FRAME-STREAM-INF.
  * uri must not hold '"', CR or LF (VOD_BAD_REQUEST otherwise). */
 int vod_hls_steering(vod_env_t *env, const u_char *in, size_t len,
     const vod_str_t *uri, const vod_str_t *pathway, u_char **out,
