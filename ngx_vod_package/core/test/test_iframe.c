@@ -41,6 +41,7 @@ static void t_iframe_against_av(t_iframe_t *t, const char *name);
 static void t_iframe_check(const char *name, uint32_t segment_ms);
 static void test_iframe_fixtures(void **state);
 static void test_iframe_audio_only(void **state);
+static void test_iframe_no_stss(void **state);
 static void test_iframe_rates(void **state);
 static void test_iframe_playlist(void **state);
 static void test_iframe_master(void **state);
@@ -232,6 +233,46 @@ test_iframe_audio_only(void **state)
     assert_int_equal(vod_index_iframes(&env, b.index, 5, &info),
                      VOD_NOT_FOUND);
     assert_null(info.iframes);
+
+    t_env_free(&ctx);
+    free(file);
+}
+
+
+/* a video without stss (its box renamed "free"): every frame a key
+ * frame, none listed, one line */
+
+static void
+test_iframe_no_stss(void **state)
+{
+    int               v;
+    size_t            len;
+    u_char           *file, *b;
+    uint64_t          off, msize;
+    t_ctx_t           ctx;
+    vod_env_t         env;
+    t_built_t         bt;
+    vod_track_info_t  info;
+
+    file = t_load("demo/360p.mp4", &len);
+    t_env_init(&env, &ctx, file, len);
+
+    assert_int_equal(vod_mp4_find_moov(&env, len, &off, &msize), VOD_OK);
+    b = t_find(file + off, msize, "moov/trak/mdia/minf/stbl/stss");
+    assert_non_null(b);
+    memcpy(b + 4, "free", 4);
+
+    assert_int_equal(t_build(&env, T_SEGMENT_MS, &bt), VOD_OK);
+    v = vod_index_find_track(bt.index, VOD_TRACK_VIDEO);
+    assert_true(v >= 0);
+    assert_int_equal(vod_index_track_info(&env, bt.index, v, &info), VOD_OK);
+
+    ctx.log_lines = 0;
+    assert_int_equal(vod_index_iframes(&env, bt.index, v, &info),
+                     VOD_UNSUPPORTED);
+    assert_int_equal(ctx.log_lines, 1);
+    assert_null(info.iframes);
+    assert_int_equal(info.iframe_count, 0);
 
     t_env_free(&ctx);
     free(file);
@@ -624,6 +665,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_iframe_fixtures),
         cmocka_unit_test(test_iframe_audio_only),
+        cmocka_unit_test(test_iframe_no_stss),
         cmocka_unit_test(test_iframe_rates),
         cmocka_unit_test(test_iframe_playlist),
         cmocka_unit_test(test_iframe_master),
