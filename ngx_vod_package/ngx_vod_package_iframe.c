@@ -32,16 +32,23 @@ ngx_vod_iframes_on(ngx_http_request_t *r, ngx_uint_t kind)
 }
 
 
-/* an I-frame URL where no manifest names them is not ours */
+/* an I-frame URL where no manifest names it is not ours: the playlists
+ * and the MPEG-TS segments are HLS's, the CMAF segments HLS's and the
+ * MPD's */
 
 ngx_int_t
 ngx_vod_iframe_check(ngx_http_request_t *r, vod_url_t *url)
 {
+    ngx_uint_t  kind;
+
     if (url->kind != VOD_URL_IFRAMES && url->key == 0) {
         return NGX_OK;
     }
 
-    if (ngx_vod_iframes_on(r, NGX_VOD_IMAGES_HLS|NGX_VOD_IMAGES_DASH)) {
+    kind = (url->kind == VOD_URL_SEGMENT && url->stream == VOD_STREAM_VIDEO)
+           ? NGX_VOD_IMAGES_HLS|NGX_VOD_IMAGES_DASH : NGX_VOD_IMAGES_HLS;
+
+    if (ngx_vod_iframes_on(r, kind)) {
         return NGX_OK;
     }
 

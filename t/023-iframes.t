@@ -314,6 +314,8 @@ unlike(get('dash/demo/master.m3u8')->{content}, qr/I-FRAME/,
        'dash: not in master.m3u8');
 like(get('dash/demo/manifest.mpd')->{content}, qr/trickmode/,
      'dash: in the MPD');
+is(get('dash/demo/iframe-360p-1-1.m4s')->{status}, 200,
+   'dash: the trick-mode segments are served');
 unlike(get('off/demo/master.m3u8')->{content}, qr/I-FRAME/,
        'off: not in master.m3u8');
 unlike(get('off/demo/master-ts.m3u8')->{content}, qr/I-FRAME/,
@@ -343,6 +345,10 @@ VodTest::log_count($dir, \$off, qr/^/);
 
 for my $case (['off/demo/iframe-360p.m3u8', 404, qr/I-frame playlists are off/],
               ['off/demo/iframe-360p-1-1.m4s', 404,
+               qr/I-frame playlists are off/],
+              ['dash/demo/iframe-360p.m3u8', 404,
+               qr/I-frame playlists are off/],
+              ['dash/demo/iframets-360p-1-1.ts', 404,
                qr/I-frame playlists are off/],
               ['i/demo/iframe-360p-99-1.m4s', 404,
                qr/has no video segment 99/],
