@@ -9,7 +9,8 @@
 # rows run both sides under "aio threads" (nginx's default thread pool), as
 # conf/origin.conf ships.  The cenc- and cbcs- rows are the cmaf-seg-1080p
 # segment under "vod_encryption" (a random key file made once), read and
-# encrypted per request, against the same encrypted bytes as a static file.  Then the metrics case: a cached CMAF segment
+# encrypted per request, against the same encrypted bytes as a static file.
+# The iframe- rows are under "vod_iframe_playlists hls dash".  Then the metrics case: a cached CMAF segment
 # with metrics on (a vodedge_metrics location, so the packager counts in
 # shared memory) against the same with them off, nginx restarted between
 # them, BENCH_RUNS interleaved runs of each.  Then the cold index case,
@@ -65,7 +66,7 @@ mkdir -p "$PREFIX/logs" "$PREFIX/temp" "$STATIC"
 
 # render_conf [metrics]: with "metrics", a vodedge_metrics location
 render_conf() {
-    local load= vod= extra= metrics= cenc= cbcs=
+    local load= vod= extra= metrics= cenc= cbcs= iframes=
     if [ "${1:-}" = metrics ]; then
         metrics="location = /metrics { vodedge_metrics; allow 127.0.0.1; deny all; }"
     fi
@@ -78,12 +79,14 @@ render_conf() {
         cenc="$cenc vod_encryption_key_file $PREFIX/key.bin;"
         cbcs="vod_package; vod_encryption cbcs;"
         cbcs="$cbcs vod_encryption_key_file $PREFIX/key.bin;"
+        iframes="vod_package; vod_iframe_playlists hls dash;"
     fi
     sed -e "s|@LOAD_MODULE@|$load|" -e "s|@VOD@|$vod|" \
         -e "s|@HTTP_EXTRA@|$extra|" -e "s|@PREFIX@|$PREFIX|g" \
         -e "s|@MEDIA@|$MEDIA|" -e "s|@STATIC@|$STATIC|" \
         -e "s|@PORT@|$PORT|" -e "s|@METRICS@|$metrics|" \
         -e "s|@VOD_CENC@|$cenc|" -e "s|@VOD_CBCS@|$cbcs|" \
+        -e "s|@VOD_IFRAMES@|$iframes|" \
         bench/nginx.conf.in > "$PREFIX/nginx.conf"
 }
 
@@ -110,6 +113,15 @@ if [ -z "$static_only" ]; then
         "playlist-threads|/threads$T/video-1080p.m3u8"
         "master-threads|/threads$T/master.m3u8"
         "mpd-threads|/threads$T/manifest.mpd"
+        # vod_iframe_playlists: an I-frame playlist, one I-frame segment
+        # (a key frame of segment 2, CMAF and MPEG-TS), and the
+        # multivariant playlist and MPD naming them (each rendition's key
+        # frames read from the index: against master.m3u8 above)
+        "iframe-playlist|/iframes$T/iframe-1080p.m3u8"
+        "iframe-seg-1080p|/iframes$T/iframe-1080p-2-1.m4s"
+        "iframets-seg-1080p|/iframes$T/iframets-1080p-2-1.ts"
+        "master-iframes|/iframes$T/master.m3u8"
+        "mpd-iframes|/iframes$T/manifest.mpd"
         # 8 audio and 12 subtitle renditions; a WebVTT segment of a
         # feature film's subtitle file
         "tracks-master|/vod/tracks/master.m3u8"

@@ -19,6 +19,14 @@
 //                       master.m3u8 naming one past 2 s with no error
 //   thumbs-dashjs-plays dash.js plays the MPD with its image set past 2 s
 //                       with no error
+//   iframes-hlsjs       with "vod_iframe_playlists hls dash" too: hls.js
+//                       lists master.m3u8's EXT-X-I-FRAME-STREAM-INF in
+//                       hls.iframeVariants (one per rendition, its
+//                       iframe-{id}.m3u8, bit rate, codec and size) and
+//                       plays the playlist past 2 s with no error
+//   iframes-dashjs-plays dash.js plays the MPD with its trick-mode set
+//                       past 2 s with no error (and Shaka Player, in
+//                       thumbs-shaka-dash, the same MPD)
 //
 //   node e2e/thumbs.js
 //
@@ -187,10 +195,58 @@ async function runPlays(context, name, url) {
         if (!/^#EXT-X-IMAGE-STREAM-INF:|contentType="image"/m.test(body)) {
             throw new Error('no image track in the manifest');
         }
+        if (name.startsWith('iframes-')
+            && !/^#EXT-X-I-FRAME-STREAM-INF:|guidelines\/trickmode/m
+                .test(body))
+        {
+            throw new Error('no I-frame stream in the manifest');
+        }
         const st = await waitFor(page, (x) => x.t > 2, deadline,
                                  `${engine} playing past 2 s`);
         console.log(`PASS ${name}: ${engine} plays ${url} (which names `
                     + `the image track) to ${st.t.toFixed(2)} s, no error`);
+        return true;
+    } catch (e) {
+        console.log(`FAIL ${name}: ${url}: ${e.message}`);
+        for (const n of notes.slice(0, 10)) console.log('    ' + n);
+        return false;
+    } finally {
+        await page.close().catch(() => {});
+    }
+}
+
+// hls.js's I-frame variants of master.m3u8, while it plays it
+async function runIframes(context, name, url) {
+    const page = await context.newPage();
+    const notes = watchPage(page);
+    const deadline = Date.now() + CASE_TIMEOUT;
+    try {
+        await page.goto(`http://127.0.0.1:${PORT}/player/?engine=hls`
+                        + `&src=${encodeURIComponent(url)}`);
+        const st = await waitFor(page, (x) => x.t > 2, deadline,
+                                 'hls.js playing past 2 s');
+        const v = await page.evaluate(() => window.vodPlayer.hls
+            .iframeVariants.map((l) => ({
+                url: l.url, bitrate: l.bitrate, codec: l.videoCodec,
+                size: `${l.width}x${l.height}`,
+            })));
+        const levels = await page.evaluate(() => window.vodPlayer.hls
+            .levels.map((l) => `${l.width}x${l.height}`));
+        const ids = ['1080p', '720p', '360p'];
+        if (v.length !== ids.length
+            || v.some((l, i) => !l.url.endsWith(`/vod/demo/iframe-${ids[i]}`
+                                                + '.m3u8')
+                                || !(l.bitrate > 0)
+                                || !/^avc1\./.test(l.codec || '')
+                                || !levels.includes(l.size)))
+        {
+            throw new Error(`iframeVariants: ${JSON.stringify(v)}`);
+        }
+        console.log(`PASS ${name}: hls.js lists ${v.length} I-frame `
+            + 'variants (' + v.map((l) => `${path.basename(l.url)} `
+                                          + `${l.bitrate} ${l.size}`)
+                .join(', ')
+            + `) and plays ${url} to ${st.t.toFixed(2)} s, no error`);
         return true;
     } catch (e) {
         console.log(`FAIL ${name}: ${url}: ${e.message}`);
@@ -217,13 +273,16 @@ async function main() {
                                + ` vod_thumbnail_tiles ${COLS}x${ROWS};`
                                + ` vod_thumbnail_tile_interval ${INTERVAL}s;`
                                + ` vod_thumbnail_tile_width ${TILE_W};`
-                               + ' vod_thumbnail_manifests dash hls;');
+                               + ' vod_thumbnail_manifests dash hls;'
+                               + ' vod_iframe_playlists hls dash;');
         context = await launchChromium(chromium, profile);
         for (const [name, run, url] of [
             ['thumbs-shaka-dash', runShaka, '/vod/demo/manifest.mpd'],
             ['thumbs-shaka-hls', runShaka, '/vod/demo/master.m3u8'],
             ['thumbs-hlsjs-plays', runPlays, '/vod/demo/master.m3u8'],
             ['thumbs-dashjs-plays', runPlays, '/vod/demo/manifest.mpd'],
+            ['iframes-hlsjs', runIframes, '/vod/demo/master.m3u8'],
+            ['iframes-dashjs-plays', runPlays, '/vod/demo/manifest.mpd'],
         ]) {
             if (!await run(context, name, url)) failed.push(name);
         }

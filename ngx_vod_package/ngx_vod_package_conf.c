@@ -28,7 +28,7 @@ static char *ngx_vod_package_thumbnail_pool(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
     ngx_vod_package_loc_conf_t *prev, ngx_vod_package_loc_conf_t *conf);
-static char *ngx_vod_package_thumbnail_manifests_set(ngx_conf_t *cf,
+static char *ngx_vod_package_manifests_set(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_vod_package_thumbnail_tiles(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
@@ -252,9 +252,18 @@ ngx_command_t  ngx_vod_package_commands[] = {
 
     { ngx_string("vod_thumbnail_manifests"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_vod_package_thumbnail_manifests_set,
+      ngx_vod_package_manifests_set,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_vod_package_loc_conf_t, thumbnail_manifests),
+      &ngx_vod_package_thumbnail_manifests },
+
+    /* the same words as vod_thumbnail_manifests: which manifests name
+     * the I-frame streams (vod_iframe.h) */
+    { ngx_string("vod_iframe_playlists"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_vod_package_manifests_set,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, iframe_playlists),
       &ngx_vod_package_thumbnail_manifests },
 
     { ngx_string("vod_encryption"),
@@ -375,6 +384,7 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
     vlcf->tile_width = NGX_CONF_UNSET_UINT;
     vlcf->tile_max_frames = NGX_CONF_UNSET_UINT;
     vlcf->thumbnail_manifests = 0;
+    vlcf->iframe_playlists = 0;
     vlcf->encryption = NGX_CONF_UNSET_UINT;
     vlcf->encryption_clearkey = NGX_CONF_UNSET;
     vlcf->key_cache = NGX_CONF_UNSET_PTR;
@@ -471,6 +481,13 @@ ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
                                  prev->thumbnail_manifests,
                                  (NGX_CONF_BITMASK_SET
                                   |NGX_VOD_IMAGES_DASH));
+
+    /* off unless asked: every multivariant playlist made then reads each
+     * rendition's key frames, and each key frame is a URL more for the
+     * caches in front */
+    ngx_conf_merge_bitmask_value(conf->iframe_playlists,
+                                 prev->iframe_playlists,
+                                 (NGX_CONF_BITMASK_SET|NGX_VOD_IMAGES_OFF));
 
     /* the sheet's height depends on the video's aspect: checked per
      * request against vod_thumbnail_max_height per tile */
@@ -609,17 +626,19 @@ invalid:
 }
 
 
-/* vod_thumbnail_manifests off | [dash] [hls]: once, "off" alone */
+/* vod_thumbnail_manifests, vod_iframe_playlists off | [dash] [hls]: once,
+ * "off" alone */
 
 static char *
-ngx_vod_package_thumbnail_manifests_set(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_vod_package_manifests_set(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_vod_package_loc_conf_t *vlcf = conf;
+    char        *rv;
+    ngx_uint_t  *np;
 
-    char  *rv;
+    np = (ngx_uint_t *) ((char *) conf + cmd->offset);
 
-    if (vlcf->thumbnail_manifests != 0) {
+    if (*np != 0) {
         return "is duplicate";
     }
 
@@ -628,12 +647,11 @@ ngx_vod_package_thumbnail_manifests_set(ngx_conf_t *cf, ngx_command_t *cmd,
         return rv;
     }
 
-    if ((vlcf->thumbnail_manifests & NGX_VOD_IMAGES_OFF)
-        && (vlcf->thumbnail_manifests
-            & (NGX_VOD_IMAGES_DASH|NGX_VOD_IMAGES_HLS)))
+    if ((*np & NGX_VOD_IMAGES_OFF)
+        && (*np & (NGX_VOD_IMAGES_DASH|NGX_VOD_IMAGES_HLS)))
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"vod_thumbnail_manifests off\" goes alone");
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V off\" goes alone",
+                           &cmd->name);
         return NGX_CONF_ERROR;
     }
 

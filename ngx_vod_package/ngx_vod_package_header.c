@@ -71,6 +71,7 @@ ngx_vod_url_etag(ngx_http_request_t *r, vod_url_t *url,
 
     if (url->kind == VOD_URL_SEGMENT) {
         hash = ngx_vod_etag_add(hash, &url->segment, sizeof(url->segment));
+        hash = ngx_vod_etag_add(hash, &url->key, sizeof(url->key));
     }
 
     if (url->track_id != 0) {

@@ -107,6 +107,7 @@ ngx_vod_manifest_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     ctx->etag = ngx_vod_etag_add(0, &url->kind, sizeof(url->kind));
     ctx->etag = ngx_vod_protect_etag(r, ctx->etag);
     ctx->etag = ngx_vod_package_images_etag(r, ctx->etag);
+    ctx->etag = ngx_vod_iframe_etag(r, ctx->etag);
 
     rc = ngx_vod_package_open_title(r, &ctx->dir, &ctx->files, &ctx->etag,
                                     &ctx->mtime);
@@ -149,6 +150,12 @@ ngx_vod_manifest_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     while (ctx->loaded < ctx->files.spec->count) {
         media = &ctx->files.media[ctx->loaded];
         media->all_audio = 1;
+        media->iframes = ngx_vod_iframes_on(r,
+                                            (ctx->url.kind == VOD_URL_MPD)
+                                            ? NGX_VOD_IMAGES_DASH
+                                            : (ctx->url.kind
+                                               == VOD_URL_TRACKS)
+                                              ? 0 : NGX_VOD_IMAGES_HLS);
 
         rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_INFO, 0, NULL, NULL);
 
@@ -257,6 +264,12 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
             }
 
             rc = ngx_vod_package_images(r, ctx, &title, &venv, &out, &len);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+
+            rc = ngx_vod_iframe_master(r, ctx, &title, &venv.env, &out,
+                                       &len);
             if (rc != NGX_OK) {
                 return rc;
             }

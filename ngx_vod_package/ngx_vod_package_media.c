@@ -25,6 +25,8 @@ static ngx_int_t ngx_vod_media_track(vod_env_t *env, u_char *index,
 static ngx_int_t ngx_vod_media_all_audio(ngx_vod_media_t *media,
     u_char *index);
 static ngx_int_t ngx_vod_media_text(ngx_vod_media_t *media, u_char *index);
+static ngx_int_t ngx_vod_media_iframes(ngx_vod_media_t *media,
+    u_char *index);
 static ngx_int_t ngx_vod_media_extract(ngx_vod_media_t *media,
     u_char *index, ngx_uint_t want, uint32_t segment, vod_segment_t *video,
     vod_segment_t *audio);
@@ -177,6 +179,7 @@ ngx_vod_media_open(ngx_http_request_t *r, ngx_str_t *dir,
     media->text_times = NULL;
     media->text_count_samples = 0;
     media->all_audio = 0;
+    media->iframes = 0;
     media->left_out = 0;
     media->first_excluded = 0;
 
@@ -590,7 +593,12 @@ ngx_vod_media_extract(ngx_vod_media_t *media, u_char *index,
     }
 
     if (media->all_audio && want == NGX_VOD_WANT_INFO) {
-        return ngx_vod_media_all_audio(media, index);
+        rc = ngx_vod_media_all_audio(media, index);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_vod_media_iframes(media, index);
     }
 
     /* a CMAF segment needs only its own track's description */
@@ -609,6 +617,10 @@ ngx_vod_media_extract(ngx_vod_media_t *media, u_char *index,
         if (rc != NGX_OK) {
             return rc;
         }
+    }
+
+    if (want == NGX_VOD_WANT_INFO) {
+        return ngx_vod_media_iframes(media, index);
     }
 
     if (want == (NGX_VOD_WANT_VIDEO|NGX_VOD_WANT_AUDIO)) {
@@ -644,6 +656,27 @@ ngx_vod_media_extract(ngx_vod_media_t *media, u_char *index,
     }
 
     return NGX_OK;
+}
+
+
+/* with media->iframes, the video's key frames (vod_iframe.h): a video
+ * with more than the playlists list gets none, and the line saying so is
+ * the core's */
+
+static ngx_int_t
+ngx_vod_media_iframes(ngx_vod_media_t *media, u_char *index)
+{
+    int  rc;
+
+    if (!media->iframes || media->video == NULL) {
+        return NGX_OK;
+    }
+
+    rc = vod_index_iframes(&media->venv.env, index,
+                           (uint32_t) media->video_track, media->video);
+
+    return (rc == VOD_OK || rc == VOD_UNSUPPORTED) ? NGX_OK
+                                                   : ngx_vod_status(rc);
 }
 
 

@@ -22,6 +22,7 @@
 #include "vod_mp4text.h"
 #include "vod_protect.h"
 #include "vod_keys.h"
+#include "vod_iframe.h"
 #include "vodedge_metrics.h"
 
 
@@ -86,6 +87,7 @@ typedef struct {
     ngx_uint_t          tile_width;
     ngx_uint_t          tile_max_frames;
     ngx_uint_t          thumbnail_manifests;  /* NGX_VOD_IMAGES_* */
+    ngx_uint_t          iframe_playlists;     /* NGX_VOD_IMAGES_* too */
     ngx_uint_t          encryption;       /* VOD_CENC_SCHEME_*, 0: clear */
     ngx_str_t           encryption_secret;    /* the key file's bytes */
     ngx_uint_t          encryption_systems;   /* VOD_PROTECT_* */
@@ -181,6 +183,7 @@ typedef struct {
     vod_mp4text_sample_t *text_times;
     uint32_t              text_count_samples;
     unsigned              all_audio:1;    /* fill audios and texts */
+    unsigned              iframes:1;      /* the video's key frames too */
     unsigned              left_out:1;     /* manifests: unusable file */
     /* title.json excludes the file's first audio track (audio-{id}) */
     unsigned              first_excluded:1;
@@ -492,6 +495,16 @@ ngx_int_t ngx_vod_package_request_limits(ngx_http_request_t *r,
     uint32_t *max_height, uint64_t *max_bitrate);
 ngx_int_t ngx_vod_package_rendition_header(ngx_http_request_t *r,
     vod_track_info_t *video);
+
+/* I-frame playlists (_iframe.c) */
+ngx_uint_t ngx_vod_iframes_on(ngx_http_request_t *r, ngx_uint_t kind);
+ngx_int_t ngx_vod_iframe_check(ngx_http_request_t *r, vod_url_t *url);
+ngx_int_t ngx_vod_iframe_narrow(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
+ngx_int_t ngx_vod_iframe_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
+ngx_int_t ngx_vod_iframe_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
+ngx_int_t ngx_vod_iframe_master(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
+    vod_title_t *title, vod_env_t *env, u_char **out, size_t *len);
+uint64_t ngx_vod_iframe_etag(ngx_http_request_t *r, uint64_t etag);
 
 
 #endif /* _NGX_VOD_PACKAGE_MODULE_H_INCLUDED_ */

@@ -63,6 +63,9 @@ ngx_vod_package_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     case VOD_URL_INIT:
         return ngx_vod_plan_init(r, ctx);
 
+    case VOD_URL_IFRAMES:
+        return ngx_vod_iframe_plan(r, ctx);
+
     case VOD_URL_THUMB:
         return ngx_vod_thumb_plan(r, ctx);
 

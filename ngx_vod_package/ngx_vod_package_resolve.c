@@ -57,6 +57,11 @@ ngx_vod_package_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return ngx_vod_status(rc);
     }
 
+    rc = ngx_vod_iframe_check(r, url);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
     /* the title directory, null-terminated for ngx_open_dir() */
     *slash = '\0';
     ctx->dir.data = path.data;
@@ -116,6 +121,7 @@ ngx_vod_package_resolve(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 ngx_int_t
 ngx_vod_package_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 {
+    ngx_int_t    rc;
     ngx_uint_t   want;
     vod_url_t   *url;
 
@@ -136,6 +142,9 @@ ngx_vod_package_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     case VOD_URL_INIT:
         return ngx_vod_media_load(r, &ctx->media, NGX_VOD_WANT_INFO, 0,
                                   NULL, NULL);
+
+    case VOD_URL_IFRAMES:
+        return ngx_vod_iframe_load(r, ctx);
 
     case VOD_URL_THUMB:
         return ngx_vod_thumb_load(r, ctx);
@@ -166,7 +175,22 @@ ngx_vod_package_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
                    ? NGX_VOD_WANT_VIDEO : NGX_VOD_WANT_AUDIO;
         }
 
-        return ngx_vod_media_load(r, &ctx->media, want, url->segment,
-                                  &ctx->video, &ctx->audio);
+        rc = ngx_vod_media_load(r, &ctx->media, want, url->segment,
+                                &ctx->video, &ctx->audio);
+
+        if (rc != NGX_OK || url->key == 0) {
+            if (rc == NGX_HTTP_NOT_FOUND && url->key != 0) {
+                /* the I-frame playlists name no such segment: a client
+                 * guessing, or a playlist older than the file */
+                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                              "vod: \"%*s\" has no video segment %uD",
+                              url->id.len, url->id.data, url->segment + 1);
+            }
+
+            return rc;
+        }
+
+        /* iframe-, iframets-: one key frame of the segment */
+        return ngx_vod_iframe_narrow(r, ctx);
     }
 }

@@ -999,6 +999,49 @@ vod_dash_xml(u_char *p, const vod_str_t *s)
 /* one past the largest AdaptationSet id of an MPD: the id of a set
  * another writer appends (subtitles, images) */
 
+uint32_t
+vod_dash_video_set_id(const vod_title_t *title, uint32_t range)
+{
+    uint32_t                 i, ranges, id;
+    const vod_track_info_t  *v;
+
+    ranges = 0;
+
+    for (i = 0; i < title->count; i++) {
+        v = title->renditions[i].video;
+
+        if (v != NULL) {
+            ranges |= 1U << vod_hdr_track_range(v);
+        }
+    }
+
+    /* numbered from 0 in range order, as vod_dash_mpd() writes them */
+
+    for (id = 0, i = VOD_RANGE_SDR; i < range; i++) {
+        id += (ranges >> i) & 1;
+    }
+
+    return id;
+}
+
+
+const u_char *
+vod_dash_period_end(const u_char *in, size_t len)
+{
+    const u_char  *p;
+
+    static const char  tag[] = "  </Period>\n";
+
+    for (p = in; p + sizeof(tag) - 1 <= in + len; p++) {
+        if (memcmp(p, tag, sizeof(tag) - 1) == 0) {
+            return p;
+        }
+    }
+
+    return NULL;
+}
+
+
 uint64_t
 vod_dash_next_set(const u_char *in, size_t len)
 {

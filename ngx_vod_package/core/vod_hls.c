@@ -45,6 +45,7 @@
 
 
 static int vod_hls_check_track(const vod_track_info_t *track);
+static int vod_hls_pathway_line(const u_char *line, size_t len);
 static u_char *vod_hls_variant(u_char *p, const vod_track_info_t *video,
     const vod_track_info_t *audio, uint32_t group, unsigned ts,
     unsigned ranges, const char *prefix, size_t prefix_len,
@@ -441,7 +442,6 @@ vod_hls_steering(vod_env_t *env, const u_char *in, size_t len,
     size_t         i, n, variants;
     const u_char  *line, *end, *nl;
 
-    static const char  tag[] = "#EXT-X-STREAM-INF:";
     static const char  hdr[] = "#EXT-X-INDEPENDENT-SEGMENTS\n";
 
     for (i = 0; i < uri->len; i++) {
@@ -467,9 +467,7 @@ vod_hls_steering(vod_env_t *env, const u_char *in, size_t len,
             return VOD_ERROR;
         }
 
-        if ((size_t) (nl - line) >= sizeof(tag) - 1
-            && memcmp(line, tag, sizeof(tag) - 1) == 0)
-        {
+        if (vod_hls_pathway_line(line, (size_t) (nl - line))) {
             variants++;
         }
     }
@@ -489,9 +487,7 @@ vod_hls_steering(vod_env_t *env, const u_char *in, size_t len,
     for (line = in; line < end; line = nl + 1) {
         nl = memchr(line, '\n', end - line);
 
-        if ((size_t) (nl - line) >= sizeof(tag) - 1
-            && memcmp(line, tag, sizeof(tag) - 1) == 0)
-        {
+        if (vod_hls_pathway_line(line, (size_t) (nl - line))) {
             p = vod_text_cpymem(p, line, (size_t) (nl - line));
             p = vod_text_cpy(p, ",PATHWAY-ID=\"");
             p = vod_text_cpymem(p, pathway->data, pathway->len);
@@ -710,6 +706,22 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
     *len = (size_t) (p - buf);
 
     return VOD_OK;
+}
+
+
+/* the lines a Pathway applies to (RFC 8216bis 4.4.6.2, 4.4.6.3): the
+ * variants and the I-frame streams (vod_iframe.h) */
+
+static int
+vod_hls_pathway_line(const u_char *line, size_t len)
+{
+    static const char  tag[] = "#EXT-X-STREAM-INF:";
+    static const char  iframe[] = "#EXT-X-I-FRAME-STREAM-INF:";
+
+    return (len >= sizeof(tag) - 1
+            && memcmp(line, tag, sizeof(tag) - 1) == 0)
+           || (len >= sizeof(iframe) - 1
+               && memcmp(line, iframe, sizeof(iframe) - 1) == 0);
 }
 
 

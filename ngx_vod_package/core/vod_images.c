@@ -46,15 +46,8 @@ vod_images_dash(vod_env_t *env, const u_char *in, size_t len,
     size_t         n;
     const u_char  *period;
 
-    static const char  tag[] = "  </Period>\n";
-
-    for (period = in; period + sizeof(tag) - 1 <= in + len; period++) {
-        if (memcmp(period, tag, sizeof(tag) - 1) == 0) {
-            break;
-        }
-    }
-
-    if (period + sizeof(tag) - 1 > in + len) {
+    period = vod_dash_period_end(in, len);
+    if (period == NULL) {
         return VOD_ERROR;
     }
 

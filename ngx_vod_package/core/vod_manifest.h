@@ -56,6 +56,14 @@ int vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
  * of the sets added to it since): the next set's id. */
 uint64_t vod_dash_next_set(const u_char *in, size_t len);
 
+/* The id vod_dash_mpd() gives the video AdaptationSet of a dynamic range
+ * (VOD_RANGE_*) of title. */
+uint32_t vod_dash_video_set_id(const vod_title_t *title, uint32_t range);
+
+/* Where an MPD of vod_dash_mpd() has its "  </Period>" line, before which
+ * sets are added; NULL when it has none. */
+const u_char *vod_dash_period_end(const u_char *in, size_t len);
+
 /* tracks.json: {"video":[...],"audio":[...],"subtitles":[...]}, one entry
  * per video rendition left by vod_title_limit() (id, format, codecs,
  * width, height, frame_rate, bitrate, peak_bitrate, video_range) and
@@ -70,7 +78,8 @@ int vod_tracks_json(vod_env_t *env, const vod_title_t *title,
 /* Content Steering (HLS Content Steering specification, RFC 8216bis
  * 4.4.6.6): a copy of a multivariant playlist written by vod_hls_master()
  * with #EXT-X-CONTENT-STEERING:SERVER-URI="uri",PATHWAY-ID="pathway"
- * after its header and PATHWAY-ID="pathway" on every EXT-X-STREAM-INF.
+ * after its header and PATHWAY-ID="pathway" on every EXT-X-STREAM-INF
+ * and EXT-X-I-FRAME-STREAM-INF.
  * uri must not hold '"', CR or LF (VOD_BAD_REQUEST otherwise). */
 int vod_hls_steering(vod_env_t *env, const u_char *in, size_t len,
     const vod_str_t *uri, const vod_str_t *pathway, u_char **out,

@@ -71,7 +71,25 @@ typedef struct {
      * and seg_time[segment_count] equals duration */
     uint32_t      segment_count;
     uint64_t     *seg_time;
+
+    /* video, when asked for (vod_index_iframes()): its key frames in
+     * decode order, NULL otherwise */
+    struct vod_iframe_s  *iframes;
+    uint32_t      iframe_count;
 } vod_track_info_t;
+
+
+/* one key frame of a video track: the I-frame playlists' entry */
+typedef struct vod_iframe_s {
+    uint64_t      dts;                /* its decode time */
+    uint64_t      duration;           /* to the next key frame of its
+                                         segment, else to the segment's
+                                         end */
+    uint32_t      segment;            /* 0-based segment it is in */
+    uint32_t      key;                /* 1-based among the segment's key
+                                         frames */
+    uint32_t      size;               /* its sample's bytes */
+} vod_iframe_t;
 
 
 typedef struct {

@@ -26,6 +26,8 @@ static int vod_url_track(const u_char *p, size_t len, uint32_t *n);
 static int vod_url_thumb(const u_char *p, size_t len, vod_url_t *url);
 static int vod_url_tiles(const u_char *p, size_t len, vod_url_t *url);
 static int vod_url_last_dash(const u_char *p, size_t len, size_t *dash);
+static int vod_url_iframe(const u_char *p, size_t len, unsigned ts,
+    vod_url_t *url);
 
 
 static vod_url_prefix_t  vod_url_prefixes[] = {
@@ -103,6 +105,20 @@ vod_url_parse(const u_char *name, size_t len, vod_url_t *url)
 
         return vod_url_id(name + sizeof("images-") - 1,
                           len - (sizeof("images-") - 1) - 5, url);
+    }
+
+    if (len >= sizeof("iframe-") - 1
+        && memcmp(name, "iframe-", sizeof("iframe-") - 1) == 0)
+    {
+        return vod_url_iframe(name + sizeof("iframe-") - 1,
+                              len - (sizeof("iframe-") - 1), 0, url);
+    }
+
+    if (len >= sizeof("iframets-") - 1
+        && memcmp(name, "iframets-", sizeof("iframets-") - 1) == 0)
+    {
+        return vod_url_iframe(name + sizeof("iframets-") - 1,
+                              len - (sizeof("iframets-") - 1), 1, url);
     }
 
     px = NULL;
@@ -435,4 +451,55 @@ vod_url_last_dash(const u_char *p, size_t len, size_t *dash)
     }
 
     return VOD_BAD_REQUEST;
+}
+
+
+/*
+ * iframe-, iframets-: what follows the prefix, {id}.m3u8 (the I-frame
+ * playlist) or {id}-{n}-{k}.m4s (.ts), key frame k of segment n.  The
+ * numbers are read from the end: ids may contain '-'.  The segments are
+ * the video stream's own (VOD_STREAM_VIDEO, VOD_STREAM_VIDEO_TS) with a
+ * key frame picked, so they take its path through the module.
+ */
+
+static int
+vod_url_iframe(const u_char *p, size_t len, unsigned ts, vod_url_t *url)
+{
+    size_t  dash;
+
+    url->stream = ts ? VOD_STREAM_VIDEO_TS : VOD_STREAM_VIDEO;
+
+    if (vod_url_suffix(p, len, ".m3u8", 5)) {
+        url->kind = VOD_URL_IFRAMES;
+        return vod_url_id(p, len - 5, url);
+    }
+
+    if (ts ? !vod_url_suffix(p, len, ".ts", 3)
+           : !vod_url_suffix(p, len, ".m4s", 4))
+    {
+        return (vod_url_suffix(p, len, ".ts", 3)
+                || vod_url_suffix(p, len, ".m4s", 4))
+               ? VOD_BAD_REQUEST : VOD_NOT_FOUND;
+    }
+
+    url->kind = VOD_URL_SEGMENT;
+
+    len -= ts ? 3 : 4;
+
+    if (vod_url_last_dash(p, len, &dash) != VOD_OK
+        || vod_url_track(p + dash + 1, len - dash - 1, &url->key) != VOD_OK)
+    {
+        return VOD_BAD_REQUEST;
+    }
+
+    len = dash;
+
+    if (vod_url_last_dash(p, len, &dash) != VOD_OK
+        || vod_url_number(p + dash + 1, len - dash - 1, &url->segment)
+           != VOD_OK)
+    {
+        return VOD_BAD_REQUEST;
+    }
+
+    return vod_url_id(p, dash, url);
 }

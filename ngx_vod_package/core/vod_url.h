@@ -47,6 +47,10 @@
  *   subts-{id}.m3u8              the same for master-ts.m3u8, mapped to
  *   subts-{id}-{n}.vtt           the MPEG-TS segments' timeline
  *   sub-{id}-full.vtt            the whole subtitle file as WebVTT (DASH)
+ *   iframe-{id}.m3u8             the I-frame playlist of a rendition's
+ *   iframets-{id}.m3u8           video, CMAF and MPEG-TS (vod_iframe.h)
+ *   iframe-{id}-{n}-{k}.m4s      its I-frame segments: the k-th key frame
+ *   iframets-{id}-{n}-{k}.ts     (from 1) of media segment n, alone
  *
  * All names are relative to the directory of the manifest that lists
  * them, so a path prefix in front of the title (a signed-URL token)
@@ -72,6 +76,7 @@
 #define VOD_URL_TILES           10
 #define VOD_URL_TILES_VTT       11
 #define VOD_URL_IMAGES          12
+#define VOD_URL_IFRAMES         13
 
 /* the kinds made from the whole title rather than one rendition */
 #define vod_url_is_title(kind)                                               \
@@ -100,6 +105,9 @@ typedef struct {
                                          audio-, audiots- */
     uint32_t      segment;            /* 0-based (URL number minus 1);
                                          tiles-: the sheet */
+    uint32_t      key;                /* iframe-, iframets- segments: the
+                                         1-based key frame of the
+                                         segment; 0 for the others */
     uint32_t      thumb_ms;           /* thumb-: the time asked for */
     uint32_t      width;              /* thumb-: -w{W}, 0 when absent */
     uint32_t      height;             /* thumb-: -h{H}, 0 when absent */
@@ -112,8 +120,10 @@ typedef struct {
  * combination (ts-{id}-init.mp4, video-{id}-3.ts, audiots-{id}-1.m4s,
  * sub-{id}-1.m4s,
  * subts-{id}-full.vtt) or track number (audio0-, audio01-, audiots0-, over
- * 2^32 - 1), or a thumbnail with a bad time or size (-w0, -w010, a size
- * over 2^32 - 1, -h before -w). */
+ * 2^32 - 1), an I-frame segment with a bad key frame number (0, leading
+ * zeros, over 2^32 - 1) or of the other's extension (iframe-{id}-1-1.ts),
+ * or a thumbnail with a bad time or size (-w0, -w010, a size over
+ * 2^32 - 1, -h before -w). */
 int vod_url_parse(const u_char *name, size_t len, vod_url_t *url);
 
 

@@ -16,7 +16,10 @@
  *     the samples that the compact tables do not list shows up as time;
  *   - fails without exactly one log line, or succeeds with any, or gives
  *     an index that does not check or whose track descriptions and first
- *     segments cannot be read.
+ *     segments cannot be read;
+ *   - lists a video track's key frames (vod_index_iframes()) out of their
+ *     segments or out of order, or refuses them without exactly one log
+ *     line.
  *
  * Fresh allocations are poisoned (0xa5), never zeroed.
  */
@@ -27,6 +30,7 @@
 #include "vod_core.h"
 #include "vod_media.h"
 #include "vod_index.h"
+#include "vod_iframe.h"
 #include "fuzz/fuzz_env.h"
 
 
@@ -39,6 +43,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static double fuzz_cpu(void);
+static void fuzz_iframes(vod_env_t *env, fuzz_ctx_t *ctx,
+    const u_char *index, uint32_t track, vod_track_info_t *info);
 static void fuzz_build(vod_env_t *env, fuzz_ctx_t *ctx, const u_char *moov,
     size_t moov_size, uint64_t file_size, uint32_t segment_ms);
 
@@ -108,6 +114,56 @@ fuzz_build(vod_env_t *env, fuzz_ctx_t *ctx, const u_char *moov,
             || vod_index_segment(env, index, i, &info,
                                  info.segment_count - 1, &seg)
                != VOD_OK)
+        {
+            __builtin_trap();
+        }
+
+        fuzz_iframes(env, ctx, index, i, &info);
+    }
+}
+
+
+/* the key frames: each in a segment, numbered from 1 in it, in decode
+ * order; a refusal says why in one line, a track not video in none */
+
+static void
+fuzz_iframes(vod_env_t *env, fuzz_ctx_t *ctx, const u_char *index,
+    uint32_t track, vod_track_info_t *info)
+{
+    int                  rc;
+    unsigned             lines;
+    uint32_t             k;
+    const vod_iframe_t  *f, *prev;
+
+    lines = ctx->log_lines;
+    rc = vod_index_iframes(env, index, track, info);
+
+    if (rc == VOD_NOT_FOUND) {
+        if (info->type == VOD_TRACK_VIDEO || ctx->log_lines != lines) {
+            __builtin_trap();
+        }
+
+        return;
+    }
+
+    if (rc != VOD_OK) {
+        if (ctx->log_lines != lines + 1) {
+            __builtin_trap();
+        }
+
+        return;
+    }
+
+    for (k = 0; k < info->iframe_count; k++) {
+        f = &info->iframes[k];
+        prev = (k > 0) ? f - 1 : NULL;
+
+        if (f->segment >= info->segment_count || f->key == 0
+            || (prev != NULL
+                && (f->dts < prev->dts || f->segment < prev->segment
+                    || f->key != (f->segment == prev->segment
+                                  ? prev->key + 1 : 1)))
+            || (prev == NULL && f->key != 1))
         {
             __builtin_trap();
         }

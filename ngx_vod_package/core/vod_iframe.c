@@ -1,0 +1,615 @@
+/*
+ * vod_iframe.c: I-frame-only segments and the playlists naming them
+ * (vod_iframe.h).  Rendition ids are [A-Za-z0-9_.-]
+ * (vod_title_id_valid()): they go into URIs as they are.
+ */
+
+#include "vod_iframe.h"
+#include "vod_codec.h"
+#include "vod_fmp4.h"
+#include "vod_hdr.h"
+#include "vod_manifest.h"
+#include "vod_text.h"
+#include "vod_ts.h"
+#include "vod_url.h"
+
+
+/* an MPEG-TS I-frame segment beside its sample and its decoder
+ * configuration: the PES header with PTS and DTS (19 bytes), the access
+ * unit delimiter (6), the PCR adaptation field (8) and start codes a byte
+ * or two longer than the NAL lengths they replace (32 for a frame of a
+ * few slices) */
+#define VOD_IFRAME_TS_PES    (19 + 6 + 8 + 32)
+/* PAT, PMT and a packet of the PCR, as vod_ts_bitrate() counts them */
+#define VOD_IFRAME_TS_TABLES 3
+
+#define VOD_IFRAME_HEADER_LEN                                                \
+    (sizeof("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:\n"           \
+            "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n"            \
+            "#EXT-X-I-FRAMES-ONLY\n#EXT-X-INDEPENDENT-SEGMENTS\n"            \
+            "#EXT-X-MAP:URI=\"video--init.mp4\"\n#EXT-X-ENDLIST\n")          \
+     + VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
+
+#define VOD_IFRAME_ENTRY_LEN                                                 \
+    (sizeof("#EXTINF:,\niframets----.m4s\n") + VOD_TEXT_MS_LEN               \
+     + 2 * VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
+
+#define VOD_IFRAME_INF_LEN                                                   \
+    (sizeof("#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=,AVERAGE-BANDWIDTH=,"       \
+            "CODECS=\"\",RESOLUTION=x,URI=\"iframets-.m3u8\"\n")             \
+     + 4 * VOD_TEXT_UINT_LEN + VOD_CODEC_STR_LEN + VOD_MAX_ID_LEN)
+
+
+#define VOD_IFRAME_SET_LEN                                                   \
+    (sizeof("    <AdaptationSet id=\"\" contentType=\"video\" "             \
+            "mimeType=\"video/mp4\" segmentAlignment=\"true\" "            \
+            "startWithSAP=\"1\">\n      <EssentialProperty schemeIdUri=\""    \
+            "http://dashif.org/guidelines/trickmode\" value=\"\"/>\n"       \
+            "    </AdaptationSet>\n")                                       \
+     + 2 * VOD_TEXT_UINT_LEN)
+
+#define VOD_IFRAME_REP_LEN                                                   \
+    (sizeof("      <Representation id=\"iframe-\" bandwidth=\"\" "          \
+            "codecs=\"\" width=\"\" height=\"\" maxPlayoutRate=\"\" "       \
+            "codingDependency=\"false\">\n"                                 \
+            "        <SegmentList timescale=\"\">\n"                         \
+            "          <Initialization sourceURL=\"video--init.mp4\"/>\n"    \
+            "          <SegmentTimeline>\n          </SegmentTimeline>\n"     \
+            "        </SegmentList>\n      </Representation>\n")             \
+     + 6 * VOD_TEXT_UINT_LEN + VOD_CODEC_STR_LEN + 2 * VOD_MAX_ID_LEN)
+
+#define VOD_IFRAME_S_LEN                                                     \
+    (sizeof("            <S t=\"\" d=\"\" r=\"\"/>\n") + 3 * VOD_TEXT_UINT_LEN)
+
+#define VOD_IFRAME_URL_LEN                                                   \
+    (sizeof("          <SegmentURL media=\"iframe----.m4s\"/>\n")           \
+     + 2 * VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
+
+
+static u_char *vod_iframe_dash_rep(u_char *p, const vod_str_t *id,
+    const vod_track_info_t *v, uint64_t peak);
+static int vod_iframe_overhead(vod_env_t *env, const vod_track_info_t *track,
+    unsigned ts, uint64_t *overhead);
+static uint64_t vod_iframe_wire(const vod_track_info_t *track,
+    const vod_iframe_t *f, unsigned ts, uint64_t overhead);
+static int vod_iframe_listed(const vod_track_info_t *track, unsigned ts);
+
+
+int
+vod_iframe_pick(const vod_segment_t *segment, uint32_t key,
+    vod_segment_t *out, vod_sample_t *sample)
+{
+    uint32_t  i, j, k;
+    uint64_t  offset, duration;
+
+    offset = 0;
+    k = 0;
+
+    for (i = 0; i < segment->count; i++) {
+        if (segment->samples[i].sync && ++k == key) {
+            break;
+        }
+
+        offset += segment->samples[i].duration;
+    }
+
+    if (i == segment->count) {
+        return VOD_NOT_FOUND;
+    }
+
+    /* it lasts to the next key frame, or to the segment's end */
+
+    duration = 0;
+
+    for (j = i; j < segment->count; j++) {
+        if (j > i && segment->samples[j].sync) {
+            break;
+        }
+
+        duration += segment->samples[j].duration;
+    }
+
+    if (duration > 0xffffffff) {
+        return VOD_BAD_DATA;
+    }
+
+    *sample = segment->samples[i];
+    sample->duration = (uint32_t) duration;
+
+    out->track = segment->track;
+    out->index = segment->index;
+    out->start_dts = segment->start_dts + offset;
+    out->duration = duration;
+    out->data_size = sample->size;
+    out->count = 1;
+    out->samples = sample;
+
+    return VOD_OK;
+}
+
+
+int
+vod_iframe_rates(vod_env_t *env, const vod_track_info_t *track,
+    unsigned ts, uint64_t *peak, uint64_t *avg)
+{
+    int                  rc;
+    uint32_t             i;
+    uint64_t             overhead, bytes, span, rate;
+    const vod_iframe_t  *f;
+
+    *peak = 0;
+    *avg = 0;
+
+    if (track->iframe_count == 0 || track->timescale == 0) {
+        return VOD_NOT_FOUND;
+    }
+
+    rc = vod_iframe_overhead(env, track, ts, &overhead);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    bytes = 0;
+    span = 0;
+
+    for (i = 0; i < track->iframe_count; i++) {
+        f = &track->iframes[i];
+
+        rate = vod_iframe_wire(track, f, ts, overhead);
+        bytes += rate;
+        span += f->duration;
+
+        if (f->duration == 0) {
+            /* a key frame no time apart from the next: as if it lasted
+             * one tick, rather than an infinite rate */
+            rate = rate * 8 * track->timescale;
+
+        } else {
+            rate = (rate * 8 * track->timescale + f->duration - 1)
+                   / f->duration;
+        }
+
+        if (rate > *peak) {
+            *peak = rate;
+        }
+    }
+
+    *avg = (span != 0) ? (bytes * 8 * track->timescale + span - 1) / span
+                       : *peak;
+
+    return VOD_OK;
+}
+
+
+/* what an I-frame segment adds to its sample: the fMP4 writer's own
+ * header for one sample (its size does not depend on the sample's
+ * values), or MPEG-TS's fixed part */
+
+static int
+vod_iframe_overhead(vod_env_t *env, const vod_track_info_t *track,
+    unsigned ts, uint64_t *overhead)
+{
+    int            rc;
+    u_char        *header;
+    size_t         len;
+    vod_sample_t   sample;
+    vod_segment_t  seg;
+
+    if (ts) {
+        *overhead = VOD_IFRAME_TS_PES + track->dec_config_len;
+        return VOD_OK;
+    }
+
+    memset(&sample, 0, sizeof(vod_sample_t));
+    sample.sync = 1;
+
+    memset(&seg, 0, sizeof(vod_segment_t));
+    seg.track = (vod_track_info_t *) track;
+    seg.count = 1;
+    seg.samples = &sample;
+
+    rc = vod_fmp4_segment_header(env, &seg, &header, &len);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    *overhead = len;
+
+    return VOD_OK;
+}
+
+
+static uint64_t
+vod_iframe_wire(const vod_track_info_t *track, const vod_iframe_t *f,
+    unsigned ts, uint64_t overhead)
+{
+    uint64_t  payload;
+
+    if (!ts) {
+        return overhead + f->size;
+    }
+
+    payload = overhead + f->size;
+
+    return (VOD_IFRAME_TS_TABLES + (payload + 183) / 184) * 188;
+}
+
+
+int
+vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
+    const vod_track_info_t *track, unsigned ts, u_char **out, size_t *len)
+{
+    u_char              *buf, *p;
+    size_t               size;
+    uint32_t             i;
+    uint64_t             base, start, end, max_ms, target;
+    const vod_iframe_t  *f;
+
+    if (track->iframe_count == 0 || track->timescale == 0
+        || !vod_title_id_valid(id->data, id->len))
+    {
+        return VOD_NOT_FOUND;
+    }
+
+    /* each EXTINF is the difference of its ends rounded to milliseconds,
+     * so that they add up to the key frames' span exactly rather than
+     * drift by half a millisecond an entry */
+
+    base = track->iframes[0].dts;
+    max_ms = 0;
+
+    for (i = 0; i < track->iframe_count; i++) {
+        f = &track->iframes[i];
+
+        start = vod_text_to_ms(f->dts - base, track->timescale);
+        end = vod_text_to_ms(f->dts + f->duration - base, track->timescale);
+
+        if (end - start > max_ms) {
+            max_ms = end - start;
+        }
+    }
+
+    target = (max_ms + 500) / 1000;
+
+    if (target == 0) {
+        target = 1;
+    }
+
+    size = VOD_IFRAME_HEADER_LEN
+           + (size_t) track->iframe_count * VOD_IFRAME_ENTRY_LEN;
+
+    buf = env->alloc(env, size);
+    if (buf == NULL) {
+        return VOD_ERROR;
+    }
+
+    p = vod_text_cpy(buf, "#EXTM3U\n");
+
+    /* EXT-X-I-FRAMES-ONLY needs version 4; EXT-X-MAP without
+     * EXT-X-I-FRAMES-ONLY would need 6, fMP4 needs 7 */
+    p = ts ? vod_text_cpy(p, "#EXT-X-VERSION:4\n")
+           : vod_text_cpy(p, "#EXT-X-VERSION:7\n");
+
+    p = vod_text_cpy(p, "#EXT-X-TARGETDURATION:");
+    p = vod_text_uint(p, target);
+    p = vod_text_cpy(p, "\n#EXT-X-MEDIA-SEQUENCE:0\n"
+                        "#EXT-X-PLAYLIST-TYPE:VOD\n"
+                        "#EXT-X-I-FRAMES-ONLY\n"
+                        "#EXT-X-INDEPENDENT-SEGMENTS\n");
+
+    if (!ts) {
+        p = vod_text_cpy(p, "#EXT-X-MAP:URI=\"video-");
+        p = vod_text_cpymem(p, id->data, id->len);
+        p = vod_text_cpy(p, "-init.mp4\"\n");
+    }
+
+    for (i = 0; i < track->iframe_count; i++) {
+        f = &track->iframes[i];
+
+        start = vod_text_to_ms(f->dts - base, track->timescale);
+        end = vod_text_to_ms(f->dts + f->duration - base, track->timescale);
+
+        p = vod_text_cpy(p, "#EXTINF:");
+        p = vod_text_ms(p, end - start);
+        p = ts ? vod_text_cpy(p, ",\niframets-")
+               : vod_text_cpy(p, ",\niframe-");
+        p = vod_text_cpymem(p, id->data, id->len);
+        *p++ = '-';
+        p = vod_text_uint(p, (uint64_t) f->segment + 1);
+        *p++ = '-';
+        p = vod_text_uint(p, f->key);
+        p = ts ? vod_text_cpy(p, ".ts\n") : vod_text_cpy(p, ".m4s\n");
+    }
+
+    p = vod_text_cpy(p, "#EXT-X-ENDLIST\n");
+
+    *out = buf;
+    *len = (size_t) (p - buf);
+
+    return VOD_OK;
+}
+
+
+int
+vod_iframe_hls_master(vod_env_t *env, const u_char *in, size_t len,
+    const vod_title_t *title, unsigned ts, u_char **out, size_t *out_len)
+{
+    int                      rc;
+    u_char                  *buf, *p;
+    size_t                   cn;
+    uint32_t                 i;
+    uint64_t                 peak, avg;
+    const vod_rendition_t   *r;
+    const vod_track_info_t  *v;
+
+    buf = env->alloc(env, len + (size_t) title->count * VOD_IFRAME_INF_LEN);
+    if (buf == NULL) {
+        return VOD_ERROR;
+    }
+
+    p = vod_text_cpymem(buf, in, len);
+
+    for (i = 0; i < title->count; i++) {
+        r = &title->renditions[i];
+        v = r->video;
+
+        if (v == NULL || !vod_iframe_listed(v, ts)
+            || !vod_title_id_valid(r->id.data, r->id.len))
+        {
+            continue;
+        }
+
+        rc = vod_iframe_rates(env, v, ts, &peak, &avg);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+
+        cn = vod_text_field_len(v->codec_str, sizeof(v->codec_str));
+
+        if (!vod_text_token((const u_char *) v->codec_str, cn)) {
+            return VOD_BAD_DATA;
+        }
+
+        p = vod_text_cpy(p, "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=");
+        p = vod_text_uint(p, peak);
+        p = vod_text_cpy(p, ",AVERAGE-BANDWIDTH=");
+        p = vod_text_uint(p, avg);
+
+        if (cn != 0) {
+            p = vod_text_cpy(p, ",CODECS=\"");
+            p = vod_text_cpymem(p, v->codec_str, cn);
+            *p++ = '"';
+        }
+
+        if (v->width != 0 && v->height != 0) {
+            p = vod_text_cpy(p, ",RESOLUTION=");
+            p = vod_text_uint(p, v->width);
+            *p++ = 'x';
+            p = vod_text_uint(p, v->height);
+        }
+
+        p = ts ? vod_text_cpy(p, ",URI=\"iframets-")
+               : vod_text_cpy(p, ",URI=\"iframe-");
+        p = vod_text_cpymem(p, r->id.data, r->id.len);
+        p = vod_text_cpy(p, ".m3u8\"\n");
+    }
+
+    *out = buf;
+    *out_len = (size_t) (p - buf);
+
+    return VOD_OK;
+}
+
+
+/* a rendition's video gets an I-frame stream when its key frames were
+ * read and, in master-ts.m3u8, when MPEG-TS carries it (H.264) */
+
+static int
+vod_iframe_listed(const vod_track_info_t *track, unsigned ts)
+{
+    if (track->iframes == NULL || track->iframe_count == 0) {
+        return 0;
+    }
+
+    return !ts || vod_ts_supported(track);
+}
+
+
+int
+vod_iframe_dash(vod_env_t *env, const u_char *in, size_t len,
+    const vod_title_t *title, u_char **out, size_t *out_len)
+{
+    int                      rc;
+    u_char                  *buf, *p;
+    size_t                   size;
+    uint32_t                 i, range, reps;
+    uint64_t                 id, peak, avg;
+    const u_char            *period;
+    const vod_rendition_t   *r;
+    const vod_track_info_t  *v;
+
+    period = vod_dash_period_end(in, len);
+    if (period == NULL) {
+        return VOD_ERROR;
+    }
+
+    size = len + 3 * VOD_IFRAME_SET_LEN;
+
+    for (i = 0; i < title->count; i++) {
+        v = title->renditions[i].video;
+
+        if (v != NULL && vod_iframe_listed(v, 0)) {
+            size += VOD_IFRAME_REP_LEN + (size_t) v->iframe_count
+                                         * (VOD_IFRAME_S_LEN
+                                            + VOD_IFRAME_URL_LEN);
+        }
+    }
+
+    buf = env->alloc(env, size);
+    if (buf == NULL) {
+        return VOD_ERROR;
+    }
+
+    p = vod_text_cpymem(buf, in, (size_t) (period - in));
+
+    id = vod_dash_next_set(in, len);
+
+    /* a trick-mode set per main video set, as vod_dash_mpd() makes one
+     * per dynamic range */
+
+    for (range = VOD_RANGE_SDR; range <= VOD_RANGE_HLG; range++) {
+        reps = 0;
+
+        for (i = 0; i < title->count; i++) {
+            r = &title->renditions[i];
+            v = r->video;
+
+            if (v == NULL || vod_hdr_track_range(v) != range
+                || !vod_iframe_listed(v, 0)
+                || !vod_title_id_valid(r->id.data, r->id.len))
+            {
+                continue;
+            }
+
+            rc = vod_iframe_rates(env, v, 0, &peak, &avg);
+            if (rc != VOD_OK) {
+                return rc;
+            }
+
+            if (!vod_text_token((const u_char *) v->codec_str,
+                                vod_text_field_len(v->codec_str,
+                                                   sizeof(v->codec_str))))
+            {
+                return VOD_BAD_DATA;
+            }
+
+            if (reps++ == 0) {
+                p = vod_text_cpy(p, "    <AdaptationSet id=\"");
+                p = vod_text_uint(p, id++);
+                p = vod_text_cpy(p, "\" contentType=\"video\" "
+                                    "mimeType=\"video/mp4\" "
+                                    "segmentAlignment=\"true\" "
+                                    "startWithSAP=\"1\">\n"
+                                    "      <EssentialProperty schemeIdUri=\""
+                                    "http://dashif.org/guidelines/trickmode"
+                                    "\" value=\"");
+                p = vod_text_uint(p, vod_dash_video_set_id(title, range));
+                p = vod_text_cpy(p, "\"/>\n");
+            }
+
+            p = vod_iframe_dash_rep(p, &r->id, v, peak);
+        }
+
+        if (reps != 0) {
+            p = vod_text_cpy(p, "    </AdaptationSet>\n");
+        }
+    }
+
+    p = vod_text_cpymem(p, period, (size_t) (in + len - period));
+
+    *out = buf;
+    *out_len = (size_t) (p - buf);
+
+    return VOD_OK;
+}
+
+
+/* one trick-mode Representation: its key frames on the main set's
+ * timeline (each segment's first key frame where the segment starts
+ * there, the others after it by their durations), runs of equal
+ * durations one S with r */
+
+static u_char *
+vod_iframe_dash_rep(u_char *p, const vod_str_t *id,
+    const vod_track_info_t *v, uint64_t peak)
+{
+    uint32_t             i, j, rate;
+    uint64_t             d, t, next;
+    const vod_iframe_t  *f;
+
+    /* a player plays the key frames at the frame rate: as fast as the
+     * frames a key frame stands for */
+    rate = v->sample_count / v->iframe_count;
+
+    p = vod_text_cpy(p, "      <Representation id=\"iframe-");
+    p = vod_text_cpymem(p, id->data, id->len);
+    p = vod_text_cpy(p, "\" bandwidth=\"");
+    p = vod_text_uint(p, peak);
+    p = vod_text_cpy(p, "\" codecs=\"");
+    p = vod_text_cpymem(p, v->codec_str,
+                        vod_text_field_len(v->codec_str,
+                                           sizeof(v->codec_str)));
+    p = vod_text_cpy(p, "\" width=\"");
+    p = vod_text_uint(p, v->width);
+    p = vod_text_cpy(p, "\" height=\"");
+    p = vod_text_uint(p, v->height);
+    p = vod_text_cpy(p, "\" maxPlayoutRate=\"");
+    p = vod_text_uint(p, rate > 1 ? rate : 1);
+    p = vod_text_cpy(p, "\" codingDependency=\"false\">\n"
+                        "        <SegmentList timescale=\"");
+    p = vod_text_uint(p, v->timescale);
+    p = vod_text_cpy(p, "\">\n          <Initialization sourceURL=\"video-");
+    p = vod_text_cpymem(p, id->data, id->len);
+    p = vod_text_cpy(p, "-init.mp4\"/>\n          <SegmentTimeline>\n");
+
+    next = 0;
+
+    for (i = 0; i < v->iframe_count; i = j) {
+        f = &v->iframes[i];
+        d = f->duration;
+        t = (f->key == 1) ? v->seg_time[f->segment] : next;
+
+        /* a run of equal durations, as long as each segment's first key
+         * frame falls where the run puts it */
+
+        for (j = i + 1;
+             j < v->iframe_count && v->iframes[j].duration == d
+             && (v->iframes[j].key != 1
+                 || v->seg_time[v->iframes[j].segment]
+                    == t + (uint64_t) (j - i) * d);
+             j++)
+        {
+            /* void */
+        }
+
+        p = vod_text_cpy(p, "            <S ");
+
+        if (i == 0 || t != next) {
+            p = vod_text_cpy(p, "t=\"");
+            p = vod_text_uint(p, t);
+            p = vod_text_cpy(p, "\" ");
+        }
+
+        p = vod_text_cpy(p, "d=\"");
+        p = vod_text_uint(p, d);
+        *p++ = '"';
+
+        if (j - i > 1) {
+            p = vod_text_cpy(p, " r=\"");
+            p = vod_text_uint(p, j - i - 1);
+            *p++ = '"';
+        }
+
+        p = vod_text_cpy(p, "/>\n");
+
+        next = t + (uint64_t) (j - i) * d;
+    }
+
+    p = vod_text_cpy(p, "          </SegmentTimeline>\n");
+
+    for (i = 0; i < v->iframe_count; i++) {
+        f = &v->iframes[i];
+
+        p = vod_text_cpy(p, "          <SegmentURL media=\"iframe-");
+        p = vod_text_cpymem(p, id->data, id->len);
+        *p++ = '-';
+        p = vod_text_uint(p, (uint64_t) f->segment + 1);
+        *p++ = '-';
+        p = vod_text_uint(p, f->key);
+        p = vod_text_cpy(p, ".m4s\"/>\n");
+    }
+
+    p = vod_text_cpy(p, "        </SegmentList>\n      </Representation>\n");
+
+    return p;
+}

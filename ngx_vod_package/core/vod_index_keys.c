@@ -1,0 +1,151 @@
+/*
+ * vod_index_keys.c: a video track's key frames read straight from the
+ * index (vod_index_iframes()), for the I-frame playlists (vod_iframe.h).
+ *
+ * One forward pass over the sync sample table, the stts runs and the
+ * segment cursors: its work is their sizes, never the sample count, so
+ * a two-hour title's playlist costs its key frames, not its frames.
+ */
+
+#include "vod_index_int.h"
+#include "vod_iframe.h"
+
+
+int
+vod_index_iframes(vod_env_t *env, const u_char *index, uint32_t track,
+    vod_track_info_t *info)
+{
+    uint32_t                   i, n, s, seg, key, pos, run, left, size;
+    uint64_t                   dts, end;
+    const u_char              *sizes;
+    const uint32_t            *stss;
+    vod_iframe_t              *out;
+    const vod_idx_stts_t      *stts;
+    const vod_idx_track_t     *it;
+    const vod_idx_cursor_t    *cur;
+    const vod_idx_header_t    *hdr;
+
+    hdr = (const vod_idx_header_t *) index;
+
+    if (track >= hdr->track_count) {
+        return VOD_NOT_FOUND;
+    }
+
+    it = (const vod_idx_track_t *) (index + hdr->track[track]);
+
+    if (it->type != VOD_TRACK_VIDEO || it->segment_count == 0) {
+        return VOD_NOT_FOUND;
+    }
+
+    /* without stss every sample is a key frame: the video itself is
+     * I-frames only, and a list of them would cost 32 bytes a sample
+     * that a few bytes of moov (one stts run, a constant size) claim;
+     * with stss each entry costs the moov 4 bytes, the memory bound's
+     * factor of 8 (vod_index.h) */
+    if (!it->has_stss) {
+        env->log(env, "iframes: no sync sample table, every frame is one");
+        return VOD_UNSUPPORTED;
+    }
+
+    n = it->stss_count;
+
+    if (n > VOD_IFRAME_MAX) {
+        env->log(env, "iframes: %u key frames, more than %u", n,
+                 (uint32_t) VOD_IFRAME_MAX);
+        return VOD_UNSUPPORTED;
+    }
+
+    out = env->alloc(env, (size_t) n * sizeof(vod_iframe_t) + 1);
+    if (out == NULL) {
+        env->log(env, "iframes: allocation of %u key frames failed", n);
+        return VOD_ERROR;
+    }
+
+    stts = (const vod_idx_stts_t *) (index + it->stts);
+    stss = (const uint32_t *) (index + it->stss);
+    sizes = it->sizes ? index + it->sizes : NULL;
+    cur = (const vod_idx_cursor_t *) (index + it->cursors);
+
+    /* the decode state of sample pos: its time, its stts run and the
+     * samples left in the run, pos's own included */
+    pos = cur[0].sample;
+    dts = cur[0].dts;
+    run = cur[0].stts_run;
+    left = cur[0].stts_left;
+
+    seg = 0;
+    key = 0;
+
+    for (i = 0; i < n; i++) {
+        s = stss[i];
+
+        if (s < pos || s >= cur[it->segment_count].sample) {
+            /* the build sorted and bounded stss: a blob that says
+             * otherwise is not one it made */
+            env->log(env, "iframes: sync sample %u out of order", s);
+            return VOD_BAD_DATA;
+        }
+
+        while (s - pos >= left) {
+            dts += (uint64_t) left * stts[run].delta;
+            pos += left;
+
+            if (++run >= it->stts_count) {
+                env->log(env, "iframes: sync sample %u past stts", s);
+                return VOD_BAD_DATA;
+            }
+
+            left = stts[run].count;
+        }
+
+        dts += (uint64_t) (s - pos) * stts[run].delta;
+        left -= s - pos;
+        pos = s;
+
+        while (cur[seg + 1].sample <= s) {
+            seg++;
+            key = 0;
+        }
+
+        /* sizes as vod_idx_segment_sizes() reads them */
+
+        switch (sizes == NULL ? 0 : it->size_width) {
+
+        case 0:
+            size = it->const_size;
+            break;
+
+        case 1:
+            size = sizes[s];
+            break;
+
+        case 2:
+            size = ((const uint16_t *) sizes)[s];
+            break;
+
+        default:
+            size = ((const uint32_t *) sizes)[s];
+        }
+
+        out[i].dts = dts;
+        out[i].segment = seg;
+        out[i].key = ++key;
+        out[i].size = size;
+    }
+
+    /* each key frame lasts to the next one of its segment, the last of a
+     * segment to the segment's end: the I-frame segment of
+     * vod_iframe_pick() spans the same time */
+
+    for (i = 0; i < n; i++) {
+        end = (i + 1 < n && out[i + 1].segment == out[i].segment)
+              ? out[i + 1].dts : cur[out[i].segment + 1].dts;
+
+        out[i].duration = end - out[i].dts;
+    }
+
+    info->iframes = out;
+    info->iframe_count = n;
+
+    return VOD_OK;
+}

@@ -1,0 +1,413 @@
+# vim:set ft= ts=4 sw=4 et:
+#
+# ngx_vod_package: I-frame playlists and DASH trick mode
+# (vod_iframe_playlists).  The multivariant playlists' EXT-X-I-FRAME-
+# STREAM-INF (CODECS and RESOLUTION as the video variant's, BANDWIDTH and
+# AVERAGE-BANDWIDTH from the bytes the I-frame segments take: exact for
+# CMAF, an upper estimate within 10% for MPEG-TS); every I-frame playlist
+# (CMAF and MPEG-TS, H.264 and HEVC, with and without "aio threads") read
+# by ffprobe over HTTP, each entry one frame, a key frame, the same
+# packet (bytes and time) as that key frame in the media segment it is
+# cut from, and the EXTINFs adding up to the video's duration within a
+# frame; the MPD's trick-mode AdaptationSet naming the main set, its
+# segments key frames only; 404 with one line for a segment or key frame
+# past the end and an unknown id, 400 for a malformed name; none of it
+# where the directive is off, for an audio-only title, or for a manifest
+# the directive does not name.
+# Not a block file: it walks the playlists of its own nginx.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/inc";
+use VodTest;
+use HTTP::Tiny;
+use File::Temp ();
+use JSON::PP ();
+use Test::More;
+
+my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 23;
+my $dir = VodTest::nginx_dir('vodiframes');
+my $media = VodTest::media();
+
+VodTest::nginx_start($dir, <<"_EOC_");
+    vod_index_cache vod_index:16m;
+    server {
+        listen 127.0.0.1:$port;
+        location /i/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists hls dash;
+        }
+        location /th/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists hls dash;
+            aio threads;
+        }
+        location /hls/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists hls;
+        }
+        location /dash/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists dash;
+        }
+        location /off/ {
+            alias $media/;
+            vod_package;
+        }
+        location /steer/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists hls;
+            vod_content_steering /steering.json pathway=cdn-a;
+        }
+    }
+_EOC_
+
+my $http = HTTP::Tiny->new(keep_alive => 1, timeout => 20);
+my $base = "http://127.0.0.1:$port";
+my $tmp = File::Temp->newdir();
+
+sub get { return $http->get("$base/$_[0]") }
+
+# ffprobe of bytes, as JSON: its video packets or frames
+sub probe {
+    my ($bytes, $what, $fields) = @_;
+    my $f = "$tmp/probe.bin";
+    open my $fh, '>:raw', $f or die "$f: $!";
+    print $fh $bytes;
+    close $fh;
+    my $hash = $what eq 'packet' ? '-show_data_hash MD5' : '';
+    my $out = `ffprobe -v error -select_streams v:0 $hash -show_entries $what=$fields -of json $f 2>/dev/null`;
+    my $j = eval { JSON::PP::decode_json($out) } // {};
+    return @{ $j->{$what . 's'} // [] };
+}
+
+# the video packets as "dts key md5": a CMAF file's dts, not its pts, as
+# ffmpeg shifts the pts of a fragment whose other samples have negative
+# composition offsets
+sub packets {
+    return map { "$_->{dts} " . ($_->{flags} =~ /^K/ ? 'K' : '_')
+                 . " $_->{data_hash}" }
+           probe($_[0], 'packet', 'dts,flags,data_hash');
+}
+
+# each decoded video frame as "key_frame,pict_type"
+sub frames {
+    return map { "$_->{key_frame},$_->{pict_type}" }
+           probe($_[0], 'frame', 'key_frame,pict_type');
+}
+
+# a playlist's EXTINF durations and URIs
+sub entries {
+    my ($body) = @_;
+    my @e;
+    my @lines = split /\n/, $body;
+    for (my $i = 0; $i < @lines; $i++) {
+        push @e, [$1, $lines[$i + 1]] if $lines[$i] =~ /^#EXTINF:([0-9.]+),/;
+    }
+    return @e;
+}
+
+# the video's duration and a frame's, in seconds, of a title's file
+sub video_duration {
+    my ($file) = @_;
+    my $out = `ffprobe -v error -select_streams v:0 -show_entries stream=duration,avg_frame_rate -of default=nw=1 $file 2>&1`;
+    my ($d) = $out =~ /duration=([0-9.]+)/;
+    my ($n, $q) = $out =~ m{avg_frame_rate=(\d+)/(\d+)};
+    return ($d, $q / $n);
+}
+
+my $off = 0;
+VodTest::log_count($dir, \$off, qr/^/);
+
+# --- the multivariant playlists ----------------------------------------------
+
+my %inf;    # "$loc/$title ts" => [ attribute hashes ]
+
+for my $loc ('i', 'th') {
+    for my $ts (0, 1) {
+        my $name = $ts ? 'master-ts.m3u8' : 'master.m3u8';
+        my $r = get("$loc/demo/$name");
+        is($r->{status}, 200, "$loc/demo/$name");
+        my (undef, $variants) = VodTest::hls_master($r->{content});
+        my @lines = grep { /^#EXT-X-I-FRAME-STREAM-INF:/ }
+                    split /\n/, $r->{content};
+        my @ids = map { m{-([^-/]+)\.m3u8$} ? $1 : '?' }
+                  map { $_->{uri} } @$variants;
+        my %seen;
+        @ids = grep { !$seen{$_}++ } @ids;
+        is(scalar @lines, scalar @ids,
+           "$loc/demo/$name: an I-frame stream per video rendition");
+        for my $l (@lines) {
+            my $a = VodTest::hls_attrs($l =~ s/^[^:]*://r);
+            my ($id) = $a->{URI} =~ /^iframe(?:ts)?-(.+)\.m3u8$/;
+            my ($v) = grep { $_->{uri} =~ /-\Q$id\E\.m3u8$/ } @$variants;
+            ok($v, "$loc/demo/$name: $a->{URI} is of a variant's rendition");
+            is($a->{URI}, ($ts ? 'iframets-' : 'iframe-') . "$id.m3u8",
+               "$loc/demo/$name: URI");
+            my ($vc) = split /,/, $v->{CODECS} // '';
+            is($a->{CODECS}, $vc, "$loc/demo/$name $id: CODECS the video's");
+            is($a->{RESOLUTION}, $v->{RESOLUTION},
+               "$loc/demo/$name $id: RESOLUTION the variant's");
+            push @{ $inf{"$loc/demo $ts"} }, $a;
+        }
+    }
+}
+
+# --- every I-frame playlist, its entries and their bytes ---------------------
+
+sub check_playlist {
+    my ($loc, $title, $id, $ts, $a) = @_;
+    my $name = ($ts ? 'iframets-' : 'iframe-') . "$id.m3u8";
+    my $what = "$loc/$title/$name";
+    my $r = get("$loc/$title/$name");
+    is($r->{status}, 200, "$what: 200");
+    my $pl = $r->{content};
+    like($pl, qr/^#EXT-X-I-FRAMES-ONLY$/m, "$what: EXT-X-I-FRAMES-ONLY");
+    like($pl, qr/^#EXT-X-VERSION:${\($ts ? 4 : 7)}$/m, "$what: version");
+    like($pl, qr/^#EXT-X-ENDLIST$/m, "$what: ENDLIST");
+    my $init = '';
+    if (!$ts) {
+        like($pl, qr/^#EXT-X-MAP:URI="video-\Q$id\E-init\.mp4"$/m,
+             "$what: the video's init segment");
+        $init = get("$loc/$title/video-$id-init.mp4")->{content};
+    }
+
+    my @e = entries($pl);
+    ok(@e > 0, "$what: entries");
+
+    my ($sum, $bytes, $peak, $bad, $mismatch) = (0, 0, 0, '', '');
+    for my $e (@e) {
+        my ($d, $uri) = @$e;
+        my ($n, $k) = $uri =~ /-(\d+)-(\d+)\.(?:m4s|ts)$/;
+        my $seg = get("$loc/$title/$uri");
+        if ($seg->{status} != 200) {
+            $bad .= " $uri:$seg->{status}";
+            next;
+        }
+        my $len = length $seg->{content};
+        $sum += $d;
+        $bytes += $len;
+        $peak = $len * 8 / $d if $d > 0 && $len * 8 / $d > $peak;
+
+        my @f = frames($init . $seg->{content});
+        $bad .= " $uri:[@f]" unless @f == 1 && $f[0] eq '1,I';
+
+        # the same packet as key frame $k of media segment $n
+        my $main = $ts ? get("$loc/$title/videots-$id-$n.ts")->{content}
+                       : $init . get("$loc/$title/video-$id-$n.m4s")
+                                 ->{content};
+        my @keys = grep { / K / } packets($main);
+        my @mine = packets($init . $seg->{content});
+        my $want = $keys[$k - 1] // 'none';
+        my $got = $mine[0] // 'none';
+        $mismatch .= " $uri: $got vs $want" if @mine != 1 || $got ne $want;
+    }
+
+    is($bad, '', "$what: every entry one key frame");
+    is($mismatch, '', "$what: every entry the media segment's key frame");
+
+    my ($dur, $frame) = video_duration("$media/$title/$id.mp4");
+    ok(abs($sum - $dur) <= $frame,
+       "$what: EXTINFs add up to the video's ${dur}s ($sum)");
+
+    # the whole playlist over HTTP, as a player reads it
+    my $out = `ffprobe -v error -select_streams v:0 -show_entries frame=key_frame,pict_type -of json '$base/$loc/$title/$name' 2>/dev/null`;
+    my @all = map { "$_->{key_frame},$_->{pict_type}" }
+              @{ (eval { JSON::PP::decode_json($out) } // {})->{frames}
+                 // [] };
+    is(scalar(grep { $_ eq '1,I' } @all) . '/' . scalar(@all),
+       scalar(@e) . '/' . scalar(@e),
+       "$what: ffprobe decodes a key frame per entry");
+
+    return unless $a;
+
+    my $avg = $bytes * 8 / $sum;
+    if ($ts) {
+        ok($a->{BANDWIDTH} >= $peak * 0.99 && $a->{BANDWIDTH} <= $peak * 1.1,
+           "$what: BANDWIDTH $a->{BANDWIDTH} bounds the peak $peak");
+        ok($a->{'AVERAGE-BANDWIDTH'} >= $avg * 0.99
+           && $a->{'AVERAGE-BANDWIDTH'} <= $avg * 1.1,
+           "$what: AVERAGE-BANDWIDTH $a->{'AVERAGE-BANDWIDTH'} ~ $avg");
+    } else {
+        ok(abs($a->{BANDWIDTH} - $peak) <= $peak * 0.002,
+           "$what: BANDWIDTH $a->{BANDWIDTH} is the peak $peak");
+        ok(abs($a->{'AVERAGE-BANDWIDTH'} - $avg) <= $avg * 0.002,
+           "$what: AVERAGE-BANDWIDTH $a->{'AVERAGE-BANDWIDTH'} is $avg");
+    }
+}
+
+for my $key (sort keys %inf) {
+    my ($lt, $ts) = split / /, $key;
+    my ($loc, $title) = split m{/}, $lt;
+    for my $a (@{ $inf{$key} }) {
+        my ($id) = $a->{URI} =~ /^iframe(?:ts)?-(.+)\.m3u8$/;
+        check_playlist($loc, $title, $id, $ts, $a);
+    }
+}
+
+# HEVC: in master.m3u8 with its codec; MPEG-TS carries none
+{
+    my $m = get('i/hevc/master.m3u8')->{content};
+    my ($l) = $m =~ /^#EXT-X-I-FRAME-STREAM-INF:(.*)$/m;
+    my $a = VodTest::hls_attrs($l // '');
+    like($a->{CODECS} // '', qr/^hvc1\./, 'hevc: an HEVC I-frame stream');
+    check_playlist('i', 'hevc', '360p', 0, $a);
+    unlike(get('i/hevc/master-ts.m3u8')->{content}, qr/I-FRAME/,
+           'hevc: none in master-ts.m3u8');
+    is(get('i/hevc/iframets-360p.m3u8')->{status}, 404,
+       'hevc: iframets- playlist 404');
+}
+
+# --- DASH trick mode -----------------------------------------------------------
+
+{
+    my $mpd = get('i/demo/manifest.mpd')->{content};
+    my @sets = $mpd =~ m{(<AdaptationSet.*?</AdaptationSet>)}sg;
+    my ($main) = grep { /contentType="video"/ && !/trickmode/ } @sets;
+    my ($trick) = grep { /trickmode/ } @sets;
+    ok($trick, 'MPD: a trick-mode AdaptationSet');
+    my ($main_id) = $main =~ /^<AdaptationSet id="(\d+)"/;
+    like($trick, qr{<EssentialProperty schemeIdUri="http://dashif\.org/guidelines/trickmode" value="$main_id"/>},
+         'MPD: trickmode names the main video set');
+    my @ids = $mpd =~ /<AdaptationSet id="(\d+)"/g;
+    my %n;
+    is(scalar(grep { $n{$_}++ } @ids), 0, 'MPD: set ids unique');
+    my @reps = $trick =~ m{(<Representation .*?</Representation>)}sg;
+    my @main_reps = $main =~ /<Representation id="video-([^"]+)"/g;
+    is(join(' ', map { /id="iframe-([^"]+)"/ } @reps), join(' ', @main_reps),
+       'MPD: a trick Representation per main one');
+    for my $rep (@reps) {
+        my ($id) = $rep =~ /id="iframe-([^"]+)"/;
+        like($rep, qr/codingDependency="false"/, "MPD $id: codingDependency");
+        like($rep, qr/maxPlayoutRate="\d+"/, "MPD $id: maxPlayoutRate");
+        my @urls = $rep =~ /<SegmentURL media="([^"]+)"/g;
+        my $count = 0;
+        $count += 1 + ($1 // 0) while $rep =~ /<S [^>]*?(?:r="(\d+)")?\/>/g;
+        is($count, scalar @urls, "MPD $id: a timeline entry per segment");
+        my @hls = entries(get("i/demo/iframe-$id.m3u8")->{content});
+        is(join(' ', @urls), join(' ', map { $_->[1] } @hls),
+           "MPD $id: the HLS playlist's segments");
+        my $init = get("i/demo/video-$id-init.mp4")->{content};
+        my $bad = '';
+        for my $u (@urls) {
+            my @f = frames($init . get("i/demo/$u")->{content});
+            $bad .= " $u:[@f]" unless @f == 1 && $f[0] eq '1,I';
+        }
+        is($bad, '', "MPD $id: every trick segment one key frame");
+    }
+}
+
+# --- what each setting names ---------------------------------------------------
+
+like(get('hls/demo/master.m3u8')->{content}, qr/I-FRAME-STREAM-INF/,
+     'hls: in master.m3u8');
+unlike(get('hls/demo/manifest.mpd')->{content}, qr/trickmode/,
+       'hls: not in the MPD');
+unlike(get('dash/demo/master.m3u8')->{content}, qr/I-FRAME/,
+       'dash: not in master.m3u8');
+like(get('dash/demo/manifest.mpd')->{content}, qr/trickmode/,
+     'dash: in the MPD');
+is(get('dash/demo/iframe-360p-1-1.m4s')->{status}, 200,
+   'dash: the trick-mode segments are served');
+unlike(get('off/demo/master.m3u8')->{content}, qr/I-FRAME/,
+       'off: not in master.m3u8');
+unlike(get('off/demo/master-ts.m3u8')->{content}, qr/I-FRAME/,
+       'off: not in master-ts.m3u8');
+unlike(get('off/demo/manifest.mpd')->{content}, qr/trickmode/,
+       'off: not in the MPD');
+isnt(get('i/demo/master.m3u8')->{headers}{etag},
+     get('off/demo/master.m3u8')->{headers}{etag}, 'the ETag follows it');
+unlike(get('i/audio/master.m3u8')->{content}, qr/I-FRAME/,
+       'audio-only: no I-frame stream');
+unlike(get('i/audio/manifest.mpd')->{content}, qr/trickmode/,
+       'audio-only: no trick set');
+
+# Content Steering: the I-frame streams are on the Pathway too
+{
+    my @inf = grep { /^#EXT-X-(?:I-FRAME-)?STREAM-INF:/ }
+              split /\n/, get('steer/demo/master.m3u8')->{content};
+    my @iframes = grep { /I-FRAME/ } @inf;
+    is(scalar @iframes, 3, 'steering: the I-frame streams');
+    is(scalar(grep { !/,PATHWAY-ID="cdn-a"$/ } @inf), 0,
+       'steering: PATHWAY-ID on every variant and I-frame stream');
+}
+
+# --- errors: a status and one line each ----------------------------------------
+
+VodTest::log_count($dir, \$off, qr/^/);
+
+for my $case (['off/demo/iframe-360p.m3u8', 404, qr/I-frame playlists are off/],
+              ['off/demo/iframe-360p-1-1.m4s', 404,
+               qr/I-frame playlists are off/],
+              ['dash/demo/iframe-360p.m3u8', 404,
+               qr/I-frame playlists are off/],
+              ['dash/demo/iframets-360p-1-1.ts', 404,
+               qr/I-frame playlists are off/],
+              ['i/demo/iframe-360p-99-1.m4s', 404,
+               qr/has no video segment 99/],
+              ['i/demo/iframets-360p-99-1.ts', 404,
+               qr/has no video segment 99/],
+              ['th/demo/iframe-360p-1-9.m4s', 404,
+               qr/segment 1 of "360p" has no key frame 9/],
+              ['i/demo/iframe-nope-1-1.m4s', 404, qr/open\(\).*nope/],
+              ['i/demo/iframe-nope.m3u8', 404, qr/open\(\).*nope/],
+              ['i/audio/iframe-audio.m3u8', 404,
+               qr/"audio" has no I-frame playlist/],
+              ['i/demo/iframe-360p-1-0.m4s', 400, qr/malformed name/],
+              ['i/demo/iframe-360p-1-01.m4s', 400, qr/malformed name/],
+              ['i/demo/iframe-360p-1-1.ts', 400, qr/malformed name/],
+              ['i/demo/iframe-360p-1.m4s', 400, qr/malformed name/],
+              ['i/demo/iframe-360p-1-99999999999.m4s', 400,
+               qr/malformed name/])
+{
+    my ($uri, $status, $re) = @$case;
+    is(get($uri)->{status}, $status, "$uri: $status");
+    my $lines = 0;
+    my $want = 0;
+    open my $fh, '<', "$dir/logs/error.log" or die;
+    seek $fh, $off, 0;
+    while (my $l = <$fh>) {
+        next unless $l =~ /\[(?:info|notice|warn|error|crit|alert)\]/;
+        next if $l =~ /keepalive|client .* closed/;
+        $lines++;
+        $want++ if $l =~ $re;
+    }
+    $off = tell $fh;
+    close $fh;
+    is("$lines $want", '1 1', "$uri: one log line, the reason");
+}
+
+# --- nginx -t names a bad setting ---------------------------------------------
+
+for my $case (['off hls', qr/"vod_iframe_playlists off" goes alone/],
+              ['hls hls dash x', qr/invalid value "x"/],
+              ["hls;\n        vod_iframe_playlists dash",
+               qr/"vod_iframe_playlists" directive is duplicate/])
+{
+    my ($value, $re) = @$case;
+    my $cdir = VodTest::nginx_dir('vodiframeconf');
+    my $so = (grep { /ngx_vod_package_module\.so$/ }
+              split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '')[0]
+             // "$FindBin::Bin/../modules/ngx_vod_package_module.so";
+    open my $fh, '>', "$cdir/nginx.conf" or die;
+    print $fh "load_module $so;\nevents {}\nhttp {\n    server {\n"
+        . "        location / {\n        vod_package;\n"
+        . "        vod_iframe_playlists $value;\n        }\n    }\n}\n";
+    close $fh;
+    my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+    my $out = `$nginx -t -p $cdir/ -c $cdir/nginx.conf -e $cdir/logs/error.log 2>&1`;
+    like($out, $re, "nginx -t: vod_iframe_playlists $value");
+}
+
+my @log = VodTest::nginx_stop($dir);
+is(scalar(grep { /\[(?:error|crit|alert|emerg)\]/ } @log), 0,
+   'no error in the log') or diag(grep { /\[(?:error|crit|alert)\]/ } @log);
+
+done_testing();
