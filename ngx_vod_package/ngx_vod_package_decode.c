@@ -3,12 +3,14 @@
  * pool thread.  For each run the samples from a key frame to the last
  * frame shown are read from the file (as the segment paths read them:
  * pread() of the ranges the index locates), decoded with libavcodec (one
- * decoder for the picture, flushed between runs), skipping H.264 frames
- * nothing refers to; each frame presented at a time asked is scaled by
- * libswscale into its place in a full-range YUV 4:2:0 picture (a JPEG's
- * range: limited-range video is expanded, not merely relabelled), and the
- * picture is encoded by the mjpeg encoder.  Every FFmpeg object is
- * freed on every path but the JPEG, which the task's pool cleanup frees.
+ * decoder for the picture, flushed between runs), skipping frames nothing
+ * decoded after them refers to (vod_thumb_nal.c); each frame presented at
+ * a time asked is scaled by libswscale into its place in a full-range YUV
+ * 4:2:0 picture (a JPEG's range: limited-range video is expanded, not
+ * merely relabelled; a frame of the place's size is only expanded, by a
+ * table), and the picture is encoded by the mjpeg encoder.  Every FFmpeg
+ * object is freed on every path but the JPEG, which the task's pool
+ * cleanup frees.
  * It touches nothing of nginx's but pread().
  */
 
@@ -40,6 +42,9 @@ typedef struct {
     int                   sws_h;          /* for */
     int                   sws_format;
     int                   sws_range;
+    u_char                luma[256];      /* limited to full range, */
+    u_char                chroma[256];    /* made at the first use */
+    unsigned              ranges:1;
 } ngx_vod_av_t;
 
 
@@ -54,6 +59,7 @@ static int ngx_vod_decode_receive(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     ngx_vod_decode_run_t *run, uint32_t *left);
 static int ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     ngx_vod_decode_tile_t *tile);
+static int ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst);
 static int ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av);
 static int ngx_vod_decode_error(ngx_vod_decode_t *d, int rc,
     const char *fmt, ...);
@@ -145,10 +151,9 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
             return d->rc;
         }
 
-        if (!s->sync && d->codec == VOD_CODEC_AVC
-            && !ngx_vod_decode_shown(run, i)
-            && vod_thumb_avc_disposable(av->pkt->data, av->pkt->size,
-                                        d->nal_length_size))
+        if (!s->sync && !ngx_vod_decode_shown(run, i)
+            && vod_thumb_nal_disposable(&d->nal, av->pkt->data,
+                                        av->pkt->size))
         {
             /* no frame up to the last one shown refers to it */
             av_packet_unref(av->pkt);
@@ -391,6 +396,12 @@ ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av)
         return ngx_vod_decode_error(d, VOD_ERROR, "FFmpeg out of memory");
     }
 
+    /* a thumbnail's one frame covers it all */
+
+    if (d->tile_width == d->width && d->tile_height == d->height) {
+        return VOD_OK;
+    }
+
     for (i = 0; i < 3; i++) {
         ngx_memset(av->pic->data[i], (i == 0) ? 0 : 128,
                    (size_t) av->pic->linesize[i]
@@ -418,6 +429,25 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     AVFrame  *f;
 
     f = av->frame;
+
+    /* the tile's corner in each plane: x and y are even, as 4:2:0's
+     * chroma needs */
+
+    for (i = 0; i < 3; i++) {
+        dst[i] = av->pic->data[i]
+                 + (size_t) ((i == 0) ? tile->y : tile->y / 2)
+                   * av->pic->linesize[i]
+                 + ((i == 0) ? tile->x : tile->x / 2);
+    }
+
+    dst[3] = NULL;
+
+    if ((uint32_t) f->width == d->tile_width
+        && (uint32_t) f->height == d->tile_height
+        && ngx_vod_decode_expand(av, dst) == VOD_OK)
+    {
+        return VOD_OK;
+    }
 
     src_range = (f->color_range == AVCOL_RANGE_JPEG
                  || f->format == AV_PIX_FMT_YUVJ420P
@@ -463,23 +493,73 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
         av->sws_range = src_range;
     }
 
-    /* the tile's corner in each plane: x and y are even, as 4:2:0's
-     * chroma needs */
-
-    for (i = 0; i < 3; i++) {
-        dst[i] = av->pic->data[i]
-                 + (size_t) ((i == 0) ? tile->y : tile->y / 2)
-                   * av->pic->linesize[i]
-                 + ((i == 0) ? tile->x : tile->x / 2);
-    }
-
-    dst[3] = NULL;
-
     if (sws_scale(av->sws, (const uint8_t * const *) f->data, f->linesize,
                   0, f->height, dst, av->pic->linesize)
         != (int) d->tile_height)
     {
         return ngx_vod_decode_error(d, VOD_ERROR, "sws_scale() failed");
+    }
+
+    return VOD_OK;
+}
+
+
+/*
+ * A 4:2:0 8-bit frame of the tile's own size needs no scaling, only its
+ * range: a copy, or each sample through a table (Y 16..235 and Cb, Cr
+ * 16..240 stretched to 0..255 around 0 and 128, rounded and clipped).
+ * It costs a third of swscale's generic path, which a range conversion
+ * takes even at the same size.  VOD_UNSUPPORTED for any other format.
+ */
+
+static int
+ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst)
+{
+    int       i, v, full;
+    size_t    w, h, x, y;
+    AVFrame  *f;
+    uint8_t  *s, *o, *lut;
+
+    f = av->frame;
+
+    if (f->format != AV_PIX_FMT_YUV420P && f->format != AV_PIX_FMT_YUVJ420P)
+    {
+        return VOD_UNSUPPORTED;
+    }
+
+    full = (f->color_range == AVCOL_RANGE_JPEG
+            || f->format == AV_PIX_FMT_YUVJ420P);
+
+    if (!full && !av->ranges) {
+        for (i = 0; i < 256; i++) {
+            v = ((i - 16) * 255 + 219 / 2) / 219;
+            av->luma[i] = (u_char) ((v < 0) ? 0 : (v > 255) ? 255 : v);
+
+            v = ((i - 128) * 255 + ((i < 128) ? -112 : 112)) / 224 + 128;
+            av->chroma[i] = (u_char) ((v < 0) ? 0 : (v > 255) ? 255 : v);
+        }
+
+        av->ranges = 1;
+    }
+
+    for (i = 0; i < 3; i++) {
+        w = (i == 0) ? (size_t) f->width : (size_t) (f->width + 1) / 2;
+        h = (i == 0) ? (size_t) f->height : (size_t) (f->height + 1) / 2;
+        lut = (i == 0) ? av->luma : av->chroma;
+
+        for (y = 0; y < h; y++) {
+            s = f->data[i] + y * f->linesize[i];
+            o = dst[i] + y * av->pic->linesize[i];
+
+            if (full) {
+                ngx_memcpy(o, s, w);
+                continue;
+            }
+
+            for (x = 0; x < w; x++) {
+                o[x] = lut[s[x]];
+            }
+        }
     }
 
     return VOD_OK;

@@ -279,7 +279,8 @@ ngx_vod_picture_source(ngx_vod_picture_t *pic, vod_track_info_t *info,
     d->codec = info->codec;
     d->config = info->dec_config;
     d->config_len = info->dec_config_len;
-    d->nal_length_size = info->nal_length_size;
+    vod_thumb_nal_init(&d->nal, info->codec, info->dec_config,
+                       info->dec_config_len, info->nal_length_size);
     d->timescale = info->timescale;
 
     return NGX_OK;

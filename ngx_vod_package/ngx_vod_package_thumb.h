@@ -18,6 +18,7 @@
 #include "vod_core.h"
 #include "vod_media.h"
 #include "vod_thumb.h"
+#include "vod_thumb_nal.h"
 #include "vod_title.h"
 #include "vod_images.h"
 
@@ -57,7 +58,7 @@ typedef struct {
     uint32_t                codec;        /* VOD_CODEC_AVC or _HEVC */
     u_char                 *config;       /* avcC / hvcC payload */
     size_t                  config_len;
-    uint32_t                nal_length_size;
+    vod_thumb_nal_t         nal;          /* which samples it may skip */
     uint32_t                timescale;
     ngx_vod_decode_run_t   *runs;
     uint32_t                nruns;
