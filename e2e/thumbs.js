@@ -27,6 +27,12 @@
 //   iframes-dashjs-plays dash.js plays the MPD with its trick-mode set
 //                       past 2 s with no error (and Shaka Player, in
 //                       thumbs-shaka-dash, the same MPD)
+//   thumbs-player-seekbar  the player page's seek bar (e2e/www/seekbar.js)
+//                       reads tiles-360p.vtt (found through tracks.json);
+//                       the pointer over the bar at a few times shows a
+//                       preview whose background is the sheet and tile
+//                       of that time, the sheet loaded by the browser;
+//                       a click on the bar seeks there
 //
 //   node e2e/thumbs.js
 //
@@ -257,6 +263,105 @@ async function runIframes(context, name, url) {
     }
 }
 
+// the seek bar's preview with the pointer at time t (e2e/www/seekbar.js)
+function previewShown(sheet) {
+    const el = document.getElementById('preview');
+    const cs = getComputedStyle(el);
+    const s = window.vodPlayer.thumbs.shown;
+    const loaded = performance.getEntriesByType('resource')
+        .some((e) => e.name === s.url);
+    return {
+        display: cs.display, image: cs.backgroundImage,
+        position: cs.backgroundPosition, width: cs.width,
+        height: cs.height, shown: s, loaded,
+    };
+}
+
+async function runSeekbar(context, name, url) {
+    const page = await context.newPage();
+    const notes = watchPage(page);
+    const deadline = Date.now() + CASE_TIMEOUT;
+    try {
+        await page.goto(`http://127.0.0.1:${PORT}/player/?engine=hls&src=`
+                        + encodeURIComponent(url));
+        const ready = await until(page, () => {
+            const s = window.vodPlayer;
+            const v = document.getElementById('video');
+            if (s.thumbs && s.thumbs.error) {
+                throw new Error(s.thumbs.error);
+            }
+            return s.ready && s.thumbs && s.thumbs.cues > 0 && v.duration > 0
+                   ? { cues: s.thumbs.cues, url: s.thumbs.url,
+                       duration: v.duration } : null;
+        }, null, deadline, 'the seek bar\'s thumbnail track');
+        if (!ready.url.endsWith(`/vod/demo/tiles-${ID}.vtt`)) {
+            throw new Error(`track ${ready.url}`);
+        }
+        // the pointer over the bar at t; moved again while the preview
+        // is not up: the page's layout may still move the bar away from
+        // under it as the player sizes the video (the preview then hides
+        // on pointerleave, as it should)
+        const hover = async (t, sheet) => {
+            for (;;) {
+                const box = await page.locator('#bar').boundingBox();
+                await page.mouse.move(box.x + box.width * t / ready.duration,
+                                      box.y + box.height / 2);
+                const up = await page.evaluate((sh) => {
+                    const el = document.getElementById('preview');
+                    const s = window.vodPlayer.thumbs.shown;
+                    const done = performance.getEntriesByType('resource')
+                        .some((r) => s && r.name === s.url);
+                    return el.style.display === 'block' && s
+                           && s.url.endsWith(sh) && done;
+                }, sheet);
+                if (up) return page.evaluate(previewShown);
+                if (Date.now() > deadline) {
+                    throw new Error(`no preview at ${t} s: `
+                        + JSON.stringify(await page.evaluate(previewShown)));
+                }
+                await new Promise((res) => setTimeout(res, 200));
+            }
+        };
+        const bad = [];
+        const seen = [];
+        for (const t of [0.5, 2.5, 5.9, 7.5]) {
+            const e = expected(t);
+            const p = await hover(t, e.sheet);
+            if (p.display !== 'block'
+                || !p.image.includes(`/vod/demo/${e.sheet}`)
+                || p.position !== `${-e.x}px ${-e.y}px`
+                || p.width !== `${e.width}px` || p.height !== `${e.height}px`
+                || !p.loaded)
+            {
+                bad.push(`at ${t} s: ${JSON.stringify(p)}, expected `
+                         + JSON.stringify(e));
+            }
+            seen.push(`${t}s -> ${e.sheet} ${-e.x}px ${-e.y}px`);
+        }
+        const box = await page.locator('#bar').boundingBox();
+        await page.mouse.click(box.x + box.width * 5.5 / ready.duration,
+                               box.y + box.height / 2);
+        const at = await until(page, () => {
+            const v = document.getElementById('video');
+            return Math.abs(v.currentTime - 5.5) < 0.5 ? v.currentTime : null;
+        }, null, deadline, 'the click on the bar to seek to 5.5 s');
+        if (bad.length) {
+            throw new Error(bad.join('; '));
+        }
+        console.log(`PASS ${name}: the player's seek bar reads `
+            + `${path.basename(ready.url)} (${ready.cues} cues) and `
+            + `previews ${seen.join(', ')}, each sheet loaded; a click `
+            + `seeks to ${at.toFixed(2)} s`);
+        return true;
+    } catch (e) {
+        console.log(`FAIL ${name}: ${url}: ${e.message}`);
+        for (const n of notes.slice(0, 10)) console.log('    ' + n);
+        return false;
+    } finally {
+        await page.close().catch(() => {});
+    }
+}
+
 async function main() {
     const chromium = playwright();
     if (!chromium) {
@@ -283,6 +388,7 @@ async function main() {
             ['thumbs-dashjs-plays', runPlays, '/vod/demo/manifest.mpd'],
             ['iframes-hlsjs', runIframes, '/vod/demo/master.m3u8'],
             ['iframes-dashjs-plays', runPlays, '/vod/demo/manifest.mpd'],
+            ['thumbs-player-seekbar', runSeekbar, '/vod/demo/master.m3u8'],
         ]) {
             if (!await run(context, name, url)) failed.push(name);
         }

@@ -3,12 +3,15 @@
  * pool thread.  For each run the samples from a key frame to the last
  * frame shown are read from the file (as the segment paths read them:
  * pread() of the ranges the index locates), decoded with libavcodec (one
- * decoder for the picture, flushed between runs), skipping H.264 frames
- * nothing refers to; each frame presented at a time asked is scaled by
- * libswscale into its place in a full-range YUV 4:2:0 picture (a JPEG's
- * range: limited-range video is expanded, not merely relabelled), and the
- * picture is encoded by the mjpeg encoder.  Every FFmpeg object is
- * freed on every path but the JPEG, which the task's pool cleanup frees.
+ * decoder for the picture, flushed between runs), skipping frames nothing
+ * decoded after them refers to (vod_thumb_nal.c); each frame presented at
+ * a time asked is scaled by libswscale into its place in a full-range YUV
+ * 4:2:0 picture (a JPEG's range: limited-range video is expanded, not
+ * merely relabelled; a frame of the place's size is only expanded, by a
+ * table), and the picture is encoded by the mjpeg encoder (or libwebp's,
+ * the picture then in the limited range WebP has).  Every FFmpeg object
+ * is freed on every path but the picture, which the task's pool cleanup
+ * frees.
  * It touches nothing of nginx's but pread().
  */
 
@@ -29,6 +32,11 @@
 #include <libswscale/swscale.h>
 
 
+/* WebP: libwebp's quality and method (see ngx_vod_decode_encode()) */
+#define NGX_VOD_WEBP_QUALITY  90
+#define NGX_VOD_WEBP_METHOD   2
+
+
 typedef struct {
     AVCodecContext       *dec;
     AVCodecContext       *enc;
@@ -40,6 +48,11 @@ typedef struct {
     int                   sws_h;          /* for */
     int                   sws_format;
     int                   sws_range;
+    int                   full;           /* the picture's range: JPEG's
+                                             full, WebP's limited */
+    u_char                luma[256];      /* limited to full range, */
+    u_char                chroma[256];    /* made at the first use */
+    unsigned              ranges:1;
 } ngx_vod_av_t;
 
 
@@ -54,6 +67,8 @@ static int ngx_vod_decode_receive(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     ngx_vod_decode_run_t *run, uint32_t *left);
 static int ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     ngx_vod_decode_tile_t *tile);
+static int ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst);
+static const AVCodec *ngx_vod_decode_find_encoder(uint32_t image);
 static int ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av);
 static int ngx_vod_decode_error(ngx_vod_decode_t *d, int rc,
     const char *fmt, ...);
@@ -66,6 +81,9 @@ ngx_vod_decode_picture(ngx_vod_decode_t *d)
     ngx_vod_av_t  av;
 
     ngx_memzero(&av, sizeof(ngx_vod_av_t));
+
+    /* a JPEG's YCbCr is full range; WebP's (VP8's) is limited, as video */
+    av.full = (d->image == VOD_IMAGE_JPEG);
 
     /* FFmpeg writes its messages to stderr, nginx's error log before a
      * worker starts: quiet; failures are said in the task's one line */
@@ -145,10 +163,9 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
             return d->rc;
         }
 
-        if (!s->sync && d->codec == VOD_CODEC_AVC
-            && !ngx_vod_decode_shown(run, i)
-            && vod_thumb_avc_disposable(av->pkt->data, av->pkt->size,
-                                        d->nal_length_size))
+        if (!s->sync && !ngx_vod_decode_shown(run, i)
+            && vod_thumb_nal_disposable(&d->nal, av->pkt->data,
+                                        av->pkt->size))
         {
             /* no frame up to the last one shown refers to it */
             av_packet_unref(av->pkt);
@@ -370,7 +387,7 @@ ngx_vod_decode_receive(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 }
 
 
-/* the picture, black: full-range 4:2:0, a JPEG's */
+/* the picture, black: 4:2:0 in the range of its format */
 
 static int
 ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av)
@@ -385,14 +402,20 @@ ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av)
     av->pic->format = AV_PIX_FMT_YUV420P;
     av->pic->width = (int) d->width;
     av->pic->height = (int) d->height;
-    av->pic->color_range = AVCOL_RANGE_JPEG;
+    av->pic->color_range = av->full ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
 
     if (av_frame_get_buffer(av->pic, 0) < 0) {
         return ngx_vod_decode_error(d, VOD_ERROR, "FFmpeg out of memory");
     }
 
+    /* a thumbnail's one frame covers it all */
+
+    if (d->tile_width == d->width && d->tile_height == d->height) {
+        return VOD_OK;
+    }
+
     for (i = 0; i < 3; i++) {
-        ngx_memset(av->pic->data[i], (i == 0) ? 0 : 128,
+        ngx_memset(av->pic->data[i], (i > 0) ? 128 : av->full ? 0 : 16,
                    (size_t) av->pic->linesize[i]
                    * ((i == 0) ? d->height : (d->height + 1) / 2));
     }
@@ -403,10 +426,11 @@ ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av)
 
 /*
  * The frame in av->frame scaled into a tile's place.  The source's range
- * as the stream says (H.264 and HEVC default to limited), to the full
- * range of a JPEG's YCbCr; given before the scaler's init, which
- * otherwise picks a plain copy for a picture of the source's size and
- * format.  The scaler is made again only when the source changes.
+ * as the stream says (H.264 and HEVC default to limited), to the
+ * picture's (the full range of a JPEG's YCbCr, WebP's limited); given
+ * before the scaler's init, which otherwise picks a plain copy for a
+ * picture of the source's size and format.  The scaler is made again
+ * only when the source changes.
  */
 
 static int
@@ -418,6 +442,25 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     AVFrame  *f;
 
     f = av->frame;
+
+    /* the tile's corner in each plane: x and y are even, as 4:2:0's
+     * chroma needs */
+
+    for (i = 0; i < 3; i++) {
+        dst[i] = av->pic->data[i]
+                 + (size_t) ((i == 0) ? tile->y : tile->y / 2)
+                   * av->pic->linesize[i]
+                 + ((i == 0) ? tile->x : tile->x / 2);
+    }
+
+    dst[3] = NULL;
+
+    if ((uint32_t) f->width == d->tile_width
+        && (uint32_t) f->height == d->tile_height
+        && ngx_vod_decode_expand(av, dst) == VOD_OK)
+    {
+        return VOD_OK;
+    }
 
     src_range = (f->color_range == AVCOL_RANGE_JPEG
                  || f->format == AV_PIX_FMT_YUVJ420P
@@ -447,7 +490,7 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
             || av_opt_set_int(av->sws, "dsth", d->tile_height, 0) < 0
             || av_opt_set_int(av->sws, "dst_format", AV_PIX_FMT_YUV420P, 0)
                < 0
-            || av_opt_set_int(av->sws, "dst_range", 1, 0) < 0
+            || av_opt_set_int(av->sws, "dst_range", av->full, 0) < 0
             || av_opt_set_int(av->sws, "sws_flags", SWS_BICUBIC, 0) < 0
             || sws_init_context(av->sws, NULL, NULL) < 0)
         {
@@ -463,18 +506,6 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
         av->sws_range = src_range;
     }
 
-    /* the tile's corner in each plane: x and y are even, as 4:2:0's
-     * chroma needs */
-
-    for (i = 0; i < 3; i++) {
-        dst[i] = av->pic->data[i]
-                 + (size_t) ((i == 0) ? tile->y : tile->y / 2)
-                   * av->pic->linesize[i]
-                 + ((i == 0) ? tile->x : tile->x / 2);
-    }
-
-    dst[3] = NULL;
-
     if (sws_scale(av->sws, (const uint8_t * const *) f->data, f->linesize,
                   0, f->height, dst, av->pic->linesize)
         != (int) d->tile_height)
@@ -486,16 +517,108 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 }
 
 
+/*
+ * A 4:2:0 8-bit frame of the tile's own size needs no scaling, only its
+ * range: a copy when it has the picture's, or, limited to full, each
+ * sample through a table (Y 16..235 and Cb, Cr 16..240 stretched to
+ * 0..255 around 0 and 128, rounded and clipped).  It costs less than
+ * swscale's generic path, which a range conversion takes even at the
+ * same size.  VOD_UNSUPPORTED for any other format or conversion.
+ */
+
+static int
+ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst)
+{
+    int       i, v, full, copy;
+    size_t    w, h, x, y;
+    AVFrame  *f;
+    uint8_t  *s, *o, *lut;
+
+    f = av->frame;
+
+    if (f->format != AV_PIX_FMT_YUV420P && f->format != AV_PIX_FMT_YUVJ420P)
+    {
+        return VOD_UNSUPPORTED;
+    }
+
+    full = (f->color_range == AVCOL_RANGE_JPEG
+            || f->format == AV_PIX_FMT_YUVJ420P);
+
+    if (full && !av->full) {
+        return VOD_UNSUPPORTED;
+    }
+
+    copy = (full == av->full);
+
+    if (!copy && !av->ranges) {
+        for (i = 0; i < 256; i++) {
+            v = ((i - 16) * 255 + 219 / 2) / 219;
+            av->luma[i] = (u_char) ((v < 0) ? 0 : (v > 255) ? 255 : v);
+
+            v = ((i - 128) * 255 + ((i < 128) ? -112 : 112)) / 224 + 128;
+            av->chroma[i] = (u_char) ((v < 0) ? 0 : (v > 255) ? 255 : v);
+        }
+
+        av->ranges = 1;
+    }
+
+    for (i = 0; i < 3; i++) {
+        w = (i == 0) ? (size_t) f->width : (size_t) (f->width + 1) / 2;
+        h = (i == 0) ? (size_t) f->height : (size_t) (f->height + 1) / 2;
+        lut = (i == 0) ? av->luma : av->chroma;
+
+        for (y = 0; y < h; y++) {
+            s = f->data[i] + y * f->linesize[i];
+            o = dst[i] + y * av->pic->linesize[i];
+
+            if (copy) {
+                ngx_memcpy(o, s, w);
+                continue;
+            }
+
+            for (x = 0; x < w; x++) {
+                o[x] = lut[s[x]];
+            }
+        }
+    }
+
+    return VOD_OK;
+}
+
+
+/*
+ * The encoders by name: FFmpeg may register several for one codec id
+ * (libwebp_anim before libwebp, hardware MJPEG ones), and only these take
+ * one still picture in software.
+ */
+
+static const AVCodec *
+ngx_vod_decode_find_encoder(uint32_t image)
+{
+    return avcodec_find_encoder_by_name((image == VOD_IMAGE_WEBP)
+                                        ? "libwebp" : "mjpeg");
+}
+
+
+int
+ngx_vod_decode_encoder(uint32_t image)
+{
+    return ngx_vod_decode_find_encoder(image) != NULL;
+}
+
+
 static int
 ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av)
 {
     int             rc;
     const AVCodec  *codec;
 
-    codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
+    codec = ngx_vod_decode_find_encoder(d->image);
     if (codec == NULL) {
         return ngx_vod_decode_error(d, VOD_UNSUPPORTED,
-                                    "FFmpeg has no mjpeg encoder");
+                                    "FFmpeg has no %s encoder",
+                                    (d->image == VOD_IMAGE_WEBP)
+                                    ? "libwebp" : "mjpeg");
     }
 
     av->enc = avcodec_alloc_context3(codec);
@@ -506,16 +629,27 @@ ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av)
     av->enc->width = (int) d->width;
     av->enc->height = (int) d->height;
     av->enc->pix_fmt = AV_PIX_FMT_YUV420P;
-    av->enc->color_range = AVCOL_RANGE_JPEG;
+    av->enc->color_range = av->pic->color_range;
     av->enc->time_base = (AVRational) { 1, 25 };
     av->enc->thread_count = 1;
-    av->enc->flags |= AV_CODEC_FLAG_QSCALE;
-    av->enc->global_quality = FF_QP2LAMBDA * (int) d->quality;
+
+    if (d->image == VOD_IMAGE_WEBP) {
+        /* libwebp's quality 0-100 and its method (speed against size,
+         * 0-6, default 4): a third of the default's CPU at 1080p for
+         * 10% more bytes */
+        av->enc->global_quality = FF_QP2LAMBDA * NGX_VOD_WEBP_QUALITY;
+        av->enc->compression_level = NGX_VOD_WEBP_METHOD;
+
+    } else {
+        av->enc->flags |= AV_CODEC_FLAG_QSCALE;
+        av->enc->global_quality = FF_QP2LAMBDA * (int) d->quality;
+    }
 
     rc = avcodec_open2(av->enc, codec, NULL);
     if (rc < 0) {
         return ngx_vod_decode_error(d, VOD_ERROR,
-                                    "mjpeg encoder does not open (%d)", rc);
+                                    "%s encoder does not open (%d)",
+                                    codec->name, rc);
     }
 
     av->pic->quality = av->enc->global_quality;
@@ -527,8 +661,8 @@ ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av)
     }
 
     if (rc < 0) {
-        return ngx_vod_decode_error(d, VOD_ERROR, "mjpeg encoding failed (%d)",
-                                    rc);
+        return ngx_vod_decode_error(d, VOD_ERROR, "%s encoding failed (%d)",
+                                    codec->name, rc);
     }
 
     d->jpeg = av_malloc(av->pkt->size);

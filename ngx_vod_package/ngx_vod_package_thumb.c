@@ -38,6 +38,7 @@ static void ngx_vod_picture_event(ngx_event_t *ev);
 
 
 static ngx_str_t  ngx_vod_type_jpeg = ngx_string("image/jpeg");
+static ngx_str_t  ngx_vod_type_webp = ngx_string("image/webp");
 
 
 ngx_int_t
@@ -194,6 +195,7 @@ ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
         etag = ngx_vod_etag_add(etag, &d->width, sizeof(uint32_t));
         etag = ngx_vod_etag_add(etag, &d->height, sizeof(uint32_t));
         etag = ngx_vod_etag_add(etag, &quality, sizeof(uint32_t));
+        etag = ngx_vod_etag_add(etag, &d->image, sizeof(uint32_t));
 
         ngx_vod_picture_out(r, ctx, &th->pic, etag);
 
@@ -258,6 +260,7 @@ ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
     d->width = w;
     d->height = h;
     d->quality = (uint32_t) vlcf->thumbnail_quality;
+    d->image = url->image;
 
     return ngx_vod_picture_post(r, &th->pic);
 }
@@ -279,7 +282,8 @@ ngx_vod_picture_source(ngx_vod_picture_t *pic, vod_track_info_t *info,
     d->codec = info->codec;
     d->config = info->dec_config;
     d->config_len = info->dec_config_len;
-    d->nal_length_size = info->nal_length_size;
+    vod_thumb_nal_init(&d->nal, info->codec, info->dec_config,
+                       info->dec_config_len, info->nal_length_size);
     d->timescale = info->timescale;
 
     return NGX_OK;
@@ -297,7 +301,8 @@ ngx_vod_picture_out(ngx_http_request_t *r, void *data,
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
     ctx->out.method = NGX_VOD_SEND_MEMORY;
-    ctx->out.type = &ngx_vod_type_jpeg;
+    ctx->out.type = (pic->decode.image == VOD_IMAGE_WEBP) ? &ngx_vod_type_webp
+                                                          : &ngx_vod_type_jpeg;
     ctx->out.cache_control = &vlcf->segment_cache_control;
     ctx->out.mtime = ctx->media.of.mtime;
     ctx->out.etag = etag;
@@ -326,6 +331,13 @@ ngx_vod_picture_post(ngx_http_request_t *r, ngx_vod_picture_t *pic)
     ngx_vod_package_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    if (!ngx_vod_decode_encoder(pic->decode.image)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod: WebP pictures need FFmpeg's libwebp encoder, "
+                      "which this libavcodec lacks");
+        return NGX_HTTP_NOT_IMPLEMENTED;
+    }
 
     tp = (vlcf->thumbnail_pool != NULL) ? vlcf->thumbnail_pool
                                         : ngx_vod_thread_pool(r);

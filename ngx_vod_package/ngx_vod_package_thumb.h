@@ -18,6 +18,8 @@
 #include "vod_core.h"
 #include "vod_media.h"
 #include "vod_thumb.h"
+#include "vod_thumb_nal.h"
+#include "vod_url.h"
 #include "vod_title.h"
 #include "vod_images.h"
 
@@ -57,7 +59,7 @@ typedef struct {
     uint32_t                codec;        /* VOD_CODEC_AVC or _HEVC */
     u_char                 *config;       /* avcC / hvcC payload */
     size_t                  config_len;
-    uint32_t                nal_length_size;
+    vod_thumb_nal_t         nal;          /* which samples it may skip */
     uint32_t                timescale;
     ngx_vod_decode_run_t   *runs;
     uint32_t                nruns;
@@ -66,8 +68,10 @@ typedef struct {
     uint32_t                width;        /* the picture's size */
     uint32_t                height;
     uint32_t                quality;      /* JPEG quantiser scale, 1-31 */
+    uint32_t                image;        /* VOD_IMAGE_JPEG or _WEBP */
 
-    u_char                 *jpeg;         /* av_malloc()ed; the task's */
+    u_char                 *jpeg;         /* the picture, JPEG or WebP:
+                                             av_malloc()ed; the task's */
     size_t                  len;          /* pool cleanup frees it */
     uint32_t                decoded;      /* packets the decoder took */
     int                     rc;           /* VOD_OK or VOD_* */
@@ -118,6 +122,8 @@ void ngx_vod_picture_out(ngx_http_request_t *r, void *ctx,
     ngx_vod_picture_t *pic, uint64_t etag);
 
 #if (NGX_VOD_THUMBNAILS)
+/* 1 when this libavcodec has the encoder of image (VOD_IMAGE_*) */
+int ngx_vod_decode_encoder(uint32_t image);
 void ngx_vod_decode_picture(ngx_vod_decode_t *d);
 void ngx_vod_decode_free(ngx_vod_decode_t *d);
 #endif

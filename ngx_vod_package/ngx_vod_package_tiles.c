@@ -251,6 +251,7 @@ ngx_vod_tiles_plan(ngx_http_request_t *r, void *data)
     d->width = w * ts->layout.cols;
     d->height = h * ts->layout.rows;
     d->quality = (uint32_t) vlcf->thumbnail_quality;
+    d->image = ctx->url.image;
 
     return ngx_vod_picture_post(r, &ts->pic);
 }
@@ -533,6 +534,7 @@ ngx_vod_tiles_etag(ngx_http_request_t *r, vod_url_t *url,
 
     etag = ngx_vod_url_etag(r, url, media);
     etag = ngx_vod_etag_add(etag, &url->segment, sizeof(uint32_t));
+    etag = ngx_vod_etag_add(etag, &url->image, sizeof(uint32_t));
     etag = ngx_vod_etag_add(etag, t, sizeof(vod_tiles_t));
 
     return ngx_vod_etag_add(etag, &quality, sizeof(uint32_t));

@@ -192,7 +192,21 @@ GET /vod/hevc/thumb-360p-1120.jpg
 
 
 
-=== TEST 10: 1080p, a B-frame
+=== TEST 10: HEVC, a referenced B-frame (TRAIL_R) after skipped TRAIL_N ones
+hevc/360p.mp4 (x265) decodes I P B(TRAIL_R) B(TRAIL_N) ...: the frames
+nothing refers to are skipped on the way, those referred to are not.
+--- request
+GET /vod/hevc/thumb-360p-1160.jpg
+--- response_body_filters eval
+[main::frame_check('hevc/360p.mp4', '1.16', '1.12', '1.2')]
+--- response_body
+640,360,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: 1080p, a B-frame
 --- request
 GET /vod/demo/thumb-1080p-120.jpg
 --- response_body_filters eval
@@ -204,7 +218,7 @@ GET /vod/demo/thumb-1080p-120.jpg
 
 
 
-=== TEST 11: a width, aspect kept
+=== TEST 12: a width, aspect kept
 --- request
 GET /vod/demo/thumb-1080p-120-w320.jpg
 --- response_body_filters eval
@@ -216,7 +230,49 @@ GET /vod/demo/thumb-1080p-120-w320.jpg
 
 
 
-=== TEST 12: a height, aspect kept
+=== TEST 13: a scaled frame: its pixels, range expanded by the scaler
+Against ffmpeg's frame scaled the same way (bicubic, to full range).
+--- request
+GET /vod/demo/thumb-1080p-120-w320.jpg
+--- response_body_filters eval
+[main::tile_check('demo/1080p.mp4', 40, 0, 0, 320, 180, '0.12', '0.16')]
+--- response_body
+320,180 match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: WebP: the B-frame's pixels, in WebP's limited range
+--- request
+GET /vod/demo/thumb-360p-120.webp
+--- response_headers
+Content-Type: image/webp
+Cache-Control: public, max-age=31536000, immutable
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '0.12', '0.16', '0.08')]
+--- response_body
+640,360,tv match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: WebP: HEVC, scaled
+--- request
+GET /vod/hevc/thumb-360p-1160-w320.webp
+--- response_headers
+Content-Type: image/webp
+--- response_body_filters eval
+[main::tile_check('hevc/360p.mp4', 40, 0, 0, 320, 180, '1.16', '1.12', '1.2')]
+--- response_body
+320,180 match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 16: a height, aspect kept
 --- request
 GET /vod/demo/thumb-720p-120-h90.jpg
 --- response_body_filters eval
@@ -228,7 +284,7 @@ GET /vod/demo/thumb-720p-120-h90.jpg
 
 
 
-=== TEST 13: a box: the largest size of the frame's aspect within it
+=== TEST 17: a box: the largest size of the frame's aspect within it
 --- request
 GET /vod/demo/thumb-1080p-0-w320-h320.jpg
 --- response_body_filters eval
@@ -240,7 +296,7 @@ GET /vod/demo/thumb-1080p-0-w320-h320.jpg
 
 
 
-=== TEST 14: a source over the maxima is scaled down to fit them
+=== TEST 18: a source over the maxima is scaled down to fit them
 --- request
 GET /small/demo/thumb-1080p-0.jpg
 --- response_body_filters eval
@@ -252,7 +308,7 @@ GET /small/demo/thumb-1080p-0.jpg
 
 
 
-=== TEST 15: ETag: one per time and size; If-None-Match gives 304
+=== TEST 19: ETag: one per time and size; If-None-Match gives 304
 --- request
 GET /vod/demo/thumb-360p-120-w160.jpg
 --- more_headers
@@ -265,7 +321,7 @@ ETag: "[0-9a-f]{16}"
 
 
 
-=== TEST 16: past the end: 404 and one line
+=== TEST 20: past the end: 404 and one line
 --- request
 GET /vod/demo/thumb-360p-8000.jpg
 --- error_code: 404
@@ -276,7 +332,7 @@ thumbnail at 8000 ms is past the end
 
 
 
-=== TEST 17: absurd sizes: 400
+=== TEST 21: absurd sizes: 400
 --- request
 GET /vod/demo/thumb-360p-0-w100000.jpg
 --- error_code: 400
@@ -287,7 +343,7 @@ over vod_thumbnail_max_width/height
 
 
 
-=== TEST 18: a size over the location's maximum: 400
+=== TEST 22: a size over the location's maximum: 400
 --- request
 GET /small/demo/thumb-360p-0-h481.jpg
 --- error_code: 400
@@ -296,7 +352,7 @@ GET /small/demo/thumb-360p-0-h481.jpg
 
 
 
-=== TEST 19: a malformed time: 400
+=== TEST 23: a malformed time: 400
 --- request
 GET /vod/demo/thumb-360p-0120.jpg
 --- error_code: 400
@@ -305,7 +361,7 @@ GET /vod/demo/thumb-360p-0120.jpg
 
 
 
-=== TEST 20: a frame late in its GOP, over max_frames 10: 502 and one line
+=== TEST 24: a frame late in its GOP, over max_frames 10: 502 and one line
 --- request
 GET /small/demo/thumb-360p-1960.jpg
 --- error_code: 502
@@ -316,7 +372,7 @@ qr{\[error\].*the frame at 1960 ms needs 49 frames decoded, over vod_thumbnail_m
 
 
 
-=== TEST 21: a frame within max_frames
+=== TEST 25: a frame within max_frames
 --- request
 GET /small/demo/thumb-360p-200.jpg
 --- response_body_filters eval
@@ -328,7 +384,7 @@ GET /small/demo/thumb-360p-200.jpg
 
 
 
-=== TEST 22: thumbnails off (the default): not served
+=== TEST 26: thumbnails off (the default): not served
 --- request
 GET /off/demo/thumb-360p-0.jpg
 --- error_code: 404
@@ -337,7 +393,7 @@ GET /off/demo/thumb-360p-0.jpg
 
 
 
-=== TEST 23: no thread pool: 503 and one line
+=== TEST 27: no thread pool: 503 and one line
 --- request
 GET /nopool/demo/thumb-360p-0.jpg
 --- error_code: 503
@@ -348,7 +404,7 @@ thumbnails need "aio threads" and a thread pool, refused
 
 
 
-=== TEST 24: a rendition without video: 404
+=== TEST 28: a rendition without video: 404
 --- request
 GET /vod/audio/thumb-audio-0.jpg
 --- error_code: 404
@@ -357,7 +413,7 @@ GET /vod/audio/thumb-audio-0.jpg
 
 
 
-=== TEST 25: a key frame that does not decode: 502 and one line
+=== TEST 29: a key frame that does not decode: 502 and one line
 --- request
 GET /broken/broken/thumb-360p-0.jpg
 --- error_code: 502
@@ -369,7 +425,7 @@ qr{\[error\].*broken/360p\.mp4": thumbnail: }
 
 
 
-=== TEST 26: the same title's frames of an intact GOP still decode
+=== TEST 30: the same title's frames of an intact GOP still decode
 --- request
 GET /broken/broken/thumb-360p-2000.jpg
 --- response_body_filters eval
@@ -381,7 +437,7 @@ GET /broken/broken/thumb-360p-2000.jpg
 
 
 
-=== TEST 27: a pool of their own (vod_thumbnail_thread_pool), no aio threads
+=== TEST 31: a pool of their own (vod_thumbnail_thread_pool), no aio threads
 --- request
 GET /ownpool/demo/thumb-360p-120.jpg
 --- response_body_filters eval

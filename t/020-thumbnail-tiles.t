@@ -230,7 +230,22 @@ GET /t/demo/tiles-360p-1.jpg
 
 
 
-=== TEST 5: 1080p: the last tile of sheet 1 (5 s)
+=== TEST 5: WebP: the same sheet, a tile mid-GOP
+--- request
+GET /t/demo/tiles-360p-1.webp
+--- response_headers
+Content-Type: image/webp
+Cache-Control: public, max-age=31536000, immutable
+--- response_body_filters eval
+[main::tile_check('demo/360p.mp4', 40, 160, 0, 160, 90, '1.0', '0.96', '1.04')]
+--- response_body
+480,180 match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: 1080p: the last tile of sheet 1 (5 s)
 --- request
 GET /t/demo/tiles-1080p-1.jpg
 --- response_body_filters eval
@@ -242,7 +257,7 @@ GET /t/demo/tiles-1080p-1.jpg
 
 
 
-=== TEST 6: the last sheet: its tiles past the end of the title are black
+=== TEST 7: the last sheet: its tiles past the end of the title are black
 Sheet 2 shows 6 s and 7 s; its third tile (8 s) is past the 8 s title.
 --- request
 GET /t/demo/tiles-360p-2.jpg
@@ -255,7 +270,7 @@ GET /t/demo/tiles-360p-2.jpg
 
 
 
-=== TEST 7: the black tiles are black
+=== TEST 8: the black tiles are black
 Away from the 16-pixel JPEG blocks that straddle a tile's edge.
 --- request
 GET /t/demo/tiles-360p-2.jpg
@@ -268,7 +283,7 @@ black
 
 
 
-=== TEST 8: the default grid of 5x5 tiles 240 wide: 1200 x 670 for 16:9
+=== TEST 9: the default grid of 5x5 tiles 240 wide: 1200 x 670 for 16:9
 --- request
 GET /vod/demo/tiles-720p-1.jpg
 --- response_body_filters eval
@@ -280,7 +295,7 @@ GET /vod/demo/tiles-720p-1.jpg
 
 
 
-=== TEST 9: tiles of one GOP share a decode pass: sheet 1 takes 81 frames
+=== TEST 10: tiles of one GOP share a decode pass: sheet 1 takes 81 frames
 Three runs (0 and 1 s, 2 and 3 s, 4 and 5 s) of 27 frames each; a pass
 per tile would take 84.
 --- request
@@ -294,7 +309,7 @@ GET /gop/demo/tiles-360p-1.jpg
 
 
 
-=== TEST 10: a sheet over vod_thumbnail_tile_max_frames: 502 and one line
+=== TEST 11: a sheet over vod_thumbnail_tile_max_frames: 502 and one line
 --- request
 GET /tight/demo/tiles-360p-1.jpg
 --- error_code: 502
@@ -306,7 +321,7 @@ tile sheet 1 needs 81 frames decoded, over vod_thumbnail_tile_max_frames 80
 
 
 
-=== TEST 11: a tile over vod_thumbnail_max_frames: 502 and one line
+=== TEST 12: a tile over vod_thumbnail_max_frames: 502 and one line
 --- request
 GET /small/demo/tiles-360p-1.jpg
 --- error_code: 502
@@ -318,7 +333,7 @@ the frame at 1000 ms needs 27 frames decoded, over vod_thumbnail_max_frames 10
 
 
 
-=== TEST 12: a sheet past the end: 404 and one line
+=== TEST 13: a sheet past the end: 404 and one line
 --- request
 GET /t/demo/tiles-360p-3.jpg
 --- error_code: 404
@@ -329,7 +344,7 @@ tile sheet 3 is past the end
 
 
 
-=== TEST 13: the largest sheet number: 404, no overflow
+=== TEST 14: the largest sheet number: 404, no overflow
 --- request
 GET /t/demo/tiles-360p-2147483648.jpg
 --- error_code: 404
@@ -338,7 +353,7 @@ GET /t/demo/tiles-360p-2147483648.jpg
 
 
 
-=== TEST 14: malformed sheet numbers: 400 (tiles-360p-0.jpg)
+=== TEST 15: malformed sheet numbers: 400 (tiles-360p-0.jpg)
 --- request
 GET /t/demo/tiles-360p-0.jpg
 --- error_code: 400
@@ -347,7 +362,7 @@ GET /t/demo/tiles-360p-0.jpg
 
 
 
-=== TEST 15: malformed sheet numbers: 400 (tiles-360p-01.jpg)
+=== TEST 16: malformed sheet numbers: 400 (tiles-360p-01.jpg)
 --- request
 GET /t/demo/tiles-360p-01.jpg
 --- error_code: 400
@@ -356,7 +371,7 @@ GET /t/demo/tiles-360p-01.jpg
 
 
 
-=== TEST 16: malformed sheet numbers: 400 (tiles-360p.jpg)
+=== TEST 17: malformed sheet numbers: 400 (tiles-360p.jpg)
 --- request
 GET /t/demo/tiles-360p.jpg
 --- error_code: 400
@@ -365,7 +380,7 @@ GET /t/demo/tiles-360p.jpg
 
 
 
-=== TEST 17: malformed sheet numbers: 400 (tiles-360p-x.jpg)
+=== TEST 18: malformed sheet numbers: 400 (tiles-360p-x.jpg)
 --- request
 GET /t/demo/tiles-360p-x.jpg
 --- error_code: 400
@@ -374,7 +389,7 @@ GET /t/demo/tiles-360p-x.jpg
 
 
 
-=== TEST 18: malformed sheet numbers: 400 (tiles-360p-99999999999.jpg)
+=== TEST 19: malformed sheet numbers: 400 (tiles-360p-99999999999.jpg)
 --- request
 GET /t/demo/tiles-360p-99999999999.jpg
 --- error_code: 400
@@ -383,7 +398,7 @@ GET /t/demo/tiles-360p-99999999999.jpg
 
 
 
-=== TEST 19: malformed sheet numbers: 400 (tiles--1.jpg)
+=== TEST 20: malformed sheet numbers: 400 (tiles--1.jpg)
 --- request
 GET /t/demo/tiles--1.jpg
 --- error_code: 400
@@ -392,7 +407,7 @@ GET /t/demo/tiles--1.jpg
 
 
 
-=== TEST 20: malformed sheet numbers: 400 (tiles-.vtt)
+=== TEST 21: malformed sheet numbers: 400 (tiles-.vtt)
 --- request
 GET /t/demo/tiles-.vtt
 --- error_code: 400
@@ -401,7 +416,7 @@ GET /t/demo/tiles-.vtt
 
 
 
-=== TEST 21: not ours, or no such rendition: 404 (.png)
+=== TEST 22: not ours, or no such rendition: 404 (.png)
 --- request
 GET /t/demo/tiles-360p-1.png
 --- error_code: 404
@@ -410,7 +425,7 @@ GET /t/demo/tiles-360p-1.png
 
 
 
-=== TEST 22: not ours, or no such rendition: 404 (tiles-nosuch-1.jpg)
+=== TEST 23: not ours, or no such rendition: 404 (tiles-nosuch-1.jpg)
 --- request
 GET /t/demo/tiles-nosuch-1.jpg
 --- error_code: 404
@@ -419,7 +434,7 @@ GET /t/demo/tiles-nosuch-1.jpg
 
 
 
-=== TEST 23: not ours, or no such rendition: 404 (tiles-nosuch.vtt)
+=== TEST 24: not ours, or no such rendition: 404 (tiles-nosuch.vtt)
 --- request
 GET /t/demo/tiles-nosuch.vtt
 --- error_code: 404
@@ -428,7 +443,7 @@ GET /t/demo/tiles-nosuch.vtt
 
 
 
-=== TEST 24: not ours, or no such rendition: 404 (tiles-360p-1.vtt)
+=== TEST 25: not ours, or no such rendition: 404 (tiles-360p-1.vtt)
 --- request
 GET /t/demo/tiles-360p-1.vtt
 --- error_code: 404
@@ -437,7 +452,7 @@ GET /t/demo/tiles-360p-1.vtt
 
 
 
-=== TEST 25: thumbnails off (the default): neither sheets nor track (tiles-360p.vtt)
+=== TEST 26: thumbnails off (the default): neither sheets nor track (tiles-360p.vtt)
 --- request
 GET /off/demo/tiles-360p.vtt
 --- error_code: 404
@@ -446,7 +461,7 @@ GET /off/demo/tiles-360p.vtt
 
 
 
-=== TEST 26: thumbnails off (the default): neither sheets nor track (tiles-360p-1.jpg)
+=== TEST 27: thumbnails off (the default): neither sheets nor track (tiles-360p-1.jpg)
 --- request
 GET /off/demo/tiles-360p-1.jpg
 --- error_code: 404
@@ -455,7 +470,7 @@ GET /off/demo/tiles-360p-1.jpg
 
 
 
-=== TEST 27: a rendition without video: 404 (tiles-audio.vtt)
+=== TEST 28: a rendition without video: 404 (tiles-audio.vtt)
 --- request
 GET /t/audio/tiles-audio.vtt
 --- error_code: 404
@@ -464,7 +479,7 @@ GET /t/audio/tiles-audio.vtt
 
 
 
-=== TEST 28: a rendition without video: 404 (tiles-audio-1.jpg)
+=== TEST 29: a rendition without video: 404 (tiles-audio-1.jpg)
 --- request
 GET /t/audio/tiles-audio-1.jpg
 --- error_code: 404
@@ -473,7 +488,7 @@ GET /t/audio/tiles-audio-1.jpg
 
 
 
-=== TEST 29: no thread pool: a sheet is 503 and one line
+=== TEST 30: no thread pool: a sheet is 503 and one line
 --- request
 GET /nopool/demo/tiles-360p-1.jpg
 --- error_code: 503
@@ -482,7 +497,7 @@ thumbnails need "aio threads" and a thread pool, refused
 
 
 
-=== TEST 30: no thread pool: the track needs none
+=== TEST 31: no thread pool: the track needs none
 --- request
 GET /nopool/demo/tiles-360p.vtt
 --- error_code: 200
@@ -491,7 +506,7 @@ GET /nopool/demo/tiles-360p.vtt
 
 
 
-=== TEST 31: ETag per sheet; If-None-Match gives 304
+=== TEST 32: ETag per sheet; If-None-Match gives 304
 --- request
 GET /t/demo/tiles-360p-1.jpg
 --- more_headers
@@ -504,7 +519,7 @@ ETag: "[0-9a-f]{16}"
 
 
 
-=== TEST 32: a sheet with a frame that does not decode: 502 and one line
+=== TEST 33: a sheet with a frame that does not decode: 502 and one line
 --- request
 GET /broken/broken/tiles-360p-1.jpg
 --- error_code: 502
@@ -516,7 +531,7 @@ qr{\[error\].*broken/360p\.mp4": thumbnail: }
 
 
 
-=== TEST 33: the same title's sheet of intact GOPs still decodes
+=== TEST 34: the same title's sheet of intact GOPs still decodes
 --- request
 GET /broken/broken/tiles-360p-2.jpg
 --- response_body_filters eval
@@ -528,7 +543,7 @@ GET /broken/broken/tiles-360p-2.jpg
 
 
 
-=== TEST 34: NTSC (30000/1001, 8.008 s): the last cue ends at 8.008 s
+=== TEST 35: NTSC (30000/1001, 8.008 s): the last cue ends at 8.008 s
 --- request
 GET /t/ntsc/tiles-360p.vtt
 --- response_body_filters eval
@@ -540,7 +555,7 @@ cues 9, 0 to 8008 (the duration), contiguous, sheets 1-2
 
 
 
-=== TEST 35: NTSC: the tile at 1 s is frame 29 (0.968 s), not frame 30 (1.001 s)
+=== TEST 36: NTSC: the tile at 1 s is frame 29 (0.968 s), not frame 30 (1.001 s)
 --- request
 GET /t/ntsc/tiles-360p-1.jpg
 --- response_body_filters eval
@@ -552,7 +567,7 @@ GET /t/ntsc/tiles-360p-1.jpg
 
 
 
-=== TEST 36: HEVC: the tile at 3 s
+=== TEST 37: HEVC: the tile at 3 s
 --- request
 GET /t/hevc/tiles-360p-1.jpg
 --- response_body_filters eval
@@ -564,7 +579,7 @@ GET /t/hevc/tiles-360p-1.jpg
 
 
 
-=== TEST 37: metrics: a scrape to count from
+=== TEST 38: metrics: a scrape to count from
 --- request
 GET /metrics
 --- response_body_filters eval
@@ -576,7 +591,7 @@ ok
 
 
 
-=== TEST 38: metrics: a track
+=== TEST 39: metrics: a track
 --- request
 GET /t/demo/tiles-360p.vtt
 --- no_error_log
@@ -584,7 +599,7 @@ GET /t/demo/tiles-360p.vtt
 
 
 
-=== TEST 39: metrics: a sheet
+=== TEST 40: metrics: a sheet
 --- request
 GET /t/demo/tiles-360p-2.jpg
 --- no_error_log
@@ -592,7 +607,7 @@ GET /t/demo/tiles-360p-2.jpg
 
 
 
-=== TEST 40: metrics: a sheet past the end
+=== TEST 41: metrics: a sheet past the end
 --- request
 GET /t/demo/tiles-360p-9.jpg
 --- error_code: 404
@@ -601,7 +616,7 @@ GET /t/demo/tiles-360p-9.jpg
 
 
 
-=== TEST 41: metrics: sheets and tracks are counted as thumbnails
+=== TEST 42: metrics: sheets and tracks are counted as thumbnails
 --- request
 GET /metrics
 --- response_body_filters eval

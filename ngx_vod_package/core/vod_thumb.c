@@ -103,61 +103,6 @@ vod_thumb_pick(vod_segment_t *segment, uint64_t time, int first,
 
 
 int
-vod_thumb_avc_disposable(const u_char *data, size_t len,
-    uint32_t nal_length_size)
-{
-    size_t    n, i;
-    uint32_t  type, slices;
-
-    if (nal_length_size != 1 && nal_length_size != 2 && nal_length_size != 4)
-    {
-        return 0;
-    }
-
-    slices = 0;
-
-    while (len > 0) {
-        if (len < nal_length_size) {
-            return 0;
-        }
-
-        for (n = 0, i = 0; i < nal_length_size; i++) {
-            n = (n << 8) | data[i];
-        }
-
-        data += nal_length_size;
-        len -= nal_length_size;
-
-        if (n == 0 || n > len) {
-            return 0;
-        }
-
-        type = data[0] & 0x1f;
-
-        /* slices: non-IDR (1), partition A (2); an IDR (5) is always
-         * referred to */
-
-        if (type == 5) {
-            return 0;
-        }
-
-        if (type == 1 || type == 2) {
-            if ((data[0] & 0x60) != 0) {
-                return 0;
-            }
-
-            slices++;
-        }
-
-        data += n;
-        len -= n;
-    }
-
-    return slices > 0;
-}
-
-
-int
 vod_thumb_size(uint32_t src_w, uint32_t src_h, uint32_t w, uint32_t h,
     uint32_t max_w, uint32_t max_h, uint32_t *out_w, uint32_t *out_h)
 {

@@ -1,8 +1,8 @@
 /*
  * vod_thumb.h: the pure parts of a thumbnail (thumb-{id}-{ms}.jpg): which
- * samples of a video track show the frame presented at a time, which of
- * them the decoder may skip, and the picture's size.  The decoding itself
- * is the glue's (ngx_vod_package_decode.c, with FFmpeg).
+ * samples of a video track show the frame presented at a time, and the
+ * picture's size (which of them the decoder may skip: vod_thumb_nal.h).
+ * The decoding itself is the glue's (ngx_vod_package_decode.c, FFmpeg).
  */
 
 #ifndef _VOD_THUMB_H_INCLUDED_
@@ -43,15 +43,6 @@ int vod_thumb_segment(vod_track_info_t *info, uint64_t time, uint32_t *seg);
  */
 int vod_thumb_pick(vod_segment_t *segment, uint64_t time, int first,
     vod_thumb_pick_t *pick);
-
-/*
- * 1 when an H.264 sample (length-prefixed NAL units, nal_length_size 1, 2
- * or 4) is a frame no other frame refers to (every slice's nal_ref_idc is
- * 0): decoding towards a later frame may skip it.  0 when it is referred
- * to, or when it cannot tell.
- */
-int vod_thumb_avc_disposable(const u_char *data, size_t len,
-    uint32_t nal_length_size);
 
 /*
  * The picture size for a source of src_w x src_h display pixels: w x h

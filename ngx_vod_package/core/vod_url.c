@@ -23,6 +23,7 @@ static int vod_url_decimal(const u_char *p, size_t len, uint64_t max,
     uint64_t *v);
 static int vod_url_number(const u_char *p, size_t len, uint32_t *n);
 static int vod_url_track(const u_char *p, size_t len, uint32_t *n);
+static int vod_url_image(const u_char *p, size_t *len, vod_url_t *url);
 static int vod_url_thumb(const u_char *p, size_t len, vod_url_t *url);
 static int vod_url_tiles(const u_char *p, size_t len, vod_url_t *url);
 static int vod_url_last_dash(const u_char *p, size_t len, size_t *dash);
@@ -333,8 +334,30 @@ vod_url_track(const u_char *p, size_t len, uint32_t *n)
 }
 
 
+/* a picture's extension, .jpg or .webp: its format, and len without it */
+
+static int
+vod_url_image(const u_char *p, size_t *len, vod_url_t *url)
+{
+    if (vod_url_suffix(p, *len, ".jpg", 4)) {
+        url->image = VOD_IMAGE_JPEG;
+        *len -= 4;
+        return VOD_OK;
+    }
+
+    if (vod_url_suffix(p, *len, ".webp", 5)) {
+        url->image = VOD_IMAGE_WEBP;
+        *len -= 5;
+        return VOD_OK;
+    }
+
+    return VOD_NOT_FOUND;
+}
+
+
 /*
- * thumb-: what follows the prefix, {id}-{ms}[-w{W}][-h{H}].jpg.  Read
+ * thumb-: what follows the prefix, {id}-{ms}[-w{W}][-h{H}].jpg (or
+ * .webp).  Read
  * from the end: ids may contain '-', a time or a size never does.
  */
 
@@ -343,14 +366,12 @@ vod_url_thumb(const u_char *p, size_t len, vod_url_t *url)
 {
     size_t  dash;
 
-    if (!vod_url_suffix(p, len, ".jpg", 4)) {
+    if (vod_url_image(p, &len, url) != VOD_OK) {
         return VOD_NOT_FOUND;
     }
 
     url->kind = VOD_URL_THUMB;
     url->stream = VOD_STREAM_VIDEO;
-
-    len -= 4;
 
     if (vod_url_last_dash(p, len, &dash) != VOD_OK) {
         return VOD_BAD_REQUEST;
@@ -401,8 +422,8 @@ vod_url_thumb(const u_char *p, size_t len, vod_url_t *url)
 
 /*
  * tiles-: what follows the prefix, {id}.vtt (the thumbnail track) or
- * {id}-{n}.jpg (sheet n).  The sheet's number is read from the end: ids
- * may contain '-'.
+ * {id}-{n}.jpg or .webp (sheet n).  The sheet's number is read from the
+ * end: ids may contain '-'.
  */
 
 static int
@@ -417,13 +438,11 @@ vod_url_tiles(const u_char *p, size_t len, vod_url_t *url)
         return vod_url_id(p, len - 4, url);
     }
 
-    if (!vod_url_suffix(p, len, ".jpg", 4)) {
+    if (vod_url_image(p, &len, url) != VOD_OK) {
         return VOD_NOT_FOUND;
     }
 
     url->kind = VOD_URL_TILES;
-
-    len -= 4;
 
     if (vod_url_last_dash(p, len, &dash) != VOD_OK
         || vod_url_number(p + dash + 1, len - dash - 1, &url->segment)

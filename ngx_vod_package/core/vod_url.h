@@ -38,6 +38,7 @@
  *   tiles-{id}-{n}.jpg           thumbnail tile sheet n (from 1) of a
  *                                rendition's video (vod_tiles.h)
  *   tiles-{id}.vtt               the WebVTT thumbnail track over them
+ *   thumb-...webp, tiles-{id}-{n}.webp  the same pictures as WebP
  *   images-{id}.m3u8             the HLS image media playlist over them
  *                                (vod_images.h)
  *   sub-{id}.m3u8                media playlist of subtitle rendition {id}
@@ -97,6 +98,11 @@
      || (stream) == VOD_STREAM_AUDIO_TS)
 
 
+/* a picture's format, by its extension */
+#define VOD_IMAGE_JPEG           0  /* .jpg */
+#define VOD_IMAGE_WEBP           1  /* .webp */
+
+
 typedef struct {
     uint32_t      kind;               /* VOD_URL_* */
     uint32_t      stream;             /* VOD_STREAM_*, not for manifests */
@@ -111,6 +117,7 @@ typedef struct {
     uint32_t      thumb_ms;           /* thumb-: the time asked for */
     uint32_t      width;              /* thumb-: -w{W}, 0 when absent */
     uint32_t      height;             /* thumb-: -h{H}, 0 when absent */
+    uint32_t      image;              /* thumb-, tiles-: VOD_IMAGE_* */
 } vod_url_t;
 
 

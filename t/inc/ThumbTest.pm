@@ -94,10 +94,13 @@ sub psnr {
     return 10 * log(255 * 255 * @a / $sum) / log(10);
 }
 
+# the picture in a file named by its format (a WebP is a RIFF file):
+# ffmpeg's image demuxer goes by the extension
 sub jpeg_file {
     my ($body) = @_;
+    my $suffix = substr($body, 0, 4) eq 'RIFF' ? '.webp' : '.jpg';
     my ($fh, $name) = File::Temp::tempfile('vodthumb-XXXXXX', TMPDIR => 1,
-                                           SUFFIX => '.jpg', UNLINK => 1);
+                                           SUFFIX => $suffix, UNLINK => 1);
     binmode $fh;
     print $fh $body;
     close $fh;

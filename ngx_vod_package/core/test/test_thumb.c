@@ -1,7 +1,7 @@
 /*
  * test_thumb.c: the choice of a thumbnail's frame (a time to a segment,
  * then to the sample presented at it and the key frame decoding starts
- * at), the disposable H.264 frames a decode skips, and picture sizes.
+ * at) and picture sizes (the frames a decode skips: test_thumb_nal.c).
  */
 
 #include <stdarg.h>
@@ -17,7 +17,6 @@
 static void test_thumb_pick_bframes(void **state);
 static void test_thumb_pick_edges(void **state);
 static void test_thumb_segment(void **state);
-static void test_thumb_disposable(void **state);
 static void test_thumb_size(void **state);
 
 
@@ -167,35 +166,6 @@ test_thumb_segment(void **state)
 
 
 static void
-test_thumb_disposable(void **state)
-{
-    /* 4-byte lengths: SEI (6), then a non-reference P/B slice */
-    static const u_char  b[] = { 0, 0, 0, 2, 0x06, 0x80,
-                                 0, 0, 0, 3, 0x01, 0x9a, 0x00 };
-    /* a referenced slice (nal_ref_idc 2) */
-    static const u_char  p[] = { 0, 0, 0, 3, 0x41, 0x9a, 0x00 };
-    /* an IDR slice */
-    static const u_char  i[] = { 0, 0, 0, 3, 0x65, 0x88, 0x00 };
-    /* a length past the end */
-    static const u_char  bad[] = { 0, 0, 0, 9, 0x01, 0x9a, 0x00 };
-    /* two slices, the second referenced */
-    static const u_char  two[] = { 0, 2, 0x01, 0x9a, 0, 2, 0x21, 0x9a };
-    /* no slice at all */
-    static const u_char  sei[] = { 0, 0, 0, 2, 0x06, 0x80 };
-
-    assert_int_equal(vod_thumb_avc_disposable(b, sizeof(b), 4), 1);
-    assert_int_equal(vod_thumb_avc_disposable(p, sizeof(p), 4), 0);
-    assert_int_equal(vod_thumb_avc_disposable(i, sizeof(i), 4), 0);
-    assert_int_equal(vod_thumb_avc_disposable(bad, sizeof(bad), 4), 0);
-    assert_int_equal(vod_thumb_avc_disposable(two, sizeof(two), 2), 0);
-    assert_int_equal(vod_thumb_avc_disposable(two, 4, 2), 1);
-    assert_int_equal(vod_thumb_avc_disposable(sei, sizeof(sei), 4), 0);
-    assert_int_equal(vod_thumb_avc_disposable(b, sizeof(b), 3), 0);
-    assert_int_equal(vod_thumb_avc_disposable(b, 0, 4), 0);
-}
-
-
-static void
 test_thumb_size(void **state)
 {
     uint32_t  w, h;
@@ -272,7 +242,6 @@ main(void)
         cmocka_unit_test(test_thumb_pick_bframes),
         cmocka_unit_test(test_thumb_pick_edges),
         cmocka_unit_test(test_thumb_segment),
-        cmocka_unit_test(test_thumb_disposable),
         cmocka_unit_test(test_thumb_size),
     };
 

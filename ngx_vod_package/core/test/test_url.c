@@ -373,14 +373,18 @@ test_url_thumb(void **state)
         uint32_t     ms;
         uint32_t     w;
         uint32_t     h;
+        uint32_t     image;
     } good[] = {
-        { "thumb-1080p-0.jpg", "1080p", 0, 0, 0 },
-        { "thumb-1080p-12345.jpg", "1080p", 12345, 0, 0 },
-        { "thumb-hd-high-7-w320.jpg", "hd-high", 7, 320, 0 },
-        { "thumb-a-4294967295-h90.jpg", "a", 4294967295U, 0, 90 },
-        { "thumb-a-1-w320-h180.jpg", "a", 1, 320, 180 },
+        { "thumb-1080p-0.jpg", "1080p", 0, 0, 0, VOD_IMAGE_JPEG },
+        { "thumb-1080p-12345.jpg", "1080p", 12345, 0, 0, VOD_IMAGE_JPEG },
+        { "thumb-hd-high-7-w320.jpg", "hd-high", 7, 320, 0, VOD_IMAGE_JPEG },
+        { "thumb-a-4294967295-h90.jpg", "a", 4294967295U, 0, 90,
+          VOD_IMAGE_JPEG },
+        { "thumb-a-1-w320-h180.jpg", "a", 1, 320, 180, VOD_IMAGE_JPEG },
         /* an id that looks like a size is an id */
-        { "thumb-w3-h4-10.jpg", "w3-h4", 10, 0, 0 },
+        { "thumb-w3-h4-10.jpg", "w3-h4", 10, 0, 0, VOD_IMAGE_JPEG },
+        { "thumb-1080p-120.webp", "1080p", 120, 0, 0, VOD_IMAGE_WEBP },
+        { "thumb-a-1-w320-h180.webp", "a", 1, 320, 180, VOD_IMAGE_WEBP },
     };
 
     static const char  *bad[] = {
@@ -388,7 +392,8 @@ test_url_thumb(void **state)
         "thumb-a-4294967296.jpg", "thumb-a-.jpg", "thumb-a-5-w0.jpg",
         "thumb-a-5-w010.jpg", "thumb-a-5-w.jpg", "thumb-a-5-h10-w10.jpg",
         "thumb-a-5-w4294967296.jpg", "thumb-a-5-w10-w10.jpg",
-        "thumb-a-w10.jpg", "thumb-a-5-x10.jpg", "thumb-.jpg", "thumb-a/b-1.jpg"
+        "thumb-a-w10.jpg", "thumb-a-5-x10.jpg", "thumb-.jpg", "thumb-a/b-1.jpg",
+        "thumb-a-01.webp", "thumb-a.webp", "thumb-.webp"
     };
 
     for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -403,6 +408,7 @@ test_url_thumb(void **state)
         assert_int_equal(url.thumb_ms, good[i].ms);
         assert_int_equal(url.width, good[i].w);
         assert_int_equal(url.height, good[i].h);
+        assert_int_equal(url.image, good[i].image);
     }
 
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -415,6 +421,10 @@ test_url_thumb(void **state)
     assert_int_equal(test_url_parse_str("thumb-a-1.png", &url),
                      VOD_NOT_FOUND);
     assert_int_equal(test_url_parse_str("thumb", &url), VOD_NOT_FOUND);
+    assert_int_equal(test_url_parse_str("thumb-a-1.webp.jpg.gz", &url),
+                     VOD_NOT_FOUND);
+    assert_int_equal(test_url_parse_str("thumb-a-1.wbp", &url),
+                     VOD_NOT_FOUND);
 }
 
 
@@ -431,20 +441,25 @@ test_url_tiles(void **state)
         uint32_t     kind;
         const char  *id;
         uint32_t     sheet;
+        uint32_t     image;
     } good[] = {
-        { "tiles-1080p-1.jpg", VOD_URL_TILES, "1080p", 0 },
-        { "tiles-hd-high-12.jpg", VOD_URL_TILES, "hd-high", 11 },
-        { "tiles-a-2147483648.jpg", VOD_URL_TILES, "a", 2147483647U },
-        { "tiles-1080p.vtt", VOD_URL_TILES_VTT, "1080p", 0 },
+        { "tiles-1080p-1.jpg", VOD_URL_TILES, "1080p", 0, VOD_IMAGE_JPEG },
+        { "tiles-hd-high-12.jpg", VOD_URL_TILES, "hd-high", 11,
+          VOD_IMAGE_JPEG },
+        { "tiles-a-2147483648.jpg", VOD_URL_TILES, "a", 2147483647U,
+          VOD_IMAGE_JPEG },
+        { "tiles-1080p.vtt", VOD_URL_TILES_VTT, "1080p", 0, VOD_IMAGE_JPEG },
         /* the number of a track's name is its id's */
-        { "tiles-a-3.vtt", VOD_URL_TILES_VTT, "a-3", 0 },
+        { "tiles-a-3.vtt", VOD_URL_TILES_VTT, "a-3", 0, VOD_IMAGE_JPEG },
+        { "tiles-1080p-2.webp", VOD_URL_TILES, "1080p", 1, VOD_IMAGE_WEBP },
     };
 
     static const char  *bad[] = {
         "tiles-a.jpg", "tiles--1.jpg", "tiles-a-0.jpg", "tiles-a-01.jpg",
         "tiles-a-x.jpg", "tiles-a-.jpg", "tiles-a-2147483649.jpg",
         "tiles-a-99999999999.jpg", "tiles-.jpg", "tiles-.vtt",
-        "tiles-a/b.vtt", "tiles-a/b-1.jpg", "tiles-a-1-w320.jpg"
+        "tiles-a/b.vtt", "tiles-a/b-1.jpg", "tiles-a-1-w320.jpg",
+        "tiles-a-0.webp", "tiles-a.webp"
     };
 
     for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -457,6 +472,7 @@ test_url_tiles(void **state)
         assert_int_equal(url.id.len, strlen(good[i].id));
         assert_memory_equal(url.id.data, good[i].id, url.id.len);
         assert_int_equal(url.segment, good[i].sheet);
+        assert_int_equal(url.image, good[i].image);
     }
 
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
