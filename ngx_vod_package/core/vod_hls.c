@@ -671,7 +671,8 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
                         "#EXT-X-INDEPENDENT-SEGMENTS\n");
 
     if (vod_url_stream_ts(stream) && title->protect != NULL) {
-        p = vod_protect_hls_aes128(p);
+        p = vod_protect_hls_aes128(p, title->ts_sample_aes
+                                      ? title->protect : NULL);
     }
 
     if (!vod_url_stream_ts(stream)) {
