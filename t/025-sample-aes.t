@@ -55,8 +55,8 @@ sub conf_test {
     my ($ok, $out) = conf_test('server { location /v/ { vod_package; '
                                . 'vod_encryption_ts aes-256; } }');
     ok(!$ok, 'nginx -t: a bad vod_encryption_ts fails');
-    like($out, qr/invalid value "aes-256" in "vod_encryption_ts": /
-               . qr/use aes-128 or sample-aes/,
+    like($out, qr/invalid\ value\ "aes-256"\ in\ "vod_encryption_ts":
+                  \ use\ aes-128\ or\ sample-aes/x,
          '... naming the directive and its values');
     ($ok, $out) = conf_test('server { location /v/ { vod_package; '
                             . 'vod_encryption_ts aes-128; '
