@@ -214,7 +214,7 @@ sub but_last {
     my $enc = $res->{content};
     is($res->{status}, 200, 'segment: 200');
     is(length($enc) % 188, 0, '... whole TS packets');
-    is(get('/saes/demo/ts-720p-1.ts')->{content}, $enc,
+    ok(get('/saes/demo/ts-720p-1.ts')->{content} eq $enc,
        '... the same bytes on every request');
     my $etag = $res->{headers}{etag};
     my $etag_aes = get('/aes/demo/ts-720p-1.ts')->{headers}{etag};
@@ -277,9 +277,11 @@ sub but_last {
     my $ca = es_of($clear, 0x101);
     my $ea = es_of($enc, 0x101);
     is(length $ea, length $ca, 'audio: as long as clear');
-    is(substr($ea, 0, 7 + 16), substr($ca, 0, 7 + 16),
+    is(unpack('H*', substr($ea, 0, 7 + 16)),
+       unpack('H*', substr($ca, 0, 7 + 16)),
        '... the first frame\'s header and 16 bytes clear');
-    isnt(substr($ea, 23, 16), substr($ca, 23, 16), '... the next encrypted');
+    isnt(unpack('H*', substr($ea, 23, 16)), unpack('H*', substr($ca, 23, 16)),
+         '... the next encrypted');
 }
 
 # ffmpeg fetches aes.key and decrypts
