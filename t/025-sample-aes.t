@@ -10,7 +10,8 @@
 # frame by frame); a wrong key does not.  The PMT carries the stream types
 # and descriptors of the format, slices keep their first 32 bytes, NAL
 # units other than slices are the clear ones, the ETag changes with the
-# setting, and nginx -t names a bad value.  Not a block file.
+# setting, an AC-3 rendition is refused (415, one line), and nginx -t
+# names a bad value.  Not a block file.
 
 use strict;
 use warnings;
@@ -36,6 +37,19 @@ sub spit {
 }
 
 spit("$dir/key.bin", $secret);
+
+# a title with an AC-3 audio rendition beside H.264 and AAC (a few
+# seconds of ffmpeg)
+mkdir "$dir/media" or die "mkdir: $!";
+mkdir "$dir/media/dd" or die "mkdir: $!";
+system('ffmpeg', '-v', 'error', '-f', 'lavfi', '-i',
+       'testsrc=d=4:s=320x180:r=25', '-f', 'lavfi', '-i', 'sine=d=4',
+       '-c:v', 'libx264', '-g', '25', '-c:a', 'aac', '-shortest',
+       "$dir/media/dd/360p.mp4") == 0 or die "ffmpeg: $?";
+system('ffmpeg', '-v', 'error', '-f', 'lavfi', '-i', 'sine=d=4',
+       '-c:a', 'ac3', '-metadata:s:a', 'language=eng',
+       "$dir/media/dd/ac3.mp4") == 0 or die "ffmpeg: $?";
+system('chmod', '-R', 'a+rX', "$dir/media") == 0 or die "chmod: $?";
 
 # --- nginx -t ---------------------------------------------------------
 
@@ -77,6 +91,9 @@ VodTest::nginx_start($dir, <<"_EOC_");
         location /threads/ { $common vod_encryption_ts sample-aes;
                              aio threads; }
         location /aes/ { $common }
+        location /dd/ { alias $dir/media/; vod_package;
+                        vod_encryption_key_file $dir/key.bin;
+                        vod_encryption cbcs; vod_encryption_ts sample-aes; }
         location /clear/ { alias $media/; vod_package; }
         location ~ ^/badkey/[^/]+/aes\\.key\$ {
             return 200 "0123456789abcdef";
@@ -304,9 +321,19 @@ for my $title (qw(demo aud)) {
        "$title: a wrong key does not decrypt");
 }
 
+# AC-3 under SAMPLE-AES is not done: refused, not served clear; its AAC
+# and video are served
+is(get('/dd/dd/audiots-ac3-1.ts')->{status}, 415,
+   'AC-3 rendition: 415 under SAMPLE-AES');
+is(get('/dd/dd/audiots-360p-1.ts')->{status}, 200, '... AAC beside it: 200');
+is(get('/dd/dd/videots-360p-1.ts')->{status}, 200, '... the video: 200');
+
 my @log = VodTest::nginx_stop($dir);
 is(scalar(grep { /\[(?:alert|crit|emerg)\]/ } @log), 0,
    'no alert, crit or emerg');
-is(scalar(grep { /\[error\]/ } @log), 0, 'no error lines');
+my @err = grep { /\[error\]/ } @log;
+is(scalar @err, 1, 'one error line');
+like($err[0] // '', qr/SAMPLE-AES of audio track 1: only AAC is encrypted/,
+     '... the AC-3 refusal\'s');
 
 done_testing();
