@@ -909,7 +909,10 @@ vod_ts_saes_video(vod_ts_mux_t *mux, vod_ts_track_t *t)
         }
 
         if ((size_t) (o - out) > VOD_MAX_SAMPLE_SIZE) {
-            goto bad;
+            mux->env->log(mux->env, "ts: sample %u of video segment %u is "
+                          "%zu bytes encrypted", i, t->segment->index + 1,
+                          (size_t) (o - out));
+            return VOD_BAD_DATA;
         }
 
         f->data = out;
