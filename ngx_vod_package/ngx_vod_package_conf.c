@@ -273,6 +273,13 @@ ngx_command_t  ngx_vod_package_commands[] = {
       offsetof(ngx_vod_package_loc_conf_t, encryption),
       NULL },
 
+    { ngx_string("vod_encryption_ts"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_vod_protect_ts,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, encryption_ts),
+      NULL },
+
     { ngx_string("vod_encryption_key_file"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_vod_protect_key_file,
@@ -387,6 +394,7 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
     vlcf->iframe_playlists = 0;
     vlcf->encryption = NGX_CONF_UNSET_UINT;
     vlcf->encryption_clearkey = NGX_CONF_UNSET;
+    vlcf->encryption_ts = NGX_CONF_UNSET_UINT;
     vlcf->key_cache = NGX_CONF_UNSET_PTR;
     vlcf->key_cache_ttl = NGX_CONF_UNSET;
 

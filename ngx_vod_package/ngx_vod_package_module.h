@@ -23,6 +23,7 @@
 #include "vod_protect.h"
 #include "vod_keys.h"
 #include "vod_iframe.h"
+#include "vod_ts_saes.h"
 #include "vodedge_metrics.h"
 
 
@@ -92,6 +93,7 @@ typedef struct {
     ngx_str_t           encryption_secret;    /* the key file's bytes */
     ngx_uint_t          encryption_systems;   /* VOD_PROTECT_* */
     ngx_flag_t          encryption_clearkey;  /* serve clearkey licences */
+    ngx_uint_t          encryption_ts;    /* NGX_VOD_TS_*: MPEG-TS method */
     u_char              encryption_tag[8];    /* the key file in ETags */
     ngx_str_t           key_service;      /* its location's URI; empty:
                                              keys from the key file */
@@ -129,6 +131,9 @@ typedef struct {
 /* what ngx_vod_protect_keys() gives */
 #define NGX_VOD_KEYS_KID    0             /* the KID alone: manifests */
 #define NGX_VOD_KEYS_ALL    1             /* the keys there are */
+#define NGX_VOD_TS_AES128       1     /* the whole segment, AES-128 */
+#define NGX_VOD_TS_SAMPLE_AES   2     /* H.264 slices and AAC frames */
+
 #define NGX_VOD_KEYS_HLS    2             /* and the HLS AES-128 key, which
                                              a key service may not give */
 
@@ -415,6 +420,9 @@ char *ngx_vod_protect_scheme(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_vod_protect_systems(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_vod_protect_ts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_vod_protect_ts_key(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
+    vod_ts_saes_t **saes);
 char *ngx_vod_protect_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_vod_protect_merge(ngx_conf_t *cf, ngx_vod_package_loc_conf_t *prev,
@@ -470,7 +478,8 @@ ngx_int_t ngx_vod_thread_build_index(ngx_http_request_t *r,
     ngx_thread_pool_t *tp, ngx_vod_media_t *media, uint32_t segment_ms,
     size_t max_moov_size);
 ngx_int_t ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
-    ngx_vod_media_t *media, vod_segment_t *video, vod_segment_t *audio);
+    ngx_vod_media_t *media, vod_segment_t *video, vod_segment_t *audio,
+    vod_ts_saes_t *saes);
 ngx_int_t ngx_vod_thread_protect(ngx_http_request_t *r,
     ngx_thread_pool_t *tp, ngx_vod_media_t *media, vod_segment_t *segment,
     vod_protect_t *prot, uint64_t stream);

@@ -7,6 +7,7 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
+#include <openssl/crypto.h>
 
 #include "ngx_vod_package_module.h"
 #include "ngx_vod_package_thumb.h"
@@ -415,6 +416,7 @@ ngx_vod_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     int                          rc;
     size_t                       len;
     vod_ts_mux_t                *mux;
+    vod_ts_saes_t               *saes;
     vod_segment_t               *video, *audio;
     ngx_vod_media_t             *media;
     ngx_vod_package_loc_conf_t  *vlcf;
@@ -461,22 +463,32 @@ ngx_vod_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 
     } else {
 
+        /* SAMPLE-AES encrypts as it plans: the key first */
+        rc = ngx_vod_protect_ts_key(r, ctx, &saes);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
 #if (NGX_THREADS)
         /* from the page cache, here; from the disk, in a thread */
         tp = ngx_vod_thread_pool(r);
         media->venv.nowait = (tp != NULL);
 #endif
 
-        rc = vod_ts_open(&media->venv.env,
-                         (video->track != NULL) ? video : NULL,
-                         (audio->track != NULL) ? audio : NULL,
-                         &mux, &len);
+        rc = vod_ts_open_saes(&media->venv.env,
+                              (video->track != NULL) ? video : NULL,
+                              (audio->track != NULL) ? audio : NULL,
+                              saes, &mux, &len);
 
 #if (NGX_THREADS)
         if (media->venv.blocked) {
-            return ngx_vod_thread_ts(r, tp, media, video, audio);
+            return ngx_vod_thread_ts(r, tp, media, video, audio, saes);
         }
 #endif
+
+        if (saes != NULL) {
+            OPENSSL_cleanse(saes, sizeof(vod_ts_saes_t));
+        }
     }
 
     if (rc != VOD_OK) {
@@ -499,8 +511,8 @@ ngx_vod_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     ctx->out.cache_control = &vlcf->segment_cache_control;
     ctx->out.mtime = media->of.mtime;
 
-    if (vlcf->encryption != 0) {
-        /* HLS AES-128 (_protect.c) */
+    if (vlcf->encryption != 0 && vlcf->encryption_ts == NGX_VOD_TS_AES128) {
+        /* HLS AES-128 (_protect.c); SAMPLE-AES is in the mux already */
         return ngx_vod_protect_plan_ts(r, ctx, mux, len);
     }
 

@@ -33,6 +33,13 @@ static ngx_conf_enum_t  ngx_vod_encryption_schemes[] = {
 };
 
 
+static ngx_conf_enum_t  ngx_vod_encryption_ts[] = {
+    { ngx_string("aes-128"), NGX_VOD_TS_AES128 },
+    { ngx_string("sample-aes"), NGX_VOD_TS_SAMPLE_AES },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_conf_bitmask_t  ngx_vod_encryption_systems[] = {
     { ngx_string("cenc"), VOD_PROTECT_COMMON },
     { ngx_string("widevine"), VOD_PROTECT_WIDEVINE },
@@ -74,6 +81,36 @@ ngx_vod_protect_scheme(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid value \"%V\" in \"vod_encryption\": "
                        "use off, cenc or cbcs", &value[1]);
+    return NGX_CONF_ERROR;
+}
+
+
+char *
+ngx_vod_protect_ts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_vod_package_loc_conf_t *vlcf = conf;
+
+    ngx_str_t        *value;
+    ngx_conf_enum_t  *e;
+
+    if (vlcf->encryption_ts != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (e = ngx_vod_encryption_ts; e->name.len != 0; e++) {
+        if (e->name.len == value[1].len
+            && ngx_strcasecmp(e->name.data, value[1].data) == 0)
+        {
+            vlcf->encryption_ts = e->value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"vod_encryption_ts\": "
+                       "use aes-128 or sample-aes", &value[1]);
     return NGX_CONF_ERROR;
 }
 
@@ -176,6 +213,8 @@ ngx_vod_protect_merge(ngx_conf_t *cf, ngx_vod_package_loc_conf_t *prev,
                                  (NGX_CONF_BITMASK_SET|VOD_PROTECT_COMMON));
     ngx_conf_merge_value(conf->encryption_clearkey,
                          prev->encryption_clearkey, 0);
+    ngx_conf_merge_uint_value(conf->encryption_ts, prev->encryption_ts,
+                              NGX_VOD_TS_AES128);
 
     /* one key source per location: the key file or the key service,
      * set here or both inherited from the level above */
@@ -386,6 +425,7 @@ ngx_vod_protect_title_keys(ngx_http_request_t *r, ngx_str_t *dir,
 
     title->protect = prot;
     title->clearkey = vlcf->encryption_clearkey ? 1 : 0;
+    title->ts_sample_aes = (vlcf->encryption_ts == NGX_VOD_TS_SAMPLE_AES);
 
     return NGX_OK;
 }
@@ -416,12 +456,12 @@ ngx_vod_protect_etag(ngx_http_request_t *r, uint64_t hash)
     flags[0] = (uint32_t) vlcf->encryption;
     flags[1] = (uint32_t) vlcf->encryption_systems;
     flags[2] = (uint32_t) vlcf->encryption_clearkey;
-    flags[3] = 0;
+    flags[3] = (uint32_t) vlcf->encryption_ts << 8;
 
     if (vlcf->key_service.len != 0 && ctx != NULL && ctx->keys != NULL
         && ctx->keys->rc == NGX_OK)
     {
-        flags[3] = 1 + ctx->keys->keys.has_hls_key;
+        flags[3] += 1 + ctx->keys->keys.has_hls_key;
         hash = ngx_vod_etag_add(hash, ctx->keys->keys.kid,
                                 sizeof(ctx->keys->keys.kid));
     }
@@ -552,6 +592,53 @@ ngx_vod_protect_plan_segment(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     ctx->out.mtime = media->of.mtime;
     ctx->out.data = out;
     ctx->out.len = len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The key and IV of an MPEG-TS segment under "vod_encryption_ts
+ * sample-aes", for vod_ts_open_saes(): the title's HLS key, the same
+ * aes.key serves, and the IV the playlist gives, the title's KID
+ * (vod_protect_hls_aes128()).  *saes is NULL when the segment is not
+ * sample encrypted.  The caller cleanses it once the mux is planned.
+ */
+
+ngx_int_t
+ngx_vod_protect_ts_key(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
+    vod_ts_saes_t **saes)
+{
+    ngx_int_t                    rc;
+    vod_protect_t                prot;
+    vod_ts_saes_t               *s;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    *saes = NULL;
+
+    if (vlcf->encryption == 0
+        || vlcf->encryption_ts != NGX_VOD_TS_SAMPLE_AES)
+    {
+        return NGX_OK;
+    }
+
+    s = ngx_pcalloc(r->pool, sizeof(vod_ts_saes_t));
+    if (s == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_vod_protect_keys(r, &ctx->dir, &prot, NGX_VOD_KEYS_HLS);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ngx_memcpy(s->key, prot.hls_key, sizeof(s->key));
+    ngx_memcpy(s->iv, prot.kid, sizeof(s->iv));
+    OPENSSL_cleanse(&prot, sizeof(vod_protect_t));
+
+    *saes = s;
 
     return NGX_OK;
 }

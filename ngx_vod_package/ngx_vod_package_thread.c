@@ -58,6 +58,7 @@ typedef struct {
     vod_segment_t        *video;
     vod_segment_t        *audio;
     vod_ts_mux_t         *ts;
+    vod_ts_saes_t        *saes;       /* SAMPLE-AES; NULL: clear */
 
     /* NGX_VOD_TASK_PROTECT: video is the segment, read and encrypted
      * into out */
@@ -148,7 +149,8 @@ ngx_vod_thread_build_index(ngx_http_request_t *r, ngx_thread_pool_t *tp,
 
 ngx_int_t
 ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
-    ngx_vod_media_t *media, vod_segment_t *video, vod_segment_t *audio)
+    ngx_vod_media_t *media, vod_segment_t *video, vod_segment_t *audio,
+    vod_ts_saes_t *saes)
 {
     ngx_vod_task_ctx_t  *tctx;
 
@@ -161,6 +163,7 @@ ngx_vod_thread_ts(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     tctx->path = media->path;
     tctx->video = video;
     tctx->audio = audio;
+    tctx->saes = saes;
 
     tctx->arena = ngx_vod_arena_create(r, media->of.fd);
     if (tctx->arena == NULL) {
@@ -315,12 +318,17 @@ ngx_vod_thread_handler(void *data, ngx_log_t *log)
     }
 
     if (tctx->type == NGX_VOD_TASK_TS) {
-        tctx->rc = vod_ts_open(env,
-                               (tctx->video->track != NULL)
-                               ? tctx->video : NULL,
-                               (tctx->audio->track != NULL)
-                               ? tctx->audio : NULL,
-                               &tctx->ts, &tctx->out_len);
+        tctx->rc = vod_ts_open_saes(env,
+                                    (tctx->video->track != NULL)
+                                    ? tctx->video : NULL,
+                                    (tctx->audio->track != NULL)
+                                    ? tctx->audio : NULL,
+                                    tctx->saes, &tctx->ts, &tctx->out_len);
+
+        if (tctx->saes != NULL) {
+            OPENSSL_cleanse(tctx->saes, sizeof(vod_ts_saes_t));
+        }
+
         return;
     }
 

@@ -667,7 +667,8 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
                         "#EXT-X-INDEPENDENT-SEGMENTS\n");
 
     if (vod_url_stream_ts(stream) && title->protect != NULL) {
-        p = vod_protect_hls_aes128(p);
+        p = vod_protect_hls_aes128(p, title->ts_sample_aes
+                                      ? title->protect : NULL);
     }
 
     if (!vod_url_stream_ts(stream)) {
@@ -685,7 +686,7 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
         /* after the map, which it does not apply to (RFC 8216 4.3.2.5):
          * the init segment stays clear and needs no IV */
         if (aes128) {
-            p = vod_protect_hls_aes128(p);
+            p = vod_protect_hls_aes128(p, NULL);
         }
     }
 

@@ -121,7 +121,9 @@ u_char *vod_protect_dash(u_char *p, const vod_protect_t *prot,
     int clearkey);
 u_char *vod_protect_hls(u_char *p, const vod_protect_t *prot,
     int clearkey);
-u_char *vod_protect_hls_aes128(u_char *p);
+/* The MPEG-TS EXT-X-KEY: AES-128, or with saes SAMPLE-AES whose IV is
+ * the title's KID */
+u_char *vod_protect_hls_aes128(u_char *p, const vod_protect_t *saes);
 
 
 #endif /* _VOD_PROTECT_H_INCLUDED_ */

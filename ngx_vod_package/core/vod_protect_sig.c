@@ -227,8 +227,22 @@ vod_protect_hls(u_char *p, const vod_protect_t *prot, int clearkey)
 }
 
 
+/*
+ * AES-128 has no IV attribute: the media sequence number is the IV (RFC
+ * 8216 5.2).  SAMPLE-AES takes the same key, and one IV for the whole
+ * title, the KID: a client that reads a segment's last PES only once the
+ * next segment has begun (its length is open, FFmpeg does so) would
+ * decrypt it with the next sequence number.  The KID is public already.
+ */
 u_char *
-vod_protect_hls_aes128(u_char *p)
+vod_protect_hls_aes128(u_char *p, const vod_protect_t *saes)
 {
+    if (saes != NULL) {
+        p = vod_text_cpy(p, "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"aes.key\","
+                            "IV=0x");
+        p = vod_protect_hex(p, saes->kid, 16);
+        return vod_text_cpy(p, ",KEYFORMAT=\"identity\"\n");
+    }
+
     return vod_text_cpy(p, "#EXT-X-KEY:METHOD=AES-128,URI=\"aes.key\"\n");
 }

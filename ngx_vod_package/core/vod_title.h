@@ -97,6 +97,8 @@ typedef struct {
      * clear; clearkey: the title's "clearkey" licence URL is signalled */
     const struct vod_protect_s  *protect;
     unsigned            clearkey:1;
+    unsigned            ts_sample_aes:1;  /* MPEG-TS: SAMPLE-AES, not
+                                             AES-128 */
     /* vod_title_audio_apply() left renditions out: a file's first audio
      * track may be one of them */
     unsigned            audio_excluded:1;

@@ -10,6 +10,7 @@
  */
 
 #include "vod_ts.h"
+#include "vod_ts_saes.h"
 #include "vod_fmp4.h"
 
 
@@ -28,6 +29,11 @@
  * PES of private_stream_1 */
 #define VOD_TS_STREAM_AC3      0x81
 #define VOD_TS_STREAM_EAC3     0x87
+/* SAMPLE-AES, Apple's "MPEG-2 Stream Encryption Format for HLS" 3.0 */
+#define VOD_TS_STREAM_SAES_AVC 0xdb
+#define VOD_TS_STREAM_SAES_AAC 0xcf
+#define VOD_TS_DESC_PRIVATE    0x0f        /* private_data_indicator */
+#define VOD_TS_SAES_SETUP_MAX  10          /* AudioSpecificConfig bytes */
 #define VOD_TS_DESC_REG        0x05
 #define VOD_TS_DESC_LANG       0x0a        /* ISO_639_language_descriptor */
 
@@ -79,6 +85,7 @@ typedef struct {
     uint32_t              count;
     uint32_t              next;       /* next frame to mux */
     uint32_t              pid;
+    uint32_t              group;      /* audio: most frames in one PES */
     u_char                cc;
 } vod_ts_track_t;
 
@@ -96,6 +103,10 @@ struct vod_ts_mux_s {
     uint32_t              audio_codec;  /* VOD_CODEC_*: AAC gets ADTS */
     u_char                lang[3];    /* the audio's ISO 639-2 code */
     unsigned              has_lang:1;
+    unsigned              sample_aes:1;
+    const vod_ts_saes_t  *saes;       /* the key, during vod_ts_open() */
+    const u_char         *asc;        /* AudioSpecificConfig, SAMPLE-AES */
+    size_t                asc_len;
 
     u_char               *scratch;    /* one PES payload */
     size_t                scratch_len;
@@ -127,6 +138,8 @@ static int vod_ts_read_span(vod_ts_mux_t *mux, const vod_segment_t *video,
 static int vod_ts_disjoint(const vod_segment_t *seg[2]);
 static int vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
     const vod_segment_t *segment, uint32_t pid);
+static int vod_ts_saes_video(vod_ts_mux_t *mux, vod_ts_track_t *t);
+static int vod_ts_saes_audio(vod_ts_mux_t *mux, vod_ts_track_t *t);
 static int vod_ts_dts_shift(vod_env_t *env, const vod_track_info_t *trk,
     int64_t *shift);
 static int64_t vod_ts_rescale(int64_t t, uint32_t timescale);
@@ -150,6 +163,9 @@ static u_char *vod_ts_write_pcr(u_char *p, int64_t pcr);
 static size_t vod_ts_mux_start(vod_ts_mux_t *mux, u_char *p);
 static size_t vod_ts_mux_pes(vod_ts_mux_t *mux, u_char *p, size_t room);
 static u_char *vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p);
+static u_char *vod_ts_write_desc(u_char *p, uint32_t tag,
+    const char *id);
+static u_char *vod_ts_write_saes_audio(vod_ts_mux_t *mux, u_char *p);
 static uint32_t vod_ts_crc32(const u_char *p, size_t len);
 
 
@@ -214,6 +230,15 @@ int
 vod_ts_open(vod_env_t *env, const vod_segment_t *video,
     const vod_segment_t *audio, vod_ts_mux_t **out, size_t *len)
 {
+    return vod_ts_open_saes(env, video, audio, NULL, out, len);
+}
+
+
+int
+vod_ts_open_saes(vod_env_t *env, const vod_segment_t *video,
+    const vod_segment_t *audio, const vod_ts_saes_t *saes,
+    vod_ts_mux_t **out, size_t *len)
+{
     int            rc;
     size_t         k;
     vod_ts_mux_t  *mux;
@@ -230,6 +255,8 @@ vod_ts_open(vod_env_t *env, const vod_segment_t *video,
 
     memset(mux, 0, sizeof(vod_ts_mux_t));
     mux->env = env;
+    mux->saes = saes;
+    mux->sample_aes = (saes != NULL);
 
     rc = vod_ts_read_span(mux, video, audio);
     if (rc != VOD_OK) {
@@ -263,6 +290,27 @@ vod_ts_open(vod_env_t *env, const vod_segment_t *video,
         }
 
         mux->audio_codec = audio->track->codec;
+
+        /* SAMPLE-AES of AC-3 and E-AC-3 is not done: refused rather than
+         * sent clear under a key tag */
+        if (saes != NULL && mux->audio_codec != VOD_CODEC_AAC) {
+            env->log(env, "ts: SAMPLE-AES of audio track %u: only AAC is "
+                     "encrypted", audio->track->track_id);
+            return VOD_UNSUPPORTED;
+        }
+
+        if (saes != NULL && (audio->track->dec_config_len
+                             > VOD_TS_SAES_SETUP_MAX))
+        {
+            env->log(env, "ts: SAMPLE-AES of audio track %u: its "
+                     "AudioSpecificConfig of %u bytes does not fit the PMT",
+                     audio->track->track_id,
+                     (unsigned) audio->track->dec_config_len);
+            return VOD_UNSUPPORTED;
+        }
+
+        mux->asc = audio->track->dec_config;
+        mux->asc_len = audio->track->dec_config_len;
 
         if (mux->audio_codec == VOD_CODEC_AAC) {
             rc = vod_ts_aac_config(mux, audio->track);
@@ -317,6 +365,7 @@ vod_ts_open(vod_env_t *env, const vod_segment_t *video,
     /* pass 2, vod_ts_write(), replays the same plan, without env: it may
      * be gone by then */
     mux->env = NULL;
+    mux->saes = NULL;
     mux->video.next = 0;
     mux->audio.next = 0;
     mux->video.cc = 0;
@@ -554,6 +603,11 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
     t->segment = segment;
     t->pid = pid;
     t->count = segment->count;
+
+    /* SAMPLE-AES restarts the chain at each frame, and clients that
+     * restart it at each PES (FFmpeg's) then read the same: one frame a
+     * PES */
+    t->group = mux->sample_aes ? 1 : VOD_TS_AUDIO_FRAMES;
     timescale = segment->track->timescale;
 
     if (segment->count > VOD_MAX_SEGMENT_SAMPLES
@@ -708,6 +762,13 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
     }
 
     if (pid == VOD_TS_PID_VIDEO) {
+        if (mux->saes != NULL) {
+            rc = vod_ts_saes_video(mux, t);
+            if (rc != VOD_OK) {
+                return rc;
+            }
+        }
+
         for (i = 0; i < segment->count; i++) {
             f = &t->frames[i];
 
@@ -749,6 +810,13 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
         f->es_len = VOD_TS_ADTS_HEADER + f->size;
     }
 
+    if (mux->saes != NULL) {
+        rc = vod_ts_saes_audio(mux, t);
+        if (rc != VOD_OK) {
+            return rc;
+        }
+    }
+
     while (t->next < t->count) {
         n = vod_ts_audio_group(t, &es_len);
         t->next += n;
@@ -759,6 +827,136 @@ vod_ts_track_init(vod_ts_mux_t *mux, vod_ts_track_t *t,
     }
 
     t->next = 0;
+
+    return VOD_OK;
+}
+
+
+/*
+ * SAMPLE-AES of a video track's frames: each becomes a new buffer of
+ * 4-byte length-prefixed NAL units, slices encrypted (vod_ts_saes_nal()),
+ * so the scan that follows sizes the encrypted units and the file's bytes
+ * stay as read.  NAL lengths are checked as the scan checks them.
+ */
+static int
+vod_ts_saes_video(vod_ts_mux_t *mux, vod_ts_track_t *t)
+{
+    u_char          *tmp, *out, *o;
+    size_t           pos, len, n, bound, max;
+    uint32_t         i, k, nls;
+    vod_ts_frame_t  *f;
+
+    nls = mux->nal_length_size;
+    max = 1;
+
+    for (i = 0; i < t->count; i++) {
+        if (t->frames[i].size > max) {
+            max = t->frames[i].size;
+        }
+    }
+
+    tmp = mux->env->alloc(mux->env, max);
+    if (tmp == NULL) {
+        return VOD_ERROR;
+    }
+
+    for (i = 0; i < t->count; i++) {
+        f = &t->frames[i];
+
+        /* each NAL unit: 4 bytes of length and its bound */
+        bound = 0;
+
+        for (pos = 0; pos < f->size; pos += len) {
+            if (f->size - pos < nls) {
+                goto bad;
+            }
+
+            for (len = 0, k = 0; k < nls; k++) {
+                len = (len << 8) | f->data[pos + k];
+            }
+
+            pos += nls;
+
+            if (len > f->size - pos) {
+                goto bad;
+            }
+
+            bound += 4 + vod_ts_saes_nal_bound(len);
+        }
+
+        out = mux->env->alloc(mux->env, bound > 0 ? bound : 1);
+        if (out == NULL) {
+            return VOD_ERROR;
+        }
+
+        o = out;
+
+        for (pos = 0; pos < f->size; pos += len) {
+            for (len = 0, k = 0; k < nls; k++) {
+                len = (len << 8) | f->data[pos + k];
+            }
+
+            pos += nls;
+
+            n = vod_ts_saes_nal(mux->saes, &f->data[pos], len, o + 4, tmp);
+            if (n == 0 && len > 0) {
+                mux->env->log(mux->env, "ts: SAMPLE-AES encryption failed");
+                return VOD_ERROR;
+            }
+
+            vod_w32(o, n);
+            o += n;
+        }
+
+        if ((size_t) (o - out) > VOD_MAX_SAMPLE_SIZE) {
+            mux->env->log(mux->env, "ts: sample %u of video segment %u is "
+                          "%zu bytes encrypted", i, t->segment->index + 1,
+                          (size_t) (o - out));
+            return VOD_BAD_DATA;
+        }
+
+        f->data = out;
+        f->size = (uint32_t) (o - out);
+    }
+
+    mux->nal_length_size = 4;
+
+    return VOD_OK;
+
+bad:
+
+    mux->env->log(mux->env, "ts: NAL unit lengths run past sample %u "
+                  "of video segment %u", i, t->segment->index + 1);
+    return VOD_BAD_DATA;
+}
+
+
+/* SAMPLE-AES of an AAC track's frames, each in a copy: the file's bytes
+ * may be another track's too (vod_ts_disjoint()) */
+static int
+vod_ts_saes_audio(vod_ts_mux_t *mux, vod_ts_track_t *t)
+{
+    u_char          *out;
+    uint32_t         i;
+    vod_ts_frame_t  *f;
+
+    for (i = 0; i < t->count; i++) {
+        f = &t->frames[i];
+
+        out = mux->env->alloc(mux->env, f->size > 0 ? f->size : 1);
+        if (out == NULL) {
+            return VOD_ERROR;
+        }
+
+        memcpy(out, f->data, f->size);
+
+        if (vod_ts_saes_aac(mux->saes, out, f->size) != VOD_OK) {
+            mux->env->log(mux->env, "ts: SAMPLE-AES encryption failed");
+            return VOD_ERROR;
+        }
+
+        f->data = out;
+    }
 
     return VOD_OK;
 }
@@ -1214,7 +1412,7 @@ vod_ts_audio_group(vod_ts_track_t *t, size_t *es_len)
     first = &t->frames[t->next];
     len = 0;
 
-    for (n = 0; n < VOD_TS_AUDIO_FRAMES && t->next + n < t->count; n++) {
+    for (n = 0; n < t->group && t->next + n < t->count; n++) {
         if (n > 0 && first[n].pts - first->pts >= VOD_TS_AUDIO_SPAN) {
             break;
         }
@@ -1571,7 +1769,7 @@ static u_char *
 vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p)
 {
     u_char    *s, *start;
-    uint32_t   crc, section_len, streams, dolby, es_info;
+    uint32_t   crc, section_len, streams, dolby, es_info, v_info;
 
     /* PAT */
     start = p;
@@ -1602,7 +1800,20 @@ vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p)
     dolby = (mux->audio.segment != NULL
              && mux->audio_codec != VOD_CODEC_AAC);
     es_info = (dolby ? 6 : 0) + (mux->has_lang ? 6 : 0);
+    v_info = mux->sample_aes ? 6 : 0;
+
+    if (mux->sample_aes && mux->audio.segment != NULL) {
+        /* private_data_indicator 'zavc'; for AAC 'aacd' and the
+         * registration descriptor 'apad' with the audio setup
+         * information: type, priming, version, AudioSpecificConfig */
+        es_info += 6 + 2 + 4 + 4 + 2 + 1 + 1 + mux->asc_len;
+    }
+
     section_len = 9 + 5 * streams + es_info + 4;
+
+    if (mux->video.segment != NULL) {
+        section_len += v_info;
+    }
 
     start = p;
     vod_w8(p, 0x47);
@@ -1623,13 +1834,21 @@ vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p)
     vod_w16(p, 0xf000);                       /* program_info_length */
 
     if (mux->video.segment != NULL) {
-        vod_w8(p, VOD_TS_STREAM_AVC);
+        vod_w8(p, mux->sample_aes ? VOD_TS_STREAM_SAES_AVC
+                                  : VOD_TS_STREAM_AVC);
         vod_w16(p, 0xe000 | VOD_TS_PID_VIDEO);
-        vod_w16(p, 0xf000);
+        vod_w16(p, 0xf000 | v_info);
+
+        if (mux->sample_aes) {
+            p = vod_ts_write_desc(p, VOD_TS_DESC_PRIVATE, "zavc");
+        }
     }
 
     if (mux->audio.segment != NULL) {
-        if (!dolby) {
+        if (mux->sample_aes) {
+            vod_w8(p, VOD_TS_STREAM_SAES_AAC);
+
+        } else if (!dolby) {
             vod_w8(p, VOD_TS_STREAM_AAC);
 
         } else if (mux->audio_codec == VOD_CODEC_AC3) {
@@ -1641,6 +1860,10 @@ vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p)
 
         vod_w16(p, 0xe000 | VOD_TS_PID_AUDIO);
         vod_w16(p, 0xf000 | es_info);
+
+        if (mux->sample_aes) {
+            p = vod_ts_write_saes_audio(mux, p);
+        }
 
         if (dolby) {
             vod_w8(p, VOD_TS_DESC_REG);
@@ -1665,6 +1888,53 @@ vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p)
     memset(p, 0xff, start + VOD_TS_PACKET - p);
 
     return start + VOD_TS_PACKET;
+}
+
+
+/* a descriptor of four characters: private_data_indicator (13818-1
+ * 2.6.29) or the registration descriptor's format_identifier */
+static u_char *
+vod_ts_write_desc(u_char *p, uint32_t tag, const char *id)
+{
+    vod_w8(p, tag);
+    vod_w8(p, 4);
+    memcpy(p, id, 4);
+
+    return p + 4;
+}
+
+
+/*
+ * The AAC track's SAMPLE-AES descriptors: private_data_indicator 'aacd',
+ * then a registration descriptor 'apad' whose additional information is
+ * the audio setup information (Apple's format, 2.3.4): the audio type
+ * ('zaac' AAC-LC, 'zach' HE-AAC, 'zacp' HE-AAC v2, from the object type
+ * of the AudioSpecificConfig), priming 0 (the edit list is not read
+ * here), version 0, and the AudioSpecificConfig itself.
+ */
+static u_char *
+vod_ts_write_saes_audio(vod_ts_mux_t *mux, u_char *p)
+{
+    uint32_t     aot;
+    const char  *type;
+
+    p = vod_ts_write_desc(p, VOD_TS_DESC_PRIVATE, "aacd");
+
+    aot = (mux->asc_len > 0) ? (uint32_t) (mux->asc[0] >> 3) : 0;
+    type = (aot == 5) ? "zach" : (aot == 29) ? "zacp" : "zaac";
+
+    vod_w8(p, VOD_TS_DESC_REG);
+    vod_w8(p, 4 + 4 + 2 + 1 + 1 + mux->asc_len);
+    memcpy(p, "apad", 4);
+    p += 4;
+    memcpy(p, type, 4);
+    p += 4;
+    vod_w16(p, 0);                            /* priming */
+    vod_w8(p, 0);                             /* version */
+    vod_w8(p, mux->asc_len);
+    memcpy(p, mux->asc, mux->asc_len);
+
+    return p + mux->asc_len;
 }
 
 

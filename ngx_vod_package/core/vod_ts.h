@@ -12,6 +12,7 @@
 
 #include "vod_core.h"
 #include "vod_media.h"
+#include "vod_ts_saes.h"
 
 
 typedef struct vod_ts_mux_s  vod_ts_mux_t;
@@ -36,6 +37,14 @@ int vod_ts_segment(vod_env_t *env, const vod_segment_t *video,
 int vod_ts_open(vod_env_t *env, const vod_segment_t *video,
     const vod_segment_t *audio, vod_ts_mux_t **mux, size_t *len);
 size_t vod_ts_write_min(vod_ts_mux_t *mux);
+
+/* vod_ts_open() with HLS SAMPLE-AES (vod_ts_saes.h) under saes's key and
+ * IV: H.264 slices and AAC frames encrypted, their stream types and
+ * descriptors in the PMT, one AAC frame a PES.  AC-3 and E-AC-3 are
+ * refused (VOD_UNSUPPORTED).  saes is not kept. */
+int vod_ts_open_saes(vod_env_t *env, const vod_segment_t *video,
+    const vod_segment_t *audio, const vod_ts_saes_t *saes,
+    vod_ts_mux_t **mux, size_t *len);
 
 /* Name the audio's language in the PMT (an ISO_639_language_descriptor,
  * 13818-1 2.6.18) from an mdhd code: three lowercase letters and a NUL,

@@ -594,6 +594,7 @@ test_dolby(void **state)
     vod_env_t            env;
     vod_ts_mux_t        *mux;
     vod_sample_t         s[2];
+    vod_ts_saes_t        saes;
     vod_segment_t        seg;
     vod_track_info_t     info;
     av_oracle_env_ctx_t  ctx;
@@ -673,6 +674,14 @@ test_dolby(void **state)
         assert_memory_equal(pes + es, data, sizeof(data));
 
         free(out);
+
+        /* SAMPLE-AES of AC-3 and E-AC-3 is not done: refused with one
+         * line, never sent clear */
+        memset(&saes, 0, sizeof(saes));
+        assert_int_equal(vod_ts_open_saes(&env, NULL, &seg, &saes, &mux,
+                                          &len), VOD_UNSUPPORTED);
+        assert_int_equal(ctx.log_lines, 1);
+        ctx.log_lines = 0;
     }
 
     /* no language named: no descriptor; a code that is not three

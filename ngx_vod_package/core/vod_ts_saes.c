@@ -1,0 +1,178 @@
+/*
+ * vod_ts_saes.c: HLS SAMPLE-AES of H.264 NAL units and AAC frames
+ * (vod_ts_saes.h).  The cipher runs over the NAL unit's bytes without
+ * emulation prevention, which is applied again to the encrypted unit: a
+ * client removes it, decrypts, and hands the decoder the unit it would
+ * have had in the clear.
+ */
+
+#include <openssl/evp.h>
+
+#include "vod_ts_saes.h"
+
+
+#define VOD_TS_SAES_VIDEO_LEAD   32     /* NAL header byte and 31 more */
+#define VOD_TS_SAES_VIDEO_SKIP   9      /* clear blocks after each one */
+#define VOD_TS_SAES_AUDIO_LEAD   16
+#define VOD_TS_SAES_BLOCK        16
+
+
+static int vod_ts_saes_cbc(const vod_ts_saes_t *saes, u_char *p,
+    size_t len, size_t lead, size_t skip);
+static size_t vod_ts_saes_unescape(const u_char *in, size_t len,
+    u_char *out);
+static size_t vod_ts_saes_escape(const u_char *in, size_t len, u_char *out);
+
+
+size_t
+vod_ts_saes_nal(const vod_ts_saes_t *saes, const u_char *in, size_t len,
+    u_char *out, u_char *tmp)
+{
+    size_t    raw;
+    uint32_t  type;
+
+    type = (len > 0) ? (in[0] & 0x1f) : 0;
+
+    if (type != 1 && type != 5) {
+        memcpy(out, in, len);
+        return len;
+    }
+
+    raw = vod_ts_saes_unescape(in, len, tmp);
+
+    /* 48 bytes or less: a protected block of 16 or fewer, left clear */
+    if (raw <= VOD_TS_SAES_VIDEO_LEAD + VOD_TS_SAES_BLOCK) {
+        memcpy(out, in, len);
+        return len;
+    }
+
+    if (vod_ts_saes_cbc(saes, tmp, raw, VOD_TS_SAES_VIDEO_LEAD,
+                        VOD_TS_SAES_VIDEO_SKIP)
+        != VOD_OK)
+    {
+        return 0;
+    }
+
+    return vod_ts_saes_escape(tmp, raw, out);
+}
+
+
+int
+vod_ts_saes_aac(const vod_ts_saes_t *saes, u_char *frame, size_t len)
+{
+    if (len < VOD_TS_SAES_AUDIO_LEAD + VOD_TS_SAES_BLOCK) {
+        return VOD_OK;
+    }
+
+    return vod_ts_saes_cbc(saes, frame, len, VOD_TS_SAES_AUDIO_LEAD, 0);
+}
+
+
+/*
+ * AES-128-CBC in place over a protected block from lead on: a block
+ * encrypted, then skip blocks clear, while more than 16 bytes remain for
+ * video (skip > 0, Apple's "bytes_remaining() > 16") or while a whole
+ * block remains for audio.  One chain from the IV: the clear blocks are
+ * not part of it.
+ */
+static int
+vod_ts_saes_cbc(const vod_ts_saes_t *saes, u_char *p, size_t len,
+    size_t lead, size_t skip)
+{
+    int              n, rc;
+    size_t           pos;
+    EVP_CIPHER_CTX  *ctx;
+
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) {
+        return VOD_ERROR;
+    }
+
+    rc = VOD_ERROR;
+
+    if (!EVP_EncryptInit_ex(ctx, EVP_aes_128_cbc(), NULL, saes->key,
+                            saes->iv)
+        || !EVP_CIPHER_CTX_set_padding(ctx, 0))
+    {
+        goto done;
+    }
+
+    for (pos = lead; pos < len; /* void */) {
+        if (skip > 0 ? len - pos <= VOD_TS_SAES_BLOCK
+                     : len - pos < VOD_TS_SAES_BLOCK)
+        {
+            break;
+        }
+
+        if (!EVP_EncryptUpdate(ctx, p + pos, &n, p + pos,
+                               VOD_TS_SAES_BLOCK)
+            || n != VOD_TS_SAES_BLOCK)
+        {
+            goto done;
+        }
+
+        pos += VOD_TS_SAES_BLOCK * (1 + skip);
+    }
+
+    rc = VOD_OK;
+
+done:
+
+    EVP_CIPHER_CTX_free(ctx);
+
+    return rc;
+}
+
+
+/* 14496-10 7.4.1: a 0x03 after two zeros, before a byte of 0 to 3, is
+ * emulation prevention */
+static size_t
+vod_ts_saes_unescape(const u_char *in, size_t len, u_char *out)
+{
+    size_t    i, o;
+    uint32_t  zeros;
+
+    zeros = 0;
+    o = 0;
+
+    for (i = 0; i < len; i++) {
+        if (zeros >= 2 && in[i] == 0x03) {
+            zeros = 0;
+            continue;
+        }
+
+        zeros = (in[i] == 0) ? zeros + 1 : 0;
+        out[o++] = in[i];
+    }
+
+    return o;
+}
+
+
+/* the reverse: a 0x03 before any byte of 0 to 3 that follows two zeros,
+ * and after two trailing zeros (a unit must not end in a zero byte) */
+static size_t
+vod_ts_saes_escape(const u_char *in, size_t len, u_char *out)
+{
+    size_t    i, o;
+    uint32_t  zeros;
+
+    zeros = 0;
+    o = 0;
+
+    for (i = 0; i < len; i++) {
+        if (zeros >= 2 && in[i] <= 0x03) {
+            out[o++] = 0x03;
+            zeros = 0;
+        }
+
+        zeros = (in[i] == 0) ? zeros + 1 : 0;
+        out[o++] = in[i];
+    }
+
+    if (len > 0 && in[len - 1] == 0) {
+        out[o++] = 0x03;
+    }
+
+    return o;
+}

@@ -1,0 +1,339 @@
+# vim:set ft= ts=4 sw=4 et:
+#
+# ngx_vod_package: MPEG-TS under "vod_encryption_ts sample-aes" (HLS
+# SAMPLE-AES, Apple's MPEG-2 Stream Encryption Format).  The playlist
+# says METHOD=SAMPLE-AES with aes.key; ffmpeg fetches the key itself and
+# decrypts the H.264 and AAC of the demo and aud titles to the clear
+# segments' (the video's bytes compared without emulation prevention,
+# which ffmpeg's decryptor removes from the slices it decrypts, and
+# without the last access unit, which it leaves encrypted; the audio
+# frame by frame); a wrong key does not.  The PMT carries the stream types
+# and descriptors of the format, slices keep their first 32 bytes, NAL
+# units other than slices are the clear ones, the ETag changes with the
+# setting, an AC-3 rendition is refused (415, one line), and nginx -t
+# names a bad value.  Not a block file.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/inc";
+use VodTest;
+use HTTP::Tiny;
+use Digest::SHA qw(hmac_sha256);
+use Test::More;
+
+my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 25;
+my $media = VodTest::media();
+my $dir = VodTest::nginx_dir('vodsaes');
+my $secret = "test-secret-saes-" . ('s' x 40);
+my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+
+sub spit {
+    my ($path, $data) = @_;
+    open my $fh, '>:raw', $path or die "$path: $!";
+    print $fh $data;
+    close $fh or die "$path: $!";
+}
+
+spit("$dir/key.bin", $secret);
+
+# a title with an AC-3 audio rendition beside H.264 and AAC (a few
+# seconds of ffmpeg)
+mkdir "$dir/media" or die "mkdir: $!";
+mkdir "$dir/media/dd" or die "mkdir: $!";
+system('ffmpeg', '-v', 'error', '-f', 'lavfi', '-i',
+       'testsrc=d=4:s=320x180:r=25', '-f', 'lavfi', '-i', 'sine=d=4',
+       '-c:v', 'libx264', '-g', '25', '-c:a', 'aac', '-shortest',
+       "$dir/media/dd/360p.mp4") == 0 or die "ffmpeg: $?";
+system('ffmpeg', '-v', 'error', '-f', 'lavfi', '-i', 'sine=d=4',
+       '-c:a', 'ac3', '-metadata:s:a', 'language=eng',
+       "$dir/media/dd/ac3.mp4") == 0 or die "ffmpeg: $?";
+system('chmod', '-R', 'a+rX', "$dir/media") == 0 or die "chmod: $?";
+
+# --- nginx -t ---------------------------------------------------------
+
+sub conf_test {
+    my ($http) = @_;
+    my ($so) = grep { /ngx_vod_package_module\.so$/ }
+               split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
+    $so //= "$FindBin::Bin/../modules/ngx_vod_package_module.so";
+    my $t = VodTest::nginx_dir('vodsaesconf');
+    spit("$t/nginx.conf", "load_module $so;\nerror_log $t/error.log;\n"
+         . "pid $t/nginx.pid;\nevents {}\nhttp {\n$http\n}\n");
+    my $out = `$nginx -t -p $t/ -c $t/nginx.conf -e $t/error.log 2>&1`;
+    return ($? == 0, $out);
+}
+
+{
+    my ($ok, $out) = conf_test('server { location /v/ { vod_package; '
+                               . 'vod_encryption_ts aes-256; } }');
+    ok(!$ok, 'nginx -t: a bad vod_encryption_ts fails');
+    like($out, qr/invalid\ value\ "aes-256"\ in\ "vod_encryption_ts":
+                  \ use\ aes-128\ or\ sample-aes/x,
+         '... naming the directive and its values');
+    ($ok, $out) = conf_test('server { location /v/ { vod_package; '
+                            . 'vod_encryption_ts aes-128; '
+                            . 'vod_encryption_ts sample-aes; } }');
+    ok(!$ok, 'nginx -t: a duplicate vod_encryption_ts fails');
+    like($out, qr/"vod_encryption_ts" directive is duplicate/, '... so says');
+}
+
+# --- a running origin -------------------------------------------------
+
+my $common = "alias $media/; vod_package; vod_encryption_clearkey on; "
+             . "vod_encryption_key_file $dir/key.bin; vod_encryption cbcs;";
+
+VodTest::nginx_start($dir, <<"_EOC_");
+    server {
+        listen 127.0.0.1:$port;
+        location /saes/ { $common vod_encryption_ts sample-aes; }
+        location /threads/ { $common vod_encryption_ts sample-aes;
+                             aio threads; }
+        location /aes/ { $common }
+        location /dd/ { alias $dir/media/; vod_package;
+                        vod_encryption_key_file $dir/key.bin;
+                        vod_encryption cbcs; vod_encryption_ts sample-aes; }
+        location /clear/ { alias $media/; vod_package; }
+        location ~ ^/badkey/[^/]+/aes\\.key\$ {
+            return 200 "0123456789abcdef";
+        }
+        location /badkey/ { $common vod_encryption_ts sample-aes; }
+    }
+_EOC_
+
+my $http = HTTP::Tiny->new(timeout => 30);
+my $base = "http://127.0.0.1:$port";
+
+sub get {
+    my ($path) = @_;
+    return $http->get("$base$path");
+}
+
+# what ffmpeg reads of the first video stream, as an H.264 byte stream,
+# and the audio packets' sizes and checksums
+sub media_of {
+    my ($url) = @_;
+    my $video = '';
+    my @cmd = ('ffmpeg', '-v', 'quiet', '-i', $url, '-map', '0:v:0?',
+               '-c', 'copy', '-f', 'h264', '-');
+    open my $fh, '-|', @cmd or die "ffmpeg: $!";
+    binmode $fh;
+    { local $/; $video = <$fh> // ''; }
+    close $fh;
+
+    my @sums;
+    @cmd = ('ffmpeg', '-v', 'quiet', '-i', $url, '-map', '0:a?',
+            '-c', 'copy', '-f', 'framemd5', '-');
+    open $fh, '-|', @cmd or die "ffmpeg: $!";
+    while (<$fh>) {
+        next if /^#/;
+        chomp;
+        my @f = split /\s*,\s*/;
+        push @sums, join(',', @f[0, 4, 5]);
+    }
+    close $fh;
+    return ($video, join("\n", @sums));
+}
+
+# the PMT of a segment: its streams' types and descriptors
+sub pmt {
+    my ($ts) = @_;
+    for (my $off = 0; $off + 188 <= length $ts; $off += 188) {
+        my $pkt = substr($ts, $off, 188);
+        my $pid = unpack('n', substr($pkt, 1, 2)) & 0x1fff;
+        next unless $pid == 0x1000;
+        my $s = substr($pkt, 5);
+        my $len = unpack('n', substr($s, 1, 2)) & 0x0fff;
+        my $pil = unpack('n', substr($s, 10, 2)) & 0x0fff;
+        my $p = 12 + $pil;
+        my @es;
+        while ($p < 3 + $len - 4) {
+            my ($type, $epid, $il) = unpack('Cnn', substr($s, $p, 5));
+            my $info = substr($s, $p + 5, $il & 0x0fff);
+            my @desc;
+            while (length $info >= 2) {
+                my ($tag, $dl) = unpack('CC', $info);
+                push @desc, [ $tag, substr($info, 2, $dl) ];
+                $info = substr($info, 2 + $dl);
+            }
+            push @es, { type => $type, pid => $epid & 0x1fff,
+                        desc => \@desc };
+            $p += 5 + ($il & 0x0fff);
+        }
+        return \@es;
+    }
+    return [];
+}
+
+# the payload of a PID's PES packets, joined, PES headers dropped
+sub es_of {
+    my ($ts, $want) = @_;
+    my $es = '';
+    for (my $off = 0; $off + 188 <= length $ts; $off += 188) {
+        my $pkt = substr($ts, $off, 188);
+        my ($b1, $b3) = unpack('xnC', $pkt);
+        next unless ($b1 & 0x1fff) == $want;
+        my $p = 4;
+        $p += 1 + unpack('C', substr($pkt, 4, 1)) if $b3 & 0x20;
+        my $pl = substr($pkt, $p);
+        if ($b1 & 0x4000) {
+            my $hl = unpack('C', substr($pl, 8, 1));
+            $pl = substr($pl, 9 + $hl);
+        }
+        $es .= $pl;
+    }
+    return $es;
+}
+
+# an H.264 byte stream's NAL units
+sub nals {
+    my ($es) = @_;
+    return grep { length } split /\x00\x00\x01/, $es;
+}
+
+# a clear byte stream as ffmpeg's decryptor gives it: the slices (NAL
+# units of type 1 and 5) without emulation prevention, which it removes
+# before decrypting and does not put back
+sub unescape_slices {
+    my ($s) = @_;
+    my @p = split /(\x00\x00\x01)/, $s;
+    for (@p) {
+        next if $_ eq "\x00\x00\x01" || !length;
+        my $t = ord($_) & 0x1f;
+        s/\x00\x00\x03/\x00\x00/g if $t == 1 || $t == 5;
+    }
+    return join '', @p;
+}
+
+# a byte stream without its last access unit: FFmpeg 5.1 hands the
+# stream's last PES, whose length is open, to the output at the end of
+# the input without decrypting it (the unit tests decrypt every unit)
+sub but_last {
+    my ($s) = @_;
+    my $at = rindex($s, "\x00\x00\x00\x01\x09");
+    return $at > 0 ? substr($s, 0, $at) : $s;
+}
+
+{
+    my $pl = get('/saes/demo/ts-720p.m3u8')->{content} // '';
+    like($pl, qr/^\#EXT-X-INDEPENDENT-SEGMENTS\n
+                 \#EXT-X-KEY:METHOD=SAMPLE-AES,URI="aes.key",
+                 IV=0x[0-9a-f]{32},KEYFORMAT="identity"\n\#EXTINF:/mx,
+         'playlist: EXT-X-KEY SAMPLE-AES, the key at aes.key, an IV');
+    my $hls_key = substr(hmac_sha256('vodedge-hls-key' . 'demo', $secret),
+                         0, 16);
+    is(unpack('H*', get('/saes/demo/aes.key')->{content} // ''),
+       unpack('H*', $hls_key), 'aes.key: the title\'s HLS key');
+
+    my $clear = get('/clear/demo/ts-720p-1.ts')->{content};
+    my $res = get('/saes/demo/ts-720p-1.ts');
+    my $enc = $res->{content};
+    is($res->{status}, 200, 'segment: 200');
+    is(length($enc) % 188, 0, '... whole TS packets');
+    ok(get('/saes/demo/ts-720p-1.ts')->{content} eq $enc,
+       '... the same bytes on every request');
+    my $etag = $res->{headers}{etag};
+    my $etag_aes = get('/aes/demo/ts-720p-1.ts')->{headers}{etag};
+    ok($etag && $etag_aes && $etag ne $etag_aes,
+       '... an ETag of its own, not AES-128\'s');
+
+    my $es = pmt($enc);
+    my ($v) = grep { $_->{pid} == 0x100 } @$es;
+    my ($a) = grep { $_->{pid} == 0x101 } @$es;
+    is(sprintf('0x%02x', $v->{type} // 0), '0xdb', 'PMT: video 0xdb');
+    is(join(';', map { sprintf('%02x:%s', @$_) } @{ $v->{desc} }),
+       '0f:zavc', '... private_data_indicator zavc');
+    is(sprintf('0x%02x', $a->{type} // 0), '0xcf', 'PMT: audio 0xcf');
+    my @ad = @{ $a->{desc} // [] };
+    is(sprintf('%02x:%s', @{ $ad[0] // [0, ''] }), '0f:aacd',
+       '... private_data_indicator aacd');
+    my $reg = $ad[1] // [0, ''];
+    is($reg->[0], 5, '... then a registration descriptor');
+    my ($fmt, $type, $priming, $ver, $len) = unpack('a4a4nCC', $reg->[1]);
+    is("$fmt $type", 'apad zaac', '... apad, AAC-LC');
+    is($priming, 0, '... priming 0');
+    is($ver, 0, '... version 0');
+    is(unpack('H*', substr($reg->[1], 12)),
+       unpack('H*', substr($reg->[1], 12, $len)),
+       '... the setup data its length says');
+    ok($len >= 2, '... an AudioSpecificConfig');
+    my $cpmt = pmt($clear);
+    is(join(',', map { sprintf('%02x', $_->{type}) } @$cpmt), '1b,0f',
+       'clear PMT: 0x1b and 0x0f still');
+
+    # NAL units: the same in number and header; slices keep their first
+    # 32 bytes, the rest unchanged; big slices differ after them
+    my @cn = nals(es_of($clear, 0x100));
+    my @en = nals(es_of($enc, 0x100));
+    is(scalar @en, scalar @cn, 'video: as many NAL units as clear');
+    my ($same_hdr, $lead, $other, $changed, $big) = (1, 1, 1, 0, 0);
+    for my $i (0 .. $#cn) {
+        my ($c, $e) = ($cn[$i], $en[$i] // '');
+        my $t = ord($c) & 0x1f;
+        $same_hdr = 0 unless substr($c, 0, 1) eq substr($e, 0, 1);
+        if ($t == 1 || $t == 5) {
+            $lead = 0 unless substr($c, 0, 32) eq substr($e, 0, 32);
+            if (length $c > 200) {
+                $big++;
+                $changed++ if substr($c, 32, 16) ne substr($e, 32, 16);
+            }
+        } else {
+            $other = 0 unless $c eq $e;
+        }
+    }
+    ok($same_hdr, '... each with the clear header byte');
+    ok($lead, '... slices with their first 32 bytes clear');
+    ok($other, '... other NAL units clear');
+    ok($big > 0 && $changed == $big,
+       "... the 16 bytes after them encrypted in every large slice ($big)");
+    ok(!grep({ /\x00\x00[\x00-\x02]/ } @en),
+       '... no start code emulated inside a unit');
+
+    # audio: ADTS headers and the first 16 bytes after them clear
+    my $ca = es_of($clear, 0x101);
+    my $ea = es_of($enc, 0x101);
+    is(length $ea, length $ca, 'audio: as long as clear');
+    is(unpack('H*', substr($ea, 0, 7 + 16)),
+       unpack('H*', substr($ca, 0, 7 + 16)),
+       '... the first frame\'s header and 16 bytes clear');
+    isnt(unpack('H*', substr($ea, 23, 16)), unpack('H*', substr($ca, 23, 16)),
+         '... the next encrypted');
+}
+
+# ffmpeg fetches aes.key and decrypts
+for my $title (qw(demo aud)) {
+    my ($cv, $ca) = media_of("$base/clear/$title/master-ts.m3u8");
+    $cv = but_last(unescape_slices($cv));
+    ok(length $cv || length $ca, "$title: clear media");
+    for my $loc (qw(saes threads)) {
+        next if $loc eq 'threads' && $title ne 'demo';
+        my ($ev, $ea) = media_of("$base/$loc/$title/master-ts.m3u8");
+        $ev = but_last($ev);
+        ok($ev eq $cv, "$loc $title: ffmpeg decrypts the video to the "
+           . 'clear bytes (' . length($cv) . ')');
+        is($ea, $ca, "$loc $title: ffmpeg decrypts the audio to the clear "
+           . 'packets');
+    }
+    my ($bv, $ba) = media_of("$base/badkey/$title/master-ts.m3u8");
+    $bv = but_last($bv);
+    ok(!(length $cv && $bv eq $cv) && $ba ne $ca,
+       "$title: a wrong key does not decrypt");
+}
+
+# AC-3 under SAMPLE-AES is not done: refused, not served clear; its AAC
+# and video are served
+is(get('/dd/dd/audiots-ac3-1.ts')->{status}, 415,
+   'AC-3 rendition: 415 under SAMPLE-AES');
+is(get('/dd/dd/audiots-360p-1.ts')->{status}, 200, '... AAC beside it: 200');
+is(get('/dd/dd/videots-360p-1.ts')->{status}, 200, '... the video: 200');
+
+my @log = VodTest::nginx_stop($dir);
+is(scalar(grep { /\[(?:alert|crit|emerg)\]/ } @log), 0,
+   'no alert, crit or emerg');
+my @err = grep { /\[error\]/ } @log;
+is(scalar @err, 1, 'one error line');
+like($err[0] // '', qr/SAMPLE-AES of audio track 1: only AAC is encrypted/,
+     '... the AC-3 refusal\'s');
+
+done_testing();
