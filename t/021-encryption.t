@@ -33,12 +33,7 @@ my $dir = VodTest::nginx_dir('vodcenc');
 my $secret = "test-secret-\x00\xff-" . ('k' x 40);
 my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 
-sub spit {
-    my ($path, $data) = @_;
-    open my $fh, '>:raw', $path or die "$path: $!";
-    print $fh $data;
-    close $fh or die "$path: $!";
-}
+*spit = \&VodTest::spit;
 
 sub slurp {
     my ($path) = @_;
@@ -216,23 +211,8 @@ sub protection {
     };
 }
 
-# packet checksums (without side data) ffmpeg reads from a file
-sub packets {
-    my ($file, $key) = @_;
-    my @cmd = ('ffmpeg', '-v', 'quiet', ($key ? ('-decryption_key',
-               unpack('H*', $key)) : ()), '-i', $file, '-map', '0',
-               '-c', 'copy', '-f', 'framemd5', '-');
-    open my $fh, '-|', @cmd or die "ffmpeg: $!";
-    my @sums;
-    while (<$fh>) {
-        next if /^#/;
-        chomp;
-        my @f = split /\s*,\s*/;
-        push @sums, join(',', @f[0 .. 5]);
-    }
-    close $fh;
-    return join("\n", @sums);
-}
+# packet checksums ffmpeg reads (t/inc/VodTest.pm)
+*packets = \&VodTest::framemd5;
 
 # the renditions and streams of a title, from its MPD's templates
 sub streams {

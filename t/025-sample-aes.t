@@ -29,12 +29,7 @@ my $dir = VodTest::nginx_dir('vodsaes');
 my $secret = "test-secret-saes-" . ('s' x 40);
 my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 
-sub spit {
-    my ($path, $data) = @_;
-    open my $fh, '>:raw', $path or die "$path: $!";
-    print $fh $data;
-    close $fh or die "$path: $!";
-}
+*spit = \&VodTest::spit;
 
 spit("$dir/key.bin", $secret);
 

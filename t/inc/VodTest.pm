@@ -177,6 +177,29 @@ sub _write {
     close $fh or die "$path: $!";
 }
 
+# a file's bytes, written whole (for the suites)
+sub spit { _write(@_) }
+
+# the packets ffmpeg reads from a file or URL, one "stream, dts, pts,
+# duration, size, md5" line each, without side data; with $key (16
+# bytes) as -decryption_key (Common Encryption)
+sub framemd5 {
+    my ($file, $key) = @_;
+    my @cmd = ('ffmpeg', '-v', 'quiet', ($key ? ('-decryption_key',
+               unpack('H*', $key)) : ()), '-i', $file, '-map', '0',
+               '-c', 'copy', '-f', 'framemd5', '-');
+    open my $fh, '-|', @cmd or die "ffmpeg: $!";
+    my @sums;
+    while (<$fh>) {
+        next if /^#/;
+        chomp;
+        my @f = split /\s*,\s*/;
+        push @sums, join(',', @f[0 .. 5]);
+    }
+    close $fh;
+    return join("\n", @sums);
+}
+
 sub _read {
     my ($path) = @_;
     open my $fh, '<', $path or die "$path: $!";
