@@ -559,7 +559,10 @@ ngx_stream_playback_manifest_answer(ngx_http_request_t *r)
     b->last = ngx_cpymem(b->last, ",\"dash\":", 8);
     b->last = ngx_stream_playback_api_json_str(b->last, &media);
     b->last = ngx_cpymem(b->last - 1, "manifest.mpd\"}", 14);
-    b->last = ngx_cpymem(b->last, drm.data, drm.len);
+
+    if (drm.len) {
+        b->last = ngx_cpymem(b->last, drm.data, drm.len);
+    }
 
     b->last = ngx_sprintf(b->last, ",\"media_token_expires_at\":%T,"
                           "\"bookmarks\":{\"resume_position_ms\":%L},"
