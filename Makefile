@@ -172,11 +172,25 @@ bin/vodedge-token: tools/vodedge-token.c $(PB_CORE_SRCS) $(PB_CORE_HDRS)
 	@mkdir -p bin
 	$(CC) $(PB_CFLAGS) -o $@ tools/vodedge-token.c $(PB_CORE_SRCS) -lcrypto
 
+# the core is compiled once for all its unit tests (an archive each test
+# links), not once per test: 24 tests compiling 37 files each took six
+# minutes of CI
+CORE_UNIT_OBJS := $(patsubst %.c,build/unit/core/%.o,$(CORE_SRCS))
+
+build/unit/core/%.o: %.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -Wno-unused-function -fsanitize=address,undefined \
+	    -c -o $@ $<
+
+build/unit/libvodcore.a: $(CORE_UNIT_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
 build/unit/%: $(CORE)/test/%.c $(CORE)/test/*.h $(CORE)/fuzz/*.h \
-        $(KIT)/fuzz/*.h $(CORE_SRCS) $(CORE_HDRS)
+        $(KIT)/fuzz/*.h $(CORE_HDRS) build/unit/libvodcore.a
 	@mkdir -p build/unit
 	$(CC) $(CORE_CFLAGS) -Wno-unused-function -fsanitize=address,undefined \
-	    -o $@ $< $(CORE_SRCS) -lcmocka $(AV_LIBS) -lcrypto
+	    -o $@ $< build/unit/libvodcore.a -lcmocka $(AV_LIBS) -lcrypto
 
 fixtures: $(MEDIA_DIR)/.done
 

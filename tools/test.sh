@@ -42,7 +42,7 @@ section build make all fixtures
 # each module .so exports only the loader's symbols, its ngx_module_t and
 # its public C API (tools/check-symbols.sh)
 section symbols tools/check-symbols.sh
-section unit make unit
+section unit make -j2 unit
 section prove prove -I t/lib -r t/
 # the suites again, the modules built with ASan and UBSan (make asan) in
 # the stock nginx with libasan preloaded; a sanitizer report fails it
