@@ -7,8 +7,10 @@
 # chroma: DC 8, each AC step the MPEG-1 intra matrix's times the scale
 # over 8), the picture is the frame asked (PSNR at least 40 dB), and a
 # width that is not a whole number of JPEG blocks makes the same bytes
-# every time (the columns the last block reads past it are the edge's,
-# not whatever the buffer held).
+# every time, scaled or not.  (The encoder sets the columns the last
+# block reads past the width to the edge's; leaving them as the buffer
+# held them was not caught here: with these fixtures the buffers came
+# back holding the same bytes, so no mutation claims it.)
 
 use FindBin;
 use lib "$FindBin::Bin/inc";
