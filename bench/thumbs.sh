@@ -15,6 +15,9 @@
 #
 #   bench/thumbs.sh          needs modules/ngx_vod_package_module.so built
 #                            with FFmpeg
+#   BENCH_SO=/x/ngx_vod_package_module.so bench/thumbs.sh
+#                            another build of it (e.g. one made with
+#                            VOD_NO_LIBJPEG=1, to compare the encoders)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -29,7 +32,7 @@ WORK=$ROOT/build/bench
 MEDIA=$WORK/thumbs-media
 PREFIX=$WORK/thumbs-run
 BASE=http://127.0.0.1:$PORT
-SO=$ROOT/modules/ngx_vod_package_module.so
+SO=${BENCH_SO:-$ROOT/modules/ngx_vod_package_module.so}
 
 command -v wrk >/dev/null || { echo "bench: wrk is missing" >&2; exit 1; }
 [ -f "$SO" ] || { echo "bench: $SO is missing (run make)" >&2; exit 1; }
@@ -150,8 +153,14 @@ thumb_run() {
             'BEGIN { printf "%.2f", t * 1000 / hz / n }')"
 }
 
+if readelf -d "$SO" 2>/dev/null | grep -q 'NEEDED.*libjpeg'; then
+    encoder="libjpeg-turbo"
+else
+    encoder="FFmpeg's mjpeg"
+fi
 echo "bench: thumbnails, wrk -t1 -c1 -d${DURATION}s, median of $RUNS runs," \
-     "one worker, a pool of $THREADS thread(s), $(nproc) cores"
+     "one worker, a pool of $THREADS thread(s), $(nproc) cores," \
+     "JPEG by $encoder, load average $(cut -d' ' -f1 /proc/loadavg)"
 fmt='%-16s %10s %10s %12s\n'
 printf "$fmt" case "p50 ms" "p99 ms" "CPU ms/req"
 for c in "${CASES[@]}"; do

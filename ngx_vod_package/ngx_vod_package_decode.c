@@ -8,8 +8,9 @@
  * a time asked is scaled by libswscale into its place in a full-range YUV
  * 4:2:0 picture (a JPEG's range: limited-range video is expanded, not
  * merely relabelled; a frame of the place's size is only expanded, by a
- * table), and the picture is encoded by the mjpeg encoder (or libwebp's,
- * the picture then in the limited range WebP has).  Every FFmpeg object
+ * table), and the picture is encoded by libjpeg-turbo where the build
+ * found it (_jpeg.c), else by the mjpeg encoder (or libwebp's, the
+ * picture then in the limited range WebP has).  Every FFmpeg object
  * is freed on every path but the picture, which the task's pool cleanup
  * frees.
  * It touches nothing of nginx's but pread().
@@ -243,7 +244,8 @@ ngx_vod_decode_shown(ngx_vod_decode_run_t *run, uint32_t i)
 void
 ngx_vod_decode_free(ngx_vod_decode_t *d)
 {
-    av_freep(&d->jpeg);
+    free(d->jpeg);
+    d->jpeg = NULL;
 }
 
 
@@ -612,6 +614,23 @@ ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av)
 {
     int             rc;
     const AVCodec  *codec;
+#if (NGX_VOD_LIBJPEG)
+    char            error[sizeof(d->error)];
+
+    if (d->image == VOD_IMAGE_JPEG
+        && ngx_vod_jpeg_padded(av->pic->linesize, d->width))
+    {
+        if (ngx_vod_jpeg_encode(av->pic->data, av->pic->linesize, d->width,
+                                d->height, d->quality, &d->jpeg, &d->len,
+                                error, sizeof(error))
+            != VOD_OK)
+        {
+            return ngx_vod_decode_error(d, VOD_ERROR, "%s", error);
+        }
+
+        return VOD_OK;
+    }
+#endif
 
     codec = ngx_vod_decode_find_encoder(d->image);
     if (codec == NULL) {
@@ -665,7 +684,7 @@ ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av)
                                     codec->name, rc);
     }
 
-    d->jpeg = av_malloc(av->pkt->size);
+    d->jpeg = malloc(av->pkt->size);
     if (d->jpeg == NULL) {
         av_packet_unref(av->pkt);
         return ngx_vod_decode_error(d, VOD_ERROR, "FFmpeg out of memory");

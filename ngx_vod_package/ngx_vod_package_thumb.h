@@ -71,7 +71,7 @@ typedef struct {
     uint32_t                image;        /* VOD_IMAGE_JPEG or _WEBP */
 
     u_char                 *jpeg;         /* the picture, JPEG or WebP:
-                                             av_malloc()ed; the task's */
+                                             malloc()ed; the task's */
     size_t                  len;          /* pool cleanup frees it */
     uint32_t                decoded;      /* packets the decoder took */
     int                     rc;           /* VOD_OK or VOD_* */
@@ -124,6 +124,19 @@ void ngx_vod_picture_out(ngx_http_request_t *r, void *ctx,
 #if (NGX_VOD_THUMBNAILS)
 /* 1 when this libavcodec has the encoder of image (VOD_IMAGE_*) */
 int ngx_vod_decode_encoder(uint32_t image);
+#if (NGX_VOD_LIBJPEG)
+/*
+ * The JPEG of a full-range YUV 4:2:0 picture by libjpeg-turbo, at the
+ * quantiser scale of FFmpeg's mjpeg encoder (_jpeg.c); *out malloc()ed.
+ * It writes the columns past the width up to a whole 8x8 block of each
+ * plane, which ngx_vod_jpeg_padded() says the lines have room for.
+ */
+int ngx_vod_jpeg_padded(int *linesize, uint32_t width);
+int ngx_vod_jpeg_encode(uint8_t **data, int *linesize, uint32_t width,
+    uint32_t height, uint32_t quality, u_char **out, size_t *len,
+    char *error, size_t error_len);
+#endif
+
 void ngx_vod_decode_picture(ngx_vod_decode_t *d);
 void ngx_vod_decode_free(ngx_vod_decode_t *d);
 #endif

@@ -20,6 +20,7 @@ pkgs=(
     build-essential pkg-config make gcc clang libclang-rt-14-dev
     nginx nginx-dev
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+    libjpeg62-turbo-dev
     libhiredis-dev libmaxminddb-dev libssl-dev libluajit2-5.1-dev
     libcmocka-dev
     ffmpeg

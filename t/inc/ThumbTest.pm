@@ -14,7 +14,8 @@ use Exporter 'import';
 use File::Temp ();
 use FindBin ();
 
-our @EXPORT = qw(rgb psnr jpeg_file frame_check probe tile_check);
+our @EXPORT = qw(rgb psnr jpeg_file frame_check probe tile_check
+                 jpeg_encoder jpeg_tables);
 
 # a packager built without FFmpeg has no thumbnails: the suite is skipped
 # (t/016 checks that it says so); call from a BEGIN block
@@ -158,6 +159,64 @@ sub tile_check {
         }
         return "$out\n";
     };
+}
+
+# the JPEG encoder the packager under test was built with: "libjpeg"
+# (libjpeg-turbo, which the module links itself) or "lavc" (FFmpeg's mjpeg encoder, which
+# writes a "Lavc" comment)
+sub jpeg_encoder {
+    my ($so) = grep { /ngx_vod_package_module\.so$/ }
+               split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
+    $so //= "$FindBin::Bin/../modules/ngx_vod_package_module.so";
+    # its own NEEDED entries: libavcodec may pull libjpeg in too
+    return `readelf -d $so 2>/dev/null` =~ /NEEDED.*\blibjpeg/
+           ? 'libjpeg' : 'lavc';
+}
+
+# ISO/IEC 11172-2's default intra matrix in zigzag order (a DQT's order)
+my @mpeg1_intra_zigzag = (
+     8, 16, 16, 19, 16, 19, 22, 22, 22, 22, 22, 22, 26, 24, 26, 27,
+    27, 27, 26, 26, 26, 26, 27, 27, 27, 29, 29, 29, 34, 34, 34, 29,
+    29, 29, 27, 27, 29, 29, 32, 32, 34, 34, 37, 38, 37, 35, 35, 34,
+    35, 38, 38, 40, 40, 40, 48, 48, 46, 46, 56, 56, 58, 69, 69, 83);
+
+# "ENCODER tables=N comps=T,T,T qS" of a JPEG body: who wrote it (a
+# "Lavc" comment: FFmpeg's mjpeg encoder), how many quantisation tables
+# it has, the table each component uses, and the quantiser scale S of
+# FFmpeg's mjpeg encoder (-q:v) whose table table 0 is (DC 8, each AC
+# step the MPEG-1 intra matrix's times S over 8), or "q?"
+sub jpeg_tables {
+    my ($body) = @_;
+    my ($lavc, %dqt, @comps) = (0);
+    my $i = 2;
+    while ($i + 4 <= length $body) {
+        my ($ff, $m, $len) = unpack 'CCn', substr($body, $i, 4);
+        last if $ff != 0xff || $m == 0xda;
+        my $seg = substr($body, $i + 4, $len - 2);
+        $lavc = 1 if $m == 0xfe && $seg =~ /^Lavc/;
+        if ($m == 0xdb) {
+            for (my $j = 0; $j + 65 <= length $seg; $j += 65) {
+                $dqt{ord(substr($seg, $j, 1)) & 15}
+                    = [ unpack 'C64', substr($seg, $j + 1, 64) ];
+            }
+        }
+        if ($m == 0xc0) {
+            my $n = ord substr($seg, 5, 1);
+            @comps = map { ord substr($seg, 6 + 3 * $_ + 2, 1) } 0 .. $n - 1;
+        }
+        $i += 2 + $len;
+    }
+    my $scale = '?';
+    for my $s (1 .. 31) {
+        my @want = (8, map { int($mpeg1_intra_zigzag[$_] * $s / 8) || 1 }
+                           1 .. 63);
+        if ($dqt{0} && "@{$dqt{0}}" eq "@want") {
+            $scale = $s;
+            last;
+        }
+    }
+    return sprintf "%s tables=%d comps=%s q%s\n", $lavc ? 'lavc' : 'libjpeg',
+                   scalar keys %dqt, join(',', @comps), $scale;
 }
 
 1;
