@@ -26,6 +26,9 @@
  * URI in two servers must name the same service, README), a queue from
  * the most recently used, each entry's expiry the service's "ttl" capped
  * by the directive's.
+ * An entry is the size it needs: the request and the answer's pssh data
+ * (at most VOD_KEYS_MAX_PSSH bytes) follow the keys in one slab block,
+ * so titles without data cost what they did.
  * When the slab is full the least recently used entries go; whatever
  * leaves the zone is wiped first, keys being secrets.  Concurrent misses
  * of a title each ask the service (nothing waits on another request);
@@ -53,7 +56,7 @@ typedef struct {
     ngx_str_node_t        sn;         /* key: crc32 of the title */
     ngx_queue_t           lru;
     uint64_t              expires;    /* ms since the epoch */
-    vod_keys_t            keys;
+    vod_keys_t            keys;       /* its pssh data after the title */
     u_char                title[1];       /* the service's request */
 } ngx_vod_keys_node_t;
 
@@ -79,8 +82,8 @@ static void ngx_vod_keys_cleanup(void *data);
 static void *ngx_vod_keys_alloc(vod_env_t *env, size_t size);
 static void ngx_vod_keys_log(vod_env_t *env, const char *fmt, ...);
 static uint64_t ngx_vod_keys_now(void);
-static ngx_int_t ngx_vod_keys_get(ngx_shm_zone_t *zone, ngx_str_t *name,
-    vod_keys_t *keys);
+static ngx_int_t ngx_vod_keys_get(ngx_shm_zone_t *zone, ngx_pool_t *pool,
+    ngx_str_t *name, vod_keys_t *keys);
 static void ngx_vod_keys_put(ngx_shm_zone_t *zone, ngx_str_t *name,
     vod_keys_t *keys, time_t ttl);
 static void ngx_vod_keys_delete(ngx_vod_keys_cache_t *cache,
@@ -291,7 +294,8 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     }
 
     if (vlcf->key_cache != NULL
-        && ngx_vod_keys_get(vlcf->key_cache, &k->cache_key, &k->keys)
+        && ngx_vod_keys_get(vlcf->key_cache, r->pool, &k->cache_key,
+                            &k->keys)
            == NGX_OK)
     {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -601,11 +605,13 @@ ngx_vod_keys_now(void)
 
 
 /* NGX_OK with keys when the zone has name's (the service's request),
- * unexpired */
+ * unexpired; its pssh data copied to the pool */
 
 static ngx_int_t
-ngx_vod_keys_get(ngx_shm_zone_t *zone, ngx_str_t *name, vod_keys_t *keys)
+ngx_vod_keys_get(ngx_shm_zone_t *zone, ngx_pool_t *pool, ngx_str_t *name,
+    vod_keys_t *keys)
 {
+    u_char                *p;
     uint32_t               hash;
     ngx_int_t              rc;
     ngx_vod_keys_node_t   *kn;
@@ -626,9 +632,24 @@ ngx_vod_keys_get(ngx_shm_zone_t *zone, ngx_str_t *name, vod_keys_t *keys)
 
         } else {
             ngx_memcpy(keys, &kn->keys, sizeof(vod_keys_t));
-            ngx_queue_remove(&kn->lru);
-            ngx_queue_insert_head(&cache->shm.sh->lru, &kn->lru);
-            rc = NGX_OK;
+            p = ngx_pnalloc(pool, keys->widevine.len + keys->playready.len
+                                  + 1);
+
+            if (p == NULL) {
+                /* a miss: the service is asked */
+                ngx_memzero(keys, sizeof(vod_keys_t));
+
+            } else {
+                ngx_memcpy(p, keys->widevine.data, keys->widevine.len);
+                keys->widevine.data = p;
+                p += keys->widevine.len;
+                ngx_memcpy(p, keys->playready.data, keys->playready.len);
+                keys->playready.data = p;
+
+                ngx_queue_remove(&kn->lru);
+                ngx_queue_insert_head(&cache->shm.sh->lru, &kn->lru);
+                rc = NGX_OK;
+            }
         }
     }
 
@@ -667,7 +688,8 @@ ngx_vod_keys_put(ngx_shm_zone_t *zone, ngx_str_t *name, vod_keys_t *keys,
     for (i = 0; /* void */; i++) {
         kn = ngx_slab_alloc_locked(cache->shm.shpool,
                                    offsetof(ngx_vod_keys_node_t, title)
-                                   + name->len);
+                                   + name->len + keys->widevine.len
+                                   + keys->playready.len);
         if (kn != NULL) {
             break;
         }
@@ -688,6 +710,15 @@ ngx_vod_keys_put(ngx_shm_zone_t *zone, ngx_str_t *name, vod_keys_t *keys,
     kn->sn.node.key = hash;
     kn->expires = ngx_vod_keys_now() + (uint64_t) ttl * 1000;
     ngx_memcpy(&kn->keys, keys, sizeof(vod_keys_t));
+
+    /* the pssh data after the title, pointed at in the zone, which every
+     * worker maps at the same address */
+    kn->keys.widevine.data = kn->title + name->len;
+    ngx_memcpy(kn->keys.widevine.data, keys->widevine.data,
+               keys->widevine.len);
+    kn->keys.playready.data = kn->keys.widevine.data + keys->widevine.len;
+    ngx_memcpy(kn->keys.playready.data, keys->playready.data,
+               keys->playready.len);
 
     ngx_rbtree_insert(&cache->shm.sh->rbtree, &kn->sn.node);
     ngx_queue_insert_head(&cache->shm.sh->lru, &kn->lru);
