@@ -18,7 +18,8 @@
 # ignored where they do not, while derived keys keep built boxes; new
 # data under the same KID is new manifests and ETags; a service that is
 # down, times out, answers 404, garbage, a short or non-hex key, pssh
-# data not in base64, too large or of an unknown system is 503 with one
+# data not in base64, too large, of an unknown system or a PlayReady
+# header outside its object is 503 with one
 # line of ours, never a clear response; no key reaches the error log.  Not a block
 # file: it makes its own requests.
 
@@ -122,10 +123,16 @@ spit("$dir/key.bin", 'secret');
 # bad pssh data: not base64, over Widevine's 1024 bytes, an unknown system
 my $kk = '"kid":"00112233445566778899aabbccddeeff",'
          . '"key":"0f1e2d3c4b5a69788796a5b4c3d2e1f0"';
-my $badb64 = "{$kk,\"pssh\":{\"widevine\":\"EhA=x\"}}";
+# (base64url's alphabet)
+my $badb64 = "{$kk,\"pssh\":{\"widevine\":\"AA-_AAAA\"}}";
 my $toolarge = "{$kk,\"pssh\":{\"widevine\":\""
                . encode_base64("\x12" x 1025, '') . '"}}';
 my $unknownsys = "{$kk,\"pssh\":{\"fairplay\":\"EhA=\"}}";
+# a bare WRMHEADER, not the PlayReady Object around it
+my $badpro = "{$kk,\"pssh\":{\"playready\":\""
+             . encode_base64(join('', map { "$_\0" } split //,
+                                  '<WRMHEADER version="4.0.0.0"/>'), '')
+             . '"}}';
 # the mock looks the title up as it is in the arguments: escaped
 spit("$dir/keys/we%20ird%26%3Dt.json", answer($keys{weird}));
 
@@ -219,6 +226,7 @@ VodTest::nginx_start($dir, <<"_EOC_");
         location = /badb64 { return 200 '$badb64'; }
         location = /toolarge { return 200 '$toolarge'; }
         location = /unknownsys { return 200 '$unknownsys'; }
+        location = /badpro { return 200 '$badpro'; }
     }
 
     server {
@@ -249,6 +257,7 @@ VodTest::nginx_start($dir, <<"_EOC_");
         location /toolarge/ { $svc vod_encryption_key_service /_toolarge; }
         location /unknownsys/ { $svc
                                 vod_encryption_key_service /_unknownsys; }
+        location /badpro/ { $svc vod_encryption_key_service /_badpro; }
         location /down/ { $svc vod_encryption_key_service /_down; }
         location /hung/ { $svc vod_encryption_key_service /_hung; }
         location /garbage/ { $svc vod_encryption_key_service /_garbage; }
@@ -280,6 +289,8 @@ VodTest::nginx_start($dir, <<"_EOC_");
                                 proxy_pass http://keys/toolarge; }
         location = /_unknownsys { internal; $pass
                                   proxy_pass http://keys/unknownsys; }
+        location = /_badpro { internal; $pass
+                              proxy_pass http://keys/badpro; }
     }
 _EOC_
 
@@ -618,7 +629,9 @@ for my $case ([ 'down', 'key service status 502' ],
               [ 'toolarge', 'key service answer: "pssh" has a system\'s '
                             . 'data empty or too large' ],
               [ 'unknownsys', 'key service answer: "pssh" names a system '
-                              . 'other than widevine and playready' ])
+                              . 'other than widevine and playready' ],
+              [ 'badpro', 'key service answer: "pssh" has PlayReady data '
+                          . 'that is not a PlayReady Object' ])
 {
     my ($loc, $reason) = @$case;
     my $before = () = slurp("$dir/logs/error.log") =~ /vod: no keys for title/g;
