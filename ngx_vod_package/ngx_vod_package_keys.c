@@ -30,9 +30,15 @@
  * (at most VOD_KEYS_MAX_PSSH bytes) follow the keys in one slab block,
  * so titles without data cost what they did.
  * When the slab is full the least recently used entries go; whatever
- * leaves the zone is wiped first, keys being secrets.  Concurrent misses
- * of a title each ask the service (nothing waits on another request);
- * the last answer stays.
+ * leaves the zone is wiped first, keys being secrets.
+ *
+ * Concurrent misses of a title in one worker share one fetch: the first
+ * asks (the owner, in the worker's list of fetches in flight), the
+ * others find it there and wait (NGX_DONE, one reference held), and the
+ * owner's answer, or failure, is copied to each waiter, whose write
+ * event is then posted to run its handler again.  A waiter that goes
+ * away first leaves the owner's list (its pool's cleanup).  Other
+ * workers ask for themselves; the last answer stays in the zone.
  */
 
 #include <ngx_config.h>
@@ -45,6 +51,11 @@
 
 /* a full zone frees at most this many entries for one new one */
 #define NGX_VOD_KEYS_EVICT  8
+
+
+/* this worker's fetches in flight (their owners' ngx_vod_keys_req_t,
+ * in request memory): per process, and empty whenever no request is */
+static ngx_queue_t  ngx_vod_keys_fetches;
 
 
 typedef struct {
@@ -78,6 +89,8 @@ static ngx_int_t ngx_vod_keys_done(ngx_http_request_t *sr, void *data,
 static ngx_int_t ngx_vod_keys_answer(ngx_http_request_t *sr,
     ngx_vod_keys_req_t *k, ngx_int_t rc, u_char *reason, size_t size);
 static void ngx_vod_keys_resume(ngx_http_request_t *r);
+static ngx_vod_keys_req_t *ngx_vod_keys_in_flight(ngx_vod_keys_req_t *k);
+static void ngx_vod_keys_wake(ngx_vod_keys_req_t *k);
 static void ngx_vod_keys_cleanup(void *data);
 static void *ngx_vod_keys_alloc(vod_env_t *env, size_t size);
 static void ngx_vod_keys_log(vod_env_t *env, const char *fmt, ...);
@@ -254,7 +267,7 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     ngx_int_t                    rc;
     ngx_str_t                    title;
     ngx_pool_cleanup_t          *cln;
-    ngx_vod_keys_req_t          *k;
+    ngx_vod_keys_req_t          *k, *owner;
     ngx_vod_package_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
@@ -285,6 +298,8 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     ngx_memzero(k, sizeof(ngx_vod_keys_req_t));
     k->title = title;
     k->rc = NGX_HTTP_SERVICE_UNAVAILABLE;
+    k->request = r->main;
+    ngx_queue_init(&k->waiters);
 
     cln->handler = ngx_vod_keys_cleanup;
     ctx->keys = k;
@@ -304,7 +319,119 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return NGX_OK;
     }
 
-    return ngx_vod_keys_fetch(r, k);
+    owner = ngx_vod_keys_in_flight(k);
+
+    if (owner != NULL) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "vod: keys of title \"%V\" being fetched: waiting",
+                       &title);
+        k->owner = owner;
+        ngx_queue_insert_tail(&owner->waiters, &k->wait);
+        k->rc = NGX_AGAIN;
+
+        /* as for a fetch (below): the request lives until the owner's
+         * answer posts it and ngx_vod_keys_resume() finalizes it */
+        r->main->count++;
+        r->write_event_handler = ngx_vod_keys_resume;
+
+        return NGX_DONE;
+    }
+
+    rc = ngx_vod_keys_fetch(r, k);
+
+    if (rc == NGX_DONE) {
+        ngx_queue_insert_tail(&ngx_vod_keys_fetches, &k->fetch);
+    }
+
+    return rc;
+}
+
+
+/* the owner of a fetch of k's request in this worker, or NULL */
+
+static ngx_vod_keys_req_t *
+ngx_vod_keys_in_flight(ngx_vod_keys_req_t *k)
+{
+    ngx_queue_t         *q;
+    ngx_vod_keys_req_t  *o;
+
+    if (ngx_vod_keys_fetches.next == NULL) {
+        ngx_queue_init(&ngx_vod_keys_fetches);
+    }
+
+    for (q = ngx_queue_head(&ngx_vod_keys_fetches);
+         q != ngx_queue_sentinel(&ngx_vod_keys_fetches);
+         q = ngx_queue_next(q))
+    {
+        o = ngx_queue_data(q, ngx_vod_keys_req_t, fetch);
+
+        if (o->cache_key.len == k->cache_key.len
+            && ngx_memcmp(o->cache_key.data, k->cache_key.data,
+                          k->cache_key.len)
+               == 0)
+        {
+            return o;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The owner's fetch ended (k->rc is its outcome; NGX_AGAIN when the
+ * owner goes away without one): out of the list, and each waiter given
+ * the outcome, its own copy of the pssh data, and its write event
+ * posted.
+ */
+
+static void
+ngx_vod_keys_wake(ngx_vod_keys_req_t *k)
+{
+    u_char              *p;
+    ngx_queue_t         *q;
+    ngx_vod_keys_req_t  *w;
+
+    if (k->fetch.next != NULL) {
+        ngx_queue_remove(&k->fetch);
+        k->fetch.next = NULL;
+    }
+
+    while (!ngx_queue_empty(&k->waiters)) {
+        q = ngx_queue_head(&k->waiters);
+        ngx_queue_remove(q);
+
+        w = ngx_queue_data(q, ngx_vod_keys_req_t, wait);
+        w->owner = NULL;
+        w->rc = (k->rc == NGX_AGAIN) ? NGX_HTTP_SERVICE_UNAVAILABLE : k->rc;
+
+        if (w->rc == NGX_OK) {
+            ngx_memcpy(&w->keys, &k->keys, sizeof(vod_keys_t));
+
+            p = ngx_pnalloc(w->request->pool, k->keys.widevine.len
+                                              + k->keys.playready.len + 1);
+            if (p == NULL) {
+                ngx_memzero(&w->keys, sizeof(vod_keys_t));
+                w->rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+            } else {
+                w->keys.widevine.data = p;
+                p = ngx_cpymem(p, k->keys.widevine.data,
+                               k->keys.widevine.len);
+                w->keys.playready.data = p;
+                ngx_memcpy(p, k->keys.playready.data, k->keys.playready.len);
+            }
+        }
+
+        if (w->rc != NGX_OK) {
+            /* the owner's line said why; this one says who it failed */
+            ngx_log_error(NGX_LOG_ERR, w->request->connection->log, 0,
+                          "vod: no keys for title \"%V\": the key service "
+                          "fetch it waited for failed", &w->title);
+        }
+
+        ngx_post_event(w->request->connection->write, &ngx_posted_events);
+    }
 }
 
 
@@ -460,10 +587,12 @@ ngx_vod_keys_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
                       "vod: no keys for title \"%V\" from \"%V\": %s",
                       &k->title, &sr->uri, reason);
         k->rc = NGX_HTTP_SERVICE_UNAVAILABLE;
+        ngx_vod_keys_wake(k);
         return rc;
     }
 
     k->rc = NGX_OK;
+    ngx_vod_keys_wake(k);
 
     vlcf = ngx_http_get_module_loc_conf(sr->parent, ngx_vod_package_module);
 
@@ -568,6 +697,19 @@ ngx_vod_keys_resume(ngx_http_request_t *r)
 static void
 ngx_vod_keys_cleanup(void *data)
 {
+    ngx_vod_keys_req_t *k = data;
+
+    /* a waiter gone first leaves its owner's list; an owner gone first
+     * (not expected: its subrequest holds it) fails its waiters */
+    if (k->owner != NULL) {
+        ngx_queue_remove(&k->wait);
+        k->owner = NULL;
+    }
+
+    if (k->fetch.next != NULL) {
+        ngx_vod_keys_wake(k);
+    }
+
     OPENSSL_cleanse(data, sizeof(ngx_vod_keys_req_t));
 }
 

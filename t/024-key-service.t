@@ -403,7 +403,8 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
        '... with the length of the GET\'s body');
     is(fetches('demo'), 3, '... asking the service on every request');
 
-    # a title's first requests at once: each may ask, every one is served
+    # a title's first requests at once: one asks, the others wait for its
+    # answer (one worker), every one is served
     my @urls = map { "$base/svc/par/$_" }
                (map({ ("video-720p-$_", "audio-720p-$_") }
                     qw(init.mp4 1.m4s 2.m4s)),
@@ -412,17 +413,29 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
     open my $curl, '-|', 'curl', '-s', '--no-progress-meter', '--parallel',
          '--parallel-immediate',
          '--parallel-max', '12', '-w', "%{http_code}\n",
-         map({ ('-o', '/dev/null', $_) } @urls) or die "curl: $!";
+         map({ ('-o', "$tmp/par-$_", $urls[$_]) } 0 .. $#urls)
+        or die "curl: $!";
     my @codes = <$curl>;
     close $curl;
     chomp @codes;
     is_deeply(\@codes, [ (200) x 12 ],
               '12 concurrent first requests of a title: all 200')
         or diag("curl: $?");
-    my $n = fetches('par');
-    ok($n >= 1 && $n <= 12, "... after $n fetches");
+    is(fetches('par'), 1, '... after one fetch: they waited for it');
+    # the waiters' keys are the owner's answer: each KID the service's
+    my ($kid, $hex) = (uuid($keys{demo}{kid}), unpack 'H*', $keys{demo}{kid});
+    my @kids = map {
+        my $body = slurp("$tmp/par-$_");
+        $urls[$_] =~ /init\.mp4$/ ? unpack('H*', tenc_kid($body))
+        : $urls[$_] =~ /\.mpd$/ ? ($body =~ /cenc:default_KID="([^"]+)"/)[0]
+        : $urls[$_] =~ /-720p\.m3u8$/ ? ($body =~ /KEYID=0x(\w+)/)[0]
+        : ();
+    } 0 .. $#urls;
+    is(scalar @kids, 5, '... five of them carry the KID');
+    is_deeply(\@kids, [ map { /-/ ? $kid : $hex } @kids ],
+              '... the service\'s in each');
     get('/svc/par/manifest.mpd');
-    is(fetches('par'), $n, '... and none after');
+    is(fetches('par'), 1, '... and none after');
 
     is(get('/svc/nosuch/manifest.mpd')->{status}, 404,
        'no such title: 404');
@@ -654,6 +667,32 @@ for my $case ([ 'down', 'key service status 502' ],
     like($l[0] // '', qr/\[error\].*vod:\ no\ keys\ for\ title\ "demo"
                           \ from\ "\/_$loc":\ \Q$reason\E/x,
          '... naming the title and the reason');
+}
+
+# a failing service's concurrent requests: one asks, each is 503 with a line
+{
+    my $before = () = slurp("$dir/logs/error.log") =~ /vod: no keys for title/g;
+    my $garbage = () = slurp("$dir/logs/keys.log")
+                       =~ /^\/garbage\?title=demo$/mg;
+    open my $curl, '-|', 'curl', '-s', '--no-progress-meter', '--parallel',
+         '--parallel-immediate', '--parallel-max', '8', '-w', "%{http_code}\n",
+         map({ ('-o', '/dev/null', "$base/garbage/demo/video-720p-$_.m4s") }
+             1 .. 8) or die "curl: $!";
+    my @codes = <$curl>;
+    close $curl;
+    chomp @codes;
+    is_deeply(\@codes, [ (503) x 8 ],
+              'a failing service, 8 concurrent requests: all 503');
+    # a failure is quick: a request after it asks again
+    my $n = () = slurp("$dir/logs/keys.log") =~ /^\/garbage\?title=demo$/mg;
+    $n -= $garbage;
+    ok($n >= 1 && $n <= 8, "... after $n fetches");
+    my @l = grep { /vod: no keys for title/ }
+            split /\n/, slurp("$dir/logs/error.log");
+    splice @l, 0, $before;
+    is(scalar @l, 8, '... one line each');
+    is(scalar(grep { /the key service fetch it waited for failed/ } @l),
+       8 - $n, '... the waiters\' saying so');
 }
 
 my @log = VodTest::nginx_stop($dir);
