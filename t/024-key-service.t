@@ -216,6 +216,9 @@ VodTest::nginx_start($dir, <<"_EOC_");
         default_type application/json;
         location ~ ^/v[123]/keys\$ { root $dir/keys;
                                   try_files "/\$arg_title.json" =404; }
+        # a slow answer (about a second): concurrent requests overlap it
+        location = /v4/keys { root $dir/keys; limit_rate 1k;
+                              try_files "/\$arg_title.json" =404; }
         location = /garbage { return 200 'not json'; }
         location = /short { return 200
             '{"kid":"00112233445566778899aabbccddeeff","key":"0011"}'; }
@@ -242,6 +245,7 @@ VodTest::nginx_start($dir, <<"_EOC_");
                          vod_encryption_key_cache zone=vodkeys:1m
                                                   ttl=${ttl}s; }
         location /clear/ { alias $dir/media/; vod_package; }
+        location /slow/ { $svc vod_encryption_key_service /_keys4; }
         location /pssh/ { $svc vod_encryption_key_service /_keys;
                           vod_encryption_systems cenc widevine playready; }
         location /psshcbcs/ { $base_loc vod_encryption cbcs;
@@ -283,6 +287,8 @@ VodTest::nginx_start($dir, <<"_EOC_");
                                proxy_pass http://keys/missing; }
         location = /_keys3 { internal; $pass
                              proxy_pass http://keys/v3/keys; }
+        location = /_keys4 { internal; $pass
+                             proxy_pass http://keys/v4/keys; }
         location = /_badb64 { internal; $pass
                               proxy_pass http://keys/badb64; }
         location = /_toolarge { internal; $pass
@@ -403,9 +409,10 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
        '... with the length of the GET\'s body');
     is(fetches('demo'), 3, '... asking the service on every request');
 
-    # a title's first requests at once: one asks, the others wait for its
-    # answer (one worker), every one is served
-    my @urls = map { "$base/svc/par/$_" }
+    # a title's first requests at once, while a slow service answers:
+    # one asks, the others wait for its answer (one worker), every one
+    # is served
+    my @urls = map { "$base/slow/par/$_" }
                (map({ ("video-720p-$_", "audio-720p-$_") }
                     qw(init.mp4 1.m4s 2.m4s)),
                 qw(manifest.mpd master.m3u8 aes.key video-720p.m3u8
@@ -421,7 +428,8 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
     is_deeply(\@codes, [ (200) x 12 ],
               '12 concurrent first requests of a title: all 200')
         or diag("curl: $?");
-    is(fetches('par'), 1, '... after one fetch: they waited for it');
+    is(fetches('par', 'v4'), 1,
+       '... after one (slow) fetch: they waited for it');
     # the waiters' keys are the owner's answer: each KID the service's
     my ($kid, $hex) = (uuid($keys{demo}{kid}), unpack 'H*', $keys{demo}{kid});
     my @kids = map {
@@ -434,8 +442,8 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
     is(scalar @kids, 5, '... five of them carry the KID');
     is_deeply(\@kids, [ map { /-/ ? $kid : $hex } @kids ],
               '... the service\'s in each');
-    get('/svc/par/manifest.mpd');
-    is(fetches('par'), 1, '... and none after');
+    get('/slow/par/manifest.mpd');
+    is(fetches('par', 'v4'), 1, '... and none after');
 
     is(get('/svc/nosuch/manifest.mpd')->{status}, 404,
        'no such title: 404');
