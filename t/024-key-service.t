@@ -431,7 +431,7 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
     is(fetches('par', 'v4'), 1,
        '... after one (slow) fetch: they waited for it');
     # the waiters' keys are the owner's answer: each KID the service's
-    my ($kid, $hex) = (uuid($keys{demo}{kid}), unpack 'H*', $keys{demo}{kid});
+    # ($kid, $hex: demo's, which par's answer has)
     my @kids = map {
         my $body = slurp("$tmp/par-$_");
         $urls[$_] =~ /init\.mp4$/ ? unpack('H*', tenc_kid($body))
