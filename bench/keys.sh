@@ -39,6 +39,24 @@ for i in $(seq "$TITLES"); do
     ln -s "$MEDIA/demo" "$PREFIX/media/t$i"
 done
 
+# the same answer with pssh data a licence service would give: Widevine's
+# protobuf and a 622-byte PlayReady Object with an LA_URL
+PSSH=$(perl -MMIME::Base64 -e '
+    my $kid = pack "H*", "00112233445566778899aabbccddeeff";
+    my $guid = reverse(substr $kid, 0, 4) . reverse(substr $kid, 4, 2)
+               . reverse(substr $kid, 6, 2) . substr($kid, 8);
+    my $xml = "<WRMHEADER xmlns=\"http://schemas.microsoft.com/DRM/2007/03/"
+              . "PlayReadyHeader\" version=\"4.0.0.0\"><DATA><PROTECTINFO>"
+              . "<KEYLEN>16</KEYLEN><ALGID>AESCTR</ALGID></PROTECTINFO><KID>"
+              . encode_base64($guid, "") . "</KID><LA_URL>https://playready."
+              . "example.com/rightsmanager.asmx?cfg=(persist:false)</LA_URL>"
+              . "</DATA></WRMHEADER>";
+    my $rec = join "", map { "$_\0" } split //, $xml;
+    my $pro = pack("Vvvv", 10 + length $rec, 1, 1, length $rec) . $rec;
+    my $wv = "\x12\x10$kid\x1a\x07vodedge\x22\x08bench-t1";
+    printf "\"pssh\":{\"widevine\":\"%s\",\"playready\":\"%s\"}",
+           encode_base64($wv, ""), encode_base64($pro, "");')
+
 cat > "$PREFIX/nginx.conf" <<_EOC_
 load_module $SO;
 worker_processes 1;
@@ -57,6 +75,9 @@ http {
         location = /keys { default_type application/json; return 200
             '{"kid":"00112233445566778899aabbccddeeff",
               "key":"0f1e2d3c4b5a69788796a5b4c3d2e1f0"}'; }
+        location = /keys-pssh { default_type application/json; return 200
+            '{"kid":"00112233445566778899aabbccddeeff",
+              "key":"0f1e2d3c4b5a69788796a5b4c3d2e1f0",$PSSH}'; }
     }
 
     server {
@@ -73,6 +94,15 @@ http {
                             proxy_set_header Connection "";
                             proxy_pass_request_body off;
                             proxy_pass_request_headers off; }
+        location /pssh/ { alias $PREFIX/media/; vod_package;
+                          vod_encryption cenc;
+                          vod_encryption_systems cenc widevine playready;
+                          vod_encryption_key_service /_keys_pssh; }
+        location = /_keys_pssh { internal; proxy_pass http://keys/keys-pssh;
+                                 proxy_http_version 1.1;
+                                 proxy_set_header Connection "";
+                                 proxy_pass_request_body off;
+                                 proxy_pass_request_headers off; }
     }
 }
 _EOC_
@@ -93,18 +123,22 @@ timed() {
     awk -v t="$t" 'BEGIN { printf "%.3f\n", t * 1000 }'
 }
 
-cold=() warm=() file=()
+cold=() warm=() file=() pcold=() pwarm=()
 for i in $(seq "$TITLES"); do
     path=t$i/video-360p-init.mp4
     timed "$BASE/file/$path" > /dev/null
     file+=("$(timed "$BASE/file/$path")")
     cold+=("$(timed "$BASE/svc/$path")")
     warm+=("$(timed "$BASE/svc/$path")")
+    pcold+=("$(timed "$BASE/pssh/$path")")
+    pwarm+=("$(timed "$BASE/pssh/$path")")
 done
 
 c=$(printf '%s\n' "${cold[@]}" | median)
 w=$(printf '%s\n' "${warm[@]}" | median)
 f=$(printf '%s\n' "${file[@]}" | median)
+pc=$(printf '%s\n' "${pcold[@]}" | median)
+pw=$(printf '%s\n' "${pwarm[@]}" | median)
 
 echo "bench: key service (loopback mock), init segment of $TITLES new titles," \
      "medians"
@@ -114,3 +148,7 @@ awk -v c="$c" -v w="$w" -v f="$f" 'BEGIN {
     printf "  key service, cold key (one fetch):    %7.3f ms\n", c;
     printf "  a cold key fetch adds                 %7.3f ms  (target < 2 ms)\n",
            c - w }'
+awk -v c="$pc" -v w="$pw" 'BEGIN {
+    printf "  with pssh data (Widevine, a PlayReady Object), three boxes:\n";
+    printf "  key service, cached key and data:     %7.3f ms\n", w;
+    printf "  key service, cold (one fetch):        %7.3f ms\n", c }'

@@ -26,10 +26,19 @@
  * URI in two servers must name the same service, README), a queue from
  * the most recently used, each entry's expiry the service's "ttl" capped
  * by the directive's.
+ * An entry is the size it needs: the request and the answer's pssh data
+ * (at most VOD_KEYS_MAX_PSSH bytes) follow the keys in one slab block,
+ * so titles without data cost what they did.
  * When the slab is full the least recently used entries go; whatever
- * leaves the zone is wiped first, keys being secrets.  Concurrent misses
- * of a title each ask the service (nothing waits on another request);
- * the last answer stays.
+ * leaves the zone is wiped first, keys being secrets.
+ *
+ * Concurrent misses of a title in one worker share one fetch: the first
+ * asks (the owner, in the worker's list of fetches in flight), the
+ * others find it there and wait (NGX_DONE, one reference held), and the
+ * owner's answer, or failure, is copied to each waiter, whose write
+ * event is then posted to run its handler again.  A waiter that goes
+ * away first leaves the owner's list (its pool's cleanup).  Other
+ * workers ask for themselves; the last answer stays in the zone.
  */
 
 #include <ngx_config.h>
@@ -44,6 +53,11 @@
 #define NGX_VOD_KEYS_EVICT  8
 
 
+/* this worker's fetches in flight (their owners' ngx_vod_keys_req_t,
+ * in request memory): per process, and empty whenever no request is */
+static ngx_queue_t  ngx_vod_keys_fetches;
+
+
 typedef struct {
     ngx_vod_shm_t         shm;           /* first: the zone's head */
 } ngx_vod_keys_cache_t;
@@ -53,7 +67,7 @@ typedef struct {
     ngx_str_node_t        sn;         /* key: crc32 of the title */
     ngx_queue_t           lru;
     uint64_t              expires;    /* ms since the epoch */
-    vod_keys_t            keys;
+    vod_keys_t            keys;       /* its pssh data after the title */
     u_char                title[1];       /* the service's request */
 } ngx_vod_keys_node_t;
 
@@ -75,12 +89,14 @@ static ngx_int_t ngx_vod_keys_done(ngx_http_request_t *sr, void *data,
 static ngx_int_t ngx_vod_keys_answer(ngx_http_request_t *sr,
     ngx_vod_keys_req_t *k, ngx_int_t rc, u_char *reason, size_t size);
 static void ngx_vod_keys_resume(ngx_http_request_t *r);
+static ngx_vod_keys_req_t *ngx_vod_keys_in_flight(ngx_vod_keys_req_t *k);
+static void ngx_vod_keys_wake(ngx_vod_keys_req_t *k);
 static void ngx_vod_keys_cleanup(void *data);
 static void *ngx_vod_keys_alloc(vod_env_t *env, size_t size);
 static void ngx_vod_keys_log(vod_env_t *env, const char *fmt, ...);
 static uint64_t ngx_vod_keys_now(void);
-static ngx_int_t ngx_vod_keys_get(ngx_shm_zone_t *zone, ngx_str_t *name,
-    vod_keys_t *keys);
+static ngx_int_t ngx_vod_keys_get(ngx_shm_zone_t *zone, ngx_pool_t *pool,
+    ngx_str_t *name, vod_keys_t *keys);
 static void ngx_vod_keys_put(ngx_shm_zone_t *zone, ngx_str_t *name,
     vod_keys_t *keys, time_t ttl);
 static void ngx_vod_keys_delete(ngx_vod_keys_cache_t *cache,
@@ -251,7 +267,7 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     ngx_int_t                    rc;
     ngx_str_t                    title;
     ngx_pool_cleanup_t          *cln;
-    ngx_vod_keys_req_t          *k;
+    ngx_vod_keys_req_t          *k, *owner;
     ngx_vod_package_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
@@ -282,6 +298,8 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     ngx_memzero(k, sizeof(ngx_vod_keys_req_t));
     k->title = title;
     k->rc = NGX_HTTP_SERVICE_UNAVAILABLE;
+    k->request = r->main;
+    ngx_queue_init(&k->waiters);
 
     cln->handler = ngx_vod_keys_cleanup;
     ctx->keys = k;
@@ -291,7 +309,8 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     }
 
     if (vlcf->key_cache != NULL
-        && ngx_vod_keys_get(vlcf->key_cache, &k->cache_key, &k->keys)
+        && ngx_vod_keys_get(vlcf->key_cache, r->pool, &k->cache_key,
+                            &k->keys)
            == NGX_OK)
     {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -300,7 +319,119 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return NGX_OK;
     }
 
-    return ngx_vod_keys_fetch(r, k);
+    owner = ngx_vod_keys_in_flight(k);
+
+    if (owner != NULL) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "vod: keys of title \"%V\" being fetched: waiting",
+                       &title);
+        k->owner = owner;
+        ngx_queue_insert_tail(&owner->waiters, &k->wait);
+        k->rc = NGX_AGAIN;
+
+        /* as for a fetch (below): the request lives until the owner's
+         * answer posts it and ngx_vod_keys_resume() finalizes it */
+        r->main->count++;
+        r->write_event_handler = ngx_vod_keys_resume;
+
+        return NGX_DONE;
+    }
+
+    rc = ngx_vod_keys_fetch(r, k);
+
+    if (rc == NGX_DONE) {
+        ngx_queue_insert_tail(&ngx_vod_keys_fetches, &k->fetch);
+    }
+
+    return rc;
+}
+
+
+/* the owner of a fetch of k's request in this worker, or NULL */
+
+static ngx_vod_keys_req_t *
+ngx_vod_keys_in_flight(ngx_vod_keys_req_t *k)
+{
+    ngx_queue_t         *q;
+    ngx_vod_keys_req_t  *o;
+
+    if (ngx_vod_keys_fetches.next == NULL) {
+        ngx_queue_init(&ngx_vod_keys_fetches);
+    }
+
+    for (q = ngx_queue_head(&ngx_vod_keys_fetches);
+         q != ngx_queue_sentinel(&ngx_vod_keys_fetches);
+         q = ngx_queue_next(q))
+    {
+        o = ngx_queue_data(q, ngx_vod_keys_req_t, fetch);
+
+        if (o->cache_key.len == k->cache_key.len
+            && ngx_memcmp(o->cache_key.data, k->cache_key.data,
+                          k->cache_key.len)
+               == 0)
+        {
+            return o;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The owner's fetch ended (k->rc is its outcome; NGX_AGAIN when the
+ * owner goes away without one): out of the list, and each waiter given
+ * the outcome, its own copy of the pssh data, and its write event
+ * posted.
+ */
+
+static void
+ngx_vod_keys_wake(ngx_vod_keys_req_t *k)
+{
+    u_char              *p;
+    ngx_queue_t         *q;
+    ngx_vod_keys_req_t  *w;
+
+    if (k->fetch.next != NULL) {
+        ngx_queue_remove(&k->fetch);
+        k->fetch.next = NULL;
+    }
+
+    while (!ngx_queue_empty(&k->waiters)) {
+        q = ngx_queue_head(&k->waiters);
+        ngx_queue_remove(q);
+
+        w = ngx_queue_data(q, ngx_vod_keys_req_t, wait);
+        w->owner = NULL;
+        w->rc = (k->rc == NGX_AGAIN) ? NGX_HTTP_SERVICE_UNAVAILABLE : k->rc;
+
+        if (w->rc == NGX_OK) {
+            ngx_memcpy(&w->keys, &k->keys, sizeof(vod_keys_t));
+
+            p = ngx_pnalloc(w->request->pool, k->keys.widevine.len
+                                              + k->keys.playready.len + 1);
+            if (p == NULL) {
+                ngx_memzero(&w->keys, sizeof(vod_keys_t));
+                w->rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+            } else {
+                w->keys.widevine.data = p;
+                p = ngx_cpymem(p, k->keys.widevine.data,
+                               k->keys.widevine.len);
+                w->keys.playready.data = p;
+                ngx_memcpy(p, k->keys.playready.data, k->keys.playready.len);
+            }
+        }
+
+        if (w->rc != NGX_OK) {
+            /* the owner's line said why; this one says who it failed */
+            ngx_log_error(NGX_LOG_ERR, w->request->connection->log, 0,
+                          "vod: no keys for title \"%V\": the key service "
+                          "fetch it waited for failed", &w->title);
+        }
+
+        ngx_post_event(w->request->connection->write, &ngx_posted_events);
+    }
 }
 
 
@@ -456,10 +587,12 @@ ngx_vod_keys_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
                       "vod: no keys for title \"%V\" from \"%V\": %s",
                       &k->title, &sr->uri, reason);
         k->rc = NGX_HTTP_SERVICE_UNAVAILABLE;
+        ngx_vod_keys_wake(k);
         return rc;
     }
 
     k->rc = NGX_OK;
+    ngx_vod_keys_wake(k);
 
     vlcf = ngx_http_get_module_loc_conf(sr->parent, ngx_vod_package_module);
 
@@ -564,6 +697,19 @@ ngx_vod_keys_resume(ngx_http_request_t *r)
 static void
 ngx_vod_keys_cleanup(void *data)
 {
+    ngx_vod_keys_req_t *k = data;
+
+    /* a waiter gone first leaves its owner's list; an owner gone first
+     * (not expected: its subrequest holds it) fails its waiters */
+    if (k->owner != NULL) {
+        ngx_queue_remove(&k->wait);
+        k->owner = NULL;
+    }
+
+    if (k->fetch.next != NULL) {
+        ngx_vod_keys_wake(k);
+    }
+
     OPENSSL_cleanse(data, sizeof(ngx_vod_keys_req_t));
 }
 
@@ -601,11 +747,13 @@ ngx_vod_keys_now(void)
 
 
 /* NGX_OK with keys when the zone has name's (the service's request),
- * unexpired */
+ * unexpired; its pssh data copied to the pool */
 
 static ngx_int_t
-ngx_vod_keys_get(ngx_shm_zone_t *zone, ngx_str_t *name, vod_keys_t *keys)
+ngx_vod_keys_get(ngx_shm_zone_t *zone, ngx_pool_t *pool, ngx_str_t *name,
+    vod_keys_t *keys)
 {
+    u_char                *p;
     uint32_t               hash;
     ngx_int_t              rc;
     ngx_vod_keys_node_t   *kn;
@@ -626,9 +774,24 @@ ngx_vod_keys_get(ngx_shm_zone_t *zone, ngx_str_t *name, vod_keys_t *keys)
 
         } else {
             ngx_memcpy(keys, &kn->keys, sizeof(vod_keys_t));
-            ngx_queue_remove(&kn->lru);
-            ngx_queue_insert_head(&cache->shm.sh->lru, &kn->lru);
-            rc = NGX_OK;
+            p = ngx_pnalloc(pool, keys->widevine.len + keys->playready.len
+                                  + 1);
+
+            if (p == NULL) {
+                /* a miss: the service is asked */
+                ngx_memzero(keys, sizeof(vod_keys_t));
+
+            } else {
+                ngx_memcpy(p, keys->widevine.data, keys->widevine.len);
+                keys->widevine.data = p;
+                p += keys->widevine.len;
+                ngx_memcpy(p, keys->playready.data, keys->playready.len);
+                keys->playready.data = p;
+
+                ngx_queue_remove(&kn->lru);
+                ngx_queue_insert_head(&cache->shm.sh->lru, &kn->lru);
+                rc = NGX_OK;
+            }
         }
     }
 
@@ -667,7 +830,8 @@ ngx_vod_keys_put(ngx_shm_zone_t *zone, ngx_str_t *name, vod_keys_t *keys,
     for (i = 0; /* void */; i++) {
         kn = ngx_slab_alloc_locked(cache->shm.shpool,
                                    offsetof(ngx_vod_keys_node_t, title)
-                                   + name->len);
+                                   + name->len + keys->widevine.len
+                                   + keys->playready.len);
         if (kn != NULL) {
             break;
         }
@@ -688,6 +852,15 @@ ngx_vod_keys_put(ngx_shm_zone_t *zone, ngx_str_t *name, vod_keys_t *keys,
     kn->sn.node.key = hash;
     kn->expires = ngx_vod_keys_now() + (uint64_t) ttl * 1000;
     ngx_memcpy(&kn->keys, keys, sizeof(vod_keys_t));
+
+    /* the pssh data after the title, pointed at in the zone, which every
+     * worker maps at the same address */
+    kn->keys.widevine.data = kn->title + name->len;
+    ngx_memcpy(kn->keys.widevine.data, keys->widevine.data,
+               keys->widevine.len);
+    kn->keys.playready.data = kn->keys.widevine.data + keys->widevine.len;
+    ngx_memcpy(kn->keys.playready.data, keys->playready.data,
+               keys->playready.len);
 
     ngx_rbtree_insert(&cache->shm.sh->rbtree, &kn->sn.node);
     ngx_queue_insert_head(&cache->shm.sh->lru, &kn->lru);

@@ -339,6 +339,10 @@ ngx_vod_protect_keys(ngx_http_request_t *r, ngx_str_t *dir,
     prot->systems = (uint32_t) (vlcf->encryption_systems
                                 & ~NGX_CONF_BITMASK_SET);
 
+    /* derived keys have no pssh data: the boxes are built */
+    ngx_memzero(&prot->widevine, sizeof(vod_str_t));
+    ngx_memzero(&prot->playready, sizeof(vod_str_t));
+
     if (vlcf->key_service.len != 0) {
         ctx = ngx_http_get_module_ctx(r, ngx_vod_package_module);
         k = (ctx != NULL) ? ctx->keys : NULL;
@@ -353,6 +357,11 @@ ngx_vod_protect_keys(ngx_http_request_t *r, ngx_str_t *dir,
         }
 
         ngx_memcpy(prot->kid, k->keys.kid, sizeof(prot->kid));
+
+        /* the systems' pssh data (the configured systems' alone are
+         * written); in the request's memory */
+        prot->widevine = k->keys.widevine;
+        prot->playready = k->keys.playready;
 
         if (keys == NGX_VOD_KEYS_KID) {
             return NGX_OK;
@@ -436,7 +445,27 @@ ngx_vod_protect_title_keys(ngx_http_request_t *r, ngx_str_t *dir,
  * file is in it by its fingerprint, made once at configuration, so that
  * no request derives a key for its ETag.  With a key service, the KID it
  * gave is (and whether it gave an HLS key): a rotation the service makes
- * gives a new KID, so new ETags once the cached answer expires. */
+ * gives a new KID, so new ETags once the cached answer expires; the
+ * pssh data it gives for a configured system is in it too (a new
+ * licence URL in a PlayReady Object is new manifests). */
+
+static uint64_t
+ngx_vod_protect_etag_data(uint64_t hash, ngx_vod_package_loc_conf_t *vlcf,
+    ngx_uint_t system, vod_str_t *data)
+{
+    uint64_t  len;
+
+    if (!(vlcf->encryption_systems & system)) {
+        return hash;
+    }
+
+    /* the length first: "ab" + "" and "a" + "b" are not one ETag */
+    len = data->len;
+    hash = ngx_vod_etag_add(hash, &len, sizeof(len));
+
+    return ngx_vod_etag_add(hash, data->data, data->len);
+}
+
 
 uint64_t
 ngx_vod_protect_etag(ngx_http_request_t *r, uint64_t hash)
@@ -464,6 +493,10 @@ ngx_vod_protect_etag(ngx_http_request_t *r, uint64_t hash)
         flags[3] += 1 + ctx->keys->keys.has_hls_key;
         hash = ngx_vod_etag_add(hash, ctx->keys->keys.kid,
                                 sizeof(ctx->keys->keys.kid));
+        hash = ngx_vod_protect_etag_data(hash, vlcf, VOD_PROTECT_WIDEVINE,
+                                         &ctx->keys->keys.widevine);
+        hash = ngx_vod_protect_etag_data(hash, vlcf, VOD_PROTECT_PLAYREADY,
+                                         &ctx->keys->keys.playready);
     }
 
     hash = ngx_vod_etag_add(hash, flags, sizeof(flags));

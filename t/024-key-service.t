@@ -11,9 +11,16 @@
 # requests while cached and another is made after the TTL, which a
 # rotation then shows (new KID, new ETag); a HEAD that asks the service
 # and a title's first dozen requests at once are served; titles are
-# escaped in the request; a service that is down, times out, answers
-# 404, garbage, a short or non-hex key is 503 with one line of ours,
-# never a clear response; no key reaches the error log.  Not a block
+# escaped in the request; the service's pssh data (Widevine's, a
+# PlayReady Object) is the Data of the init segments' boxes, the MPD's
+# cenc:pssh and mspr:pro and the playlists' data: URIs where the
+# location's systems have it, from the zone as from the service, and
+# ignored where they do not, while derived keys keep built boxes; new
+# data under the same KID is new manifests and ETags; a service that is
+# down, times out, answers 404, garbage, a short or non-hex key, pssh
+# data not in base64, too large, of an unknown system or a PlayReady
+# header outside its object is 503 with one
+# line of ours, never a clear response; no key reaches the error log.  Not a block
 # file: it makes its own requests.
 
 use strict;
@@ -24,7 +31,7 @@ use lib "$FindBin::Bin/inc";
 use VodTest;
 use HTTP::Tiny;
 use IO::Socket::INET;
-use MIME::Base64 qw(encode_base64url);
+use MIME::Base64 qw(encode_base64 decode_base64 encode_base64url);
 use Test::More;
 
 my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 24;
@@ -58,14 +65,42 @@ sub random16 { return join '', map { chr int rand 256 } 1 .. 16 }
 my %keys = map { $_ => { kid => random16(), key => random16(),
                          hls => random16() } } qw(demo aud weird);
 
+# the systems' pssh data a licence service would want: Widevine's
+# protobuf (key_ids, provider, content_id) and a PlayReady Object with an
+# LA_URL, neither what the packager builds from the KID
+sub widevine_data {
+    my ($kid, $content) = @_;
+    return "\x12\x10$kid\x1a\x08vodedgeT\x22" . chr(length $content)
+           . $content;
+}
+
+sub playready_pro {
+    my ($kid, $url) = @_;
+    my $xml = '<WRMHEADER xmlns="http://schemas.microsoft.com/DRM/2007/03/'
+              . 'PlayReadyHeader" version="4.0.0.0"><DATA><PROTECTINFO>'
+              . '<KEYLEN>16</KEYLEN><ALGID>AESCTR</ALGID></PROTECTINFO><KID>'
+              . encode_base64($kid, '') . "</KID><LA_URL>$url</LA_URL>"
+              . '</DATA></WRMHEADER>';
+    my $rec = join '', map { "$_\0" } split //, $xml;
+    # its length, one record: type 1 (the header), its length
+    return pack('Vvvv', 10 + length $rec, 1, 1, length $rec) . $rec;
+}
+
 sub answer {
     my ($k, %opt) = @_;
     my $json = sprintf '{"kid":"%s","key":"%s"', unpack('H*', $k->{kid}),
                        uc unpack('H*', $k->{key});
     $json .= sprintf ',"hls_key":"%s"', unpack('H*', $k->{hls})
         unless $opt{no_hls};
-    $json .= ',"pssh":{"widevine":"AAAA"}}';
-    return $json;
+    $json .= sprintf ',"ttl":%d', $opt{ttl} if defined $opt{ttl};
+    $k->{wv} //= widevine_data($k->{kid}, 'title-' . int rand 1e6);
+    $k->{pr} //= playready_pro($k->{kid}, 'https://lic.example/pr?'
+                                          . int rand 1e6);
+    $json .= sprintf ',"pssh":{"widevine":"%s","9A04F079-9840-4286-AB92-'
+                     . 'E65BE0885F95":"%s"}', encode_base64($k->{wv}, ''),
+                     encode_base64($k->{pr}, '')
+        unless $opt{no_pssh};
+    return $json . '}';
 }
 
 # titles: the fixtures' demo and aud, and demo again under a name a URL
@@ -76,10 +111,28 @@ symlink "$media/demo", "$dir/media/demo" or die "symlink: $!";
 symlink "$media/aud", "$dir/media/aud" or die "symlink: $!";
 symlink "$media/demo", "$dir/media/we ird&=t" or die "symlink: $!";
 symlink "$media/demo", "$dir/media/par" or die "symlink: $!";
+symlink "$media/demo", "$dir/media/psd" or die "symlink: $!";
 
 spit("$dir/keys/demo.json", answer($keys{demo}));
 spit("$dir/keys/aud.json", answer($keys{aud}, no_hls => 1));
 spit("$dir/keys/par.json", answer($keys{demo}));
+$keys{psd} = { kid => random16(), key => random16(), hls => random16() };
+spit("$dir/keys/psd.json", answer($keys{psd}));
+spit("$dir/key.bin", 'secret');
+
+# bad pssh data: not base64, over Widevine's 1024 bytes, an unknown system
+my $kk = '"kid":"00112233445566778899aabbccddeeff",'
+         . '"key":"0f1e2d3c4b5a69788796a5b4c3d2e1f0"';
+# (base64url's alphabet)
+my $badb64 = "{$kk,\"pssh\":{\"widevine\":\"AA-_AAAA\"}}";
+my $toolarge = "{$kk,\"pssh\":{\"widevine\":\""
+               . encode_base64("\x12" x 1025, '') . '"}}';
+my $unknownsys = "{$kk,\"pssh\":{\"fairplay\":\"EhA=\"}}";
+# a bare WRMHEADER, not the PlayReady Object around it
+my $badpro = "{$kk,\"pssh\":{\"playready\":\""
+             . encode_base64(join('', map { "$_\0" } split //,
+                                  '<WRMHEADER version="4.0.0.0"/>'), '')
+             . '"}}';
 # the mock looks the title up as it is in the arguments: escaped
 spit("$dir/keys/we%20ird%26%3Dt.json", answer($keys{weird}));
 
@@ -145,7 +198,8 @@ for my $case (@bad) {
 # --- a running origin and its key service -------------------------------
 
 my $pass = 'proxy_pass_request_body off; proxy_pass_request_headers off; '
-           . 'proxy_connect_timeout 2s; proxy_read_timeout 2s;';
+           . 'proxy_connect_timeout 2s; proxy_read_timeout 2s; '
+           . 'subrequest_output_buffer_size 8k;';
 my $base_loc = "alias $dir/media/; vod_package; vod_encryption_clearkey on;";
 my $svc = "$base_loc vod_encryption cenc;";
 
@@ -160,8 +214,11 @@ VodTest::nginx_start($dir, <<"_EOC_");
         listen 127.0.0.1:$mock;
         access_log $dir/logs/keys.log keys;
         default_type application/json;
-        location ~ ^/v[12]/keys\$ { root $dir/keys;
+        location ~ ^/v[123]/keys\$ { root $dir/keys;
                                   try_files "/\$arg_title.json" =404; }
+        # a slow answer (about a second): concurrent requests overlap it
+        location = /v4/keys { root $dir/keys; limit_rate 1k;
+                              try_files "/\$arg_title.json" =404; }
         location = /garbage { return 200 'not json'; }
         location = /short { return 200
             '{"kid":"00112233445566778899aabbccddeeff","key":"0011"}'; }
@@ -169,6 +226,10 @@ VodTest::nginx_start($dir, <<"_EOC_");
             '{"kid":"00112233445566778899aabbccddeeff",
               "key":"0f1e2d3c4b5a69788796a5b4c3d2e1fZ"}'; }
         location = /missing { return 404; }
+        location = /badb64 { return 200 '$badb64'; }
+        location = /toolarge { return 200 '$toolarge'; }
+        location = /unknownsys { return 200 '$unknownsys'; }
+        location = /badpro { return 200 '$badpro'; }
     }
 
     server {
@@ -184,6 +245,23 @@ VodTest::nginx_start($dir, <<"_EOC_");
                          vod_encryption_key_cache zone=vodkeys:1m
                                                   ttl=${ttl}s; }
         location /clear/ { alias $dir/media/; vod_package; }
+        location /slow/ { $svc vod_encryption_key_service /_keys4; }
+        location /pssh/ { $svc vod_encryption_key_service /_keys;
+                          vod_encryption_systems cenc widevine playready; }
+        location /psshcbcs/ { $base_loc vod_encryption cbcs;
+                              vod_encryption_key_service /_keys;
+                              vod_encryption_systems widevine playready; }
+        location /psshttl/ { $svc vod_encryption_key_service /_keys3;
+                             vod_encryption_systems widevine playready;
+                             vod_encryption_key_cache zone=vodkeys:1m
+                                                      ttl=${ttl}s; }
+        location /derived/ { $svc vod_encryption_key_file $dir/key.bin;
+                             vod_encryption_systems widevine playready; }
+        location /badb64/ { $svc vod_encryption_key_service /_badb64; }
+        location /toolarge/ { $svc vod_encryption_key_service /_toolarge; }
+        location /unknownsys/ { $svc
+                                vod_encryption_key_service /_unknownsys; }
+        location /badpro/ { $svc vod_encryption_key_service /_badpro; }
         location /down/ { $svc vod_encryption_key_service /_down; }
         location /hung/ { $svc vod_encryption_key_service /_hung; }
         location /garbage/ { $svc vod_encryption_key_service /_garbage; }
@@ -207,6 +285,18 @@ VodTest::nginx_start($dir, <<"_EOC_");
                               proxy_pass http://keys/nonhex; }
         location = /_missing { internal; $pass
                                proxy_pass http://keys/missing; }
+        location = /_keys3 { internal; $pass
+                             proxy_pass http://keys/v3/keys; }
+        location = /_keys4 { internal; $pass
+                             proxy_pass http://keys/v4/keys; }
+        location = /_badb64 { internal; $pass
+                              proxy_pass http://keys/badb64; }
+        location = /_toolarge { internal; $pass
+                                proxy_pass http://keys/toolarge; }
+        location = /_unknownsys { internal; $pass
+                                  proxy_pass http://keys/unknownsys; }
+        location = /_badpro { internal; $pass
+                              proxy_pass http://keys/badpro; }
     }
 _EOC_
 
@@ -319,8 +409,10 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
        '... with the length of the GET\'s body');
     is(fetches('demo'), 3, '... asking the service on every request');
 
-    # a title's first requests at once: each may ask, every one is served
-    my @urls = map { "$base/svc/par/$_" }
+    # a title's first requests at once, while a slow service answers:
+    # one asks, the others wait for its answer (one worker), every one
+    # is served
+    my @urls = map { "$base/slow/par/$_" }
                (map({ ("video-720p-$_", "audio-720p-$_") }
                     qw(init.mp4 1.m4s 2.m4s)),
                 qw(manifest.mpd master.m3u8 aes.key video-720p.m3u8
@@ -328,21 +420,138 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
     open my $curl, '-|', 'curl', '-s', '--no-progress-meter', '--parallel',
          '--parallel-immediate',
          '--parallel-max', '12', '-w', "%{http_code}\n",
-         map({ ('-o', '/dev/null', $_) } @urls) or die "curl: $!";
+         map({ ('-o', "$tmp/par-$_", $urls[$_]) } 0 .. $#urls)
+        or die "curl: $!";
     my @codes = <$curl>;
     close $curl;
     chomp @codes;
     is_deeply(\@codes, [ (200) x 12 ],
               '12 concurrent first requests of a title: all 200')
         or diag("curl: $?");
-    my $n = fetches('par');
-    ok($n >= 1 && $n <= 12, "... after $n fetches");
-    get('/svc/par/manifest.mpd');
-    is(fetches('par'), $n, '... and none after');
+    is(fetches('par', 'v4'), 1,
+       '... after one (slow) fetch: they waited for it');
+    # the waiters' keys are the owner's answer: each KID the service's
+    # ($kid, $hex: demo's, which par's answer has)
+    my @kids = map {
+        my $body = slurp("$tmp/par-$_");
+        $urls[$_] =~ /init\.mp4$/ ? unpack('H*', tenc_kid($body))
+        : $urls[$_] =~ /\.mpd$/ ? ($body =~ /cenc:default_KID="([^"]+)"/)[0]
+        : $urls[$_] =~ /-720p\.m3u8$/ ? ($body =~ /KEYID=0x(\w+)/)[0]
+        : ();
+    } 0 .. $#urls;
+    is(scalar @kids, 5, '... five of them carry the KID');
+    is_deeply(\@kids, [ map { /-/ ? $kid : $hex } @kids ],
+              '... the service\'s in each');
+    get('/slow/par/manifest.mpd');
+    is(fetches('par', 'v4'), 1, '... and none after');
 
     is(get('/svc/nosuch/manifest.mpd')->{status}, 404,
        'no such title: 404');
     is(fetches('nosuch'), 0, '... without asking the service');
+}
+
+# --- the service's pssh data ---------------------------------------------
+
+# an init segment's pssh boxes by system ID (hex): the KIDs, the Data and
+# the whole box
+sub pssh_boxes {
+    my ($init) = @_;
+    my %out;
+    my $moov = box($init, 'moov') // return \%out;
+    for my $p (VodTest::boxes_all($moov, 'pssh')) {
+        my (undef, $sys, $n) = unpack 'Na16N', $p;
+        my $len = unpack 'N', substr($p, 24 + 16 * $n, 4);
+        $out{unpack 'H*', $sys} = {
+            kids => substr($p, 24, 16 * $n),
+            data => substr($p, 28 + 16 * $n, $len),
+            box => pack('Na4', 8 + length $p, 'pssh') . $p,
+        };
+    }
+    return \%out;
+}
+
+my $WV = 'edef8ba979d64acea3c827dcd51d21ed';
+my $PR = '9a04f07998404286ab92e65be0885f95';
+my $CENC = '1077efecc0b24d02ace33c1e52e2fb4b';
+
+# the MPD's cenc:pssh and mspr:pro of a system, decoded
+sub mpd_pssh {
+    my ($mpd, $uuid) = @_;
+    my ($pssh, $pro) = $mpd =~ m{schemeIdUri="urn:uuid:\Q$uuid\E"[^>]*>
+                                 <cenc:pssh>([^<]*)</cenc:pssh>
+                                 (?:<mspr:pro>([^<]*)</mspr:pro>)?}x;
+    return (defined $pssh ? decode_base64($pssh) : undef,
+            defined $pro ? decode_base64($pro) : undef);
+}
+
+{
+    my $k = $keys{demo};
+    my $before = fetches('demo');
+
+    for my $loc (qw(pssh psshcbcs)) {
+        my $init = get("/$loc/demo/video-720p-init.mp4");
+        is($init->{status}, 200, "$loc: init 200");
+        my $b = pssh_boxes($init->{content});
+        is_deeply([sort keys %$b],
+                  [sort(($loc eq 'pssh' ? $CENC : ()), $WV, $PR)],
+                  '... a pssh box per configured system');
+        is($b->{$WV}{data}, $k->{wv}, '... Widevine\'s Data the service\'s');
+        is($b->{$PR}{data}, $k->{pr},
+           '... PlayReady\'s the service\'s PlayReady Object');
+        is($b->{$WV}{kids} . $b->{$PR}{kids}, $k->{kid} x 2,
+           '... both with the KID');
+        is($b->{$CENC}{data}, '', '... the common system\'s: no Data')
+            if $loc eq 'pssh';
+
+        my $mpd = get("/$loc/demo/manifest.mpd")->{content};
+        my ($wv) = mpd_pssh($mpd, 'edef8ba9-79d6-4ace-a3c8-27dcd51d21ed');
+        is($wv, $b->{$WV}{box},
+           "$loc MPD: Widevine's cenc:pssh is the init segment's box");
+        my ($pr, $pro) = mpd_pssh($mpd,
+                                  '9a04f079-9840-4286-ab92-e65be0885f95');
+        is($pr, $b->{$PR}{box}, '... PlayReady\'s cenc:pssh too');
+        is($pro, $k->{pr}, '... mspr:pro the service\'s PlayReady Object');
+
+        my $m3u8 = get("/$loc/demo/video-720p.m3u8")->{content};
+        my ($wvu) = $m3u8 =~ m{URI="data:text/plain;base64,([^"]+)"[^\n]*
+                                KEYFORMAT="urn:uuid:edef8ba9}x;
+        is(decode_base64($wvu // ''), $b->{$WV}{box},
+           "$loc HLS: Widevine's data: URI is the box");
+        my ($pru) = $m3u8 =~ m{URI="data:text/plain;charset=UTF-16;base64,
+                                ([^"]+)"[^\n]*com\.microsoft\.playready}x;
+        is(decode_base64($pru // ''), $k->{pr},
+           '... PlayReady\'s the service\'s PlayReady Object');
+
+        my $seg = get("/$loc/demo/video-720p-2.m4s")->{content};
+        spit("$tmp/enc.mp4", $init->{content} . $seg);
+        spit("$tmp/clear.mp4",
+             get('/clear/demo/video-720p-init.mp4')->{content}
+             . get('/clear/demo/video-720p-2.m4s')->{content});
+        is(packets("$tmp/enc.mp4", $k->{key}), packets("$tmp/clear.mp4"),
+           '... ffmpeg decrypts the init segment and a segment');
+    }
+
+    is(fetches('demo'), $before,
+       'the zone\'s entry of /svc/ served it: the data was cached');
+    is(get('/pssh/demo/video-720p-init.mp4')->{content},
+       get('/pssh/demo/video-720p-init.mp4')->{content},
+       '... the same bytes on each hit');
+
+    my $svc = pssh_boxes(get('/svc/demo/video-720p-init.mp4')->{content});
+    is_deeply([keys %$svc], [$CENC],
+              'systems cenc alone: data for others ignored, one box');
+    is($svc->{$CENC}{kids}, $k->{kid}, '... the common one of the KID');
+    unlike(get('/svc/demo/manifest.mpd')->{content},
+           qr/edef8ba9|9a04f079/, '... nor in the MPD');
+
+    my $d = pssh_boxes(get('/derived/demo/video-720p-init.mp4')->{content});
+    like($d->{$WV}{data} // '', qr/^\x12\x10/s,
+         'derived keys: Widevine\'s Data built from the KID');
+    is(substr($d->{$WV}{data} // '', 2, 16), $d->{$WV}{kids},
+       '... its own KID');
+    like($d->{$PR}{data} // '', qr/W\0R\0M\0H\0E\0A\0D\0E\0R/,
+         '... PlayReady\'s a built PRO');
+    unlike($d->{$PR}{data} // '', qr/L\0A\0_\0U\0R\0L/, '... without LA_URL');
 }
 
 # --- escaping, and a title without hls_key -------------------------------
@@ -395,6 +604,33 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
     push @{ $keys{old} }, $old;
 }
 
+# --- new pssh data under the same KID: new manifests and ETags ------------
+
+{
+    my $k = $keys{psd};
+    my $mpd = get('/psshttl/psd/manifest.mpd');
+    my $init = get('/psshttl/psd/video-720p-init.mp4');
+    is(pssh_boxes($init->{content})->{$WV}{data}, $k->{wv},
+       'psshttl: the service\'s Widevine data');
+    $k->{wv} = widevine_data($k->{kid}, 'another-content-id');
+    spit("$dir/keys/psd.json", answer($k));
+
+    sleep $ttl + 1;
+
+    my $mpd2 = get('/psshttl/psd/manifest.mpd');
+    my $init2 = get('/psshttl/psd/video-720p-init.mp4');
+    is(fetches('psd', 'v3'), 2, '... after the TTL, asked again');
+    my ($wv) = mpd_pssh($mpd2->{content},
+                        'edef8ba9-79d6-4ace-a3c8-27dcd51d21ed');
+    is(pssh_boxes($init2->{content})->{$WV}{data}, $k->{wv},
+       '... its new data in the init segment');
+    like($wv // '', qr/another-content-id/, '... and in the MPD');
+    isnt($mpd2->{headers}{etag}, $mpd->{headers}{etag},
+         '... the MPD\'s ETag changed');
+    isnt($init2->{headers}{etag}, $init->{headers}{etag},
+         '... the init segment\'s too');
+}
+
 # --- a service that fails ------------------------------------------------
 
 # a service that takes the connection and never answers: the kernel
@@ -408,7 +644,15 @@ for my $case ([ 'down', 'key service status 502' ],
               [ 'garbage', 'key service answer: invalid literal at byte 0' ],
               [ 'short', 'key service answer: "key" is not 32 hex digits' ],
               [ 'nonhex', 'key service answer: "key" is not 32 hex digits' ],
-              [ 'missing', 'key service status 404' ])
+              [ 'missing', 'key service status 404' ],
+              [ 'badb64', 'key service answer: "pssh" has a system\'s data '
+                          . 'not in base64' ],
+              [ 'toolarge', 'key service answer: "pssh" has a system\'s '
+                            . 'data empty or too large' ],
+              [ 'unknownsys', 'key service answer: "pssh" names a system '
+                              . 'other than widevine and playready' ],
+              [ 'badpro', 'key service answer: "pssh" has PlayReady data '
+                          . 'that is not a PlayReady Object' ])
 {
     my ($loc, $reason) = @$case;
     my $before = () = slurp("$dir/logs/error.log") =~ /vod: no keys for title/g;
@@ -431,6 +675,32 @@ for my $case ([ 'down', 'key service status 502' ],
     like($l[0] // '', qr/\[error\].*vod:\ no\ keys\ for\ title\ "demo"
                           \ from\ "\/_$loc":\ \Q$reason\E/x,
          '... naming the title and the reason');
+}
+
+# a failing service's concurrent requests: one asks, each is 503 with a line
+{
+    my $before = () = slurp("$dir/logs/error.log") =~ /vod: no keys for title/g;
+    my $garbage = () = slurp("$dir/logs/keys.log")
+                       =~ /^\/garbage\?title=demo$/mg;
+    open my $curl, '-|', 'curl', '-s', '--no-progress-meter', '--parallel',
+         '--parallel-immediate', '--parallel-max', '8', '-w', "%{http_code}\n",
+         map({ ('-o', '/dev/null', "$base/garbage/demo/video-720p-$_.m4s") }
+             1 .. 8) or die "curl: $!";
+    my @codes = <$curl>;
+    close $curl;
+    chomp @codes;
+    is_deeply(\@codes, [ (503) x 8 ],
+              'a failing service, 8 concurrent requests: all 503');
+    # a failure is quick: a request after it asks again
+    my $n = () = slurp("$dir/logs/keys.log") =~ /^\/garbage\?title=demo$/mg;
+    $n -= $garbage;
+    ok($n >= 1 && $n <= 8, "... after $n fetches");
+    my @l = grep { /vod: no keys for title/ }
+            split /\n/, slurp("$dir/logs/error.log");
+    splice @l, 0, $before;
+    is(scalar @l, 8, '... one line each');
+    is(scalar(grep { /the key service fetch it waited for failed/ } @l),
+       8 - $n, '... the waiters\' saying so');
 }
 
 my @log = VodTest::nginx_stop($dir);

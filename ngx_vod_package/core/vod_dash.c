@@ -207,7 +207,8 @@ vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
 
     if (title->protect != NULL) {
         size += sizeof(VOD_PROTECT_DASH_NS)
-                + (3 + (size_t) title->audio_count) * VOD_PROTECT_DASH_LEN;
+                + (3 + (size_t) title->audio_count)
+                  * vod_protect_sig_len(title->protect);
     }
 
     sets = vod_dash_audio_sets(title, set);

@@ -627,7 +627,7 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
            + (size_t) track->segment_count * VOD_HLS_SEGMENT_LEN;
 
     if (title->protect != NULL) {
-        size += VOD_PROTECT_HLS_LEN;
+        size += vod_protect_sig_len(title->protect);
     }
 
     buf = env->alloc(env, size + sizeof("audiots-") + VOD_TEXT_UINT_LEN

@@ -95,6 +95,15 @@ vod_protect_pssh(const vod_protect_t *prot, uint32_t system, u_char *buf)
                - buf;
     }
 
+    if (system == VOD_PROTECT_WIDEVINE && prot->widevine.len > 0
+        && prot->widevine.len <= VOD_PROTECT_MAX_DATA)
+    {
+        return vod_cenc_write_pssh(buf, vod_cenc_system_widevine, prot->kid,
+                                   1, prot->widevine.data,
+                                   prot->widevine.len)
+               - buf;
+    }
+
     if (system == VOD_PROTECT_WIDEVINE) {
         /* WidevinePsshData: key_ids (field 2, bytes) and
          * protection_scheme (field 9, varint of the scheme's fourcc) */

@@ -35,9 +35,12 @@
  * whole CMAF segments (their init segments clear), with the HLS key */
 #define VOD_PROTECT_SCHEME_AES128  1
 
-/* a pssh box of one system: its largest size (PlayReady's, whose header
- * is UTF-16 XML) */
-#define VOD_PROTECT_MAX_PSSH    1024
+/* a system's pssh data from a key service, at most (vod_keys.h) */
+#define VOD_PROTECT_MAX_DATA    3072
+
+/* a pssh box of one system: its largest size (the data, the box's
+ * header, one KID) */
+#define VOD_PROTECT_MAX_PSSH    (VOD_PROTECT_MAX_DATA + 128)
 
 
 typedef struct vod_protect_s {
@@ -47,6 +50,11 @@ typedef struct vod_protect_s {
     u_char        key[VOD_CENC_KEY_SIZE];
     u_char        iv[VOD_CENC_IV_SIZE];
     u_char        hls_key[VOD_CENC_KEY_SIZE];     /* MPEG-TS, AES-128 */
+    /* the Data of Widevine's and PlayReady's pssh boxes (PlayReady's:
+     * the PlayReady Object) as a key service gave them, at most
+     * VOD_PROTECT_MAX_DATA bytes; len 0: built from the KID */
+    vod_str_t     widevine;
+    vod_str_t     playready;
 } vod_protect_t;
 
 
@@ -74,13 +82,16 @@ int vod_protect_aes128(vod_env_t *env, const vod_protect_t *prot,
     uint32_t sequence, u_char *buf, size_t len, size_t *out_len);
 
 /* One system's pssh box (VOD_PROTECT_COMMON, _WIDEVINE or _PLAYREADY)
- * into buf (VOD_PROTECT_MAX_PSSH bytes); returns its size.  The manifests
+ * into buf (VOD_PROTECT_MAX_PSSH bytes), version 1 with the KID, its
+ * Data the service's (prot->widevine, ->playready) or built from the
+ * KID; returns its size.  The manifests
  * carry the same boxes as the init segments. */
 size_t vod_protect_pssh(const vod_protect_t *prot, uint32_t system,
     u_char *buf);
 
 /* The title's PlayReady Object (vod_protect_playready.c) into buf
- * (VOD_PROTECT_MAX_PSSH - 64 bytes); returns its size. */
+ * (VOD_PROTECT_MAX_PSSH - 64 bytes): the service's, else one built from
+ * the KID; returns its size. */
 size_t vod_protect_playready_pro(const vod_protect_t *prot, u_char *buf);
 
 /* base64 (RFC 4648 4, padded) of len bytes of s at p; returns the end */
@@ -100,12 +111,13 @@ u_char *vod_protect_base64(u_char *p, const u_char *s, size_t len);
  *
  * HLS, in a CMAF media playlist before EXT-X-MAP: one EXT-X-KEY per
  * system, METHOD=SAMPLE-AES-CTR ('cenc') or SAMPLE-AES ('cbcs'), the
- * system's pssh box as a data: URI, KEYID and KEYFORMAT its urn:uuid,
- * and with clearkey one of KEYFORMAT "org.w3.clearkey" whose data: URI
- * is the KID; PlayReady's with its PlayReady Object as a UTF-16 data:
- * URI; FairPlay's (cbcs) with an skd: URI of the KID in hex;
- * in an MPEG-TS one, METHOD=AES-128 with the title's key URL "aes.key"
- * (relative) and no IV (the media sequence numbers).
+ * system's pssh box as a data: URI (a service's Widevine data in it),
+ * KEYID and KEYFORMAT its urn:uuid, and with clearkey one of KEYFORMAT
+ * "org.w3.clearkey" whose data: URI is the KID; PlayReady's with its
+ * PlayReady Object as a UTF-16 data: URI; FairPlay's (cbcs) with an
+ * skd: URI of the KID in hex; in an MPEG-TS one, METHOD=AES-128 with
+ * the title's key URL "aes.key" (relative) and no IV (the media
+ * sequence numbers).
  */
 
 #define VOD_PROTECT_DASH_NS                                                  \
@@ -113,9 +125,11 @@ u_char *vod_protect_base64(u_char *p, const u_char *s, size_t len);
     " xmlns:dashif=\"https://dashif.org/CPS\""                                \
     " xmlns:mspr=\"urn:microsoft:playready\""
 
-/* each system's pssh in base64, PlayReady's PRO too, and the fixed text */
-#define VOD_PROTECT_DASH_LEN   (6 * VOD_PROTECT_MAX_PSSH)
-#define VOD_PROTECT_HLS_LEN    (6 * VOD_PROTECT_MAX_PSSH)
+/* What vod_protect_dash() or vod_protect_hls() writes, at most: each
+ * built pssh (under 1 KB) in base64, PlayReady's PRO too, the fixed
+ * text, and a service's data twice in base64 on top of the box it
+ * replaces */
+size_t vod_protect_sig_len(const vod_protect_t *prot);
 
 u_char *vod_protect_dash(u_char *p, const vod_protect_t *prot,
     int clearkey);

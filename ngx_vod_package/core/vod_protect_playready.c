@@ -11,7 +11,8 @@
  * fields are little-endian in PlayReady's base64.  There is no LA_URL:
  * the playback API tells players the licence server (playback_api_drm),
  * and a URL in the segments would outlive a change of it.  CHECKSUM is
- * optional and would need the content key in every manifest.
+ * optional and would need the content key in every manifest.  A key
+ * service may give the whole object instead (vod_keys.h), with both.
  */
 
 #include "vod_protect.h"
@@ -28,6 +29,14 @@ vod_protect_playready_pro(const vod_protect_t *prot, u_char *buf)
 {
     u_char   xml[VOD_PROTECT_MAX_PSSH / 2], *p, *last, guid[16];
     size_t   len, i;
+
+    /* the service's, with its LA_URL, checksum or attributes */
+    if (prot->playready.len > 0
+        && prot->playready.len <= VOD_PROTECT_MAX_DATA)
+    {
+        memcpy(buf, prot->playready.data, prot->playready.len);
+        return prot->playready.len;
+    }
 
     /* the GUID's byte order */
     guid[0] = prot->kid[3];

@@ -79,6 +79,14 @@ vod_protect_uuid(u_char *p, const u_char *id)
 }
 
 
+size_t
+vod_protect_sig_len(const vod_protect_t *prot)
+{
+    return 6 * 1024 + 2 * (4 * ((prot->widevine.len + 2) / 3)
+                           + 4 * ((prot->playready.len + 2) / 3));
+}
+
+
 u_char *
 vod_protect_dash(u_char *p, const vod_protect_t *prot, int clearkey)
 {

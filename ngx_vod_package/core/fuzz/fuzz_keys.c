@@ -2,10 +2,12 @@
  * fuzz_keys.c: libFuzzer target for a key service's answer (vod_keys.h).
  * Oracles: an accepted answer had its "kid" and "key" as 32 hex digits
  * each (the bytes given back are what they say, the input checked
- * without the parser's help), a refused one logged one line and left
- * the keys all zero.
+ * without the parser's help), its pssh data within the bounds and, in
+ * base64 again, in the input (a PlayReady Object's length field its
+ * length); a refused one logged one line and left the keys all zero.
  */
 
+#define _GNU_SOURCE               /* memmem() */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int fuzz_keys_has(const uint8_t *data, size_t size, const char *name,
     const u_char *bytes);
+static int fuzz_keys_data(const uint8_t *data, size_t size,
+    const vod_str_t *pssh);
 
 
 int
@@ -44,7 +48,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             || !fuzz_keys_has(data, size, "kid", keys.kid)
             || !fuzz_keys_has(data, size, "key", keys.key)
             || (keys.has_hls_key
-                && !fuzz_keys_has(data, size, "hls_key", keys.hls_key)))
+                && !fuzz_keys_has(data, size, "hls_key", keys.hls_key))
+            || keys.widevine.len > VOD_KEYS_MAX_WIDEVINE
+            || keys.playready.len > VOD_KEYS_MAX_PLAYREADY
+            || keys.widevine.len + keys.playready.len > VOD_KEYS_MAX_PSSH
+            || !fuzz_keys_data(data, size, &keys.widevine)
+            || !fuzz_keys_data(data, size, &keys.playready)
+            || (keys.playready.len > 0
+                && (keys.playready.len < 10
+                    || keys.playready.data[0]
+                       + 256 * (size_t) keys.playready.data[1]
+                       != keys.playready.len
+                    || keys.playready.data[2] != 0
+                    || keys.playready.data[3] != 0)))
         {
             abort();
         }
@@ -121,4 +137,26 @@ fuzz_keys_has(const uint8_t *data, size_t size, const char *name,
     }
 
     return 0;
+}
+
+
+/* a system's data, in base64 again, is in the input (or the input has
+ * escapes, which the parser decoded first) */
+
+static int
+fuzz_keys_data(const uint8_t *data, size_t size, const vod_str_t *pssh)
+{
+    u_char  b64[4 * VOD_KEYS_MAX_PSSH / 3 + 4], *p;
+
+    if (pssh->len == 0) {
+        return 1;
+    }
+
+    if (memchr(data, '\\', size) != NULL) {
+        return 1;
+    }
+
+    p = vod_protect_base64(b64, pssh->data, pssh->len);
+
+    return memmem(data, size, b64, p - b64) != NULL;
 }

@@ -92,6 +92,7 @@ static void test_aac(void **state);
 static void test_clear_split(void **state);
 static void test_bad_samples(void **state);
 static void test_pssh(void **state);
+static void test_pssh_data(void **state);
 static void test_derive(void **state);
 static void test_bench(void **state);
 static ssize_t test_file_read(vod_env_t *env, u_char *buf, size_t size,
@@ -880,6 +881,92 @@ test_pssh(void **state)
 
 
 /* the documented derivation, recomputed here with HMAC() directly */
+/* a key service's data: the boxes carry it, the manifests the boxes
+ * (and the PRO), within vod_protect_sig_len(); without it, the built
+ * ones */
+
+static void
+test_pssh_data(void **state)
+{
+    u_char          *box, *pro, *sig, *b64, *p;
+    size_t           len, n;
+    vod_protect_t    prot;
+
+    box = malloc(VOD_PROTECT_MAX_PSSH);
+    pro = malloc(VOD_PROTECT_MAX_PSSH);
+    b64 = malloc(2 * VOD_PROTECT_MAX_PSSH);
+    assert_non_null(box);
+    assert_non_null(pro);
+    assert_non_null(b64);
+
+    memset(&prot, 0, sizeof(vod_protect_t));
+    prot.scheme = VOD_CENC_SCHEME_CENC;
+    prot.systems = VOD_PROTECT_COMMON | VOD_PROTECT_WIDEVINE
+                   | VOD_PROTECT_PLAYREADY;
+    memcpy(prot.kid, test_kid, 16);
+
+    /* built: Widevine's data is the protobuf of the KID */
+    len = vod_protect_pssh(&prot, VOD_PROTECT_WIDEVINE, box);
+    assert_int_equal(vod_r32(box + 48), len - 52);
+    assert_int_equal(box[52], 0x12);
+
+    /* the largest data there may be, each system's */
+    prot.widevine.len = VOD_PROTECT_MAX_DATA;
+    prot.widevine.data = malloc(prot.widevine.len);
+    prot.playready.len = VOD_PROTECT_MAX_DATA;
+    prot.playready.data = malloc(prot.playready.len);
+    assert_non_null(prot.widevine.data);
+    assert_non_null(prot.playready.data);
+    test_fill(prot.widevine.data, prot.widevine.len, 7);
+    test_fill(prot.playready.data, prot.playready.len, 8);
+
+    len = vod_protect_pssh(&prot, VOD_PROTECT_WIDEVINE, box);
+    assert_true(len <= VOD_PROTECT_MAX_PSSH);
+    assert_memory_equal(box + 12, vod_cenc_system_widevine, 16);
+    assert_memory_equal(box + 32, test_kid, 16);
+    assert_int_equal(vod_r32(box + 48), prot.widevine.len);
+    assert_memory_equal(box + 52, prot.widevine.data, prot.widevine.len);
+
+    n = vod_protect_playready_pro(&prot, pro);
+    assert_int_equal(n, prot.playready.len);
+    assert_memory_equal(pro, prot.playready.data, n);
+
+    len = vod_protect_pssh(&prot, VOD_PROTECT_PLAYREADY, box);
+    assert_true(len <= VOD_PROTECT_MAX_PSSH);
+    assert_memory_equal(box + 12, vod_cenc_system_playready, 16);
+    assert_int_equal(vod_r32(box + 48), prot.playready.len);
+    assert_memory_equal(box + 52, prot.playready.data, prot.playready.len);
+
+    /* the manifests: the PlayReady box and its PRO in the MPD, within
+     * the bound */
+    sig = malloc(vod_protect_sig_len(&prot) + 1);
+    assert_non_null(sig);
+
+    p = vod_protect_dash(sig, &prot, 1);
+    assert_true((size_t) (p - sig) <= vod_protect_sig_len(&prot));
+    *p = '\0';
+    *vod_protect_base64(b64, box, len) = '\0';
+    assert_non_null(strstr((char *) sig, (char *) b64));
+    *vod_protect_base64(b64, pro, n) = '\0';
+    assert_non_null(strstr((char *) sig, (char *) b64));
+
+    p = vod_protect_hls(sig, &prot, 1);
+    assert_true((size_t) (p - sig) <= vod_protect_sig_len(&prot));
+    *p = '\0';
+    assert_non_null(strstr((char *) sig, (char *) b64));
+    len = vod_protect_pssh(&prot, VOD_PROTECT_WIDEVINE, box);
+    *vod_protect_base64(b64, box, len) = '\0';
+    assert_non_null(strstr((char *) sig, (char *) b64));
+
+    free(sig);
+    free(prot.widevine.data);
+    free(prot.playready.data);
+    free(b64);
+    free(pro);
+    free(box);
+}
+
+
 static void
 test_derive(void **state)
 {
@@ -1262,6 +1349,7 @@ main(void)
         cmocka_unit_test(test_clear_split),
         cmocka_unit_test(test_bad_samples),
         cmocka_unit_test(test_pssh),
+        cmocka_unit_test(test_pssh_data),
         cmocka_unit_test(test_derive),
         cmocka_unit_test(test_protect),
         cmocka_unit_test(test_bench),
