@@ -43,6 +43,8 @@ static u_char *vod_fmp4_box_start(u_char *p, const char *type);
 static void vod_fmp4_box_end(u_char *start, u_char *p);
 static u_char *vod_fmp4_write_matrix(u_char *p);
 static uint32_t vod_fmp4_language(const char *lang);
+static int vod_fmp4_header(vod_env_t *env, const vod_segment_t *segment,
+    const vod_cenc_aux_t *aux, int clear, u_char **out, size_t *len);
 
 
 static u_char *
@@ -359,6 +361,25 @@ int
 vod_fmp4_protected_header(vod_env_t *env, const vod_segment_t *segment,
     const vod_cenc_aux_t *aux, u_char **out, size_t *len)
 {
+    return vod_fmp4_header(env, segment, aux, 0, out, len);
+}
+
+
+int
+vod_fmp4_clear_lead_header(vod_env_t *env, const vod_segment_t *segment,
+    u_char **out, size_t *len)
+{
+    return vod_fmp4_header(env, segment, NULL, 1, out, len);
+}
+
+
+/* aux: encrypted samples (saiz, saio, senc); clear: the clear group of a
+ * protected track's clear-lead fragment; neither: a clear track's */
+
+static int
+vod_fmp4_header(vod_env_t *env, const vod_segment_t *segment,
+    const vod_cenc_aux_t *aux, int clear, u_char **out, size_t *len)
+{
     int                  video;
     size_t               size, sample_size, tfhd_size, trun_size, mdat_hdr;
     size_t               data_offset, aux_size;
@@ -438,6 +459,10 @@ vod_fmp4_protected_header(vod_env_t *env, const vod_segment_t *segment,
                    + vod_cenc_senc_size(aux);
     }
 
+    if (clear) {
+        aux_size = VOD_CENC_CLEAR_GROUP_SIZE;
+    }
+
     size = VOD_STYP_SIZE
            + 8 + VOD_MFHD_SIZE
            + 8 + tfhd_size + VOD_TFDT_SIZE + trun_size + aux_size
@@ -513,11 +538,15 @@ vod_fmp4_protected_header(vod_env_t *env, const vod_segment_t *segment,
         }
     }
 
-    if (aux_size > 0) {
+    if (aux != NULL && aux_size > 0) {
         p = vod_cenc_write_saiz(p, aux);
         p = vod_cenc_write_saio(p, aux, &saio);
         vod_cenc_saio_set(saio, p - moof);
         p = vod_cenc_write_senc(p, aux);
+    }
+
+    if (clear) {
+        p = vod_cenc_write_clear_group(p, segment->count);
     }
 
     vod_fmp4_box_end(traf, p);

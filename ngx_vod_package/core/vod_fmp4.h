@@ -41,6 +41,11 @@ int vod_fmp4_segment_header(vod_env_t *env, const vod_segment_t *segment,
 int vod_fmp4_protected_header(vod_env_t *env, const vod_segment_t *segment,
     const vod_cenc_aux_t *aux, u_char **out, size_t *len);
 
+/* the same for a clear-lead fragment of a protected track: its samples
+ * clear, in a 'seig' group that says so (vod_cenc_write_clear_group()) */
+int vod_fmp4_clear_lead_header(vod_env_t *env, const vod_segment_t *segment,
+    u_char **out, size_t *len);
+
 /* A track's bit rate as CMAF segments carry it: the samples' rate plus
  * the styp/moof/mdat boxes around them, an upper bound for BANDWIDTH. */
 uint64_t vod_fmp4_bitrate(const vod_track_info_t *track, uint64_t rate);

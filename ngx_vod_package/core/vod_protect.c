@@ -16,6 +16,8 @@ static int vod_protect_read(vod_env_t *env, const vod_segment_t *segment,
     u_char *data);
 static vod_cenc_t *vod_protect_cenc(vod_env_t *env,
     const vod_track_info_t *track, const vod_protect_t *prot);
+static int vod_protect_segment_clear(vod_env_t *env,
+    const vod_segment_t *segment, int group, u_char **out, size_t *len);
 
 
 int
@@ -34,6 +36,40 @@ vod_protect_supported(const vod_track_info_t *track)
         /* AV1 needs its own subsample layout (OBU headers clear) */
         return 0;
     }
+}
+
+
+int
+vod_protect_clear(uint32_t lead_ms, const vod_track_info_t *track,
+    uint32_t index)
+{
+    if (lead_ms == 0 || track->seg_time == NULL
+        || index >= track->segment_count)
+    {
+        return 0;
+    }
+
+    /* start / timescale < lead_ms / 1000, that is start * 1000 < lead in
+     * timescale units * 1000, so start < that / 1000 rounded up: both
+     * factors are 32-bit, so the product fits, and the start is never
+     * multiplied (a huge one cannot wrap into the lead) */
+    return track->seg_time[index]
+           < ((uint64_t) lead_ms * track->timescale + 999) / 1000;
+}
+
+
+uint32_t
+vod_protect_first_encrypted(uint32_t lead_ms, const vod_track_info_t *track)
+{
+    uint32_t  i;
+
+    for (i = 0; i < track->segment_count; i++) {
+        if (!vod_protect_clear(lead_ms, track, i)) {
+            break;
+        }
+    }
+
+    return i;
 }
 
 
@@ -232,17 +268,20 @@ vod_protect_read(vod_env_t *env, const vod_segment_t *segment, u_char *data)
 }
 
 
-/* HLS AES-128 of a CMAF segment: the clear header and samples in one
- * buffer with room for the padding, encrypted in place */
+/* a clear segment in memory, the header and samples in one buffer with
+ * room for AES-128's padding; group: the header says the samples of a
+ * protected track are clear */
 static int
-vod_protect_segment_aes128(vod_env_t *env, const vod_segment_t *segment,
-    const vod_protect_t *prot, u_char **out, size_t *len)
+vod_protect_segment_clear(vod_env_t *env, const vod_segment_t *segment,
+    int group, u_char **out, size_t *len)
 {
     int      rc;
     u_char  *header, *buf;
     size_t   header_len;
 
-    rc = vod_fmp4_segment_header(env, segment, &header, &header_len);
+    rc = group ? vod_fmp4_clear_lead_header(env, segment, &header,
+                                            &header_len)
+               : vod_fmp4_segment_header(env, segment, &header, &header_len);
     if (rc != VOD_OK) {
         return rc;
     }
@@ -259,15 +298,26 @@ vod_protect_segment_aes128(vod_env_t *env, const vod_segment_t *segment,
         return rc;
     }
 
-    rc = vod_protect_aes128(env, prot, segment->index, buf,
-                            header_len + (size_t) segment->data_size, len);
+    *out = buf;
+    *len = header_len + (size_t) segment->data_size;
+
+    return VOD_OK;
+}
+
+
+/* HLS AES-128 of a CMAF segment: the clear segment encrypted in place */
+static int
+vod_protect_segment_aes128(vod_env_t *env, const vod_segment_t *segment,
+    const vod_protect_t *prot, u_char **out, size_t *len)
+{
+    int  rc;
+
+    rc = vod_protect_segment_clear(env, segment, 0, out, len);
     if (rc != VOD_OK) {
         return rc;
     }
 
-    *out = buf;
-
-    return VOD_OK;
+    return vod_protect_aes128(env, prot, segment->index, *out, *len, len);
 }
 
 
@@ -290,6 +340,14 @@ vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
     {
         env->log(env, "protect: bad segment");
         return VOD_BAD_DATA;
+    }
+
+    if (vod_protect_clear(prot->clear_lead, segment->track, segment->index))
+    {
+        return vod_protect_segment_clear(env, segment,
+                                         prot->scheme
+                                         != VOD_PROTECT_SCHEME_AES128,
+                                         out, len);
     }
 
     if (prot->scheme == VOD_PROTECT_SCHEME_AES128) {
