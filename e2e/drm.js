@@ -42,20 +42,14 @@
 // whole.
 // And a clear lead (vod_encryption_clear_lead 3s on two more origins,
 // cenc-lead and cbcs-lead: with 2 s segments the first two are clear,
-// the init segments protected): Shaka Player and dash.js play each
-// scheme (shaka-cenc-lead-play, ...; hls.js: KNOWN below) with the
+// the init segments protected): Shaka Player, dash.js (DASH) and hls.js
+// (HLS CMAF) play each scheme (shaka-cenc-lead-play, ...) with the
 // licence answer held
 // back LEAD_LICENCE_DELAY (2.5 s): playback passes 1 s before the answer
 // arrives (the lead plays without it) and goes on past the lead into the
 // encrypted segments (PLAY_PAST_LEAD, 6 s) with the licence answered 200.
 // Known not to play, reported as KNOWN (and failing the run the day they
 // play, so that they become play cases):
-//   hls-cenc-lead-play, hls-cbcs-lead-play  hls.js 1.7.4 plays the
-//              clear lead, then stalls at the first encrypted segment
-//              without asking for a licence (no POST to clearkey; its
-//              "encrypted" event came while only clear segments were
-//              active, and it names no key then); without a lead it
-//              plays (hls-cenc-play)
 //   dash-cenc-no-shim  dash.js 5.2.1 given the licence URL, without the
 //              player page's keyids shim (e2e/www/player.html): it hands
 //              the common system's pssh box to generateRequest() as
@@ -115,7 +109,6 @@ for (const scheme of CENC_SCHEMES) {
     for (const engine of ['shaka', 'dash', 'hls']) {
         CASES.push({ name: `${engine}-${scheme}-lead-play`, engine,
                      scheme: `${scheme}-lead`, kind: 'lead-play',
-                     known: engine === 'hls',
                      file: engine === 'hls' ? 'master.m3u8'
                                             : 'manifest.mpd' });
     }
@@ -309,27 +302,6 @@ async function runCase(context, c) {
                 throw new Error('the lead did not play before the licence '
                     + `answer (t=${early.t.toFixed(2)} only after it)`);
             }
-        }
-
-        if (c.kind === 'lead-play' && c.known) {
-            // known to stop at the end of the lead: it must still play
-            // the lead (above), and fails the day it plays past it
-            let err = null;
-            try {
-                await waitFor(page, (s) => s.t > PLAY_PAST_LEAD,
-                              Date.now() + NEGATIVE_WATCH, what);
-            } catch (e) {
-                err = e.message;
-            }
-            if (!err) {
-                throw new Error(`${c.engine} now plays past the lead: `
-                                + 'make this a play case');
-            }
-            console.log(`KNOWN ${c.name}: ${c.engine} plays the lead `
-                + `(t=${early.t.toFixed(2)} before any licence answer), `
-                + 'then stops at the first encrypted segment with '
-                + `${licences.length} licence request(s): ${err}`);
-            return true;
         }
 
         if (c.kind === 'play' || c.kind === 'mpd-rewritten'

@@ -589,10 +589,17 @@ sub before_key {
                         && unpack('N', substr($sbgp, 16, 4)) == 0x10001;
                     $bad_clear++ if $aux;
                     $clear_ok++ if packets("$tmp/lead.mp4") eq $want;
+                    $bad_clear++ if defined box($seg, qw(moof pssh));
                 } else {
                     $bad_enc++ unless defined box($traf, 'senc')
                         || $loc eq 'leadcbcs' && $stream =~ /^audio/;
                     $bad_enc++ if defined box($traf, 'sgpd');
+                    # the init segment's pssh boxes again, in the moof
+                    my @moof = map { unpack 'H*', $_ }
+                               boxes_all(box($seg, 'moof') // '', 'pssh');
+                    my @moov = map { unpack 'H*', $_ }
+                               boxes_all(box($init, 'moov') // '', 'pssh');
+                    $bad_enc++ unless @moof && "@moof" eq "@moov";
                     $enc_ok++ if packets("$tmp/lead.mp4", $key) eq $want;
                     $wrong_ok++
                         if packets("$tmp/lead.mp4", "\x11" x 16) ne $want;
@@ -600,11 +607,12 @@ sub before_key {
             }
             is($groups, $lead, "$loc $stream: each lead fragment says its "
                . 'samples are clear (sbgp, sgpd seig isProtected 0)');
-            is($bad_clear, 0, '... and has no senc, saiz or saio');
+            is($bad_clear, 0, '... and has no senc, saiz, saio or pssh');
             is($clear_ok, $lead, '... ffmpeg reads its clear packets '
                . 'without a key');
             is($bad_enc, 0, '... the fragments past the lead are '
-               . 'encrypted as before');
+               . 'encrypted as before, the init segment\'s pssh boxes in '
+               . 'their moof');
             is($enc_ok, $total - $lead, '... and decrypt to the clear '
                . 'packets with the key');
             is($wrong_ok, $total - $lead, '... and not with a wrong one');
@@ -679,6 +687,10 @@ sub before_key {
     my $mpd = get("/leadcenc/$title/manifest.mpd")->{content};
     my $plain = get("/cenc/$title/manifest.mpd")->{content};
     is($mpd, $plain, 'leadcenc MPD: the same ContentProtection');
+
+    # without a lead the fragments are as they were: no pssh in the moof
+    ok(!defined box(get("/cenc/$title/video-720p-2.m4s")->{content},
+                    qw(moof pssh)), 'no lead: no pssh in the moof');
 
     # a change of lead is a change of ETag
     for my $u ("$title/video-720p-1.m4s", "$title/video-720p.m3u8",

@@ -16,6 +16,8 @@ static int vod_protect_read(vod_env_t *env, const vod_segment_t *segment,
     u_char *data);
 static vod_cenc_t *vod_protect_cenc(vod_env_t *env,
     const vod_track_info_t *track, const vod_protect_t *prot);
+static u_char *vod_protect_pssh_all(vod_env_t *env,
+    const vod_protect_t *prot, size_t *len);
 static int vod_protect_segment_clear(vod_env_t *env,
     const vod_segment_t *segment, int group, u_char **out, size_t *len);
 
@@ -155,13 +157,44 @@ vod_protect_pssh(const vod_protect_t *prot, uint32_t system, u_char *buf)
 }
 
 
+/* the pssh boxes of the configured systems, one after another */
+static u_char *
+vod_protect_pssh_all(vod_env_t *env, const vod_protect_t *prot, size_t *len)
+{
+    u_char  *pssh, *p;
+
+    pssh = env->alloc(env, 3 * VOD_PROTECT_MAX_PSSH);
+    if (pssh == NULL) {
+        return NULL;
+    }
+
+    p = pssh;
+
+    if (prot->systems & VOD_PROTECT_COMMON) {
+        p += vod_protect_pssh(prot, VOD_PROTECT_COMMON, p);
+    }
+
+    if (prot->systems & VOD_PROTECT_WIDEVINE) {
+        p += vod_protect_pssh(prot, VOD_PROTECT_WIDEVINE, p);
+    }
+
+    if (prot->systems & VOD_PROTECT_PLAYREADY) {
+        p += vod_protect_pssh(prot, VOD_PROTECT_PLAYREADY, p);
+    }
+
+    *len = p - pssh;
+
+    return pssh;
+}
+
+
 int
 vod_protect_init(vod_env_t *env, const vod_track_info_t *track,
     const vod_protect_t *prot, u_char **out, size_t *len)
 {
     int                  rc;
-    u_char              *entry, *pssh, *p;
-    size_t               entry_len;
+    u_char              *entry, *pssh;
+    size_t               entry_len, pssh_len;
     vod_cenc_t          *cenc;
     vod_fmp4_protect_t   protect;
 
@@ -184,29 +217,15 @@ vod_protect_init(vod_env_t *env, const vod_track_info_t *track,
         return rc;
     }
 
-    pssh = env->alloc(env, 3 * VOD_PROTECT_MAX_PSSH);
+    pssh = vod_protect_pssh_all(env, prot, &pssh_len);
     if (pssh == NULL) {
         return VOD_ERROR;
-    }
-
-    p = pssh;
-
-    if (prot->systems & VOD_PROTECT_COMMON) {
-        p += vod_protect_pssh(prot, VOD_PROTECT_COMMON, p);
-    }
-
-    if (prot->systems & VOD_PROTECT_WIDEVINE) {
-        p += vod_protect_pssh(prot, VOD_PROTECT_WIDEVINE, p);
-    }
-
-    if (prot->systems & VOD_PROTECT_PLAYREADY) {
-        p += vod_protect_pssh(prot, VOD_PROTECT_PLAYREADY, p);
     }
 
     protect.entry = entry;
     protect.entry_len = entry_len;
     protect.pssh = pssh;
-    protect.pssh_len = p - pssh;
+    protect.pssh_len = pssh_len;
 
     return vod_fmp4_protected_init(env, track, &protect, out, len);
 }
@@ -326,8 +345,8 @@ vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
     const vod_protect_t *prot, uint64_t stream, u_char **out, size_t *len)
 {
     int              rc;
-    u_char          *header, *buf, *data, *p;
-    size_t           header_len, room;
+    u_char          *header, *buf, *data, *p, *pssh;
+    size_t           header_len, room, pssh_len;
     uint32_t         i;
     vod_cenc_t      *cenc;
     vod_cenc_aux_t   aux;
@@ -377,12 +396,26 @@ vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
         goto done;
     }
 
+    /* past a clear lead, the pssh boxes again in each moof: the
+     * "encrypted" event of the init segment's came while the player
+     * had only clear segments, and hls.js drops it then */
+    pssh = NULL;
+    pssh_len = 0;
+
+    if (prot->clear_lead != 0) {
+        pssh = vod_protect_pssh_all(env, prot, &pssh_len);
+        if (pssh == NULL) {
+            rc = VOD_ERROR;
+            goto done;
+        }
+    }
+
     /* the samples go after room for the largest header they can have
      * (styp, moof with a trun of 16 bytes a sample, saiz, saio, senc of
      * aux's bounds, the mdat header), which is written in front of them
      * once known: the data is never copied */
     room = 256 + (size_t) segment->count * (16 + 1 + VOD_CENC_CENC_IV_SIZE + 2)
-           + (size_t) aux.max_subs * 6;
+           + (size_t) aux.max_subs * 6 + pssh_len;
 
     buf = env->alloc(env, room + (size_t) segment->data_size);
     if (buf == NULL) {
@@ -404,7 +437,8 @@ vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
         goto done;
     }
 
-    rc = vod_fmp4_protected_header(env, segment, &aux, &header, &header_len);
+    rc = vod_fmp4_protected_header(env, segment, &aux, pssh, pssh_len,
+                                   &header, &header_len);
     if (rc != VOD_OK) {
         goto done;
     }
