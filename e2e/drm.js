@@ -40,6 +40,14 @@
 // not play.  The same for CMAF (cmaf-aes128-*) on a third origin with
 // vod_encryption aes-128: init segments clear, media segments encrypted
 // whole.
+// And a clear lead (vod_encryption_clear_lead 3s on two more origins,
+// cenc-lead and cbcs-lead: with 2 s segments the first two are clear,
+// the init segments protected): Shaka Player, dash.js (DASH) and hls.js
+// (HLS CMAF) play each scheme (shaka-cenc-lead-play, ...) with the
+// licence answer held
+// back LEAD_LICENCE_DELAY (2.5 s): playback passes 1 s before the answer
+// arrives (the lead plays without it) and goes on past the lead into the
+// encrypted segments (PLAY_PAST_LEAD, 6 s) with the licence answered 200.
 // Known not to play, reported as KNOWN (and failing the run the day they
 // play, so that they become play cases):
 //   dash-cenc-no-shim  dash.js 5.2.1 given the licence URL, without the
@@ -72,9 +80,13 @@ const TITLE = process.env.E2E_TITLE || 'demo';
 const MEDIA = path.resolve(process.env.E2E_MEDIA
                            || path.join(ROOT, 'build', 'media'));
 // vod_encryption of each origin: the Common Encryption schemes, and HLS
-// AES-128 of everything (no MPD there)
-const SCHEMES = { cenc: PORT, cbcs: PORT + 1, 'aes-128': PORT + 2 };
+// AES-128 of everything (no MPD there); "-lead": with a clear lead
+const SCHEMES = { cenc: PORT, cbcs: PORT + 1, 'aes-128': PORT + 2,
+                  'cenc-lead': PORT + 3, 'cbcs-lead': PORT + 4 };
 const CENC_SCHEMES = ['cenc', 'cbcs'];
+const LEAD = 'vod_encryption_clear_lead 3s; ';
+const LEAD_LICENCE_DELAY = 2500;
+const PLAY_PAST_LEAD = 6;
 
 const CASES = [];
 for (const scheme of CENC_SCHEMES) {
@@ -91,6 +103,15 @@ CASES.push({ name: 'dash-cenc-no-shim', engine: 'dash', scheme: 'cenc',
 for (const scheme of CENC_SCHEMES) {
     CASES.push({ name: `hls-${scheme}-play`, engine: 'hls', scheme,
                  kind: 'play', file: 'master.m3u8' });
+}
+
+for (const scheme of CENC_SCHEMES) {
+    for (const engine of ['shaka', 'dash', 'hls']) {
+        CASES.push({ name: `${engine}-${scheme}-lead-play`, engine,
+                     scheme: `${scheme}-lead`, kind: 'lead-play',
+                     file: engine === 'hls' ? 'master.m3u8'
+                                            : 'manifest.mpd' });
+    }
 }
 
 for (const kind of ['play', 'wrong-key']) {
@@ -222,6 +243,17 @@ async function runCase(context, c) {
             await route.fulfill({ response: res, body: text });
         });
     }
+    let licensed = 0;
+    if (c.kind === 'lead-play') {
+        // the licence answer held back: the lead plays meanwhile
+        await page.route((u) => u.pathname.endsWith('/clearkey'),
+                         async (route) => {
+            const res = await route.fetch();
+            await sleep(LEAD_LICENCE_DELAY);
+            licensed = Date.now();
+            await route.fulfill({ response: res });
+        });
+    }
     if (c.kind === 'no-licence') {
         clearkey = `${base}/vod/no-such-title/clearkey`;
     }
@@ -262,10 +294,23 @@ async function runCase(context, c) {
                            ? '&keyids-shim=1' : ''),
                         { timeout: CASE_TIMEOUT });
 
-        if (c.kind === 'play' || c.kind === 'mpd-rewritten')
+        let early = null;
+        if (c.kind === 'lead-play') {
+            early = await waitFor(page, (s) => s.t > 1 && s.frames > 0,
+                                  deadline, what);
+            if (licensed) {
+                throw new Error('the lead did not play before the licence '
+                    + `answer (t=${early.t.toFixed(2)} only after it)`);
+            }
+        }
+
+        if (c.kind === 'play' || c.kind === 'mpd-rewritten'
+            || c.kind === 'lead-play')
         {
+            const until = (c.kind === 'lead-play') ? PLAY_PAST_LEAD
+                                                   : PLAY_UNTIL;
             const st = await waitFor(
-                page, (s) => s.t > PLAY_UNTIL && s.frames > 0, deadline,
+                page, (s) => s.t > until && s.frames > 0, deadline,
                 what);
             const ok = licences.filter((l) => l.method === 'POST'
                 && l.status === 200 && Array.isArray(l.keys)
@@ -279,7 +324,9 @@ async function runCase(context, c) {
                 + `t=${st.t.toFixed(2)} s, ${st.frames} frames decoded, `
                 + `${licences.length} licence request(s), `
                 + `${ok.length} answered 200 with KID ${kid}; MPD `
-                + `scheme value "${scheme ? scheme[1] : '?'}"`);
+                + `scheme value "${scheme ? scheme[1] : '?'}"`
+                + (early ? `; t=${early.t.toFixed(2)} before the licence `
+                   + 'answer' : ''));
             return true;
         }
 
@@ -394,7 +441,8 @@ async function main() {
             origins.push(await startOrigin(
                 `e2e-drm-${scheme}-nginx`, MEDIA, SCHEMES[scheme],
                 'vod_segment_duration 2s; '
-                + `vod_encryption ${scheme}; `
+                + `vod_encryption ${scheme.replace(/-lead$/, '')}; `
+                + (/-lead$/.test(scheme) ? LEAD : '')
                 + `vod_encryption_key_file ${key}; `
                 + 'vod_encryption_systems cenc widevine; '
                 + 'vod_encryption_clearkey on;'));

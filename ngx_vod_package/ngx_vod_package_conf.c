@@ -315,6 +315,13 @@ ngx_command_t  ngx_vod_package_commands[] = {
       offsetof(ngx_vod_package_loc_conf_t, encryption_clearkey),
       NULL },
 
+    { ngx_string("vod_encryption_clear_lead"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, encryption_clear_lead),
+      NULL },
+
     { ngx_string("vod_index_cache"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_vod_package_index_cache,
@@ -395,6 +402,7 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
     vlcf->encryption = NGX_CONF_UNSET_UINT;
     vlcf->encryption_clearkey = NGX_CONF_UNSET;
     vlcf->encryption_ts = NGX_CONF_UNSET_UINT;
+    vlcf->encryption_clear_lead = NGX_CONF_UNSET_MSEC;
     vlcf->key_cache = NGX_CONF_UNSET_PTR;
     vlcf->key_cache_ttl = NGX_CONF_UNSET;
 

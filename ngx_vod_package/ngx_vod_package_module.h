@@ -95,6 +95,7 @@ typedef struct {
     ngx_flag_t          encryption_clearkey;  /* serve clearkey licences */
     ngx_uint_t          encryption_ts;    /* NGX_VOD_TS_*: MPEG-TS method */
     u_char              encryption_tag[8];    /* the key file in ETags */
+    ngx_msec_t          encryption_clear_lead;    /* 0: none */
     ngx_str_t           key_service;      /* its location's URI; empty:
                                              keys from the key file */
     ngx_shm_zone_t     *key_cache;        /* NULL: every request asks */

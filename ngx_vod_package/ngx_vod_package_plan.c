@@ -513,7 +513,10 @@ ngx_vod_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 
     if (vlcf->encryption != 0 && vlcf->encryption_ts == NGX_VOD_TS_AES128) {
         /* HLS AES-128 (_protect.c); SAMPLE-AES is in the mux already */
-        return ngx_vod_protect_plan_ts(r, ctx, mux, len);
+        rc = ngx_vod_protect_plan_ts(r, ctx, mux, len);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
     }
 
     ctx->out.method = NGX_VOD_SEND_STREAM;

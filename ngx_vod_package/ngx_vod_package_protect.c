@@ -49,6 +49,11 @@ static ngx_conf_bitmask_t  ngx_vod_encryption_systems[] = {
 };
 
 
+static uint32_t ngx_vod_protect_lead(ngx_vod_package_loc_conf_t *vlcf);
+static ngx_int_t ngx_vod_protect_ts_clear(ngx_http_request_t *r,
+    ngx_vod_ctx_t *ctx);
+
+
 static ngx_str_t  ngx_vod_type_video = ngx_string("video/mp4");
 static ngx_str_t  ngx_vod_type_audio = ngx_string("audio/mp4");
 
@@ -216,6 +221,21 @@ ngx_vod_protect_merge(ngx_conf_t *cf, ngx_vod_package_loc_conf_t *prev,
     ngx_conf_merge_uint_value(conf->encryption_ts, prev->encryption_ts,
                               NGX_VOD_TS_AES128);
 
+    /* a lead set here needs encryption here, set or inherited: alone it
+     * would say nothing, and a typo'd location would go out clear */
+    if (conf->encryption_clear_lead != NGX_CONF_UNSET_MSEC
+        && conf->encryption_clear_lead != 0 && conf->encryption == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vod_encryption_clear_lead\" needs "
+                           "\"vod_encryption\": there is nothing to lead "
+                           "into");
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_msec_value(conf->encryption_clear_lead,
+                              prev->encryption_clear_lead, 0);
+
     /* one key source per location: the key file or the key service,
      * set here or both inherited from the level above */
     if (conf->encryption_secret.data != NULL
@@ -304,6 +324,17 @@ ngx_vod_protect_title(ngx_str_t *dir, ngx_str_t *title)
 }
 
 
+/* the clear lead in ms as vod_protect_t holds it: a longer one is the
+ * whole of any title already */
+
+static uint32_t
+ngx_vod_protect_lead(ngx_vod_package_loc_conf_t *vlcf)
+{
+    return (vlcf->encryption_clear_lead > 0xffffffff)
+           ? 0xffffffff : (uint32_t) vlcf->encryption_clear_lead;
+}
+
+
 /*
  * The title's keys when the location encrypts: NGX_OK with prot filled
  * (the keys are in request memory, never logged; with NGX_VOD_KEYS_KID
@@ -338,6 +369,7 @@ ngx_vod_protect_keys(ngx_http_request_t *r, ngx_str_t *dir,
     prot->scheme = (uint32_t) vlcf->encryption;
     prot->systems = (uint32_t) (vlcf->encryption_systems
                                 & ~NGX_CONF_BITMASK_SET);
+    prot->clear_lead = ngx_vod_protect_lead(vlcf);
 
     /* derived keys have no pssh data: the boxes are built */
     ngx_memzero(&prot->widevine, sizeof(vod_str_t));
@@ -447,7 +479,8 @@ ngx_vod_protect_title_keys(ngx_http_request_t *r, ngx_str_t *dir,
  * gave is (and whether it gave an HLS key): a rotation the service makes
  * gives a new KID, so new ETags once the cached answer expires; the
  * pssh data it gives for a configured system is in it too (a new
- * licence URL in a PlayReady Object is new manifests). */
+ * licence URL in a PlayReady Object is new manifests).  The clear lead
+ * is in it: a segment and the playlists change with it. */
 
 static uint64_t
 ngx_vod_protect_etag_data(uint64_t hash, ngx_vod_package_loc_conf_t *vlcf,
@@ -470,7 +503,7 @@ ngx_vod_protect_etag_data(uint64_t hash, ngx_vod_package_loc_conf_t *vlcf,
 uint64_t
 ngx_vod_protect_etag(ngx_http_request_t *r, uint64_t hash)
 {
-    uint32_t                     flags[4];
+    uint32_t                     flags[5];
     ngx_vod_ctx_t               *ctx;
     ngx_vod_package_loc_conf_t  *vlcf;
 
@@ -486,6 +519,7 @@ ngx_vod_protect_etag(ngx_http_request_t *r, uint64_t hash)
     flags[1] = (uint32_t) vlcf->encryption_systems;
     flags[2] = (uint32_t) vlcf->encryption_clearkey;
     flags[3] = (uint32_t) vlcf->encryption_ts << 8;
+    flags[4] = ngx_vod_protect_lead(vlcf);
 
     if (vlcf->key_service.len != 0 && ctx != NULL && ctx->keys != NULL
         && ctx->keys->rc == NGX_OK)
@@ -630,6 +664,25 @@ ngx_vod_protect_plan_segment(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
 }
 
 
+/* 1 when an MPEG-TS segment is in the clear lead: by its video, the
+ * track the playlist times it by, else its audio */
+
+static ngx_int_t
+ngx_vod_protect_ts_clear(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
+{
+    vod_segment_t               *segment;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    segment = (ctx->video.track != NULL) ? &ctx->video : &ctx->audio;
+
+    return segment->track != NULL
+           && vod_protect_clear(ngx_vod_protect_lead(vlcf), segment->track,
+                                segment->index);
+}
+
+
 /*
  * The key and IV of an MPEG-TS segment under "vod_encryption_ts
  * sample-aes", for vod_ts_open_saes(): the title's HLS key, the same
@@ -651,8 +704,11 @@ ngx_vod_protect_ts_key(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
 
     *saes = NULL;
 
+    /* a clear-lead segment is muxed clear, its PMT with the plain
+     * stream types */
     if (vlcf->encryption == 0
-        || vlcf->encryption_ts != NGX_VOD_TS_SAMPLE_AES)
+        || vlcf->encryption_ts != NGX_VOD_TS_SAMPLE_AES
+        || ngx_vod_protect_ts_clear(r, ctx))
     {
         return NGX_OK;
     }
@@ -681,6 +737,7 @@ ngx_vod_protect_ts_key(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
  * An MPEG-TS segment under vod_encryption: HLS AES-128, the whole
  * segment written out of the mux (whose samples are in memory already)
  * and encrypted in place at once: ctx->out becomes that buffer.
+ * NGX_DECLINED for a segment of the clear lead, streamed as it is.
  */
 
 ngx_int_t
@@ -691,6 +748,10 @@ ngx_vod_protect_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     size_t          n, out_len;
     ngx_int_t       rc;
     vod_protect_t   prot;
+
+    if (ngx_vod_protect_ts_clear(r, ctx)) {
+        return NGX_DECLINED;
+    }
 
     /* the padding's room after the segment: encrypted in place */
     buf = ngx_pnalloc(r->pool, len + 16);

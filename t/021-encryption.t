@@ -85,6 +85,12 @@ my @bad = (
       qr/"vod_encryption_systems fairplay" needs "vod_encryption cbcs"/ ],
     [ 'location /v/ { vod_package; vod_encryption_clearkey on; }',
       qr/"vod_encryption_clearkey on" needs "vod_encryption_key_file"/ ],
+    [ 'location /v/ { vod_package; vod_encryption_clear_lead 10s; }',
+      qr/"vod_encryption_clear_lead" needs "vod_encryption"/ ],
+    [ "location /v/ { vod_package; vod_encryption cenc;"
+      . " vod_encryption_key_file $dir/key.bin;"
+      . " vod_encryption_clear_lead -5s; }",
+      qr/"vod_encryption_clear_lead" directive invalid value/ ],
 );
 
 for my $case (@bad) {
@@ -104,6 +110,12 @@ for my $case (@bad) {
 
 # --- a running origin -------------------------------------------------
 
+# the clear lead: segments that start before it are clear; 3 s is no
+# segment boundary of the fixtures (4 s segments of 8 s titles): the
+# first segment is clear, the second encrypted
+my $lead_s = '3s';
+my $lead_ms = 3000;
+
 my $common = "alias $media/; vod_package; "
              . "vod_encryption_key_file $dir/key.bin;";
 
@@ -122,6 +134,20 @@ VodTest::nginx_start($dir, <<"_EOC_");
                             vod_encryption_clearkey on; }
         location /aes128t/ { $common vod_encryption aes-128;
                              vod_encryption_clearkey on; aio threads; }
+        location /leadcenc/ { $common vod_encryption cenc;
+                              vod_encryption_systems cenc widevine playready;
+                              vod_encryption_clearkey on;
+                              vod_encryption_clear_lead $lead_s; }
+        location /leadcbcs/ { $common vod_encryption cbcs;
+                              vod_encryption_clear_lead $lead_s; }
+        location /leadthreads/ { $common vod_encryption cenc;
+                                 vod_encryption_clear_lead $lead_s;
+                                 aio threads; }
+        location /leadaes/ { $common vod_encryption aes-128;
+                             vod_encryption_clearkey on;
+                             vod_encryption_clear_lead $lead_s; }
+        location /leadall/ { $common vod_encryption cenc;
+                             vod_encryption_clear_lead 10000s; }
         location /clear/ { alias $media/; vod_package; }
         location /nolicence/ { $common vod_encryption cenc; }
     }
@@ -491,6 +517,189 @@ sub uuid {
     my $e3 = get('/cbcs/demo/video-720p-1.m4s')->{headers}{etag};
     ok($e1 && $e2 && $e1 ne $e2 && $e1 ne $e3,
        'a protected segment has an ETag of its own');
+}
+
+# --- the clear lead -------------------------------------------------------
+
+# how many segments of a clear media playlist start before the lead
+sub lead_count {
+    my ($pl) = @_;
+    my ($start, $n) = (0, 0);
+    for my $d ($pl =~ /^#EXTINF:([\d.]+),/mg) {
+        last unless $start < $lead_ms;
+        $n++;
+        $start += int($d * 1000 + 0.5);
+    }
+    return $n;
+}
+
+# the segment URIs before a playlist's first EXT-X-KEY, and whether the
+# key lines come after EXT-X-MAP
+sub before_key {
+    my ($pl) = @_;
+    my $k = index($pl, '#EXT-X-KEY');
+    return (-1, 0) if $k < 0;
+    my $head = substr($pl, 0, $k);
+    my $n = () = $head =~ /^[^#\n][^\n]*$/mg;
+    return ($n, index($head, '#EXT-X-MAP') >= 0);
+}
+
+{
+    my $title = 'demo';
+    my $kid = derive('kid', $title);
+    my $key = derive('key', $title);
+
+    for my $stream (qw(video-720p audio-720p)) {
+        my $clear_pl = get("/clear/$title/$stream.m3u8")->{content};
+        my $lead = lead_count($clear_pl);
+        my $total = () = $clear_pl =~ /^#EXTINF:/mg;
+        ok($lead >= 1 && $lead < $total,
+           "lead: $stream has $lead of $total segments in the lead");
+        my $clear_init = get("/clear/$title/$stream-init.mp4")->{content};
+
+        for my $loc (qw(leadcenc leadcbcs leadthreads)) {
+            my $init = get("/$loc/$title/$stream-init.mp4")->{content};
+            my $p = protection($init);
+            is($p->{type}, ($stream =~ /^video/) ? 'encv' : 'enca',
+               "$loc $stream: the init segment stays protected");
+
+            my ($bad_clear, $bad_enc, $groups, $clear_ok, $enc_ok,
+                $wrong_ok) = (0) x 6;
+            for my $i (1 .. $total) {
+                my $seg = get("/$loc/$title/$stream-$i.m4s")->{content};
+                my $cseg = get("/clear/$title/$stream-$i.m4s")->{content};
+                spit("$tmp/clear.mp4", $clear_init . $cseg);
+                my $want = packets("$tmp/clear.mp4");
+                spit("$tmp/lead.mp4", $init . $seg);
+                my $traf = box($seg, qw(moof traf)) // '';
+                my $aux = grep { defined box($traf, $_) }
+                          qw(senc saiz saio);
+                if ($i <= $lead) {
+                    # clear: in a seig group of isProtected 0, no aux
+                    # data, and ffmpeg reads the clear packets keyless
+                    my $sgpd = box($traf, 'sgpd') // '';
+                    my $sbgp = box($traf, 'sbgp') // '';
+                    my $n = unpack 'N', substr($traf, 12, 4);
+                    $groups++ if substr($sgpd, 4, 4) eq 'seig'
+                        && ord(substr($sgpd, 0, 1)) == 1
+                        && unpack('N', substr($sgpd, 12, 4)) == 1
+                        && ord(substr($sgpd, 18, 1)) == 0
+                        && ord(substr($sgpd, 19, 1)) == 0
+                        && substr($sbgp, 4, 4) eq 'seig'
+                        && unpack('N', substr($sbgp, 16, 4)) == 0x10001;
+                    $bad_clear++ if $aux;
+                    $clear_ok++ if packets("$tmp/lead.mp4") eq $want;
+                    $bad_clear++ if defined box($seg, qw(moof pssh));
+                } else {
+                    $bad_enc++ unless defined box($traf, 'senc')
+                        || $loc eq 'leadcbcs' && $stream =~ /^audio/;
+                    $bad_enc++ if defined box($traf, 'sgpd');
+                    # the init segment's pssh boxes again, in the moof
+                    my @moof = map { unpack 'H*', $_ }
+                               boxes_all(box($seg, 'moof') // '', 'pssh');
+                    my @moov = map { unpack 'H*', $_ }
+                               boxes_all(box($init, 'moov') // '', 'pssh');
+                    $bad_enc++ unless @moof && "@moof" eq "@moov";
+                    $enc_ok++ if packets("$tmp/lead.mp4", $key) eq $want;
+                    $wrong_ok++
+                        if packets("$tmp/lead.mp4", "\x11" x 16) ne $want;
+                }
+            }
+            is($groups, $lead, "$loc $stream: each lead fragment says its "
+               . 'samples are clear (sbgp, sgpd seig isProtected 0)');
+            is($bad_clear, 0, '... and has no senc, saiz, saio or pssh');
+            is($clear_ok, $lead, '... ffmpeg reads its clear packets '
+               . 'without a key');
+            is($bad_enc, 0, '... the fragments past the lead are '
+               . 'encrypted as before, the init segment\'s pssh boxes in '
+               . 'their moof');
+            is($enc_ok, $total - $lead, '... and decrypt to the clear '
+               . 'packets with the key');
+            is($wrong_ok, $total - $lead, '... and not with a wrong one');
+        }
+
+        # HLS CMAF: the map, the lead's segments, the key lines
+        my $pl = get("/leadcenc/$title/$stream.m3u8")->{content};
+        my ($n, $after_map) = before_key($pl);
+        is($n, $lead, "leadcenc $stream.m3u8: the key lines come after "
+           . 'the lead\'s segments');
+        ok($after_map, '... and after EXT-X-MAP');
+        my $plain = get("/cenc/$title/$stream.m3u8")->{content};
+        is_deeply([ $pl =~ /^(#EXT-X-KEY:.*)$/mg ],
+                  [ $plain =~ /^(#EXT-X-KEY:.*)$/mg ],
+                  '... all of them, as without a lead');
+
+        # CMAF AES-128: the lead's segments are the clear ones' bytes
+        my $apl = get("/leadaes/$title/$stream.m3u8")->{content};
+        ($n, $after_map) = before_key($apl);
+        is($n, $lead, "leadaes $stream.m3u8: EXT-X-KEY after the lead");
+        my $hls_key = substr(hmac_sha256('vodedge-hls-key' . $title,
+                                         $secret), 0, 16);
+        my ($same, $dec_ok) = (0, 0);
+        for my $i (1 .. $lead + 1) {
+            my $clear = get("/clear/$title/$stream-$i.m4s")->{content};
+            my $enc = get("/leadaes/$title/$stream-$i.m4s")->{content};
+            if ($i <= $lead) {
+                $same++ if $enc eq $clear;
+                next;
+            }
+            spit("$tmp/aes.bin", $enc);
+            my $dec = `openssl enc -d -aes-128-cbc -K @{[unpack 'H*',
+                       $hls_key]} -iv @{[sprintf '%032x', $i - 1]} -in \\
+                       $tmp/aes.bin`;
+            $dec_ok++ if $enc ne $clear && $dec eq $clear;
+        }
+        is($same, $lead, "leadaes $stream: the lead's segments are clear");
+        is($dec_ok, 1, '... the next one AES-128 as before');
+
+        # all clear: no key line, no aux data
+        my $all = get("/leadall/$title/$stream.m3u8")->{content};
+        unlike($all, qr/#EXT-X-KEY/, "leadall $stream.m3u8: no key line "
+               . 'when the lead is longer than the title');
+        my $last = get("/leadall/$title/$stream-$total.m4s")->{content};
+        ok(defined box($last, qw(moof traf sgpd))
+           && !defined box($last, qw(moof traf senc)),
+           '... its last segment is clear too');
+    }
+
+    # MPEG-TS AES-128: the lead's segments clear, the key after them
+    my $clear_pl = get("/clear/$title/ts-720p.m3u8")->{content};
+    my $lead = lead_count($clear_pl);
+    my $ts = get("/leadcenc/$title/ts-720p.m3u8")->{content};
+    my ($n) = before_key($ts);
+    is($n, $lead, 'leadcenc ts-720p.m3u8: EXT-X-KEY after the lead');
+    my $same = 0;
+    for my $i (1 .. $lead) {
+        $same++ if get("/leadcenc/$title/ts-720p-$i.ts")->{content}
+                   eq get("/clear/$title/ts-720p-$i.ts")->{content};
+    }
+    is($same, $lead, '... the lead\'s TS segments are the clear ones');
+    my $i = $lead + 1;
+    isnt(get("/leadcenc/$title/ts-720p-$i.ts")->{content},
+         get("/clear/$title/ts-720p-$i.ts")->{content},
+         '... the next one is encrypted');
+    is(packets("$base/leadcenc/$title/master-ts.m3u8"),
+       packets("$base/clear/$title/master-ts.m3u8"),
+       'leadcenc master-ts.m3u8: ffmpeg plays the clear lead and decrypts '
+       . 'the rest to the clear packets');
+
+    # the MPD is the protected one, unchanged
+    my $mpd = get("/leadcenc/$title/manifest.mpd")->{content};
+    my $plain = get("/cenc/$title/manifest.mpd")->{content};
+    is($mpd, $plain, 'leadcenc MPD: the same ContentProtection');
+
+    # without a lead the fragments are as they were: no pssh in the moof
+    ok(!defined box(get("/cenc/$title/video-720p-2.m4s")->{content},
+                    qw(moof pssh)), 'no lead: no pssh in the moof');
+
+    # a change of lead is a change of ETag
+    for my $u ("$title/video-720p-1.m4s", "$title/video-720p.m3u8",
+               "$title/ts-720p-1.ts")
+    {
+        my $e1 = get("/cenc/$u")->{headers}{etag};
+        my $e2 = get("/leadcenc/$u")->{headers}{etag};
+        ok($e1 && $e2 && $e1 ne $e2, "ETag of $u changes with the lead");
+    }
 }
 
 # --- ClearKey licences --------------------------------------------------

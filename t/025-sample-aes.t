@@ -86,6 +86,8 @@ VodTest::nginx_start($dir, <<"_EOC_");
         location /threads/ { $common vod_encryption_ts sample-aes;
                              aio threads; }
         location /aes/ { $common }
+        location /saeslead/ { $common vod_encryption_ts sample-aes;
+                              vod_encryption_clear_lead 3s; }
         location /dd/ { alias $dir/media/; vod_package;
                         vod_encryption_key_file $dir/key.bin;
                         vod_encryption cbcs; vod_encryption_ts sample-aes; }
@@ -314,6 +316,32 @@ for my $title (qw(demo aud)) {
     $bv = but_last($bv);
     ok(!(length $cv && $bv eq $cv) && $ba ne $ca,
        "$title: a wrong key does not decrypt");
+}
+
+# a clear lead of 3 s (4 s segments): the first segment is the clear
+# location's, with the plain PMT; the key line comes after it; the second
+# is the sample encrypted one ffmpeg decrypts above.  (ffmpeg 5.1 cannot
+# play through the PMT's change of stream types: the streams it finds
+# after it are new ones its command line has not mapped.)
+{
+    my $lead = get('/saeslead/demo/ts-720p-1.ts')->{content};
+    ok($lead eq get('/clear/demo/ts-720p-1.ts')->{content},
+       'lead: the first segment is the clear one');
+    is(join(',', map { sprintf('%02x', $_->{type}) } @{ pmt($lead) }),
+       '1b,0f', '... its PMT says 0x1b and 0x0f, no SAMPLE-AES');
+    my $next = get('/saeslead/demo/ts-720p-2.ts')->{content};
+    is(join(',', map { sprintf('%02x', $_->{type}) } @{ pmt($next) }),
+       'db,cf', '... the second\'s PMT says 0xdb and 0xcf');
+    is($next, get('/saes/demo/ts-720p-2.ts')->{content},
+       '... and is sample encrypted as without a lead');
+    my $pl = get('/saeslead/demo/ts-720p.m3u8')->{content};
+    like($pl, qr/\n#EXTINF:[\d.]+,\nts-720p-1\.ts\n
+                 #EXT-X-KEY:METHOD=SAMPLE-AES,[^\n]+\n
+                 #EXTINF:[\d.]+,\nts-720p-2\.ts\n/x,
+         '... the playlist\'s key line comes between them');
+    isnt(get('/saeslead/demo/ts-720p-1.ts')->{headers}{etag},
+         get('/saes/demo/ts-720p-1.ts')->{headers}{etag},
+         '... the lead is in the ETag');
 }
 
 # AC-3 under SAMPLE-AES is not done: refused, not served clear; its AAC

@@ -170,6 +170,14 @@ u_char *vod_cenc_write_saio(u_char *p, const vod_cenc_aux_t *aux,
  * the moof's first byte (tfhd default-base-is-moof) */
 void vod_cenc_saio_set(u_char *offset, size_t senc_from_moof);
 
+/* A clear fragment of a protected track (ISO/IEC 23001-7 6, 10.1): sbgp
+ * puts its count samples in the fragment's one 'seig' group, which sgpd
+ * describes as isProtected 0 (no IV, no KID), overriding tenc; it then
+ * has no senc, saiz or saio. */
+#define VOD_CENC_CLEAR_GROUP_SIZE  (28 + 44)
+
+u_char *vod_cenc_write_clear_group(u_char *p, uint32_t count);
+
 /* sinf (frma, schm, schi/tenc) for the original sample entry type */
 size_t vod_cenc_sinf_size(const vod_cenc_t *cenc);
 u_char *vod_cenc_write_sinf(u_char *p, const vod_cenc_t *cenc,

@@ -151,6 +151,36 @@ vod_cenc_write_senc(u_char *p, const vod_cenc_aux_t *aux)
 }
 
 
+u_char *
+vod_cenc_write_clear_group(u_char *p, uint32_t count)
+{
+    u_char  *start;
+
+    /* sbgp v0: one run of every sample, in the fragment's first group
+     * (ISO/IEC 14496-12 8.9.4: fragment-local indices start at 0x10001) */
+    start = p;
+    p = vod_cenc_box_start(p, "sbgp", 0, 0);
+    vod_wtag(p, "seig");
+    vod_w32(p, 1);
+    vod_w32(p, count);
+    vod_w32(p, 0x10001);
+    vod_cenc_box_end(start, p);
+
+    /* sgpd v1: one 'seig' entry of 20 bytes: reserved, no pattern,
+     * isProtected 0, Per_Sample_IV_Size 0, a KID of zeros */
+    start = p;
+    p = vod_cenc_box_start(p, "sgpd", 1, 0);
+    vod_wtag(p, "seig");
+    vod_w32(p, 20);
+    vod_w32(p, 1);
+    memset(p, 0, 20);
+    p += 20;
+    vod_cenc_box_end(start, p);
+
+    return p;
+}
+
+
 size_t
 vod_cenc_saiz_size(const vod_cenc_aux_t *aux)
 {

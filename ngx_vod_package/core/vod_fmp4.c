@@ -43,6 +43,9 @@ static u_char *vod_fmp4_box_start(u_char *p, const char *type);
 static void vod_fmp4_box_end(u_char *start, u_char *p);
 static u_char *vod_fmp4_write_matrix(u_char *p);
 static uint32_t vod_fmp4_language(const char *lang);
+static int vod_fmp4_header(vod_env_t *env, const vod_segment_t *segment,
+    const vod_cenc_aux_t *aux, int clear, const u_char *pssh,
+    size_t pssh_len, u_char **out, size_t *len);
 
 
 static u_char *
@@ -351,13 +354,35 @@ int
 vod_fmp4_segment_header(vod_env_t *env, const vod_segment_t *segment,
     u_char **out, size_t *len)
 {
-    return vod_fmp4_protected_header(env, segment, NULL, out, len);
+    return vod_fmp4_protected_header(env, segment, NULL, NULL, 0, out, len);
 }
 
 
 int
 vod_fmp4_protected_header(vod_env_t *env, const vod_segment_t *segment,
-    const vod_cenc_aux_t *aux, u_char **out, size_t *len)
+    const vod_cenc_aux_t *aux, const u_char *pssh, size_t pssh_len,
+    u_char **out, size_t *len)
+{
+    return vod_fmp4_header(env, segment, aux, 0, pssh, pssh_len, out, len);
+}
+
+
+int
+vod_fmp4_clear_lead_header(vod_env_t *env, const vod_segment_t *segment,
+    u_char **out, size_t *len)
+{
+    return vod_fmp4_header(env, segment, NULL, 1, NULL, 0, out, len);
+}
+
+
+/* aux: encrypted samples (saiz, saio, senc); clear: the clear group of a
+ * protected track's clear-lead fragment; neither: a clear track's; pssh:
+ * boxes for the moof, after the traf */
+
+static int
+vod_fmp4_header(vod_env_t *env, const vod_segment_t *segment,
+    const vod_cenc_aux_t *aux, int clear, const u_char *pssh,
+    size_t pssh_len, u_char **out, size_t *len)
 {
     int                  video;
     size_t               size, sample_size, tfhd_size, trun_size, mdat_hdr;
@@ -438,10 +463,14 @@ vod_fmp4_protected_header(vod_env_t *env, const vod_segment_t *segment,
                    + vod_cenc_senc_size(aux);
     }
 
+    if (clear) {
+        aux_size = VOD_CENC_CLEAR_GROUP_SIZE;
+    }
+
     size = VOD_STYP_SIZE
            + 8 + VOD_MFHD_SIZE
            + 8 + tfhd_size + VOD_TFDT_SIZE + trun_size + aux_size
-           + mdat_hdr;
+           + pssh_len + mdat_hdr;
 
     buf = env->alloc(env, size);
     if (buf == NULL) {
@@ -495,7 +524,8 @@ vod_fmp4_protected_header(vod_env_t *env, const vod_segment_t *segment,
     vod_wtag(p, "trun");
     vod_w32(p, 0x01000000 | flags);
     vod_w32(p, segment->count);
-    data_offset = (p - moof) + 4 + trun_size - 20 + aux_size + mdat_hdr;
+    data_offset = (p - moof) + 4 + trun_size - 20 + aux_size + pssh_len
+                  + mdat_hdr;
     vod_w32(p, data_offset);
 
     for (i = 0; i < segment->count; i++) {
@@ -513,14 +543,24 @@ vod_fmp4_protected_header(vod_env_t *env, const vod_segment_t *segment,
         }
     }
 
-    if (aux_size > 0) {
+    if (aux != NULL && aux_size > 0) {
         p = vod_cenc_write_saiz(p, aux);
         p = vod_cenc_write_saio(p, aux, &saio);
         vod_cenc_saio_set(saio, p - moof);
         p = vod_cenc_write_senc(p, aux);
     }
 
+    if (clear) {
+        p = vod_cenc_write_clear_group(p, segment->count);
+    }
+
     vod_fmp4_box_end(traf, p);
+
+    if (pssh_len > 0) {
+        memcpy(p, pssh, pssh_len);
+        p += pssh_len;
+    }
+
     vod_fmp4_box_end(moof, p);
 
     /* mdat header; the data follows from vod_segment_ranges() */

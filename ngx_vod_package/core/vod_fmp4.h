@@ -37,9 +37,16 @@ int vod_fmp4_segment_header(vod_env_t *env, const vod_segment_t *segment,
     u_char **out, size_t *len);
 
 /* the same for encrypted samples: saiz, saio and senc of aux (every
- * sample of the segment) in the traf */
+ * sample of the segment) in the traf; pssh boxes of pssh_len bytes (or
+ * none) in the moof after it */
 int vod_fmp4_protected_header(vod_env_t *env, const vod_segment_t *segment,
-    const vod_cenc_aux_t *aux, u_char **out, size_t *len);
+    const vod_cenc_aux_t *aux, const u_char *pssh, size_t pssh_len,
+    u_char **out, size_t *len);
+
+/* the same for a clear-lead fragment of a protected track: its samples
+ * clear, in a 'seig' group that says so (vod_cenc_write_clear_group()) */
+int vod_fmp4_clear_lead_header(vod_env_t *env, const vod_segment_t *segment,
+    u_char **out, size_t *len);
 
 /* A track's bit rate as CMAF segments carry it: the samples' rate plus
  * the styp/moof/mdat boxes around them, an upper bound for BANDWIDTH. */

@@ -46,6 +46,8 @@
 
 static int vod_hls_check_track(const vod_track_info_t *track);
 static int vod_hls_pathway_line(const u_char *line, size_t len);
+static u_char *vod_hls_keys(u_char *p, const vod_title_t *title,
+    uint32_t stream);
 static u_char *vod_hls_variant(u_char *p, const vod_track_info_t *video,
     const vod_track_info_t *audio, uint32_t group, unsigned ts,
     unsigned ranges, const char *prefix, size_t prefix_len,
@@ -520,11 +522,11 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
     const vod_rendition_t *rendition, uint32_t stream, u_char **out,
     size_t *len)
 {
-    int                      rc, aes128;
+    int                      rc, keyed;
     u_char                  *buf, *p, *prefix, *pp;
     size_t                   size, prefix_len, ext_len;
     uint64_t                 ms, max_ms, target;
-    uint32_t                 i;
+    uint32_t                 i, first;
     const char              *kind, *ext;
     const vod_track_info_t  *track;
 
@@ -666,31 +668,40 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
                         "#EXT-X-PLAYLIST-TYPE:VOD\n"
                         "#EXT-X-INDEPENDENT-SEGMENTS\n");
 
-    if (vod_url_stream_ts(stream) && title->protect != NULL) {
-        p = vod_protect_hls_aes128(p, title->ts_sample_aes
-                                      ? title->protect : NULL);
+    /* the key lines go before the first segment past the clear lead
+     * (all of them: none), which the segments before them are clear of */
+    keyed = 1;
+    first = track->segment_count;
+
+    if (title->protect != NULL) {
+        keyed = 0;
+        first = vod_protect_first_encrypted(title->protect->clear_lead,
+                                            track);
     }
 
     if (!vod_url_stream_ts(stream)) {
-        aes128 = (title->protect != NULL
-                  && title->protect->scheme == VOD_PROTECT_SCHEME_AES128);
-
-        if (title->protect != NULL && !aes128) {
-            p = vod_protect_hls(p, title->protect, title->clearkey);
+        /* Common Encryption's before the map, whose init segment is
+         * protected, unless clear segments come first; AES-128's after
+         * it, which it does not apply to (RFC 8216 4.3.2.5): the init
+         * segment stays clear and needs no IV */
+        if (!keyed && first == 0
+            && title->protect->scheme != VOD_PROTECT_SCHEME_AES128)
+        {
+            p = vod_hls_keys(p, title, stream);
+            keyed = 1;
         }
 
         p = vod_text_cpy(p, "#EXT-X-MAP:URI=\"");
         p = vod_text_cpymem(p, prefix, prefix_len);
         p = vod_text_cpy(p, "init.mp4\"\n");
-
-        /* after the map, which it does not apply to (RFC 8216 4.3.2.5):
-         * the init segment stays clear and needs no IV */
-        if (aes128) {
-            p = vod_protect_hls_aes128(p, NULL);
-        }
     }
 
     for (i = 0; i < track->segment_count; i++) {
+        if (!keyed && i == first) {
+            p = vod_hls_keys(p, title, stream);
+            keyed = 1;
+        }
+
         p = vod_text_cpy(p, "#EXTINF:");
         p = vod_text_ms(p, vod_text_to_ms(track->seg_time[i + 1]
                                           - track->seg_time[i],
@@ -707,6 +718,25 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
     *len = (size_t) (p - buf);
 
     return VOD_OK;
+}
+
+
+/* a media playlist's key lines: MPEG-TS's AES-128 or SAMPLE-AES, CMAF's
+ * AES-128 or one per system of Common Encryption */
+
+static u_char *
+vod_hls_keys(u_char *p, const vod_title_t *title, uint32_t stream)
+{
+    if (vod_url_stream_ts(stream)) {
+        return vod_protect_hls_aes128(p, title->ts_sample_aes
+                                         ? title->protect : NULL);
+    }
+
+    if (title->protect->scheme == VOD_PROTECT_SCHEME_AES128) {
+        return vod_protect_hls_aes128(p, NULL);
+    }
+
+    return vod_protect_hls(p, title->protect, title->clearkey);
 }
 
 

@@ -16,6 +16,10 @@ static int vod_protect_read(vod_env_t *env, const vod_segment_t *segment,
     u_char *data);
 static vod_cenc_t *vod_protect_cenc(vod_env_t *env,
     const vod_track_info_t *track, const vod_protect_t *prot);
+static u_char *vod_protect_pssh_all(vod_env_t *env,
+    const vod_protect_t *prot, size_t *len);
+static int vod_protect_segment_clear(vod_env_t *env,
+    const vod_segment_t *segment, int group, u_char **out, size_t *len);
 
 
 int
@@ -34,6 +38,40 @@ vod_protect_supported(const vod_track_info_t *track)
         /* AV1 needs its own subsample layout (OBU headers clear) */
         return 0;
     }
+}
+
+
+int
+vod_protect_clear(uint32_t lead_ms, const vod_track_info_t *track,
+    uint32_t index)
+{
+    if (lead_ms == 0 || track->seg_time == NULL
+        || index >= track->segment_count)
+    {
+        return 0;
+    }
+
+    /* start / timescale < lead_ms / 1000, that is start * 1000 < lead in
+     * timescale units * 1000, so start < that / 1000 rounded up: both
+     * factors are 32-bit, so the product fits, and the start is never
+     * multiplied (a huge one cannot wrap into the lead) */
+    return track->seg_time[index]
+           < ((uint64_t) lead_ms * track->timescale + 999) / 1000;
+}
+
+
+uint32_t
+vod_protect_first_encrypted(uint32_t lead_ms, const vod_track_info_t *track)
+{
+    uint32_t  i;
+
+    for (i = 0; i < track->segment_count; i++) {
+        if (!vod_protect_clear(lead_ms, track, i)) {
+            break;
+        }
+    }
+
+    return i;
 }
 
 
@@ -128,13 +166,44 @@ vod_protect_pssh(const vod_protect_t *prot, uint32_t system, u_char *buf)
 }
 
 
+/* the pssh boxes of the configured systems, one after another */
+static u_char *
+vod_protect_pssh_all(vod_env_t *env, const vod_protect_t *prot, size_t *len)
+{
+    u_char  *pssh, *p;
+
+    pssh = env->alloc(env, 3 * VOD_PROTECT_MAX_PSSH);
+    if (pssh == NULL) {
+        return NULL;
+    }
+
+    p = pssh;
+
+    if (prot->systems & VOD_PROTECT_COMMON) {
+        p += vod_protect_pssh(prot, VOD_PROTECT_COMMON, p);
+    }
+
+    if (prot->systems & VOD_PROTECT_WIDEVINE) {
+        p += vod_protect_pssh(prot, VOD_PROTECT_WIDEVINE, p);
+    }
+
+    if (prot->systems & VOD_PROTECT_PLAYREADY) {
+        p += vod_protect_pssh(prot, VOD_PROTECT_PLAYREADY, p);
+    }
+
+    *len = p - pssh;
+
+    return pssh;
+}
+
+
 int
 vod_protect_init(vod_env_t *env, const vod_track_info_t *track,
     const vod_protect_t *prot, u_char **out, size_t *len)
 {
     int                  rc;
-    u_char              *entry, *pssh, *p;
-    size_t               entry_len;
+    u_char              *entry, *pssh;
+    size_t               entry_len, pssh_len;
     vod_cenc_t          *cenc;
     vod_fmp4_protect_t   protect;
 
@@ -157,29 +226,15 @@ vod_protect_init(vod_env_t *env, const vod_track_info_t *track,
         return rc;
     }
 
-    pssh = env->alloc(env, 3 * VOD_PROTECT_MAX_PSSH);
+    pssh = vod_protect_pssh_all(env, prot, &pssh_len);
     if (pssh == NULL) {
         return VOD_ERROR;
-    }
-
-    p = pssh;
-
-    if (prot->systems & VOD_PROTECT_COMMON) {
-        p += vod_protect_pssh(prot, VOD_PROTECT_COMMON, p);
-    }
-
-    if (prot->systems & VOD_PROTECT_WIDEVINE) {
-        p += vod_protect_pssh(prot, VOD_PROTECT_WIDEVINE, p);
-    }
-
-    if (prot->systems & VOD_PROTECT_PLAYREADY) {
-        p += vod_protect_pssh(prot, VOD_PROTECT_PLAYREADY, p);
     }
 
     protect.entry = entry;
     protect.entry_len = entry_len;
     protect.pssh = pssh;
-    protect.pssh_len = p - pssh;
+    protect.pssh_len = pssh_len;
 
     return vod_fmp4_protected_init(env, track, &protect, out, len);
 }
@@ -241,17 +296,20 @@ vod_protect_read(vod_env_t *env, const vod_segment_t *segment, u_char *data)
 }
 
 
-/* HLS AES-128 of a CMAF segment: the clear header and samples in one
- * buffer with room for the padding, encrypted in place */
+/* a clear segment in memory, the header and samples in one buffer with
+ * room for AES-128's padding; group: the header says the samples of a
+ * protected track are clear */
 static int
-vod_protect_segment_aes128(vod_env_t *env, const vod_segment_t *segment,
-    const vod_protect_t *prot, u_char **out, size_t *len)
+vod_protect_segment_clear(vod_env_t *env, const vod_segment_t *segment,
+    int group, u_char **out, size_t *len)
 {
     int      rc;
     u_char  *header, *buf;
     size_t   header_len;
 
-    rc = vod_fmp4_segment_header(env, segment, &header, &header_len);
+    rc = group ? vod_fmp4_clear_lead_header(env, segment, &header,
+                                            &header_len)
+               : vod_fmp4_segment_header(env, segment, &header, &header_len);
     if (rc != VOD_OK) {
         return rc;
     }
@@ -268,15 +326,26 @@ vod_protect_segment_aes128(vod_env_t *env, const vod_segment_t *segment,
         return rc;
     }
 
-    rc = vod_protect_aes128(env, prot, segment->index, buf,
-                            header_len + (size_t) segment->data_size, len);
+    *out = buf;
+    *len = header_len + (size_t) segment->data_size;
+
+    return VOD_OK;
+}
+
+
+/* HLS AES-128 of a CMAF segment: the clear segment encrypted in place */
+static int
+vod_protect_segment_aes128(vod_env_t *env, const vod_segment_t *segment,
+    const vod_protect_t *prot, u_char **out, size_t *len)
+{
+    int  rc;
+
+    rc = vod_protect_segment_clear(env, segment, 0, out, len);
     if (rc != VOD_OK) {
         return rc;
     }
 
-    *out = buf;
-
-    return VOD_OK;
+    return vod_protect_aes128(env, prot, segment->index, *out, *len, len);
 }
 
 
@@ -285,8 +354,8 @@ vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
     const vod_protect_t *prot, uint64_t stream, u_char **out, size_t *len)
 {
     int              rc;
-    u_char          *header, *buf, *data, *p;
-    size_t           header_len, room;
+    u_char          *header, *buf, *data, *p, *pssh;
+    size_t           header_len, room, pssh_len;
     uint32_t         i;
     vod_cenc_t      *cenc;
     vod_cenc_aux_t   aux;
@@ -299,6 +368,14 @@ vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
     {
         env->log(env, "protect: bad segment");
         return VOD_BAD_DATA;
+    }
+
+    if (vod_protect_clear(prot->clear_lead, segment->track, segment->index))
+    {
+        return vod_protect_segment_clear(env, segment,
+                                         prot->scheme
+                                         != VOD_PROTECT_SCHEME_AES128,
+                                         out, len);
     }
 
     if (prot->scheme == VOD_PROTECT_SCHEME_AES128) {
@@ -328,12 +405,26 @@ vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
         goto done;
     }
 
+    /* past a clear lead, the pssh boxes again in each moof: the
+     * "encrypted" event of the init segment's came while the player
+     * had only clear segments, and hls.js drops it then */
+    pssh = NULL;
+    pssh_len = 0;
+
+    if (prot->clear_lead != 0) {
+        pssh = vod_protect_pssh_all(env, prot, &pssh_len);
+        if (pssh == NULL) {
+            rc = VOD_ERROR;
+            goto done;
+        }
+    }
+
     /* the samples go after room for the largest header they can have
      * (styp, moof with a trun of 16 bytes a sample, saiz, saio, senc of
      * aux's bounds, the mdat header), which is written in front of them
      * once known: the data is never copied */
     room = 256 + (size_t) segment->count * (16 + 1 + VOD_CENC_CENC_IV_SIZE + 2)
-           + (size_t) aux.max_subs * 6;
+           + (size_t) aux.max_subs * 6 + pssh_len;
 
     buf = env->alloc(env, room + (size_t) segment->data_size);
     if (buf == NULL) {
@@ -355,7 +446,8 @@ vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
         goto done;
     }
 
-    rc = vod_fmp4_protected_header(env, segment, &aux, &header, &header_len);
+    rc = vod_fmp4_protected_header(env, segment, &aux, pssh, pssh_len,
+                                   &header, &header_len);
     if (rc != VOD_OK) {
         goto done;
     }

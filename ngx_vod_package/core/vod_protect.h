@@ -55,12 +55,25 @@ typedef struct vod_protect_s {
      * VOD_PROTECT_MAX_DATA bytes; len 0: built from the KID */
     vod_str_t     widevine;
     vod_str_t     playready;
+    uint32_t      clear_lead;         /* ms: segments that start before it
+                                         are clear (vod_protect_clear()) */
 } vod_protect_t;
 
 
 /* 1 when the track's codec can be protected (AVC, HEVC, AAC, AC-3,
  * E-AC-3) */
 int vod_protect_supported(const vod_track_info_t *track);
+
+/* 1 when a track's segment index (0-based) is in a clear lead of
+ * lead_ms: it starts before that time.  A lead past the title's end makes
+ * every segment clear. */
+int vod_protect_clear(uint32_t lead_ms, const vod_track_info_t *track,
+    uint32_t index);
+
+/* The index of the first segment of track past a clear lead of lead_ms:
+ * where the HLS key lines go (segment_count: none). */
+uint32_t vod_protect_first_encrypted(uint32_t lead_ms,
+    const vod_track_info_t *track);
 
 /* The init segment of a protected track. */
 int vod_protect_init(vod_env_t *env, const vod_track_info_t *track,
@@ -69,7 +82,10 @@ int vod_protect_init(vod_env_t *env, const vod_track_info_t *track,
 /* A protected media segment, whole: its samples read with env->read (a
  * read that fails fails the call), encrypted, after the moof; under
  * VOD_PROTECT_SCHEME_AES128 the clear segment, then all of it encrypted
- * as vod_protect_aes128() does, the sequence the segment's index. */
+ * as vod_protect_aes128() does, the sequence the segment's index.  A
+ * segment of the clear lead has its samples clear: with 'cenc' or 'cbcs'
+ * in a 'seig' group of clear samples (vod_fmp4_clear_lead_header()), with
+ * AES-128 as an unprotected track's. */
 int vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
     const vod_protect_t *prot, uint64_t stream, u_char **out, size_t *len);
 

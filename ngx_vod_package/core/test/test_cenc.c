@@ -75,6 +75,8 @@ static size_t test_build(u_char *buf, uint32_t nls, const test_nal_t *nal,
     uint32_t n, uint32_t seed);
 static void test_parse_senc(const u_char *p, size_t len, test_senc_t *s);
 static void test_parse_saiz(const u_char *p, size_t len, test_senc_t *s);
+static const u_char *test_find_child(const u_char *p, size_t len,
+    const char *type, size_t *child_len);
 static const u_char *test_child(const u_char *p, size_t len,
     const char *type, size_t *child_len);
 static void test_parse_tenc(const u_char *entry, size_t len,
@@ -102,6 +104,7 @@ static const u_char *test_path(const u_char *p, size_t len,
 static void test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
     u_char iv[][16]);
 static void test_protect(void **state);
+static void test_clear_lead(void **state);
 
 
 static const u_char  test_key[16] = {
@@ -290,7 +293,8 @@ test_parse_saiz(const u_char *p, size_t len, test_senc_t *s)
 
 
 static const u_char *
-test_child(const u_char *p, size_t len, const char *type, size_t *child_len)
+test_find_child(const u_char *p, size_t len, const char *type,
+    size_t *child_len)
 {
     size_t  size;
 
@@ -307,8 +311,21 @@ test_child(const u_char *p, size_t len, const char *type, size_t *child_len)
         len -= size;
     }
 
-    fail_msg("no %s box", type);
     return NULL;
+}
+
+
+static const u_char *
+test_child(const u_char *p, size_t len, const char *type, size_t *child_len)
+{
+    const u_char  *box;
+
+    box = test_find_child(p, len, type, child_len);
+    if (box == NULL) {
+        fail_msg("no %s box", type);
+    }
+
+    return box;
 }
 
 
@@ -1154,9 +1171,10 @@ static void
 test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
     u_char iv[][16])
 {
-    size_t             len, init_len, n, data_off, entry_len, off;
+    size_t             len, init_len, n, m, data_off, entry_len, off;
     u_char            *out, *init, data[2048], bad_key[16];
     uint32_t           i, j, k, systems;
+    uint64_t           lead_time[3];
     vod_env_t          env;
     test_senc_t        senc;
     test_tenc_t        tenc;
@@ -1294,6 +1312,49 @@ test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
         off += samples[i].size;
     }
 
+    /* in a clear lead: the samples clear, in the fragment's seig group
+     * of isProtected 0 (sbgp to 0x10001), no senc, saiz or saio */
+    lead_time[0] = 0;
+    lead_time[1] = 9000;
+    lead_time[2] = 18000;
+    track.seg_time = lead_time;
+    track.segment_count = index + 1;
+    prot.clear_lead = index * 100 + 1;
+    assert_int_equal(vod_protect_segment(&env, &seg, &prot, stream, &out,
+                                         &len), VOD_OK);
+    moof = test_path(out + vod_r32(out), len - vod_r32(out), moof_path, &n);
+    traf = test_child(moof + 8, n - 8, "traf", &n);
+    assert_null(test_find_child(traf + 8, n - 8, "senc", &m));
+    assert_null(test_find_child(traf + 8, n - 8, "saiz", &m));
+    assert_null(test_find_child(traf + 8, n - 8, "saio", &m));
+    box = test_child(traf + 8, n - 8, "sbgp", &m);
+    assert_non_null(box);
+    assert_memory_equal(box + 12, "seig", 4);
+    assert_int_equal(vod_r32(box + 20), 3);
+    assert_int_equal(vod_r32(box + 24), 0x10001);
+    box = test_child(traf + 8, n - 8, "sgpd", &m);
+    assert_non_null(box);
+    assert_int_equal(box[8], 1);
+    assert_memory_equal(box + 12, "seig", 4);
+    assert_int_equal(vod_r32(box + 16), 20);
+    assert_int_equal(box[24 + 2], 0);
+    assert_int_equal(box[24 + 3], 0);
+    box = test_child(traf + 8, n - 8, "trun", &m);
+    data_off = vod_r32(box + 16);
+    assert_memory_equal(moof + data_off, test_file + 100, seg.data_size);
+    assert_int_equal((moof - out) + data_off + seg.data_size, len);
+
+    /* the segment after the lead is encrypted again */
+    prot.clear_lead = index * 100;
+    assert_int_equal(vod_protect_segment(&env, &seg, &prot, stream, &out,
+                                         &len), VOD_OK);
+    moof = test_path(out + vod_r32(out), len - vod_r32(out), moof_path, &n);
+    traf = test_child(moof + 8, n - 8, "traf", &n);
+    assert_null(test_find_child(traf + 8, n - 8, "sgpd", &m));
+    prot.clear_lead = 0;
+    track.seg_time = NULL;
+    track.segment_count = 0;
+
     /* a sample the file does not hold fails the segment */
     samples[2].offset = test_file_len;
     assert_int_not_equal(vod_protect_segment(&env, &seg, &prot, stream,
@@ -1308,6 +1369,38 @@ test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
                                       &init_len), VOD_UNSUPPORTED);
 
     test_env_free(&ctx, 0);
+}
+
+
+static void
+test_clear_lead(void **state)
+{
+    uint64_t          times[4] = { 0, 360000, 720000, 1080000 };
+    vod_track_info_t  track;
+
+    /* 4 s segments at 90 kHz: a segment is in the lead when it starts
+     * before it */
+    memset(&track, 0, sizeof(vod_track_info_t));
+    track.timescale = 90000;
+    track.segment_count = 3;
+    track.seg_time = times;
+
+    assert_int_equal(vod_protect_first_encrypted(0, &track), 0);
+    assert_int_equal(vod_protect_first_encrypted(1, &track), 1);
+    assert_int_equal(vod_protect_first_encrypted(4000, &track), 1);
+    assert_int_equal(vod_protect_first_encrypted(4001, &track), 2);
+    assert_int_equal(vod_protect_first_encrypted(0xffffffff, &track), 3);
+    assert_false(vod_protect_clear(0xffffffff, &track, 3));
+
+    /* a start past any lead does not wrap into it */
+    times[1] = UINT64_MAX / 100;
+    assert_int_equal(vod_protect_first_encrypted(0xffffffff, &track), 1);
+
+    /* 3003 / 30000 s is 100.1 ms: in a lead of 101 ms, not of 100 */
+    track.timescale = 30000;
+    times[1] = 3003;
+    assert_int_equal(vod_protect_first_encrypted(100, &track), 1);
+    assert_int_equal(vod_protect_first_encrypted(101, &track), 2);
 }
 
 
@@ -1352,6 +1445,7 @@ main(void)
         cmocka_unit_test(test_pssh_data),
         cmocka_unit_test(test_derive),
         cmocka_unit_test(test_protect),
+        cmocka_unit_test(test_clear_lead),
         cmocka_unit_test(test_bench),
     };
 
