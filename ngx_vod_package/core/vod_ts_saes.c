@@ -1,9 +1,9 @@
 /*
- * vod_ts_saes.c: HLS SAMPLE-AES of H.264 NAL units and AAC frames
- * (vod_ts_saes.h).  The cipher runs over the NAL unit's bytes without
- * emulation prevention, which is applied again to the encrypted unit: a
- * client removes it, decrypts, and hands the decoder the unit it would
- * have had in the clear.
+ * vod_ts_saes.c: HLS SAMPLE-AES of H.264 NAL units and AAC, AC-3 and
+ * E-AC-3 frames (vod_ts_saes.h).  The cipher runs over the NAL unit's
+ * bytes without emulation prevention, which is applied again to the
+ * encrypted unit: a client removes it, decrypts, and hands the decoder
+ * the unit it would have had in the clear.
  */
 
 #include <openssl/evp.h>
@@ -15,6 +15,12 @@
 #define VOD_TS_SAES_VIDEO_SKIP   9      /* clear blocks after each one */
 #define VOD_TS_SAES_AUDIO_LEAD   16
 #define VOD_TS_SAES_BLOCK        16
+
+/* ATSC A/52 Annex E (E-AC-3): syncword 0x0b77, then strmtyp, substreamid
+ * and an 11-bit frmsiz (the syncframe's 16-bit words less one); bsid, 5
+ * bits at byte 5, is 11 to 16, where AC-3's is 8 or less */
+#define VOD_TS_SAES_EAC3_HEADER  6
+#define VOD_TS_SAES_EAC3_BSID    11
 
 
 static int vod_ts_saes_cbc(const vod_ts_saes_t *saes, u_char *p,
@@ -65,6 +71,40 @@ vod_ts_saes_aac(const vod_ts_saes_t *saes, u_char *frame, size_t len)
     }
 
     return vod_ts_saes_cbc(saes, frame, len, VOD_TS_SAES_AUDIO_LEAD, 0);
+}
+
+
+int
+vod_ts_saes_dolby(const vod_ts_saes_t *saes, u_char *sample, size_t len)
+{
+    u_char  *p;
+    size_t   left, frame;
+
+    p = sample;
+    left = len;
+
+    while (left > 0) {
+        frame = left;
+
+        if (left >= VOD_TS_SAES_EAC3_HEADER && p[0] == 0x0b && p[1] == 0x77
+            && (p[5] >> 3) >= VOD_TS_SAES_EAC3_BSID)
+        {
+            frame = ((((size_t) p[2] & 0x07) << 8 | p[3]) + 1) * 2;
+
+            if (frame > left) {
+                frame = left;
+            }
+        }
+
+        if (vod_ts_saes_aac(saes, p, frame) != VOD_OK) {
+            return VOD_ERROR;
+        }
+
+        p += frame;
+        left -= frame;
+    }
+
+    return VOD_OK;
 }
 
 
