@@ -190,7 +190,10 @@ vod_ts_saes_unescape(const u_char *in, size_t len, u_char *out)
 
 
 /* the reverse: a 0x03 before any byte of 0 to 3 that follows two zeros,
- * and after two trailing zeros (a unit must not end in a zero byte) */
+ * and after two trailing zeros (the next start code would follow them).
+ * Not after one: a reader keeps a 0x03 after a single zero, so the unit
+ * would grow a byte; a unit ending in one zero (only a malformed one
+ * does: its last byte is clear) goes out as its clear copy would */
 static size_t
 vod_ts_saes_escape(const u_char *in, size_t len, u_char *out)
 {
@@ -210,7 +213,7 @@ vod_ts_saes_escape(const u_char *in, size_t len, u_char *out)
         out[o++] = in[i];
     }
 
-    if (len > 0 && in[len - 1] == 0) {
+    if (zeros >= 2) {
         out[o++] = 0x03;
     }
 

@@ -244,6 +244,41 @@ test_emulation(void **state)
 }
 
 
+/*
+ * A slice ending in zeros (malformed: its last byte is the stop bit's):
+ * after two a 0x03, as before the next start code; after one nothing,
+ * since a reader would keep a 0x03 there and the unit would grow.  Both
+ * read back to the input.
+ */
+static void
+test_trailing_zeros(void **state)
+{
+    u_char  in[100], out[vod_ts_saes_nal_bound(100)], tmp[100];
+    u_char  raw[sizeof(out)], enc[sizeof(out)];
+    size_t  n, k;
+
+    (void) state;
+
+    for (k = 1; k <= 2; k++) {
+        test_fill(in, sizeof(in), (uint32_t) k + 120);
+        in[0] = 0x41;
+        in[97] = 0xab;
+        in[98] = (k == 2) ? 0 : 0xcd;
+        in[99] = 0;
+
+        n = vod_ts_saes_nal(&test_saes, in, sizeof(in), out, tmp);
+        assert_int_equal(n, sizeof(in) + k - 1);
+        assert_memory_equal(out + sizeof(in) - 2,
+                            k == 2 ? "\x00\x00\x03" : "\xcd\x00", k + 1);
+
+        n = test_unescape(out, n, raw);
+        assert_int_equal(n, sizeof(in));
+        test_decrypt_nal(&test_saes, raw, n, enc);
+        assert_memory_equal(raw, in, sizeof(in));
+    }
+}
+
+
 /* AAC: 16 clear, whole blocks encrypted in one chain, the rest clear */
 static void
 test_aac(void **state)
@@ -374,6 +409,7 @@ main(void)
         cmocka_unit_test(test_clear_units),
         cmocka_unit_test(test_pattern),
         cmocka_unit_test(test_emulation),
+        cmocka_unit_test(test_trailing_zeros),
         cmocka_unit_test(test_aac),
         cmocka_unit_test(test_dolby),
     };
