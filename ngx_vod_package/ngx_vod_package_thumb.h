@@ -27,6 +27,8 @@
 /* FFmpeg's decoder never makes a picture over this many pixels (8K UHD),
  * whatever the stream's parameter sets claim */
 #define NGX_VOD_THUMB_MAX_PIXELS  (7680 * 4320)
+/* a WebP picture's largest width and height (its VP8 header's 14 bits) */
+#define NGX_VOD_WEBP_MAX_SIDE     16383
 
 
 /* a frame a picture shows: set by the worker (sample, x, y), the rest by

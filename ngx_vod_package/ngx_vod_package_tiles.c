@@ -234,6 +234,23 @@ ngx_vod_tiles_plan(ngx_http_request_t *r, void *data)
         return NGX_HTTP_BAD_GATEWAY;
     }
 
+    /* WebP has 14 bits a side: a sheet that would be taller (its width
+     * is bounded at nginx -t, its height follows the video's aspect) has
+     * no WebP, only the JPEG; refused before anything is decoded */
+    if (ctx->url.image == VOD_IMAGE_WEBP
+        && ((uint64_t) w * ts->layout.cols > NGX_VOD_WEBP_MAX_SIDE
+            || (uint64_t) h * ts->layout.rows > NGX_VOD_WEBP_MAX_SIDE))
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod: \"%V\": a sheet of %uD x %uD tiles of %uDx%uD "
+                      "is %uDx%uD, over WebP's %d pixels a side: its .jpg "
+                      "serves it, or a grid of fewer rows",
+                      &media->path, ts->layout.cols, ts->layout.rows, w, h,
+                      w * ts->layout.cols, h * ts->layout.rows,
+                      NGX_VOD_WEBP_MAX_SIDE);
+        return NGX_HTTP_NOT_FOUND;
+    }
+
     ts->layout.height = h;
 
     rc = ngx_vod_picture_source(&ts->pic, info, media->of.fd);

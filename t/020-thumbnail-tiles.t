@@ -23,6 +23,18 @@ use Test::Nginx::Socket 'no_plan';
 # not decode
 BEGIN { ThumbTest::broken_title(VodTest::media()) }
 
+# $TEST_NGINX_BROKEN/portrait/1080p.mp4: 2 s of 1080x1920 video, whose
+# tiles stacked ten high pass WebP's 16383 pixels
+BEGIN {
+    my $dir = "$ENV{TEST_NGINX_BROKEN}/portrait";
+    mkdir $dir or die "$dir: $!";
+    system('ffmpeg', '-v', 'error', '-f', 'lavfi', '-i',
+           'testsrc=d=2:s=1080x1920:r=5', '-c:v', 'libx264',
+           "$dir/1080p.mp4") == 0 or die "ffmpeg: $?";
+    chmod 0755, $dir;
+    chmod 0644, "$dir/1080p.mp4";
+}
+
 no_shuffle();
 log_level('info');
 
@@ -81,6 +93,14 @@ our $Config = <<'_EOC_';
         vod_thumbnail_tiles 3x2;
         vod_thumbnail_tile_interval 1s;
         vod_thumbnail_tile_width 160;
+        aio threads;
+    }
+    location /tall/ {
+        alias $TEST_NGINX_BROKEN/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_tiles 1x10;
+        vod_thumbnail_tile_width 1080;
         aio threads;
     }
     location = /metrics {
@@ -333,7 +353,33 @@ the frame at 1000 ms needs 27 frames decoded, over vod_thumbnail_max_frames 10
 
 
 
-=== TEST 13: a sheet past the end: 404 and one line
+=== TEST 13: a sheet taller than WebP's 16383 px: its .webp 404 and one line
+1x10 tiles of 1080x1920 (a portrait video) are 1080x19200: no WebP
+picture is that tall.
+--- request
+GET /tall/portrait/tiles-1080p-1.webp
+--- error_code: 404
+--- error_log
+a sheet of 1 x 10 tiles of 1080x1920 is 1080x19200, over WebP's 16383 pixels a side: its .jpg serves it
+--- no_error_log
+[crit]
+[alert]
+
+
+
+=== TEST 14: the same sheet as JPEG: served
+--- request
+GET /tall/portrait/tiles-1080p-1.jpg
+--- response_body_filters eval
+[\&main::probe]
+--- response_body
+1080,19200,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: a sheet past the end: 404 and one line
 --- request
 GET /t/demo/tiles-360p-3.jpg
 --- error_code: 404
@@ -344,7 +390,7 @@ tile sheet 3 is past the end
 
 
 
-=== TEST 14: the largest sheet number: 404, no overflow
+=== TEST 16: the largest sheet number: 404, no overflow
 --- request
 GET /t/demo/tiles-360p-2147483648.jpg
 --- error_code: 404
@@ -353,7 +399,7 @@ GET /t/demo/tiles-360p-2147483648.jpg
 
 
 
-=== TEST 15: malformed sheet numbers: 400 (tiles-360p-0.jpg)
+=== TEST 17: malformed sheet numbers: 400 (tiles-360p-0.jpg)
 --- request
 GET /t/demo/tiles-360p-0.jpg
 --- error_code: 400
@@ -362,7 +408,7 @@ GET /t/demo/tiles-360p-0.jpg
 
 
 
-=== TEST 16: malformed sheet numbers: 400 (tiles-360p-01.jpg)
+=== TEST 18: malformed sheet numbers: 400 (tiles-360p-01.jpg)
 --- request
 GET /t/demo/tiles-360p-01.jpg
 --- error_code: 400
@@ -371,7 +417,7 @@ GET /t/demo/tiles-360p-01.jpg
 
 
 
-=== TEST 17: malformed sheet numbers: 400 (tiles-360p.jpg)
+=== TEST 19: malformed sheet numbers: 400 (tiles-360p.jpg)
 --- request
 GET /t/demo/tiles-360p.jpg
 --- error_code: 400
@@ -380,7 +426,7 @@ GET /t/demo/tiles-360p.jpg
 
 
 
-=== TEST 18: malformed sheet numbers: 400 (tiles-360p-x.jpg)
+=== TEST 20: malformed sheet numbers: 400 (tiles-360p-x.jpg)
 --- request
 GET /t/demo/tiles-360p-x.jpg
 --- error_code: 400
@@ -389,7 +435,7 @@ GET /t/demo/tiles-360p-x.jpg
 
 
 
-=== TEST 19: malformed sheet numbers: 400 (tiles-360p-99999999999.jpg)
+=== TEST 21: malformed sheet numbers: 400 (tiles-360p-99999999999.jpg)
 --- request
 GET /t/demo/tiles-360p-99999999999.jpg
 --- error_code: 400
@@ -398,7 +444,7 @@ GET /t/demo/tiles-360p-99999999999.jpg
 
 
 
-=== TEST 20: malformed sheet numbers: 400 (tiles--1.jpg)
+=== TEST 22: malformed sheet numbers: 400 (tiles--1.jpg)
 --- request
 GET /t/demo/tiles--1.jpg
 --- error_code: 400
@@ -407,7 +453,7 @@ GET /t/demo/tiles--1.jpg
 
 
 
-=== TEST 21: malformed sheet numbers: 400 (tiles-.vtt)
+=== TEST 23: malformed sheet numbers: 400 (tiles-.vtt)
 --- request
 GET /t/demo/tiles-.vtt
 --- error_code: 400
@@ -416,7 +462,7 @@ GET /t/demo/tiles-.vtt
 
 
 
-=== TEST 22: not ours, or no such rendition: 404 (.png)
+=== TEST 24: not ours, or no such rendition: 404 (.png)
 --- request
 GET /t/demo/tiles-360p-1.png
 --- error_code: 404
@@ -425,7 +471,7 @@ GET /t/demo/tiles-360p-1.png
 
 
 
-=== TEST 23: not ours, or no such rendition: 404 (tiles-nosuch-1.jpg)
+=== TEST 25: not ours, or no such rendition: 404 (tiles-nosuch-1.jpg)
 --- request
 GET /t/demo/tiles-nosuch-1.jpg
 --- error_code: 404
@@ -434,7 +480,7 @@ GET /t/demo/tiles-nosuch-1.jpg
 
 
 
-=== TEST 24: not ours, or no such rendition: 404 (tiles-nosuch.vtt)
+=== TEST 26: not ours, or no such rendition: 404 (tiles-nosuch.vtt)
 --- request
 GET /t/demo/tiles-nosuch.vtt
 --- error_code: 404
@@ -443,7 +489,7 @@ GET /t/demo/tiles-nosuch.vtt
 
 
 
-=== TEST 25: not ours, or no such rendition: 404 (tiles-360p-1.vtt)
+=== TEST 27: not ours, or no such rendition: 404 (tiles-360p-1.vtt)
 --- request
 GET /t/demo/tiles-360p-1.vtt
 --- error_code: 404
@@ -452,7 +498,7 @@ GET /t/demo/tiles-360p-1.vtt
 
 
 
-=== TEST 26: thumbnails off (the default): neither sheets nor track (tiles-360p.vtt)
+=== TEST 28: thumbnails off (the default): neither sheets nor track (tiles-360p.vtt)
 --- request
 GET /off/demo/tiles-360p.vtt
 --- error_code: 404
@@ -461,7 +507,7 @@ GET /off/demo/tiles-360p.vtt
 
 
 
-=== TEST 27: thumbnails off (the default): neither sheets nor track (tiles-360p-1.jpg)
+=== TEST 29: thumbnails off (the default): neither sheets nor track (tiles-360p-1.jpg)
 --- request
 GET /off/demo/tiles-360p-1.jpg
 --- error_code: 404
@@ -470,7 +516,7 @@ GET /off/demo/tiles-360p-1.jpg
 
 
 
-=== TEST 28: a rendition without video: 404 (tiles-audio.vtt)
+=== TEST 30: a rendition without video: 404 (tiles-audio.vtt)
 --- request
 GET /t/audio/tiles-audio.vtt
 --- error_code: 404
@@ -479,7 +525,7 @@ GET /t/audio/tiles-audio.vtt
 
 
 
-=== TEST 29: a rendition without video: 404 (tiles-audio-1.jpg)
+=== TEST 31: a rendition without video: 404 (tiles-audio-1.jpg)
 --- request
 GET /t/audio/tiles-audio-1.jpg
 --- error_code: 404
@@ -488,7 +534,7 @@ GET /t/audio/tiles-audio-1.jpg
 
 
 
-=== TEST 30: no thread pool: a sheet is 503 and one line
+=== TEST 32: no thread pool: a sheet is 503 and one line
 --- request
 GET /nopool/demo/tiles-360p-1.jpg
 --- error_code: 503
@@ -497,7 +543,7 @@ thumbnails need "aio threads" and a thread pool, refused
 
 
 
-=== TEST 31: no thread pool: the track needs none
+=== TEST 33: no thread pool: the track needs none
 --- request
 GET /nopool/demo/tiles-360p.vtt
 --- error_code: 200
@@ -506,7 +552,7 @@ GET /nopool/demo/tiles-360p.vtt
 
 
 
-=== TEST 32: ETag per sheet; If-None-Match gives 304
+=== TEST 34: ETag per sheet; If-None-Match gives 304
 --- request
 GET /t/demo/tiles-360p-1.jpg
 --- more_headers
@@ -519,7 +565,7 @@ ETag: "[0-9a-f]{16}"
 
 
 
-=== TEST 33: a sheet with a frame that does not decode: 502 and one line
+=== TEST 35: a sheet with a frame that does not decode: 502 and one line
 --- request
 GET /broken/broken/tiles-360p-1.jpg
 --- error_code: 502
@@ -531,7 +577,7 @@ qr{\[error\].*broken/360p\.mp4": thumbnail: }
 
 
 
-=== TEST 34: the same title's sheet of intact GOPs still decodes
+=== TEST 36: the same title's sheet of intact GOPs still decodes
 --- request
 GET /broken/broken/tiles-360p-2.jpg
 --- response_body_filters eval
@@ -543,7 +589,7 @@ GET /broken/broken/tiles-360p-2.jpg
 
 
 
-=== TEST 35: NTSC (30000/1001, 8.008 s): the last cue ends at 8.008 s
+=== TEST 37: NTSC (30000/1001, 8.008 s): the last cue ends at 8.008 s
 --- request
 GET /t/ntsc/tiles-360p.vtt
 --- response_body_filters eval
@@ -555,7 +601,7 @@ cues 9, 0 to 8008 (the duration), contiguous, sheets 1-2
 
 
 
-=== TEST 36: NTSC: the tile at 1 s is frame 29 (0.968 s), not frame 30 (1.001 s)
+=== TEST 38: NTSC: the tile at 1 s is frame 29 (0.968 s), not frame 30 (1.001 s)
 --- request
 GET /t/ntsc/tiles-360p-1.jpg
 --- response_body_filters eval
@@ -567,7 +613,7 @@ GET /t/ntsc/tiles-360p-1.jpg
 
 
 
-=== TEST 37: HEVC: the tile at 3 s
+=== TEST 39: HEVC: the tile at 3 s
 --- request
 GET /t/hevc/tiles-360p-1.jpg
 --- response_body_filters eval
@@ -579,7 +625,7 @@ GET /t/hevc/tiles-360p-1.jpg
 
 
 
-=== TEST 38: metrics: a scrape to count from
+=== TEST 40: metrics: a scrape to count from
 --- request
 GET /metrics
 --- response_body_filters eval
@@ -591,7 +637,7 @@ ok
 
 
 
-=== TEST 39: metrics: a track
+=== TEST 41: metrics: a track
 --- request
 GET /t/demo/tiles-360p.vtt
 --- no_error_log
@@ -599,7 +645,7 @@ GET /t/demo/tiles-360p.vtt
 
 
 
-=== TEST 40: metrics: a sheet
+=== TEST 42: metrics: a sheet
 --- request
 GET /t/demo/tiles-360p-2.jpg
 --- no_error_log
@@ -607,7 +653,7 @@ GET /t/demo/tiles-360p-2.jpg
 
 
 
-=== TEST 41: metrics: a sheet past the end
+=== TEST 43: metrics: a sheet past the end
 --- request
 GET /t/demo/tiles-360p-9.jpg
 --- error_code: 404
@@ -616,7 +662,7 @@ GET /t/demo/tiles-360p-9.jpg
 
 
 
-=== TEST 42: metrics: sheets and tracks are counted as thumbnails
+=== TEST 44: metrics: sheets and tracks are counted as thumbnails
 --- request
 GET /metrics
 --- response_body_filters eval

@@ -32,8 +32,12 @@
 /* SAMPLE-AES, Apple's "MPEG-2 Stream Encryption Format for HLS" 3.0 */
 #define VOD_TS_STREAM_SAES_AVC 0xdb
 #define VOD_TS_STREAM_SAES_AAC 0xcf
+#define VOD_TS_STREAM_SAES_AC3 0xc1
+#define VOD_TS_STREAM_SAES_EC3 0xc2
 #define VOD_TS_DESC_PRIVATE    0x0f        /* private_data_indicator */
-#define VOD_TS_SAES_SETUP_MAX  10          /* AudioSpecificConfig bytes */
+/* the audio setup data (AudioSpecificConfig, or the dac3 / dec3 box's
+ * fields): its length is one byte, and the PMT must stay one packet */
+#define VOD_TS_SAES_SETUP_MAX  64
 #define VOD_TS_DESC_REG        0x05
 #define VOD_TS_DESC_LANG       0x0a        /* ISO_639_language_descriptor */
 
@@ -105,7 +109,7 @@ struct vod_ts_mux_s {
     unsigned              has_lang:1;
     unsigned              sample_aes:1;
     const vod_ts_saes_t  *saes;       /* the key, during vod_ts_open() */
-    const u_char         *asc;        /* AudioSpecificConfig, SAMPLE-AES */
+    const u_char         *asc;        /* SAMPLE-AES audio setup data */
     size_t                asc_len;
 
     u_char               *scratch;    /* one PES payload */
@@ -291,19 +295,11 @@ vod_ts_open_saes(vod_env_t *env, const vod_segment_t *video,
 
         mux->audio_codec = audio->track->codec;
 
-        /* SAMPLE-AES of AC-3 and E-AC-3 is not done: refused rather than
-         * sent clear under a key tag */
-        if (saes != NULL && mux->audio_codec != VOD_CODEC_AAC) {
-            env->log(env, "ts: SAMPLE-AES of audio track %u: only AAC is "
-                     "encrypted", audio->track->track_id);
-            return VOD_UNSUPPORTED;
-        }
-
         if (saes != NULL && (audio->track->dec_config_len
                              > VOD_TS_SAES_SETUP_MAX))
         {
             env->log(env, "ts: SAMPLE-AES of audio track %u: its "
-                     "AudioSpecificConfig of %u bytes does not fit the PMT",
+                     "setup data of %u bytes does not fit the PMT",
                      audio->track->track_id,
                      (unsigned) audio->track->dec_config_len);
             return VOD_UNSUPPORTED;
@@ -931,11 +927,12 @@ bad:
 }
 
 
-/* SAMPLE-AES of an AAC track's frames, each in a copy: the file's bytes
- * may be another track's too (vod_ts_disjoint()) */
+/* SAMPLE-AES of an audio track's frames, each in a copy: the file's
+ * bytes may be another track's too (vod_ts_disjoint()) */
 static int
 vod_ts_saes_audio(vod_ts_mux_t *mux, vod_ts_track_t *t)
 {
+    int              rc;
     u_char          *out;
     uint32_t         i;
     vod_ts_frame_t  *f;
@@ -950,7 +947,11 @@ vod_ts_saes_audio(vod_ts_mux_t *mux, vod_ts_track_t *t)
 
         memcpy(out, f->data, f->size);
 
-        if (vod_ts_saes_aac(mux->saes, out, f->size) != VOD_OK) {
+        rc = (mux->audio_codec == VOD_CODEC_AAC)
+             ? vod_ts_saes_aac(mux->saes, out, f->size)
+             : vod_ts_saes_dolby(mux->saes, out, f->size);
+
+        if (rc != VOD_OK) {
             mux->env->log(mux->env, "ts: SAMPLE-AES encryption failed");
             return VOD_ERROR;
         }
@@ -1799,13 +1800,16 @@ vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p)
     streams = (mux->video.segment != NULL) + (mux->audio.segment != NULL);
     dolby = (mux->audio.segment != NULL
              && mux->audio_codec != VOD_CODEC_AAC);
-    es_info = (dolby ? 6 : 0) + (mux->has_lang ? 6 : 0);
+    /* the Dolby registration descriptor ("AC-3", "EAC3") in the clear
+     * only: SAMPLE-AES has its own, 'apad' */
+    es_info = (dolby && !mux->sample_aes ? 6 : 0)
+              + (mux->has_lang ? 6 : 0);
     v_info = mux->sample_aes ? 6 : 0;
 
     if (mux->sample_aes && mux->audio.segment != NULL) {
-        /* private_data_indicator 'zavc'; for AAC 'aacd' and the
-         * registration descriptor 'apad' with the audio setup
-         * information: type, priming, version, AudioSpecificConfig */
+        /* private_data_indicator 'zavc'; for audio 'aacd', 'ac3d' or
+         * 'ec3d' and the registration descriptor 'apad' with the audio
+         * setup information: type, priming, version, setup data */
         es_info += 6 + 2 + 4 + 4 + 2 + 1 + 1 + mux->asc_len;
     }
 
@@ -1846,7 +1850,9 @@ vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p)
 
     if (mux->audio.segment != NULL) {
         if (mux->sample_aes) {
-            vod_w8(p, VOD_TS_STREAM_SAES_AAC);
+            vod_w8(p, !dolby ? VOD_TS_STREAM_SAES_AAC
+                      : (mux->audio_codec == VOD_CODEC_AC3)
+                        ? VOD_TS_STREAM_SAES_AC3 : VOD_TS_STREAM_SAES_EC3);
 
         } else if (!dolby) {
             vod_w8(p, VOD_TS_STREAM_AAC);
@@ -1865,7 +1871,7 @@ vod_ts_write_psi(vod_ts_mux_t *mux, u_char *p)
             p = vod_ts_write_saes_audio(mux, p);
         }
 
-        if (dolby) {
+        if (dolby && !mux->sample_aes) {
             vod_w8(p, VOD_TS_DESC_REG);
             vod_w8(p, 4);
             memcpy(p, (mux->audio_codec == VOD_CODEC_AC3) ? "AC-3" : "EAC3",
@@ -1905,12 +1911,15 @@ vod_ts_write_desc(u_char *p, uint32_t tag, const char *id)
 
 
 /*
- * The AAC track's SAMPLE-AES descriptors: private_data_indicator 'aacd',
- * then a registration descriptor 'apad' whose additional information is
- * the audio setup information (Apple's format, 2.3.4): the audio type
- * ('zaac' AAC-LC, 'zach' HE-AAC, 'zacp' HE-AAC v2, from the object type
- * of the AudioSpecificConfig), priming 0 (the edit list is not read
- * here), version 0, and the AudioSpecificConfig itself.
+ * The audio track's SAMPLE-AES descriptors: private_data_indicator
+ * 'aacd', 'ac3d' or 'ec3d', then a registration descriptor 'apad' whose
+ * additional information is the audio setup information (Apple's format,
+ * 2.3.2): the audio type ('zaac' AAC-LC, 'zach' HE-AAC, 'zacp' HE-AAC v2,
+ * from the object type of the AudioSpecificConfig; 'zac3' AC-3, 'zec3'
+ * E-AC-3), priming 0 (the edit list is not read here), version 0, and
+ * the setup data: the AudioSpecificConfig, or the fields of the track's
+ * AC3SpecificBox or EC3SpecificBox (the dac3 / dec3 box without its
+ * header, ETSI TS 102 366 F.4, F.6).
  */
 static u_char *
 vod_ts_write_saes_audio(vod_ts_mux_t *mux, u_char *p)
@@ -1918,10 +1927,20 @@ vod_ts_write_saes_audio(vod_ts_mux_t *mux, u_char *p)
     uint32_t     aot;
     const char  *type;
 
-    p = vod_ts_write_desc(p, VOD_TS_DESC_PRIVATE, "aacd");
+    if (mux->audio_codec == VOD_CODEC_AC3) {
+        p = vod_ts_write_desc(p, VOD_TS_DESC_PRIVATE, "ac3d");
+        type = "zac3";
 
-    aot = (mux->asc_len > 0) ? (uint32_t) (mux->asc[0] >> 3) : 0;
-    type = (aot == 5) ? "zach" : (aot == 29) ? "zacp" : "zaac";
+    } else if (mux->audio_codec == VOD_CODEC_EAC3) {
+        p = vod_ts_write_desc(p, VOD_TS_DESC_PRIVATE, "ec3d");
+        type = "zec3";
+
+    } else {
+        p = vod_ts_write_desc(p, VOD_TS_DESC_PRIVATE, "aacd");
+
+        aot = (mux->asc_len > 0) ? (uint32_t) (mux->asc[0] >> 3) : 0;
+        type = (aot == 5) ? "zach" : (aot == 29) ? "zacp" : "zaac";
+    }
 
     vod_w8(p, VOD_TS_DESC_REG);
     vod_w8(p, 4 + 4 + 2 + 1 + 1 + mux->asc_len);

@@ -1,9 +1,9 @@
 /*
- * vod_ts_saes.c: HLS SAMPLE-AES of H.264 NAL units and AAC frames
- * (vod_ts_saes.h).  The cipher runs over the NAL unit's bytes without
- * emulation prevention, which is applied again to the encrypted unit: a
- * client removes it, decrypts, and hands the decoder the unit it would
- * have had in the clear.
+ * vod_ts_saes.c: HLS SAMPLE-AES of H.264 NAL units and AAC, AC-3 and
+ * E-AC-3 frames (vod_ts_saes.h).  The cipher runs over the NAL unit's
+ * bytes without emulation prevention, which is applied again to the
+ * encrypted unit: a client removes it, decrypts, and hands the decoder
+ * the unit it would have had in the clear.
  */
 
 #include <openssl/evp.h>
@@ -15,6 +15,12 @@
 #define VOD_TS_SAES_VIDEO_SKIP   9      /* clear blocks after each one */
 #define VOD_TS_SAES_AUDIO_LEAD   16
 #define VOD_TS_SAES_BLOCK        16
+
+/* ATSC A/52 Annex E (E-AC-3): syncword 0x0b77, then strmtyp, substreamid
+ * and an 11-bit frmsiz (the syncframe's 16-bit words less one); bsid, 5
+ * bits at byte 5, is 11 to 16, where AC-3's is 8 or less */
+#define VOD_TS_SAES_EAC3_HEADER  6
+#define VOD_TS_SAES_EAC3_BSID    11
 
 
 static int vod_ts_saes_cbc(const vod_ts_saes_t *saes, u_char *p,
@@ -65,6 +71,40 @@ vod_ts_saes_aac(const vod_ts_saes_t *saes, u_char *frame, size_t len)
     }
 
     return vod_ts_saes_cbc(saes, frame, len, VOD_TS_SAES_AUDIO_LEAD, 0);
+}
+
+
+int
+vod_ts_saes_dolby(const vod_ts_saes_t *saes, u_char *sample, size_t len)
+{
+    u_char  *p;
+    size_t   left, frame;
+
+    p = sample;
+    left = len;
+
+    while (left > 0) {
+        frame = left;
+
+        if (left >= VOD_TS_SAES_EAC3_HEADER && p[0] == 0x0b && p[1] == 0x77
+            && (p[5] >> 3) >= VOD_TS_SAES_EAC3_BSID)
+        {
+            frame = ((((size_t) p[2] & 0x07) << 8 | p[3]) + 1) * 2;
+
+            if (frame > left) {
+                frame = left;
+            }
+        }
+
+        if (vod_ts_saes_aac(saes, p, frame) != VOD_OK) {
+            return VOD_ERROR;
+        }
+
+        p += frame;
+        left -= frame;
+    }
+
+    return VOD_OK;
 }
 
 
@@ -150,7 +190,10 @@ vod_ts_saes_unescape(const u_char *in, size_t len, u_char *out)
 
 
 /* the reverse: a 0x03 before any byte of 0 to 3 that follows two zeros,
- * and after two trailing zeros (a unit must not end in a zero byte) */
+ * and after two trailing zeros (the next start code would follow them).
+ * Not after one: a reader keeps a 0x03 after a single zero, so the unit
+ * would grow a byte; a unit ending in one zero (only a malformed one
+ * does: its last byte is clear) goes out as its clear copy would */
 static size_t
 vod_ts_saes_escape(const u_char *in, size_t len, u_char *out)
 {
@@ -170,7 +213,7 @@ vod_ts_saes_escape(const u_char *in, size_t len, u_char *out)
         out[o++] = in[i];
     }
 
-    if (len > 0 && in[len - 1] == 0) {
+    if (zeros >= 2) {
         out[o++] = 0x03;
     }
 

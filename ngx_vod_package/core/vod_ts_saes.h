@@ -1,8 +1,8 @@
 /*
  * vod_ts_saes.h: HLS SAMPLE-AES for MPEG-TS ("MPEG-2 Stream Encryption
  * Format for HTTP Live Streaming", Apple): the protected blocks of H.264
- * slice NAL units and of AAC frames, AES-128-CBC with the CBC chain
- * restarting at each block.
+ * slice NAL units and of AAC, AC-3 and E-AC-3 frames, AES-128-CBC with
+ * the CBC chain restarting at each block.
  */
 
 #ifndef _VOD_TS_SAES_H_INCLUDED_
@@ -37,6 +37,17 @@ size_t vod_ts_saes_nal(const vod_ts_saes_t *saes, const u_char *in,
  * bytes clear, then every whole 16-byte block, the remainder clear.
  * VOD_OK or VOD_ERROR on a cipher failure. */
 int vod_ts_saes_aac(const vod_ts_saes_t *saes, u_char *frame, size_t len);
+
+/* One AC-3 or E-AC-3 sample encrypted in place, each syncframe in it as
+ * an AAC frame is (Apple's format, 2.3: a protected block is a
+ * syncframe).  An AC-3 sample is one syncframe (ETSI TS 102 366 F.2); an
+ * E-AC-3 one may hold several (independent and dependent substreams),
+ * each sized by its frmsiz; bytes that do not start a whole E-AC-3
+ * syncframe are one block to the sample's end, so nothing is left clear
+ * that a well-formed sample would have encrypted.  VOD_OK or VOD_ERROR
+ * on a cipher failure. */
+int vod_ts_saes_dolby(const vod_ts_saes_t *saes, u_char *sample,
+    size_t len);
 
 
 #endif /* _VOD_TS_SAES_H_INCLUDED_ */

@@ -599,6 +599,12 @@ test_dolby(void **state)
     vod_track_info_t     info;
     av_oracle_env_ctx_t  ctx;
 
+    /* a dac3 and a dec3 box's fields (ETSI TS 102 366 F.4, F.6) */
+    static u_char        *setup[2] = {
+        (u_char *) "\x10\x3d\xe0",
+        (u_char *) "\x06\x00\x20\x0f\x00"
+    };
+
     /* two "syncframes" (only their sync word is real: the muxer does
      * not look inside) */
     static const u_char  data[] = {
@@ -675,13 +681,40 @@ test_dolby(void **state)
 
         free(out);
 
-        /* SAMPLE-AES of AC-3 and E-AC-3 is not done: refused with one
-         * line, never sent clear */
+        /* SAMPLE-AES (Apple's format, 3.0): stream type 0xc1 or 0xc2,
+         * private_data_indicator 'ac3d' or 'ec3d', registration 'apad'
+         * with 'zac3' or 'zec3', priming and version 0 and the dac3 or
+         * dec3 fields; no "AC-3" registration; the language after.  The
+         * syncframes' bytes: test_ts_saes.c */
+        info.dec_config = setup[k];
+        info.dec_config_len = k ? 5 : 3;
         memset(&saes, 0, sizeof(saes));
         assert_int_equal(vod_ts_open_saes(&env, NULL, &seg, &saes, &mux,
-                                          &len), VOD_UNSUPPORTED);
-        assert_int_equal(ctx.log_lines, 1);
-        ctx.log_lines = 0;
+                                          &len), VOD_OK);
+        vod_ts_language(mux, k ? "ger" : "eng");
+        out = malloc(len);
+        assert_non_null(out);
+        assert_int_equal(vod_ts_write(mux, out, len), len);
+
+        pmt = out + 188 + 5;
+        assert_int_equal(pmt[12], k ? 0xc2 : 0xc1);
+        assert_int_equal(((pmt[15] & 0x0f) << 8) | pmt[16],
+                         6 + 2 + 12 + info.dec_config_len + 6);
+        assert_memory_equal(pmt + 17, k ? "\x0f\x04" "ec3d"
+                                        : "\x0f\x04" "ac3d", 6);
+        assert_int_equal(pmt[23], 0x05);
+        assert_int_equal(pmt[24], 12 + info.dec_config_len);
+        assert_memory_equal(pmt + 25, k ? "apadzec3" : "apadzac3", 8);
+        assert_memory_equal(pmt + 33, "\x00\x00\x00", 3);
+        assert_int_equal(pmt[36], info.dec_config_len);
+        assert_memory_equal(pmt + 37, setup[k], info.dec_config_len);
+        assert_memory_equal(pmt + 37 + info.dec_config_len,
+                            k ? "\x0a\x04" "ger" : "\x0a\x04" "eng", 5);
+        free(out);
+
+        info.dec_config = NULL;
+        info.dec_config_len = 0;
+        assert_int_equal(ctx.log_lines, 0);
     }
 
     /* no language named: no descriptor; a code that is not three

@@ -1,10 +1,11 @@
 /*
- * test_ts_saes.c: HLS SAMPLE-AES of NAL units and AAC frames
- * (vod_ts_saes.c).  The module's output is undone by this file's own
- * reading of Apple's format: emulation prevention removed, then AES-128
- * (OpenSSL EVP, one block at a time, the CBC chain kept here) over the
- * blocks the format names, and compared with the input; the clear bytes
- * and the encrypted blocks' positions are checked one by one.
+ * test_ts_saes.c: HLS SAMPLE-AES of NAL units and of AAC, AC-3 and
+ * E-AC-3 frames (vod_ts_saes.c).  The module's output is undone by this
+ * file's own reading of Apple's format: emulation prevention removed,
+ * then AES-128 (OpenSSL EVP, one block at a time, the CBC chain kept
+ * here) over the blocks the format names, and compared with the input;
+ * the clear bytes and the encrypted blocks' positions are checked one by
+ * one.
  */
 
 #include <stdarg.h>
@@ -243,6 +244,41 @@ test_emulation(void **state)
 }
 
 
+/*
+ * A slice ending in zeros (malformed: its last byte is the stop bit's):
+ * after two a 0x03, as before the next start code; after one nothing,
+ * since a reader would keep a 0x03 there and the unit would grow.  Both
+ * read back to the input.
+ */
+static void
+test_trailing_zeros(void **state)
+{
+    u_char  in[100], out[vod_ts_saes_nal_bound(100)], tmp[100];
+    u_char  raw[sizeof(out)], enc[sizeof(out)];
+    size_t  n, k;
+
+    (void) state;
+
+    for (k = 1; k <= 2; k++) {
+        test_fill(in, sizeof(in), (uint32_t) k + 120);
+        in[0] = 0x41;
+        in[97] = 0xab;
+        in[98] = (k == 2) ? 0 : 0xcd;
+        in[99] = 0;
+
+        n = vod_ts_saes_nal(&test_saes, in, sizeof(in), out, tmp);
+        assert_int_equal(n, sizeof(in) + k - 1);
+        assert_memory_equal(out + sizeof(in) - 2,
+                            k == 2 ? "\x00\x00\x03" : "\xcd\x00", k + 1);
+
+        n = test_unescape(out, n, raw);
+        assert_int_equal(n, sizeof(in));
+        test_decrypt_nal(&test_saes, raw, n, enc);
+        assert_memory_equal(raw, in, sizeof(in));
+    }
+}
+
+
 /* AAC: 16 clear, whole blocks encrypted in one chain, the rest clear */
 static void
 test_aac(void **state)
@@ -280,6 +316,92 @@ test_aac(void **state)
 }
 
 
+/* one audio protected block read back as a client does: its first 16
+ * bytes clear, every whole block after them encrypted, one chain from
+ * the IV; the blocks checked to differ from the clear ones first */
+static void
+test_decrypt_audio(u_char *p, const u_char *clear, size_t len)
+{
+    size_t  i;
+    u_char  chain[16];
+
+    memcpy(chain, test_saes.iv, 16);
+
+    for (i = 16; len >= 32 && i + 16 <= len; i += 16) {
+        assert_memory_not_equal(p + i, clear + i, 16);
+        test_cbc_block(test_saes.key, chain, p + i);
+    }
+}
+
+
+/* an E-AC-3 syncframe header of len bytes (ATSC A/52 E.1.2.1): sync
+ * word, strmtyp 0, substreamid 0, frmsiz, fscod 48 kHz, bsid 16 */
+static void
+test_eac3_header(u_char *p, size_t len)
+{
+    p[0] = 0x0b;
+    p[1] = 0x77;
+    p[2] = (u_char) (((len / 2 - 1) >> 8) & 0x07);
+    p[3] = (u_char) ((len / 2 - 1) & 0xff);
+    p[4] = 0x3f;
+    p[5] = 16 << 3;
+}
+
+
+/*
+ * AC-3 and E-AC-3 (Apple's format, 2.3): each syncframe a protected
+ * block.  An E-AC-3 sample of syncframes of 100, 40 and 24 bytes (the
+ * last too short for a block after its 16 clear ones), then 37 bytes
+ * without a sync word (one block to the end); an E-AC-3 syncframe whose
+ * frmsiz runs past the sample (one block to the end); an AC-3 sample
+ * (bsid 8), one syncframe however many sync words its data holds.
+ */
+static void
+test_dolby(void **state)
+{
+    u_char   in[201], frame[201];
+    size_t   i, k, len, at;
+    size_t   cuts[3][6] = { { 100, 40, 24, 37, 0 }, { 60, 0 }, { 150, 0 } };
+    size_t   lens[3] = { 201, 60, 150 };
+
+    (void) state;
+
+    for (k = 0; k < 3; k++) {
+        len = lens[k];
+        test_fill(in, len, (uint32_t) k + 70);
+
+        for (i = 0, at = 0; cuts[k][i] != 0; at += cuts[k][i++]) {
+            if (k == 0 && i < 3) {
+                test_eac3_header(in + at, cuts[k][i]);
+            }
+        }
+
+        if (k == 1) {
+            test_eac3_header(in, 400);     /* frmsiz past the sample */
+        }
+
+        if (k == 2) {
+            memcpy(in, "\x0b\x77\x00\x00\x14\x40", 6);
+            memcpy(in + 50, "\x0b\x77\x00\x10\x00\x80", 6);
+        }
+
+        memcpy(frame, in, len);
+        assert_int_equal(vod_ts_saes_dolby(&test_saes, frame, len), VOD_OK);
+
+        for (i = 0, at = 0; cuts[k][i] != 0; at += cuts[k][i++]) {
+            assert_memory_equal(frame + at, in + at, 16);
+            test_decrypt_audio(frame + at, in + at, cuts[k][i]);
+        }
+
+        assert_int_equal(at, len);
+        assert_memory_equal(frame, in, len);
+    }
+
+    /* nothing at all */
+    assert_int_equal(vod_ts_saes_dolby(&test_saes, frame, 0), VOD_OK);
+}
+
+
 int
 main(void)
 {
@@ -287,7 +409,9 @@ main(void)
         cmocka_unit_test(test_clear_units),
         cmocka_unit_test(test_pattern),
         cmocka_unit_test(test_emulation),
+        cmocka_unit_test(test_trailing_zeros),
         cmocka_unit_test(test_aac),
+        cmocka_unit_test(test_dolby),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
