@@ -10,8 +10,9 @@
 # alone; ClearKey's licence URL is the title's own behind the token and
 # answers the key the README's derivation gives for the KID the MPD
 # names, and nothing without the token or for another title; a device offering none is refused with 403 before a stream slot
-# is taken; a location without the directive answers as before.  Redis on
-# a private port (6391).
+# is taken; a location without the directive answers as before; the
+# title's key through an edge proxy_cache is not stored.  Redis on a
+# private port (6391).
 
 use FindBin;
 use lib "$FindBin::Bin/inc";
@@ -20,6 +21,7 @@ use RedisTest;
 use JSON::PP ();
 use Digest::SHA qw(hmac_sha256);
 use MIME::Base64 qw(encode_base64url);
+use File::Find ();
 use Test::Nginx::Socket 'no_plan';
 
 our $Secret;
@@ -185,6 +187,43 @@ sub follow_fairplay {
     return "master $c, media $vc $method; /vod/ with its token $oc\n";
 }
 
+# keys at rest on the edge: the title's HLS key (aes.key) through an edge
+# location whose proxy_cache stores the title's segments is not stored
+# (the origin answers it no-store); a segment through it is, so the cache
+# works
+sub cache_files {
+    my $n = 0;
+    File::Find::find(sub { $n++ if -f $_ }, "$PbTest::Dir/edgecache")
+        if -d "$PbTest::Dir/edgecache";
+    return $n;
+}
+
+sub follow_key_cache {
+    my ($body) = @_;
+    my $a = eval { JSON::PP::decode_json($body) } or return "not JSON: $body";
+    my $path = local_path($a->{drm}{manifest_url});
+    my ($c, $m3u8) = RedisTest::http('GET', $path);
+    my ($variant) = $m3u8 =~ /^([^#\s]\S*\.m3u8)$/m
+        or return "master $c: no variant\n";
+    (my $vpath = $path) =~ s{[^/]+\z}{$variant};
+    my ($vc, $media) = RedisTest::http('GET', $vpath);
+    my ($seg) = $media =~ /^([^#\s]\S*\.m4s)$/m
+        or return "media $vc: no segment\n";
+    (my $kpath = $path) =~ s{[^/]+\z}{aes.key};
+    (my $spath = $path) =~ s{[^/]+\z}{$seg};
+    my $before = cache_files();
+    my @key = map { [ RedisTest::http('GET', $kpath) ] } 1 .. 2;
+    select(undef, undef, undef, 0.3);
+    my $after_key = cache_files();
+    my ($sc) = RedisTest::http('GET', $spath);
+    select(undef, undef, undef, 0.3);
+    my $after_seg = cache_files();
+    return sprintf("aes.key %d %d bytes, again %d; files cached by it %d,"
+                   . " by a segment (%d) %d\n",
+                   $key[0][0], length $key[0][1], $key[1][0],
+                   $after_key - $before, $sc, $after_seg - $after_key);
+}
+
 sub slots {
     my $n = RedisTest::cli('KEYS', '*');
     return scalar(grep { /\S/ } split /\n/, $n // '');
@@ -331,3 +370,19 @@ main::config_with('')
 \&main::drm_lines
 --- response_body
 no drm
+
+
+
+=== TEST 11: the edge's proxy_cache keeps segments but not the title's key
+--- http_config eval
+(my $h = $main::HttpConfig) =~ s{(vod_encryption cbcs;\n)}{$1            vod_encryption_clearkey on;\n};
+$h . "    proxy_cache_path $PbTest::Dir/edgecache keys_zone=edgekeys:1m;\n"
+--- config eval
+(my $c = $main::Config) =~ s{(location /vod-cbcs/ \{\n)}{$1        proxy_cache edgekeys;\n        proxy_cache_valid 200 10m;\n};
+$c
+--- request eval
+"POST /api/v1/playback/manifest\n" . main::manifest('["FairPlay"]')
+--- response_body_filters eval
+\&main::follow_key_cache
+--- response_body
+aes.key 200 16 bytes, again 200; files cached by it 0, by a segment (200) 1
