@@ -180,10 +180,10 @@ sub pmt {
     return [];
 }
 
-# the payload of a PID's PES packets, joined, PES headers dropped
-sub es_of {
+# the PES payloads of a PID, one by one
+sub pes_of {
     my ($ts, $want) = @_;
-    my $es = '';
+    my @pes;
     for (my $off = 0; $off + 188 <= length $ts; $off += 188) {
         my $pkt = substr($ts, $off, 188);
         my ($b1, $b3) = unpack('xnC', $pkt);
@@ -193,11 +193,17 @@ sub es_of {
         my $pl = substr($pkt, $p);
         if ($b1 & 0x4000) {
             my $hl = unpack('C', substr($pl, 8, 1));
-            $pl = substr($pl, 9 + $hl);
+            push @pes, substr($pl, 9 + $hl);
+        } elsif (@pes) {
+            $pes[-1] .= $pl;
         }
-        $es .= $pl;
     }
-    return $es;
+    return @pes;
+}
+
+# the payload of a PID's PES packets, joined, PES headers dropped
+sub es_of {
+    return join('', pes_of(@_));
 }
 
 # an H.264 byte stream's NAL units
@@ -359,27 +365,6 @@ for my $title (qw(demo aud)) {
     isnt(get('/saeslead/demo/ts-720p-1.ts')->{headers}{etag},
          get('/saes/demo/ts-720p-1.ts')->{headers}{etag},
          '... the lead is in the ETag');
-}
-
-# the PES payloads of a PID, one by one
-sub pes_of {
-    my ($ts, $want) = @_;
-    my @pes;
-    for (my $off = 0; $off + 188 <= length $ts; $off += 188) {
-        my $pkt = substr($ts, $off, 188);
-        my ($b1, $b3) = unpack('xnC', $pkt);
-        next unless ($b1 & 0x1fff) == $want;
-        my $p = 4;
-        $p += 1 + unpack('C', substr($pkt, 4, 1)) if $b3 & 0x20;
-        my $pl = substr($pkt, $p);
-        if ($b1 & 0x4000) {
-            my $hl = unpack('C', substr($pl, 8, 1));
-            push @pes, substr($pl, 9 + $hl);
-        } elsif (@pes) {
-            $pes[-1] .= $pl;
-        }
-    }
-    return @pes;
 }
 
 # framemd5 lines without the last packet of stream 1: FFmpeg 5.1 hands

@@ -169,17 +169,24 @@ sub follow_clearkey {
         . "\n";
 }
 
+# a multivariant playlist's first media playlist, through this edge:
+# (its status, the media playlist's status, the media playlist)
+sub media_playlist {
+    my ($path) = @_;
+    my ($c, $m3u8) = RedisTest::http('GET', $path);
+    my ($variant) = $m3u8 =~ /^([^#\s]\S*\.m3u8)$/m or return;
+    (my $vpath = $path) =~ s{[^/]+\z}{$variant};
+    return ($c, RedisTest::http('GET', $vpath));
+}
+
 # FairPlay's manifest through this edge: its token is for /vod-cbcs/
 # alone
 sub follow_fairplay {
     my ($body) = @_;
     my $a = eval { JSON::PP::decode_json($body) } or return "not JSON: $body";
     my $path = local_path($a->{drm}{manifest_url});
-    my ($c, $m3u8) = RedisTest::http('GET', $path);
-    my ($variant) = $m3u8 =~ /^([^#\s]\S*\.m3u8)$/m
-        or return "master $c: no variant\n";
-    (my $vpath = $path) =~ s{[^/]+\z}{$variant};
-    my ($vc, $media) = RedisTest::http('GET', $vpath);
+    my ($c, $vc, $media) = media_playlist($path)
+        or return "master: no variant\n";
     my $method = $media =~ /^#EXT-X-KEY:METHOD=SAMPLE-AES,/m ? 'SAMPLE-AES'
                : 'no SAMPLE-AES';
     (my $other = $path) =~ s{/vod-cbcs/}{/vod/};
@@ -202,11 +209,8 @@ sub follow_key_cache {
     my ($body) = @_;
     my $a = eval { JSON::PP::decode_json($body) } or return "not JSON: $body";
     my $path = local_path($a->{drm}{manifest_url});
-    my ($c, $m3u8) = RedisTest::http('GET', $path);
-    my ($variant) = $m3u8 =~ /^([^#\s]\S*\.m3u8)$/m
-        or return "master $c: no variant\n";
-    (my $vpath = $path) =~ s{[^/]+\z}{$variant};
-    my ($vc, $media) = RedisTest::http('GET', $vpath);
+    my ($c, $vc, $media) = media_playlist($path)
+        or return "master: no variant\n";
     my ($seg) = $media =~ /^([^#\s]\S*\.m4s)$/m
         or return "media $vc: no segment\n";
     (my $kpath = $path) =~ s{[^/]+\z}{aes.key};
