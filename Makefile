@@ -164,9 +164,17 @@ asan:
 
 tools: bin/vodpkg bin/vodedge-token
 
-bin/vodpkg: tools/vodpkg.c $(CORE_SRCS) $(CORE_HDRS)
+# the core's objects for the tools, one per file: a change to one core
+# file (a breakage of make mutate, say) recompiles that file, not all
+CORE_TOOL_OBJS := $(patsubst %.c,build/tools/core/%.o,$(CORE_SRCS))
+
+build/tools/core/%.o: %.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -c -o $@ $<
+
+bin/vodpkg: tools/vodpkg.c $(CORE_TOOL_OBJS)
 	@mkdir -p bin
-	$(CC) $(CORE_CFLAGS) -o $@ tools/vodpkg.c $(CORE_SRCS) -lcrypto
+	$(CC) $(CORE_CFLAGS) -o $@ tools/vodpkg.c $(CORE_TOOL_OBJS) -lcrypto
 
 bin/vodedge-token: tools/vodedge-token.c $(PB_CORE_SRCS) $(PB_CORE_HDRS)
 	@mkdir -p bin

@@ -9,6 +9,7 @@
 use Test::Nginx::Socket 'no_plan';
 
 use File::Temp ();
+use IO::Socket::INET ();
 
 repeat_each(1);
 no_shuffle();
@@ -27,7 +28,8 @@ sub run_runner {
     local $ENV{TEST_NGINX_PORT} = $ENV{TEST_NGINX_RUNNER_PORT} // 1985;
     local $ENV{TEST_NGINX_SERVROOT} = "$dir/servroot-$name";
     local $ENV{CI} = $env{CI} // '';
-    my $out = `$^X -I t/lib $file 2>&1`;
+    my $switches = $env{switches} // '';
+    my $out = `$^X -I t/lib $switches $file 2>&1`;
     return ($? >> 8, $out);
 }
 
@@ -138,6 +140,43 @@ _EOB_
         or Test::More::diag($out);
     Test::More::like($out, qr/WARNING: --- ONLY in .*NOT run/,
                      "runner self-test: ONLY outside CI warns");
+
+    # FailFast (tools/mutate.sh): a file stops at its first failure, with
+    # that failure's diagnostics, and its nginx is stopped; without it
+    # both failures are reported
+    my $two = <<'_EOB_';
+=== TEST 1: first wrong
+--- config
+    location = /t { return 200 "right\n"; }
+--- request
+GET /t
+--- response_body
+first
+=== TEST 2: second wrong
+--- config
+    location = /u { return 200 "right\n"; }
+--- request
+GET /u
+--- response_body
+second
+_EOB_
+    ($rc, $out) = run_runner($dir, 'fail-fast', $two,
+                             switches => '-MFailFast');
+    my @not_ok = $out =~ /^not ok \d+/mg;
+    Test::More::isnt($rc, 0, "runner self-test: fail-fast fails");
+    Test::More::is(scalar @not_ok, 1,
+                   "runner self-test: fail-fast stops at the first failure")
+        or Test::More::diag($out);
+    Test::More::like($out, qr/TEST 1: first wrong.*FailFast: stopping/s,
+                     "runner self-test: fail-fast keeps the diagnostics");
+    Test::More::ok(!IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                       PeerPort => $ENV{TEST_NGINX_RUNNER_PORT} // 1985),
+                   "runner self-test: fail-fast stopped its nginx");
+    ($rc, $out) = run_runner($dir, 'no-fail-fast', $two);
+    @not_ok = $out =~ /^not ok \d+/mg;
+    Test::More::is(scalar @not_ok, 2,
+                   "runner self-test: without fail-fast both fail")
+        or Test::More::diag($out);
 }
 
 run_tests();

@@ -21,6 +21,10 @@
 #                   ports (default: none, as in CI)
 #   TEST_NGINX_MEDIA    test media (default: build/media of this tree)
 #   MUTATIONS       the breakage file (default: tools/mutations.txt)
+#   MUTATE_FAIL_FAST   0: run a breakage's suites to their end, not only
+#                   to their first failure (default 1)
+#   MUTATE_PIDNS    0: no PID namespace for the suites even where one can
+#                   be made (what is left is then reaped by name)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -31,6 +35,13 @@ TREE=$SCRATCH/tree
 RUNNER=${MUTATE_RUNNER:-}
 export TEST_NGINX_MEDIA=${TEST_NGINX_MEDIA:-$ROOT/build/media}
 export TEST_NGINX_BINARY=${TEST_NGINX_BINARY:-/usr/sbin/nginx}
+FAIL_FAST=
+[ "${MUTATE_FAIL_FAST:-1}" != 0 ] && FAIL_FAST=1
+PIDNS=
+if [ "${MUTATE_PIDNS:-1}" != 0 ] && unshare -p -f --mount-proc true 2>/dev/null
+then
+    PIDNS=1
+fi
 
 # the breakages as "name<TAB>file<TAB>suites<TAB>why" lines
 list() {
@@ -73,11 +84,46 @@ build() {
 }
 
 # suites LOG T...: run the suites in the copy, output in LOG; 0 when
-# every one passed
+# every one passed.  A breakage's suites stop at their first failure
+# (t/lib/FailFast.pm): a file cut short may leave behind what it started
+# (a daemonized nginx, redis-server), which would hold the fixed ports
+# and fail the next breakage's suites for no fault of its own, so the
+# suites run in a PID namespace of their own where unshare(1) may make
+# one: whatever is left in it dies with it.  Elsewhere, in CI (CI set,
+# where nothing else runs), the nginx and redis processes that were not
+# there before are reaped by name; outside CI they might be someone
+# else's, so nothing is reaped (MUTATE_FAIL_FAST=0 is then the safe
+# choice).
 suites() {
-    local log=$1
+    local log=$1 ff=
     shift
-    (cd "$TREE" && $RUNNER prove -I t/lib "$@") > "$log" 2>&1
+    # HARNESS_PERL_SWITCHES: into the test files, not prove itself
+    [ -n "$FAIL_FAST" ] && ff=-MFailFast
+    export HARNESS_PERL_SWITCHES=$ff
+    if [ -n "$PIDNS" ]; then
+        (cd "$TREE" && unshare -p -f --mount-proc \
+            $RUNNER prove -I t/lib "$@") > "$log" 2>&1
+        return
+    fi
+    local before rc=0
+    before=$(pgrep -x 'nginx|redis-server|redis-sentinel' | sort || true)
+    (cd "$TREE" && $RUNNER prove -I t/lib "$@") > "$log" 2>&1 || rc=$?
+    [ -n "$ff" ] && [ -n "${CI:-}" ] && reap "$before"
+    return $rc
+}
+
+# reap BEFORE: kill the nginx and redis processes not in BEFORE (pids)
+reap() {
+    local left
+    left=$(comm -13 <(echo "$1") \
+           <(pgrep -x 'nginx|redis-server|redis-sentinel' | sort || true))
+    [ -z "$left" ] && return
+    echo "mutate: reaping what the suites left: $(echo $left)" >&2
+    # shellcheck disable=SC2086
+    kill -TERM $left 2>/dev/null || true
+    sleep 1
+    # shellcheck disable=SC2086
+    kill -KILL $left 2>/dev/null || true
 }
 
 if [ "${1:-}" = -l ]; then
