@@ -65,6 +65,12 @@ static ngx_vod_package_bounds_t  ngx_vod_package_thumbnail_frames_bounds = {
 };
 
 /* the mjpeg encoder's quantiser scale: 1 (best) to 31 */
+/* a nice value an unprivileged worker may take: only ever raised */
+static ngx_vod_package_bounds_t  ngx_vod_package_thumbnail_nice_bounds = {
+    ngx_vod_package_check_bounds, 0, 19,
+    "must be between 0 and 19"
+};
+
 static ngx_vod_package_bounds_t  ngx_vod_package_thumbnail_quality_bounds = {
     ngx_vod_package_check_bounds, 1, 31,
     "must be between 1 and 31"
@@ -222,6 +228,13 @@ ngx_command_t  ngx_vod_package_commands[] = {
       0,
       NULL },
 
+    { ngx_string("vod_thumbnail_thread_nice"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_vod_package_main_conf_t, thumbnail_nice),
+      &ngx_vod_package_thumbnail_nice_bounds },
+
     { ngx_string("vod_thumbnail_tiles"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_vod_package_thumbnail_tiles,
@@ -354,7 +367,27 @@ ngx_vod_package_create_main_conf(ngx_conf_t *cf)
      *     vmcf->used = 0;
      */
 
+    vmcf->thumbnail_nice = NGX_CONF_UNSET;
+
     return vmcf;
+}
+
+
+/*
+ * Thumbnails decoded in a pool of their own (vod_thumbnail_thread_pool)
+ * are background work next to the segments the event loop serves: by
+ * default their threads run at nice 10, so that on a busy machine the
+ * worker's own thread is scheduled first (ngx_vod_picture_thread()).
+ */
+
+char *
+ngx_vod_package_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_vod_package_main_conf_t  *vmcf = conf;
+
+    ngx_conf_init_value(vmcf->thumbnail_nice, 10);
+
+    return NGX_CONF_OK;
 }
 
 

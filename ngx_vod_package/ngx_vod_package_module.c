@@ -32,7 +32,7 @@ static ngx_http_module_t  ngx_vod_package_module_ctx = {
     ngx_vod_package_metrics_init,          /* postconfiguration */
 
     ngx_vod_package_create_main_conf,      /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_vod_package_init_main_conf,        /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */

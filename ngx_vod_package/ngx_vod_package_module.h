@@ -42,6 +42,7 @@ typedef struct {
     ngx_shm_zone_t     *index_cache;      /* NULL: parse on every request */
     vodedge_metrics_t  *metrics;          /* NULL: no vodedge_metrics */
     ngx_uint_t          used;             /* a vod_package location */
+    ngx_int_t           thumbnail_nice;   /* vod_thumbnail_thread_nice */
 } ngx_vod_package_main_conf_t;
 
 
@@ -354,6 +355,7 @@ extern ngx_command_t  ngx_vod_package_commands[];
 
 ngx_int_t ngx_vod_package_metrics_init(ngx_conf_t *cf);
 void *ngx_vod_package_create_main_conf(ngx_conf_t *cf);
+char *ngx_vod_package_init_main_conf(ngx_conf_t *cf, void *conf);
 void *ngx_vod_package_create_loc_conf(ngx_conf_t *cf);
 char *ngx_vod_package_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);

@@ -32,6 +32,7 @@ typedef struct {
 
 #if (NGX_VOD_THUMBNAILS && NGX_THREADS)
 static void ngx_vod_picture_cleanup(void *data);
+static void ngx_vod_picture_nice(ngx_int_t nice, ngx_log_t *log);
 static void ngx_vod_picture_thread(void *data, ngx_log_t *log);
 static void ngx_vod_picture_event(ngx_event_t *ev);
 #endif
@@ -325,12 +326,14 @@ ngx_vod_picture_post(ngx_http_request_t *r, ngx_vod_picture_t *pic)
 ngx_int_t
 ngx_vod_picture_post(ngx_http_request_t *r, ngx_vod_picture_t *pic)
 {
-    ngx_thread_task_t           *task;
-    ngx_thread_pool_t           *tp;
-    ngx_pool_cleanup_t          *cln;
-    ngx_vod_package_loc_conf_t  *vlcf;
+    ngx_thread_task_t            *task;
+    ngx_thread_pool_t            *tp;
+    ngx_pool_cleanup_t           *cln;
+    ngx_vod_package_loc_conf_t   *vlcf;
+    ngx_vod_package_main_conf_t  *vmcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+    vmcf = ngx_http_get_module_main_conf(r, ngx_vod_package_module);
 
     if (!ngx_vod_decode_encoder(pic->decode.image)) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -341,6 +344,9 @@ ngx_vod_picture_post(ngx_http_request_t *r, ngx_vod_picture_t *pic)
 
     tp = (vlcf->thumbnail_pool != NULL) ? vlcf->thumbnail_pool
                                         : ngx_vod_thread_pool(r);
+
+    /* the threads of "aio threads" read segments too: left as they are */
+    pic->nice = (vlcf->thumbnail_pool != NULL) ? vmcf->thumbnail_nice : 0;
 
     if (tp == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -397,7 +403,43 @@ ngx_vod_picture_thread(void *data, ngx_log_t *log)
 {
     ngx_vod_picture_t  *pic = data;
 
+    if (pic->nice > 0) {
+        ngx_vod_picture_nice(pic->nice, log);
+    }
+
     ngx_vod_decode_picture(&pic->decode);
+}
+
+
+/*
+ * The pool thread's nice raised to at least nice (vod_thumbnail_thread_
+ * nice), once: Linux keeps a nice value per thread, so the worker's own
+ * thread, which runs the event loop, keeps its own.  Never lowered: an
+ * unprivileged worker could not, and a higher worker_priority stands.
+ */
+
+static void
+ngx_vod_picture_nice(ngx_int_t nice, ngx_log_t *log)
+{
+#if (NGX_LINUX)
+    int    cur;
+    id_t   tid;
+
+    tid = (id_t) ngx_thread_tid();
+
+    errno = 0;
+    cur = getpriority(PRIO_PROCESS, tid);
+
+    if ((cur == -1 && errno != 0) || cur >= nice) {
+        return;
+    }
+
+    if (setpriority(PRIO_PROCESS, tid, (int) nice) == -1) {
+        ngx_log_error(NGX_LOG_WARN, log, ngx_errno,
+                      "vod: setpriority(%i) of a thumbnail thread failed",
+                      nice);
+    }
+#endif
 }
 
 

@@ -87,6 +87,8 @@ typedef struct {
     ngx_http_request_t     *request;
     ngx_str_t              *path;
     ngx_vod_decode_t        decode;
+    ngx_int_t               nice;         /* the thread's at least; 0: as
+                                             it is (a shared pool) */
     unsigned                posted:1;
     unsigned                done:1;
 } ngx_vod_picture_t;

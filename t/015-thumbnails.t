@@ -446,3 +446,85 @@ GET /ownpool/demo/thumb-360p-120.jpg
 640,360,pc match other
 --- no_error_log
 [error]
+
+
+
+=== TEST 32: a pool of their own: its threads at nice 10, the event loop's at 0
+vod_thumbnail_thread_nice's default; the worker's own thread, which runs
+the event loop, keeps its nice (Linux: one per thread).
+--- main_config
+thread_pool thumbs threads=2;
+--- config
+    location /vod/ {
+        alias $TEST_NGINX_MEDIA/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_thread_pool thumbs;
+    }
+--- request
+GET /vod/demo/thumb-360p-120.jpg
+--- response_body_filters eval
+[sub { main::thread_nices() }]
+--- response_body
+main=0 raised=10
+--- no_error_log
+[error]
+[warn]
+
+
+
+=== TEST 33: vod_thumbnail_thread_nice 15
+--- main_config
+thread_pool thumbs threads=2;
+--- http_config
+vod_thumbnail_thread_nice 15;
+--- config
+    location /vod/ {
+        alias $TEST_NGINX_MEDIA/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_thread_pool thumbs;
+    }
+--- request
+GET /vod/demo/thumb-360p-120.jpg
+--- response_body_filters eval
+[sub { main::thread_nices() }]
+--- response_body
+main=0 raised=15
+--- no_error_log
+[error]
+
+
+
+=== TEST 34: vod_thumbnail_thread_nice 0: the threads left as they are
+--- main_config
+thread_pool thumbs threads=2;
+--- http_config
+vod_thumbnail_thread_nice 0;
+--- config
+    location /vod/ {
+        alias $TEST_NGINX_MEDIA/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_thread_pool thumbs;
+    }
+--- request
+GET /vod/demo/thumb-360p-120.jpg
+--- response_body_filters eval
+[sub { main::thread_nices() }]
+--- response_body
+main=0 raised=none
+--- no_error_log
+[error]
+
+
+
+=== TEST 35: the pool of "aio threads" reads segments too: left as it is
+--- request
+GET /vod/demo/thumb-360p-120.jpg
+--- response_body_filters eval
+[sub { main::thread_nices() }]
+--- response_body
+main=0 raised=none
+--- no_error_log
+[error]

@@ -15,7 +15,7 @@ use File::Temp ();
 use FindBin ();
 
 our @EXPORT = qw(rgb psnr jpeg_file frame_check probe tile_check
-                 jpeg_encoder jpeg_tables);
+                 jpeg_encoder jpeg_tables thread_nices);
 
 # a packager built without FFmpeg has no thumbnails: the suite is skipped
 # (t/016 checks that it says so); call from a BEGIN block
@@ -217,6 +217,39 @@ sub jpeg_tables {
     }
     return sprintf "%s tables=%d comps=%s q%s\n", $lavc ? 'lavc' : 'libjpeg',
                    scalar keys %dqt, join(',', @comps), $scale;
+}
+
+# The nice values of the test nginx's worker threads, as a line for a
+# body filter: "main=N" for the thread that runs the event loop (its tid
+# is the worker's pid), then "raised=N" per other thread whose nice
+# differs from main's, sorted (none: "raised=none")
+sub thread_nices {
+    my $root = $Test::Nginx::Socket::ServRoot;
+    open my $fh, '<', "$root/logs/nginx.pid" or die "nginx.pid: $!";
+    my $master = <$fh> + 0;
+    close $fh;
+    my ($worker) = grep { (_stat("/proc/$_/stat"))[1] == $master }
+                   map { m{/proc/(\d+)$} ? $1 : () } glob('/proc/[0-9]*');
+    die "no worker of $master\n" unless $worker;
+    my ($main, @raised);
+    for my $task (glob("/proc/$worker/task/*")) {
+        my ($tid) = $task =~ m{/(\d+)$};
+        my $nice = (_stat("$task/stat"))[16];
+        if ($tid == $worker) { $main = $nice } else { push @raised, $nice }
+    }
+    @raised = sort { $a <=> $b } grep { $_ != $main } @raised;
+    return "main=$main raised=" . (@raised ? join(',', @raised) : 'none')
+           . "\n";
+}
+
+# /proc/PID/stat's fields after the command's ")": state, ppid, ...
+sub _stat {
+    my ($file) = @_;
+    open my $fh, '<', $file or return (undef, -1);
+    my $line = <$fh> // '';
+    close $fh;
+    $line =~ s/^.*\) //s;
+    return split ' ', $line;
 }
 
 1;
