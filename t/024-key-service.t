@@ -24,7 +24,8 @@
 # The owner of a shared fetch whose client goes away leaves its waiters
 # to ask again, not to fail: they are served after one more fetch, or
 # from the zone when another worker filled it meanwhile (a mock service
-# of this test that holds a title's first request).  Not a block
+# of this test that holds a title's first request); a waiter left a
+# fourth time fails.  Not a block
 # file: it makes its own requests.
 
 use strict;
@@ -119,7 +120,7 @@ symlink "$media/demo", "$dir/media/we ird&=t" or die "symlink: $!";
 symlink "$media/demo", "$dir/media/par" or die "symlink: $!";
 symlink "$media/demo", "$dir/media/psd" or die "symlink: $!";
 symlink "$media/demo", "$dir/media/$_" or die "symlink: $!"
-    for qw(orph orph2);
+    for qw(orph orph2 hold);
 
 spit("$dir/keys/demo.json", answer($keys{demo}));
 spit("$dir/keys/aud.json", answer($keys{aud}, no_hls => 1));
@@ -723,7 +724,7 @@ for my $case ([ 'down', 'key service status 502' ],
 
 # a key service that holds each title's first request unanswered until
 # nginx closes it, and answers the others at once (the title's file);
-# each request a line in held.log as it comes
+# "hold"'s it holds all; each request a line in held.log as it comes
 sub held_service {
     my $ls = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
                                    LocalPort => $held, ReuseAddr => 1)
@@ -751,7 +752,7 @@ sub held_service {
             close $fh;
             my ($title) = $uri =~ /title=([^&]+)/;
             $title //= '';
-            if (!$seen{$title}++) {
+            if (!$seen{$title}++ || $title eq 'hold') {
                 $sel->add($c);
                 next;
             }
@@ -900,6 +901,36 @@ my $again = qr/the fetch waited for lost its request, asking again/;
     is(log_lines(qr/"orph2": $again/) - $asked, 1,
        '... having asked again (debug log)') if $debug;
     is(log_lines(qr/no keys for title "orph2"/), 0, '... and no error line');
+}
+
+# owners that go away one after the other: a waiter asks again three
+# times, then fails (503, its line) rather than asking forever
+{
+    my $failed = log_lines(qr/"hold": the key service fetch it waited/);
+    my @owners;
+    for my $n (1 .. 4) {
+        push @owners, raw_get("/held/hold/video-720p-$n.m4s");
+        # each after the last: its place in the queue is its turn
+        if ($n == 1) {
+            ok(wait_until(sub { held_fetches('hold') == 1 }),
+               'four requests of a title the service never answers');
+        } else {
+            select undef, undef, undef, 0.2;
+        }
+    }
+    my $waiter = raw_get('/held/hold/video-720p-init.mp4');
+    select undef, undef, undef, 0.2;
+
+    for my $n (1 .. 4) {
+        close shift @owners;
+        ok(wait_until(sub { held_fetches('hold') == $n + 1 }),
+           "... owner $n gone: the next asks again") if $n < 4;
+    }
+    my ($status) = raw_response($waiter);
+    is($status, 503, '... the last, left a fourth time: 503');
+    is(held_fetches('hold'), 4, '... without asking itself');
+    is(log_lines(qr/"hold": the key service fetch it waited/) - $failed, 1,
+       '... with its line');
 }
 
 kill 'TERM', $held_pid;
