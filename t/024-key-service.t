@@ -22,7 +22,8 @@
 # header outside its object is 503 with one
 # line of ours, never a clear response; no key reaches the error log.
 # The owner of a shared fetch whose client goes away leaves its waiters
-# to ask again, not to fail: they are served after one more fetch, or
+# to ask again, not to fail (HTTP/1.1 and HTTP/2 clients that go away):
+# they are served after one more fetch, or
 # from the zone when another worker filled it meanwhile (a mock service
 # of this test that holds a title's first request); a waiter left a
 # fourth time fails.  Not a block
@@ -45,6 +46,7 @@ my $mock = $port + 100;
 my $closed = $port + 101;
 my $hung = $port + 102;
 my $held = $port + 103;
+my $h2 = $port + 104;
 my $media = VodTest::media();
 my $dir = VodTest::nginx_dir('vodkeys');
 my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
@@ -120,12 +122,12 @@ symlink "$media/demo", "$dir/media/we ird&=t" or die "symlink: $!";
 symlink "$media/demo", "$dir/media/par" or die "symlink: $!";
 symlink "$media/demo", "$dir/media/psd" or die "symlink: $!";
 symlink "$media/demo", "$dir/media/$_" or die "symlink: $!"
-    for qw(orph orph2 hold);
+    for qw(orph orph2 orph3 hold);
 
 spit("$dir/keys/demo.json", answer($keys{demo}));
 spit("$dir/keys/aud.json", answer($keys{aud}, no_hls => 1));
 spit("$dir/keys/par.json", answer($keys{demo}));
-spit("$dir/keys/$_.json", answer($keys{demo})) for qw(orph orph2);
+spit("$dir/keys/$_.json", answer($keys{demo})) for qw(orph orph2 orph3);
 $keys{psd} = { kid => random16(), key => random16(), hls => random16() };
 spit("$dir/keys/psd.json", answer($keys{psd}));
 spit("$dir/key.bin", 'secret');
@@ -245,6 +247,7 @@ VodTest::nginx_start($dir, <<"_EOC_");
 
     server {
         listen 127.0.0.1:$port;
+        listen 127.0.0.1:$h2 http2;
         location /svc/ { $svc vod_encryption_key_service /_keys; }
         location /cbcs/ { $base_loc vod_encryption cbcs;
                           vod_encryption_key_service /_keys; }
@@ -859,6 +862,38 @@ my $again = qr/the fetch waited for lost its request, asking again/;
     is(packets("$tmp/enc.mp4", $k->{key}), packets("$tmp/clear.mp4"),
        '... ffmpeg decrypts a segment with the service\'s key');
     is(slurp("$tmp/orph-5"), $k->{hls}, '... aes.key the service\'s');
+}
+
+# the same over HTTP/2: the owner's client (curl) killed, its connection
+# gone with its stream
+{
+    my $asked = log_lines(qr/"orph3": $again/);
+    my $h2base = "http://127.0.0.1:$h2/held/orph3";
+    my $opid = open my $oc, '-|', 'curl', '-s', '--http2-prior-knowledge',
+                    '-o', '/dev/null', "$h2base/video-720p-1.m4s"
+        or die "curl: $!";
+    ok(wait_until(sub { held_fetches('orph3') == 1 }),
+       'HTTP/2: the owner\'s fetch held');
+    my @paths = qw(video-720p-init.mp4 video-720p-2.m4s manifest.mpd);
+    open my $curl, '-|', 'curl', '-s', '--http2-prior-knowledge',
+         '--parallel', '--parallel-immediate', '-w', "%{http_code}\n",
+         map({ ('-o', "$tmp/orph3-$_", "$h2base/$paths[$_]") } 0 .. 2)
+        or die "curl: $!";
+    select undef, undef, undef, 0.5;
+    kill 'KILL', $opid;
+    close $oc;
+
+    my @codes = <$curl>;
+    close $curl;
+    chomp @codes;
+    is_deeply(\@codes, [ (200) x 3 ],
+              '... killed before the answer: its waiters 200');
+    is(held_fetches('orph3'), 2, '... after one more fetch');
+    is(log_lines(qr/no keys for title "orph3"/), 0, '... no error line');
+    is(log_lines(qr/"orph3": $again/) - $asked, 3,
+       '... each asking again (debug log)') if $debug;
+    is(unpack('H*', tenc_kid(slurp("$tmp/orph3-0"))),
+       unpack('H*', $keys{old}[0]{kid}), '... the service\'s KID');
 }
 
 # an orphaned waiter whose keys another worker put in the zone meanwhile:
