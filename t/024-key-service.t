@@ -19,15 +19,13 @@
 # data under the same KID is new manifests and ETags; a service that is
 # down, times out, answers 404, garbage, a short or non-hex key, pssh
 # data not in base64, too large, of an unknown system or a PlayReady
-# header outside its object is 503 with one
-# line of ours, never a clear response; no key reaches the error log.
-# The owner of a shared fetch whose client goes away leaves its waiters
-# to ask again, not to fail (HTTP/1.1 and HTTP/2 clients that go away):
-# they are served after one more fetch, or
-# from the zone when another worker filled it meanwhile (a mock service
-# of this test that holds a title's first request); a waiter left a
-# fourth time fails.  Not a block
-# file: it makes its own requests.
+# header outside its object is 503 with one line of ours, never a clear
+# response; no key reaches the error log.  The owner of a shared fetch
+# whose client goes away (HTTP/1.1 or HTTP/2) leaves its waiters to ask
+# again, not to fail: they are served after one more fetch, or from the
+# zone when another worker filled it meanwhile (a mock service of this
+# test holds a title's first request); a waiter left a fourth time
+# fails.  Not a block file: it makes its own requests.
 
 use strict;
 use warnings;
