@@ -37,8 +37,14 @@
  * others find it there and wait (NGX_DONE, one reference held), and the
  * owner's answer, or failure, is copied to each waiter, whose write
  * event is then posted to run its handler again.  A waiter that goes
- * away first leaves the owner's list (its pool's cleanup).  Other
- * workers ask for themselves; the last answer stays in the zone.
+ * away first leaves the owner's list (its pool's cleanup).  An owner
+ * that goes away first (its client closed, reset its stream: nginx's
+ * upstream ends the subrequest with 499, or the request is terminated
+ * and its pool's cleanup runs) has no outcome: its waiters, posted,
+ * go on as if they had just come (the zone, another fetch in flight, a
+ * fetch of their own, the first to run becoming the owner the others
+ * wait for), a few times at most.  Other workers ask for themselves;
+ * the last answer stays in the zone.
  */
 
 #include <ngx_config.h>
@@ -50,7 +56,11 @@
 
 
 /* a full zone frees at most this many entries for one new one */
-#define NGX_VOD_KEYS_EVICT  8
+#define NGX_VOD_KEYS_EVICT     8
+
+/* a waiter asks again at most this many times when the owner of the
+ * fetch it waits for goes away without an answer, then fails */
+#define NGX_VOD_KEYS_ORPHANED  3
 
 
 /* this worker's fetches in flight (their owners' ngx_vod_keys_req_t,
@@ -79,6 +89,8 @@ typedef struct {
 } ngx_vod_keys_env_t;
 
 
+static ngx_int_t ngx_vod_keys_find(ngx_http_request_t *r,
+    ngx_vod_keys_req_t *k);
 static ngx_int_t ngx_vod_keys_title(ngx_http_request_t *r, ngx_str_t *title);
 static ngx_int_t ngx_vod_keys_request(ngx_http_request_t *r,
     ngx_vod_keys_req_t *k);
@@ -267,7 +279,7 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     ngx_int_t                    rc;
     ngx_str_t                    title;
     ngx_pool_cleanup_t          *cln;
-    ngx_vod_keys_req_t          *k, *owner;
+    ngx_vod_keys_req_t          *k;
     ngx_vod_package_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
@@ -277,9 +289,20 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     }
 
     if (ctx->keys != NULL) {
-        /* NGX_AGAIN: the handler ran while the subrequest is out; it is
-         * not expected, and must not go on */
-        return (ctx->keys->rc == NGX_AGAIN) ? NGX_DONE : ctx->keys->rc;
+        k = ctx->keys;
+
+        if (k->rc != NGX_DECLINED) {
+            /* NGX_AGAIN: the handler ran while the subrequest is out; it
+             * is not expected, and must not go on */
+            return (k->rc == NGX_AGAIN) ? NGX_DONE : k->rc;
+        }
+
+        /* the owner of the fetch it waited for went away without an
+         * answer (ngx_vod_keys_wake()): nothing failed, so it goes on as
+         * if it had just come, its k out of every list */
+        k->rc = NGX_HTTP_SERVICE_UNAVAILABLE;
+
+        return ngx_vod_keys_find(r, k);
     }
 
     rc = ngx_vod_keys_title(r, &title);
@@ -308,13 +331,29 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    return ngx_vod_keys_find(r, k);
+}
+
+
+/* the keys from the zone, else a wait on this worker's fetch in flight of
+ * the title, else a fetch of its own */
+
+static ngx_int_t
+ngx_vod_keys_find(ngx_http_request_t *r, ngx_vod_keys_req_t *k)
+{
+    ngx_int_t                    rc;
+    ngx_vod_keys_req_t          *owner;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
     if (vlcf->key_cache != NULL
         && ngx_vod_keys_get(vlcf->key_cache, r->pool, &k->cache_key,
                             &k->keys)
            == NGX_OK)
     {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "vod: keys of title \"%V\" cached", &title);
+                       "vod: keys of title \"%V\" cached", &k->title);
         k->rc = NGX_OK;
         return NGX_OK;
     }
@@ -324,7 +363,7 @@ ngx_vod_keys_wait(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     if (owner != NULL) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "vod: keys of title \"%V\" being fetched: waiting",
-                       &title);
+                       &k->title);
         k->owner = owner;
         ngx_queue_insert_tail(&owner->waiters, &k->wait);
         k->rc = NGX_AGAIN;
@@ -382,7 +421,10 @@ ngx_vod_keys_in_flight(ngx_vod_keys_req_t *k)
  * The owner's fetch ended (k->rc is its outcome; NGX_AGAIN when the
  * owner goes away without one): out of the list, and each waiter given
  * the outcome, its own copy of the pssh data, and its write event
- * posted.
+ * posted.  Without an outcome a waiter is told to ask again
+ * (NGX_DECLINED, ngx_vod_keys_wait()), at most NGX_VOD_KEYS_ORPHANED
+ * times: the first to run then finds the zone, or asks, and the others
+ * wait for it.
  */
 
 static void
@@ -403,6 +445,18 @@ ngx_vod_keys_wake(ngx_vod_keys_req_t *k)
 
         w = ngx_queue_data(q, ngx_vod_keys_req_t, wait);
         w->owner = NULL;
+
+        if (k->rc == NGX_AGAIN && w->orphaned < NGX_VOD_KEYS_ORPHANED) {
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP,
+                           w->request->connection->log, 0,
+                           "vod: keys of title \"%V\": the fetch waited "
+                           "for lost its request, asking again", &w->title);
+            w->orphaned++;
+            w->rc = NGX_DECLINED;
+            ngx_post_event(w->request->connection->write, &ngx_posted_events);
+            continue;
+        }
+
         w->rc = (k->rc == NGX_AGAIN) ? NGX_HTTP_SERVICE_UNAVAILABLE : k->rc;
 
         if (w->rc == NGX_OK) {
@@ -580,6 +634,15 @@ ngx_vod_keys_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
         return rc;
     }
 
+    if (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST && sr->connection->error) {
+        /* nginx's upstream ends the subrequest so when the owner's client
+         * goes away: not the service's failure (as a service location's
+         * "return 499" would be), so no line, and the waiters ask again */
+        ngx_vod_keys_wake(k);
+        k->rc = NGX_HTTP_CLIENT_CLOSED_REQUEST;
+        return rc;
+    }
+
     ngx_memzero(reason, sizeof(reason));
 
     if (ngx_vod_keys_answer(sr, k, rc, reason, sizeof(reason)) != NGX_OK) {
@@ -700,7 +763,8 @@ ngx_vod_keys_cleanup(void *data)
     ngx_vod_keys_req_t *k = data;
 
     /* a waiter gone first leaves its owner's list; an owner gone first
-     * (not expected: its subrequest holds it) fails its waiters */
+     * (its request terminated before the subrequest's end) leaves its
+     * waiters to ask again */
     if (k->owner != NULL) {
         ngx_queue_remove(&k->wait);
         k->owner = NULL;

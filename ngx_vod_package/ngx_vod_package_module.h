@@ -128,13 +128,15 @@ struct ngx_vod_keys_req_s {
     ngx_str_t           args;             /* title=<escaped title> */
     ngx_str_t           cache_key;        /* <service URI>?<args> */
     ngx_int_t           rc;               /* NGX_AGAIN while asked, NGX_OK
-                                             with keys, or a status */
+                                             with keys, NGX_DECLINED to ask
+                                             again, or a status */
     ngx_http_request_t *request;          /* the main request */
     ngx_vod_keys_req_t *owner;            /* a waiter: whose fetch */
     ngx_queue_t         fetch;            /* an owner: in the worker's
                                              fetches in flight */
     ngx_queue_t         waiters;          /* an owner: who waits on it */
     ngx_queue_t         wait;             /* a waiter: in its waiters */
+    ngx_uint_t          orphaned;         /* times its owner went away */
 };
 
 

@@ -19,9 +19,13 @@
 # data under the same KID is new manifests and ETags; a service that is
 # down, times out, answers 404, garbage, a short or non-hex key, pssh
 # data not in base64, too large, of an unknown system or a PlayReady
-# header outside its object is 503 with one
-# line of ours, never a clear response; no key reaches the error log.  Not a block
-# file: it makes its own requests.
+# header outside its object is 503 with one line of ours, never a clear
+# response; no key reaches the error log.  The owner of a shared fetch
+# whose client goes away (HTTP/1.1 or HTTP/2) leaves its waiters to ask
+# again, not to fail: they are served after one more fetch, or from the
+# zone when another worker filled it meanwhile (a mock service of this
+# test holds a title's first request); a waiter left a fourth time
+# fails.  Not a block file: it makes its own requests.
 
 use strict;
 use warnings;
@@ -30,6 +34,7 @@ use FindBin;
 use lib "$FindBin::Bin/inc";
 use VodTest;
 use HTTP::Tiny;
+use IO::Select;
 use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64 decode_base64 encode_base64url);
 use Test::More;
@@ -38,6 +43,8 @@ my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 24;
 my $mock = $port + 100;
 my $closed = $port + 101;
 my $hung = $port + 102;
+my $held = $port + 103;
+my $h2 = $port + 104;
 my $media = VodTest::media();
 my $dir = VodTest::nginx_dir('vodkeys');
 my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
@@ -112,10 +119,13 @@ symlink "$media/aud", "$dir/media/aud" or die "symlink: $!";
 symlink "$media/demo", "$dir/media/we ird&=t" or die "symlink: $!";
 symlink "$media/demo", "$dir/media/par" or die "symlink: $!";
 symlink "$media/demo", "$dir/media/psd" or die "symlink: $!";
+symlink "$media/demo", "$dir/media/$_" or die "symlink: $!"
+    for qw(orph orph2 orph3 hold);
 
 spit("$dir/keys/demo.json", answer($keys{demo}));
 spit("$dir/keys/aud.json", answer($keys{aud}, no_hls => 1));
 spit("$dir/keys/par.json", answer($keys{demo}));
+spit("$dir/keys/$_.json", answer($keys{demo})) for qw(orph orph2 orph3);
 $keys{psd} = { kid => random16(), key => random16(), hls => random16() };
 spit("$dir/keys/psd.json", answer($keys{psd}));
 spit("$dir/key.bin", 'secret');
@@ -208,6 +218,7 @@ VodTest::nginx_start($dir, <<"_EOC_");
     upstream keys { server 127.0.0.1:$mock; }
     upstream down { server 127.0.0.1:$closed; }
     upstream hung { server 127.0.0.1:$hung; }
+    upstream held { server 127.0.0.1:$held; }
     vod_encryption_key_cache zone=vodkeys:1m ttl=1h;
 
     server {
@@ -234,6 +245,7 @@ VodTest::nginx_start($dir, <<"_EOC_");
 
     server {
         listen 127.0.0.1:$port;
+        listen 127.0.0.1:$h2 http2;
         location /svc/ { $svc vod_encryption_key_service /_keys; }
         location /cbcs/ { $base_loc vod_encryption cbcs;
                           vod_encryption_key_service /_keys; }
@@ -264,6 +276,8 @@ VodTest::nginx_start($dir, <<"_EOC_");
         location /badpro/ { $svc vod_encryption_key_service /_badpro; }
         location /down/ { $svc vod_encryption_key_service /_down; }
         location /hung/ { $svc vod_encryption_key_service /_hung; }
+        location /held/ { $svc vod_encryption_key_service /_held; }
+        location = /pid { return 200 \$pid; }
         location /garbage/ { $svc vod_encryption_key_service /_garbage; }
         location /short/ { $svc vod_encryption_key_service /_short; }
         location /nonhex/ { $svc vod_encryption_key_service /_nonhex; }
@@ -278,6 +292,10 @@ VodTest::nginx_start($dir, <<"_EOC_");
                             proxy_pass_request_headers off;
                             proxy_read_timeout 1s;
                             proxy_pass http://hung/v1/keys; }
+        location = /_held { internal; proxy_pass_request_body off;
+                            proxy_pass_request_headers off;
+                            proxy_read_timeout 20s;
+                            proxy_pass http://held/v1/keys; }
         location = /_garbage { internal; $pass
                                proxy_pass http://keys/garbage; }
         location = /_short { internal; $pass proxy_pass http://keys/short; }
@@ -702,6 +720,255 @@ for my $case ([ 'down', 'key service status 502' ],
     is(scalar(grep { /the key service fetch it waited for failed/ } @l),
        8 - $n, '... the waiters\' saying so');
 }
+
+# --- the owner of a shared fetch goes away --------------------------------
+
+# a key service that holds each title's first request unanswered until
+# nginx closes it, and answers the others at once (the title's file);
+# "hold"'s it holds all; each request a line in held.log as it comes
+sub held_service {
+    my $ls = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
+                                   LocalPort => $held, ReuseAddr => 1)
+        or die "listen $held: $!";
+    my $pid = fork // die "fork: $!";
+    return $pid if $pid;
+
+    my $sel = IO::Select->new($ls);
+    my %seen;
+    for (;;) {
+        for my $h ($sel->can_read) {
+            if ($h != $ls) {
+                # held: nginx closed it
+                $sel->remove($h), close $h unless sysread $h, my $b, 4096;
+                next;
+            }
+            my $c = $ls->accept or next;
+            my $req = '';
+            sysread($c, $req, 4096, length $req) or last
+                while $req !~ /\r\n\r\n/;
+            my ($uri) = $req =~ /^GET (\S+)/;
+            $uri //= '';
+            open my $fh, '>>', "$dir/logs/held.log" or die;
+            print $fh "$uri\n";
+            close $fh;
+            my ($title) = $uri =~ /title=([^&]+)/;
+            $title //= '';
+            if (!$seen{$title}++ || $title eq 'hold') {
+                $sel->add($c);
+                next;
+            }
+            my $body = slurp("$dir/keys/$title.json");
+            print $c "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n"
+                     . 'Content-Length: ' . length($body) . "\r\n\r\n$body";
+            close $c;
+        }
+    }
+}
+
+my $held_pid = held_service();
+END { kill 'TERM', $held_pid if $held_pid }
+
+sub held_fetches {
+    my ($title) = @_;
+    return scalar grep { /^\/v1\/keys\?title=\Q$title\E$/ }
+                  split /\n/, slurp("$dir/logs/held.log");
+}
+
+sub wait_until {
+    my ($cond) = @_;
+    for (1 .. 100) {
+        return 1 if $cond->();
+        select undef, undef, undef, 0.05;
+    }
+    return 0;
+}
+
+# a request on a raw socket: its owner closes it when it likes
+sub raw_get {
+    my ($path) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port")
+        or die "connect: $!";
+    print $s "GET $path HTTP/1.1\r\nHost: localhost\r\n"
+             . "Connection: close\r\n\r\n";
+    return $s;
+}
+
+sub raw_response {
+    my ($s) = @_;
+    local $/;
+    my $res = <$s> // '';
+    close $s;
+    my ($head, $body) = split /\r\n\r\n/, $res, 2;
+    my ($status) = ($head // '') =~ /^HTTP\/1\.1 (\d+)/;
+    return ($status // 0, $body // '');
+}
+
+sub log_lines {
+    my ($re) = @_;
+    return scalar grep { /$re/ } split /\n/, slurp("$dir/logs/error.log");
+}
+
+my $debug = `$nginx -V 2>&1` =~ /--with-debug/;
+my $again = qr/the fetch waited for lost its request, asking again/;
+
+{
+    my $k = $keys{old}[0];
+    my $hex = unpack 'H*', $k->{kid};
+    my $failed = log_lines(qr/fetch it waited for failed/);
+    my $asked = log_lines(qr/"orph": $again/);
+
+    # the owner: the first request, its fetch held by the service
+    my $owner = raw_get('/held/orph/video-720p-1.m4s');
+    ok(wait_until(sub { held_fetches('orph') == 1 }),
+       'a title\'s first request: the service is asked, and holds it');
+
+    # its waiters, then the owner's client goes away
+    my @paths = (map({ ("video-720p-$_", "audio-720p-$_") }
+                     qw(init.mp4 1.m4s)), qw(manifest.mpd aes.key));
+    open my $curl, '-|', 'curl', '-s', '--no-progress-meter', '--parallel',
+         '--parallel-immediate', '--parallel-max', '6', '-w', "%{http_code}\n",
+         map({ ('-o', "$tmp/orph-$_", "$base/held/orph/$paths[$_]") }
+             0 .. $#paths) or die "curl: $!";
+    select undef, undef, undef, 0.5;
+    is(held_fetches('orph'), 1, '... six more wait for its answer');
+    close $owner;
+
+    my @codes = <$curl>;
+    close $curl;
+    chomp @codes;
+    is_deeply(\@codes, [ (200) x 6 ],
+              'the owner\'s client gone before the answer: its waiters 200')
+        or diag("curl: $?");
+    is(held_fetches('orph'), 2, '... after one more fetch');
+    is(log_lines(qr/fetch it waited for failed/), $failed,
+       '... none saying the fetch it waited for failed');
+    is(log_lines(qr/no keys for title "orph"/), 0, '... nor any other line');
+    is(log_lines(qr/"orph": $again/) - $asked, 6,
+       '... each asking again (debug log)') if $debug;
+
+    # their bytes: what the title gives now, from the zone, and decrypted
+    # with the service's key
+    my @want = map { get("/held/orph/$_")->{content} } @paths;
+    is(held_fetches('orph'), 2, '... the answer cached');
+    is_deeply([ map { slurp("$tmp/orph-$_") } 0 .. $#paths ], \@want,
+              '... each body the same as a request served after');
+    is(unpack('H*', tenc_kid(slurp("$tmp/orph-0"))), $hex,
+       '... the init segment\'s KID the service\'s');
+    spit("$tmp/enc.mp4", slurp("$tmp/orph-0") . slurp("$tmp/orph-2"));
+    spit("$tmp/clear.mp4", get('/clear/demo/video-720p-init.mp4')->{content}
+                           . get('/clear/demo/video-720p-1.m4s')->{content});
+    is(packets("$tmp/enc.mp4", $k->{key}), packets("$tmp/clear.mp4"),
+       '... ffmpeg decrypts a segment with the service\'s key');
+    is(slurp("$tmp/orph-5"), $k->{hls}, '... aes.key the service\'s');
+}
+
+# the same over HTTP/2: the owner's client (curl) killed, its connection
+# gone with its stream
+{
+    my $asked = log_lines(qr/"orph3": $again/);
+    my $h2base = "http://127.0.0.1:$h2/held/orph3";
+    my $opid = open my $oc, '-|', 'curl', '-s', '--http2-prior-knowledge',
+                    '-o', '/dev/null', "$h2base/video-720p-1.m4s"
+        or die "curl: $!";
+    ok(wait_until(sub { held_fetches('orph3') == 1 }),
+       'HTTP/2: the owner\'s fetch held');
+    my @paths = qw(video-720p-init.mp4 video-720p-2.m4s manifest.mpd);
+    open my $curl, '-|', 'curl', '-s', '--http2-prior-knowledge',
+         '--parallel', '--parallel-immediate', '-w', "%{http_code}\n",
+         map({ ('-o', "$tmp/orph3-$_", "$h2base/$paths[$_]") } 0 .. 2)
+        or die "curl: $!";
+    select undef, undef, undef, 0.5;
+    kill 'KILL', $opid;
+    close $oc;
+
+    my @codes = <$curl>;
+    close $curl;
+    chomp @codes;
+    is_deeply(\@codes, [ (200) x 3 ],
+              '... killed before the answer: its waiters 200');
+    is(held_fetches('orph3'), 2, '... after one more fetch');
+    is(log_lines(qr/no keys for title "orph3"/), 0, '... no error line');
+    is(log_lines(qr/"orph3": $again/) - $asked, 3,
+       '... each asking again (debug log)') if $debug;
+    is(unpack('H*', tenc_kid(slurp("$tmp/orph3-0"))),
+       unpack('H*', $keys{old}[0]{kid}), '... the service\'s KID');
+}
+
+# an orphaned waiter whose keys another worker put in the zone meanwhile:
+# the owner and its waiter in the worker a reload retires, the keys
+# fetched by the new worker
+{
+    my $k = $keys{old}[0];
+    my $hex = unpack 'H*', $k->{kid};
+    my $asked = log_lines(qr/"orph2": $again/);
+    my $old = get('/pid')->{content};
+
+    my $owner = raw_get('/held/orph2/video-720p-1.m4s');
+    ok(wait_until(sub { held_fetches('orph2') == 1 }),
+       'reload: an owner asks, its fetch held');
+    my $waiter = raw_get('/held/orph2/video-720p-init.mp4');
+    select undef, undef, undef, 0.3;
+
+    # the old worker accepts until it says it is shutting down (it then
+    # leaves the listening socket to the new one)
+    my $master = slurp("$dir/logs/nginx.pid") + 0;
+    kill 'HUP', $master;
+    ok(wait_until(sub { log_lines(qr/ $old#\d+: gracefully shutting down/) }),
+       '... reload: the old worker shuts down gracefully');
+    my $fresh = HTTP::Tiny->new(timeout => 5, keep_alive => 0);
+    ok(wait_until(sub {
+           my $pid = $fresh->get("$base/pid")->{content} // '';
+           return $pid =~ /^\d+$/ && $pid ne $old;
+       }), '... a new worker serves');
+    $http = HTTP::Tiny->new(timeout => 30);
+
+    is(get('/held/orph2/manifest.mpd')->{status}, 200,
+       '... which asks the service, answered, into the zone');
+    is(held_fetches('orph2'), 2, '... two fetches');
+
+    close $owner;
+    my ($status, $body) = raw_response($waiter);
+    is($status, 200, 'the old worker\'s owner gone: its waiter 200');
+    is(unpack('H*', tenc_kid($body)), $hex, '... with the service\'s KID');
+    is(held_fetches('orph2'), 2, '... from the zone: no fetch more');
+    is(log_lines(qr/"orph2": $again/) - $asked, 1,
+       '... having asked again (debug log)') if $debug;
+    is(log_lines(qr/no keys for title "orph2"/), 0, '... and no error line');
+}
+
+# owners that go away one after the other: a waiter asks again three
+# times, then fails (503, its line) rather than asking forever
+{
+    my $failed = log_lines(qr/"hold": the key service fetch it waited/);
+    my @owners;
+    for my $n (1 .. 4) {
+        push @owners, raw_get("/held/hold/video-720p-$n.m4s");
+        # each after the last: its place in the queue is its turn
+        if ($n == 1) {
+            ok(wait_until(sub { held_fetches('hold') == 1 }),
+               'four requests of a title the service never answers');
+        } else {
+            select undef, undef, undef, 0.2;
+        }
+    }
+    my $waiter = raw_get('/held/hold/video-720p-init.mp4');
+    select undef, undef, undef, 0.2;
+
+    for my $n (1 .. 4) {
+        close shift @owners;
+        ok(wait_until(sub { held_fetches('hold') == $n + 1 }),
+           "... owner $n gone: the next asks again") if $n < 4;
+    }
+    my ($status) = raw_response($waiter);
+    is($status, 503, '... the last, left a fourth time: 503');
+    is(held_fetches('hold'), 4, '... without asking itself');
+    is(log_lines(qr/"hold": the key service fetch it waited/) - $failed, 1,
+       '... with its line');
+}
+
+kill 'TERM', $held_pid;
+waitpid $held_pid, 0;
+$held_pid = 0;
 
 my @log = VodTest::nginx_stop($dir);
 
