@@ -221,6 +221,11 @@ vod_thumb_refs_add(vod_thumb_refs_t *r, const u_char *data, size_t len)
             return;
         }
 
+        if (len == 0) {
+            /* the caller's read ended at this unit's length */
+            break;
+        }
+
         /* the last unit may be cut short by the caller's read */
         vod_refs_nal(r, data, (n < len) ? n : len, pic, &slices);
 
