@@ -53,6 +53,10 @@
 /* a pass without some pictures does not decode as the whole run */
 #define VOD_REFS_DIFFERS     1
 
+/* rounds of the needed set's repair: each is a pass over the run, and a
+ * hostile stream could otherwise ask one a picture */
+#define VOD_REFS_MAX_ROUNDS  16
+
 
 typedef struct {
     const u_char  *p;
@@ -1281,7 +1285,7 @@ int
 vod_thumb_refs_needed(vod_thumb_refs_t *r, u_char *need)
 {
     int32_t          msb, prev_msb;
-    uint32_t         i, k, bad, prev_lsb, added, id;
+    uint32_t         i, k, bad, prev_lsb, added, id, round;
     vod_refs_dpb_t   dpb;
     vod_refs_pic_t  *pic;
 
@@ -1300,14 +1304,18 @@ vod_thumb_refs_needed(vod_thumb_refs_t *r, u_char *need)
      * needed picture's lists or marking differ, the pictures behind the
      * difference (the DPB of the whole run there, and those the stand-ins
      * stand for) are needed too, and again.  Each round adds a picture
-     * or gives up, so it ends.
+     * or gives up, and there are at most VOD_REFS_MAX_ROUNDS.
      */
 
-    for ( ;; ) {
+    for (round = 0; /* void */ ; round++) {
         vod_refs_close(r, need);
 
         if (vod_refs_run(r, need, &bad, &dpb) == VOD_OK) {
             break;
+        }
+
+        if (round == VOD_REFS_MAX_ROUNDS) {
+            return VOD_UNSUPPORTED;
         }
 
         added = 0;
