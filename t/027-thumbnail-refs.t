@@ -113,3 +113,39 @@ GET /refs/pyr/thumb-180p-3000.jpg
 vod: picture: 9 frames decoded
 --- no_error_log
 [error]
+
+
+
+=== TEST 5: frame 4 (early in the GOP): its lists would meet libavcodec's stand-ins for the skipped B-frames, so those are decoded
+--- request
+GET /refs/pyr/thumb-180p-167.jpg
+--- response_body_filters eval
+[main::frame_check(main::title(), '0.166667', '0.125', '0.208333')]
+--- response_body
+320,180,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: frame 5
+--- request
+GET /refs/pyr/thumb-180p-209.jpg
+--- response_body_filters eval
+[main::frame_check(main::title(), '0.208333', '0.166667', '0.25')]
+--- response_body
+320,180,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: frame 46, the GOP's last B-frames
+--- request
+GET /refs/pyr/thumb-180p-1917.jpg
+--- response_body_filters eval
+[main::frame_check(main::title(), '1.916667', '1.875', '1.958333')]
+--- response_body
+320,180,pc match other other
+--- no_error_log
+[error]
