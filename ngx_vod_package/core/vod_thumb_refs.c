@@ -14,25 +14,32 @@
  * or changed parameter set, anything that does not parse.
  *
  * Why a skip is safe (libavcodec's h264 decoder, FFmpeg 5.1,
- * h264_field_start(), h264_refs.c): a reference frame not given to it
- * leaves a frame_num gap; it fills the gap with stand-in frames that
- * carry the skipped frames' frame_num, marked by the sliding window, a
- * copy of the last reference picture with POC that picture's + 2.  So:
- * - P lists are ordered by frame_num (PicNum), which the stand-ins share:
- *   every needed picture keeps its index as long as no stand-in is
- *   within num_ref_idx_active, which the closure makes sure of.
- * - A skipped frame with adaptive marking (MMCO) would leave a DPB its
- *   sliding-window stand-in does not: such a frame is needed.
- * - B lists are ordered by POC, which the stand-ins do not share: a
- *   skipped frame must not be in the DPB when a needed B picture's lists
- *   are made, or a stand-in could shift a needed entry.
- * - POC type 0 carries prevPicOrderCntMsb from the last reference
- *   picture decoded; a needed picture's POC recomputed from the needed
- *   references alone must equal its own.
- * - The stand-ins are not output; output order heuristics see only the
- *   needed pictures (the "last_pocs" reset on a gap only lowers the
- *   reorder depth it infers): the exact-pixel check in tools/ runs
- *   libavcodec itself on both decodes.
+ * h264_field_start() and h264_refs.c, read, not copied): a reference
+ * frame not given to it leaves a frame_num gap before the next picture
+ * given; it fills the gap with stand-in frames for the missing frame_nums
+ * (at most max_num_ref_frames of the last), marked by the sliding window,
+ * each a copy of the newest reference with POC that picture's + 2.  A
+ * skipped reference frame whose frame_num a decoded non-reference picture
+ * already took gets no stand-in at all.  So the model runs twice: the
+ * whole run (the true lists and DPB), then only the needed pictures with
+ * those stand-ins, as libavcodec will see them:
+ * - P lists go by PicNum (libavcodec: newest first), which a stand-in
+ *   shares with the frame it stands for, so it takes that frame's index;
+ * - B lists go by POC, which a stand-in does not share: it may come
+ *   first, or hide a picture of its POC (add_sorted() takes one picture
+ *   per POC value);
+ * - a skipped frame's MMCO is not repeated by its stand-in, so the DPB
+ *   may hold more, or a needed picture's MMCO may not find its picture.
+ * The skip stands only where every needed picture gets the very same
+ * lists (within num_ref_idx_active) and its marking works; where not,
+ * the pictures behind the difference are needed too and it runs again
+ * (vod_thumb_refs_needed()).  POC type 0 carries prevPicOrderCntMsb from
+ * the last reference picture decoded: a needed picture's POC recomputed
+ * from the needed references alone must equal its own.  The stand-ins
+ * are not output; the output order heuristics see only needed pictures
+ * (the "last_pocs" reset on a gap only lowers the reorder depth they
+ * infer).  test/test_thumb_refs_av.c runs libavcodec itself on both
+ * decodes of every frame of many encodings and compares the pixels.
  */
 
 #include "vod_thumb_refs.h"

@@ -3,11 +3,11 @@
  * frame shown, decode order) a decode towards the frames shown needs,
  * proved from the parameter sets and the slice headers: the frames shown
  * and, transitively, every picture within num_ref_idx_active of any
- * reference picture list of a frame needed.  A reference frame outside
- * that set is skipped only where libavcodec's stand-in for it (a "frame
- * num gap" copy) cannot change what a needed frame decodes (see
- * vod_thumb_refs.c).  Anything it does not model answers "no proof":
- * the caller then decodes every frame that is not disposable.
+ * reference picture list of a frame needed, checked by a second pass of
+ * the model as libavcodec would decode only those (its "frame num gap"
+ * stand-ins for the frames skipped must change no needed picture's
+ * lists; see vod_thumb_refs.c).  Anything it does not model answers "no
+ * proof": the caller then decodes every frame that is not disposable.
  */
 
 #ifndef _VOD_THUMB_REFS_H_INCLUDED_
