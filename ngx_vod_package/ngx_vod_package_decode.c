@@ -21,6 +21,7 @@
 
 #include "ngx_vod_package_thumb.h"
 #include "vod_thumb.h"
+#include "vod_thumb_refs.h"
 
 
 #if (NGX_VOD_THUMBNAILS)
@@ -36,6 +37,11 @@
 /* WebP: libwebp's quality and method (see ngx_vod_decode_encode()) */
 #define NGX_VOD_WEBP_QUALITY  90
 #define NGX_VOD_WEBP_METHOD   2
+
+/* the bytes of a sample the reference model reads: its SEI, AUD and
+ * parameter sets, then its first slice headers (x264's SEI alone is some
+ * 700 bytes on a key frame) */
+#define NGX_VOD_REFS_HEADER   4096
 
 
 typedef struct {
@@ -62,6 +68,8 @@ static int ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av);
 static int ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     ngx_vod_decode_run_t *run);
 static int ngx_vod_decode_shown(ngx_vod_decode_run_t *run, uint32_t i);
+static u_char *ngx_vod_decode_needed(ngx_vod_decode_t *d,
+    ngx_vod_decode_run_t *run);
 static int ngx_vod_decode_read(ngx_vod_decode_t *d, vod_sample_t *s,
     uint64_t offset, AVPacket *pkt);
 static int ngx_vod_decode_receive(ngx_vod_decode_t *d, ngx_vod_av_t *av,
@@ -134,6 +142,7 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     ngx_vod_decode_run_t *run)
 {
     int            rc;
+    u_char        *need;
     int64_t        pts;
     uint32_t       i, t, left;
     uint64_t       dts;
@@ -155,16 +164,25 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 
     left = run->ntiles;
 
+    /* NULL: no proof, or not H.264 */
+    need = ngx_vod_decode_needed(d, run);
+
     for (dts = run->start_dts, i = 0; i < run->count && left > 0; i++) {
         s = &run->samples[i];
         pts = (int64_t) dts + s->pts_delay;
         dts += s->duration;
 
+        if (need != NULL && !need[i]) {
+            /* neither shown nor in any list of a frame needed */
+            continue;
+        }
+
         if (ngx_vod_decode_read(d, s, s->offset, av->pkt) != VOD_OK) {
+            free(need);
             return d->rc;
         }
 
-        if (!s->sync && !ngx_vod_decode_shown(run, i)
+        if (need == NULL && !s->sync && !ngx_vod_decode_shown(run, i)
             && vod_thumb_nal_disposable(&d->nal, av->pkt->data,
                                         av->pkt->size))
         {
@@ -181,6 +199,7 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
         av_packet_unref(av->pkt);
 
         if (rc < 0) {
+            free(need);
             return ngx_vod_decode_error(d, VOD_BAD_DATA,
                                         "sample at offset %llu does not "
                                         "decode (%d)",
@@ -191,9 +210,12 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 
         rc = ngx_vod_decode_receive(d, av, run, &left);
         if (rc != VOD_OK) {
+            free(need);
             return rc;
         }
     }
+
+    free(need);
 
     if (left == 0) {
         return VOD_OK;
@@ -238,6 +260,88 @@ ngx_vod_decode_shown(ngx_vod_decode_run_t *run, uint32_t i)
     }
 
     return 0;
+}
+
+
+/*
+ * H.264: the samples a run's decode needs (vod_thumb_refs.c), a byte a
+ * sample of the run (1: needed), malloc()ed; NULL where the
+ * model has no proof (or memory), the decode then skipping only the
+ * disposable frames.  Its pass reads the first NGX_VOD_REFS_HEADER bytes
+ * of each sample, not the whole GOP twice: the decode reads only the
+ * samples needed.
+ */
+
+static u_char *
+ngx_vod_decode_needed(ngx_vod_decode_t *d, ngx_vod_decode_run_t *run)
+{
+    size_t             len;
+    u_char            *need, buf[NGX_VOD_REFS_HEADER];
+    ssize_t            n;
+    uint32_t           i, t, last;
+    vod_refs_pic_t    *pics;
+    vod_thumb_refs_t  *refs;
+
+    if (d->codec != VOD_CODEC_AVC || !d->nal.skip || run->ntiles == 0) {
+        return NULL;
+    }
+
+    for (last = 0, t = 0; t < run->ntiles; t++) {
+        if (run->tiles[t].sample > last) {
+            last = run->tiles[t].sample;
+        }
+    }
+
+    if (last >= run->count || last >= VOD_REFS_MAX_RUN) {
+        return NULL;
+    }
+
+    refs = malloc(sizeof(vod_thumb_refs_t));
+    pics = malloc((last + 1) * sizeof(vod_refs_pic_t));
+    need = calloc(run->count, 1);         /* none past the last shown */
+
+    if (refs == NULL || pics == NULL || need == NULL) {
+        goto failed;
+    }
+
+    vod_thumb_refs_init(refs, d->config, d->config_len,
+                        d->nal.nal_length_size, pics, last + 1);
+
+    for (i = 0; i <= last && !refs->failed; i++) {
+        len = ngx_min(run->samples[i].size, NGX_VOD_REFS_HEADER);
+
+        do {
+            n = pread(d->fd, buf, len, (off_t) run->samples[i].offset);
+        } while (n == -1 && ngx_errno == NGX_EINTR);
+
+        if (n <= 0) {
+            /* the decode's own read says why */
+            goto failed;
+        }
+
+        vod_thumb_refs_add(refs, buf, (size_t) n);
+    }
+
+    for (t = 0; t < run->ntiles; t++) {
+        need[run->tiles[t].sample] = 1;
+    }
+
+    if (vod_thumb_refs_needed(refs, need) != VOD_OK) {
+        goto failed;
+    }
+
+    free(pics);
+    free(refs);
+
+    return need;
+
+failed:
+
+    free(need);
+    free(pics);
+    free(refs);
+
+    return NULL;
 }
 
 

@@ -460,6 +460,11 @@ ngx_vod_picture_event(ngx_event_t *ev)
     r->aio = 0;
     pic->done = 1;
 
+    /* what the decode cost, for tests and an operator's debug log */
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "vod: picture: %uD frames decoded",
+                   pic->decode.decoded);
+
     if (pic->decode.rc != VOD_OK) {
         ngx_log_error(NGX_LOG_ERR, c->log, pic->decode.err,
                       "vod: \"%V\": thumbnail: %s", pic->path,

@@ -109,7 +109,8 @@ sub jpeg_file {
 }
 
 # "WxH range PSNR-verdicts": the body against ffmpeg's frame of $src at
-# $t (at least 40 dB) and at each of @others (under 40 dB)
+# $t (at least 40 dB) and at each of @others (under 40 dB); $src is under
+# $TEST_NGINX_MEDIA unless absolute
 sub frame_check {
     my ($src, $t, @others) = @_;
     return sub {
@@ -118,7 +119,7 @@ sub frame_check {
         my $probe = `ffprobe -v error -show_entries stream=width,height,color_range -of csv=p=0 $jpg`;
         chomp $probe;
         my $mine = rgb($jpg);
-        my $media = $ENV{TEST_NGINX_MEDIA};
+        my $media = $src =~ m{^/} ? '' : $ENV{TEST_NGINX_MEDIA};
         my $p = psnr($mine, rgb("$media/$src", $t));
         my $out = "$probe " . ($p >= 40 ? 'match' : sprintf('differs %.1f dB', $p));
         for my $o (@others) {
