@@ -15,7 +15,7 @@ use File::Temp ();
 use FindBin ();
 
 our @EXPORT = qw(rgb psnr jpeg_file frame_check probe tile_check
-                 jpeg_encoder jpeg_tables thread_nices);
+                 jpeg_encoder jpeg_tables thread_nices expected_nices);
 
 # a packager built without FFmpeg has no thumbnails: the suite is skipped
 # (t/016 checks that it says so); call from a BEGIN block
@@ -241,6 +241,16 @@ sub thread_nices {
     @raised = sort { $a <=> $b } grep { $_ != $main } @raised;
     return "main=$main raised=" . (@raised ? join(',', @raised) : 'none')
            . "\n";
+}
+
+# thread_nices()'s line when the pool's threads are raised to nice: the
+# test nginx runs at this process's nice (a suite run under nice(1), say)
+# and threads already there are left as they are
+sub expected_nices {
+    my ($nice) = @_;
+    my $main = getpriority(0, 0);
+    return "main=$main raised="
+           . ($nice > $main ? $nice : 'none') . "\n";
 }
 
 # /proc/PID/stat's fields after the command's ")": state, ppid, ...
