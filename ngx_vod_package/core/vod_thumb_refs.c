@@ -43,6 +43,7 @@
  */
 
 #include "vod_thumb_refs.h"
+#include "vod_bits.h"
 
 
 /* a slice header is read from the first bytes of its NAL unit, emulation
@@ -63,14 +64,6 @@
 /* rounds of the needed set's repair: each is a pass over the run, and a
  * hostile stream could otherwise ask one a picture */
 #define VOD_REFS_MAX_ROUNDS  16
-
-
-typedef struct {
-    const u_char  *p;
-    size_t         len;               /* bits */
-    size_t         pos;
-    unsigned       err:1;
-} vod_refs_bits_t;
 
 
 typedef struct {
@@ -102,15 +95,11 @@ typedef struct {
 } vod_refs_dpb_t;
 
 
-static size_t vod_refs_unescape(const u_char *src, size_t n, u_char *dst);
-static uint32_t vod_refs_u(vod_refs_bits_t *b, uint32_t n);
-static uint32_t vod_refs_ue(vod_refs_bits_t *b);
-static int32_t vod_refs_se(vod_refs_bits_t *b);
 static void vod_refs_nal(vod_thumb_refs_t *r, const u_char *p, size_t n,
     vod_refs_pic_t *pic, uint32_t *slices);
-static void vod_refs_sps(vod_thumb_refs_t *r, vod_refs_bits_t *b);
-static void vod_refs_pps(vod_thumb_refs_t *r, vod_refs_bits_t *b);
-static int vod_refs_slice_header(vod_thumb_refs_t *r, vod_refs_bits_t *b,
+static void vod_refs_sps(vod_thumb_refs_t *r, vod_bits_t *b);
+static void vod_refs_pps(vod_thumb_refs_t *r, vod_bits_t *b);
+static int vod_refs_slice_header(vod_thumb_refs_t *r, vod_bits_t *b,
     vod_refs_hdr_t *s);
 static int vod_refs_picture(vod_thumb_refs_t *r, vod_refs_hdr_t *s,
     vod_refs_pic_t *pic, uint32_t first);
@@ -268,7 +257,7 @@ vod_refs_nal(vod_thumb_refs_t *r, const u_char *p, size_t n,
     size_t             len;
     u_char             buf[VOD_REFS_HEADER_MAX];
     uint32_t           type;
-    vod_refs_bits_t    b;
+    vod_bits_t         b;
     vod_refs_hdr_t     s;
 
     type = p[0] & 0x1f;
@@ -283,12 +272,8 @@ vod_refs_nal(vod_thumb_refs_t *r, const u_char *p, size_t n,
         return;
     }
 
-    len = vod_refs_unescape(p + 1, n - 1, buf);
-
-    b.p = buf;
-    b.len = len * 8;
-    b.pos = 0;
-    b.err = 0;
+    len = vod_bits_rbsp(p + 1, n - 1, buf, VOD_REFS_HEADER_MAX);
+    vod_bits_init(&b, buf, len);
 
     if (type == 7) {
         vod_refs_sps(r, &b);
@@ -328,93 +313,19 @@ vod_refs_nal(vod_thumb_refs_t *r, const u_char *p, size_t n,
 }
 
 
-/* the RBSP of at most VOD_REFS_HEADER_MAX bytes: 00 00 03 loses its 03 */
-
-static size_t
-vod_refs_unescape(const u_char *src, size_t n, u_char *dst)
-{
-    size_t    i, o;
-    uint32_t  zeros;
-
-    zeros = 0;
-
-    for (i = 0, o = 0; i < n && o < VOD_REFS_HEADER_MAX; i++) {
-        if (zeros >= 2 && src[i] == 0x03) {
-            zeros = 0;
-            continue;
-        }
-
-        zeros = (src[i] == 0) ? zeros + 1 : 0;
-        dst[o++] = src[i];
-    }
-
-    return o;
-}
-
-
-static uint32_t
-vod_refs_u(vod_refs_bits_t *b, uint32_t n)
-{
-    uint32_t  v;
-
-    v = 0;
-
-    while (n-- > 0) {
-        if (b->pos >= b->len) {
-            b->err = 1;
-            return 0;
-        }
-
-        v = (v << 1) | ((b->p[b->pos >> 3] >> (7 - (b->pos & 7))) & 1);
-        b->pos++;
-    }
-
-    return v;
-}
-
-
-/* ue(v), 9.1: up to 31 leading zeros; more is an error */
-
-static uint32_t
-vod_refs_ue(vod_refs_bits_t *b)
-{
-    uint32_t  zeros;
-
-    for (zeros = 0; vod_refs_u(b, 1) == 0; zeros++) {
-        if (b->err || zeros == 31) {
-            b->err = 1;
-            return 0;
-        }
-    }
-
-    return (uint32_t) ((1ULL << zeros) - 1 + vod_refs_u(b, zeros));
-}
-
-
-static int32_t
-vod_refs_se(vod_refs_bits_t *b)
-{
-    uint32_t  v;
-
-    v = vod_refs_ue(b);
-
-    return (v & 1) ? (int32_t) ((v + 1) / 2) : -(int32_t) (v / 2);
-}
-
-
 /* 7.3.2.1.1, up to frame_mbs_only_flag */
 
 static void
-vod_refs_sps(vod_thumb_refs_t *r, vod_refs_bits_t *b)
+vod_refs_sps(vod_thumb_refs_t *r, vod_bits_t *b)
 {
     uint32_t        profile, id, i, j, n, poc_type, cf, sep, last;
     vod_refs_sps_t  sps;
 
     memset(&sps, 0, sizeof(vod_refs_sps_t));
 
-    profile = vod_refs_u(b, 8);
-    (void) vod_refs_u(b, 16);                   /* constraints, level */
-    id = vod_refs_ue(b);
+    profile = vod_bits_u(b, 8);
+    (void) vod_bits_u(b, 16);                   /* constraints, level */
+    id = vod_bits_ue(b);
 
     cf = 1;
     sep = 0;
@@ -425,26 +336,26 @@ vod_refs_sps(vod_thumb_refs_t *r, vod_refs_bits_t *b)
         || profile == 138 || profile == 139 || profile == 134
         || profile == 135)
     {
-        cf = vod_refs_ue(b);
+        cf = vod_bits_ue(b);
         if (cf == 3) {
-            sep = vod_refs_u(b, 1);
+            sep = vod_bits_u(b, 1);
         }
 
-        (void) vod_refs_ue(b);                  /* bit depths */
-        (void) vod_refs_ue(b);
-        (void) vod_refs_u(b, 1);                /* qpprime_y_zero... */
+        (void) vod_bits_ue(b);                  /* bit depths */
+        (void) vod_bits_ue(b);
+        (void) vod_bits_u(b, 1);                /* qpprime_y_zero... */
 
-        if (vod_refs_u(b, 1)) {                 /* scaling matrices */
-            for (i = 0; i < ((cf != 3) ? 8u : 12u) && !b->err; i++) {
-                if (!vod_refs_u(b, 1)) {
+        if (vod_bits_u(b, 1)) {                 /* scaling matrices */
+            for (i = 0; i < ((cf != 3) ? 8u : 12u) && !b->error; i++) {
+                if (!vod_bits_u(b, 1)) {
                     continue;
                 }
 
                 n = (i < 6) ? 16 : 64;
                 last = 8;
 
-                for (j = 0; j < n && !b->err; j++) {
-                    last = (last + vod_refs_se(b) + 256) % 256;
+                for (j = 0; j < n && !b->error; j++) {
+                    last = (last + vod_bits_se(b) + 256) % 256;
                     if (last == 0) {
                         break;
                     }
@@ -453,34 +364,34 @@ vod_refs_sps(vod_thumb_refs_t *r, vod_refs_bits_t *b)
         }
     }
 
-    sps.log2_max_frame_num = vod_refs_ue(b) + 4;
-    poc_type = vod_refs_ue(b);
+    sps.log2_max_frame_num = vod_bits_ue(b) + 4;
+    poc_type = vod_bits_ue(b);
 
     if (poc_type == 0) {
-        sps.log2_max_poc_lsb = vod_refs_ue(b) + 4;
+        sps.log2_max_poc_lsb = vod_bits_ue(b) + 4;
 
     } else if (poc_type != 2) {
         sps.unsupported = 1;
     }
 
     if (!sps.unsupported) {
-        sps.max_num_ref_frames = vod_refs_ue(b);
+        sps.max_num_ref_frames = vod_bits_ue(b);
 
-        if (vod_refs_u(b, 1)) {                 /* gaps allowed */
+        if (vod_bits_u(b, 1)) {                 /* gaps allowed */
             sps.unsupported = 1;
         }
 
-        (void) vod_refs_ue(b);                  /* width, height */
-        (void) vod_refs_ue(b);
+        (void) vod_bits_ue(b);                  /* width, height */
+        (void) vod_bits_ue(b);
 
-        if (!vod_refs_u(b, 1)) {                /* frame_mbs_only_flag */
+        if (!vod_bits_u(b, 1)) {                /* frame_mbs_only_flag */
             sps.unsupported = 1;
         }
     }
 
     sps.chroma_array_type = sep ? 0 : cf;
 
-    if (b->err || id >= VOD_REFS_MAX_SPS || sps.log2_max_frame_num > 16
+    if (b->error || id >= VOD_REFS_MAX_SPS || sps.log2_max_frame_num > 16
         || sps.log2_max_poc_lsb > 16
         || sps.max_num_ref_frames > VOD_REFS_MAX_DPB)
     {
@@ -505,34 +416,34 @@ vod_refs_sps(vod_thumb_refs_t *r, vod_refs_bits_t *b)
 /* 7.3.2.2, up to redundant_pic_cnt_present_flag */
 
 static void
-vod_refs_pps(vod_thumb_refs_t *r, vod_refs_bits_t *b)
+vod_refs_pps(vod_thumb_refs_t *r, vod_bits_t *b)
 {
     uint32_t        id;
     vod_refs_pps_t  pps;
 
     memset(&pps, 0, sizeof(vod_refs_pps_t));
 
-    id = vod_refs_ue(b);
-    pps.sps_id = vod_refs_ue(b);
-    (void) vod_refs_u(b, 1);                    /* entropy_coding_mode */
-    pps.bottom_field_poc = vod_refs_u(b, 1);
+    id = vod_bits_ue(b);
+    pps.sps_id = vod_bits_ue(b);
+    (void) vod_bits_u(b, 1);                    /* entropy_coding_mode */
+    pps.bottom_field_poc = vod_bits_u(b, 1);
 
-    if (vod_refs_ue(b) != 0) {                  /* slice groups */
+    if (vod_bits_ue(b) != 0) {                  /* slice groups */
         pps.unsupported = 1;
     }
 
-    pps.num_ref_idx[0] = vod_refs_ue(b) + 1;
-    pps.num_ref_idx[1] = vod_refs_ue(b) + 1;
-    pps.weighted_pred = vod_refs_u(b, 1);
-    pps.weighted_bipred_idc = vod_refs_u(b, 2);
-    (void) vod_refs_se(b);                      /* pic_init_qp, qs, */
-    (void) vod_refs_se(b);                      /* chroma_qp_index_offset */
-    (void) vod_refs_se(b);
-    (void) vod_refs_u(b, 1);                    /* deblocking control */
-    (void) vod_refs_u(b, 1);                    /* constrained_intra_pred */
-    pps.redundant_pic_cnt = vod_refs_u(b, 1);
+    pps.num_ref_idx[0] = vod_bits_ue(b) + 1;
+    pps.num_ref_idx[1] = vod_bits_ue(b) + 1;
+    pps.weighted_pred = vod_bits_u(b, 1);
+    pps.weighted_bipred_idc = vod_bits_u(b, 2);
+    (void) vod_bits_se(b);                      /* pic_init_qp, qs, */
+    (void) vod_bits_se(b);                      /* chroma_qp_index_offset */
+    (void) vod_bits_se(b);
+    (void) vod_bits_u(b, 1);                    /* deblocking control */
+    (void) vod_bits_u(b, 1);                    /* constrained_intra_pred */
+    pps.redundant_pic_cnt = vod_bits_u(b, 1);
 
-    if (b->err || id >= VOD_REFS_MAX_PPS || pps.sps_id >= VOD_REFS_MAX_SPS
+    if (b->error || id >= VOD_REFS_MAX_PPS || pps.sps_id >= VOD_REFS_MAX_SPS
         || pps.num_ref_idx[0] > VOD_REFS_MAX_LIST
         || pps.num_ref_idx[1] > VOD_REFS_MAX_LIST)
     {
@@ -556,19 +467,19 @@ vod_refs_pps(vod_thumb_refs_t *r, vod_refs_bits_t *b)
 /* 7.3.3, up to and including dec_ref_pic_marking() */
 
 static int
-vod_refs_slice_header(vod_thumb_refs_t *r, vod_refs_bits_t *b,
+vod_refs_slice_header(vod_thumb_refs_t *r, vod_bits_t *b,
     vod_refs_hdr_t *s)
 {
     uint32_t         id, l, i, n, idc, op, chroma;
     vod_refs_sps_t  *sps;
     vod_refs_pps_t  *pps;
 
-    (void) vod_refs_ue(b);                      /* first_mb_in_slice */
-    s->slice_type = vod_refs_ue(b) % 5;
+    (void) vod_bits_ue(b);                      /* first_mb_in_slice */
+    s->slice_type = vod_bits_ue(b) % 5;
     s->lists.b = (s->slice_type == VOD_REFS_SLICE_B);
-    id = vod_refs_ue(b);
+    id = vod_bits_ue(b);
 
-    if (b->err || id >= VOD_REFS_MAX_PPS || !r->pps[id].valid) {
+    if (b->error || id >= VOD_REFS_MAX_PPS || !r->pps[id].valid) {
         return VOD_BAD_DATA;
     }
 
@@ -587,27 +498,27 @@ vod_refs_slice_header(vod_thumb_refs_t *r, vod_refs_bits_t *b,
     r->active = sps;
     s->sps = sps;
 
-    s->frame_num = vod_refs_u(b, sps->log2_max_frame_num);
+    s->frame_num = vod_bits_u(b, sps->log2_max_frame_num);
 
     if (s->type == 5) {
-        (void) vod_refs_ue(b);                  /* idr_pic_id */
+        (void) vod_bits_ue(b);                  /* idr_pic_id */
     }
 
     if (sps->log2_max_poc_lsb != 0) {
-        s->poc_lsb = vod_refs_u(b, sps->log2_max_poc_lsb);
+        s->poc_lsb = vod_bits_u(b, sps->log2_max_poc_lsb);
 
         if (pps->bottom_field_poc) {
-            (void) vod_refs_se(b);              /* delta_pic_order_cnt_b */
+            (void) vod_bits_se(b);              /* delta_pic_order_cnt_b */
         }
     }
 
-    if (pps->redundant_pic_cnt && vod_refs_ue(b) != 0) {
+    if (pps->redundant_pic_cnt && vod_bits_ue(b) != 0) {
         /* a redundant slice: decoders drop it, we do not model that */
         return VOD_UNSUPPORTED;
     }
 
     if (s->slice_type == VOD_REFS_SLICE_B) {
-        (void) vod_refs_u(b, 1);                /* direct_spatial_mv_pred */
+        (void) vod_bits_u(b, 1);                /* direct_spatial_mv_pred */
     }
 
     s->lists.active[0] = 0;
@@ -623,12 +534,12 @@ vod_refs_slice_header(vod_thumb_refs_t *r, vod_refs_bits_t *b,
             s->lists.active[1] = pps->num_ref_idx[1];
         }
 
-        if (vod_refs_u(b, 1)) {                 /* override */
-            n = vod_refs_ue(b);
+        if (vod_bits_u(b, 1)) {                 /* override */
+            n = vod_bits_ue(b);
             s->lists.active[0] = (n < VOD_REFS_MAX_LIST) ? n + 1 : 255;
 
             if (s->slice_type == VOD_REFS_SLICE_B) {
-                n = vod_refs_ue(b);
+                n = vod_bits_ue(b);
                 s->lists.active[1] = (n < VOD_REFS_MAX_LIST) ? n + 1 : 255;
             }
         }
@@ -643,14 +554,14 @@ vod_refs_slice_header(vod_thumb_refs_t *r, vod_refs_bits_t *b,
     /* 7.3.3.1 ref_pic_list_modification() */
 
     for (l = 0; l < 2; l++) {
-        if (s->lists.active[l] == 0 || !vod_refs_u(b, 1)) {
+        if (s->lists.active[l] == 0 || !vod_bits_u(b, 1)) {
             continue;
         }
 
         for (n = 0; ; n++) {
-            idc = vod_refs_ue(b);
+            idc = vod_bits_ue(b);
 
-            if (b->err || idc > 3 || n > VOD_REFS_MAX_LIST) {
+            if (b->error || idc > 3 || n > VOD_REFS_MAX_LIST) {
                 return VOD_BAD_DATA;
             }
 
@@ -664,7 +575,7 @@ vod_refs_slice_header(vod_thumb_refs_t *r, vod_refs_bits_t *b,
             }
 
             s->lists.mod_idc[l][n] = (uint8_t) idc;
-            s->lists.mod_val[l][n] = (uint16_t) vod_refs_ue(b);
+            s->lists.mod_val[l][n] = (uint16_t) vod_bits_ue(b);
         }
 
         s->lists.nmod[l] = (uint8_t) n;
@@ -679,23 +590,23 @@ vod_refs_slice_header(vod_thumb_refs_t *r, vod_refs_bits_t *b,
     {
         chroma = (sps->chroma_array_type != 0);
 
-        (void) vod_refs_ue(b);                  /* luma_log2_weight_denom */
+        (void) vod_bits_ue(b);                  /* luma_log2_weight_denom */
         if (chroma) {
-            (void) vod_refs_ue(b);
+            (void) vod_bits_ue(b);
         }
 
         for (l = 0; l < 2; l++) {
-            for (i = 0; i < s->lists.active[l] && !b->err; i++) {
-                if (vod_refs_u(b, 1)) {         /* luma weight, offset */
-                    (void) vod_refs_se(b);
-                    (void) vod_refs_se(b);
+            for (i = 0; i < s->lists.active[l] && !b->error; i++) {
+                if (vod_bits_u(b, 1)) {         /* luma weight, offset */
+                    (void) vod_bits_se(b);
+                    (void) vod_bits_se(b);
                 }
 
-                if (chroma && vod_refs_u(b, 1)) {
-                    (void) vod_refs_se(b);
-                    (void) vod_refs_se(b);
-                    (void) vod_refs_se(b);
-                    (void) vod_refs_se(b);
+                if (chroma && vod_bits_u(b, 1)) {
+                    (void) vod_bits_se(b);
+                    (void) vod_bits_se(b);
+                    (void) vod_bits_se(b);
+                    (void) vod_bits_se(b);
                 }
             }
         }
@@ -705,19 +616,19 @@ vod_refs_slice_header(vod_thumb_refs_t *r, vod_refs_bits_t *b,
 
     if (s->ref_idc != 0) {
         if (s->type == 5) {
-            (void) vod_refs_u(b, 1);            /* no_output_of_prior */
+            (void) vod_bits_u(b, 1);            /* no_output_of_prior */
 
-            if (vod_refs_u(b, 1)) {             /* long_term_reference */
+            if (vod_bits_u(b, 1)) {             /* long_term_reference */
                 return VOD_UNSUPPORTED;
             }
 
-        } else if (vod_refs_u(b, 1)) {          /* adaptive */
+        } else if (vod_bits_u(b, 1)) {          /* adaptive */
             s->adaptive = 1;
 
             for (n = 0; ; n++) {
-                op = vod_refs_ue(b);
+                op = vod_bits_ue(b);
 
-                if (b->err || n >= VOD_REFS_MAX_MMCO) {
+                if (b->error || n >= VOD_REFS_MAX_MMCO) {
                     return VOD_BAD_DATA;
                 }
 
@@ -730,14 +641,14 @@ vod_refs_slice_header(vod_thumb_refs_t *r, vod_refs_bits_t *b,
                     return VOD_UNSUPPORTED;
                 }
 
-                s->mmco_diff[n] = (uint16_t) vod_refs_ue(b);
+                s->mmco_diff[n] = (uint16_t) vod_bits_ue(b);
             }
 
             s->nmmco = n;
         }
     }
 
-    return b->err ? VOD_BAD_DATA : VOD_OK;
+    return b->error ? VOD_BAD_DATA : VOD_OK;
 }
 
 
