@@ -40,6 +40,8 @@ static void vod_refs_nal(vod_thumb_refs_t *r, const u_char *p, size_t n,
     vod_refs_pic_t *pic, uint32_t *slices);
 static void vod_refs_sps(vod_thumb_refs_t *r, vod_bits_t *b);
 static void vod_refs_pps(vod_thumb_refs_t *r, vod_bits_t *b);
+static void vod_refs_keep(vod_thumb_refs_t *r, void *slot, const void *set,
+    size_t size, unsigned had);
 static int vod_refs_slice_header(vod_thumb_refs_t *r, vod_bits_t *b,
     vod_refs_hdr_t *s);
 static int vod_refs_picture(vod_thumb_refs_t *r, vod_refs_hdr_t *s,
@@ -327,15 +329,8 @@ vod_refs_sps(vod_thumb_refs_t *r, vod_bits_t *b)
 
     sps.valid = 1;
 
-    /* a parameter set changed within the run would need its own model */
-    if (r->sps[id].valid
-        && memcmp(&r->sps[id], &sps, sizeof(vod_refs_sps_t)) != 0)
-    {
-        r->failed = 1;
-        return;
-    }
-
-    r->sps[id] = sps;
+    vod_refs_keep(r, &r->sps[id], &sps, sizeof(vod_refs_sps_t),
+                  r->sps[id].valid);
 }
 
 
@@ -379,14 +374,24 @@ vod_refs_pps(vod_thumb_refs_t *r, vod_bits_t *b)
 
     pps.valid = 1;
 
-    if (r->pps[id].valid
-        && memcmp(&r->pps[id], &pps, sizeof(vod_refs_pps_t)) != 0)
-    {
+    vod_refs_keep(r, &r->pps[id], &pps, sizeof(vod_refs_pps_t),
+                  r->pps[id].valid);
+}
+
+
+/* a parameter set read into its slot: one changed within the run (had:
+ * the slot was set) would need its own model */
+
+static void
+vod_refs_keep(vod_thumb_refs_t *r, void *slot, const void *set, size_t size,
+    unsigned had)
+{
+    if (had && memcmp(slot, set, size) != 0) {
         r->failed = 1;
         return;
     }
 
-    r->pps[id] = pps;
+    memcpy(slot, set, size);
 }
 
 
