@@ -6,17 +6,9 @@
 
 #include "vod_core.h"
 #include "vod_codec.h"
+#include "vod_bits.h"
 
 
-typedef struct {
-    const u_char  *pos;
-    const u_char  *end;
-    uint32_t       bit;               /* bits used of *pos */
-    uint32_t       error;
-} vod_bits_t;
-
-
-static uint32_t vod_bits_read(vod_bits_t *br, uint32_t n);
 static int vod_codec_descriptor(const u_char **pos, const u_char *end,
     uint32_t *tag, const u_char **data, size_t *len);
 
@@ -25,31 +17,6 @@ static const uint32_t  vod_aac_rates[13] = {
     96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000,
     11025, 8000, 7350
 };
-
-
-static uint32_t
-vod_bits_read(vod_bits_t *br, uint32_t n)
-{
-    uint32_t  v;
-
-    v = 0;
-
-    while (n-- > 0) {
-        if (br->pos >= br->end) {
-            br->error = 1;
-            return 0;
-        }
-
-        v = (v << 1) | ((*br->pos >> (7 - br->bit)) & 1);
-
-        if (++br->bit == 8) {
-            br->bit = 0;
-            br->pos++;
-        }
-    }
-
-    return v;
-}
 
 
 int
@@ -296,21 +263,18 @@ vod_codec_aac_config(const u_char *asc, size_t len, vod_aac_config_t *cfg)
     uint32_t    aot, index, rate, channels, ext;
     vod_bits_t  br;
 
-    br.pos = asc;
-    br.end = asc + len;
-    br.bit = 0;
-    br.error = 0;
+    vod_bits_init(&br, asc, len);
 
-    aot = vod_bits_read(&br, 5);
+    aot = vod_bits_u(&br, 5);
     if (aot == 31) {
-        aot = 32 + vod_bits_read(&br, 6);
+        aot = 32 + vod_bits_u(&br, 6);
     }
 
-    index = vod_bits_read(&br, 4);
-    rate = (index == 0xf) ? vod_bits_read(&br, 24)
+    index = vod_bits_u(&br, 4);
+    rate = (index == 0xf) ? vod_bits_u(&br, 24)
                           : (index < 13 ? vod_aac_rates[index] : 0);
 
-    channels = vod_bits_read(&br, 4);
+    channels = vod_bits_u(&br, 4);
 
     if (br.error || aot == 0 || (index >= 13 && index != 0xf)) {
         return VOD_BAD_DATA;
@@ -318,8 +282,8 @@ vod_codec_aac_config(const u_char *asc, size_t len, vod_aac_config_t *cfg)
 
     if (aot == 5 || aot == 29) {
         /* explicit SBR (HE-AAC) / PS: the output rate is the extension's */
-        index = vod_bits_read(&br, 4);
-        ext = (index == 0xf) ? vod_bits_read(&br, 24)
+        index = vod_bits_u(&br, 4);
+        ext = (index == 0xf) ? vod_bits_u(&br, 24)
                              : (index < 13 ? vod_aac_rates[index] : 0);
 
         if (!br.error && ext != 0) {
@@ -365,15 +329,12 @@ vod_codec_ac3(const u_char *dac3, size_t len, vod_dolby_config_t *cfg)
     uint32_t    fscod, acmod, lfeon;
     vod_bits_t  br;
 
-    br.pos = dac3;
-    br.end = dac3 + len;
-    br.bit = 0;
-    br.error = 0;
+    vod_bits_init(&br, dac3, len);
 
-    fscod = vod_bits_read(&br, 2);
-    (void) vod_bits_read(&br, 5 + 3);            /* bsid, bsmod */
-    acmod = vod_bits_read(&br, 3);
-    lfeon = vod_bits_read(&br, 1);
+    fscod = vod_bits_u(&br, 2);
+    (void) vod_bits_u(&br, 5 + 3);               /* bsid, bsmod */
+    acmod = vod_bits_u(&br, 3);
+    lfeon = vod_bits_u(&br, 1);
 
     if (br.error) {
         return VOD_BAD_DATA;
@@ -395,34 +356,31 @@ vod_codec_eac3(const u_char *dec3, size_t len, vod_dolby_config_t *cfg)
     uint32_t    map;
     vod_bits_t  br;
 
-    br.pos = dec3;
-    br.end = dec3 + len;
-    br.bit = 0;
-    br.error = 0;
+    vod_bits_init(&br, dec3, len);
 
-    (void) vod_bits_read(&br, 13);               /* data_rate */
-    subs = vod_bits_read(&br, 3) + 1;            /* num_ind_sub + 1 */
+    (void) vod_bits_u(&br, 13);                  /* data_rate */
+    subs = vod_bits_u(&br, 3) + 1;               /* num_ind_sub + 1 */
 
     channels = 0;
     map = 0;
     fscod = 0;
 
     for (i = 0; i < subs; i++) {
-        v = vod_bits_read(&br, 2);
+        v = vod_bits_u(&br, 2);
         fscod = (i == 0) ? v : fscod;
-        (void) vod_bits_read(&br, 5 + 1 + 1 + 3); /* bsid, reserved, asvc,
+        (void) vod_bits_u(&br, 5 + 1 + 1 + 3);    /* bsid, reserved, asvc,
                                                      bsmod */
-        acmod = vod_bits_read(&br, 3);
-        lfeon = vod_bits_read(&br, 1);
-        (void) vod_bits_read(&br, 3);
-        deps = vod_bits_read(&br, 4);
+        acmod = vod_bits_u(&br, 3);
+        lfeon = vod_bits_u(&br, 1);
+        (void) vod_bits_u(&br, 3);
+        deps = vod_bits_u(&br, 4);
         loc = 0;
 
         if (deps > 0) {
-            loc = vod_bits_read(&br, 9);
+            loc = vod_bits_u(&br, 9);
 
         } else {
-            (void) vod_bits_read(&br, 1);
+            (void) vod_bits_u(&br, 1);
         }
 
         if (i != 0) {

@@ -4,6 +4,7 @@
  */
 
 #include "vod_hdr.h"
+#include "vod_bits.h"
 
 
 /* the bytes of an SPS read, emulation prevention removed: the VUI's colour
@@ -12,116 +13,14 @@
 #define VOD_HDR_SPS_MAX  1024
 
 
-typedef struct {
-    const u_char  *pos;
-    const u_char  *end;
-    uint32_t       bit;               /* bits used of *pos */
-    uint32_t       error;
-} vod_hdr_bits_t;
-
-
-static void vod_hdr_bits_init(vod_hdr_bits_t *br, const u_char *p,
-    size_t len);
-static uint32_t vod_hdr_u(vod_hdr_bits_t *br, uint32_t n);
-static uint32_t vod_hdr_ue(vod_hdr_bits_t *br);
-static void vod_hdr_skip_ue(vod_hdr_bits_t *br, uint32_t n);
-static size_t vod_hdr_rbsp(const u_char *nal, size_t len, u_char *out);
-static void vod_hdr_vui_start(vod_hdr_bits_t *br);
-static int vod_hdr_vui_signal(vod_hdr_bits_t *br, vod_colour_t *c);
-static void vod_hdr_hevc_ptl(vod_hdr_bits_t *br, uint32_t sub_layers);
-static void vod_hdr_hevc_scaling(vod_hdr_bits_t *br);
-static int vod_hdr_hevc_rps(vod_hdr_bits_t *br, uint32_t sets);
-static void vod_hdr_avc_scaling(vod_hdr_bits_t *br, uint32_t size);
+static void vod_hdr_vui_start(vod_bits_t *br);
+static int vod_hdr_vui_signal(vod_bits_t *br, vod_colour_t *c);
+static void vod_hdr_hevc_ptl(vod_bits_t *br, uint32_t sub_layers);
+static void vod_hdr_hevc_scaling(vod_bits_t *br);
+static int vod_hdr_hevc_rps(vod_bits_t *br, uint32_t sets);
+static void vod_hdr_avc_scaling(vod_bits_t *br, uint32_t size);
 static int vod_hdr_av1_seq(const u_char *p, size_t len, vod_colour_t *c);
 static void vod_hdr_unspecified(vod_colour_t *c);
-
-
-static void
-vod_hdr_bits_init(vod_hdr_bits_t *br, const u_char *p, size_t len)
-{
-    br->pos = p;
-    br->end = p + len;
-    br->bit = 0;
-    br->error = 0;
-}
-
-
-static uint32_t
-vod_hdr_u(vod_hdr_bits_t *br, uint32_t n)
-{
-    uint32_t  v;
-
-    v = 0;
-
-    while (n-- > 0) {
-        if (br->pos >= br->end) {
-            br->error = 1;
-            return 0;
-        }
-
-        v = (v << 1) | ((*br->pos >> (7 - br->bit)) & 1);
-
-        if (++br->bit == 8) {
-            br->bit = 0;
-            br->pos++;
-        }
-    }
-
-    return v;
-}
-
-
-/* Exp-Golomb ue(v), at most 32 bits of value (a longer one is an error) */
-
-static uint32_t
-vod_hdr_ue(vod_hdr_bits_t *br)
-{
-    uint32_t  zeros;
-
-    for (zeros = 0; vod_hdr_u(br, 1) == 0; zeros++) {
-        if (br->error || zeros == 31) {
-            br->error = 1;
-            return 0;
-        }
-    }
-
-    return (uint32_t) ((1ULL << zeros) - 1 + vod_hdr_u(br, zeros));
-}
-
-
-static void
-vod_hdr_skip_ue(vod_hdr_bits_t *br, uint32_t n)
-{
-    while (n-- > 0 && !br->error) {
-        (void) vod_hdr_ue(br);
-    }
-}
-
-
-/* a NAL unit's payload with emulation prevention bytes (00 00 03)
- * removed, at most VOD_HDR_SPS_MAX bytes of it */
-
-static size_t
-vod_hdr_rbsp(const u_char *nal, size_t len, u_char *out)
-{
-    size_t    i, n;
-    uint32_t  zeros;
-
-    n = 0;
-    zeros = 0;
-
-    for (i = 0; i < len && n < VOD_HDR_SPS_MAX; i++) {
-        if (zeros >= 2 && nal[i] == 3) {
-            zeros = 0;
-            continue;
-        }
-
-        zeros = (nal[i] == 0) ? zeros + 1 : 0;
-        out[n++] = nal[i];
-    }
-
-    return n;
-}
 
 
 static void
@@ -169,24 +68,24 @@ vod_hdr_colr(const u_char *colr, size_t len, vod_colour_t *c)
  * VUI of H.264 and H.265; the reader stands after the overscan fields */
 
 static int
-vod_hdr_vui_signal(vod_hdr_bits_t *br, vod_colour_t *c)
+vod_hdr_vui_signal(vod_bits_t *br, vod_colour_t *c)
 {
     uint32_t  full;
 
-    if (vod_hdr_u(br, 1) == 0) {
+    if (vod_bits_u(br, 1) == 0) {
         return br->error ? VOD_BAD_DATA : VOD_NOT_FOUND;
     }
 
-    (void) vod_hdr_u(br, 3);                     /* video_format */
-    full = vod_hdr_u(br, 1);
+    (void) vod_bits_u(br, 3);                    /* video_format */
+    full = vod_bits_u(br, 1);
 
-    if (vod_hdr_u(br, 1) == 0) {                 /* colour_description */
+    if (vod_bits_u(br, 1) == 0) {                /* colour_description */
         return br->error ? VOD_BAD_DATA : VOD_NOT_FOUND;
     }
 
-    c->primaries = vod_hdr_u(br, 8);
-    c->transfer = vod_hdr_u(br, 8);
-    c->matrix = vod_hdr_u(br, 8);
+    c->primaries = vod_bits_u(br, 8);
+    c->transfer = vod_bits_u(br, 8);
+    c->matrix = vod_bits_u(br, 8);
     c->full_range = full;
 
     return br->error ? VOD_BAD_DATA : VOD_OK;
@@ -196,16 +95,16 @@ vod_hdr_vui_signal(vod_hdr_bits_t *br, vod_colour_t *c)
 /* the VUI's first fields: aspect ratio and overscan */
 
 static void
-vod_hdr_vui_start(vod_hdr_bits_t *br)
+vod_hdr_vui_start(vod_bits_t *br)
 {
-    if (vod_hdr_u(br, 1)) {                      /* aspect_ratio_info */
-        if (vod_hdr_u(br, 8) == 255) {           /* Extended_SAR */
-            (void) vod_hdr_u(br, 32);
+    if (vod_bits_u(br, 1)) {                     /* aspect_ratio_info */
+        if (vod_bits_u(br, 8) == 255) {          /* Extended_SAR */
+            (void) vod_bits_u(br, 32);
         }
     }
 
-    if (vod_hdr_u(br, 1)) {                      /* overscan_info */
-        (void) vod_hdr_u(br, 1);
+    if (vod_bits_u(br, 1)) {                     /* overscan_info */
+        (void) vod_bits_u(br, 1);
     }
 }
 
@@ -216,7 +115,7 @@ vod_hdr_avc(const u_char *avcc, size_t len, vod_colour_t *c)
     size_t          n;
     u_char          sps[VOD_HDR_SPS_MAX];
     uint32_t        profile, chroma, i, poc, cycle, lists;
-    vod_hdr_bits_t  br;
+    vod_bits_t      br;
 
     /* avcC: 5 bytes, then numOfSequenceParameterSets and the first one's
      * length */
@@ -236,12 +135,12 @@ vod_hdr_avc(const u_char *avcc, size_t len, vod_colour_t *c)
     }
 
     /* the NAL header byte skipped */
-    n = vod_hdr_rbsp(avcc + 9, n - 1, sps);
-    vod_hdr_bits_init(&br, sps, n);
+    n = vod_bits_rbsp(avcc + 9, n - 1, sps, VOD_HDR_SPS_MAX);
+    vod_bits_init(&br, sps, n);
 
-    profile = vod_hdr_u(&br, 8);
-    (void) vod_hdr_u(&br, 16);                   /* constraints, level */
-    (void) vod_hdr_ue(&br);                      /* seq_parameter_set_id */
+    profile = vod_bits_u(&br, 8);
+    (void) vod_bits_u(&br, 16);                  /* constraints, level */
+    (void) vod_bits_ue(&br);                     /* seq_parameter_set_id */
 
     if (profile == 100 || profile == 110 || profile == 122
         || profile == 244 || profile == 44 || profile == 83
@@ -249,59 +148,59 @@ vod_hdr_avc(const u_char *avcc, size_t len, vod_colour_t *c)
         || profile == 138 || profile == 139 || profile == 134
         || profile == 135)
     {
-        chroma = vod_hdr_ue(&br);
+        chroma = vod_bits_ue(&br);
 
         if (chroma == 3) {
-            (void) vod_hdr_u(&br, 1);            /* separate_colour_plane */
+            (void) vod_bits_u(&br, 1);           /* separate_colour_plane */
         }
 
-        vod_hdr_skip_ue(&br, 2);                 /* bit depths */
-        (void) vod_hdr_u(&br, 1);                /* qpprime_y_zero... */
+        vod_bits_skip_ue(&br, 2);                /* bit depths */
+        (void) vod_bits_u(&br, 1);               /* qpprime_y_zero... */
 
-        if (vod_hdr_u(&br, 1)) {                 /* seq_scaling_matrix */
+        if (vod_bits_u(&br, 1)) {                /* seq_scaling_matrix */
             lists = (chroma != 3) ? 8 : 12;
 
             for (i = 0; i < lists && !br.error; i++) {
-                if (vod_hdr_u(&br, 1)) {
+                if (vod_bits_u(&br, 1)) {
                     vod_hdr_avc_scaling(&br, i < 6 ? 16 : 64);
                 }
             }
         }
     }
 
-    (void) vod_hdr_ue(&br);                      /* log2_max_frame_num */
-    poc = vod_hdr_ue(&br);
+    (void) vod_bits_ue(&br);                     /* log2_max_frame_num */
+    poc = vod_bits_ue(&br);
 
     if (poc == 0) {
-        (void) vod_hdr_ue(&br);
+        (void) vod_bits_ue(&br);
 
     } else if (poc == 1) {
-        (void) vod_hdr_u(&br, 1);
-        vod_hdr_skip_ue(&br, 2);                 /* se(v): same length */
-        cycle = vod_hdr_ue(&br);
+        (void) vod_bits_u(&br, 1);
+        vod_bits_skip_ue(&br, 2);                /* se(v): same length */
+        cycle = vod_bits_ue(&br);
 
         if (cycle > 255) {
             return VOD_BAD_DATA;
         }
 
-        vod_hdr_skip_ue(&br, cycle);
+        vod_bits_skip_ue(&br, cycle);
     }
 
-    (void) vod_hdr_ue(&br);                      /* max_num_ref_frames */
-    (void) vod_hdr_u(&br, 1);                    /* gaps_in_frame_num */
-    vod_hdr_skip_ue(&br, 2);                     /* width, height */
+    (void) vod_bits_ue(&br);                     /* max_num_ref_frames */
+    (void) vod_bits_u(&br, 1);                   /* gaps_in_frame_num */
+    vod_bits_skip_ue(&br, 2);                    /* width, height */
 
-    if (vod_hdr_u(&br, 1) == 0) {                /* frame_mbs_only */
-        (void) vod_hdr_u(&br, 1);
+    if (vod_bits_u(&br, 1) == 0) {               /* frame_mbs_only */
+        (void) vod_bits_u(&br, 1);
     }
 
-    (void) vod_hdr_u(&br, 1);                    /* direct_8x8_inference */
+    (void) vod_bits_u(&br, 1);                   /* direct_8x8_inference */
 
-    if (vod_hdr_u(&br, 1)) {                     /* frame_cropping */
-        vod_hdr_skip_ue(&br, 4);
+    if (vod_bits_u(&br, 1)) {                    /* frame_cropping */
+        vod_bits_skip_ue(&br, 4);
     }
 
-    if (vod_hdr_u(&br, 1) == 0) {                /* vui_parameters */
+    if (vod_bits_u(&br, 1) == 0) {               /* vui_parameters */
         return br.error ? VOD_BAD_DATA : VOD_NOT_FOUND;
     }
 
@@ -314,7 +213,7 @@ vod_hdr_avc(const u_char *avcc, size_t len, vod_colour_t *c)
 /* scaling_list(): only read past; delta_scale is se(v) */
 
 static void
-vod_hdr_avc_scaling(vod_hdr_bits_t *br, uint32_t size)
+vod_hdr_avc_scaling(vod_bits_t *br, uint32_t size)
 {
     uint32_t  j, last, next, v, delta;
 
@@ -325,7 +224,7 @@ vod_hdr_avc_scaling(vod_hdr_bits_t *br, uint32_t size)
         if (next != 0) {
             /* se(v) mod 256, in unsigned arithmetic (2^32 is a
              * multiple of 256) */
-            v = vod_hdr_ue(br);
+            v = vod_bits_ue(br);
             delta = (v & 1) ? v / 2 + 1 : 0 - v / 2;
             next = (last + delta) & 0xff;
         }
@@ -343,7 +242,7 @@ vod_hdr_hevc(const u_char *hvcc, size_t len, vod_colour_t *c)
     uint32_t        arrays, count, type, i, k, sub, chroma, sets, lt;
     uint32_t        poc_bits;
     const u_char   *p, *end, *nal;
-    vod_hdr_bits_t  br;
+    vod_bits_t      br;
 
     if (len < 23 || hvcc[0] != 1) {
         return VOD_BAD_DATA;
@@ -389,74 +288,74 @@ vod_hdr_hevc(const u_char *hvcc, size_t len, vod_colour_t *c)
     }
 
     /* the two NAL header bytes skipped */
-    n = vod_hdr_rbsp(nal + 2, nal_len - 2, sps);
-    vod_hdr_bits_init(&br, sps, n);
+    n = vod_bits_rbsp(nal + 2, nal_len - 2, sps, VOD_HDR_SPS_MAX);
+    vod_bits_init(&br, sps, n);
 
-    (void) vod_hdr_u(&br, 4);                    /* sps_video_parameter */
-    sub = vod_hdr_u(&br, 3);                     /* max_sub_layers - 1 */
-    (void) vod_hdr_u(&br, 1);
+    (void) vod_bits_u(&br, 4);                   /* sps_video_parameter */
+    sub = vod_bits_u(&br, 3);                    /* max_sub_layers - 1 */
+    (void) vod_bits_u(&br, 1);
 
     vod_hdr_hevc_ptl(&br, sub);
 
-    (void) vod_hdr_ue(&br);                      /* sps_seq_parameter_set */
-    chroma = vod_hdr_ue(&br);
+    (void) vod_bits_ue(&br);                     /* sps_seq_parameter_set */
+    chroma = vod_bits_ue(&br);
 
     if (chroma == 3) {
-        (void) vod_hdr_u(&br, 1);
+        (void) vod_bits_u(&br, 1);
     }
 
-    vod_hdr_skip_ue(&br, 2);                     /* width, height */
+    vod_bits_skip_ue(&br, 2);                    /* width, height */
 
-    if (vod_hdr_u(&br, 1)) {                     /* conformance_window */
-        vod_hdr_skip_ue(&br, 4);
+    if (vod_bits_u(&br, 1)) {                    /* conformance_window */
+        vod_bits_skip_ue(&br, 4);
     }
 
-    vod_hdr_skip_ue(&br, 2);                     /* bit depths */
-    poc_bits = vod_hdr_ue(&br) + 4;              /* log2_max_poc_lsb */
+    vod_bits_skip_ue(&br, 2);                    /* bit depths */
+    poc_bits = vod_bits_ue(&br) + 4;             /* log2_max_poc_lsb */
 
     if (poc_bits > 16) {
         return VOD_BAD_DATA;
     }
 
     /* sub_layer_ordering_info: for every sub-layer or only the last */
-    k = vod_hdr_u(&br, 1) ? sub + 1 : 1;
-    vod_hdr_skip_ue(&br, 3 * k);
+    k = vod_bits_u(&br, 1) ? sub + 1 : 1;
+    vod_bits_skip_ue(&br, 3 * k);
 
-    vod_hdr_skip_ue(&br, 6);                     /* block sizes, depths */
+    vod_bits_skip_ue(&br, 6);                    /* block sizes, depths */
 
-    if (vod_hdr_u(&br, 1) && vod_hdr_u(&br, 1)) { /* scaling_list data */
+    if (vod_bits_u(&br, 1) && vod_bits_u(&br, 1)) { /* scaling_list data */
         vod_hdr_hevc_scaling(&br);
     }
 
-    (void) vod_hdr_u(&br, 2);                    /* amp, sao */
+    (void) vod_bits_u(&br, 2);                   /* amp, sao */
 
-    if (vod_hdr_u(&br, 1)) {                     /* pcm_enabled */
-        (void) vod_hdr_u(&br, 8);
-        vod_hdr_skip_ue(&br, 2);
-        (void) vod_hdr_u(&br, 1);
+    if (vod_bits_u(&br, 1)) {                    /* pcm_enabled */
+        (void) vod_bits_u(&br, 8);
+        vod_bits_skip_ue(&br, 2);
+        (void) vod_bits_u(&br, 1);
     }
 
-    sets = vod_hdr_ue(&br);                      /* num_short_term_ref */
+    sets = vod_bits_ue(&br);                     /* num_short_term_ref */
 
     if (sets > 64 || vod_hdr_hevc_rps(&br, sets) != VOD_OK) {
         return VOD_BAD_DATA;
     }
 
-    if (vod_hdr_u(&br, 1)) {                     /* long_term_ref_pics */
-        lt = vod_hdr_ue(&br);
+    if (vod_bits_u(&br, 1)) {                    /* long_term_ref_pics */
+        lt = vod_bits_ue(&br);
 
         if (lt > 32) {
             return VOD_BAD_DATA;
         }
 
         for (i = 0; i < lt && !br.error; i++) {
-            (void) vod_hdr_u(&br, poc_bits + 1);
+            (void) vod_bits_u(&br, poc_bits + 1);
         }
     }
 
-    (void) vod_hdr_u(&br, 2);                    /* temporal_mvp, strong */
+    (void) vod_bits_u(&br, 2);                   /* temporal_mvp, strong */
 
-    if (vod_hdr_u(&br, 1) == 0) {                /* vui_parameters */
+    if (vod_bits_u(&br, 1) == 0) {               /* vui_parameters */
         return br.error ? VOD_BAD_DATA : VOD_NOT_FOUND;
     }
 
@@ -470,35 +369,35 @@ vod_hdr_hevc(const u_char *hvcc, size_t len, vod_colour_t *c)
  * per sub-layer what its two flags announce */
 
 static void
-vod_hdr_hevc_ptl(vod_hdr_bits_t *br, uint32_t sub)
+vod_hdr_hevc_ptl(vod_bits_t *br, uint32_t sub)
 {
     uint32_t  i, flags;
 
-    (void) vod_hdr_u(br, 32);
-    (void) vod_hdr_u(br, 32);
-    (void) vod_hdr_u(br, 32);                    /* 88 + level 8 */
+    (void) vod_bits_u(br, 32);
+    (void) vod_bits_u(br, 32);
+    (void) vod_bits_u(br, 32);                   /* 88 + level 8 */
 
     flags = 0;
 
     for (i = 0; i < sub; i++) {
-        flags = (flags << 2) | vod_hdr_u(br, 2);
+        flags = (flags << 2) | vod_bits_u(br, 2);
     }
 
     if (sub > 0) {
         for (i = sub; i < 8; i++) {
-            (void) vod_hdr_u(br, 2);
+            (void) vod_bits_u(br, 2);
         }
     }
 
     for (i = 0; i < sub; i++) {
         if ((flags >> (2 * (sub - 1 - i))) & 2) {   /* profile present */
-            (void) vod_hdr_u(br, 32);
-            (void) vod_hdr_u(br, 32);
-            (void) vod_hdr_u(br, 24);
+            (void) vod_bits_u(br, 32);
+            (void) vod_bits_u(br, 32);
+            (void) vod_bits_u(br, 24);
         }
 
         if ((flags >> (2 * (sub - 1 - i))) & 1) {   /* level present */
-            (void) vod_hdr_u(br, 8);
+            (void) vod_bits_u(br, 8);
         }
     }
 }
@@ -507,15 +406,15 @@ vod_hdr_hevc_ptl(vod_hdr_bits_t *br, uint32_t sub)
 /* scaling_list_data(): only read past */
 
 static void
-vod_hdr_hevc_scaling(vod_hdr_bits_t *br)
+vod_hdr_hevc_scaling(vod_bits_t *br)
 {
     uint32_t  size, matrix, coefs;
 
     for (size = 0; size < 4; size++) {
         for (matrix = 0; matrix < 6; matrix += (size == 3) ? 3 : 1) {
 
-            if (vod_hdr_u(br, 1) == 0) {         /* pred_mode_flag */
-                (void) vod_hdr_ue(br);
+            if (vod_bits_u(br, 1) == 0) {        /* pred_mode_flag */
+                (void) vod_bits_ue(br);
                 continue;
             }
 
@@ -523,10 +422,10 @@ vod_hdr_hevc_scaling(vod_hdr_bits_t *br)
             coefs = coefs < 64 ? coefs : 64;
 
             if (size > 1) {
-                (void) vod_hdr_ue(br);           /* dc_coef: se(v) */
+                (void) vod_bits_ue(br);          /* dc_coef: se(v) */
             }
 
-            vod_hdr_skip_ue(br, coefs);          /* delta_coef: se(v) */
+            vod_bits_skip_ue(br, coefs);         /* delta_coef: se(v) */
         }
     }
 }
@@ -536,7 +435,7 @@ vod_hdr_hevc_scaling(vod_hdr_bits_t *br)
  * from the one before it has a flag or two per picture of that one */
 
 static int
-vod_hdr_hevc_rps(vod_hdr_bits_t *br, uint32_t sets)
+vod_hdr_hevc_rps(vod_bits_t *br, uint32_t sets)
 {
     uint32_t  i, j, neg, pos, prev, num;
 
@@ -544,14 +443,14 @@ vod_hdr_hevc_rps(vod_hdr_bits_t *br, uint32_t sets)
 
     for (i = 0; i < sets && !br->error; i++) {
 
-        if (i != 0 && vod_hdr_u(br, 1)) {        /* inter_ref_pic_set */
-            (void) vod_hdr_u(br, 1);             /* delta_rps_sign */
-            (void) vod_hdr_ue(br);               /* abs_delta_rps - 1 */
+        if (i != 0 && vod_bits_u(br, 1)) {       /* inter_ref_pic_set */
+            (void) vod_bits_u(br, 1);            /* delta_rps_sign */
+            (void) vod_bits_ue(br);              /* abs_delta_rps - 1 */
 
             num = 0;
 
             for (j = 0; j <= prev && !br->error; j++) {
-                if (vod_hdr_u(br, 1) || vod_hdr_u(br, 1)) {
+                if (vod_bits_u(br, 1) || vod_bits_u(br, 1)) {
                     num++;                       /* used or use_delta */
                 }
             }
@@ -560,16 +459,16 @@ vod_hdr_hevc_rps(vod_hdr_bits_t *br, uint32_t sets)
             continue;
         }
 
-        neg = vod_hdr_ue(br);
-        pos = vod_hdr_ue(br);
+        neg = vod_bits_ue(br);
+        pos = vod_bits_ue(br);
 
         if (neg > 16 || pos > 16) {
             return VOD_BAD_DATA;
         }
 
         for (j = 0; j < neg + pos && !br->error; j++) {
-            (void) vod_hdr_ue(br);
-            (void) vod_hdr_u(br, 1);
+            (void) vod_bits_ue(br);
+            (void) vod_bits_u(br, 1);
         }
 
         prev = neg + pos;
@@ -641,122 +540,122 @@ vod_hdr_av1_seq(const u_char *p, size_t len, vod_colour_t *c)
 {
     uint32_t        profile, reduced, timing, model, display, ops, i;
     uint32_t        delay_len, zeros, w, h, hint, screen, high, mono;
-    vod_hdr_bits_t  br;
+    vod_bits_t      br;
 
-    vod_hdr_bits_init(&br, p, len);
+    vod_bits_init(&br, p, len);
 
-    profile = vod_hdr_u(&br, 3);
-    (void) vod_hdr_u(&br, 1);                    /* still_picture */
-    reduced = vod_hdr_u(&br, 1);
+    profile = vod_bits_u(&br, 3);
+    (void) vod_bits_u(&br, 1);                   /* still_picture */
+    reduced = vod_bits_u(&br, 1);
     delay_len = 0;
 
     if (reduced) {
-        (void) vod_hdr_u(&br, 5);
+        (void) vod_bits_u(&br, 5);
 
     } else {
-        timing = vod_hdr_u(&br, 1);
+        timing = vod_bits_u(&br, 1);
         model = 0;
 
         if (timing) {
-            (void) vod_hdr_u(&br, 32);
-            (void) vod_hdr_u(&br, 32);
+            (void) vod_bits_u(&br, 32);
+            (void) vod_bits_u(&br, 32);
 
-            if (vod_hdr_u(&br, 1)) {             /* equal_picture_interval */
+            if (vod_bits_u(&br, 1)) {            /* equal_picture_interval */
                 /* uvlc(): up to 32 leading zeros, then as many bits */
-                for (zeros = 0; vod_hdr_u(&br, 1) == 0; zeros++) {
+                for (zeros = 0; vod_bits_u(&br, 1) == 0; zeros++) {
                     if (br.error || zeros == 32) {
                         return VOD_BAD_DATA;
                     }
                 }
 
-                (void) vod_hdr_u(&br, zeros);
+                (void) vod_bits_u(&br, zeros);
             }
 
-            model = vod_hdr_u(&br, 1);
+            model = vod_bits_u(&br, 1);
 
             if (model) {
-                delay_len = vod_hdr_u(&br, 5) + 1;
-                (void) vod_hdr_u(&br, 32);
-                (void) vod_hdr_u(&br, 10);
+                delay_len = vod_bits_u(&br, 5) + 1;
+                (void) vod_bits_u(&br, 32);
+                (void) vod_bits_u(&br, 10);
             }
         }
 
-        display = vod_hdr_u(&br, 1);
-        ops = vod_hdr_u(&br, 5) + 1;
+        display = vod_bits_u(&br, 1);
+        ops = vod_bits_u(&br, 5) + 1;
 
         for (i = 0; i < ops && !br.error; i++) {
-            (void) vod_hdr_u(&br, 12);           /* operating_point_idc */
+            (void) vod_bits_u(&br, 12);          /* operating_point_idc */
 
-            if (vod_hdr_u(&br, 5) > 7) {         /* seq_level_idx */
-                (void) vod_hdr_u(&br, 1);
+            if (vod_bits_u(&br, 5) > 7) {        /* seq_level_idx */
+                (void) vod_bits_u(&br, 1);
             }
 
-            if (model && vod_hdr_u(&br, 1)) {
-                (void) vod_hdr_u(&br, 2 * delay_len + 1);
+            if (model && vod_bits_u(&br, 1)) {
+                (void) vod_bits_u(&br, 2 * delay_len + 1);
             }
 
-            if (display && vod_hdr_u(&br, 1)) {
-                (void) vod_hdr_u(&br, 4);
+            if (display && vod_bits_u(&br, 1)) {
+                (void) vod_bits_u(&br, 4);
             }
         }
     }
 
-    w = vod_hdr_u(&br, 4) + 1;
-    h = vod_hdr_u(&br, 4) + 1;
-    (void) vod_hdr_u(&br, w);
-    (void) vod_hdr_u(&br, h);
+    w = vod_bits_u(&br, 4) + 1;
+    h = vod_bits_u(&br, 4) + 1;
+    (void) vod_bits_u(&br, w);
+    (void) vod_bits_u(&br, h);
 
-    if (!reduced && vod_hdr_u(&br, 1)) {         /* frame_id_numbers */
-        (void) vod_hdr_u(&br, 7);
+    if (!reduced && vod_bits_u(&br, 1)) {        /* frame_id_numbers */
+        (void) vod_bits_u(&br, 7);
     }
 
-    (void) vod_hdr_u(&br, 3);                    /* 128x128, filter_intra,
+    (void) vod_bits_u(&br, 3);                   /* 128x128, filter_intra,
                                                     intra_edge */
     if (!reduced) {
-        (void) vod_hdr_u(&br, 4);                /* interintra, masked,
+        (void) vod_bits_u(&br, 4);               /* interintra, masked,
                                                     warped, dual_filter */
-        hint = vod_hdr_u(&br, 1);
+        hint = vod_bits_u(&br, 1);
 
         if (hint) {
-            (void) vod_hdr_u(&br, 2);            /* jnt_comp, ref_frame_mvs */
+            (void) vod_bits_u(&br, 2);           /* jnt_comp, ref_frame_mvs */
         }
 
-        screen = vod_hdr_u(&br, 1) ? 2 : vod_hdr_u(&br, 1);
+        screen = vod_bits_u(&br, 1) ? 2 : vod_bits_u(&br, 1);
 
-        if (screen > 0 && vod_hdr_u(&br, 1) == 0) {
-            (void) vod_hdr_u(&br, 1);            /* seq_force_integer_mv */
+        if (screen > 0 && vod_bits_u(&br, 1) == 0) {
+            (void) vod_bits_u(&br, 1);           /* seq_force_integer_mv */
         }
 
         if (hint) {
-            (void) vod_hdr_u(&br, 3);
+            (void) vod_bits_u(&br, 3);
         }
     }
 
-    (void) vod_hdr_u(&br, 3);                    /* superres, cdef,
+    (void) vod_bits_u(&br, 3);                   /* superres, cdef,
                                                     restoration */
     /* color_config() */
 
-    high = vod_hdr_u(&br, 1);
+    high = vod_bits_u(&br, 1);
 
     if (profile == 2 && high) {
-        (void) vod_hdr_u(&br, 1);
+        (void) vod_bits_u(&br, 1);
     }
 
-    mono = (profile == 1) ? 0 : vod_hdr_u(&br, 1);
+    mono = (profile == 1) ? 0 : vod_bits_u(&br, 1);
 
-    if (vod_hdr_u(&br, 1) == 0) {                /* color_description */
+    if (vod_bits_u(&br, 1) == 0) {               /* color_description */
         return br.error ? VOD_BAD_DATA : VOD_NOT_FOUND;
     }
 
-    c->primaries = vod_hdr_u(&br, 8);
-    c->transfer = vod_hdr_u(&br, 8);
-    c->matrix = vod_hdr_u(&br, 8);
+    c->primaries = vod_bits_u(&br, 8);
+    c->transfer = vod_bits_u(&br, 8);
+    c->matrix = vod_bits_u(&br, 8);
 
     if (!mono && c->primaries == 1 && c->transfer == 13 && c->matrix == 0) {
         c->full_range = 1;                       /* sRGB */
 
     } else {
-        c->full_range = vod_hdr_u(&br, 1);
+        c->full_range = vod_bits_u(&br, 1);
     }
 
     return br.error ? VOD_BAD_DATA : VOD_OK;

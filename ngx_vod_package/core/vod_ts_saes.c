@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "vod_ts_saes.h"
+#include "vod_bits.h"
 
 
 #define VOD_TS_SAES_VIDEO_LEAD   32     /* NAL header byte and 31 more */
@@ -25,8 +26,6 @@
 
 static int vod_ts_saes_cbc(const vod_ts_saes_t *saes, u_char *p,
     size_t len, size_t lead, size_t skip);
-static size_t vod_ts_saes_unescape(const u_char *in, size_t len,
-    u_char *out);
 static size_t vod_ts_saes_escape(const u_char *in, size_t len, u_char *out);
 
 
@@ -44,7 +43,8 @@ vod_ts_saes_nal(const vod_ts_saes_t *saes, const u_char *in, size_t len,
         return len;
     }
 
-    raw = vod_ts_saes_unescape(in, len, tmp);
+    /* the RBSP is never longer than the unit: tmp holds len bytes */
+    raw = vod_bits_rbsp(in, len, tmp, len);
 
     /* 48 bytes or less: a protected block of 16 or fewer, left clear */
     if (raw <= VOD_TS_SAES_VIDEO_LEAD + VOD_TS_SAES_BLOCK) {
@@ -161,31 +161,6 @@ done:
     EVP_CIPHER_CTX_free(ctx);
 
     return rc;
-}
-
-
-/* 14496-10 7.4.1: a 0x03 after two zeros, before a byte of 0 to 3, is
- * emulation prevention */
-static size_t
-vod_ts_saes_unescape(const u_char *in, size_t len, u_char *out)
-{
-    size_t    i, o;
-    uint32_t  zeros;
-
-    zeros = 0;
-    o = 0;
-
-    for (i = 0; i < len; i++) {
-        if (zeros >= 2 && in[i] == 0x03) {
-            zeros = 0;
-            continue;
-        }
-
-        zeros = (in[i] == 0) ? zeros + 1 : 0;
-        out[o++] = in[i];
-    }
-
-    return o;
 }
 
 

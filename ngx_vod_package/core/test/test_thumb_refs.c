@@ -435,6 +435,36 @@ test_refs_no_proof(void **state)
 }
 
 
+/* a parameter set a sample repeats is fine; one changed under its id
+ * within the run would need its own model: no proof */
+static void
+test_refs_set_changed(void **state)
+{
+    u_char            cfg[128], other[128], sample[256];
+    size_t            len, n;
+    uint32_t          k;
+    const pic_spec_t  idr = I0;
+
+    for (k = 0; k < 2; k++) {
+        len = avcc(cfg, 2, 0);
+        (void) avcc(other, (k == 0) ? 2 : 3, 0);
+        vod_thumb_refs_init(&ctx.r, cfg, len, 4, ctx.pics, 16);
+        assert_int_equal(ctx.r.failed, 0);
+
+        /* other's SPS, its 16-bit length made a 4-byte one */
+        n = ((size_t) other[6] << 8) | other[7];
+        sample[0] = 0;
+        sample[1] = 0;
+        memcpy(sample + 2, other + 6, n + 2);
+        n += 4;
+        n += slice(&idr, sample + n);
+
+        vod_thumb_refs_add(&ctx.r, sample, n);
+        assert_int_equal(ctx.r.failed, k);
+    }
+}
+
+
 int
 main(void)
 {
@@ -446,6 +476,7 @@ main(void)
         cmocka_unit_test(test_refs_b_poc),
         cmocka_unit_test(test_refs_stand_in_poc),
         cmocka_unit_test(test_refs_no_proof),
+        cmocka_unit_test(test_refs_set_changed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
