@@ -52,7 +52,7 @@ section prove prove -I t/lib -r t/
 section asan tools/asan/run.sh
 # deliberate breakages of the modules (tools/mutations.txt), one at a time
 # in a copy under build/mutate: the suites each names must fail (they
-# stop at their first failure; about 20 minutes)
+# stop at their first failure; about 27 minutes)
 section mutate tools/mutate.sh
 section fuzz make fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
 
