@@ -15,6 +15,8 @@
 #
 #   bench/thumbs.sh          needs modules/ngx_vod_package_module.so built
 #                            with FFmpeg
+#   BENCH_THUMB_NICE=0 bench/thumbs.sh
+#                            the pool threads at another nice
 #   BENCH_SO=/x/ngx_vod_package_module.so bench/thumbs.sh
 #                            another build of it (e.g. one made with
 #                            VOD_NO_LIBJPEG=1, to compare the encoders)
@@ -27,6 +29,10 @@ PORT=${BENCH_PORT:-8093}
 DURATION=${BENCH_DURATION:-5}
 RUNS=${BENCH_RUNS:-3}
 THREADS=${BENCH_THUMB_THREADS:-1}
+# the pool threads' nice (vod_thumbnail_thread_nice; default: the module's)
+NICE=${BENCH_THUMB_NICE:-}
+NICE_LINE=
+[ -n "$NICE" ] && NICE_LINE="vod_thumbnail_thread_nice $NICE;"
 CONNS=1
 WORK=$ROOT/build/bench
 MEDIA=$WORK/thumbs-media
@@ -77,6 +83,7 @@ http {
     sendfile on;
     tcp_nopush on;
     keepalive_requests 1000000;
+    $NICE_LINE
     open_file_cache max=1000 inactive=60s;
     vod_index_cache thumbs_index:16m;
     server {
