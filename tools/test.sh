@@ -120,6 +120,7 @@ section e2e-thumbs env E2E_MEDIA="$DEMO_MEDIA" node e2e/thumbs.js
 # answers as printed, and `tools/demo.sh stop` leaves nothing running
 section demo tools/check-demo.sh "$DEMO_MEDIA"
 
+failures
 echo
 echo "======================================================================"
 echo "sections passed: ${passed[*]:-none}"
