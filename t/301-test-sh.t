@@ -43,6 +43,23 @@ like($out, qr/== fine: PASS/, 'a function that succeeds passes');
 like($out, qr/== script: FAIL, exit 1/, 'a failing command fails');
 like($out, qr/passed=fine failed=script$/m, 'one of each counted');
 
+# CI shows only the end of a run: failures() repeats why a section failed
+($rc, $out) = sections(<<"EOS");
+h() { echo 'ok 1 - fine'; echo 'not ok 2 - the reason' >&2; false; }
+section reasons h
+section quiet true
+section daemon bash -c 'sleep 7 & echo left'
+echo '-- end of run'
+failures
+EOS
+like($out, qr/-- end of run\n\n== reasons failed; what its output says why [^\n]*\nnot ok 2 - the reason\n/,
+     'a failed section\'s "not ok" repeated after the run')
+    or diag($out);
+unlike($out, qr/-- end of run.*ok 1 - fine/s, 'its passing lines not');
+unlike($out, qr/== (?:quiet|daemon) failed/, 'passing sections not');
+like($out, qr/== daemon: PASS \([56] s\).*passed=quiet daemon failed=reasons$/ms,
+     'a section leaving a daemon on its output still ends');
+
 # a mkmedia that makes only one rendition, or fails after one
 for my $case (['partial', 0], ['failing', 1]) {
     my ($name, $exit) = @$case;
