@@ -26,6 +26,8 @@ static char *ngx_vod_package_thumbnails(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_vod_package_thumbnail_pool(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_vod_package_thumbnail_nice(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
     ngx_vod_package_loc_conf_t *prev, ngx_vod_package_loc_conf_t *conf);
 static char *ngx_vod_package_manifests_set(ngx_conf_t *cf,
@@ -65,12 +67,6 @@ static ngx_vod_package_bounds_t  ngx_vod_package_thumbnail_frames_bounds = {
 };
 
 /* the mjpeg encoder's quantiser scale: 1 (best) to 31 */
-/* a nice value an unprivileged worker may take: only ever raised */
-static ngx_vod_package_bounds_t  ngx_vod_package_thumbnail_nice_bounds = {
-    ngx_vod_package_check_bounds, 0, 19,
-    "must be between 0 and 19"
-};
-
 static ngx_vod_package_bounds_t  ngx_vod_package_thumbnail_quality_bounds = {
     ngx_vod_package_check_bounds, 1, 31,
     "must be between 1 and 31"
@@ -230,10 +226,10 @@ ngx_command_t  ngx_vod_package_commands[] = {
 
     { ngx_string("vod_thumbnail_thread_nice"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_vod_package_thumbnail_nice,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_vod_package_main_conf_t, thumbnail_nice),
-      &ngx_vod_package_thumbnail_nice_bounds },
+      0,
+      NULL },
 
     { ngx_string("vod_thumbnail_tiles"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -591,6 +587,47 @@ ngx_vod_package_check_bounds(ngx_conf_t *cf, void *post, void *data)
     if (*np < b->low || *np > b->high) {
         return b->error;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * vod_thumbnail_thread_nice 0..19 | idle: a nice value an unprivileged
+ * worker may take (only ever raised), or "idle", Linux's SCHED_IDLE
+ * policy (NGX_VOD_THUMB_NICE_IDLE)
+ */
+
+static char *
+ngx_vod_package_thumbnail_nice(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_vod_package_main_conf_t *vmcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (vmcf->thumbnail_nice != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "idle") == 0) {
+        vmcf->thumbnail_nice = NGX_VOD_THUMB_NICE_IDLE;
+        return NGX_CONF_OK;
+    }
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n == NGX_ERROR || n > 19) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" wants a nice value from 0 to 19 or "
+                           "\"idle\", not \"%V\"", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    vmcf->thumbnail_nice = n;
 
     return NGX_CONF_OK;
 }

@@ -46,6 +46,10 @@ typedef struct {
 } ngx_vod_package_main_conf_t;
 
 
+/* vod_thumbnail_thread_nice idle: SCHED_IDLE, past any nice value */
+#define NGX_VOD_THUMB_NICE_IDLE  20
+
+
 /* the packager's metric families (ngx_vod_package_metrics.c) and their
  * labels' value indexes */
 enum {

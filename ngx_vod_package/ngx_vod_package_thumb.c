@@ -416,14 +416,36 @@ ngx_vod_picture_thread(void *data, ngx_log_t *log)
  * nice), once: Linux keeps a nice value per thread, so the worker's own
  * thread, which runs the event loop, keeps its own.  Never lowered: an
  * unprivileged worker could not, and a higher worker_priority stands.
+ * NGX_VOD_THUMB_NICE_IDLE: the SCHED_IDLE policy instead, which any
+ * thread may take (leaving it needs a privilege): the thread runs only
+ * when a CPU has nothing else to run, and a waking event loop takes the
+ * CPU from it at once, where a nice value only shortens its turns.
  */
 
 static void
 ngx_vod_picture_nice(ngx_int_t nice, ngx_log_t *log)
 {
 #if (NGX_LINUX)
-    int    cur;
-    id_t   tid;
+    int                 cur;
+    id_t                tid;
+    struct sched_param  sp;
+
+    if (nice == NGX_VOD_THUMB_NICE_IDLE) {
+        /* pid 0: the calling thread, not the process */
+        if (sched_getscheduler(0) == SCHED_IDLE) {
+            return;
+        }
+
+        ngx_memzero(&sp, sizeof(struct sched_param));
+
+        if (sched_setscheduler(0, SCHED_IDLE, &sp) == -1) {
+            ngx_log_error(NGX_LOG_WARN, log, ngx_errno,
+                          "vod: sched_setscheduler(SCHED_IDLE) of a "
+                          "thumbnail thread failed");
+        }
+
+        return;
+    }
 
     tid = (id_t) ngx_thread_tid();
 

@@ -519,7 +519,31 @@ main::expected_nices(0)
 
 
 
-=== TEST 35: the pool of "aio threads" reads segments too: left as it is
+=== TEST 35: vod_thumbnail_thread_nice idle: the thread that decoded in SCHED_IDLE, the event loop not
+--- main_config
+thread_pool thumbs threads=2;
+--- http_config
+vod_thumbnail_thread_nice idle;
+--- config
+    location /vod/ {
+        alias $TEST_NGINX_MEDIA/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_thread_pool thumbs;
+    }
+--- request
+GET /vod/demo/thumb-360p-120.jpg
+--- response_body_filters eval
+[sub { main::thread_policies() }]
+--- response_body
+main=0 idle=1
+--- no_error_log
+[error]
+[warn]
+
+
+
+=== TEST 36: the pool of "aio threads" reads segments too: left as it is
 --- request
 GET /vod/demo/thumb-360p-120.jpg
 --- response_body_filters eval

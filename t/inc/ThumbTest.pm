@@ -15,7 +15,8 @@ use File::Temp ();
 use FindBin ();
 
 our @EXPORT = qw(rgb psnr jpeg_file frame_check probe tile_check
-                 jpeg_encoder jpeg_tables thread_nices expected_nices);
+                 jpeg_encoder jpeg_tables thread_nices expected_nices
+                 thread_policies);
 
 # a packager built without FFmpeg has no thumbnails: the suite is skipped
 # (t/016 checks that it says so); call from a BEGIN block
@@ -225,13 +226,7 @@ sub jpeg_tables {
 # is the worker's pid), then "raised=N" per other thread whose nice
 # differs from main's, sorted (none: "raised=none")
 sub thread_nices {
-    my $root = $Test::Nginx::Socket::ServRoot;
-    open my $fh, '<', "$root/logs/nginx.pid" or die "nginx.pid: $!";
-    my $master = <$fh> + 0;
-    close $fh;
-    my ($worker) = grep { (_stat("/proc/$_/stat"))[1] == $master }
-                   map { m{/proc/(\d+)$} ? $1 : () } glob('/proc/[0-9]*');
-    die "no worker of $master\n" unless $worker;
+    my $worker = _worker();
     my ($main, @raised);
     for my $task (glob("/proc/$worker/task/*")) {
         my ($tid) = $task =~ m{/(\d+)$};
@@ -243,6 +238,21 @@ sub thread_nices {
            . "\n";
 }
 
+# The scheduling policies of the test nginx's worker threads: "main=P"
+# for the event loop's thread (0: SCHED_OTHER), then "idle=N", the number
+# of other threads in SCHED_IDLE (5), as a line for a body filter
+sub thread_policies {
+    my $worker = _worker();
+    my ($main, $idle) = (undef, 0);
+    for my $task (glob("/proc/$worker/task/*")) {
+        my ($tid) = $task =~ m{/(\d+)$};
+        # policy is stat's field 41, the 39th after the command
+        my $policy = (_stat("$task/stat"))[38];
+        if ($tid == $worker) { $main = $policy } elsif ($policy == 5) { $idle++ }
+    }
+    return "main=$main idle=$idle\n";
+}
+
 # thread_nices()'s line when the pool's threads are raised to nice: the
 # test nginx runs at this process's nice (a suite run under nice(1), say)
 # and threads already there are left as they are
@@ -251,6 +261,18 @@ sub expected_nices {
     my $main = getpriority(0, 0);
     return "main=$main raised="
            . ($nice > $main ? $nice : 'none') . "\n";
+}
+
+# the test nginx's worker's pid (its event loop's tid)
+sub _worker {
+    my $root = $Test::Nginx::Socket::ServRoot;
+    open my $fh, '<', "$root/logs/nginx.pid" or die "nginx.pid: $!";
+    my $master = <$fh> + 0;
+    close $fh;
+    my ($worker) = grep { (_stat("/proc/$_/stat"))[1] == $master }
+                   map { m{/proc/(\d+)$} ? $1 : () } glob('/proc/[0-9]*');
+    die "no worker of $master\n" unless $worker;
+    return $worker;
 }
 
 # /proc/PID/stat's fields after the command's ")": state, ppid, ...
