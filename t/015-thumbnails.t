@@ -469,7 +469,7 @@ GET /vod/demo/thumb-360p-120.jpg
 main::expected_nices(10)
 --- no_error_log
 [error]
-[warn]
+of a thumbnail thread failed
 
 
 
@@ -539,7 +539,7 @@ GET /vod/demo/thumb-360p-120.jpg
 main=0 idle=1
 --- no_error_log
 [error]
-[warn]
+of a thumbnail thread failed
 
 
 
