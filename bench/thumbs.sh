@@ -16,7 +16,8 @@
 #   bench/thumbs.sh          needs modules/ngx_vod_package_module.so built
 #                            with FFmpeg
 #   BENCH_THUMB_NICE=0 bench/thumbs.sh
-#                            the pool threads at another nice
+#                            the pool threads at another nice (or idle:
+#                            SCHED_IDLE)
 #   BENCH_SO=/x/ngx_vod_package_module.so bench/thumbs.sh
 #                            another build of it (e.g. one made with
 #                            VOD_NO_LIBJPEG=1, to compare the encoders)
