@@ -143,7 +143,7 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 {
     int            rc;
     u_char        *need;
-    int64_t        pts;
+    int64_t        pts, lead;
     uint32_t       i, t, left;
     uint64_t       dts;
     vod_sample_t  *s;
@@ -167,6 +167,8 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     /* NULL: no proof, or not H.264 */
     need = ngx_vod_decode_needed(d, run);
 
+    lead = (int64_t) run->start_dts + run->samples[0].pts_delay;
+
     for (dts = run->start_dts, i = 0; i < run->count && left > 0; i++) {
         s = &run->samples[i];
         pts = (int64_t) dts + s->pts_delay;
@@ -174,6 +176,21 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 
         if (need != NULL && !need[i]) {
             /* neither shown nor in any list of a frame needed */
+            continue;
+        }
+
+        if (pts < lead && d->codec == VOD_CODEC_HEVC
+            && !ngx_vod_decode_shown(run, i))
+        {
+            /*
+             * A leading picture of the run's key frame (a CRA's RASL,
+             * x265's default): it may refer to the GOP before, which this
+             * decode does not have, and no picture presented after the
+             * key frame may refer to it (H.265 8.3.2); libavcodec drops
+             * it too.  A frame shown there starts its run a GOP earlier
+             * (vod_thumb_pick()).  Not H.264: a skipped reference leaves
+             * a frame_num gap whose stand-ins change later lists.
+             */
             continue;
         }
 

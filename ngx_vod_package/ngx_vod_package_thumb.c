@@ -32,6 +32,9 @@ typedef struct {
 
 #if (NGX_VOD_THUMBNAILS && NGX_THREADS)
 static void ngx_vod_picture_cleanup(void *data);
+static ngx_int_t ngx_vod_thumb_lead(ngx_http_request_t *r,
+    ngx_vod_media_t *media, uint64_t time, uint32_t *seg,
+    vod_segment_t *segment, vod_thumb_pick_t *pick);
 static void ngx_vod_picture_nice(ngx_int_t nice, ngx_log_t *log);
 static void ngx_vod_picture_thread(void *data, ngx_log_t *log);
 static void ngx_vod_picture_event(ngx_event_t *ev);
@@ -152,8 +155,53 @@ ngx_vod_thumb_find(ngx_http_request_t *r, void *data, uint64_t time,
             return ngx_vod_status(rc);
         }
 
+        if (pick->lead && *seg > 0) {
+            return ngx_vod_thumb_lead(r, media, time, seg, segment, pick);
+        }
+
         return NGX_OK;
     }
+}
+
+
+/*
+ * A leading picture of the segment's first key frame: decoding starts at
+ * the last key frame of the segment before, over both (an open GOP's
+ * leading pictures may refer to the GOP before theirs).  The segments
+ * join only when the time falls on such a picture.
+ */
+
+static ngx_int_t
+ngx_vod_thumb_lead(ngx_http_request_t *r, ngx_vod_media_t *media,
+    uint64_t time, uint32_t *seg, vod_segment_t *segment,
+    vod_thumb_pick_t *pick)
+{
+    int            rc;
+    ngx_int_t      nrc;
+    vod_segment_t  prev;
+
+    nrc = ngx_vod_media_load(r, media, NGX_VOD_WANT_VIDEO, *seg - 1, &prev,
+                             NULL);
+    if (nrc != NGX_OK) {
+        return nrc;
+    }
+
+    rc = vod_thumb_join(&media->venv.env, &prev, segment);
+
+    if (rc == VOD_OK) {
+        (*seg)--;
+        rc = vod_thumb_pick(segment, time, *seg == 0, pick);
+    }
+
+    if (rc != VOD_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod: \"%V\": segments %uD and %uD do not join "
+                      "for a leading picture", &media->path, *seg,
+                      *seg + 1);
+        return ngx_vod_status(rc);
+    }
+
+    return NGX_OK;
 }
 
 

@@ -341,6 +341,11 @@ ngx_vod_tiles_runs(ngx_http_request_t *r, ngx_vod_tiles_t *ts,
         if (frames > run->count) {
             total += frames - run->count;
             run->count = frames;
+
+            /* a leading picture's samples joined with the segment before
+             * (ngx_vod_thumb_find()): the same samples as the head's
+             * where both have them, and the only ones that go on */
+            run->samples = &f->segment.samples[f->pick.key];
         }
 
         vod_tiles_place(&ts->layout, i, &x, &y);

@@ -54,7 +54,7 @@ vod_thumb_pick(vod_segment_t *segment, uint64_t time, int first,
     vod_thumb_pick_t *pick)
 {
     int64_t    pts, best, least;
-    uint32_t   i, found, earliest;
+    uint32_t   i, found, earliest, key;
     uint64_t   dts;
 
     found = segment->count;
@@ -89,16 +89,96 @@ vod_thumb_pick(vod_segment_t *segment, uint64_t time, int first,
         best = least;
     }
 
+    pick->target = found;
+    pick->pts = (best > 0) ? (uint64_t) best : 0;
+    pick->lead = 0;
+
     for (i = found + 1; i > 0; i--) {
         if (segment->samples[i - 1].sync) {
-            pick->key = i - 1;
-            pick->target = found;
-            pick->pts = (best > 0) ? (uint64_t) best : 0;
-            return VOD_OK;
+            break;
         }
     }
 
-    return VOD_BAD_DATA;
+    if (i == 0) {
+        return VOD_BAD_DATA;
+    }
+
+    key = i - 1;
+
+    /* the key frame's presentation time: a leading picture comes before
+     * it */
+
+    dts = segment->start_dts;
+
+    for (i = 0; i < key; i++) {
+        dts += segment->samples[i].duration;
+    }
+
+    if (best < (int64_t) dts + segment->samples[key].pts_delay) {
+        for (i = key; i > 0; i--) {
+            if (segment->samples[i - 1].sync) {
+                break;
+            }
+        }
+
+        if (i > 0) {
+            key = i - 1;
+
+        } else {
+            pick->lead = 1;
+        }
+    }
+
+    pick->key = key;
+
+    return VOD_OK;
+}
+
+
+int
+vod_thumb_join(vod_env_t *env, const vod_segment_t *prev,
+    vod_segment_t *segment)
+{
+    uint32_t       i;
+    uint64_t       end;
+    vod_sample_t  *samples;
+
+    end = prev->start_dts;
+
+    for (i = 0; i < prev->count; i++) {
+        end += prev->samples[i].duration;
+    }
+
+    if (end != segment->start_dts
+        || prev->count > VOD_MAX_SEGMENT_SAMPLES
+        || segment->count > VOD_MAX_SEGMENT_SAMPLES)
+    {
+        return VOD_BAD_DATA;
+    }
+
+    samples = env->alloc(env, ((size_t) prev->count + segment->count)
+                              * sizeof(vod_sample_t));
+    if (samples == NULL) {
+        return VOD_ERROR;
+    }
+
+    if (prev->count > 0) {
+        memcpy(samples, prev->samples, prev->count * sizeof(vod_sample_t));
+    }
+
+    if (segment->count > 0) {
+        memcpy(samples + prev->count, segment->samples,
+               segment->count * sizeof(vod_sample_t));
+    }
+
+    segment->index = prev->index;
+    segment->start_dts = prev->start_dts;
+    segment->duration += prev->duration;
+    segment->data_size += prev->data_size;
+    segment->count += prev->count;
+    segment->samples = samples;
+
+    return VOD_OK;
 }
 
 

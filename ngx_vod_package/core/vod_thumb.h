@@ -21,6 +21,8 @@ typedef struct {
     uint32_t      key;                /* the key frame decoding starts at */
     uint32_t      target;             /* the sample presented at the time */
     uint64_t      pts;                /* the target's presentation time */
+    unsigned      lead:1;             /* a leading picture whose GOP
+                                         before is in the segment before */
 } vod_thumb_pick_t;
 
 
@@ -40,9 +42,23 @@ int vod_thumb_segment(vod_track_info_t *info, uint64_t time, uint32_t *seg);
  * presented at or before time (the frame is in the segment before); with
  * first set (segment 0) that case picks the first frame presented.
  * VOD_BAD_DATA when no key frame precedes the target.
+ *
+ * A leading picture (open GOP: decoded after its key frame, presented
+ * before it; x265's CRA pictures by default, x264's --open-gop) may refer
+ * to the GOP before, which a decode from its own key frame lacks: the
+ * key frame is then the one before that, and when the segment has none,
+ * lead is set (the caller joins the segment before: vod_thumb_join()).
  */
 int vod_thumb_pick(vod_segment_t *segment, uint64_t time, int first,
     vod_thumb_pick_t *pick);
+
+/*
+ * segment preceded by prev, the segment before it, as one: a copy of
+ * both sample lists (env's memory).  VOD_BAD_DATA when prev does not end
+ * where segment starts.
+ */
+int vod_thumb_join(vod_env_t *env, const vod_segment_t *prev,
+    vod_segment_t *segment);
 
 /*
  * The picture size for a source of src_w x src_h display pixels: w x h

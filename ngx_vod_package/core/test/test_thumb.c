@@ -16,6 +16,8 @@
 
 static void test_thumb_pick_bframes(void **state);
 static void test_thumb_pick_edges(void **state);
+static void test_thumb_pick_open_gop(void **state);
+static void test_thumb_join(void **state);
 static void test_thumb_segment(void **state);
 static void test_thumb_size(void **state);
 
@@ -117,6 +119,141 @@ test_thumb_pick_edges(void **state)
     /* an empty segment */
     seg.count = 0;
     assert_int_equal(vod_thumb_pick(&seg, 0, 1, &pick), VOD_NOT_FOUND);
+}
+
+
+/*
+ * An open GOP: an IDR, a P, then a key frame that is not an IDR (a CRA)
+ * with a leading picture, decoded after it and presented before it, at
+ * 10 ticks a frame:
+ *
+ *   decode order   I0  P1  K4  L3  P5
+ *   dts            0   10  20  30  40
+ *   pts            0   10  40  30  50
+ */
+
+static vod_sample_t  test_thumb_open[] = {
+    { 0, 10, 10, 0, 1 },
+    { 0, 10, 10, 0, 0 },
+    { 0, 10, 10, 20, 1 },
+    { 0, 10, 10, 0, 0 },
+    { 0, 10, 10, 10, 0 },
+};
+
+
+static void
+test_thumb_pick_open_gop(void **state)
+{
+    vod_segment_t     seg;
+    vod_thumb_pick_t  pick;
+
+    memset(&seg, 0, sizeof(seg));
+    seg.count = 5;
+    seg.samples = test_thumb_open;
+
+    /* the leading picture: from the key frame before its own */
+    assert_int_equal(vod_thumb_pick(&seg, 35, 0, &pick), VOD_OK);
+    assert_int_equal(pick.target, 3);
+    assert_int_equal(pick.key, 0);
+    assert_int_equal(pick.lead, 0);
+
+    /* the key frame itself and what follows it: from it */
+    assert_int_equal(vod_thumb_pick(&seg, 45, 0, &pick), VOD_OK);
+    assert_int_equal(pick.target, 2);
+    assert_int_equal(pick.key, 2);
+    assert_int_equal(vod_thumb_pick(&seg, 55, 0, &pick), VOD_OK);
+    assert_int_equal(pick.target, 4);
+    assert_int_equal(pick.key, 2);
+    assert_int_equal(pick.lead, 0);
+
+    /* a segment starting at the CRA: the key frame before is in the
+     * segment before */
+    seg.start_dts = 20;
+    seg.count = 3;
+    seg.samples = &test_thumb_open[2];
+
+    assert_int_equal(vod_thumb_pick(&seg, 35, 0, &pick), VOD_OK);
+    assert_int_equal(pick.target, 1);
+    assert_int_equal(pick.key, 0);
+    assert_int_equal(pick.lead, 1);
+
+    assert_int_equal(vod_thumb_pick(&seg, 55, 0, &pick), VOD_OK);
+    assert_int_equal(pick.lead, 0);
+}
+
+
+static void *
+test_thumb_alloc(vod_env_t *env, size_t size)
+{
+    static u_char  pool[4096];
+
+    return (size <= sizeof(pool)) ? pool : NULL;
+}
+
+
+static void *
+test_thumb_no_alloc(vod_env_t *env, size_t size)
+{
+    return NULL;
+}
+
+
+static void
+test_thumb_join(void **state)
+{
+    vod_env_t         env;
+    vod_segment_t     prev, seg;
+    vod_thumb_pick_t  pick;
+
+    memset(&env, 0, sizeof(env));
+    env.alloc = test_thumb_alloc;
+
+    memset(&prev, 0, sizeof(prev));
+    prev.index = 4;
+    prev.count = 2;
+    prev.duration = 20;
+    prev.data_size = 20;
+    prev.samples = test_thumb_open;
+
+    memset(&seg, 0, sizeof(seg));
+    seg.index = 5;
+    seg.start_dts = 20;
+    seg.count = 3;
+    seg.duration = 30;
+    seg.data_size = 30;
+    seg.samples = &test_thumb_open[2];
+
+    assert_int_equal(vod_thumb_join(&env, &prev, &seg), VOD_OK);
+    assert_int_equal(seg.index, 4);
+    assert_int_equal(seg.start_dts, 0);
+    assert_int_equal(seg.count, 5);
+    assert_int_equal(seg.duration, 50);
+    assert_int_equal(seg.data_size, 50);
+    assert_memory_equal(seg.samples, test_thumb_open,
+                        sizeof(test_thumb_open));
+
+    /* joined, the leading picture finds the key frame before */
+    assert_int_equal(vod_thumb_pick(&seg, 35, 0, &pick), VOD_OK);
+    assert_int_equal(pick.target, 3);
+    assert_int_equal(pick.key, 0);
+    assert_int_equal(pick.lead, 0);
+
+    /* segments that do not meet: refused, the segment unchanged */
+    seg.index = 5;
+    seg.start_dts = 30;
+    seg.count = 3;
+    seg.samples = &test_thumb_open[2];
+
+    assert_int_equal(vod_thumb_join(&env, &prev, &seg), VOD_BAD_DATA);
+    assert_int_equal(seg.count, 3);
+    assert_int_equal(seg.start_dts, 30);
+
+    /* no memory */
+    seg.start_dts = 20;
+    env.alloc = test_thumb_no_alloc;
+
+    assert_int_equal(vod_thumb_join(&env, &prev, &seg), VOD_ERROR);
+    assert_int_equal(seg.count, 3);
 }
 
 
@@ -241,6 +378,8 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_thumb_pick_bframes),
         cmocka_unit_test(test_thumb_pick_edges),
+        cmocka_unit_test(test_thumb_pick_open_gop),
+        cmocka_unit_test(test_thumb_join),
         cmocka_unit_test(test_thumb_segment),
         cmocka_unit_test(test_thumb_size),
     };

@@ -1,0 +1,211 @@
+# vim:set ft= ts=4 sw=4 et:
+#
+# ngx_vod_package thumbnails of open GOPs: titles whose key frames after
+# the first are not IDRs, and whose leading pictures (decoded after their
+# key frame, presented before it) refer to the GOP before.  x265 makes
+# such titles by default (CRA key frames with RASL pictures), x264 with
+# --open-gop.  A thumbnail of a leading picture is decoded from the key
+# frame before its own (vod_thumb_pick(); across two segments when its key
+# frame starts one: vod_thumb_join()), and still shows ffmpeg's own frame
+# at that time (PSNR over RGB at least 40 dB, below it against the frames
+# around it); before, it failed with 502.  An HEVC picture presented
+# after its CRA skips the CRA's RASL pictures, which libavcodec drops too
+# (the debug line "vod: picture: N frames decoded").
+
+use FindBin;
+use lib "$FindBin::Bin/inc";
+use VodTest;
+use ThumbTest;
+use File::Temp;
+
+BEGIN { ThumbTest::skip_without_ffmpeg() }
+
+use Test::Nginx::Socket 'no_plan';
+
+# $TEST_NGINX_OPEN/cra/180p.mp4: 3 s of 320x180 at 24 fps, x265 (open GOP
+# by default), key frames every 2 s, B-frames in every gap (b-adapt=0):
+# the CRA at 2 s (decode order) is followed by a RASL_R presented at
+# 1.958 s and a RASL_N at 1.917 s, then TRAIL_R 2.208 (P), TRAIL_R 2.125,
+# TRAIL_N 2.042...  $TEST_NGINX_OPEN/x264/180p.mp4: the same by x264
+# --open-gop (-bf 3): its I-frame at 2 s, not an IDR, is followed by
+# B-frames presented at 1.917, 1.875 and 1.958 s.
+our $Dir;
+
+BEGIN {
+    $Dir = File::Temp::tempdir('vodopen-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    chmod 0755, $Dir;
+    my @src = ('-nostdin', '-hide_banner', '-loglevel', 'error', '-f',
+               'lavfi', '-i', 'testsrc2=size=320x180:rate=24:duration=3');
+    my %enc = (
+        cra => ['-c:v', 'libx265', '-preset', 'medium', '-tag:v', 'hvc1',
+                '-x265-params', 'keyint=48:min-keyint=48:scenecut=0:'
+                . 'bframes=4:b-adapt=0:log-level=error'],
+        x264 => ['-c:v', 'libx264', '-preset', 'veryfast', '-x264-params',
+                 'open-gop=1:keyint=48:min-keyint=48:scenecut=0:bframes=3:'
+                 . 'b-adapt=0'],
+    );
+    for my $name (sort keys %enc) {
+        mkdir "$Dir/$name" or die "$Dir/$name: $!";
+        system('ffmpeg', @src, @{ $enc{$name} }, '-pix_fmt', 'yuv420p',
+               '-movflags', '+faststart', "$Dir/$name/180p.mp4") == 0
+            or die "ffmpeg failed";
+    }
+    $ENV{TEST_NGINX_OPEN} = $Dir;
+}
+
+# ffmpeg's own frames by a decode from the start: its seek to the key
+# frame before a time starts a leading picture's decode at the CRA
+$ThumbTest::SeekFromStart = 1;
+
+no_shuffle();
+log_level('debug');
+
+# /seg2/: segments of 2 s, so that the key frame at 2 s starts segment 2
+our $Config = <<'_EOC_';
+    location /open/ {
+        alias $TEST_NGINX_OPEN/;
+        vod_package;
+        vod_thumbnails on;
+        aio threads;
+    }
+    location /seg2/ {
+        alias $TEST_NGINX_OPEN/;
+        vod_package;
+        vod_segment_duration 2s;
+        vod_thumbnails on;
+        vod_thumbnail_tiles 2x1;
+        vod_thumbnail_tile_interval 1960ms;
+        vod_thumbnail_tile_width 160;
+        aio threads;
+    }
+_EOC_
+
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value('config', $Config) unless defined $block->config;
+});
+
+sub check { ThumbTest::frame_check("$Dir/$_[0]", @_[1 .. $#_]) }
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: HEVC, the RASL_N picture at 1.917 s: decoded from the IDR
+--- request
+GET /open/cra/thumb-180p-1930.jpg
+--- response_body_filters eval
+[main::check('cra/180p.mp4', '1.916667', '1.875', '1.958333')]
+--- response_body
+320,180,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: HEVC, the RASL_R picture at 1.958 s
+--- request
+GET /open/cra/thumb-180p-1970.jpg
+--- response_body_filters eval
+[main::check('cra/180p.mp4', '1.958333', '1.916667', '2.0')]
+--- response_body
+320,180,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: HEVC, the CRA's leading pictures across two segments
+The CRA starts segment 2: the RASL_R picture's decode takes the samples of
+segment 1 from its key frame, then segment 2's.
+--- request
+GET /seg2/cra/thumb-180p-1970.jpg
+--- response_body_filters eval
+[main::check('cra/180p.mp4', '1.958333', '1.916667', '2.0')]
+--- response_body
+320,180,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: HEVC, the same for the RASL_N picture
+--- request
+GET /seg2/cra/thumb-180p-1930.jpg
+--- response_body_filters eval
+[main::check('cra/180p.mp4', '1.916667', '1.875', '1.958333')]
+--- response_body
+320,180,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: HEVC, a trailing picture skips the CRA's RASL pictures
+The TRAIL_N at 2.042 s needs the CRA, the P at 2.208 s and the B at
+2.125 s: 4 frames; the RASL_R decoded after the CRA made it 5 (its own
+references are not there: libavcodec drops it).
+--- request
+GET /seg2/cra/thumb-180p-2050.jpg
+--- response_body_filters eval
+[main::check('cra/180p.mp4', '2.041667', '2.0', '2.083333')]
+--- response_body
+320,180,pc match other other
+--- error_log
+vod: picture: 4 frames decoded
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: HEVC, the CRA itself: 1 frame
+--- request
+GET /seg2/cra/thumb-180p-2000.jpg
+--- response_body_filters eval
+[main::check('cra/180p.mp4', '2.0', '1.958333', '2.041667')]
+--- response_body
+320,180,pc match other other
+--- error_log
+vod: picture: 1 frames decoded
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: HEVC tile sheet: tiles at 0 and 1.96 s, the second a RASL_R picture
+Tiles of one run, from the IDR: the second tile's goes on past the CRA,
+which starts segment 2, over the samples of both segments.
+--- request
+GET /seg2/cra/tiles-180p-1.jpg
+--- response_body_filters eval
+[main::tile_check("$main::Dir/cra/180p.mp4", 40, 160, 0, 160, 90, '1.958333', '1.916667', '2.0')]
+--- response_body
+320,90 match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: H.264 --open-gop, a leading B-frame of the I-frame at 2 s
+Decoded from the IDR at 0 s, through the I-frame: its references in the
+GOP before are there.
+--- request
+GET /seg2/x264/thumb-180p-1930.jpg
+--- response_body_filters eval
+[main::check('x264/180p.mp4', '1.916667', '1.875', '1.958333')]
+--- response_body
+320,180,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: H.264 --open-gop, the leading B-frame at 1.875 s, one segment
+--- request
+GET /open/x264/thumb-180p-1880.jpg
+--- response_body_filters eval
+[main::check('x264/180p.mp4', '1.875', '1.833333', '1.916667')]
+--- response_body
+320,180,pc match other other
+--- no_error_log
+[error]
