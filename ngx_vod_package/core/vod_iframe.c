@@ -123,6 +123,7 @@ vod_iframe_pick(const vod_segment_t *segment, uint32_t key,
     out->data_size = sample->size;
     out->count = 1;
     out->samples = sample;
+    out->first = segment->first + i;
 
     return VOD_OK;
 }

@@ -126,6 +126,7 @@ t_iframe_against_segments(t_iframe_t *t)
                 assert_int_equal(vod_iframe_pick(&seg, k, &out, &one),
                                  VOD_OK);
                 assert_int_equal(out.count, 1);
+                assert_int_equal(out.first, i);
                 assert_ptr_equal(out.samples, &one);
                 assert_int_equal(out.start_dts, f->dts);
                 assert_int_equal(out.duration, f->duration);
