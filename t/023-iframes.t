@@ -16,11 +16,11 @@
 # the directive does not name.  Under vod_encryption cenc and cbcs the
 # CMAF ones, protected: each I-frame segment's sample the very bytes and
 # senc entry (IV, subsamples) of its key frame in the media segment,
-# ffmpeg decrypting it to the clear location's picture; the I-frame
-# playlist with the media playlist's EXT-X-KEY lines where it has them
-# (a clear lead's key frames clear), the MPD's trick set with the main
-# set's ContentProtection; never MPEG-TS's (iframets-) nor under
-# aes-128.
+# ffmpeg decrypting it to the clear location's picture (with and
+# without "aio threads"); the I-frame playlist with the media
+# playlist's EXT-X-KEY lines where it has them (a clear lead's key
+# frames clear), the MPD's trick set with the main set's
+# ContentProtection; never MPEG-TS's (iframets-) nor under aes-128.
 # Not a block file: it walks the playlists of its own nginx.
 
 use strict;
@@ -86,6 +86,14 @@ VodTest::nginx_start($dir, <<"_EOC_");
             vod_encryption_systems cenc widevine playready;
             vod_encryption_clearkey on;
             vod_encryption_key_file $dir/key.bin;
+        }
+        location /cencth/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists hls dash;
+            vod_encryption cenc;
+            vod_encryption_key_file $dir/key.bin;
+            aio threads;
         }
         location /lead/ {
             alias $media/;
@@ -428,12 +436,13 @@ my @ids = map { /^iframe-(.+)\.m3u8$/ ? $1 : () }
           map { $_->{URI} } @{ $inf{'i/demo 0'} };
 ok(@ids >= 2, 'encrypted: the renditions walked');
 
-for my $loc (qw(cenc enc)) {
+# cencth: the segments read and encrypted in a pool thread
+for my $loc (qw(cenc enc cencth)) {
     my $scheme = $loc eq 'enc' ? 'cbcs' : 'cenc';
     my ($later, $entries, $bad) = (0, 0, '');
 
     for my $id (@ids) {
-        my $what = "$scheme $id";
+        my $what = "$loc $scheme $id";
         my $pl = get("$loc/demo/iframe-$id.m3u8")->{content} // '';
         my $media_pl = get("$loc/demo/video-$id.m3u8")->{content};
         my @keys = key_lines($media_pl);
@@ -490,10 +499,10 @@ for my $loc (qw(cenc enc)) {
         }
     }
 
-    ok($entries > 0, "$scheme: I-frame segments walked ($entries)");
-    ok($later > 0, "$scheme: $later of them not the first sample of "
+    ok($entries > 0, "$loc $scheme: I-frame segments walked ($entries)");
+    ok($later > 0, "$loc $scheme: $later of them not the first sample of "
        . 'their segment');
-    is($bad, '', "$scheme: each I-frame segment its key frame's "
+    is($bad, '', "$loc $scheme: each I-frame segment its key frame's "
        . 'ciphertext and senc entry, decrypted to the clear picture');
 }
 
