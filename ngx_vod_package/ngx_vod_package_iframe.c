@@ -17,18 +17,30 @@ static ngx_str_t  ngx_vod_type_m3u8 =
     ngx_string("application/vnd.apple.mpegurl");
 
 
-/* which manifests (NGX_VOD_IMAGES_HLS, _DASH) name the I-frame streams:
- * none of an encrypted location, whose key frames would need their own
- * IVs and key signalling */
+/*
+ * Whether the manifests of kind (NGX_VOD_IMAGES_HLS, _DASH) name the
+ * I-frame streams, ts: those of MPEG-TS.  Under Common Encryption the
+ * CMAF ones: an I-frame segment is its key frame as the media segment
+ * protects it (vod_segment_t's first keeps the sample's IV).  Not
+ * MPEG-TS's (AES-128 and SAMPLE-AES) nor CMAF's HLS AES-128: their IV is
+ * the media segment's sequence number, which an I-frame playlist's
+ * entries, one a key frame, do not have.
+ */
 
 ngx_uint_t
-ngx_vod_iframes_on(ngx_http_request_t *r, ngx_uint_t kind)
+ngx_vod_iframes_on(ngx_http_request_t *r, ngx_uint_t kind, ngx_uint_t ts)
 {
     ngx_vod_package_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
-    return (vlcf->iframe_playlists & kind) && vlcf->encryption == 0;
+    if (!(vlcf->iframe_playlists & kind)) {
+        return 0;
+    }
+
+    return vlcf->encryption == 0
+           || (!ts && (vlcf->encryption == VOD_CENC_SCHEME_CENC
+                       || vlcf->encryption == VOD_CENC_SCHEME_CBCS));
 }
 
 
@@ -39,7 +51,7 @@ ngx_vod_iframes_on(ngx_http_request_t *r, ngx_uint_t kind)
 ngx_int_t
 ngx_vod_iframe_check(ngx_http_request_t *r, vod_url_t *url)
 {
-    ngx_uint_t  kind;
+    ngx_uint_t  kind, ts;
 
     if (url->kind != VOD_URL_IFRAMES && url->key == 0) {
         return NGX_OK;
@@ -47,8 +59,9 @@ ngx_vod_iframe_check(ngx_http_request_t *r, vod_url_t *url)
 
     kind = (url->kind == VOD_URL_SEGMENT && url->stream == VOD_STREAM_VIDEO)
            ? NGX_VOD_IMAGES_HLS|NGX_VOD_IMAGES_DASH : NGX_VOD_IMAGES_HLS;
+    ts = vod_url_stream_ts(url->stream);
 
-    if (ngx_vod_iframes_on(r, kind)) {
+    if (ngx_vod_iframes_on(r, kind, ts)) {
         return NGX_OK;
     }
 
@@ -112,11 +125,12 @@ ngx_vod_iframe_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 ngx_int_t
 ngx_vod_iframe_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 {
-    int                          rc;
     u_char                      *out;
     size_t                       len;
     unsigned                     ts;
+    ngx_int_t                    rc;
     vod_str_t                    id;
+    vod_title_t                  title;
     ngx_vod_media_t             *media;
     ngx_vod_package_loc_conf_t  *vlcf;
 
@@ -136,8 +150,16 @@ ngx_vod_iframe_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
     id.data = media->id.data;
     id.len = media->id.len;
 
-    rc = vod_iframe_playlist(&media->venv.env, &id, media->video, ts, &out,
-                             &len);
+    /* the media playlist's keys */
+    ngx_memzero(&title, sizeof(vod_title_t));
+
+    rc = ngx_vod_protect_title_keys(r, &ctx->dir, &title);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = vod_iframe_playlist(&media->venv.env, &id, media->video, &title, ts,
+                             &out, &len);
     if (rc != VOD_OK) {
         return ngx_vod_status(rc);
     }
@@ -169,14 +191,16 @@ ngx_vod_iframe_master(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     int  rc;
 
     if (ctx->url.kind == VOD_URL_MPD) {
-        if (!ngx_vod_iframes_on(r, NGX_VOD_IMAGES_DASH)) {
+        if (!ngx_vod_iframes_on(r, NGX_VOD_IMAGES_DASH, 0)) {
             return NGX_OK;
         }
 
         rc = vod_iframe_dash(env, *out, *len, title, out, len);
 
     } else {
-        if (!ngx_vod_iframes_on(r, NGX_VOD_IMAGES_HLS)) {
+        if (!ngx_vod_iframes_on(r, NGX_VOD_IMAGES_HLS,
+                                ctx->url.kind == VOD_URL_MASTER_TS))
+        {
             return NGX_OK;
         }
 

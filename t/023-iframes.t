@@ -12,9 +12,15 @@
 # frame; the MPD's trick-mode AdaptationSet naming the main set, its
 # segments key frames only; 404 with one line for a segment or key frame
 # past the end and an unknown id, 400 for a malformed name; none of it
-# where the directive is off, under vod_encryption (not done: README),
-# for an audio-only title, or for a manifest the directive does not
-# name.
+# where the directive is off, for an audio-only title, or for a manifest
+# the directive does not name.  Under vod_encryption cenc and cbcs the
+# CMAF ones, protected: each I-frame segment's sample the very bytes and
+# senc entry (IV, subsamples) of its key frame in the media segment,
+# ffmpeg decrypting it to the clear location's picture (with and
+# without "aio threads"); the I-frame playlist with the media
+# playlist's EXT-X-KEY lines where it has them (a clear lead's key
+# frames clear), the MPD's trick set with the main set's
+# ContentProtection; never MPEG-TS's (iframets-) nor under aes-128.
 # Not a block file: it walks the playlists of its own nginx.
 
 use strict;
@@ -26,13 +32,15 @@ use VodTest;
 use HTTP::Tiny;
 use File::Temp ();
 use JSON::PP ();
+use Digest::SHA qw(hmac_sha256);
 use Test::More;
 
 my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 23;
 my $dir = VodTest::nginx_dir('vodiframes');
 my $media = VodTest::media();
 
-VodTest::spit("$dir/key.bin", 'test-secret-iframes-' . ('i' x 40));
+my $secret = 'test-secret-iframes-' . ('i' x 40);
+VodTest::spit("$dir/key.bin", $secret);
 
 VodTest::nginx_start($dir, <<"_EOC_");
     vod_index_cache vod_index:16m;
@@ -68,6 +76,38 @@ VodTest::nginx_start($dir, <<"_EOC_");
             vod_package;
             vod_iframe_playlists hls dash;
             vod_encryption cbcs;
+            vod_encryption_key_file $dir/key.bin;
+        }
+        location /cenc/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists hls dash;
+            vod_encryption cenc;
+            vod_encryption_systems cenc widevine playready;
+            vod_encryption_clearkey on;
+            vod_encryption_key_file $dir/key.bin;
+        }
+        location /cencth/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists hls dash;
+            vod_encryption cenc;
+            vod_encryption_key_file $dir/key.bin;
+            aio threads;
+        }
+        location /lead/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists hls dash;
+            vod_encryption cenc;
+            vod_encryption_clear_lead 3s;
+            vod_encryption_key_file $dir/key.bin;
+        }
+        location /aes/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists hls dash;
+            vod_encryption aes-128;
             vod_encryption_key_file $dir/key.bin;
         }
         location /steer/ {
@@ -336,20 +376,181 @@ isnt(get('i/demo/master.m3u8')->{headers}{etag},
      get('off/demo/master.m3u8')->{headers}{etag}, 'the ETag follows it');
 unlike(get('i/audio/master.m3u8')->{content}, qr/I-FRAME/,
        'audio-only: no I-frame stream');
-# under vod_encryption: none (not done; clear key frames of a protected
-# title are not served)
-is(get('enc/demo/master.m3u8')->{status}, 200,
-   'encrypted: master.m3u8 served');
-like(get('enc/demo/ts-360p.m3u8')->{content}, qr/^#EXT-X-KEY:/m,
-     '... its media playlists encrypted');
-unlike(get('enc/demo/master.m3u8')->{content}, qr/I-FRAME/,
-       'encrypted: no I-frame stream in master.m3u8');
-unlike(get('enc/demo/master-ts.m3u8')->{content}, qr/I-FRAME/,
-       'encrypted: none in master-ts.m3u8');
-unlike(get('enc/demo/manifest.mpd')->{content}, qr/trickmode/,
-       'encrypted: no trick set in the MPD');
+# under vod_encryption cenc and cbcs: the CMAF I-frame streams, as in a
+# clear location; never MPEG-TS's
+for my $loc (qw(enc cenc)) {
+    my @clear = grep { /I-FRAME/ }
+                split /\n/, get('i/demo/master.m3u8')->{content};
+    my @mine = grep { /I-FRAME/ }
+               split /\n/, get("$loc/demo/master.m3u8")->{content};
+    ok(@clear > 0, "$loc: I-frame streams in the clear master.m3u8");
+    is(join("\n", @mine), join("\n", @clear),
+       "$loc: master.m3u8's I-frame streams those of a clear location");
+    unlike(get("$loc/demo/master-ts.m3u8")->{content}, qr/I-FRAME|iframets/,
+           "$loc: none in master-ts.m3u8");
+}
+unlike(get('aes/demo/master.m3u8')->{content}, qr/I-FRAME/,
+       'aes-128: no I-frame stream in master.m3u8');
+unlike(get('aes/demo/master-ts.m3u8')->{content}, qr/I-FRAME/,
+       'aes-128: none in master-ts.m3u8');
 unlike(get('i/audio/manifest.mpd')->{content}, qr/trickmode/,
        'audio-only: no trick set');
+
+# --- under Common Encryption: the key frames as their media segments ---------
+
+sub derive {
+    my ($label, $title) = @_;
+    return substr(hmac_sha256("vodedge-cenc-$label" . $title, $secret),
+                  0, 16);
+}
+
+# the per-sample IV size of an init segment's tenc (ISO/IEC 23001-7 8.2)
+sub iv_size {
+    my ($init) = @_;
+    my $i = index($init, 'tenc');
+    return $i < 0 ? -1 : unpack 'C', substr($init, $i + 11, 1);
+}
+
+# the pictures ffmpeg decodes from a file, their framemd5 lines; with
+# $key as -decryption_key
+sub pictures {
+    my ($file, $key) = @_;
+    my @cmd = ('ffmpeg', '-v', 'quiet',
+               ($key ? ('-decryption_key', unpack('H*', $key)) : ()),
+               '-i', $file, '-map', '0:v', '-f', 'framemd5', '-');
+    open my $fh, '-|', @cmd or die "ffmpeg: $!";
+    my @sums = map { (split /\s*,\s*/)[5] } grep { !/^#/ } <$fh>;
+    close $fh;
+    chomp @sums;
+    return join ' ', @sums;
+}
+
+# a playlist's lines before its first entry, EXT-X-KEY and EXT-X-MAP, in
+# order, and the key lines
+sub key_lines {
+    return grep { /^#EXT-X-KEY:/ } split /\n/, $_[0];
+}
+
+my $key = derive('key', 'demo');
+my @ids = map { /^iframe-(.+)\.m3u8$/ ? $1 : () }
+          map { $_->{URI} } @{ $inf{'i/demo 0'} };
+ok(@ids >= 2, 'encrypted: the renditions walked');
+
+# cencth: the segments read and encrypted in a pool thread
+for my $loc (qw(cenc enc cencth)) {
+    my $scheme = $loc eq 'enc' ? 'cbcs' : 'cenc';
+    my ($later, $entries, $bad) = (0, 0, '');
+
+    for my $id (@ids) {
+        my $what = "$loc $scheme $id";
+        my $pl = get("$loc/demo/iframe-$id.m3u8")->{content} // '';
+        my $media_pl = get("$loc/demo/video-$id.m3u8")->{content};
+        my @keys = key_lines($media_pl);
+        ok(@keys > 0, "$what: the media playlist has key lines");
+        is(join("\n", key_lines($pl)), join("\n", @keys),
+           "$what: the I-frame playlist has the media playlist's");
+        like($pl, qr/^(#EXT-X-KEY:[^\n]*\n)+#EXT-X-MAP:URI="video-\Q$id\E-init\.mp4"\n#EXTINF/m,
+             "$what: ... before EXT-X-MAP, as the media playlist");
+        my $init = get("$loc/demo/video-$id-init.mp4")->{content};
+        my $clear_init = get("i/demo/video-$id-init.mp4")->{content};
+        my $ivs = iv_size($init);
+        is($ivs, $scheme eq 'cenc' ? 8 : 0, "$what: tenc's IV size");
+
+        for my $e (entries($pl)) {
+            my $uri = $e->[1];
+            my ($n) = $uri =~ /-(\d+)-\d+\.m4s$/;
+            $entries++;
+            my $seg = get("$loc/demo/$uri")->{content};
+            my @one = VodTest::fmp4_samples($seg, $ivs);
+            my @main = VodTest::fmp4_samples(
+                get("$loc/demo/video-$id-$n.m4s")->{content}, $ivs);
+            my @clear = VodTest::fmp4_samples(
+                get("i/demo/video-$id-$n.m4s")->{content}, 0);
+            my ($clear_one) = VodTest::fmp4_samples(
+                get("i/demo/$uri")->{content}, 0);
+            if (@one != 1 || !$clear_one) {
+                $bad .= " $uri: " . scalar(@one) . ' samples';
+                next;
+            }
+            # the key frame's place, by its clear bytes
+            my ($j) = grep { $clear[$_][0] eq $clear_one->[0] } 0 .. $#clear;
+            if (!defined $j) {
+                $bad .= " $uri: not a sample of segment $n";
+                next;
+            }
+            $later++ if $j > 0;
+            $bad .= " $uri: clear bytes"
+                if $one[0][0] eq $clear_one->[0];
+            $bad .= " $uri: bytes not sample ${j}'s"
+                if $one[0][0] ne $main[$j][0];
+            $bad .= " $uri: senc '$one[0][1]' not sample ${j}'s '$main[$j][1]'"
+                if $one[0][1] eq '' || $one[0][1] ne $main[$j][1];
+
+            # ffmpeg's decryption: the clear I-frame segment's picture
+            VodTest::spit("$tmp/enc.mp4", $init . $seg);
+            VodTest::spit("$tmp/clear.mp4", $clear_init
+                          . get("i/demo/$uri")->{content});
+            my $want = pictures("$tmp/clear.mp4");
+            my $got = pictures("$tmp/enc.mp4", $key);
+            $bad .= " $uri: ffmpeg decodes '$got', clear '$want'"
+                if $want eq '' || $got ne $want;
+            $bad .= " $uri: a wrong key decodes it"
+                if pictures("$tmp/enc.mp4", "\x11" x 16) eq $want;
+        }
+    }
+
+    ok($entries > 0, "$loc $scheme: I-frame segments walked ($entries)");
+    ok($later > 0, "$loc $scheme: $later of them not the first sample of "
+       . 'their segment');
+    is($bad, '', "$loc $scheme: each I-frame segment its key frame's "
+       . 'ciphertext and senc entry, decrypted to the clear picture');
+}
+
+# the MPD: the trick set protected as its main set
+for my $loc (qw(cenc enc)) {
+    my $mpd = get("$loc/demo/manifest.mpd")->{content};
+    my @sets = $mpd =~ m{(<AdaptationSet.*?</AdaptationSet>)}sg;
+    my ($main) = grep { /contentType="video"/ && !/trickmode/ } @sets;
+    my ($trick) = grep { /trickmode/ } @sets;
+    ok($trick, "$loc MPD: a trick-mode AdaptationSet");
+    my $cp = qr{<ContentProtection\b.*?(?:/>|</ContentProtection>)}s;
+    my @want = ($main // '') =~ /($cp)/g;
+    my @got = ($trick // '') =~ /($cp)/g;
+    ok(@want >= 2, "$loc MPD: the main video set's ContentProtection");
+    is(join("\n", @got), join("\n", @want),
+       "$loc MPD: the trick set has the same");
+}
+
+# the clear lead (3 s: the first segment): its key frames clear, the key
+# lines before the first key frame past it, as in the media playlist
+{
+    my $id = $ids[0];
+    my $pl = get("lead/demo/iframe-$id.m3u8")->{content} // '';
+    my $media_pl = get("lead/demo/video-$id.m3u8")->{content};
+    is(join("\n", key_lines($pl)), join("\n", key_lines($media_pl)),
+       'lead: the media playlist\'s key lines');
+    my $head = substr($pl, 0, index($pl, '#EXT-X-KEY'));
+    my @before = $head =~ /^(iframe-\S+)$/mg;
+    ok(@before > 0 && !grep({ !/-1-\d+\.m4s$/ } @before),
+       'lead: the key lines after the lead segment\'s key frames');
+    like($head, qr/#EXT-X-MAP/, 'lead: ... and after EXT-X-MAP');
+    my @after = substr($pl, length $head) =~ /^(iframe-\S+)$/mg;
+    ok(@after > 0 && !grep({ /-1-\d+\.m4s$/ } @after),
+       'lead: the key frames past the lead after them');
+    my $ok = 1;
+    for my $uri (@before) {
+        my $seg = get("lead/demo/$uri")->{content};
+        my ($mine) = VodTest::fmp4_samples($seg, 0);
+        my ($clear) = VodTest::fmp4_samples(get("i/demo/$uri")->{content},
+                                            0);
+        $ok = 0 if defined VodTest::box($seg, qw(moof traf senc))
+                   || !$mine || $mine->[0] ne $clear->[0];
+    }
+    ok($ok, 'lead: the lead segment\'s I-frame segments clear');
+    my $seg = get("lead/demo/$after[0]")->{content};
+    ok(defined VodTest::box($seg, qw(moof traf senc)),
+       'lead: one past it encrypted');
+}
 
 # Content Steering: the I-frame streams are on the Pathway too
 {
@@ -372,13 +573,19 @@ for my $case (['off/demo/iframe-360p.m3u8', 404, qr/I-frame playlists are off/],
                qr/I-frame playlists are off/],
               ['dash/demo/iframets-360p-1-1.ts', 404,
                qr/I-frame playlists are off/],
-              ['enc/demo/iframe-360p.m3u8', 404,
-               qr/I-frame playlists are off/],
               ['enc/demo/iframets-360p.m3u8', 404,
                qr/I-frame playlists are off/],
-              ['enc/demo/iframe-360p-1-1.m4s', 404,
-               qr/I-frame playlists are off/],
               ['enc/demo/iframets-360p-1-1.ts', 404,
+               qr/I-frame playlists are off/],
+              ['cenc/demo/iframets-360p.m3u8', 404,
+               qr/I-frame playlists are off/],
+              ['cenc/demo/iframets-360p-1-1.ts', 404,
+               qr/I-frame playlists are off/],
+              ['aes/demo/iframe-360p.m3u8', 404,
+               qr/I-frame playlists are off/],
+              ['aes/demo/iframe-360p-1-1.m4s', 404,
+               qr/I-frame playlists are off/],
+              ['aes/demo/iframets-360p-1-1.ts', 404,
                qr/I-frame playlists are off/],
               ['i/demo/iframe-360p-99-1.m4s', 404,
                qr/has no video segment 99/],

@@ -46,8 +46,6 @@
 
 static int vod_hls_check_track(const vod_track_info_t *track);
 static int vod_hls_pathway_line(const u_char *line, size_t len);
-static u_char *vod_hls_keys(u_char *p, const vod_title_t *title,
-    uint32_t stream);
 static u_char *vod_hls_variant(u_char *p, const vod_track_info_t *video,
     const vod_track_info_t *audio, uint32_t group, unsigned ts,
     unsigned ranges, const char *prefix, size_t prefix_len,
@@ -721,10 +719,7 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
 }
 
 
-/* a media playlist's key lines: MPEG-TS's AES-128 or SAMPLE-AES, CMAF's
- * AES-128 or one per system of Common Encryption */
-
-static u_char *
+u_char *
 vod_hls_keys(u_char *p, const vod_title_t *title, uint32_t stream)
 {
     if (vod_url_stream_ts(stream)) {

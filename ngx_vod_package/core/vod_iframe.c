@@ -9,6 +9,7 @@
 #include "vod_fmp4.h"
 #include "vod_hdr.h"
 #include "vod_manifest.h"
+#include "vod_protect.h"
 #include "vod_text.h"
 #include "vod_ts.h"
 #include "vod_url.h"
@@ -123,6 +124,7 @@ vod_iframe_pick(const vod_segment_t *segment, uint32_t key,
     out->data_size = sample->size;
     out->count = 1;
     out->samples = sample;
+    out->first = segment->first + i;
 
     return VOD_OK;
 }
@@ -237,11 +239,13 @@ vod_iframe_wire(const vod_track_info_t *track, const vod_iframe_t *f,
 
 int
 vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
-    const vod_track_info_t *track, unsigned ts, u_char **out, size_t *len)
+    const vod_track_info_t *track, const vod_title_t *title, unsigned ts,
+    u_char **out, size_t *len)
 {
     u_char              *buf, *p;
     size_t               size;
-    uint32_t             i;
+    uint32_t             i, first;
+    unsigned             keyed;
     uint64_t             base, start, end, max_ms, target;
     const vod_iframe_t  *f;
 
@@ -278,6 +282,27 @@ vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
     size = VOD_IFRAME_HEADER_LEN
            + (size_t) track->iframe_count * VOD_IFRAME_ENTRY_LEN;
 
+    /* the key lines go where the media playlist has them: before the map
+     * when no clear segment comes first, else before the first key frame
+     * past the clear lead */
+    keyed = 1;
+    first = track->segment_count;
+
+    if (title != NULL && title->protect != NULL) {
+        if (ts || title->protect->scheme == VOD_PROTECT_SCHEME_AES128) {
+            /* their IVs are the media segments' sequence numbers, which
+             * an I-frame playlist's are not */
+            env->log(env, "iframe: no I-frame playlist under %s",
+                     ts ? "MPEG-TS encryption" : "HLS AES-128");
+            return VOD_UNSUPPORTED;
+        }
+
+        size += vod_protect_sig_len(title->protect);
+        keyed = 0;
+        first = vod_protect_first_encrypted(title->protect->clear_lead,
+                                            track);
+    }
+
     buf = env->alloc(env, size);
     if (buf == NULL) {
         return VOD_ERROR;
@@ -298,6 +323,11 @@ vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
                         "#EXT-X-INDEPENDENT-SEGMENTS\n");
 
     if (!ts) {
+        if (!keyed && first == 0) {
+            p = vod_hls_keys(p, title, VOD_STREAM_VIDEO);
+            keyed = 1;
+        }
+
         p = vod_text_cpy(p, "#EXT-X-MAP:URI=\"video-");
         p = vod_text_cpymem(p, id->data, id->len);
         p = vod_text_cpy(p, "-init.mp4\"\n");
@@ -305,6 +335,11 @@ vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
 
     for (i = 0; i < track->iframe_count; i++) {
         f = &track->iframes[i];
+
+        if (!keyed && f->segment >= first) {
+            p = vod_hls_keys(p, title, VOD_STREAM_VIDEO);
+            keyed = 1;
+        }
 
         start = vod_text_to_ms(f->dts - base, track->timescale);
         end = vod_text_to_ms(f->dts + f->duration - base, track->timescale);
@@ -435,6 +470,10 @@ vod_iframe_dash(vod_env_t *env, const u_char *in, size_t len,
 
     size = len + 3 * VOD_IFRAME_SET_LEN;
 
+    if (title->protect != NULL) {
+        size += 3 * vod_protect_sig_len(title->protect);
+    }
+
     for (i = 0; i < title->count; i++) {
         v = title->renditions[i].video;
 
@@ -489,8 +528,16 @@ vod_iframe_dash(vod_env_t *env, const u_char *in, size_t len,
                 p = vod_text_cpy(p, "\" contentType=\"video\" "
                                     "mimeType=\"video/mp4\" "
                                     "segmentAlignment=\"true\" "
-                                    "startWithSAP=\"1\">\n"
-                                    "      <EssentialProperty schemeIdUri=\""
+                                    "startWithSAP=\"1\">\n");
+
+                /* the main set's protection: the same keys protect the
+                 * key frames, which are its segments' own */
+                if (title->protect != NULL) {
+                    p = vod_protect_dash(p, title->protect,
+                                         title->clearkey);
+                }
+
+                p = vod_text_cpy(p, "      <EssentialProperty schemeIdUri=\""
                                     "http://dashif.org/guidelines/trickmode"
                                     "\" value=\"");
                 p = vod_text_uint(p, vod_dash_video_set_id(title, range));

@@ -58,10 +58,16 @@ int vod_iframe_rates(vod_env_t *env, const vod_track_info_t *track,
 /* The I-frame playlist of a rendition's video (iframe-{id}.m3u8, ts:
  * iframets-{id}.m3u8): EXT-X-VERSION 7 (CMAF, with EXT-X-MAP) or 4
  * (the least EXT-X-I-FRAMES-ONLY needs), VOD, EXT-X-I-FRAMES-ONLY, an
- * EXTINF and a URI per key frame, EXT-X-ENDLIST.  VOD_NOT_FOUND for a
- * track without key frames. */
+ * EXTINF and a URI per key frame, EXT-X-ENDLIST.  With title->protect
+ * (title may be NULL: clear), the media playlist's key lines where it
+ * has them (vod_hls_keys()): before EXT-X-MAP, or past a clear lead
+ * before the first key frame of an encrypted segment; Common Encryption
+ * of CMAF alone, VOD_UNSUPPORTED for MPEG-TS or AES-128, whose IVs are
+ * the media playlist's sequence numbers.  VOD_NOT_FOUND for a track
+ * without key frames. */
 int vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
-    const vod_track_info_t *track, unsigned ts, u_char **out, size_t *len);
+    const vod_track_info_t *track, const vod_title_t *title, unsigned ts,
+    u_char **out, size_t *len);
 
 /* A copy of a multivariant playlist with an EXT-X-I-FRAME-STREAM-INF
  * (BANDWIDTH, AVERAGE-BANDWIDTH, CODECS, RESOLUTION, URI) appended for
@@ -78,8 +84,10 @@ int vod_iframe_hls_master(vod_env_t *env, const u_char *in, size_t len,
  * main set's id, and per rendition a Representation iframe-{id}
  * (codingDependency false, maxPlayoutRate the frames per key frame) whose
  * SegmentList names video-{id}-init.mp4 and the rendition's I-frame
- * segments on a SegmentTimeline of the main set's times.  Ids from one
- * past the highest there.  VOD_ERROR when in has no Period's end. */
+ * segments on a SegmentTimeline of the main set's times; with
+ * title->protect, the main set's ContentProtection elements too.  Ids
+ * from one past the highest there.  VOD_ERROR when in has no Period's
+ * end. */
 int vod_iframe_dash(vod_env_t *env, const u_char *in, size_t len,
     const vod_title_t *title, u_char **out, size_t *out_len);
 

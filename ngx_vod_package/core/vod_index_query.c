@@ -371,6 +371,7 @@ vod_index_segment(vod_env_t *env, const u_char *index, uint32_t track,
     segment->data_size = bytes;
     segment->count = n;
     segment->samples = out;
+    segment->first = 0;
 
     return VOD_OK;
 }

@@ -42,6 +42,12 @@ int vod_hls_media(vod_env_t *env, const vod_title_t *title,
     const vod_rendition_t *rendition, uint32_t stream, u_char **out,
     size_t *len);
 
+/* A media playlist's key lines (title->protect set), at most
+ * vod_protect_sig_len() bytes: MPEG-TS's AES-128 or SAMPLE-AES, CMAF's
+ * AES-128 or one per system of Common Encryption; the I-frame playlists
+ * carry their rendition's (vod_iframe.h). */
+u_char *vod_hls_keys(u_char *p, const vod_title_t *title, uint32_t stream);
+
 /* Static MPD: a video AdaptationSet with one Representation per rendition
  * and audio AdaptationSets of the audio renditions, one per language and
  * codec string (a rendition whose channel count the set has already gets

@@ -110,6 +110,10 @@ typedef struct {
     uint64_t           data_size;     /* sum of sample sizes */
     uint32_t           count;
     vod_sample_t      *samples;
+    /* the place of the first sample in its media segment: an I-frame
+     * segment's key frame's (vod_iframe_pick()), 0 for a media segment;
+     * Common Encryption counts its samples' IVs from it */
+    uint32_t           first;
 } vod_segment_t;
 
 

@@ -384,12 +384,19 @@ vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
 
     seg = *prot;
 
-    if (prot->scheme == VOD_CENC_SCHEME_CENC
-        && vod_protect_segment_iv(prot, stream, segment->index, seg.iv)
-           != VOD_OK)
-    {
-        env->log(env, "protect: SHA-256 failed");
-        return VOD_ERROR;
+    if (prot->scheme == VOD_CENC_SCHEME_CENC) {
+        if (vod_protect_segment_iv(prot, stream, segment->index, seg.iv)
+            != VOD_OK)
+        {
+            env->log(env, "protect: SHA-256 failed");
+            return VOD_ERROR;
+        }
+
+        /* each sample's counter is the segment's IV plus its place in
+         * the media segment: an I-frame segment's key frame gets the IV,
+         * so the very ciphertext, it has there, never a keystream of
+         * another sample over its bytes ('cbcs' has one constant IV) */
+        vod_cenc_iv_add(seg.iv, segment->first);
     }
 
     cenc = vod_protect_cenc(env, segment->track, &seg);

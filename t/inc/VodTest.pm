@@ -618,4 +618,62 @@ sub hls_master {
     return (\@media, \@variants);
 }
 
+# A CMAF media segment's samples, in trun order: [ data, aux ] each, the
+# sample's bytes (the trun's sizes from its data offset, from the moof)
+# and its senc entry as text, "IV-hex clear:protected ...", '' without a
+# senc; $iv_size is the tenc's (8 or 16 for 'cenc', 0 for 'cbcs')
+sub fmp4_samples {
+    my ($seg, $iv_size) = @_;
+    my ($off, $moof) = (0, undef);
+    while ($off + 8 <= length $seg) {
+        my ($size, $t) = unpack 'Na4', substr($seg, $off, 8);
+        last if $size < 8;
+        if ($t eq 'moof') {
+            $moof = $off;
+            last;
+        }
+        $off += $size;
+    }
+    return () unless defined $moof;
+    my $traf = box(substr($seg, $moof), qw(moof traf)) // return ();
+    my $trun = box($traf, 'trun') // return ();
+    my ($flags, $count) = unpack 'NN', $trun;
+    $flags &= 0xffffff;
+    my $p = 8;
+    my $data = $moof;
+    if ($flags & 0x1) {
+        $data += unpack 'l>', substr($trun, $p, 4);
+        $p += 4;
+    }
+    $p += 4 if $flags & 0x4;
+    my @out;
+    for (1 .. $count) {
+        $p += 4 if $flags & 0x100;
+        my $size = unpack 'N', substr($trun, $p, 4);
+        $p += 4 if $flags & 0x200;
+        $p += 4 if $flags & 0x400;
+        $p += 4 if $flags & 0x800;
+        push @out, [ substr($seg, $data, $size), '' ];
+        $data += $size;
+    }
+    my $senc = box($traf, 'senc');
+    return @out unless defined $senc;
+    my ($sflags, $n) = unpack 'NN', $senc;
+    $p = 8;
+    for my $i (0 .. $n - 1) {
+        my $aux = unpack 'H*', substr($senc, $p, $iv_size);
+        $p += $iv_size;
+        if ($sflags & 0x2) {
+            my $subs = unpack 'n', substr($senc, $p, 2);
+            $p += 2;
+            for (1 .. $subs) {
+                $aux .= ' ' . join ':', unpack 'nN', substr($senc, $p, 6);
+                $p += 6;
+            }
+        }
+        $out[$i][1] = $aux if $i < @out;
+    }
+    return @out;
+}
+
 1;

@@ -103,6 +103,9 @@ static const u_char *test_path(const u_char *p, size_t len,
     const char **path, size_t *out_len);
 static void test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
     u_char iv[][16]);
+static void test_protected_alone(vod_env_t *env, const vod_segment_t *seg,
+    const vod_protect_t *prot, uint64_t stream, const test_senc_t *whole,
+    const u_char *data);
 static void test_protect(void **state);
 static void test_clear_lead(void **state);
 
@@ -1312,6 +1315,8 @@ test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
         off += samples[i].size;
     }
 
+    test_protected_alone(&env, &seg, &prot, stream, &senc, moof + data_off);
+
     /* in a clear lead: the samples clear, in the fragment's seig group
      * of isProtected 0 (sbgp to 0x10001), no senc, saiz or saio */
     lead_time[0] = 0;
@@ -1369,6 +1374,63 @@ test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
                                       &init_len), VOD_UNSUPPORTED);
 
     test_env_free(&ctx, 0);
+}
+
+
+/* each sample alone at its place (first), as an I-frame segment takes
+ * its key frame (vod_iframe_pick()): the very ciphertext (at data in the
+ * whole segment) and senc entry it has in the whole segment, never
+ * another sample's IV over its bytes */
+
+static void
+test_protected_alone(vod_env_t *env, const vod_segment_t *seg,
+    const vod_protect_t *prot, uint64_t stream, const test_senc_t *whole,
+    const u_char *data)
+{
+    size_t          len, n, data_off;
+    u_char         *out;
+    uint32_t        i, j;
+    test_senc_t     senc;
+    vod_segment_t   one;
+    const u_char   *moof, *traf, *box;
+
+    static const char  *moof_path[] = { "moof", NULL };
+
+    for (i = 0; i < seg->count; i++) {
+        one = *seg;
+        one.count = 1;
+        one.samples = &seg->samples[i];
+        one.data_size = seg->samples[i].size;
+        one.first = i;
+
+        assert_int_equal(vod_protect_segment(env, &one, prot, stream, &out,
+                                             &len), VOD_OK);
+        moof = test_path(out + vod_r32(out), len - vod_r32(out), moof_path,
+                         &n);
+        traf = test_child(moof + 8, n - 8, "traf", &n);
+        box = test_child(traf + 8, n - 8, "trun", &n);
+        data_off = vod_r32(box + 16);
+        assert_memory_equal(moof + data_off, data, seg->samples[i].size);
+
+        memset(&senc, 0, sizeof(test_senc_t));
+        senc.iv_size = whole->iv_size;
+        box = test_child(traf + 8, vod_r32(traf) - 8, "senc", &n);
+        test_parse_senc(box, n, &senc);
+        assert_int_equal(senc.count, 1);
+
+        if (whole->iv_size != 0) {
+            assert_memory_equal(senc.iv[0], whole->iv[i], whole->iv_size);
+        }
+
+        assert_int_equal(senc.nsubs[0], whole->nsubs[i]);
+
+        for (j = 0; j < senc.nsubs[0]; j++) {
+            assert_int_equal(senc.clear[0][j], whole->clear[i][j]);
+            assert_int_equal(senc.prot[0][j], whole->prot[i][j]);
+        }
+
+        data += seg->samples[i].size;
+    }
 }
 
 

@@ -14,6 +14,7 @@
 #include "vod_fmp4.h"
 #include "vod_iframe.h"
 #include "vod_manifest.h"
+#include "vod_protect.h"
 #include "vod_text.h"
 #include "vod_url.h"
 
@@ -44,6 +45,7 @@ static void test_iframe_audio_only(void **state);
 static void test_iframe_no_stss(void **state);
 static void test_iframe_rates(void **state);
 static void test_iframe_playlist(void **state);
+static void test_iframe_protected(void **state);
 static void test_iframe_master(void **state);
 static void test_iframe_dash(void **state);
 static void test_iframe_url(void **state);
@@ -126,6 +128,7 @@ t_iframe_against_segments(t_iframe_t *t)
                 assert_int_equal(vod_iframe_pick(&seg, k, &out, &one),
                                  VOD_OK);
                 assert_int_equal(out.count, 1);
+                assert_int_equal(out.first, i);
                 assert_ptr_equal(out.samples, &one);
                 assert_int_equal(out.start_dts, f->dts);
                 assert_int_equal(out.duration, f->duration);
@@ -371,8 +374,8 @@ test_iframe_playlist(void **state)
     id.len = 4;
 
     for (ts = 0; ts <= 1; ts++) {
-        assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, ts, &out,
-                                             &len), VOD_OK);
+        assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, NULL, ts,
+                                             &out, &len), VOD_OK);
 
         text = malloc(len + 1);
         assert_non_null(text);
@@ -448,14 +451,110 @@ test_iframe_playlist(void **state)
     /* an id that cannot go into a URI, no key frames */
     id.data = (u_char *) "a/b";
     id.len = 3;
-    assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, 0, &out,
-                                         &len), VOD_NOT_FOUND);
+    assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, NULL, 0,
+                                         &out, &len), VOD_NOT_FOUND);
     id.data = (u_char *) "sd";
     id.len = 2;
     t.info.iframe_count = 0;
-    assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, 0, &out,
-                                         &len), VOD_NOT_FOUND);
+    assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, NULL, 0,
+                                         &out, &len), VOD_NOT_FOUND);
 
+    t_iframe_close(&t);
+}
+
+
+/* under Common Encryption: the media playlist's key lines
+ * (vod_hls_keys()) before EXT-X-MAP, or past a clear lead before the
+ * first key frame of an encrypted segment; none for MPEG-TS or
+ * AES-128 */
+
+static void
+test_iframe_protected(void **state)
+{
+    char                 *text, *keys, *at, want[64];
+    size_t                len, keys_len;
+    u_char               *out, *buf;
+    uint32_t              i, first;
+    vod_str_t             id;
+    t_iframe_t            t;
+    vod_title_t           title;
+    vod_protect_t         prot;
+    const vod_iframe_t   *f;
+
+    t_iframe_open(&t, "ntsc/360p.mp4", T_IFRAME_SEGMENT_MS);
+    assert_true(t.info.segment_count >= 2);
+
+    id.data = (u_char *) "sd";
+    id.len = 2;
+
+    memset(&prot, 0, sizeof(vod_protect_t));
+    prot.scheme = VOD_CENC_SCHEME_CENC;
+    prot.systems = VOD_PROTECT_COMMON | VOD_PROTECT_WIDEVINE;
+    memset(prot.kid, 0x5a, 16);
+
+    memset(&title, 0, sizeof(vod_title_t));
+    title.protect = &prot;
+    title.clearkey = 1;
+
+    buf = malloc(vod_protect_sig_len(&prot) + 1);
+    assert_non_null(buf);
+    keys_len = vod_hls_keys(buf, &title, VOD_STREAM_VIDEO) - buf;
+    assert_true(keys_len > 0);
+    buf[keys_len] = '\0';
+    keys = (char *) buf;
+
+    for (i = 0; i < 2; i++) {
+        /* i = 1: a clear lead of the first segment */
+        prot.clear_lead = (i == 0)
+                          ? 0
+                          : (uint32_t) (t.info.seg_time[1] * 1000
+                                        / t.info.timescale);
+        first = vod_protect_first_encrypted(prot.clear_lead, &t.info);
+        assert_int_equal(first, i);
+
+        assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, &title,
+                                             0, &out, &len), VOD_OK);
+
+        text = malloc(len + 1);
+        assert_non_null(text);
+        memcpy(text, out, len);
+        text[len] = '\0';
+
+        /* once */
+        at = strstr(text, keys);
+        assert_non_null(at);
+        assert_null(strstr(at + keys_len, "#EXT-X-KEY"));
+
+        if (first == 0) {
+            assert_true(strncmp(at + keys_len, "#EXT-X-MAP:", 11) == 0);
+
+        } else {
+            for (f = t.info.iframes; f->segment < first; f++) {
+                /* void */
+            }
+
+            snprintf(want, sizeof(want), "#EXTINF:");
+            assert_true(strncmp(at + keys_len, want, strlen(want)) == 0);
+            snprintf(want, sizeof(want), "\niframe-sd-%u-%u.m4s\n",
+                     f->segment + 1, f->key);
+            at = strstr(at, "\niframe-");
+            assert_non_null(at);
+            assert_true(strncmp(at, want, strlen(want)) == 0);
+            assert_true(strstr(text, "#EXT-X-MAP") < strstr(text, keys));
+        }
+
+        free(text);
+    }
+
+    /* MPEG-TS, AES-128: their IVs are the media segments' numbers */
+    prot.clear_lead = 0;
+    assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, &title, 1,
+                                         &out, &len), VOD_UNSUPPORTED);
+    prot.scheme = VOD_PROTECT_SCHEME_AES128;
+    assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, &title, 0,
+                                         &out, &len), VOD_UNSUPPORTED);
+
+    free(buf);
     t_iframe_close(&t);
 }
 
@@ -668,6 +767,7 @@ main(void)
         cmocka_unit_test(test_iframe_no_stss),
         cmocka_unit_test(test_iframe_rates),
         cmocka_unit_test(test_iframe_playlist),
+        cmocka_unit_test(test_iframe_protected),
         cmocka_unit_test(test_iframe_master),
         cmocka_unit_test(test_iframe_dash),
         cmocka_unit_test(test_iframe_url),
