@@ -172,6 +172,7 @@ vod_thumb_join(vod_env_t *env, const vod_segment_t *prev,
     }
 
     segment->index = prev->index;
+    segment->first = prev->first;
     segment->start_dts = prev->start_dts;
     segment->duration += prev->duration;
     segment->data_size += prev->data_size;
