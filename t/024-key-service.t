@@ -247,6 +247,8 @@ VodTest::nginx_start($dir, <<"_EOC_");
         listen 127.0.0.1:$port;
         listen 127.0.0.1:$h2 http2;
         location /svc/ { $svc vod_encryption_key_service /_keys; }
+        location /ifr/ { $svc vod_encryption_key_service /_keys;
+                         vod_iframe_playlists hls dash; }
         location /cbcs/ { $base_loc vod_encryption cbcs;
                           vod_encryption_key_service /_keys; }
         location /threads/ { $svc vod_encryption_key_service /_keys;
@@ -417,6 +419,31 @@ my $tmp = VodTest::nginx_dir('vodkeysmedia');
     is($head->{status}, 200, 'HEAD of a protected segment: 200');
 
     is(fetches('demo'), 1, 'all of it after one fetch: the cache served it');
+
+    # I-frame streams take the service's keys as the media do
+    my $pl = get('/ifr/demo/iframe-720p.m3u8');
+    is($pl->{status}, 200, 'I-frame playlist under a key service: 200');
+    my @keys = $pl->{content} =~ /^(#EXT-X-KEY:.*)$/mg;
+    my @media = get('/ifr/demo/video-720p.m3u8')->{content}
+                =~ /^(#EXT-X-KEY:.*)$/mg;
+    ok(@keys && "@keys" eq "@media",
+       '... with the media playlist\'s EXT-X-KEY lines')
+        or diag("@keys\n@media");
+    like($pl->{content}, qr/KEYID=0x\Q$hex\E/, '... the service\'s KID');
+    my @one = VodTest::fmp4_samples(
+        get('/ifr/demo/iframe-720p-1-1.m4s')->{content}, 8);
+    my @main = VodTest::fmp4_samples(
+        get('/ifr/demo/video-720p-1.m4s')->{content}, 8);
+    ok(@one == 1 && @main && $one[0][0] eq $main[0][0]
+       && $one[0][1] eq $main[0][1] && length $one[0][1],
+       '... its first key frame the media segment\'s, ciphertext and senc')
+        or diag(scalar(@one) . ' samples');
+    like(get('/ifr/demo/manifest.mpd')->{content},
+         qr{trickmode.*?</AdaptationSet>}s, 'MPD: a trick-mode set');
+    like(get('/ifr/demo/manifest.mpd')->{content},
+         qr{<ContentProtection[^>]*cenc:default_KID="\Q$kid\E"[^>]*/>\s*(?:<ContentProtection[^\n]*\n\s*|<cenc:pssh>[^\n]*\n\s*|</ContentProtection>\s*)*<EssentialProperty schemeIdUri="http://dashif.org/guidelines/trickmode"},
+         '... protected by the service\'s KID');
+    is(fetches('demo'), 1, '... still after one fetch');
 
     is(get('/nocache/demo/video-720p-init.mp4')->{status}, 200,
        'vod_encryption_key_cache off: 200');
