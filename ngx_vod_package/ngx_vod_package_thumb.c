@@ -177,10 +177,15 @@ ngx_vod_thumb_lead(ngx_http_request_t *r, ngx_vod_media_t *media,
     vod_thumb_pick_t *pick)
 {
     int            rc;
+    uint32_t       n;
     ngx_int_t      nrc;
     vod_segment_t  prev;
 
-    nrc = ngx_vod_media_load(r, media, NGX_VOD_WANT_VIDEO, *seg - 1, &prev,
+    /* the segment's number from 1 is its index + 1: n and n + 1 are the
+     * two segments' numbers */
+    n = *seg;
+
+    nrc = ngx_vod_media_load(r, media, NGX_VOD_WANT_VIDEO, n - 1, &prev,
                              NULL);
     if (nrc != NGX_OK) {
         return nrc;
@@ -196,8 +201,7 @@ ngx_vod_thumb_lead(ngx_http_request_t *r, ngx_vod_media_t *media,
     if (rc != VOD_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "vod: \"%V\": segments %uD and %uD do not join "
-                      "for a leading picture", &media->path, *seg,
-                      *seg + 1);
+                      "for a leading picture", &media->path, n, n + 1);
         return ngx_vod_status(rc);
     }
 
