@@ -20,6 +20,7 @@
 #include <ngx_core.h>
 
 #include "ngx_vod_package_thumb.h"
+#include "vod_levels.h"
 #include "vod_thumb.h"
 #include "vod_thumb_refs.h"
 
@@ -57,9 +58,6 @@ typedef struct {
     int                   sws_range;
     int                   full;           /* the picture's range: JPEG's
                                              full, WebP's limited */
-    u_char                luma[256];      /* limited to full range, */
-    u_char                chroma[256];    /* made at the first use */
-    unsigned              ranges:1;
 } ngx_vod_av_t;
 
 
@@ -642,20 +640,19 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 
 /*
  * A 4:2:0 8-bit frame of the tile's own size needs no scaling, only its
- * range: a copy when it has the picture's, or, limited to full, each
- * sample through a table (Y 16..235 and Cb, Cr 16..240 stretched to
- * 0..255 around 0 and 128, rounded and clipped).  It costs less than
- * swscale's generic path, which a range conversion takes even at the
- * same size.  VOD_UNSUPPORTED for any other format or conversion.
+ * range: a copy when it has the picture's, or, limited to full, each row
+ * stretched (vod_levels.h).  It costs less than swscale's generic path,
+ * which a range conversion takes even at the same size.  VOD_UNSUPPORTED
+ * for any other format or conversion.
  */
 
 static int
 ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst)
 {
-    int       i, v, full, copy;
-    size_t    w, h, x, y;
+    int       i, full, copy;
+    size_t    w, h, y;
     AVFrame  *f;
-    uint8_t  *s, *o, *lut;
+    uint8_t  *s, *o;
 
     f = av->frame;
 
@@ -673,22 +670,9 @@ ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst)
 
     copy = (full == av->full);
 
-    if (!copy && !av->ranges) {
-        for (i = 0; i < 256; i++) {
-            v = ((i - 16) * 255 + 219 / 2) / 219;
-            av->luma[i] = (u_char) ((v < 0) ? 0 : (v > 255) ? 255 : v);
-
-            v = ((i - 128) * 255 + ((i < 128) ? -112 : 112)) / 224 + 128;
-            av->chroma[i] = (u_char) ((v < 0) ? 0 : (v > 255) ? 255 : v);
-        }
-
-        av->ranges = 1;
-    }
-
     for (i = 0; i < 3; i++) {
         w = (i == 0) ? (size_t) f->width : (size_t) (f->width + 1) / 2;
         h = (i == 0) ? (size_t) f->height : (size_t) (f->height + 1) / 2;
-        lut = (i == 0) ? av->luma : av->chroma;
 
         for (y = 0; y < h; y++) {
             s = f->data[i] + y * f->linesize[i];
@@ -696,11 +680,9 @@ ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst)
 
             if (copy) {
                 ngx_memcpy(o, s, w);
-                continue;
-            }
 
-            for (x = 0; x < w; x++) {
-                o[x] = lut[s[x]];
+            } else {
+                vod_levels_expand(o, s, w, i > 0);
             }
         }
     }
