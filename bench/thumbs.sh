@@ -18,6 +18,10 @@
 #   BENCH_THUMB_NICE=0 bench/thumbs.sh
 #                            the pool threads at another nice (or idle:
 #                            SCHED_IDLE)
+#   BENCH_PIN=0 bench/thumbs.sh
+#                            wrk and the worker unpinned (by default, with
+#                            two cores or more, the worker and its pools'
+#                            threads are on CPU 0 and wrk on CPU 1)
 #   BENCH_SO=/x/ngx_vod_package_module.so bench/thumbs.sh
 #                            another build of it (e.g. one made with
 #                            VOD_NO_LIBJPEG=1, to compare the encoders)
@@ -29,12 +33,29 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 PORT=${BENCH_PORT:-8093}
 DURATION=${BENCH_DURATION:-5}
 RUNS=${BENCH_RUNS:-3}
+# the segment p99 is the noisiest figure: more runs of it
+SEG_RUNS=${BENCH_SEG_RUNS:-5}
 THREADS=${BENCH_THUMB_THREADS:-1}
 # the pool threads' nice (vod_thumbnail_thread_nice; default: the module's)
 NICE=${BENCH_THUMB_NICE:-}
 NICE_LINE=
 [ -n "$NICE" ] && NICE_LINE="vod_thumbnail_thread_nice $NICE;"
 CONNS=1
+# the worker on CPU 0 (its pools' threads inherit its affinity, so the
+# decodes share the event loop's core), the clients on CPU 1, as clients
+# on other machines would be: on two cores, unpinned wrk processes take
+# the CPU the worker and the decodes need, and the segment p99 then
+# measures the client's scheduling as much as the server's
+AFFINITY_LINE=
+PLACEMENT=unpinned
+WRK=(wrk)
+if [ "${BENCH_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] \
+   && command -v taskset >/dev/null
+then
+    AFFINITY_LINE="worker_cpu_affinity 01;"
+    WRK=(taskset -c 1 wrk)
+    PLACEMENT="the worker on CPU 0, wrk on CPU 1"
+fi
 WORK=$ROOT/build/bench
 MEDIA=$WORK/thumbs-media
 PREFIX=$WORK/thumbs-run
@@ -69,6 +90,7 @@ make_title t25 25
 cat > "$PREFIX/nginx.conf" <<_EOC_
 load_module $SO;
 worker_processes 1;
+$AFFINITY_LINE
 daemon on;
 pid $PREFIX/logs/nginx.pid;
 error_log $PREFIX/logs/error.log warn;
@@ -146,7 +168,7 @@ thumb_run() {
     local url=$1 w c0 c1 out reqs
     w=$(worker_pid)
     c0=$(cpu_ticks "$w")
-    out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$url" 2>&1)
+    out=$("${WRK[@]}" -t1 -c"$CONNS" -d"${DURATION}s" --latency "$url" 2>&1)
     c1=$(cpu_ticks "$w")
     reqs=$(echo "$out" | awk '/requests in/ { print $1 }')
     if [ -z "$reqs" ] || [ "$reqs" -eq 0 ] \
@@ -169,7 +191,8 @@ else
 fi
 echo "bench: thumbnails, wrk -t1 -c1 -d${DURATION}s, median of $RUNS runs," \
      "one worker, a pool of $THREADS thread(s), $(nproc) cores," \
-     "JPEG by $encoder, load average $(cut -d' ' -f1 /proc/loadavg)"
+     "JPEG by $encoder, load average $(cut -d' ' -f1 /proc/loadavg)," \
+     "$PLACEMENT"
 fmt='%-16s %10s %10s %12s\n'
 printf "$fmt" case "p50 ms" "p99 ms" "CPU ms/req"
 for c in "${CASES[@]}"; do
@@ -189,7 +212,7 @@ seg=$BASE/vod/t/video-1080p-2.m4s
 curl -s -o /dev/null "$seg"
 echo
 echo "bench: p99 of $seg (wrk -t1 -c4 -d${DURATION}s), alone and while 16" \
-     "connections ask for mid-GOP thumbnails, $RUNS runs each in turns"
+     "connections ask for mid-GOP thumbnails, $SEG_RUNS runs each in turns"
 # the thumbnails still queued in the pool when wrk stops decode on for up
 # to a second: the next "alone" waits until the worker's CPU time stands
 # still for 0.3 s (at most 10 s)
@@ -205,13 +228,13 @@ drain() {
     done
 }
 alone=() busy=()
-for _ in $(seq "$RUNS"); do
-    alone+=("$(wrk -t1 -c4 -d"${DURATION}s" --latency "$seg" | wrk_ms 99%)")
-    wrk -t1 -c16 -d"$((DURATION + 2))s" "$BASE/vod/t/thumb-1080p-5000.jpg" \
+for _ in $(seq "$SEG_RUNS"); do
+    alone+=("$("${WRK[@]}" -t1 -c4 -d"${DURATION}s" --latency "$seg" | wrk_ms 99%)")
+    "${WRK[@]}" -t1 -c16 -d"$((DURATION + 2))s" "$BASE/vod/t/thumb-1080p-5000.jpg" \
         > /dev/null 2>&1 &
     load=$!
     sleep 1
-    busy+=("$(wrk -t1 -c4 -d"${DURATION}s" --latency "$seg" | wrk_ms 99%)")
+    busy+=("$("${WRK[@]}" -t1 -c4 -d"${DURATION}s" --latency "$seg" | wrk_ms 99%)")
     wait "$load" || true
     drain
 done
