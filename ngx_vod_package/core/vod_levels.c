@@ -7,9 +7,9 @@
  * K is 36/219 (luma: 255/219 - 1) or 31/224 (chroma) in 16 bits, and the
  * two constants are the ones that give every one of the 256 inputs the
  * scalar formula's value (test_levels.c checks all of them); packing
- * with unsigned saturation does the clipping.  The largest x + mulhi is
- * 35684 for luma and 18624 for chroma, in range of a signed lane only
- * through the shift being logical for luma: luma's x is never negative.
+ * with unsigned saturation does the clipping.  Luma's sum reaches 35683,
+ * past a signed lane, which is harmless: luma is never negative, so its
+ * lanes are shifted as unsigned; chroma's (-18588 to 18569) as signed.
  */
 
 #include "vod_levels.h"
