@@ -35,6 +35,9 @@ static void ngx_vod_picture_cleanup(void *data);
 static ngx_int_t ngx_vod_thumb_lead(ngx_http_request_t *r,
     ngx_vod_media_t *media, uint64_t time, uint32_t *seg,
     vod_segment_t *segment, vod_thumb_pick_t *pick);
+static ngx_int_t ngx_vod_thumb_next(ngx_http_request_t *r,
+    ngx_vod_media_t *media, uint64_t time, uint32_t *seg,
+    vod_segment_t *segment, vod_thumb_pick_t *pick);
 static void ngx_vod_picture_nice(ngx_int_t nice, ngx_log_t *log);
 static void ngx_vod_picture_thread(void *data, ngx_log_t *log);
 static void ngx_vod_picture_event(ngx_event_t *ev);
@@ -155,12 +158,63 @@ ngx_vod_thumb_find(ngx_http_request_t *r, void *data, uint64_t time,
             return ngx_vod_status(rc);
         }
 
+        if (vod_thumb_next_may_hold(media->video, *seg, segment, time)) {
+            rc = ngx_vod_thumb_next(r, media, time, seg, segment, pick);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+        }
+
         if (pick->lead && *seg > 0) {
             return ngx_vod_thumb_lead(r, media, time, seg, segment, pick);
         }
 
         return NGX_OK;
     }
+}
+
+
+/*
+ * The next segment's frame for time instead of the one found, when it
+ * has one presented later (a leading picture of its first key frame):
+ * the frame on screen at time is the latest presented at or before it,
+ * whichever segment decodes it.
+ */
+
+static ngx_int_t
+ngx_vod_thumb_next(ngx_http_request_t *r, ngx_vod_media_t *media,
+    uint64_t time, uint32_t *seg, vod_segment_t *segment,
+    vod_thumb_pick_t *pick)
+{
+    int               rc;
+    ngx_int_t         nrc;
+    vod_segment_t     next;
+    vod_thumb_pick_t  np;
+
+    nrc = ngx_vod_media_load(r, media, NGX_VOD_WANT_VIDEO, *seg + 1, &next,
+                             NULL);
+    if (nrc != NGX_OK) {
+        return nrc;
+    }
+
+    rc = vod_thumb_pick(&next, time, 0, &np);
+
+    if (rc == VOD_NOT_FOUND || (rc == VOD_OK && np.pts <= pick->pts)) {
+        return NGX_OK;
+    }
+
+    if (rc != VOD_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod: \"%V\": no key frame before the leading "
+                      "picture of segment %uD", &media->path, *seg + 2);
+        return ngx_vod_status(rc);
+    }
+
+    (*seg)++;
+    *segment = next;
+    *pick = np;
+
+    return NGX_OK;
 }
 
 

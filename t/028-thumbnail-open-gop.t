@@ -29,6 +29,11 @@ use Test::Nginx::Socket 'no_plan';
 # TRAIL_N 2.042...  $TEST_NGINX_OPEN/x264/180p.mp4: the same by x264
 # --open-gop (-bf 3): its I-frame at 2 s, not an IDR, is followed by
 # B-frames presented at 1.917, 1.875 and 1.958 s.
+# $TEST_NGINX_OPEN/cra1s/180p.mp4: 5 s of the same by x265 with key frames
+# every second: the CRA at 4 s (which starts segment 2 of 4 s segments) is
+# followed by three RASL pictures, presented at 3.917, 3.875 and 3.958 s,
+# the first of them more than the B-frames' composition shift before the
+# CRA (the segment it is decoded in starts after it is presented).
 our $Dir;
 
 BEGIN {
@@ -50,6 +55,14 @@ BEGIN {
                '-movflags', '+faststart', "$Dir/$name/180p.mp4") == 0
             or die "ffmpeg failed";
     }
+    mkdir "$Dir/cra1s" or die "$Dir/cra1s: $!";
+    s/duration=3/duration=5/ for @src;
+    system('ffmpeg', @src, '-c:v', 'libx265', '-preset', 'medium',
+           '-tag:v', 'hvc1', '-x265-params', 'keyint=24:min-keyint=24:'
+           . 'scenecut=0:bframes=4:b-adapt=0:log-level=error',
+           '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
+           "$Dir/cra1s/180p.mp4") == 0
+        or die "ffmpeg failed";
     $ENV{TEST_NGINX_OPEN} = $Dir;
 }
 
@@ -66,6 +79,15 @@ our $Config = <<'_EOC_';
         alias $TEST_NGINX_OPEN/;
         vod_package;
         vod_thumbnails on;
+        aio threads;
+    }
+    location /tiles4s/ {
+        alias $TEST_NGINX_OPEN/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_tiles 2x1;
+        vod_thumbnail_tile_interval 3880ms;
+        vod_thumbnail_tile_width 160;
         aio threads;
     }
     location /seg2/ {
@@ -207,5 +229,33 @@ GET /open/x264/thumb-180p-1880.jpg
 [main::check('x264/180p.mp4', '1.875', '1.833333', '1.916667')]
 --- response_body
 320,180,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: HEVC, a leading picture decoded in the segment after the time
+The first RASL picture of the CRA at 4 s is presented at 3.875 s, three
+frames before the CRA whose segment (the second) decodes it: the frame
+on screen at 3.876 s is that one, not the last of segment 1 (3.833 s),
+and it is decoded from the key frame at 3 s over both segments.
+--- request
+GET /open/cra1s/thumb-180p-3876.jpg
+--- response_body_filters eval
+[main::check('cra1s/180p.mp4', '3.875', '3.833333', '3.916667')]
+--- response_body
+320,180,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: HEVC tile sheet: the tile at 3.88 s, the same leading picture
+--- request
+GET /tiles4s/cra1s/tiles-180p-1.jpg
+--- response_body_filters eval
+[main::tile_check("$main::Dir/cra1s/180p.mp4", 40, 160, 0, 160, 90, '3.875', '3.833333', '3.916667')]
+--- response_body
+320,90 match other other
 --- no_error_log
 [error]

@@ -66,9 +66,11 @@ typedef struct {
     u_char       *dec_config;
     size_t        dec_config_len;
 
-    /* segment boundaries: segment i spans decode times
-     * [seg_time[i], seg_time[i + 1]) in timescale units; seg_time[0] is 0
-     * and seg_time[segment_count] equals duration */
+    /* segment boundaries in timescale units, as manifests give them:
+     * video's seg_time[i] is when segment i's key frame is presented
+     * (relative to the first sample's presentation), other tracks' when
+     * its first sample is decoded; seg_time[0] is 0 and
+     * seg_time[segment_count] equals duration (vod_idx_boundaries()) */
     uint32_t      segment_count;
     uint64_t     *seg_time;
 

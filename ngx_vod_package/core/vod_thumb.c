@@ -136,6 +136,22 @@ vod_thumb_pick(vod_segment_t *segment, uint64_t time, int first,
 
 
 int
+vod_thumb_next_may_hold(const vod_track_info_t *info, uint32_t seg,
+    const vod_segment_t *segment, uint64_t time)
+{
+    int64_t  end;
+
+    if (seg + 1 >= info->segment_count) {
+        return 0;
+    }
+
+    end = (int64_t) (segment->start_dts + segment->duration);
+
+    return (int64_t) time >= end + info->min_pts_delay;
+}
+
+
+int
 vod_thumb_join(vod_env_t *env, const vod_segment_t *prev,
     vod_segment_t *segment)
 {

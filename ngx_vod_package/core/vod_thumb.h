@@ -29,7 +29,9 @@ typedef struct {
 /*
  * The segment whose samples may hold the frame presented at time (track
  * timescale, presentation time as the segments' tfdt plus composition
- * offsets give it): the one whose decode span holds time - min_pts_delay.
+ * offsets give it): the last one starting (seg_time) at or before
+ * time - min_pts_delay.  An open GOP's leading picture in the segment
+ * after it may still be the frame (vod_thumb_next_may_hold()).
  * VOD_NOT_FOUND when time is at or past the track's duration.
  */
 int vod_thumb_segment(vod_track_info_t *info, uint64_t time, uint32_t *seg);
@@ -51,6 +53,18 @@ int vod_thumb_segment(vod_track_info_t *info, uint64_t time, uint32_t *seg);
  */
 int vod_thumb_pick(vod_segment_t *segment, uint64_t time, int first,
     vod_thumb_pick_t *pick);
+
+/*
+ * Whether the segment after segment (number seg from 0) may hold a frame
+ * presented at or before time: an open GOP's leading picture of its first
+ * key frame, decoded after every sample of segment and presented before
+ * that key frame, which may be presented after the frame segment holds
+ * for time (vod_thumb_segment() goes by the key frames' presentation
+ * times).  Those samples are decoded from segment's end on, so presented
+ * at that end plus min_pts_delay at the earliest.
+ */
+int vod_thumb_next_may_hold(const vod_track_info_t *info, uint32_t seg,
+    const vod_segment_t *segment, uint64_t time);
 
 /*
  * segment preceded by prev, the segment before it, as one: a copy of

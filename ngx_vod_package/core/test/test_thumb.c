@@ -19,6 +19,7 @@ static void test_thumb_pick_edges(void **state);
 static void test_thumb_pick_open_gop(void **state);
 static void test_thumb_join(void **state);
 static void test_thumb_segment(void **state);
+static void test_thumb_next_may_hold(void **state);
 static void test_thumb_size(void **state);
 
 
@@ -303,6 +304,46 @@ test_thumb_segment(void **state)
 
 
 static void
+test_thumb_next_may_hold(void **state)
+{
+    vod_segment_t     seg;
+    vod_track_info_t  info;
+
+    static uint64_t  times[] = { 0, 100, 200, 300 };
+
+    memset(&info, 0, sizeof(info));
+    info.duration = 300;
+    info.segment_count = 3;
+    info.seg_time = times;
+
+    /* segment 0 decodes 0..96 (its key frames presented from 0 and 100) */
+    memset(&seg, 0, sizeof(seg));
+    seg.start_dts = 0;
+    seg.duration = 96;
+
+    /* no B-frames: segment 1's frames are presented from 96 on */
+    assert_int_equal(vod_thumb_next_may_hold(&info, 0, &seg, 95), 0);
+    assert_int_equal(vod_thumb_next_may_hold(&info, 0, &seg, 96), 1);
+
+    /* B-frames shifted 8 earlier by an edit list: a leading picture
+     * decoded at 96 is presented at 88 */
+    info.min_pts_delay = -8;
+    assert_int_equal(vod_thumb_next_may_hold(&info, 0, &seg, 87), 0);
+    assert_int_equal(vod_thumb_next_may_hold(&info, 0, &seg, 88), 1);
+
+    /* presented late (no edit list): not before 104 */
+    info.min_pts_delay = 8;
+    assert_int_equal(vod_thumb_next_may_hold(&info, 0, &seg, 103), 0);
+    assert_int_equal(vod_thumb_next_may_hold(&info, 0, &seg, 104), 1);
+
+    /* the last segment has none after it */
+    seg.start_dts = 192;
+    info.min_pts_delay = -8;
+    assert_int_equal(vod_thumb_next_may_hold(&info, 2, &seg, 299), 0);
+}
+
+
+static void
 test_thumb_size(void **state)
 {
     uint32_t  w, h;
@@ -381,6 +422,7 @@ main(void)
         cmocka_unit_test(test_thumb_pick_open_gop),
         cmocka_unit_test(test_thumb_join),
         cmocka_unit_test(test_thumb_segment),
+        cmocka_unit_test(test_thumb_next_may_hold),
         cmocka_unit_test(test_thumb_size),
     };
 
