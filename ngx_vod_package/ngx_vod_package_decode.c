@@ -65,6 +65,8 @@ static int ngx_vod_decode_open(ngx_vod_decode_t *d, ngx_vod_av_t *av);
 static int ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av);
 static int ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     ngx_vod_decode_run_t *run);
+static void ngx_vod_decode_strictness(ngx_vod_decode_t *d,
+    ngx_vod_av_t *av);
 static int ngx_vod_decode_shown(ngx_vod_decode_run_t *run, uint32_t i);
 static u_char *ngx_vod_decode_needed(ngx_vod_decode_t *d,
     ngx_vod_decode_run_t *run);
@@ -197,6 +199,10 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
             return d->rc;
         }
 
+        if (i == 0) {
+            ngx_vod_decode_strictness(d, av);
+        }
+
         if (need == NULL && !s->sync && !ngx_vod_decode_shown(run, i)
             && vod_thumb_nal_disposable(&d->nal, av->pkt->data,
                                         av->pkt->size))
@@ -258,6 +264,35 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     }
 
     return VOD_OK;
+}
+
+
+/*
+ * How strict the decoder is for a run, from its key frame (just read).
+ * Strict (the decoder's open): a broken slice is an error, not a
+ * concealed picture.  An H.264 run from an open GOP's key frame (an
+ * I-frame that is not an IDR: x264 --open-gop) cannot be: the pictures
+ * after it carry memory management commands for pictures of the GOP
+ * before, which this decode lacks and which strict libavcodec refuses;
+ * and libavcodec does not output the pictures it decodes before it has
+ * output the key frame (it does not count them as recovered).  Both are
+ * harmless here: every picture presented from the key frame on is whole
+ * (its recovery point), and a leading picture's run starts a GOP earlier
+ * (vod_thumb_pick()).  A concealed picture is still refused
+ * (decode_error_flags, ngx_vod_decode_receive()).
+ */
+
+static void
+ngx_vod_decode_strictness(ngx_vod_decode_t *d, ngx_vod_av_t *av)
+{
+    if (vod_thumb_nal_open_key(&d->nal, av->pkt->data, av->pkt->size)) {
+        av->dec->err_recognition = 0;
+        av->dec->flags2 |= AV_CODEC_FLAG2_SHOW_ALL;
+
+    } else {
+        av->dec->err_recognition = AV_EF_EXPLODE;
+        av->dec->flags2 &= ~AV_CODEC_FLAG2_SHOW_ALL;
+    }
 }
 
 

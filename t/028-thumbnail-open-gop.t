@@ -81,6 +81,15 @@ our $Config = <<'_EOC_';
         vod_thumbnails on;
         aio threads;
     }
+    location /tiles1s/ {
+        alias $TEST_NGINX_OPEN/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_tiles 3x1;
+        vod_thumbnail_tile_interval 1s;
+        vod_thumbnail_tile_width 160;
+        aio threads;
+    }
     location /tiles4s/ {
         alias $TEST_NGINX_OPEN/;
         vod_package;
@@ -257,5 +266,59 @@ GET /tiles4s/cra1s/tiles-180p-1.jpg
 [main::tile_check("$main::Dir/cra1s/180p.mp4", 40, 160, 0, 160, 90, '3.875', '3.833333', '3.916667')]
 --- response_body
 320,90 match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: H.264 --open-gop, the I-frame at 2 s that is not an IDR
+Decoded from it: libavcodec, strict, would refuse the memory management
+commands for pictures of the GOP before that the pictures after it carry.
+--- request
+GET /open/x264/thumb-180p-2001.jpg
+--- response_body_filters eval
+[main::check('x264/180p.mp4', '2.0', '1.958333', '2.041667')]
+--- response_body
+320,180,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: H.264 --open-gop, a P-frame decoded before the I-frame is output
+libavcodec holds such pictures back as not yet recovered unless told to
+show them all.
+--- request
+GET /open/x264/thumb-180p-2170.jpg
+--- response_body_filters eval
+[main::check('x264/180p.mp4', '2.166667', '2.125', '2.208333')]
+--- response_body
+320,180,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: H.264 --open-gop, a B-frame in the middle of the second GOP
+--- request
+GET /seg2/x264/thumb-180p-2501.jpg
+--- response_body_filters eval
+[main::check('x264/180p.mp4', '2.5', '2.458333', '2.541667')]
+--- response_body
+320,180,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: H.264 --open-gop tile sheet: tiles at 0, 1 and 2 s
+Two runs: the first from the IDR, strict; the second from the I-frame at
+2 s, its tile that I-frame.
+--- request
+GET /tiles1s/x264/tiles-180p-1.jpg
+--- response_body_filters eval
+[main::tile_check("$main::Dir/x264/180p.mp4", 40, 320, 0, 160, 90, '2.0', '1.958333', '2.041667')]
+--- response_body
+480,90 match other other
 --- no_error_log
 [error]

@@ -3,6 +3,7 @@
  */
 
 #include "vod_thumb_nal.h"
+#include "vod_bits.h"
 
 
 /* what one slice NAL unit says of its frame */
@@ -12,6 +13,10 @@
 
 /* the smallest HEVC configuration that holds numTemporalLayers */
 #define VOD_HVCC_MIN_LEN    23
+
+/* RBSP bytes that hold a slice header's first_mb_in_slice and slice_type
+ * (two ue(v) of 8160 macroblocks and 9 at most: 5 bytes) */
+#define VOD_NAL_SLICE_HEAD  16
 
 
 static uint32_t vod_thumb_nal_avc(vod_thumb_nal_t *nal, const u_char *p,
@@ -107,6 +112,60 @@ vod_thumb_nal_disposable(vod_thumb_nal_t *nal, const u_char *data,
     }
 
     return slices > 0;
+}
+
+
+int
+vod_thumb_nal_open_key(vod_thumb_nal_t *nal, const u_char *data,
+    size_t len)
+{
+    size_t      n, i;
+    u_char      rbsp[VOD_NAL_SLICE_HEAD];
+    uint32_t    type, slice_type;
+    vod_bits_t  br;
+
+    if (nal->codec != VOD_CODEC_AVC
+        || (nal->nal_length_size != 1 && nal->nal_length_size != 2
+            && nal->nal_length_size != 4))
+    {
+        return 0;
+    }
+
+    while (len > nal->nal_length_size) {
+        for (n = 0, i = 0; i < nal->nal_length_size; i++) {
+            n = (n << 8) | data[i];
+        }
+
+        data += nal->nal_length_size;
+        len -= nal->nal_length_size;
+
+        if (n == 0 || n > len) {
+            return 0;
+        }
+
+        type = data[0] & 0x1f;
+
+        if (type == 5 || type == 2) {
+            /* an IDR; or data partitioning, not an open GOP's */
+            return 0;
+        }
+
+        if (type == 1) {
+            /* after the NAL header: first_mb_in_slice, slice_type */
+            vod_bits_init(&br, rbsp,
+                          vod_bits_rbsp(data + 1, n - 1, rbsp,
+                                        sizeof(rbsp)));
+            vod_bits_skip_ue(&br, 1);
+            slice_type = vod_bits_ue(&br);
+
+            return !br.error && (slice_type % 5 == 2 || slice_type % 5 == 4);
+        }
+
+        data += n;
+        len -= n;
+    }
+
+    return 0;
 }
 
 

@@ -41,5 +41,15 @@ void vod_thumb_nal_init(vod_thumb_nal_t *nal, uint32_t codec,
 int vod_thumb_nal_disposable(vod_thumb_nal_t *nal, const u_char *data,
     size_t len);
 
+/*
+ * 1 when an H.264 sample is the key frame of an open GOP: its first slice
+ * a non-IDR (nal_unit_type 1) I or SI slice, as x264 --open-gop makes its
+ * key frames after the first.  0 for an IDR, a P or B slice (an intra
+ * refresh's "key frame"), any other codec, or a sample that cannot be
+ * told.
+ */
+int vod_thumb_nal_open_key(vod_thumb_nal_t *nal, const u_char *data,
+    size_t len);
+
 
 #endif /* _VOD_THUMB_NAL_H_INCLUDED_ */

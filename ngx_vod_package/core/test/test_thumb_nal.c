@@ -19,6 +19,7 @@
 static void test_thumb_nal_avc(void **state);
 static void test_thumb_nal_hevc(void **state);
 static void test_thumb_nal_hevc_layers(void **state);
+static void test_thumb_nal_open_key(void **state);
 static void hvcc(u_char *c, uint32_t layers);
 
 
@@ -171,6 +172,54 @@ test_thumb_nal_hevc_layers(void **state)
  * lengths */
 
 static void
+test_thumb_nal_open_key(void **state)
+{
+    vod_thumb_nal_t  nal;
+
+    /* slice headers after the NAL header: first_mb_in_slice ue(0) "1",
+     * then slice_type: ue(7) (I, all slices) "0001000", ue(2) (I) "011",
+     * ue(5) (P, all slices) "00110", ue(9) (SI, all) "0001010" */
+    static const u_char  i7[] = { 0, 0, 0, 3, 0x21, 0x88, 0x80 };
+    static const u_char  i2[] = { 0, 0, 0, 2, 0x01, 0xb0 };
+    static const u_char  p5[] = { 0, 0, 0, 3, 0x21, 0x98, 0x80 };
+    static const u_char  si[] = { 0, 0, 0, 3, 0x21, 0x8a, 0x80 };
+    /* SEI (6) first, then the non-IDR I slice */
+    static const u_char  sei_i[] = { 0, 0, 0, 2, 0x06, 0x80,
+                                     0, 0, 0, 3, 0x21, 0x88, 0x80 };
+    /* an IDR slice (5), the same header */
+    static const u_char  idr[] = { 0, 0, 0, 3, 0x65, 0x88, 0x80 };
+    /* a length past the end; a slice with no header; no slice */
+    static const u_char  bad[] = { 0, 0, 0, 9, 0x21, 0x88, 0x80 };
+    static const u_char  bare[] = { 0, 0, 0, 1, 0x21 };
+    static const u_char  sei[] = { 0, 0, 0, 2, 0x06, 0x80 };
+    /* 2-byte lengths */
+    static const u_char  i7s[] = { 0, 3, 0x21, 0x88, 0x80 };
+
+    (void) state;
+
+    vod_thumb_nal_init(&nal, VOD_CODEC_AVC, NULL, 0, 4);
+
+    assert_int_equal(vod_thumb_nal_open_key(&nal, i7, sizeof(i7)), 1);
+    assert_int_equal(vod_thumb_nal_open_key(&nal, i2, sizeof(i2)), 1);
+    assert_int_equal(vod_thumb_nal_open_key(&nal, si, sizeof(si)), 1);
+    assert_int_equal(vod_thumb_nal_open_key(&nal, sei_i, sizeof(sei_i)), 1);
+    assert_int_equal(vod_thumb_nal_open_key(&nal, p5, sizeof(p5)), 0);
+    assert_int_equal(vod_thumb_nal_open_key(&nal, idr, sizeof(idr)), 0);
+    assert_int_equal(vod_thumb_nal_open_key(&nal, bad, sizeof(bad)), 0);
+    assert_int_equal(vod_thumb_nal_open_key(&nal, bare, sizeof(bare)), 0);
+    assert_int_equal(vod_thumb_nal_open_key(&nal, sei, sizeof(sei)), 0);
+    assert_int_equal(vod_thumb_nal_open_key(&nal, i7, 0), 0);
+
+    vod_thumb_nal_init(&nal, VOD_CODEC_AVC, NULL, 0, 2);
+    assert_int_equal(vod_thumb_nal_open_key(&nal, i7s, sizeof(i7s)), 1);
+
+    /* HEVC's CRA is told by the decoder itself */
+    vod_thumb_nal_init(&nal, VOD_CODEC_HEVC, NULL, 0, 4);
+    assert_int_equal(vod_thumb_nal_open_key(&nal, i7, sizeof(i7)), 0);
+}
+
+
+static void
 hvcc(u_char *c, uint32_t layers)
 {
     memset(c, 0, 23);
@@ -187,6 +236,7 @@ main(void)
         cmocka_unit_test(test_thumb_nal_avc),
         cmocka_unit_test(test_thumb_nal_hevc),
         cmocka_unit_test(test_thumb_nal_hevc_layers),
+        cmocka_unit_test(test_thumb_nal_open_key),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
