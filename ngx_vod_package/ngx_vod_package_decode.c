@@ -278,8 +278,10 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
  * output the key frame (it does not count them as recovered).  Both are
  * harmless here: every picture presented from the key frame on is whole
  * (its recovery point), and a leading picture's run starts a GOP earlier
- * (vod_thumb_pick()).  A concealed picture is still refused
- * (decode_error_flags, ngx_vod_decode_receive()).
+ * (vod_thumb_pick()).  The price: in such a run libavcodec reports no
+ * damage (no decode_error_flags), so a damaged frame is served as it
+ * conceals it, as ffmpeg shows it, where a run from an IDR answers 502
+ * for the damaged frame itself.
  */
 
 static void
