@@ -14,8 +14,9 @@
 /* the smallest HEVC configuration that holds numTemporalLayers */
 #define VOD_HVCC_MIN_LEN    23
 
-/* RBSP bytes that hold a slice header's first_mb_in_slice and slice_type
- * (two ue(v) of 8160 macroblocks and 9 at most: 5 bytes) */
+/* RBSP bytes that hold a slice header's first_mb_in_slice and slice_type:
+ * 35 bits for the first of the largest picture a level allows (139264
+ * macroblocks), 7 for the second */
 #define VOD_NAL_SLICE_HEAD  16
 
 
