@@ -20,6 +20,8 @@
 #define VOD_NAL_SLICE_HEAD  16
 
 
+static int vod_thumb_nal_next(vod_thumb_nal_t *nal, const u_char **data,
+    size_t *len, const u_char **p, size_t *n);
 static uint32_t vod_thumb_nal_avc(vod_thumb_nal_t *nal, const u_char *p,
     size_t n);
 static uint32_t vod_thumb_nal_hevc(vod_thumb_nal_t *nal, const u_char *p,
@@ -72,8 +74,10 @@ int
 vod_thumb_nal_disposable(vod_thumb_nal_t *nal, const u_char *data,
     size_t len)
 {
-    size_t    n, i;
-    uint32_t  slices, kind;
+    int            rc;
+    size_t         n;
+    uint32_t       slices, kind;
+    const u_char  *p;
 
     if (!nal->skip) {
         return 0;
@@ -81,24 +85,9 @@ vod_thumb_nal_disposable(vod_thumb_nal_t *nal, const u_char *data,
 
     slices = 0;
 
-    while (len > 0) {
-        if (len < nal->nal_length_size) {
-            return 0;
-        }
-
-        for (n = 0, i = 0; i < nal->nal_length_size; i++) {
-            n = (n << 8) | data[i];
-        }
-
-        data += nal->nal_length_size;
-        len -= nal->nal_length_size;
-
-        if (n == 0 || n > len) {
-            return 0;
-        }
-
-        kind = (nal->codec == VOD_CODEC_AVC) ? vod_thumb_nal_avc(nal, data, n)
-                                             : vod_thumb_nal_hevc(nal, data, n);
+    while ((rc = vod_thumb_nal_next(nal, &data, &len, &p, &n)) == 1) {
+        kind = (nal->codec == VOD_CODEC_AVC) ? vod_thumb_nal_avc(nal, p, n)
+                                             : vod_thumb_nal_hevc(nal, p, n);
 
         if (kind == VOD_NAL_REFERRED) {
             return 0;
@@ -107,12 +96,9 @@ vod_thumb_nal_disposable(vod_thumb_nal_t *nal, const u_char *data,
         if (kind == VOD_NAL_DISPOSABLE) {
             slices++;
         }
-
-        data += n;
-        len -= n;
     }
 
-    return slices > 0;
+    return rc == 0 && slices > 0;
 }
 
 
@@ -120,10 +106,11 @@ int
 vod_thumb_nal_open_key(vod_thumb_nal_t *nal, const u_char *data,
     size_t len)
 {
-    size_t      n, i;
-    u_char      rbsp[VOD_NAL_SLICE_HEAD];
-    uint32_t    type, slice_type;
-    vod_bits_t  br;
+    size_t         n;
+    u_char         rbsp[VOD_NAL_SLICE_HEAD];
+    uint32_t       type, slice_type;
+    vod_bits_t     br;
+    const u_char  *p;
 
     if (nal->codec != VOD_CODEC_AVC
         || (nal->nal_length_size != 1 && nal->nal_length_size != 2
@@ -132,19 +119,8 @@ vod_thumb_nal_open_key(vod_thumb_nal_t *nal, const u_char *data,
         return 0;
     }
 
-    while (len > nal->nal_length_size) {
-        for (n = 0, i = 0; i < nal->nal_length_size; i++) {
-            n = (n << 8) | data[i];
-        }
-
-        data += nal->nal_length_size;
-        len -= nal->nal_length_size;
-
-        if (n == 0 || n > len) {
-            return 0;
-        }
-
-        type = data[0] & 0x1f;
+    while (vod_thumb_nal_next(nal, &data, &len, &p, &n) == 1) {
+        type = p[0] & 0x1f;
 
         if (type == 5 || type == 2) {
             /* an IDR; or data partitioning, not an open GOP's */
@@ -154,19 +130,55 @@ vod_thumb_nal_open_key(vod_thumb_nal_t *nal, const u_char *data,
         if (type == 1) {
             /* after the NAL header: first_mb_in_slice, slice_type */
             vod_bits_init(&br, rbsp,
-                          vod_bits_rbsp(data + 1, n - 1, rbsp,
-                                        sizeof(rbsp)));
+                          vod_bits_rbsp(p + 1, n - 1, rbsp, sizeof(rbsp)));
             vod_bits_skip_ue(&br, 1);
             slice_type = vod_bits_ue(&br);
 
             return !br.error && (slice_type % 5 == 2 || slice_type % 5 == 4);
         }
-
-        data += n;
-        len -= n;
     }
 
     return 0;
+}
+
+
+/*
+ * The next NAL unit of a length-prefixed sample: 1 with *p and *n its
+ * bytes, data and len moved past it; 0 at the sample's end; -1 at a
+ * length that is 0 or runs past the end.
+ */
+
+static int
+vod_thumb_nal_next(vod_thumb_nal_t *nal, const u_char **data, size_t *len,
+    const u_char **p, size_t *n)
+{
+    size_t  i, size;
+
+    if (*len == 0) {
+        return 0;
+    }
+
+    if (*len < nal->nal_length_size) {
+        return -1;
+    }
+
+    for (size = 0, i = 0; i < nal->nal_length_size; i++) {
+        size = (size << 8) | (*data)[i];
+    }
+
+    *data += nal->nal_length_size;
+    *len -= nal->nal_length_size;
+
+    if (size == 0 || size > *len) {
+        return -1;
+    }
+
+    *p = *data;
+    *n = size;
+    *data += size;
+    *len -= size;
+
+    return 1;
 }
 
 
