@@ -97,10 +97,12 @@ run_tests();
 __DATA__
 
 === TEST 1: the report lands in Redis, idle: a small load
+A small response: a report written after a 1 MB one (8 Mbit in the
+200 ms interval) would say load 1.0 (TEST 4 asks for that).
 --- init
 main::settle(0.6);
 --- request
-GET /media/media.bin
+GET /vars
 --- response_body_filters eval
 sub { main::report() }
 --- response_body_like
