@@ -263,17 +263,21 @@ async function runIframes(context, name, url) {
     }
 }
 
-// the seek bar's preview with the pointer at time t (e2e/www/seekbar.js)
+// the seek bar's preview with the pointer at time t (e2e/www/seekbar.js),
+// and whether it is up showing a tile of sheet, fetched: one snapshot, so
+// that a pointerleave between a check and a look cannot split them
 function previewShown(sheet) {
     const el = document.getElementById('preview');
     const cs = getComputedStyle(el);
     const s = window.vodPlayer.thumbs.shown;
     const loaded = performance.getEntriesByType('resource')
-        .some((e) => e.name === s.url);
+        .some((e) => s && e.name === s.url);
     return {
         display: cs.display, image: cs.backgroundImage,
         position: cs.backgroundPosition, width: cs.width,
         height: cs.height, shown: s, loaded,
+        up: el.style.display === 'block' && !!s && s.url.endsWith(sheet)
+            && loaded,
     };
 }
 
@@ -306,18 +310,11 @@ async function runSeekbar(context, name, url) {
                 const box = await page.locator('#bar').boundingBox();
                 await page.mouse.move(box.x + box.width * t / ready.duration,
                                       box.y + box.height / 2);
-                const up = await page.evaluate((sh) => {
-                    const el = document.getElementById('preview');
-                    const s = window.vodPlayer.thumbs.shown;
-                    const done = performance.getEntriesByType('resource')
-                        .some((r) => s && r.name === s.url);
-                    return el.style.display === 'block' && s
-                           && s.url.endsWith(sh) && done;
-                }, sheet);
-                if (up) return page.evaluate(previewShown);
+                const p = await page.evaluate(previewShown, sheet);
+                if (p.up) return p;
                 if (Date.now() > deadline) {
                     throw new Error(`no preview at ${t} s: `
-                        + JSON.stringify(await page.evaluate(previewShown)));
+                                    + JSON.stringify(p));
                 }
                 await new Promise((res) => setTimeout(res, 200));
             }
