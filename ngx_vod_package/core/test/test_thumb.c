@@ -18,6 +18,7 @@ static void test_thumb_pick_bframes(void **state);
 static void test_thumb_pick_edges(void **state);
 static void test_thumb_pick_open_gop(void **state);
 static void test_thumb_join(void **state);
+static void test_thumb_three_segments(vod_track_info_t *info);
 static void test_thumb_segment(void **state);
 static void test_thumb_next_may_hold(void **state);
 static void test_thumb_size(void **state);
@@ -258,18 +259,27 @@ test_thumb_join(void **state)
 }
 
 
+/* a 300-tick track of three segments starting at 0, 100 and 200 */
+
+static void
+test_thumb_three_segments(vod_track_info_t *info)
+{
+    static uint64_t  times[] = { 0, 100, 200, 300 };
+
+    memset(info, 0, sizeof(vod_track_info_t));
+    info->duration = 300;
+    info->segment_count = 3;
+    info->seg_time = times;
+}
+
+
 static void
 test_thumb_segment(void **state)
 {
     uint32_t          seg;
     vod_track_info_t  info;
 
-    static uint64_t  times[] = { 0, 100, 200, 300 };
-
-    memset(&info, 0, sizeof(info));
-    info.duration = 300;
-    info.segment_count = 3;
-    info.seg_time = times;
+    test_thumb_three_segments(&info);
 
     assert_int_equal(vod_thumb_segment(&info, 0, &seg), VOD_OK);
     assert_int_equal(seg, 0);
@@ -309,12 +319,7 @@ test_thumb_next_may_hold(void **state)
     vod_segment_t     seg;
     vod_track_info_t  info;
 
-    static uint64_t  times[] = { 0, 100, 200, 300 };
-
-    memset(&info, 0, sizeof(info));
-    info.duration = 300;
-    info.segment_count = 3;
-    info.seg_time = times;
+    test_thumb_three_segments(&info);
 
     /* segment 0 decodes 0..96 (its key frames presented from 0 and 100) */
     memset(&seg, 0, sizeof(seg));
