@@ -19,7 +19,7 @@ ROOT=$PWD
 REPORTS=$ROOT/build-asan/reports
 
 mkdir -p build-asan
-if ! make asan > build-asan/make.log 2>&1; then
+if ! make -j2 asan > build-asan/make.log 2>&1; then
     tail -40 build-asan/make.log
     echo "asan: make asan failed"
     exit 1
@@ -83,6 +83,18 @@ if [ ${#files[@]} -eq 0 ]; then
     files=(t/*.t)
 fi
 
+# Files run $ASAN_JOBS at a time (default 2) where tools/isolate.sh can
+# give each its own network and PID namespace, each with its own server
+# root (build-asan/servroot/NAME); one at a time elsewhere.
+JOBS=${ASAN_JOBS:-2}
+RUN=(prove -I t/lib)
+if tools/isolate.sh -c; then
+    RUN=(prove --exec tools/test-file.sh)
+    export SERVROOTS=$ROOT/build-asan/servroot
+else
+    JOBS=1
+fi
+
 # one run of $1, its output in $2; status 0 when it passed with no report
 run_file() {
     local t=$1 name
@@ -91,9 +103,9 @@ run_file() {
     rm -rf "$TEST_NGINX_ASAN_DIR"
     if grep -q lua_package_path "$t"; then
         ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=1 \
-            prove -I t/lib "$t" > "$2" 2>&1
+            "${RUN[@]}" "$t" > "$2" 2>&1
     else
-        prove -I t/lib "$t" > "$2" 2>&1
+        "${RUN[@]}" "$t" > "$2" 2>&1
     fi
 }
 
@@ -103,12 +115,13 @@ run_file() {
 # section looks for memory errors, which fail it whether or not the file
 # passes the second time.  Such a file is named under "flaky" with its
 # first run's failures, so it is seen, not hidden.
-flaky=()
-for t in "${files[@]}"; do
+# check_file T: T's runs (once more when it failed with no report), what
+# they printed, and its verdict; the last line is "ok", "flaky" or "FAIL"
+check_file() {
+    local t=$1 name out rc t1
     name=$(basename "$t")
     t1=$(date +%s)
     out=$REPORTS/$name.out
-    mkdir -p "$REPORTS"
     run_file "$t" "$out"
     rc=$?
     cat "$out"
@@ -122,14 +135,40 @@ for t in "${files[@]}"; do
         cat "$out"
         reports "$name" || rc=1
         if [ $rc -eq 0 ]; then
-            flaky+=("$t")
             echo "== asan: $t: passed the second time; the first's failures:"
             grep -E '^not ok|^#  ' "$out.first" | head -20 || true
+            echo "== asan: $t: ok, flaky ($(( $(date +%s) - t1 )) s)"
+            echo flaky
+            return
         fi
     fi
     echo "== asan: $t: $([ $rc -eq 0 ] && echo ok || echo FAIL)" \
          "($(( $(date +%s) - t1 )) s)"
-    [ $rc -eq 0 ] || failed+=("$t")
+    [ $rc -eq 0 ] && echo ok || echo FAIL
+}
+
+# the files, $JOBS at a time; each one's output is printed whole, in the
+# files' order, once it is done
+mkdir -p "$REPORTS"
+flaky=()
+running=0
+for t in "${files[@]}"; do
+    if [ $running -ge "$JOBS" ]; then
+        wait -n || true
+        running=$((running - 1))
+    fi
+    check_file "$t" > "$REPORTS/$(basename "$t").log" 2>&1 &
+    running=$((running + 1))
+done
+wait
+for t in "${files[@]}"; do
+    log=$REPORTS/$(basename "$t").log
+    sed '$d' "$log"
+    case $(tail -n1 "$log") in
+    ok) ;;
+    flaky) flaky+=("$t") ;;
+    *) failed+=("$t") ;;
+    esac
 done
 
 echo "== asan: ${#files[@]} files in $(( $(date +%s) - t0 )) s;" \
