@@ -6,12 +6,14 @@
 #   tools/mutate.sh -l              list them
 #
 # A scratch copy of the tree (the files git knows of, as they are in the
-# working tree, untracked ones included) goes to build/mutate/tree; the
-# working tree is never touched.  The copy is built and the suites every
-# breakage names must pass on it unbroken (else nothing can be judged).
-# Then, one at a time: the breakage is applied (its exact fragment must
-# occur once in its file, or the run stops), the modules are rebuilt, the
-# suites it names are run, and they must FAIL; the file is put back.
+# working tree, untracked ones included) goes to build/mutate/tree-1 (and
+# tree-2 ... for more workers); the working tree is never touched.  The
+# copies are built and the suites every breakage names must pass on one
+# unbroken (else nothing can be judged).  Then each worker takes its
+# share of the breakages, one at a time in its own copy: the breakage is
+# applied (its exact fragment must occur once in its file), the modules
+# are rebuilt, the suites it names are run, and they must FAIL; the file
+# is put back.
 # The end is a table "name: caught/MISSED", and the exit status is
 # non-zero when any breakage was MISSED or could not be applied or built.
 #
@@ -23,25 +25,32 @@
 #   MUTATIONS       the breakage file (default: tools/mutations.txt)
 #   MUTATE_FAIL_FAST   0: run a breakage's suites to their end, not only
 #                   to their first failure (default 1)
-#   MUTATE_PIDNS    0: no PID namespace for the suites even where one can
-#                   be made (what is left is then reaped by name)
+#   MUTATE_PIDNS    0: no namespaces for the suites even where they can
+#                   be made (what is left is then reaped by name; one
+#                   worker)
+#   MUTATE_JOBS     workers side by side (default 2), each with its own
+#                   copy; where tools/isolate.sh cannot give the suites
+#                   namespaces of their own (their ports are fixed), 1
+#   MUTATE_UNBROKEN 0: do not run the suites on the unbroken copy first,
+#                   for a caller that has just seen them all pass on the
+#                   same files (tools/test.sh, after its prove section)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MUTATIONS=${MUTATIONS:-$ROOT/tools/mutations.txt}
 SCRATCH=$ROOT/build/mutate
-TREE=$SCRATCH/tree
 RUNNER=${MUTATE_RUNNER:-}
 export TEST_NGINX_MEDIA=${TEST_NGINX_MEDIA:-$ROOT/build/media}
 export TEST_NGINX_BINARY=${TEST_NGINX_BINARY:-/usr/sbin/nginx}
 FAIL_FAST=
 [ "${MUTATE_FAIL_FAST:-1}" != 0 ] && FAIL_FAST=1
 PIDNS=
-if [ "${MUTATE_PIDNS:-1}" != 0 ] && unshare -p -f --mount-proc true 2>/dev/null
-then
+if [ "${MUTATE_PIDNS:-1}" != 0 ] && tools/isolate.sh -c; then
     PIDNS=1
 fi
+JOBS=${MUTATE_JOBS:-2}
+[ -n "$PIDNS" ] || JOBS=1
 
 # the breakages as "name<TAB>file<TAB>suites<TAB>why" lines
 list() {
@@ -51,7 +60,8 @@ list() {
         END { print "\n" if $n }' "$MUTATIONS"
 }
 
-# apply NAME to the copy: the fragment must occur exactly once
+# apply NAME to the copy $TREE (each worker's own): the fragment must
+# occur exactly once
 apply() {
     perl -e '
         my ($name, $file, $tree) = @ARGV;
@@ -80,7 +90,7 @@ apply() {
 }
 
 build() {
-    make -C "$TREE" modules tools > "$SCRATCH/build.log" 2>&1
+    make -C "$TREE" modules tools > "$TREE.build.log" 2>&1
 }
 
 # suites LOG T...: run the suites in the copy, output in LOG; 0 when
@@ -88,8 +98,9 @@ build() {
 # (t/lib/FailFast.pm): a file cut short may leave behind what it started
 # (a daemonized nginx, redis-server), which would hold the fixed ports
 # and fail the next breakage's suites for no fault of its own, so the
-# suites run in a PID namespace of their own where unshare(1) may make
-# one: whatever is left in it dies with it.  Elsewhere, in CI (CI set,
+# suites run in a network and PID namespace of their own
+# (tools/isolate.sh) where they can be made: whatever is left in it dies
+# with it, and two workers' suites do not meet on a port.  Elsewhere, in CI (CI set,
 # where nothing else runs), the nginx and redis processes that were not
 # there before are reaped by name; outside CI they might be someone
 # else's, so nothing is reaped (MUTATE_FAIL_FAST=0 is then the safe
@@ -101,7 +112,7 @@ suites() {
     [ -n "$FAIL_FAST" ] && ff=-MFailFast
     export HARNESS_PERL_SWITCHES=$ff
     if [ -n "$PIDNS" ]; then
-        (cd "$TREE" && unshare -p -f --mount-proc \
+        (cd "$TREE" && "$ROOT/tools/isolate.sh" \
             $RUNNER prove -I t/lib "$@") > "$log" 2>&1
         return
     fi
@@ -149,77 +160,112 @@ for n in "${names[@]}"; do
     fi
 done
 
-echo "== copying the tree to $TREE"
+# use_tree I: worker I's copy is the one apply, build and suites work on
+use_tree() {
+    TREE=$SCRATCH/tree-$1
+    export TEST_NGINX_LOAD_MODULES="$TREE/modules/ngx_vod_package_module.so $TREE/modules/ngx_stream_playback_module.so $TREE/modules/ngx_steering_module.so"
+}
+
+echo "== copying the tree to $SCRATCH/tree-1 .. tree-$JOBS"
 rm -rf "$SCRATCH"
-mkdir -p "$TREE"
+mkdir -p "$SCRATCH/tree-1"
 git ls-files -z --cached --others --exclude-standard \
     | while IFS= read -r -d '' f; do
         # a file deleted in the working tree, or a symlinked directory
         [ -f "$f" ] && [ ! -L "$f" ] && printf '%s\0' "$f"
     done \
-    | tar --null -T - -cf - | tar -C "$TREE" -xf -
+    | tar --null -T - -cf - | tar -C "$SCRATCH/tree-1" -xf -
+for w in $(seq 2 "$JOBS"); do
+    cp -a "$SCRATCH/tree-1" "$SCRATCH/tree-$w"
+done
 
-export TEST_NGINX_LOAD_MODULES="$TREE/modules/ngx_vod_package_module.so $TREE/modules/ngx_stream_playback_module.so $TREE/modules/ngx_steering_module.so"
-
-echo "== building the copy unbroken"
-if ! build; then
-    tail -30 "$SCRATCH/build.log"
-    echo "mutate: the unbroken copy does not build" >&2
-    exit 2
-fi
+echo "== building the copies unbroken"
+for w in $(seq "$JOBS"); do
+    (use_tree "$w"; build) &
+done
+for w in $(seq "$JOBS"); do
+    if ! wait -n; then
+        tail -30 "$SCRATCH"/tree-*.build.log
+        echo "mutate: an unbroken copy does not build" >&2
+        exit 2
+    fi
+done
 
 all_suites=$(for n in "${names[@]}"; do echo ${suites_of[$n]}; done \
              | tr ' ' '\n' | sort -u | tr '\n' ' ')
-echo "== the suites unbroken: $all_suites"
-# shellcheck disable=SC2086
-if ! suites "$SCRATCH/prove-unbroken.log" $all_suites; then
-    tail -40 "$SCRATCH/prove-unbroken.log"
-    echo "mutate: the suites fail on the unbroken copy: nothing to judge" >&2
-    exit 2
+if [ "${MUTATE_UNBROKEN:-1}" = 0 ]; then
+    echo "== the suites unbroken: not run (MUTATE_UNBROKEN=0)"
+else
+    echo "== the suites unbroken: $all_suites"
+    use_tree 1
+    # shellcheck disable=SC2086
+    if ! suites "$SCRATCH/prove-unbroken.log" $all_suites; then
+        tail -40 "$SCRATCH/prove-unbroken.log"
+        echo "mutate: the suites fail on the unbroken copy: nothing to judge" >&2
+        exit 2
+    fi
 fi
 
-results=()
-bad=0
-for n in "${names[@]}"; do
-    f=${file_of[$n]}
+# judge I N: the breakage N in worker I's copy; one line "name: verdict"
+# in $SCRATCH/result-N, and its report (with the first assertion that
+# failed, as evidence) printed in one piece
+judge() {
+    local n=$1 f=${file_of[$1]} t1 log='' result evidence='' failed
     t1=$(date +%s)
-    cp -p "$TREE/$f" "$SCRATCH/original"
+    cp -p "$TREE/$f" "$TREE.original"
     if ! apply "$n"; then
-        results+=("$n: NOT APPLIED (see above)")
-        bad=1
-        continue
-    fi
-    if ! build; then
-        tail -20 "$SCRATCH/build.log"
-        results+=("$n: DOES NOT BUILD")
-        bad=1
+        result="$n: NOT APPLIED (see above)"
+    elif ! build; then
+        tail -20 "$TREE.build.log"
+        result="$n: DOES NOT BUILD"
     else
         log=$SCRATCH/prove-$n.log
         # shellcheck disable=SC2086
         if suites "$log" ${suites_of[$n]}; then
-            results+=("$n: MISSED by ${suites_of[$n]}")
-            bad=1
+            result="$n: MISSED by ${suites_of[$n]}"
         else
             # prove's summary names each failing file "t/X.t (Wstat: ...)"
             failed=$(grep -oE '^t/[^ ]+\.t +\(Wstat' "$log" \
                      | cut -d' ' -f1 | tr '\n' ' ' || true)
             failed=${failed% }
-            results+=("$n: caught by ${failed:-prove}")
+            result="$n: caught by ${failed:-prove}"
         fi
+        evidence=$(grep -m1 '#   Failed test' "$log" 2>/dev/null \
+                   | sed 's/^/    /' || true)
     fi
-    echo "== $n: ${results[-1]#*: } ($(( $(date +%s) - t1 )) s)"
-    # the first assertion that failed, as evidence
-    grep -m1 '#   Failed test' "${log:-/dev/null}" 2>/dev/null \
-        | sed 's/^/    /' || true
-    log=
+    echo "$result" > "$SCRATCH/result-$n"
+    printf '== %s (%s s)\n%s' "$n: ${result#*: }" \
+        "$(( $(date +%s) - t1 ))" "${evidence:+$evidence
+}"
     # the file back, newer than the objects built from the breakage
-    cp "$SCRATCH/original" "$TREE/$f"
+    cp "$TREE.original" "$TREE/$f"
     touch "$TREE/$f"
-done
+}
 
-# the copy put back builds again (each breakage's prove output stays in
+# worker I: every JOBS-th breakage from the I-th, then its copy put back
+# builds again (each breakage's prove output stays in
 # build/mutate/prove-NAME.log)
-build || true
+worker() {
+    local i
+    use_tree "$1"
+    for ((i = $1 - 1; i < ${#names[@]}; i += JOBS)); do
+        judge "${names[$i]}"
+    done
+    build || true
+}
+
+for w in $(seq "$JOBS"); do
+    worker "$w" &
+done
+wait
+
+results=()
+bad=0
+for n in "${names[@]}"; do
+    r=$(cat "$SCRATCH/result-$n" 2>/dev/null || echo "$n: NOT RUN")
+    results+=("$r")
+    case $r in *": caught by "*) ;; *) bad=1 ;; esac
+done
 
 echo
 echo "mutation: result"
