@@ -230,77 +230,63 @@ unit: fixtures $(KIT_UNIT_TESTS) $(UNIT_TESTS) $(PB_UNIT_TESTS) \
 	    $(ST_UNIT_TESTS); do \
 	    echo "== $$t"; VOD_MEDIA=$(MEDIA_DIR) $$t; done
 
-build/fuzz/%: $(KIT)/fuzz/%.c $(KIT)/fuzz/*.h $(KIT_SRCS) $(KIT_HDRS)
+# The fuzzers' objects: each source of the cores and the kit compiled
+# once with the sanitizers and libFuzzer's coverage (fuzzer-no-link), then
+# linked into every target that takes it (a target used to compile the
+# whole core again: about 25 s each).
+FUZZ_CC      := clang -g -O1 -fsanitize=address,undefined \
+                -fno-sanitize-recover=all
+FUZZ_INCS    := -I$(KIT) -I$(CORE) -I$(PB_CORE) -I$(ST_CORE)
+fuzz_objs     = $(patsubst %.c,build/fuzz/obj/%.o,$(1))
+
+build/fuzz/obj/%.o: %.c $(CORE_HDRS) $(PB_CORE_HDRS) $(ST_CORE_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -fsanitize=fuzzer-no-link $(FUZZ_INCS) -c -o $@ $<
+
+build/fuzz/%: $(KIT)/fuzz/%.c $(KIT)/fuzz/*.h $(call fuzz_objs,$(KIT_SRCS))
 	@mkdir -p build/fuzz
-	clang -g -O1 -I$(KIT) -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -o $@ $< $(KIT_SRCS)
+	$(FUZZ_CC) -fsanitize=fuzzer -I$(KIT) -o $@ $< \
+	    $(call fuzz_objs,$(KIT_SRCS))
 
 build/fuzz/%: $(CORE)/fuzz/%.c $(CORE)/fuzz/*.h $(KIT)/fuzz/fuzz_env.h \
-        $(CORE_SRCS) $(CORE_HDRS)
+        $(call fuzz_objs,$(CORE_SRCS))
 	@mkdir -p build/fuzz
-	clang -g -O1 -I$(KIT) -I$(CORE) -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -o $@ $< $(CORE_SRCS) -lcrypto
+	$(FUZZ_CC) -fsanitize=fuzzer -I$(KIT) -I$(CORE) -o $@ $< \
+	    $(call fuzz_objs,$(CORE_SRCS)) -lcrypto
 
-build/fuzz/%: $(PB_CORE)/fuzz/%.c $(KIT)/fuzz/fuzz_env.h $(PB_CORE_SRCS) \
-        $(PB_CORE_HDRS)
+build/fuzz/%: $(PB_CORE)/fuzz/%.c $(KIT)/fuzz/fuzz_env.h \
+        $(call fuzz_objs,$(PB_CORE_SRCS))
 	@mkdir -p build/fuzz
-	clang -g -O1 -I$(KIT) -I$(PB_CORE) -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -o $@ $< $(PB_CORE_SRCS) -lcrypto
+	$(FUZZ_CC) -fsanitize=fuzzer -I$(KIT) -I$(PB_CORE) -o $@ $< \
+	    $(call fuzz_objs,$(PB_CORE_SRCS)) -lcrypto
 
-build/fuzz/%: $(ST_CORE)/fuzz/%.c $(KIT)/fuzz/fuzz_env.h $(ST_CORE_SRCS) \
-        $(ST_CORE_HDRS)
+build/fuzz/%: $(ST_CORE)/fuzz/%.c $(KIT)/fuzz/fuzz_env.h \
+        $(call fuzz_objs,$(ST_CORE_SRCS))
 	@mkdir -p build/fuzz
-	clang -g -O1 -I$(KIT) -I$(ST_CORE) -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -o $@ $< $(ST_CORE_SRCS) -lm
+	$(FUZZ_CC) -fsanitize=fuzzer -I$(KIT) -I$(ST_CORE) -o $@ $< \
+	    $(call fuzz_objs,$(ST_CORE_SRCS)) -lm
 
 # the nginx-free Redis reply checks of shared/, behind hiredis' reader
 build/fuzz/%: shared/fuzz/%.c shared/vodedge_reply.c shared/vodedge_reply.h
 	@mkdir -p build/fuzz
-	clang -g -O1 -Ishared -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -o $@ $< shared/vodedge_reply.c -lhiredis
+	$(FUZZ_CC) -fsanitize=fuzzer -Ishared -o $@ $< shared/vodedge_reply.c \
+	    -lhiredis
 
-# every fuzz_*.c of a core (and of shared/ and its kit) is a target.  Seeds: the target's own
-# fuzz/seeds/<target>/ directory when it has one, else the test media's
-# MP4s; the targets of FUZZ_MEDIA_SEEDS take the media's MP4s beside their
-# own seeds (small crafted files, such as inputs the fuzzer once found).
-# Each target prints its executions and fails under its floor.
+# every fuzz_*.c of a core (and of shared/ and its kit) is a target, run
+# by tools/fuzz-one.sh (seeds, floor: see there) as fuzz-run-<target>;
+# `make -j2 -O fuzz` runs two at a time.  A target's floor is
+# FUZZ_MIN_RATE_<target>, else FUZZ_MIN_RATE, executions a second.
 FUZZ_DIRS    := $(KIT) $(CORE) $(PB_CORE) $(ST_CORE) shared
-FUZZ_MEDIA_SEEDS := fuzz_mp4
 FUZZ_TARGETS := $(foreach d,$(FUZZ_DIRS),$(patsubst $(d)/fuzz/%.c,%,\
                     $(wildcard $(d)/fuzz/fuzz_*.c)))
-FUZZ_RATES   := $(foreach t,$(FUZZ_TARGETS),\
-                    $(t):$(or $(FUZZ_MIN_RATE_$(t)),$(FUZZ_MIN_RATE)))
 
-fuzz: fixtures $(addprefix build/fuzz/,$(FUZZ_TARGETS))
-	@set -e; for tr in $(FUZZ_RATES); do \
-	    t=$${tr%%:*}; rate=$${tr#*:}; f=build/fuzz/$$t; seeds=$$f.seeds; rm -rf $$seeds; \
-	    mkdir -p $$seeds; own=; \
-	    for d in $(FUZZ_DIRS); do \
-	        if [ -d $$d/fuzz/seeds/$$t ]; then own=$$d/fuzz/seeds/$$t; fi; \
-	    done; \
-	    media=1; \
-	    if [ -n "$$own" ]; then cp $$own/* $$seeds/; \
-	        case " $(FUZZ_MEDIA_SEEDS) " in *" $$t "*) ;; *) media=;; esac; \
-	    fi; \
-	    if [ -n "$$media" ]; then \
-	        for m in $$(find $(MEDIA_DIR) -name '*.mp4' -size -2M); do \
-	            cp $$m $$seeds/$$(basename $$(dirname $$m))-$$(basename $$m); \
-	        done; \
-	    fi; \
-	    [ -n "$$(ls $$seeds)" ] || { echo "$$t: no seeds"; exit 1; }; \
-	    floor=$$((rate * $(FUZZ_SECONDS))); \
-	    echo "== $$f for $(FUZZ_SECONDS)s, $$(ls $$seeds | wc -l) seeds"; \
-	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4000000 \
-	        -rss_limit_mb=2048 -print_final_stats=1 $$seeds \
-	        > $$f.log 2>&1 \
-	    || { tail -60 $$f.log; exit 1; }; \
-	    tail -3 $$f.log; \
-	    execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$f.log); \
-	    [ -n "$$execs" ] || { echo "$$t: no execution count"; exit 1; }; \
-	    echo "== $$t: $$execs executions (floor $$floor)"; \
-	    [ "$$execs" -ge "$$floor" ] || { echo "$$t: $$execs executions" \
-	        "in $(FUZZ_SECONDS)s, under the floor of $$floor"; exit 1; }; \
-	done
+fuzz: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+
+# no file of that name is ever made, so each runs every time
+fuzz-run-%: build/fuzz/% fixtures
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) MEDIA_DIR=$(MEDIA_DIR) \
+	    FUZZ_DIRS="$(FUZZ_DIRS)" tools/fuzz-one.sh $* \
+	    $(or $(FUZZ_MIN_RATE_$*),$(FUZZ_MIN_RATE))
 
 test: all
 	tools/test.sh
