@@ -41,20 +41,32 @@ if [ -z "${SKIP_DEPS:-}" ]; then
 fi
 
 section style tools/check-style.sh
-section build make all fixtures
+section build make -j2 all fixtures
 # each module .so exports only the loader's symbols, its ngx_module_t and
 # its public C API (tools/check-symbols.sh)
 section symbols tools/check-symbols.sh
 section unit make -j2 unit
-section prove prove -I t/lib -r t/
+# two files at a time, each in a network and PID namespace of its own
+# (tools/test-file.sh), where tools/isolate.sh can make them (root or user
+# namespaces); one at a time elsewhere
+if tools/isolate.sh -c; then
+    section prove prove -j2 --exec tools/test-file.sh -r t/
+else
+    section prove prove -I t/lib -r t/
+fi
 # the suites again, the modules built with ASan and UBSan (make asan) in
 # the stock nginx with libasan preloaded; a sanitizer report fails it
 section asan tools/asan/run.sh
 # deliberate breakages of the modules (tools/mutations.txt), one at a time
-# in a copy under build/mutate: the suites each names must fail (they
-# stop at their first failure; about 27 minutes)
-section mutate tools/mutate.sh
-section fuzz make fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
+# in each of two copies under build/mutate: the suites each names must
+# fail (they stop at their first failure).  When section prove passed,
+# every suite has just passed on these very files, so mutate does not run
+# them unbroken once more first (MUTATE_UNBROKEN=0)
+unbroken=1
+[[ " ${passed[*]:-} " == *" prove "* ]] && unbroken=0
+section mutate env MUTATE_UNBROKEN=$unbroken tools/mutate.sh
+# two targets at a time, each on a core (make -O: each one's output whole)
+section fuzz make -j2 -O fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
 
 if [ -x tools/check-media.sh ]; then
     section media-check tools/check-media.sh "$TEST_NGINX_MEDIA"
