@@ -210,6 +210,132 @@ for my $loc ('i', 'th') {
     }
 }
 
+# (the cheap checks first: tools/mutate.sh stops a suite at its first
+# failure, and the ffmpeg walks below take most of this file's time)
+
+# --- what each setting names ---------------------------------------------------
+
+like(get('hls/demo/master.m3u8')->{content}, qr/I-FRAME-STREAM-INF/,
+     'hls: in master.m3u8');
+unlike(get('hls/demo/manifest.mpd')->{content}, qr/trickmode/,
+       'hls: not in the MPD');
+unlike(get('dash/demo/master.m3u8')->{content}, qr/I-FRAME/,
+       'dash: not in master.m3u8');
+like(get('dash/demo/manifest.mpd')->{content}, qr/trickmode/,
+     'dash: in the MPD');
+is(get('dash/demo/iframe-360p-1-1.m4s')->{status}, 200,
+   'dash: the trick-mode segments are served');
+unlike(get('off/demo/master.m3u8')->{content}, qr/I-FRAME/,
+       'off: not in master.m3u8');
+unlike(get('off/demo/master-ts.m3u8')->{content}, qr/I-FRAME/,
+       'off: not in master-ts.m3u8');
+unlike(get('off/demo/manifest.mpd')->{content}, qr/trickmode/,
+       'off: not in the MPD');
+isnt(get('i/demo/master.m3u8')->{headers}{etag},
+     get('off/demo/master.m3u8')->{headers}{etag}, 'the ETag follows it');
+unlike(get('i/audio/master.m3u8')->{content}, qr/I-FRAME/,
+       'audio-only: no I-frame stream');
+# under vod_encryption cenc and cbcs: the CMAF I-frame streams, as in a
+# clear location; never MPEG-TS's
+for my $loc (qw(enc cenc)) {
+    my @clear = grep { /I-FRAME/ }
+                split /\n/, get('i/demo/master.m3u8')->{content};
+    my @mine = grep { /I-FRAME/ }
+               split /\n/, get("$loc/demo/master.m3u8")->{content};
+    ok(@clear > 0, "$loc: I-frame streams in the clear master.m3u8");
+    is(join("\n", @mine), join("\n", @clear),
+       "$loc: master.m3u8's I-frame streams those of a clear location");
+    unlike(get("$loc/demo/master-ts.m3u8")->{content}, qr/I-FRAME|iframets/,
+           "$loc: none in master-ts.m3u8");
+}
+unlike(get('aes/demo/master.m3u8')->{content}, qr/I-FRAME/,
+       'aes-128: no I-frame stream in master.m3u8');
+unlike(get('aes/demo/master-ts.m3u8')->{content}, qr/I-FRAME/,
+       'aes-128: none in master-ts.m3u8');
+unlike(get('i/audio/manifest.mpd')->{content}, qr/trickmode/,
+       'audio-only: no trick set');
+
+# --- errors: a status and one line each ----------------------------------------
+
+VodTest::log_count($dir, \$off, qr/^/);
+
+for my $case (['off/demo/iframe-360p.m3u8', 404, qr/I-frame playlists are off/],
+              ['off/demo/iframe-360p-1-1.m4s', 404,
+               qr/I-frame playlists are off/],
+              ['dash/demo/iframe-360p.m3u8', 404,
+               qr/I-frame playlists are off/],
+              ['dash/demo/iframets-360p-1-1.ts', 404,
+               qr/I-frame playlists are off/],
+              ['enc/demo/iframets-360p.m3u8', 404,
+               qr/I-frame playlists are off/],
+              ['enc/demo/iframets-360p-1-1.ts', 404,
+               qr/I-frame playlists are off/],
+              ['cenc/demo/iframets-360p.m3u8', 404,
+               qr/I-frame playlists are off/],
+              ['cenc/demo/iframets-360p-1-1.ts', 404,
+               qr/I-frame playlists are off/],
+              ['aes/demo/iframe-360p.m3u8', 404,
+               qr/I-frame playlists are off/],
+              ['aes/demo/iframe-360p-1-1.m4s', 404,
+               qr/I-frame playlists are off/],
+              ['aes/demo/iframets-360p-1-1.ts', 404,
+               qr/I-frame playlists are off/],
+              ['i/demo/iframe-360p-99-1.m4s', 404,
+               qr/has no video segment 99/],
+              ['i/demo/iframets-360p-99-1.ts', 404,
+               qr/has no video segment 99/],
+              ['th/demo/iframe-360p-1-9.m4s', 404,
+               qr/segment 1 of "360p" has no key frame 9/],
+              ['i/demo/iframe-nope-1-1.m4s', 404, qr/open\(\).*nope/],
+              ['i/demo/iframe-nope.m3u8', 404, qr/open\(\).*nope/],
+              ['i/audio/iframe-audio.m3u8', 404,
+               qr/"audio" has no I-frame playlist/],
+              ['i/demo/iframe-360p-1-0.m4s', 400, qr/malformed name/],
+              ['i/demo/iframe-360p-1-01.m4s', 400, qr/malformed name/],
+              ['i/demo/iframe-360p-1-1.ts', 400, qr/malformed name/],
+              ['i/demo/iframe-360p-1.m4s', 400, qr/malformed name/],
+              ['i/demo/iframe-360p-1-99999999999.m4s', 400,
+               qr/malformed name/])
+{
+    my ($uri, $status, $re) = @$case;
+    is(get($uri)->{status}, $status, "$uri: $status");
+    my $lines = 0;
+    my $want = 0;
+    open my $fh, '<', "$dir/logs/error.log" or die;
+    seek $fh, $off, 0;
+    while (my $l = <$fh>) {
+        next unless $l =~ /\[(?:info|notice|warn|error|crit|alert)\]/;
+        next if $l =~ /keepalive|client .* closed/;
+        $lines++;
+        $want++ if $l =~ $re;
+    }
+    $off = tell $fh;
+    close $fh;
+    is("$lines $want", '1 1', "$uri: one log line, the reason");
+}
+
+# --- nginx -t names a bad setting ---------------------------------------------
+
+for my $case (['off hls', qr/"vod_iframe_playlists off" goes alone/],
+              ['hls hls dash x', qr/invalid value "x"/],
+              ["hls;\n        vod_iframe_playlists dash",
+               qr/"vod_iframe_playlists" directive is duplicate/])
+{
+    my ($value, $re) = @$case;
+    my $cdir = VodTest::nginx_dir('vodiframeconf');
+    my $so = (grep { /ngx_vod_package_module\.so$/ }
+              split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '')[0]
+             // "$FindBin::Bin/../modules/ngx_vod_package_module.so";
+    open my $fh, '>', "$cdir/nginx.conf" or die;
+    print $fh "load_module $so;\nevents {}\nhttp {\n    server {\n"
+        . "        location / {\n        vod_package;\n"
+        . "        vod_iframe_playlists $value;\n        }\n    }\n}\n";
+    close $fh;
+    my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+    my $out = `$nginx -t -p $cdir/ -c $cdir/nginx.conf -e $cdir/logs/error.log 2>&1`;
+    like($out, $re, "nginx -t: vod_iframe_playlists $value");
+}
+
 # --- every I-frame playlist, its entries and their bytes ---------------------
 
 sub check_playlist {
@@ -353,48 +479,6 @@ for my $key (sort keys %inf) {
         is($bad, '', "MPD $id: every trick segment one key frame");
     }
 }
-
-# --- what each setting names ---------------------------------------------------
-
-like(get('hls/demo/master.m3u8')->{content}, qr/I-FRAME-STREAM-INF/,
-     'hls: in master.m3u8');
-unlike(get('hls/demo/manifest.mpd')->{content}, qr/trickmode/,
-       'hls: not in the MPD');
-unlike(get('dash/demo/master.m3u8')->{content}, qr/I-FRAME/,
-       'dash: not in master.m3u8');
-like(get('dash/demo/manifest.mpd')->{content}, qr/trickmode/,
-     'dash: in the MPD');
-is(get('dash/demo/iframe-360p-1-1.m4s')->{status}, 200,
-   'dash: the trick-mode segments are served');
-unlike(get('off/demo/master.m3u8')->{content}, qr/I-FRAME/,
-       'off: not in master.m3u8');
-unlike(get('off/demo/master-ts.m3u8')->{content}, qr/I-FRAME/,
-       'off: not in master-ts.m3u8');
-unlike(get('off/demo/manifest.mpd')->{content}, qr/trickmode/,
-       'off: not in the MPD');
-isnt(get('i/demo/master.m3u8')->{headers}{etag},
-     get('off/demo/master.m3u8')->{headers}{etag}, 'the ETag follows it');
-unlike(get('i/audio/master.m3u8')->{content}, qr/I-FRAME/,
-       'audio-only: no I-frame stream');
-# under vod_encryption cenc and cbcs: the CMAF I-frame streams, as in a
-# clear location; never MPEG-TS's
-for my $loc (qw(enc cenc)) {
-    my @clear = grep { /I-FRAME/ }
-                split /\n/, get('i/demo/master.m3u8')->{content};
-    my @mine = grep { /I-FRAME/ }
-               split /\n/, get("$loc/demo/master.m3u8")->{content};
-    ok(@clear > 0, "$loc: I-frame streams in the clear master.m3u8");
-    is(join("\n", @mine), join("\n", @clear),
-       "$loc: master.m3u8's I-frame streams those of a clear location");
-    unlike(get("$loc/demo/master-ts.m3u8")->{content}, qr/I-FRAME|iframets/,
-           "$loc: none in master-ts.m3u8");
-}
-unlike(get('aes/demo/master.m3u8')->{content}, qr/I-FRAME/,
-       'aes-128: no I-frame stream in master.m3u8');
-unlike(get('aes/demo/master-ts.m3u8')->{content}, qr/I-FRAME/,
-       'aes-128: none in master-ts.m3u8');
-unlike(get('i/audio/manifest.mpd')->{content}, qr/trickmode/,
-       'audio-only: no trick set');
 
 # --- under Common Encryption: the key frames as their media segments ---------
 
@@ -560,87 +644,6 @@ for my $loc (qw(cenc enc)) {
     is(scalar @iframes, 3, 'steering: the I-frame streams');
     is(scalar(grep { !/,PATHWAY-ID="cdn-a"$/ } @inf), 0,
        'steering: PATHWAY-ID on every variant and I-frame stream');
-}
-
-# --- errors: a status and one line each ----------------------------------------
-
-VodTest::log_count($dir, \$off, qr/^/);
-
-for my $case (['off/demo/iframe-360p.m3u8', 404, qr/I-frame playlists are off/],
-              ['off/demo/iframe-360p-1-1.m4s', 404,
-               qr/I-frame playlists are off/],
-              ['dash/demo/iframe-360p.m3u8', 404,
-               qr/I-frame playlists are off/],
-              ['dash/demo/iframets-360p-1-1.ts', 404,
-               qr/I-frame playlists are off/],
-              ['enc/demo/iframets-360p.m3u8', 404,
-               qr/I-frame playlists are off/],
-              ['enc/demo/iframets-360p-1-1.ts', 404,
-               qr/I-frame playlists are off/],
-              ['cenc/demo/iframets-360p.m3u8', 404,
-               qr/I-frame playlists are off/],
-              ['cenc/demo/iframets-360p-1-1.ts', 404,
-               qr/I-frame playlists are off/],
-              ['aes/demo/iframe-360p.m3u8', 404,
-               qr/I-frame playlists are off/],
-              ['aes/demo/iframe-360p-1-1.m4s', 404,
-               qr/I-frame playlists are off/],
-              ['aes/demo/iframets-360p-1-1.ts', 404,
-               qr/I-frame playlists are off/],
-              ['i/demo/iframe-360p-99-1.m4s', 404,
-               qr/has no video segment 99/],
-              ['i/demo/iframets-360p-99-1.ts', 404,
-               qr/has no video segment 99/],
-              ['th/demo/iframe-360p-1-9.m4s', 404,
-               qr/segment 1 of "360p" has no key frame 9/],
-              ['i/demo/iframe-nope-1-1.m4s', 404, qr/open\(\).*nope/],
-              ['i/demo/iframe-nope.m3u8', 404, qr/open\(\).*nope/],
-              ['i/audio/iframe-audio.m3u8', 404,
-               qr/"audio" has no I-frame playlist/],
-              ['i/demo/iframe-360p-1-0.m4s', 400, qr/malformed name/],
-              ['i/demo/iframe-360p-1-01.m4s', 400, qr/malformed name/],
-              ['i/demo/iframe-360p-1-1.ts', 400, qr/malformed name/],
-              ['i/demo/iframe-360p-1.m4s', 400, qr/malformed name/],
-              ['i/demo/iframe-360p-1-99999999999.m4s', 400,
-               qr/malformed name/])
-{
-    my ($uri, $status, $re) = @$case;
-    is(get($uri)->{status}, $status, "$uri: $status");
-    my $lines = 0;
-    my $want = 0;
-    open my $fh, '<', "$dir/logs/error.log" or die;
-    seek $fh, $off, 0;
-    while (my $l = <$fh>) {
-        next unless $l =~ /\[(?:info|notice|warn|error|crit|alert)\]/;
-        next if $l =~ /keepalive|client .* closed/;
-        $lines++;
-        $want++ if $l =~ $re;
-    }
-    $off = tell $fh;
-    close $fh;
-    is("$lines $want", '1 1', "$uri: one log line, the reason");
-}
-
-# --- nginx -t names a bad setting ---------------------------------------------
-
-for my $case (['off hls', qr/"vod_iframe_playlists off" goes alone/],
-              ['hls hls dash x', qr/invalid value "x"/],
-              ["hls;\n        vod_iframe_playlists dash",
-               qr/"vod_iframe_playlists" directive is duplicate/])
-{
-    my ($value, $re) = @$case;
-    my $cdir = VodTest::nginx_dir('vodiframeconf');
-    my $so = (grep { /ngx_vod_package_module\.so$/ }
-              split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '')[0]
-             // "$FindBin::Bin/../modules/ngx_vod_package_module.so";
-    open my $fh, '>', "$cdir/nginx.conf" or die;
-    print $fh "load_module $so;\nevents {}\nhttp {\n    server {\n"
-        . "        location / {\n        vod_package;\n"
-        . "        vod_iframe_playlists $value;\n        }\n    }\n}\n";
-    close $fh;
-    my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
-    my $out = `$nginx -t -p $cdir/ -c $cdir/nginx.conf -e $cdir/logs/error.log 2>&1`;
-    like($out, $re, "nginx -t: vod_iframe_playlists $value");
 }
 
 my @log = VodTest::nginx_stop($dir);
