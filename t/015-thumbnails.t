@@ -79,377 +79,7 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: a key frame: the first frame, full size, full range
---- request
-GET /vod/demo/thumb-360p-0.jpg
---- response_headers
-Content-Type: image/jpeg
-Cache-Control: public, max-age=31536000, immutable
---- response_body_filters eval
-[main::frame_check('demo/360p.mp4', '0', '0.04')]
---- response_body
-640,360,pc match other
---- no_error_log
-[error]
-
-
-
-=== TEST 2: a B-frame mid-GOP: not the P-frame decoded before it, nor the next
-demo/360p.mp4 (x264, 2 B-frames) presents I P P B P at 0, 40, 80, 120,
-160 ms; the B-frame at 120 is decoded after the P-frame at 160.
---- request
-GET /vod/demo/thumb-360p-120.jpg
---- response_body_filters eval
-[main::frame_check('demo/360p.mp4', '0.12', '0.16', '0.08')]
---- response_body
-640,360,pc match other other
---- no_error_log
-[error]
-
-
-
-=== TEST 3: a time between two frames: the one presented then
---- request
-GET /vod/demo/thumb-360p-159.jpg
---- response_body_filters eval
-[main::frame_check('demo/360p.mp4', '0.12', '0.16')]
---- response_body
-640,360,pc match other
---- no_error_log
-[error]
-
-
-
-=== TEST 4: the second GOP's B-frame, presented before its P-frame
---- request
-GET /vod/demo/thumb-360p-2040.jpg
---- response_body_filters eval
-[main::frame_check('demo/360p.mp4', '2.04', '2.0', '2.12')]
---- response_body
-640,360,pc match other other
---- no_error_log
-[error]
-
-
-
-=== TEST 5: the last frame before a segment boundary (4 s segments)
---- request
-GET /vod/demo/thumb-360p-3999.jpg
---- response_body_filters eval
-[main::frame_check('demo/360p.mp4', '3.96', '4.0')]
---- response_body
-640,360,pc match other
---- no_error_log
-[error]
-
-
-
-=== TEST 6: the first frame of a later segment
---- request
-GET /vod/demo/thumb-360p-4000.jpg
---- response_body_filters eval
-[main::frame_check('demo/360p.mp4', '4.0', '3.96')]
---- response_body
-640,360,pc match other
---- no_error_log
-[error]
-
-
-
-=== TEST 7: the last frame of the title
---- request
-GET /vod/demo/thumb-360p-7999.jpg
---- response_body_filters eval
-[main::frame_check('demo/360p.mp4', '7.96', '7.92')]
---- response_body
-640,360,pc match other
---- no_error_log
-[error]
-
-
-
-=== TEST 8: NTSC timing (30000/1001): 1001 ms is frame 30
---- request
-GET /vod/ntsc/thumb-360p-1001.jpg
---- response_body_filters eval
-[main::frame_check('ntsc/360p.mp4', '1.001', '0.967633', '1.034367')]
---- response_body
-640,360,pc match other other
---- no_error_log
-[error]
-
-
-
-=== TEST 9: HEVC
---- request
-GET /vod/hevc/thumb-360p-1120.jpg
---- response_body_filters eval
-[main::frame_check('hevc/360p.mp4', '1.12', '1.08', '1.16')]
---- response_body
-640,360,pc match other other
---- no_error_log
-[error]
-
-
-
-=== TEST 10: HEVC, a referenced B-frame (TRAIL_R) after skipped TRAIL_N ones
-hevc/360p.mp4 (x265) decodes I P B(TRAIL_R) B(TRAIL_N) ...: the frames
-nothing refers to are skipped on the way, those referred to are not.
---- request
-GET /vod/hevc/thumb-360p-1160.jpg
---- response_body_filters eval
-[main::frame_check('hevc/360p.mp4', '1.16', '1.12', '1.2')]
---- response_body
-640,360,pc match other other
---- no_error_log
-[error]
-
-
-
-=== TEST 11: 1080p, a B-frame
---- request
-GET /vod/demo/thumb-1080p-120.jpg
---- response_body_filters eval
-[main::frame_check('demo/1080p.mp4', '0.12', '0.16')]
---- response_body
-1920,1080,pc match other
---- no_error_log
-[error]
-
-
-
-=== TEST 12: a width, aspect kept
---- request
-GET /vod/demo/thumb-1080p-120-w320.jpg
---- response_body_filters eval
-[\&main::probe]
---- response_body
-320,180,yuvj420p,pc
---- no_error_log
-[error]
-
-
-
-=== TEST 13: a scaled frame: its pixels, range expanded by the scaler
-Against ffmpeg's frame scaled the same way (bicubic, to full range).
---- request
-GET /vod/demo/thumb-1080p-120-w320.jpg
---- response_body_filters eval
-[main::tile_check('demo/1080p.mp4', 40, 0, 0, 320, 180, '0.12', '0.16')]
---- response_body
-320,180 match other
---- no_error_log
-[error]
-
-
-
-=== TEST 14: WebP: the B-frame's pixels, in WebP's limited range
---- request
-GET /vod/demo/thumb-360p-120.webp
---- response_headers
-Content-Type: image/webp
-Cache-Control: public, max-age=31536000, immutable
---- response_body_filters eval
-[main::frame_check('demo/360p.mp4', '0.12', '0.16', '0.08')]
---- response_body
-640,360,tv match other other
---- no_error_log
-[error]
-
-
-
-=== TEST 15: WebP: HEVC, scaled
---- request
-GET /vod/hevc/thumb-360p-1160-w320.webp
---- response_headers
-Content-Type: image/webp
---- response_body_filters eval
-[main::tile_check('hevc/360p.mp4', 40, 0, 0, 320, 180, '1.16', '1.12', '1.2')]
---- response_body
-320,180 match other other
---- no_error_log
-[error]
-
-
-
-=== TEST 16: a height, aspect kept
---- request
-GET /vod/demo/thumb-720p-120-h90.jpg
---- response_body_filters eval
-[\&main::probe]
---- response_body
-160,90,yuvj420p,pc
---- no_error_log
-[error]
-
-
-
-=== TEST 17: a box: the largest size of the frame's aspect within it
---- request
-GET /vod/demo/thumb-1080p-0-w320-h320.jpg
---- response_body_filters eval
-[\&main::probe]
---- response_body
-320,180,yuvj420p,pc
---- no_error_log
-[error]
-
-
-
-=== TEST 18: a source over the maxima is scaled down to fit them
---- request
-GET /small/demo/thumb-1080p-0.jpg
---- response_body_filters eval
-[\&main::probe]
---- response_body
-640,360,yuvj420p,pc
---- no_error_log
-[error]
-
-
-
-=== TEST 19: ETag: one per time and size; If-None-Match gives 304
---- request
-GET /vod/demo/thumb-360p-120-w160.jpg
---- more_headers
-If-None-Match: "0000000000000000"
---- response_headers_like
-ETag: "[0-9a-f]{16}"
---- error_code: 200
---- no_error_log
-[error]
-
-
-
-=== TEST 20: past the end: 404 and one line
---- request
-GET /vod/demo/thumb-360p-8000.jpg
---- error_code: 404
---- error_log
-thumbnail at 8000 ms is past the end
---- no_error_log
-[error]
-
-
-
-=== TEST 21: absurd sizes: 400
---- request
-GET /vod/demo/thumb-360p-0-w100000.jpg
---- error_code: 400
---- error_log
-over vod_thumbnail_max_width/height
---- no_error_log
-[error]
-
-
-
-=== TEST 22: a size over the location's maximum: 400
---- request
-GET /small/demo/thumb-360p-0-h481.jpg
---- error_code: 400
---- no_error_log
-[error]
-
-
-
-=== TEST 23: a malformed time: 400
---- request
-GET /vod/demo/thumb-360p-0120.jpg
---- error_code: 400
---- no_error_log
-[error]
-
-
-
-=== TEST 24: a frame late in its GOP, over max_frames 10: 502 and one line
---- request
-GET /small/demo/thumb-360p-1960.jpg
---- error_code: 502
---- error_log eval
-qr{\[error\].*the frame at 1960 ms needs 49 frames decoded, over vod_thumbnail_max_frames 10}
---- no_error_log
-[crit]
-
-
-
-=== TEST 25: a frame within max_frames
---- request
-GET /small/demo/thumb-360p-200.jpg
---- response_body_filters eval
-[\&main::probe]
---- response_body
-640,360,yuvj420p,pc
---- no_error_log
-[error]
-
-
-
-=== TEST 26: thumbnails off (the default): not served
---- request
-GET /off/demo/thumb-360p-0.jpg
---- error_code: 404
---- no_error_log
-[error]
-
-
-
-=== TEST 27: no thread pool: 503 and one line
---- request
-GET /nopool/demo/thumb-360p-0.jpg
---- error_code: 503
---- error_log
-thumbnails need "aio threads" and a thread pool, refused
---- no_error_log
-[crit]
-
-
-
-=== TEST 28: a rendition without video: 404
---- request
-GET /vod/audio/thumb-audio-0.jpg
---- error_code: 404
---- no_error_log
-[error]
-
-
-
-=== TEST 29: a key frame that does not decode: 502 and one line
---- request
-GET /broken/broken/thumb-360p-0.jpg
---- error_code: 502
---- error_log eval
-qr{\[error\].*broken/360p\.mp4": thumbnail: }
---- no_error_log
-[crit]
-[alert]
-
-
-
-=== TEST 30: the same title's frames of an intact GOP still decode
---- request
-GET /broken/broken/thumb-360p-2000.jpg
---- response_body_filters eval
-[\&main::probe]
---- response_body
-640,360,yuvj420p,pc
---- no_error_log
-[error]
-
-
-
-=== TEST 31: a pool of their own (vod_thumbnail_thread_pool), no aio threads
---- request
-GET /ownpool/demo/thumb-360p-120.jpg
---- response_body_filters eval
-[main::frame_check('demo/360p.mp4', '0.12', '0.16')]
---- response_body
-640,360,pc match other
---- no_error_log
-[error]
-
-
-
-=== TEST 32: a pool of their own: its threads at nice 10, the event loop's as it was
+=== TEST 1: a pool of their own: its threads at nice 10, the event loop's as it was
 vod_thumbnail_thread_nice's default; the worker's own thread, which runs
 the event loop, keeps its nice (Linux: one per thread).
 --- main_config
@@ -473,7 +103,7 @@ of a thumbnail thread failed
 
 
 
-=== TEST 33: vod_thumbnail_thread_nice 15
+=== TEST 2: vod_thumbnail_thread_nice 15
 --- main_config
 thread_pool thumbs threads=2;
 --- http_config
@@ -496,7 +126,7 @@ main::expected_nices(15)
 
 
 
-=== TEST 34: vod_thumbnail_thread_nice 0: the threads left as they are
+=== TEST 3: vod_thumbnail_thread_nice 0: the threads left as they are
 --- main_config
 thread_pool thumbs threads=2;
 --- http_config
@@ -519,7 +149,7 @@ main::expected_nices(0)
 
 
 
-=== TEST 35: vod_thumbnail_thread_nice idle: the thread that decoded in SCHED_IDLE, the event loop not
+=== TEST 4: vod_thumbnail_thread_nice idle: the thread that decoded in SCHED_IDLE, the event loop not
 --- main_config
 thread_pool thumbs threads=2;
 --- http_config
@@ -543,12 +173,382 @@ of a thumbnail thread failed
 
 
 
-=== TEST 36: the pool of "aio threads" reads segments too: left as it is
+=== TEST 5: the pool of "aio threads" reads segments too: left as it is
 --- request
 GET /vod/demo/thumb-360p-120.jpg
 --- response_body_filters eval
 [sub { main::thread_nices() }]
 --- response_body eval
 main::expected_nices(0)
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: a key frame: the first frame, full size, full range
+--- request
+GET /vod/demo/thumb-360p-0.jpg
+--- response_headers
+Content-Type: image/jpeg
+Cache-Control: public, max-age=31536000, immutable
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '0', '0.04')]
+--- response_body
+640,360,pc match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: a B-frame mid-GOP: not the P-frame decoded before it, nor the next
+demo/360p.mp4 (x264, 2 B-frames) presents I P P B P at 0, 40, 80, 120,
+160 ms; the B-frame at 120 is decoded after the P-frame at 160.
+--- request
+GET /vod/demo/thumb-360p-120.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '0.12', '0.16', '0.08')]
+--- response_body
+640,360,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: a time between two frames: the one presented then
+--- request
+GET /vod/demo/thumb-360p-159.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '0.12', '0.16')]
+--- response_body
+640,360,pc match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: the second GOP's B-frame, presented before its P-frame
+--- request
+GET /vod/demo/thumb-360p-2040.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '2.04', '2.0', '2.12')]
+--- response_body
+640,360,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: the last frame before a segment boundary (4 s segments)
+--- request
+GET /vod/demo/thumb-360p-3999.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '3.96', '4.0')]
+--- response_body
+640,360,pc match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: the first frame of a later segment
+--- request
+GET /vod/demo/thumb-360p-4000.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '4.0', '3.96')]
+--- response_body
+640,360,pc match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: the last frame of the title
+--- request
+GET /vod/demo/thumb-360p-7999.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '7.96', '7.92')]
+--- response_body
+640,360,pc match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: NTSC timing (30000/1001): 1001 ms is frame 30
+--- request
+GET /vod/ntsc/thumb-360p-1001.jpg
+--- response_body_filters eval
+[main::frame_check('ntsc/360p.mp4', '1.001', '0.967633', '1.034367')]
+--- response_body
+640,360,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: HEVC
+--- request
+GET /vod/hevc/thumb-360p-1120.jpg
+--- response_body_filters eval
+[main::frame_check('hevc/360p.mp4', '1.12', '1.08', '1.16')]
+--- response_body
+640,360,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: HEVC, a referenced B-frame (TRAIL_R) after skipped TRAIL_N ones
+hevc/360p.mp4 (x265) decodes I P B(TRAIL_R) B(TRAIL_N) ...: the frames
+nothing refers to are skipped on the way, those referred to are not.
+--- request
+GET /vod/hevc/thumb-360p-1160.jpg
+--- response_body_filters eval
+[main::frame_check('hevc/360p.mp4', '1.16', '1.12', '1.2')]
+--- response_body
+640,360,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 16: 1080p, a B-frame
+--- request
+GET /vod/demo/thumb-1080p-120.jpg
+--- response_body_filters eval
+[main::frame_check('demo/1080p.mp4', '0.12', '0.16')]
+--- response_body
+1920,1080,pc match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 17: a width, aspect kept
+--- request
+GET /vod/demo/thumb-1080p-120-w320.jpg
+--- response_body_filters eval
+[\&main::probe]
+--- response_body
+320,180,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: a scaled frame: its pixels, range expanded by the scaler
+Against ffmpeg's frame scaled the same way (bicubic, to full range).
+--- request
+GET /vod/demo/thumb-1080p-120-w320.jpg
+--- response_body_filters eval
+[main::tile_check('demo/1080p.mp4', 40, 0, 0, 320, 180, '0.12', '0.16')]
+--- response_body
+320,180 match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 19: WebP: the B-frame's pixels, in WebP's limited range
+--- request
+GET /vod/demo/thumb-360p-120.webp
+--- response_headers
+Content-Type: image/webp
+Cache-Control: public, max-age=31536000, immutable
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '0.12', '0.16', '0.08')]
+--- response_body
+640,360,tv match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 20: WebP: HEVC, scaled
+--- request
+GET /vod/hevc/thumb-360p-1160-w320.webp
+--- response_headers
+Content-Type: image/webp
+--- response_body_filters eval
+[main::tile_check('hevc/360p.mp4', 40, 0, 0, 320, 180, '1.16', '1.12', '1.2')]
+--- response_body
+320,180 match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 21: a height, aspect kept
+--- request
+GET /vod/demo/thumb-720p-120-h90.jpg
+--- response_body_filters eval
+[\&main::probe]
+--- response_body
+160,90,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 22: a box: the largest size of the frame's aspect within it
+--- request
+GET /vod/demo/thumb-1080p-0-w320-h320.jpg
+--- response_body_filters eval
+[\&main::probe]
+--- response_body
+320,180,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 23: a source over the maxima is scaled down to fit them
+--- request
+GET /small/demo/thumb-1080p-0.jpg
+--- response_body_filters eval
+[\&main::probe]
+--- response_body
+640,360,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 24: ETag: one per time and size; If-None-Match gives 304
+--- request
+GET /vod/demo/thumb-360p-120-w160.jpg
+--- more_headers
+If-None-Match: "0000000000000000"
+--- response_headers_like
+ETag: "[0-9a-f]{16}"
+--- error_code: 200
+--- no_error_log
+[error]
+
+
+
+=== TEST 25: past the end: 404 and one line
+--- request
+GET /vod/demo/thumb-360p-8000.jpg
+--- error_code: 404
+--- error_log
+thumbnail at 8000 ms is past the end
+--- no_error_log
+[error]
+
+
+
+=== TEST 26: absurd sizes: 400
+--- request
+GET /vod/demo/thumb-360p-0-w100000.jpg
+--- error_code: 400
+--- error_log
+over vod_thumbnail_max_width/height
+--- no_error_log
+[error]
+
+
+
+=== TEST 27: a size over the location's maximum: 400
+--- request
+GET /small/demo/thumb-360p-0-h481.jpg
+--- error_code: 400
+--- no_error_log
+[error]
+
+
+
+=== TEST 28: a malformed time: 400
+--- request
+GET /vod/demo/thumb-360p-0120.jpg
+--- error_code: 400
+--- no_error_log
+[error]
+
+
+
+=== TEST 29: a frame late in its GOP, over max_frames 10: 502 and one line
+--- request
+GET /small/demo/thumb-360p-1960.jpg
+--- error_code: 502
+--- error_log eval
+qr{\[error\].*the frame at 1960 ms needs 49 frames decoded, over vod_thumbnail_max_frames 10}
+--- no_error_log
+[crit]
+
+
+
+=== TEST 30: a frame within max_frames
+--- request
+GET /small/demo/thumb-360p-200.jpg
+--- response_body_filters eval
+[\&main::probe]
+--- response_body
+640,360,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 31: thumbnails off (the default): not served
+--- request
+GET /off/demo/thumb-360p-0.jpg
+--- error_code: 404
+--- no_error_log
+[error]
+
+
+
+=== TEST 32: no thread pool: 503 and one line
+--- request
+GET /nopool/demo/thumb-360p-0.jpg
+--- error_code: 503
+--- error_log
+thumbnails need "aio threads" and a thread pool, refused
+--- no_error_log
+[crit]
+
+
+
+=== TEST 33: a rendition without video: 404
+--- request
+GET /vod/audio/thumb-audio-0.jpg
+--- error_code: 404
+--- no_error_log
+[error]
+
+
+
+=== TEST 34: a key frame that does not decode: 502 and one line
+--- request
+GET /broken/broken/thumb-360p-0.jpg
+--- error_code: 502
+--- error_log eval
+qr{\[error\].*broken/360p\.mp4": thumbnail: }
+--- no_error_log
+[crit]
+[alert]
+
+
+
+=== TEST 35: the same title's frames of an intact GOP still decode
+--- request
+GET /broken/broken/thumb-360p-2000.jpg
+--- response_body_filters eval
+[\&main::probe]
+--- response_body
+640,360,yuvj420p,pc
+--- no_error_log
+[error]
+
+
+
+=== TEST 36: a pool of their own (vod_thumbnail_thread_pool), no aio threads
+--- request
+GET /ownpool/demo/thumb-360p-120.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '0.12', '0.16')]
+--- response_body
+640,360,pc match other
 --- no_error_log
 [error]
