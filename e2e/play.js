@@ -72,10 +72,13 @@ function parseArgs(argv) {
               url: `/vod/${TITLE}/master.m3u8` },
             // hls.js skips the 21 ms between the first audio sample
             // (AAC priming) and the first video frame of TS segment 1,
-            // and reports it (seen when this case runs first)
+            // and reports it (seen when this case runs first).  It names
+            // the segment only when that one is still partly buffered:
+            // on a loaded machine (CI, 2026-12-06) it was whole already
+            // and the report named none
             { name: 'hls-ts', engine: 'hls',
               url: `/vod/${TITLE}/master-ts.m3u8`,
-              allowed: [/^mediaError bufferSeekOverHole \S+-1\.ts$/] },
+              allowed: [/^mediaError bufferSeekOverHole(?: \S+-1\.ts)?$/] },
             { name: 'dash', engine: 'dash',
               url: `/vod/${TITLE}/manifest.mpd` },
         ];
