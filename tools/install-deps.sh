@@ -6,6 +6,9 @@
 #
 #   tools/install-deps.sh          as root, or via sudo when not root
 #   SKIP_NPM=1 tools/install-deps.sh   Debian packages only
+#   ONLY_NPM=1 tools/install-deps.sh   e2e's npm packages only (after a
+#                                      run with SKIP_NPM=1: tools/test.sh
+#                                      downloads them while it builds)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -15,6 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
     SUDO=sudo
 fi
 
+debian_packages() {
 # build: nginx-dev is the configured source tree of the packaged nginx
 pkgs=(
     build-essential pkg-config make gcc clang libclang-rt-14-dev
@@ -73,8 +77,9 @@ case " ${missing[*]} " in
     fi
     ;;
 esac
+}
 
-if [ -z "${SKIP_NPM:-}" ]; then
+npm_packages() {
     stamp=e2e/node_modules/.vodedge-installed
     if [ ! -f "$stamp" ] || [ e2e/package-lock.json -nt "$stamp" ] \
         || [ e2e/package.json -nt "$stamp" ]; then
@@ -88,4 +93,7 @@ if [ -z "${SKIP_NPM:-}" ]; then
     else
         echo "install-deps: e2e/node_modules up to date"
     fi
-fi
+}
+
+[ -n "${ONLY_NPM:-}" ] || debian_packages
+[ -n "${SKIP_NPM:-}" ] || npm_packages

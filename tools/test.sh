@@ -12,7 +12,8 @@
 # catch), fuzz, media check (tools/check-media.sh: the core through
 # bin/vodpkg),
 # origin checks (tools/check-origin.sh: every stream through nginx, with and
-# without threads), shipped-confs (tools/check-confs.sh), fleet (the
+# without threads), npm (e2e's packages, downloaded in the background since
+# deps), shipped-confs (tools/check-confs.sh), fleet (the
 # many-host test, tools/fleet/fleet-test.sh), the demo title,
 # e2e, e2e-audio, e2e-steering and e2e-drm (real players in chromium), demo
 # (tools/check-demo.sh).  A failing section
@@ -36,8 +37,15 @@ export TEST_NGINX_BINARY=${TEST_NGINX_BINARY:-/usr/sbin/nginx}
 . tools/section.sh
 start_all=$(date +%s)
 
+# e2e's npm packages download in the background while the rest builds
+# and runs (the registry sets their pace, not the CPU: two minutes in
+# CI); section npm waits for them before the first section that serves
+# e2e/ (shipped-confs)
+npm_pid=
 if [ -z "${SKIP_DEPS:-}" ]; then
-    section deps tools/install-deps.sh
+    section deps env SKIP_NPM=1 tools/install-deps.sh
+    ONLY_NPM=1 tools/install-deps.sh > "$SECTION_LOGS/npm.out" 2>&1 &
+    npm_pid=$!
 fi
 
 section style tools/check-style.sh
@@ -81,6 +89,13 @@ fi
 section origin-check tools/check-origin.sh "$TEST_NGINX_MEDIA"
 section origin-check-threads env THREADS=1 tools/check-origin.sh \
     "$TEST_NGINX_MEDIA"
+
+if [ -n "$npm_pid" ]; then
+    npm_rc=0
+    wait "$npm_pid" || npm_rc=$?
+    section npm sh -c 'cat "$1"; exit "$2"' npm "$SECTION_LOGS/npm.out" \
+        "$npm_rc"
+fi
 
 # conf/origin.conf, edge.conf and steering.conf as the README runs them:
 # nginx -t, started, the quick-start URLs answered
