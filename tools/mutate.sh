@@ -206,9 +206,9 @@ else
     fi
 fi
 
-# judge I N: the breakage N in worker I's copy; one line "name: verdict"
-# in $SCRATCH/result-N, and its report (with the first assertion that
-# failed, as evidence) printed in one piece
+# judge N: the breakage N in this worker's copy ($TREE); one line "name:
+# verdict" in $SCRATCH/result-N, and its report (with the first assertion
+# that failed, as evidence) printed in one piece
 judge() {
     local n=$1 f=${file_of[$1]} t1 log='' result evidence='' failed
     t1=$(date +%s)

@@ -147,8 +147,8 @@ check_file() {
     [ $rc -eq 0 ] && echo ok || echo FAIL
 }
 
-# the files, $JOBS at a time; each one's output is printed whole, in the
-# files' order, once it is done
+# the files, $JOBS at a time; then each one's output, printed whole in the
+# files' order
 mkdir -p "$REPORTS"
 flaky=()
 running=0
