@@ -19,28 +19,23 @@ static ngx_str_t  ngx_vod_type_m3u8 =
 
 /*
  * Whether the manifests of kind (NGX_VOD_IMAGES_HLS, _DASH) name the
- * I-frame streams, ts: those of MPEG-TS.  Under Common Encryption the
- * CMAF ones: an I-frame segment is its key frame as the media segment
- * protects it (vod_segment_t's first keeps the sample's IV).  Not
- * MPEG-TS's (AES-128 and SAMPLE-AES) nor CMAF's HLS AES-128: their IV is
- * the media segment's sequence number, which an I-frame playlist's
- * entries, one a key frame, do not have.
+ * I-frame streams.  Whatever vod_encryption says: under Common
+ * Encryption an I-frame segment is its key frame as the media segment
+ * protects it (vod_segment_t's first keeps the sample's IV), under
+ * SAMPLE-AES its NAL units as the media segment's (one IV for the
+ * title), and under HLS AES-128 it is encrypted whole with its own media
+ * sequence number, its place in the I-frame playlist (vod_segment_t's
+ * sequence).
  */
 
 ngx_uint_t
-ngx_vod_iframes_on(ngx_http_request_t *r, ngx_uint_t kind, ngx_uint_t ts)
+ngx_vod_iframes_on(ngx_http_request_t *r, ngx_uint_t kind)
 {
     ngx_vod_package_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
-    if (!(vlcf->iframe_playlists & kind)) {
-        return 0;
-    }
-
-    return vlcf->encryption == 0
-           || (!ts && (vlcf->encryption == VOD_CENC_SCHEME_CENC
-                       || vlcf->encryption == VOD_CENC_SCHEME_CBCS));
+    return (vlcf->iframe_playlists & kind) != 0;
 }
 
 
@@ -51,7 +46,7 @@ ngx_vod_iframes_on(ngx_http_request_t *r, ngx_uint_t kind, ngx_uint_t ts)
 ngx_int_t
 ngx_vod_iframe_check(ngx_http_request_t *r, vod_url_t *url)
 {
-    ngx_uint_t  kind, ts;
+    ngx_uint_t  kind;
 
     if (url->kind != VOD_URL_IFRAMES && url->key == 0) {
         return NGX_OK;
@@ -59,9 +54,8 @@ ngx_vod_iframe_check(ngx_http_request_t *r, vod_url_t *url)
 
     kind = (url->kind == VOD_URL_SEGMENT && url->stream == VOD_STREAM_VIDEO)
            ? NGX_VOD_IMAGES_HLS|NGX_VOD_IMAGES_DASH : NGX_VOD_IMAGES_HLS;
-    ts = vod_url_stream_ts(url->stream);
 
-    if (ngx_vod_iframes_on(r, kind, ts)) {
+    if (ngx_vod_iframes_on(r, kind)) {
         return NGX_OK;
     }
 
@@ -191,16 +185,14 @@ ngx_vod_iframe_master(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
     int  rc;
 
     if (ctx->url.kind == VOD_URL_MPD) {
-        if (!ngx_vod_iframes_on(r, NGX_VOD_IMAGES_DASH, 0)) {
+        if (!ngx_vod_iframes_on(r, NGX_VOD_IMAGES_DASH)) {
             return NGX_OK;
         }
 
         rc = vod_iframe_dash(env, *out, *len, title, out, len);
 
     } else {
-        if (!ngx_vod_iframes_on(r, NGX_VOD_IMAGES_HLS,
-                                ctx->url.kind == VOD_URL_MASTER_TS))
-        {
+        if (!ngx_vod_iframes_on(r, NGX_VOD_IMAGES_HLS)) {
             return NGX_OK;
         }
 

@@ -155,9 +155,7 @@ ngx_vod_manifest_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
                                             ? NGX_VOD_IMAGES_DASH
                                             : (ctx->url.kind
                                                == VOD_URL_TRACKS)
-                                              ? 0 : NGX_VOD_IMAGES_HLS,
-                                            ctx->url.kind
-                                            == VOD_URL_MASTER_TS);
+                                              ? 0 : NGX_VOD_IMAGES_HLS);
 
         rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_INFO, 0, NULL, NULL);
 

@@ -523,8 +523,7 @@ ngx_int_t ngx_vod_package_rendition_header(ngx_http_request_t *r,
     vod_track_info_t *video);
 
 /* I-frame playlists (_iframe.c) */
-ngx_uint_t ngx_vod_iframes_on(ngx_http_request_t *r, ngx_uint_t kind,
-    ngx_uint_t ts);
+ngx_uint_t ngx_vod_iframes_on(ngx_http_request_t *r, ngx_uint_t kind);
 ngx_int_t ngx_vod_iframe_check(ngx_http_request_t *r, vod_url_t *url);
 ngx_int_t ngx_vod_iframe_narrow(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);
 ngx_int_t ngx_vod_iframe_load(ngx_http_request_t *r, ngx_vod_ctx_t *ctx);

@@ -746,6 +746,7 @@ ngx_vod_protect_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
 {
     u_char         *buf, *p;
     size_t          n, out_len;
+    uint32_t        sequence;
     ngx_int_t       rc;
     vod_protect_t   prot;
 
@@ -773,8 +774,14 @@ ngx_vod_protect_plan_ts(ngx_http_request_t *r, ngx_vod_ctx_t *ctx,
         return rc;
     }
 
-    rc = vod_protect_aes128(&ctx->media.venv.env, &prot, ctx->url.segment,
-                            buf, len, &out_len);
+    /* the IV is the segment's media sequence number: an I-frame
+     * segment's is its place in the I-frame playlist, not its media
+     * segment's */
+    sequence = (ctx->video.track != NULL) ? ctx->video.sequence
+                                          : ctx->audio.sequence;
+
+    rc = vod_protect_aes128(&ctx->media.venv.env, &prot, sequence, buf, len,
+                            &out_len);
     OPENSSL_cleanse(&prot, sizeof(vod_protect_t));
 
     if (rc != VOD_OK) {

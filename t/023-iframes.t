@@ -20,7 +20,13 @@
 # without "aio threads"); the I-frame playlist with the media
 # playlist's EXT-X-KEY lines where it has them (a clear lead's key
 # frames clear), the MPD's trick set with the main set's
-# ContentProtection; never MPEG-TS's (iframets-) nor under aes-128.
+# ContentProtection, BANDWIDTH counting the senc, saiz and saio.  Under
+# HLS AES-128 (CMAF and MPEG-TS, with and without "aio threads", with a
+# clear lead) and SAMPLE-AES (MPEG-TS): the media playlist's key lines
+# before the first key frame, each I-frame segment the clear one
+# encrypted whole with its media sequence number as IV (openssl
+# decrypts it) or sample by sample, ffmpeg decrypting each playlist
+# over HTTP to the clear one's pictures, the bandwidths what is served.
 # Not a block file: it walks the playlists of its own nginx.
 
 use strict;
@@ -108,6 +114,34 @@ VodTest::nginx_start($dir, <<"_EOC_");
             vod_package;
             vod_iframe_playlists hls dash;
             vod_encryption aes-128;
+            vod_encryption_clearkey on;
+            vod_encryption_key_file $dir/key.bin;
+        }
+        location /aesth/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists hls;
+            vod_encryption aes-128;
+            vod_encryption_clearkey on;
+            vod_encryption_key_file $dir/key.bin;
+            aio threads;
+        }
+        location /saes/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists hls;
+            vod_encryption cbcs;
+            vod_encryption_ts sample-aes;
+            vod_encryption_clearkey on;
+            vod_encryption_key_file $dir/key.bin;
+        }
+        location /leadts/ {
+            alias $media/;
+            vod_package;
+            vod_iframe_playlists hls;
+            vod_encryption cenc;
+            vod_encryption_clear_lead 3s;
+            vod_encryption_clearkey on;
             vod_encryption_key_file $dir/key.bin;
         }
         location /steer/ {
@@ -235,23 +269,22 @@ isnt(get('i/demo/master.m3u8')->{headers}{etag},
      get('off/demo/master.m3u8')->{headers}{etag}, 'the ETag follows it');
 unlike(get('i/audio/master.m3u8')->{content}, qr/I-FRAME/,
        'audio-only: no I-frame stream');
-# under vod_encryption cenc and cbcs: the CMAF I-frame streams, as in a
-# clear location; never MPEG-TS's
-for my $loc (qw(enc cenc)) {
-    my @clear = grep { /I-FRAME/ }
-                split /\n/, get('i/demo/master.m3u8')->{content};
-    my @mine = grep { /I-FRAME/ }
-               split /\n/, get("$loc/demo/master.m3u8")->{content};
-    ok(@clear > 0, "$loc: I-frame streams in the clear master.m3u8");
-    is(join("\n", @mine), join("\n", @clear),
-       "$loc: master.m3u8's I-frame streams those of a clear location");
-    unlike(get("$loc/demo/master-ts.m3u8")->{content}, qr/I-FRAME|iframets/,
-           "$loc: none in master-ts.m3u8");
+# under every vod_encryption the I-frame streams of a clear location:
+# the same URIs, codecs and resolutions (the bandwidths are what each
+# location serves, checked with the walks below)
+for my $loc (qw(enc cenc aes saes)) {
+    for my $name ('master.m3u8', 'master-ts.m3u8') {
+        my @clear = map { s/BANDWIDTH=\d+,AVERAGE-BANDWIDTH=\d+,//r }
+                    grep { /I-FRAME/ }
+                    split /\n/, get("i/demo/$name")->{content};
+        my @mine = map { s/BANDWIDTH=\d+,AVERAGE-BANDWIDTH=\d+,//r }
+                   grep { /I-FRAME/ }
+                   split /\n/, get("$loc/demo/$name")->{content};
+        ok(@clear > 0, "$loc: I-frame streams in the clear $name");
+        is(join("\n", @mine), join("\n", @clear),
+           "$loc: ${name}'s I-frame streams those of a clear location");
+    }
 }
-unlike(get('aes/demo/master.m3u8')->{content}, qr/I-FRAME/,
-       'aes-128: no I-frame stream in master.m3u8');
-unlike(get('aes/demo/master-ts.m3u8')->{content}, qr/I-FRAME/,
-       'aes-128: none in master-ts.m3u8');
 unlike(get('i/audio/manifest.mpd')->{content}, qr/trickmode/,
        'audio-only: no trick set');
 
@@ -265,20 +298,6 @@ for my $case (['off/demo/iframe-360p.m3u8', 404, qr/I-frame playlists are off/],
               ['dash/demo/iframe-360p.m3u8', 404,
                qr/I-frame playlists are off/],
               ['dash/demo/iframets-360p-1-1.ts', 404,
-               qr/I-frame playlists are off/],
-              ['enc/demo/iframets-360p.m3u8', 404,
-               qr/I-frame playlists are off/],
-              ['enc/demo/iframets-360p-1-1.ts', 404,
-               qr/I-frame playlists are off/],
-              ['cenc/demo/iframets-360p.m3u8', 404,
-               qr/I-frame playlists are off/],
-              ['cenc/demo/iframets-360p-1-1.ts', 404,
-               qr/I-frame playlists are off/],
-              ['aes/demo/iframe-360p.m3u8', 404,
-               qr/I-frame playlists are off/],
-              ['aes/demo/iframe-360p-1-1.m4s', 404,
-               qr/I-frame playlists are off/],
-              ['aes/demo/iframets-360p-1-1.ts', 404,
                qr/I-frame playlists are off/],
               ['i/demo/iframe-360p-99-1.m4s', 404,
                qr/has no video segment 99/],
@@ -334,6 +353,59 @@ for my $case (['off hls', qr/"vod_iframe_playlists off" goes alone/],
     my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
     my $out = `$nginx -t -p $cdir/ -c $cdir/nginx.conf -e $cdir/logs/error.log 2>&1`;
     like($out, $re, "nginx -t: vod_iframe_playlists $value");
+}
+
+# --- under HLS AES-128 and SAMPLE-AES: the key lines --------------------------
+
+# the media playlist's, before the first key frame (for CMAF after
+# EXT-X-MAP: the init segment stays clear); AES-128's without an IV
+# attribute, each entry's IV its media sequence number, SAMPLE-AES's
+# with the title's IV at version 5 (RFC 8216 7)
+for my $case (['aes', 0, 'video-360p.m3u8', 7], ['aes', 1, 'ts-360p.m3u8', 4],
+              ['cenc', 1, 'ts-360p.m3u8', 4],
+              ['saes', 1, 'ts-360p.m3u8', 5])
+{
+    my ($loc, $ts, $media_name, $version) = @$case;
+    my $name = ($ts ? 'iframets-' : 'iframe-') . '360p.m3u8';
+    my $pl = get("$loc/demo/$name")->{content} // '';
+    my @keys = key_lines(get("$loc/demo/$media_name")->{content});
+    is(scalar @keys, 1, "$loc/$name: the media playlist has a key line");
+    is(join("\n", key_lines($pl)), join("\n", @keys),
+       "$loc/$name: the media playlist\'s key lines");
+    like($pl, qr/^#EXT-X-VERSION:$version$/m, "$loc/$name: version $version");
+    like($pl, $ts ? qr/^#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-KEY:[^\n]*\n#EXTINF:/m
+                  : qr/^#EXT-X-MAP:URI="video-360p-init\.mp4"\n#EXT-X-KEY:[^\n]*\n#EXTINF:/m,
+         "$loc/$name: before the first key frame"
+         . ($ts ? '' : ', after EXT-X-MAP'));
+    if ($loc eq 'saes') {
+        like($pl, qr/METHOD=SAMPLE-AES,URI="aes\.key",IV=0x/,
+             "$loc/$name: SAMPLE-AES with the title's IV");
+        next;
+    }
+    like($pl, qr/^#EXT-X-KEY:METHOD=AES-128,URI="aes\.key"$/m,
+         "$loc/$name: AES-128 without an IV");
+    # its last entry: the clear one under the IV of its number (every
+    # entry with the walks below)
+    my @e = entries($pl);
+    my $uri = $e[-1][1] // '';
+    VodTest::spit("$tmp/aes.bin", get("$loc/demo/$uri")->{content} // '');
+    my $iv = sprintf '%032x', $#e;
+    my $hkey = unpack 'H*', hls_key('demo');
+    my $dec = `openssl enc -d -aes-128-cbc -K $hkey -iv $iv -in $tmp/aes.bin 2>/dev/null`;
+    ok(@e > 1 && $dec eq get("i/demo/$uri")->{content},
+       "$loc/$uri: AES-128 under IV $#e, its sequence number");
+}
+
+# the bandwidths of one rendition's I-frame stream against the bytes
+# served (every rendition's with the walks below)
+for my $case (['aes', 0], ['enc', 0], ['cenc', 0], ['aes', 1]) {
+    my ($loc, $ts) = @$case;
+    my $name = ($ts ? 'iframets-' : 'iframe-') . '360p.m3u8';
+    my @served = map { [$_->[0], length(get("$loc/demo/$_->[1]")->{content})] }
+                 entries(get("$loc/demo/$name")->{content});
+    my $inf = iframe_inf($loc, $ts ? 'master-ts.m3u8' : 'master.m3u8');
+    is(rates_ok("$loc/$name", $inf->{$name} // {}, $ts, \@served), '',
+       "$loc/$name: the bandwidths served");
 }
 
 # --- every I-frame playlist, its entries and their bytes ---------------------
@@ -524,9 +596,11 @@ ok(@ids >= 2, 'encrypted: the renditions walked');
 for my $loc (qw(cenc enc cencth)) {
     my $scheme = $loc eq 'enc' ? 'cbcs' : 'cenc';
     my ($later, $entries, $bad) = (0, 0, '');
+    my $master = iframe_inf($loc, 'master.m3u8');
 
     for my $id (@ids) {
         my $what = "$loc $scheme $id";
+        my @served;
         my $pl = get("$loc/demo/iframe-$id.m3u8")->{content} // '';
         my $media_pl = get("$loc/demo/video-$id.m3u8")->{content};
         my @keys = key_lines($media_pl);
@@ -545,6 +619,7 @@ for my $loc (qw(cenc enc cencth)) {
             my ($n) = $uri =~ /-(\d+)-\d+\.m4s$/;
             $entries++;
             my $seg = get("$loc/demo/$uri")->{content};
+            push @served, [$e->[0], length $seg];
             my @one = VodTest::fmp4_samples($seg, $ivs);
             my @main = VodTest::fmp4_samples(
                 get("$loc/demo/video-$id-$n.m4s")->{content}, $ivs);
@@ -581,13 +656,19 @@ for my $loc (qw(cenc enc cencth)) {
             $bad .= " $uri: a wrong key decodes it"
                 if pictures("$tmp/enc.mp4", "\x11" x 16) eq $want;
         }
+
+        # BANDWIDTH counts the senc, saiz and saio (exact for frames of
+        # one slice, as the demo title's)
+        $bad .= rates_ok($what, $master->{"iframe-$id.m3u8"} // {}, 0,
+                         \@served);
     }
 
     ok($entries > 0, "$loc $scheme: I-frame segments walked ($entries)");
     ok($later > 0, "$loc $scheme: $later of them not the first sample of "
        . 'their segment');
     is($bad, '', "$loc $scheme: each I-frame segment its key frame's "
-       . 'ciphertext and senc entry, decrypted to the clear picture');
+       . 'ciphertext and senc entry, decrypted to the clear picture; the '
+       . 'bandwidths served');
 }
 
 # the MPD: the trick set protected as its main set
@@ -634,6 +715,164 @@ for my $loc (qw(cenc enc)) {
     my $seg = get("lead/demo/$after[0]")->{content};
     ok(defined VodTest::box($seg, qw(moof traf senc)),
        'lead: one past it encrypted');
+}
+
+# --- under HLS AES-128 and SAMPLE-AES: every key frame, every rendition ------
+
+# the I-frame streams' attributes in a location's multivariant playlist,
+# by URI
+sub iframe_inf {
+    my ($loc, $name) = @_;
+    my %a;
+    for my $l (split /\n/, get("$loc/demo/$name")->{content} // '') {
+        next unless $l =~ /^#EXT-X-I-FRAME-STREAM-INF:(.*)$/;
+        my $a = VodTest::hls_attrs($1);
+        $a{ $a->{URI} } = $a;
+    }
+    return \%a;
+}
+
+# BANDWIDTH against the peak of the bytes served over the EXTINFs,
+# AVERAGE-BANDWIDTH against all of them over the span: for CMAF exact
+# (the peak to the EXTINFs' rounding to the millisecond, the average to
+# 0.01%), for MPEG-TS an upper estimate within 10%
+sub rates_ok {
+    my ($what, $a, $ts, $served) = @_;
+    my ($sum, $bytes, $peak) = (0, 0, 0);
+    for my $e (@$served) {
+        my ($d, $len) = @$e;
+        $sum += $d;
+        $bytes += $len;
+        $peak = $len * 8 / $d if $d > 0 && $len * 8 / $d > $peak;
+    }
+    my $avg = $sum > 0 ? $bytes * 8 / $sum : 0;
+    my ($bw, $abw) = ($a->{BANDWIDTH} // 0, $a->{'AVERAGE-BANDWIDTH'} // 0);
+    if ($ts) {
+        return "$what: BANDWIDTH $bw, peak $peak; AVERAGE $abw, $avg"
+            unless $bw >= $peak * 0.99 && $bw <= $peak * 1.1
+                   && $abw >= $avg * 0.99 && $abw <= $avg * 1.1;
+    } else {
+        return "$what: BANDWIDTH $bw, peak $peak; AVERAGE $abw, $avg"
+            unless abs($bw - $peak) <= $peak * 0.002
+                   && abs($abw - $avg) <= $avg * 0.0001;
+    }
+    return '';
+}
+
+# an MPEG-TS I-frame segment under SAMPLE-AES against its clear self and
+# its media segment, clear and encrypted: each slice as the media
+# segment encrypts it (the title's IV, the cipher restarting at each NAL
+# unit), the other units clear (units compared without the zero byte of
+# a four-byte start code after them)
+sub saes_units {
+    my ($uri, @ts) = @_;
+    my ($c, $m, $mc, $me) =
+        map { [ map { s/\x00+\z//r } VodTest::nals(VodTest::es_of($_, 0x100)) ] }
+        @ts;
+    my ($bad, $slices) = ('', 0);
+    $bad .= " $uri: clear" if $ts[0] eq $ts[1];
+    $bad .= " $uri: other units" if @$m != @$c;
+    for my $i (0 .. $#$c) {
+        my ($cu, $mu) = ($c->[$i], $m->[$i] // '');
+        my $t = ord($cu) & 0x1f;
+        if ($t != 1 && $t != 5) {
+            $bad .= " $uri: unit $i not clear" if $mu ne $cu;
+            next;
+        }
+        my ($j) = grep { $mc->[$_] eq $cu } 0 .. $#$mc;
+        $slices++;
+        $bad .= " $uri: slice $i not its media segment's"
+            unless defined $j && $cu ne $mu && $mu eq ($me->[$j] // '-');
+    }
+    return $slices ? $bad : "$bad $uri: no slice";
+}
+
+sub hls_key {
+    return substr(hmac_sha256('vodedge-hls-key' . $_[0], $secret), 0, 16);
+}
+
+{
+    my $hkey = unpack 'H*', hls_key('demo');
+    my %clear_pictures;
+
+    # aesth: the segments read and muxed in a pool thread; leadts: a
+    # clear lead of 3 s (the first segment) under MPEG-TS AES-128
+    for my $case (['aes', 0], ['aes', 1], ['aesth', 0], ['aesth', 1],
+                  ['cenc', 1], ['saes', 1], ['leadts', 1])
+    {
+        my ($loc, $ts) = @$case;
+        my $master = iframe_inf($loc, $ts ? 'master-ts.m3u8' : 'master.m3u8');
+        my $what = "$loc " . ($ts ? 'MPEG-TS' : 'CMAF');
+        my ($walked, $lead, $bad) = (0, 0, '');
+
+        for my $id (@ids) {
+            my $name = ($ts ? 'iframets-' : 'iframe-') . "$id.m3u8";
+            my $pl = get("$loc/demo/$name")->{content} // '';
+            my $at = index($pl, '#EXT-X-KEY');
+            my $clear_count = () = substr($pl, 0, $at < 0 ? length $pl : $at)
+                                   =~ /^#EXTINF/mg;
+            my ($seq, @served) = (0);
+
+            for my $e (entries($pl)) {
+                my ($d, $uri) = @$e;
+                my $enc = get("$loc/demo/$uri")->{content} // '';
+                my $clear = get("i/demo/$uri")->{content} // '';
+                push @served, [$d, length $enc];
+                $walked++;
+
+                if ($seq < $clear_count) {
+                    $lead++;
+                    $bad .= " $uri: not the clear one" if $enc ne $clear;
+
+                } elsif ($loc ne 'saes') {
+                    # AES-128 with the IV the playlist implies: the
+                    # entry's media sequence number
+                    VodTest::spit("$tmp/aes.bin", $enc);
+                    my $iv = sprintf '%032x', $seq;
+                    my $dec = `openssl enc -d -aes-128-cbc -K $hkey -iv $iv -in $tmp/aes.bin 2>/dev/null`;
+                    $bad .= " $uri: not the clear one under IV $seq"
+                        if $enc eq $clear || $dec ne $clear;
+
+                } else {
+                    my ($n) = $uri =~ /-(\d+)-\d+\.ts$/;
+                    $bad .= saes_units($uri, $clear, $enc,
+                                       get("i/demo/ts-$id-$n.ts")->{content},
+                                       get("$loc/demo/ts-$id-$n.ts")
+                                       ->{content});
+                }
+
+                $seq++;
+            }
+
+            # the playlist over HTTP as a player reads it: ffmpeg fetches
+            # aes.key and decrypts to the clear playlist's pictures.
+            # Under SAMPLE-AES, as many pictures only: FFmpeg 5.1's
+            # decryptor drops the slices' emulation prevention and hands
+            # the last PES on undecrypted (t/025 checks its packets; the
+            # slices above are the media segments')
+            $clear_pictures{$name} //= pictures("$base/i/demo/$name");
+            my $want = $clear_pictures{$name};
+            my $got = pictures("$base/$loc/demo/$name");
+            if ($loc eq 'saes') {
+                $_ = scalar(split / /) for $want, $got;
+            }
+            $bad .= " $name: ffmpeg decodes '$got', not '$want'"
+                if $want eq '' || $want eq '0' || $got ne $want;
+
+            $bad .= rates_ok("$name", $master->{$name} // {}, $ts,
+                             \@served);
+        }
+
+        ok($walked > 0, "$what: I-frame segments walked ($walked)");
+        if ($loc eq 'leadts') {
+            ok($lead > 0 && $lead < $walked,
+               "$what: the lead's $lead key frames clear, the rest not");
+        } else {
+            is($lead, 0, "$what: no clear entry");
+        }
+        is($bad, '', "$what: each entry the clear one encrypted, "
+           . 'decrypted by ffmpeg to its picture; the bandwidths served');
+    }
 }
 
 # Content Steering: the I-frame streams are on the Pathway too

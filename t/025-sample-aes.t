@@ -33,6 +33,9 @@ my $secret = "test-secret-saes-" . ('s' x 40);
 my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 
 *spit = \&VodTest::spit;
+*pes_of = \&VodTest::pes_of;
+*es_of = \&VodTest::es_of;
+*nals = \&VodTest::nals;
 
 spit("$dir/key.bin", $secret);
 
@@ -180,38 +183,6 @@ sub pmt {
     return [];
 }
 
-# the PES payloads of a PID, one by one
-sub pes_of {
-    my ($ts, $want) = @_;
-    my @pes;
-    for (my $off = 0; $off + 188 <= length $ts; $off += 188) {
-        my $pkt = substr($ts, $off, 188);
-        my ($b1, $b3) = unpack('xnC', $pkt);
-        next unless ($b1 & 0x1fff) == $want;
-        my $p = 4;
-        $p += 1 + unpack('C', substr($pkt, 4, 1)) if $b3 & 0x20;
-        my $pl = substr($pkt, $p);
-        if ($b1 & 0x4000) {
-            my $hl = unpack('C', substr($pl, 8, 1));
-            push @pes, substr($pl, 9 + $hl);
-        } elsif (@pes) {
-            $pes[-1] .= $pl;
-        }
-    }
-    return @pes;
-}
-
-# the payload of a PID's PES packets, joined, PES headers dropped
-sub es_of {
-    return join('', pes_of(@_));
-}
-
-# an H.264 byte stream's NAL units
-sub nals {
-    my ($es) = @_;
-    return grep { length } split /\x00\x00\x01/, $es;
-}
-
 # a clear byte stream as ffmpeg's decryptor gives it: the slices (NAL
 # units of type 1 and 5) without emulation prevention, which it removes
 # before decrypting and does not put back
@@ -241,6 +212,11 @@ sub but_last {
                  \#EXT-X-KEY:METHOD=SAMPLE-AES,URI="aes.key",
                  IV=0x[0-9a-f]{32},KEYFORMAT="identity"\n\#EXTINF:/mx,
          'playlist: EXT-X-KEY SAMPLE-AES, the key at aes.key, an IV');
+    # SAMPLE-AES and KEYFORMAT need version 5 (RFC 8216 7); AES-128's
+    # playlist stays at 3
+    like($pl, qr/^#EXT-X-VERSION:5$/m, 'playlist: version 5');
+    like(get('/aes/demo/ts-720p.m3u8')->{content} // '',
+         qr/^#EXT-X-VERSION:3$/m, 'AES-128\'s playlist: version 3');
     my $hls_key = substr(hmac_sha256('vodedge-hls-key' . 'demo', $secret),
                          0, 16);
     is(unpack('H*', get('/saes/demo/aes.key')->{content} // ''),

@@ -654,7 +654,10 @@ vod_hls_media(vod_env_t *env, const vod_title_t *title,
     p = vod_text_cpy(buf, "#EXTM3U\n");
 
     if (vod_url_stream_ts(stream)) {
-        p = vod_text_cpy(p, "#EXT-X-VERSION:3\n");
+        /* SAMPLE-AES and its KEYFORMAT need version 5 (RFC 8216 7) */
+        p = (title->protect != NULL && title->ts_sample_aes)
+            ? vod_text_cpy(p, "#EXT-X-VERSION:5\n")
+            : vod_text_cpy(p, "#EXT-X-VERSION:3\n");
 
     } else {
         p = vod_text_cpy(p, "#EXT-X-VERSION:7\n");

@@ -70,9 +70,9 @@
 static u_char *vod_iframe_dash_rep(u_char *p, const vod_str_t *id,
     const vod_track_info_t *v, uint64_t peak);
 static int vod_iframe_overhead(vod_env_t *env, const vod_track_info_t *track,
-    unsigned ts, uint64_t *overhead);
-static uint64_t vod_iframe_wire(const vod_track_info_t *track,
-    const vod_iframe_t *f, unsigned ts, uint64_t overhead);
+    const vod_title_t *title, unsigned ts, vod_protect_wire_t *wire);
+static uint64_t vod_iframe_wire(const vod_iframe_t *f, unsigned ts,
+    const vod_protect_wire_t *wire);
 static int vod_iframe_listed(const vod_track_info_t *track, unsigned ts);
 
 
@@ -125,6 +125,10 @@ vod_iframe_pick(const vod_segment_t *segment, uint32_t key,
     out->count = 1;
     out->samples = sample;
     out->first = segment->first + i;
+    /* its entry's number in the I-frame playlist, which lists every key
+     * frame of the track from 0 (vod_index_iframes()) */
+    out->sequence = segment->keys_before + key - 1;
+    out->keys_before = out->sequence;
 
     return VOD_OK;
 }
@@ -132,11 +136,12 @@ vod_iframe_pick(const vod_segment_t *segment, uint32_t key,
 
 int
 vod_iframe_rates(vod_env_t *env, const vod_track_info_t *track,
-    unsigned ts, uint64_t *peak, uint64_t *avg)
+    const vod_title_t *title, unsigned ts, uint64_t *peak, uint64_t *avg)
 {
     int                  rc;
     uint32_t             i;
-    uint64_t             overhead, bytes, span, rate;
+    uint64_t             bytes, span, rate;
+    vod_protect_wire_t   wire;
     const vod_iframe_t  *f;
 
     *peak = 0;
@@ -146,7 +151,7 @@ vod_iframe_rates(vod_env_t *env, const vod_track_info_t *track,
         return VOD_NOT_FOUND;
     }
 
-    rc = vod_iframe_overhead(env, track, ts, &overhead);
+    rc = vod_iframe_overhead(env, track, title, ts, &wire);
     if (rc != VOD_OK) {
         return rc;
     }
@@ -157,7 +162,7 @@ vod_iframe_rates(vod_env_t *env, const vod_track_info_t *track,
     for (i = 0; i < track->iframe_count; i++) {
         f = &track->iframes[i];
 
-        rate = vod_iframe_wire(track, f, ts, overhead);
+        rate = vod_iframe_wire(f, ts, &wire);
         bytes += rate;
         span += f->duration;
 
@@ -183,57 +188,56 @@ vod_iframe_rates(vod_env_t *env, const vod_track_info_t *track,
 }
 
 
-/* what an I-frame segment adds to its sample: the fMP4 writer's own
- * header for one sample (its size does not depend on the sample's
- * values), or MPEG-TS's fixed part */
+/* what an I-frame segment adds to its sample, in a clear lead and past
+ * it: CMAF's from the writers that serve it (vod_protect_one_sample()),
+ * MPEG-TS's fixed part, padded to 16 bytes under HLS AES-128 (SAMPLE-AES
+ * encrypts inside the PES: the same size, give or take emulation
+ * prevention, which the estimate's slack covers) */
 
 static int
 vod_iframe_overhead(vod_env_t *env, const vod_track_info_t *track,
-    unsigned ts, uint64_t *overhead)
+    const vod_title_t *title, unsigned ts, vod_protect_wire_t *wire)
 {
-    int            rc;
-    u_char        *header;
-    size_t         len;
-    vod_sample_t   sample;
-    vod_segment_t  seg;
+    const vod_protect_t  *prot;
 
-    if (ts) {
-        *overhead = VOD_IFRAME_TS_PES + track->dec_config_len;
-        return VOD_OK;
+    prot = (title != NULL) ? title->protect : NULL;
+
+    if (!ts) {
+        return vod_protect_one_sample(env, track, prot, wire);
     }
 
-    memset(&sample, 0, sizeof(vod_sample_t));
-    sample.sync = 1;
+    wire->lead = VOD_IFRAME_TS_PES + track->dec_config_len;
+    wire->rest = wire->lead;
+    wire->first = track->segment_count;
+    wire->pad = 0;
 
-    memset(&seg, 0, sizeof(vod_segment_t));
-    seg.track = (vod_track_info_t *) track;
-    seg.count = 1;
-    seg.samples = &sample;
-
-    rc = vod_fmp4_segment_header(env, &seg, &header, &len);
-    if (rc != VOD_OK) {
-        return rc;
+    if (prot != NULL) {
+        wire->first = vod_protect_first_encrypted(prot->clear_lead, track);
+        wire->pad = !title->ts_sample_aes;
     }
-
-    *overhead = len;
 
     return VOD_OK;
 }
 
 
 static uint64_t
-vod_iframe_wire(const vod_track_info_t *track, const vod_iframe_t *f,
-    unsigned ts, uint64_t overhead)
+vod_iframe_wire(const vod_iframe_t *f, unsigned ts,
+    const vod_protect_wire_t *wire)
 {
-    uint64_t  payload;
+    uint64_t  bytes;
 
-    if (!ts) {
-        return overhead + f->size;
+    bytes = f->size + ((f->segment < wire->first) ? wire->lead : wire->rest);
+
+    if (ts) {
+        bytes = (VOD_IFRAME_TS_TABLES + (bytes + 183) / 184) * 188;
     }
 
-    payload = overhead + f->size;
+    if (wire->pad && f->segment >= wire->first) {
+        /* PKCS7: 1 to 16 bytes, a whole block when it fits already */
+        bytes = (bytes / 16 + 1) * 16;
+    }
 
-    return (VOD_IFRAME_TS_TABLES + (payload + 183) / 184) * 188;
+    return bytes;
 }
 
 
@@ -244,8 +248,8 @@ vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
 {
     u_char              *buf, *p;
     size_t               size;
-    uint32_t             i, first;
-    unsigned             keyed;
+    uint32_t             i, first, stream;
+    unsigned             keyed, saes;
     uint64_t             base, start, end, max_ms, target;
     const vod_iframe_t  *f;
 
@@ -282,25 +286,23 @@ vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
     size = VOD_IFRAME_HEADER_LEN
            + (size_t) track->iframe_count * VOD_IFRAME_ENTRY_LEN;
 
-    /* the key lines go where the media playlist has them: before the map
-     * when no clear segment comes first, else before the first key frame
-     * past the clear lead */
+    /* the key lines go where the media playlist has them: Common
+     * Encryption's before the map when no clear segment comes first,
+     * else (and AES-128's, SAMPLE-AES's always) before the first key
+     * frame past the clear lead.  HLS AES-128 takes no IV attribute: an
+     * entry's IV is its media sequence number here, its place in this
+     * list, which its segment is encrypted with (vod_iframe_pick()) */
     keyed = 1;
     first = track->segment_count;
+    saes = 0;
+    stream = ts ? VOD_STREAM_VIDEO_TS : VOD_STREAM_VIDEO;
 
     if (title != NULL && title->protect != NULL) {
-        if (ts || title->protect->scheme == VOD_PROTECT_SCHEME_AES128) {
-            /* their IVs are the media segments' sequence numbers, which
-             * an I-frame playlist's are not */
-            env->log(env, "iframe: no I-frame playlist under %s",
-                     ts ? "MPEG-TS encryption" : "HLS AES-128");
-            return VOD_UNSUPPORTED;
-        }
-
         size += vod_protect_sig_len(title->protect);
         keyed = 0;
         first = vod_protect_first_encrypted(title->protect->clear_lead,
                                             track);
+        saes = ts && title->ts_sample_aes;
     }
 
     buf = env->alloc(env, size);
@@ -310,10 +312,15 @@ vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
 
     p = vod_text_cpy(buf, "#EXTM3U\n");
 
-    /* EXT-X-I-FRAMES-ONLY needs version 4; EXT-X-MAP without
-     * EXT-X-I-FRAMES-ONLY would need 6, fMP4 needs 7 */
-    p = ts ? vod_text_cpy(p, "#EXT-X-VERSION:4\n")
-           : vod_text_cpy(p, "#EXT-X-VERSION:7\n");
+    /* EXT-X-I-FRAMES-ONLY needs version 4, SAMPLE-AES and KEYFORMAT 5;
+     * EXT-X-MAP without EXT-X-I-FRAMES-ONLY would need 6, fMP4 needs 7 */
+    if (ts) {
+        p = saes ? vod_text_cpy(p, "#EXT-X-VERSION:5\n")
+                 : vod_text_cpy(p, "#EXT-X-VERSION:4\n");
+
+    } else {
+        p = vod_text_cpy(p, "#EXT-X-VERSION:7\n");
+    }
 
     p = vod_text_cpy(p, "#EXT-X-TARGETDURATION:");
     p = vod_text_uint(p, target);
@@ -323,8 +330,10 @@ vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
                         "#EXT-X-INDEPENDENT-SEGMENTS\n");
 
     if (!ts) {
-        if (!keyed && first == 0) {
-            p = vod_hls_keys(p, title, VOD_STREAM_VIDEO);
+        if (!keyed && first == 0
+            && title->protect->scheme != VOD_PROTECT_SCHEME_AES128)
+        {
+            p = vod_hls_keys(p, title, stream);
             keyed = 1;
         }
 
@@ -337,7 +346,7 @@ vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
         f = &track->iframes[i];
 
         if (!keyed && f->segment >= first) {
-            p = vod_hls_keys(p, title, VOD_STREAM_VIDEO);
+            p = vod_hls_keys(p, title, stream);
             keyed = 1;
         }
 
@@ -394,7 +403,7 @@ vod_iframe_hls_master(vod_env_t *env, const u_char *in, size_t len,
             continue;
         }
 
-        rc = vod_iframe_rates(env, v, ts, &peak, &avg);
+        rc = vod_iframe_rates(env, v, title, ts, &peak, &avg);
         if (rc != VOD_OK) {
             return rc;
         }
@@ -510,7 +519,7 @@ vod_iframe_dash(vod_env_t *env, const u_char *in, size_t len,
                 continue;
             }
 
-            rc = vod_iframe_rates(env, v, 0, &peak, &avg);
+            rc = vod_iframe_rates(env, v, title, 0, &peak, &avg);
             if (rc != VOD_OK) {
                 return rc;
             }

@@ -41,30 +41,35 @@ int vod_index_iframes(vod_env_t *env, const u_char *index, uint32_t track,
 /* The segment of key frame key (1-based) of a video segment: its one
  * sample, copied into *sample, lasting to the segment's next key frame or
  * to its end, and starting at its own decode time.  VOD_NOT_FOUND when
- * the segment has fewer key frames. */
+ * the segment has fewer key frames.  Its sequence is its number in the
+ * I-frame playlist: the segment's keys_before plus key less one. */
 int vod_iframe_pick(const vod_segment_t *segment, uint32_t key,
     vod_segment_t *out, vod_sample_t *sample);
 
 /* BANDWIDTH (the peak bits/s of one I-frame segment over its duration)
  * and AVERAGE-BANDWIDTH (every segment's bytes over the key frames'
  * span) of a track's I-frame playlist, from the bytes each segment takes
- * on the wire: exact for CMAF (the fMP4 writer's header for one sample
- * and the sample), an upper estimate for MPEG-TS (PAT, PMT, the PES with
- * the SPS and PPS, in whole packets: the Annex B sizes are known only
- * once the sample is read). */
+ * on the wire as title's protection (title NULL or its protect NULL:
+ * clear) serves it: exact for CMAF (the fMP4 writer's header for one
+ * sample and the sample; under Common Encryption a key frame of one
+ * slice, 6 bytes short for each further one), an upper estimate for
+ * MPEG-TS (PAT, PMT, the PES with the SPS and PPS, in whole packets: the
+ * Annex B sizes are known only once the sample is read); HLS AES-128's
+ * padding included. */
 int vod_iframe_rates(vod_env_t *env, const vod_track_info_t *track,
-    unsigned ts, uint64_t *peak, uint64_t *avg);
+    const vod_title_t *title, unsigned ts, uint64_t *peak, uint64_t *avg);
 
 /* The I-frame playlist of a rendition's video (iframe-{id}.m3u8, ts:
- * iframets-{id}.m3u8): EXT-X-VERSION 7 (CMAF, with EXT-X-MAP) or 4
- * (the least EXT-X-I-FRAMES-ONLY needs), VOD, EXT-X-I-FRAMES-ONLY, an
- * EXTINF and a URI per key frame, EXT-X-ENDLIST.  With title->protect
- * (title may be NULL: clear), the media playlist's key lines where it
- * has them (vod_hls_keys()): before EXT-X-MAP, or past a clear lead
- * before the first key frame of an encrypted segment; Common Encryption
- * of CMAF alone, VOD_UNSUPPORTED for MPEG-TS or AES-128, whose IVs are
- * the media playlist's sequence numbers.  VOD_NOT_FOUND for a track
- * without key frames. */
+ * iframets-{id}.m3u8): EXT-X-VERSION 7 (CMAF, with EXT-X-MAP), 4 (the
+ * least EXT-X-I-FRAMES-ONLY needs) or 5 (SAMPLE-AES), VOD,
+ * EXT-X-I-FRAMES-ONLY, an EXTINF and a URI per key frame, EXT-X-ENDLIST.
+ * With title->protect (title may be NULL: clear), the media playlist's
+ * key lines where it has them (vod_hls_keys()): Common Encryption's
+ * before EXT-X-MAP, HLS AES-128's and SAMPLE-AES's (and any past a clear
+ * lead) before the first key frame of an encrypted segment.  AES-128's
+ * IV is then each entry's media sequence number, its place in the list
+ * from 0, as its segment's (vod_iframe_pick()).  VOD_NOT_FOUND for a
+ * track without key frames. */
 int vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
     const vod_track_info_t *track, const vod_title_t *title, unsigned ts,
     u_char **out, size_t *len);

@@ -295,6 +295,10 @@ vod_index_segment(vod_env_t *env, const u_char *index, uint32_t track,
 
     stss_pos = lo;
 
+    /* so many key frames come before it (without stss, every sample is
+     * one): an I-frame segment's number in its playlist counts from it */
+    segment->keys_before = it->has_stss ? stss_pos : sample;
+
     vod_idx_segment_sizes(it, sizes, sample, n, out);
 
     for (i = 0; i < n; i++, sample++) {
@@ -372,6 +376,7 @@ vod_index_segment(vod_env_t *env, const u_char *index, uint32_t track,
     segment->count = n;
     segment->samples = out;
     segment->first = 0;
+    segment->sequence = seg;
 
     return VOD_OK;
 }

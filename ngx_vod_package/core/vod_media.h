@@ -116,6 +116,12 @@ typedef struct {
      * segment's key frame's (vod_iframe_pick()), 0 for a media segment;
      * Common Encryption counts its samples' IVs from it */
     uint32_t           first;
+    /* its media sequence number, HLS AES-128's IV (RFC 8216 5.2): a media
+     * segment's index; an I-frame segment's key frame's place among the
+     * track's key frames, its number in the I-frame playlist */
+    uint32_t           sequence;
+    /* the track's key frames before the segment's first sample */
+    uint32_t           keys_before;
 } vod_segment_t;
 
 

@@ -345,7 +345,8 @@ vod_protect_segment_aes128(vod_env_t *env, const vod_segment_t *segment,
         return rc;
     }
 
-    return vod_protect_aes128(env, prot, segment->index, *out, *len, len);
+    /* the IV the playlist implies: its entry's media sequence number */
+    return vod_protect_aes128(env, prot, segment->sequence, *out, *len, len);
 }
 
 
@@ -476,6 +477,100 @@ done:
     vod_cenc_free(cenc);
 
     return rc;
+}
+
+
+int
+vod_protect_one_sample(vod_env_t *env, const vod_track_info_t *track,
+    const vod_protect_t *prot, vod_protect_wire_t *wire)
+{
+    int                    rc;
+    u_char                *header, *pssh, ivs[VOD_CENC_CENC_IV_SIZE];
+    size_t                 len, pssh_len;
+    uint32_t               first[2];
+    vod_sample_t           sample;
+    vod_segment_t          seg;
+    vod_cenc_aux_t         aux;
+    vod_cenc_subsample_t   sub;
+
+    /* the headers' sizes do not depend on the sample's values */
+    memset(&sample, 0, sizeof(vod_sample_t));
+    sample.sync = 1;
+
+    memset(&seg, 0, sizeof(vod_segment_t));
+    seg.track = (vod_track_info_t *) track;
+    seg.count = 1;
+    seg.samples = &sample;
+
+    rc = vod_fmp4_segment_header(env, &seg, &header, &len);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    wire->lead = len;
+    wire->rest = len;
+    wire->first = track->segment_count;
+    wire->pad = 0;
+
+    if (prot == NULL) {
+        return VOD_OK;
+    }
+
+    wire->first = vod_protect_first_encrypted(prot->clear_lead, track);
+
+    if (prot->scheme == VOD_PROTECT_SCHEME_AES128) {
+        wire->pad = 1;
+        return VOD_OK;
+    }
+
+    rc = vod_fmp4_clear_lead_header(env, &seg, &header, &len);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    wire->lead = len;
+
+    memset(ivs, 0, sizeof(ivs));
+    first[0] = 0;
+    first[1] = 1;
+    sub.clear = 0;
+    sub.protected = 0;
+
+    memset(&aux, 0, sizeof(vod_cenc_aux_t));
+    aux.iv_size = (prot->scheme == VOD_CENC_SCHEME_CENC)
+                  ? VOD_CENC_CENC_IV_SIZE : 0;
+    aux.subsampled = (vod_cenc_layout(track->codec) != VOD_CENC_LAYOUT_WHOLE);
+    aux.count = 1;
+    aux.max_samples = 1;
+    aux.ivs = ivs;
+    aux.first = first;
+    aux.subs = &sub;
+    aux.nsubs = aux.subsampled ? 1 : 0;
+    aux.max_subs = aux.nsubs;
+
+    if (!aux.subsampled) {
+        first[1] = 0;
+    }
+
+    pssh = NULL;
+    pssh_len = 0;
+
+    if (prot->clear_lead != 0) {
+        pssh = vod_protect_pssh_all(env, prot, &pssh_len);
+        if (pssh == NULL) {
+            return VOD_ERROR;
+        }
+    }
+
+    rc = vod_fmp4_protected_header(env, &seg, &aux, pssh, pssh_len, &header,
+                                   &len);
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    wire->rest = len;
+
+    return VOD_OK;
 }
 
 

@@ -82,12 +82,31 @@ int vod_protect_init(vod_env_t *env, const vod_track_info_t *track,
 /* A protected media segment, whole: its samples read with env->read (a
  * read that fails fails the call), encrypted, after the moof; under
  * VOD_PROTECT_SCHEME_AES128 the clear segment, then all of it encrypted
- * as vod_protect_aes128() does, the sequence the segment's index.  A
+ * as vod_protect_aes128() does, the sequence the segment's own (its index;
+ * an I-frame segment's number in its playlist).  A
  * segment of the clear lead has its samples clear: with 'cenc' or 'cbcs'
  * in a 'seig' group of clear samples (vod_fmp4_clear_lead_header()), with
  * AES-128 as an unprotected track's. */
 int vod_protect_segment(vod_env_t *env, const vod_segment_t *segment,
     const vod_protect_t *prot, uint64_t stream, u_char **out, size_t *len);
+
+/* What a segment of one sample of track adds to the sample on the wire
+ * as vod_protect_segment() serves it (prot NULL: clear), for the
+ * bandwidths of the I-frame playlists (vod_iframe.h): the header of one
+ * in a clear lead (its seig group under Common Encryption) and of one
+ * past it (saiz, saio and senc for one subsample, the pssh boxes past a
+ * clear lead), the first segment past it, and whether HLS AES-128 pads
+ * the whole of one past it to 16 bytes.  Exact for a sample with one
+ * subsample (a frame of one slice); each further one adds 6 bytes. */
+typedef struct {
+    size_t        lead;
+    size_t        rest;
+    uint32_t      first;
+    unsigned      pad:1;
+} vod_protect_wire_t;
+
+int vod_protect_one_sample(vod_env_t *env, const vod_track_info_t *track,
+    const vod_protect_t *prot, vod_protect_wire_t *wire);
 
 /* HLS AES-128 (RFC 8216 4.3.2.4): a whole MPEG-TS segment of len bytes
  * encrypted in place with AES-128-CBC and PKCS7 padding under hls_key,

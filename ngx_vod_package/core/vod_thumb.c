@@ -189,6 +189,8 @@ vod_thumb_join(vod_env_t *env, const vod_segment_t *prev,
 
     segment->index = prev->index;
     segment->first = prev->first;
+    segment->sequence = prev->sequence;
+    segment->keys_before = prev->keys_before;
     segment->start_dts = prev->start_dts;
     segment->duration += prev->duration;
     segment->data_size += prev->data_size;

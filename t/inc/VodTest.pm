@@ -587,6 +587,39 @@ sub ts_summary {
         . "streams " . join(' ', sort keys %streams) . "\n";
 }
 
+# an MPEG-TS segment's PES payloads of a PID, one by one (PES headers
+# dropped)
+sub pes_of {
+    my ($ts, $want) = @_;
+    my @pes;
+    for (my $off = 0; $off + 188 <= length $ts; $off += 188) {
+        my $pkt = substr($ts, $off, 188);
+        my ($b1, $b3) = unpack('xnC', $pkt);
+        next unless ($b1 & 0x1fff) == $want;
+        my $p = 4;
+        $p += 1 + unpack('C', substr($pkt, 4, 1)) if $b3 & 0x20;
+        my $pl = substr($pkt, $p);
+        if ($b1 & 0x4000) {
+            my $hl = unpack('C', substr($pl, 8, 1));
+            push @pes, substr($pl, 9 + $hl);
+        } elsif (@pes) {
+            $pes[-1] .= $pl;
+        }
+    }
+    return @pes;
+}
+
+# the payload of a PID's PES packets, joined, PES headers dropped
+sub es_of {
+    return join('', pes_of(@_));
+}
+
+# an H.264 byte stream's NAL units
+sub nals {
+    my ($es) = @_;
+    return grep { length } split /\x00\x00\x01/, $es;
+}
+
 # the attributes of an HLS tag's attribute list: NAME => value, quotes
 # taken off
 sub hls_attrs {

@@ -106,6 +106,8 @@ static void test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
 static void test_protected_alone(vod_env_t *env, const vod_segment_t *seg,
     const vod_protect_t *prot, uint64_t stream, const test_senc_t *whole,
     const u_char *data);
+static void test_one_sample(vod_env_t *env, const vod_segment_t *seg,
+    vod_protect_t *prot, uint64_t stream);
 static void test_protect(void **state);
 static void test_clear_lead(void **state);
 
@@ -1316,6 +1318,7 @@ test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
     }
 
     test_protected_alone(&env, &seg, &prot, stream, &senc, moof + data_off);
+    test_one_sample(&env, &seg, &prot, stream);
 
     /* in a clear lead: the samples clear, in the fragment's seig group
      * of isProtected 0 (sbgp to 0x10001), no senc, saiz or saio */
@@ -1348,6 +1351,7 @@ test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
     data_off = vod_r32(box + 16);
     assert_memory_equal(moof + data_off, test_file + 100, seg.data_size);
     assert_int_equal((moof - out) + data_off + seg.data_size, len);
+    test_one_sample(&env, &seg, &prot, stream);
 
     /* the segment after the lead is encrypted again */
     prot.clear_lead = index * 100;
@@ -1356,6 +1360,7 @@ test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
     moof = test_path(out + vod_r32(out), len - vod_r32(out), moof_path, &n);
     traf = test_child(moof + 8, n - 8, "traf", &n);
     assert_null(test_find_child(traf + 8, n - 8, "sgpd", &m));
+    test_one_sample(&env, &seg, &prot, stream);
     prot.clear_lead = 0;
     track.seg_time = NULL;
     track.segment_count = 0;
@@ -1431,6 +1436,80 @@ test_protected_alone(vod_env_t *env, const vod_segment_t *seg,
 
         data += seg->samples[i].size;
     }
+}
+
+
+/* what vod_protect_one_sample() says each sample alone takes on the
+ * wire (the I-frame playlists' bandwidths), against what
+ * vod_protect_segment() serves, as it is and under HLS AES-128: the
+ * header of a clear lead's segment or of one past it, AES-128's padding,
+ * and 6 bytes for each subsample after the first */
+
+static void
+test_one_sample(vod_env_t *env, const vod_segment_t *seg,
+    vod_protect_t *prot, uint64_t stream)
+{
+    size_t               len, n, want;
+    u_char              *out;
+    uint32_t             i, scheme, pass, keep;
+    test_senc_t          senc;
+    test_env_ctx_t      *ctx;
+    vod_segment_t        one;
+    const u_char        *moof, *traf, *box;
+    vod_protect_wire_t   wire;
+
+    static const char  *moof_path[] = { "moof", NULL };
+
+    scheme = prot->scheme;
+    ctx = env->data;
+    keep = ctx->nblocks;
+
+    for (pass = 0; pass < 2; pass++) {
+        prot->scheme = (pass == 0) ? scheme : VOD_PROTECT_SCHEME_AES128;
+
+        assert_int_equal(vod_protect_one_sample(env, seg->track, prot,
+                                                &wire), VOD_OK);
+        assert_int_equal(wire.first,
+                         vod_protect_first_encrypted(prot->clear_lead,
+                                                     seg->track));
+        assert_int_equal(wire.pad, pass);
+
+        for (i = 0; i < seg->count; i++) {
+            one = *seg;
+            one.count = 1;
+            one.samples = &seg->samples[i];
+            one.data_size = seg->samples[i].size;
+            one.first = i;
+
+            assert_int_equal(vod_protect_segment(env, &one, prot, stream,
+                                                 &out, &len), VOD_OK);
+
+            if (vod_protect_clear(prot->clear_lead, seg->track, seg->index))
+            {
+                want = wire.lead + one.data_size;
+
+            } else if (pass == 1) {
+                want = ((wire.rest + one.data_size) / 16 + 1) * 16;
+
+            } else {
+                moof = test_path(out + vod_r32(out), len - vod_r32(out),
+                                 moof_path, &n);
+                traf = test_child(moof + 8, n - 8, "traf", &n);
+                box = test_child(traf + 8, n - 8, "senc", &n);
+                memset(&senc, 0, sizeof(test_senc_t));
+                senc.iv_size = (scheme == VOD_CENC_SCHEME_CENC) ? 8 : 0;
+                test_parse_senc(box, n, &senc);
+                assert_true(senc.nsubs[0] >= 1);
+
+                want = wire.rest + one.data_size + 6 * (senc.nsubs[0] - 1);
+            }
+
+            assert_int_equal(len, want);
+            test_env_free(ctx, keep);
+        }
+    }
+
+    prot->scheme = scheme;
 }
 
 

@@ -100,6 +100,8 @@ t_iframe_against_segments(t_iframe_t *t)
                                            &t->info, s, &seg), VOD_OK);
         dts = seg.start_dts;
         k = 0;
+        assert_int_equal(seg.sequence, s);
+        assert_int_equal(seg.keys_before, n);
 
         for (i = 0; i < seg.count; i++) {
             if (seg.samples[i].sync) {
@@ -129,6 +131,9 @@ t_iframe_against_segments(t_iframe_t *t)
                                  VOD_OK);
                 assert_int_equal(out.count, 1);
                 assert_int_equal(out.first, i);
+                /* its number in the I-frame playlist: HLS AES-128's IV */
+                assert_int_equal(out.sequence, n - 1);
+                assert_int_equal(out.index, s);
                 assert_ptr_equal(out.samples, &one);
                 assert_int_equal(out.start_dts, f->dts);
                 assert_int_equal(out.duration, f->duration);
@@ -299,7 +304,7 @@ test_iframe_rates(void **state)
 
     t_iframe_open(&t, "demo/360p.mp4", T_IFRAME_SEGMENT_MS);
 
-    assert_int_equal(vod_iframe_rates(&t.env, &t.info, 0, &peak, &avg),
+    assert_int_equal(vod_iframe_rates(&t.env, &t.info, NULL, 0, &peak, &avg),
                      VOD_OK);
 
     want = 0;
@@ -340,14 +345,14 @@ test_iframe_rates(void **state)
     assert_true(avg <= peak);
 
     /* MPEG-TS: whole packets, more than the CMAF bytes */
-    assert_int_equal(vod_iframe_rates(&t.env, &t.info, 1, &tpeak, &tavg),
+    assert_int_equal(vod_iframe_rates(&t.env, &t.info, NULL, 1, &tpeak, &tavg),
                      VOD_OK);
     assert_true(tpeak > peak && tavg > avg);
     assert_true(tpeak < peak * 11 / 10);
 
     /* no key frames: nothing to rate */
     t.info.iframe_count = 0;
-    assert_int_equal(vod_iframe_rates(&t.env, &t.info, 0, &peak, &avg),
+    assert_int_equal(vod_iframe_rates(&t.env, &t.info, NULL, 0, &peak, &avg),
                      VOD_NOT_FOUND);
 
     t_iframe_close(&t);
@@ -463,10 +468,10 @@ test_iframe_playlist(void **state)
 }
 
 
-/* under Common Encryption: the media playlist's key lines
- * (vod_hls_keys()) before EXT-X-MAP, or past a clear lead before the
- * first key frame of an encrypted segment; none for MPEG-TS or
- * AES-128 */
+/* the media playlist's key lines (vod_hls_keys()): Common Encryption's
+ * before EXT-X-MAP, or past a clear lead before the first key frame of
+ * an encrypted segment; MPEG-TS's and AES-128's before the first key
+ * frame */
 
 static void
 test_iframe_protected(void **state)
@@ -546,13 +551,46 @@ test_iframe_protected(void **state)
         free(text);
     }
 
-    /* MPEG-TS, AES-128: their IVs are the media segments' numbers */
+    /* MPEG-TS (AES-128 or SAMPLE-AES) and CMAF under AES-128: the key
+     * lines before the first key frame, after EXT-X-MAP; no IV for
+     * AES-128, whose IV is each entry's sequence number */
     prot.clear_lead = 0;
-    assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, &title, 1,
-                                         &out, &len), VOD_UNSUPPORTED);
-    prot.scheme = VOD_PROTECT_SCHEME_AES128;
-    assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, &title, 0,
-                                         &out, &len), VOD_UNSUPPORTED);
+
+    for (i = 0; i < 3; i++) {
+        prot.scheme = (i == 2) ? VOD_PROTECT_SCHEME_AES128
+                               : VOD_CENC_SCHEME_CBCS;
+        title.ts_sample_aes = (i == 1);
+
+        keys_len = vod_hls_keys(buf, &title, (i == 2) ? VOD_STREAM_VIDEO
+                                                      : VOD_STREAM_VIDEO_TS)
+                   - buf;
+        buf[keys_len] = '\0';
+
+        assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, &title,
+                                             i < 2, &out, &len), VOD_OK);
+
+        text = malloc(len + 1);
+        assert_non_null(text);
+        memcpy(text, out, len);
+        text[len] = '\0';
+
+        at = strstr(text, keys);
+        assert_non_null(at);
+        assert_null(strstr(at + keys_len, "#EXT-X-KEY"));
+        assert_true(strncmp(at + keys_len, "#EXTINF:", 8) == 0);
+        assert_null(strstr(at, "#EXTINF") == strstr(text, "#EXTINF")
+                    ? NULL : "a key frame before the key line");
+        assert_true((strstr(text, ",IV=") != NULL) == (i == 1));
+        assert_true(strstr(text, (i == 1) ? "#EXT-X-VERSION:5\n"
+                                 : (i == 0) ? "#EXT-X-VERSION:4\n"
+                                 : "#EXT-X-VERSION:7\n") != NULL);
+
+        if (i == 2) {
+            assert_true(strstr(text, "#EXT-X-MAP") < at);
+        }
+
+        free(text);
+    }
 
     free(buf);
     t_iframe_close(&t);
@@ -596,7 +634,7 @@ test_iframe_master(void **state)
     text = strndup((char *) out, len);
     assert_memory_equal(text, in, sizeof(in) - 1);
 
-    assert_int_equal(vod_iframe_rates(&a.env, &a.info, 0, &peak, &avg),
+    assert_int_equal(vod_iframe_rates(&a.env, &a.info, NULL, 0, &peak, &avg),
                      VOD_OK);
     snprintf(want, sizeof(want), "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=%llu,"
              "AVERAGE-BANDWIDTH=%llu,CODECS=\"%s\",RESOLUTION=640x360,"
@@ -612,7 +650,7 @@ test_iframe_master(void **state)
     assert_int_equal(vod_iframe_hls_master(&a.env, in, sizeof(in) - 1,
                                            &title, 1, &out, &len), VOD_OK);
     text = strndup((char *) out, len);
-    assert_int_equal(vod_iframe_rates(&a.env, &a.info, 1, &peak, &avg),
+    assert_int_equal(vod_iframe_rates(&a.env, &a.info, NULL, 1, &peak, &avg),
                      VOD_OK);
     snprintf(want, sizeof(want), "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=%llu,"
              "AVERAGE-BANDWIDTH=%llu,", (unsigned long long) peak,
