@@ -12,9 +12,11 @@
 # KID and systems; MPEG-TS is HLS AES-128 (ffmpeg fetches aes.key and
 # decrypts every segment to the clear ones' packets); the ClearKey licence
 # URL answers
-# the title's key to a well-formed request only; nginx -t names what is
-# wrong with the directives; no key reaches the error log.  Not a block
-# file: it walks the titles with its own requests.
+# the title's key to a well-formed request only; every variant's
+# BANDWIDTH and Representation's bandwidth is at least the peak served
+# under each scheme; nginx -t names what is wrong with the directives;
+# no key reaches the error log.  Not a block file: it walks the titles
+# with its own requests.
 
 use strict;
 use warnings;
@@ -449,6 +451,66 @@ sub uuid {
        'a protected segment has an ETag of its own');
 }
 
+# --- bandwidths: at least what is served ---------------------------------
+
+# RFC 8216 4.3.4.2: a variant's BANDWIDTH is at least its peak segment bit
+# rate, its audio rendition's added; the MPD's bandwidth each
+# Representation's.  What protection adds (senc, saiz, saio, the pssh
+# boxes past a clear lead, AES-128's padding) is counted.
+{
+    my %peak;
+
+    # a media playlist's peak: the bytes served over its EXTINFs
+    my $peak_of = sub {
+        my ($loc, $pl) = @_;
+        return $peak{"$loc/$pl"} //= do {
+            my @l = split /\n/, get("/$loc/demo/$pl")->{content} // '';
+            my $m = 0;
+            for my $i (0 .. $#l - 1) {
+                next unless $l[$i] =~ /^#EXTINF:([0-9.]+),/ && $1 > 0;
+                my $r = length(get("/$loc/demo/$l[$i + 1]")->{content} // '')
+                        * 8 / $1;
+                $m = $r if $r > $m;
+            }
+            $m;
+        };
+    };
+
+    my ($n, $bad) = (0, '');
+
+    for my $loc (qw(cenc cbcs leadcenc aes128 leadaes)) {
+        for my $name ('master.m3u8', 'master-ts.m3u8') {
+            my $m = get("/$loc/demo/$name")->{content} // '';
+            my ($audio) = $m =~ /^#EXT-X-MEDIA:TYPE=AUDIO,.*URI="([^"]+)"/m;
+            my @l = split /\n/, $m;
+            for my $i (0 .. $#l - 1) {
+                next unless $l[$i]
+                            =~ /^#EXT-X-STREAM-INF:(?:.*,)?BANDWIDTH=(\d+)/;
+                my $bw = $1;
+                my $need = $peak_of->($loc, $l[$i + 1]);
+                $need += $peak_of->($loc, $audio)
+                    if $audio && $l[$i] =~ /AUDIO="/;
+                $n++;
+                $bad .= " $loc/$l[$i + 1]: $bw < $need"
+                    if $need == 0 || $bw < $need;
+            }
+        }
+
+        next if $loc =~ /aes/;
+
+        my $mpd = get("/$loc/demo/manifest.mpd")->{content} // '';
+        while ($mpd =~ /<Representation id="([^"]+)" bandwidth="(\d+)"/g) {
+            my ($id, $bw) = ($1, $2);
+            my $need = $peak_of->($loc, "$id.m3u8");
+            $n++;
+            $bad .= " $loc MPD $id: $bw < $need" if $need == 0 || $bw < $need;
+        }
+    }
+
+    ok($n >= 20, "bandwidths checked ($n)");
+    is($bad, '', 'every BANDWIDTH and MPD bandwidth at least the peak served');
+}
+
 # --- ClearKey licences --------------------------------------------------
 
 sub licence {
@@ -657,10 +719,17 @@ sub before_key {
        'leadcenc master-ts.m3u8: ffmpeg plays the clear lead and decrypts '
        . 'the rest to the clear packets');
 
-    # the MPD is the protected one, unchanged
+    # the MPD is the protected one, unchanged but for the bandwidths,
+    # which count the pssh boxes each fragment past the lead carries
     my $mpd = get("/leadcenc/$title/manifest.mpd")->{content};
     my $plain = get("/cenc/$title/manifest.mpd")->{content};
-    is($mpd, $plain, 'leadcenc MPD: the same ContentProtection');
+    my @bw = $mpd =~ / bandwidth="(\d+)"/g;
+    my @plain_bw = $plain =~ / bandwidth="(\d+)"/g;
+    is(s/ bandwidth="\d+"//gr, $plain =~ s/ bandwidth="\d+"//gr,
+       'leadcenc MPD: the same ContentProtection') for $mpd;
+    ok(@bw && @bw == @plain_bw
+       && !grep({ $bw[$_] <= $plain_bw[$_] } 0 .. $#bw),
+       '... each bandwidth more, by the pssh boxes');
 
     # without a lead the fragments are as they were: no pssh in the moof
     ok(!defined box(get("/cenc/$title/video-720p-2.m4s")->{content},

@@ -115,8 +115,8 @@ static int vod_dash_characteristic(const vod_str_t *list, const char *uti);
 static u_char *vod_dash_xml(u_char *p, const vod_str_t *s);
 static uint64_t vod_dash_gcd(uint64_t a, uint64_t b);
 static u_char *vod_dash_frame_rate(u_char *p, uint32_t num, uint32_t den);
-static u_char *vod_dash_representation(u_char *p, const vod_str_t *id,
-    uint32_t url_id, const vod_track_info_t *track,
+static u_char *vod_dash_representation(u_char *p, const vod_title_t *title,
+    const vod_str_t *id, uint32_t url_id, const vod_track_info_t *track,
     const vod_track_info_t *channels);
 static uint32_t vod_dash_audio_sets(const vod_title_t *title,
     uint32_t *set);
@@ -356,8 +356,8 @@ vod_dash_video_set(u_char *p, const vod_title_t *title, uint32_t range,
         v = title->renditions[i].video;
 
         if (v != NULL && vod_hdr_track_range(v) == range) {
-            p = vod_dash_representation(p, &title->renditions[i].id, 0, v,
-                                        NULL);
+            p = vod_dash_representation(p, title, &title->renditions[i].id,
+                                        0, v, NULL);
         }
     }
 
@@ -572,8 +572,8 @@ vod_dash_audio_set(u_char *p, const vod_title_t *title, const uint32_t *set,
         }
 
         a = &title->audio[i];
-        p = vod_dash_representation(p, &a->source->id, a->url_id, a->track,
-                                    agree ? NULL : a->track);
+        p = vod_dash_representation(p, title, &a->source->id, a->url_id,
+                                    a->track, agree ? NULL : a->track);
     }
 
     return vod_text_cpy(p, "    </AdaptationSet>\n");
@@ -751,8 +751,9 @@ vod_dash_frame_rate(u_char *p, uint32_t num, uint32_t den)
 
 
 static u_char *
-vod_dash_representation(u_char *p, const vod_str_t *id, uint32_t url_id,
-    const vod_track_info_t *track, const vod_track_info_t *channels)
+vod_dash_representation(u_char *p, const vod_title_t *title,
+    const vod_str_t *id, uint32_t url_id, const vod_track_info_t *track,
+    const vod_track_info_t *channels)
 {
     size_t  n;
 
@@ -773,7 +774,9 @@ vod_dash_representation(u_char *p, const vod_str_t *id, uint32_t url_id,
 
     p = vod_text_cpymem(p, id->data, id->len);
     p = vod_text_cpy(p, "\" bandwidth=\"");
-    p = vod_text_uint(p, vod_fmp4_bitrate(track, track->peak_bitrate));
+    /* the segments as delivered: the container, and the protection */
+    p = vod_text_uint(p, vod_fmp4_bitrate(track, track->peak_bitrate)
+                         + vod_protect_bitrate(track, title->protect));
     *p++ = '"';
 
     n = vod_text_field_len(track->codec_str, sizeof(track->codec_str));

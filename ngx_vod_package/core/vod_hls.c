@@ -46,8 +46,9 @@
 
 static int vod_hls_check_track(const vod_track_info_t *track);
 static int vod_hls_pathway_line(const u_char *line, size_t len);
-static u_char *vod_hls_variant(u_char *p, const vod_track_info_t *video,
-    const vod_track_info_t *audio, uint32_t group, unsigned ts,
+static u_char *vod_hls_variant(u_char *p, const vod_title_t *title,
+    const vod_track_info_t *video, const vod_track_info_t *audio,
+    uint32_t group, unsigned ts,
     unsigned ranges, const char *prefix, size_t prefix_len,
     const vod_str_t *uri_id, uint32_t url_id);
 static unsigned vod_hls_ranges(const vod_title_t *title);
@@ -59,8 +60,8 @@ static const vod_track_info_t *vod_hls_group_audio(const vod_title_t *title,
 static u_char *vod_hls_group(u_char *p, uint32_t group);
 static u_char *vod_hls_audio_name(u_char *p, uint32_t url_id,
     const vod_str_t *id, unsigned ts);
-static uint64_t vod_hls_wire_rate(const vod_track_info_t *track,
-    uint64_t rate, unsigned ts);
+static uint64_t vod_hls_wire_rate(const vod_title_t *title,
+    const vod_track_info_t *track, uint64_t rate, unsigned ts);
 static int vod_hls_ts_capable(const vod_rendition_t *r);
 static u_char *vod_hls_demuxed(u_char *p, const vod_title_t *title,
     unsigned ts, unsigned has_video, unsigned ranges, uint32_t *variants);
@@ -146,8 +147,8 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
                 continue;
             }
 
-            p = vod_hls_variant(p, r->video, r->audio, 0, 1, ranges, "ts-",
-                                3, &r->id, 0);
+            p = vod_hls_variant(p, title, r->video, r->audio, 0, 1, ranges,
+                                "ts-", 3, &r->id, 0);
             variants++;
         }
 
@@ -156,7 +157,7 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
 
     } else if (title->audio_count == 1) {
         a = &title->audio[0];
-        p = vod_hls_variant(p, NULL, a->track, 0, ts, 0,
+        p = vod_hls_variant(p, title, NULL, a->track, 0, ts, 0,
                             ts ? "audiots" : "audio", ts ? 7 : 5,
                             &a->source->id, a->url_id);
         variants++;
@@ -210,7 +211,7 @@ vod_hls_demuxed(u_char *p, const vod_title_t *title, unsigned ts,
         if (!has_video) {
             /* audio only, several renditions: the group's default is the
              * variant */
-            p = vod_hls_variant(p, NULL, audio, g + 1, ts, 0,
+            p = vod_hls_variant(p, title, NULL, audio, g + 1, ts, 0,
                                 ts ? "audiots" : "audio", ts ? 7 : 5,
                                 &a->source->id, a->url_id);
             (*variants)++;
@@ -226,7 +227,7 @@ vod_hls_demuxed(u_char *p, const vod_title_t *title, unsigned ts,
                 continue;
             }
 
-            p = vod_hls_variant(p, r->video, audio,
+            p = vod_hls_variant(p, title, r->video, audio,
                                 (audio != NULL) ? g + 1 : 0, ts, ranges,
                                 ts ? "videots-" : "video-", ts ? 8 : 6,
                                 &r->id, 0);
@@ -776,10 +777,23 @@ vod_hls_check_track(const vod_track_info_t *track)
 }
 
 
+/* a track's bits per second as its segments go on the wire: the
+ * container's, and what protection adds (HLS AES-128 of MPEG-TS pads each
+ * segment; SAMPLE-AES adds no more than the estimate's slack) */
+
 static uint64_t
-vod_hls_wire_rate(const vod_track_info_t *track, uint64_t rate, unsigned ts)
+vod_hls_wire_rate(const vod_title_t *title, const vod_track_info_t *track,
+    uint64_t rate, unsigned ts)
 {
-    return ts ? vod_ts_bitrate(track, rate) : vod_fmp4_bitrate(track, rate);
+    if (!ts) {
+        return vod_fmp4_bitrate(track, rate)
+               + vod_protect_bitrate(track, title->protect);
+    }
+
+    rate = vod_ts_bitrate(track, rate);
+
+    return (title->protect != NULL && !title->ts_sample_aes) ? rate + 16 * 8
+                                                             : rate;
 }
 
 
@@ -789,8 +803,9 @@ vod_hls_wire_rate(const vod_track_info_t *track, uint64_t rate, unsigned ts)
  * vod_hls_audio_name()); ranges: VIDEO-RANGE is written */
 
 static u_char *
-vod_hls_variant(u_char *p, const vod_track_info_t *video,
-    const vod_track_info_t *audio, uint32_t group, unsigned ts,
+vod_hls_variant(u_char *p, const vod_title_t *title,
+    const vod_track_info_t *video, const vod_track_info_t *audio,
+    uint32_t group, unsigned ts,
     unsigned ranges, const char *prefix, size_t prefix_len,
     const vod_str_t *uri_id, uint32_t url_id)
 {
@@ -806,14 +821,14 @@ vod_hls_variant(u_char *p, const vod_track_info_t *video,
     /* the rates of the segments as delivered, container included */
 
     if (video != NULL) {
-        peak += vod_hls_wire_rate(video, video->peak_bitrate, ts);
-        avg += vod_hls_wire_rate(video, video->avg_bitrate, ts);
+        peak += vod_hls_wire_rate(title, video, video->peak_bitrate, ts);
+        avg += vod_hls_wire_rate(title, video, video->avg_bitrate, ts);
         vn = vod_text_field_len(video->codec_str, sizeof(video->codec_str));
     }
 
     if (audio != NULL) {
-        peak += vod_hls_wire_rate(audio, audio->peak_bitrate, ts);
-        avg += vod_hls_wire_rate(audio, audio->avg_bitrate, ts);
+        peak += vod_hls_wire_rate(title, audio, audio->peak_bitrate, ts);
+        avg += vod_hls_wire_rate(title, audio, audio->avg_bitrate, ts);
         an = vod_text_field_len(audio->codec_str, sizeof(audio->codec_str));
     }
 

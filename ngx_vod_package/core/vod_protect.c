@@ -9,6 +9,10 @@
 #include "vod_fmp4.h"
 
 
+/* every system's pssh box */
+#define VOD_PROTECT_PSSH_ALL  (3 * VOD_PROTECT_MAX_PSSH)
+
+
 static u_char *vod_protect_varint(u_char *p, uint32_t v);
 static int vod_protect_segment_iv(const vod_protect_t *prot, uint64_t stream,
     uint32_t segment, u_char *iv);
@@ -16,6 +20,8 @@ static int vod_protect_read(vod_env_t *env, const vod_segment_t *segment,
     u_char *data);
 static vod_cenc_t *vod_protect_cenc(vod_env_t *env,
     const vod_track_info_t *track, const vod_protect_t *prot);
+static size_t vod_protect_pssh_write(const vod_protect_t *prot,
+    u_char *buf);
 static u_char *vod_protect_pssh_all(vod_env_t *env,
     const vod_protect_t *prot, size_t *len);
 static int vod_protect_segment_clear(vod_env_t *env,
@@ -166,18 +172,14 @@ vod_protect_pssh(const vod_protect_t *prot, uint32_t system, u_char *buf)
 }
 
 
-/* the pssh boxes of the configured systems, one after another */
-static u_char *
-vod_protect_pssh_all(vod_env_t *env, const vod_protect_t *prot, size_t *len)
+/* the pssh boxes of the configured systems, one after another into buf
+ * (VOD_PROTECT_PSSH_ALL bytes); returns their size */
+static size_t
+vod_protect_pssh_write(const vod_protect_t *prot, u_char *buf)
 {
-    u_char  *pssh, *p;
+    u_char  *p;
 
-    pssh = env->alloc(env, 3 * VOD_PROTECT_MAX_PSSH);
-    if (pssh == NULL) {
-        return NULL;
-    }
-
-    p = pssh;
+    p = buf;
 
     if (prot->systems & VOD_PROTECT_COMMON) {
         p += vod_protect_pssh(prot, VOD_PROTECT_COMMON, p);
@@ -191,7 +193,21 @@ vod_protect_pssh_all(vod_env_t *env, const vod_protect_t *prot, size_t *len)
         p += vod_protect_pssh(prot, VOD_PROTECT_PLAYREADY, p);
     }
 
-    *len = p - pssh;
+    return p - buf;
+}
+
+
+static u_char *
+vod_protect_pssh_all(vod_env_t *env, const vod_protect_t *prot, size_t *len)
+{
+    u_char  *pssh;
+
+    pssh = env->alloc(env, VOD_PROTECT_PSSH_ALL);
+    if (pssh == NULL) {
+        return NULL;
+    }
+
+    *len = vod_protect_pssh_write(prot, pssh);
 
     return pssh;
 }
@@ -571,6 +587,51 @@ vod_protect_one_sample(vod_env_t *env, const vod_track_info_t *track,
     wire->rest = len;
 
     return VOD_OK;
+}
+
+
+uint64_t
+vod_protect_bitrate(const vod_track_info_t *track, const vod_protect_t *prot)
+{
+    u_char    pssh[VOD_PROTECT_PSSH_ALL];
+    uint64_t  samples, entry, bytes;
+
+    if (prot == NULL) {
+        return 0;
+    }
+
+    if (prot->scheme == VOD_PROTECT_SCHEME_AES128) {
+        return 16 * 8;
+    }
+
+    /* as vod_fmp4_bitrate() counts samples */
+    if (track->type == VOD_TRACK_VIDEO) {
+        samples = (track->fps_den != 0)
+                  ? ((uint64_t) track->fps_num + track->fps_den - 1)
+                    / track->fps_den
+                  : 0;
+
+    } else {
+        samples = ((uint64_t) track->sample_rate + 1023) / 1024;
+    }
+
+    entry = (prot->scheme == VOD_CENC_SCHEME_CENC) ? VOD_CENC_CENC_IV_SIZE
+                                                   : 0;
+
+    if (vod_cenc_layout(track->codec) != VOD_CENC_LAYOUT_WHOLE) {
+        entry += 2 + 6 + 1;
+    }
+
+    /* per segment the larger of the senc, saiz and saio headers (16, 17
+     * and 20 or 24 bytes) and a clear lead's seig group (sbgp 28, sgpd
+     * 44) */
+    bytes = samples * entry + 72;
+
+    if (prot->clear_lead != 0) {
+        bytes += vod_protect_pssh_write(prot, pssh);
+    }
+
+    return bytes * 8;
 }
 
 

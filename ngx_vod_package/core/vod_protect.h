@@ -108,6 +108,17 @@ typedef struct {
 int vod_protect_one_sample(vod_env_t *env, const vod_track_info_t *track,
     const vod_protect_t *prot, vod_protect_wire_t *wire);
 
+/* The bits per second protection adds to a CMAF track's segments, in
+ * vod_fmp4_bitrate()'s terms (per sample at the track's rate, per
+ * segment as if a second long; prot NULL: none): under Common Encryption
+ * each sample's senc entry (its IV; for video a subsample count, one
+ * subsample, which a frame of one slice has, and saiz's byte for when
+ * entries differ), the senc, saiz and saio headers (or a clear lead's
+ * seig group) and, past a clear lead, the pssh boxes; under HLS AES-128
+ * a padding block. */
+uint64_t vod_protect_bitrate(const vod_track_info_t *track,
+    const vod_protect_t *prot);
+
 /* HLS AES-128 (RFC 8216 4.3.2.4): a whole MPEG-TS segment of len bytes
  * encrypted in place with AES-128-CBC and PKCS7 padding under hls_key,
  * the IV the segment's media sequence number (sequence, big-endian in 16

@@ -21,6 +21,7 @@
 
 #include "vod_cenc.h"
 #include "vod_media.h"
+#include "vod_fmp4.h"
 #include "vod_protect.h"
 
 
@@ -1451,9 +1452,11 @@ test_one_sample(vod_env_t *env, const vod_segment_t *seg,
 {
     size_t               len, n, want;
     u_char              *out;
+    u_char              *header;
     uint32_t             i, scheme, pass, keep;
     test_senc_t          senc;
     test_env_ctx_t      *ctx;
+    vod_track_info_t     track;
     vod_segment_t        one;
     const u_char        *moof, *traf, *box;
     vod_protect_wire_t   wire;
@@ -1507,6 +1510,23 @@ test_one_sample(vod_env_t *env, const vod_segment_t *seg,
             assert_int_equal(len, want);
             test_env_free(ctx, keep);
         }
+
+        /* the whole segment as a second of samples: what protection adds
+         * to it is within vod_protect_bitrate() */
+        track = *seg->track;
+        track.fps_num = seg->count;
+        track.fps_den = 1;
+        one = *seg;
+        one.track = &track;
+        assert_int_equal(vod_fmp4_segment_header(env, &one, &header, &n),
+                         VOD_OK);
+        assert_int_equal(vod_protect_segment(env, &one, prot, stream, &out,
+                                             &len), VOD_OK);
+        assert_true(len >= n + one.data_size);
+        assert_true((len - n - one.data_size) * 8
+                    <= vod_protect_bitrate(&track, prot));
+        assert_int_equal(vod_protect_bitrate(&track, NULL), 0);
+        test_env_free(ctx, keep);
     }
 
     prot->scheme = scheme;
