@@ -107,6 +107,8 @@ static void test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
 static void test_protected_alone(vod_env_t *env, const vod_segment_t *seg,
     const vod_protect_t *prot, uint64_t stream, const test_senc_t *whole,
     const u_char *data);
+static void test_sample_alone(const vod_segment_t *seg, uint32_t i,
+    vod_segment_t *one);
 static void test_one_sample(vod_env_t *env, const vod_segment_t *seg,
     vod_protect_t *prot, uint64_t stream);
 static void test_protect(void **state);
@@ -1383,6 +1385,18 @@ test_protected(uint32_t scheme, uint32_t index, uint64_t stream,
 }
 
 
+/* sample i of seg alone at its place, as vod_iframe_pick() takes it */
+static void
+test_sample_alone(const vod_segment_t *seg, uint32_t i, vod_segment_t *one)
+{
+    *one = *seg;
+    one->count = 1;
+    one->samples = &seg->samples[i];
+    one->data_size = seg->samples[i].size;
+    one->first = i;
+}
+
+
 /* each sample alone at its place (first), as an I-frame segment takes
  * its key frame (vod_iframe_pick()): the very ciphertext (at data in the
  * whole segment) and senc entry it has in the whole segment, never
@@ -1403,11 +1417,7 @@ test_protected_alone(vod_env_t *env, const vod_segment_t *seg,
     static const char  *moof_path[] = { "moof", NULL };
 
     for (i = 0; i < seg->count; i++) {
-        one = *seg;
-        one.count = 1;
-        one.samples = &seg->samples[i];
-        one.data_size = seg->samples[i].size;
-        one.first = i;
+        test_sample_alone(seg, i, &one);
 
         assert_int_equal(vod_protect_segment(env, &one, prot, stream, &out,
                                              &len), VOD_OK);
@@ -1478,11 +1488,7 @@ test_one_sample(vod_env_t *env, const vod_segment_t *seg,
         assert_int_equal(wire.pad, pass);
 
         for (i = 0; i < seg->count; i++) {
-            one = *seg;
-            one.count = 1;
-            one.samples = &seg->samples[i];
-            one.data_size = seg->samples[i].size;
-            one.first = i;
+            test_sample_alone(seg, i, &one);
 
             assert_int_equal(vod_protect_segment(env, &one, prot, stream,
                                                  &out, &len), VOD_OK);

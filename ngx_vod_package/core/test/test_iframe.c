@@ -468,6 +468,27 @@ test_iframe_playlist(void **state)
 }
 
 
+/* the I-frame playlist, as a string to free() */
+static char *
+t_iframe_text(t_iframe_t *t, const vod_str_t *id, const vod_title_t *title,
+    unsigned ts)
+{
+    char    *text;
+    size_t   len;
+    u_char  *out;
+
+    assert_int_equal(vod_iframe_playlist(&t->env, id, &t->info, title, ts,
+                                         &out, &len), VOD_OK);
+
+    text = malloc(len + 1);
+    assert_non_null(text);
+    memcpy(text, out, len);
+    text[len] = '\0';
+
+    return text;
+}
+
+
 /* the media playlist's key lines (vod_hls_keys()): Common Encryption's
  * before EXT-X-MAP, or past a clear lead before the first key frame of
  * an encrypted segment; MPEG-TS's and AES-128's before the first key
@@ -477,8 +498,8 @@ static void
 test_iframe_protected(void **state)
 {
     char                 *text, *keys, *at, want[64];
-    size_t                len, keys_len;
-    u_char               *out, *buf;
+    size_t                keys_len;
+    u_char               *buf;
     uint32_t              i, first;
     vod_str_t             id;
     t_iframe_t            t;
@@ -517,13 +538,7 @@ test_iframe_protected(void **state)
         first = vod_protect_first_encrypted(prot.clear_lead, &t.info);
         assert_int_equal(first, i);
 
-        assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, &title,
-                                             0, &out, &len), VOD_OK);
-
-        text = malloc(len + 1);
-        assert_non_null(text);
-        memcpy(text, out, len);
-        text[len] = '\0';
+        text = t_iframe_text(&t, &id, &title, 0);
 
         /* once */
         at = strstr(text, keys);
@@ -566,13 +581,7 @@ test_iframe_protected(void **state)
                    - buf;
         buf[keys_len] = '\0';
 
-        assert_int_equal(vod_iframe_playlist(&t.env, &id, &t.info, &title,
-                                             i < 2, &out, &len), VOD_OK);
-
-        text = malloc(len + 1);
-        assert_non_null(text);
-        memcpy(text, out, len);
-        text[len] = '\0';
+        text = t_iframe_text(&t, &id, &title, i < 2);
 
         at = strstr(text, keys);
         assert_non_null(at);
