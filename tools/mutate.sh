@@ -4,6 +4,9 @@
 #   tools/mutate.sh                 every breakage of tools/mutations.txt
 #   tools/mutate.sh NAME...         only these
 #   tools/mutate.sh -l              list them
+#   tools/mutate.sh -c              check that each one's fragment occurs
+#                                   exactly once in the working tree
+#                                   (a second; nothing is built or run)
 #
 # A scratch copy of the tree (the files git knows of, as they are in the
 # working tree, untracked ones included) goes to build/mutate/tree-1 (and
@@ -61,10 +64,11 @@ list() {
 }
 
 # apply NAME to the copy $TREE (each worker's own): the fragment must
-# occur exactly once
+# occur exactly once; with a second argument "check", only that is
+# checked and nothing written
 apply() {
     perl -e '
-        my ($name, $file, $tree) = @ARGV;
+        my ($name, $file, $tree, $check) = @ARGV;
         my ($in, $path, $old, $new) = (0, undef, "", "");
         open my $m, "<", $file or die "$file: $!\n";
         while (<$m>) {
@@ -82,11 +86,12 @@ apply() {
         my $count = () = $text =~ /\Q$old\E/g;
         die "$name: the fragment occurs $count times in $path, not once:\n"
             . $old if $count != 1;
+        exit 0 if $check;
         $text =~ s/\Q$old\E/$new/;
         open $f, ">", "$tree/$path" or die "$tree/$path: $!\n";
         print $f $text;
         close $f or die "$tree/$path: $!\n";
-    ' "$1" "$MUTATIONS" "$TREE"
+    ' "$1" "$MUTATIONS" "$TREE" "${2:-}"
 }
 
 build() {
@@ -139,6 +144,18 @@ reap() {
 
 if [ "${1:-}" = -l ]; then
     list | awk -F'\t' '{ printf "%-28s %s\n    %s\n", $1, $4, $3 }'
+    exit 0
+fi
+
+if [ "${1:-}" = -c ]; then
+    TREE=$ROOT
+    bad=0
+    while IFS=$'\t' read -r name _; do
+        apply "$name" check || bad=$((bad + 1))
+    done < <(list)
+    [ "$bad" -eq 0 ] || { echo "mutate: $bad fragment(s) do not apply" >&2;
+                          exit 1; }
+    echo "mutate: every fragment occurs exactly once"
     exit 0
 fi
 

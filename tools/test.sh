@@ -49,6 +49,9 @@ if [ -z "${SKIP_DEPS:-}" ]; then
 fi
 
 section style tools/check-style.sh
+# every breakage of tools/mutations.txt still applies (a second: mutate
+# would find out after twenty minutes)
+section mutations-apply tools/mutate.sh -c
 section build make -j2 all fixtures
 # each module .so exports only the loader's symbols, its ngx_module_t and
 # its public C API (tools/check-symbols.sh)
