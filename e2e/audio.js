@@ -42,8 +42,13 @@ const ALLOWED = {
 
 const CASES = [
     { name: 'audio-hls', engine: 'hls', url: '/vod/langs/master.m3u8' },
+    // hls.js skips the 21 ms of AAC priming before the first video frame
+    // of TS segment 1 and reports it, naming the segment only while it
+    // is partly buffered (as e2e/play.js's hls-ts; seen in CI under load,
+    // 2026-12-06)
     { name: 'audio-hls-ts', engine: 'hls',
-      url: '/vod/langs/master-ts.m3u8' },
+      url: '/vod/langs/master-ts.m3u8',
+      allowed: [/^mediaError bufferSeekOverHole(?: \S+-1\.ts)?$/] },
     { name: 'audio-dash', engine: 'dash', url: '/vod/langs/manifest.mpd' },
     { name: 'audio-shaka-hls', engine: 'shaka',
       url: '/vod/langs/master.m3u8' },
@@ -136,7 +141,7 @@ async function runCase(context, c) {
     page.on('request', (r) => requests.push(r.url()));
     const t0 = Date.now();
     const deadline = t0 + CASE_TIMEOUT;
-    const allowed = ALLOWED[c.engine];
+    const allowed = ALLOWED[c.engine].concat(c.allowed || []);
     let phase = 'start';
     try {
         const want = await fromManifest(c);
