@@ -143,6 +143,20 @@ sub drop_cache {
     return defined $left && $left =~ /^0$/;
 }
 
+# An exclusive lock, held while the handle returned lives, for the suites
+# that drop titles of the shared test media from the page cache (t/006,
+# t/007): run side by side (prove -j2, tools/mutate.sh's workers), one
+# would drop the files under the other's feet, and a read the other
+# expects from the page cache would go to the disk.  In /tmp, which the
+# namespaces of tools/isolate.sh share.
+sub page_cache_lock {
+    require Fcntl;
+    my $path = ($ENV{TMPDIR} // '/tmp') . '/vodedge-page-cache.lock';
+    open my $fh, '>>', $path or die "$path: $!\n";
+    flock($fh, Fcntl::LOCK_EX()) or die "flock $path: $!\n";
+    return $fh;
+}
+
 # the number of lines matching RE the log of nginx_dir DIR got since the
 # offset in the scalar OFF refers to; moves OFF to the end
 sub log_count {
