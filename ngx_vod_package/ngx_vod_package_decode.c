@@ -21,6 +21,7 @@
 
 #include "ngx_vod_package_thumb.h"
 #include "vod_levels.h"
+#include "vod_matrix.h"
 #include "vod_thumb.h"
 #include "vod_thumb_refs.h"
 
@@ -77,6 +78,8 @@ static int ngx_vod_decode_receive(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 static int ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     ngx_vod_decode_tile_t *tile);
 static int ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst);
+static void ngx_vod_decode_matrix(ngx_vod_decode_t *d, ngx_vod_av_t *av,
+    uint8_t **dst);
 static const AVCodec *ngx_vod_decode_find_encoder(uint32_t image);
 static int ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av);
 static int ngx_vod_decode_error(ngx_vod_decode_t *d, int rc,
@@ -443,6 +446,16 @@ ngx_vod_decode_open(ngx_vod_decode_t *d, ngx_vod_av_t *av)
     av->dec->max_pixels = NGX_VOD_THUMB_MAX_PIXELS;
     av->dec->pkt_timebase = (AVRational) { 1, (int) d->timescale };
 
+    /* the sample entry's colour, as FFmpeg's demuxer gives it to its
+     * decoder: the frames say the bitstream's where it has one, this
+     * where it has none (a colr box on an untagged stream) */
+    if (d->colour.matrix < AVCOL_SPC_NB) {
+        av->dec->colorspace = (enum AVColorSpace) d->colour.matrix;
+    }
+
+    av->dec->color_range = d->colour.full_range ? AVCOL_RANGE_JPEG
+                                                : AVCOL_RANGE_MPEG;
+
     rc = avcodec_open2(av->dec, codec, NULL);
     if (rc < 0) {
         return ngx_vod_decode_error(d, VOD_BAD_DATA,
@@ -617,6 +630,7 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
         && (uint32_t) f->height == d->tile_height
         && ngx_vod_decode_expand(av, dst) == VOD_OK)
     {
+        ngx_vod_decode_matrix(d, av, dst);
         return VOD_OK;
     }
 
@@ -671,7 +685,34 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
         return ngx_vod_decode_error(d, VOD_ERROR, "sws_scale() failed");
     }
 
+    ngx_vod_decode_matrix(d, av, dst);
+
     return VOD_OK;
+}
+
+
+/*
+ * The placed frame's YCbCr to BT.601's, the one a JPEG's and a WebP's
+ * decoder assume (vod_matrix.h): libswscale converts the range of YUV to
+ * YUV, never the matrix, so a BT.709 frame kept its own and its colours
+ * came out shifted.  The frame's own matrix, as FFmpeg's RGB of it takes:
+ * none is BT.601's.
+ */
+
+static void
+ngx_vod_decode_matrix(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
+{
+    int           i;
+    size_t        pitch[3];
+    vod_matrix_t  m;
+
+    vod_matrix_init(&m, (uint32_t) av->frame->colorspace, av->full);
+
+    for (i = 0; i < 3; i++) {
+        pitch[i] = (size_t) av->pic->linesize[i];
+    }
+
+    vod_matrix_apply(&m, dst, pitch, d->tile_width, d->tile_height);
 }
 
 

@@ -392,6 +392,7 @@ ngx_vod_picture_source(ngx_vod_picture_t *pic, vod_track_info_t *info,
     vod_thumb_nal_init(&d->nal, info->codec, info->dec_config,
                        info->dec_config_len, info->nal_length_size);
     d->timescale = info->timescale;
+    vod_hdr_track(info, &d->colour);
 
     return NGX_OK;
 }

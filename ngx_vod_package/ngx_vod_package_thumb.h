@@ -22,6 +22,7 @@
 #include "vod_url.h"
 #include "vod_title.h"
 #include "vod_images.h"
+#include "vod_hdr.h"
 
 
 /* FFmpeg's decoder never makes a picture over this many pixels (8K UHD),
@@ -62,6 +63,8 @@ typedef struct {
     u_char                 *config;       /* avcC / hvcC payload */
     size_t                  config_len;
     vod_thumb_nal_t         nal;          /* which samples it may skip */
+    vod_colour_t            colour;       /* the sample entry's, or its
+                                             configuration's */
     uint32_t                timescale;
     ngx_vod_decode_run_t   *runs;
     uint32_t                nruns;
