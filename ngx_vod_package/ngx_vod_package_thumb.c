@@ -320,9 +320,9 @@ ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
         return NGX_HTTP_BAD_GATEWAY;
     }
 
-    rc = vod_thumb_size(info->width, info->height, url->width, url->height,
-                        (uint32_t) vlcf->thumbnail_max_width,
-                        (uint32_t) vlcf->thumbnail_max_height, &w, &h);
+    rc = vod_thumb_track_size(info, url->width, url->height,
+                              (uint32_t) vlcf->thumbnail_max_width,
+                              (uint32_t) vlcf->thumbnail_max_height, &w, &h);
 
     if (rc == VOD_BAD_REQUEST) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,

@@ -210,9 +210,9 @@ ngx_vod_tiles_plan(ngx_http_request_t *r, void *data)
 
     /* a tile's size: the video's aspect at the tile's width */
 
-    rc = vod_thumb_size(info->width, info->height, ts->layout.width, 0,
-                        (uint32_t) vlcf->thumbnail_max_width,
-                        (uint32_t) vlcf->thumbnail_max_height, &w, &h);
+    rc = vod_thumb_track_size(info, ts->layout.width, 0,
+                              (uint32_t) vlcf->thumbnail_max_width,
+                              (uint32_t) vlcf->thumbnail_max_height, &w, &h);
 
     if (rc == VOD_BAD_REQUEST
         || (uint64_t) w * ts->layout.cols * h * ts->layout.rows
@@ -499,9 +499,9 @@ ngx_vod_tiles_size(ngx_http_request_t *r, vod_track_info_t *info,
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
-    if (vod_thumb_size(info->width, info->height, t->width, 0,
-                       (uint32_t) vlcf->thumbnail_max_width,
-                       (uint32_t) vlcf->thumbnail_max_height, &w, &h)
+    if (vod_thumb_track_size(info, t->width, 0,
+                             (uint32_t) vlcf->thumbnail_max_width,
+                             (uint32_t) vlcf->thumbnail_max_height, &w, &h)
         != VOD_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

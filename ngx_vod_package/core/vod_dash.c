@@ -68,7 +68,7 @@
 #define VOD_DASH_REP_LEN                                                     \
     (sizeof("      <Representation id=\"video-\" bandwidth=\"\" "            \
             "codecs=\"\" width=\"\" height=\"\" frameRate=\"/\" "            \
-            "sar=\"1:1\">\n"                                                 \
+            "sar=\":\">\n"                                                   \
             "        <SegmentTemplate timescale=\"\" "                       \
             "initialization=\"$RepresentationID$-init.mp4\" "                \
             "media=\"$RepresentationID$-$Number$.m4s\" "                     \
@@ -77,7 +77,7 @@
             "          </SegmentTimeline>\n"                                 \
             "        </SegmentTemplate>\n"                                   \
             "      </Representation>\n")                                     \
-     + 6 * VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
+     + 8 * VOD_TEXT_UINT_LEN + VOD_MAX_ID_LEN)
 
 /* a video AdaptationSet of its own range beyond the first, with its
  * colour properties (DASH-IF IOP, HDR) */
@@ -266,7 +266,8 @@ vod_dash_video_set(u_char *p, const vod_title_t *title, uint32_t range,
     uint32_t id)
 {
     uint32_t                 i, videos, max_w, max_h, fps_num, fps_den;
-    uint64_t                 g, par_w, par_h;
+    uint32_t                 sar_w, sar_h;
+    uint64_t                 g, par_w, par_h, pw, ph;
     const vod_track_info_t  *v, *first;
 
     videos = 0;
@@ -294,16 +295,20 @@ vod_dash_video_set(u_char *p, const vod_title_t *title, uint32_t range,
         max_w = v->width > max_w ? v->width : max_w;
         max_h = v->height > max_h ? v->height : max_h;
 
-        g = vod_dash_gcd(v->width, v->height);
+        /* the picture's aspect as displayed: its samples' own aspect
+         * (sar) times their count */
+        vod_hdr_track_sar(v, &sar_w, &sar_h);
+        pw = (uint64_t) v->width * sar_w;
+        ph = (uint64_t) v->height * sar_h;
 
-        if (g == 0 || (videos > 1 && (par_w != v->width / g
-                                      || par_h != v->height / g)))
-        {
+        g = vod_dash_gcd(pw, ph);
+
+        if (g == 0 || (videos > 1 && (par_w != pw / g || par_h != ph / g))) {
             par_w = (uint64_t) -1;
 
         } else if (videos == 1) {
-            par_w = v->width / g;
-            par_h = v->height / g;
+            par_w = pw / g;
+            par_h = ph / g;
         }
 
         if (v->fps_den != 0
@@ -755,7 +760,8 @@ vod_dash_representation(u_char *p, const vod_title_t *title,
     const vod_str_t *id, uint32_t url_id, const vod_track_info_t *track,
     const vod_track_info_t *channels)
 {
-    size_t  n;
+    size_t    n;
+    uint32_t  sar_w, sar_h;
 
     p = vod_text_cpy(p, "      <Representation id=\"");
 
@@ -809,7 +815,13 @@ vod_dash_representation(u_char *p, const vod_title_t *title,
             *p++ = '"';
         }
 
-        p = vod_text_cpy(p, " sar=\"1:1\"");
+        vod_hdr_track_sar(track, &sar_w, &sar_h);
+
+        p = vod_text_cpy(p, " sar=\"");
+        p = vod_text_uint(p, sar_w);
+        *p++ = ':';
+        p = vod_text_uint(p, sar_h);
+        *p++ = '"';
     }
 
     p = vod_text_cpy(p, ">\n");

@@ -10,10 +10,16 @@
 /* the bytes of an SPS read, emulation prevention removed: the VUI's colour
  * fields come well before this in any real SPS; one longer is read up to
  * here and, if its VUI lies beyond, describes no colour we can see */
+#define VOD_HDR_COLR  0x636f6c72              /* "colr" */
+#define VOD_HDR_PASP  0x70617370              /* "pasp" */
+
 #define VOD_HDR_SPS_MAX  1024
 
 
-static void vod_hdr_vui_start(vod_bits_t *br);
+static void vod_hdr_vui_start(vod_bits_t *br, vod_colour_t *c);
+static const u_char *vod_hdr_entry_box(const vod_track_info_t *track,
+    uint32_t type, const u_char **at, size_t *len);
+static uint32_t vod_hdr_gcd(uint32_t a, uint32_t b);
 static int vod_hdr_vui_signal(vod_bits_t *br, vod_colour_t *c);
 static void vod_hdr_hevc_ptl(vod_bits_t *br, uint32_t sub_layers);
 static void vod_hdr_hevc_scaling(vod_bits_t *br);
@@ -30,6 +36,8 @@ vod_hdr_unspecified(vod_colour_t *c)
     c->transfer = VOD_CICP_UNSPECIFIED;
     c->matrix = VOD_CICP_UNSPECIFIED;
     c->full_range = 0;
+    c->sar_width = 0;
+    c->sar_height = 0;
 }
 
 
@@ -95,11 +103,34 @@ vod_hdr_vui_signal(vod_bits_t *br, vod_colour_t *c)
 /* the VUI's first fields: aspect ratio and overscan */
 
 static void
-vod_hdr_vui_start(vod_bits_t *br)
+vod_hdr_vui_start(vod_bits_t *br, vod_colour_t *c)
 {
+    uint32_t  idc;
+
+    /* aspect_ratio_idc 1 to 16 (ISO/IEC 14496-10 table E-1, the same in
+     * ISO/IEC 23008-2): sar_width, sar_height */
+    static const u_char  sar[17][2] = {
+        { 0, 0 }, { 1, 1 }, { 12, 11 }, { 10, 11 }, { 16, 11 },
+        { 40, 33 }, { 24, 11 }, { 20, 11 }, { 32, 11 }, { 80, 33 },
+        { 18, 11 }, { 15, 11 }, { 64, 33 }, { 160, 99 }, { 4, 3 },
+        { 3, 2 }, { 2, 1 }
+    };
+
     if (vod_bits_u(br, 1)) {                     /* aspect_ratio_info */
-        if (vod_bits_u(br, 8) == 255) {          /* Extended_SAR */
-            (void) vod_bits_u(br, 32);
+        idc = vod_bits_u(br, 8);
+
+        if (idc == 255) {                        /* Extended_SAR */
+            c->sar_width = vod_bits_u(br, 16);
+            c->sar_height = vod_bits_u(br, 16);
+
+        } else if (idc <= 16) {
+            c->sar_width = sar[idc][0];
+            c->sar_height = sar[idc][1];
+        }
+
+        if (br->error) {
+            c->sar_width = 0;
+            c->sar_height = 0;
         }
     }
 
@@ -204,7 +235,7 @@ vod_hdr_avc(const u_char *avcc, size_t len, vod_colour_t *c)
         return br.error ? VOD_BAD_DATA : VOD_NOT_FOUND;
     }
 
-    vod_hdr_vui_start(&br);
+    vod_hdr_vui_start(&br, c);
 
     return vod_hdr_vui_signal(&br, c);
 }
@@ -359,7 +390,7 @@ vod_hdr_hevc(const u_char *hvcc, size_t len, vod_colour_t *c)
         return br.error ? VOD_BAD_DATA : VOD_NOT_FOUND;
     }
 
-    vod_hdr_vui_start(&br);
+    vod_hdr_vui_start(&br, c);
 
     return vod_hdr_vui_signal(&br, c);
 }
@@ -662,12 +693,55 @@ vod_hdr_av1_seq(const u_char *p, size_t len, vod_colour_t *c)
 }
 
 
+/*
+ * The next child box of type among a video sample entry's, after its 8
+ * bytes of header and 78 of VisualSampleEntry, from *at (NULL: the
+ * first): its payload and its length, or NULL.  A box overrunning the
+ * entry ends the walk.
+ */
+
+static const u_char *
+vod_hdr_entry_box(const vod_track_info_t *track, uint32_t type,
+    const u_char **at, size_t *len)
+{
+    size_t         size;
+    const u_char  *p, *end;
+
+    if (track->sample_entry == NULL || track->sample_entry_len <= 86) {
+        return NULL;
+    }
+
+    p = (*at != NULL) ? *at : track->sample_entry + 86;
+    end = track->sample_entry + track->sample_entry_len;
+
+    while (end - p >= 8) {
+        size = vod_r32(p);
+
+        if (size < 8 || size > (size_t) (end - p)) {
+            break;
+        }
+
+        if (vod_r32(p + 4) == type) {
+            *at = p + size;
+            *len = size - 8;
+            return p + 8;
+        }
+
+        p += size;
+    }
+
+    *at = end;
+
+    return NULL;
+}
+
+
 void
 vod_hdr_track(const vod_track_info_t *track, vod_colour_t *c)
 {
     int            rc;
     size_t         size;
-    const u_char  *p, *end;
+    const u_char  *at, *colr;
 
     vod_hdr_unspecified(c);
 
@@ -675,30 +749,18 @@ vod_hdr_track(const vod_track_info_t *track, vod_colour_t *c)
         return;
     }
 
-    /* the colr box among the sample entry's children, after its 8 bytes
-     * of header and 78 of VisualSampleEntry */
+    /* the first colr box that reads */
 
-    if (track->sample_entry != NULL && track->sample_entry_len > 86) {
-        p = track->sample_entry + 86;
-        end = track->sample_entry + track->sample_entry_len;
+    at = NULL;
 
-        while (end - p >= 8) {
-            size = vod_r32(p);
-
-            if (size < 8 || size > (size_t) (end - p)) {
-                break;
-            }
-
-            if (vod_r32(p + 4) == 0x636f6c72) {           /* "colr" */
-                if (vod_hdr_colr(p + 8, size - 8, c) == VOD_OK) {
-                    return;
-                }
-
-                vod_hdr_unspecified(c);
-            }
-
-            p += size;
+    while ((colr = vod_hdr_entry_box(track, VOD_HDR_COLR, &at, &size))
+           != NULL)
+    {
+        if (vod_hdr_colr(colr, size, c) == VOD_OK) {
+            return;
         }
+
+        vod_hdr_unspecified(c);
     }
 
     if (track->dec_config == NULL) {
@@ -726,6 +788,93 @@ vod_hdr_track(const vod_track_info_t *track, vod_colour_t *c)
     if (rc != VOD_OK) {
         vod_hdr_unspecified(c);
     }
+}
+
+
+void
+vod_hdr_track_sar(const vod_track_info_t *track, uint32_t *w, uint32_t *h)
+{
+    size_t         size;
+    uint32_t       g;
+    const u_char  *at, *pasp;
+    vod_colour_t   c;
+
+    vod_hdr_unspecified(&c);
+
+    if (track == NULL || track->type != VOD_TRACK_VIDEO) {
+        goto done;
+    }
+
+    at = NULL;
+    pasp = vod_hdr_entry_box(track, VOD_HDR_PASP, &at, &size);
+
+    if (pasp != NULL && size >= 8) {
+        c.sar_width = vod_r32(pasp);
+        c.sar_height = vod_r32(pasp + 4);
+
+        if (c.sar_width != 0 && c.sar_height != 0) {
+            goto done;
+        }
+    }
+
+    c.sar_width = 0;
+
+    if (track->dec_config != NULL) {
+        /* the readers fill the SAR before the colour, which they may then
+         * not find */
+        if (track->codec == VOD_CODEC_AVC) {
+            (void) vod_hdr_avc(track->dec_config, track->dec_config_len,
+                               &c);
+
+        } else if (track->codec == VOD_CODEC_HEVC) {
+            (void) vod_hdr_hevc(track->dec_config, track->dec_config_len,
+                                &c);
+        }
+    }
+
+done:
+
+    if (c.sar_width == 0 || c.sar_height == 0) {
+        c.sar_width = 1;
+        c.sar_height = 1;
+    }
+
+    g = vod_hdr_gcd(c.sar_width, c.sar_height);
+
+    *w = c.sar_width / g;
+    *h = c.sar_height / g;
+}
+
+
+void
+vod_hdr_track_display(const vod_track_info_t *track, uint32_t *w,
+    uint32_t *h)
+{
+    uint32_t  sw, sh;
+    uint64_t  dw;
+
+    vod_hdr_track_sar(track, &sw, &sh);
+
+    dw = ((uint64_t) track->width * sw + sh / 2) / sh;
+
+    /* a hostile pasp may not make it 0, nor past a 16-bit size */
+    *w = (dw == 0) ? 1 : (dw > 0xffff) ? 0xffff : (uint32_t) dw;
+    *h = track->height;
+}
+
+
+static uint32_t
+vod_hdr_gcd(uint32_t a, uint32_t b)
+{
+    uint32_t  t;
+
+    while (b != 0) {
+        t = a % b;
+        a = b;
+        b = t;
+    }
+
+    return a;
 }
 
 

@@ -1,8 +1,10 @@
 /*
  * vod_hdr.h: a video track's colour description (ISO/IEC 23091-2, CICP)
- * and the dynamic range the manifests signal from it:
+ * and the dynamic range the manifests signal from it, and its sample
+ * aspect ratio (pasp, the VUI's aspect_ratio_info):
  *
  *   colr box, nclx/nclc        ISO/IEC 14496-12 12.1.5
+ *   pasp box                   ISO/IEC 14496-12 12.1.4
  *   H.264 SPS VUI              ISO/IEC 14496-10 E.1.1 (SPS in avcC)
  *   H.265 SPS VUI              ISO/IEC 23008-2 E.2.1 (SPS in hvcC)
  *   AV1 color_config           AV1 5.5.2 (the sequence header OBU in
@@ -34,6 +36,8 @@ typedef struct {
     uint32_t      transfer;           /* TransferCharacteristics */
     uint32_t      matrix;             /* MatrixCoefficients */
     uint32_t      full_range;         /* VideoFullRangeFlag */
+    uint32_t      sar_width;          /* the VUI's sample aspect ratio */
+    uint32_t      sar_height;         /* (0: not said) */
 } vod_colour_t;
 
 
@@ -51,6 +55,18 @@ int vod_hdr_av1(const u_char *av1c, size_t len, vod_colour_t *c);
  * else what its decoder configuration's bitstream header says, else all
  * unspecified (2). */
 void vod_hdr_track(const vod_track_info_t *track, vod_colour_t *c);
+
+/*
+ * A video track's sample aspect ratio (a pixel's width to its height),
+ * reduced: its sample entry's pasp box, else the SPS VUI's
+ * aspect_ratio_info (H.264 and H.265, ISO/IEC 14496-10 table E-1), else
+ * 1:1, as FFmpeg's demuxer and decoder rank them.  And the size it is
+ * displayed at: the width stretched by it (rounded), the height as coded.
+ */
+void vod_hdr_track_sar(const vod_track_info_t *track, uint32_t *w,
+    uint32_t *h);
+void vod_hdr_track_display(const vod_track_info_t *track, uint32_t *w,
+    uint32_t *h);
 
 /* VOD_RANGE_* of a colour, and of a track (SDR for audio) */
 uint32_t vod_hdr_range(const vod_colour_t *c);

@@ -3,6 +3,7 @@
  */
 
 #include "vod_thumb.h"
+#include "vod_hdr.h"
 
 
 int
@@ -257,4 +258,16 @@ vod_thumb_size(uint32_t src_w, uint32_t src_h, uint32_t w, uint32_t h,
     *out_h = (uint32_t) ((oh < VOD_THUMB_MIN_SIDE) ? VOD_THUMB_MIN_SIDE : oh);
 
     return VOD_OK;
+}
+
+
+int
+vod_thumb_track_size(const vod_track_info_t *info, uint32_t w, uint32_t h,
+    uint32_t max_w, uint32_t max_h, uint32_t *out_w, uint32_t *out_h)
+{
+    uint32_t  dw, dh;
+
+    vod_hdr_track_display(info, &dw, &dh);
+
+    return vod_thumb_size(dw, dh, w, h, max_w, max_h, out_w, out_h);
 }

@@ -41,6 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char                 str[VOD_CODEC_STR_LEN];
     u_char              *rec, *entry;
     size_t               len;
+    uint32_t             sw, sh, dw, dh;
     vod_colour_t         c;
     vod_track_info_t     t;
     vod_dolby_config_t   cfg;
@@ -120,6 +121,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         t.dec_config_len = len;
 
         if (vod_hdr_track_range(&t) > VOD_RANGE_HLG) {
+            abort();
+        }
+
+        /* its pasp box, else the VUI's aspect: reduced, never 0; the
+         * display width at least 1 */
+        t.width = 1920;
+        t.height = 1080;
+        vod_hdr_track_sar(&t, &sw, &sh);
+        vod_hdr_track_display(&t, &dw, &dh);
+
+        if (sw == 0 || sh == 0 || dw == 0 || dw > 0xffff || dh != 1080) {
             abort();
         }
 

@@ -23,6 +23,7 @@ static void test_avc_vui(void **state);
 static void test_hevc_vui(void **state);
 static void test_av1(void **state);
 static void test_track(void **state);
+static void test_sar(void **state);
 static void test_dolby(void **state);
 static size_t hvcc_with_sps(u_char *out, const u_char *sps, size_t len);
 
@@ -72,6 +73,31 @@ static const u_char  pq_av1c[] = {
 static const u_char  plain_av1c[] = {
     0x81, 0x00, 0x0c, 0x00, 0x0a, 0x0b, 0x00, 0x00, 0x00, 0x04, 0x3c, 0xfe,
     0xcc, 0x02, 0xf8, 0x00, 0x40
+};
+
+
+/* libx264 High, 64x64, -vf setsar=4/3: aspect_ratio_idc 14 */
+static const u_char  sar43_avcc[] = {
+    0x01, 0x64, 0x00, 0x0a, 0xff, 0xe1, 0x00, 0x18, 0x67, 0x64, 0x00, 0x0a,
+    0xac, 0xd9, 0x44, 0x26, 0xc3, 0x84, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00,
+    0x00, 0x03, 0x00, 0xc8, 0x3c, 0x48, 0x96, 0x58, 0x01, 0x00, 0x04, 0x68,
+    0xef, 0x8f, 0xcb, 0xfd, 0xf8, 0xf8, 0x00
+};
+
+/* the same with setsar=5/3: Extended_SAR (255), 5, 3 */
+static const u_char  sar53_avcc[] = {
+    0x01, 0x64, 0x00, 0x0a, 0xff, 0xe1, 0x00, 0x1c, 0x67, 0x64, 0x00, 0x0a,
+    0xac, 0xd9, 0x44, 0x26, 0xff, 0xc0, 0x01, 0x40, 0x00, 0xc4, 0x00, 0x00,
+    0x03, 0x00, 0x04, 0x00, 0x00, 0x03, 0x00, 0xc8, 0x3c, 0x48, 0x96, 0x58,
+    0x01, 0x00, 0x04, 0x68, 0xef, 0x8f, 0xcb, 0xfd, 0xf8, 0xf8, 0x00
+};
+
+/* libx265 Main, 64x64, -vf setsar=4/3 */
+static const u_char  sar43_sps[] = {
+    0x42, 0x01, 0x01, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00, 0x00,
+    0x03, 0x00, 0x00, 0x03, 0x00, 0x1e, 0xa0, 0x20, 0x81, 0x05, 0x96, 0x56,
+    0x54, 0xa4, 0xc2, 0xf0, 0xe6, 0x80, 0x80, 0x00, 0x00, 0x03, 0x00, 0x80,
+    0x00, 0x00, 0x0c, 0x84
 };
 
 
@@ -317,6 +343,97 @@ test_track(void **state)
 }
 
 
+/* the sample aspect ratio: pasp, else the VUI, else 1:1; reduced; and
+ * the display size it makes */
+
+static void
+test_sar(void **state)
+{
+    u_char            entry[120], hvcc[100];
+    uint32_t          w, h;
+    vod_track_info_t  t;
+
+    static const u_char  pasp[] = {
+        0, 0, 0, 16, 'p', 'a', 's', 'p', 0, 0, 0, 64, 0, 0, 0, 54
+    };
+
+    memset(&t, 0, sizeof(t));
+    memset(entry, 0, sizeof(entry));
+    entry[3] = 86;
+    t.type = VOD_TRACK_VIDEO;
+    t.codec = VOD_CODEC_AVC;
+    t.width = 720;
+    t.height = 480;
+    t.sample_entry = entry;
+    t.sample_entry_len = 86;
+
+    /* the VUI's table entry, its Extended_SAR, and neither */
+    t.dec_config = (u_char *) sar43_avcc;
+    t.dec_config_len = sizeof(sar43_avcc);
+    vod_hdr_track_sar(&t, &w, &h);
+    assert_int_equal(w, 4);
+    assert_int_equal(h, 3);
+    vod_hdr_track_display(&t, &w, &h);
+    assert_int_equal(w, 960);
+    assert_int_equal(h, 480);
+
+    t.dec_config = (u_char *) sar53_avcc;
+    t.dec_config_len = sizeof(sar53_avcc);
+    vod_hdr_track_sar(&t, &w, &h);
+    assert_int_equal(w, 5);
+    assert_int_equal(h, 3);
+
+    t.dec_config = (u_char *) plain_avcc;
+    t.dec_config_len = sizeof(plain_avcc);
+    vod_hdr_track_sar(&t, &w, &h);
+    assert_int_equal(w, 1);
+    assert_int_equal(h, 1);
+    vod_hdr_track_display(&t, &w, &h);
+    assert_int_equal(w, 720);
+
+    /* H.265's VUI */
+    t.codec = VOD_CODEC_HEVC;
+    t.dec_config = hvcc;
+    t.dec_config_len = hvcc_with_sps(hvcc, sar43_sps, sizeof(sar43_sps));
+    vod_hdr_track_sar(&t, &w, &h);
+    assert_int_equal(w, 4);
+    assert_int_equal(h, 3);
+
+    /* a pasp box wins over the VUI, reduced: 64:54 is NTSC's 32:27 */
+    memcpy(entry + 86, pasp, sizeof(pasp));
+    entry[3] = 86 + sizeof(pasp);
+    t.sample_entry_len = 86 + sizeof(pasp);
+    vod_hdr_track_sar(&t, &w, &h);
+    assert_int_equal(w, 32);
+    assert_int_equal(h, 27);
+    vod_hdr_track_display(&t, &w, &h);
+    assert_int_equal(w, 853);
+
+    /* a pasp of 0 says nothing: the VUI's */
+    entry[86 + 11] = 0;
+    vod_hdr_track_sar(&t, &w, &h);
+    assert_int_equal(w, 4);
+    assert_int_equal(h, 3);
+
+    /* a hostile one: 1:4294967295 makes no width of 0 */
+    memset(entry + 86 + 8, 0, 8);
+    entry[86 + 11] = 1;
+    memset(entry + 86 + 12, 0xff, 4);
+    vod_hdr_track_display(&t, &w, &h);
+    assert_int_equal(w, 1);
+    assert_int_equal(h, 480);
+
+    /* audio, and no track, are 1:1 */
+    t.type = VOD_TRACK_AUDIO;
+    vod_hdr_track_sar(&t, &w, &h);
+    assert_int_equal(w, 1);
+    assert_int_equal(h, 1);
+    vod_hdr_track_sar(NULL, &w, &h);
+    assert_int_equal(w, 1);
+    assert_int_equal(h, 1);
+}
+
+
 static void
 test_dolby(void **state)
 {
@@ -390,6 +507,7 @@ main(void)
         cmocka_unit_test(test_hevc_vui),
         cmocka_unit_test(test_av1),
         cmocka_unit_test(test_track),
+        cmocka_unit_test(test_sar),
         cmocka_unit_test(test_dolby),
     };
 
