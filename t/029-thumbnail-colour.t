@@ -14,7 +14,6 @@ use FindBin;
 use lib "$FindBin::Bin/inc";
 use VodTest;
 use ThumbTest;
-use File::Temp;
 
 BEGIN { ThumbTest::skip_without_ffmpeg() }
 
@@ -29,33 +28,23 @@ use Test::Nginx::Socket 'no_plan';
 our $Dir;
 
 BEGIN {
-    $Dir = File::Temp::tempdir('vodcolour-XXXXXX', TMPDIR => 1,
-                               CLEANUP => 1);
-    chmod 0755, $Dir;
-    my @ff = ('ffmpeg', '-nostdin', '-hide_banner', '-loglevel', 'error');
-    my @src = ('-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=2');
+    my @src = ('-f', 'lavfi', '-i',
+               'testsrc2=size=640x360:rate=25:duration=2');
     my @x264 = ('-c:v', 'libx264', '-preset', 'veryfast', '-g', '50',
-                '-pix_fmt', 'yuv420p');
+                '-pix_fmt', 'yuv420p', '-movflags', '+faststart');
     my @bt709 = ('-colorspace', 'bt709', '-color_primaries', 'bt709',
                  '-color_trc', 'bt709');
-    my @fast = ('-movflags', '+faststart');
-    mkdir "$Dir/$_" or die "$Dir/$_: $!" for qw(bt709 colr none pq);
-    my @runs = (
-        [@src, @x264, @bt709, @fast, "$Dir/bt709/360p.mp4"],
-        [@src, @x264, @fast, "$Dir/none/360p.mp4"],
-        ['-i', "$Dir/none/360p.mp4", '-c', 'copy', @bt709, @fast,
-         "$Dir/colr/360p.mp4"],
+    $Dir = ThumbTest::make_titles('TEST_NGINX_COLOUR',
+        [@src, @x264, @bt709, 'DIR/bt709/360p.mp4'],
+        [@src, @x264, 'DIR/none/360p.mp4'],
+        ['-i', 'DIR/none/360p.mp4', '-c', 'copy', @bt709, '-movflags',
+         '+faststart', 'DIR/colr/360p.mp4'],
         [@src, '-c:v', 'libx265', '-preset', 'ultrafast', '-tag:v', 'hvc1',
          '-x265-params', 'log-level=error:keyint=50:colorprim=bt2020:'
          . 'transfer=smpte2084:colormatrix=bt2020nc:hdr10=1',
          '-pix_fmt', 'yuv420p10le', '-color_primaries', 'bt2020',
-         '-color_trc', 'smpte2084', '-colorspace', 'bt2020nc', @fast,
-         "$Dir/pq/360p.mp4"],
-    );
-    for my $run (@runs) {
-        system(@ff, '-y', @$run) == 0 or die "ffmpeg failed: @$run";
-    }
-    $ENV{TEST_NGINX_COLOUR} = $Dir;
+         '-color_trc', 'smpte2084', '-colorspace', 'bt2020nc', '-movflags',
+         '+faststart', 'DIR/pq/360p.mp4']);
 }
 
 no_shuffle();
@@ -79,10 +68,7 @@ our $Config = <<'_EOC_';
     }
 _EOC_
 
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value('config', $Config) unless defined $block->config;
-});
+ThumbTest::default_config($Config);
 
 sub frame { ThumbTest::frame_check("$Dir/$_[0]", @_[1 .. $#_]) }
 sub tile { ThumbTest::tile_check("$Dir/$_[0]", @_[1 .. $#_]) }

@@ -14,7 +14,6 @@ use FindBin;
 use lib "$FindBin::Bin/inc";
 use VodTest;
 use ThumbTest;
-use File::Temp;
 
 BEGIN { ThumbTest::skip_without_ffmpeg() }
 
@@ -28,28 +27,17 @@ use Test::Nginx::Socket 'no_plan';
 our $Dir;
 
 BEGIN {
-    $Dir = File::Temp::tempdir('vodsar-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-    chmod 0755, $Dir;
-    my @ff = ('ffmpeg', '-nostdin', '-hide_banner', '-loglevel', 'error',
-              '-y');
     my @src = ('-f', 'lavfi', '-i',
                'testsrc2=size=480x360:rate=25:duration=2');
     my @x264 = ('-c:v', 'libx264', '-preset', 'veryfast', '-g', '50',
                 '-pix_fmt', 'yuv420p', '-movflags', '+faststart');
-    mkdir "$Dir/$_" or die "$Dir/$_: $!" for qw(vui pasp ntsc);
-    my @runs = (
-        [@src, '-vf', 'setsar=4/3', @x264, "$Dir/vui/360p.mp4"],
-        [@src, @x264, "$Dir/pasp/.plain.mp4"],
-        ['-i', "$Dir/pasp/.plain.mp4", '-c', 'copy', '-aspect', '16:9',
-         '-movflags', '+faststart', "$Dir/pasp/360p.mp4"],
+    $Dir = ThumbTest::make_titles('TEST_NGINX_SAR',
+        [@src, '-vf', 'setsar=4/3', @x264, 'DIR/vui/360p.mp4'],
+        [@src, @x264, 'DIR/.plain/360p.mp4'],
+        ['-i', 'DIR/.plain/360p.mp4', '-c', 'copy', '-aspect', '16:9',
+         '-movflags', '+faststart', 'DIR/pasp/360p.mp4'],
         ['-f', 'lavfi', '-i', 'testsrc2=size=720x480:rate=25:duration=2',
-         '-vf', 'setsar=32/27', @x264, "$Dir/ntsc/480p.mp4"],
-    );
-    for my $run (@runs) {
-        system(@ff, @$run) == 0 or die "ffmpeg failed: @$run";
-    }
-    unlink "$Dir/pasp/.plain.mp4";
-    $ENV{TEST_NGINX_SAR} = $Dir;
+         '-vf', 'setsar=32/27', @x264, 'DIR/ntsc/480p.mp4']);
 }
 
 no_shuffle();
@@ -73,10 +61,7 @@ our $Config = <<'_EOC_';
     }
 _EOC_
 
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value('config', $Config) unless defined $block->config;
-});
+ThumbTest::default_config($Config);
 
 sub tile { ThumbTest::tile_check("$Dir/$_[0]", @_[1 .. $#_]) }
 

@@ -11,6 +11,7 @@
 
 #include "vod_codec.h"
 #include "vod_fmp4.h"
+#include "vod_gcd.h"
 #include "vod_hdr.h"
 #include "vod_manifest.h"
 #include "vod_protect.h"
@@ -113,7 +114,6 @@ static int vod_dash_check_track(const vod_track_info_t *track);
 static int vod_dash_audio_alike(const vod_audio_t *a, const vod_audio_t *b);
 static int vod_dash_characteristic(const vod_str_t *list, const char *uti);
 static u_char *vod_dash_xml(u_char *p, const vod_str_t *s);
-static uint64_t vod_dash_gcd(uint64_t a, uint64_t b);
 static u_char *vod_dash_frame_rate(u_char *p, uint32_t num, uint32_t den);
 static u_char *vod_dash_representation(u_char *p, const vod_title_t *title,
     const vod_str_t *id, uint32_t url_id, const vod_track_info_t *track,
@@ -301,7 +301,7 @@ vod_dash_video_set(u_char *p, const vod_title_t *title, uint32_t range,
         pw = (uint64_t) v->width * sar_w;
         ph = (uint64_t) v->height * sar_h;
 
-        g = vod_dash_gcd(pw, ph);
+        g = vod_gcd(pw, ph);
 
         if (g == 0 || (videos > 1 && (par_w != pw / g || par_h != ph / g))) {
             par_w = (uint64_t) -1;
@@ -715,20 +715,6 @@ vod_dash_check_track(const vod_track_info_t *track)
 }
 
 
-static uint64_t
-vod_dash_gcd(uint64_t a, uint64_t b)
-{
-    uint64_t  t;
-
-    while (b != 0) {
-        t = a % b;
-        a = b;
-        b = t;
-    }
-
-    return a;
-}
-
 
 /* FrameRateType: "25" or "30000/1001", reduced */
 
@@ -737,7 +723,7 @@ vod_dash_frame_rate(u_char *p, uint32_t num, uint32_t den)
 {
     uint64_t  g;
 
-    g = vod_dash_gcd(num, den);
+    g = vod_gcd(num, den);
 
     if (g > 1) {
         num /= g;

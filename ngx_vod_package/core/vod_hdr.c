@@ -5,6 +5,7 @@
 
 #include "vod_hdr.h"
 #include "vod_bits.h"
+#include "vod_gcd.h"
 
 
 /* the bytes of an SPS read, emulation prevention removed: the VUI's colour
@@ -19,7 +20,6 @@
 static void vod_hdr_vui_start(vod_bits_t *br, vod_colour_t *c);
 static const u_char *vod_hdr_entry_box(const vod_track_info_t *track,
     uint32_t type, const u_char **at, size_t *len);
-static uint32_t vod_hdr_gcd(uint32_t a, uint32_t b);
 static int vod_hdr_vui_signal(vod_bits_t *br, vod_colour_t *c);
 static void vod_hdr_hevc_ptl(vod_bits_t *br, uint32_t sub_layers);
 static void vod_hdr_hevc_scaling(vod_bits_t *br);
@@ -839,7 +839,7 @@ done:
         c.sar_height = 1;
     }
 
-    g = vod_hdr_gcd(c.sar_width, c.sar_height);
+    g = (uint32_t) vod_gcd(c.sar_width, c.sar_height);
 
     *w = c.sar_width / g;
     *h = c.sar_height / g;
@@ -862,20 +862,6 @@ vod_hdr_track_display(const vod_track_info_t *track, uint32_t *w,
     *h = track->height;
 }
 
-
-static uint32_t
-vod_hdr_gcd(uint32_t a, uint32_t b)
-{
-    uint32_t  t;
-
-    while (b != 0) {
-        t = a % b;
-        a = b;
-        b = t;
-    }
-
-    return a;
-}
 
 
 uint32_t

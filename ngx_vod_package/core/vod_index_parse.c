@@ -11,9 +11,9 @@
 #include <stdio.h>
 
 #include "vod_index_int.h"
+#include "vod_gcd.h"
 
 
-static uint32_t vod_idx_gcd(uint32_t a, uint32_t b);
 static int vod_idx_full_box(vod_env_t *env, vod_mp4_box_t *box,
     size_t min, const char *name);
 static int vod_idx_parse_trak(vod_idx_ctx_t *ctx, vod_mp4_box_t *trak,
@@ -149,20 +149,6 @@ vod_idx_log_skipped(vod_idx_ctx_t *ctx)
     }
 }
 
-
-static uint32_t
-vod_idx_gcd(uint32_t a, uint32_t b)
-{
-    uint32_t  t;
-
-    while (b != 0) {
-        t = a % b;
-        a = b;
-        b = t;
-    }
-
-    return a;
-}
 
 
 /* check a full box's payload holds version, flags and min more bytes */
@@ -1128,7 +1114,7 @@ vod_idx_parse_stts(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
     /* frame rate from the dominant sample duration */
 
     if (t->fps_den != 0) {
-        best = vod_idx_gcd(t->timescale, t->fps_den);
+        best = (uint32_t) vod_gcd(t->timescale, t->fps_den);
         t->fps_num = t->timescale / best;
         t->fps_den /= best;
 

@@ -11,6 +11,7 @@ use strict;
 use warnings;
 
 use Exporter 'import';
+use File::Path ();
 use File::Temp ();
 use FindBin ();
 
@@ -64,6 +65,36 @@ sub broken_title {
     close $out;
 
     $ENV{TEST_NGINX_BROKEN} = $Broken;
+}
+
+# Titles made by ffmpeg at test time (t/029, t/030): a temporary
+# directory, named in $ENV{$var} for the suite's config; each run is the
+# arguments after ffmpeg's own (quiet, overwriting), "DIR" at the start
+# of one standing for the directory, whose subdirectories are made as
+# the outputs need them.  Call from a BEGIN block; returns the directory.
+sub make_titles {
+    my ($var, @runs) = @_;
+    my $dir = File::Temp::tempdir('vodtitles-XXXXXX', TMPDIR => 1,
+                                  CLEANUP => 1);
+    chmod 0755, $dir;
+    for my $run (@runs) {
+        my @args = map { s/^DIR/$dir/r } @$run;
+        my ($out) = $args[-1] =~ m{^(.*)/};
+        File::Path::make_path($out);
+        system('ffmpeg', '-nostdin', '-hide_banner', '-loglevel', 'error',
+               '-y', @args) == 0 or die "ffmpeg failed: @args";
+    }
+    $ENV{$var} = $dir;
+    return $dir;
+}
+
+# every block of the suite runs with $config unless it has its own
+sub default_config {
+    my ($config) = @_;
+    main::add_block_preprocessor(sub {
+        my $block = shift;
+        $block->set_value('config', $config) unless defined $block->config;
+    });
 }
 
 # 1: the frames of rgb() are found by decoding from the start (-ss after
