@@ -80,6 +80,7 @@ static int ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 static int ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst);
 static void ngx_vod_decode_matrix(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     uint8_t **dst);
+static const AVCodec *ngx_vod_decode_find_decoder(uint32_t codec);
 static const AVCodec *ngx_vod_decode_find_encoder(uint32_t image);
 static int ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av);
 static int ngx_vod_decode_error(ngx_vod_decode_t *d, int rc,
@@ -414,8 +415,7 @@ ngx_vod_decode_open(ngx_vod_decode_t *d, ngx_vod_av_t *av)
     int             rc;
     const AVCodec  *codec;
 
-    codec = avcodec_find_decoder((d->codec == VOD_CODEC_HEVC)
-                                 ? AV_CODEC_ID_HEVC : AV_CODEC_ID_H264);
+    codec = ngx_vod_decode_find_decoder(d->codec);
     if (codec == NULL) {
         return ngx_vod_decode_error(d, VOD_UNSUPPORTED,
                                     "FFmpeg has no decoder for the codec");
@@ -766,6 +766,42 @@ ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst)
     }
 
     return VOD_OK;
+}
+
+
+/*
+ * The decoder of a codec: FFmpeg's own for H.264 and H.265; for AV1 a
+ * library's, dav1d's before libaom's, as FFmpeg's own AV1 decoder decodes
+ * only through a hardware accelerator.
+ */
+
+static const AVCodec *
+ngx_vod_decode_find_decoder(uint32_t codec)
+{
+    const AVCodec  *c;
+
+    switch (codec) {
+
+    case VOD_CODEC_AVC:
+        return avcodec_find_decoder(AV_CODEC_ID_H264);
+
+    case VOD_CODEC_HEVC:
+        return avcodec_find_decoder(AV_CODEC_ID_HEVC);
+
+    case VOD_CODEC_AV1:
+        c = avcodec_find_decoder_by_name("libdav1d");
+        return (c != NULL) ? c : avcodec_find_decoder_by_name("libaom-av1");
+
+    default:
+        return NULL;
+    }
+}
+
+
+int
+ngx_vod_decode_decoder(uint32_t codec)
+{
+    return ngx_vod_decode_find_decoder(codec) != NULL;
 }
 
 

@@ -379,7 +379,7 @@ ngx_vod_picture_source(ngx_vod_picture_t *pic, vod_track_info_t *info,
 {
     ngx_vod_decode_t  *d;
 
-    if (info->codec != VOD_CODEC_AVC && info->codec != VOD_CODEC_HEVC) {
+    if (!ngx_vod_picture_decodes(info)) {
         return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
 
@@ -427,7 +427,21 @@ ngx_vod_picture_post(ngx_http_request_t *r, ngx_vod_picture_t *pic)
     return NGX_HTTP_NOT_FOUND;
 }
 
+
+ngx_uint_t
+ngx_vod_picture_decodes(vod_track_info_t *info)
+{
+    return 0;
+}
+
 #else
+
+
+ngx_uint_t
+ngx_vod_picture_decodes(vod_track_info_t *info)
+{
+    return ngx_vod_decode_decoder(info->codec) ? 1 : 0;
+}
 
 
 ngx_int_t

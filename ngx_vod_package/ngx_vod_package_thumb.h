@@ -59,8 +59,8 @@ typedef struct {
  * worker before the task) and writes (read by the worker after it) */
 typedef struct {
     ngx_fd_t                fd;
-    uint32_t                codec;        /* VOD_CODEC_AVC or _HEVC */
-    u_char                 *config;       /* avcC / hvcC payload */
+    uint32_t                codec;        /* VOD_CODEC_AVC, _HEVC, _AV1 */
+    u_char                 *config;       /* avcC, hvcC, av1C payload */
     size_t                  config_len;
     vod_thumb_nal_t         nal;          /* which samples it may skip */
     vod_colour_t            colour;       /* the sample entry's, or its
@@ -121,6 +121,10 @@ ngx_int_t ngx_vod_tiles_images(ngx_http_request_t *r, vod_title_t *title,
 /* the video a picture decodes: 415 for a codec it cannot */
 ngx_int_t ngx_vod_picture_source(ngx_vod_picture_t *pic,
     vod_track_info_t *info, ngx_fd_t fd);
+
+/* 1 when this build decodes pictures of the track's codec (H.264 and
+ * H.265 with FFmpeg; AV1 where FFmpeg has dav1d or libaom) */
+ngx_uint_t ngx_vod_picture_decodes(vod_track_info_t *info);
 /* the decode to the location's thumbnail pool: NGX_DONE, or a status */
 ngx_int_t ngx_vod_picture_post(ngx_http_request_t *r,
     ngx_vod_picture_t *pic);
@@ -129,8 +133,10 @@ void ngx_vod_picture_out(ngx_http_request_t *r, void *ctx,
     ngx_vod_picture_t *pic, uint64_t etag);
 
 #if (NGX_VOD_THUMBNAILS)
-/* 1 when this libavcodec has the encoder of image (VOD_IMAGE_*) */
+/* 1 when this libavcodec has the encoder of image (VOD_IMAGE_*), the
+ * decoder of codec (VOD_CODEC_*) */
 int ngx_vod_decode_encoder(uint32_t image);
+int ngx_vod_decode_decoder(uint32_t codec);
 #if (NGX_VOD_LIBJPEG)
 /*
  * The JPEG of a full-range YUV 4:2:0 picture by libjpeg-turbo, at the

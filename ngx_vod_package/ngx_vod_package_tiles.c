@@ -456,7 +456,10 @@ ngx_vod_tiles_images(ngx_http_request_t *r, vod_title_t *title,
     for (i = 0; i < title->count; i++) {
         rd = &title->renditions[i];
 
-        if (rd->video == NULL || rd->video->timescale == 0) {
+        /* a video whose sheets could not be made is not named */
+        if (rd->video == NULL || rd->video->timescale == 0
+            || !ngx_vod_picture_decodes(rd->video))
+        {
             continue;
         }
 

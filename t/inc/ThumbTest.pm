@@ -77,6 +77,8 @@ sub make_titles {
     my $dir = File::Temp::tempdir('vodtitles-XXXXXX', TMPDIR => 1,
                                   CLEANUP => 1);
     chmod 0755, $dir;
+    # SVT-AV1 prints its configuration unless told errors only
+    local $ENV{SVT_LOG} = 1;
     for my $run (@runs) {
         my @args = map { s/^DIR/$dir/r } @$run;
         my ($out) = $args[-1] =~ m{^(.*)/};
