@@ -404,9 +404,15 @@ ngx_vod_picture_out(ngx_http_request_t *r, void *data,
 {
     ngx_vod_ctx_t  *ctx = data;
 
+    uint32_t                     version;
     ngx_vod_package_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+    /* a picture made another way for the same request is another
+     * entity: a cache that revalidates gets the new one */
+    version = NGX_VOD_PICTURE_VERSION;
+    etag = ngx_vod_etag_add(etag, &version, sizeof(uint32_t));
 
     ctx->out.method = NGX_VOD_SEND_MEMORY;
     ctx->out.type = (pic->decode.image == VOD_IMAGE_WEBP) ? &ngx_vod_type_webp

@@ -28,6 +28,11 @@
 /* FFmpeg's decoder never makes a picture over this many pixels (8K UHD),
  * whatever the stream's parameter sets claim */
 #define NGX_VOD_THUMB_MAX_PIXELS  (7680 * 4320)
+/* how pictures are made, in their ETags: raised when the same request's
+ * picture changes (2: the video's matrix converted to BT.601's, the
+ * displayed aspect of anamorphic video) */
+#define NGX_VOD_PICTURE_VERSION   2
+
 /* a WebP picture's largest width and height (its VP8 header's 14 bits) */
 #define NGX_VOD_WEBP_MAX_SIDE     16383
 
