@@ -43,27 +43,7 @@ BEGIN {
 no_shuffle();
 log_level('info');
 
-our $Config = <<'_EOC_';
-    location /s/ {
-        alias $TEST_NGINX_SAR/;
-        vod_package;
-        vod_thumbnails on;
-        aio threads;
-    }
-    location /tiles/ {
-        alias $TEST_NGINX_SAR/;
-        vod_package;
-        vod_thumbnails on;
-        vod_thumbnail_tiles 2x1;
-        vod_thumbnail_tile_interval 1s;
-        vod_thumbnail_tile_width 160;
-        aio threads;
-    }
-_EOC_
-
-ThumbTest::default_config($Config);
-
-sub tile { ThumbTest::tile_check("$Dir/$_[0]", @_[1 .. $#_]) }
+ThumbTest::serve_titles('TEST_NGINX_SAR', 's');
 
 # the video AdaptationSet's par and each video Representation's size and
 # sar

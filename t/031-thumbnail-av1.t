@@ -32,29 +32,7 @@ BEGIN {
 no_shuffle();
 log_level('info');
 
-our $Config = <<'_EOC_';
-    location /a/ {
-        alias $TEST_NGINX_AV1/;
-        vod_package;
-        vod_thumbnails on;
-        aio threads;
-    }
-    location /tiles/ {
-        alias $TEST_NGINX_AV1/;
-        vod_package;
-        vod_thumbnails on;
-        vod_thumbnail_tiles 2x1;
-        vod_thumbnail_tile_interval 1s;
-        vod_thumbnail_tile_width 160;
-        vod_thumbnail_manifests dash hls;
-        aio threads;
-    }
-_EOC_
-
-ThumbTest::default_config($Config);
-
-sub frame { ThumbTest::frame_check("$Dir/$_[0]", @_[1 .. $#_]) }
-sub tile { ThumbTest::tile_check("$Dir/$_[0]", @_[1 .. $#_]) }
+ThumbTest::serve_titles('TEST_NGINX_AV1', 'a', 'vod_thumbnail_manifests dash hls;');
 
 run_tests();
 

@@ -90,6 +90,39 @@ sub make_titles {
     return $dir;
 }
 
+# The config of a suite on make_titles()' titles: /$loc/ with
+# thumbnails, /tiles/ with sheets of 2 x 1 tiles 160 wide a second (and
+# the directives in $extra); every block runs with it unless it has its
+# own.  And main::frame and main::tile, frame_check() and tile_check()
+# of a title named under the directory.
+sub serve_titles {
+    my ($var, $loc, $extra) = @_;
+    $extra //= '';
+    default_config(<<"_EOC_");
+    location /$loc/ {
+        alias \$$var/;
+        vod_package;
+        vod_thumbnails on;
+        aio threads;
+    }
+    location /tiles/ {
+        alias \$$var/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_tiles 2x1;
+        vod_thumbnail_tile_interval 1s;
+        vod_thumbnail_tile_width 160;
+        $extra
+        aio threads;
+    }
+_EOC_
+    my $dir = $ENV{$var};
+    no strict 'refs';
+    no warnings 'redefine';
+    *{'main::frame'} = sub { frame_check("$dir/$_[0]", @_[1 .. $#_]) };
+    *{'main::tile'} = sub { tile_check("$dir/$_[0]", @_[1 .. $#_]) };
+}
+
 # every block of the suite runs with $config unless it has its own
 sub default_config {
     my ($config) = @_;
