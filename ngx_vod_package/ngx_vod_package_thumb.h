@@ -130,6 +130,7 @@ ngx_int_t ngx_vod_picture_source(ngx_vod_picture_t *pic,
 /* 1 when this build decodes pictures of the track's codec (H.264 and
  * H.265 with FFmpeg; AV1 where FFmpeg has dav1d or libaom) */
 ngx_uint_t ngx_vod_picture_decodes(vod_track_info_t *info);
+
 /* the decode to the location's thumbnail pool: NGX_DONE, or a status */
 ngx_int_t ngx_vod_picture_post(ngx_http_request_t *r,
     ngx_vod_picture_t *pic);

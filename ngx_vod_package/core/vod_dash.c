@@ -715,7 +715,6 @@ vod_dash_check_track(const vod_track_info_t *track)
 }
 
 
-
 /* FrameRateType: "25" or "30000/1001", reduced */
 
 static u_char *

@@ -8,12 +8,12 @@
 #include "vod_gcd.h"
 
 
-/* the bytes of an SPS read, emulation prevention removed: the VUI's colour
- * fields come well before this in any real SPS; one longer is read up to
- * here and, if its VUI lies beyond, describes no colour we can see */
 #define VOD_HDR_COLR  0x636f6c72              /* "colr" */
 #define VOD_HDR_PASP  0x70617370              /* "pasp" */
 
+/* the bytes of an SPS read, emulation prevention removed: the VUI's colour
+ * fields come well before this in any real SPS; one longer is read up to
+ * here and, if its VUI lies beyond, describes no colour we can see */
 #define VOD_HDR_SPS_MAX  1024
 
 
@@ -815,9 +815,11 @@ vod_hdr_track_sar(const vod_track_info_t *track, uint32_t *w, uint32_t *h)
         if (c.sar_width != 0 && c.sar_height != 0) {
             goto done;
         }
-    }
 
-    c.sar_width = 0;
+        /* a pasp of 0 says nothing */
+        c.sar_width = 0;
+        c.sar_height = 0;
+    }
 
     if (track->dec_config != NULL) {
         /* the readers fill the SAR before the colour, which they may then
@@ -861,7 +863,6 @@ vod_hdr_track_display(const vod_track_info_t *track, uint32_t *w,
     *w = (dw == 0) ? 1 : (dw > 0xffff) ? 0xffff : (uint32_t) dw;
     *h = track->height;
 }
-
 
 
 uint32_t

@@ -150,7 +150,6 @@ vod_idx_log_skipped(vod_idx_ctx_t *ctx)
 }
 
 
-
 /* check a full box's payload holds version, flags and min more bytes */
 static int
 vod_idx_full_box(vod_env_t *env, vod_mp4_box_t *box, size_t min,
