@@ -339,7 +339,7 @@ ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
         return NGX_HTTP_BAD_GATEWAY;
     }
 
-    rc = ngx_vod_picture_source(&th->pic, info, media->of.fd);
+    rc = ngx_vod_picture_source(r, media, &th->pic, info);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -374,18 +374,24 @@ ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
 
 
 ngx_int_t
-ngx_vod_picture_source(ngx_vod_picture_t *pic, vod_track_info_t *info,
-    ngx_fd_t fd)
+ngx_vod_picture_source(ngx_http_request_t *r, void *data,
+    ngx_vod_picture_t *pic, vod_track_info_t *info)
 {
+    ngx_vod_media_t  *media = data;
+
     ngx_vod_decode_t  *d;
 
     if (!ngx_vod_picture_decodes(info)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod: \"%V\": no picture of its video: this "
+                      "build's FFmpeg has no decoder for its codec (AV1 "
+                      "takes FFmpeg with dav1d or libaom)", &media->path);
         return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
 
     d = &pic->decode;
 
-    d->fd = fd;
+    d->fd = media->of.fd;
     d->codec = info->codec;
     d->config = info->dec_config;
     d->config_len = info->dec_config_len;

@@ -123,9 +123,9 @@ ngx_int_t ngx_vod_tiles_plan(ngx_http_request_t *r, void *ctx);
 ngx_int_t ngx_vod_tiles_images(ngx_http_request_t *r, vod_title_t *title,
     ngx_uint_t kind, vod_images_t *im);
 
-/* the video a picture decodes: 415 for a codec it cannot */
-ngx_int_t ngx_vod_picture_source(ngx_vod_picture_t *pic,
-    vod_track_info_t *info, ngx_fd_t fd);
+/* the video a picture decodes: 415 and one line for a codec it cannot */
+ngx_int_t ngx_vod_picture_source(ngx_http_request_t *r, void *media,
+    ngx_vod_picture_t *pic, vod_track_info_t *info);
 
 /* 1 when this build decodes pictures of the track's codec (H.264 and
  * H.265 with FFmpeg; AV1 where FFmpeg has dav1d or libaom) */

@@ -253,7 +253,7 @@ ngx_vod_tiles_plan(ngx_http_request_t *r, void *data)
 
     ts->layout.height = h;
 
-    rc = ngx_vod_picture_source(&ts->pic, info, media->of.fd);
+    rc = ngx_vod_picture_source(r, media, &ts->pic, info);
     if (rc != NGX_OK) {
         return rc;
     }
