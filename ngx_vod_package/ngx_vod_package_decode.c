@@ -8,7 +8,8 @@
  * a time asked is scaled by libswscale into its place in a full-range YUV
  * 4:2:0 picture (a JPEG's range: limited-range video is expanded, not
  * merely relabelled; a frame of the place's size is only expanded, by a
- * table), and the picture is encoded by libjpeg-turbo where the build
+ * table; a turned video's frame is turned as it is shown, vod_orient.h),
+ * and the picture is encoded by libjpeg-turbo where the build
  * found it (_jpeg.c), else by the mjpeg encoder (or libwebp's, the
  * picture then in the limited range WebP has).  Every FFmpeg object
  * is freed on every path but the picture, which the task's pool cleanup
@@ -22,6 +23,7 @@
 #include "ngx_vod_package_thumb.h"
 #include "vod_levels.h"
 #include "vod_matrix.h"
+#include "vod_orient.h"
 #include "vod_thumb.h"
 #include "vod_thumb_refs.h"
 
@@ -52,6 +54,9 @@ typedef struct {
     AVPacket             *pkt;
     AVFrame              *frame;
     AVFrame              *pic;
+    AVFrame              *turn;           /* a turned video's frame as
+                                             stored, before it is turned
+                                             into its place */
     struct SwsContext    *sws;
     int                   sws_w;          /* the source the scaler is */
     int                   sws_h;          /* for */
@@ -77,9 +82,14 @@ static int ngx_vod_decode_receive(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     ngx_vod_decode_run_t *run, uint32_t *left);
 static int ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     ngx_vod_decode_tile_t *tile);
-static int ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst);
-static void ngx_vod_decode_matrix(ngx_vod_decode_t *d, ngx_vod_av_t *av,
+static int ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     uint8_t **dst);
+static int ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av,
+    uint8_t **dst, int *linesize, uint32_t w, uint32_t h);
+static int ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst,
+    int *linesize);
+static void ngx_vod_decode_matrix(ngx_vod_av_t *av, uint8_t **dst,
+    int *linesize, uint32_t w, uint32_t h);
 static const AVCodec *ngx_vod_decode_find_decoder(uint32_t codec);
 static const AVCodec *ngx_vod_decode_find_encoder(uint32_t image);
 static int ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av);
@@ -125,6 +135,7 @@ ngx_vod_decode_picture(ngx_vod_decode_t *d)
 done:
 
     sws_freeContext(av.sws);
+    av_frame_free(&av.turn);
     av_frame_free(&av.pic);
     av_frame_free(&av.frame);
     av_packet_free(&av.pkt);
@@ -596,23 +607,16 @@ ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av)
 
 
 /*
- * The frame in av->frame scaled into a tile's place.  The source's range
- * as the stream says (H.264 and HEVC default to limited), to the
- * picture's (the full range of a JPEG's YCbCr, WebP's limited); given
- * before the scaler's init, which otherwise picks a plain copy for a
- * picture of the source's size and format.  The scaler is made again
- * only when the source changes.
+ * The frame in av->frame scaled into a tile's place; a turned video's
+ * (vod_orient.h) scaled as it is stored, then turned into it.
  */
 
 static int
 ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     ngx_vod_decode_tile_t *tile)
 {
-    int       src_range, i;
+    int       i;
     uint8_t  *dst[4];
-    AVFrame  *f;
-
-    f = av->frame;
 
     /* the tile's corner in each plane: x and y are even, as 4:2:0's
      * chroma needs */
@@ -626,11 +630,83 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 
     dst[3] = NULL;
 
-    if ((uint32_t) f->width == d->tile_width
-        && (uint32_t) f->height == d->tile_height
-        && ngx_vod_decode_expand(av, dst) == VOD_OK)
+    if (d->orient != 0) {
+        return ngx_vod_decode_turned(d, av, dst);
+    }
+
+    return ngx_vod_decode_fill(d, av, dst, av->pic->linesize, d->tile_width,
+                               d->tile_height);
+}
+
+
+/* a turned video's frame: the tile's size as stored (its sides swapped
+ * back when transposed) in av->turn, then each plane turned into dst */
+
+static int
+ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
+{
+    int       i;
+    uint32_t  w, h;
+
+    w = d->tile_width;
+    h = d->tile_height;
+    vod_orient_size(d->orient, &w, &h);
+
+    if (av->turn == NULL) {
+        av->turn = av_frame_alloc();
+        if (av->turn == NULL) {
+            return ngx_vod_decode_error(d, VOD_ERROR, "FFmpeg out of memory");
+        }
+
+        av->turn->format = AV_PIX_FMT_YUV420P;
+        av->turn->width = (int) w;
+        av->turn->height = (int) h;
+
+        if (av_frame_get_buffer(av->turn, 0) < 0) {
+            return ngx_vod_decode_error(d, VOD_ERROR, "FFmpeg out of memory");
+        }
+    }
+
+    if (ngx_vod_decode_fill(d, av, av->turn->data, av->turn->linesize, w, h)
+        != VOD_OK)
     {
-        ngx_vod_decode_matrix(d, av, dst);
+        return VOD_ERROR;
+    }
+
+    for (i = 0; i < 3; i++) {
+        vod_orient_plane(d->orient, av->turn->data[i],
+                         (size_t) av->turn->linesize[i],
+                         (i == 0) ? w : (w + 1) / 2,
+                         (i == 0) ? h : (h + 1) / 2,
+                         dst[i], (size_t) av->pic->linesize[i]);
+    }
+
+    return VOD_OK;
+}
+
+
+/*
+ * The frame in av->frame scaled to w x h at dst.  The source's range
+ * as the stream says (H.264 and HEVC default to limited), to the
+ * picture's (the full range of a JPEG's YCbCr, WebP's limited); given
+ * before the scaler's init, which otherwise picks a plain copy for a
+ * picture of the source's size and format.  The scaler is made again
+ * only when the source changes (every tile of a picture has one size).
+ */
+
+static int
+ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
+    int *linesize, uint32_t w, uint32_t h)
+{
+    int       src_range;
+    AVFrame  *f;
+
+    f = av->frame;
+
+    if ((uint32_t) f->width == w && (uint32_t) f->height == h
+        && ngx_vod_decode_expand(av, dst, linesize) == VOD_OK)
+    {
+        ngx_vod_decode_matrix(av, dst, linesize, w, h);
         return VOD_OK;
     }
 
@@ -658,8 +734,8 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
             || av_opt_set_int(av->sws, "srch", f->height, 0) < 0
             || av_opt_set_int(av->sws, "src_format", f->format, 0) < 0
             || av_opt_set_int(av->sws, "src_range", src_range, 0) < 0
-            || av_opt_set_int(av->sws, "dstw", d->tile_width, 0) < 0
-            || av_opt_set_int(av->sws, "dsth", d->tile_height, 0) < 0
+            || av_opt_set_int(av->sws, "dstw", w, 0) < 0
+            || av_opt_set_int(av->sws, "dsth", h, 0) < 0
             || av_opt_set_int(av->sws, "dst_format", AV_PIX_FMT_YUV420P, 0)
                < 0
             || av_opt_set_int(av->sws, "dst_range", av->full, 0) < 0
@@ -668,8 +744,7 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
         {
             return ngx_vod_decode_error(d, VOD_UNSUPPORTED,
                                         "no scaler from pixel format %d to "
-                                        "%ux%u", f->format, d->tile_width,
-                                        d->tile_height);
+                                        "%ux%u", f->format, w, h);
         }
 
         av->sws_w = f->width;
@@ -679,13 +754,13 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     }
 
     if (sws_scale(av->sws, (const uint8_t * const *) f->data, f->linesize,
-                  0, f->height, dst, av->pic->linesize)
-        != (int) d->tile_height)
+                  0, f->height, dst, linesize)
+        != (int) h)
     {
         return ngx_vod_decode_error(d, VOD_ERROR, "sws_scale() failed");
     }
 
-    ngx_vod_decode_matrix(d, av, dst);
+    ngx_vod_decode_matrix(av, dst, linesize, w, h);
 
     return VOD_OK;
 }
@@ -700,7 +775,8 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
  */
 
 static void
-ngx_vod_decode_matrix(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
+ngx_vod_decode_matrix(ngx_vod_av_t *av, uint8_t **dst, int *linesize,
+    uint32_t w, uint32_t h)
 {
     int           i;
     size_t        pitch[3];
@@ -709,10 +785,10 @@ ngx_vod_decode_matrix(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
     vod_matrix_init(&m, (uint32_t) av->frame->colorspace, av->full);
 
     for (i = 0; i < 3; i++) {
-        pitch[i] = (size_t) av->pic->linesize[i];
+        pitch[i] = (size_t) linesize[i];
     }
 
-    vod_matrix_apply(&m, dst, pitch, d->tile_width, d->tile_height);
+    vod_matrix_apply(&m, dst, pitch, w, h);
 }
 
 
@@ -725,7 +801,7 @@ ngx_vod_decode_matrix(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
  */
 
 static int
-ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst)
+ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst, int *linesize)
 {
     int       i, full, copy;
     size_t    w, h, y;
@@ -754,7 +830,7 @@ ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst)
 
         for (y = 0; y < h; y++) {
             s = f->data[i] + y * f->linesize[i];
-            o = dst[i] + y * av->pic->linesize[i];
+            o = dst[i] + y * linesize[i];
 
             if (copy) {
                 ngx_memcpy(o, s, w);

@@ -399,6 +399,7 @@ ngx_vod_picture_source(ngx_http_request_t *r, void *data,
                        info->dec_config_len, info->nal_length_size);
     d->timescale = info->timescale;
     vod_hdr_track(info, &d->colour);
+    d->orient = info->orient;
 
     return NGX_OK;
 }
@@ -419,6 +420,12 @@ ngx_vod_picture_out(ngx_http_request_t *r, void *data,
      * entity: a cache that revalidates gets the new one */
     version = NGX_VOD_PICTURE_VERSION;
     etag = ngx_vod_etag_add(etag, &version, sizeof(uint32_t));
+
+    /* so is a turned video's picture since it is turned; the others keep
+     * their tags */
+    if (pic->decode.orient != 0) {
+        etag = ngx_vod_etag_add(etag, &pic->decode.orient, sizeof(uint32_t));
+    }
 
     ctx->out.method = NGX_VOD_SEND_MEMORY;
     ctx->out.type = (pic->decode.image == VOD_IMAGE_WEBP) ? &ngx_vod_type_webp

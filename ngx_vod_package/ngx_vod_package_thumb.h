@@ -71,6 +71,9 @@ typedef struct {
     vod_colour_t            colour;       /* the sample entry's, or its
                                              configuration's */
     uint32_t                timescale;
+    uint32_t                orient;       /* how it is turned to be shown
+                                             (VOD_ORIENT_*): the tiles'
+                                             sizes are the turned ones */
     ngx_vod_decode_run_t   *runs;
     uint32_t                nruns;
     uint32_t                tile_width;   /* each frame scaled to */

@@ -4,6 +4,7 @@
  */
 
 #include "vod_fmp4.h"
+#include "vod_orient.h"
 
 
 /* trun flags, ISO/IEC 14496-12 8.8.8 */
@@ -220,7 +221,12 @@ vod_fmp4_protected_init(vod_env_t *env, const vod_track_info_t *track,
     vod_w16(p, 0);                            /* alternate_group */
     vod_w16(p, video ? 0 : 0x0100);           /* volume */
     vod_w16(p, 0);
-    p = vod_fmp4_write_matrix(p);
+
+    /* the video turned as its file shows it (a phone's portrait video):
+     * players read it from the init segment as from a file */
+    p = video ? vod_orient_write_matrix(p, track->orient, track->width,
+                                        track->height)
+              : vod_fmp4_write_matrix(p);
     vod_w32(p, video ? (track->width & 0xffff) << 16 : 0);
     vod_w32(p, video ? (track->height & 0xffff) << 16 : 0);
 

@@ -350,6 +350,7 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
     it->sample_count = t->sample_count;
     it->width = t->width;
     it->height = t->height;
+    it->orient = t->orient;
     it->nal_length_size = t->nal_length_size;
     it->sample_rate = t->sample_rate;
     it->channels = t->channels;

@@ -46,10 +46,11 @@
 #include "vod_mp4.h"
 #include "vod_codec.h"
 #include "vod_hdr.h"
+#include "vod_orient.h"
 
 
 #define VOD_IDX_MAGIC      0x78646976     /* "vidx" read little-endian */
-#define VOD_IDX_VERSION    4
+#define VOD_IDX_VERSION    5
 
 #define VOD_IDX_SKIP       1              /* a track we do not package */
 
@@ -124,6 +125,7 @@ typedef struct {
     uint32_t       sample_count;
     uint32_t       width;
     uint32_t       height;
+    uint32_t       orient;
     uint32_t       fps_num;
     uint32_t       fps_den;
     uint32_t       nal_length_size;
@@ -172,6 +174,7 @@ typedef struct {
     uint32_t        timescale;
     uint32_t        width;
     uint32_t        height;
+    uint32_t        orient;               /* VOD_ORIENT_*, from tkhd */
     uint32_t        nal_length_size;
     uint32_t        sample_rate;
     uint32_t        channels;

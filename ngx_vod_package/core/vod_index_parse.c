@@ -169,6 +169,7 @@ vod_idx_parse_trak(vod_idx_ctx_t *ctx, vod_mp4_box_t *trak,
     vod_idx_parse_t *t)
 {
     int             rc;
+    size_t          off;
     uint32_t        handler;
     vod_env_t      *env;
     vod_mp4_box_t   box, mdia, minf, stbl;
@@ -198,6 +199,14 @@ vod_idx_parse_trak(vod_idx_ctx_t *ctx, vod_mp4_box_t *trak,
     }
 
     t->track_id = vod_r32(box.data + (box.data[0] == 1 ? 20 : 12));
+
+    /* its matrix: how the video is turned to be shown; a tkhd too short
+     * to have one shows it as stored */
+    off = (box.data[0] == 1) ? 52 : 40;
+
+    if (box.size >= off + VOD_ORIENT_MATRIX_LEN) {
+        t->orient = vod_orient_from_matrix(box.data + off);
+    }
 
     /* mdia: mdhd, hdlr, minf/stbl */
 

@@ -153,6 +153,7 @@ vod_index_track_info(vod_env_t *env, const u_char *index, uint32_t track,
     info->sample_count = it->sample_count;
     info->width = it->width;
     info->height = it->height;
+    info->orient = it->orient;
     info->fps_num = it->fps_num;
     info->fps_den = it->fps_den;
     info->nal_length_size = it->nal_length_size;

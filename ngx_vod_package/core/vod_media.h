@@ -36,6 +36,9 @@ typedef struct {
 
     uint32_t      width;              /* video: display size from the */
     uint32_t      height;             /* sample entry */
+    uint32_t      orient;             /* video: how it is turned to be
+                                         shown (VOD_ORIENT_*, from the
+                                         tkhd's matrix) */
     uint32_t      fps_num;            /* video: frame rate as a fraction, */
     uint32_t      fps_den;            /* e.g. 30000/1001 */
     uint32_t      nal_length_size;    /* video: 1, 2 or 4 */

@@ -4,6 +4,7 @@
 
 #include "vod_thumb.h"
 #include "vod_hdr.h"
+#include "vod_orient.h"
 
 
 int
@@ -268,6 +269,7 @@ vod_thumb_track_size(const vod_track_info_t *info, uint32_t w, uint32_t h,
     uint32_t  dw, dh;
 
     vod_hdr_track_display(info, &dw, &dh);
+    vod_orient_size(info->orient, &dw, &dh);
 
     return vod_thumb_size(dw, dh, w, h, max_w, max_h, out_w, out_h);
 }

@@ -86,7 +86,8 @@ int vod_thumb_size(uint32_t src_w, uint32_t src_h, uint32_t w, uint32_t h,
 
 /* the same for a video track's pictures, from the size it is displayed
  * at (vod_hdr_track_display(): an anamorphic video's samples are not
- * square, a JPEG's are) */
+ * square, a JPEG's are), turned as it is shown (vod_orient.h: a phone's
+ * portrait video is stored landscape) */
 int vod_thumb_track_size(const vod_track_info_t *info, uint32_t w,
     uint32_t h, uint32_t max_w, uint32_t max_h, uint32_t *out_w,
     uint32_t *out_h);

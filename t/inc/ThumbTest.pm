@@ -137,6 +137,10 @@ sub default_config {
 # GOP's leading picture lands on its CRA and drops it (t/028)
 our $SeekFromStart = 0;
 
+# 1: a title's frame as stored, not turned as its tkhd matrix shows it
+# (ffmpeg turns it by default; t/032)
+our $Stored = 0;
+
 # the RGB pixels of a picture file (or of the frame of $src at $t seconds)
 # as ffmpeg decodes them, through the filter graph $vf when given
 sub rgb {
@@ -144,6 +148,7 @@ sub rgb {
     my @ss = defined $t ? ('-ss', $t) : ();
     my @vf = defined $vf ? ('-vf', $vf) : ();
     my @in = $SeekFromStart ? ('-i', $src, @ss) : (@ss, '-i', $src);
+    unshift @in, '-noautorotate' if $Stored;
     open my $fh, '-|', 'ffmpeg', '-nostdin', '-v', 'error', @in,
         '-frames:v', '1', @vf, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'
         or die "ffmpeg: $!";
