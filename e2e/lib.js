@@ -1,5 +1,5 @@
 // e2e/lib.js: what the real-player tests share (play.js, steering.js,
-// audio.js, subs.js, av1.js, drm.js): a private nginx started from a generated
+// audio.js, subs.js, codecs.js, drm.js): a private nginx started from a generated
 // configuration, test titles made once by a tools/mkmedia-*.sh script,
 // Debian's chromium through playwright-core, and the state of the player
 // page (e2e/www/player.html).

@@ -8,6 +8,9 @@
 #                 (E-AC-3 5.1 whose dec3 says JOC, complexity index 16,
 #                 French), aac51.mp4 (AAC 5.1, Spanish) and mp3.mp4 (MP3,
 #                 which the packager does not package: left out)
+#   DIR/turned/   360p.mp4: dolby/360p.mp4's H.264 + AAC, its tkhd matrix
+#                 turning it a quarter clockwise (a phone's portrait
+#                 video; e2e/codecs.js)
 #   DIR/hdr/      sdr.mp4 (HEVC, BT.709), pq.mp4 (HEVC 10-bit HDR10: BT.2020,
 #                 SMPTE ST 2084, with a colr box), hlg.mp4 (HEVC 10-bit
 #                 ARIB STD-B67 in the SPS's VUI only, no colr box), each
@@ -27,7 +30,7 @@ tone() { echo "sine=frequency=$1:sample_rate=48000:duration=$secs"; }
 x265="-c:v libx265 -preset ultrafast -tag:v hvc1"
 x265p="log-level=error:keyint=50:min-keyint=50:scenecut=0"
 
-mkdir -p "$dir/av1" "$dir/dolby" "$dir/hdr"
+mkdir -p "$dir/av1" "$dir/dolby" "$dir/turned" "$dir/hdr"
 
 $ff -f lavfi -i "$(tone 440)" -c:a aac -b:a 96k -ac 2 "$dir/.aac.m4a"
 
@@ -113,6 +116,11 @@ hevc pq -x265-params "$x265p:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2
 # no colr box: ffmpeg writes one only when told the colour
 hevc hlg -x265-params "$x265p:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc" \
     -pix_fmt yuv420p10le -movflags +faststart
+
+# dolby/360p.mp4 turned a quarter clockwise: FFmpeg 5.1 writes rotate=270
+# as the matrix a phone held upright writes (b = 1, c = -1)
+$ff -i "$dir/dolby/360p.mp4" -c copy -metadata:s:v:0 rotate=270 \
+    -movflags +faststart "$dir/turned/360p.mp4"
 
 rm -f "$dir/.aac.m4a" "$dir/dolby/.atmos.mp4"
 touch "$dir/.done"

@@ -1,19 +1,23 @@
 #!/usr/bin/env node
-// e2e/av1.js: AV1 in real players.  The packager serves
-// tools/mkmedia-codecs.sh's "av1" title (AV1 at 640x360 and 320x180, AAC
-// stereo); hls.js on the CMAF multivariant playlist, dash.js on the MPD
-// and Shaka Player on both, in Debian's chromium (which decodes AV1 with
-// its own software decoder), must play it.
+// e2e/codecs.js: AV1 and turned video in real players.  The packager
+// serves tools/mkmedia-codecs.sh's "av1" title (AV1 at 640x360 and
+// 320x180, AAC stereo) and its "turned" one (H.264 at 640x360 whose tkhd
+// matrix turns it a quarter clockwise, as a phone held upright films);
+// hls.js on the CMAF multivariant playlist, dash.js on the MPD and Shaka
+// Player on both, in Debian's chromium (which decodes AV1 with its own
+// software decoder), must play them.
 //
-//   node e2e/av1.js   makes the titles into build/e2e-codecs-media once
-//                    (E2E_CODECS_MEDIA names titles made already)
+//   node e2e/codecs.js  makes the titles into build/e2e-codecs-media once
+//                       (E2E_CODECS_MEDIA names titles made already)
 //
-// For each case: the manifest's video renditions are all AV1 (their
-// codecs strings start with av01) and chromium's MediaSource accepts
-// each codecs string; the player plays past 1 s with video frames
-// decoded and no player error; the video element's decoded picture
-// (videoWidth x videoHeight) is the size of the rendition the player
-// says it plays, which is one of the manifest's, an AV1 one.  Each case
+// For each case: the manifest's video renditions are all of the case's
+// codec (their codecs strings start with av01, or avc1) and chromium's
+// MediaSource accepts each codecs string; the player plays past 1 s with
+// video frames decoded and no player error; the video element's decoded
+// picture (videoWidth x videoHeight) is the size of the rendition the
+// player says it plays, which is one of the manifest's, turned as the
+// init segment's matrix turns it (chromium's natural size: 360x640 for
+// the turned title, whose manifests say 640x360).  Each case
 // is bounded by CASE_TIMEOUT (60 s) and tried again once only when its
 // player did not start before the deadline (as e2e/play.js).
 //
@@ -33,12 +37,29 @@ const {
 const PORT = parseInt(process.env.E2E_PORT || '8092', 10);
 const CASE_TIMEOUT = 1000 * parseInt(process.env.CASE_TIMEOUT || '60', 10);
 
+const AV1 = { codec: 'av01', turned: false };
+const TURNED = { codec: 'avc1', turned: true };
+
 const CASES = [
-    { name: 'av1-hls', engine: 'hls', url: '/vod/av1/master.m3u8' },
-    { name: 'av1-dash', engine: 'dash', url: '/vod/av1/manifest.mpd' },
-    { name: 'av1-shaka', engine: 'shaka', url: '/vod/av1/manifest.mpd' },
-    { name: 'av1-shaka-hls', engine: 'shaka', url: '/vod/av1/master.m3u8' },
+    { name: 'av1-hls', engine: 'hls', url: '/vod/av1/master.m3u8', ...AV1 },
+    { name: 'av1-dash', engine: 'dash', url: '/vod/av1/manifest.mpd',
+      ...AV1 },
+    { name: 'av1-shaka', engine: 'shaka', url: '/vod/av1/manifest.mpd',
+      ...AV1 },
+    { name: 'av1-shaka-hls', engine: 'shaka', url: '/vod/av1/master.m3u8',
+      ...AV1 },
+    { name: 'turned-hls', engine: 'hls', url: '/vod/turned/master.m3u8',
+      ...TURNED },
+    { name: 'turned-dash', engine: 'dash', url: '/vod/turned/manifest.mpd',
+      ...TURNED },
+    { name: 'turned-shaka', engine: 'shaka',
+      url: '/vod/turned/manifest.mpd', ...TURNED },
 ];
+
+// the picture of a rendition "WxH" as the player shows it
+function shown(size, turned) {
+    return turned ? size.split('x').reverse().join('x') : size;
+}
 
 // the manifest's video renditions: [{ size: "WxH", codecs }]
 async function renditions(url) {
@@ -92,16 +113,16 @@ async function runCase(context, c) {
     try {
         const want = await renditions(c.url);
         if (want.length === 0 || want.some((r) => !r.size
-                                        || !/^av01\./.test(r.codecs)))
+                                        || !r.codecs.startsWith(`${c.codec}.`)))
         {
-            throw new Error(`${c.url}: video renditions not all AV1: `
-                            + JSON.stringify(want));
+            throw new Error(`${c.url}: video renditions not all `
+                            + `${c.codec}: ${JSON.stringify(want)}`);
         }
         await page.goto(`http://127.0.0.1:${PORT}/player/?engine=${c.engine}`
                         + `&src=${encodeURIComponent(c.url)}`,
                         { timeout: CASE_TIMEOUT });
 
-        // whether this chromium says it decodes the manifest's AV1 at all
+        // whether this chromium says it decodes the manifest's codec at all
         const refused = await page.evaluate((codecs) => codecs.filter(
             (x) => !MediaSource.isTypeSupported(`video/mp4; codecs="${x}"`)),
             want.map((r) => r.codecs));
@@ -115,13 +136,14 @@ async function runCase(context, c) {
                                deadline, 'play past 1 s');
         phase = 'size';
 
-        // the decoded picture is the playing rendition's (polled: a
-        // switch of rendition reaches the element a little later)
+        // the decoded picture is the playing rendition's, turned as
+        // shown (polled: a switch of rendition reaches the element a
+        // little later)
         let p;
         for (;;) {
             p = await page.evaluate(playing);
             const r = p.rendition;
-            if (r && r.size === p.decoded
+            if (r && shown(r.size, c.turned) === p.decoded
                 && want.some((x) => x.size === r.size
                              && x.codecs === r.codecs))
             {
@@ -135,8 +157,8 @@ async function runCase(context, c) {
             await sleep(100);
         }
         st = await waitFor(page, (s) => s.frames > 0, deadline, 'after');
-        console.log(`PASS ${c.name}: ${c.engine} ${c.url} plays AV1 to `
-            + `${st.t.toFixed(2)} s, ${st.frames} frames decoded at `
+        console.log(`PASS ${c.name}: ${c.engine} ${c.url} plays `
+            + `${c.codec} to ${st.t.toFixed(2)} s, ${st.frames} frames decoded at `
             + `${p.decoded} (${p.rendition.codecs}, of `
             + `${want.map((x) => x.size).join(', ')})`);
         return { ok: true };
@@ -158,11 +180,11 @@ async function main() {
     let context = null;
     const failed = [];
     const retried = [];
-    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vodedge-av1-'));
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vodedge-codecs-'));
     try {
         const media = mediaDir('E2E_CODECS_MEDIA', 'e2e-codecs-media',
                                'mkmedia-codecs.sh', 6);
-        ng = await startOrigin('e2e-av1', media, PORT,
+        ng = await startOrigin('e2e-codecs', media, PORT,
                                'vod_segment_duration 2s;');
         context = await launchChromium(chromium, profile);
         for (const c of CASES) {
@@ -171,14 +193,14 @@ async function main() {
             if (!r.ok) failed.push(c.name);
         }
     } catch (e) {
-        console.log('FAIL e2e-av1: ' + e.message);
-        failed.push('e2e-av1');
+        console.log('FAIL e2e-codecs: ' + e.message);
+        failed.push('e2e-codecs');
     } finally {
         if (context) await context.close().catch(() => {});
         await stopNginx(ng);
         fs.rmSync(profile, { recursive: true, force: true });
     }
-    console.log(`e2e-av1: ${failed.length ? 'FAIL' : 'PASS'} `
+    console.log(`e2e-codecs: ${failed.length ? 'FAIL' : 'PASS'} `
                 + `(${failed.length} of ${CASES.length} cases failed`
                 + `${failed.length ? ': ' + failed.join(', ') : ''}; `
                 + `${retried.length} needed a retry`
@@ -187,6 +209,6 @@ async function main() {
 }
 
 main().then((code) => process.exit(code), (e) => {
-    console.log('FAIL e2e-av1: ' + (e && e.stack ? e.stack : e));
+    console.log('FAIL e2e-codecs: ' + (e && e.stack ? e.stack : e));
     process.exit(1);
 });
