@@ -124,7 +124,9 @@ $(MODULES_DIR)/ngx_steering_module.so &: \
 	@# whether thumbnails are in (FFmpeg found) or compiled out
 	@grep -h "+ ngx_vod_package:" $(BUILD)/configure.log || true
 	$(MAKE) -f $(BUILD)/Makefile -C $(NGINX_SRC) modules
-	cp $(BUILD)/ngx_vod_package_module.so \
+	@# a new file each, never written over the old: an nginx running
+	@# with the old one mapped (the demo's) would crash on its new bytes
+	cp --remove-destination $(BUILD)/ngx_vod_package_module.so \
 	    $(BUILD)/ngx_stream_playback_module.so \
 	    $(BUILD)/ngx_steering_module.so $(MODULES_DIR)/
 
@@ -153,7 +155,7 @@ asan:
 	    NGX_CC_OPT="$(ASAN_CC_OPT)" NGX_LD_OPT="$(ASAN_FLAGS)" \
 	    NGX_ADDONS="--add-dynamic-module=$(CURDIR)/tools/asan/canary" \
 	    NGX_ADDON_DEPS="$(ASAN_DEPS)"
-	cp $(ASAN_BUILD)/ngx_asan_canary_module.so modules-asan/
+	cp --remove-destination $(ASAN_BUILD)/ngx_asan_canary_module.so modules-asan/
 	@# a module built without ASan would pass every suite (UBSan's traps
 	@# leave no symbol: tools/asan/canary.t proves them)
 	@for so in modules-asan/*.so; do \
