@@ -645,7 +645,7 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 static int
 ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
 {
-    int       i;
+    int       i, rc;
     uint32_t  w, h;
 
     w = d->tile_width;
@@ -667,10 +667,9 @@ ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
         }
     }
 
-    if (ngx_vod_decode_fill(d, av, av->turn->data, av->turn->linesize, w, h)
-        != VOD_OK)
-    {
-        return VOD_ERROR;
+    rc = ngx_vod_decode_fill(d, av, av->turn->data, av->turn->linesize, w, h);
+    if (rc != VOD_OK) {
+        return rc;
     }
 
     for (i = 0; i < 3; i++) {

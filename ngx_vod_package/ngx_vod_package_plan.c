@@ -202,6 +202,13 @@ done:
 
     ctx->out.etag = ngx_vod_url_etag(r, url, media);
 
+    /* a turned video's init segment says the turn since it is read: a
+     * cache that revalidates gets it; the others keep their tags */
+    if (url->stream == VOD_STREAM_VIDEO && track->orient != 0) {
+        ctx->out.etag = ngx_vod_etag_add(ctx->out.etag, &track->orient,
+                                         sizeof(uint32_t));
+    }
+
     if (url->stream == VOD_STREAM_VIDEO
         && ngx_vod_package_rendition_header(r, media->video) != NGX_OK)
     {
