@@ -9,6 +9,7 @@
 # ffmpeg turns).  Before, the init segment's matrix was the identity (a
 # portrait video played on its side) and so were the pictures.  A matrix
 # of another angle is shown as stored, by the packager and its pictures.
+# bin/vodpkg info says how each is shown.
 
 use FindBin;
 use lib "$FindBin::Bin/inc";
@@ -233,3 +234,24 @@ GET /tiles/r90/tiles-360p-1.jpg
 GET /tiles/r90/tiles-360p.vtt
 --- response_body_like
 tiles-360p-1\.jpg#xywh=160,0,160,284
+
+
+
+=== TEST 11: bin/vodpkg info says how each title is shown
+--- request
+GET /s/r90/manifest.mpd
+--- response_body_filters eval
+[sub {
+    CORE::join '', map {
+        my $info = `$FindBin::Bin/../bin/vodpkg info $main::Dir/$_/360p.mp4`;
+        my ($how) = $info =~ /shown turned \(its tkhd matrix\): (.*)/;
+        "$_: " . ($how // 'as stored') . "\n";
+    } @main::Titles;
+}]
+--- response_body
+r90: a quarter turn counter-clockwise
+r180: a half turn
+r270: a quarter turn clockwise
+phone: a quarter turn clockwise
+mirror: mirrored left to right
+angle: as stored

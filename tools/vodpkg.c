@@ -30,6 +30,7 @@
 #include "vod_index.h"
 #include "vod_frag.h"
 #include "vod_fmp4.h"
+#include "vod_orient.h"
 #include "vod_ts.h"
 
 
@@ -412,6 +413,11 @@ vodpkg_print_track(vodpkg_file_t *f, uint32_t n)
                ti.width, ti.height, ti.fps_num, ti.fps_den,
                ti.fps_den ? (double) ti.fps_num / ti.fps_den : 0.0,
                ti.nal_length_size);
+
+        if (ti.orient != 0) {
+            printf("  shown turned (its tkhd matrix): %s\n",
+                   vod_orient_name(ti.orient));
+        }
 
     } else if (ti.type == VOD_TRACK_AUDIO) {
         printf("  %u Hz, %u channels, audio object type %u\n",

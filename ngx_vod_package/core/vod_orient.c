@@ -139,6 +139,24 @@ vod_orient_write_matrix(u_char *p, uint32_t orient, uint32_t width,
 }
 
 
+const char *
+vod_orient_name(uint32_t orient)
+{
+    static const char  *names[] = {
+        "as stored",
+        "transposed (mirrored across its diagonal)",
+        "mirrored left to right",
+        "a quarter turn clockwise",
+        "mirrored top to bottom",
+        "a quarter turn counter-clockwise",
+        "a half turn",
+        "transposed across its other diagonal"
+    };
+
+    return names[orient & 7];
+}
+
+
 void
 vod_orient_size(uint32_t orient, uint32_t *width, uint32_t *height)
 {

@@ -44,6 +44,10 @@ uint32_t vod_orient_from_matrix(const u_char *matrix);
 u_char *vod_orient_write_matrix(u_char *p, uint32_t orient, uint32_t width,
     uint32_t height);
 
+/* what an orientation does, in words, for a log line or bin/vodpkg:
+ * "as stored", "a quarter turn clockwise", "mirrored left to right"... */
+const char *vod_orient_name(uint32_t orient);
+
 /* a stored picture's size turned: swapped when transposed */
 void vod_orient_size(uint32_t orient, uint32_t *width, uint32_t *height);
 

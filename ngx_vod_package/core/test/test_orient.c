@@ -66,21 +66,30 @@ test_orient_known(void **state)
     test_matrix(m, 0, ONE, -ONE, 0, 1080 << 16, 0);
     assert_int_equal(vod_orient_from_matrix(m),
                      VOD_ORIENT_TRANSPOSE | VOD_ORIENT_FLIP_X);
+    assert_string_equal(vod_orient_name(vod_orient_from_matrix(m)),
+                        "a quarter turn clockwise");
 
     /* FFmpeg 5.1's -metadata rotate=90: no translation, a quarter
      * counter-clockwise (its frame is transpose=cclock's) */
     test_matrix(m, 0, -ONE, ONE, 0, 0, 0);
     assert_int_equal(vod_orient_from_matrix(m),
                      VOD_ORIENT_TRANSPOSE | VOD_ORIENT_FLIP_Y);
+    assert_string_equal(vod_orient_name(vod_orient_from_matrix(m)),
+                        "a quarter turn counter-clockwise");
 
     /* upside down */
     test_matrix(m, -ONE, 0, 0, -ONE, 1920 << 16, 1080 << 16);
     assert_int_equal(vod_orient_from_matrix(m),
                      VOD_ORIENT_FLIP_X | VOD_ORIENT_FLIP_Y);
+    assert_string_equal(vod_orient_name(vod_orient_from_matrix(m)),
+                        "a half turn");
 
     /* a mirror (a selfie camera's) */
     test_matrix(m, -ONE, 0, 0, ONE, 0, 0);
     assert_int_equal(vod_orient_from_matrix(m), VOD_ORIENT_FLIP_X);
+    assert_string_equal(vod_orient_name(VOD_ORIENT_FLIP_X),
+                        "mirrored left to right");
+    assert_string_equal(vod_orient_name(0), "as stored");
 
     /* transposed alone */
     test_matrix(m, 0, ONE, ONE, 0, 0, 0);
