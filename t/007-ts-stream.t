@@ -136,7 +136,16 @@ for my $title (@titles) {
                 if VodTest::log_count($dir, \$log_off, $task_re) > 0
                    && $dropped;
             my $warm = get("$base/thread/$title/$seg");
-            $warm_tasks += VodTest::log_count($dir, \$log_off, $task_re);
+            my $posted = VodTest::log_count($dir, \$log_off, $task_re);
+            # a page the kernel evicted in between (the suite beside this
+            # one under prove -j2 takes memory too) is read from the disk
+            # again, rightly; a read from the page cache never goes to a
+            # thread: the same segment once more
+            if ($posted > 0) {
+                get("$base/thread/$title/$seg");
+                $posted = VodTest::log_count($dir, \$log_off, $task_re);
+            }
+            $warm_tasks += $posted;
             $segments++;
             $first{$name} = $want->{content} if $seg =~ /-1\.ts$/;
             ok($want->{status} == 200 && length($want->{content}) > 0
