@@ -42,7 +42,6 @@
 
 static u_char *vod_fmp4_box_start(u_char *p, const char *type);
 static void vod_fmp4_box_end(u_char *start, u_char *p);
-static u_char *vod_fmp4_write_matrix(u_char *p);
 static uint32_t vod_fmp4_language(const char *lang);
 static int vod_fmp4_header(vod_env_t *env, const vod_segment_t *segment,
     const vod_cenc_aux_t *aux, int clear, const u_char *pssh,
@@ -68,23 +67,6 @@ vod_fmp4_box_end(u_char *start, u_char *p)
     s = start;
     size = p - start;
     vod_w32(s, size);
-}
-
-
-static u_char *
-vod_fmp4_write_matrix(u_char *p)
-{
-    vod_w32(p, 0x00010000);
-    vod_w32(p, 0);
-    vod_w32(p, 0);
-    vod_w32(p, 0);
-    vod_w32(p, 0x00010000);
-    vod_w32(p, 0);
-    vod_w32(p, 0);
-    vod_w32(p, 0);
-    vod_w32(p, 0x40000000);
-
-    return p;
 }
 
 
@@ -198,7 +180,7 @@ vod_fmp4_protected_init(vod_env_t *env, const vod_track_info_t *track,
     vod_w16(p, 0x0100);                       /* volume 1.0 */
     memset(p, 0, 10);
     p += 10;
-    p = vod_fmp4_write_matrix(p);
+    p = vod_orient_write_matrix(p, 0, 0, 0);  /* identity */
     memset(p, 0, 24);
     p += 24;
     vod_w32(p, track->track_id + 1);          /* next_track_ID */
@@ -224,9 +206,8 @@ vod_fmp4_protected_init(vod_env_t *env, const vod_track_info_t *track,
 
     /* the video turned as its file shows it (a phone's portrait video):
      * players read it from the init segment as from a file */
-    p = video ? vod_orient_write_matrix(p, track->orient, track->width,
-                                        track->height)
-              : vod_fmp4_write_matrix(p);
+    p = vod_orient_write_matrix(p, video ? track->orient : 0, track->width,
+                                track->height);
     vod_w32(p, video ? (track->width & 0xffff) << 16 : 0);
     vod_w32(p, video ? (track->height & 0xffff) << 16 : 0);
 
