@@ -663,6 +663,8 @@ ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
         av->turn->height = (int) h;
 
         if (av_frame_get_buffer(av->turn, 0) < 0) {
+            /* no frame without its planes for the next tile to find */
+            av_frame_free(&av->turn);
             return ngx_vod_decode_error(d, VOD_ERROR, "FFmpeg out of memory");
         }
     }
