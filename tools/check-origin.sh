@@ -104,9 +104,13 @@ count() {
         -show_entries stream=$what -of csv=p=0 "$1" | sed -n 1p
 }
 
+# where a stream ends on its title's timeline: its duration, after a
+# start its empty edits delay (ffmpeg -ss ... -c copy makes them)
 duration() {
-    ffprobe -v error -select_streams "$2:0" -show_entries stream=duration \
-        -of csv=p=0 "$1" | sed -n 1p
+    ffprobe -v error -select_streams "$2:0" \
+        -show_entries stream=start_time,duration -of csv=p=0 "$1" \
+        | sed -n 1p | awk -F, '{s = $1 + 0; if (s < 0) s = 0;
+                                 printf "%.6f", s + $2}'
 }
 
 decode() {

@@ -54,7 +54,7 @@ static int64_t vod_idx_first_delay(const u_char *index,
     const vod_idx_track_t *it, const vod_idx_cursor_t *cur);
 static void vod_idx_boundaries(const u_char *index,
     const vod_idx_track_t *it, const vod_idx_cursor_t *cur, uint32_t n,
-    uint64_t duration, uint64_t *out);
+    uint64_t duration, uint32_t delay, uint64_t *out);
 
 
 /* n big-endian u32 to native order, two per 64-bit load and swap, four
@@ -346,7 +346,8 @@ vod_idx_fill(vod_idx_ctx_t *ctx, u_char *blob, uint64_t *off, uint32_t n)
     it->codec = t->codec;
     it->track_id = t->track_id;
     it->timescale = t->timescale;
-    it->duration = t->duration;
+    it->duration = t->duration + t->delay;
+    it->delay = t->delay;
     it->sample_count = t->sample_count;
     it->width = t->width;
     it->height = t->height;
@@ -1168,7 +1169,7 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
 
     bound = ctx->bound;
 
-    vod_idx_boundaries(blob, it, cur, nseg, t->duration, bound);
+    vod_idx_boundaries(blob, it, cur, nseg, t->duration, t->delay, bound);
 
     for (seg = 0; seg <= nseg; seg++) {
         cur[seg].time = bound[seg];
@@ -1256,13 +1257,15 @@ vod_idx_first_delay(const u_char *index, const vod_idx_track_t *it,
  * decode times gave HEVC 3.96 s + 4.04 s where H.264 has 4 + 4, and the
  * MPD's S@t ran a frame ahead of the media.  Relative to the first
  * sample's, so the first segment starts at 0; the last ends at the
- * track's duration.  Other tracks: decode times.
+ * track's duration.  Other tracks: decode times.  A track its empty edits
+ * delay (vod_idx_parse_elst()) is presented that much later: its first
+ * segment still starts at 0, the title's start, and takes the delay.
  */
 
 static void
 vod_idx_boundaries(const u_char *index, const vod_idx_track_t *it,
     const vod_idx_cursor_t *cur, uint32_t n, uint64_t duration,
-    uint64_t *out)
+    uint32_t delay, uint64_t *out)
 {
     int64_t   t, delay0;
     uint32_t  i;
@@ -1271,27 +1274,30 @@ vod_idx_boundaries(const u_char *index, const vod_idx_track_t *it,
         out[i] = cur[i].dts;
     }
 
-    if (it->type != VOD_TRACK_VIDEO || n < 2 || duration < n) {
-        return;
+    if (it->type == VOD_TRACK_VIDEO && n >= 2 && duration >= n) {
+
+        delay0 = vod_idx_first_delay(index, it, &cur[0]);
+
+        /* whatever a hostile ctts says, boundaries stay increasing, with
+         * a tick left for each segment after them */
+
+        for (i = 1; i < n; i++) {
+            t = (int64_t) cur[i].dts
+                + vod_idx_first_delay(index, it, &cur[i]) - delay0;
+
+            if (t <= (int64_t) out[i - 1]) {
+                t = (int64_t) out[i - 1] + 1;
+            }
+
+            if (t > (int64_t) (duration - (n - i))) {
+                t = (int64_t) (duration - (n - i));
+            }
+
+            out[i] = (uint64_t) t;
+        }
     }
 
-    delay0 = vod_idx_first_delay(index, it, &cur[0]);
-
-    /* whatever a hostile ctts says, boundaries stay increasing, with a
-     * tick left for each segment after them */
-
-    for (i = 1; i < n; i++) {
-        t = (int64_t) cur[i].dts + vod_idx_first_delay(index, it, &cur[i])
-            - delay0;
-
-        if (t <= (int64_t) out[i - 1]) {
-            t = (int64_t) out[i - 1] + 1;
-        }
-
-        if (t > (int64_t) (duration - (n - i))) {
-            t = (int64_t) (duration - (n - i));
-        }
-
-        out[i] = (uint64_t) t;
+    for (i = 1; i <= n; i++) {
+        out[i] += delay;
     }
 }

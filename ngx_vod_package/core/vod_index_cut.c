@@ -214,12 +214,16 @@ vod_idx_cut(vod_idx_ctx_t *ctx, uint32_t *kept_out)
             at = (uint64_t) pts;
 
         } else {
-            s = vod_idx_seek_time(p, &pos[p - ctx->tracks], tick, &dts);
+            /* every sample a sync sample: cut on decode times, the
+             * track's delay added (presentation times, as above) */
+            s = vod_idx_seek_time(p, &pos[p - ctx->tracks],
+                                  (tick > p->delay) ? tick - p->delay : 0,
+                                  &dts);
             if (s >= p->sample_count) {
                 break;
             }
 
-            at = dts;
+            at = dts + p->delay;
         }
 
         k = vod_idx_muldiv(at, 1000, unit, 0) + 1;
@@ -238,7 +242,10 @@ vod_idx_cut(vod_idx_ctx_t *ctx, uint32_t *kept_out)
                 continue;
             }
 
+            /* at the same presented time: a track delayed by its empty
+             * edits decodes that much earlier (vod_idx_parse_elst()) */
             tick = vod_idx_muldiv(at, t->timescale, p->timescale, 1);
+            tick = (tick > t->delay) ? tick - t->delay : 0;
             cand = vod_idx_seek_time(t, &pos[i], tick, &dts);
             next[i] = cand;
 
@@ -264,7 +271,8 @@ vod_idx_cut(vod_idx_ctx_t *ctx, uint32_t *kept_out)
              * of t's sample cand (its tick rounds up above it), the
              * last multiple of the segment duration at or before it */
 
-            tick = vod_idx_muldiv(dts, p->timescale, t->timescale, 0) + 1;
+            tick = vod_idx_muldiv(dts + t->delay, p->timescale, t->timescale,
+                                  0) + 1;
             tick = vod_idx_muldiv(tick, 1000, unit, 0);
 
             if (tick > kmin) {

@@ -50,7 +50,7 @@
 
 
 #define VOD_IDX_MAGIC      0x78646976     /* "vidx" read little-endian */
-#define VOD_IDX_VERSION    5
+#define VOD_IDX_VERSION    6
 
 #define VOD_IDX_SKIP       1              /* a track we do not package */
 
@@ -121,7 +121,9 @@ typedef struct {
     uint32_t       codec;
     uint32_t       track_id;
     uint32_t       timescale;
-    uint64_t       duration;
+    uint64_t       duration;              /* to its last sample's end as
+                                             presented, delay included */
+    uint32_t       delay;                 /* the empty edits before it */
     uint32_t       sample_count;
     uint32_t       width;
     uint32_t       height;
@@ -189,7 +191,12 @@ typedef struct {
     const u_char   *config;
     size_t          config_len;
 
-    int64_t         media_time;
+    int64_t         media_time;           /* the first edit's, less
+                                             delay: < 0 moves the track
+                                             later */
+    uint32_t        delay;                /* the empty edits before the
+                                             first edit: the track starts
+                                             that late in the title */
 
     const u_char   *ctts;                 /* table entries, big-endian */
     const u_char   *stsc;
@@ -224,6 +231,8 @@ typedef struct {
     uint64_t          budget;             /* vod_index_mem_bound() */
     uint64_t          used;               /* bytes allocated so far */
     size_t            moov_size;
+    uint32_t          movie_timescale;    /* mvhd's: the edits' durations;
+                                             0 when unknown */
     uint64_t         *seg_bytes;          /* per-track scratch of */
     uint64_t         *bound;              /* vod_idx_fill_cursors() */
     uint32_t          segment_ms;

@@ -144,6 +144,18 @@ vod_index_iframes(vod_env_t *env, const u_char *index, uint32_t track,
         out[i].duration = end - out[i].dts;
     }
 
+    /* a track its empty edits delay (vod_idx_parse_elst()): its key
+     * frames are presented that much later, the first one's entry
+     * reaching back to the title's start as its segment does */
+
+    if (it->delay != 0 && n > 0) {
+        out[0].duration += it->delay;
+
+        for (i = 1; i < n; i++) {
+            out[i].dts += it->delay;
+        }
+    }
+
     info->iframes = out;
     info->iframe_count = n;
 

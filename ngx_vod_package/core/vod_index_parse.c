@@ -16,6 +16,8 @@
 
 static int vod_idx_full_box(vod_env_t *env, vod_mp4_box_t *box,
     size_t min, const char *name);
+static int vod_idx_movie_timescale(vod_idx_ctx_t *ctx, const u_char *moov,
+    size_t size);
 static int vod_idx_parse_trak(vod_idx_ctx_t *ctx, vod_mp4_box_t *trak,
     vod_idx_parse_t *t);
 static int vod_idx_parse_mdhd(vod_idx_ctx_t *ctx, vod_mp4_box_t *box,
@@ -56,6 +58,11 @@ vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov, size_t size)
     env = ctx->env;
     ctx->skipped = 0;
     media = 0;
+
+    rc = vod_idx_movie_timescale(ctx, moov, size);
+    if (rc != VOD_OK) {
+        return rc;
+    }
 
     p = moov;
     end = moov + size;
@@ -109,6 +116,40 @@ vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov, size_t size)
         ctx->track_count = 0;
         vod_idx_log_skipped(ctx);
         return VOD_UNSUPPORTED;
+    }
+
+    return VOD_OK;
+}
+
+
+/* mvhd's timescale, that of the edit lists' durations, into
+ * ctx->movie_timescale; 0 (empty edits then ignored) where there is none
+ * to read; a moov whose boxes do not fit fails here, with its one line */
+
+static int
+vod_idx_movie_timescale(vod_idx_ctx_t *ctx, const u_char *moov, size_t size)
+{
+    int             rc;
+    size_t          at;
+    vod_mp4_box_t   box;
+
+    ctx->movie_timescale = 0;
+
+    rc = vod_mp4_find_box(ctx->env, moov, size,
+                          VOD_TAG('m', 'v', 'h', 'd'), &box);
+    if (rc == VOD_NOT_FOUND) {
+        return VOD_OK;
+    }
+
+    if (rc != VOD_OK) {
+        return rc;
+    }
+
+    /* version and flags, then creation and modification times */
+    at = (box.size > 0 && box.data[0] == 1) ? 4 + 16 : 4 + 8;
+
+    if (box.size >= at + 4) {
+        ctx->movie_timescale = vod_r32(box.data + at);
     }
 
     return VOD_OK;
@@ -379,6 +420,7 @@ vod_idx_parse_elst(vod_idx_ctx_t *ctx, vod_mp4_box_t *edts,
     size_t          esize;
     int64_t         media_time;
     uint32_t        n, i;
+    uint64_t        empty, delay;
     vod_env_t      *env;
     const u_char   *p;
     vod_mp4_box_t   box;
@@ -405,9 +447,16 @@ vod_idx_parse_elst(vod_idx_ctx_t *ctx, vod_mp4_box_t *edts,
     }
 
     p = box.data + 8;
+    empty = 0;
 
-    /* the first non-empty edit: empty edits (media_time -1) before it
-     * are ignored, so the first presented sample is at pts 0 */
+    /*
+     * The first non-empty edit says which media time is presented first;
+     * the empty edits (media_time -1) before it delay it by their
+     * durations, in the movie's timescale.  A track cut with its
+     * neighbours (ffmpeg -ss ... -c copy) or whose audio starts after its
+     * video has them: dropped, the track would play that much early
+     * against the others.  Edits after the first are not applied.
+     */
 
     for (i = 0; i < n; i++, p += esize) {
         if (esize == 20) {
@@ -418,6 +467,15 @@ vod_idx_parse_elst(vod_idx_ctx_t *ctx, vod_mp4_box_t *edts,
         }
 
         if (media_time == -1) {
+            empty += (esize == 20) ? vod_r64(p) : vod_r32(p);
+
+            if (empty > UINT32_MAX) {
+                /* 2^32 ticks of the movie's clock, > 13 hours at 90 kHz */
+                env->log(env, "track %u: elst empty edits of over %u "
+                         "ticks", t->track_id, UINT32_MAX);
+                return VOD_BAD_DATA;
+            }
+
             continue;
         }
 
@@ -427,7 +485,23 @@ vod_idx_parse_elst(vod_idx_ctx_t *ctx, vod_mp4_box_t *edts,
             return VOD_BAD_DATA;
         }
 
-        t->media_time = media_time;
+        delay = 0;
+
+        if (empty != 0 && ctx->movie_timescale != 0) {
+            delay = (empty * t->timescale + ctx->movie_timescale / 2)
+                    / ctx->movie_timescale;
+        }
+
+        if (delay > INT32_MAX) {
+            env->log(env, "track %u: elst empty edits of %llu ticks in "
+                     "timescale %u, more than the track's timeline holds",
+                     t->track_id, (unsigned long long) empty,
+                     ctx->movie_timescale);
+            return VOD_BAD_DATA;
+        }
+
+        t->media_time = media_time - (int64_t) delay;
+        t->delay = (uint32_t) delay;
         break;
     }
 

@@ -31,7 +31,9 @@ typedef struct {
     uint32_t      codec;              /* VOD_CODEC_* */
     uint32_t      track_id;           /* from tkhd */
     uint32_t      timescale;          /* from mdhd */
-    uint64_t      duration;           /* sum of sample durations */
+    uint64_t      duration;           /* sum of sample durations, and
+                                         the empty edits that delay the
+                                         track (vod_idx_parse_elst()) */
     uint32_t      sample_count;
 
     uint32_t      width;              /* video: display size from the */
@@ -72,7 +74,8 @@ typedef struct {
     /* segment boundaries in timescale units, as manifests give them:
      * video's seg_time[i] is when segment i's key frame is presented
      * (relative to the first sample's presentation), other tracks' when
-     * its first sample is decoded; seg_time[0] is 0 and
+     * its first sample is decoded, a delayed track's later by its delay
+     * but for the first segment; seg_time[0] is 0 and
      * seg_time[segment_count] equals duration (vod_idx_boundaries()) */
     uint32_t      segment_count;
     uint64_t     *seg_time;

@@ -141,6 +141,11 @@ our $SeekFromStart = 0;
 # (ffmpeg turns it by default; t/032)
 our $Stored = 0;
 
+# 1: $t is a presentation time of the file (ffmpeg -seek_timestamp), not
+# an offset from its first; they differ where an empty edit delays every
+# track (t/033)
+our $SeekTimestamp = 0;
+
 # the RGB pixels of a picture file (or of the frame of $src at $t seconds)
 # as ffmpeg decodes them, through the filter graph $vf when given
 sub rgb {
@@ -149,6 +154,7 @@ sub rgb {
     my @vf = defined $vf ? ('-vf', $vf) : ();
     my @in = $SeekFromStart ? ('-i', $src, @ss) : (@ss, '-i', $src);
     unshift @in, '-noautorotate' if $Stored;
+    unshift @in, '-seek_timestamp', '1' if $SeekTimestamp;
     open my $fh, '-|', 'ffmpeg', '-nostdin', '-v', 'error', @in,
         '-frames:v', '1', @vf, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'
         or die "ffmpeg: $!";

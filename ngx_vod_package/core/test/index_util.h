@@ -113,7 +113,7 @@ static void t_hostile(const u_char *file, size_t len, const char *what);
 static size_t t_rechunk(const u_char *p, size_t len, u_char *out,
     uint32_t flags);
 static void t_samples_equal(const char *a_name, const u_char *a,
-    size_t a_len, const u_char *b, size_t b_len);
+    size_t a_len, const u_char *b, size_t b_len, uint32_t empty);
 
 
 static const char  *t_media;
@@ -1156,13 +1156,24 @@ t_rechunk(const u_char *p, size_t len, u_char *out, uint32_t flags)
 }
 
 
+/*
+ * a and b index to the same samples; b's tracks each have an empty edit
+ * of empty ticks of the movie's clock (mvhd) before their first edit
+ * (T_RW_EMPTY), which delays what they present and their segments' ends
+ * by that much in their own timescales (the first segment starts at 0
+ * still)
+ */
+
 static void
 t_samples_equal(const char *a_name, const u_char *a, size_t a_len,
-    const u_char *b, size_t b_len)
+    const u_char *b, size_t b_len, uint32_t empty)
 {
     int               lo, hi;
     t_ctx_t           ca, cb;
-    uint32_t          i, s, n, k;
+    int32_t           d;
+    uint32_t          i, s, n, k, movie;
+    u_char           *mvhd;
+    uint64_t          moov_off, moov_size;
     vod_env_t         ea, eb;
     t_built_t         ba, bb;
     vod_segment_t     sa, sb;
@@ -1170,6 +1181,18 @@ t_samples_equal(const char *a_name, const u_char *a, size_t a_len,
 
     t_env_init(&ea, &ca, a, a_len);
     t_env_init(&eb, &cb, b, b_len);
+
+    movie = 0;
+
+    if (empty != 0) {
+        assert_int_equal(vod_mp4_find_moov(&eb, b_len, &moov_off,
+                                           &moov_size), VOD_OK);
+        mvhd = t_find((u_char *) b + moov_off, moov_size, "moov/mvhd");
+        assert_non_null(mvhd);
+        assert_int_equal(mvhd[8], 0);
+        movie = vod_r32(mvhd + 20);
+        assert_true(movie != 0);
+    }
 
     assert_int_equal(t_build(&ea, T_SEGMENT_MS, &ba), VOD_OK);
 
@@ -1187,10 +1210,21 @@ t_samples_equal(const char *a_name, const u_char *a, size_t a_len,
         assert_int_equal(ia.total_bytes, ib.total_bytes);
         assert_string_equal(ia.codec_str, ib.codec_str);
 
+        d = (movie == 0) ? 0
+            : (int32_t) (((uint64_t) empty * ia.timescale + movie / 2)
+                         / movie);
+
+        assert_int_equal(ib.duration, ia.duration + d);
+        assert_int_equal(ib.seg_time[0], ia.seg_time[0]);
+
+        for (s = 1; s <= ia.segment_count; s++) {
+            assert_int_equal(ib.seg_time[s], ia.seg_time[s] + d);
+        }
+
         /* a version 1 ctts (negative offsets, no edit list) gives the
          * same range of offsets as version 0 and the edit list */
-        assert_int_equal(ia.min_pts_delay, ib.min_pts_delay);
-        assert_int_equal(ia.max_pts_delay, ib.max_pts_delay);
+        assert_int_equal(ia.min_pts_delay + d, ib.min_pts_delay);
+        assert_int_equal(ia.max_pts_delay + d, ib.max_pts_delay);
         lo = 0;
         hi = 0;
 
@@ -1201,6 +1235,10 @@ t_samples_equal(const char *a_name, const u_char *a, size_t a_len,
                              VOD_OK);
             assert_int_equal(sa.count, sb.count);
             assert_int_equal(sa.start_dts, sb.start_dts);
+
+            for (k = 0; k < sa.count; k++) {
+                sa.samples[k].pts_delay += d;
+            }
 
             if (memcmp(sa.samples, sb.samples,
                        sa.count * sizeof(vod_sample_t)) != 0)

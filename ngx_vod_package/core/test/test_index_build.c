@@ -168,7 +168,7 @@ test_rechunked(void **state)
             assert_non_null(b);
             assert_true(vod_r32(b + 12) > 20);
 
-            t_samples_equal(files[i], file, len, out, moov_off + n);
+            t_samples_equal(files[i], file, len, out, moov_off + n, 0);
             free(out);
         }
 
