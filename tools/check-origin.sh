@@ -97,17 +97,32 @@ digest() {
 }
 
 # frames (video) or packets (audio) of a stream in a file
+# count FILE SEL: the frames (video) or packets (audio) of stream SEL: v
+# or a (the first), or i:T (track_ID T: a file's further audio track)
 count() {
-    local what=nb_read_frames
-    [ "$2" = a ] && what=nb_read_packets
-    ffprobe -v error -select_streams "$2:0" -count_frames -count_packets \
+    local what=nb_read_frames spec=$2:0
+    [ "$2" = v ] || what=nb_read_packets
+    [ "${2%%:*}" = i ] && spec=$2
+    ffprobe -v error -select_streams "$spec" -count_frames -count_packets \
         -show_entries stream=$what -of csv=p=0 "$1" | sed -n 1p
+}
+
+# the stream of a source that a playlist or Representation named
+# STREAM-ID carries, for count: "video" v, "audio" a, "audioT" i:T
+source_sel() {
+    case $1 in
+    audio) echo a ;;
+    audio[0-9]*) echo "i:${1#audio}" ;;
+    *) echo v ;;
+    esac
 }
 
 # where a stream ends on its title's timeline: its duration, after a
 # start its empty edits delay (ffmpeg -ss ... -c copy makes them)
 duration() {
-    ffprobe -v error -select_streams "$2:0" \
+    local spec=$2:0
+    [ "${2%%:*}" = i ] && spec=$2
+    ffprobe -v error -select_streams "$spec" \
         -show_entries stream=start_time,duration -of csv=p=0 "$1" \
         | sed -n 1p | awk -F, '{s = $1 + 0; if (s < 0) s = 0;
                                  printf "%.6f", s + $2}'
@@ -184,11 +199,12 @@ mpd_xpath() {
 # the frames or packets of a stream id's source ("video-720p": video of
 # 720p.mp4) against those of FILE
 check_frames() {
-    local title=$1 id=$2 file=$3 what=$4 sel=v src got want
+    local title=$1 id=$2 file=$3 what=$4 sel src got want fsel=v
     src=$(source_of "$title" "${id#*-}")
-    [ "${id%%-*}" = audio ] && sel=a
-    got=$(count "$file" $sel)
-    want=$(count "$src" $sel)
+    sel=$(source_sel "${id%%-*}")
+    [ "$sel" = v ] || fsel=a
+    got=$(count "$file" $fsel)
+    want=$(count "$src" "$sel")
     [ -n "$want" ] && [ "$got" = "$want" ] || \
         fail "$title/$what: $got $sel frames/packets, source has $want"
     echo "$got"
@@ -294,10 +310,11 @@ for tdir in "$media"/*/; do
         decode "$file" "$title/$pl"
 
         src=$(source_of "$title" "$id")
-        sel=v
-        [ "$stream" = audio ] && sel=a
-        got=$(count "$file" $sel)
-        want=$(count "$src" $sel)
+        sel=$(source_sel "$stream")
+        fsel=v
+        [ "$sel" = v ] || fsel=a
+        got=$(count "$file" $fsel)
+        want=$(count "$src" "$sel")
         [ "$got" = "$want" ] || \
             fail "$title/$pl: $got ${sel} frames/packets, source has $want"
 
@@ -332,8 +349,11 @@ for tdir in "$media"/*/; do
     fi
     [ "$code" = 200 ] || fail "$title/master-ts.m3u8: $code"
 
+    # each variant: ts-{id} (audio muxed in) or, where the title has
+    # audio renditions of its own, videots-{id} (video alone)
     for pl in $(grep -v '^#' "$out/master-ts.m3u8"); do
         id=${pl#ts-}
+        id=${id#videots-}
         id=${id%.m3u8}
         fetch "$title/$pl" > "$out/$pl"
         file=$out/${pl%.m3u8}.ts

@@ -173,6 +173,8 @@ typedef struct {
     uint32_t        type;
     uint32_t        codec;
     uint32_t        track_id;
+    uint32_t        enabled;              /* tkhd's flag: a player plays
+                                             it (a chapter track is not) */
     uint32_t        timescale;
     uint32_t        width;
     uint32_t        height;

@@ -92,8 +92,12 @@ vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov, size_t size)
 
         rc = vod_idx_parse_trak(ctx, &trak, t);
         if (rc == VOD_IDX_SKIP) {
-            /* a video or audio track in a format we do not package */
-            if (t->entry != NULL && ctx->skipped < VOD_MAX_TRACKS) {
+            /* a video or audio track in a format we do not package; not
+             * one no player plays (a chapter track's titles: QuickTime
+             * text, disabled, that iTunes, HandBrake and ffmpeg write) */
+            if (t->entry != NULL && t->enabled
+                && ctx->skipped < VOD_MAX_TRACKS)
+            {
                 ctx->skip_id[ctx->skipped] = t->track_id;
                 ctx->skip_type[ctx->skipped] = vod_r32(t->entry + 4);
                 ctx->skipped++;
@@ -240,6 +244,7 @@ vod_idx_parse_trak(vod_idx_ctx_t *ctx, vod_mp4_box_t *trak,
     }
 
     t->track_id = vod_r32(box.data + (box.data[0] == 1 ? 20 : 12));
+    t->enabled = box.data[3] & 1;
 
     /* its matrix: how the video is turned to be shown; a tkhd too short
      * to have one shows it as stored */
