@@ -630,8 +630,9 @@ vod_segment_ranges(vod_env_t *env, const vod_segment_t *segment,
 
 /*
  * Per segment about 150 bytes of boxes (styp, moof, mfhd, traf, tfhd, tfdt,
- * trun header, mdat header), counted as if segments were one second long;
- * per sample a trun entry of at most 16 bytes (audio too carries a
+ * trun header, mdat header), counted as many times a second as the
+ * track's shortest segment fits (vod_track_segments_per_second()); per
+ * sample a trun entry of at most 16 bytes (audio too carries a
  * composition offset when an edit list shifts it).
  */
 
@@ -650,5 +651,6 @@ vod_fmp4_bitrate(const vod_track_info_t *track, uint64_t rate)
         per_second = ((uint64_t) track->sample_rate + 1023) / 1024 * 16;
     }
 
-    return rate + (per_second + 150) * 8;
+    return rate + (per_second + 150 * vod_track_segments_per_second(track))
+                  * 8;
 }

@@ -792,8 +792,9 @@ vod_hls_wire_rate(const vod_title_t *title, const vod_track_info_t *track,
 
     rate = vod_ts_bitrate(track, rate);
 
-    return (title->protect != NULL && !title->ts_sample_aes) ? rate + 16 * 8
-                                                             : rate;
+    /* HLS AES-128's padding: up to 16 bytes a segment */
+    return (title->protect != NULL && !title->ts_sample_aes)
+           ? rate + 16 * 8 * vod_track_segments_per_second(track) : rate;
 }
 
 

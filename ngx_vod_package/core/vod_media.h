@@ -87,6 +87,35 @@ typedef struct {
 } vod_track_info_t;
 
 
+/*
+ * How many of a track's segments a second holds at most, as the
+ * manifests time them: the bitrates the manifests give count what each
+ * segment adds (boxes, tables, padding) this many times a second, so
+ * that a segment shorter than a second (a last one, a short title, a
+ * short vod_segment_duration) stays within them.  1 for segments of a
+ * second or more.
+ */
+
+static inline uint64_t
+vod_track_segments_per_second(const vod_track_info_t *track)
+{
+    uint32_t  i;
+    uint64_t  d, shortest;
+
+    shortest = track->timescale;
+
+    for (i = 0; track->seg_time != NULL && i < track->segment_count; i++) {
+        d = track->seg_time[i + 1] - track->seg_time[i];
+
+        if (d != 0 && d < shortest) {
+            shortest = d;
+        }
+    }
+
+    return (shortest != 0) ? (track->timescale + shortest - 1) / shortest : 1;
+}
+
+
 /* one key frame of a video track: the I-frame playlists' entry */
 typedef struct vod_iframe_s {
     uint64_t      dts;                /* its decode time */

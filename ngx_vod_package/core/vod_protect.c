@@ -594,14 +594,16 @@ uint64_t
 vod_protect_bitrate(const vod_track_info_t *track, const vod_protect_t *prot)
 {
     u_char    pssh[VOD_PROTECT_PSSH_ALL];
-    uint64_t  samples, entry, bytes;
+    uint64_t  samples, entry, bytes, segments;
 
     if (prot == NULL) {
         return 0;
     }
 
+    segments = vod_track_segments_per_second(track);
+
     if (prot->scheme == VOD_PROTECT_SCHEME_AES128) {
-        return 16 * 8;
+        return 16 * 8 * segments;
     }
 
     /* as vod_fmp4_bitrate() counts samples */
@@ -625,10 +627,10 @@ vod_protect_bitrate(const vod_track_info_t *track, const vod_protect_t *prot)
     /* per segment the larger of the senc, saiz and saio headers (16, 17
      * and 20 or 24 bytes) and a clear lead's seig group (sbgp 28, sgpd
      * 44) */
-    bytes = samples * entry + 72;
+    bytes = samples * entry + 72 * segments;
 
     if (prot->clear_lead != 0) {
-        bytes += vod_protect_pssh_write(prot, pssh);
+        bytes += vod_protect_pssh_write(prot, pssh) * segments;
     }
 
     return bytes * 8;

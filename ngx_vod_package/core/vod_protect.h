@@ -110,7 +110,8 @@ int vod_protect_one_sample(vod_env_t *env, const vod_track_info_t *track,
 
 /* The bits per second protection adds to a CMAF track's segments, in
  * vod_fmp4_bitrate()'s terms (per sample at the track's rate, per
- * segment as if a second long; prot NULL: none): under Common Encryption
+ * segment as many times a second as its shortest segment fits; prot
+ * NULL: none): under Common Encryption
  * each sample's senc entry (its IV; for video a subsample count, one
  * subsample, which a frame of one slice has, and saiz's byte for when
  * entries differ), the senc, saiz and saio headers (or a clear lead's

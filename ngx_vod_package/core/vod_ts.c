@@ -1988,7 +1988,8 @@ vod_ts_crc32(const u_char *p, size_t len)
  * AC-3 or E-AC-3 frame (1536 samples, no header added) at most a third
  * of them (a PES holds the frames starting within 100 ms: three or four
  * at 48 kHz, fewer only at a segment's end); per
- * segment (counted as if a second long) PAT, PMT and a PCR packet; then
+ * segment (counted as many times a second as the shortest fits,
+ * vod_track_segments_per_second()) PAT, PMT and a PCR packet; then
  * 188 bytes on the wire for every 184 of payload.
  */
 
@@ -2015,7 +2016,8 @@ vod_ts_bitrate(const vod_track_info_t *track, uint64_t rate)
         per_frame = 7 + (14 + 92 + 4) / 5;
     }
 
-    bytes = rate / 8 + frames * per_frame + 3 * VOD_TS_PACKET;
+    bytes = rate / 8 + frames * per_frame
+            + 3 * VOD_TS_PACKET * vod_track_segments_per_second(track);
 
     return (bytes * VOD_TS_PACKET + VOD_TS_PAYLOAD - 1) / VOD_TS_PAYLOAD * 8;
 }
