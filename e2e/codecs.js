@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// e2e/codecs.js: AV1 and turned video in real players.  The packager
-// serves tools/mkmedia-codecs.sh's "av1" title (AV1 at 640x360 and
-// 320x180, AAC stereo) and its "turned" one (H.264 at 640x360 whose tkhd
-// matrix turns it a quarter clockwise, as a phone held upright films);
+// e2e/codecs.js: AV1, turned and cut video in real players.  The
+// packager serves tools/mkmedia-codecs.sh's "av1" title (AV1 at 640x360
+// and 320x180, AAC stereo), its "turned" one (H.264 at 640x360 whose tkhd
+// matrix turns it a quarter clockwise, as a phone held upright films) and
+// its "cut" one (cut with ffmpeg -c copy: the video 0.8 s after the
+// audio, its first segment starting at 0 without a frame until then);
 // hls.js on the CMAF multivariant playlist, dash.js on the MPD and Shaka
 // Player on both, in Debian's chromium (which decodes AV1 with its own
 // software decoder), must play them.
@@ -39,6 +41,37 @@ const CASE_TIMEOUT = 1000 * parseInt(process.env.CASE_TIMEOUT || '60', 10);
 
 const AV1 = { codec: 'av01', turned: false };
 const TURNED = { codec: 'avc1', turned: true };
+// the cut title's video starts this much after its audio in the file
+// (tools/mkmedia-codecs.sh: its next key frame at 2 s, the cut at 1.2 s,
+// the audio's first frame 16 ms after the cut)
+const CUT = { codec: 'avc1', turned: false, lead: 0.784 };
+
+// before any script of the page: every SourceBuffer made, by its type, so
+// that a case reads where each track's media starts in the player's
+// buffer, whatever the engine (it moves both by one timestampOffset)
+function recordSourceBuffers() {
+    window.__sourceBuffers = [];
+    const add = MediaSource.prototype.addSourceBuffer;
+    MediaSource.prototype.addSourceBuffer = function (type) {
+        const sb = add.call(this, type);
+        window.__sourceBuffers.push({ type, sb });
+        return sb;
+    };
+}
+
+// the first buffered time of the video's and the audio's SourceBuffer
+function bufferStarts() {
+    const out = {};
+    for (const { type, sb } of window.__sourceBuffers || []) {
+        const kind = type.startsWith('video') ? 'video' : 'audio';
+        try {
+            if (sb.buffered.length) out[kind] = sb.buffered.start(0);
+        } catch (e) {
+            /* removed from its MediaSource: no longer the player's */
+        }
+    }
+    return out;
+}
 
 const CASES = [
     { name: 'av1-hls', engine: 'hls', url: '/vod/av1/master.m3u8', ...AV1 },
@@ -54,6 +87,11 @@ const CASES = [
       ...TURNED },
     { name: 'turned-shaka', engine: 'shaka',
       url: '/vod/turned/manifest.mpd', ...TURNED },
+    { name: 'cut-hls', engine: 'hls', url: '/vod/cut/master.m3u8', ...CUT },
+    { name: 'cut-dash', engine: 'dash', url: '/vod/cut/manifest.mpd',
+      ...CUT },
+    { name: 'cut-shaka', engine: 'shaka', url: '/vod/cut/manifest.mpd',
+      ...CUT },
 ];
 
 // the picture of a rendition "WxH" as the player shows it
@@ -107,6 +145,7 @@ function playing() {
 
 async function runCase(context, c) {
     const page = await context.newPage();
+    await page.addInitScript(recordSourceBuffers);
     const notes = watchPage(page);
     const deadline = Date.now() + CASE_TIMEOUT;
     let phase = 'setup';
@@ -156,11 +195,26 @@ async function runCase(context, c) {
             }
             await sleep(100);
         }
+        // a cut title: the video buffered from as far after the audio as
+        // the file starts it (the packager once started both at 0)
+        let sync = '';
+        if (c.lead !== undefined) {
+            const b = await page.evaluate(bufferStarts);
+            if (b.video === undefined || b.audio === undefined
+                || Math.abs(b.video - b.audio - c.lead) > 0.03)
+            {
+                throw new Error(`the video is buffered from ${b.video} s, `
+                    + `the audio from ${b.audio} s: the file starts the `
+                    + `video ${c.lead} s after the audio`);
+            }
+            sync = `, its video buffered from ${(b.video - b.audio)
+                .toFixed(3)} s after its audio`;
+        }
         st = await waitFor(page, (s) => s.frames > 0, deadline, 'after');
         console.log(`PASS ${c.name}: ${c.engine} ${c.url} plays `
             + `${c.codec} to ${st.t.toFixed(2)} s, ${st.frames} frames decoded at `
             + `${p.decoded} (${p.rendition.codecs}, of `
-            + `${want.map((x) => x.size).join(', ')})`);
+            + `${want.map((x) => x.size).join(', ')})${sync}`);
         return { ok: true };
     } catch (e) {
         console.log(`FAIL ${c.name}: ${c.engine} ${c.url}: ${e.message}`);

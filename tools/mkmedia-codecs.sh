@@ -11,6 +11,9 @@
 #   DIR/turned/   360p.mp4: dolby/360p.mp4's H.264 + AAC, its tkhd matrix
 #                 turning it a quarter clockwise (a phone's portrait
 #                 video; e2e/codecs.js)
+#   DIR/cut/      360p.mp4: dolby/360p.mp4 cut from 1.2 s with -c copy:
+#                 its video starts 0.8 s after its audio, an empty edit
+#                 before it (e2e/codecs.js)
 #   DIR/hdr/      sdr.mp4 (HEVC, BT.709), pq.mp4 (HEVC 10-bit HDR10: BT.2020,
 #                 SMPTE ST 2084, with a colr box), hlg.mp4 (HEVC 10-bit
 #                 ARIB STD-B67 in the SPS's VUI only, no colr box), each
@@ -30,7 +33,7 @@ tone() { echo "sine=frequency=$1:sample_rate=48000:duration=$secs"; }
 x265="-c:v libx265 -preset ultrafast -tag:v hvc1"
 x265p="log-level=error:keyint=50:min-keyint=50:scenecut=0"
 
-mkdir -p "$dir/av1" "$dir/dolby" "$dir/turned" "$dir/hdr"
+mkdir -p "$dir/av1" "$dir/dolby" "$dir/turned" "$dir/hdr" "$dir/cut"
 
 $ff -f lavfi -i "$(tone 440)" -c:a aac -b:a 96k -ac 2 "$dir/.aac.m4a"
 
@@ -121,6 +124,12 @@ hevc hlg -x265-params "$x265p:colorprim=bt2020:transfer=arib-std-b67:colormatrix
 # as the matrix a phone held upright writes (b = 1, c = -1)
 $ff -i "$dir/dolby/360p.mp4" -c copy -metadata:s:v:0 rotate=270 \
     -movflags +faststart "$dir/turned/360p.mp4"
+
+# dolby/360p.mp4 cut from 1.2 s without re-encoding, as an editor's
+# ffmpeg -ss ... -c copy cuts: the video from its next key frame, 0.8 s
+# later, after an empty edit (e2e/codecs.js)
+$ff -i "$dir/dolby/360p.mp4" -ss 1.2 -c copy -movflags +faststart \
+    "$dir/cut/360p.mp4"
 
 rm -f "$dir/.aac.m4a" "$dir/dolby/.atmos.mp4"
 touch "$dir/.done"

@@ -118,9 +118,10 @@ section demo-media tools/demo-media.sh "$DEMO_MEDIA"
 section demo-origin-check env THREADS=1 tools/check-origin.sh "$DEMO_MEDIA"
 # then subtitles (e2e/subs.js, on tools/mkmedia-subs.sh's sidecars and
 # tools/mkmedia-text.sh's text tracks): hls.js, dash.js and Shaka Player
-# list the tracks and show the cues at their times; then AV1 and a turned
-# (portrait) video (e2e/codecs.js, on tools/mkmedia-codecs.sh's titles,
-# made once into build/e2e-codecs-media) play in all three
+# list the tracks and show the cues at their times; then AV1, a turned
+# (portrait) video and a cut one (e2e/codecs.js, on
+# tools/mkmedia-codecs.sh's titles, made once into
+# build/e2e-codecs-media) play in all three
 e2e_players() {
     local rc=0
     env E2E_MEDIA="$DEMO_MEDIA" node e2e/play.js || rc=1
