@@ -1191,6 +1191,10 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
             continue;
         }
 
+        if (it->shortest == 0 || dur < it->shortest) {
+            it->shortest = dur;
+        }
+
         size = vod_idx_muldiv(bytes * 8, t->timescale, dur, 0);
 
         if (size > rate) {

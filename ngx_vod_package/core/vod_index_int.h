@@ -137,6 +137,7 @@ typedef struct {
     uint32_t       segment_count;
     uint64_t       avg_bitrate;
     uint64_t       peak_bitrate;
+    uint64_t       shortest;              /* segment, as manifests time it */
     uint64_t       total_bytes;
     char           codec_str[VOD_CODEC_STR_LEN];
     char           lang[8];

@@ -79,6 +79,7 @@ typedef struct {
      * seg_time[segment_count] equals duration (vod_idx_boundaries()) */
     uint32_t      segment_count;
     uint64_t     *seg_time;
+    uint64_t      shortest_segment;   /* of them, 0 if unknown */
 
     /* video, when asked for (vod_index_iframes()): its key frames in
      * decode order, NULL otherwise */
@@ -93,26 +94,21 @@ typedef struct {
  * segment adds (boxes, tables, padding) this many times a second, so
  * that a segment shorter than a second (a last one, a short title, a
  * short vod_segment_duration) stays within them.  1 for segments of a
- * second or more.
+ * second or more, or of a length not known.
  */
 
 static inline uint64_t
 vod_track_segments_per_second(const vod_track_info_t *track)
 {
-    uint32_t  i;
-    uint64_t  d, shortest;
+    uint64_t  shortest;
 
-    shortest = track->timescale;
+    shortest = track->shortest_segment;
 
-    for (i = 0; track->seg_time != NULL && i < track->segment_count; i++) {
-        d = track->seg_time[i + 1] - track->seg_time[i];
-
-        if (d != 0 && d < shortest) {
-            shortest = d;
-        }
+    if (shortest == 0 || shortest >= track->timescale) {
+        return 1;
     }
 
-    return (shortest != 0) ? (track->timescale + shortest - 1) / shortest : 1;
+    return (track->timescale + shortest - 1) / shortest;
 }
 
 
