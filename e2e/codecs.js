@@ -33,7 +33,7 @@ const os = require('os');
 const path = require('path');
 const {
     startOrigin, mediaDir, stopNginx, playwright, launchChromium, waitFor,
-    watchPage, runWithRetry, sleep,
+    watchPage, runWithRetry, sleep, recordSourceBuffers, checkSync,
 } = require('./lib');
 
 const PORT = parseInt(process.env.E2E_PORT || '8092', 10);
@@ -45,33 +45,6 @@ const TURNED = { codec: 'avc1', turned: true };
 // (tools/mkmedia-codecs.sh: its next key frame at 2 s, the cut at 1.2 s,
 // the audio's first frame 16 ms after the cut)
 const CUT = { codec: 'avc1', turned: false, lead: 0.784 };
-
-// before any script of the page: every SourceBuffer made, by its type, so
-// that a case reads where each track's media starts in the player's
-// buffer, whatever the engine (it moves both by one timestampOffset)
-function recordSourceBuffers() {
-    window.__sourceBuffers = [];
-    const add = MediaSource.prototype.addSourceBuffer;
-    MediaSource.prototype.addSourceBuffer = function (type) {
-        const sb = add.call(this, type);
-        window.__sourceBuffers.push({ type, sb });
-        return sb;
-    };
-}
-
-// the first buffered time of the video's and the audio's SourceBuffer
-function bufferStarts() {
-    const out = {};
-    for (const { type, sb } of window.__sourceBuffers || []) {
-        const kind = type.startsWith('video') ? 'video' : 'audio';
-        try {
-            if (sb.buffered.length) out[kind] = sb.buffered.start(0);
-        } catch (e) {
-            /* removed from its MediaSource: no longer the player's */
-        }
-    }
-    return out;
-}
 
 const CASES = [
     { name: 'av1-hls', engine: 'hls', url: '/vod/av1/master.m3u8', ...AV1 },
@@ -197,19 +170,8 @@ async function runCase(context, c) {
         }
         // a cut title: the video buffered from as far after the audio as
         // the file starts it (the packager once started both at 0)
-        let sync = '';
-        if (c.lead !== undefined) {
-            const b = await page.evaluate(bufferStarts);
-            if (b.video === undefined || b.audio === undefined
-                || Math.abs(b.video - b.audio - c.lead) > 0.03)
-            {
-                throw new Error(`the video is buffered from ${b.video} s, `
-                    + `the audio from ${b.audio} s: the file starts the `
-                    + `video ${c.lead} s after the audio`);
-            }
-            sync = `, its video buffered from ${(b.video - b.audio)
-                .toFixed(3)} s after its audio`;
-        }
+        const sync = (c.lead !== undefined) ? await checkSync(page, c.lead)
+                                            : '';
         st = await waitFor(page, (s) => s.frames > 0, deadline, 'after');
         console.log(`PASS ${c.name}: ${c.engine} ${c.url} plays `
             + `${c.codec} to ${st.t.toFixed(2)} s, ${st.frames} frames decoded at `

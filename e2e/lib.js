@@ -284,9 +284,54 @@ async function setCacheHealth(base, id, healthy) {
     return st;
 }
 
+// before any script of the page: every SourceBuffer made, by its type, so
+// that a case reads where each track's media starts in the player's
+// buffer, whatever the engine (it moves both by one timestampOffset)
+function recordSourceBuffers() {
+    window.__sourceBuffers = [];
+    const add = MediaSource.prototype.addSourceBuffer;
+    MediaSource.prototype.addSourceBuffer = function (type) {
+        const sb = add.call(this, type);
+        window.__sourceBuffers.push({ type, sb });
+        return sb;
+    };
+}
+
+// the first buffered time of the video's and the audio's SourceBuffer
+function bufferStarts() {
+    const out = {};
+    for (const { type, sb } of window.__sourceBuffers || []) {
+        const kind = type.startsWith('video') ? 'video' : 'audio';
+        try {
+            if (sb.buffered.length) out[kind] = sb.buffered.start(0);
+        } catch (e) {
+            /* removed from its MediaSource: no longer the player's */
+        }
+    }
+    return out;
+}
+
+
+// where the video is buffered against the audio, checked: they must
+// start lead seconds apart (the file's video start less its audio's),
+// within a frame of audio; a note for the PASS line, or it throws
+async function checkSync(page, lead) {
+    const b = await page.evaluate(bufferStarts);
+    if (b.video === undefined || b.audio === undefined
+        || Math.abs(b.video - b.audio - lead) > 0.03)
+    {
+        throw new Error(`the video is buffered from ${b.video} s, the `
+            + `audio from ${b.audio} s: the file starts the video `
+            + `${lead} s after the audio`);
+    }
+    return `, its video buffered from ${(b.video - b.audio).toFixed(3)} s `
+        + 'after its audio';
+}
+
+
 module.exports = {
     ROOT, NGINX, CHROMIUM, sleep, portOpen, startNginx, stopNginx,
     startOrigin, mediaDir, checkPlayers, playwright, launchChromium,
     pageState, waitFor, unexpected, expected, watchPage, setCacheHealth,
-    runWithRetry,
+    runWithRetry, recordSourceBuffers, checkSync,
 };
