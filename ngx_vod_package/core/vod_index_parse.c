@@ -425,7 +425,7 @@ vod_idx_parse_elst(vod_idx_ctx_t *ctx, vod_mp4_box_t *edts,
     size_t          esize;
     int64_t         media_time;
     uint32_t        n, i;
-    uint64_t        empty, delay;
+    uint64_t        d, empty, delay;
     vod_env_t      *env;
     const u_char   *p;
     vod_mp4_box_t   box;
@@ -472,15 +472,16 @@ vod_idx_parse_elst(vod_idx_ctx_t *ctx, vod_mp4_box_t *edts,
         }
 
         if (media_time == -1) {
-            empty += (esize == 20) ? vod_r64(p) : vod_r32(p);
+            d = (esize == 20) ? vod_r64(p) : vod_r32(p);
 
-            if (empty > UINT32_MAX) {
+            if (d > UINT32_MAX - empty) {
                 /* 2^32 ticks of the movie's clock, > 13 hours at 90 kHz */
                 env->log(env, "track %u: elst empty edits of over %u "
                          "ticks", t->track_id, UINT32_MAX);
                 return VOD_BAD_DATA;
             }
 
+            empty += d;
             continue;
         }
 
