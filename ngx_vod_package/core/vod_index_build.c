@@ -1279,7 +1279,6 @@ vod_idx_boundaries(const u_char *index, const vod_idx_track_t *it,
     }
 
     if (it->type == VOD_TRACK_VIDEO && n >= 2 && duration >= n) {
-
         delay0 = vod_idx_first_delay(index, it, &cur[0]);
 
         /* whatever a hostile ctts says, boundaries stay increasing, with
