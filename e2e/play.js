@@ -106,18 +106,23 @@ function parseArgs(argv) {
 }
 
 // the title's video start less its audio's, in seconds, as ffprobe reads
-// its first MP4 (every rendition of a title starts them alike)
+// its first MP4 (every rendition of a title starts them alike); undefined
+// (no sync check) for a title without both, or not there (startNginx
+// then says so)
 function sourceLead() {
     const dir = path.join(path.resolve(process.env.E2E_MEDIA
                                        || path.join(ROOT, 'build', 'media')),
                           TITLE);
+    if (!fs.existsSync(dir)) return undefined;
     const file = fs.readdirSync(dir).filter((f) => /^[^.].*\.mp4$/.test(f))
         .sort()[0];
+    if (!file) return undefined;
     const start = (sel) => parseFloat(execFileSync('ffprobe',
         ['-v', 'error', '-select_streams', sel, '-show_entries',
          'stream=start_time', '-of', 'csv=p=0', path.join(dir, file)],
         { encoding: 'utf8' }));
-    return start('v:0') - start('a:0');
+    const lead = start('v:0') - start('a:0');
+    return Number.isFinite(lead) ? lead : undefined;
 }
 
 // The non-fatal player errors every case of an engine expects (a case
