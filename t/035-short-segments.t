@@ -99,8 +99,14 @@ sub peaks {
     return $out;
 }
 
-sub clear { peaks("http://127.0.0.1:$Test::Nginx::Socket::ServerPort/s/$_[1]", $_[0]) }
-sub cenc { peaks("http://127.0.0.1:$Test::Nginx::Socket::ServerPort/e/$_[1]", $_[0]) }
+# the filter of a block: peaks() of title $title under location /$loc/
+sub at {
+    my ($loc, $title) = @_;
+    return sub {
+        peaks("http://127.0.0.1:$Test::Nginx::Socket::ServerPort/$loc/$title",
+              $_[0]);
+    };
+}
 
 run_tests();
 
@@ -110,7 +116,7 @@ __DATA__
 --- request
 GET /s/a43/master.m3u8
 --- response_body_filters eval
-[sub { main::clear($_[0], 'a43') }]
+[main::at('s', 'a43')]
 --- response_body
 audio-v.m3u8 BANDWIDTH>=peak
 --- no_error_log
@@ -122,7 +128,7 @@ audio-v.m3u8 BANDWIDTH>=peak
 --- request
 GET /e/a43/master.m3u8
 --- response_body_filters eval
-[sub { main::cenc($_[0], 'a43') }]
+[main::at('e', 'a43')]
 --- response_body
 audio-v.m3u8 BANDWIDTH>=peak
 --- no_error_log
@@ -134,7 +140,7 @@ audio-v.m3u8 BANDWIDTH>=peak
 --- request
 GET /s/v15/master.m3u8
 --- response_body_filters eval
-[sub { main::clear($_[0], 'v15') }]
+[main::at('s', 'v15')]
 --- response_body
 video-v.m3u8 BANDWIDTH>=peak
 --- no_error_log
@@ -146,7 +152,7 @@ video-v.m3u8 BANDWIDTH>=peak
 --- request
 GET /e/v15/master.m3u8
 --- response_body_filters eval
-[sub { main::cenc($_[0], 'v15') }]
+[main::at('e', 'v15')]
 --- response_body
 video-v.m3u8 BANDWIDTH>=peak
 --- no_error_log
