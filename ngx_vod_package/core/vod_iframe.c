@@ -263,14 +263,15 @@ vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
      * so that they add up to the key frames' span exactly rather than
      * drift by half a millisecond an entry */
 
-    base = track->iframes[0].dts;
+    base = track->iframes[0].time;
     max_ms = 0;
 
     for (i = 0; i < track->iframe_count; i++) {
         f = &track->iframes[i];
 
-        start = vod_text_to_ms(f->dts - base, track->timescale);
-        end = vod_text_to_ms(f->dts + f->duration - base, track->timescale);
+        start = vod_text_to_ms(f->time - base, track->timescale);
+        end = vod_text_to_ms(f->time + f->duration - base,
+                             track->timescale);
 
         if (end - start > max_ms) {
             max_ms = end - start;
@@ -350,8 +351,9 @@ vod_iframe_playlist(vod_env_t *env, const vod_str_t *id,
             keyed = 1;
         }
 
-        start = vod_text_to_ms(f->dts - base, track->timescale);
-        end = vod_text_to_ms(f->dts + f->duration - base, track->timescale);
+        start = vod_text_to_ms(f->time - base, track->timescale);
+        end = vod_text_to_ms(f->time + f->duration - base,
+                             track->timescale);
 
         p = vod_text_cpy(p, "#EXTINF:");
         p = vod_text_ms(p, end - start);

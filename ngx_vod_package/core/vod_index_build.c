@@ -50,9 +50,7 @@ static inline uint32_t vod_idx_check_chunks(const uint32_t *co32,
 static int vod_idx_walk_to(vod_idx_walk_t *w, uint32_t next);
 static int vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t,
     u_char *blob, vod_idx_track_t *it);
-static int64_t vod_idx_first_delay(const u_char *index,
-    const vod_idx_track_t *it, const vod_idx_cursor_t *cur);
-static void vod_idx_boundaries(const u_char *index,
+static uint64_t vod_idx_boundaries(const u_char *index,
     const vod_idx_track_t *it, const vod_idx_cursor_t *cur, uint32_t n,
     uint64_t duration, uint32_t delay, uint64_t *out);
 
@@ -1169,7 +1167,8 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
 
     bound = ctx->bound;
 
-    vod_idx_boundaries(blob, it, cur, nseg, t->duration, t->delay, bound);
+    it->duration = vod_idx_boundaries(blob, it, cur, nseg, t->duration,
+                                      t->delay, bound);
 
     for (seg = 0; seg <= nseg; seg++) {
         cur[seg].time = bound[seg];
@@ -1229,78 +1228,76 @@ beyond:
 }
 
 
-/* presentation minus decode time of the sample a cursor stands before */
-
-static int64_t
-vod_idx_first_delay(const u_char *index, const vod_idx_track_t *it,
-    const vod_idx_cursor_t *cur)
-{
-    if (cur->sample >= it->sample_count) {
-        return 0;
-    }
-
-    if (it->ctts_flat) {
-        return ((const int32_t *) (index + it->ctts))[cur->sample];
-    }
-
-    if (it->ctts_count == 0) {
-        return 0;
-    }
-
-    return ((const vod_idx_ctts_t *) (index + it->ctts))[cur->ctts_run]
-           .offset;
-}
-
-
 /*
  * The times of a track's segment boundaries, as manifests give them,
- * worked out once when the index is built (vod_idx_cursor_t.time).
- * Video: a segment starts when its key frame is presented, not when it is
- * decoded.  With B-frames the two differ by a frame or two, and by a
- * different amount in another codec's rendition of the same title, so
- * decode times gave HEVC 3.96 s + 4.04 s where H.264 has 4 + 4, and the
- * MPD's S@t ran a frame ahead of the media.  Relative to the first
- * sample's, so the first segment starts at 0; the last ends at the
- * track's duration.  Other tracks: decode times.  A track its empty edits
- * delay (vod_idx_parse_elst()) is presented that much later: its first
- * segment still starts at 0, the title's start, and takes the delay.
+ * worked out once when the index is built (vod_idx_cursor_t.time): when
+ * each segment's first sample is presented, composition offsets and the
+ * edit list's shift applied, not when it is decoded.  With B-frames the
+ * two differ by a frame or two, and by a different amount in another
+ * codec's rendition of the same title, so decode times gave HEVC 3.96 s
+ * + 4.04 s where H.264 has 4 + 4, and the MPD's S@t ran a frame ahead of
+ * the media.  The first segment starts at 0, the title's start, whatever
+ * is presented first: AAC's priming (ffmpeg's first edit starts the
+ * audio 1024 samples in) is presented before it, B-frame video without
+ * an edit list a frame or two after it.  The last segment ends when the
+ * track's presentation does: its samples' durations after its first
+ * sample's presentation (the frames tile the time after it), so that
+ * such audio no longer lasts its priming longer than its source, nor
+ * such video its delay shorter.  A track its empty edits delay
+ * (vod_idx_parse_elst()) is presented that much later: the delay is in
+ * its offsets already, and its first segment, starting at 0, takes it.
+ * Where that leaves no tick for each segment (a hostile ctts): decode
+ * times and the delay, as a text track's always are (its segments past
+ * its last sample all start at its end).  Returns the track's end.
  */
 
-static void
+static uint64_t
 vod_idx_boundaries(const u_char *index, const vod_idx_track_t *it,
     const vod_idx_cursor_t *cur, uint32_t n, uint64_t duration,
     uint32_t delay, uint64_t *out)
 {
-    int64_t   t, delay0;
+    int64_t   t, end;
     uint32_t  i;
 
     for (i = 0; i <= n; i++) {
         out[i] = cur[i].dts;
     }
 
-    if (it->type == VOD_TRACK_VIDEO && n >= 2 && duration >= n) {
-        delay0 = vod_idx_first_delay(index, it, &cur[0]);
+    end = -1;
 
+    if (it->type != VOD_TRACK_TEXT && duration <= INT64_MAX / 2) {
+        end = (int64_t) duration + vod_idx_cursor_delay(index, it, &cur[0]);
+    }
+
+    if (n >= 1 && end >= (int64_t) n) {
         /* whatever a hostile ctts says, boundaries stay increasing, with
          * a tick left for each segment after them */
 
+        out[0] = 0;
+
         for (i = 1; i < n; i++) {
             t = (int64_t) cur[i].dts
-                + vod_idx_first_delay(index, it, &cur[i]) - delay0;
+                + vod_idx_cursor_delay(index, it, &cur[i]);
 
             if (t <= (int64_t) out[i - 1]) {
                 t = (int64_t) out[i - 1] + 1;
             }
 
-            if (t > (int64_t) (duration - (n - i))) {
-                t = (int64_t) (duration - (n - i));
+            if (t > end - (int64_t) (n - i)) {
+                t = end - (int64_t) (n - i);
             }
 
             out[i] = (uint64_t) t;
         }
+
+        out[n] = (uint64_t) end;
+
+        return out[n];
     }
 
     for (i = 1; i <= n; i++) {
         out[i] += delay;
     }
+
+    return out[n];
 }

@@ -50,7 +50,7 @@
 
 
 #define VOD_IDX_MAGIC      0x78646976     /* "vidx" read little-endian */
-#define VOD_IDX_VERSION    6
+#define VOD_IDX_VERSION    7
 
 #define VOD_IDX_SKIP       1              /* a track we do not package */
 
@@ -331,6 +331,30 @@ vod_idx_muldiv(uint64_t a, uint64_t b, uint64_t c, int ceil)
     r /= c;
 
     return r > UINT64_MAX ? UINT64_MAX : (uint64_t) r;
+}
+
+
+/* presentation minus decode time of the sample a cursor stands before
+ * (the edit list's shift and the empty edits' delay in it) */
+
+static inline int64_t
+vod_idx_cursor_delay(const u_char *index, const vod_idx_track_t *it,
+    const vod_idx_cursor_t *cur)
+{
+    if (cur->sample >= it->sample_count) {
+        return 0;
+    }
+
+    if (it->ctts_flat) {
+        return ((const int32_t *) (index + it->ctts))[cur->sample];
+    }
+
+    if (it->ctts_count == 0) {
+        return 0;
+    }
+
+    return ((const vod_idx_ctts_t *) (index + it->ctts))[cur->ctts_run]
+           .offset;
 }
 
 

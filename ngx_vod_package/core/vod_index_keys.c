@@ -15,12 +15,15 @@ int
 vod_index_iframes(vod_env_t *env, const u_char *index, uint32_t track,
     vod_track_info_t *info)
 {
+    int64_t                    start, prev;
     uint32_t                   i, n, s, seg, key, pos, run, left, size;
+    uint32_t                   cpos, crun, cleft;
     uint64_t                   dts, end;
     const u_char              *sizes;
     const uint32_t            *stss;
     vod_iframe_t              *out;
     const vod_idx_stts_t      *stts;
+    const vod_idx_ctts_t      *ctts;
     const vod_idx_track_t     *it;
     const vod_idx_cursor_t    *cur;
     const vod_idx_header_t    *hdr;
@@ -67,11 +70,17 @@ vod_index_iframes(vod_env_t *env, const u_char *index, uint32_t track,
     cur = (const vod_idx_cursor_t *) (index + it->cursors);
 
     /* the decode state of sample pos: its time, its stts run and the
-     * samples left in the run, pos's own included */
+     * samples left in the run, pos's own included; its ctts run alike,
+     * from sample cpos */
     pos = cur[0].sample;
     dts = cur[0].dts;
     run = cur[0].stts_run;
     left = cur[0].stts_left;
+    ctts = (const vod_idx_ctts_t *) (index + it->ctts);
+    cpos = cur[0].sample;
+    crun = cur[0].ctts_run;
+    cleft = cur[0].ctts_left;
+    prev = 0;
 
     seg = 0;
     key = 0;
@@ -127,33 +136,55 @@ vod_index_iframes(vod_env_t *env, const u_char *index, uint32_t track,
             size = ((const uint32_t *) sizes)[s];
         }
 
-        out[i].dts = dts;
+        /* when it is presented, as the segments' boundaries time it
+         * (vod_idx_boundaries()): the first of a segment when the
+         * segment starts, the first of all reaching back to the title's
+         * start; whatever a hostile ctts says, in order */
+
+        if (++key == 1) {
+            start = (int64_t) cur[seg].time;
+
+        } else if (it->ctts_flat) {
+            start = (int64_t) dts + ((const int32_t *) ctts)[s];
+
+        } else if (it->ctts_count == 0) {
+            start = (int64_t) dts;
+
+        } else {
+            while (s - cpos >= cleft) {
+                cpos += cleft;
+
+                if (++crun >= it->ctts_count) {
+                    env->log(env, "iframes: sync sample %u past ctts", s);
+                    return VOD_BAD_DATA;
+                }
+
+                cleft = ctts[crun].count;
+            }
+
+            cleft -= s - cpos;
+            cpos = s;
+            start = (int64_t) dts + ctts[crun].offset;
+        }
+
+        start = (start < prev) ? prev : start;
+        prev = start;
+
+        out[i].time = (uint64_t) start;
         out[i].segment = seg;
-        out[i].key = ++key;
+        out[i].key = key;
         out[i].size = size;
     }
 
     /* each key frame lasts to the next one of its segment, the last of a
      * segment to the segment's end: the I-frame segment of
-     * vod_iframe_pick() spans the same time */
+     * vod_iframe_pick() holds the same frames */
 
     for (i = 0; i < n; i++) {
         end = (i + 1 < n && out[i + 1].segment == out[i].segment)
-              ? out[i + 1].dts : cur[out[i].segment + 1].dts;
+              ? out[i + 1].time : cur[out[i].segment + 1].time;
 
-        out[i].duration = end - out[i].dts;
-    }
-
-    /* a track its empty edits delay (vod_idx_parse_elst()): its key
-     * frames are presented that much later, the first one's entry
-     * reaching back to the title's start as its segment does */
-
-    if (it->delay != 0 && n > 0) {
-        out[0].duration += it->delay;
-
-        for (i = 1; i < n; i++) {
-            out[i].dts += it->delay;
-        }
+        out[i].duration = (end > out[i].time) ? end - out[i].time : 0;
     }
 
     info->iframes = out;

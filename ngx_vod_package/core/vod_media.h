@@ -31,9 +31,12 @@ typedef struct {
     uint32_t      codec;              /* VOD_CODEC_* */
     uint32_t      track_id;           /* from tkhd */
     uint32_t      timescale;          /* from mdhd */
-    uint64_t      duration;           /* sum of sample durations, and
-                                         the empty edits that delay the
-                                         track (vod_idx_parse_elst()) */
+    uint64_t      duration;           /* when the track's presentation
+                                         ends: its samples' durations
+                                         after its first sample's
+                                         presentation, and the empty
+                                         edits that delay it
+                                         (vod_idx_boundaries()) */
     uint32_t      sample_count;
 
     uint32_t      width;              /* video: display size from the */
@@ -72,11 +75,11 @@ typedef struct {
     size_t        dec_config_len;
 
     /* segment boundaries in timescale units, as manifests give them:
-     * video's seg_time[i] is when segment i's key frame is presented
-     * (relative to the first sample's presentation), other tracks' when
-     * its first sample is decoded, a delayed track's later by its delay
-     * but for the first segment; seg_time[0] is 0 and
-     * seg_time[segment_count] equals duration (vod_idx_boundaries()) */
+     * seg_time[i] is when segment i's first sample (video: its key
+     * frame) is presented, a text track's when it is decoded, a delayed
+     * track's later by its delay but for the first segment; seg_time[0]
+     * is 0 and seg_time[segment_count] equals duration
+     * (vod_idx_boundaries()) */
     uint32_t      segment_count;
     uint64_t     *seg_time;
     uint64_t      shortest_segment;   /* of them, 0 if unknown */
@@ -114,7 +117,10 @@ vod_track_segments_per_second(const vod_track_info_t *track)
 
 /* one key frame of a video track: the I-frame playlists' entry */
 typedef struct vod_iframe_s {
-    uint64_t      dts;                /* its decode time */
+    uint64_t      time;               /* when it is presented, as the
+                                         manifests time it: the first
+                                         of a segment when the segment
+                                         starts (vod_index_iframes()) */
     uint64_t      duration;           /* to the next key frame of its
                                          segment, else to the segment's
                                          end */

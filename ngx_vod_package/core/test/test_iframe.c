@@ -81,7 +81,8 @@ t_iframe_close(t_iframe_t *t)
 
 /* every sync sample of every segment, in order, is the next key frame:
  * its time, size and place; it lasts to the next sync sample of its
- * segment or to the segment's end; vod_iframe_pick() cuts the same */
+ * segment or to the segment's end, in presented time; vod_iframe_pick()
+ * cuts the same frames */
 
 static void
 t_iframe_against_segments(t_iframe_t *t)
@@ -111,7 +112,12 @@ t_iframe_against_segments(t_iframe_t *t)
 
                 assert_int_equal(f->segment, s);
                 assert_int_equal(f->key, k);
-                assert_int_equal(f->dts, dts);
+                /* presented, as the manifests time it: the first of a
+                 * segment when the segment starts */
+                assert_int_equal(f->time,
+                                 k == 1 ? t->info.seg_time[s]
+                                 : (uint64_t) ((int64_t) dts
+                                               + seg.samples[i].pts_delay));
                 assert_int_equal(f->size, seg.samples[i].size);
 
                 end = dts;
@@ -124,7 +130,11 @@ t_iframe_against_segments(t_iframe_t *t)
                     end += seg.samples[j].duration;
                 }
 
-                assert_int_equal(f->duration, end - dts);
+                assert_int_equal(f->duration,
+                                 (n < t->info.iframe_count
+                                  && f[1].segment == s)
+                                 ? f[1].time - f->time
+                                 : t->info.seg_time[s + 1] - f->time);
                 span += f->duration;
 
                 assert_int_equal(vod_iframe_pick(&seg, k, &out, &one),
@@ -135,10 +145,10 @@ t_iframe_against_segments(t_iframe_t *t)
                 assert_int_equal(out.sequence, n - 1);
                 assert_int_equal(out.index, s);
                 assert_ptr_equal(out.samples, &one);
-                assert_int_equal(out.start_dts, f->dts);
-                assert_int_equal(out.duration, f->duration);
+                assert_int_equal(out.start_dts, dts);
+                assert_int_equal(out.duration, end - dts);
                 assert_int_equal(out.data_size, f->size);
-                assert_int_equal(one.duration, f->duration);
+                assert_int_equal(one.duration, end - dts);
                 assert_int_equal(one.offset, seg.samples[i].offset);
                 assert_int_equal(one.pts_delay, seg.samples[i].pts_delay);
                 assert_int_equal(one.sync, 1);
@@ -155,12 +165,12 @@ t_iframe_against_segments(t_iframe_t *t)
     assert_int_equal(n, t->info.iframe_count);
 
     /* the key frames cover the track from the first one */
-    assert_int_equal(span, t->info.duration - t->info.iframes[0].dts);
+    assert_int_equal(span, t->info.duration - t->info.iframes[0].time);
 }
 
 
-/* libavformat's key packets: as many, at the same offsets, as large, as
- * far apart */
+/* libavformat's key packets: as many, at the same offsets, as large,
+ * presented at the same times (the first at the title's start) */
 
 static void
 t_iframe_against_av(t_iframe_t *t, const char *name)
@@ -181,8 +191,8 @@ t_iframe_against_av(t_iframe_t *t, const char *name)
 
         assert_true(n < t->info.iframe_count);
         assert_int_equal(avt->pkts[i].size, t->info.iframes[n].size);
-        assert_int_equal(avt->pkts[i].dts - avt->pkts[0].dts,
-                         t->info.iframes[n].dts - t->info.iframes[0].dts);
+        assert_int_equal(n == 0 ? 0 : avt->pkts[i].pts,
+                         t->info.iframes[n].time);
         n++;
     }
 
@@ -322,7 +332,7 @@ test_iframe_rates(void **state)
         memset(&seg, 0, sizeof(vod_segment_t));
         seg.track = &t.info;
         seg.index = f->segment;
-        seg.start_dts = f->dts;
+        seg.start_dts = f->time;
         seg.duration = f->duration;
         seg.data_size = f->size;
         seg.count = 1;
@@ -445,7 +455,7 @@ test_iframe_playlist(void **state)
 
         /* the EXTINFs add up to the key frames' span, to the millisecond */
         assert_int_equal(sum, vod_text_to_ms(t.info.duration
-                                             - t.info.iframes[0].dts,
+                                             - t.info.iframes[0].time,
                                              t.info.timescale));
         assert_int_equal(target, (max + 500) / 1000 ? (max + 500) / 1000
                                                     : 1);

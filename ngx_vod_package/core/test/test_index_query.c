@@ -86,6 +86,7 @@ test_audio_only(void **state)
     size_t            len;
     u_char           *file;
     uint32_t          s;
+    uint64_t          dts;
     t_ctx_t           ctx;
     vod_env_t         env;
     t_built_t         b;
@@ -104,15 +105,24 @@ test_audio_only(void **state)
     assert_int_equal(vod_index_find_track(b.index, VOD_TRACK_AUDIO), 0);
     assert_int_equal(vod_index_track_info(&env, b.index, 0, &info), VOD_OK);
 
+    /* every frame presented its priming (the edit's 1024 samples)
+     * before it is decoded */
+    assert_int_equal(info.min_pts_delay, -1024);
+    assert_int_equal(info.max_pts_delay, -1024);
+
     for (s = 1; s < info.segment_count; s++) {
-        /* the first sample at or after s * 2 s: less than one 1024-sample
-         * frame after it */
-        assert_true(info.seg_time[s] * 1000
+        /* the first sample decoded at or after s * 2 s: less than one
+         * 1024-sample frame after it; its boundary is when it is
+         * presented */
+        dts = info.seg_time[s] + 1024;
+        assert_true(dts * 1000
                     >= (uint64_t) s * T_SEGMENT_MS * info.timescale);
-        assert_true(info.seg_time[s] * 1000
+        assert_true(dts * 1000
                     < (uint64_t) s * T_SEGMENT_MS * info.timescale
                       + 1024 * 1000);
     }
+
+    assert_int_equal(info.seg_time[info.segment_count], info.duration);
 
     assert_int_equal(info.sample_rate, 48000);
     assert_int_equal(info.channels, 2);
