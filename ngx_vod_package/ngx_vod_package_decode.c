@@ -35,6 +35,7 @@
 #include <libavutil/frame.h>
 #include <libavutil/log.h>
 #include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
 
@@ -64,6 +65,10 @@ typedef struct {
     int                   sws_range;
     int                   full;           /* the picture's range: JPEG's
                                              full, WebP's limited */
+    uint32_t              cx;             /* the picture's chroma: a */
+    uint32_t              cy;             /* sample per 2^cx luma
+                                             samples across, 2^cy down
+                                             (ngx_vod_decode_canvas()) */
 } ngx_vod_av_t;
 
 
@@ -85,11 +90,13 @@ static int ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 static int ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     uint8_t **dst);
 static int ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av,
-    uint8_t **dst, int *linesize, uint32_t w, uint32_t h);
+    uint8_t **dst, int *linesize, uint32_t w, uint32_t h, uint32_t cx,
+    uint32_t cy);
 static int ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst,
-    int *linesize);
+    int *linesize, uint32_t cx, uint32_t cy);
 static void ngx_vod_decode_matrix(ngx_vod_av_t *av, uint8_t **dst,
-    int *linesize, uint32_t w, uint32_t h);
+    int *linesize, uint32_t w, uint32_t h, uint32_t cx, uint32_t cy);
+static enum AVPixelFormat ngx_vod_decode_format(uint32_t cx, uint32_t cy);
 static const AVCodec *ngx_vod_decode_find_decoder(uint32_t codec);
 static const AVCodec *ngx_vod_decode_find_encoder(uint32_t image);
 static int ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av);
@@ -115,9 +122,7 @@ ngx_vod_decode_picture(ngx_vod_decode_t *d)
     d->rc = VOD_ERROR;
     d->decoded = 0;
 
-    if (ngx_vod_decode_open(d, &av) != VOD_OK
-        || ngx_vod_decode_canvas(d, &av) != VOD_OK)
-    {
+    if (ngx_vod_decode_open(d, &av) != VOD_OK) {
         goto done;
     }
 
@@ -569,19 +574,55 @@ ngx_vod_decode_receive(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 }
 
 
-/* the picture, black: 4:2:0 in the range of its format */
+/*
+ * The picture, made when its first frame is decoded, black: in the range
+ * of its format, its chroma as the frame's is laid out where a JPEG can
+ * carry it (4:2:2 and 4:4:4 kept, as ffmpeg's own JPEG of such a frame
+ * keeps them: 4:2:0 made a 4:4:4 frame's colour edges 33 dB from its
+ * RGB), as turned (a quarter turn of 4:2:2 is 4:4:0, made 4:4:4);
+ * 4:2:0 for anything else (monochrome, a WebP: VP8 has only 4:2:0).
+ */
 
 static int
 ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av)
 {
-    int  i;
+    int                        i;
+    uint32_t                   w, h;
+    const AVPixFmtDescriptor  *desc;
+
+    av->cx = 1;
+    av->cy = 1;
+
+    desc = av_pix_fmt_desc_get((enum AVPixelFormat) av->frame->format);
+
+    if (av->full && desc != NULL && desc->nb_components >= 3
+        && !(desc->flags & AV_PIX_FMT_FLAG_RGB)
+        && desc->log2_chroma_w <= 1 && desc->log2_chroma_h <= 1)
+    {
+        av->cx = desc->log2_chroma_w;
+        av->cy = desc->log2_chroma_h;
+
+        /* a transposed picture's chroma: its sides swapped */
+        w = 2;
+        h = 1;
+        vod_orient_size(d->orient, &w, &h);
+
+        if (w == 1) {
+            av->cx = desc->log2_chroma_h;
+            av->cy = desc->log2_chroma_w;
+        }
+
+        if (av->cx < av->cy) {
+            av->cy = 0;
+        }
+    }
 
     av->pic = av_frame_alloc();
     if (av->pic == NULL) {
         return ngx_vod_decode_error(d, VOD_ERROR, "FFmpeg out of memory");
     }
 
-    av->pic->format = AV_PIX_FMT_YUV420P;
+    av->pic->format = ngx_vod_decode_format(av->cx, av->cy);
     av->pic->width = (int) d->width;
     av->pic->height = (int) d->height;
     av->pic->color_range = av->full ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
@@ -599,10 +640,24 @@ ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av)
     for (i = 0; i < 3; i++) {
         ngx_memset(av->pic->data[i], (i > 0) ? 128 : av->full ? 0 : 16,
                    (size_t) av->pic->linesize[i]
-                   * ((i == 0) ? d->height : (d->height + 1) / 2));
+                   * ((i == 0) ? d->height
+                               : (d->height + (1u << av->cy) - 1) >> av->cy));
     }
 
     return VOD_OK;
+}
+
+
+/* the planar 8-bit format of a chroma layout */
+
+static enum AVPixelFormat
+ngx_vod_decode_format(uint32_t cx, uint32_t cy)
+{
+    if (cx == 0) {
+        return AV_PIX_FMT_YUV444P;
+    }
+
+    return (cy == 0) ? AV_PIX_FMT_YUV422P : AV_PIX_FMT_YUV420P;
 }
 
 
@@ -618,14 +673,18 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     int       i;
     uint8_t  *dst[4];
 
+    if (av->pic == NULL && ngx_vod_decode_canvas(d, av) != VOD_OK) {
+        return d->rc;
+    }
+
     /* the tile's corner in each plane: x and y are even, as 4:2:0's
      * chroma needs */
 
     for (i = 0; i < 3; i++) {
         dst[i] = av->pic->data[i]
-                 + (size_t) ((i == 0) ? tile->y : tile->y / 2)
+                 + (size_t) ((i == 0) ? tile->y : tile->y >> av->cy)
                    * av->pic->linesize[i]
-                 + ((i == 0) ? tile->x : tile->x / 2);
+                 + ((i == 0) ? tile->x : tile->x >> av->cx);
     }
 
     dst[3] = NULL;
@@ -635,7 +694,7 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     }
 
     return ngx_vod_decode_fill(d, av, dst, av->pic->linesize, d->tile_width,
-                               d->tile_height);
+                               d->tile_height, av->cx, av->cy);
 }
 
 
@@ -646,11 +705,20 @@ static int
 ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
 {
     int       i, rc;
-    uint32_t  w, h;
+    uint32_t  w, h, cx, cy;
 
     w = d->tile_width;
     h = d->tile_height;
     vod_orient_size(d->orient, &w, &h);
+
+    /* the chroma as stored: the picture's, its sides swapped back */
+    cx = av->cx;
+    cy = av->cy;
+
+    if (w != d->tile_width) {
+        cx = av->cy;
+        cy = av->cx;
+    }
 
     if (av->turn == NULL) {
         av->turn = av_frame_alloc();
@@ -658,7 +726,7 @@ ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
             return ngx_vod_decode_error(d, VOD_ERROR, "FFmpeg out of memory");
         }
 
-        av->turn->format = AV_PIX_FMT_YUV420P;
+        av->turn->format = ngx_vod_decode_format(cx, cy);
         av->turn->width = (int) w;
         av->turn->height = (int) h;
 
@@ -669,7 +737,8 @@ ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
         }
     }
 
-    rc = ngx_vod_decode_fill(d, av, av->turn->data, av->turn->linesize, w, h);
+    rc = ngx_vod_decode_fill(d, av, av->turn->data, av->turn->linesize, w, h,
+                             cx, cy);
     if (rc != VOD_OK) {
         return rc;
     }
@@ -677,8 +746,8 @@ ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
     for (i = 0; i < 3; i++) {
         vod_orient_plane(d->orient, av->turn->data[i],
                          (size_t) av->turn->linesize[i],
-                         (i == 0) ? w : (w + 1) / 2,
-                         (i == 0) ? h : (h + 1) / 2,
+                         (i == 0) ? w : (w + (1u << cx) - 1) >> cx,
+                         (i == 0) ? h : (h + (1u << cy) - 1) >> cy,
                          dst[i], (size_t) av->pic->linesize[i]);
     }
 
@@ -687,7 +756,8 @@ ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
 
 
 /*
- * The frame in av->frame scaled to w x h at dst.  The source's range
+ * The frame in av->frame scaled to w x h at dst, its chroma laid out as
+ * cx and cy say (ngx_vod_decode_canvas()).  The source's range
  * as the stream says (H.264 and HEVC default to limited), to the
  * picture's (the full range of a JPEG's YCbCr, WebP's limited); given
  * before the scaler's init, which otherwise picks a plain copy for a
@@ -697,7 +767,7 @@ ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
 
 static int
 ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
-    int *linesize, uint32_t w, uint32_t h)
+    int *linesize, uint32_t w, uint32_t h, uint32_t cx, uint32_t cy)
 {
     int       src_range;
     AVFrame  *f;
@@ -705,9 +775,9 @@ ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
     f = av->frame;
 
     if ((uint32_t) f->width == w && (uint32_t) f->height == h
-        && ngx_vod_decode_expand(av, dst, linesize) == VOD_OK)
+        && ngx_vod_decode_expand(av, dst, linesize, cx, cy) == VOD_OK)
     {
-        ngx_vod_decode_matrix(av, dst, linesize, w, h);
+        ngx_vod_decode_matrix(av, dst, linesize, w, h, cx, cy);
         return VOD_OK;
     }
 
@@ -716,6 +786,7 @@ ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
                  || f->format == AV_PIX_FMT_YUVJ422P
                  || f->format == AV_PIX_FMT_YUVJ444P);
 
+    /* one scaler a task: every place has one size and layout */
     if (av->sws != NULL
         && (av->sws_w != f->width || av->sws_h != f->height
             || av->sws_format != f->format || av->sws_range != src_range))
@@ -737,8 +808,8 @@ ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
             || av_opt_set_int(av->sws, "src_range", src_range, 0) < 0
             || av_opt_set_int(av->sws, "dstw", w, 0) < 0
             || av_opt_set_int(av->sws, "dsth", h, 0) < 0
-            || av_opt_set_int(av->sws, "dst_format", AV_PIX_FMT_YUV420P, 0)
-               < 0
+            || av_opt_set_int(av->sws, "dst_format",
+                              ngx_vod_decode_format(cx, cy), 0) < 0
             || av_opt_set_int(av->sws, "dst_range", av->full, 0) < 0
             || av_opt_set_int(av->sws, "sws_flags", SWS_BICUBIC, 0) < 0
             || sws_init_context(av->sws, NULL, NULL) < 0)
@@ -761,7 +832,7 @@ ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
         return ngx_vod_decode_error(d, VOD_ERROR, "sws_scale() failed");
     }
 
-    ngx_vod_decode_matrix(av, dst, linesize, w, h);
+    ngx_vod_decode_matrix(av, dst, linesize, w, h, cx, cy);
 
     return VOD_OK;
 }
@@ -777,7 +848,7 @@ ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
 
 static void
 ngx_vod_decode_matrix(ngx_vod_av_t *av, uint8_t **dst, int *linesize,
-    uint32_t w, uint32_t h)
+    uint32_t w, uint32_t h, uint32_t cx, uint32_t cy)
 {
     int           i;
     size_t        pitch[3];
@@ -789,35 +860,46 @@ ngx_vod_decode_matrix(ngx_vod_av_t *av, uint8_t **dst, int *linesize,
         pitch[i] = (size_t) linesize[i];
     }
 
-    vod_matrix_apply(&m, dst, pitch, w, h);
+    vod_matrix_apply(&m, dst, pitch, w, h, cx, cy);
 }
 
 
 /*
- * A 4:2:0 8-bit frame of the tile's own size needs no scaling, only its
- * range: a copy when it has the picture's, or, limited to full, each row
- * stretched (vod_levels.h).  It costs less than swscale's generic path,
- * which a range conversion takes even at the same size.  VOD_UNSUPPORTED
- * for any other format or conversion.
+ * An 8-bit frame of the tile's own size and chroma layout needs no
+ * scaling, only its range: a copy when it has the picture's, or, limited
+ * to full, each row stretched (vod_levels.h).  It costs less than
+ * swscale's generic path, which a range conversion takes even at the
+ * same size.  VOD_UNSUPPORTED for any other format or conversion.
  */
 
 static int
-ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst, int *linesize)
+ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst, int *linesize,
+    uint32_t cx, uint32_t cy)
 {
-    int       i, full, copy;
-    size_t    w, h, y;
-    AVFrame  *f;
-    uint8_t  *s, *o;
+    int                        i, full, copy;
+    size_t                     w, h, y;
+    AVFrame                   *f;
+    uint8_t                   *s, *o;
+    const AVPixFmtDescriptor  *desc;
 
     f = av->frame;
+    desc = av_pix_fmt_desc_get((enum AVPixelFormat) f->format);
 
-    if (f->format != AV_PIX_FMT_YUV420P && f->format != AV_PIX_FMT_YUVJ420P)
+    if (desc == NULL || desc->nb_components != 3
+        || (desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_BE
+                           | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_HWACCEL))
+        || !(desc->flags & AV_PIX_FMT_FLAG_PLANAR)
+        || desc->comp[0].depth != 8 || desc->comp[1].depth != 8
+        || desc->comp[0].step != 1 || desc->comp[1].step != 1
+        || desc->log2_chroma_w != cx || desc->log2_chroma_h != cy)
     {
         return VOD_UNSUPPORTED;
     }
 
     full = (f->color_range == AVCOL_RANGE_JPEG
-            || f->format == AV_PIX_FMT_YUVJ420P);
+            || f->format == AV_PIX_FMT_YUVJ420P
+            || f->format == AV_PIX_FMT_YUVJ422P
+            || f->format == AV_PIX_FMT_YUVJ444P);
 
     if (full && !av->full) {
         return VOD_UNSUPPORTED;
@@ -826,8 +908,10 @@ ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst, int *linesize)
     copy = (full == av->full);
 
     for (i = 0; i < 3; i++) {
-        w = (i == 0) ? (size_t) f->width : (size_t) (f->width + 1) / 2;
-        h = (i == 0) ? (size_t) f->height : (size_t) (f->height + 1) / 2;
+        w = (i == 0) ? (size_t) f->width
+                     : ((size_t) f->width + (1u << cx) - 1) >> cx;
+        h = (i == 0) ? (size_t) f->height
+                     : ((size_t) f->height + (1u << cy) - 1) >> cy;
 
         for (y = 0; y < h; y++) {
             s = f->data[i] + y * f->linesize[i];
@@ -910,13 +994,21 @@ ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av)
     const AVCodec  *codec;
 #if (NGX_VOD_LIBJPEG)
     char            error[sizeof(d->error)];
+#endif
+
+    if (av->pic == NULL) {
+        /* every run places a frame or fails: not a picture of none */
+        return ngx_vod_decode_error(d, VOD_ERROR, "no frame was placed");
+    }
+
+#if (NGX_VOD_LIBJPEG)
 
     if (d->image == VOD_IMAGE_JPEG
-        && ngx_vod_jpeg_padded(av->pic->linesize, d->width))
+        && ngx_vod_jpeg_padded(av->pic->linesize, d->width, av->cx))
     {
         if (ngx_vod_jpeg_encode(av->pic->data, av->pic->linesize, d->width,
-                                d->height, d->quality, &d->jpeg, &d->len,
-                                error, sizeof(error))
+                                d->height, av->cx, av->cy, d->quality,
+                                &d->jpeg, &d->len, error, sizeof(error))
             != VOD_OK)
         {
             return ngx_vod_decode_error(d, VOD_ERROR, "%s", error);
@@ -941,7 +1033,7 @@ ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av)
 
     av->enc->width = (int) d->width;
     av->enc->height = (int) d->height;
-    av->enc->pix_fmt = AV_PIX_FMT_YUV420P;
+    av->enc->pix_fmt = av->pic->format;
     av->enc->color_range = av->pic->color_range;
     av->enc->time_base = (AVRational) { 1, 25 };
     av->enc->thread_count = 1;

@@ -57,24 +57,30 @@ static const u_char  ngx_vod_jpeg_mpeg1_intra[64] = {
 
 
 int
-ngx_vod_jpeg_padded(int *linesize, uint32_t width)
+ngx_vod_jpeg_padded(int *linesize, uint32_t width, uint32_t cx)
 {
-    /* raw data in reads whole 8x8 blocks of each plane: 16 luma columns
-     * and 8 chroma ones per MCU */
-    return (uint32_t) linesize[0] >= ((width + 15) & ~15u)
-           && (uint32_t) linesize[1] >= ((width + 1) / 2 + 7) / 8 * 8
-           && (uint32_t) linesize[2] >= ((width + 1) / 2 + 7) / 8 * 8;
+    uint32_t  mcu, cw;
+
+    /* raw data in reads whole 8x8 blocks of each plane: an MCU is 16
+     * luma columns and 8 chroma ones where chroma is half as wide, 8 of
+     * each where it is not */
+    mcu = 8u << cx;
+    cw = (width + (1u << cx) - 1) >> cx;
+
+    return (uint32_t) linesize[0] >= (width + mcu - 1) / mcu * mcu
+           && (uint32_t) linesize[1] >= (cw + 7) / 8 * 8
+           && (uint32_t) linesize[2] >= (cw + 7) / 8 * 8;
 }
 
 
 int
 ngx_vod_jpeg_encode(uint8_t **data, int *linesize, uint32_t width,
-    uint32_t height, uint32_t quality, u_char **out, size_t *len,
-    char *error, size_t error_len)
+    uint32_t height, uint32_t cx, uint32_t cy, uint32_t quality,
+    u_char **out, size_t *len, char *error, size_t error_len)
 {
     int                           i;
-    size_t                        w, pad;
-    uint32_t                      y, h;
+    size_t                        w, pad, mcu_w, mcu_h;
+    uint32_t                      y, h, rows;
     JSAMPROW                      luma[16], cb[8], cr[8];
     JSAMPARRAY                    planes[3];
     unsigned char                *buf, *ours, *row;
@@ -85,10 +91,14 @@ ngx_vod_jpeg_encode(uint8_t **data, int *linesize, uint32_t width,
     /* the columns past the width that the last MCU reads: the edge's
      * sample, so that the same picture always makes the same bytes */
 
+    mcu_w = (size_t) 8 << cx;
+    mcu_h = (size_t) 8 << cy;
+
     for (i = 0; i < 3; i++) {
-        w = (i == 0) ? width : (width + 1) / 2;
-        pad = (i == 0) ? ((w + 15) & ~(size_t) 15) : ((w + 7) & ~(size_t) 7);
-        h = (i == 0) ? height : (height + 1) / 2;
+        w = (i == 0) ? width : (width + (1u << cx) - 1) >> cx;
+        pad = (i == 0) ? (w + mcu_w - 1) / mcu_w * mcu_w
+                       : (w + 7) & ~(size_t) 7;
+        h = (i == 0) ? height : (height + (1u << cy) - 1) >> cy;
 
         for (y = 0; w < pad && y < h; y++) {
             row = data[i] + (size_t) y * linesize[i];
@@ -96,11 +106,15 @@ ngx_vod_jpeg_encode(uint8_t **data, int *linesize, uint32_t width,
         }
     }
 
-    /* libjpeg-turbo's bound for 4:2:0 (tjBufSize()): the memory
-     * destination never grows it, so that the buffer is ours on every
-     * path (a grown one is the library's, lost on an error); the pages
-     * past what the JPEG takes are never touched */
-    size = ((width + 15) & ~15ul) * ((height + 15) & ~15ul) * 3 + 2048;
+    /* libjpeg-turbo's bound (tjBufSize()): the MCUs' samples, 2 bytes
+     * each for luma and 4 for chroma's share of them (1 for 4:2:0, 2
+     * for 4:2:2, 4 for 4:4:4); the memory destination never grows it,
+     * so that the buffer is ours on every path (a grown one is the
+     * library's, lost on an error); the pages past what the JPEG takes
+     * are never touched */
+    size = (width + mcu_w - 1) / mcu_w * mcu_w
+           * ((height + mcu_h - 1) / mcu_h * mcu_h)
+           * (2 + (4 >> (cx + cy))) + 2048;
 
     buf = malloc(size);
     ours = buf;
@@ -137,9 +151,9 @@ ngx_vod_jpeg_encode(uint8_t **data, int *linesize, uint32_t width,
     c.optimize_coding = FALSE;
     c.dct_method = JDCT_ISLOW;
 
-    /* 4:2:0: luma 2x2, each chroma 1x1 */
-    c.comp_info[0].h_samp_factor = 2;
-    c.comp_info[0].v_samp_factor = 2;
+    /* luma 2x2 (4:2:0), 2x1 (4:2:2) or 1x1 (4:4:4), each chroma 1x1 */
+    c.comp_info[0].h_samp_factor = 1 << cx;
+    c.comp_info[0].v_samp_factor = 1 << cy;
 
     for (i = 1; i < 3; i++) {
         c.comp_info[i].h_samp_factor = 1;
@@ -154,19 +168,20 @@ ngx_vod_jpeg_encode(uint8_t **data, int *linesize, uint32_t width,
     planes[1] = cb;
     planes[2] = cr;
 
-    /* one MCU row at a time: 16 luma rows, 8 of each chroma; the rows
-     * past the bottom repeat the last one */
+    /* one MCU row at a time: 16 luma rows (8 where chroma is as high),
+     * 8 of each chroma; the rows past the bottom repeat the last one */
+
+    rows = (uint32_t) mcu_h;
+    h = (height + (1u << cy) - 1) >> cy;
 
     while (c.next_scanline < c.image_height) {
         y = c.next_scanline;
 
-        ngx_vod_jpeg_rows(luma, data[0], linesize[0], y, 16, height);
-        ngx_vod_jpeg_rows(cb, data[1], linesize[1], y / 2, 8,
-                          (height + 1) / 2);
-        ngx_vod_jpeg_rows(cr, data[2], linesize[2], y / 2, 8,
-                          (height + 1) / 2);
+        ngx_vod_jpeg_rows(luma, data[0], linesize[0], y, rows, height);
+        ngx_vod_jpeg_rows(cb, data[1], linesize[1], y >> cy, 8, h);
+        ngx_vod_jpeg_rows(cr, data[2], linesize[2], y >> cy, 8, h);
 
-        if (jpeg_write_raw_data(&c, planes, 16) != 16) {
+        if (jpeg_write_raw_data(&c, planes, rows) != rows) {
             snprintf(error, error_len, "libjpeg took no rows at %u", y);
             jpeg_destroy_compress(&c);
             free(ours);

@@ -148,15 +148,17 @@ int ngx_vod_decode_encoder(uint32_t image);
 int ngx_vod_decode_decoder(uint32_t codec);
 #if (NGX_VOD_LIBJPEG)
 /*
- * The JPEG of a full-range YUV 4:2:0 picture by libjpeg-turbo, at the
+ * The JPEG of a full-range YUV picture by libjpeg-turbo, at the
  * quantiser scale of FFmpeg's mjpeg encoder (_jpeg.c); *out malloc()ed.
- * It writes the columns past the width up to a whole 8x8 block of each
- * plane, which ngx_vod_jpeg_padded() says the lines have room for.
+ * Its chroma a sample per 2^cx luma samples across, 2^cy down (4:2:0,
+ * 4:2:2, 4:4:4).  It writes the columns past the width up to a whole
+ * 8x8 block of each plane, which ngx_vod_jpeg_padded() says the lines
+ * have room for.
  */
-int ngx_vod_jpeg_padded(int *linesize, uint32_t width);
+int ngx_vod_jpeg_padded(int *linesize, uint32_t width, uint32_t cx);
 int ngx_vod_jpeg_encode(uint8_t **data, int *linesize, uint32_t width,
-    uint32_t height, uint32_t quality, u_char **out, size_t *len,
-    char *error, size_t error_len);
+    uint32_t height, uint32_t cx, uint32_t cy, uint32_t quality,
+    u_char **out, size_t *len, char *error, size_t error_len);
 #endif
 
 void ngx_vod_decode_picture(ngx_vod_decode_t *d);

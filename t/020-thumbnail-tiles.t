@@ -24,7 +24,8 @@ use Test::Nginx::Socket 'no_plan';
 BEGIN { ThumbTest::broken_title(VodTest::media()) }
 
 # $TEST_NGINX_BROKEN/portrait/1080p.mp4: 2 s of 1080x1920 video, whose
-# tiles stacked ten high pass WebP's 16383 pixels
+# tiles stacked ten high pass WebP's 16383 pixels (4:4:4: testsrc is RGB,
+# which x264 keeps as 4:4:4, and so does a JPEG of it, t/037)
 BEGIN {
     my $dir = "$ENV{TEST_NGINX_BROKEN}/portrait";
     mkdir $dir or die "$dir: $!";
@@ -373,7 +374,7 @@ GET /tall/portrait/tiles-1080p-1.jpg
 --- response_body_filters eval
 [\&main::probe]
 --- response_body
-1080,19200,yuvj420p,pc
+1080,19200,yuvj444p,pc
 --- no_error_log
 [error]
 

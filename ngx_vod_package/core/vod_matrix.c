@@ -87,9 +87,10 @@ vod_matrix_init(vod_matrix_t *m, uint32_t matrix, int full)
 
 void
 vod_matrix_apply(const vod_matrix_t *m, u_char *plane[3],
-    const size_t pitch[3], size_t width, size_t height)
+    const size_t pitch[3], size_t width, size_t height, uint32_t cx,
+    uint32_t cy)
 {
-    size_t   x, y, cw, ch, rows, r;
+    size_t   x, y, cw, ch, rows, r, j, lx;
     int32_t  cb, cr, dy;
     u_char  *luma[2], *pb, *pr;
 
@@ -97,21 +98,23 @@ vod_matrix_apply(const vod_matrix_t *m, u_char *plane[3],
         return;
     }
 
-    cw = (width + 1) / 2;
-    ch = (height + 1) / 2;
+    cw = (width + (1u << cx) - 1) >> cx;
+    ch = (height + (1u << cy) - 1) >> cy;
 
     for (y = 0; y < ch; y++) {
-        luma[0] = plane[0] + 2 * y * pitch[0];
+        luma[0] = plane[0] + (y << cy) * pitch[0];
         luma[1] = luma[0] + pitch[0];
-        rows = (2 * y + 1 < height) ? 2 : 1;
+        rows = (cy == 1 && 2 * y + 1 < height) ? 2 : 1;
 
         pb = plane[1] + y * pitch[1];
         pr = plane[2] + y * pitch[2];
 
-        for (x = vod_matrix_simd(m, luma, rows, pb, pr, cw, width);
-             x < cw;
-             x++)
-        {
+        /* the SIMD path pairs a chroma sample with two luma samples of
+         * each row: 4:2:0 and 4:2:2 */
+        x = (cx == 1) ? vod_matrix_simd(m, luma, rows, pb, pr, cw, width)
+                      : 0;
+
+        for ( /* void */ ; x < cw; x++) {
             cb = (int32_t) pb[x] - 128;
             cr = (int32_t) pr[x] - 128;
 
@@ -124,11 +127,12 @@ vod_matrix_apply(const vod_matrix_t *m, u_char *plane[3],
                                             + VOD_MATRIX_ONE / 2) >> 14));
 
             for (r = 0; r < rows; r++) {
-                luma[r][2 * x] = vod_matrix_clip(luma[r][2 * x] + dy);
+                for (j = 0; j < (1u << cx); j++) {
+                    lx = (x << cx) + j;
 
-                if (2 * x + 1 < width) {
-                    luma[r][2 * x + 1] =
-                        vod_matrix_clip(luma[r][2 * x + 1] + dy);
+                    if (lx < width) {
+                        luma[r][lx] = vod_matrix_clip(luma[r][lx] + dy);
+                    }
                 }
             }
         }

@@ -8,8 +8,9 @@
  *
  * The same linear map of (Y, Cb - 128, Cr - 128) holds in both ranges
  * (the luma's share scaled by 219/224 on video levels); chroma needs
- * only the chroma, and luma its chroma sample's, so a 4:2:0 picture is
- * converted in place, a chroma sample and its luma block at a time.
+ * only the chroma, and luma its chroma sample's, so a picture (4:2:0,
+ * 4:2:2, 4:4:4) is converted in place, a chroma sample and its luma
+ * block at a time.
  */
 
 #ifndef _VOD_MATRIX_H_INCLUDED_
@@ -39,10 +40,12 @@ typedef struct {
  */
 void vod_matrix_init(vod_matrix_t *m, uint32_t matrix, int full);
 
-/* a width x height 4:2:0 picture's planes (pitch: bytes a row), in
- * place */
+/* a width x height picture's planes (pitch: bytes a row), in place;
+ * its chroma a sample per 2^cx luma samples across and 2^cy down (4:2:0
+ * 1 and 1, 4:2:2 1 and 0, 4:4:4 0 and 0; each 0 or 1) */
 void vod_matrix_apply(const vod_matrix_t *m, u_char *plane[3],
-    const size_t pitch[3], size_t width, size_t height);
+    const size_t pitch[3], size_t width, size_t height, uint32_t cx,
+    uint32_t cy);
 
 
 #endif /* _VOD_MATRIX_H_INCLUDED_ */

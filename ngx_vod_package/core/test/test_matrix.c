@@ -38,6 +38,7 @@ static const test_weights_t  test_matrices[] = {
 static void test_matrix_identity(void **state);
 static void test_matrix_colours(void **state);
 static void test_matrix_simd_scalar(void **state);
+static void test_matrix_layouts(void **state);
 static u_char test_round(double v, int full, int chroma);
 static void test_encode(const test_weights_t *w, int full, const int rgb[3],
     u_char ycc[3]);
@@ -68,7 +69,7 @@ test_matrix_identity(void **state)
         plane[0] = y;
         plane[1] = cb;
         plane[2] = cr;
-        vod_matrix_apply(&m, plane, pitch, 6, 4);
+        vod_matrix_apply(&m, plane, pitch, 6, 4, 1, 1);
 
         assert_memory_equal(ref, y, 24);
         assert_memory_equal(ref + 24, cb, 6);
@@ -121,7 +122,7 @@ test_matrix_colours(void **state)
                         plane[1] = &cb;
                         plane[2] = &cr;
 
-                        vod_matrix_apply(&m, plane, pitch, 2, 2);
+                        vod_matrix_apply(&m, plane, pitch, 2, 2, 1, 1);
 
                         /* the block's four luma samples alike */
                         for (k = 1; k < 4; k++) {
@@ -158,7 +159,7 @@ test_matrix_colours(void **state)
 static void
 test_matrix_simd_scalar(void **state)
 {
-    size_t        w, h, x, i, pitch[3], cw, ch, cx;
+    size_t        w, h, x, i, pitch[3], cw, ch, cx, cy;
     u_char       *a[3], *b[3], *strip[3];
     vod_matrix_t  m;
 
@@ -166,43 +167,112 @@ test_matrix_simd_scalar(void **state)
 
     vod_matrix_init(&m, 1, 1);
 
-    for (w = 1; w <= 70; w += (w < 20) ? 1 : 7) {
-        for (h = 1; h <= 5; h++) {
-            cw = (w + 1) / 2;
-            ch = (h + 1) / 2;
-            pitch[0] = w + 16;
-            pitch[1] = cw + 8;
-            pitch[2] = cw + 8;
+    /* 4:2:0 and 4:2:2, the two the vectors take */
+    for (cy = 0; cy < 2; cy++) {
+        for (w = 1; w <= 70; w += (w < 20) ? 1 : 7) {
+            for (h = 1; h <= 5; h++) {
+                cw = (w + 1) / 2;
+                ch = cy ? (h + 1) / 2 : h;
+                pitch[0] = w + 16;
+                pitch[1] = cw + 8;
+                pitch[2] = cw + 8;
 
-            for (i = 0; i < 3; i++) {
-                a[i] = malloc(pitch[i] * ((i == 0) ? h : ch));
-                b[i] = malloc(pitch[i] * ((i == 0) ? h : ch));
-                assert_non_null(a[i]);
-                assert_non_null(b[i]);
+                for (i = 0; i < 3; i++) {
+                    a[i] = malloc(pitch[i] * ((i == 0) ? h : ch));
+                    b[i] = malloc(pitch[i] * ((i == 0) ? h : ch));
+                    assert_non_null(a[i]);
+                    assert_non_null(b[i]);
 
-                for (x = 0; x < pitch[i] * ((i == 0) ? h : ch); x++) {
-                    a[i][x] = (u_char) (rand() & 0xff);
+                    for (x = 0; x < pitch[i] * ((i == 0) ? h : ch); x++) {
+                        a[i][x] = (u_char) (rand() & 0xff);
+                    }
+
+                    memcpy(b[i], a[i], pitch[i] * ((i == 0) ? h : ch));
                 }
 
-                memcpy(b[i], a[i], pitch[i] * ((i == 0) ? h : ch));
+                vod_matrix_apply(&m, a, pitch, w, h, 1, cy);
+
+                /* strips of 6 luma columns (3 chroma): no vector fits */
+                for (cx = 0; cx < cw; cx += 3) {
+                    strip[0] = b[0] + 2 * cx;
+                    strip[1] = b[1] + cx;
+                    strip[2] = b[2] + cx;
+                    vod_matrix_apply(&m, strip, pitch,
+                                     (w - 2 * cx < 6) ? w - 2 * cx : 6, h, 1,
+                                     cy);
+                }
+
+                for (i = 0; i < 3; i++) {
+                    assert_memory_equal(a[i], b[i],
+                                        pitch[i] * ((i == 0) ? h : ch));
+                    free(a[i]);
+                    free(b[i]);
+                }
             }
+        }
+    }
+}
 
-            vod_matrix_apply(&m, a, pitch, w, h);
 
-            /* strips of 6 luma columns (3 chroma): no vector fits */
-            for (cx = 0; cx < cw; cx += 3) {
-                strip[0] = b[0] + 2 * cx;
-                strip[1] = b[1] + cx;
-                strip[2] = b[2] + cx;
-                vod_matrix_apply(&m, strip, pitch,
-                                 (w - 2 * cx < 6) ? w - 2 * cx : 6, h);
+/* each layout's chroma sample moves the luma samples it covers, and only
+ * them: 4:2:0's 2x2, 4:2:2's 2x1, 4:4:4's one; the rest of a chroma
+ * plane's samples stay grey (no change to any luma) */
+
+static void
+test_matrix_layouts(void **state)
+{
+    size_t        i, x, y, pitch[3], cw, ch;
+    u_char        luma[16], cb[16], cr[16], *plane[3];
+    uint32_t      cx, cy;
+    vod_matrix_t  m;
+
+    static const uint32_t  layouts[][2] = { { 1, 1 }, { 1, 0 }, { 0, 0 } };
+
+    (void) state;
+
+    vod_matrix_init(&m, 1, 1);
+
+    for (i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+        cx = layouts[i][0];
+        cy = layouts[i][1];
+        cw = 4 >> cx;
+        ch = 4 >> cy;
+
+        /* a 4x4 picture: one saturated chroma sample, at (1, 1) */
+        memset(luma, 100, sizeof(luma));
+        memset(cb, 128, sizeof(cb));
+        memset(cr, 128, sizeof(cr));
+        cb[1 * cw + 1] = 40;
+        cr[1 * cw + 1] = 220;
+
+        pitch[0] = 4;
+        pitch[1] = cw;
+        pitch[2] = cw;
+        plane[0] = luma;
+        plane[1] = cb;
+        plane[2] = cr;
+
+        vod_matrix_apply(&m, plane, pitch, 4, 4, cx, cy);
+
+        for (y = 0; y < 4; y++) {
+            for (x = 0; x < 4; x++) {
+                if ((x >> cx) == 1 && (y >> cy) == 1) {
+                    assert_int_not_equal(luma[y * 4 + x], 100);
+                    assert_int_equal(luma[y * 4 + x],
+                                     luma[(1 << cy) * 4 + (1 << cx)]);
+
+                } else {
+                    assert_int_equal(luma[y * 4 + x], 100);
+                }
             }
+        }
 
-            for (i = 0; i < 3; i++) {
-                assert_memory_equal(a[i], b[i],
-                                    pitch[i] * ((i == 0) ? h : ch));
-                free(a[i]);
-                free(b[i]);
+        for (y = 0; y < ch; y++) {
+            for (x = 0; x < cw; x++) {
+                if (x != 1 || y != 1) {
+                    assert_int_equal(cb[y * cw + x], 128);
+                    assert_int_equal(cr[y * cw + x], 128);
+                }
             }
         }
     }
@@ -282,6 +352,7 @@ main(void)
         cmocka_unit_test(test_matrix_identity),
         cmocka_unit_test(test_matrix_colours),
         cmocka_unit_test(test_matrix_simd_scalar),
+        cmocka_unit_test(test_matrix_layouts),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
