@@ -33,7 +33,7 @@ const os = require('os');
 const path = require('path');
 const {
     startOrigin, mediaDir, stopNginx, playwright, launchChromium, waitFor,
-    watchPage, runWithRetry, sleep, recordSourceBuffers, checkSync,
+    watchPage, runWithRetry, sleep, recordSourceBuffers, checkSync, expected,
 } = require('./lib');
 
 const PORT = parseInt(process.env.E2E_PORT || '8092', 10);
@@ -60,7 +60,12 @@ const CASES = [
       ...TURNED },
     { name: 'turned-shaka', engine: 'shaka',
       url: '/vod/turned/manifest.mpd', ...TURNED },
-    { name: 'cut-hls', engine: 'hls', url: '/vod/cut/master.m3u8', ...CUT },
+    // hls.js, finding the video's buffer starting 0.784 s after the
+    // audio's, may seek over that hole as it starts (seen on one run in
+    // two, 2026-12-06; not when the audio is appended first): the title's
+    // own gap, which the sync check below measures
+    { name: 'cut-hls', engine: 'hls', url: '/vod/cut/master.m3u8', ...CUT,
+      allowed: [/^mediaError bufferSeekOverHole(?: \S+-1\.m4s)?$/] },
     { name: 'cut-dash', engine: 'dash', url: '/vod/cut/manifest.mpd',
       ...CUT },
     { name: 'cut-shaka', engine: 'shaka', url: '/vod/cut/manifest.mpd',
@@ -145,7 +150,7 @@ async function runCase(context, c) {
 
         phase = 'start';
         let st = await waitFor(page, (s) => s.t > 1 && s.frames > 0,
-                               deadline, 'play past 1 s');
+                               deadline, 'play past 1 s', c.allowed);
         phase = 'size';
 
         // the decoded picture is the playing rendition's, turned as
@@ -172,11 +177,13 @@ async function runCase(context, c) {
         // the file starts it (the packager once started both at 0)
         const sync = (c.lead !== undefined) ? await checkSync(page, c.lead)
                                             : '';
-        st = await waitFor(page, (s) => s.frames > 0, deadline, 'after');
+        st = await waitFor(page, (s) => s.frames > 0, deadline, 'after',
+                           c.allowed);
         console.log(`PASS ${c.name}: ${c.engine} ${c.url} plays `
             + `${c.codec} to ${st.t.toFixed(2)} s, ${st.frames} frames decoded at `
             + `${p.decoded} (${p.rendition.codecs}, of `
-            + `${want.map((x) => x.size).join(', ')})${sync}`);
+            + `${want.map((x) => x.size).join(', ')})${sync}`
+            + expected(st.warnings));
         return { ok: true };
     } catch (e) {
         console.log(`FAIL ${c.name}: ${c.engine} ${c.url}: ${e.message}`);

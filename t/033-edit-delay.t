@@ -8,8 +8,8 @@
 # tracks started at 0, the video 0.6 s early against the audio.  Now each
 # track is presented as in the file (CMAF, MPEG-TS), its first segment
 # takes the delay (EXTINF, the MPD's timeline and duration, the I-frame
-# playlist, the tiles' cues reach the title's end), and a thumbnail at t
-# is the frame the file presents at t.  An edit too long for any
+# playlist, the tiles' cues reach the title's end, the average bit rate
+# counts it), and a thumbnail at t is the frame the file presents at t.  An edit too long for any
 # timeline is refused with one line.
 
 use FindBin;
@@ -107,6 +107,17 @@ sub extinfs {
     my $sum = 0;
     $sum += $_ for @d;
     return CORE::join(' ', @d) . sprintf(" = %.3f\n", $sum);
+}
+
+# "AVERAGE <= PEAK" for each variant of a multivariant playlist, or
+# the two where the average is above
+sub averages {
+    my ($body) = @_;
+    my $out = '';
+    while ($body =~ /^#EXT-X-STREAM-INF:BANDWIDTH=(\d+),AVERAGE-BANDWIDTH=(\d+)/mg) {
+        $out .= $2 <= $1 ? "AVERAGE <= PEAK\n" : "AVERAGE $2 > PEAK $1\n";
+    }
+    return $out;
 }
 
 run_tests();
@@ -227,4 +238,18 @@ GET /s/huge/master.m3u8
 qr{\[error\].*huge/v\.mp4": track 1: elst empty edits of 4294967295 ticks in timescale 1000, more than the track's timeline holds}
 --- grep_error_log: [error]
 --- grep_error_log_out
+[error]
+
+
+
+=== TEST 11: the delay counted in the average too: never above the peak
+Its bytes over the title's 7.6 s, as the segments' durations add up:
+over the 7 s of its samples the average was above BANDWIDTH.
+--- request
+GET /s/cut/master.m3u8
+--- response_body_filters eval
+[\&main::averages]
+--- response_body
+AVERAGE <= PEAK
+--- no_error_log
 [error]

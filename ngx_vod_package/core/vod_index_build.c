@@ -1154,21 +1154,22 @@ vod_idx_fill_cursors(vod_idx_ctx_t *ctx, vod_idx_parse_t *t, u_char *blob,
     cur[nseg].dts = t->duration;
     seg_bytes[nseg] = total;
 
-    /* bitrates */
+    /* bitrates, over the durations the manifests will give: the peak
+     * over each segment's, the average over their sum (so never above
+     * the peak, where decode times let a delayed track's average pass
+     * it) */
 
     it->total_bytes = total;
-
-    if (t->duration != 0) {
-        it->avg_bitrate = vod_idx_muldiv(total * 8, t->timescale,
-                                         t->duration, 0);
-    }
-
-    /* the peak over the durations the manifests will give */
 
     bound = ctx->bound;
 
     it->duration = vod_idx_boundaries(blob, it, cur, nseg, t->duration,
                                       t->delay, bound);
+
+    if (it->duration != 0) {
+        it->avg_bitrate = vod_idx_muldiv(total * 8, t->timescale,
+                                         it->duration, 0);
+    }
 
     for (seg = 0; seg <= nseg; seg++) {
         cur[seg].time = bound[seg];
