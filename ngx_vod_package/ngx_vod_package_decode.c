@@ -96,6 +96,7 @@ static int ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst,
     int *linesize, uint32_t cx, uint32_t cy);
 static void ngx_vod_decode_matrix(ngx_vod_av_t *av, uint8_t **dst,
     int *linesize, uint32_t w, uint32_t h, uint32_t cx, uint32_t cy);
+static int ngx_vod_decode_transposed(uint32_t orient);
 static enum AVPixelFormat ngx_vod_decode_format(uint32_t cx, uint32_t cy);
 static const AVCodec *ngx_vod_decode_find_decoder(uint32_t codec);
 static const AVCodec *ngx_vod_decode_find_encoder(uint32_t image);
@@ -587,7 +588,6 @@ static int
 ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av)
 {
     int                        i;
-    uint32_t                   w, h;
     const AVPixFmtDescriptor  *desc;
 
     av->cx = 1;
@@ -603,11 +603,7 @@ ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av)
         av->cy = desc->log2_chroma_h;
 
         /* a transposed picture's chroma: its sides swapped */
-        w = 2;
-        h = 1;
-        vod_orient_size(d->orient, &w, &h);
-
-        if (w == 1) {
+        if (ngx_vod_decode_transposed(d->orient)) {
             av->cx = desc->log2_chroma_h;
             av->cy = desc->log2_chroma_w;
         }
@@ -645,6 +641,21 @@ ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av)
     }
 
     return VOD_OK;
+}
+
+
+/* 1 when an orientation shows the stored rows as columns */
+
+static int
+ngx_vod_decode_transposed(uint32_t orient)
+{
+    uint32_t  w, h;
+
+    w = 2;
+    h = 1;
+    vod_orient_size(orient, &w, &h);
+
+    return w == 1;
 }
 
 
@@ -715,7 +726,7 @@ ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
     cx = av->cx;
     cy = av->cy;
 
-    if (w != d->tile_width) {
+    if (ngx_vod_decode_transposed(d->orient)) {
         cx = av->cy;
         cy = av->cx;
     }
@@ -786,7 +797,6 @@ ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
                  || f->format == AV_PIX_FMT_YUVJ422P
                  || f->format == AV_PIX_FMT_YUVJ444P);
 
-    /* one scaler a task: every place has one size and layout */
     if (av->sws != NULL
         && (av->sws_w != f->width || av->sws_h != f->height
             || av->sws_format != f->format || av->sws_range != src_range))
