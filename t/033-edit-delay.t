@@ -100,15 +100,6 @@ sub starts {
     return $out;
 }
 
-# the EXTINFs of a playlist and their sum
-sub extinfs {
-    my ($body) = @_;
-    my @d = $body =~ /^#EXTINF:([0-9.]+),/mg;
-    my $sum = 0;
-    $sum += $_ for @d;
-    return CORE::join(' ', @d) . sprintf(" = %.3f\n", $sum);
-}
-
 # "AVERAGE <= PEAK" for each variant of a multivariant playlist, or
 # the two where the average is above
 sub averages {
@@ -137,29 +128,26 @@ ts 586 586
 [error]
 
 
-
 === TEST 2: the video's first segment takes its delay: 7.6 s in all
 --- request
 GET /s/cut/video-v.m3u8
 --- response_body_filters eval
-[\&main::extinfs]
+[\&VodTest::extinfs]
 --- response_body
 4.600 3.000 = 7.600
 --- no_error_log
 [error]
 
 
-
 === TEST 3: the audio's cut at the first frame from the video's 4.6 s
 --- request
 GET /s/cut/audio-v.m3u8
 --- response_body_filters eval
-[\&main::extinfs]
+[\&VodTest::extinfs]
 --- response_body
 4.612 2.988 = 7.600
 --- no_error_log
 [error]
-
 
 
 === TEST 4: the MPD lasts to the title's end, its video from 0
@@ -171,17 +159,15 @@ mediaPresentationDuration="PT7\.600S".*<SegmentTemplate timescale="12800"[^>]*>\
 [error]
 
 
-
 === TEST 5: the I-frame playlist's first key frame reaches back to 0
 --- request
 GET /tiles/cut/iframe-v.m3u8
 --- response_body_filters eval
-[\&main::extinfs]
+[\&VodTest::extinfs]
 --- response_body
 1.600 1.000 1.000 1.000 1.000 1.000 1.000 = 7.600
 --- no_error_log
 [error]
-
 
 
 === TEST 6: a thumbnail is the frame the file presents at its time
@@ -195,7 +181,6 @@ GET /s/cut/thumb-v-2200.jpg
 [error]
 
 
-
 === TEST 7: past the video's 7 s of frames, before the title's end
 --- request
 GET /s/cut/thumb-v-7400.jpg
@@ -205,7 +190,6 @@ GET /s/cut/thumb-v-7400.jpg
 640,360,pc match
 --- no_error_log
 [error]
-
 
 
 === TEST 8: before the video starts: its first frame
@@ -219,7 +203,6 @@ GET /s/cut/thumb-v-300.jpg
 [error]
 
 
-
 === TEST 9: the tiles' cues tile the title to its end
 --- request
 GET /tiles/cut/tiles-v.vtt
@@ -227,7 +210,6 @@ GET /tiles/cut/tiles-v.vtt
 00:00:07\.000 --> 00:00:07\.600\n\S+#xywh=\S+\n$
 --- no_error_log
 [error]
-
 
 
 === TEST 10: an empty edit of 2^32 - 1 ticks: 502, one line naming it
@@ -239,7 +221,6 @@ qr{\[error\].*huge/v\.mp4": track 1: elst empty edits of 4294967295 ticks in tim
 --- grep_error_log: [error]
 --- grep_error_log_out
 [error]
-
 
 
 === TEST 11: the delay counted in the average too: never above the peak

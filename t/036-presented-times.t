@@ -50,15 +50,6 @@ ThumbTest::serve_titles('TEST_NGINX_PRESENTED', 's',
                         'vod_iframe_playlists hls;');
 $ThumbTest::SeekTimestamp = 1;
 
-# the EXTINFs of a playlist and their sum
-sub extinfs {
-    my ($body) = @_;
-    my @d = $body =~ /^#EXTINF:([0-9.]+),/mg;
-    my $sum = 0;
-    $sum += $_ for @d;
-    return CORE::join(' ', @d) . sprintf(" = %.3f\n", $sum);
-}
-
 # where a stream of a file ends (start_time + duration) or starts, in s
 sub probe {
     my ($file, $sel, $what) = @_;
@@ -152,7 +143,6 @@ GET /s/prime/audio-v.m3u8
 [error]
 
 
-
 === TEST 2: priming audio: the MPD lasts 12 s, and so does each timeline
 --- request
 GET /s/prime/manifest.mpd
@@ -162,7 +152,6 @@ GET /s/prime/manifest.mpd
 PT12.000S video 12.000 audio 12.000
 --- no_error_log
 [error]
-
 
 
 === TEST 3: video without an edit list: its EXTINFs reach its end
@@ -176,7 +165,6 @@ GET /s/noedit/video-v.m3u8
 [error]
 
 
-
 === TEST 4: video without an edit list: the MPD lasts to its end
 --- request
 GET /s/noedit/manifest.mpd
@@ -186,7 +174,6 @@ GET /s/noedit/manifest.mpd
 PT12.083S video 12.083
 --- no_error_log
 [error]
-
 
 
 === TEST 5: each segment's S@t is when its first frame is presented
@@ -201,17 +188,15 @@ GET /s/noedit/manifest.mpd
 [error]
 
 
-
 === TEST 6: its I-frame playlist too, the first key frame's from 0
 --- request
 GET /tiles/noedit/iframe-v.m3u8
 --- response_body_filters eval
-[\&main::extinfs]
+[\&VodTest::extinfs]
 --- response_body
 2.083 2.000 2.000 2.000 2.000 2.000 = 12.083
 --- no_error_log
 [error]
-
 
 
 === TEST 7: a thumbnail of the video's last 83 ms: its last frame

@@ -214,6 +214,15 @@ sub framemd5 {
     return join("\n", @sums);
 }
 
+# "D D ... = SUM": a playlist's EXTINFs and their sum, to the ms
+sub extinfs {
+    my ($body) = @_;
+    my @d = $body =~ /^#EXTINF:([0-9.]+),/mg;
+    my $sum = 0;
+    $sum += $_ for @d;
+    return join(' ', @d) . sprintf(" = %.3f\n", $sum);
+}
+
 sub _read {
     my ($path) = @_;
     open my $fh, '<', $path or die "$path: $!";
