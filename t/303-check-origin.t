@@ -3,7 +3,9 @@
 # tools/check-origin.sh walks the MPD as a DASH player: an MPD whose
 # template or timeline does not lead to the segments HLS has fails it.
 # Each case serves one title (video, H.264 only) and replaces its
-# manifest.mpd by an edited copy of the real one (EXTRA_CONF).
+# manifest.mpd by an edited copy of the real one (EXTRA_CONF).  And it
+# walks MPEG-TS audio renditions (audiots-, audiots{T}-) as it walks
+# the variants: one that lacks a segment fails it.
 
 use strict;
 use warnings;
@@ -65,6 +67,47 @@ for my $case (
     ($rc, $out) = check($mpd);
     isnt($rc, 0, "fails: $what");
     like($out, $why, "and says why: $what") or diag($out);
+}
+
+# a title with two AAC tracks: MPEG-TS serves them as renditions of their
+# own beside a videots- variant
+my $two = "$tmp/two";
+mkdir $two;
+mkdir "$two/two";
+system('ffmpeg', '-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i',
+       'testsrc2=size=320x180:rate=25:duration=6', '-f', 'lavfi', '-i',
+       'sine=f=440:duration=6', '-f', 'lavfi', '-i',
+       'sine=f=660:duration=6', '-map', '0', '-map', '1', '-map', '2',
+       '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-c:a', 'aac',
+       "$two/two/v.mp4") == 0 or die "ffmpeg: $?";
+chmod 0755, $two, "$two/two";
+
+{
+    local $ENV{PORT} = 8193;
+    local $ENV{EXTRA_CONF} = '';
+    $out = `tools/check-origin.sh $two 2>&1`;
+    is($? >> 8, 0, 'two audio tracks pass') or diag($out);
+    like($out, qr{ok two/audiots-v\.m3u8: \d+ a frames/packets},
+         'the first TS audio rendition decoded and counted');
+    like($out, qr{ok two/audiots\d+-v\.m3u8: \d+ i:\d+ frames/packets},
+         'the second, against its own track');
+
+    # the second rendition's playlist without its last segment
+    my ($pl) = $out =~ m{ok two/(audiots\d+-v\.m3u8)};
+    open my $in, '<', "build/check-origin/out/two/$pl" or die $!;
+    my $short = do { local $/; <$in> };
+    close $in;
+    $short =~ s/#EXTINF:[^\n]*\n[^\n]*\n(#EXT-X-ENDLIST)/$1/;
+    open my $o, '>', "$tmp/short.m3u8" or die;
+    print $o $short;
+    close $o;
+    chmod 0644, "$tmp/short.m3u8";
+    local $ENV{EXTRA_CONF} = "location = /vod/two/$pl "
+                           . "{ alias $tmp/short.m3u8; }";
+    $out = `tools/check-origin.sh $two 2>&1`;
+    isnt($? >> 8, 0, 'fails: a TS audio rendition a segment short');
+    like($out, qr{two/\Q$pl\E: \d+ i:\d+ frames/packets, source has},
+         'and says why: a TS audio rendition a segment short') or diag($out);
 }
 
 done_testing();

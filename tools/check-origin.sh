@@ -2,8 +2,8 @@
 # check-origin.sh MEDIA_DIR: what a player gets from a real nginx with the
 # module loaded.  Starts a private origin over MEDIA_DIR and, for every
 # title in it, walks master.m3u8, master-ts.m3u8 and manifest.mpd the way a
-# player does: every media playlist, every init segment and every media
-# segment of every rendition.  Each stream's init + segments are joined and
+# player does: every media playlist (MPEG-TS audio renditions among them),
+# every init segment and every media segment of every rendition.  Each stream's init + segments are joined and
 # decoded with ffmpeg, which must print nothing and decode as many frames
 # as the source's stream has packets; the EXTINF durations must add up to
 # the source's stream duration.  The MPD (well-formed, checked with
@@ -104,7 +104,7 @@ count() {
     [ "$2" = v ] || what=nb_read_packets
     [ "${2%%:*}" = i ] && spec=$2
     ffprobe -v error -select_streams "$spec" -count_frames -count_packets \
-        -show_entries stream=$what -of csv=p=0 "$1" | sed -n 1p
+        -show_entries stream=$what -of csv=p=0 "$1" | sed -n 1p | cut -d, -f1
 }
 
 # the stream of a source that a playlist or Representation named
@@ -283,9 +283,11 @@ for tdir in "$media"/*/; do
     mkdir -p "$out"
 
     fetch "$title/master.m3u8" > "$out/master.m3u8"
-    uris=$(grep -v '^#' "$out/master.m3u8";
-           { grep -o 'URI="[^"]*"' "$out/master.m3u8" || true; } \
-               | sed 's/URI="\(.*\)"/\1/')
+    # each playlist once: a variant is listed again for each audio group
+    # (one per codec: AAC, AC-3, E-AC-3)
+    uris=$({ grep -v '^#' "$out/master.m3u8";
+             { grep -o 'URI="[^"]*"' "$out/master.m3u8" || true; } \
+                 | sed 's/URI="\(.*\)"/\1/'; } | awk '!seen[$0]++')
     hls_tracks=0
 
     for pl in $uris; do
@@ -318,14 +320,15 @@ for tdir in "$media"/*/; do
         [ "$got" = "$want" ] || \
             fail "$title/$pl: $got ${sel} frames/packets, source has $want"
 
-        # EXTINF sum against the source stream's duration: each EXTINF is
-        # rounded to 1 ms, and ffprobe trims the AAC priming frame the edit
-        # list cuts (at most 1024 samples, 23 ms at 44.1 kHz)
+        # EXTINF sum against the source stream's end: each EXTINF is
+        # rounded to 1 ms, and so may the edit's duration ffprobe reads be
+        # (the manifests once counted the AAC priming an edit cuts, 23 ms
+        # at 44.1 kHz, 46 ms at 22.05 kHz, that this allowed)
         sum=$(sed -n 's/^#EXTINF:\([0-9.]*\),.*/\1/p' "$out/$pl" \
               | awk '{s += $1} END {printf "%.3f", s}')
         dur=$(duration "$src" $sel)
         awk -v a="$sum" -v b="$dur" -v n="$n" 'BEGIN {d = a - b;
-            if (d < 0) d = -d; exit !(d <= 0.0005 * n + 0.024)}' \
+            if (d < 0) d = -d; exit !(d <= 0.0005 * n + 0.002)}' \
             || fail "$title/$pl: EXTINF sum $sum, source stream lasts $dur"
         echo "ok $title/$pl: $n segments, $got frames, ${sum}s"
         checked=$((checked + 1))
@@ -350,10 +353,16 @@ for tdir in "$media"/*/; do
     [ "$code" = 200 ] || fail "$title/master-ts.m3u8: $code"
 
     # each variant: ts-{id} (audio muxed in) or, where the title has
-    # audio renditions of its own, videots-{id} (video alone)
-    for pl in $(grep -v '^#' "$out/master-ts.m3u8"); do
-        id=${pl#ts-}
-        id=${id#videots-}
+    # audio renditions of its own, videots-{id} (video alone); and those
+    # renditions, audiots-{id} and audiots{T}-{id} (AC-3, E-AC-3, a
+    # further track)
+    ts_uris=$(grep -v '^#' "$out/master-ts.m3u8";
+              { grep '^#EXT-X-MEDIA:TYPE=AUDIO' "$out/master-ts.m3u8" \
+                    | grep -o 'URI="[^"]*"' || true; } \
+                  | sed 's/URI="\(.*\)"/\1/')
+    for pl in $ts_uris; do
+        stream=${pl%%-*}
+        id=${pl#*-}
         id=${id%.m3u8}
         fetch "$title/$pl" > "$out/$pl"
         file=$out/${pl%.m3u8}.ts
@@ -367,10 +376,19 @@ for tdir in "$media"/*/; do
         peak[$title/$pl]=$(peak_rate "$out/$pl" "$out/$pl.sizes")
         decode "$file" "$title/$pl"
         src=$(source_of "$title" "$id")
-        sel=v
-        [ -n "$(count "$src" v)" ] || sel=a
-        got=$(count "$file" $sel)
-        want=$(count "$src" $sel)
+        case $stream in
+        audiots*)
+            sel=$(source_sel "audio${stream#audiots}")
+            fsel=a
+            ;;
+        *)
+            sel=v
+            [ -n "$(count "$src" v)" ] || sel=a
+            fsel=$sel
+            ;;
+        esac
+        got=$(count "$file" $fsel)
+        want=$(count "$src" "$sel")
         [ -n "$got" ] && [ "$got" = "$want" ] || \
             fail "$title/$pl: $got $sel frames/packets, source has $want"
         [ "$sel" = v ] && same_pts "$src" "$file" "$title/$pl"
