@@ -6,12 +6,14 @@
  * decoder for the picture, flushed between runs), skipping frames nothing
  * decoded after them refers to (vod_thumb_nal.c); each frame presented at
  * a time asked is scaled by libswscale into its place in a full-range YUV
- * 4:2:0 picture (a JPEG's range: limited-range video is expanded, not
- * merely relabelled; a frame of the place's size is only expanded, by a
- * table; a turned video's frame is turned as it is shown, vod_orient.h),
- * and the picture is encoded by libjpeg-turbo where the build
- * found it (_jpeg.c), else by the mjpeg encoder (or libwebp's, the
- * picture then in the limited range WebP has).  Every FFmpeg object
+ * picture (a JPEG's range: limited-range video is expanded, not merely
+ * relabelled; a frame of the place's size is only expanded, by a table;
+ * its chroma laid out as the video's, 4:2:0, 4:2:2 or 4:4:4:
+ * ngx_vod_decode_canvas(); a turned video's frame is turned as it is
+ * shown, vod_orient.h), and the picture is encoded by libjpeg-turbo
+ * where the build found it (_jpeg.c), else by the mjpeg encoder (or
+ * libwebp's, the picture then in the limited range WebP has).  Every
+ * FFmpeg object
  * is freed on every path but the picture, which the task's pool cleanup
  * frees.
  * It touches nothing of nginx's but pread().
@@ -689,7 +691,7 @@ ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     }
 
     /* the tile's corner in each plane: x and y are even, as 4:2:0's
-     * chroma needs */
+     * and 4:2:2's chroma need */
 
     for (i = 0; i < 3; i++) {
         dst[i] = av->pic->data[i]

@@ -1,7 +1,8 @@
 /*
  * ngx_vod_package_jpeg.c: a picture's JPEG by libjpeg-turbo (its libjpeg
- * API), where the build found it: the planes of a full-range YUV 4:2:0
- * picture given as they are (raw data in: no colour conversion, no
+ * API), where the build found it: the planes of a full-range YUV
+ * picture (4:2:0, 4:2:2 or 4:4:4) given as they are (raw data in: no
+ * colour conversion, no
  * resampling), baseline, the Huffman tables of the standard's Annex K
  * (one pass; optimal tables cost a second pass over the coefficients
  * for about 11% fewer bytes), libjpeg-turbo's SIMD DCT.  The quantiser
