@@ -13,9 +13,8 @@
  * shown, vod_orient.h), and the picture is encoded by libjpeg-turbo
  * where the build found it (_jpeg.c), else by the mjpeg encoder (or
  * libwebp's, the picture then in the limited range WebP has).  Every
- * FFmpeg object
- * is freed on every path but the picture, which the task's pool cleanup
- * frees.
+ * FFmpeg object is freed on every path but the picture, which the task's
+ * pool cleanup frees.
  * It touches nothing of nginx's but pread().
  */
 
