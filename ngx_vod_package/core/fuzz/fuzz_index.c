@@ -160,7 +160,7 @@ fuzz_iframes(vod_env_t *env, fuzz_ctx_t *ctx, const u_char *index,
 
         if (f->segment >= info->segment_count || f->key == 0
             || (prev != NULL
-                && (f->dts < prev->dts || f->segment < prev->segment
+                && (f->time < prev->time || f->segment < prev->segment
                     || f->key != (f->segment == prev->segment
                                   ? prev->key + 1 : 1)))
             || (prev == NULL && f->key != 1))
