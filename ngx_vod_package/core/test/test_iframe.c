@@ -43,6 +43,7 @@ static void t_iframe_check(const char *name, uint32_t segment_ms);
 static void test_iframe_fixtures(void **state);
 static void test_iframe_audio_only(void **state);
 static void test_iframe_no_stss(void **state);
+static void test_iframe_ctts_runs(void **state);
 static void test_iframe_rates(void **state);
 static void test_iframe_playlist(void **state);
 static void test_iframe_protected(void **state);
@@ -213,6 +214,72 @@ t_iframe_check(const char *name, uint32_t segment_ms)
 
     /* a read that allocates nothing per sample: the key frames' entries
      * and no more */
+    t_iframe_close(&t);
+}
+
+
+/*
+ * The index keeps a ctts of fewer runs than half the samples as runs,
+ * not one offset a sample: no fixture's is (B-frames make a run of a
+ * sample or two).  ntsc/360p.mp4's (a key frame every 60 samples, two
+ * a segment) rewritten as a run of 60 samples and then runs of 37, 3003
+ * and 1001 in turn, so that of the key frames after the first of a
+ * segment one starts a run and another lies inside one: each is
+ * presented as the segment's sample is, the runs walked forward as
+ * vod_index_segment() walks them.
+ */
+
+static void
+test_iframe_ctts_runs(void **state)
+{
+    size_t       len;
+    u_char      *b, *q;
+    uint32_t     k, n, runs, count;
+    uint64_t     off, msize;
+    t_iframe_t   t;
+
+    (void) state;
+
+    t_iframe_open(&t, "ntsc/360p.mp4", T_IFRAME_SEGMENT_MS);
+    n = t.info.sample_count;
+    t_iframe_close(&t);
+
+    t.file = t_load("ntsc/360p.mp4", &len);
+    t_env_init(&t.env, &t.ctx, t.file, len);
+    assert_int_equal(vod_mp4_find_moov(&t.env, len, &off, &msize), VOD_OK);
+
+    b = t_find(t.file + off, msize, "moov/trak/mdia/minf/stbl/ctts");
+    assert_non_null(b);
+    count = vod_r32(b + 12);
+    assert_true(n > 60);
+    runs = 1 + (n - 60 + 36) / 37;
+    assert_true(runs <= count && 2 * runs < n);
+
+    q = b + 12;
+    vod_w32(q, runs);
+
+    for (k = 0; k < runs; k++) {
+        if (k == 0) {
+            vod_w32(q, 60);
+
+        } else {
+            vod_w32(q, (k + 1 < runs) ? 37 : n - 60 - 37 * (k - 1));
+        }
+
+        vod_w32(q, (k % 2) ? 1001 : 3003);
+    }
+
+    assert_int_equal(t_build(&t.env, T_IFRAME_SEGMENT_MS, &t.b), VOD_OK);
+    t.track = vod_index_find_track(t.b.index, VOD_TRACK_VIDEO);
+    assert_true(t.track >= 0);
+    assert_int_equal(vod_index_track_info(&t.env, t.b.index, t.track,
+                                          &t.info), VOD_OK);
+    assert_int_equal(t.info.min_pts_delay + 2002, t.info.max_pts_delay);
+    assert_int_equal(vod_index_iframes(&t.env, t.b.index, t.track,
+                                       &t.info), VOD_OK);
+    assert_true(t.info.iframe_count > t.info.segment_count);
+
+    t_iframe_against_segments(&t);
     t_iframe_close(&t);
 }
 
@@ -822,6 +889,7 @@ main(void)
         cmocka_unit_test(test_iframe_fixtures),
         cmocka_unit_test(test_iframe_audio_only),
         cmocka_unit_test(test_iframe_no_stss),
+        cmocka_unit_test(test_iframe_ctts_runs),
         cmocka_unit_test(test_iframe_rates),
         cmocka_unit_test(test_iframe_playlist),
         cmocka_unit_test(test_iframe_protected),
