@@ -200,7 +200,7 @@ build/unit/%: $(CORE)/test/%.c $(CORE)/test/*.h $(CORE)/fuzz/*.h \
         $(KIT)/fuzz/*.h $(CORE_HDRS) build/unit/libvodcore.a
 	@mkdir -p build/unit
 	$(CC) $(CORE_CFLAGS) -Wno-unused-function -fsanitize=address,undefined \
-	    -o $@ $< build/unit/libvodcore.a -lcmocka $(AV_LIBS) -lcrypto
+	    -o $@ $< build/unit/libvodcore.a -lcmocka $(AV_LIBS) -lcrypto -lm
 
 fixtures: $(MEDIA_DIR)/.done
 
@@ -254,7 +254,7 @@ build/fuzz/%: $(CORE)/fuzz/%.c $(CORE)/fuzz/*.h $(KIT)/fuzz/fuzz_env.h \
         $(call fuzz_objs,$(CORE_SRCS))
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) -fsanitize=fuzzer -I$(KIT) -I$(CORE) -o $@ $< \
-	    $(call fuzz_objs,$(CORE_SRCS)) -lcrypto
+	    $(call fuzz_objs,$(CORE_SRCS)) -lcrypto -lm
 
 build/fuzz/%: $(PB_CORE)/fuzz/%.c $(KIT)/fuzz/fuzz_env.h \
         $(call fuzz_objs,$(PB_CORE_SRCS))

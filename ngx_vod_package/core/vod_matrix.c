@@ -37,31 +37,7 @@ vod_matrix_init(vod_matrix_t *m, uint32_t matrix, int full)
     db = 0.114;
     dg = 1.0 - dr - db;
 
-    switch (matrix) {
-
-    case 1:                                 /* BT.709 */
-        kr = 0.2126;
-        kb = 0.0722;
-        break;
-
-    case 4:                                 /* FCC (47 CFR 73.682) */
-        kr = 0.30;
-        kb = 0.11;
-        break;
-
-    case 7:                                 /* SMPTE 240M */
-        kr = 0.212;
-        kb = 0.087;
-        break;
-
-    case 9:                                 /* BT.2020, non-constant */
-    case 10:                                /* and constant luminance,
-                                               taken as the former */
-        kr = 0.2627;
-        kb = 0.0593;
-        break;
-
-    default:
+    if (vod_matrix_weights(matrix, &kr, &kb) != VOD_OK) {
         memset(m, 0, sizeof(vod_matrix_t));
         m->identity = 1;
         return;
@@ -82,6 +58,41 @@ vod_matrix_init(vod_matrix_t *m, uint32_t matrix, int full)
     m->cr_cb = vod_matrix_q14(-ycb / (2.0 * (1.0 - dr)));
     m->cr_cr = vod_matrix_q14((2.0 * (1.0 - kr) - ycr) / (2.0 * (1.0 - dr)));
     m->identity = 0;
+}
+
+
+int
+vod_matrix_weights(uint32_t matrix, double *kr, double *kb)
+{
+    switch (matrix) {
+
+    case 1:                                 /* BT.709 */
+        *kr = 0.2126;
+        *kb = 0.0722;
+        return VOD_OK;
+
+    case 4:                                 /* FCC (47 CFR 73.682) */
+        *kr = 0.30;
+        *kb = 0.11;
+        return VOD_OK;
+
+    case 7:                                 /* SMPTE 240M */
+        *kr = 0.212;
+        *kb = 0.087;
+        return VOD_OK;
+
+    case 9:                                 /* BT.2020, non-constant */
+    case 10:                                /* and constant luminance,
+                                               taken as the former */
+        *kr = 0.2627;
+        *kb = 0.0593;
+        return VOD_OK;
+
+    default:
+        *kr = 0.299;
+        *kb = 0.114;
+        return VOD_NOT_FOUND;
+    }
 }
 
 

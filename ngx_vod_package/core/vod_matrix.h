@@ -40,6 +40,10 @@ typedef struct {
  */
 void vod_matrix_init(vod_matrix_t *m, uint32_t matrix, int full);
 
+/* a matrix's luma weights Kr and Kb (ITU-T H.273 table 4); VOD_NOT_FOUND
+ * for one taken as BT.601 (those are then BT.601's) */
+int vod_matrix_weights(uint32_t matrix, double *kr, double *kb);
+
 /* a width x height picture's planes (pitch: bytes a row), in place;
  * its chroma a sample per 2^cx luma samples across and 2^cy down (4:2:0
  * 1 and 1, 4:2:2 1 and 0, 4:4:4 0 and 0; each 0 or 1) */

@@ -1,0 +1,411 @@
+/*
+ * vod_tone.c: HDR frames made SDR pictures (vod_tone.h).
+ *
+ * The transfers (ITU-R BT.2100): PQ's EOTF gives absolute light, 10000
+ * cd/m2 at its top, here relative to 100 cd/m2 (zscale's npl=100); HLG's
+ * inverse OETF gives scene light in [0, 1], and an OOTF for a display of
+ * 1000 cd/m2 display light, 10 E^1.2 (relative to 100 cd/m2 too) on each
+ * component, as zimg applies it (BT.2100's applies the gamma to the
+ * luminance, which zimg does not).  Both as FFmpeg's zscale (zimg)
+ * computes them: a grey ramp, a red and a green through it give its
+ * values to four digits.
+ */
+
+#include <math.h>
+
+#include "vod_matrix.h"
+#include "vod_tone.h"
+
+
+#define VOD_TONE_PQ          16
+#define VOD_TONE_HLG         18
+
+/* 1000 cd/m2 over 100: the peak of a signal that says none, as FFmpeg's
+ * tonemap filter takes it after zscale (its input then "linear") */
+#define VOD_TONE_PEAK        10.0
+
+/* BT.1886's display gamma: zimg makes display light BT.709 video by its
+ * inverse (a grey ramp through the recipe gives its values) */
+#define VOD_TONE_GAMMA       2.4
+
+
+static double vod_tone_pq_eotf(double e);
+static double vod_tone_hlg_display(double e);
+static float vod_tone_hable(float v);
+static void vod_tone_gamut(uint32_t primaries, float out[3][3]);
+static void vod_tone_to_xyz(const double xy[4][2], double m[3][3]);
+static void vod_tone_invert(const double a[3][3], double out[3][3]);
+static void vod_tone_pixel(const vod_tone_t *t, float rgb[3], float ycc[3]);
+static float vod_tone_lut(const float *lut, float v, float scale);
+static u_char vod_tone_u8(float v);
+
+
+int
+vod_tone_init(vod_tone_t *t, uint32_t transfer, uint32_t primaries,
+    uint32_t matrix, int full_in, int full_out, double peak)
+{
+    double    kr, kb, kg, v;
+    uint32_t  i;
+
+    if (transfer != VOD_TONE_PQ && transfer != VOD_TONE_HLG) {
+        return VOD_NOT_FOUND;
+    }
+
+    /* BT.2100 has no matrix but BT.2020's: one not said is that */
+    if (vod_matrix_weights(matrix, &kr, &kb) != VOD_OK) {
+        kr = 0.2627;
+        kb = 0.0593;
+    }
+
+    kg = 1.0 - kr - kb;
+
+    t->rv = (float) (2.0 * (1.0 - kr));
+    t->bu = (float) (2.0 * (1.0 - kb));
+    t->gu = (float) (2.0 * kb * (1.0 - kb) / kg);
+    t->gv = (float) (2.0 * kr * (1.0 - kr) / kg);
+
+    /* libswscale's 16-bit samples: video levels at 256 times 8 bits' */
+    if (full_in) {
+        t->y_black = 0.0f;
+        t->y_scale = 1.0f / 65535.0f;
+        t->c_scale = 1.0f / 65535.0f;
+
+    } else {
+        t->y_black = 16.0f * 256.0f;
+        t->y_scale = 1.0f / (219.0f * 256.0f);
+        t->c_scale = 1.0f / (224.0f * 256.0f);
+    }
+
+    v = (peak > 0.0) ? peak / 100.0 : VOD_TONE_PEAK;
+    t->hable_peak = 1.0f / vod_tone_hable((float) v);
+
+    /* the curve's output reaches hable(infinity) / hable(peak), 1 - e / f
+     * over hable(peak): over 1 for a peak under some 1100 cd/m2, which
+     * the picture then clips */
+    t->gamma_top = (1.0f - 0.02f / 0.30f) * t->hable_peak;
+
+    if (t->gamma_top < 1.0f) {
+        t->gamma_top = 1.0f;
+    }
+
+    for (i = 0; i <= VOD_TONE_LUT; i++) {
+        v = (double) i / VOD_TONE_LUT;
+
+        t->to_linear[i] = (float) ((transfer == VOD_TONE_PQ)
+                                   ? vod_tone_pq_eotf(v)
+                                   : vod_tone_hlg_display(v));
+        t->to_gamma[i] = (float) pow(v * t->gamma_top, 1.0 / VOD_TONE_GAMMA);
+    }
+
+    vod_tone_gamut(primaries, t->gamut);
+
+    t->full = full_out ? 1 : 0;
+
+    return VOD_OK;
+}
+
+
+void
+vod_tone_apply(const vod_tone_t *t, uint16_t *const src[3],
+    const size_t src_pitch[3], size_t width, size_t height, uint32_t cx,
+    uint32_t cy, u_char *const dst[3], const size_t dst_pitch[3])
+{
+    float     cb, cr, yv, n, rgb[3], ycc[3], sum[2];
+    size_t    x, y, cw, ch, lx, ly, i, j, k;
+
+    cw = (width + (1u << cx) - 1) >> cx;
+    ch = (height + (1u << cy) - 1) >> cy;
+
+    for (y = 0; y < ch; y++) {
+        for (x = 0; x < cw; x++) {
+            sum[0] = 0.0f;
+            sum[1] = 0.0f;
+            n = 0.0f;
+
+            for (j = 0; j < (1u << cy); j++) {
+                ly = (y << cy) + j;
+
+                for (i = 0; i < (1u << cx) && ly < height; i++) {
+                    lx = (x << cx) + i;
+
+                    if (lx >= width) {
+                        break;
+                    }
+
+                    k = ly * src_pitch[0] + lx;
+                    yv = ((float) src[0][k] - t->y_black) * t->y_scale;
+
+                    k = ly * src_pitch[1] + lx;
+                    cb = ((float) src[1][k] - 32768.0f) * t->c_scale;
+                    cr = ((float) src[2][k] - 32768.0f) * t->c_scale;
+
+                    rgb[0] = yv + t->rv * cr;
+                    rgb[1] = yv - t->gu * cb - t->gv * cr;
+                    rgb[2] = yv + t->bu * cb;
+
+                    vod_tone_pixel(t, rgb, ycc);
+
+                    dst[0][ly * dst_pitch[0] + lx] =
+                        vod_tone_u8(t->full ? ycc[0] * 255.0f
+                                            : 16.0f + ycc[0] * 219.0f);
+                    sum[0] += ycc[1];
+                    sum[1] += ycc[2];
+                    n += 1.0f;
+                }
+            }
+
+            /* the chroma of the samples' colours, as a subsampling
+             * filter's box takes it */
+            for (i = 0; i < 2; i++) {
+                dst[1 + i][y * dst_pitch[1 + i] + x] =
+                    vod_tone_u8(128.0f + sum[i] / n
+                                         * (t->full ? 255.0f : 224.0f));
+            }
+        }
+    }
+}
+
+
+/*
+ * One pixel's R'G'B' (the source's, each in [0, 1] or about) to the
+ * picture's Y'CbCr (BT.601's, Y' in [0, 1], Cb and Cr in [-0.5, 0.5]).
+ */
+
+static void
+vod_tone_pixel(const vod_tone_t *t, float rgb[3], float ycc[3])
+{
+    int    c;
+    float  lin[3], out[3], sig, scale;
+
+    for (c = 0; c < 3; c++) {
+        lin[c] = vod_tone_lut(t->to_linear, rgb[c], 1.0f);
+    }
+
+    for (c = 0; c < 3; c++) {
+        out[c] = t->gamut[c][0] * lin[0] + t->gamut[c][1] * lin[1]
+                 + t->gamut[c][2] * lin[2];
+    }
+
+    /* the brightest component through the curve, the others scaled by
+     * as much: the hue stays */
+    sig = out[0];
+
+    if (out[1] > sig) {
+        sig = out[1];
+    }
+
+    if (out[2] > sig) {
+        sig = out[2];
+    }
+
+    if (sig < 1e-6f) {
+        sig = 1e-6f;
+    }
+
+    scale = vod_tone_hable(sig) * t->hable_peak / sig;
+
+    for (c = 0; c < 3; c++) {
+        out[c] *= scale;
+
+        /* to BT.1886's gamma; the colours BT.709 has not (below 0
+         * here) clipped to its gamut's edge, as zimg clips them; above
+         * the peak (the curve normalised there) left to the picture's
+         * clipping, as zimg leaves it */
+        out[c] = vod_tone_lut(t->to_gamma, out[c], 1.0f / t->gamma_top);
+    }
+
+    ycc[0] = 0.299f * out[0] + 0.587f * out[1] + 0.114f * out[2];
+    ycc[1] = (out[2] - ycc[0]) * (1.0f / 1.772f);
+    ycc[2] = (out[0] - ycc[0]) * (1.0f / 1.402f);
+}
+
+
+/* a table's value at v times scale in [0, 1] (outside: its end's),
+ * interpolated; without branches, which the colours of a picture make
+ * unpredictable */
+
+static float
+vod_tone_lut(const float *lut, float v, float scale)
+{
+    float     f;
+    uint32_t  i;
+
+    f = v * (scale * VOD_TONE_LUT);
+    f = (f > 0.0f) ? f : 0.0f;                  /* NaN too */
+    f = (f < VOD_TONE_LUT) ? f : VOD_TONE_LUT;
+
+    /* the top is the last interval's end */
+    i = (uint32_t) f;
+    i = (i < VOD_TONE_LUT) ? i : VOD_TONE_LUT - 1;
+    f -= (float) i;
+
+    return lut[i] + f * (lut[i + 1] - lut[i]);
+}
+
+
+static u_char
+vod_tone_u8(float v)
+{
+    v += 0.5f;
+
+    return (v <= 0.0f) ? 0 : (v >= 255.0f) ? 255 : (u_char) v;
+}
+
+
+/* SMPTE ST 2084: a code value to cd/m2 over 100 */
+
+static double
+vod_tone_pq_eotf(double e)
+{
+    double  p, m1, m2, c1, c2, c3;
+
+    m1 = 2610.0 / 16384;
+    m2 = 2523.0 / 4096 * 128;
+    c1 = 3424.0 / 4096;
+    c2 = 2413.0 / 4096 * 32;
+    c3 = 2392.0 / 4096 * 32;
+
+    p = pow(e, 1.0 / m2);
+
+    return pow((p > c1 ? p - c1 : 0.0) / (c2 - c3 * p), 1.0 / m1) * 100.0;
+}
+
+
+/* ARIB STD-B67 (BT.2100 HLG): a code value to scene light in [0, 1],
+ * then to a 1000 cd/m2 display's over 100 */
+
+static double
+vod_tone_hlg_display(double e)
+{
+    double  a, b, c, s;
+
+    a = 0.17883277;
+    b = 1.0 - 4.0 * a;
+    c = 0.5 - a * log(4.0 * a);
+
+    s = (e <= 0.5) ? e * e / 3.0 : (exp((e - c) / a) + b) / 12.0;
+
+    return VOD_TONE_PEAK * pow(s, 1.2);
+}
+
+
+/* John Hable's filmic curve (Uncharted 2), as FFmpeg's tonemap has it */
+
+static float
+vod_tone_hable(float v)
+{
+    float  a, b, c, d, e, f;
+
+    a = 0.15f;
+    b = 0.50f;
+    c = 0.10f;
+    d = 0.20f;
+    e = 0.02f;
+    f = 0.30f;
+
+    return (v * (v * a + c * b) + d * e) / (v * (v * a + b) + d * f) - e / f;
+}
+
+
+/*
+ * Linear R G B on a video's primaries to BT.709's: through CIE XYZ,
+ * each set's matrix made from its chromaticities and D65 white (ITU-T
+ * H.273 table 2).
+ */
+
+static void
+vod_tone_gamut(uint32_t primaries, float out[3][3])
+{
+    int     i, j, k;
+    double  src[3][3], dst[3][3], inv[3][3], v;
+
+    static const double  bt709[4][2] = {
+        { 0.640, 0.330 }, { 0.300, 0.600 }, { 0.150, 0.060 },
+        { 0.3127, 0.3290 }
+    };
+    static const double  bt2020[4][2] = {
+        { 0.708, 0.292 }, { 0.170, 0.797 }, { 0.131, 0.046 },
+        { 0.3127, 0.3290 }
+    };
+    static const double  p3d65[4][2] = {
+        { 0.680, 0.320 }, { 0.265, 0.690 }, { 0.150, 0.060 },
+        { 0.3127, 0.3290 }
+    };
+
+    /* HDR not said to be on BT.709's or P3's is on BT.2020's */
+    vod_tone_to_xyz((primaries == 1) ? bt709
+                    : (primaries == 12) ? p3d65 : bt2020, src);
+    vod_tone_to_xyz(bt709, dst);
+    vod_tone_invert(dst, inv);
+
+    for (i = 0; i < 3; i++) {
+        for (j = 0; j < 3; j++) {
+            v = 0.0;
+
+            for (k = 0; k < 3; k++) {
+                v += inv[i][k] * src[k][j];
+            }
+
+            out[i][j] = (float) v;
+        }
+    }
+}
+
+
+/* R G B to XYZ: the primaries' XYZ, each scaled so that they add up to
+ * the white's (Y 1) */
+
+static void
+vod_tone_to_xyz(const double xy[4][2], double m[3][3])
+{
+    int     i, j;
+    double  p[3][3], inv[3][3], w[3], s;
+
+    for (j = 0; j < 3; j++) {
+        p[0][j] = xy[j][0] / xy[j][1];
+        p[1][j] = 1.0;
+        p[2][j] = (1.0 - xy[j][0] - xy[j][1]) / xy[j][1];
+    }
+
+    w[0] = xy[3][0] / xy[3][1];
+    w[1] = 1.0;
+    w[2] = (1.0 - xy[3][0] - xy[3][1]) / xy[3][1];
+
+    vod_tone_invert(p, inv);
+
+    for (j = 0; j < 3; j++) {
+        s = inv[j][0] * w[0] + inv[j][1] * w[1] + inv[j][2] * w[2];
+
+        for (i = 0; i < 3; i++) {
+            m[i][j] = p[i][j] * s;
+        }
+    }
+}
+
+
+/* by cofactors: the matrices here are fixed and far from singular */
+
+static void
+vod_tone_invert(const double a[3][3], double out[3][3])
+{
+    int     i, j;
+    double  det;
+
+    out[0][0] = a[1][1] * a[2][2] - a[1][2] * a[2][1];
+    out[0][1] = a[0][2] * a[2][1] - a[0][1] * a[2][2];
+    out[0][2] = a[0][1] * a[1][2] - a[0][2] * a[1][1];
+    out[1][0] = a[1][2] * a[2][0] - a[1][0] * a[2][2];
+    out[1][1] = a[0][0] * a[2][2] - a[0][2] * a[2][0];
+    out[1][2] = a[0][2] * a[1][0] - a[0][0] * a[1][2];
+    out[2][0] = a[1][0] * a[2][1] - a[1][1] * a[2][0];
+    out[2][1] = a[0][1] * a[2][0] - a[0][0] * a[2][1];
+    out[2][2] = a[0][0] * a[1][1] - a[0][1] * a[1][0];
+
+    det = a[0][0] * out[0][0] + a[0][1] * out[1][0] + a[0][2] * out[2][0];
+
+    for (i = 0; i < 3; i++) {
+        for (j = 0; j < 3; j++) {
+            out[i][j] /= det;
+        }
+    }
+}
