@@ -217,6 +217,13 @@ ngx_command_t  ngx_vod_package_commands[] = {
       offsetof(ngx_vod_package_loc_conf_t, thumbnail_quality),
       &ngx_vod_package_thumbnail_quality_bounds },
 
+    { ngx_string("vod_thumbnail_tone_map"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_vod_package_loc_conf_t, thumbnail_tone_map),
+      NULL },
+
     { ngx_string("vod_thumbnail_thread_pool"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_vod_package_thumbnail_pool,
@@ -420,6 +427,7 @@ ngx_vod_package_create_loc_conf(ngx_conf_t *cf)
     vlcf->thumbnail_max_height = NGX_CONF_UNSET_UINT;
     vlcf->thumbnail_max_frames = NGX_CONF_UNSET_UINT;
     vlcf->thumbnail_quality = NGX_CONF_UNSET_UINT;
+    vlcf->thumbnail_tone_map = NGX_CONF_UNSET;
     vlcf->thumbnail_pool = NGX_CONF_UNSET_PTR;
     vlcf->tile_cols = NGX_CONF_UNSET_UINT;
     vlcf->tile_rows = NGX_CONF_UNSET_UINT;
@@ -503,6 +511,8 @@ ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
                               prev->thumbnail_max_frames, 300);
     ngx_conf_merge_uint_value(conf->thumbnail_quality,
                               prev->thumbnail_quality, 2);
+    ngx_conf_merge_value(conf->thumbnail_tone_map, prev->thumbnail_tone_map,
+                         1);
     ngx_conf_merge_ptr_value(conf->thumbnail_pool, prev->thumbnail_pool,
                              NULL);
 

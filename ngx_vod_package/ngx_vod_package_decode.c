@@ -26,6 +26,7 @@
 #include "vod_matrix.h"
 #include "vod_orient.h"
 #include "vod_thumb.h"
+#include "vod_tone.h"
 #include "vod_thumb_refs.h"
 
 
@@ -35,6 +36,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavutil/frame.h>
 #include <libavutil/log.h>
+#include <libavutil/mastering_display_metadata.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
@@ -59,11 +61,17 @@ typedef struct {
     AVFrame              *turn;           /* a turned video's frame as
                                              stored, before it is turned
                                              into its place */
+    vod_tone_t           *tone;           /* an HDR video's frames made
+                                             SDR (malloc()ed); NULL:
+                                             SDR, or not asked */
+    AVFrame              *deep;           /* a tone-mapped tile's 16-bit
+                                             samples, before it is */
     struct SwsContext    *sws;
     int                   sws_w;          /* the source the scaler is */
-    int                   sws_h;          /* for */
-    int                   sws_format;
+    int                   sws_h;          /* for, and its output's */
+    int                   sws_format;     /* format */
     int                   sws_range;
+    int                   sws_out;
     int                   full;           /* the picture's range: JPEG's
                                              full, WebP's limited */
     uint32_t              cx;             /* the picture's chroma: a */
@@ -93,6 +101,14 @@ static int ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av,
 static int ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     uint8_t **dst, int *linesize, uint32_t w, uint32_t h, uint32_t cx,
     uint32_t cy);
+static int ngx_vod_decode_scale(ngx_vod_decode_t *d, ngx_vod_av_t *av,
+    uint8_t **dst, int *linesize, uint32_t w, uint32_t h,
+    enum AVPixelFormat format, int full);
+static int ngx_vod_decode_tone_init(ngx_vod_decode_t *d, ngx_vod_av_t *av);
+static int ngx_vod_decode_tone(ngx_vod_decode_t *d, ngx_vod_av_t *av,
+    uint8_t **dst, int *linesize, uint32_t w, uint32_t h, uint32_t cx,
+    uint32_t cy);
+static double ngx_vod_decode_peak(const AVFrame *f);
 static int ngx_vod_decode_expand(ngx_vod_av_t *av, uint8_t **dst,
     int *linesize, uint32_t cx, uint32_t cy);
 static void ngx_vod_decode_matrix(ngx_vod_av_t *av, uint8_t **dst,
@@ -123,6 +139,7 @@ ngx_vod_decode_picture(ngx_vod_decode_t *d)
 
     d->rc = VOD_ERROR;
     d->decoded = 0;
+    d->toned = 0;
 
     if (ngx_vod_decode_open(d, &av) != VOD_OK) {
         goto done;
@@ -142,6 +159,8 @@ ngx_vod_decode_picture(ngx_vod_decode_t *d)
 done:
 
     sws_freeContext(av.sws);
+    free(av.tone);
+    av_frame_free(&av.deep);
     av_frame_free(&av.turn);
     av_frame_free(&av.pic);
     av_frame_free(&av.frame);
@@ -471,6 +490,16 @@ ngx_vod_decode_open(ngx_vod_decode_t *d, ngx_vod_av_t *av)
         av->dec->colorspace = (enum AVColorSpace) d->colour.matrix;
     }
 
+    if (d->colour.transfer < AVCOL_TRC_NB) {
+        av->dec->color_trc = (enum AVColorTransferCharacteristic)
+                             d->colour.transfer;
+    }
+
+    if (d->colour.primaries < AVCOL_PRI_NB) {
+        av->dec->color_primaries = (enum AVColorPrimaries)
+                                   d->colour.primaries;
+    }
+
     av->dec->color_range = d->colour.full_range ? AVCOL_RANGE_JPEG
                                                 : AVCOL_RANGE_MPEG;
 
@@ -612,6 +641,10 @@ ngx_vod_decode_canvas(ngx_vod_decode_t *d, ngx_vod_av_t *av)
         if (av->cx < av->cy) {
             av->cy = 0;
         }
+    }
+
+    if (d->tone_map && ngx_vod_decode_tone_init(d, av) != VOD_OK) {
+        return d->rc;
     }
 
     av->pic = av_frame_alloc();
@@ -769,38 +802,72 @@ ngx_vod_decode_turned(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst)
 
 /*
  * The frame in av->frame scaled to w x h at dst, its chroma laid out as
- * cx and cy say (ngx_vod_decode_canvas()).  The source's range
- * as the stream says (H.264 and HEVC default to limited), to the
- * picture's (the full range of a JPEG's YCbCr, WebP's limited); given
- * before the scaler's init, which otherwise picks a plain copy for a
- * picture of the source's size and format.  The scaler is made again
- * only when the source changes (every tile of a picture has one size).
+ * cx and cy say (ngx_vod_decode_canvas()), in the picture's range and
+ * BT.601's matrix; an HDR video's tone mapped (ngx_vod_decode_tone()).
  */
 
 static int
 ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
     int *linesize, uint32_t w, uint32_t h, uint32_t cx, uint32_t cy)
 {
-    int       src_range;
     AVFrame  *f;
 
     f = av->frame;
 
-    if ((uint32_t) f->width == w && (uint32_t) f->height == h
-        && ngx_vod_decode_expand(av, dst, linesize, cx, cy) == VOD_OK)
-    {
-        ngx_vod_decode_matrix(av, dst, linesize, w, h, cx, cy);
-        return VOD_OK;
+    if (av->tone != NULL) {
+        return ngx_vod_decode_tone(d, av, dst, linesize, w, h, cx, cy);
     }
+
+    if ((uint32_t) f->width != w || (uint32_t) f->height != h
+        || ngx_vod_decode_expand(av, dst, linesize, cx, cy) != VOD_OK)
+    {
+        if (ngx_vod_decode_scale(d, av, dst, linesize, w, h,
+                                 ngx_vod_decode_format(cx, cy), av->full)
+            != VOD_OK)
+        {
+            return d->rc;
+        }
+    }
+
+    ngx_vod_decode_matrix(av, dst, linesize, w, h, cx, cy);
+
+    return VOD_OK;
+}
+
+
+/*
+ * The frame in av->frame scaled by libswscale to w x h at dst, in format
+ * and range (full).  The source's range as the stream says (H.264 and
+ * HEVC default to limited), given before the scaler's init, which
+ * otherwise picks a plain copy for a picture of the source's size and
+ * format.  The scaler is made again only when the source or the output's
+ * format changes (every tile of a picture has one size).
+ */
+
+static int
+ngx_vod_decode_scale(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
+    int *linesize, uint32_t w, uint32_t h, enum AVPixelFormat format,
+    int full)
+{
+    int       src_range;
+    AVFrame  *f;
+
+    f = av->frame;
 
     src_range = (f->color_range == AVCOL_RANGE_JPEG
                  || f->format == AV_PIX_FMT_YUVJ420P
                  || f->format == AV_PIX_FMT_YUVJ422P
                  || f->format == AV_PIX_FMT_YUVJ444P);
 
+    if (full < 0) {
+        /* the source's own */
+        full = src_range;
+    }
+
     if (av->sws != NULL
         && (av->sws_w != f->width || av->sws_h != f->height
-            || av->sws_format != f->format || av->sws_range != src_range))
+            || av->sws_format != f->format || av->sws_range != src_range
+            || av->sws_out != (int) format))
     {
         sws_freeContext(av->sws);
         av->sws = NULL;
@@ -819,9 +886,8 @@ ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
             || av_opt_set_int(av->sws, "src_range", src_range, 0) < 0
             || av_opt_set_int(av->sws, "dstw", w, 0) < 0
             || av_opt_set_int(av->sws, "dsth", h, 0) < 0
-            || av_opt_set_int(av->sws, "dst_format",
-                              ngx_vod_decode_format(cx, cy), 0) < 0
-            || av_opt_set_int(av->sws, "dst_range", av->full, 0) < 0
+            || av_opt_set_int(av->sws, "dst_format", format, 0) < 0
+            || av_opt_set_int(av->sws, "dst_range", full, 0) < 0
             || av_opt_set_int(av->sws, "sws_flags", SWS_BICUBIC, 0) < 0
             || sws_init_context(av->sws, NULL, NULL) < 0)
         {
@@ -834,6 +900,7 @@ ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
         av->sws_h = f->height;
         av->sws_format = f->format;
         av->sws_range = src_range;
+        av->sws_out = (int) format;
     }
 
     if (sws_scale(av->sws, (const uint8_t * const *) f->data, f->linesize,
@@ -843,9 +910,137 @@ ngx_vod_decode_fill(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
         return ngx_vod_decode_error(d, VOD_ERROR, "sws_scale() failed");
     }
 
-    ngx_vod_decode_matrix(av, dst, linesize, w, h, cx, cy);
+    return VOD_OK;
+}
+
+
+/*
+ * At the first frame, whether the picture is tone mapped: a frame of PQ
+ * or HLG (its own transfer, else its sample entry's) is, unless
+ * "vod_thumbnail_tone_map off" (d->tone_map).
+ */
+
+static int
+ngx_vod_decode_tone_init(ngx_vod_decode_t *d, ngx_vod_av_t *av)
+{
+    int       rc;
+    AVFrame  *f;
+
+    f = av->frame;
+
+    av->tone = malloc(sizeof(vod_tone_t));
+    if (av->tone == NULL) {
+        return ngx_vod_decode_error(d, VOD_ERROR, "out of memory");
+    }
+
+    rc = vod_tone_init(av->tone, (uint32_t) f->color_trc,
+                       (uint32_t) f->color_primaries,
+                       (uint32_t) f->colorspace,
+                       f->color_range == AVCOL_RANGE_JPEG, av->full,
+                       ngx_vod_decode_peak(f));
+
+    if (rc != VOD_OK) {
+        /* SDR */
+        free(av->tone);
+        av->tone = NULL;
+        return VOD_OK;
+    }
+
+    d->toned = 1;
 
     return VOD_OK;
+}
+
+
+/*
+ * An HDR frame scaled to w x h in 16 bits a sample, 4:4:4 (its own range
+ * and matrix), then made the picture's SDR samples (vod_tone.h).
+ */
+
+static int
+ngx_vod_decode_tone(ngx_vod_decode_t *d, ngx_vod_av_t *av, uint8_t **dst,
+    int *linesize, uint32_t w, uint32_t h, uint32_t cx, uint32_t cy)
+{
+    int        i;
+    size_t     src_pitch[3], dst_pitch[3];
+    uint16_t  *src[3];
+    u_char    *out[3];
+
+    if (av->deep != NULL
+        && ((uint32_t) av->deep->width != w
+            || (uint32_t) av->deep->height != h
+            || av->deep->format != AV_PIX_FMT_YUV444P16))
+    {
+        av_frame_free(&av->deep);
+    }
+
+    if (av->deep == NULL) {
+        av->deep = av_frame_alloc();
+        if (av->deep == NULL) {
+            return ngx_vod_decode_error(d, VOD_ERROR, "FFmpeg out of memory");
+        }
+
+        av->deep->format = AV_PIX_FMT_YUV444P16;
+        av->deep->width = (int) w;
+        av->deep->height = (int) h;
+
+        if (av_frame_get_buffer(av->deep, 0) < 0) {
+            av_frame_free(&av->deep);
+            return ngx_vod_decode_error(d, VOD_ERROR, "FFmpeg out of memory");
+        }
+    }
+
+    if (ngx_vod_decode_scale(d, av, av->deep->data, av->deep->linesize, w, h,
+                             (enum AVPixelFormat) av->deep->format, -1)
+        != VOD_OK)
+    {
+        return d->rc;
+    }
+
+    for (i = 0; i < 3; i++) {
+        src[i] = (uint16_t *) av->deep->data[i];
+        src_pitch[i] = (size_t) av->deep->linesize[i] / sizeof(uint16_t);
+        out[i] = dst[i];
+        dst_pitch[i] = (size_t) linesize[i];
+    }
+
+    vod_tone_apply(av->tone, src, src_pitch, w, h, cx, cy, out, dst_pitch);
+
+    return VOD_OK;
+}
+
+
+/* the signal's peak in cd/m2 as FFmpeg's tonemap finds it: the stream's
+ * MaxCLL, else its mastering display's peak; 0: neither said */
+
+static double
+ngx_vod_decode_peak(const AVFrame *f)
+{
+    AVFrameSideData             *sd;
+    AVContentLightMetadata      *cll;
+    AVMasteringDisplayMetadata  *md;
+
+    sd = av_frame_get_side_data(f, AV_FRAME_DATA_CONTENT_LIGHT_LEVEL);
+
+    if (sd != NULL) {
+        cll = (AVContentLightMetadata *) sd->data;
+
+        if (cll->MaxCLL > 0) {
+            return cll->MaxCLL;
+        }
+    }
+
+    sd = av_frame_get_side_data(f, AV_FRAME_DATA_MASTERING_DISPLAY_METADATA);
+
+    if (sd != NULL) {
+        md = (AVMasteringDisplayMetadata *) sd->data;
+
+        if (md->has_luminance && md->max_luminance.den != 0) {
+            return av_q2d(md->max_luminance);
+        }
+    }
+
+    return 0.0;
 }
 
 

@@ -85,6 +85,7 @@ typedef struct {
     ngx_uint_t          thumbnail_max_height;
     ngx_uint_t          thumbnail_max_frames;
     ngx_uint_t          thumbnail_quality;
+    ngx_flag_t          thumbnail_tone_map;  /* HDR made SDR (vod_tone.h) */
     void               *thumbnail_pool;   /* ngx_thread_pool_t; NULL: the
                                              location's "aio threads" */
     ngx_uint_t          tile_cols;        /* tiles-*.jpg (_tiles.c) */

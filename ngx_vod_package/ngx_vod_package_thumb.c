@@ -379,7 +379,10 @@ ngx_vod_picture_source(ngx_http_request_t *r, void *data,
 {
     ngx_vod_media_t  *media = data;
 
-    ngx_vod_decode_t  *d;
+    ngx_vod_decode_t            *d;
+    ngx_vod_package_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
 
     if (!ngx_vod_picture_decodes(info)) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -400,6 +403,7 @@ ngx_vod_picture_source(ngx_http_request_t *r, void *data,
     d->timescale = info->timescale;
     vod_hdr_track(info, &d->colour);
     d->orient = info->orient;
+    d->tone_map = vlcf->thumbnail_tone_map;
 
     return NGX_OK;
 }
@@ -425,6 +429,11 @@ ngx_vod_picture_out(ngx_http_request_t *r, void *data,
      * their tags */
     if (pic->decode.orient != 0) {
         etag = ngx_vod_etag_add(etag, &pic->decode.orient, sizeof(uint32_t));
+    }
+
+    /* and an HDR video's since it is tone mapped (vod_tone.h) */
+    if (pic->decode.toned) {
+        etag = ngx_vod_etag_add(etag, "hable", sizeof("hable") - 1);
     }
 
     ctx->out.method = NGX_VOD_SEND_MEMORY;

@@ -82,11 +82,14 @@ typedef struct {
     uint32_t                height;
     uint32_t                quality;      /* JPEG quantiser scale, 1-31 */
     uint32_t                image;        /* VOD_IMAGE_JPEG or _WEBP */
+    unsigned                tone_map:1;   /* an HDR video's frames made
+                                             SDR (vod_tone.h) */
 
     u_char                 *jpeg;         /* the picture, JPEG or WebP:
                                              malloc()ed; the task's */
     size_t                  len;          /* pool cleanup frees it */
     uint32_t                decoded;      /* packets the decoder took */
+    unsigned                toned:1;      /* its frames were tone mapped */
     int                     rc;           /* VOD_OK or VOD_* */
     ngx_err_t               err;
     char                    error[256];   /* why not, for one log line */

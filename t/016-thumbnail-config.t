@@ -34,7 +34,8 @@ my @cases = (
     [ 'every directive', '', 1, undef,
       'location /vod/ { vod_package; aio threads; vod_thumbnails on;'
       . ' vod_thumbnail_max_width 640; vod_thumbnail_max_height 480;'
-      . ' vod_thumbnail_max_frames 1; vod_thumbnail_quality 31; }' ],
+      . ' vod_thumbnail_max_frames 1; vod_thumbnail_quality 31;'
+      . ' vod_thumbnail_tone_map off; }' ],
     [ 'on without aio threads', '', 0,
       qr{"vod_thumbnails on" in location "/vod/" needs "aio threads" there or "vod_thumbnail_thread_pool"},
       'location /vod/ { vod_package; vod_thumbnails on; }' ],
@@ -69,6 +70,11 @@ my @cases = (
       qr{"vod_thumbnail_max_frames" directive must be between 1 and 36000} ],
     [ 'quality 0', 'vod_thumbnail_quality 0;', 0,
       qr{"vod_thumbnail_quality" directive must be between 1 and 31} ],
+    [ 'tone map not a flag', 'vod_thumbnail_tone_map maybe;', 0,
+      qr{invalid value "maybe" in "vod_thumbnail_tone_map" directive, it must be "on" or "off"} ],
+    [ 'tone map twice',
+      'vod_thumbnail_tone_map on; vod_thumbnail_tone_map off;', 0,
+      qr{"vod_thumbnail_tone_map" directive is duplicate} ],
     [ 'thread nice 19', 'vod_thumbnail_thread_nice 19;', 1, undef ],
     [ 'thread nice 20', 'vod_thumbnail_thread_nice 20;', 0,
       qr{"vod_thumbnail_thread_nice" wants a nice value from 0 to 19 or "idle", not "20"} ],

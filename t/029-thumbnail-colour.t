@@ -138,10 +138,19 @@ GET /c/none/thumb-360p-1000.jpg
 
 
 
-=== TEST 7: HEVC 10-bit BT.2020 (HDR10)
+=== TEST 7: HEVC 10-bit BT.2020 (HDR10), not tone mapped
 Against ffmpeg's frame taken to 8-bit 4:2:0 first: its RGB of a 10-bit
 frame interpolates chroma, where that of any 4:2:0 JPEG repeats it (36.6
-dB apart on testsrc2's sharp edges, whatever the matrix).
+dB apart on testsrc2's sharp edges, whatever the matrix).  Tone mapping
+(on by default) has t/038.
+--- config
+    location /c/ {
+        alias $TEST_NGINX_COLOUR/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_tone_map off;
+        aio threads;
+    }
 --- request
 GET /c/pq/thumb-360p-1000.jpg
 --- response_body_filters eval
@@ -153,7 +162,15 @@ GET /c/pq/thumb-360p-1000.jpg
 
 
 
-=== TEST 8: HEVC 10-bit BT.2020, scaled, as WebP
+=== TEST 8: HEVC 10-bit BT.2020, scaled, as WebP, not tone mapped
+--- config
+    location /c/ {
+        alias $TEST_NGINX_COLOUR/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_tone_map off;
+        aio threads;
+    }
 --- request
 GET /c/pq/thumb-360p-1000-w320.webp
 --- response_body_filters eval
