@@ -176,7 +176,7 @@ build/tools/core/%.o: %.c $(CORE_HDRS)
 
 bin/vodpkg: tools/vodpkg.c $(CORE_TOOL_OBJS)
 	@mkdir -p bin
-	$(CC) $(CORE_CFLAGS) -o $@ tools/vodpkg.c $(CORE_TOOL_OBJS) -lcrypto
+	$(CC) $(CORE_CFLAGS) -o $@ tools/vodpkg.c $(CORE_TOOL_OBJS) -lcrypto -lm
 
 bin/vodedge-token: tools/vodedge-token.c $(PB_CORE_SRCS) $(PB_CORE_HDRS)
 	@mkdir -p bin

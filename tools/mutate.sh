@@ -202,7 +202,7 @@ for w in $(seq "$JOBS"); do
 done
 for w in $(seq "$JOBS"); do
     if ! wait -n; then
-        tail -30 "$SCRATCH"/tree-*.build.log
+        tail -n 30 "$SCRATCH"/tree-*.build.log
         echo "mutate: an unbroken copy does not build" >&2
         exit 2
     fi
