@@ -16,6 +16,10 @@
 #include "vod_matrix.h"
 #include "vod_tone.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 
 #define VOD_TONE_PQ          16
 #define VOD_TONE_HLG         18
@@ -23,6 +27,10 @@
 /* 1000 cd/m2 over 100: the peak of a signal that says none, as FFmpeg's
  * tonemap filter takes it after zscale (its input then "linear") */
 #define VOD_TONE_PEAK        10.0
+
+/* pixels of a row made at a time (even: a 4:2:x chroma sample's luma
+ * samples in one run) */
+#define VOD_TONE_RUN         64
 
 /* BT.1886's display gamma: zimg makes display light BT.709 video by its
  * inverse (a grey ramp through the recipe gives its values) */
@@ -35,8 +43,17 @@ static float vod_tone_hable(float v);
 static void vod_tone_gamut(uint32_t primaries, float out[3][3]);
 static void vod_tone_to_xyz(const double xy[4][2], double m[3][3]);
 static void vod_tone_invert(const double a[3][3], double out[3][3]);
+static void vod_tone_row(const vod_tone_t *t, const uint16_t *ys,
+    const uint16_t *us, const uint16_t *vs, size_t n, u_char *y, float *cb,
+    float *cr);
 static void vod_tone_pixel(const vod_tone_t *t, float rgb[3], float ycc[3]);
-static float vod_tone_lut(const float *lut, float v, float scale);
+static float vod_tone_lut(const float *lut, float v, float k);
+#if defined(__SSE2__)
+static size_t vod_tone_row_simd(const vod_tone_t *t, const uint16_t *ys,
+    const uint16_t *us, const uint16_t *vs, size_t n, u_char *y, float *cb,
+    float *cr);
+static __m128 vod_tone_lut4(const float *lut, __m128 v, float k);
+#endif
 static u_char vod_tone_u8(float v);
 
 
@@ -97,6 +114,9 @@ vod_tone_init(vod_tone_t *t, uint32_t transfer, uint32_t primaries,
         t->to_gamma[i] = (float) pow(v * t->gamma_top, 1.0 / VOD_TONE_GAMMA);
     }
 
+    /* a linear value to the table's intervals */
+    t->gamma_k = (1.0f / t->gamma_top) * VOD_TONE_LUT;
+
     vod_tone_gamut(primaries, t->gamut);
 
     t->full = full_out ? 1 : 0;
@@ -110,58 +130,92 @@ vod_tone_apply(const vod_tone_t *t, uint16_t *const src[3],
     const size_t src_pitch[3], size_t width, size_t height, uint32_t cx,
     uint32_t cy, u_char *const dst[3], const size_t dst_pitch[3])
 {
-    float     cb, cr, yv, n, rgb[3], ycc[3], sum[2];
-    size_t    x, y, cw, ch, lx, ly, i, j, k;
+    float   n, sum, run_c[2][2][VOD_TONE_RUN];
+    size_t  x0, run, y, ly, j, rows, x, i, lx, c, ch;
 
-    cw = (width + (1u << cx) - 1) >> cx;
     ch = (height + (1u << cy) - 1) >> cy;
 
     for (y = 0; y < ch; y++) {
-        for (x = 0; x < cw; x++) {
-            sum[0] = 0.0f;
-            sum[1] = 0.0f;
-            n = 0.0f;
+        rows = (cy == 1 && 2 * y + 1 < height) ? 2 : 1;
 
-            for (j = 0; j < (1u << cy); j++) {
+        /* a run of each row of the chroma sample's luma rows, then the
+         * run's chroma samples (a run is even: no block straddles two) */
+        for (x0 = 0; x0 < width; x0 += VOD_TONE_RUN) {
+            run = (width - x0 < VOD_TONE_RUN) ? width - x0 : VOD_TONE_RUN;
+
+            for (j = 0; j < rows; j++) {
                 ly = (y << cy) + j;
 
-                for (i = 0; i < (1u << cx) && ly < height; i++) {
-                    lx = (x << cx) + i;
+                vod_tone_row(t, &src[0][ly * src_pitch[0] + x0],
+                             &src[1][ly * src_pitch[1] + x0],
+                             &src[2][ly * src_pitch[2] + x0], run,
+                             &dst[0][ly * dst_pitch[0] + x0],
+                             run_c[j][0], run_c[j][1]);
+            }
 
-                    if (lx >= width) {
-                        break;
+            for (x = 0; x < (run + (1u << cx) - 1) >> cx; x++) {
+                for (c = 0; c < 2; c++) {
+                    sum = 0.0f;
+                    n = 0.0f;
+
+                    for (j = 0; j < rows; j++) {
+                        for (i = 0; i < (1u << cx); i++) {
+                            lx = (x << cx) + i;
+
+                            if (lx < run) {
+                                sum += run_c[j][c][lx];
+                                n += 1.0f;
+                            }
+                        }
                     }
 
-                    k = ly * src_pitch[0] + lx;
-                    yv = ((float) src[0][k] - t->y_black) * t->y_scale;
-
-                    k = ly * src_pitch[1] + lx;
-                    cb = ((float) src[1][k] - 32768.0f) * t->c_scale;
-                    cr = ((float) src[2][k] - 32768.0f) * t->c_scale;
-
-                    rgb[0] = yv + t->rv * cr;
-                    rgb[1] = yv - t->gu * cb - t->gv * cr;
-                    rgb[2] = yv + t->bu * cb;
-
-                    vod_tone_pixel(t, rgb, ycc);
-
-                    dst[0][ly * dst_pitch[0] + lx] =
-                        vod_tone_u8(t->full ? ycc[0] * 255.0f
-                                            : 16.0f + ycc[0] * 219.0f);
-                    sum[0] += ycc[1];
-                    sum[1] += ycc[2];
-                    n += 1.0f;
+                    /* the chroma of the samples' colours, as a
+                     * subsampling filter's box takes it */
+                    dst[1 + c][y * dst_pitch[1 + c] + (x0 >> cx) + x] =
+                        vod_tone_u8(128.0f + sum / n
+                                             * (t->full ? 255.0f : 224.0f));
                 }
             }
-
-            /* the chroma of the samples' colours, as a subsampling
-             * filter's box takes it */
-            for (i = 0; i < 2; i++) {
-                dst[1 + i][y * dst_pitch[1 + i] + x] =
-                    vod_tone_u8(128.0f + sum[i] / n
-                                         * (t->full ? 255.0f : 224.0f));
-            }
         }
+    }
+}
+
+
+/*
+ * n pixels of a row: their luma into y, their Cb and Cr (in [-0.5,
+ * 0.5]) into cb and cr.  SSE2 four at a time where the compiler has it
+ * (every x86-64): its operations are the scalar path's, in its order, so
+ * the two give the same values (test_tone checks).
+ */
+
+static void
+vod_tone_row(const vod_tone_t *t, const uint16_t *ys, const uint16_t *us,
+    const uint16_t *vs, size_t n, u_char *y, float *cb, float *cr)
+{
+    size_t  x;
+    float   yv, u, v, rgb[3], ycc[3];
+
+    x = 0;
+
+#if defined(__SSE2__)
+    x = vod_tone_row_simd(t, ys, us, vs, n, y, cb, cr);
+#endif
+
+    for ( /* void */ ; x < n; x++) {
+        yv = ((float) ys[x] - t->y_black) * t->y_scale;
+        u = ((float) us[x] - 32768.0f) * t->c_scale;
+        v = ((float) vs[x] - 32768.0f) * t->c_scale;
+
+        rgb[0] = yv + t->rv * v;
+        rgb[1] = yv - t->gu * u - t->gv * v;
+        rgb[2] = yv + t->bu * u;
+
+        vod_tone_pixel(t, rgb, ycc);
+
+        y[x] = vod_tone_u8(t->full ? ycc[0] * 255.0f
+                                   : 16.0f + ycc[0] * 219.0f);
+        cb[x] = ycc[1];
+        cr[x] = ycc[2];
     }
 }
 
@@ -178,7 +232,7 @@ vod_tone_pixel(const vod_tone_t *t, float rgb[3], float ycc[3])
     float  lin[3], out[3], sig, scale;
 
     for (c = 0; c < 3; c++) {
-        lin[c] = vod_tone_lut(t->to_linear, rgb[c], 1.0f);
+        lin[c] = vod_tone_lut(t->to_linear, rgb[c], (float) VOD_TONE_LUT);
     }
 
     for (c = 0; c < 3; c++) {
@@ -211,7 +265,7 @@ vod_tone_pixel(const vod_tone_t *t, float rgb[3], float ycc[3])
          * here) clipped to its gamut's edge, as zimg clips them; above
          * the peak (the curve normalised there) left to the picture's
          * clipping, as zimg leaves it */
-        out[c] = vod_tone_lut(t->to_gamma, out[c], 1.0f / t->gamma_top);
+        out[c] = vod_tone_lut(t->to_gamma, out[c], t->gamma_k);
     }
 
     ycc[0] = 0.299f * out[0] + 0.587f * out[1] + 0.114f * out[2];
@@ -220,27 +274,157 @@ vod_tone_pixel(const vod_tone_t *t, float rgb[3], float ycc[3])
 }
 
 
-/* a table's value at v times scale in [0, 1] (outside: its end's),
- * interpolated; without branches, which the colours of a picture make
- * unpredictable */
+/* a table's value at v (times k: v's range to the table's intervals),
+ * outside [0, 1] its end's, interpolated; without branches, which the
+ * colours of a picture make unpredictable */
 
 static float
-vod_tone_lut(const float *lut, float v, float scale)
+vod_tone_lut(const float *lut, float v, float k)
 {
-    float     f;
-    uint32_t  i;
+    float    f;
+    int32_t  i;
 
-    f = v * (scale * VOD_TONE_LUT);
+    f = v * k;
     f = (f > 0.0f) ? f : 0.0f;                  /* NaN too */
     f = (f < VOD_TONE_LUT) ? f : VOD_TONE_LUT;
 
     /* the top is the last interval's end */
-    i = (uint32_t) f;
-    i = (i < VOD_TONE_LUT) ? i : VOD_TONE_LUT - 1;
+    i = (int32_t) ((f < VOD_TONE_LUT - 1) ? f : VOD_TONE_LUT - 1);
     f -= (float) i;
 
     return lut[i] + f * (lut[i + 1] - lut[i]);
 }
+
+
+#if defined(__SSE2__)
+
+/* vod_tone_row()'s four pixels at a time; returns the pixels done */
+
+static size_t
+vod_tone_row_simd(const vod_tone_t *t, const uint16_t *ys,
+    const uint16_t *us, const uint16_t *vs, size_t n, u_char *y, float *cb,
+    float *cr)
+{
+    int      c, k;
+    size_t   x;
+    __m128   yv, u, v, rgb[3], lin[3], out[3], sig, h, scale, luma;
+    __m128i  zero, q;
+
+    zero = _mm_setzero_si128();
+
+#define vod_tone_load(p)                                                      \
+    _mm_cvtepi32_ps(_mm_unpacklo_epi16(                                      \
+        _mm_loadl_epi64((const __m128i *) (p)), zero))
+#define vod_tone_k(f)  _mm_set1_ps(f)
+
+    for (x = 0; x + 4 <= n; x += 4) {
+        yv = _mm_mul_ps(_mm_sub_ps(vod_tone_load(ys + x),
+                                   vod_tone_k(t->y_black)),
+                        vod_tone_k(t->y_scale));
+        u = _mm_mul_ps(_mm_sub_ps(vod_tone_load(us + x),
+                                  vod_tone_k(32768.0f)),
+                       vod_tone_k(t->c_scale));
+        v = _mm_mul_ps(_mm_sub_ps(vod_tone_load(vs + x),
+                                  vod_tone_k(32768.0f)),
+                       vod_tone_k(t->c_scale));
+
+        rgb[0] = _mm_add_ps(yv, _mm_mul_ps(vod_tone_k(t->rv), v));
+        rgb[1] = _mm_sub_ps(_mm_sub_ps(yv, _mm_mul_ps(vod_tone_k(t->gu), u)),
+                            _mm_mul_ps(vod_tone_k(t->gv), v));
+        rgb[2] = _mm_add_ps(yv, _mm_mul_ps(vod_tone_k(t->bu), u));
+
+        for (c = 0; c < 3; c++) {
+            lin[c] = vod_tone_lut4(t->to_linear, rgb[c],
+                                   (float) VOD_TONE_LUT);
+        }
+
+        for (c = 0; c < 3; c++) {
+            out[c] = _mm_add_ps(_mm_add_ps(
+                         _mm_mul_ps(vod_tone_k(t->gamut[c][0]), lin[0]),
+                         _mm_mul_ps(vod_tone_k(t->gamut[c][1]), lin[1])),
+                         _mm_mul_ps(vod_tone_k(t->gamut[c][2]), lin[2]));
+        }
+
+        sig = _mm_max_ps(_mm_max_ps(out[0], out[1]), out[2]);
+        sig = _mm_max_ps(sig, vod_tone_k(1e-6f));
+
+        /* vod_tone_hable() */
+        h = _mm_sub_ps(
+                _mm_div_ps(
+                    _mm_add_ps(_mm_mul_ps(sig, _mm_add_ps(
+                        _mm_mul_ps(sig, vod_tone_k(0.15f)),
+                        vod_tone_k(0.10f * 0.50f))),
+                        vod_tone_k(0.20f * 0.02f)),
+                    _mm_add_ps(_mm_mul_ps(sig, _mm_add_ps(
+                        _mm_mul_ps(sig, vod_tone_k(0.15f)),
+                        vod_tone_k(0.50f))),
+                        vod_tone_k(0.20f * 0.30f))),
+                vod_tone_k(0.02f / 0.30f));
+
+        scale = _mm_div_ps(_mm_mul_ps(h, vod_tone_k(t->hable_peak)), sig);
+
+        for (c = 0; c < 3; c++) {
+            out[c] = vod_tone_lut4(t->to_gamma, _mm_mul_ps(out[c], scale),
+                                   t->gamma_k);
+        }
+
+        luma = _mm_add_ps(_mm_add_ps(_mm_mul_ps(vod_tone_k(0.299f), out[0]),
+                                     _mm_mul_ps(vod_tone_k(0.587f), out[1])),
+                          _mm_mul_ps(vod_tone_k(0.114f), out[2]));
+
+        _mm_storeu_ps(cb + x, _mm_mul_ps(_mm_sub_ps(out[2], luma),
+                                         vod_tone_k(1.0f / 1.772f)));
+        _mm_storeu_ps(cr + x, _mm_mul_ps(_mm_sub_ps(out[0], luma),
+                                         vod_tone_k(1.0f / 1.402f)));
+
+        luma = t->full ? _mm_mul_ps(luma, vod_tone_k(255.0f))
+                       : _mm_add_ps(vod_tone_k(16.0f),
+                                    _mm_mul_ps(luma, vod_tone_k(219.0f)));
+
+        /* vod_tone_u8() */
+        luma = _mm_add_ps(luma, vod_tone_k(0.5f));
+        luma = _mm_min_ps(_mm_max_ps(luma, _mm_setzero_ps()),
+                          vod_tone_k(255.0f));
+        q = _mm_cvttps_epi32(luma);
+        q = _mm_packus_epi16(_mm_packs_epi32(q, zero), zero);
+
+        k = _mm_cvtsi128_si32(q);
+        memcpy(y + x, &k, 4);
+    }
+
+#undef vod_tone_load
+#undef vod_tone_k
+
+    return x;
+}
+
+
+/* vod_tone_lut() of four values */
+
+static __m128
+vod_tone_lut4(const float *lut, __m128 v, float k)
+{
+    __m128   f, lo, hi;
+    __m128i  i;
+    int32_t  at[4];
+
+    f = _mm_mul_ps(v, _mm_set1_ps(k));
+    f = _mm_max_ps(f, _mm_setzero_ps());                /* NaN too */
+    f = _mm_min_ps(f, _mm_set1_ps((float) VOD_TONE_LUT));
+
+    i = _mm_cvttps_epi32(_mm_min_ps(f, _mm_set1_ps(VOD_TONE_LUT - 1)));
+    f = _mm_sub_ps(f, _mm_cvtepi32_ps(i));
+
+    _mm_storeu_si128((__m128i *) at, i);
+
+    lo = _mm_set_ps(lut[at[3]], lut[at[2]], lut[at[1]], lut[at[0]]);
+    hi = _mm_set_ps(lut[at[3] + 1], lut[at[2] + 1], lut[at[1] + 1],
+                    lut[at[0] + 1]);
+
+    return _mm_add_ps(lo, _mm_mul_ps(f, _mm_sub_ps(hi, lo)));
+}
+
+#endif
 
 
 static u_char

@@ -42,6 +42,7 @@ typedef struct {
     float         gamut[3][3];        /* linear R G B to BT.709's */
     float         hable_peak;         /* 1 / hable(peak) */
     float         gamma_top;          /* to_gamma's range: [0, this] */
+    float         gamma_k;            /* VOD_TONE_LUT / gamma_top */
     float         to_linear[VOD_TONE_LUT + 1];
     float         to_gamma[VOD_TONE_LUT + 1];
     unsigned      full:1;             /* the picture's range: JPEG's

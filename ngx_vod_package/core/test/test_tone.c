@@ -4,8 +4,9 @@
  * recipe gives (zscale, tonemap=hable:desat=0, zscale; its 8-bit output
  * below, measured with FFmpeg 5.1 and zimg 3.0); white stays white
  * through each gamut; the signal's peak moves the curve; video levels for
- * a WebP; and each chroma layout writes exactly its picture's samples,
- * its chroma the mean of its luma samples' colours.
+ * a WebP; each chroma layout writes exactly its picture's samples, its
+ * chroma the mean of its luma samples' colours; and the SIMD path (four
+ * pixels at a time) gives the scalar path's values, byte for byte.
  */
 
 #include <stdarg.h>
@@ -46,6 +47,7 @@ static void test_tone_white(void **state);
 static void test_tone_peak(void **state);
 static void test_tone_video_levels(void **state);
 static void test_tone_layouts(void **state);
+static void test_tone_simd_scalar(void **state);
 static void test_grey(const vod_tone_t *t, uint32_t code, u_char out[3]);
 
 
@@ -359,6 +361,72 @@ test_tone_layouts(void **state)
 }
 
 
+/* random colours (and the ends of the range), a row of them against each
+ * alone: a one-pixel picture takes the scalar path */
+
+static void
+test_tone_simd_scalar(void **state)
+{
+    int          pass, full;
+    size_t       x, w, pitch[3], one[3] = { 1, 1, 1 };
+    u_char       row[3][67], px[3], *dst[3], *pd[3];
+    uint16_t     src[3][67], *ps[3], *pp[3];
+    vod_tone_t  *t;
+
+    (void) state;
+
+    t = malloc(sizeof(vod_tone_t));
+    assert_non_null(t);
+
+    srand(7);
+
+    for (pass = 0; pass < 4; pass++) {
+        full = pass & 1;
+
+        assert_int_equal(vod_tone_init(t, (pass & 2) ? TEST_HLG : TEST_PQ,
+                                       TEST_2020, TEST_2020, 0, full,
+                                       (pass & 2) ? 0 : 600.0),
+                         VOD_OK);
+
+        for (w = 1; w <= 67; w += 11) {
+            for (x = 0; x < w; x++) {
+                src[0][x] = (x == 0) ? 0 : (x == 1) ? 65535
+                            : (uint16_t) (rand() & 0xffff);
+                src[1][x] = (x == 2) ? 0 : (uint16_t) (rand() & 0xffff);
+                src[2][x] = (x == 2) ? 65535 : (uint16_t) (rand() & 0xffff);
+            }
+
+            ps[0] = src[0];
+            ps[1] = src[1];
+            ps[2] = src[2];
+            dst[0] = row[0];
+            dst[1] = row[1];
+            dst[2] = row[2];
+            pitch[0] = pitch[1] = pitch[2] = w;
+
+            vod_tone_apply(t, ps, pitch, w, 1, 0, 0, dst, pitch);
+
+            for (x = 0; x < w; x++) {
+                pp[0] = &src[0][x];
+                pp[1] = &src[1][x];
+                pp[2] = &src[2][x];
+                pd[0] = &px[0];
+                pd[1] = &px[1];
+                pd[2] = &px[2];
+
+                vod_tone_apply(t, pp, one, 1, 1, 0, 0, pd, one);
+
+                assert_int_equal(row[0][x], px[0]);
+                assert_int_equal(row[1][x], px[1]);
+                assert_int_equal(row[2][x], px[2]);
+            }
+        }
+    }
+
+    free(t);
+}
+
+
 /* a grey of a 10-bit code (chroma 512), through a one-pixel picture */
 
 static void
@@ -393,6 +461,7 @@ main(void)
         cmocka_unit_test(test_tone_peak),
         cmocka_unit_test(test_tone_video_levels),
         cmocka_unit_test(test_tone_layouts),
+        cmocka_unit_test(test_tone_simd_scalar),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
