@@ -93,7 +93,10 @@ vod_tone_init(vod_tone_t *t, uint32_t transfer, uint32_t primaries,
         t->c_scale = 1.0f / (224.0f * 256.0f);
     }
 
+    /* a peak said (MaxCLL, a mastering display's) within 10 to 10000
+     * cd/m2, PQ's top: a stream's absurd one moves the curve that far */
     v = (peak > 0.0) ? peak / 100.0 : VOD_TONE_PEAK;
+    v = (v < 0.1) ? 0.1 : (v > 100.0) ? 100.0 : v;
     t->hable_peak = 1.0f / vod_tone_hable((float) v);
 
     /* the curve's output reaches hable(infinity) / hable(peak), 1 - e / f
@@ -432,7 +435,8 @@ vod_tone_u8(float v)
 {
     v += 0.5f;
 
-    return (v <= 0.0f) ? 0 : (v >= 255.0f) ? 255 : (u_char) v;
+    /* NaN: 0, as the SIMD path's clamp makes it */
+    return (v > 0.0f) ? ((v < 255.0f) ? (u_char) v : 255) : 0;
 }
 
 

@@ -198,6 +198,25 @@ test_tone_peak(void **state)
         assert_true(b[0] > a[0] + 2);
     }
 
+    /* absurd peaks a stream may say (0.001 cd/m2, 1e12) are taken as 10
+     * and 10000 cd/m2: greys still grow with the signal */
+    assert_int_equal(vod_tone_init(t, TEST_PQ, TEST_2020, TEST_2020, 0, 1,
+                                   0.001),
+                     VOD_OK);
+    assert_int_equal(vod_tone_init(u, TEST_PQ, TEST_2020, TEST_2020, 0, 1,
+                                   1e12),
+                     VOD_OK);
+
+    for (k = 1; k < 8; k++) {
+        test_grey(t, 64 + 100 * k, a);
+        test_grey(t, 64 + 100 * (k + 1), b);
+        assert_true(b[0] >= a[0]);
+
+        test_grey(u, 64 + 100 * k, a);
+        test_grey(u, 64 + 100 * (k + 1), b);
+        assert_true(b[0] > a[0]);
+    }
+
     free(u);
     free(t);
 }
