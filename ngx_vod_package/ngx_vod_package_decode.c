@@ -10,7 +10,8 @@
  * relabelled; a frame of the place's size is only expanded, by a table;
  * its chroma laid out as the video's, 4:2:0, 4:2:2 or 4:4:4:
  * ngx_vod_decode_canvas(); a turned video's frame is turned as it is
- * shown, vod_orient.h), and the picture is encoded by libjpeg-turbo
+ * shown, vod_orient.h; an HDR video's tone mapped to SDR, vod_tone.h),
+ * and the picture is encoded by libjpeg-turbo
  * where the build found it (_jpeg.c), else by the mjpeg encoder (or
  * libwebp's, the picture then in the limited range WebP has).  Every
  * FFmpeg object is freed on every path but the picture, which the task's
@@ -26,8 +27,8 @@
 #include "vod_matrix.h"
 #include "vod_orient.h"
 #include "vod_thumb.h"
-#include "vod_tone.h"
 #include "vod_thumb_refs.h"
+#include "vod_tone.h"
 
 
 #if (NGX_VOD_THUMBNAILS)
