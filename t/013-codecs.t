@@ -64,6 +64,12 @@ VodTest::nginx_start($dir, <<"_EOC_");
             vod_segment_duration 2s;
             aio threads;
         }
+        location /iframes/ {
+            alias $media/;
+            vod_package;
+            vod_segment_duration 2s;
+            vod_iframe_playlists hls dash;
+        }
     }
 _EOC_
 
@@ -339,6 +345,33 @@ for my $loc (qw(vod thread)) {
               "$loc/dolby: ffmpeg decodes every stream of manifest.mpd");
     is_deeply(decode_every("$base/$loc/hdr/manifest.mpd"), $every{hdr},
               "$loc/hdr: ffmpeg decodes every stream of manifest.mpd");
+}
+
+# HDR I-frame streams: VIDEO-RANGE as their variants say it, so that a
+# player that cannot show HDR leaves them alone too; each DASH trick-mode
+# set with its main set's colour properties
+{
+    my $r = get('iframes/hdr/master.m3u8');
+    is_deeply([ sort map { /URI="([^"]+)"/ ? "$1 " . (/VIDEO-RANGE=(\w+)/
+                                                   ? $1 : '-') : () }
+                grep { /^#EXT-X-I-FRAME-STREAM-INF:/ }
+                split /\n/, $r->{content} ],
+              [ 'iframe-hlg.m3u8 HLG', 'iframe-pq.m3u8 PQ',
+                'iframe-sdr.m3u8 SDR' ],
+              'hdr: each I-frame stream says its VIDEO-RANGE')
+        or diag($r->{content});
+
+    $r = get('iframes/hdr/manifest.mpd');
+    is_deeply([ grep { /trickmode/ } @{ sets($r->{content}) } ], [
+        'video -; Ess http://dashif.org/guidelines/trickmode=0; iframe-sdr(hvc1.1.6.L63.90)',
+        'video -; Ess http://dashif.org/guidelines/trickmode=1, Ess TransferCharacteristics=16, '
+            . 'Sup ColourPrimaries=9, Sup MatrixCoefficients=9; '
+            . 'iframe-pq(hvc1.2.4.L63.90)',
+        'video -; Ess http://dashif.org/guidelines/trickmode=2, Ess TransferCharacteristics=18, '
+            . 'Sup ColourPrimaries=9, Sup MatrixCoefficients=9; '
+            . 'iframe-hlg(hvc1.2.4.L63.90)',
+    ], 'hdr: each trick-mode set has its main set\'s colour')
+        or diag($r->{content});
 }
 
 my @log = VodTest::nginx_stop($dir);

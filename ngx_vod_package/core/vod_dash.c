@@ -88,11 +88,7 @@
             "startWithSAP=\"1\" maxWidth=\"\" maxHeight=\"\" par=\":\" "      \
             "maxFrameRate=\"/\">\n"                                          \
             "    </AdaptationSet>\n")                                        \
-     + 7 * VOD_TEXT_UINT_LEN + 3 * VOD_DASH_PROP_LEN)
-
-#define VOD_DASH_PROP_LEN                                                    \
-    (sizeof("      <SupplementalProperty schemeIdUri=\"urn:mpeg:mpegB:cicp:"  \
-            "TransferCharacteristics\" value=\"\"/>\n") + VOD_TEXT_UINT_LEN)
+     + 7 * VOD_TEXT_UINT_LEN + VOD_DASH_COLOUR_LEN)
 
 /* what an audio AdaptationSet adds for Dolby audio: the channel map and
  * the JOC properties */
@@ -124,7 +120,6 @@ static u_char *vod_dash_audio_set(u_char *p, const vod_title_t *title,
     const uint32_t *set, uint32_t sets, uint32_t n, uint32_t id);
 static u_char *vod_dash_video_set(u_char *p, const vod_title_t *title,
     uint32_t range, uint32_t id);
-static u_char *vod_dash_colour(u_char *p, const vod_track_info_t *track);
 static u_char *vod_dash_channels(u_char *p, const vod_track_info_t *track);
 static int vod_dash_same_channels(const vod_track_info_t *a,
     const vod_track_info_t *b);
@@ -370,11 +365,7 @@ vod_dash_video_set(u_char *p, const vod_title_t *title, uint32_t range,
 }
 
 
-/* an HDR set's colour (DASH-IF IOP, HDR10 and HLG10): the transfer
- * characteristics as an EssentialProperty, so a player that does not know
- * them leaves the set alone, primaries and matrix as SupplementalProperty */
-
-static u_char *
+u_char *
 vod_dash_colour(u_char *p, const vod_track_info_t *track)
 {
     vod_colour_t  c;

@@ -51,7 +51,6 @@ static u_char *vod_hls_variant(u_char *p, const vod_title_t *title,
     uint32_t group, unsigned ts,
     unsigned ranges, const char *prefix, size_t prefix_len,
     const vod_str_t *uri_id, uint32_t url_id);
-static unsigned vod_hls_ranges(const vod_title_t *title);
 static u_char *vod_hls_channels(u_char *p, const vod_track_info_t *track);
 static u_char *vod_hls_audio_media(u_char *p, const vod_title_t *title,
     const vod_audio_t *a, unsigned ts);
@@ -113,7 +112,7 @@ vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
     }
 
     groups = (title->audio_count != 0) ? title->group_count : 0;
-    ranges = vod_hls_ranges(title);
+    ranges = vod_hls_video_ranges(title);
 
     size = VOD_HLS_HEADER_LEN
            + (size_t) title->audio_count * VOD_HLS_MEDIA_LEN
@@ -335,12 +334,8 @@ vod_hls_channels(u_char *p, const vod_track_info_t *track)
 }
 
 
-/* VIDEO-RANGE goes on every variant of a title with an HDR rendition (SDR
- * ones say SDR); a title all SDR leaves it out, SDR being its meaning
- * when absent (RFC 8216bis 4.4.6.2) */
-
-static unsigned
-vod_hls_ranges(const vod_title_t *title)
+unsigned
+vod_hls_video_ranges(const vod_title_t *title)
 {
     uint32_t  i;
 

@@ -37,7 +37,8 @@
 
 #define VOD_IFRAME_INF_LEN                                                   \
     (sizeof("#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=,AVERAGE-BANDWIDTH=,"       \
-            "CODECS=\"\",RESOLUTION=x,URI=\"iframets-.m3u8\"\n")             \
+            "CODECS=\"\",RESOLUTION=x,VIDEO-RANGE=SDR,"                   \
+            "URI=\"iframets-.m3u8\"\n")                                     \
      + 4 * VOD_TEXT_UINT_LEN + VOD_CODEC_STR_LEN + VOD_MAX_ID_LEN)
 
 
@@ -47,7 +48,7 @@
             "startWithSAP=\"1\">\n      <EssentialProperty schemeIdUri=\""    \
             "http://dashif.org/guidelines/trickmode\" value=\"\"/>\n"       \
             "    </AdaptationSet>\n")                                       \
-     + 2 * VOD_TEXT_UINT_LEN)
+     + 2 * VOD_TEXT_UINT_LEN + VOD_DASH_COLOUR_LEN)
 
 #define VOD_IFRAME_REP_LEN                                                   \
     (sizeof("      <Representation id=\"iframe-\" bandwidth=\"\" "          \
@@ -385,6 +386,8 @@ vod_iframe_hls_master(vod_env_t *env, const u_char *in, size_t len,
     size_t                   cn;
     uint32_t                 i;
     uint64_t                 peak, avg;
+    unsigned                 ranges;
+    const char              *range;
     const vod_rendition_t   *r;
     const vod_track_info_t  *v;
 
@@ -392,6 +395,10 @@ vod_iframe_hls_master(vod_env_t *env, const u_char *in, size_t len,
     if (buf == NULL) {
         return VOD_ERROR;
     }
+
+    /* as the variants have it: a player that cannot show HDR leaves an
+     * HDR I-frame stream alone, as it does the variant */
+    ranges = vod_hls_video_ranges(title);
 
     p = vod_text_cpymem(buf, in, len);
 
@@ -432,6 +439,12 @@ vod_iframe_hls_master(vod_env_t *env, const u_char *in, size_t len,
             p = vod_text_uint(p, v->width);
             *p++ = 'x';
             p = vod_text_uint(p, v->height);
+        }
+
+        if (ranges) {
+            range = vod_hdr_range_name(vod_hdr_track_range(v));
+            p = vod_text_cpy(p, ",VIDEO-RANGE=");
+            p = vod_text_cpymem(p, range, strlen(range));
         }
 
         p = ts ? vod_text_cpy(p, ",URI=\"iframets-")
@@ -553,6 +566,12 @@ vod_iframe_dash(vod_env_t *env, const u_char *in, size_t len,
                                     "\" value=\"");
                 p = vod_text_uint(p, vod_dash_video_set_id(title, range));
                 p = vod_text_cpy(p, "\"/>\n");
+
+                /* the main set's colour: a player that cannot show HDR
+                 * leaves both alone */
+                if (range != VOD_RANGE_SDR) {
+                    p = vod_dash_colour(p, v);
+                }
             }
 
             p = vod_iframe_dash_rep(p, &r->id, v, peak);

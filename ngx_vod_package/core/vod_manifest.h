@@ -26,6 +26,11 @@
 int vod_hls_master(vod_env_t *env, const vod_title_t *title, int ts,
     u_char **out, size_t *len);
 
+/* Whether VIDEO-RANGE goes on every variant (and I-frame stream): a title
+ * with an HDR rendition (SDR ones say SDR); a title all SDR leaves it
+ * out, SDR being its meaning when absent (RFC 8216bis 4.4.6.2). */
+unsigned vod_hls_video_ranges(const vod_title_t *title);
+
 /* Whether master-ts.m3u8 lists audio renditions of their own and
  * video-only variants: several audio renditions, any excluded by
  * title.json, or one the muxed variants do not carry (AC-3, E-AC-3). */
@@ -61,6 +66,17 @@ int vod_dash_mpd(vod_env_t *env, const vod_title_t *title, u_char **out,
 /* One past the largest AdaptationSet id of an MPD of vod_dash_mpd() (and
  * of the sets added to it since): the next set's id. */
 uint64_t vod_dash_next_set(const u_char *in, size_t len);
+
+/* An HDR video AdaptationSet's colour (DASH-IF IOP, HDR10 and HLG10):
+ * the track's transfer characteristics as an EssentialProperty, so a
+ * player that does not know them leaves the set alone, its primaries and
+ * matrix as SupplementalProperty; at most VOD_DASH_COLOUR_LEN bytes. */
+u_char *vod_dash_colour(u_char *p, const vod_track_info_t *track);
+
+#define VOD_DASH_PROP_LEN                                                    \
+    (sizeof("      <SupplementalProperty schemeIdUri=\"urn:mpeg:mpegB:cicp:"  \
+            "TransferCharacteristics\" value=\"\"/>\n") + VOD_TEXT_UINT_LEN)
+#define VOD_DASH_COLOUR_LEN   (3 * VOD_DASH_PROP_LEN)
 
 /* The id vod_dash_mpd() gives the video AdaptationSet of a dynamic range
  * (VOD_RANGE_*) of title. */
