@@ -2,9 +2,9 @@
  * ngx_vod_package_thumb.h: thumbnails (thumb-{id}-{ms}.jpg) and tile
  * sheets (tiles-{id}-{n}.jpg): the load and plan steps of each (_thumb.c,
  * _tiles.c), the task they share (_thumb.c) and the decode a pool thread
- * runs (_decode.c, FFmpeg: libavcodec, libswscale, libavutil).  Without
- * FFmpeg's development files at build time NGX_VOD_THUMBNAILS is not
- * defined and the "vod_thumbnails" directive refuses "on".
+ * runs (_decode.c, _place.c, FFmpeg: libavcodec, libswscale, libavutil).
+ * Without FFmpeg's development files at build time NGX_VOD_THUMBNAILS is
+ * not defined and the "vod_thumbnails" directive refuses "on".
  */
 
 #ifndef _NGX_VOD_PACKAGE_THUMB_H_INCLUDED_
