@@ -142,17 +142,9 @@ GET /c/none/thumb-360p-1000.jpg
 Against ffmpeg's frame taken to 8-bit 4:2:0 first: its RGB of a 10-bit
 frame interpolates chroma, where that of any 4:2:0 JPEG repeats it (36.6
 dB apart on testsrc2's sharp edges, whatever the matrix).  Tone mapping
-(on by default) has t/038.
---- config
-    location /c/ {
-        alias $TEST_NGINX_COLOUR/;
-        vod_package;
-        vod_thumbnails on;
-        vod_thumbnail_tone_map off;
-        aio threads;
-    }
+(on by default) has t/038; /raw/ has it off.
 --- request
-GET /c/pq/thumb-360p-1000.jpg
+GET /raw/pq/thumb-360p-1000.jpg
 --- response_body_filters eval
 [main::tile('pq/360p.mp4', 40, 0, 0, 640, 360, '1')]
 --- response_body
@@ -163,16 +155,8 @@ GET /c/pq/thumb-360p-1000.jpg
 
 
 === TEST 8: HEVC 10-bit BT.2020, scaled, as WebP, not tone mapped
---- config
-    location /c/ {
-        alias $TEST_NGINX_COLOUR/;
-        vod_package;
-        vod_thumbnails on;
-        vod_thumbnail_tone_map off;
-        aio threads;
-    }
 --- request
-GET /c/pq/thumb-360p-1000-w320.webp
+GET /raw/pq/thumb-360p-1000-w320.webp
 --- response_body_filters eval
 [main::tile('pq/360p.mp4', 40, 0, 0, 320, 180, '1')]
 --- response_body

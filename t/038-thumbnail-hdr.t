@@ -15,7 +15,7 @@
 # (31 to 34 dB on testsrc2's sharp edges, a cast of 2 levels).  Untouched
 # (the frame's PQ samples shown as gamma, as before), these pictures were
 # 11 to 13 dB from it.
-# "vod_thumbnail_tone_map off" keeps the frame's own samples.
+# "vod_thumbnail_tone_map off" (/raw/) keeps the frame's own samples.
 
 use FindBin;
 use lib "$FindBin::Bin/inc";
@@ -198,18 +198,10 @@ GET /tiles/pq/tiles-360p-1.jpg
 
 
 
-=== TEST 8: vod_thumbnail_tone_map off: the frame's own samples (its
-matrix made BT.601's), as before the directive
---- config
-    location /h/ {
-        alias $TEST_NGINX_HDR/;
-        vod_package;
-        vod_thumbnails on;
-        vod_thumbnail_tone_map off;
-        aio threads;
-    }
+=== TEST 8: vod_thumbnail_tone_map off (/raw/): the frame's own samples
+(its matrix made BT.601's), as before the directive
 --- request
-GET /h/pq/thumb-360p-1000.jpg
+GET /raw/pq/thumb-360p-1000.jpg
 --- response_body_filters eval
 [main::hdr_check('pq/360p.mp4', 35, 1, 0, 0, 640, 360, '1', 'plain')]
 --- response_body_like
@@ -221,33 +213,19 @@ GET /h/pq/thumb-360p-1000.jpg
 
 === TEST 9: ETags: a tone-mapped picture's is not the untouched one's;
 an SDR title's picture is the same either way, and so is its tag
---- config
-    location /on/ {
-        alias $TEST_NGINX_HDR/;
-        vod_package;
-        vod_thumbnails on;
-        aio threads;
-    }
-    location /off/ {
-        alias $TEST_NGINX_HDR/;
-        vod_package;
-        vod_thumbnails on;
-        vod_thumbnail_tone_map off;
-        aio threads;
-    }
 --- request
-GET /on/sdr/thumb-360p-1000.jpg
+GET /h/sdr/thumb-360p-1000.jpg
 --- response_body_filters eval
 [sub {
     my $base = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}";
     my %tag;
-    for my $u (qw(on/pq off/pq on/sdr off/sdr)) {
+    for my $u (qw(h/pq raw/pq h/sdr raw/sdr)) {
         my $h = `curl -s -D - -o /dev/null $base/$u/thumb-360p-1000.jpg`;
         ($tag{$u}) = $h =~ /^ETag: (\S+)/mi;
     }
-    my $same = `curl -s $base/off/sdr/thumb-360p-1000.jpg` eq $_[0];
-    "pq " . ($tag{'on/pq'} eq $tag{'off/pq'} ? 'same' : 'differ') . "\n"
-    . "sdr " . ($tag{'on/sdr'} eq $tag{'off/sdr'} ? 'same' : 'differ')
+    my $same = `curl -s $base/raw/sdr/thumb-360p-1000.jpg` eq $_[0];
+    "pq " . ($tag{'h/pq'} eq $tag{'raw/pq'} ? 'same' : 'differ') . "\n"
+    . "sdr " . ($tag{'h/sdr'} eq $tag{'raw/sdr'} ? 'same' : 'differ')
     . ($same ? ' same-bytes' : ' other-bytes') . "\n";
 }]
 --- response_body

@@ -92,9 +92,10 @@ sub make_titles {
 
 # The config of a suite on make_titles()' titles: /$loc/ with
 # thumbnails, /tiles/ with sheets of 2 x 1 tiles 160 wide a second (and
-# the directives in $extra); every block runs with it unless it has its
-# own.  And main::frame and main::tile, frame_check() and tile_check()
-# of a title named under the directory.
+# the directives in $extra), and /raw/ with thumbnails not tone mapped
+# (vod_thumbnail_tone_map off); every block runs with it unless it has
+# its own.  And main::frame and main::tile, frame_check() and
+# tile_check() of a title named under the directory.
 sub serve_titles {
     my ($var, $loc, $extra) = @_;
     $extra //= '';
@@ -113,6 +114,13 @@ sub serve_titles {
         vod_thumbnail_tile_interval 1s;
         vod_thumbnail_tile_width 160;
         $extra
+        aio threads;
+    }
+    location /raw/ {
+        alias \$$var/;
+        vod_package;
+        vod_thumbnails on;
+        vod_thumbnail_tone_map off;
         aio threads;
     }
 _EOC_
