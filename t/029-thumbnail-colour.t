@@ -65,10 +65,8 @@ __DATA__
 GET /t
 --- response_body_filters eval
 [sub {
-    CORE::join '', map {
-        my $p = `ffprobe -v error -select_streams v:0 -show_entries stream=color_space -of csv=p=0 $main::Dir/$_/360p.mp4`;
-        "$_ $p";
-    } qw(bt709 colr none pq);
+    ThumbTest::video_fields($main::Dir, 'color_space', '/360p.mp4',
+                            qw(bt709 colr none pq));
 }]
 --- response_body
 bt709 bt709

@@ -70,10 +70,9 @@ __DATA__
 GET /t
 --- response_body_filters eval
 [sub {
-    CORE::join '', map {
-        my $p = `ffprobe -v error -select_streams v:0 -show_entries stream=sample_aspect_ratio,display_aspect_ratio -of csv=p=0 $main::Dir/$_`;
-        "$_ $p";
-    } qw(vui/360p.mp4 pasp/360p.mp4 ntsc/480p.mp4);
+    ThumbTest::video_fields($main::Dir,
+                            'sample_aspect_ratio,display_aspect_ratio', '',
+                            qw(vui/360p.mp4 pasp/360p.mp4 ntsc/480p.mp4));
 }]
 --- response_body
 vui/360p.mp4 4:3,16:9

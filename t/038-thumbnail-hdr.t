@@ -113,10 +113,8 @@ __DATA__
 GET /t
 --- response_body_filters eval
 [sub {
-    CORE::join '', map {
-        my $p = `ffprobe -v error -select_streams v:0 -show_entries stream=color_transfer,color_primaries -of csv=p=0 $main::Dir/$_/360p.mp4`;
-        "$_ $p";
-    } qw(pq hlg cll sdr);
+    ThumbTest::video_fields($main::Dir, 'color_transfer,color_primaries',
+                            '/360p.mp4', qw(pq hlg cll sdr));
 }]
 --- response_body
 pq smpte2084,bt2020

@@ -131,6 +131,17 @@ _EOC_
     *{'main::tile'} = sub { tile_check("$dir/$_[0]", @_[1 .. $#_]) };
 }
 
+# "NAME VALUES" a line for each title $dir/NAME$suffix: its video
+# stream's $fields (ffprobe's -show_entries stream=...) as ffprobe reads
+# them, the source a suite's first block shows it made
+sub video_fields {
+    my ($dir, $fields, $suffix, @names) = @_;
+    return CORE::join '', map {
+        my $p = `ffprobe -v error -select_streams v:0 -show_entries stream=$fields -of csv=p=0 $dir/$_$suffix`;
+        "$_ $p";
+    } @names;
+}
+
 # every block of the suite runs with $config unless it has its own
 sub default_config {
     my ($config) = @_;
