@@ -498,6 +498,11 @@ ngx_vod_title_list(ngx_http_request_t *r, ngx_str_t *dir,
     }
 
     if (rc == NGX_OK && spec->count == 0) {
+        /* an operator's .mov or .m4v files need title.json to name them:
+         * a segment's request opens {id}.mp4 without listing */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: \"%V\" has no rendition: no *.mp4 in it and no "
+                      "title.json naming other files", dir);
         return NGX_HTTP_NOT_FOUND;
     }
 

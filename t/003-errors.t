@@ -335,7 +335,19 @@ Content-Type: video/mp4
 
 
 
-=== TEST 31: vod_cors_origin with one origin
+=== TEST 31: a title of a .mov alone (no title.json): 404, one info line
+that says why
+--- request
+GET /hostile/mov/master.m3u8
+--- error_code: 404
+--- error_log eval
+qr{\[info\].*mov" has no rendition: no \*\.mp4 in it and no title\.json naming other files}
+--- no_error_log
+[error]
+
+
+
+=== TEST 32: vod_cors_origin with one origin
 --- config
     location /vod/ {
         alias $TEST_NGINX_MEDIA/;
@@ -351,7 +363,7 @@ Access-Control-Allow-Origin: https://player.example.com
 
 
 
-=== TEST 32: vod_cors_origin off explicitly
+=== TEST 33: vod_cors_origin off explicitly
 --- config
     location /vod/ {
         alias $TEST_NGINX_MEDIA/;
@@ -367,7 +379,7 @@ GET /vod/demo/manifest.mpd
 
 
 
-=== TEST 33: the worker survives all of the above
+=== TEST 34: the worker survives all of the above
 --- request
 GET /vod/demo/master.m3u8
 --- response_headers

@@ -249,7 +249,8 @@ sub make_titles {
     my $dir = File::Temp::tempdir('vodtest-XXXXXX', TMPDIR => 1,
                                   CLEANUP => 1);
     chmod 0755, $dir;
-    for my $t (qw(trunc empty garbage mpeg4 badjson json jsonextra mixed)) {
+    for my $t (qw(trunc empty garbage mpeg4 badjson json jsonextra mixed
+                  mov)) {
         mkdir "$dir/$t" or die "$dir/$t: $!";
     }
 
@@ -296,6 +297,9 @@ sub make_titles {
 
     _write("$dir/mixed/360p.mp4", $good);
     _write("$dir/mixed/720p.mp4", substr($good, 0, $cut));
+
+    # a camera's file: renditions are *.mp4 unless title.json names them
+    _write("$dir/mov/360p.mov", $good);
 
     $Hostile = $dir;
     $ENV{TEST_NGINX_HOSTILE} = $dir;
