@@ -3,12 +3,12 @@
  *
  * The transfers (ITU-R BT.2100): PQ's EOTF gives absolute light, 10000
  * cd/m2 at its top, here relative to 100 cd/m2 (zscale's npl=100); HLG's
- * inverse OETF gives scene light in [0, 1], and an OOTF for a display of
- * 1000 cd/m2 display light, 10 E^1.2 (relative to 100 cd/m2 too) on each
- * component, as zimg applies it (BT.2100's applies the gamma to the
- * luminance, which zimg does not).  Both as FFmpeg's zscale (zimg)
- * computes them: a grey ramp, a red and a green through it give its
- * values to four digits.
+ * inverse OETF gives scene light in [0, 1], which an OOTF for a 1000
+ * cd/m2 display makes display light, 10 E^1.2 (relative to 100 cd/m2 too)
+ * on each component, as zimg applies it (BT.2100's applies the gamma to
+ * the luminance, which zimg does not).  Both as FFmpeg's zscale (zimg)
+ * computes them: a grey ramp and a pure green through it give its values
+ * to four digits.  A code value over 1 (a superwhite) is taken as 1.
  */
 
 #include <math.h>
