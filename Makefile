@@ -16,6 +16,9 @@
 #   make fleet-test the many-host test with faults (network namespaces)
 #   make asan       modules-asan/*.so: the modules (their cores inside) built
 #                   with AddressSanitizer and UBSan, in build-asan/
+#   make noav       modules-noav/*.so: built as where FFmpeg's development
+#                   files are missing (thumbnails compiled out), in
+#                   build-noav/
 
 NGINX_SRC    ?= /usr/share/nginx/src
 BUILD        ?= $(CURDIR)/build
@@ -163,6 +166,16 @@ asan:
 	    || { echo "$$so: not instrumented"; exit 1; }; done
 
 .PHONY: asan
+
+# the packager where pkg-config finds no FFmpeg: the build goes on, says
+# so, and "vod_thumbnails on" is refused (t/016 checks it on this build)
+noav:
+	$(MAKE) modules BUILD=$(CURDIR)/build-noav MODULES_DIR=modules-noav \
+	    PKG_CONFIG=false
+	@! nm -D modules-noav/ngx_vod_package_module.so | grep -q avcodec_ \
+	    || { echo "modules-noav: linked with FFmpeg"; exit 1; }
+
+.PHONY: noav
 
 tools: bin/vodpkg bin/vodedge-token
 
@@ -335,4 +348,4 @@ mutate: fixtures
 .PHONY: prove e2e mutate fleet-test
 
 clean:
-	rm -rf build modules bin build-asan modules-asan
+	rm -rf build modules bin build-asan modules-asan build-noav modules-noav

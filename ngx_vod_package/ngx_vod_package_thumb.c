@@ -30,14 +30,14 @@ typedef struct {
 } ngx_vod_thumb_t;
 
 
-#if (NGX_VOD_THUMBNAILS && NGX_THREADS)
-static void ngx_vod_picture_cleanup(void *data);
 static ngx_int_t ngx_vod_thumb_lead(ngx_http_request_t *r,
     ngx_vod_media_t *media, uint64_t time, uint32_t *seg,
     vod_segment_t *segment, vod_thumb_pick_t *pick);
 static ngx_int_t ngx_vod_thumb_next(ngx_http_request_t *r,
     ngx_vod_media_t *media, uint64_t time, uint32_t *seg,
     vod_segment_t *segment, vod_thumb_pick_t *pick);
+#if (NGX_VOD_THUMBNAILS && NGX_THREADS)
+static void ngx_vod_picture_cleanup(void *data);
 static void ngx_vod_picture_nice(ngx_int_t nice, ngx_log_t *log);
 static void ngx_vod_picture_thread(void *data, ngx_log_t *log);
 static void ngx_vod_picture_event(ngx_event_t *ev);
