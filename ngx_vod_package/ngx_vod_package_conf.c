@@ -512,7 +512,7 @@ ngx_vod_package_merge_thumbnails(ngx_conf_t *cf,
     ngx_conf_merge_uint_value(conf->thumbnail_quality,
                               prev->thumbnail_quality, 2);
     ngx_conf_merge_value(conf->thumbnail_tone_map, prev->thumbnail_tone_map,
-                         1);
+                         0);
     ngx_conf_merge_ptr_value(conf->thumbnail_pool, prev->thumbnail_pool,
                              NULL);
 

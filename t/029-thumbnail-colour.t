@@ -136,13 +136,13 @@ GET /c/none/thumb-360p-1000.jpg
 
 
 
-=== TEST 7: HEVC 10-bit BT.2020 (HDR10), not tone mapped
+=== TEST 7: HEVC 10-bit BT.2020 (HDR10), not tone mapped by default
 Against ffmpeg's frame taken to 8-bit 4:2:0 first: its RGB of a 10-bit
 frame interpolates chroma, where that of any 4:2:0 JPEG repeats it (36.6
 dB apart on testsrc2's sharp edges, whatever the matrix).  Tone mapping
-(on by default) has t/038; /raw/ has it off.
+(vod_thumbnail_tone_map on) has t/038; /raw/ has it off, as the default.
 --- request
-GET /raw/pq/thumb-360p-1000.jpg
+GET /c/pq/thumb-360p-1000.jpg
 --- response_body_filters eval
 [main::tile('pq/360p.mp4', 40, 0, 0, 640, 360, '1')]
 --- response_body

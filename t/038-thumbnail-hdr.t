@@ -1,9 +1,10 @@
 # vim:set ft= ts=4 sw=4 et:
 #
-# ngx_vod_package thumbnails of HDR video (PQ and HLG, BT.2020): a JPEG or
-# a WebP is shown as SDR, so the frame is tone mapped the way FFmpeg's
-# widely used recipe does it (vod_tone.h), and each picture is compared
-# with ffmpeg's picture through that recipe, taken to 8-bit 4:2:0:
+# ngx_vod_package thumbnails of HDR video (PQ and HLG, BT.2020) with
+# vod_thumbnail_tone_map on: a JPEG or a WebP is shown as SDR, so the
+# frame is tone mapped the way FFmpeg's widely used recipe does it
+# (vod_tone.h), and each picture is compared with ffmpeg's picture
+# through that recipe, taken to 8-bit 4:2:0:
 #
 #   zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,
 #   tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p
@@ -15,7 +16,8 @@
 # (31 to 34 dB on testsrc2's sharp edges, a cast of 2 levels).  Untouched
 # (the frame's PQ samples shown as gamma, as before), these pictures were
 # 11 to 13 dB from it.
-# "vod_thumbnail_tone_map off" (/raw/) keeps the frame's own samples.
+# "vod_thumbnail_tone_map off" (the default; /raw/) keeps the frame's own
+# samples, ffmpeg's own frame.
 
 use FindBin;
 use lib "$FindBin::Bin/inc";
@@ -63,7 +65,9 @@ BEGIN {
 no_shuffle();
 log_level('info');
 
-ThumbTest::serve_titles('TEST_NGINX_HDR', 'h');
+# /h/ and /tiles/ tone map (vod_thumbnail_tone_map on), /raw/ does not
+ThumbTest::serve_titles('TEST_NGINX_HDR', 'h', 'vod_thumbnail_tone_map on;',
+                        'vod_thumbnail_tone_map on;');
 
 our $Recipe = 'zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,'
               . 'tonemap=hable:desat=0%s,zscale=t=bt709:m=bt709:r=tv,'
@@ -197,7 +201,7 @@ GET /tiles/pq/tiles-360p-1.jpg
 
 
 === TEST 8: vod_thumbnail_tone_map off (/raw/): the frame's own samples
-(its matrix made BT.601's), as before the directive
+(its matrix made BT.601's), ffmpeg's own frame
 --- request
 GET /raw/pq/thumb-360p-1000.jpg
 --- response_body_filters eval

@@ -91,19 +91,22 @@ sub make_titles {
 }
 
 # The config of a suite on make_titles()' titles: /$loc/ with
-# thumbnails, /tiles/ with sheets of 2 x 1 tiles 160 wide a second (and
-# the directives in $extra), and /raw/ with thumbnails not tone mapped
-# (vod_thumbnail_tone_map off); every block runs with it unless it has
-# its own.  And main::frame and main::tile, frame_check() and
-# tile_check() of a title named under the directory.
+# thumbnails (and the directives in $loc_extra), /tiles/ with sheets of
+# 2 x 1 tiles 160 wide a second (and the directives in $extra), and
+# /raw/ with thumbnails not tone mapped (vod_thumbnail_tone_map off);
+# every block runs with it unless it has its own.  And main::frame and
+# main::tile, frame_check() and tile_check() of a title named under the
+# directory.
 sub serve_titles {
-    my ($var, $loc, $extra) = @_;
+    my ($var, $loc, $extra, $loc_extra) = @_;
     $extra //= '';
+    $loc_extra //= '';
     default_config(<<"_EOC_");
     location /$loc/ {
         alias \$$var/;
         vod_package;
         vod_thumbnails on;
+        $loc_extra
         aio threads;
     }
     location /tiles/ {
