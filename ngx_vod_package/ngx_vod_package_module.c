@@ -149,12 +149,27 @@ ngx_vod_package_run(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 }
 
 
-/* a thread task of the step the request is at has ended */
+/*
+ * A thread task of the step the request is at has ended, or the
+ * connection had a write event while it is out.  nginx calls the write
+ * handler on any event of a writable socket (epoll reports EPOLLOUT with
+ * the EPOLLIN of a next request's bytes, HTTP/2 with a window update):
+ * run then, the step would post a second task, or finish the request and
+ * free it while the first task is out, whose end then wrote into freed
+ * memory (the origin's crash in the fleet tests).  The task's end clears
+ * r->aio before it calls this.
+ */
 
 static void
 ngx_vod_package_resume(ngx_http_request_t *r)
 {
     ngx_vod_ctx_t  *ctx;
+
+    if (r->aio) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "vod: write event while a thread task is out");
+        return;
+    }
 
     r->write_event_handler = ngx_http_request_empty_handler;
 

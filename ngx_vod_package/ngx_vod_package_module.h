@@ -492,6 +492,9 @@ ssize_t ngx_vod_pread(ngx_fd_t fd, u_char *buf, size_t size, off_t offset,
     ngx_uint_t nowait);
 #if (NGX_THREADS)
 ngx_thread_pool_t *ngx_vod_thread_pool(ngx_http_request_t *r);
+ngx_int_t ngx_vod_thread_start(ngx_http_request_t *r, ngx_thread_pool_t *tp,
+    ngx_thread_task_t *task);
+void ngx_vod_thread_ended(ngx_http_request_t *r);
 ngx_int_t ngx_vod_thread_build_index(ngx_http_request_t *r,
     ngx_thread_pool_t *tp, ngx_vod_media_t *media, uint32_t segment_ms,
     size_t max_moov_size);

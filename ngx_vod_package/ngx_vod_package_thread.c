@@ -239,6 +239,7 @@ static ngx_int_t
 ngx_vod_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     ngx_vod_task_ctx_t *tctx)
 {
+    ngx_int_t                     rc;
     ngx_uint_t                    kind;
     ngx_thread_task_t            *task;
     ngx_vod_package_main_conf_t  *vmcf;
@@ -261,7 +262,13 @@ ngx_vod_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     task->event.data = tctx;
     task->event.handler = ngx_vod_thread_event_handler;
 
-    if (ngx_thread_task_post(tp, task) != NGX_OK) {
+    rc = ngx_vod_thread_start(r, tp, task);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
         vodedge_metrics_inc(vmcf->metrics, NGX_VOD_M_THREAD_TASKS,
                             kind * NGX_VOD_M_TASK_RESULTS
                             + NGX_VOD_M_TASK_REFUSED);
@@ -277,11 +284,50 @@ ngx_vod_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
                    (tctx->type == NGX_VOD_TASK_INDEX) ? "index"
                    : (tctx->type == NGX_VOD_TASK_TS) ? "ts" : "read");
 
+    return NGX_DONE;
+}
+
+
+/*
+ * Posts a request's task and holds the request until the task's event
+ * handler has run ngx_vod_thread_ended(): a request nginx finalized on
+ * the way would be freed, and the task's end would write into its pool.
+ * A request has one task out at most; the write handlers that run its
+ * steps return at once while r->aio is set (ngx_vod_package_resume()).
+ * NGX_OK, NGX_DECLINED when the pool's queue is full, NGX_ERROR (nginx
+ * then terminates the request once the task out has ended).
+ */
+
+ngx_int_t
+ngx_vod_thread_start(ngx_http_request_t *r, ngx_thread_pool_t *tp,
+    ngx_thread_task_t *task)
+{
+    if (r->aio) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "vod: a request posted a thread task while one of "
+                      "its tasks was out");
+        return NGX_ERROR;
+    }
+
+    if (ngx_thread_task_post(tp, task) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
     r->main->blocked++;
     r->main->count++;
     r->aio = 1;
 
-    return NGX_DONE;
+    return NGX_OK;
+}
+
+
+/* the request's task has ended: its event handler runs the request on */
+
+void
+ngx_vod_thread_ended(ngx_http_request_t *r)
+{
+    r->main->blocked--;
+    r->aio = 0;
 }
 
 
@@ -392,8 +438,7 @@ ngx_vod_thread_event_handler(ngx_event_t *ev)
 
     ngx_http_set_log_request(c->log, r);
 
-    r->main->blocked--;
-    r->aio = 0;
+    ngx_vod_thread_ended(r);
 
     if (tctx->arena->error[0] != '\0') {
         ngx_log_error(NGX_LOG_ERR, c->log, tctx->arena->err,

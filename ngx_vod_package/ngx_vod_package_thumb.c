@@ -475,6 +475,7 @@ ngx_vod_picture_decodes(vod_track_info_t *info)
 ngx_int_t
 ngx_vod_picture_post(ngx_http_request_t *r, ngx_vod_picture_t *pic)
 {
+    ngx_int_t                     rc;
     ngx_thread_task_t            *task;
     ngx_thread_pool_t            *tp;
     ngx_pool_cleanup_t           *cln;
@@ -522,15 +523,13 @@ ngx_vod_picture_post(ngx_http_request_t *r, ngx_vod_picture_t *pic)
     task->event.data = pic;
     task->event.handler = ngx_vod_picture_event;
 
-    if (ngx_thread_task_post(tp, task) != NGX_OK) {
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    rc = ngx_vod_thread_start(r, tp, task);
+
+    if (rc != NGX_OK) {
+        return (rc == NGX_DECLINED) ? NGX_HTTP_SERVICE_UNAVAILABLE : rc;
     }
 
     pic->posted = 1;
-
-    r->main->blocked++;
-    r->main->count++;
-    r->aio = 1;
 
     return NGX_DONE;
 }
@@ -627,8 +626,7 @@ ngx_vod_picture_event(ngx_event_t *ev)
 
     ngx_http_set_log_request(c->log, r);
 
-    r->main->blocked--;
-    r->aio = 0;
+    ngx_vod_thread_ended(r);
     pic->done = 1;
 
     /* what the decode cost, for tests and an operator's debug log */

@@ -42,8 +42,11 @@ sub nginx_dir {
     return $dir;
 }
 
+# an nginx of one worker in DIR (nginx_dir), $http in its http block and
+# $main, if given, before it (thread_pool, say)
 sub nginx_start {
-    my ($dir, $http) = @_;
+    my ($dir, $http, $main) = @_;
+    $main //= '';
     my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
     my ($so) = grep { /ngx_vod_package_module\.so$/ }
                split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
@@ -53,6 +56,7 @@ load_module $so;
 worker_processes 1;
 pid $dir/logs/nginx.pid;
 error_log $dir/logs/error.log debug;
+$main
 events { worker_connections 64; }
 http {
     access_log off;
