@@ -14,6 +14,10 @@
 # the request that waits, then a next request's bytes one at a time while
 # it waits.  The waiting request's answer must be the one a plain request
 # gets, with one task per piece of work, and the next request answered.
+# Then the same with a client that closes the connection while its
+# request waits (the fleet's "link cut"): one task per piece of work, and
+# the worker goes on.  Another request's decode keeps the location's one
+# thread busy, so that each task waits long enough in the pool's queue.
 # Not a block file: it drives its own nginx with a raw socket.
 
 use strict;
@@ -90,9 +94,11 @@ sub read_response {
 # the request of $path waiting for its task on a connection whose write
 # event is active (&$before run just before it is sent), a next request
 # trickling in meanwhile; returns the waiting request's response and the
-# next one's
+# next one's.  With $leave, the client closes the connection instead
+# while the request waits (the peer's FIN is an event too), and nothing
+# is returned.
 sub wait_with_events {
-    my ($path, $before) = @_;
+    my ($path, $before, $leave) = @_;
     my $sock = IO::Socket::INET->new(Proto => 'tcp') or die $!;
     setsockopt($sock, SOL_SOCKET, SO_RCVBUF, 4096) or die $!;
     # each byte its own segment, not held for the server's delayed ACK
@@ -113,6 +119,13 @@ sub wait_with_events {
 
     $before->();
     print $sock "GET $path HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+    if ($leave) {
+        sleep 0.01;
+        close $sock;
+        return;
+    }
+
     for my $c (split //, "GET /big/next HTTP/1.1\r\nHost: localhost\r\n"
                          . "Connection: close\r\n\r\n") {
         sleep 0.004;
@@ -187,6 +200,53 @@ sub check {
 
 check('tile sheet', '/t/demo/tiles-1080p-1.jpg', $decode, 1, 0);
 
+# the client goes away while its request waits: the task ends, the
+# response goes nowhere, and the worker goes on
+sub check_gone {
+    my ($name, $path, $task_re, $tasks, $cold) = @_;
+    (my $plain_path = $path) =~ s{^/t/}{/plain/};
+    my $want = $http->get("$base$plain_path");
+
+    VodTest::drop_cache("$media/demo") if $cold;
+    logged();
+
+    my $blocker = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                        Proto => 'tcp') or die $!;
+    $blocker->autoflush(1);
+    wait_with_events($path, sub {
+        print $blocker "GET $blocker_path HTTP/1.1\r\nHost: localhost\r\n"
+                       . "Connection: close\r\n\r\n";
+        sleep 0.01;
+    }, 1);
+    my $b = '';
+    my $blocked = read_response($blocker, \$b);
+    close $blocker;
+
+    # the task queued behind the other request's decode ends shortly after
+    my @lines;
+    for (1 .. 50) {
+        sleep 0.1;
+        push @lines, logged();
+        last if grep { /http close request/ } @lines;
+    }
+    my $events = grep { /write event while a thread task is out/ } @lines;
+    my $got_tasks = grep { $_ =~ $task_re } @lines;
+
+    ok($blocked && $blocked->{status} == 200, "$name: the other "
+       . 'request, 200');
+    ok($events > 0, "$name: the client's leaving came while a task was "
+       . "out ($events)");
+    is($got_tasks, $tasks + 1, "$name: $tasks task(s) and the other "
+       . "request's decode, none posted again");
+    my $after = $http->get("$base$path");
+    ok($want->{status} == 200 && $after->{status} == 200
+       && $after->{content} eq $want->{content},
+       "$name: the same request afterwards, 200 and its bytes");
+}
+
+check_gone('tile sheet, the client gone', '/t/demo/tiles-1080p-1.jpg',
+           $decode, 1, 0);
+
 # indexes and a TS segment from the disk, when the page cache can be
 # dropped (else the worker reads them, RWF_NOWAIT, and nothing waits)
 my $page_cache_lock = VodTest::page_cache_lock();
@@ -196,6 +256,9 @@ if (VodTest::drop_cache("$media/demo")) {
           qr/index task posted to the thread pool|$decode/, 3, 1);
     check('TS segment muxed in a thread', '/t/demo/ts-1080p-2.ts',
           qr/(index|ts) task posted to the thread pool|$decode/, 2, 1);
+    # not the playlist above: the worker keeps a manifest it made
+    check_gone('MPD, the client gone', '/t/demo/manifest.mpd',
+               qr/index task posted to the thread pool|$decode/, 3, 1);
 } else {
     VodTest::cannot('the page cache cannot be dropped here: no moov '
                     . 'parsed nor TS segment muxed in a thread');
