@@ -222,12 +222,13 @@ sub check_gone {
     my $blocked = read_response($blocker, \$b);
     close $blocker;
 
-    # the task queued behind the other request's decode ends shortly after
+    # the tasks queued behind the other request's decode end shortly
+    # after: until both requests are closed
     my @lines;
-    for (1 .. 50) {
+    for (1 .. 100) {
         sleep 0.1;
         push @lines, logged();
-        last if grep { /http close request/ } @lines;
+        last if grep({ /http close request/ } @lines) >= 2;
     }
     my $events = grep { /write event while a thread task is out/ } @lines;
     my $got_tasks = grep { $_ =~ $task_re } @lines;
