@@ -152,12 +152,12 @@ ngx_vod_package_run(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
 /*
  * A thread task of the step the request is at has ended, or the
  * connection had a write event while it is out.  nginx calls the write
- * handler on any event of a writable socket (epoll reports EPOLLOUT with
- * the EPOLLIN of a next request's bytes, HTTP/2 with a window update):
- * run then, the step would post a second task, or finish the request and
- * free it while the first task is out, whose end then wrote into freed
- * memory (the origin's crash in the fleet tests).  The task's end clears
- * r->aio before it calls this.
+ * handler on any event of a socket whose write event is active (epoll
+ * reports EPOLLOUT with the EPOLLIN of a next request's bytes or of the
+ * peer's FIN): run then, the step would post a second task, or finish
+ * the request and free it while the first task is out, whose end then
+ * wrote into freed memory (the origin's crash in the fleet tests).  The
+ * task's end clears r->aio before it calls this.
  */
 
 static void
