@@ -142,6 +142,26 @@ sub wait_with_events {
 my $blocker_path = '/t/demo/thumb-1080p-1900.jpg';
 my $decode = qr/vod: picture: \d+ frames decoded/;
 
+# wait_with_events($path, $before, $leave), with the other request's
+# decode put in the pool's one thread just before $path is asked: the
+# task waits in its queue, long enough for the events.  Returns the other
+# request's response, then wait_with_events's.
+sub behind_a_decode {
+    my ($path, $leave) = @_;
+    my $blocker = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                        Proto => 'tcp') or die $!;
+    $blocker->autoflush(1);
+    my @got = wait_with_events($path, sub {
+        print $blocker "GET $blocker_path HTTP/1.1\r\nHost: localhost\r\n"
+                       . "Connection: close\r\n\r\n";
+        sleep 0.01;
+    }, $leave);
+    my $buf = '';
+    my $blocked = read_response($blocker, \$buf);
+    close $blocker;
+    return ($blocked, @got);
+}
+
 # the lines the log got since the last call
 sub logged {
     open my $fh, '<', "$dir/logs/error.log" or die $!;
@@ -164,20 +184,7 @@ sub check {
     VodTest::drop_cache("$media/demo") if $cold;
     logged();
 
-    # the pool's one thread busy decoding a GOP's last frame: the task
-    # waits in its queue, long enough for the next request's bytes
-    my $blocker = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
-                                        Proto => 'tcp') or die $!;
-    $blocker->autoflush(1);
-
-    my ($waited, $next) = wait_with_events($path, sub {
-        print $blocker "GET $blocker_path HTTP/1.1\r\nHost: localhost\r\n"
-                       . "Connection: close\r\n\r\n";
-        sleep 0.01;
-    });
-    my $b = '';
-    my $blocked = read_response($blocker, \$b);
-    close $blocker;
+    my ($blocked, $waited, $next) = behind_a_decode($path);
     my @lines = logged();
     my $events = grep { /write event while a thread task is out/ } @lines;
     my $got_tasks = grep { $_ =~ $task_re } @lines;
@@ -210,17 +217,7 @@ sub check_gone {
     VodTest::drop_cache("$media/demo") if $cold;
     logged();
 
-    my $blocker = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
-                                        Proto => 'tcp') or die $!;
-    $blocker->autoflush(1);
-    wait_with_events($path, sub {
-        print $blocker "GET $blocker_path HTTP/1.1\r\nHost: localhost\r\n"
-                       . "Connection: close\r\n\r\n";
-        sleep 0.01;
-    }, 1);
-    my $b = '';
-    my $blocked = read_response($blocker, \$b);
-    close $blocker;
+    my ($blocked) = behind_a_decode($path, 1);
 
     # the tasks queued behind the other request's decode end shortly
     # after: until both requests are closed
