@@ -627,3 +627,32 @@ vod_thumb_refs_needed(vod_thumb_refs_t *r, u_char *need)
 
     return VOD_OK;
 }
+
+
+int
+vod_thumb_refs_recovered(const vod_refs_head_t *heads, uint32_t n,
+    uint32_t *at)
+{
+    uint32_t  i, frame_num;
+
+    if (n == 0 || heads[0].recovery < 0 || heads[0].max_frame_num == 0
+        || (uint32_t) heads[0].recovery >= heads[0].max_frame_num)
+    {
+        return VOD_NOT_FOUND;
+    }
+
+    frame_num = (heads[0].frame_num + (uint32_t) heads[0].recovery)
+                % heads[0].max_frame_num;
+
+    /* frame_num goes up by one after each reference picture: the first
+     * picture that has it, before it comes round again */
+
+    for (i = 0; i < n; i++) {
+        if (heads[i].frame_num == frame_num) {
+            *at = i;
+            return VOD_OK;
+        }
+    }
+
+    return VOD_NOT_FOUND;
+}

@@ -94,6 +94,20 @@ typedef struct {
 } vod_thumb_refs_t;
 
 
+/*
+ * What a sample's first slice and its SEI say of it, for a decode that
+ * starts at an intra refresh's recovery point (vod_thumb_refs_head()).
+ */
+typedef struct {
+    uint32_t          frame_num;
+    uint32_t          max_frame_num;  /* MaxFrameNum of its SPS */
+    int32_t           recovery;       /* its recovery point SEI's
+                                         recovery_frame_cnt; -1: none */
+    unsigned          idr:1;
+    unsigned          intra:1;        /* its first slice I or SI */
+} vod_refs_head_t;
+
+
 /* avcC's parameter sets; pics holds max pictures */
 void vod_thumb_refs_init(vod_thumb_refs_t *r, const u_char *avcc,
     size_t len, uint32_t nal_length_size, vod_refs_pic_t *pics,
@@ -113,6 +127,29 @@ void vod_thumb_refs_add(vod_thumb_refs_t *r, const u_char *data,
  * proof, need[] unchanged beyond the pictures shown.
  */
 int vod_thumb_refs_needed(vod_thumb_refs_t *r, u_char *need);
+
+
+/*
+ * A sample's head, from its first bytes: the parameter sets it carries
+ * are kept in r (vod_thumb_refs_init() first), its SEI read for a
+ * recovery point (D.1.8), its first slice header for frame_num.  No
+ * picture of the model is added.  VOD_OK; VOD_UNSUPPORTED for what the
+ * slice header parser does not cover (data partitioning, fields, POC
+ * type 1...); VOD_BAD_DATA when no slice header is within len.
+ */
+int vod_thumb_refs_head(vod_thumb_refs_t *r, const u_char *data,
+    size_t len, vod_refs_head_t *h);
+
+/*
+ * Where the recovery point of heads[0] (a decode starts there, heads in
+ * decode order) is reached, per H.264 D.2.8: the first picture whose
+ * frame_num is heads[0]'s plus its recovery_frame_cnt, modulo
+ * MaxFrameNum; every picture at or after it in output order is then
+ * whole.  VOD_NOT_FOUND when heads[0] has no recovery point or the
+ * picture is not among the n.
+ */
+int vod_thumb_refs_recovered(const vod_refs_head_t *heads, uint32_t n,
+    uint32_t *at);
 
 
 #endif /* _VOD_THUMB_REFS_H_INCLUDED_ */

@@ -15,6 +15,13 @@
  * prevention removed; pred_weight_table of 32 references fits */
 #define VOD_REFS_HEADER_MAX  1024
 
+/* an SEI NAL unit is read up to this many bytes: x264's version string
+ * before a recovery point is some 700 */
+#define VOD_REFS_SEI_MAX     4096
+
+/* D.1: the recovery point SEI message's payloadType */
+#define VOD_REFS_SEI_RECOVERY  6
+
 #define VOD_REFS_SLICE_P     0
 #define VOD_REFS_SLICE_B     1
 #define VOD_REFS_SLICE_I     2
@@ -47,6 +54,7 @@ static int vod_refs_slice_header(vod_thumb_refs_t *r, vod_bits_t *b,
 static int vod_refs_picture(vod_thumb_refs_t *r, vod_refs_hdr_t *s,
     vod_refs_pic_t *pic, uint32_t first);
 static int vod_refs_slice(vod_refs_hdr_t *s, vod_refs_pic_t *pic);
+static void vod_refs_sei(const u_char *p, size_t n, vod_refs_head_t *h);
 
 
 void
@@ -172,6 +180,144 @@ vod_thumb_refs_add(vod_thumb_refs_t *r, const u_char *data, size_t len)
 
     if (pic->ref) {
         r->prev_ref_frame_num = pic->frame_num;
+    }
+}
+
+
+int
+vod_thumb_refs_head(vod_thumb_refs_t *r, const u_char *data, size_t len,
+    vod_refs_head_t *h)
+{
+    int             rc;
+    size_t          n, i, rlen;
+    u_char          buf[VOD_REFS_HEADER_MAX];
+    uint32_t        type;
+    vod_bits_t      b;
+    vod_refs_hdr_t  s;
+
+    memset(h, 0, sizeof(vod_refs_head_t));
+    h->recovery = -1;
+
+    while (len > r->nal_length_size) {
+        for (n = 0, i = 0; i < r->nal_length_size; i++) {
+            n = (n << 8) | data[i];
+        }
+
+        data += r->nal_length_size;
+        len -= r->nal_length_size;
+
+        if (n == 0) {
+            return VOD_BAD_DATA;
+        }
+
+        /* the last unit may be cut short by the caller's read */
+        if (n > len) {
+            n = len;
+        }
+
+        type = data[0] & 0x1f;
+
+        if (type == 1 || type == 5) {
+            rlen = vod_bits_rbsp(data + 1, n - 1, buf, VOD_REFS_HEADER_MAX);
+            vod_bits_init(&b, buf, rlen);
+
+            memset(&s, 0, sizeof(vod_refs_hdr_t));
+            s.type = type;
+            s.ref_idc = (data[0] >> 5) & 0x03;
+
+            rc = vod_refs_slice_header(r, &b, &s);
+            if (rc != VOD_OK) {
+                return rc;
+            }
+
+            h->frame_num = s.frame_num;
+            h->max_frame_num = 1u << s.sps->log2_max_frame_num;
+            h->idr = (type == 5);
+            h->intra = (s.slice_type == VOD_REFS_SLICE_I
+                        || s.slice_type == VOD_REFS_SLICE_SI);
+
+            return VOD_OK;
+        }
+
+        if (type >= 2 && type <= 4) {
+            /* data partitioning: its header is in partition A */
+            return VOD_UNSUPPORTED;
+        }
+
+        if (type == 6) {
+            vod_refs_sei(data, n, h);
+
+        } else if (type == 7 || type == 8) {
+            vod_refs_nal(r, data, n, NULL, NULL);
+        }
+
+        data += n;
+        len -= n;
+    }
+
+    return VOD_BAD_DATA;
+}
+
+
+/* D.1: an SEI NAL unit's messages, up to a recovery point's
+ * recovery_frame_cnt */
+
+static void
+vod_refs_sei(const u_char *p, size_t n, vod_refs_head_t *h)
+{
+    size_t         len;
+    u_char         buf[VOD_REFS_SEI_MAX];
+    uint32_t       type, size, byte, cnt;
+    vod_bits_t     b;
+    const u_char  *q, *end;
+
+    len = vod_bits_rbsp(p + 1, n - 1, buf, VOD_REFS_SEI_MAX);
+    q = buf;
+    end = buf + len;
+
+    /* more_rbsp_data(): anything before the stop bit's byte */
+    while (end - q > 1 || (end - q == 1 && *q != 0x80)) {
+        type = 0;
+
+        do {
+            if (q == end) {
+                return;
+            }
+
+            byte = *q++;
+            type += byte;
+        } while (byte == 0xff);
+
+        size = 0;
+
+        do {
+            if (q == end) {
+                return;
+            }
+
+            byte = *q++;
+            size += byte;
+        } while (byte == 0xff);
+
+        if (type == VOD_REFS_SEI_RECOVERY) {
+            /* its first field; the payload may be cut short after it */
+            vod_bits_init(&b, q, ((size_t) (end - q) < size)
+                                 ? (size_t) (end - q) : size);
+            cnt = vod_bits_ue(&b);
+
+            /* at most MaxFrameNum - 1 (2^16 - 1): larger is not one */
+            if (!b.error && cnt <= 0xffff) {
+                h->recovery = (int32_t) cnt;
+            }
+
+            return;
+        }
+
+        if ((size_t) (end - q) < size) {
+            return;
+        }
+
+        q += size;
     }
 }
 

@@ -6,7 +6,10 @@
  * size so ASan sees any read past it.  The last sample is shown.
  * Oracles: with a proof, need[] is 0 or 1, the key frame and the frame
  * shown are needed, and every picture a needed picture's lists name is
- * needed.
+ * needed.  Each sample's head too (vod_thumb_refs_head(), a state of its
+ * own): its frame_num under a MaxFrameNum of 2^4 to 2^16, a recovery
+ * count of -1 or under 2^16; the recovery point of the first head is
+ * among the heads.
  */
 
 #include <stdlib.h>
@@ -26,9 +29,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     u_char             *buf, need[FUZZ_REFS_MAX];
     size_t              n;
-    uint32_t            i, k, l, j;
+    uint32_t            i, k, l, j, nheads, at;
     vod_refs_pic_t     *pics;
-    vod_thumb_refs_t   *r;
+    vod_refs_head_t     heads[FUZZ_REFS_MAX];
+    vod_thumb_refs_t   *r, *hr;
     vod_refs_slice_t   *sl;
 
     if (size < 2) {
@@ -44,15 +48,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     r = malloc(sizeof(vod_thumb_refs_t));
+    hr = malloc(sizeof(vod_thumb_refs_t));
     pics = malloc(FUZZ_REFS_MAX * sizeof(vod_refs_pic_t));
     buf = malloc(n != 0 ? n : 1);
+    nheads = 0;
 
-    if (r == NULL || pics == NULL || buf == NULL) {
+    if (r == NULL || hr == NULL || pics == NULL || buf == NULL) {
         goto done;
     }
 
     memcpy(buf, data, n);
     vod_thumb_refs_init(r, buf, n, 4, pics, FUZZ_REFS_MAX);
+    vod_thumb_refs_init(hr, buf, n, 4, NULL, 0);
     free(buf);
     buf = NULL;
 
@@ -75,11 +82,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         memcpy(buf, data, n);
         vod_thumb_refs_add(r, buf, n);
+
+        if (nheads < FUZZ_REFS_MAX
+            && vod_thumb_refs_head(hr, buf, n, &heads[nheads]) == VOD_OK)
+        {
+            if (heads[nheads].max_frame_num < 16
+                || heads[nheads].max_frame_num > 65536
+                || (heads[nheads].max_frame_num
+                    & (heads[nheads].max_frame_num - 1)) != 0
+                || heads[nheads].frame_num >= heads[nheads].max_frame_num
+                || heads[nheads].recovery < -1
+                || heads[nheads].recovery > 0xffff)
+            {
+                abort();
+            }
+
+            nheads++;
+        }
+
         free(buf);
         buf = NULL;
 
         data += n;
         size -= n;
+    }
+
+    if (nheads > 0 && vod_thumb_refs_recovered(heads, nheads, &at) == VOD_OK
+        && at >= nheads)
+    {
+        abort();
     }
 
     if (r->npics == 0) {
@@ -123,6 +154,7 @@ done:
 
     free(buf);
     free(pics);
+    free(hr);
     free(r);
 
     return 0;

@@ -2,7 +2,9 @@
  * test_thumb_refs.c: the H.264 reference model (vod_thumb_refs.c) on
  * hand-built parameter sets and slice headers: P list order and a
  * modification, B lists by POC, the sliding window, MMCO 1 and 5, the
- * stand-in libavcodec puts for a skipped frame, and what gets no proof.
+ * stand-in libavcodec puts for a skipped frame, and what gets no proof;
+ * a sample's head (its recovery point SEI, frame_num) and where an intra
+ * refresh's recovery point is reached.
  */
 
 #include <stdarg.h>
@@ -22,7 +24,7 @@
 
 
 typedef struct {
-    u_char    buf[256];
+    u_char    buf[1024];
     size_t    bits;
 } bw_t;
 
@@ -465,6 +467,136 @@ test_refs_set_changed(void **state)
 }
 
 
+/* an SEI NAL unit: a user data message of ud bytes (x264's version
+ * string), then a recovery point of cnt (cnt < 0: none), at out */
+static size_t
+sei(uint32_t ud, int32_t cnt, u_char *out)
+{
+    bw_t      w;
+    uint32_t  i, n;
+
+    memset(&w, 0, sizeof(w));
+
+    if (ud > 0) {
+        bw_u(&w, 5, 8);                   /* user_data_unregistered */
+
+        for (n = ud; n >= 255; n -= 255) {
+            bw_u(&w, 255, 8);
+        }
+
+        bw_u(&w, n, 8);
+
+        for (i = 0; i < ud; i++) {
+            bw_u(&w, 0x40 + i % 26, 8);
+        }
+    }
+
+    if (cnt >= 0) {
+        bw_u(&w, 6, 8);                   /* recovery_point */
+        bw_u(&w, 1, 8);                   /* its size: 1 byte... */
+        bw_ue(&w, (uint32_t) cnt);        /* ...when cnt < 7 */
+        bw_u(&w, 0, 1);                   /* exact_match */
+        bw_u(&w, 0, 1);                   /* broken_link */
+        bw_u(&w, 0, 2);                   /* changing_slice_group_idc */
+        bw_u(&w, 1, 1);                   /* payload alignment */
+
+        while (w.bits & 7) {
+            bw_u(&w, 0, 1);
+        }
+    }
+
+    return bw_nal(&w, 0x06, out);
+}
+
+
+/* what a sample's SEI and first slice say: an intra refresh's recovery
+ * point, an IDR, a recovery point behind a long SEI, none */
+static void
+test_refs_head(void **state)
+{
+    u_char            cfg[128], sample[1024];
+    size_t            len, n;
+    vod_refs_head_t   h;
+    const pic_spec_t  idr = I0;
+    const pic_spec_t  p = P(7, 14, -1, 0, 0);
+
+    len = avcc(cfg, 3, 0);
+    vod_thumb_refs_init(&ctx.r, cfg, len, 4, NULL, 0);
+
+    n = sei(0, 5, sample);
+    n += slice(&p, sample + n);
+    assert_int_equal(vod_thumb_refs_head(&ctx.r, sample, n, &h), VOD_OK);
+    assert_int_equal(h.frame_num, 7);
+    assert_int_equal(h.max_frame_num, 16);
+    assert_int_equal(h.recovery, 5);
+    assert_int_equal(h.idr, 0);
+    assert_int_equal(h.intra, 0);
+
+    n = slice(&idr, sample);
+    assert_int_equal(vod_thumb_refs_head(&ctx.r, sample, n, &h), VOD_OK);
+    assert_int_equal(h.recovery, -1);
+    assert_int_equal(h.idr, 1);
+    assert_int_equal(h.intra, 1);
+
+    /* a 600-byte message first: its size in three bytes (255 255 90) */
+    n = sei(600, 3, sample);
+    n += slice(&p, sample + n);
+    assert_int_equal(vod_thumb_refs_head(&ctx.r, sample, n, &h), VOD_OK);
+    assert_int_equal(h.recovery, 3);
+
+    n = sei(20, -1, sample);
+    n += slice(&p, sample + n);
+    assert_int_equal(vod_thumb_refs_head(&ctx.r, sample, n, &h), VOD_OK);
+    assert_int_equal(h.recovery, -1);
+
+    /* the slice cut off by the read: no head */
+    n = sei(20, 2, sample);
+    assert_int_equal(vod_thumb_refs_head(&ctx.r, sample, n, &h),
+                     VOD_BAD_DATA);
+}
+
+
+/* where a recovery point is reached: frame_num plus the count, modulo
+ * MaxFrameNum, the first picture that has it */
+static void
+test_refs_recovered(void **state)
+{
+    uint32_t         i, at;
+    vod_refs_head_t  h[8];
+
+    memset(h, 0, sizeof(h));
+
+    /* frame_num 13 14 14 15 0 1 1 2: a non-reference picture after each
+     * odd one shares the next's */
+    for (i = 0; i < 8; i++) {
+        h[i].max_frame_num = 16;
+        h[i].recovery = -1;
+    }
+
+    h[0].frame_num = 13; h[1].frame_num = 14; h[2].frame_num = 14;
+    h[3].frame_num = 15; h[4].frame_num = 0; h[5].frame_num = 1;
+    h[6].frame_num = 1; h[7].frame_num = 2;
+
+    assert_int_equal(vod_thumb_refs_recovered(h, 8, &at), VOD_NOT_FOUND);
+
+    h[0].recovery = 4;                    /* 17 % 16: the picture at 5 */
+    assert_int_equal(vod_thumb_refs_recovered(h, 8, &at), VOD_OK);
+    assert_int_equal(at, 5);
+
+    h[0].recovery = 0;                    /* the recovery point itself */
+    assert_int_equal(vod_thumb_refs_recovered(h, 8, &at), VOD_OK);
+    assert_int_equal(at, 0);
+
+    h[0].recovery = 5;                    /* frame_num 2: not within 7 */
+    assert_int_equal(vod_thumb_refs_recovered(h, 7, &at), VOD_NOT_FOUND);
+    assert_int_equal(vod_thumb_refs_recovered(h, 8, &at), VOD_OK);
+    assert_int_equal(at, 7);
+
+    h[0].recovery = 16;                   /* over MaxFrameNum - 1 */
+    assert_int_equal(vod_thumb_refs_recovered(h, 8, &at), VOD_NOT_FOUND);
+}
+
+
 int
 main(void)
 {
@@ -477,6 +609,8 @@ main(void)
         cmocka_unit_test(test_refs_stand_in_poc),
         cmocka_unit_test(test_refs_no_proof),
         cmocka_unit_test(test_refs_set_changed),
+        cmocka_unit_test(test_refs_head),
+        cmocka_unit_test(test_refs_recovered),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
