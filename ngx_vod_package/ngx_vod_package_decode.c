@@ -45,7 +45,7 @@ static int ngx_vod_decode_open(ngx_vod_decode_t *d, ngx_vod_av_t *av);
 static int ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     ngx_vod_decode_run_t *run);
 static void ngx_vod_decode_strictness(ngx_vod_decode_t *d,
-    ngx_vod_av_t *av);
+    ngx_vod_av_t *av, ngx_vod_decode_run_t *run);
 static int ngx_vod_decode_shown(ngx_vod_decode_run_t *run, uint32_t i);
 static u_char *ngx_vod_decode_needed(ngx_vod_decode_t *d,
     ngx_vod_decode_run_t *run);
@@ -61,6 +61,8 @@ static int ngx_vod_decode_encode(ngx_vod_decode_t *d, ngx_vod_av_t *av);
 void
 ngx_vod_decode_picture(ngx_vod_decode_t *d)
 {
+    int           rc;
+    uint64_t      total;
     uint32_t      i;
     ngx_vod_av_t  av;
 
@@ -76,6 +78,39 @@ ngx_vod_decode_picture(ngx_vod_decode_t *d)
     d->rc = VOD_ERROR;
     d->decoded = 0;
     d->toned = 0;
+    d->again = 0;
+
+    /* where each run starts (an intra refresh's may be earlier), every
+     * run's before any is decoded: more samples asked for waste none */
+
+    for (total = 0, i = 0; i < d->nruns; i++) {
+        rc = ngx_vod_decode_refresh(d, &d->runs[i]);
+
+        if (rc == VOD_NOT_FOUND) {
+            /* d->again: the other runs may want more too */
+            continue;
+        }
+
+        if (rc != VOD_OK) {
+            d->again = 0;
+            goto done;
+        }
+
+        total += d->runs[i].count;
+    }
+
+    if (d->again) {
+        d->rc = VOD_NOT_FOUND;
+        goto done;
+    }
+
+    if (total > d->max_total) {
+        ngx_vod_decode_error(d, VOD_BAD_DATA, "the picture needs %llu "
+                             "frames decoded from the recovery points "
+                             "before its frames, over %u",
+                             (unsigned long long) total, d->max_total);
+        goto done;
+    }
 
     if (ngx_vod_decode_open(d, &av) != VOD_OK) {
         goto done;
@@ -177,7 +212,7 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
         }
 
         if (i == 0) {
-            ngx_vod_decode_strictness(d, av);
+            ngx_vod_decode_strictness(d, av, run);
         }
 
         if (need == NULL && !s->sync && !ngx_vod_decode_shown(run, i)
@@ -262,9 +297,17 @@ ngx_vod_decode_run(ngx_vod_decode_t *d, ngx_vod_av_t *av,
  */
 
 static void
-ngx_vod_decode_strictness(ngx_vod_decode_t *d, ngx_vod_av_t *av)
+ngx_vod_decode_strictness(ngx_vod_decode_t *d, ngx_vod_av_t *av,
+    ngx_vod_decode_run_t *run)
 {
-    if (vod_thumb_nal_open_key(&d->nal, av->pkt->data, av->pkt->size)) {
+    /* a run from an intra refresh's recovery point (_refresh.c) is as
+     * lenient: its first pictures lack references, and libavcodec counts
+     * a picture recovered only from the one its recovery point names on
+     * in output order; every frame it shows comes after that point */
+
+    if (run->refresh
+        || vod_thumb_nal_open_key(&d->nal, av->pkt->data, av->pkt->size))
+    {
         av->dec->err_recognition = 0;
         av->dec->flags2 |= AV_CODEC_FLAG2_SHOW_ALL;
 
@@ -517,8 +560,12 @@ ngx_vod_decode_receive(ngx_vod_decode_t *d, ngx_vod_av_t *av,
                 continue;
             }
 
+            /* a run from a recovery point: libavcodec flags the frames
+             * it counts as not yet recovered, which are whole where the
+             * recovery point is reached at or before them */
             if (av->frame->decode_error_flags != 0
-                || (av->frame->flags & AV_FRAME_FLAG_CORRUPT))
+                || ((av->frame->flags & AV_FRAME_FLAG_CORRUPT)
+                    && !run->refresh))
             {
                 av_frame_unref(av->frame);
                 return ngx_vod_decode_error(d, VOD_BAD_DATA,

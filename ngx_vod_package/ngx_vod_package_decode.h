@@ -53,6 +53,12 @@ typedef struct {
 int ngx_vod_decode_place(ngx_vod_decode_t *d, ngx_vod_av_t *av,
     ngx_vod_decode_tile_t *tile);
 
+/* where each run of an intra-refreshed H.264 video starts, before any
+ * decode: VOD_OK (the run may start earlier, run->refresh set when at a
+ * recovery point), d->again set (the samples before are too few), or a
+ * failure (_refresh.c) */
+int ngx_vod_decode_refresh(ngx_vod_decode_t *d, ngx_vod_decode_run_t *run);
+
 /* d->rc set to rc, and the first failure's words, for the task's one log
  * line; returns rc (_decode.c) */
 int ngx_vod_decode_error(ngx_vod_decode_t *d, int rc, const char *fmt, ...);

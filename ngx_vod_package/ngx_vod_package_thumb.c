@@ -21,8 +21,14 @@
 #include "vod_thumb.h"
 
 
+/* the segments an intra refresh's decode may join before a frame's, at
+ * most: a refresh takes a second or two, a segment at least one */
+#define NGX_VOD_REFRESH_MAX_JOINS  4
+
+
 typedef struct {
     ngx_vod_picture_t      pic;
+    uint32_t               seg;
     vod_segment_t          segment;
     vod_thumb_pick_t       pick;
     ngx_vod_decode_run_t   run;
@@ -30,7 +36,7 @@ typedef struct {
 } ngx_vod_thumb_t;
 
 
-static ngx_int_t ngx_vod_thumb_lead(ngx_http_request_t *r,
+static ngx_int_t ngx_vod_thumb_join(ngx_http_request_t *r,
     ngx_vod_media_t *media, uint64_t time, uint32_t *seg,
     vod_segment_t *segment, vod_thumb_pick_t *pick);
 static ngx_int_t ngx_vod_thumb_next(ngx_http_request_t *r,
@@ -53,7 +59,6 @@ ngx_vod_thumb_load(ngx_http_request_t *r, void *data)
 {
     ngx_vod_ctx_t  *ctx = data;
 
-    uint32_t                     seg;
     uint64_t                     time;
     ngx_int_t                    rc;
     vod_url_t                   *url;
@@ -107,8 +112,8 @@ ngx_vod_thumb_load(ngx_http_request_t *r, void *data)
         ctx->thumb = th;
     }
 
-    rc = ngx_vod_thumb_find(r, media, time, url->thumb_ms, &seg,
-                            &th->segment, &th->pick);
+    rc = ngx_vod_thumb_find(r, media, time, url->thumb_ms, th->pic.back,
+                            &th->seg, &th->segment, &th->pick);
 
     if (rc == NGX_DECLINED) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -123,12 +128,14 @@ ngx_vod_thumb_load(ngx_http_request_t *r, void *data)
 
 ngx_int_t
 ngx_vod_thumb_find(ngx_http_request_t *r, void *data, uint64_t time,
-    uint64_t ms, uint32_t *seg, vod_segment_t *segment,
+    uint64_t ms, ngx_uint_t back, uint32_t *seg, vod_segment_t *segment,
     vod_thumb_pick_t *pick)
 {
     ngx_vod_media_t  *media = data;
 
-    ngx_int_t  rc;
+    ngx_int_t                    rc;
+    ngx_uint_t                   joins;
+    ngx_vod_package_loc_conf_t  *vlcf;
 
     if (vod_thumb_segment(media->video, time, seg) != VOD_OK) {
         return NGX_DECLINED;
@@ -166,7 +173,30 @@ ngx_vod_thumb_find(ngx_http_request_t *r, void *data, uint64_t time,
         }
 
         if (pick->lead && *seg > 0) {
-            return ngx_vod_thumb_lead(r, media, time, seg, segment, pick);
+            rc = ngx_vod_thumb_join(r, media, time, seg, segment, pick);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+        }
+
+        if (!back) {
+            return NGX_OK;
+        }
+
+        /* an intra refresh's decode starts before the key frame: the
+         * segments before joined, up to vod_thumbnail_max_frames
+         * samples before the frame (_refresh.c) */
+
+        vlcf = ngx_http_get_module_loc_conf(r, ngx_vod_package_module);
+
+        for (joins = 0; joins < NGX_VOD_REFRESH_MAX_JOINS && *seg > 0
+                        && pick->target < vlcf->thumbnail_max_frames;
+             joins++)
+        {
+            rc = ngx_vod_thumb_join(r, media, time, seg, segment, pick);
+            if (rc != NGX_OK) {
+                return rc;
+            }
         }
 
         return NGX_OK;
@@ -219,14 +249,15 @@ ngx_vod_thumb_next(ngx_http_request_t *r, ngx_vod_media_t *media,
 
 
 /*
- * A leading picture of the segment's first key frame: decoding starts at
- * the last key frame of the segment before, over both (an open GOP's
- * leading pictures may refer to the GOP before theirs).  The segments
- * join only when the time falls on such a picture.
+ * The segment before joined to the frame's, which is then numbered as
+ * that one: for a leading picture of the segment's first key frame,
+ * decoding starts at the last key frame of the segment before, over both
+ * (an open GOP's leading pictures may refer to the GOP before theirs);
+ * for an intra refresh, at a recovery point before the key frame.
  */
 
 static ngx_int_t
-ngx_vod_thumb_lead(ngx_http_request_t *r, ngx_vod_media_t *media,
+ngx_vod_thumb_join(ngx_http_request_t *r, ngx_vod_media_t *media,
     uint64_t time, uint32_t *seg, vod_segment_t *segment,
     vod_thumb_pick_t *pick)
 {
@@ -254,8 +285,8 @@ ngx_vod_thumb_lead(ngx_http_request_t *r, ngx_vod_media_t *media,
 
     if (rc != VOD_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "vod: \"%V\": segments %uD and %uD do not join "
-                      "for a leading picture", &media->path, n, n + 1);
+                      "vod: \"%V\": segments %uD and %uD do not join",
+                      &media->path, n, n + 1);
         return ngx_vod_status(rc);
     }
 
@@ -284,6 +315,19 @@ ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
     th = ctx->thumb;
     d = &th->pic.decode;
     info = media->video;
+
+    if (th->pic.posted && th->pic.done && d->again) {
+        ngx_vod_picture_again(r, &th->pic);
+    }
+
+    if (th->pic.reload) {
+        rc = ngx_vod_thumb_load(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        th->pic.reload = 0;
+    }
 
     if (th->pic.posted) {
         if (!th->pic.done) {
@@ -351,6 +395,9 @@ ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
     th->run.start_dts = th->segment.start_dts;
     th->run.tiles = &th->tile;
     th->run.ntiles = 1;
+    th->run.back = th->pick.key;
+    th->run.more = (!th->pic.back && th->seg > 0);
+    th->run.refresh = 0;
 
     for (frames = 0; frames < th->pick.key; frames++) {
         th->run.start_dts += th->segment.samples[frames].duration;
@@ -368,6 +415,8 @@ ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
     d->height = h;
     d->quality = (uint32_t) vlcf->thumbnail_quality;
     d->image = url->image;
+    d->max_frames = (uint32_t) vlcf->thumbnail_max_frames;
+    d->max_total = d->max_frames;
 
     return ngx_vod_picture_post(r, &th->pic);
 }
@@ -406,6 +455,22 @@ ngx_vod_picture_source(ngx_http_request_t *r, void *data,
     d->tone_map = vlcf->thumbnail_tone_map;
 
     return NGX_OK;
+}
+
+
+void
+ngx_vod_picture_again(ngx_http_request_t *r, ngx_vod_picture_t *pic)
+{
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod: intra refresh: the segments before joined");
+
+    pic->back = 1;
+    pic->reload = 1;
+    pic->posted = 0;
+    pic->done = 0;
+    pic->decode.again = 0;
+    pic->decode.rc = VOD_ERROR;
+    pic->decode.error[0] = '\0';
 }
 
 
@@ -634,7 +699,9 @@ ngx_vod_picture_event(ngx_event_t *ev)
                    "vod: picture: %uD frames decoded",
                    pic->decode.decoded);
 
-    if (pic->decode.rc != VOD_OK) {
+    /* a decode that asked for the samples before (an intra refresh) is
+     * posted again by the plan step: not a failure */
+    if (pic->decode.rc != VOD_OK && !pic->decode.again) {
         ngx_log_error(NGX_LOG_ERR, c->log, pic->decode.err,
                       "vod: \"%V\": thumbnail: %s", pic->path,
                       pic->decode.error[0] ? pic->decode.error : "failed");

@@ -56,6 +56,15 @@ typedef struct {
     uint64_t                start_dts;    /* the key frame's decode time */
     ngx_vod_decode_tile_t  *tiles;        /* what it shows */
     uint32_t                ntiles;
+    uint32_t                back;         /* samples before the key frame
+                                             that samples[-back] on has
+                                             (its segment's and those
+                                             joined): where an intra
+                                             refresh's decode may start
+                                             (_refresh.c) */
+    unsigned                more:1;       /* segments before those */
+    unsigned                refresh:1;    /* set by the decode: starts at
+                                             a recovery point */
 } ngx_vod_decode_run_t;
 
 
@@ -80,6 +89,9 @@ typedef struct {
     uint32_t                tile_height;
     uint32_t                width;        /* the picture's size */
     uint32_t                height;
+    uint32_t                max_frames;   /* a frame's, from its start
+                                             (vod_thumbnail_max_frames) */
+    uint32_t                max_total;    /* the picture's, all runs */
     uint32_t                quality;      /* JPEG quantiser scale, 1-31 */
     uint32_t                image;        /* VOD_IMAGE_JPEG or _WEBP */
     unsigned                tone_map:1;   /* an HDR video's frames made
@@ -90,6 +102,11 @@ typedef struct {
     size_t                  len;          /* pool cleanup frees it */
     uint32_t                decoded;      /* packets the decoder took */
     unsigned                toned:1;      /* its frames were tone mapped */
+    unsigned                again:1;      /* an intra refresh's start is
+                                             before the samples given:
+                                             the worker joins the
+                                             segment before and posts
+                                             the decode again */
     int                     rc;           /* VOD_OK or VOD_* */
     ngx_err_t               err;
     char                    error[256];   /* why not, for one log line */
@@ -103,6 +120,11 @@ typedef struct {
     ngx_vod_decode_t        decode;
     ngx_int_t               nice;         /* the thread's at least; 0: as
                                              it is (a shared pool) */
+    unsigned                back:1;       /* the segments before each
+                                             frame's joined (the decode
+                                             asked: again) */
+    unsigned                reload:1;     /* its frames to be found
+                                             again so, by the plan step */
     unsigned                posted:1;
     unsigned                done:1;
 } ngx_vod_picture_t;
@@ -114,12 +136,14 @@ ngx_int_t ngx_vod_thumb_plan(ngx_http_request_t *r, void *ctx);
 /*
  * The frame of media's video presented at time (its timescale; ms for the
  * log lines): the segment seg whose samples segment has it, and the
- * samples a decode takes.  NGX_DECLINED at or past the end (the caller
- * says so), NGX_DONE while a thread builds the index, or a status.
+ * samples a decode takes; with back, the segments before joined to it
+ * (an intra refresh's decode starts before its key frame).  NGX_DECLINED
+ * at or past the end (the caller says so), NGX_DONE while a thread
+ * builds the index, or a status.
  */
 ngx_int_t ngx_vod_thumb_find(ngx_http_request_t *r, void *media,
-    uint64_t time, uint64_t ms, uint32_t *seg, vod_segment_t *segment,
-    vod_thumb_pick_t *pick);
+    uint64_t time, uint64_t ms, ngx_uint_t back, uint32_t *seg,
+    vod_segment_t *segment, vod_thumb_pick_t *pick);
 
 /* tile sheets and their WebVTT track (_tiles.c) */
 ngx_int_t ngx_vod_tiles_load(ngx_http_request_t *r, void *ctx);
@@ -136,6 +160,11 @@ ngx_int_t ngx_vod_picture_source(ngx_http_request_t *r, void *media,
 /* 1 when this build decodes pictures of the track's codec (H.264 and
  * H.265 with FFmpeg; AV1 where FFmpeg has dav1d or libaom) */
 ngx_uint_t ngx_vod_picture_decodes(vod_track_info_t *info);
+
+/* the decode asked for the samples before its frames (d->again: an
+ * intra refresh): the plan step finds them again with the segments
+ * before joined and posts the decode again */
+void ngx_vod_picture_again(ngx_http_request_t *r, ngx_vod_picture_t *pic);
 
 /* the decode to the location's thumbnail pool: NGX_DONE, or a status */
 ngx_int_t ngx_vod_picture_post(ngx_http_request_t *r,

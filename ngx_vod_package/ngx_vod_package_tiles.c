@@ -142,8 +142,8 @@ ngx_vod_tiles_load(ngx_http_request_t *r, void *data)
         time = ms / 1000 * info->timescale
                + ms % 1000 * info->timescale / 1000;
 
-        rc = ngx_vod_thumb_find(r, media, time, ms, &f->seg, &f->segment,
-                                &f->pick);
+        rc = ngx_vod_thumb_find(r, media, time, ms, ts->pic.back, &f->seg,
+                                &f->segment, &f->pick);
 
         if (rc == NGX_DECLINED) {
             /* within the duration in milliseconds, past it in the
@@ -190,6 +190,19 @@ ngx_vod_tiles_plan(ngx_http_request_t *r, void *data)
     info = media->video;
     ts = ctx->thumb;
     d = &ts->pic.decode;
+
+    if (ts->pic.posted && ts->pic.done && d->again) {
+        ngx_vod_picture_again(r, &ts->pic);
+    }
+
+    if (ts->pic.reload) {
+        rc = ngx_vod_tiles_load(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        ts->pic.reload = 0;
+    }
 
     if (ts->pic.posted) {
         if (!ts->pic.done) {
@@ -269,6 +282,8 @@ ngx_vod_tiles_plan(ngx_http_request_t *r, void *data)
     d->height = h * ts->layout.rows;
     d->quality = (uint32_t) vlcf->thumbnail_quality;
     d->image = ctx->url.image;
+    d->max_frames = (uint32_t) vlcf->thumbnail_max_frames;
+    d->max_total = (uint32_t) vlcf->tile_max_frames;
 
     return ngx_vod_picture_post(r, &ts->pic);
 }
@@ -329,6 +344,8 @@ ngx_vod_tiles_runs(ngx_http_request_t *r, ngx_vod_tiles_t *ts,
             head = f;
 
             run->samples = &f->segment.samples[f->pick.key];
+            run->back = f->pick.key;
+            run->more = (!ts->pic.back && f->seg > 0);
             run->start_dts = f->segment.start_dts;
             run->tiles = &tiles[i];
 
