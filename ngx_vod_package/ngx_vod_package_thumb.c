@@ -316,17 +316,9 @@ ngx_vod_thumb_plan(ngx_http_request_t *r, void *data)
     d = &th->pic.decode;
     info = media->video;
 
-    if (th->pic.posted && th->pic.done && d->again) {
-        ngx_vod_picture_again(r, &th->pic);
-    }
-
-    if (th->pic.reload) {
-        rc = ngx_vod_thumb_load(r, ctx);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        th->pic.reload = 0;
+    rc = ngx_vod_picture_again(r, &th->pic, ngx_vod_thumb_load, ctx);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     if (th->pic.posted) {
@@ -458,19 +450,37 @@ ngx_vod_picture_source(ngx_http_request_t *r, void *data,
 }
 
 
-void
-ngx_vod_picture_again(ngx_http_request_t *r, ngx_vod_picture_t *pic)
+ngx_int_t
+ngx_vod_picture_again(ngx_http_request_t *r, ngx_vod_picture_t *pic,
+    ngx_vod_picture_load_pt load, void *ctx)
 {
-    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "vod: intra refresh: the segments before joined");
+    ngx_int_t  rc;
 
-    pic->back = 1;
-    pic->reload = 1;
-    pic->posted = 0;
-    pic->done = 0;
-    pic->decode.again = 0;
-    pic->decode.rc = VOD_ERROR;
-    pic->decode.error[0] = '\0';
+    if (pic->posted && pic->done && pic->decode.again) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "vod: intra refresh: the segments before joined");
+
+        pic->back = 1;
+        pic->reload = 1;
+        pic->posted = 0;
+        pic->done = 0;
+        pic->decode.again = 0;
+        pic->decode.rc = VOD_ERROR;
+        pic->decode.error[0] = '\0';
+    }
+
+    /* its load step may wait for an index task: this runs again then */
+
+    if (pic->reload) {
+        rc = load(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        pic->reload = 0;
+    }
+
+    return NGX_OK;
 }
 
 

@@ -161,10 +161,18 @@ ngx_int_t ngx_vod_picture_source(ngx_http_request_t *r, void *media,
  * H.265 with FFmpeg; AV1 where FFmpeg has dav1d or libaom) */
 ngx_uint_t ngx_vod_picture_decodes(vod_track_info_t *info);
 
-/* the decode asked for the samples before its frames (d->again: an
- * intra refresh): the plan step finds them again with the segments
- * before joined and posts the decode again */
-void ngx_vod_picture_again(ngx_http_request_t *r, ngx_vod_picture_t *pic);
+/*
+ * At the top of a picture's plan step: when its decode asked for the
+ * samples before its frames (d->again: an intra refresh), its frames are
+ * found again by load (its load step) with the segments before joined,
+ * and the step goes on to post the decode again.  NGX_OK, or what load
+ * returned (NGX_DONE while a thread builds an index).
+ */
+typedef ngx_int_t (*ngx_vod_picture_load_pt)(ngx_http_request_t *r,
+    void *ctx);
+
+ngx_int_t ngx_vod_picture_again(ngx_http_request_t *r,
+    ngx_vod_picture_t *pic, ngx_vod_picture_load_pt load, void *ctx);
 
 /* the decode to the location's thumbnail pool: NGX_DONE, or a status */
 ngx_int_t ngx_vod_picture_post(ngx_http_request_t *r,

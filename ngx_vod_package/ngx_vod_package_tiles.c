@@ -191,17 +191,9 @@ ngx_vod_tiles_plan(ngx_http_request_t *r, void *data)
     ts = ctx->thumb;
     d = &ts->pic.decode;
 
-    if (ts->pic.posted && ts->pic.done && d->again) {
-        ngx_vod_picture_again(r, &ts->pic);
-    }
-
-    if (ts->pic.reload) {
-        rc = ngx_vod_tiles_load(r, ctx);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        ts->pic.reload = 0;
+    rc = ngx_vod_picture_again(r, &ts->pic, ngx_vod_tiles_load, ctx);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     if (ts->pic.posted) {

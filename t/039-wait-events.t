@@ -43,28 +43,12 @@ VodTest::spit("$dir/html/blob", join '', map { chr(($_ * 7) & 0xff) }
                                           1 .. $blob_len);
 VodTest::spit("$dir/html/next", "next\n");
 
-VodTest::nginx_start($dir, <<"_EOC_", <<"_EOM_");
-    server {
-        listen 127.0.0.1:$port sndbuf=16k;
+VodTest::wait_server($dir, "        listen 127.0.0.1:$port sndbuf=16k;",
+                     <<"_EOC_");
         location /big/ {
             alias $dir/html/;
         }
-        location /t/ {
-            alias $media/;
-            vod_package;
-            aio threads=one;
-            vod_thumbnails on;
-        }
-        location /plain/ {
-            alias $media/;
-            vod_package;
-            vod_thumbnails on;
-            vod_thumbnail_thread_pool default;
-        }
-    }
 _EOC_
-    thread_pool one threads=1;
-_EOM_
 
 my $http = HTTP::Tiny->new(keep_alive => 0, timeout => 20);
 my $base = "http://127.0.0.1:$port";
@@ -163,14 +147,7 @@ sub behind_a_decode {
 }
 
 # the lines the log got since the last call
-sub logged {
-    open my $fh, '<', "$dir/logs/error.log" or die $!;
-    seek $fh, $log_off, 0;
-    my @lines = <$fh>;
-    $log_off = tell $fh;
-    close $fh;
-    return @lines;
-}
+sub logged { VodTest::log_since($dir, \$log_off) }
 
 sub check {
     my ($name, $path, $task_re, $tasks, $cold) = @_;

@@ -35,26 +35,8 @@ my $port = ($ENV{TEST_NGINX_PORT} || 1984) + 15;
 my $h1_port = $port + 1;
 my $dir = VodTest::nginx_dir('vodh2');
 
-VodTest::nginx_start($dir, <<"_EOC_", <<"_EOM_");
-    server {
-        listen 127.0.0.1:$port http2;
-        listen 127.0.0.1:$h1_port;
-        location /t/ {
-            alias $media/;
-            vod_package;
-            aio threads=one;
-            vod_thumbnails on;
-        }
-        location /plain/ {
-            alias $media/;
-            vod_package;
-            vod_thumbnails on;
-            vod_thumbnail_thread_pool default;
-        }
-    }
-_EOC_
-    thread_pool one threads=1;
-_EOM_
+VodTest::wait_server($dir, "        listen 127.0.0.1:$port http2;\n"
+                           . "        listen 127.0.0.1:$h1_port;");
 
 my $http = HTTP::Tiny->new(keep_alive => 0, timeout => 20);
 my $base = "http://127.0.0.1:$h1_port";
@@ -156,14 +138,7 @@ sub pump {
 
 my $log_off = 0;
 
-sub logged {
-    open my $fh, '<', "$dir/logs/error.log" or die $!;
-    seek $fh, $log_off, 0;
-    my @lines = <$fh>;
-    $log_off = tell $fh;
-    close $fh;
-    return @lines;
-}
+sub logged { VodTest::log_since($dir, \$log_off) }
 
 sub plain {
     my ($path) = @_;

@@ -72,6 +72,45 @@ _EOC_
            "$dir/logs/error.log") == 0 or die "nginx did not start\n";
 }
 
+# nginx_start() for the suites on requests that wait for thread tasks
+# (t/039, t/041): a server of $listen's lines (and $extra's locations)
+# with /t/, thumbnails and "aio threads" on a pool of one thread ("one"),
+# and /plain/, the same on the default pool: what a plain request gets
+sub wait_server {
+    my ($dir, $listen, $extra) = @_;
+    my $media = media();
+    $extra //= '';
+    nginx_start($dir, <<"_EOC_", "    thread_pool one threads=1;\n");
+    server {
+$listen
+$extra
+        location /t/ {
+            alias $media/;
+            vod_package;
+            aio threads=one;
+            vod_thumbnails on;
+        }
+        location /plain/ {
+            alias $media/;
+            vod_package;
+            vod_thumbnails on;
+            vod_thumbnail_thread_pool default;
+        }
+    }
+_EOC_
+}
+
+# the lines DIR's error log got since the offset $$off, which moves on
+sub log_since {
+    my ($dir, $off) = @_;
+    open my $fh, '<', "$dir/logs/error.log" or die $!;
+    seek $fh, $$off, 0;
+    my @lines = <$fh>;
+    $$off = tell $fh;
+    close $fh;
+    return @lines;
+}
+
 sub nginx_stop {
     my ($dir) = @_;
     kill 'QUIT', _read("$dir/logs/nginx.pid") + 0;
