@@ -104,10 +104,13 @@ ngx_vod_decode_picture(ngx_vod_decode_t *d)
         goto done;
     }
 
+    /* a thumbnail's one run is within max_frames already: a sheet's
+     * runs from the recovery points before their frames may add up */
     if (total > d->max_total) {
-        ngx_vod_decode_error(d, VOD_BAD_DATA, "the picture needs %llu "
+        ngx_vod_decode_error(d, VOD_BAD_DATA, "the tile sheet needs %llu "
                              "frames decoded from the recovery points "
-                             "before its frames, over %u",
+                             "before its frames, over "
+                             "vod_thumbnail_tile_max_frames %u",
                              (unsigned long long) total, d->max_total);
         goto done;
     }

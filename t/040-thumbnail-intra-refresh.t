@@ -52,7 +52,8 @@ log_level('debug');
 
 # /ir/ with 4 s segments (the default), /s1/ with 1 s ones (each a GOP:
 # a frame's decode takes the segments before), /few/ with a bound of 20
-# frames, /tiles/ with sheets of two tiles a second apart
+# frames, /tiles/ with sheets of two tiles a second apart, /sheets50/ the
+# same with a bound of 50 frames a sheet
 ThumbTest::default_config(<<'_EOC_');
     location /ir/ {
         alias $TEST_NGINX_IR/;
@@ -72,6 +73,17 @@ ThumbTest::default_config(<<'_EOC_');
         vod_package;
         vod_thumbnails on;
         vod_thumbnail_max_frames 20;
+        aio threads;
+    }
+    location /sheets50/ {
+        alias $TEST_NGINX_IR/;
+        vod_package;
+        vod_segment_duration 1s;
+        vod_thumbnails on;
+        vod_thumbnail_tiles 2x1;
+        vod_thumbnail_tile_interval 1s;
+        vod_thumbnail_tile_width 160;
+        vod_thumbnail_tile_max_frames 50;
         aio threads;
     }
     location /tiles/ {
@@ -307,3 +319,18 @@ GET /tiles/ir/tiles-180p-3.jpg
 320,90 match other other
 --- no_error_log
 [error]
+
+
+
+=== TEST 16: a sheet over vod_thumbnail_tile_max_frames from its recovery points: 502, one line
+From their key frames the two tiles of sheet 2 take 13 and 1 frames;
+from where their refreshes are complete, 49 (the IDR) and 37 (the
+recovery point at 36).
+--- request
+GET /sheets50/irp/tiles-180p-2.jpg
+--- error_code: 502
+--- error_log eval
+qr/\[error\].*thumbnail: the tile sheet needs 86 frames decoded from the recovery points before its frames, over vod_thumbnail_tile_max_frames 50/
+--- no_error_log
+[crit]
+[alert]
