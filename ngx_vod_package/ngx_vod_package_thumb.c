@@ -36,6 +36,8 @@ typedef struct {
 } ngx_vod_thumb_t;
 
 
+static ngx_int_t ngx_vod_thumb_first_after(ngx_http_request_t *r,
+    ngx_vod_media_t *media, uint64_t *time, uint64_t ms);
 static ngx_int_t ngx_vod_thumb_join(ngx_http_request_t *r,
     ngx_vod_media_t *media, uint64_t time, uint32_t *seg,
     vod_segment_t *segment, vod_thumb_pick_t *pick);
@@ -137,6 +139,11 @@ ngx_vod_thumb_find(ngx_http_request_t *r, void *data, uint64_t time,
     ngx_uint_t                   joins;
     ngx_vod_package_loc_conf_t  *vlcf;
 
+    rc = ngx_vod_thumb_first_after(r, media, &time, ms);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
     if (vod_thumb_segment(media->video, time, seg) != VOD_OK) {
         return NGX_DECLINED;
     }
@@ -203,6 +210,65 @@ ngx_vod_thumb_find(ngx_http_request_t *r, void *data, uint64_t time,
     }
 }
 
+
+/*
+ * The time moved to the first frame presented at or after it, as ffmpeg
+ * finds its frame at a time (-ss): a time between two frames gives the
+ * later one, where a player showed the earlier (the frames of a 23.976
+ * or 29.97 fps title are never on a whole second).  time is ms in the
+ * track's timescale rounded down; a frame at or after ms is at or after
+ * that rounded up.  The frame is among the segments around the one that
+ * holds time: a B-frame decoded before a segment's key frame may be
+ * presented after time, a leading picture after it before.  None (time
+ * within the last frame, or past the frames before the end of an edit)
+ * keeps the time: the frame presented then, the title's last.
+ */
+
+static ngx_int_t
+ngx_vod_thumb_first_after(ngx_http_request_t *r, ngx_vod_media_t *media,
+    uint64_t *time, uint64_t ms)
+{
+    uint32_t           s, seg, last;
+    uint64_t           t, pts, best;
+    ngx_int_t          rc;
+    ngx_uint_t         found;
+    vod_segment_t      segment;
+    vod_track_info_t  *info;
+
+    info = media->video;
+
+    if (vod_thumb_segment(info, *time, &seg) != VOD_OK) {
+        return NGX_OK;
+    }
+
+    t = *time + ((ms % 1000) * info->timescale % 1000 != 0);
+
+    s = (seg > 0) ? seg - 1 : 0;
+    last = ngx_min(seg + 1, info->segment_count - 1);
+    found = 0;
+    best = 0;
+
+    for ( /* void */ ; s <= last; s++) {
+        rc = ngx_vod_media_load(r, media, NGX_VOD_WANT_VIDEO, s, &segment,
+                                NULL);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        if (vod_thumb_first_after(&segment, t, &pts) == VOD_OK
+            && (!found || pts < best))
+        {
+            found = 1;
+            best = pts;
+        }
+    }
+
+    if (found && best < info->duration) {
+        *time = best;
+    }
+
+    return NGX_OK;
+}
 
 /*
  * The next segment's frame for time instead of the one found, when it

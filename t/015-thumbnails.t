@@ -214,11 +214,13 @@ GET /vod/demo/thumb-360p-120.jpg
 
 
 
-=== TEST 8: a time between two frames: the one presented then
+=== TEST 8: a time between two frames: the next one presented, ffmpeg's own frame then
+ffmpeg -ss 0.121 gives the first frame presented at or after 121 ms: the
+P-frame at 160, decoded before the B-frame at 120 that is on screen then.
 --- request
-GET /vod/demo/thumb-360p-159.jpg
+GET /vod/demo/thumb-360p-121.jpg
 --- response_body_filters eval
-[main::frame_check('demo/360p.mp4', '0.12', '0.16')]
+[main::frame_check('demo/360p.mp4', '0.121', '0.12')]
 --- response_body
 640,360,pc match other
 --- no_error_log
@@ -240,7 +242,7 @@ GET /vod/demo/thumb-360p-2040.jpg
 
 === TEST 10: the last frame before a segment boundary (4 s segments)
 --- request
-GET /vod/demo/thumb-360p-3999.jpg
+GET /vod/demo/thumb-360p-3960.jpg
 --- response_body_filters eval
 [main::frame_check('demo/360p.mp4', '3.96', '4.0')]
 --- response_body
@@ -250,7 +252,21 @@ GET /vod/demo/thumb-360p-3999.jpg
 
 
 
-=== TEST 11: the first frame of a later segment
+=== TEST 11: a time within the last frame of a segment: the next segment's first
+ffmpeg -ss 3.999: the key frame at 4 s, in the segment after the one
+that holds 3.999 s.
+--- request
+GET /vod/demo/thumb-360p-3999.jpg
+--- response_body_filters eval
+[main::frame_check('demo/360p.mp4', '3.999', '3.96')]
+--- response_body
+640,360,pc match other
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: the first frame of a later segment
 --- request
 GET /vod/demo/thumb-360p-4000.jpg
 --- response_body_filters eval
@@ -262,7 +278,7 @@ GET /vod/demo/thumb-360p-4000.jpg
 
 
 
-=== TEST 12: the last frame of the title
+=== TEST 13: the last frame of the title
 --- request
 GET /vod/demo/thumb-360p-7999.jpg
 --- response_body_filters eval
@@ -274,7 +290,7 @@ GET /vod/demo/thumb-360p-7999.jpg
 
 
 
-=== TEST 13: NTSC timing (30000/1001): 1001 ms is frame 30
+=== TEST 14: NTSC timing (30000/1001): 1001 ms is frame 30
 --- request
 GET /vod/ntsc/thumb-360p-1001.jpg
 --- response_body_filters eval
@@ -286,7 +302,21 @@ GET /vod/ntsc/thumb-360p-1001.jpg
 
 
 
-=== TEST 14: HEVC
+=== TEST 15: NTSC at a whole second: frame 30 (1.001 s), not frame 29 on screen then
+No frame of 30000/1001 fps is presented at 1 s: ffmpeg -ss 1 gives the
+first after it.
+--- request
+GET /vod/ntsc/thumb-360p-1000.jpg
+--- response_body_filters eval
+[main::frame_check('ntsc/360p.mp4', '1', '0.967633', '1.034367')]
+--- response_body
+640,360,pc match other other
+--- no_error_log
+[error]
+
+
+
+=== TEST 16: HEVC
 --- request
 GET /vod/hevc/thumb-360p-1120.jpg
 --- response_body_filters eval
@@ -298,7 +328,7 @@ GET /vod/hevc/thumb-360p-1120.jpg
 
 
 
-=== TEST 15: HEVC, a referenced B-frame (TRAIL_R) after skipped TRAIL_N ones
+=== TEST 17: HEVC, a referenced B-frame (TRAIL_R) after skipped TRAIL_N ones
 hevc/360p.mp4 (x265) decodes I P B(TRAIL_R) B(TRAIL_N) ...: the frames
 nothing refers to are skipped on the way, those referred to are not.
 --- request
@@ -312,7 +342,7 @@ GET /vod/hevc/thumb-360p-1160.jpg
 
 
 
-=== TEST 16: 1080p, a B-frame
+=== TEST 18: 1080p, a B-frame
 --- request
 GET /vod/demo/thumb-1080p-120.jpg
 --- response_body_filters eval
@@ -324,7 +354,7 @@ GET /vod/demo/thumb-1080p-120.jpg
 
 
 
-=== TEST 17: a width, aspect kept
+=== TEST 19: a width, aspect kept
 --- request
 GET /vod/demo/thumb-1080p-120-w320.jpg
 --- response_body_filters eval
@@ -336,7 +366,7 @@ GET /vod/demo/thumb-1080p-120-w320.jpg
 
 
 
-=== TEST 18: a scaled frame: its pixels, range expanded by the scaler
+=== TEST 20: a scaled frame: its pixels, range expanded by the scaler
 Against ffmpeg's frame scaled the same way (bicubic, to full range).
 --- request
 GET /vod/demo/thumb-1080p-120-w320.jpg
@@ -349,7 +379,7 @@ GET /vod/demo/thumb-1080p-120-w320.jpg
 
 
 
-=== TEST 19: WebP: the B-frame's pixels, in WebP's limited range
+=== TEST 21: WebP: the B-frame's pixels, in WebP's limited range
 --- request
 GET /vod/demo/thumb-360p-120.webp
 --- response_headers
@@ -364,7 +394,7 @@ Cache-Control: public, max-age=31536000, immutable
 
 
 
-=== TEST 20: WebP: HEVC, scaled
+=== TEST 22: WebP: HEVC, scaled
 --- request
 GET /vod/hevc/thumb-360p-1160-w320.webp
 --- response_headers
@@ -378,7 +408,7 @@ Content-Type: image/webp
 
 
 
-=== TEST 21: a height, aspect kept
+=== TEST 23: a height, aspect kept
 --- request
 GET /vod/demo/thumb-720p-120-h90.jpg
 --- response_body_filters eval
@@ -390,7 +420,7 @@ GET /vod/demo/thumb-720p-120-h90.jpg
 
 
 
-=== TEST 22: a box: the largest size of the frame's aspect within it
+=== TEST 24: a box: the largest size of the frame's aspect within it
 --- request
 GET /vod/demo/thumb-1080p-0-w320-h320.jpg
 --- response_body_filters eval
@@ -402,7 +432,7 @@ GET /vod/demo/thumb-1080p-0-w320-h320.jpg
 
 
 
-=== TEST 23: a source over the maxima is scaled down to fit them
+=== TEST 25: a source over the maxima is scaled down to fit them
 --- request
 GET /small/demo/thumb-1080p-0.jpg
 --- response_body_filters eval
@@ -414,7 +444,7 @@ GET /small/demo/thumb-1080p-0.jpg
 
 
 
-=== TEST 24: ETag: one per time and size; If-None-Match gives 304
+=== TEST 26: ETag: one per time and size; If-None-Match gives 304
 --- request
 GET /vod/demo/thumb-360p-120-w160.jpg
 --- more_headers
@@ -427,7 +457,7 @@ ETag: "[0-9a-f]{16}"
 
 
 
-=== TEST 25: past the end: 404 and one line
+=== TEST 27: past the end: 404 and one line
 --- request
 GET /vod/demo/thumb-360p-8000.jpg
 --- error_code: 404
@@ -438,7 +468,7 @@ thumbnail at 8000 ms is past the end
 
 
 
-=== TEST 26: absurd sizes: 400
+=== TEST 28: absurd sizes: 400
 --- request
 GET /vod/demo/thumb-360p-0-w100000.jpg
 --- error_code: 400
@@ -449,7 +479,7 @@ over vod_thumbnail_max_width/height
 
 
 
-=== TEST 27: a size over the location's maximum: 400
+=== TEST 29: a size over the location's maximum: 400
 --- request
 GET /small/demo/thumb-360p-0-h481.jpg
 --- error_code: 400
@@ -458,7 +488,7 @@ GET /small/demo/thumb-360p-0-h481.jpg
 
 
 
-=== TEST 28: a malformed time: 400
+=== TEST 30: a malformed time: 400
 --- request
 GET /vod/demo/thumb-360p-0120.jpg
 --- error_code: 400
@@ -467,7 +497,7 @@ GET /vod/demo/thumb-360p-0120.jpg
 
 
 
-=== TEST 29: a frame late in its GOP, over max_frames 10: 502 and one line
+=== TEST 31: a frame late in its GOP, over max_frames 10: 502 and one line
 --- request
 GET /small/demo/thumb-360p-1960.jpg
 --- error_code: 502
@@ -478,7 +508,7 @@ qr{\[error\].*the frame at 1960 ms needs 49 frames decoded, over vod_thumbnail_m
 
 
 
-=== TEST 30: a frame within max_frames
+=== TEST 32: a frame within max_frames
 --- request
 GET /small/demo/thumb-360p-200.jpg
 --- response_body_filters eval
@@ -490,7 +520,7 @@ GET /small/demo/thumb-360p-200.jpg
 
 
 
-=== TEST 31: thumbnails off (the default): not served
+=== TEST 33: thumbnails off (the default): not served
 --- request
 GET /off/demo/thumb-360p-0.jpg
 --- error_code: 404
@@ -499,7 +529,7 @@ GET /off/demo/thumb-360p-0.jpg
 
 
 
-=== TEST 32: no thread pool: 503 and one line
+=== TEST 34: no thread pool: 503 and one line
 --- request
 GET /nopool/demo/thumb-360p-0.jpg
 --- error_code: 503
@@ -510,7 +540,7 @@ thumbnails need "aio threads" and a thread pool, refused
 
 
 
-=== TEST 33: a rendition without video: 404
+=== TEST 35: a rendition without video: 404
 --- request
 GET /vod/audio/thumb-audio-0.jpg
 --- error_code: 404
@@ -519,7 +549,7 @@ GET /vod/audio/thumb-audio-0.jpg
 
 
 
-=== TEST 34: a key frame that does not decode: 502 and one line
+=== TEST 36: a key frame that does not decode: 502 and one line
 --- request
 GET /broken/broken/thumb-360p-0.jpg
 --- error_code: 502
@@ -531,7 +561,7 @@ qr{\[error\].*broken/360p\.mp4": thumbnail: }
 
 
 
-=== TEST 35: the same title's frames of an intact GOP still decode
+=== TEST 37: the same title's frames of an intact GOP still decode
 --- request
 GET /broken/broken/thumb-360p-2000.jpg
 --- response_body_filters eval
@@ -543,7 +573,7 @@ GET /broken/broken/thumb-360p-2000.jpg
 
 
 
-=== TEST 36: a pool of their own (vod_thumbnail_thread_pool), no aio threads
+=== TEST 38: a pool of their own (vod_thumbnail_thread_pool), no aio threads
 --- request
 GET /ownpool/demo/thumb-360p-120.jpg
 --- response_body_filters eval

@@ -602,11 +602,11 @@ cues 9, 0 to 8008 (the duration), contiguous, sheets 1-2
 
 
 
-=== TEST 38: NTSC: the tile at 1 s is frame 29 (0.968 s), not frame 30 (1.001 s)
+=== TEST 38: NTSC: the tile at 1 s is frame 30 (1.001 s), the first after it, as ffmpeg's -ss 1
 --- request
 GET /t/ntsc/tiles-360p-1.jpg
 --- response_body_filters eval
-[main::tile_check('ntsc/360p.mp4', 40, 160, 0, 160, 90, '0.967633', '1.001', '0.934267')]
+[main::tile_check('ntsc/360p.mp4', 40, 160, 0, 160, 90, '1', '0.967633', '1.034367')]
 --- response_body
 480,180 match other other
 --- no_error_log

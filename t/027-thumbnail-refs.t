@@ -80,7 +80,7 @@ vod: picture: 9 frames decoded
 
 === TEST 2: a non-reference B-frame before it: its reference B-frame and both P-frames around
 --- request
-GET /refs/pyr/thumb-180p-959.jpg
+GET /refs/pyr/thumb-180p-958.jpg
 --- response_body_filters eval
 [main::frame_check(main::title(), '0.958333', '0.916667', '1.0')]
 --- response_body
@@ -92,7 +92,7 @@ GET /refs/pyr/thumb-180p-959.jpg
 
 === TEST 3: a reference B-frame
 --- request
-GET /refs/pyr/thumb-180p-917.jpg
+GET /refs/pyr/thumb-180p-916.jpg
 --- response_body_filters eval
 [main::frame_check(main::title(), '0.916667', '0.875', '0.958333')]
 --- response_body
@@ -118,7 +118,7 @@ vod: picture: 9 frames decoded
 
 === TEST 5: frame 4 (early in the GOP): its lists would meet libavcodec's stand-ins for the skipped B-frames, so those are decoded
 --- request
-GET /refs/pyr/thumb-180p-167.jpg
+GET /refs/pyr/thumb-180p-166.jpg
 --- response_body_filters eval
 [main::frame_check(main::title(), '0.166667', '0.125', '0.208333')]
 --- response_body
@@ -130,7 +130,7 @@ GET /refs/pyr/thumb-180p-167.jpg
 
 === TEST 6: frame 5
 --- request
-GET /refs/pyr/thumb-180p-209.jpg
+GET /refs/pyr/thumb-180p-208.jpg
 --- response_body_filters eval
 [main::frame_check(main::title(), '0.208333', '0.166667', '0.25')]
 --- response_body
@@ -142,7 +142,7 @@ GET /refs/pyr/thumb-180p-209.jpg
 
 === TEST 7: frame 46, the GOP's last B-frames
 --- request
-GET /refs/pyr/thumb-180p-1917.jpg
+GET /refs/pyr/thumb-180p-1916.jpg
 --- response_body_filters eval
 [main::frame_check(main::title(), '1.916667', '1.875', '1.958333')]
 --- response_body

@@ -86,7 +86,7 @@ our $Config = <<'_EOC_';
         vod_package;
         vod_thumbnails on;
         vod_thumbnail_tiles 3x1;
-        vod_thumbnail_tile_interval 1100ms;
+        vod_thumbnail_tile_interval 1083ms;
         vod_thumbnail_tile_width 160;
         aio threads;
     }
@@ -95,7 +95,7 @@ our $Config = <<'_EOC_';
         vod_package;
         vod_thumbnails on;
         vod_thumbnail_tiles 2x1;
-        vod_thumbnail_tile_interval 3880ms;
+        vod_thumbnail_tile_interval 3875ms;
         vod_thumbnail_tile_width 160;
         aio threads;
     }
@@ -105,7 +105,7 @@ our $Config = <<'_EOC_';
         vod_segment_duration 2s;
         vod_thumbnails on;
         vod_thumbnail_tiles 2x1;
-        vod_thumbnail_tile_interval 1960ms;
+        vod_thumbnail_tile_interval 1958ms;
         vod_thumbnail_tile_width 160;
         aio threads;
     }
@@ -124,7 +124,7 @@ __DATA__
 
 === TEST 1: HEVC, the RASL_N picture at 1.917 s: decoded from the IDR
 --- request
-GET /open/cra/thumb-180p-1930.jpg
+GET /open/cra/thumb-180p-1916.jpg
 --- response_body_filters eval
 [main::check('cra/180p.mp4', '1.916667', '1.875', '1.958333')]
 --- response_body
@@ -136,7 +136,7 @@ GET /open/cra/thumb-180p-1930.jpg
 
 === TEST 2: HEVC, the RASL_R picture at 1.958 s
 --- request
-GET /open/cra/thumb-180p-1970.jpg
+GET /open/cra/thumb-180p-1958.jpg
 --- response_body_filters eval
 [main::check('cra/180p.mp4', '1.958333', '1.916667', '2.0')]
 --- response_body
@@ -150,7 +150,7 @@ GET /open/cra/thumb-180p-1970.jpg
 The CRA starts segment 2: the RASL_R picture's decode takes the samples of
 segment 1 from its key frame, then segment 2's.
 --- request
-GET /seg2/cra/thumb-180p-1970.jpg
+GET /seg2/cra/thumb-180p-1958.jpg
 --- response_body_filters eval
 [main::check('cra/180p.mp4', '1.958333', '1.916667', '2.0')]
 --- response_body
@@ -162,7 +162,7 @@ GET /seg2/cra/thumb-180p-1970.jpg
 
 === TEST 4: HEVC, the same for the RASL_N picture
 --- request
-GET /seg2/cra/thumb-180p-1930.jpg
+GET /seg2/cra/thumb-180p-1916.jpg
 --- response_body_filters eval
 [main::check('cra/180p.mp4', '1.916667', '1.875', '1.958333')]
 --- response_body
@@ -177,7 +177,7 @@ The TRAIL_N at 2.042 s needs the CRA, the P at 2.208 s and the B at
 2.125 s: 4 frames; the RASL_R decoded after the CRA made it 5 (its own
 references are not there: libavcodec drops it).
 --- request
-GET /seg2/cra/thumb-180p-2050.jpg
+GET /seg2/cra/thumb-180p-2041.jpg
 --- response_body_filters eval
 [main::check('cra/180p.mp4', '2.041667', '2.0', '2.083333')]
 --- response_body
@@ -203,7 +203,7 @@ vod: picture: 1 frames decoded
 
 
 
-=== TEST 7: HEVC tile sheet: tiles at 0 and 1.96 s, the second a RASL_R picture
+=== TEST 7: HEVC tile sheet: tiles at 0 and 1.958 s, the second a RASL_R picture
 Tiles of one run, from the IDR: the second tile's goes on past the CRA,
 which starts segment 2, over the samples of both segments.
 --- request
@@ -221,7 +221,7 @@ GET /seg2/cra/tiles-180p-1.jpg
 Decoded from the IDR at 0 s, through the I-frame: its references in the
 GOP before are there.
 --- request
-GET /seg2/x264/thumb-180p-1930.jpg
+GET /seg2/x264/thumb-180p-1916.jpg
 --- response_body_filters eval
 [main::check('x264/180p.mp4', '1.916667', '1.875', '1.958333')]
 --- response_body
@@ -233,7 +233,7 @@ GET /seg2/x264/thumb-180p-1930.jpg
 
 === TEST 9: H.264 --open-gop, the leading B-frame at 1.875 s, one segment
 --- request
-GET /open/x264/thumb-180p-1880.jpg
+GET /open/x264/thumb-180p-1875.jpg
 --- response_body_filters eval
 [main::check('x264/180p.mp4', '1.875', '1.833333', '1.916667')]
 --- response_body
@@ -249,7 +249,7 @@ frames before the CRA whose segment (the second) decodes it: the frame
 on screen at 3.876 s is that one, not the last of segment 1 (3.833 s),
 and it is decoded from the key frame at 3 s over both segments.
 --- request
-GET /open/cra1s/thumb-180p-3876.jpg
+GET /open/cra1s/thumb-180p-3875.jpg
 --- response_body_filters eval
 [main::check('cra1s/180p.mp4', '3.875', '3.833333', '3.916667')]
 --- response_body
@@ -259,7 +259,7 @@ GET /open/cra1s/thumb-180p-3876.jpg
 
 
 
-=== TEST 11: HEVC tile sheet: the tile at 3.88 s, the same leading picture
+=== TEST 11: HEVC tile sheet: the tile at 3.875 s, the same leading picture
 --- request
 GET /tiles4s/cra1s/tiles-180p-1.jpg
 --- response_body_filters eval
@@ -273,7 +273,7 @@ GET /tiles4s/cra1s/tiles-180p-1.jpg
 
 === TEST 12: H.264 --open-gop, the I-frame at 2 s that is not an IDR
 --- request
-GET /open/x264/thumb-180p-2001.jpg
+GET /open/x264/thumb-180p-2000.jpg
 --- response_body_filters eval
 [main::check('x264/180p.mp4', '2.0', '1.958333', '2.041667')]
 --- response_body
@@ -287,7 +287,7 @@ GET /open/x264/thumb-180p-2001.jpg
 libavcodec holds such pictures back as not yet recovered unless told to
 show them all.
 --- request
-GET /open/x264/thumb-180p-2170.jpg
+GET /open/x264/thumb-180p-2166.jpg
 --- response_body_filters eval
 [main::check('x264/180p.mp4', '2.166667', '2.125', '2.208333')]
 --- response_body
@@ -299,7 +299,7 @@ GET /open/x264/thumb-180p-2170.jpg
 
 === TEST 14: H.264 --open-gop, a B-frame in the middle of the second GOP
 --- request
-GET /seg2/x264/thumb-180p-2501.jpg
+GET /seg2/x264/thumb-180p-2500.jpg
 --- response_body_filters eval
 [main::check('x264/180p.mp4', '2.5', '2.458333', '2.541667')]
 --- response_body
@@ -309,7 +309,7 @@ GET /seg2/x264/thumb-180p-2501.jpg
 
 
 
-=== TEST 15: H.264 --open-gop tile sheet: tiles at 0, 1.1 and 2.2 s
+=== TEST 15: H.264 --open-gop tile sheet: tiles at 0, 1.083 and 2.166 s
 Two runs: the first from the IDR, strict; the second from the I-frame at
 2 s, its tile the P-frame at 2.167 s that libavcodec holds back.
 --- request

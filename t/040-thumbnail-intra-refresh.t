@@ -130,7 +130,7 @@ irp 0 36 72 108
 Frame 26 follows the recovery point at 25, whose refresh is not complete
 by then.
 --- request
-GET /ir/ir/thumb-180p-1084.jpg
+GET /ir/ir/thumb-180p-1083.jpg
 --- response_body_filters eval
 [main::frame('ir/180p.mp4', '1.083333', '1.041667', '1.125')]
 --- response_body
@@ -142,7 +142,7 @@ GET /ir/ir/thumb-180p-1084.jpg
 
 === TEST 3: the recovery point itself
 --- request
-GET /ir/ir/thumb-180p-2126.jpg
+GET /ir/ir/thumb-180p-2125.jpg
 --- response_body_filters eval
 [main::frame('ir/180p.mp4', '2.125', '2.083333', '2.166667')]
 --- response_body
@@ -154,7 +154,7 @@ GET /ir/ir/thumb-180p-2126.jpg
 
 === TEST 4: a B-frame late in a refresh
 --- request
-GET /ir/ir/thumb-180p-2918.jpg
+GET /ir/ir/thumb-180p-2916.jpg
 --- response_body_filters eval
 [main::frame('ir/180p.mp4', '2.916667', '2.875', '2.958333')]
 --- response_body
@@ -172,7 +172,7 @@ segment before): 35 frames of the 64 from there, the others disposable
 B-frames.  x264's B-frame is whole from 75 too, which the spec does not
 promise.
 --- request
-GET /ir/ir/thumb-180p-4542.jpg
+GET /ir/ir/thumb-180p-4541.jpg
 --- response_body_filters eval
 [main::frame('ir/180p.mp4', '4.541667', '4.5', '4.583333')]
 --- response_body
@@ -200,7 +200,7 @@ vod: intra refresh: the segments before joined
 
 === TEST 7: a frame after the recovery point at 75, over 1 s segments
 --- request
-GET /s1/ir/thumb-180p-3334.jpg
+GET /s1/ir/thumb-180p-3333.jpg
 --- response_body_filters eval
 [main::frame('ir/180p.mp4', '3.333333', '3.291667', '3.375')]
 --- response_body
@@ -214,7 +214,7 @@ GET /s1/ir/thumb-180p-3334.jpg
 Frame 60: the refresh from 36 is complete at 54, so the decode starts at
 36 and takes its 25 frames, not the 61 from the IDR.
 --- request
-GET /ir/irp/thumb-180p-2501.jpg
+GET /ir/irp/thumb-180p-2500.jpg
 --- response_body_filters eval
 [main::frame('irp/180p.mp4', '2.5', '2.458333', '2.541667')]
 --- response_body
@@ -229,7 +229,7 @@ vod: picture: 25 frames decoded
 === TEST 9: no B-frames: a frame before its recovery point is complete
 Frame 40: from the IDR, 41 frames.
 --- request
-GET /ir/irp/thumb-180p-1667.jpg
+GET /ir/irp/thumb-180p-1666.jpg
 --- response_body_filters eval
 [main::frame('irp/180p.mp4', '1.666667', '1.625', '1.708333')]
 --- response_body
@@ -243,7 +243,7 @@ vod: picture: 41 frames decoded
 
 === TEST 10: a frame of the IDR's own GOP decodes as ever: 11 frames
 --- request
-GET /ir/irp/thumb-180p-417.jpg
+GET /ir/irp/thumb-180p-416.jpg
 --- response_body_filters eval
 [main::frame('irp/180p.mp4', '0.416667', '0.375', '0.458333')]
 --- response_body
@@ -259,7 +259,7 @@ vod: intra refresh
 === TEST 11: over vod_thumbnail_max_frames: 502, one line
 Frame 40 needs the IDR, 41 frames before it; the bound is 20.
 --- request
-GET /few/irp/thumb-180p-1667.jpg
+GET /few/irp/thumb-180p-1666.jpg
 --- error_code: 502
 --- error_log eval
 qr/\[error\].*thumbnail: the frame presented at 20480 \(timescale 12288\) follows an intra refresh that no recovery point within 20 frames before it completes/
@@ -273,7 +273,7 @@ qr/\[error\].*thumbnail: the frame presented at 20480 \(timescale 12288\) follow
 Frame 55, decoded from the recovery point at 36 (reached at 54): 20
 frames, the bound.
 --- request
-GET /few/irp/thumb-180p-2292.jpg
+GET /few/irp/thumb-180p-2291.jpg
 --- response_body_filters eval
 [main::frame('irp/180p.mp4', '2.291667', '2.25', '2.333333')]
 --- response_body

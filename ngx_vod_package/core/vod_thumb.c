@@ -138,6 +138,36 @@ vod_thumb_pick(vod_segment_t *segment, uint64_t time, int first,
 
 
 int
+vod_thumb_first_after(const vod_segment_t *segment, uint64_t time,
+    uint64_t *pts)
+{
+    int64_t   p, best;
+    uint32_t  i;
+    uint64_t  dts;
+
+    best = -1;
+    dts = segment->start_dts;
+
+    for (i = 0; i < segment->count; i++) {
+        p = (int64_t) dts + segment->samples[i].pts_delay;
+
+        if (p >= 0 && (uint64_t) p >= time && (best < 0 || p < best)) {
+            best = p;
+        }
+
+        dts += segment->samples[i].duration;
+    }
+
+    if (best < 0) {
+        return VOD_NOT_FOUND;
+    }
+
+    *pts = (uint64_t) best;
+
+    return VOD_OK;
+}
+
+int
 vod_thumb_next_may_hold(const vod_track_info_t *info, uint32_t seg,
     const vod_segment_t *segment, uint64_t time)
 {

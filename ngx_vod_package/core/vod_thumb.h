@@ -55,6 +55,16 @@ int vod_thumb_pick(vod_segment_t *segment, uint64_t time, int first,
     vod_thumb_pick_t *pick);
 
 /*
+ * The earliest presentation time at or after time among a segment's
+ * samples, into *pts: where ffmpeg's frame at a time (-ss) is, the first
+ * frame presented at or after it, which vod_thumb_pick() then finds as
+ * the one presented at that time.  VOD_NOT_FOUND when no sample of the
+ * segment is presented at or after time.
+ */
+int vod_thumb_first_after(const vod_segment_t *segment, uint64_t time,
+    uint64_t *pts);
+
+/*
  * Whether the segment after segment (number seg from 0) may hold a frame
  * presented at or before time: an open GOP's leading picture of its first
  * key frame, decoded after every sample of segment and presented before

@@ -21,6 +21,7 @@ static void test_thumb_join(void **state);
 static void test_thumb_three_segments(vod_track_info_t *info);
 static void test_thumb_segment(void **state);
 static void test_thumb_next_may_hold(void **state);
+static void test_thumb_first_after(void **state);
 static void test_thumb_size(void **state);
 
 
@@ -314,6 +315,43 @@ test_thumb_segment(void **state)
 
 
 static void
+test_thumb_first_after(void **state)
+{
+    uint32_t       t;
+    uint64_t       pts;
+    vod_segment_t  seg;
+
+    memset(&seg, 0, sizeof(seg));
+    seg.start_dts = 100;
+    seg.count = 7;
+    seg.samples = test_thumb_gop;
+
+    /* on a frame's time: that frame's */
+    for (t = 0; t < 7; t++) {
+        assert_int_equal(vod_thumb_first_after(&seg, 100 + t, &pts), VOD_OK);
+        assert_int_equal(pts, 100 + t);
+    }
+
+    /* before the first presented: the first; past the last: none (a
+     * B-frame decoded last is not the last presented) */
+    assert_int_equal(vod_thumb_first_after(&seg, 0, &pts), VOD_OK);
+    assert_int_equal(pts, 100);
+    assert_int_equal(vod_thumb_first_after(&seg, 107, &pts), VOD_NOT_FOUND);
+
+    /* between frames, at 10 ticks a frame: the next one presented, a
+     * B-frame decoded after the P-frame presented later */
+    seg.start_dts = 0;
+    seg.samples = test_thumb_open;
+    seg.count = 5;
+
+    assert_int_equal(vod_thumb_first_after(&seg, 11, &pts), VOD_OK);
+    assert_int_equal(pts, 30);
+    assert_int_equal(vod_thumb_first_after(&seg, 31, &pts), VOD_OK);
+    assert_int_equal(pts, 40);
+    assert_int_equal(vod_thumb_first_after(&seg, 51, &pts), VOD_NOT_FOUND);
+}
+
+static void
 test_thumb_next_may_hold(void **state)
 {
     vod_segment_t     seg;
@@ -428,6 +466,7 @@ main(void)
         cmocka_unit_test(test_thumb_join),
         cmocka_unit_test(test_thumb_segment),
         cmocka_unit_test(test_thumb_next_may_hold),
+        cmocka_unit_test(test_thumb_first_after),
         cmocka_unit_test(test_thumb_size),
     };
 
