@@ -136,13 +136,14 @@ start_nginx
 trap stop_nginx EXIT
 
 # ms: a key frame (4 s), a frame 1 s into its GOP, the last frame of a GOP
-# (47 frames after its key frame, presented from 5.9583 s: 5959 ms; at
-# 5958 ms the frame before it is still on screen), the same 320 wide; a
+# (47 frames after its key frame, presented from 5.9583 s: 5958 ms, the
+# first frame at or after it; at 5959 ms the next key frame's), the same
+# 320 wide; a
 # sheet of 25 tiles
 CASES=(
     "key-1080p|/vod/t/thumb-1080p-4000.jpg"
     "mid-gop-1080p|/vod/t/thumb-1080p-5000.jpg"
-    "gop-end-1080p|/vod/t/thumb-1080p-5959.jpg"
+    "gop-end-1080p|/vod/t/thumb-1080p-5958.jpg"
     "mid-gop-w320|/vod/t/thumb-1080p-5000-w320.jpg"
     "sheet-5x5-w240|/tiles/t25/tiles-1080p-1.jpg"
 )
