@@ -30,8 +30,9 @@
 #define NGX_VOD_THUMB_MAX_PIXELS  (7680 * 4320)
 /* how pictures are made, in their ETags: raised when the same request's
  * picture changes (2: the video's matrix converted to BT.601's, the
- * displayed aspect of anamorphic video) */
-#define NGX_VOD_PICTURE_VERSION   2
+ * displayed aspect of anamorphic video; 3: a time between two frames
+ * gives the later, ffmpeg's) */
+#define NGX_VOD_PICTURE_VERSION   3
 
 /* a WebP picture's largest width and height (its VP8 header's 14 bits) */
 #define NGX_VOD_WEBP_MAX_SIDE     16383
