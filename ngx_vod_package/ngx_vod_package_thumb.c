@@ -61,7 +61,6 @@ ngx_vod_thumb_load(ngx_http_request_t *r, void *data)
 {
     ngx_vod_ctx_t  *ctx = data;
 
-    uint64_t                     time;
     ngx_int_t                    rc;
     vod_url_t                   *url;
     ngx_vod_thumb_t             *th;
@@ -98,9 +97,6 @@ ngx_vod_thumb_load(ngx_http_request_t *r, void *data)
         return NGX_HTTP_NOT_FOUND;
     }
 
-    time = (uint64_t) (url->thumb_ms / 1000) * info->timescale
-           + (uint64_t) (url->thumb_ms % 1000) * info->timescale / 1000;
-
     th = ctx->thumb;
 
     if (th == NULL) {
@@ -114,8 +110,8 @@ ngx_vod_thumb_load(ngx_http_request_t *r, void *data)
         ctx->thumb = th;
     }
 
-    rc = ngx_vod_thumb_find(r, media, time, url->thumb_ms, th->pic.back,
-                            &th->seg, &th->segment, &th->pick);
+    rc = ngx_vod_thumb_find(r, media, url->thumb_ms, th->pic.back, &th->seg,
+                            &th->segment, &th->pick);
 
     if (rc == NGX_DECLINED) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -129,15 +125,18 @@ ngx_vod_thumb_load(ngx_http_request_t *r, void *data)
 
 
 ngx_int_t
-ngx_vod_thumb_find(ngx_http_request_t *r, void *data, uint64_t time,
-    uint64_t ms, ngx_uint_t back, uint32_t *seg, vod_segment_t *segment,
+ngx_vod_thumb_find(ngx_http_request_t *r, void *data, uint64_t ms,
+    ngx_uint_t back, uint32_t *seg, vod_segment_t *segment,
     vod_thumb_pick_t *pick)
 {
     ngx_vod_media_t  *media = data;
 
+    uint64_t                     time;
     ngx_int_t                    rc;
     ngx_uint_t                   joins;
     ngx_vod_package_loc_conf_t  *vlcf;
+
+    time = vod_thumb_ticks(ms, media->video->timescale, 0);
 
     rc = ngx_vod_thumb_first_after(r, media, &time, ms);
     if (rc != NGX_OK) {
@@ -216,8 +215,8 @@ ngx_vod_thumb_find(ngx_http_request_t *r, void *data, uint64_t time,
  * finds its frame at a time (-ss): a time between two frames gives the
  * later one, where a player showed the earlier (the frames of a 23.976
  * or 29.97 fps title are never on a whole second).  time is ms in the
- * track's timescale rounded down; a frame at or after ms is at or after
- * that rounded up.  The frame is among the segments around the one that
+ * track's timescale rounded down, the frame's at or after ms rounded up.
+ * The frame is among the segments around the one that
  * holds time: a B-frame decoded before a segment's key frame may be
  * presented after time, a leading picture after it before.  None (time
  * within the last frame, or past the frames before the end of an edit)
@@ -241,7 +240,7 @@ ngx_vod_thumb_first_after(ngx_http_request_t *r, ngx_vod_media_t *media,
         return NGX_OK;
     }
 
-    t = *time + ((ms % 1000) * info->timescale % 1000 != 0);
+    t = vod_thumb_ticks(ms, info->timescale, 1);
 
     s = (seg > 0) ? seg - 1 : 0;
     last = ngx_min(seg + 1, info->segment_count - 1);

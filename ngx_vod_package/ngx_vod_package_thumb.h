@@ -135,16 +135,16 @@ ngx_int_t ngx_vod_thumb_load(ngx_http_request_t *r, void *ctx);
 ngx_int_t ngx_vod_thumb_plan(ngx_http_request_t *r, void *ctx);
 
 /*
- * The frame of media's video presented at time (its timescale; ms for the
- * log lines): the segment seg whose samples segment has it, and the
+ * The frame of media's video at ms milliseconds, the first presented at
+ * or after it as ffmpeg's -ss finds it: the segment seg whose samples segment has it, and the
  * samples a decode takes; with back, the segments before joined to it
  * (an intra refresh's decode starts before its key frame).  NGX_DECLINED
  * at or past the end (the caller says so), NGX_DONE while a thread
  * builds the index, or a status.
  */
 ngx_int_t ngx_vod_thumb_find(ngx_http_request_t *r, void *media,
-    uint64_t time, uint64_t ms, ngx_uint_t back, uint32_t *seg,
-    vod_segment_t *segment, vod_thumb_pick_t *pick);
+    uint64_t ms, ngx_uint_t back, uint32_t *seg, vod_segment_t *segment,
+    vod_thumb_pick_t *pick);
 
 /* tile sheets and their WebVTT track (_tiles.c) */
 ngx_int_t ngx_vod_tiles_load(ngx_http_request_t *r, void *ctx);

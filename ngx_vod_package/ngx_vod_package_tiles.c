@@ -62,7 +62,7 @@ ngx_vod_tiles_load(ngx_http_request_t *r, void *data)
     ngx_vod_ctx_t  *ctx = data;
 
     uint32_t                     i;
-    uint64_t                     ms, time, duration;
+    uint64_t                     ms, duration;
     ngx_int_t                    rc;
     vod_url_t                   *url;
     ngx_vod_tiles_t             *ts;
@@ -139,10 +139,8 @@ ngx_vod_tiles_load(ngx_http_request_t *r, void *data)
         f = &ts->frames[i];
 
         ms = (ts->first + i) * ts->layout.interval;
-        time = ms / 1000 * info->timescale
-               + ms % 1000 * info->timescale / 1000;
 
-        rc = ngx_vod_thumb_find(r, media, time, ms, ts->pic.back, &f->seg,
+        rc = ngx_vod_thumb_find(r, media, ms, ts->pic.back, &f->seg,
                                 &f->segment, &f->pick);
 
         if (rc == NGX_DECLINED) {

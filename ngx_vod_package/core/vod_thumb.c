@@ -137,6 +137,18 @@ vod_thumb_pick(vod_segment_t *segment, uint64_t time, int first,
 }
 
 
+uint64_t
+vod_thumb_ticks(uint64_t ms, uint32_t timescale, int up)
+{
+    uint64_t  part;
+
+    /* not ms * timescale / 1000: it would wrap near 2^64 */
+    part = ms % 1000 * timescale;
+
+    return ms / 1000 * timescale + part / 1000 + (up && part % 1000 != 0);
+}
+
+
 int
 vod_thumb_first_after(const vod_segment_t *segment, uint64_t time,
     uint64_t *pts)

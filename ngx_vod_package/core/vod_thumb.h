@@ -55,6 +55,12 @@ int vod_thumb_pick(vod_segment_t *segment, uint64_t time, int first,
     vod_thumb_pick_t *pick);
 
 /*
+ * ms milliseconds in ticks of timescale, rounded down, or with up rounded
+ * up (a frame at or after ms is at or after that).
+ */
+uint64_t vod_thumb_ticks(uint64_t ms, uint32_t timescale, int up);
+
+/*
  * The earliest presentation time at or after time among a segment's
  * samples, into *pts: where ffmpeg's frame at a time (-ss) is, the first
  * frame presented at or after it, which vod_thumb_pick() then finds as

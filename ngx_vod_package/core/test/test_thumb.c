@@ -22,6 +22,7 @@ static void test_thumb_three_segments(vod_track_info_t *info);
 static void test_thumb_segment(void **state);
 static void test_thumb_next_may_hold(void **state);
 static void test_thumb_first_after(void **state);
+static void test_thumb_ticks(void **state);
 static void test_thumb_size(void **state);
 
 
@@ -315,6 +316,28 @@ test_thumb_segment(void **state)
 
 
 static void
+test_thumb_ticks(void **state)
+{
+    /* exact: both ways the same */
+    assert_int_equal(vod_thumb_ticks(1000, 30000, 0), 30000);
+    assert_int_equal(vod_thumb_ticks(1000, 30000, 1), 30000);
+    assert_int_equal(vod_thumb_ticks(1001, 24000, 1), 24024);
+
+    /* 12288 ticks a second (ffmpeg's for 24 fps): 42 ms is 516.096 */
+    assert_int_equal(vod_thumb_ticks(42, 12288, 0), 516);
+    assert_int_equal(vod_thumb_ticks(42, 12288, 1), 517);
+
+    /* a second and a part: the seconds exact, the part rounded */
+    assert_int_equal(vod_thumb_ticks(5042, 12288, 0), 5 * 12288 + 516);
+    assert_int_equal(vod_thumb_ticks(5042, 12288, 1), 5 * 12288 + 517);
+
+    /* the largest ms a URL holds at the largest timescale: no wrap */
+    assert_int_equal(vod_thumb_ticks(0xffffffff, 0xffffffff, 0),
+                     (uint64_t) 4294967 * 0xffffffff
+                     + (uint64_t) 295 * 0xffffffff / 1000);
+}
+
+static void
 test_thumb_first_after(void **state)
 {
     uint32_t       t;
@@ -467,6 +490,7 @@ main(void)
         cmocka_unit_test(test_thumb_segment),
         cmocka_unit_test(test_thumb_next_may_hold),
         cmocka_unit_test(test_thumb_first_after),
+        cmocka_unit_test(test_thumb_ticks),
         cmocka_unit_test(test_thumb_size),
     };
 
