@@ -136,9 +136,10 @@ ngx_int_t ngx_vod_thumb_plan(ngx_http_request_t *r, void *ctx);
 
 /*
  * The frame of media's video at ms milliseconds, the first presented at
- * or after it as ffmpeg's -ss finds it: the segment seg whose samples segment has it, and the
- * samples a decode takes; with back, the segments before joined to it
- * (an intra refresh's decode starts before its key frame).  NGX_DECLINED
+ * or after it as ffmpeg's -ss finds it: the segment seg whose samples
+ * segment has it, and the samples a decode takes; with back, the
+ * segments before joined to it (an intra refresh's decode starts before
+ * its key frame).  NGX_DECLINED
  * at or past the end (the caller says so), NGX_DONE while a thread
  * builds the index, or a status.
  */
