@@ -260,6 +260,10 @@ ngx_vod_thumb_first_after(ngx_http_request_t *r, ngx_vod_media_t *media,
             found = 1;
             best = pts;
         }
+
+        /* a long segment's samples are a large block of the pool: given
+         * back, so a tile sheet holds one such copy at a time here */
+        ngx_pfree(r->pool, segment.samples);
     }
 
     if (found && best < info->duration) {

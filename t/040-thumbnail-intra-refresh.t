@@ -334,3 +334,17 @@ qr/\[error\].*thumbnail: the tile sheet needs 86 frames decoded from the recover
 --- no_error_log
 [crit]
 [alert]
+
+
+
+=== TEST 17: a time in a segment's last frame: the next segment's first (no B-frames)
+ffmpeg -ss 1.49 gives frame 36 (1.5 s), the key frame that starts the
+second 1 s segment: the segment that holds 1.49 s ends with frame 35.
+--- request
+GET /s1/irp/thumb-180p-1490.jpg
+--- response_body_filters eval
+[main::frame('irp/180p.mp4', '1.49', '1.458333')]
+--- response_body
+320,180,pc match other
+--- no_error_log
+[error]
