@@ -213,14 +213,14 @@ ngx_vod_thumb_find(ngx_http_request_t *r, void *data, uint64_t ms,
 /*
  * The time moved to the first frame presented at or after it, as ffmpeg
  * finds its frame at a time (-ss): a time between two frames gives the
- * later one, where a player showed the earlier (the frames of a 23.976
- * or 29.97 fps title are never on a whole second).  time is ms in the
- * track's timescale rounded down, the frame's at or after ms rounded up.
- * The frame is among the segments around the one that
- * holds time: a B-frame decoded before a segment's key frame may be
- * presented after time, a leading picture after it before.  None (time
- * within the last frame, or past the frames before the end of an edit)
- * keeps the time: the frame presented then, the title's last.
+ * later one, where a player showed the earlier (a 23.976 or 29.97 fps
+ * title's frames are on a whole second once in 1001 s).  time is ms in
+ * the track's timescale rounded down, the frame's at or after ms rounded
+ * up.  The frame is among the segments around the one that holds time: a
+ * B-frame decoded before a segment's key frame may be presented after
+ * time, a leading picture after it before.  None (time within the last
+ * frame, or past the frames before the end of an edit) keeps the time:
+ * the frame presented then, the title's last.
  */
 
 static ngx_int_t
@@ -272,6 +272,7 @@ ngx_vod_thumb_first_after(ngx_http_request_t *r, ngx_vod_media_t *media,
 
     return NGX_OK;
 }
+
 
 /*
  * The next segment's frame for time instead of the one found, when it

@@ -179,6 +179,7 @@ vod_thumb_first_after(const vod_segment_t *segment, uint64_t time,
     return VOD_OK;
 }
 
+
 int
 vod_thumb_next_may_hold(const vod_track_info_t *info, uint32_t seg,
     const vod_segment_t *segment, uint64_t time)

@@ -337,6 +337,7 @@ test_thumb_ticks(void **state)
                      + (uint64_t) 295 * 0xffffffff / 1000);
 }
 
+
 static void
 test_thumb_first_after(void **state)
 {
@@ -373,6 +374,7 @@ test_thumb_first_after(void **state)
     assert_int_equal(pts, 40);
     assert_int_equal(vod_thumb_first_after(&seg, 51, &pts), VOD_NOT_FOUND);
 }
+
 
 static void
 test_thumb_next_may_hold(void **state)
