@@ -26,6 +26,8 @@ static ngx_int_t ngx_vod_package_title(ngx_http_request_t *r,
     ngx_str_t *dir, ngx_vod_title_files_t *files, vod_title_t *title);
 static void ngx_vod_package_ts_left_out(ngx_http_request_t *r,
     ngx_str_t *dir, vod_title_t *title);
+static void ngx_vod_package_sparse_keys(ngx_http_request_t *r,
+    ngx_str_t *dir, vod_title_t *title);
 static ngx_uint_t ngx_vod_package_within(ngx_http_request_t *r,
     ngx_str_t *dir, vod_title_t *title, uint32_t max_height,
     uint64_t max_bitrate);
@@ -216,6 +218,10 @@ ngx_vod_manifest_plan(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
                                        ctx->max_bitrate))
         {
             return NGX_HTTP_FORBIDDEN;
+        }
+
+        if (url->kind != VOD_URL_TRACKS) {
+            ngx_vod_package_sparse_keys(r, &ctx->dir, &title);
         }
 
         rc = ngx_vod_protect_title_keys(r, &ctx->dir, &title);
@@ -624,6 +630,93 @@ ngx_vod_package_ts_left_out(ngx_http_request_t *r, ngx_str_t *dir,
                       "of master-ts.m3u8: MPEG-TS carries H.264, AAC, "
                       "AC-3 and E-AC-3",
                       dir, &id, t->codec_str);
+    }
+}
+
+
+/*
+ * A segment starts at a video key frame where every track of the file
+ * still has samples: a video whose key frames are far apart, or an audio
+ * track that ends long before the video, makes segments as long, which
+ * nothing else shows the operator (EXTINF and the target duration just
+ * follow).  Players start, seek and switch renditions only at segments,
+ * and each such segment is one response of that many seconds' bytes.
+ * Said where a manifest is made (a manifest cache keeps it from
+ * repeating), of each rendition whose longest segment is over twice the
+ * target.
+ */
+
+static void
+ngx_vod_package_sparse_keys(ngx_http_request_t *r, ngx_str_t *dir,
+    vod_title_t *title)
+{
+    uint32_t           i, j, which, target;
+    uint64_t           ms, end, ended;
+    ngx_str_t          id;
+    vod_track_info_t  *t, *a, *first;
+    vod_rendition_t   *rd;
+
+    target = title->segment_ms;
+
+    for (i = 0; i < title->count; i++) {
+        rd = &title->renditions[i];
+        t = rd->video;
+
+        if (t == NULL || t->timescale == 0) {
+            continue;
+        }
+
+        ms = vod_track_longest_segment(t, &which) * 1000 / t->timescale;
+
+        if (ms <= 2 * (uint64_t) target) {
+            continue;
+        }
+
+        id.data = rd->id.data;
+        id.len = rd->id.len;
+
+        /* the last one, after an audio track's end: no cut past it */
+
+        first = NULL;
+        ended = 0;
+        end = t->duration * 1000 / t->timescale;
+
+        for (j = 0; which + 1 == t->segment_count && j < rd->audio_count;
+             j++)
+        {
+            a = rd->audios[j];
+
+            if (a->timescale != 0
+                && a->duration * 1000 / a->timescale + target < end
+                && (first == NULL
+                    || a->duration * 1000 / a->timescale < ended))
+            {
+                first = a;
+                ended = a->duration * 1000 / a->timescale;
+            }
+        }
+
+        if (first != NULL) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "vod_package: \"%V\": rendition \"%V\": its last "
+                          "segment (%uD) lasts %uL.%03uL s, over twice "
+                          "vod_segment_duration (%uD ms), because audio "
+                          "track %uD ends at %uL.%03uL s, before the video: "
+                          "no segment starts where a track has no sample "
+                          "left; make the tracks the same length",
+                          dir, &id, which + 1, ms / 1000, ms % 1000, target,
+                          first->track_id, ended / 1000, ended % 1000);
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod_package: \"%V\": rendition \"%V\": segment %uD "
+                      "lasts %uL.%03uL s, over twice vod_segment_duration "
+                      "(%uD ms), because its video has no key frame "
+                      "between; players start, seek and switch only at "
+                      "key frames: encode with one at least every %uD ms",
+                      dir, &id, which + 1, ms / 1000, ms % 1000, target,
+                      target);
     }
 }
 

@@ -115,6 +115,42 @@ vod_track_segments_per_second(const vod_track_info_t *track)
 }
 
 
+/*
+ * The longest of a track's segments, as the manifests time them, in the
+ * track's timescale, and which it is (0-based, the first of the longest);
+ * 0 for a track without segment times.
+ */
+
+static inline uint64_t
+vod_track_longest_segment(const vod_track_info_t *track, uint32_t *which)
+{
+    uint32_t  i;
+    uint64_t  d, longest;
+
+    longest = 0;
+    *which = 0;
+
+    if (track->seg_time == NULL) {
+        return 0;
+    }
+
+    for (i = 0; i < track->segment_count; i++) {
+        if (track->seg_time[i + 1] <= track->seg_time[i]) {
+            continue;
+        }
+
+        d = track->seg_time[i + 1] - track->seg_time[i];
+
+        if (d > longest) {
+            longest = d;
+            *which = i;
+        }
+    }
+
+    return longest;
+}
+
+
 /* one key frame of a video track: the I-frame playlists' entry */
 typedef struct vod_iframe_s {
     uint64_t      time;               /* when it is presented, as the
