@@ -81,6 +81,16 @@ ngx_vod_iframe_narrow(ngx_http_request_t *r, ngx_vod_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (ctx->video.track != NULL && ctx->video.track->refresh_key != 0) {
+        /* its key frames are recovery points: no I-frame playlist lists
+         * them (vod_index_iframes()) */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod: \"%V\" has no I-frame playlist: its sync "
+                      "sample %uD does not decode alone",
+                      &ctx->media.id, ctx->video.track->refresh_key);
+        return NGX_HTTP_NOT_FOUND;
+    }
+
     rc = vod_iframe_pick(&ctx->video, ctx->url.key, &seg, sample);
 
     if (rc == VOD_NOT_FOUND) {

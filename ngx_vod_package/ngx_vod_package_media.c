@@ -518,7 +518,10 @@ ngx_vod_media_build(ngx_http_request_t *r, ngx_vod_media_t *media,
     ngx_free(moov);
     media->venv.quiet = 0;
 
-    if (rc != VOD_OK) {
+    /* built, but a read of its key frames would have waited (it is
+     * built again in a thread): the node goes back unpublished */
+
+    if (rc != VOD_OK || media->venv.blocked) {
         if (rv.node != NULL) {
             ngx_vod_cache_cancel(vmcf->index_cache, rv.node);
         }
@@ -669,6 +672,17 @@ ngx_vod_media_iframes(ngx_vod_media_t *media, u_char *index)
     int  rc;
 
     if (!media->iframes || media->video == NULL) {
+        return NGX_OK;
+    }
+
+    if (media->video->refresh_key != 0) {
+        /* a property of the file, not a failure: said at warn, where
+         * the core would say it as an error */
+        ngx_log_error(NGX_LOG_WARN, media->venv.request->connection->log, 0,
+                      "vod: \"%V\": no I-frame playlist: its sync sample %uD "
+                      "is not a picture that decodes alone (an intra "
+                      "refresh's recovery point)",
+                      &media->path, media->video->refresh_key);
         return NGX_OK;
     }
 

@@ -419,6 +419,12 @@ vodpkg_print_track(vodpkg_file_t *f, uint32_t n)
                    vod_orient_name(ti.orient));
         }
 
+        if (ti.refresh_key != 0) {
+            printf("  sync sample %u does not decode alone (an intra "
+                   "refresh's recovery point): no I-frame playlist\n",
+                   ti.refresh_key);
+        }
+
     } else if (ti.type == VOD_TRACK_AUDIO) {
         printf("  %u Hz, %u channels, audio object type %u\n",
                ti.sample_rate, ti.channels, ti.aac_object_type);

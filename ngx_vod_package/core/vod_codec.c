@@ -512,3 +512,76 @@ vod_codec_av1(const u_char *av1c, size_t len, const vod_colour_t *c,
 
     return VOD_OK;
 }
+
+
+int
+vod_codec_key_alone(uint32_t codec, uint32_t nal_length_size,
+    const u_char *data, size_t len)
+{
+    size_t      i, n;
+    u_char      rbsp[16];
+    uint32_t    type, slice_type;
+    vod_bits_t  br;
+
+    if ((codec != VOD_CODEC_AVC && codec != VOD_CODEC_HEVC)
+        || (nal_length_size != 1 && nal_length_size != 2
+            && nal_length_size != 4))
+    {
+        return -1;
+    }
+
+    while (len > nal_length_size) {
+        for (n = 0, i = 0; i < nal_length_size; i++) {
+            n = (n << 8) | data[i];
+        }
+
+        data += nal_length_size;
+        len -= nal_length_size;
+
+        if (n == 0) {
+            return -1;
+        }
+
+        /* a unit the read cut short: its header is all that counts */
+        if (n > len) {
+            n = len;
+        }
+
+        if (codec == VOD_CODEC_HEVC) {
+            /* VCL units are types 0 to 31, IRAP ones 16 to 23 */
+            type = (data[0] >> 1) & 0x3f;
+
+            if (type <= 31) {
+                return (type >= 16 && type <= 23);
+            }
+
+        } else {
+            type = data[0] & 0x1f;
+
+            if (type == 5) {
+                return 1;
+            }
+
+            if (type == 1 || type == 2) {
+                /* a slice, or its partition A: first_mb_in_slice, then
+                 * slice_type (7.3.3) */
+                vod_bits_init(&br, rbsp,
+                              vod_bits_rbsp(data + 1, n - 1, rbsp,
+                                            sizeof(rbsp)));
+                vod_bits_skip_ue(&br, 1);
+                slice_type = vod_bits_ue(&br);
+
+                if (br.error) {
+                    return -1;
+                }
+
+                return (slice_type % 5 == 2 || slice_type % 5 == 4);
+            }
+        }
+
+        data += n;
+        len -= n;
+    }
+
+    return -1;
+}

@@ -91,4 +91,16 @@ int vod_codec_av1(const u_char *av1c, size_t len, const vod_colour_t *c,
     char *str);
 
 
+/*
+ * Whether a sync sample's picture decodes alone, from its first bytes (a
+ * sample of length-prefixed NAL units; the last unit may be cut short
+ * where the read stopped): 1 for an H.264 IDR or a first slice I or SI,
+ * an HEVC IRAP picture (nal_unit_type 16 to 23: BLA, IDR, CRA); 0 for
+ * any other picture, as an intra refresh's recovery point that a muxer
+ * marked a sync sample; -1 when the bytes do not say (no slice within
+ * them, a length of 0, another codec).
+ */
+int vod_codec_key_alone(uint32_t codec, uint32_t nal_length_size,
+    const u_char *data, size_t len);
+
 #endif /* _VOD_CODEC_H_INCLUDED_ */

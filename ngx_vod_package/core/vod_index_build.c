@@ -275,6 +275,8 @@ vod_index_build_to(vod_env_t *env, const u_char *moov, size_t moov_size,
         }
     }
 
+    vod_idx_probe_keys(ctx, blob);
+
     *index = blob;
     *index_len = size;
 

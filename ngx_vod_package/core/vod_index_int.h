@@ -50,7 +50,7 @@
 
 
 #define VOD_IDX_MAGIC      0x78646976     /* "vidx" read little-endian */
-#define VOD_IDX_VERSION    7
+#define VOD_IDX_VERSION    8
 
 #define VOD_IDX_SKIP       1              /* a track we do not package */
 
@@ -154,6 +154,9 @@ typedef struct {
     uint32_t       chunk_count;
     uint32_t       stss_count;
     uint32_t       has_stss;
+    uint32_t       refresh_key;           /* vod_idx_probe_keys(): a sync
+                                             sample (1-based) that does
+                                             not decode alone, 0 none */
     uint32_t       const_size;            /* sizes == 0: every sample's */
     uint32_t       co64;                  /* chunk offsets are u64 */
 
@@ -256,6 +259,7 @@ int vod_idx_parse_moov(vod_idx_ctx_t *ctx, const u_char *moov,
 int vod_idx_segment(vod_idx_ctx_t *ctx);
 /* one line naming the video and audio tracks parse_moov left out, if any */
 void vod_idx_log_skipped(vod_idx_ctx_t *ctx);
+void vod_idx_probe_keys(vod_idx_ctx_t *ctx, u_char *blob);
 
 
 /* the size of sample i in a sizes section of width bytes per size */
@@ -357,5 +361,28 @@ vod_idx_cursor_delay(const u_char *index, const vod_idx_track_t *it,
            .offset;
 }
 
+
+/* a sample's size as the blob keeps it (vod_idx_segment_sizes() reads
+ * a run of them) */
+
+static inline uint32_t
+vod_idx_sample_size(const vod_idx_track_t *it, const u_char *sizes,
+    uint32_t s)
+{
+    switch (sizes == NULL ? 0 : it->size_width) {
+
+    case 0:
+        return it->const_size;
+
+    case 1:
+        return sizes[s];
+
+    case 2:
+        return ((const uint16_t *) sizes)[s];
+
+    default:
+        return ((const uint32_t *) sizes)[s];
+    }
+}
 
 #endif /* _VOD_INDEX_INT_H_INCLUDED_ */

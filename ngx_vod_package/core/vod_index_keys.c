@@ -9,6 +9,12 @@
 
 #include "vod_index_int.h"
 #include "vod_iframe.h"
+#include "vod_codec.h"
+
+
+/* what of a key frame vod_idx_probe_keys() reads: its parameter sets,
+ * SEI and first slice header, past x264's version string */
+#define VOD_IDX_KEY_PROBE  2048
 
 
 int
@@ -47,6 +53,13 @@ vod_index_iframes(vod_env_t *env, const u_char *index, uint32_t track,
      * factor of 8 (vod_index.h) */
     if (!it->has_stss) {
         env->log(env, "iframes: no sync sample table, every frame is one");
+        return VOD_UNSUPPORTED;
+    }
+
+    if (it->refresh_key != 0) {
+        env->log(env, "iframes: sync sample %u is not a picture that "
+                 "decodes alone (an intra refresh's recovery point): no "
+                 "I-frame playlist", it->refresh_key);
         return VOD_UNSUPPORTED;
     }
 
@@ -116,25 +129,7 @@ vod_index_iframes(vod_env_t *env, const u_char *index, uint32_t track,
             key = 0;
         }
 
-        /* sizes as vod_idx_segment_sizes() reads them */
-
-        switch (sizes == NULL ? 0 : it->size_width) {
-
-        case 0:
-            size = it->const_size;
-            break;
-
-        case 1:
-            size = sizes[s];
-            break;
-
-        case 2:
-            size = ((const uint16_t *) sizes)[s];
-            break;
-
-        default:
-            size = ((const uint32_t *) sizes)[s];
-        }
+        size = vod_idx_sample_size(it, sizes, s);
 
         /* when it is presented, as the segments' boundaries time it
          * (vod_idx_boundaries()): the first of a segment when the
@@ -191,4 +186,96 @@ vod_index_iframes(vod_env_t *env, const u_char *index, uint32_t track,
     info->iframe_count = n;
 
     return VOD_OK;
+}
+
+
+/*
+ * The build's look at the key frames of the title's video, the first
+ * video track, which segments are cut at: the first samples of the
+ * second and of the last segment, both sync samples, read from the file.
+ * A muxer may mark an intra refresh's recovery points as sync samples
+ * (FFmpeg's mov muxer does, of x264 --intra-refresh): segments start and
+ * play there, but one alone is a picture half refreshed, not what an
+ * I-frame playlist lists.  Two reads of a few KB, whatever the title's
+ * length; what the bytes cannot tell, or a read that fails (in the event
+ * loop, one that would wait: the build is done again in a thread), leaves
+ * the track as it was.  The probe never fails a build.
+ */
+
+void
+vod_idx_probe_keys(vod_idx_ctx_t *ctx, u_char *blob)
+{
+    u_char                   buf[VOD_IDX_KEY_PROBE];
+    size_t                   n;
+    uint32_t                 i, k, seg, chunk;
+    uint64_t                 off;
+    vod_env_t               *env;
+    const u_char            *sizes;
+    const uint32_t          *co32;
+    const uint64_t          *co64;
+    vod_idx_track_t         *it;
+    vod_idx_header_t        *hdr;
+    const vod_idx_cursor_t  *cur;
+
+    env = ctx->env;
+    hdr = (vod_idx_header_t *) blob;
+
+    if (env->read == NULL) {
+        return;
+    }
+
+    for (i = 0; i < ctx->track_count; i++) {
+        if (ctx->tracks[i].type == VOD_TRACK_VIDEO) {
+            break;
+        }
+    }
+
+    if (i == ctx->track_count) {
+        return;
+    }
+
+    it = (vod_idx_track_t *) (blob + hdr->track[i]);
+
+    if ((it->codec != VOD_CODEC_AVC && it->codec != VOD_CODEC_HEVC)
+        || !it->has_stss || it->stss_count < 2 || it->segment_count < 2)
+    {
+        return;
+    }
+
+    cur = (const vod_idx_cursor_t *) (blob + it->cursors);
+    sizes = it->sizes ? blob + it->sizes : NULL;
+    co32 = (const uint32_t *) (blob + it->chunks);
+    co64 = (const uint64_t *) (blob + it->chunks);
+
+    for (k = 0; k < 2; k++) {
+        seg = (k == 0) ? 1 : it->segment_count - 1;
+
+        if (k == 1 && seg == 1) {
+            break;
+        }
+
+        chunk = cur[seg].chunk;
+
+        if (chunk >= it->chunk_count) {
+            return;
+        }
+
+        off = (it->co64 ? co64[chunk] : co32[chunk]) + cur[seg].chunk_pos;
+        n = vod_idx_sample_size(it, sizes, cur[seg].sample);
+
+        if (n > sizeof(buf)) {
+            n = sizeof(buf);
+        }
+
+        if (n == 0 || env->read(env, buf, n, (off_t) off) != (ssize_t) n) {
+            return;
+        }
+
+        if (vod_codec_key_alone(it->codec, it->nal_length_size, buf, n)
+            == 0)
+        {
+            it->refresh_key = cur[seg].sample + 1;
+            return;
+        }
+    }
 }

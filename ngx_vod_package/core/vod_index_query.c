@@ -179,6 +179,7 @@ vod_index_track_info(vod_env_t *env, const u_char *index, uint32_t track,
     info->seg_time = (uint64_t *) p;
     info->segment_count = n;
     info->shortest_segment = it->shortest;
+    info->refresh_key = it->refresh_key;
 
     cur = (const vod_idx_cursor_t *) (index + it->cursors);
 

@@ -84,6 +84,11 @@ typedef struct {
     uint64_t     *seg_time;
     uint64_t      shortest_segment;   /* of them, 0 if unknown */
 
+    /* video: a sync sample (1-based) whose picture does not decode
+     * alone, an intra refresh's recovery point (vod_idx_probe_keys()),
+     * 0 when none was seen; such a video has no I-frame playlist */
+    uint32_t      refresh_key;
+
     /* video, when asked for (vod_index_iframes()): its key frames in
      * decode order, NULL otherwise */
     struct vod_iframe_s  *iframes;

@@ -3,7 +3,8 @@
  * sample entries (vod_codec.h, vod_hdr.h): the first byte picks the
  * reader, the rest is its record, copied into an allocation of its exact
  * size so ASan sees any read past it.  Oracles: what a reader accepts is
- * in range (channel counts, a codecs string that fits and is printable).
+ * in range (channel counts, a codecs string that fits and is printable,
+ * a key frame's verdict -1, 0 or 1).
  */
 
 #include <stdlib.h>
@@ -38,6 +39,7 @@ fuzz_check_str(const char *str)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    int                  rc;
     char                 str[VOD_CODEC_STR_LEN];
     u_char              *rec, *entry;
     size_t               len;
@@ -132,6 +134,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vod_hdr_track_display(&t, &dw, &dh);
 
         if (sw == 0 || sh == 0 || dw == 0 || dw > 0xffff || dh != 1080) {
+            abort();
+        }
+
+        /* the same bytes as a key frame's first ones (NAL lengths of
+         * 1, 2, 4 or an invalid 3 bytes) */
+        rc = vod_codec_key_alone(t.codec, "\1\2\4\3"[data[0] >> 6],
+                                 rec, len);
+
+        if (rc < -1 || rc > 1) {
             abort();
         }
 

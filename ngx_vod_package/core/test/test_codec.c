@@ -19,6 +19,7 @@ static void test_avc(void **state);
 static void test_hevc(void **state);
 static void test_esds(void **state);
 static void test_aac_config(void **state);
+static void test_key_alone(void **state);
 
 
 static void
@@ -283,6 +284,68 @@ test_aac_config(void **state)
 }
 
 
+/* sync samples' first bytes: first_mb_in_slice 0 ("1"), then slice_type
+ * in ue(v): 5 P "00110", 6 B "00111", 7 I "0001000", 9 SI "0001010" */
+
+static void
+test_key_alone(void **state)
+{
+    static const u_char  idr[] = { 0, 0, 0, 2, 0x65, 0x88 };
+    static const u_char  idr2[] = { 0, 2, 0x65, 0x88 };
+    /* an SEI, then a P slice: an intra refresh's recovery point */
+    static const u_char  sei_p[] = { 0, 0, 0, 3, 0x06, 0x06, 0x01,
+                                     0, 0, 0, 2, 0x41, 0x98 };
+    static const u_char  open_i[] = { 0, 0, 0, 2, 0x41, 0x88 };
+    static const u_char  b[] = { 0, 0, 0, 2, 0x01, 0x9c };
+    static const u_char  si[] = { 0, 0, 0, 2, 0x41, 0x8a };
+    /* a P slice whose length runs past what was read: its header
+     * counts */
+    static const u_char  cut_p[] = { 0, 0, 0x10, 0, 0x41, 0x98, 0x12 };
+    /* an SEI cut short: no slice within the bytes */
+    static const u_char  cut_sei[] = { 0, 0, 0x10, 0, 0x06, 0x05, 0x10 };
+    static const u_char  zero[] = { 0, 0, 0, 0, 0x65, 0x88 };
+    /* HEVC: IDR_W_RADL (19), CRA (21), a VPS (32) then TRAIL_R (1) */
+    static const u_char  h_idr[] = { 0, 0, 0, 3, 0x26, 0x01, 0xaf };
+    static const u_char  h_cra[] = { 0, 0, 0, 3, 0x2a, 0x01, 0xaf };
+    static const u_char  h_trail[] = { 0, 0, 0, 3, 0x40, 0x01, 0x0c,
+                                       0, 0, 0, 3, 0x02, 0x01, 0xd0 };
+
+    (void) state;
+
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_AVC, 4, idr,
+                                         sizeof(idr)), 1);
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_AVC, 2, idr2,
+                                         sizeof(idr2)), 1);
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_AVC, 4, sei_p,
+                                         sizeof(sei_p)), 0);
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_AVC, 4, open_i,
+                                         sizeof(open_i)), 1);
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_AVC, 4, b, sizeof(b)),
+                     0);
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_AVC, 4, si, sizeof(si)),
+                     1);
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_AVC, 4, cut_p,
+                                         sizeof(cut_p)), 0);
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_AVC, 4, cut_sei,
+                                         sizeof(cut_sei)), -1);
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_AVC, 4, zero,
+                                         sizeof(zero)), -1);
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_AVC, 4, idr, 4), -1);
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_AVC, 3, idr,
+                                         sizeof(idr)), -1);
+
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_HEVC, 4, h_idr,
+                                         sizeof(h_idr)), 1);
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_HEVC, 4, h_cra,
+                                         sizeof(h_cra)), 1);
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_HEVC, 4, h_trail,
+                                         sizeof(h_trail)), 0);
+
+    /* AV1's key frames are not looked at */
+    assert_int_equal(vod_codec_key_alone(VOD_CODEC_AV1, 4, idr,
+                                         sizeof(idr)), -1);
+}
+
 int
 main(void)
 {
@@ -291,6 +354,7 @@ main(void)
         cmocka_unit_test(test_hevc),
         cmocka_unit_test(test_esds),
         cmocka_unit_test(test_aac_config),
+        cmocka_unit_test(test_key_alone),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

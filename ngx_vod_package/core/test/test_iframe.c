@@ -43,6 +43,7 @@ static void t_iframe_check(const char *name, uint32_t segment_ms);
 static void test_iframe_fixtures(void **state);
 static void test_iframe_audio_only(void **state);
 static void test_iframe_no_stss(void **state);
+static void test_iframe_refresh(void **state);
 static void test_iframe_ctts_runs(void **state);
 static void test_iframe_rates(void **state);
 static void test_iframe_playlist(void **state);
@@ -358,6 +359,94 @@ test_iframe_no_stss(void **state)
     assert_int_equal(ctx.log_lines, 1);
     assert_null(info.iframes);
     assert_int_equal(info.iframe_count, 0);
+
+    t_env_free(&ctx);
+    free(file);
+}
+
+
+/* the key frame the second segment starts at made a P slice in place, as
+ * an intra refresh's recovery point is: the build reads it, the track
+ * says which sample, its key frames are refused in one line; a read that
+ * fails leaves the track as it was */
+
+/* t_read(), but nothing past the moov: the samples' pages not there */
+
+static uint64_t  t_moov_end;
+
+static ssize_t
+t_read_moov(vod_env_t *env, u_char *buf, size_t size, off_t offset)
+{
+    if ((uint64_t) offset + size > t_moov_end) {
+        return -1;
+    }
+
+    return t_read(env, buf, size, offset);
+}
+
+
+static void
+test_iframe_refresh(void **state)
+{
+    int               v;
+    size_t            len, i, n;
+    u_char           *file, *p;
+    t_ctx_t           ctx;
+    vod_env_t         env;
+    t_built_t         bt;
+    vod_segment_t     seg0, seg;
+    vod_track_info_t  info;
+
+    file = t_load("demo/360p.mp4", &len);
+    t_env_init(&env, &ctx, file, len);
+
+    assert_int_equal(t_build(&env, T_SEGMENT_MS, &bt), VOD_OK);
+    v = vod_index_find_track(bt.index, VOD_TRACK_VIDEO);
+    assert_true(v >= 0);
+    assert_int_equal(vod_index_track_info(&env, bt.index, v, &info), VOD_OK);
+    assert_int_equal(info.refresh_key, 0);
+    assert_true(info.segment_count > 2);
+    assert_int_equal(vod_index_segment(&env, bt.index, v, &info, 0, &seg0),
+                     VOD_OK);
+    assert_int_equal(vod_index_segment(&env, bt.index, v, &info, 1, &seg),
+                     VOD_OK);
+    assert_true(seg.samples[0].sync);
+
+    /* its IDR slice (5) made a non-IDR one (1), first_mb_in_slice 0 and
+     * slice_type 5 (P): "1 00110" */
+    p = file + seg.samples[0].offset;
+
+    for (i = 0; i + 5 < seg.samples[0].size; i += 4 + n) {
+        n = ((size_t) p[i] << 24) | ((size_t) p[i + 1] << 16)
+            | ((size_t) p[i + 2] << 8) | p[i + 3];
+
+        if ((p[i + 4] & 0x1f) == 5) {
+            p[i + 4] = 0x41;
+            p[i + 5] = 0x98;
+            break;
+        }
+    }
+
+    assert_true(i + 5 < seg.samples[0].size);
+
+    assert_int_equal(t_build(&env, T_SEGMENT_MS, &bt), VOD_OK);
+    assert_int_equal(vod_index_track_info(&env, bt.index, v, &info), VOD_OK);
+    assert_int_equal(info.refresh_key, seg0.count + 1);
+
+    ctx.log_lines = 0;
+    assert_int_equal(vod_index_iframes(&env, bt.index, v, &info),
+                     VOD_UNSUPPORTED);
+    assert_int_equal(ctx.log_lines, 1);
+    assert_non_null(strstr(ctx.last_log, "decodes alone"));
+    assert_null(info.iframes);
+
+    /* the same file, but nothing past its moov can be read */
+    t_moov_end = bt.moov_offset + bt.moov_size;
+    env.read = t_read_moov;
+
+    assert_int_equal(t_build(&env, T_SEGMENT_MS, &bt), VOD_OK);
+    assert_int_equal(vod_index_track_info(&env, bt.index, v, &info), VOD_OK);
+    assert_int_equal(info.refresh_key, 0);
 
     t_env_free(&ctx);
     free(file);
@@ -889,6 +978,7 @@ main(void)
         cmocka_unit_test(test_iframe_fixtures),
         cmocka_unit_test(test_iframe_audio_only),
         cmocka_unit_test(test_iframe_no_stss),
+        cmocka_unit_test(test_iframe_refresh),
         cmocka_unit_test(test_iframe_ctts_runs),
         cmocka_unit_test(test_iframe_rates),
         cmocka_unit_test(test_iframe_playlist),
