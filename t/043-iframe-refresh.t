@@ -223,40 +223,10 @@ GET /i/og/master.m3u8
 
 === TEST 9: the moov in the page cache, the key frames not: the build is done again in a thread
 --- init
-my $f = "$main::Cold/ir/v.mp4";
-VodTest::drop_cache("$main::Cold/ir")
-    or VodTest::cannot('the page cache cannot be dropped here');
-system('python3', '-c', <<'_EOP_', $f) == 0 or die "moov read\n";
-import ctypes, mmap, os, struct, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
-off = 0
-while True:
-    size, kind = struct.unpack('>I4s', os.pread(fd, 8, off))
-    if kind == b'moov':
-        os.pread(fd, size, off)
-        break
-    off += size
-# the moov's pages in the page cache, none of the samples' after it
-page = os.sysconf('SC_PAGE_SIZE')
-total = os.fstat(fd).st_size
-libc = ctypes.CDLL(None, use_errno=True)
-libc.mmap.restype = ctypes.c_void_p
-libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
-                      ctypes.c_int, ctypes.c_int, ctypes.c_long]
-libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
-vec = ctypes.create_string_buffer((total + page - 1) // page)
-addr = libc.mmap(None, total, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
-rc = libc.mincore(addr, total, vec)
-libc.munmap(addr, total)
-os.close(fd)
-res = [b & 1 for b in vec.raw]
-first, last = off // page, (off + size - 1) // page
-if rc != 0 or not all(res[first:last + 1]) or any(res[last + 2:]):
-    sys.exit('moov pages %s, %d after it' % (res[first:last + 1],
-                                             sum(res[last + 2:])))
-_EOP_
+(VodTest::drop_cache("$main::Cold/ir")
+ && VodTest::moov_only_cached("$main::Cold/ir/v.mp4"))
+    or VodTest::cannot('the page cache cannot be dropped here, or the moov '
+                       . 'not read back alone');
 --- request
 GET /cold/ir/master.m3u8
 --- error_code: 200

@@ -126,14 +126,10 @@ sub titles {
     return @titles;
 }
 
-# Drops a title's renditions from the page cache, so that the next read of
-# them under "aio threads" goes to a thread: each file is synced, then
-# posix_fadvise(DONTNEED), then mincore() counts its pages still resident;
-# again after a pause, as readahead started by an earlier read may still be
-# filling pages in.  Returns whether every page is out: not on tmpfs, say.
-# (Python for posix_fadvise and mincore, which Perl's POSIX lacks.)
-my $DropPy = <<'_EOP_';
-import ctypes, mmap, os, sys, time
+# Python for posix_fadvise and mincore, which Perl's POSIX lacks: pages()
+# is the page cache's residency of an open file, one 0 or 1 a page
+my $PagesPy = <<'_EOP_';
+import ctypes, mmap, os, struct, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 libc.mmap.restype = ctypes.c_void_p
 libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
@@ -141,9 +137,9 @@ libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
 libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
 libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
 page = os.sysconf('SC_PAGE_SIZE')
-def resident(fd, size):
+def pages(fd, size):
     if size == 0:
-        return 0
+        return []
     addr = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
     if addr in (None, ctypes.c_void_p(-1).value):
         raise OSError(ctypes.get_errno(), 'mmap')
@@ -152,7 +148,17 @@ def resident(fd, size):
     libc.munmap(addr, size)
     if rc != 0:
         raise OSError(ctypes.get_errno(), 'mincore')
-    return sum(b & 1 for b in vec.raw)
+    return [b & 1 for b in vec.raw]
+def resident(fd, size):
+    return sum(pages(fd, size))
+_EOP_
+
+# Drops a title's renditions from the page cache, so that the next read of
+# them under "aio threads" goes to a thread: each file is synced, then
+# posix_fadvise(DONTNEED), then mincore() counts its pages still resident;
+# again after a pause, as readahead started by an earlier read may still be
+# filling pages in.  Returns whether every page is out: not on tmpfs, say.
+my $DropPy = $PagesPy . <<'_EOP_';
 left = 0
 for attempt in range(5):
     left = 0
@@ -184,6 +190,33 @@ sub drop_cache {
     my $left = <$py>;
     close $py or return 0;
     return defined $left && $left =~ /^0$/;
+}
+
+# Reads the moov of an MP4 out of the page cache (drop_cache() first),
+# readahead off: its pages in, none of the samples' after it.  Returns
+# whether that is so.
+my $MoovPy = $PagesPy . <<'_EOP_';
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+off = 0
+while True:
+    size, kind = struct.unpack('>I4s', os.pread(fd, 8, off))
+    if kind == b'moov':
+        os.pread(fd, size, off)
+        break
+    off += size
+res = pages(fd, os.fstat(fd).st_size)
+os.close(fd)
+first, last = off // page, (off + size - 1) // page
+print(int(all(res[first:last + 1]) and not any(res[last + 1:])))
+_EOP_
+
+sub moov_only_cached {
+    my ($file) = @_;
+    open my $py, '-|', 'python3', '-c', $MoovPy, $file or return 0;
+    my $ok = <$py>;
+    close $py or return 0;
+    return defined $ok && $ok =~ /^1$/;
 }
 
 # An exclusive lock, held while the handle returned lives, for the suites
