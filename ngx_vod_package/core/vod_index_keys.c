@@ -5,6 +5,9 @@
  * One forward pass over the sync sample table, the stts runs and the
  * segment cursors: its work is their sizes, never the sample count, so
  * a two-hour title's playlist costs its key frames, not its frames.
+ *
+ * And the build's look at a few of those key frames' bytes
+ * (vod_idx_probe_keys()), which may find that they are not I-frames.
  */
 
 #include "vod_index_int.h"
@@ -192,14 +195,15 @@ vod_index_iframes(vod_env_t *env, const u_char *index, uint32_t track,
 /*
  * The build's look at the key frames of the title's video, the first
  * video track, which segments are cut at: the first samples of the
- * second and of the last segment, both sync samples, read from the file.
+ * second segment, of two between and of the last one (up to four), all
+ * sync samples, read from the file.
  * A muxer may mark an intra refresh's recovery points as sync samples
  * (FFmpeg's mov muxer does, of x264 --intra-refresh): segments start and
  * play there, but one alone is a picture half refreshed, not what an
- * I-frame playlist lists.  Two reads of a few KB, whatever the title's
- * length; what the bytes cannot tell, or a read that fails (in the event
- * loop, one that would wait: the build is done again in a thread), leaves
- * the track as it was.  The probe never fails a build.
+ * I-frame playlist lists.  Four reads of 2 KB at most, whatever the
+ * title's length; what the bytes cannot tell, or a read that fails (in
+ * the event loop, one that would wait: the build is done again in a
+ * thread), leaves the track as it was.  The probe never fails a build.
  */
 
 void
@@ -207,7 +211,7 @@ vod_idx_probe_keys(vod_idx_ctx_t *ctx, u_char *blob)
 {
     u_char                   buf[VOD_IDX_KEY_PROBE];
     size_t                   n;
-    uint32_t                 i, k, seg, chunk;
+    uint32_t                 i, k, seg, prev, chunk;
     uint64_t                 off;
     vod_env_t               *env;
     const u_char            *sizes;
@@ -247,12 +251,16 @@ vod_idx_probe_keys(vod_idx_ctx_t *ctx, u_char *blob)
     co32 = (const uint32_t *) (blob + it->chunks);
     co64 = (const uint64_t *) (blob + it->chunks);
 
-    for (k = 0; k < 2; k++) {
-        seg = (k == 0) ? 1 : it->segment_count - 1;
+    for (prev = 0, k = 0; k < 4; k++) {
+        seg = (k == 0) ? 1
+              : (k == 3) ? it->segment_count - 1
+              : it->segment_count * k / 3;
 
-        if (k == 1 && seg == 1) {
-            break;
+        if (seg <= prev) {
+            continue;
         }
+
+        prev = seg;
 
         chunk = cur[seg].chunk;
 

@@ -365,11 +365,6 @@ test_iframe_no_stss(void **state)
 }
 
 
-/* the key frame the second segment starts at made a P slice in place, as
- * an intra refresh's recovery point is: the build reads it, the track
- * says which sample, its key frames are refused in one line; a read that
- * fails leaves the track as it was */
-
 /* t_read(), but nothing past the moov: the samples' pages not there */
 
 static uint64_t  t_moov_end;
@@ -385,71 +380,102 @@ t_read_moov(vod_env_t *env, u_char *buf, size_t size, off_t offset)
 }
 
 
-static void
-test_iframe_refresh(void **state)
+/* the first sample of segment seg of the demo's 360p rendition, its IDR
+ * slice (5) made a non-IDR one (1) in place, first_mb_in_slice 0 and
+ * slice_type 5 (P): "1 00110", as an intra refresh's recovery point is;
+ * that sample's number (1-based) */
+
+static uint32_t
+t_recovery_point(vod_env_t *env, u_char *file, uint32_t seg)
 {
     int               v;
-    size_t            len, i, n;
-    u_char           *file, *p;
-    t_ctx_t           ctx;
-    vod_env_t         env;
+    size_t            i, n;
+    u_char           *p;
+    uint32_t          k, before;
     t_built_t         bt;
-    vod_segment_t     seg0, seg;
+    vod_segment_t     segment;
     vod_track_info_t  info;
 
-    file = t_load("demo/360p.mp4", &len);
-    t_env_init(&env, &ctx, file, len);
-
-    assert_int_equal(t_build(&env, T_SEGMENT_MS, &bt), VOD_OK);
+    assert_int_equal(t_build(env, T_SEGMENT_MS, &bt), VOD_OK);
     v = vod_index_find_track(bt.index, VOD_TRACK_VIDEO);
     assert_true(v >= 0);
-    assert_int_equal(vod_index_track_info(&env, bt.index, v, &info), VOD_OK);
-    assert_int_equal(info.refresh_key, 0);
-    assert_true(info.segment_count > 2);
-    assert_int_equal(vod_index_segment(&env, bt.index, v, &info, 0, &seg0),
-                     VOD_OK);
-    assert_int_equal(vod_index_segment(&env, bt.index, v, &info, 1, &seg),
-                     VOD_OK);
-    assert_true(seg.samples[0].sync);
+    assert_int_equal(vod_index_track_info(env, bt.index, v, &info), VOD_OK);
+    assert_true(info.segment_count == 4);
 
-    /* its IDR slice (5) made a non-IDR one (1), first_mb_in_slice 0 and
-     * slice_type 5 (P): "1 00110" */
-    p = file + seg.samples[0].offset;
+    for (before = 0, k = 0; k <= seg; k++) {
+        assert_int_equal(vod_index_segment(env, bt.index, v, &info, k,
+                                           &segment), VOD_OK);
+        before += (k < seg) ? segment.count : 0;
+    }
 
-    for (i = 0; i + 5 < seg.samples[0].size; i += 4 + n) {
+    assert_true(segment.samples[0].sync);
+    p = file + segment.samples[0].offset;
+
+    for (i = 0; i + 5 < segment.samples[0].size; i += 4 + n) {
         n = ((size_t) p[i] << 24) | ((size_t) p[i + 1] << 16)
             | ((size_t) p[i + 2] << 8) | p[i + 3];
 
         if ((p[i + 4] & 0x1f) == 5) {
             p[i + 4] = 0x41;
             p[i + 5] = 0x98;
-            break;
+            return before + 1;
         }
     }
 
-    assert_true(i + 5 < seg.samples[0].size);
+    fail_msg("segment %u starts with no IDR slice", seg);
 
-    assert_int_equal(t_build(&env, T_SEGMENT_MS, &bt), VOD_OK);
-    assert_int_equal(vod_index_track_info(&env, bt.index, v, &info), VOD_OK);
-    assert_int_equal(info.refresh_key, seg0.count + 1);
+    return 0;
+}
 
-    ctx.log_lines = 0;
-    assert_int_equal(vod_index_iframes(&env, bt.index, v, &info),
-                     VOD_UNSUPPORTED);
-    assert_int_equal(ctx.log_lines, 1);
-    assert_non_null(strstr(ctx.last_log, "decodes alone"));
-    assert_null(info.iframes);
 
-    /* the same file, but nothing past its moov can be read */
-    t_moov_end = bt.moov_offset + bt.moov_size;
-    env.read = t_read_moov;
+/* a recovery point where the second segment starts, then where the third
+ * (of four) does: the build reads it, the track says which sample, its
+ * key frames are refused in one line; a read that fails leaves the track
+ * as it was */
 
-    assert_int_equal(t_build(&env, T_SEGMENT_MS, &bt), VOD_OK);
-    assert_int_equal(vod_index_track_info(&env, bt.index, v, &info), VOD_OK);
-    assert_int_equal(info.refresh_key, 0);
+static void
+test_iframe_refresh(void **state)
+{
+    int               v;
+    size_t            len;
+    u_char           *file;
+    t_ctx_t           ctx;
+    uint32_t          seg, key;
+    vod_env_t         env;
+    t_built_t         bt;
+    vod_track_info_t  info;
 
-    t_env_free(&ctx);
-    free(file);
+    for (seg = 1; seg <= 2; seg++) {
+        file = t_load("demo/360p.mp4", &len);
+        t_env_init(&env, &ctx, file, len);
+
+        key = t_recovery_point(&env, file, seg);
+
+        assert_int_equal(t_build(&env, T_SEGMENT_MS, &bt), VOD_OK);
+        v = vod_index_find_track(bt.index, VOD_TRACK_VIDEO);
+        assert_int_equal(vod_index_track_info(&env, bt.index, v, &info),
+                         VOD_OK);
+        assert_int_equal(info.refresh_key, key);
+
+        ctx.log_lines = 0;
+        assert_int_equal(vod_index_iframes(&env, bt.index, v, &info),
+                         VOD_UNSUPPORTED);
+        assert_int_equal(ctx.log_lines, 1);
+        assert_non_null(strstr(ctx.last_log, "decodes alone"));
+        assert_null(info.iframes);
+
+        /* the same file, but nothing past its moov can be read */
+        t_moov_end = bt.moov_offset + bt.moov_size;
+        env.read = t_read_moov;
+
+        assert_int_equal(t_build(&env, T_SEGMENT_MS, &bt), VOD_OK);
+        assert_int_equal(vod_index_track_info(&env, bt.index, v, &info),
+                         VOD_OK);
+        assert_int_equal(info.refresh_key, 0);
+
+        t_env_free(&ctx);
+        free(file);
+    }
 }
 
 
