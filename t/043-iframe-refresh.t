@@ -6,15 +6,15 @@
 # marks each refresh's recovery point (a P or B picture) a sync sample.
 # Segments start and play there, but the I-frame playlist listed them:
 # each entry alone is half a picture, which ffmpeg does not even show.
-# The index build now reads the first bytes of two of the sync samples
-# segments start at (the second segment's and the last one's): where one
-# is not an IDR, an I slice or an HEVC IRAP picture, the rendition has no
-# I-frame playlist, with one warn line naming the sample.  An open GOP's
-# key frames (I slices, not IDR) decode alone: its playlist stays, each
-# entry one I picture.  The same where the key frame's bytes are not in
-# the page cache while the moov's are: the build that read them with
-# RWF_NOWAIT is given up, its index cache node with it, and done again
-# in a thread.
+# The index build now reads the first bytes of up to four of the sync
+# samples segments start at (the second segment's, two between, the last
+# one's): where one is not an IDR, an I slice or an HEVC IRAP picture,
+# the rendition has no I-frame playlist, with one warn line naming the
+# sample.  An open GOP's key frames (I slices, not IDR) decode alone: its
+# playlist stays, each entry one I picture.  The same where the key
+# frame's bytes are not in the page cache while the moov's are: the build
+# that read them with RWF_NOWAIT is given up, its index cache node with
+# it, and done again in a thread.
 
 use FindBin;
 use lib "$FindBin::Bin/inc";

@@ -3,10 +3,10 @@
  *
  * The input is a whole file: find the moov and build its index, with the
  * file's own size and again claiming a 4 GB file (past the moov the build
- * reads only two key frames' first bytes, vod_idx_probe_keys(), and a
- * read that fails leaves the index as it is; a large file lets the
- * sample counts reach VOD_MAX_SAMPLES, which the small inputs of a
- * fuzzer otherwise cap).
+ * reads only the first bytes of up to four key frames,
+ * vod_idx_probe_keys(), and a read that fails leaves the index as it is;
+ * a large file lets the sample counts reach VOD_MAX_SAMPLES, which the
+ * small inputs of a fuzzer otherwise cap).
  * Besides the sanitizers it traps when a build
  *
  *   - allocates more than vod_index_mem_bound() of the moov, counted in
